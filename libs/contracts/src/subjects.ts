@@ -1,0 +1,34 @@
+/** NATS subjects: a dotted hierarchy, broad to narrow. */
+export const Subjects = {
+  /** Committed log events, published by the relay with msgID = eventId. */
+  event: (context: string, type: string) => `sluice.evt.${context}.${type}`,
+  events: 'sluice.evt.>',
+  keyEvents: 'sluice.evt.keys.>',
+  providerEvents: 'sluice.evt.providers.>',
+  modelEvents: 'sluice.evt.models.>',
+  /** One message per served call, published by the gateway with msgID = requestId. */
+  usage: 'sluice.usage.recorded',
+  usageAll: 'sluice.usage.>',
+  rpc: {
+    authorize: 'sluice.rpc.policy.authorize',
+    /** The models a key may use, for GET /v1/models. */
+    listModels: 'sluice.rpc.policy.models',
+    /** Decrypted provider credentials, for the gateway only. */
+    credentials: 'sluice.rpc.key-registry.credentials',
+    keyRegistry: (command: string) => `sluice.rpc.key-registry.${command}`,
+  },
+} as const;
+
+export const Streams = {
+  events: { name: 'SLUICE_EVENTS', subjects: ['sluice.evt.>'] },
+  usage: { name: 'SLUICE_USAGE', subjects: ['sluice.usage.>'] },
+} as const;
+
+export const Consumers = {
+  meteringUsage: 'metering-usage',
+} as const;
+
+export const Headers = {
+  requestId: 'x-request-id',
+  traceparent: 'traceparent',
+} as const;

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+
+/** One message per served call, gateway → metering over JetStream (msgID = requestId). */
+export const UsageMessage = z.object({
+  requestId: z.string(),
+  keyId: z.string(),
+  model: z.string(),
+  upstreamModel: z.string(),
+  providerId: z.string(),
+  operation: z.string(),
+  stream: z.boolean(),
+  status: z.number().int(),
+  inputTokens: z.number().int().nonnegative(),
+  cachedInputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  reasoningTokens: z.number().int().nonnegative(),
+  /** True when the upstream reported no usage and the tokens were estimated. */
+  estimated: z.boolean(),
+  latencyMs: z.number().nonnegative(),
+  ttfbMs: z.number().nonnegative().nullable(),
+  clientIp: z.string(),
+  startedAt: z.string(),
+});
+export type UsageMessage = z.infer<typeof UsageMessage>;

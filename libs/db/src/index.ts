@@ -1,0 +1,4 @@
+export { createDb, type CreateDbOptions } from './create-db';
+export { migrateToLatest } from './migrate-to-latest';
+export { createTestDatabase, type TestDatabase } from './testing';
+export type * from './schema';

@@ -1,0 +1,12 @@
+import type { Migration } from 'kysely';
+import * as eventLog from './2026112401_event_log';
+import * as readModels from './2026112402_read_models';
+
+/**
+ * Every migration, keyed by its timestamped name (yyyymmddNN_name). Kysely applies them in name
+ * order and refuses one named before an already-applied one, so add new entries with a later name.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026112401_event_log': eventLog,
+  '2026112402_read_models': readModels,
+};

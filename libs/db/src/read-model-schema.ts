@@ -1,0 +1,85 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** jsonb written as JSON text, read back parsed. */
+type Json<T> = ColumnType<T, string, string>;
+/** numeric and int8 come back from pg as strings (exact); written as numbers or strings. */
+type Decimal = ColumnType<string, number | string, number | string>;
+
+export interface KeysViewTable {
+  id: string;
+  name: string;
+  description: string | null;
+  status: string;
+  key_hash: string;
+  key_hint: string;
+  models: Json<string[] | null> | null;
+  operations: Json<string[] | null> | null;
+  expires_at: Timestamp | null;
+  metadata: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+  revoked_at: Timestamp | null;
+  version: number;
+}
+
+export interface ProvidersViewTable {
+  id: string;
+  name: string;
+  type: string;
+  base_url: string | null;
+  api_key_hint: string | null;
+  secret_version: number;
+  created_at: Timestamp;
+  removed_at: Timestamp | null;
+}
+
+export interface ProviderSecretsTable {
+  provider_id: string;
+  version: number;
+  ciphertext: Buffer;
+  wrapped_key: Buffer;
+  kek_version: number;
+  created_at: Generated<Date>;
+}
+
+export interface ModelsViewTable {
+  name: string;
+  provider_id: string;
+  upstream_model: string;
+  input_usd_per_mtok: number;
+  output_usd_per_mtok: number;
+  cached_input_usd_per_mtok: number | null;
+  max_output_tokens: number | null;
+  created_at: Timestamp;
+}
+
+export interface UsageRecordsTable {
+  request_id: string;
+  key_id: string;
+  model: string;
+  upstream_model: string;
+  provider_id: string;
+  operation: string;
+  stream: boolean;
+  status: number;
+  input_tokens: number;
+  cached_input_tokens: number;
+  output_tokens: number;
+  reasoning_tokens: number;
+  cost_usd: Decimal;
+  estimated: boolean;
+  latency_ms: number;
+  ttfb_ms: number | null;
+  client_ip: string;
+  started_at: Timestamp;
+  recorded_at: Generated<Date>;
+}
+
+export interface KeySpendTable {
+  key_id: string;
+  requests: Decimal;
+  input_tokens: Decimal;
+  output_tokens: Decimal;
+  spend_usd: Decimal;
+  updated_at: Generated<Date>;
+}

@@ -1,0 +1,42 @@
+import type { ColumnType, Generated, GeneratedAlways } from 'kysely';
+import type { KeySpendTable, KeysViewTable, ModelsViewTable, ProviderSecretsTable, ProvidersViewTable, UsageRecordsTable } from './read-model-schema';
+
+export type { KeySpendTable, KeysViewTable, ModelsViewTable, ProviderSecretsTable, ProvidersViewTable, UsageRecordsTable };
+
+/**
+ * Row types of every table, as Kysely sees them. int8 and xid8 columns are strings (see createDb).
+ * jsonb columns are written as JSON text and read back parsed.
+ */
+export interface Database {
+  events: EventsTable;
+  checkpoints: CheckpointsTable;
+  keys_view: KeysViewTable;
+  providers_view: ProvidersViewTable;
+  provider_secrets: ProviderSecretsTable;
+  models_view: ModelsViewTable;
+  usage_records: UsageRecordsTable;
+  key_spend: KeySpendTable;
+}
+
+/** Append-only: the database refuses UPDATE, DELETE and TRUNCATE. */
+export interface EventsTable {
+  global_position: GeneratedAlways<string>;
+  transaction_id: ColumnType<string, never, never>;
+  stream_id: ColumnType<string, string, never>;
+  stream_type: ColumnType<string, string, never>;
+  stream_version: ColumnType<number, number, never>;
+  event_id: ColumnType<string, string, never>;
+  event_type: ColumnType<string, string, never>;
+  schema_version: ColumnType<number, number, never>;
+  data: ColumnType<unknown, string, never>;
+  metadata: ColumnType<Record<string, unknown>, string, never>;
+  recorded_at: ColumnType<Date, never, never>;
+}
+
+/** Where a relay or projection has got to in the global log. */
+export interface CheckpointsTable {
+  name: string;
+  transaction_id: string;
+  global_position: string;
+  updated_at: Generated<Date>;
+}

@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { Client } from 'pg';
+import { createDb } from './create-db';
+import { migrateToLatest } from './migrate-to-latest';
+import type { Database } from './schema';
+
+export interface TestDatabase {
+  db: Kysely<Database>;
+  /** Connection URL of the new database, for code that opens its own connections. */
+  url: string;
+  /** Closes `db` and drops the database, disconnecting anything still connected. */
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh, uniquely named database on the server at SLUICE_TEST_DATABASE_URL (a superuser URL),
+ * migrated unless `migrate: false`. Each test file makes its own, so files can run in parallel.
+ */
+export async function createTestDatabase(opts: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const serverUrl = process.env.SLUICE_TEST_DATABASE_URL;
+  if (!serverUrl) throw new Error('SLUICE_TEST_DATABASE_URL is not set (the jest global setup sets it)');
+  const name = `sluice_test_${randomBytes(6).toString('hex')}`;
+  await onServer(serverUrl, `create database ${name}`);
+
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const db = createDb<Database>(url.toString());
+  const drop = async () => {
+    await db.destroy();
+    await onServer(serverUrl, `drop database if exists ${name} with (force)`);
+  };
+  try {
+    if (opts.migrate !== false) await migrateToLatest(db);
+  } catch (err) {
+    await drop();
+    throw err;
+  }
+  return { db, url: url.toString(), drop };
+}
+
+async function onServer(serverUrl: string, statement: string): Promise<void> {
+  const client = new Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}

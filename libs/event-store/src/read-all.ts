@@ -1,0 +1,41 @@
+import { type Kysely, sql } from 'kysely';
+import { eventColumns, type EventStoreDb, toRecordedEvent } from './event-rows';
+import type { LogPosition, RecordedEvent } from './types';
+
+export interface ReadAllOptions {
+  /** Exclusive; null reads from the start of the log. */
+  after: LogPosition | null;
+  limit: number;
+}
+
+/**
+ * Committed events of every stream in (transactionId, globalPosition) order, after `after`.
+ * Do not call it inside a transaction that has written anything: its own transaction id would
+ * hold the xmin below back and it would read nothing new.
+ */
+export async function readAll(db: Kysely<any>, { after, limit }: ReadAllOptions): Promise<RecordedEvent[]> {
+  let query = (db as EventStoreDb)
+    .selectFrom('events')
+    .select(eventColumns)
+    // A transaction that began earlier can commit later with a lower global_position. Reading only
+    // transactions below the oldest one still in flight (the snapshot's xmin) guarantees nothing
+    // can later appear below the cursor, so a follower never skips a late commit.
+
+    .orderBy('transaction_id')
+    .orderBy('global_position')
+    .limit(limit);
+  if (after) {
+    query = query.where(
+      sql`(transaction_id, global_position)`,
+      '>',
+      sql`(${after.transactionId}::xid8, ${after.globalPosition}::bigint)`,
+    );
+  }
+  const rows = await query.execute();
+  return rows.map(toRecordedEvent);
+}
+
+/** Where a reader is once it has handled `event`. */
+export function positionOf(event: RecordedEvent): LogPosition {
+  return { transactionId: event.transactionId, globalPosition: event.globalPosition };
+}

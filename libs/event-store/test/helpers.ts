@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import { type Kysely, sql } from 'kysely';
+import type { NewEvent } from '../src';
+
+export function newEvent(type = 'SomethingHappened', data: unknown = { n: 1 }): NewEvent {
+  return { eventId: randomUUID(), type, schemaVersion: 1, data, metadata: { actor: 'test' } };
+}
+
+export const streamId = (prefix = 'thing') => `${prefix}-${randomUUID()}`;
+
+/** Polls `read` until `done` holds (other test files' transactions can briefly hold xmin back). */
+export async function eventually<T>(read: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs}ms; last value: ${JSON.stringify(value)}`);
+    await sleep(20);
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves once `count` sessions of this database are waiting on a lock. */
+export async function lockWaiters(db: Kysely<any>, count: number): Promise<void> {
+  await eventually(
+    async () => {
+      const { rows } = await sql<{ n: number }>`
+        select count(*)::int as n from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock'`.execute(db);
+      return rows[0].n;
+    },
+    (n) => n >= count,
+  );
+}
+
+/** Settles a promise into a value the test can inspect without an unhandled rejection. */
+export function settle<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  return promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}

@@ -1,0 +1,36 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { Streams } from '@sluice/contracts';
+
+export type { NatsConnection };
+
+export async function connectNats(url: string, name: string): Promise<NatsConnection> {
+  return connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true });
+}
+
+const TWO_MINUTES_NS = 120_000_000_000;
+const SEVEN_DAYS_NS = 7 * 24 * 3600 * 1_000_000_000;
+
+/**
+ * Creates the JetStream streams if they are missing. Both are file-backed; settings for a
+ * clustered production server (replicas, sync) live in deploy/.
+ */
+export async function ensureStreams(nc: NatsConnection): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  const wanted = [
+    { name: Streams.events.name, subjects: [...Streams.events.subjects], duplicate_window: TWO_MINUTES_NS },
+    { name: Streams.usage.name, subjects: [...Streams.usage.subjects], duplicate_window: TWO_MINUTES_NS, max_age: SEVEN_DAYS_NS },
+  ];
+  for (const config of wanted) {
+    try {
+      await jsm.streams.info(config.name);
+    } catch {
+      try {
+        await jsm.streams.add(config);
+      } catch (err) {
+        // Another service may have created it between our check and our add.
+        await jsm.streams.info(config.name).catch(() => Promise.reject(err));
+      }
+    }
+  }
+}

@@ -1,0 +1,5 @@
+export * from './connection';
+export * from './headers';
+export * from './rpc';
+export * from './jetstream';
+export { type JsMsg } from '@nats-io/jetstream';

@@ -1,0 +1,101 @@
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { toNatsHeaders, type TraceHeaders } from './headers';
+
+const encoder = new TextEncoder();
+
+/** Publishes to JetStream and waits for the stream's ack; `msgID` makes a retry a no-op. */
+export async function publishDurable(nc: NatsConnection, subject: string, payload: unknown, msgID: string, trace?: TraceHeaders): Promise<void> {
+  await jetstream(nc).publish(subject, encoder.encode(JSON.stringify(payload)), {
+    msgID,
+    headers: toNatsHeaders(trace),
+    timeout: 5000,
+  });
+}
+
+export interface DurableConsumerOptions {
+  stream: string;
+  durable: string;
+  filterSubject?: string;
+  /** How many unacknowledged messages may be in flight: the consumer's concurrency bound. */
+  maxAckPending?: number;
+  ackWaitMs?: number;
+  handler: (msg: JsMsg) => Promise<void>;
+  onError?: (err: Error, msg: JsMsg) => void;
+}
+
+/**
+ * A durable pull consumer with explicit acks: a message is acked only after its handler
+ * succeeds, so a process killed mid-handler gets it redelivered after `ackWaitMs`.
+ */
+export async function consumeDurable(nc: NatsConnection, opts: DurableConsumerOptions): Promise<{ stop(): Promise<void> }> {
+  const jsm = await jetstreamManager(nc);
+  const config = {
+    durable_name: opts.durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    filter_subject: opts.filterSubject,
+    max_ack_pending: opts.maxAckPending ?? 256,
+    ack_wait: (opts.ackWaitMs ?? 10_000) * 1_000_000,
+  };
+  await jsm.consumers.add(opts.stream, config).catch(async (err) => {
+    await jsm.consumers.info(opts.stream, opts.durable).catch(() => Promise.reject(err));
+  });
+  const consumer = await jetstream(nc).consumers.get(opts.stream, opts.durable);
+  const messages = await consumer.consume({ max_messages: Math.min(opts.maxAckPending ?? 256, 256) });
+  const done = (async () => {
+    for await (const msg of messages) {
+      try {
+        await opts.handler(msg);
+        msg.ack();
+      } catch (err) {
+        opts.onError?.(err as Error, msg);
+        msg.nak(500);
+      }
+    }
+  })();
+  return {
+    async stop() {
+      await messages.close();
+      await done;
+    },
+  };
+}
+
+export interface FollowOptions {
+  stream: string;
+  filterSubject?: string;
+  handler: (msg: JsMsg) => void | Promise<void>;
+}
+
+/**
+ * Follows a stream from its first message with an ordered (ephemeral) consumer. `caughtUp`
+ * resolves once every message that existed at start has been handled, so a service can say
+ * it is ready only when its state is current.
+ */
+export async function followStream(nc: NatsConnection, opts: FollowOptions): Promise<{ caughtUp: Promise<void>; stop(): Promise<void> }> {
+  const jsm = await jetstreamManager(nc);
+  const info = await jsm.streams.info(opts.stream);
+  const lastAtStart = info.state.last_seq;
+  let markCaughtUp!: () => void;
+  const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
+  if (info.state.messages === 0) markCaughtUp();
+  const consumer = await jetstream(nc).consumers.get(opts.stream, {
+    deliver_policy: DeliverPolicy.All,
+    ...(opts.filterSubject ? { filter_subjects: opts.filterSubject } : {}),
+  });
+  const messages = await consumer.consume();
+  const done = (async () => {
+    for await (const msg of messages) {
+      await opts.handler(msg);
+      if (msg.seq >= lastAtStart || msg.info.pending === 0) markCaughtUp();
+    }
+  })();
+  return {
+    caughtUp,
+    async stop() {
+      await messages.close();
+      await done;
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger } from 'pino';
+
+export interface Readiness {
+  /** Resolves true when the service can do its job (connected, caught up). */
+  isReady(): boolean;
+}
+
+export interface BootstrapOptions {
+  name: string;
+  module: unknown;
+  port: number;
+  host?: string;
+  logger: Logger;
+  bodyLimit?: number;
+  /** Called with the Fastify instance before listen, for raw routes on the hot path. */
+  configure?: (app: NestFastifyApplication) => void | Promise<void>;
+}
+
+/**
+ * Starts a service as a NestJS application on Fastify with `GET /health` (liveness) and
+ * `GET /ready` (readiness from every provider registered as READINESS), and closes it cleanly
+ * on SIGTERM/SIGINT.
+ */
+export async function bootstrapService(opts: BootstrapOptions): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: opts.bodyLimit ?? 32 * 1024 * 1024, logger: false });
+  const app = await NestFactory.create<NestFastifyApplication>(opts.module as never, adapter, { logger: ['error', 'warn'] });
+  app.enableShutdownHooks();
+  const fastify = app.getHttpAdapter().getInstance();
+  const readiness: Readiness[] = [];
+  try {
+    const found = app.get(READINESS, { strict: false });
+    readiness.push(...(Array.isArray(found) ? found : [found]));
+  } catch {
+    // A service without readiness providers is ready once it listens.
+  }
+  fastify.get('/health', async () => ({ status: 'ok', service: opts.name }));
+  fastify.get('/ready', async (_req, reply) => {
+    const ready = readiness.every((r) => r.isReady());
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'starting', service: opts.name });
+  });
+  await opts.configure?.(app);
+  await app.listen(opts.port, opts.host ?? '0.0.0.0');
+  opts.logger.info({ port: opts.port }, `${opts.name} listening`);
+  return app;
+}
+
+export const READINESS = Symbol.for('sluice.readiness');

@@ -1,0 +1,40 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { createDb, migrateToLatest, type Database } from '@sluice/db';
+import { connectNats } from '@sluice/messaging';
+import { env, READINESS } from '@sluice/service';
+import { AdminRuntime } from './admin.runtime';
+import { AdminTokenGuard } from './auth/admin-token.guard';
+import { KeysController } from './keys/keys.controller';
+import { ModelsController } from './models/models.controller';
+import { OpenApiController } from './openapi/openapi.controller';
+import { ProvidersController } from './providers/providers.controller';
+import { AdminErrorFilter } from './shared/error.filter';
+import { logger } from './shared/logger';
+import { DB, NATS } from './shared/tokens';
+
+const httpControllers = [KeysController, ProvidersController, ModelsController, OpenApiController];
+
+const connections = [
+  {
+    provide: DB,
+    useFactory: async () => {
+      const db = createDb<Database>(env('DATABASE_URL'), { onPoolError: (err) => logger.warn({ err: err.message }, 'postgres connection dropped') });
+      await migrateToLatest(db);
+      return db;
+    },
+  },
+  { provide: NATS, useFactory: () => connectNats(env('NATS_URL', 'nats://127.0.0.1:4222'), 'admin-api') },
+];
+
+@Module({
+  controllers: httpControllers,
+  providers: [
+    ...connections,
+    AdminTokenGuard,
+    AdminRuntime,
+    { provide: READINESS, useExisting: AdminRuntime },
+    { provide: APP_FILTER, useClass: AdminErrorFilter },
+  ],
+})
+export class AdminModule {}

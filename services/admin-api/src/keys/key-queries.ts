@@ -1,0 +1,95 @@
+import type { Kysely, Selectable } from 'kysely';
+import { DomainError, ErrorCodes, type KeyView } from '@sluice/contracts';
+import type { Database, KeySpendTable, KeysViewTable } from '@sluice/db';
+
+type KeyRow = Selectable<KeysViewTable> & Partial<Pick<Selectable<KeySpendTable>, 'requests' | 'input_tokens' | 'output_tokens' | 'spend_usd'>>;
+
+const keyColumns = [
+  'k.id',
+  'k.name',
+  'k.description',
+  'k.status',
+  'k.key_hash',
+  'k.key_hint',
+  'k.models',
+  'k.operations',
+  'k.expires_at',
+  'k.metadata',
+  'k.created_at',
+  'k.revoked_at',
+  'k.version',
+  's.requests',
+  's.input_tokens',
+  's.output_tokens',
+  's.spend_usd',
+] as const;
+
+const baseQuery = (db: Kysely<Database>) => db.selectFrom('keys_view as k').leftJoin('key_spend as s', 's.key_id', 'k.id').select(keyColumns);
+
+export async function getKey(db: Kysely<Database>, id: string, now: Date): Promise<KeyView> {
+  const row = await baseQuery(db).where('k.id', '=', id).executeTakeFirst();
+  if (!row) throw new DomainError(ErrorCodes.keyNotFound, `key ${id} does not exist`);
+  return toKeyView(row as KeyRow, now);
+}
+
+/** Keyset paging on (created_at, id): stable under concurrent inserts. */
+export async function listKeys(
+  db: Kysely<Database>,
+  q: { status?: KeyView['status']; cursor?: string; limit: number },
+  now: Date,
+): Promise<{ data: KeyView[]; nextCursor: string | null }> {
+  let query = baseQuery(db).orderBy('k.created_at').orderBy('k.id').limit(q.limit + 1);
+  if (q.cursor) {
+    const [cursorAt, id] = decodeCursor(q.cursor);
+    const createdAt = new Date(cursorAt);
+    query = query.where((eb) => eb.or([eb('k.created_at', '>', createdAt), eb.and([eb('k.created_at', '=', createdAt), eb('k.id', '>', id)])]));
+  }
+  if (q.status === 'expired') query = query.where('k.status', '=', 'active').where('k.expires_at', '<=', now);
+  else if (q.status === 'active') query = query.where('k.status', '=', 'active').where((eb) => eb.or([eb('k.expires_at', 'is', null), eb('k.expires_at', '>', now)]));
+  else if (q.status) query = query.where('k.status', '=', q.status);
+  const rows = (await query.execute()) as KeyRow[];
+  const page = rows.slice(0, q.limit);
+  const last = page[page.length - 1];
+  const nextCursor = rows.length > q.limit && last ? encodeCursor(new Date(last.created_at).toISOString(), last.id) : null;
+  return { data: page.map((r) => toKeyView(r, now)), nextCursor };
+}
+
+function toKeyView(row: KeyRow, now: Date): KeyView {
+  const expiresAt = row.expires_at ? new Date(row.expires_at) : null;
+  const expired = row.status === 'active' && expiresAt !== null && expiresAt <= now;
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    status: expired ? 'expired' : (row.status as KeyView['status']),
+    keyHint: row.key_hint,
+    models: row.models ?? null,
+    operations: row.operations ?? null,
+    rateLimits: null,
+    budget: null,
+    ipAllowlist: null,
+    providerIds: null,
+    expiresAt: expiresAt?.toISOString() ?? null,
+    metadata: row.metadata ?? {},
+    createdAt: new Date(row.created_at).toISOString(),
+    revokedAt: row.revoked_at ? new Date(row.revoked_at).toISOString() : null,
+    usage: {
+      requests: Number(row.requests ?? 0),
+      inputTokens: Number(row.input_tokens ?? 0),
+      outputTokens: Number(row.output_tokens ?? 0),
+      spendUsd: Number(row.spend_usd ?? 0),
+    },
+  };
+}
+
+const encodeCursor = (createdAt: string, id: string) => Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (typeof createdAt === 'string' && typeof id === 'string') return [createdAt, id];
+  } catch {
+    // fall through
+  }
+  throw new DomainError(ErrorCodes.validation, 'cursor is not valid', { param: 'cursor' });
+}

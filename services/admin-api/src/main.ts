@@ -1,0 +1,8 @@
+import { bootstrapService, envInt } from '@sluice/service';
+import { AdminModule } from './app.module';
+import { logger } from './shared/logger';
+
+bootstrapService({ name: 'admin-api', module: AdminModule, port: envInt('SLUICE_ADMIN_PORT', 8081), logger }).catch((err) => {
+  logger.fatal({ err: (err as Error).message }, 'admin-api failed to start');
+  process.exit(1);
+});

@@ -1,0 +1,25 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { DomainError, ErrorCodes, httpStatusOf } from '@sluice/contracts';
+import { logger } from './logger';
+
+/** The one place admin errors become HTTP: `{error: {code, message, param?}}`. */
+@Catch()
+export class AdminErrorFilter implements ExceptionFilter {
+  catch(err: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (err instanceof DomainError) {
+      const param = err.details?.param;
+      void reply.code(httpStatusOf(err.code)).send({ error: { code: err.code, message: err.message, ...(param ? { param } : {}) } });
+      return;
+    }
+    if (err instanceof HttpException) {
+      const status = err.getStatus();
+      const code = status === 404 ? ErrorCodes.notFound : status === 400 ? ErrorCodes.validation : `HTTP_${status}`;
+      void reply.code(status).send({ error: { code, message: err.message } });
+      return;
+    }
+    logger.error({ err: (err as Error)?.message }, 'admin request failed');
+    void reply.code(500).send({ error: { code: ErrorCodes.internal, message: 'internal error' } });
+  }
+}

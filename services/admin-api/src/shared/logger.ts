@@ -1,0 +1,3 @@
+import { createLogger } from '@sluice/service';
+
+export const logger = createLogger('admin-api');

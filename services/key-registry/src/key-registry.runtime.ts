@@ -1,0 +1,45 @@
+import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Kysely } from 'kysely';
+import { createDb, migrateToLatest, type Database } from '@sluice/db';
+import type { Relay } from '@sluice/event-store';
+import { connectNats, ensureStreams, type NatsConnection } from '@sluice/messaging';
+import { createLogger, env, type Readiness } from '@sluice/service';
+import { registerNatsHandlers } from './nats-handlers';
+import { parseKeks } from './providers/vault/envelope';
+import { createJetStreamRelay } from './relay/jetstream-relay';
+import { randomId } from './shared/deps';
+
+export const logger = createLogger('key-registry');
+
+/** Owns the process's connections: Postgres, NATS, the command handlers and the relay. */
+@Injectable()
+export class KeyRegistryRuntime implements OnApplicationBootstrap, OnApplicationShutdown, Readiness {
+  #db?: Kysely<Database>;
+  #nc?: NatsConnection;
+  #relay?: Relay;
+  #ready = false;
+
+  async onApplicationBootstrap(): Promise<void> {
+    const databaseUrl = env('DATABASE_URL');
+    const keks = parseKeks(process.env.SLUICE_MASTER_KEY, process.env.SLUICE_MASTER_KEYS);
+    this.#db = createDb<Database>(databaseUrl, { onPoolError: (err) => logger.warn({ err: err.message }, 'postgres connection dropped') });
+    await migrateToLatest(this.#db);
+    this.#nc = await connectNats(env('NATS_URL', 'nats://127.0.0.1:4222'), 'key-registry');
+    await ensureStreams(this.#nc);
+    registerNatsHandlers(this.#nc, { db: this.#db, keks, now: () => new Date(), newId: randomId }, logger);
+    this.#relay = createJetStreamRelay(this.#db, databaseUrl, this.#nc, logger);
+    this.#relay.start();
+    this.#ready = true;
+  }
+
+  isReady(): boolean {
+    return this.#ready && !this.#nc?.isClosed();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.#ready = false;
+    await this.#relay?.stop();
+    await this.#nc?.drain().catch(() => {});
+    await this.#db?.destroy();
+  }
+}

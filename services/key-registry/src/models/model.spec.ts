@@ -1,0 +1,19 @@
+import { ErrorCodes } from '@sluice/contracts';
+import { decideAddModel, decideRemoveModel, foldModel, type ModelEvent } from './model';
+
+const now = new Date('2026-11-24T12:00:00Z');
+const body = { name: 'gpt-4o-mini', providerId: 'prov_1', upstreamModel: 'gpt-4o-mini', inputUsdPerMTok: 0.15, outputUsdPerMTok: 0.6 };
+
+describe('model catalog entries', () => {
+  it('adds, refuses a duplicate, removes and adds again', () => {
+    const added = decideAddModel(body, now, foldModel([]));
+    expect(added[0]).toMatchObject({ type: 'ModelAdded', data: { name: 'gpt-4o-mini', cachedInputUsdPerMTok: null } });
+    expect(() => decideAddModel(body, now, foldModel(added))).toThrow(expect.objectContaining({ code: ErrorCodes.modelNameTaken }));
+    const removed: ModelEvent[] = [...added, ...decideRemoveModel('gpt-4o-mini', now, foldModel(added))];
+    expect(decideAddModel(body, now, foldModel(removed))).toHaveLength(1);
+  });
+
+  it('cannot remove what is not listed', () => {
+    expect(() => decideRemoveModel('nope', now, foldModel([]))).toThrow(expect.objectContaining({ code: ErrorCodes.modelNotFound }));
+  });
+});

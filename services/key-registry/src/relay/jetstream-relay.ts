@@ -1,0 +1,40 @@
+import type { Kysely } from 'kysely';
+import { contextOf, Subjects, type PublishedEvent } from '@sluice/contracts';
+import { Relay, type RecordedEvent } from '@sluice/event-store';
+import { publishDurable, type NatsConnection } from '@sluice/messaging';
+import type { Logger } from '@sluice/service';
+
+/** The outbox: committed events go to JetStream with msgID = eventId, never "after save". */
+export function createJetStreamRelay(db: Kysely<any>, databaseUrl: string, nc: NatsConnection, logger: Logger): Relay {
+  return new Relay({
+    db,
+    databaseUrl,
+    pollMs: 250,
+    logger: {
+      info: (msg, fields) => logger.info(fields ?? {}, msg),
+      warn: (msg, fields) => logger.warn(fields ?? {}, msg),
+      error: (msg, fields) => logger.error(fields ?? {}, msg),
+    },
+    publish: (event) => publishDurable(nc, Subjects.event(contextOf(event.type), event.type), toPublished(event), event.eventId, traceOf(event)),
+  });
+}
+
+function toPublished(event: RecordedEvent): PublishedEvent {
+  return {
+    eventId: event.eventId,
+    type: event.type,
+    schemaVersion: event.schemaVersion,
+    streamId: event.streamId,
+    streamType: event.streamType,
+    streamVersion: event.streamVersion,
+    globalPosition: event.globalPosition,
+    data: event.data,
+    metadata: event.metadata as PublishedEvent['metadata'],
+    recordedAt: event.recordedAt.toISOString(),
+  };
+}
+
+const traceOf = (event: RecordedEvent) => ({
+  requestId: event.metadata.requestId as string | undefined,
+  traceparent: event.metadata.traceparent as string | undefined,
+});

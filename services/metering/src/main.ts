@@ -1,0 +1,8 @@
+import { bootstrapService, envInt } from '@sluice/service';
+import { MeteringModule } from './app.module';
+import { logger } from './metering.runtime';
+
+bootstrapService({ name: 'metering', module: MeteringModule, port: envInt('SLUICE_METERING_PORT', 8093), logger }).catch((err) => {
+  logger.fatal({ err: (err as Error).message }, 'metering failed to start');
+  process.exit(1);
+});

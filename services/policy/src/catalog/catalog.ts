@@ -1,0 +1,45 @@
+import type { ProviderType, SluiceEvent } from '@sluice/contracts';
+
+export interface CatalogModel {
+  name: string;
+  providerId: string;
+  upstreamModel: string;
+  maxOutputTokens: number | null;
+  created: number;
+}
+
+export interface CatalogProvider {
+  id: string;
+  type: ProviderType;
+  baseUrl: string | null;
+}
+
+/** The model catalog and the providers it routes to, fed by model and provider events. */
+export class Catalog {
+  readonly models = new Map<string, CatalogModel>();
+  readonly providers = new Map<string, CatalogProvider>();
+
+  apply(event: SluiceEvent): void {
+    switch (event.type) {
+      case 'ModelAdded': {
+        const d = event.data;
+        this.models.set(d.name, {
+          name: d.name,
+          providerId: d.providerId,
+          upstreamModel: d.upstreamModel,
+          maxOutputTokens: d.maxOutputTokens,
+          created: Math.floor(Date.parse(d.createdAt) / 1000),
+        });
+        return;
+      }
+      case 'ModelRemoved':
+        this.models.delete(event.data.name);
+        return;
+      case 'ProviderAdded':
+        this.providers.set(event.data.providerId, { id: event.data.providerId, type: event.data.type as ProviderType, baseUrl: event.data.baseUrl });
+        return;
+      default:
+        return;
+    }
+  }
+}

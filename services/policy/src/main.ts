@@ -1,0 +1,8 @@
+import { bootstrapService, envInt } from '@sluice/service';
+import { PolicyModule } from './app.module';
+import { logger } from './policy.runtime';
+
+bootstrapService({ name: 'policy', module: PolicyModule, port: envInt('SLUICE_POLICY_PORT', 8092), logger }).catch((err) => {
+  logger.fatal({ err: (err as Error).message }, 'policy failed to start');
+  process.exit(1);
+});
