@@ -1,0 +1,86 @@
+import { mockChatChunks, mockChatCompletion } from './chat';
+import { chatPromptTokens, countTokens } from './tokens';
+
+const body = (extra: Record<string, unknown> = {}) => ({
+  model: 'mock-gpt',
+  messages: [
+    { role: 'system', content: 'You are terse.' },
+    { role: 'user', content: 'What is a sluice?' },
+  ],
+  ...extra,
+});
+
+const contentOf = (chunks: ReturnType<typeof mockChatChunks>) => chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
+
+describe('mockChatCompletion', () => {
+  it('answers the last user message deterministically, with usage that adds up', () => {
+    const a = mockChatCompletion(body(), { id: 'chatcmpl-1', created: 1 });
+    const b = mockChatCompletion(body(), { id: 'chatcmpl-1', created: 1 });
+    expect(a).toEqual(b);
+    expect(a).toMatchObject({ id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'mock-gpt' });
+    const text = a.choices[0].message.content;
+    expect(text).toContain('What is a sluice?');
+    expect(a.choices[0].finish_reason).toBe('stop');
+    expect(a.usage.completion_tokens).toBe(countTokens(text));
+    // 3 to prime the reply, 4 per message, about one per four characters of content.
+    expect(a.usage.prompt_tokens).toBe(3 + (4 + Math.ceil(14 / 4)) + (4 + Math.ceil(17 / 4)));
+    expect(a.usage.total_tokens).toBe(a.usage.prompt_tokens + a.usage.completion_tokens);
+  });
+
+  it('gives a different reply to a different question', () => {
+    const other = mockChatCompletion({ model: 'm', messages: [{ role: 'user', content: 'Something else entirely' }] });
+    expect(other.choices[0].message.content).not.toBe(mockChatCompletion(body()).choices[0].message.content);
+  });
+
+  it('honours max_tokens and max_completion_tokens with finish_reason length', () => {
+    for (const limit of [{ max_tokens: 3 }, { max_completion_tokens: 3 }]) {
+      const c = mockChatCompletion(body(limit));
+      expect(c.choices[0].finish_reason).toBe('length');
+      expect(c.usage.completion_tokens).toBe(3);
+      expect(c.choices[0].message.content).toHaveLength(12);
+    }
+  });
+
+  it('makes the reply as long as asked', () => {
+    const c = mockChatCompletion({ model: 'm', messages: [{ role: 'user', content: 'Please reply with 300 words.' }] });
+    expect(c.choices[0].message.content!.split(' ').length).toBeGreaterThan(300);
+  });
+
+  it('reports reasoning tokens for reasoning models and cached tokens for long prompts with a cache key', () => {
+    const reasoning = mockChatCompletion({ ...body(), model: 'o3-mini' });
+    const visible = countTokens(reasoning.choices[0].message.content!);
+    expect(reasoning.usage.completion_tokens_details!.reasoning_tokens).toBe(visible * 2);
+    expect(reasoning.usage.completion_tokens).toBe(visible * 3);
+
+    const messages = [{ role: 'user', content: 'x'.repeat(6000) }];
+    expect(mockChatCompletion({ model: 'm', messages }).usage.prompt_tokens_details!.cached_tokens).toBe(0);
+    const cached = mockChatCompletion({ model: 'm', messages, prompt_cache_key: 'k' }).usage;
+    expect(cached.prompt_tokens).toBe(chatPromptTokens(messages));
+    expect(cached.prompt_tokens_details!.cached_tokens).toBe(1408);
+  });
+
+  it('counts the text of content parts', () => {
+    const parts = [{ role: 'user', content: [{ type: 'text', text: 'abcd' }, { type: 'text', text: 'efgh' }] }];
+    expect(chatPromptTokens(parts)).toBe(3 + 4 + 2);
+  });
+});
+
+describe('mockChatChunks', () => {
+  it('streams the same reply: role first, content in several pieces, then the finish reason', () => {
+    const chunks = mockChatChunks(body(), { id: 'chatcmpl-1', created: 1 });
+    expect(chunks[0].choices[0].delta).toEqual({ role: 'assistant', content: '', refusal: null });
+    expect(chunks.length).toBeGreaterThan(5);
+    expect(contentOf(chunks)).toBe(mockChatCompletion(body()).choices[0].message.content);
+    expect(chunks.at(-1)!.choices[0]).toMatchObject({ delta: {}, finish_reason: 'stop' });
+    expect(chunks.every((c) => c.object === 'chat.completion.chunk' && c.id === 'chatcmpl-1' && !('usage' in c))).toBe(true);
+  });
+
+  it('adds a usage chunk with no choices, and usage: null elsewhere, only with include_usage', () => {
+    const chunks = mockChatChunks(body({ stream: true, stream_options: { include_usage: true } }));
+    const last = chunks.at(-1)!;
+    expect(last.choices).toEqual([]);
+    expect(last.usage).toEqual(mockChatCompletion(body()).usage);
+    expect(chunks.slice(0, -1).every((c) => c.usage === null)).toBe(true);
+    expect(mockChatChunks(body({ stream: true, stream_options: { include_usage: false } })).some((c) => 'usage' in c)).toBe(false);
+  });
+});

@@ -1,0 +1,40 @@
+/**
+ * Misbehaviour on demand, chosen by the model name the caller sends (a gateway sends its route's
+ * upstream model, so a test picks a fault by routing to one of these names):
+ * - `error-<status>`: an OpenAI-shaped error with that status (a 401 echoes part of the key, as OpenAI does);
+ * - `error-html-<status>`: that status with an HTML body, as a misconfigured proxy answers;
+ * - `redirect`: a 302 to another host, which a gateway must never follow;
+ * - `cut-<n>`: a stream that drops the connection after n content pieces (non-streams: at once).
+ */
+export type Fault =
+  | { kind: 'error'; status: number }
+  | { kind: 'html'; status: number }
+  | { kind: 'redirect' }
+  | { kind: 'cut'; after: number };
+
+export function faultFor(model: string): Fault | null {
+  if (model.startsWith('error-html-')) return { kind: 'html', status: Number(model.slice(11)) || 502 };
+  if (model.startsWith('error-')) return { kind: 'error', status: Number(model.slice(6)) || 500 };
+  if (model === 'redirect') return { kind: 'redirect' };
+  if (model.startsWith('cut-')) return { kind: 'cut', after: Number(model.slice(4)) || 0 };
+  return null;
+}
+
+export function errorBody(status: number, authorization: string | undefined): { type: string; code: string | null; message: string } {
+  switch (status) {
+    case 401: {
+      const key = (authorization ?? '').replace(/^Bearer\s+/i, '');
+      return { type: 'invalid_request_error', code: 'invalid_api_key', message: `Incorrect API key provided: ${key.slice(0, 8)}***${key.slice(-4)}. You can find your API key at https://platform.openai.com/account/api-keys.` };
+    }
+    case 404:
+      return { type: 'invalid_request_error', code: 'model_not_found', message: 'The model does not exist or you do not have access to it.' };
+    case 429:
+      return { type: 'requests', code: 'rate_limit_exceeded', message: 'Rate limit reached for requests per min (RPM). Please try again in 1s.' };
+    case 503:
+      return { type: 'service_unavailable_error', code: 'server_is_overloaded', message: 'The server is overloaded. Please try again later.' };
+    default:
+      return status >= 500
+        ? { type: 'server_error', code: null, message: 'The server had an error while processing your request. Sorry about that!' }
+        : { type: 'invalid_request_error', code: null, message: `Mock upstream refused the request with status ${status}.` };
+  }
+}

@@ -1,0 +1,39 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** One call the mock upstream served, as a provider would bill it. */
+export interface InvoiceEntry {
+  /** The caller's `x-request-id`, or a generated id when it sent none. */
+  requestId: string;
+  path: string;
+  model: string;
+  /** The Authorization header as received: tests assert it is the real provider key. */
+  authorization: string | undefined;
+  headers: IncomingHttpHeaders;
+  stream: boolean;
+  includeUsage: boolean;
+  status: number;
+  promptTokens: number;
+  /** For streams, the tokens actually generated, even when the caller went away early. */
+  completionTokens: number;
+  /** False when the caller disconnected (or a fault cut the stream) before the reply was complete. */
+  completed: boolean;
+}
+
+export interface Invoice {
+  calls: number;
+  promptTokens: number;
+  completionTokens: number;
+  /** The Authorization header of the latest call. */
+  lastAuthorization: string | undefined;
+  byRequest: Map<string, InvoiceEntry>;
+}
+
+export const emptyInvoice = (): Invoice => ({ calls: 0, promptTokens: 0, completionTokens: 0, lastAuthorization: undefined, byRequest: new Map() });
+
+export function bill(invoice: Invoice, entry: InvoiceEntry): void {
+  invoice.calls++;
+  invoice.promptTokens += entry.promptTokens;
+  invoice.completionTokens += entry.completionTokens;
+  invoice.lastAuthorization = entry.authorization;
+  invoice.byRequest.set(entry.requestId, entry);
+}

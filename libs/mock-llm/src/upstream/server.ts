@@ -1,0 +1,170 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { nextId } from '../ids';
+import { countTokens } from '../tokens';
+import { errorBody, faultFor } from './faults';
+import { bill, emptyInvoice, type Invoice, type InvoiceEntry } from './invoice';
+import { jsonReply, missingParam, OPERATION_BY_PATH, streamReply, type Operation } from './replies';
+
+export interface MockUpstreamOptions {
+  port?: number;
+  host?: string;
+  /** Never send usage, neither in JSON replies nor as a stream's usage chunk. */
+  omitUsage?: boolean;
+  /** Pause between stream chunks. */
+  chunkDelayMs?: number;
+  /** Pause before the response starts. */
+  latencyMs?: number;
+}
+
+export interface MockUpstream {
+  /** Base URL including `/v1`. */
+  url: string;
+  invoice: Invoice;
+  close(): Promise<void>;
+}
+
+const MODELS = ['mock-gpt', 'mock-gpt-mini', 'mock-o1', 'mock-embedding'];
+const JSON_TYPE = { 'content-type': 'application/json' };
+const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' };
+
+/** An OpenAI-compatible HTTP server that bills what it serves, for gateway tests and benchmarks. */
+export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise<MockUpstream> {
+  const invoice = emptyInvoice();
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      handle(req, res, Buffer.concat(chunks), invoice, opts).catch(() => res.destroy());
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${opts.host ?? '127.0.0.1'}:${port}/v1`,
+    invoice,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer, invoice: Invoice, opts: MockUpstreamOptions): Promise<void> {
+  const path = (req.url ?? '/').split('?')[0];
+  if (req.method === 'GET' && path === '/v1/models') {
+    return sendJson(res, 200, { object: 'list', data: MODELS.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'sluice-mock' })) });
+  }
+  const op = req.method === 'POST' ? OPERATION_BY_PATH[path] : undefined;
+  if (!op) return sendError(res, 404, 'invalid_request_error', null, `Invalid URL (${req.method} ${path})`);
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch {
+    return sendError(res, 400, 'invalid_request_error', null, 'We could not parse the JSON body of your request.');
+  }
+  const missing = body && typeof body === 'object' ? missingParam(op, body) : 'model';
+  if (missing) return sendError(res, 400, 'invalid_request_error', null, `Missing required parameter: '${missing}'.`, missing);
+
+  const stream = op !== 'embeddings' && body.stream === true;
+  const entry: InvoiceEntry = {
+    requestId: typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : nextId('req'),
+    path,
+    model: body.model as string,
+    authorization: req.headers.authorization,
+    headers: req.headers,
+    stream,
+    includeUsage: (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true,
+    status: 200,
+    promptTokens: 0,
+    completionTokens: 0,
+    completed: false,
+  };
+  if (opts.latencyMs) await sleep(opts.latencyMs);
+
+  const fault = faultFor(entry.model);
+  if (fault && fault.kind !== 'cut') {
+    entry.status = fault.kind === 'redirect' ? 302 : fault.status;
+    entry.completed = true;
+    bill(invoice, entry);
+    if (fault.kind === 'redirect') {
+      res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/', 'content-length': '0' }).end();
+      return;
+    }
+    if (fault.kind === 'html') {
+      res.writeHead(fault.status, { 'content-type': 'text/html' }).end(`<html><body><h1>${fault.status}</h1></body></html>`);
+      return;
+    }
+    const e = errorBody(fault.status, entry.authorization);
+    return sendError(res, fault.status, e.type, e.code, e.message);
+  }
+  if (stream) return streamTo(res, op as Exclude<Operation, 'embeddings'>, body, entry, invoice, opts, fault?.after ?? -1);
+
+  if (fault) {
+    bill(invoice, entry);
+    res.destroy();
+    return;
+  }
+  const reply = jsonReply(op, body, opts.omitUsage === true);
+  entry.promptTokens = reply.usage.prompt_tokens;
+  entry.completionTokens = reply.usage.completion_tokens ?? 0;
+  entry.completed = true;
+  bill(invoice, entry);
+  sendJson(res, 200, reply.json);
+}
+
+async function streamTo(
+  res: ServerResponse,
+  op: Exclude<Operation, 'embeddings'>,
+  body: Record<string, unknown>,
+  entry: InvoiceEntry,
+  invoice: Invoice,
+  opts: MockUpstreamOptions,
+  cutAfter: number,
+): Promise<void> {
+  const reply = streamReply(op, body, opts.omitUsage === true);
+  entry.promptTokens = reply.usage.prompt_tokens;
+  res.writeHead(200, SSE_HEADERS);
+  const delay = opts.chunkDelayMs ?? 0;
+  if (delay <= 0 && cutAfter < 0) {
+    // The benchmark path: one write for the whole stream.
+    res.end(`${reply.frames.join('')}data: [DONE]\n\n`);
+    entry.completionTokens = reply.usage.completion_tokens;
+    entry.completed = true;
+    bill(invoice, entry);
+    return;
+  }
+  let gone = false;
+  res.on('close', () => (gone = !res.writableFinished));
+  let generated = '';
+  let pieces = 0;
+  for (let i = 0; i < reply.frames.length && !gone; i++) {
+    if (reply.content[i] && cutAfter >= 0 && pieces++ >= cutAfter) break;
+    res.write(reply.frames[i]);
+    generated += reply.content[i];
+    if (delay > 0) await sleep(delay);
+  }
+  if (gone || cutAfter >= 0) {
+    entry.completionTokens = countTokens(generated);
+    bill(invoice, entry);
+    // What was written still reaches the caller; the stream just never finishes.
+    res.socket?.destroySoon();
+    return;
+  }
+  res.end('data: [DONE]\n\n');
+  entry.completionTokens = reply.usage.completion_tokens;
+  entry.completed = true;
+  bill(invoice, entry);
+}
+
+function sendJson(res: ServerResponse, status: number, json: unknown): void {
+  const body = JSON.stringify(json);
+  res.writeHead(status, { ...JSON_TYPE, 'content-length': Buffer.byteLength(body) }).end(body);
+}
+
+function sendError(res: ServerResponse, status: number, type: string, code: string | null, message: string, param: string | null = null): void {
+  sendJson(res, status, { error: { message, type, param, code } });
+}

@@ -1,0 +1,3 @@
+export * from './system';
+export * from './service-process';
+export { seedDemo, DEMO_MODEL } from './seed';

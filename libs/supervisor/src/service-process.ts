@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+export interface ServiceSpec {
+  name: string;
+  /** The compiled entry point, run with `node`. */
+  entry: string;
+  env: Record<string, string>;
+  /** Base URL of the service's HTTP port, for `GET /ready`. */
+  url: string;
+}
+
+export type Output = (service: string, line: string) => void;
+
+const MIN_BACKOFF_MS = 250;
+const MAX_BACKOFF_MS = 10_000;
+/** A process that stayed up this long is considered healthy again: its backoff starts over. */
+const HEALTHY_AFTER_MS = 30_000;
+
+/**
+ * One supervised service process: restarted with exponential backoff when it dies, as a process
+ * supervisor would, and saying so in the output.
+ */
+export class ServiceProcess {
+  #child?: ChildProcess;
+  #stopping = false;
+  #backoff = MIN_BACKOFF_MS;
+  #restartTimer?: NodeJS.Timeout;
+  restarts = 0;
+
+  constructor(
+    readonly spec: ServiceSpec,
+    private readonly output: Output,
+  ) {}
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  start(): void {
+    const startedAt = Date.now();
+    const child = spawn(process.execPath, ['--enable-source-maps', this.spec.entry], {
+      env: { ...process.env, ...this.spec.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.#child = child;
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream! }).on('line', (line) => this.output(this.spec.name, line));
+    }
+    child.on('exit', (code, signal) => {
+      if (this.#child !== child) return;
+      this.#child = undefined;
+      if (this.#stopping) return;
+      if (Date.now() - startedAt > HEALTHY_AFTER_MS) this.#backoff = MIN_BACKOFF_MS;
+      const delay = this.#backoff;
+      this.#backoff = Math.min(this.#backoff * 2, MAX_BACKOFF_MS);
+      this.restarts++;
+      this.output('supervisor', `${this.spec.name} exited (${signal ?? `code ${code}`}); restarting in ${delay} ms`);
+      this.#restartTimer = setTimeout(() => this.start(), delay);
+    });
+  }
+
+  /** Sends SIGKILL, as a crash would; the supervisor restarts it. */
+  kill(): void {
+    this.#child?.kill('SIGKILL');
+  }
+
+  async stop(timeoutMs = 10_000): Promise<void> {
+    this.#stopping = true;
+    clearTimeout(this.#restartTimer);
+    const child = this.#child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  async waitReady(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      try {
+        const res = await fetch(`${this.spec.url}/ready`, { signal: AbortSignal.timeout(1000) });
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${this.spec.name} was not ready within ${timeoutMs} ms`);
+  }
+}

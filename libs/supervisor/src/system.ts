@@ -1,0 +1,126 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureDatabase, startNatsServer, startPostgres } from '@sluice/embedded';
+import { pickPort } from './ports';
+import { newAdminToken, newMasterKey, persistentSecret } from './secrets';
+import { ServiceProcess, type Output } from './service-process';
+
+export const SERVICE_NAMES = ['key-registry', 'policy', 'metering', 'admin-api', 'gateway'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export interface SystemOptions {
+  /** The repository root: service entry points are `services/<name>/dist/main.js` below it. */
+  rootDir: string;
+  /** Where the embedded NATS and Postgres keep their data, and the generated secrets. */
+  dataDir: string;
+  natsUrl?: string;
+  databaseUrl?: string;
+  services?: readonly ServiceName[];
+  gatewayPort?: number;
+  adminPort?: number;
+  /** Ports of the internal services' health endpoints. */
+  internalPorts?: Partial<Record<'key-registry' | 'policy' | 'metering', number>>;
+  adminToken?: string;
+  masterKey?: string;
+  /** Extra environment for every service. */
+  env?: Record<string, string>;
+  output: Output;
+}
+
+export interface RunningSystem {
+  gatewayUrl: string;
+  adminUrl: string;
+  natsUrl: string;
+  databaseUrl: string;
+  adminToken: string;
+  adminTokenGenerated: boolean;
+  services: Map<ServiceName, ServiceProcess>;
+  embedded: { nats?: { kill(): void; restart(): Promise<void> }; postgres?: { kill(): void; restart(): Promise<void> } };
+  stop(): Promise<void>;
+}
+
+/**
+ * Brings up the whole system: embedded NATS and Postgres unless URLs are given, then every
+ * requested service as its own supervised process, and waits until each is ready.
+ */
+export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
+  mkdirSync(opts.dataDir, { recursive: true });
+  const cleanups: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+    cleanups.length = 0;
+  };
+  try {
+    const embedded: RunningSystem['embedded'] = {};
+    let natsUrl = opts.natsUrl;
+    if (!natsUrl) {
+      const nats = await startNatsServer({ dataDir: join(opts.dataDir, 'nats'), port: await pickPort(4222) });
+      cleanups.push(() => nats.stop());
+      embedded.nats = nats;
+      natsUrl = nats.url;
+    }
+    let databaseUrl = opts.databaseUrl;
+    if (!databaseUrl) {
+      const pg = await startPostgres({ dataDir: join(opts.dataDir, 'postgres'), port: await pickPort(5432) });
+      cleanups.push(() => pg.stop());
+      embedded.postgres = pg;
+      databaseUrl = await ensureDatabase(pg.url, 'sluice');
+    }
+    const admin = persistentSecret(opts.adminToken ?? process.env.SLUICE_ADMIN_TOKEN, join(opts.dataDir, 'admin-token'), newAdminToken);
+    const masterKey = persistentSecret(opts.masterKey ?? process.env.SLUICE_MASTER_KEY, join(opts.dataDir, 'master.key'), newMasterKey);
+
+    const gatewayPort = opts.gatewayPort ?? 8080;
+    const adminPort = opts.adminPort ?? 8081;
+    const ports: Record<ServiceName, number> = {
+      gateway: gatewayPort,
+      'admin-api': adminPort,
+      'key-registry': opts.internalPorts?.['key-registry'] ?? 8091,
+      policy: opts.internalPorts?.policy ?? 8092,
+      metering: opts.internalPorts?.metering ?? 8093,
+    };
+    const env: Record<string, string> = {
+      NATS_URL: natsUrl,
+      DATABASE_URL: databaseUrl,
+      SLUICE_ADMIN_TOKEN: admin.value,
+      SLUICE_MASTER_KEY: masterKey.value,
+      SLUICE_GATEWAY_PORT: String(ports.gateway),
+      SLUICE_ADMIN_PORT: String(ports['admin-api']),
+      SLUICE_KEY_REGISTRY_PORT: String(ports['key-registry']),
+      SLUICE_POLICY_PORT: String(ports.policy),
+      SLUICE_METERING_PORT: String(ports.metering),
+      ...opts.env,
+    };
+
+    const services = new Map<ServiceName, ServiceProcess>();
+    for (const name of opts.services ?? SERVICE_NAMES) {
+      const service = new ServiceProcess(
+        { name, entry: join(opts.rootDir, 'services', name, 'dist', 'main.js'), env, url: `http://127.0.0.1:${ports[name]}` },
+        opts.output,
+      );
+      service.start();
+      cleanups.push(() => service.stop());
+      services.set(name, service);
+    }
+    await Promise.all([...services.values()].map((s) => s.waitReady()));
+
+    const system: RunningSystem = {
+      gatewayUrl: `http://localhost:${gatewayPort}/v1`,
+      adminUrl: `http://localhost:${adminPort}`,
+      natsUrl,
+      databaseUrl,
+      adminToken: admin.value,
+      adminTokenGenerated: admin.generated,
+      services,
+      embedded,
+      stop: stopAll,
+    };
+    writeFileSync(
+      join(opts.dataDir, 'endpoints.json'),
+      JSON.stringify({ gatewayUrl: system.gatewayUrl, adminUrl: system.adminUrl, natsUrl, databaseUrl }, null, 2),
+    );
+    return system;
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

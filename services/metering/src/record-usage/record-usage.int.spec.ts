@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { appendToStream } from '@sluice/event-store';
+import { createTestDatabase, type TestDatabase } from '@sluice/db';
+import type { UsageMessage } from '@sluice/contracts';
+import { recordUsage } from './record-usage';
+
+describe('recording usage (real Postgres)', () => {
+  let t: TestDatabase;
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    const priceEvent = (input: number, output: number) => ({
+      eventId: randomUUID(),
+      type: 'ModelAdded',
+      schemaVersion: 1,
+      data: { name: 'gpt-x', providerId: 'p', upstreamModel: 'gpt-x', inputUsdPerMTok: input, outputUsdPerMTok: output, cachedInputUsdPerMTok: null, maxOutputTokens: null, createdAt: new Date().toISOString() },
+      metadata: { actor: 'test', occurredAt: new Date().toISOString() },
+    });
+    await appendToStream(t.db, { streamId: 'model-gpt-x', streamType: 'model', expectedVersion: 'no_stream', events: [priceEvent(1, 2)] });
+  });
+  afterAll(() => t.drop());
+
+  const usage = (over: Partial<UsageMessage> = {}): UsageMessage => ({
+    requestId: randomUUID(),
+    keyId: 'key_1',
+    model: 'gpt-x',
+    upstreamModel: 'gpt-x',
+    providerId: 'p',
+    operation: 'chat',
+    stream: false,
+    status: 200,
+    inputTokens: 1000,
+    cachedInputTokens: 0,
+    outputTokens: 500,
+    reasoningTokens: 0,
+    estimated: false,
+    latencyMs: 12,
+    ttfbMs: null,
+    clientIp: '127.0.0.1',
+    startedAt: new Date().toISOString(),
+    ...over,
+  });
+
+  it('prices a call and adds it to the key spend exactly once, however often it is delivered', async () => {
+    const message = usage({ keyId: 'key_once' });
+    const results = await Promise.all([recordUsage(t.db, message), recordUsage(t.db, message), recordUsage(t.db, message)]);
+    expect(results.filter((r) => r.recorded)).toHaveLength(1);
+    expect(results[0].costUsd).toBeCloseTo((1000 * 1 + 500 * 2) / 1e6, 12);
+    const spend = await t.db.selectFrom('key_spend').selectAll().where('key_id', '=', 'key_once').executeTakeFirstOrThrow();
+    expect(Number(spend.requests)).toBe(1);
+    expect(Number(spend.spend_usd)).toBeCloseTo(0.002, 10);
+    const rows = await t.db.selectFrom('usage_records').select('request_id').where('key_id', '=', 'key_once').execute();
+    expect(rows).toHaveLength(1);
+  });
+
+  it('refuses to edit or delete a usage record', async () => {
+    const message = usage({ keyId: 'key_edit' });
+    await recordUsage(t.db, message);
+    await expect(t.db.updateTable('usage_records').set({ output_tokens: 0 }).where('request_id', '=', message.requestId).execute()).rejects.toThrow(/append-only/);
+    await expect(t.db.deleteFrom('usage_records').where('request_id', '=', message.requestId).execute()).rejects.toThrow(/append-only/);
+  });
+
+  it('prices a call with the price in force when it started', async () => {
+    const before = new Date(Date.now() - 1000).toISOString();
+    await new Promise((r) => setTimeout(r, 20));
+    await appendToStream(t.db, {
+      streamId: 'model-gpt-x',
+      streamType: 'model',
+      expectedVersion: 'any',
+      events: [
+        { eventId: randomUUID(), type: 'ModelRemoved', schemaVersion: 1, data: { name: 'gpt-x', removedAt: new Date().toISOString() }, metadata: { actor: 't' } },
+        {
+          eventId: randomUUID(),
+          type: 'ModelAdded',
+          schemaVersion: 1,
+          data: { name: 'gpt-x', providerId: 'p', upstreamModel: 'gpt-x', inputUsdPerMTok: 10, outputUsdPerMTok: 20, cachedInputUsdPerMTok: null, maxOutputTokens: null, createdAt: new Date().toISOString() },
+          metadata: { actor: 't' },
+        },
+      ],
+    });
+    const old = await recordUsage(t.db, usage({ startedAt: before, keyId: 'key_old' }));
+    const current = await recordUsage(t.db, usage({ startedAt: new Date(Date.now() + 1000).toISOString(), keyId: 'key_new' }));
+    expect(old.costUsd).toBeCloseTo(0.002, 10);
+    expect(current.costUsd).toBeCloseTo(0.02, 10);
+  });
+});
