@@ -1,10 +1,12 @@
 import { createTestDatabase, type TestDatabase } from '@sluice/db';
 import { sql } from 'kysely';
-import { lockWaiters, newEvent, settle, streamId } from '../test/helpers';
+import { Cleanup, lockWaiters, newEvent, settle, streamId } from '../test/helpers';
 import { appendToStream, DuplicateEventError, readStream, WrongExpectedVersionError } from '.';
 
 let testDb: TestDatabase;
 beforeAll(async () => (testDb = await createTestDatabase()));
+const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
 afterAll(() => testDb?.drop());
 
 const append = (id: string, expectedVersion: 'no_stream' | 'any' | number, events = [newEvent()]) =>
@@ -48,8 +50,8 @@ describe('appendToStream', () => {
   it('lets exactly one of two transactions win at the same expected version, both begun before either commits', async () => {
     const id = streamId();
     await append(id, 'no_stream');
-    const first = await testDb.db.startTransaction().execute();
-    const second = await testDb.db.startTransaction().execute();
+    const first = await cleanup.transaction(testDb.db);
+    const second = await cleanup.transaction(testDb.db);
     const winner = newEvent('Won');
 
     await appendToStream(first, { streamId: id, streamType: 'thing', expectedVersion: 1, events: [winner] });
@@ -57,7 +59,6 @@ describe('appendToStream', () => {
     await lockWaiters(testDb.db, 1); // the second insert waits on the first's uncommitted row
     await first.commit().execute();
     const outcome = await loser;
-    await second.rollback().execute();
 
     expect(outcome.ok).toBe(false);
     expect(!outcome.ok && outcome.error).toBeInstanceOf(WrongExpectedVersionError);
@@ -66,15 +67,14 @@ describe('appendToStream', () => {
 
   it("lets exactly one of two concurrent 'no_stream' creates win", async () => {
     const id = streamId();
-    const first = await testDb.db.startTransaction().execute();
-    const second = await testDb.db.startTransaction().execute();
+    const first = await cleanup.transaction(testDb.db);
+    const second = await cleanup.transaction(testDb.db);
 
     await appendToStream(first, { streamId: id, streamType: 'thing', expectedVersion: 'no_stream', events: [newEvent()] });
     const loser = settle(appendToStream(second, { streamId: id, streamType: 'thing', expectedVersion: 'no_stream', events: [newEvent()] }));
     await lockWaiters(testDb.db, 1);
     await first.commit().execute();
     const outcome = await loser;
-    await second.rollback().execute();
 
     expect(!outcome.ok && outcome.error).toMatchObject({ code: 'EVENT_STORE.WRONG_EXPECTED_VERSION', streamId: id });
     expect(await readStream(testDb.db, id)).toHaveLength(1);

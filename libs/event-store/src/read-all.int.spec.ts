@@ -1,13 +1,17 @@
 import { createTestDatabase, type TestDatabase } from '@sluice/db';
-import { sql } from 'kysely';
-import { eventually, newEvent, sleep, streamId } from '../test/helpers';
-import { appendToStream, EventFollower, loadCheckpoint, type NewEvent, positionOf, readAll, type RecordedEvent } from '.';
+import { type Kysely, sql } from 'kysely';
+import { Cleanup, eventually, newEvent, sleep, streamId } from '../test/helpers';
+import { appendToStream, EventFollower, type EventFollowerOptions, loadCheckpoint, type NewEvent, positionOf, readAll, type RecordedEvent } from '.';
 
 let testDb: TestDatabase;
 beforeEach(async () => (testDb = await createTestDatabase()));
-afterEach(() => testDb?.drop());
+const cleanup = new Cleanup();
+afterEach(async () => {
+  await cleanup.run();
+  await testDb?.drop();
+});
 
-const append = (db = testDb.db, event: NewEvent = newEvent()) =>
+const append = (db: Kysely<any> = testDb.db, event: NewEvent = newEvent()) =>
   appendToStream(db, { streamId: streamId(), streamType: 'thing', expectedVersion: 'no_stream', events: [event] });
 const readEverything = () => readAll(testDb.db, { after: null, limit: 100 });
 const ids = (events: RecordedEvent[]) => events.map((e) => e.eventId);
@@ -26,7 +30,7 @@ describe('readAll', () => {
   it('never returns a later commit while an earlier transaction with a lower position is still in flight', async () => {
     const late = newEvent('Late');
     const early = newEvent('Early');
-    const trxA = await testDb.db.startTransaction().execute();
+    const trxA = await cleanup.transaction(testDb.db);
     const a = await append(trxA, late);
     const b = await append(testDb.db, early);
     expect(BigInt(a.positions[0])).toBeLessThan(BigInt(b.positions[0]));
@@ -41,13 +45,19 @@ describe('readAll', () => {
 
 describe('EventFollower', () => {
   function follow(received: RecordedEvent[], opts: { pollMs?: number } = {}) {
-    return new EventFollower({
+    return tracked({
       db: testDb.db,
       databaseUrl: testDb.url,
       checkpointName: 'projection:test',
       pollMs: opts.pollMs ?? 50,
       handler: async (events) => void received.push(...events),
     });
+  }
+
+  function tracked(opts: EventFollowerOptions): EventFollower {
+    const follower = new EventFollower(opts);
+    cleanup.defer(() => follower.stop());
+    return follower;
   }
 
   it('never skips a late commit, and resumes from its checkpoint after a restart', async () => {
@@ -60,7 +70,7 @@ describe('EventFollower', () => {
 
     const late = newEvent('Late');
     const early = newEvent('Early');
-    const trxA = await testDb.db.startTransaction().execute();
+    const trxA = await cleanup.transaction(testDb.db);
     await append(trxA, late);
     await append(testDb.db, early);
     await sleep(300); // several polls and a notification: none may deliver `early` before `late`
@@ -97,7 +107,7 @@ describe('EventFollower', () => {
   it('commits a transactional handler’s writes with the checkpoint, and retries a failed batch', async () => {
     await sql`create table seen (event_id uuid primary key)`.execute(testDb.db);
     let failures = 1;
-    const follower = new EventFollower({
+    const follower = tracked({
       db: testDb.db,
       databaseUrl: testDb.url,
       checkpointName: 'projection:seen',

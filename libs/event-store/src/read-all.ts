@@ -20,7 +20,7 @@ export async function readAll(db: Kysely<any>, { after, limit }: ReadAllOptions)
     // A transaction that began earlier can commit later with a lower global_position. Reading only
     // transactions below the oldest one still in flight (the snapshot's xmin) guarantees nothing
     // can later appear below the cursor, so a follower never skips a late commit.
-
+    .where('transaction_id', '<', sql<string>`pg_snapshot_xmin(pg_current_snapshot())`)
     .orderBy('transaction_id')
     .orderBy('global_position')
     .limit(limit);

@@ -1,16 +1,22 @@
 import { createTestDatabase, type TestDatabase } from '@sluice/db';
-import { eventually, newEvent, sleep, streamId } from '../test/helpers';
+import { Cleanup, eventually, newEvent, sleep, streamId } from '../test/helpers';
 import { appendToStream, type NewEvent, type RecordedEvent, Relay, type RelayOptions } from '.';
 
 let testDb: TestDatabase;
 beforeEach(async () => (testDb = await createTestDatabase()));
-afterEach(() => testDb?.drop());
+const cleanup = new Cleanup();
+afterEach(async () => {
+  await cleanup.run();
+  await testDb?.drop();
+});
 
 const append = (...events: NewEvent[]) =>
   appendToStream(testDb.db, { streamId: streamId(), streamType: 'thing', expectedVersion: 'no_stream', events });
 
 function relay(publish: RelayOptions['publish']): Relay {
-  return new Relay({ db: testDb.db, databaseUrl: testDb.url, publish, pollMs: 50, retryMs: 50, lockRetryMs: 100 });
+  const r = new Relay({ db: testDb.db, databaseUrl: testDb.url, publish, pollMs: 50, retryMs: 50, lockRetryMs: 100 });
+  cleanup.defer(() => r.stop());
+  return r;
 }
 
 function recordingRelay(published: string[]): Relay {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Kysely, sql } from 'kysely';
+import { type ControlledTransaction, type Kysely, sql } from 'kysely';
 import type { NewEvent } from '../src';
 
 export function newEvent(type = 'SomethingHappened', data: unknown = { n: 1 }): NewEvent {
@@ -40,4 +40,29 @@ export function settle<T>(promise: Promise<T>): Promise<{ ok: true; value: T } |
     (value) => ({ ok: true as const, value }),
     (error: unknown) => ({ ok: false as const, error }),
   );
+}
+
+/**
+ * Undo steps run after each test even when it fails, so a failed assertion cannot leave an open
+ * transaction or a running follower behind (either would stop the test database being dropped).
+ */
+export class Cleanup {
+  readonly #steps: (() => Promise<unknown>)[] = [];
+
+  defer(step: () => Promise<unknown>): void {
+    this.#steps.push(step);
+  }
+
+  async run(): Promise<void> {
+    for (const step of this.#steps.splice(0).reverse()) await step().catch(() => {});
+  }
+
+  /** A transaction the test commits by hand; rolled back afterwards if it did not. */
+  async transaction(db: Kysely<any>): Promise<ControlledTransaction<any>> {
+    const trx = await db.startTransaction().execute();
+    this.defer(async () => {
+      if (!trx.isCommitted && !trx.isRolledBack) await trx.rollback().execute();
+    });
+    return trx;
+  }
 }
