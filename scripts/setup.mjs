@@ -1,9 +1,9 @@
-// What `npm start` and `npm test` need before anything else, with nothing but Node: the npm
-// dependencies, the nats-server and Postgres binaries (Debian packages, installed when we are
-// root with apt-get; otherwise we say what to install), and a fresh build.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+// What `npm start`, `npm test` and `npm run bench` need before anything else, with nothing but
+// Node: the npm dependencies, the nats-server and Postgres binaries (Debian packages, installed
+// with apt-get when we are root; otherwise we say what to install), and a fresh build.
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -16,30 +16,25 @@ export function ensureDependencies() {
   run('npm', [existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund']);
 }
 
-function onPath(binary) {
-  return spawnSync('sh', ['-c', `command -v ${binary}`], { stdio: 'ignore' }).status === 0;
-}
-
-function postgresInstalled() {
-  if (onPath('postgres') && onPath('initdb')) return true;
-  const base = '/usr/lib/postgresql';
-  return existsSync(base) && readdirSync(base).some((v) => existsSync(join(base, v, 'bin', 'postgres')));
-}
-
 /** nats-server and Postgres, unless the caller points at existing servers. */
 export function ensureServers({ nats = true, postgres = true } = {}) {
   const missing = [];
-  if (nats && !onPath('nats-server')) missing.push('nats-server');
-  if (postgres && !postgresInstalled()) missing.push('postgresql');
+  if (nats && !findExecutable('nats-server', ['/usr/local/sbin', '/usr/sbin', '/sbin'])) missing.push('nats-server');
+  const pgDirs = postgresVersionDirs();
+  if (postgres && !(findExecutable('postgres', pgDirs) && findExecutable('initdb', pgDirs))) missing.push('postgresql');
   if (missing.length === 0) return;
-  const root = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!root || !onPath('apt-get')) {
-    console.error(`sluice: please install ${missing.join(' and ')} (Debian/Ubuntu: sudo apt-get install -y ${missing.join(' ')}; macOS: brew install ${missing.map((m) => (m === 'postgresql' ? 'postgresql@16' : m)).join(' ')})`);
+  if (!(process.getuid?.() === 0 && findExecutable('apt-get', []))) {
+    console.error(
+      `sluice: this needs ${missing.join(' and ')}. Install ${missing.length > 1 ? 'them' : 'it'}:\n` +
+        `  Debian/Ubuntu: sudo apt-get install -y ${missing.join(' ')}\n` +
+        `  macOS:         brew install ${missing.map((m) => (m === 'postgresql' ? 'postgresql@16' : m)).join(' ')}`,
+    );
     process.exit(1);
   }
   console.log(`sluice: installing ${missing.join(', ')} with apt-get…`);
-  run('apt-get', ['update', '-qq'], { DEBIAN_FRONTEND: 'noninteractive' });
-  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { DEBIAN_FRONTEND: 'noninteractive' });
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  run('apt-get', ['update'], env);
+  run('apt-get', ['install', '-y', '--no-install-recommends', ...missing], env);
 }
 
 export async function build() {
@@ -47,6 +42,28 @@ export async function build() {
   await compile({ quiet: true });
 }
 
-function run(cmd, args, env = {}) {
-  execFileSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+export function run(command, args, env = process.env) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env });
+  if (result.status !== 0) {
+    console.error(`sluice: ${command} ${args.join(' ')} failed`);
+    process.exit(result.status ?? 1);
+  }
+}
+
+function findExecutable(name, extraDirs) {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), ...extraDirs];
+  return dirs.map((dir) => join(dir, name)).find((path) => {
+    try {
+      accessSync(path, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+function postgresVersionDirs() {
+  const base = '/usr/lib/postgresql';
+  if (!existsSync(base)) return [];
+  return readdirSync(base).map((version) => join(base, version, 'bin'));
 }

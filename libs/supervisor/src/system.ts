@@ -54,14 +54,14 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     const embedded: RunningSystem['embedded'] = {};
     let natsUrl = opts.natsUrl;
     if (!natsUrl) {
-      const nats = await startNatsServer({ dataDir: join(opts.dataDir, 'nats'), port: await pickPort(4222) });
+      const nats = await startNatsServer({ dataDir: opts.dataDir, port: await pickPort(4222) });
       cleanups.push(() => nats.stop());
       embedded.nats = nats;
       natsUrl = nats.url;
     }
     let databaseUrl = opts.databaseUrl;
     if (!databaseUrl) {
-      const pg = await startPostgres({ dataDir: join(opts.dataDir, 'postgres'), port: await pickPort(5432) });
+      const pg = await startPostgres({ dataDir: opts.dataDir, port: await pickPort(5432) });
       cleanups.push(() => pg.stop());
       embedded.postgres = pg;
       databaseUrl = await ensureDatabase(pg.url, 'sluice');

@@ -1,0 +1,5 @@
+export { findBinary, BinaryNotFoundError } from './find-binary';
+export { freePort } from './net';
+export { startNatsServer, type NatsServerOptions, type EmbeddedNats } from './nats-server';
+export { startPostgres, ensureDatabase, databaseUrl, type PostgresOptions, type EmbeddedPostgres } from './postgres';
+export { RELOCATED_CLUSTERS_DIR } from './postgres-cluster-dir';

@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, startNatsServer } from '@sluice/embedded';
+import { resolveInfraMode } from './infra-mode';
+
+/** A NATS server with JetStream of one's own, so test files never share JetStream state. */
+export interface TestNats {
+  readonly url: string;
+  /** Stops the server and deletes its data. */
+  stop(): Promise<void>;
+  /** Kills the server (SIGKILL) and resolves once it is gone; restart() brings it back. */
+  kill(): Promise<void>;
+  /** Stops (if running) and starts the server again with the same port and JetStream data. */
+  restart(): Promise<void>;
+}
+
+export async function startTestNats(): Promise<TestNats> {
+  return (await resolveInfraMode()) === 'containers' ? startContainerNats() : startLocalNats();
+}
+
+async function startLocalNats(): Promise<TestNats> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-test-nats-'));
+  const nats = await startNatsServer({ dataDir }).catch((err) => {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  });
+  return {
+    url: nats.url,
+    async stop() {
+      await nats.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+    async kill() {
+      nats.kill();
+      await nats.waitForExit();
+    },
+    restart: () => nats.restart(),
+  };
+}
+
+async function startContainerNats(): Promise<TestNats> {
+  const { GenericContainer, Wait, getContainerRuntimeClient } = await import('testcontainers');
+  // A fixed host port: Docker would map a new random one on restart and clients could not reconnect.
+  const hostPort = await freePort();
+  const container = await new GenericContainer('nats:2.10-alpine')
+    .withCommand(['-js', '-sd', '/data'])
+    .withExposedPorts({ container: 4222, host: hostPort })
+    .withWaitStrategy(Wait.forLogMessage(/Server is ready/))
+    .start();
+  return {
+    url: `nats://${container.getHost()}:${hostPort}`,
+    async stop() {
+      await container.stop();
+    },
+    async kill() {
+      const client = await getContainerRuntimeClient();
+      await client.container.getById(container.getId()).kill();
+    },
+    restart: () => container.restart(),
+  };
+}
