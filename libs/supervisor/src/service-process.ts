@@ -50,14 +50,20 @@ export class ServiceProcess {
     child.on('exit', (code, signal) => {
       if (this.#child !== child) return;
       this.#child = undefined;
-      if (this.#stopping) return;
-      if (Date.now() - startedAt > HEALTHY_AFTER_MS) this.#backoff = MIN_BACKOFF_MS;
-      const delay = this.#backoff;
-      this.#backoff = Math.min(this.#backoff * 2, MAX_BACKOFF_MS);
-      this.restarts++;
-      this.output('supervisor', `${this.spec.name} exited (${signal ?? `code ${code}`}); restarting in ${delay} ms`);
-      this.#restartTimer = setTimeout(() => this.start(), delay);
+      // A Ctrl-C reaches the whole process group: give our own shutdown a moment to begin
+      // before calling this exit a crash.
+      setTimeout(() => this.#onExit(code, signal, startedAt), signal === 'SIGINT' || signal === 'SIGTERM' ? 200 : 0);
     });
+  }
+
+  #onExit(code: number | null, signal: NodeJS.Signals | null, startedAt: number): void {
+    if (this.#stopping) return;
+    if (Date.now() - startedAt > HEALTHY_AFTER_MS) this.#backoff = MIN_BACKOFF_MS;
+    const delay = this.#backoff;
+    this.#backoff = Math.min(this.#backoff * 2, MAX_BACKOFF_MS);
+    this.restarts++;
+    this.output('supervisor', `${this.spec.name} exited (${signal ?? `code ${code}`}); restarting in ${delay} ms`);
+    this.#restartTimer = setTimeout(() => this.start(), delay);
   }
 
   /** Sends SIGKILL, as a crash would; the supervisor restarts it. */
