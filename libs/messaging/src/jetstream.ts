@@ -1,12 +1,20 @@
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { toNatsHeaders, type TraceHeaders } from './headers';
 
 const encoder = new TextEncoder();
+const clients = new WeakMap<NatsConnection, JetStreamClient>();
+
+/** One JetStream client per connection, made on first use. */
+function jetstreamOf(nc: NatsConnection): JetStreamClient {
+  let js = clients.get(nc);
+  if (!js) clients.set(nc, (js = jetstream(nc)));
+  return js;
+}
 
 /** Publishes to JetStream and waits for the stream's ack; `msgID` makes a retry a no-op. */
 export async function publishDurable(nc: NatsConnection, subject: string, payload: unknown, msgID: string, trace?: TraceHeaders): Promise<void> {
-  await jetstream(nc).publish(subject, encoder.encode(JSON.stringify(payload)), {
+  await jetstreamOf(nc).publish(subject, encoder.encode(JSON.stringify(payload)), {
     msgID,
     headers: toNatsHeaders(trace),
     timeout: 5000,

@@ -4,7 +4,7 @@
  * - `error-<status>`: an OpenAI-shaped error with that status (a 401 echoes part of the key, as OpenAI does);
  * - `error-html-<status>`: that status with an HTML body, as a misconfigured proxy answers;
  * - `redirect`: a 302 to another host, which a gateway must never follow;
- * - `cut-<n>`: a stream that drops the connection after n content pieces (non-streams: at once).
+ * - `cut-<n>`: a stream that drops the connection after its headers and n chunks (non-streams: at once).
  */
 export type Fault =
   | { kind: 'error'; status: number }

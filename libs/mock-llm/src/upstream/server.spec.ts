@@ -1,7 +1,6 @@
 import { mockChatCompletion } from '../chat';
 import { startMockUpstream, type MockUpstream } from './server';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Res = Omit<Response, 'json'> & { json(): Promise<any> };
 
 const chat = { model: 'mock-gpt', messages: [{ role: 'user', content: 'Hello upstream' }] };

@@ -139,10 +139,10 @@ async function streamTo(
   }
   let gone = false;
   res.on('close', () => (gone = !res.writableFinished));
+  res.flushHeaders();
   let generated = '';
-  let pieces = 0;
   for (let i = 0; i < reply.frames.length && !gone; i++) {
-    if (reply.content[i] && cutAfter >= 0 && pieces++ >= cutAfter) break;
+    if (cutAfter >= 0 && i >= cutAfter) break;
     res.write(reply.frames[i]);
     generated += reply.content[i];
     if (delay > 0) await sleep(delay);

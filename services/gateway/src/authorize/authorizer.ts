@@ -1,0 +1,47 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  DomainError,
+  ErrorCodes,
+  Subjects,
+  type AuthorizeReply,
+  type AuthorizeRequest,
+  type ListModelsReply,
+  type ListModelsRequest,
+  type OpenAiError,
+} from '@sluice/contracts';
+import { request } from '@sluice/messaging';
+import { GatewayErrors } from '../ingress/openai-errors';
+
+export const AUTHORIZE_TIMEOUT_MS = 2000;
+
+/**
+ * The one NATS round trip of the hot path. A missing or late policy service is a 503, never an
+ * allow: the gateway fails closed. Only the key's hash travels.
+ */
+export class Authorizer {
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly timeoutMs = AUTHORIZE_TIMEOUT_MS,
+  ) {}
+
+  async authorize(req: AuthorizeRequest): Promise<AuthorizeReply> {
+    try {
+      return await request<AuthorizeReply>(this.nc, Subjects.rpc.authorize, req, { timeoutMs: this.timeoutMs, trace: { requestId: req.requestId } });
+    } catch (err) {
+      return { allow: false, error: rpcFailure(err) };
+    }
+  }
+
+  async listModels(req: ListModelsRequest): Promise<ListModelsReply> {
+    try {
+      return await request<ListModelsReply>(this.nc, Subjects.rpc.listModels, req, { timeoutMs: this.timeoutMs, trace: { requestId: req.requestId } });
+    } catch (err) {
+      return { allow: false, error: rpcFailure(err) };
+    }
+  }
+}
+
+function rpcFailure(err: unknown): OpenAiError {
+  if (err instanceof DomainError && err.code !== ErrorCodes.unavailable) return GatewayErrors.internal;
+  return GatewayErrors.authorizeUnavailable;
+}

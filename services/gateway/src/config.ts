@@ -1,0 +1,41 @@
+import { env, envInt } from '@sluice/service';
+
+export interface GatewayConfig {
+  port: number;
+  host: string;
+  natsUrl: string;
+  bodyLimit: number;
+  authorizeTimeoutMs: number;
+  upstreamHeadersTimeoutMs: number;
+  upstreamBodyTimeoutMs: number;
+  maxUpstreamBodyBytes: number;
+  drainAfterDisconnectMs: number;
+  maxStreamMs: number;
+  shutdownFlushMs: number;
+}
+
+export const DEFAULT_CONFIG: Omit<GatewayConfig, 'port' | 'natsUrl'> = {
+  host: '0.0.0.0',
+  bodyLimit: 32 * 1024 * 1024,
+  authorizeTimeoutMs: 2000,
+  // A non-streamed reasoning call sends its headers only when it is done.
+  upstreamHeadersTimeoutMs: 600_000,
+  upstreamBodyTimeoutMs: 300_000,
+  maxUpstreamBodyBytes: 64 * 1024 * 1024,
+  drainAfterDisconnectMs: 60_000,
+  maxStreamMs: 30 * 60_000,
+  shutdownFlushMs: 10_000,
+};
+
+export function configFromEnv(): GatewayConfig {
+  return {
+    ...DEFAULT_CONFIG,
+    port: envInt('SLUICE_GATEWAY_PORT', 8080),
+    host: env('SLUICE_GATEWAY_HOST', DEFAULT_CONFIG.host),
+    natsUrl: env('NATS_URL', 'nats://127.0.0.1:4222'),
+    bodyLimit: envInt('SLUICE_GATEWAY_BODY_LIMIT', DEFAULT_CONFIG.bodyLimit),
+    upstreamHeadersTimeoutMs: envInt('SLUICE_GATEWAY_UPSTREAM_HEADERS_TIMEOUT_MS', DEFAULT_CONFIG.upstreamHeadersTimeoutMs),
+    upstreamBodyTimeoutMs: envInt('SLUICE_GATEWAY_UPSTREAM_BODY_TIMEOUT_MS', DEFAULT_CONFIG.upstreamBodyTimeoutMs),
+    maxStreamMs: envInt('SLUICE_GATEWAY_MAX_STREAM_MS', DEFAULT_CONFIG.maxStreamMs),
+  };
+}

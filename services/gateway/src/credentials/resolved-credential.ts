@@ -1,0 +1,34 @@
+import type { ProviderCredential, ProviderType } from '@sluice/contracts';
+
+export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
+/**
+ * A credential in the form the hot path uses: origin and base path split once, the Authorization
+ * header value built once. Lives only in memory; never logged.
+ */
+export interface ResolvedCredential {
+  providerId: string;
+  type: ProviderType;
+  origin: string;
+  basePath: string;
+  authorization: string | null;
+  secretVersion: number;
+}
+
+export function resolveCredential(c: ProviderCredential): ResolvedCredential | null {
+  let url: URL;
+  try {
+    url = new URL(c.baseUrl ?? OPENAI_BASE_URL);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+  return {
+    providerId: c.providerId,
+    type: c.type,
+    origin: url.origin,
+    basePath: url.pathname.replace(/\/+$/, ''),
+    authorization: c.apiKey ? `Bearer ${c.apiKey}` : null,
+    secretVersion: c.secretVersion,
+  };
+}

@@ -1,0 +1,92 @@
+import { Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { connectNats } from '@sluice/messaging';
+import { READINESS, type Logger } from '@sluice/service';
+import { Authorizer } from './authorize/authorizer';
+import type { GatewayConfig } from './config';
+import { CredentialStore } from './credentials/credential-store';
+import { CredentialSync } from './credentials/credential-sync';
+import { InferenceRoute } from './ingress/inference-route';
+import { ModelsRoute } from './ingress/models-route';
+import type { IngressRoutes } from './ingress/routes';
+import { GatewayReadiness } from './nats/readiness';
+import { OpenAiCompatibleProvider } from './providers/openai-compatible/openai-compatible';
+import { UpstreamDispatch } from './providers/upstream-dispatch';
+import { UsagePublisher } from './usage/usage-publisher';
+
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
+export const LOGGER = Symbol('LOGGER');
+export const NATS = Symbol('NATS');
+export const INGRESS = Symbol('INGRESS');
+
+const messaging = [
+  { provide: NATS, useFactory: (config: GatewayConfig) => connectNats(config.natsUrl, 'gateway'), inject: [GATEWAY_CONFIG] },
+  { provide: UsagePublisher, useFactory: (nc: NatsConnection, logger: Logger) => new UsagePublisher(nc, logger), inject: [NATS, LOGGER] },
+  { provide: Authorizer, useFactory: (nc: NatsConnection, config: GatewayConfig) => new Authorizer(nc, config.authorizeTimeoutMs), inject: [NATS, GATEWAY_CONFIG] },
+];
+
+const credentials = [
+  { provide: CredentialStore, useFactory: () => new CredentialStore() },
+  { provide: CredentialSync, useFactory: (nc: NatsConnection, store: CredentialStore, logger: Logger) => new CredentialSync(nc, store, logger), inject: [NATS, CredentialStore, LOGGER] },
+];
+
+const providers = [
+  {
+    provide: OpenAiCompatibleProvider,
+    useFactory: (config: GatewayConfig) => new OpenAiCompatibleProvider({ headersTimeoutMs: config.upstreamHeadersTimeoutMs, bodyTimeoutMs: config.upstreamBodyTimeoutMs }),
+    inject: [GATEWAY_CONFIG],
+  },
+  { provide: UpstreamDispatch, useFactory: (sync: CredentialSync, openai: OpenAiCompatibleProvider, logger: Logger) => new UpstreamDispatch(sync, openai, logger), inject: [CredentialSync, OpenAiCompatibleProvider, LOGGER] },
+];
+
+const httpRoutes = [
+  {
+    provide: INGRESS,
+    useFactory: (authorizer: Authorizer, dispatch: UpstreamDispatch, publisher: UsagePublisher, config: GatewayConfig, logger: Logger): IngressRoutes => ({
+      inference: new InferenceRoute(authorizer, dispatch, publisher, config, logger),
+      models: new ModelsRoute(authorizer),
+      bodyLimit: config.bodyLimit,
+      logger,
+    }),
+    inject: [Authorizer, UpstreamDispatch, UsagePublisher, GATEWAY_CONFIG, LOGGER],
+  },
+];
+
+/** Starts credential sync once everything is built; on shutdown flushes usage before NATS closes. */
+@Injectable()
+export class GatewayLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Inject(NATS) private readonly nc: NatsConnection,
+    @Inject(CredentialSync) private readonly sync: CredentialSync,
+    @Inject(UsagePublisher) private readonly publisher: UsagePublisher,
+    @Inject(OpenAiCompatibleProvider) private readonly upstreams: OpenAiCompatibleProvider,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.sync.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.sync.stop();
+    await this.publisher.flush(this.config.shutdownFlushMs);
+    await this.upstreams.close().catch(() => undefined);
+    if (!this.nc.isClosed()) await this.nc.drain().catch(() => undefined);
+  }
+}
+
+const lifecycle = [
+  GatewayLifecycle,
+  { provide: GatewayReadiness, useFactory: (nc: NatsConnection, store: CredentialStore) => new GatewayReadiness(nc, store), inject: [NATS, CredentialStore] },
+  { provide: READINESS, useExisting: GatewayReadiness },
+];
+
+@Module({})
+export class GatewayModule {
+  static forRoot(config: GatewayConfig, logger: Logger): DynamicModule {
+    return {
+      module: GatewayModule,
+      providers: [{ provide: GATEWAY_CONFIG, useValue: config }, { provide: LOGGER, useValue: logger }, ...messaging, ...credentials, ...providers, ...httpRoutes, ...lifecycle],
+    };
+  }
+}

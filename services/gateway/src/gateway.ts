@@ -1,0 +1,32 @@
+import type { AddressInfo } from 'node:net';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { bootstrapService, createLogger, type Logger } from '@sluice/service';
+import { DEFAULT_CONFIG, type GatewayConfig } from './config';
+import { GatewayModule, INGRESS } from './gateway.module';
+import { registerIngress, type IngressRoutes } from './ingress/routes';
+
+export interface RunningGateway {
+  /** Base URL including `/v1`, for SDK clients. */
+  url: string;
+  app: NestFastifyApplication;
+  close(): Promise<void>;
+}
+
+export type GatewayOptions = Partial<GatewayConfig> & { natsUrl: string; logger?: Logger };
+
+/** Starts the gateway in this process (main.ts does it from the environment; tests call it directly). */
+export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
+  const config: GatewayConfig = { ...DEFAULT_CONFIG, port: 8080, ...opts };
+  const logger = opts.logger ?? createLogger('gateway');
+  const app = await bootstrapService({
+    name: 'gateway',
+    module: GatewayModule.forRoot(config, logger),
+    port: config.port,
+    host: config.host,
+    logger,
+    bodyLimit: config.bodyLimit,
+    configure: (nest) => registerIngress(nest.getHttpAdapter().getInstance(), nest.get<IngressRoutes>(INGRESS)),
+  });
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/v1`, app, close: () => app.close() };
+}

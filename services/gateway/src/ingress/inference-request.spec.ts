@@ -1,0 +1,44 @@
+import { parseInferenceRequest } from './inference-request';
+
+const parse = (op: 'chat' | 'completions' | 'embeddings', body: unknown) =>
+  parseInferenceRequest(op, Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)));
+
+const errorOf = (op: 'chat' | 'completions' | 'embeddings', body: unknown) => {
+  const parsed = parse(op, body);
+  if (parsed.ok) throw new Error('expected a validation error');
+  return parsed.error;
+};
+
+const user = [{ role: 'user', content: 'hi' }];
+
+describe('parseInferenceRequest', () => {
+  it('accepts a chat body and reads model, stream and the client’s own include_usage', () => {
+    const parsed = parse('chat', { model: 'gpt-x', messages: user, stream: true, stream_options: { include_usage: true } });
+    expect(parsed).toMatchObject({ ok: true, request: { model: 'gpt-x', stream: true, includeUsage: true } });
+    expect(parse('chat', { model: 'gpt-x', messages: user, stream: true })).toMatchObject({ request: { stream: true, includeUsage: false } });
+    expect(parse('embeddings', { model: 'e', input: 'x', stream: true })).toMatchObject({ request: { stream: false } });
+  });
+
+  it('refuses what is not a JSON object with a 400 in OpenAI’s shape', () => {
+    for (const raw of ['{not json', '', '[1,2]', 'null', '"text"']) {
+      expect(errorOf('chat', raw)).toMatchObject({ status: 400, type: 'invalid_request_error', param: null });
+    }
+    expect(parseInferenceRequest('chat', undefined)).toMatchObject({ ok: false, error: { status: 400 } });
+  });
+
+  it('names the parameter at fault', () => {
+    expect(errorOf('chat', { messages: user })).toMatchObject({ param: 'model', message: 'You must provide a model parameter.' });
+    expect(errorOf('chat', { model: '', messages: user })).toMatchObject({ param: 'model', code: 'empty_string' });
+    expect(errorOf('chat', { model: 7, messages: user })).toMatchObject({ param: 'model', code: 'invalid_type' });
+    expect(errorOf('chat', { model: 'm' })).toMatchObject({ param: 'messages', code: 'missing_required_parameter' });
+    expect(errorOf('chat', { model: 'm', messages: [] })).toMatchObject({ param: 'messages', code: 'empty_array' });
+    expect(errorOf('chat', { model: 'm', messages: 'hello' })).toMatchObject({ param: 'messages', code: 'invalid_type' });
+    expect(errorOf('chat', { model: 'm', messages: ['hello'] })).toMatchObject({ param: 'messages[0]', code: 'invalid_type' });
+    expect(errorOf('chat', { model: 'm', messages: [{ content: 'x' }] })).toMatchObject({ param: 'messages[0].role' });
+    expect(errorOf('chat', { model: 'm', messages: user, stream: 'yes' })).toMatchObject({ param: 'stream', code: 'invalid_type' });
+    expect(errorOf('chat', { model: 'm', messages: user, stream_options: { include_usage: true } })).toMatchObject({ param: 'stream_options' });
+    expect(errorOf('embeddings', { model: 'e' })).toMatchObject({ param: 'input', code: 'missing_required_parameter' });
+    expect(errorOf('embeddings', { model: 'e', input: 5 })).toMatchObject({ param: 'input', code: 'invalid_type' });
+    expect(errorOf('completions', { model: 'c' })).toMatchObject({ param: 'prompt', code: 'missing_required_parameter' });
+  });
+});

@@ -1,0 +1,84 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { hashVirtualKey, type Operation } from '@sluice/contracts';
+import type { Logger } from '@sluice/service';
+import type { Authorizer } from '../authorize/authorizer';
+import { isEventStream } from '../providers/upstream';
+import type { UpstreamDispatch } from '../providers/upstream-dispatch';
+import { relaySse } from '../streaming/sse-relay';
+import { settleTokens } from '../usage/estimate';
+import { NO_TOKENS, tokensFromUsage } from '../usage/token-counts';
+import { usageMessage, type CallFacts, type CallResult } from '../usage/usage-message';
+import type { UsagePublisher } from '../usage/usage-publisher';
+import { parseInferenceRequest, type InferenceRequest } from './inference-request';
+import { GatewayErrors } from './openai-errors';
+import { respondJson } from './respond-json';
+import { clientIpOf } from './client-ip';
+import { sendError } from './send-error';
+
+export interface InferenceLimits {
+  maxUpstreamBodyBytes: number;
+  drainAfterDisconnectMs: number;
+  maxStreamMs: number;
+}
+
+/**
+ * POST /v1/chat/completions, /v1/completions, /v1/embeddings: validate, one authorize round trip,
+ * the upstream call, the answer (JSON or SSE), then one usage message for every authorized call,
+ * sent after the client has its response.
+ */
+export class InferenceRoute {
+  constructor(
+    private readonly authorizer: Authorizer,
+    private readonly dispatch: UpstreamDispatch,
+    private readonly publisher: UsagePublisher,
+    private readonly limits: InferenceLimits,
+    private readonly logger: Logger,
+  ) {}
+
+  async handle(op: Operation, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const ctx = req.sluice;
+    const parsed = parseInferenceRequest(op, req.body as Buffer | undefined);
+    if (!parsed.ok) return sendError(reply, ctx.requestId, parsed.error);
+    const request = parsed.request;
+    const clientIp = clientIpOf(req);
+    const decision = await this.authorizer.authorize({ keyHash: hashVirtualKey(ctx.key), model: request.model, operation: op, clientIp, requestId: ctx.requestId });
+    if (!decision.allow) return sendError(reply, ctx.requestId, decision.error);
+
+    const call: CallFacts = { requestId: ctx.requestId, keyId: decision.keyId, model: request.model, route: decision.route, op, stream: request.stream, clientIp, startedAt: ctx.startedAt };
+    let result: Omit<CallResult, 'latencyMs'>;
+    try {
+      result = await this.serve(call, request, reply, ctx.t0);
+    } catch (err) {
+      this.logger.error({ requestId: call.requestId, err: (err as Error).message }, 'proxying failed');
+      if (!reply.sent && !reply.raw.headersSent) sendError(reply, call.requestId, GatewayErrors.internal);
+      result = { status: 500, tokens: NO_TOKENS, estimated: false, ttfbMs: null };
+    }
+    this.publisher.publish(usageMessage(call, { ...result, latencyMs: performance.now() - ctx.t0 }));
+  }
+
+  private async serve(call: CallFacts, request: InferenceRequest, reply: FastifyReply, t0: number): Promise<Omit<CallResult, 'latencyMs'>> {
+    const outcome = await this.dispatch.open({ op: call.op, body: request.body, stream: request.stream, requestId: call.requestId, route: call.route });
+    if (!outcome.ok) {
+      sendError(reply, call.requestId, outcome.error);
+      return { status: outcome.error.status, tokens: NO_TOKENS, estimated: false, ttfbMs: null };
+    }
+    const upstream = outcome.response;
+    if (!request.stream || upstream.status !== 200 || !isEventStream(upstream.contentType)) {
+      return respondJson(reply, upstream, call, request.body, this.limits.maxUpstreamBodyBytes, this.logger);
+    }
+    reply.hijack();
+    const relayed = await relaySse(reply.raw, upstream, {
+      requestId: call.requestId,
+      providerId: call.route.providerId,
+      clientWantsUsage: request.includeUsage,
+      t0,
+      drainAfterDisconnectMs: this.limits.drainAfterDisconnectMs,
+      maxDurationMs: this.limits.maxStreamMs,
+    });
+    if (relayed.upstreamFailed) {
+      this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, 'upstream stream broke after it began');
+    }
+    const settled = settleTokens(call.op, request.body, tokensFromUsage(relayed.usage), relayed.generatedChars);
+    return { status: relayed.upstreamFailed ? 502 : 200, ...settled, ttfbMs: relayed.ttfbMs };
+  }
+}

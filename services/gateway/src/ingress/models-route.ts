@@ -1,0 +1,45 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { hashVirtualKey, type ListModelsReply } from '@sluice/contracts';
+import type { Authorizer } from '../authorize/authorizer';
+import { clientIpOf } from './client-ip';
+import { sendError } from './send-error';
+
+type Allowed = Extract<ListModelsReply, { allow: true }>;
+const toModel = (m: Allowed['models'][number]) => ({ id: m.id, object: 'model' as const, created: m.created, owned_by: m.ownedBy });
+
+/** GET /v1/models (the models this key may use) and GET /v1/models/:model, answered by policy. */
+export class ModelsRoute {
+  constructor(private readonly authorizer: Authorizer) {}
+
+  async list(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const allowed = await this.allowed(req, reply);
+    if (allowed) this.send(reply, req.sluice.requestId, { object: 'list', data: allowed.models.map(toModel) });
+  }
+
+  async retrieve(req: FastifyRequest<{ Params: { model: string } }>, reply: FastifyReply): Promise<void> {
+    const allowed = await this.allowed(req, reply);
+    if (!allowed) return;
+    const id = req.params.model;
+    const model = allowed.models.find((m) => m.id === id);
+    if (model) return this.send(reply, req.sluice.requestId, toModel(model));
+    sendError(reply, req.sluice.requestId, {
+      status: 404,
+      type: 'invalid_request_error',
+      code: 'model_not_found',
+      param: 'model',
+      message: `The model \`${id.slice(0, 256)}\` does not exist or you do not have access to it.`,
+    });
+  }
+
+  private async allowed(req: FastifyRequest, reply: FastifyReply): Promise<Allowed | null> {
+    const ctx = req.sluice;
+    const decision = await this.authorizer.listModels({ keyHash: hashVirtualKey(ctx.key), clientIp: clientIpOf(req), requestId: ctx.requestId });
+    if (decision.allow) return decision;
+    sendError(reply, ctx.requestId, decision.error);
+    return null;
+  }
+
+  private send(reply: FastifyReply, requestId: string, body: unknown): void {
+    reply.code(200).header('content-type', 'application/json').header('x-request-id', requestId).send(JSON.stringify(body));
+  }
+}

@@ -1,0 +1,16 @@
+/** What the edge learned about a request before its body was read. */
+export interface RequestContext {
+  requestId: string;
+  /** The well-formed virtual key; only its hash leaves this process. */
+  key: string;
+  /** Epoch milliseconds at arrival. */
+  startedAt: number;
+  /** performance.now() at arrival, for latencies. */
+  t0: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    sluice: RequestContext;
+  }
+}

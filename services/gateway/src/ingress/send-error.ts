@@ -1,0 +1,17 @@
+import type { FastifyReply } from 'fastify';
+import type { OpenAiError } from '@sluice/contracts';
+import { errorBody, shouldNotRetry } from './openai-errors';
+
+// Error objects are mostly constants (GatewayErrors); serialise each one once.
+const bodies = new WeakMap<OpenAiError, string>();
+
+export function sendError(reply: FastifyReply, requestId: string, error: OpenAiError): void {
+  let body = bodies.get(error);
+  if (body === undefined) {
+    body = errorBody(error);
+    bodies.set(error, body);
+  }
+  reply.code(error.status).header('content-type', 'application/json').header('x-request-id', requestId);
+  if (shouldNotRetry(error)) reply.header('x-should-retry', 'false');
+  reply.send(body);
+}

@@ -1,0 +1,10 @@
+import { createLogger } from '@sluice/service';
+import { configFromEnv } from './config';
+import { startGateway } from './gateway';
+
+const logger = createLogger('gateway');
+
+startGateway({ ...configFromEnv(), logger }).catch((err: Error) => {
+  logger.fatal({ err: err.message }, 'gateway failed to start');
+  process.exit(1);
+});

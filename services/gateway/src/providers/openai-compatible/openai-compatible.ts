@@ -1,0 +1,54 @@
+import { Agent } from 'undici';
+import type { ResolvedCredential } from '../../credentials/resolved-credential';
+import type { UpstreamCall, UpstreamResponse } from '../upstream';
+import { OPENAI_COMPATIBLE, upstreamBody } from './request-mapping';
+
+export interface UpstreamTimeouts {
+  /** Until the status line and headers arrive (a long non-streamed generation sends nothing before it ends). */
+  headersTimeoutMs: number;
+  /** The longest silence between two body chunks. */
+  bodyTimeoutMs: number;
+}
+
+/**
+ * HTTP to OpenAI and OpenAI-compatible servers through one undici Agent: a keep-alive pool per
+ * origin. undici follows no redirect unless told to, so a 3xx stays a 3xx (and becomes a 502).
+ * Only the headers built here are sent: never the client's auth headers nor its x-stainless-*.
+ */
+export class OpenAiCompatibleProvider {
+  private readonly agent: Agent;
+
+  constructor(private readonly timeouts: UpstreamTimeouts) {
+    this.agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 256, pipelining: 1 });
+  }
+
+  async open(call: UpstreamCall, credential: ResolvedCredential): Promise<UpstreamResponse> {
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: call.stream ? 'text/event-stream' : 'application/json',
+      'user-agent': 'sluice-gateway/0.1',
+      'x-request-id': call.requestId,
+    };
+    if (credential.authorization !== null) headers.authorization = credential.authorization;
+    const res = await this.agent.request({
+      origin: credential.origin,
+      path: credential.basePath + OPENAI_COMPATIBLE.paths[call.op],
+      method: 'POST',
+      headers,
+      body: upstreamBody(call),
+      headersTimeout: this.timeouts.headersTimeoutMs,
+      bodyTimeout: this.timeouts.bodyTimeoutMs,
+    });
+    const contentType = res.headers['content-type'];
+    return {
+      status: res.statusCode,
+      contentType: typeof contentType === 'string' ? contentType : '',
+      body: res.body,
+      abort: () => res.body.destroy(),
+    };
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+}

@@ -1,0 +1,126 @@
+import OpenAI from 'openai';
+import { mockChatCompletion, mockCompletion, mockVector } from '@sluice/mock-llm';
+import { KEY_ID, PROVIDER_SECRET, startHarness, type Harness } from '../../test/harness';
+
+jest.setTimeout(60_000);
+
+describe('proxying to the upstream (real NATS, mock upstream, openai SDK)', () => {
+  let h: Harness;
+  beforeAll(async () => (h = await startHarness()));
+  afterAll(() => h?.stop());
+
+  const messages = [
+    { role: 'system' as const, content: 'You are terse.' },
+    { role: 'user' as const, content: 'What is a sluice?' },
+  ];
+
+  it('serves a chat completion with the real provider key and the upstream model, and meters it once', async () => {
+    const { data, response } = await h.client().chat.completions.create({ model: 'gpt-test', messages }, { headers: { 'x-request-id': 'chat-1' } }).withResponse();
+    const expected = mockChatCompletion({ model: 'upstream-gpt', messages });
+    expect(data.choices[0].message.content).toBe(expected.choices[0].message.content);
+    expect(data.model).toBe('upstream-gpt');
+    expect(data.usage).toEqual(expected.usage);
+    expect(response.headers.get('x-sluice-provider')).toBe('prov-main');
+
+    const billed = h.upstream.invoice.byRequest.get('chat-1')!;
+    expect(billed.authorization).toBe(`Bearer ${PROVIDER_SECRET}`);
+    expect(billed.model).toBe('upstream-gpt');
+    expect(JSON.stringify(billed.headers)).not.toContain(h.key);
+    expect(Object.keys(billed.headers).filter((k) => k.startsWith('x-stainless'))).toEqual([]);
+
+    const usage = await h.usageOf('chat-1');
+    expect(usage).toMatchObject({
+      requestId: 'chat-1',
+      keyId: KEY_ID,
+      model: 'gpt-test',
+      upstreamModel: 'upstream-gpt',
+      providerId: 'prov-main',
+      operation: 'chat',
+      stream: false,
+      status: 200,
+      inputTokens: billed.promptTokens,
+      outputTokens: billed.completionTokens,
+      cachedInputTokens: 0,
+      reasoningTokens: 0,
+      estimated: false,
+      ttfbMs: null,
+      clientIp: expect.stringContaining('127.0.0.1'),
+    });
+    expect(usage.latencyMs).toBeGreaterThan(0);
+    expect(Date.parse(usage.startedAt)).toBeLessThanOrEqual(Date.now());
+    expect((await h.usageMessages()).filter((m) => m.requestId === 'chat-1')).toHaveLength(1);
+  });
+
+  it('carries cached and reasoning tokens into the usage message', async () => {
+    h.routes.set('gpt-reasoning', { providerId: 'prov-main', providerType: 'openai-compatible', baseUrl: null, upstreamModel: 'o3-upstream' });
+    const long = [{ role: 'user' as const, content: 'x'.repeat(6000) }];
+    await h.client().chat.completions.create({ model: 'gpt-reasoning', messages: long, prompt_cache_key: 'tenant-1' }, { headers: { 'x-request-id': 'reasoning-1' } });
+    const usage = await h.usageOf('reasoning-1');
+    const expected = mockChatCompletion({ model: 'o3-upstream', messages: long, prompt_cache_key: 'tenant-1' }).usage;
+    expect(usage).toMatchObject({
+      inputTokens: expected.prompt_tokens,
+      cachedInputTokens: expected.prompt_tokens_details!.cached_tokens,
+      outputTokens: expected.completion_tokens,
+      reasoningTokens: expected.completion_tokens_details!.reasoning_tokens,
+    });
+    expect(usage.cachedInputTokens).toBeGreaterThan(0);
+    expect(usage.reasoningTokens).toBeGreaterThan(0);
+  });
+
+  it('passes embeddings through in the SDK’s default base64 encoding, and legacy completions', async () => {
+    const emb = await h.client().embeddings.create({ model: 'emb-test', input: ['alpha', 'beta'], dimensions: 16 }, { headers: { 'x-request-id': 'emb-1' } });
+    expect(emb.data[0].embedding).toEqual(Array.from(mockVector('alpha', 16)));
+    expect(h.upstream.invoice.byRequest.get('emb-1')!.model).toBe('upstream-embedding');
+    expect(await h.usageOf('emb-1')).toMatchObject({ operation: 'embeddings', inputTokens: emb.usage.prompt_tokens, outputTokens: 0, estimated: false });
+
+    const cmpl = await h.client().completions.create({ model: 'gpt-test', prompt: 'Say hi', max_tokens: 5 }, { headers: { 'x-request-id': 'cmpl-1' } });
+    expect(cmpl.choices[0]).toMatchObject({ text: mockCompletion({ model: 'x', prompt: 'Say hi', max_tokens: 5 }).choices[0].text, finish_reason: 'length' });
+    expect(await h.usageOf('cmpl-1')).toMatchObject({ operation: 'completions', outputTokens: 5 });
+  });
+
+  it('serves the built-in mock provider in-process, with no credential and no network', async () => {
+    const calls = h.upstream.invoice.calls;
+    const c = await h.client().chat.completions.create({ model: 'gpt-mock', messages }, { headers: { 'x-request-id': 'mock-1' } });
+    expect(c.choices[0].message.content).toBe(mockChatCompletion({ model: 'mock-gpt', messages }).choices[0].message.content);
+    expect(h.upstream.invoice.calls).toBe(calls);
+    expect(await h.usageOf('mock-1')).toMatchObject({ providerId: 'prov-mock', inputTokens: c.usage!.prompt_tokens, outputTokens: c.usage!.completion_tokens });
+  });
+
+  it('estimates usage when the upstream reports none, and says so', async () => {
+    const c = await h.client().chat.completions.create({ model: 'gpt-silent', messages }, { headers: { 'x-request-id': 'silent-1' } });
+    expect(c.usage).toBeUndefined();
+    const billed = h.silent.invoice.byRequest.get('silent-1')!;
+    expect(await h.usageOf('silent-1')).toMatchObject({ estimated: true, inputTokens: billed.promptTokens, outputTokens: billed.completionTokens });
+  });
+
+  it('passes an upstream OpenAI error through with its status, and meters the call', async () => {
+    const err = await h.client().chat.completions.create({ model: 'fault-error-500', messages }, { headers: { 'x-request-id': 'fault-500' } }).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(err).toMatchObject({ status: 500, type: 'server_error', code: null, param: null });
+    expect(err.headers.get('x-request-id')).toBe('fault-500');
+    const limited = await h.client().chat.completions.create({ model: 'fault-error-429', messages }).catch((e) => e);
+    expect(limited).toMatchObject({ status: 429, code: 'rate_limit_exceeded' });
+    expect(await h.usageOf('fault-500')).toMatchObject({ status: 500, inputTokens: 0, outputTokens: 0 });
+  });
+
+  it('turns a provider-key rejection into a 502 that reveals nothing of the provider key', async () => {
+    const err = await h.client().chat.completions.create({ model: 'fault-error-401', messages }).catch((e) => e);
+    expect(err).toMatchObject({ status: 502, code: 'upstream_auth_error' });
+    expect(JSON.stringify(err.error)).not.toContain(PROVIDER_SECRET.slice(0, 8));
+  });
+
+  it('answers 502 upstream_error for an HTML error page, a redirect (never followed) and an unreachable upstream', async () => {
+    for (const model of ['fault-error-html-502', 'fault-redirect', 'gpt-dead']) {
+      const err = await h.client().chat.completions.create({ model, messages }).catch((e) => e);
+      expect(err).toBeInstanceOf(OpenAI.InternalServerError);
+      expect(err).toMatchObject({ status: 502, code: 'upstream_error', type: 'server_error' });
+    }
+  });
+
+  it('never writes a secret into its logs', () => {
+    const logs = h.logs.join('');
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs).not.toContain(h.key);
+    expect(logs).not.toContain(PROVIDER_SECRET);
+  });
+});

@@ -1,0 +1,45 @@
+import type { Logger } from '@sluice/service';
+import type { CredentialSync } from '../credentials/credential-sync';
+import { GatewayErrors, providerNotSupported } from '../ingress/openai-errors';
+import { openMock } from './mock/mock-provider';
+import type { OpenAiCompatibleProvider } from './openai-compatible/openai-compatible';
+import type { UpstreamCall, UpstreamOutcome } from './upstream';
+
+/** Opens the call on the provider the route names; a provider type is a folder under providers/. */
+export class UpstreamDispatch {
+  constructor(
+    private readonly credentials: CredentialSync,
+    private readonly openAiCompatible: OpenAiCompatibleProvider,
+    private readonly logger: Logger,
+  ) {}
+
+  async open(call: UpstreamCall): Promise<UpstreamOutcome> {
+    const type = call.route.providerType;
+    switch (type) {
+      case 'mock':
+        return { ok: true, response: openMock(call) };
+      case 'openai':
+      case 'openai-compatible': {
+        const credential = await this.credentials.resolve(call.route.providerId);
+        if (!credential) {
+          this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, 'no credential for the routed provider');
+          return { ok: false, error: GatewayErrors.credentialsUnavailable };
+        }
+        try {
+          return { ok: true, response: await this.openAiCompatible.open(call, credential) };
+        } catch (err) {
+          const e = err as Error & { code?: string };
+          this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId, code: e.code, err: e.message }, 'upstream unreachable');
+          return { ok: false, error: GatewayErrors.upstreamUnreachable };
+        }
+      }
+      case 'anthropic':
+      case 'azure-openai':
+        return { ok: false, error: providerNotSupported(type) };
+      default: {
+        const unknown: never = type;
+        return { ok: false, error: providerNotSupported(String(unknown)) };
+      }
+    }
+  }
+}

@@ -1,0 +1,23 @@
+import type { OpenAiError, Operation, Route } from '@sluice/contracts';
+
+/** One call to a provider, after authorization. `body` is the client's, owned by the call from here on. */
+export interface UpstreamCall {
+  op: Operation;
+  body: Record<string, unknown>;
+  stream: boolean;
+  requestId: string;
+  route: Route;
+}
+
+/** What a provider answered, before the gateway reads the body. */
+export interface UpstreamResponse {
+  status: number;
+  contentType: string;
+  body: AsyncIterable<Buffer> | Iterable<Buffer>;
+  /** Stops reading the upstream (the connection is closed, not returned to the pool). */
+  abort(): void;
+}
+
+export type UpstreamOutcome = { ok: true; response: UpstreamResponse } | { ok: false; error: OpenAiError };
+
+export const isEventStream = (contentType: string): boolean => contentType.startsWith('text/event-stream');

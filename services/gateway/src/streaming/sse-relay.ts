@@ -1,0 +1,102 @@
+import type { ServerResponse } from 'node:http';
+import { errorBody, GatewayErrors } from '../ingress/openai-errors';
+import type { UpstreamResponse } from '../providers/upstream';
+import { SseScanner } from './sse-scanner';
+
+export interface RelayOptions {
+  requestId: string;
+  providerId: string;
+  clientWantsUsage: boolean;
+  /** performance.now() when the request arrived, for the time to first byte. */
+  t0: number;
+  /** How long to keep reading the upstream after the client left, so what it generated is billed. */
+  drainAfterDisconnectMs: number;
+  /** The longest a stream may last, whoever is still listening. */
+  maxDurationMs: number;
+}
+
+export interface RelayOutcome {
+  usage: unknown;
+  generatedChars: number;
+  ttfbMs: number | null;
+  clientGone: boolean;
+  upstreamFailed: boolean;
+}
+
+const DONE = Buffer.from('data: [DONE]\n\n');
+const BROKEN_JSON = errorBody(GatewayErrors.upstreamBroken);
+const BROKEN = Buffer.from(`data: ${BROKEN_JSON}\n\n`);
+
+/**
+ * Streams an upstream SSE answer to the client as it arrives. The status and headers go out with
+ * the first event, so an upstream that fails before sending one still gets a JSON error with a 502;
+ * after that, a failure is an SSE error event. If the client leaves, the upstream is drained
+ * (bounded) so its usage chunk still arrives and what it generated is billed.
+ */
+export async function relaySse(res: ServerResponse, upstream: UpstreamResponse, opts: RelayOptions): Promise<RelayOutcome> {
+  const scanner = new SseScanner(opts.clientWantsUsage);
+  const outcome: RelayOutcome = { usage: undefined, generatedChars: 0, ttfbMs: null, clientGone: false, upstreamFailed: false };
+  let drainTimer: NodeJS.Timeout | undefined;
+  const onClose = () => {
+    if (res.writableEnded) return;
+    outcome.clientGone = true;
+    drainTimer = setTimeout(() => upstream.abort(), opts.drainAfterDisconnectMs);
+  };
+  if (res.destroyed) onClose();
+  else res.on('close', onClose);
+  const deadline = setTimeout(() => upstream.abort(), opts.maxDurationMs);
+
+  const startStream = () => {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-accel-buffering': 'no',
+      'x-request-id': opts.requestId,
+      'x-sluice-provider': opts.providerId,
+    });
+    outcome.ttfbMs = performance.now() - opts.t0;
+  };
+
+  try {
+    for await (const chunk of upstream.body) {
+      const out = scanner.push(chunk);
+      if (out !== null && !outcome.clientGone) {
+        if (outcome.ttfbMs === null) startStream();
+        if (!res.write(out)) await drained(res);
+      }
+    }
+  } catch {
+    outcome.upstreamFailed = !outcome.clientGone;
+  }
+  clearTimeout(drainTimer);
+  clearTimeout(deadline);
+  res.off('close', onClose);
+
+  if (!outcome.clientGone) {
+    const tail = scanner.flush();
+    if (outcome.ttfbMs === null && outcome.upstreamFailed && tail === null) {
+      res.writeHead(502, { 'content-type': 'application/json', 'x-request-id': opts.requestId }).end(BROKEN_JSON);
+      return { ...outcome, usage: scanner.usage, generatedChars: scanner.generatedChars };
+    }
+    if (outcome.ttfbMs === null) startStream();
+    if (tail !== null) res.write(tail);
+    if (outcome.upstreamFailed) res.write(BROKEN);
+    else if (!scanner.sawDone) res.write(DONE);
+    res.end();
+  }
+  outcome.usage = scanner.usage;
+  outcome.generatedChars = scanner.generatedChars;
+  return outcome;
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}

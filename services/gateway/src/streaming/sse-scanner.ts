@@ -1,0 +1,106 @@
+import { generatedChars } from './generated-chars';
+
+const LF2 = Buffer.from('\n\n');
+const CRLF2 = Buffer.from('\r\n\r\n');
+const DATA = Buffer.from('data:');
+const DONE = Buffer.from('[DONE]');
+const USAGE = Buffer.from('"usage":');
+const USAGE_NULL = Buffer.from(',"usage":null');
+
+const KEEP = 0;
+const DROP = 1;
+const STRIP_NULL = 2;
+
+/**
+ * Reads an upstream SSE byte stream event by event without re-serialising it: complete events are
+ * passed on as the same bytes, only the event carrying usage is parsed. When the client did not
+ * ask for usage, the usage-only event (`choices: []`) and the `"usage":null` that include_usage
+ * adds to every other chunk are cut out, so the client sees what OpenAI would have sent it.
+ * A partial event is held back until its end arrives.
+ */
+export class SseScanner {
+  /** The last `usage` object the upstream sent, if any. */
+  usage: unknown = undefined;
+  /** Characters of generated text seen, for an estimate when no usage arrives. */
+  generatedChars = 0;
+  sawDone = false;
+  private pending: Buffer | null = null;
+  private crlf = false;
+
+  constructor(private readonly clientWantsUsage: boolean) {}
+
+  /** The bytes to forward for this upstream chunk: whole events only; null when there are none yet. */
+  push(chunk: Buffer): Buffer | null {
+    const buf = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
+    let pos = 0;
+    let emittedTo = 0;
+    let parts: Buffer[] | null = null;
+    for (;;) {
+      const end = this.boundary(buf, pos);
+      if (end < 0) break;
+      const next = end + (this.crlf ? CRLF2.length : LF2.length);
+      const action = this.inspect(buf.subarray(pos, end));
+      if (action !== KEEP) {
+        parts ??= [];
+        if (pos > emittedTo) parts.push(buf.subarray(emittedTo, pos));
+        if (action === STRIP_NULL) {
+          const at = buf.indexOf(USAGE_NULL, pos);
+          parts.push(buf.subarray(pos, at), buf.subarray(at + USAGE_NULL.length, next));
+        }
+        emittedTo = next;
+      }
+      pos = next;
+    }
+    this.pending = pos < buf.length ? buf.subarray(pos) : null;
+    // One pass over all complete events rather than one per event: a string never spans events.
+    if (pos > 0) this.generatedChars += generatedChars(pos === buf.length ? buf : buf.subarray(0, pos));
+    if (parts === null) return pos === 0 ? null : pos === buf.length ? buf : buf.subarray(0, pos);
+    if (pos > emittedTo) parts.push(buf.subarray(emittedTo, pos));
+    return parts.length === 0 ? null : Buffer.concat(parts);
+  }
+
+  /** At the end of the upstream: a last event that lacked its blank line, terminated. */
+  flush(): Buffer | null {
+    if (this.pending === null || this.pending.toString('utf8').trim() === '') {
+      this.pending = null;
+      return null;
+    }
+    const out = this.push(this.crlf ? CRLF2 : LF2);
+    this.pending = null;
+    return out;
+  }
+
+  private boundary(buf: Buffer, from: number): number {
+    if (this.crlf) return buf.indexOf(CRLF2, from);
+    const lf = buf.indexOf(LF2, from);
+    if (lf >= 0) return lf;
+    const crlf = buf.indexOf(CRLF2, from);
+    if (crlf >= 0) this.crlf = true;
+    return crlf;
+  }
+
+  private inspect(event: Buffer): number {
+    const data = event.compare(DATA, 0, DATA.length, 0, DATA.length) === 0 ? 0 : event.indexOf(DATA);
+    if (data < 0) return KEEP;
+    let start = data + DATA.length;
+    if (event[start] === 0x20) start++;
+    if (event.compare(DONE, 0, DONE.length, start, start + DONE.length) === 0) {
+      this.sawDone = true;
+      return KEEP;
+    }
+    const usageAt = event.indexOf(USAGE, start);
+    if (usageAt < 0) return KEEP;
+    let v = usageAt + USAGE.length;
+    while (event[v] === 0x20) v++;
+    if (event[v] === 0x6e) return !this.clientWantsUsage && event.indexOf(USAGE_NULL, start) >= 0 ? STRIP_NULL : KEEP;
+    let chunk: { usage?: unknown; choices?: unknown };
+    try {
+      chunk = JSON.parse(event.toString('utf8', start));
+    } catch {
+      return KEEP;
+    }
+    if (chunk.usage !== null && chunk.usage !== undefined) this.usage = chunk.usage;
+    const usageOnly = Array.isArray(chunk.choices) && chunk.choices.length === 0;
+    return usageOnly && !this.clientWantsUsage ? DROP : KEEP;
+  }
+}

@@ -1,0 +1,59 @@
+import { chatPromptTokens, mockChatCompletion, mockEmbeddings } from '@sluice/mock-llm';
+import { estimatePromptTokens, settleTokens } from './estimate';
+import { tokensFromUsage } from './token-counts';
+import { generatedCharsOfJson, usageFromJson } from './usage-from-json';
+
+const chat = { model: 'm', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: [{ type: 'text', text: 'Hello there' }] }] };
+
+describe('estimates', () => {
+  it('estimates chat prompts at ~4 chars a token plus the per-message overhead', () => {
+    expect(estimatePromptTokens('chat', chat)).toBe(chatPromptTokens(chat.messages));
+    expect(estimatePromptTokens('completions', { prompt: 'abcdefgh' })).toBe(2);
+    expect(estimatePromptTokens('embeddings', { input: ['abcd', 'ef'] })).toBe(2);
+    expect(estimatePromptTokens('embeddings', { input: [1, 2, 3] })).toBe(3);
+  });
+
+  it('uses reported usage when there is some, else estimates and says so', () => {
+    const reported = { inputTokens: 10, cachedInputTokens: 2, outputTokens: 5, reasoningTokens: 1 };
+    expect(settleTokens('chat', chat, reported, 40)).toEqual({ tokens: reported, estimated: false });
+    expect(settleTokens('chat', chat, null, 41)).toEqual({
+      tokens: { inputTokens: chatPromptTokens(chat.messages), cachedInputTokens: 0, outputTokens: 11, reasoningTokens: 0 },
+      estimated: true,
+    });
+  });
+
+  it('never bills zero output for a reply that produced content', () => {
+    const zero = { inputTokens: 10, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0 };
+    expect(settleTokens('chat', chat, zero, 8)).toEqual({ tokens: { ...zero, outputTokens: 2 }, estimated: true });
+    expect(settleTokens('embeddings', { input: 'x' }, zero, 0)).toEqual({ tokens: zero, estimated: false });
+  });
+});
+
+describe('usage in JSON replies', () => {
+  it('reads every token kind from a chat completion without a full parse', () => {
+    const completion = mockChatCompletion({ ...chat, model: 'o3-mini', messages: [{ role: 'user', content: 'x'.repeat(5000) }], prompt_cache_key: 'k' });
+    const bytes = Buffer.from(JSON.stringify(completion));
+    expect(tokensFromUsage(usageFromJson(bytes))).toEqual({
+      inputTokens: completion.usage.prompt_tokens,
+      cachedInputTokens: completion.usage.prompt_tokens_details!.cached_tokens,
+      outputTokens: completion.usage.completion_tokens,
+      reasoningTokens: completion.usage.completion_tokens_details!.reasoning_tokens,
+    });
+    expect(completion.usage.prompt_tokens_details!.cached_tokens).toBeGreaterThan(0);
+  });
+
+  it('is not fooled by "usage" inside generated text, and handles pretty-printed JSON', () => {
+    const tricky = { choices: [{ message: { content: 'the "usage": {"prompt_tokens": 999} field' } }], usage: { prompt_tokens: 4, completion_tokens: 2 } };
+    expect(usageFromJson(Buffer.from(JSON.stringify(tricky)))).toEqual(tricky.usage);
+    expect(usageFromJson(Buffer.from(JSON.stringify(tricky, null, 2)))).toEqual(tricky.usage);
+    const noUsage = { choices: [{ message: { content: 'no "usage" here' } }] };
+    expect(usageFromJson(Buffer.from(JSON.stringify(noUsage)))).toBeUndefined();
+  });
+
+  it('reads embeddings usage (no completion tokens) and counts generated text for estimates', () => {
+    const embeddings = mockEmbeddings({ model: 'e', input: ['abcd', 'efgh'] });
+    expect(tokensFromUsage(usageFromJson(Buffer.from(JSON.stringify(embeddings))))).toEqual({ inputTokens: 2, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0 });
+    const completion = mockChatCompletion(chat);
+    expect(generatedCharsOfJson(Buffer.from(JSON.stringify(completion)))).toBe(completion.choices[0].message.content.length);
+  });
+});

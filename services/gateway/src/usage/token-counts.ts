@@ -1,0 +1,32 @@
+/** The token kinds a usage message carries, read from an OpenAI `usage` object. */
+export interface TokenCounts {
+  inputTokens: number;
+  cachedInputTokens: number;
+  outputTokens: number;
+  reasoningTokens: number;
+}
+
+export const NO_TOKENS: TokenCounts = Object.freeze({ inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0 });
+
+const count = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0);
+
+/**
+ * `prompt_tokens`, `completion_tokens` (embeddings have none), `prompt_tokens_details.cached_tokens`
+ * and `completion_tokens_details.reasoning_tokens`; null when the value is not a usage object.
+ */
+export function tokensFromUsage(usage: unknown): TokenCounts | null {
+  if (usage === null || typeof usage !== 'object') return null;
+  const u = usage as {
+    prompt_tokens?: unknown;
+    completion_tokens?: unknown;
+    prompt_tokens_details?: { cached_tokens?: unknown } | null;
+    completion_tokens_details?: { reasoning_tokens?: unknown } | null;
+  };
+  if (u.prompt_tokens === undefined && u.completion_tokens === undefined) return null;
+  return {
+    inputTokens: count(u.prompt_tokens),
+    cachedInputTokens: count(u.prompt_tokens_details?.cached_tokens),
+    outputTokens: count(u.completion_tokens),
+    reasoningTokens: count(u.completion_tokens_details?.reasoning_tokens),
+  };
+}

@@ -1,0 +1,46 @@
+import type { Operation, Route, UsageMessage } from '@sluice/contracts';
+import type { TokenCounts } from './token-counts';
+
+/** What the gateway knows about a call once it is authorized, for its usage message. */
+export interface CallFacts {
+  requestId: string;
+  keyId: string;
+  model: string;
+  route: Route;
+  op: Operation;
+  stream: boolean;
+  clientIp: string;
+  /** Epoch milliseconds when the request arrived. */
+  startedAt: number;
+}
+
+export interface CallResult {
+  /** The HTTP status the client received. */
+  status: number;
+  tokens: TokenCounts;
+  estimated: boolean;
+  latencyMs: number;
+  ttfbMs: number | null;
+}
+
+export function usageMessage(call: CallFacts, result: CallResult): UsageMessage {
+  return {
+    requestId: call.requestId,
+    keyId: call.keyId,
+    model: call.model,
+    upstreamModel: call.route.upstreamModel,
+    providerId: call.route.providerId,
+    operation: call.op,
+    stream: call.stream,
+    status: result.status,
+    inputTokens: result.tokens.inputTokens,
+    cachedInputTokens: result.tokens.cachedInputTokens,
+    outputTokens: result.tokens.outputTokens,
+    reasoningTokens: result.tokens.reasoningTokens,
+    estimated: result.estimated,
+    latencyMs: Math.round(result.latencyMs * 1000) / 1000,
+    ttfbMs: result.ttfbMs === null ? null : Math.round(result.ttfbMs * 1000) / 1000,
+    clientIp: call.clientIp,
+    startedAt: new Date(call.startedAt).toISOString(),
+  };
+}

@@ -1,0 +1,65 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import pino from 'pino';
+import { Streams, type UsageMessage } from '@sluice/contracts';
+import { connectNats, ensureStreams, type NatsConnection } from '@sluice/messaging';
+import { startTestNats, waitFor, type TestNats } from '@sluice/testing';
+import { UsagePublisher } from './usage-publisher';
+
+jest.setTimeout(60_000);
+
+const message = (requestId: string): UsageMessage => ({
+  requestId,
+  keyId: 'key-1',
+  model: 'gpt-test',
+  upstreamModel: 'upstream-gpt',
+  providerId: 'prov-1',
+  operation: 'chat',
+  stream: false,
+  status: 200,
+  inputTokens: 10,
+  cachedInputTokens: 0,
+  outputTokens: 5,
+  reasoningTokens: 0,
+  estimated: false,
+  latencyMs: 1.5,
+  ttfbMs: null,
+  clientIp: '127.0.0.1',
+  startedAt: new Date(0).toISOString(),
+});
+
+describe('UsagePublisher (real NATS JetStream)', () => {
+  let nats: TestNats;
+  let nc: NatsConnection;
+  beforeAll(async () => {
+    nats = await startTestNats();
+    nc = await connectNats(nats.url, 'usage-publisher-test');
+    await ensureStreams(nc);
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await nats?.stop();
+  });
+
+  const stored = async () => (await (await jetstreamManager(nc)).streams.info(Streams.usage.name)).state.messages;
+
+  it('publishes each message once, deduplicated by request id', async () => {
+    const publisher = new UsagePublisher(nc, pino({ level: 'silent' }));
+    publisher.publish(message('req-a'));
+    publisher.publish(message('req-a'));
+    publisher.publish(message('req-b'));
+    await publisher.flush(5000);
+    expect(await stored()).toBe(2);
+  });
+
+  it('keeps retrying while NATS is down and lands the message once it is back', async () => {
+    const before = await stored();
+    const publisher = new UsagePublisher(nc, pino({ level: 'silent' }));
+    await nats.kill();
+    publisher.publish(message('req-during-outage'));
+    await new Promise((r) => setTimeout(r, 500));
+    await nats.restart();
+    await waitFor(async () => (await stored()) === before + 1, { timeoutMs: 20_000, intervalMs: 200, description: 'the usage message after the restart' });
+    await publisher.flush(5000);
+    expect(await stored()).toBe(before + 1);
+  });
+});

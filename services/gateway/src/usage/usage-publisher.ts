@@ -1,0 +1,67 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Subjects, type UsageMessage } from '@sluice/contracts';
+import { publishDurable } from '@sluice/messaging';
+import type { Logger } from '@sluice/service';
+
+// Retries stay well inside JetStream's two-minute duplicate window, so a publish that did land
+// but whose ack was lost is deduplicated by its msgID (the request id) and never counted twice.
+const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000, 15000, 15000, 15000];
+
+/**
+ * Publishes one usage message per call to JetStream without delaying the response: the caller
+ * hands the message over and moves on; failures are retried with backoff while the process
+ * lives, then logged (the message holds no secret). `flush` lets shutdown wait for what is in flight.
+ */
+export class UsagePublisher {
+  private readonly inFlight = new Set<Promise<void>>();
+  private batch: UsageMessage[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly logger: Logger,
+  ) {}
+
+  publish(message: UsageMessage): void {
+    this.batch.push(message);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.sendBatch);
+    }
+  }
+
+  // Messages finished in the same event-loop turn go out together, after the responses were written.
+  private readonly sendBatch = (): void => {
+    const batch = this.batch;
+    this.batch = [];
+    this.scheduled = false;
+    for (const message of batch) {
+      const sending = this.send(message);
+      this.inFlight.add(sending);
+      void sending.then(() => this.inFlight.delete(sending));
+    }
+  };
+
+  async flush(timeoutMs: number): Promise<void> {
+    this.sendBatch();
+    if (this.inFlight.size === 0) return;
+    await Promise.race([Promise.allSettled([...this.inFlight]), sleep(timeoutMs, undefined, { ref: false })]);
+    if (this.inFlight.size > 0) this.logger.error({ pending: this.inFlight.size }, 'usage messages still unpublished at shutdown');
+  }
+
+  private async send(message: UsageMessage): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await publishDurable(this.nc, Subjects.usage, message, message.requestId);
+        return;
+      } catch (err) {
+        if (attempt >= BACKOFF_MS.length || this.nc.isClosed()) {
+          this.logger.error({ requestId: message.requestId, keyId: message.keyId, attempts: attempt + 1, err: (err as Error).message }, 'usage message could not be published');
+          return;
+        }
+        await sleep(BACKOFF_MS[attempt], undefined, { ref: false });
+      }
+    }
+  }
+}

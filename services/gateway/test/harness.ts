@@ -1,0 +1,163 @@
+import { Writable } from 'node:stream';
+import { jetstreamManager } from '@nats-io/jetstream';
+import OpenAI from 'openai';
+import pino from 'pino';
+import {
+  generateVirtualKey,
+  hashVirtualKey,
+  Streams,
+  Subjects,
+  type AuthorizeReply,
+  type AuthorizeRequest,
+  type ListModelsRequest,
+  type ProviderCredential,
+  type Route,
+  type UsageMessage,
+} from '@sluice/contracts';
+import { connectNats, ensureStreams, serve, type NatsConnection } from '@sluice/messaging';
+import { startMockUpstream, type MockUpstream } from '@sluice/mock-llm';
+import { startTestNats, waitFor, type TestNats } from '@sluice/testing';
+import { startGateway, type RunningGateway } from '../src/gateway';
+
+export const PROVIDER_SECRET = 'sk-upstream-real-secret-0123456789abcdef';
+export const KEY_ID = 'key-0001';
+
+export interface Harness {
+  nats: TestNats;
+  nc: NatsConnection;
+  gateway: RunningGateway;
+  /** Fast upstream; `slow` paces its chunks; `silent` never reports usage. */
+  upstream: MockUpstream;
+  slow: MockUpstream;
+  silent: MockUpstream;
+  key: string;
+  /** Mutable: what key-registry answers on the credentials subject. */
+  credentials: ProviderCredential[];
+  /** Mutable: model name → route (policy allows) ; absent → 404 model_not_found. */
+  routes: Map<string, Route>;
+  authorizeRequests: AuthorizeRequest[];
+  credentialRequests: () => number;
+  logs: string[];
+  client(options?: Partial<ConstructorParameters<typeof OpenAI>[0]>): OpenAI;
+  usageMessages(): Promise<UsageMessage[]>;
+  usageOf(requestId: string): Promise<UsageMessage>;
+  stop(): Promise<void>;
+}
+
+const route = (providerId: string, providerType: Route['providerType'], upstreamModel: string): Route => ({ providerId, providerType, baseUrl: null, upstreamModel });
+
+/**
+ * A real NATS with JetStream, small responders standing in for policy and key-registry, three mock
+ * upstreams and the gateway in this process, driven through the official openai SDK.
+ */
+export async function startHarness(): Promise<Harness> {
+  const nats = await startTestNats();
+  const nc = await connectNats(nats.url, 'gateway-test');
+  await ensureStreams(nc);
+  const [upstream, slow, silent] = await Promise.all([startMockUpstream(), startMockUpstream({ chunkDelayMs: 15 }), startMockUpstream({ omitUsage: true })]);
+  const key = generateVirtualKey();
+  const credentials: ProviderCredential[] = [
+    { providerId: 'prov-main', type: 'openai-compatible', baseUrl: upstream.url, apiKey: PROVIDER_SECRET, secretVersion: 1 },
+    { providerId: 'prov-slow', type: 'openai-compatible', baseUrl: slow.url, apiKey: PROVIDER_SECRET, secretVersion: 1 },
+    { providerId: 'prov-silent', type: 'openai-compatible', baseUrl: silent.url, apiKey: PROVIDER_SECRET, secretVersion: 1 },
+    { providerId: 'prov-dead', type: 'openai-compatible', baseUrl: 'http://127.0.0.1:9/v1', apiKey: PROVIDER_SECRET, secretVersion: 1 },
+  ];
+  const routes = new Map<string, Route>([
+    ['gpt-test', route('prov-main', 'openai-compatible', 'upstream-gpt')],
+    ['gpt-slow', route('prov-slow', 'openai-compatible', 'upstream-slow')],
+    ['gpt-silent', route('prov-silent', 'openai-compatible', 'upstream-silent')],
+    ['gpt-dead', route('prov-dead', 'openai-compatible', 'upstream-dead')],
+    ['gpt-mock', route('prov-mock', 'mock', 'mock-gpt')],
+    ['emb-test', route('prov-main', 'openai-compatible', 'upstream-embedding')],
+    ['claude-test', route('prov-anthropic', 'anthropic', 'claude-x')],
+  ]);
+  for (const fault of ['error-500', 'error-429', 'error-401', 'error-html-502', 'redirect', 'cut-0', 'cut-3']) routes.set(`fault-${fault}`, route('prov-main', 'openai-compatible', fault));
+
+  const authorizeRequests: AuthorizeRequest[] = [];
+  let credentialRequests = 0;
+  const denyKey = { allow: false as const, error: { status: 401, type: 'invalid_request_error', code: 'invalid_api_key', message: 'Incorrect API key provided.', param: null } };
+  const responders = [
+    serve(
+      nc,
+      Subjects.rpc.authorize,
+      async (payload): Promise<AuthorizeReply> => {
+        const req = payload as AuthorizeRequest;
+        authorizeRequests.push(req);
+        if (req.keyHash !== hashVirtualKey(key)) return denyKey;
+        const r = routes.get(req.model);
+        if (!r) return { allow: false, keyId: KEY_ID, error: { status: 404, type: 'invalid_request_error', code: 'model_not_found', param: null, message: `The model \`${req.model}\` does not exist or you do not have access to it.` } };
+        return { allow: true, keyId: KEY_ID, route: r };
+      },
+      { queue: 'policy' },
+    ),
+    serve(
+      nc,
+      Subjects.rpc.listModels,
+      async (payload) => {
+        const req = payload as ListModelsRequest;
+        if (req.keyHash !== hashVirtualKey(key)) return denyKey;
+        return { allow: true, keyId: KEY_ID, models: ['gpt-test', 'gpt-mock'].map((id) => ({ id, created: 1_700_000_000, ownedBy: 'sluice' })) };
+      },
+      { queue: 'policy' },
+    ),
+    serve(
+      nc,
+      Subjects.rpc.credentials,
+      async () => {
+        credentialRequests++;
+        return credentials;
+      },
+      { queue: 'key-registry' },
+    ),
+  ];
+
+  const logs: string[] = [];
+  const sink = new Writable({ write: (chunk, _enc, done) => (logs.push(chunk.toString()), done()) });
+  const logger = pino({ level: 'debug', base: { service: 'gateway' } }, sink);
+  const gateway = await startGateway({ port: 0, host: '127.0.0.1', natsUrl: nats.url, logger });
+  await waitFor(async () => (await fetch(`${gateway.url.replace(/\/v1$/, '')}/ready`)).status === 200, { description: 'the gateway to be ready' });
+
+  const usageMessages = async (): Promise<UsageMessage[]> => {
+    const jsm = await jetstreamManager(nc);
+    const { state } = await jsm.streams.info(Streams.usage.name);
+    const out: UsageMessage[] = [];
+    for (let seq = state.first_seq; state.messages > 0 && seq <= state.last_seq; seq++) {
+      const msg = await jsm.streams.getMessage(Streams.usage.name, { seq }).catch(() => null);
+      if (msg) out.push(msg.json<UsageMessage>());
+    }
+    return out;
+  };
+
+  return {
+    nats,
+    nc,
+    gateway,
+    upstream,
+    slow,
+    silent,
+    key,
+    credentials,
+    routes,
+    authorizeRequests,
+    credentialRequests: () => credentialRequests,
+    logs,
+    client: (options = {}) => new OpenAI({ apiKey: key, baseURL: gateway.url, maxRetries: 0, ...options }),
+    usageMessages,
+    usageOf: (requestId) =>
+      waitFor(async () => (await usageMessages()).find((m) => m.requestId === requestId), { timeoutMs: 5000, description: `the usage message of ${requestId}` }),
+    async stop() {
+      await gateway.close();
+      for (const r of responders) r.unsubscribe();
+      await nc.drain();
+      await Promise.all([upstream.close(), slow.close(), silent.close()]);
+      await nats.stop();
+    },
+  };
+}
+
+/** The plain HTTP view, for what the SDK would not send. */
+export async function rawPost(h: Harness, path: string, body: string, headers: Record<string, string>): Promise<{ status: number; headers: Headers; json: any }> {
+  const res = await fetch(`${h.gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : null };
+}
