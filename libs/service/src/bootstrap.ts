@@ -15,6 +15,8 @@ export interface BootstrapOptions {
   host?: string;
   logger: Logger;
   bodyLimit?: number;
+  /** False when the service installs its own body parsers in `configure`. */
+  nestBodyParser?: boolean;
   /** Called with the Fastify instance before listen, for raw routes on the hot path. */
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
 }
@@ -26,7 +28,10 @@ export interface BootstrapOptions {
  */
 export async function bootstrapService(opts: BootstrapOptions): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: opts.bodyLimit ?? 32 * 1024 * 1024, logger: false });
-  const app = await NestFactory.create<NestFastifyApplication>(opts.module as never, adapter, { logger: ['error', 'warn'] });
+  const app = await NestFactory.create<NestFastifyApplication>(opts.module as never, adapter, {
+    logger: ['error', 'warn'],
+    bodyParser: opts.nestBodyParser ?? true,
+  });
   app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
   const readiness: Readiness[] = [];

@@ -19,6 +19,12 @@ export class AdminErrorFilter implements ExceptionFilter {
       void reply.code(status).send({ error: { code, message: err.message } });
       return;
     }
+    // Fastify's own errors (unparseable body, body too large) carry a 4xx statusCode.
+    const status = (err as { statusCode?: number })?.statusCode;
+    if (status && status >= 400 && status < 500) {
+      void reply.code(status).send({ error: { code: status === 413 ? 'PAYLOAD_TOO_LARGE' : ErrorCodes.validation, message: (err as Error).message } });
+      return;
+    }
     logger.error({ err: (err as Error)?.message }, 'admin request failed');
     void reply.code(500).send({ error: { code: ErrorCodes.internal, message: 'internal error' } });
   }
