@@ -151,7 +151,7 @@ describe('the walking skeleton, end to end (real NATS, Postgres, five service pr
     expect(Number(rows[0].n)).toBe(before + 30);
   });
 
-  it('refuses a revoked key on the next call', async () => {
+  it('refuses a revoked key as soon as the revocation reaches policy', async () => {
     const revoked = await admin('DELETE', `/keys/${keyId}`);
     expect(revoked.body.status).toBe('revoked');
     // The revocation travels log → relay → JetStream → policy; it is measured in milliseconds,
