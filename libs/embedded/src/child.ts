@@ -125,3 +125,29 @@ export function describeExit(name: string, info: ExitInfo, output: string): stri
     : `exited (${info.signal ? `signal ${info.signal}` : `code ${info.code}`})`;
   return `${name} ${how}${output ? `\n--- last output ---\n${output}` : ''}`;
 }
+
+/** The process-facing part of an embedded server's handle, across restarts. */
+export interface RestartableProcess {
+  readonly process: ChildProcess;
+  stop(): Promise<void>;
+  kill(): void;
+  waitForExit(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+/** Launches a child and returns a handle whose restart() launches it again with the same spec. */
+export async function restartable(launch: () => Promise<RunningChild>): Promise<RestartableProcess> {
+  let current = await launch();
+  return {
+    get process() {
+      return current.process;
+    },
+    stop: () => current.stop(),
+    kill: () => current.kill(),
+    waitForExit: async () => void (await current.exited),
+    async restart() {
+      await current.stop();
+      current = await launch();
+    },
+  };
+}

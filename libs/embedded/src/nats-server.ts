@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { describeExit, spawnChild, type RunningChild } from './child';
+import { describeExit, restartable, spawnChild, type RunningChild } from './child';
 import { findBinary } from './find-binary';
 import { freePort, probeTcp, sleep } from './net';
 
@@ -63,22 +63,15 @@ export async function startNatsServer(options: NatsServerOptions): Promise<Embed
     return child;
   };
 
-  let current = await launch();
-  return {
-    url: `nats://${host}:${port}`,
-    port,
-    monitorPort,
-    get process() {
-      return current.process;
+  const handle = await restartable(launch);
+  return Object.defineProperties(
+    {
+      url: `nats://${host}:${port}`,
+      port,
+      monitorPort,
     },
-    stop: () => current.stop(),
-    kill: () => current.kill(),
-    waitForExit: async () => void (await current.exited),
-    async restart() {
-      await current.stop();
-      current = await launch();
-    },
-  };
+    Object.getOwnPropertyDescriptors(handle),
+  ) as EmbeddedNats;
 }
 
 async function waitUntilReady(

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { describeExit, spawnChild, type RunningChild } from './child';
+import { describeExit, restartable, spawnChild, type RunningChild } from './child';
 import { findBinary } from './find-binary';
 import { freePort, sleep } from './net';
 import { prepareClusterDir, type ClusterDir } from './postgres-cluster-dir';
@@ -80,22 +80,15 @@ export async function startPostgres(options: PostgresOptions): Promise<EmbeddedP
     }
   };
 
-  let current = await launch();
-  return {
-    url,
-    port,
-    clusterDir: cluster.dir,
-    get process() {
-      return current.process;
+  const handle = await restartable(launch);
+  return Object.defineProperties(
+    {
+      url,
+      port,
+      clusterDir: cluster.dir,
     },
-    stop: () => current.stop(),
-    kill: () => current.kill(),
-    waitForExit: async () => void (await current.exited),
-    async restart() {
-      await current.stop();
-      current = await launch();
-    },
-  };
+    Object.getOwnPropertyDescriptors(handle),
+  ) as EmbeddedPostgres;
 }
 
 async function initClusterIfEmpty(cluster: ClusterDir, fsync: boolean): Promise<void> {

@@ -1,4 +1,5 @@
-import { DomainError, ErrorCodes } from '@sluice/contracts';
+import type { z } from 'zod';
+import { DomainError, ErrorCodes, type KeyCreatedV1, type KeyRevokedV1 } from '@sluice/contracts';
 
 /** The key aggregate: state folded from its stream, and the events its commands decide. */
 export type KeyState =
@@ -7,22 +8,8 @@ export type KeyState =
   | { status: 'revoked'; keyId: string; name: string; revokedAt: string };
 
 export type KeyEvent =
-  | {
-      type: 'KeyCreated';
-      data: {
-        keyId: string;
-        name: string;
-        description: string | null;
-        keyHash: string;
-        keyHint: string;
-        models: string[] | null;
-        operations: string[] | null;
-        expiresAt: string | null;
-        metadata: Record<string, unknown>;
-        createdAt: string;
-      };
-    }
-  | { type: 'KeyRevoked'; data: { keyId: string; revokedAt: string } };
+  | { type: 'KeyCreated'; data: z.infer<typeof KeyCreatedV1> }
+  | { type: 'KeyRevoked'; data: z.infer<typeof KeyRevokedV1> };
 
 export const initialKeyState: KeyState = { status: 'none' };
 

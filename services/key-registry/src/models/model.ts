@@ -1,22 +1,11 @@
-import { DomainError, ErrorCodes, type CreateModelBody } from '@sluice/contracts';
+import type { z } from 'zod';
+import { DomainError, ErrorCodes, type CreateModelBody, type ModelAddedV1, type ModelRemovedV1 } from '@sluice/contracts';
 
 export type ModelState = { status: 'none' } | { status: 'listed' } | { status: 'removed' };
 
 export type ModelEvent =
-  | {
-      type: 'ModelAdded';
-      data: {
-        name: string;
-        providerId: string;
-        upstreamModel: string;
-        inputUsdPerMTok: number;
-        outputUsdPerMTok: number;
-        cachedInputUsdPerMTok: number | null;
-        maxOutputTokens: number | null;
-        createdAt: string;
-      };
-    }
-  | { type: 'ModelRemoved'; data: { name: string; removedAt: string } };
+  | { type: 'ModelAdded'; data: z.infer<typeof ModelAddedV1> }
+  | { type: 'ModelRemoved'; data: z.infer<typeof ModelRemovedV1> };
 
 export function evolveModel(state: ModelState, event: ModelEvent): ModelState {
   switch (event.type) {

@@ -1,4 +1,5 @@
-import { DomainError, ErrorCodes, type CreateProviderBody } from '@sluice/contracts';
+import type { z } from 'zod';
+import { DomainError, ErrorCodes, type CreateProviderBody, type ProviderAddedV1 } from '@sluice/contracts';
 
 export interface AddProvider {
   type: 'AddProvider';
@@ -9,15 +10,7 @@ export interface AddProvider {
 
 export interface ProviderAdded {
   type: 'ProviderAdded';
-  data: {
-    providerId: string;
-    name: string;
-    type: string;
-    baseUrl: string | null;
-    apiKeyHint: string | null;
-    secretVersion: number;
-    createdAt: string;
-  };
+  data: z.infer<typeof ProviderAddedV1>;
 }
 
 /** A provider stream must not exist yet; the secret itself goes to the vault, never the event. */
