@@ -24,9 +24,9 @@ export class Authorizer {
     private readonly timeoutMs = AUTHORIZE_TIMEOUT_MS,
   ) {}
 
-  async authorize(req: AuthorizeRequest): Promise<AuthorizeReply> {
+  async authorize(req: AuthorizeRequest, traceparent?: string): Promise<AuthorizeReply> {
     try {
-      return await request<AuthorizeReply>(this.nc, Subjects.rpc.authorize, req, { timeoutMs: this.timeoutMs, trace: { requestId: req.requestId } });
+      return await request<AuthorizeReply>(this.nc, Subjects.rpc.authorize, req, { timeoutMs: this.timeoutMs, trace: { requestId: req.requestId, traceparent } });
     } catch (err) {
       return { allow: false, error: rpcFailure(err) };
     }

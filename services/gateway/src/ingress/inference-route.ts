@@ -14,6 +14,7 @@ import { GatewayErrors } from './openai-errors';
 import { respondJson } from './respond-json';
 import { clientIpOf } from './client-ip';
 import { sendError } from './send-error';
+import { endCallSpan, startCallSpan } from '../telemetry/call-span';
 
 export interface InferenceLimits {
   maxUpstreamBodyBytes: number;
@@ -41,8 +42,12 @@ export class InferenceRoute {
     if (!parsed.ok) return sendError(reply, ctx.requestId, parsed.error);
     const request = parsed.request;
     const clientIp = clientIpOf(req);
-    const decision = await this.authorizer.authorize({ keyHash: hashVirtualKey(ctx.key), model: request.model, operation: op, clientIp, requestId: ctx.requestId });
-    if (!decision.allow) return sendError(reply, ctx.requestId, decision.error);
+    const { span, traceparent } = startCallSpan(op, request.model, ctx.requestId, headerOf(req, 'traceparent'));
+    const decision = await this.authorizer.authorize({ keyHash: hashVirtualKey(ctx.key), model: request.model, operation: op, clientIp, requestId: ctx.requestId }, traceparent);
+    if (!decision.allow) {
+      endCallSpan(span, null, decision.error.status);
+      return sendError(reply, ctx.requestId, decision.error);
+    }
 
     const call: CallFacts = { requestId: ctx.requestId, keyId: decision.keyId, model: request.model, route: decision.route, op, stream: request.stream, clientIp, startedAt: ctx.startedAt };
     let result: Omit<CallResult, 'latencyMs'>;
@@ -53,7 +58,9 @@ export class InferenceRoute {
       if (!reply.sent && !reply.raw.headersSent) sendError(reply, call.requestId, GatewayErrors.internal);
       result = { status: 500, tokens: NO_TOKENS, estimated: false, ttfbMs: null };
     }
-    this.publisher.publish(usageMessage(call, { ...result, latencyMs: performance.now() - ctx.t0 }));
+    const usage = usageMessage(call, { ...result, latencyMs: performance.now() - ctx.t0 });
+    this.publisher.publish(usage);
+    endCallSpan(span, usage, result.status);
   }
 
   private async serve(call: CallFacts, request: InferenceRequest, reply: FastifyReply, t0: number): Promise<Omit<CallResult, 'latencyMs'>> {
@@ -81,4 +88,9 @@ export class InferenceRoute {
     const settled = settleTokens(call.op, request.body, tokensFromUsage(relayed.usage), relayed.generatedChars);
     return { status: relayed.upstreamFailed ? 502 : 200, ...settled, ttfbMs: relayed.ttfbMs };
   }
+}
+
+function headerOf(req: FastifyRequest, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : undefined;
 }
