@@ -1,6 +1,6 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kysely } from 'kysely';
-import { Consumers, parseOrThrow, Streams, Subjects, UsageMessage } from '@sluice/contracts';
+import { Consumers, Streams, Subjects, UsageMessage } from '@sluice/contracts';
 import { createDb, migrateToLatest, type Database } from '@sluice/db';
 import { connectNats, consumeDurable, ensureStreams, type NatsConnection } from '@sluice/messaging';
 import { createLogger, env, envInt, type Readiness } from '@sluice/service';
@@ -33,8 +33,13 @@ export class MeteringRuntime implements OnApplicationBootstrap, OnApplicationShu
       maxAckPending: 256,
       ackWaitMs: envInt('SLUICE_METERING_ACK_WAIT_MS', 5000),
       handler: async (msg) => {
-        const usage = parseOrThrow(UsageMessage, msg.json());
-        await recordUsage(db, usage);
+        const parsed = UsageMessage.safeParse(msg.json());
+        if (!parsed.success) {
+          // Redelivering a message that can never be recorded would block nothing but fill the log.
+          logger.error({ seq: msg.seq, issue: parsed.error.issues[0]?.message }, 'dropping a malformed usage message');
+          return;
+        }
+        await recordUsage(db, parsed.data);
       },
       onError: (err) => logger.error({ err: err.message }, 'recording usage failed; it will be redelivered'),
     });
