@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isCidr } from './cidr';
 import { OPERATIONS, PROVIDER_TYPES } from './rpc';
 
 /**
@@ -7,15 +8,48 @@ import { OPERATIONS, PROVIDER_TYPES } from './rpc';
  */
 const name = z.string().trim().min(1).max(128);
 
+const keyFields = {
+  description: z.string().max(1024),
+  models: z.array(z.string().min(1).max(256)).max(256),
+  operations: z.array(z.enum(OPERATIONS as [string, ...string[]])),
+  ipAllowlist: z.array(z.string().refine(isCidr, { message: 'must be an IPv4 or IPv6 address or CIDR range' })).max(256),
+  providerIds: z.array(z.string().min(1)).max(64),
+  expiresAt: z.iso.datetime({ offset: true }),
+  metadata: z.record(z.string(), z.unknown()),
+};
+
 export const CreateKeyBody = z.strictObject({
   name,
-  description: z.string().max(1024).optional(),
-  models: z.array(z.string().min(1).max(256)).max(256).optional(),
-  operations: z.array(z.enum(OPERATIONS as [string, ...string[]])).optional(),
-  expiresAt: z.iso.datetime({ offset: true }).optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  description: keyFields.description.optional(),
+  models: keyFields.models.optional(),
+  operations: keyFields.operations.optional(),
+  ipAllowlist: keyFields.ipAllowlist.optional(),
+  providerIds: keyFields.providerIds.optional(),
+  expiresAt: keyFields.expiresAt.optional(),
+  metadata: keyFields.metadata.optional(),
 });
 export type CreateKeyBody = z.infer<typeof CreateKeyBody>;
+
+/** PATCH: any field of create; `null` clears a list (back to "all") or the expiry. */
+export const UpdateKeyBody = z
+  .strictObject({
+    name: name.optional(),
+    description: keyFields.description.nullable().optional(),
+    models: keyFields.models.nullable().optional(),
+    operations: keyFields.operations.nullable().optional(),
+    ipAllowlist: keyFields.ipAllowlist.nullable().optional(),
+    providerIds: keyFields.providerIds.nullable().optional(),
+    expiresAt: keyFields.expiresAt.nullable().optional(),
+    metadata: keyFields.metadata.optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, { message: 'nothing to change' });
+export type UpdateKeyBody = z.infer<typeof UpdateKeyBody>;
+
+/** The old secret keeps working for `gracePeriodSeconds` (at most 30 days), then stops by itself. */
+export const RegenerateKeyBody = z.strictObject({
+  gracePeriodSeconds: z.number().int().min(0).max(30 * 24 * 3600).optional(),
+});
+export type RegenerateKeyBody = z.infer<typeof RegenerateKeyBody>;
 
 export const CreateProviderBody = z
   .strictObject({
@@ -27,6 +61,19 @@ export const CreateProviderBody = z
   .refine((p) => p.type === 'mock' || p.apiKey !== undefined, { message: 'apiKey is required', path: ['apiKey'] })
   .refine((p) => p.type !== 'openai-compatible' || p.baseUrl !== undefined, { message: 'baseUrl is required for openai-compatible', path: ['baseUrl'] });
 export type CreateProviderBody = z.infer<typeof CreateProviderBody>;
+
+export const UpdateProviderBody = z
+  .strictObject({ name: name.optional(), baseUrl: z.url({ protocol: /^https?$/ }).nullable().optional() })
+  .refine((body) => Object.keys(body).length > 0, { message: 'nothing to change' });
+export type UpdateProviderBody = z.infer<typeof UpdateProviderBody>;
+
+export const RotateProviderBody = z.strictObject({ apiKey: z.string().min(1).max(4096) });
+export type RotateProviderBody = z.infer<typeof RotateProviderBody>;
+
+export const ADMIN_ROLES = ['owner', 'operator', 'auditor'] as const;
+export type AdminRole = (typeof ADMIN_ROLES)[number];
+export const CreateAdminTokenBody = z.strictObject({ name, role: z.enum(ADMIN_ROLES) });
+export type CreateAdminTokenBody = z.infer<typeof CreateAdminTokenBody>;
 
 export const CreateModelBody = z.strictObject({
   name: z.string().trim().min(1).max(256),
@@ -56,8 +103,10 @@ export interface KeyView {
   operations: string[] | null;
   rateLimits: null;
   budget: null;
-  ipAllowlist: null;
-  providerIds: null;
+  ipAllowlist: string[] | null;
+  providerIds: string[] | null;
+  /** While a regenerated key's previous secret still works: until when. */
+  previousKeyExpiresAt: string | null;
   expiresAt: string | null;
   metadata: Record<string, unknown>;
   createdAt: string;

@@ -11,6 +11,14 @@ export const ErrorCodes = {
   keyNotFound: 'KEY.NOT_FOUND',
   keyNameTaken: 'KEY.NAME_TAKEN',
   keyAlreadyRevoked: 'KEY.ALREADY_REVOKED',
+  keyNotActive: 'KEY.NOT_ACTIVE',
+  keyAlreadyDisabled: 'KEY.ALREADY_DISABLED',
+  keyNotDisabled: 'KEY.NOT_DISABLED',
+  idempotencyKeyReused: 'IDEMPOTENCY.KEY_REUSED',
+  providerInUse: 'PROVIDER.IN_USE',
+  providerUrlNotAllowed: 'PROVIDER.URL_NOT_ALLOWED',
+  adminTokenNotFound: 'ADMIN_TOKEN.NOT_FOUND',
+  adminTokenNameTaken: 'ADMIN_TOKEN.NAME_TAKEN',
   providerNotFound: 'PROVIDER.NOT_FOUND',
   providerNameTaken: 'PROVIDER.NAME_TAKEN',
   modelNotFound: 'MODEL.NOT_FOUND',
@@ -35,6 +43,7 @@ export class DomainError extends Error {
 export const httpStatusOf = (code: string): number => {
   switch (code) {
     case ErrorCodes.validation:
+    case ErrorCodes.providerUrlNotAllowed:
       return 400;
     case ErrorCodes.unauthorized:
       return 401;
@@ -44,12 +53,19 @@ export const httpStatusOf = (code: string): number => {
     case ErrorCodes.keyNotFound:
     case ErrorCodes.providerNotFound:
     case ErrorCodes.modelNotFound:
+    case ErrorCodes.adminTokenNotFound:
       return 404;
     case ErrorCodes.conflict:
     case ErrorCodes.keyNameTaken:
     case ErrorCodes.keyAlreadyRevoked:
     case ErrorCodes.providerNameTaken:
     case ErrorCodes.modelNameTaken:
+    case ErrorCodes.keyNotActive:
+    case ErrorCodes.keyAlreadyDisabled:
+    case ErrorCodes.keyNotDisabled:
+    case ErrorCodes.idempotencyKeyReused:
+    case ErrorCodes.providerInUse:
+    case ErrorCodes.adminTokenNameTaken:
       return 409;
     case ErrorCodes.unavailable:
       return 503;

@@ -12,18 +12,45 @@ export const EventMetadata = z.object({
 });
 export type EventMetadata = z.infer<typeof EventMetadata>;
 
-export const KeyCreatedV1 = z.object({
-  keyId: z.string(),
+/** The settings of a key that an admin sets at creation and changes with PATCH. */
+export const KeySettingsShape = {
   name: z.string(),
   description: z.string().nullable(),
-  keyHash: z.string(),
-  keyHint: z.string(),
   models: z.array(z.string()).nullable(),
   operations: z.array(z.string()).nullable(),
+  ipAllowlist: z.array(z.string()).nullable().default(null),
+  providerIds: z.array(z.string()).nullable().default(null),
   expiresAt: z.string().nullable(),
   metadata: z.record(z.string(), z.unknown()),
+};
+export const KeySettings = z.object(KeySettingsShape);
+export type KeySettings = z.infer<typeof KeySettings>;
+
+export const KeyCreatedV1 = z.object({
+  keyId: z.string(),
+  keyHash: z.string(),
+  keyHint: z.string(),
   createdAt: z.string(),
+  ...KeySettingsShape,
 });
+/** Only the settings that changed, before and after. */
+export const KeyUpdatedV1 = z.object({
+  keyId: z.string(),
+  before: KeySettings.partial(),
+  after: KeySettings.partial(),
+  updatedAt: z.string(),
+});
+/** A new secret for the same key; the previous one keeps working until `previousKeyExpiresAt`. */
+export const KeyRegeneratedV1 = z.object({
+  keyId: z.string(),
+  keyHash: z.string(),
+  keyHint: z.string(),
+  previousKeyHash: z.string(),
+  previousKeyExpiresAt: z.string().nullable(),
+  regeneratedAt: z.string(),
+});
+export const KeyDisabledV1 = z.object({ keyId: z.string(), disabledAt: z.string() });
+export const KeyEnabledV1 = z.object({ keyId: z.string(), enabledAt: z.string() });
 export const KeyRevokedV1 = z.object({ keyId: z.string(), revokedAt: z.string() });
 
 export const ProviderAddedV1 = z.object({
@@ -34,6 +61,37 @@ export const ProviderAddedV1 = z.object({
   apiKeyHint: z.string().nullable(),
   secretVersion: z.number().int(),
   createdAt: z.string(),
+});
+
+export const ProviderUpdatedV1 = z.object({
+  providerId: z.string(),
+  before: z.object({ name: z.string(), baseUrl: z.string().nullable() }).partial(),
+  after: z.object({ name: z.string(), baseUrl: z.string().nullable() }).partial(),
+  updatedAt: z.string(),
+});
+/** A new secret in the vault; virtual keys that use the provider are untouched. */
+export const ProviderSecretRotatedV1 = z.object({ providerId: z.string(), secretVersion: z.number().int(), apiKeyHint: z.string(), rotatedAt: z.string() });
+/** The secret's data key was wrapped again under a newer key-encryption key (audit only). */
+export const ProviderSecretRewrappedV1 = z.object({ providerId: z.string(), secretVersion: z.number().int(), kekVersion: z.number().int(), rewrappedAt: z.string() });
+export const ProviderRemovedV1 = z.object({ providerId: z.string(), removedAt: z.string() });
+
+export const AdminTokenCreatedV1 = z.object({
+  tokenId: z.string(),
+  name: z.string(),
+  role: z.enum(['owner', 'operator', 'auditor']),
+  tokenHash: z.string(),
+  tokenHint: z.string(),
+  createdAt: z.string(),
+});
+export const AdminTokenRevokedV1 = z.object({ tokenId: z.string(), revokedAt: z.string() });
+/** An admin call that was refused (wrong or missing token, or a role without the right). */
+export const AdminAccessDeniedV1 = z.object({
+  actor: z.string(),
+  method: z.string(),
+  path: z.string(),
+  reason: z.string(),
+  clientIp: z.string(),
+  at: z.string(),
 });
 
 export const ModelAddedV1 = z.object({
@@ -50,19 +108,28 @@ export const ModelRemovedV1 = z.object({ name: z.string(), removedAt: z.string()
 
 export const EventSchemas = {
   KeyCreated: { context: 'keys', version: 1, schema: KeyCreatedV1 },
+  KeyUpdated: { context: 'keys', version: 1, schema: KeyUpdatedV1 },
+  KeyRegenerated: { context: 'keys', version: 1, schema: KeyRegeneratedV1 },
+  KeyDisabled: { context: 'keys', version: 1, schema: KeyDisabledV1 },
+  KeyEnabled: { context: 'keys', version: 1, schema: KeyEnabledV1 },
   KeyRevoked: { context: 'keys', version: 1, schema: KeyRevokedV1 },
   ProviderAdded: { context: 'providers', version: 1, schema: ProviderAddedV1 },
+  ProviderUpdated: { context: 'providers', version: 1, schema: ProviderUpdatedV1 },
+  ProviderSecretRotated: { context: 'providers', version: 1, schema: ProviderSecretRotatedV1 },
+  ProviderSecretRewrapped: { context: 'providers', version: 1, schema: ProviderSecretRewrappedV1 },
+  ProviderRemoved: { context: 'providers', version: 1, schema: ProviderRemovedV1 },
   ModelAdded: { context: 'models', version: 1, schema: ModelAddedV1 },
   ModelRemoved: { context: 'models', version: 1, schema: ModelRemovedV1 },
+  AdminTokenCreated: { context: 'admin', version: 1, schema: AdminTokenCreatedV1 },
+  AdminTokenRevoked: { context: 'admin', version: 1, schema: AdminTokenRevokedV1 },
+  AdminAccessDenied: { context: 'admin', version: 1, schema: AdminAccessDeniedV1 },
 } as const;
 export type EventType = keyof typeof EventSchemas;
 
-export type SluiceEvent =
-  | { type: 'KeyCreated'; data: z.infer<typeof KeyCreatedV1> }
-  | { type: 'KeyRevoked'; data: z.infer<typeof KeyRevokedV1> }
-  | { type: 'ProviderAdded'; data: z.infer<typeof ProviderAddedV1> }
-  | { type: 'ModelAdded'; data: z.infer<typeof ModelAddedV1> }
-  | { type: 'ModelRemoved'; data: z.infer<typeof ModelRemovedV1> };
+/** Every event of the log, typed by its `type`. */
+export type SluiceEvent = {
+  [T in EventType]: { type: T; data: z.infer<(typeof EventSchemas)[T]['schema']> };
+}[EventType];
 
 /** What the relay publishes to JetStream for each committed event. */
 export interface PublishedEvent {

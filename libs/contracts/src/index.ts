@@ -6,3 +6,4 @@ export * from './usage';
 export * from './admin';
 export * from './virtual-key';
 export * from './validation';
+export * from './cidr';

@@ -20,6 +20,11 @@ export interface KeysViewTable {
   created_at: Timestamp;
   revoked_at: Timestamp | null;
   version: number;
+  ip_allowlist: Json<string[] | null> | null;
+  provider_ids: Json<string[] | null> | null;
+  previous_key_hash: string | null;
+  previous_key_expires_at: Timestamp | null;
+  updated_at: Timestamp | null;
 }
 
 export interface ProvidersViewTable {
@@ -82,4 +87,14 @@ export interface KeySpendTable {
   output_tokens: Decimal;
   spend_usd: Decimal;
   updated_at: Generated<Date>;
+}
+
+export interface AdminTokensViewTable {
+  id: string;
+  name: string;
+  role: string;
+  token_hash: string;
+  token_hint: string;
+  created_at: Timestamp;
+  revoked_at: Timestamp | null;
 }

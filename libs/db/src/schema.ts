@@ -1,7 +1,7 @@
 import type { ColumnType, Generated, GeneratedAlways } from 'kysely';
-import type { KeySpendTable, KeysViewTable, ModelsViewTable, ProviderSecretsTable, ProvidersViewTable, UsageRecordsTable } from './read-model-schema';
+import type { AdminTokensViewTable, KeySpendTable, KeysViewTable, ModelsViewTable, ProviderSecretsTable, ProvidersViewTable, UsageRecordsTable } from './read-model-schema';
 
-export type { KeySpendTable, KeysViewTable, ModelsViewTable, ProviderSecretsTable, ProvidersViewTable, UsageRecordsTable };
+export type { AdminTokensViewTable, KeySpendTable, KeysViewTable, ModelsViewTable, ProviderSecretsTable, ProvidersViewTable, UsageRecordsTable };
 
 /**
  * Row types of every table, as Kysely sees them. int8 and xid8 columns are strings (see createDb).
@@ -16,6 +16,7 @@ export interface Database {
   models_view: ModelsViewTable;
   usage_records: UsageRecordsTable;
   key_spend: KeySpendTable;
+  admin_tokens_view: AdminTokensViewTable;
 }
 
 /** Append-only: the database refuses UPDATE, DELETE and TRUNCATE. */

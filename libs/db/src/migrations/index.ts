@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as eventLog from './2026112401_event_log';
 import * as readModels from './2026112402_read_models';
+import * as keyLifecycle from './2026112403_key_lifecycle';
 
 /**
  * Every migration, keyed by its timestamped name (yyyymmddNN_name). Kysely applies them in name
@@ -9,4 +10,5 @@ import * as readModels from './2026112402_read_models';
 export const migrations: Record<string, Migration> = {
   '2026112401_event_log': eventLog,
   '2026112402_read_models': readModels,
+  '2026112403_key_lifecycle': keyLifecycle,
 };

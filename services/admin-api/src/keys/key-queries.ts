@@ -18,6 +18,11 @@ const keyColumns = [
   'k.created_at',
   'k.revoked_at',
   'k.version',
+  'k.ip_allowlist',
+  'k.provider_ids',
+  'k.previous_key_hash',
+  'k.previous_key_expires_at',
+  'k.updated_at',
   's.requests',
   's.input_tokens',
   's.output_tokens',
@@ -67,8 +72,9 @@ function toKeyView(row: KeyRow, now: Date): KeyView {
     operations: row.operations ?? null,
     rateLimits: null,
     budget: null,
-    ipAllowlist: null,
-    providerIds: null,
+    ipAllowlist: row.ip_allowlist ?? null,
+    providerIds: row.provider_ids ?? null,
+    previousKeyExpiresAt: previousKeyStillValid(row, now),
     expiresAt: expiresAt?.toISOString() ?? null,
     metadata: row.metadata ?? {},
     createdAt: new Date(row.created_at).toISOString(),
@@ -92,4 +98,10 @@ function decodeCursor(cursor: string): [string, string] {
     // fall through
   }
   throw new DomainError(ErrorCodes.validation, 'cursor is not valid', { param: 'cursor' });
+}
+
+function previousKeyStillValid(row: KeyRow, now: Date): string | null {
+  if (!row.previous_key_hash || !row.previous_key_expires_at) return null;
+  const until = new Date(row.previous_key_expires_at);
+  return until > now ? until.toISOString() : null;
 }

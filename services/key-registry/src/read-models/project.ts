@@ -28,6 +28,11 @@ export async function projectEvent(db: Kysely<Database>, raw: { type: string; da
           created_at: d.createdAt,
           revoked_at: null,
           version: 1,
+          ip_allowlist: d.ipAllowlist ? JSON.stringify(d.ipAllowlist) : null,
+          provider_ids: d.providerIds ? JSON.stringify(d.providerIds) : null,
+          previous_key_hash: null,
+          previous_key_expires_at: null,
+          updated_at: null,
         })
         .execute();
       return;
@@ -76,9 +81,8 @@ export async function projectEvent(db: Kysely<Database>, raw: { type: string; da
     case 'ModelRemoved':
       await db.deleteFrom('models_view').where('name', '=', event.data.name).execute();
       return;
-    default: {
-      const unknown: never = event;
-      return unknown;
-    }
+    default:
+      // Events without a read-model row of their own (audit-only events) project nothing.
+      return;
   }
 }

@@ -22,7 +22,7 @@ function given(events: SluiceEvent[]) {
 
 const keyCreated = (over: Partial<Extract<SluiceEvent, { type: 'KeyCreated' }>['data']> = {}): SluiceEvent => ({
   type: 'KeyCreated',
-  data: { keyId: 'key_1', name: 'app', description: null, keyHash: 'hash-1', keyHint: 'h', models: null, operations: null, expiresAt: null, metadata: {}, createdAt: '2026-11-01T00:00:00Z', ...over },
+  data: { keyId: 'key_1', name: 'app', description: null, keyHash: 'hash-1', keyHint: 'h', models: null, operations: null, ipAllowlist: null, providerIds: null, expiresAt: null, metadata: {}, createdAt: '2026-11-01T00:00:00Z', ...over },
 });
 const provider: SluiceEvent = { type: 'ProviderAdded', data: { providerId: 'prov_1', name: 'mock', type: 'mock', baseUrl: null, apiKeyHint: null, secretVersion: 0, createdAt: '2026-11-01T00:00:00Z' } };
 const model = (name: string): SluiceEvent => ({

@@ -27,6 +27,8 @@ export function decideCreateKey(command: CreateKey, state: KeyState): KeyEvent[]
         keyHint: command.keyHint,
         models: body.models ?? null,
         operations: body.operations ?? null,
+        ipAllowlist: body.ipAllowlist ?? null,
+        providerIds: body.providerIds ?? null,
         expiresAt: body.expiresAt ? new Date(body.expiresAt).toISOString() : null,
         metadata: body.metadata ?? {},
         createdAt: now.toISOString(),

@@ -1,0 +1,33 @@
+// Preloaded (`node --import`) into the Portkey gateway the benchmark runs side by side:
+// 1. it listens on 127.0.0.1 only (see loopback.mjs);
+// 2. it may connect to loopback addresses only: any other outbound connection fails at once,
+//    so nothing it might do by itself (guardrail plugins, remote lookups) leaves this machine;
+// 3. streamed upstream replies get mutable headers. Portkey 1.15.2 on Node passes the fetch
+//    Response's headers (guard "immutable") into the response it relays, then appends its
+//    x-portkey-* headers and throws `TypeError: immutable`, so every streamed call fails with a 500
+//    (Portkey-AI/gateway issues #1389 and #1550). We copy the headers of event streams into a
+//    native Response, which is what Portkey's own proposed fix does; the body is not copied.
+import './loopback.mjs';
+import net from 'node:net';
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+const connect = net.Socket.prototype.connect;
+net.Socket.prototype.connect = function connectLoopbackOnly(...args) {
+  const options = Array.isArray(args[0]) ? args[0][0] : args[0];
+  const host = typeof options === 'object' && options !== null ? options.host ?? (options.path ? null : 'localhost') : typeof args[1] === 'string' ? args[1] : typeof options === 'string' && !/^\d+$/.test(options) ? null : 'localhost';
+  if (host !== null && !LOOPBACK_HOSTS.has(host) && !/^127\./.test(host)) {
+    const error = new Error(`bench: outbound connection to ${host} refused (loopback only)`);
+    error.code = 'ECONNREFUSED';
+    process.nextTick(() => this.destroy(error));
+    return this;
+  }
+  return connect.apply(this, args);
+};
+
+const NativeResponse = globalThis.Response;
+const nativeFetch = globalThis.fetch;
+globalThis.fetch = async function fetchWithMutableStreamHeaders(input, init) {
+  const response = await nativeFetch(input, init);
+  if (!response.headers.get('content-type')?.startsWith('text/event-stream')) return response;
+  return new NativeResponse(response.body, { status: response.status, statusText: response.statusText, headers: new Headers(response.headers) });
+};
