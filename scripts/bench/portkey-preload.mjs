@@ -11,13 +11,18 @@ import './loopback.mjs';
 import net from 'node:net';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+/** The host a Socket#connect call targets, or null for a local (IPC) socket path. */
+function targetHost(args) {
+  const first = Array.isArray(args[0]) ? args[0][0] : args[0]; // net.connect passes normalized [options, cb]
+  if (first && typeof first === 'object') return first.path !== undefined ? null : (first.host ?? 'localhost');
+  if (typeof first === 'string' && !/^\d+$/.test(first)) return null;
+  return typeof args[1] === 'string' ? args[1] : 'localhost';
+}
 const connect = net.Socket.prototype.connect;
 net.Socket.prototype.connect = function connectLoopbackOnly(...args) {
-  const options = Array.isArray(args[0]) ? args[0][0] : args[0];
-  const host = typeof options === 'object' && options !== null ? options.host ?? (options.path ? null : 'localhost') : typeof args[1] === 'string' ? args[1] : typeof options === 'string' && !/^\d+$/.test(options) ? null : 'localhost';
-  if (host !== null && !LOOPBACK_HOSTS.has(host) && !/^127\./.test(host)) {
-    const error = new Error(`bench: outbound connection to ${host} refused (loopback only)`);
-    error.code = 'ECONNREFUSED';
+  const host = targetHost(args);
+  if (host !== null && !LOOPBACK_HOSTS.has(host) && !host.startsWith('127.')) {
+    const error = Object.assign(new Error(`bench: outbound connection to ${host} refused (loopback only)`), { code: 'ECONNREFUSED' });
     process.nextTick(() => this.destroy(error));
     return this;
   }

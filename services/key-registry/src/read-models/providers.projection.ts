@@ -1,0 +1,28 @@
+import type { Kysely } from 'kysely';
+import type { SluiceEvent } from '@sluice/contracts';
+import type { Database } from '@sluice/db';
+
+/** providers_view: one row per provider credential (never its secret). */
+export async function projectProviderEvent(db: Kysely<Database>, event: SluiceEvent): Promise<void> {
+  switch (event.type) {
+    case 'ProviderAdded': {
+      const d = event.data;
+      await db
+        .insertInto('providers_view')
+        .values({
+          id: d.providerId,
+          name: d.name,
+          type: d.type,
+          base_url: d.baseUrl,
+          api_key_hint: d.apiKeyHint,
+          secret_version: d.secretVersion,
+          created_at: d.createdAt,
+          removed_at: null,
+        })
+        .execute();
+      return;
+    }
+    default:
+      return;
+  }
+}
