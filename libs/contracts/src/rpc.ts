@@ -58,3 +58,10 @@ export type ListModelsReply =
 export interface CredentialsRequest {
   providerIds?: string[];
 }
+
+/** Wait until policy has applied `streamId` up to `version` (at most `timeoutMs`). */
+export interface SyncRequest {
+  streamId: string;
+  version: number;
+  timeoutMs?: number;
+}

@@ -13,6 +13,8 @@ export const Subjects = {
     authorize: 'sluice.rpc.policy.authorize',
     /** The models a key may use, for GET /v1/models. */
     listModels: 'sluice.rpc.policy.models',
+    /** Answers once policy enforces a stream's version: read-your-writes for admin changes. */
+    policySync: 'sluice.rpc.policy.sync',
     /** Decrypted provider credentials, for the gateway only. */
     credentials: 'sluice.rpc.key-registry.credentials',
     keyRegistry: (command: string) => `sluice.rpc.key-registry.${command}`,

@@ -2,9 +2,12 @@ import type { Kysely, Transaction } from 'kysely';
 import { EVENTS_CHANNEL } from './append-to-stream';
 import { loadCheckpoint, saveCheckpoint } from './checkpoints';
 import { NotificationListener } from './notification-listener';
-import { positionOf, readAll } from './read-all';
+import { hasEventsAfter, positionOf, readAll } from './read-all';
 import { type Logger, type LogPosition, type RecordedEvent, silentLogger } from './types';
 import { Wakeup } from './wakeup';
+
+/** Bounds the look-again interval while a long transaction holds events back (~50 reads/s). */
+const HELD_BACK_MAX_MS = 20;
 
 interface CommonOptions {
   db: Kysely<any>;
@@ -62,14 +65,20 @@ export class EventFollower {
   async #run(): Promise<void> {
     const { db, checkpointName, batchSize = 100, pollMs = 200, retryMs = 1000 } = this.opts;
     let position: LogPosition | null | undefined; // undefined: not loaded yet
+    let heldBackMs = 0;
     while (!this.#stopped) {
       try {
         if (position === undefined) position = await loadCheckpoint(db, checkpointName);
         const events = await readAll(db, { after: position, limit: batchSize });
         if (events.length === 0) {
-          await this.#wakeup.wait(pollMs);
+          // An event held back by the xmin filter becomes readable when an older, unrelated
+          // transaction ends, which notifies nobody: look again after 1, 2, 4… ms, not a full poll.
+          const heldBack = await hasEventsAfter(db, position);
+          heldBackMs = heldBack ? Math.min(heldBackMs === 0 ? 1 : heldBackMs * 2, HELD_BACK_MAX_MS, pollMs) : 0;
+          await this.#wakeup.wait(heldBack ? heldBackMs : pollMs);
           continue;
         }
+        heldBackMs = 0;
         await this.#handle(events);
         position = positionOf(events[events.length - 1]);
       } catch (err) {

@@ -104,6 +104,23 @@ describe('EventFollower', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
+  it('delivers an event held back by an older, unrelated transaction as soon as that one ends, without a poll', async () => {
+    const received: RecordedEvent[] = [];
+    const follower = follow(received, { pollMs: 60_000 });
+    await follower.start();
+    await sleep(100);
+    const older = await cleanup.transaction(testDb.db);
+    await sql`select pg_current_xact_id()`.execute(older); // an xid, as any writing transaction has
+    await append();
+    await sleep(100); // the notification came; the event is committed but below no xmin yet
+    expect(received).toEqual([]);
+    await older.rollback().execute(); // ends without a notification
+    const ended = Date.now();
+    await eventually(() => received.length, (n) => n === 1, 5_000);
+    await follower.stop();
+    expect(Date.now() - ended).toBeLessThan(1_000);
+  });
+
   it('commits a transactional handler’s writes with the checkpoint, and retries a failed batch', async () => {
     await sql`create table seen (event_id uuid primary key)`.execute(testDb.db);
     let failures = 1;

@@ -35,6 +35,17 @@ export async function readAll(db: Kysely<any>, { after, limit }: ReadAllOptions)
   return rows.map(toRecordedEvent);
 }
 
+/**
+ * True when some committed event lies after `after`, readable or not. After an empty `readAll`
+ * it means the xmin filter holds an event back until an older transaction ends (the event's own
+ * notification has already come and gone), so the reader should look again soon.
+ */
+export async function hasEventsAfter(db: Kysely<any>, after: LogPosition | null): Promise<boolean> {
+  const beyond = after ? sql`where (transaction_id, global_position) > (${after.transactionId}::xid8, ${after.globalPosition}::bigint)` : sql``;
+  const { rows } = await sql<{ found: boolean }>`select exists (select 1 from events ${beyond}) as found`.execute(db);
+  return rows[0].found;
+}
+
 /** Where a reader is once it has handled `event`. */
 export function positionOf(event: RecordedEvent): LogPosition {
   return { transactionId: event.transactionId, globalPosition: event.globalPosition };

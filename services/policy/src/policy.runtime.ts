@@ -1,11 +1,12 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { parseEvent, Streams, Subjects, type AuthorizeRequest, type ListModelsRequest, type PublishedEvent } from '@sluice/contracts';
+import { parseEvent, Streams, Subjects, type AuthorizeRequest, type ListModelsRequest, type PublishedEvent, type SyncRequest } from '@sluice/contracts';
 import { connectNats, ensureStreams, followStream, serve, type NatsConnection } from '@sluice/messaging';
 import { createLogger, env, type Readiness } from '@sluice/service';
 import { authorize } from './authorize/authorize';
 import { Catalog } from './catalog/catalog';
 import { KeyTable } from './keys/key-table';
 import { listModels } from './list-models/list-models';
+import { AppliedVersions } from './sync/applied-versions';
 
 export const logger = createLogger('policy');
 
@@ -18,6 +19,7 @@ export const logger = createLogger('policy');
 export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutdown, Readiness {
   readonly keys = new KeyTable();
   readonly catalog = new Catalog();
+  readonly versions = new AppliedVersions();
   #nc?: NatsConnection;
   #follower?: { stop(): Promise<void> };
   #ready = false;
@@ -28,10 +30,13 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     const follower = await followStream(this.#nc, {
       stream: Streams.events.name,
       handler: (msg) => {
-        const event = parseEvent(msg.json<PublishedEvent>());
-        if (!event) return;
-        this.keys.apply(event);
-        this.catalog.apply(event);
+        const published = msg.json<PublishedEvent>();
+        const event = parseEvent(published);
+        if (event) {
+          this.keys.apply(event);
+          this.catalog.apply(event);
+        }
+        this.versions.applied(published.streamId, published.streamVersion);
       },
     });
     this.#follower = follower;
@@ -39,6 +44,10 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     const nc = this.#nc;
     serve(nc, Subjects.rpc.authorize, async (req) => authorize(req as AuthorizeRequest, this.keys, this.catalog, Date.now()), { queue: 'policy', logger });
     serve(nc, Subjects.rpc.listModels, async (req) => listModels(req as ListModelsRequest, this.keys, this.catalog, Date.now()), { queue: 'policy', logger });
+    serve(nc, Subjects.rpc.policySync, async (req) => {
+      const { streamId, version, timeoutMs } = req as SyncRequest;
+      return { applied: await this.versions.waitFor(streamId, version, Math.min(timeoutMs ?? 1000, 5000)) };
+    }, { queue: 'policy', logger });
     this.#ready = true;
     logger.info('policy caught up with the event stream and is answering');
   }

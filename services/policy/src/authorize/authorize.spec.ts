@@ -1,71 +1,117 @@
-import type { SluiceEvent } from '@sluice/contracts';
-import { Catalog } from '../catalog/catalog';
-import { KeyTable } from '../keys/key-table';
-import { listModels } from '../list-models/list-models';
-import { authorize } from './authorize';
-
-const now = Date.parse('2026-11-24T12:00:00Z');
-
-function given(events: SluiceEvent[]) {
-  const keys = new KeyTable();
-  const catalog = new Catalog();
-  for (const e of events) {
-    keys.apply(e);
-    catalog.apply(e);
-  }
-  return {
-    authorize: (model: string, operation: 'chat' | 'embeddings' = 'chat', keyHash = 'hash-1') =>
-      authorize({ keyHash, model, operation, clientIp: '127.0.0.1', requestId: 'r' }, keys, catalog, now),
-    models: () => listModels({ keyHash: 'hash-1', clientIp: '127.0.0.1', requestId: 'r' }, keys, catalog, now),
-  };
-}
-
-const keyCreated = (over: Partial<Extract<SluiceEvent, { type: 'KeyCreated' }>['data']> = {}): SluiceEvent => ({
-  type: 'KeyCreated',
-  data: { keyId: 'key_1', name: 'app', description: null, keyHash: 'hash-1', keyHint: 'h', models: null, operations: null, ipAllowlist: null, providerIds: null, expiresAt: null, metadata: {}, createdAt: '2026-11-01T00:00:00Z', ...over },
-});
-const provider: SluiceEvent = { type: 'ProviderAdded', data: { providerId: 'prov_1', name: 'mock', type: 'mock', baseUrl: null, apiKeyHint: null, secretVersion: 0, createdAt: '2026-11-01T00:00:00Z' } };
-const model = (name: string): SluiceEvent => ({
-  type: 'ModelAdded',
-  data: { name, providerId: 'prov_1', upstreamModel: `${name}-upstream`, inputUsdPerMTok: 1, outputUsdPerMTok: 2, cachedInputUsdPerMTok: null, maxOutputTokens: null, createdAt: '2026-11-01T00:00:00Z' },
-});
+import { allowed, catalog, given, iso, keyCreated, keyDisabled, keyEnabled, keyRevoked, model, NOW, provider, refused } from '../../test/given';
 
 describe('authorize', () => {
   it('allows an active key on a catalog model and returns the route', () => {
-    expect(given([keyCreated(), provider, model('gpt-4o')]).authorize('gpt-4o')).toEqual({
+    expect(given(keyCreated(), ...catalog).when({ model: 'gpt-4o' })).toEqual({
       allow: true,
       keyId: 'key_1',
       route: { providerId: 'prov_1', providerType: 'mock', baseUrl: null, upstreamModel: 'gpt-4o-upstream' },
     });
   });
 
-  it('refuses an unknown key with invalid_api_key', () => {
-    expect(given([provider, model('gpt-4o')]).authorize('gpt-4o')).toMatchObject({ allow: false, error: { status: 401, code: 'invalid_api_key' } });
+  describe('invalid_api_key (401)', () => {
+    it('refuses a secret no key has', () => {
+      expect(given(keyCreated(), ...catalog).when({ keyHash: 'hash-unknown' })).toMatchObject(refused('invalid_api_key', 401));
+    });
+
+    it('refuses a revoked key on the next call, naming the rule', () => {
+      const decision = given(keyCreated(), ...catalog, keyRevoked).when();
+      expect(decision).toMatchObject(refused('invalid_api_key', 401, 'revoked'));
+      expect(decision).toMatchObject({ error: { message: expect.stringContaining('(rule: revoked)') } });
+    });
   });
 
-  it('refuses a revoked key on the next call', () => {
-    const revoked: SluiceEvent = { type: 'KeyRevoked', data: { keyId: 'key_1', revokedAt: '2026-11-24T11:00:00Z' } };
-    expect(given([keyCreated(), revoked, provider, model('gpt-4o')]).authorize('gpt-4o')).toMatchObject({ allow: false, error: { status: 401, code: 'invalid_api_key' } });
+  describe('key_disabled (401)', () => {
+    it('refuses a disabled key, and serves it again once enabled', () => {
+      expect(given(keyCreated(), ...catalog, keyDisabled).when()).toMatchObject(refused('key_disabled', 401, 'disabled'));
+      expect(given(keyCreated(), ...catalog, keyDisabled, keyEnabled).when()).toMatchObject(allowed);
+    });
+
+    it('keeps a revoked key revoked when an enable arrives', () => {
+      expect(given(keyCreated(), ...catalog, keyRevoked, keyEnabled).when()).toMatchObject(refused('invalid_api_key', 401, 'revoked'));
+    });
   });
 
-  it('refuses an expired key with key_expired, with no staleness', () => {
-    const state = given([keyCreated({ expiresAt: new Date(now).toISOString() }), provider, model('gpt-4o')]);
-    expect(state.authorize('gpt-4o')).toMatchObject({ allow: false, error: { code: 'key_expired' } });
+  describe('key_expired (401), checked against the time of the call', () => {
+    const expiresAt = iso(NOW);
+    it('serves the key up to the last millisecond before expiresAt', () => {
+      expect(given(keyCreated({ expiresAt }), ...catalog).when({ at: NOW - 1 })).toMatchObject(allowed);
+    });
+
+    it('refuses it from expiresAt on, with no event needed', () => {
+      const decision = given(keyCreated({ expiresAt }), ...catalog).when({ at: NOW });
+      expect(decision).toMatchObject(refused('key_expired', 401, 'expiresAt'));
+      expect(decision).toMatchObject({ error: { message: expect.stringContaining('2026-11-24T12:00:00.000Z') } });
+    });
   });
 
-  it('answers 404 model_not_found for a model outside the catalog', () => {
-    expect(given([keyCreated(), provider]).authorize('nope')).toMatchObject({ allow: false, error: { status: 404, code: 'model_not_found' } });
+  describe('ip_not_allowed (403)', () => {
+    const onlyTenSlashEight = keyCreated({ ipAllowlist: ['10.0.0.0/8'] });
+
+    it('refuses a call from outside the allow-list, naming the address and the rule', () => {
+      const decision = given(onlyTenSlashEight, ...catalog).when({ clientIp: '127.0.0.1' });
+      expect(decision).toMatchObject(refused('ip_not_allowed', 403, 'ipAllowlist'));
+      expect(decision).toMatchObject({ error: { message: expect.stringContaining('127.0.0.1') } });
+    });
+
+    it('serves IPv4 inside the range, also when the socket reported it IPv4-mapped', () => {
+      expect(given(onlyTenSlashEight, ...catalog).when({ clientIp: '10.1.2.3' })).toMatchObject(allowed);
+      expect(given(onlyTenSlashEight, ...catalog).when({ clientIp: '::ffff:10.1.2.3' })).toMatchObject(allowed);
+    });
+
+    it('applies IPv6 ranges and addresses', () => {
+      const state = given(keyCreated({ ipAllowlist: ['127.0.0.1/32', '::1', '2001:db8::/32'] }), ...catalog);
+      expect(state.when({ clientIp: '::1' })).toMatchObject(allowed);
+      expect(state.when({ clientIp: '2001:db8:1::5' })).toMatchObject(allowed);
+      expect(state.when({ clientIp: '127.0.0.1' })).toMatchObject(allowed);
+      expect(state.when({ clientIp: '2001:db9::1' })).toMatchObject(refused('ip_not_allowed', 403));
+    });
+
+    it('refuses an unknown client address when the key has an allow-list', () => {
+      expect(given(keyCreated({ ipAllowlist: ['0.0.0.0/0'] }), ...catalog).when({ clientIp: '' })).toMatchObject(refused('ip_not_allowed', 403));
+    });
+
+    it('is checked before the key state, so an outside caller learns nothing about the key', () => {
+      expect(given(onlyTenSlashEight, ...catalog, keyDisabled).when({ clientIp: '127.0.0.1' })).toMatchObject(refused('ip_not_allowed', 403));
+    });
   });
 
-  it('applies the model allow-list with globs, and lists only allowed models', () => {
-    const state = given([keyCreated({ models: ['gpt-4o*'] }), provider, model('gpt-4o'), model('gpt-4o-mini'), model('claude')]);
-    expect(state.authorize('gpt-4o-mini')).toMatchObject({ allow: true });
-    expect(state.authorize('claude')).toMatchObject({ allow: false, error: { status: 403, code: 'model_not_allowed' } });
-    expect(state.models()).toMatchObject({ allow: true, models: [{ id: 'gpt-4o' }, { id: 'gpt-4o-mini' }] });
+  describe('operation_not_allowed (403)', () => {
+    it('applies the operations allow-list independently of models', () => {
+      const state = given(keyCreated({ operations: ['chat'] }), ...catalog);
+      expect(state.when({ operation: 'embeddings' })).toMatchObject(refused('operation_not_allowed', 403, 'operations'));
+      expect(state.when({ operation: 'chat' })).toMatchObject(allowed);
+    });
   });
 
-  it('applies the operations allow-list independently of models', () => {
-    const state = given([keyCreated({ operations: ['chat'] }), provider, model('gpt-4o')]);
-    expect(state.authorize('gpt-4o', 'embeddings')).toMatchObject({ allow: false, error: { status: 403, code: 'operation_not_allowed' } });
+  describe('model_not_allowed (403)', () => {
+    it('applies the model allow-list with globs', () => {
+      const state = given(keyCreated({ models: ['gpt-4o*'] }), ...catalog);
+      expect(state.when({ model: 'gpt-4o-mini' })).toMatchObject(allowed);
+      expect(state.when({ model: 'claude-3' })).toMatchObject({ ...refused('model_not_allowed', 403, 'models'), error: { param: 'model' } });
+    });
+
+    it('answers model_not_found for a model that is neither allowed nor in the catalog', () => {
+      expect(given(keyCreated({ models: ['gpt-4o*'] }), ...catalog).when({ model: 'nope' })).toMatchObject(refused('model_not_found', 404));
+    });
+  });
+
+  describe('provider_not_allowed (403)', () => {
+    it('refuses a model served by a provider the key is not bound to', () => {
+      const state = given(keyCreated({ providerIds: ['prov_2'] }), ...catalog);
+      expect(state.when({ model: 'gpt-4o' })).toMatchObject(refused('provider_not_allowed', 403, 'providerIds'));
+      expect(state.when({ model: 'llama' })).toMatchObject({ allow: true, route: { providerId: 'prov_2' } });
+    });
+  });
+
+  describe('model_not_found (404)', () => {
+    it('answers for a model outside the catalog', () => {
+      expect(given(keyCreated(), provider()).when({ model: 'nope' })).toMatchObject(refused('model_not_found', 404));
+    });
+
+    it('answers once the model is removed', () => {
+      const removed = { type: 'ModelRemoved' as const, data: { name: 'gpt-4o', removedAt: iso(NOW - 1) } };
+      expect(given(keyCreated(), provider(), model('gpt-4o'), removed).when()).toMatchObject(refused('model_not_found', 404));
+    });
   });
 });

@@ -1,35 +1,49 @@
-import type { AuthorizeReply, AuthorizeRequest } from '@sluice/contracts';
-import type { Catalog } from '../catalog/catalog';
+import type { AuthorizeReply, AuthorizeRequest, OpenAiError } from '@sluice/contracts';
+import type { Catalog, CatalogModel } from '../catalog/catalog';
 import type { KeyPolicy, KeyTable } from '../keys/key-table';
 import { Refusals } from './refusals';
 
-/** The decision for one call. Pure: state and time in, allow-with-route or refusal out. */
+/**
+ * The decision for one call. Pure: state and time in, allow-with-route or refusal out. Rules apply
+ * in this order: secret, IP allow-list, disabled, expiry, operations, models, provider binding, so
+ * a caller outside the allow-list learns nothing about the key's state.
+ */
 export function authorize(req: AuthorizeRequest, keys: KeyTable, catalog: Catalog, now: number): AuthorizeReply {
-  const key = keys.byHash(req.keyHash);
-  const refusal = refuseKey(key, now);
-  if (refusal) return { allow: false, keyId: key?.keyId, error: refusal };
-  const policy = key as KeyPolicy;
-  if (policy.operations && !policy.operations.has(req.operation)) {
-    return { allow: false, keyId: policy.keyId, error: Refusals.operationNotAllowed(req.operation) };
+  const key = keys.byHash(req.keyHash, now);
+  if (!key) return { allow: false, error: refuseUnknown(req.keyHash, keys) };
+  const refusal = refuseKey(key, req.clientIp, now);
+  if (refusal) return { allow: false, keyId: key.keyId, error: refusal };
+  if (key.operations && !key.operations.has(req.operation)) {
+    return { allow: false, keyId: key.keyId, error: Refusals.operationNotAllowed(req.operation) };
   }
   const model = catalog.models.get(req.model);
-  if (policy.allowsModel && !policy.allowsModel(req.model)) {
+  if (key.allowsModel && !key.allowsModel(req.model)) {
     // A model outside the key's allow-list is refused the same way whether or not it exists.
-    return { allow: false, keyId: policy.keyId, error: model ? Refusals.modelNotAllowed(req.model) : Refusals.modelNotFound(req.model) };
+    return { allow: false, keyId: key.keyId, error: model ? Refusals.modelNotAllowed(req.model) : Refusals.modelNotFound(req.model) };
   }
-  if (!model) return { allow: false, keyId: policy.keyId, error: Refusals.modelNotFound(req.model) };
+  if (!model) return { allow: false, keyId: key.keyId, error: Refusals.modelNotFound(req.model) };
+  if (!allowsProvider(key, model)) return { allow: false, keyId: key.keyId, error: Refusals.providerNotAllowed(req.model) };
   const provider = catalog.providers.get(model.providerId);
-  if (!provider) return { allow: false, keyId: policy.keyId, error: Refusals.providerMissing(req.model) };
+  if (!provider) return { allow: false, keyId: key.keyId, error: Refusals.providerMissing(req.model) };
   return {
     allow: true,
-    keyId: policy.keyId,
+    keyId: key.keyId,
     route: { providerId: provider.id, providerType: provider.type, baseUrl: provider.baseUrl, upstreamModel: model.upstreamModel },
   };
 }
 
-export function refuseKey(key: KeyPolicy | undefined, now: number) {
-  if (!key) return Refusals.unknownKey();
+/** The refusals that depend on the key alone (and where the call comes from), not on the model. */
+export function refuseKey(key: KeyPolicy, clientIp: string, now: number): OpenAiError | null {
   if (key.status === 'revoked') return Refusals.revoked();
-  if (key.expiresAt !== null && key.expiresAt <= now) return Refusals.expired();
+  if (key.allowsIp && !key.allowsIp(clientIp)) return Refusals.ipNotAllowed(clientIp);
+  if (key.status === 'disabled') return Refusals.disabled();
+  if (key.expiresAt !== null && key.expiresAt <= now) return Refusals.expired(key.expiresAt);
   return null;
 }
+
+export function refuseUnknown(keyHash: string, keys: KeyTable): OpenAiError {
+  const retiredAt = keys.retiredAt(keyHash);
+  return retiredAt === undefined ? Refusals.unknownKey() : Refusals.retiredSecret(retiredAt);
+}
+
+export const allowsProvider = (key: KeyPolicy, model: CatalogModel): boolean => !key.providerIds || key.providerIds.has(model.providerId);

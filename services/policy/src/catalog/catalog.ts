@@ -38,6 +38,14 @@ export class Catalog {
       case 'ProviderAdded':
         this.providers.set(event.data.providerId, { id: event.data.providerId, type: event.data.type as ProviderType, baseUrl: event.data.baseUrl });
         return;
+      case 'ProviderUpdated': {
+        const provider = this.providers.get(event.data.providerId);
+        if (provider && event.data.after.baseUrl !== undefined) provider.baseUrl = event.data.after.baseUrl;
+        return;
+      }
+      case 'ProviderRemoved':
+        this.providers.delete(event.data.providerId);
+        return;
       default:
         return;
     }

@@ -1,15 +1,17 @@
 import type { ListModelsReply, ListModelsRequest } from '@sluice/contracts';
-import { refuseKey } from '../authorize/authorize';
+import { allowsProvider, refuseKey, refuseUnknown } from '../authorize/authorize';
 import type { Catalog } from '../catalog/catalog';
 import type { KeyTable } from '../keys/key-table';
 
-/** GET /v1/models: only the catalog entries this key may use. */
+/** GET /v1/models: only the catalog entries this key may use (its model allow-list and provider binding). */
 export function listModels(req: ListModelsRequest, keys: KeyTable, catalog: Catalog, now: number): ListModelsReply {
-  const key = keys.byHash(req.keyHash);
-  const refusal = refuseKey(key, now);
-  if (refusal || !key) return { allow: false, error: refusal! };
-  const models = [...catalog.models.values()]
-    .filter((m) => !key.allowsModel || key.allowsModel(m.name))
-    .map((m) => ({ id: m.name, created: m.created, ownedBy: 'sluice' }));
+  const key = keys.byHash(req.keyHash, now);
+  if (!key) return { allow: false, error: refuseUnknown(req.keyHash, keys) };
+  const refusal = refuseKey(key, req.clientIp, now);
+  if (refusal) return { allow: false, error: refusal };
+  const models = [];
+  for (const m of catalog.models.values()) {
+    if ((!key.allowsModel || key.allowsModel(m.name)) && allowsProvider(key, m)) models.push({ id: m.name, created: m.created, ownedBy: 'sluice' });
+  }
   return { allow: true, keyId: key.keyId, models };
 }
