@@ -1,66 +1,372 @@
-// `npm run bench`: the gateway's added latency (p50, p99) and throughput, against calling the
-// same mock upstream directly. Everything runs on this machine: the mock upstream in its own
-// process, the whole system (embedded NATS and Postgres, five services), and autocannon.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+// `npm run bench`: the latency Sluice's gateway adds, and its throughput, against calling the same
+// mock upstream directly and through the Portkey open-source gateway, side by side on this machine.
+//
+//   1. steady rate (BENCH_RATE req/s for BENCH_SECONDS, open loop, undici keep-alive, latency in
+//      µs from process.hrtime): p50/p90/p99/p99.9/max, non-streaming and streaming (TTFB and
+//      time to last byte); "added latency" = gateway minus direct;
+//   2. maximum throughput: autocannon with BENCH_CONNECTIONS for BENCH_SECONDS.
+//
+// One target at a time, after waiting for a quiet machine; the CPU used by anything else during a
+// phase is reported ("other CPU"). Results: a table here and .bench/results.json.
+// Knobs (environment): BENCH_SECONDS (10), BENCH_RATE (200), BENCH_CONNECTIONS (32),
+// BENCH_WARMUP (3 s), BENCH_TARGETS (direct,sluice,portkey), BENCH_STREAM (1), BENCH_THROUGHPUT (1),
+// BENCH_SERVICES (the Sluice services to run, default all five), BENCH_NODE_OPTIONS (extra node
+// options for the Sluice services, e.g. "--cpu-prof --cpu-prof-dir=.bench/prof").
+import { execFileSync, fork } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build, ensureDependencies, ensureServers, root } from './setup.mjs';
 
 ensureDependencies();
 ensureServers();
 await build();
+
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon');
-const { startSystem } = require(join(root, 'libs/supervisor/dist/index.js'));
+const { startSystem, SERVICE_NAMES } = require(join(root, 'libs/supervisor/dist/index.js'));
+const { connect, paced, closedLoop, probe, summarize } = await import('./bench/loadgen.mjs');
+const { cpuMeter, waitQuiet } = await import('./bench/cpu.mjs');
+const { startPortkey, portkeyHeaders } = await import('./bench/portkey.mjs');
+const { steadyTable, throughputTable, addedLine } = await import('./bench/report.mjs');
 
-const seconds = Number(process.env.BENCH_SECONDS ?? 10);
-const rate = Number(process.env.BENCH_RATE ?? 200);
-const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const num = (name, fallback) => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+};
+const seconds = num('BENCH_SECONDS', 10);
+const rate = num('BENCH_RATE', 200);
+const connections = Math.round(num('BENCH_CONNECTIONS', 32));
+const warmupSeconds = num('BENCH_WARMUP', 3);
+const withStream = process.env.BENCH_STREAM !== '0';
+const withThroughput = process.env.BENCH_THROUGHPUT !== '0';
+const targetNames = (process.env.BENCH_TARGETS ?? 'direct,sluice,portkey').split(',').map((s) => s.trim()).filter(Boolean);
+const services = process.env.BENCH_SERVICES ? process.env.BENCH_SERVICES.split(',').map((s) => s.trim()) : [...SERVICE_NAMES];
+for (const name of targetNames) if (!['direct', 'sluice', 'portkey'].includes(name)) throw new Error(`unknown BENCH_TARGETS entry ${name}`);
 
-const upstreamPort = 18900;
-const upstream = spawn(process.execPath, ['-e', `require(${JSON.stringify(join(root, 'libs/mock-llm/dist/index.js'))}).startMockUpstream({ port: ${upstreamPort} }).then(() => console.log('ready'))`], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-await new Promise((resolve) => upstream.stdout.once('data', resolve));
-const upstreamUrl = `http://127.0.0.1:${upstreamPort}/v1`;
+const outDir = join(root, '.bench');
+mkdirSync(outDir, { recursive: true });
+const UPSTREAM_KEY = 'sk-bench-upstream-key';
+const LABELS = { direct: 'direct to mock', sluice: 'Sluice gateway', portkey: 'Portkey gateway' };
+const log = (line) => console.log(`bench: ${line}`);
 
-const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
-const system = await startSystem({ rootDir: root, dataDir, gatewayPort: 18980, adminPort: 18981, internalPorts: { 'key-registry': 18991, policy: 18992, metering: 18993 }, env: { LOG_LEVEL: 'warn' }, output: () => {} });
-try {
-  const admin = async (path, body) => {
-    const res = await fetch(`${system.adminUrl}/admin/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${system.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-    return res.json();
-  };
-  const provider = await admin('/providers', { name: 'bench-upstream', type: 'openai-compatible', apiKey: 'sk-bench-upstream-key', baseUrl: upstreamUrl });
-  await admin('/models', { name: 'bench-model', providerId: provider.id, upstreamModel: 'bench-model', inputUsdPerMTok: 1, outputUsdPerMTok: 2 });
-  const { key } = await admin('/keys', { name: 'bench' });
-
-  const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Say something short about gateways.' }], max_tokens: 32 });
-  const target = (url, token) => ({ url: `${url}/chat/completions`, method: 'POST', body, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } });
-  const direct = target(upstreamUrl, 'sk-bench-upstream-key');
-  const viaGateway = target(system.gatewayUrl, key);
-
-  const run = (opts) => autocannon({ ...opts, duration: seconds });
-  await run({ ...viaGateway, connections: 8, duration: 3 }); // warm up JIT, pools and caches
-  await run({ ...direct, connections: 8, duration: 3 });
-
-  const steadyDirect = await run({ ...direct, connections: 4, overallRate: rate });
-  const steadyGateway = await run({ ...viaGateway, connections: 4, overallRate: rate });
-  const maxDirect = await run({ ...direct, connections });
-  const maxGateway = await run({ ...viaGateway, connections });
-
-  const row = (name, r) => ({ name, 'req/s': Math.round(r.requests.average), p50_ms: r.latency.p50, p99_ms: r.latency.p99, errors: r.errors + r.non2xx });
-  console.log(`\nSteady rate ${rate} req/s for ${seconds}s, 4 connections:`);
-  console.table([row('direct to mock upstream', steadyDirect), row('through the Sluice gateway', steadyGateway)]);
-  console.log(`added latency: p50 ${(steadyGateway.latency.p50 - steadyDirect.latency.p50).toFixed(2)} ms, p99 ${(steadyGateway.latency.p99 - steadyDirect.latency.p99).toFixed(2)} ms`);
-  console.log(`\nMaximum throughput, ${connections} connections for ${seconds}s:`);
-  console.table([row('direct to mock upstream', maxDirect), row('through the Sluice gateway', maxGateway)]);
-} finally {
-  await system.stop();
-  upstream.kill();
-  rmSync(dataDir, { recursive: true, force: true });
+// Everything we start is stopped here, whatever happens.
+const cleanups = [];
+let cleaning;
+const cleanup = () =>
+  (cleaning ??= (async () => {
+    for (const fn of cleanups.reverse()) await fn().catch((err) => console.error(`bench: cleanup: ${err.message}`));
+  })());
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    console.error(`bench: ${signal}, stopping everything`);
+    cleanup().finally(() => process.exit(130));
+  });
 }
-process.exit(0);
+
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    import('node:net').then(({ createServer }) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address();
+        server.close(() => resolve(port));
+      });
+    });
+  });
+
+const results = {
+  meta: {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    commit: gitCommit(),
+  },
+  config: { rate, seconds, warmupSeconds, connections, stream: withStream, throughput: withThroughput, targets: targetNames, services },
+  targets: {},
+  steady: { nonStreaming: {}, streaming: {} },
+  added: { nonStreaming: {}, streaming: {} },
+  throughput: { nonStreaming: {}, streaming: {} },
+  upstream: {},
+};
+
+let exitCode = 0;
+try {
+  // --- the mock upstream, in its own process --------------------------------------------------
+  const mock = fork(join(root, 'scripts/bench/mock-upstream.mjs'), [root, String(await freePort())], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  cleanups.push(async () => {
+    if (mock.exitCode !== null || mock.signalCode !== null) return;
+    const exited = new Promise((resolve) => mock.once('exit', resolve));
+    if (mock.connected) mock.disconnect();
+    const timer = setTimeout(() => mock.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(timer);
+  });
+  const upstreamUrl = await new Promise((resolve, reject) => {
+    mock.once('message', (m) => resolve(m.url));
+    mock.once('exit', (code) => reject(new Error(`mock upstream exited (${code})`)));
+  });
+  let invoiceSeq = 0;
+  const invoice = () =>
+    new Promise((resolve) => {
+      const id = ++invoiceSeq;
+      const onMessage = (m) => {
+        if (m?.type === 'invoice' && m.id === id) {
+          mock.off('message', onMessage);
+          resolve(m.invoice);
+        }
+      };
+      mock.on('message', onMessage);
+      mock.send({ type: 'invoice', id });
+    });
+  log(`mock upstream ${upstreamUrl} (pid ${mock.pid})`);
+
+  const body = { model: 'bench-model', messages: [{ role: 'user', content: 'Say something short about gateways.' }], max_tokens: 32 };
+  const targets = {};
+  const watch = { bench: process.pid, mock: mock.pid };
+
+  // --- Sluice: the whole system, seeded through the admin API -------------------------------------
+  if (targetNames.includes('sluice')) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
+    cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+    const [gatewayPort, adminPort, krPort, policyPort, meteringPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const nodeOptions = [process.env.NODE_OPTIONS, `--import=${JSON.stringify(pathToFileURL(join(root, 'scripts/bench/loopback.mjs')).href)}`, process.env.BENCH_NODE_OPTIONS]
+      .filter(Boolean)
+      .join(' ');
+    log(`starting Sluice (${services.join(', ')})…`);
+    const system = await startSystem({
+      rootDir: root,
+      dataDir,
+      services,
+      gatewayPort,
+      adminPort,
+      internalPorts: { 'key-registry': krPort, policy: policyPort, metering: meteringPort },
+      env: { LOG_LEVEL: 'warn', SLUICE_GATEWAY_HOST: '127.0.0.1', SLUICE_UPSTREAM_ALLOW: '127.0.0.1', NODE_OPTIONS: nodeOptions },
+      output: (service, line) => {
+        if (/"level":(50|60)|error/i.test(line)) console.error(`[${service}] ${line}`);
+      },
+    });
+    cleanups.push(() => system.stop());
+    for (const [name, service] of system.services) watch[name] = service.pid;
+    const admin = async (path, payload) => {
+      const res = await fetch(`http://127.0.0.1:${adminPort}/admin/v1${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${system.adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(payload),
+      });
+      if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+      return res.json();
+    };
+    const provider = await admin('/providers', { name: 'bench-upstream', type: 'openai-compatible', apiKey: UPSTREAM_KEY, baseUrl: upstreamUrl });
+    await admin('/models', { name: 'bench-model', providerId: provider.id, upstreamModel: 'bench-model', inputUsdPerMTok: 1, outputUsdPerMTok: 2 });
+    const { key } = await admin('/keys', { name: 'bench' });
+    targets.sluice = { origin: `http://127.0.0.1:${gatewayPort}`, headers: { authorization: `Bearer ${key}` }, gatewayPid: system.services.get('gateway')?.pid };
+    results.targets.sluice = { url: `http://127.0.0.1:${gatewayPort}/v1`, services };
+  }
+
+  // --- Portkey: the open-source gateway as a child process -----------------------------------------
+  if (targetNames.includes('portkey')) {
+    try {
+      const portkey = await startPortkey({ root, port: await freePort(), logFile: join(outDir, 'portkey.log') });
+      cleanups.push(() => portkey.stop());
+      watch.portkey = portkey.pid;
+      const headers = portkeyHeaders(upstreamUrl, UPSTREAM_KEY);
+      targets.portkey = { origin: portkey.url, headers, gatewayPid: portkey.pid };
+      results.targets.portkey = { url: `${portkey.url}/v1`, version: portkey.version, headers: { ...headers, authorization: 'Bearer <upstream key>' }, log: '.bench/portkey.log' };
+      log(`Portkey gateway ${portkey.version} at ${portkey.url} (pid ${portkey.pid})`);
+    } catch (err) {
+      results.targets.portkey = { error: err.message };
+      console.error(`bench: Portkey could not be started: ${err.message}`);
+    }
+  }
+  if (targetNames.includes('direct')) {
+    targets.direct = { origin: new URL(upstreamUrl).origin, headers: { authorization: `Bearer ${UPSTREAM_KEY}` }, gatewayPid: null };
+    results.targets.direct = { url: upstreamUrl };
+  }
+
+  const request = (target, stream) => ({
+    path: '/v1/chat/completions',
+    headers: { 'content-type': 'application/json', ...target.headers },
+    body: JSON.stringify(stream ? { ...body, stream: true } : body),
+    check: stream ? (status, tail) => status === 200 && tail.includes('data: [DONE]') : (status, tail, bytes) => status === 200 && bytes > 0,
+  });
+
+  // Before measuring: a quiet machine, or at least a note that it was not.
+  const quiet = async (what) => {
+    const q = await waitQuiet({ maxMs: 20_000 });
+    if (!q.quiet) log(`machine not quiet before ${what}: ${q.last.machine} cores busy, ${q.last.other} not ours`);
+    return q;
+  };
+
+  // --- one target at a time -----------------------------------------------------------------------
+  for (const name of targetNames) {
+    const target = targets[name];
+    if (!target) continue;
+    const label = LABELS[name];
+    const pool = connect(target.origin, Math.max(16, connections));
+    try {
+      // The target really reaches the mock, with the upstream key, for JSON and for streams.
+      const before = await invoice();
+      const json = await probe(pool, request(target, false));
+      const sse = await probe(pool, request(target, true));
+      const after = await invoice();
+      const content = json.status === 200 ? JSON.parse(json.text).choices?.[0]?.message?.content : undefined;
+      const problems = [];
+      if (json.status !== 200 || !content?.startsWith('Mock reply')) problems.push(`JSON call: ${json.status} ${json.text.slice(0, 200)}`);
+      if (sse.status !== 200 || !sse.text.includes('chat.completion.chunk') || !sse.text.trimEnd().endsWith('data: [DONE]')) problems.push(`streamed call: ${sse.status} ${sse.text.slice(0, 200)}`);
+      if (after.calls - before.calls !== 2) problems.push(`the mock billed ${after.calls - before.calls} calls, expected 2`);
+      if (after.lastAuthorization !== `Bearer ${UPSTREAM_KEY}`) problems.push('the mock did not receive the upstream key');
+      if (problems.length > 0) throw new Error(`${label} does not reach the mock upstream properly: ${problems.join('; ')}`);
+      log(`${label}: verified (JSON and SSE replies from the mock, upstream key received)`);
+
+      let clientRequests = 2;
+      const start = await invoice();
+      log(`${label}: warm-up ${warmupSeconds} s`);
+      const warm = await closedLoop(pool, request(target, false), { concurrency: 8, seconds: warmupSeconds });
+      const warmStream = withStream ? await closedLoop(pool, request(target, true), { concurrency: 8, seconds: Math.min(warmupSeconds, 2) }) : { ok: 0, failed: 0 };
+      clientRequests += warm.ok + warm.failed + warmStream.ok + warmStream.failed;
+
+      const steady = async (stream) => {
+        const q = await quiet(`${label} steady`);
+        const meter = cpuMeter(process.pid, watch);
+        const run = await paced(pool, request(target, stream), { rate, seconds });
+        const cpu = meter.end();
+        clientRequests += run.sent;
+        return {
+          sent: run.sent,
+          ok: run.ok,
+          failed: run.failed,
+          skipped: run.skipped,
+          errors: run.errors,
+          achievedRate: round(run.sent / run.elapsedSec, 1),
+          latency: rounded(summarize(run.latency)),
+          ttfb: rounded(summarize(run.ttfb)),
+          lag: rounded(summarize(run.lag)),
+          cpu,
+          quietBefore: { waitedMs: q.waitedMs, quiet: q.quiet },
+        };
+      };
+      log(`${label}: steady ${rate} req/s for ${seconds} s, non-streaming`);
+      results.steady.nonStreaming[name] = await steady(false);
+      if (withStream) {
+        log(`${label}: steady ${rate} req/s for ${seconds} s, streaming`);
+        results.steady.streaming[name] = await steady(true);
+      }
+
+      const maxOut = async (stream) => {
+        const q = await quiet(`${label} throughput`);
+        const req = request(target, stream);
+        const meter = cpuMeter(process.pid, watch);
+        const r = await autocannon({ url: `${target.origin}${req.path}`, method: 'POST', headers: req.headers, body: req.body, connections, duration: seconds });
+        const cpu = meter.end();
+        clientRequests += r.requests.total + r.errors;
+        return {
+          rps: r.requests.average,
+          requests: r.requests.total,
+          p50: r.latency.p50,
+          p99: r.latency.p99,
+          mean: r.latency.mean,
+          errors: r.errors,
+          timeouts: r.timeouts,
+          non2xx: r.non2xx,
+          cpu,
+          gatewayCpu: name === 'sluice' ? cpu.byName.gateway : name === 'portkey' ? cpu.byName.portkey : null,
+          quietBefore: { waitedMs: q.waitedMs, quiet: q.quiet },
+        };
+      };
+      if (withThroughput) {
+        log(`${label}: maximum throughput, ${connections} connections for ${seconds} s, non-streaming`);
+        results.throughput.nonStreaming[name] = await maxOut(false);
+        if (withStream) {
+          log(`${label}: maximum throughput, ${connections} connections for ${seconds} s, streaming`);
+          results.throughput.streaming[name] = await maxOut(true);
+        }
+      }
+      const end = await invoice();
+      results.upstream[name] = { clientRequests, upstreamCalls: end.calls - start.calls + 2 };
+      if (name === 'sluice') {
+        // Metering catches up after the load: how long until the machine is quiet again.
+        results.targets.sluice.quietAfterMs = (await waitQuiet({ maxMs: 60_000 })).waitedMs;
+      }
+    } catch (err) {
+      console.error(`bench: ${label}: ${err.message}`);
+      results.targets[name] = { ...results.targets[name], error: err.message };
+      exitCode = 1;
+    } finally {
+      await pool.close();
+    }
+  }
+
+  // --- added latency and the report ---------------------------------------------------------------
+  for (const kind of ['nonStreaming', 'streaming']) {
+    const direct = results.steady[kind].direct;
+    for (const name of ['sluice', 'portkey']) {
+      const via = results.steady[kind][name];
+      if (direct?.latency.n && via?.latency.n) {
+        results.added[kind][name] = { p50: round(via.latency.p50 - direct.latency.p50, 4), p99: round(via.latency.p99 - direct.latency.p99, 4) };
+        if (kind === 'streaming') results.added[kind][name].ttfbP50 = round(via.ttfb.p50 - direct.ttfb.p50, 4);
+      }
+    }
+  }
+  const rows = (group) => targetNames.filter((n) => group[n]).map((n) => ({ label: LABELS[n], run: group[n] }));
+  const addedLabels = (group) => Object.fromEntries(Object.entries(group).map(([n, a]) => [LABELS[n], a]));
+  console.log(`\nSteady ${rate} req/s for ${seconds} s, non-streaming — latency in ms, from sending the request to the last byte:`);
+  console.log(steadyTable(rows(results.steady.nonStreaming), { streaming: false }));
+  if (Object.keys(results.added.nonStreaming).length) console.log(`added latency over direct: ${addedLine(addedLabels(results.added.nonStreaming))}`);
+  if (withStream) {
+    console.log(`\nSteady ${rate} req/s for ${seconds} s, streaming — latency to the last byte ([DONE]), and to the first body byte (ttfb), in ms:`);
+    console.log(steadyTable(rows(results.steady.streaming), { streaming: true }));
+    if (Object.keys(results.added.streaming).length) console.log(`added latency over direct (to the last byte): ${addedLine(addedLabels(results.added.streaming))}`);
+  }
+  if (withThroughput) {
+    console.log(`\nMaximum throughput, ${connections} connections for ${seconds} s (autocannon; latency in whole ms), non-streaming:`);
+    console.log(throughputTable(rows(results.throughput.nonStreaming)));
+    if (withStream) {
+      console.log(`\nMaximum throughput, ${connections} connections for ${seconds} s, streaming:`);
+      console.log(throughputTable(rows(results.throughput.streaming)));
+    }
+    const s = results.throughput.nonStreaming.sluice?.rps;
+    const p = results.throughput.nonStreaming.portkey?.rps;
+    if (s && p) console.log(`Sluice / Portkey throughput (non-streaming): ${(s / p).toFixed(2)}×`);
+  }
+  console.log(`\n"other CPU": cores used by processes this benchmark did not start (should be ~0). "send lag": how late the generator sent (timer granularity).`);
+  for (const [name, u] of Object.entries(results.upstream)) {
+    if (u.upstreamCalls < u.clientRequests * 0.99) log(`${LABELS[name]}: only ${u.upstreamCalls} of ${u.clientRequests} requests reached the mock upstream`);
+  }
+  if (results.targets.portkey?.error) console.log(`Portkey was not measured: ${results.targets.portkey.error}`);
+  for (const kind of ['nonStreaming', 'streaming']) {
+    for (const [name, run] of Object.entries(results.steady[kind])) if (run.failed > 0 || run.skipped > 0) (exitCode = 1), log(`${LABELS[name]} ${kind}: ${run.failed} failed, ${run.skipped} skipped ${JSON.stringify(run.errors)}`);
+  }
+} catch (err) {
+  console.error(`bench: ${err.stack ?? err.message}`);
+  exitCode = 1;
+} finally {
+  writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`results: ${join('.bench', 'results.json')}`);
+  await cleanup();
+}
+process.exit(exitCode);
+
+function round(x, digits = 4) {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+function rounded(summary) {
+  return Object.fromEntries(Object.entries(summary).map(([k, v]) => [k, typeof v === 'number' && k !== 'n' ? round(v) : v]));
+}
+
+function gitCommit() {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
+    return dirty ? `${commit}-dirty` : commit;
+  } catch {
+    return null;
+  }
+}

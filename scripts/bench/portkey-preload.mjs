@@ -14,7 +14,7 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 /** The host a Socket#connect call targets, or null for a local (IPC) socket path. */
 function targetHost(args) {
   const first = Array.isArray(args[0]) ? args[0][0] : args[0]; // net.connect passes normalized [options, cb]
-  if (first && typeof first === 'object') return first.path !== undefined ? null : (first.host ?? 'localhost');
+  if (first && typeof first === 'object') return first.path ? null : (first.host ?? 'localhost'); // as net decides: a truthy path is a local socket
   if (typeof first === 'string' && !/^\d+$/.test(first)) return null;
   return typeof args[1] === 'string' ? args[1] : 'localhost';
 }
@@ -23,7 +23,7 @@ net.Socket.prototype.connect = function connectLoopbackOnly(...args) {
   const host = targetHost(args);
   if (host !== null && !LOOPBACK_HOSTS.has(host) && !host.startsWith('127.')) {
     const error = Object.assign(new Error(`bench: outbound connection to ${host} refused (loopback only)`), { code: 'ECONNREFUSED' });
-    process.nextTick(() => this.destroy(error));
+    setImmediate(() => this.destroy(error));
     return this;
   }
   return connect.apply(this, args);
@@ -36,3 +36,10 @@ globalThis.fetch = async function fetchWithMutableStreamHeaders(input, init) {
   if (!response.headers.get('content-type')?.startsWith('text/event-stream')) return response;
   return new NativeResponse(response.body, { status: response.status, statusText: response.statusText, headers: new Headers(response.headers) });
 };
+
+// The benchmark holds our stdin open: when it goes away, even killed, so do we.
+if (process.env.BENCH_WATCH_STDIN === '1') {
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.on('error', () => process.exit(0));
+  process.stdin.resume();
+}

@@ -51,6 +51,9 @@ export const RegenerateKeyBody = z.strictObject({
 });
 export type RegenerateKeyBody = z.infer<typeof RegenerateKeyBody>;
 
+/** The `Idempotency-Key` header: a retry with the same value replays the first result (24 h). */
+export const IdempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' });
+
 export const CreateProviderBody = z
   .strictObject({
     name,

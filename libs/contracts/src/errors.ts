@@ -19,6 +19,7 @@ export const ErrorCodes = {
   providerUrlNotAllowed: 'PROVIDER.URL_NOT_ALLOWED',
   adminTokenNotFound: 'ADMIN_TOKEN.NOT_FOUND',
   adminTokenNameTaken: 'ADMIN_TOKEN.NAME_TAKEN',
+  adminTokenAlreadyRevoked: 'ADMIN_TOKEN.ALREADY_REVOKED',
   providerNotFound: 'PROVIDER.NOT_FOUND',
   providerNameTaken: 'PROVIDER.NAME_TAKEN',
   modelNotFound: 'MODEL.NOT_FOUND',
@@ -66,6 +67,7 @@ export const httpStatusOf = (code: string): number => {
     case ErrorCodes.idempotencyKeyReused:
     case ErrorCodes.providerInUse:
     case ErrorCodes.adminTokenNameTaken:
+    case ErrorCodes.adminTokenAlreadyRevoked:
       return 409;
     case ErrorCodes.unavailable:
       return 503;
@@ -81,4 +83,6 @@ export interface OpenAiError {
   code: string | null;
   message: string;
   param?: string | null;
+  /** The key rule that refused the call (`ipAllowlist`, `models`, …); an addition to OpenAI's shape. */
+  rule?: string;
 }

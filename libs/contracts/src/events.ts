@@ -33,11 +33,19 @@ export const KeyCreatedV1 = z.object({
   createdAt: z.string(),
   ...KeySettingsShape,
 });
+/**
+ * A change of some settings. No defaults here: zod fills a default even inside `.partial()`, which
+ * would turn "ipAllowlist unchanged" into "ipAllowlist cleared".
+ */
+export const KeySettingsChange = z
+  .object({ ...KeySettingsShape, ipAllowlist: z.array(z.string()).nullable(), providerIds: z.array(z.string()).nullable() })
+  .partial();
+export type KeySettingsChange = z.infer<typeof KeySettingsChange>;
 /** Only the settings that changed, before and after. */
 export const KeyUpdatedV1 = z.object({
   keyId: z.string(),
-  before: KeySettings.partial(),
-  after: KeySettings.partial(),
+  before: KeySettingsChange,
+  after: KeySettingsChange,
   updatedAt: z.string(),
 });
 /** A new secret for the same key; the previous one keeps working until `previousKeyExpiresAt`. */
@@ -92,6 +100,11 @@ export const AdminAccessDeniedV1 = z.object({
   reason: z.string(),
   clientIp: z.string(),
   at: z.string(),
+  /**
+   * On a summary: this event stands for that many denials of the same actor and reason, within one
+   * second of an event already recorded, that were not recorded one by one; the fields describe the last.
+   */
+  coalesced: z.number().int().positive().optional(),
 });
 
 export const ModelAddedV1 = z.object({

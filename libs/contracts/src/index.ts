@@ -5,5 +5,6 @@ export * from './rpc';
 export * from './usage';
 export * from './admin';
 export * from './virtual-key';
+export * from './admin-token';
 export * from './validation';
 export * from './cidr';

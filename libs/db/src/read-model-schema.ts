@@ -98,3 +98,16 @@ export interface AdminTokensViewTable {
   created_at: Timestamp;
   revoked_at: Timestamp | null;
 }
+
+/** Sealed results of commands sent with an Idempotency-Key (see the idempotency_records migration). */
+export interface IdempotencyRecordsTable {
+  actor: string;
+  idempotency_key: string;
+  operation: string;
+  fingerprint: string;
+  ciphertext: Buffer;
+  wrapped_key: Buffer;
+  kek_version: number;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}

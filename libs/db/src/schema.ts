@@ -1,7 +1,7 @@
 import type { ColumnType, Generated, GeneratedAlways } from 'kysely';
-import type { AdminTokensViewTable, KeySpendTable, KeysViewTable, ModelsViewTable, ProviderSecretsTable, ProvidersViewTable, UsageRecordsTable } from './read-model-schema';
+import type { AdminTokensViewTable, IdempotencyRecordsTable, KeySpendTable, KeysViewTable, ModelsViewTable, ProviderSecretsTable, ProvidersViewTable, UsageRecordsTable } from './read-model-schema';
 
-export type { AdminTokensViewTable, KeySpendTable, KeysViewTable, ModelsViewTable, ProviderSecretsTable, ProvidersViewTable, UsageRecordsTable };
+export type { AdminTokensViewTable, IdempotencyRecordsTable, KeySpendTable, KeysViewTable, ModelsViewTable, ProviderSecretsTable, ProvidersViewTable, UsageRecordsTable };
 
 /**
  * Row types of every table, as Kysely sees them. int8 and xid8 columns are strings (see createDb).
@@ -17,6 +17,7 @@ export interface Database {
   usage_records: UsageRecordsTable;
   key_spend: KeySpendTable;
   admin_tokens_view: AdminTokensViewTable;
+  idempotency_records: IdempotencyRecordsTable;
 }
 
 /** Append-only: the database refuses UPDATE, DELETE and TRUNCATE. */

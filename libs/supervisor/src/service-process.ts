@@ -26,6 +26,8 @@ export class ServiceProcess {
   #stopping = false;
   #backoff = MIN_BACKOFF_MS;
   #restartTimer?: NodeJS.Timeout;
+  /** Set by `restart(env)`: this process's own configuration changes, on top of the shared spec. */
+  #envChanges: Record<string, string> = {};
   restarts = 0;
 
   constructor(
@@ -40,7 +42,7 @@ export class ServiceProcess {
   start(): void {
     const startedAt = Date.now();
     const child = spawn(process.execPath, ['--enable-source-maps', this.spec.entry], {
-      env: { ...process.env, ...this.spec.env },
+      env: { ...process.env, ...this.spec.env, ...this.#envChanges },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.#child = child;
@@ -57,7 +59,8 @@ export class ServiceProcess {
   }
 
   #onExit(code: number | null, signal: NodeJS.Signals | null, startedAt: number): void {
-    if (this.#stopping) return;
+    // Stopped on purpose, or already replaced by restart(): nothing to recover.
+    if (this.#stopping || this.#child) return;
     if (Date.now() - startedAt > HEALTHY_AFTER_MS) this.#backoff = MIN_BACKOFF_MS;
     const delay = this.#backoff;
     this.#backoff = Math.min(this.#backoff * 2, MAX_BACKOFF_MS);
@@ -81,6 +84,18 @@ export class ServiceProcess {
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     await exited;
     clearTimeout(timer);
+  }
+
+  /**
+   * Stops the process gracefully and starts it again with `env` changed, as an operator changing a
+   * service's configuration would (e.g. a new SLUICE_MASTER_KEYS), and waits until it is ready.
+   */
+  async restart(env: Record<string, string> = {}): Promise<void> {
+    await this.stop();
+    this.#envChanges = { ...this.#envChanges, ...env };
+    this.#stopping = false;
+    this.start();
+    await this.waitReady();
   }
 
   async waitReady(timeoutMs = 60_000): Promise<void> {

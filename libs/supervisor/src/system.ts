@@ -5,6 +5,9 @@ import { pickPort } from './ports';
 import { newAdminToken, newMasterKey, persistentSecret } from './secrets';
 import { ServiceProcess, type Output } from './service-process';
 
+/** What `npm start` allows as provider base URLs besides public addresses: this machine's loopback. */
+export const LOCAL_UPSTREAMS = '127.0.0.0/8,::1';
+
 export const SERVICE_NAMES = ['key-registry', 'policy', 'metering', 'admin-api', 'gateway'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
@@ -83,6 +86,9 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       DATABASE_URL: databaseUrl,
       SLUICE_ADMIN_TOKEN: admin.value,
       SLUICE_MASTER_KEY: masterKey.value,
+      // Local model servers (Ollama, vLLM) and test doubles listen on loopback; services started
+      // on their own (docker compose, deploy/) refuse every non-public upstream unless told.
+      SLUICE_UPSTREAM_ALLOW: process.env.SLUICE_UPSTREAM_ALLOW ?? LOCAL_UPSTREAMS,
       SLUICE_GATEWAY_PORT: String(ports.gateway),
       SLUICE_ADMIN_PORT: String(ports['admin-api']),
       SLUICE_KEY_REGISTRY_PORT: String(ports['key-registry']),

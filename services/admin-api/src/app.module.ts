@@ -3,17 +3,19 @@ import { APP_FILTER } from '@nestjs/core';
 import { createDb, migrateToLatest, type Database } from '@sluice/db';
 import { connectNats } from '@sluice/messaging';
 import { env, READINESS } from '@sluice/service';
+import { AdminTokensController } from './admin-tokens/admin-tokens.controller';
 import { AdminRuntime } from './admin.runtime';
 import { AdminTokenGuard } from './auth/admin-token.guard';
 import { KeysController } from './keys/keys.controller';
 import { ModelsController } from './models/models.controller';
 import { OpenApiController } from './openapi/openapi.controller';
 import { ProvidersController } from './providers/providers.controller';
+import { VaultController } from './vault/vault.controller';
 import { AdminErrorFilter } from './shared/error.filter';
 import { logger } from './shared/logger';
 import { DB, NATS } from './shared/tokens';
 
-const httpControllers = [KeysController, ProvidersController, ModelsController, OpenApiController];
+const httpControllers = [KeysController, ProvidersController, ModelsController, VaultController, AdminTokensController, OpenApiController];
 
 const connections = [
   {

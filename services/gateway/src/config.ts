@@ -1,4 +1,6 @@
+import { UpstreamAllowList } from '@sluice/net-policy';
 import { env, envInt } from '@sluice/service';
+import { parseTrustedProxies } from './ingress/client-ip';
 
 export interface GatewayConfig {
   port: number;
@@ -12,6 +14,10 @@ export interface GatewayConfig {
   drainAfterDisconnectMs: number;
   maxStreamMs: number;
   shutdownFlushMs: number;
+  /** Addresses and CIDR ranges whose `X-Forwarded-For` is believed (SLUICE_TRUSTED_PROXIES). */
+  trustedProxies: string[];
+  /** Non-public upstream targets an operator allowed (SLUICE_UPSTREAM_ALLOW); public ones need no entry. */
+  upstreamAllow: UpstreamAllowList;
 }
 
 export const DEFAULT_CONFIG: Omit<GatewayConfig, 'port' | 'natsUrl'> = {
@@ -25,6 +31,8 @@ export const DEFAULT_CONFIG: Omit<GatewayConfig, 'port' | 'natsUrl'> = {
   drainAfterDisconnectMs: 60_000,
   maxStreamMs: 30 * 60_000,
   shutdownFlushMs: 10_000,
+  trustedProxies: [],
+  upstreamAllow: UpstreamAllowList.none,
 };
 
 export function configFromEnv(): GatewayConfig {
@@ -37,5 +45,7 @@ export function configFromEnv(): GatewayConfig {
     upstreamHeadersTimeoutMs: envInt('SLUICE_GATEWAY_UPSTREAM_HEADERS_TIMEOUT_MS', DEFAULT_CONFIG.upstreamHeadersTimeoutMs),
     upstreamBodyTimeoutMs: envInt('SLUICE_GATEWAY_UPSTREAM_BODY_TIMEOUT_MS', DEFAULT_CONFIG.upstreamBodyTimeoutMs),
     maxStreamMs: envInt('SLUICE_GATEWAY_MAX_STREAM_MS', DEFAULT_CONFIG.maxStreamMs),
+    trustedProxies: parseTrustedProxies(process.env.SLUICE_TRUSTED_PROXIES),
+    upstreamAllow: UpstreamAllowList.parse(process.env.SLUICE_UPSTREAM_ALLOW),
   };
 }

@@ -6,6 +6,7 @@ import { Authorizer } from './authorize/authorizer';
 import type { GatewayConfig } from './config';
 import { CredentialStore } from './credentials/credential-store';
 import { CredentialSync } from './credentials/credential-sync';
+import { clientIpResolver } from './ingress/client-ip';
 import { InferenceRoute } from './ingress/inference-route';
 import { ModelsRoute } from './ingress/models-route';
 import type { IngressRoutes } from './ingress/routes';
@@ -33,7 +34,8 @@ const credentials = [
 const providers = [
   {
     provide: OpenAiCompatibleProvider,
-    useFactory: (config: GatewayConfig) => new OpenAiCompatibleProvider({ headersTimeoutMs: config.upstreamHeadersTimeoutMs, bodyTimeoutMs: config.upstreamBodyTimeoutMs }),
+    useFactory: (config: GatewayConfig) =>
+      new OpenAiCompatibleProvider({ headersTimeoutMs: config.upstreamHeadersTimeoutMs, bodyTimeoutMs: config.upstreamBodyTimeoutMs }, config.upstreamAllow),
     inject: [GATEWAY_CONFIG],
   },
   { provide: UpstreamDispatch, useFactory: (sync: CredentialSync, openai: OpenAiCompatibleProvider, logger: Logger) => new UpstreamDispatch(sync, openai, logger), inject: [CredentialSync, OpenAiCompatibleProvider, LOGGER] },
@@ -45,6 +47,7 @@ const httpRoutes = [
     useFactory: (authorizer: Authorizer, dispatch: UpstreamDispatch, publisher: UsagePublisher, config: GatewayConfig, logger: Logger): IngressRoutes => ({
       inference: new InferenceRoute(authorizer, dispatch, publisher, config, logger),
       models: new ModelsRoute(authorizer),
+      clientIp: clientIpResolver(config.trustedProxies),
       bodyLimit: config.bodyLimit,
       logger,
     }),

@@ -16,6 +16,7 @@ import {
 } from '@sluice/contracts';
 import { connectNats, ensureStreams, serve, type NatsConnection } from '@sluice/messaging';
 import { startMockUpstream, type MockUpstream } from '@sluice/mock-llm';
+import { UpstreamAllowList } from '@sluice/net-policy';
 import { startTestNats, waitFor, type TestNats } from '@sluice/testing';
 import { startGateway, type RunningGateway } from '../src/gateway';
 
@@ -114,7 +115,8 @@ export async function startHarness(): Promise<Harness> {
   const logs: string[] = [];
   const sink = new Writable({ write: (chunk, _enc, done) => (logs.push(chunk.toString()), done()) });
   const logger = pino({ level: 'debug', base: { service: 'gateway' } }, sink);
-  const gateway = await startGateway({ port: 0, host: '127.0.0.1', natsUrl: nats.url, logger });
+  // The mock upstreams listen on loopback, which production refuses unless SLUICE_UPSTREAM_ALLOW lists it.
+  const gateway = await startGateway({ port: 0, host: '127.0.0.1', natsUrl: nats.url, logger, upstreamAllow: UpstreamAllowList.parse('127.0.0.0/8,::1') });
   await waitFor(async () => (await fetch(`${gateway.url.replace(/\/v1$/, '')}/ready`)).status === 200, { description: 'the gateway to be ready' });
 
   const usageMessages = async (): Promise<UsageMessage[]> => {

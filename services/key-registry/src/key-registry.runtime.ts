@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { createDb, migrateToLatest, type Database } from '@sluice/db';
 import type { Relay } from '@sluice/event-store';
 import { connectNats, ensureStreams, type NatsConnection } from '@sluice/messaging';
+import { systemResolver, UpstreamAllowList } from '@sluice/net-policy';
 import { createLogger, env, type Readiness } from '@sluice/service';
 import { registerNatsHandlers } from './nats-handlers';
 import { parseKeks } from './providers/vault/envelope';
@@ -22,11 +23,12 @@ export class KeyRegistryRuntime implements OnApplicationBootstrap, OnApplication
   async onApplicationBootstrap(): Promise<void> {
     const databaseUrl = env('DATABASE_URL');
     const keks = parseKeks(process.env.SLUICE_MASTER_KEY, process.env.SLUICE_MASTER_KEYS);
+    const upstream = { allow: UpstreamAllowList.parse(process.env.SLUICE_UPSTREAM_ALLOW), resolve: systemResolver };
     this.#db = createDb<Database>(databaseUrl, { onPoolError: (err) => logger.warn({ err: err.message }, 'postgres connection dropped') });
     await migrateToLatest(this.#db);
     this.#nc = await connectNats(env('NATS_URL', 'nats://127.0.0.1:4222'), 'key-registry');
     await ensureStreams(this.#nc);
-    registerNatsHandlers(this.#nc, { db: this.#db, keks, now: () => new Date(), newId: randomId }, logger);
+    registerNatsHandlers(this.#nc, { db: this.#db, keks, upstream, now: () => new Date(), newId: randomId }, logger);
     this.#relay = createJetStreamRelay(this.#db, databaseUrl, this.#nc, logger);
     this.#relay.start();
     this.#ready = true;

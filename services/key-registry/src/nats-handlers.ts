@@ -1,6 +1,7 @@
 import { Subjects } from '@sluice/contracts';
 import { serve, type NatsConnection } from '@sluice/messaging';
 import type { Logger } from '@sluice/service';
+import { adminTokenCommands } from './admin-tokens/commands';
 import { keyCommands } from './keys/commands';
 import { modelCommands } from './models/commands';
 import { providerCommands } from './providers/commands';
@@ -9,7 +10,7 @@ import type { CommandTable } from './shared/command-table';
 import type { Deps } from './shared/deps';
 
 /** Every command key-registry answers over NATS: one subject per use case. */
-const commands: CommandTable = { ...keyCommands, ...providerCommands, ...modelCommands };
+const commands: CommandTable = { ...keyCommands, ...providerCommands, ...modelCommands, ...adminTokenCommands };
 
 export function registerNatsHandlers(nc: NatsConnection, deps: Deps, logger: Logger) {
   const subscriptions = Object.entries(commands).map(([name, handler]) =>

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as eventLog from './2026112401_event_log';
 import * as readModels from './2026112402_read_models';
 import * as keyLifecycle from './2026112403_key_lifecycle';
+import * as idempotencyRecords from './2026112404_idempotency_records';
 
 /**
  * Every migration, keyed by its timestamped name (yyyymmddNN_name). Kysely applies them in name
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '2026112401_event_log': eventLog,
   '2026112402_read_models': readModels,
   '2026112403_key_lifecycle': keyLifecycle,
+  '2026112404_idempotency_records': idempotencyRecords,
 };

@@ -1,6 +1,18 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query, Res, UseGuards } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
-import { CreateKeyBody, ListKeysQuery, parseOrThrow, Subjects, type Actor } from '@sluice/contracts';
+import {
+  CreateKeyBody,
+  DomainError,
+  ErrorCodes,
+  IdempotencyKey,
+  ListKeysQuery,
+  parseOrThrow,
+  RegenerateKeyBody,
+  Subjects,
+  UpdateKeyBody,
+  type Actor,
+} from '@sluice/contracts';
 import type { Database } from '@sluice/db';
 import { request, type NatsConnection } from '@sluice/messaging';
 import { AdminTokenGuard } from '../auth/admin-token.guard';
@@ -35,9 +47,56 @@ export class KeysController {
     return getKey(this.db, id, new Date());
   }
 
+  @Patch(':id')
+  async update(@Param('id') id: string, @Body() body: unknown, @CurrentActor() actor: Actor) {
+    const valid = parseOrThrow(UpdateKeyBody, body);
+    await request(this.nc, Subjects.rpc.keyRegistry('update-key'), { keyId: id, body: valid, actor }, { trace: actor });
+    return getKey(this.db, id, new Date());
+  }
+
+  /** The new secret is in `key`; a retry with the same Idempotency-Key answers the same secret again. */
+  @Post(':id/regenerate')
+  @HttpCode(200)
+  async regenerate(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const valid = parseOrThrow(RegenerateKeyBody, body ?? {});
+    if (idempotencyKey !== undefined && !IdempotencyKey.safeParse(idempotencyKey).success) {
+      throw new DomainError(ErrorCodes.validation, 'Idempotency-Key must be 1 to 255 printable ASCII characters', { param: 'Idempotency-Key' });
+    }
+    const result = await request<{ key: string; replayed: boolean }>(
+      this.nc,
+      Subjects.rpc.keyRegistry('regenerate-key'),
+      { keyId: id, body: valid, idempotencyKey, actor },
+      { trace: actor },
+    );
+    if (result.replayed) void reply.header('idempotent-replayed', 'true');
+    return { ...(await getKey(this.db, id, new Date())), key: result.key };
+  }
+
+  @Post(':id/disable')
+  @HttpCode(200)
+  disable(@Param('id') id: string, @CurrentActor() actor: Actor) {
+    return this.#command('disable-key', id, actor);
+  }
+
+  @Post(':id/enable')
+  @HttpCode(200)
+  enable(@Param('id') id: string, @CurrentActor() actor: Actor) {
+    return this.#command('enable-key', id, actor);
+  }
+
   @Delete(':id')
-  async revoke(@Param('id') id: string, @CurrentActor() actor: Actor) {
-    await request(this.nc, Subjects.rpc.keyRegistry('revoke-key'), { keyId: id, actor }, { trace: actor });
+  revoke(@Param('id') id: string, @CurrentActor() actor: Actor) {
+    return this.#command('revoke-key', id, actor);
+  }
+
+  async #command(endpoint: string, id: string, actor: Actor) {
+    await request(this.nc, Subjects.rpc.keyRegistry(endpoint), { keyId: id, actor }, { trace: actor });
     return getKey(this.db, id, new Date());
   }
 }

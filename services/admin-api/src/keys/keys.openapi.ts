@@ -1,5 +1,13 @@
-import { CreateKeyBody } from '@sluice/contracts';
+import { CreateKeyBody, RegenerateKeyBody, UpdateKeyBody } from '@sluice/contracts';
 import { errors, jsonBody, ok, type Paths } from '../openapi/openapi-helpers';
+
+const idempotencyKey = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description: 'A retry with the same value (within 24 h) answers the same secret; with another body or key it is a 409 IDEMPOTENCY.KEY_REUSED',
+  schema: { type: 'string', minLength: 1, maxLength: 255 },
+};
 
 export const keyPaths: Paths = {
   '/admin/v1/keys': {
@@ -8,6 +16,25 @@ export const keyPaths: Paths = {
   },
   '/admin/v1/keys/{id}': {
     get: { summary: 'Read a key with its usage', responses: { '200': ok('the key object'), ...errors } },
-    delete: { summary: 'Revoke a key for good', responses: { '200': ok('the revoked key object'), ...errors } },
+    patch: {
+      summary: 'Change any permission or setting; only the changed fields are recorded (before and after); null clears a list or the expiry',
+      requestBody: jsonBody(UpdateKeyBody),
+      responses: { '200': ok('the key object'), ...errors },
+    },
+    delete: { summary: 'Revoke a key for good (its history stays, its name can be reused)', responses: { '200': ok('the revoked key object'), ...errors } },
+  },
+  '/admin/v1/keys/{id}/regenerate': {
+    post: {
+      summary: 'A new secret for the same key and settings; the old one works for gracePeriodSeconds (default 0), then stops by itself',
+      parameters: [idempotencyKey],
+      requestBody: { ...jsonBody(RegenerateKeyBody), required: false },
+      responses: { '200': ok('the key object plus the new `key` (header Idempotent-Replayed: true on a replay)'), ...errors },
+    },
+  },
+  '/admin/v1/keys/{id}/disable': {
+    post: { summary: 'Suspend a key: refused with key_disabled until enabled', responses: { '200': ok('the key object'), ...errors } },
+  },
+  '/admin/v1/keys/{id}/enable': {
+    post: { summary: 'Resume a disabled key', responses: { '200': ok('the key object'), ...errors } },
   },
 };

@@ -1,4 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
+import { adminTokenPaths } from '../admin-tokens/admin-tokens.openapi';
 import { keyPaths } from '../keys/keys.openapi';
 import { modelPaths } from '../models/models.openapi';
 import { providerPaths } from '../providers/providers.openapi';
@@ -9,7 +10,7 @@ const document = {
   info: { title: 'Sluice admin API', version: '1' },
   components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } },
   security: [{ adminToken: [] }],
-  paths: { ...keyPaths, ...providerPaths, ...modelPaths },
+  paths: { ...keyPaths, ...providerPaths, ...modelPaths, ...adminTokenPaths },
 };
 
 @Controller('admin/v1')

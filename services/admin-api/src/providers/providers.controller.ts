@@ -1,9 +1,20 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, UseGuards } from '@nestjs/common';
 import type { Kysely, Selectable } from 'kysely';
-import { CreateProviderBody, DomainError, ErrorCodes, parseOrThrow, Subjects, type Actor, type ProviderView } from '@sluice/contracts';
+import {
+  CreateProviderBody,
+  DomainError,
+  ErrorCodes,
+  parseOrThrow,
+  RotateProviderBody,
+  Subjects,
+  UpdateProviderBody,
+  type Actor,
+  type ProviderView,
+} from '@sluice/contracts';
 import type { Database, ProvidersViewTable } from '@sluice/db';
 import { request, type NatsConnection } from '@sluice/messaging';
 import { AdminTokenGuard } from '../auth/admin-token.guard';
+import { RestrictFields } from '../auth/roles';
 import { CurrentActor } from '../shared/actor';
 import { DB, NATS } from '../shared/tokens';
 
@@ -22,7 +33,7 @@ export class ProvidersController {
   @HttpCode(201)
   async create(@Body() body: unknown, @CurrentActor() actor: Actor) {
     const valid = parseOrThrow(CreateProviderBody, body);
-    const { providerId } = await request<{ providerId: string }>(this.nc, Subjects.rpc.keyRegistry('add-provider'), { body: valid, actor }, { trace: actor });
+    const { providerId } = await this.command<{ providerId: string }>('add-provider', { body: valid, actor }, actor);
     return this.get(providerId);
   }
 
@@ -37,6 +48,35 @@ export class ProvidersController {
     const row = await this.db.selectFrom('providers_view').select(columns).where('id', '=', id).where('removed_at', 'is', null).executeTakeFirst();
     if (!row) throw new DomainError(ErrorCodes.providerNotFound, `provider ${id} does not exist`);
     return toView(row);
+  }
+
+  /** Name and/or baseUrl; a new baseUrl is checked like one given at creation, and is for owners only (it would send the stored secret to another host). */
+  @Patch(':id')
+  @RestrictFields({ baseUrl: ['owner'] })
+  async update(@Param('id') id: string, @Body() body: unknown, @CurrentActor() actor: Actor) {
+    const valid = parseOrThrow(UpdateProviderBody, body);
+    await this.command('update-provider', { providerId: id, body: valid, actor }, actor);
+    return this.get(id);
+  }
+
+  /** Refused with PROVIDER.IN_USE while a catalog model routes to it; its secrets are destroyed. */
+  @Delete(':id')
+  @HttpCode(204)
+  async remove(@Param('id') id: string, @CurrentActor() actor: Actor) {
+    await this.command('remove-provider', { providerId: id, actor }, actor);
+  }
+
+  /** A new secret, used by the gateway from its next refresh on; virtual keys are not touched. */
+  @Post(':id/rotate')
+  @HttpCode(200)
+  async rotate(@Param('id') id: string, @Body() body: unknown, @CurrentActor() actor: Actor) {
+    const valid = parseOrThrow(RotateProviderBody, body);
+    await this.command('rotate-provider', { providerId: id, body: valid, actor }, actor);
+    return this.get(id);
+  }
+
+  private command<T>(name: string, payload: unknown, actor: Actor): Promise<T> {
+    return request<T>(this.nc, Subjects.rpc.keyRegistry(name), payload, { trace: actor });
   }
 }
 

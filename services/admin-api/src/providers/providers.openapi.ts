@@ -1,10 +1,43 @@
-import { CreateProviderBody } from '@sluice/contracts';
+import { CreateProviderBody, RotateProviderBody, UpdateProviderBody } from '@sluice/contracts';
 import { errors, jsonBody, ok, type Paths } from '../openapi/openapi-helpers';
 
 export const providerPaths: Paths = {
   '/admin/v1/providers': {
-    post: { summary: 'Add a provider credential', requestBody: jsonBody(CreateProviderBody), responses: { '201': ok('the provider, never its secret'), ...errors } },
+    post: {
+      summary: 'Add a provider credential',
+      description: 'baseUrl must be http(s), without credentials, and reach only public addresses unless SLUICE_UPSTREAM_ALLOW allows it (else 400 PROVIDER.URL_NOT_ALLOWED).',
+      requestBody: jsonBody(CreateProviderBody),
+      responses: { '201': ok('the provider, never its secret'), ...errors },
+    },
     get: { summary: 'List provider credentials', responses: { '200': ok('{data}'), ...errors } },
   },
-  '/admin/v1/providers/{id}': { get: { summary: 'Read a provider credential', responses: { '200': ok('the provider'), ...errors } } },
+  '/admin/v1/providers/{id}': {
+    get: { summary: 'Read a provider credential', responses: { '200': ok('the provider'), ...errors } },
+    patch: {
+      summary: 'Change the name and/or base URL',
+      description: 'A new baseUrl is checked as at creation (400 PROVIDER.URL_NOT_ALLOWED). The event records before and after.',
+      requestBody: jsonBody(UpdateProviderBody),
+      responses: { '200': ok('the provider'), ...errors },
+    },
+    delete: {
+      summary: 'Remove a provider credential and destroy its secrets',
+      description: 'Refused with 409 PROVIDER.IN_USE while a catalog model routes to it.',
+      responses: { '204': ok('removed'), ...errors },
+    },
+  },
+  '/admin/v1/providers/{id}/rotate': {
+    post: {
+      summary: 'Rotate the provider secret',
+      description: 'Stores the new secret as the next vault version; the gateway uses it from its next refresh. Virtual keys are not touched.',
+      requestBody: jsonBody(RotateProviderBody),
+      responses: { '200': ok('the provider with the new apiKeyHint'), ...errors },
+    },
+  },
+  '/admin/v1/vault/rewrap': {
+    post: {
+      summary: 'Re-wrap every vault data key under the current key-encryption key',
+      description: 'Run after adding a new SLUICE_MASTER_KEYS version to every key-registry; safe while serving and safe to repeat.',
+      responses: { '200': ok('{kekVersion, rows, rewrapped, alreadyCurrent, failed: [{providerId, secretVersion, reason}]}'), ...errors },
+    },
+  },
 };

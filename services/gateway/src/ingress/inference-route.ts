@@ -12,7 +12,6 @@ import type { UsagePublisher } from '../usage/usage-publisher';
 import { parseInferenceRequest, type InferenceRequest } from './inference-request';
 import { GatewayErrors } from './openai-errors';
 import { respondJson } from './respond-json';
-import { clientIpOf } from './client-ip';
 import { sendError } from './send-error';
 import { endCallSpan, startCallSpan } from '../telemetry/call-span';
 
@@ -41,7 +40,7 @@ export class InferenceRoute {
     const parsed = parseInferenceRequest(op, req.body as Buffer | undefined);
     if (!parsed.ok) return sendError(reply, ctx.requestId, parsed.error);
     const request = parsed.request;
-    const clientIp = clientIpOf(req);
+    const clientIp = ctx.clientIp;
     const { span, traceparent } = startCallSpan(op, request.model, ctx.requestId, headerOf(req, 'traceparent'));
     const decision = await this.authorizer.authorize({ keyHash: hashVirtualKey(ctx.key), model: request.model, operation: op, clientIp, requestId: ctx.requestId }, traceparent);
     if (!decision.allow) {

@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hashVirtualKey, type ListModelsReply } from '@sluice/contracts';
 import type { Authorizer } from '../authorize/authorizer';
-import { clientIpOf } from './client-ip';
 import { sendError } from './send-error';
 
 type Allowed = Extract<ListModelsReply, { allow: true }>;
@@ -33,7 +32,7 @@ export class ModelsRoute {
 
   private async allowed(req: FastifyRequest, reply: FastifyReply): Promise<Allowed | null> {
     const ctx = req.sluice;
-    const decision = await this.authorizer.listModels({ keyHash: hashVirtualKey(ctx.key), clientIp: clientIpOf(req), requestId: ctx.requestId });
+    const decision = await this.authorizer.listModels({ keyHash: hashVirtualKey(ctx.key), clientIp: ctx.clientIp, requestId: ctx.requestId });
     if (decision.allow) return decision;
     sendError(reply, ctx.requestId, decision.error);
     return null;

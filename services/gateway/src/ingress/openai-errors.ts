@@ -98,8 +98,9 @@ export const requestTooLarge = (limit: number): OpenAiError => ({
 });
 
 export function errorBody(e: OpenAiError): string {
-  return JSON.stringify({ error: { message: e.message, type: e.type, param: e.param ?? null, code: e.code ?? null } });
+  const error = { message: e.message, type: e.type, param: e.param ?? null, code: e.code ?? null };
+  return JSON.stringify({ error: e.rule ? { ...error, rule: e.rule } : error });
 }
 
 /** SDKs retry 429 and 5xx; these are answers a retry cannot change. */
-export const shouldNotRetry = (e: OpenAiError): boolean => e.code === 'insufficient_quota' || e.status === 501;
+export const shouldNotRetry = (e: OpenAiError): boolean => e.code === 'insufficient_quota' || e.code === 'upstream_not_allowed' || e.status === 501;

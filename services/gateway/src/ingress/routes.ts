@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '@sluice/service';
+import type { ClientIpOf } from './client-ip';
 import type { InferenceRoute } from './inference-route';
 import type { ModelsRoute } from './models-route';
 import { GatewayErrors, invalidUrl, requestTooLarge } from './openai-errors';
@@ -11,6 +12,7 @@ import { virtualKeyOf } from './virtual-key';
 export interface IngressRoutes {
   inference: InferenceRoute;
   models: ModelsRoute;
+  clientIp: ClientIpOf;
   bodyLimit: number;
   logger: Logger;
 }
@@ -30,7 +32,8 @@ export function registerIngress(app: FastifyInstance, routes: IngressRoutes): vo
       const requestId = requestIdOf(req.headers);
       const found = virtualKeyOf(req.headers);
       if (found.kind !== 'found') return sendError(reply, requestId, found.kind === 'missing' ? GatewayErrors.missingKey : GatewayErrors.malformedKey);
-      req.sluice = { requestId, key: found.key, startedAt: Date.now(), t0: performance.now() };
+      const clientIp = routes.clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']);
+      req.sluice = { requestId, key: found.key, clientIp, startedAt: Date.now(), t0: performance.now() };
       done();
     });
 

@@ -1,8 +1,10 @@
+import { UpstreamNotAllowedError } from '@sluice/net-policy';
 import type { Logger } from '@sluice/service';
 import type { CredentialSync } from '../credentials/credential-sync';
 import { GatewayErrors, providerNotSupported } from '../ingress/openai-errors';
 import { openMock } from './mock/mock-provider';
 import type { OpenAiCompatibleProvider } from './openai-compatible/openai-compatible';
+import { upstreamNotAllowed } from './upstream-errors';
 import type { UpstreamCall, UpstreamOutcome } from './upstream';
 
 /** Opens the call on the provider the route names; a provider type is a folder under providers/. */
@@ -28,6 +30,10 @@ export class UpstreamDispatch {
         try {
           return { ok: true, response: await this.openAiCompatible.open(call, credential) };
         } catch (err) {
+          if (err instanceof UpstreamNotAllowedError) {
+            this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId, reason: err.reason }, 'upstream address refused by SLUICE_UPSTREAM_ALLOW policy');
+            return { ok: false, error: upstreamNotAllowed(err.reason) };
+          }
           const e = err as Error & { code?: string };
           this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId, code: e.code, err: e.message }, 'upstream unreachable');
           return { ok: false, error: GatewayErrors.upstreamUnreachable };

@@ -28,3 +28,15 @@ export function upstreamError(status: number, body: Buffer): OpenAiError {
     param: typeof param === 'string' ? param : null,
   };
 }
+
+/**
+ * The upstream's address is outside the upstream policy (checked at connect time). An
+ * administrator must act; retrying cannot help, so the answer says not to.
+ */
+export const upstreamNotAllowed = (reason: string): OpenAiError => ({
+  status: 502,
+  type: 'server_error',
+  code: 'upstream_not_allowed',
+  param: null,
+  message: `The gateway refused to connect to the upstream provider for this model: ${reason}. An administrator must change the provider's base URL or allow the address with SLUICE_UPSTREAM_ALLOW.`,
+});

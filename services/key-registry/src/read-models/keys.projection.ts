@@ -1,8 +1,10 @@
-import type { Kysely } from 'kysely';
-import type { SluiceEvent } from '@sluice/contracts';
-import type { Database } from '@sluice/db';
+import type { Kysely, Updateable } from 'kysely';
+import type { KeySettingsChange, SluiceEvent } from '@sluice/contracts';
+import type { Database, KeysViewTable } from '@sluice/db';
 
-/** keys_view: one row per key, its settings and lifecycle state. */
+const jsonOrNull = (list: string[] | null) => (list ? JSON.stringify(list) : null);
+
+/** keys_view: one row per key, its settings and lifecycle state; every change bumps `version`. */
 export async function projectKeyEvent(db: Kysely<Database>, event: SluiceEvent): Promise<void> {
   switch (event.type) {
     case 'KeyCreated': {
@@ -16,15 +18,15 @@ export async function projectKeyEvent(db: Kysely<Database>, event: SluiceEvent):
           status: 'active',
           key_hash: d.keyHash,
           key_hint: d.keyHint,
-          models: d.models ? JSON.stringify(d.models) : null,
-          operations: d.operations ? JSON.stringify(d.operations) : null,
+          models: jsonOrNull(d.models),
+          operations: jsonOrNull(d.operations),
           expires_at: d.expiresAt,
           metadata: JSON.stringify(d.metadata),
           created_at: d.createdAt,
           revoked_at: null,
           version: 1,
-          ip_allowlist: d.ipAllowlist ? JSON.stringify(d.ipAllowlist) : null,
-          provider_ids: d.providerIds ? JSON.stringify(d.providerIds) : null,
+          ip_allowlist: jsonOrNull(d.ipAllowlist),
+          provider_ids: jsonOrNull(d.providerIds),
           previous_key_hash: null,
           previous_key_expires_at: null,
           updated_at: null,
@@ -32,14 +34,47 @@ export async function projectKeyEvent(db: Kysely<Database>, event: SluiceEvent):
         .execute();
       return;
     }
+    case 'KeyUpdated':
+      return change(db, event.data.keyId, { ...settingsColumns(event.data.after), updated_at: event.data.updatedAt });
+    case 'KeyRegenerated': {
+      const d = event.data;
+      return change(db, d.keyId, {
+        key_hash: d.keyHash,
+        key_hint: d.keyHint,
+        previous_key_hash: d.previousKeyHash,
+        previous_key_expires_at: d.previousKeyExpiresAt,
+        updated_at: d.regeneratedAt,
+      });
+    }
+    case 'KeyDisabled':
+      return change(db, event.data.keyId, { status: 'disabled', updated_at: event.data.disabledAt });
+    case 'KeyEnabled':
+      return change(db, event.data.keyId, { status: 'active', updated_at: event.data.enabledAt });
     case 'KeyRevoked':
-      await db
-        .updateTable('keys_view')
-        .set((eb) => ({ status: 'revoked', revoked_at: event.data.revokedAt, version: eb('version', '+', 1) }))
-        .where('id', '=', event.data.keyId)
-        .execute();
-      return;
+      return change(db, event.data.keyId, { status: 'revoked', revoked_at: event.data.revokedAt, updated_at: event.data.revokedAt });
     default:
       return;
   }
+}
+
+async function change(db: Kysely<Database>, keyId: string, columns: Updateable<KeysViewTable>): Promise<void> {
+  await db
+    .updateTable('keys_view')
+    .set((eb) => ({ ...columns, version: eb('version', '+', 1) }))
+    .where('id', '=', keyId)
+    .execute();
+}
+
+/** The columns of the settings a change names; the others stay as they are. */
+function settingsColumns(s: KeySettingsChange): Updateable<KeysViewTable> {
+  const columns: Updateable<KeysViewTable> = {};
+  if (s.name !== undefined) columns.name = s.name;
+  if (s.description !== undefined) columns.description = s.description;
+  if (s.models !== undefined) columns.models = jsonOrNull(s.models);
+  if (s.operations !== undefined) columns.operations = jsonOrNull(s.operations);
+  if (s.ipAllowlist !== undefined) columns.ip_allowlist = jsonOrNull(s.ipAllowlist);
+  if (s.providerIds !== undefined) columns.provider_ids = jsonOrNull(s.providerIds);
+  if (s.expiresAt !== undefined) columns.expires_at = s.expiresAt;
+  if (s.metadata !== undefined) columns.metadata = JSON.stringify(s.metadata);
+  return columns;
 }

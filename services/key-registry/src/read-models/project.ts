@@ -1,12 +1,13 @@
 import type { Kysely } from 'kysely';
 import { parseEvent } from '@sluice/contracts';
 import type { Database } from '@sluice/db';
+import { projectAdminTokenEvent } from './admin-tokens.projection';
 import { projectKeyEvent } from './keys.projection';
 import { projectModelEvent } from './models.projection';
 import { projectProviderEvent } from './providers.projection';
 
 /** One projection per read model; each ignores the events that are not its own. */
-const projections = [projectKeyEvent, projectProviderEvent, projectModelEvent];
+const projections = [projectKeyEvent, projectProviderEvent, projectModelEvent, projectAdminTokenEvent];
 
 /**
  * Applies one event to the read models the admin API and metering read. The same function runs

@@ -22,7 +22,27 @@ export async function projectProviderEvent(db: Kysely<Database>, event: SluiceEv
         .execute();
       return;
     }
+    case 'ProviderUpdated': {
+      const { after } = event.data;
+      await db
+        .updateTable('providers_view')
+        .set({ ...(after.name !== undefined ? { name: after.name } : {}), ...(after.baseUrl !== undefined ? { base_url: after.baseUrl } : {}) })
+        .where('id', '=', event.data.providerId)
+        .execute();
+      return;
+    }
+    case 'ProviderSecretRotated':
+      await db
+        .updateTable('providers_view')
+        .set({ secret_version: event.data.secretVersion, api_key_hint: event.data.apiKeyHint })
+        .where('id', '=', event.data.providerId)
+        .execute();
+      return;
+    case 'ProviderRemoved':
+      await db.updateTable('providers_view').set({ removed_at: event.data.removedAt }).where('id', '=', event.data.providerId).execute();
+      return;
     default:
+      // ProviderSecretRewrapped is for the audit trail: nothing a listing shows changes.
       return;
   }
 }

@@ -10,11 +10,16 @@ export interface DomainEvent {
   data: unknown;
 }
 
-export interface CommandRun<S, E extends DomainEvent> {
+export interface CommandRun<S, E extends DomainEvent, C = undefined> {
   streamId: string;
   streamType: string;
   fold: (events: E[]) => S;
-  decide: (state: S) => E[];
+  decide: (state: S, context: C) => E[];
+  /**
+   * Runs in the transaction before the stream is read, e.g. to lock and read rows the decision
+   * depends on (a lock waited for here is followed by a fresh read of the stream, not a conflict).
+   */
+  loadContext?: (trx: Transaction<Database>) => Promise<C>;
   actor: Actor;
   now: Date;
   /** Runs in the same transaction after the append, e.g. to write the vault row. */
@@ -25,11 +30,12 @@ export interface CommandRun<S, E extends DomainEvent> {
  * Reads a stream, decides, appends with optimistic concurrency and projects the read models,
  * all in one transaction: the admin API reads its own writes, and a lost race is a 409.
  */
-export async function runCommand<S, E extends DomainEvent>(db: Kysely<Database>, run: CommandRun<S, E>): Promise<E[]> {
+export async function runCommand<S, E extends DomainEvent, C = undefined>(db: Kysely<Database>, run: CommandRun<S, E, C>): Promise<E[]> {
   try {
     return await db.transaction().execute(async (trx) => {
+      const context = (await run.loadContext?.(trx)) as C;
       const history = await readStream(trx, run.streamId);
-      const events = run.decide(run.fold(history.map((e) => ({ type: e.type, data: e.data }) as E)));
+      const events = run.decide(run.fold(history.map((e) => ({ type: e.type, data: e.data }) as E)), context);
       const metadata: EventMetadata = {
         actor: run.actor.actor,
         requestId: run.actor.requestId,
@@ -59,6 +65,9 @@ function translate(err: unknown): unknown {
   if (pg.code === '23505' && pg.constraint === 'keys_view_live_name') return new DomainError(ErrorCodes.keyNameTaken, 'a key with this name already exists');
   if (pg.code === '23505' && pg.constraint === 'providers_view_live_name') {
     return new DomainError(ErrorCodes.providerNameTaken, 'a provider with this name already exists');
+  }
+  if (pg.code === '23505' && pg.constraint === 'admin_tokens_view_live_name') {
+    return new DomainError(ErrorCodes.adminTokenNameTaken, 'an admin token with this name already exists');
   }
   return err;
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '@sluice/db';
+import type { UpstreamPolicy } from '../providers/upstream-url';
 import type { KeyEncryptionKeys } from '../providers/vault/envelope';
 
 /** What every use case needs, injected so tests control time, ids and randomness. */
@@ -8,7 +9,9 @@ export interface Deps {
   db: Kysely<Database>;
   keks: KeyEncryptionKeys;
   now: () => Date;
-  newId: (prefix: 'key' | 'prov') => string;
+  newId: (prefix: 'key' | 'prov' | 'adm') => string;
+  /** Which provider base URLs are allowed; absent means production's default (public addresses only). */
+  upstream?: UpstreamPolicy;
 }
 
 const ID_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';

@@ -1,6 +1,8 @@
 import { Agent } from 'undici';
+import type { BaseLookup, UpstreamAllowList } from '@sluice/net-policy';
 import type { ResolvedCredential } from '../../credentials/resolved-credential';
 import type { UpstreamCall, UpstreamResponse } from '../upstream';
+import { guardedConnector } from './guarded-connector';
 import { OPENAI_COMPATIBLE, upstreamBody } from './request-mapping';
 
 export interface UpstreamTimeouts {
@@ -14,12 +16,17 @@ export interface UpstreamTimeouts {
  * HTTP to OpenAI and OpenAI-compatible servers through one undici Agent: a keep-alive pool per
  * origin. undici follows no redirect unless told to, so a 3xx stays a 3xx (and becomes a 502).
  * Only the headers built here are sent: never the client's auth headers nor its x-stainless-*.
+ * Every connection passes the upstream policy (`SLUICE_UPSTREAM_ALLOW`) at connect time.
  */
 export class OpenAiCompatibleProvider {
   private readonly agent: Agent;
 
-  constructor(private readonly timeouts: UpstreamTimeouts) {
-    this.agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 256, pipelining: 1 });
+  constructor(
+    private readonly timeouts: UpstreamTimeouts,
+    allow: UpstreamAllowList,
+    lookup?: BaseLookup,
+  ) {
+    this.agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 256, pipelining: 1, connect: guardedConnector(allow, lookup) });
   }
 
   async open(call: UpstreamCall, credential: ResolvedCredential): Promise<UpstreamResponse> {

@@ -1,7 +1,6 @@
 import { CreateKeyBody, generateVirtualKey, hashVirtualKey, keyHint, parseOrThrow, type Actor } from '@sluice/contracts';
-import { runCommand } from '../../shared/command-store';
 import type { Deps } from '../../shared/deps';
-import { foldKey, type KeyEvent } from '../key';
+import { runKeyCommand } from '../key-stream';
 import { decideCreateKey } from './create-key';
 
 /** Creates a key; the secret is returned once, here, and stored only as its hash. */
@@ -9,14 +8,7 @@ export async function createKey(deps: Deps, payload: { body: unknown; actor: Act
   const body = parseOrThrow(CreateKeyBody, payload.body);
   const keyId = deps.newId('key');
   const secret = generateVirtualKey();
-  const now = deps.now();
-  await runCommand<ReturnType<typeof foldKey>, KeyEvent>(deps.db, {
-    streamId: `key-${keyId}`,
-    streamType: 'key',
-    fold: foldKey,
-    decide: (state) => decideCreateKey({ type: 'CreateKey', keyId, keyHash: hashVirtualKey(secret), keyHint: keyHint(secret), body, now }, state),
-    actor: payload.actor,
-    now,
-  });
+  const command = { type: 'CreateKey', keyId, keyHash: hashVirtualKey(secret), keyHint: keyHint(secret), body } as const;
+  await runKeyCommand(deps, keyId, payload.actor, (state, now) => decideCreateKey({ ...command, now }, state));
   return { keyId, key: secret };
 }

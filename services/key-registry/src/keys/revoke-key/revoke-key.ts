@@ -7,6 +7,7 @@ export interface RevokeKey {
   now: Date;
 }
 
+/** Revoked for good, from active or disabled; the history stays and the name is free again. */
 export function decideRevokeKey(command: RevokeKey, state: KeyState): KeyEvent[] {
   switch (state.status) {
     case 'none':
@@ -14,6 +15,11 @@ export function decideRevokeKey(command: RevokeKey, state: KeyState): KeyEvent[]
     case 'revoked':
       throw new DomainError(ErrorCodes.keyAlreadyRevoked, `key ${command.keyId} is already revoked`);
     case 'active':
+    case 'disabled':
       return [{ type: 'KeyRevoked', data: { keyId: command.keyId, revokedAt: command.now.toISOString() } }];
+    default: {
+      const unknown: never = state;
+      return unknown;
+    }
   }
 }

@@ -1,18 +1,21 @@
 import { CreateProviderBody, parseOrThrow, type Actor } from '@sluice/contracts';
 import { runCommand } from '../../shared/command-store';
 import type { Deps } from '../../shared/deps';
+import { foldProvider, type ProviderEvent, type ProviderState } from '../provider';
+import { assertUpstreamUrlAllowed } from '../upstream-url';
 import { storeSecret } from '../vault/vault.repository';
-import { decideAddProvider, type ProviderAdded } from './add-provider';
+import { decideAddProvider } from './add-provider';
 
 export async function addProvider(deps: Deps, payload: { body: unknown; actor: Actor }): Promise<{ providerId: string }> {
   const body = parseOrThrow(CreateProviderBody, payload.body);
+  if (body.baseUrl) await assertUpstreamUrlAllowed(deps.upstream, body.baseUrl);
   const providerId = deps.newId('prov');
   const now = deps.now();
-  await runCommand<boolean, ProviderAdded>(deps.db, {
+  await runCommand<ProviderState, ProviderEvent>(deps.db, {
     streamId: `provider-${providerId}`,
     streamType: 'provider',
-    fold: (events) => events.length > 0,
-    decide: (exists) => decideAddProvider({ type: 'AddProvider', providerId, body, now }, exists),
+    fold: foldProvider,
+    decide: (state) => decideAddProvider({ type: 'AddProvider', providerId, body, now }, state),
     actor: payload.actor,
     now,
     alsoInTransaction: async (trx) => {

@@ -1,5 +1,5 @@
-import type { z } from 'zod';
-import { DomainError, ErrorCodes, type CreateProviderBody, type ProviderAddedV1 } from '@sluice/contracts';
+import { DomainError, ErrorCodes, type CreateProviderBody } from '@sluice/contracts';
+import { normalizeBaseUrl, secretHint, type ProviderEvent, type ProviderState } from '../provider';
 
 export interface AddProvider {
   type: 'AddProvider';
@@ -8,14 +8,9 @@ export interface AddProvider {
   now: Date;
 }
 
-export interface ProviderAdded {
-  type: 'ProviderAdded';
-  data: z.infer<typeof ProviderAddedV1>;
-}
-
 /** A provider stream must not exist yet; the secret itself goes to the vault, never the event. */
-export function decideAddProvider(command: AddProvider, exists: boolean): ProviderAdded[] {
-  if (exists) throw new DomainError(ErrorCodes.conflict, `provider ${command.providerId} already exists`);
+export function decideAddProvider(command: AddProvider, state: ProviderState): ProviderEvent[] {
+  if (state.status !== 'none') throw new DomainError(ErrorCodes.conflict, `provider ${command.providerId} already exists`);
   const { body } = command;
   return [
     {
@@ -24,16 +19,11 @@ export function decideAddProvider(command: AddProvider, exists: boolean): Provid
         providerId: command.providerId,
         name: body.name,
         type: body.type,
-        baseUrl: body.baseUrl ? body.baseUrl.replace(/\/+$/, '') : null,
+        baseUrl: body.baseUrl ? normalizeBaseUrl(body.baseUrl) : null,
         apiKeyHint: body.apiKey ? secretHint(body.apiKey) : null,
         secretVersion: body.apiKey ? 1 : 0,
         createdAt: command.now.toISOString(),
       },
     },
   ];
-}
-
-/** Enough to recognise a key in a listing, never enough to use it. */
-export function secretHint(secret: string): string {
-  return secret.length <= 8 ? '****' : `${secret.slice(0, 3)}…${secret.slice(-4)}`;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, parseKeks, seal } from './envelope';
+import { open, parseKeks, rewrap, seal } from './envelope';
 
 const keks = parseKeks(undefined, `1:${randomBytes(32).toString('base64')},2:${randomBytes(32).toString('base64')}`);
 
@@ -24,5 +24,32 @@ describe('envelope encryption of provider keys', () => {
 
   it('rejects a master key of the wrong size', () => {
     expect(() => parseKeks('c2hvcnQ=', undefined)).toThrow(/32 bytes/);
+  });
+});
+
+describe('re-wrapping under a new key-encryption key', () => {
+  const v1 = randomBytes(32).toString('base64');
+  const v2 = randomBytes(32).toString('base64');
+  const before = parseKeks(undefined, `1:${v1}`);
+  const during = parseKeks(undefined, `1:${v1},2:${v2}`);
+  const after = parseKeks(undefined, `2:${v2}`);
+
+  it('changes only the wrapped data key, so the secret opens with the new key alone', () => {
+    const sealed = seal('sk-real-provider-key', 'provider-secret:prov_1:1', before);
+    const rewrapped = rewrap(sealed, 'provider-secret:prov_1:1', during);
+    expect(rewrapped.kekVersion).toBe(2);
+    expect(rewrapped.wrappedKey.equals(sealed.wrappedKey)).toBe(false);
+    expect(open({ ciphertext: sealed.ciphertext, ...rewrapped }, 'provider-secret:prov_1:1', after)).toBe('sk-real-provider-key');
+    expect(() => open(sealed, 'provider-secret:prov_1:1', after)).toThrow(/version 1 is not configured/);
+  });
+
+  it('keeps the row binding: a wrapped key moved to another row does not re-wrap', () => {
+    const sealed = seal('secret', 'provider-secret:prov_1:1', before);
+    expect(() => rewrap(sealed, 'provider-secret:prov_2:1', during)).toThrow();
+  });
+
+  it('refuses a malformed SLUICE_MASTER_KEYS instead of guessing', () => {
+    expect(() => parseKeks(undefined, `one:${v1}`)).toThrow(/distinct positive versions/);
+    expect(() => parseKeks(undefined, `1:${v1},1:${v2}`)).toThrow(/distinct positive versions/);
   });
 });

@@ -43,6 +43,19 @@ export function open(sealed: Sealed, aad: string, keks: KeyEncryptionKeys): stri
 }
 
 /**
+ * Wraps a secret's data key again under the current KEK. Only the wrapped key changes: the
+ * ciphertext, and so the secret, stays as it is, and the row keeps its associated data.
+ */
+export function rewrap(sealed: Pick<Sealed, 'wrappedKey' | 'kekVersion'>, aad: string, keks: KeyEncryptionKeys): Pick<Sealed, 'wrappedKey' | 'kekVersion'> {
+  const dataKey = gcmDecrypt(kekOf(keks, sealed.kekVersion), sealed.wrappedKey, aad);
+  try {
+    return { wrappedKey: gcmEncrypt(kekOf(keks, keks.current), dataKey, aad), kekVersion: keks.current };
+  } finally {
+    dataKey.fill(0);
+  }
+}
+
+/**
  * Parses `SLUICE_MASTER_KEY` (one base64 key, version 1) or `SLUICE_MASTER_KEYS`
  * (`1:base64,2:base64`; the highest version encrypts, every listed version decrypts).
  */
@@ -50,8 +63,11 @@ export function parseKeks(single: string | undefined, versioned: string | undefi
   const keys = new Map<number, Buffer>();
   if (versioned) {
     for (const part of versioned.split(',')) {
-      const [version, material] = part.split(':');
-      keys.set(Number.parseInt(version, 10), decodeKey(material));
+      const [version, material] = part.trim().split(':');
+      if (!/^[1-9]\d{0,8}$/.test(version ?? '') || keys.has(Number(version))) {
+        throw new Error('SLUICE_MASTER_KEYS must list distinct positive versions: 1:<base64>,2:<base64>');
+      }
+      keys.set(Number(version), decodeKey(material));
     }
   } else if (single) {
     keys.set(1, decodeKey(single));

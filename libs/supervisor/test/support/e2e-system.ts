@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createTestDatabase, type TestDatabase } from '@sluice/db';
+import { startMockUpstream, type MockUpstream } from '@sluice/mock-llm';
+import { freePort, startTestNats, type TestNats } from '@sluice/testing';
+import { startSystem, type RunningSystem } from '../../src/system';
+
+const ROOT_DIR = resolve(__dirname, '..', '..', '..', '..');
+
+export interface AdminReply {
+  status: number;
+  body: any;
+}
+
+export interface E2eSystem {
+  system: RunningSystem;
+  nats: TestNats;
+  database: TestDatabase;
+  upstream: MockUpstream;
+  /** Every line every service printed, prefixed with the service name. */
+  output: string[];
+  admin(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<AdminReply>;
+  /** Another gateway process on the same NATS (as `SLUICE_SERVICES=gateway npm start` would start). */
+  startGateway(env?: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real system for an end-to-end test: a NATS server and a database of its own, a mock
+ * upstream, and the five services as supervised processes built from dist/.
+ */
+export async function startE2eSystem(opts: { env?: Record<string, string> } = {}): Promise<E2eSystem> {
+  const [nats, database, upstream] = await Promise.all([startTestNats(), createTestDatabase({ migrate: false }), startMockUpstream()]);
+  const dataDirs = [mkdtempSync(join(tmpdir(), 'sluice-e2e-'))];
+  const output: string[] = [];
+  const extraGateways: RunningSystem[] = [];
+  const onOutput = (service: string, line: string) => output.push(`${service} ${line}`);
+  const [gatewayPort, adminPort, kr, policy, metering] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const system = await startSystem({
+    rootDir: ROOT_DIR,
+    dataDir: dataDirs[0],
+    natsUrl: nats.url,
+    databaseUrl: database.url,
+    gatewayPort,
+    adminPort,
+    internalPorts: { 'key-registry': kr, policy, metering },
+    env: { SLUICE_METERING_ACK_WAIT_MS: '1000', LOG_LEVEL: 'debug', ...opts.env },
+    output: onOutput,
+  }).catch(async (err) => {
+    await Promise.all([nats.stop(), upstream.close(), database.drop()]);
+    throw err;
+  });
+
+  const admin = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<AdminReply> => {
+    const res = await fetch(`${system.adminUrl}/admin/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${system.adminToken}`, 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  };
+
+  const startGateway = async (env: Record<string, string> = {}) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sluice-e2e-gw-'));
+    dataDirs.push(dataDir);
+    const gateway = await startSystem({
+      rootDir: ROOT_DIR,
+      dataDir,
+      natsUrl: nats.url,
+      databaseUrl: database.url,
+      services: ['gateway'],
+      gatewayPort: await freePort(),
+      adminToken: system.adminToken,
+      env: { LOG_LEVEL: 'debug', ...opts.env, ...env },
+      output: (service, line) => onOutput(`${service}-${extraGateways.length + 1}`, line),
+    });
+    extraGateways.push(gateway);
+    return { url: gateway.gatewayUrl.replace('localhost', '127.0.0.1'), stop: () => gateway.stop() };
+  };
+
+  return {
+    system,
+    nats,
+    database,
+    upstream,
+    output,
+    admin,
+    startGateway,
+    async stop() {
+      for (const gateway of extraGateways) await gateway.stop();
+      await system.stop();
+      await Promise.all([nats.stop(), upstream.close(), database.drop()]);
+      for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,90 @@
+// CPU accounting from /proc (Linux; elsewhere every figure is null): the machine's busy time and
+// the share of it used by this process and its descendants (the mock, every Sluice service, NATS,
+// Postgres, Portkey). "Other" load — anything else running on the machine — skews a benchmark, so
+// it is measured for every phase and the benchmark waits for a quiet machine before each one.
+import { readdirSync, readFileSync } from 'node:fs';
+
+const TICKS_PER_SEC = 100; // USER_HZ on Linux
+
+function machineTicks() {
+  try {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = cpu[3] + (cpu[4] ?? 0);
+    const total = cpu.slice(0, 8).reduce((a, b) => a + b, 0);
+    return { busy: total - idle, total };
+  } catch {
+    return null;
+  }
+}
+
+/** utime+stime of every process whose ancestry reaches `rootPid`, and pid → ticks. */
+function treeTicks(rootPid) {
+  const parents = new Map();
+  const ticks = new Map();
+  let entries;
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return null;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parents.set(Number(entry), Number(fields[1]));
+      ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const mine = (pid) => {
+    for (let p = pid, hops = 0; p > 1 && hops < 64; p = parents.get(p) ?? 0, hops++) if (p === rootPid) return true;
+    return false;
+  };
+  let sum = 0;
+  for (const [pid, t] of ticks) if (mine(pid)) sum += t;
+  return { sum, ticks };
+}
+
+/** Starts a measurement; `end()` returns cores used on average: { machine, ours, other, byPid }. */
+export function cpuMeter(rootPid = process.pid, watch = {}) {
+  const m0 = machineTicks();
+  const t0 = treeTicks(rootPid);
+  const start = process.hrtime.bigint();
+  return {
+    end() {
+      const m1 = machineTicks();
+      const t1 = treeTicks(rootPid);
+      if (!m0 || !m1 || !t0 || !t1) return { machine: null, ours: null, other: null, byName: {} };
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      const cores = (ticks) => ticks / TICKS_PER_SEC / seconds;
+      const machine = cores(m1.busy - m0.busy);
+      // A process that ended meanwhile takes its ticks with it: clamp at zero.
+      const ours = Math.max(0, cores(t1.sum - t0.sum));
+      const byName = {};
+      for (const [name, pid] of Object.entries(watch)) {
+        if (pid && t1.ticks.has(pid)) byName[name] = round(cores(t1.ticks.get(pid) - (t0.ticks.get(pid) ?? 0)));
+      }
+      return { machine: round(machine), ours: round(ours), other: round(Math.max(0, machine - ours)), byName };
+    },
+  };
+}
+
+/**
+ * Waits until the machine is quiet — under `threshold` cores busy over `windowMs` — for at most
+ * `maxMs`. Returns how long it waited and the load it last saw.
+ */
+export async function waitQuiet({ threshold = 0.15, windowMs = 300, maxMs = 15_000 } = {}) {
+  const started = Date.now();
+  let last = null;
+  while (Date.now() - started < maxMs) {
+    const meter = cpuMeter();
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    last = meter.end();
+    if (last.machine === null || last.machine < threshold) return { waitedMs: Date.now() - started, quiet: true, last };
+  }
+  return { waitedMs: Date.now() - started, quiet: false, last };
+}
+
+const round = (x) => Math.round(x * 1000) / 1000;

@@ -1,0 +1,17 @@
+import { buildConnector } from 'undici';
+import { checkAddressLiteral, guardedLookup, type BaseLookup, type UpstreamAllowList } from '@sluice/net-policy';
+
+/**
+ * undici's connector with the upstream policy applied to every new connection: a host name is
+ * resolved by a lookup that refuses disallowed answers (so DNS rebinding after the provider was
+ * added does not help), and an address literal, which `net.connect` dials without any lookup, is
+ * checked here. Keep-alive connections are checked once, when they open.
+ */
+export function guardedConnector(allow: UpstreamAllowList, lookup?: BaseLookup): buildConnector.connector {
+  const connect = buildConnector({ lookup: guardedLookup(allow, lookup) } as buildConnector.BuildOptions);
+  return (options, callback) => {
+    const refused = checkAddressLiteral(allow, options.hostname);
+    if (refused) return callback(refused, null);
+    return connect(options, callback);
+  };
+}

@@ -1,0 +1,62 @@
+import { ErrorCodes, parseEvent, type ErrorCode } from '@sluice/contracts';
+import { foldKey, type KeyEvent, type KeyState } from '../src/keys/key';
+
+export const NOW = new Date('2026-11-24T12:00:00Z');
+export const iso = (ms: number) => new Date(ms).toISOString();
+
+type Data<T extends KeyEvent['type']> = Extract<KeyEvent, { type: T }>['data'];
+
+/**
+ * given(events).when(decide).then(events) or .thenThrows(code). Both the history and the decided
+ * events go through the contract's schemas, so an event the log would not accept fails the test.
+ */
+export function given(...history: KeyEvent[]) {
+  const state = foldKey(history.map(throughContract));
+  return {
+    state,
+    when: (decide: (state: KeyState) => KeyEvent[]) => ({
+      then: (expected: KeyEvent[]) => {
+        const decided = decide(state);
+        expect(decided.map(throughContract)).toEqual(decided);
+        expect(decided).toEqual(expected);
+      },
+      thenThrows: (code: ErrorCode) => expect(() => decide(state)).toThrow(expect.objectContaining({ code })),
+    }),
+  };
+}
+
+function throughContract(event: KeyEvent): KeyEvent {
+  return parseEvent(JSON.parse(JSON.stringify(event))) as KeyEvent;
+}
+
+export const keyCreated = (over: Partial<Data<'KeyCreated'>> = {}): KeyEvent => ({
+  type: 'KeyCreated',
+  data: {
+    keyId: 'key_1',
+    keyHash: 'hash-1',
+    keyHint: 'sk-sluice-AAAA…1111',
+    name: 'app',
+    description: null,
+    models: null,
+    operations: null,
+    ipAllowlist: null,
+    providerIds: null,
+    expiresAt: null,
+    metadata: {},
+    createdAt: iso(NOW.getTime() - 86_400_000),
+    ...over,
+  },
+});
+export const keyUpdated = (before: Data<'KeyUpdated'>['before'], after: Data<'KeyUpdated'>['after']): KeyEvent => ({
+  type: 'KeyUpdated',
+  data: { keyId: 'key_1', before, after, updatedAt: iso(NOW.getTime() - 3_600_000) },
+});
+export const keyRegenerated = (over: Partial<Data<'KeyRegenerated'>> = {}): KeyEvent => ({
+  type: 'KeyRegenerated',
+  data: { keyId: 'key_1', keyHash: 'hash-2', keyHint: 'sk-sluice-BBBB…2222', previousKeyHash: 'hash-1', previousKeyExpiresAt: null, regeneratedAt: iso(NOW.getTime() - 60_000), ...over },
+});
+export const keyDisabled: KeyEvent = { type: 'KeyDisabled', data: { keyId: 'key_1', disabledAt: iso(NOW.getTime() - 1000) } };
+export const keyEnabled: KeyEvent = { type: 'KeyEnabled', data: { keyId: 'key_1', enabledAt: iso(NOW.getTime() - 500) } };
+export const keyRevoked: KeyEvent = { type: 'KeyRevoked', data: { keyId: 'key_1', revokedAt: iso(NOW.getTime() - 100) } };
+
+export { ErrorCodes };
