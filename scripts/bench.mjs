@@ -13,7 +13,7 @@
 // BENCH_SERVICES (the Sluice services to run, default all five), BENCH_NODE_OPTIONS (extra node
 // options for the Sluice services, e.g. "--cpu-prof --cpu-prof-dir=.bench/prof").
 import { execFileSync, fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,7 +133,14 @@ try {
   // --- Sluice: the whole system, seeded through the admin API -------------------------------------
   if (targetNames.includes('sluice')) {
     const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
-    cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+    // As root, Postgres runs as the postgres user: it must reach the folder, or the embedded
+    // cluster is relocated under /var/lib/sluice and outlives this run.
+    chmodSync(dataDir, 0o755);
+    cleanups.push(async () => {
+      const relocated = join(dataDir, 'postgres.location');
+      if (existsSync(relocated)) rmSync(readFileSync(relocated, 'utf8').split('\n')[0].trim(), { recursive: true, force: true });
+      rmSync(dataDir, { recursive: true, force: true });
+    });
     const [gatewayPort, adminPort, krPort, policyPort, meteringPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
     const nodeOptions = [process.env.NODE_OPTIONS, `--import=${JSON.stringify(pathToFileURL(join(root, 'scripts/bench/loopback.mjs')).href)}`, process.env.BENCH_NODE_OPTIONS]
       .filter(Boolean)

@@ -20,6 +20,12 @@ export interface Route {
   providerType: ProviderType;
   baseUrl: string | null;
   upstreamModel: string;
+  /**
+   * The provider secret version policy has applied (absent for a provider without a secret). A
+   * gateway whose cached credential is older refreshes before calling, so a rotation is in force
+   * on the first call after the admin API answered.
+   */
+  secretVersion?: number;
 }
 
 export type AuthorizeReply =

@@ -36,7 +36,7 @@ describe('the provider vault, end to end (real NATS, Postgres, five service proc
   });
   afterAll(() => e2e?.stop());
 
-  it('rotates the provider secret: the next calls carry the new key, and the virtual keys keep working unchanged', async () => {
+  it('rotates the provider secret: the next call carries the new key, and the virtual keys keep working unchanged', async () => {
     await chat(keys[0].key);
     expect(lastAuthorization()).toBe(`Bearer ${FIRST_SECRET}`);
     const keysBefore = await Promise.all(keys.map(({ id }) => e2e.admin('GET', `/keys/${id}`)));
@@ -44,26 +44,15 @@ describe('the provider vault, end to end (real NATS, Postgres, five service proc
     const second = `sk-upstream-second-secret-${randomBytes(8).toString('hex')}`;
     secrets.push(second);
     const rotated = await e2e.admin('POST', `/providers/${providerId}/rotate`, { apiKey: second });
-    const rotatedAt = performance.now();
     expect(rotated).toMatchObject({ status: 200, body: { id: providerId, apiKeyHint: `sk-…${second.slice(-4)}` } });
     expect(JSON.stringify(rotated.body)).not.toContain(second);
 
-    // The rotation reaches the gateway as an event (log → relay → JetStream → credential refresh);
-    // every call on the way succeeds, with the old key or the new one.
-    let calls = 0;
-    await waitFor(
-      async () => {
-        await chat(keys[calls++ % 2].key);
-        return lastAuthorization() === `Bearer ${second}`;
-      },
-      { timeoutMs: 2000, intervalMs: 1, description: 'the gateway to use the rotated secret' },
-    );
-    const propagationMs = performance.now() - rotatedAt;
+    // The admin API answers once policy routes with the new secret version: the very next call,
+    // through either virtual key, carries the new secret.
     for (const { key } of keys) {
       await chat(key);
       expect(lastAuthorization()).toBe(`Bearer ${second}`);
     }
-    console.log(`provider secret rotation reached the gateway after ${propagationMs.toFixed(1)} ms (${calls} calls)`);
 
     const keysAfter = await Promise.all(keys.map(({ id }) => e2e.admin('GET', `/keys/${id}`)));
     keysAfter.forEach((after, i) => expect({ ...after.body, usage: null }).toEqual({ ...keysBefore[i].body, usage: null }));
@@ -113,7 +102,8 @@ describe('the provider vault, end to end (real NATS, Postgres, five service proc
       const third = `sk-upstream-third-secret-${randomBytes(8).toString('hex')}`;
       secrets.push(third);
       expect((await e2e.admin('POST', `/providers/${providerId}/rotate`, { apiKey: third })).status).toBe(200);
-      await waitFor(async () => (await chat(keys[0].key), lastAuthorization() === `Bearer ${third}`), { timeoutMs: 2000, intervalMs: 1 });
+      await chat(keys[0].key);
+      expect(lastAuthorization()).toBe(`Bearer ${third}`);
     } finally {
       serving = false;
       await traffic;

@@ -55,7 +55,7 @@ export class AdminTokenGuard implements CanActivate {
 
   /** Best effort: if key-registry cannot be reached the call is still refused, and the gap is logged. */
   async #recordDenial(req: AdminRequest, actor: string, reason: AccessDeniedReason): Promise<void> {
-    const attempt = { actor, method: req.method, path: pathOf(req), reason, clientIp: req.ip };
+    const attempt = { actor, method: req.method, path: pathOf(req), reason, clientIp: req.ip ?? 'unknown' };
     try {
       await request(this.nc, Subjects.rpc.keyRegistry('record-access-denied'), { attempt, actor: { ...actorOf(req), actor } }, { timeoutMs: 1000 });
     } catch (err) {

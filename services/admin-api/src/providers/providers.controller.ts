@@ -16,6 +16,7 @@ import { request, type NatsConnection } from '@sluice/messaging';
 import { AdminTokenGuard } from '../auth/admin-token.guard';
 import { RestrictFields } from '../auth/roles';
 import { CurrentActor } from '../shared/actor';
+import { awaitPolicy } from '../shared/policy-sync';
 import { DB, NATS } from '../shared/tokens';
 
 const columns = ['id', 'name', 'type', 'base_url', 'api_key_hint', 'created_at'] as const;
@@ -66,12 +67,17 @@ export class ProvidersController {
     await this.command('remove-provider', { providerId: id, actor }, actor);
   }
 
-  /** A new secret, used by the gateway from its next refresh on; virtual keys are not touched. */
+  /**
+   * A new secret; virtual keys are not touched. Answered once policy routes with the new secret
+   * version, so every gateway uses the new secret from the next call on (one that still holds the
+   * old one refreshes before calling the upstream).
+   */
   @Post(':id/rotate')
   @HttpCode(200)
   async rotate(@Param('id') id: string, @Body() body: unknown, @CurrentActor() actor: Actor) {
     const valid = parseOrThrow(RotateProviderBody, body);
     await this.command('rotate-provider', { providerId: id, body: valid, actor }, actor);
+    await awaitPolicy(this.db, this.nc, `provider-${id}`);
     return this.get(id);
   }
 

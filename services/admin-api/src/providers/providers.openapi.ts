@@ -28,7 +28,7 @@ export const providerPaths: Paths = {
   '/admin/v1/providers/{id}/rotate': {
     post: {
       summary: 'Rotate the provider secret',
-      description: 'Stores the new secret as the next vault version; the gateway uses it from its next refresh. Virtual keys are not touched.',
+      description: 'Stores the new secret as the next vault version, in force on every gateway from the next call on. Virtual keys are not touched.',
       requestBody: jsonBody(RotateProviderBody),
       responses: { '200': ok('the provider with the new apiKeyHint'), ...errors },
     },

@@ -41,10 +41,14 @@ export class CredentialSync {
     this.subscription?.unsubscribe();
   }
 
-  /** The credential for a routed provider; on a miss, one refresh (shared with concurrent misses). */
-  async resolve(providerId: string): Promise<ResolvedCredential | undefined> {
+  /**
+   * The credential for a routed provider. On a miss, or when policy routes to a newer secret
+   * version than the one held (a rotation whose event has not arrived yet), one refresh, shared
+   * with concurrent callers; then whatever the store holds.
+   */
+  async resolve(providerId: string, secretVersion = 0): Promise<ResolvedCredential | undefined> {
     const hit = this.store.get(providerId);
-    if (hit) return hit;
+    if (hit && hit.secretVersion >= secretVersion) return hit;
     await this.refresh().catch(() => undefined);
     return this.store.get(providerId);
   }

@@ -37,6 +37,21 @@ describe('provider credentials in gateway memory (real NATS)', () => {
     });
   });
 
+  it('refreshes before the call when policy routes to a newer secret version than the one in memory', async () => {
+    const version = h.credentials[0].secretVersion + 1;
+    const rotated = 'sk-upstream-rotated-before-its-event-arrived';
+    h.credentials[0] = { ...h.credentials[0], apiKey: rotated, secretVersion: version };
+    h.routes.set('gpt-versioned', { providerId: 'prov-main', providerType: 'openai-compatible', baseUrl: null, upstreamModel: 'upstream-gpt', secretVersion: version });
+    const before = h.credentialRequests();
+    await h.client().chat.completions.create({ model: 'gpt-versioned', messages }, { headers: { 'x-request-id': 'versioned-1' } });
+    expect(h.upstream.invoice.byRequest.get('versioned-1')!.authorization).toBe(`Bearer ${rotated}`);
+    expect(h.credentialRequests()).toBe(before + 1);
+    for (let i = 0; i < 3; i++) await h.client().chat.completions.create({ model: 'gpt-versioned', messages });
+    expect(h.credentialRequests()).toBe(before + 1);
+    h.credentials[0] = { ...h.credentials[0], apiKey: PROVIDER_SECRET };
+    h.routes.delete('gpt-versioned');
+  });
+
   it('on a cache miss for a routed provider asks key-registry once, then serves or answers 503', async () => {
     h.routes.set('gpt-new', { providerId: 'prov-new', providerType: 'openai-compatible', baseUrl: null, upstreamModel: 'upstream-new' });
     const before = h.credentialRequests();

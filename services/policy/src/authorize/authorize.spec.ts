@@ -5,7 +5,7 @@ describe('authorize', () => {
     expect(given(keyCreated(), ...catalog).when({ model: 'gpt-4o' })).toEqual({
       allow: true,
       keyId: 'key_1',
-      route: { providerId: 'prov_1', providerType: 'mock', baseUrl: null, upstreamModel: 'gpt-4o-upstream' },
+      route: { providerId: 'prov_1', providerType: 'mock', baseUrl: null, upstreamModel: 'gpt-4o-upstream', secretVersion: 0 },
     });
   });
 

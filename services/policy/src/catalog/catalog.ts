@@ -12,6 +12,7 @@ export interface CatalogProvider {
   id: string;
   type: ProviderType;
   baseUrl: string | null;
+  secretVersion: number;
 }
 
 /** The model catalog and the providers it routes to, fed by model and provider events. */
@@ -36,8 +37,18 @@ export class Catalog {
         this.models.delete(event.data.name);
         return;
       case 'ProviderAdded':
-        this.providers.set(event.data.providerId, { id: event.data.providerId, type: event.data.type as ProviderType, baseUrl: event.data.baseUrl });
+        this.providers.set(event.data.providerId, {
+          id: event.data.providerId,
+          type: event.data.type as ProviderType,
+          baseUrl: event.data.baseUrl,
+          secretVersion: event.data.secretVersion,
+        });
         return;
+      case 'ProviderSecretRotated': {
+        const provider = this.providers.get(event.data.providerId);
+        if (provider) provider.secretVersion = event.data.secretVersion;
+        return;
+      }
       case 'ProviderUpdated': {
         const provider = this.providers.get(event.data.providerId);
         if (provider && event.data.after.baseUrl !== undefined) provider.baseUrl = event.data.after.baseUrl;

@@ -50,9 +50,9 @@ async function rewrapRow(deps: Deps, row: VaultRowRef, actor: Actor): Promise<bo
         streamType: 'provider',
         fold: foldProvider,
         loadContext: async (trx) => (locked = await lockWrappedKey(trx, row)),
-        decide: (state) =>
+        decide: (state, current) =>
           decideRewrapSecret(
-            { type: 'RewrapSecret', providerId: row.providerId, secretVersion: row.version, wrappedUnder: locked?.kek_version, currentKekVersion: deps.keks.current, now },
+            { type: 'RewrapSecret', providerId: row.providerId, secretVersion: row.version, wrappedUnder: current?.kek_version, currentKekVersion: deps.keks.current, now },
             state,
           ),
         actor,

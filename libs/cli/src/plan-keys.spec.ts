@@ -1,0 +1,71 @@
+import type { KeyView } from '@sluice/contracts';
+import { planKeys } from './plan-keys';
+
+const live = (over: Partial<KeyView>): KeyView => ({
+  id: 'key_1',
+  name: 'billing',
+  description: null,
+  status: 'active',
+  keyHint: 'sk-sluice-AAAA…1111',
+  models: null,
+  operations: null,
+  rateLimits: null,
+  budget: null,
+  ipAllowlist: null,
+  providerIds: null,
+  previousKeyExpiresAt: null,
+  expiresAt: null,
+  metadata: { managedBy: 'sluice-apply' },
+  createdAt: '2026-11-01T00:00:00.000Z',
+  revokedAt: null,
+  usage: { requests: 0, inputTokens: 0, outputTokens: 0, spendUsd: 0 },
+  ...over,
+});
+
+describe('planning keys from a file', () => {
+  it('creates a key the file names and the live state lacks, marked as managed', () => {
+    expect(planKeys([{ name: 'billing', models: ['gpt-4o*'] }], [], { prune: false })).toEqual([
+      { action: 'create', name: 'billing', body: { name: 'billing', models: ['gpt-4o*'], metadata: { managedBy: 'sluice-apply' } } },
+    ]);
+  });
+
+  it('leaves a key alone when only list order, key order in metadata or the expiry notation differ', () => {
+    const have = live({ models: ['a', 'b'], operations: ['chat', 'embeddings'], expiresAt: '2027-01-01T00:00:00.000Z', metadata: { team: 'x', managedBy: 'sluice-apply' } });
+    const want = { name: 'billing', models: ['b', 'a'], operations: ['embeddings', 'chat'] as never, expiresAt: '2027-01-01T01:00:00+01:00', metadata: { team: 'x' } };
+    expect(planKeys([want], [have], { prune: false })).toEqual([{ action: 'unchanged', name: 'billing', id: 'key_1' }]);
+  });
+
+  it('updates only the fields that differ, with before and after, and clears what the file leaves out', () => {
+    const have = live({ models: ['gpt-4o*'], ipAllowlist: ['10.0.0.0/8'], description: 'old' });
+    const [step] = planKeys([{ name: 'billing', models: ['gpt-4o*', 'gpt-4.1*'], description: 'old' }], [have], { prune: false });
+    expect(step).toEqual({
+      action: 'update',
+      name: 'billing',
+      id: 'key_1',
+      changes: [
+        { field: 'models', from: ['gpt-4o*'], to: ['gpt-4o*', 'gpt-4.1*'] },
+        { field: 'ipAllowlist', from: ['10.0.0.0/8'], to: null },
+      ],
+      patch: { models: ['gpt-4o*', 'gpt-4.1*'], ipAllowlist: null },
+    });
+  });
+
+  it('adopts an existing key of the same name by marking it managed', () => {
+    const [step] = planKeys([{ name: 'billing' }], [live({ metadata: {} })], { prune: false });
+    expect(step).toMatchObject({ action: 'update', patch: { metadata: { managedBy: 'sluice-apply' } } });
+  });
+
+  it('revokes managed keys the file no longer lists only with --prune, and never touches unmanaged or revoked ones', () => {
+    const current = [
+      live({ id: 'key_gone', name: 'gone' }),
+      live({ id: 'key_manual', name: 'manual', metadata: {} }),
+      live({ id: 'key_dead', name: 'dead', status: 'revoked' }),
+    ];
+    expect(planKeys([], current, { prune: false })).toEqual([{ action: 'orphan', name: 'gone', id: 'key_gone' }]);
+    expect(planKeys([], current, { prune: true })).toEqual([{ action: 'revoke', name: 'gone', id: 'key_gone' }]);
+  });
+
+  it('creates a new key when the only one of that name is revoked', () => {
+    expect(planKeys([{ name: 'billing' }], [live({ status: 'revoked' })], { prune: true })[0]).toMatchObject({ action: 'create' });
+  });
+});
