@@ -151,16 +151,13 @@ describe('the walking skeleton, end to end (real NATS, Postgres, five service pr
     expect(Number(rows[0].n)).toBe(before + 30);
   });
 
-  it('refuses a revoked key as soon as the revocation reaches policy', async () => {
+  it('refuses a revoked key on the very next call (the admin API answers once policy enforces it)', async () => {
     const revoked = await admin('DELETE', `/keys/${keyId}`);
     expect(revoked.body.status).toBe('revoked');
-    // The revocation travels log → relay → JetStream → policy; it is measured in milliseconds,
-    // and this test allows it a second before calling it lost.
-    const refusal = await waitFor(
-      () => client().chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'x' }] }).then(() => null, (err) => err),
-      { timeoutMs: 1000, intervalMs: 5 },
-    );
-    expect(refusal).toMatchObject({ status: 401, code: 'invalid_api_key' });
+    await expect(client().chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({
+      status: 401,
+      code: 'invalid_api_key',
+    });
   });
 
   it('never writes a secret into logs, events or the read models', async () => {

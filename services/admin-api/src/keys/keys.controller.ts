@@ -17,6 +17,7 @@ import type { Database } from '@sluice/db';
 import { request, type NatsConnection } from '@sluice/messaging';
 import { AdminTokenGuard } from '../auth/admin-token.guard';
 import { CurrentActor } from '../shared/actor';
+import { awaitPolicy } from '../shared/policy-sync';
 import { DB, NATS } from '../shared/tokens';
 import { getKey, listKeys } from './key-queries';
 
@@ -34,6 +35,7 @@ export class KeysController {
   async create(@Body() body: unknown, @CurrentActor() actor: Actor) {
     const valid = parseOrThrow(CreateKeyBody, body);
     const created = await request<{ keyId: string; key: string }>(this.nc, Subjects.rpc.keyRegistry('create-key'), { body: valid, actor }, { trace: actor });
+    await awaitPolicy(this.db, this.nc, `key-${created.keyId}`);
     return { ...(await getKey(this.db, created.keyId, new Date())), key: created.key };
   }
 
@@ -51,6 +53,7 @@ export class KeysController {
   async update(@Param('id') id: string, @Body() body: unknown, @CurrentActor() actor: Actor) {
     const valid = parseOrThrow(UpdateKeyBody, body);
     await request(this.nc, Subjects.rpc.keyRegistry('update-key'), { keyId: id, body: valid, actor }, { trace: actor });
+    await awaitPolicy(this.db, this.nc, `key-${id}`);
     return getKey(this.db, id, new Date());
   }
 
@@ -75,6 +78,7 @@ export class KeysController {
       { trace: actor },
     );
     if (result.replayed) void reply.header('idempotent-replayed', 'true');
+    await awaitPolicy(this.db, this.nc, `key-${id}`);
     return { ...(await getKey(this.db, id, new Date())), key: result.key };
   }
 
@@ -97,6 +101,7 @@ export class KeysController {
 
   async #command(endpoint: string, id: string, actor: Actor) {
     await request(this.nc, Subjects.rpc.keyRegistry(endpoint), { keyId: id, actor }, { trace: actor });
+    await awaitPolicy(this.db, this.nc, `key-${id}`);
     return getKey(this.db, id, new Date());
   }
 }

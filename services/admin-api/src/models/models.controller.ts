@@ -5,6 +5,7 @@ import type { Database, ModelsViewTable } from '@sluice/db';
 import { request, type NatsConnection } from '@sluice/messaging';
 import { AdminTokenGuard } from '../auth/admin-token.guard';
 import { CurrentActor } from '../shared/actor';
+import { awaitPolicy } from '../shared/policy-sync';
 import { DB, NATS } from '../shared/tokens';
 
 /** The model catalog: what clients may send as `model`, where it routes and what it costs. */
@@ -21,6 +22,7 @@ export class ModelsController {
   async create(@Body() body: unknown, @CurrentActor() actor: Actor) {
     const valid = parseOrThrow(CreateModelBody, body);
     const { name } = await request<{ name: string }>(this.nc, Subjects.rpc.keyRegistry('add-model'), { body: valid, actor }, { trace: actor });
+    await awaitPolicy(this.db, this.nc, `model-${name}`);
     return this.get(name);
   }
 
@@ -41,6 +43,7 @@ export class ModelsController {
   @HttpCode(204)
   async remove(@Param('name') name: string, @CurrentActor() actor: Actor) {
     await request(this.nc, Subjects.rpc.keyRegistry('remove-model'), { name, actor }, { trace: actor });
+    await awaitPolicy(this.db, this.nc, `model-${name}`);
   }
 }
 
