@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import OpenAI from 'openai';
 import { sql } from 'kysely';
 import { waitFor } from '@sluice/testing';
@@ -12,28 +11,19 @@ describe('the key lifecycle, end to end (admin HTTP API, openai SDK, real NATS, 
   let e2e: E2eSystem;
   let gateway: string;
   const secrets: string[] = [];
-  /** Admin response → first refused call, per change; printed at the end. */
-  const propagation: [string, number][] = [];
 
   const createKey = async (body: Record<string, unknown>): Promise<{ id: string; key: string; name: string }> => {
     const created = await e2e.admin('POST', '/keys', { name: `key-${Math.random().toString(36).slice(2)}`, ...body });
     expect(created.status).toBe(201);
     secrets.push(created.body.key);
-    await servedSoon(created.body.key, 'the new key');
+    // The admin API answers once policy enforces the new key: its very first call is served.
+    await works(created.body.key);
     return created.body;
   };
   const chat = (apiKey: string, model = 'gpt-test') => new OpenAI({ apiKey, baseURL: gateway, maxRetries: 0 }).chat.completions.create({ model, messages: hello });
   const refusalOf = (call: Promise<unknown>) => call.then(() => null, (err) => err);
+  /** Served: asserted on the call itself, never polled (the admin API answers once policy enforces a change). */
   const works = async (apiKey: string, model = 'gpt-test') => expect((await chat(apiKey, model)).choices).toHaveLength(1);
-  /** A change that lets a key in (creation, enable, renewal) also travels to policy first. */
-  const servedSoon = (apiKey: string, what: string) =>
-    waitFor(() => refusalOf(chat(apiKey)).then((err) => err === null), { timeoutMs: 1000, intervalMs: 2, description: `${what} to be served` });
-  /** Polls until the call is refused (up to 1 s after the admin response) and records how long it took. */
-  const firstRefusal = async (what: string, since: number, call: () => Promise<unknown>) => {
-    const err = await waitFor(() => refusalOf(call()), { timeoutMs: 1000, intervalMs: 2, description: what });
-    propagation.push([what, performance.now() - since]);
-    return err;
-  };
 
   beforeAll(async () => {
     e2e = await startE2eSystem({ env: { SLUICE_UPSTREAM_ALLOW: '127.0.0.0/8' } });
@@ -47,7 +37,6 @@ describe('the key lifecycle, end to end (admin HTTP API, openai SDK, real NATS, 
   });
 
   afterAll(async () => {
-    if (propagation.length) console.log(`admin response → first refused call:\n${propagation.map(([what, ms]) => `  ${what}: ${ms.toFixed(1)} ms`).join('\n')}`);
     await e2e?.stop();
   });
 
@@ -55,10 +44,8 @@ describe('the key lifecycle, end to end (admin HTTP API, openai SDK, real NATS, 
     const { id, key } = await createKey({ models: ['gpt-*', 'claude-*'], metadata: { team: 'a' } });
     await works(key, 'claude-test');
     const patched = await e2e.admin('PATCH', `/keys/${id}`, { models: ['gpt-*'], description: 'gpt only' });
-    const since = performance.now();
     expect(patched).toMatchObject({ status: 200, body: { id, models: ['gpt-*'], description: 'gpt only', metadata: { team: 'a' }, status: 'active' } });
-    const refusal = await firstRefusal('PATCH models', since, () => chat(key, 'claude-test'));
-    expect(refusal).toMatchObject({ status: 403, code: 'model_not_allowed' });
+    expect(await refusalOf(chat(key, 'claude-test'))).toMatchObject({ status: 403, code: 'model_not_allowed' });
     await works(key, 'gpt-test');
 
     const { rows } = await sql<{ data: any }>`select data from events where stream_id = ${`key-${id}`} and event_type = 'KeyUpdated'`.execute(e2e.database.db);
@@ -100,12 +87,12 @@ describe('the key lifecycle, end to end (admin HTTP API, openai SDK, real NATS, 
       body: { error: { code: 'IDEMPOTENCY.KEY_REUSED' } },
     });
 
-    await servedSoon(newKey, 'the new secret');
+    await works(newKey);
     await works(oldKey);
     const graceEnds = Date.parse(regenerated.body.previousKeyExpiresAt);
     await new Promise((r) => setTimeout(r, Math.max(0, graceEnds - Date.now())));
+    // The end of the grace period is a matter of time, not of an event: allow the clock a moment.
     const refusal = await waitFor(() => refusalOf(chat(oldKey)), { timeoutMs: 1000, intervalMs: 2, description: 'the old secret to stop' });
-    propagation.push(['grace period end (from previousKeyExpiresAt)', Date.now() - graceEnds]);
     expect(refusal).toMatchObject({ status: 401, code: 'invalid_api_key' });
     await works(newKey);
     expect((await e2e.admin('GET', `/keys/${id}`)).body.previousKeyExpiresAt).toBeNull();
@@ -115,11 +102,9 @@ describe('the key lifecycle, end to end (admin HTTP API, openai SDK, real NATS, 
     const { id, key: oldKey } = await createKey({});
     await works(oldKey);
     const regenerated = await e2e.admin('POST', `/keys/${id}/regenerate`);
-    const since = performance.now();
     expect(regenerated).toMatchObject({ status: 200, body: { id, previousKeyExpiresAt: null } });
     secrets.push(regenerated.body.key);
-    const refusal = await firstRefusal('regenerate without grace', since, () => chat(oldKey));
-    expect(refusal).toMatchObject({ status: 401, code: 'invalid_api_key' });
+    expect(await refusalOf(chat(oldKey))).toMatchObject({ status: 401, code: 'invalid_api_key' });
     await works(regenerated.body.key);
   });
 
@@ -127,16 +112,14 @@ describe('the key lifecycle, end to end (admin HTTP API, openai SDK, real NATS, 
     const { id, key } = await createKey({});
     await works(key);
     const disabled = await e2e.admin('POST', `/keys/${id}/disable`);
-    const since = performance.now();
     expect(disabled).toMatchObject({ status: 200, body: { id, status: 'disabled' } });
-    const refusal = await firstRefusal('disable', since, () => chat(key));
-    expect(refusal).toMatchObject({ status: 401, code: 'key_disabled' });
+    expect(await refusalOf(chat(key))).toMatchObject({ status: 401, code: 'key_disabled' });
     expect(await e2e.admin('POST', `/keys/${id}/disable`)).toMatchObject({ status: 409, body: { error: { code: 'KEY.ALREADY_DISABLED' } } });
     expect((await e2e.admin('GET', '/keys?status=disabled')).body.data.map((k: { id: string }) => k.id)).toContain(id);
 
     const enabled = await e2e.admin('POST', `/keys/${id}/enable`);
     expect(enabled).toMatchObject({ status: 200, body: { id, status: 'active' } });
-    await servedSoon(key, 'the enabled key');
+    await works(key);
     expect(await e2e.admin('POST', `/keys/${id}/enable`)).toMatchObject({ status: 409, body: { error: { code: 'KEY.NOT_DISABLED' } } });
   });
 
@@ -144,9 +127,8 @@ describe('the key lifecycle, end to end (admin HTTP API, openai SDK, real NATS, 
     const { id, key, name } = await createKey({});
     await e2e.admin('PATCH', `/keys/${id}`, { description: 'soon gone' });
     const revoked = await e2e.admin('DELETE', `/keys/${id}`);
-    const since = performance.now();
     expect(revoked).toMatchObject({ status: 200, body: { id, status: 'revoked', revokedAt: expect.any(String) } });
-    expect(await firstRefusal('delete (revoke)', since, () => chat(key))).toMatchObject({ status: 401, code: 'invalid_api_key' });
+    expect(await refusalOf(chat(key))).toMatchObject({ status: 401, code: 'invalid_api_key' });
     for (const [method, path] of [['POST', `/keys/${id}/enable`], ['POST', `/keys/${id}/disable`], ['POST', `/keys/${id}/regenerate`], ['PATCH', `/keys/${id}`]]) {
       const body = method === 'PATCH' ? { name: 'again' } : undefined;
       expect([path, await e2e.admin(method, path, body)]).toMatchObject([path, { status: 409, body: { error: { code: 'KEY.NOT_ACTIVE' } } }]);
@@ -171,7 +153,7 @@ describe('the key lifecycle, end to end (admin HTTP API, openai SDK, real NATS, 
 
     const renewed = await e2e.admin('PATCH', `/keys/${id}`, { expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
     expect(renewed).toMatchObject({ status: 200, body: { status: 'active' } });
-    await servedSoon(key, 'the renewed key');
+    await works(key);
   });
 
   it('documents the lifecycle endpoints in the OpenAPI document', async () => {

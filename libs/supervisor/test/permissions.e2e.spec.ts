@@ -2,7 +2,6 @@ import OpenAI from 'openai';
 import { Portkey } from 'portkey-ai';
 import { generateVirtualKey } from '@sluice/contracts';
 import { connectNats, type NatsConnection } from '@sluice/messaging';
-import { waitFor } from '@sluice/testing';
 import { startE2eSystem, type E2eSystem } from './support/e2e-system';
 
 jest.setTimeout(120_000);
@@ -21,9 +20,8 @@ describe('key permissions and ingress compatibility, end to end (real NATS, Post
   const createKey = async (body: Record<string, unknown>): Promise<{ id: string; key: string }> => {
     const created = await e2e.admin('POST', '/keys', { name: `key-${Math.random().toString(36).slice(2)}`, ...body });
     expect(created.status).toBe(201);
-    // A creation travels log → relay → JetStream → policy like any change; start from a key policy knows.
-    const known = async () => ((await (await fetch(`${gateway4}/models`, { headers: { authorization: `Bearer ${created.body.key}` } })).json()) as any).error?.code !== 'invalid_api_key';
-    await waitFor(known, { timeoutMs: 2000, intervalMs: 5, description: 'policy to know the new key' });
+    // No wait: the admin API answers once policy enforces the new key, so each test's first call
+    // with it is asserted directly (served, or refused by the rule under test, never unknown).
     return created.body;
   };
   const openai = (apiKey: string, baseURL = gateway4) => new OpenAI({ apiKey, baseURL, maxRetries: 0 });
@@ -99,20 +97,19 @@ describe('key permissions and ingress compatibility, end to end (real NATS, Post
     await new Promise((r) => setTimeout(r, 1600));
     await expectRefusal(chat(shortLived.key), 401, 'key_expired', 'expiresAt');
     const revoked = await createKey({});
-    await e2e.admin('DELETE', `/keys/${revoked.id}`);
-    await waitFor(() => refusalOf(chat(revoked.key)).then((err) => err?.code === 'invalid_api_key'), { timeoutMs: 2000, intervalMs: 10 });
-    expect(await refusalOf(chat(revoked.key))).toMatchObject({ status: 401, error: { rule: 'revoked' } });
+    expect((await e2e.admin('DELETE', `/keys/${revoked.id}`)).status).toBe(200);
+    await expectRefusal(chat(revoked.key), 401, 'invalid_api_key', 'revoked');
   });
 
   it('refuses a disabled key with key_disabled (401) and serves it again once enabled', async () => {
     const { id, key } = await createKey({});
     expect((await e2e.admin('POST', `/keys/${id}/disable`)).status).toBe(200);
-    const refusal = await waitFor(() => refusalOf(chat(key)), { timeoutMs: 2000, intervalMs: 5 });
+    const refusal = await refusalOf(chat(key));
     expect(refusal).toBeInstanceOf(OpenAI.AuthenticationError);
     expect(refusal).toMatchObject({ status: 401, code: 'key_disabled', error: { rule: 'disabled' } });
     expect(await refusalOf(openai(key).models.list())).toMatchObject({ status: 401, code: 'key_disabled' });
     expect((await e2e.admin('POST', `/keys/${id}/enable`)).status).toBe(200);
-    await waitFor(() => chat(key).then((c) => c.choices.length === 1, () => false), { timeoutMs: 2000, intervalMs: 5 });
+    expect((await chat(key)).choices).toHaveLength(1);
   });
 
   it('allows a key bound to 127.0.0.1/32 and ::1 over IPv4 and IPv6, and nothing else', async () => {
@@ -147,13 +144,13 @@ describe('key permissions and ingress compatibility, end to end (real NATS, Post
     expect(policyRequests).toBe(before + 1); // the observer does see a well-formed key's request
   });
 
-  it('refuses a disabled, then a revoked key on a second gateway process too, within 2 s of the admin response', async () => {
+  it('refuses a disabled, then a revoked key on a second gateway process too, on the very next call after the admin response', async () => {
     const second = await e2e.startGateway();
     const { id, key } = await createKey({});
     const bothRefuse = async (what: string, code: string) => {
       for (const url of [gateway4, second.url]) {
-        const refusal = await waitFor(() => refusalOf(chat(key, 'gpt-test', url)), { timeoutMs: 2000, intervalMs: 5, description: `the ${what} on ${url}` });
-        expect(refusal).toMatchObject({ status: 401, code });
+        const refusal = await refusalOf(chat(key, 'gpt-test', url));
+        expect([what, url, refusal]).toMatchObject([what, url, { status: 401, code }]);
       }
     };
     expect((await chat(key, 'gpt-test', second.url)).choices).toHaveLength(1);
