@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import OpenAI from 'openai';
 import { sql } from 'kysely';
+import { startMockUpstream } from '@sluice/mock-llm';
 import { startE2eSystem, type E2eSystem } from './support/e2e-system';
 
 jest.setTimeout(180_000);
@@ -79,6 +80,21 @@ describe('the provider vault, end to end (real NATS, Postgres, five service proc
     const spare = await e2e.admin('POST', '/providers', { name: 'spare', type: 'openai-compatible', apiKey: 'sk-spare-0123456789', baseUrl: e2e.upstream.url });
     expect((await e2e.admin('DELETE', `/providers/${spare.body.id}`)).status).toBe(204);
     expect(await e2e.admin('GET', `/providers/${spare.body.id}`)).toMatchObject({ status: 404, body: { error: { code: 'PROVIDER.NOT_FOUND' } } });
+  });
+
+  it('moves a provider to another base URL: the very next call goes to the new upstream', async () => {
+    const other = await startMockUpstream();
+    try {
+      const moved = await e2e.admin('PATCH', `/providers/${providerId}`, { baseUrl: other.url });
+      expect(moved).toMatchObject({ status: 200, body: { baseUrl: other.url } });
+      const servedBefore = e2e.upstream.invoice.calls;
+      expect((await chat(keys[0].key)).choices).toHaveLength(1);
+      expect(other.invoice.calls).toBe(1);
+      expect(e2e.upstream.invoice.calls).toBe(servedBefore);
+    } finally {
+      expect((await e2e.admin('PATCH', `/providers/${providerId}`, { baseUrl: e2e.upstream.url })).status).toBe(200);
+      await other.close();
+    }
   });
 
   it('rotates the key-encryption key while serving: new KEK added, re-wrap, old KEK removed, no call fails', async () => {

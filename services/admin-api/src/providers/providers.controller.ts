@@ -35,6 +35,7 @@ export class ProvidersController {
   async create(@Body() body: unknown, @CurrentActor() actor: Actor) {
     const valid = parseOrThrow(CreateProviderBody, body);
     const { providerId } = await this.command<{ providerId: string }>('add-provider', { body: valid, actor }, actor);
+    await awaitPolicy(this.db, this.nc, `provider-${providerId}`);
     return this.get(providerId);
   }
 
@@ -57,6 +58,7 @@ export class ProvidersController {
   async update(@Param('id') id: string, @Body() body: unknown, @CurrentActor() actor: Actor) {
     const valid = parseOrThrow(UpdateProviderBody, body);
     await this.command('update-provider', { providerId: id, body: valid, actor }, actor);
+    await awaitPolicy(this.db, this.nc, `provider-${id}`);
     return this.get(id);
   }
 
@@ -65,6 +67,7 @@ export class ProvidersController {
   @HttpCode(204)
   async remove(@Param('id') id: string, @CurrentActor() actor: Actor) {
     await this.command('remove-provider', { providerId: id, actor }, actor);
+    await awaitPolicy(this.db, this.nc, `provider-${id}`);
   }
 
   /**

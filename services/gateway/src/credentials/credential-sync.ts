@@ -43,12 +43,12 @@ export class CredentialSync {
 
   /**
    * The credential for a routed provider. On a miss, or when policy routes to a newer secret
-   * version than the one held (a rotation whose event has not arrived yet), one refresh, shared
-   * with concurrent callers; then whatever the store holds.
+   * version or another base URL than the one held (a change whose event has not arrived yet),
+   * one refresh, shared with concurrent callers; then whatever the store holds.
    */
-  async resolve(providerId: string, secretVersion = 0): Promise<ResolvedCredential | undefined> {
+  async resolve(providerId: string, secretVersion = 0, baseUrl?: string | null): Promise<ResolvedCredential | undefined> {
     const hit = this.store.get(providerId);
-    if (hit && hit.secretVersion >= secretVersion) return hit;
+    if (hit && hit.secretVersion >= secretVersion && (baseUrl === undefined || hit.baseUrl === baseUrl)) return hit;
     await this.refresh().catch(() => undefined);
     return this.store.get(providerId);
   }

@@ -13,6 +13,8 @@ export interface ResolvedCredential {
   basePath: string;
   authorization: string | null;
   secretVersion: number;
+  /** As configured, to tell whether policy routes to a newer base URL than the one held. */
+  baseUrl: string | null;
 }
 
 export function resolveCredential(c: ProviderCredential): ResolvedCredential | null {
@@ -30,5 +32,6 @@ export function resolveCredential(c: ProviderCredential): ResolvedCredential | n
     basePath: url.pathname.replace(/\/+$/, ''),
     authorization: c.apiKey ? `Bearer ${c.apiKey}` : null,
     secretVersion: c.secretVersion,
+    baseUrl: c.baseUrl,
   };
 }

@@ -22,7 +22,7 @@ export class UpstreamDispatch {
         return { ok: true, response: openMock(call) };
       case 'openai':
       case 'openai-compatible': {
-        const credential = await this.credentials.resolve(call.route.providerId, call.route.secretVersion);
+        const credential = await this.credentials.resolve(call.route.providerId, call.route.secretVersion, call.route.baseUrl);
         if (!credential) {
           this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, 'no credential for the routed provider');
           return { ok: false, error: GatewayErrors.credentialsUnavailable };
