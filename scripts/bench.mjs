@@ -99,12 +99,12 @@ let exitCode = 0;
 try {
   // --- the mock upstream, in its own process --------------------------------------------------
   const mock = fork(join(root, 'scripts/bench/mock-upstream.mjs'), [root, String(await freePort())], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const mockExited = new Promise((resolve) => mock.once('exit', resolve));
   cleanups.push(async () => {
-    if (mock.exitCode !== null || mock.signalCode !== null) return;
-    const exited = new Promise((resolve) => mock.once('exit', resolve));
-    if (mock.connected) mock.disconnect();
-    const timer = setTimeout(() => mock.kill('SIGKILL'), 3000);
-    await exited;
+    if (mock.connected) mock.disconnect(); // it leaves when its IPC channel closes
+    let timer;
+    const late = new Promise((resolve) => (timer = setTimeout(resolve, 3000, 'late')));
+    if ((await Promise.race([mockExited, late])) === 'late') mock.kill('SIGKILL');
     clearTimeout(timer);
   });
   const upstreamUrl = await new Promise((resolve, reject) => {

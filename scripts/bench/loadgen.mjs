@@ -25,7 +25,7 @@ export function connect(origin, connections) {
  */
 function send(pool, req) {
   const t0 = process.hrtime.bigint();
-  return pool.request({ path: req.path, method: 'POST', headers: req.headers, body: req.body }).then(
+  return pool.request({ path: req.path, method: req.method ?? 'POST', headers: req.headers, body: req.body }).then(
     ({ statusCode, body }) =>
       new Promise((resolve) => {
         let ttfb = 0n;
@@ -49,7 +49,7 @@ function send(pool, req) {
 
 /** Sends one request and returns its reply body as text, for checks before a run. */
 export async function probe(pool, req) {
-  const { statusCode, headers, body } = await pool.request({ path: req.path, method: 'POST', headers: req.headers, body: req.body });
+  const { statusCode, headers, body } = await pool.request({ path: req.path, method: req.method ?? 'POST', headers: req.headers, body: req.body });
   return { status: statusCode, headers, text: await body.text() };
 }
 

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { AdminApiError, AdminClient } from './admin-client';
 import { apply } from './apply';
+import { verifyFile, verifyOnline } from './audit-verify';
 import { resolveConnection } from './config';
 import type { Io } from './io';
 import { listKeys } from './list-keys';
@@ -15,6 +16,9 @@ const USAGE = `usage: npm run sluice -- <command>
         --secrets-out   write the new keys' secrets to this file (mode 0600) instead of printing them
   keys list [--json] [--all]
         The keys (--all includes revoked ones).
+  audit verify [--file <export.ndjson>]
+        Recompute the event log's hash chain and name the first position that does not match.
+        --file          verify an export (GET /admin/v1/audit/export) offline, without the API
 
   --admin-url <url>   the admin API (default: SLUICE_ADMIN_URL, else .sluice/endpoints.json, else http://localhost:8081)
   The admin token comes from SLUICE_ADMIN_TOKEN, else .sluice/admin-token.`;
@@ -46,6 +50,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return command === '' && !values.help ? 2 : 0;
   }
   try {
+    if (command === 'audit verify' && values.file) return await verifyFile(values.file, io);
     const connection = resolveConnection(io.env, io.projectDir, values['admin-url']);
     const client = new AdminClient(connection.adminUrl, connection.token);
     if (command === 'apply') {
@@ -55,6 +60,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       }
       return await apply(client, { file: values.file, dryRun: values['dry-run'], prune: values.prune, secretsOut: values['secrets-out'] }, io);
     }
+    if (command === 'audit verify') return await verifyOnline(client, io);
     if (command === 'keys list') return await listKeys(client, { json: values.json, all: values.all }, io);
     io.err(`unknown command: ${command}`, '', USAGE);
     return 2;

@@ -20,5 +20,11 @@ export const UsageMessage = z.object({
   ttfbMs: z.number().nonnegative().nullable(),
   clientIp: z.string(),
   startedAt: z.string(),
+  /** The id the client supplied (`x-request-id` or `x-portkey-trace-id`), which became `requestId`; null when the gateway minted it. */
+  clientRequestId: z.string().nullable().optional(),
+  /** OpenAI's `user` body field (or Portkey metadata `_user`), bounded. */
+  user: z.string().nullable().optional(),
+  /** `x-portkey-metadata`, bounded, secret-looking entries dropped. */
+  metadata: z.record(z.string(), z.string()).nullable().optional(),
 });
 export type UsageMessage = z.infer<typeof UsageMessage>;

@@ -78,6 +78,9 @@ export interface UsageRecordsTable {
   client_ip: string;
   started_at: Timestamp;
   recorded_at: Generated<Date>;
+  client_request_id: string | null;
+  caller_user: string | null;
+  caller_metadata: ColumnType<Record<string, string> | null, string | null, string | null>;
 }
 
 export interface KeySpendTable {

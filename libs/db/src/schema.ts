@@ -18,6 +18,7 @@ export interface Database {
   key_spend: KeySpendTable;
   admin_tokens_view: AdminTokensViewTable;
   idempotency_records: IdempotencyRecordsTable;
+  event_chain: EventChainTable;
 }
 
 /** Append-only: the database refuses UPDATE, DELETE and TRUNCATE. */
@@ -41,4 +42,14 @@ export interface CheckpointsTable {
   transaction_id: string;
   global_position: string;
   updated_at: Generated<Date>;
+}
+
+/** The hash chain over the log, in sealing order (see docs/audit.md). Append-only like `events`. */
+export interface EventChainTable {
+  seq: ColumnType<string, string, never>;
+  global_position: ColumnType<string, string, never>;
+  event_id: ColumnType<string, string, never>;
+  prev_hash: ColumnType<string, string, never>;
+  hash: ColumnType<string, string, never>;
+  sealed_at: Generated<Date>;
 }

@@ -4,18 +4,21 @@ import { createDb, migrateToLatest, type Database } from '@sluice/db';
 import { connectNats } from '@sluice/messaging';
 import { env, READINESS } from '@sluice/service';
 import { AdminTokensController } from './admin-tokens/admin-tokens.controller';
+import { AuditController } from './audit/audit.controller';
 import { AdminRuntime } from './admin.runtime';
 import { AdminTokenGuard } from './auth/admin-token.guard';
 import { KeysController } from './keys/keys.controller';
 import { ModelsController } from './models/models.controller';
 import { OpenApiController } from './openapi/openapi.controller';
 import { ProvidersController } from './providers/providers.controller';
+import { RequestsController } from './requests/requests.controller';
+import { UsageController } from './usage/usage.controller';
 import { VaultController } from './vault/vault.controller';
 import { AdminErrorFilter } from './shared/error.filter';
 import { logger } from './shared/logger';
 import { DB, NATS } from './shared/tokens';
 
-const httpControllers = [KeysController, ProvidersController, ModelsController, VaultController, AdminTokensController, OpenApiController];
+const httpControllers = [KeysController, ProvidersController, ModelsController, VaultController, AdminTokensController, UsageController, RequestsController, AuditController, OpenApiController];
 
 const connections = [
   {

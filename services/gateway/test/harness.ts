@@ -45,7 +45,6 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-const route = (providerId: string, providerType: Route['providerType'], upstreamModel: string): Route => ({ providerId, providerType, baseUrl: null, upstreamModel });
 
 /**
  * A real NATS with JetStream, small responders standing in for policy and key-registry, three mock
@@ -63,6 +62,13 @@ export async function startHarness(): Promise<Harness> {
     { providerId: 'prov-silent', type: 'openai-compatible', baseUrl: silent.url, apiKey: PROVIDER_SECRET, secretVersion: 1 },
     { providerId: 'prov-dead', type: 'openai-compatible', baseUrl: 'http://127.0.0.1:9/v1', apiKey: PROVIDER_SECRET, secretVersion: 1 },
   ];
+  // As policy does: a route carries its provider's configured base URL.
+  const route = (providerId: string, providerType: Route['providerType'], upstreamModel: string): Route => ({
+    providerId,
+    providerType,
+    baseUrl: credentials.find((c) => c.providerId === providerId)?.baseUrl ?? null,
+    upstreamModel,
+  });
   const routes = new Map<string, Route>([
     ['gpt-test', route('prov-main', 'openai-compatible', 'upstream-gpt')],
     ['gpt-slow', route('prov-slow', 'openai-compatible', 'upstream-slow')],

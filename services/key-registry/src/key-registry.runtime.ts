@@ -1,7 +1,7 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { createDb, migrateToLatest, type Database } from '@sluice/db';
-import type { Relay } from '@sluice/event-store';
+import { type Relay, Sealer } from '@sluice/event-store';
 import { connectNats, ensureStreams, type NatsConnection } from '@sluice/messaging';
 import { systemResolver, UpstreamAllowList } from '@sluice/net-policy';
 import { createLogger, env, type Readiness } from '@sluice/service';
@@ -12,12 +12,19 @@ import { randomId } from './shared/deps';
 
 export const logger = createLogger('key-registry');
 
-/** Owns the process's connections: Postgres, NATS, the command handlers and the relay. */
+const sealerLogger = {
+  info: (msg: string, fields?: Record<string, unknown>) => logger.info(fields ?? {}, msg),
+  warn: (msg: string, fields?: Record<string, unknown>) => logger.warn(fields ?? {}, msg),
+  error: (msg: string, fields?: Record<string, unknown>) => logger.error(fields ?? {}, msg),
+};
+
+/** Owns the process's connections: Postgres, NATS, the command handlers, the relay and the chain sealer. */
 @Injectable()
 export class KeyRegistryRuntime implements OnApplicationBootstrap, OnApplicationShutdown, Readiness {
   #db?: Kysely<Database>;
   #nc?: NatsConnection;
   #relay?: Relay;
+  #sealer?: Sealer;
   #ready = false;
 
   async onApplicationBootstrap(): Promise<void> {
@@ -31,6 +38,8 @@ export class KeyRegistryRuntime implements OnApplicationBootstrap, OnApplication
     registerNatsHandlers(this.#nc, { db: this.#db, keks, upstream, now: () => new Date(), newId: randomId }, logger);
     this.#relay = createJetStreamRelay(this.#db, databaseUrl, this.#nc, logger);
     this.#relay.start();
+    this.#sealer = new Sealer({ db: this.#db, databaseUrl, pollMs: 250, logger: sealerLogger });
+    this.#sealer.start();
     this.#ready = true;
   }
 
@@ -41,6 +50,7 @@ export class KeyRegistryRuntime implements OnApplicationBootstrap, OnApplication
   async onApplicationShutdown(): Promise<void> {
     this.#ready = false;
     await this.#relay?.stop();
+    await this.#sealer?.stop();
     await this.#nc?.drain().catch(() => {});
     await this.#db?.destroy();
   }

@@ -3,6 +3,8 @@ import * as eventLog from './2026112401_event_log';
 import * as readModels from './2026112402_read_models';
 import * as keyLifecycle from './2026112403_key_lifecycle';
 import * as idempotencyRecords from './2026112404_idempotency_records';
+import * as eventChain from './2026112410_event_chain';
+import * as usageQueries from './2026112406_usage_queries';
 
 /**
  * Every migration, keyed by its timestamped name (yyyymmddNN_name). Kysely applies them in name
@@ -13,4 +15,6 @@ export const migrations: Record<string, Migration> = {
   '2026112402_read_models': readModels,
   '2026112403_key_lifecycle': keyLifecycle,
   '2026112404_idempotency_records': idempotencyRecords,
+  '2026112410_event_chain': eventChain,
+  '2026112406_usage_queries': usageQueries,
 };

@@ -73,4 +73,10 @@ describe('the admin API role matrix', () => {
   it('leaves a provider base URL to owners', () => {
     expect(roleOf('PATCH /admin/v1/providers/:id')).toMatchObject({ roles: ['owner', 'operator'], fieldRules: { baseUrl: ['owner'] } });
   });
+
+  it('lets every role read and export the audit trail, and owners and auditors verify it', () => {
+    expect(roleOf('GET /admin/v1/audit/events')?.roles).toEqual(['owner', 'operator', 'auditor']);
+    expect(roleOf('GET /admin/v1/audit/export')?.roles).toEqual(['owner', 'operator', 'auditor']);
+    expect(roleOf('GET /admin/v1/audit/verify')?.roles).toEqual(['owner', 'auditor']);
+  });
 });

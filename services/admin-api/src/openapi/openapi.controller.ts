@@ -1,8 +1,11 @@
 import { Controller, Get } from '@nestjs/common';
 import { adminTokenPaths } from '../admin-tokens/admin-tokens.openapi';
+import { auditPaths } from '../audit/audit.openapi';
 import { keyPaths } from '../keys/keys.openapi';
 import { modelPaths } from '../models/models.openapi';
 import { providerPaths } from '../providers/providers.openapi';
+import { requestPaths } from '../requests/requests.openapi';
+import { usagePaths } from '../usage/usage.openapi';
 
 /** The admin API's OpenAPI document, generated from the same schemas that validate requests. */
 const document = {
@@ -10,7 +13,7 @@ const document = {
   info: { title: 'Sluice admin API', version: '1' },
   components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } },
   security: [{ adminToken: [] }],
-  paths: { ...keyPaths, ...providerPaths, ...modelPaths, ...adminTokenPaths },
+  paths: { ...keyPaths, ...providerPaths, ...modelPaths, ...adminTokenPaths, ...usagePaths, ...requestPaths, ...auditPaths },
 };
 
 @Controller('admin/v1')

@@ -41,7 +41,7 @@ describe('provider credentials in gateway memory (real NATS)', () => {
     const version = h.credentials[0].secretVersion + 1;
     const rotated = 'sk-upstream-rotated-before-its-event-arrived';
     h.credentials[0] = { ...h.credentials[0], apiKey: rotated, secretVersion: version };
-    h.routes.set('gpt-versioned', { providerId: 'prov-main', providerType: 'openai-compatible', baseUrl: null, upstreamModel: 'upstream-gpt', secretVersion: version });
+    h.routes.set('gpt-versioned', { providerId: 'prov-main', providerType: 'openai-compatible', baseUrl: h.upstream.url, upstreamModel: 'upstream-gpt', secretVersion: version });
     const before = h.credentialRequests();
     await h.client().chat.completions.create({ model: 'gpt-versioned', messages }, { headers: { 'x-request-id': 'versioned-1' } });
     expect(h.upstream.invoice.byRequest.get('versioned-1')!.authorization).toBe(`Bearer ${rotated}`);
@@ -53,7 +53,7 @@ describe('provider credentials in gateway memory (real NATS)', () => {
   });
 
   it('on a cache miss for a routed provider asks key-registry once, then serves or answers 503', async () => {
-    h.routes.set('gpt-new', { providerId: 'prov-new', providerType: 'openai-compatible', baseUrl: null, upstreamModel: 'upstream-new' });
+    h.routes.set('gpt-new', { providerId: 'prov-new', providerType: 'openai-compatible', baseUrl: h.upstream.url, upstreamModel: 'upstream-new' });
     const before = h.credentialRequests();
     const missing = await h.client().chat.completions.create({ model: 'gpt-new', messages }).catch((e) => e);
     expect(missing).toMatchObject({ status: 503, type: 'service_unavailable_error' });

@@ -7,6 +7,7 @@ import type { UpstreamDispatch } from '../providers/upstream-dispatch';
 import { relaySse } from '../streaming/sse-relay';
 import { settleTokens } from '../usage/estimate';
 import { NO_TOKENS, tokensFromUsage } from '../usage/token-counts';
+import { callerTagsOf } from '../usage/caller-tags';
 import { usageMessage, type CallFacts, type CallResult } from '../usage/usage-message';
 import type { UsagePublisher } from '../usage/usage-publisher';
 import { parseInferenceRequest, type InferenceRequest } from './inference-request';
@@ -48,7 +49,7 @@ export class InferenceRoute {
       return sendError(reply, ctx.requestId, decision.error);
     }
 
-    const call: CallFacts = { requestId: ctx.requestId, keyId: decision.keyId, model: request.model, route: decision.route, op, stream: request.stream, clientIp, startedAt: ctx.startedAt };
+    const call: CallFacts = { requestId: ctx.requestId, keyId: decision.keyId, model: request.model, route: decision.route, op, stream: request.stream, clientIp, startedAt: ctx.startedAt, tags: callerTagsOf(ctx.requestId, req.headers, request.body) };
     let result: Omit<CallResult, 'latencyMs'>;
     try {
       result = await this.serve(call, request, reply, ctx.t0);

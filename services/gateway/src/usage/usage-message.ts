@@ -1,4 +1,5 @@
 import type { Operation, Route, UsageMessage } from '@sluice/contracts';
+import type { CallerTags } from './caller-tags';
 import type { TokenCounts } from './token-counts';
 
 /** What the gateway knows about a call once it is authorized, for its usage message. */
@@ -12,6 +13,7 @@ export interface CallFacts {
   clientIp: string;
   /** Epoch milliseconds when the request arrived. */
   startedAt: number;
+  tags?: CallerTags;
 }
 
 export interface CallResult {
@@ -42,5 +44,8 @@ export function usageMessage(call: CallFacts, result: CallResult): UsageMessage 
     ttfbMs: result.ttfbMs === null ? null : Math.round(result.ttfbMs * 1000) / 1000,
     clientIp: call.clientIp,
     startedAt: new Date(call.startedAt).toISOString(),
+    clientRequestId: call.tags?.clientRequestId ?? null,
+    user: call.tags?.user ?? null,
+    metadata: call.tags?.metadata ?? null,
   };
 }

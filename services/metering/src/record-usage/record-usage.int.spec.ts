@@ -53,6 +53,17 @@ describe('recording usage (real Postgres)', () => {
     expect(rows).toHaveLength(1);
   });
 
+  it('stores the caller fields when given and nulls when an older message lacks them', async () => {
+    const tagged = usage({ keyId: 'key_tags', clientRequestId: 'req-abc', user: 'alice', metadata: { team: 'search' } });
+    const old = usage({ keyId: 'key_tags' });
+    await recordUsage(t.db, tagged);
+    await recordUsage(t.db, old);
+    const row = (id: string) =>
+      t.db.selectFrom('usage_records').select(['client_request_id', 'caller_user', 'caller_metadata']).where('request_id', '=', id).executeTakeFirstOrThrow();
+    expect(await row(tagged.requestId)).toEqual({ client_request_id: 'req-abc', caller_user: 'alice', caller_metadata: { team: 'search' } });
+    expect(await row(old.requestId)).toEqual({ client_request_id: null, caller_user: null, caller_metadata: null });
+  });
+
   it('refuses to edit or delete a usage record', async () => {
     const message = usage({ keyId: 'key_edit' });
     await recordUsage(t.db, message);

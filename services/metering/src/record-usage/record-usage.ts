@@ -38,6 +38,9 @@ export async function recordUsage(db: Kysely<Database>, usage: UsageMessage): Pr
         ttfb_ms: usage.ttfbMs,
         client_ip: usage.clientIp,
         started_at: usage.startedAt,
+        client_request_id: usage.clientRequestId ?? null,
+        caller_user: usage.user ?? null,
+        caller_metadata: usage.metadata ? JSON.stringify(usage.metadata) : null,
       })
       .onConflict((oc) => oc.column('request_id').doNothing())
       .returning('request_id')
