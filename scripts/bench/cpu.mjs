@@ -42,9 +42,9 @@ function treeTicks(rootPid) {
     for (let p = pid, hops = 0; p > 1 && hops < 64; p = parents.get(p) ?? 0, hops++) if (p === rootPid) return true;
     return false;
   };
-  let sum = 0;
-  for (const [pid, t] of ticks) if (mine(pid)) sum += t;
-  return { sum, ticks };
+  const ours = new Map();
+  for (const [pid, t] of ticks) if (mine(pid)) ours.set(pid, t);
+  return { ours, ticks };
 }
 
 /** Starts a measurement; `end()` returns cores used on average: { machine, ours, other, byPid }. */
@@ -60,8 +60,11 @@ export function cpuMeter(rootPid = process.pid, watch = {}) {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       const cores = (ticks) => ticks / TICKS_PER_SEC / seconds;
       const machine = cores(m1.busy - m0.busy);
-      // A process that ended meanwhile takes its ticks with it: clamp at zero.
-      const ours = Math.max(0, cores(t1.sum - t0.sum));
+      // Per process, so one that ended meanwhile does not make the rest look smaller (its own
+      // last ticks are lost: a slight undercount, which shows up as "other").
+      let oursTicks = 0;
+      for (const [pid, t] of t1.ours) oursTicks += t - (t0.ours.get(pid) ?? 0);
+      const ours = Math.max(0, cores(oursTicks));
       const byName = {};
       for (const [name, pid] of Object.entries(watch)) {
         if (pid && t1.ticks.has(pid)) byName[name] = round(cores(t1.ticks.get(pid) - (t0.ticks.get(pid) ?? 0)));

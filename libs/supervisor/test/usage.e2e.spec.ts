@@ -80,7 +80,7 @@ describe('usage queries, end to end (real NATS, Postgres, five service processes
   it('lists the calls in the request log with the caller id, user and metadata, never the secret-looking entry', async () => {
     const { status, body } = await e2e.admin('GET', `/requests?${query({ keyId: keys[0].id, limit: '2' })}`);
     expect(status).toBe(200);
-    expect(body.data.map((r: { requestId: string }) => r.requestId)).toEqual(['usage-e2e-1-2', 'usage-e2e-1-1']);
+    expect(body.data.map((r: { clientRequestId: string }) => r.clientRequestId)).toEqual(['usage-e2e-1-2', 'usage-e2e-1-1']);
     const streamed = invoiceFor(['usage-e2e-1-2']);
     expect(body.data[0]).toMatchObject({
       clientRequestId: 'usage-e2e-1-2',
@@ -93,7 +93,7 @@ describe('usage queries, end to end (real NATS, Postgres, five service processes
       ttfbMs: expect.any(Number),
     });
     const rest = await e2e.admin('GET', `/requests?${query({ keyId: keys[0].id, limit: '2', cursor: body.nextCursor })}`);
-    expect(rest.body).toMatchObject({ data: [expect.objectContaining({ requestId: 'usage-e2e-1-0' })], nextCursor: null });
+    expect(rest.body).toMatchObject({ data: [expect.objectContaining({ clientRequestId: 'usage-e2e-1-0' })], nextCursor: null });
   });
 
   it('answers invalid queries in the admin error shape', async () => {

@@ -152,7 +152,7 @@ export async function startHarness(): Promise<Harness> {
     client: (options = {}) => new OpenAI({ apiKey: key, baseURL: gateway.url, maxRetries: 0, ...options }),
     usageMessages,
     usageOf: (requestId) =>
-      waitFor(async () => (await usageMessages()).find((m) => m.requestId === requestId), { timeoutMs: 5000, description: `the usage message of ${requestId}` }),
+      waitFor(async () => (await usageMessages()).find((m) => m.requestId === requestId || m.clientRequestId === requestId), { timeoutMs: 5000, description: `the usage message of ${requestId}` }),
     async stop() {
       await gateway.close();
       for (const r of responders) r.unsubscribe();

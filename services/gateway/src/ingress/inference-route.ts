@@ -49,7 +49,7 @@ export class InferenceRoute {
       return sendError(reply, ctx.requestId, decision.error);
     }
 
-    const call: CallFacts = { requestId: ctx.requestId, keyId: decision.keyId, model: request.model, route: decision.route, op, stream: request.stream, clientIp, startedAt: ctx.startedAt, tags: callerTagsOf(ctx.requestId, req.headers, request.body) };
+    const call: CallFacts = { requestId: ctx.requestId, callId: ctx.callId, keyId: decision.keyId, model: request.model, route: decision.route, op, stream: request.stream, clientIp, startedAt: ctx.startedAt, tags: callerTagsOf(ctx.clientRequestId, req.headers, request.body) };
     let result: Omit<CallResult, 'latencyMs'>;
     try {
       result = await this.serve(call, request, reply, ctx.t0);

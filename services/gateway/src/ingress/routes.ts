@@ -4,7 +4,7 @@ import type { ClientIpOf } from './client-ip';
 import type { InferenceRoute } from './inference-route';
 import type { ModelsRoute } from './models-route';
 import { GatewayErrors, invalidUrl, requestTooLarge } from './openai-errors';
-import { requestIdOf } from './request-id';
+import { requestIdOf, requestIdsOf } from './request-id';
 import type { RequestContext } from './request-context';
 import { sendError } from './send-error';
 import { virtualKeyOf } from './virtual-key';
@@ -29,11 +29,11 @@ export function registerIngress(app: FastifyInstance, routes: IngressRoutes): vo
     scope.decorateRequest('sluice', null as unknown as RequestContext);
 
     scope.addHook('onRequest', (req, reply, done) => {
-      const requestId = requestIdOf(req.headers);
+      const { requestId, callId, clientRequestId } = requestIdsOf(req.headers);
       const found = virtualKeyOf(req.headers);
       if (found.kind !== 'found') return sendError(reply, requestId, found.kind === 'missing' ? GatewayErrors.missingKey : GatewayErrors.malformedKey);
       const clientIp = routes.clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']);
-      req.sluice = { requestId, key: found.key, clientIp, startedAt: Date.now(), t0: performance.now() };
+      req.sluice = { requestId, callId, clientRequestId, key: found.key, clientIp, startedAt: Date.now(), t0: performance.now() };
       done();
     });
 

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { mockChatCompletion, mockCompletion, mockVector } from '@sluice/mock-llm';
+import { waitFor } from '@sluice/testing';
 import { KEY_ID, PROVIDER_SECRET, startHarness, type Harness } from '../../test/harness';
 
 jest.setTimeout(60_000);
@@ -13,6 +14,15 @@ describe('proxying to the upstream (real NATS, mock upstream, openai SDK)', () =
     { role: 'system' as const, content: 'You are terse.' },
     { role: 'user' as const, content: 'What is a sluice?' },
   ];
+
+  it('bills every call once even when a client repeats its x-request-id', async () => {
+    for (let i = 0; i < 3; i++) await h.client().chat.completions.create({ model: 'gpt-test', messages }, { headers: { 'x-request-id': 'same-id' } });
+    const repeated = await waitFor(async () => {
+      const found = (await h.usageMessages()).filter((m) => m.clientRequestId === 'same-id');
+      return found.length === 3 ? found : null;
+    }, { timeoutMs: 5000, description: 'three usage messages for the repeated id' });
+    expect(new Set(repeated.map((m) => m.requestId)).size).toBe(3);
+  });
 
   it('serves a chat completion with the real provider key and the upstream model, and meters it once', async () => {
     const { data, response } = await h.client().chat.completions.create({ model: 'gpt-test', messages }, { headers: { 'x-request-id': 'chat-1' } }).withResponse();
@@ -30,7 +40,7 @@ describe('proxying to the upstream (real NATS, mock upstream, openai SDK)', () =
 
     const usage = await h.usageOf('chat-1');
     expect(usage).toMatchObject({
-      requestId: 'chat-1',
+      clientRequestId: 'chat-1',
       keyId: KEY_ID,
       model: 'gpt-test',
       upstreamModel: 'upstream-gpt',
@@ -48,7 +58,7 @@ describe('proxying to the upstream (real NATS, mock upstream, openai SDK)', () =
     });
     expect(usage.latencyMs).toBeGreaterThan(0);
     expect(Date.parse(usage.startedAt)).toBeLessThanOrEqual(Date.now());
-    expect((await h.usageMessages()).filter((m) => m.requestId === 'chat-1')).toHaveLength(1);
+    expect((await h.usageMessages()).filter((m) => m.clientRequestId === 'chat-1')).toHaveLength(1);
   });
 
   it('carries cached and reasoning tokens into the usage message', async () => {

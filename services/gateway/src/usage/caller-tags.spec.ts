@@ -1,10 +1,9 @@
 import { callerTagsOf, TAG_LIMITS } from './caller-tags';
 
 describe('caller tags on the usage record', () => {
-  it('keeps the client request id only when it became the call id', () => {
-    expect(callerTagsOf('req-1', { 'x-request-id': 'req-1' }, {}).clientRequestId).toBe('req-1');
-    expect(callerTagsOf('trace-1', { 'x-portkey-trace-id': 'trace-1' }, {}).clientRequestId).toBe('trace-1');
-    expect(callerTagsOf('a-uuid', { 'x-request-id': 'has spaces' }, {}).clientRequestId).toBeNull();
+  it('keeps the client request id it is given', () => {
+    expect(callerTagsOf('req-1', {}, {}).clientRequestId).toBe('req-1');
+    expect(callerTagsOf(null, {}, {}).clientRequestId).toBeNull();
   });
 
   it('takes OpenAI user, else Portkey _user, cut to the bound', () => {

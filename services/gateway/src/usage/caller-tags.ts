@@ -14,13 +14,11 @@ const SECRET_NAME = /secret|password|passwd|token|api[-_]?key|authorization|cred
 const SECRET_VALUE = /^(sk-|bearer\s)/i;
 
 /**
- * The client's own request id (when it became the call's id), OpenAI's `user` body field, and
+ * The client's own request id, OpenAI's `user` body field, and
  * Portkey's `x-portkey-metadata` header (a JSON object of flat values; `_user` stands in for a
  * missing `user`). Malformed or oversized input is dropped, never refused: it is not the call.
  */
-export function callerTagsOf(requestId: string, headers: IncomingHttpHeaders, body: Record<string, unknown>): CallerTags {
-  const given = [headers['x-request-id'], headers['x-portkey-trace-id']];
-  const clientRequestId = given.includes(requestId) ? requestId : null;
+export function callerTagsOf(clientRequestId: string | null, headers: IncomingHttpHeaders, body: Record<string, unknown>): CallerTags {
   const metadata = metadataOf(headers['x-portkey-metadata']);
   const rawUser = typeof body.user === 'string' && body.user !== '' ? body.user : (metadata?._user ?? null);
   return { clientRequestId, user: rawUser === null ? null : rawUser.slice(0, TAG_LIMITS.userChars), metadata };

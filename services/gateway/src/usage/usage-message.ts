@@ -4,7 +4,10 @@ import type { TokenCounts } from './token-counts';
 
 /** What the gateway knows about a call once it is authorized, for its usage message. */
 export interface CallFacts {
+  /** Echoed and logged. */
   requestId: string;
+  /** Unique per call: the usage record's identity. */
+  callId: string;
   keyId: string;
   model: string;
   route: Route;
@@ -27,7 +30,7 @@ export interface CallResult {
 
 export function usageMessage(call: CallFacts, result: CallResult): UsageMessage {
   return {
-    requestId: call.requestId,
+    requestId: call.callId,
     keyId: call.keyId,
     model: call.model,
     upstreamModel: call.route.upstreamModel,
