@@ -155,7 +155,7 @@ try {
       internalPorts: { 'key-registry': krPort, policy: policyPort, metering: meteringPort },
       env: { LOG_LEVEL: 'warn', SLUICE_GATEWAY_HOST: '127.0.0.1', SLUICE_UPSTREAM_ALLOW: '127.0.0.1', NODE_OPTIONS: nodeOptions },
       output: (service, line) => {
-        if (/"level":(50|60)|error/i.test(line)) console.error(`[${service}] ${line}`);
+        if (!cleaning && /"level":(50|60)|error/i.test(line)) console.error(`[${service}] ${line}`); // shutdown noise is not
       },
     });
     cleanups.push(() => system.stop());
@@ -205,8 +205,11 @@ try {
 
   // Before measuring: a quiet machine, or at least a note that it was not.
   const quiet = async (what) => {
-    const q = await waitQuiet({ maxMs: 20_000 });
-    if (!q.quiet) log(`machine not quiet before ${what}: ${q.last.machine} cores busy, ${q.last.other} not ours`);
+    const q = await waitQuiet({ maxMs: 60_000, watch }); // Sluice's metering may still be catching up on the last phase
+    if (!q.quiet) {
+      const busiest = Object.entries(q.last.byName).filter(([, c]) => c >= 0.05).map(([n, c]) => `${n} ${c}`).join(', ');
+      log(`machine not quiet before ${what}: ${q.last.machine} cores busy, ${q.last.other} not ours${busiest ? ` (${busiest})` : ''}`);
+    }
     return q;
   };
 

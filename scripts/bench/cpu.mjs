@@ -21,6 +21,7 @@ function machineTicks() {
 function treeTicks(rootPid) {
   const parents = new Map();
   const ticks = new Map();
+  const comms = new Map();
   let entries;
   try {
     entries = readdirSync('/proc');
@@ -33,6 +34,7 @@ function treeTicks(rootPid) {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       parents.set(Number(entry), Number(fields[1]));
+      comms.set(Number(entry), stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')));
       ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]));
     } catch {
       // gone meanwhile
@@ -44,7 +46,7 @@ function treeTicks(rootPid) {
   };
   const ours = new Map();
   for (const [pid, t] of ticks) if (mine(pid)) ours.set(pid, t);
-  return { ours, ticks };
+  return { ours, ticks, comms };
 }
 
 /** Starts a measurement; `end()` returns cores used on average: { machine, ours, other, byPid }. */
@@ -69,6 +71,12 @@ export function cpuMeter(rootPid = process.pid, watch = {}) {
       for (const [name, pid] of Object.entries(watch)) {
         if (pid && t1.ticks.has(pid)) byName[name] = round(cores(t1.ticks.get(pid) - (t0.ticks.get(pid) ?? 0)));
       }
+      // The servers we did not spawn ourselves: every process of the embedded NATS and Postgres.
+      for (const comm of ['nats-server', 'postgres']) {
+        let t = 0;
+        for (const [pid, ticks] of t1.ours) if (t1.comms.get(pid) === comm) t += ticks - (t0.ours.get(pid) ?? 0);
+        if (t > 0) byName[comm] = round(cores(t));
+      }
       return { machine: round(machine), ours: round(ours), other: round(Math.max(0, machine - ours)), byName };
     },
   };
@@ -78,11 +86,11 @@ export function cpuMeter(rootPid = process.pid, watch = {}) {
  * Waits until the machine is quiet — under `threshold` cores busy over `windowMs` — for at most
  * `maxMs`. Returns how long it waited and the load it last saw.
  */
-export async function waitQuiet({ threshold = 0.15, windowMs = 300, maxMs = 15_000 } = {}) {
+export async function waitQuiet({ threshold = 0.15, windowMs = 300, maxMs = 15_000, watch = {} } = {}) {
   const started = Date.now();
   let last = null;
   while (Date.now() - started < maxMs) {
-    const meter = cpuMeter();
+    const meter = cpuMeter(process.pid, watch);
     await new Promise((resolve) => setTimeout(resolve, windowMs));
     last = meter.end();
     if (last.machine === null || last.machine < threshold) return { waitedMs: Date.now() - started, quiet: true, last };
