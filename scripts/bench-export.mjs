@@ -4,11 +4,10 @@
 // GET /admin/v1/audit/export?format=ndjson, and reports the rates and the admin-api process's
 // RSS (sampled from /proc/<pid>/status; VmHWM is its peak). Then times GET /audit/verify.
 // Only admin-api runs: the relay and projections have nothing to do with synthetic events.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build, ensureDependencies, ensureServers, root } from './setup.mjs';
+import { build, ensureDependencies, ensureServers, root, tempDataDir } from './setup.mjs';
 
 ensureDependencies();
 ensureServers();
@@ -21,7 +20,7 @@ const { sql } = require('kysely');
 
 const total = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const chunk = 100_000;
-const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-export-'));
+const dataDir = tempDataDir('sluice-bench-export-');
 const system = await startSystem({
   rootDir: root,
   dataDir,

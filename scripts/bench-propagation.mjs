@@ -5,11 +5,10 @@
 // A plain NATS subscriber on the key events shows how much of it is the trip to JetStream.
 // BENCH_ROUNDS (default 50) rounds; revocations and disables alternate when disable exists;
 // BENCH_LOAD (default 4) background callers per gateway keep the system, and metering, busy.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build, ensureDependencies, ensureServers, root } from './setup.mjs';
+import { build, ensureDependencies, ensureServers, root, tempDataDir } from './setup.mjs';
 
 ensureDependencies();
 ensureServers();
@@ -20,8 +19,8 @@ const { connect } = require('@nats-io/transport-node');
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 50);
 const env = { LOG_LEVEL: 'warn', NODE_OPTIONS: `--import ${join(root, 'scripts/bench/loopback.mjs')}` };
-const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-prop-'));
-const secondDir = mkdtempSync(join(tmpdir(), 'sluice-bench-prop-gw-'));
+const dataDir = tempDataDir('sluice-bench-prop-');
+const secondDir = tempDataDir('sluice-bench-prop-gw-');
 const system = await startSystem({
   rootDir: root,
   dataDir,

@@ -2,7 +2,8 @@
 // Node: the npm dependencies, the nats-server and Postgres binaries (Debian packages, installed
 // with apt-get when we are root; otherwise we say what to install), and a fresh build.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -66,4 +67,15 @@ function postgresVersionDirs() {
   const base = '/usr/lib/postgresql';
   if (!existsSync(base)) return [];
   return readdirSync(base).map((version) => join(base, version, 'bin'));
+}
+
+/**
+ * A temporary data folder for an embedded system. As root, Postgres runs as the postgres user and
+ * must reach the folder (mkdtemp makes it 0700), or the cluster is relocated under /var/lib/sluice
+ * and outlives the run.
+ */
+export function tempDataDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (process.getuid?.() === 0) chmodSync(dir, 0o755);
+  return dir;
 }
