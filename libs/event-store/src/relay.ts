@@ -1,10 +1,9 @@
 import type { Kysely } from 'kysely';
-import { Client } from 'pg';
 import { saveCheckpoint } from './checkpoints';
 import { EventFollower } from './event-follower';
 import { positionOf } from './read-all';
 import { type Logger, type RecordedEvent, silentLogger } from './types';
-import { Wakeup } from './wakeup';
+import { Leader } from './leader';
 
 export const RELAY_CHECKPOINT = 'relay:jetstream';
 
@@ -24,61 +23,39 @@ export interface RelayOptions {
 
 /**
  * The outbox relay: publishes every committed event once, in log order, and advances its
- * checkpoint after each publish resolves. One relay publishes at a time across processes: the
- * holder of a session advisory lock on a dedicated connection; the others stand by and retry.
+ * checkpoint after each publish resolves. One relay publishes at a time across processes (see
+ * Leader); the others stand by.
  */
 export class Relay {
-  readonly #wakeup = new Wakeup();
   readonly #logger: Logger;
-  #stopped = false;
-  #stopRequested!: () => void;
-  readonly #stop = new Promise<void>((resolve) => (this.#stopRequested = resolve));
-  #loop: Promise<void> | null = null;
-  #leader = false;
+  readonly #leader: Leader;
+  #publishing = false;
 
   constructor(private readonly opts: RelayOptions) {
     this.#logger = opts.logger ?? silentLogger;
+    this.#leader = new Leader({
+      databaseUrl: opts.databaseUrl,
+      lockName: RELAY_CHECKPOINT,
+      lockRetryMs: opts.lockRetryMs,
+      logger: this.#logger,
+      lead: (until) => this.#publishWhileLeader(until),
+    });
   }
 
   /** True while this relay holds the lock and publishes. */
   get isLeader(): boolean {
-    return this.#leader;
+    return this.#publishing;
   }
 
   start(): void {
-    if (this.#loop) throw new Error('relay already started');
-    this.#loop = this.#run();
+    this.#leader.start();
   }
 
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#stopRequested();
-    this.#wakeup.wake();
-    await this.#loop;
+  stop(): Promise<void> {
+    return this.#leader.stop();
   }
 
-  async #run(): Promise<void> {
-    const lockRetryMs = this.opts.lockRetryMs ?? 1000;
-    while (!this.#stopped) {
-      const lockClient = new Client({ connectionString: this.opts.databaseUrl });
-      const lost = new Promise<unknown>((resolve) => {
-        lockClient.on('error', resolve);
-        lockClient.on('end', () => resolve(new Error('connection ended')));
-      });
-      try {
-        await lockClient.connect();
-        while (!this.#stopped && !(await tryLock(lockClient))) await this.#wakeup.wait(lockRetryMs);
-        if (!this.#stopped) await this.#publishWhileLeader(lost);
-      } catch (err) {
-        this.#logger.error('relay lock connection failed', { error: errorMessage(err) });
-        await this.#wakeup.wait(lockRetryMs);
-      } finally {
-        await lockClient.end().catch(() => {});
-      }
-    }
-  }
-
-  async #publishWhileLeader(lockLost: Promise<unknown>): Promise<void> {
+  async #publishWhileLeader(until: Promise<unknown>): Promise<void> {
     const { db, databaseUrl, batchSize, pollMs, retryMs, logger } = this.opts;
     const follower = new EventFollower({
       db,
@@ -91,13 +68,12 @@ export class Relay {
       handler: (events) => this.#publishEach(events),
     });
     await follower.start();
-    this.#leader = true;
+    this.#publishing = true;
     this.#logger.info('relay took the lock; publishing');
     try {
-      const lost = await Promise.race([lockLost, this.#stop.then(() => null)]);
-      if (lost) this.#logger.warn('relay lost its lock connection; standing by', { error: errorMessage(lost) });
+      await until;
     } finally {
-      this.#leader = false;
+      this.#publishing = false;
       await follower.stop();
     }
   }
@@ -109,16 +85,4 @@ export class Relay {
       await saveCheckpoint(this.opts.db, RELAY_CHECKPOINT, positionOf(event));
     }
   }
-}
-
-async function tryLock(client: Client): Promise<boolean> {
-  const { rows } = await client.query<{ locked: boolean }>(
-    `select pg_try_advisory_lock(hashtext('sluice'), hashtext($1)) as locked`,
-    [RELAY_CHECKPOINT],
-  );
-  return rows[0].locked;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -1,10 +1,9 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
-import { Client } from 'pg';
 import { chainHash, GENESIS_HASH } from './chain';
 import { loadChainedEvents } from './chain-rows';
 import { EventFollower } from './event-follower';
 import { type Logger, type RecordedEvent, silentLogger } from './types';
-import { Wakeup } from './wakeup';
+import { Leader } from './leader';
 
 export const SEALER_CHECKPOINT = 'sealer:event-chain';
 
@@ -26,51 +25,29 @@ export interface SealerOptions {
  * processes: the holder of a session advisory lock, as for the relay.
  */
 export class Sealer {
-  readonly #wakeup = new Wakeup();
   readonly #logger: Logger;
-  #stopped = false;
-  #stopRequested!: () => void;
-  readonly #stop = new Promise<void>((resolve) => (this.#stopRequested = resolve));
-  #loop: Promise<void> | null = null;
+  readonly #leader: Leader;
 
   constructor(private readonly opts: SealerOptions) {
     this.#logger = opts.logger ?? silentLogger;
+    this.#leader = new Leader({
+      databaseUrl: opts.databaseUrl,
+      lockName: SEALER_CHECKPOINT,
+      lockRetryMs: opts.lockRetryMs,
+      logger: this.#logger,
+      lead: (until) => this.#sealWhileLeader(until),
+    });
   }
 
   start(): void {
-    if (this.#loop) throw new Error('sealer already started');
-    this.#loop = this.#run();
+    this.#leader.start();
   }
 
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#stopRequested();
-    this.#wakeup.wake();
-    await this.#loop;
+  stop(): Promise<void> {
+    return this.#leader.stop();
   }
 
-  async #run(): Promise<void> {
-    const lockRetryMs = this.opts.lockRetryMs ?? 1000;
-    while (!this.#stopped) {
-      const lockClient = new Client({ connectionString: this.opts.databaseUrl });
-      const lost = new Promise<unknown>((resolve) => {
-        lockClient.on('error', resolve);
-        lockClient.on('end', () => resolve(new Error('connection ended')));
-      });
-      try {
-        await lockClient.connect();
-        while (!this.#stopped && !(await tryLock(lockClient))) await this.#wakeup.wait(lockRetryMs);
-        if (!this.#stopped) await this.#sealWhileLeader(lost);
-      } catch (err) {
-        this.#logger.error('sealer lock connection failed', { error: (err as Error).message });
-        await this.#wakeup.wait(lockRetryMs);
-      } finally {
-        await lockClient.end().catch(() => {});
-      }
-    }
-  }
-
-  async #sealWhileLeader(lockLost: Promise<unknown>): Promise<void> {
+  async #sealWhileLeader(until: Promise<unknown>): Promise<void> {
     const { db, databaseUrl, batchSize = 500, pollMs, retryMs, logger } = this.opts;
     const follower = new EventFollower({
       db,
@@ -86,7 +63,7 @@ export class Sealer {
     await follower.start();
     this.#logger.info('sealer took the lock; chaining the log');
     try {
-      await Promise.race([lockLost, this.#stop]);
+      await until;
     } finally {
       await follower.stop();
     }
@@ -111,7 +88,3 @@ export async function sealBatch(trx: Transaction<any> | Kysely<any>, events: Rec
   await trx.insertInto('event_chain').values(links).execute();
 }
 
-async function tryLock(client: Client): Promise<boolean> {
-  const { rows } = await client.query<{ locked: boolean }>(`select pg_try_advisory_lock(hashtext('sluice'), hashtext($1)) as locked`, [SEALER_CHECKPOINT]);
-  return rows[0].locked;
-}
