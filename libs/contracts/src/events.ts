@@ -8,6 +8,8 @@ export const EventMetadata = z.object({
   actor: z.string(),
   requestId: z.string().optional(),
   traceparent: z.string().optional(),
+  /** The admin caller's address (absent on events older than this field). */
+  clientIp: z.string().optional(),
   occurredAt: z.string(),
 });
 export type EventMetadata = z.infer<typeof EventMetadata>;

@@ -10,3 +10,4 @@ export * from './admin-token';
 export * from './validation';
 export * from './cidr';
 export * from './audit';
+export * from './pricing';

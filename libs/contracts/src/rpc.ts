@@ -1,4 +1,5 @@
 import type { OpenAiError } from './errors';
+import type { ModelPrice } from './pricing';
 
 /** Every NATS reply is an envelope, so an error crosses the bus with its stable code. */
 export type RpcReply<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string; details?: Record<string, unknown> } };
@@ -26,6 +27,8 @@ export interface Route {
    * on the first call after the admin API answered.
    */
   secretVersion?: number;
+  /** The model's catalog price, so the gateway can report the call's cost (`x-sluice-cost-usd`). */
+  price?: ModelPrice;
 }
 
 export type AuthorizeReply =
@@ -48,6 +51,8 @@ export interface Actor {
   actor: string;
   requestId?: string;
   traceparent?: string;
+  /** Where the admin call came from: the socket peer's address. */
+  clientIp?: string;
 }
 
 export interface ListModelsRequest {

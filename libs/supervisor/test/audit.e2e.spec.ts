@@ -74,6 +74,22 @@ describe('the audit trail: events, export and hash-chain verification, end to en
     expect((await as(auditor, '/audit/events?from=yesterday')).status).toBe(400);
   });
 
+  it("records where an admin change came from: the caller's socket address, not a forwarded header", async () => {
+    const url = `${e2e.system.adminUrl.replace('localhost', '127.0.0.1')}/admin/v1/keys`;
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${e2e.system.adminToken}`, 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.7' },
+      body: JSON.stringify({ name: 'from-where' }),
+    });
+    expect(res.status).toBe(201);
+    const { id } = (await res.json()) as { id: string };
+    const created = await waitFor(async () => {
+      const r = await as(auditor, `/audit/events?keyId=${id}`);
+      return r.status === 200 && r.body.data.length === 1 && r.body.data[0];
+    });
+    expect(created).toMatchObject({ type: 'KeyCreated', metadata: { actor: 'env-owner', clientIp: expect.stringMatching(/^(::ffff:)?127\.0\.0\.1$/) } });
+  });
+
   it('exports as NDJSON and CSV, and the NDJSON export verifies offline; an edited line is named', async () => {
     const ndjson = await as(auditor, '/audit/export?format=ndjson');
     expect(ndjson.status).toBe(200);

@@ -11,6 +11,8 @@ describe('usage queries, end to end (real NATS, Postgres, five service processes
   let e2e: E2eSystem;
   let providerId: string;
   const keys: { id: string; key: string }[] = [];
+  /** x-sluice-cost-usd of each non-streamed call, by its x-request-id. */
+  const costHeaders = new Map<string, string | null>();
   const from = new Date(Date.now() - 3600_000).toISOString();
 
   const client = (key: string, headers: Record<string, string> = {}) =>
@@ -41,7 +43,8 @@ describe('usage queries, end to end (real NATS, Postgres, five service processes
         const s = await c.chat.completions.create({ model: 'gpt-usage', messages, stream: true, user: 'alice' });
         for await (const _chunk of s);
       } else {
-        await c.chat.completions.create({ model: 'gpt-usage', messages, user: 'alice' });
+        const { response } = await c.chat.completions.create({ model: 'gpt-usage', messages, user: 'alice' }).withResponse();
+        costHeaders.set(`usage-e2e-1-${i}`, response.headers.get('x-sluice-cost-usd'));
       }
     }
     const s = await client(keys[1].key, { 'x-request-id': 'usage-e2e-2-0' }).chat.completions.create({ model: 'gpt-usage', messages: [{ role: 'user', content: 'Stream it' }], stream: true });
@@ -94,6 +97,17 @@ describe('usage queries, end to end (real NATS, Postgres, five service processes
     });
     const rest = await e2e.admin('GET', `/requests?${query({ keyId: keys[0].id, limit: '2', cursor: body.nextCursor })}`);
     expect(rest.body).toMatchObject({ data: [expect.objectContaining({ clientRequestId: 'usage-e2e-1-0' })], nextCursor: null });
+  });
+
+  it('tells the caller the same cost, in x-sluice-cost-usd, that the request log records', async () => {
+    const { body } = await e2e.admin('GET', `/requests?${query({ keyId: keys[0].id })}`);
+    for (const id of ['usage-e2e-1-0', 'usage-e2e-1-1']) {
+      const record = body.data.find((r: { clientRequestId: string }) => r.clientRequestId === id);
+      const billed = invoiceFor([id]);
+      expect(record.costUsd).toBeCloseTo(usdOf(billed.input, billed.output), 9);
+      expect(costHeaders.get(id)).toMatch(/^\d+\.\d+$/);
+      expect(Number(costHeaders.get(id))).toBe(record.costUsd);
+    }
   });
 
   it('answers invalid queries in the admin error shape', async () => {

@@ -22,6 +22,8 @@ import { startGateway, type RunningGateway } from '../src/gateway';
 
 export const PROVIDER_SECRET = 'sk-upstream-real-secret-0123456789abcdef';
 export const KEY_ID = 'key-0001';
+/** The catalog price policy attaches to the `gpt-priced` route. */
+export const PRICE = { inputUsdPerMTok: 2.5, outputUsdPerMTok: 10, cachedInputUsdPerMTok: 1.25 };
 
 export interface Harness {
   nats: TestNats;
@@ -75,6 +77,7 @@ export async function startHarness(): Promise<Harness> {
     ['gpt-silent', route('prov-silent', 'openai-compatible', 'upstream-silent')],
     ['gpt-dead', route('prov-dead', 'openai-compatible', 'upstream-dead')],
     ['gpt-mock', route('prov-mock', 'mock', 'mock-gpt')],
+    ['gpt-priced', { ...route('prov-main', 'openai-compatible', 'upstream-priced'), price: PRICE }],
     ['emb-test', route('prov-main', 'openai-compatible', 'upstream-embedding')],
     ['claude-test', route('prov-anthropic', 'anthropic', 'claude-x')],
   ]);

@@ -6,14 +6,16 @@ import type { Actor } from '@sluice/contracts';
 /** An admin request after the guard: `actor` is the caller's identity (`env-owner`, `admin-token:<id>`). */
 export type AdminRequest = FastifyRequest & { actor?: string; requestId?: string };
 
-/** Who made the request and its request id (one per request), recorded in the metadata of every event it causes. */
+/** Who made the request, from where, and its request id (one per request), recorded in the metadata of every event it causes. */
 export function actorOf(req: AdminRequest): Actor {
   if (!req.requestId) {
     const incoming = req.headers['x-request-id'];
     req.requestId = typeof incoming === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
   }
   const traceparent = typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined;
-  return { actor: req.actor ?? 'anonymous', requestId: req.requestId, traceparent };
+  // The socket peer, not a forwarded header a caller could write.
+  const clientIp = req.socket?.remoteAddress;
+  return { actor: req.actor ?? 'anonymous', requestId: req.requestId, traceparent, ...(clientIp ? { clientIp } : {}) };
 }
 
 export const CurrentActor = createParamDecorator((_: unknown, context: ExecutionContext): Actor => actorOf(context.switchToHttp().getRequest<AdminRequest>()));

@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import { costOf, formatUsd } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import type { UpstreamResponse } from '../providers/upstream';
 import { upstreamError } from '../providers/upstream-errors';
@@ -29,15 +30,18 @@ export async function respondJson(
     return { status: 502, tokens: NO_TOKENS, estimated: false, ttfbMs: null };
   }
   if (upstream.status >= 200 && upstream.status < 300) {
+    const reported = tokensFromUsage(usageFromJson(bytes));
+    const generated = call.op === 'embeddings' || (reported !== null && reported.outputTokens > 0) ? 0 : generatedCharsOfJson(bytes);
+    const settled = settleTokens(call.op, body, reported, generated);
     reply
       .code(upstream.status)
       .header('content-type', upstream.contentType || 'application/json')
       .header('x-request-id', call.requestId)
-      .header('x-sluice-provider', call.route.providerId)
-      .send(bytes);
-    const reported = tokensFromUsage(usageFromJson(bytes));
-    const generated = call.op === 'embeddings' || (reported !== null && reported.outputTokens > 0) ? 0 : generatedCharsOfJson(bytes);
-    return { status: upstream.status, ...settleTokens(call.op, body, reported, generated), ttfbMs: null };
+      .header('x-sluice-provider', call.route.providerId);
+    // Same formula and rounding as metering's record; a route without a price (older policy) has no header.
+    if (call.route.price) reply.header('x-sluice-cost-usd', formatUsd(costOf(settled.tokens, call.route.price)));
+    reply.send(bytes);
+    return { status: upstream.status, ...settled, ttfbMs: null };
   }
   const error = upstreamError(upstream.status, bytes);
   if (upstream.status === 401 || upstream.status === 403) {

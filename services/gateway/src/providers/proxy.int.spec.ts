@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { mockChatCompletion, mockCompletion, mockVector } from '@sluice/mock-llm';
 import { waitFor } from '@sluice/testing';
-import { KEY_ID, PROVIDER_SECRET, startHarness, type Harness } from '../../test/harness';
+import { KEY_ID, PRICE, PROVIDER_SECRET, startHarness, type Harness } from '../../test/harness';
 
 jest.setTimeout(60_000);
 
@@ -75,6 +75,23 @@ describe('proxying to the upstream (real NATS, mock upstream, openai SDK)', () =
     });
     expect(usage.cachedInputTokens).toBeGreaterThan(0);
     expect(usage.reasoningTokens).toBeGreaterThan(0);
+  });
+
+  it('reports the call’s cost in x-sluice-cost-usd, cached input at the cached rate', async () => {
+    const long = [{ role: 'user' as const, content: 'y'.repeat(6000) }];
+    const { data, response } = await h.client().chat.completions.create({ model: 'gpt-priced', messages: long, prompt_cache_key: 'tenant-2' }).withResponse();
+    const u = data.usage!;
+    const cached = u.prompt_tokens_details!.cached_tokens!;
+    expect(cached).toBeGreaterThan(0);
+    const expected = ((u.prompt_tokens - cached) * PRICE.inputUsdPerMTok + cached * PRICE.cachedInputUsdPerMTok + u.completion_tokens * PRICE.outputUsdPerMTok) / 1e6;
+    expect(Number(response.headers.get('x-sluice-cost-usd'))).toBeCloseTo(expected, 10);
+    expect(response.headers.get('x-sluice-cost-usd')).toMatch(/^\d+(\.\d{1,10})?$/);
+  });
+
+  it('sends no cost header on a stream, whose usage is not known when headers go out', async () => {
+    const { data, response } = await h.client().chat.completions.create({ model: 'gpt-priced', messages, stream: true }).withResponse();
+    expect(response.headers.get('x-sluice-cost-usd')).toBeNull();
+    for await (const chunk of data) expect(chunk.object).toBe('chat.completion.chunk');
   });
 
   it('passes embeddings through in the SDK’s default base64 encoding, and legacy completions', async () => {

@@ -40,6 +40,7 @@ export async function runCommand<S, E extends DomainEvent, C = undefined>(db: Ky
         actor: run.actor.actor,
         requestId: run.actor.requestId,
         traceparent: run.actor.traceparent,
+        clientIp: run.actor.clientIp,
         occurredAt: run.now.toISOString(),
       };
       await appendToStream(trx, {

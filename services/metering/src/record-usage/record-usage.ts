@@ -1,8 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '@sluice/db';
-import type { UsageMessage } from '@sluice/contracts';
+import { costOf, type UsageMessage } from '@sluice/contracts';
 import { priceAt } from '../pricing/price-lookup';
-import { costOf } from '../pricing/price';
 
 export interface RecordResult {
   recorded: boolean;

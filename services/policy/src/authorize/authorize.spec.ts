@@ -1,11 +1,18 @@
 import { allowed, catalog, given, iso, keyCreated, keyDisabled, keyEnabled, keyRevoked, model, NOW, provider, refused } from '../../test/given';
 
 describe('authorize', () => {
-  it('allows an active key on a catalog model and returns the route', () => {
+  it('allows an active key on a catalog model and returns the route with the model price', () => {
     expect(given(keyCreated(), ...catalog).when({ model: 'gpt-4o' })).toEqual({
       allow: true,
       keyId: 'key_1',
-      route: { providerId: 'prov_1', providerType: 'mock', baseUrl: null, upstreamModel: 'gpt-4o-upstream', secretVersion: 0 },
+      route: {
+        providerId: 'prov_1',
+        providerType: 'mock',
+        baseUrl: null,
+        upstreamModel: 'gpt-4o-upstream',
+        secretVersion: 0,
+        price: { inputUsdPerMTok: 1, outputUsdPerMTok: 2, cachedInputUsdPerMTok: null },
+      },
     });
   });
 

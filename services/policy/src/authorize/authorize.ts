@@ -28,7 +28,7 @@ export function authorize(req: AuthorizeRequest, keys: KeyTable, catalog: Catalo
   return {
     allow: true,
     keyId: key.keyId,
-    route: { providerId: provider.id, providerType: provider.type, baseUrl: provider.baseUrl, upstreamModel: model.upstreamModel, secretVersion: provider.secretVersion },
+    route: { providerId: provider.id, providerType: provider.type, baseUrl: provider.baseUrl, upstreamModel: model.upstreamModel, secretVersion: provider.secretVersion, price: model.price },
   };
 }
 

@@ -1,4 +1,4 @@
-import type { ProviderType, SluiceEvent } from '@sluice/contracts';
+import type { ModelPrice, ProviderType, SluiceEvent } from '@sluice/contracts';
 
 export interface CatalogModel {
   name: string;
@@ -6,6 +6,7 @@ export interface CatalogModel {
   upstreamModel: string;
   maxOutputTokens: number | null;
   created: number;
+  price: ModelPrice;
 }
 
 export interface CatalogProvider {
@@ -30,6 +31,7 @@ export class Catalog {
           upstreamModel: d.upstreamModel,
           maxOutputTokens: d.maxOutputTokens,
           created: Math.floor(Date.parse(d.createdAt) / 1000),
+          price: { inputUsdPerMTok: d.inputUsdPerMTok, outputUsdPerMTok: d.outputUsdPerMTok, cachedInputUsdPerMTok: d.cachedInputUsdPerMTok },
         });
         return;
       }

@@ -64,7 +64,7 @@ async function appendDenials(deps: Deps, records: DenialRecord[], requestId?: st
     streamType: 'audit',
     expectedVersion: 'any',
     events: records.map((data) => {
-      const metadata: EventMetadata = { actor: data.actor, occurredAt: data.at, ...(requestId ? { requestId } : {}) };
+      const metadata: EventMetadata = { actor: data.actor, clientIp: data.clientIp, occurredAt: data.at, ...(requestId ? { requestId } : {}) };
       return { eventId: randomUUID(), type: 'AdminAccessDenied', schemaVersion: 1, data, metadata };
     }),
   });

@@ -10,7 +10,7 @@ import { randomId, type Deps } from '../../shared/deps';
 import { revokeKey } from '../revoke-key/revoke-key.handler';
 import { createKey } from './create-key.handler';
 
-const actor = { actor: 'admin:test', requestId: 'req-1' };
+const actor = { actor: 'admin:test', requestId: 'req-1', clientIp: '198.51.100.7' };
 
 describe('key-registry commands (real Postgres)', () => {
   let t: TestDatabase;
@@ -26,7 +26,7 @@ describe('key-registry commands (real Postgres)', () => {
     const { keyId, key } = await createKey(deps, { body: { name: 'billing', models: ['gpt-*'] }, actor });
     expect(isWellFormedVirtualKey(key)).toBe(true);
     const [event] = await readStream(t.db, `key-${keyId}`);
-    expect(event).toMatchObject({ type: 'KeyCreated', data: { keyHash: hashVirtualKey(key), models: ['gpt-*'] }, metadata: { actor: 'admin:test', requestId: 'req-1' } });
+    expect(event).toMatchObject({ type: 'KeyCreated', data: { keyHash: hashVirtualKey(key), models: ['gpt-*'] }, metadata: { actor: 'admin:test', requestId: 'req-1', clientIp: '198.51.100.7' } });
     const { rows } = await sql<{ dump: string }>`select (select string_agg(data::text, '') from events) || (select string_agg(k::text, '') from keys_view k) as dump`.execute(t.db);
     expect(rows[0].dump).not.toContain(key);
   });

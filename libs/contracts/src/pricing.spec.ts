@@ -1,4 +1,4 @@
-import { costOf } from './price';
+import { costOf, formatUsd } from './pricing';
 
 describe('pricing a call', () => {
   const price = { inputUsdPerMTok: 2.5, outputUsdPerMTok: 10, cachedInputUsdPerMTok: 1.25 };
@@ -14,5 +14,17 @@ describe('pricing a call', () => {
 
   it('never charges more cached tokens than input tokens', () => {
     expect(costOf({ inputTokens: 10, cachedInputTokens: 50, outputTokens: 0 }, price)).toBeCloseTo((10 * 1.25) / 1e6, 12);
+  });
+});
+
+describe('formatting a cost for the x-sluice-cost-usd header', () => {
+  it('writes a plain decimal with the stored precision, never an exponent', () => {
+    expect(formatUsd(0.0000001)).toBe('0.0000001');
+    expect(formatUsd(7.5)).toBe('7.5');
+    expect(formatUsd(12)).toBe('12');
+  });
+
+  it('writes zero as 0', () => {
+    expect(formatUsd(0)).toBe('0');
   });
 });
