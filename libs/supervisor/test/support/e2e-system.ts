@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@sluice/db';
-import { startMockUpstream, type MockUpstream } from '@sluice/mock-llm';
+import { startMockUpstream, type MockUpstream, type MockUpstreamOptions } from '@sluice/mock-llm';
 import { freePort, startTestNats, type TestNats } from '@sluice/testing';
 import { startSystem, type RunningSystem } from '../../src/system';
 
@@ -30,8 +30,8 @@ export interface E2eSystem {
  * The real system for an end-to-end test: a NATS server and a database of its own, a mock
  * upstream, and the five services as supervised processes built from dist/.
  */
-export async function startE2eSystem(opts: { env?: Record<string, string> } = {}): Promise<E2eSystem> {
-  const [nats, database, upstream] = await Promise.all([startTestNats(), createTestDatabase({ migrate: false }), startMockUpstream()]);
+export async function startE2eSystem(opts: { env?: Record<string, string>; upstream?: MockUpstreamOptions } = {}): Promise<E2eSystem> {
+  const [nats, database, upstream] = await Promise.all([startTestNats(), createTestDatabase({ migrate: false }), startMockUpstream(opts.upstream)]);
   const dataDirs = [mkdtempSync(join(tmpdir(), 'sluice-e2e-'))];
   const output: string[] = [];
   const extraGateways: RunningSystem[] = [];
