@@ -1,7 +1,8 @@
 import { type Kysely, sql } from 'kysely';
 import type { ChainedEvent, ChainLink } from './chain';
 
-interface EventRow {
+/** An events row as `eventColumnsSql` selects it. */
+export interface EventRow {
   global_position: string;
   stream_id: string;
   stream_version: number;

@@ -7,6 +7,6 @@ export { Relay, RELAY_CHECKPOINT, type RelayOptions } from './relay';
 export { WrongExpectedVersionError, DuplicateEventError } from './errors';
 export type { NewEvent, RecordedEvent, LogPosition, ExpectedVersion, Logger } from './types';
 export { canonicalJson, chainHash, ChainChecker, GENESIS_HASH, type ChainedEvent, type ChainLink, type ChainBreak, type ChainBreakReason } from './chain';
-export { eventColumnsSql, toChainedEvent } from './chain-rows';
+export { eventColumnsSql, toChainedEvent, type EventRow } from './chain-rows';
 export { Sealer, SEALER_CHECKPOINT, sealBatch, type SealerOptions } from './sealer';
 export { verifyChain, type ChainVerdict } from './verify-chain';

@@ -1,6 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { AuditEventView } from '@sluice/contracts';
-import { eventColumnsSql, toChainedEvent } from '@sluice/event-store';
+import { eventColumnsSql, toChainedEvent, type EventRow } from '@sluice/event-store';
 
 export interface AuditFilter {
   keyId?: string;
@@ -10,19 +10,11 @@ export interface AuditFilter {
   to?: string;
 }
 
-interface AuditRow {
+interface AuditRow extends EventRow {
+  metadata: Record<string, unknown>;
   seq: string;
   prev_hash: string;
   hash: string;
-  global_position: string;
-  stream_id: string;
-  stream_version: number;
-  event_id: string;
-  event_type: string;
-  schema_version: number;
-  data: unknown;
-  metadata: Record<string, unknown>;
-  recorded_at: string;
 }
 
 /**
