@@ -107,3 +107,93 @@ export async function followStream(nc: NatsConnection, opts: FollowOptions): Pro
     },
   };
 }
+
+export interface DurableBatchConsumerOptions extends Omit<DurableConsumerOptions, 'handler' | 'onError'> {
+  /** The most messages handed to one handler call. */
+  maxBatch?: number;
+  /** How long a partial batch waits for more messages before it is handled anyway. */
+  maxWaitMs?: number;
+  handler: (msgs: JsMsg[]) => Promise<void>;
+  onError?: (err: Error, msgs: JsMsg[]) => void;
+}
+
+/**
+ * A durable pull consumer that hands its handler whatever has arrived, up to `maxBatch`, waiting at
+ * most `maxWaitMs` for a batch to fill. The whole batch is acked after the handler succeeds and
+ * nakked if it throws, so the handler must make a replay of any of its messages a no-op.
+ */
+export async function consumeDurableBatches(nc: NatsConnection, opts: DurableBatchConsumerOptions): Promise<{ stop(): Promise<void> }> {
+  const maxBatch = opts.maxBatch ?? 256;
+  const maxWaitMs = opts.maxWaitMs ?? 5;
+  // Room for a second batch to arrive while the first is being handled.
+  const maxAckPending = opts.maxAckPending ?? maxBatch * 2;
+  const jsm = await jetstreamManager(nc);
+  const config = {
+    durable_name: opts.durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    filter_subject: opts.filterSubject,
+    max_ack_pending: maxAckPending,
+    ack_wait: (opts.ackWaitMs ?? 10_000) * 1_000_000,
+  };
+  await jsm.consumers.add(opts.stream, config).catch(async (err) => {
+    await jsm.consumers.info(opts.stream, opts.durable).catch(() => Promise.reject(err));
+    // An existing durable keeps its old bound unless it is updated.
+    await jsm.consumers.update(opts.stream, opts.durable, { max_ack_pending: maxAckPending, ack_wait: config.ack_wait }).catch(() => {});
+  });
+  const consumer = await jetstream(nc).consumers.get(opts.stream, opts.durable);
+  const messages = await consumer.consume({ max_messages: maxAckPending });
+
+  const buffer: JsMsg[] = [];
+  let closed = false;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  const waitFor = (ms?: number) =>
+    new Promise<void>((resolve) => {
+      const timer = ms === undefined ? undefined : setTimeout(resolve, ms);
+      wake = () => {
+        if (timer) clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  const pump = (async () => {
+    for await (const msg of messages) {
+      buffer.push(msg);
+      if (buffer.length === 1 || buffer.length >= maxBatch) notify();
+    }
+  })().finally(() => {
+    closed = true;
+    notify();
+  });
+
+  const done = (async () => {
+    for (;;) {
+      if (buffer.length === 0) {
+        if (closed) return;
+        await waitFor();
+        continue;
+      }
+      if (buffer.length < maxBatch && !closed) await waitFor(maxWaitMs);
+      const batch = buffer.splice(0, maxBatch);
+      try {
+        await opts.handler(batch);
+        for (const msg of batch) msg.ack();
+      } catch (err) {
+        opts.onError?.(err as Error, batch);
+        for (const msg of batch) msg.nak(500);
+      }
+    }
+  })();
+
+  return {
+    async stop() {
+      await messages.close();
+      await pump;
+      await done;
+    },
+  };
+}

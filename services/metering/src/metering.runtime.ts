@@ -2,16 +2,17 @@ import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } f
 import type { Kysely } from 'kysely';
 import { Consumers, Streams, Subjects, UsageMessage } from '@sluice/contracts';
 import { createDb, migrateToLatest, type Database } from '@sluice/db';
-import { connectNats, consumeDurable, ensureStreams, type NatsConnection } from '@sluice/messaging';
+import { connectNats, consumeDurableBatches, ensureStreams, type JsMsg, type NatsConnection } from '@sluice/messaging';
 import { createLogger, env, envInt, type Readiness } from '@sluice/service';
-import { recordUsage } from './record-usage/record-usage';
+import { PriceHistory } from './pricing/price-history';
+import { recordUsageBatch } from './record-usage/record-usage';
 
 export const logger = createLogger('metering');
 
 /**
  * Consumes usage from JetStream with explicit acks and records each call in Postgres exactly once.
- * A message is acked only after its transaction commits; a crash before that redelivers it and
- * the unique request id turns the replay into a no-op.
+ * Messages are recorded in batches, one transaction each, and acked only after it commits; a crash
+ * before that redelivers them and the unique request id turns the replay into a no-op.
  */
 @Injectable()
 export class MeteringRuntime implements OnApplicationBootstrap, OnApplicationShutdown, Readiness {
@@ -26,22 +27,25 @@ export class MeteringRuntime implements OnApplicationBootstrap, OnApplicationShu
     this.#nc = await connectNats(env('NATS_URL', 'nats://127.0.0.1:4222'), 'metering');
     await ensureStreams(this.#nc);
     const db = this.#db;
-    this.#consumer = await consumeDurable(this.#nc, {
+    const prices = new PriceHistory(db);
+    this.#consumer = await consumeDurableBatches(this.#nc, {
       stream: Streams.usage.name,
       durable: Consumers.meteringUsage,
       filterSubject: Subjects.usage,
-      maxAckPending: 256,
+      maxBatch: envInt('SLUICE_METERING_BATCH', 256),
+      maxWaitMs: envInt('SLUICE_METERING_BATCH_WAIT_MS', 5),
       ackWaitMs: envInt('SLUICE_METERING_ACK_WAIT_MS', 5000),
-      handler: async (msg) => {
-        const parsed = UsageMessage.safeParse(msg.json());
-        if (!parsed.success) {
+      handler: async (msgs) => {
+        const batch: UsageMessage[] = [];
+        for (const msg of msgs) {
+          const parsed = UsageMessage.safeParse(jsonOf(msg));
+          if (parsed.success) batch.push(parsed.data);
           // Redelivering a message that can never be recorded would block nothing but fill the log.
-          logger.error({ seq: msg.seq, issue: parsed.error.issues[0]?.message }, 'dropping a malformed usage message');
-          return;
+          else logger.error({ seq: msg.seq, issue: parsed.error.issues[0]?.message }, 'dropping a malformed usage message');
         }
-        await recordUsage(db, parsed.data);
+        await recordUsageBatch(db, prices, batch);
       },
-      onError: (err) => logger.error({ err: err.message }, 'recording usage failed; it will be redelivered'),
+      onError: (err, msgs) => logger.error({ err: err.message, messages: msgs.length }, 'recording a usage batch failed; it will be redelivered'),
     });
     this.#ready = true;
   }
@@ -55,5 +59,14 @@ export class MeteringRuntime implements OnApplicationBootstrap, OnApplicationShu
     await this.#consumer?.stop().catch(() => {});
     await this.#nc?.drain().catch(() => {});
     await this.#db?.destroy();
+  }
+}
+
+/** Not JSON parses as nothing, so one corrupt message is dropped instead of failing its batch forever. */
+function jsonOf(msg: JsMsg): unknown {
+  try {
+    return msg.json();
+  } catch {
+    return undefined;
   }
 }

@@ -2,13 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { appendToStream } from '@sluice/event-store';
 import { createTestDatabase, type TestDatabase } from '@sluice/db';
 import type { UsageMessage } from '@sluice/contracts';
-import { recordUsage } from './record-usage';
+import { PriceHistory } from '../pricing/price-history';
+import { recordUsageBatch } from './record-usage';
 
 describe('recording usage (real Postgres)', () => {
   let t: TestDatabase;
+  let prices: PriceHistory;
+  const recordUsage = async (message: UsageMessage) => {
+    const result = await recordUsageBatch(t.db, prices, [message]);
+    return { recorded: result.recorded.has(message.requestId), costUsd: result.costUsd.get(message.requestId)! };
+  };
 
   beforeAll(async () => {
     t = await createTestDatabase();
+    prices = new PriceHistory(t.db);
     const priceEvent = (input: number, output: number) => ({
       eventId: randomUUID(),
       type: 'ModelAdded',
@@ -43,7 +50,7 @@ describe('recording usage (real Postgres)', () => {
 
   it('prices a call and adds it to the key spend exactly once, however often it is delivered', async () => {
     const message = usage({ keyId: 'key_once' });
-    const results = await Promise.all([recordUsage(t.db, message), recordUsage(t.db, message), recordUsage(t.db, message)]);
+    const results = await Promise.all([recordUsage(message), recordUsage(message), recordUsage(message)]);
     expect(results.filter((r) => r.recorded)).toHaveLength(1);
     expect(results[0].costUsd).toBeCloseTo((1000 * 1 + 500 * 2) / 1e6, 12);
     const spend = await t.db.selectFrom('key_spend').selectAll().where('key_id', '=', 'key_once').executeTakeFirstOrThrow();
@@ -56,8 +63,8 @@ describe('recording usage (real Postgres)', () => {
   it('stores the caller fields when given and nulls when an older message lacks them', async () => {
     const tagged = usage({ keyId: 'key_tags', clientRequestId: 'req-abc', user: 'alice', metadata: { team: 'search' } });
     const old = usage({ keyId: 'key_tags' });
-    await recordUsage(t.db, tagged);
-    await recordUsage(t.db, old);
+    await recordUsage(tagged);
+    await recordUsage(old);
     const row = (id: string) =>
       t.db.selectFrom('usage_records').select(['client_request_id', 'caller_user', 'caller_metadata']).where('request_id', '=', id).executeTakeFirstOrThrow();
     expect(await row(tagged.requestId)).toEqual({ client_request_id: 'req-abc', caller_user: 'alice', caller_metadata: { team: 'search' } });
@@ -66,13 +73,15 @@ describe('recording usage (real Postgres)', () => {
 
   it('refuses to edit or delete a usage record', async () => {
     const message = usage({ keyId: 'key_edit' });
-    await recordUsage(t.db, message);
+    await recordUsage(message);
     await expect(t.db.updateTable('usage_records').set({ output_tokens: 0 }).where('request_id', '=', message.requestId).execute()).rejects.toThrow(/append-only/);
     await expect(t.db.deleteFrom('usage_records').where('request_id', '=', message.requestId).execute()).rejects.toThrow(/append-only/);
   });
 
   it('prices a call with the price in force when it started', async () => {
     const before = new Date(Date.now() - 1000).toISOString();
+    // Warm the cache with the first price so the change below must be picked up by a refresh.
+    expect((await recordUsage(usage({ keyId: 'key_warm' }))).costUsd).toBeCloseTo(0.002, 10);
     await new Promise((r) => setTimeout(r, 20));
     await appendToStream(t.db, {
       streamId: 'model-gpt-x',
@@ -89,9 +98,35 @@ describe('recording usage (real Postgres)', () => {
         },
       ],
     });
-    const old = await recordUsage(t.db, usage({ startedAt: before, keyId: 'key_old' }));
-    const current = await recordUsage(t.db, usage({ startedAt: new Date(Date.now() + 1000).toISOString(), keyId: 'key_new' }));
+    const old = await recordUsage(usage({ startedAt: before, keyId: 'key_old' }));
+    const current = await recordUsage(usage({ startedAt: new Date(Date.now() + 1000).toISOString(), keyId: 'key_new' }));
     expect(old.costUsd).toBeCloseTo(0.002, 10);
     expect(current.costUsd).toBeCloseTo(0.02, 10);
+  });
+
+  it('records each call of a batch once when the batch repeats one and holds one already recorded', async () => {
+    const already = usage({ keyId: 'key_batch' });
+    await recordUsage(already);
+    const before = await t.db.selectFrom('key_spend').selectAll().where('key_id', '=', 'key_batch').executeTakeFirstOrThrow();
+    const twice = usage({ keyId: 'key_batch' });
+    const fresh = usage({ keyId: 'key_batch', inputTokens: 2000, outputTokens: 0 });
+    const other = usage({ keyId: 'key_batch_other' });
+    const result = await recordUsageBatch(t.db, prices, [twice, already, twice, fresh, other]);
+    expect([...result.recorded].sort()).toEqual([twice.requestId, fresh.requestId, other.requestId].sort());
+    const rows = await t.db.selectFrom('usage_records').select('request_id').where('key_id', 'in', ['key_batch', 'key_batch_other']).execute();
+    expect(rows.map((r) => r.request_id).sort()).toEqual([already.requestId, twice.requestId, fresh.requestId, other.requestId].sort());
+    const after = await t.db.selectFrom('key_spend').selectAll().where('key_id', '=', 'key_batch').executeTakeFirstOrThrow();
+    const priceNow = result.costUsd.get(twice.requestId)! + result.costUsd.get(fresh.requestId)!;
+    expect(Number(after.requests) - Number(before.requests)).toBe(2);
+    expect(Number(after.input_tokens) - Number(before.input_tokens)).toBe(3000);
+    expect(Number(after.output_tokens) - Number(before.output_tokens)).toBe(500);
+    expect(Number(after.spend_usd) - Number(before.spend_usd)).toBeCloseTo(priceNow, 10);
+    const otherSpend = await t.db.selectFrom('key_spend').selectAll().where('key_id', '=', 'key_batch_other').executeTakeFirstOrThrow();
+    expect(Number(otherSpend.requests)).toBe(1);
+
+    const replay = await recordUsageBatch(t.db, prices, [twice, fresh, other, already]);
+    expect(replay.recorded.size).toBe(0);
+    const unchanged = await t.db.selectFrom('key_spend').selectAll().where('key_id', '=', 'key_batch').executeTakeFirstOrThrow();
+    expect(Number(unchanged.requests)).toBe(Number(after.requests));
   });
 });
