@@ -1,38 +1,32 @@
-import { createTestDatabase, type TestDatabase } from '@sluice/db';
 import { type Kysely, sql } from 'kysely';
-import { Cleanup, eventually, newEvent, sleep, streamId } from '../test/helpers';
+import { freshDatabasePerTest, eventually, newEvent, sleep, streamId } from '../test/helpers';
 import { appendToStream, EventFollower, type EventFollowerOptions, loadCheckpoint, type NewEvent, positionOf, readAll, type RecordedEvent } from '.';
 
-let testDb: TestDatabase;
-beforeEach(async () => (testDb = await createTestDatabase()));
-const cleanup = new Cleanup();
-afterEach(async () => {
-  await cleanup.run();
-  await testDb?.drop();
-});
+const fresh = freshDatabasePerTest();
+const cleanup = fresh.cleanup;
 
-const append = (db: Kysely<any> = testDb.db, event: NewEvent = newEvent()) =>
+const append = (db: Kysely<any> = fresh.db.db, event: NewEvent = newEvent()) =>
   appendToStream(db, { streamId: streamId(), streamType: 'thing', expectedVersion: 'no_stream', events: [event] });
-const readEverything = () => readAll(testDb.db, { after: null, limit: 100 });
+const readEverything = () => readAll(fresh.db.db, { after: null, limit: 100 });
 const ids = (events: RecordedEvent[]) => events.map((e) => e.eventId);
 
 describe('readAll', () => {
   it('reads committed events of every stream in log order, after a position, up to a limit', async () => {
     const events = [newEvent(), newEvent(), newEvent()];
-    for (const event of events) await append(testDb.db, event);
+    for (const event of events) await append(fresh.db.db, event);
 
     const all = await eventually(readEverything, (found) => found.length === 3);
     expect(ids(all)).toEqual(events.map((e) => e.eventId));
-    expect(ids(await readAll(testDb.db, { after: positionOf(all[0]), limit: 1 }))).toEqual([events[1].eventId]);
-    expect(await readAll(testDb.db, { after: positionOf(all[2]), limit: 100 })).toEqual([]);
+    expect(ids(await readAll(fresh.db.db, { after: positionOf(all[0]), limit: 1 }))).toEqual([events[1].eventId]);
+    expect(await readAll(fresh.db.db, { after: positionOf(all[2]), limit: 100 })).toEqual([]);
   });
 
   it('never returns a later commit while an earlier transaction with a lower position is still in flight', async () => {
     const late = newEvent('Late');
     const early = newEvent('Early');
-    const trxA = await cleanup.transaction(testDb.db);
+    const trxA = await cleanup.transaction(fresh.db.db);
     const a = await append(trxA, late);
-    const b = await append(testDb.db, early);
+    const b = await append(fresh.db.db, early);
     expect(BigInt(a.positions[0])).toBeLessThan(BigInt(b.positions[0]));
 
     await sleep(100);
@@ -46,8 +40,8 @@ describe('readAll', () => {
 describe('EventFollower', () => {
   function follow(received: RecordedEvent[], opts: { pollMs?: number } = {}) {
     return tracked({
-      db: testDb.db,
-      databaseUrl: testDb.url,
+      db: fresh.db.db,
+      databaseUrl: fresh.db.url,
       checkpointName: 'projection:test',
       pollMs: opts.pollMs ?? 50,
       handler: async (events) => void received.push(...events),
@@ -65,14 +59,14 @@ describe('EventFollower', () => {
     const follower = follow(received);
     await follower.start();
     const first = newEvent('First');
-    await append(testDb.db, first);
+    await append(fresh.db.db, first);
     await eventually(() => received.length, (n) => n === 1);
 
     const late = newEvent('Late');
     const early = newEvent('Early');
-    const trxA = await cleanup.transaction(testDb.db);
+    const trxA = await cleanup.transaction(fresh.db.db);
     await append(trxA, late);
-    await append(testDb.db, early);
+    await append(fresh.db.db, early);
     await sleep(300); // several polls and a notification: none may deliver `early` before `late`
     expect(ids(received)).toEqual([first.eventId]);
 
@@ -80,13 +74,13 @@ describe('EventFollower', () => {
     await eventually(() => received.length, (n) => n === 3);
     await follower.stop();
     expect(ids(received)).toEqual([first.eventId, late.eventId, early.eventId]);
-    expect(await loadCheckpoint(testDb.db, 'projection:test')).toEqual(positionOf(received[2]));
+    expect(await loadCheckpoint(fresh.db.db, 'projection:test')).toEqual(positionOf(received[2]));
 
     const afterRestart: RecordedEvent[] = [];
     const restarted = follow(afterRestart);
     await restarted.start();
     const next = newEvent('AfterRestart');
-    await append(testDb.db, next);
+    await append(fresh.db.db, next);
     await eventually(() => afterRestart.length, (n) => n >= 1);
     await restarted.stop();
     expect(ids(afterRestart)).toEqual([next.eventId]);
@@ -109,7 +103,7 @@ describe('EventFollower', () => {
     const follower = follow(received, { pollMs: 60_000 });
     await follower.start();
     await sleep(100);
-    const older = await cleanup.transaction(testDb.db);
+    const older = await cleanup.transaction(fresh.db.db);
     await sql`select pg_current_xact_id()`.execute(older); // an xid, as any writing transaction has
     await append();
     await sleep(100); // the notification came; the event is committed but below no xmin yet
@@ -122,11 +116,11 @@ describe('EventFollower', () => {
   });
 
   it('commits a transactional handler’s writes with the checkpoint, and retries a failed batch', async () => {
-    await sql`create table seen (event_id uuid primary key)`.execute(testDb.db);
+    await sql`create table seen (event_id uuid primary key)`.execute(fresh.db.db);
     let failures = 1;
     const follower = tracked({
-      db: testDb.db,
-      databaseUrl: testDb.url,
+      db: fresh.db.db,
+      databaseUrl: fresh.db.url,
       checkpointName: 'projection:seen',
       pollMs: 50,
       retryMs: 50,
@@ -137,14 +131,14 @@ describe('EventFollower', () => {
       },
     });
     const event = newEvent();
-    await append(testDb.db, event);
+    await append(fresh.db.db, event);
     await follower.start();
-    const seen = () => sql<{ event_id: string }>`select event_id from seen`.execute(testDb.db).then((r) => r.rows);
+    const seen = () => sql<{ event_id: string }>`select event_id from seen`.execute(fresh.db.db).then((r) => r.rows);
     await eventually(seen, (rows) => rows.length === 1);
     await follower.stop();
 
     expect(failures).toBe(-1); // failed once, then succeeded: the failed attempt's insert was rolled back
     expect(await seen()).toEqual([{ event_id: event.eventId }]);
-    expect(await loadCheckpoint(testDb.db, 'projection:seen')).toMatchObject({ globalPosition: expect.any(String) });
+    expect(await loadCheckpoint(fresh.db.db, 'projection:seen')).toMatchObject({ globalPosition: expect.any(String) });
   });
 });

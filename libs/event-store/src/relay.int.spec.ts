@@ -1,20 +1,14 @@
-import { createTestDatabase, type TestDatabase } from '@sluice/db';
-import { Cleanup, eventually, newEvent, sleep, streamId } from '../test/helpers';
+import { freshDatabasePerTest, eventually, newEvent, sleep, streamId } from '../test/helpers';
 import { appendToStream, type NewEvent, type RecordedEvent, Relay, type RelayOptions } from '.';
 
-let testDb: TestDatabase;
-beforeEach(async () => (testDb = await createTestDatabase()));
-const cleanup = new Cleanup();
-afterEach(async () => {
-  await cleanup.run();
-  await testDb?.drop();
-});
+const fresh = freshDatabasePerTest();
+const cleanup = fresh.cleanup;
 
 const append = (...events: NewEvent[]) =>
-  appendToStream(testDb.db, { streamId: streamId(), streamType: 'thing', expectedVersion: 'no_stream', events });
+  appendToStream(fresh.db.db, { streamId: streamId(), streamType: 'thing', expectedVersion: 'no_stream', events });
 
 function relay(publish: RelayOptions['publish']): Relay {
-  const r = new Relay({ db: testDb.db, databaseUrl: testDb.url, publish, pollMs: 50, retryMs: 50, lockRetryMs: 100 });
+  const r = new Relay({ db: fresh.db.db, databaseUrl: fresh.db.url, publish, pollMs: 50, retryMs: 50, lockRetryMs: 100 });
   cleanup.defer(() => r.stop());
   return r;
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type ControlledTransaction, type Kysely, sql } from 'kysely';
+import { createTestDatabase, type TestDatabase } from '@sluice/db';
 import type { NewEvent } from '../src';
 
 export function newEvent(type = 'SomethingHappened', data: unknown = { n: 1 }): NewEvent {
@@ -65,4 +66,25 @@ export class Cleanup {
     });
     return trx;
   }
+}
+
+/**
+ * A fresh migrated database for each test, and a Cleanup that runs before it is dropped. Read
+ * `fresh.db` inside tests and hooks (it changes per test).
+ */
+export function freshDatabasePerTest(): { readonly db: TestDatabase; cleanup: Cleanup } {
+  let current: TestDatabase | undefined;
+  const cleanup = new Cleanup();
+  beforeEach(async () => (current = await createTestDatabase()));
+  afterEach(async () => {
+    await cleanup.run();
+    await current?.drop();
+  });
+  return {
+    get db() {
+      if (!current) throw new Error('the test database exists only inside a test');
+      return current;
+    },
+    cleanup,
+  };
 }

@@ -1,13 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { ACCESS_DENIED_STREAM, ErrorCodes, hashAdminToken, isWellFormedAdminToken } from '@sluice/contracts';
 import { createTestDatabase, type TestDatabase } from '@sluice/db';
 import { readStream } from '@sluice/event-store';
-import { parseKeks } from '../providers/vault/envelope';
-import { randomId, type Deps } from '../shared/deps';
+import type { Deps } from '../shared/deps';
 import { createAdminToken } from './create-admin-token/create-admin-token.handler';
 import { flushCoalescedDenials, recordAccessDenied } from './record-access-denied/record-access-denied.handler';
 import { revokeAdminToken } from './revoke-admin-token/revoke-admin-token.handler';
+import { testDeps } from '../../test/deps';
 
 const owner = { actor: 'env-owner', requestId: 'req-1' };
 
@@ -19,7 +18,7 @@ describe('admin tokens and denied-call auditing in key-registry (real Postgres)'
   beforeAll(async () => {
     t = await createTestDatabase();
     clock = new Date('2026-11-24T12:00:00.000Z');
-    deps = { db: t.db, keks: parseKeks(randomBytes(32).toString('base64'), undefined), now: () => clock, newId: randomId };
+    deps = testDeps(t.db, () => clock);
   });
   afterAll(() => t.drop());
 

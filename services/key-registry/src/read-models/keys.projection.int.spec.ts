@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@sluice/db';
 import { readStream } from '@sluice/event-store';
 import { hashVirtualKey } from '@sluice/contracts';
@@ -8,9 +7,9 @@ import { enableKey } from '../keys/enable-key/enable-key.handler';
 import { regenerateKey } from '../keys/regenerate-key/regenerate-key.handler';
 import { revokeKey } from '../keys/revoke-key/revoke-key.handler';
 import { updateKey } from '../keys/update-key/update-key.handler';
-import { parseKeks } from '../providers/vault/envelope';
-import { randomId, type Deps } from '../shared/deps';
+import type { Deps } from '../shared/deps';
 import { projectEvent } from './project';
+import { testDeps } from '../../test/deps';
 
 const actor = { actor: 'admin:test' };
 
@@ -21,7 +20,7 @@ describe('keys_view follows the whole key lifecycle (real Postgres)', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    deps = { db: t.db, keks: parseKeks(randomBytes(32).toString('base64'), undefined), now: () => at, newId: randomId };
+    deps = testDeps(t.db, () => at);
   });
   afterAll(() => t.drop());
 

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { createTestDatabase, type TestDatabase } from '@sluice/db';
 import { createAdminToken } from '../admin-tokens/create-admin-token/create-admin-token.handler';
@@ -15,9 +14,9 @@ import { addProvider } from '../providers/add-provider/add-provider.handler';
 import { removeProvider } from '../providers/remove-provider/remove-provider.handler';
 import { rotateProviderSecret } from '../providers/rotate-provider/rotate-provider.handler';
 import { updateProvider } from '../providers/update-provider/update-provider.handler';
-import { parseKeks } from '../providers/vault/envelope';
-import { randomId, type Deps } from '../shared/deps';
+import type { Deps } from '../shared/deps';
 import { READ_MODELS, rebuildReadModels } from './rebuild';
+import { testDeps } from '../../test/deps';
 
 const actor = { actor: 'admin-token:adm_test', requestId: 'req-rebuild' };
 
@@ -28,7 +27,7 @@ describe('read models rebuilt from the log (real Postgres)', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    deps = { db: t.db, keks: parseKeks(randomBytes(32).toString('base64'), undefined), now: () => clock, newId: randomId };
+    deps = testDeps(t.db, () => clock);
   });
   afterAll(() => t.drop());
 

@@ -1,14 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { ErrorCodes, hashVirtualKey, isWellFormedVirtualKey } from '@sluice/contracts';
 import { createTestDatabase, type TestDatabase } from '@sluice/db';
 import { readStream } from '@sluice/event-store';
 import { addProvider } from '../../providers/add-provider/add-provider.handler';
 import { listCredentials } from '../../providers/credentials/credentials.handler';
-import { parseKeks } from '../../providers/vault/envelope';
-import { randomId, type Deps } from '../../shared/deps';
+import type { Deps } from '../../shared/deps';
 import { revokeKey } from '../revoke-key/revoke-key.handler';
 import { createKey } from './create-key.handler';
+import { testDeps } from '../../../test/deps';
 
 const actor = { actor: 'admin:test', requestId: 'req-1', clientIp: '198.51.100.7' };
 
@@ -18,7 +17,7 @@ describe('key-registry commands (real Postgres)', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    deps = { db: t.db, keks: parseKeks(randomBytes(32).toString('base64'), undefined), now: () => new Date(), newId: randomId };
+    deps = testDeps(t.db);
   });
   afterAll(() => t.drop());
 

@@ -1,14 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { ErrorCodes, hashVirtualKey, isWellFormedVirtualKey } from '@sluice/contracts';
 import { createTestDatabase, type TestDatabase } from '@sluice/db';
 import { readStream } from '@sluice/event-store';
-import { parseKeks } from '../../providers/vault/envelope';
-import { randomId, type Deps } from '../../shared/deps';
+import type { Deps } from '../../shared/deps';
 import { IDEMPOTENCY_WINDOW_MS } from '../../shared/idempotency';
 import { createKey } from '../create-key/create-key.handler';
 import { revokeKey } from '../revoke-key/revoke-key.handler';
 import { regenerateKey } from './regenerate-key.handler';
+import { testDeps } from '../../../test/deps';
 
 const actor = { actor: 'admin:test', requestId: 'req-1' };
 
@@ -19,7 +18,7 @@ describe('regenerate a key (real Postgres)', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    deps = { db: t.db, keks: parseKeks(randomBytes(32).toString('base64'), undefined), now: () => new Date(clock), newId: randomId };
+    deps = testDeps(t.db, () => new Date(clock));
   });
   afterAll(() => t.drop());
 

@@ -1,12 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { ErrorCodes } from '@sluice/contracts';
 import { createTestDatabase, type TestDatabase } from '@sluice/db';
 import { readStream } from '@sluice/event-store';
-import { parseKeks } from '../../providers/vault/envelope';
-import { randomId, type Deps } from '../../shared/deps';
+import type { Deps } from '../../shared/deps';
 import { createKey } from '../create-key/create-key.handler';
 import { revokeKey } from '../revoke-key/revoke-key.handler';
 import { updateKey } from './update-key.handler';
+import { testDeps } from '../../../test/deps';
 
 const actor = { actor: 'admin:test', requestId: 'req-2' };
 
@@ -16,7 +15,7 @@ describe('update a key (real Postgres)', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    deps = { db: t.db, keks: parseKeks(randomBytes(32).toString('base64'), undefined), now: () => new Date(), newId: randomId };
+    deps = testDeps(t.db);
   });
   afterAll(() => t.drop());
 
