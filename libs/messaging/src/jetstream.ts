@@ -21,55 +21,6 @@ export async function publishDurable(nc: NatsConnection, subject: string, payloa
   });
 }
 
-export interface DurableConsumerOptions {
-  stream: string;
-  durable: string;
-  filterSubject?: string;
-  /** How many unacknowledged messages may be in flight: the consumer's concurrency bound. */
-  maxAckPending?: number;
-  ackWaitMs?: number;
-  handler: (msg: JsMsg) => Promise<void>;
-  onError?: (err: Error, msg: JsMsg) => void;
-}
-
-/**
- * A durable pull consumer with explicit acks: a message is acked only after its handler
- * succeeds, so a process killed mid-handler gets it redelivered after `ackWaitMs`.
- */
-export async function consumeDurable(nc: NatsConnection, opts: DurableConsumerOptions): Promise<{ stop(): Promise<void> }> {
-  const jsm = await jetstreamManager(nc);
-  const config = {
-    durable_name: opts.durable,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    filter_subject: opts.filterSubject,
-    max_ack_pending: opts.maxAckPending ?? 256,
-    ack_wait: (opts.ackWaitMs ?? 10_000) * 1_000_000,
-  };
-  await jsm.consumers.add(opts.stream, config).catch(async (err) => {
-    await jsm.consumers.info(opts.stream, opts.durable).catch(() => Promise.reject(err));
-  });
-  const consumer = await jetstream(nc).consumers.get(opts.stream, opts.durable);
-  const messages = await consumer.consume({ max_messages: Math.min(opts.maxAckPending ?? 256, 256) });
-  const done = (async () => {
-    for await (const msg of messages) {
-      try {
-        await opts.handler(msg);
-        msg.ack();
-      } catch (err) {
-        opts.onError?.(err as Error, msg);
-        msg.nak(500);
-      }
-    }
-  })();
-  return {
-    async stop() {
-      await messages.close();
-      await done;
-    },
-  };
-}
-
 export interface FollowOptions {
   stream: string;
   filterSubject?: string;
@@ -108,7 +59,13 @@ export async function followStream(nc: NatsConnection, opts: FollowOptions): Pro
   };
 }
 
-export interface DurableBatchConsumerOptions extends Omit<DurableConsumerOptions, 'handler' | 'onError'> {
+export interface DurableBatchConsumerOptions {
+  stream: string;
+  durable: string;
+  filterSubject?: string;
+  /** How many unacknowledged messages may be in flight: the consumer's concurrency bound. */
+  maxAckPending?: number;
+  ackWaitMs?: number;
   /** The most messages handed to one handler call. */
   maxBatch?: number;
   /** How long a partial batch waits for more messages before it is handled anyway. */
@@ -118,7 +75,7 @@ export interface DurableBatchConsumerOptions extends Omit<DurableConsumerOptions
 }
 
 /**
- * A durable pull consumer that hands its handler whatever has arrived, up to `maxBatch`, waiting at
+ * A durable pull consumer with explicit acks, that hands its handler whatever has arrived, up to `maxBatch`, waiting at
  * most `maxWaitMs` for a batch to fill. The whole batch is acked after the handler succeeds and
  * nakked if it throws, so the handler must make a replay of any of its messages a no-op.
  */
