@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isCidr } from './cidr';
+import { BudgetSchema, RateLimitsSchema, type BudgetState, type RateLimitState, type RateLimits } from './limits';
 import { OPERATIONS, PROVIDER_TYPES } from './rpc';
 
 /**
@@ -16,6 +17,8 @@ const keyFields = {
   providerIds: z.array(z.string().min(1)).max(64),
   expiresAt: z.iso.datetime({ offset: true }),
   metadata: z.record(z.string(), z.unknown()),
+  rateLimits: RateLimitsSchema,
+  budget: BudgetSchema,
 };
 
 export const CreateKeyBody = z.strictObject({
@@ -27,6 +30,8 @@ export const CreateKeyBody = z.strictObject({
   providerIds: keyFields.providerIds.optional(),
   expiresAt: keyFields.expiresAt.optional(),
   metadata: keyFields.metadata.optional(),
+  rateLimits: keyFields.rateLimits.optional(),
+  budget: keyFields.budget.optional(),
 });
 export type CreateKeyBody = z.infer<typeof CreateKeyBody>;
 
@@ -41,6 +46,10 @@ export const UpdateKeyBody = z
     providerIds: keyFields.providerIds.nullable().optional(),
     expiresAt: keyFields.expiresAt.nullable().optional(),
     metadata: keyFields.metadata.optional(),
+    /** Replaces all of the key's rate limits; null removes them. */
+    rateLimits: keyFields.rateLimits.nullable().optional(),
+    /** Replaces the budget; null removes it. */
+    budget: keyFields.budget.nullable().optional(),
   })
   .refine((body) => Object.keys(body).length > 0, { message: 'nothing to change' });
 export type UpdateKeyBody = z.infer<typeof UpdateKeyBody>;
@@ -104,8 +113,11 @@ export interface KeyView {
   keyHint: string;
   models: string[] | null;
   operations: string[] | null;
-  rateLimits: null;
-  budget: null;
+  rateLimits: RateLimits | null;
+  /** The budget's settings and, when policy answered, its live state in the current period. */
+  budget: (Partial<BudgetState> & Pick<BudgetState, 'maxUsd' | 'period' | 'alertThresholds' | 'webhookUrl'>) | null;
+  /** The rate-limit windows' live state (absent when policy did not answer). */
+  rateLimitState?: RateLimitState;
   ipAllowlist: string[] | null;
   providerIds: string[] | null;
   /** While a regenerated key's previous secret still works: until when. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BudgetSettings, RateLimitsSchema } from './limits';
 
 /**
  * Events of the log: past tense, versioned, `data` and `metadata` kept apart. Secrets never enter
@@ -24,6 +25,8 @@ export const KeySettingsShape = {
   providerIds: z.array(z.string()).nullable().default(null),
   expiresAt: z.string().nullable(),
   metadata: z.record(z.string(), z.unknown()),
+  rateLimits: RateLimitsSchema.nullable().default(null),
+  budget: BudgetSettings.nullable().default(null),
 };
 export const KeySettings = z.object(KeySettingsShape);
 export type KeySettings = z.infer<typeof KeySettings>;
@@ -40,7 +43,13 @@ export const KeyCreatedV1 = z.object({
  * would turn "ipAllowlist unchanged" into "ipAllowlist cleared".
  */
 export const KeySettingsChange = z
-  .object({ ...KeySettingsShape, ipAllowlist: z.array(z.string()).nullable(), providerIds: z.array(z.string()).nullable() })
+  .object({
+    ...KeySettingsShape,
+    ipAllowlist: z.array(z.string()).nullable(),
+    providerIds: z.array(z.string()).nullable(),
+    rateLimits: RateLimitsSchema.nullable(),
+    budget: BudgetSettings.nullable(),
+  })
   .partial();
 export type KeySettingsChange = z.infer<typeof KeySettingsChange>;
 /** Only the settings that changed, before and after. */
@@ -62,6 +71,23 @@ export const KeyRegeneratedV1 = z.object({
 export const KeyDisabledV1 = z.object({ keyId: z.string(), disabledAt: z.string() });
 export const KeyEnabledV1 = z.object({ keyId: z.string(), enabledAt: z.string() });
 export const KeyRevokedV1 = z.object({ keyId: z.string(), revokedAt: z.string() });
+/** A budget period ended and the next began: spend counts from zero again. */
+export const KeyBudgetResetV1 = z.object({
+  keyId: z.string(),
+  previousPeriodStart: z.string(),
+  periodStart: z.string(),
+  resetsAt: z.string().nullable(),
+  resetAt: z.string(),
+});
+/** Spend in the current period reached a soft threshold (percent of the budget); once per threshold and period. */
+export const KeyBudgetThresholdReachedV1 = z.object({
+  keyId: z.string(),
+  thresholdPercent: z.number().int(),
+  periodStart: z.string(),
+  spentUsd: z.number(),
+  maxUsd: z.number(),
+  reachedAt: z.string(),
+});
 
 export const ProviderAddedV1 = z.object({
   providerId: z.string(),
@@ -128,6 +154,8 @@ export const EventSchemas = {
   KeyDisabled: { context: 'keys', version: 1, schema: KeyDisabledV1 },
   KeyEnabled: { context: 'keys', version: 1, schema: KeyEnabledV1 },
   KeyRevoked: { context: 'keys', version: 1, schema: KeyRevokedV1 },
+  KeyBudgetReset: { context: 'keys', version: 1, schema: KeyBudgetResetV1 },
+  KeyBudgetThresholdReached: { context: 'keys', version: 1, schema: KeyBudgetThresholdReachedV1 },
   ProviderAdded: { context: 'providers', version: 1, schema: ProviderAddedV1 },
   ProviderUpdated: { context: 'providers', version: 1, schema: ProviderUpdatedV1 },
   ProviderSecretRotated: { context: 'providers', version: 1, schema: ProviderSecretRotatedV1 },

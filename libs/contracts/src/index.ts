@@ -11,3 +11,4 @@ export * from './validation';
 export * from './cidr';
 export * from './audit';
 export * from './pricing';
+export * from './limits';

@@ -1,4 +1,5 @@
 import type { OpenAiError } from './errors';
+import type { KeyLimitState } from './limits';
 import type { ModelPrice } from './pricing';
 
 /** Every NATS reply is an envelope, so an error crosses the bus with its stable code. */
@@ -14,6 +15,17 @@ export interface AuthorizeRequest {
   operation: Operation;
   clientIp: string;
   requestId: string;
+  /** The call's own id (its usage message's `requestId`): the reservation policy settles with that usage. */
+  callId?: string;
+  /** What the call may consume, for token limits and the budget reservation. */
+  estimate?: CallEstimate;
+}
+
+export interface CallEstimate {
+  /** Prompt tokens, estimated from the body. */
+  inputTokens: number;
+  /** `max_completion_tokens` / `max_tokens` from the body; null when the caller set none. */
+  maxOutputTokens: number | null;
 }
 
 export interface Route {
@@ -32,8 +44,18 @@ export interface Route {
 }
 
 export type AuthorizeReply =
-  | { allow: true; keyId: string; route: Route }
-  | { allow: false; keyId?: string; error: OpenAiError };
+  | { allow: true; keyId: string; route: Route; limits?: AllowedLimits }
+  | { allow: false; keyId?: string; error: OpenAiError; headers?: Record<string, string> };
+
+/** What an allowed call learns about the key's limits: response headers and its budget reservation. */
+export interface AllowedLimits {
+  /** `x-ratelimit-*` (and budget) headers, computed from the key's own limits at admission. */
+  headers: Record<string, string>;
+  /** USD reserved for this call; null without a budget. */
+  reservedUsd: number | null;
+  /** The budget left after this call's reservation; null without a budget. */
+  budgetRemainingUsd: number | null;
+}
 
 export type ProviderType = 'openai' | 'anthropic' | 'azure-openai' | 'openai-compatible' | 'mock';
 export const PROVIDER_TYPES: readonly ProviderType[] = ['openai', 'anthropic', 'azure-openai', 'openai-compatible', 'mock'];
@@ -75,4 +97,54 @@ export interface SyncRequest {
   streamId: string;
   version: number;
   timeoutMs?: number;
+}
+
+/** Live limit state of some keys, as policy holds it (keys without limits are still listed). */
+export interface KeyStateRequest {
+  keyIds: string[];
+}
+export interface KeyStateReply {
+  states: Record<string, KeyLimitState>;
+}
+
+/** One rule that applies to a key, with its setting and current state. */
+export interface EffectiveRule {
+  rule: string;
+  setting: unknown;
+  state?: unknown;
+}
+export interface EffectivePolicyReply {
+  keyId: string;
+  status: 'active' | 'disabled' | 'expired' | 'revoked';
+  rules: EffectiveRule[];
+}
+
+/** A dry run of authorize for a key: nothing is counted or reserved. */
+export interface SimulateRequest {
+  keyId: string;
+  model: string;
+  operation: Operation;
+  clientIp?: string;
+  estimate?: CallEstimate;
+}
+export interface SimulateReply {
+  allowed: boolean;
+  /** The rule that refuses the call, when it is refused. */
+  rule: string | null;
+  error: OpenAiError | null;
+  /** Where the call would go. */
+  route: { providerId: string; upstreamModel: string } | null;
+  /** The headers the call would carry. */
+  headers: Record<string, string>;
+  /** What it would reserve of the budget. */
+  reservedUsd: number | null;
+}
+
+/** Policy → key-registry: spend in a budget period crossed a threshold (idempotent per key, period, threshold). */
+export interface RecordBudgetThresholdRequest {
+  keyId: string;
+  thresholdPercent: number;
+  periodStart: string;
+  spentUsd: number;
+  maxUsd: number;
 }

@@ -15,6 +15,12 @@ export const Subjects = {
     listModels: 'sluice.rpc.policy.models',
     /** Answers once policy enforces a stream's version: read-your-writes for admin changes. */
     policySync: 'sluice.rpc.policy.sync',
+    /** Live rate-limit and budget state of keys. */
+    policyKeyState: 'sluice.rpc.policy.key-state',
+    /** Every rule that applies to a key, with its state. */
+    policyExplain: 'sluice.rpc.policy.explain',
+    /** A dry run of authorize for a key. */
+    policySimulate: 'sluice.rpc.policy.simulate',
     /** Decrypted provider credentials, for the gateway only. */
     credentials: 'sluice.rpc.key-registry.credentials',
     keyRegistry: (command: string) => `sluice.rpc.key-registry.${command}`,

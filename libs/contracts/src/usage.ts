@@ -26,5 +26,12 @@ export const UsageMessage = z.object({
   user: z.string().nullable().optional(),
   /** `x-portkey-metadata`, bounded, secret-looking entries dropped. */
   metadata: z.record(z.string(), z.string()).nullable().optional(),
+  /** The cost at the route's price, as reported to the client (metering prices with its own price history). */
+  costUsd: z.number().nonnegative().optional(),
+  /**
+   * Written by policy, not a gateway: the call was admitted but never reported usage (its gateway
+   * died), so its reservation was charged as an estimate. Always `estimated`.
+   */
+  swept: z.boolean().optional(),
 });
 export type UsageMessage = z.infer<typeof UsageMessage>;

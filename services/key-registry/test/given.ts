@@ -43,6 +43,8 @@ export const keyCreated = (over: Partial<Data<'KeyCreated'>> = {}): KeyEvent => 
     providerIds: null,
     expiresAt: null,
     metadata: {},
+    rateLimits: null,
+    budget: null,
     createdAt: iso(NOW.getTime() - 86_400_000),
     ...over,
   },

@@ -46,6 +46,8 @@ export const keyCreated = (over: Partial<EventData<'KeyCreated'>> = {}): SluiceE
     providerIds: null,
     expiresAt: null,
     metadata: {},
+    rateLimits: null,
+    budget: null,
     createdAt: '2026-11-01T00:00:00Z',
     ...over,
   },

@@ -1,4 +1,4 @@
-import { DomainError, ErrorCodes, type CreateKeyBody } from '@sluice/contracts';
+import { DomainError, ErrorCodes, normalizeBudget, type CreateKeyBody } from '@sluice/contracts';
 import type { KeyEvent, KeyState } from '../key';
 
 export interface CreateKey {
@@ -31,6 +31,8 @@ export function decideCreateKey(command: CreateKey, state: KeyState): KeyEvent[]
         providerIds: body.providerIds ?? null,
         expiresAt: body.expiresAt ? new Date(body.expiresAt).toISOString() : null,
         metadata: body.metadata ?? {},
+        rateLimits: body.rateLimits ?? null,
+        budget: body.budget ? normalizeBudget(body.budget) : null,
         createdAt: now.toISOString(),
       },
     },

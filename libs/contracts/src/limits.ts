@@ -1,0 +1,123 @@
+import { z } from 'zod';
+
+/**
+ * A key's rate limits and budget: the settings (in events and on the admin API) and the period
+ * arithmetic every service shares, so policy, key-registry and admin-api agree on when a budget
+ * period starts and resets.
+ */
+const positiveInt = z.number().int().positive();
+
+export const TOKEN_KINDS = ['input', 'output'] as const;
+export type TokenKind = (typeof TOKEN_KINDS)[number];
+
+export const RateLimitsSchema = z.strictObject({
+  requestsPerMinute: positiveInt.optional(),
+  requestsPerHour: positiveInt.optional(),
+  requestsPerDay: positiveInt.optional(),
+  tokensPerMinute: positiveInt.optional(),
+  /** Which tokens count toward `tokensPerMinute`; both when absent. */
+  tokenKinds: z.array(z.enum(TOKEN_KINDS)).min(1).optional(),
+  maxParallelRequests: positiveInt.optional(),
+});
+export type RateLimits = z.infer<typeof RateLimitsSchema>;
+
+/** `30m`, `1h`, `1d`, `7d`, `30d`: a whole number of minutes, hours or days (at most 366 days). */
+export const PERIOD_PATTERN = /^([1-9]\d{0,5})([mhd])$/;
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const MAX_PERIOD_MS = 366 * UNIT_MS.d;
+
+export function periodMs(period: string): number | null {
+  const match = PERIOD_PATTERN.exec(period);
+  if (!match) return null;
+  const ms = Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+  return ms <= MAX_PERIOD_MS ? ms : null;
+}
+
+export const BudgetPeriod = z.string().refine((p) => periodMs(p) !== null, { message: 'must be a duration such as 1h, 1d, 7d or 30d (minutes m, hours h, days d; at most 366d)' });
+
+export const DEFAULT_ALERT_THRESHOLDS = [50, 80, 100];
+
+/** The budget as an admin sets it. */
+export const BudgetSchema = z.strictObject({
+  maxUsd: z.number().positive().max(1e9),
+  /** Absent or null: a lifetime budget. */
+  period: BudgetPeriod.nullable().optional(),
+  /** Percentages of `maxUsd` whose crossing is recorded (and sent to the webhook); default 50, 80, 100. */
+  alertThresholds: z.array(z.number().int().min(1).max(100)).max(10).optional(),
+  /** Where threshold and reset notifications are POSTed for this key (else the global `SLUICE_BUDGET_WEBHOOK_URL`). */
+  webhookUrl: z.url({ protocol: /^https?$/ }).nullable().optional(),
+});
+export type BudgetInput = z.infer<typeof BudgetSchema>;
+
+/** The budget as events carry it: every field explicit. */
+export const BudgetSettings = z.object({
+  maxUsd: z.number().positive(),
+  period: z.string().nullable(),
+  alertThresholds: z.array(z.number().int()),
+  webhookUrl: z.string().nullable(),
+});
+export type BudgetSettings = z.infer<typeof BudgetSettings>;
+
+export function normalizeBudget(input: BudgetInput): BudgetSettings {
+  const thresholds = [...new Set(input.alertThresholds ?? DEFAULT_ALERT_THRESHOLDS)].sort((a, b) => a - b);
+  return { maxUsd: input.maxUsd, period: input.period ?? null, alertThresholds: thresholds, webhookUrl: input.webhookUrl ?? null };
+}
+
+/**
+ * Budget periods are anchored at the key's creation: a `1d` budget of a key created at 14:05 UTC
+ * resets every day at 14:05 UTC. A lifetime budget has one period, from creation, that never ends.
+ */
+export function budgetPeriodAt(createdAtMs: number, period: string | null, nowMs: number): { start: number; end: number | null } {
+  const length = period === null ? null : periodMs(period);
+  if (length === null || nowMs < createdAtMs) return { start: createdAtMs, end: null };
+  const index = Math.floor((nowMs - createdAtMs) / length);
+  const start = createdAtMs + index * length;
+  return { start, end: start + length };
+}
+
+/** A key's live budget state, as policy holds it. */
+export interface BudgetState {
+  maxUsd: number;
+  period: string | null;
+  /** Always `key-created`: periods are anchored at the key's creation time (UTC). */
+  anchor: 'key-created';
+  periodStart: string;
+  /** When the current period ends and spend starts again from zero; null for a lifetime budget. */
+  resetsAt: string | null;
+  spentUsd: number;
+  reservedUsd: number;
+  remainingUsd: number;
+  alertThresholds: number[];
+  /** Thresholds (percent) already reached in the current period. */
+  thresholdsReached: number[];
+  webhookUrl: string | null;
+}
+
+/** One rate-limit window's live state. */
+export interface LimitWindowState {
+  limit: number;
+  used: number;
+  /** Admitted calls (or their estimated tokens) that have not reported usage yet; part of `used`. */
+  inFlight: number;
+  remaining: number;
+  /** Milliseconds until enough of the window has passed for one more unit to be free; 0 when some remain. */
+  resetsInMs: number;
+}
+
+export interface RateLimitState {
+  requestsPerMinute?: LimitWindowState;
+  requestsPerHour?: LimitWindowState;
+  requestsPerDay?: LimitWindowState;
+  tokensPerMinute?: LimitWindowState & { tokenKinds: TokenKind[] };
+  maxParallelRequests?: { limit: number; inFlight: number };
+}
+
+/** What policy knows about one key right now (GET /admin/v1/keys/:id, effective policy). */
+export interface KeyLimitState {
+  keyId: string;
+  rateLimits: RateLimitState;
+  budget: BudgetState | null;
+}
+
+/** The maximum output a call reserves for when it names no `max_tokens` and the model sets no cap. */
+export const DEFAULT_RESERVED_OUTPUT_TOKENS = 4096;
