@@ -60,6 +60,29 @@ export const RegenerateKeyBody = z.strictObject({
 });
 export type RegenerateKeyBody = z.infer<typeof RegenerateKeyBody>;
 
+/**
+ * A dry run of a call with a key: what the gateway would see of it. The prompt is given as
+ * `inputTokens` or as the call's own `messages` (chat), `prompt` (completions) or `input`
+ * (embeddings), from which the tokens are estimated as the gateway estimates them.
+ */
+export const SimulateKeyBody = z
+  .strictObject({
+    model: z.string().min(1).max(256),
+    operation: z.enum(OPERATIONS as [string, ...string[]]).default('chat'),
+    clientIp: z.union([z.ipv4(), z.ipv6()]).optional(),
+    inputTokens: z.number().int().nonnegative().optional(),
+    messages: z.array(z.unknown()).max(10_000).optional(),
+    prompt: z.union([z.string(), z.array(z.unknown())]).optional(),
+    input: z.union([z.string(), z.array(z.unknown())]).optional(),
+    /** The call's `max_tokens` / `max_completion_tokens`; absent: the model's cap or the default reservation. */
+    maxTokens: z.number().int().positive().optional(),
+  })
+  .refine((b) => ['inputTokens', 'messages', 'prompt', 'input'].filter((f) => b[f as keyof typeof b] !== undefined).length <= 1, {
+    message: 'give the prompt once: inputTokens, messages, prompt or input',
+    path: ['inputTokens'],
+  });
+export type SimulateKeyBody = z.infer<typeof SimulateKeyBody>;
+
 /** The `Idempotency-Key` header: a retry with the same value replays the first result (24 h). */
 export const IdempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' });
 

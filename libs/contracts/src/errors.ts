@@ -17,6 +17,7 @@ export const ErrorCodes = {
   idempotencyKeyReused: 'IDEMPOTENCY.KEY_REUSED',
   providerInUse: 'PROVIDER.IN_USE',
   providerUrlNotAllowed: 'PROVIDER.URL_NOT_ALLOWED',
+  keyWebhookUrlNotAllowed: 'KEY.WEBHOOK_URL_NOT_ALLOWED',
   adminTokenNotFound: 'ADMIN_TOKEN.NOT_FOUND',
   adminTokenNameTaken: 'ADMIN_TOKEN.NAME_TAKEN',
   adminTokenAlreadyRevoked: 'ADMIN_TOKEN.ALREADY_REVOKED',
@@ -45,6 +46,7 @@ export const httpStatusOf = (code: string): number => {
   switch (code) {
     case ErrorCodes.validation:
     case ErrorCodes.providerUrlNotAllowed:
+    case ErrorCodes.keyWebhookUrlNotAllowed:
       return 400;
     case ErrorCodes.unauthorized:
       return 401;

@@ -12,3 +12,4 @@ export * from './cidr';
 export * from './audit';
 export * from './pricing';
 export * from './limits';
+export * from './token-estimate';

@@ -24,6 +24,8 @@ export async function publishDurable(nc: NatsConnection, subject: string, payloa
 export interface FollowOptions {
   stream: string;
   filterSubject?: string;
+  /** Start with the first message stored at or after this time instead of the stream's first. */
+  startTime?: Date;
   handler: (msg: JsMsg) => void | Promise<void>;
 }
 
@@ -40,10 +42,12 @@ export async function followStream(nc: NatsConnection, opts: FollowOptions): Pro
   const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
   if (info.state.messages === 0) markCaughtUp();
   const consumer = await jetstream(nc).consumers.get(opts.stream, {
-    deliver_policy: DeliverPolicy.All,
+    ...(opts.startTime ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: opts.startTime.toISOString() } : { deliver_policy: DeliverPolicy.All }),
     ...(opts.filterSubject ? { filter_subjects: opts.filterSubject } : {}),
   });
   const messages = await consumer.consume();
+  // From a start time, the stream's last message may lie before it: nothing to catch up with.
+  if (opts.startTime && (info.state.last_ts === undefined || Date.parse(info.state.last_ts) < opts.startTime.getTime())) markCaughtUp();
   const done = (async () => {
     for await (const msg of messages) {
       await opts.handler(msg);

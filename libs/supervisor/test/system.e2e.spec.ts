@@ -118,7 +118,7 @@ describe('the walking skeleton, end to end (real NATS, Postgres, five service pr
     const badJson = await raw({ method: 'POST', body: '{not json' });
     expect(badJson.status).toBe(400);
     expect(await badJson.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
-    const unknownField = await admin('POST', '/keys', { name: 'x', budget: { maxUsd: 1 } });
+    const unknownField = await admin('POST', '/keys', { name: 'x', budget: { maxUsd: 1, rollover: true } });
     expect(unknownField).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
     const duplicate = await admin('POST', '/keys', { name: 'e2e-app' });
     expect(duplicate).toMatchObject({ status: 409, body: { error: { code: 'KEY.NAME_TAKEN' } } });

@@ -1,33 +1,54 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { parseEvent, Streams, Subjects, type AuthorizeRequest, type ListModelsRequest, type PublishedEvent, type SyncRequest } from '@sluice/contracts';
-import { connectNats, ensureStreams, followStream, serve, type NatsConnection } from '@sluice/messaging';
-import { createLogger, env, type Readiness } from '@sluice/service';
-import { authorize } from './authorize/authorize';
+import type { Kysely } from 'kysely';
+import { parseEvent, Streams, Subjects, UsageMessage, type PublishedEvent } from '@sluice/contracts';
+import { createDb, type Database } from '@sluice/db';
+import { connectNats, ensureStreams, followStream, publishDurable, type NatsConnection } from '@sluice/messaging';
+import { createLogger, env, envInt, type Readiness } from '@sluice/service';
+import { ThresholdReporter } from './budgets/threshold-reporter';
 import { Catalog } from './catalog/catalog';
 import { KeyTable } from './keys/key-table';
-import { listModels } from './list-models/list-models';
+import { Limiter } from './limits/limiter';
+import { rebuildFromRecords } from './limits/rebuild';
+import { sweepReservations } from './limits/sweeper';
+import { servePolicy } from './policy.handlers';
 import { AppliedVersions } from './sync/applied-versions';
 
 export const logger = createLogger('policy');
 
+const MINUTE = 60_000;
+
 /**
- * Follows the event stream into memory and answers `authorize` from it. It starts answering only
- * once it has caught up with every event that existed at start: until then the gateway gets no
- * responder and refuses the call (fail closed).
+ * Follows the event stream into memory and answers `authorize` from it; keeps every key's limit
+ * counters (restored at start from Postgres and the usage stream) and settles them from usage. It
+ * starts answering only once it has caught up with both: until then the gateway gets no responder
+ * and refuses the call (fail closed).
  */
 @Injectable()
 export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutdown, Readiness {
   readonly keys = new KeyTable();
   readonly catalog = new Catalog();
   readonly versions = new AppliedVersions();
+  readonly limiter: Limiter;
+  #reporter?: ThresholdReporter;
   #nc?: NatsConnection;
-  #follower?: { stop(): Promise<void> };
+  #db?: Kysely<Database>;
+  #followers: { stop(): Promise<void> }[] = [];
+  #sweeper?: NodeJS.Timeout;
   #ready = false;
 
+  constructor() {
+    this.limiter = new Limiter(
+      (keyId) => this.keys.byId(keyId),
+      (model) => this.catalog.models.get(model)?.price,
+      (key, percent, periodStart, spentUsd) => this.#reporter?.report(key, percent, periodStart, spentUsd),
+    );
+  }
+
   async onApplicationBootstrap(): Promise<void> {
-    this.#nc = await connectNats(env('NATS_URL', 'nats://127.0.0.1:4222'), 'policy');
-    await ensureStreams(this.#nc);
-    const follower = await followStream(this.#nc, {
+    const nc = (this.#nc = await connectNats(env('NATS_URL', 'nats://127.0.0.1:4222'), 'policy'));
+    await ensureStreams(nc);
+    this.#reporter = new ThresholdReporter(nc, logger);
+    const events = await followStream(nc, {
       stream: Streams.events.name,
       handler: (msg) => {
         const published = msg.json<PublishedEvent>();
@@ -35,21 +56,61 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
         if (event) {
           this.keys.apply(event);
           this.catalog.apply(event);
+          if (event.type === 'KeyBudgetThresholdReached') {
+            this.limiter.thresholdRecorded(event.data.keyId, Date.parse(event.data.periodStart), event.data.thresholdPercent, Date.now());
+          }
         }
         this.versions.applied(published.streamId, published.streamVersion);
       },
     });
-    this.#follower = follower;
-    await follower.caughtUp;
-    const nc = this.#nc;
-    serve(nc, Subjects.rpc.authorize, async (req) => authorize(req as AuthorizeRequest, this.keys, this.catalog, Date.now()), { queue: 'policy', logger });
-    serve(nc, Subjects.rpc.listModels, async (req) => listModels(req as ListModelsRequest, this.keys, this.catalog, Date.now()), { queue: 'policy', logger });
-    serve(nc, Subjects.rpc.policySync, async (req) => {
-      const { streamId, version, timeoutMs } = req as SyncRequest;
-      return { applied: await this.versions.waitFor(streamId, version, Math.min(timeoutMs ?? 1000, 5000)) };
-    }, { queue: 'policy', logger });
+    this.#followers.push(events);
+    await events.caughtUp;
+    await this.#restoreCounters(nc);
+    servePolicy(nc, this, logger);
+    const ttlMs = envInt('SLUICE_POLICY_RESERVATION_TTL_MS', 35 * MINUTE);
+    this.#sweeper = setInterval(() => {
+      void sweepReservations(this.limiter, Date.now(), ttlMs, (usage) => publishDurable(nc, Subjects.usage, usage, usage.requestId)).then((n) => {
+        if (n > 0) logger.warn({ reservations: n }, 'calls never reported usage; charged their reserved worst case as an estimate');
+      });
+    }, Math.min(5000, Math.max(100, ttlMs / 4)));
+    this.#sweeper.unref();
     this.#ready = true;
-    logger.info('policy caught up with the event stream and is answering');
+    logger.info('policy caught up with the event and usage streams and is answering');
+  }
+
+  /**
+   * Counters after a (re)start: calls that started before `until` are summed from metering's
+   * records in Postgres, the rest replayed from the usage stream, which then keeps settling live.
+   */
+  async #restoreCounters(nc: NatsConnection): Promise<void> {
+    const now = Date.now();
+    const until = now - Math.max(2 * MINUTE, envInt('SLUICE_POLICY_REBUILD_OVERLAP_MS', 10 * MINUTE));
+    const databaseUrl = process.env.DATABASE_URL;
+    // A usage message stored after the records were read cannot be among them (metering records
+    // only what the stream already holds), so it is counted whenever its call started.
+    const readRecordsAt = Date.now();
+    if (databaseUrl) {
+      this.#db = createDb<Database>(databaseUrl, { onPoolError: (err) => logger.warn({ err: err.message }, 'postgres connection dropped') });
+      const restored = await rebuildFromRecords(this.#db, this.keys.all(), this.limiter, until, now);
+      logger.info(restored, 'limit counters restored from recorded usage');
+    } else {
+      logger.warn('DATABASE_URL is not set: hour, day and budget counters restart from the usage stream alone');
+    }
+    const usage = await followStream(nc, {
+      stream: Streams.usage.name,
+      filterSubject: Subjects.usage,
+      startTime: new Date(databaseUrl ? until : 0),
+      handler: (msg) => {
+        const parsed = UsageMessage.safeParse(msg.json());
+        if (!parsed.success) return;
+        // Calls that started before `until` and were stored before the read are in the records.
+        const storedAt = Math.floor(Number(msg.info.timestampNanos) / 1e6);
+        if (databaseUrl && storedAt < readRecordsAt && Date.parse(parsed.data.startedAt) < until) return;
+        this.limiter.settle(parsed.data, Date.now());
+      },
+    });
+    this.#followers.push(usage);
+    await usage.caughtUp;
   }
 
   isReady(): boolean {
@@ -58,7 +119,9 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationShutdown(): Promise<void> {
     this.#ready = false;
-    await this.#follower?.stop().catch(() => {});
+    clearInterval(this.#sweeper);
+    for (const follower of this.#followers) await follower.stop().catch(() => {});
     await this.#nc?.drain().catch(() => {});
+    await this.#db?.destroy().catch(() => {});
   }
 }

@@ -2,6 +2,7 @@ import { parseEvent, type AuthorizeRequest, type SluiceEvent } from '@sluice/con
 import { authorize } from '../src/authorize/authorize';
 import { Catalog } from '../src/catalog/catalog';
 import { KeyTable } from '../src/keys/key-table';
+import { Limiter } from '../src/limits/limiter';
 import { listModels } from '../src/list-models/list-models';
 
 export const NOW = Date.parse('2026-11-24T12:00:00Z');
@@ -17,6 +18,12 @@ export type Call = Partial<Omit<AuthorizeRequest, 'requestId'>> & { at?: number 
 export function given(...events: SluiceEvent[]) {
   const keys = new KeyTable();
   const catalog = new Catalog();
+  const thresholds: { keyId: string; percent: number; spentUsd: number }[] = [];
+  const limiter = new Limiter(
+    (keyId) => keys.byId(keyId),
+    (model) => catalog.models.get(model)?.price,
+    (key, percent, _periodStart, spentUsd) => thresholds.push({ keyId: key.keyId, percent, spentUsd }),
+  );
   for (const e of events) {
     const parsed = parseEvent(JSON.parse(JSON.stringify(e)))!;
     keys.apply(parsed);
@@ -24,7 +31,10 @@ export function given(...events: SluiceEvent[]) {
   }
   const request = (call: Call): AuthorizeRequest => ({ keyHash: 'hash-1', model: 'gpt-4o', operation: 'chat', clientIp: '127.0.0.1', requestId: 'r', ...call });
   return {
-    when: (call: Call = {}) => authorize(request(call), keys, catalog, call.at ?? NOW),
+    keys,
+    limiter,
+    thresholds,
+    when: (call: Call = {}) => authorize(request(call), keys, catalog, limiter, call.at ?? NOW),
     listModels: (call: Call = {}) => listModels(request(call), keys, catalog, call.at ?? NOW),
   };
 }

@@ -5,7 +5,7 @@ import type { Authorizer } from '../authorize/authorizer';
 import { isEventStream } from '../providers/upstream';
 import type { UpstreamDispatch } from '../providers/upstream-dispatch';
 import { relaySse } from '../streaming/sse-relay';
-import { settleTokens } from '../usage/estimate';
+import { estimatePromptTokens, maxOutputTokensOf, settleTokens } from '../usage/estimate';
 import { NO_TOKENS, tokensFromUsage } from '../usage/token-counts';
 import { callerTagsOf } from '../usage/caller-tags';
 import { usageMessage, type CallFacts, type CallResult } from '../usage/usage-message';
@@ -43,13 +43,32 @@ export class InferenceRoute {
     const request = parsed.request;
     const clientIp = ctx.clientIp;
     const { span, traceparent } = startCallSpan(op, request.model, ctx.requestId, headerOf(req, 'traceparent'));
-    const decision = await this.authorizer.authorize({ keyHash: hashVirtualKey(ctx.key), model: request.model, operation: op, clientIp, requestId: ctx.requestId }, traceparent);
+    const estimate = { inputTokens: estimatePromptTokens(op, request.body), maxOutputTokens: maxOutputTokensOf(request.body) };
+    const decision = await this.authorizer.authorize(
+      { keyHash: hashVirtualKey(ctx.key), model: request.model, operation: op, clientIp, requestId: ctx.requestId, callId: ctx.callId, estimate },
+      traceparent,
+    );
     if (!decision.allow) {
       endCallSpan(span, null, decision.error.status);
+      if (decision.headers) reply.headers(decision.headers);
       return sendError(reply, ctx.requestId, decision.error);
     }
+    // On the raw response, so the JSON answer, the SSE stream and an upstream error all carry them.
+    if (decision.limits) for (const [name, value] of Object.entries(decision.limits.headers)) reply.raw.setHeader(name, value);
 
-    const call: CallFacts = { requestId: ctx.requestId, callId: ctx.callId, keyId: decision.keyId, model: request.model, route: decision.route, op, stream: request.stream, clientIp, startedAt: ctx.startedAt, tags: callerTagsOf(ctx.clientRequestId, req.headers, request.body) };
+    const call: CallFacts = {
+      requestId: ctx.requestId,
+      callId: ctx.callId,
+      keyId: decision.keyId,
+      model: request.model,
+      route: decision.route,
+      limits: decision.limits,
+      op,
+      stream: request.stream,
+      clientIp,
+      startedAt: ctx.startedAt,
+      tags: callerTagsOf(ctx.clientRequestId, req.headers, request.body),
+    };
     let result: Omit<CallResult, 'latencyMs'>;
     try {
       result = await this.serve(call, request, reply, ctx.t0);

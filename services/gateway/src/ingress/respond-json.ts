@@ -39,7 +39,13 @@ export async function respondJson(
       .header('x-request-id', call.requestId)
       .header('x-sluice-provider', call.route.providerId);
     // Same formula and rounding as metering's record; a route without a price (older policy) has no header.
-    if (call.route.price) reply.header('x-sluice-cost-usd', formatUsd(costOf(settled.tokens, call.route.price)));
+    if (call.route.price) {
+      const cost = costOf(settled.tokens, call.route.price);
+      reply.header('x-sluice-cost-usd', formatUsd(cost));
+      // What is left once this call settles: its reservation released, its real cost charged.
+      const { budgetRemainingUsd, reservedUsd } = call.limits ?? {};
+      if (budgetRemainingUsd != null && reservedUsd != null) reply.header('x-sluice-budget-remaining-usd', formatUsd(Math.max(0, budgetRemainingUsd + reservedUsd - cost)));
+    }
     reply.send(bytes);
     return { status: upstream.status, ...settled, ttfbMs: null };
   }

@@ -63,3 +63,12 @@ export function settleTokens(
   if (!reported) return { tokens: estimate, estimated: true };
   return { tokens: { ...reported, outputTokens: estimate.outputTokens }, estimated: true };
 }
+
+/** The caller's cap on output tokens (`max_completion_tokens`, else `max_tokens`); null when it set none. */
+export function maxOutputTokensOf(body: Record<string, unknown>): number | null {
+  for (const field of ['max_completion_tokens', 'max_tokens']) {
+    const value = body[field];
+    if (typeof value === 'number' && Number.isFinite(value) && value > 0) return Math.ceil(value);
+  }
+  return null;
+}

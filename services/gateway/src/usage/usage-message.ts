@@ -1,4 +1,4 @@
-import type { Operation, Route, UsageMessage } from '@sluice/contracts';
+import { costOf, type AllowedLimits, type Operation, type Route, type UsageMessage } from '@sluice/contracts';
 import type { CallerTags } from './caller-tags';
 import type { TokenCounts } from './token-counts';
 
@@ -11,6 +11,8 @@ export interface CallFacts {
   keyId: string;
   model: string;
   route: Route;
+  /** The key's limits at admission: headers already set, the budget reservation. */
+  limits?: AllowedLimits;
   op: Operation;
   stream: boolean;
   clientIp: string;
@@ -50,5 +52,6 @@ export function usageMessage(call: CallFacts, result: CallResult): UsageMessage 
     clientRequestId: call.tags?.clientRequestId ?? null,
     user: call.tags?.user ?? null,
     metadata: call.tags?.metadata ?? null,
+    ...(call.route.price ? { costUsd: costOf(result.tokens, call.route.price) } : {}),
   };
 }

@@ -13,6 +13,7 @@ describe('authorize', () => {
         secretVersion: 0,
         price: { inputUsdPerMTok: 1, outputUsdPerMTok: 2, cachedInputUsdPerMTok: null },
       },
+      limits: { headers: {}, reservedUsd: null, budgetRemainingUsd: null },
     });
   });
 

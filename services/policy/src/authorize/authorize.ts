@@ -1,17 +1,28 @@
 import type { AuthorizeReply, AuthorizeRequest, OpenAiError } from '@sluice/contracts';
 import type { Catalog, CatalogModel } from '../catalog/catalog';
 import type { KeyPolicy, KeyTable } from '../keys/key-table';
+import type { Limiter } from '../limits/limiter';
 import { Refusals } from './refusals';
 
+const NO_ESTIMATE = { inputTokens: 0, maxOutputTokens: null };
+
+/** Simulation: count and reserve nothing; without a client address, skip the IP rule. */
+export interface DryRun {
+  dryRun?: boolean;
+  ignoreIp?: boolean;
+}
+
 /**
- * The decision for one call. Pure: state and time in, allow-with-route or refusal out. Rules apply
- * in this order: secret, IP allow-list, disabled, expiry, operations, models, provider binding, so
- * a caller outside the allow-list learns nothing about the key's state.
+ * The decision for one call: state and time in, allow-with-route or refusal out. Rules apply in
+ * this order: secret, IP allow-list, disabled, expiry, operations, models, provider binding, then
+ * the limits (parallel, request windows, tokens, budget), so a caller outside the allow-list learns
+ * nothing about the key's state. An allowed call is counted and its worst-case cost reserved,
+ * unless it is a dry run (simulate).
  */
-export function authorize(req: AuthorizeRequest, keys: KeyTable, catalog: Catalog, now: number): AuthorizeReply {
+export function authorize(req: AuthorizeRequest, keys: KeyTable, catalog: Catalog, limiter: Limiter, now: number, options: DryRun = {}): AuthorizeReply {
   const key = keys.byHash(req.keyHash, now);
   if (!key) return { allow: false, error: refuseUnknown(req.keyHash, keys) };
-  const refusal = refuseKey(key, req.clientIp, now);
+  const refusal = refuseKey(key, options.ignoreIp ? null : req.clientIp, now);
   if (refusal) return { allow: false, keyId: key.keyId, error: refusal };
   if (key.operations && !key.operations.has(req.operation)) {
     return { allow: false, keyId: key.keyId, error: Refusals.operationNotAllowed(req.operation) };
@@ -25,17 +36,20 @@ export function authorize(req: AuthorizeRequest, keys: KeyTable, catalog: Catalo
   if (!allowsProvider(key, model)) return { allow: false, keyId: key.keyId, error: Refusals.providerNotAllowed(req.model) };
   const provider = catalog.providers.get(model.providerId);
   if (!provider) return { allow: false, keyId: key.keyId, error: Refusals.providerMissing(req.model) };
+  const admission = limiter.admit(key, { callId: req.callId ?? req.requestId, model, operation: req.operation, clientIp: req.clientIp, estimate: req.estimate ?? NO_ESTIMATE }, now, options.dryRun);
+  if (!admission.ok) return { allow: false, keyId: key.keyId, error: admission.error, headers: admission.headers };
   return {
     allow: true,
     keyId: key.keyId,
     route: { providerId: provider.id, providerType: provider.type, baseUrl: provider.baseUrl, upstreamModel: model.upstreamModel, secretVersion: provider.secretVersion, price: model.price },
+    limits: admission.limits,
   };
 }
 
 /** The refusals that depend on the key alone (and where the call comes from), not on the model. */
-export function refuseKey(key: KeyPolicy, clientIp: string, now: number): OpenAiError | null {
+export function refuseKey(key: KeyPolicy, clientIp: string | null, now: number): OpenAiError | null {
   if (key.status === 'revoked') return Refusals.revoked();
-  if (key.allowsIp && !key.allowsIp(clientIp)) return Refusals.ipNotAllowed(clientIp);
+  if (key.allowsIp && clientIp !== null && !key.allowsIp(clientIp)) return Refusals.ipNotAllowed(clientIp);
   if (key.status === 'disabled') return Refusals.disabled();
   if (key.expiresAt !== null && key.expiresAt <= now) return Refusals.expired(key.expiresAt);
   return null;

@@ -1,4 +1,4 @@
-import type { KeySettingsChange, SluiceEvent } from '@sluice/contracts';
+import type { BudgetSettings, KeySettingsChange, RateLimits, SluiceEvent } from '@sluice/contracts';
 import { compileAllowList } from './glob';
 import { compileIpAllowlist } from './ip-allowlist';
 
@@ -14,6 +14,12 @@ export interface KeyPolicy {
   keyHash: string;
   /** The secret before the last regeneration, working while `now < until` (epoch ms). */
   previous: { hash: string; until: number } | null;
+  /** Epoch ms; budget periods are anchored here. */
+  createdAt: number;
+  rateLimits: RateLimits | null;
+  budget: BudgetSettings | null;
+  /** The lists as the admin wrote them (null = all), for explaining the key's policy. */
+  lists: { models: string[] | null; operations: string[] | null; ipAllowlist: string[] | null; providerIds: string[] | null };
 }
 
 /**
@@ -27,6 +33,14 @@ export class KeyTable {
   readonly #byId = new Map<string, KeyPolicy>();
   /** Secrets replaced by a regeneration, and when they stopped working. */
   readonly #retired = new Map<string, number>();
+
+  all(): Iterable<KeyPolicy> {
+    return this.#byId.values();
+  }
+
+  byId(keyId: string): KeyPolicy | undefined {
+    return this.#byId.get(keyId);
+  }
 
   /** The key this secret opens at `now`: its current secret, or its previous one within the grace period. */
   byHash(hash: string, now: number): KeyPolicy | undefined {
@@ -48,7 +62,21 @@ export class KeyTable {
     switch (event.type) {
       case 'KeyCreated': {
         const d = event.data;
-        const policy: KeyPolicy = { keyId: d.keyId, status: 'active', allowsModel: null, operations: null, allowsIp: null, providerIds: null, expiresAt: null, keyHash: d.keyHash, previous: null };
+        const policy: KeyPolicy = {
+          keyId: d.keyId,
+          status: 'active',
+          allowsModel: null,
+          operations: null,
+          allowsIp: null,
+          providerIds: null,
+          expiresAt: null,
+          keyHash: d.keyHash,
+          previous: null,
+          createdAt: Date.parse(d.createdAt),
+          rateLimits: null,
+          budget: null,
+          lists: { models: null, operations: null, ipAllowlist: null, providerIds: null },
+        };
         applySettings(policy, d);
         this.#byHash.set(d.keyHash, policy);
         this.#byId.set(d.keyId, policy);
@@ -106,9 +134,12 @@ export class KeyTable {
 
 /** Applies the settings present in a creation or a change; absent ones stay as they are. */
 function applySettings(policy: KeyPolicy, s: KeySettingsChange): void {
+  for (const list of ['models', 'operations', 'ipAllowlist', 'providerIds'] as const) if (s[list] !== undefined) policy.lists[list] = s[list] ?? null;
   if (s.models !== undefined) policy.allowsModel = compileAllowList(s.models);
   if (s.operations !== undefined) policy.operations = s.operations ? new Set(s.operations) : null;
   if (s.ipAllowlist !== undefined) policy.allowsIp = compileIpAllowlist(s.ipAllowlist);
   if (s.providerIds !== undefined) policy.providerIds = s.providerIds ? new Set(s.providerIds) : null;
   if (s.expiresAt !== undefined) policy.expiresAt = s.expiresAt ? Date.parse(s.expiresAt) : null;
+  if (s.rateLimits !== undefined) policy.rateLimits = s.rateLimits && Object.keys(s.rateLimits).length > 0 ? s.rateLimits : null;
+  if (s.budget !== undefined) policy.budget = s.budget;
 }

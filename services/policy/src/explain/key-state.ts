@@ -1,0 +1,53 @@
+import type { BudgetState, KeyLimitState, LimitWindowState, RateLimitState } from '@sluice/contracts';
+import type { KeyPolicy } from '../keys/key-table';
+import { tokenKindsOf } from '../limits/key-counters';
+import type { WindowRule } from '../limits/limit-refusals';
+import type { Limiter } from '../limits/limiter';
+
+/** What policy holds for a key right now: each limit's window and the budget's period. */
+export function keyLimitState(key: KeyPolicy, limiter: Limiter, now: number): KeyLimitState {
+  const limits = key.rateLimits;
+  const rateLimits: RateLimitState = {};
+  if (limits) {
+    const c = limiter.counters(key.keyId);
+    const inFlightTokens = reservedTokensOf(limiter, key.keyId);
+    const windowState = (rule: WindowRule, limit: number, inFlight: number): LimitWindowState => {
+      const window = c.window(rule);
+      const used = window.used(now);
+      return { limit, used, inFlight, remaining: Math.max(0, limit - used), resetsInMs: used >= limit ? window.msUntilFreed(now, used + 1 - limit) : 0 };
+    };
+    if (limits.requestsPerMinute) rateLimits.requestsPerMinute = windowState('requestsPerMinute', limits.requestsPerMinute, c.inFlight);
+    if (limits.requestsPerHour) rateLimits.requestsPerHour = windowState('requestsPerHour', limits.requestsPerHour, c.inFlight);
+    if (limits.requestsPerDay) rateLimits.requestsPerDay = windowState('requestsPerDay', limits.requestsPerDay, c.inFlight);
+    if (limits.tokensPerMinute) rateLimits.tokensPerMinute = { ...windowState('tokensPerMinute', limits.tokensPerMinute, inFlightTokens), tokenKinds: tokenKindsOf(limits) };
+    if (limits.maxParallelRequests) rateLimits.maxParallelRequests = { limit: limits.maxParallelRequests, inFlight: c.inFlight };
+  }
+  return { keyId: key.keyId, rateLimits, budget: budgetState(key, limiter, now) };
+}
+
+function budgetState(key: KeyPolicy, limiter: Limiter, now: number): BudgetState | null {
+  if (!key.budget) return null;
+  const ledger = limiter.counters(key.keyId).ledger(key, now);
+  if (!ledger) return null;
+  return {
+    maxUsd: key.budget.maxUsd,
+    period: key.budget.period,
+    anchor: 'key-created',
+    periodStart: new Date(ledger.periodStart).toISOString(),
+    resetsAt: ledger.periodEnd === null ? null : new Date(ledger.periodEnd).toISOString(),
+    spentUsd: round(ledger.spent),
+    reservedUsd: round(ledger.reserved),
+    remainingUsd: round(ledger.remaining(key.budget)),
+    alertThresholds: key.budget.alertThresholds,
+    thresholdsReached: [...ledger.reached].sort((a, b) => a - b),
+    webhookUrl: key.budget.webhookUrl,
+  };
+}
+
+function reservedTokensOf(limiter: Limiter, keyId: string): number {
+  let tokens = 0;
+  for (const r of limiter.reservations.values()) if (r.keyId === keyId) tokens += r.tokens;
+  return tokens;
+}
+
+const round = (usd: number): number => Math.round(usd * 1e10) / 1e10;

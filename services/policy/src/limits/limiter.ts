@@ -1,0 +1,187 @@
+import { costOf, formatUsd, type AllowedLimits, type CallEstimate, type ModelPrice, type OpenAiError, type UsageMessage } from '@sluice/contracts';
+import type { CatalogModel } from '../catalog/catalog';
+import type { KeyPolicy } from '../keys/key-table';
+import { countedTokens, KeyCounters, REQUEST_WINDOWS, tokenKindsOf } from './key-counters';
+import { LimitRefusals } from './limit-refusals';
+import { rateLimitHeaders, retryAfterHeaders } from './rate-limit-headers';
+import { reservedOutputTokens } from './reservation';
+
+/** An admitted call that has not reported usage yet. */
+export interface Reservation {
+  callId: string;
+  keyId: string;
+  admittedAt: number;
+  /** Counted toward tokens per minute at admission, replaced by the real count at settlement. */
+  tokens: number;
+  reservedUsd: number;
+  /** The model's price at admission, for a sweep's charge. */
+  price: ModelPrice;
+  /** What a sweep charges when the call never reports back: the reserved worst case. */
+  worstCase: { inputTokens: number; outputTokens: number };
+  call: { model: string; upstreamModel: string; providerId: string; operation: string; clientIp: string };
+  sweeping?: boolean;
+}
+
+export interface Ask {
+  callId: string;
+  model: CatalogModel;
+  operation: string;
+  clientIp: string;
+  estimate: CallEstimate;
+}
+
+export type Admission = { ok: true; limits: AllowedLimits } | { ok: false; error: OpenAiError; headers: Record<string, string> };
+
+/** Thresholds crossed by a settlement: the caller records them (an event) and notifies. */
+export type ThresholdListener = (key: KeyPolicy, percent: number, periodStart: number, spentUsd: number) => void;
+
+const NO_LIMITS: AllowedLimits = { headers: {}, reservedUsd: null, budgetRemainingUsd: null };
+
+/**
+ * The counters of every key, in this process only: policy is their single authority, so a limit
+ * holds however many gateways serve the key. Admission counts and reserves; the call's usage
+ * message settles it (real tokens and cost replace the reservation); a call that never reports
+ * back is swept after a deadline and charged its reserved worst case.
+ */
+export class Limiter {
+  readonly #counters = new Map<string, KeyCounters>();
+  readonly reservations = new Map<string, Reservation>();
+  /** Calls already settled (call id → when), so a redelivered usage message is not counted twice. */
+  readonly #settled = new Map<string, number>();
+
+  constructor(
+    private readonly keyById: (keyId: string) => KeyPolicy | undefined,
+    private readonly priceOf: (model: string) => ModelPrice | undefined,
+    private readonly onThreshold: ThresholdListener = () => {},
+  ) {}
+
+  counters(keyId: string): KeyCounters {
+    let counters = this.#counters.get(keyId);
+    if (!counters) this.#counters.set(keyId, (counters = new KeyCounters()));
+    return counters;
+  }
+
+  /** Checks every limit of the key and, unless `dryRun`, counts the call and reserves its worst case. */
+  admit(key: KeyPolicy, ask: Ask, now: number, dryRun = false): Admission {
+    const limits = key.rateLimits;
+    if (!limits && !key.budget) return { ok: true, limits: NO_LIMITS };
+    const c = this.counters(key.keyId);
+    const headersNow = () => rateLimitHeaders(c.tightestRequests(limits, now), limits?.tokensPerMinute ? c.reading('tokensPerMinute', limits.tokensPerMinute, now) : null);
+
+    if (limits?.maxParallelRequests && c.inFlight >= limits.maxParallelRequests) {
+      return { ok: false, error: LimitRefusals.parallel(limits.maxParallelRequests), headers: { ...headersNow(), ...retryAfterHeaders(1000) } };
+    }
+    for (const rule of REQUEST_WINDOWS) {
+      const limit = limits?.[rule];
+      if (!limit) continue;
+      const window = c.window(rule);
+      const used = window.used(now);
+      if (used + 1 > limit) {
+        const wait = window.msUntilFreed(now, used + 1 - limit);
+        return { ok: false, error: LimitRefusals.window(rule, limit, used, 1, wait), headers: { ...headersNow(), ...retryAfterHeaders(wait) } };
+      }
+    }
+    const outputCap = reservedOutputTokens(ask.operation, ask.estimate.maxOutputTokens, ask.model.maxOutputTokens);
+    // Tokens per minute count what the caller asked for (prompt and max_tokens), as OpenAI does.
+    const tokens = countedTokens(tokenKindsOf(limits), ask.estimate.inputTokens, Math.min(ask.estimate.maxOutputTokens ?? 0, outputCap));
+    if (limits?.tokensPerMinute) {
+      const window = c.window('tokensPerMinute');
+      if (tokens > limits.tokensPerMinute) return { ok: false, error: LimitRefusals.tooLarge(limits.tokensPerMinute, tokens), headers: headersNow() };
+      const used = window.used(now);
+      if (used + tokens > limits.tokensPerMinute) {
+        const wait = window.msUntilFreed(now, used + tokens - limits.tokensPerMinute);
+        return { ok: false, error: LimitRefusals.window('tokensPerMinute', limits.tokensPerMinute, used, tokens, wait), headers: { ...headersNow(), ...retryAfterHeaders(wait) } };
+      }
+    }
+    const ledger = c.ledger(key, now);
+    const worstCase = { inputTokens: ask.estimate.inputTokens, outputTokens: outputCap };
+    const reservedUsd = ledger ? costOf({ ...worstCase, cachedInputTokens: 0 }, ask.model.price) : 0;
+    if (ledger && key.budget && !ledger.fits(key.budget, reservedUsd)) {
+      const { maxUsd, period } = key.budget;
+      const error = LimitRefusals.budget({ maxUsd, period, spentUsd: ledger.spent, reservedUsd: ledger.reserved, costUpToUsd: reservedUsd, resetsAt: ledger.periodEnd });
+      const headers: Record<string, string> = { ...headersNow(), 'x-sluice-budget-remaining-usd': usd(ledger.remaining(key.budget)) };
+      if (ledger.periodEnd !== null) Object.assign(headers, retryAfterHeaders(ledger.periodEnd - now));
+      return { ok: false, error, headers };
+    }
+
+    if (!dryRun) {
+      c.countRequest(limits, now);
+      c.addTokens(limits, now, tokens);
+      c.inFlight++;
+      if (ledger) ledger.reserved += reservedUsd;
+      this.reservations.set(ask.callId, {
+        callId: ask.callId,
+        keyId: key.keyId,
+        admittedAt: now,
+        tokens,
+        reservedUsd,
+        price: ask.model.price,
+        worstCase,
+        call: { model: ask.model.name, upstreamModel: ask.model.upstreamModel, providerId: ask.model.providerId, operation: ask.operation, clientIp: ask.clientIp },
+      });
+    }
+    const headers = headersNow();
+    const remaining = ledger && key.budget ? ledger.remaining(key.budget) - (dryRun ? reservedUsd : 0) : null;
+    if (remaining !== null) headers['x-sluice-budget-remaining-usd'] = usd(Math.max(0, remaining));
+    return { ok: true, limits: { headers, reservedUsd: ledger ? reservedUsd : null, budgetRemainingUsd: remaining === null ? null : Math.max(0, remaining) } };
+  }
+
+  /**
+   * A call's usage: releases its reservation and counts what it really used. A call this process
+   * did not admit (admitted before a restart) is counted at the time it started.
+   */
+  settle(usage: UsageMessage, now: number): void {
+    const reservation = this.reservations.get(usage.requestId);
+    const key = this.keyById(usage.keyId);
+    if (!key || (!key.rateLimits && !key.budget && !reservation)) return;
+    if (this.#settled.has(usage.requestId)) return;
+    this.#settled.set(usage.requestId, now);
+    if (reservation) this.reservations.delete(usage.requestId);
+    const c = this.counters(usage.keyId);
+    const startedAt = Date.parse(usage.startedAt);
+    const endedAt = Math.min(now, startedAt + usage.latencyMs);
+    const limits = key.rateLimits;
+    if (reservation) {
+      c.inFlight = Math.max(0, c.inFlight - 1);
+      c.addTokens(limits, reservation.admittedAt, -reservation.tokens);
+    } else {
+      c.countRequest(limits, startedAt);
+    }
+    c.addTokens(limits, endedAt, countedTokens(tokenKindsOf(limits), usage.inputTokens, usage.outputTokens));
+    const ledger = c.ledger(key, now);
+    if (!ledger || !key.budget) return;
+    if (reservation) ledger.release(reservation.reservedUsd);
+    const price = usage.costUsd === undefined ? this.priceOf(usage.model) : undefined;
+    const cost = usage.costUsd ?? (price ? costOf(usage, price) : 0);
+    for (const percent of ledger.charge(key.budget, cost, startedAt)) this.onThreshold(key, percent, ledger.periodStart, ledger.spent);
+  }
+
+  /** Reservations older than `ttlMs`, marked so they are swept once; their sweep settles them. */
+  expired(now: number, ttlMs: number): Reservation[] {
+    const due: Reservation[] = [];
+    for (const r of this.reservations.values()) {
+      if (!r.sweeping && now - r.admittedAt >= ttlMs) {
+        r.sweeping = true;
+        due.push(r);
+      }
+    }
+    for (const [callId, at] of this.#settled) if (now - at > SETTLED_MEMORY_MS) this.#settled.delete(callId);
+    return due;
+  }
+
+  /** A threshold already recorded in the log (its event came back), so it is not sent again. */
+  thresholdRecorded(keyId: string, periodStart: number, percent: number, now: number): void {
+    const key = this.keyById(keyId);
+    if (!key?.budget) return;
+    const ledger = this.counters(keyId).ledger(key, now);
+    if (ledger && ledger.periodStart === periodStart) ledger.reached.add(percent);
+  }
+}
+
+/**
+ * JetStream drops a repeated usage message (same call id) within its two-minute window; this
+ * covers a repeat that arrives a little later than that.
+ */
+const SETTLED_MEMORY_MS = 5 * 60_000;
+
+const usd = (n: number): string => formatUsd(Math.round(n * 1e10) / 1e10);

@@ -1,0 +1,193 @@
+import type { AuthorizeReply, RateLimits, SluiceEvent, UsageMessage } from '@sluice/contracts';
+import { catalog, given, keyCreated, keyUpdated, NOW, iso } from '../../test/given';
+import { sweptUsage } from './sweeper';
+
+/** $0.001 per output token, nothing for input, at most 50 output tokens: a call costs up to $0.05. */
+const priced: SluiceEvent = {
+  type: 'ModelAdded',
+  data: { name: 'priced', providerId: 'prov_1', upstreamModel: 'p', inputUsdPerMTok: 0, outputUsdPerMTok: 1000, cachedInputUsdPerMTok: null, maxOutputTokens: 50, createdAt: '2026-11-01T00:00:00Z' },
+};
+const withLimits = (rateLimits: RateLimits) => given(keyCreated({ rateLimits }), ...catalog, priced);
+const withBudget = (maxUsd: number, period: string | null = null, createdAt = '2026-11-01T00:00:00Z') =>
+  given(keyCreated({ createdAt, budget: { maxUsd, period, alertThresholds: [50, 80, 100], webhookUrl: null } }), ...catalog, priced);
+
+const usage = (callId: string, over: Partial<UsageMessage> = {}): UsageMessage => ({
+  requestId: callId,
+  keyId: 'key_1',
+  model: 'priced',
+  upstreamModel: 'p',
+  providerId: 'prov_1',
+  operation: 'chat',
+  stream: false,
+  status: 200,
+  inputTokens: 0,
+  cachedInputTokens: 0,
+  outputTokens: 30,
+  reasoningTokens: 0,
+  estimated: false,
+  latencyMs: 10,
+  ttfbMs: null,
+  clientIp: '127.0.0.1',
+  startedAt: iso(NOW),
+  ...over,
+});
+const headersOf = (reply: AuthorizeReply) => (reply.allow ? reply.limits?.headers : reply.headers) ?? {};
+const codeOf = (reply: AuthorizeReply) => (reply.allow ? 'allowed' : reply.error.code);
+
+describe('request windows', () => {
+  it('admits requestsPerMinute calls in a minute, then refuses with 429, retry-after and the rule', () => {
+    const g = withLimits({ requestsPerMinute: 3 });
+    const replies = [0, 1, 2, 3].map((i) => g.when({ callId: `c${i}`, at: NOW + i * 1000 }));
+    expect(replies.map(codeOf)).toEqual(['allowed', 'allowed', 'allowed', 'rate_limit_exceeded']);
+    expect(headersOf(replies[0])).toMatchObject({ 'x-ratelimit-limit-requests': '3', 'x-ratelimit-remaining-requests': '2' });
+    const refused = replies[3];
+    if (refused.allow) throw new Error('expected a refusal');
+    expect(refused.error).toMatchObject({ status: 429, type: 'requests', rule: 'requestsPerMinute' });
+    expect(refused.error.message).toContain('Limit 3, Used 3, Requested 1');
+    // The first call leaves the window 60 s after it was admitted: 57 s from the refusal.
+    expect(refused.headers).toMatchObject({ 'retry-after': '57', 'retry-after-ms': '57000', 'x-ratelimit-remaining-requests': '0' });
+  });
+
+  it('slides: a call is admitted again once the oldest one left the window', () => {
+    const g = withLimits({ requestsPerMinute: 2 });
+    g.when({ callId: 'a', at: NOW });
+    g.when({ callId: 'b', at: NOW + 30_000 });
+    expect(codeOf(g.when({ callId: 'c', at: NOW + 59_000 }))).toBe('rate_limit_exceeded');
+    expect(codeOf(g.when({ callId: 'd', at: NOW + 60_000 }))).toBe('allowed');
+    expect(codeOf(g.when({ callId: 'e', at: NOW + 61_000 }))).toBe('rate_limit_exceeded');
+  });
+
+  it('reports the tightest of the request windows in the headers', () => {
+    const g = withLimits({ requestsPerMinute: 100, requestsPerDay: 5 });
+    expect(headersOf(g.when({ callId: 'a' }))).toMatchObject({ 'x-ratelimit-limit-requests': '5', 'x-ratelimit-remaining-requests': '4' });
+  });
+
+  it('does not count refused calls', () => {
+    const g = withLimits({ requestsPerMinute: 1 });
+    g.when({ callId: 'a' });
+    for (let i = 0; i < 5; i++) g.when({ callId: `x${i}`, at: NOW + 1000 });
+    expect(codeOf(g.when({ callId: 'b', at: NOW + 60_000 }))).toBe('allowed');
+  });
+
+  it('counts calls admitted by an earlier policy process when their usage arrives', () => {
+    const g = withLimits({ requestsPerMinute: 2 });
+    g.limiter.settle(usage('old-1', { startedAt: iso(NOW - 5000) }), NOW);
+    g.limiter.settle(usage('old-2', { startedAt: iso(NOW - 4000) }), NOW);
+    g.limiter.settle(usage('old-2', { startedAt: iso(NOW - 4000) }), NOW); // a redelivery counts once
+    expect(codeOf(g.when({ callId: 'new' }))).toBe('rate_limit_exceeded');
+  });
+});
+
+describe('parallel requests', () => {
+  it('admits maxParallelRequests calls in flight and one more only when one reported usage', () => {
+    const g = withLimits({ maxParallelRequests: 2 });
+    expect([g.when({ callId: 'a' }), g.when({ callId: 'b' }), g.when({ callId: 'c' })].map(codeOf)).toEqual(['allowed', 'allowed', 'rate_limit_exceeded']);
+    g.limiter.settle(usage('a'), NOW + 5);
+    expect(codeOf(g.when({ callId: 'd', at: NOW + 6 }))).toBe('allowed');
+  });
+});
+
+describe('tokens per minute', () => {
+  it('counts prompt and max_tokens at admission and the real usage at settlement', () => {
+    const g = withLimits({ tokensPerMinute: 1000 });
+    expect(codeOf(g.when({ callId: 'a', model: 'gpt-4o', estimate: { inputTokens: 100, maxOutputTokens: 800 } }))).toBe('allowed');
+    const second = g.when({ callId: 'b', model: 'gpt-4o', estimate: { inputTokens: 100, maxOutputTokens: 200 } });
+    expect(codeOf(second)).toBe('rate_limit_exceeded');
+    expect(!second.allow && second.error).toMatchObject({ type: 'tokens', rule: 'tokensPerMinute' });
+    g.limiter.settle(usage('a', { model: 'gpt-4o', inputTokens: 100, outputTokens: 50 }), NOW + 100);
+    expect(codeOf(g.when({ callId: 'c', model: 'gpt-4o', at: NOW + 200, estimate: { inputTokens: 100, maxOutputTokens: 200 } }))).toBe('allowed');
+  });
+
+  it('refuses a request larger than the whole limit as too large', () => {
+    const g = withLimits({ tokensPerMinute: 100 });
+    const reply = g.when({ callId: 'a', estimate: { inputTokens: 150, maxOutputTokens: null } });
+    expect(!reply.allow && reply.error.message).toContain('Request too large');
+  });
+
+  it('counts only the token kinds configured', () => {
+    const g = withLimits({ tokensPerMinute: 100, tokenKinds: ['output'] });
+    expect(codeOf(g.when({ callId: 'a', estimate: { inputTokens: 5000, maxOutputTokens: 10 } }))).toBe('allowed');
+  });
+
+  it('counts a streamed call exactly like a non-streamed one', () => {
+    const g = withLimits({ tokensPerMinute: 100 });
+    g.when({ callId: 's' });
+    g.limiter.settle(usage('s', { stream: true, inputTokens: 40, outputTokens: 60 }), NOW + 10);
+    expect(codeOf(g.when({ callId: 't', at: NOW + 20, estimate: { inputTokens: 1, maxOutputTokens: null } }))).toBe('rate_limit_exceeded');
+  });
+});
+
+describe('budgets', () => {
+  it('reserves the worst case so concurrent calls cannot overspend, then admits again as calls settle', () => {
+    const g = withBudget(1.0);
+    const burst = Array.from({ length: 30 }, (_, i) => g.when({ callId: `c${i}`, model: 'priced' }));
+    expect(burst.filter((r) => r.allow)).toHaveLength(20); // 20 × $0.05 = $1.00
+    const refused = burst[20];
+    expect(!refused.allow && refused.error).toMatchObject({ status: 429, code: 'insufficient_quota', type: 'insufficient_quota', rule: 'budget' });
+    for (let i = 0; i < 20; i++) g.limiter.settle(usage(`c${i}`), NOW + 10); // $0.03 each
+    expect(g.limiter.counters('key_1').budget).toMatchObject({ reserved: 0 });
+    expect(g.limiter.counters('key_1').budget?.spent).toBeCloseTo(0.6, 9);
+    let admitted = 0;
+    for (let i = 0; i < 20; i++) {
+      const reply = g.when({ callId: `d${i}`, model: 'priced', at: NOW + 20 });
+      if (!reply.allow) break;
+      admitted++;
+      g.limiter.settle(usage(`d${i}`), NOW + 21);
+    }
+    const spent = g.limiter.counters('key_1').budget!.spent;
+    expect(admitted).toBe(12); // $0.60 + 12 × $0.03 = $0.96; a 13th could cost $1.01
+    expect(spent).toBeLessThanOrEqual(1.0);
+    expect(spent).toBeGreaterThan(1.0 - 0.05);
+  });
+
+  it('reserves at the model cap for an absurd max_tokens, and at max_tokens when it is smaller', () => {
+    const g = withBudget(1.0);
+    const absurd = g.when({ callId: 'a', model: 'priced', estimate: { inputTokens: 10, maxOutputTokens: 10_000_000 } });
+    expect(absurd.allow && absurd.limits?.reservedUsd).toBeCloseTo(0.05, 9);
+    const small = g.when({ callId: 'b', model: 'priced', estimate: { inputTokens: 10, maxOutputTokens: 10 } });
+    expect(small.allow && small.limits?.reservedUsd).toBeCloseTo(0.01, 9);
+    expect(headersOf(small)['x-sluice-budget-remaining-usd']).toBe('0.94');
+  });
+
+  it('reports each threshold once per period, and starts from zero in the next period', () => {
+    const g = withBudget(0.1, '1d', iso(NOW - 3_600_000));
+    for (const id of ['a', 'b', 'c']) {
+      g.when({ callId: id, model: 'priced' });
+      g.limiter.settle(usage(id), NOW + 1);
+    }
+    expect(g.thresholds.map((t) => t.percent)).toEqual([50, 80]); // $0.06, then $0.09
+    const nextDay = NOW + 86_400_000;
+    expect(g.limiter.counters('key_1').ledger(g.keys.byId('key_1')!, nextDay)).toMatchObject({ spent: 0 });
+    expect(codeOf(g.when({ callId: 'd', model: 'priced', at: nextDay }))).toBe('allowed');
+  });
+
+  it('charges a late settlement to the period the call started in', () => {
+    const g = withBudget(1, '1h', iso(NOW - 30 * 60_000));
+    g.when({ callId: 'a', model: 'priced', at: NOW });
+    g.limiter.settle(usage('a', { startedAt: iso(NOW) }), NOW + 40 * 60_000);
+    expect(g.limiter.counters('key_1').budget).toMatchObject({ spent: 0, reserved: 0 });
+  });
+
+  it('keeps spend when the budget is changed', () => {
+    const g = withBudget(0.1);
+    g.when({ callId: 'a', model: 'priced' });
+    g.limiter.settle(usage('a'), NOW);
+    g.keys.apply(keyUpdated({ budget: { maxUsd: 0.05, period: null, alertThresholds: [], webhookUrl: null } }));
+    expect(codeOf(g.when({ callId: 'b', model: 'priced', at: NOW + 1, estimate: { inputTokens: 0, maxOutputTokens: 30 } }))).toBe('insufficient_quota');
+  });
+});
+
+describe('sweeping', () => {
+  it('charges a call that never reported back at its reserved worst case, flagged, and frees its slot', () => {
+    const g = given(keyCreated({ rateLimits: { maxParallelRequests: 1 }, budget: { maxUsd: 1, period: null, alertThresholds: [], webhookUrl: null } }), ...catalog, priced);
+    g.when({ callId: 'lost', model: 'priced' });
+    expect(g.limiter.expired(NOW + 1000, 60_000)).toEqual([]);
+    const [due] = g.limiter.expired(NOW + 60_000, 60_000);
+    expect(g.limiter.expired(NOW + 61_000, 60_000)).toEqual([]); // marked: swept once
+    const swept = sweptUsage(due, NOW + 60_000);
+    expect(swept).toMatchObject({ requestId: 'lost', estimated: true, swept: true, outputTokens: 50, costUsd: 0.05 });
+    g.limiter.settle(swept, NOW + 60_001);
+    expect(g.limiter.counters('key_1').budget).toMatchObject({ reserved: 0, spent: 0.05 });
+    expect(codeOf(g.when({ callId: 'next', model: 'priced', at: NOW + 60_002 }))).toBe('allowed');
+  });
+});

@@ -1,0 +1,51 @@
+import { costOf, type UsageMessage } from '@sluice/contracts';
+import type { Limiter, Reservation } from './limiter';
+
+/**
+ * The usage message for a call that was admitted but never reported back (its gateway died before
+ * publishing): charged at its reserved worst case, flagged `estimated` and `swept`. It goes through
+ * the usage stream like any other (message id = call id), so metering records it once and policy
+ * settles the reservation when it comes back; a late real report is then a duplicate.
+ */
+export function sweptUsage(r: Reservation, now: number): UsageMessage {
+  const tokens = { inputTokens: r.worstCase.inputTokens, cachedInputTokens: 0, outputTokens: r.worstCase.outputTokens };
+  return {
+    requestId: r.callId,
+    keyId: r.keyId,
+    model: r.call.model,
+    upstreamModel: r.call.upstreamModel,
+    providerId: r.call.providerId,
+    operation: r.call.operation,
+    stream: false,
+    status: 0,
+    ...tokens,
+    reasoningTokens: 0,
+    estimated: true,
+    swept: true,
+    latencyMs: now - r.admittedAt,
+    ttfbMs: null,
+    clientIp: r.call.clientIp,
+    startedAt: new Date(r.admittedAt).toISOString(),
+    clientRequestId: null,
+    costUsd: costOf(tokens, r.price),
+  };
+}
+
+export async function sweepReservations(
+  limiter: Limiter,
+  now: number,
+  ttlMs: number,
+  publish: (usage: UsageMessage) => Promise<void>,
+): Promise<number> {
+  const due = limiter.expired(now, ttlMs);
+  await Promise.all(
+    due.map(async (r) => {
+      try {
+        await publish(sweptUsage(r, now));
+      } catch {
+        r.sweeping = false; // tried again on the next sweep
+      }
+    }),
+  );
+  return due.length;
+}
