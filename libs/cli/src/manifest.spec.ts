@@ -49,7 +49,7 @@ describe('reading a keys file', () => {
     expect(problems).toEqual([
       expect.stringMatching(/^keys\.yaml:4:\d+: keys\[1\]\.operations\[1\]: /),
       expect.stringMatching(/^keys\.yaml:5:\d+: keys\[1\]\.ipAllowlist\[0\]: must be an IPv4 or IPv6 address or CIDR range/),
-      expect.stringMatching(/keys\[1\]: Unrecognized key: "budget"/),
+      expect.stringMatching(/keys\[1\]\.budget: Invalid input: expected object/),
     ]);
   });
 

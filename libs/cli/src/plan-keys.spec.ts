@@ -50,6 +50,18 @@ describe('planning keys from a file', () => {
     });
   });
 
+  it('compares a budget by its settings, not its live spend, and changes rate limits and budgets in place', () => {
+    const budget = { maxUsd: 50, period: '30d', alertThresholds: [50, 80, 100], webhookUrl: null, spentUsd: 12.5, reservedUsd: 0.2, remainingUsd: 37.3 };
+    const have = live({ rateLimits: { requestsPerMinute: 60 }, budget });
+    const same = { name: 'billing', rateLimits: { requestsPerMinute: 60 }, budget: { maxUsd: 50, period: '30d' } };
+    expect(planKeys([same], [have], { prune: false })).toEqual([{ action: 'unchanged', name: 'billing', id: 'key_1' }]);
+    const [step] = planKeys([{ ...same, rateLimits: { requestsPerMinute: 120 }, budget: { maxUsd: 80, period: '30d' } }], [have], { prune: false });
+    expect(step).toMatchObject({
+      action: 'update',
+      patch: { rateLimits: { requestsPerMinute: 120 }, budget: { maxUsd: 80, period: '30d', alertThresholds: [50, 80, 100], webhookUrl: null } },
+    });
+  });
+
   it('adopts an existing key of the same name by marking it managed', () => {
     const [step] = planKeys([{ name: 'billing' }], [live({ metadata: {} })], { prune: false });
     expect(step).toMatchObject({ action: 'update', patch: { metadata: { managedBy: 'sluice-apply' } } });

@@ -1,4 +1,4 @@
-import type { KeyView, UpdateKeyBody } from '@sluice/contracts';
+import { normalizeBudget, type BudgetInput, type KeyView, type UpdateKeyBody } from '@sluice/contracts';
 import type { DesiredKey } from './manifest';
 
 /** Marks the keys this tool owns: only those are candidates for `--prune`. */
@@ -18,7 +18,9 @@ export type KeyStep =
   /** Managed by this tool, no longer in the file, and `--prune` not given. */
   | { action: 'orphan'; name: string; id: string };
 
-type Settings = Pick<KeyView, 'description' | 'models' | 'operations' | 'ipAllowlist' | 'providerIds' | 'expiresAt' | 'metadata'>;
+type Settings = Pick<KeyView, 'description' | 'models' | 'operations' | 'ipAllowlist' | 'providerIds' | 'expiresAt' | 'metadata' | 'rateLimits'> & {
+  budget: BudgetInput | null;
+};
 const SETS = ['models', 'operations', 'ipAllowlist', 'providerIds'] as const;
 
 /**
@@ -44,7 +46,8 @@ export function planKeys(desired: DesiredKey[], current: KeyView[], opts: { prun
   return steps;
 }
 
-function settingsOf(k: Partial<Settings>): Settings {
+function settingsOf(k: Partial<Pick<KeyView, keyof Settings>> | DesiredKey): Settings {
+  const budget = k.budget ? normalizeBudget(k.budget as BudgetInput) : null;
   return {
     description: k.description ?? null,
     models: k.models ?? null,
@@ -53,6 +56,9 @@ function settingsOf(k: Partial<Settings>): Settings {
     providerIds: k.providerIds ?? null,
     expiresAt: k.expiresAt ? new Date(k.expiresAt).toISOString() : null,
     metadata: k.metadata ?? {},
+    rateLimits: k.rateLimits && Object.keys(k.rateLimits).length > 0 ? k.rateLimits : null,
+    // Only the budget's settings: a live key also reports its spend, which no file sets.
+    budget: budget && { maxUsd: budget.maxUsd, period: budget.period, alertThresholds: budget.alertThresholds, webhookUrl: budget.webhookUrl },
   };
 }
 

@@ -6,6 +6,22 @@ type Json<T> = ColumnType<T, string, string>;
 /** numeric and int8 come back from pg as strings (exact); written as numbers or strings. */
 type Decimal = ColumnType<string, number | string, number | string>;
 
+/** The shapes of libs/contracts' RateLimits and BudgetSettings, as keys_view stores them (this lib imports no app code). */
+export interface StoredRateLimits {
+  requestsPerMinute?: number;
+  requestsPerHour?: number;
+  requestsPerDay?: number;
+  tokensPerMinute?: number;
+  tokenKinds?: ('input' | 'output')[];
+  maxParallelRequests?: number;
+}
+export interface StoredBudget {
+  maxUsd: number;
+  period: string | null;
+  alertThresholds: number[];
+  webhookUrl: string | null;
+}
+
 export interface KeysViewTable {
   id: string;
   name: string;
@@ -25,6 +41,12 @@ export interface KeysViewTable {
   previous_key_hash: string | null;
   previous_key_expires_at: Timestamp | null;
   updated_at: Timestamp | null;
+  rate_limits: Json<StoredRateLimits | null> | null;
+  budget: Json<StoredBudget | null> | null;
+  /** Start of the current budget period: the last KeyBudgetReset's, else the key's creation (projections always set it). */
+  budget_period_start: Timestamp | null;
+  /** Threshold percents reached in the current budget period, in the order reached; `[]` by default. */
+  budget_thresholds_reached: ColumnType<number[], string | undefined, string>;
 }
 
 export interface ProvidersViewTable {

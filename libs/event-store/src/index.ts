@@ -4,6 +4,7 @@ export { readAll, positionOf, type ReadAllOptions } from './read-all';
 export { loadCheckpoint, saveCheckpoint } from './checkpoints';
 export { EventFollower, type EventFollowerOptions } from './event-follower';
 export { Relay, RELAY_CHECKPOINT, type RelayOptions } from './relay';
+export { Leader, type LeaderOptions } from './leader';
 export { WrongExpectedVersionError, DuplicateEventError } from './errors';
 export type { NewEvent, RecordedEvent, LogPosition, ExpectedVersion, Logger } from './types';
 export { canonicalJson, chainHash, ChainChecker, GENESIS_HASH, type ChainedEvent, type ChainLink, type ChainBreak, type ChainBreakReason } from './chain';

@@ -57,7 +57,7 @@ describe('the key lifecycle, end to end (admin HTTP API, openai SDK, real NATS, 
   it('refuses a PATCH it cannot apply, in the admin error shape', async () => {
     const { id, name } = await createKey({});
     const other = await createKey({});
-    expect(await e2e.admin('PATCH', `/keys/${id}`, { budget: { maxUsd: 1 } })).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
+    expect(await e2e.admin('PATCH', `/keys/${id}`, { budget: { maxUsd: -1 } })).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
     expect(await e2e.admin('PATCH', `/keys/${id}`, { expiresAt: '2020-01-01T00:00:00Z' })).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', param: 'expiresAt' } } });
     expect(await e2e.admin('PATCH', `/keys/${id}`, { name: other.name })).toMatchObject({ status: 409, body: { error: { code: 'KEY.NAME_TAKEN' } } });
     expect(await e2e.admin('PATCH', '/keys/key_missing', { name: 'x' })).toMatchObject({ status: 404, body: { error: { code: 'KEY.NOT_FOUND' } } });

@@ -8,6 +8,7 @@ import { AuditController } from './audit/audit.controller';
 import { AdminRuntime } from './admin.runtime';
 import { AdminTokenGuard } from './auth/admin-token.guard';
 import { KeysController } from './keys/keys.controller';
+import { KeyPolicyController } from './keys/limits/key-policy.controller';
 import { ModelsController } from './models/models.controller';
 import { OpenApiController } from './openapi/openapi.controller';
 import { ProvidersController } from './providers/providers.controller';
@@ -18,7 +19,7 @@ import { AdminErrorFilter } from './shared/error.filter';
 import { logger } from './shared/logger';
 import { DB, NATS } from './shared/tokens';
 
-const httpControllers = [KeysController, ProvidersController, ModelsController, VaultController, AdminTokensController, UsageController, RequestsController, AuditController, OpenApiController];
+const httpControllers = [KeysController, KeyPolicyController, ProvidersController, ModelsController, VaultController, AdminTokensController, UsageController, RequestsController, AuditController, OpenApiController];
 
 const connections = [
   {

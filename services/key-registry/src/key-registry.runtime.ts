@@ -4,27 +4,36 @@ import { createDb, migrateToLatest, type Database } from '@sluice/db';
 import { type Relay, Sealer } from '@sluice/event-store';
 import { connectNats, ensureStreams, type NatsConnection } from '@sluice/messaging';
 import { systemResolver, UpstreamAllowList } from '@sluice/net-policy';
-import { createLogger, env, type Readiness } from '@sluice/service';
+import { createLogger, env, envInt, type Readiness } from '@sluice/service';
+import { BudgetResetLoop } from './keys/reset-budget-period/budget-reset-loop';
 import { registerNatsHandlers } from './nats-handlers';
+import { startBudgetNotifier } from './notifications/budget-notifier';
+import { WebhookSender } from './notifications/webhook-sender';
 import { parseKeks } from './providers/vault/envelope';
 import { createJetStreamRelay } from './relay/jetstream-relay';
 import { randomId } from './shared/deps';
 
 export const logger = createLogger('key-registry');
 
-const sealerLogger = {
+const storeLogger = {
   info: (msg: string, fields?: Record<string, unknown>) => logger.info(fields ?? {}, msg),
   warn: (msg: string, fields?: Record<string, unknown>) => logger.warn(fields ?? {}, msg),
   error: (msg: string, fields?: Record<string, unknown>) => logger.error(fields ?? {}, msg),
 };
 
-/** Owns the process's connections: Postgres, NATS, the command handlers, the relay and the chain sealer. */
+/**
+ * Owns the process's connections: Postgres, NATS, the command handlers, the relay, the chain
+ * sealer, the budget reset loop and the budget webhook notifier.
+ */
 @Injectable()
 export class KeyRegistryRuntime implements OnApplicationBootstrap, OnApplicationShutdown, Readiness {
   #db?: Kysely<Database>;
   #nc?: NatsConnection;
   #relay?: Relay;
   #sealer?: Sealer;
+  #budgetResets?: BudgetResetLoop;
+  #webhooks?: WebhookSender;
+  #notifier?: { stop(): Promise<void> };
   #ready = false;
 
   async onApplicationBootstrap(): Promise<void> {
@@ -35,11 +44,16 @@ export class KeyRegistryRuntime implements OnApplicationBootstrap, OnApplication
     await migrateToLatest(this.#db);
     this.#nc = await connectNats(env('NATS_URL', 'nats://127.0.0.1:4222'), 'key-registry');
     await ensureStreams(this.#nc);
-    registerNatsHandlers(this.#nc, { db: this.#db, keks, upstream, now: () => new Date(), newId: randomId }, logger);
+    const deps = { db: this.#db, keks, upstream, now: () => new Date(), newId: randomId };
+    registerNatsHandlers(this.#nc, deps, logger);
     this.#relay = createJetStreamRelay(this.#db, databaseUrl, this.#nc, logger);
     this.#relay.start();
-    this.#sealer = new Sealer({ db: this.#db, databaseUrl, pollMs: 250, logger: sealerLogger });
+    this.#sealer = new Sealer({ db: this.#db, databaseUrl, pollMs: 250, logger: storeLogger });
     this.#sealer.start();
+    this.#budgetResets = new BudgetResetLoop({ deps, databaseUrl, intervalMs: envInt('SLUICE_BUDGET_RESET_INTERVAL_MS', 5000), logger: storeLogger });
+    this.#budgetResets.start();
+    this.#webhooks = new WebhookSender({ allow: upstream.allow, resolve: upstream.resolve, secret: process.env.SLUICE_WEBHOOK_SECRET || undefined });
+    this.#notifier = await startBudgetNotifier({ nc: this.#nc, db: this.#db, sender: this.#webhooks, globalUrl: process.env.SLUICE_BUDGET_WEBHOOK_URL || null, logger });
     this.#ready = true;
   }
 
@@ -51,6 +65,9 @@ export class KeyRegistryRuntime implements OnApplicationBootstrap, OnApplication
     this.#ready = false;
     await this.#relay?.stop();
     await this.#sealer?.stop();
+    await this.#budgetResets?.stop();
+    await this.#notifier?.stop();
+    await this.#webhooks?.close();
     await this.#nc?.drain().catch(() => {});
     await this.#db?.destroy();
   }

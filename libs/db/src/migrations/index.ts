@@ -5,6 +5,7 @@ import * as keyLifecycle from './2026112403_key_lifecycle';
 import * as idempotencyRecords from './2026112404_idempotency_records';
 import * as eventChain from './2026112410_event_chain';
 import * as usageQueries from './2026112406_usage_queries';
+import * as keyLimits from './2026112411_key_limits';
 
 /**
  * Every migration, keyed by its timestamped name (yyyymmddNN_name). Kysely applies them in name
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '2026112404_idempotency_records': idempotencyRecords,
   '2026112410_event_chain': eventChain,
   '2026112406_usage_queries': usageQueries,
+  '2026112411_key_limits': keyLimits,
 };

@@ -4,19 +4,22 @@
  * - `error-<status>`: an OpenAI-shaped error with that status (a 401 echoes part of the key, as OpenAI does);
  * - `error-html-<status>`: that status with an HTML body, as a misconfigured proxy answers;
  * - `redirect`: a 302 to another host, which a gateway must never follow;
- * - `cut-<n>`: a stream that drops the connection after its headers and n chunks (non-streams: at once).
+ * - `cut-<n>`: a stream that drops the connection after its headers and n chunks (non-streams: at once);
+ * - `slow-<ms>`: a normal answer that starts only after that many milliseconds.
  */
 export type Fault =
   | { kind: 'error'; status: number }
   | { kind: 'html'; status: number }
   | { kind: 'redirect' }
-  | { kind: 'cut'; after: number };
+  | { kind: 'cut'; after: number }
+  | { kind: 'slow'; ms: number };
 
 export function faultFor(model: string): Fault | null {
   if (model.startsWith('error-html-')) return { kind: 'html', status: Number(model.slice(11)) || 502 };
   if (model.startsWith('error-')) return { kind: 'error', status: Number(model.slice(6)) || 500 };
   if (model === 'redirect') return { kind: 'redirect' };
   if (model.startsWith('cut-')) return { kind: 'cut', after: Number(model.slice(4)) || 0 };
+  if (model.startsWith('slow-')) return { kind: 'slow', ms: Number(model.slice(5)) || 0 };
   return null;
 }
 

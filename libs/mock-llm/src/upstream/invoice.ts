@@ -26,9 +26,12 @@ export interface Invoice {
   /** The Authorization header of the latest call. */
   lastAuthorization: string | undefined;
   byRequest: Map<string, InvoiceEntry>;
+  /** Requests being answered right now, and the most there ever were at once. */
+  inFlight: number;
+  maxInFlight: number;
 }
 
-export const emptyInvoice = (): Invoice => ({ calls: 0, promptTokens: 0, completionTokens: 0, lastAuthorization: undefined, byRequest: new Map() });
+export const emptyInvoice = (): Invoice => ({ calls: 0, promptTokens: 0, completionTokens: 0, lastAuthorization: undefined, byRequest: new Map(), inFlight: 0, maxInFlight: 0 });
 
 export function bill(invoice: Invoice, entry: InvoiceEntry): void {
   invoice.calls++;

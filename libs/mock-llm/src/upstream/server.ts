@@ -33,6 +33,9 @@ const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-
 export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise<MockUpstream> {
   const invoice = emptyInvoice();
   const server = createServer((req, res) => {
+    invoice.inFlight++;
+    invoice.maxInFlight = Math.max(invoice.maxInFlight, invoice.inFlight);
+    res.on('close', () => invoice.inFlight--);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -86,7 +89,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer, in
   if (opts.latencyMs) await sleep(opts.latencyMs);
 
   const fault = faultFor(entry.model);
-  if (fault && fault.kind !== 'cut') {
+  if (fault?.kind === 'slow') await sleep(fault.ms);
+  if (fault && fault.kind !== 'cut' && fault.kind !== 'slow') {
     entry.status = fault.kind === 'redirect' ? 302 : fault.status;
     entry.completed = true;
     bill(invoice, entry);
@@ -101,9 +105,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer, in
     const e = errorBody(fault.status, entry.authorization);
     return sendError(res, fault.status, e.type, e.code, e.message);
   }
-  if (stream) return streamTo(res, op as Exclude<Operation, 'embeddings'>, body, entry, invoice, opts, fault?.after ?? -1);
+  const cutAfter = fault?.kind === 'cut' ? fault.after : -1;
+  if (stream) return streamTo(res, op as Exclude<Operation, 'embeddings'>, body, entry, invoice, opts, cutAfter);
 
-  if (fault) {
+  if (cutAfter >= 0) {
     bill(invoice, entry);
     res.destroy();
     return;

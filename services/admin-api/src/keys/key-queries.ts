@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { DomainError, ErrorCodes, type KeyView } from '@sluice/contracts';
 import type { Database, KeySpendTable, KeysViewTable } from '@sluice/db';
+import { storedBudgetView } from './limits/key-limits-view';
 
 type KeyRow = Selectable<KeysViewTable> & Partial<Pick<Selectable<KeySpendTable>, 'requests' | 'input_tokens' | 'output_tokens' | 'spend_usd'>>;
 
@@ -23,6 +24,10 @@ const keyColumns = [
   'k.previous_key_hash',
   'k.previous_key_expires_at',
   'k.updated_at',
+  'k.rate_limits',
+  'k.budget',
+  'k.budget_period_start',
+  'k.budget_thresholds_reached',
   's.requests',
   's.input_tokens',
   's.output_tokens',
@@ -35,6 +40,11 @@ export async function getKey(db: Kysely<Database>, id: string, now: Date): Promi
   const row = await baseQuery(db).where('k.id', '=', id).executeTakeFirst();
   if (!row) throw new DomainError(ErrorCodes.keyNotFound, `key ${id} does not exist`);
   return toKeyView(row as KeyRow, now);
+}
+
+export async function assertKeyExists(db: Kysely<Database>, id: string): Promise<void> {
+  const row = await db.selectFrom('keys_view').select('id').where('id', '=', id).executeTakeFirst();
+  if (!row) throw new DomainError(ErrorCodes.keyNotFound, `key ${id} does not exist`);
 }
 
 /** Keyset paging on (created_at, id): stable under concurrent inserts. */
@@ -70,8 +80,16 @@ function toKeyView(row: KeyRow, now: Date): KeyView {
     keyHint: row.key_hint,
     models: row.models ?? null,
     operations: row.operations ?? null,
-    rateLimits: null,
-    budget: null,
+    rateLimits: row.rate_limits ?? null,
+    budget: storedBudgetView(
+      {
+        settings: row.budget ?? null,
+        createdAt: new Date(row.created_at),
+        periodStart: row.budget_period_start ? new Date(row.budget_period_start) : null,
+        thresholdsReached: row.budget_thresholds_reached ?? null,
+      },
+      now,
+    ),
     ipAllowlist: row.ip_allowlist ?? null,
     providerIds: row.provider_ids ?? null,
     previousKeyExpiresAt: previousKeyStillValid(row, now),

@@ -20,6 +20,7 @@ import { CurrentActor } from '../shared/actor';
 import { awaitPolicy } from '../shared/policy-sync';
 import { DB, NATS } from '../shared/tokens';
 import { getKey, listKeys } from './key-queries';
+import { withLiveLimits } from './limits/policy-limits';
 
 /** Commands go to key-registry over NATS; reads come from the Postgres read models. */
 @Controller('admin/v1/keys')
@@ -36,17 +37,18 @@ export class KeysController {
     const valid = parseOrThrow(CreateKeyBody, body);
     const created = await request<{ keyId: string; key: string }>(this.nc, Subjects.rpc.keyRegistry('create-key'), { body: valid, actor }, { trace: actor });
     await awaitPolicy(this.db, this.nc, `key-${created.keyId}`);
-    return { ...(await getKey(this.db, created.keyId, new Date())), key: created.key };
+    return { ...(await this.#read(created.keyId)), key: created.key };
   }
 
   @Get()
-  list(@Query() query: unknown) {
-    return listKeys(this.db, parseOrThrow(ListKeysQuery, query), new Date());
+  async list(@Query() query: unknown) {
+    const page = await listKeys(this.db, parseOrThrow(ListKeysQuery, query), new Date());
+    return { ...page, data: await withLiveLimits(this.nc, page.data) };
   }
 
   @Get(':id')
   get(@Param('id') id: string) {
-    return getKey(this.db, id, new Date());
+    return this.#read(id);
   }
 
   @Patch(':id')
@@ -54,7 +56,7 @@ export class KeysController {
     const valid = parseOrThrow(UpdateKeyBody, body);
     await request(this.nc, Subjects.rpc.keyRegistry('update-key'), { keyId: id, body: valid, actor }, { trace: actor });
     await awaitPolicy(this.db, this.nc, `key-${id}`);
-    return getKey(this.db, id, new Date());
+    return this.#read(id);
   }
 
   /** The new secret is in `key`; a retry with the same Idempotency-Key answers the same secret again. */
@@ -79,7 +81,7 @@ export class KeysController {
     );
     if (result.replayed) void reply.header('idempotent-replayed', 'true');
     await awaitPolicy(this.db, this.nc, `key-${id}`);
-    return { ...(await getKey(this.db, id, new Date())), key: result.key };
+    return { ...(await this.#read(id)), key: result.key };
   }
 
   @Post(':id/disable')
@@ -102,6 +104,12 @@ export class KeysController {
   async #command(endpoint: string, id: string, actor: Actor) {
     await request(this.nc, Subjects.rpc.keyRegistry(endpoint), { keyId: id, actor }, { trace: actor });
     await awaitPolicy(this.db, this.nc, `key-${id}`);
-    return getKey(this.db, id, new Date());
+    return this.#read(id);
+  }
+
+  /** The key from the read model, with policy's live limit state when policy answers. */
+  async #read(id: string) {
+    const [view] = await withLiveLimits(this.nc, [await getKey(this.db, id, new Date())]);
+    return view;
   }
 }

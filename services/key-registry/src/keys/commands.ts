@@ -2,6 +2,7 @@ import type { CommandTable } from '../shared/command-table';
 import { createKey } from './create-key/create-key.handler';
 import { disableKey } from './disable-key/disable-key.handler';
 import { enableKey } from './enable-key/enable-key.handler';
+import { recordBudgetThreshold } from './record-budget-threshold/record-budget-threshold.handler';
 import { regenerateKey } from './regenerate-key/regenerate-key.handler';
 import { revokeKey } from './revoke-key/revoke-key.handler';
 import { updateKey } from './update-key/update-key.handler';
@@ -14,4 +15,5 @@ export const keyCommands: CommandTable = {
   'disable-key': disableKey,
   'enable-key': enableKey,
   'revoke-key': revokeKey,
+  'record-budget-threshold': recordBudgetThreshold,
 };

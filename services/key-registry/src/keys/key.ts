@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import {
   DomainError,
   ErrorCodes,
+  type KeyBudgetResetV1,
+  type KeyBudgetThresholdReachedV1,
   type KeyCreatedV1,
   type KeyDisabledV1,
   type KeyEnabledV1,
@@ -15,7 +17,18 @@ import {
 export interface KeyFacts {
   keyId: string;
   keyHash: string;
+  createdAt: string;
   settings: KeySettings;
+  budgetPeriod: BudgetPeriodFacts;
+}
+
+/** The budget period as key-registry has recorded it, and the thresholds reported in it. */
+export interface BudgetPeriodFacts {
+  /** Start of the current period: the last KeyBudgetReset's, else the key's creation. */
+  start: string;
+  /** Which period `percents` belong to (normally `start`). */
+  thresholdsPeriodStart: string;
+  percents: number[];
 }
 
 /** The key aggregate: state folded from its stream, and the events its commands decide. */
@@ -31,36 +44,49 @@ export type KeyEvent =
   | { type: 'KeyRegenerated'; data: z.infer<typeof KeyRegeneratedV1> }
   | { type: 'KeyDisabled'; data: z.infer<typeof KeyDisabledV1> }
   | { type: 'KeyEnabled'; data: z.infer<typeof KeyEnabledV1> }
-  | { type: 'KeyRevoked'; data: z.infer<typeof KeyRevokedV1> };
+  | { type: 'KeyRevoked'; data: z.infer<typeof KeyRevokedV1> }
+  | { type: 'KeyBudgetReset'; data: z.infer<typeof KeyBudgetResetV1> }
+  | { type: 'KeyBudgetThresholdReached'; data: z.infer<typeof KeyBudgetThresholdReachedV1> };
 
 export const initialKeyState: KeyState = { status: 'none' };
 
 export function evolveKey(state: KeyState, event: KeyEvent): KeyState {
+  if (event.type === 'KeyCreated') {
+    const { keyId, keyHash, keyHint: _hint, createdAt, ...settings } = event.data;
+    return { status: 'active', keyId, keyHash, createdAt, settings, budgetPeriod: { start: createdAt, thresholdsPeriodStart: createdAt, percents: [] } };
+  }
+  if (state.status === 'none') return state;
+  const facts = factsOf(state);
   switch (event.type) {
-    case 'KeyCreated': {
-      const { keyId, keyHash, keyHint: _hint, createdAt: _at, ...settings } = event.data;
-      return { status: 'active', keyId, keyHash, settings };
-    }
     case 'KeyUpdated':
-      if (state.status === 'none') return state;
       return { ...state, settings: { ...state.settings, ...definedOnly(event.data.after) } };
     case 'KeyRegenerated':
-      if (state.status === 'none') return state;
       return { ...state, keyHash: event.data.keyHash };
     case 'KeyDisabled':
-      if (state.status === 'none') return state;
-      return { status: 'disabled', keyId: state.keyId, keyHash: state.keyHash, settings: state.settings };
+      return { status: 'disabled', ...facts };
     case 'KeyEnabled':
-      if (state.status === 'none') return state;
-      return { status: 'active', keyId: state.keyId, keyHash: state.keyHash, settings: state.settings };
+      return { status: 'active', ...facts };
     case 'KeyRevoked':
-      if (state.status === 'none') return state;
-      return { status: 'revoked', keyId: state.keyId, keyHash: state.keyHash, settings: state.settings, revokedAt: event.data.revokedAt };
+      return { status: 'revoked', ...facts, revokedAt: event.data.revokedAt };
+    case 'KeyBudgetReset': {
+      const start = event.data.periodStart;
+      return { ...state, budgetPeriod: { start, thresholdsPeriodStart: start, percents: [] } };
+    }
+    case 'KeyBudgetThresholdReached': {
+      const { periodStart, thresholdPercent } = event.data;
+      const earlier = state.budgetPeriod.thresholdsPeriodStart === periodStart ? state.budgetPeriod.percents : [];
+      return { ...state, budgetPeriod: { ...state.budgetPeriod, thresholdsPeriodStart: periodStart, percents: [...earlier, thresholdPercent] } };
+    }
     default: {
       const unknown: never = event;
       return unknown;
     }
   }
+}
+
+function factsOf(state: Exclude<KeyState, { status: 'none' }>): KeyFacts {
+  const { keyId, keyHash, createdAt, settings, budgetPeriod } = state;
+  return { keyId, keyHash, createdAt, settings, budgetPeriod };
 }
 
 export const foldKey = (events: KeyEvent[]): KeyState => events.reduce(evolveKey, initialKeyState);

@@ -1,8 +1,8 @@
-import type { Kysely, Updateable } from 'kysely';
+import { sql, type Kysely, type Updateable } from 'kysely';
 import type { KeySettingsChange, SluiceEvent } from '@sluice/contracts';
 import type { Database, KeysViewTable } from '@sluice/db';
 
-const jsonOrNull = (list: string[] | null) => (list ? JSON.stringify(list) : null);
+const jsonOrNull = (value: object | null) => (value ? JSON.stringify(value) : null);
 
 /** keys_view: one row per key, its settings and lifecycle state; every change bumps `version`. */
 export async function projectKeyEvent(db: Kysely<Database>, event: SluiceEvent): Promise<void> {
@@ -30,6 +30,10 @@ export async function projectKeyEvent(db: Kysely<Database>, event: SluiceEvent):
           previous_key_hash: null,
           previous_key_expires_at: null,
           updated_at: null,
+          rate_limits: jsonOrNull(d.rateLimits),
+          budget: jsonOrNull(d.budget),
+          budget_period_start: d.createdAt,
+          budget_thresholds_reached: '[]',
         })
         .execute();
       return;
@@ -52,6 +56,20 @@ export async function projectKeyEvent(db: Kysely<Database>, event: SluiceEvent):
       return change(db, event.data.keyId, { status: 'active', updated_at: event.data.enabledAt });
     case 'KeyRevoked':
       return change(db, event.data.keyId, { status: 'revoked', revoked_at: event.data.revokedAt, updated_at: event.data.revokedAt });
+    case 'KeyBudgetReset':
+      return change(db, event.data.keyId, { budget_period_start: event.data.periodStart, budget_thresholds_reached: '[]' });
+    case 'KeyBudgetThresholdReached': {
+      const reached = sql<string>`jsonb_build_array(${event.data.thresholdPercent}::int)`;
+      await db
+        .updateTable('keys_view')
+        .set((eb) => ({
+          budget_thresholds_reached: sql<string>`case when budget_thresholds_reached @> ${reached} then budget_thresholds_reached else budget_thresholds_reached || ${reached} end`,
+          version: eb('version', '+', 1),
+        }))
+        .where('id', '=', event.data.keyId)
+        .execute();
+      return;
+    }
     default:
       return;
   }
@@ -76,5 +94,7 @@ function settingsColumns(s: KeySettingsChange): Updateable<KeysViewTable> {
   if (s.providerIds !== undefined) columns.provider_ids = jsonOrNull(s.providerIds);
   if (s.expiresAt !== undefined) columns.expires_at = s.expiresAt;
   if (s.metadata !== undefined) columns.metadata = JSON.stringify(s.metadata);
+  if (s.rateLimits !== undefined) columns.rate_limits = jsonOrNull(s.rateLimits);
+  if (s.budget !== undefined) columns.budget = jsonOrNull(s.budget);
   return columns;
 }

@@ -5,7 +5,9 @@ import { revokeAdminToken } from '../admin-tokens/revoke-admin-token/revoke-admi
 import { createKey } from '../keys/create-key/create-key.handler';
 import { disableKey } from '../keys/disable-key/disable-key.handler';
 import { enableKey } from '../keys/enable-key/enable-key.handler';
+import { recordBudgetThreshold } from '../keys/record-budget-threshold/record-budget-threshold.handler';
 import { regenerateKey } from '../keys/regenerate-key/regenerate-key.handler';
+import { resetBudgetPeriod } from '../keys/reset-budget-period/reset-budget-period.handler';
 import { revokeKey } from '../keys/revoke-key/revoke-key.handler';
 import { updateKey } from '../keys/update-key/update-key.handler';
 import { addModel } from '../models/add-model/add-model.handler';
@@ -54,10 +56,23 @@ describe('read models rebuilt from the log (real Postgres)', () => {
     await removeModel(deps, { name: 'mock-gpt', actor });
     await removeProvider(deps, { providerId: mock.providerId, actor });
 
-    const a = await createKey(deps, { body: { name: 'checkout', models: ['gpt-*'], metadata: { team: 'payments' } }, actor });
+    const aCreatedAt = clock.toISOString();
+    const a = await createKey(deps, {
+      body: { name: 'checkout', models: ['gpt-*'], metadata: { team: 'payments' }, rateLimits: { requestsPerMinute: 600 }, budget: { maxUsd: 5, period: '1h' } },
+      actor,
+    });
     const b = await createKey(deps, { body: { name: 'search', operations: ['chat', 'embeddings'] }, actor });
     tick();
-    await updateKey(deps, { keyId: a.keyId, body: { description: 'checkout service', ipAllowlist: ['10.0.0.0/8'], expiresAt: '2027-01-01T00:00:00Z' }, actor });
+    await updateKey(deps, {
+      keyId: a.keyId,
+      body: { description: 'checkout service', ipAllowlist: ['10.0.0.0/8'], expiresAt: '2027-01-01T00:00:00Z', budget: { maxUsd: 8, period: '1h', alertThresholds: [50, 90] } },
+      actor,
+    });
+    await recordBudgetThreshold(deps, { keyId: a.keyId, thresholdPercent: 50, periodStart: aCreatedAt, spentUsd: 4.2, maxUsd: 8 });
+    clock = new Date(clock.getTime() + 3_600_000);
+    await resetBudgetPeriod(deps, a.keyId);
+    const secondPeriod = new Date(Date.parse(aCreatedAt) + 3_600_000).toISOString();
+    await recordBudgetThreshold(deps, { keyId: a.keyId, thresholdPercent: 90, periodStart: secondPeriod, spentUsd: 7.3, maxUsd: 8 });
     await regenerateKey(deps, { keyId: a.keyId, body: { gracePeriodSeconds: 60 }, actor });
     await disableKey(deps, { keyId: b.keyId, actor });
     tick();
@@ -80,21 +95,23 @@ describe('read models rebuilt from the log (real Postgres)', () => {
     expect(before.providers_view).toHaveLength(2);
     expect(before.models_view).toHaveLength(1);
     expect(before.admin_tokens_view).toHaveLength(3);
+    const checkout = await t.db.selectFrom('keys_view').select(['budget', 'budget_period_start', 'budget_thresholds_reached']).where('name', '=', 'checkout').executeTakeFirstOrThrow();
+    expect(checkout).toMatchObject({ budget: { maxUsd: 8, alertThresholds: [50, 90] }, budget_thresholds_reached: [90] });
 
     // Someone edits the read models by hand; the log still holds the truth.
     await t.db.deleteFrom('models_view').execute();
-    await t.db.updateTable('keys_view').set({ status: 'revoked' }).execute();
+    await t.db.updateTable('keys_view').set({ status: 'revoked', budget_period_start: clock, budget_thresholds_reached: '[]' }).execute();
     await t.db.updateTable('admin_tokens_view').set({ revoked_at: clock }).where('revoked_at', 'is', null).execute();
     expect(await snapshot()).not.toEqual(before);
 
     const { events } = await rebuildReadModels(t.db);
-    expect(events).toBe(20);
+    expect(events).toBe(23);
     expect(await snapshot()).toEqual(before);
   });
 
   it('gives the same rows when rebuilt again in small pages, and inline projection continues on top', async () => {
     const before = await snapshot();
-    expect(await rebuildReadModels(t.db, { batchSize: 3 })).toEqual({ events: 20 });
+    expect(await rebuildReadModels(t.db, { batchSize: 3 })).toEqual({ events: 23 });
     expect(await snapshot()).toEqual(before);
 
     const { keyId } = await createKey(deps, { body: { name: 'after-rebuild' }, actor });

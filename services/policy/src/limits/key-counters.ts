@@ -9,12 +9,17 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-/** Each window and its slices: a minute in seconds, an hour in minutes, a day in ten-minute slices. */
+/**
+ * Each window and its slices: a minute in tenths of a second, an hour in minutes, a day in
+ * ten-minute slices. Any run of one window's length can hold at most the limit plus what one
+ * slice admitted (a slice frees all at once), so finer minute slices keep per-minute limits
+ * within a fraction of a percent; about 5 KB per minute window, kept only for keys with that limit.
+ */
 const WINDOWS: Record<WindowRule, { ms: number; slices: number }> = {
-  requestsPerMinute: { ms: MINUTE, slices: 60 },
+  requestsPerMinute: { ms: MINUTE, slices: 600 },
   requestsPerHour: { ms: HOUR, slices: 60 },
   requestsPerDay: { ms: DAY, slices: 144 },
-  tokensPerMinute: { ms: MINUTE, slices: 60 },
+  tokensPerMinute: { ms: MINUTE, slices: 600 },
 };
 
 export const REQUEST_WINDOWS = ['requestsPerMinute', 'requestsPerHour', 'requestsPerDay'] as const;

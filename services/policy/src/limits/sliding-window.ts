@@ -6,7 +6,8 @@
  */
 export class SlidingWindow {
   readonly #slice: number;
-  readonly #counts: Float64Array;
+  /** Whole numbers (requests, tokens) per slice; float32 holds them exactly up to 16.7 million. */
+  readonly #counts: Float32Array;
   /** Absolute index (time / slice) of the newest slice in the ring. */
   #head = -Infinity;
   #total = 0;
@@ -16,7 +17,7 @@ export class SlidingWindow {
     buckets: number,
   ) {
     this.#slice = windowMs / buckets;
-    this.#counts = new Float64Array(buckets);
+    this.#counts = new Float32Array(buckets);
   }
 
   add(at: number, amount: number): void {

@@ -42,7 +42,8 @@ describe('key-registry commands (real Postgres)', () => {
   });
 
   it('refuses unknown fields instead of ignoring them', async () => {
-    await expect(createKey(deps, { body: { name: 'x', budget: { maxUsd: 1 } }, actor })).rejects.toMatchObject({ code: ErrorCodes.validation });
+    await expect(createKey(deps, { body: { name: 'x', colour: 'red' }, actor })).rejects.toMatchObject({ code: ErrorCodes.validation });
+    await expect(createKey(deps, { body: { name: 'x', budget: { maxUsd: 1, resetDay: 1 } }, actor })).rejects.toMatchObject({ code: ErrorCodes.validation });
   });
 
   it('keeps provider secrets encrypted in the vault and out of the log, and decrypts them for the gateway', async () => {

@@ -50,7 +50,8 @@ describe('update a key (real Postgres)', () => {
 
   it('refuses fields it does not know and an empty change', async () => {
     const keyId = await create({ name: 'strict' });
-    await expect(updateKey(deps, { keyId, body: { budget: { maxUsd: 1 } }, actor })).rejects.toMatchObject({ code: ErrorCodes.validation });
+    await expect(updateKey(deps, { keyId, body: { colour: 'red' }, actor })).rejects.toMatchObject({ code: ErrorCodes.validation });
+    await expect(updateKey(deps, { keyId, body: { budget: { maxUsd: 1, period: '1w' } }, actor })).rejects.toMatchObject({ code: ErrorCodes.validation });
     await expect(updateKey(deps, { keyId, body: {}, actor })).rejects.toMatchObject({ code: ErrorCodes.validation });
   });
 });

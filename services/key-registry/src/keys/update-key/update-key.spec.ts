@@ -1,5 +1,5 @@
 import { ErrorCodes, given, iso, keyCreated, keyDisabled, keyRevoked, keyUpdated, NOW } from '../../../test/given';
-import type { UpdateKeyBody } from '@sluice/contracts';
+import { normalizeBudget, type UpdateKeyBody } from '@sluice/contracts';
 import { decideUpdateKey } from './update-key';
 
 const update = (body: UpdateKeyBody) => (state: Parameters<typeof decideUpdateKey>[1]) => decideUpdateKey({ type: 'UpdateKey', keyId: 'key_1', body, now: NOW }, state);
@@ -43,6 +43,31 @@ describe('update a key (PATCH)', () => {
 
   it('changes a disabled key, which stays disabled', () => {
     given(keyCreated(), keyDisabled).when(update({ name: 'renamed' })).then(updated({ name: 'app' }, { name: 'renamed' }));
+  });
+
+  it('sets rate limits and a budget, the budget with its defaults written out', () => {
+    given(keyCreated())
+      .when(update({ rateLimits: { requestsPerMinute: 600, maxParallelRequests: 5 }, budget: { maxUsd: 25, period: '30d', alertThresholds: [90, 50, 90] } }))
+      .then(
+        updated(
+          { rateLimits: null, budget: null },
+          { rateLimits: { requestsPerMinute: 600, maxParallelRequests: 5 }, budget: { maxUsd: 25, period: '30d', alertThresholds: [50, 90], webhookUrl: null } },
+        ),
+      );
+  });
+
+  it('replaces the rate limits and the budget whole, and removes them with null', () => {
+    const budget = normalizeBudget({ maxUsd: 10, period: '1d', webhookUrl: 'https://hooks.example.com/sluice' });
+    given(keyCreated({ rateLimits: { requestsPerMinute: 60, tokensPerMinute: 10_000 }, budget }))
+      .when(update({ rateLimits: { requestsPerHour: 1000 }, budget: { maxUsd: 20 } }))
+      .then(updated({ rateLimits: { requestsPerMinute: 60, tokensPerMinute: 10_000 }, budget }, { rateLimits: { requestsPerHour: 1000 }, budget: normalizeBudget({ maxUsd: 20 }) }));
+    given(keyCreated({ rateLimits: { requestsPerMinute: 60 }, budget })).when(update({ rateLimits: null, budget: null })).then(updated({ rateLimits: { requestsPerMinute: 60 }, budget }, { rateLimits: null, budget: null }));
+  });
+
+  it('records nothing when the budget sent is the one in place, defaults included', () => {
+    given(keyCreated({ budget: normalizeBudget({ maxUsd: 10, period: '1d' }) }))
+      .when(update({ budget: { maxUsd: 10, period: '1d', alertThresholds: [100, 80, 50] } }))
+      .then([]);
   });
 
   it('refuses a revoked key and a key that does not exist', () => {

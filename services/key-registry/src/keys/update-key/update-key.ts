@@ -1,4 +1,4 @@
-import { DomainError, ErrorCodes, type KeySettingsChange, type UpdateKeyBody } from '@sluice/contracts';
+import { DomainError, ErrorCodes, normalizeBudget, type KeySettingsChange, type UpdateKeyBody } from '@sluice/contracts';
 import { liveKey, type KeyEvent, type KeyState } from '../key';
 
 export interface UpdateKey {
@@ -11,6 +11,8 @@ export interface UpdateKey {
 /**
  * Changes the settings named in the body, on an active or disabled key. The event carries only
  * the settings whose value really changes, before and after; a change to nothing is no event.
+ * `rateLimits` and `budget` are replaced whole (null removes them). A new budget amount or period
+ * does not reset spend: the current period keeps its start and what was spent in it.
  */
 export function decideUpdateKey(command: UpdateKey, state: KeyState): KeyEvent[] {
   const key = liveKey(state, command.keyId);
@@ -34,9 +36,15 @@ function normalize(body: UpdateKeyBody): KeySettingsChange {
   const change: KeySettingsChange = {};
   for (const [field, value] of Object.entries(body)) {
     if (value === undefined) continue;
-    (change as Record<string, unknown>)[field] = field === 'expiresAt' && value !== null ? new Date(value as string).toISOString() : value;
+    (change as Record<string, unknown>)[field] = value === null ? null : normalizeField(field, value);
   }
   return change;
+}
+
+function normalizeField(field: string, value: unknown): unknown {
+  if (field === 'expiresAt') return new Date(value as string).toISOString();
+  if (field === 'budget') return normalizeBudget(value as NonNullable<UpdateKeyBody['budget']>);
+  return value;
 }
 
 /** JSON with object keys sorted, so `{a, b}` and `{b, a}` compare equal; list order still counts. */

@@ -1,0 +1,222 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import OpenAI from 'openai';
+import { Subjects, type KeyLimitState, type KeyStateReply } from '@sluice/contracts';
+import { connectNats, request, type NatsConnection } from '@sluice/messaging';
+import { waitFor } from '@sluice/testing';
+import { startE2eSystem, type E2eSystem } from './support/e2e-system';
+
+jest.setTimeout(300_000);
+
+interface CallResult {
+  status: number;
+  headers: Headers;
+  body: any;
+  sentAt: number;
+}
+
+/**
+ * The limits of issue #4 against the real system with TWO gateway processes: rate limits and
+ * budgets hold exactly because policy alone counts, whichever gateway serves a call.
+ */
+describe('limits that hold across two gateways (real NATS, Postgres, supervised processes)', () => {
+  let e2e: E2eSystem;
+  let nc: NatsConnection;
+  let gateways: string[];
+  let providerId: string;
+  const prompt = [{ role: 'user', content: 'Reply with 20 words about sluices' }];
+
+  const call = async (gateway: string, key: string, body: Record<string, unknown>): Promise<CallResult> => {
+    const sentAt = Date.now();
+    const res = await fetch(`${gateway}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ messages: prompt, ...body }),
+    });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: body.stream && res.status === 200 ? text : text ? JSON.parse(text) : null, sentAt };
+  };
+  const stateOf = async (keyId: string): Promise<KeyLimitState> => {
+    const reply = await request<KeyStateReply>(nc, Subjects.rpc.policyKeyState, { keyIds: [keyId] }, { timeoutMs: 2000 });
+    return reply.states[keyId];
+  };
+  const createKey = async (body: Record<string, unknown>): Promise<{ id: string; key: string }> => {
+    const created = await e2e.admin('POST', '/keys', body);
+    expect(created.status).toBe(201);
+    return { id: created.body.id, key: created.body.key };
+  };
+  const recordedSpend = async (keyId: string) => {
+    const row = await e2e.database.db
+      .selectFrom('usage_records')
+      .select((eb) => [eb.fn.countAll<string>().as('n'), eb.fn.sum<string>('cost_usd').as('cost')])
+      .where('key_id', '=', keyId)
+      .executeTakeFirstOrThrow();
+    return { calls: Number(row.n), costUsd: Number(row.cost ?? 0) };
+  };
+
+  beforeAll(async () => {
+    e2e = await startE2eSystem({ env: { SLUICE_POLICY_RESERVATION_TTL_MS: '20000' } });
+    const second = await e2e.startGateway();
+    gateways = [e2e.system.gatewayUrl.replace('localhost', '127.0.0.1'), second.url].map((u) => `${u}`);
+    nc = await connectNats(e2e.nats.url, 'limits-e2e');
+    const provider = await e2e.admin('POST', '/providers', { name: 'limits-upstream', type: 'openai-compatible', apiKey: 'sk-upstream-limits-0123456789', baseUrl: e2e.upstream.url });
+    providerId = provider.body.id;
+    expect((await e2e.admin('POST', '/models', { name: 'fast', providerId, upstreamModel: 'mock-gpt', inputUsdPerMTok: 1, outputUsdPerMTok: 2 })).status).toBe(201);
+    expect((await e2e.admin('POST', '/models', { name: 'slow', providerId, upstreamModel: 'slow-400', inputUsdPerMTok: 1, outputUsdPerMTok: 2 })).status).toBe(201);
+  });
+  afterAll(async () => {
+    await nc?.drain();
+    await e2e?.stop();
+  });
+
+  it('holds 600 requests per minute offered 50 requests/s across two gateways (≤ 606 in any minute)', async () => {
+    const { key } = await createKey({ name: 'rpm-600', rateLimits: { requestsPerMinute: 600 } });
+    const accepted: number[] = [];
+    const refused: CallResult[] = [];
+    const started = Date.now();
+    const durationMs = 72_000;
+    const pending: Promise<void>[] = [];
+    for (let i = 0; Date.now() - started < durationMs; i++) {
+      const due = started + i * 20; // 50 per second, alternating gateways
+      const wait = due - Date.now();
+      if (wait > 0) await sleep(wait);
+      pending.push(
+        call(gateways[i % 2], key, { model: 'fast' }).then((r) => {
+          if (r.status === 200) accepted.push(r.sentAt);
+          else refused.push(r);
+        }),
+      );
+    }
+    await Promise.all(pending);
+    accepted.sort((a, b) => a - b);
+    let worst = 0;
+    for (let from = started; from + 60_000 <= started + durationMs; from += 100) {
+      worst = Math.max(worst, accepted.filter((t) => t >= from && t < from + 60_000).length);
+    }
+    expect(worst).toBeLessThanOrEqual(606);
+    expect(worst).toBeGreaterThanOrEqual(590); // the limit, not something stricter
+    expect(accepted.length).toBeGreaterThan(600); // the window slid: calls were admitted again after a minute
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.every((r) => r.status === 429)).toBe(true);
+    expect(refused[0].body.error).toMatchObject({ code: 'rate_limit_exceeded', type: 'requests' });
+    expect(refused[0].body.error.message).toContain('Limit 600');
+    expect(Number(refused[0].headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(Number(refused[0].headers.get('retry-after-ms'))).toBeGreaterThan(0);
+    expect(refused[0].headers.get('x-ratelimit-limit-requests')).toBe('600');
+    expect(refused[0].headers.get('x-ratelimit-remaining-requests')).toBe('0');
+  });
+
+  it('never lets more than maxParallelRequests calls reach the upstream at once', async () => {
+    const { key } = await createKey({ name: 'parallel-5', rateLimits: { maxParallelRequests: 5 } });
+    e2e.upstream.invoice.maxInFlight = e2e.upstream.invoice.inFlight;
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => call(gateways[i % 2], key, { model: 'slow' })));
+    expect(e2e.upstream.invoice.maxInFlight).toBe(5);
+    expect(results.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(5);
+    const refused = results.filter((r) => r.status !== 200);
+    expect(refused.every((r) => r.status === 429 && r.body.error.code === 'rate_limit_exceeded' && r.body.error.rule === 'maxParallelRequests')).toBe(true);
+  });
+
+  it('never overspends a $1.00 budget under 200 concurrent calls, releases every reservation, then admits until the spend reaches it', async () => {
+    // Calibrate: how many tokens this prompt really produces, so a call costs $0.03 and reserves $0.05.
+    const probe = await call(gateways[0], (await createKey({ name: 'budget-probe' })).key, { model: 'fast' });
+    const outputTokens = probe.body.usage.completion_tokens as number;
+    const usdPerToken = 0.03 / outputTokens;
+    const model = `budgeted-${outputTokens}`;
+    const created = await e2e.admin('POST', '/models', {
+      name: model,
+      providerId,
+      upstreamModel: 'mock-gpt',
+      inputUsdPerMTok: 0,
+      outputUsdPerMTok: usdPerToken * 1e6,
+      maxOutputTokens: Math.round((outputTokens * 5) / 3),
+    });
+    expect(created.status).toBe(201);
+    const { id, key } = await createKey({ name: 'budget-1usd', budget: { maxUsd: 1 } });
+
+    const burst = await Promise.all(Array.from({ length: 200 }, (_, i) => call(gateways[i % 2], key, { model })));
+    const admitted = burst.filter((r) => r.status === 200);
+    // At least $1.00 / $0.05 worst case; more when early calls settled at $0.03 while the burst was still arriving.
+    expect(admitted.length).toBeGreaterThanOrEqual(20);
+    expect(admitted.length * 0.03).toBeLessThanOrEqual(1.0);
+    const denied = burst.find((r) => r.status === 429)!;
+    expect(denied.body.error).toMatchObject({ code: 'insufficient_quota', type: 'insufficient_quota', rule: 'budget' });
+    expect(denied.headers.get('x-should-retry')).toBe('false');
+    expect(Number(admitted[0].headers.get('x-sluice-cost-usd'))).toBeCloseTo(0.03, 9);
+
+    await waitFor(async () => (await stateOf(id)).budget?.reservedUsd === 0, { timeoutMs: 5000, intervalMs: 20 });
+    expect((await stateOf(id)).budget?.spentUsd).toBeCloseTo(admitted.length * 0.03, 9);
+
+    let later = 0;
+    for (;;) {
+      const r = await call(gateways[later % 2], key, { model });
+      if (r.status !== 200) {
+        expect(r.body.error.code).toBe('insufficient_quota');
+        break;
+      }
+      later++;
+    }
+    // Admitted while the spend plus one worst case fits: up to $0.96, as a call at $0.96 could cost up to $1.01.
+    expect(admitted.length + later).toBe(32);
+    await waitFor(async () => (await recordedSpend(id)).calls === 32, { timeoutMs: 5000, intervalMs: 50 });
+    const recorded = await recordedSpend(id);
+    expect(recorded.costUsd).toBeLessThanOrEqual(1.0);
+    expect(recorded.costUsd).toBeCloseTo(0.96, 9);
+    const state = await stateOf(id);
+    expect(state.budget).toMatchObject({ reservedUsd: 0, maxUsd: 1 });
+    expect(state.budget?.spentUsd).toBeCloseTo(recorded.costUsd, 9);
+  });
+
+  it('counts streamed calls against token limits and budgets exactly like non-streamed ones', async () => {
+    const { id, key } = await createKey({ name: 'stream-tokens', rateLimits: { tokensPerMinute: 100_000 }, budget: { maxUsd: 10 } });
+    const client = new OpenAI({ apiKey: key, baseURL: gateways[1], maxRetries: 0 });
+    const streamed = await client.chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'Stream 30 words please' }], stream: true }).withResponse();
+    expect(streamed.response.headers.get('x-ratelimit-limit-tokens')).toBe('100000');
+    for await (const _chunk of streamed.data);
+    const plain = await call(gateways[0], key, { model: 'fast' });
+    expect(plain.headers.get('x-ratelimit-limit-tokens')).toBe('100000');
+    const invoiced = [...e2e.upstream.invoice.byRequest.values()].filter((e) => e.authorization === 'Bearer sk-upstream-limits-0123456789');
+    const streamEntry = invoiced.find((e) => e.stream && e.model === 'mock-gpt' && e.promptTokens > 0 && e.headers['x-request-id'] === streamed.response.headers.get('x-request-id'));
+    expect(streamEntry).toBeDefined();
+    const expectedTokens = streamEntry!.promptTokens + streamEntry!.completionTokens + plain.body.usage.prompt_tokens + plain.body.usage.completion_tokens;
+    const expectedUsd = ((streamEntry!.promptTokens + plain.body.usage.prompt_tokens) * 1 + (streamEntry!.completionTokens + plain.body.usage.completion_tokens) * 2) / 1e6;
+    await waitFor(async () => (await stateOf(id)).budget?.reservedUsd === 0, { timeoutMs: 5000, intervalMs: 20 });
+    const state = await stateOf(id);
+    expect(state.rateLimits.tokensPerMinute?.used).toBe(expectedTokens);
+    expect(state.budget?.spentUsd).toBeCloseTo(expectedUsd, 12);
+  });
+
+  it('keeps spend and the minute’s counters when policy is killed and restarted mid-run, and refuses calls meanwhile', async () => {
+    const { id, key } = await createKey({ name: 'policy-restart', rateLimits: { requestsPerMinute: 100, requestsPerDay: 1000 }, budget: { maxUsd: 100 } });
+    for (let i = 0; i < 40; i++) expect((await call(gateways[i % 2], key, { model: 'fast' })).status).toBe(200);
+    await waitFor(async () => (await recordedSpend(id)).calls === 40, { timeoutMs: 5000, intervalMs: 50 });
+    const before = await stateOf(id);
+    expect(before.rateLimits.requestsPerMinute?.used).toBe(40);
+
+    const policy = e2e.system.services.get('policy')!;
+    const restartsBefore = policy.restarts;
+    policy.kill();
+    const duringOutage: number[] = [];
+    while (policy.restarts === restartsBefore || !(await ready(policy))) {
+      duringOutage.push((await call(gateways[0], key, { model: 'fast' })).status);
+      await sleep(50);
+    }
+    expect(duringOutage.length).toBeGreaterThan(0);
+    expect(duringOutage.every((s) => s === 503 || s === 200)).toBe(true);
+
+    await waitFor(async () => (await call(gateways[1], key, { model: 'fast' })).status === 200, { timeoutMs: 20_000, intervalMs: 100 });
+    const after = await stateOf(id);
+    const served = 40 + duringOutage.filter((s) => s === 200).length + 1;
+    expect(after.rateLimits.requestsPerMinute?.used).toBe(served);
+    expect(after.rateLimits.requestsPerDay?.used).toBe(served);
+    await waitFor(async () => (await recordedSpend(id)).calls === served, { timeoutMs: 5000, intervalMs: 50 });
+    await waitFor(async () => (await stateOf(id)).budget?.reservedUsd === 0, { timeoutMs: 5000, intervalMs: 20 });
+    expect((await stateOf(id)).budget?.spentUsd).toBeCloseTo((await recordedSpend(id)).costUsd, 9);
+  });
+
+  const ready = async (service: { spec: { url: string } }) => {
+    try {
+      return (await fetch(`${service.spec.url}/ready`)).status === 200;
+    } catch {
+      return false;
+    }
+  };
+});

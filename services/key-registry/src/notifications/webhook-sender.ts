@@ -1,0 +1,66 @@
+import { Agent, buildConnector, request } from 'undici';
+import { checkAddressLiteral, checkUpstreamUrl, guardedLookup, systemResolver, UpstreamAllowList, type BaseLookup, type ResolveHost } from '@sluice/net-policy';
+import { signature } from './budget-notification';
+
+export interface WebhookSenderOptions {
+  allow?: UpstreamAllowList;
+  resolve?: ResolveHost;
+  lookup?: BaseLookup;
+  /** Signs each body when set. */
+  secret?: string;
+  timeoutMs?: number;
+}
+
+export type SendResult = { ok: true; status: number } | { ok: false; status: number | null; reason: string; permanent: boolean };
+
+/**
+ * POSTs signed JSON to admin-chosen URLs under the same SSRF policy as provider base URLs: the URL
+ * is checked before each send, every new connection is checked again on the addresses it really
+ * uses (DNS rebinding), and no redirect is followed (undici's request follows none by itself).
+ */
+export class WebhookSender {
+  readonly #agent: Agent;
+  readonly #allow: UpstreamAllowList;
+  readonly #resolve: ResolveHost;
+
+  constructor(private readonly opts: WebhookSenderOptions = {}) {
+    this.#allow = opts.allow ?? UpstreamAllowList.none;
+    this.#resolve = opts.resolve ?? systemResolver;
+    const connect = buildConnector({ lookup: guardedLookup(this.#allow, opts.lookup) } as buildConnector.BuildOptions);
+    this.#agent = new Agent({
+      connections: 16,
+      connect: (options, callback) => {
+        const refused = checkAddressLiteral(this.#allow, options.hostname);
+        if (refused) return callback(refused, null);
+        return connect(options, callback);
+      },
+    });
+  }
+
+  async send(url: string, body: string, headers: Record<string, string>): Promise<SendResult> {
+    const check = await checkUpstreamUrl(url, this.#allow, this.#resolve);
+    if (!check.ok) return { ok: false, status: null, reason: `not allowed: ${check.reason}`, permanent: true };
+    const signed = this.opts.secret ? { 'x-sluice-signature': signature(body, this.opts.secret) } : {};
+    const timeout = this.opts.timeoutMs ?? 10_000;
+    try {
+      const res = await request(url, {
+        method: 'POST',
+        dispatcher: this.#agent,
+        headers: { 'content-type': 'application/json', 'user-agent': 'sluice-webhook/1', ...headers, ...signed },
+        body,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+      });
+      await res.body.dump();
+      if (res.statusCode >= 200 && res.statusCode < 300) return { ok: true, status: res.statusCode };
+      return { ok: false, status: res.statusCode, reason: `HTTP ${res.statusCode}`, permanent: false };
+    } catch (err) {
+      // Error messages name the host and address at most (net-policy's and undici's), never the path.
+      return { ok: false, status: null, reason: (err as Error).message, permanent: false };
+    }
+  }
+
+  close(): Promise<void> {
+    return this.#agent.close();
+  }
+}
