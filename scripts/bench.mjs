@@ -10,7 +10,8 @@
 // phase is reported ("other CPU"). Results: a table here and .bench/results.json.
 // Knobs (environment): BENCH_SECONDS (10), BENCH_RATE (200), BENCH_CONNECTIONS (32),
 // BENCH_WARMUP (3 s), BENCH_TARGETS (direct,sluice,portkey), BENCH_STREAM (1), BENCH_THROUGHPUT (1),
-// BENCH_SERVICES (the Sluice services to run, default all five), BENCH_NODE_OPTIONS (extra node
+// BENCH_SERVICES (the Sluice services to run, default all five), BENCH_KEY_LIMITS (1: the bench
+// key has rate limits and a budget that never bind, so each call is counted, reserved and settled), BENCH_NODE_OPTIONS (extra node
 // options for the Sluice services, e.g. "--cpu-prof --cpu-prof-dir=.bench/prof").
 import { execFileSync, fork } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -171,7 +172,12 @@ try {
     };
     const provider = await admin('/providers', { name: 'bench-upstream', type: 'openai-compatible', apiKey: UPSTREAM_KEY, baseUrl: upstreamUrl });
     await admin('/models', { name: 'bench-model', providerId: provider.id, upstreamModel: 'bench-model', inputUsdPerMTok: 1, outputUsdPerMTok: 2 });
-    const { key } = await admin('/keys', { name: 'bench' });
+    // Limits that never bind, so every call pays for the counting, the reservation and the settlement.
+    const limits = process.env.BENCH_KEY_LIMITS === '0' ? {} : {
+      rateLimits: { requestsPerMinute: 100_000_000, requestsPerDay: 1_000_000_000, tokensPerMinute: 1_000_000_000, maxParallelRequests: 100_000 },
+      budget: { maxUsd: 1_000_000, period: '30d' },
+    };
+    const { key } = await admin('/keys', { name: 'bench', ...limits });
     targets.sluice = { origin: `http://127.0.0.1:${gatewayPort}`, headers: { authorization: `Bearer ${key}` }, gatewayPid: system.services.get('gateway')?.pid };
     results.targets.sluice = { url: `http://127.0.0.1:${gatewayPort}/v1`, services };
   }
