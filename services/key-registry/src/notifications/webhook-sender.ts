@@ -1,5 +1,5 @@
-import { Agent, buildConnector, request } from 'undici';
-import { checkAddressLiteral, checkUpstreamUrl, guardedLookup, systemResolver, UpstreamAllowList, type BaseLookup, type ResolveHost } from '@sluice/net-policy';
+import { Agent, request } from 'undici';
+import { checkUpstreamUrl, guardedConnector, systemResolver, UpstreamAllowList, type BaseLookup, type ResolveHost } from '@sluice/net-policy';
 import { signature } from './budget-notification';
 
 export interface WebhookSenderOptions {
@@ -26,15 +26,7 @@ export class WebhookSender {
   constructor(private readonly opts: WebhookSenderOptions = {}) {
     this.#allow = opts.allow ?? UpstreamAllowList.none;
     this.#resolve = opts.resolve ?? systemResolver;
-    const connect = buildConnector({ lookup: guardedLookup(this.#allow, opts.lookup) } as buildConnector.BuildOptions);
-    this.#agent = new Agent({
-      connections: 16,
-      connect: (options, callback) => {
-        const refused = checkAddressLiteral(this.#allow, options.hostname);
-        if (refused) return callback(refused, null);
-        return connect(options, callback);
-      },
-    });
+    this.#agent = new Agent({ connections: 16, connect: guardedConnector(this.#allow, opts.lookup) });
   }
 
   async send(url: string, body: string, headers: Record<string, string>): Promise<SendResult> {

@@ -1,8 +1,7 @@
 import { Agent } from 'undici';
-import type { BaseLookup, UpstreamAllowList } from '@sluice/net-policy';
+import { guardedConnector, type BaseLookup, type UpstreamAllowList } from '@sluice/net-policy';
 import type { ResolvedCredential } from '../../credentials/resolved-credential';
 import type { UpstreamCall, UpstreamResponse } from '../upstream';
-import { guardedConnector } from './guarded-connector';
 import { OPENAI_COMPATIBLE, upstreamBody } from './request-mapping';
 
 export interface UpstreamTimeouts {
