@@ -33,5 +33,10 @@ export const UsageMessage = z.object({
    * died), so its reservation was charged as an estimate. Always `estimated`.
    */
   swept: z.boolean().optional(),
+  /**
+   * Written by a gateway recovering the usage spool of a dead gateway process: the call began but
+   * its usage was never known, so it is charged at its worst case. Always `estimated`.
+   */
+  recovered: z.boolean().optional(),
 });
 export type UsageMessage = z.infer<typeof UsageMessage>;

@@ -12,6 +12,7 @@ import { usageMessage, type CallFacts, type CallResult } from '../usage/usage-me
 import type { UsagePublisher } from '../usage/usage-publisher';
 import { parseInferenceRequest, type InferenceRequest } from './inference-request';
 import { GatewayErrors } from './openai-errors';
+import { costHeaderNames, costHeaders } from './cost-headers';
 import { respondJson } from './respond-json';
 import { sendError } from './send-error';
 import { endCallSpan, startCallSpan } from '../telemetry/call-span';
@@ -100,6 +101,10 @@ export class InferenceRoute {
       t0,
       drainAfterDisconnectMs: this.limits.drainAfterDisconnectMs,
       maxDurationMs: this.limits.maxStreamMs,
+      trailers: call.route.price && {
+        names: costHeaderNames(call),
+        values: (usage, generatedChars) => costHeaders(call, settleTokens(call.op, request.body, tokensFromUsage(usage), generatedChars).tokens),
+      },
     });
     if (relayed.upstreamFailed) {
       this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, 'upstream stream broke after it began');

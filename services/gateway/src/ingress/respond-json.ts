@@ -1,5 +1,4 @@
 import type { FastifyReply } from 'fastify';
-import { costOf, formatUsd } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import type { UpstreamResponse } from '../providers/upstream';
 import { upstreamError } from '../providers/upstream-errors';
@@ -8,6 +7,7 @@ import { NO_TOKENS, tokensFromUsage } from '../usage/token-counts';
 import type { CallFacts, CallResult } from '../usage/usage-message';
 import { generatedCharsOfJson, usageFromJson } from '../usage/usage-from-json';
 import { GatewayErrors } from './openai-errors';
+import { costHeaders } from './cost-headers';
 import { sendError } from './send-error';
 
 /**
@@ -39,13 +39,7 @@ export async function respondJson(
       .header('x-request-id', call.requestId)
       .header('x-sluice-provider', call.route.providerId);
     // Same formula and rounding as metering's record; a route without a price (older policy) has no header.
-    if (call.route.price) {
-      const cost = costOf(settled.tokens, call.route.price);
-      reply.header('x-sluice-cost-usd', formatUsd(cost));
-      // What is left once this call settles: its reservation released, its real cost charged.
-      const { budgetRemainingUsd, reservedUsd } = call.limits ?? {};
-      if (budgetRemainingUsd != null && reservedUsd != null) reply.header('x-sluice-budget-remaining-usd', formatUsd(Math.max(0, budgetRemainingUsd + reservedUsd - cost)));
-    }
+    reply.headers(costHeaders(call, settled.tokens));
     reply.send(bytes);
     return { status: upstream.status, ...settled, ttfbMs: null };
   }

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import OpenAI from 'openai';
 import { mockChatCompletion, mockCompletion, mockVector } from '@sluice/mock-llm';
 import { waitFor } from '@sluice/testing';
@@ -88,10 +89,25 @@ describe('proxying to the upstream (real NATS, mock upstream, openai SDK)', () =
     expect(response.headers.get('x-sluice-cost-usd')).toMatch(/^\d+(\.\d{1,10})?$/);
   });
 
-  it('sends no cost header on a stream, whose usage is not known when headers go out', async () => {
-    const { data, response } = await h.client().chat.completions.create({ model: 'gpt-priced', messages, stream: true }).withResponse();
+  it('reports a stream’s cost in an HTTP trailer, equal to what it is billed, since headers leave before the usage is known', async () => {
+    const { data, response } = await h.client().chat.completions.create({ model: 'gpt-priced', messages, stream: true }, { headers: { 'x-request-id': 'stream-cost' } }).withResponse();
     expect(response.headers.get('x-sluice-cost-usd')).toBeNull();
+    expect(response.headers.get('trailer')).toBe('x-sluice-cost-usd');
     for await (const chunk of data) expect(chunk.object).toBe('chat.completion.chunk');
+
+    const trailers = await new Promise<NodeJS.Dict<string>>((resolve, reject) => {
+      const req = request(`${h.gateway.url}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json', 'x-request-id': 'stream-cost-raw' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.trailers));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify({ model: 'gpt-priced', messages, stream: true }));
+    });
+    const billed = await h.usageOf('stream-cost-raw');
+    const expected = (billed.inputTokens * PRICE.inputUsdPerMTok + billed.outputTokens * PRICE.outputUsdPerMTok) / 1e6;
+    expect(billed.outputTokens).toBeGreaterThan(0);
+    expect(Number(trailers['x-sluice-cost-usd'])).toBeCloseTo(expected, 10);
+    expect(billed.costUsd).toBeCloseTo(expected, 10);
   });
 
   it('passes embeddings through in the SDK’s default base64 encoding, and legacy completions', async () => {

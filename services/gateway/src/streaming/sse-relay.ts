@@ -13,6 +13,11 @@ export interface RelayOptions {
   drainAfterDisconnectMs: number;
   /** The longest a stream may last, whoever is still listening. */
   maxDurationMs: number;
+  /**
+   * Headers only known once the stream is over (its cost), sent as HTTP trailers: declared with
+   * the headers, written after the last event. Clients that ignore trailers lose nothing.
+   */
+  trailers?: { names: string[]; values(usage: unknown, generatedChars: number): Record<string, string> };
 }
 
 export interface RelayOutcome {
@@ -53,6 +58,7 @@ export async function relaySse(res: ServerResponse, upstream: UpstreamResponse, 
       'x-accel-buffering': 'no',
       'x-request-id': opts.requestId,
       'x-sluice-provider': opts.providerId,
+      ...(opts.trailers ? { trailer: opts.trailers.names.join(', ') } : {}),
     });
     outcome.ttfbMs = performance.now() - opts.t0;
   };
@@ -82,6 +88,7 @@ export async function relaySse(res: ServerResponse, upstream: UpstreamResponse, 
     if (tail !== null) res.write(tail);
     if (outcome.upstreamFailed) res.write(BROKEN);
     else if (!scanner.sawDone) res.write(DONE);
+    if (opts.trailers) res.addTrailers(opts.trailers.values(scanner.usage, scanner.generatedChars));
     res.end();
   }
   outcome.usage = scanner.usage;

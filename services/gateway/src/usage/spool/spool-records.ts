@@ -1,0 +1,135 @@
+import { costOf, DEFAULT_RESERVED_OUTPUT_TOKENS, type ModelPrice, type Operation, type UsageMessage } from '@sluice/contracts';
+import type { CallerTags } from '../caller-tags';
+import type { CallFacts } from '../usage-message';
+
+/**
+ * Written before the upstream is contacted: enough to bill the call at its worst case if the
+ * gateway dies before it knows the real usage.
+ */
+export interface BeginRecord {
+  t: 'b';
+  callId: string;
+  keyId: string;
+  model: string;
+  upstreamModel: string;
+  providerId: string;
+  op: Operation;
+  stream: boolean;
+  clientIp: string;
+  /** Epoch milliseconds. */
+  startedAt: number;
+  promptTokens: number;
+  /** The most output tokens the call may produce, as policy reserves it (without the model's cap, which the gateway does not know). */
+  outputCap: number;
+  price: ModelPrice | null;
+  tags?: CallerTags;
+}
+
+/** The call's real usage message, written before it is handed to the publisher. */
+export interface EndRecord {
+  t: 'e';
+  usage: UsageMessage;
+}
+
+/** JetStream stored the call's usage message: nothing left to recover for it. */
+export interface AckedRecord {
+  t: 'a';
+  callId: string;
+}
+
+export type SpoolRecord = BeginRecord | EndRecord | AckedRecord;
+
+/** The output tokens a call may reach: the caller's `max_tokens`, else policy's default reservation; embeddings produce none. */
+export function outputCapOf(op: Operation, maxOutputTokens: number | null): number {
+  if (op === 'embeddings') return 0;
+  return maxOutputTokens ?? DEFAULT_RESERVED_OUTPUT_TOKENS;
+}
+
+export function beginRecord(call: CallFacts, estimate: { inputTokens: number; maxOutputTokens: number | null }): BeginRecord {
+  return {
+    t: 'b',
+    callId: call.callId,
+    keyId: call.keyId,
+    model: call.model,
+    upstreamModel: call.route.upstreamModel,
+    providerId: call.route.providerId,
+    op: call.op,
+    stream: call.stream,
+    clientIp: call.clientIp,
+    startedAt: call.startedAt,
+    promptTokens: estimate.inputTokens,
+    outputCap: outputCapOf(call.op, estimate.maxOutputTokens),
+    price: call.route.price ?? null,
+    ...(call.tags ? { tags: call.tags } : {}),
+  };
+}
+
+/**
+ * The usage of a call that began but never ended in the spool: the upstream may have served it in
+ * full, so it is billed at its worst case (prompt estimate, whole output cap), flagged estimated.
+ */
+export function estimatedUsage(begin: BeginRecord): UsageMessage {
+  const tokens = { inputTokens: begin.promptTokens, cachedInputTokens: 0, outputTokens: begin.outputCap };
+  return {
+    requestId: begin.callId,
+    keyId: begin.keyId,
+    model: begin.model,
+    upstreamModel: begin.upstreamModel,
+    providerId: begin.providerId,
+    operation: begin.op,
+    stream: begin.stream,
+    status: 0,
+    ...tokens,
+    reasoningTokens: 0,
+    estimated: true,
+    recovered: true,
+    latencyMs: 0,
+    ttfbMs: null,
+    clientIp: begin.clientIp,
+    startedAt: new Date(begin.startedAt).toISOString(),
+    clientRequestId: begin.tags?.clientRequestId ?? null,
+    user: begin.tags?.user ?? null,
+    metadata: begin.tags?.metadata ?? null,
+    ...(begin.price ? { costUsd: costOf(tokens, begin.price) } : {}),
+  };
+}
+
+/** One record per line, so a reader needs no framing beyond newlines. */
+export function encodeRecord(record: SpoolRecord): string {
+  return `${JSON.stringify(record)}\n`;
+}
+
+/**
+ * What a dead gateway's spool still owes metering: the real usage of every call that ended but was
+ * not acknowledged, and an estimate for every call that began and never ended. Lines that do not
+ * parse (a write cut short by a machine crash) are skipped.
+ */
+export function unreportedUsage(text: string): UsageMessage[] {
+  const begun = new Map<string, BeginRecord>();
+  const ended = new Map<string, UsageMessage>();
+  const acked = new Set<string>();
+  for (const line of text.split('\n')) {
+    const record = parseLine(line);
+    if (!record) continue;
+    if (record.t === 'b') begun.set(record.callId, record);
+    else if (record.t === 'e') ended.set(record.usage.requestId, record.usage);
+    else acked.add(record.callId);
+  }
+  const owed: UsageMessage[] = [];
+  for (const [callId, usage] of ended) if (!acked.has(callId)) owed.push(usage);
+  for (const [callId, begin] of begun) if (!ended.has(callId) && !acked.has(callId)) owed.push(estimatedUsage(begin));
+  return owed;
+}
+
+function parseLine(line: string): SpoolRecord | null {
+  if (line.length === 0) return null;
+  try {
+    const record = JSON.parse(line) as SpoolRecord;
+    if (record.t === 'b' && typeof record.callId === 'string') return record;
+    if (record.t === 'e' && typeof record.usage?.requestId === 'string') return record;
+    if (record.t === 'a' && typeof record.callId === 'string') return record;
+  } catch {
+    // a torn line
+  }
+  return null;
+}

@@ -1,0 +1,118 @@
+import { closeSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { UsageMessage } from '@sluice/contracts';
+import type { Logger } from '@sluice/service';
+import { encodeRecord, type BeginRecord } from './spool-records';
+import { ownFileName } from './spool-files';
+
+/** One spool file: its calls end and are acknowledged in it even after newer calls moved on to the next one. */
+interface Segment {
+  path: string;
+  fd: number;
+  bytes: number;
+  /** Calls begun here whose usage JetStream has not acknowledged yet. */
+  open: number;
+  retired: boolean;
+}
+
+export const DEFAULT_SEGMENT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The gateway's write-ahead log of usage: a call is written down before the upstream is contacted
+ * ("begin"), its usage before it is published ("end"), and JetStream's acknowledgement after ("acked"),
+ * so a gateway killed at any point leaves a file from which the next start republishes what metering
+ * may not have. Each record is one synchronous `write` to a file opened for appending: once it
+ * returns the bytes are in the kernel's page cache and outlive the process (SIGKILL, OOM, crash) but
+ * not the machine, because there is no fsync. An fsync per call would cost milliseconds on the hot path.
+ * A file that grew past `segmentBytes` stops taking new calls and is deleted once all its calls are acknowledged.
+ */
+export class UsageSpool {
+  private current: Segment;
+  private readonly calls = new Map<string, Segment>();
+  private failing = false;
+
+  constructor(
+    private readonly dir: string,
+    private readonly logger: Logger,
+    private readonly segmentBytes = DEFAULT_SEGMENT_BYTES,
+  ) {
+    mkdirSync(dir, { recursive: true });
+    this.current = this.openSegment();
+  }
+
+  begin(record: BeginRecord): void {
+    if (this.current.bytes >= this.segmentBytes) this.rotate();
+    const segment = this.current;
+    this.calls.set(record.callId, segment);
+    segment.open++;
+    this.write(segment, encodeRecord(record));
+  }
+
+  end(usage: UsageMessage): void {
+    this.write(this.segmentOf(usage.requestId), encodeRecord({ t: 'e', usage }));
+  }
+
+  acked(callId: string): void {
+    const segment = this.calls.get(callId);
+    if (!segment) return;
+    this.calls.delete(callId);
+    this.write(segment, encodeRecord({ t: 'a', callId }));
+    if (--segment.open === 0 && segment.retired) this.remove(segment);
+  }
+
+  /** The files in use, for tests and logs. */
+  get paths(): string[] {
+    const segments = new Set([this.current, ...this.calls.values()]);
+    return [...segments].map((s) => s.path);
+  }
+
+  /** At shutdown: a file whose calls were all acknowledged is deleted, one with unfinished calls is left for the next start. */
+  close(): void {
+    const segments = new Set([this.current, ...this.calls.values()]);
+    for (const segment of segments) {
+      if (segment.open === 0) this.remove(segment);
+      else closeSync(segment.fd);
+    }
+  }
+
+  private segmentOf(callId: string): Segment {
+    const segment = this.calls.get(callId);
+    if (segment) return segment;
+    // An end without a begin (not expected): tracked like any call so its ack closes it.
+    this.current.open++;
+    this.calls.set(callId, this.current);
+    return this.current;
+  }
+
+  private rotate(): void {
+    const old = this.current;
+    old.retired = true;
+    this.current = this.openSegment();
+    if (old.open === 0) this.remove(old);
+  }
+
+  private openSegment(): Segment {
+    const path = join(this.dir, ownFileName('spool'));
+    return { path, fd: openSync(path, 'a'), bytes: 0, open: 0, retired: false };
+  }
+
+  private write(segment: Segment, line: string): void {
+    try {
+      segment.bytes += writeSync(segment.fd, line);
+      this.failing = false;
+    } catch (err) {
+      // The call goes on: the spool protects metering against a crash, it is not worth refusing calls over.
+      if (!this.failing) this.logger.error({ path: segment.path, err: (err as Error).message }, 'usage spool write failed');
+      this.failing = true;
+    }
+  }
+
+  private remove(segment: Segment): void {
+    closeSync(segment.fd);
+    try {
+      unlinkSync(segment.path);
+    } catch {
+      // already gone
+    }
+  }
+}
