@@ -55,6 +55,31 @@ export interface AllowedLimits {
   reservedUsd: number | null;
   /** The budget left after this call's reservation; null without a budget. */
   budgetRemainingUsd: number | null;
+  /**
+   * What policy holds for this call until its usage settles. The gateway keeps it while the call
+   * is in flight and hands it back when a restarted policy asks (`Subjects.gatewayInFlight`), so
+   * calls in flight across a policy restart keep their parallel slot and budget reservation.
+   */
+  reservation?: ReservationTicket;
+}
+
+export interface ReservationTicket {
+  callId: string;
+  keyId: string;
+  admittedAt: number;
+  /** Counted toward tokens per minute at admission, replaced by the real count at settlement. */
+  tokens: number;
+  reservedUsd: number;
+  /** The model's price at admission, for a sweep's charge. */
+  price: ModelPrice;
+  /** What a sweep charges when the call never reports back: the reserved worst case. */
+  worstCase: { inputTokens: number; outputTokens: number };
+  call: { model: string; upstreamModel: string; providerId: string; operation: string; clientIp: string };
+}
+
+/** A gateway's answer to `Subjects.gatewayInFlight`. */
+export interface InFlightReply {
+  tickets: ReservationTicket[];
 }
 
 export type ProviderType = 'openai' | 'anthropic' | 'azure-openai' | 'openai-compatible' | 'mock';

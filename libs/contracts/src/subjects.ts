@@ -9,6 +9,8 @@ export const Subjects = {
   /** One message per served call, published by the gateway with msgID = requestId. */
   usage: 'sluice.usage.recorded',
   usageAll: 'sluice.usage.>',
+  /** Every gateway answers with the reservations of its calls in flight (asked by a starting policy). */
+  gatewayInFlight: 'sluice.gateway.in-flight',
   rpc: {
     authorize: 'sluice.rpc.policy.authorize',
     /** The models a key may use, for GET /v1/models. */

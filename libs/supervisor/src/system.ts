@@ -86,6 +86,8 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       DATABASE_URL: databaseUrl,
       SLUICE_ADMIN_TOKEN: admin.value,
       SLUICE_MASTER_KEY: masterKey.value,
+      // The gateway keeps its usage spool here, so a gateway restarted by this supervisor finds it.
+      SLUICE_DATA_DIR: opts.dataDir,
       // Local model servers (Ollama, vLLM) and test doubles listen on loopback; services started
       // on their own (docker compose, deploy/) refuse every non-public upstream unless told.
       SLUICE_UPSTREAM_ALLOW: process.env.SLUICE_UPSTREAM_ALLOW ?? LOCAL_UPSTREAMS,

@@ -217,6 +217,33 @@ describe('limits that hold across two gateways (real NATS, Postgres, supervised 
     expect((await stateOf(id)).budget?.spentUsd).toBeCloseTo((await recordedSpend(id)).costUsd, 9);
   });
 
+  it('keeps the parallel slots and budget reservations of calls in flight across a policy restart', async () => {
+    expect((await e2e.admin('POST', '/models', { name: 'slower', providerId, upstreamModel: 'slow-5000', inputUsdPerMTok: 1, outputUsdPerMTok: 2, maxOutputTokens: 1000 })).status).toBe(201);
+    const { id, key } = await createKey({ name: 'in-flight-restart', rateLimits: { maxParallelRequests: 2 }, budget: { maxUsd: 10 } });
+    const running = [call(gateways[0], key, { model: 'slower' }), call(gateways[1], key, { model: 'slower' })];
+    await waitFor(async () => (await stateOf(id)).rateLimits.maxParallelRequests?.inFlight === 2, { timeoutMs: 3000, intervalMs: 20 });
+    const reservedBefore = (await stateOf(id)).budget!.reservedUsd;
+    expect(reservedBefore).toBeGreaterThan(0);
+
+    const policy = e2e.system.services.get('policy')!;
+    const restartsBefore = policy.restarts;
+    policy.kill();
+    await waitFor(async () => policy.restarts > restartsBefore && (await ready(policy)), { timeoutMs: 20_000, intervalMs: 50 });
+    const restored = await stateOf(id);
+    expect(restored.rateLimits.maxParallelRequests?.inFlight).toBe(2);
+    expect(restored.budget!.reservedUsd).toBeCloseTo(reservedBefore, 12);
+    const third = await call(gateways[0], key, { model: 'fast' });
+    expect(third.status).toBe(429);
+    expect(third.body.error.rule).toBe('maxParallelRequests');
+
+    expect((await Promise.all(running)).map((r) => r.status)).toEqual([200, 200]);
+    await waitFor(async () => (await stateOf(id)).budget?.reservedUsd === 0, { timeoutMs: 5000, intervalMs: 20 });
+    expect((await call(gateways[1], key, { model: 'fast' })).status).toBe(200);
+    await waitFor(async () => (await recordedSpend(id)).calls === 3, { timeoutMs: 5000, intervalMs: 50 });
+    await waitFor(async () => (await stateOf(id)).budget?.reservedUsd === 0, { timeoutMs: 5000, intervalMs: 20 });
+    expect((await stateOf(id)).budget?.spentUsd).toBeCloseTo((await recordedSpend(id)).costUsd, 12);
+  });
+
   const ready = async (service: { spec: { url: string } }) => {
     try {
       return (await fetch(`${service.spec.url}/ready`)).status === 200;

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { UpstreamAllowList } from '@sluice/net-policy';
 import { env, envInt } from '@sluice/service';
 import { parseTrustedProxies } from './ingress/client-ip';
@@ -18,6 +20,10 @@ export interface GatewayConfig {
   trustedProxies: string[];
   /** Non-public upstream targets an operator allowed (SLUICE_UPSTREAM_ALLOW); public ones need no entry. */
   upstreamAllow: UpstreamAllowList;
+  /** Where the write-ahead usage spool lives (SLUICE_GATEWAY_SPOOL_DIR); gateways on one machine may share it. */
+  spoolDir: string;
+  /** How long a start waits for a dead gateway's spool to be republished before it serves anyway. */
+  spoolRecoveryWaitMs: number;
 }
 
 export const DEFAULT_CONFIG: Omit<GatewayConfig, 'port' | 'natsUrl'> = {
@@ -33,6 +39,8 @@ export const DEFAULT_CONFIG: Omit<GatewayConfig, 'port' | 'natsUrl'> = {
   shutdownFlushMs: 10_000,
   trustedProxies: [],
   upstreamAllow: UpstreamAllowList.none,
+  spoolDir: join(process.env.SLUICE_DATA_DIR || tmpdir(), 'gateway-spool'),
+  spoolRecoveryWaitMs: 10_000,
 };
 
 export function configFromEnv(): GatewayConfig {
@@ -47,5 +55,6 @@ export function configFromEnv(): GatewayConfig {
     maxStreamMs: envInt('SLUICE_GATEWAY_MAX_STREAM_MS', DEFAULT_CONFIG.maxStreamMs),
     trustedProxies: parseTrustedProxies(process.env.SLUICE_TRUSTED_PROXIES),
     upstreamAllow: UpstreamAllowList.parse(process.env.SLUICE_UPSTREAM_ALLOW),
+    spoolDir: env('SLUICE_GATEWAY_SPOOL_DIR', DEFAULT_CONFIG.spoolDir),
   };
 }

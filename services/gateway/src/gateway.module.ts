@@ -14,16 +14,34 @@ import { GatewayReadiness } from './nats/readiness';
 import { OpenAiCompatibleProvider } from './providers/openai-compatible/openai-compatible';
 import { UpstreamDispatch } from './providers/upstream-dispatch';
 import { UsagePublisher } from './usage/usage-publisher';
+import { SpoolRecovery } from './usage/spool/spool-recovery';
+import { UsageSpool } from './usage/spool/usage-spool';
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 export const LOGGER = Symbol('LOGGER');
 export const NATS = Symbol('NATS');
 export const INGRESS = Symbol('INGRESS');
+const CLAIMED_SPOOLS = Symbol('CLAIMED_SPOOLS');
 
 const messaging = [
   { provide: NATS, useFactory: (config: GatewayConfig) => connectNats(config.natsUrl, 'gateway'), inject: [GATEWAY_CONFIG] },
-  { provide: UsagePublisher, useFactory: (nc: NatsConnection, logger: Logger) => new UsagePublisher(nc, logger), inject: [NATS, LOGGER] },
+  { provide: UsagePublisher, useFactory: (nc: NatsConnection, logger: Logger, spool: UsageSpool) => new UsagePublisher(nc, logger, (callId) => spool.acked(callId)), inject: [NATS, LOGGER, UsageSpool] },
   { provide: Authorizer, useFactory: (nc: NatsConnection, config: GatewayConfig) => new Authorizer(nc, config.authorizeTimeoutMs), inject: [NATS, GATEWAY_CONFIG] },
+];
+
+// Dead gateways' spool files are claimed before this process starts its own, and republished before it serves.
+const usageSpool = [
+  { provide: CLAIMED_SPOOLS, useFactory: (config: GatewayConfig, logger: Logger) => UsageSpool.open(config.spoolDir, logger), inject: [GATEWAY_CONFIG, LOGGER] },
+  { provide: UsageSpool, useFactory: (opened: { spool: UsageSpool }) => opened.spool, inject: [CLAIMED_SPOOLS] },
+  {
+    provide: SpoolRecovery,
+    useFactory: async (opened: { claimed: string[] }, publisher: UsagePublisher, config: GatewayConfig, logger: Logger) => {
+      const recovery = new SpoolRecovery(opened.claimed, (usage) => publisher.deliver(usage), logger);
+      await recovery.settle(config.spoolRecoveryWaitMs);
+      return recovery;
+    },
+    inject: [CLAIMED_SPOOLS, UsagePublisher, GATEWAY_CONFIG, LOGGER],
+  },
 ];
 
 const credentials = [
@@ -44,35 +62,39 @@ const providers = [
 const httpRoutes = [
   {
     provide: INGRESS,
-    useFactory: (authorizer: Authorizer, dispatch: UpstreamDispatch, publisher: UsagePublisher, config: GatewayConfig, logger: Logger): IngressRoutes => ({
-      inference: new InferenceRoute(authorizer, dispatch, publisher, config, logger),
+    useFactory: (authorizer: Authorizer, dispatch: UpstreamDispatch, publisher: UsagePublisher, spool: UsageSpool, config: GatewayConfig, logger: Logger): IngressRoutes => ({
+      inference: new InferenceRoute(authorizer, dispatch, publisher, spool, config, logger),
       models: new ModelsRoute(authorizer),
       clientIp: clientIpResolver(config.trustedProxies),
       bodyLimit: config.bodyLimit,
       logger,
     }),
-    inject: [Authorizer, UpstreamDispatch, UsagePublisher, GATEWAY_CONFIG, LOGGER],
+    inject: [Authorizer, UpstreamDispatch, UsagePublisher, UsageSpool, GATEWAY_CONFIG, LOGGER],
   },
 ];
 
-/** Starts credential sync once everything is built; on shutdown flushes usage before NATS closes. */
+/** Starts credential sync once everything is built; on shutdown flushes usage (and closes its spool) before NATS closes. */
 @Injectable()
 export class GatewayLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(NATS) private readonly nc: NatsConnection,
     @Inject(CredentialSync) private readonly sync: CredentialSync,
+    @Inject(Authorizer) private readonly authorizer: Authorizer,
     @Inject(UsagePublisher) private readonly publisher: UsagePublisher,
+    @Inject(UsageSpool) private readonly spool: UsageSpool,
     @Inject(OpenAiCompatibleProvider) private readonly upstreams: OpenAiCompatibleProvider,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   onApplicationBootstrap(): void {
     this.sync.start();
+    this.authorizer.answerInFlight();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.sync.stop();
     await this.publisher.flush(this.config.shutdownFlushMs);
+    this.spool.close();
     await this.upstreams.close().catch(() => undefined);
     if (!this.nc.isClosed()) await this.nc.drain().catch(() => undefined);
   }
@@ -89,7 +111,7 @@ export class GatewayModule {
   static forRoot(config: GatewayConfig, logger: Logger): DynamicModule {
     return {
       module: GatewayModule,
-      providers: [{ provide: GATEWAY_CONFIG, useValue: config }, { provide: LOGGER, useValue: logger }, ...messaging, ...credentials, ...providers, ...httpRoutes, ...lifecycle],
+      providers: [{ provide: GATEWAY_CONFIG, useValue: config }, { provide: LOGGER, useValue: logger }, ...messaging, ...usageSpool, ...credentials, ...providers, ...httpRoutes, ...lifecycle],
     };
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kysely } from 'kysely';
-import { parseEvent, Streams, Subjects, UsageMessage, type PublishedEvent } from '@sluice/contracts';
+import { parseEvent, Streams, Subjects, UsageMessage, type InFlightReply, type PublishedEvent } from '@sluice/contracts';
 import { createDb, type Database } from '@sluice/db';
 import { connectNats, ensureStreams, followStream, publishDurable, type NatsConnection } from '@sluice/messaging';
 import { createLogger, env, envInt, type Readiness } from '@sluice/service';
@@ -96,6 +96,7 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     } else {
       logger.warn('DATABASE_URL is not set: hour, day and budget counters restart from the usage stream alone');
     }
+    await this.#restoreInFlight(nc);
     const usage = await followStream(nc, {
       stream: Streams.usage.name,
       filterSubject: Subjects.usage,
@@ -111,6 +112,27 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     });
     this.#followers.push(usage);
     await usage.caughtUp;
+  }
+
+  /**
+   * Calls admitted before a restart and still running: every gateway reports the reservations it
+   * holds. Asked after the records were read and before the stream is replayed, so a call is either
+   * still in flight (restored here, settled by its usage later) or already in the records or stream.
+   */
+  async #restoreInFlight(nc: NatsConnection): Promise<void> {
+    let tickets = 0;
+    try {
+      const replies = await nc.requestMany(Subjects.gatewayInFlight, '', { strategy: 'timer', maxWait: envInt('SLUICE_POLICY_IN_FLIGHT_WAIT_MS', 300) });
+      const now = Date.now();
+      for await (const reply of replies) {
+        const { tickets: held } = reply.json<InFlightReply>();
+        for (const ticket of held ?? []) this.limiter.restore(ticket, now);
+        tickets += held?.length ?? 0;
+      }
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'gateways did not report their calls in flight');
+    }
+    if (tickets > 0) logger.info({ tickets }, 'reservations of calls in flight restored from the gateways');
   }
 
   isReady(): boolean {

@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createTestDatabase, type TestDatabase } from '@sluice/db';
+import { createDb, createTestDatabase, type Database, type TestDatabase } from '@sluice/db';
+import { ensureDatabase, startPostgres, type EmbeddedPostgres } from '@sluice/embedded';
 import { startMockUpstream, type MockUpstream, type MockUpstreamOptions } from '@sluice/mock-llm';
 import { freePort, startTestNats, type TestNats } from '@sluice/testing';
 import { startSystem, type RunningSystem } from '../../src/system';
@@ -17,6 +18,8 @@ export interface E2eSystem {
   system: RunningSystem;
   nats: TestNats;
   database: TestDatabase;
+  /** Set with `ownPostgres`: the server behind `database`, to kill and restart. */
+  postgres?: EmbeddedPostgres;
   upstream: MockUpstream;
   /** Every line every service printed, prefixed with the service name. */
   output: string[];
@@ -30,9 +33,20 @@ export interface E2eSystem {
  * The real system for an end-to-end test: a NATS server and a database of its own, a mock
  * upstream, and the five services as supervised processes built from dist/.
  */
-export async function startE2eSystem(opts: { env?: Record<string, string>; upstream?: MockUpstreamOptions } = {}): Promise<E2eSystem> {
-  const [nats, database, upstream] = await Promise.all([startTestNats(), createTestDatabase({ migrate: false }), startMockUpstream(opts.upstream)]);
+export async function startE2eSystem(
+  opts: {
+    env?: Record<string, string>;
+    upstream?: MockUpstreamOptions;
+    /** A Postgres server of this test's own (not the shared one), so the test may kill it. */
+    ownPostgres?: boolean;
+  } = {},
+): Promise<E2eSystem> {
   const dataDirs = [mkdtempSync(join(tmpdir(), 'sluice-e2e-'))];
+  const [nats, { database, postgres }, upstream] = await Promise.all([
+    startTestNats(),
+    opts.ownPostgres ? startOwnDatabase(dataDirs) : createTestDatabase({ migrate: false }).then((database) => ({ database, postgres: undefined })),
+    startMockUpstream(opts.upstream),
+  ]);
   const output: string[] = [];
   const extraGateways: RunningSystem[] = [];
   const onOutput = (service: string, line: string) => output.push(`${service} ${line}`);
@@ -84,6 +98,7 @@ export async function startE2eSystem(opts: { env?: Record<string, string>; upstr
     system,
     nats,
     database,
+    postgres,
     upstream,
     output,
     admin,
@@ -95,4 +110,20 @@ export async function startE2eSystem(opts: { env?: Record<string, string>; upstr
       for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A Postgres server in a folder of its own, with an empty `sluice` database the services migrate. */
+async function startOwnDatabase(dataDirs: string[]): Promise<{ database: TestDatabase; postgres: EmbeddedPostgres }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-e2e-pg-'));
+  dataDirs.push(dataDir);
+  // mkdtemp makes a 0700 folder; as root, Postgres runs as the postgres user and must reach it.
+  if (process.getuid?.() === 0) chmodSync(dataDir, 0o755);
+  const postgres = await startPostgres({ dataDir, port: await freePort(), fsync: false, settings: { max_connections: 200 } });
+  const url = await ensureDatabase(postgres.url, 'sluice');
+  const db = createDb<Database>(url);
+  const drop = async () => {
+    await db.destroy();
+    await postgres.stop();
+  };
+  return { postgres, database: { db, url, drop } };
 }

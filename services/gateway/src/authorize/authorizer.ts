@@ -1,4 +1,4 @@
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import {
   DomainError,
   ErrorCodes,
@@ -11,6 +11,7 @@ import {
 } from '@sluice/contracts';
 import { request } from '@sluice/messaging';
 import { GatewayErrors } from '../ingress/openai-errors';
+import { InFlightCalls } from './in-flight-calls';
 
 export const AUTHORIZE_TIMEOUT_MS = 2000;
 
@@ -19,6 +20,8 @@ export const AUTHORIZE_TIMEOUT_MS = 2000;
  * allow: the gateway fails closed. Only the key's hash travels.
  */
 export class Authorizer {
+  readonly inFlight = new InFlightCalls();
+
   constructor(
     private readonly nc: NatsConnection,
     private readonly timeoutMs = AUTHORIZE_TIMEOUT_MS,
@@ -26,10 +29,17 @@ export class Authorizer {
 
   async authorize(req: AuthorizeRequest, traceparent?: string): Promise<AuthorizeReply> {
     try {
-      return await request<AuthorizeReply>(this.nc, Subjects.rpc.authorize, req, { timeoutMs: this.timeoutMs, trace: { requestId: req.requestId, traceparent } });
+      const reply = await request<AuthorizeReply>(this.nc, Subjects.rpc.authorize, req, { timeoutMs: this.timeoutMs, trace: { requestId: req.requestId, traceparent } });
+      if (reply.allow && reply.limits?.reservation) this.inFlight.hold(reply.limits.reservation);
+      return reply;
     } catch (err) {
       return { allow: false, error: rpcFailure(err) };
     }
+  }
+
+  /** Answers a starting policy's question: which of our calls hold a reservation. */
+  answerInFlight(): Subscription {
+    return this.nc.subscribe(Subjects.gatewayInFlight, { callback: (_err, msg) => void msg.respond(JSON.stringify(this.inFlight.report())) });
   }
 
   async listModels(req: ListModelsRequest): Promise<ListModelsReply> {

@@ -10,6 +10,8 @@ import { NO_TOKENS, tokensFromUsage } from '../usage/token-counts';
 import { callerTagsOf } from '../usage/caller-tags';
 import { usageMessage, type CallFacts, type CallResult } from '../usage/usage-message';
 import type { UsagePublisher } from '../usage/usage-publisher';
+import { beginRecord } from '../usage/spool/spool-records';
+import type { UsageSpool } from '../usage/spool/usage-spool';
 import { parseInferenceRequest, type InferenceRequest } from './inference-request';
 import { GatewayErrors } from './openai-errors';
 import { costHeaderNames, costHeaders } from './cost-headers';
@@ -26,13 +28,14 @@ export interface InferenceLimits {
 /**
  * POST /v1/chat/completions, /v1/completions, /v1/embeddings: validate, one authorize round trip,
  * the upstream call, the answer (JSON or SSE), then one usage message for every authorized call,
- * sent after the client has its response.
+ * sent after the client has its response and written to the usage spool on the way.
  */
 export class InferenceRoute {
   constructor(
     private readonly authorizer: Authorizer,
     private readonly dispatch: UpstreamDispatch,
     private readonly publisher: UsagePublisher,
+    private readonly spool: UsageSpool,
     private readonly limits: InferenceLimits,
     private readonly logger: Logger,
   ) {}
@@ -70,6 +73,8 @@ export class InferenceRoute {
       startedAt: ctx.startedAt,
       tags: callerTagsOf(ctx.clientRequestId, req.headers, request.body),
     };
+    // Written down before the upstream can bill anything, so a killed gateway's successor reports it.
+    this.spool.begin(beginRecord(call, estimate));
     let result: Omit<CallResult, 'latencyMs'>;
     try {
       result = await this.serve(call, request, reply, ctx.t0);
@@ -79,6 +84,8 @@ export class InferenceRoute {
       result = { status: 500, tokens: NO_TOKENS, estimated: false, ttfbMs: null };
     }
     const usage = usageMessage(call, { ...result, latencyMs: performance.now() - ctx.t0 });
+    this.spool.end(usage);
+    this.authorizer.inFlight.release(call.callId);
     this.publisher.publish(usage);
     endCallSpan(span, usage, result.status);
   }

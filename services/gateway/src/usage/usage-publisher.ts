@@ -11,16 +11,19 @@ const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000, 15000, 15000, 15000];
 /**
  * Publishes one usage message per call to JetStream without delaying the response: the caller
  * hands the message over and moves on; failures are retried with backoff while the process
- * lives, then logged (the message holds no secret). `flush` lets shutdown wait for what is in flight.
+ * lives, then logged (the message holds no secret) and left in the usage spool for the next
+ * start. `flush` lets shutdown wait for what is in flight.
  */
 export class UsagePublisher {
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new Set<Promise<boolean>>();
   private batch: UsageMessage[] = [];
   private scheduled = false;
 
   constructor(
     private readonly nc: NatsConnection,
     private readonly logger: Logger,
+    /** JetStream stored the call's usage (the spool records it, so a restart does not send it again). */
+    private readonly onAcked: (callId: string) => void = () => {},
   ) {}
 
   publish(message: UsageMessage): void {
@@ -36,12 +39,19 @@ export class UsagePublisher {
     const batch = this.batch;
     this.batch = [];
     this.scheduled = false;
-    for (const message of batch) {
-      const sending = this.send(message);
-      this.inFlight.add(sending);
-      void sending.then(() => this.inFlight.delete(sending));
-    }
+    for (const message of batch) this.track(this.send(message, true));
   };
+
+  /** Publishes a message that is not this process's own call (a recovered one); resolves whether JetStream stored it. */
+  deliver(message: UsageMessage): Promise<boolean> {
+    return this.track(this.send(message, false));
+  }
+
+  private track(sending: Promise<boolean>): Promise<boolean> {
+    this.inFlight.add(sending);
+    void sending.then(() => this.inFlight.delete(sending));
+    return sending;
+  }
 
   async flush(timeoutMs: number): Promise<void> {
     this.sendBatch();
@@ -50,15 +60,16 @@ export class UsagePublisher {
     if (this.inFlight.size > 0) this.logger.error({ pending: this.inFlight.size }, 'usage messages still unpublished at shutdown');
   }
 
-  private async send(message: UsageMessage): Promise<void> {
+  private async send(message: UsageMessage, own: boolean): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
       try {
         await publishDurable(this.nc, Subjects.usage, message, message.requestId);
-        return;
+        if (own) this.onAcked(message.requestId);
+        return true;
       } catch (err) {
         if (attempt >= BACKOFF_MS.length || this.nc.isClosed()) {
           this.logger.error({ requestId: message.requestId, keyId: message.keyId, attempts: attempt + 1, err: (err as Error).message }, 'usage message could not be published');
-          return;
+          return false;
         }
         await sleep(BACKOFF_MS[attempt], undefined, { ref: false });
       }

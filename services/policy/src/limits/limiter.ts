@@ -1,4 +1,4 @@
-import { costOf, formatUsd, type AllowedLimits, type CallEstimate, type ModelPrice, type OpenAiError, type UsageMessage } from '@sluice/contracts';
+import { costOf, formatUsd, type AllowedLimits, type CallEstimate, type ModelPrice, type OpenAiError, type ReservationTicket, type UsageMessage } from '@sluice/contracts';
 import type { CatalogModel } from '../catalog/catalog';
 import type { KeyPolicy } from '../keys/key-table';
 import { countedTokens, KeyCounters, REQUEST_WINDOWS, tokenKindsOf } from './key-counters';
@@ -7,18 +7,7 @@ import { rateLimitHeaders, retryAfterHeaders } from './rate-limit-headers';
 import { reservedOutputTokens } from './reservation';
 
 /** An admitted call that has not reported usage yet. */
-export interface Reservation {
-  callId: string;
-  keyId: string;
-  admittedAt: number;
-  /** Counted toward tokens per minute at admission, replaced by the real count at settlement. */
-  tokens: number;
-  reservedUsd: number;
-  /** The model's price at admission, for a sweep's charge. */
-  price: ModelPrice;
-  /** What a sweep charges when the call never reports back: the reserved worst case. */
-  worstCase: { inputTokens: number; outputTokens: number };
-  call: { model: string; upstreamModel: string; providerId: string; operation: string; clientIp: string };
+export interface Reservation extends ReservationTicket {
   sweeping?: boolean;
 }
 
@@ -104,12 +93,9 @@ export class Limiter {
       return { ok: false, error, headers };
     }
 
+    let reservation: ReservationTicket | undefined;
     if (!dryRun) {
-      c.countRequest(limits, now);
-      c.addTokens(limits, now, tokens);
-      c.inFlight++;
-      if (ledger) ledger.reserved += reservedUsd;
-      this.reservations.set(ask.callId, {
+      reservation = {
         callId: ask.callId,
         keyId: key.keyId,
         admittedAt: now,
@@ -118,12 +104,34 @@ export class Limiter {
         price: ask.model.price,
         worstCase,
         call: { model: ask.model.name, upstreamModel: ask.model.upstreamModel, providerId: ask.model.providerId, operation: ask.operation, clientIp: ask.clientIp },
-      });
+      };
+      this.#hold(key, c, reservation);
     }
     const headers = headersNow();
     const remaining = ledger && key.budget ? ledger.remaining(key.budget) - (dryRun ? reservedUsd : 0) : null;
     if (remaining !== null) headers['x-sluice-budget-remaining-usd'] = usd(Math.max(0, remaining));
-    return { ok: true, limits: { headers, reservedUsd: ledger ? reservedUsd : null, budgetRemainingUsd: remaining === null ? null : Math.max(0, remaining) } };
+    return { ok: true, limits: { headers, reservedUsd: ledger ? reservedUsd : null, budgetRemainingUsd: remaining === null ? null : Math.max(0, remaining), reservation } };
+  }
+
+  /**
+   * A call admitted by an earlier policy process and still in flight, as its gateway reported it
+   * after a restart: counted and reserved again, so it keeps its slot until its usage settles it.
+   */
+  restore(ticket: ReservationTicket, now: number): void {
+    if (this.reservations.has(ticket.callId) || this.#settled.has(ticket.callId)) return;
+    const key = this.keyById(ticket.keyId);
+    if (!key || (!key.rateLimits && !key.budget)) return;
+    const c = this.counters(key.keyId);
+    c.ledger(key, now);
+    this.#hold(key, c, { ...ticket });
+  }
+
+  #hold(key: KeyPolicy, c: KeyCounters, r: ReservationTicket): void {
+    c.countRequest(key.rateLimits, r.admittedAt);
+    c.addTokens(key.rateLimits, r.admittedAt, r.tokens);
+    c.inFlight++;
+    if (key.budget && c.budget) c.budget.reserved += r.reservedUsd;
+    this.reservations.set(r.callId, r);
   }
 
   /**

@@ -177,6 +177,28 @@ describe('budgets', () => {
   });
 });
 
+describe('a restart while calls are in flight', () => {
+  it('restores the reservations gateways report, so slots and budget stay taken until the usage settles them', () => {
+    const key = keyCreated({ rateLimits: { maxParallelRequests: 1, requestsPerMinute: 10 }, budget: { maxUsd: 0.07, period: null, alertThresholds: [], webhookUrl: null } });
+    const before = given(key, ...catalog, priced);
+    const admitted = before.when({ callId: 'running', model: 'priced' });
+    const ticket = admitted.allow ? admitted.limits?.reservation : undefined;
+    expect(ticket).toMatchObject({ callId: 'running', keyId: 'key_1', reservedUsd: 0.05 });
+
+    const after = given(key, ...catalog, priced); // a new policy process
+    after.limiter.restore(JSON.parse(JSON.stringify(ticket)), NOW + 1000);
+    after.limiter.restore(JSON.parse(JSON.stringify(ticket)), NOW + 1000); // reported twice: held once
+    expect(after.when({ callId: 'next', model: 'priced', at: NOW + 1001 })).toMatchObject({ allow: false, error: { rule: 'maxParallelRequests' } });
+    expect(after.limiter.counters('key_1').budget).toMatchObject({ reserved: 0.05 });
+    expect(after.limiter.counters('key_1').window('requestsPerMinute').used(NOW + 1001)).toBe(1);
+    after.limiter.settle(usage('running'), NOW + 2000);
+    expect(after.limiter.counters('key_1').window('requestsPerMinute').used(NOW + 2000)).toBe(1);
+    expect(after.limiter.counters('key_1').budget).toMatchObject({ reserved: 0 });
+    expect(after.when({ callId: 'next', model: 'priced', at: NOW + 2001, estimate: { inputTokens: 0, maxOutputTokens: 50 } })).toMatchObject({ allow: false, error: { rule: 'budget' } });
+    expect(after.when({ callId: 'small', model: 'priced', at: NOW + 2002, estimate: { inputTokens: 0, maxOutputTokens: 40 } })).toMatchObject({ allow: true });
+  });
+});
+
 describe('sweeping', () => {
   it('charges a call that never reported back at its reserved worst case, flagged, and frees its slot', () => {
     const g = given(keyCreated({ rateLimits: { maxParallelRequests: 1 }, budget: { maxUsd: 1, period: null, alertThresholds: [], webhookUrl: null } }), ...catalog, priced);

@@ -1,9 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 // `<owner pid>-<random>.spool` is written by a live gateway; `.recovering` was claimed by one.
 const SPOOL_FILE = /^(\d+)-[0-9a-f]+\.(spool|recovering)$/;
+
+/** Spool files this process writes or recovers: never claimed by another gateway started in it (tests start several). */
+const held = new Set<string>();
+
+export function hold(path: string): void {
+  held.add(basename(path));
+}
+
+export function release(path: string): void {
+  held.delete(basename(path));
+}
 
 /** A new file name owned by this process: several gateways may share one directory. */
 export function ownFileName(kind: 'spool' | 'recovering', pid = process.pid): string {
@@ -28,17 +39,18 @@ export function isAlive(pid: number): boolean {
 /**
  * Takes over every spool file whose owner is dead, by renaming it to a name this process owns:
  * rename is atomic, so when two gateways start together each file goes to exactly one of them.
- * A file carrying this process's own pid is a dead predecessor's (containers reuse pids) and is
- * claimed too: this runs before the process writes any spool file of its own.
+ * A file carrying this process's own pid that it does not hold is a dead predecessor's (a
+ * container's gateway is pid 1 after every restart) and is claimed too.
  */
 export function claimDeadSpools(dir: string, alive: (pid: number) => boolean = isAlive): string[] {
   const claimed: string[] = [];
   for (const name of readdirSync(dir)) {
     const owner = ownerPidOf(name);
-    if (owner === null || (owner !== process.pid && alive(owner))) continue;
+    if (owner === null || held.has(name) || (owner !== process.pid && alive(owner))) continue;
     const target = join(dir, ownFileName('recovering'));
     try {
       renameSync(join(dir, name), target);
+      hold(target);
       claimed.push(target);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // another gateway claimed it first

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import { encodeRecord, type BeginRecord } from './spool-records';
-import { ownFileName } from './spool-files';
+import { claimDeadSpools, hold, ownFileName, release } from './spool-files';
 
 /** One spool file: its calls end and are acknowledged in it even after newer calls moved on to the next one. */
 interface Segment {
@@ -30,17 +30,28 @@ export class UsageSpool {
   private current: Segment;
   private readonly calls = new Map<string, Segment>();
   private failing = false;
+  private closed = false;
 
-  constructor(
+  /**
+   * Claims the files of dead gateways first (see claimDeadSpools), then starts this process's own:
+   * the claimed paths are for SpoolRecovery.
+   */
+  static open(dir: string, logger: Logger, segmentBytes = DEFAULT_SEGMENT_BYTES): { spool: UsageSpool; claimed: string[] } {
+    mkdirSync(dir, { recursive: true });
+    const claimed = claimDeadSpools(dir);
+    return { spool: new UsageSpool(dir, logger, segmentBytes), claimed };
+  }
+
+  private constructor(
     private readonly dir: string,
     private readonly logger: Logger,
-    private readonly segmentBytes = DEFAULT_SEGMENT_BYTES,
+    private readonly segmentBytes: number,
   ) {
-    mkdirSync(dir, { recursive: true });
     this.current = this.openSegment();
   }
 
   begin(record: BeginRecord): void {
+    if (this.closed) return;
     if (this.current.bytes >= this.segmentBytes) this.rotate();
     const segment = this.current;
     this.calls.set(record.callId, segment);
@@ -54,7 +65,7 @@ export class UsageSpool {
 
   acked(callId: string): void {
     const segment = this.calls.get(callId);
-    if (!segment) return;
+    if (!segment || this.closed) return;
     this.calls.delete(callId);
     this.write(segment, encodeRecord({ t: 'a', callId }));
     if (--segment.open === 0 && segment.retired) this.remove(segment);
@@ -68,10 +79,15 @@ export class UsageSpool {
 
   /** At shutdown: a file whose calls were all acknowledged is deleted, one with unfinished calls is left for the next start. */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     const segments = new Set([this.current, ...this.calls.values()]);
     for (const segment of segments) {
       if (segment.open === 0) this.remove(segment);
-      else closeSync(segment.fd);
+      else {
+        closeSync(segment.fd);
+        release(segment.path);
+      }
     }
   }
 
@@ -93,10 +109,12 @@ export class UsageSpool {
 
   private openSegment(): Segment {
     const path = join(this.dir, ownFileName('spool'));
+    hold(path);
     return { path, fd: openSync(path, 'a'), bytes: 0, open: 0, retired: false };
   }
 
   private write(segment: Segment, line: string): void {
+    if (this.closed) return;
     try {
       segment.bytes += writeSync(segment.fd, line);
       this.failing = false;
@@ -114,5 +132,6 @@ export class UsageSpool {
     } catch {
       // already gone
     }
+    release(segment.path);
   }
 }

@@ -1,0 +1,107 @@
+import { costOf, type UsageMessage } from '@sluice/contracts';
+import type { CallFacts } from '../usage-message';
+import { beginRecord, encodeRecord, unreportedUsage, type SpoolRecord } from './spool-records';
+
+const PRICE = { inputUsdPerMTok: 2, outputUsdPerMTok: 8, cachedInputUsdPerMTok: null };
+
+const call = (callId: string, over: Partial<CallFacts> = {}): CallFacts => ({
+  requestId: `client-${callId}`,
+  callId,
+  keyId: 'key-1',
+  model: 'gpt-test',
+  route: { providerId: 'prov-1', providerType: 'openai-compatible', baseUrl: null, upstreamModel: 'upstream-gpt', price: PRICE },
+  op: 'chat',
+  stream: true,
+  clientIp: '10.0.0.7',
+  startedAt: Date.UTC(2026, 10, 24, 12),
+  tags: { clientRequestId: `client-${callId}`, user: 'alice', metadata: { team: 'search' } },
+  ...over,
+});
+
+const ended = (callId: string): UsageMessage => ({
+  requestId: callId,
+  keyId: 'key-1',
+  model: 'gpt-test',
+  upstreamModel: 'upstream-gpt',
+  providerId: 'prov-1',
+  operation: 'chat',
+  stream: false,
+  status: 200,
+  inputTokens: 12,
+  cachedInputTokens: 0,
+  outputTokens: 30,
+  reasoningTokens: 0,
+  estimated: false,
+  latencyMs: 20,
+  ttfbMs: 5,
+  clientIp: '10.0.0.7',
+  startedAt: new Date(0).toISOString(),
+});
+
+/** A spool file as a killed gateway left it. */
+const given = (...records: SpoolRecord[]) => ({
+  whenRecovered: () => unreportedUsage(records.map(encodeRecord).join('')),
+});
+const begin = (callId: string, maxOutputTokens: number | null = 100, over: Partial<CallFacts> = {}) => beginRecord(call(callId, over), { inputTokens: 12, maxOutputTokens });
+const end = (callId: string): SpoolRecord => ({ t: 'e', usage: ended(callId) });
+const acked = (callId: string): SpoolRecord => ({ t: 'a', callId });
+
+describe('recovering a dead gateway’s usage spool', () => {
+  it('owes nothing for calls whose usage JetStream acknowledged', () => {
+    expect(given(begin('c1'), end('c1'), acked('c1')).whenRecovered()).toEqual([]);
+  });
+
+  it('republishes the real usage of a call that ended but was never acknowledged, unchanged', () => {
+    expect(given(begin('c1'), end('c1')).whenRecovered()).toEqual([ended('c1')]);
+  });
+
+  it('bills a call that began and never ended at its worst case: prompt estimate and the whole output cap, flagged', () => {
+    const [usage] = given(begin('c1', 300)).whenRecovered();
+    expect(usage).toEqual({
+      requestId: 'c1',
+      keyId: 'key-1',
+      model: 'gpt-test',
+      upstreamModel: 'upstream-gpt',
+      providerId: 'prov-1',
+      operation: 'chat',
+      stream: true,
+      status: 0,
+      inputTokens: 12,
+      cachedInputTokens: 0,
+      outputTokens: 300,
+      reasoningTokens: 0,
+      estimated: true,
+      recovered: true,
+      latencyMs: 0,
+      ttfbMs: null,
+      clientIp: '10.0.0.7',
+      startedAt: '2026-11-24T12:00:00.000Z',
+      clientRequestId: 'client-c1',
+      user: 'alice',
+      metadata: { team: 'search' },
+      costUsd: costOf({ inputTokens: 12, cachedInputTokens: 0, outputTokens: 300 }, PRICE),
+    });
+  });
+
+  it('assumes policy’s default reservation (4096 output tokens) when the caller set no max_tokens, and none for embeddings', () => {
+    const owed = given(begin('chat', null), begin('emb', null, { op: 'embeddings' })).whenRecovered();
+    expect(owed.map((u) => [u.requestId, u.outputTokens])).toEqual([
+      ['chat', 4096],
+      ['emb', 0],
+    ]);
+  });
+
+  it('reports no cost for a route without a price (metering prices it from its own history)', () => {
+    const route = { ...call('c1').route, price: undefined };
+    const [usage] = given(begin('c1', 100, { route })).whenRecovered();
+    expect(usage.costUsd).toBeUndefined();
+  });
+
+  it('skips a torn last line and keeps everything before it', () => {
+    const text = [begin('c1'), end('c1'), begin('c2')].map(encodeRecord).join('') + '{"t":"e","usage":{"reque';
+    expect(unreportedUsage(text).map((u) => [u.requestId, u.estimated])).toEqual([
+      ['c1', false],
+      ['c2', true],
+    ]);
+  });
+});

@@ -1,0 +1,145 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import pino from 'pino';
+import { Streams, Subjects, type UsageMessage } from '@sluice/contracts';
+import { connectNats, ensureStreams, publishDurable, type NatsConnection } from '@sluice/messaging';
+import { startTestNats, type TestNats } from '@sluice/testing';
+import type { CallFacts } from '../usage-message';
+import { usageMessage } from '../usage-message';
+import { UsagePublisher } from '../usage-publisher';
+import { claimDeadSpools } from './spool-files';
+import { beginRecord } from './spool-records';
+import { SpoolRecovery } from './spool-recovery';
+import { UsageSpool } from './usage-spool';
+
+jest.setTimeout(60_000);
+
+const logger = pino({ level: 'silent' });
+const PRICE = { inputUsdPerMTok: 2, outputUsdPerMTok: 8, cachedInputUsdPerMTok: null };
+
+const call = (callId: string): CallFacts => ({
+  requestId: callId,
+  callId,
+  keyId: 'key-1',
+  model: 'gpt-test',
+  route: { providerId: 'prov-1', providerType: 'openai-compatible', baseUrl: null, upstreamModel: 'upstream-gpt', price: PRICE },
+  op: 'chat',
+  stream: false,
+  clientIp: '127.0.0.1',
+  startedAt: Date.UTC(2026, 10, 24, 12),
+});
+const served = (callId: string): UsageMessage =>
+  usageMessage(call(callId), { status: 200, tokens: { inputTokens: 12, cachedInputTokens: 0, outputTokens: 30, reasoningTokens: 0 }, estimated: false, latencyMs: 3, ttfbMs: 1 });
+const begin = (spool: UsageSpool, callId: string) => spool.begin(beginRecord(call(callId), { inputTokens: 12, maxOutputTokens: 200 }));
+
+/** A pid no process has any more: the files a SIGKILLed gateway leaves carry one. */
+const deadPid = (): number => spawnSync(process.execPath, ['-e', '']).pid!;
+/** What a SIGKILL leaves: the spool's files, owned by a process that is gone. */
+function abandon(spool: UsageSpool): void {
+  const pid = deadPid();
+  for (const path of spool.paths) renameSync(path, join(path, '..', basename(path).replace(/^\d+/, String(pid))));
+}
+
+describe('the usage spool (real NATS JetStream)', () => {
+  let nats: TestNats;
+  let nc: NatsConnection;
+  let dir: string;
+  beforeAll(async () => {
+    nats = await startTestNats();
+    nc = await connectNats(nats.url, 'usage-spool-test');
+    await ensureStreams(nc);
+  });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sluice-spool-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(async () => {
+    await nc?.close();
+    await nats?.stop();
+  });
+
+  const stored = async (): Promise<UsageMessage[]> => {
+    const jsm = await jetstreamManager(nc);
+    const { state } = await jsm.streams.info(Streams.usage.name);
+    const out: UsageMessage[] = [];
+    for (let seq = state.first_seq; state.messages > 0 && seq <= state.last_seq; seq++) {
+      const msg = await jsm.streams.getMessage(Streams.usage.name, { seq }).catch(() => null);
+      if (msg) out.push(msg.json<UsageMessage>());
+    }
+    return out;
+  };
+  const storedFor = async (prefix: string) => (await stored()).filter((m) => m.requestId.startsWith(prefix));
+
+  it('republishes a killed gateway’s unacknowledged usage once, estimates the calls it never finished, then deletes the file', async () => {
+    const first = UsageSpool.open(dir, logger);
+    const publisher = new UsagePublisher(nc, logger, (id) => first.spool.acked(id));
+    for (const id of ['k1-acked', 'k1-ended', 'k1-begun']) begin(first.spool, id);
+    first.spool.end(served('k1-acked'));
+    publisher.publish(served('k1-acked'));
+    await publisher.flush(5000);
+    first.spool.end(served('k1-ended'));
+    abandon(first.spool);
+
+    const second = UsageSpool.open(dir, logger);
+    expect(second.claimed).toHaveLength(1);
+    const recovery = new SpoolRecovery(second.claimed, (usage) => new UsagePublisher(nc, logger).deliver(usage), logger);
+    expect(await recovery.done).toEqual({ files: 1, reported: 1, estimated: 1, failed: 0 });
+
+    const messages = await storedFor('k1-');
+    expect(messages.map((m) => m.requestId).sort()).toEqual(['k1-acked', 'k1-begun', 'k1-ended']);
+    expect(messages.find((m) => m.requestId === 'k1-ended')).toEqual(served('k1-ended'));
+    expect(messages.find((m) => m.requestId === 'k1-begun')).toMatchObject({ estimated: true, recovered: true, status: 0, inputTokens: 12, outputTokens: 200, costUsd: (12 * 2 + 200 * 8) / 1e6 });
+    expect(readdirSync(dir).map((f) => join(dir, f))).toEqual(second.spool.paths);
+    second.spool.close();
+  });
+
+  it('does not count twice a message that landed although its acknowledgement never reached the spool', async () => {
+    const first = UsageSpool.open(dir, logger);
+    begin(first.spool, 'k2-lost-ack');
+    first.spool.end(served('k2-lost-ack'));
+    await publishDurable(nc, Subjects.usage, served('k2-lost-ack'), 'k2-lost-ack');
+    abandon(first.spool);
+
+    const second = UsageSpool.open(dir, logger);
+    await new SpoolRecovery(second.claimed, (usage) => new UsagePublisher(nc, logger).deliver(usage), logger).done;
+    expect(await storedFor('k2-')).toHaveLength(1);
+    second.spool.close();
+  });
+
+  it('leaves the files of live gateways and of this process alone, and gives each dead file to one claimer', async () => {
+    const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+    try {
+      writeFileSync(join(dir, `${live.pid}-aaaa.spool`), '');
+      writeFileSync(join(dir, `${deadPid()}-bbbb.spool`), '');
+      const mine = UsageSpool.open(dir, logger);
+      expect(mine.claimed).toHaveLength(1);
+      expect(claimDeadSpools(dir)).toEqual([]);
+      expect(readdirSync(dir).sort()).toEqual([`${live.pid}-aaaa.spool`, basename(mine.claimed[0]), basename(mine.spool.paths[0])].sort());
+      mine.spool.close();
+    } finally {
+      live.kill('SIGKILL');
+    }
+  });
+
+  it('starts a new file once one grows past its size and deletes the old one when all its calls are acknowledged', async () => {
+    const { spool } = UsageSpool.open(dir, logger, 2000);
+    begin(spool, 'k4-long');
+    for (let i = 0; i < 20; i++) {
+      begin(spool, `k4-${i}`);
+      spool.end(served(`k4-${i}`));
+      spool.acked(`k4-${i}`);
+    }
+    // The first file still holds the long call: it stays until that call is acknowledged.
+    expect(readdirSync(dir)).toHaveLength(2);
+    expect(spool.paths.map((path) => readFileSync(path, 'utf8').includes('"k4-long"'))).toEqual([false, true]);
+    spool.end(served('k4-long'));
+    spool.acked('k4-long');
+    expect(readdirSync(dir)).toEqual([basename(spool.paths[0])]);
+    expect(spool.paths).toHaveLength(1);
+    spool.close();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
