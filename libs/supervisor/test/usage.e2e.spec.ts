@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { startMockUpstream } from '@sluice/mock-llm';
 import { waitFor } from '@sluice/testing';
 import { startE2eSystem, type E2eSystem } from './support/e2e-system';
 
@@ -116,5 +117,41 @@ describe('usage queries, end to end (real NATS, Postgres, five service processes
     const badGroup = await e2e.admin('GET', `/usage?groupBy=colour`);
     expect(badGroup).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', param: 'groupBy' } } });
     expect((await e2e.admin('GET', '/keys/nope/usage')).status).toBe(404);
+  });
+
+  // Last: it adds calls through a second upstream, which the totals above do not expect.
+  it('bills streams whose upstream reports no usage by estimate, flagged, never below what the upstream invoiced — even when the client aborts', async () => {
+    const silent = await startMockUpstream({ omitUsage: true, chunkDelayMs: 15 });
+    try {
+      const provider = await e2e.admin('POST', '/providers', { name: 'silent-upstream', type: 'openai-compatible', apiKey: 'sk-upstream-silent-0123456789', baseUrl: silent.url });
+      expect((await e2e.admin('POST', '/models', { name: 'gpt-silent', providerId: provider.body.id, upstreamModel: 'silent-gpt', inputUsdPerMTok: PRICE.input, outputUsdPerMTok: PRICE.output })).status).toBe(201);
+      const ids = ['silent-stream-1', 'silent-stream-2', 'silent-abort', 'silent-json'];
+      for (const id of ids) {
+        const c = client(keys[1].key, { 'x-request-id': id });
+        const messages = [{ role: 'user' as const, content: `Reply with 40 words, call ${id}` }];
+        if (id === 'silent-json') {
+          await c.chat.completions.create({ model: 'gpt-silent', messages });
+          continue;
+        }
+        const s = await c.chat.completions.create({ model: 'gpt-silent', messages, stream: true });
+        let chunks = 0;
+        for await (const _chunk of s) if (id === 'silent-abort' && ++chunks === 3) break; // the client leaves early
+      }
+      const records = await waitFor(async () => {
+        const rows = await e2e.database.db.selectFrom('usage_records').selectAll().where('client_request_id', 'in', ids).execute();
+        return rows.length === ids.length && ids.every((id) => silent.invoice.byRequest.get(id)?.completed === true) ? rows : null;
+      }, { timeoutMs: 15_000, intervalMs: 100, description: 'the four silent calls recorded' });
+      expect(silent.invoice.calls).toBe(ids.length);
+      for (const record of records) {
+        const billed = silent.invoice.byRequest.get(record.client_request_id!)!;
+        expect(record.estimated).toBe(true);
+        expect(record.input_tokens).toBeGreaterThanOrEqual(billed.promptTokens);
+        expect(record.output_tokens).toBeGreaterThanOrEqual(billed.completionTokens);
+        expect(billed.completionTokens).toBeGreaterThan(0);
+        expect(Number(record.cost_usd)).toBeGreaterThanOrEqual(usdOf(billed.promptTokens, billed.completionTokens) - 1e-12);
+      }
+    } finally {
+      await silent.close();
+    }
   });
 });
