@@ -13,3 +13,4 @@ export * from './audit';
 export * from './pricing';
 export * from './limits';
 export * from './token-estimate';
+export * from './partition';

@@ -44,8 +44,8 @@ export interface Route {
 }
 
 export type AuthorizeReply =
-  | { allow: true; keyId: string; route: Route; limits?: AllowedLimits }
-  | { allow: false; keyId?: string; error: OpenAiError; headers?: Record<string, string> };
+  | { allow: true; keyId: string; route: Route; limits?: AllowedLimits; partition?: number }
+  | { allow: false; keyId?: string; error: OpenAiError; headers?: Record<string, string>; partition?: number };
 
 /** What an allowed call learns about the key's limits: response headers and its budget reservation. */
 export interface AllowedLimits {

@@ -12,7 +12,12 @@ export const Subjects = {
   /** Every gateway answers with the reservations of its calls in flight (asked by a starting policy). */
   gatewayInFlight: 'sluice.gateway.in-flight',
   rpc: {
+    /** Any policy process; one that does not own the key forwards to the owner's partition. */
     authorize: 'sluice.rpc.policy.authorize',
+    /** The policy process that owns partition `p` (see partitionOf); gateways go here once they know it. */
+    authorizeIn: (partition: number) => `sluice.rpc.policy.p${partition}.authorize`,
+    /** A partition's own answers for key-state, explain, simulate and sync (forwarded to it). */
+    policyIn: (partition: number, what: 'key-state' | 'explain' | 'simulate' | 'sync') => `sluice.rpc.policy.p${partition}.${what}`,
     /** The models a key may use, for GET /v1/models. */
     listModels: 'sluice.rpc.policy.models',
     /** Answers once policy enforces a stream's version: read-your-writes for admin changes. */

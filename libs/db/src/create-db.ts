@@ -17,5 +17,11 @@ export function createDb<DB>(databaseUrl: string, opts: CreateDbOptions = {}): K
   const pool = new Pool({ connectionString: databaseUrl, max: opts.max });
   // Without a listener, an idle connection dropped by the server would crash the process.
   pool.on('error', (err) => opts.onPoolError?.(err));
+  // The pool listens only while a connection is idle: one that dies while checked out (a Postgres
+  // crash mid-transaction) emits 'error' with no listener and would crash the process. Its query
+  // fails anyway and the pool discards it on release, so the event itself needs no handling.
+  pool.on('connect', (client) => client.on('error', ignore));
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
 }
+
+function ignore(): void {}

@@ -7,6 +7,7 @@ import { modelCommands } from './models/commands';
 import { providerCommands } from './providers/commands';
 import { listCredentials } from './providers/credentials/credentials.handler';
 import type { CommandTable } from './shared/command-table';
+import { unavailableIfDatabaseDown } from './shared/database-unavailable';
 import type { Deps } from './shared/deps';
 
 /** Every command key-registry answers over NATS: one subject per use case. */
@@ -14,8 +15,8 @@ const commands: CommandTable = { ...keyCommands, ...providerCommands, ...modelCo
 
 export function registerNatsHandlers(nc: NatsConnection, deps: Deps, logger: Logger) {
   const subscriptions = Object.entries(commands).map(([name, handler]) =>
-    serve(nc, Subjects.rpc.keyRegistry(name), (payload) => handler(deps, payload), { queue: 'key-registry', logger }),
+    serve(nc, Subjects.rpc.keyRegistry(name), (payload) => handler(deps, payload).catch(unavailableIfDatabaseDown), { queue: 'key-registry', logger }),
   );
-  subscriptions.push(serve(nc, Subjects.rpc.credentials, (payload) => listCredentials(deps, payload as object), { queue: 'key-registry', logger }));
+  subscriptions.push(serve(nc, Subjects.rpc.credentials, (payload) => listCredentials(deps, payload as object).catch(unavailableIfDatabaseDown), { queue: 'key-registry', logger }));
   return subscriptions;
 }

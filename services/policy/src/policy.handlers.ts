@@ -2,6 +2,7 @@ import {
   DomainError,
   ErrorCodes,
   Subjects,
+  type AuthorizeReply,
   type AuthorizeRequest,
   type KeyStateReply,
   type KeyStateRequest,
@@ -10,7 +11,7 @@ import {
   type SimulateRequest,
   type SyncRequest,
 } from '@sluice/contracts';
-import { serve, type NatsConnection, type RpcLogger } from '@sluice/messaging';
+import { request, serve, type NatsConnection, type RpcLogger, type TraceHeaders } from '@sluice/messaging';
 import { authorize } from './authorize/authorize';
 import type { Catalog } from './catalog/catalog';
 import { explainKey } from './explain/explain';
@@ -18,6 +19,7 @@ import { keyLimitState } from './explain/key-state';
 import type { KeyPolicy, KeyTable } from './keys/key-table';
 import type { Limiter } from './limits/limiter';
 import { listModels } from './list-models/list-models';
+import type { Partitioning } from './partitioning';
 import type { AppliedVersions } from './sync/applied-versions';
 
 export interface PolicyState {
@@ -25,28 +27,86 @@ export interface PolicyState {
   catalog: Catalog;
   limiter: Limiter;
   versions: AppliedVersions;
+  partitioning: Partitioning;
 }
 
-/** Every subject policy answers; one queue group, so replicas of one partition share the work. */
+const FORWARD_TIMEOUT_MS = 1500;
+
+/**
+ * Every subject policy answers. The shared subjects (queue group `policy`) reach any process; one
+ * that does not own the key forwards to the owner's partition subject, so counters live in exactly
+ * one process. With one partition (the default) nothing is forwarded.
+ */
 export function servePolicy(nc: NatsConnection, p: PolicyState, logger: RpcLogger): void {
-  const opts = { queue: 'policy', logger };
-  serve(nc, Subjects.rpc.authorize, async (req) => authorize(req as AuthorizeRequest, p.keys, p.catalog, p.limiter, Date.now()), opts);
-  serve(nc, Subjects.rpc.listModels, async (req) => listModels(req as ListModelsRequest, p.keys, p.catalog, Date.now()), opts);
-  serve(nc, Subjects.rpc.policySync, async (req) => {
-    const { streamId, version, timeoutMs } = req as SyncRequest;
-    return { applied: await p.versions.waitFor(streamId, version, Math.min(timeoutMs ?? 1000, 5000)) };
-  }, opts);
-  serve(nc, Subjects.rpc.policyKeyState, async (req) => {
+  const shared = { queue: 'policy', logger };
+  const own = { queue: `policy-p${p.partitioning.mine}`, logger };
+  const mine = p.partitioning.mine;
+  const forward = <T>(subject: string, payload: unknown, trace?: TraceHeaders) => request<T>(nc, subject, payload, { timeoutMs: FORWARD_TIMEOUT_MS, trace });
+
+  const authorizeHere = async (payload: unknown, trace: TraceHeaders): Promise<AuthorizeReply> => {
+    const req = payload as AuthorizeRequest & { forwarded?: boolean };
+    const now = Date.now();
+    const owner = ownerOf(p, p.keys.byHash(req.keyHash, now));
+    if (owner !== mine && !req.forwarded) return forward<AuthorizeReply>(Subjects.rpc.authorizeIn(owner), { ...req, forwarded: true }, trace);
+    const reply = authorize(req, p.keys, p.catalog, p.limiter, now);
+    return p.partitioning.partitions > 1 ? { ...reply, partition: mine } : reply;
+  };
+  serve(nc, Subjects.rpc.authorize, authorizeHere, shared);
+  serve(nc, Subjects.rpc.listModels, async (req) => listModels(req as ListModelsRequest, p.keys, p.catalog, Date.now()), shared);
+
+  const syncHere = async (req: SyncRequest) => ({ applied: await p.versions.waitFor(req.streamId, req.version, Math.min(req.timeoutMs ?? 1000, 5000)) });
+  serve(nc, Subjects.rpc.policySync, async (payload) => {
+    const req = payload as SyncRequest;
+    // A change is in force when every partition has applied it, not only the one that was asked.
+    const others = p.partitioning.others().map((o) => forward<{ applied: boolean }>(Subjects.rpc.policyIn(o, 'sync'), req).catch(() => ({ applied: false })));
+    const results = await Promise.all([syncHere(req), ...others]);
+    return { applied: results.every((r) => r.applied) };
+  }, shared);
+
+  const keyStateHere = (keyIds: string[]): KeyStateReply => {
     const now = Date.now();
     const states: KeyStateReply['states'] = {};
-    for (const keyId of (req as KeyStateRequest).keyIds ?? []) {
+    for (const keyId of keyIds) {
       const key = p.keys.byId(keyId);
       if (key) states[keyId] = keyLimitState(key, p.limiter, now);
     }
-    return { states } satisfies KeyStateReply;
-  }, opts);
-  serve(nc, Subjects.rpc.policyExplain, async (req) => explainKey(keyOrThrow(p.keys, (req as { keyId: string }).keyId), p.limiter, Date.now()), opts);
-  serve(nc, Subjects.rpc.policySimulate, async (req) => simulate(req as SimulateRequest, p), opts);
+    return { states };
+  };
+  serve(nc, Subjects.rpc.policyKeyState, async (payload) => {
+    const byOwner = new Map<number, string[]>();
+    for (const keyId of (payload as KeyStateRequest).keyIds ?? []) {
+      const owner = p.partitioning.ownerOf(keyId);
+      byOwner.set(owner, [...(byOwner.get(owner) ?? []), keyId]);
+    }
+    const parts = await Promise.all(
+      [...byOwner].map(([owner, keyIds]) =>
+        owner === mine ? keyStateHere(keyIds) : forward<KeyStateReply>(Subjects.rpc.policyIn(owner, 'key-state'), { keyIds }).catch(() => ({ states: {} })),
+      ),
+    );
+    return { states: Object.assign({}, ...parts.map((part) => part.states)) } satisfies KeyStateReply;
+  }, shared);
+
+  const explainHere = async (req: unknown) => explainKey(keyOrThrow(p.keys, (req as { keyId: string }).keyId), p.limiter, Date.now());
+  const simulateHere = async (req: unknown) => simulate(req as SimulateRequest, p);
+  const viaOwner = (what: 'explain' | 'simulate', here: (req: unknown) => Promise<unknown>) => async (req: unknown) => {
+    const owner = p.partitioning.ownerOf((req as { keyId: string }).keyId);
+    return owner === mine ? here(req) : forward(Subjects.rpc.policyIn(owner, what), req);
+  };
+  serve(nc, Subjects.rpc.policyExplain, viaOwner('explain', explainHere), shared);
+  serve(nc, Subjects.rpc.policySimulate, viaOwner('simulate', simulateHere), shared);
+
+  if (p.partitioning.partitions > 1) {
+    serve(nc, Subjects.rpc.authorizeIn(mine), authorizeHere, own);
+    serve(nc, Subjects.rpc.policyIn(mine, 'sync'), async (req) => syncHere(req as SyncRequest), own);
+    serve(nc, Subjects.rpc.policyIn(mine, 'key-state'), async (req) => keyStateHere((req as KeyStateRequest).keyIds ?? []), own);
+    serve(nc, Subjects.rpc.policyIn(mine, 'explain'), explainHere, own);
+    serve(nc, Subjects.rpc.policyIn(mine, 'simulate'), simulateHere, own);
+  }
+}
+
+/** The partition that answers for a call: the key's owner, or this one for a secret no key has. */
+function ownerOf(p: PolicyState, key: KeyPolicy | undefined): number {
+  return key ? p.partitioning.ownerOf(key.keyId) : p.partitioning.mine;
 }
 
 function simulate(req: SimulateRequest, p: PolicyState): SimulateReply {

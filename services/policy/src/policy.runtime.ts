@@ -10,6 +10,7 @@ import { KeyTable } from './keys/key-table';
 import { Limiter } from './limits/limiter';
 import { rebuildFromRecords } from './limits/rebuild';
 import { sweepReservations } from './limits/sweeper';
+import { Partitioning } from './partitioning';
 import { servePolicy } from './policy.handlers';
 import { AppliedVersions } from './sync/applied-versions';
 
@@ -29,6 +30,7 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
   readonly catalog = new Catalog();
   readonly versions = new AppliedVersions();
   readonly limiter: Limiter;
+  readonly partitioning = Partitioning.fromEnv(process.env);
   #reporter?: ThresholdReporter;
   #nc?: NatsConnection;
   #db?: Kysely<Database>;
@@ -56,7 +58,7 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
         if (event) {
           this.keys.apply(event);
           this.catalog.apply(event);
-          if (event.type === 'KeyBudgetThresholdReached') {
+          if (event.type === 'KeyBudgetThresholdReached' && this.partitioning.owns(event.data.keyId)) {
             this.limiter.thresholdRecorded(event.data.keyId, Date.parse(event.data.periodStart), event.data.thresholdPercent, Date.now());
           }
         }
@@ -75,7 +77,8 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     }, Math.min(5000, Math.max(100, ttlMs / 4)));
     this.#sweeper.unref();
     this.#ready = true;
-    logger.info('policy caught up with the event and usage streams and is answering');
+    const { partitions, mine } = this.partitioning;
+    logger.info(partitions > 1 ? { partition: mine, partitions } : {}, 'policy caught up with the event and usage streams and is answering');
   }
 
   /**
@@ -91,7 +94,8 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     const readRecordsAt = Date.now();
     if (databaseUrl) {
       this.#db = createDb<Database>(databaseUrl, { onPoolError: (err) => logger.warn({ err: err.message }, 'postgres connection dropped') });
-      const restored = await rebuildFromRecords(this.#db, this.keys.all(), this.limiter, until, now);
+      const owned = [...this.keys.all()].filter((key) => this.partitioning.owns(key.keyId));
+      const restored = await rebuildFromRecords(this.#db, owned, this.limiter, until, now);
       logger.info(restored, 'limit counters restored from recorded usage');
     } else {
       logger.warn('DATABASE_URL is not set: hour, day and budget counters restart from the usage stream alone');
@@ -103,7 +107,7 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
       startTime: new Date(databaseUrl ? until : 0),
       handler: (msg) => {
         const parsed = UsageMessage.safeParse(msg.json());
-        if (!parsed.success) return;
+        if (!parsed.success || !this.partitioning.owns(parsed.data.keyId)) return;
         // Calls that started before `until` and were stored before the read are in the records.
         const storedAt = Math.floor(Number(msg.info.timestampNanos) / 1e6);
         if (databaseUrl && storedAt < readRecordsAt && Date.parse(parsed.data.startedAt) < until) return;
@@ -126,7 +130,7 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
       const now = Date.now();
       for await (const reply of replies) {
         const { tickets: held } = reply.json<InFlightReply>();
-        for (const ticket of held ?? []) this.limiter.restore(ticket, now);
+        for (const ticket of held ?? []) if (this.partitioning.owns(ticket.keyId)) this.limiter.restore(ticket, now);
         tickets += held?.length ?? 0;
       }
     } catch (err) {

@@ -118,7 +118,9 @@ async function startOwnDatabase(dataDirs: string[]): Promise<{ database: TestDat
   dataDirs.push(dataDir);
   // mkdtemp makes a 0700 folder; as root, Postgres runs as the postgres user and must reach it.
   if (process.getuid?.() === 0) chmodSync(dataDir, 0o755);
-  const postgres = await startPostgres({ dataDir, port: await freePort(), fsync: false, settings: { max_connections: 200 } });
+  // Durable commits, as `npm start` runs it: with synchronous_commit off (the shared test server's
+  // setting) a SIGKILL loses commits already acknowledged, and with them usage already acked to JetStream.
+  const postgres = await startPostgres({ dataDir, port: await freePort(), fsync: true, settings: { max_connections: 200 } });
   const url = await ensureDatabase(postgres.url, 'sluice');
   const db = createDb<Database>(url);
   const drop = async () => {

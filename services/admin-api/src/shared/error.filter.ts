@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { DomainError, ErrorCodes, httpStatusOf } from '@sluice/contracts';
+import { isDatabaseUnavailable } from '@sluice/db';
 import { logger } from './logger';
 
 /** The one place admin errors become HTTP: `{error: {code, message, param?}}`. */
@@ -23,6 +24,11 @@ export class AdminErrorFilter implements ExceptionFilter {
     const status = (err as { statusCode?: number })?.statusCode;
     if (status && status >= 400 && status < 500) {
       void reply.code(status).send({ error: { code: status === 413 ? 'PAYLOAD_TOO_LARGE' : ErrorCodes.validation, message: (err as Error).message } });
+      return;
+    }
+    if (isDatabaseUnavailable(err)) {
+      logger.warn({ err: (err as Error).message }, 'admin request failed: the database is unavailable');
+      void reply.code(503).send({ error: { code: ErrorCodes.unavailable, message: 'the database is unavailable; retry shortly' } });
       return;
     }
     logger.error({ err: (err as Error)?.message }, 'admin request failed');

@@ -14,6 +14,8 @@ import { GatewayErrors } from '../ingress/openai-errors';
 import { InFlightCalls } from './in-flight-calls';
 
 export const AUTHORIZE_TIMEOUT_MS = 2000;
+/** Keys whose partition a gateway remembers; past that it starts over (one forwarded call per key). */
+const MAX_KNOWN_PARTITIONS = 100_000;
 
 /**
  * The one NATS round trip of the hot path. A missing or late policy service is a 503, never an
@@ -21,6 +23,8 @@ export const AUTHORIZE_TIMEOUT_MS = 2000;
  */
 export class Authorizer {
   readonly inFlight = new InFlightCalls();
+  /** Which policy partition owns a key (by the secret's hash), learnt from its replies. */
+  readonly #partitions = new Map<string, number>();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -28,13 +32,24 @@ export class Authorizer {
   ) {}
 
   async authorize(req: AuthorizeRequest, traceparent?: string): Promise<AuthorizeReply> {
+    // Straight to the owner once known; otherwise any policy process, which forwards to the owner.
+    const partition = this.#partitions.get(req.keyHash);
+    const subject = partition === undefined ? Subjects.rpc.authorize : Subjects.rpc.authorizeIn(partition);
     try {
-      const reply = await request<AuthorizeReply>(this.nc, Subjects.rpc.authorize, req, { timeoutMs: this.timeoutMs, trace: { requestId: req.requestId, traceparent } });
+      const reply = await request<AuthorizeReply>(this.nc, subject, req, { timeoutMs: this.timeoutMs, trace: { requestId: req.requestId, traceparent } });
+      if (reply.partition !== undefined && reply.partition !== partition) this.#learn(req.keyHash, reply.partition);
       if (reply.allow && reply.limits?.reservation) this.inFlight.hold(reply.limits.reservation);
       return reply;
     } catch (err) {
+      // The owner may be gone or the partitions re-cut: ask any process again next time.
+      if (partition !== undefined) this.#partitions.delete(req.keyHash);
       return { allow: false, error: rpcFailure(err) };
     }
+  }
+
+  #learn(keyHash: string, partition: number): void {
+    if (this.#partitions.size >= MAX_KNOWN_PARTITIONS) this.#partitions.clear();
+    this.#partitions.set(keyHash, partition);
   }
 
   /** Answers a starting policy's question: which of our calls hold a reservation. */

@@ -35,6 +35,8 @@ const served = (callId: string): UsageMessage =>
   usageMessage(call(callId), { status: 200, tokens: { inputTokens: 12, cachedInputTokens: 0, outputTokens: 30, reasoningTokens: 0 }, estimated: false, latencyMs: 3, ttfbMs: 1 });
 const begin = (spool: UsageSpool, callId: string) => spool.begin(beginRecord(call(callId), { inputTokens: 12, maxOutputTokens: 200 }));
 
+/** Acknowledgements are written at the end of the event-loop turn. */
+const endOfTurn = () => new Promise((resolve) => setImmediate(resolve));
 /** A pid no process has any more: the files a SIGKILLed gateway leaves carry one. */
 const deadPid = (): number => spawnSync(process.execPath, ['-e', '']).pid!;
 /** What a SIGKILL leaves: the spool's files, owned by a process that is gone. */
@@ -80,6 +82,7 @@ describe('the usage spool (real NATS JetStream)', () => {
     first.spool.end(served('k1-acked'));
     publisher.publish(served('k1-acked'));
     await publisher.flush(5000);
+    await endOfTurn();
     first.spool.end(served('k1-ended'));
     abandon(first.spool);
 
@@ -131,12 +134,14 @@ describe('the usage spool (real NATS JetStream)', () => {
       begin(spool, `k4-${i}`);
       spool.end(served(`k4-${i}`));
       spool.acked(`k4-${i}`);
+      await endOfTurn();
     }
     // The first file still holds the long call: it stays until that call is acknowledged.
     expect(readdirSync(dir)).toHaveLength(2);
     expect(spool.paths.map((path) => readFileSync(path, 'utf8').includes('"k4-long"'))).toEqual([false, true]);
     spool.end(served('k4-long'));
     spool.acked('k4-long');
+    await endOfTurn();
     expect(readdirSync(dir)).toEqual([basename(spool.paths[0])]);
     expect(spool.paths).toHaveLength(1);
     spool.close();

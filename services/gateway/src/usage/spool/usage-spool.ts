@@ -10,9 +10,12 @@ interface Segment {
   path: string;
   fd: number;
   bytes: number;
-  /** Calls begun here whose usage JetStream has not acknowledged yet. */
+  /** Calls begun here whose acknowledgement is not written yet. */
   open: number;
   retired: boolean;
+  /** Acknowledgement lines waiting for the end of the event-loop turn, and how many. */
+  acks: string;
+  ackCount: number;
 }
 
 export const DEFAULT_SEGMENT_BYTES = 4 * 1024 * 1024;
@@ -29,6 +32,8 @@ export const DEFAULT_SEGMENT_BYTES = 4 * 1024 * 1024;
 export class UsageSpool {
   private current: Segment;
   private readonly calls = new Map<string, Segment>();
+  private readonly unflushedAcks = new Set<Segment>();
+  private ackFlushScheduled = false;
   private failing = false;
   private closed = false;
 
@@ -63,23 +68,47 @@ export class UsageSpool {
     this.write(this.segmentOf(usage.requestId), encodeRecord({ t: 'e', usage }));
   }
 
+  /**
+   * Acknowledgements arrive in bursts (one per message of a published batch) and are written
+   * together at the end of the event-loop turn: losing one to a kill only means republishing a
+   * message JetStream and metering already have, which they drop.
+   */
   acked(callId: string): void {
     const segment = this.calls.get(callId);
     if (!segment || this.closed) return;
     this.calls.delete(callId);
-    this.write(segment, encodeRecord({ t: 'a', callId }));
-    if (--segment.open === 0 && segment.retired) this.remove(segment);
+    segment.acks += encodeRecord({ t: 'a', callId });
+    segment.ackCount++;
+    this.unflushedAcks.add(segment);
+    if (!this.ackFlushScheduled) {
+      this.ackFlushScheduled = true;
+      setImmediate(this.flushAcks);
+    }
   }
+
+  private readonly flushAcks = (): void => {
+    this.ackFlushScheduled = false;
+    if (this.closed) return;
+    for (const segment of this.unflushedAcks) {
+      this.write(segment, segment.acks);
+      segment.open -= segment.ackCount;
+      segment.acks = '';
+      segment.ackCount = 0;
+      if (segment.open === 0 && segment.retired) this.remove(segment);
+    }
+    this.unflushedAcks.clear();
+  };
 
   /** The files in use, for tests and logs. */
   get paths(): string[] {
-    const segments = new Set([this.current, ...this.calls.values()]);
+    const segments = new Set([this.current, ...this.calls.values(), ...this.unflushedAcks]);
     return [...segments].map((s) => s.path);
   }
 
   /** At shutdown: a file whose calls were all acknowledged is deleted, one with unfinished calls is left for the next start. */
   close(): void {
     if (this.closed) return;
+    this.flushAcks();
     this.closed = true;
     const segments = new Set([this.current, ...this.calls.values()]);
     for (const segment of segments) {
@@ -110,7 +139,7 @@ export class UsageSpool {
   private openSegment(): Segment {
     const path = join(this.dir, ownFileName('spool'));
     hold(path);
-    return { path, fd: openSync(path, 'a'), bytes: 0, open: 0, retired: false };
+    return { path, fd: openSync(path, 'a'), bytes: 0, open: 0, retired: false, acks: '', ackCount: 0 };
   }
 
   private write(segment: Segment, line: string): void {
