@@ -22,6 +22,11 @@ export const Subjects = {
     listModels: 'sluice.rpc.policy.models',
     /** Answers once policy enforces a stream's version: read-your-writes for admin changes. */
     policySync: 'sluice.rpc.policy.sync',
+    /**
+     * Gateway → every policy process, no reply: the gateway gave up waiting for this call's
+     * authorize reply (`{callId}`), so a reservation made for it is released uncharged.
+     */
+    policyCancel: 'sluice.rpc.policy.cancel',
     /** Live rate-limit and budget state of keys. */
     policyKeyState: 'sluice.rpc.policy.key-state',
     /** Every rule that applies to a key, with its state. */

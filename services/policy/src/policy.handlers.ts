@@ -52,6 +52,17 @@ export function servePolicy(nc: NatsConnection, p: PolicyState, logger: RpcLogge
     return p.partitioning.partitions > 1 ? { ...reply, partition: mine } : reply;
   };
   serve(nc, Subjects.rpc.authorize, authorizeHere, shared);
+  // Every process: only the owner of the call's key holds its reservation.
+  nc.subscribe(Subjects.rpc.policyCancel, {
+    callback: (_err, msg) => {
+      try {
+        const callId = (msg.json() as { callId?: unknown }).callId;
+        if (typeof callId === 'string') p.limiter.cancel(callId, Date.now());
+      } catch {
+        // not JSON: nothing to cancel
+      }
+    },
+  });
   serve(nc, Subjects.rpc.listModels, async (req) => listModels(req as ListModelsRequest, p.keys, p.catalog, Date.now()), shared);
 
   const syncHere = async (req: SyncRequest) => ({ applied: await p.versions.waitFor(req.streamId, req.version, Math.min(req.timeoutMs ?? 1000, 5000)) });

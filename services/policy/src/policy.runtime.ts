@@ -8,7 +8,7 @@ import { ThresholdReporter } from './budgets/threshold-reporter';
 import { Catalog } from './catalog/catalog';
 import { KeyTable } from './keys/key-table';
 import { Limiter } from './limits/limiter';
-import { rebuildFromRecords } from './limits/rebuild';
+import { endsBefore, rebuildFromRecords, recordedAlready } from './limits/rebuild';
 import { sweepReservations } from './limits/sweeper';
 import { Partitioning } from './partitioning';
 import { servePolicy } from './policy.handlers';
@@ -82,16 +82,14 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   /**
-   * Counters after a (re)start: calls that started before `until` are summed from metering's
-   * records in Postgres, the rest replayed from the usage stream, which then keeps settling live.
+   * Counters after a (re)start: calls that ended before `until` are summed from metering's records
+   * in Postgres, the rest replayed from the usage stream (split on the same fact, the call's end),
+   * which then keeps settling live.
    */
   async #restoreCounters(nc: NatsConnection): Promise<void> {
     const now = Date.now();
     const until = now - Math.max(2 * MINUTE, envInt('SLUICE_POLICY_REBUILD_OVERLAP_MS', 10 * MINUTE));
     const databaseUrl = process.env.DATABASE_URL;
-    // A usage message stored after the records were read cannot be among them (metering records
-    // only what the stream already holds), so it is counted whenever its call started.
-    const readRecordsAt = Date.now();
     if (databaseUrl) {
       this.#db = createDb<Database>(databaseUrl, { onPoolError: (err) => logger.warn({ err: err.message }, 'postgres connection dropped') });
       const owned = [...this.keys.all()].filter((key) => this.partitioning.owns(key.keyId));
@@ -101,21 +99,38 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
       logger.warn('DATABASE_URL is not set: hour, day and budget counters restart from the usage stream alone');
     }
     await this.#restoreInFlight(nc);
+    // A call ends before its usage is stored, so every call that ended from `until` on is in the
+    // stream from `until` on.
     const usage = await followStream(nc, {
       stream: Streams.usage.name,
       filterSubject: Subjects.usage,
       startTime: new Date(databaseUrl ? until : 0),
-      handler: (msg) => {
+      handler: async (msg) => {
         const parsed = UsageMessage.safeParse(msg.json());
         if (!parsed.success || !this.partitioning.owns(parsed.data.keyId)) return;
-        // Calls that started before `until` and were stored before the read are in the records.
-        const storedAt = Math.floor(Number(msg.info.timestampNanos) / 1e6);
-        if (databaseUrl && storedAt < readRecordsAt && Date.parse(parsed.data.startedAt) < until) return;
-        this.limiter.settle(parsed.data, Date.now());
+        const u = parsed.data;
+        if (databaseUrl && endsBefore(u, until) && !this.limiter.reservations.has(u.requestId)) return; // in the records
+        if (await this.#lateDuplicate(u)) return;
+        this.limiter.settle(u, Date.now());
       },
     });
     this.#followers.push(usage);
     await usage.caughtUp;
+  }
+
+  /**
+   * A usage message written again long after the first (a recovered gateway spool, a sweep racing
+   * a very late report) passes JetStream's two-minute duplicate window; if metering has recorded
+   * that call already, it was counted already. Only such rare messages are looked up.
+   */
+  async #lateDuplicate(u: UsageMessage): Promise<boolean> {
+    const late = u.swept === true || (u as { recovered?: boolean }).recovered === true;
+    if (!late || !this.#db || this.limiter.reservations.has(u.requestId) || this.limiter.isSettled(u.requestId)) return false;
+    try {
+      return (await recordedAlready(this.#db, [u.requestId])).has(u.requestId);
+    } catch {
+      return false; // counted rather than lost: an overcount only tightens the key's limits
+    }
   }
 
   /**

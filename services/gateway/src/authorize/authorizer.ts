@@ -43,6 +43,9 @@ export class Authorizer {
     } catch (err) {
       // The owner may be gone or the partitions re-cut: ask any process again next time.
       if (partition !== undefined) this.#partitions.delete(req.keyHash);
+      // Policy may have admitted the call and replied too late: it must not hold the slot and the
+      // reservation of a call the client was refused.
+      if (req.callId && !this.nc.isClosed()) this.nc.publish(Subjects.rpc.policyCancel, JSON.stringify({ callId: req.callId }));
       return { allow: false, error: rpcFailure(err) };
     }
   }

@@ -15,16 +15,31 @@ export class BudgetLedger {
   readonly reached = new Set<number>();
   periodStart: number;
   periodEnd: number | null;
+  /** The period setting the current period was computed from. */
+  #period: string | null;
 
   constructor(createdAt: number, settings: BudgetSettings, now: number) {
     const period = budgetPeriodAt(createdAt, settings.period, now);
     this.periodStart = period.start;
     this.periodEnd = period.end;
+    this.#period = settings.period;
   }
 
-  /** Moves to the period that contains `now`; spend starts from zero in a new period, reservations stay. */
+  /**
+   * Moves to the period that contains `now`; spend starts from zero in a new period, reservations
+   * stay. When an admin changed the period's length, the current period becomes the new setting's
+   * (anchored at the key's creation) and the spend counted so far is kept: it may include calls
+   * from before the new start or miss some after it until the next reset or restart, which sums
+   * the records again (documented in docs/limits.md).
+   */
   roll(createdAt: number, settings: BudgetSettings, now: number): void {
     const period = budgetPeriodAt(createdAt, settings.period, now);
+    if (settings.period !== this.#period) {
+      this.#period = settings.period;
+      this.periodStart = period.start;
+      this.periodEnd = period.end;
+      return;
+    }
     this.periodEnd = period.end;
     if (period.start <= this.periodStart) return;
     this.periodStart = period.start;

@@ -37,6 +37,8 @@ export class Limiter {
   readonly reservations = new Map<string, Reservation>();
   /** Calls already settled (call id → when), so a redelivered usage message is not counted twice. */
   readonly #settled = new Map<string, number>();
+  /** Calls their gateway gave up on before the reply arrived (call id → when). */
+  readonly #cancelled = new Map<string, number>();
 
   constructor(
     private readonly keyById: (keyId: string) => KeyPolicy | undefined,
@@ -99,7 +101,8 @@ export class Limiter {
         callId: ask.callId,
         keyId: key.keyId,
         admittedAt: now,
-        tokens,
+        // Only what was added to a tokens-per-minute window is taken out of it again.
+        tokens: limits?.tokensPerMinute ? tokens : 0,
         reservedUsd,
         price: ask.model.price,
         worstCase,
@@ -118,7 +121,7 @@ export class Limiter {
    * after a restart: counted and reserved again, so it keeps its slot until its usage settles it.
    */
   restore(ticket: ReservationTicket, now: number): void {
-    if (this.reservations.has(ticket.callId) || this.#settled.has(ticket.callId)) return;
+    if (this.reservations.has(ticket.callId) || this.#settled.has(ticket.callId) || this.#cancelled.has(ticket.callId)) return;
     const key = this.keyById(ticket.keyId);
     if (!key || (!key.rateLimits && !key.budget)) return;
     const c = this.counters(key.keyId);
@@ -128,7 +131,7 @@ export class Limiter {
 
   #hold(key: KeyPolicy, c: KeyCounters, r: ReservationTicket): void {
     c.countRequest(key.rateLimits, r.admittedAt);
-    c.addTokens(key.rateLimits, r.admittedAt, r.tokens);
+    if (r.tokens > 0) c.window('tokensPerMinute').add(r.admittedAt, r.tokens);
     c.inFlight++;
     if (key.budget && c.budget) c.budget.reserved += r.reservedUsd;
     this.reservations.set(r.callId, r);
@@ -140,28 +143,43 @@ export class Limiter {
    */
   settle(usage: UsageMessage, now: number): void {
     const reservation = this.reservations.get(usage.requestId);
+    if (reservation) this.#release(reservation);
     const key = this.keyById(usage.keyId);
     if (!key || (!key.rateLimits && !key.budget && !reservation)) return;
     if (this.#settled.has(usage.requestId)) return;
     this.#settled.set(usage.requestId, now);
-    if (reservation) this.reservations.delete(usage.requestId);
     const c = this.counters(usage.keyId);
-    const startedAt = Date.parse(usage.startedAt);
-    const endedAt = Math.min(now, startedAt + usage.latencyMs);
+    // Policy's own clock at admission when it admitted the call: the reservation was made in that
+    // period, so the charge goes there too (the gateway's clock may differ by a little).
+    const startedAt = reservation?.admittedAt ?? Date.parse(usage.startedAt);
+    const endedAt = Math.min(now, Date.parse(usage.startedAt) + usage.latencyMs);
     const limits = key.rateLimits;
-    if (reservation) {
-      c.inFlight = Math.max(0, c.inFlight - 1);
-      c.addTokens(limits, reservation.admittedAt, -reservation.tokens);
-    } else {
-      c.countRequest(limits, startedAt);
-    }
+    if (!reservation) c.countRequest(limits, startedAt);
     c.addTokens(limits, endedAt, countedTokens(tokenKindsOf(limits), usage.inputTokens, usage.outputTokens));
     const ledger = c.ledger(key, now);
     if (!ledger || !key.budget) return;
-    if (reservation) ledger.release(reservation.reservedUsd);
     const price = usage.costUsd === undefined ? this.priceOf(usage.model) : undefined;
     const cost = usage.costUsd ?? (price ? costOf(usage, price) : 0);
     for (const percent of ledger.charge(key.budget, cost, startedAt)) this.onThreshold(key, percent, ledger.periodStart, ledger.spent);
+  }
+
+  /**
+   * A call admitted but answered 503 because its authorize reply came too late: the gateway says so
+   * and the reservation is released uncharged (the request stays counted: it was admitted).
+   */
+  cancel(callId: string, now: number): void {
+    this.#cancelled.set(callId, now);
+    const reservation = this.reservations.get(callId);
+    if (reservation) this.#release(reservation);
+  }
+
+  /** Undoes what holding a reservation did, whatever the key's limits are now. */
+  #release(r: Reservation): void {
+    this.reservations.delete(r.callId);
+    const c = this.counters(r.keyId);
+    c.inFlight = Math.max(0, c.inFlight - 1);
+    if (r.tokens > 0) c.window('tokensPerMinute').add(r.admittedAt, -r.tokens);
+    c.budget?.release(r.reservedUsd);
   }
 
   /** Reservations older than `ttlMs`, marked so they are swept once; their sweep settles them. */
@@ -173,8 +191,18 @@ export class Limiter {
         due.push(r);
       }
     }
-    for (const [callId, at] of this.#settled) if (now - at > SETTLED_MEMORY_MS) this.#settled.delete(callId);
+    for (const memory of [this.#settled, this.#cancelled]) {
+      // Insertion order is time order: stop at the first entry still worth remembering.
+      for (const [callId, at] of memory) {
+        if (now - at <= SETTLED_MEMORY_MS) break;
+        memory.delete(callId);
+      }
+    }
     return due;
+  }
+
+  isSettled(callId: string): boolean {
+    return this.#settled.has(callId);
   }
 
   /** A threshold already recorded in the log (its event came back), so it is not sent again. */

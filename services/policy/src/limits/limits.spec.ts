@@ -1,4 +1,4 @@
-import type { AuthorizeReply, RateLimits, SluiceEvent, UsageMessage } from '@sluice/contracts';
+import { budgetPeriodAt, type AuthorizeReply, type RateLimits, type SluiceEvent, type UsageMessage } from '@sluice/contracts';
 import { catalog, given, keyCreated, keyUpdated, NOW, iso } from '../../test/given';
 import { sweptUsage } from './sweeper';
 
@@ -211,5 +211,55 @@ describe('sweeping', () => {
     g.limiter.settle(swept, NOW + 60_001);
     expect(g.limiter.counters('key_1').budget).toMatchObject({ reserved: 0, spent: 0.05 });
     expect(codeOf(g.when({ callId: 'next', model: 'priced', at: NOW + 60_002 }))).toBe('allowed');
+  });
+});
+
+describe('limits changed while calls are in flight', () => {
+  const DAY = 86_400_000;
+  const budget = (maxUsd: number, period: string | null) => ({ maxUsd, period, alertThresholds: [], webhookUrl: null });
+
+  it('releases a reservation even if the budget was removed, and re-added, meanwhile', () => {
+    const g = given(keyCreated({ budget: budget(1, null) }), ...catalog, priced);
+    g.when({ callId: 'a', model: 'priced' });
+    g.keys.apply(keyUpdated({ budget: null }));
+    g.limiter.settle(usage('a'), NOW + 10);
+    g.keys.apply(keyUpdated({ budget: budget(1, null) }));
+    expect(g.limiter.counters('key_1').ledger(g.keys.byId('key_1')!, NOW + 20)).toMatchObject({ reserved: 0 });
+  });
+
+  it('shows one consistent period after the period is changed (1d → 30d), anchored at creation', () => {
+    const createdAt = NOW - 10.5 * DAY;
+    const g = given(keyCreated({ createdAt: iso(createdAt), budget: budget(10, '1d') }), ...catalog, priced);
+    g.when({ callId: 'a', model: 'priced' });
+    g.keys.apply(keyUpdated({ budget: budget(10, '30d') }));
+    const ledger = g.limiter.counters('key_1').ledger(g.keys.byId('key_1')!, NOW + 1)!;
+    const period = budgetPeriodAt(createdAt, '30d', NOW + 1);
+    expect([ledger.periodStart, ledger.periodEnd]).toEqual([period.start, period.end]);
+    expect(ledger.reserved).toBeCloseTo(0.05, 9);
+  });
+
+  it('charges a call to the period policy admitted it in, whatever the gateway clock said', () => {
+    const g = given(keyCreated({ createdAt: iso(NOW - DAY), budget: budget(1, '1d') }), ...catalog, priced); // resets at NOW
+    g.when({ callId: 'a', model: 'priced', at: NOW + 2 });
+    g.limiter.settle(usage('a', { startedAt: iso(NOW - 3) }), NOW + 50);
+    expect(g.limiter.counters('key_1').budget?.spent).toBeCloseTo(0.03, 9);
+  });
+
+  it('hands out no extra tokens when tokensPerMinute is added while a call is in flight', () => {
+    const g = given(keyCreated({ rateLimits: { requestsPerMinute: 100 } }), ...catalog, priced);
+    g.when({ callId: 'a', estimate: { inputTokens: 500, maxOutputTokens: 500 } });
+    g.keys.apply(keyUpdated({ rateLimits: { requestsPerMinute: 100, tokensPerMinute: 1000 } }));
+    g.limiter.settle(usage('a', { model: 'gpt-4o', inputTokens: 0, outputTokens: 0, status: 500 }), NOW + 10);
+    g.when({ callId: 'b', at: NOW + 20, estimate: { inputTokens: 900, maxOutputTokens: null } });
+    expect(g.when({ callId: 'c', at: NOW + 30, estimate: { inputTokens: 900, maxOutputTokens: null } })).toMatchObject({ allow: false });
+  });
+
+  it('releases, uncharged, a call whose gateway gave up waiting for the reply', () => {
+    const g = given(keyCreated({ rateLimits: { maxParallelRequests: 1 }, budget: budget(1, null) }), ...catalog, priced);
+    g.when({ callId: 'late', model: 'priced' });
+    g.limiter.cancel('late', NOW + 2500);
+    expect(g.limiter.counters('key_1').budget).toMatchObject({ reserved: 0, spent: 0 });
+    expect(g.when({ callId: 'next', model: 'priced', at: NOW + 2600 })).toMatchObject({ allow: true });
+    expect(g.limiter.expired(NOW + 40 * 60_000, 35 * 60_000).map((r) => r.callId)).toEqual(['next']); // nothing left of 'late' to sweep
   });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@sluice/db';
 import { keyCreated, NOW } from '../../test/given';
 import { KeyTable } from '../keys/key-table';
-import { rebuildFromRecords } from './rebuild';
+import { endsBefore, rebuildFromRecords, recordedAlready } from './rebuild';
 import { Limiter } from './limiter';
 
 const MINUTE = 60_000;
@@ -10,11 +10,11 @@ const HOUR = 60 * MINUTE;
 
 describe('restoring counters from recorded usage after a restart (real Postgres)', () => {
   let t: TestDatabase;
-  const record = (keyId: string, startedAt: number, costUsd: number) =>
+  const record = (keyId: string, startedAt: number, costUsd: number, latencyMs = 5, requestId = randomUUID()) =>
     t.db
       .insertInto('usage_records')
       .values({
-        request_id: randomUUID(),
+        request_id: requestId,
         key_id: keyId,
         model: 'm',
         upstream_model: 'm',
@@ -28,7 +28,7 @@ describe('restoring counters from recorded usage after a restart (real Postgres)
         reasoning_tokens: 0,
         cost_usd: String(costUsd),
         estimated: false,
-        latency_ms: 5,
+        latency_ms: latencyMs,
         ttfb_ms: null,
         client_ip: '127.0.0.1',
         started_at: new Date(startedAt),
@@ -60,6 +60,7 @@ describe('restoring counters from recorded usage after a restart (real Postgres)
     await record(keyId, NOW - 20 * MINUTE, 0.25); // hour, day, current period
     await record(keyId, NOW - 15 * MINUTE, 0.25); // hour, day, current period
     await record(keyId, NOW - 5 * MINUTE, 9); // after the cut: the stream's to count
+    await record(keyId, NOW - 25 * MINUTE, 3, 20 * MINUTE); // a long stream that ended after the cut: the stream's too
     await record('other-key', NOW - 20 * MINUTE, 7);
 
     const limiter = new Limiter((id) => keys.byId(id), () => undefined);
@@ -70,5 +71,16 @@ describe('restoring counters from recorded usage after a restart (real Postgres)
     expect(counters.window('requestsPerHour').used(NOW)).toBe(3);
     expect(counters.window('requestsPerDay').used(NOW)).toBe(4);
     expect(counters.budget).toMatchObject({ spent: 0.5, reserved: 0, periodStart: NOW - 30 * MINUTE });
+  });
+
+  it('splits calls between the records and the stream on when they ended, the same way on both sides', () => {
+    const until = NOW - 10 * MINUTE;
+    expect(endsBefore({ startedAt: new Date(NOW - 25 * MINUTE).toISOString(), latencyMs: 20 * MINUTE }, until)).toBe(false);
+    expect(endsBefore({ startedAt: new Date(NOW - 45 * MINUTE).toISOString(), latencyMs: 5 }, until)).toBe(true);
+  });
+
+  it('tells which calls metering recorded already, for usage written again long after the first time', async () => {
+    await record('key_dup', NOW, 1, 5, 'call-recorded');
+    expect(await recordedAlready(t.db, ['call-recorded', 'call-new'])).toEqual(new Set(['call-recorded']));
   });
 });

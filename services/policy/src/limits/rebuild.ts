@@ -8,10 +8,12 @@ const MINUTE = 60_000;
 
 /**
  * Restores counters after a restart from the usage metering recorded in Postgres, for calls that
- * started before `until`; the usage stream from `until` on is replayed on top (see
- * PolicyRuntime), so each call counts once. Windows of a minute lie entirely after `until` and
- * come from the stream alone; the hour and day windows and each budget's current period are summed
- * here. Policy reads Postgres only at start, never to answer a call.
+ * ENDED before `until`; the usage stream from `until` on is replayed on top, counting the calls
+ * that ended at or after it (see PolicyRuntime). Both sides split on the same fact of each call,
+ * its end (start + latency), so each call counts once, however long it ran or however late it
+ * was recorded. Windows of a minute lie entirely after `until` and come from the stream alone; the
+ * hour and day windows and each budget's current period are summed here. Policy reads Postgres
+ * only at start (and to check a rare late duplicate), never to answer a call.
  */
 export async function rebuildFromRecords(db: Kysely<Database>, keys: Iterable<KeyPolicy>, limiter: Limiter, until: number, now: number): Promise<{ keys: number; requests: number }> {
   const windowed: string[] = [];
@@ -33,7 +35,7 @@ export async function rebuildFromRecords(db: Kysely<Database>, keys: Iterable<Ke
     const rows = await sql<{ key_id: string; minute: string; calls: string }>`
       select key_id, floor(extract(epoch from started_at) * 1000 / ${MINUTE})::bigint as minute, count(*) as calls
       from usage_records
-      where key_id = any(${windowed}::text[]) and started_at >= ${new Date(now - DAY)} and started_at < ${new Date(until)}
+      where key_id = any(${windowed}::text[]) and started_at >= ${new Date(now - DAY)} and ${endedBefore(until)}
       group by 1, 2`.execute(db);
     for (const row of rows.rows) {
       const counters = limiter.counters(row.key_id);
@@ -47,7 +49,7 @@ export async function rebuildFromRecords(db: Kysely<Database>, keys: Iterable<Ke
     const rows = await sql<{ key_id: string; spent: string }>`
       select u.key_id, sum(u.cost_usd) as spent
       from unnest(${budgeted.map((b) => b.keyId)}::text[], ${budgeted.map((b) => new Date(b.start).toISOString())}::timestamptz[]) as p(key_id, period_start)
-      join usage_records u on u.key_id = p.key_id and u.started_at >= p.period_start and u.started_at < ${new Date(until)}
+      join usage_records u on u.key_id = p.key_id and u.started_at >= p.period_start and ${endedBefore(until, 'u.')}
       group by u.key_id`.execute(db);
     for (const row of rows.rows) {
       const ledger = limiter.counters(row.key_id).budget;
@@ -55,4 +57,21 @@ export async function rebuildFromRecords(db: Kysely<Database>, keys: Iterable<Ke
     }
   }
   return { keys: new Set([...windowed, ...budgeted.map((b) => b.keyId)]).size, requests };
+}
+
+/** The same split the stream replay uses: the call ended (start + latency) before `until`. */
+const endedBefore = (until: number, table = '') =>
+  sql`${sql.raw(table)}started_at + ${sql.raw(table)}latency_ms * interval '1 millisecond' < ${new Date(until)}`;
+
+/** A call ends at its start plus its latency; the stream replay counts the calls that end from `until` on. */
+export const endsBefore = (usage: { startedAt: string; latencyMs: number }, until: number): boolean => Date.parse(usage.startedAt) + usage.latencyMs < until;
+
+/**
+ * Which of these calls metering has recorded already: a usage message written again long after
+ * the first (a crashed gateway's recovery, a sweep) must not be counted a second time.
+ */
+export async function recordedAlready(db: Kysely<Database>, requestIds: string[]): Promise<Set<string>> {
+  if (requestIds.length === 0) return new Set();
+  const rows = await db.selectFrom('usage_records').select('request_id').where('request_id', 'in', requestIds).execute();
+  return new Set(rows.map((r) => r.request_id));
 }

@@ -24,8 +24,11 @@ export class SlidingWindow {
     const index = Math.floor(at / this.#slice);
     if (index > this.#head) this.#advance(index);
     if (index <= this.#head - this.#counts.length) return;
-    this.#counts[index % this.#counts.length] += amount;
-    this.#total += amount;
+    const slot = index % this.#counts.length;
+    // A removal takes out at most what the slice holds: a count is never negative.
+    const applied = Math.max(amount, -this.#counts[slot]);
+    this.#counts[slot] += applied;
+    this.#total += applied;
   }
 
   /** The amount inside the window that ends at `now`. */
