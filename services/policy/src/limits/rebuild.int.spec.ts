@@ -10,7 +10,7 @@ const HOUR = 60 * MINUTE;
 
 describe('restoring counters from recorded usage after a restart (real Postgres)', () => {
   let t: TestDatabase;
-  const record = (keyId: string, startedAt: number, costUsd: number, latencyMs = 5, requestId = randomUUID()) =>
+  const record = (keyId: string, startedAt: number, costUsd: number, latencyMs = 5, requestId: string = randomUUID()) =>
     t.db
       .insertInto('usage_records')
       .values({
