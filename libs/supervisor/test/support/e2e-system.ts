@@ -121,7 +121,10 @@ async function startOwnDatabase(dataDirs: string[]): Promise<{ database: TestDat
   // Durable commits, as `npm start` runs it: with synchronous_commit off (the shared test server's
   // setting) a SIGKILL loses commits already acknowledged, and with them usage already acked to JetStream.
   const postgres = await startPostgres({ dataDir, port: await freePort(), fsync: true, settings: { max_connections: 200 } });
-  const url = await ensureDatabase(postgres.url, 'sluice');
+  const url = await ensureDatabase(postgres.url, 'sluice').catch(async (err) => {
+    await postgres.stop();
+    throw err;
+  });
   const db = createDb<Database>(url);
   const drop = async () => {
     await db.destroy();
