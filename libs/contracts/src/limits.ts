@@ -121,3 +121,15 @@ export interface KeyLimitState {
 
 /** The maximum output a call reserves for when it names no `max_tokens` and the model sets no cap. */
 export const DEFAULT_RESERVED_OUTPUT_TOKENS = 4096;
+
+/**
+ * The output tokens a call may produce at most, which its budget reservation (and a crashed
+ * gateway's estimate) covers: its own `max_tokens` clamped to the model's maximum output, else the
+ * model's maximum, else the default. An absurd `max_tokens` therefore counts as the model's cap,
+ * not the whole budget. Embeddings produce no output tokens.
+ */
+export function reservedOutputTokens(operation: string, asked: number | null, modelCap: number | null): number {
+  if (operation === 'embeddings') return 0;
+  const cap = modelCap ?? DEFAULT_RESERVED_OUTPUT_TOKENS;
+  return asked === null || asked <= 0 ? cap : Math.min(asked, cap);
+}

@@ -41,6 +41,8 @@ export interface Route {
   secretVersion?: number;
   /** The model's catalog price, so the gateway can report the call's cost (`x-sluice-cost-usd`). */
   price?: ModelPrice;
+  /** The model's maximum output tokens from the catalog (null: not set), bounding a crashed call's estimate. */
+  maxOutputTokens?: number | null;
 }
 
 export type AuthorizeReply =

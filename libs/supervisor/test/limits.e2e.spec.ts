@@ -138,6 +138,7 @@ describe('limits that hold across two gateways (real NATS, Postgres, supervised 
     const { id, key } = await createKey({ name: 'budget-1usd', budget: { maxUsd: 1 } });
 
     const burst = await Promise.all(Array.from({ length: 200 }, (_, i) => call(gateways[i % 2], key, { model })));
+    expect(burst.filter((r) => r.status !== 200 && r.status !== 429).map((r) => `${r.status} ${JSON.stringify(r.body)}`)).toEqual([]);
     const admitted = burst.filter((r) => r.status === 200);
     // At least $1.00 / $0.05 worst case; more when early calls settled at $0.03 while the burst was still arriving.
     expect(admitted.length).toBeGreaterThanOrEqual(20);

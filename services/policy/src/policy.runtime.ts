@@ -124,7 +124,7 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
    * that call already, it was counted already. Only such rare messages are looked up.
    */
   async #lateDuplicate(u: UsageMessage): Promise<boolean> {
-    const late = u.swept === true || (u as { recovered?: boolean }).recovered === true;
+    const late = u.swept === true || u.recovered === true;
     if (!late || !this.#db || this.limiter.reservations.has(u.requestId) || this.limiter.isSettled(u.requestId)) return false;
     try {
       return (await recordedAlready(this.#db, [u.requestId])).has(u.requestId);

@@ -12,6 +12,7 @@ describe('authorize', () => {
         upstreamModel: 'gpt-4o-upstream',
         secretVersion: 0,
         price: { inputUsdPerMTok: 1, outputUsdPerMTok: 2, cachedInputUsdPerMTok: null },
+        maxOutputTokens: null,
       },
       limits: { headers: {}, reservedUsd: null, budgetRemainingUsd: null },
     });

@@ -41,7 +41,7 @@ export function authorize(req: AuthorizeRequest, keys: KeyTable, catalog: Catalo
   return {
     allow: true,
     keyId: key.keyId,
-    route: { providerId: provider.id, providerType: provider.type, baseUrl: provider.baseUrl, upstreamModel: model.upstreamModel, secretVersion: provider.secretVersion, price: model.price },
+    route: { providerId: provider.id, providerType: provider.type, baseUrl: provider.baseUrl, upstreamModel: model.upstreamModel, secretVersion: provider.secretVersion, price: model.price, maxOutputTokens: model.maxOutputTokens },
     limits: admission.limits,
   };
 }

@@ -1,10 +1,9 @@
-import { costOf, formatUsd, type AllowedLimits, type CallEstimate, type ModelPrice, type OpenAiError, type ReservationTicket, type UsageMessage } from '@sluice/contracts';
+import { costOf, formatUsd, reservedOutputTokens, type AllowedLimits, type CallEstimate, type ModelPrice, type OpenAiError, type ReservationTicket, type UsageMessage } from '@sluice/contracts';
 import type { CatalogModel } from '../catalog/catalog';
 import type { KeyPolicy } from '../keys/key-table';
 import { countedTokens, KeyCounters, REQUEST_WINDOWS, tokenKindsOf } from './key-counters';
 import { LimitRefusals } from './limit-refusals';
 import { rateLimitHeaders, retryAfterHeaders } from './rate-limit-headers';
-import { reservedOutputTokens } from './reservation';
 
 /** An admitted call that has not reported usage yet. */
 export interface Reservation extends ReservationTicket {

@@ -51,8 +51,8 @@ describe('recovering a dead gateway’s usage spool', () => {
     expect(given(begin('c1'), end('c1'), acked('c1')).whenRecovered()).toEqual([]);
   });
 
-  it('republishes the real usage of a call that ended but was never acknowledged, unchanged', () => {
-    expect(given(begin('c1'), end('c1')).whenRecovered()).toEqual([ended('c1')]);
+  it('republishes the real usage of a call that ended but was never acknowledged, flagged as recovered', () => {
+    expect(given(begin('c1'), end('c1')).whenRecovered()).toEqual([{ ...ended('c1'), recovered: true }]);
   });
 
   it('bills a call that began and never ended at its worst case: prompt estimate and the whole output cap, flagged', () => {
@@ -88,6 +88,22 @@ describe('recovering a dead gateway’s usage spool', () => {
     expect(owed.map((u) => [u.requestId, u.outputTokens])).toEqual([
       ['chat', 4096],
       ['emb', 0],
+    ]);
+  });
+
+  it('charges a key with limits what policy reserved (clamped to the model’s cap), not an absurd max_tokens', () => {
+    const reservation = { callId: 'c1', keyId: 'key-1', admittedAt: 0, tokens: 0, reservedUsd: 0.0004, price: PRICE, worstCase: { inputTokens: 12, outputTokens: 50 }, call: { model: 'gpt-test', upstreamModel: 'upstream-gpt', providerId: 'prov-1', operation: 'chat', clientIp: '10.0.0.7' } };
+    const [usage] = given(begin('c1', 1_000_000, { limits: { headers: {}, reservedUsd: 0.0004, budgetRemainingUsd: 1, reservation } })).whenRecovered();
+    expect(usage).toMatchObject({ outputTokens: 50, costUsd: costOf({ inputTokens: 12, cachedInputTokens: 0, outputTokens: 50 }, PRICE) });
+  });
+
+  it('clamps an absurd max_tokens to the model’s maximum output from the route for a key without limits', () => {
+    const route = { ...call('x').route, maxOutputTokens: 64 };
+    const owed = given(begin('huge', 1_000_000, { route }), begin('none', null, { route }), begin('small', 10, { route })).whenRecovered();
+    expect(owed.map((u) => [u.requestId, u.outputTokens])).toEqual([
+      ['huge', 64],
+      ['none', 64],
+      ['small', 10],
     ]);
   });
 

@@ -1,4 +1,4 @@
-import { costOf, DEFAULT_RESERVED_OUTPUT_TOKENS, type ModelPrice, type Operation, type UsageMessage } from '@sluice/contracts';
+import { costOf, reservedOutputTokens, type ModelPrice, type Operation, type UsageMessage } from '@sluice/contracts';
 import type { CallerTags } from '../caller-tags';
 import type { CallFacts } from '../usage-message';
 
@@ -19,7 +19,7 @@ export interface BeginRecord {
   /** Epoch milliseconds. */
   startedAt: number;
   promptTokens: number;
-  /** The most output tokens the call may produce, as policy reserves it (without the model's cap, which the gateway does not know). */
+  /** The most output tokens the call may produce: policy's reserved worst case, else the caller's cap (see outputCapOf). */
   outputCap: number;
   price: ModelPrice | null;
   tags?: CallerTags;
@@ -39,10 +39,13 @@ export interface AckedRecord {
 
 export type SpoolRecord = BeginRecord | EndRecord | AckedRecord;
 
-/** The output tokens a call may reach: the caller's `max_tokens`, else policy's default reservation; embeddings produce none. */
-export function outputCapOf(op: Operation, maxOutputTokens: number | null): number {
-  if (op === 'embeddings') return 0;
-  return maxOutputTokens ?? DEFAULT_RESERVED_OUTPUT_TOKENS;
+/**
+ * The output tokens a call may reach: policy's reservation when the key has limits, else the same
+ * rule applied here (the caller's `max_tokens` clamped to the model's maximum output from the
+ * route), so an absurd `max_tokens` is never believed.
+ */
+export function outputCapOf(call: Pick<CallFacts, 'op' | 'limits' | 'route'>, maxOutputTokens: number | null): number {
+  return call.limits?.reservation?.worstCase.outputTokens ?? reservedOutputTokens(call.op, maxOutputTokens, call.route.maxOutputTokens ?? null);
 }
 
 export function beginRecord(call: CallFacts, estimate: { inputTokens: number; maxOutputTokens: number | null }): BeginRecord {
@@ -58,7 +61,7 @@ export function beginRecord(call: CallFacts, estimate: { inputTokens: number; ma
     clientIp: call.clientIp,
     startedAt: call.startedAt,
     promptTokens: estimate.inputTokens,
-    outputCap: outputCapOf(call.op, estimate.maxOutputTokens),
+    outputCap: outputCapOf(call, estimate.maxOutputTokens),
     price: call.route.price ?? null,
     ...(call.tags ? { tags: call.tags } : {}),
   };
@@ -116,7 +119,8 @@ export function unreportedUsage(text: string): UsageMessage[] {
     else acked.add(record.callId);
   }
   const owed: UsageMessage[] = [];
-  for (const [callId, usage] of ended) if (!acked.has(callId)) owed.push(usage);
+  // Flagged `recovered` so policy, which may see it long after a first copy, checks it was not counted already.
+  for (const [callId, usage] of ended) if (!acked.has(callId)) owed.push({ ...usage, recovered: true });
   for (const [callId, begin] of begun) if (!ended.has(callId) && !acked.has(callId)) owed.push(estimatedUsage(begin));
   return owed;
 }

@@ -54,7 +54,7 @@ export class SpoolRecovery {
         const landed = await Promise.all(owed.slice(i, i + CONCURRENCY).map((usage) => this.deliver(usage)));
         failed += landed.filter((ok) => !ok).length;
       }
-      const estimated = owed.filter((usage) => usage.recovered).length;
+      const estimated = owed.filter((usage) => usage.estimated && usage.status === 0).length;
       result.estimated += estimated;
       result.reported += owed.length - estimated;
       result.failed += failed;

@@ -93,7 +93,7 @@ describe('the usage spool (real NATS JetStream)', () => {
 
     const messages = await storedFor('k1-');
     expect(messages.map((m) => m.requestId).sort()).toEqual(['k1-acked', 'k1-begun', 'k1-ended']);
-    expect(messages.find((m) => m.requestId === 'k1-ended')).toEqual(served('k1-ended'));
+    expect(messages.find((m) => m.requestId === 'k1-ended')).toEqual({ ...served('k1-ended'), recovered: true });
     expect(messages.find((m) => m.requestId === 'k1-begun')).toMatchObject({ estimated: true, recovered: true, status: 0, inputTokens: 12, outputTokens: 200, costUsd: (12 * 2 + 200 * 8) / 1e6 });
     expect(readdirSync(dir).map((f) => join(dir, f))).toEqual(second.spool.paths);
     second.spool.close();
