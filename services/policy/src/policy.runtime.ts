@@ -106,9 +106,9 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
       filterSubject: Subjects.usage,
       startTime: new Date(databaseUrl ? until : 0),
       handler: async (msg) => {
-        const parsed = UsageMessage.safeParse(msg.json());
-        if (!parsed.success || !this.partitioning.owns(parsed.data.keyId)) return;
-        const u = parsed.data;
+        const u = msg.json<UsageMessage>();
+        // Every call's usage passes here; most keys have no limits and need nothing from it.
+        if (!this.#concerns(u)) return;
         if (databaseUrl && endsBefore(u, until) && !this.limiter.reservations.has(u.requestId)) return; // in the records
         if (await this.#lateDuplicate(u)) return;
         this.limiter.settle(u, Date.now());
@@ -116,6 +116,15 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     });
     this.#followers.push(usage);
     await usage.caughtUp;
+  }
+
+  /** Whether this process counts anything for this usage message (a malformed one: no). */
+  #concerns(u: UsageMessage): boolean {
+    if (typeof u?.requestId !== 'string' || typeof u.keyId !== 'string' || !this.partitioning.owns(u.keyId)) return false;
+    if (this.limiter.reservations.has(u.requestId)) return true;
+    const key = this.keys.byId(u.keyId);
+    if (!key || (!key.rateLimits && !key.budget)) return false;
+    return UsageMessage.safeParse(u).success;
   }
 
   /**
