@@ -1,12 +1,30 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { readFileSync } from 'node:fs';
+import { connect, credsAuthenticator, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Streams } from '@sluice/contracts';
 
 export type { NatsConnection };
 
-export async function connectNats(url: string, name: string): Promise<NatsConnection> {
+export async function connectNats(url: string, name: string, env: NodeJS.ProcessEnv = process.env): Promise<NatsConnection> {
   // Async stack traces cost an Error allocation per request on the hot path.
-  return connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true, noAsyncTraces: true });
+  return connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true, noAsyncTraces: true, ...securityOf(env) });
+}
+
+/**
+ * A production NATS asks for more than an address: `NATS_CREDS` (a user credentials file, for
+ * per-service accounts that restrict who may request decrypted credentials), and `NATS_TLS_CA`,
+ * `NATS_TLS_CERT` + `NATS_TLS_KEY` (a private CA and a client certificate for `verify: true`).
+ */
+export function securityOf(env: NodeJS.ProcessEnv): Partial<NodeConnectionOptions> {
+  const options: Partial<NodeConnectionOptions> = {};
+  if (env.NATS_CREDS) options.authenticator = credsAuthenticator(readFileSync(env.NATS_CREDS));
+  if (env.NATS_TLS_CA || env.NATS_TLS_CERT) {
+    options.tls = {
+      ...(env.NATS_TLS_CA ? { caFile: env.NATS_TLS_CA } : {}),
+      ...(env.NATS_TLS_CERT ? { certFile: env.NATS_TLS_CERT, keyFile: env.NATS_TLS_KEY } : {}),
+    };
+  }
+  return options;
 }
 
 const TWO_MINUTES_NS = 120_000_000_000;

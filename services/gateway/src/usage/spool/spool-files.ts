@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, renameSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 
-// `<owner pid>-<random>.spool` is written by a live gateway; `.recovering` was claimed by one.
-const SPOOL_FILE = /^(\d+)-[0-9a-f]+\.(spool|recovering)$/;
+// `<host>~<owner pid>-<random>.spool` is written by a live gateway; `.recovering` was claimed by
+// one. A pid means something only on its own host: a directory shared by several machines or pods
+// holds files whose owners this process cannot see, and leaves them to their own host's gateway.
+const SPOOL_FILE = /^([^~/]+)~(\d+)-[0-9a-f]+\.(spool|recovering)$/;
+const HOST = hostname().replace(/[^A-Za-z0-9_.-]/g, '_') || 'host';
 
 /** Spool files this process writes or recovers: never claimed by another gateway started in it (tests start several). */
 const held = new Set<string>();
@@ -17,13 +21,14 @@ export function release(path: string): void {
 }
 
 /** A new file name owned by this process: several gateways may share one directory. */
-export function ownFileName(kind: 'spool' | 'recovering', pid = process.pid): string {
-  return `${pid}-${randomBytes(6).toString('hex')}.${kind}`;
+export function ownFileName(kind: 'spool' | 'recovering', pid = process.pid, host = HOST): string {
+  return `${host}~${pid}-${randomBytes(6).toString('hex')}.${kind}`;
 }
 
-export function ownerPidOf(fileName: string): number | null {
+/** The owner's pid of a spool file written on this host; null for any other file. */
+export function ownerPidOf(fileName: string, host = HOST): number | null {
   const match = SPOOL_FILE.exec(fileName);
-  return match ? Number(match[1]) : null;
+  return match && match[1] === host ? Number(match[2]) : null;
 }
 
 /** Whether a process with this id exists (EPERM: it does, under another user). */

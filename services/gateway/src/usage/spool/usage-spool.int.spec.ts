@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,7 +43,7 @@ const deadPid = (): number => spawnSync(process.execPath, ['-e', '']).pid!;
 /** What a SIGKILL leaves: the spool's files, owned by a process that is gone. */
 function abandon(spool: UsageSpool): void {
   const pid = deadPid();
-  for (const path of spool.paths) renameSync(path, join(path, '..', basename(path).replace(/^\d+/, String(pid))));
+  for (const path of spool.paths) renameSync(path, join(path, '..', basename(path).replace(/~\d+-/, `~${pid}-`)));
 }
 
 describe('the usage spool (real NATS JetStream)', () => {
@@ -112,15 +113,20 @@ describe('the usage spool (real NATS JetStream)', () => {
     second.spool.close();
   });
 
-  it('leaves the files of live gateways and of this process alone, and gives each dead file to one claimer', async () => {
+  it('leaves the files of live gateways, of other hosts and of this process alone, and gives each dead file to one claimer', async () => {
     const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+    const host = hostname().replace(/[^A-Za-z0-9_.-]/g, '_');
     try {
-      writeFileSync(join(dir, `${live.pid}-aaaa.spool`), '');
-      writeFileSync(join(dir, `${deadPid()}-bbbb.spool`), '');
+      writeFileSync(join(dir, `${host}~${live.pid}-aaaa.spool`), '');
+      writeFileSync(join(dir, `${host}~${deadPid()}-bbbb.spool`), '');
+      // Another pod's file on a shared volume: its pid means nothing here.
+      writeFileSync(join(dir, `other-pod~${deadPid()}-cccc.spool`), '');
       const mine = UsageSpool.open(dir, logger);
       expect(mine.claimed).toHaveLength(1);
       expect(claimDeadSpools(dir)).toEqual([]);
-      expect(readdirSync(dir).sort()).toEqual([`${live.pid}-aaaa.spool`, basename(mine.claimed[0]), basename(mine.spool.paths[0])].sort());
+      const left = readdirSync(dir);
+      expect(left.filter((name) => name.startsWith('other-pod~'))).toHaveLength(1);
+      expect(left.filter((name) => !name.startsWith('other-pod~')).sort()).toEqual([`${host}~${live.pid}-aaaa.spool`, basename(mine.claimed[0]), basename(mine.spool.paths[0])].sort());
       mine.spool.close();
     } finally {
       live.kill('SIGKILL');
