@@ -12,7 +12,8 @@
 // BENCH_WARMUP (3 s), BENCH_TARGETS (direct,sluice,portkey), BENCH_STREAM (1), BENCH_THROUGHPUT (1),
 // BENCH_SERVICES (the Sluice services to run, default all five), BENCH_KEY_LIMITS (1: the bench
 // key has rate limits and a budget that never bind, so each call is counted, reserved and settled), BENCH_NODE_OPTIONS (extra node
-// options for the Sluice services, e.g. "--cpu-prof --cpu-prof-dir=.bench/prof").
+// options for the Sluice services), BENCH_NODE_ARGS (node flags NODE_OPTIONS refuses, e.g.
+// "--cpu-prof --cpu-prof-dir=/abs/path/.bench/prof": a profile per service when the bench ends).
 import { execFileSync, fork } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -154,7 +155,7 @@ try {
       gatewayPort,
       adminPort,
       internalPorts: { 'key-registry': krPort, policy: policyPort, metering: meteringPort },
-      env: { LOG_LEVEL: 'warn', SLUICE_GATEWAY_HOST: '127.0.0.1', SLUICE_UPSTREAM_ALLOW: '127.0.0.1', NODE_OPTIONS: nodeOptions },
+      env: { LOG_LEVEL: 'warn', SLUICE_GATEWAY_HOST: '127.0.0.1', SLUICE_UPSTREAM_ALLOW: '127.0.0.1', NODE_OPTIONS: nodeOptions, SLUICE_NODE_ARGS: process.env.BENCH_NODE_ARGS ?? '' },
       output: (service, line) => {
         if (!cleaning && /"level":(50|60)|error/i.test(line)) console.error(`[${service}] ${line}`); // shutdown noise is not
       },

@@ -41,7 +41,9 @@ export class ServiceProcess {
 
   start(): void {
     const startedAt = Date.now();
-    const child = spawn(process.execPath, ['--enable-source-maps', this.spec.entry], {
+    // Flags Node refuses in NODE_OPTIONS (e.g. --cpu-prof for the benchmark's profiles).
+    const nodeArgs = (this.spec.env.SLUICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, ['--enable-source-maps', ...nodeArgs, this.spec.entry], {
       env: { ...process.env, ...this.spec.env, ...this.#envChanges },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -10,6 +10,8 @@ export class SlidingWindow {
   readonly #counts: Float32Array;
   /** Absolute index (time / slice) of the newest slice in the ring. */
   #head = -Infinity;
+  /** The newest slice that received an amount: the window is empty once it has left. */
+  #newest = -Infinity;
   #total = 0;
 
   constructor(
@@ -29,6 +31,7 @@ export class SlidingWindow {
     const applied = Math.max(amount, -this.#counts[slot]);
     this.#counts[slot] += applied;
     this.#total += applied;
+    if (applied > 0 && index > this.#newest) this.#newest = index;
   }
 
   /** The amount inside the window that ends at `now`. */
@@ -52,9 +55,13 @@ export class SlidingWindow {
     return Math.ceil((this.#head + n) * this.#slice - now);
   }
 
-  /** Milliseconds from `now` until everything in the window has left it. */
+  /**
+   * Milliseconds from `now` until everything in the window has left it: when the newest slice that
+   * received anything leaves (read on every admission, for the reset headers, so it is O(1)).
+   */
   msUntilEmpty(now: number): number {
-    return this.msUntilFreed(now, this.used(now));
+    if (this.used(now) === 0) return 0;
+    return Math.max(0, Math.ceil((this.#newest + this.#counts.length) * this.#slice - now));
   }
 
   #advance(index: number): void {

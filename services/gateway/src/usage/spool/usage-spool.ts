@@ -14,6 +14,8 @@ interface Segment {
   open: number;
   retired: boolean;
   /** Acknowledgement lines waiting for the end of the event-loop turn, and how many. */
+  /** End records and acknowledgements of this turn, written together at its end. */
+  ends: string;
   acks: string;
   ackCount: number;
 }
@@ -64,8 +66,17 @@ export class UsageSpool {
     this.write(segment, encodeRecord(record));
   }
 
+  /**
+   * The end records of one event-loop turn are written together with its acknowledgements: a kill
+   * before that write leaves the call's begin record alone, and the call is then reported at its
+   * worst case (estimated) instead of its real usage — never lost. The begin record cannot wait: it
+   * must be on disk before the upstream can bill anything.
+   */
   end(usage: UsageMessage): void {
-    this.write(this.segmentOf(usage.requestId), encodeRecord({ t: 'e', usage }));
+    const segment = this.segmentOf(usage.requestId);
+    if (this.closed) return;
+    segment.ends += encodeRecord({ t: 'e', usage });
+    this.schedule(segment);
   }
 
   /**
@@ -79,6 +90,10 @@ export class UsageSpool {
     this.calls.delete(callId);
     segment.acks += encodeRecord({ t: 'a', callId });
     segment.ackCount++;
+    this.schedule(segment);
+  }
+
+  private schedule(segment: Segment): void {
     this.unflushedAcks.add(segment);
     if (!this.ackFlushScheduled) {
       this.ackFlushScheduled = true;
@@ -90,8 +105,10 @@ export class UsageSpool {
     this.ackFlushScheduled = false;
     if (this.closed) return;
     for (const segment of this.unflushedAcks) {
-      this.write(segment, segment.acks);
+      // Ends before acks: a call acknowledged in this turn has its end record earlier in the file.
+      this.write(segment, segment.ends + segment.acks);
       segment.open -= segment.ackCount;
+      segment.ends = '';
       segment.acks = '';
       segment.ackCount = 0;
       if (segment.open === 0 && segment.retired) this.remove(segment);
@@ -139,7 +156,7 @@ export class UsageSpool {
   private openSegment(): Segment {
     const path = join(this.dir, ownFileName('spool'));
     hold(path);
-    return { path, fd: openSync(path, 'a'), bytes: 0, open: 0, retired: false, acks: '', ackCount: 0 };
+    return { path, fd: openSync(path, 'a'), bytes: 0, open: 0, retired: false, ends: '', acks: '', ackCount: 0 };
   }
 
   private write(segment: Segment, line: string): void {
