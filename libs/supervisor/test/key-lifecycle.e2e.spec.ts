@@ -28,12 +28,7 @@ describe('the key lifecycle, end to end (admin HTTP API, openai SDK, real NATS, 
   beforeAll(async () => {
     e2e = await startE2eSystem({ env: { SLUICE_UPSTREAM_ALLOW: '127.0.0.0/8' } });
     gateway = e2e.system.gatewayUrl.replace('localhost', '127.0.0.1');
-    const provider = await e2e.admin('POST', '/providers', { name: 'upstream', type: 'openai-compatible', apiKey: 'sk-upstream-secret-000000', baseUrl: e2e.upstream.url });
-    expect(provider.status).toBe(201);
-    for (const name of ['gpt-test', 'claude-test']) {
-      const model = await e2e.admin('POST', '/models', { name, providerId: provider.body.id, upstreamModel: name, inputUsdPerMTok: 1, outputUsdPerMTok: 2 });
-      expect(model.status).toBe(201);
-    }
+    await e2e.addCatalog('upstream', ['gpt-test', 'claude-test']);
   });
 
   afterAll(async () => {

@@ -3,3 +3,4 @@ export { startTestNats, type TestNats } from './test-nats';
 export { testDatabaseUrl } from './test-database';
 export { waitFor, type WaitForOptions } from './wait-for';
 export { resolveInfraMode, type InfraMode } from './infra-mode';
+export { streamMessages } from './stream-messages';

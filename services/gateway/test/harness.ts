@@ -1,5 +1,4 @@
 import { Writable } from 'node:stream';
-import { jetstreamManager } from '@nats-io/jetstream';
 import OpenAI from 'openai';
 import pino from 'pino';
 import {
@@ -17,7 +16,7 @@ import {
 import { connectNats, ensureStreams, serve, type NatsConnection } from '@sluice/messaging';
 import { startMockUpstream, type MockUpstream } from '@sluice/mock-llm';
 import { UpstreamAllowList } from '@sluice/net-policy';
-import { startTestNats, waitFor, type TestNats } from '@sluice/testing';
+import { startTestNats, streamMessages, waitFor, type TestNats } from '@sluice/testing';
 import { startGateway, type RunningGateway } from '../src/gateway';
 
 export const PROVIDER_SECRET = 'sk-upstream-real-secret-0123456789abcdef';
@@ -128,16 +127,7 @@ export async function startHarness(): Promise<Harness> {
   const gateway = await startGateway({ port: 0, host: '127.0.0.1', natsUrl: nats.url, logger, upstreamAllow: UpstreamAllowList.parse('127.0.0.0/8,::1') });
   await waitFor(async () => (await fetch(`${gateway.url.replace(/\/v1$/, '')}/ready`)).status === 200, { description: 'the gateway to be ready' });
 
-  const usageMessages = async (): Promise<UsageMessage[]> => {
-    const jsm = await jetstreamManager(nc);
-    const { state } = await jsm.streams.info(Streams.usage.name);
-    const out: UsageMessage[] = [];
-    for (let seq = state.first_seq; state.messages > 0 && seq <= state.last_seq; seq++) {
-      const msg = await jsm.streams.getMessage(Streams.usage.name, { seq }).catch(() => null);
-      if (msg) out.push(msg.json<UsageMessage>());
-    }
-    return out;
-  };
+  const usageMessages = (): Promise<UsageMessage[]> => streamMessages<UsageMessage>(nc, Streams.usage.name);
 
   return {
     nats,

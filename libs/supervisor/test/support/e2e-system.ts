@@ -26,6 +26,11 @@ export interface E2eSystem {
   admin(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<AdminReply>;
   /** Another gateway process on the same NATS (as `SLUICE_SERVICES=gateway npm start` would start). */
   startGateway(env?: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }>;
+  /**
+   * An openai-compatible provider on the mock upstream and one catalog model per name (routed to the
+   * upstream model of the same name, $1 / $2 per million tokens); returns the provider id.
+   */
+  addCatalog(providerName: string, models: string[]): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -103,6 +108,15 @@ export async function startE2eSystem(
     output,
     admin,
     startGateway,
+    async addCatalog(providerName, models) {
+      const provider = await admin('POST', '/providers', { name: providerName, type: 'openai-compatible', apiKey: `sk-upstream-${providerName}-0123456789`, baseUrl: upstream.url });
+      if (provider.status !== 201) throw new Error(`provider ${providerName}: ${provider.status} ${JSON.stringify(provider.body)}`);
+      for (const name of models) {
+        const model = await admin('POST', '/models', { name, providerId: provider.body.id, upstreamModel: name, inputUsdPerMTok: 1, outputUsdPerMTok: 2 });
+        if (model.status !== 201) throw new Error(`model ${name}: ${model.status} ${JSON.stringify(model.body)}`);
+      }
+      return provider.body.id as string;
+    },
     async stop() {
       for (const gateway of extraGateways) await gateway.stop();
       await system.stop();

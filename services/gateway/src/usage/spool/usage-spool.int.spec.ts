@@ -3,11 +3,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { jetstreamManager } from '@nats-io/jetstream';
 import pino from 'pino';
 import { Streams, Subjects, type UsageMessage } from '@sluice/contracts';
 import { connectNats, ensureStreams, publishDurable, type NatsConnection } from '@sluice/messaging';
-import { startTestNats, type TestNats } from '@sluice/testing';
+import { startTestNats, streamMessages, type TestNats } from '@sluice/testing';
 import type { CallFacts } from '../usage-message';
 import { usageMessage } from '../usage-message';
 import { UsagePublisher } from '../usage-publisher';
@@ -64,16 +63,7 @@ describe('the usage spool (real NATS JetStream)', () => {
     await nats?.stop();
   });
 
-  const stored = async (): Promise<UsageMessage[]> => {
-    const jsm = await jetstreamManager(nc);
-    const { state } = await jsm.streams.info(Streams.usage.name);
-    const out: UsageMessage[] = [];
-    for (let seq = state.first_seq; state.messages > 0 && seq <= state.last_seq; seq++) {
-      const msg = await jsm.streams.getMessage(Streams.usage.name, { seq }).catch(() => null);
-      if (msg) out.push(msg.json<UsageMessage>());
-    }
-    return out;
-  };
+  const stored = (): Promise<UsageMessage[]> => streamMessages<UsageMessage>(nc, Streams.usage.name);
   const storedFor = async (prefix: string) => (await stored()).filter((m) => m.requestId.startsWith(prefix));
 
   it('republishes a killed gateway’s unacknowledged usage once, estimates the calls it never finished, then deletes the file', async () => {
