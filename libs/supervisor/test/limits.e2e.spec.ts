@@ -1,3 +1,6 @@
+import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI from 'openai';
 import { Subjects, type KeyLimitState, type KeyStateReply } from '@sluice/contracts';
@@ -6,6 +9,8 @@ import { waitFor } from '@sluice/testing';
 import { startE2eSystem, type E2eSystem } from './support/e2e-system';
 
 jest.setTimeout(300_000);
+
+const WEBHOOK_SECRET = 'whsec-limits-e2e-0123456789';
 
 interface CallResult {
   status: number;
@@ -54,7 +59,7 @@ describe('limits that hold across two gateways (real NATS, Postgres, supervised 
   };
 
   beforeAll(async () => {
-    e2e = await startE2eSystem({ env: { SLUICE_POLICY_RESERVATION_TTL_MS: '20000' } });
+    e2e = await startE2eSystem({ env: { SLUICE_POLICY_RESERVATION_TTL_MS: '20000', SLUICE_WEBHOOK_SECRET: WEBHOOK_SECRET } });
     const second = await e2e.startGateway();
     gateways = [e2e.system.gatewayUrl.replace('localhost', '127.0.0.1'), second.url].map((u) => `${u}`);
     nc = await connectNats(e2e.nats.url, 'limits-e2e');
@@ -243,6 +248,43 @@ describe('limits that hold across two gateways (real NATS, Postgres, supervised 
     await waitFor(async () => (await recordedSpend(id)).calls === 3, { timeoutMs: 5000, intervalMs: 50 });
     await waitFor(async () => (await stateOf(id)).budget?.reservedUsd === 0, { timeoutMs: 5000, intervalMs: 20 });
     expect((await stateOf(id)).budget?.spentUsd).toBeCloseTo((await recordedSpend(id)).costUsd, 12);
+  });
+
+  it('records each budget threshold once and POSTs it, signed, to the key’s webhook', async () => {
+    const received: { body: any; raw: string; signature: string | undefined }[] = [];
+    const hook = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c) => (raw += c));
+      req.on('end', () => {
+        received.push({ body: JSON.parse(raw), raw, signature: req.headers['x-sluice-signature'] as string | undefined });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/sluice`;
+      // Each call costs about $0.0001 at $1/$2 per million tokens: a few calls cross 50 % and 80 %.
+      const probe = await call(gateways[0], (await createKey({ name: 'webhook-probe' })).key, { model: 'fast' });
+      const perCall = (probe.body.usage.prompt_tokens * 1 + probe.body.usage.completion_tokens * 2) / 1e6;
+      const { id, key } = await createKey({ name: 'webhook-budget', budget: { maxUsd: perCall * 10, alertThresholds: [50, 80], webhookUrl: url } });
+      for (let i = 0; i < 8; i++) expect((await call(gateways[i % 2], key, { model: 'fast', max_tokens: probe.body.usage.completion_tokens })).status).toBe(200);
+      await waitFor(() => received.filter((r) => r.body.keyId === id).length >= 2, { timeoutMs: 10_000, intervalMs: 50, description: 'two threshold notifications' });
+      const mine = received.filter((r) => r.body.keyId === id);
+      expect(mine.map((r) => [r.body.type, r.body.data.thresholdPercent])).toEqual([
+        ['KeyBudgetThresholdReached', 50],
+        ['KeyBudgetThresholdReached', 80],
+      ]);
+      expect(mine[0].body).toMatchObject({ keyName: 'webhook-budget', eventId: expect.any(String) });
+      for (const r of mine) expect(r.signature).toBe(`sha256=${createHmac('sha256', WEBHOOK_SECRET).update(r.raw).digest('hex')}`);
+      expect(e2e.output.join('\n')).not.toContain(WEBHOOK_SECRET);
+      const shown = await e2e.admin('GET', `/keys/${id}`);
+      expect(shown.body.budget.thresholdsReached).toEqual([50, 80]);
+      const events = await e2e.admin('GET', `/audit/events?keyId=${id}&type=KeyBudgetThresholdReached`);
+      expect(events.body.data).toHaveLength(2);
+      expect(events.body.data[0].metadata.actor).toBe('policy');
+    } finally {
+      await new Promise((resolve) => hook.close(resolve));
+    }
   });
 
   const ready = async (service: { spec: { url: string } }) => {
