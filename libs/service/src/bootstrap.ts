@@ -47,8 +47,9 @@ export async function bootstrapService(opts: BootstrapOptions): Promise<NestFast
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'starting', service: opts.name });
   });
   await opts.configure?.(app);
-  await app.listen(opts.port, opts.host ?? '0.0.0.0');
-  opts.logger.info({ port: opts.port }, `${opts.name} listening`);
+  const host = opts.host ?? process.env.SLUICE_HOST ?? '0.0.0.0';
+  await app.listen(opts.port, host);
+  opts.logger.info({ port: opts.port, host }, `${opts.name} listening`);
   return app;
 }
 

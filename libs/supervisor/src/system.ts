@@ -91,6 +91,8 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       // Local model servers (Ollama, vLLM) and test doubles listen on loopback; services started
       // on their own (docker compose, deploy/) refuse every non-public upstream unless told.
       SLUICE_UPSTREAM_ALLOW: process.env.SLUICE_UPSTREAM_ALLOW ?? LOCAL_UPSTREAMS,
+      // A development machine's admin API and internal services are not the network's business.
+      SLUICE_HOST: process.env.SLUICE_HOST ?? '127.0.0.1',
       SLUICE_GATEWAY_PORT: String(ports.gateway),
       SLUICE_ADMIN_PORT: String(ports['admin-api']),
       SLUICE_KEY_REGISTRY_PORT: String(ports['key-registry']),

@@ -47,7 +47,7 @@ export function configFromEnv(): GatewayConfig {
   return {
     ...DEFAULT_CONFIG,
     port: envInt('SLUICE_GATEWAY_PORT', 8080),
-    host: env('SLUICE_GATEWAY_HOST', DEFAULT_CONFIG.host),
+    host: env('SLUICE_GATEWAY_HOST', process.env.SLUICE_HOST ?? DEFAULT_CONFIG.host),
     natsUrl: env('NATS_URL', 'nats://127.0.0.1:4222'),
     bodyLimit: envInt('SLUICE_GATEWAY_BODY_LIMIT', DEFAULT_CONFIG.bodyLimit),
     upstreamHeadersTimeoutMs: envInt('SLUICE_GATEWAY_UPSTREAM_HEADERS_TIMEOUT_MS', DEFAULT_CONFIG.upstreamHeadersTimeoutMs),
