@@ -1,6 +1,7 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { parseEvent, Streams, Subjects, UsageMessage, type InFlightReply, type PublishedEvent } from '@sluice/contracts';
+import { NoRespondersError } from '@nats-io/transport-node';
 import { createDb, type Database } from '@sluice/db';
 import { connectNats, ensureStreams, followStream, publishDurable, type NatsConnection } from '@sluice/messaging';
 import { createLogger, env, envInt, type Readiness } from '@sluice/service';
@@ -158,6 +159,8 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
         tickets += held?.length ?? 0;
       }
     } catch (err) {
+      // No gateway running (the usual case when the whole system starts) means nothing is in flight.
+      if (err instanceof NoRespondersError) return;
       logger.warn({ err: (err as Error).message }, 'gateways did not report their calls in flight');
     }
     if (tickets > 0) logger.info({ tickets }, 'reservations of calls in flight restored from the gateways');
