@@ -94,7 +94,8 @@ export const CreateProviderBody = z
     baseUrl: z.url({ protocol: /^https?$/ }).optional(),
   })
   .refine((p) => p.type === 'mock' || p.apiKey !== undefined, { message: 'apiKey is required', path: ['apiKey'] })
-  .refine((p) => p.type !== 'openai-compatible' || p.baseUrl !== undefined, { message: 'baseUrl is required for openai-compatible', path: ['baseUrl'] });
+  .refine((p) => p.type !== 'openai-compatible' || p.baseUrl !== undefined, { message: 'baseUrl is required for openai-compatible', path: ['baseUrl'] })
+  .refine((p) => p.type !== 'azure-openai' || p.baseUrl !== undefined, { message: 'baseUrl is required for azure-openai (https://<resource>.openai.azure.com)', path: ['baseUrl'] });
 export type CreateProviderBody = z.infer<typeof CreateProviderBody>;
 
 export const UpdateProviderBody = z

@@ -5,6 +5,9 @@ export interface InvoiceEntry {
   /** The caller's `x-request-id`, or a generated id when it sent none. */
   requestId: string;
   path: string;
+  /** Azure paths: the `api-version` it was called with. */
+  apiVersion?: string;
+  /** On Azure paths, the deployment name. */
   model: string;
   /** The Authorization header as received: tests assert it is the real provider key. */
   authorization: string | undefined;

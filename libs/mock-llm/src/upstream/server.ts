@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { nextId } from '../ids';
 import { countTokens } from '../tokens';
+import { azureRefusal, azureRoute } from './azure';
 import { errorBody, faultFor } from './faults';
 import { bill, emptyInvoice, type Invoice, type InvoiceEntry } from './invoice';
 import { jsonReply, missingParam, OPERATION_BY_PATH, streamReply, type Operation } from './replies';
@@ -16,6 +17,8 @@ export interface MockUpstreamOptions {
   chunkDelayMs?: number;
   /** Pause before the response starts. */
   latencyMs?: number;
+  /** Azure paths answer 401 unless the `api-key` header is this. */
+  azureApiKey?: string;
 }
 
 export interface MockUpstream {
@@ -61,14 +64,19 @@ async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer, in
   if (req.method === 'GET' && path === '/v1/models') {
     return sendJson(res, 200, { object: 'list', data: MODELS.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'sluice-mock' })) });
   }
-  const op = req.method === 'POST' ? OPERATION_BY_PATH[path] : undefined;
+  const azure = req.method === 'POST' ? azureRoute(req.url ?? '/') : null;
+  const op = azure?.op ?? (req.method === 'POST' ? OPERATION_BY_PATH[path] : undefined);
   if (!op) return sendError(res, 404, 'invalid_request_error', null, `Invalid URL (${req.method} ${path})`);
+  const refused = azure && azureRefusal(azure, req.headers, opts.azureApiKey);
+  if (refused) return sendJson(res, refused.status, refused.body);
   let body: Record<string, unknown>;
   try {
     body = JSON.parse(raw.toString('utf8'));
   } catch {
     return sendError(res, 400, 'invalid_request_error', null, 'We could not parse the JSON body of your request.');
   }
+  // Azure runs (and bills) the deployment the path names, whatever the body's model says.
+  if (azure && body && typeof body === 'object') body.model = azure.deployment;
   const missing = body && typeof body === 'object' ? missingParam(op, body) : 'model';
   if (missing) return sendError(res, 400, 'invalid_request_error', null, `Missing required parameter: '${missing}'.`, missing);
 
@@ -76,6 +84,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer, in
   const entry: InvoiceEntry = {
     requestId: typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : nextId('req'),
     path,
+    ...(azure && { apiVersion: azure.apiVersion ?? undefined }),
     model: body.model as string,
     authorization: req.headers.authorization,
     headers: req.headers,

@@ -1,4 +1,5 @@
 import type { ProviderCredential, ProviderType } from '@sluice/contracts';
+import { azureAccess, type AzureAccess } from '../providers/azure-openai/azure-access';
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
@@ -15,9 +16,13 @@ export interface ResolvedCredential {
   secretVersion: number;
   /** As configured, to tell whether policy routes to a newer base URL than the one held. */
   baseUrl: string | null;
+  /** azure-openai only; such a credential has no Authorization. */
+  azure?: AzureAccess;
 }
 
 export function resolveCredential(c: ProviderCredential): ResolvedCredential | null {
+  // An Azure resource has no default address.
+  if (c.type === 'azure-openai' && c.baseUrl === null) return null;
   let url: URL;
   try {
     url = new URL(c.baseUrl ?? OPENAI_BASE_URL);
@@ -25,7 +30,7 @@ export function resolveCredential(c: ProviderCredential): ResolvedCredential | n
     return null;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
-  return {
+  const resolved: ResolvedCredential = {
     providerId: c.providerId,
     type: c.type,
     origin: url.origin,
@@ -34,4 +39,6 @@ export function resolveCredential(c: ProviderCredential): ResolvedCredential | n
     secretVersion: c.secretVersion,
     baseUrl: c.baseUrl,
   };
+  if (c.type === 'azure-openai') return { ...resolved, authorization: null, azure: azureAccess(c.apiKey, url) };
+  return resolved;
 }

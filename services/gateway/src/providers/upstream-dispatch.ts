@@ -2,6 +2,7 @@ import { UpstreamNotAllowedError } from '@sluice/net-policy';
 import type { Logger } from '@sluice/service';
 import type { CredentialSync } from '../credentials/credential-sync';
 import { GatewayErrors, providerNotSupported } from '../ingress/openai-errors';
+import { azureRequest } from './azure-openai/azure-request';
 import { openMock } from './mock/mock-provider';
 import type { OpenAiCompatibleProvider } from './openai-compatible/openai-compatible';
 import { upstreamNotAllowed } from './upstream-errors';
@@ -21,14 +22,18 @@ export class UpstreamDispatch {
       case 'mock':
         return { ok: true, response: openMock(call) };
       case 'openai':
-      case 'openai-compatible': {
+      case 'openai-compatible':
+      case 'azure-openai': {
         const credential = await this.credentials.resolve(call.route.providerId, call.route.secretVersion, call.route.baseUrl);
-        if (!credential) {
+        if (!credential || (type === 'azure-openai') !== (credential.azure !== undefined)) {
           this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, 'no credential for the routed provider');
           return { ok: false, error: GatewayErrors.credentialsUnavailable };
         }
         try {
-          return { ok: true, response: await this.openAiCompatible.open(call, credential) };
+          const response = credential.azure
+            ? await this.openAiCompatible.send(azureRequest(call, credential, credential.azure))
+            : await this.openAiCompatible.open(call, credential);
+          return { ok: true, response };
         } catch (err) {
           if (err instanceof UpstreamNotAllowedError) {
             this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId, reason: err.reason }, 'upstream address refused by SLUICE_UPSTREAM_ALLOW policy');
@@ -40,7 +45,6 @@ export class UpstreamDispatch {
         }
       }
       case 'anthropic':
-      case 'azure-openai':
         return { ok: false, error: providerNotSupported(type) };
       default: {
         const unknown: never = type;

@@ -15,6 +15,11 @@ describe('upstreamError', () => {
     expect(upstreamError(404, json({ error: 'model not found' }))).toMatchObject({ status: 404, message: 'model not found' });
   });
 
+  it('passes Azure’s content-filter refusal through as the OpenAI-shaped 400 it is, with Azure’s code', () => {
+    const filtered = { error: { message: 'The response was filtered…', type: null, param: 'prompt', code: 'content_filter', status: 400, innererror: { code: 'ResponsibleAIPolicyViolation' } } };
+    expect(upstreamError(400, json(filtered))).toEqual({ status: 400, message: 'The response was filtered…', type: 'invalid_request_error', code: 'content_filter', param: 'prompt' });
+  });
+
   it('never passes on a provider 401/403: its message can echo part of the provider key', () => {
     const e = upstreamError(401, json({ error: { message: 'Incorrect API key provided: sk-real***abcd', type: 'invalid_request_error', code: 'invalid_api_key' } }));
     expect(e).toMatchObject({ status: 502, code: 'upstream_auth_error' });

@@ -4,6 +4,25 @@ import type { ResolvedCredential } from '../../credentials/resolved-credential';
 import type { UpstreamCall, UpstreamResponse } from '../upstream';
 import { OPENAI_COMPATIBLE, upstreamBody } from './request-mapping';
 
+/** An HTTP request to an upstream, fully built: only these headers are sent. */
+export interface UpstreamRequest {
+  origin: string;
+  /** Path and query. */
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** The headers every OpenAI-shaped upstream call carries, before the credential's own. */
+export function baseHeaders(call: UpstreamCall): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    accept: call.stream ? 'text/event-stream' : 'application/json',
+    'user-agent': 'sluice-gateway/0.1',
+    'x-request-id': call.requestId,
+  };
+}
+
 export interface UpstreamTimeouts {
   /** Until the status line and headers arrive (a long non-streamed generation sends nothing before it ends). */
   headersTimeoutMs: number;
@@ -29,19 +48,19 @@ export class OpenAiCompatibleProvider {
   }
 
   async open(call: UpstreamCall, credential: ResolvedCredential): Promise<UpstreamResponse> {
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      accept: call.stream ? 'text/event-stream' : 'application/json',
-      'user-agent': 'sluice-gateway/0.1',
-      'x-request-id': call.requestId,
-    };
+    const headers = baseHeaders(call);
     if (credential.authorization !== null) headers.authorization = credential.authorization;
+    return this.send({ origin: credential.origin, path: credential.basePath + OPENAI_COMPATIBLE.paths[call.op], headers, body: upstreamBody(call) });
+  }
+
+  /** One POST through the guarded pool; other OpenAI-shaped dialects (Azure) build their own request and send it here. */
+  async send(request: UpstreamRequest): Promise<UpstreamResponse> {
     const res = await this.agent.request({
-      origin: credential.origin,
-      path: credential.basePath + OPENAI_COMPATIBLE.paths[call.op],
+      origin: request.origin,
+      path: request.path,
       method: 'POST',
-      headers,
-      body: upstreamBody(call),
+      headers: request.headers,
+      body: request.body,
       headersTimeout: this.timeouts.headersTimeoutMs,
       bodyTimeout: this.timeouts.bodyTimeoutMs,
     });

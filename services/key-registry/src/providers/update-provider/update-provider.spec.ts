@@ -36,6 +36,10 @@ describe('update-provider', () => {
     given(providerAdded()).when(update({ baseUrl: null })).thenThrows(ErrorCodes.validation);
   });
 
+  it('keeps an Azure provider on an Azure resource: its base URL cannot be dropped', () => {
+    given(providerAdded({ type: 'azure-openai', baseUrl: 'https://contoso.openai.azure.com' })).when(update({ baseUrl: null })).thenThrows(ErrorCodes.validation);
+  });
+
   it('refuses a provider that does not exist or was removed', () => {
     given().when(update({ name: 'x' })).thenThrows(ErrorCodes.providerNotFound);
     given(providerAdded(), providerRemoved).when(update({ name: 'x' })).thenThrows(ErrorCodes.providerNotFound);

@@ -22,8 +22,8 @@ export function decideUpdateProvider(command: UpdateProvider, state: ProviderSta
   }
   if (body.baseUrl !== undefined) {
     const baseUrl = body.baseUrl === null ? null : normalizeBaseUrl(body.baseUrl);
-    if (baseUrl === null && current.type === 'openai-compatible') {
-      throw new DomainError(ErrorCodes.validation, 'baseUrl: an openai-compatible provider needs a base URL', { param: 'baseUrl' });
+    if (baseUrl === null && (current.type === 'openai-compatible' || current.type === 'azure-openai')) {
+      throw new DomainError(ErrorCodes.validation, `baseUrl: an ${current.type} provider needs a base URL`, { param: 'baseUrl' });
     }
     if (baseUrl !== current.baseUrl) {
       before.baseUrl = current.baseUrl;
