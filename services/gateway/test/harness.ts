@@ -78,7 +78,6 @@ export async function startHarness(): Promise<Harness> {
     ['gpt-mock', route('prov-mock', 'mock', 'mock-gpt')],
     ['gpt-priced', { ...route('prov-main', 'openai-compatible', 'upstream-priced'), price: PRICE }],
     ['emb-test', route('prov-main', 'openai-compatible', 'upstream-embedding')],
-    ['claude-test', route('prov-anthropic', 'anthropic', 'claude-x')],
   ]);
   for (const fault of ['error-500', 'error-429', 'error-401', 'error-html-502', 'redirect', 'cut-0', 'cut-3']) routes.set(`fault-${fault}`, route('prov-main', 'openai-compatible', fault));
 

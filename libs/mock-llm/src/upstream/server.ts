@@ -6,6 +6,7 @@ import { countTokens } from '../tokens';
 import { azureRefusal, azureRoute } from './azure';
 import { errorBody, faultFor } from './faults';
 import { bill, emptyInvoice, type Invoice, type InvoiceEntry } from './invoice';
+import { handleMessages } from './messages';
 import { jsonReply, missingParam, OPERATION_BY_PATH, streamReply, type Operation } from './replies';
 
 export interface MockUpstreamOptions {
@@ -19,6 +20,8 @@ export interface MockUpstreamOptions {
   latencyMs?: number;
   /** Azure paths answer 401 unless the `api-key` header is this. */
   azureApiKey?: string;
+  /** `POST /v1/messages` (Anthropic) answers 401 unless the `x-api-key` header is this. */
+  anthropicApiKey?: string;
 }
 
 export interface MockUpstream {
@@ -64,6 +67,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer, in
   if (req.method === 'GET' && path === '/v1/models') {
     return sendJson(res, 200, { object: 'list', data: MODELS.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'sluice-mock' })) });
   }
+  if (req.method === 'POST' && path === '/v1/messages') return handleMessages(req, res, raw, invoice, opts);
   const azure = req.method === 'POST' ? azureRoute(req.url ?? '/') : null;
   const op = azure?.op ?? (req.method === 'POST' ? OPERATION_BY_PATH[path] : undefined);
   if (!op) return sendError(res, 404, 'invalid_request_error', null, `Invalid URL (${req.method} ${path})`);

@@ -1,4 +1,5 @@
 import type { ProviderCredential, ProviderType } from '@sluice/contracts';
+import { ANTHROPIC_BASE_URL } from '../providers/anthropic/anthropic-wire';
 import { azureAccess, type AzureAccess } from '../providers/azure-openai/azure-access';
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
@@ -18,6 +19,8 @@ export interface ResolvedCredential {
   baseUrl: string | null;
   /** azure-openai only; such a credential has no Authorization. */
   azure?: AzureAccess;
+  /** anthropic only: the key for the `x-api-key` header; such a credential has no Authorization. */
+  apiKey?: string | null;
 }
 
 export function resolveCredential(c: ProviderCredential): ResolvedCredential | null {
@@ -25,7 +28,7 @@ export function resolveCredential(c: ProviderCredential): ResolvedCredential | n
   if (c.type === 'azure-openai' && c.baseUrl === null) return null;
   let url: URL;
   try {
-    url = new URL(c.baseUrl ?? OPENAI_BASE_URL);
+    url = new URL(c.baseUrl ?? (c.type === 'anthropic' ? ANTHROPIC_BASE_URL : OPENAI_BASE_URL));
   } catch {
     return null;
   }
@@ -40,5 +43,6 @@ export function resolveCredential(c: ProviderCredential): ResolvedCredential | n
     baseUrl: c.baseUrl,
   };
   if (c.type === 'azure-openai') return { ...resolved, authorization: null, azure: azureAccess(c.apiKey, url) };
+  if (c.type === 'anthropic') return { ...resolved, authorization: null, apiKey: c.apiKey };
   return resolved;
 }

@@ -1,0 +1,71 @@
+import type { OpenAiError } from '@sluice/contracts';
+import type { ResolvedCredential } from '../../credentials/resolved-credential';
+import type { UpstreamRequest } from '../openai-compatible/openai-compatible';
+import { isEventStream, type UpstreamCall, type UpstreamResponse } from '../upstream';
+import { ANTHROPIC_VERSION, MESSAGES_PATH, type AnthropicReply } from './anthropic-wire';
+import { anthropicRequest } from './request-mapping';
+import { chatCompletion, openAiErrorBody, openAiStatus } from './response-mapping';
+import { translateStream } from './sse-translator';
+
+/** A message is small; this only bounds what the gateway holds while translating it. */
+const MAX_REPLY_BYTES = 16 * 1024 * 1024;
+
+const notSupported = (op: string): OpenAiError => ({
+  status: 400,
+  type: 'invalid_request_error',
+  code: 'unsupported_operation',
+  param: 'model',
+  message: `This model's provider is Anthropic, which serves only chat completions (/v1/chat/completions); /v1/${op} is not supported for it.`,
+});
+
+/** The request, or the 400 a client gets before anything is sent upstream. */
+export function anthropicUpstreamRequest(call: UpstreamCall, credential: ResolvedCredential): { ok: true; request: UpstreamRequest } | { ok: false; error: OpenAiError } {
+  if (call.op !== 'chat') return { ok: false, error: notSupported(call.op) };
+  const mapped = anthropicRequest(call.body, call.route.upstreamModel, call.route.maxOutputTokens, call.stream);
+  if (!mapped.ok) return mapped;
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: call.stream ? 'text/event-stream' : 'application/json',
+    'anthropic-version': ANTHROPIC_VERSION,
+    'user-agent': 'sluice-gateway/0.1',
+    'x-request-id': call.requestId,
+  };
+  if (credential.apiKey) headers['x-api-key'] = credential.apiKey;
+  return { ok: true, request: { origin: credential.origin, path: credential.basePath.replace(/\/v1$/, '') + MESSAGES_PATH, headers, body: JSON.stringify(mapped.body) } };
+}
+
+/**
+ * Anthropic's answer in OpenAI's shape, so the gateway's JSON path, SSE relay, usage extraction
+ * and error mapping serve it unchanged: a stream is translated as it flows, a JSON reply or an
+ * error body once read (bounded).
+ */
+export function asOpenAi(upstream: UpstreamResponse, created: number): UpstreamResponse {
+  if (upstream.status === 200 && isEventStream(upstream.contentType)) {
+    return { ...upstream, contentType: 'text/event-stream', body: translateStream(upstream.body, created) };
+  }
+  const ok = upstream.status >= 200 && upstream.status < 300;
+  return {
+    status: ok ? upstream.status : openAiStatus(upstream.status),
+    contentType: 'application/json',
+    abort: upstream.abort,
+    body: (async function* () {
+      const bytes = await readBounded(upstream);
+      if (ok) yield Buffer.from(JSON.stringify(chatCompletion(JSON.parse(bytes.toString('utf8')) as AnthropicReply, created)));
+      else yield Buffer.from(JSON.stringify(openAiErrorBody(bytes) ?? {}));
+    })(),
+  };
+}
+
+async function readBounded(upstream: UpstreamResponse): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of upstream.body) {
+    size += chunk.length;
+    if (size > MAX_REPLY_BYTES) {
+      upstream.abort();
+      throw new Error('upstream response too large');
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
+}

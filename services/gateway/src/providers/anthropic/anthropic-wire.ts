@@ -1,0 +1,33 @@
+/** The slice of Anthropic's Messages API the gateway writes and reads. Replies come from JSON, so they are loose. */
+
+export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
+export const ANTHROPIC_VERSION = '2023-06-01';
+export const MESSAGES_PATH = '/v1/messages';
+/** Anthropic requires max_tokens; used when neither the client nor the catalog sets one. */
+export const DEFAULT_MAX_TOKENS = 4096;
+
+export type AnthropicBlock =
+  | { type: 'text'; text: string }
+  | { type: 'image'; source: { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string } }
+  | { type: 'tool_use'; id: string; name: string; input: unknown }
+  | { type: 'tool_result'; tool_use_id: string; content: string };
+
+export interface AnthropicMessage {
+  role: 'user' | 'assistant';
+  content: AnthropicBlock[];
+}
+
+export interface AnthropicUsage {
+  input_tokens?: number;
+  output_tokens?: number;
+  cache_read_input_tokens?: number | null;
+  cache_creation_input_tokens?: number | null;
+}
+
+export interface AnthropicReply {
+  id?: string;
+  model?: string;
+  content?: { type?: string; text?: unknown; id?: unknown; name?: unknown; input?: unknown }[];
+  stop_reason?: string | null;
+  usage?: AnthropicUsage;
+}

@@ -1,0 +1,80 @@
+import type { OpenAiError } from '@sluice/contracts';
+import type { AnthropicBlock } from './anthropic-wire';
+
+export interface Refusal {
+  error: OpenAiError;
+}
+
+const refuse = (param: string, message: string): Refusal => ({
+  error: { status: 400, type: 'invalid_request_error', code: 'unsupported_parameter', param, message: `${message} (this model's provider is Anthropic).` },
+});
+const invalid = (param: string, message: string): Refusal => ({
+  error: { status: 400, type: 'invalid_request_error', code: 'invalid_value', param, message },
+});
+
+const DATA_URL = /^data:([^;,]+);base64,(.*)$/s;
+
+/** A system or developer message: its text (string, or text parts). */
+export function systemText(content: unknown, at: string): string | Refusal {
+  const blocks = contentBlocks(content, at, false);
+  if (!Array.isArray(blocks)) return blocks;
+  return blocks.map((b) => (b as { text: string }).text).join('\n');
+}
+
+/** A user or assistant content: a string or an array of parts; images only from users. Empty text is left out (Anthropic refuses it). */
+export function contentBlocks(content: unknown, at: string, images: boolean): AnthropicBlock[] | Refusal {
+  if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
+  if (!Array.isArray(content)) return invalid(`${at}.content`, `Invalid type for '${at}.content': expected a string or an array of content parts.`);
+  const blocks: AnthropicBlock[] = [];
+  for (let j = 0; j < content.length; j++) {
+    const part = content[j] as { type?: unknown; text?: unknown; image_url?: { url?: unknown } };
+    const param = `${at}.content[${j}]`;
+    if (part?.type === 'text' && typeof part.text === 'string') {
+      if (part.text !== '') blocks.push({ type: 'text', text: part.text });
+    } else if (part?.type === 'image_url' && images) {
+      const image = imageBlock(part.image_url?.url);
+      if (!image) return invalid(`${param}.image_url.url`, `Invalid '${param}.image_url.url': expected an https URL or a base64 data URL.`);
+      blocks.push(image);
+    } else {
+      return refuse(`${param}.type`, `Content parts of type ${JSON.stringify(part?.type)} are not supported in '${at}'`);
+    }
+  }
+  return blocks;
+}
+
+function imageBlock(url: unknown): AnthropicBlock | null {
+  if (typeof url !== 'string') return null;
+  const data = DATA_URL.exec(url);
+  if (data) return { type: 'image', source: { type: 'base64', media_type: data[1], data: data[2] } };
+  return /^https?:\/\//.test(url) ? { type: 'image', source: { type: 'url', url } } : null;
+}
+
+/** An assistant's `tool_calls` as `tool_use` blocks; the arguments must be JSON, as Anthropic wants an object. */
+export function toolUses(toolCalls: unknown, at: string): AnthropicBlock[] | Refusal {
+  if (toolCalls === undefined || toolCalls === null) return [];
+  if (!Array.isArray(toolCalls)) return invalid(`${at}.tool_calls`, `Invalid type for '${at}.tool_calls': expected an array.`);
+  const blocks: AnthropicBlock[] = [];
+  for (let k = 0; k < toolCalls.length; k++) {
+    const c = toolCalls[k] as { id?: unknown; type?: unknown; function?: { name?: unknown; arguments?: unknown } };
+    const param = `${at}.tool_calls[${k}]`;
+    if (c?.type !== 'function' || typeof c.id !== 'string' || typeof c.function?.name !== 'string') {
+      return refuse(`${param}.type`, `Only function tool calls with an id and a name are supported in '${param}'`);
+    }
+    let input: unknown;
+    try {
+      input = JSON.parse(typeof c.function.arguments === 'string' && c.function.arguments !== '' ? c.function.arguments : '{}');
+    } catch {
+      return invalid(`${param}.function.arguments`, `Invalid '${param}.function.arguments': not valid JSON.`);
+    }
+    blocks.push({ type: 'tool_use', id: c.id, name: c.function.name, input });
+  }
+  return blocks;
+}
+
+/** A `tool` message: a `tool_result` block in a user turn. */
+export function toolResult(m: Record<string, unknown>, at: string): AnthropicBlock[] | Refusal {
+  if (typeof m.tool_call_id !== 'string') return invalid(`${at}.tool_call_id`, `Missing required parameter: '${at}.tool_call_id'.`);
+  const text = systemText(m.content ?? '', at);
+  if (typeof text !== 'string') return text;
+  return [{ type: 'tool_result', tool_use_id: m.tool_call_id, content: text }];
+}

@@ -1,0 +1,117 @@
+import type { AnthropicUsage } from './anthropic-wire';
+import { finishReason, openAiErrorBody, openAiUsage } from './response-mapping';
+
+const LF2 = Buffer.from('\n\n');
+const CR = 0x0d;
+
+interface AnthropicEvent {
+  type?: string;
+  message?: { id?: string; model?: string; usage?: AnthropicUsage };
+  index?: number;
+  content_block?: { type?: string; text?: string; id?: string; name?: string };
+  delta?: { type?: string; text?: string; partial_json?: string; stop_reason?: string | null };
+  usage?: AnthropicUsage;
+  error?: unknown;
+}
+
+/**
+ * Anthropic's Messages SSE as OpenAI `chat.completion.chunk` SSE, event by event as the bytes
+ * arrive: message_start gives the role chunk, text and tool-argument deltas become content and
+ * tool_calls deltas, message_delta the finish reason, and message_stop the usage chunk
+ * (`choices: []`) and `[DONE]`, which the gateway's relay bills from and strips or passes on as
+ * it does for OpenAI. A partial event waits for the rest of its bytes.
+ */
+export class AnthropicSseTranslator {
+  /** Both a message_stop and an error end the stream; anything else at the end means it was cut. */
+  finished = false;
+  private pending: Buffer | null = null;
+  private id = '';
+  private model = '';
+  private usage: AnthropicUsage = {};
+  private readonly toolIndex = new Map<number, number>();
+
+  constructor(private readonly created: number) {}
+
+  push(chunk: Buffer): Buffer | null {
+    // SSE lines may end in CRLF; a CR never occurs inside JSON, where it is escaped.
+    const clean = chunk.includes(CR) ? Buffer.from(chunk.filter((b) => b !== CR)) : chunk;
+    const buf = this.pending === null ? clean : Buffer.concat([this.pending, clean]);
+    let out = '';
+    let pos = 0;
+    for (let end = buf.indexOf(LF2); end >= 0; end = buf.indexOf(LF2, pos)) {
+      out += this.translate(buf.toString('utf8', pos, end));
+      pos = end + LF2.length;
+    }
+    this.pending = pos < buf.length ? Buffer.from(buf.subarray(pos)) : null;
+    return out === '' ? null : Buffer.from(out);
+  }
+
+  private translate(event: string): string {
+    let data = '';
+    for (const line of event.split('\n')) if (line.startsWith('data:')) data += (data ? '\n' : '') + line.slice(line[5] === ' ' ? 6 : 5);
+    if (data === '' || this.finished) return '';
+    let e: AnthropicEvent;
+    try {
+      e = JSON.parse(data);
+    } catch {
+      return '';
+    }
+    switch (e.type) {
+      case 'message_start':
+        this.id = e.message?.id ?? '';
+        this.model = e.message?.model ?? '';
+        this.usage = { ...e.message?.usage };
+        return this.chunk({ role: 'assistant', content: '' });
+      case 'content_block_start':
+        return this.blockStart(e);
+      case 'content_block_delta':
+        if (e.delta?.type === 'text_delta' && typeof e.delta.text === 'string') return this.chunk({ content: e.delta.text });
+        if (e.delta?.type === 'input_json_delta' && typeof e.delta.partial_json === 'string') {
+          const index = this.toolIndex.get(e.index ?? -1);
+          return index === undefined ? '' : this.chunk({ tool_calls: [{ index, function: { arguments: e.delta.partial_json } }] });
+        }
+        return '';
+      case 'message_delta':
+        for (const [k, v] of Object.entries(e.usage ?? {})) if (typeof v === 'number') (this.usage as Record<string, number>)[k] = v;
+        return e.delta?.stop_reason ? this.chunk({}, finishReason(e.delta.stop_reason)) : '';
+      case 'message_stop':
+        this.finished = true;
+        return `data: ${JSON.stringify({ id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [], usage: openAiUsage(this.usage) })}\n\ndata: [DONE]\n\n`;
+      case 'error': {
+        this.finished = true;
+        const body = openAiErrorBody(data) ?? { error: { message: 'The upstream provider reported an error in the middle of the response.', type: 'server_error', param: null, code: null } };
+        return `data: ${JSON.stringify(body)}\n\n`;
+      }
+      default:
+        return '';
+    }
+  }
+
+  private blockStart(e: AnthropicEvent): string {
+    const block = e.content_block;
+    if (block?.type === 'text') return block.text ? this.chunk({ content: block.text }) : '';
+    if (block?.type !== 'tool_use') return '';
+    const index = this.toolIndex.size;
+    this.toolIndex.set(e.index ?? -1, index);
+    return this.chunk({ tool_calls: [{ index, id: block.id, type: 'function', function: { name: block.name, arguments: '' } }] });
+  }
+
+  private chunk(delta: Record<string, unknown>, finish: string | null = null): string {
+    const c = { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] };
+    return `data: ${JSON.stringify(c)}\n\n`;
+  }
+}
+
+/** The translated stream; one that ends without message_stop or an error event was cut, and throws like a dropped connection. */
+export async function* translateStream(upstream: AsyncIterable<Buffer> | Iterable<Buffer>, created: number): AsyncGenerator<Buffer> {
+  const translator = new AnthropicSseTranslator(created);
+  for await (const chunk of upstream) {
+    const out = translator.push(chunk);
+    if (out !== null) yield out;
+  }
+  if (!translator.finished) {
+    const tail = translator.push(LF2);
+    if (tail !== null) yield tail;
+    if (!translator.finished) throw new Error('the upstream stream ended before message_stop');
+  }
+}
