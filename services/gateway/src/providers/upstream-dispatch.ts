@@ -7,7 +7,7 @@ import { azureRequest } from './azure-openai/azure-request';
 import { openMock } from './mock/mock-provider';
 import type { OpenAiCompatibleProvider } from './openai-compatible/openai-compatible';
 import { upstreamNotAllowed } from './upstream-errors';
-import type { UpstreamCall, UpstreamOutcome } from './upstream';
+import type { UpstreamCall, UpstreamOutcome, UpstreamResponse } from './upstream';
 
 /** Opens the call on the provider the route names; a provider type is a folder under providers/. */
 export class UpstreamDispatch {
@@ -19,34 +19,23 @@ export class UpstreamDispatch {
 
   async open(call: UpstreamCall): Promise<UpstreamOutcome> {
     const type = call.route.providerType;
+    if (type === 'mock') return { ok: true, response: openMock(call) };
+    const credential = await this.credentials.resolve(call.route.providerId, call.route.secretVersion, call.route.baseUrl);
     switch (type) {
-      case 'mock':
-        return { ok: true, response: openMock(call) };
       case 'openai':
       case 'openai-compatible':
       case 'azure-openai': {
-        const credential = await this.credentials.resolve(call.route.providerId, call.route.secretVersion, call.route.baseUrl);
-        if (!credential || (type === 'azure-openai') !== (credential.azure !== undefined)) {
-          this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, 'no credential for the routed provider');
-          return { ok: false, error: GatewayErrors.credentialsUnavailable };
-        }
-        try {
-          const response = credential.azure
-            ? await this.openAiCompatible.send(azureRequest(call, credential, credential.azure))
-            : await this.openAiCompatible.open(call, credential);
-          return { ok: true, response };
-        } catch (err) {
-          if (err instanceof UpstreamNotAllowedError) {
-            this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId, reason: err.reason }, 'upstream address refused by SLUICE_UPSTREAM_ALLOW policy');
-            return { ok: false, error: upstreamNotAllowed(err.reason) };
-          }
-          const e = err as Error & { code?: string };
-          this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId, code: e.code, err: e.message }, 'upstream unreachable');
-          return { ok: false, error: GatewayErrors.upstreamUnreachable };
-        }
+        if (!credential || credential.type === 'anthropic' || (type === 'azure-openai') !== (credential.azure !== undefined)) return this.noCredential(call);
+        const azure = credential.azure;
+        return this.send(call, () => (azure ? this.openAiCompatible.send(azureRequest(call, credential, azure)) : this.openAiCompatible.open(call, credential)));
       }
-      case 'anthropic':
-        return this.openAnthropic(call);
+      case 'anthropic': {
+        // Anthropic's Messages API behind the OpenAI chat API, through the same guarded pool.
+        if (credential?.type !== 'anthropic') return this.noCredential(call);
+        const built = anthropicUpstreamRequest(call, credential);
+        if (!built.ok) return built;
+        return this.send(call, async () => asOpenAi(await this.openAiCompatible.send(built.request), Math.floor(Date.now() / 1000)));
+      }
       default: {
         const unknown: never = type;
         return { ok: false, error: providerNotSupported(String(unknown)) };
@@ -54,17 +43,15 @@ export class UpstreamDispatch {
     }
   }
 
-  /** Anthropic's Messages API behind the OpenAI chat API, through the same guarded pool. */
-  private async openAnthropic(call: UpstreamCall): Promise<UpstreamOutcome> {
-    const credential = await this.credentials.resolve(call.route.providerId, call.route.secretVersion, call.route.baseUrl);
-    if (credential?.type !== 'anthropic') {
-      this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, 'no credential for the routed provider');
-      return { ok: false, error: GatewayErrors.credentialsUnavailable };
-    }
-    const built = anthropicUpstreamRequest(call, credential);
-    if (!built.ok) return built;
+  private noCredential(call: UpstreamCall): UpstreamOutcome {
+    this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, 'no credential for the routed provider');
+    return { ok: false, error: GatewayErrors.credentialsUnavailable };
+  }
+
+  /** Sends through the guarded pool; a refused address or an unreachable upstream becomes its OpenAI-shaped error. */
+  private async send(call: UpstreamCall, open: () => Promise<UpstreamResponse>): Promise<UpstreamOutcome> {
     try {
-      return { ok: true, response: asOpenAi(await this.openAiCompatible.send(built.request), Math.floor(Date.now() / 1000)) };
+      return { ok: true, response: await open() };
     } catch (err) {
       if (err instanceof UpstreamNotAllowedError) {
         this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId, reason: err.reason }, 'upstream address refused by SLUICE_UPSTREAM_ALLOW policy');
