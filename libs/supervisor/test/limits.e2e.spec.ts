@@ -251,12 +251,12 @@ describe('limits that hold across two gateways (real NATS, Postgres, supervised 
   });
 
   it('records each budget threshold once and POSTs it, signed, to the key’s webhook', async () => {
-    const received: { body: any; raw: string; signature: string | undefined }[] = [];
+    const received: { body: any; raw: string; signature: string | undefined; timestamp: string | undefined }[] = [];
     const hook = createServer((req, res) => {
       let raw = '';
       req.on('data', (c) => (raw += c));
       req.on('end', () => {
-        received.push({ body: JSON.parse(raw), raw, signature: req.headers['x-sluice-signature'] as string | undefined });
+        received.push({ body: JSON.parse(raw), raw, signature: req.headers['x-sluice-signature'] as string | undefined, timestamp: req.headers['x-sluice-timestamp'] as string | undefined });
         res.writeHead(204).end();
       });
     });
@@ -275,7 +275,7 @@ describe('limits that hold across two gateways (real NATS, Postgres, supervised 
         ['KeyBudgetThresholdReached', 80],
       ]);
       expect(mine[0].body).toMatchObject({ keyName: 'webhook-budget', eventId: expect.any(String) });
-      for (const r of mine) expect(r.signature).toBe(`sha256=${createHmac('sha256', WEBHOOK_SECRET).update(r.raw).digest('hex')}`);
+      for (const r of mine) expect(r.signature).toBe(`sha256=${createHmac('sha256', WEBHOOK_SECRET).update(`${r.timestamp}.${r.raw}`).digest('hex')}`);
       expect(e2e.output.join('\n')).not.toContain(WEBHOOK_SECRET);
       const shown = await e2e.admin('GET', `/keys/${id}`);
       expect(shown.body.budget.thresholdsReached).toEqual([50, 80]);

@@ -4,9 +4,13 @@ import { Subjects, type UsageMessage } from '@sluice/contracts';
 import { publishDurable } from '@sluice/messaging';
 import type { Logger } from '@sluice/service';
 
-// Retries stay well inside JetStream's two-minute duplicate window, so a publish that did land
-// but whose ack was lost is deduplicated by its msgID (the request id) and never counted twice.
+// The first retries stay well inside JetStream's two-minute duplicate window, so a publish that did
+// land but whose ack was lost is deduplicated by its msgID (the request id). After them the message
+// keeps being retried every 30 s while the process lives (a long NATS outage must not leave usage
+// waiting for the next restart), flagged `recovered`: past the window a copy may land twice, and
+// metering (unique request id) and policy (late-duplicate lookup) then count it once.
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000, 15000, 15000, 15000];
+const LATE_RETRY_MS = 30_000;
 
 /**
  * Publishes one usage message per call to JetStream without delaying the response: the caller
@@ -61,17 +65,22 @@ export class UsagePublisher {
   }
 
   private async send(message: UsageMessage, own: boolean): Promise<boolean> {
+    let payload = message;
     for (let attempt = 0; ; attempt++) {
       try {
-        await publishDurable(this.nc, Subjects.usage, message, message.requestId);
+        await publishDurable(this.nc, Subjects.usage, payload, message.requestId);
         if (own) this.onAcked(message.requestId);
         return true;
       } catch (err) {
-        if (attempt >= BACKOFF_MS.length || this.nc.isClosed()) {
-          this.logger.error({ requestId: message.requestId, keyId: message.keyId, attempts: attempt + 1, err: (err as Error).message }, 'usage message could not be published');
+        if (this.nc.isClosed() || (!own && attempt >= BACKOFF_MS.length)) {
+          this.logger.error({ requestId: message.requestId, keyId: message.keyId, attempts: attempt + 1, err: (err as Error).message }, 'usage message could not be published; it stays in the usage spool');
           return false;
         }
-        await sleep(BACKOFF_MS[attempt], undefined, { ref: false });
+        if (attempt === BACKOFF_MS.length) {
+          this.logger.error({ requestId: message.requestId, keyId: message.keyId, attempts: attempt + 1, err: (err as Error).message }, 'usage message not published yet; still retrying');
+          payload = { ...message, recovered: true };
+        }
+        await sleep(BACKOFF_MS[attempt] ?? LATE_RETRY_MS, undefined, { ref: false });
       }
     }
   }

@@ -8,10 +8,11 @@ describe('budget notifications', () => {
     expect(webhookTarget(undefined, '')).toBeNull();
   });
 
-  it('signs the exact body with HMAC-SHA256, hex, prefixed like GitHub and Stripe receivers expect', () => {
+  it('signs the timestamp and the exact body with HMAC-SHA256, hex, so neither can be changed or replayed later', () => {
     const body = '{"type":"KeyBudgetReset"}';
-    expect(signature(body, 'secret')).toBe(`sha256=${createHmac('sha256', 'secret').update(body).digest('hex')}`);
-    expect(signature(body, 'secret')).not.toBe(signature(`${body} `, 'secret'));
+    expect(signature(body, 'secret', 1795536000)).toBe(`sha256=${createHmac('sha256', 'secret').update(`1795536000.${body}`).digest('hex')}`);
+    expect(signature(body, 'secret', 1795536000)).not.toBe(signature(`${body} `, 'secret', 1795536000));
+    expect(signature(body, 'secret', 1795536000)).not.toBe(signature(body, 'secret', 1795536001));
   });
 
   it('waits twice as long after each failed attempt, up to a cap, and gives up after the last', () => {

@@ -22,8 +22,13 @@ export function toNotification(event: PublishedEvent, keyName: string | null): B
 /** The key's own webhook, else the global one; null when neither is set. */
 export const webhookTarget = (keyWebhookUrl: string | null | undefined, globalUrl: string | null | undefined): string | null => keyWebhookUrl || globalUrl || null;
 
-/** `sha256=<hex HMAC-SHA256 of the raw body>`, as GitHub and Stripe-style receivers verify it. */
-export const signature = (body: string, secret: string): string => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+/**
+ * `sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">`, with the timestamp (Unix seconds) sent in
+ * `x-sluice-timestamp`: a receiver checks both and refuses old timestamps, so a captured request
+ * cannot be replayed later (Stripe's scheme).
+ */
+export const signature = (body: string, secret: string, timestamp: number): string =>
+  `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 
 export interface RetryPolicy {
   maxAttempts: number;

@@ -106,7 +106,9 @@ describe('budget webhooks (real NATS, Postgres and HTTP)', () => {
     });
     expect(hit.headers['content-type']).toBe('application/json');
     expect(hit.headers['x-sluice-event-id']).toBe(event.eventId);
-    expect(hit.headers['x-sluice-signature']).toBe(`sha256=${createHmac('sha256', SECRET).update(hit.body).digest('hex')}`);
+    const timestamp = Number(hit.headers['x-sluice-timestamp']);
+    expect(Math.abs(timestamp - Date.now() / 1000)).toBeLessThan(60);
+    expect(hit.headers['x-sluice-signature']).toBe(`sha256=${createHmac('sha256', SECRET).update(`${timestamp}.${hit.body}`).digest('hex')}`);
     await settle();
     expect(at('/signed')).toHaveLength(1);
     expect(at('/global')).toHaveLength(0);

@@ -28,6 +28,8 @@ export interface BudgetNotifierOptions {
  * otherwise, and given up with an error log after the last attempt. A receiver dedupes on
  * `x-sluice-event-id`. First created, the consumer starts at new events: history is not replayed.
  */
+const MAX_WAITING_RETRIES = 1000;
+
 export async function startBudgetNotifier(opts: BudgetNotifierOptions): Promise<{ stop(): Promise<void> }> {
   const retry = opts.retry ?? DEFAULT_RETRY;
   const concurrency = opts.concurrency ?? 8;
@@ -38,7 +40,9 @@ export async function startBudgetNotifier(opts: BudgetNotifierOptions): Promise<
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.New,
       filter_subject: Subjects.keyEvents,
-      max_ack_pending: concurrency,
+      // A message waiting out its retry delay stays pending: room for many of them, so one key's
+      // failing receiver does not hold back every other key's notifications (sending is bounded below).
+      max_ack_pending: MAX_WAITING_RETRIES,
       ack_wait: 60_000 * 1_000_000,
     })
     .catch(async (err) => {

@@ -32,7 +32,8 @@ export class WebhookSender {
   async send(url: string, body: string, headers: Record<string, string>): Promise<SendResult> {
     const check = await checkUpstreamUrl(url, this.#allow, this.#resolve);
     if (!check.ok) return { ok: false, status: null, reason: `not allowed: ${check.reason}`, permanent: true };
-    const signed = this.opts.secret ? { 'x-sluice-signature': signature(body, this.opts.secret) } : {};
+    const timestamp = Math.floor(Date.now() / 1000);
+    const signed = this.opts.secret ? { 'x-sluice-timestamp': String(timestamp), 'x-sluice-signature': signature(body, this.opts.secret, timestamp) } : {};
     const timeout = this.opts.timeoutMs ?? 10_000;
     try {
       const res = await request(url, {

@@ -64,10 +64,16 @@ describe('Anthropic SSE as OpenAI chat.completion.chunk SSE', () => {
     expect(relayed.endsWith('data: [DONE]\n\n')).toBe(true);
   });
 
-  it('turns an error event into an OpenAI error event and ends there', async () => {
+  it('ends as a failure on an error event, after passing on what came before, so the call is recorded as failed', async () => {
     const sse = ANTHROPIC.slice(0, ANTHROPIC.indexOf('event: content_block_stop')) + event({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
-    const events = dataOf((await translate([Buffer.from(sse)])).join(''));
-    expect(events.at(-1)).toEqual({ error: { message: 'Overloaded', type: 'service_unavailable_error', param: null, code: 'server_is_overloaded' } });
+    const seen: string[] = [];
+    const failure = await (async () => {
+      for await (const b of translateStream([Buffer.from(sse)], 0)) seen.push(b.toString());
+    })().catch((e: Error) => e);
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toContain('Overloaded');
+    expect(seen.join('')).toContain('wörld');
+    expect(seen.join('')).not.toContain('[DONE]');
   });
 
   it('throws when the upstream ends before message_stop, as for a dropped connection', async () => {

@@ -24,6 +24,8 @@ interface AnthropicEvent {
 export class AnthropicSseTranslator {
   /** Both a message_stop and an error end the stream; anything else at the end means it was cut. */
   finished = false;
+  /** Set by an `error` event: the message Anthropic gave. */
+  failed: string | null = null;
   private pending: Buffer | null = null;
   private id = '';
   private model = '';
@@ -77,11 +79,11 @@ export class AnthropicSseTranslator {
       case 'message_stop':
         this.finished = true;
         return `data: ${JSON.stringify({ id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [], usage: openAiUsage(this.usage) })}\n\ndata: [DONE]\n\n`;
-      case 'error': {
-        this.finished = true;
-        const body = openAiErrorBody(data) ?? { error: { message: 'The upstream provider reported an error in the middle of the response.', type: 'server_error', param: null, code: null } };
-        return `data: ${JSON.stringify(body)}\n\n`;
-      }
+      case 'error':
+        // A failure, like a dropped connection: the relay answers with its error (a JSON 502 if
+        // nothing was sent yet, an SSE error event otherwise) and records the call as failed.
+        this.failed = openAiErrorBody(data)?.error.message ?? 'error event';
+        return '';
       default:
         return '';
     }
@@ -108,10 +110,12 @@ export async function* translateStream(upstream: AsyncIterable<Buffer> | Iterabl
   for await (const chunk of upstream) {
     const out = translator.push(chunk);
     if (out !== null) yield out;
+    if (translator.failed !== null) break;
   }
-  if (!translator.finished) {
+  if (!translator.finished && translator.failed === null) {
     const tail = translator.push(LF2);
     if (tail !== null) yield tail;
-    if (!translator.finished) throw new Error('the upstream stream ended before message_stop');
   }
+  if (translator.failed !== null) throw new Error(`the upstream reported an error mid-stream: ${translator.failed}`);
+  if (!translator.finished) throw new Error('the upstream stream ended before message_stop');
 }

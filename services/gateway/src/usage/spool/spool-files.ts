@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, renameSync } from 'node:fs';
+import { readdirSync, renameSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 
@@ -7,7 +7,24 @@ import { basename, join } from 'node:path';
 // one. A pid means something only on its own host: a directory shared by several machines or pods
 // holds files whose owners this process cannot see, and leaves them to their own host's gateway.
 const SPOOL_FILE = /^([^~/]+)~(\d+)-[0-9a-f]+\.(spool|recovering)$/;
-const HOST = hostname().replace(/[^A-Za-z0-9_.-]/g, '_') || 'host';
+// `SLUICE_GATEWAY_INSTANCE_ID` names it when the host name is not stable (a recreated container
+// gets a new one): it must stay the same across restarts of one gateway and differ between replicas.
+const HOST = (process.env.SLUICE_GATEWAY_INSTANCE_ID || hostname()).replace(/[^A-Za-z0-9_.-]/g, '_') || 'host';
+
+/** Spool files of other instances untouched for `olderThanMs`: usage nobody here will report. */
+export function strandedSpools(dir: string, olderThanMs: number, now = Date.now()): string[] {
+  const stranded: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const match = SPOOL_FILE.exec(name);
+    if (!match || match[1] === HOST) continue;
+    try {
+      if (now - statSync(join(dir, name)).mtimeMs > olderThanMs) stranded.push(name);
+    } catch {
+      // claimed or removed meanwhile
+    }
+  }
+  return stranded;
+}
 
 /** Spool files this process writes or recovers: never claimed by another gateway started in it (tests start several). */
 const held = new Set<string>();

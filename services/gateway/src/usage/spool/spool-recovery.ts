@@ -59,7 +59,11 @@ export class SpoolRecovery {
       result.reported += owed.length - estimated;
       result.failed += failed;
       if (failed === 0) {
-        unlinkSync(file);
+        try {
+          unlinkSync(file);
+        } catch {
+          // already gone: nothing left to report from it
+        }
         release(file);
       }
     }

@@ -1,7 +1,6 @@
-import { hostname } from 'node:os';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import pino from 'pino';
 import { Streams, Subjects, type UsageMessage } from '@sluice/contracts';
@@ -10,7 +9,7 @@ import { startTestNats, streamMessages, type TestNats } from '@sluice/testing';
 import type { CallFacts } from '../usage-message';
 import { usageMessage } from '../usage-message';
 import { UsagePublisher } from '../usage-publisher';
-import { claimDeadSpools } from './spool-files';
+import { claimDeadSpools, strandedSpools } from './spool-files';
 import { beginRecord } from './spool-records';
 import { SpoolRecovery } from './spool-recovery';
 import { UsageSpool } from './usage-spool';
@@ -122,6 +121,13 @@ describe('the usage spool (real NATS JetStream)', () => {
     } finally {
       live.kill('SIGKILL');
     }
+  });
+
+  it('points out other instances’ files left untouched for a while, which no gateway here will report', () => {
+    writeFileSync(join(dir, 'gone-pod~7-aaaa.spool'), '');
+    utimesSync(join(dir, 'gone-pod~7-aaaa.spool'), new Date(Date.now() - 3600_000), new Date(Date.now() - 3600_000));
+    writeFileSync(join(dir, 'busy-pod~8-bbbb.spool'), '');
+    expect(strandedSpools(dir, 10 * 60_000)).toEqual(['gone-pod~7-aaaa.spool']);
   });
 
   it('starts a new file once one grows past its size and deletes the old one when all its calls are acknowledged', async () => {

@@ -3,9 +3,12 @@ import { join } from 'node:path';
 import type { UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import { encodeRecord, type BeginRecord } from './spool-records';
-import { claimDeadSpools, hold, ownFileName, release } from './spool-files';
+import { claimDeadSpools, hold, ownFileName, release, strandedSpools } from './spool-files';
 
 /** One spool file: its calls end and are acknowledged in it even after newer calls moved on to the next one. */
+/** A foreign instance's file untouched this long is worth a warning: its gateway is probably gone. */
+const STRANDED_AFTER_MS = 10 * 60_000;
+
 interface Segment {
   path: string;
   fd: number;
@@ -46,6 +49,10 @@ export class UsageSpool {
   static open(dir: string, logger: Logger, segmentBytes = DEFAULT_SEGMENT_BYTES): { spool: UsageSpool; claimed: string[] } {
     mkdirSync(dir, { recursive: true });
     const claimed = claimDeadSpools(dir);
+    const stranded = strandedSpools(dir, STRANDED_AFTER_MS);
+    if (stranded.length > 0) {
+      logger.warn({ dir, files: stranded.slice(0, 20), count: stranded.length }, 'usage spool files of another gateway instance are waiting to be reported: start that instance (same SLUICE_GATEWAY_INSTANCE_ID or host name) on this directory');
+    }
     return { spool: new UsageSpool(dir, logger, segmentBytes), claimed };
   }
 
