@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import {
+  budgetPeriodAt,
   DomainError,
   ErrorCodes,
   type KeyBudgetResetV1,
@@ -58,8 +59,11 @@ export function evolveKey(state: KeyState, event: KeyEvent): KeyState {
   if (state.status === 'none') return state;
   const facts = factsOf(state);
   switch (event.type) {
-    case 'KeyUpdated':
-      return { ...state, settings: { ...state.settings, ...definedOnly(event.data.after) } };
+    case 'KeyUpdated': {
+      const settings = { ...state.settings, ...definedOnly(event.data.after) };
+      const start = periodStartAfterChange(state.settings.budget, settings.budget, state.createdAt, event.data.updatedAt);
+      return { ...state, settings, ...(start ? { budgetPeriod: { start, thresholdsPeriodStart: start, percents: [] } } : {}) };
+    }
     case 'KeyRegenerated':
       return { ...state, keyHash: event.data.keyHash };
     case 'KeyDisabled':
@@ -82,6 +86,16 @@ export function evolveKey(state: KeyState, event: KeyEvent): KeyState {
       return unknown;
     }
   }
+}
+
+/**
+ * A budget given to a key that had none, or a new period length, starts counting in the period
+ * (anchored at the key's creation) that contains the change: no reset is owed for the periods
+ * before it. Null when the period is unchanged.
+ */
+export function periodStartAfterChange(before: KeySettings['budget'], after: KeySettings['budget'], createdAt: string, changedAt: string): string | null {
+  if (!after || (before && before.period === after.period)) return null;
+  return new Date(budgetPeriodAt(Date.parse(createdAt), after.period, Date.parse(changedAt)).start).toISOString();
 }
 
 function factsOf(state: Exclude<KeyState, { status: 'none' }>): KeyFacts {

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Updateable } from 'kysely';
 import type { KeySettingsChange, SluiceEvent } from '@sluice/contracts';
 import type { Database, KeysViewTable } from '@sluice/db';
+import { periodStartAfterChange } from '../keys/key';
 
 const jsonOrNull = (value: object | null) => (value ? JSON.stringify(value) : null);
 
@@ -38,8 +39,17 @@ export async function projectKeyEvent(db: Kysely<Database>, event: SluiceEvent):
         .execute();
       return;
     }
-    case 'KeyUpdated':
-      return change(db, event.data.keyId, { ...settingsColumns(event.data.after), updated_at: event.data.updatedAt });
+    case 'KeyUpdated': {
+      const d = event.data;
+      const columns: Updateable<KeysViewTable> = { ...settingsColumns(d.after), updated_at: d.updatedAt };
+      if (d.after.budget !== undefined) {
+        // The same rule as the aggregate: a new budget or period counts from the period containing the change.
+        const row = await db.selectFrom('keys_view').select('created_at').where('id', '=', d.keyId).executeTakeFirst();
+        const start = row ? periodStartAfterChange(d.before.budget ?? null, d.after.budget, new Date(row.created_at).toISOString(), d.updatedAt) : null;
+        if (start) Object.assign(columns, { budget_period_start: start, budget_thresholds_reached: '[]' });
+      }
+      return change(db, d.keyId, columns);
+    }
     case 'KeyRegenerated': {
       const d = event.data;
       return change(db, d.keyId, {

@@ -59,6 +59,18 @@ describe('reset a budget period', () => {
     given(keyCreated({ createdAt, budget: hourly }), current, keyUpdated({ budget: hourly }, { budget: weekly })).when(reset()).then([]);
   });
 
+  it('counts a budget given to an existing key from the period of the change, not from the key’s creation', () => {
+    // The budget was added an hour ago (in the period that began at NOW - 70 min); one period has passed since.
+    given(keyCreated({ createdAt, budget: null }), keyUpdated({ budget: null }, { budget: hourly }))
+      .when(reset())
+      .then([
+        {
+          type: 'KeyBudgetReset',
+          data: { keyId: 'key_1', previousPeriodStart: iso(NOW.getTime() - 70 * 60_000), periodStart: iso(NOW.getTime() - 10 * 60_000), resetsAt: iso(NOW.getTime() + 50 * 60_000), resetAt: NOW.toISOString() },
+        },
+      ]);
+  });
+
   it('refuses a key that does not exist', () => {
     given().when(reset()).thenThrows(ErrorCodes.keyNotFound);
   });
