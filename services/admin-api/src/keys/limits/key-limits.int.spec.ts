@@ -69,7 +69,8 @@ describe('key limits on the admin API (real Postgres and NATS, a fake policy)', 
     budget: { ...budget, anchor: 'key-created', periodStart: '2026-11-23T14:05:00.000Z', resetsAt: '2026-11-24T14:05:00.000Z', spentUsd: 1.25, reservedUsd: 0.25, remainingUsd: 3.5, thresholdsReached: [] },
   });
 
-  const answering = () => {
+  // Each waits until the server has the subscriptions (flush), or the first request could find no responder.
+  const answering = async () => {
     fakePolicy = [
       serve(nc, Subjects.rpc.policyKeyState, async (p) => {
         const req = p as KeyStateRequest;
@@ -85,10 +86,12 @@ describe('key limits on the admin API (real Postgres and NATS, a fake policy)', 
         return { allowed: false, rule: 'models', error: null, route: null, headers: {}, reservedUsd: null } satisfies SimulateReply;
       }, { queue: 'policy' }),
     ];
+    await nc.flush();
   };
   /** A policy that receives the requests and never answers (stuck, or its replies lost). */
-  const stuck = () => {
+  const stuck = async () => {
     fakePolicy = [Subjects.rpc.policyKeyState, Subjects.rpc.policyExplain, Subjects.rpc.policySimulate].map((s) => nc.subscribe(s, { queue: 'policy' }));
+    await nc.flush();
   };
 
   beforeAll(async () => {
@@ -122,7 +125,7 @@ describe('key limits on the admin API (real Postgres and NATS, a fake policy)', 
   });
 
   it("shows a key's limit settings with policy's live budget and rate-limit state", async () => {
-    answering();
+    await answering();
     const { status, body } = await call('GET', '/keys/key_limited');
     expect(status).toBe(200);
     expect(body).toMatchObject({ rateLimits: { requestsPerMinute: 60 }, budget: liveState('key_limited').budget, rateLimitState: liveState('key_limited').rateLimits });
@@ -130,7 +133,7 @@ describe('key limits on the admin API (real Postgres and NATS, a fake policy)', 
   });
 
   it('asks policy once for every limited key on a page, and shows a key without limits with budget null', async () => {
-    answering();
+    await answering();
     const { status, body } = await call('GET', '/keys?limit=10');
     expect(status).toBe(200);
     expect(policy.keyState).toEqual([{ keyIds: ['key_budget_only', 'key_limited'] }]);
@@ -141,7 +144,7 @@ describe('key limits on the admin API (real Postgres and NATS, a fake policy)', 
   });
 
   it('still answers a key read when policy does not, within about half a second, with the settings and the period but no live state', async () => {
-    stuck();
+    await stuck();
     const started = Date.now();
     const { status, body } = await call('GET', '/keys/key_budget_only');
     const tookMs = Date.now() - started;
@@ -152,7 +155,7 @@ describe('key limits on the admin API (real Postgres and NATS, a fake policy)', 
   });
 
   it("explains a key's effective policy from policy's answer, 404 for an unknown key without asking policy", async () => {
-    answering();
+    await answering();
     expect(await call('GET', '/keys/key_limited/effective-policy')).toEqual({
       status: 200,
       body: { keyId: 'key_limited', status: 'active', rules: [{ rule: 'models', setting: ['gpt-*'] }] },
@@ -162,13 +165,13 @@ describe('key limits on the admin API (real Postgres and NATS, a fake policy)', 
   });
 
   it('answers 503 UNAVAILABLE when policy does not answer an explain or a dry run', async () => {
-    stuck();
+    await stuck();
     expect(await call('GET', '/keys/key_limited/effective-policy')).toMatchObject({ status: 503, body: { error: { code: 'UNAVAILABLE' } } });
     expect(await call('POST', '/keys/key_limited/simulate', { model: 'gpt-4o' })).toMatchObject({ status: 503, body: { error: { code: 'UNAVAILABLE' } } });
   });
 
   it("sends policy a dry run with the prompt estimated as the gateway estimates it, and answers policy's verdict; auditors may ask", async () => {
-    answering();
+    await answering();
     const body = { model: 'claude-3', messages: [{ role: 'user', content: 'x'.repeat(40) }], maxTokens: 100, clientIp: '10.1.2.3' };
     const verdict = await call('POST', '/keys/key_limited/simulate', body, auditor);
     expect(verdict).toEqual({ status: 200, body: { allowed: false, rule: 'models', error: null, route: null, headers: {}, reservedUsd: null } });
@@ -176,7 +179,7 @@ describe('key limits on the admin API (real Postgres and NATS, a fake policy)', 
   });
 
   it('refuses a dry run it cannot make: 400 for a bad body, 404 for an unknown key, and asks policy nothing', async () => {
-    answering();
+    await answering();
     expect(await call('POST', '/keys/key_limited/simulate', { model: 'gpt-4o', max_tokens: 5 })).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
     expect(await call('POST', '/keys/key_missing/simulate', { model: 'gpt-4o' })).toMatchObject({ status: 404, body: { error: { code: 'KEY.NOT_FOUND' } } });
     expect(policy.simulate).toEqual([]);
