@@ -106,13 +106,16 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
       stream: Streams.usage.name,
       filterSubject: Subjects.usage,
       startTime: new Date(databaseUrl ? until : 0),
-      handler: async (msg) => {
+      handler: (msg) => {
         const u = msg.json<UsageMessage>();
         // Every call's usage passes here; most keys have no limits and need nothing from it.
         if (!this.#concerns(u)) return;
         if (databaseUrl && endsBefore(u, until) && !this.limiter.reservations.has(u.requestId)) return; // in the records
-        if (await this.#lateDuplicate(u)) return;
-        this.limiter.settle(u, Date.now());
+        // Only a rare flagged message waits for a lookup; every other one settles synchronously.
+        if (!this.#mayBeLateDuplicate(u)) return this.limiter.settle(u, Date.now());
+        return this.#recordedAlready(u).then((recorded) => {
+          if (!recorded) this.limiter.settle(u, Date.now());
+        });
       },
     });
     this.#followers.push(usage);
@@ -133,11 +136,14 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
    * a very late report) passes JetStream's two-minute duplicate window; if metering has recorded
    * that call already, it was counted already. Only such rare messages are looked up.
    */
-  async #lateDuplicate(u: UsageMessage): Promise<boolean> {
+  #mayBeLateDuplicate(u: UsageMessage): boolean {
     const late = u.swept === true || u.recovered === true;
-    if (!late || !this.#db || this.limiter.reservations.has(u.requestId) || this.limiter.isSettled(u.requestId)) return false;
+    return late && this.#db !== undefined && !this.limiter.reservations.has(u.requestId) && !this.limiter.isSettled(u.requestId);
+  }
+
+  async #recordedAlready(u: UsageMessage): Promise<boolean> {
     try {
-      return (await recordedAlready(this.#db, [u.requestId])).has(u.requestId);
+      return (await recordedAlready(this.#db!, [u.requestId])).has(u.requestId);
     } catch {
       return false; // counted rather than lost: an overcount only tightens the key's limits
     }

@@ -4,28 +4,11 @@ import { Streams, type UsageMessage } from '@sluice/contracts';
 import { connectNats, ensureStreams, type NatsConnection } from '@sluice/messaging';
 import { startTestNats, waitFor, type TestNats } from '@sluice/testing';
 import { UsagePublisher } from './usage-publisher';
+import { usageFixture } from '../../test/usage-fixture';
 
 jest.setTimeout(60_000);
 
-const message = (requestId: string): UsageMessage => ({
-  requestId,
-  keyId: 'key-1',
-  model: 'gpt-test',
-  upstreamModel: 'upstream-gpt',
-  providerId: 'prov-1',
-  operation: 'chat',
-  stream: false,
-  status: 200,
-  inputTokens: 10,
-  cachedInputTokens: 0,
-  outputTokens: 5,
-  reasoningTokens: 0,
-  estimated: false,
-  latencyMs: 1.5,
-  ttfbMs: null,
-  clientIp: '127.0.0.1',
-  startedAt: new Date(0).toISOString(),
-});
+const message = (requestId: string): UsageMessage => usageFixture(requestId);
 
 describe('UsagePublisher (real NATS JetStream)', () => {
   let nats: TestNats;

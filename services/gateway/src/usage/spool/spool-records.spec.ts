@@ -1,4 +1,5 @@
 import { costOf, type UsageMessage } from '@sluice/contracts';
+import { usageFixture } from '../../../test/usage-fixture';
 import type { CallFacts } from '../usage-message';
 import { beginRecord, encodeRecord, unreportedUsage, type SpoolRecord } from './spool-records';
 
@@ -18,25 +19,8 @@ const call = (callId: string, over: Partial<CallFacts> = {}): CallFacts => ({
   ...over,
 });
 
-const ended = (callId: string): UsageMessage => ({
-  requestId: callId,
-  keyId: 'key-1',
-  model: 'gpt-test',
-  upstreamModel: 'upstream-gpt',
-  providerId: 'prov-1',
-  operation: 'chat',
-  stream: false,
-  status: 200,
-  inputTokens: 12,
-  cachedInputTokens: 0,
-  outputTokens: 30,
-  reasoningTokens: 0,
-  estimated: false,
-  latencyMs: 20,
-  ttfbMs: 5,
-  clientIp: '10.0.0.7',
-  startedAt: new Date(0).toISOString(),
-});
+const ended = (callId: string): UsageMessage =>
+  usageFixture(callId, { inputTokens: 12, outputTokens: 30, latencyMs: 20, ttfbMs: 5, clientIp: '10.0.0.7' });
 
 /** A spool file as a killed gateway left it. */
 const given = (...records: SpoolRecord[]) => ({
