@@ -1,19 +1,46 @@
 // `npm test`: installs what the tests need when it is missing (node_modules, nats-server, Postgres),
-// then runs jest with any extra arguments passed through, prints a one-line summary, and exits
-// with jest's code.
-import { spawn } from 'node:child_process';
+// type-checks the whole workspace, then runs jest with any extra arguments passed through, prints a
+// one-line summary, and exits with the first failure's code.
+//
+// Tiers: `--tier=unit` runs the pure *.spec.ts files (no build, no Postgres, no NATS, no type-check);
+// `--tier=int` the *.int.spec.ts files and `--tier=e2e` the *.e2e.spec.ts files (both type-check
+// first). Any other argument goes to jest, so `npm test -- services/policy` runs one folder and
+// `npm test -- path/to/file.spec.ts` one file; a run given file arguments skips the type-check
+// (SLUICE_TYPECHECK=1 forces it, SLUICE_TYPECHECK=0 skips it).
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDependencies, ensureServers, root } from './setup.mjs';
 
+const args = process.argv.slice(2);
+const tierArg = args.find((a) => a.startsWith('--tier='));
+const tier = tierArg ? tierArg.slice('--tier='.length) : 'all';
+const jestPassThrough = args.filter((a) => a !== tierArg);
+if (!['all', 'unit', 'int', 'e2e'].includes(tier)) {
+  console.error(`sluice: unknown test tier "${tier}" (unit, int, e2e)`);
+  process.exit(2);
+}
+
 ensureDependencies();
-if (process.env.SLUICE_TEST_INFRA !== 'containers') ensureServers({ postgres: !process.env.SLUICE_TEST_DATABASE_URL });
+const needsServers = tier !== 'unit';
+if (needsServers && process.env.SLUICE_TEST_INFRA !== 'containers') ensureServers({ postgres: !process.env.SLUICE_TEST_DATABASE_URL });
+
+const namesFiles = jestPassThrough.some((a) => !a.startsWith('-'));
+const typecheck = process.env.SLUICE_TYPECHECK === '1' || (process.env.SLUICE_TYPECHECK !== '0' && tier !== 'unit' && !namesFiles);
+if (typecheck) {
+  console.log('sluice: type-checking the workspace (tsc --noEmit)…');
+  const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json'), '--noEmit'], { cwd: root, stdio: 'inherit' });
+  if (tsc.status !== 0) {
+    console.error('sluice: the type-check failed; fix the errors above (npm run typecheck)');
+    process.exit(tsc.status ?? 1);
+  }
+}
 
 const resultsDir = mkdtempSync(join(tmpdir(), 'sluice-jest-'));
 const results = join(resultsDir, 'results.json');
-const jestArgs = [join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--json', `--outputFile=${results}`, ...process.argv.slice(2)];
-const jest = spawn(process.execPath, jestArgs, { cwd: root, stdio: 'inherit' });
+const jestArgs = [join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--json', `--outputFile=${results}`, ...jestPassThrough];
+const jest = spawn(process.execPath, jestArgs, { cwd: root, stdio: 'inherit', env: { ...process.env, SLUICE_TEST_TIER: tier } });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => jest.kill(signal));
 jest.on('exit', (code, signal) => {
   if (existsSync(results)) {
