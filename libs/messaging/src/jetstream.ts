@@ -48,6 +48,11 @@ export interface FollowOptions {
   /** Start with the first message stored at or after this time instead of the stream's first. */
   startTime?: Date;
   handler: (msg: JsMsg) => void | Promise<void>;
+  /**
+   * With it, a message the handler fails on is reported here and skipped; without it, that failure
+   * ends the follower (an unhandled rejection: the process stops rather than run on without it).
+   */
+  onError?: (err: Error, msg: JsMsg) => void;
 }
 
 /**
@@ -71,7 +76,15 @@ export async function followStream(nc: NatsConnection, opts: FollowOptions): Pro
   if (opts.startTime && (info.state.last_ts === undefined || Date.parse(info.state.last_ts) < opts.startTime.getTime())) markCaughtUp();
   const done = (async () => {
     for await (const msg of messages) {
-      await opts.handler(msg);
+      if (opts.onError) {
+        try {
+          await opts.handler(msg);
+        } catch (err) {
+          opts.onError(err as Error, msg);
+        }
+      } else {
+        await opts.handler(msg);
+      }
       if (msg.seq >= lastAtStart || msg.info.pending === 0) markCaughtUp();
     }
   })();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import OpenAI from 'openai';
 import { sql } from 'kysely';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Streams, Subjects, type UsageMessage } from '@sluice/contracts';
 import { connectNats, publishDurable, type NatsConnection } from '@sluice/messaging';
 import { waitFor } from '@sluice/testing';
@@ -130,6 +130,8 @@ describe('one unstorable usage message never holds back any other call (real NAT
   });
 
   it('dead-letters only what cannot be recorded at all, keeps it, and goes on recording', async () => {
+    // Not JSON at all: every consumer of the usage stream (metering, policy) must survive it.
+    await jetstream(nc).publish(Subjects.usage, new TextEncoder().encode('not json'), { msgID: `${prefix}-not-json` });
     const unrecordable = usage({ startedAt: 'not a time' });
     await publishDurable(nc, Subjects.usage, unrecordable, unrecordable.requestId);
     const id = `${prefix}-after-dead`;
@@ -137,15 +139,25 @@ describe('one unstorable usage message never holds back any other call (real NAT
     await waitFor(async () => (await recordedRows()).some((r) => r.client_request_id === id), { timeoutMs: 5000, description: 'the next call to be recorded' });
 
     const jsm = await jetstreamManager(nc);
+    const deadLetters = async () => {
+      const { state } = await jsm.streams.info(Streams.deadLetters.name);
+      return Promise.all(Array.from({ length: state.messages }, (_, i) => jsm.streams.getMessage(Streams.deadLetters.name, { seq: state.first_seq + i })));
+    };
     const kept = await waitFor(async () => {
-      const info = await jsm.streams.info(Streams.deadLetters.name);
-      return info.state.messages > 0 && (await jsm.streams.getMessage(Streams.deadLetters.name, { seq: info.state.last_seq }));
-    }, { timeoutMs: 5000, description: 'the dead letter' });
-    expect(kept.subject).toBe(Subjects.usageDeadLetter);
-    expect(kept.json<UsageMessage>().requestId).toBe(unrecordable.requestId);
-    expect(kept.header.get('sluice-reason')).toMatch(/^SQLSTATE 22/);
+      const all = await deadLetters();
+      return all.length === 2 && all;
+    }, { timeoutMs: 5000, description: 'the two dead letters' });
+    const text = (m: (typeof kept)[number]) => new TextDecoder().decode(m!.data);
+    expect(kept.map((m) => [m!.subject, m!.header.get('sluice-reason')])).toEqual([
+      [Subjects.usageDeadLetter, expect.stringMatching(/^malformed/)],
+      [Subjects.usageDeadLetter, expect.stringMatching(/^SQLSTATE 22/)],
+    ]);
+    expect([text(kept[0]), JSON.parse(text(kept[1])).requestId]).toEqual(['not json', unrecordable.requestId]);
     expect((await recordedRows()).some((r) => r.request_id === unrecordable.requestId)).toBe(false);
     expect(e2e.output.filter((line) => line.startsWith('metering') && line.includes(unrecordable.requestId) && line.includes('dead-letter'))).toHaveLength(1);
+    // Policy follows the same stream to settle limits: it read both and still answers.
+    await client(`${prefix}-after-dead-2`).chat.completions.create({ model: 'gpt-poison', messages: hello });
+    expect(Object.fromEntries([...e2e.system.services].map(([name, service]) => [name, service.restarts]))).toEqual({ 'key-registry': 0, policy: 0, metering: 0, 'admin-api': 0, gateway: 0 });
   });
 
   it('answers 400 naming the field for a NUL in user, in metadata and in x-request-id, and records the next ordinary call', async () => {
