@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Streams, Subjects, type UsageMessage } from '@sluice/contracts';
 import { connectNats, publishDurable, type NatsConnection } from '@sluice/messaging';
-import { waitFor } from '@sluice/testing';
+import { usageFixture, waitFor } from '@sluice/testing';
 import { startE2eSystem, type E2eSystem } from './support/e2e-system';
 
 jest.setTimeout(120_000);
@@ -39,26 +39,8 @@ describe('one unstorable usage message never holds back any other call (real NAT
     new OpenAI({ apiKey: key.key, baseURL: e2e.system.gatewayUrl.replace('localhost', '127.0.0.1'), maxRetries: 0, defaultHeaders: { 'x-request-id': requestId } });
   const hello = [{ role: 'user' as const, content: 'Hello there, how is it going' }];
 
-  const usage = (over: Partial<UsageMessage>): UsageMessage => ({
-    requestId: randomUUID(),
-    keyId: key.id,
-    model: 'gpt-poison',
-    upstreamModel: 'gpt-poison',
-    providerId: 'prov-x',
-    operation: 'chat',
-    stream: false,
-    status: 200,
-    inputTokens: 11,
-    cachedInputTokens: 0,
-    outputTokens: 7,
-    reasoningTokens: 0,
-    estimated: false,
-    latencyMs: 3,
-    ttfbMs: null,
-    clientIp: '127.0.0.1',
-    startedAt: new Date().toISOString(),
-    ...over,
-  });
+  const usage = (over: Partial<UsageMessage>): UsageMessage =>
+    usageFixture(randomUUID(), { keyId: key.id, model: 'gpt-poison', upstreamModel: 'gpt-poison', inputTokens: 11, outputTokens: 7, startedAt: new Date().toISOString(), ...over });
 
   const recordedRows = async () => {
     const { rows } = await sql<{ request_id: string; client_request_id: string | null; input_tokens: number; output_tokens: number; recorded_at: Date; caller_user: string | null; cleaned_fields: string[] | null }>`

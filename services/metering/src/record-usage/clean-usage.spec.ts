@@ -1,26 +1,8 @@
 import type { UsageMessage } from '@sluice/contracts';
+import { usageFixture } from '@sluice/testing';
 import { cleanUsage, withoutCallerFields } from './clean-usage';
 
-const usage = (over: Partial<UsageMessage> = {}): UsageMessage => ({
-  requestId: 'req-1',
-  keyId: 'key-1',
-  model: 'gpt-x',
-  upstreamModel: 'gpt-x',
-  providerId: 'p',
-  operation: 'chat',
-  stream: false,
-  status: 200,
-  inputTokens: 10,
-  cachedInputTokens: 0,
-  outputTokens: 5,
-  reasoningTokens: 0,
-  estimated: false,
-  latencyMs: 1,
-  ttfbMs: null,
-  clientIp: '127.0.0.1',
-  startedAt: '2026-11-20T10:00:00.000Z',
-  ...over,
-});
+const usage = (over: Partial<UsageMessage> = {}) => usageFixture('req-1', over);
 
 describe('making a usage message storable', () => {
   it('leaves a storable message as it is, flagging nothing', () => {

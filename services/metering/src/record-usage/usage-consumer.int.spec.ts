@@ -7,7 +7,7 @@ import { appendToStream } from '@sluice/event-store';
 import { createDb, createTestDatabase, type Database, type TestDatabase } from '@sluice/db';
 import { Consumers, Streams, Subjects, type UsageMessage } from '@sluice/contracts';
 import { connectNats, ensureStreams, publishDurable, type NatsConnection } from '@sluice/messaging';
-import { freePort, startTestNats, waitFor, type TestNats } from '@sluice/testing';
+import { freePort, startTestNats, usageFixture, waitFor, type TestNats } from '@sluice/testing';
 import type { Kysely } from 'kysely';
 import { consumeUsage } from './usage-consumer';
 
@@ -47,26 +47,8 @@ describe("metering's usage consumer: no message can hold back another (real NATS
     await Promise.all([nats?.stop(), t?.drop()]);
   });
 
-  const usage = (keyId: string, over: Partial<UsageMessage> = {}): UsageMessage => ({
-    requestId: randomUUID(),
-    keyId,
-    model: 'gpt-x',
-    upstreamModel: 'gpt-x',
-    providerId: 'p',
-    operation: 'chat',
-    stream: false,
-    status: 200,
-    inputTokens: 100 + Math.floor(Math.random() * 100),
-    cachedInputTokens: 0,
-    outputTokens: 10 + Math.floor(Math.random() * 50),
-    reasoningTokens: 0,
-    estimated: false,
-    latencyMs: 3,
-    ttfbMs: null,
-    clientIp: '127.0.0.1',
-    startedAt: new Date().toISOString(),
-    ...over,
-  });
+  const usage = (keyId: string, over: Partial<UsageMessage> = {}): UsageMessage =>
+    usageFixture(randomUUID(), { keyId, model: 'gpt-x', upstreamModel: 'gpt-x', inputTokens: 100 + Math.floor(Math.random() * 100), outputTokens: 10 + Math.floor(Math.random() * 50), startedAt: new Date().toISOString(), ...over });
   /** Publishes each message and notes when JetStream stored it. */
   const publish = async (messages: UsageMessage[]) => {
     const storedAt = new Map<string, number>();
