@@ -146,19 +146,11 @@ export async function consumeDurableBatches(nc: NatsConnection, opts: DurableBat
   const maxAckPending = opts.maxAckPending ?? maxBatch * 2;
   const ackWaitMs = opts.ackWaitMs ?? 10_000;
   const jsm = await jetstreamManager(nc);
-  const config = {
-    durable_name: opts.durable,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    filter_subject: opts.filterSubject,
-    max_ack_pending: maxAckPending,
-    ack_wait: ackWaitMs * 1_000_000,
-    ...(opts.maxDeliver ? { max_deliver: opts.maxDeliver } : {}),
-  };
+  const bounds = { max_ack_pending: maxAckPending, ack_wait: ackWaitMs * 1_000_000, ...(opts.maxDeliver ? { max_deliver: opts.maxDeliver } : {}) };
+  const config = { durable_name: opts.durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, filter_subject: opts.filterSubject, ...bounds };
   await jsm.consumers.add(opts.stream, config).catch(async (err) => {
     await jsm.consumers.info(opts.stream, opts.durable).catch(() => Promise.reject(err));
     // An existing durable keeps its old bounds unless it is updated.
-    const bounds = { max_ack_pending: maxAckPending, ack_wait: config.ack_wait, ...(opts.maxDeliver ? { max_deliver: opts.maxDeliver } : {}) };
     await jsm.consumers.update(opts.stream, opts.durable, bounds).catch(() => {});
   });
   const advisories = opts.onMaxDeliveries && watchMaxDeliveries(nc, opts.stream, opts.durable, opts.onMaxDeliveries, opts.onError);
