@@ -79,10 +79,19 @@ export interface ReservationTicket {
   call: { model: string; upstreamModel: string; providerId: string; operation: string; clientIp: string };
 }
 
-/** A gateway's answer to `Subjects.gatewayInFlight`. */
-export interface InFlightReply {
-  tickets: ReservationTicket[];
+/**
+ * One of the replies a responder sends to a question whose answer may be larger than one NATS
+ * message: the asker collects parts `1..parts` of every responder (`from`, one id per process).
+ */
+export interface ReplyPart<T> {
+  from: string;
+  part: number;
+  parts: number;
+  items: T[];
 }
+
+/** A gateway's answer to `Subjects.gatewayInFlight`: its reservations, in as many parts as needed. */
+export type InFlightReply = ReplyPart<ReservationTicket>;
 
 export type ProviderType = 'openai' | 'anthropic' | 'azure-openai' | 'openai-compatible' | 'mock';
 export const PROVIDER_TYPES: readonly ProviderType[] = ['openai', 'anthropic', 'azure-openai', 'openai-compatible', 'mock'];

@@ -9,6 +9,8 @@ export const Subjects = {
   /** One message per served call, published by the gateway with msgID = requestId. */
   usage: 'sluice.usage.recorded',
   usageAll: 'sluice.usage.>',
+  /** A usage message metering cannot record at all, kept as it arrived (reason in the `sluice-reason` header). */
+  usageDeadLetter: 'sluice.dead.usage',
   /** Every gateway answers with the reservations of its calls in flight (asked by a starting policy). */
   gatewayInFlight: 'sluice.gateway.in-flight',
   rpc: {
@@ -42,6 +44,7 @@ export const Subjects = {
 export const Streams = {
   events: { name: 'SLUICE_EVENTS', subjects: ['sluice.evt.>'] },
   usage: { name: 'SLUICE_USAGE', subjects: ['sluice.usage.>'] },
+  deadLetters: { name: 'SLUICE_DEAD_LETTERS', subjects: ['sluice.dead.>'] },
 } as const;
 
 export const Consumers = {

@@ -72,6 +72,8 @@ export interface UsageRecordView {
   clientIp: string;
   user: string | null;
   metadata: Record<string, string> | null;
+  /** Caller fields stored cleaned because Postgres could not store them as sent (`user`, `metadata`, `clientRequestId`). */
+  cleanedFields: string[];
   startedAt: string;
   recordedAt: string;
 }

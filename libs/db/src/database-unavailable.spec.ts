@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm';
 import { isDatabaseUnavailable } from './database-unavailable';
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
@@ -11,6 +12,8 @@ describe('isDatabaseUnavailable', () => {
     ['a connection exception', withCode('connection failure', '08006')],
     ['the connection ended mid-query', new Error('Connection terminated unexpectedly')],
     ['a pooled connection that already failed', new Error('Client has encountered a connection error and is not queryable')],
+    // What jest hands a test: the socket error of Node's own realm is no `Error` of the sandbox.
+    ['the refusal comes as an error of another realm', Object.assign(runInNewContext("new Error('connect ECONNREFUSED 127.0.0.1:5432')"), { code: 'ECONNREFUSED' })],
   ])('says yes when %s', (_, err) => {
     expect(isDatabaseUnavailable(err)).toBe(true);
   });

@@ -9,8 +9,9 @@ const UNAVAILABLE_MESSAGE = /^Connection terminated|not queryable|timeout exceed
  * lost), as opposed to a query that failed: a caller may retry the same request later.
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const code = (err as { code?: unknown }).code;
+  // Not `instanceof Error`: a socket error made in another realm (a jest sandbox) is not one.
+  if (typeof err !== 'object' || err === null) return false;
+  const { code, message } = err as { code?: unknown; message?: unknown };
   if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_SOCKET.has(code))) return true;
-  return UNAVAILABLE_MESSAGE.test(err.message);
+  return typeof message === 'string' && UNAVAILABLE_MESSAGE.test(message);
 }

@@ -103,6 +103,8 @@ export interface UsageRecordsTable {
   client_request_id: string | null;
   caller_user: string | null;
   caller_metadata: ColumnType<Record<string, string> | null, string | null, string | null>;
+  /** Caller fields stored cleaned (NUL and unpaired surrogates replaced by U+FFFD): `user`, `metadata`, `clientRequestId`. */
+  cleaned_fields: ColumnType<string[], string[] | undefined, string[]>;
 }
 
 export interface KeySpendTable {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { describeExit, restartable, spawnChild, type RunningChild } from './child';
@@ -14,6 +14,8 @@ export interface NatsServerOptions {
   /** HTTP monitoring port (0: pick a free one); when set, readiness also waits for /healthz?js-enabled-only=true. */
   monitorPort?: number;
   startTimeoutMs?: number;
+  /** The largest message the server accepts (nats-server's default: 1 MB); tests make it small. */
+  maxPayload?: number;
   stopWithParent?: boolean;
   handleSignals?: boolean;
 }
@@ -42,6 +44,12 @@ export async function startNatsServer(options: NatsServerOptions): Promise<Embed
   mkdirSync(storeDir, { recursive: true });
   const args = ['-js', '-sd', storeDir, '-a', host, '-p', String(port)];
   if (monitorPort !== undefined) args.push('-m', String(monitorPort));
+  if (options.maxPayload !== undefined) {
+    // No command-line flag for it: a config file of one line, next to the store.
+    const config = join(options.dataDir, 'nats-server.conf');
+    writeFileSync(config, `max_payload: ${options.maxPayload}\n`);
+    args.push('-c', config);
+  }
 
   const launch = async (): Promise<RunningChild> => {
     const child = spawnChild({

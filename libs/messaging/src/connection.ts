@@ -31,7 +31,7 @@ const TWO_MINUTES_NS = 120_000_000_000;
 const SEVEN_DAYS_NS = 7 * 24 * 3600 * 1_000_000_000;
 
 /**
- * Creates the JetStream streams if they are missing. Both are file-backed; settings for a
+ * Creates the JetStream streams if they are missing. All are file-backed; settings for a
  * clustered production server (replicas, sync) live in deploy/.
  */
 export async function ensureStreams(nc: NatsConnection): Promise<void> {
@@ -39,6 +39,8 @@ export async function ensureStreams(nc: NatsConnection): Promise<void> {
   const wanted = [
     { name: Streams.events.name, subjects: [...Streams.events.subjects], duplicate_window: TWO_MINUTES_NS },
     { name: Streams.usage.name, subjects: [...Streams.usage.subjects], duplicate_window: TWO_MINUTES_NS, max_age: SEVEN_DAYS_NS },
+    // No max age: a dead letter waits for a person.
+    { name: Streams.deadLetters.name, subjects: [...Streams.deadLetters.subjects], duplicate_window: TWO_MINUTES_NS },
   ];
   for (const config of wanted) {
     try {

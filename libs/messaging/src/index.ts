@@ -1,5 +1,7 @@
 export * from './connection';
 export * from './headers';
 export * from './rpc';
+export * from './respond';
+export * from './reply-parts';
 export * from './jetstream';
 export { type JsMsg } from '@nats-io/jetstream';

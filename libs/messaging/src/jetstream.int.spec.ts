@@ -1,7 +1,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { startTestNats, waitFor, type TestNats } from '@sluice/testing';
 import { connectNats, type NatsConnection } from './connection';
-import { consumeDurableBatches, publishDurable } from './jetstream';
+import { consumeDurableBatches, publishDurable, type DeadLetterSource } from './jetstream';
 
 describe('consuming a durable stream in batches (real NATS)', () => {
   let nats: TestNats;
@@ -11,6 +11,7 @@ describe('consuming a durable stream in batches (real NATS)', () => {
     nats = await startTestNats();
     nc = await connectNats(nats.url, 'batch-test');
     await (await jetstreamManager(nc)).streams.add({ name: 'BATCH_TEST', subjects: ['batch.test'] });
+    await (await jetstreamManager(nc)).streams.add({ name: 'HOLD_TEST', subjects: ['hold.test.*'] });
   });
   afterAll(async () => {
     await nc?.drain();
@@ -44,5 +45,58 @@ describe('consuming a durable stream in batches (real NATS)', () => {
     const info = await (await jetstreamManager(nc)).consumers.info('BATCH_TEST', 'batch-test');
     expect(info.num_ack_pending).toBe(0);
     expect(info.num_pending).toBe(0);
+  });
+
+  it('holds a batch whose failure is "not now" and retries it in place: no redelivery, no delivery used up, even past the ack wait', async () => {
+    await Promise.all(Array.from({ length: 20 }, (_, i) => publishDurable(nc, 'hold.test.now', { i }, `now-${i}`)));
+    const deliveries: number[] = [];
+    let failures = 0;
+    const outageUntil = Date.now() + 1500; // three times the ack wait
+    const consumer = await consumeDurableBatches(nc, {
+      stream: 'HOLD_TEST',
+      durable: 'hold-in-place',
+      filterSubject: 'hold.test.now',
+      ackWaitMs: 500,
+      maxDeliver: 2,
+      handler: async (msgs) => {
+        deliveries.push(...msgs.map((m) => m.info.deliveryCount));
+        if (Date.now() < outageUntil) {
+          failures++;
+          throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+        }
+      },
+      retryInPlace: (err) => (err as { code?: string }).code === 'ECONNREFUSED',
+    });
+    const jsm = await jetstreamManager(nc);
+    await waitFor(async () => (await jsm.consumers.info('HOLD_TEST', 'hold-in-place')).num_ack_pending === 0 && Date.now() > outageUntil, { timeoutMs: 10_000 });
+    await consumer.stop();
+    const info = await jsm.consumers.info('HOLD_TEST', 'hold-in-place');
+    expect(failures).toBeGreaterThan(3);
+    expect(Math.max(...deliveries)).toBe(1);
+    expect([info.num_redelivered, info.num_pending, info.num_ack_pending, info.delivered.stream_seq]).toEqual([0, 0, 0, 20]);
+  });
+
+  it('naks only the messages the handler hands back, and reports one that reached its delivery limit', async () => {
+    await Promise.all(Array.from({ length: 10 }, (_, i) => publishDurable(nc, 'hold.test.limit', { i }, `limit-${i}`)));
+    const handled = new Map<number, number>();
+    const givenUp: DeadLetterSource[] = [];
+    const consumer = await consumeDurableBatches(nc, {
+      stream: 'HOLD_TEST',
+      durable: 'hold-limit',
+      filterSubject: 'hold.test.limit',
+      maxDeliver: 3,
+      handler: async (msgs) => {
+        for (const msg of msgs) handled.set(msg.json<{ i: number }>().i, (handled.get(msg.json<{ i: number }>().i) ?? 0) + 1);
+        return { retry: msgs.filter((msg) => msg.json<{ i: number }>().i === 7) };
+      },
+      onMaxDeliveries: async (msg) => void givenUp.push(msg),
+    });
+    const [dead] = await waitFor(() => givenUp.length > 0 && givenUp, { timeoutMs: 10_000, description: 'the max-deliveries advisory' });
+    await consumer.stop();
+    expect(new TextDecoder().decode(dead.data)).toBe('{"i":7}');
+    expect(dead.subject).toBe('hold.test.limit');
+    expect([...handled].sort(([a], [b]) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => [i, i === 7 ? 3 : 1]));
+    const info = await (await jetstreamManager(nc)).consumers.info('HOLD_TEST', 'hold-limit');
+    expect([info.num_ack_pending, info.num_pending]).toEqual([0, 0]);
   });
 });

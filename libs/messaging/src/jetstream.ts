@@ -1,5 +1,6 @@
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { toNatsHeaders, type TraceHeaders } from './headers';
 
 const encoder = new TextEncoder();
@@ -21,12 +22,37 @@ export async function publishDurable(nc: NatsConnection, subject: string, payloa
   });
 }
 
+/** Where a dead letter came from, as JetStream stored it. */
+export interface DeadLetterSource {
+  subject: string;
+  seq: number;
+  data: Uint8Array;
+}
+
+/**
+ * Keeps a message that can never be processed, bytes untouched, on a dead-letter subject, with why
+ * (`sluice-reason`) and where it came from (`sluice-subject`, `sluice-seq`) in its headers. The
+ * msgID is the source position, so keeping the same message twice stores it once.
+ */
+export async function keepDeadLetter(nc: NatsConnection, subject: string, source: DeadLetterSource, reason: string): Promise<void> {
+  const h = natsHeaders();
+  h.set('sluice-reason', reason);
+  h.set('sluice-subject', source.subject);
+  h.set('sluice-seq', String(source.seq));
+  await jetstreamOf(nc).publish(subject, source.data, { msgID: `${source.subject}#${source.seq}`, headers: h, timeout: 5000 });
+}
+
 export interface FollowOptions {
   stream: string;
   filterSubject?: string;
   /** Start with the first message stored at or after this time instead of the stream's first. */
   startTime?: Date;
   handler: (msg: JsMsg) => void | Promise<void>;
+  /**
+   * With it, a message the handler fails on is reported here and skipped; without it, that failure
+   * ends the follower (an unhandled rejection: the process stops rather than run on without it).
+   */
+  onError?: (err: Error, msg: JsMsg) => void;
 }
 
 /**
@@ -50,7 +76,15 @@ export async function followStream(nc: NatsConnection, opts: FollowOptions): Pro
   if (opts.startTime && (info.state.last_ts === undefined || Date.parse(info.state.last_ts) < opts.startTime.getTime())) markCaughtUp();
   const done = (async () => {
     for await (const msg of messages) {
-      await opts.handler(msg);
+      if (opts.onError) {
+        try {
+          await opts.handler(msg);
+        } catch (err) {
+          opts.onError(err as Error, msg);
+        }
+      } else {
+        await opts.handler(msg);
+      }
       if (msg.seq >= lastAtStart || msg.info.pending === 0) markCaughtUp();
     }
   })();
@@ -63,6 +97,12 @@ export async function followStream(nc: NatsConnection, opts: FollowOptions): Pro
   };
 }
 
+/** What the handler of a batch decided, message by message. */
+export interface BatchOutcome {
+  /** Messages handed back for a later delivery (nak, counted against `maxDeliver`); the rest are acked. */
+  retry?: readonly JsMsg[];
+}
+
 export interface DurableBatchConsumerOptions {
   stream: string;
   durable: string;
@@ -70,38 +110,50 @@ export interface DurableBatchConsumerOptions {
   /** How many unacknowledged messages may be in flight: the consumer's concurrency bound. */
   maxAckPending?: number;
   ackWaitMs?: number;
+  /** JetStream delivers a message at most this many times; then `onMaxDeliveries` is told. */
+  maxDeliver?: number;
   /** The most messages handed to one handler call. */
   maxBatch?: number;
   /** How long a partial batch waits for more messages before it is handled anyway. */
   maxWaitMs?: number;
-  handler: (msgs: JsMsg[]) => Promise<void>;
-  onError?: (err: Error, msgs: JsMsg[]) => void;
+  handler: (msgs: JsMsg[]) => Promise<BatchOutcome | void>;
+  /**
+   * Whether a failure of the handler means "not now" (a database that is down) rather than "not
+   * these messages". Such a batch is kept and handed to the handler again, with backoff, until it
+   * succeeds, without using up deliveries; after any other failure the whole batch is nakked.
+   */
+  retryInPlace?: (err: Error) => boolean;
+  /** `attempt` counts the failures of this batch in a row, from 0. */
+  onError?: (err: Error, msgs: JsMsg[], attempt: number) => void;
+  /** A message JetStream will not deliver again (its `maxDeliver` reached), as the stream holds it. */
+  onMaxDeliveries?: (msg: DeadLetterSource) => Promise<void>;
 }
+
+const NAK_DELAY_MS = 500;
+const RETRY_FIRST_MS = 50;
+const RETRY_MAX_MS = 1000;
 
 /**
  * A durable pull consumer with explicit acks, that hands its handler whatever has arrived, up to `maxBatch`, waiting at
- * most `maxWaitMs` for a batch to fill. The whole batch is acked after the handler succeeds and
- * nakked if it throws, so the handler must make a replay of any of its messages a no-op.
+ * most `maxWaitMs` for a batch to fill. After the handler returns, the batch is acked except the
+ * messages it hands back (nakked); if it throws, the batch is retried in place or nakked (see
+ * `retryInPlace`), so the handler must make a replay of any of its messages a no-op.
  */
 export async function consumeDurableBatches(nc: NatsConnection, opts: DurableBatchConsumerOptions): Promise<{ stop(): Promise<void> }> {
   const maxBatch = opts.maxBatch ?? 256;
   const maxWaitMs = opts.maxWaitMs ?? 5;
   // Room for a second batch to arrive while the first is being handled.
   const maxAckPending = opts.maxAckPending ?? maxBatch * 2;
+  const ackWaitMs = opts.ackWaitMs ?? 10_000;
   const jsm = await jetstreamManager(nc);
-  const config = {
-    durable_name: opts.durable,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    filter_subject: opts.filterSubject,
-    max_ack_pending: maxAckPending,
-    ack_wait: (opts.ackWaitMs ?? 10_000) * 1_000_000,
-  };
+  const bounds = { max_ack_pending: maxAckPending, ack_wait: ackWaitMs * 1_000_000, ...(opts.maxDeliver ? { max_deliver: opts.maxDeliver } : {}) };
+  const config = { durable_name: opts.durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, filter_subject: opts.filterSubject, ...bounds };
   await jsm.consumers.add(opts.stream, config).catch(async (err) => {
     await jsm.consumers.info(opts.stream, opts.durable).catch(() => Promise.reject(err));
-    // An existing durable keeps its old bound unless it is updated.
-    await jsm.consumers.update(opts.stream, opts.durable, { max_ack_pending: maxAckPending, ack_wait: config.ack_wait }).catch(() => {});
+    // An existing durable keeps its old bounds unless it is updated.
+    await jsm.consumers.update(opts.stream, opts.durable, bounds).catch(() => {});
   });
+  const advisories = opts.onMaxDeliveries && watchMaxDeliveries(nc, opts.stream, opts.durable, opts.onMaxDeliveries, opts.onError);
   const consumer = await jetstream(nc).consumers.get(opts.stream, opts.durable);
   const messages = await consumer.consume({ max_messages: maxAckPending });
 
@@ -131,6 +183,41 @@ export async function consumeDurableBatches(nc: NatsConnection, opts: DurableBat
     notify();
   });
 
+  // JetStream redelivers what is not acked within the ack wait, and each delivery counts against
+  // maxDeliver; so while a batch is handled or held for a retry, it and the messages queued behind it
+  // are marked in progress, and only a crash or a nak uses up a delivery.
+  const markWorking = (batch: JsMsg[]) => {
+    try {
+      for (const msg of batch) msg.working();
+      for (const msg of buffer) msg.working();
+    } catch {
+      // The connection is closing: JetStream redelivers after the ack wait, as after a crash.
+    }
+  };
+  /** The messages to hand back (nak); the rest of the batch is acked. */
+  const outcomeOf = async (batch: JsMsg[]): Promise<ReadonlySet<JsMsg>> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return new Set((await opts.handler(batch))?.retry ?? []);
+      } catch (err) {
+        opts.onError?.(err as Error, batch, attempt);
+        if (closed || !opts.retryInPlace?.(err as Error)) return new Set(batch);
+        // Held, not nakked: a long outage must not use up deliveries.
+        await sleep(Math.min(RETRY_FIRST_MS * 2 ** attempt, RETRY_MAX_MS));
+      }
+    }
+  };
+  const handle = async (batch: JsMsg[]): Promise<void> => {
+    const keepAlive = setInterval(() => markWorking(batch), ackWaitMs / 3);
+    const retry = await outcomeOf(batch).finally(() => clearInterval(keepAlive));
+    try {
+      for (const msg of batch) if (retry.has(msg)) msg.nak(NAK_DELAY_MS);
+      else msg.ack();
+    } catch {
+      // The connection is closing: what was not acked is redelivered after the ack wait.
+    }
+  };
+
   const done = (async () => {
     for (;;) {
       if (buffer.length === 0) {
@@ -139,14 +226,7 @@ export async function consumeDurableBatches(nc: NatsConnection, opts: DurableBat
         continue;
       }
       if (buffer.length < maxBatch && !closed) await waitFor(maxWaitMs);
-      const batch = buffer.splice(0, maxBatch);
-      try {
-        await opts.handler(batch);
-        for (const msg of batch) msg.ack();
-      } catch (err) {
-        opts.onError?.(err as Error, batch);
-        for (const msg of batch) msg.nak(500);
-      }
+      await handle(buffer.splice(0, maxBatch));
     }
   })();
 
@@ -155,6 +235,33 @@ export async function consumeDurableBatches(nc: NatsConnection, opts: DurableBat
       await messages.close();
       await pump;
       await done;
+      advisories?.unsubscribe();
     },
   };
+}
+
+/** JetStream's advisory, published when it gives up on a message of this consumer, and the message it names. */
+function watchMaxDeliveries(
+  nc: NatsConnection,
+  stream: string,
+  durable: string,
+  onMaxDeliveries: (msg: DeadLetterSource) => Promise<void>,
+  onError?: (err: Error, msgs: JsMsg[], attempt: number) => void,
+): { unsubscribe(): void } {
+  const deliver = async (seq: number) => {
+    const stored = await (await jetstreamManager(nc)).streams.getMessage(stream, { seq });
+    if (!stored) throw new Error(`message ${seq} of ${stream} reached its delivery limit and is no longer in the stream`);
+    await onMaxDeliveries({ subject: stored.subject, seq, data: stored.data });
+  };
+  return nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.${durable}`, {
+    callback: (err, msg) => {
+      if (err) return;
+      try {
+        const seq = (msg.json() as { stream_seq?: unknown }).stream_seq;
+        if (typeof seq === 'number') deliver(seq).catch((e: Error) => onError?.(e, [], 0));
+      } catch (e) {
+        onError?.(e as Error, [], 0);
+      }
+    },
+  });
 }

@@ -1,6 +1,7 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { DomainError, ErrorCodes, type RpcReply } from '@sluice/contracts';
 import { fromNatsHeaders, toNatsHeaders, type TraceHeaders } from './headers';
+import { maxPayloadOf, respondSafely, type ReplyLogger } from './respond';
 
 const encoder = new TextEncoder();
 
@@ -27,9 +28,7 @@ export async function request<T>(nc: NatsConnection, subject: string, payload: u
 
 export type RpcHandler = (payload: unknown, trace: TraceHeaders) => Promise<unknown>;
 
-export interface RpcLogger {
-  error(obj: object, msg: string): void;
-}
+export type RpcLogger = ReplyLogger;
 
 /**
  * Answers requests on a subject within a queue group. A DomainError crosses the bus with its
@@ -41,12 +40,13 @@ export function serve(nc: NatsConnection, subject: string, handler: RpcHandler, 
     queue: opts.queue,
     callback: (err, msg) => {
       if (err) return;
-      void answer(msg, handler, opts.logger);
+      void answer(nc, msg, handler, opts.logger);
     },
   });
 }
 
-async function answer(msg: Msg, handler: RpcHandler, logger?: RpcLogger): Promise<void> {
+/** Never rejects: every failure becomes an error reply, and the reply itself cannot throw. */
+async function answer(nc: NatsConnection, msg: Msg, handler: RpcHandler, logger?: RpcLogger): Promise<void> {
   let reply: RpcReply<unknown>;
   try {
     const payload = msg.data.length ? msg.json<unknown>() : {};
@@ -59,5 +59,19 @@ async function answer(msg: Msg, handler: RpcHandler, logger?: RpcLogger): Promis
       reply = { ok: false, error: { code: ErrorCodes.internal, message: 'internal error' } };
     }
   }
-  msg.respond(encoder.encode(JSON.stringify(reply)));
+  let data: Uint8Array;
+  try {
+    data = encoder.encode(JSON.stringify(reply));
+  } catch (err) {
+    logger?.error({ err: (err as Error).message, subject: msg.subject }, 'rpc reply could not be serialised');
+    data = encoder.encode(JSON.stringify({ ok: false, error: { code: ErrorCodes.internal, message: 'internal error' } }));
+  }
+  const maxPayload = maxPayloadOf(nc);
+  if (data.length <= maxPayload) {
+    respondSafely(nc, msg, data, logger);
+    return;
+  }
+  logger?.error({ subject: msg.subject, bytes: data.length, maxPayload }, 'rpc reply larger than the NATS server max_payload; answered with an error');
+  const tooLarge: RpcReply<never> = { ok: false, error: { code: ErrorCodes.internal, message: `the reply (${data.length} bytes) is larger than the NATS server's max_payload (${maxPayload} bytes)` } };
+  respondSafely(nc, msg, JSON.stringify(tooLarge), logger);
 }

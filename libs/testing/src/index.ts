@@ -1,6 +1,7 @@
 export { freePort } from '@sluice/embedded';
-export { startTestNats, type TestNats } from './test-nats';
+export { startTestNats, type TestNats, type TestNatsOptions } from './test-nats';
 export { testDatabaseUrl } from './test-database';
 export { waitFor, type WaitForOptions } from './wait-for';
 export { resolveInfraMode, type InfraMode } from './infra-mode';
 export { streamMessages } from './stream-messages';
+export { usageFixture } from './usage-fixture';

@@ -15,13 +15,18 @@ export interface TestNats {
   restart(): Promise<void>;
 }
 
-export async function startTestNats(): Promise<TestNats> {
-  return (await resolveInfraMode()) === 'containers' ? startContainerNats() : startLocalNats();
+export interface TestNatsOptions {
+  /** The server's max_payload in bytes, to test what happens to messages above it. */
+  maxPayload?: number;
 }
 
-async function startLocalNats(): Promise<TestNats> {
+export async function startTestNats(opts: TestNatsOptions = {}): Promise<TestNats> {
+  return (await resolveInfraMode()) === 'containers' ? startContainerNats(opts) : startLocalNats(opts);
+}
+
+async function startLocalNats(opts: TestNatsOptions): Promise<TestNats> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-test-nats-'));
-  const nats = await startNatsServer({ dataDir }).catch((err) => {
+  const nats = await startNatsServer({ dataDir, maxPayload: opts.maxPayload }).catch((err) => {
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
   });
@@ -39,12 +44,14 @@ async function startLocalNats(): Promise<TestNats> {
   };
 }
 
-async function startContainerNats(): Promise<TestNats> {
+async function startContainerNats(opts: TestNatsOptions): Promise<TestNats> {
   const { GenericContainer, Wait, getContainerRuntimeClient } = await import('testcontainers');
   // A fixed host port: Docker would map a new random one on restart and clients could not reconnect.
   const hostPort = await freePort();
+  const config = opts.maxPayload === undefined ? [] : [{ content: `max_payload: ${opts.maxPayload}\n`, target: '/etc/nats/sluice-test.conf' }];
   const container = await new GenericContainer('nats:2.10-alpine')
-    .withCommand(['-js', '-sd', '/data'])
+    .withCopyContentToContainer(config)
+    .withCommand(['-js', '-sd', '/data', ...(config.length ? ['-c', config[0].target] : [])])
     .withExposedPorts({ container: 4222, host: hostPort })
     .withWaitStrategy(Wait.forLogMessage(/Server is ready/))
     .start();

@@ -84,11 +84,12 @@ export class GatewayLifecycle implements OnApplicationBootstrap, OnApplicationSh
     @Inject(UsageSpool) private readonly spool: UsageSpool,
     @Inject(OpenAiCompatibleProvider) private readonly upstreams: OpenAiCompatibleProvider,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onApplicationBootstrap(): void {
     this.sync.start();
-    this.authorizer.answerInFlight();
+    this.authorizer.answerInFlight(this.logger);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -10,13 +10,14 @@ import {
   type AuthorizeRequest,
   type ListModelsRequest,
   type ProviderCredential,
+  type ReservationTicket,
   type Route,
   type UsageMessage,
 } from '@sluice/contracts';
 import { connectNats, ensureStreams, serve, type NatsConnection } from '@sluice/messaging';
 import { startMockUpstream, type MockUpstream } from '@sluice/mock-llm';
 import { UpstreamAllowList } from '@sluice/net-policy';
-import { startTestNats, streamMessages, waitFor, type TestNats } from '@sluice/testing';
+import { startTestNats, streamMessages, waitFor, type TestNats, type TestNatsOptions } from '@sluice/testing';
 import { startGateway, type RunningGateway } from '../src/gateway';
 
 export const PROVIDER_SECRET = 'sk-upstream-real-secret-0123456789abcdef';
@@ -47,21 +48,35 @@ export interface Harness {
 }
 
 
+export interface HarnessOptions {
+  nats?: TestNatsOptions;
+  /** Policy admits every call with a reservation ticket, as it does for a key with limits. */
+  reservations?: boolean;
+  /** Adds the model `gpt-held`, whose upstream answers only after this long. */
+  heldLatencyMs?: number;
+}
+
 /**
  * A real NATS with JetStream, small responders standing in for policy and key-registry, three mock
  * upstreams and the gateway in this process, driven through the official openai SDK.
  */
-export async function startHarness(): Promise<Harness> {
-  const nats = await startTestNats();
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  const nats = await startTestNats(opts.nats);
   const nc = await connectNats(nats.url, 'gateway-test');
   await ensureStreams(nc);
-  const [upstream, slow, silent] = await Promise.all([startMockUpstream(), startMockUpstream({ chunkDelayMs: 15 }), startMockUpstream({ omitUsage: true })]);
+  const [upstream, slow, silent, held] = await Promise.all([
+    startMockUpstream(),
+    startMockUpstream({ chunkDelayMs: 15 }),
+    startMockUpstream({ omitUsage: true }),
+    opts.heldLatencyMs === undefined ? undefined : startMockUpstream({ latencyMs: opts.heldLatencyMs }),
+  ]);
   const key = generateVirtualKey();
   const credentials: ProviderCredential[] = [
     { providerId: 'prov-main', type: 'openai-compatible', baseUrl: upstream.url, apiKey: PROVIDER_SECRET, secretVersion: 1 },
     { providerId: 'prov-slow', type: 'openai-compatible', baseUrl: slow.url, apiKey: PROVIDER_SECRET, secretVersion: 1 },
     { providerId: 'prov-silent', type: 'openai-compatible', baseUrl: silent.url, apiKey: PROVIDER_SECRET, secretVersion: 1 },
     { providerId: 'prov-dead', type: 'openai-compatible', baseUrl: 'http://127.0.0.1:9/v1', apiKey: PROVIDER_SECRET, secretVersion: 1 },
+    ...(held ? [{ providerId: 'prov-held', type: 'openai-compatible' as const, baseUrl: held.url, apiKey: PROVIDER_SECRET, secretVersion: 1 }] : []),
   ];
   // As policy does: a route carries its provider's configured base URL.
   const route = (providerId: string, providerType: Route['providerType'], upstreamModel: string): Route => ({
@@ -79,6 +94,7 @@ export async function startHarness(): Promise<Harness> {
     ['gpt-priced', { ...route('prov-main', 'openai-compatible', 'upstream-priced'), price: PRICE }],
     ['emb-test', route('prov-main', 'openai-compatible', 'upstream-embedding')],
   ]);
+  if (held) routes.set('gpt-held', route('prov-held', 'openai-compatible', 'upstream-held'));
   for (const fault of ['error-500', 'error-429', 'error-401', 'error-html-502', 'redirect', 'cut-0', 'cut-3']) routes.set(`fault-${fault}`, route('prov-main', 'openai-compatible', fault));
 
   const authorizeRequests: AuthorizeRequest[] = [];
@@ -94,7 +110,8 @@ export async function startHarness(): Promise<Harness> {
         if (req.keyHash !== hashVirtualKey(key)) return denyKey;
         const r = routes.get(req.model);
         if (!r) return { allow: false, keyId: KEY_ID, error: { status: 404, type: 'invalid_request_error', code: 'model_not_found', param: null, message: `The model \`${req.model}\` does not exist or you do not have access to it.` } };
-        return { allow: true, keyId: KEY_ID, route: r };
+        if (!opts.reservations || !req.callId) return { allow: true, keyId: KEY_ID, route: r };
+        return { allow: true, keyId: KEY_ID, route: r, limits: { headers: {}, reservedUsd: 0.01, budgetRemainingUsd: null, reservation: ticketFor(req, r) } };
       },
       { queue: 'policy' },
     ),
@@ -149,9 +166,23 @@ export async function startHarness(): Promise<Harness> {
       await gateway.close();
       for (const r of responders) r.unsubscribe();
       await nc.drain();
-      await Promise.all([upstream.close(), slow.close(), silent.close()]);
+      await Promise.all([upstream.close(), slow.close(), silent.close(), held?.close()]);
       await nats.stop();
     },
+  };
+}
+
+/** The reservation policy would hold for an admitted call of a key with limits. */
+function ticketFor(req: AuthorizeRequest, route: Route): ReservationTicket {
+  return {
+    callId: req.callId!,
+    keyId: KEY_ID,
+    admittedAt: Date.now(),
+    tokens: req.estimate?.inputTokens ?? 0,
+    reservedUsd: 0.01,
+    price: PRICE,
+    worstCase: { inputTokens: req.estimate?.inputTokens ?? 0, outputTokens: 4096 },
+    call: { model: req.model, upstreamModel: route.upstreamModel, providerId: route.providerId, operation: req.operation, clientIp: req.clientIp },
   };
 }
 

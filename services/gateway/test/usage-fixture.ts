@@ -1,23 +1,2 @@
-import type { UsageMessage } from '@sluice/contracts';
-
-/** A served call's usage message, for tests; override what the test is about. */
-export const usageFixture = (requestId: string, over: Partial<UsageMessage> = {}): UsageMessage => ({
-  requestId,
-  keyId: 'key-1',
-  model: 'gpt-test',
-  upstreamModel: 'upstream-gpt',
-  providerId: 'prov-1',
-  operation: 'chat',
-  stream: false,
-  status: 200,
-  inputTokens: 10,
-  cachedInputTokens: 0,
-  outputTokens: 5,
-  reasoningTokens: 0,
-  estimated: false,
-  latencyMs: 1.5,
-  ttfbMs: null,
-  clientIp: '127.0.0.1',
-  startedAt: new Date(0).toISOString(),
-  ...over,
-});
+// Moved to @sluice/testing, shared by every service's tests and the e2e tests.
+export { usageFixture } from '@sluice/testing';

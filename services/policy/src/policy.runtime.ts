@@ -1,9 +1,8 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kysely } from 'kysely';
-import { parseEvent, Streams, Subjects, UsageMessage, type InFlightReply, type PublishedEvent } from '@sluice/contracts';
-import { NoRespondersError } from '@nats-io/transport-node';
+import { parseEvent, Streams, Subjects, UsageMessage, type PublishedEvent, type ReservationTicket } from '@sluice/contracts';
 import { createDb, type Database } from '@sluice/db';
-import { connectNats, ensureStreams, followStream, publishDurable, type NatsConnection } from '@sluice/messaging';
+import { connectNats, ensureStreams, followStream, publishDurable, requestAllParts, type NatsConnection } from '@sluice/messaging';
 import { createLogger, env, envInt, type Readiness } from '@sluice/service';
 import { ThresholdReporter } from './budgets/threshold-reporter';
 import { Catalog } from './catalog/catalog';
@@ -117,6 +116,8 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
           if (!recorded) this.limiter.settle(u, Date.now());
         });
       },
+      // Anything can be published on the stream: one message that is not usage must not stop settling.
+      onError: (err, msg) => logger.error({ seq: msg.seq, err: err.name }, 'skipped a usage message that could not be read'),
     });
     this.#followers.push(usage);
     await usage.caughtUp;
@@ -155,21 +156,14 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
    * still in flight (restored here, settled by its usage later) or already in the records or stream.
    */
   async #restoreInFlight(nc: NatsConnection): Promise<void> {
-    let tickets = 0;
-    try {
-      const replies = await nc.requestMany(Subjects.gatewayInFlight, '', { strategy: 'timer', maxWait: envInt('SLUICE_POLICY_IN_FLIGHT_WAIT_MS', 300) });
-      const now = Date.now();
-      for await (const reply of replies) {
-        const { tickets: held } = reply.json<InFlightReply>();
-        for (const ticket of held ?? []) if (this.partitioning.owns(ticket.keyId)) this.limiter.restore(ticket, now);
-        tickets += held?.length ?? 0;
-      }
-    } catch (err) {
-      // No gateway running (the usual case when the whole system starts) means nothing is in flight.
-      if (err instanceof NoRespondersError) return;
-      logger.warn({ err: (err as Error).message }, 'gateways did not report their calls in flight');
-    }
-    if (tickets > 0) logger.info({ tickets }, 'reservations of calls in flight restored from the gateways');
+    // A gateway with many calls in flight answers in several parts (one NATS message is bounded);
+    // no gateway running (the usual case when the whole system starts) answers at once with nothing.
+    const maxWaitMs = envInt('SLUICE_POLICY_IN_FLIGHT_WAIT_MS', 300);
+    const report = await requestAllParts<ReservationTicket>(nc, Subjects.gatewayInFlight, { maxWaitMs, completeWithinMs: 10 * maxWaitMs });
+    const now = Date.now();
+    for (const ticket of report.items) if (this.partitioning.owns(ticket.keyId)) this.limiter.restore(ticket, now);
+    if (report.incomplete > 0) logger.warn({ gateways: report.incomplete }, 'some gateways did not report all their calls in flight');
+    if (report.items.length > 0) logger.info({ tickets: report.items.length, gateways: report.responders }, 'reservations of calls in flight restored from the gateways');
   }
 
   isReady(): boolean {

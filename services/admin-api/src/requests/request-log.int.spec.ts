@@ -41,6 +41,7 @@ describe('the request log (real Postgres)', () => {
           client_request_id: id === 'r5' ? 'r5' : null,
           caller_user: id === 'r5' ? 'alice' : null,
           caller_metadata: id === 'r5' ? JSON.stringify({ team: 'search' }) : null,
+          ...(id === 'r5' ? { cleaned_fields: ['user'] } : {}),
         })
         .execute();
     }
@@ -80,9 +81,15 @@ describe('the request log (real Postgres)', () => {
       clientIp: '10.0.0.1',
       user: 'alice',
       metadata: { team: 'search' },
+      cleanedFields: ['user'],
       startedAt: '2026-11-20T13:00:00.000Z',
       recordedAt: expect.any(String),
     });
+  });
+
+  it('flags no cleaned fields on a call stored as sent', async () => {
+    const { data } = await log({ keyId: 'k2' });
+    expect(data[0].cleanedFields).toEqual([]);
   });
 
   it('filters by key, model, status and time range', async () => {

@@ -51,6 +51,7 @@ function toView(r: Selectable<UsageRecordsTable>): UsageRecordView {
     clientIp: r.client_ip,
     user: r.caller_user,
     metadata: r.caller_metadata,
+    cleanedFields: r.cleaned_fields,
     startedAt: new Date(r.started_at).toISOString(),
     recordedAt: new Date(r.recorded_at).toISOString(),
   };

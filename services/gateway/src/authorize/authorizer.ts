@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import {
   DomainError,
@@ -9,7 +10,7 @@ import {
   type ListModelsRequest,
   type OpenAiError,
 } from '@sluice/contracts';
-import { request } from '@sluice/messaging';
+import { request, respondInParts, type ReplyLogger } from '@sluice/messaging';
 import { GatewayErrors } from '../ingress/openai-errors';
 import { InFlightCalls } from './in-flight-calls';
 
@@ -25,6 +26,8 @@ export class Authorizer {
   readonly inFlight = new InFlightCalls();
   /** Which policy partition owns a key (by the secret's hash), learnt from its replies. */
   readonly #partitions = new Map<string, number>();
+  /** Names this process's in-flight report, so an asker can tell the parts of two gateways apart. */
+  readonly #id = randomUUID();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -55,9 +58,17 @@ export class Authorizer {
     this.#partitions.set(keyHash, partition);
   }
 
-  /** Answers a starting policy's question: which of our calls hold a reservation. */
-  answerInFlight(): Subscription {
-    return this.nc.subscribe(Subjects.gatewayInFlight, { callback: (_err, msg) => void msg.respond(JSON.stringify(this.inFlight.report())) });
+  /**
+   * Answers a starting policy's question: which of our calls hold a reservation. One ticket per
+   * limited call in flight (~2,400 make 1 MB), so the answer comes in as many parts as the server's
+   * max_payload needs, and the asker collects them all.
+   */
+  answerInFlight(logger?: ReplyLogger): Subscription {
+    return this.nc.subscribe(Subjects.gatewayInFlight, {
+      callback: (err, msg) => {
+        if (!err) respondInParts(this.nc, msg, this.#id, this.inFlight.tickets(), logger);
+      },
+    });
   }
 
   async listModels(req: ListModelsRequest): Promise<ListModelsReply> {

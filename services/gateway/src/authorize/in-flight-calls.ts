@@ -1,4 +1,4 @@
-import type { InFlightReply, ReservationTicket } from '@sluice/contracts';
+import type { ReservationTicket } from '@sluice/contracts';
 
 /**
  * The reservations policy holds for this gateway's calls that have not reported usage yet. A
@@ -17,8 +17,8 @@ export class InFlightCalls {
     this.#tickets.delete(callId);
   }
 
-  report(): InFlightReply {
-    return { tickets: [...this.#tickets.values()] };
+  tickets(): ReservationTicket[] {
+    return [...this.#tickets.values()];
   }
 
   get size(): number {

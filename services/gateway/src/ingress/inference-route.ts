@@ -45,6 +45,9 @@ export class InferenceRoute {
     const parsed = parseInferenceRequest(op, req.body as Buffer | undefined);
     if (!parsed.ok) return sendError(reply, ctx.requestId, parsed.error);
     const request = parsed.request;
+    // Refused before authorize: a value metering could not store must never become a billed call.
+    const tags = callerTagsOf(ctx.clientRequestId, req.headers, request.body);
+    if (!tags.ok) return sendError(reply, ctx.requestId, tags.error);
     const clientIp = ctx.clientIp;
     const { span, traceparent } = startCallSpan(op, request.model, ctx.requestId, headerOf(req, 'traceparent'));
     const estimate = { inputTokens: estimatePromptTokens(op, request.body), maxOutputTokens: maxOutputTokensOf(request.body) };
@@ -71,7 +74,7 @@ export class InferenceRoute {
       stream: request.stream,
       clientIp,
       startedAt: ctx.startedAt,
-      tags: callerTagsOf(ctx.clientRequestId, req.headers, request.body),
+      tags: tags.tags,
     };
     // Written down before the upstream can bill anything, so a killed gateway's successor reports it.
     this.spool.begin(beginRecord(call, estimate));

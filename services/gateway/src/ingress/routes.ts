@@ -7,6 +7,7 @@ import { GatewayErrors, invalidUrl, requestTooLarge } from './openai-errors';
 import { requestIdOf, requestIdsOf } from './request-id';
 import type { RequestContext } from './request-context';
 import { sendError } from './send-error';
+import { answerUnreadableHeaders } from './unreadable-header';
 import { virtualKeyOf } from './virtual-key';
 
 export interface IngressRoutes {
@@ -23,6 +24,7 @@ export interface IngressRoutes {
  * taken as bytes and parsed once, by the route.
  */
 export function registerIngress(app: FastifyInstance, routes: IngressRoutes): void {
+  answerUnreadableHeaders(app.server);
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: routes.bodyLimit }, (_req, body, done) => done(null, body));

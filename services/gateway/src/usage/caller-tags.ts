@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { describeUnstorable, truncateText, unstorableIn, type OpenAiError } from '@sluice/contracts';
 
 /** What the caller said about itself, kept on its usage record. */
 export interface CallerTags {
@@ -7,28 +8,43 @@ export interface CallerTags {
   metadata: Record<string, string> | null;
 }
 
+export type CallerTagsResult = { ok: true; tags: CallerTags } | { ok: false; error: OpenAiError };
+
 export const TAG_LIMITS = { userChars: 256, metadataHeaderBytes: 4096, metadataEntries: 32, metadataKeyChars: 64, metadataValueChars: 256 };
 
+const METADATA_HEADER = 'x-portkey-metadata';
 // Metadata is stored and shown to every admin role, so anything that looks like a credential is left out.
 const SECRET_NAME = /secret|password|passwd|token|api[-_]?key|authorization|credential|bearer|cookie/i;
 const SECRET_VALUE = /^(sk-|bearer\s)/i;
+const NON_ASCII = /[\x80-\xff]/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * The client's own request id, OpenAI's `user` body field, and
- * Portkey's `x-portkey-metadata` header (a JSON object of flat values; `_user` stands in for a
- * missing `user`). Malformed or oversized input is dropped, never refused: it is not the call.
+ * The client's own request id, OpenAI's `user` body field, and Portkey's `x-portkey-metadata`
+ * header (a JSON object of flat values; `_user` stands in for a missing `user`). Oversized or
+ * malformed input is cut or dropped, not refused: it is not the call. A value that would be
+ * stored but that Postgres cannot hold as given (a NUL, an unpaired surrogate) is refused, so what
+ * is stored is what the caller sent.
  */
-export function callerTagsOf(clientRequestId: string | null, headers: IncomingHttpHeaders, body: Record<string, unknown>): CallerTags {
-  const metadata = metadataOf(headers['x-portkey-metadata']);
-  const rawUser = typeof body.user === 'string' && body.user !== '' ? body.user : (metadata?._user ?? null);
-  return { clientRequestId, user: rawUser === null ? null : rawUser.slice(0, TAG_LIMITS.userChars), metadata };
+export function callerTagsOf(clientRequestId: string | null, headers: IncomingHttpHeaders, body: Record<string, unknown>): CallerTagsResult {
+  const metadata = metadataOf(headers[METADATA_HEADER]);
+  if (metadata instanceof Refusal) return { ok: false, error: metadata.error };
+  const bodyUser = typeof body.user === 'string' && body.user !== '' ? body.user : null;
+  const why = bodyUser === null ? null : unstorableIn(bodyUser);
+  if (why) return { ok: false, error: unstorable('user', `the value contains ${describeUnstorable(why)}`) };
+  const rawUser = bodyUser ?? metadata?._user ?? null;
+  return { ok: true, tags: { clientRequestId, user: rawUser === null ? null : truncateText(rawUser, TAG_LIMITS.userChars), metadata } };
 }
 
-function metadataOf(header: string | string[] | undefined): Record<string, string> | null {
+class Refusal {
+  constructor(readonly error: OpenAiError) {}
+}
+
+function metadataOf(header: string | string[] | undefined): Record<string, string> | null | Refusal {
   if (typeof header !== 'string' || Buffer.byteLength(header) > TAG_LIMITS.metadataHeaderBytes) return null;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(header);
+    parsed = JSON.parse(utf8Of(header));
   } catch {
     return null;
   }
@@ -41,8 +57,28 @@ function metadataOf(header: string | string[] | undefined): Record<string, strin
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') continue;
     const text = String(value);
     if (text.length > TAG_LIMITS.metadataValueChars || SECRET_VALUE.test(text)) continue;
+    const why = unstorableIn(name) ?? unstorableIn(text);
+    if (why) return new Refusal(unstorable(METADATA_HEADER, `an entry contains ${describeUnstorable(why)}`));
     kept[name] = text;
     count++;
   }
   return count === 0 ? null : kept;
 }
+
+/** Node reads header bytes as Latin-1; a client that sent UTF-8 (as curl does) means UTF-8. */
+function utf8Of(header: string): string {
+  if (!NON_ASCII.test(header)) return header;
+  try {
+    return utf8.decode(Buffer.from(header, 'latin1'));
+  } catch {
+    return header;
+  }
+}
+
+const unstorable = (param: string, what: string): OpenAiError => ({
+  status: 400,
+  type: 'invalid_request_error',
+  param,
+  code: 'invalid_value',
+  message: `Invalid '${param}': ${what}, which cannot be stored with the call. Remove it and retry.`,
+});

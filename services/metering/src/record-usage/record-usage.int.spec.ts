@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { appendToStream } from '@sluice/event-store';
 import { createTestDatabase, type TestDatabase } from '@sluice/db';
 import type { UsageMessage } from '@sluice/contracts';
+import { usageFixture } from '@sluice/testing';
 import { PriceHistory } from '../pricing/price-history';
 import { recordUsageBatch } from './record-usage';
 
@@ -27,26 +28,8 @@ describe('recording usage (real Postgres)', () => {
   });
   afterAll(() => t.drop());
 
-  const usage = (over: Partial<UsageMessage> = {}): UsageMessage => ({
-    requestId: randomUUID(),
-    keyId: 'key_1',
-    model: 'gpt-x',
-    upstreamModel: 'gpt-x',
-    providerId: 'p',
-    operation: 'chat',
-    stream: false,
-    status: 200,
-    inputTokens: 1000,
-    cachedInputTokens: 0,
-    outputTokens: 500,
-    reasoningTokens: 0,
-    estimated: false,
-    latencyMs: 12,
-    ttfbMs: null,
-    clientIp: '127.0.0.1',
-    startedAt: new Date().toISOString(),
-    ...over,
-  });
+  const usage = (over: Partial<UsageMessage> = {}): UsageMessage =>
+    usageFixture(randomUUID(), { keyId: 'key_1', model: 'gpt-x', upstreamModel: 'gpt-x', providerId: 'p', inputTokens: 1000, outputTokens: 500, latencyMs: 12, startedAt: new Date().toISOString(), ...over });
 
   it('prices a call and adds it to the key spend exactly once, however often it is delivered', async () => {
     const message = usage({ keyId: 'key_once' });

@@ -1,7 +1,8 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { Database, UsageRecordsTable } from '@sluice/db';
-import { costOf, type UsageMessage } from '@sluice/contracts';
+import { costOf } from '@sluice/contracts';
 import type { PriceHistory } from '../pricing/price-history';
+import type { RecordableUsage } from './clean-usage';
 
 export interface BatchResult {
   /** Request ids this call inserted; the others were already recorded (a redelivery). */
@@ -23,8 +24,8 @@ interface SpendDelta {
  * request id, and a key's spend moves only by the rows this transaction inserted, so a batch
  * replayed in whole or in part (or holding one call twice) adds nothing twice.
  */
-export async function recordUsageBatch(db: Kysely<Database>, prices: PriceHistory, batch: readonly UsageMessage[]): Promise<BatchResult> {
-  const unique = new Map<string, UsageMessage>();
+export async function recordUsageBatch(db: Kysely<Database>, prices: PriceHistory, batch: readonly RecordableUsage[]): Promise<BatchResult> {
+  const unique = new Map<string, RecordableUsage>();
   for (const usage of batch) if (!unique.has(usage.requestId)) unique.set(usage.requestId, usage);
   // Rows in request id order so two overlapping batches wait on each other instead of deadlocking.
   const calls = [...unique.values()].sort((a, b) => (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0));
@@ -75,7 +76,7 @@ export async function recordUsageBatch(db: Kysely<Database>, prices: PriceHistor
   });
 }
 
-function toRow(usage: UsageMessage, costUsd: number): Insertable<UsageRecordsTable> {
+function toRow(usage: RecordableUsage, costUsd: number): Insertable<UsageRecordsTable> {
   return {
     request_id: usage.requestId,
     key_id: usage.keyId,
@@ -98,6 +99,7 @@ function toRow(usage: UsageMessage, costUsd: number): Insertable<UsageRecordsTab
     client_request_id: usage.clientRequestId ?? null,
     caller_user: usage.user ?? null,
     caller_metadata: usage.metadata ? JSON.stringify(usage.metadata) : null,
+    cleaned_fields: usage.cleanedFields ?? [],
   };
 }
 

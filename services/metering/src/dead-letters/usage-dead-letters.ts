@@ -1,0 +1,31 @@
+import { Subjects } from '@sluice/contracts';
+import { keepDeadLetter, type DeadLetterSource, type NatsConnection } from '@sluice/messaging';
+import type { Logger } from '@sluice/service';
+
+/** The dead-letter stream could not take a message: nothing is lost, the batch is tried again. */
+export class DeadLetterUnavailable extends Error {
+  constructor(cause: unknown) {
+    super(`the dead-letter stream did not store a usage message: ${(cause as Error).message}`);
+  }
+}
+
+/**
+ * Usage messages metering can never record, kept as they arrived on `sluice.dead.usage`
+ * (stream SLUICE_DEAD_LETTERS) and acked, so they hold back nothing, with one log line each that
+ * names the call but none of its caller fields.
+ */
+export class UsageDeadLetters {
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly logger: Logger,
+  ) {}
+
+  async keep(source: DeadLetterSource, reason: string, call?: { requestId: string; keyId: string }): Promise<void> {
+    try {
+      await keepDeadLetter(this.nc, Subjects.usageDeadLetter, source, reason);
+    } catch (err) {
+      throw new DeadLetterUnavailable(err);
+    }
+    this.logger.error({ seq: source.seq, requestId: call?.requestId, keyId: call?.keyId, reason }, 'usage message cannot be recorded: dead-lettered to SLUICE_DEAD_LETTERS');
+  }
+}

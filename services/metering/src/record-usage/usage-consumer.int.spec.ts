@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { appendToStream } from '@sluice/event-store';
+import { createDb, createTestDatabase, type Database, type TestDatabase } from '@sluice/db';
+import { Consumers, Streams, Subjects, type UsageMessage } from '@sluice/contracts';
+import { connectNats, ensureStreams, publishDurable, type NatsConnection } from '@sluice/messaging';
+import { freePort, startTestNats, usageFixture, waitFor, type TestNats } from '@sluice/testing';
+import type { Kysely } from 'kysely';
+import { consumeUsage } from './usage-consumer';
+
+jest.setTimeout(60_000);
+
+const OPTIONS = { maxBatch: 256, maxWaitMs: 5, ackWaitMs: 1000, maxDeliver: 5 };
+
+describe("metering's usage consumer: no message can hold back another (real NATS and Postgres)", () => {
+  let nats: TestNats;
+  let nc: NatsConnection;
+  let t: TestDatabase;
+  const logs: string[] = [];
+  const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _enc, done) => (logs.push(chunk.toString()), done()) }));
+
+  beforeAll(async () => {
+    [nats, t] = await Promise.all([startTestNats(), createTestDatabase()]);
+    nc = await connectNats(nats.url, 'metering-test');
+    await ensureStreams(nc);
+    const at = new Date(Date.now() - 60_000).toISOString();
+    await appendToStream(t.db, {
+      streamId: 'model-gpt-x',
+      streamType: 'model',
+      expectedVersion: 'no_stream',
+      events: [
+        {
+          eventId: randomUUID(),
+          type: 'ModelAdded',
+          schemaVersion: 1,
+          data: { name: 'gpt-x', providerId: 'p', upstreamModel: 'gpt-x', inputUsdPerMTok: 1, outputUsdPerMTok: 2, cachedInputUsdPerMTok: null, maxOutputTokens: null, createdAt: at },
+          metadata: { actor: 'test', occurredAt: at },
+        },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await nc?.drain();
+    await Promise.all([nats?.stop(), t?.drop()]);
+  });
+
+  const usage = (keyId: string, over: Partial<UsageMessage> = {}): UsageMessage =>
+    usageFixture(randomUUID(), { keyId, model: 'gpt-x', upstreamModel: 'gpt-x', inputTokens: 100 + Math.floor(Math.random() * 100), outputTokens: 10 + Math.floor(Math.random() * 50), startedAt: new Date().toISOString(), ...over });
+  /** Publishes each message and notes when JetStream stored it. */
+  const publish = async (messages: UsageMessage[]) => {
+    const storedAt = new Map<string, number>();
+    await Promise.all(messages.map((m) => publishDurable(nc, Subjects.usage, m, m.requestId).then(() => storedAt.set(m.requestId, Date.now()))));
+    return storedAt;
+  };
+  const rows = (keyId: string) => t.db.selectFrom('usage_records').selectAll().where('key_id', '=', keyId).execute();
+  const deadLetters = async () => {
+    const jsm = await jetstreamManager(nc);
+    const { state } = await jsm.streams.info(Streams.deadLetters.name);
+    const out = [];
+    for (let seq = state.first_seq; state.messages > 0 && seq <= state.last_seq; seq++) out.push(await jsm.streams.getMessage(Streams.deadLetters.name, { seq }));
+    return out.flatMap((m) => (m ? [{ reason: m.header.get('sluice-reason'), body: new TextDecoder().decode(m.data) }] : []));
+  };
+  const consumerInfo = async () => (await jetstreamManager(nc)).consumers.info(Streams.usage.name, Consumers.meteringUsage);
+
+  it('records poisoned calls cleaned and flagged, and 100 ordinary calls behind them within 2 s each, tokens as sent', async () => {
+    const consumer = await consumeUsage(nc, t.db, logger, OPTIONS);
+    try {
+      const poisoned = [
+        usage('key-poison', { user: 'alice\u0000' }),
+        usage('key-poison', { metadata: { team: 'x\u0000' } }),
+        usage('key-poison', { metadata: { ['te\u0000am']: 'x' } }),
+        usage('key-poison', { user: 'lone \ud800' }),
+        usage('key-poison', { metadata: { team: 'lone \udc00' } }),
+        usage('key-poison', { clientRequestId: 'id\u0000' }),
+      ];
+      const ordinary = Array.from({ length: 100 }, () => usage('key-poison'));
+      const storedAt = new Map([...(await publish(poisoned)), ...(await publish(ordinary))]);
+
+      const recorded = await waitFor(async () => {
+        const found = await rows('key-poison');
+        return found.length === 106 && found;
+      }, { timeoutMs: 10_000, description: 'all 106 calls recorded' });
+      const late = recorded.filter((r) => new Date(r.recorded_at).getTime() - storedAt.get(r.request_id)! > 2000);
+      expect(late.map((r) => r.request_id)).toEqual([]);
+      const sum = (list: { inputTokens: number; outputTokens: number }[]) => list.reduce((s, u) => [s[0] + u.inputTokens, s[1] + u.outputTokens], [0, 0]);
+      const stored = recorded.reduce((s, r) => [s[0] + r.input_tokens, s[1] + r.output_tokens], [0, 0]);
+      expect(stored).toEqual(sum([...poisoned, ...ordinary]));
+      const byId = new Map(recorded.map((r) => [r.request_id, r]));
+      expect(poisoned.map((m) => byId.get(m.requestId)!.cleaned_fields)).toEqual([['user'], ['metadata'], ['metadata'], ['user'], ['metadata'], ['clientRequestId']]);
+      expect([byId.get(poisoned[0].requestId)!.caller_user, byId.get(poisoned[1].requestId)!.caller_metadata]).toEqual(['alice\uFFFD', { team: 'x\uFFFD' }]);
+      expect(ordinary.every((m) => byId.get(m.requestId)!.cleaned_fields.length === 0)).toBe(true);
+      const spend = await t.db.selectFrom('key_spend').selectAll().where('key_id', '=', 'key-poison').executeTakeFirstOrThrow();
+      expect([Number(spend.requests), Number(spend.input_tokens), Number(spend.output_tokens)]).toEqual([106, ...stored]);
+      expect(await deadLetters()).toEqual([]);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it('dead-letters only what no cleaning can record, with the reason and one log line, and records the rest of its batch', async () => {
+    const consumer = await consumeUsage(nc, t.db, logger, OPTIONS);
+    try {
+      const good = Array.from({ length: 40 }, () => usage('key-dead'));
+      const notATime = usage('key-dead', { startedAt: 'not a time' });
+      const tooManyTokens = usage('key-dead', { inputTokens: 3_000_000_000 });
+      const nulInKey = usage('key-dead\u0000');
+      // One batch: the bad ones among the good.
+      await publish([...good.slice(0, 20), notATime, tooManyTokens, nulInKey, ...good.slice(20)]);
+      await jetstream(nc).publish(Subjects.usage, new TextEncoder().encode('not json'), { msgID: randomUUID() });
+
+      await waitFor(async () => (await rows('key-dead')).length === 40 && (await deadLetters()).length === 4, { timeoutMs: 10_000, description: 'the good recorded, the bad dead-lettered' });
+      const dead = await deadLetters();
+      const reasonOf = (m: UsageMessage) => dead.find((d) => d.body.includes(m.requestId))?.reason;
+      expect([reasonOf(notATime), reasonOf(tooManyTokens), reasonOf(nulInKey)]).toEqual(['SQLSTATE 22007', 'SQLSTATE 22003', 'keyId holds a NUL']);
+      expect(dead.find((d) => d.body === 'not json')?.reason).toMatch(/^malformed/);
+      expect(logs.filter((line) => line.includes('dead-lettered'))).toHaveLength(4);
+      expect(logs.filter((line) => line.includes(notATime.requestId))).toHaveLength(1);
+      // Acked, not redelivered: nothing is left for the consumer.
+      await waitFor(async () => (await consumerInfo()).num_ack_pending === 0, { description: 'every message acked' });
+      expect((await consumerInfo()).num_redelivered).toBe(0);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it('holds and retries while Postgres is unreachable, past the ack wait, and dead-letters nothing', async () => {
+    const proxy = await startProxy(new URL(t.url));
+    const db = createDb<Database>(proxy.urlFor(t.url));
+    const consumer = await consumeUsage(nc, db as Kysely<Database>, logger, OPTIONS);
+    try {
+      const deadBefore = (await deadLetters()).length;
+      await proxy.cut();
+      const messages = Array.from({ length: 30 }, () => usage('key-outage'));
+      await publish(messages);
+      await waitFor(() => logs.some((line) => line.includes('recording a usage batch failed; retrying')), { description: 'the first failed attempt' });
+      // The outage outlasts the ack wait three times over: held messages must not be redelivered.
+      const outageEnds = Date.now() + 3 * OPTIONS.ackWaitMs;
+      await waitFor(() => Date.now() >= outageEnds, { timeoutMs: 5000, intervalMs: 100 });
+      await proxy.restore();
+      await waitFor(async () => (await rows('key-outage')).length === 30, { timeoutMs: 10_000, description: 'every call recorded once Postgres is back' });
+      await waitFor(async () => (await consumerInfo()).num_ack_pending === 0, { description: 'every message acked' });
+      expect((await consumerInfo()).num_redelivered).toBe(0);
+      expect((await deadLetters()).length).toBe(deadBefore);
+    } finally {
+      await consumer.stop();
+      await db.destroy();
+      await proxy.close();
+    }
+  });
+});
+
+/** A TCP proxy in front of Postgres that can drop every connection and refuse new ones, as a dead server would. */
+async function startProxy(target: URL): Promise<{ urlFor(url: string): string; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
+  const port = await freePort();
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+  const listen = () =>
+    new Promise<void>((resolve) => {
+      server = createServer((client) => {
+        const upstream = connect(Number(target.port), target.hostname);
+        for (const s of [client, upstream]) {
+          sockets.add(s);
+          s.on('error', () => {});
+          s.on('close', () => sockets.delete(s));
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      server.listen(port, '127.0.0.1', resolve);
+    });
+  const cut = async () => {
+    const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    for (const s of sockets) s.destroy();
+    await closed;
+    server = undefined;
+  };
+  await listen();
+  return {
+    urlFor: (url) => Object.assign(new URL(url), { hostname: '127.0.0.1', port: String(port) }).toString(),
+    cut,
+    restore: listen,
+    close: cut,
+  };
+}
