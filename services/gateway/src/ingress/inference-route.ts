@@ -5,7 +5,7 @@ import type { Authorizer } from '../authorize/authorizer';
 import { isEventStream } from '../providers/upstream';
 import type { UpstreamDispatch } from '../providers/upstream-dispatch';
 import { relaySse } from '../streaming/sse-relay';
-import { estimatePromptTokens, maxOutputTokensOf, settleTokens } from '../usage/estimate';
+import { callEstimate, settleTokens } from '../usage/estimate';
 import { NO_TOKENS, tokensFromUsage } from '../usage/token-counts';
 import { callerTagsOf } from '../usage/caller-tags';
 import { usageMessage, type CallFacts, type CallResult } from '../usage/usage-message';
@@ -47,7 +47,7 @@ export class InferenceRoute {
     const request = parsed.request;
     const clientIp = ctx.clientIp;
     const { span, traceparent } = startCallSpan(op, request.model, ctx.requestId, headerOf(req, 'traceparent'));
-    const estimate = { inputTokens: estimatePromptTokens(op, request.body), maxOutputTokens: maxOutputTokensOf(request.body) };
+    const estimate = callEstimate(op, request.body);
     const decision = await this.authorizer.authorize(
       { keyHash: hashVirtualKey(ctx.key), model: request.model, operation: op, clientIp, requestId: ctx.requestId, callId: ctx.callId, estimate },
       traceparent,

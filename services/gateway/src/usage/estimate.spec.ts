@@ -1,5 +1,5 @@
 import { chatPromptTokens, mockChatCompletion, mockEmbeddings } from '@sluice/mock-llm';
-import { estimatePromptTokens, settleTokens } from './estimate';
+import { callEstimate, estimatePromptTokens, settleTokens } from './estimate';
 import { tokensFromUsage } from './token-counts';
 import { generatedCharsOfJson, usageFromJson } from './usage-from-json';
 
@@ -26,6 +26,24 @@ describe('estimates', () => {
     const zero = { inputTokens: 10, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0 };
     expect(settleTokens('chat', chat, zero, 8)).toEqual({ tokens: { ...zero, outputTokens: 2 }, estimated: true });
     expect(settleTokens('embeddings', { input: 'x' }, zero, 0)).toEqual({ tokens: zero, estimated: false });
+  });
+});
+
+describe('the estimate sent to authorize', () => {
+  it('names the choices the upstream bills: n for chat, best_of (at least n) for completions, one for embeddings', () => {
+    expect(callEstimate('chat', { ...chat, n: 8 })).toMatchObject({ choices: 8, maxOutputTokens: null });
+    expect(callEstimate('chat', { ...chat, max_completion_tokens: 50, max_tokens: 70 })).toMatchObject({ choices: 1, maxOutputTokens: 50 });
+    expect(callEstimate('completions', { prompt: 'p', n: 2, best_of: 5 })).toMatchObject({ choices: 5 });
+    expect(callEstimate('completions', { prompt: 'p', n: 3 })).toMatchObject({ choices: 3 });
+    expect(callEstimate('embeddings', { input: 'x', n: 9 })).toMatchObject({ choices: 1 });
+  });
+
+  it('carries the prompt’s bound beside its estimate, and its images only when it has some', () => {
+    const plain = callEstimate('chat', chat);
+    expect(plain.inputTokensBound).toBeGreaterThan(plain.inputTokens);
+    expect(plain.images).toBeUndefined();
+    const image = callEstimate('chat', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }] });
+    expect(image.images).toEqual({ low: 0, sized: 0, tiles: 0, unsized: 1 });
   });
 });
 

@@ -1,4 +1,4 @@
-import { estimatePromptTokens, tokensForChars, type Operation } from '@sluice/contracts';
+import { estimatePromptTokens, promptTokens, tokensForChars, type CallEstimate, type Operation } from '@sluice/contracts';
 import type { TokenCounts } from './token-counts';
 
 // The prompt estimate is shared with the admin API's dry run (libs/contracts), so both agree.
@@ -23,6 +23,21 @@ export function settleTokens(
   const estimate = estimateTokens(op, body, generatedChars);
   if (!reported) return { tokens: estimate, estimated: true };
   return { tokens: { ...reported, outputTokens: estimate.outputTokens }, estimated: true };
+}
+
+/** What authorize needs to count and reserve the call: the prompt (estimate, bound, images), the output cap, the choices billed. */
+export function callEstimate(op: Operation, body: Record<string, unknown>): CallEstimate {
+  const prompt = promptTokens(op, body);
+  const estimate: CallEstimate = { inputTokens: prompt.estimate, inputTokensBound: prompt.bound, maxOutputTokens: maxOutputTokensOf(body), choices: choicesOf(op, body) };
+  if (prompt.images) estimate.images = prompt.images;
+  return estimate;
+}
+
+/** Completions the upstream generates and bills: `best_of` (completions; at least `n`), else `n`; the edge checked both. */
+export function choicesOf(op: Operation, body: Record<string, unknown>): number {
+  if (op === 'embeddings') return 1;
+  const n = typeof body.n === 'number' ? body.n : 1;
+  return op === 'completions' && typeof body.best_of === 'number' ? Math.max(n, body.best_of) : n;
 }
 
 /** The caller's cap on output tokens (`max_completion_tokens`, else `max_tokens`); null when it set none. */
