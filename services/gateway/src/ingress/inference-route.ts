@@ -110,13 +110,13 @@ export class InferenceRoute {
       maxDurationMs: this.limits.maxStreamMs,
       trailers: call.route.price && {
         names: costHeaderNames(call),
-        values: (usage, generatedChars) => costHeaders(call, settleTokens(call.op, request.body, tokensFromUsage(usage), generatedChars).tokens),
+        values: (usage, generated) => costHeaders(call, settleTokens(call, request.body, tokensFromUsage(usage), generated).tokens),
       },
     });
     if (relayed.upstreamFailed) {
       this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, 'upstream stream broke after it began');
     }
-    const settled = settleTokens(call.op, request.body, tokensFromUsage(relayed.usage), relayed.generatedChars);
+    const settled = settleTokens(call, request.body, tokensFromUsage(relayed.usage), relayed.generated);
     return { status: relayed.upstreamFailed ? 502 : 200, ...settled, ttfbMs: relayed.ttfbMs };
   }
 }
