@@ -31,7 +31,7 @@ const bodies = {
 };
 
 const time = (fn, n) => {
-  for (let i = 0; i < Math.min(200, n); i++) fn();
+  for (let i = 0; i < Math.min(5000, n); i++) fn();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) fn();
   return Number(process.hrtime.bigint() - t0) / 1e3 / n;

@@ -10,10 +10,14 @@ export function dataUrlImageSize(url: string): { width: number; height: number }
   if (!url.startsWith('data:')) return null;
   const comma = url.indexOf(',');
   if (comma < 0 || url.lastIndexOf(';base64', comma) < 0) return null;
-  // Whole 4-character groups only, so the prefix decodes exactly.
-  const end = Math.min(url.length, comma + 1 + Math.floor((MAX_HEADER_BYTES / 3) * 4));
-  const b = Buffer.from(url.slice(comma + 1, end - ((end - comma - 1) % 4)), 'base64');
-  return pngSize(b) ?? gifSize(b) ?? webpSize(b) ?? jpegSize(b);
+  const head = decodePrefix(url, comma + 1, 32);
+  return pngSize(head) ?? gifSize(head) ?? webpSize(head) ?? (head[0] === 0xff && head[1] === 0xd8 ? jpegSize(decodePrefix(url, comma + 1, MAX_HEADER_BYTES)) : null);
+}
+
+/** The first `bytes` (about) of base64 text from `start`: whole 4-character groups only, so they decode exactly. */
+function decodePrefix(url: string, start: number, bytes: number): Buffer {
+  const end = Math.min(url.length, start + Math.ceil(bytes / 3) * 4);
+  return Buffer.from(url.slice(start, end - ((end - start) % 4)), 'base64');
 }
 
 const sized = (width: number, height: number) => (width > 0 && height > 0 ? { width, height } : null);

@@ -130,16 +130,19 @@ class Tally {
   text = 0;
   media = 0;
   images: ImageTally | null = null;
+  /** The media payload of the part being walked: counted by its own rule, not as text. */
+  private skip: string | null = null;
 
   key(k: string): void {
     this.chars += k.length + QUOTED;
-    this.bytes += Buffer.byteLength(k) + QUOTED;
+    this.bytes += utf8Bytes(k) + QUOTED;
   }
 
   json(v: unknown): void {
     if (typeof v === 'string') {
+      if (v === this.skip) return;
       this.chars += v.length + QUOTED;
-      this.bytes += Buffer.byteLength(v) + QUOTED;
+      this.bytes += utf8Bytes(v) + QUOTED;
     } else if (typeof v === 'number') {
       const n = digits(v) + 1;
       this.chars += n;
@@ -175,18 +178,18 @@ class Tally {
     for (const part of content) {
       if (typeof part === 'string') this.text += part.length;
       else if (part && typeof (part as { text?: unknown }).text === 'string') this.text += (part as { text: string }).text.length;
-      // The whole part counts, so nothing a caller hides beside the media payload is free.
+      // The whole part counts but a media payload, so nothing a caller hides beside it is free.
+      if (part !== null && typeof part === 'object') this.skip = this.mediaPart(part as Record<string, unknown>);
       this.json(part);
-      if (part !== null && typeof part === 'object') this.mediaPart(part as Record<string, unknown>);
+      this.skip = null;
     }
   }
 
-  /** An image, audio or file part: its payload is not text (taken back out), its own rule applies. */
-  private mediaPart(part: Record<string, unknown>): void {
+  /** An image, audio or file part: its own rule applies. Returns its payload, which is not text. */
+  private mediaPart(part: Record<string, unknown>): string | null {
     if (part.type === 'image_url') {
       const image = part.image_url as { url?: unknown; detail?: unknown } | string | undefined;
       const url = typeof image === 'string' ? image : image?.url;
-      if (typeof url === 'string') this.unbill(url);
       const images = (this.images ??= noImages());
       const size = typeof url === 'string' ? dataUrlImageSize(url) : null;
       if (typeof image === 'object' && image?.detail === 'low') images.low++;
@@ -195,20 +198,19 @@ class Tally {
         images.sized++;
         images.tiles += tilesOf(size.width, size.height);
       }
-    } else if (part.type === 'input_audio') {
-      const data = (part.input_audio as { data?: unknown } | undefined)?.data;
-      if (typeof data === 'string') this.unbill(data);
-      this.media += Math.ceil((typeof data === 'string' ? data.length : 0) / AUDIO_CHARS_PER_TOKEN);
-    } else if (part.type === 'file') {
-      const data = (part.file as { file_data?: unknown } | undefined)?.file_data;
-      if (typeof data === 'string') this.unbill(data);
-      this.media += Math.max(FILE_TOKENS, typeof data === 'string' ? data.length : 0);
+      return typeof url === 'string' ? url : null;
     }
-  }
-
-  private unbill(payload: string): void {
-    this.chars -= payload.length;
-    this.bytes -= Buffer.byteLength(payload);
+    if (part.type === 'input_audio') {
+      const data = (part.input_audio as { data?: unknown } | undefined)?.data;
+      this.media += Math.ceil((typeof data === 'string' ? data.length : 0) / AUDIO_CHARS_PER_TOKEN);
+      return typeof data === 'string' ? data : null;
+    }
+    if (part.type === 'file') {
+      const data = (part.file as { file_data?: unknown } | undefined)?.file_data;
+      this.media += Math.max(FILE_TOKENS, typeof data === 'string' ? data.length : 0);
+      return typeof data === 'string' ? data : null;
+    }
+    return null;
   }
 
   /** A completions prompt or embeddings input: token ids count one each, strings their bytes. */
@@ -217,6 +219,18 @@ class Tally {
     else if (Array.isArray(input)) for (const item of input) this.input(item);
     else this.json(input);
   }
+}
+
+/** UTF-8 length: short strings in JS (a native call costs more than the loop), long ones natively. */
+function utf8Bytes(s: string): number {
+  if (s.length > 64) return Buffer.byteLength(s);
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // Two bytes from U+0080, three from U+0800; a surrogate pair's two halves make four.
+    if (c >= 0x80) n += c >= 0x800 && (c < 0xd800 || c > 0xdfff) ? 2 : 1;
+  }
+  return n;
 }
 
 function digits(n: number): number {
