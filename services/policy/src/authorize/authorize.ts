@@ -38,7 +38,7 @@ export function authorize(req: AuthorizeRequest, keys: KeyTable, catalog: Catalo
   const provider = catalog.providers.get(model.providerId);
   if (!provider) return { allow: false, keyId: key.keyId, error: Refusals.providerMissing(req.model) };
   const estimate = req.estimate ?? NO_ESTIMATE;
-  if (model.maxOutputTokens !== null && estimate.maxOutputTokens !== null && estimate.maxOutputTokens > model.maxOutputTokens) {
+  if (req.operation !== 'embeddings' && model.maxOutputTokens !== null && estimate.maxOutputTokens !== null && estimate.maxOutputTokens > model.maxOutputTokens) {
     return { allow: false, keyId: key.keyId, error: Refusals.maxTokensTooLarge(estimate.maxOutputTokens, model.maxOutputTokens) };
   }
   const admission = limiter.admit(key, { callId: req.callId ?? req.requestId, model, operation: req.operation, clientIp: req.clientIp, estimate }, now, options.dryRun);
