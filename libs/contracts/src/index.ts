@@ -13,5 +13,7 @@ export * from './audit';
 export * from './pricing';
 export * from './limits';
 export * from './token-estimate';
+export * from './image-tokens';
+export * from './image-size';
 export * from './partition';
 export * from './storable-text';

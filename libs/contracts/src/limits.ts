@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { imageTokens } from './image-tokens';
+import type { CallEstimate } from './rpc';
 
 /**
  * A key's rate limits and budget: the settings (in events and on the admin API) and the period
@@ -119,17 +121,41 @@ export interface KeyLimitState {
   budget: BudgetState | null;
 }
 
-/** The maximum output a call reserves for when it names no `max_tokens` and the model sets no cap. */
+/** The output a call reserves for (and is capped at upstream) when it names no `max_tokens` and the model sets no cap. */
 export const DEFAULT_RESERVED_OUTPUT_TOKENS = 4096;
 
 /**
- * The output tokens a call may produce at most, which its budget reservation (and a crashed
- * gateway's estimate) covers: its own `max_tokens` clamped to the model's maximum output, else the
- * model's maximum, else the default. An absurd `max_tokens` therefore counts as the model's cap,
- * not the whole budget. Embeddings produce no output tokens.
+ * The output tokens one choice of a call may produce at most, which its budget reservation (and a
+ * crashed gateway's estimate) covers: the caller's own cap (policy refuses one above the model's
+ * `maxOutputTokens`; on a model without one it is believed, as the upstream is given it), else the
+ * model's maximum, else the default — and then that cap is what the upstream is given. Embeddings
+ * produce no output tokens.
  */
 export function reservedOutputTokens(operation: string, asked: number | null, modelCap: number | null): number {
   if (operation === 'embeddings') return 0;
-  const cap = modelCap ?? DEFAULT_RESERVED_OUTPUT_TOKENS;
-  return asked === null || asked <= 0 ? cap : Math.min(asked, cap);
+  if (asked !== null && asked > 0) return modelCap === null ? asked : Math.min(asked, modelCap);
+  return modelCap ?? DEFAULT_RESERVED_OUTPUT_TOKENS;
+}
+
+/** A call's tokens at admission: what rate limits count, and the worst case its budget reserves. */
+export interface CallTokens {
+  /** The prompt estimate with its images: tokens per minute and the headers. */
+  inputEstimate: number;
+  /** The prompt's bound with its images: the budget's worst case. */
+  inputBound: number;
+  /** The output cap of one choice: sent upstream when the caller set none. */
+  outputCap: number;
+  /** The output cap times the choices the upstream generates (`n`, `best_of`). */
+  outputBound: number;
+}
+
+export function callTokens(operation: string, estimate: CallEstimate, model: { maxOutputTokens: number | null; upstreamModel: string }): CallTokens {
+  const images = imageTokens(estimate.images, model.upstreamModel);
+  const outputCap = reservedOutputTokens(operation, estimate.maxOutputTokens, model.maxOutputTokens);
+  return {
+    inputEstimate: estimate.inputTokens + images,
+    inputBound: Math.max(estimate.inputTokensBound ?? 0, estimate.inputTokens) + images,
+    outputCap,
+    outputBound: outputCap * Math.max(1, estimate.choices ?? 1),
+  };
 }

@@ -1,5 +1,6 @@
 import type { OpenAiError } from './errors';
 import type { KeyLimitState } from './limits';
+import type { ImageTally } from './image-tokens';
 import type { ModelPrice } from './pricing';
 
 /** Every NATS reply is an envelope, so an error crosses the bus with its stable code. */
@@ -22,10 +23,16 @@ export interface AuthorizeRequest {
 }
 
 export interface CallEstimate {
-  /** Prompt tokens, estimated from the body. */
+  /** Prompt tokens, estimated from the body (about four characters a token): what tokens per minute count. */
   inputTokens: number;
+  /** At least what any provider can bill for the prompt, images aside (see promptTokens); older gateways send none: `inputTokens`. */
+  inputTokensBound?: number;
+  /** The prompt's image parts, priced per upstream model (imageTokens). */
+  images?: ImageTally;
   /** `max_completion_tokens` / `max_tokens` from the body; null when the caller set none. */
   maxOutputTokens: number | null;
+  /** Completions the upstream generates and bills: chat's `n`, completions' `best_of` (else `n`); absent: 1. */
+  choices?: number;
 }
 
 export interface Route {
@@ -43,6 +50,12 @@ export interface Route {
   price?: ModelPrice;
   /** The model's maximum output tokens from the catalog (null: not set), bounding a crashed call's estimate. */
   maxOutputTokens?: number | null;
+  /**
+   * The output tokens per choice the call was reserved for: the client's cap, else the model's, else
+   * Sluice's default. The gateway sends it upstream when the client set none, so the reservation
+   * bounds what the upstream can generate.
+   */
+  outputCap?: number;
 }
 
 export type AuthorizeReply =

@@ -1,43 +1,243 @@
+import { dataUrlImageSize } from './image-size';
+import { noImages, tilesOf, type ImageTally } from './image-tokens';
 import type { Operation } from './rpc';
 
 /**
- * Prompt-token estimates from a call's body: about four characters per token, plus the few
- * tokens OpenAI's chat format spends per message and to prime the reply. Shared so a dry run on
- * the admin API estimates a prompt exactly as the gateway does for authorize.
+ * What a call's prompt costs in tokens, read from its body, two ways:
+ *
+ * - the **estimate** (about four characters a token, plus the few tokens OpenAI's chat format
+ *   spends per message and to prime the reply): what tokens-per-minute and the rate-limit headers
+ *   count, as OpenAI counts them;
+ * - the **bound**: at least what any provider can bill for it, which the budget reserves. Byte-level
+ *   BPE tokenizers (OpenAI's, Llama 3's, Claude's) never make more tokens than the text has UTF-8
+ *   bytes, and a caller can craft text near one token per byte; so every string counts its bytes,
+ *   and every JSON structure (messages, tool and function definitions, response formats, tool
+ *   calls) counts its whole serialised size, keys and punctuation included — more than the
+ *   chat-template tokens around a message or the TypeScript-like form OpenAI renders tools in.
+ *
+ * Images are tallied, not counted: their tokens depend on the upstream model (imageTokens).
+ * Shared so the admin API's dry run estimates a prompt exactly as the gateway does for authorize.
  */
+export interface PromptTokens {
+  estimate: number;
+  bound: number;
+  images: ImageTally | null;
+}
+
 export const tokensForChars = (chars: number): number => Math.ceil(chars / 4);
 
 const PER_MESSAGE = 4;
 const PER_REPLY = 3;
+/** Template tokens that prime the reply and wrap each message, on any chat template we know (OpenAI 3 and 3–4, Llama 3 4 and 5). */
+const BOUND_PER_REPLY = 16;
+const BOUND_PER_MESSAGE = 8;
+/**
+ * A provider's own system prompt for tool use: Anthropic documents 159–530 tokens depending on
+ * the model and tool_choice (Claude 3 Opus, auto: 530); OpenAI wraps definitions in a namespace.
+ */
+export const TOOL_PREAMBLE_TOKENS = 600;
+/**
+ * Audio parts: OpenAI bills 10 audio tokens a second; the leanest format it takes (mp3 at 8 kbit/s)
+ * is 1,333 base64 characters a second, so one token per 100 characters is above it.
+ */
+const AUDIO_CHARS_PER_TOKEN = 100;
+/**
+ * File parts (PDFs): no size-based bound exists (a compressed text stream can hold far more text
+ * than its bytes), so this is Sluice's stated bound: the base64 length, and at least 100,000 tokens.
+ */
+export const FILE_TOKENS = 100_000;
 
-function textLength(content: unknown): number {
-  if (typeof content === 'string') return content.length;
-  if (!Array.isArray(content)) return 0;
-  let n = 0;
-  for (const part of content) {
-    if (typeof part === 'string') n += part.length;
-    else if (part && typeof (part as { text?: unknown }).text === 'string') n += (part as { text: string }).text.length;
-  }
-  return n;
+/** JSON quotes and a separator around each string and key. */
+const QUOTED = 3;
+
+/** The prompt sizes of a call body; see PromptTokens. */
+export function promptTokens(op: Operation, body: Record<string, unknown>): PromptTokens {
+  if (op === 'chat') return chatPromptTokens(body);
+  const input = op === 'completions' ? body.prompt : body.input;
+  const t = new Tally();
+  t.input(input);
+  if (op === 'completions' && typeof body.suffix === 'string') t.json(body.suffix);
+  const estimate = inputEstimate(input) + (op === 'completions' && typeof body.suffix === 'string' ? tokensForChars(body.suffix.length) : 0);
+  return { estimate, bound: t.bytes, images: null };
 }
 
-function inputTokens(input: unknown): number {
+/** The estimate alone (the admin API's dry run shows it as the prompt's tokens). */
+export const estimatePromptTokens = (op: Operation, body: Record<string, unknown>): number => promptTokens(op, body).estimate;
+
+function chatPromptTokens(body: Record<string, unknown>): PromptTokens {
+  const t = new Tally();
+  let estimate = PER_REPLY;
+  let bound = BOUND_PER_REPLY;
+  const messages = Array.isArray(body.messages) ? (body.messages as unknown[]) : [];
+  for (const m of messages) {
+    bound += BOUND_PER_MESSAGE;
+    estimate += PER_MESSAGE;
+    if (m === null || typeof m !== 'object') {
+      t.json(m);
+      continue;
+    }
+    const message = m as Record<string, unknown>;
+    for (const field in message) {
+      t.key(field);
+      const value = message[field];
+      if (field === 'content') {
+        const text = t.text;
+        t.content(value);
+        estimate += tokensForChars(t.text - text);
+      } else if (field === 'tool_calls' || field === 'function_call') {
+        const chars = t.chars;
+        t.json(value);
+        estimate += tokensForChars(t.chars - chars);
+      } else {
+        t.json(value);
+      }
+    }
+  }
+  let tools = false;
+  for (const field of BILLED_DEFINITIONS) {
+    const value = body[field];
+    if (value === undefined || value === null) continue;
+    tools ||= field === 'tools' || field === 'functions';
+    const chars = t.chars;
+    t.json(value);
+    estimate += tokensForChars(t.chars - chars);
+  }
+  if (tools) bound += TOOL_PREAMBLE_TOKENS;
+  return { estimate: estimate + t.media, bound: bound + t.bytes + t.media, images: t.images };
+}
+
+/** Body fields besides the messages that the upstream renders into the prompt and bills. */
+const BILLED_DEFINITIONS = ['tools', 'functions', 'response_format', 'tool_choice', 'function_call'] as const;
+
+/** Prompt of /v1/completions or input of /v1/embeddings: a string, strings, or token arrays. */
+function inputEstimate(input: unknown): number {
   if (typeof input === 'string') return tokensForChars(input.length);
   if (!Array.isArray(input)) return 0;
   if (input.length > 0 && input.every((x) => typeof x === 'number')) return input.length;
   let n = 0;
-  for (const item of input) n += inputTokens(item);
+  for (const item of input) n += inputEstimate(item);
   return n;
 }
 
-export function estimatePromptTokens(op: Operation, body: Record<string, unknown>): number {
-  if (op === 'completions') return inputTokens(body.prompt);
-  if (op === 'embeddings') return inputTokens(body.input);
-  const messages = Array.isArray(body.messages) ? body.messages : [];
-  let tokens = PER_REPLY;
-  for (const m of messages as { content?: unknown; tool_calls?: unknown }[]) {
-    tokens += PER_MESSAGE + tokensForChars(textLength(m?.content));
-    if (m?.tool_calls !== undefined) tokens += tokensForChars(JSON.stringify(m.tool_calls).length);
+/**
+ * Sizes of the billed parts of a body as they are walked: `chars` and `bytes` the serialised size
+ * (escapes not expanded) in characters and in UTF-8 bytes, `text` the characters of message text,
+ * `media` the tokens of audio and file parts, `images` the image parts.
+ */
+class Tally {
+  chars = 0;
+  bytes = 0;
+  text = 0;
+  media = 0;
+  images: ImageTally | null = null;
+  /** The media payload of the part being walked: counted by its own rule, not as text. */
+  private skip: string | null = null;
+
+  key(k: string): void {
+    this.chars += k.length + QUOTED;
+    this.bytes += utf8Bytes(k) + QUOTED;
   }
-  return tokens;
+
+  json(v: unknown): void {
+    if (typeof v === 'string') {
+      if (v === this.skip) return;
+      this.chars += v.length + QUOTED;
+      this.bytes += utf8Bytes(v) + QUOTED;
+    } else if (typeof v === 'number') {
+      const n = digits(v) + 1;
+      this.chars += n;
+      this.bytes += n;
+    } else if (Array.isArray(v)) {
+      this.chars += 2;
+      this.bytes += 2;
+      for (const item of v) this.json(item);
+    } else if (v !== null && typeof v === 'object') {
+      this.chars += 2;
+      this.bytes += 2;
+      const o = v as Record<string, unknown>;
+      for (const k in o) {
+        this.key(k);
+        this.json(o[k]);
+      }
+    } else {
+      this.chars += 6;
+      this.bytes += 6;
+    }
+  }
+
+  /** A message's content: a string, or parts of text, images, audio and files. */
+  content(content: unknown): void {
+    if (typeof content === 'string') {
+      this.text += content.length;
+      this.json(content);
+      return;
+    }
+    if (!Array.isArray(content)) return this.json(content);
+    this.chars += 2;
+    this.bytes += 2;
+    for (const part of content) {
+      if (typeof part === 'string') this.text += part.length;
+      else if (part && typeof (part as { text?: unknown }).text === 'string') this.text += (part as { text: string }).text.length;
+      // The whole part counts but a media payload, so nothing a caller hides beside it is free.
+      if (part !== null && typeof part === 'object') this.skip = this.mediaPart(part as Record<string, unknown>);
+      this.json(part);
+      this.skip = null;
+    }
+  }
+
+  /** An image, audio or file part: its own rule applies. Returns its payload, which is not text. */
+  private mediaPart(part: Record<string, unknown>): string | null {
+    if (part.type === 'image_url') {
+      const image = part.image_url as { url?: unknown; detail?: unknown } | string | undefined;
+      const url = typeof image === 'string' ? image : image?.url;
+      const images = (this.images ??= noImages());
+      const size = typeof url === 'string' ? dataUrlImageSize(url) : null;
+      if (typeof image === 'object' && image?.detail === 'low') images.low++;
+      else if (size === null) images.unsized++;
+      else {
+        images.sized++;
+        images.tiles += tilesOf(size.width, size.height);
+      }
+      return typeof url === 'string' ? url : null;
+    }
+    if (part.type === 'input_audio') {
+      const data = (part.input_audio as { data?: unknown } | undefined)?.data;
+      this.media += Math.ceil((typeof data === 'string' ? data.length : 0) / AUDIO_CHARS_PER_TOKEN);
+      return typeof data === 'string' ? data : null;
+    }
+    if (part.type === 'file') {
+      const data = (part.file as { file_data?: unknown } | undefined)?.file_data;
+      this.media += Math.max(FILE_TOKENS, typeof data === 'string' ? data.length : 0);
+      return typeof data === 'string' ? data : null;
+    }
+    return null;
+  }
+
+  /** A completions prompt or embeddings input: token ids count one each, strings their bytes. */
+  input(input: unknown): void {
+    if (typeof input === 'number') this.bytes += 1;
+    else if (Array.isArray(input)) for (const item of input) this.input(item);
+    else this.json(input);
+  }
+}
+
+/** UTF-8 length: short strings in JS (a native call costs more than the loop), long ones natively. */
+function utf8Bytes(s: string): number {
+  if (s.length > 64) return Buffer.byteLength(s);
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // Two bytes from U+0080, three from U+0800; a surrogate pair's two halves make four.
+    if (c >= 0x80) n += c >= 0x800 && (c < 0xd800 || c > 0xdfff) ? 2 : 1;
+  }
+  return n;
+}
+
+function digits(n: number): number {
+  if (Number.isInteger(n) && n >= 0 && n < 1e9) {
+    let d = 1;
+    for (let x = n; x >= 10; x = Math.floor(x / 10)) d++;
+    return d;
+  }
+  return String(n).length;
 }

@@ -1,4 +1,5 @@
 import { mockChatChunks, mockChatCompletion } from './chat';
+import { realTokens } from './real-tokens';
 import { chatPromptTokens, countTokens } from './tokens';
 
 const body = (extra: Record<string, unknown> = {}) => ({
@@ -82,5 +83,43 @@ describe('mockChatChunks', () => {
     expect(last.usage).toEqual(mockChatCompletion(body()).usage);
     expect(chunks.slice(0, -1).every((c) => c.usage === null)).toBe(true);
     expect(mockChatChunks(body({ stream: true, stream_options: { include_usage: false } })).some((c) => 'usage' in c)).toBe(false);
+  });
+});
+
+describe('billing as a provider bills', () => {
+  it('generates and bills n choices, the prompt once', () => {
+    const one = mockChatCompletion(body());
+    const eight = mockChatCompletion(body({ n: 8 }));
+    expect(eight.choices.map((c) => c.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(eight.choices[0].message.content).toBe(one.choices[0].message.content);
+    expect(new Set(eight.choices.map((c) => c.message.content)).size).toBeGreaterThan(1);
+    expect(eight.usage.prompt_tokens).toBe(one.usage.prompt_tokens);
+    expect(eight.usage.completion_tokens).toBe(eight.choices.reduce((sum, c) => sum + countTokens(c.message.content), 0));
+    const streamed = mockChatChunks(body({ n: 3, stream_options: { include_usage: true } }));
+    expect(streamed.at(-1)!.usage!.completion_tokens).toBe(mockChatCompletion(body({ n: 3 })).usage.completion_tokens);
+    expect(new Set(streamed.flatMap((c) => c.choices.map((ch) => ch.index)))).toEqual(new Set([0, 1, 2]));
+  });
+
+  it('bills tool and function definitions and response formats in the prompt', () => {
+    const tools = [{ type: 'function', function: { name: 'weather', description: 'w'.repeat(400), parameters: { type: 'object', properties: {} } } }];
+    const format = { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'object' } } };
+    const base = mockChatCompletion(body()).usage.prompt_tokens;
+    expect(mockChatCompletion(body({ tools })).usage.prompt_tokens).toBe(base + countTokens(JSON.stringify(tools)));
+    expect(mockChatCompletion(body({ functions: [tools[0].function] })).usage.prompt_tokens).toBe(base + countTokens(JSON.stringify([tools[0].function])));
+    expect(mockChatCompletion(body({ response_format: format })).usage.prompt_tokens).toBe(base + countTokens(JSON.stringify(format)));
+  });
+
+  it('with real tokens, counts with o200k and streams exactly one token per chunk', () => {
+    const tokens = realTokens();
+    const asked = { model: 'gpt-4o', messages: [{ role: 'user', content: 'Reply with 50 numbers' }] };
+    const reply = mockChatCompletion(asked, { tokens });
+    const text = reply.choices[0].message.content;
+    expect(reply.usage.completion_tokens).toBe(tokens.count(text));
+    expect(reply.usage.completion_tokens).toBeGreaterThan(countTokens(text)); // numbers split finer than four characters a token
+    const pieces = mockChatChunks(asked, { tokens }).map((c) => c.choices[0]?.delta.content).filter((p) => p);
+    expect(pieces.join('')).toBe(text);
+    expect(pieces.every((p) => tokens.count(p!) === 1)).toBe(true);
+    expect(pieces).toHaveLength(reply.usage.completion_tokens);
+    expect(mockChatCompletion({ ...asked, max_tokens: 7 }, { tokens }).usage.completion_tokens).toBe(7);
   });
 });

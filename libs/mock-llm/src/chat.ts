@@ -1,34 +1,38 @@
 import { nextId, nowSeconds } from './ids';
-import { lastUserText, pieces, replyTo } from './reply';
-import { chatPromptTokens } from './tokens';
+import { lastUserText, replyTo, type Reply } from './reply';
+import { chatPromptTokens, ROUGH_TOKENS } from './tokens';
 import type { ChatBody, MockOptions, Usage } from './types';
-import { cachedTokensFor, chatUsage } from './usage';
+import { cachedTokensFor, chatUsage, choicesOf } from './usage';
 
 const FINGERPRINT = 'fp_sluice_mock';
 
-function answer(body: ChatBody) {
-  const reply = replyTo(lastUserText(body.messages), body.model, body.max_completion_tokens ?? body.max_tokens);
-  const promptTokens = chatPromptTokens(body.messages);
-  const usage = chatUsage(promptTokens, reply.completionTokens, cachedTokensFor(promptTokens, body.prompt_cache_key), reply.reasoningTokens);
-  return { reply, usage };
+/** One reply per choice (`n`), each generated and billed; the prompt is billed once. */
+function answer(body: ChatBody, opts: MockOptions) {
+  const counter = opts.tokens ?? ROUGH_TOKENS;
+  const prompt = lastUserText(body.messages);
+  const replies: Reply[] = [];
+  for (let i = 0; i < choicesOf(body.n); i++) replies.push(replyTo(prompt, body.model, body.max_completion_tokens ?? body.max_tokens, counter, i));
+  const promptTokens = chatPromptTokens(body.messages, body, counter);
+  const completion = replies.reduce((sum, r) => sum + r.completionTokens, 0);
+  const reasoning = replies.reduce((sum, r) => sum + r.reasoningTokens, 0);
+  const usage = chatUsage(promptTokens, completion, cachedTokensFor(promptTokens, body.prompt_cache_key), reasoning);
+  return { replies, usage };
 }
 
 /** A `chat.completion` object with a deterministic reply to the last user message. */
 export function mockChatCompletion(body: ChatBody, opts: MockOptions = {}) {
-  const { reply, usage } = answer(body);
+  const { replies, usage } = answer(body, opts);
   return {
     id: opts.id ?? nextId('chatcmpl'),
     object: 'chat.completion' as const,
     created: opts.created ?? nowSeconds(),
     model: body.model,
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant' as const, content: reply.text, refusal: null, annotations: [] },
-        logprobs: null,
-        finish_reason: reply.finishReason,
-      },
-    ],
+    choices: replies.map((reply, index) => ({
+      index,
+      message: { role: 'assistant' as const, content: reply.text, refusal: null, annotations: [] },
+      logprobs: null,
+      finish_reason: reply.finishReason,
+    })),
     service_tier: 'default',
     system_fingerprint: FINGERPRINT,
     usage,
@@ -46,12 +50,14 @@ export interface ChatChunk {
 }
 
 /**
- * The `chat.completion.chunk` objects of the same reply, as OpenAI streams them: the role first,
- * the content in pieces, the finish reason, then, only with `stream_options.include_usage`, a
- * usage chunk with no choices (every other chunk then carries `usage: null`).
+ * The `chat.completion.chunk` objects of the same reply, as OpenAI streams them: per choice the role
+ * first, the content in pieces (one token each with real tokens), the finish reason; then, only
+ * with `stream_options.include_usage`, a usage chunk with no choices (every other chunk then
+ * carries `usage: null`).
  */
 export function mockChatChunks(body: ChatBody, opts: MockOptions = {}): ChatChunk[] {
-  const { reply, usage } = answer(body);
+  const { replies, usage } = answer(body, opts);
+  const counter = opts.tokens ?? ROUGH_TOKENS;
   const withUsage = body.stream_options?.include_usage === true;
   const id = opts.id ?? nextId('chatcmpl');
   const created = opts.created ?? nowSeconds();
@@ -60,9 +66,12 @@ export function mockChatChunks(body: ChatBody, opts: MockOptions = {}): ChatChun
     if (withUsage) c.usage = chunkUsage ?? null;
     return c;
   };
-  const chunks = [chunk({ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null })];
-  for (const piece of pieces(reply.text)) chunks.push(chunk({ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }));
-  chunks.push(chunk({ index: 0, delta: {}, logprobs: null, finish_reason: reply.finishReason }));
+  const chunks: ChatChunk[] = [];
+  replies.forEach((reply, index) => {
+    chunks.push(chunk({ index, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }));
+    for (const piece of counter.split(reply.text)) chunks.push(chunk({ index, delta: { content: piece }, logprobs: null, finish_reason: null }));
+    chunks.push(chunk({ index, delta: {}, logprobs: null, finish_reason: reply.finishReason }));
+  });
   if (withUsage) chunks.push(chunk(null, usage));
   return chunks;
 }

@@ -11,6 +11,14 @@ describe('mockCompletion', () => {
     expect(chunks.at(-1)).toMatchObject({ choices: [], usage: c.usage });
     expect(chunks.at(-2)!.choices[0].finish_reason).toBe('stop');
   });
+
+  it('bills best_of completions and returns n of them, as OpenAI does', () => {
+    const one = mockCompletion({ model: 'm', prompt: 'Say hello' });
+    const best = mockCompletion({ model: 'm', prompt: 'Say hello', n: 2, best_of: 5 });
+    expect(best.choices).toHaveLength(2);
+    expect(best.usage.completion_tokens).toBeGreaterThanOrEqual(5 * one.usage.completion_tokens - 10);
+    expect(best.usage.prompt_tokens).toBe(one.usage.prompt_tokens);
+  });
 });
 
 describe('mockEmbeddings', () => {

@@ -1,7 +1,8 @@
 import { nextId, nowSeconds } from './ids';
-import { pieces, replyTo } from './reply';
-import { inputTokens, textOf } from './tokens';
+import { replyTo, type Reply } from './reply';
+import { inputTokens, ROUGH_TOKENS, textOf } from './tokens';
 import type { CompletionBody, MockOptions, Usage } from './types';
+import { choicesOf } from './usage';
 
 function promptText(prompt: unknown): string {
   if (typeof prompt === 'string') return prompt;
@@ -9,22 +10,28 @@ function promptText(prompt: unknown): string {
   return textOf(prompt);
 }
 
-function answer(body: CompletionBody) {
-  const reply = replyTo(promptText(body.prompt), body.model, body.max_tokens);
-  const promptTokens = inputTokens(body.prompt);
-  const usage: Usage = { prompt_tokens: promptTokens, completion_tokens: reply.completionTokens, total_tokens: promptTokens + reply.completionTokens };
-  return { reply, usage };
+/** `best_of` completions are generated and billed (at least `n`); the first `n` are returned. */
+function answer(body: CompletionBody, opts: MockOptions) {
+  const counter = opts.tokens ?? ROUGH_TOKENS;
+  const returned = choicesOf(body.n);
+  const generated = Math.max(returned, choicesOf(body.best_of));
+  const replies: Reply[] = [];
+  for (let i = 0; i < generated; i++) replies.push(replyTo(promptText(body.prompt), body.model, body.max_tokens, counter, i));
+  const promptTokens = inputTokens(body.prompt, counter);
+  const completion = replies.reduce((sum, r) => sum + r.completionTokens, 0);
+  const usage: Usage = { prompt_tokens: promptTokens, completion_tokens: completion, total_tokens: promptTokens + completion };
+  return { replies: replies.slice(0, returned), usage };
 }
 
 /** A legacy `/v1/completions` `text_completion` object. */
 export function mockCompletion(body: CompletionBody, opts: MockOptions = {}) {
-  const { reply, usage } = answer(body);
+  const { replies, usage } = answer(body, opts);
   return {
     id: opts.id ?? nextId('cmpl'),
     object: 'text_completion' as const,
     created: opts.created ?? nowSeconds(),
     model: body.model,
-    choices: [{ text: reply.text, index: 0, logprobs: null, finish_reason: reply.finishReason }],
+    choices: replies.map((reply, index) => ({ text: reply.text, index, logprobs: null, finish_reason: reply.finishReason })),
     usage,
   };
 }
@@ -40,17 +47,21 @@ export interface CompletionChunk {
 
 /** The streamed form of `mockCompletion`, with the usage chunk only when `include_usage` is set. */
 export function mockCompletionChunks(body: CompletionBody, opts: MockOptions = {}): CompletionChunk[] {
-  const { reply, usage } = answer(body);
+  const { replies, usage } = answer(body, opts);
+  const counter = opts.tokens ?? ROUGH_TOKENS;
   const withUsage = body.stream_options?.include_usage === true;
   const id = opts.id ?? nextId('cmpl');
   const created = opts.created ?? nowSeconds();
-  const chunk = (text: string | null, finish: string | null, chunkUsage?: Usage): CompletionChunk => {
-    const c: CompletionChunk = { id, object: 'text_completion', created, model: body.model, choices: text === null ? [] : [{ text, index: 0, logprobs: null, finish_reason: finish }] };
+  const chunk = (index: number, text: string | null, finish: string | null, chunkUsage?: Usage): CompletionChunk => {
+    const c: CompletionChunk = { id, object: 'text_completion', created, model: body.model, choices: text === null ? [] : [{ text, index, logprobs: null, finish_reason: finish }] };
     if (withUsage) c.usage = chunkUsage ?? null;
     return c;
   };
-  const chunks = pieces(reply.text).map((p) => chunk(p, null));
-  chunks.push(chunk('', reply.finishReason));
-  if (withUsage) chunks.push(chunk(null, null, usage));
+  const chunks: CompletionChunk[] = [];
+  replies.forEach((reply, index) => {
+    for (const piece of counter.split(reply.text)) chunks.push(chunk(index, piece, null));
+    chunks.push(chunk(index, '', reply.finishReason));
+  });
+  if (withUsage) chunks.push(chunk(0, null, null, usage));
   return chunks;
 }

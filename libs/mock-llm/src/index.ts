@@ -3,6 +3,7 @@ export { mockChatCompletion, mockChatChunks, type ChatChunk } from './chat';
 export { mockCompletion, mockCompletionChunks, type CompletionChunk } from './completions';
 export { mockAnthropicMessage, mockAnthropicFrames, anthropicInputTokens, type AnthropicBody } from './anthropic';
 export { mockEmbeddings, mockVector, toBase64 } from './embeddings';
-export { countTokens, chatPromptTokens, inputTokens, textOf } from './tokens';
+export { countTokens, chatPromptTokens, inputTokens, textOf, ROUGH_TOKENS, type TokenCounter, type PromptDefinitions } from './tokens';
+export { realTokens } from './real-tokens';
 export { startMockUpstream, type MockUpstream, type MockUpstreamOptions } from './upstream/server';
 export type { Invoice, InvoiceEntry } from './upstream/invoice';

@@ -1,4 +1,4 @@
-import { countTokens, textOf } from './tokens';
+import { ROUGH_TOKENS, textOf, type TokenCounter } from './tokens';
 import type { ChatMessage, FinishReason } from './types';
 
 const WORDS = (
@@ -7,7 +7,7 @@ const WORDS = (
 ).split(' ');
 const DEFAULT_WORDS = 20;
 const MAX_WORDS = 8192;
-const ASKED_LENGTH = /reply with (\d{1,5}) words/i;
+const ASKED_LENGTH = /reply with (\d{1,5}) (words|numbers)/i;
 
 export interface Reply {
   text: string;
@@ -18,23 +18,25 @@ export interface Reply {
 
 /**
  * The reply is a pure function of the prompt: it quotes the start of the prompt, then a run of
- * words chosen by a hash of it ("reply with N words" sets the length). A token limit cuts it and
- * makes the finish reason `length`, as a real model does.
+ * words chosen by a hash of it ("reply with N words" sets the length; "reply with N numbers" makes
+ * them numbers, which tokenizers split finely). A token limit cuts it and makes the finish reason
+ * `length`, as a real model does. Each choice of `n` starts the run elsewhere.
  */
-export function replyTo(prompt: string, model: string, maxTokens: number | null | undefined): Reply {
+export function replyTo(prompt: string, model: string, maxTokens: number | null | undefined, counter: TokenCounter = ROUGH_TOKENS, choice = 0): Reply {
   const asked = ASKED_LENGTH.exec(prompt);
   const count = asked ? Math.min(Number(asked[1]), MAX_WORDS) : DEFAULT_WORDS;
-  const start = fnv1a(prompt) % WORDS.length;
+  const numbers = asked?.[2].toLowerCase() === 'numbers';
+  const seed = fnv1a(prompt) + choice * 13;
   const words: string[] = [];
-  for (let i = 0; i < count; i++) words.push(WORDS[(start + i * 7) % WORDS.length]);
+  for (let i = 0; i < count; i++) words.push(numbers ? String(((seed + i * 7919) % 9_000_000) + 1_000_000) : WORDS[(seed + i * 7) % WORDS.length]);
   const excerpt = prompt.replace(/\s+/g, ' ').trim().slice(0, 48);
   let text = `Mock reply to "${excerpt}": ${words.join(' ')}.`;
   let finishReason: FinishReason = 'stop';
-  if (typeof maxTokens === 'number' && maxTokens >= 0 && countTokens(text) > maxTokens) {
-    text = text.slice(0, maxTokens * 4);
+  if (typeof maxTokens === 'number' && maxTokens >= 0 && counter.count(text) > maxTokens) {
+    text = counter.truncate(text, maxTokens);
     finishReason = 'length';
   }
-  const visible = countTokens(text);
+  const visible = counter.count(text);
   // Reasoning models spend hidden tokens before answering; they are billed as output.
   const reasoningTokens = isReasoningModel(model) ? visible * 2 : 0;
   return { text, finishReason, completionTokens: visible + reasoningTokens, reasoningTokens };
@@ -50,9 +52,7 @@ export function lastUserText(messages: readonly ChatMessage[]): string {
 const isReasoningModel = (model: string): boolean => /^o\d|reason/i.test(model);
 
 /** Splits text into token-like pieces (a word and the space before it), as a stream delivers them. */
-export function pieces(text: string): string[] {
-  return text.length === 0 ? [] : text.split(/(?= )/);
-}
+export const pieces = (text: string): string[] => ROUGH_TOKENS.split(text);
 
 export function fnv1a(text: string): number {
   let hash = 0x811c9dc5;

@@ -1,3 +1,5 @@
+import type { TokenCounter } from './tokens';
+
 /** The slice of the OpenAI wire format the mock reads and writes. Bodies come from JSON, so inputs are loose. */
 export interface ChatMessage {
   role: string;
@@ -18,12 +20,19 @@ export interface ChatBody {
   stream?: boolean | null;
   stream_options?: StreamOptions | null;
   prompt_cache_key?: string;
+  n?: number | null;
+  tools?: unknown;
+  functions?: unknown;
+  response_format?: unknown;
 }
 
 export interface CompletionBody {
   model: string;
   prompt: unknown;
   max_tokens?: number | null;
+  n?: number | null;
+  /** Completions generated (and billed) server-side, of which the best `n` are returned. */
+  best_of?: number | null;
   stream?: boolean | null;
   stream_options?: StreamOptions | null;
 }
@@ -54,4 +63,6 @@ export interface Usage {
 export interface MockOptions {
   id?: string;
   created?: number;
+  /** How tokens are counted and streamed; the four-characters rule of thumb by default. */
+  tokens?: TokenCounter;
 }

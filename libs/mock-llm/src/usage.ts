@@ -24,3 +24,6 @@ export function chatUsage(promptTokens: number, completionTokens: number, cached
     },
   };
 }
+
+/** OpenAI generates (and bills) `n` choices; anything else counts as one. */
+export const choicesOf = (n: unknown): number => (typeof n === 'number' && Number.isInteger(n) && n > 1 ? Math.min(n, 128) : 1);

@@ -1,6 +1,7 @@
 import { mockChatChunks, mockChatCompletion } from '../chat';
 import { mockCompletion, mockCompletionChunks } from '../completions';
 import { mockEmbeddings } from '../embeddings';
+import type { TokenCounter } from '../tokens';
 import type { ChatBody, CompletionBody, EmbeddingsBody, Usage } from '../types';
 
 export type Operation = 'chat' | 'completions' | 'embeddings';
@@ -24,12 +25,12 @@ export interface JsonReply {
   usage: Usage;
 }
 
-export function jsonReply(op: Operation, body: Record<string, unknown>, omitUsage: boolean): JsonReply {
+export function jsonReply(op: Operation, body: Record<string, unknown>, omitUsage: boolean, tokens?: TokenCounter): JsonReply {
   const reply =
     op === 'chat'
-      ? mockChatCompletion(body as unknown as ChatBody)
+      ? mockChatCompletion(body as unknown as ChatBody, { tokens })
       : op === 'completions'
-        ? mockCompletion(body as unknown as CompletionBody)
+        ? mockCompletion(body as unknown as CompletionBody, { tokens })
         : mockEmbeddings(body as unknown as EmbeddingsBody);
   const usage = reply.usage as Usage;
   if (omitUsage) delete (reply as { usage?: unknown }).usage;
@@ -45,11 +46,11 @@ export interface StreamReply {
 }
 
 /** The frames of a streamed reply; the usage chunk is sent only when asked for and not omitted. */
-export function streamReply(op: Exclude<Operation, 'embeddings'>, body: Record<string, unknown>, omitUsage: boolean): StreamReply {
+export function streamReply(op: Exclude<Operation, 'embeddings'>, body: Record<string, unknown>, omitUsage: boolean, tokens?: TokenCounter): StreamReply {
   const sendUsage = !omitUsage && (body.stream_options as { include_usage?: unknown } | null | undefined)?.include_usage === true;
   const withUsage = { ...body, stream_options: { include_usage: true } };
   const chunks: { usage?: Usage | null; choices: { delta?: { content?: string }; text?: string }[] }[] =
-    op === 'chat' ? mockChatChunks(withUsage as unknown as ChatBody) : mockCompletionChunks(withUsage as unknown as CompletionBody);
+    op === 'chat' ? mockChatChunks(withUsage as unknown as ChatBody, { tokens }) : mockCompletionChunks(withUsage as unknown as CompletionBody, { tokens });
   const usage = chunks.pop()!.usage as Usage;
   const frames: string[] = [];
   const content: string[] = [];

@@ -1,4 +1,5 @@
 import { mockChatCompletion } from '../chat';
+import { realTokens } from '../real-tokens';
 import { startMockUpstream, type MockUpstream } from './server';
 
 type Res = Omit<Response, 'json'> & { json(): Promise<any> };
@@ -99,5 +100,20 @@ describe('startMockUpstream', () => {
     expect(cut.status).toBe(200);
     await expect(cut.text()).rejects.toThrow();
     expect([...upstream.invoice.byRequest.values()].at(-1)).toMatchObject({ completed: false, completionTokens: expect.any(Number) });
+  });
+
+  it('with oneTokenPerChunk, streams one token per event, sends no usage, and bills the o200k count', async () => {
+    upstream = await startMockUpstream({ oneTokenPerChunk: true });
+    const asked = { model: 'gpt-4o', messages: [{ role: 'user', content: 'Reply with 40 numbers' }], stream: true, stream_options: { include_usage: true } };
+    const text = await (await post(upstream, '/chat/completions', asked, { 'x-request-id': 'tok-1' })).text();
+    const chunks = events(text).filter((e) => e !== '[DONE]').map((e) => JSON.parse(e));
+    expect(chunks.some((c) => c.usage)).toBe(false);
+    const pieces = chunks.map((c) => c.choices[0]?.delta?.content).filter((p) => p);
+    const tokens = realTokens();
+    expect(pieces.every((p) => tokens.count(p) === 1)).toBe(true);
+    expect(upstream.invoice.byRequest.get('tok-1')).toMatchObject({ completionTokens: pieces.length, completed: true });
+    const json = await (await post(upstream, '/chat/completions', { ...asked, stream: false }, { 'x-request-id': 'tok-2' })).json();
+    expect(json.usage).toBeUndefined();
+    expect(upstream.invoice.byRequest.get('tok-2')!.completionTokens).toBe(tokens.count(json.choices[0].message.content));
   });
 });

@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { nextId } from '../ids';
-import { countTokens } from '../tokens';
+import { realTokens } from '../real-tokens';
+import { ROUGH_TOKENS, type TokenCounter } from '../tokens';
 import { azureRefusal, azureRoute } from './azure';
 import { errorBody, faultFor } from './faults';
 import { bill, emptyInvoice, type Invoice, type InvoiceEntry } from './invoice';
@@ -14,6 +15,11 @@ export interface MockUpstreamOptions {
   host?: string;
   /** Never send usage, neither in JSON replies nor as a stream's usage chunk. */
   omitUsage?: boolean;
+  /**
+   * Bill as a real provider does, with OpenAI's o200k tokenizer, stream exactly one token per chunk,
+   * and never send usage (implies `omitUsage`): the hardest upstream to estimate.
+   */
+  oneTokenPerChunk?: boolean;
   /** Pause between stream chunks. */
   chunkDelayMs?: number;
   /** Pause before the response starts. */
@@ -38,6 +44,8 @@ const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-
 /** An OpenAI-compatible HTTP server that bills what it serves, for gateway tests and benchmarks. */
 export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise<MockUpstream> {
   const invoice = emptyInvoice();
+  const tokens = opts.oneTokenPerChunk ? realTokens() : ROUGH_TOKENS;
+  const served: Served = { ...opts, omitUsage: opts.omitUsage === true || opts.oneTokenPerChunk === true, tokens };
   const server = createServer((req, res) => {
     invoice.inFlight++;
     invoice.maxInFlight = Math.max(invoice.maxInFlight, invoice.inFlight);
@@ -45,7 +53,7 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      handle(req, res, Buffer.concat(chunks), invoice, opts).catch(() => res.destroy());
+      handle(req, res, Buffer.concat(chunks), invoice, served).catch(() => res.destroy());
     });
   });
   server.keepAliveTimeout = 60_000;
@@ -62,7 +70,9 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer, invoice: Invoice, opts: MockUpstreamOptions): Promise<void> {
+type Served = MockUpstreamOptions & { omitUsage: boolean; tokens: TokenCounter };
+
+async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer, invoice: Invoice, opts: Served): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
   if (req.method === 'GET' && path === '/v1/models') {
     return sendJson(res, 200, { object: 'list', data: MODELS.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'sluice-mock' })) });
@@ -126,7 +136,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer, in
     res.destroy();
     return;
   }
-  const reply = jsonReply(op, body, opts.omitUsage === true);
+  const reply = jsonReply(op, body, opts.omitUsage, opts.tokens);
   entry.promptTokens = reply.usage.prompt_tokens;
   entry.completionTokens = reply.usage.completion_tokens ?? 0;
   entry.completed = true;
@@ -140,10 +150,10 @@ async function streamTo(
   body: Record<string, unknown>,
   entry: InvoiceEntry,
   invoice: Invoice,
-  opts: MockUpstreamOptions,
+  opts: Served,
   cutAfter: number,
 ): Promise<void> {
-  const reply = streamReply(op, body, opts.omitUsage === true);
+  const reply = streamReply(op, body, opts.omitUsage, opts.tokens);
   entry.promptTokens = reply.usage.prompt_tokens;
   res.writeHead(200, SSE_HEADERS);
   const delay = opts.chunkDelayMs ?? 0;
@@ -166,7 +176,7 @@ async function streamTo(
     if (delay > 0) await sleep(delay);
   }
   if (gone || cutAfter >= 0) {
-    entry.completionTokens = countTokens(generated);
+    entry.completionTokens = opts.tokens.count(generated);
     bill(invoice, entry);
     // What was written still reaches the caller; the stream just never finishes.
     res.socket?.destroySoon();

@@ -41,4 +41,23 @@ describe('parseInferenceRequest', () => {
     expect(errorOf('embeddings', { model: 'e', input: 5 })).toMatchObject({ param: 'input', code: 'invalid_type' });
     expect(errorOf('completions', { model: 'c' })).toMatchObject({ param: 'prompt', code: 'missing_required_parameter' });
   });
+
+  it('refuses the n, best_of and max_tokens OpenAI refuses, in its words, before anything is reserved', () => {
+    expect(errorOf('chat', { model: 'm', messages: user, n: 129 })).toEqual({
+      status: 400,
+      type: 'invalid_request_error',
+      param: 'n',
+      code: 'integer_above_max_value',
+      message: "Invalid 'n': integer above maximum value. Expected a value <= 128, but got 129 instead.",
+    });
+    expect(errorOf('chat', { model: 'm', messages: user, n: 0 })).toMatchObject({ param: 'n', code: 'integer_below_min_value', message: "Invalid 'n': integer below minimum value. Expected a value >= 1, but got 0 instead." });
+    expect(errorOf('chat', { model: 'm', messages: user, n: 2.5 })).toMatchObject({ param: 'n', code: 'invalid_type', message: "Invalid type for 'n': expected an integer, but got a decimal number instead." });
+    expect(errorOf('chat', { model: 'm', messages: user, n: '8' })).toMatchObject({ param: 'n', code: 'invalid_type' });
+    expect(errorOf('chat', { model: 'm', messages: user, max_tokens: 0 })).toMatchObject({ param: 'max_tokens', code: 'integer_below_min_value' });
+    expect(errorOf('chat', { model: 'm', messages: user, max_completion_tokens: 1e3 + 0.5 })).toMatchObject({ param: 'max_completion_tokens', code: 'invalid_type' });
+    expect(errorOf('completions', { model: 'c', prompt: 'p', best_of: 21 })).toMatchObject({ param: 'best_of', code: 'integer_above_max_value' });
+    expect(errorOf('completions', { model: 'c', prompt: 'p', n: 4, best_of: 2 })).toMatchObject({ param: 'best_of', code: 'invalid_value' });
+    expect(parse('chat', { model: 'm', messages: user, n: 128, max_tokens: null })).toMatchObject({ ok: true });
+    expect(parse('embeddings', { model: 'e', input: 'x', n: 500 })).toMatchObject({ ok: true });
+  });
 });

@@ -1,4 +1,5 @@
 import type { OpenAiError, Operation } from '@sluice/contracts';
+import { outputParamsError } from './output-params';
 
 /** A request body that passed the edge checks, with what the gateway needs from it read once. */
 export interface InferenceRequest {
@@ -69,6 +70,8 @@ export function parseInferenceRequest(op: Operation, raw: Buffer | undefined): P
     if (typeof options !== 'object' || Array.isArray(options)) return wrongType('stream_options', 'an object', options);
     if (!stream) return invalid("The 'stream_options' parameter is only allowed when 'stream' is enabled.", 'stream_options', null);
   }
+  const outputError = outputParamsError(op, b);
+  if (outputError) return { ok: false, error: outputError };
   const includeUsage = stream && (options as { include_usage?: unknown } | null | undefined)?.include_usage === true;
   return { ok: true, request: { body: b, model: b.model, stream, includeUsage } };
 }

@@ -5,7 +5,7 @@ import type { Authorizer } from '../authorize/authorizer';
 import { isEventStream } from '../providers/upstream';
 import type { UpstreamDispatch } from '../providers/upstream-dispatch';
 import { relaySse } from '../streaming/sse-relay';
-import { estimatePromptTokens, maxOutputTokensOf, settleTokens } from '../usage/estimate';
+import { callEstimate, settleTokens } from '../usage/estimate';
 import { NO_TOKENS, tokensFromUsage } from '../usage/token-counts';
 import { callerTagsOf } from '../usage/caller-tags';
 import { usageMessage, type CallFacts, type CallResult } from '../usage/usage-message';
@@ -50,7 +50,7 @@ export class InferenceRoute {
     if (!tags.ok) return sendError(reply, ctx.requestId, tags.error);
     const clientIp = ctx.clientIp;
     const { span, traceparent } = startCallSpan(op, request.model, ctx.requestId, headerOf(req, 'traceparent'));
-    const estimate = { inputTokens: estimatePromptTokens(op, request.body), maxOutputTokens: maxOutputTokensOf(request.body) };
+    const estimate = callEstimate(op, request.body);
     const decision = await this.authorizer.authorize(
       { keyHash: hashVirtualKey(ctx.key), model: request.model, operation: op, clientIp, requestId: ctx.requestId, callId: ctx.callId, estimate },
       traceparent,
@@ -113,13 +113,13 @@ export class InferenceRoute {
       maxDurationMs: this.limits.maxStreamMs,
       trailers: call.route.price && {
         names: costHeaderNames(call),
-        values: (usage, generatedChars) => costHeaders(call, settleTokens(call.op, request.body, tokensFromUsage(usage), generatedChars).tokens),
+        values: (usage, generated) => costHeaders(call, settleTokens(call, request.body, tokensFromUsage(usage), generated).tokens),
       },
     });
     if (relayed.upstreamFailed) {
       this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, 'upstream stream broke after it began');
     }
-    const settled = settleTokens(call.op, request.body, tokensFromUsage(relayed.usage), relayed.generatedChars);
+    const settled = settleTokens(call, request.body, tokensFromUsage(relayed.usage), relayed.generated);
     return { status: relayed.upstreamFailed ? 502 : 200, ...settled, ttfbMs: relayed.ttfbMs };
   }
 }

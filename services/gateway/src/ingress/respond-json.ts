@@ -5,7 +5,8 @@ import { upstreamError } from '../providers/upstream-errors';
 import { settleTokens } from '../usage/estimate';
 import { NO_TOKENS, tokensFromUsage } from '../usage/token-counts';
 import type { CallFacts, CallResult } from '../usage/usage-message';
-import { generatedCharsOfJson, usageFromJson } from '../usage/usage-from-json';
+import { NOTHING_GENERATED } from '../usage/generated-output';
+import { generatedOfJson, usageFromJson } from '../usage/usage-from-json';
 import { GatewayErrors } from './openai-errors';
 import { costHeaders } from './cost-headers';
 import { sendError } from './send-error';
@@ -31,8 +32,8 @@ export async function respondJson(
   }
   if (upstream.status >= 200 && upstream.status < 300) {
     const reported = tokensFromUsage(usageFromJson(bytes));
-    const generated = call.op === 'embeddings' || (reported !== null && reported.outputTokens > 0) ? 0 : generatedCharsOfJson(bytes);
-    const settled = settleTokens(call.op, body, reported, generated);
+    const generated = call.op === 'embeddings' || (reported !== null && reported.outputTokens > 0) ? NOTHING_GENERATED : generatedOfJson(bytes);
+    const settled = settleTokens(call, body, reported, generated);
     reply
       .code(upstream.status)
       .header('content-type', upstream.contentType || 'application/json')

@@ -129,11 +129,15 @@ describe('proxying to the upstream (real NATS, mock upstream, openai SDK)', () =
     expect(await h.usageOf('mock-1')).toMatchObject({ providerId: 'prov-mock', inputTokens: c.usage!.prompt_tokens, outputTokens: c.usage!.completion_tokens });
   });
 
-  it('estimates usage when the upstream reports none, and says so', async () => {
+  it('estimates usage when the upstream reports none, never below its invoice, and says so', async () => {
     const c = await h.client().chat.completions.create({ model: 'gpt-silent', messages }, { headers: { 'x-request-id': 'silent-1' } });
     expect(c.usage).toBeUndefined();
     const billed = h.silent.invoice.byRequest.get('silent-1')!;
-    expect(await h.usageOf('silent-1')).toMatchObject({ estimated: true, inputTokens: billed.promptTokens, outputTokens: billed.completionTokens });
+    const usage = await h.usageOf('silent-1');
+    // A model Sluice has no tokenizer for is billed one token per byte: never below the invoice.
+    expect(usage.estimated).toBe(true);
+    expect(usage.inputTokens).toBeGreaterThanOrEqual(billed.promptTokens);
+    expect(usage.outputTokens).toBeGreaterThanOrEqual(billed.completionTokens);
   });
 
   it('passes an upstream OpenAI error through with its status, and meters the call', async () => {

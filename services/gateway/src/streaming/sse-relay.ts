@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { errorBody, GatewayErrors } from '../ingress/openai-errors';
 import type { UpstreamResponse } from '../providers/upstream';
+import type { GeneratedOutput } from '../usage/generated-output';
 import { SseScanner } from './sse-scanner';
 
 export interface RelayOptions {
@@ -17,12 +18,12 @@ export interface RelayOptions {
    * Headers only known once the stream is over (its cost), sent as HTTP trailers: declared with
    * the headers, written after the last event. Clients that ignore trailers lose nothing.
    */
-  trailers?: { names: string[]; values(usage: unknown, generatedChars: number): Record<string, string> };
+  trailers?: { names: string[]; values(usage: unknown, generated: GeneratedOutput): Record<string, string> };
 }
 
 export interface RelayOutcome {
   usage: unknown;
-  generatedChars: number;
+  generated: GeneratedOutput;
   ttfbMs: number | null;
   clientGone: boolean;
   upstreamFailed: boolean;
@@ -40,7 +41,7 @@ const BROKEN = Buffer.from(`data: ${BROKEN_JSON}\n\n`);
  */
 export async function relaySse(res: ServerResponse, upstream: UpstreamResponse, opts: RelayOptions): Promise<RelayOutcome> {
   const scanner = new SseScanner(opts.clientWantsUsage);
-  const outcome: RelayOutcome = { usage: undefined, generatedChars: 0, ttfbMs: null, clientGone: false, upstreamFailed: false };
+  const outcome: RelayOutcome = { usage: undefined, generated: scanner.generated, ttfbMs: null, clientGone: false, upstreamFailed: false };
   let drainTimer: NodeJS.Timeout | undefined;
   const onClose = () => {
     if (res.writableEnded) return;
@@ -82,17 +83,16 @@ export async function relaySse(res: ServerResponse, upstream: UpstreamResponse, 
     const tail = scanner.flush();
     if (outcome.ttfbMs === null && outcome.upstreamFailed && tail === null) {
       res.writeHead(502, { 'content-type': 'application/json', 'x-request-id': opts.requestId }).end(BROKEN_JSON);
-      return { ...outcome, usage: scanner.usage, generatedChars: scanner.generatedChars };
+      return { ...outcome, usage: scanner.usage };
     }
     if (outcome.ttfbMs === null) startStream();
     if (tail !== null) res.write(tail);
     if (outcome.upstreamFailed) res.write(BROKEN);
     else if (!scanner.sawDone) res.write(DONE);
-    if (opts.trailers) res.addTrailers(opts.trailers.values(scanner.usage, scanner.generatedChars));
+    if (opts.trailers) res.addTrailers(opts.trailers.values(scanner.usage, scanner.generated));
     res.end();
   }
   outcome.usage = scanner.usage;
-  outcome.generatedChars = scanner.generatedChars;
   return outcome;
 }
 

@@ -42,7 +42,7 @@ describe('SseScanner', () => {
   it('counts generated characters, escapes and multi-byte letters as one each', () => {
     const scanner = new SseScanner(false);
     run(scanner, upstreamSse(), 5);
-    expect(scanner.generatedChars).toBe(reply().length);
+    expect(scanner.generated.chars).toBe(reply().length);
   });
 
   it('counts tool-call arguments and legacy completion text', () => {
@@ -53,7 +53,7 @@ describe('SseScanner', () => {
         'data: {"choices":[{"text":"abc","index":0}]}\n\n',
       4,
     );
-    expect(scanner.generatedChars).toBe('{"a":1}'.length + 3);
+    expect(scanner.generated.chars).toBe('{"a":1}'.length + 3);
   });
 
   it('handles CRLF framing, comments and a last event without its blank line', () => {
@@ -63,7 +63,7 @@ describe('SseScanner', () => {
     expect(out).toBe(': keep-alive\r\n\r\ndata: {"choices":[{"delta":{"content":"hi"}}]}\r\n\r\ndata: {"choices":[{"delta":{"content":"!"}}]}\r\n\r\n');
     expect(scanner.usage).toEqual({ prompt_tokens: 3, completion_tokens: 1 });
     expect(scanner.sawDone).toBe(false);
-    expect(scanner.generatedChars).toBe(3);
+    expect(scanner.generated.chars).toBe(3);
   });
 
   it('keeps usage that rides on a content chunk (some servers do that) and passes error events through', () => {

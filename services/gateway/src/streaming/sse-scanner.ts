@@ -1,4 +1,4 @@
-import { generatedChars } from './generated-chars';
+import { GeneratedText } from './generated-text';
 
 const LF2 = Buffer.from('\n\n');
 const CRLF2 = Buffer.from('\r\n\r\n');
@@ -21,8 +21,8 @@ const STRIP_NULL = 2;
 export class SseScanner {
   /** The last `usage` object the upstream sent, if any. */
   usage: unknown = undefined;
-  /** Characters of generated text seen, for an estimate when no usage arrives. */
-  generatedChars = 0;
+  /** The generated text seen, for an estimate when no usage arrives. */
+  readonly generated = new GeneratedText();
   sawDone = false;
   private pending: Buffer | null = null;
   private crlf = false;
@@ -53,7 +53,7 @@ export class SseScanner {
     }
     this.pending = pos < buf.length ? buf.subarray(pos) : null;
     // One pass over all complete events rather than one per event: a string never spans events.
-    if (pos > 0) this.generatedChars += generatedChars(pos === buf.length ? buf : buf.subarray(0, pos));
+    if (pos > 0) this.generated.scan(pos === buf.length ? buf : buf.subarray(0, pos));
     if (parts === null) return pos === 0 ? null : pos === buf.length ? buf : buf.subarray(0, pos);
     if (pos > emittedTo) parts.push(buf.subarray(emittedTo, pos));
     return parts.length === 0 ? null : Buffer.concat(parts);

@@ -90,7 +90,11 @@ describe('streaming (real NATS, mock upstream, openai SDK)', () => {
     for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
     expect(text).toBe(expectedText('upstream-silent'));
     const billed = h.silent.invoice.byRequest.get('stream-silent')!;
-    expect(await h.usageOf('stream-silent')).toMatchObject({ estimated: true, inputTokens: billed.promptTokens, outputTokens: billed.completionTokens });
+    const usage = await h.usageOf('stream-silent');
+    // A model Sluice has no tokenizer for is billed one token per byte: never below the invoice.
+    expect(usage.estimated).toBe(true);
+    expect(usage.inputTokens).toBeGreaterThanOrEqual(billed.promptTokens);
+    expect(usage.outputTokens).toBeGreaterThanOrEqual(billed.completionTokens);
   });
 
   it('answers a JSON error when the upstream fails before the stream starts, and an SSE error event after', async () => {

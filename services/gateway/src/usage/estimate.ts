@@ -1,28 +1,22 @@
-import { estimatePromptTokens, tokensForChars, type Operation } from '@sluice/contracts';
+import { imageTokens, promptTokens, type CallEstimate, type Operation } from '@sluice/contracts';
+import type { CallFacts } from './usage-message';
+import type { GeneratedOutput } from './generated-output';
 import type { TokenCounts } from './token-counts';
+import { isReasoningModel, tokenCounterFor } from './tokenizers';
 
-// The prompt estimate is shared with the admin API's dry run (libs/contracts), so both agree.
-export { estimatePromptTokens, tokensForChars };
-
-/** An estimate for a call whose upstream said nothing about usage. */
-export function estimateTokens(op: Operation, body: Record<string, unknown>, generatedChars: number): TokenCounts {
-  return { inputTokens: estimatePromptTokens(op, body), cachedInputTokens: 0, outputTokens: tokensForChars(generatedChars), reasoningTokens: 0 };
+/** What authorize needs to count and reserve the call: the prompt (estimate, bound, images), the output cap, the choices billed. */
+export function callEstimate(op: Operation, body: Record<string, unknown>): CallEstimate {
+  const prompt = promptTokens(op, body);
+  const estimate: CallEstimate = { inputTokens: prompt.estimate, inputTokensBound: prompt.bound, maxOutputTokens: maxOutputTokensOf(body), choices: choicesOf(op, body) };
+  if (prompt.images) estimate.images = prompt.images;
+  return estimate;
 }
 
-/**
- * The usage to bill: the upstream's when it reported any, else the estimate. An upstream that
- * reports no output for a reply that produced content is not believed: content is never free.
- */
-export function settleTokens(
-  op: Operation,
-  body: Record<string, unknown>,
-  reported: TokenCounts | null,
-  generatedChars: number,
-): { tokens: TokenCounts; estimated: boolean } {
-  if (reported && (reported.outputTokens > 0 || generatedChars === 0)) return { tokens: reported, estimated: false };
-  const estimate = estimateTokens(op, body, generatedChars);
-  if (!reported) return { tokens: estimate, estimated: true };
-  return { tokens: { ...reported, outputTokens: estimate.outputTokens }, estimated: true };
+/** Completions the upstream generates and bills: `best_of` (completions; at least `n`), else `n`; the edge checked both. */
+export function choicesOf(op: Operation, body: Record<string, unknown>): number {
+  if (op === 'embeddings') return 1;
+  const n = typeof body.n === 'number' ? body.n : 1;
+  return op === 'completions' && typeof body.best_of === 'number' ? Math.max(n, body.best_of) : n;
 }
 
 /** The caller's cap on output tokens (`max_completion_tokens`, else `max_tokens`); null when it set none. */
@@ -32,4 +26,74 @@ export function maxOutputTokensOf(body: Record<string, unknown>): number | null 
     if (typeof value === 'number' && Number.isFinite(value) && value > 0) return Math.ceil(value);
   }
   return null;
+}
+
+type Settling = Pick<CallFacts, 'op' | 'route'>;
+
+/**
+ * The usage to bill: the upstream's when it reported any, else an estimate that is never below
+ * what the upstream can invoice (flagged `estimated`). An upstream that reports no output for a
+ * reply that produced content is not believed: content is never free.
+ */
+export function settleTokens(call: Settling, body: Record<string, unknown>, reported: TokenCounts | null, generated: GeneratedOutput): { tokens: TokenCounts; estimated: boolean } {
+  if (reported && (reported.outputTokens > 0 || generated.chars === 0)) return { tokens: reported, estimated: false };
+  const outputTokens = outputEstimate(call, body, generated);
+  if (reported) return { tokens: { ...reported, outputTokens }, estimated: true };
+  return { tokens: { inputTokens: inputEstimate(call, body), cachedInputTokens: 0, outputTokens, reasoningTokens: 0 }, estimated: true };
+}
+
+/**
+ * Output without usage: the model family's own tokenizer over the text where Sluice knows it, else
+ * one token per UTF-8 byte (no byte-level BPE makes more); never fewer than the streamed pieces
+ * (each carried at least one token). A reasoning model bills hidden tokens the text does not show,
+ * so it is billed its whole output cap.
+ */
+function outputEstimate(call: Settling, body: Record<string, unknown>, generated: GeneratedOutput): number {
+  if (call.op === 'embeddings') return 0;
+  const upstreamModel = call.route.upstreamModel;
+  let tokens = 0;
+  if (generated.chars > 0) {
+    const count = tokenCounterFor(upstreamModel);
+    if (count === null) tokens = generated.bytes;
+    else for (const text of generated.texts()) tokens += count(text);
+  }
+  tokens = Math.max(tokens, generated.deltas);
+  if (isReasoningModel(upstreamModel)) tokens = Math.max(tokens, (call.route.outputCap ?? 0) * choicesOf(call.op, body));
+  return tokens;
+}
+
+/** Input without usage: the family's tokenizer over what the prompt renders, else the prompt's byte bound. */
+function inputEstimate(call: Settling, body: Record<string, unknown>): number {
+  const upstreamModel = call.route.upstreamModel;
+  const prompt = promptTokens(call.op, body);
+  const images = imageTokens(prompt.images, upstreamModel);
+  const count = tokenCounterFor(upstreamModel);
+  return (count === null ? prompt.bound : tokenizedPrompt(call.op, body, count)) + images;
+}
+
+/** OpenAI's chat format: at most 4 tokens around each message (3, and 1 for a name) and 3 to prime the reply. */
+const PER_MESSAGE = 4;
+const PER_REPLY = 3;
+
+function tokenizedPrompt(op: Operation, body: Record<string, unknown>, count: (text: string) => number): number {
+  const json = (v: unknown) => (v === undefined || v === null ? 0 : count(typeof v === 'string' ? v : JSON.stringify(v)));
+  if (op !== 'chat') return tokenizedInput(op === 'completions' ? body.prompt : body.input, count) + json(body.suffix);
+  let tokens = PER_REPLY;
+  for (const m of (body.messages as Record<string, unknown>[]) ?? []) {
+    tokens += PER_MESSAGE + json(m.name) + json(m.tool_calls) + json(m.function_call);
+    const content = m.content;
+    if (typeof content === 'string') tokens += count(content);
+    else if (Array.isArray(content)) for (const part of content) tokens += typeof part?.text === 'string' ? count(part.text) : 0;
+  }
+  // Definitions as their JSON: more tokens than the TypeScript-like form OpenAI renders them in.
+  return tokens + json(body.tools) + json(body.functions) + json(body.response_format) + json(body.tool_choice);
+}
+
+function tokenizedInput(input: unknown, count: (text: string) => number): number {
+  if (typeof input === 'string') return count(input);
+  if (typeof input === 'number') return 1;
+  if (!Array.isArray(input)) return 0;
+  let tokens = 0;
+  for (const item of input) tokens += tokenizedInput(item, count);
+  return tokens;
 }

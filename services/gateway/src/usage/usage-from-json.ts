@@ -1,3 +1,5 @@
+import { NOTHING_GENERATED, type GeneratedOutput } from './generated-output';
+
 const USAGE = Buffer.from('"usage"');
 const OPEN = 0x7b;
 const CLOSE = 0x7d;
@@ -56,20 +58,28 @@ function closingBrace(buf: Buffer, start: number): number {
   return -1;
 }
 
-/** Characters of generated text in a JSON reply: only needed when the upstream sent no usage. */
-export function generatedCharsOfJson(body: Buffer): number {
-  let json: { choices?: { message?: { content?: unknown; tool_calls?: { function?: { arguments?: unknown } }[] }; text?: unknown }[] };
+/** The generated text of a JSON reply, per choice: only needed when the upstream sent no usage. */
+export function generatedOfJson(body: Buffer): GeneratedOutput {
+  let json: { choices?: { message?: { content?: unknown; refusal?: unknown; tool_calls?: { function?: { arguments?: unknown } }[] }; text?: unknown }[] };
   try {
     json = JSON.parse(body.toString('utf8'));
   } catch {
-    return 0;
+    return NOTHING_GENERATED;
   }
-  let n = 0;
+  const texts: string[] = [];
   for (const choice of json?.choices ?? []) {
-    if (typeof choice?.text === 'string') n += choice.text.length;
+    let text = typeof choice?.text === 'string' ? choice.text : '';
     const message = choice?.message;
-    if (typeof message?.content === 'string') n += message.content.length;
-    for (const call of message?.tool_calls ?? []) if (typeof call?.function?.arguments === 'string') n += call.function.arguments.length;
+    if (typeof message?.content === 'string') text += message.content;
+    if (typeof message?.refusal === 'string') text += message.refusal;
+    for (const call of message?.tool_calls ?? []) if (typeof call?.function?.arguments === 'string') text += call.function.arguments;
+    if (text.length > 0) texts.push(text);
   }
-  return n;
+  let chars = 0;
+  let bytes = 0;
+  for (const text of texts) {
+    chars += text.length;
+    bytes += Buffer.byteLength(text);
+  }
+  return { chars, deltas: 0, bytes, texts: () => texts };
 }

@@ -13,6 +13,7 @@ describe('authorize', () => {
         secretVersion: 0,
         price: { inputUsdPerMTok: 1, outputUsdPerMTok: 2, cachedInputUsdPerMTok: null },
         maxOutputTokens: null,
+        outputCap: 4096,
       },
       limits: { headers: {}, reservedUsd: null, budgetRemainingUsd: null },
     });

@@ -1,4 +1,4 @@
-import type { AuthorizeReply, AuthorizeRequest, OpenAiError } from '@sluice/contracts';
+import { reservedOutputTokens, type AuthorizeReply, type AuthorizeRequest, type OpenAiError } from '@sluice/contracts';
 import type { Catalog, CatalogModel } from '../catalog/catalog';
 import type { KeyPolicy, KeyTable } from '../keys/key-table';
 import type { Limiter } from '../limits/limiter';
@@ -14,8 +14,9 @@ export interface DryRun {
 
 /**
  * The decision for one call: state and time in, allow-with-route or refusal out. Rules apply in
- * this order: secret, IP allow-list, disabled, expiry, operations, models, provider binding, then
- * the limits (parallel, request windows, tokens, budget), so a caller outside the allow-list learns
+ * this order: secret, IP allow-list, disabled, expiry, operations, models, provider binding, the
+ * output cap (a `max_tokens` above the model's maximum is refused as OpenAI refuses it), then the
+ * limits (parallel, request windows, tokens, budget), so a caller outside the allow-list learns
  * nothing about the key's state. An allowed call is counted and its worst-case cost reserved,
  * unless it is a dry run (simulate).
  */
@@ -36,12 +37,16 @@ export function authorize(req: AuthorizeRequest, keys: KeyTable, catalog: Catalo
   if (!allowsProvider(key, model)) return { allow: false, keyId: key.keyId, error: Refusals.providerNotAllowed(req.model) };
   const provider = catalog.providers.get(model.providerId);
   if (!provider) return { allow: false, keyId: key.keyId, error: Refusals.providerMissing(req.model) };
-  const admission = limiter.admit(key, { callId: req.callId ?? req.requestId, model, operation: req.operation, clientIp: req.clientIp, estimate: req.estimate ?? NO_ESTIMATE }, now, options.dryRun);
+  const estimate = req.estimate ?? NO_ESTIMATE;
+  if (req.operation !== 'embeddings' && model.maxOutputTokens !== null && estimate.maxOutputTokens !== null && estimate.maxOutputTokens > model.maxOutputTokens) {
+    return { allow: false, keyId: key.keyId, error: Refusals.maxTokensTooLarge(estimate.maxOutputTokens, model.maxOutputTokens) };
+  }
+  const admission = limiter.admit(key, { callId: req.callId ?? req.requestId, model, operation: req.operation, clientIp: req.clientIp, estimate }, now, options.dryRun);
   if (!admission.ok) return { allow: false, keyId: key.keyId, error: admission.error, headers: admission.headers };
   return {
     allow: true,
     keyId: key.keyId,
-    route: { providerId: provider.id, providerType: provider.type, baseUrl: provider.baseUrl, upstreamModel: model.upstreamModel, secretVersion: provider.secretVersion, price: model.price, maxOutputTokens: model.maxOutputTokens },
+    route: { providerId: provider.id, providerType: provider.type, baseUrl: provider.baseUrl, upstreamModel: model.upstreamModel, secretVersion: provider.secretVersion, price: model.price, maxOutputTokens: model.maxOutputTokens, outputCap: reservedOutputTokens(req.operation, estimate.maxOutputTokens, model.maxOutputTokens) },
     limits: admission.limits,
   };
 }

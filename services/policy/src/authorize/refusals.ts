@@ -46,6 +46,14 @@ export const Refusals = {
     message: `The model \`${model}\` does not exist or you do not have access to it.`,
     param: 'model',
   }),
+  /** OpenAI's own refusal (and wording) for a cap above the model's maximum output, whichever cap field was sent. */
+  maxTokensTooLarge: (asked: number, modelCap: number): OpenAiError => ({
+    status: 400,
+    type: 'invalid_request_error',
+    code: 'invalid_value',
+    param: 'max_tokens',
+    message: `max_tokens is too large: ${asked}. This model supports at most ${modelCap} completion tokens, whereas you provided ${asked}.`,
+  }),
   providerMissing: (model: string): OpenAiError => ({
     status: 503,
     type: 'service_unavailable_error',

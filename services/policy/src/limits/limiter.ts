@@ -1,4 +1,4 @@
-import { costOf, formatUsd, reservedOutputTokens, type AllowedLimits, type CallEstimate, type ModelPrice, type OpenAiError, type ReservationTicket, type UsageMessage } from '@sluice/contracts';
+import { callTokens, costOf, formatUsd, type AllowedLimits, type CallEstimate, type ModelPrice, type OpenAiError, type ReservationTicket, type UsageMessage } from '@sluice/contracts';
 import type { CatalogModel } from '../catalog/catalog';
 import type { KeyPolicy } from '../keys/key-table';
 import { countedTokens, KeyCounters, REQUEST_WINDOWS, tokenKindsOf } from './key-counters';
@@ -71,9 +71,10 @@ export class Limiter {
         return { ok: false, error: LimitRefusals.window(rule, limit, used, 1, wait), headers: { ...headersNow(), ...retryAfterHeaders(wait) } };
       }
     }
-    const outputCap = reservedOutputTokens(ask.operation, ask.estimate.maxOutputTokens, ask.model.maxOutputTokens);
-    // Tokens per minute count what the caller asked for (prompt and max_tokens), as OpenAI does.
-    const tokens = countedTokens(tokenKindsOf(limits), ask.estimate.inputTokens, Math.min(ask.estimate.maxOutputTokens ?? 0, outputCap));
+    const call = callTokens(ask.operation, ask.estimate, ask.model);
+    // Tokens per minute count the prompt estimate and the whole output cap of every choice (as
+    // OpenAI counts max_tokens), so calls in flight can never take a minute past the limit.
+    const tokens = countedTokens(tokenKindsOf(limits), call.inputEstimate, call.outputBound);
     if (limits?.tokensPerMinute) {
       const window = c.window('tokensPerMinute');
       if (tokens > limits.tokensPerMinute) return { ok: false, error: LimitRefusals.tooLarge(limits.tokensPerMinute, tokens), headers: headersNow() };
@@ -84,7 +85,7 @@ export class Limiter {
       }
     }
     const ledger = c.ledger(key, now);
-    const worstCase = { inputTokens: ask.estimate.inputTokens, outputTokens: outputCap };
+    const worstCase = { inputTokens: call.inputBound, outputTokens: call.outputBound };
     const reservedUsd = ledger ? costOf({ ...worstCase, cachedInputTokens: 0 }, ask.model.price) : 0;
     if (ledger && key.budget && !ledger.fits(key.budget, reservedUsd)) {
       const { maxUsd, period } = key.budget;

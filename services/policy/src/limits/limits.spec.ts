@@ -140,13 +140,14 @@ describe('budgets', () => {
     expect(spent).toBeGreaterThan(1.0 - 0.05);
   });
 
-  it('reserves at the model cap for an absurd max_tokens, and at max_tokens when it is smaller', () => {
+  it('refuses a max_tokens above the model cap (nothing reserved), and reserves at max_tokens when it is smaller', () => {
     const g = withBudget(1.0);
     const absurd = g.when({ callId: 'a', model: 'priced', estimate: { inputTokens: 10, maxOutputTokens: 10_000_000 } });
-    expect(absurd.allow && absurd.limits?.reservedUsd).toBeCloseTo(0.05, 9);
+    expect(absurd).toMatchObject({ allow: false, error: { status: 400, param: 'max_tokens' } });
     const small = g.when({ callId: 'b', model: 'priced', estimate: { inputTokens: 10, maxOutputTokens: 10 } });
     expect(small.allow && small.limits?.reservedUsd).toBeCloseTo(0.01, 9);
-    expect(headersOf(small)['x-sluice-budget-remaining-usd']).toBe('0.94');
+    expect(g.limiter.counters('key_1').budget!.reserved).toBeCloseTo(0.01, 9);
+    expect(headersOf(small)['x-sluice-budget-remaining-usd']).toBe('0.99');
   });
 
   it('reports each threshold once per period, and starts from zero in the next period', () => {

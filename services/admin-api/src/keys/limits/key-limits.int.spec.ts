@@ -4,6 +4,7 @@ import {
   adminTokenHint,
   generateAdminToken,
   hashAdminToken,
+  promptTokens,
   Subjects,
   type KeyLimitState,
   type KeyStateReply,
@@ -175,7 +176,8 @@ describe('key limits on the admin API (real Postgres and NATS, a fake policy)', 
     const body = { model: 'claude-3', messages: [{ role: 'user', content: 'x'.repeat(40) }], maxTokens: 100, clientIp: '10.1.2.3' };
     const verdict = await call('POST', '/keys/key_limited/simulate', body, auditor);
     expect(verdict).toEqual({ status: 200, body: { allowed: false, rule: 'models', error: null, route: null, headers: {}, reservedUsd: null } });
-    expect(policy.simulate).toEqual([{ keyId: 'key_limited', model: 'claude-3', operation: 'chat', clientIp: '10.1.2.3', estimate: { inputTokens: 17, maxOutputTokens: 100 } }]);
+    const inputTokensBound = promptTokens('chat', { messages: body.messages }).bound;
+    expect(policy.simulate).toEqual([{ keyId: 'key_limited', model: 'claude-3', operation: 'chat', clientIp: '10.1.2.3', estimate: { inputTokens: 17, inputTokensBound, maxOutputTokens: 100 } }]);
   });
 
   it('refuses a dry run it cannot make: 400 for a bad body, 404 for an unknown key, and asks policy nothing', async () => {

@@ -1,21 +1,24 @@
-import { parseOrThrow, SimulateKeyBody } from '@sluice/contracts';
+import { parseOrThrow, promptTokens, SimulateKeyBody } from '@sluice/contracts';
 import { toSimulateRequest } from './simulate-request';
 
 const simulate = (body: unknown) => toSimulateRequest('key_1', parseOrThrow(SimulateKeyBody, body));
 
 describe('the simulate body, as the request policy dry-runs', () => {
   it('defaults to a chat call with no max_tokens', () => {
-    expect(simulate({ model: 'gpt-4o' })).toEqual({ keyId: 'key_1', model: 'gpt-4o', operation: 'chat', estimate: { inputTokens: 3, maxOutputTokens: null } });
+    expect(simulate({ model: 'gpt-4o' })).toEqual({ keyId: 'key_1', model: 'gpt-4o', operation: 'chat', estimate: { inputTokens: 3, inputTokensBound: 16, maxOutputTokens: null } });
   });
 
-  it('estimates the prompt from chat messages as the gateway does (4 chars a token, 4 per message, 3 to prime the reply)', () => {
-    const request = simulate({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x'.repeat(400) }], maxTokens: 500, clientIp: '10.0.0.7' });
-    expect(request).toEqual({ keyId: 'key_1', model: 'gpt-4o', operation: 'chat', clientIp: '10.0.0.7', estimate: { inputTokens: 107, maxOutputTokens: 500 } });
+  it('estimates the prompt from chat messages as the gateway does (4 chars a token, 4 per message, 3 to prime the reply), with its bound', () => {
+    const messages = [{ role: 'user', content: 'x'.repeat(400) }];
+    const request = simulate({ model: 'gpt-4o', messages, maxTokens: 500, clientIp: '10.0.0.7' });
+    const inputTokensBound = promptTokens('chat', { messages }).bound;
+    expect(inputTokensBound).toBeGreaterThanOrEqual(400);
+    expect(request).toEqual({ keyId: 'key_1', model: 'gpt-4o', operation: 'chat', clientIp: '10.0.0.7', estimate: { inputTokens: 107, inputTokensBound, maxOutputTokens: 500 } });
   });
 
   it('estimates from a completions prompt and an embeddings input', () => {
-    expect(simulate({ model: 'm', operation: 'completions', prompt: 'x'.repeat(40) }).estimate).toEqual({ inputTokens: 10, maxOutputTokens: null });
-    expect(simulate({ model: 'm', operation: 'embeddings', input: ['abcd', 'efgh'] }).estimate).toEqual({ inputTokens: 2, maxOutputTokens: null });
+    expect(simulate({ model: 'm', operation: 'completions', prompt: 'x'.repeat(40) }).estimate).toEqual({ inputTokens: 10, inputTokensBound: 43, maxOutputTokens: null });
+    expect(simulate({ model: 'm', operation: 'embeddings', input: ['abcd', 'efgh'] }).estimate).toEqual({ inputTokens: 2, inputTokensBound: 14, maxOutputTokens: null });
   });
 
   it('takes inputTokens as given', () => {

@@ -21,7 +21,7 @@ const notSupported = (op: string): OpenAiError => ({
 /** The request, or the 400 a client gets before anything is sent upstream. */
 export function anthropicUpstreamRequest(call: UpstreamCall, credential: ResolvedCredential): { ok: true; request: UpstreamRequest } | { ok: false; error: OpenAiError } {
   if (call.op !== 'chat') return { ok: false, error: notSupported(call.op) };
-  const mapped = anthropicRequest(call.body, call.route.upstreamModel, call.route.maxOutputTokens, call.stream);
+  const mapped = anthropicRequest(call.body, call.route.upstreamModel, call.route.outputCap ?? call.route.maxOutputTokens, call.stream);
   if (!mapped.ok) return mapped;
   const headers: Record<string, string> = {
     'content-type': 'application/json',

@@ -1,4 +1,5 @@
 import type { Operation } from '@sluice/contracts';
+import { reservedCap } from '../output-cap';
 import type { UpstreamCall } from '../upstream';
 
 /** The mapping from a gateway call to an OpenAI-compatible request, as data. */
@@ -9,6 +10,9 @@ export const OPENAI_COMPATIBLE = {
     model: (call: UpstreamCall) => call.route.upstreamModel,
     // Streams always ask for the usage chunk, so a streamed call is billed like a non-streamed one.
     stream_options: (call: UpstreamCall) => (call.stream ? { ...(call.body.stream_options as object | undefined), include_usage: true } : call.body.stream_options),
+    // Without a cap of the client's own, the upstream gets the one policy reserved for.
+    max_completion_tokens: (call: UpstreamCall) => capIf(call, 'max_completion_tokens'),
+    max_tokens: (call: UpstreamCall) => capIf(call, 'max_tokens'),
   },
 } as const;
 
@@ -20,4 +24,9 @@ export function upstreamBody(call: UpstreamCall): string {
     if (v !== undefined) body[field] = v;
   }
   return JSON.stringify(body);
+}
+
+function capIf(call: UpstreamCall, field: 'max_tokens' | 'max_completion_tokens'): number | undefined {
+  const cap = reservedCap(call);
+  return cap?.field === field ? cap.value : undefined;
 }

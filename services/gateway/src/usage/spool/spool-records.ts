@@ -1,4 +1,4 @@
-import { costOf, reservedOutputTokens, type ModelPrice, type Operation, type UsageMessage } from '@sluice/contracts';
+import { callTokens, costOf, type CallEstimate, type ModelPrice, type Operation, type UsageMessage } from '@sluice/contracts';
 import type { CallerTags } from '../caller-tags';
 import type { CallFacts } from '../usage-message';
 
@@ -18,8 +18,9 @@ export interface BeginRecord {
   clientIp: string;
   /** Epoch milliseconds. */
   startedAt: number;
+  /** The prompt's bound (see worstCaseOf). */
   promptTokens: number;
-  /** The most output tokens the call may produce: policy's reserved worst case, else the caller's cap (see outputCapOf). */
+  /** The most output tokens the call may produce, every choice together (see worstCaseOf). */
   outputCap: number;
   price: ModelPrice | null;
   tags?: CallerTags;
@@ -40,15 +41,19 @@ export interface AckedRecord {
 export type SpoolRecord = BeginRecord | EndRecord | AckedRecord;
 
 /**
- * The output tokens a call may reach: policy's reservation when the key has limits, else the same
- * rule applied here (the caller's `max_tokens` clamped to the model's maximum output from the
- * route), so an absurd `max_tokens` is never believed.
+ * The tokens a call may reach: policy's reserved worst case when the key has limits, else the same
+ * rule applied here (the prompt's bound with its images; the caller's cap, else the model's from
+ * the route, else the default, times the choices), so an absurd `max_tokens` is never believed.
  */
-export function outputCapOf(call: Pick<CallFacts, 'op' | 'limits' | 'route'>, maxOutputTokens: number | null): number {
-  return call.limits?.reservation?.worstCase.outputTokens ?? reservedOutputTokens(call.op, maxOutputTokens, call.route.maxOutputTokens ?? null);
+export function worstCaseOf(call: Pick<CallFacts, 'op' | 'limits' | 'route'>, estimate: CallEstimate): { inputTokens: number; outputTokens: number } {
+  const reserved = call.limits?.reservation?.worstCase;
+  if (reserved) return reserved;
+  const tokens = callTokens(call.op, estimate, { maxOutputTokens: call.route.maxOutputTokens ?? null, upstreamModel: call.route.upstreamModel });
+  return { inputTokens: tokens.inputBound, outputTokens: tokens.outputBound };
 }
 
-export function beginRecord(call: CallFacts, estimate: { inputTokens: number; maxOutputTokens: number | null }): BeginRecord {
+export function beginRecord(call: CallFacts, estimate: CallEstimate): BeginRecord {
+  const worstCase = worstCaseOf(call, estimate);
   return {
     t: 'b',
     callId: call.callId,
@@ -60,8 +65,8 @@ export function beginRecord(call: CallFacts, estimate: { inputTokens: number; ma
     stream: call.stream,
     clientIp: call.clientIp,
     startedAt: call.startedAt,
-    promptTokens: estimate.inputTokens,
-    outputCap: outputCapOf(call, estimate.maxOutputTokens),
+    promptTokens: worstCase.inputTokens,
+    outputCap: worstCase.outputTokens,
     price: call.route.price ?? null,
     ...(call.tags ? { tags: call.tags } : {}),
   };
@@ -69,7 +74,7 @@ export function beginRecord(call: CallFacts, estimate: { inputTokens: number; ma
 
 /**
  * The usage of a call that began but never ended in the spool: the upstream may have served it in
- * full, so it is billed at its worst case (prompt estimate, whole output cap), flagged estimated.
+ * full, so it is billed at its worst case (prompt bound, whole output cap), flagged estimated.
  */
 export function estimatedUsage(begin: BeginRecord): UsageMessage {
   const tokens = { inputTokens: begin.promptTokens, cachedInputTokens: 0, outputTokens: begin.outputCap };
