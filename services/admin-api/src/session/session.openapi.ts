@@ -7,4 +7,10 @@ export const sessionPaths: Paths = {
       responses: { '200': ok('{actor: "env-owner" | "admin-token:<id>", role: owner|operator|auditor, tokenId, name}'), '401': errors['401'] },
     },
   },
+  '/admin/v1/gateway': {
+    get: {
+      summary: 'Where clients reach the gateway: {baseUrl} (SLUICE_PUBLIC_GATEWAY_URL, else this host with the gateway port), for ready-made snippets',
+      responses: { '200': ok('{baseUrl: "http://localhost:8080/v1"}'), '401': errors['401'] },
+    },
+  },
 };

@@ -50,6 +50,17 @@ describe('GET /admin/v1/whoami (real Postgres and NATS)', () => {
     expect((await whoami(tokens.adm_op)).body).toMatchObject({ role: 'operator', tokenId: 'adm_op' });
   });
 
+  it('tells the console where clients reach the gateway', async () => {
+    const get = async (host: string) =>
+      JSON.parse((await app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/admin/v1/gateway', headers: { authorization: `Bearer ${tokens.adm_aud}`, host } })).body);
+    process.env.SLUICE_GATEWAY_PORT = '18080';
+    expect(await get('console.example.com:8081')).toEqual({ baseUrl: 'http://console.example.com:18080/v1' });
+    expect(await get('127.0.0.1:8081')).toEqual({ baseUrl: 'http://127.0.0.1:18080/v1' });
+    process.env.SLUICE_PUBLIC_GATEWAY_URL = 'https://llm.example.com/v1/';
+    expect(await get('127.0.0.1:8081')).toEqual({ baseUrl: 'https://llm.example.com/v1' });
+    delete process.env.SLUICE_PUBLIC_GATEWAY_URL;
+  });
+
   it('refuses a revoked or unknown token with 401, as every admin call does', async () => {
     expect(await whoami(tokens.adm_old)).toMatchObject({ status: 401, body: { error: { code: 'UNAUTHORIZED' } } });
     expect(await whoami('not-a-token')).toMatchObject({ status: 401, body: { error: { code: 'UNAUTHORIZED' } } });
