@@ -4,7 +4,7 @@ import type { AdminToken, Page, Role } from '../api/types';
 import { savedMessage, useApp } from '../app-context';
 import { when } from '../format';
 import { CopyButton } from '../ui/copy';
-import { ErrorNotice, Select, TextField } from '../ui/controls';
+import { ErrorNotice, FormActions, FormError, Select, TextField } from '../ui/controls';
 import { Dialog } from '../ui/dialog';
 import { useLoad } from '../ui/use-load';
 
@@ -143,19 +143,8 @@ function CreateToken({ onClose }: { onClose: () => void }) {
       <form onSubmit={submit} class="form" noValidate>
         <TextField label="Token name" value={name} onValue={setName} error={errors.name} required />
         <Select label="Role" value={role} onValue={(v) => setRole(v as Role)} options={ROLES} error={errors.role} />
-        {errors.form && (
-          <p class="notice error" role="alert">
-            {errors.form}
-          </p>
-        )}
-        <div class="actions">
-          <button type="submit" class="primary">
-            Create token
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormError message={errors.form} />
+        <FormActions submit="Create token" onCancel={onClose} />
       </form>
     </Dialog>
   );

@@ -2,7 +2,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { ApiError } from '../api/client';
 import type { Key, KeyWithSecret, Model, Provider } from '../api/types';
 import { savedMessage, useApp } from '../app-context';
-import { Select, TextField } from '../ui/controls';
+import { FormActions, FormError, Select, TextField } from '../ui/controls';
 import { Dialog } from '../ui/dialog';
 import { fieldOfParam, formOfKey, toPatchBody, type KeyForm } from './key-form-state';
 import { KEY_FORM_FIELDS, KeyFormFields } from './key-form';
@@ -39,19 +39,8 @@ export function EditKeyDialog({ k, models, providers, onClose, onDone }: { k: Ke
     <Dialog title={`Edit ${k.name}`} onClose={onClose} wide>
       <form onSubmit={submit} class="form" noValidate>
         <KeyFormFields form={form} set={(f) => setForm((old) => ({ ...old, ...f }))} errors={errors} models={models} providers={providers} />
-        {errors.form && (
-          <p class="notice error" role="alert">
-            {errors.form}
-          </p>
-        )}
-        <div class="actions">
-          <button type="submit" class="primary" disabled={busy}>
-            Save changes
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormError message={errors.form} />
+        <FormActions submit="Save changes" disabled={busy} onCancel={onClose} />
       </form>
     </Dialog>
   );
@@ -108,14 +97,7 @@ export function RegenerateDialog({ k, model, onClose, onDone }: { k: Key; model:
       <form onSubmit={submit} class="form">
         <p>The key keeps its id, settings and usage; it gets a new secret, shown once.</p>
         <Select label="Grace period for the old secret" value={grace} onValue={setGrace} options={GRACE} error={error} />
-        <div class="actions">
-          <button type="submit" class="primary" disabled={busy}>
-            Regenerate secret
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormActions submit="Regenerate secret" disabled={busy} onCancel={onClose} />
       </form>
     </Dialog>
   );
@@ -147,14 +129,7 @@ export function DeleteDialog({ k, onClose, onDone }: { k: Key; onClose: () => vo
           The key is revoked for good: its next call is refused, and it cannot be enabled again. Its history stays. To disable it for a while instead, use <em>Disable</em>.
         </p>
         <TextField label={`Type ${k.name} to confirm`} value={typed} onValue={setTyped} error={error} autocomplete="off" />
-        <div class="actions">
-          <button type="submit" class="danger" disabled={busy || typed !== k.name}>
-            Delete key
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormActions submit="Delete key" kind="danger" disabled={busy || typed !== k.name} onCancel={onClose} />
       </form>
     </Dialog>
   );

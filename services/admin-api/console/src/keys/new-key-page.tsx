@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { ApiError } from '../api/client';
 import type { KeyWithSecret } from '../api/types';
 import { savedMessage, useApp } from '../app-context';
-import { ErrorNotice } from '../ui/controls';
+import { ErrorNotice, FormError } from '../ui/controls';
 import { useLoad } from '../ui/use-load';
 import { catalog } from './catalog';
 import { emptyKeyForm, fieldOfParam, toKeyBody, type KeyForm } from './key-form-state';
@@ -60,11 +60,7 @@ export function NewKeyPage() {
       <ErrorNotice error={error} />
       <form onSubmit={submit} class="card form" noValidate>
         <KeyFormFields form={form} set={(f) => setForm((old) => ({ ...old, ...f }))} errors={errors} models={data?.models ?? []} providers={data?.providers ?? []} />
-        {errors.form && (
-          <p class="notice error" role="alert">
-            {errors.form}
-          </p>
-        )}
+        <FormError message={errors.form} />
         <div class="actions">
           <button type="submit" class="primary" disabled={busy}>
             Create key

@@ -3,7 +3,7 @@ import { ApiError } from '../api/client';
 import type { Model, Provider } from '../api/types';
 import { savedMessage, useApp } from '../app-context';
 import { count, usd } from '../format';
-import { Select, TextField } from '../ui/controls';
+import { FormActions, FormError, Select, TextField } from '../ui/controls';
 import { Dialog } from '../ui/dialog';
 
 const FIELDS = ['name', 'providerId', 'upstreamModel', 'inputUsdPerMTok', 'outputUsdPerMTok', 'cachedInputUsdPerMTok', 'maxOutputTokens'];
@@ -140,19 +140,8 @@ function AddModel({ providers, onClose, onDone }: { providers: Provider[]; onClo
           <TextField label="Cached input price (optional)" inputMode="decimal" value={f.cachedInputUsdPerMTok} onValue={(v) => set({ cachedInputUsdPerMTok: v })} error={errors.cachedInputUsdPerMTok} />
           <TextField label="Max output tokens (optional)" inputMode="numeric" value={f.maxOutputTokens} onValue={(v) => set({ maxOutputTokens: v })} error={errors.maxOutputTokens} />
         </div>
-        {errors.form && (
-          <p class="notice error" role="alert">
-            {errors.form}
-          </p>
-        )}
-        <div class="actions">
-          <button type="submit" class="primary">
-            Add model
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormError message={errors.form} />
+        <FormActions submit="Add model" onCancel={onClose} />
       </form>
     </Dialog>
   );

@@ -4,7 +4,7 @@ import type { Model, Provider } from '../api/types';
 import { savedMessage, useApp } from '../app-context';
 import { when } from '../format';
 import { catalog } from '../keys/catalog';
-import { ErrorNotice, Select, TextField } from '../ui/controls';
+import { ErrorNotice, FormActions, FormError, Select, TextField } from '../ui/controls';
 import { Dialog } from '../ui/dialog';
 import { useLoad } from '../ui/use-load';
 import { ModelsSection } from './models-section';
@@ -120,14 +120,6 @@ function useWrite() {
   return { errors, busy, write };
 }
 
-function FormError({ errors }: { errors: Record<string, string> }) {
-  return errors.form ? (
-    <p class="notice error" role="alert">
-      {errors.form}
-    </p>
-  ) : null;
-}
-
 function AddProvider({ onClose, onDone }: { onClose: () => void; onDone: () => void }) {
   const { errors, busy, write } = useWrite();
   const [name, setName] = useState('');
@@ -159,15 +151,8 @@ function AddProvider({ onClose, onDone }: { onClose: () => void; onDone: () => v
             hint={needsUrl ? (type === 'azure-openai' ? 'https://<resource>.openai.azure.com' : 'e.g. http://127.0.0.1:11434/v1') : "Optional: the provider's default."}
           />
         )}
-        <FormError errors={errors} />
-        <div class="actions">
-          <button type="submit" class="primary" disabled={busy}>
-            Add provider
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormError message={errors.form} />
+        <FormActions submit="Add provider" disabled={busy} onCancel={onClose} />
       </form>
     </Dialog>
   );
@@ -201,15 +186,8 @@ function EditProvider({ p, onClose, onDone }: { p: Provider; onClose: () => void
             hint={can.changeBaseUrl ? 'Empty: the type\u2019s default.' : 'Only an owner may point a stored secret at another host.'}
           />
         )}
-        <FormError errors={errors} />
-        <div class="actions">
-          <button type="submit" class="primary" disabled={busy}>
-            Save provider
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormError message={errors.form} />
+        <FormActions submit="Save provider" disabled={busy} onCancel={onClose} />
       </form>
     </Dialog>
   );
@@ -227,15 +205,8 @@ function RotateSecret({ p, onClose, onDone }: { p: Provider; onClose: () => void
       <form onSubmit={submit} class="form" noValidate>
         <p>Every gateway uses the new secret from the next call; virtual keys are not touched. Current: <span class="mono">{p.apiKeyHint}</span></p>
         <TextField label="New API key" type="password" autocomplete="off" value={apiKey} onValue={setApiKey} error={errors.apiKey} required />
-        <FormError errors={errors} />
-        <div class="actions">
-          <button type="submit" class="primary" disabled={busy || !apiKey}>
-            Rotate secret
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormError message={errors.form} />
+        <FormActions submit="Rotate secret" disabled={busy || !apiKey} onCancel={onClose} />
       </form>
     </Dialog>
   );
@@ -252,15 +223,8 @@ function RemoveProvider({ p, models, onClose, onDone }: { p: Provider; models: M
     <Dialog title={`Remove ${p.name}`} onClose={onClose}>
       <form onSubmit={submit} class="form">
         {routed.length ? <p>Models route to it ({routed.join(', ')}): remove them first.</p> : <p>Its stored secrets are destroyed; its history stays.</p>}
-        <FormError errors={errors} />
-        <div class="actions">
-          <button type="submit" class="danger" disabled={busy}>
-            Remove provider
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormError message={errors.form} />
+        <FormActions submit="Remove provider" kind="danger" disabled={busy} onCancel={onClose} />
       </form>
     </Dialog>
   );

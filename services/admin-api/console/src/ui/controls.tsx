@@ -136,3 +136,26 @@ function inputAttributes(id: string, value: string, onValue: (v: string) => void
     type: rest.type ?? 'text',
   } as unknown as InputHTMLAttributes<HTMLInputElement>;
 }
+
+/** A form-wide error (one the API did not tie to a field). */
+export function FormError({ message }: { message: string | undefined }) {
+  return message ? (
+    <p class="notice error" role="alert">
+      {message}
+    </p>
+  ) : null;
+}
+
+/** A dialog form's two buttons: do it, or cancel. */
+export function FormActions({ submit, kind = 'primary', disabled, onCancel }: { submit: string; kind?: 'primary' | 'danger'; disabled?: boolean; onCancel: () => void }) {
+  return (
+    <div class="actions">
+      <button type="submit" class={kind} disabled={disabled}>
+        {submit}
+      </button>
+      <button type="button" onClick={onCancel}>
+        Cancel
+      </button>
+    </div>
+  );
+}
