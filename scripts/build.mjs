@@ -1,8 +1,10 @@
 // Compiles every lib and service from src/ to dist/ with swc (TypeScript 5.9 type-checks
-// separately: `npm run typecheck`). Only files newer than their output are compiled again.
+// separately: `npm run typecheck`), and bundles the web console with esbuild. Only files newer
+// than their output are compiled again.
 import { readFileSync, readdirSync, statSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildConsole } from './build-console.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -30,6 +32,7 @@ export async function build({ quiet = false } = {}) {
     }
   }
   if (!quiet) console.log(`build: ${compiled} file(s) compiled`);
+  await buildConsole(root, { quiet });
   return compiled;
 }
 

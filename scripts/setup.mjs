@@ -17,9 +17,13 @@ export function ensureDependencies() {
   run('npm', [existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund']);
 }
 
-/** nats-server and Postgres, unless the caller points at existing servers. */
-export function ensureServers({ nats = true, postgres = true } = {}) {
+/**
+ * nats-server and Postgres, unless the caller points at existing servers, and Debian's chromium
+ * for the console's browser tests (`browser: true`; never a browser downloaded by a test tool).
+ */
+export function ensureServers({ nats = true, postgres = true, browser = false } = {}) {
   const missing = [];
+  if (browser && !findExecutable('chromium', [])) missing.push('chromium');
   if (nats && !findExecutable('nats-server', ['/usr/local/sbin', '/usr/sbin', '/sbin'])) missing.push('nats-server');
   const pgDirs = postgresVersionDirs();
   if (postgres && !(findExecutable('postgres', pgDirs) && findExecutable('initdb', pgDirs))) missing.push('postgresql');
@@ -28,7 +32,7 @@ export function ensureServers({ nats = true, postgres = true } = {}) {
     console.error(
       `sluice: this needs ${missing.join(' and ')}. Install ${missing.length > 1 ? 'them' : 'it'}:\n` +
         `  Debian/Ubuntu: sudo apt-get install -y ${missing.join(' ')}\n` +
-        `  macOS:         brew install ${missing.map((m) => (m === 'postgresql' ? 'postgresql@16' : m)).join(' ')}`,
+        `  macOS:         brew install ${missing.map((m) => (m === 'postgresql' ? 'postgresql@16' : m === 'chromium' ? '--cask chromium' : m)).join(' ')}`,
     );
     process.exit(1);
   }

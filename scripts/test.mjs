@@ -24,13 +24,17 @@ if (!['all', 'unit', 'int', 'e2e'].includes(tier)) {
 
 ensureDependencies();
 const needsServers = tier !== 'unit';
-if (needsServers && process.env.SLUICE_TEST_INFRA !== 'containers') ensureServers({ postgres: !process.env.SLUICE_TEST_DATABASE_URL });
+const needsBrowser = tier === 'all' || tier === 'e2e';
+if (needsServers && process.env.SLUICE_TEST_INFRA !== 'containers') ensureServers({ postgres: !process.env.SLUICE_TEST_DATABASE_URL, browser: needsBrowser && !process.env.SLUICE_CHROMIUM });
 
 const namesFiles = jestPassThrough.some((a) => !a.startsWith('-'));
 const typecheck = process.env.SLUICE_TYPECHECK === '1' || (process.env.SLUICE_TYPECHECK !== '0' && tier !== 'unit' && !namesFiles);
 if (typecheck) {
   console.log('sluice: type-checking the workspace (tsc --noEmit)…');
-  const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json'), '--noEmit'], { cwd: root, stdio: 'inherit' });
+  // The services and libraries, then the console (browser code: DOM types, JSX).
+  const tsc = ['tsconfig.json', 'services/admin-api/console/tsconfig.json']
+    .map((project) => spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, project), '--noEmit'], { cwd: root, stdio: 'inherit' }))
+    .find((run) => run.status !== 0) ?? { status: 0 };
   if (tsc.status !== 0) {
     console.error('sluice: the type-check failed; fix the errors above (npm run typecheck)');
     process.exit(tsc.status ?? 1);

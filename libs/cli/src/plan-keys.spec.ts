@@ -18,6 +18,7 @@ const live = (over: Partial<KeyView>): KeyView => ({
   metadata: { managedBy: 'sluice-apply' },
   createdAt: '2026-11-01T00:00:00.000Z',
   revokedAt: null,
+  lastUsedAt: null,
   usage: { requests: 0, inputTokens: 0, outputTokens: 0, spendUsd: 0 },
   ...over,
 });

@@ -124,6 +124,8 @@ export type CreateModelBody = z.infer<typeof CreateModelBody>;
 
 export const ListKeysQuery = z.object({
   status: z.enum(['active', 'disabled', 'expired', 'revoked']).optional(),
+  /** A part of the key's name (any case), its id, or a part of its hint; taken literally. */
+  q: z.string().trim().min(1).max(128).optional(),
   cursor: z.string().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
@@ -150,6 +152,8 @@ export interface KeyView {
   metadata: Record<string, unknown>;
   createdAt: string;
   revokedAt: string | null;
+  /** When the key's latest recorded call started; null before its first. */
+  lastUsedAt: string | null;
   usage: { requests: number; inputTokens: number; outputTokens: number; spendUsd: number };
 }
 

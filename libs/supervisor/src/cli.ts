@@ -44,6 +44,7 @@ function printBanner(system: Awaited<ReturnType<typeof startSystem>>, dataDir: s
     '',
     'Sluice is running.',
     `  gateway     ${system.gatewayUrl}`,
+    `  console     ${system.adminUrl}/   (sign in with the admin token)`,
     `  admin API   ${system.adminUrl}/admin/v1   (OpenAPI: ${system.adminUrl}/admin/v1/openapi.json)`,
     `  admin token ${system.adminToken}${system.adminTokenGenerated ? '   (generated; kept in ' + dataDir + '/admin-token)' : ''}`,
     `  NATS        ${system.natsUrl}`,

@@ -5,3 +5,4 @@ export { waitFor, type WaitForOptions } from './wait-for';
 export { resolveInfraMode, type InfraMode } from './infra-mode';
 export { streamMessages } from './stream-messages';
 export { usageFixture } from './usage-fixture';
+export { launchBrowser, type TestBrowser } from './browser';

@@ -14,12 +14,14 @@ import { OpenApiController } from './openapi/openapi.controller';
 import { ProvidersController } from './providers/providers.controller';
 import { RequestsController } from './requests/requests.controller';
 import { UsageController } from './usage/usage.controller';
+import { GatewayController } from './session/gateway.controller';
+import { WhoamiController } from './session/whoami.controller';
 import { VaultController } from './vault/vault.controller';
 import { AdminErrorFilter } from './shared/error.filter';
 import { logger } from './shared/logger';
 import { DB, NATS } from './shared/tokens';
 
-const httpControllers = [KeysController, KeyPolicyController, ProvidersController, ModelsController, VaultController, AdminTokensController, UsageController, RequestsController, AuditController, OpenApiController];
+const httpControllers = [KeysController, KeyPolicyController, ProvidersController, ModelsController, VaultController, AdminTokensController, UsageController, RequestsController, AuditController, WhoamiController, GatewayController, OpenApiController];
 
 const connections = [
   {

@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { bootstrapService, envInt } from '@sluice/service';
 import { AdminModule } from './app.module';
+import { serveConsole } from './console/serve-console';
 import { acceptEmptyJsonBodies } from './shared/json-body';
 import { logger } from './shared/logger';
 
@@ -9,7 +11,11 @@ bootstrapService({
   port: envInt('SLUICE_ADMIN_PORT', 8081),
   logger,
   nestBodyParser: false,
-  configure: acceptEmptyJsonBodies,
+  configure: (app) => {
+    acceptEmptyJsonBodies(app);
+    // The web console, bundled by scripts/build.mjs next to this file.
+    serveConsole(app.getHttpAdapter().getInstance(), join(__dirname, 'public'));
+  },
 }).catch((err) => {
   logger.fatal({ err: (err as Error).message }, 'admin-api failed to start');
   process.exit(1);

@@ -50,6 +50,7 @@ export class AdminTokenGuard implements CanActivate {
       throw new DomainError(ErrorCodes.forbidden, decision.message, decision.param ? { param: decision.param } : undefined);
     }
     req.actor = actor;
+    req.role = role;
     return true;
   }
 

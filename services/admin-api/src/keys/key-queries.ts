@@ -1,9 +1,10 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { DomainError, ErrorCodes, type KeyView } from '@sluice/contracts';
 import type { Database, KeySpendTable, KeysViewTable } from '@sluice/db';
 import { storedBudgetView } from './limits/key-limits-view';
 
-type KeyRow = Selectable<KeysViewTable> & Partial<Pick<Selectable<KeySpendTable>, 'requests' | 'input_tokens' | 'output_tokens' | 'spend_usd'>>;
+type KeyRow = Selectable<KeysViewTable> &
+  Partial<Pick<Selectable<KeySpendTable>, 'requests' | 'input_tokens' | 'output_tokens' | 'spend_usd'>> & { last_used_at: Date | string | null };
 
 const keyColumns = [
   'k.id',
@@ -34,7 +35,10 @@ const keyColumns = [
   's.spend_usd',
 ] as const;
 
-const baseQuery = (db: Kysely<Database>) => db.selectFrom('keys_view as k').leftJoin('key_spend as s', 's.key_id', 'k.id').select(keyColumns);
+// One backward step on usage_records_key_time per key.
+const lastUsedAt = sql<Date | null>`(select max(u.started_at) from usage_records u where u.key_id = k.id)`.as('last_used_at');
+
+const baseQuery = (db: Kysely<Database>) => db.selectFrom('keys_view as k').leftJoin('key_spend as s', 's.key_id', 'k.id').select(keyColumns).select(lastUsedAt);
 
 export async function getKey(db: Kysely<Database>, id: string, now: Date): Promise<KeyView> {
   const row = await baseQuery(db).where('k.id', '=', id).executeTakeFirst();
@@ -50,7 +54,7 @@ export async function assertKeyExists(db: Kysely<Database>, id: string): Promise
 /** Keyset paging on (created_at, id): stable under concurrent inserts. */
 export async function listKeys(
   db: Kysely<Database>,
-  q: { status?: KeyView['status']; cursor?: string; limit: number },
+  q: { status?: KeyView['status']; q?: string; cursor?: string; limit: number },
   now: Date,
 ): Promise<{ data: KeyView[]; nextCursor: string | null }> {
   let query = baseQuery(db).orderBy('k.created_at').orderBy('k.id').limit(q.limit + 1);
@@ -62,6 +66,10 @@ export async function listKeys(
   if (q.status === 'expired') query = query.where('k.status', '=', 'active').where('k.expires_at', '<=', now);
   else if (q.status === 'active') query = query.where('k.status', '=', 'active').where((eb) => eb.or([eb('k.expires_at', 'is', null), eb('k.expires_at', '>', now)]));
   else if (q.status) query = query.where('k.status', '=', q.status);
+  if (q.q) {
+    const like = `%${q.q.replace(/[\\%_]/g, '\\$&')}%`;
+    query = query.where((eb) => eb.or([eb('k.name', 'ilike', like), eb('k.key_hint', 'like', like), eb('k.id', '=', q.q!)]));
+  }
   const rows = (await query.execute()) as KeyRow[];
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
@@ -97,6 +105,7 @@ function toKeyView(row: KeyRow, now: Date): KeyView {
     metadata: row.metadata ?? {},
     createdAt: new Date(row.created_at).toISOString(),
     revokedAt: row.revoked_at ? new Date(row.revoked_at).toISOString() : null,
+    lastUsedAt: row.last_used_at ? new Date(row.last_used_at).toISOString() : null,
     usage: {
       requests: Number(row.requests ?? 0),
       inputTokens: Number(row.input_tokens ?? 0),

@@ -1,4 +1,5 @@
-import { CreateKeyBody, RegenerateKeyBody, UpdateKeyBody } from '@sluice/contracts';
+import { CreateKeyBody, ListKeysQuery, RegenerateKeyBody, UpdateKeyBody } from '@sluice/contracts';
+import { queryParams } from '../openapi/query-params';
 import { errors, jsonBody, ok, type Paths } from '../openapi/openapi-helpers';
 import { keyLimitPaths, keyObject } from './limits/limits.openapi';
 
@@ -13,7 +14,11 @@ const idempotencyKey = {
 export const keyPaths: Paths = {
   '/admin/v1/keys': {
     post: { summary: 'Create a virtual key (the secret is shown once)', requestBody: jsonBody(CreateKeyBody), responses: { '201': keyObject('the key object plus `key`'), ...errors } },
-    get: { summary: 'List keys (?status=&cursor=&limit=)', responses: { '200': ok('{data: [key object, with its limits as on GET /keys/{id}], nextCursor}'), ...errors } },
+    get: {
+      summary: 'List keys (?status=&q=&cursor=&limit=); q finds a part of the name (any case), the id, or a part of the hint',
+      parameters: queryParams(ListKeysQuery),
+      responses: { '200': ok('{data: [key object, with its limits as on GET /keys/{id}], nextCursor}'), ...errors },
+    },
   },
   '/admin/v1/keys/{id}': {
     get: { summary: 'Read a key with its usage, its limits and (live from policy) its budget spend and rate-limit windows', responses: { '200': keyObject('the key object'), ...errors } },

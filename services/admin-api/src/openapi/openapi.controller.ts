@@ -5,6 +5,7 @@ import { keyPaths } from '../keys/keys.openapi';
 import { modelPaths } from '../models/models.openapi';
 import { providerPaths } from '../providers/providers.openapi';
 import { requestPaths } from '../requests/requests.openapi';
+import { sessionPaths } from '../session/session.openapi';
 import { usagePaths } from '../usage/usage.openapi';
 
 /** The admin API's OpenAPI document, generated from the same schemas that validate requests. */
@@ -13,7 +14,7 @@ const document = {
   info: { title: 'Sluice admin API', version: '1' },
   components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } },
   security: [{ adminToken: [] }],
-  paths: { ...keyPaths, ...providerPaths, ...modelPaths, ...adminTokenPaths, ...usagePaths, ...requestPaths, ...auditPaths },
+  paths: { ...keyPaths, ...providerPaths, ...modelPaths, ...adminTokenPaths, ...usagePaths, ...requestPaths, ...auditPaths, ...sessionPaths },
 };
 
 @Controller('admin/v1')

@@ -22,6 +22,7 @@ const key = (over: Partial<KeyView> = {}): KeyView => ({
   metadata: {},
   createdAt: createdAt.toISOString(),
   revokedAt: null,
+  lastUsedAt: null,
   usage: { requests: 0, inputTokens: 0, outputTokens: 0, spendUsd: 0 },
   ...over,
 });

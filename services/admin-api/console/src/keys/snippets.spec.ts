@@ -1,0 +1,28 @@
+import { execFileSync } from 'node:child_process';
+import { curlSnippet, snippets } from './snippets';
+
+describe('ready-made snippets for a new secret', () => {
+  const secret = 'sk-sluice-AbC123';
+  const base = 'http://localhost:8080/v1';
+
+  it('gives curl, the openai SDKs and the environment variables, each with the secret, the URL and the model', () => {
+    const all = snippets(base, secret, 'gpt-4o-mini');
+    expect(all.map((s) => s.id)).toEqual(['curl', 'openai-node', 'openai-python', 'env']);
+    for (const s of all) expect([s.id, s.code.includes(secret) && s.code.includes(base)]).toEqual([s.id, true]);
+    for (const s of all.slice(0, 3)) expect(s.code).toContain('gpt-4o-mini');
+  });
+
+  it('writes a curl command a shell runs as written, whatever the model name holds', () => {
+    const command = curlSnippet(base, secret, "it's \"quoted\" $HOME");
+    const argv = execFileSync('bash', ['-c', `set -- ${command.replace(/^curl /, '').replace(/\\\n/g, ' ')}; printf '%s\\n' "$@"`]).toString().trim().split('\n');
+    expect(argv).toEqual([
+      `${base}/chat/completions`,
+      '-H',
+      `Authorization: Bearer ${secret}`,
+      '-H',
+      'Content-Type: application/json',
+      '-d',
+      JSON.stringify({ model: "it's \"quoted\" $HOME", messages: [{ role: 'user', content: 'Hello, Sluice!' }] }),
+    ]);
+  });
+});
