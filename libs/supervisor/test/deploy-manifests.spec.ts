@@ -7,7 +7,7 @@ import { parseAllDocuments } from 'yaml';
 const ROOT = join(__dirname, '..', '..', '..');
 const DIR = join(ROOT, 'deploy', 'kubernetes');
 const SECRET_TEMPLATE = 'secret.template.yaml';
-const SECRET_NAMES = ['SLUICE_ADMIN_TOKEN', 'SLUICE_MASTER_KEY', 'SLUICE_MASTER_KEYS', 'SLUICE_WEBHOOK_SECRET', 'DATABASE_URL'];
+const SECRET_NAMES = ['SLUICE_ADMIN_TOKEN', 'SLUICE_MASTER_KEY', 'SLUICE_MASTER_KEYS', 'SLUICE_WEBHOOK_SECRET', 'SLUICE_BUDGET_WEBHOOK_URL', 'DATABASE_URL'];
 const ALWAYS_ALLOWED = ['NATS_URL', 'DATABASE_URL', 'HOSTNAME', 'NODE_OPTIONS'];
 
 interface EnvVar { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }

@@ -7,7 +7,7 @@ import { systemResolver, UpstreamAllowList } from '@sluice/net-policy';
 import { createLogger, env, envInt, type Readiness } from '@sluice/service';
 import { BudgetResetLoop } from './keys/reset-budget-period/budget-reset-loop';
 import { registerNatsHandlers } from './nats-handlers';
-import { startBudgetNotifier } from './notifications/budget-notifier';
+import { holdBudgetNotifications, startBudgetNotifier } from './notifications/budget-notifier';
 import { WebhookSender } from './notifications/webhook-sender';
 import { parseKeks } from './providers/vault/envelope';
 import { createJetStreamRelay } from './relay/jetstream-relay';
@@ -52,8 +52,15 @@ export class KeyRegistryRuntime implements OnApplicationBootstrap, OnApplication
     this.#sealer.start();
     this.#budgetResets = new BudgetResetLoop({ deps, databaseUrl, intervalMs: envInt('SLUICE_BUDGET_RESET_INTERVAL_MS', 5000), logger: storeLogger });
     this.#budgetResets.start();
-    this.#webhooks = new WebhookSender({ allow: upstream.allow, resolve: upstream.resolve, secret: process.env.SLUICE_WEBHOOK_SECRET || undefined });
-    this.#notifier = await startBudgetNotifier({ nc: this.#nc, db: this.#db, sender: this.#webhooks, globalUrl: process.env.SLUICE_BUDGET_WEBHOOK_URL || null, logger });
+    const webhookSecret = process.env.SLUICE_WEBHOOK_SECRET;
+    if (webhookSecret) {
+      this.#webhooks = new WebhookSender({ allow: upstream.allow, resolve: upstream.resolve, secret: webhookSecret });
+      this.#notifier = await startBudgetNotifier({ nc: this.#nc, db: this.#db, sender: this.#webhooks, globalUrl: process.env.SLUICE_BUDGET_WEBHOOK_URL || null, logger });
+    } else {
+      // Never an unsigned delivery: the notifications wait in JetStream until a key-registry with a secret runs.
+      await holdBudgetNotifications(this.#nc);
+      logger.error('SLUICE_WEBHOOK_SECRET is not set: budget webhooks are not sent (every delivery is signed); they are kept and sent once a key-registry with the secret runs');
+    }
     this.#ready = true;
   }
 
