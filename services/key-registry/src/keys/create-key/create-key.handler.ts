@@ -1,12 +1,14 @@
 import { CreateKeyBody, generateVirtualKey, hashVirtualKey, keyHint, parseOrThrow, type Actor } from '@sluice/contracts';
 import type { Deps } from '../../shared/deps';
 import { runKeyCommand } from '../key-stream';
+import { assertProvidersExist } from '../provider-binding';
 import { assertWebhookUrlAllowed } from '../webhook-url';
 import { decideCreateKey } from './create-key';
 
 /** Creates a key; the secret is returned once, here, and stored only as its hash. */
 export async function createKey(deps: Deps, payload: { body: unknown; actor: Actor }): Promise<{ keyId: string; key: string }> {
   const body = parseOrThrow(CreateKeyBody, payload.body);
+  await assertProvidersExist(deps.db, body.providerIds);
   await assertWebhookUrlAllowed(deps.upstream, body.budget);
   const keyId = deps.newId('key');
   const secret = generateVirtualKey();
