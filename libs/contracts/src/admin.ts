@@ -134,6 +134,16 @@ export const CreateModelBody = z.strictObject({
 });
 export type CreateModelBody = z.infer<typeof CreateModelBody>;
 
+/**
+ * `?wait=<seconds>` on an admin write (default 2) and on the change status (default 0): how long to
+ * wait for policy to enforce the change before answering that it is still pending.
+ */
+export const MAX_POLICY_WAIT_SECONDS = 30;
+export const policyWaitQuery = (defaultSeconds: number) => z.object({ wait: z.coerce.number().min(0).max(MAX_POLICY_WAIT_SECONDS).default(defaultSeconds) });
+
+/** What a write that waits on policy answers in `x-sluice-change-status`, and `GET /changes/{change}` in `status`. */
+export type ChangeStatus = 'applied' | 'pending';
+
 export const ListKeysQuery = z.object({
   status: z.enum(['active', 'disabled', 'expired', 'revoked']).optional(),
   cursor: z.string().optional(),
