@@ -161,7 +161,7 @@ export interface KeyView {
   operations: string[] | null;
   rateLimits: RateLimits | null;
   /** The budget's settings and, when policy answered, its live state in the current period. */
-  budget: (Partial<BudgetState> & Pick<BudgetState, 'maxUsd' | 'period' | 'alertThresholds' | 'webhookUrl'>) | null;
+  budget: (Partial<BudgetState> & Pick<BudgetState, 'maxUsd' | 'period' | 'alertThresholds' | 'webhookUrlHint'>) | null;
   /** The rate-limit windows' live state (absent when policy did not answer). */
   rateLimitState?: RateLimitState;
   ipAllowlist: string[] | null;

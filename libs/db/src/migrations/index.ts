@@ -6,6 +6,7 @@ import * as idempotencyRecords from './2026112404_idempotency_records';
 import * as eventChain from './2026112410_event_chain';
 import * as usageQueries from './2026112406_usage_queries';
 import * as keyLimits from './2026112411_key_limits';
+import * as keyWebhookUrls from './2026112415_key_webhook_urls';
 
 /**
  * Every migration, keyed by its timestamped name (yyyymmddNN_name). Kysely applies them in name
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '2026112410_event_chain': eventChain,
   '2026112406_usage_queries': usageQueries,
   '2026112411_key_limits': keyLimits,
+  '2026112415_key_webhook_urls': keyWebhookUrls,
 };

@@ -13,6 +13,8 @@ export interface BudgetNotifierOptions {
   nc: NatsConnection;
   db: Kysely<Database>;
   sender: WebhookSender;
+  /** The key's own webhook URL, opened from the vault (null without one). */
+  webhookUrlOf: (keyId: string) => Promise<string | null>;
   /** `SLUICE_BUDGET_WEBHOOK_URL`: for keys without a webhook of their own. */
   globalUrl?: string | null;
   retry?: RetryPolicy;
@@ -88,8 +90,8 @@ async function handle(msg: JsMsg, opts: BudgetNotifierOptions, retry: RetryPolic
   const attempt = msg.info.deliveryCount;
   try {
     const keyId = (event.data as { keyId: string }).keyId;
-    const key = await opts.db.selectFrom('keys_view').select(['name', 'budget']).where('id', '=', keyId).executeTakeFirst();
-    const url = webhookTarget(key?.budget?.webhookUrl, opts.globalUrl);
+    const key = await opts.db.selectFrom('keys_view').select(['name']).where('id', '=', keyId).executeTakeFirst();
+    const url = webhookTarget(await opts.webhookUrlOf(keyId), opts.globalUrl);
     if (!url) return msg.ack();
     const body = JSON.stringify(toNotification(event, key?.name ?? null));
     const result = await opts.sender.send(url, body, { 'x-sluice-event-id': event.eventId });
