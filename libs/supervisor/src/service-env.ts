@@ -1,4 +1,4 @@
-import type { ServiceName } from './system';
+import type { ServiceName } from './service-names';
 
 /** Variables that hold a secret, or a credential to Postgres: each reaches only the services below. */
 export const SECRET_VARIABLES = [

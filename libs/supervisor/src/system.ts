@@ -4,13 +4,13 @@ import { ensureDatabase, startNatsServer, startPostgres } from '@sluice/embedded
 import { pickPort } from './ports';
 import { newAdminToken, newMasterKey, newWebhookSecret, persistentSecret } from './secrets';
 import { serviceEnv } from './service-env';
+import { SERVICE_NAMES, type ServiceName } from './service-names';
 import { ServiceProcess, type Output } from './service-process';
 
 /** What `npm start` allows as provider base URLs besides public addresses: this machine's loopback. */
 export const LOCAL_UPSTREAMS = '127.0.0.0/8,::1';
 
-export const SERVICE_NAMES = ['key-registry', 'policy', 'metering', 'admin-api', 'gateway'] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
+export { SERVICE_NAMES, type ServiceName } from './service-names';
 
 export interface SystemOptions {
   /** The repository root: service entry points are `services/<name>/dist/main.js` below it. */
