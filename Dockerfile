@@ -10,7 +10,10 @@ RUN npm ci --no-audit --no-fund && node scripts/build.mjs && npm prune --omit=de
 
 FROM node:20-bookworm-slim
 WORKDIR /app
-ENV NODE_ENV=production
+ENV NODE_ENV=production SLUICE_DATA_DIR=/var/lib/sluice
 COPY --from=build /app /app
+# The gateway's usage spool lives here (a folder it creates 0700); a new named volume mounted here
+# takes this directory's owner, so the unprivileged user can write it.
+RUN mkdir -p /var/lib/sluice && chown node:node /var/lib/sluice
 USER node
 CMD ["node", "services/gateway/dist/main.js"]

@@ -23,6 +23,7 @@ export async function verifyFile(file: string, io: Io): Promise<number> {
   const checker = new ChainChecker(false);
   const lines = createInterface({ input: createReadStream(resolve(io.cwd, file)), crlfDelay: Infinity });
   let checked = 0;
+  let redacted = 0;
   let runs = 0;
   let lastSeq: bigint | null = null;
   let head: AuditEventView | null = null;
@@ -49,12 +50,18 @@ export async function verifyFile(file: string, io: Io): Promise<number> {
         },
       },
       row.position,
+      row.redacted !== true,
     );
     if (broken) return reportBreak(io, broken, checked);
     checked += 1;
+    if (row.redacted) redacted += 1;
     head = row;
   }
-  io.out(`export intact: ${checked} events checked in ${runs} contiguous run(s)`, head ? `last: seq ${head.seq}, position ${head.position}, hash ${head.hash}` : 'the export is empty');
+  io.out(
+    `export intact: ${checked} events checked in ${runs} contiguous run(s)`,
+    ...(redacted > 0 ? [`${redacted} redacted line(s) (a secret an older version stored, shown as its hint): their links checked, their content only by \`audit verify\` against the database`] : []),
+    head ? `last: seq ${head.seq}, position ${head.position}, hash ${head.hash}` : 'the export is empty',
+  );
   return 0;
 }
 

@@ -52,15 +52,25 @@ describe('planning keys from a file', () => {
   });
 
   it('compares a budget by its settings, not its live spend, and changes rate limits and budgets in place', () => {
-    const budget = { maxUsd: 50, period: '30d', alertThresholds: [50, 80, 100], webhookUrl: null, spentUsd: 12.5, reservedUsd: 0.2, remainingUsd: 37.3 };
+    const budget = { maxUsd: 50, period: '30d', alertThresholds: [50, 80, 100], webhookUrlHint: null, spentUsd: 12.5, reservedUsd: 0.2, remainingUsd: 37.3 };
     const have = live({ rateLimits: { requestsPerMinute: 60 }, budget });
     const same = { name: 'billing', rateLimits: { requestsPerMinute: 60 }, budget: { maxUsd: 50, period: '30d' } };
     expect(planKeys([same], [have], { prune: false })).toEqual([{ action: 'unchanged', name: 'billing', id: 'key_1' }]);
     const [step] = planKeys([{ ...same, rateLimits: { requestsPerMinute: 120 }, budget: { maxUsd: 80, period: '30d' } }], [have], { prune: false });
     expect(step).toMatchObject({
       action: 'update',
-      patch: { rateLimits: { requestsPerMinute: 120 }, budget: { maxUsd: 80, period: '30d', alertThresholds: [50, 80, 100], webhookUrl: null } },
+      patch: { rateLimits: { requestsPerMinute: 120 }, budget: { maxUsd: 80, period: '30d' } },
     });
+  });
+
+  it('compares a webhook by its hint, shows only hints in the plan, and sends the URL of the file', () => {
+    const url = 'https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXabcd';
+    const have = live({ budget: { maxUsd: 50, period: null, alertThresholds: [50, 80, 100], webhookUrlHint: 'https://hooks.slack.com/…abcd' } });
+    expect(planKeys([{ name: 'billing', budget: { maxUsd: 50, webhookUrl: url } }], [have], { prune: false })).toEqual([{ action: 'unchanged', name: 'billing', id: 'key_1' }]);
+    const moved = `${url.slice(0, -4)}wxyz`;
+    const [step] = planKeys([{ name: 'billing', budget: { maxUsd: 50, webhookUrl: moved } }], [have], { prune: false });
+    expect(step).toMatchObject({ action: 'update', patch: { budget: { maxUsd: 50, webhookUrl: moved } } });
+    expect(JSON.stringify((step as { changes: unknown }).changes)).not.toContain('XXXXXXXX');
   });
 
   it('adopts an existing key of the same name by marking it managed', () => {

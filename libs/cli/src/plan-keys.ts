@@ -1,4 +1,4 @@
-import { normalizeBudget, type BudgetInput, type KeyView, type UpdateKeyBody } from '@sluice/contracts';
+import { normalizeBudget, type BudgetInput, type BudgetSettings, type KeyView, type UpdateKeyBody } from '@sluice/contracts';
 import type { DesiredKey } from './manifest';
 
 /** Marks the keys this tool owns: only those are candidates for `--prune`. */
@@ -19,7 +19,7 @@ export type KeyStep =
   | { action: 'orphan'; name: string; id: string };
 
 type Settings = Pick<KeyView, 'description' | 'models' | 'operations' | 'ipAllowlist' | 'providerIds' | 'expiresAt' | 'metadata' | 'rateLimits'> & {
-  budget: BudgetInput | null;
+  budget: BudgetSettings | null;
 };
 const SETS = ['models', 'operations', 'ipAllowlist', 'providerIds'] as const;
 
@@ -35,7 +35,8 @@ export function planKeys(desired: DesiredKey[], current: KeyView[], opts: { prun
     if (!have) return { action: 'create', name: want.name, body };
     const changes = diff(settingsOf(have), settingsOf(body));
     if (changes.length === 0) return { action: 'unchanged', name: want.name, id: have.id };
-    const patch = Object.fromEntries(changes.map((c) => [c.field, c.to])) as UpdateKeyBody;
+    // The plan shows a webhook by its hint; the PATCH sends the file's budget, URL and all.
+    const patch = Object.fromEntries(changes.map((c) => [c.field, c.field === 'budget' ? (body.budget ?? null) : c.to])) as UpdateKeyBody;
     return { action: 'update', name: want.name, id: have.id, changes, patch };
   });
   const named = new Set(desired.map((k) => k.name));
@@ -48,6 +49,8 @@ export function planKeys(desired: DesiredKey[], current: KeyView[], opts: { prun
 
 function settingsOf(k: Partial<Pick<KeyView, keyof Settings>> | DesiredKey): Settings {
   const budget = k.budget ? normalizeBudget(k.budget as BudgetInput) : null;
+  // A live key shows its webhook only as a hint; the file's URL is compared by its hint.
+  const webhookUrlHint = k.budget && 'webhookUrlHint' in k.budget ? k.budget.webhookUrlHint : (budget?.webhookUrlHint ?? null);
   return {
     description: k.description ?? null,
     models: k.models ?? null,
@@ -58,7 +61,7 @@ function settingsOf(k: Partial<Pick<KeyView, keyof Settings>> | DesiredKey): Set
     metadata: k.metadata ?? {},
     rateLimits: k.rateLimits && Object.keys(k.rateLimits).length > 0 ? k.rateLimits : null,
     // Only the budget's settings: a live key also reports its spend, which no file sets.
-    budget: budget && { maxUsd: budget.maxUsd, period: budget.period, alertThresholds: budget.alertThresholds, webhookUrl: budget.webhookUrl },
+    budget: budget && { maxUsd: budget.maxUsd, period: budget.period, alertThresholds: budget.alertThresholds, webhookUrlHint },
   };
 }
 

@@ -86,11 +86,23 @@ export type SimulateKeyBody = z.infer<typeof SimulateKeyBody>;
 /** The `Idempotency-Key` header: a retry with the same value replays the first result (24 h). */
 export const IdempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' });
 
+/**
+ * A provider key travels in an HTTP header (`Authorization`, `x-api-key`, `api-key`), which carries
+ * only printable ASCII: a key with anything else could be stored but never sent.
+ */
+const providerApiKey = z
+  .string()
+  .min(1)
+  .max(4096)
+  .regex(/^[\x21-\x7e]+$/, {
+    message: 'must be printable ASCII without spaces or line breaks: it is sent in an HTTP header, which cannot carry other characters (is it a placeholder?)',
+  });
+
 export const CreateProviderBody = z
   .strictObject({
     name,
     type: z.enum(PROVIDER_TYPES as [string, ...string[]]),
-    apiKey: z.string().min(1).max(4096).optional(),
+    apiKey: providerApiKey.optional(),
     baseUrl: z.url({ protocol: /^https?$/ }).optional(),
   })
   .refine((p) => p.type === 'mock' || p.apiKey !== undefined, { message: 'apiKey is required', path: ['apiKey'] })
@@ -103,7 +115,7 @@ export const UpdateProviderBody = z
   .refine((body) => Object.keys(body).length > 0, { message: 'nothing to change' });
 export type UpdateProviderBody = z.infer<typeof UpdateProviderBody>;
 
-export const RotateProviderBody = z.strictObject({ apiKey: z.string().min(1).max(4096) });
+export const RotateProviderBody = z.strictObject({ apiKey: providerApiKey });
 export type RotateProviderBody = z.infer<typeof RotateProviderBody>;
 
 export const ADMIN_ROLES = ['owner', 'operator', 'auditor'] as const;
@@ -121,6 +133,16 @@ export const CreateModelBody = z.strictObject({
   maxOutputTokens: z.number().int().positive().optional(),
 });
 export type CreateModelBody = z.infer<typeof CreateModelBody>;
+
+/**
+ * `?wait=<seconds>` on an admin write (default 2) and on the change status (default 0): how long to
+ * wait for policy to enforce the change before answering that it is still pending.
+ */
+export const MAX_POLICY_WAIT_SECONDS = 30;
+export const policyWaitQuery = (defaultSeconds: number) => z.object({ wait: z.coerce.number().min(0).max(MAX_POLICY_WAIT_SECONDS).default(defaultSeconds) });
+
+/** What a write that waits on policy answers in `x-sluice-change-status`, and `GET /changes/{change}` in `status`. */
+export type ChangeStatus = 'applied' | 'pending';
 
 export const ListKeysQuery = z.object({
   status: z.enum(['active', 'disabled', 'expired', 'revoked']).optional(),
@@ -141,7 +163,7 @@ export interface KeyView {
   operations: string[] | null;
   rateLimits: RateLimits | null;
   /** The budget's settings and, when policy answered, its live state in the current period. */
-  budget: (Partial<BudgetState> & Pick<BudgetState, 'maxUsd' | 'period' | 'alertThresholds' | 'webhookUrl'>) | null;
+  budget: (Partial<BudgetState> & Pick<BudgetState, 'maxUsd' | 'period' | 'alertThresholds' | 'webhookUrlHint'>) | null;
   /** The rate-limit windows' live state (absent when policy did not answer). */
   rateLimitState?: RateLimitState;
   ipAllowlist: string[] | null;

@@ -37,6 +37,12 @@ export interface AuditEventView {
   recordedAt: string;
   prevHash: string;
   hash: string;
+  /**
+   * Set when `data` is not the row as stored: an older version wrote a secret into it (a budget's
+   * plain webhook URL), shown here as its hint. `hash` still covers the stored row, so this line's
+   * content can be checked only in the database (`GET /admin/v1/audit/verify`); its links can.
+   */
+  redacted?: true;
 }
 
 export interface AuditVerifyResult {

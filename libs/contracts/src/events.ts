@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BudgetSettings, RateLimitsSchema } from './limits';
+import { BudgetSettings, RateLimitsSchema, upcastBudget } from './limits';
 
 /**
  * Events of the log: past tense, versioned, `data` and `metadata` kept apart. Secrets never enter
@@ -148,8 +148,9 @@ export const ModelAddedV1 = z.object({
 export const ModelRemovedV1 = z.object({ name: z.string(), removedAt: z.string() });
 
 export const EventSchemas = {
-  KeyCreated: { context: 'keys', version: 1, schema: KeyCreatedV1 },
-  KeyUpdated: { context: 'keys', version: 1, schema: KeyUpdatedV1 },
+  // Version 2: the budget carries `webhookUrlHint`; version 1 carried `webhookUrl` itself (upcastEventData).
+  KeyCreated: { context: 'keys', version: 2, schema: KeyCreatedV1 },
+  KeyUpdated: { context: 'keys', version: 2, schema: KeyUpdatedV1 },
   KeyRegenerated: { context: 'keys', version: 1, schema: KeyRegeneratedV1 },
   KeyDisabled: { context: 'keys', version: 1, schema: KeyDisabledV1 },
   KeyEnabled: { context: 'keys', version: 1, schema: KeyEnabledV1 },
@@ -188,11 +189,51 @@ export interface PublishedEvent {
   recordedAt: string;
 }
 
-/** Parses a published event into the typed union; unknown types (from newer writers) give null. */
-export function parseEvent(event: Pick<PublishedEvent, 'type' | 'data'>): SluiceEvent | null {
+/** The schema version writers give an event of this type today. */
+export const schemaVersionOf = (type: string): number => (EventSchemas as Record<string, { version: number }>)[type]?.version ?? 1;
+
+/**
+ * An event's data in its type's current shape (upcasters on read). Version 1 of KeyCreated and
+ * KeyUpdated carried a budget's webhook URL in plain text; it is read as its hint, so the URL never
+ * travels further than the row that holds it.
+ */
+export function upcastEventData(type: string, schemaVersion: number, data: unknown): unknown {
+  if (schemaVersion >= 2 || !data || typeof data !== 'object') return data;
+  if (type === 'KeyCreated') return 'budget' in data ? { ...data, budget: upcastBudget(data.budget) } : data;
+  if (type === 'KeyUpdated') {
+    const { before, after } = data as { before?: Record<string, unknown>; after?: Record<string, unknown> };
+    const change = (side?: Record<string, unknown>) => (side && 'budget' in side ? { ...side, budget: upcastBudget(side.budget) } : side);
+    return { ...data, before: change(before), after: change(after) };
+  }
+  return data;
+}
+
+/** The event in its type's current shape and schema version, as the relay publishes it. */
+export function upcastEvent<E extends { type: string; schemaVersion: number; data: unknown }>(event: E): E {
+  const current = schemaVersionOf(event.type);
+  if (event.schemaVersion >= current) return event;
+  return { ...event, schemaVersion: current, data: upcastEventData(event.type, event.schemaVersion, event.data) };
+}
+
+/**
+ * For the audit trail: an event's data as stored (the hash chain covers it), unless an older
+ * version wrote a secret into it — then its current shape, flagged `redacted`. The log itself is
+ * append-only, so such a row keeps the secret; no reader passes it on.
+ */
+export function auditEventData(type: string, schemaVersion: number, data: unknown): { data: unknown; redacted: boolean } {
+  const holdsWebhookUrl = schemaVersion < 2 && (type === 'KeyCreated' || type === 'KeyUpdated') && /"webhookUrl":"/.test(JSON.stringify(data));
+  return holdsWebhookUrl ? { data: upcastEventData(type, schemaVersion, data), redacted: true } : { data, redacted: false };
+}
+
+/**
+ * Parses an event into the typed union; unknown types (from newer writers) give null. Given its
+ * schema version (an event read from the log or JetStream), an older shape is upcast first.
+ */
+export function parseEvent(event: Pick<PublishedEvent, 'type' | 'data'> & { schemaVersion?: number }): SluiceEvent | null {
   const entry = (EventSchemas as Record<string, { schema: z.ZodTypeAny }>)[event.type];
   if (!entry) return null;
-  return { type: event.type, data: entry.schema.parse(event.data) } as SluiceEvent;
+  const data = event.schemaVersion === undefined ? event.data : upcastEventData(event.type, event.schemaVersion, event.data);
+  return { type: event.type, data: entry.schema.parse(data) } as SluiceEvent;
 }
 
 export const contextOf = (type: string): string =>

@@ -51,18 +51,46 @@ export const BudgetSchema = z.strictObject({
 });
 export type BudgetInput = z.infer<typeof BudgetSchema>;
 
-/** The budget as events carry it: every field explicit. */
+/**
+ * The budget as events, read models and every answer carry it: every field explicit. The webhook
+ * URL is a secret (a Slack-style URL carries its token in the path): it is sealed in key-registry's
+ * vault, and only its hint travels.
+ */
 export const BudgetSettings = z.object({
   maxUsd: z.number().positive(),
   period: z.string().nullable(),
   alertThresholds: z.array(z.number().int()),
-  webhookUrl: z.string().nullable(),
+  webhookUrlHint: z.string().nullable().default(null),
 });
 export type BudgetSettings = z.infer<typeof BudgetSettings>;
 
 export function normalizeBudget(input: BudgetInput): BudgetSettings {
   const thresholds = [...new Set(input.alertThresholds ?? DEFAULT_ALERT_THRESHOLDS)].sort((a, b) => a - b);
-  return { maxUsd: input.maxUsd, period: input.period ?? null, alertThresholds: thresholds, webhookUrl: input.webhookUrl ?? null };
+  return { maxUsd: input.maxUsd, period: input.period ?? null, alertThresholds: thresholds, webhookUrlHint: input.webhookUrl ? webhookUrlHint(input.webhookUrl) : null };
+}
+
+/** What may be shown of a webhook URL: its scheme and host, and the last 4 characters of a long enough rest. */
+export function webhookUrlHint(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return '(invalid URL)';
+  }
+  const rest = url.slice(url.indexOf(parsed.host) + parsed.host.length);
+  if (rest === '' || rest === '/') return parsed.origin;
+  // A short rest would be shown almost whole: a token of a few characters is still a token.
+  return rest.length >= 16 ? `${parsed.origin}/…${rest.slice(-4)}` : `${parsed.origin}/…`;
+}
+
+/**
+ * Budgets as schema version 1 events wrote them, with the webhook URL in plain text: read as the
+ * current shape (the hint), so no reader passes the URL on. See docs/security.md.
+ */
+export function upcastBudget(budget: unknown): unknown {
+  if (!budget || typeof budget !== 'object' || !('webhookUrl' in budget)) return budget;
+  const { webhookUrl, ...rest } = budget as { webhookUrl: unknown };
+  return { ...rest, webhookUrlHint: typeof webhookUrl === 'string' && webhookUrl ? webhookUrlHint(webhookUrl) : null };
 }
 
 /**
@@ -92,7 +120,7 @@ export interface BudgetState {
   alertThresholds: number[];
   /** Thresholds (percent) already reached in the current period. */
   thresholdsReached: number[];
-  webhookUrl: string | null;
+  webhookUrlHint: string | null;
 }
 
 /** One rate-limit window's live state. */

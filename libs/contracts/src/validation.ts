@@ -6,7 +6,9 @@ export function parseOrThrow<S extends z.ZodTypeAny>(schema: S, input: unknown):
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const param = issue?.path.length ? issue.path.join('.') : null;
+  // An unknown field is reported on the object that holds it; the field itself is what to name.
+  const path = issue?.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : (issue?.path ?? []);
+  const param = path.length ? path.join('.') : null;
   const message = issue ? `${param ? `${param}: ` : ''}${issue.message}` : 'invalid input';
   throw new DomainError(ErrorCodes.validation, message, { param });
 }

@@ -19,7 +19,8 @@ export interface StoredBudget {
   maxUsd: number;
   period: string | null;
   alertThresholds: number[];
-  webhookUrl: string | null;
+  /** The webhook URL itself is sealed in key_webhook_urls (key-registry's vault). */
+  webhookUrlHint: string | null;
 }
 
 export interface KeysViewTable {
@@ -67,6 +68,15 @@ export interface ProviderSecretsTable {
   wrapped_key: Buffer;
   kek_version: number;
   created_at: Generated<Date>;
+}
+
+/** A key's sealed budget webhook URL (key-registry's vault, like provider_secrets). */
+export interface KeyWebhookUrlsTable {
+  key_id: string;
+  ciphertext: Buffer;
+  wrapped_key: Buffer;
+  kek_version: number;
+  updated_at: Generated<Date>;
 }
 
 export interface ModelsViewTable {

@@ -1,7 +1,17 @@
 import type { ColumnType, Generated, GeneratedAlways } from 'kysely';
-import type { AdminTokensViewTable, IdempotencyRecordsTable, KeySpendTable, KeysViewTable, ModelsViewTable, ProviderSecretsTable, ProvidersViewTable, UsageRecordsTable } from './read-model-schema';
+import type {
+  AdminTokensViewTable,
+  IdempotencyRecordsTable,
+  KeySpendTable,
+  KeysViewTable,
+  KeyWebhookUrlsTable,
+  ModelsViewTable,
+  ProviderSecretsTable,
+  ProvidersViewTable,
+  UsageRecordsTable,
+} from './read-model-schema';
 
-export type { AdminTokensViewTable, IdempotencyRecordsTable, KeySpendTable, KeysViewTable, ModelsViewTable, ProviderSecretsTable, ProvidersViewTable, UsageRecordsTable };
+export type { AdminTokensViewTable, IdempotencyRecordsTable, KeySpendTable, KeysViewTable, KeyWebhookUrlsTable, ModelsViewTable, ProviderSecretsTable, ProvidersViewTable, UsageRecordsTable };
 
 /**
  * Row types of every table, as Kysely sees them. int8 and xid8 columns are strings (see createDb).
@@ -13,6 +23,7 @@ export interface Database {
   keys_view: KeysViewTable;
   providers_view: ProvidersViewTable;
   provider_secrets: ProviderSecretsTable;
+  key_webhook_urls: KeyWebhookUrlsTable;
   models_view: ModelsViewTable;
   usage_records: UsageRecordsTable;
   key_spend: KeySpendTable;

@@ -47,6 +47,8 @@ export interface FollowOptions {
   filterSubject?: string;
   /** Start with the first message stored at or after this time instead of the stream's first. */
   startTime?: Date;
+  /** Only messages stored from now on: the state comes from elsewhere (`caughtUp` resolves at once). */
+  deliverNew?: boolean;
   handler: (msg: JsMsg) => void | Promise<void>;
   /**
    * With it, a message the handler fails on is reported here and skipped; without it, that failure
@@ -66,9 +68,14 @@ export async function followStream(nc: NatsConnection, opts: FollowOptions): Pro
   const lastAtStart = info.state.last_seq;
   let markCaughtUp!: () => void;
   const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
-  if (info.state.messages === 0) markCaughtUp();
+  if (info.state.messages === 0 || opts.deliverNew) markCaughtUp();
+  const deliver = opts.deliverNew
+    ? { deliver_policy: DeliverPolicy.New }
+    : opts.startTime
+      ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: opts.startTime.toISOString() }
+      : { deliver_policy: DeliverPolicy.All };
   const consumer = await jetstream(nc).consumers.get(opts.stream, {
-    ...(opts.startTime ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: opts.startTime.toISOString() } : { deliver_policy: DeliverPolicy.All }),
+    ...deliver,
     ...(opts.filterSubject ? { filter_subjects: opts.filterSubject } : {}),
   });
   const messages = await consumer.consume();

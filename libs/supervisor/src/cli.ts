@@ -47,6 +47,7 @@ function printBanner(system: Awaited<ReturnType<typeof startSystem>>, dataDir: s
     `  console     ${system.adminUrl}/   (sign in with the admin token)`,
     `  admin API   ${system.adminUrl}/admin/v1   (OpenAPI: ${system.adminUrl}/admin/v1/openapi.json)`,
     `  admin token ${system.adminToken}${system.adminTokenGenerated ? '   (generated; kept in ' + dataDir + '/admin-token)' : ''}`,
+    `  webhooks    signed with ${system.webhookSecretFile ? `the secret kept in ${system.webhookSecretFile}` : 'SLUICE_WEBHOOK_SECRET'} (x-sluice-signature)`,
     `  NATS        ${system.natsUrl}`,
     `  Postgres    ${system.databaseUrl}`,
   ];

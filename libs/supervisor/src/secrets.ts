@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 
 /**
  * A secret from the environment, else one kept in the data folder (mode 0600), else a new one
- * written there: a second `npm start` keeps the same admin token and master key.
+ * written there: a second `npm start` keeps the same admin token, master key and webhook secret.
  */
 export function persistentSecret(envValue: string | undefined, file: string, generate: () => string): { value: string; generated: boolean } {
   if (envValue) return { value: envValue, generated: false };
@@ -17,3 +17,4 @@ export function persistentSecret(envValue: string | undefined, file: string, gen
 
 export const newAdminToken = () => `sluice-admin-${randomBytes(24).toString('base64url')}`;
 export const newMasterKey = () => randomBytes(32).toString('base64');
+export const newWebhookSecret = () => `whsec_${randomBytes(32).toString('base64url')}`;

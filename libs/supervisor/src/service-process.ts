@@ -5,6 +5,7 @@ export interface ServiceSpec {
   name: string;
   /** The compiled entry point, run with `node`. */
   entry: string;
+  /** The whole environment of the process: nothing else of the supervisor's is passed on. */
   env: Record<string, string>;
   /** Base URL of the service's HTTP port, for `GET /ready`. */
   url: string;
@@ -44,7 +45,7 @@ export class ServiceProcess {
     // Flags Node refuses in NODE_OPTIONS (e.g. --cpu-prof for the benchmark's profiles).
     const nodeArgs = (this.spec.env.SLUICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
     const child = spawn(process.execPath, ['--enable-source-maps', ...nodeArgs, this.spec.entry], {
-      env: { ...process.env, ...this.spec.env, ...this.#envChanges },
+      env: { ...this.spec.env, ...this.#envChanges },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.#child = child;

@@ -2,14 +2,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDatabase, startNatsServer, startPostgres } from '@sluice/embedded';
 import { pickPort } from './ports';
-import { newAdminToken, newMasterKey, persistentSecret } from './secrets';
+import { newAdminToken, newMasterKey, newWebhookSecret, persistentSecret } from './secrets';
+import { serviceEnv } from './service-env';
+import { SERVICE_NAMES, type ServiceName } from './service-names';
 import { ServiceProcess, type Output } from './service-process';
 
 /** What `npm start` allows as provider base URLs besides public addresses: this machine's loopback. */
 export const LOCAL_UPSTREAMS = '127.0.0.0/8,::1';
 
-export const SERVICE_NAMES = ['key-registry', 'policy', 'metering', 'admin-api', 'gateway'] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
+export { SERVICE_NAMES, type ServiceName } from './service-names';
 
 export interface SystemOptions {
   /** The repository root: service entry points are `services/<name>/dist/main.js` below it. */
@@ -25,7 +26,7 @@ export interface SystemOptions {
   internalPorts?: Partial<Record<'key-registry' | 'policy' | 'metering', number>>;
   adminToken?: string;
   masterKey?: string;
-  /** Extra environment for every service. */
+  /** Extra environment for every service (a secret among it reaches only the services that read it). */
   env?: Record<string, string>;
   output: Output;
 }
@@ -37,6 +38,8 @@ export interface RunningSystem {
   databaseUrl: string;
   adminToken: string;
   adminTokenGenerated: boolean;
+  /** Where the generated webhook signing secret is kept; null when it came from the environment. */
+  webhookSecretFile: string | null;
   services: Map<ServiceName, ServiceProcess>;
   embedded: { nats?: { kill(): void; restart(): Promise<void> }; postgres?: { kill(): void; restart(): Promise<void> } };
   stop(): Promise<void>;
@@ -71,6 +74,10 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     }
     const admin = persistentSecret(opts.adminToken ?? process.env.SLUICE_ADMIN_TOKEN, join(opts.dataDir, 'admin-token'), newAdminToken);
     const masterKey = persistentSecret(opts.masterKey ?? process.env.SLUICE_MASTER_KEY, join(opts.dataDir, 'master.key'), newMasterKey);
+    // Budget webhooks are always signed: a receiver can tell Sluice's deliveries from anyone's.
+    const webhookSecretFile = join(opts.dataDir, 'webhook-secret');
+    const webhookSecretFromEnv = opts.env?.SLUICE_WEBHOOK_SECRET ?? process.env.SLUICE_WEBHOOK_SECRET;
+    const webhookSecret = persistentSecret(webhookSecretFromEnv, webhookSecretFile, newWebhookSecret);
 
     const gatewayPort = opts.gatewayPort ?? 8080;
     const adminPort = opts.adminPort ?? 8081;
@@ -86,6 +93,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       DATABASE_URL: databaseUrl,
       SLUICE_ADMIN_TOKEN: admin.value,
       SLUICE_MASTER_KEY: masterKey.value,
+      SLUICE_WEBHOOK_SECRET: webhookSecret.value,
       // The gateway keeps its usage spool here, so a gateway restarted by this supervisor finds it.
       SLUICE_DATA_DIR: opts.dataDir,
       // Local model servers (Ollama, vLLM) and test doubles listen on loopback; services started
@@ -104,7 +112,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     const services = new Map<ServiceName, ServiceProcess>();
     for (const name of opts.services ?? SERVICE_NAMES) {
       const service = new ServiceProcess(
-        { name, entry: join(opts.rootDir, 'services', name, 'dist', 'main.js'), env, url: `http://127.0.0.1:${ports[name]}` },
+        { name, entry: join(opts.rootDir, 'services', name, 'dist', 'main.js'), env: serviceEnv(name, process.env, env), url: `http://127.0.0.1:${ports[name]}` },
         opts.output,
       );
       service.start();
@@ -120,6 +128,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       databaseUrl,
       adminToken: admin.value,
       adminTokenGenerated: admin.generated,
+      webhookSecretFile: webhookSecretFromEnv ? null : webhookSecretFile,
       services,
       embedded,
       stop: stopAll,

@@ -7,7 +7,7 @@ import { parseAllDocuments } from 'yaml';
 const ROOT = join(__dirname, '..', '..', '..');
 const DIR = join(ROOT, 'deploy', 'kubernetes');
 const SECRET_TEMPLATE = 'secret.template.yaml';
-const SECRET_NAMES = ['SLUICE_ADMIN_TOKEN', 'SLUICE_MASTER_KEY', 'SLUICE_MASTER_KEYS', 'SLUICE_WEBHOOK_SECRET', 'DATABASE_URL'];
+const SECRET_NAMES = ['SLUICE_ADMIN_TOKEN', 'SLUICE_MASTER_KEY', 'SLUICE_MASTER_KEYS', 'SLUICE_WEBHOOK_SECRET', 'SLUICE_BUDGET_WEBHOOK_URL', 'DATABASE_URL'];
 const ALWAYS_ALLOWED = ['NATS_URL', 'DATABASE_URL', 'HOSTNAME', 'NODE_OPTIONS'];
 
 interface EnvVar { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }
@@ -111,7 +111,7 @@ describe('deploy/kubernetes manifests', () => {
     }
   });
 
-  it('runs every container as non-root on a read-only root filesystem, with /tmp and the gateway spool on volumes', () => {
+  it('runs every container as non-root on a read-only root filesystem, with /tmp and the gateway spool (a folder of its own inside a volume) on volumes', () => {
     for (const { w, c } of containers) {
       const pod = w.spec!.template!.spec;
       const mounted = (path: string) => c.volumeMounts?.some((v) => v.mountPath === path && pod.volumes?.some((vol) => vol.name === v.name));
@@ -120,8 +120,10 @@ describe('deploy/kubernetes manifests', () => {
       expect([c.name, mounted('/tmp')]).toEqual([c.name, true]);
     }
     const gateway = containers.find(({ w }) => w.metadata!.name === 'gateway')!.c;
-    const spool = envOf(gateway, 'SLUICE_GATEWAY_SPOOL_DIR')?.value;
-    expect(gateway.volumeMounts?.map((v) => v.mountPath)).toContain(spool);
+    // Inside a volume, not its mount point: the gateway creates the folder 0700 itself, and refuses a
+    // spool other users may write to (an emptyDir's own directory is world-writable).
+    const spool = envOf(gateway, 'SLUICE_GATEWAY_SPOOL_DIR')?.value ?? '';
+    expect(gateway.volumeMounts?.filter((v) => spool.startsWith(`${v.mountPath}/`)).map((v) => v.name)).toEqual(['usage-spool']);
   });
 
   it('runs policy as a StatefulSet whose replicas equal SLUICE_POLICY_PARTITIONS, each pod taking its partition from its ordinal', () => {

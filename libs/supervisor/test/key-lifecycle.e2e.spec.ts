@@ -155,7 +155,7 @@ describe('the key lifecycle, end to end (admin HTTP API, openai SDK, real NATS, 
     const { paths } = (await e2e.admin('GET', '/openapi.json')).body;
     expect(Object.keys(paths['/admin/v1/keys/{id}'])).toEqual(expect.arrayContaining(['get', 'patch', 'delete']));
     expect(paths['/admin/v1/keys/{id}'].patch.requestBody.content['application/json'].schema.properties).toHaveProperty('models');
-    expect(paths['/admin/v1/keys/{id}/regenerate'].post.parameters).toEqual([expect.objectContaining({ name: 'Idempotency-Key', in: 'header' })]);
+    expect(paths['/admin/v1/keys/{id}/regenerate'].post.parameters).toEqual([expect.objectContaining({ name: 'Idempotency-Key', in: 'header' }), expect.objectContaining({ name: 'wait', in: 'query' })]);
     for (const action of ['disable', 'enable']) expect(paths[`/admin/v1/keys/{id}/${action}`]).toHaveProperty('post');
   });
 

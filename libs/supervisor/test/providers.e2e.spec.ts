@@ -111,8 +111,9 @@ describe('the provider vault, end to end (real NATS, Postgres, five service proc
       await keyRegistry.restart({ SLUICE_MASTER_KEYS: `1:${oldKek},2:${newKek}` });
       const rewrap = await e2e.admin('POST', '/vault/rewrap');
       // The provider's two secret versions (the removed spare's secret was destroyed with it).
-      expect(rewrap).toEqual({ status: 200, body: { kekVersion: 2, rows: 2, rewrapped: 2, alreadyCurrent: 0, failed: [] } });
-      expect(await e2e.admin('POST', '/vault/rewrap')).toEqual({ status: 200, body: { kekVersion: 2, rows: 2, rewrapped: 0, alreadyCurrent: 2, failed: [] } });
+      const noWebhooks = { rows: 0, rewrapped: 0, alreadyCurrent: 0, failed: [] };
+      expect(rewrap).toEqual({ status: 200, body: { kekVersion: 2, rows: 2, rewrapped: 2, alreadyCurrent: 0, failed: [], webhookUrls: noWebhooks } });
+      expect(await e2e.admin('POST', '/vault/rewrap')).toEqual({ status: 200, body: { kekVersion: 2, rows: 2, rewrapped: 0, alreadyCurrent: 2, failed: [], webhookUrls: noWebhooks } });
 
       await keyRegistry.restart({ SLUICE_MASTER_KEYS: `2:${newKek}` });
       const third = `sk-upstream-third-secret-${randomBytes(8).toString('hex')}`;

@@ -1,9 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import OpenAI from 'openai';
 import { sql } from 'kysely';
+import { Subjects } from '@sluice/contracts';
 import { createTestDatabase, type TestDatabase } from '@sluice/db';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connectNats, request } from '@sluice/messaging';
 import { startMockUpstream } from '@sluice/mock-llm';
 import { freePort, startTestNats, waitFor } from '@sluice/testing';
 import { startSystem, type RunningSystem } from '../src/system';
@@ -158,6 +164,101 @@ describe('the walking skeleton, end to end (real NATS, Postgres, five service pr
       status: 401,
       code: 'invalid_api_key',
     });
+  });
+
+  it('gives each service process only the secrets it reads, and the internet-facing gateway none', () => {
+    const secrets: Record<string, string> = {
+      DATABASE_URL: database.url,
+      SLUICE_ADMIN_TOKEN: system.adminToken,
+      SLUICE_MASTER_KEY: readFileSync(join(dataDir, 'master.key'), 'utf8').trim(),
+      SLUICE_WEBHOOK_SECRET: readFileSync(join(dataDir, 'webhook-secret'), 'utf8').trim(),
+    };
+    const held: Record<string, string[]> = {};
+    for (const [name, service] of system.services) {
+      // What the running process really holds, as another process of its user could read it.
+      const environ = readFileSync(`/proc/${service.pid}/environ`, 'utf8').split('\0');
+      held[name] = Object.entries(secrets)
+        .filter(([variable, value]) => environ.some((entry) => entry.startsWith(`${variable}=`) || entry.includes(value)))
+        .map(([variable]) => variable);
+      if (name === 'gateway') expect(environ.filter((entry) => /postgres(ql)?:\/\//.test(entry))).toEqual([]);
+    }
+    expect(held).toEqual({
+      gateway: [],
+      policy: ['DATABASE_URL'],
+      metering: ['DATABASE_URL'],
+      'admin-api': ['DATABASE_URL', 'SLUICE_ADMIN_TOKEN'],
+      'key-registry': ['DATABASE_URL', 'SLUICE_MASTER_KEY', 'SLUICE_WEBHOOK_SECRET'],
+    });
+  });
+
+  /** A webhook receiver on loopback, recording each delivery as it came. */
+  const startHook = async () => {
+    const received: { raw: string; signature?: string; timestamp?: string }[] = [];
+    const hook = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (chunk) => (raw += chunk));
+      req.on('end', () => {
+        received.push({ raw, signature: req.headers['x-sluice-signature'] as string | undefined, timestamp: req.headers['x-sluice-timestamp'] as string | undefined });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    const nc = await connectNats(nats.url, 'system-e2e-webhooks');
+    return {
+      received,
+      url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`,
+      /** What policy reports when a key's spend crosses a threshold. */
+      threshold: (key: { id: string; budget: { periodStart: string } }) =>
+        request(nc, Subjects.rpc.keyRegistry('record-budget-threshold'), { keyId: key.id, thresholdPercent: 50, periodStart: key.budget.periodStart, spentUsd: 5, maxUsd: 10 }),
+      pending: async () => (await jetstreamManager(nc).then((jsm) => jsm.consumers.info('SLUICE_EVENTS', 'key-registry-budget-webhooks'))).num_pending,
+      close: async () => {
+        await nc.close();
+        await new Promise((resolve) => hook.close(resolve));
+      },
+    };
+  };
+  const signedWith = (secret: string, delivery: { raw: string; timestamp?: string }) => `sha256=${createHmac('sha256', secret).update(`${delivery.timestamp}.${delivery.raw}`).digest('hex')}`;
+
+  it('signs budget webhooks with a secret it generated and keeps in the data folder, though none was configured', async () => {
+    expect(process.env.SLUICE_WEBHOOK_SECRET).toBeUndefined();
+    const file = join(dataDir, 'webhook-secret');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const secret = readFileSync(file, 'utf8').trim();
+    expect(secret.length).toBeGreaterThanOrEqual(32);
+    const hook = await startHook();
+    try {
+      const created = await admin('POST', '/keys', { name: 'webhook-signed', budget: { maxUsd: 10, webhookUrl: hook.url } });
+      expect(created.status).toBe(201);
+      await hook.threshold(created.body);
+      const [delivery] = await waitFor(() => hook.received.length > 0 && hook.received, { timeoutMs: 10_000, description: 'the webhook delivery' });
+      expect(JSON.parse(delivery.raw)).toMatchObject({ type: 'KeyBudgetThresholdReached', keyId: created.body.id });
+      expect(delivery.signature).toBe(signedWith(secret, delivery));
+      expect(output.join('\n')).not.toContain(secret);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('sends nothing unsigned: a key-registry without a secret keeps the notifications, one with it delivers them signed', async () => {
+    const secret = readFileSync(join(dataDir, 'webhook-secret'), 'utf8').trim();
+    const keyRegistry = system.services.get('key-registry')!;
+    const hook = await startHook();
+    try {
+      await keyRegistry.restart({ SLUICE_WEBHOOK_SECRET: '' });
+      expect(output.join('\n')).toContain('SLUICE_WEBHOOK_SECRET is not set: budget webhooks are not sent');
+      const created = await admin('POST', '/keys', { name: 'webhook-held', budget: { maxUsd: 10, webhookUrl: hook.url } });
+      await hook.threshold(created.body);
+      // The notification is in JetStream, waiting on the notifier's consumer, and nobody sent it.
+      await waitFor(async () => (await hook.pending()) > 0, { timeoutMs: 10_000, description: 'the notification to wait in JetStream' });
+      expect(hook.received).toEqual([]);
+
+      await keyRegistry.restart({ SLUICE_WEBHOOK_SECRET: secret });
+      const [delivery] = await waitFor(() => hook.received.length > 0 && hook.received, { timeoutMs: 10_000, description: 'the held delivery' });
+      expect(JSON.parse(delivery.raw)).toMatchObject({ type: 'KeyBudgetThresholdReached', keyId: created.body.id });
+      expect(delivery.signature).toBe(signedWith(secret, delivery));
+    } finally {
+      await hook.close();
+    }
   });
 
   it('never writes a secret into logs, events or the read models', async () => {

@@ -5,6 +5,7 @@ import { connectNats } from '@sluice/messaging';
 import { env, READINESS } from '@sluice/service';
 import { AdminTokensController } from './admin-tokens/admin-tokens.controller';
 import { AuditController } from './audit/audit.controller';
+import { ChangesController } from './changes/changes.controller';
 import { AdminRuntime } from './admin.runtime';
 import { AdminTokenGuard } from './auth/admin-token.guard';
 import { KeysController } from './keys/keys.controller';
@@ -21,7 +22,7 @@ import { AdminErrorFilter } from './shared/error.filter';
 import { logger } from './shared/logger';
 import { DB, NATS } from './shared/tokens';
 
-const httpControllers = [KeysController, KeyPolicyController, ProvidersController, ModelsController, VaultController, AdminTokensController, UsageController, RequestsController, AuditController, WhoamiController, GatewayController, OpenApiController];
+const httpControllers = [KeysController, KeyPolicyController, ProvidersController, ModelsController, VaultController, AdminTokensController, UsageController, RequestsController, AuditController, WhoamiController, GatewayController, ChangesController, OpenApiController];
 
 const connections = [
   {

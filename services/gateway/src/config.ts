@@ -1,4 +1,3 @@
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UpstreamAllowList } from '@sluice/net-policy';
 import { env, envInt } from '@sluice/service';
@@ -39,7 +38,8 @@ export const DEFAULT_CONFIG: Omit<GatewayConfig, 'port' | 'natsUrl'> = {
   shutdownFlushMs: 10_000,
   trustedProxies: [],
   upstreamAllow: UpstreamAllowList.none,
-  spoolDir: join(process.env.SLUICE_DATA_DIR || tmpdir(), 'gateway-spool'),
+  // Never the shared temp directory: another local user could plant spool files there.
+  spoolDir: join(process.env.SLUICE_DATA_DIR || '.sluice', 'gateway-spool'),
   spoolRecoveryWaitMs: 10_000,
 };
 

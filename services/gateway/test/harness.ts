@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import OpenAI from 'openai';
 import pino from 'pino';
@@ -140,7 +143,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const sink = new Writable({ write: (chunk, _enc, done) => (logs.push(chunk.toString()), done()) });
   const logger = pino({ level: 'debug', base: { service: 'gateway' } }, sink);
   // The mock upstreams listen on loopback, which production refuses unless SLUICE_UPSTREAM_ALLOW lists it.
-  const gateway = await startGateway({ port: 0, host: '127.0.0.1', natsUrl: nats.url, logger, upstreamAllow: UpstreamAllowList.parse('127.0.0.0/8,::1') });
+  const gateway = await startGateway({ port: 0, host: '127.0.0.1', natsUrl: nats.url, logger, upstreamAllow: UpstreamAllowList.parse('127.0.0.0/8,::1'), spoolDir: testSpoolDir() });
   await waitFor(async () => (await fetch(`${gateway.url.replace(/\/v1$/, '')}/ready`)).status === 200, { description: 'the gateway to be ready' });
 
   const usageMessages = (): Promise<UsageMessage[]> => streamMessages<UsageMessage>(nc, Streams.usage.name);
@@ -192,3 +195,6 @@ export async function rawPost(h: Harness, path: string, body: string, headers: R
   const text = await res.text();
   return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : null };
 }
+
+/** A spool directory of the test's own (mkdtemp makes it 0700, as the gateway requires). */
+export const testSpoolDir = (): string => mkdtempSync(join(tmpdir(), 'sluice-gateway-spool-'));

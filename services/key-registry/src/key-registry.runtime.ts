@@ -5,9 +5,11 @@ import { type Relay, Sealer } from '@sluice/event-store';
 import { connectNats, ensureStreams, type NatsConnection } from '@sluice/messaging';
 import { systemResolver, UpstreamAllowList } from '@sluice/net-policy';
 import { createLogger, env, envInt, type Readiness } from '@sluice/service';
+import { sealLegacyWebhookUrls } from './keys/legacy-webhook-urls';
 import { BudgetResetLoop } from './keys/reset-budget-period/budget-reset-loop';
+import { readWebhookUrl } from './keys/webhook-vault';
 import { registerNatsHandlers } from './nats-handlers';
-import { startBudgetNotifier } from './notifications/budget-notifier';
+import { holdBudgetNotifications, startBudgetNotifier } from './notifications/budget-notifier';
 import { WebhookSender } from './notifications/webhook-sender';
 import { parseKeks } from './providers/vault/envelope';
 import { createJetStreamRelay } from './relay/jetstream-relay';
@@ -45,6 +47,8 @@ export class KeyRegistryRuntime implements OnApplicationBootstrap, OnApplication
     this.#nc = await connectNats(env('NATS_URL', 'nats://127.0.0.1:4222'), 'key-registry');
     await ensureStreams(this.#nc);
     const deps = { db: this.#db, keks, upstream, now: () => new Date(), newId: randomId };
+    const sealed = await sealLegacyWebhookUrls(deps);
+    if (sealed > 0) logger.info({ keys: sealed }, 'budget webhook URLs an older version kept in plain text are now sealed in the vault');
     registerNatsHandlers(this.#nc, deps, logger);
     this.#relay = createJetStreamRelay(this.#db, databaseUrl, this.#nc, logger);
     this.#relay.start();
@@ -52,8 +56,23 @@ export class KeyRegistryRuntime implements OnApplicationBootstrap, OnApplication
     this.#sealer.start();
     this.#budgetResets = new BudgetResetLoop({ deps, databaseUrl, intervalMs: envInt('SLUICE_BUDGET_RESET_INTERVAL_MS', 5000), logger: storeLogger });
     this.#budgetResets.start();
-    this.#webhooks = new WebhookSender({ allow: upstream.allow, resolve: upstream.resolve, secret: process.env.SLUICE_WEBHOOK_SECRET || undefined });
-    this.#notifier = await startBudgetNotifier({ nc: this.#nc, db: this.#db, sender: this.#webhooks, globalUrl: process.env.SLUICE_BUDGET_WEBHOOK_URL || null, logger });
+    const webhookSecret = process.env.SLUICE_WEBHOOK_SECRET;
+    if (webhookSecret) {
+      this.#webhooks = new WebhookSender({ allow: upstream.allow, resolve: upstream.resolve, secret: webhookSecret });
+      const db = this.#db;
+      this.#notifier = await startBudgetNotifier({
+        nc: this.#nc,
+        db,
+        sender: this.#webhooks,
+        webhookUrlOf: (keyId) => readWebhookUrl(db, keks, keyId),
+        globalUrl: process.env.SLUICE_BUDGET_WEBHOOK_URL || null,
+        logger,
+      });
+    } else {
+      // Never an unsigned delivery: the notifications wait in JetStream until a key-registry with a secret runs.
+      await holdBudgetNotifications(this.#nc);
+      logger.error('SLUICE_WEBHOOK_SECRET is not set: budget webhooks are not sent (every delivery is signed); they are kept and sent once a key-registry with the secret runs');
+    }
     this.#ready = true;
   }
 

@@ -1,6 +1,6 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kysely } from 'kysely';
-import { parseEvent, Streams, Subjects, UsageMessage, type PublishedEvent, type ReservationTicket } from '@sluice/contracts';
+import { parseEvent, Streams, Subjects, UsageMessage, type ReservationTicket } from '@sluice/contracts';
 import { createDb, type Database } from '@sluice/db';
 import { connectNats, ensureStreams, followStream, publishDurable, requestAllParts, type NatsConnection } from '@sluice/messaging';
 import { createLogger, env, envInt, type Readiness } from '@sluice/service';
@@ -13,16 +13,19 @@ import { sweepReservations } from './limits/sweeper';
 import { Partitioning } from './partitioning';
 import { servePolicy } from './policy.handlers';
 import { AppliedVersions } from './sync/applied-versions';
+import { postgresEventLog, type LogEvent } from './sync/event-log';
+import { LogFollower } from './sync/log-follower';
 
 export const logger = createLogger('policy');
 
 const MINUTE = 60_000;
 
 /**
- * Follows the event stream into memory and answers `authorize` from it; keeps every key's limit
- * counters (restored at start from Postgres and the usage stream) and settles them from usage. It
- * starts answering only once it has caught up with both: until then the gateway gets no responder
- * and refuses the call (fail closed).
+ * Reads the event log into memory (from Postgres at start, then as JetStream delivers it, with a
+ * periodic check against Postgres for anything JetStream lost) and answers `authorize` from it;
+ * keeps every key's limit counters (restored at start from Postgres and the usage stream) and
+ * settles them from usage. It starts answering only once it has caught up with both: until then the
+ * gateway gets no responder and refuses the call (fail closed).
  */
 @Injectable()
 export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutdown, Readiness {
@@ -34,6 +37,8 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
   #reporter?: ThresholdReporter;
   #nc?: NatsConnection;
   #db?: Kysely<Database>;
+  #logDb?: Kysely<Database>;
+  #log?: LogFollower;
   #followers: { stop(): Promise<void> }[] = [];
   #sweeper?: NodeJS.Timeout;
   #ready = false;
@@ -50,23 +55,21 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     const nc = (this.#nc = await connectNats(env('NATS_URL', 'nats://127.0.0.1:4222'), 'policy'));
     await ensureStreams(nc);
     this.#reporter = new ThresholdReporter(nc, logger);
+    // Postgres is the record, JetStream the transport (docs/architecture.md#policy-follows-the-log-not-only-jetstream).
+    this.#logDb = createDb<Database>(env('DATABASE_URL'), { max: 2, onPoolError: (err) => logger.warn({ err: err.message }, 'postgres connection dropped') });
+    const log = (this.#log = new LogFollower(postgresEventLog(this.#logDb), this.versions, (event) => this.#applyEvent(event), logger));
+    // Subscribed before the log is read, so nothing committed in between is missed.
     const events = await followStream(nc, {
       stream: Streams.events.name,
+      deliverNew: true,
       handler: (msg) => {
-        const published = msg.json<PublishedEvent>();
-        const event = parseEvent(published);
-        if (event) {
-          this.keys.apply(event);
-          this.catalog.apply(event);
-          if (event.type === 'KeyBudgetThresholdReached' && this.partitioning.owns(event.data.keyId)) {
-            this.limiter.thresholdRecorded(event.data.keyId, Date.parse(event.data.periodStart), event.data.thresholdPercent, Date.now());
-          }
-        }
-        this.versions.applied(published.streamId, published.streamVersion);
+        const event = msg.json<LogEvent>();
+        if (typeof event?.streamId === 'string' && Number.isInteger(event.streamVersion)) return log.offer(event);
       },
     });
     this.#followers.push(events);
-    await events.caughtUp;
+    await this.#readLogAtStart(log);
+    log.start(envInt('SLUICE_POLICY_LOG_CHECK_MS', 1000));
     await this.#restoreCounters(nc);
     servePolicy(nc, this, logger);
     const ttlMs = envInt('SLUICE_POLICY_RESERVATION_TTL_MS', 35 * MINUTE);
@@ -79,6 +82,37 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     this.#ready = true;
     const { partitions, mine } = this.partitioning;
     logger.info(partitions > 1 ? { partition: mine, partitions } : {}, 'policy caught up with the event and usage streams and is answering');
+  }
+
+  /** One event of the log, in its stream's order (LogFollower sees to that). */
+  #applyEvent(published: LogEvent): void {
+    let event: ReturnType<typeof parseEvent>;
+    try {
+      event = parseEvent(published);
+    } catch (err) {
+      logger.error({ streamId: published.streamId, version: published.streamVersion, type: published.type, err: (err as Error).message }, 'event does not match its schema; skipped');
+      return;
+    }
+    if (!event) return;
+    this.keys.apply(event);
+    this.catalog.apply(event);
+    if (event.type === 'KeyBudgetThresholdReached' && this.partitioning.owns(event.data.keyId)) {
+      this.limiter.thresholdRecorded(event.data.keyId, Date.parse(event.data.periodStart), event.data.thresholdPercent, Date.now());
+    }
+  }
+
+  /** The whole log, before answering anything: retried until Postgres answers (not ready meanwhile). */
+  async #readLogAtStart(log: LogFollower): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const events = await log.catchUp();
+        logger.info({ events }, 'key, provider and model events read from the log in Postgres');
+        return;
+      } catch (err) {
+        if (attempt === 1) logger.warn({ err: (err as Error).message }, 'waiting for the event log in Postgres');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
   }
 
   /**
@@ -173,8 +207,10 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationShutdown(): Promise<void> {
     this.#ready = false;
     clearInterval(this.#sweeper);
+    await this.#log?.stop().catch(() => {});
     for (const follower of this.#followers) await follower.stop().catch(() => {});
     await this.#nc?.drain().catch(() => {});
     await this.#db?.destroy().catch(() => {});
+    await this.#logDb?.destroy().catch(() => {});
   }
 }

@@ -44,6 +44,8 @@ export async function startE2eSystem(
     upstream?: MockUpstreamOptions;
     /** A Postgres server of this test's own (not the shared one), so the test may kill it. */
     ownPostgres?: boolean;
+    /** Runs on the database before any service starts (e.g. to write what an older version left). */
+    beforeServices?: (database: TestDatabase) => Promise<void>;
   } = {},
 ): Promise<E2eSystem> {
   const dataDirs = [mkdtempSync(join(tmpdir(), 'sluice-e2e-'))];
@@ -52,6 +54,10 @@ export async function startE2eSystem(
     opts.ownPostgres ? startOwnDatabase(dataDirs) : createTestDatabase({ migrate: false }).then((database) => ({ database, postgres: undefined })),
     startMockUpstream(opts.upstream),
   ]);
+  await opts.beforeServices?.(database).catch(async (err) => {
+    await Promise.all([nats.stop(), upstream.close(), database.drop()]);
+    throw err;
+  });
   const output: string[] = [];
   const extraGateways: RunningSystem[] = [];
   const onOutput = (service: string, line: string) => output.push(`${service} ${line}`);

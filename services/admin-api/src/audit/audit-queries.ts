@@ -1,5 +1,5 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import type { AuditEventView } from '@sluice/contracts';
+import { auditEventData, type AuditEventView } from '@sluice/contracts';
 import { eventColumnsSql, toChainedEvent, type EventRow } from '@sluice/event-store';
 
 export interface AuditFilter {
@@ -60,6 +60,8 @@ function filterSql(f: AuditFilter): RawBuilder<unknown> {
 
 function toView(row: AuditRow): AuditEventView {
   const event = toChainedEvent(row);
+  // A secret an older version wrote into an event is shown as its hint; the line says so.
+  const { data, redacted } = auditEventData(event.type, event.schemaVersion, event.data);
   return {
     seq: row.seq,
     position: event.globalPosition,
@@ -68,10 +70,11 @@ function toView(row: AuditRow): AuditEventView {
     streamId: event.streamId,
     version: event.streamVersion,
     schemaVersion: event.schemaVersion,
-    data: event.data,
+    data,
     metadata: row.metadata,
     recordedAt: event.recordedAt,
     prevHash: row.prev_hash,
     hash: row.hash,
+    ...(redacted ? { redacted: true as const } : {}),
   };
 }

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { DomainError, ErrorCodes, type KeyView } from '@sluice/contracts';
+import { DomainError, ErrorCodes, upcastBudget, type BudgetSettings, type KeyView } from '@sluice/contracts';
 import type { Database, KeySpendTable, KeysViewTable } from '@sluice/db';
 import { storedBudgetView } from './limits/key-limits-view';
 
@@ -91,7 +91,8 @@ function toKeyView(row: KeyRow, now: Date): KeyView {
     rateLimits: row.rate_limits ?? null,
     budget: storedBudgetView(
       {
-        settings: row.budget ?? null,
+        // A row an older version wrote (until key-registry seals its URL) shows the hint too.
+        settings: (upcastBudget(row.budget) as BudgetSettings | null) ?? null,
         createdAt: new Date(row.created_at),
         periodStart: row.budget_period_start ? new Date(row.budget_period_start) : null,
         thresholdsReached: row.budget_thresholds_reached ?? null,

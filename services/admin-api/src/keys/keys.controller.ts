@@ -17,7 +17,7 @@ import type { Database } from '@sluice/db';
 import { request, type NatsConnection } from '@sluice/messaging';
 import { AdminTokenGuard } from '../auth/admin-token.guard';
 import { CurrentActor } from '../shared/actor';
-import { awaitPolicy } from '../shared/policy-sync';
+import { confirmChange, PolicyWrite } from '../changes/policy-confirmation';
 import { DB, NATS } from '../shared/tokens';
 import { getKey, listKeys } from './key-queries';
 import { withLiveLimits } from './limits/policy-limits';
@@ -33,10 +33,10 @@ export class KeysController {
 
   @Post()
   @HttpCode(201)
-  async create(@Body() body: unknown, @CurrentActor() actor: Actor) {
+  async create(@Body() body: unknown, @CurrentActor() actor: Actor, @PolicyWrite() write: PolicyWrite) {
     const valid = parseOrThrow(CreateKeyBody, body);
     const created = await request<{ keyId: string; key: string }>(this.nc, Subjects.rpc.keyRegistry('create-key'), { body: valid, actor }, { trace: actor });
-    await awaitPolicy(this.db, this.nc, `key-${created.keyId}`);
+    await confirmChange(this.db, this.nc, write, `key-${created.keyId}`);
     return { ...(await this.#read(created.keyId)), key: created.key };
   }
 
@@ -52,10 +52,10 @@ export class KeysController {
   }
 
   @Patch(':id')
-  async update(@Param('id') id: string, @Body() body: unknown, @CurrentActor() actor: Actor) {
+  async update(@Param('id') id: string, @Body() body: unknown, @CurrentActor() actor: Actor, @PolicyWrite() write: PolicyWrite) {
     const valid = parseOrThrow(UpdateKeyBody, body);
     await request(this.nc, Subjects.rpc.keyRegistry('update-key'), { keyId: id, body: valid, actor }, { trace: actor });
-    await awaitPolicy(this.db, this.nc, `key-${id}`);
+    await confirmChange(this.db, this.nc, write, `key-${id}`);
     return this.#read(id);
   }
 
@@ -68,6 +68,7 @@ export class KeysController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @CurrentActor() actor: Actor,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @PolicyWrite() write: PolicyWrite,
   ) {
     const valid = parseOrThrow(RegenerateKeyBody, body ?? {});
     if (idempotencyKey !== undefined && !IdempotencyKey.safeParse(idempotencyKey).success) {
@@ -80,30 +81,30 @@ export class KeysController {
       { trace: actor },
     );
     if (result.replayed) void reply.header('idempotent-replayed', 'true');
-    await awaitPolicy(this.db, this.nc, `key-${id}`);
+    await confirmChange(this.db, this.nc, write, `key-${id}`);
     return { ...(await this.#read(id)), key: result.key };
   }
 
   @Post(':id/disable')
   @HttpCode(200)
-  disable(@Param('id') id: string, @CurrentActor() actor: Actor) {
-    return this.#command('disable-key', id, actor);
+  disable(@Param('id') id: string, @CurrentActor() actor: Actor, @PolicyWrite() write: PolicyWrite) {
+    return this.#command('disable-key', id, actor, write);
   }
 
   @Post(':id/enable')
   @HttpCode(200)
-  enable(@Param('id') id: string, @CurrentActor() actor: Actor) {
-    return this.#command('enable-key', id, actor);
+  enable(@Param('id') id: string, @CurrentActor() actor: Actor, @PolicyWrite() write: PolicyWrite) {
+    return this.#command('enable-key', id, actor, write);
   }
 
   @Delete(':id')
-  revoke(@Param('id') id: string, @CurrentActor() actor: Actor) {
-    return this.#command('revoke-key', id, actor);
+  revoke(@Param('id') id: string, @CurrentActor() actor: Actor, @PolicyWrite() write: PolicyWrite) {
+    return this.#command('revoke-key', id, actor, write);
   }
 
-  async #command(endpoint: string, id: string, actor: Actor) {
+  async #command(endpoint: string, id: string, actor: Actor, write: PolicyWrite) {
     await request(this.nc, Subjects.rpc.keyRegistry(endpoint), { keyId: id, actor }, { trace: actor });
-    await awaitPolicy(this.db, this.nc, `key-${id}`);
+    await confirmChange(this.db, this.nc, write, `key-${id}`);
     return this.#read(id);
   }
 

@@ -1,5 +1,6 @@
 import { CreateKeyBody, ListKeysQuery, RegenerateKeyBody, UpdateKeyBody } from '@sluice/contracts';
 import { queryParams } from '../openapi/query-params';
+import { policyWrite } from '../changes/changes.openapi';
 import { errors, jsonBody, ok, type Paths } from '../openapi/openapi-helpers';
 import { keyLimitPaths, keyObject } from './limits/limits.openapi';
 
@@ -13,7 +14,7 @@ const idempotencyKey = {
 
 export const keyPaths: Paths = {
   '/admin/v1/keys': {
-    post: { summary: 'Create a virtual key (the secret is shown once)', requestBody: jsonBody(CreateKeyBody), responses: { '201': keyObject('the key object plus `key`'), ...errors } },
+    post: policyWrite({ summary: 'Create a virtual key (the secret is shown once)', requestBody: jsonBody(CreateKeyBody), responses: { '201': keyObject('the key object plus `key`'), ...errors } }),
     get: {
       summary: 'List keys (?status=&q=&cursor=&limit=); q finds a part of the name (any case), the id, or a part of the hint',
       parameters: queryParams(ListKeysQuery),
@@ -22,26 +23,26 @@ export const keyPaths: Paths = {
   },
   '/admin/v1/keys/{id}': {
     get: { summary: 'Read a key with its usage, its limits and (live from policy) its budget spend and rate-limit windows', responses: { '200': keyObject('the key object'), ...errors } },
-    patch: {
+    patch: policyWrite({
       summary: 'Change any permission or setting; only the changed fields are recorded (before and after); null clears a list or the expiry',
       requestBody: jsonBody(UpdateKeyBody),
       responses: { '200': keyObject('the key object'), ...errors },
-    },
-    delete: { summary: 'Revoke a key for good (its history stays, its name can be reused)', responses: { '200': keyObject('the revoked key object'), ...errors } },
+    }),
+    delete: policyWrite({ summary: 'Revoke a key for good (its history stays, its name can be reused)', responses: { '200': keyObject('the revoked key object'), ...errors } }),
   },
   '/admin/v1/keys/{id}/regenerate': {
-    post: {
+    post: policyWrite({
       summary: 'A new secret for the same key and settings; the old one works for gracePeriodSeconds (default 0), then stops by itself',
       parameters: [idempotencyKey],
       requestBody: { ...jsonBody(RegenerateKeyBody), required: false },
       responses: { '200': keyObject('the key object plus the new `key` (header Idempotent-Replayed: true on a replay)'), ...errors },
-    },
+    }),
   },
   ...keyLimitPaths,
   '/admin/v1/keys/{id}/disable': {
-    post: { summary: 'Suspend a key: refused with key_disabled until enabled', responses: { '200': keyObject('the key object'), ...errors } },
+    post: policyWrite({ summary: 'Suspend a key: refused with key_disabled until enabled', responses: { '200': keyObject('the key object'), ...errors } }),
   },
   '/admin/v1/keys/{id}/enable': {
-    post: { summary: 'Resume a disabled key', responses: { '200': keyObject('the key object'), ...errors } },
+    post: policyWrite({ summary: 'Resume a disabled key', responses: { '200': keyObject('the key object'), ...errors } }),
   },
 };

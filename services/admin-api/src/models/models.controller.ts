@@ -5,7 +5,7 @@ import type { Database, ModelsViewTable } from '@sluice/db';
 import { request, type NatsConnection } from '@sluice/messaging';
 import { AdminTokenGuard } from '../auth/admin-token.guard';
 import { CurrentActor } from '../shared/actor';
-import { awaitPolicy } from '../shared/policy-sync';
+import { confirmChange, PolicyWrite } from '../changes/policy-confirmation';
 import { DB, NATS } from '../shared/tokens';
 
 /** The model catalog: what clients may send as `model`, where it routes and what it costs. */
@@ -19,10 +19,10 @@ export class ModelsController {
 
   @Post()
   @HttpCode(201)
-  async create(@Body() body: unknown, @CurrentActor() actor: Actor) {
+  async create(@Body() body: unknown, @CurrentActor() actor: Actor, @PolicyWrite() write: PolicyWrite) {
     const valid = parseOrThrow(CreateModelBody, body);
     const { name } = await request<{ name: string }>(this.nc, Subjects.rpc.keyRegistry('add-model'), { body: valid, actor }, { trace: actor });
-    await awaitPolicy(this.db, this.nc, `model-${name}`);
+    await confirmChange(this.db, this.nc, write, `model-${name}`);
     return this.get(name);
   }
 
@@ -41,9 +41,9 @@ export class ModelsController {
 
   @Delete(':name')
   @HttpCode(204)
-  async remove(@Param('name') name: string, @CurrentActor() actor: Actor) {
+  async remove(@Param('name') name: string, @CurrentActor() actor: Actor, @PolicyWrite() write: PolicyWrite) {
     await request(this.nc, Subjects.rpc.keyRegistry('remove-model'), { name, actor }, { trace: actor });
-    await awaitPolicy(this.db, this.nc, `model-${name}`);
+    await confirmChange(this.db, this.nc, write, `model-${name}`);
   }
 }
 

@@ -18,4 +18,13 @@ describe('the OpenAPI document', () => {
     const documented = Object.entries(document.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m} ${path}`));
     expect(documented.filter((d) => !served.has(d))).toEqual([]);
   });
+
+  it('documents `?wait=` and the 202 "not yet in force" answer on every write that waits on policy', () => {
+    const writes = adminRoutes().filter((r) => r.method !== 'GET' && /^\/admin\/v1\/(keys|providers|models)/.test(r.path) && !r.path.endsWith('/simulate'));
+    expect(writes.length).toBe(12);
+    for (const r of writes) {
+      const op = document.paths[openApiPath(r.path)][r.method.toLowerCase()] as { responses: Record<string, unknown>; parameters?: { name: string }[] };
+      expect([r.route, '202' in op.responses, op.parameters?.some((p) => p.name === 'wait')]).toEqual([r.route, true, true]);
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { adminTokenPaths } from '../admin-tokens/admin-tokens.openapi';
 import { auditPaths } from '../audit/audit.openapi';
+import { changePaths } from '../changes/changes.openapi';
 import { keyPaths } from '../keys/keys.openapi';
 import { modelPaths } from '../models/models.openapi';
 import { providerPaths } from '../providers/providers.openapi';
@@ -14,7 +15,7 @@ const document = {
   info: { title: 'Sluice admin API', version: '1' },
   components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } },
   security: [{ adminToken: [] }],
-  paths: { ...keyPaths, ...providerPaths, ...modelPaths, ...adminTokenPaths, ...usagePaths, ...requestPaths, ...auditPaths, ...sessionPaths },
+  paths: { ...keyPaths, ...providerPaths, ...modelPaths, ...adminTokenPaths, ...usagePaths, ...requestPaths, ...auditPaths, ...sessionPaths, ...changePaths },
 };
 
 @Controller('admin/v1')

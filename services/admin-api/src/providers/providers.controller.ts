@@ -16,7 +16,7 @@ import { request, type NatsConnection } from '@sluice/messaging';
 import { AdminTokenGuard } from '../auth/admin-token.guard';
 import { RestrictFields } from '../auth/roles';
 import { CurrentActor } from '../shared/actor';
-import { awaitPolicy } from '../shared/policy-sync';
+import { confirmChange, PolicyWrite } from '../changes/policy-confirmation';
 import { DB, NATS } from '../shared/tokens';
 
 const columns = ['id', 'name', 'type', 'base_url', 'api_key_hint', 'created_at'] as const;
@@ -32,10 +32,10 @@ export class ProvidersController {
 
   @Post()
   @HttpCode(201)
-  async create(@Body() body: unknown, @CurrentActor() actor: Actor) {
+  async create(@Body() body: unknown, @CurrentActor() actor: Actor, @PolicyWrite() write: PolicyWrite) {
     const valid = parseOrThrow(CreateProviderBody, body);
     const { providerId } = await this.command<{ providerId: string }>('add-provider', { body: valid, actor }, actor);
-    await awaitPolicy(this.db, this.nc, `provider-${providerId}`);
+    await confirmChange(this.db, this.nc, write, `provider-${providerId}`);
     return this.get(providerId);
   }
 
@@ -55,19 +55,19 @@ export class ProvidersController {
   /** Name and/or baseUrl; a new baseUrl is checked like one given at creation, and is for owners only (it would send the stored secret to another host). */
   @Patch(':id')
   @RestrictFields({ baseUrl: ['owner'] })
-  async update(@Param('id') id: string, @Body() body: unknown, @CurrentActor() actor: Actor) {
+  async update(@Param('id') id: string, @Body() body: unknown, @CurrentActor() actor: Actor, @PolicyWrite() write: PolicyWrite) {
     const valid = parseOrThrow(UpdateProviderBody, body);
     await this.command('update-provider', { providerId: id, body: valid, actor }, actor);
-    await awaitPolicy(this.db, this.nc, `provider-${id}`);
+    await confirmChange(this.db, this.nc, write, `provider-${id}`);
     return this.get(id);
   }
 
   /** Refused with PROVIDER.IN_USE while a catalog model routes to it; its secrets are destroyed. */
   @Delete(':id')
   @HttpCode(204)
-  async remove(@Param('id') id: string, @CurrentActor() actor: Actor) {
+  async remove(@Param('id') id: string, @CurrentActor() actor: Actor, @PolicyWrite() write: PolicyWrite) {
     await this.command('remove-provider', { providerId: id, actor }, actor);
-    await awaitPolicy(this.db, this.nc, `provider-${id}`);
+    await confirmChange(this.db, this.nc, write, `provider-${id}`);
   }
 
   /**
@@ -77,10 +77,10 @@ export class ProvidersController {
    */
   @Post(':id/rotate')
   @HttpCode(200)
-  async rotate(@Param('id') id: string, @Body() body: unknown, @CurrentActor() actor: Actor) {
+  async rotate(@Param('id') id: string, @Body() body: unknown, @CurrentActor() actor: Actor, @PolicyWrite() write: PolicyWrite) {
     const valid = parseOrThrow(RotateProviderBody, body);
     await this.command('rotate-provider', { providerId: id, body: valid, actor }, actor);
-    await awaitPolicy(this.db, this.nc, `provider-${id}`);
+    await confirmChange(this.db, this.nc, write, `provider-${id}`);
     return this.get(id);
   }
 

@@ -1,37 +1,38 @@
 import { CreateProviderBody, RotateProviderBody, UpdateProviderBody } from '@sluice/contracts';
+import { policyWrite } from '../changes/changes.openapi';
 import { errors, jsonBody, ok, type Paths } from '../openapi/openapi-helpers';
 
 export const providerPaths: Paths = {
   '/admin/v1/providers': {
-    post: {
+    post: policyWrite({
       summary: 'Add a provider credential',
       description: 'baseUrl must be http(s), without credentials, and reach only public addresses unless SLUICE_UPSTREAM_ALLOW allows it (else 400 PROVIDER.URL_NOT_ALLOWED).',
       requestBody: jsonBody(CreateProviderBody),
       responses: { '201': ok('the provider, never its secret'), ...errors },
-    },
+    }),
     get: { summary: 'List provider credentials', responses: { '200': ok('{data}'), ...errors } },
   },
   '/admin/v1/providers/{id}': {
     get: { summary: 'Read a provider credential', responses: { '200': ok('the provider'), ...errors } },
-    patch: {
+    patch: policyWrite({
       summary: 'Change the name and/or base URL',
       description: 'A new baseUrl is checked as at creation (400 PROVIDER.URL_NOT_ALLOWED). The event records before and after.',
       requestBody: jsonBody(UpdateProviderBody),
       responses: { '200': ok('the provider'), ...errors },
-    },
-    delete: {
+    }),
+    delete: policyWrite({
       summary: 'Remove a provider credential and destroy its secrets',
       description: 'Refused with 409 PROVIDER.IN_USE while a catalog model routes to it.',
       responses: { '204': ok('removed'), ...errors },
-    },
+    }),
   },
   '/admin/v1/providers/{id}/rotate': {
-    post: {
+    post: policyWrite({
       summary: 'Rotate the provider secret',
       description: 'Stores the new secret as the next vault version, in force on every gateway from the next call on. Virtual keys are not touched.',
       requestBody: jsonBody(RotateProviderBody),
       responses: { '200': ok('the provider with the new apiKeyHint'), ...errors },
-    },
+    }),
   },
   '/admin/v1/vault/rewrap': {
     post: {

@@ -3,7 +3,7 @@ import { Subjects, type ProviderCredential } from '@sluice/contracts';
 import { connectNats, publishDurable, serve } from '@sluice/messaging';
 import { startTestNats, waitFor } from '@sluice/testing';
 import { startGateway } from '../gateway';
-import { PROVIDER_SECRET, startHarness, type Harness } from '../../test/harness';
+import { PROVIDER_SECRET, startHarness, testSpoolDir, type Harness } from '../../test/harness';
 
 jest.setTimeout(60_000);
 
@@ -73,7 +73,7 @@ describe('gateway readiness', () => {
   it('is not ready until key-registry has sent the credentials', async () => {
     const nats = await startTestNats();
     const nc = await connectNats(nats.url, 'key-registry-test');
-    const gateway = await startGateway({ port: 0, host: '127.0.0.1', natsUrl: nats.url, logger: pino({ level: 'silent' }) });
+    const gateway = await startGateway({ port: 0, host: '127.0.0.1', natsUrl: nats.url, logger: pino({ level: 'silent' }), spoolDir: testSpoolDir() });
     const ready = () => fetch(gateway.url.replace(/\/v1$/, '/ready')).then((r) => r.status);
     try {
       await new Promise((r) => setTimeout(r, 300));

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { startGateway, type RunningGateway } from '../gateway';
-import { rawPost, startHarness, type Harness } from '../../test/harness';
+import { rawPost, startHarness, testSpoolDir, type Harness } from '../../test/harness';
 
 jest.setTimeout(60_000);
 
@@ -9,7 +9,7 @@ describe('client IP sent to policy (real NATS)', () => {
   let behindProxy: RunningGateway;
   beforeAll(async () => {
     h = await startHarness();
-    behindProxy = await startGateway({ port: 0, host: '127.0.0.1', natsUrl: h.nats.url, trustedProxies: ['127.0.0.1/32'], logger: pino({ level: 'silent' }) });
+    behindProxy = await startGateway({ port: 0, host: '127.0.0.1', natsUrl: h.nats.url, trustedProxies: ['127.0.0.1/32'], logger: pino({ level: 'silent' }), spoolDir: testSpoolDir() });
   });
   afterAll(async () => {
     await behindProxy?.close();

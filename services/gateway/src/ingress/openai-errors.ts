@@ -103,4 +103,5 @@ export function errorBody(e: OpenAiError): string {
 }
 
 /** SDKs retry 429 and 5xx; these are answers a retry cannot change. */
-export const shouldNotRetry = (e: OpenAiError): boolean => e.code === 'insufficient_quota' || e.code === 'upstream_not_allowed' || e.status === 501;
+export const shouldNotRetry = (e: OpenAiError): boolean =>
+  e.code === 'insufficient_quota' || e.code === 'upstream_not_allowed' || e.code === 'upstream_credential_invalid' || e.status === 501;

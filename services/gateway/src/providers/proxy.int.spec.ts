@@ -164,6 +164,23 @@ describe('proxying to the upstream (real NATS, mock upstream, openai SDK)', () =
     }
   });
 
+  it('names what keeps it from reaching the upstream, without the secret: a key no HTTP header can carry, a refused connection', async () => {
+    // A provider key stored before the admin API checked it (the README's own `sk-…` placeholder).
+    const unsendable = `sk-…${PROVIDER_SECRET.slice(3)}`;
+    const upstreamUrl = h.credentials[0].baseUrl;
+    h.credentials.push({ providerId: 'prov-unsendable', type: 'openai-compatible', baseUrl: upstreamUrl, apiKey: unsendable, secretVersion: 1 });
+    h.routes.set('gpt-unsendable', { providerId: 'prov-unsendable', providerType: 'openai-compatible', baseUrl: upstreamUrl, upstreamModel: 'upstream-gpt' });
+    const { response } = await h.client().chat.completions.create({ model: 'gpt-unsendable', messages }).withResponse().catch((e) => ({ response: e }));
+    expect(response).toMatchObject({ status: 502, code: 'upstream_credential_invalid', type: 'server_error' });
+    expect(response.message).toMatch(/provider key .* characters an HTTP header cannot carry/);
+    expect(response.headers.get('x-should-retry')).toBe('false');
+    expect(JSON.stringify(response.error)).not.toContain(PROVIDER_SECRET.slice(3, 12));
+
+    const refused = await h.client().chat.completions.create({ model: 'gpt-dead', messages }).catch((e) => e);
+    expect(refused).toMatchObject({ status: 502, code: 'upstream_error' });
+    expect(refused.message).toContain('refused the connection (ECONNREFUSED)');
+  });
+
   it('never writes a secret into its logs', () => {
     const logs = h.logs.join('');
     expect(logs.length).toBeGreaterThan(0);

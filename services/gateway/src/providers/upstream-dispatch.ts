@@ -6,7 +6,7 @@ import { anthropicUpstreamRequest, asOpenAi } from './anthropic/anthropic-provid
 import { azureRequest } from './azure-openai/azure-request';
 import { openMock } from './mock/mock-provider';
 import type { OpenAiCompatibleProvider } from './openai-compatible/openai-compatible';
-import { upstreamNotAllowed } from './upstream-errors';
+import { upstreamNotAllowed, upstreamUnsent } from './upstream-errors';
 import type { UpstreamCall, UpstreamOutcome, UpstreamResponse } from './upstream';
 
 /** Opens the call on the provider the route names; a provider type is a folder under providers/. */
@@ -59,7 +59,7 @@ export class UpstreamDispatch {
       }
       const e = err as Error & { code?: string };
       this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId, code: e.code, err: e.message }, 'upstream unreachable');
-      return { ok: false, error: GatewayErrors.upstreamUnreachable };
+      return { ok: false, error: upstreamUnsent(e) };
     }
   }
 }

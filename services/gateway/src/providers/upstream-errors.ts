@@ -40,3 +40,44 @@ export const upstreamNotAllowed = (reason: string): OpenAiError => ({
   param: null,
   message: `The gateway refused to connect to the upstream provider for this model: ${reason}. An administrator must change the provider's base URL or allow the address with SLUICE_UPSTREAM_ALLOW.`,
 });
+
+/** What an error code of Node or undici says the upstream did, in words an administrator can act on. */
+const CONNECTION_FAILURES: Record<string, string> = {
+  ECONNREFUSED: 'refused the connection',
+  ENOTFOUND: 'has a host name that does not resolve',
+  EAI_AGAIN: 'has a host name DNS could not resolve in time',
+  EHOSTUNREACH: 'is not reachable from the gateway (no route to host)',
+  ENETUNREACH: 'is not reachable from the gateway (network unreachable)',
+  ECONNRESET: 'closed the connection before answering',
+  UND_ERR_SOCKET: 'closed the connection before answering',
+  ETIMEDOUT: 'did not accept the connection in time',
+  UND_ERR_CONNECT_TIMEOUT: 'did not accept the connection in time',
+  UND_ERR_HEADERS_TIMEOUT: 'did not answer in time',
+  UND_ERR_BODY_TIMEOUT: 'stopped sending its answer',
+  CERT_HAS_EXPIRED: 'presented an expired TLS certificate',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'presented a self-signed TLS certificate',
+  SELF_SIGNED_CERT_IN_CHAIN: 'presented a TLS certificate from an untrusted authority',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'presented a TLS certificate that could not be verified',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'presented a TLS certificate for another host name',
+};
+
+/**
+ * The call never got an answer from the upstream; the message says why. A provider key that no
+ * HTTP header can carry (undici refuses to send it) is a configuration error: a retry cannot help.
+ * Messages name a header or an error code, never a value, so no secret can leak through them.
+ */
+export function upstreamUnsent(err: { code?: string; message?: string }): OpenAiError {
+  const header = err.code === 'UND_ERR_INVALID_ARG' ? /^invalid ([a-z-]+) header$/.exec(err.message ?? '')?.[1] : undefined;
+  if (header) {
+    return {
+      status: 502,
+      type: 'server_error',
+      code: 'upstream_credential_invalid',
+      param: null,
+      message: `The gateway cannot send the provider key for this model: it has characters an HTTP header cannot carry (the ${header} header). An administrator must rotate the provider key (POST /admin/v1/providers/{id}/rotate).`,
+    };
+  }
+  const what = err.code ? CONNECTION_FAILURES[err.code] : undefined;
+  if (!what) return GatewayErrors.upstreamUnreachable;
+  return { ...GatewayErrors.upstreamUnreachable, message: `The upstream provider for this model ${what} (${err.code}).` };
+}

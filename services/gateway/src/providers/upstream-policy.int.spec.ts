@@ -8,7 +8,7 @@ import { UpstreamAllowList, type BaseLookup } from '@sluice/net-policy';
 import { startGateway, type RunningGateway } from '../gateway';
 import type { CredentialSync } from '../credentials/credential-sync';
 import { resolveCredential } from '../credentials/resolved-credential';
-import { rawPost, startHarness, type Harness } from '../../test/harness';
+import { rawPost, startHarness, testSpoolDir, type Harness } from '../../test/harness';
 import { OpenAiCompatibleProvider } from './openai-compatible/openai-compatible';
 import { UpstreamDispatch } from './upstream-dispatch';
 import type { UpstreamCall, UpstreamResponse } from './upstream';
@@ -27,7 +27,7 @@ describe('upstream URL safety at connect time (real NATS, real sockets)', () => 
   beforeAll(async () => {
     h = await startHarness();
     // A second gateway on the same bus with production's default: public upstreams only.
-    strict = await startGateway({ port: 0, host: '127.0.0.1', natsUrl: h.nats.url, logger: silent });
+    strict = await startGateway({ port: 0, host: '127.0.0.1', natsUrl: h.nats.url, logger: silent, spoolDir: testSpoolDir() });
     const add = (providerId: string, model: string, baseUrl: string) => {
       h.credentials.push({ providerId, type: 'openai-compatible', baseUrl, apiKey: 'sk-upstream-policy-test', secretVersion: 1 });
       h.routes.set(model, { providerId, providerType: 'openai-compatible', baseUrl: null, upstreamModel: 'upstream-gpt' });

@@ -34,7 +34,7 @@ describe('key rate limits, budgets and budget thresholds (real Postgres)', () =>
     const { keyId } = await createKey(deps, { body: { name: 'limited', rateLimits: { requestsPerMinute: 600 }, budget: { maxUsd: 1, period: '1d' } }, actor });
     expect(await row(keyId)).toMatchObject({
       rate_limits: { requestsPerMinute: 600 },
-      budget: { maxUsd: 1, period: '1d', alertThresholds: [50, 80, 100], webhookUrl: null },
+      budget: { maxUsd: 1, period: '1d', alertThresholds: [50, 80, 100], webhookUrlHint: null },
       budget_period_start: clock,
       budget_thresholds_reached: [],
     });

@@ -15,6 +15,7 @@ import { registerNatsHandlers } from '../nats-handlers';
 import { createJetStreamRelay } from '../relay/jetstream-relay';
 import type { Deps } from '../shared/deps';
 import { startBudgetNotifier } from './budget-notifier';
+import { readWebhookUrl } from '../keys/webhook-vault';
 import { WebhookSender } from './webhook-sender';
 import { testDeps } from '../../test/deps';
 
@@ -69,7 +70,7 @@ describe('budget webhooks (real NATS, Postgres and HTTP)', () => {
     relay = createJetStreamRelay(t.db, t.url, nc, logger);
     relay.start();
     sender = new WebhookSender({ allow: upstream.allow, secret: SECRET });
-    notifier = await startBudgetNotifier({ nc, db: t.db, sender, globalUrl: `${base}/global?token=g`, retry: { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 200 }, logger });
+    notifier = await startBudgetNotifier({ nc, db: t.db, sender, webhookUrlOf, globalUrl: `${base}/global?token=g`, retry: { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 200 }, logger });
   });
 
   afterAll(async () => {
@@ -80,6 +81,7 @@ describe('budget webhooks (real NATS, Postgres and HTTP)', () => {
     await Promise.all([nats?.stop(), t?.drop(), new Promise((resolve) => server.close(resolve))]);
   });
 
+  const webhookUrlOf = (keyId: string) => readWebhookUrl(t.db, deps.keks, keyId);
   const newKey = async (name: string, budget: object) => (await createKey(deps, { body: { name, budget }, actor })).keyId;
   const reportThreshold = async (keyId: string, thresholdPercent = 80) => {
     const periodStart = (await t.db.selectFrom('keys_view').select('budget_period_start').where('id', '=', keyId).executeTakeFirstOrThrow()).budget_period_start!.toISOString();
@@ -155,7 +157,7 @@ describe('budget webhooks (real NATS, Postgres and HTTP)', () => {
     await reportThreshold(keyId, 50);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(at('/later')).toHaveLength(0);
-    notifier = await startBudgetNotifier({ nc, db: t.db, sender, retry: { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 200 }, logger: { info: () => {}, warn: () => {}, error: () => {} } as unknown as Logger });
+    notifier = await startBudgetNotifier({ nc, db: t.db, sender, webhookUrlOf, retry: { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 200 }, logger: { info: () => {}, warn: () => {}, error: () => {} } as unknown as Logger });
     await waitFor(() => at('/later').length === 1, { description: 'the delivery after restart' });
   });
 });

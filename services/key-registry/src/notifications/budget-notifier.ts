@@ -13,6 +13,8 @@ export interface BudgetNotifierOptions {
   nc: NatsConnection;
   db: Kysely<Database>;
   sender: WebhookSender;
+  /** The key's own webhook URL, opened from the vault (null without one). */
+  webhookUrlOf: (keyId: string) => Promise<string | null>;
   /** `SLUICE_BUDGET_WEBHOOK_URL`: for keys without a webhook of their own. */
   globalUrl?: string | null;
   retry?: RetryPolicy;
@@ -21,19 +23,14 @@ export interface BudgetNotifierOptions {
   logger: Logger;
 }
 
-/**
- * Sends budget notifications (threshold reached, period reset) to webhooks, at least once: a
- * durable JetStream consumer on the key events (nats-server 2.9 takes one filter subject, so the
- * other key events are acked and skipped), acked only after a 2xx, nakked with a growing delay
- * otherwise, and given up with an error log after the last attempt. A receiver dedupes on
- * `x-sluice-event-id`. First created, the consumer starts at new events: history is not replayed.
- */
 const MAX_WAITING_RETRIES = 1000;
 
-export async function startBudgetNotifier(opts: BudgetNotifierOptions): Promise<{ stop(): Promise<void> }> {
-  const retry = opts.retry ?? DEFAULT_RETRY;
-  const concurrency = opts.concurrency ?? 8;
-  const jsm = await jetstreamManager(opts.nc);
+/**
+ * Creates the notifier's durable consumer without sending anything: a key-registry that cannot sign
+ * (no SLUICE_WEBHOOK_SECRET) keeps the notifications in JetStream until one that can starts.
+ */
+export async function holdBudgetNotifications(nc: NatsConnection): Promise<void> {
+  const jsm = await jetstreamManager(nc);
   await jsm.consumers
     .add(Streams.events.name, {
       durable_name: BUDGET_WEBHOOKS_CONSUMER,
@@ -48,6 +45,19 @@ export async function startBudgetNotifier(opts: BudgetNotifierOptions): Promise<
     .catch(async (err) => {
       await jsm.consumers.info(Streams.events.name, BUDGET_WEBHOOKS_CONSUMER).catch(() => Promise.reject(err));
     });
+}
+
+/**
+ * Sends budget notifications (threshold reached, period reset) to webhooks, at least once: a
+ * durable JetStream consumer on the key events (nats-server 2.9 takes one filter subject, so the
+ * other key events are acked and skipped), acked only after a 2xx, nakked with a growing delay
+ * otherwise, and given up with an error log after the last attempt. A receiver dedupes on
+ * `x-sluice-event-id`. First created, the consumer starts at new events: history is not replayed.
+ */
+export async function startBudgetNotifier(opts: BudgetNotifierOptions): Promise<{ stop(): Promise<void> }> {
+  const retry = opts.retry ?? DEFAULT_RETRY;
+  const concurrency = opts.concurrency ?? 8;
+  await holdBudgetNotifications(opts.nc);
   const consumer = await jetstream(opts.nc).consumers.get(Streams.events.name, BUDGET_WEBHOOKS_CONSUMER);
   const messages = await consumer.consume({ max_messages: concurrency });
   const inFlight = new Set<Promise<void>>();
@@ -80,8 +90,8 @@ async function handle(msg: JsMsg, opts: BudgetNotifierOptions, retry: RetryPolic
   const attempt = msg.info.deliveryCount;
   try {
     const keyId = (event.data as { keyId: string }).keyId;
-    const key = await opts.db.selectFrom('keys_view').select(['name', 'budget']).where('id', '=', keyId).executeTakeFirst();
-    const url = webhookTarget(key?.budget?.webhookUrl, opts.globalUrl);
+    const key = await opts.db.selectFrom('keys_view').select(['name']).where('id', '=', keyId).executeTakeFirst();
+    const url = webhookTarget(await opts.webhookUrlOf(keyId), opts.globalUrl);
     if (!url) return msg.ack();
     const body = JSON.stringify(toNotification(event, key?.name ?? null));
     const result = await opts.sender.send(url, body, { 'x-sluice-event-id': event.eventId });

@@ -6,8 +6,8 @@ export interface WebhookSenderOptions {
   allow?: UpstreamAllowList;
   resolve?: ResolveHost;
   lookup?: BaseLookup;
-  /** Signs each body when set. */
-  secret?: string;
+  /** Signs each body: every delivery is signed, so a receiver can tell Sluice's from anyone's. */
+  secret: string;
   timeoutMs?: number;
 }
 
@@ -23,7 +23,7 @@ export class WebhookSender {
   readonly #allow: UpstreamAllowList;
   readonly #resolve: ResolveHost;
 
-  constructor(private readonly opts: WebhookSenderOptions = {}) {
+  constructor(private readonly opts: WebhookSenderOptions) {
     this.#allow = opts.allow ?? UpstreamAllowList.none;
     this.#resolve = opts.resolve ?? systemResolver;
     this.#agent = new Agent({ connections: 16, connect: guardedConnector(this.#allow, opts.lookup) });
@@ -33,7 +33,7 @@ export class WebhookSender {
     const check = await checkUpstreamUrl(url, this.#allow, this.#resolve);
     if (!check.ok) return { ok: false, status: null, reason: `not allowed: ${check.reason}`, permanent: true };
     const timestamp = Math.floor(Date.now() / 1000);
-    const signed = this.opts.secret ? { 'x-sluice-timestamp': String(timestamp), 'x-sluice-signature': signature(body, this.opts.secret, timestamp) } : {};
+    const signed = { 'x-sluice-timestamp': String(timestamp), 'x-sluice-signature': signature(body, this.opts.secret, timestamp) };
     const timeout = this.opts.timeoutMs ?? 10_000;
     try {
       const res = await request(url, {

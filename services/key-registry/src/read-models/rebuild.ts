@@ -20,12 +20,14 @@ export async function rebuildReadModels(db: Kysely<Database>, { batchSize = 1000
     for (;;) {
       const batch = await trx
         .selectFrom('events')
-        .select(['global_position', 'event_type', 'data'])
+        .select(['global_position', 'event_type', 'schema_version', 'data'])
         .where('global_position', '>', after)
         .orderBy('global_position')
         .limit(batchSize)
         .execute();
-      for (const row of batch) await projectEvent(trx, { type: row.event_type, data: row.data });
+      // Read through the upcasters: a version 1 event's plain webhook URL becomes its hint (the URL
+      // itself is in the vault, which a rebuild leaves alone).
+      for (const row of batch) await projectEvent(trx, { type: row.event_type, schemaVersion: row.schema_version, data: row.data });
       events += batch.length;
       if (batch.length < batchSize) return { events };
       after = batch[batch.length - 1].global_position;

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { contextOf, Subjects, type PublishedEvent } from '@sluice/contracts';
+import { contextOf, Subjects, upcastEvent, type PublishedEvent } from '@sluice/contracts';
 import { Relay, type RecordedEvent } from '@sluice/event-store';
 import { publishDurable, type NatsConnection } from '@sluice/messaging';
 import type { Logger } from '@sluice/service';
@@ -19,7 +19,9 @@ export function createJetStreamRelay(db: Kysely<any>, databaseUrl: string, nc: N
   });
 }
 
-function toPublished(event: RecordedEvent): PublishedEvent {
+/** In its current shape: an event an older version wrote with a secret in it is published without it. */
+function toPublished(recorded: RecordedEvent): PublishedEvent {
+  const event = upcastEvent(recorded);
   return {
     eventId: event.eventId,
     type: event.type,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { appendToStream, readStream, WrongExpectedVersionError } from '@sluice/event-store';
-import { DomainError, ErrorCodes, type Actor, type EventMetadata } from '@sluice/contracts';
+import { DomainError, ErrorCodes, schemaVersionOf, upcastEventData, type Actor, type EventMetadata } from '@sluice/contracts';
 import type { Database } from '@sluice/db';
 import { projectEvent } from '../read-models/project';
 
@@ -35,7 +35,7 @@ export async function runCommand<S, E extends DomainEvent, C = undefined>(db: Ky
     return await db.transaction().execute(async (trx) => {
       const context = (await run.loadContext?.(trx)) as C;
       const history = await readStream(trx, run.streamId);
-      const events = run.decide(run.fold(history.map((e) => ({ type: e.type, data: e.data }) as E)), context);
+      const events = run.decide(run.fold(history.map((e) => ({ type: e.type, data: upcastEventData(e.type, e.schemaVersion, e.data) }) as E)), context);
       const metadata: EventMetadata = {
         actor: run.actor.actor,
         requestId: run.actor.requestId,
@@ -47,7 +47,7 @@ export async function runCommand<S, E extends DomainEvent, C = undefined>(db: Ky
         streamId: run.streamId,
         streamType: run.streamType,
         expectedVersion: history.length === 0 ? 'no_stream' : history.length,
-        events: events.map((e) => ({ eventId: randomUUID(), type: e.type, schemaVersion: 1, data: e.data, metadata: { ...metadata } })),
+        events: events.map((e) => ({ eventId: randomUUID(), type: e.type, schemaVersion: schemaVersionOf(e.type), data: e.data, metadata: { ...metadata } })),
       });
       await run.alsoInTransaction?.(trx, events);
       for (const event of events) await projectEvent(trx, event);

@@ -40,7 +40,7 @@ function budgetState(key: KeyPolicy, limiter: Limiter, now: number): BudgetState
     remainingUsd: round(ledger.remaining(key.budget)),
     alertThresholds: key.budget.alertThresholds,
     thresholdsReached: [...ledger.reached].sort((a, b) => a - b),
-    webhookUrl: key.budget.webhookUrl,
+    webhookUrlHint: key.budget.webhookUrlHint,
   };
 }
 

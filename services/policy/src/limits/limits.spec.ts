@@ -9,7 +9,7 @@ const priced: SluiceEvent = {
 };
 const withLimits = (rateLimits: RateLimits) => given(keyCreated({ rateLimits }), ...catalog, priced);
 const withBudget = (maxUsd: number, period: string | null = null, createdAt = '2026-11-01T00:00:00Z') =>
-  given(keyCreated({ createdAt, budget: { maxUsd, period, alertThresholds: [50, 80, 100], webhookUrl: null } }), ...catalog, priced);
+  given(keyCreated({ createdAt, budget: { maxUsd, period, alertThresholds: [50, 80, 100], webhookUrlHint: null } }), ...catalog, priced);
 
 const usage = (callId: string, over: Partial<UsageMessage> = {}): UsageMessage => ({
   requestId: callId,
@@ -173,14 +173,14 @@ describe('budgets', () => {
     const g = withBudget(0.1);
     g.when({ callId: 'a', model: 'priced' });
     g.limiter.settle(usage('a'), NOW);
-    g.keys.apply(keyUpdated({ budget: { maxUsd: 0.05, period: null, alertThresholds: [], webhookUrl: null } }));
+    g.keys.apply(keyUpdated({ budget: { maxUsd: 0.05, period: null, alertThresholds: [], webhookUrlHint: null } }));
     expect(codeOf(g.when({ callId: 'b', model: 'priced', at: NOW + 1, estimate: { inputTokens: 0, maxOutputTokens: 30 } }))).toBe('insufficient_quota');
   });
 });
 
 describe('a restart while calls are in flight', () => {
   it('restores the reservations gateways report, so slots and budget stay taken until the usage settles them', () => {
-    const key = keyCreated({ rateLimits: { maxParallelRequests: 1, requestsPerMinute: 10 }, budget: { maxUsd: 0.07, period: null, alertThresholds: [], webhookUrl: null } });
+    const key = keyCreated({ rateLimits: { maxParallelRequests: 1, requestsPerMinute: 10 }, budget: { maxUsd: 0.07, period: null, alertThresholds: [], webhookUrlHint: null } });
     const before = given(key, ...catalog, priced);
     const admitted = before.when({ callId: 'running', model: 'priced' });
     const ticket = admitted.allow ? admitted.limits?.reservation : undefined;
@@ -202,7 +202,7 @@ describe('a restart while calls are in flight', () => {
 
 describe('sweeping', () => {
   it('charges a call that never reported back at its reserved worst case, flagged, and frees its slot', () => {
-    const g = given(keyCreated({ rateLimits: { maxParallelRequests: 1 }, budget: { maxUsd: 1, period: null, alertThresholds: [], webhookUrl: null } }), ...catalog, priced);
+    const g = given(keyCreated({ rateLimits: { maxParallelRequests: 1 }, budget: { maxUsd: 1, period: null, alertThresholds: [], webhookUrlHint: null } }), ...catalog, priced);
     g.when({ callId: 'lost', model: 'priced' });
     expect(g.limiter.expired(NOW + 1000, 60_000)).toEqual([]);
     const [due] = g.limiter.expired(NOW + 60_000, 60_000);
@@ -217,7 +217,7 @@ describe('sweeping', () => {
 
 describe('limits changed while calls are in flight', () => {
   const DAY = 86_400_000;
-  const budget = (maxUsd: number, period: string | null) => ({ maxUsd, period, alertThresholds: [], webhookUrl: null });
+  const budget = (maxUsd: number, period: string | null) => ({ maxUsd, period, alertThresholds: [], webhookUrlHint: null });
 
   it('releases a reservation even if the budget was removed, and re-added, meanwhile', () => {
     const g = given(keyCreated({ budget: budget(1, null) }), ...catalog, priced);

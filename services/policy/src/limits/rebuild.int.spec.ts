@@ -50,7 +50,7 @@ describe('restoring counters from recorded usage after a restart (real Postgres)
       keyCreated({
         createdAt: new Date(NOW - 90 * MINUTE).toISOString(),
         rateLimits: { requestsPerHour: 100, requestsPerDay: 1000 },
-        budget: { maxUsd: 5, period: '1h', alertThresholds: [50], webhookUrl: null },
+        budget: { maxUsd: 5, period: '1h', alertThresholds: [50], webhookUrlHint: null },
       }),
     );
     const keyId = 'key_1';

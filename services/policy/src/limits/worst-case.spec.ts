@@ -7,7 +7,7 @@ const capped = (name: string, upstreamModel: string, maxOutputTokens: number | n
   data: { name, providerId: 'prov_1', upstreamModel, inputUsdPerMTok: 1, outputUsdPerMTok: 2, cachedInputUsdPerMTok: null, maxOutputTokens, createdAt: '2026-11-01T00:00:00Z' },
 });
 const models = [...catalog, capped('capped', 'gpt-4o-2024-08-06', 1000), capped('uncapped', 'local-llama', null)];
-const budget = { maxUsd: 100, period: null, alertThresholds: [], webhookUrl: null };
+const budget = { maxUsd: 100, period: null, alertThresholds: [], webhookUrlHint: null };
 const givenBudget = () => given(keyCreated({ budget }), ...models);
 const givenTpm = (tokensPerMinute: number) => given(keyCreated({ rateLimits: { tokensPerMinute } }), ...models);
 

@@ -7,6 +7,11 @@ export class AppliedVersions {
   readonly #versions = new Map<string, number>();
   readonly #waiters = new Map<string, { version: number; resolve: (applied: boolean) => void }[]>();
 
+  /** The last version of `streamId` applied; 0 before its first event. */
+  of(streamId: string): number {
+    return this.#versions.get(streamId) ?? 0;
+  }
+
   applied(streamId: string, version: number): void {
     if (version <= (this.#versions.get(streamId) ?? 0)) return;
     this.#versions.set(streamId, version);

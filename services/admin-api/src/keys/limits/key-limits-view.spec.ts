@@ -2,7 +2,7 @@ import type { KeyLimitState, KeyView } from '@sluice/contracts';
 import { storedBudgetView, withLiveState } from './key-limits-view';
 
 const createdAt = new Date('2026-11-01T14:05:00.000Z');
-const settings = { maxUsd: 10, period: '1d', alertThresholds: [50, 80, 100], webhookUrl: null };
+const settings = { maxUsd: 10, period: '1d', alertThresholds: [50, 80, 100], webhookUrlHint: null };
 const now = new Date('2026-11-24T09:00:00.000Z');
 
 const key = (over: Partial<KeyView> = {}): KeyView => ({

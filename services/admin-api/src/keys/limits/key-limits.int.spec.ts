@@ -19,7 +19,7 @@ import { AdminModule } from '../../app.module';
 import { acceptEmptyJsonBodies } from '../../shared/json-body';
 
 const OWNER = 'owner-token-for-the-limits-int-test';
-const budget = { maxUsd: 5, period: '1d', alertThresholds: [50, 80, 100], webhookUrl: null };
+const budget = { maxUsd: 5, period: '1d', alertThresholds: [50, 80, 100], webhookUrlHint: null };
 
 /**
  * The admin API in-process on real Postgres and NATS, with a fake policy answering the limit

@@ -1,16 +1,17 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import pino from 'pino';
 import { Streams, Subjects, type UsageMessage } from '@sluice/contracts';
 import { connectNats, ensureStreams, publishDurable, type NatsConnection } from '@sluice/messaging';
 import { startTestNats, streamMessages, type TestNats } from '@sluice/testing';
+import { DEFAULT_CONFIG } from '../../config';
 import type { CallFacts } from '../usage-message';
 import { usageMessage } from '../usage-message';
 import { UsagePublisher } from '../usage-publisher';
 import { claimDeadSpools, strandedSpools } from './spool-files';
-import { beginRecord } from './spool-records';
+import { beginRecord, encodeRecord } from './spool-records';
 import { SpoolRecovery } from './spool-recovery';
 import { UsageSpool } from './usage-spool';
 
@@ -149,5 +150,50 @@ describe('the usage spool (real NATS JetStream)', () => {
     expect(spool.paths).toHaveLength(1);
     spool.close();
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  describe('against other local users (the tests run as root, so they can hand files to another uid)', () => {
+    const OTHER_UID = 4321;
+    const host = hostname().replace(/[^A-Za-z0-9_.-]/g, '_');
+    const captured = (): { logger: pino.Logger; lines: Record<string, unknown>[] } => {
+      const lines: Record<string, unknown>[] = [];
+      return { lines, logger: pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) }) };
+    };
+
+    it('defaults to a folder under the data directory, never the shared temp directory', () => {
+      expect(DEFAULT_CONFIG.spoolDir).toBe(join(process.env.SLUICE_DATA_DIR || '.sluice', 'gateway-spool'));
+      expect(DEFAULT_CONFIG.spoolDir.startsWith(tmpdir())).toBe(false);
+    });
+
+    it('creates its directory readable and writable by its own user only', () => {
+      const { spool } = UsageSpool.open(join(dir, 'data', 'gateway-spool'), logger);
+      expect(statSync(join(dir, 'data', 'gateway-spool')).mode & 0o777).toBe(0o700);
+      expect(statSync(spool.paths[0]).mode & 0o077).toBe(0);
+      spool.close();
+    });
+
+    it("does not republish a spool file another user planted, and says why in its log", async () => {
+      const planted = join(dir, `${host}~${deadPid()}-dddd.spool`);
+      writeFileSync(planted, encodeRecord({ t: 'e', usage: { ...served('k5-planted'), keyId: 'key-of-a-victim', costUsd: 1000 } }));
+      chownSync(planted, OTHER_UID, OTHER_UID);
+      const { logger: log, lines } = captured();
+      const opened = UsageSpool.open(dir, log);
+      expect(opened.claimed).toEqual([]);
+      await new SpoolRecovery(opened.claimed, (usage) => new UsagePublisher(nc, logger).deliver(usage), logger).done;
+      expect(await storedFor('k5-')).toEqual([]);
+      expect(lines).toContainEqual(expect.objectContaining({ level: 50, file: planted, owner: OTHER_UID, msg: expect.stringContaining("not by this gateway's user") }));
+      opened.spool.close();
+    });
+
+    it('refuses a spool directory another user owns or may write to', () => {
+      chmodSync(dir, 0o777);
+      expect(() => UsageSpool.open(dir, logger)).toThrow(/other users can write to it \(mode 777\)/);
+      chmodSync(dir, 0o1777);
+      expect(() => UsageSpool.open(dir, logger)).toThrow(/other users can write to it/);
+      chmodSync(dir, 0o700);
+      chownSync(dir, OTHER_UID, OTHER_UID);
+      expect(() => UsageSpool.open(dir, logger)).toThrow(new RegExp(`owned by uid ${OTHER_UID}`));
+      expect(readdirSync(dir)).toEqual([]);
+    });
   });
 });

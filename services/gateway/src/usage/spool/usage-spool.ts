@@ -1,9 +1,9 @@
-import { closeSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import { encodeRecord, type BeginRecord } from './spool-records';
-import { claimDeadSpools, hold, ownFileName, release, strandedSpools } from './spool-files';
+import { claimDeadSpools, ensurePrivateDir, hold, isAlive, ownFileName, release, strandedSpools } from './spool-files';
 
 /** One spool file: its calls end and are acknowledged in it even after newer calls moved on to the next one. */
 /** A foreign instance's file untouched this long is worth a warning: its gateway is probably gone. */
@@ -44,11 +44,13 @@ export class UsageSpool {
 
   /**
    * Claims the files of dead gateways first (see claimDeadSpools), then starts this process's own:
-   * the claimed paths are for SpoolRecovery.
+   * the claimed paths are for SpoolRecovery. Throws when the directory is not this user's alone.
    */
   static open(dir: string, logger: Logger, segmentBytes = DEFAULT_SEGMENT_BYTES): { spool: UsageSpool; claimed: string[] } {
-    mkdirSync(dir, { recursive: true });
-    const claimed = claimDeadSpools(dir);
+    ensurePrivateDir(dir);
+    const claimed = claimDeadSpools(dir, isAlive, (file, owner, why) =>
+      logger.error({ file, owner }, `usage spool file refused, its usage is not republished: ${why}`),
+    );
     const stranded = strandedSpools(dir, STRANDED_AFTER_MS);
     if (stranded.length > 0) {
       logger.warn({ dir, files: stranded.slice(0, 20), count: stranded.length }, 'usage spool files of another gateway instance are waiting to be reported: start that instance (same SLUICE_GATEWAY_INSTANCE_ID or host name) on this directory');
@@ -163,7 +165,7 @@ export class UsageSpool {
   private openSegment(): Segment {
     const path = join(this.dir, ownFileName('spool'));
     hold(path);
-    return { path, fd: openSync(path, 'a'), bytes: 0, open: 0, retired: false, ends: '', acks: '', ackCount: 0 };
+    return { path, fd: openSync(path, 'a', 0o600), bytes: 0, open: 0, retired: false, ends: '', acks: '', ackCount: 0 };
   }
 
   private write(segment: Segment, line: string): void {

@@ -51,7 +51,7 @@ describe('update a key (PATCH)', () => {
       .then(
         updated(
           { rateLimits: null, budget: null },
-          { rateLimits: { requestsPerMinute: 600, maxParallelRequests: 5 }, budget: { maxUsd: 25, period: '30d', alertThresholds: [50, 90], webhookUrl: null } },
+          { rateLimits: { requestsPerMinute: 600, maxParallelRequests: 5 }, budget: { maxUsd: 25, period: '30d', alertThresholds: [50, 90], webhookUrlHint: null } },
         ),
       );
   });

@@ -5,6 +5,8 @@ export interface UpdateKey {
   type: 'UpdateKey';
   keyId: string;
   body: UpdateKeyBody;
+  /** The key's webhook URL as sealed now, when the body sets a budget: a new URL is a change even under the same hint. */
+  currentWebhookUrl?: string | null;
   now: Date;
 }
 
@@ -22,9 +24,10 @@ export function decideUpdateKey(command: UpdateKey, state: KeyState): KeyEvent[]
   }
   const before: Record<string, unknown> = {};
   const after: Record<string, unknown> = {};
+  const sameWebhookUrl = (command.body.budget?.webhookUrl ?? null) === (command.currentWebhookUrl ?? null);
   for (const [field, value] of Object.entries(requested)) {
     const current = key.settings[field as keyof KeySettingsChange];
-    if (canonical(current) === canonical(value)) continue;
+    if (canonical(current) === canonical(value) && (field !== 'budget' || sameWebhookUrl)) continue;
     before[field] = current;
     after[field] = value;
   }

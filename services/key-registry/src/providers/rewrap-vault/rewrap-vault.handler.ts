@@ -1,4 +1,5 @@
 import { DomainError, ErrorCodes, type Actor } from '@sluice/contracts';
+import { rewrapWebhookUrls, type WebhookRewrapReport } from '../../keys/webhook-vault';
 import { runCommand } from '../../shared/command-store';
 import type { Deps } from '../../shared/deps';
 import { foldProvider, type ProviderEvent, type ProviderState } from '../provider';
@@ -11,6 +12,8 @@ export interface RewrapReport {
   rewrapped: number;
   alreadyCurrent: number;
   failed: { providerId: string; secretVersion: number; reason: string }[];
+  /** The keys' sealed budget webhook URLs, re-wrapped the same way. */
+  webhookUrls: WebhookRewrapReport;
 }
 
 const ATTEMPTS = 3;
@@ -23,7 +26,7 @@ type LockedRow = Awaited<ReturnType<typeof lockWrappedKey>>;
  */
 export async function rewrapVault(deps: Deps, payload: { actor: Actor }): Promise<RewrapReport> {
   const rows = await listVaultRows(deps.db);
-  const report: RewrapReport = { kekVersion: deps.keks.current, rows: rows.length, rewrapped: 0, alreadyCurrent: 0, failed: [] };
+  const report: Omit<RewrapReport, 'webhookUrls'> = { kekVersion: deps.keks.current, rows: rows.length, rewrapped: 0, alreadyCurrent: 0, failed: [] };
   for (const row of rows) {
     const ref = { providerId: row.provider_id, version: row.version };
     if (row.kek_version === deps.keks.current) {
@@ -37,7 +40,7 @@ export async function rewrapVault(deps: Deps, payload: { actor: Actor }): Promis
       report.failed.push({ providerId: ref.providerId, secretVersion: ref.version, reason: reasonOf(err) });
     }
   }
-  return report;
+  return { ...report, webhookUrls: await rewrapWebhookUrls(deps.db, deps.keks) };
 }
 
 async function rewrapRow(deps: Deps, row: VaultRowRef, actor: Actor): Promise<boolean> {

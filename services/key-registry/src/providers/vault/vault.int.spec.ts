@@ -10,6 +10,8 @@ import { rewrapVault } from '../rewrap-vault/rewrap-vault.handler';
 import { rotateProviderSecret } from '../rotate-provider/rotate-provider.handler';
 import { parseKeks } from './envelope';
 import { readSecret } from './vault.repository';
+import { createKey } from '../../keys/create-key/create-key.handler';
+import { readWebhookUrl } from '../../keys/webhook-vault';
 
 const actor = { actor: 'admin:test', requestId: 'req-vault' };
 const v1 = randomBytes(32).toString('base64');
@@ -64,25 +66,27 @@ describe('the provider vault (real Postgres)', () => {
   it('re-wraps every row under a new KEK, so the secrets open with only the new KEK configured, and can run again', async () => {
     const before = depsWith(`1:${v1}`);
     const { providerId, secret: firstSecret } = await add(before, 'rewrapped');
+    const { keyId } = await createKey(before, { body: { name: 'with-webhook', budget: { maxUsd: 1, webhookUrl: 'https://hooks.example.com/T0/B0/XXXXXXXXXXXXXXXX' } }, actor });
     await rotate(before, providerId);
     const rowsBefore = await vaultRows();
     expect(rowsBefore.every((r) => r.kek_version === 1)).toBe(true);
 
     const during = depsWith(`1:${v1},2:${v2}`);
     const report = await rewrapVault(during, { actor });
-    expect(report).toEqual({ kekVersion: 2, rows: rowsBefore.length, rewrapped: rowsBefore.length, alreadyCurrent: 0, failed: [] });
+    expect(report).toEqual({ kekVersion: 2, rows: rowsBefore.length, rewrapped: rowsBefore.length, alreadyCurrent: 0, failed: [], webhookUrls: { rows: 1, rewrapped: 1, alreadyCurrent: 0, failed: [] } });
     const rowsAfter = await vaultRows();
     rowsAfter.forEach((row, i) => {
       expect(row.kek_version).toBe(2);
       expect(row.ciphertext.equals(rowsBefore[i].ciphertext)).toBe(true);
       expect(row.wrapped_key.equals(rowsBefore[i].wrapped_key)).toBe(false);
     });
-    expect(await rewrapVault(during, { actor })).toEqual({ kekVersion: 2, rows: rowsBefore.length, rewrapped: 0, alreadyCurrent: rowsBefore.length, failed: [] });
+    expect(await rewrapVault(during, { actor })).toEqual({ kekVersion: 2, rows: rowsBefore.length, rewrapped: 0, alreadyCurrent: rowsBefore.length, failed: [], webhookUrls: { rows: 1, rewrapped: 0, alreadyCurrent: 1, failed: [] } });
 
     const after = depsWith(`2:${v2}`);
     const served = await listCredentials(after, {});
     expect(new Map(served.map((c) => [c.providerId, c.apiKey]))).toEqual(currentSecrets);
     expect(await readSecret(t.db, after.keks, providerId, 1)).toBe(firstSecret);
+    expect(await readWebhookUrl(t.db, after.keks, keyId)).toBe('https://hooks.example.com/T0/B0/XXXXXXXXXXXXXXXX');
     const audit = await t.db.selectFrom('events').select(['data']).where('event_type', '=', 'ProviderSecretRewrapped').execute();
     expect(audit).toHaveLength(rowsBefore.length);
     expect(audit.map((e) => e.data)).toContainEqual(expect.objectContaining({ providerId, secretVersion: 2, kekVersion: 2 }));

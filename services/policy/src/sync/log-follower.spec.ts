@@ -1,0 +1,68 @@
+import type { LogPosition } from '@sluice/event-store';
+import { AppliedVersions } from './applied-versions';
+import type { EventLog, LogEvent } from './event-log';
+import { LogFollower } from './log-follower';
+
+const event = (streamId: string, streamVersion: number): LogEvent => ({ type: 'KeyUpdated', schemaVersion: 1, streamId, streamVersion, data: {}, recordedAt: new Date(0).toISOString() });
+const silent = { info: () => {}, warn: () => {} };
+
+/** The log as an array in global order; the cursor is an index. `down` makes every read fail. */
+function memoryLog(events: LogEvent[]): EventLog & { down: boolean } {
+  const log = {
+    down: false,
+    async readAfter(cursor: LogPosition | null, limit: number) {
+      if (log.down) throw new Error('connection refused');
+      const from = cursor ? Number(cursor.globalPosition) : 0;
+      const page = events.slice(from, from + limit);
+      return { events: page, cursor: { transactionId: '1', globalPosition: String(from + page.length) } };
+    },
+    async readStream(streamId: string, fromVersion: number) {
+      if (log.down) throw new Error('connection refused');
+      return events.filter((e) => e.streamId === streamId && e.streamVersion >= fromVersion);
+    },
+  };
+  return log;
+}
+
+describe('following the log whichever way its events come', () => {
+  const setup = (events: LogEvent[]) => {
+    const applied: string[] = [];
+    const log = memoryLog(events);
+    const follower = new LogFollower(log, new AppliedVersions(), (e) => applied.push(`${e.streamId}@${e.streamVersion}`), silent);
+    return { applied, log, follower };
+  };
+
+  it('applies each event once, in its stream order, however often JetStream delivers it', async () => {
+    const { applied, follower } = setup([event('key-a', 1), event('key-a', 2)]);
+    for (const e of [event('key-a', 1), event('key-a', 1), event('key-a', 2)]) await follower.offer(e);
+    expect(applied).toEqual(['key-a@1', 'key-a@2']);
+  });
+
+  it('reads the versions JetStream skipped from the log before a later one of the same stream', async () => {
+    const { applied, follower } = setup([event('key-a', 1), event('key-b', 1), event('key-a', 2), event('key-a', 3)]);
+    await follower.offer(event('key-a', 1));
+    await follower.offer(event('key-a', 3));
+    expect(applied).toEqual(['key-a@1', 'key-a@2', 'key-a@3']);
+  });
+
+  it('applies on a check what JetStream never delivered, and nothing twice when JetStream brings it after all', async () => {
+    const { applied, follower } = setup([event('key-a', 1), event('key-b', 1), event('key-a', 2)]);
+    await follower.offer(event('key-a', 1));
+    expect(await follower.catchUp()).toBe(2);
+    await follower.offer(event('key-b', 1));
+    expect(await follower.catchUp()).toBe(0);
+    expect(applied).toEqual(['key-a@1', 'key-b@1', 'key-a@2']);
+  });
+
+  it('never applies past a gap it cannot fill: the event waits for the next check', async () => {
+    const { applied, log, follower } = setup([event('key-a', 1), event('key-a', 2), event('key-a', 3)]);
+    await follower.offer(event('key-a', 1));
+    log.down = true;
+    await follower.offer(event('key-a', 3));
+    await expect(follower.catchUp()).rejects.toThrow('connection refused');
+    expect(applied).toEqual(['key-a@1']);
+    log.down = false;
+    await follower.catchUp();
+    expect(applied).toEqual(['key-a@1', 'key-a@2', 'key-a@3']);
+  });
+});
