@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isWholeNanos, MAX_BUDGET_USD } from './money';
 
 /**
  * A key's rate limits and budget: the settings (in events and on the admin API) and the period
@@ -39,7 +40,8 @@ export const DEFAULT_ALERT_THRESHOLDS = [50, 80, 100];
 
 /** The budget as an admin sets it. */
 export const BudgetSchema = z.strictObject({
-  maxUsd: z.number().positive().max(1e9),
+  /** At most $1,000,000 and nine decimals: counted exactly in nano-dollars (see money.ts). */
+  maxUsd: z.number().positive().max(MAX_BUDGET_USD).refine(isWholeNanos, { message: 'must have at most 9 decimal places (a nano-dollar)' }),
   /** Absent or null: a lifetime budget. */
   period: BudgetPeriod.nullable().optional(),
   /** Percentages of `maxUsd` whose crossing is recorded (and sent to the webhook); default 50, 80, 100. */

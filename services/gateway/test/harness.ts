@@ -2,8 +2,10 @@ import { Writable } from 'node:stream';
 import OpenAI from 'openai';
 import pino from 'pino';
 import {
+  formatNanoUsd,
   generateVirtualKey,
   hashVirtualKey,
+  modelPrice,
   Streams,
   Subjects,
   type AuthorizeReply,
@@ -21,8 +23,11 @@ import { startGateway, type RunningGateway } from '../src/gateway';
 
 export const PROVIDER_SECRET = 'sk-upstream-real-secret-0123456789abcdef';
 export const KEY_ID = 'key-0001';
-/** The catalog price policy attaches to the `gpt-priced` route. */
-export const PRICE = { inputUsdPerMTok: 2.5, outputUsdPerMTok: 10, cachedInputUsdPerMTok: 1.25 };
+/** The catalog price policy attaches to the `gpt-priced` route: $2.50 / $10 / $1.25 cached per million tokens. */
+export const PRICE = modelPrice({ inputUsdPerMTok: 2.5, outputUsdPerMTok: 10, cachedInputUsdPerMTok: 1.25 });
+/** What PRICE charges, as the cost header writes it: 2,500 / 10,000 / 1,250 nano-dollars a token, added exactly. */
+export const priced = (t: { input: number; cached?: number; output: number }): string =>
+  formatNanoUsd((t.input - (t.cached ?? 0)) * 2500 + (t.cached ?? 0) * 1250 + t.output * 10_000);
 
 export interface Harness {
   nats: TestNats;

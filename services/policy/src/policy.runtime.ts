@@ -42,8 +42,7 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
   constructor() {
     this.limiter = new Limiter(
       (keyId) => this.keys.byId(keyId),
-      (model) => this.catalog.models.get(model)?.price,
-      (key, percent, periodStart, spentUsd) => this.#reporter?.report(key, percent, periodStart, spentUsd),
+      (key, percent, periodStart, spentNanos) => this.#reporter?.report(key, percent, periodStart, spentNanos),
     );
   }
 

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import { DomainError, ErrorCodes, type KeyView } from '@sluice/contracts';
+import { DomainError, ErrorCodes, usdOfDecimal, type KeyView } from '@sluice/contracts';
 import type { Database, KeySpendTable, KeysViewTable } from '@sluice/db';
 import { storedBudgetView } from './limits/key-limits-view';
 
@@ -101,7 +101,7 @@ function toKeyView(row: KeyRow, now: Date): KeyView {
       requests: Number(row.requests ?? 0),
       inputTokens: Number(row.input_tokens ?? 0),
       outputTokens: Number(row.output_tokens ?? 0),
-      spendUsd: Number(row.spend_usd ?? 0),
+      spendUsd: usdOfDecimal(row.spend_usd ?? 0),
     },
   };
 }

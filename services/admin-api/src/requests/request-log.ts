@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import { DomainError, ErrorCodes, type RequestLogQuery, type UsageRecordView } from '@sluice/contracts';
+import { DomainError, ErrorCodes, usdOfDecimal, type RequestLogQuery, type UsageRecordView } from '@sluice/contracts';
 import type { Database, UsageRecordsTable } from '@sluice/db';
 
 /** Keyset paging on (started_at, request_id), newest first: stable while new calls land. */
@@ -44,7 +44,7 @@ function toView(r: Selectable<UsageRecordsTable>): UsageRecordView {
     cachedInputTokens: r.cached_input_tokens,
     outputTokens: r.output_tokens,
     reasoningTokens: r.reasoning_tokens,
-    costUsd: Number(r.cost_usd),
+    costUsd: usdOfDecimal(r.cost_usd),
     estimated: r.estimated,
     latencyMs: r.latency_ms,
     ttfbMs: r.ttfb_ms,

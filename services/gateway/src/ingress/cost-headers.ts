@@ -1,4 +1,4 @@
-import { costOf, formatUsd } from '@sluice/contracts';
+import { costNanosOf, formatNanoUsd } from '@sluice/contracts';
 import type { TokenCounts } from '../usage/token-counts';
 import type { CallFacts } from '../usage/usage-message';
 
@@ -12,11 +12,11 @@ const REMAINING = 'x-sluice-budget-remaining-usd';
  */
 export function costHeaders(call: CallFacts, tokens: TokenCounts): Record<string, string> {
   if (!call.route.price) return {};
-  const cost = costOf(tokens, call.route.price);
-  const headers: Record<string, string> = { [COST]: formatUsd(cost) };
-  const { budgetRemainingUsd, reservedUsd } = call.limits ?? {};
-  if (budgetRemainingUsd != null && reservedUsd != null) headers[REMAINING] = formatUsd(Math.max(0, budgetRemainingUsd + reservedUsd - cost));
+  const cost = costNanosOf(tokens, call.route.price);
+  const headers: Record<string, string> = { [COST]: formatNanoUsd(cost) };
+  const { budgetRemainingNanos, reservedNanos } = call.limits ?? {};
+  if (budgetRemainingNanos != null && reservedNanos != null) headers[REMAINING] = formatNanoUsd(Math.max(0, budgetRemainingNanos + reservedNanos - cost));
   return headers;
 }
 
-export const costHeaderNames = (call: CallFacts): string[] => (call.limits?.budgetRemainingUsd != null ? [COST, REMAINING] : [COST]);
+export const costHeaderNames = (call: CallFacts): string[] => (call.limits?.budgetRemainingNanos != null ? [COST, REMAINING] : [COST]);

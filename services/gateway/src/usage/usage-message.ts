@@ -1,4 +1,4 @@
-import { costOf, type AllowedLimits, type Operation, type Route, type UsageMessage } from '@sluice/contracts';
+import { costNanosOf, type AllowedLimits, type Operation, type Route, type UsageMessage } from '@sluice/contracts';
 import type { CallerTags } from './caller-tags';
 import type { TokenCounts } from './token-counts';
 
@@ -52,6 +52,6 @@ export function usageMessage(call: CallFacts, result: CallResult): UsageMessage 
     clientRequestId: call.tags?.clientRequestId ?? null,
     user: call.tags?.user ?? null,
     metadata: call.tags?.metadata ?? null,
-    ...(call.route.price ? { costUsd: costOf(result.tokens, call.route.price) } : {}),
+    ...(call.route.price ? { costNanos: costNanosOf(result.tokens, call.route.price) } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '@sluice/db';
-import type { ModelPrice } from '@sluice/contracts';
+import { modelPrice, type CatalogPriceUsd, type ModelPrice } from '@sluice/contracts';
 
 interface PricePoint {
   recordedAt: number;
@@ -33,7 +33,7 @@ export class PriceHistory {
     }
     const stale = [...latestStart].filter(([model, at]) => !(at <= (this.#models.get(model)?.loadedAt ?? -Infinity))).map(([model]) => model);
     if (stale.length === 0) return;
-    const { rows } = await sql<{ model: string; loaded_at: Date; data: ModelPrice | null; recorded_at: Date | null }>`
+    const { rows } = await sql<{ model: string; loaded_at: Date; data: CatalogPriceUsd | null; recorded_at: Date | null }>`
       select m.model, now() as loaded_at, e.data, e.recorded_at
       from unnest(${stale}::text[]) as m(model)
       left join events e on e.stream_id = 'model-' || m.model and e.event_type = 'ModelAdded'
@@ -43,8 +43,7 @@ export class PriceHistory {
       const history = loaded.get(row.model)!;
       history.loadedAt = row.loaded_at.getTime();
       if (row.data && row.recorded_at) {
-        const { inputUsdPerMTok, outputUsdPerMTok, cachedInputUsdPerMTok } = row.data;
-        history.points.push({ recordedAt: row.recorded_at.getTime(), price: { inputUsdPerMTok, outputUsdPerMTok, cachedInputUsdPerMTok } });
+        history.points.push({ recordedAt: row.recorded_at.getTime(), price: modelPrice(row.data) });
       }
     }
     for (const [model, history] of loaded) this.#models.set(model, history);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendToStream } from '@sluice/event-store';
 import { createTestDatabase, type TestDatabase } from '@sluice/db';
-import type { UsageMessage } from '@sluice/contracts';
+import { nanosOfUsd, type UsageMessage } from '@sluice/contracts';
 import { PriceHistory } from '../pricing/price-history';
 import { recordUsageBatch } from './record-usage';
 
@@ -10,7 +10,7 @@ describe('recording usage (real Postgres)', () => {
   let prices: PriceHistory;
   const recordUsage = async (message: UsageMessage) => {
     const result = await recordUsageBatch(t.db, prices, [message]);
-    return { recorded: result.recorded.has(message.requestId), costUsd: result.costUsd.get(message.requestId)! };
+    return { recorded: result.recorded.has(message.requestId), costNanos: result.costNanos.get(message.requestId)! };
   };
 
   beforeAll(async () => {
@@ -52,10 +52,10 @@ describe('recording usage (real Postgres)', () => {
     const message = usage({ keyId: 'key_once' });
     const results = await Promise.all([recordUsage(message), recordUsage(message), recordUsage(message)]);
     expect(results.filter((r) => r.recorded)).toHaveLength(1);
-    expect(results[0].costUsd).toBeCloseTo((1000 * 1 + 500 * 2) / 1e6, 12);
+    expect(results[0].costNanos).toBe(1000 * 1000 + 500 * 2000);
     const spend = await t.db.selectFrom('key_spend').selectAll().where('key_id', '=', 'key_once').executeTakeFirstOrThrow();
     expect(Number(spend.requests)).toBe(1);
-    expect(Number(spend.spend_usd)).toBeCloseTo(0.002, 10);
+    expect(spend.spend_usd).toBe('0.0020000000');
     const rows = await t.db.selectFrom('usage_records').select('request_id').where('key_id', '=', 'key_once').execute();
     expect(rows).toHaveLength(1);
   });
@@ -81,7 +81,7 @@ describe('recording usage (real Postgres)', () => {
   it('prices a call with the price in force when it started', async () => {
     const before = new Date(Date.now() - 1000).toISOString();
     // Warm the cache with the first price so the change below must be picked up by a refresh.
-    expect((await recordUsage(usage({ keyId: 'key_warm' }))).costUsd).toBeCloseTo(0.002, 10);
+    expect((await recordUsage(usage({ keyId: 'key_warm' }))).costNanos).toBe(2_000_000);
     await new Promise((r) => setTimeout(r, 20));
     await appendToStream(t.db, {
       streamId: 'model-gpt-x',
@@ -100,8 +100,8 @@ describe('recording usage (real Postgres)', () => {
     });
     const old = await recordUsage(usage({ startedAt: before, keyId: 'key_old' }));
     const current = await recordUsage(usage({ startedAt: new Date(Date.now() + 1000).toISOString(), keyId: 'key_new' }));
-    expect(old.costUsd).toBeCloseTo(0.002, 10);
-    expect(current.costUsd).toBeCloseTo(0.02, 10);
+    expect(old.costNanos).toBe(2_000_000);
+    expect(current.costNanos).toBe(20_000_000);
   });
 
   it('records each call of a batch once when the batch repeats one and holds one already recorded', async () => {
@@ -116,11 +116,11 @@ describe('recording usage (real Postgres)', () => {
     const rows = await t.db.selectFrom('usage_records').select('request_id').where('key_id', 'in', ['key_batch', 'key_batch_other']).execute();
     expect(rows.map((r) => r.request_id).sort()).toEqual([already.requestId, twice.requestId, fresh.requestId, other.requestId].sort());
     const after = await t.db.selectFrom('key_spend').selectAll().where('key_id', '=', 'key_batch').executeTakeFirstOrThrow();
-    const priceNow = result.costUsd.get(twice.requestId)! + result.costUsd.get(fresh.requestId)!;
+    const priceNow = result.costNanos.get(twice.requestId)! + result.costNanos.get(fresh.requestId)!;
     expect(Number(after.requests) - Number(before.requests)).toBe(2);
     expect(Number(after.input_tokens) - Number(before.input_tokens)).toBe(3000);
     expect(Number(after.output_tokens) - Number(before.output_tokens)).toBe(500);
-    expect(Number(after.spend_usd) - Number(before.spend_usd)).toBeCloseTo(priceNow, 10);
+    expect(nanosOfUsd(after.spend_usd) - nanosOfUsd(before.spend_usd)).toBe(priceNow);
     const otherSpend = await t.db.selectFrom('key_spend').selectAll().where('key_id', '=', 'key_batch_other').executeTakeFirstOrThrow();
     expect(Number(otherSpend.requests)).toBe(1);
 

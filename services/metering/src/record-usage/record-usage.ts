@@ -1,21 +1,21 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { Database, UsageRecordsTable } from '@sluice/db';
-import { costOf, type UsageMessage } from '@sluice/contracts';
+import { costNanosOf, decimalOfNanos, type UsageMessage } from '@sluice/contracts';
 import type { PriceHistory } from '../pricing/price-history';
 
 export interface BatchResult {
   /** Request ids this call inserted; the others were already recorded (a redelivery). */
   recorded: Set<string>;
-  /** Each request id's cost, priced when the call started. */
-  costUsd: Map<string, number>;
+  /** Each request id's cost in nano-dollars, priced when the call started. */
+  costNanos: Map<string, number>;
 }
 
 interface SpendDelta {
   requests: number;
   inputTokens: number;
   outputTokens: number;
-  /** In units of 1e-10 USD, the precision of a usage row's cost, so the sum is exact. */
-  spendUnits: bigint;
+  /** Nano-dollars: integers, so the sum is exact (BigInt: a batch's sum is not bounded by one call's). */
+  spendNanos: bigint;
 }
 
 /**
@@ -28,17 +28,17 @@ export async function recordUsageBatch(db: Kysely<Database>, prices: PriceHistor
   for (const usage of batch) if (!unique.has(usage.requestId)) unique.set(usage.requestId, usage);
   // Rows in request id order so two overlapping batches wait on each other instead of deadlocking.
   const calls = [...unique.values()].sort((a, b) => (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0));
-  const costUsd = new Map<string, number>();
-  if (calls.length === 0) return { recorded: new Set(), costUsd };
+  const costNanos = new Map<string, number>();
+  if (calls.length === 0) return { recorded: new Set(), costNanos };
   await prices.prepare(calls);
   for (const usage of calls) {
     const price = prices.priceAt(usage.model, usage.startedAt);
-    costUsd.set(usage.requestId, price ? costOf(usage, price) : 0);
+    costNanos.set(usage.requestId, price ? costNanosOf(usage, price) : 0);
   }
   return db.transaction().execute(async (trx) => {
     const inserted = await trx
       .insertInto('usage_records')
-      .values(calls.map((usage) => toRow(usage, costUsd.get(usage.requestId)!)))
+      .values(calls.map((usage) => toRow(usage, costNanos.get(usage.requestId)!)))
       .onConflict((oc) => oc.column('request_id').doNothing())
       .returning('request_id')
       .execute();
@@ -46,17 +46,17 @@ export async function recordUsageBatch(db: Kysely<Database>, prices: PriceHistor
     const spend = new Map<string, SpendDelta>();
     for (const requestId of recorded) {
       const usage = unique.get(requestId)!;
-      const delta = spend.get(usage.keyId) ?? { requests: 0, inputTokens: 0, outputTokens: 0, spendUnits: 0n };
+      const delta = spend.get(usage.keyId) ?? { requests: 0, inputTokens: 0, outputTokens: 0, spendNanos: 0n };
       delta.requests += 1;
       delta.inputTokens += usage.inputTokens;
       delta.outputTokens += usage.outputTokens;
-      delta.spendUnits += BigInt(costUsd.get(requestId)!.toFixed(10).replace('.', ''));
+      delta.spendNanos += BigInt(costNanos.get(requestId)!);
       spend.set(usage.keyId, delta);
     }
     // Keys in a fixed order so two batches touching the same keys cannot deadlock.
     for (const keyId of [...spend.keys()].sort()) {
       const delta = spend.get(keyId)!;
-      const spendUsd = fromUnits(delta.spendUnits);
+      const spendUsd = decimalOfNanos(delta.spendNanos);
       await trx
         .insertInto('key_spend')
         .values({ key_id: keyId, requests: delta.requests, input_tokens: delta.inputTokens, output_tokens: delta.outputTokens, spend_usd: spendUsd })
@@ -71,11 +71,11 @@ export async function recordUsageBatch(db: Kysely<Database>, prices: PriceHistor
         )
         .execute();
     }
-    return { recorded, costUsd };
+    return { recorded, costNanos };
   });
 }
 
-function toRow(usage: UsageMessage, costUsd: number): Insertable<UsageRecordsTable> {
+function toRow(usage: UsageMessage, costNanos: number): Insertable<UsageRecordsTable> {
   return {
     request_id: usage.requestId,
     key_id: usage.keyId,
@@ -89,7 +89,7 @@ function toRow(usage: UsageMessage, costUsd: number): Insertable<UsageRecordsTab
     cached_input_tokens: usage.cachedInputTokens,
     output_tokens: usage.outputTokens,
     reasoning_tokens: usage.reasoningTokens,
-    cost_usd: costUsd.toFixed(10),
+    cost_usd: decimalOfNanos(costNanos),
     estimated: usage.estimated,
     latency_ms: usage.latencyMs,
     ttfb_ms: usage.ttfbMs,
@@ -99,9 +99,4 @@ function toRow(usage: UsageMessage, costUsd: number): Insertable<UsageRecordsTab
     caller_user: usage.user ?? null,
     caller_metadata: usage.metadata ? JSON.stringify(usage.metadata) : null,
   };
-}
-
-function fromUnits(units: bigint): string {
-  const digits = units.toString().padStart(11, '0');
-  return `${digits.slice(0, -10)}.${digits.slice(-10)}`;
 }

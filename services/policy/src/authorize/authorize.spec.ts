@@ -11,10 +11,10 @@ describe('authorize', () => {
         baseUrl: null,
         upstreamModel: 'gpt-4o-upstream',
         secretVersion: 0,
-        price: { inputUsdPerMTok: 1, outputUsdPerMTok: 2, cachedInputUsdPerMTok: null },
+        price: { inputNanosPerMTok: 1_000_000_000, outputNanosPerMTok: 2_000_000_000, cachedInputNanosPerMTok: null },
         maxOutputTokens: null,
       },
-      limits: { headers: {}, reservedUsd: null, budgetRemainingUsd: null },
+      limits: { headers: {}, reservedNanos: null, budgetRemainingNanos: null },
     });
   });
 

@@ -1,4 +1,4 @@
-import { costOf, formatUsd, reservedOutputTokens, type AllowedLimits, type CallEstimate, type ModelPrice, type OpenAiError, type ReservationTicket, type UsageMessage } from '@sluice/contracts';
+import { costNanosOf, costNanosOfUsage, formatNanoUsd, nanosOfUsd, reservedOutputTokens, upcastPrice, type AllowedLimits, type CallEstimate, type OpenAiError, type ReservationTicket, type UsageMessage } from '@sluice/contracts';
 import type { CatalogModel } from '../catalog/catalog';
 import type { KeyPolicy } from '../keys/key-table';
 import { countedTokens, KeyCounters, REQUEST_WINDOWS, tokenKindsOf } from './key-counters';
@@ -21,9 +21,9 @@ export interface Ask {
 export type Admission = { ok: true; limits: AllowedLimits } | { ok: false; error: OpenAiError; headers: Record<string, string> };
 
 /** Thresholds crossed by a settlement: the caller records them (an event) and notifies. */
-export type ThresholdListener = (key: KeyPolicy, percent: number, periodStart: number, spentUsd: number) => void;
+export type ThresholdListener = (key: KeyPolicy, percent: number, periodStart: number, spentNanos: number) => void;
 
-const NO_LIMITS: AllowedLimits = { headers: {}, reservedUsd: null, budgetRemainingUsd: null };
+const NO_LIMITS: AllowedLimits = { headers: {}, reservedNanos: null, budgetRemainingNanos: null };
 
 /**
  * The counters of every key, in this process only: policy is their single authority, so a limit
@@ -41,7 +41,6 @@ export class Limiter {
 
   constructor(
     private readonly keyById: (keyId: string) => KeyPolicy | undefined,
-    private readonly priceOf: (model: string) => ModelPrice | undefined,
     private readonly onThreshold: ThresholdListener = () => {},
   ) {}
 
@@ -85,11 +84,10 @@ export class Limiter {
     }
     const ledger = c.ledger(key, now);
     const worstCase = { inputTokens: ask.estimate.inputTokens, outputTokens: outputCap };
-    const reservedUsd = ledger ? costOf({ ...worstCase, cachedInputTokens: 0 }, ask.model.price) : 0;
-    if (ledger && key.budget && !ledger.fits(key.budget, reservedUsd)) {
-      const { maxUsd, period } = key.budget;
-      const error = LimitRefusals.budget({ maxUsd, period, spentUsd: ledger.spent, reservedUsd: ledger.reserved, costUpToUsd: reservedUsd, resetsAt: ledger.periodEnd });
-      const headers: Record<string, string> = { ...headersNow(), 'x-sluice-budget-remaining-usd': usd(ledger.remaining(key.budget)) };
+    const reservedNanos = ledger ? costNanosOf({ ...worstCase, cachedInputTokens: 0 }, ask.model.price) : 0;
+    if (ledger && key.budget && !ledger.fits(reservedNanos)) {
+      const error = LimitRefusals.budget({ maxNanos: ledger.maxNanos, period: key.budget.period, spentNanos: ledger.spent, reservedNanos: ledger.reserved, costUpToNanos: reservedNanos, resetsAt: ledger.periodEnd });
+      const headers: Record<string, string> = { ...headersNow(), 'x-sluice-budget-remaining-usd': formatNanoUsd(ledger.remaining()) };
       if (ledger.periodEnd !== null) Object.assign(headers, retryAfterHeaders(ledger.periodEnd - now));
       return { ok: false, error, headers };
     }
@@ -102,7 +100,7 @@ export class Limiter {
         admittedAt: now,
         // Only what was added to a tokens-per-minute window is taken out of it again.
         tokens: limits?.tokensPerMinute ? tokens : 0,
-        reservedUsd,
+        reservedNanos,
         price: ask.model.price,
         worstCase,
         call: { model: ask.model.name, upstreamModel: ask.model.upstreamModel, providerId: ask.model.providerId, operation: ask.operation, clientIp: ask.clientIp },
@@ -110,9 +108,9 @@ export class Limiter {
       this.#hold(key, c, reservation);
     }
     const headers = headersNow();
-    const remaining = ledger && key.budget ? ledger.remaining(key.budget) - (dryRun ? reservedUsd : 0) : null;
-    if (remaining !== null) headers['x-sluice-budget-remaining-usd'] = usd(Math.max(0, remaining));
-    return { ok: true, limits: { headers, reservedUsd: ledger ? reservedUsd : null, budgetRemainingUsd: remaining === null ? null : Math.max(0, remaining), reservation } };
+    const remaining = ledger && key.budget ? Math.max(0, ledger.remaining() - (dryRun ? reservedNanos : 0)) : null;
+    if (remaining !== null) headers['x-sluice-budget-remaining-usd'] = formatNanoUsd(remaining);
+    return { ok: true, limits: { headers, reservedNanos: ledger ? reservedNanos : null, budgetRemainingNanos: remaining, reservation } };
   }
 
   /**
@@ -125,14 +123,14 @@ export class Limiter {
     if (!key || (!key.rateLimits && !key.budget)) return;
     const c = this.counters(key.keyId);
     c.ledger(key, now);
-    this.#hold(key, c, { ...ticket });
+    this.#hold(key, c, upcastTicket(ticket));
   }
 
   #hold(key: KeyPolicy, c: KeyCounters, r: ReservationTicket): void {
     c.countRequest(key.rateLimits, r.admittedAt);
     if (r.tokens > 0) c.window('tokensPerMinute').add(r.admittedAt, r.tokens);
     c.inFlight++;
-    if (key.budget && c.budget) c.budget.reserved += r.reservedUsd;
+    if (key.budget && c.budget) c.budget.reserved += r.reservedNanos;
     this.reservations.set(r.callId, r);
   }
 
@@ -157,9 +155,7 @@ export class Limiter {
     c.addTokens(limits, endedAt, countedTokens(tokenKindsOf(limits), usage.inputTokens, usage.outputTokens));
     const ledger = c.ledger(key, now);
     if (!ledger || !key.budget) return;
-    const price = usage.costUsd === undefined ? this.priceOf(usage.model) : undefined;
-    const cost = usage.costUsd ?? (price ? costOf(usage, price) : 0);
-    for (const percent of ledger.charge(key.budget, cost, startedAt)) this.onThreshold(key, percent, ledger.periodStart, ledger.spent);
+    for (const percent of ledger.charge(key.budget, costNanosOfUsage(usage), startedAt)) this.onThreshold(key, percent, ledger.periodStart, ledger.spent);
   }
 
   /**
@@ -178,7 +174,7 @@ export class Limiter {
     const c = this.counters(r.keyId);
     c.inFlight = Math.max(0, c.inFlight - 1);
     if (r.tokens > 0) c.window('tokensPerMinute').add(r.admittedAt, -r.tokens);
-    c.budget?.release(r.reservedUsd);
+    c.budget?.release(r.reservedNanos);
   }
 
   /** Reservations older than `ttlMs`, marked so they are swept once; their sweep settles them. */
@@ -219,4 +215,8 @@ export class Limiter {
  */
 const SETTLED_MEMORY_MS = 5 * 60_000;
 
-const usd = (n: number): string => formatUsd(Math.round(n * 1e10) / 1e10);
+/** A ticket handed out by a policy from before amounts were nano-dollars (a rolling upgrade), upcast. */
+function upcastTicket(ticket: ReservationTicket & { reservedUsd?: number }): ReservationTicket {
+  const { reservedUsd, ...rest } = ticket;
+  return { ...rest, reservedNanos: ticket.reservedNanos ?? nanosOfUsd(reservedUsd ?? 0), price: upcastPrice(ticket.price) };
+}

@@ -1,4 +1,4 @@
-import { budgetPeriodAt, type AuthorizeReply, type RateLimits, type SluiceEvent, type UsageMessage } from '@sluice/contracts';
+import { budgetPeriodAt, costNanosOf, modelPrice, type AuthorizeReply, type RateLimits, type SluiceEvent, type UsageMessage } from '@sluice/contracts';
 import { catalog, given, keyCreated, keyUpdated, NOW, iso } from '../../test/given';
 import { sweptUsage } from './sweeper';
 
@@ -30,7 +30,12 @@ const usage = (callId: string, over: Partial<UsageMessage> = {}): UsageMessage =
   clientIp: '127.0.0.1',
   startedAt: iso(NOW),
   ...over,
+  // Priced by the gateway at the catalog price, as every usage message is: 'priced' charges a
+  // milli-dollar per output token, the other catalog models $1 / $2 per million tokens.
+  costNanos: over.costNanos ?? costNanosOf({ inputTokens: 0, cachedInputTokens: 0, outputTokens: 30, ...over }, (over.model ?? 'priced') === 'priced' ? PRICED : CATALOG),
 });
+const PRICED = modelPrice({ inputUsdPerMTok: 0, outputUsdPerMTok: 1000, cachedInputUsdPerMTok: null });
+const CATALOG = modelPrice({ inputUsdPerMTok: 1, outputUsdPerMTok: 2, cachedInputUsdPerMTok: null });
 const headersOf = (reply: AuthorizeReply) => (reply.allow ? reply.limits?.headers : reply.headers) ?? {};
 const codeOf = (reply: AuthorizeReply) => (reply.allow ? 'allowed' : reply.error.code);
 
@@ -126,7 +131,7 @@ describe('budgets', () => {
     expect(!refused.allow && refused.error).toMatchObject({ status: 429, code: 'insufficient_quota', type: 'insufficient_quota', rule: 'budget' });
     for (let i = 0; i < 20; i++) g.limiter.settle(usage(`c${i}`), NOW + 10); // $0.03 each
     expect(g.limiter.counters('key_1').budget).toMatchObject({ reserved: 0 });
-    expect(g.limiter.counters('key_1').budget?.spent).toBeCloseTo(0.6, 9);
+    expect(g.limiter.counters('key_1').budget?.spent).toBe(600_000_000); // $0.60 in nano-dollars
     let admitted = 0;
     for (let i = 0; i < 20; i++) {
       const reply = g.when({ callId: `d${i}`, model: 'priced', at: NOW + 20 });
@@ -136,16 +141,15 @@ describe('budgets', () => {
     }
     const spent = g.limiter.counters('key_1').budget!.spent;
     expect(admitted).toBe(12); // $0.60 + 12 × $0.03 = $0.96; a 13th could cost $1.01
-    expect(spent).toBeLessThanOrEqual(1.0);
-    expect(spent).toBeGreaterThan(1.0 - 0.05);
+    expect(spent).toBe(960_000_000);
   });
 
   it('reserves at the model cap for an absurd max_tokens, and at max_tokens when it is smaller', () => {
     const g = withBudget(1.0);
     const absurd = g.when({ callId: 'a', model: 'priced', estimate: { inputTokens: 10, maxOutputTokens: 10_000_000 } });
-    expect(absurd.allow && absurd.limits?.reservedUsd).toBeCloseTo(0.05, 9);
+    expect(absurd.allow && absurd.limits?.reservedNanos).toBe(50_000_000);
     const small = g.when({ callId: 'b', model: 'priced', estimate: { inputTokens: 10, maxOutputTokens: 10 } });
-    expect(small.allow && small.limits?.reservedUsd).toBeCloseTo(0.01, 9);
+    expect(small.allow && small.limits?.reservedNanos).toBe(10_000_000);
     expect(headersOf(small)['x-sluice-budget-remaining-usd']).toBe('0.94');
   });
 
@@ -183,13 +187,13 @@ describe('a restart while calls are in flight', () => {
     const before = given(key, ...catalog, priced);
     const admitted = before.when({ callId: 'running', model: 'priced' });
     const ticket = admitted.allow ? admitted.limits?.reservation : undefined;
-    expect(ticket).toMatchObject({ callId: 'running', keyId: 'key_1', reservedUsd: 0.05 });
+    expect(ticket).toMatchObject({ callId: 'running', keyId: 'key_1', reservedNanos: 50_000_000 });
 
     const after = given(key, ...catalog, priced); // a new policy process
     after.limiter.restore(JSON.parse(JSON.stringify(ticket)), NOW + 1000);
     after.limiter.restore(JSON.parse(JSON.stringify(ticket)), NOW + 1000); // reported twice: held once
     expect(after.when({ callId: 'next', model: 'priced', at: NOW + 1001 })).toMatchObject({ allow: false, error: { rule: 'maxParallelRequests' } });
-    expect(after.limiter.counters('key_1').budget).toMatchObject({ reserved: 0.05 });
+    expect(after.limiter.counters('key_1').budget).toMatchObject({ reserved: 50_000_000 });
     expect(after.limiter.counters('key_1').window('requestsPerMinute').used(NOW + 1001)).toBe(1);
     after.limiter.settle(usage('running'), NOW + 2000);
     expect(after.limiter.counters('key_1').window('requestsPerMinute').used(NOW + 2000)).toBe(1);
@@ -207,9 +211,9 @@ describe('sweeping', () => {
     const [due] = g.limiter.expired(NOW + 60_000, 60_000);
     expect(g.limiter.expired(NOW + 61_000, 60_000)).toEqual([]); // marked: swept once
     const swept = sweptUsage(due, NOW + 60_000);
-    expect(swept).toMatchObject({ requestId: 'lost', estimated: true, swept: true, outputTokens: 50, costUsd: 0.05 });
+    expect(swept).toMatchObject({ requestId: 'lost', estimated: true, swept: true, outputTokens: 50, costNanos: 50_000_000 });
     g.limiter.settle(swept, NOW + 60_001);
-    expect(g.limiter.counters('key_1').budget).toMatchObject({ reserved: 0, spent: 0.05 });
+    expect(g.limiter.counters('key_1').budget).toMatchObject({ reserved: 0, spent: 50_000_000 });
     expect(codeOf(g.when({ callId: 'next', model: 'priced', at: NOW + 60_002 }))).toBe('allowed');
   });
 });
@@ -235,14 +239,14 @@ describe('limits changed while calls are in flight', () => {
     const ledger = g.limiter.counters('key_1').ledger(g.keys.byId('key_1')!, NOW + 1)!;
     const period = budgetPeriodAt(createdAt, '30d', NOW + 1);
     expect([ledger.periodStart, ledger.periodEnd]).toEqual([period.start, period.end]);
-    expect(ledger.reserved).toBeCloseTo(0.05, 9);
+    expect(ledger.reserved).toBe(50_000_000);
   });
 
   it('charges a call to the period policy admitted it in, whatever the gateway clock said', () => {
     const g = given(keyCreated({ createdAt: iso(NOW - DAY), budget: budget(1, '1d') }), ...catalog, priced); // resets at NOW
     g.when({ callId: 'a', model: 'priced', at: NOW + 2 });
     g.limiter.settle(usage('a', { startedAt: iso(NOW - 3) }), NOW + 50);
-    expect(g.limiter.counters('key_1').budget?.spent).toBeCloseTo(0.03, 9);
+    expect(g.limiter.counters('key_1').budget?.spent).toBe(30_000_000);
   });
 
   it('hands out no extra tokens when tokensPerMinute is added while a call is in flight', () => {

@@ -63,14 +63,14 @@ describe('restoring counters from recorded usage after a restart (real Postgres)
     await record(keyId, NOW - 25 * MINUTE, 3, 20 * MINUTE); // a long stream that ended after the cut: the stream's too
     await record('other-key', NOW - 20 * MINUTE, 7);
 
-    const limiter = new Limiter((id) => keys.byId(id), () => undefined);
+    const limiter = new Limiter((id) => keys.byId(id));
     const until = NOW - 10 * MINUTE;
     await rebuildFromRecords(t.db, keys.all(), limiter, until, NOW);
 
     const counters = limiter.counters(keyId);
     expect(counters.window('requestsPerHour').used(NOW)).toBe(3);
     expect(counters.window('requestsPerDay').used(NOW)).toBe(4);
-    expect(counters.budget).toMatchObject({ spent: 0.5, reserved: 0, periodStart: NOW - 30 * MINUTE });
+    expect(counters.budget).toMatchObject({ spent: 500_000_000, reserved: 0, periodStart: NOW - 30 * MINUTE });
   });
 
   it('splits calls between the records and the stream on when they ended, the same way on both sides', () => {

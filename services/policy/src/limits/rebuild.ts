@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { nanosOfUsd } from '@sluice/contracts';
 import type { Database } from '@sluice/db';
 import type { KeyPolicy } from '../keys/key-table';
 import type { Limiter } from './limiter';
@@ -53,7 +54,7 @@ export async function rebuildFromRecords(db: Kysely<Database>, keys: Iterable<Ke
       group by u.key_id`.execute(db);
     for (const row of rows.rows) {
       const ledger = limiter.counters(row.key_id).budget;
-      if (ledger) ledger.spent += Number(row.spent);
+      if (ledger) ledger.spent += nanosOfUsd(row.spent);
     }
   }
   return { keys: new Set([...windowed, ...budgeted.map((b) => b.keyId)]).size, requests };

@@ -1,4 +1,4 @@
-import { costOf, type UsageMessage } from '@sluice/contracts';
+import { costNanosOf, type UsageMessage } from '@sluice/contracts';
 import type { Limiter, Reservation } from './limiter';
 
 /**
@@ -27,7 +27,7 @@ export function sweptUsage(r: Reservation, now: number): UsageMessage {
     clientIp: r.call.clientIp,
     startedAt: new Date(r.admittedAt).toISOString(),
     clientRequestId: null,
-    costUsd: costOf(tokens, r.price),
+    costNanos: costNanosOf(tokens, r.price),
   };
 }
 

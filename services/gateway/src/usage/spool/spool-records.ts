@@ -1,4 +1,4 @@
-import { costOf, reservedOutputTokens, type ModelPrice, type Operation, type UsageMessage } from '@sluice/contracts';
+import { costNanosOf, reservedOutputTokens, upcastPrice, type CatalogPriceUsd, type ModelPrice, type Operation, type UsageMessage } from '@sluice/contracts';
 import type { CallerTags } from '../caller-tags';
 import type { CallFacts } from '../usage-message';
 
@@ -21,7 +21,8 @@ export interface BeginRecord {
   promptTokens: number;
   /** The most output tokens the call may produce: policy's reserved worst case, else the caller's cap (see outputCapOf). */
   outputCap: number;
-  price: ModelPrice | null;
+  /** In nano-dollars; a spool written by an older gateway holds USD prices, upcast when it is recovered. */
+  price: ModelPrice | CatalogPriceUsd | null;
   tags?: CallerTags;
 }
 
@@ -93,7 +94,7 @@ export function estimatedUsage(begin: BeginRecord): UsageMessage {
     clientRequestId: begin.tags?.clientRequestId ?? null,
     user: begin.tags?.user ?? null,
     metadata: begin.tags?.metadata ?? null,
-    ...(begin.price ? { costUsd: costOf(tokens, begin.price) } : {}),
+    ...(begin.price ? { costNanos: costNanosOf(tokens, upcastPrice(begin.price)) } : {}),
   };
 }
 

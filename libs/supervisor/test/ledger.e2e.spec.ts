@@ -1,0 +1,125 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Subjects, type KeyLimitState, type KeyStateReply } from '@sluice/contracts';
+import { connectNats, request, type NatsConnection } from '@sluice/messaging';
+import { waitFor } from '@sluice/testing';
+import { startE2eSystem, type E2eSystem } from './support/e2e-system';
+
+jest.setTimeout(300_000);
+
+/** The seed catalog's prices: $0.15 / $0.60 per million tokens, 150 / 600 nano-dollars a token. */
+const CHEAP = { input: 150, output: 600 };
+/** A nano-dollar amount as the exact decimal a person should read. */
+const usd = (nanos: number): string => {
+  const digits = String(nanos).padStart(10, '0');
+  const fraction = digits.slice(-9).replace(/0+$/, '');
+  return fraction ? `${digits.slice(0, -9)}.${fraction}` : digits.slice(0, -9);
+};
+
+interface Call {
+  status: number;
+  headers: Headers;
+  body: any;
+  requestId: string;
+}
+
+/**
+ * The ledger of issue #9 against the running system: money counted exactly, one price per call,
+ * every call charged once, a caller's next call seeing its previous one settled.
+ */
+describe('the ledger: exact money, one price per call (real NATS, Postgres, supervised processes)', () => {
+  let e2e: E2eSystem;
+  let nc: NatsConnection;
+  let gateway: string;
+  let providerId: string;
+  let seq = 0;
+
+  const call = async (key: string, body: Record<string, unknown>): Promise<Call> => {
+    const requestId = `ledger-${++seq}`;
+    const res = await fetch(`${gateway}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-request-id': requestId },
+      body: JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null, requestId };
+  };
+  const createKey = async (body: Record<string, unknown>): Promise<{ id: string; key: string }> => {
+    const created = await e2e.admin('POST', '/keys', body);
+    expect(created.status).toBe(201);
+    return { id: created.body.id, key: created.body.key };
+  };
+  const stateOf = async (keyId: string): Promise<KeyLimitState> => (await request<KeyStateReply>(nc, Subjects.rpc.policyKeyState, { keyIds: [keyId] }, { timeoutMs: 2000 })).states[keyId];
+  const addModel = async (name: string, price: { input: number; output: number }, extra: Record<string, unknown> = {}) => {
+    const created = await e2e.admin('POST', '/models', { name, providerId, upstreamModel: 'mock-gpt', inputUsdPerMTok: price.input / 1000, outputUsdPerMTok: price.output / 1000, ...extra });
+    expect(created.status).toBe(201);
+  };
+  /** What the upstream invoiced for a call, priced at nano-dollars per token. */
+  const invoiced = (requestId: string, price: { input: number; output: number }) => {
+    const entry = e2e.upstream.invoice.byRequest.get(requestId);
+    if (!entry) throw new Error(`the upstream never saw ${requestId}`);
+    return entry.promptTokens * price.input + entry.completionTokens * price.output;
+  };
+
+  beforeAll(async () => {
+    e2e = await startE2eSystem();
+    gateway = e2e.system.gatewayUrl.replace('localhost', '127.0.0.1');
+    nc = await connectNats(e2e.nats.url, 'ledger-e2e');
+    const provider = await e2e.admin('POST', '/providers', { name: 'ledger-upstream', type: 'openai-compatible', apiKey: 'sk-upstream-ledger-0123456789', baseUrl: e2e.upstream.url });
+    providerId = provider.body.id;
+    await addModel('cheap', CHEAP);
+  });
+  afterAll(async () => {
+    await nc?.drain();
+    await e2e?.stop();
+  });
+
+  it('shows every amount as the exact decimal: cost headers, budget state, webhook, dry run, usage and request log', async () => {
+    const hooks: { raw: string; body: any }[] = [];
+    const hook: Server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c) => (raw += c));
+      req.on('end', () => {
+        hooks.push({ raw, body: JSON.parse(raw) });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    try {
+      const messages = [{ role: 'user', content: 'Reply with 13 words about weirs' }];
+      // max_tokens keeps a call's worst case (its reservation) within the small budget below.
+      const body = { model: 'cheap', messages, max_tokens: 40 };
+      const probe = await call((await createKey({ name: 'exact-probe' })).key, body);
+      const perCall = invoiced(probe.requestId, CHEAP);
+      // Five calls cross 50 % of a budget of ten: the webhook reports a sum of five float prices.
+      const webhookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/ledger`;
+      const { id, key } = await createKey({ name: 'exact', budget: { maxUsd: Number(usd(perCall * 10)), alertThresholds: [50], webhookUrl } });
+      for (let i = 0; i < 5; i++) {
+        const r = await call(key, body);
+        expect(r.status).toBe(200);
+        expect(r.headers.get('x-sluice-cost-usd')).toBe(usd(invoiced(r.requestId, CHEAP)));
+      }
+      const spent = perCall * 5;
+      await waitFor(async () => (await stateOf(id)).budget?.reservedUsd === 0, { timeoutMs: 5000, intervalMs: 20 });
+      const shown = await e2e.admin('GET', `/keys/${id}`);
+      expect(shown.body.budget).toMatchObject({ spentUsd: Number(usd(spent)), reservedUsd: 0, remainingUsd: Number(usd(spent)) });
+
+      await waitFor(() => hooks.some((h) => h.body.keyId === id), { timeoutMs: 10_000, intervalMs: 50, description: 'the 50 % webhook' });
+      const notified = hooks.find((h) => h.body.keyId === id)!;
+      expect(notified.body.data.spentUsd).toBe(Number(usd(spent)));
+      expect(notified.raw).toContain(`"spentUsd":${JSON.stringify(Number(usd(spent)))}`);
+
+      const dryRun = await e2e.admin('POST', `/keys/${id}/simulate`, { model: 'cheap', inputTokens: 33, maxTokens: 41 });
+      expect(dryRun.body.reservedUsd).toBe(Number(usd(33 * CHEAP.input + 41 * CHEAP.output))); // 0.00002955
+
+      await waitFor(async () => (await e2e.admin('GET', `/requests?keyId=${id}`)).body.data.length === 5, { timeoutMs: 5000, intervalMs: 25 });
+      const usage = await e2e.admin('GET', `/keys/${id}/usage?granularity=hour`);
+      expect(usage.body.totals.spendUsd).toBe(Number(usd(spent)));
+      expect((await e2e.admin('GET', `/keys/${id}`)).body.usage.spendUsd).toBe(Number(usd(spent)));
+      const log = await e2e.admin('GET', `/requests?keyId=${id}`);
+      expect(log.body.data.map((r: any) => r.costUsd)).toEqual(Array(5).fill(Number(usd(perCall))));
+    } finally {
+      await new Promise((resolve) => hook.close(resolve));
+    }
+  });
+});
