@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Subjects, type KeyLimitState, type KeyStateReply } from '@sluice/contracts';
 import { connectNats, request, type NatsConnection } from '@sluice/messaging';
@@ -23,6 +23,21 @@ interface Call {
   requestId: string;
 }
 
+/** A call over node's http client: a stream's cost arrives as an HTTP trailer, which fetch does not expose. */
+interface RawCall {
+  status: number;
+  requestId: string;
+  /** `x-sluice-cost-usd`: the header of a JSON answer, the trailer of a stream. */
+  cost: string | undefined;
+}
+
+/** A decimal USD string in nano-dollars, by its digits (no float on the way); a stored numeric has a tenth decimal, always 0. */
+const nanosOf = (decimal: string): number => {
+  const [whole, fraction = ''] = decimal.split('.');
+  expect(fraction.slice(9)).toMatch(/^0*$/);
+  return Number(whole) * 1e9 + Number(fraction.slice(0, 9).padEnd(9, '0'));
+};
+
 /**
  * The ledger of issue #9 against the running system: money counted exactly, one price per call,
  * every call charged once, a caller's next call seeing its previous one settled.
@@ -43,6 +58,20 @@ describe('the ledger: exact money, one price per call (real NATS, Postgres, supe
     });
     const text = await res.text();
     return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null, requestId };
+  };
+  const rawCall = (key: string, body: Record<string, unknown>): Promise<RawCall> => {
+    const requestId = `ledger-${++seq}`;
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(`${gateway}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-request-id': requestId } }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          const cost = res.trailers['x-sluice-cost-usd'] ?? res.headers['x-sluice-cost-usd'];
+          resolve({ status: res.statusCode ?? 0, requestId, cost: typeof cost === 'string' ? cost : undefined });
+        });
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify(body));
+    });
   };
   const createKey = async (body: Record<string, unknown>): Promise<{ id: string; key: string }> => {
     const created = await e2e.admin('POST', '/keys', body);
@@ -121,5 +150,79 @@ describe('the ledger: exact money, one price per call (real NATS, Postgres, supe
     } finally {
       await new Promise((resolve) => hook.close(resolve));
     }
+  });
+
+  it('prices each of 100 mixed calls once, across a price change: cost header = request log = budget charge, call by call', async () => {
+    const DEAR = { input: 2000, output: 8000 };
+    const before = { cheap: CHEAP, dear: DEAR };
+    const after = { cheap: { input: 300, output: 1200 }, dear: { input: 2500, output: 9000 } };
+    await addModel('dear', DEAR);
+    const { id, key } = await createKey({ name: 'one-price', budget: { maxUsd: 100 } });
+    const spentNanos = async () => Math.round((await stateOf(id)).budget!.spentUsd * 1e9);
+    const settled = () => waitFor(async () => (await stateOf(id)).budget?.reservedUsd === 0, { timeoutMs: 5000, intervalMs: 10 });
+    const bodyOf = (i: number) => ({
+      model: i % 4 < 2 ? 'cheap' : 'dear',
+      messages: [{ role: 'user', content: `Reply with ${10 + (i % 7)} words, call ${i}` }],
+      max_tokens: 60,
+      ...(i % 2 === 1 ? { stream: true, stream_options: { include_usage: i % 3 === 0 } } : {}),
+    });
+    const served: { call: RawCall; model: string; prices: typeof before | null; chargedNanos: number | null }[] = [];
+
+    // One call at a time: what the budget was charged for each call is the spend it added.
+    const oneByOne = async (count: number, prices: typeof before) => {
+      for (let i = 0; i < count; i++) {
+        const spentBefore = await spentNanos();
+        const body = bodyOf(served.length);
+        const r = await rawCall(key, body);
+        expect(r.status).toBe(200);
+        await settled();
+        served.push({ call: r, model: body.model, prices, chargedNanos: (await spentNanos()) - spentBefore });
+      }
+    };
+    await oneByOne(40, before);
+
+    // The price change, with calls running right through it: delete and re-add both models.
+    let stopAt = Infinity;
+    const workers = Array.from({ length: 4 }, async () => {
+      while (served.length < stopAt) {
+        const body = bodyOf(served.length + 1);
+        const r = await rawCall(key, body);
+        if (r.status === 200) served.push({ call: r, model: body.model, prices: null, chargedNanos: null });
+        else expect([404]).toContain(r.status); // the model between its removal and its return
+      }
+    });
+    for (const [name, price] of Object.entries(after)) {
+      expect((await e2e.admin('DELETE', `/models/${name}`)).status).toBe(204);
+      await addModel(name, price);
+    }
+    stopAt = served.length + 8; // a few calls at the new prices while the workers still run
+    await Promise.all(workers);
+    await settled();
+    const spentAfterChange = await spentNanos();
+    await oneByOne(100 - served.length, after);
+    expect(served.length).toBe(100);
+
+    await waitFor(async () => (await e2e.database.db.selectFrom('usage_records').select('request_id').where('key_id', '=', id).execute()).length === 100, { timeoutMs: 10_000, intervalMs: 50 });
+    const rows = await e2e.database.db.selectFrom('usage_records').select(['request_id', 'cost_usd']).where('key_id', '=', id).execute();
+    const logged = new Map(rows.map((r) => [r.request_id, nanosOf(String(r.cost_usd))]));
+    const viaApi = new Map<string, number>();
+    for (let cursor: string | null = ''; cursor !== null; ) {
+      const page = await e2e.admin('GET', `/requests?keyId=${id}&limit=500${cursor ? `&cursor=${cursor}` : ''}`);
+      for (const r of page.body.data) viaApi.set(r.clientRequestId, Math.round(r.costUsd * 1e9));
+      cursor = page.body.nextCursor;
+    }
+    for (const { call: c, model, prices, chargedNanos } of served) {
+      const header = nanosOf(c.cost!);
+      const invoice = e2e.upstream.invoice.byRequest.get(c.requestId)!;
+      expect({ id: c.requestId, log: viaApi.get(c.requestId) }).toEqual({ id: c.requestId, log: header });
+      if (prices) {
+        const price = prices[model as keyof typeof prices];
+        expect({ id: c.requestId, header }).toEqual({ id: c.requestId, header: invoice.promptTokens * price.input + invoice.completionTokens * price.output });
+        expect({ id: c.requestId, charged: chargedNanos }).toEqual({ id: c.requestId, charged: header });
+      }
+    }
+    expect([...logged.values()].reduce((a, b) => a + b, 0)).toBe(served.reduce((sum, s) => sum + nanosOf(s.call.cost!), 0));
+    expect(await spentNanos()).toBe(served.reduce((sum, s) => sum + nanosOf(s.call.cost!), 0));
+    expect(spentAfterChange).toBe(served.filter((s) => s.prices !== after).reduce((sum, s) => sum + nanosOf(s.call.cost!), 0));
   });
 });

@@ -4,7 +4,6 @@ import { Consumers, Streams, Subjects, UsageMessage } from '@sluice/contracts';
 import { createDb, migrateToLatest, type Database } from '@sluice/db';
 import { connectNats, consumeDurableBatches, ensureStreams, type JsMsg, type NatsConnection } from '@sluice/messaging';
 import { createLogger, env, envInt, type Readiness } from '@sluice/service';
-import { PriceHistory } from './pricing/price-history';
 import { recordUsageBatch } from './record-usage/record-usage';
 
 export const logger = createLogger('metering');
@@ -27,7 +26,6 @@ export class MeteringRuntime implements OnApplicationBootstrap, OnApplicationShu
     this.#nc = await connectNats(env('NATS_URL', 'nats://127.0.0.1:4222'), 'metering');
     await ensureStreams(this.#nc);
     const db = this.#db;
-    const prices = new PriceHistory(db);
     this.#consumer = await consumeDurableBatches(this.#nc, {
       stream: Streams.usage.name,
       durable: Consumers.meteringUsage,
@@ -39,11 +37,16 @@ export class MeteringRuntime implements OnApplicationBootstrap, OnApplicationShu
         const batch: UsageMessage[] = [];
         for (const msg of msgs) {
           const parsed = UsageMessage.safeParse(jsonOf(msg));
-          if (parsed.success) batch.push(parsed.data);
+          if (parsed.success) {
+            batch.push(parsed.data);
+            if (parsed.data.costNanos === undefined && parsed.data.costUsd === undefined) {
+              logger.warn({ requestId: parsed.data.requestId, model: parsed.data.model }, 'usage message without a cost (its route had no price): recorded at cost 0');
+            }
+          }
           // Redelivering a message that can never be recorded would block nothing but fill the log.
           else logger.error({ seq: msg.seq, issue: parsed.error.issues[0]?.message }, 'dropping a malformed usage message');
         }
-        await recordUsageBatch(db, prices, batch);
+        await recordUsageBatch(db, batch);
       },
       onError: (err, msgs) => logger.error({ err: err.message, messages: msgs.length }, 'recording a usage batch failed; it will be redelivered'),
     });

@@ -30,6 +30,13 @@ export interface CallResult {
   ttfbMs: number | null;
 }
 
+/** Ends a call: its usage message, built (and the call priced) once, before the response's last bytes. */
+export type FinishCall = (result: Omit<CallResult, 'latencyMs'>) => Promise<UsageMessage>;
+
+/**
+ * The call's one usage message. Its cost is computed here, once, at the price policy admitted the
+ * call with (the route's): the cost header, policy's settlement and metering's record all read it.
+ */
 export function usageMessage(call: CallFacts, result: CallResult): UsageMessage {
   return {
     requestId: call.callId,

@@ -1,29 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { appendToStream } from '@sluice/event-store';
 import { createTestDatabase, type TestDatabase } from '@sluice/db';
 import { nanosOfUsd, type UsageMessage } from '@sluice/contracts';
-import { PriceHistory } from '../pricing/price-history';
 import { recordUsageBatch } from './record-usage';
 
 describe('recording usage (real Postgres)', () => {
   let t: TestDatabase;
-  let prices: PriceHistory;
   const recordUsage = async (message: UsageMessage) => {
-    const result = await recordUsageBatch(t.db, prices, [message]);
+    const result = await recordUsageBatch(t.db, [message]);
     return { recorded: result.recorded.has(message.requestId), costNanos: result.costNanos.get(message.requestId)! };
   };
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    prices = new PriceHistory(t.db);
-    const priceEvent = (input: number, output: number) => ({
-      eventId: randomUUID(),
-      type: 'ModelAdded',
-      schemaVersion: 1,
-      data: { name: 'gpt-x', providerId: 'p', upstreamModel: 'gpt-x', inputUsdPerMTok: input, outputUsdPerMTok: output, cachedInputUsdPerMTok: null, maxOutputTokens: null, createdAt: new Date().toISOString() },
-      metadata: { actor: 'test', occurredAt: new Date().toISOString() },
-    });
-    await appendToStream(t.db, { streamId: 'model-gpt-x', streamType: 'model', expectedVersion: 'no_stream', events: [priceEvent(1, 2)] });
   });
   afterAll(() => t.drop());
 
@@ -45,10 +33,12 @@ describe('recording usage (real Postgres)', () => {
     ttfbMs: null,
     clientIp: '127.0.0.1',
     startedAt: new Date().toISOString(),
+    // As the gateway priced it at $1 / $2 per million tokens.
+    costNanos: 2_000_000,
     ...over,
   });
 
-  it('prices a call and adds it to the key spend exactly once, however often it is delivered', async () => {
+  it('records a call and adds its cost to the key spend exactly once, however often it is delivered', async () => {
     const message = usage({ keyId: 'key_once' });
     const results = await Promise.all([recordUsage(message), recordUsage(message), recordUsage(message)]);
     expect(results.filter((r) => r.recorded)).toHaveLength(1);
@@ -78,30 +68,17 @@ describe('recording usage (real Postgres)', () => {
     await expect(t.db.deleteFrom('usage_records').where('request_id', '=', message.requestId).execute()).rejects.toThrow(/append-only/);
   });
 
-  it('prices a call with the price in force when it started', async () => {
-    const before = new Date(Date.now() - 1000).toISOString();
-    // Warm the cache with the first price so the change below must be picked up by a refresh.
-    expect((await recordUsage(usage({ keyId: 'key_warm' }))).costNanos).toBe(2_000_000);
-    await new Promise((r) => setTimeout(r, 20));
-    await appendToStream(t.db, {
-      streamId: 'model-gpt-x',
-      streamType: 'model',
-      expectedVersion: 'any',
-      events: [
-        { eventId: randomUUID(), type: 'ModelRemoved', schemaVersion: 1, data: { name: 'gpt-x', removedAt: new Date().toISOString() }, metadata: { actor: 't' } },
-        {
-          eventId: randomUUID(),
-          type: 'ModelAdded',
-          schemaVersion: 1,
-          data: { name: 'gpt-x', providerId: 'p', upstreamModel: 'gpt-x', inputUsdPerMTok: 10, outputUsdPerMTok: 20, cachedInputUsdPerMTok: null, maxOutputTokens: null, createdAt: new Date().toISOString() },
-          metadata: { actor: 't' },
-        },
-      ],
-    });
-    const old = await recordUsage(usage({ startedAt: before, keyId: 'key_old' }));
-    const current = await recordUsage(usage({ startedAt: new Date(Date.now() + 1000).toISOString(), keyId: 'key_new' }));
-    expect(old.costNanos).toBe(2_000_000);
-    expect(current.costNanos).toBe(20_000_000);
+  it('records the cost the usage message carries: the one price the gateway and policy used', async () => {
+    const carried = await recordUsage(usage({ keyId: 'key_carried', costNanos: 86_400 }));
+    expect(carried.costNanos).toBe(86_400);
+    const row = await t.db.selectFrom('usage_records').select('cost_usd').where('key_id', '=', 'key_carried').executeTakeFirstOrThrow();
+    expect(row.cost_usd).toBe('0.0000864000');
+  });
+
+  it('records a message written before nano-dollars at its decimal, and one without any cost at zero', async () => {
+    const { costNanos: _, ...old } = usage({ keyId: 'key_upgrade' });
+    expect((await recordUsage({ ...old, costUsd: 0.00008639999999999999 })).costNanos).toBe(86_400);
+    expect((await recordUsage({ ...old, requestId: randomUUID() })).costNanos).toBe(0);
   });
 
   it('records each call of a batch once when the batch repeats one and holds one already recorded', async () => {
@@ -109,9 +86,9 @@ describe('recording usage (real Postgres)', () => {
     await recordUsage(already);
     const before = await t.db.selectFrom('key_spend').selectAll().where('key_id', '=', 'key_batch').executeTakeFirstOrThrow();
     const twice = usage({ keyId: 'key_batch' });
-    const fresh = usage({ keyId: 'key_batch', inputTokens: 2000, outputTokens: 0 });
+    const fresh = usage({ keyId: 'key_batch', inputTokens: 2000, outputTokens: 0, costNanos: 2_000_000 });
     const other = usage({ keyId: 'key_batch_other' });
-    const result = await recordUsageBatch(t.db, prices, [twice, already, twice, fresh, other]);
+    const result = await recordUsageBatch(t.db, [twice, already, twice, fresh, other]);
     expect([...result.recorded].sort()).toEqual([twice.requestId, fresh.requestId, other.requestId].sort());
     const rows = await t.db.selectFrom('usage_records').select('request_id').where('key_id', 'in', ['key_batch', 'key_batch_other']).execute();
     expect(rows.map((r) => r.request_id).sort()).toEqual([already.requestId, twice.requestId, fresh.requestId, other.requestId].sort());
@@ -124,7 +101,7 @@ describe('recording usage (real Postgres)', () => {
     const otherSpend = await t.db.selectFrom('key_spend').selectAll().where('key_id', '=', 'key_batch_other').executeTakeFirstOrThrow();
     expect(Number(otherSpend.requests)).toBe(1);
 
-    const replay = await recordUsageBatch(t.db, prices, [twice, fresh, other, already]);
+    const replay = await recordUsageBatch(t.db, [twice, fresh, other, already]);
     expect(replay.recorded.size).toBe(0);
     const unchanged = await t.db.selectFrom('key_spend').selectAll().where('key_id', '=', 'key_batch').executeTakeFirstOrThrow();
     expect(Number(unchanged.requests)).toBe(Number(after.requests));

@@ -1,12 +1,11 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { Database, UsageRecordsTable } from '@sluice/db';
-import { costNanosOf, decimalOfNanos, type UsageMessage } from '@sluice/contracts';
-import type { PriceHistory } from '../pricing/price-history';
+import { costNanosOfUsage, decimalOfNanos, type UsageMessage } from '@sluice/contracts';
 
 export interface BatchResult {
   /** Request ids this call inserted; the others were already recorded (a redelivery). */
   recorded: Set<string>;
-  /** Each request id's cost in nano-dollars, priced when the call started. */
+  /** Each request id's cost in nano-dollars, as its usage message carries it. */
   costNanos: Map<string, number>;
 }
 
@@ -21,20 +20,19 @@ interface SpendDelta {
 /**
  * Records a batch of served calls exactly once in one transaction: usage rows are unique by
  * request id, and a key's spend moves only by the rows this transaction inserted, so a batch
- * replayed in whole or in part (or holding one call twice) adds nothing twice.
+ * replayed in whole or in part (or holding one call twice) adds nothing twice. Metering prices
+ * nothing: each call's cost is the one its usage message carries, priced once by the gateway at
+ * the price policy admitted it with (a swept call: by policy at its reservation's price), so the
+ * record is the number the client's cost header showed and the budget was charged.
  */
-export async function recordUsageBatch(db: Kysely<Database>, prices: PriceHistory, batch: readonly UsageMessage[]): Promise<BatchResult> {
+export async function recordUsageBatch(db: Kysely<Database>, batch: readonly UsageMessage[]): Promise<BatchResult> {
   const unique = new Map<string, UsageMessage>();
   for (const usage of batch) if (!unique.has(usage.requestId)) unique.set(usage.requestId, usage);
   // Rows in request id order so two overlapping batches wait on each other instead of deadlocking.
   const calls = [...unique.values()].sort((a, b) => (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0));
   const costNanos = new Map<string, number>();
   if (calls.length === 0) return { recorded: new Set(), costNanos };
-  await prices.prepare(calls);
-  for (const usage of calls) {
-    const price = prices.priceAt(usage.model, usage.startedAt);
-    costNanos.set(usage.requestId, price ? costNanosOf(usage, price) : 0);
-  }
+  for (const usage of calls) costNanos.set(usage.requestId, costNanosOfUsage(usage));
   return db.transaction().execute(async (trx) => {
     const inserted = await trx
       .insertInto('usage_records')
