@@ -1,5 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Subjects, type KeyLimitState, type KeyStateReply } from '@sluice/contracts';
 import { connectNats, request, type NatsConnection } from '@sluice/messaging';
 import { waitFor } from '@sluice/testing';
@@ -59,10 +62,10 @@ describe('the ledger: exact money, one price per call (real NATS, Postgres, supe
     const text = await res.text();
     return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null, requestId };
   };
-  const rawCall = (key: string, body: Record<string, unknown>): Promise<RawCall> => {
+  const rawCall = (key: string, body: Record<string, unknown>, via = gateway): Promise<RawCall> => {
     const requestId = `ledger-${++seq}`;
     return new Promise((resolve, reject) => {
-      const req = httpRequest(`${gateway}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-request-id': requestId } }, (res) => {
+      const req = httpRequest(`${via}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-request-id': requestId } }, (res) => {
         res.resume();
         res.on('end', () => {
           const cost = res.trailers['x-sluice-cost-usd'] ?? res.headers['x-sluice-cost-usd'];
@@ -157,6 +160,14 @@ describe('the ledger: exact money, one price per call (real NATS, Postgres, supe
     const before = { cheap: CHEAP, dear: DEAR };
     const after = { cheap: { input: 300, output: 1200 }, dear: { input: 2500, output: 9000 } };
     await addModel('dear', DEAR);
+    // A second gateway whose clock runs 5 s ahead, as a host's clock may: a call it serves just
+    // before the price change carries a start time after it. And metering is behind (restarting)
+    // across the change. Neither may move a call's price.
+    const skew = join(mkdtempSync(join(tmpdir(), 'sluice-skew-')), 'skew.js');
+    writeFileSync(skew, 'const now = Date.now; Date.now = () => now() + 5000;\n');
+    const skewed = await e2e.startGateway({ SLUICE_NODE_ARGS: `--require ${skew}` });
+    const via = (i: number) => (i % 3 === 2 ? skewed.url : gateway);
+    const metering = e2e.system.services.get('metering')!;
     const { id, key } = await createKey({ name: 'one-price', budget: { maxUsd: 100 } });
     const spentNanos = async () => Math.round((await stateOf(id)).budget!.spentUsd * 1e9);
     const settled = () => waitFor(async () => (await stateOf(id)).budget?.reservedUsd === 0, { timeoutMs: 5000, intervalMs: 10 });
@@ -173,20 +184,22 @@ describe('the ledger: exact money, one price per call (real NATS, Postgres, supe
       for (let i = 0; i < count; i++) {
         const spentBefore = await spentNanos();
         const body = bodyOf(served.length);
-        const r = await rawCall(key, body);
+        const r = await rawCall(key, body, via(served.length));
         expect(r.status).toBe(200);
         await settled();
         served.push({ call: r, model: body.model, prices, chargedNanos: (await spentNanos()) - spentBefore });
       }
     };
-    await oneByOne(40, before);
+    await oneByOne(30, before);
+    await metering.stop();
+    await oneByOne(10, before);
 
     // The price change, with calls running right through it: delete and re-add both models.
     let stopAt = Infinity;
     const workers = Array.from({ length: 4 }, async () => {
-      while (served.length < stopAt) {
+      while (served.length < Math.min(stopAt, 90)) {
         const body = bodyOf(served.length + 1);
-        const r = await rawCall(key, body);
+        const r = await rawCall(key, body, via(served.length + 1));
         if (r.status === 200) served.push({ call: r, model: body.model, prices: null, chargedNanos: null });
         else expect([404]).toContain(r.status); // the model between its removal and its return
       }
@@ -197,6 +210,7 @@ describe('the ledger: exact money, one price per call (real NATS, Postgres, supe
     }
     stopAt = served.length + 8; // a few calls at the new prices while the workers still run
     await Promise.all(workers);
+    await metering.restart();
     await settled();
     const spentAfterChange = await spentNanos();
     await oneByOne(100 - served.length, after);
