@@ -39,6 +39,13 @@ export const LimitRefusals = {
       `Request too large for this virtual key on tokens per minute (TPM): Limit ${limit}, Requested ${requested}. ` +
         'Send fewer prompt tokens or a smaller max_tokens (rule: tokensPerMinute).',
     ),
+  abandoned: (): OpenAiError => ({
+    status: 503,
+    type: 'server_error',
+    code: 'service_unavailable',
+    param: null,
+    message: 'The gateway stopped waiting for this call before it was admitted; it was not counted. Please retry.',
+  }),
   parallel: (limit: number): OpenAiError =>
     rateLimited('requests', 'maxParallelRequests', `Too many parallel requests for this virtual key: Limit ${limit} in flight. Please retry when one finishes (rule: maxParallelRequests).`),
   budget: (b: { maxNanos: number; period: string | null; spentNanos: number; reservedNanos: number; costUpToNanos: number; resetsAt: number | null }): OpenAiError => ({

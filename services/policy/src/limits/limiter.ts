@@ -54,6 +54,9 @@ export class Limiter {
   admit(key: KeyPolicy, ask: Ask, now: number, dryRun = false): Admission {
     const limits = key.rateLimits;
     if (!limits && !key.budget) return { ok: true, limits: NO_LIMITS };
+    // Its gateway gave up and cancelled it before this (forwarded, late) admission arrived: holding
+    // a slot and a reservation now would leak them, and the sweep would bill a refused call.
+    if (!dryRun && this.#cancelled.has(ask.callId)) return { ok: false, error: LimitRefusals.abandoned(), headers: {} };
     const c = this.counters(key.keyId);
     const headersNow = () => rateLimitHeaders(c.tightestRequests(limits, now), limits?.tokensPerMinute ? c.reading('tokensPerMinute', limits.tokensPerMinute, now) : null);
 

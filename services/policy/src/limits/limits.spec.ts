@@ -258,6 +258,16 @@ describe('limits changed while calls are in flight', () => {
     expect(g.when({ callId: 'c', at: NOW + 30, estimate: { inputTokens: 900, maxOutputTokens: null } })).toMatchObject({ allow: false });
   });
 
+  it('does not admit a call whose cancel arrived before its (forwarded) admission', () => {
+    const g = given(keyCreated({ rateLimits: { maxParallelRequests: 1 }, budget: budget(1, null) }), ...catalog, priced);
+    g.limiter.cancel('overtaken', NOW);
+    expect(g.when({ callId: 'overtaken', model: 'priced', at: NOW + 500 })).toMatchObject({ allow: false, error: { status: 503 } });
+    expect(g.limiter.counters('key_1').inFlight).toBe(0);
+    expect(g.limiter.counters('key_1').ledger(g.keys.byId('key_1')!, NOW + 500)).toMatchObject({ reserved: 0, spent: 0 });
+    expect(g.limiter.expired(NOW + 40 * 60_000, 35 * 60_000)).toEqual([]);
+    expect(g.when({ callId: 'next', model: 'priced', at: NOW + 600 })).toMatchObject({ allow: true });
+  });
+
   it('releases, uncharged, a call whose gateway gave up waiting for the reply', () => {
     const g = given(keyCreated({ rateLimits: { maxParallelRequests: 1 }, budget: budget(1, null) }), ...catalog, priced);
     g.when({ callId: 'late', model: 'priced' });
