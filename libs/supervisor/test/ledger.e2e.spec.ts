@@ -239,4 +239,29 @@ describe('the ledger: exact money, one price per call (real NATS, Postgres, supe
     expect(await spentNanos()).toBe(served.reduce((sum, s) => sum + nanosOf(s.call.cost!), 0));
     expect(spentAfterChange).toBe(served.filter((s) => s.prices !== after).reduce((sum, s) => sum + nanosOf(s.call.cost!), 0));
   });
+
+  it('counts a budget given to a key that has spent already from that moment, live and after policy restarts', async () => {
+    const { id, key } = await createKey({ name: 'budget-later', rateLimits: { requestsPerDay: 1000 } });
+    const body = { model: 'cheap', messages: [{ role: 'user', content: 'Reply with 9 words' }], max_tokens: 40 };
+    for (let i = 0; i < 3; i++) expect((await call(key, body)).status).toBe(200);
+    const patched = await e2e.admin('PATCH', `/keys/${id}`, { budget: { maxUsd: 1 } });
+    expect(patched.status).toBe(200);
+    const after: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await call(key, body);
+      expect(r.status).toBe(200);
+      after.push(nanosOf(r.headers.get('x-sluice-cost-usd')!));
+    }
+    await waitFor(async () => (await stateOf(id)).budget?.reservedUsd === 0, { timeoutMs: 5000, intervalMs: 20 });
+    const spent = Number(usd(after[0] + after[1]));
+    expect((await stateOf(id)).budget?.spentUsd).toBe(spent);
+
+    const policy = e2e.system.services.get('policy')!;
+    await waitFor(async () => (await e2e.database.db.selectFrom('usage_records').select('request_id').where('key_id', '=', id).execute()).length === 5, { timeoutMs: 5000, intervalMs: 25 });
+    await policy.restart();
+    expect((await stateOf(id)).budget?.spentUsd).toBe(spent);
+    const shown = await e2e.admin('GET', `/keys/${id}`);
+    expect(shown.body.budget).toMatchObject({ spentUsd: spent, countsFrom: expect.any(String) });
+    expect(Date.parse(shown.body.budget.countsFrom)).toBeGreaterThan(Date.parse(shown.body.budget.periodStart));
+  });
 });

@@ -34,6 +34,7 @@ function budgetState(key: KeyPolicy, limiter: Limiter, now: number): BudgetState
     period: key.budget.period,
     anchor: 'key-created',
     periodStart: new Date(ledger.periodStart).toISOString(),
+    countsFrom: new Date(ledger.countsFrom).toISOString(),
     resetsAt: ledger.periodEnd === null ? null : new Date(ledger.periodEnd).toISOString(),
     spentUsd: usdOfNanos(ledger.spent),
     reservedUsd: usdOfNanos(ledger.reserved),

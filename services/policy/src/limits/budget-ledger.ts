@@ -1,4 +1,11 @@
-import { budgetPeriodAt, nanosOfUsd, type BudgetSettings } from '@sluice/contracts';
+import { budgetCountStart, budgetPeriodAt, nanosOfUsd, type BudgetSettings, type BudgetSince } from '@sluice/contracts';
+
+/** What a ledger needs of its key: when it was created and its budget (present). */
+export interface BudgetedKey {
+  createdAt: number;
+  budget: BudgetSettings;
+  budgetSince: BudgetSince;
+}
 
 /**
  * One key's budget in its current period, in integer nano-dollars: spent (settled calls that
@@ -13,39 +20,32 @@ export class BudgetLedger {
   maxNanos = 0;
   /** Thresholds (percent) reached in the current period: recorded ones and ones just crossed. */
   readonly reached = new Set<number>();
-  periodStart: number;
-  periodEnd: number | null;
-  /** The period setting the current period was computed from. */
-  #period: string | null;
+  /** The current period, anchored at the key's creation: resets and thresholds are per period. */
+  periodStart = 0;
+  periodEnd: number | null = null;
+  /** The earliest call start the spend counts (see budgetCountStart): settled calls that started before are not charged. */
+  countsFrom = Number.NaN;
   #settings: BudgetSettings | null = null;
 
-  constructor(createdAt: number, settings: BudgetSettings, now: number) {
-    const period = budgetPeriodAt(createdAt, settings.period, now);
-    this.periodStart = period.start;
-    this.periodEnd = period.end;
-    this.#period = settings.period;
-    this.#apply(settings);
+  constructor(key: BudgetedKey, now: number) {
+    this.roll(key, now);
   }
 
   /**
-   * Moves to the period that contains `now`; spend starts from zero in a new period, reservations
-   * stay. When an admin changed the period's length, the current period becomes the new setting's
-   * (anchored at the key's creation) and the spend counted so far is kept: it may include calls
-   * from before the new start or miss some after it until the next reset or restart, which sums
-   * the records again (documented in docs/limits.md).
+   * Moves to the period that contains `now` under the key's current budget. The spend starts from
+   * zero exactly when the count's start moves: a new period, or a budget given to the key. A new
+   * period length keeps the count's start, so the spend counted so far stays until the new
+   * period's next boundary (budgetCountStart); a restart sums the records from the same start.
    */
-  roll(createdAt: number, settings: BudgetSettings, now: number): void {
-    this.#apply(settings);
-    const period = budgetPeriodAt(createdAt, settings.period, now);
-    if (settings.period !== this.#period) {
-      this.#period = settings.period;
-      this.periodStart = period.start;
-      this.periodEnd = period.end;
-      return;
-    }
-    this.periodEnd = period.end;
-    if (period.start <= this.periodStart) return;
+  roll(key: BudgetedKey, now: number): void {
+    this.#apply(key.budget);
+    const period = budgetPeriodAt(key.createdAt, key.budget.period, now);
+    const countsFrom = budgetCountStart(period.start, key.budgetSince);
+    if (period.start !== this.periodStart) this.reached.clear();
     this.periodStart = period.start;
+    this.periodEnd = period.end;
+    if (countsFrom === this.countsFrom) return;
+    this.countsFrom = countsFrom;
     this.spent = 0;
     this.reached.clear();
   }
@@ -64,9 +64,9 @@ export class BudgetLedger {
     return Math.max(0, this.maxNanos - this.spent - this.reserved);
   }
 
-  /** Adds a settled call's cost if it started in the current period; returns thresholds newly crossed. */
+  /** Adds a settled call's cost if the current count includes its start; returns thresholds newly crossed. */
   charge(settings: BudgetSettings, costNanos: number, startedAt: number): number[] {
-    if (startedAt < this.periodStart) return [];
+    if (startedAt < this.countsFrom) return [];
     this.spent += costNanos;
     const crossed: number[] = [];
     for (const percent of settings.alertThresholds) {

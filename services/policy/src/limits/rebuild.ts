@@ -28,7 +28,9 @@ export async function rebuildFromRecords(db: Kysely<Database>, keys: Iterable<Ke
     }
     if (key.budget) {
       const ledger = limiter.counters(key.keyId).ledger(key, now);
-      if (ledger && ledger.periodStart < until) budgeted.push({ keyId: key.keyId, start: ledger.periodStart });
+      // The same start the live count uses (budgetCountStart): a budget given to the key mid-period
+      // counts from then, a changed period length keeps what was counted before it.
+      if (ledger && ledger.countsFrom < until) budgeted.push({ keyId: key.keyId, start: ledger.countsFrom });
     }
   }
   let requests = 0;
