@@ -103,6 +103,36 @@ export interface UsageRecordsTable {
   client_request_id: string | null;
   caller_user: string | null;
   caller_metadata: ColumnType<Record<string, string> | null, string | null, string | null>;
+  /** Written by policy's sweep: charged the call's worst case; a later real report corrects it. */
+  swept: Generated<boolean>;
+}
+
+/** The real usage of a swept call, appended when its report arrived after the sweep (one per call). */
+export interface UsageCorrectionsTable {
+  request_id: string;
+  key_id: string;
+  stream: boolean;
+  status: number;
+  input_tokens: number;
+  cached_input_tokens: number;
+  output_tokens: number;
+  reasoning_tokens: number;
+  cost_usd: Decimal;
+  estimated: boolean;
+  latency_ms: number;
+  ttfb_ms: number | null;
+  started_at: Timestamp;
+  client_request_id: string | null;
+  caller_user: string | null;
+  caller_metadata: ColumnType<Record<string, string> | null, string | null, string | null>;
+  recorded_at: Generated<Date>;
+}
+
+/** Each call as it finally stands (a view): its record, or its correction where it has one. */
+export interface UsageCallsView extends Omit<UsageRecordsTable, 'swept'> {
+  swept: boolean;
+  /** What the sweep had charged, when a real report corrected it; else null. */
+  swept_cost_usd: Decimal | null;
 }
 
 export interface KeySpendTable {

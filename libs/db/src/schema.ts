@@ -1,7 +1,7 @@
 import type { ColumnType, Generated, GeneratedAlways } from 'kysely';
-import type { AdminTokensViewTable, IdempotencyRecordsTable, KeySpendTable, KeysViewTable, ModelsViewTable, ProviderSecretsTable, ProvidersViewTable, UsageRecordsTable } from './read-model-schema';
+import type { AdminTokensViewTable, IdempotencyRecordsTable, KeySpendTable, KeysViewTable, ModelsViewTable, ProviderSecretsTable, ProvidersViewTable, UsageCallsView, UsageCorrectionsTable, UsageRecordsTable } from './read-model-schema';
 
-export type { AdminTokensViewTable, IdempotencyRecordsTable, KeySpendTable, KeysViewTable, ModelsViewTable, ProviderSecretsTable, ProvidersViewTable, UsageRecordsTable };
+export type { AdminTokensViewTable, IdempotencyRecordsTable, KeySpendTable, KeysViewTable, ModelsViewTable, ProviderSecretsTable, ProvidersViewTable, UsageCallsView, UsageCorrectionsTable, UsageRecordsTable };
 
 /**
  * Row types of every table, as Kysely sees them. int8 and xid8 columns are strings (see createDb).
@@ -15,6 +15,9 @@ export interface Database {
   provider_secrets: ProviderSecretsTable;
   models_view: ModelsViewTable;
   usage_records: UsageRecordsTable;
+  usage_corrections: UsageCorrectionsTable;
+  /** A view: each call as it finally stands (its correction over its record). */
+  usage_calls: UsageCallsView;
   key_spend: KeySpendTable;
   admin_tokens_view: AdminTokensViewTable;
   idempotency_records: IdempotencyRecordsTable;

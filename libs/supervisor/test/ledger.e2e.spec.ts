@@ -5,10 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subjects, type KeyLimitState, type KeyStateReply } from '@sluice/contracts';
 import { connectNats, request, type NatsConnection } from '@sluice/messaging';
+import { startMockUpstream } from '@sluice/mock-llm';
 import { waitFor } from '@sluice/testing';
 import { startE2eSystem, type E2eSystem } from './support/e2e-system';
 
 jest.setTimeout(300_000);
+
+const TTL_MS = 5000;
 
 /** The seed catalog's prices: $0.15 / $0.60 per million tokens, 150 / 600 nano-dollars a token. */
 const CHEAP = { input: 150, output: 600 };
@@ -94,7 +97,8 @@ describe('the ledger: exact money, one price per call (real NATS, Postgres, supe
   };
 
   beforeAll(async () => {
-    e2e = await startE2eSystem();
+    // A short reservation TTL, so a call can outlive its reservation within a test.
+    e2e = await startE2eSystem({ env: { SLUICE_POLICY_RESERVATION_TTL_MS: String(TTL_MS) } });
     gateway = e2e.system.gatewayUrl.replace('localhost', '127.0.0.1');
     nc = await connectNats(e2e.nats.url, 'ledger-e2e');
     const provider = await e2e.admin('POST', '/providers', { name: 'ledger-upstream', type: 'openai-compatible', apiKey: 'sk-upstream-ledger-0123456789', baseUrl: e2e.upstream.url });
@@ -263,5 +267,53 @@ describe('the ledger: exact money, one price per call (real NATS, Postgres, supe
     const shown = await e2e.admin('GET', `/keys/${id}`);
     expect(shown.body.budget).toMatchObject({ spentUsd: spent, countsFrom: expect.any(String) });
     expect(Date.parse(shown.body.budget.countsFrom)).toBeGreaterThan(Date.parse(shown.body.budget.periodStart));
+  });
+
+  it('charges a stream held past the reservation TTL once: its late report corrects the sweep, in policy and in metering', async () => {
+    const trickle = await startMockUpstream({ chunkDelayMs: 40 });
+    try {
+      const provider = await e2e.admin('POST', '/providers', { name: 'trickle', type: 'openai-compatible', apiKey: 'sk-upstream-trickle-0123456789', baseUrl: trickle.url });
+      const model = await e2e.admin('POST', '/models', { name: 'trickle', providerId: provider.body.id, upstreamModel: 'mock-gpt', inputUsdPerMTok: 0.15, outputUsdPerMTok: 0.6, maxOutputTokens: 1000 });
+      expect(model.status).toBe(201);
+      const { id, key } = await createKey({ name: 'held-open', rateLimits: { maxParallelRequests: 1 }, budget: { maxUsd: 1 } });
+      const requestId = `ledger-${++seq}`;
+      // About 250 chunks, 40 ms apart: the stream lasts well past the 5 s TTL and the sweep after it.
+      const body = { model: 'trickle', stream: true, messages: [{ role: 'user', content: 'Reply with 250 words about a weir' }] };
+      let reservedWorstCase = 0;
+      const trailer = await new Promise<string | undefined>((resolve, reject) => {
+        const req = httpRequest(`${gateway}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-request-id': requestId } }, (res) => {
+          // The client stops reading after the first bytes, and resumes only once policy swept the call.
+          res.once('data', () => {
+            res.pause();
+            void waitFor(async () => (await stateOf(id)).rateLimits.maxParallelRequests?.inFlight === 0, { timeoutMs: 4 * TTL_MS, intervalMs: 50, description: 'the sweep' })
+              .then(async () => {
+                reservedWorstCase = Math.round((await stateOf(id)).budget!.spentUsd * 1e9);
+                res.resume();
+              })
+              .catch(reject);
+          });
+          res.on('data', () => {});
+          res.on('end', () => resolve(res.trailers['x-sluice-cost-usd']));
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify(body));
+      });
+      const invoice = trickle.invoice.byRequest.get(requestId)!;
+      const real = invoice.promptTokens * CHEAP.input + invoice.completionTokens * CHEAP.output;
+      expect(invoice.completed).toBe(true);
+      expect(reservedWorstCase).toBeGreaterThan(real); // swept at the worst case while it ran
+      expect(trailer).toBe(usd(real));
+
+      await waitFor(async () => Math.round((await stateOf(id)).budget!.spentUsd * 1e9) === real, { timeoutMs: 5000, intervalMs: 25, description: 'policy to correct the sweep' });
+      await waitFor(async () => (await e2e.database.db.selectFrom('usage_corrections').select('request_id').where('key_id', '=', id).execute()).length === 1, { timeoutMs: 5000, intervalMs: 25 });
+      const record = await e2e.database.db.selectFrom('usage_calls').select(['swept', 'cost_usd', 'output_tokens', 'status']).where('key_id', '=', id).execute();
+      expect(record.map((r) => ({ ...r, cost_usd: nanosOf(String(r.cost_usd)) }))).toEqual([{ swept: true, cost_usd: real, output_tokens: invoice.completionTokens, status: 200 }]);
+      const spend = await e2e.database.db.selectFrom('key_spend').select(['requests', 'spend_usd', 'output_tokens']).where('key_id', '=', id).executeTakeFirstOrThrow();
+      expect({ requests: spend.requests, spendNanos: nanosOf(String(spend.spend_usd)), outputTokens: spend.output_tokens }).toEqual({ requests: '1', spendNanos: real, outputTokens: String(invoice.completionTokens) });
+      const log = await e2e.admin('GET', `/requests?keyId=${id}`);
+      expect(log.body.data).toEqual([expect.objectContaining({ costUsd: Number(usd(real)), swept: true, sweptCostUsd: Number(usd(reservedWorstCase)) })]);
+    } finally {
+      await trickle.close();
+    }
   });
 });

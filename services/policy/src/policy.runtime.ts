@@ -10,7 +10,8 @@ import { Catalog } from './catalog/catalog';
 import { KeyTable } from './keys/key-table';
 import { Limiter } from './limits/limiter';
 import { endsBefore, rebuildFromRecords, recordedAlready } from './limits/rebuild';
-import { sweepReservations } from './limits/sweeper';
+import { sweepReservations, sweptMessageId } from './limits/sweeper';
+import type { RecordedCall } from './limits/swept-calls';
 import { Partitioning } from './partitioning';
 import { servePolicy } from './policy.handlers';
 import { AppliedVersions } from './sync/applied-versions';
@@ -38,6 +39,7 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
   #followers: { stop(): Promise<void> }[] = [];
   #sweeper?: NodeJS.Timeout;
   #ready = false;
+  readonly #ttlMs = envInt('SLUICE_POLICY_RESERVATION_TTL_MS', 35 * MINUTE);
 
   constructor() {
     this.limiter = new Limiter(
@@ -69,9 +71,10 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     await events.caughtUp;
     await this.#restoreCounters(nc);
     servePolicy(nc, this, logger);
-    const ttlMs = envInt('SLUICE_POLICY_RESERVATION_TTL_MS', 35 * MINUTE);
+    const ttlMs = this.#ttlMs;
     this.#sweeper = setInterval(() => {
-      void sweepReservations(this.limiter, Date.now(), ttlMs, (usage) => publishDurable(nc, Subjects.usage, usage, usage.requestId)).then((n) => {
+      // Its own message id: the call's real report (id = call id) must not be dropped as its duplicate.
+      void sweepReservations(this.limiter, Date.now(), ttlMs, (usage) => publishDurable(nc, Subjects.usage, usage, sweptMessageId(usage.requestId))).then((n) => {
         if (n > 0) logger.warn({ reservations: n }, 'calls never reported usage; charged their reserved worst case as an estimate');
       });
     }, Math.min(5000, Math.max(100, ttlMs / 4)));
@@ -110,11 +113,7 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
         // Every call's usage passes here; most keys have no limits and need nothing from it.
         if (!this.#concerns(u)) return;
         if (databaseUrl && endsBefore(u, until) && !this.limiter.reservations.has(u.requestId)) return; // in the records
-        // Only a rare flagged message waits for a lookup; every other one settles synchronously.
-        if (!this.#mayBeLateDuplicate(u)) return this.limiter.settle(u, Date.now());
-        return this.#recordedAlready(u).then((recorded) => {
-          if (!recorded) this.limiter.settle(u, Date.now());
-        });
+        return this.#settle(u);
       },
     });
     this.#followers.push(usage);
@@ -130,21 +129,34 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     return UsageMessage.safeParse(u).success;
   }
 
-  /**
-   * A usage message written again long after the first (a recovered gateway spool, a sweep racing
-   * a very late report) passes JetStream's two-minute duplicate window; if metering has recorded
-   * that call already, it was counted already. Only such rare messages are looked up.
-   */
-  #mayBeLateDuplicate(u: UsageMessage): boolean {
-    const late = u.swept === true || u.recovered === true;
-    return late && this.#db !== undefined && !this.limiter.reservations.has(u.requestId) && !this.limiter.isSettled(u.requestId);
+  /** Settles a call's usage; only a rare message that may repeat or correct an earlier record waits for a lookup. */
+  #settle(u: UsageMessage): void | Promise<void> {
+    if (!this.#mayBeLate(u)) return this.limiter.settle(u, Date.now());
+    return this.#recorded(u).then((record) => {
+      if (!record) this.limiter.settle(u, Date.now());
+      else if (record.swept && u.swept !== true) this.limiter.correctRecordedSweep(u, record, Date.now());
+      // otherwise metering has it already: it was counted already
+    });
   }
 
-  async #recordedAlready(u: UsageMessage): Promise<boolean> {
+  /**
+   * A usage message written again long after the first (a recovered gateway spool, a sweep racing
+   * a very late report) passes JetStream's two-minute duplicate window, and the real report of a
+   * call swept before this process started (or long enough ago to be forgotten) must correct the
+   * sweep rather than count the call again: metering's record tells. Only such rare messages —
+   * flagged, or of a call older than the reservation TTL that this process knows nothing of — are
+   * looked up.
+   */
+  #mayBeLate(u: UsageMessage): boolean {
+    if (this.#db === undefined || this.limiter.knows(u.requestId)) return false;
+    return u.swept === true || u.recovered === true || Date.now() - Date.parse(u.startedAt) >= this.#ttlMs;
+  }
+
+  async #recorded(u: UsageMessage): Promise<RecordedCall | undefined> {
     try {
-      return (await recordedAlready(this.#db!, [u.requestId])).has(u.requestId);
+      return (await recordedAlready(this.#db!, [u.requestId])).get(u.requestId);
     } catch {
-      return false; // counted rather than lost: an overcount only tightens the key's limits
+      return undefined; // counted rather than lost: an overcount only tightens the key's limits
     }
   }
 

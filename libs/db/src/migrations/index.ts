@@ -6,6 +6,7 @@ import * as idempotencyRecords from './2026112404_idempotency_records';
 import * as eventChain from './2026112410_event_chain';
 import * as usageQueries from './2026112406_usage_queries';
 import * as keyLimits from './2026112411_key_limits';
+import * as usageCorrections from './2026112420_usage_corrections';
 
 /**
  * Every migration, keyed by its timestamped name (yyyymmddNN_name). Kysely applies them in name
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '2026112410_event_chain': eventChain,
   '2026112406_usage_queries': usageQueries,
   '2026112411_key_limits': keyLimits,
+  '2026112420_usage_corrections': usageCorrections,
 };

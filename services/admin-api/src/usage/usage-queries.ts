@@ -40,7 +40,7 @@ async function aggregate(db: Kysely<Database>, range: UsageRange, filter: { keyI
            coalesce(sum(u.reasoning_tokens), 0) as reasoning_tokens,
            coalesce(sum(u.cost_usd), 0) as spend_usd,
            count(*) filter (where u.status >= 400) as errors
-      from usage_records u
+      from usage_calls u
      where u.started_at >= ${range.from} and u.started_at < ${range.to} ${keyFilter}
      group by 1, 2`.execute(db);
   return result.rows;

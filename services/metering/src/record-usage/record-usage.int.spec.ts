@@ -106,4 +106,58 @@ describe('recording usage (real Postgres)', () => {
     const unchanged = await t.db.selectFrom('key_spend').selectAll().where('key_id', '=', 'key_batch').executeTakeFirstOrThrow();
     expect(Number(unchanged.requests)).toBe(Number(after.requests));
   });
+
+  describe('a swept call whose real report arrives after all', () => {
+    const spendOf = (keyId: string) => t.db.selectFrom('key_spend').select(['requests', 'input_tokens', 'output_tokens', 'spend_usd']).where('key_id', '=', keyId).executeTakeFirstOrThrow();
+    const call = (keyId: string) => t.db.selectFrom('usage_calls').selectAll().where('key_id', '=', keyId).execute();
+    /** Policy's sweep: the worst case, flagged; then the gateway's real report of the same call. */
+    const pair = (keyId: string) => {
+      const requestId = randomUUID();
+      const sweep = usage({ requestId, keyId, swept: true, estimated: true, status: 0, inputTokens: 1000, outputTokens: 4096, costNanos: 9_192_000, latencyMs: 60_000 });
+      const report = usage({ requestId, keyId, stream: true, inputTokens: 900, outputTokens: 30, costNanos: 960_000, latencyMs: 75_000, user: 'alice' });
+      return { sweep, report };
+    };
+
+    it('records the call once, at its real cost: spend and tokens move by the difference, the request count not at all', async () => {
+      const { sweep, report } = pair('key_corrected');
+      await recordUsage(sweep);
+      expect(await spendOf('key_corrected')).toMatchObject({ requests: '1', spend_usd: '0.0091920000' });
+      const result = await recordUsageBatch(t.db, [report]);
+      expect([...result.corrected]).toEqual([report.requestId]);
+      expect(await spendOf('key_corrected')).toMatchObject({ requests: '1', input_tokens: '900', output_tokens: '30', spend_usd: '0.0009600000' });
+      const [shown] = await call('key_corrected');
+      expect(shown).toMatchObject({ swept: true, swept_cost_usd: '0.0091920000', cost_usd: '0.0009600000', input_tokens: 900, output_tokens: 30, status: 200, stream: true, caller_user: 'alice', estimated: false });
+      // The swept row itself stays as written: the log is append-only.
+      const row = await t.db.selectFrom('usage_records').select(['cost_usd', 'output_tokens']).where('request_id', '=', report.requestId).executeTakeFirstOrThrow();
+      expect(row).toEqual({ cost_usd: '0.0091920000', output_tokens: 4096 });
+    });
+
+    it('corrects once however often the report is delivered, and never lets the sweep undo a report', async () => {
+      const { sweep, report } = pair('key_twice');
+      await recordUsageBatch(t.db, [sweep]);
+      await Promise.all([recordUsageBatch(t.db, [report]), recordUsageBatch(t.db, [report]), recordUsageBatch(t.db, [{ ...report, recovered: true }])]);
+      await recordUsageBatch(t.db, [sweep]);
+      expect(await spendOf('key_twice')).toMatchObject({ requests: '1', spend_usd: '0.0009600000' });
+      const raced = pair('key_report_first');
+      await recordUsageBatch(t.db, [raced.report]);
+      await recordUsageBatch(t.db, [raced.sweep]);
+      expect(await spendOf('key_report_first')).toMatchObject({ requests: '1', spend_usd: '0.0009600000' });
+      expect(await call('key_report_first')).toMatchObject([{ swept: false, swept_cost_usd: null }]);
+    });
+
+    it('handles the sweep and the report in one batch, in the order the stream holds them', async () => {
+      const { sweep, report } = pair('key_one_batch');
+      const result = await recordUsageBatch(t.db, [sweep, report]);
+      expect([...result.corrected]).toEqual([report.requestId]);
+      expect(await spendOf('key_one_batch')).toMatchObject({ requests: '1', spend_usd: '0.0009600000' });
+    });
+
+    it('leaves a redelivered report of a call that was never swept alone', async () => {
+      const plain = usage({ keyId: 'key_plain' });
+      await recordUsage(plain);
+      const again = await recordUsageBatch(t.db, [plain]);
+      expect(again.corrected.size).toBe(0);
+      expect(await t.db.selectFrom('usage_corrections').select('request_id').where('key_id', '=', 'key_plain').execute()).toEqual([]);
+    });
+  });
 });

@@ -1,12 +1,16 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { Database, UsageRecordsTable } from '@sluice/db';
 import { costNanosOfUsage, decimalOfNanos, type UsageMessage } from '@sluice/contracts';
+import { callerColumns } from './caller-columns';
+import { correctSweeps } from './correct-sweeps';
 
 export interface BatchResult {
   /** Request ids this call inserted; the others were already recorded (a redelivery). */
   recorded: Set<string>;
   /** Each request id's cost in nano-dollars, as its usage message carries it. */
   costNanos: Map<string, number>;
+  /** Swept calls whose real report this call appended as their correction. */
+  corrected: Set<string>;
 }
 
 interface SpendDelta {
@@ -23,15 +27,22 @@ interface SpendDelta {
  * replayed in whole or in part (or holding one call twice) adds nothing twice. Metering prices
  * nothing: each call's cost is the one its usage message carries, priced once by the gateway at
  * the price policy admitted it with (a swept call: by policy at its reservation's price), so the
- * record is the number the client's cost header showed and the budget was charged.
+ * record is the number the client's cost header showed and the budget was charged. A real report
+ * of a call policy swept (charged its worst case) corrects that record instead (correct-sweeps.ts).
  */
 export async function recordUsageBatch(db: Kysely<Database>, batch: readonly UsageMessage[]): Promise<BatchResult> {
   const unique = new Map<string, UsageMessage>();
-  for (const usage of batch) if (!unique.has(usage.requestId)) unique.set(usage.requestId, usage);
+  /** A sweep and the call's own (late) report in one batch, in that order: the report corrects the sweep. */
+  const laterReports: UsageMessage[] = [];
+  for (const usage of batch) {
+    const first = unique.get(usage.requestId);
+    if (!first) unique.set(usage.requestId, usage);
+    else if (first.swept && !usage.swept) laterReports.push(usage);
+  }
   // Rows in request id order so two overlapping batches wait on each other instead of deadlocking.
   const calls = [...unique.values()].sort((a, b) => (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0));
   const costNanos = new Map<string, number>();
-  if (calls.length === 0) return { recorded: new Set(), costNanos };
+  if (calls.length === 0) return { recorded: new Set(), costNanos, corrected: new Set() };
   for (const usage of calls) costNanos.set(usage.requestId, costNanosOfUsage(usage));
   return db.transaction().execute(async (trx) => {
     const inserted = await trx
@@ -42,15 +53,21 @@ export async function recordUsageBatch(db: Kysely<Database>, batch: readonly Usa
       .execute();
     const recorded = new Set(inserted.map((row) => row.request_id));
     const spend = new Map<string, SpendDelta>();
+    const add = (keyId: string, requests: number, inputTokens: number, outputTokens: number, spendNanos: number) => {
+      const delta = spend.get(keyId) ?? { requests: 0, inputTokens: 0, outputTokens: 0, spendNanos: 0n };
+      delta.requests += requests;
+      delta.inputTokens += inputTokens;
+      delta.outputTokens += outputTokens;
+      delta.spendNanos += BigInt(spendNanos);
+      spend.set(keyId, delta);
+    };
     for (const requestId of recorded) {
       const usage = unique.get(requestId)!;
-      const delta = spend.get(usage.keyId) ?? { requests: 0, inputTokens: 0, outputTokens: 0, spendNanos: 0n };
-      delta.requests += 1;
-      delta.inputTokens += usage.inputTokens;
-      delta.outputTokens += usage.outputTokens;
-      delta.spendNanos += BigInt(costNanos.get(requestId)!);
-      spend.set(usage.keyId, delta);
+      add(usage.keyId, 1, usage.inputTokens, usage.outputTokens, costNanos.get(requestId)!);
     }
+    // Real reports not recorded as a new call: a redelivery, or the late report of a swept call.
+    const reports = [...laterReports, ...calls.filter((usage) => !usage.swept && !recorded.has(usage.requestId))];
+    const corrected = reports.length === 0 ? new Set<string>() : await correctSweeps(trx, reports, add);
     // Keys in a fixed order so two batches touching the same keys cannot deadlock.
     for (const keyId of [...spend.keys()].sort()) {
       const delta = spend.get(keyId)!;
@@ -69,7 +86,7 @@ export async function recordUsageBatch(db: Kysely<Database>, batch: readonly Usa
         )
         .execute();
     }
-    return { recorded, costNanos };
+    return { recorded, costNanos, corrected };
   });
 }
 
@@ -93,8 +110,7 @@ function toRow(usage: UsageMessage, costNanos: number): Insertable<UsageRecordsT
     ttfb_ms: usage.ttfbMs,
     client_ip: usage.clientIp,
     started_at: usage.startedAt,
-    client_request_id: usage.clientRequestId ?? null,
-    caller_user: usage.user ?? null,
-    caller_metadata: usage.metadata ? JSON.stringify(usage.metadata) : null,
+    swept: usage.swept === true,
+    ...callerColumns(usage),
   };
 }

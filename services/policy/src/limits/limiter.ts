@@ -4,6 +4,7 @@ import type { KeyPolicy } from '../keys/key-table';
 import { countedTokens, KeyCounters, REQUEST_WINDOWS, tokenKindsOf } from './key-counters';
 import { LimitRefusals } from './limit-refusals';
 import { rateLimitHeaders, retryAfterHeaders } from './rate-limit-headers';
+import { SweptCalls, type RecordedCall, type SweptCharge } from './swept-calls';
 
 /** An admitted call that has not reported usage yet. */
 export interface Reservation extends ReservationTicket {
@@ -38,6 +39,7 @@ export class Limiter {
   readonly #settled = new Map<string, number>();
   /** Calls their gateway gave up on before the reply arrived (call id → when). */
   readonly #cancelled = new Map<string, number>();
+  readonly #swept = new SweptCalls();
 
   constructor(
     private readonly keyById: (keyId: string) => KeyPolicy | undefined,
@@ -139,11 +141,17 @@ export class Limiter {
 
   /**
    * A call's usage: releases its reservation and counts what it really used. A call this process
-   * did not admit (admitted before a restart) is counted at the time it started.
+   * did not admit (admitted before a restart) is counted at the time it started. The real report
+   * of a call already swept corrects the sweep's charge instead: a call is charged once.
    */
   settle(usage: UsageMessage, now: number): void {
     const reservation = this.reservations.get(usage.requestId);
     if (reservation) this.#release(reservation);
+    else if (usage.swept !== true) {
+      const swept = this.#swept.take(usage.requestId, now);
+      if (swept) return this.#correct(swept, usage, now);
+      if (this.#swept.wasCorrected(usage.requestId)) return;
+    }
     const key = this.keyById(usage.keyId);
     if (!key || (!key.rateLimits && !key.budget && !reservation)) return;
     if (this.#settled.has(usage.requestId)) return;
@@ -155,10 +163,42 @@ export class Limiter {
     const endedAt = Math.min(now, Date.parse(usage.startedAt) + usage.latencyMs);
     const limits = key.rateLimits;
     if (!reservation) c.countRequest(limits, startedAt);
-    c.addTokens(limits, endedAt, countedTokens(tokenKindsOf(limits), usage.inputTokens, usage.outputTokens));
-    const ledger = c.ledger(key, now);
+    const tokens = countedTokens(tokenKindsOf(limits), usage.inputTokens, usage.outputTokens);
+    c.addTokens(limits, endedAt, tokens);
+    const costNanos = costNanosOfUsage(usage);
+    if (usage.swept === true) this.#swept.remember(usage.requestId, { keyId: key.keyId, costNanos, tokens: limits?.tokensPerMinute ? tokens : 0, endedAt, startedAt }, now);
+    this.#charge(key, costNanos, startedAt, now);
+  }
+
+  /**
+   * The late real report of a call swept before a restart (or long enough ago to be forgotten),
+   * found in metering's records: the charge moves from the record's worst case to the real cost.
+   */
+  correctRecordedSweep(usage: UsageMessage, record: RecordedCall, now: number): void {
+    if (this.#swept.wasCorrected(usage.requestId)) return;
+    this.#swept.markCorrected(usage.requestId, now);
+    const key = this.keyById(record.keyId);
+    if (key) this.#charge(key, costNanosOfUsage(usage) - record.costNanos, record.startedAt, now);
+  }
+
+  /** Whether this process holds anything about the call: a reservation, a settlement, a sweep. */
+  knows(callId: string): boolean {
+    return this.reservations.has(callId) || this.#settled.has(callId) || this.#swept.knows(callId);
+  }
+
+  #correct(swept: SweptCharge, usage: UsageMessage, now: number): void {
+    const key = this.keyById(swept.keyId);
+    if (!key) return;
+    const limits = key.rateLimits;
+    if (swept.tokens > 0) this.counters(key.keyId).addTokens(limits, swept.endedAt, countedTokens(tokenKindsOf(limits), usage.inputTokens, usage.outputTokens) - swept.tokens);
+    this.#charge(key, costNanosOfUsage(usage) - swept.costNanos, swept.startedAt, now);
+  }
+
+  /** Charges (or, negative, refunds) the budget in the period the call started in; reports thresholds crossed. */
+  #charge(key: KeyPolicy, costNanos: number, startedAt: number, now: number): void {
+    const ledger = this.counters(key.keyId).ledger(key, now);
     if (!ledger || !key.budget) return;
-    for (const percent of ledger.charge(key.budget, costNanosOfUsage(usage), startedAt)) this.onThreshold(key, percent, ledger.periodStart, ledger.spent);
+    for (const percent of ledger.charge(key.budget, costNanos, startedAt)) this.onThreshold(key, percent, ledger.periodStart, ledger.spent);
   }
 
   /**
@@ -196,11 +236,8 @@ export class Limiter {
         memory.delete(callId);
       }
     }
+    this.#swept.forget(now);
     return due;
-  }
-
-  isSettled(callId: string): boolean {
-    return this.#settled.has(callId);
   }
 
   /** A threshold already recorded in the log (its event came back), so it is not sent again. */

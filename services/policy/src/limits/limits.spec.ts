@@ -218,6 +218,52 @@ describe('sweeping', () => {
   });
 });
 
+describe('a call that outlives its reservation', () => {
+  const held = () => {
+    const g = given(keyCreated({ rateLimits: { maxParallelRequests: 1, tokensPerMinute: 100_000 }, budget: { maxUsd: 1, period: null, alertThresholds: [], webhookUrl: null } }), ...catalog, priced);
+    g.when({ callId: 'long', model: 'priced', estimate: { inputTokens: 0, maxOutputTokens: 50 } });
+    const [due] = g.limiter.expired(NOW + 60_000, 60_000);
+    g.limiter.settle(sweptUsage(due, NOW + 60_000), NOW + 60_001);
+    return g;
+  };
+
+  it('is charged once: its late real report moves the spend from the sweep’s worst case to the real cost', () => {
+    const g = held();
+    expect(g.limiter.counters('key_1').budget).toMatchObject({ spent: 50_000_000, reserved: 0 });
+    g.limiter.settle(usage('long', { outputTokens: 12, latencyMs: 90_000 }), NOW + 90_000);
+    expect(g.limiter.counters('key_1').budget).toMatchObject({ spent: 12_000_000, reserved: 0 });
+    expect(g.limiter.counters('key_1').window('tokensPerMinute').used(NOW + 90_000)).toBe(12);
+    expect(g.limiter.counters('key_1').inFlight).toBe(0);
+  });
+
+  it('does not count a copy of the late report again, nor the sweep once the report corrected it', () => {
+    const g = held();
+    g.limiter.settle(usage('long', { outputTokens: 12 }), NOW + 90_000);
+    g.limiter.settle(usage('long', { outputTokens: 12, recovered: true }), NOW + 3 * 3600_000);
+    g.limiter.expired(NOW + 3 * 3600_000, 60_000); // memories trimmed: a correction is remembered for a day
+    g.limiter.settle(usage('long', { outputTokens: 12, recovered: true }), NOW + 4 * 3600_000);
+    expect(g.limiter.counters('key_1').budget).toMatchObject({ spent: 12_000_000 });
+  });
+
+  it('ignores the sweep when the real report settled the call first', () => {
+    const g = given(keyCreated({ budget: { maxUsd: 1, period: null, alertThresholds: [], webhookUrl: null } }), ...catalog, priced);
+    g.when({ callId: 'raced', model: 'priced' });
+    const [due] = g.limiter.expired(NOW + 60_000, 60_000);
+    g.limiter.settle(usage('raced', { outputTokens: 12 }), NOW + 60_001);
+    g.limiter.settle(sweptUsage(due, NOW + 60_000), NOW + 60_002);
+    expect(g.limiter.counters('key_1').budget).toMatchObject({ spent: 12_000_000, reserved: 0 });
+  });
+
+  it('corrects a sweep found in metering’s records (swept before a restart) by the difference', () => {
+    const g = given(keyCreated({ budget: { maxUsd: 1, period: null, alertThresholds: [], webhookUrl: null } }), ...catalog, priced);
+    g.limiter.counters('key_1').ledger(g.keys.byId('key_1')!, NOW)!.spent = 50_000_000; // the rebuild counted the sweep
+    const record = { keyId: 'key_1', swept: true, costNanos: 50_000_000, startedAt: NOW - 60_000 };
+    g.limiter.correctRecordedSweep(usage('before-restart', { outputTokens: 7 }), record, NOW);
+    g.limiter.correctRecordedSweep(usage('before-restart', { outputTokens: 7 }), record, NOW + 1); // a copy
+    expect(g.limiter.counters('key_1').budget).toMatchObject({ spent: 7_000_000 });
+  });
+});
+
 describe('limits changed while calls are in flight', () => {
   const DAY = 86_400_000;
   const budget = (maxUsd: number, period: string | null) => ({ maxUsd, period, alertThresholds: [], webhookUrl: null });

@@ -11,7 +11,29 @@ const HOUR = 60 * MINUTE;
 
 describe('restoring counters from recorded usage after a restart (real Postgres)', () => {
   let t: TestDatabase;
-  const record = (keyId: string, startedAt: number, costUsd: number, latencyMs = 5, requestId: string = randomUUID()) =>
+  const correction = (requestId: string, keyId: string, startedAt: number, costUsd: number, latencyMs: number) =>
+    t.db
+      .insertInto('usage_corrections')
+      .values({
+        request_id: requestId,
+        key_id: keyId,
+        stream: true,
+        status: 200,
+        input_tokens: 10,
+        cached_input_tokens: 0,
+        output_tokens: 3,
+        reasoning_tokens: 0,
+        cost_usd: String(costUsd),
+        estimated: false,
+        latency_ms: latencyMs,
+        ttfb_ms: null,
+        started_at: new Date(startedAt),
+        client_request_id: null,
+        caller_user: null,
+        caller_metadata: null,
+      })
+      .execute();
+  const record = (keyId: string, startedAt: number, costUsd: number, latencyMs = 5, requestId: string = randomUUID(), swept = false) =>
     t.db
       .insertInto('usage_records')
       .values({
@@ -36,6 +58,7 @@ describe('restoring counters from recorded usage after a restart (real Postgres)
         client_request_id: null,
         caller_user: null,
         caller_metadata: null,
+        swept,
       })
       .execute();
 
@@ -159,8 +182,29 @@ describe('restoring counters from recorded usage after a restart (real Postgres)
     expect(endsBefore({ startedAt: new Date(NOW - 45 * MINUTE).toISOString(), latencyMs: 5 }, until)).toBe(true);
   });
 
-  it('tells which calls metering recorded already, for usage written again long after the first time', async () => {
+  it('tells which calls metering recorded already, and which a sweep charged, for usage written again long after the first time', async () => {
     await record('key_dup', NOW, 1, 5, 'call-recorded');
-    expect(await recordedAlready(t.db, ['call-recorded', 'call-new'])).toEqual(new Set(['call-recorded']));
+    await record('key_dup', NOW - 1000, 0.05, 5, 'call-swept', true);
+    expect(await recordedAlready(t.db, ['call-recorded', 'call-swept', 'call-new'])).toEqual(
+      new Map([
+        ['call-recorded', { keyId: 'key_dup', swept: false, costNanos: 1_000_000_000, startedAt: NOW }],
+        ['call-swept', { keyId: 'key_dup', swept: true, costNanos: 50_000_000, startedAt: NOW - 1000 }],
+      ]),
+    );
+  });
+
+  it('counts a swept call at its sweep, then at its real cost from when its late report (the correction) ended', async () => {
+    const keys = new KeyTable();
+    keys.apply(keyCreated({ keyId: 'key_swept', keyHash: 'h-swept', createdAt: new Date(NOW - 5 * HOUR).toISOString(), budget: { maxUsd: 10, period: null, alertThresholds: [], webhookUrl: null } }));
+    const until = NOW - 10 * MINUTE;
+    // Swept 40 min after it began (it ended before the cut); its report ended 45 min after it began.
+    await record('key_swept', NOW - 2 * HOUR, 0.05, 40 * MINUTE, 'swept-corrected', true);
+    await correction('swept-corrected', 'key_swept', NOW - 2 * HOUR, 0.002, 45 * MINUTE);
+    // Swept before the cut; its report ended after it: the stream replay corrects that one.
+    await record('key_swept', NOW - 50 * MINUTE, 0.05, 35 * MINUTE, 'swept-report-after-cut', true);
+    await correction('swept-report-after-cut', 'key_swept', NOW - 50 * MINUTE, 0.003, 45 * MINUTE);
+    const limiter = new Limiter((id) => keys.byId(id));
+    await rebuildFromRecords(t.db, keys.all(), limiter, until, NOW);
+    expect(limiter.counters('key_swept').budget?.spent).toBe(2_000_000 + 50_000_000);
   });
 });

@@ -1,0 +1,59 @@
+import type { Insertable, Transaction } from 'kysely';
+import type { Database, UsageCorrectionsTable } from '@sluice/db';
+import { costNanosOfUsage, decimalOfNanos, nanosOfUsd, type UsageMessage } from '@sluice/contracts';
+import { callerColumns } from './caller-columns';
+
+type AddSpend = (keyId: string, requests: number, inputTokens: number, outputTokens: number, spendNanos: number) => void;
+
+/**
+ * A call that outlived its reservation was swept by policy: recorded at its worst case, flagged
+ * `swept`. When its real report arrives after all, it corrects that record rather than counting
+ * the call a second time: the report is appended to `usage_corrections` (once per call: the
+ * primary key makes a redelivered or duplicated report a no-op; the log stays append-only) and
+ * the key's spend and tokens move by the difference, the request count not at all. Reports of
+ * calls that were not swept are plain redeliveries and change nothing.
+ */
+export async function correctSweeps(trx: Transaction<Database>, reports: readonly UsageMessage[], addSpend: AddSpend): Promise<Set<string>> {
+  const first = new Map<string, UsageMessage>();
+  for (const report of reports) if (!first.has(report.requestId)) first.set(report.requestId, report);
+  const swept = await trx
+    .selectFrom('usage_records')
+    .select(['request_id', 'key_id', 'cost_usd', 'input_tokens', 'output_tokens'])
+    .where('request_id', 'in', [...first.keys()])
+    .where('swept', '=', true)
+    .orderBy('request_id')
+    .execute();
+  if (swept.length === 0) return new Set();
+  const inserted = await trx
+    .insertInto('usage_corrections')
+    .values(swept.map((row) => correctionRow(first.get(row.request_id)!)))
+    .onConflict((oc) => oc.column('request_id').doNothing())
+    .returning('request_id')
+    .execute();
+  const corrected = new Set(inserted.map((row) => row.request_id));
+  for (const row of swept) {
+    if (!corrected.has(row.request_id)) continue;
+    const report = first.get(row.request_id)!;
+    addSpend(row.key_id, 0, report.inputTokens - row.input_tokens, report.outputTokens - row.output_tokens, costNanosOfUsage(report) - nanosOfUsd(row.cost_usd));
+  }
+  return corrected;
+}
+
+function correctionRow(usage: UsageMessage): Insertable<UsageCorrectionsTable> {
+  return {
+    request_id: usage.requestId,
+    key_id: usage.keyId,
+    stream: usage.stream,
+    status: usage.status,
+    input_tokens: usage.inputTokens,
+    cached_input_tokens: usage.cachedInputTokens,
+    output_tokens: usage.outputTokens,
+    reasoning_tokens: usage.reasoningTokens,
+    cost_usd: decimalOfNanos(costNanosOfUsage(usage)),
+    estimated: usage.estimated,
+    latency_ms: usage.latencyMs,
+    ttfb_ms: usage.ttfbMs,
+    started_at: usage.startedAt,
+    ...callerColumns(usage),
+  };
+}
