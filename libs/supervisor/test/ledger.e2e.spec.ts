@@ -316,4 +316,37 @@ describe('the ledger: exact money, one price per call (real NATS, Postgres, supe
       await trickle.close();
     }
   });
+
+  it('admits exactly the N sequential calls a budget fits, round after round: each call finds the previous one settled', async () => {
+    const second = await e2e.startGateway();
+    const gateways = [gateway, second.url];
+    const messages = [{ role: 'user', content: 'Reply with 12 words about a lock' }];
+    // A worst case above N calls' cost: any call still holding it would refuse the next one.
+    await addModel('settle', CHEAP);
+    const body = (i: number) => ({ model: 'settle', messages, max_tokens: 3000, ...(i % 3 === 1 ? { stream: true } : {}) });
+    const probeKey = (await createKey({ name: 'settle-probe' })).key;
+    const costs = [];
+    for (const i of [0, 1]) costs.push(nanosOf((await rawCall(probeKey, body(i))).cost!));
+    expect(costs[0]).toBe(costs[1]); // a stream costs what the same call as JSON does
+    const perCall = costs[0];
+    const probe = await createKey({ name: 'settle-worst-case', budget: { maxUsd: 1 } });
+    const dryRun = await e2e.admin('POST', `/keys/${probe.id}/simulate`, { model: 'settle', messages, maxTokens: 3000 });
+    const worstCase = Math.round(dryRun.body.reservedUsd * 1e9);
+    const N = 20;
+    expect(worstCase).toBeGreaterThan(N * perCall);
+    for (let round = 0; round < 3; round++) {
+      // Fits N calls exactly: N - 1 settled ones plus the last one's worst case.
+      const { id, key } = await createKey({ name: `settle-round-${round}`, budget: { maxUsd: ((N - 1) * perCall + worstCase) / 1e9 } });
+      const statuses: number[] = [];
+      for (let i = 0; i <= N; i++) {
+        const r = await rawCall(key, body(i), gateways[i % 2]);
+        statuses.push(r.status);
+        if (r.status === 200) expect(nanosOf(r.cost!)).toBe(perCall);
+      }
+      expect({ round, statuses }).toEqual({ round, statuses: [...Array(N).fill(200), 429] });
+      await waitFor(async () => (await stateOf(id)).budget?.reservedUsd === 0, { timeoutMs: 5000, intervalMs: 20 });
+      expect(Math.round((await stateOf(id)).budget!.spentUsd * 1e9)).toBe(N * perCall);
+    }
+    await second.stop();
+  });
 });

@@ -70,6 +70,7 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     this.#followers.push(events);
     await events.caughtUp;
     await this.#restoreCounters(nc);
+    this.#followEarlySettlements(nc);
     servePolicy(nc, this, logger);
     const ttlMs = this.#ttlMs;
     this.#sweeper = setInterval(() => {
@@ -120,10 +121,33 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     await usage.caughtUp;
   }
 
+  /**
+   * Gateways send a call's usage over core NATS before its response's last bytes (and flush), so
+   * the call is settled before its client can call again: a client calling one call after another
+   * near its budget is never refused for a reservation its finished call still held. NATS keeps
+   * order per connection and the gateway flushed first, so it arrives before that next call's
+   * authorize, through any gateway. JetStream's copy arrives later and finds the call settled.
+   */
+  #followEarlySettlements(nc: NatsConnection): void {
+    nc.subscribe(Subjects.rpc.policySettle, {
+      callback: (_err, msg) => {
+        let u: UsageMessage;
+        try {
+          u = msg.json<UsageMessage>();
+        } catch {
+          return; // not JSON: the durable copy is the record
+        }
+        if (this.#concerns(u)) void this.#settle(u);
+      },
+    });
+  }
+
   /** Whether this process counts anything for this usage message (a malformed one: no). */
   #concerns(u: UsageMessage): boolean {
     if (typeof u?.requestId !== 'string' || typeof u.keyId !== 'string' || !this.partitioning.owns(u.keyId)) return false;
     if (this.limiter.reservations.has(u.requestId)) return true;
+    // The durable copy of a call settled early (the usual case for a key with limits): nothing to do.
+    if (this.limiter.settledAlready(u.requestId)) return false;
     const key = this.keys.byId(u.keyId);
     if (!key || (!key.rateLimits && !key.budget)) return false;
     return UsageMessage.safeParse(u).success;

@@ -8,7 +8,7 @@ import { relaySse } from '../streaming/sse-relay';
 import { estimatePromptTokens, maxOutputTokensOf, settleTokens } from '../usage/estimate';
 import { NO_TOKENS, tokensFromUsage } from '../usage/token-counts';
 import { callerTagsOf } from '../usage/caller-tags';
-import { usageMessage, type CallFacts, type FinishCall } from '../usage/usage-message';
+import { usageMessage, type CallFacts, type CallResult, type FinishCall } from '../usage/usage-message';
 import type { UsagePublisher } from '../usage/usage-publisher';
 import { beginRecord } from '../usage/spool/spool-records';
 import type { UsageSpool } from '../usage/spool/usage-spool';
@@ -77,8 +77,9 @@ export class InferenceRoute {
     // Written down before the upstream can bill anything, so a killed gateway's successor reports it.
     this.spool.begin(beginRecord(call, estimate));
     let finished: Promise<UsageMessage> | undefined;
-    // Once per call: a failure after the call was finished does not price it again.
-    const finish: FinishCall = (result) => (finished ??= Promise.resolve(usageMessage(call, { ...result, latencyMs: performance.now() - ctx.t0 })));
+    // Once per call (a failure after the call was finished does not price it again), before the
+    // response's last bytes: policy settles a call holding a reservation before its client can call again.
+    const finish: FinishCall = (result) => (finished ??= this.finish(call, { ...result, latencyMs: performance.now() - ctx.t0 }));
     let usage: UsageMessage;
     try {
       usage = await this.serve(call, request, reply, ctx.t0, finish);
@@ -91,6 +92,12 @@ export class InferenceRoute {
     this.authorizer.inFlight.release(call.callId);
     this.publisher.publish(usage);
     endCallSpan(span, usage, usage.status);
+  }
+
+  private async finish(call: CallFacts, result: CallResult): Promise<UsageMessage> {
+    const usage = usageMessage(call, result);
+    if (call.limits?.reservation) await this.publisher.settleNow(usage);
+    return usage;
   }
 
   private async serve(call: CallFacts, request: InferenceRequest, reply: FastifyReply, t0: number, finish: FinishCall): Promise<UsageMessage> {

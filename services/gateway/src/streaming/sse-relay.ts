@@ -94,8 +94,8 @@ export async function relaySse(res: ServerResponse, upstream: UpstreamResponse, 
   }
   if (outcome.ttfbMs === null) startStream();
   if (tail !== null) res.write(tail);
-  if (outcome.upstreamFailed) res.write(BROKEN);
-  else if (!scanner.sawDone) res.write(DONE);
+  // The scanner held back the upstream's [DONE]: the stream's last event leaves only now, after `end`.
+  res.write(outcome.upstreamFailed ? BROKEN : DONE);
   if (opts.trailerNames) res.addTrailers(trailers);
   res.end();
   return outcome;

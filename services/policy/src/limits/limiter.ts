@@ -181,6 +181,11 @@ export class Limiter {
     if (key) this.#charge(key, costNanosOfUsage(usage) - record.costNanos, record.startedAt, now);
   }
 
+  /** Settled here, and not a sweep still waiting for its real report: another copy changes nothing. */
+  settledAlready(callId: string): boolean {
+    return this.#settled.has(callId) && !this.#swept.awaitsReport(callId);
+  }
+
   /** Whether this process holds anything about the call: a reservation, a settlement, a sweep. */
   knows(callId: string): boolean {
     return this.reservations.has(callId) || this.#settled.has(callId) || this.#swept.knows(callId);

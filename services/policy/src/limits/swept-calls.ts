@@ -47,6 +47,10 @@ export class SweptCalls {
     this.#corrected.set(callId, now);
   }
 
+  awaitsReport(callId: string): boolean {
+    return this.#charged.has(callId);
+  }
+
   knows(callId: string): boolean {
     return this.#charged.has(callId) || this.#corrected.has(callId);
   }
