@@ -107,26 +107,11 @@ export interface UsageRecordsTable {
   swept: Generated<boolean>;
 }
 
+/** What a call's report says: on its record, and on the correction of a swept record. */
+type UsageReportColumns = 'request_id' | 'key_id' | 'stream' | 'status' | 'input_tokens' | 'cached_input_tokens' | 'output_tokens' | 'reasoning_tokens' | 'cost_usd' | 'estimated' | 'latency_ms' | 'ttfb_ms' | 'started_at' | 'client_request_id' | 'caller_user' | 'caller_metadata' | 'recorded_at';
+
 /** The real usage of a swept call, appended when its report arrived after the sweep (one per call). */
-export interface UsageCorrectionsTable {
-  request_id: string;
-  key_id: string;
-  stream: boolean;
-  status: number;
-  input_tokens: number;
-  cached_input_tokens: number;
-  output_tokens: number;
-  reasoning_tokens: number;
-  cost_usd: Decimal;
-  estimated: boolean;
-  latency_ms: number;
-  ttfb_ms: number | null;
-  started_at: Timestamp;
-  client_request_id: string | null;
-  caller_user: string | null;
-  caller_metadata: ColumnType<Record<string, string> | null, string | null, string | null>;
-  recorded_at: Generated<Date>;
-}
+export type UsageCorrectionsTable = Pick<UsageRecordsTable, UsageReportColumns>;
 
 /** Each call as it finally stands (a view): its record, or its correction where it has one. */
 export interface UsageCallsView extends Omit<UsageRecordsTable, 'swept'> {

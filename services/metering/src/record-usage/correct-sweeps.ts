@@ -1,7 +1,7 @@
-import type { Insertable, Transaction } from 'kysely';
-import type { Database, UsageCorrectionsTable } from '@sluice/db';
-import { costNanosOfUsage, decimalOfNanos, nanosOfUsd, type UsageMessage } from '@sluice/contracts';
-import { callerColumns } from './caller-columns';
+import type { Transaction } from 'kysely';
+import type { Database } from '@sluice/db';
+import { costNanosOfUsage, nanosOfUsd, type UsageMessage } from '@sluice/contracts';
+import { reportColumns } from './report-columns';
 
 type AddSpend = (keyId: string, requests: number, inputTokens: number, outputTokens: number, spendNanos: number) => void;
 
@@ -26,7 +26,12 @@ export async function correctSweeps(trx: Transaction<Database>, reports: readonl
   if (swept.length === 0) return new Set();
   const inserted = await trx
     .insertInto('usage_corrections')
-    .values(swept.map((row) => correctionRow(first.get(row.request_id)!)))
+    .values(
+      swept.map((row) => {
+        const report = first.get(row.request_id)!;
+        return reportColumns(report, costNanosOfUsage(report));
+      }),
+    )
     .onConflict((oc) => oc.column('request_id').doNothing())
     .returning('request_id')
     .execute();
@@ -37,23 +42,4 @@ export async function correctSweeps(trx: Transaction<Database>, reports: readonl
     addSpend(row.key_id, 0, report.inputTokens - row.input_tokens, report.outputTokens - row.output_tokens, costNanosOfUsage(report) - nanosOfUsd(row.cost_usd));
   }
   return corrected;
-}
-
-function correctionRow(usage: UsageMessage): Insertable<UsageCorrectionsTable> {
-  return {
-    request_id: usage.requestId,
-    key_id: usage.keyId,
-    stream: usage.stream,
-    status: usage.status,
-    input_tokens: usage.inputTokens,
-    cached_input_tokens: usage.cachedInputTokens,
-    output_tokens: usage.outputTokens,
-    reasoning_tokens: usage.reasoningTokens,
-    cost_usd: decimalOfNanos(costNanosOfUsage(usage)),
-    estimated: usage.estimated,
-    latency_ms: usage.latencyMs,
-    ttfb_ms: usage.ttfbMs,
-    started_at: usage.startedAt,
-    ...callerColumns(usage),
-  };
 }

@@ -1,7 +1,7 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { Database, UsageRecordsTable } from '@sluice/db';
 import { costNanosOfUsage, decimalOfNanos, type UsageMessage } from '@sluice/contracts';
-import { callerColumns } from './caller-columns';
+import { reportColumns } from './report-columns';
 import { correctSweeps } from './correct-sweeps';
 
 export interface BatchResult {
@@ -92,25 +92,12 @@ export async function recordUsageBatch(db: Kysely<Database>, batch: readonly Usa
 
 function toRow(usage: UsageMessage, costNanos: number): Insertable<UsageRecordsTable> {
   return {
-    request_id: usage.requestId,
-    key_id: usage.keyId,
+    ...reportColumns(usage, costNanos),
     model: usage.model,
     upstream_model: usage.upstreamModel,
     provider_id: usage.providerId,
     operation: usage.operation,
-    stream: usage.stream,
-    status: usage.status,
-    input_tokens: usage.inputTokens,
-    cached_input_tokens: usage.cachedInputTokens,
-    output_tokens: usage.outputTokens,
-    reasoning_tokens: usage.reasoningTokens,
-    cost_usd: decimalOfNanos(costNanos),
-    estimated: usage.estimated,
-    latency_ms: usage.latencyMs,
-    ttfb_ms: usage.ttfbMs,
     client_ip: usage.clientIp,
-    started_at: usage.startedAt,
     swept: usage.swept === true,
-    ...callerColumns(usage),
   };
 }
