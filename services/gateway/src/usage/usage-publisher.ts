@@ -40,9 +40,13 @@ export class UsagePublisher {
    * SETTLE_FLUSH_MS, and the JetStream message (publish) settles the call then.
    */
   async settleNow(message: UsageMessage): Promise<void> {
-    if (this.nc.isClosed()) return;
-    this.nc.publish(Subjects.rpc.policySettle, JSON.stringify(message));
-    await Promise.race([this.nc.flush(), sleep(SETTLE_FLUSH_MS, undefined, { ref: false })]).catch(() => {});
+    try {
+      if (this.nc.isClosed() || this.nc.isDraining()) return;
+      this.nc.publish(Subjects.rpc.policySettle, JSON.stringify(message));
+      await Promise.race([this.nc.flush(), sleep(SETTLE_FLUSH_MS, undefined, { ref: false })]);
+    } catch {
+      // The response never waits on this path failing: JetStream's copy settles the call.
+    }
   }
 
   publish(message: UsageMessage): void {
