@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isCidr } from './cidr';
+import { isWholeNanos, MAX_PRICE_USD_PER_MTOK } from './money';
 import { BudgetSchema, RateLimitsSchema, type BudgetState, type RateLimitState, type RateLimits } from './limits';
 import { OPERATIONS, PROVIDER_TYPES } from './rpc';
 
@@ -123,13 +124,20 @@ export type AdminRole = (typeof ADMIN_ROLES)[number];
 export const CreateAdminTokenBody = z.strictObject({ name, role: z.enum(ADMIN_ROLES) });
 export type CreateAdminTokenBody = z.infer<typeof CreateAdminTokenBody>;
 
+/** A price per million tokens, counted exactly in nano-dollars: at most nine decimals and $100,000. */
+const usdPerMTok = z
+  .number()
+  .nonnegative()
+  .max(MAX_PRICE_USD_PER_MTOK)
+  .refine(isWholeNanos, { message: 'must have at most 9 decimal places (a nano-dollar per million tokens)' });
+
 export const CreateModelBody = z.strictObject({
   name: z.string().trim().min(1).max(256),
   providerId: z.string().min(1),
   upstreamModel: z.string().min(1).max(256),
-  inputUsdPerMTok: z.number().nonnegative(),
-  outputUsdPerMTok: z.number().nonnegative(),
-  cachedInputUsdPerMTok: z.number().nonnegative().optional(),
+  inputUsdPerMTok: usdPerMTok,
+  outputUsdPerMTok: usdPerMTok,
+  cachedInputUsdPerMTok: usdPerMTok.optional(),
   maxOutputTokens: z.number().int().positive().optional(),
 });
 export type CreateModelBody = z.infer<typeof CreateModelBody>;

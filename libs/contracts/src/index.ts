@@ -10,6 +10,7 @@ export * from './admin-token';
 export * from './validation';
 export * from './cidr';
 export * from './audit';
+export * from './money';
 export * from './pricing';
 export * from './limits';
 export * from './token-estimate';

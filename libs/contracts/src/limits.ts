@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { imageTokens } from './image-tokens';
+import { isWholeNanos, MAX_BUDGET_USD } from './money';
 import type { CallEstimate } from './rpc';
 
 /**
@@ -41,7 +42,8 @@ export const DEFAULT_ALERT_THRESHOLDS = [50, 80, 100];
 
 /** The budget as an admin sets it. */
 export const BudgetSchema = z.strictObject({
-  maxUsd: z.number().positive().max(1e9),
+  /** At most $1,000,000 and nine decimals: counted exactly in nano-dollars (see money.ts). */
+  maxUsd: z.number().positive().max(MAX_BUDGET_USD).refine(isWholeNanos, { message: 'must have at most 9 decimal places (a nano-dollar)' }),
   /** Absent or null: a lifetime budget. */
   period: BudgetPeriod.nullable().optional(),
   /** Percentages of `maxUsd` whose crossing is recorded (and sent to the webhook); default 50, 80, 100. */
@@ -105,6 +107,35 @@ export function budgetPeriodAt(createdAtMs: number, period: string | null, nowMs
   return { start, end: start + length };
 }
 
+/**
+ * When a key's budget began counting: `at` the moment it was given to the key (or its period
+ * length changed), `countsFrom` the earliest call start its count includes from then on.
+ */
+export interface BudgetSince {
+  at: number;
+  countsFrom: number;
+}
+
+/**
+ * Where the count of a budget period (given by its start) begins: the period's start, except in the
+ * period in which the budget was set or changed, which counts from `since.countsFrom`. A budget
+ * given to a key counts the calls that start from that moment on (spend from before it existed is
+ * not counted); a new period length keeps the spend counted so far until the new period's next
+ * boundary (an admin changing a period does not hand out a fresh allowance). Policy live and
+ * policy rebuilding after a restart both count from here, so they agree.
+ */
+export function budgetCountStart(periodStart: number, since: BudgetSince): number {
+  return periodStart <= since.at ? since.countsFrom : periodStart;
+}
+
+/** After an admin change of a key's budget at `at`: when the count starts (unchanged when only the amount or alerts changed). */
+export function budgetSinceAfter(createdAtMs: number, before: { period: string | null; since: BudgetSince } | null, after: { period: string | null } | null, at: number): BudgetSince | null {
+  if (!after) return null;
+  if (!before) return { at, countsFrom: at };
+  if (before.period === after.period) return before.since;
+  return { at, countsFrom: budgetCountStart(budgetPeriodAt(createdAtMs, before.period, at).start, before.since) };
+}
+
 /** A key's live budget state, as policy holds it. */
 export interface BudgetState {
   maxUsd: number;
@@ -112,6 +143,11 @@ export interface BudgetState {
   /** Always `key-created`: periods are anchored at the key's creation time (UTC). */
   anchor: 'key-created';
   periodStart: string;
+  /**
+   * The earliest call start `spentUsd` counts: the period's start, or later in the period in which
+   * the budget was given to the key, or earlier when its period length changed (the spend so far is kept).
+   */
+  countsFrom?: string;
   /** When the current period ends and spend starts again from zero; null for a lifetime budget. */
   resetsAt: string | null;
   spentUsd: number;

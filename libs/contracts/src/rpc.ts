@@ -46,7 +46,7 @@ export interface Route {
    * on the first call after the admin API answered.
    */
   secretVersion?: number;
-  /** The model's catalog price, so the gateway can report the call's cost (`x-sluice-cost-usd`). */
+  /** The model's catalog price in force at admission: the gateway prices the call with it, once. */
   price?: ModelPrice;
   /** The model's maximum output tokens from the catalog (null: not set), bounding a crashed call's estimate. */
   maxOutputTokens?: number | null;
@@ -66,10 +66,10 @@ export type AuthorizeReply =
 export interface AllowedLimits {
   /** `x-ratelimit-*` (and budget) headers, computed from the key's own limits at admission. */
   headers: Record<string, string>;
-  /** USD reserved for this call; null without a budget. */
-  reservedUsd: number | null;
-  /** The budget left after this call's reservation; null without a budget. */
-  budgetRemainingUsd: number | null;
+  /** Nano-dollars reserved for this call; null without a budget. */
+  reservedNanos: number | null;
+  /** The budget left after this call's reservation, in nano-dollars; null without a budget. */
+  budgetRemainingNanos: number | null;
   /**
    * What policy holds for this call until its usage settles. The gateway keeps it while the call
    * is in flight and hands it back when a restarted policy asks (`Subjects.gatewayInFlight`), so
@@ -84,7 +84,8 @@ export interface ReservationTicket {
   admittedAt: number;
   /** Counted toward tokens per minute at admission, replaced by the real count at settlement. */
   tokens: number;
-  reservedUsd: number;
+  /** Nano-dollars held against the budget. */
+  reservedNanos: number;
   /** The model's price at admission, for a sweep's charge. */
   price: ModelPrice;
   /** What a sweep charges when the call never reports back: the reserved worst case. */

@@ -29,6 +29,12 @@ export const Subjects = {
      * authorize reply (`{callId}`), so a reservation made for it is released uncharged.
      */
     policyCancel: 'sluice.rpc.policy.cancel',
+    /**
+     * Gateway → every policy process, no reply: a call's usage message, sent (and flushed) before
+     * the response's last bytes, so the client's next call finds it settled. JetStream's copy
+     * (`usage`) stays the durable path; policy counts whichever arrives first, once.
+     */
+    policySettle: 'sluice.rpc.policy.settle',
     /** Live rate-limit and budget state of keys. */
     policyKeyState: 'sluice.rpc.policy.key-state',
     /** Every rule that applies to a key, with its state. */

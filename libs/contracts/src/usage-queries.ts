@@ -67,6 +67,10 @@ export interface UsageRecordView {
   reasoningTokens: number;
   costUsd: number;
   estimated: boolean;
+  /** Policy swept the call (it had not reported within the reservation TTL) and charged its worst case. */
+  swept: boolean;
+  /** When the swept call's real report arrived after all: what the sweep had charged (the row shows the report); else null. */
+  sweptCostUsd: number | null;
   latencyMs: number;
   ttfbMs: number | null;
   clientIp: string;

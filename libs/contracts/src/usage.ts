@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NANOS_PER_USD } from './money';
 
 /** One message per served call, gateway → metering over JetStream (msgID = requestId). */
 export const UsageMessage = z.object({
@@ -26,7 +27,13 @@ export const UsageMessage = z.object({
   user: z.string().nullable().optional(),
   /** `x-portkey-metadata`, bounded, secret-looking entries dropped. */
   metadata: z.record(z.string(), z.string()).nullable().optional(),
-  /** The cost at the route's price, as reported to the client (metering prices with its own price history). */
+  /**
+   * What the call costs, in nano-dollars, priced once by the gateway at the price policy admitted
+   * it with (a sweep or a recovered spool: at the reservation's price). The client's
+   * `x-sluice-cost-usd`, policy's settlement and metering's record are this number.
+   */
+  costNanos: z.number().int().nonnegative().optional(),
+  /** Written by gateways before costs were counted in nano-dollars (read during an upgrade only). */
   costUsd: z.number().nonnegative().optional(),
   /**
    * Written by policy, not a gateway: the call was admitted but never reported usage (its gateway
@@ -40,3 +47,14 @@ export const UsageMessage = z.object({
   recovered: z.boolean().optional(),
 });
 export type UsageMessage = z.infer<typeof UsageMessage>;
+
+/**
+ * The cost a usage message carries, in nano-dollars. A message written before `costNanos` existed
+ * carries its cost as a float in USD: rounded to the nearest nano-dollar, which recovers the
+ * decimal it was computed from. A message with no cost at all (a route without a price, from a
+ * policy older than prices on routes) is charged nothing: no price was in force for it.
+ */
+export function costNanosOfUsage(usage: Pick<UsageMessage, 'costNanos' | 'costUsd'>): number {
+  if (usage.costNanos !== undefined) return usage.costNanos;
+  return usage.costUsd === undefined ? 0 : Math.round(usage.costUsd * NANOS_PER_USD);
+}

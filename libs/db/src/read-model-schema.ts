@@ -115,6 +115,21 @@ export interface UsageRecordsTable {
   caller_metadata: ColumnType<Record<string, string> | null, string | null, string | null>;
   /** Caller fields stored cleaned (NUL and unpaired surrogates replaced by U+FFFD): `user`, `metadata`, `clientRequestId`. */
   cleaned_fields: ColumnType<string[], string[] | undefined, string[]>;
+  /** Written by policy's sweep: charged the call's worst case; a later real report corrects it. */
+  swept: Generated<boolean>;
+}
+
+/** What a call's report says: on its record, and on the correction of a swept record. */
+type UsageReportColumns = 'request_id' | 'key_id' | 'stream' | 'status' | 'input_tokens' | 'cached_input_tokens' | 'output_tokens' | 'reasoning_tokens' | 'cost_usd' | 'estimated' | 'latency_ms' | 'ttfb_ms' | 'started_at' | 'client_request_id' | 'caller_user' | 'caller_metadata' | 'cleaned_fields' | 'recorded_at';
+
+/** The real usage of a swept call, appended when its report arrived after the sweep (one per call). */
+export type UsageCorrectionsTable = Pick<UsageRecordsTable, UsageReportColumns>;
+
+/** Each call as it finally stands (a view): its record, or its correction where it has one. */
+export interface UsageCallsView extends Omit<UsageRecordsTable, 'swept'> {
+  swept: boolean;
+  /** What the sweep had charged, when a real report corrected it; else null. */
+  swept_cost_usd: Decimal | null;
 }
 
 export interface KeySpendTable {

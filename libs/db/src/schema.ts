@@ -8,10 +8,24 @@ import type {
   ModelsViewTable,
   ProviderSecretsTable,
   ProvidersViewTable,
+  UsageCallsView,
+  UsageCorrectionsTable,
   UsageRecordsTable,
 } from './read-model-schema';
 
-export type { AdminTokensViewTable, IdempotencyRecordsTable, KeySpendTable, KeysViewTable, KeyWebhookUrlsTable, ModelsViewTable, ProviderSecretsTable, ProvidersViewTable, UsageRecordsTable };
+export type {
+  AdminTokensViewTable,
+  IdempotencyRecordsTable,
+  KeySpendTable,
+  KeysViewTable,
+  KeyWebhookUrlsTable,
+  ModelsViewTable,
+  ProviderSecretsTable,
+  ProvidersViewTable,
+  UsageCallsView,
+  UsageCorrectionsTable,
+  UsageRecordsTable,
+};
 
 /**
  * Row types of every table, as Kysely sees them. int8 and xid8 columns are strings (see createDb).
@@ -26,6 +40,9 @@ export interface Database {
   key_webhook_urls: KeyWebhookUrlsTable;
   models_view: ModelsViewTable;
   usage_records: UsageRecordsTable;
+  usage_corrections: UsageCorrectionsTable;
+  /** A view: each call as it finally stands (its correction over its record). */
+  usage_calls: UsageCallsView;
   key_spend: KeySpendTable;
   admin_tokens_view: AdminTokensViewTable;
   idempotency_records: IdempotencyRecordsTable;

@@ -129,14 +129,16 @@ describe('limits that hold across two gateways (real NATS, Postgres, supervised 
     // Calibrate: how many tokens this prompt really produces, so a call costs $0.03 and reserves $0.05.
     const probe = await call(gateways[0], (await createKey({ name: 'budget-probe' })).key, { model: 'fast' });
     const outputTokens = probe.body.usage.completion_tokens as number;
-    const usdPerToken = 0.03 / outputTokens;
+    // Prices have at most nine decimals (nano-dollars per million tokens): the largest one at which
+    // a call costs no more than $0.03, which then costs exactly $0.03 (its cost is rounded up).
+    const nanosPerMTok = Math.floor(3e13 / outputTokens);
     const model = `budgeted-${outputTokens}`;
     const created = await e2e.admin('POST', '/models', {
       name: model,
       providerId,
       upstreamModel: 'mock-gpt',
       inputUsdPerMTok: 0,
-      outputUsdPerMTok: usdPerToken * 1e6,
+      outputUsdPerMTok: nanosPerMTok / 1e9,
       maxOutputTokens: Math.round((outputTokens * 5) / 3),
     });
     expect(created.status).toBe(201);
@@ -265,8 +267,8 @@ describe('limits that hold across two gateways (real NATS, Postgres, supervised 
       const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/sluice`;
       // Each call costs about $0.0001 at $1/$2 per million tokens: a few calls cross 50 % and 80 %.
       const probe = await call(gateways[0], (await createKey({ name: 'webhook-probe' })).key, { model: 'fast' });
-      const perCall = (probe.body.usage.prompt_tokens * 1 + probe.body.usage.completion_tokens * 2) / 1e6;
-      const { id, key } = await createKey({ name: 'webhook-budget', budget: { maxUsd: perCall * 10, alertThresholds: [50, 80], webhookUrl: url } });
+      const perCallNanos = probe.body.usage.prompt_tokens * 1000 + probe.body.usage.completion_tokens * 2000;
+      const { id, key } = await createKey({ name: 'webhook-budget', budget: { maxUsd: (perCallNanos * 10) / 1e9, alertThresholds: [50, 80], webhookUrl: url } });
       for (let i = 0; i < 8; i++) expect((await call(gateways[i % 2], key, { model: 'fast', max_tokens: probe.body.usage.completion_tokens })).status).toBe(200);
       await waitFor(() => received.filter((r) => r.body.keyId === id).length >= 2, { timeoutMs: 10_000, intervalMs: 50, description: 'two threshold notifications' });
       const mine = received.filter((r) => r.body.keyId === id);

@@ -5,8 +5,10 @@ import { Writable } from 'node:stream';
 import OpenAI from 'openai';
 import pino from 'pino';
 import {
+  formatNanoUsd,
   generateVirtualKey,
   hashVirtualKey,
+  modelPrice,
   Streams,
   Subjects,
   type AuthorizeReply,
@@ -25,8 +27,11 @@ import { startGateway, type RunningGateway } from '../src/gateway';
 
 export const PROVIDER_SECRET = 'sk-upstream-real-secret-0123456789abcdef';
 export const KEY_ID = 'key-0001';
-/** The catalog price policy attaches to the `gpt-priced` route. */
-export const PRICE = { inputUsdPerMTok: 2.5, outputUsdPerMTok: 10, cachedInputUsdPerMTok: 1.25 };
+/** The catalog price policy attaches to the `gpt-priced` route: $2.50 / $10 / $1.25 cached per million tokens. */
+export const PRICE = modelPrice({ inputUsdPerMTok: 2.5, outputUsdPerMTok: 10, cachedInputUsdPerMTok: 1.25 });
+/** What PRICE charges, as the cost header writes it: 2,500 / 10,000 / 1,250 nano-dollars a token, added exactly. */
+export const priced = (t: { input: number; cached?: number; output: number }): string =>
+  formatNanoUsd((t.input - (t.cached ?? 0)) * 2500 + (t.cached ?? 0) * 1250 + t.output * 10_000);
 
 export interface Harness {
   nats: TestNats;
@@ -114,7 +119,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         const r = routes.get(req.model);
         if (!r) return { allow: false, keyId: KEY_ID, error: { status: 404, type: 'invalid_request_error', code: 'model_not_found', param: null, message: `The model \`${req.model}\` does not exist or you do not have access to it.` } };
         if (!opts.reservations || !req.callId) return { allow: true, keyId: KEY_ID, route: r };
-        return { allow: true, keyId: KEY_ID, route: r, limits: { headers: {}, reservedUsd: 0.01, budgetRemainingUsd: null, reservation: ticketFor(req, r) } };
+        return { allow: true, keyId: KEY_ID, route: r, limits: { headers: {}, reservedNanos: 10_000_000, budgetRemainingNanos: null, reservation: ticketFor(req, r) } };
       },
       { queue: 'policy' },
     ),
@@ -182,7 +187,7 @@ function ticketFor(req: AuthorizeRequest, route: Route): ReservationTicket {
     keyId: KEY_ID,
     admittedAt: Date.now(),
     tokens: req.estimate?.inputTokens ?? 0,
-    reservedUsd: 0.01,
+    reservedNanos: 10_000_000,
     price: PRICE,
     worstCase: { inputTokens: req.estimate?.inputTokens ?? 0, outputTokens: 4096 },
     call: { model: req.model, upstreamModel: route.upstreamModel, providerId: route.providerId, operation: req.operation, clientIp: req.clientIp },

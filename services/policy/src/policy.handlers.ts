@@ -2,6 +2,7 @@ import {
   DomainError,
   ErrorCodes,
   Subjects,
+  usdOfNanos,
   type AuthorizeReply,
   type AuthorizeRequest,
   type KeyStateReply,
@@ -131,7 +132,7 @@ function simulate(req: SimulateRequest, p: PolicyState): SimulateReply {
     { dryRun: true, ignoreIp: req.clientIp === undefined },
   );
   if (reply.allow) {
-    return { allowed: true, rule: null, error: null, route: { providerId: reply.route.providerId, upstreamModel: reply.route.upstreamModel }, headers: reply.limits?.headers ?? {}, reservedUsd: reply.limits?.reservedUsd ?? null };
+    return { allowed: true, rule: null, error: null, route: { providerId: reply.route.providerId, upstreamModel: reply.route.upstreamModel }, headers: reply.limits?.headers ?? {}, reservedUsd: reply.limits?.reservedNanos == null ? null : usdOfNanos(reply.limits.reservedNanos) };
   }
   const rule = reply.error.rule ?? (reply.error.code === 'model_not_found' ? 'models' : null);
   return { allowed: false, rule, error: reply.error, route: null, headers: reply.headers ?? {}, reservedUsd: null };

@@ -9,7 +9,8 @@ import { Catalog } from './catalog/catalog';
 import { KeyTable } from './keys/key-table';
 import { Limiter } from './limits/limiter';
 import { endsBefore, rebuildFromRecords, recordedAlready } from './limits/rebuild';
-import { sweepReservations } from './limits/sweeper';
+import { sweepReservations, sweptMessageId } from './limits/sweeper';
+import type { RecordedCall } from './limits/swept-calls';
 import { Partitioning } from './partitioning';
 import { servePolicy } from './policy.handlers';
 import { AppliedVersions } from './sync/applied-versions';
@@ -42,12 +43,12 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
   #followers: { stop(): Promise<void> }[] = [];
   #sweeper?: NodeJS.Timeout;
   #ready = false;
+  readonly #ttlMs = envInt('SLUICE_POLICY_RESERVATION_TTL_MS', 35 * MINUTE);
 
   constructor() {
     this.limiter = new Limiter(
       (keyId) => this.keys.byId(keyId),
-      (model) => this.catalog.models.get(model)?.price,
-      (key, percent, periodStart, spentUsd) => this.#reporter?.report(key, percent, periodStart, spentUsd),
+      (key, percent, periodStart, spentNanos) => this.#reporter?.report(key, percent, periodStart, spentNanos),
     );
   }
 
@@ -71,10 +72,12 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     await this.#readLogAtStart(log);
     log.start(envInt('SLUICE_POLICY_LOG_CHECK_MS', 1000));
     await this.#restoreCounters(nc);
+    this.#followEarlySettlements(nc);
     servePolicy(nc, this, logger);
-    const ttlMs = envInt('SLUICE_POLICY_RESERVATION_TTL_MS', 35 * MINUTE);
+    const ttlMs = this.#ttlMs;
     this.#sweeper = setInterval(() => {
-      void sweepReservations(this.limiter, Date.now(), ttlMs, (usage) => publishDurable(nc, Subjects.usage, usage, usage.requestId)).then((n) => {
+      // Its own message id: the call's real report (id = call id) must not be dropped as its duplicate.
+      void sweepReservations(this.limiter, Date.now(), ttlMs, (usage) => publishDurable(nc, Subjects.usage, usage, sweptMessageId(usage.requestId))).then((n) => {
         if (n > 0) logger.warn({ reservations: n }, 'calls never reported usage; charged their reserved worst case as an estimate');
       });
     }, Math.min(5000, Math.max(100, ttlMs / 4)));
@@ -144,11 +147,7 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
         // Every call's usage passes here; most keys have no limits and need nothing from it.
         if (!this.#concerns(u)) return;
         if (databaseUrl && endsBefore(u, until) && !this.limiter.reservations.has(u.requestId)) return; // in the records
-        // Only a rare flagged message waits for a lookup; every other one settles synchronously.
-        if (!this.#mayBeLateDuplicate(u)) return this.limiter.settle(u, Date.now());
-        return this.#recordedAlready(u).then((recorded) => {
-          if (!recorded) this.limiter.settle(u, Date.now());
-        });
+        return this.#settle(u);
       },
       // Anything can be published on the stream: one message that is not usage must not stop settling.
       onError: (err, msg) => logger.error({ seq: msg.seq, err: err.name }, 'skipped a usage message that could not be read'),
@@ -157,30 +156,66 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     await usage.caughtUp;
   }
 
+  /**
+   * Gateways send a call's usage over core NATS before its response's last bytes (and flush), so
+   * the call is settled before its client can call again: a client calling one call after another
+   * near its budget is never refused for a reservation its finished call still held. NATS keeps
+   * order per connection and the gateway flushed first, so it arrives before that next call's
+   * authorize, through any gateway. JetStream's copy arrives later and finds the call settled.
+   */
+  #followEarlySettlements(nc: NatsConnection): void {
+    nc.subscribe(Subjects.rpc.policySettle, {
+      callback: (_err, msg) => {
+        let u: UsageMessage;
+        try {
+          u = msg.json<UsageMessage>();
+        } catch {
+          return; // not JSON: the durable copy is the record
+        }
+        if (this.#concerns(u)) void this.#settle(u);
+      },
+    });
+  }
+
   /** Whether this process counts anything for this usage message (a malformed one: no). */
   #concerns(u: UsageMessage): boolean {
     if (typeof u?.requestId !== 'string' || typeof u.keyId !== 'string' || !this.partitioning.owns(u.keyId)) return false;
     if (this.limiter.reservations.has(u.requestId)) return true;
+    // The durable copy of a call settled early (the usual case for a key with limits): nothing to do.
+    if (this.limiter.settledAlready(u.requestId)) return false;
     const key = this.keys.byId(u.keyId);
     if (!key || (!key.rateLimits && !key.budget)) return false;
     return UsageMessage.safeParse(u).success;
   }
 
-  /**
-   * A usage message written again long after the first (a recovered gateway spool, a sweep racing
-   * a very late report) passes JetStream's two-minute duplicate window; if metering has recorded
-   * that call already, it was counted already. Only such rare messages are looked up.
-   */
-  #mayBeLateDuplicate(u: UsageMessage): boolean {
-    const late = u.swept === true || u.recovered === true;
-    return late && this.#db !== undefined && !this.limiter.reservations.has(u.requestId) && !this.limiter.isSettled(u.requestId);
+  /** Settles a call's usage; only a rare message that may repeat or correct an earlier record waits for a lookup. */
+  #settle(u: UsageMessage): void | Promise<void> {
+    if (!this.#mayBeLate(u)) return this.limiter.settle(u, Date.now());
+    return this.#recorded(u).then((record) => {
+      if (!record) this.limiter.settle(u, Date.now());
+      else if (record.swept && u.swept !== true) this.limiter.correctRecordedSweep(u, record, Date.now());
+      // otherwise metering has it already: it was counted already
+    });
   }
 
-  async #recordedAlready(u: UsageMessage): Promise<boolean> {
+  /**
+   * A usage message written again long after the first (a recovered gateway spool, a sweep racing
+   * a very late report) passes JetStream's two-minute duplicate window, and the real report of a
+   * call swept before this process started (or long enough ago to be forgotten) must correct the
+   * sweep rather than count the call again: metering's record tells. Only such rare messages —
+   * flagged, or of a call older than the reservation TTL that this process knows nothing of — are
+   * looked up.
+   */
+  #mayBeLate(u: UsageMessage): boolean {
+    if (this.#db === undefined || this.limiter.knows(u.requestId)) return false;
+    return u.swept === true || u.recovered === true || Date.now() - Date.parse(u.startedAt) >= this.#ttlMs;
+  }
+
+  async #recorded(u: UsageMessage): Promise<RecordedCall | undefined> {
     try {
-      return (await recordedAlready(this.#db!, [u.requestId])).has(u.requestId);
+      return (await recordedAlready(this.#db!, [u.requestId])).get(u.requestId);
     } catch {
-      return false; // counted rather than lost: an overcount only tightens the key's limits
+      return undefined; // counted rather than lost: an overcount only tightens the key's limits
     }
   }
 

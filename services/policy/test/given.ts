@@ -18,11 +18,10 @@ export type Call = Partial<Omit<AuthorizeRequest, 'requestId'>> & { at?: number 
 export function given(...events: SluiceEvent[]) {
   const keys = new KeyTable();
   const catalog = new Catalog();
-  const thresholds: { keyId: string; percent: number; spentUsd: number }[] = [];
+  const thresholds: { keyId: string; percent: number; spentNanos: number }[] = [];
   const limiter = new Limiter(
     (keyId) => keys.byId(keyId),
-    (model) => catalog.models.get(model)?.price,
-    (key, percent, _periodStart, spentUsd) => thresholds.push({ keyId: key.keyId, percent, spentUsd }),
+    (key, percent, _periodStart, spentNanos) => thresholds.push({ keyId: key.keyId, percent, spentNanos }),
   );
   for (const e of events) {
     const parsed = parseEvent(JSON.parse(JSON.stringify(e)))!;

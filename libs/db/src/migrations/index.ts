@@ -8,6 +8,7 @@ import * as usageQueries from './2026112406_usage_queries';
 import * as keyLimits from './2026112411_key_limits';
 import * as usageCleanedFields from './2026112420_usage_cleaned_fields';
 import * as keyWebhookUrls from './2026112421_key_webhook_urls';
+import * as usageCorrections from './2026112422_usage_corrections';
 
 /**
  * Every migration, keyed by its timestamped name (yyyymmddNN_name). Kysely applies them in name
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '2026112411_key_limits': keyLimits,
   '2026112420_usage_cleaned_fields': usageCleanedFields,
   '2026112421_key_webhook_urls': keyWebhookUrls,
+  '2026112422_usage_corrections': usageCorrections,
 };

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { DomainError, ErrorCodes, upcastBudget, type BudgetSettings, type KeyView } from '@sluice/contracts';
+import { DomainError, ErrorCodes, upcastBudget, usdOfDecimal, type BudgetSettings, type KeyView } from '@sluice/contracts';
 import type { Database, KeySpendTable, KeysViewTable } from '@sluice/db';
 import { storedBudgetView } from './limits/key-limits-view';
 
@@ -111,7 +111,7 @@ function toKeyView(row: KeyRow, now: Date): KeyView {
       requests: Number(row.requests ?? 0),
       inputTokens: Number(row.input_tokens ?? 0),
       outputTokens: Number(row.output_tokens ?? 0),
-      spendUsd: Number(row.spend_usd ?? 0),
+      spendUsd: usdOfDecimal(row.spend_usd ?? 0),
     },
   };
 }

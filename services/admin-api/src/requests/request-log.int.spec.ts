@@ -76,6 +76,8 @@ describe('the request log (real Postgres)', () => {
       reasoningTokens: 3,
       costUsd: 0.0000123,
       estimated: false,
+      swept: false,
+      sweptCostUsd: null,
       latencyMs: 40.5,
       ttfbMs: 12.25,
       clientIp: '10.0.0.1',
@@ -90,6 +92,30 @@ describe('the request log (real Postgres)', () => {
   it('flags no cleaned fields on a call stored as sent', async () => {
     const { data } = await log({ keyId: 'k2' });
     expect(data[0].cleanedFields).toEqual([]);
+  });
+
+  it('shows a swept call whose real report came later as the report, with what the sweep had charged', async () => {
+    await t.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('usage_records')
+        .values({
+          request_id: 'swept-1', key_id: 'k9', model: 'gpt-a', upstream_model: 'gpt-a-2026', provider_id: 'p1', operation: 'chat', stream: false, status: 0,
+          input_tokens: 100, cached_input_tokens: 0, output_tokens: 4096, reasoning_tokens: 0, cost_usd: '0.008292000', estimated: true, latency_ms: 2_100_000,
+          ttfb_ms: null, client_ip: '10.0.0.1', started_at: '2026-11-19T10:00:00.000Z', client_request_id: null, caller_user: null, caller_metadata: null, swept: true,
+        })
+        .execute();
+      await trx
+        .insertInto('usage_corrections')
+        .values({
+          request_id: 'swept-1', key_id: 'k9', stream: true, status: 200, input_tokens: 90, cached_input_tokens: 0, output_tokens: 31, reasoning_tokens: 0,
+          cost_usd: '0.000152000', estimated: false, latency_ms: 2_200_000, ttfb_ms: 80, started_at: '2026-11-19T10:00:00.002Z', client_request_id: 'mine', caller_user: 'bob', caller_metadata: null,
+        })
+        .execute();
+    });
+    const { data } = await log({ keyId: 'k9' });
+    expect(data).toEqual([
+      expect.objectContaining({ requestId: 'swept-1', clientRequestId: 'mine', status: 200, stream: true, inputTokens: 90, outputTokens: 31, costUsd: 0.000152, estimated: false, swept: true, sweptCostUsd: 0.008292, user: 'bob' }),
+    ]);
   });
 
   it('filters by key, model, status and time range', async () => {

@@ -1,11 +1,14 @@
 import type { Kysely, Selectable } from 'kysely';
-import { DomainError, ErrorCodes, type RequestLogQuery, type UsageRecordView } from '@sluice/contracts';
-import type { Database, UsageRecordsTable } from '@sluice/db';
+import { DomainError, ErrorCodes, usdOfDecimal, type RequestLogQuery, type UsageRecordView } from '@sluice/contracts';
+import type { Database, UsageCallsView } from '@sluice/db';
 
-/** Keyset paging on (started_at, request_id), newest first: stable while new calls land. */
+/**
+ * Keyset paging on (started_at, request_id), newest first: stable while new calls land. Each call
+ * as it finally stands (`usage_calls`): a swept call whose real report came later shows the report.
+ */
 export async function requestLog(db: Kysely<Database>, q: RequestLogQuery): Promise<{ data: UsageRecordView[]; nextCursor: string | null }> {
   let query = db
-    .selectFrom('usage_records')
+    .selectFrom('usage_calls')
     .selectAll()
     .orderBy('started_at', 'desc')
     .orderBy('request_id', 'desc')
@@ -29,7 +32,7 @@ export async function requestLog(db: Kysely<Database>, q: RequestLogQuery): Prom
   return { data: page.map(toView), nextCursor };
 }
 
-function toView(r: Selectable<UsageRecordsTable>): UsageRecordView {
+function toView(r: Selectable<UsageCallsView>): UsageRecordView {
   return {
     requestId: r.request_id,
     clientRequestId: r.client_request_id,
@@ -44,8 +47,10 @@ function toView(r: Selectable<UsageRecordsTable>): UsageRecordView {
     cachedInputTokens: r.cached_input_tokens,
     outputTokens: r.output_tokens,
     reasoningTokens: r.reasoning_tokens,
-    costUsd: Number(r.cost_usd),
+    costUsd: usdOfDecimal(r.cost_usd),
     estimated: r.estimated,
+    swept: r.swept,
+    sweptCostUsd: r.swept_cost_usd === null ? null : usdOfDecimal(r.swept_cost_usd),
     latencyMs: r.latency_ms,
     ttfbMs: r.ttfb_ms,
     clientIp: r.client_ip,

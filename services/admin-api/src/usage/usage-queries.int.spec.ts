@@ -51,7 +51,7 @@ describe('usage queries (real Postgres)', () => {
     await insert({ key: 'k1', model: 'gpt-a', provider: 'p1', at: '2026-11-20T00:00:00Z', input: 10, output: 5, cost: '0.0000100000' });
     await insert({ key: 'k1', model: 'gpt-a', provider: 'p1', at: '2026-11-20T23:59:59.999Z', input: 20, output: 6, cost: '0.0000200000', status: 502 });
     await insert({ key: 'k1', model: 'gpt-b', provider: 'p2', at: '2026-11-22T10:15:00Z', input: 30, output: 7, cost: '0.1000000000' });
-    await insert({ key: 'k2', model: 'gpt-a', provider: 'p1', at: '2026-11-21T05:00:00Z', input: 40, output: 8, cost: '0.0000000001' });
+    await insert({ key: 'k2', model: 'gpt-a', provider: 'p1', at: '2026-11-21T05:00:00Z', input: 40, output: 8, cost: '0.000000001' });
     // outside [from, to): the upper bound is exclusive
     await insert({ key: 'k1', model: 'gpt-a', provider: 'p1', at: '2026-11-23T00:00:00Z', input: 99, output: 99, cost: '9' });
   });
@@ -88,7 +88,7 @@ describe('usage queries (real Postgres)', () => {
     expect(usage.totals.requests).toBe(4);
     expect(usage.groups?.map((g) => [g.id, g.name, g.totals.requests, g.totals.spendUsd])).toEqual([
       ['k1', 'alpha', 3, 0.10003],
-      ['k2', 'beta', 1, 0.0000000001],
+      ['k2', 'beta', 1, 0.000000001],
     ]);
     expect(usage.groups?.[1].series.map((b) => b.requests)).toEqual([0, 1, 0]);
   });

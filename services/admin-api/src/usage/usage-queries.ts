@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { DomainError, ErrorCodes, type UsageBucket, type UsageTotals } from '@sluice/contracts';
+import { DomainError, ErrorCodes, nanosOfUsd, usdOfNanos, type UsageBucket, type UsageTotals } from '@sluice/contracts';
 import type { Database } from '@sluice/db';
 import { bucketStarts, type UsageRange } from './usage-range';
 
@@ -18,7 +18,10 @@ interface Row {
   errors: string;
 }
 
-const emptyTotals = (): UsageTotals => ({ requests: 0, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0, spendUsd: 0, errors: 0 });
+/** Totals as they are added up: money in integer nano-dollars, so sums are exact. */
+type Sums = Omit<UsageTotals, 'spendUsd'> & { spendNanos: number };
+
+const emptySums = (): Sums => ({ requests: 0, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0, spendNanos: 0, errors: 0 });
 
 /**
  * Sums per (group, UTC bucket) in one pass over [from, to); totals and zero-filled series are put
@@ -37,41 +40,39 @@ async function aggregate(db: Kysely<Database>, range: UsageRange, filter: { keyI
            coalesce(sum(u.reasoning_tokens), 0) as reasoning_tokens,
            coalesce(sum(u.cost_usd), 0) as spend_usd,
            count(*) filter (where u.status >= 400) as errors
-      from usage_records u
+      from usage_calls u
      where u.started_at >= ${range.from} and u.started_at < ${range.to} ${keyFilter}
      group by 1, 2`.execute(db);
   return result.rows;
 }
 
-function addRow(totals: UsageTotals, r: Row): void {
+function addRow(totals: Sums, r: Row): void {
   totals.requests += Number(r.requests);
   totals.inputTokens += Number(r.input_tokens);
   totals.cachedInputTokens += Number(r.cached_input_tokens);
   totals.outputTokens += Number(r.output_tokens);
   totals.reasoningTokens += Number(r.reasoning_tokens);
-  totals.spendUsd += Number(r.spend_usd);
+  totals.spendNanos += nanosOfUsd(r.spend_usd);
   totals.errors += Number(r.errors);
 }
 
 function summarise(rows: Row[], range: UsageRange): { totals: UsageTotals; series: UsageBucket[] } {
-  const totals = emptyTotals();
-  const byStart = new Map<number, UsageTotals>();
+  const totals = emptySums();
+  const byStart = new Map<number, Sums>();
   for (const r of rows) {
     addRow(totals, r);
     const t = new Date(r.start as Date).getTime();
-    const bucket = byStart.get(t) ?? emptyTotals();
+    const bucket = byStart.get(t) ?? emptySums();
     addRow(bucket, r);
     byStart.set(t, bucket);
   }
   const series = bucketStarts(range).map((start) => {
-    const b = byStart.get(start.getTime()) ?? emptyTotals();
-    return { start: start.toISOString(), requests: b.requests, inputTokens: b.inputTokens, outputTokens: b.outputTokens, spendUsd: roundUsd(b.spendUsd), errors: b.errors };
+    const b = byStart.get(start.getTime()) ?? emptySums();
+    return { start: start.toISOString(), requests: b.requests, inputTokens: b.inputTokens, outputTokens: b.outputTokens, spendUsd: usdOfNanos(b.spendNanos), errors: b.errors };
   });
-  return { totals: { ...totals, spendUsd: roundUsd(totals.spendUsd) }, series };
+  const { spendNanos, ...counts } = totals;
+  return { totals: { ...counts, spendUsd: usdOfNanos(spendNanos) }, series };
 }
-
-// Sums of numeric(20,10) strings as floats pick up binary noise; 10 decimals is what is stored.
-const roundUsd = (usd: number) => Math.round(usd * 1e10) / 1e10;
 
 const rangeOut = (range: UsageRange) => ({ from: range.from.toISOString(), to: range.to.toISOString(), granularity: range.granularity });
 

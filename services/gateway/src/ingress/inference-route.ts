@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { hashVirtualKey, type Operation } from '@sluice/contracts';
+import { hashVirtualKey, type Operation, type UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import type { Authorizer } from '../authorize/authorizer';
 import { isEventStream } from '../providers/upstream';
@@ -8,7 +8,7 @@ import { relaySse } from '../streaming/sse-relay';
 import { callEstimate, settleTokens } from '../usage/estimate';
 import { NO_TOKENS, tokensFromUsage } from '../usage/token-counts';
 import { callerTagsOf } from '../usage/caller-tags';
-import { usageMessage, type CallFacts, type CallResult } from '../usage/usage-message';
+import { usageMessage, type CallFacts, type CallResult, type FinishCall } from '../usage/usage-message';
 import type { UsagePublisher } from '../usage/usage-publisher';
 import { beginRecord } from '../usage/spool/spool-records';
 import type { UsageSpool } from '../usage/spool/usage-spool';
@@ -27,8 +27,9 @@ export interface InferenceLimits {
 
 /**
  * POST /v1/chat/completions, /v1/completions, /v1/embeddings: validate, one authorize round trip,
- * the upstream call, the answer (JSON or SSE), then one usage message for every authorized call,
- * sent after the client has its response and written to the usage spool on the way.
+ * the upstream call, the answer (JSON or SSE), and one usage message for every authorized call:
+ * built (the call priced, once) before the response's last bytes, published to JetStream once the
+ * client has its response, and written to the usage spool on the way.
  */
 export class InferenceRoute {
   constructor(
@@ -78,49 +79,59 @@ export class InferenceRoute {
     };
     // Written down before the upstream can bill anything, so a killed gateway's successor reports it.
     this.spool.begin(beginRecord(call, estimate));
-    let result: Omit<CallResult, 'latencyMs'>;
+    let finished: Promise<UsageMessage> | undefined;
+    // Once per call (a failure after the call was finished does not price it again), before the
+    // response's last bytes: policy settles a call holding a reservation before its client can call again.
+    const finish: FinishCall = (result) => (finished ??= this.finish(call, { ...result, latencyMs: performance.now() - ctx.t0 }));
+    let usage: UsageMessage;
     try {
-      result = await this.serve(call, request, reply, ctx.t0);
+      usage = await this.serve(call, request, reply, ctx.t0, finish);
     } catch (err) {
       this.logger.error({ requestId: call.requestId, err: (err as Error).message }, 'proxying failed');
+      usage = await finish({ status: 500, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
       if (!reply.sent && !reply.raw.headersSent) sendError(reply, call.requestId, GatewayErrors.internal);
-      result = { status: 500, tokens: NO_TOKENS, estimated: false, ttfbMs: null };
     }
-    const usage = usageMessage(call, { ...result, latencyMs: performance.now() - ctx.t0 });
     this.spool.end(usage);
     this.authorizer.inFlight.release(call.callId);
     this.publisher.publish(usage);
-    endCallSpan(span, usage, result.status);
+    endCallSpan(span, usage, usage.status);
   }
 
-  private async serve(call: CallFacts, request: InferenceRequest, reply: FastifyReply, t0: number): Promise<Omit<CallResult, 'latencyMs'>> {
+  private async finish(call: CallFacts, result: CallResult): Promise<UsageMessage> {
+    const usage = usageMessage(call, result);
+    if (call.limits?.reservation) await this.publisher.settleNow(usage);
+    return usage;
+  }
+
+  private async serve(call: CallFacts, request: InferenceRequest, reply: FastifyReply, t0: number, finish: FinishCall): Promise<UsageMessage> {
     const outcome = await this.dispatch.open({ op: call.op, body: request.body, stream: request.stream, requestId: call.requestId, route: call.route });
     if (!outcome.ok) {
+      const usage = await finish({ status: outcome.error.status, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
       sendError(reply, call.requestId, outcome.error);
-      return { status: outcome.error.status, tokens: NO_TOKENS, estimated: false, ttfbMs: null };
+      return usage;
     }
     const upstream = outcome.response;
     if (!request.stream || upstream.status !== 200 || !isEventStream(upstream.contentType)) {
-      return respondJson(reply, upstream, call, request.body, this.limits.maxUpstreamBodyBytes, this.logger);
+      return respondJson(reply, upstream, call, request.body, this.limits.maxUpstreamBodyBytes, this.logger, finish);
     }
     reply.hijack();
-    const relayed = await relaySse(reply.raw, upstream, {
+    let usage: UsageMessage | undefined;
+    await relaySse(reply.raw, upstream, {
       requestId: call.requestId,
       providerId: call.route.providerId,
       clientWantsUsage: request.includeUsage,
       t0,
       drainAfterDisconnectMs: this.limits.drainAfterDisconnectMs,
       maxDurationMs: this.limits.maxStreamMs,
-      trailers: call.route.price && {
-        names: costHeaderNames(call),
-        values: (usage, generated) => costHeaders(call, settleTokens(call, request.body, tokensFromUsage(usage), generated).tokens),
+      trailerNames: call.route.price && costHeaderNames(call),
+      end: async (relayed) => {
+        if (relayed.upstreamFailed) this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, 'upstream stream broke after it began');
+        const settled = settleTokens(call, request.body, tokensFromUsage(relayed.usage), relayed.generated);
+        usage = await finish({ status: relayed.upstreamFailed ? 502 : 200, ...settled, ttfbMs: relayed.ttfbMs });
+        return costHeaders(call, usage.costNanos);
       },
     });
-    if (relayed.upstreamFailed) {
-      this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, 'upstream stream broke after it began');
-    }
-    const settled = settleTokens(call, request.body, tokensFromUsage(relayed.usage), relayed.generated);
-    return { status: relayed.upstreamFailed ? 502 : 200, ...settled, ttfbMs: relayed.ttfbMs };
+    return usage!;
   }
 }
 

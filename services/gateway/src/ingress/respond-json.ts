@@ -4,7 +4,8 @@ import type { UpstreamResponse } from '../providers/upstream';
 import { upstreamError } from '../providers/upstream-errors';
 import { settleTokens } from '../usage/estimate';
 import { NO_TOKENS, tokensFromUsage } from '../usage/token-counts';
-import type { CallFacts, CallResult } from '../usage/usage-message';
+import type { UsageMessage } from '@sluice/contracts';
+import type { CallFacts, FinishCall } from '../usage/usage-message';
 import { NOTHING_GENERATED } from '../usage/generated-output';
 import { generatedOfJson, usageFromJson } from '../usage/usage-from-json';
 import { GatewayErrors } from './openai-errors';
@@ -13,7 +14,8 @@ import { sendError } from './send-error';
 
 /**
  * A non-streamed answer: the upstream's bytes are read (bounded) and sent on unchanged; only the
- * `usage` object is parsed out of them. A non-2xx answer is mapped once, in upstreamError.
+ * `usage` object is parsed out of them. A non-2xx answer is mapped once, in upstreamError. The call
+ * is finished (its usage priced) before anything is sent, so the cost header is its usage's cost.
  */
 export async function respondJson(
   reply: FastifyReply,
@@ -22,34 +24,36 @@ export async function respondJson(
   body: Record<string, unknown>,
   maxBytes: number,
   logger: Logger,
-): Promise<Omit<CallResult, 'latencyMs'>> {
+  finish: FinishCall,
+): Promise<UsageMessage> {
   let bytes: Buffer;
   try {
     bytes = await readAll(upstream, maxBytes);
   } catch {
+    const usage = await finish({ status: 502, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
     sendError(reply, call.requestId, GatewayErrors.upstreamBroken);
-    return { status: 502, tokens: NO_TOKENS, estimated: false, ttfbMs: null };
+    return usage;
   }
   if (upstream.status >= 200 && upstream.status < 300) {
     const reported = tokensFromUsage(usageFromJson(bytes));
     const generated = call.op === 'embeddings' || (reported !== null && reported.outputTokens > 0) ? NOTHING_GENERATED : generatedOfJson(bytes);
-    const settled = settleTokens(call, body, reported, generated);
+    const usage = await finish({ status: upstream.status, ...settleTokens(call, body, reported, generated), ttfbMs: null });
     reply
       .code(upstream.status)
       .header('content-type', upstream.contentType || 'application/json')
       .header('x-request-id', call.requestId)
       .header('x-sluice-provider', call.route.providerId);
-    // Same formula and rounding as metering's record; a route without a price (older policy) has no header.
-    reply.headers(costHeaders(call, settled.tokens));
+    reply.headers(costHeaders(call, usage.costNanos));
     reply.send(bytes);
-    return { status: upstream.status, ...settled, ttfbMs: null };
+    return usage;
   }
   const error = upstreamError(upstream.status, bytes);
   if (upstream.status === 401 || upstream.status === 403) {
     logger.error({ requestId: call.requestId, providerId: call.route.providerId, upstreamStatus: upstream.status }, 'upstream refused the provider credential');
   }
+  const usage = await finish({ status: error.status, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
   sendError(reply, call.requestId, error);
-  return { status: error.status, tokens: NO_TOKENS, estimated: false, ttfbMs: null };
+  return usage;
 }
 
 async function readAll(upstream: UpstreamResponse, maxBytes: number): Promise<Buffer> {

@@ -18,7 +18,12 @@ export interface RelayOptions {
    * Headers only known once the stream is over (its cost), sent as HTTP trailers: declared with
    * the headers, written after the last event. Clients that ignore trailers lose nothing.
    */
-  trailers?: { names: string[]; values(usage: unknown, generated: GeneratedOutput): Record<string, string> };
+  trailerNames?: string[];
+  /**
+   * Called once, when the upstream has ended and before the stream's last bytes are written (also
+   * when the client is gone): the call is finished there. Returns the trailers' values.
+   */
+  end(outcome: RelayOutcome): Promise<Record<string, string>>;
 }
 
 export interface RelayOutcome {
@@ -59,7 +64,7 @@ export async function relaySse(res: ServerResponse, upstream: UpstreamResponse, 
       'x-accel-buffering': 'no',
       'x-request-id': opts.requestId,
       'x-sluice-provider': opts.providerId,
-      ...(opts.trailers ? { trailer: opts.trailers.names.join(', ') } : {}),
+      ...(opts.trailerNames ? { trailer: opts.trailerNames.join(', ') } : {}),
     });
     outcome.ttfbMs = performance.now() - opts.t0;
   };
@@ -79,20 +84,20 @@ export async function relaySse(res: ServerResponse, upstream: UpstreamResponse, 
   clearTimeout(deadline);
   res.off('close', onClose);
 
-  if (!outcome.clientGone) {
-    const tail = scanner.flush();
-    if (outcome.ttfbMs === null && outcome.upstreamFailed && tail === null) {
-      res.writeHead(502, { 'content-type': 'application/json', 'x-request-id': opts.requestId }).end(BROKEN_JSON);
-      return { ...outcome, usage: scanner.usage };
-    }
-    if (outcome.ttfbMs === null) startStream();
-    if (tail !== null) res.write(tail);
-    if (outcome.upstreamFailed) res.write(BROKEN);
-    else if (!scanner.sawDone) res.write(DONE);
-    if (opts.trailers) res.addTrailers(opts.trailers.values(scanner.usage, scanner.generated));
-    res.end();
-  }
+  const tail = scanner.flush();
   outcome.usage = scanner.usage;
+  const trailers = await opts.end(outcome);
+  if (outcome.clientGone || res.destroyed) return outcome;
+  if (outcome.ttfbMs === null && outcome.upstreamFailed && tail === null) {
+    res.writeHead(502, { 'content-type': 'application/json', 'x-request-id': opts.requestId }).end(BROKEN_JSON);
+    return outcome;
+  }
+  if (outcome.ttfbMs === null) startStream();
+  if (tail !== null) res.write(tail);
+  // The scanner held back the upstream's [DONE]: the stream's last event leaves only now, after `end`.
+  res.write(outcome.upstreamFailed ? BROKEN : DONE);
+  if (opts.trailerNames) res.addTrailers(trailers);
+  res.end();
   return outcome;
 }
 

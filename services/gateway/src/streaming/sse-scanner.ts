@@ -15,7 +15,8 @@ const STRIP_NULL = 2;
  * Reads an upstream SSE byte stream event by event without re-serialising it: complete events are
  * passed on as the same bytes, only the event carrying usage is parsed. When the client did not
  * ask for usage, the usage-only event (`choices: []`) and the `"usage":null` that include_usage
- * adds to every other chunk are cut out, so the client sees what OpenAI would have sent it.
+ * adds to every other chunk are cut out, so the client sees what OpenAI would have sent it. The
+ * upstream's `[DONE]` is not passed on: the relay ends the stream with its own, after settling.
  * A partial event is held back until its end arrives.
  */
 export class SseScanner {
@@ -23,7 +24,6 @@ export class SseScanner {
   usage: unknown = undefined;
   /** The generated text seen, for an estimate when no usage arrives. */
   readonly generated = new GeneratedText();
-  sawDone = false;
   private pending: Buffer | null = null;
   private crlf = false;
 
@@ -85,8 +85,8 @@ export class SseScanner {
     let start = data + DATA.length;
     if (event[start] === 0x20) start++;
     if (event.compare(DONE, 0, DONE.length, start, start + DONE.length) === 0) {
-      this.sawDone = true;
-      return KEEP;
+      // Held back: the relay writes [DONE] itself, once the call is settled (see relaySse).
+      return DROP;
     }
     const usageAt = event.indexOf(USAGE, start);
     if (usageAt < 0) return KEEP;

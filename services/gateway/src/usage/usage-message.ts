@@ -1,4 +1,4 @@
-import { costOf, type AllowedLimits, type Operation, type Route, type UsageMessage } from '@sluice/contracts';
+import { costNanosOf, type AllowedLimits, type Operation, type Route, type UsageMessage } from '@sluice/contracts';
 import type { CallerTags } from './caller-tags';
 import type { TokenCounts } from './token-counts';
 
@@ -30,6 +30,13 @@ export interface CallResult {
   ttfbMs: number | null;
 }
 
+/** Ends a call: its usage message, built (and the call priced) once, before the response's last bytes. */
+export type FinishCall = (result: Omit<CallResult, 'latencyMs'>) => Promise<UsageMessage>;
+
+/**
+ * The call's one usage message. Its cost is computed here, once, at the price policy admitted the
+ * call with (the route's): the cost header, policy's settlement and metering's record all read it.
+ */
 export function usageMessage(call: CallFacts, result: CallResult): UsageMessage {
   return {
     requestId: call.callId,
@@ -52,6 +59,6 @@ export function usageMessage(call: CallFacts, result: CallResult): UsageMessage 
     clientRequestId: call.tags?.clientRequestId ?? null,
     user: call.tags?.user ?? null,
     metadata: call.tags?.metadata ?? null,
-    ...(call.route.price ? { costUsd: costOf(result.tokens, call.route.price) } : {}),
+    ...(call.route.price ? { costNanos: costNanosOf(result.tokens, call.route.price) } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import pino from 'pino';
-import { Streams, type UsageMessage } from '@sluice/contracts';
+import { Streams, Subjects, type UsageMessage } from '@sluice/contracts';
 import { connectNats, ensureStreams, type NatsConnection } from '@sluice/messaging';
 import { startTestNats, waitFor, type TestNats } from '@sluice/testing';
 import { UsagePublisher } from './usage-publisher';
@@ -44,5 +44,28 @@ describe('UsagePublisher (real NATS JetStream)', () => {
     await waitFor(async () => (await stored()) === before + 1, { timeoutMs: 20_000, intervalMs: 200, description: 'the usage message after the restart' });
     await publisher.flush(5000);
     expect(await stored()).toBe(before + 1);
+  });
+
+  it('hands policy a call’s usage over core NATS, outside the durable stream, and waits only a bounded time when NATS is away', async () => {
+    const policy = await connectNats(nats.url, 'fake-policy');
+    try {
+      const heard: UsageMessage[] = [];
+      policy.subscribe(Subjects.rpc.policySettle, { callback: (_err, msg) => void heard.push(msg.json<UsageMessage>()) });
+      await policy.flush();
+      const before = await stored();
+      const publisher = new UsagePublisher(nc, pino({ level: 'silent' }));
+      await publisher.settleNow(message('req-early'));
+      await waitFor(() => heard.length === 1, { timeoutMs: 2000, intervalMs: 5 });
+      expect(heard[0].requestId).toBe('req-early');
+      expect(await stored()).toBe(before); // not a second durable copy: the gateway publishes that one itself
+
+      await nats.kill();
+      const started = performance.now();
+      await publisher.settleNow(message('req-while-down'));
+      expect(performance.now() - started).toBeLessThan(1000);
+      await nats.restart();
+    } finally {
+      await policy.close();
+    }
   });
 });

@@ -11,6 +11,8 @@ import type { Logger } from '@sluice/service';
 // metering (unique request id) and policy (late-duplicate lookup) then count it once.
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000, 15000, 15000, 15000];
 const LATE_RETRY_MS = 30_000;
+/** The longest a response waits for NATS to confirm the early settlement (one round trip, ~0.2 ms). */
+const SETTLE_FLUSH_MS = 200;
 
 /**
  * Publishes one usage message per call to JetStream without delaying the response: the caller
@@ -29,6 +31,23 @@ export class UsagePublisher {
     /** JetStream stored the call's usage (the spool records it, so a restart does not send it again). */
     private readonly onAcked: (callId: string) => void = () => {},
   ) {}
+
+  /**
+   * Hands policy the usage of a call that holds a reservation over core NATS, before the response's
+   * last bytes leave: flushed (the server has it before the client has its answer), so a client
+   * that calls again at once — through this gateway or another — finds its previous call settled,
+   * not still holding its worst case. Bounded: a slow or absent NATS delays no response by more than
+   * SETTLE_FLUSH_MS, and the JetStream message (publish) settles the call then.
+   */
+  async settleNow(message: UsageMessage): Promise<void> {
+    try {
+      if (this.nc.isClosed() || this.nc.isDraining()) return;
+      this.nc.publish(Subjects.rpc.policySettle, JSON.stringify(message));
+      await Promise.race([this.nc.flush(), sleep(SETTLE_FLUSH_MS, undefined, { ref: false })]);
+    } catch {
+      // The response never waits on this path failing: JetStream's copy settles the call.
+    }
+  }
 
   publish(message: UsageMessage): void {
     this.batch.push(message);

@@ -4,7 +4,6 @@ import type { Database } from '@sluice/db';
 import type { BatchOutcome, JsMsg } from '@sluice/messaging';
 import type { Logger } from '@sluice/service';
 import type { UsageDeadLetters } from '../dead-letters/usage-dead-letters';
-import type { PriceHistory } from '../pricing/price-history';
 import { cleanUsage, withoutCallerFields, type RecordableUsage } from './clean-usage';
 import { failureKindOf, sqlstateOf } from './failure-kind';
 import { recordIsolating } from './record-isolating';
@@ -30,8 +29,8 @@ interface DeadLetter {
  * fails for an unknown reason is handed back on its own, to be retried up to the consumer's
  * `maxDeliver`.
  */
-export function usageBatchHandler(db: Kysely<Database>, prices: PriceHistory, deadLetters: UsageDeadLetters, logger: Logger) {
-  const record = (entries: readonly Entry[]) => recordUsageBatch(db, prices, entries.map((e) => e.usage));
+export function usageBatchHandler(db: Kysely<Database>, deadLetters: UsageDeadLetters, logger: Logger) {
+  const record = (entries: readonly Entry[]) => recordUsageBatch(db, entries.map((e) => e.usage));
   const aboutTheMessages = (err: unknown) => failureKindOf(err) !== 'unavailable';
 
   return async (msgs: JsMsg[]): Promise<BatchOutcome> => {
@@ -42,6 +41,9 @@ export function usageBatchHandler(db: Kysely<Database>, prices: PriceHistory, de
       if (!parsed.success) {
         dead.push({ msg, reason: `malformed: ${parsed.error.issues[0]?.path.join('.') || 'not a usage message'}` });
         continue;
+      }
+      if (parsed.data.costNanos === undefined && parsed.data.costUsd === undefined) {
+        logger.warn({ requestId: parsed.data.requestId, model: parsed.data.model }, 'usage message without a cost (its route had no price): recorded at cost 0');
       }
       const cleaned = cleanUsage(parsed.data);
       if (cleaned.ok) entries.push({ msg, usage: cleaned.usage });

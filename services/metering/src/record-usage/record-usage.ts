@@ -1,63 +1,78 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { Database, UsageRecordsTable } from '@sluice/db';
-import { costOf } from '@sluice/contracts';
-import type { PriceHistory } from '../pricing/price-history';
+import { costNanosOfUsage, decimalOfNanos } from '@sluice/contracts';
 import type { RecordableUsage } from './clean-usage';
+import { reportColumns } from './report-columns';
+import { correctSweeps } from './correct-sweeps';
 
 export interface BatchResult {
   /** Request ids this call inserted; the others were already recorded (a redelivery). */
   recorded: Set<string>;
-  /** Each request id's cost, priced when the call started. */
-  costUsd: Map<string, number>;
+  /** Each request id's cost in nano-dollars, as its usage message carries it. */
+  costNanos: Map<string, number>;
+  /** Swept calls whose real report this call appended as their correction. */
+  corrected: Set<string>;
 }
 
 interface SpendDelta {
   requests: number;
   inputTokens: number;
   outputTokens: number;
-  /** In units of 1e-10 USD, the precision of a usage row's cost, so the sum is exact. */
-  spendUnits: bigint;
+  /** Nano-dollars: integers, so the sum is exact (BigInt: a batch's sum is not bounded by one call's). */
+  spendNanos: bigint;
 }
 
 /**
  * Records a batch of served calls exactly once in one transaction: usage rows are unique by
  * request id, and a key's spend moves only by the rows this transaction inserted, so a batch
- * replayed in whole or in part (or holding one call twice) adds nothing twice.
+ * replayed in whole or in part (or holding one call twice) adds nothing twice. Metering prices
+ * nothing: each call's cost is the one its usage message carries, priced once by the gateway at
+ * the price policy admitted it with (a swept call: by policy at its reservation's price), so the
+ * record is the number the client's cost header showed and the budget was charged. A real report
+ * of a call policy swept (charged its worst case) corrects that record instead (correct-sweeps.ts).
  */
-export async function recordUsageBatch(db: Kysely<Database>, prices: PriceHistory, batch: readonly RecordableUsage[]): Promise<BatchResult> {
+export async function recordUsageBatch(db: Kysely<Database>, batch: readonly RecordableUsage[]): Promise<BatchResult> {
   const unique = new Map<string, RecordableUsage>();
-  for (const usage of batch) if (!unique.has(usage.requestId)) unique.set(usage.requestId, usage);
+  /** A sweep and the call's own (late) report in one batch, in that order: the report corrects the sweep. */
+  const laterReports: RecordableUsage[] = [];
+  for (const usage of batch) {
+    const first = unique.get(usage.requestId);
+    if (!first) unique.set(usage.requestId, usage);
+    else if (first.swept && !usage.swept) laterReports.push(usage);
+  }
   // Rows in request id order so two overlapping batches wait on each other instead of deadlocking.
   const calls = [...unique.values()].sort((a, b) => (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0));
-  const costUsd = new Map<string, number>();
-  if (calls.length === 0) return { recorded: new Set(), costUsd };
-  await prices.prepare(calls);
-  for (const usage of calls) {
-    const price = prices.priceAt(usage.model, usage.startedAt);
-    costUsd.set(usage.requestId, price ? costOf(usage, price) : 0);
-  }
+  const costNanos = new Map<string, number>();
+  if (calls.length === 0) return { recorded: new Set(), costNanos, corrected: new Set() };
+  for (const usage of calls) costNanos.set(usage.requestId, costNanosOfUsage(usage));
   return db.transaction().execute(async (trx) => {
     const inserted = await trx
       .insertInto('usage_records')
-      .values(calls.map((usage) => toRow(usage, costUsd.get(usage.requestId)!)))
+      .values(calls.map((usage) => toRow(usage, costNanos.get(usage.requestId)!)))
       .onConflict((oc) => oc.column('request_id').doNothing())
       .returning('request_id')
       .execute();
     const recorded = new Set(inserted.map((row) => row.request_id));
     const spend = new Map<string, SpendDelta>();
+    const add = (keyId: string, requests: number, inputTokens: number, outputTokens: number, spendNanos: number) => {
+      const delta = spend.get(keyId) ?? { requests: 0, inputTokens: 0, outputTokens: 0, spendNanos: 0n };
+      delta.requests += requests;
+      delta.inputTokens += inputTokens;
+      delta.outputTokens += outputTokens;
+      delta.spendNanos += BigInt(spendNanos);
+      spend.set(keyId, delta);
+    };
     for (const requestId of recorded) {
       const usage = unique.get(requestId)!;
-      const delta = spend.get(usage.keyId) ?? { requests: 0, inputTokens: 0, outputTokens: 0, spendUnits: 0n };
-      delta.requests += 1;
-      delta.inputTokens += usage.inputTokens;
-      delta.outputTokens += usage.outputTokens;
-      delta.spendUnits += BigInt(costUsd.get(requestId)!.toFixed(10).replace('.', ''));
-      spend.set(usage.keyId, delta);
+      add(usage.keyId, 1, usage.inputTokens, usage.outputTokens, costNanos.get(requestId)!);
     }
+    // Real reports not recorded as a new call: a redelivery, or the late report of a swept call.
+    const reports = [...laterReports, ...calls.filter((usage) => !usage.swept && !recorded.has(usage.requestId))];
+    const corrected = reports.length === 0 ? new Set<string>() : await correctSweeps(trx, reports, add);
     // Keys in a fixed order so two batches touching the same keys cannot deadlock.
     for (const keyId of [...spend.keys()].sort()) {
       const delta = spend.get(keyId)!;
-      const spendUsd = fromUnits(delta.spendUnits);
+      const spendUsd = decimalOfNanos(delta.spendNanos);
       await trx
         .insertInto('key_spend')
         .values({ key_id: keyId, requests: delta.requests, input_tokens: delta.inputTokens, output_tokens: delta.outputTokens, spend_usd: spendUsd })
@@ -72,38 +87,18 @@ export async function recordUsageBatch(db: Kysely<Database>, prices: PriceHistor
         )
         .execute();
     }
-    return { recorded, costUsd };
+    return { recorded, costNanos, corrected };
   });
 }
 
-function toRow(usage: RecordableUsage, costUsd: number): Insertable<UsageRecordsTable> {
+function toRow(usage: RecordableUsage, costNanos: number): Insertable<UsageRecordsTable> {
   return {
-    request_id: usage.requestId,
-    key_id: usage.keyId,
+    ...reportColumns(usage, costNanos),
     model: usage.model,
     upstream_model: usage.upstreamModel,
     provider_id: usage.providerId,
     operation: usage.operation,
-    stream: usage.stream,
-    status: usage.status,
-    input_tokens: usage.inputTokens,
-    cached_input_tokens: usage.cachedInputTokens,
-    output_tokens: usage.outputTokens,
-    reasoning_tokens: usage.reasoningTokens,
-    cost_usd: costUsd.toFixed(10),
-    estimated: usage.estimated,
-    latency_ms: usage.latencyMs,
-    ttfb_ms: usage.ttfbMs,
     client_ip: usage.clientIp,
-    started_at: usage.startedAt,
-    client_request_id: usage.clientRequestId ?? null,
-    caller_user: usage.user ?? null,
-    caller_metadata: usage.metadata ? JSON.stringify(usage.metadata) : null,
-    cleaned_fields: usage.cleanedFields ?? [],
+    swept: usage.swept === true,
   };
-}
-
-function fromUnits(units: bigint): string {
-  const digits = units.toString().padStart(11, '0');
-  return `${digits.slice(0, -10)}.${digits.slice(-10)}`;
 }

@@ -4,7 +4,6 @@ import type { Database } from '@sluice/db';
 import { consumeDurableBatches, type NatsConnection } from '@sluice/messaging';
 import type { Logger } from '@sluice/service';
 import { DeadLetterUnavailable, UsageDeadLetters } from '../dead-letters/usage-dead-letters';
-import { PriceHistory } from '../pricing/price-history';
 import { failureKindOf } from './failure-kind';
 import { usageBatchHandler } from './record-usage-messages';
 
@@ -30,7 +29,7 @@ export async function consumeUsage(nc: NatsConnection, db: Kysely<Database>, log
     durable: Consumers.meteringUsage,
     filterSubject: Subjects.usage,
     ...opts,
-    handler: usageBatchHandler(db, new PriceHistory(db), deadLetters, logger),
+    handler: usageBatchHandler(db, deadLetters, logger),
     retryInPlace: (err) => err instanceof DeadLetterUnavailable || failureKindOf(err) === 'unavailable',
     onError: (err, msgs, attempt) => {
       // One line when a batch starts failing, then one every ~10 s while it still does.

@@ -11,11 +11,11 @@ describe('authorize', () => {
         baseUrl: null,
         upstreamModel: 'gpt-4o-upstream',
         secretVersion: 0,
-        price: { inputUsdPerMTok: 1, outputUsdPerMTok: 2, cachedInputUsdPerMTok: null },
+        price: { inputNanosPerMTok: 1_000_000_000, outputNanosPerMTok: 2_000_000_000, cachedInputNanosPerMTok: null },
         maxOutputTokens: null,
         outputCap: 4096,
       },
-      limits: { headers: {}, reservedUsd: null, budgetRemainingUsd: null },
+      limits: { headers: {}, reservedNanos: null, budgetRemainingNanos: null },
     });
   });
 

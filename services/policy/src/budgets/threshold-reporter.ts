@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Subjects, type RecordBudgetThresholdRequest } from '@sluice/contracts';
+import { Subjects, usdOfNanos, type RecordBudgetThresholdRequest } from '@sluice/contracts';
 import { request, type NatsConnection } from '@sluice/messaging';
 import type { Logger } from '@sluice/service';
 import type { KeyPolicy } from '../keys/key-table';
@@ -17,9 +17,10 @@ export class ThresholdReporter {
     private readonly logger: Logger,
   ) {}
 
-  report(key: KeyPolicy, thresholdPercent: number, periodStart: number, spentUsd: number): void {
+  report(key: KeyPolicy, thresholdPercent: number, periodStart: number, spentNanos: number): void {
     if (!key.budget) return;
-    const body: RecordBudgetThresholdRequest = { keyId: key.keyId, thresholdPercent, periodStart: new Date(periodStart).toISOString(), spentUsd, maxUsd: key.budget.maxUsd };
+    // USD as JSON numbers that print as the exact decimal (see usdOfNanos): the event and the webhook show them.
+    const body: RecordBudgetThresholdRequest = { keyId: key.keyId, thresholdPercent, periodStart: new Date(periodStart).toISOString(), spentUsd: usdOfNanos(spentNanos), maxUsd: key.budget.maxUsd };
     void this.#send(body);
   }
 

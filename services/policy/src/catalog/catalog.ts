@@ -1,4 +1,4 @@
-import type { ModelPrice, ProviderType, SluiceEvent } from '@sluice/contracts';
+import { modelPrice, type ModelPrice, type ProviderType, type SluiceEvent } from '@sluice/contracts';
 
 export interface CatalogModel {
   name: string;
@@ -31,7 +31,7 @@ export class Catalog {
           upstreamModel: d.upstreamModel,
           maxOutputTokens: d.maxOutputTokens,
           created: Math.floor(Date.parse(d.createdAt) / 1000),
-          price: { inputUsdPerMTok: d.inputUsdPerMTok, outputUsdPerMTok: d.outputUsdPerMTok, cachedInputUsdPerMTok: d.cachedInputUsdPerMTok },
+          price: modelPrice(d),
         });
         return;
       }

@@ -1,4 +1,4 @@
-import type { BudgetState, KeyLimitState, LimitWindowState, RateLimitState } from '@sluice/contracts';
+import { usdOfNanos, type BudgetState, type KeyLimitState, type LimitWindowState, type RateLimitState } from '@sluice/contracts';
 import type { KeyPolicy } from '../keys/key-table';
 import { tokenKindsOf } from '../limits/key-counters';
 import type { WindowRule } from '../limits/limit-refusals';
@@ -34,10 +34,11 @@ function budgetState(key: KeyPolicy, limiter: Limiter, now: number): BudgetState
     period: key.budget.period,
     anchor: 'key-created',
     periodStart: new Date(ledger.periodStart).toISOString(),
+    countsFrom: new Date(ledger.countsFrom).toISOString(),
     resetsAt: ledger.periodEnd === null ? null : new Date(ledger.periodEnd).toISOString(),
-    spentUsd: round(ledger.spent),
-    reservedUsd: round(ledger.reserved),
-    remainingUsd: round(ledger.remaining(key.budget)),
+    spentUsd: usdOfNanos(ledger.spent),
+    reservedUsd: usdOfNanos(ledger.reserved),
+    remainingUsd: usdOfNanos(ledger.remaining()),
     alertThresholds: key.budget.alertThresholds,
     thresholdsReached: [...ledger.reached].sort((a, b) => a - b),
     webhookUrlHint: key.budget.webhookUrlHint,
@@ -49,5 +50,3 @@ function reservedTokensOf(limiter: Limiter, keyId: string): number {
   for (const r of limiter.reservations.values()) if (r.keyId === keyId) tokens += r.tokens;
   return tokens;
 }
-
-const round = (usd: number): number => Math.round(usd * 1e10) / 1e10;

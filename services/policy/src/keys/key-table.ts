@@ -1,4 +1,4 @@
-import type { BudgetSettings, KeySettingsChange, RateLimits, SluiceEvent } from '@sluice/contracts';
+import { budgetSinceAfter, type BudgetSettings, type BudgetSince, type KeySettingsChange, type RateLimits, type SluiceEvent } from '@sluice/contracts';
 import { compileAllowList } from './glob';
 import { compileIpAllowlist } from './ip-allowlist';
 
@@ -18,6 +18,8 @@ export interface KeyPolicy {
   createdAt: number;
   rateLimits: RateLimits | null;
   budget: BudgetSettings | null;
+  /** When the budget began counting (see budgetCountStart); null without a budget. */
+  budgetSince: BudgetSince | null;
   /** The lists as the admin wrote them (null = all), for explaining the key's policy. */
   lists: { models: string[] | null; operations: string[] | null; ipAllowlist: string[] | null; providerIds: string[] | null };
 }
@@ -75,16 +77,17 @@ export class KeyTable {
           createdAt: Date.parse(d.createdAt),
           rateLimits: null,
           budget: null,
+          budgetSince: null,
           lists: { models: null, operations: null, ipAllowlist: null, providerIds: null },
         };
-        applySettings(policy, d);
+        applySettings(policy, d, policy.createdAt);
         this.#byHash.set(d.keyHash, policy);
         this.#byId.set(d.keyId, policy);
         return;
       }
       case 'KeyUpdated': {
         const policy = this.#byId.get(event.data.keyId);
-        if (policy) applySettings(policy, event.data.after);
+        if (policy) applySettings(policy, event.data.after, Date.parse(event.data.updatedAt));
         return;
       }
       case 'KeyRegenerated':
@@ -132,8 +135,8 @@ export class KeyTable {
   }
 }
 
-/** Applies the settings present in a creation or a change; absent ones stay as they are. */
-function applySettings(policy: KeyPolicy, s: KeySettingsChange): void {
+/** Applies the settings present in a creation or a change (made at `at`); absent ones stay as they are. */
+function applySettings(policy: KeyPolicy, s: KeySettingsChange, at: number): void {
   for (const list of ['models', 'operations', 'ipAllowlist', 'providerIds'] as const) if (s[list] !== undefined) policy.lists[list] = s[list] ?? null;
   if (s.models !== undefined) policy.allowsModel = compileAllowList(s.models);
   if (s.operations !== undefined) policy.operations = s.operations ? new Set(s.operations) : null;
@@ -141,5 +144,9 @@ function applySettings(policy: KeyPolicy, s: KeySettingsChange): void {
   if (s.providerIds !== undefined) policy.providerIds = s.providerIds ? new Set(s.providerIds) : null;
   if (s.expiresAt !== undefined) policy.expiresAt = s.expiresAt ? Date.parse(s.expiresAt) : null;
   if (s.rateLimits !== undefined) policy.rateLimits = s.rateLimits && Object.keys(s.rateLimits).length > 0 ? s.rateLimits : null;
-  if (s.budget !== undefined) policy.budget = s.budget;
+  if (s.budget !== undefined) {
+    const before = policy.budget && policy.budgetSince ? { period: policy.budget.period, since: policy.budgetSince } : null;
+    policy.budgetSince = budgetSinceAfter(policy.createdAt, before, s.budget, at);
+    policy.budget = s.budget;
+  }
 }

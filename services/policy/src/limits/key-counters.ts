@@ -1,6 +1,6 @@
 import type { RateLimits, TokenKind } from '@sluice/contracts';
 import type { KeyPolicy } from '../keys/key-table';
-import { BudgetLedger } from './budget-ledger';
+import { BudgetLedger, type BudgetedKey } from './budget-ledger';
 import type { WindowRule } from './limit-refusals';
 import type { WindowReading } from './rate-limit-headers';
 import { SlidingWindow } from './sliding-window';
@@ -48,9 +48,10 @@ export class KeyCounters {
   }
 
   ledger(key: KeyPolicy, now: number): BudgetLedger | null {
-    if (!key.budget) return null;
-    if (!this.budget) this.budget = new BudgetLedger(key.createdAt, key.budget, now);
-    else this.budget.roll(key.createdAt, key.budget, now);
+    if (!key.budget || !key.budgetSince) return null;
+    const budgeted = key as BudgetedKey;
+    if (!this.budget) this.budget = new BudgetLedger(budgeted, now);
+    else this.budget.roll(budgeted, now);
     return this.budget;
   }
 

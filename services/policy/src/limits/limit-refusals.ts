@@ -1,4 +1,4 @@
-import { formatUsd, type OpenAiError } from '@sluice/contracts';
+import { formatNanoUsd, type OpenAiError } from '@sluice/contracts';
 import { formatDuration } from './rate-limit-headers';
 
 /** The windows a key's request and token limits are counted in, as OpenAI names them in messages. */
@@ -39,17 +39,24 @@ export const LimitRefusals = {
       `Request too large for this virtual key on tokens per minute (TPM): Limit ${limit}, Requested ${requested}. ` +
         'Send fewer prompt tokens or a smaller max_tokens (rule: tokensPerMinute).',
     ),
+  abandoned: (): OpenAiError => ({
+    status: 503,
+    type: 'server_error',
+    code: 'service_unavailable',
+    param: null,
+    message: 'The gateway stopped waiting for this call before it was admitted; it was not counted. Please retry.',
+  }),
   parallel: (limit: number): OpenAiError =>
     rateLimited('requests', 'maxParallelRequests', `Too many parallel requests for this virtual key: Limit ${limit} in flight. Please retry when one finishes (rule: maxParallelRequests).`),
-  budget: (b: { maxUsd: number; period: string | null; spentUsd: number; reservedUsd: number; costUpToUsd: number; resetsAt: number | null }): OpenAiError => ({
+  budget: (b: { maxNanos: number; period: string | null; spentNanos: number; reservedNanos: number; costUpToNanos: number; resetsAt: number | null }): OpenAiError => ({
     status: 429,
     type: 'insufficient_quota',
     code: 'insufficient_quota',
     param: null,
     rule: 'budget',
     message:
-      `This virtual key's budget of $${formatUsd(b.maxUsd)}${b.period ? ` per ${b.period}` : ''} does not cover this call: spent $${formatUsd(b.spentUsd)}, ` +
-      `reserved by calls in flight $${formatUsd(b.reservedUsd)}, this call may cost up to $${formatUsd(b.costUpToUsd)}. ` +
+      `This virtual key's budget of $${formatNanoUsd(b.maxNanos)}${b.period ? ` per ${b.period}` : ''} does not cover this call: spent $${formatNanoUsd(b.spentNanos)}, ` +
+      `reserved by calls in flight $${formatNanoUsd(b.reservedNanos)}, this call may cost up to $${formatNanoUsd(b.costUpToNanos)}. ` +
       (b.resetsAt === null ? 'The budget does not reset; an administrator can raise it' : `The budget resets at ${new Date(b.resetsAt).toISOString()}`) +
       ' (rule: budget).',
   }),

@@ -1,9 +1,10 @@
-import { callTokens, costOf, formatUsd, type AllowedLimits, type CallEstimate, type ModelPrice, type OpenAiError, type ReservationTicket, type UsageMessage } from '@sluice/contracts';
+import { callTokens, costNanosOf, costNanosOfUsage, formatNanoUsd, nanosOfUsd, upcastPrice, type AllowedLimits, type CallEstimate, type OpenAiError, type ReservationTicket, type UsageMessage } from '@sluice/contracts';
 import type { CatalogModel } from '../catalog/catalog';
 import type { KeyPolicy } from '../keys/key-table';
 import { countedTokens, KeyCounters, REQUEST_WINDOWS, tokenKindsOf } from './key-counters';
 import { LimitRefusals } from './limit-refusals';
 import { rateLimitHeaders, retryAfterHeaders } from './rate-limit-headers';
+import { SweptCalls, type RecordedCall, type SweptCharge } from './swept-calls';
 
 /** An admitted call that has not reported usage yet. */
 export interface Reservation extends ReservationTicket {
@@ -21,9 +22,9 @@ export interface Ask {
 export type Admission = { ok: true; limits: AllowedLimits } | { ok: false; error: OpenAiError; headers: Record<string, string> };
 
 /** Thresholds crossed by a settlement: the caller records them (an event) and notifies. */
-export type ThresholdListener = (key: KeyPolicy, percent: number, periodStart: number, spentUsd: number) => void;
+export type ThresholdListener = (key: KeyPolicy, percent: number, periodStart: number, spentNanos: number) => void;
 
-const NO_LIMITS: AllowedLimits = { headers: {}, reservedUsd: null, budgetRemainingUsd: null };
+const NO_LIMITS: AllowedLimits = { headers: {}, reservedNanos: null, budgetRemainingNanos: null };
 
 /**
  * The counters of every key, in this process only: policy is their single authority, so a limit
@@ -38,10 +39,10 @@ export class Limiter {
   readonly #settled = new Map<string, number>();
   /** Calls their gateway gave up on before the reply arrived (call id → when). */
   readonly #cancelled = new Map<string, number>();
+  readonly #swept = new SweptCalls();
 
   constructor(
     private readonly keyById: (keyId: string) => KeyPolicy | undefined,
-    private readonly priceOf: (model: string) => ModelPrice | undefined,
     private readonly onThreshold: ThresholdListener = () => {},
   ) {}
 
@@ -55,6 +56,9 @@ export class Limiter {
   admit(key: KeyPolicy, ask: Ask, now: number, dryRun = false): Admission {
     const limits = key.rateLimits;
     if (!limits && !key.budget) return { ok: true, limits: NO_LIMITS };
+    // Its gateway gave up and cancelled it before this (forwarded, late) admission arrived: holding
+    // a slot and a reservation now would leak them, and the sweep would bill a refused call.
+    if (!dryRun && this.#cancelled.has(ask.callId)) return { ok: false, error: LimitRefusals.abandoned(), headers: {} };
     const c = this.counters(key.keyId);
     const headersNow = () => rateLimitHeaders(c.tightestRequests(limits, now), limits?.tokensPerMinute ? c.reading('tokensPerMinute', limits.tokensPerMinute, now) : null);
 
@@ -86,11 +90,10 @@ export class Limiter {
     }
     const ledger = c.ledger(key, now);
     const worstCase = { inputTokens: call.inputBound, outputTokens: call.outputBound };
-    const reservedUsd = ledger ? costOf({ ...worstCase, cachedInputTokens: 0 }, ask.model.price) : 0;
-    if (ledger && key.budget && !ledger.fits(key.budget, reservedUsd)) {
-      const { maxUsd, period } = key.budget;
-      const error = LimitRefusals.budget({ maxUsd, period, spentUsd: ledger.spent, reservedUsd: ledger.reserved, costUpToUsd: reservedUsd, resetsAt: ledger.periodEnd });
-      const headers: Record<string, string> = { ...headersNow(), 'x-sluice-budget-remaining-usd': usd(ledger.remaining(key.budget)) };
+    const reservedNanos = ledger ? costNanosOf({ ...worstCase, cachedInputTokens: 0 }, ask.model.price) : 0;
+    if (ledger && key.budget && !ledger.fits(reservedNanos)) {
+      const error = LimitRefusals.budget({ maxNanos: ledger.maxNanos, period: key.budget.period, spentNanos: ledger.spent, reservedNanos: ledger.reserved, costUpToNanos: reservedNanos, resetsAt: ledger.periodEnd });
+      const headers: Record<string, string> = { ...headersNow(), 'x-sluice-budget-remaining-usd': formatNanoUsd(ledger.remaining()) };
       if (ledger.periodEnd !== null) Object.assign(headers, retryAfterHeaders(ledger.periodEnd - now));
       return { ok: false, error, headers };
     }
@@ -103,7 +106,7 @@ export class Limiter {
         admittedAt: now,
         // Only what was added to a tokens-per-minute window is taken out of it again.
         tokens: limits?.tokensPerMinute ? tokens : 0,
-        reservedUsd,
+        reservedNanos,
         price: ask.model.price,
         worstCase,
         call: { model: ask.model.name, upstreamModel: ask.model.upstreamModel, providerId: ask.model.providerId, operation: ask.operation, clientIp: ask.clientIp },
@@ -111,9 +114,9 @@ export class Limiter {
       this.#hold(key, c, reservation);
     }
     const headers = headersNow();
-    const remaining = ledger && key.budget ? ledger.remaining(key.budget) - (dryRun ? reservedUsd : 0) : null;
-    if (remaining !== null) headers['x-sluice-budget-remaining-usd'] = usd(Math.max(0, remaining));
-    return { ok: true, limits: { headers, reservedUsd: ledger ? reservedUsd : null, budgetRemainingUsd: remaining === null ? null : Math.max(0, remaining), reservation } };
+    const remaining = ledger && key.budget ? Math.max(0, ledger.remaining() - (dryRun ? reservedNanos : 0)) : null;
+    if (remaining !== null) headers['x-sluice-budget-remaining-usd'] = formatNanoUsd(remaining);
+    return { ok: true, limits: { headers, reservedNanos: ledger ? reservedNanos : null, budgetRemainingNanos: remaining, reservation } };
   }
 
   /**
@@ -126,24 +129,30 @@ export class Limiter {
     if (!key || (!key.rateLimits && !key.budget)) return;
     const c = this.counters(key.keyId);
     c.ledger(key, now);
-    this.#hold(key, c, { ...ticket });
+    this.#hold(key, c, upcastTicket(ticket));
   }
 
   #hold(key: KeyPolicy, c: KeyCounters, r: ReservationTicket): void {
     c.countRequest(key.rateLimits, r.admittedAt);
     if (r.tokens > 0) c.window('tokensPerMinute').add(r.admittedAt, r.tokens);
     c.inFlight++;
-    if (key.budget && c.budget) c.budget.reserved += r.reservedUsd;
+    if (key.budget && c.budget) c.budget.reserved += r.reservedNanos;
     this.reservations.set(r.callId, r);
   }
 
   /**
    * A call's usage: releases its reservation and counts what it really used. A call this process
-   * did not admit (admitted before a restart) is counted at the time it started.
+   * did not admit (admitted before a restart) is counted at the time it started. The real report
+   * of a call already swept corrects the sweep's charge instead: a call is charged once.
    */
   settle(usage: UsageMessage, now: number): void {
     const reservation = this.reservations.get(usage.requestId);
     if (reservation) this.#release(reservation);
+    else if (usage.swept !== true) {
+      const swept = this.#swept.take(usage.requestId, now);
+      if (swept) return this.#correct(swept, usage, now);
+      if (this.#swept.wasCorrected(usage.requestId)) return;
+    }
     const key = this.keyById(usage.keyId);
     if (!key || (!key.rateLimits && !key.budget && !reservation)) return;
     if (this.#settled.has(usage.requestId)) return;
@@ -155,12 +164,47 @@ export class Limiter {
     const endedAt = Math.min(now, Date.parse(usage.startedAt) + usage.latencyMs);
     const limits = key.rateLimits;
     if (!reservation) c.countRequest(limits, startedAt);
-    c.addTokens(limits, endedAt, countedTokens(tokenKindsOf(limits), usage.inputTokens, usage.outputTokens));
-    const ledger = c.ledger(key, now);
+    const tokens = countedTokens(tokenKindsOf(limits), usage.inputTokens, usage.outputTokens);
+    c.addTokens(limits, endedAt, tokens);
+    const costNanos = costNanosOfUsage(usage);
+    if (usage.swept === true) this.#swept.remember(usage.requestId, { keyId: key.keyId, costNanos, tokens: limits?.tokensPerMinute ? tokens : 0, endedAt, startedAt }, now);
+    this.#charge(key, costNanos, startedAt, now);
+  }
+
+  /**
+   * The late real report of a call swept before a restart (or long enough ago to be forgotten),
+   * found in metering's records: the charge moves from the record's worst case to the real cost.
+   */
+  correctRecordedSweep(usage: UsageMessage, record: RecordedCall, now: number): void {
+    if (this.#swept.wasCorrected(usage.requestId)) return;
+    this.#swept.markCorrected(usage.requestId, now);
+    const key = this.keyById(record.keyId);
+    if (key) this.#charge(key, costNanosOfUsage(usage) - record.costNanos, record.startedAt, now);
+  }
+
+  /** Settled here, and not a sweep still waiting for its real report: another copy changes nothing. */
+  settledAlready(callId: string): boolean {
+    return this.#settled.has(callId) && !this.#swept.awaitsReport(callId);
+  }
+
+  /** Whether this process holds anything about the call: a reservation, a settlement, a sweep. */
+  knows(callId: string): boolean {
+    return this.reservations.has(callId) || this.#settled.has(callId) || this.#swept.knows(callId);
+  }
+
+  #correct(swept: SweptCharge, usage: UsageMessage, now: number): void {
+    const key = this.keyById(swept.keyId);
+    if (!key) return;
+    const limits = key.rateLimits;
+    if (swept.tokens > 0) this.counters(key.keyId).addTokens(limits, swept.endedAt, countedTokens(tokenKindsOf(limits), usage.inputTokens, usage.outputTokens) - swept.tokens);
+    this.#charge(key, costNanosOfUsage(usage) - swept.costNanos, swept.startedAt, now);
+  }
+
+  /** Charges (or, negative, refunds) the budget in the period the call started in; reports thresholds crossed. */
+  #charge(key: KeyPolicy, costNanos: number, startedAt: number, now: number): void {
+    const ledger = this.counters(key.keyId).ledger(key, now);
     if (!ledger || !key.budget) return;
-    const price = usage.costUsd === undefined ? this.priceOf(usage.model) : undefined;
-    const cost = usage.costUsd ?? (price ? costOf(usage, price) : 0);
-    for (const percent of ledger.charge(key.budget, cost, startedAt)) this.onThreshold(key, percent, ledger.periodStart, ledger.spent);
+    for (const percent of ledger.charge(key.budget, costNanos, startedAt)) this.onThreshold(key, percent, ledger.periodStart, ledger.spent);
   }
 
   /**
@@ -179,7 +223,7 @@ export class Limiter {
     const c = this.counters(r.keyId);
     c.inFlight = Math.max(0, c.inFlight - 1);
     if (r.tokens > 0) c.window('tokensPerMinute').add(r.admittedAt, -r.tokens);
-    c.budget?.release(r.reservedUsd);
+    c.budget?.release(r.reservedNanos);
   }
 
   /** Reservations older than `ttlMs`, marked so they are swept once; their sweep settles them. */
@@ -198,11 +242,8 @@ export class Limiter {
         memory.delete(callId);
       }
     }
+    this.#swept.forget(now);
     return due;
-  }
-
-  isSettled(callId: string): boolean {
-    return this.#settled.has(callId);
   }
 
   /** A threshold already recorded in the log (its event came back), so it is not sent again. */
@@ -220,4 +261,8 @@ export class Limiter {
  */
 const SETTLED_MEMORY_MS = 5 * 60_000;
 
-const usd = (n: number): string => formatUsd(Math.round(n * 1e10) / 1e10);
+/** A ticket handed out by a policy from before amounts were nano-dollars (a rolling upgrade), upcast. */
+function upcastTicket(ticket: ReservationTicket & { reservedUsd?: number }): ReservationTicket {
+  const { reservedUsd, ...rest } = ticket;
+  return { ...rest, reservedNanos: ticket.reservedNanos ?? nanosOfUsd(reservedUsd ?? 0), price: upcastPrice(ticket.price) };
+}

@@ -1,4 +1,4 @@
-import { budgetPeriodAt, type AuthorizeReply, type RateLimits, type SluiceEvent, type UsageMessage } from '@sluice/contracts';
+import { budgetPeriodAt, costNanosOf, modelPrice, type AuthorizeReply, type RateLimits, type SluiceEvent, type UsageMessage } from '@sluice/contracts';
 import { catalog, given, keyCreated, keyUpdated, NOW, iso } from '../../test/given';
 import { sweptUsage } from './sweeper';
 
@@ -30,7 +30,12 @@ const usage = (callId: string, over: Partial<UsageMessage> = {}): UsageMessage =
   clientIp: '127.0.0.1',
   startedAt: iso(NOW),
   ...over,
+  // Priced by the gateway at the catalog price, as every usage message is: 'priced' charges a
+  // milli-dollar per output token, the other catalog models $1 / $2 per million tokens.
+  costNanos: over.costNanos ?? costNanosOf({ inputTokens: 0, cachedInputTokens: 0, outputTokens: 30, ...over }, (over.model ?? 'priced') === 'priced' ? PRICED : CATALOG),
 });
+const PRICED = modelPrice({ inputUsdPerMTok: 0, outputUsdPerMTok: 1000, cachedInputUsdPerMTok: null });
+const CATALOG = modelPrice({ inputUsdPerMTok: 1, outputUsdPerMTok: 2, cachedInputUsdPerMTok: null });
 const headersOf = (reply: AuthorizeReply) => (reply.allow ? reply.limits?.headers : reply.headers) ?? {};
 const codeOf = (reply: AuthorizeReply) => (reply.allow ? 'allowed' : reply.error.code);
 
@@ -126,7 +131,7 @@ describe('budgets', () => {
     expect(!refused.allow && refused.error).toMatchObject({ status: 429, code: 'insufficient_quota', type: 'insufficient_quota', rule: 'budget' });
     for (let i = 0; i < 20; i++) g.limiter.settle(usage(`c${i}`), NOW + 10); // $0.03 each
     expect(g.limiter.counters('key_1').budget).toMatchObject({ reserved: 0 });
-    expect(g.limiter.counters('key_1').budget?.spent).toBeCloseTo(0.6, 9);
+    expect(g.limiter.counters('key_1').budget?.spent).toBe(600_000_000); // $0.60 in nano-dollars
     let admitted = 0;
     for (let i = 0; i < 20; i++) {
       const reply = g.when({ callId: `d${i}`, model: 'priced', at: NOW + 20 });
@@ -136,8 +141,7 @@ describe('budgets', () => {
     }
     const spent = g.limiter.counters('key_1').budget!.spent;
     expect(admitted).toBe(12); // $0.60 + 12 × $0.03 = $0.96; a 13th could cost $1.01
-    expect(spent).toBeLessThanOrEqual(1.0);
-    expect(spent).toBeGreaterThan(1.0 - 0.05);
+    expect(spent).toBe(960_000_000);
   });
 
   it('refuses a max_tokens above the model cap (nothing reserved), and reserves at max_tokens when it is smaller', () => {
@@ -145,8 +149,8 @@ describe('budgets', () => {
     const absurd = g.when({ callId: 'a', model: 'priced', estimate: { inputTokens: 10, maxOutputTokens: 10_000_000 } });
     expect(absurd).toMatchObject({ allow: false, error: { status: 400, param: 'max_tokens' } });
     const small = g.when({ callId: 'b', model: 'priced', estimate: { inputTokens: 10, maxOutputTokens: 10 } });
-    expect(small.allow && small.limits?.reservedUsd).toBeCloseTo(0.01, 9);
-    expect(g.limiter.counters('key_1').budget!.reserved).toBeCloseTo(0.01, 9);
+    expect(small.allow && small.limits?.reservedNanos).toBe(10_000_000);
+    expect(g.limiter.counters('key_1').budget!.reserved).toBe(10_000_000);
     expect(headersOf(small)['x-sluice-budget-remaining-usd']).toBe('0.99');
   });
 
@@ -184,13 +188,13 @@ describe('a restart while calls are in flight', () => {
     const before = given(key, ...catalog, priced);
     const admitted = before.when({ callId: 'running', model: 'priced' });
     const ticket = admitted.allow ? admitted.limits?.reservation : undefined;
-    expect(ticket).toMatchObject({ callId: 'running', keyId: 'key_1', reservedUsd: 0.05 });
+    expect(ticket).toMatchObject({ callId: 'running', keyId: 'key_1', reservedNanos: 50_000_000 });
 
     const after = given(key, ...catalog, priced); // a new policy process
     after.limiter.restore(JSON.parse(JSON.stringify(ticket)), NOW + 1000);
     after.limiter.restore(JSON.parse(JSON.stringify(ticket)), NOW + 1000); // reported twice: held once
     expect(after.when({ callId: 'next', model: 'priced', at: NOW + 1001 })).toMatchObject({ allow: false, error: { rule: 'maxParallelRequests' } });
-    expect(after.limiter.counters('key_1').budget).toMatchObject({ reserved: 0.05 });
+    expect(after.limiter.counters('key_1').budget).toMatchObject({ reserved: 50_000_000 });
     expect(after.limiter.counters('key_1').window('requestsPerMinute').used(NOW + 1001)).toBe(1);
     after.limiter.settle(usage('running'), NOW + 2000);
     expect(after.limiter.counters('key_1').window('requestsPerMinute').used(NOW + 2000)).toBe(1);
@@ -208,10 +212,56 @@ describe('sweeping', () => {
     const [due] = g.limiter.expired(NOW + 60_000, 60_000);
     expect(g.limiter.expired(NOW + 61_000, 60_000)).toEqual([]); // marked: swept once
     const swept = sweptUsage(due, NOW + 60_000);
-    expect(swept).toMatchObject({ requestId: 'lost', estimated: true, swept: true, outputTokens: 50, costUsd: 0.05 });
+    expect(swept).toMatchObject({ requestId: 'lost', estimated: true, swept: true, outputTokens: 50, costNanos: 50_000_000 });
     g.limiter.settle(swept, NOW + 60_001);
-    expect(g.limiter.counters('key_1').budget).toMatchObject({ reserved: 0, spent: 0.05 });
+    expect(g.limiter.counters('key_1').budget).toMatchObject({ reserved: 0, spent: 50_000_000 });
     expect(codeOf(g.when({ callId: 'next', model: 'priced', at: NOW + 60_002 }))).toBe('allowed');
+  });
+});
+
+describe('a call that outlives its reservation', () => {
+  const held = () => {
+    const g = given(keyCreated({ rateLimits: { maxParallelRequests: 1, tokensPerMinute: 100_000 }, budget: { maxUsd: 1, period: null, alertThresholds: [], webhookUrlHint: null } }), ...catalog, priced);
+    g.when({ callId: 'long', model: 'priced', estimate: { inputTokens: 0, maxOutputTokens: 50 } });
+    const [due] = g.limiter.expired(NOW + 60_000, 60_000);
+    g.limiter.settle(sweptUsage(due, NOW + 60_000), NOW + 60_001);
+    return g;
+  };
+
+  it('is charged once: its late real report moves the spend from the sweep’s worst case to the real cost', () => {
+    const g = held();
+    expect(g.limiter.counters('key_1').budget).toMatchObject({ spent: 50_000_000, reserved: 0 });
+    g.limiter.settle(usage('long', { outputTokens: 12, latencyMs: 90_000 }), NOW + 90_000);
+    expect(g.limiter.counters('key_1').budget).toMatchObject({ spent: 12_000_000, reserved: 0 });
+    expect(g.limiter.counters('key_1').window('tokensPerMinute').used(NOW + 90_000)).toBe(12);
+    expect(g.limiter.counters('key_1').inFlight).toBe(0);
+  });
+
+  it('does not count a copy of the late report again, nor the sweep once the report corrected it', () => {
+    const g = held();
+    g.limiter.settle(usage('long', { outputTokens: 12 }), NOW + 90_000);
+    g.limiter.settle(usage('long', { outputTokens: 12, recovered: true }), NOW + 3 * 3600_000);
+    g.limiter.expired(NOW + 3 * 3600_000, 60_000); // memories trimmed: a correction is remembered for a day
+    g.limiter.settle(usage('long', { outputTokens: 12, recovered: true }), NOW + 4 * 3600_000);
+    expect(g.limiter.counters('key_1').budget).toMatchObject({ spent: 12_000_000 });
+  });
+
+  it('ignores the sweep when the real report settled the call first', () => {
+    const g = given(keyCreated({ budget: { maxUsd: 1, period: null, alertThresholds: [], webhookUrlHint: null } }), ...catalog, priced);
+    g.when({ callId: 'raced', model: 'priced' });
+    const [due] = g.limiter.expired(NOW + 60_000, 60_000);
+    g.limiter.settle(usage('raced', { outputTokens: 12 }), NOW + 60_001);
+    g.limiter.settle(sweptUsage(due, NOW + 60_000), NOW + 60_002);
+    expect(g.limiter.counters('key_1').budget).toMatchObject({ spent: 12_000_000, reserved: 0 });
+  });
+
+  it('corrects a sweep found in metering’s records (swept before a restart) by the difference', () => {
+    const g = given(keyCreated({ budget: { maxUsd: 1, period: null, alertThresholds: [], webhookUrlHint: null } }), ...catalog, priced);
+    g.limiter.counters('key_1').ledger(g.keys.byId('key_1')!, NOW)!.spent = 50_000_000; // the rebuild counted the sweep
+    const record = { keyId: 'key_1', swept: true, costNanos: 50_000_000, startedAt: NOW - 60_000 };
+    g.limiter.correctRecordedSweep(usage('before-restart', { outputTokens: 7 }), record, NOW);
+    g.limiter.correctRecordedSweep(usage('before-restart', { outputTokens: 7 }), record, NOW + 1); // a copy
+    expect(g.limiter.counters('key_1').budget).toMatchObject({ spent: 7_000_000 });
   });
 });
 
@@ -236,14 +286,14 @@ describe('limits changed while calls are in flight', () => {
     const ledger = g.limiter.counters('key_1').ledger(g.keys.byId('key_1')!, NOW + 1)!;
     const period = budgetPeriodAt(createdAt, '30d', NOW + 1);
     expect([ledger.periodStart, ledger.periodEnd]).toEqual([period.start, period.end]);
-    expect(ledger.reserved).toBeCloseTo(0.05, 9);
+    expect(ledger.reserved).toBe(50_000_000);
   });
 
   it('charges a call to the period policy admitted it in, whatever the gateway clock said', () => {
     const g = given(keyCreated({ createdAt: iso(NOW - DAY), budget: budget(1, '1d') }), ...catalog, priced); // resets at NOW
     g.when({ callId: 'a', model: 'priced', at: NOW + 2 });
     g.limiter.settle(usage('a', { startedAt: iso(NOW - 3) }), NOW + 50);
-    expect(g.limiter.counters('key_1').budget?.spent).toBeCloseTo(0.03, 9);
+    expect(g.limiter.counters('key_1').budget?.spent).toBe(30_000_000);
   });
 
   it('hands out no extra tokens when tokensPerMinute is added while a call is in flight', () => {
@@ -253,6 +303,16 @@ describe('limits changed while calls are in flight', () => {
     g.limiter.settle(usage('a', { model: 'gpt-4o', inputTokens: 0, outputTokens: 0, status: 500 }), NOW + 10);
     g.when({ callId: 'b', at: NOW + 20, estimate: { inputTokens: 900, maxOutputTokens: null } });
     expect(g.when({ callId: 'c', at: NOW + 30, estimate: { inputTokens: 900, maxOutputTokens: null } })).toMatchObject({ allow: false });
+  });
+
+  it('does not admit a call whose cancel arrived before its (forwarded) admission', () => {
+    const g = given(keyCreated({ rateLimits: { maxParallelRequests: 1 }, budget: budget(1, null) }), ...catalog, priced);
+    g.limiter.cancel('overtaken', NOW);
+    expect(g.when({ callId: 'overtaken', model: 'priced', at: NOW + 500 })).toMatchObject({ allow: false, error: { status: 503 } });
+    expect(g.limiter.counters('key_1').inFlight).toBe(0);
+    expect(g.limiter.counters('key_1').ledger(g.keys.byId('key_1')!, NOW + 500)).toMatchObject({ reserved: 0, spent: 0 });
+    expect(g.limiter.expired(NOW + 40 * 60_000, 35 * 60_000)).toEqual([]);
+    expect(g.when({ callId: 'next', model: 'priced', at: NOW + 600 })).toMatchObject({ allow: true });
   });
 
   it('releases, uncharged, a call whose gateway gave up waiting for the reply', () => {

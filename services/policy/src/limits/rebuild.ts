@@ -1,7 +1,9 @@
 import { sql, type Kysely } from 'kysely';
+import { nanosOfUsd } from '@sluice/contracts';
 import type { Database } from '@sluice/db';
 import type { KeyPolicy } from '../keys/key-table';
 import type { Limiter } from './limiter';
+import type { RecordedCall } from './swept-calls';
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
@@ -27,7 +29,9 @@ export async function rebuildFromRecords(db: Kysely<Database>, keys: Iterable<Ke
     }
     if (key.budget) {
       const ledger = limiter.counters(key.keyId).ledger(key, now);
-      if (ledger && ledger.periodStart < until) budgeted.push({ keyId: key.keyId, start: ledger.periodStart });
+      // The same start the live count uses (budgetCountStart): a budget given to the key mid-period
+      // counts from then, a changed period length keeps what was counted before it.
+      if (ledger && ledger.countsFrom < until) budgeted.push({ keyId: key.keyId, start: ledger.countsFrom });
     }
   }
   let requests = 0;
@@ -46,14 +50,24 @@ export async function rebuildFromRecords(db: Kysely<Database>, keys: Iterable<Ke
     }
   }
   if (budgeted.length > 0) {
+    // A swept call counts its sweep's charge when the sweep ended before the cut, and the move to
+    // its real cost when its late report (the correction) ended before it: each part splits on the
+    // end of the message that carried it, as the stream replay does.
     const rows = await sql<{ key_id: string; spent: string }>`
-      select u.key_id, sum(u.cost_usd) as spent
-      from unnest(${budgeted.map((b) => b.keyId)}::text[], ${budgeted.map((b) => new Date(b.start).toISOString())}::timestamptz[]) as p(key_id, period_start)
-      join usage_records u on u.key_id = p.key_id and u.started_at >= p.period_start and ${endedBefore(until, 'u.')}
-      group by u.key_id`.execute(db);
+      with p(key_id, period_start) as (
+        select * from unnest(${budgeted.map((b) => b.keyId)}::text[], ${budgeted.map((b) => new Date(b.start).toISOString())}::timestamptz[]))
+      select key_id, sum(cost) as spent from (
+        select u.key_id, u.cost_usd as cost
+          from p join usage_records u on u.key_id = p.key_id and u.started_at >= p.period_start and ${endedBefore(until, 'u.')}
+        union all
+        select u.key_id, c.cost_usd - u.cost_usd
+          from p join usage_records u on u.key_id = p.key_id and u.started_at >= p.period_start
+          join usage_corrections c on c.request_id = u.request_id and ${endedBefore(until, 'c.')}
+      ) as charges
+      group by key_id`.execute(db);
     for (const row of rows.rows) {
       const ledger = limiter.counters(row.key_id).budget;
-      if (ledger) ledger.spent += Number(row.spent);
+      if (ledger) ledger.spent += nanosOfUsd(row.spent);
     }
   }
   return { keys: new Set([...windowed, ...budgeted.map((b) => b.keyId)]).size, requests };
@@ -68,10 +82,11 @@ export const endsBefore = (usage: { startedAt: string; latencyMs: number }, unti
 
 /**
  * Which of these calls metering has recorded already: a usage message written again long after
- * the first (a crashed gateway's recovery, a sweep) must not be counted a second time.
+ * the first (a crashed gateway's recovery, a sweep) must not be counted a second time, and the late
+ * real report of a swept call corrects the sweep's charge.
  */
-export async function recordedAlready(db: Kysely<Database>, requestIds: string[]): Promise<Set<string>> {
-  if (requestIds.length === 0) return new Set();
-  const rows = await db.selectFrom('usage_records').select('request_id').where('request_id', 'in', requestIds).execute();
-  return new Set(rows.map((r) => r.request_id));
+export async function recordedAlready(db: Kysely<Database>, requestIds: string[]): Promise<Map<string, RecordedCall>> {
+  if (requestIds.length === 0) return new Map();
+  const rows = await db.selectFrom('usage_records').select(['request_id', 'key_id', 'swept', 'cost_usd', 'started_at']).where('request_id', 'in', requestIds).execute();
+  return new Map(rows.map((r) => [r.request_id, { keyId: r.key_id, swept: r.swept, costNanos: nanosOfUsd(r.cost_usd), startedAt: new Date(r.started_at).getTime() }]));
 }

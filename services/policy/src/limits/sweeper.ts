@@ -1,11 +1,14 @@
-import { costOf, type UsageMessage } from '@sluice/contracts';
+import { costNanosOf, type UsageMessage } from '@sluice/contracts';
 import type { Limiter, Reservation } from './limiter';
 
 /**
- * The usage message for a call that was admitted but never reported back (its gateway died before
- * publishing): charged at its reserved worst case, flagged `estimated` and `swept`. It goes through
- * the usage stream like any other (message id = call id), so metering records it once and policy
- * settles the reservation when it comes back; a late real report is then a duplicate.
+ * The usage message for a call that was admitted but never reported back within the reservation
+ * TTL (its gateway died, or the call is still running: a client that stopped reading a stream, an
+ * upstream that trickles bytes): charged at its reserved worst case, flagged `estimated` and
+ * `swept`. It goes through the usage stream like any other, so metering records it once and policy
+ * settles the reservation when it comes back. Its message id is its own (sweptMessageId): if the
+ * call's real report arrives after all, it is not dropped as a duplicate but corrects the sweep's
+ * charge, in policy and in metering, to the real cost.
  */
 export function sweptUsage(r: Reservation, now: number): UsageMessage {
   const tokens = { inputTokens: r.worstCase.inputTokens, cachedInputTokens: 0, outputTokens: r.worstCase.outputTokens };
@@ -27,9 +30,11 @@ export function sweptUsage(r: Reservation, now: number): UsageMessage {
     clientIp: r.call.clientIp,
     startedAt: new Date(r.admittedAt).toISOString(),
     clientRequestId: null,
-    costUsd: costOf(tokens, r.price),
+    costNanos: costNanosOf(tokens, r.price),
   };
 }
+
+export const sweptMessageId = (callId: string): string => `${callId}.swept`;
 
 export async function sweepReservations(
   limiter: Limiter,

@@ -12,7 +12,7 @@ const givenBudget = () => given(keyCreated({ budget }), ...models);
 const givenTpm = (tokensPerMinute: number) => given(keyCreated({ rateLimits: { tokensPerMinute } }), ...models);
 
 const estimate = (over: Partial<CallEstimate> = {}): CallEstimate => ({ inputTokens: 100, maxOutputTokens: null, ...over });
-const reservedUsd = (reply: AuthorizeReply) => (reply.allow ? reply.limits?.reservedUsd : undefined);
+const reservedNanos = (reply: AuthorizeReply) => (reply.allow ? reply.limits?.reservedNanos : undefined);
 const worstCase = (reply: AuthorizeReply) => (reply.allow ? reply.limits?.reservation?.worstCase : undefined);
 
 describe('the worst case a budget reserves', () => {
@@ -21,7 +21,7 @@ describe('the worst case a budget reserves', () => {
     const reply = givenBudget().when({ callId: 'a', model: 'capped', estimate: estimate({ choices: 8 }) });
     // then 8,000 output tokens are reserved, not 1,000
     expect(worstCase(reply)).toEqual({ inputTokens: 100, outputTokens: 8000 });
-    expect(reservedUsd(reply)).toBeCloseTo((100 * 1 + 8000 * 2) / 1e6, 12);
+    expect(reservedNanos(reply)).toBe((100 * 1 + 8000 * 2) * 1000);
   });
 
   it('reserves the prompt’s bound, not its four-characters-a-token estimate', () => {

@@ -39,6 +39,7 @@ export function withLiveState(view: KeyView, live: KeyLimitState | undefined): K
       ? {
           ...view.budget,
           periodStart: live.budget.periodStart,
+          ...(live.budget.countsFrom ? { countsFrom: live.budget.countsFrom } : {}),
           resetsAt: live.budget.resetsAt,
           spentUsd: live.budget.spentUsd,
           reservedUsd: live.budget.reservedUsd,

@@ -21,6 +21,7 @@ export const keyLimitFields = {
         properties: {
           anchor: { const: 'key-created' },
           periodStart: time,
+          countsFrom: { ...time, description: 'The earliest call start spentUsd counts (a budget given to the key mid-period counts from then)' },
           resetsAt: { anyOf: [time, { type: 'null' }] },
           thresholdsReached: { type: 'array', items: { type: 'integer' } },
           spentUsd: usd,

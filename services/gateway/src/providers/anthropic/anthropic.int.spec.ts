@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { mockChatCompletion, startMockUpstream, type MockUpstream } from '@sluice/mock-llm';
-import { PRICE, startHarness, type Harness } from '../../../test/harness';
+import { PRICE, priced, startHarness, type Harness } from '../../../test/harness';
 
 jest.setTimeout(60_000);
 
@@ -45,8 +45,7 @@ describe('the anthropic provider (real NATS, mock Anthropic upstream, openai SDK
 
     const usage = await h.usageOf('cl-json');
     expect(usage).toMatchObject({ model: 'claude', upstreamModel: 'claude-up', providerId: 'prov-claude', status: 200, inputTokens: billed.promptTokens, outputTokens: billed.completionTokens, estimated: false });
-    const cost = (billed.promptTokens * PRICE.inputUsdPerMTok + billed.completionTokens * PRICE.outputUsdPerMTok) / 1e6;
-    expect(Number(response.headers.get('x-sluice-cost-usd'))).toBeCloseTo(cost, 10);
+    expect(response.headers.get('x-sluice-cost-usd')).toBe(priced({ input: billed.promptTokens, output: billed.completionTokens }));
   });
 
   it('streams as chat.completion.chunk events without a usage chunk the client did not ask for, and bills the invoice', async () => {

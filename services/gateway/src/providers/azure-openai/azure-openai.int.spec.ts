@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { mockChatCompletion, mockVector, startMockUpstream, type MockUpstream } from '@sluice/mock-llm';
-import { PRICE, startHarness, type Harness } from '../../../test/harness';
+import { PRICE, priced, startHarness, type Harness } from '../../../test/harness';
 import { AZURE_DEFAULT_API_VERSION } from './azure-access';
 
 jest.setTimeout(60_000);
@@ -42,8 +42,7 @@ describe('the azure-openai provider (real NATS, mock Azure resource, openai SDK)
 
     const usage = await h.usageOf('az-json');
     expect(usage).toMatchObject({ model: 'az-gpt', upstreamModel: 'gpt4o-prod', providerId: 'prov-azure', status: 200, inputTokens: billed.promptTokens, outputTokens: billed.completionTokens, estimated: false });
-    const expected = (billed.promptTokens * PRICE.inputUsdPerMTok + billed.completionTokens * PRICE.outputUsdPerMTok) / 1e6;
-    expect(Number(response.headers.get('x-sluice-cost-usd'))).toBeCloseTo(expected, 10);
+    expect(response.headers.get('x-sluice-cost-usd')).toBe(priced({ input: billed.promptTokens, output: billed.completionTokens }));
   });
 
   it('streams with the usage chunk asked for, so the stream is billed from Azure’s own counts', async () => {

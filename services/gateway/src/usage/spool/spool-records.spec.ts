@@ -1,9 +1,10 @@
-import { costOf, type UsageMessage } from '@sluice/contracts';
+import { modelPrice, type UsageMessage } from '@sluice/contracts';
 import { usageFixture } from '../../../test/usage-fixture';
 import type { CallFacts } from '../usage-message';
 import { beginRecord, encodeRecord, unreportedUsage, type SpoolRecord } from './spool-records';
 
-const PRICE = { inputUsdPerMTok: 2, outputUsdPerMTok: 8, cachedInputUsdPerMTok: null };
+const PRICE_USD = { inputUsdPerMTok: 2, outputUsdPerMTok: 8, cachedInputUsdPerMTok: null };
+const PRICE = modelPrice(PRICE_USD);
 
 const call = (callId: string, over: Partial<CallFacts> = {}): CallFacts => ({
   requestId: `client-${callId}`,
@@ -63,7 +64,7 @@ describe('recovering a dead gateway’s usage spool', () => {
       clientRequestId: 'client-c1',
       user: 'alice',
       metadata: { team: 'search' },
-      costUsd: costOf({ inputTokens: 12, cachedInputTokens: 0, outputTokens: 300 }, PRICE),
+      costNanos: 12 * 2000 + 300 * 8000,
     });
   });
 
@@ -76,9 +77,9 @@ describe('recovering a dead gateway’s usage spool', () => {
   });
 
   it('charges a key with limits what policy reserved (clamped to the model’s cap), not an absurd max_tokens', () => {
-    const reservation = { callId: 'c1', keyId: 'key-1', admittedAt: 0, tokens: 0, reservedUsd: 0.0004, price: PRICE, worstCase: { inputTokens: 12, outputTokens: 50 }, call: { model: 'gpt-test', upstreamModel: 'upstream-gpt', providerId: 'prov-1', operation: 'chat', clientIp: '10.0.0.7' } };
-    const [usage] = given(begin('c1', 1_000_000, { limits: { headers: {}, reservedUsd: 0.0004, budgetRemainingUsd: 1, reservation } })).whenRecovered();
-    expect(usage).toMatchObject({ outputTokens: 50, costUsd: costOf({ inputTokens: 12, cachedInputTokens: 0, outputTokens: 50 }, PRICE) });
+    const reservation = { callId: 'c1', keyId: 'key-1', admittedAt: 0, tokens: 0, reservedNanos: 424_000, price: PRICE, worstCase: { inputTokens: 12, outputTokens: 50 }, call: { model: 'gpt-test', upstreamModel: 'upstream-gpt', providerId: 'prov-1', operation: 'chat', clientIp: '10.0.0.7' } };
+    const [usage] = given(begin('c1', 1_000_000, { limits: { headers: {}, reservedNanos: 424_000, budgetRemainingNanos: 1e9, reservation } })).whenRecovered();
+    expect(usage).toMatchObject({ outputTokens: 50, costNanos: 12 * 2000 + 50 * 8000 });
   });
 
   it('clamps an absurd max_tokens to the model’s maximum output from the route for a key without limits', () => {
@@ -94,7 +95,13 @@ describe('recovering a dead gateway’s usage spool', () => {
   it('reports no cost for a route without a price (metering prices it from its own history)', () => {
     const route = { ...call('c1').route, price: undefined };
     const [usage] = given(begin('c1', 100, { route })).whenRecovered();
-    expect(usage.costUsd).toBeUndefined();
+    expect(usage.costNanos).toBeUndefined();
+  });
+
+  it('prices a call begun by an older gateway, whose spool holds USD prices, at the same price', () => {
+    const old = { ...begin('c1', 100), price: PRICE_USD };
+    const [usage] = given(old).whenRecovered();
+    expect(usage.costNanos).toBe(12 * 2000 + 100 * 8000);
   });
 
   it('skips a torn last line and keeps everything before it', () => {

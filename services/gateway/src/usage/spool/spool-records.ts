@@ -1,4 +1,4 @@
-import { callTokens, costOf, type CallEstimate, type ModelPrice, type Operation, type UsageMessage } from '@sluice/contracts';
+import { callTokens, costNanosOf, upcastPrice, type CallEstimate, type CatalogPriceUsd, type ModelPrice, type Operation, type UsageMessage } from '@sluice/contracts';
 import type { CallerTags } from '../caller-tags';
 import type { CallFacts } from '../usage-message';
 
@@ -22,7 +22,8 @@ export interface BeginRecord {
   promptTokens: number;
   /** The most output tokens the call may produce, every choice together (see worstCaseOf). */
   outputCap: number;
-  price: ModelPrice | null;
+  /** In nano-dollars; a spool written by an older gateway holds USD prices, upcast when it is recovered. */
+  price: ModelPrice | CatalogPriceUsd | null;
   tags?: CallerTags;
 }
 
@@ -98,7 +99,7 @@ export function estimatedUsage(begin: BeginRecord): UsageMessage {
     clientRequestId: begin.tags?.clientRequestId ?? null,
     user: begin.tags?.user ?? null,
     metadata: begin.tags?.metadata ?? null,
-    ...(begin.price ? { costUsd: costOf(tokens, begin.price) } : {}),
+    ...(begin.price ? { costNanos: costNanosOf(tokens, upcastPrice(begin.price)) } : {}),
   };
 }
 

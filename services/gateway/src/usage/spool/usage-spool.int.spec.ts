@@ -3,7 +3,7 @@ import { chmodSync, chownSync, mkdtempSync, readdirSync, readFileSync, renameSyn
 import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import pino from 'pino';
-import { Streams, Subjects, type UsageMessage } from '@sluice/contracts';
+import { modelPrice, Streams, Subjects, type UsageMessage } from '@sluice/contracts';
 import { connectNats, ensureStreams, publishDurable, type NatsConnection } from '@sluice/messaging';
 import { startTestNats, streamMessages, type TestNats } from '@sluice/testing';
 import { DEFAULT_CONFIG } from '../../config';
@@ -18,7 +18,7 @@ import { UsageSpool } from './usage-spool';
 jest.setTimeout(60_000);
 
 const logger = pino({ level: 'silent' });
-const PRICE = { inputUsdPerMTok: 2, outputUsdPerMTok: 8, cachedInputUsdPerMTok: null };
+const PRICE = modelPrice({ inputUsdPerMTok: 2, outputUsdPerMTok: 8, cachedInputUsdPerMTok: null });
 
 const call = (callId: string): CallFacts => ({
   requestId: callId,
@@ -86,7 +86,7 @@ describe('the usage spool (real NATS JetStream)', () => {
     const messages = await storedFor('k1-');
     expect(messages.map((m) => m.requestId).sort()).toEqual(['k1-acked', 'k1-begun', 'k1-ended']);
     expect(messages.find((m) => m.requestId === 'k1-ended')).toEqual({ ...served('k1-ended'), recovered: true });
-    expect(messages.find((m) => m.requestId === 'k1-begun')).toMatchObject({ estimated: true, recovered: true, status: 0, inputTokens: 12, outputTokens: 200, costUsd: (12 * 2 + 200 * 8) / 1e6 });
+    expect(messages.find((m) => m.requestId === 'k1-begun')).toMatchObject({ estimated: true, recovered: true, status: 0, inputTokens: 12, outputTokens: 200, costNanos: 12 * 2000 + 200 * 8000 });
     expect(readdirSync(dir).map((f) => join(dir, f))).toEqual(second.spool.paths);
     second.spool.close();
   });

@@ -1,0 +1,27 @@
+import type { Insertable } from 'kysely';
+import type { UsageCorrectionsTable } from '@sluice/db';
+import { decimalOfNanos } from '@sluice/contracts';
+import type { RecordableUsage } from './clean-usage';
+
+/** What a call's report says, stored alike on its usage record and on the correction of a swept one. */
+export function reportColumns(usage: RecordableUsage, costNanos: number): Insertable<UsageCorrectionsTable> {
+  return {
+    request_id: usage.requestId,
+    key_id: usage.keyId,
+    stream: usage.stream,
+    status: usage.status,
+    input_tokens: usage.inputTokens,
+    cached_input_tokens: usage.cachedInputTokens,
+    output_tokens: usage.outputTokens,
+    reasoning_tokens: usage.reasoningTokens,
+    cost_usd: decimalOfNanos(costNanos),
+    estimated: usage.estimated,
+    latency_ms: usage.latencyMs,
+    ttfb_ms: usage.ttfbMs,
+    started_at: usage.startedAt,
+    client_request_id: usage.clientRequestId ?? null,
+    caller_user: usage.user ?? null,
+    caller_metadata: usage.metadata ? JSON.stringify(usage.metadata) : null,
+    cleaned_fields: usage.cleanedFields ?? [],
+  };
+}
