@@ -226,7 +226,8 @@ describe('limits that hold across two gateways (real NATS, Postgres, supervised 
   });
 
   it('keeps the parallel slots and budget reservations of calls in flight across a policy restart', async () => {
-    expect((await e2e.admin('POST', '/models', { name: 'slower', providerId, upstreamModel: 'slow-5000', inputUsdPerMTok: 1, outputUsdPerMTok: 2, maxOutputTokens: 1000 })).status).toBe(201);
+    // Held at the mock upstream until released: in flight for as long as the restart takes, however loaded the machine.
+    expect((await e2e.admin('POST', '/models', { name: 'slower', providerId, upstreamModel: 'hold-restart', inputUsdPerMTok: 1, outputUsdPerMTok: 2, maxOutputTokens: 1000 })).status).toBe(201);
     const { id, key } = await createKey({ name: 'in-flight-restart', rateLimits: { maxParallelRequests: 2 }, budget: { maxUsd: 10 } });
     const running = [call(gateways[0], key, { model: 'slower' }), call(gateways[1], key, { model: 'slower' })];
     await waitFor(async () => (await stateOf(id)).rateLimits.maxParallelRequests?.inFlight === 2, { timeoutMs: 3000, intervalMs: 20 });
@@ -244,6 +245,7 @@ describe('limits that hold across two gateways (real NATS, Postgres, supervised 
     expect(third.status).toBe(429);
     expect(third.body.error.rule).toBe('maxParallelRequests');
 
+    e2e.upstream.release('restart');
     expect((await Promise.all(running)).map((r) => r.status)).toEqual([200, 200]);
     await waitFor(async () => (await stateOf(id)).budget?.reservedUsd === 0, { timeoutMs: 5000, intervalMs: 20 });
     expect((await call(gateways[1], key, { model: 'fast' })).status).toBe(200);

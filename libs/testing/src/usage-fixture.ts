@@ -19,5 +19,7 @@ export const usageFixture = (requestId: string, over: Partial<UsageMessage> = {}
   ttfbMs: null,
   clientIp: '127.0.0.1',
   startedAt: new Date(0).toISOString(),
+  // Priced by the gateway, as every call is: override for a test about money.
+  costNanos: 0,
   ...over,
 });

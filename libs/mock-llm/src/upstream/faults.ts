@@ -5,14 +5,17 @@
  * - `error-html-<status>`: that status with an HTML body, as a misconfigured proxy answers;
  * - `redirect`: a 302 to another host, which a gateway must never follow;
  * - `cut-<n>`: a stream that drops the connection after its headers and n chunks (non-streams: at once);
- * - `slow-<ms>`: a normal answer that starts only after that many milliseconds.
+ * - `slow-<ms>`: a normal answer that starts only after that many milliseconds;
+ * - `hold-<gate>`: a normal answer that starts only once the test opens that gate
+ *   (`MockUpstream.release`), so a call stays in flight exactly as long as a test needs it to.
  */
 export type Fault =
   | { kind: 'error'; status: number }
   | { kind: 'html'; status: number }
   | { kind: 'redirect' }
   | { kind: 'cut'; after: number }
-  | { kind: 'slow'; ms: number };
+  | { kind: 'slow'; ms: number }
+  | { kind: 'hold'; gate: string };
 
 export function faultFor(model: string): Fault | null {
   if (model.startsWith('error-html-')) return { kind: 'html', status: Number(model.slice(11)) || 502 };
@@ -20,6 +23,7 @@ export function faultFor(model: string): Fault | null {
   if (model === 'redirect') return { kind: 'redirect' };
   if (model.startsWith('cut-')) return { kind: 'cut', after: Number(model.slice(4)) || 0 };
   if (model.startsWith('slow-')) return { kind: 'slow', ms: Number(model.slice(5)) || 0 };
+  if (model.startsWith('hold-')) return { kind: 'hold', gate: model.slice(5) };
   return null;
 }
 
@@ -39,5 +43,26 @@ export function errorBody(status: number, authorization: string | undefined): { 
       return status >= 500
         ? { type: 'server_error', code: null, message: 'The server had an error while processing your request. Sorry about that!' }
         : { type: 'invalid_request_error', code: null, message: `Mock upstream refused the request with status ${status}.` };
+  }
+}
+
+/** The gates `hold-<gate>` calls wait at: closed until a test opens one, then open for good. */
+export class Gates {
+  readonly #open = new Set<string>();
+  readonly #waiting = new Map<string, (() => void)[]>();
+
+  wait(gate: string): Promise<void> {
+    if (this.#open.has(gate)) return Promise.resolve();
+    return new Promise((resolve) => this.#waiting.set(gate, [...(this.#waiting.get(gate) ?? []), resolve]));
+  }
+
+  waiting(gate: string): number {
+    return this.#waiting.get(gate)?.length ?? 0;
+  }
+
+  release(gate: string): void {
+    this.#open.add(gate);
+    for (const resolve of this.#waiting.get(gate) ?? []) resolve();
+    this.#waiting.delete(gate);
   }
 }

@@ -5,7 +5,7 @@ import { nextId } from '../ids';
 import { realTokens } from '../real-tokens';
 import { ROUGH_TOKENS, type TokenCounter } from '../tokens';
 import { azureRefusal, azureRoute } from './azure';
-import { errorBody, faultFor } from './faults';
+import { errorBody, faultFor, Gates } from './faults';
 import { bill, emptyInvoice, type Invoice, type InvoiceEntry } from './invoice';
 import { handleMessages } from './messages';
 import { jsonReply, missingParam, OPERATION_BY_PATH, streamReply, type Operation } from './replies';
@@ -34,6 +34,10 @@ export interface MockUpstream {
   /** Base URL including `/v1`. */
   url: string;
   invoice: Invoice;
+  /** Opens a `hold-<gate>` gate: the calls waiting at it (and every later one) are answered. */
+  release(gate: string): void;
+  /** How many calls wait at a `hold-<gate>` gate. */
+  waiting(gate: string): number;
   close(): Promise<void>;
 }
 
@@ -45,7 +49,8 @@ const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-
 export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise<MockUpstream> {
   const invoice = emptyInvoice();
   const tokens = opts.oneTokenPerChunk ? realTokens() : ROUGH_TOKENS;
-  const served: Served = { ...opts, omitUsage: opts.omitUsage === true || opts.oneTokenPerChunk === true, tokens };
+  const gates = new Gates();
+  const served: Served = { ...opts, omitUsage: opts.omitUsage === true || opts.oneTokenPerChunk === true, tokens, gates };
   const server = createServer((req, res) => {
     invoice.inFlight++;
     invoice.maxInFlight = Math.max(invoice.maxInFlight, invoice.inFlight);
@@ -62,6 +67,8 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
   return {
     url: `http://${opts.host ?? '127.0.0.1'}:${port}/v1`,
     invoice,
+    release: (gate) => gates.release(gate),
+    waiting: (gate) => gates.waiting(gate),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -70,7 +77,7 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
   };
 }
 
-type Served = MockUpstreamOptions & { omitUsage: boolean; tokens: TokenCounter };
+type Served = MockUpstreamOptions & { omitUsage: boolean; tokens: TokenCounter; gates: Gates };
 
 async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer, invoice: Invoice, opts: Served): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
@@ -113,7 +120,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer, in
 
   const fault = faultFor(entry.model);
   if (fault?.kind === 'slow') await sleep(fault.ms);
-  if (fault && fault.kind !== 'cut' && fault.kind !== 'slow') {
+  if (fault?.kind === 'hold') await opts.gates.wait(fault.gate);
+  if (fault && fault.kind !== 'cut' && fault.kind !== 'slow' && fault.kind !== 'hold') {
     entry.status = fault.kind === 'redirect' ? 302 : fault.status;
     entry.completed = true;
     bill(invoice, entry);
