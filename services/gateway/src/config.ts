@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { UpstreamAllowList } from '@sluice/net-policy';
 import { env, envInt } from '@sluice/service';
-import { parseTrustedProxies } from './ingress/client-ip';
+import { parseTrustedProxies } from './edge/client-ip';
 
 export interface GatewayConfig {
   port: number;

@@ -6,10 +6,11 @@ import { Authorizer } from './authorize/authorizer';
 import type { GatewayConfig } from './config';
 import { CredentialStore } from './credentials/credential-store';
 import { CredentialSync } from './credentials/credential-sync';
-import { clientIpResolver } from './ingress/client-ip';
-import { InferenceRoute } from './ingress/inference-route';
-import { ModelsRoute } from './ingress/models-route';
-import type { IngressRoutes } from './ingress/routes';
+import { ModelsRoute } from './dialects/openai/models-route';
+import { OpenAiDialect } from './dialects/openai/openai-dialect';
+import { clientIpResolver } from './edge/client-ip';
+import type { IngressRoutes } from './edge/routes';
+import { CallPipeline } from './pipeline/call-pipeline';
 import { GatewayReadiness } from './nats/readiness';
 import { OpenAiCompatibleProvider } from './providers/openai-compatible/openai-compatible';
 import { UpstreamDispatch } from './providers/upstream-dispatch';
@@ -63,7 +64,8 @@ const httpRoutes = [
   {
     provide: INGRESS,
     useFactory: (authorizer: Authorizer, dispatch: UpstreamDispatch, publisher: UsagePublisher, spool: UsageSpool, config: GatewayConfig, logger: Logger): IngressRoutes => ({
-      inference: new InferenceRoute(authorizer, dispatch, publisher, spool, config, logger),
+      pipeline: new CallPipeline(authorizer, publisher, spool, logger),
+      openai: new OpenAiDialect(dispatch, config, logger),
       models: new ModelsRoute(authorizer),
       clientIp: clientIpResolver(config.trustedProxies),
       bodyLimit: config.bodyLimit,

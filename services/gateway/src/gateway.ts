@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { bootstrapService, createLogger, type Logger } from '@sluice/service';
 import { DEFAULT_CONFIG, type GatewayConfig } from './config';
 import { GatewayModule, INGRESS } from './gateway.module';
-import { registerIngress, type IngressRoutes } from './ingress/routes';
+import { registerIngress, type IngressRoutes } from './edge/routes';
 
 export interface RunningGateway {
   /** Base URL including `/v1`, for SDK clients. */

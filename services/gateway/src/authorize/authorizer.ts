@@ -11,7 +11,7 @@ import {
   type OpenAiError,
 } from '@sluice/contracts';
 import { request, respondInParts, type ReplyLogger } from '@sluice/messaging';
-import { GatewayErrors } from '../ingress/openai-errors';
+import { GatewayErrors } from '../errors/gateway-errors';
 import { InFlightCalls } from './in-flight-calls';
 
 export const AUTHORIZE_TIMEOUT_MS = 2000;

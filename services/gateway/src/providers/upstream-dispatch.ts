@@ -1,7 +1,7 @@
 import { UpstreamNotAllowedError } from '@sluice/net-policy';
 import type { Logger } from '@sluice/service';
 import type { CredentialSync } from '../credentials/credential-sync';
-import { GatewayErrors, providerNotSupported } from '../ingress/openai-errors';
+import { GatewayErrors, providerNotSupported } from '../errors/gateway-errors';
 import { anthropicUpstreamRequest, asOpenAi } from './anthropic/anthropic-provider';
 import { azureRequest } from './azure-openai/azure-request';
 import { openMock } from './mock/mock-provider';

@@ -1,5 +1,5 @@
 import type { OpenAiError } from '@sluice/contracts';
-import { GatewayErrors, upstreamStatusError } from '../ingress/openai-errors';
+import { GatewayErrors, upstreamStatusError } from '../errors/gateway-errors';
 
 /**
  * What the client sees for an upstream's non-2xx answer. An OpenAI-shaped error passes through

@@ -1,12 +1,16 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { openAiUserOf } from '../dialects/openai/openai-request';
 import { callerTagsOf, TAG_LIMITS, type CallerTags } from './caller-tags';
 
-const tagsOf = (...args: Parameters<typeof callerTagsOf>): CallerTags => {
-  const result = callerTagsOf(...args);
+// As the OpenAI dialect hands them over: the body's `user`.
+type Args = [clientRequestId: string | null, headers: IncomingHttpHeaders, body: Record<string, unknown>];
+const tagsOf = (...[id, headers, body]: Args): CallerTags => {
+  const result = callerTagsOf(id, headers, openAiUserOf(body));
   if (!result.ok) throw new Error(`refused: ${result.error.message}`);
   return result.tags;
 };
-const refusalOf = (...args: Parameters<typeof callerTagsOf>) => {
-  const result = callerTagsOf(...args);
+const refusalOf = (...[id, headers, body]: Args) => {
+  const result = callerTagsOf(id, headers, openAiUserOf(body));
   return result.ok ? null : { status: result.error.status, type: result.error.type, param: result.error.param, code: result.error.code };
 };
 

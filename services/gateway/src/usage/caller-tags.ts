@@ -20,18 +20,19 @@ const NON_ASCII = /[\x80-\xff]/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * The client's own request id, OpenAI's `user` body field, and Portkey's `x-portkey-metadata`
+ * The client's own request id, the caller's end-user id (OpenAI's `user` body field, or its
+ * equivalent in another dialect), and Portkey's `x-portkey-metadata`
  * header (a JSON object of flat values; `_user` stands in for a missing `user`). Oversized or
  * malformed input is cut or dropped, not refused: it is not the call. A value that would be
  * stored but that Postgres cannot hold as given (a NUL, an unpaired surrogate) is refused, so what
  * is stored is what the caller sent.
  */
-export function callerTagsOf(clientRequestId: string | null, headers: IncomingHttpHeaders, body: Record<string, unknown>): CallerTagsResult {
+export function callerTagsOf(clientRequestId: string | null, headers: IncomingHttpHeaders, user: { value: string | null; param: string }): CallerTagsResult {
   const metadata = metadataOf(headers[METADATA_HEADER]);
   if (metadata instanceof Refusal) return { ok: false, error: metadata.error };
-  const bodyUser = typeof body.user === 'string' && body.user !== '' ? body.user : null;
+  const bodyUser = user.value === '' ? null : user.value;
   const why = bodyUser === null ? null : unstorableIn(bodyUser);
-  if (why) return { ok: false, error: unstorable('user', `the value contains ${describeUnstorable(why)}`) };
+  if (why) return { ok: false, error: unstorable(user.param, `the value contains ${describeUnstorable(why)}`) };
   const rawUser = bodyUser ?? metadata?._user ?? null;
   return { ok: true, tags: { clientRequestId, user: rawUser === null ? null : truncateText(rawUser, TAG_LIMITS.userChars), metadata } };
 }

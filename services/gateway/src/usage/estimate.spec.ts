@@ -1,6 +1,6 @@
 import { estimatePromptTokens, type Route } from '@sluice/contracts';
 import { chatPromptTokens, mockChatChunks, mockChatCompletion, mockEmbeddings, realTokens } from '@sluice/mock-llm';
-import { GeneratedText } from '../streaming/generated-text';
+import { GeneratedText } from './generated-text';
 import { callEstimate, settleTokens } from './estimate';
 import { NOTHING_GENERATED } from './generated-output';
 import { tokensFromUsage } from './token-counts';

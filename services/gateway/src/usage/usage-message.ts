@@ -18,6 +18,8 @@ export interface CallFacts {
   clientIp: string;
   /** Epoch milliseconds when the request arrived. */
   startedAt: number;
+  /** performance.now() when the request arrived, for the time to first byte. */
+  t0: number;
   tags?: CallerTags;
 }
 

@@ -1,4 +1,4 @@
-import { SseScanner } from '../../streaming/sse-scanner';
+import { SseScanner } from '../../dialects/openai/sse-scanner';
 import { translateStream } from './sse-translator';
 
 const event = (data: Record<string, unknown>) => `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;

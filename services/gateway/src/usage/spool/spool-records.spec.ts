@@ -16,6 +16,7 @@ const call = (callId: string, over: Partial<CallFacts> = {}): CallFacts => ({
   stream: true,
   clientIp: '10.0.0.7',
   startedAt: Date.UTC(2026, 10, 24, 12),
+  t0: 0,
   tags: { clientRequestId: `client-${callId}`, user: 'alice', metadata: { team: 'search' } },
   ...over,
 });

@@ -30,6 +30,7 @@ const call = (callId: string): CallFacts => ({
   stream: false,
   clientIp: '127.0.0.1',
   startedAt: Date.UTC(2026, 10, 24, 12),
+  t0: 0,
 });
 const served = (callId: string): UsageMessage =>
   usageMessage(call(callId), { status: 200, tokens: { inputTokens: 12, cachedInputTokens: 0, outputTokens: 30, reasoningTokens: 0 }, estimated: false, latencyMs: 3, ttfbMs: 1 });

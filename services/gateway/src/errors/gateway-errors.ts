@@ -1,9 +1,9 @@
 import type { OpenAiError } from '@sluice/contracts';
 
 /**
- * Every error the gateway itself answers on /v1, in OpenAI's shape and codes. Upstream errors are
- * mapped in providers/upstream-errors.ts; both are serialised by `errorBody`, the one place
- * that writes `{error: {message, type, param, code}}` with explicit nulls.
+ * Every error the gateway itself answers, whatever the dialect: OpenAI's status, type and code,
+ * which is also what policy answers with. Upstream errors are mapped in providers/upstream-errors.ts.
+ * Each dialect writes them in its own wire shape (dialects/<dialect>/…error…), nowhere else.
  */
 export const GatewayErrors = {
   missingKey: {
@@ -96,11 +96,6 @@ export const requestTooLarge = (limit: number): OpenAiError => ({
   param: null,
   message: `The request body is larger than the ${limit} bytes this gateway accepts.`,
 });
-
-export function errorBody(e: OpenAiError): string {
-  const error = { message: e.message, type: e.type, param: e.param ?? null, code: e.code ?? null };
-  return JSON.stringify({ error: e.rule ? { ...error, rule: e.rule } : error });
-}
 
 /** SDKs retry 429 and 5xx; these are answers a retry cannot change. */
 export const shouldNotRetry = (e: OpenAiError): boolean =>

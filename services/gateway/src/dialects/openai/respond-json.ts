@@ -1,15 +1,15 @@
 import type { FastifyReply } from 'fastify';
 import type { Logger } from '@sluice/service';
-import type { UpstreamResponse } from '../providers/upstream';
-import { upstreamError } from '../providers/upstream-errors';
-import { settleTokens } from '../usage/estimate';
-import { NO_TOKENS, tokensFromUsage } from '../usage/token-counts';
+import type { UpstreamResponse } from '../../providers/upstream';
+import { upstreamError } from '../../providers/upstream-errors';
+import { settleTokens } from '../../usage/estimate';
+import { NO_TOKENS, tokensFromUsage } from '../../usage/token-counts';
 import type { UsageMessage } from '@sluice/contracts';
-import type { CallFacts, FinishCall } from '../usage/usage-message';
-import { NOTHING_GENERATED } from '../usage/generated-output';
-import { generatedOfJson, usageFromJson } from '../usage/usage-from-json';
-import { GatewayErrors } from './openai-errors';
-import { costHeaders } from './cost-headers';
+import type { CallFacts, FinishCall } from '../../usage/usage-message';
+import { NOTHING_GENERATED } from '../../usage/generated-output';
+import { generatedOfJson, usageFromJson } from '../../usage/usage-from-json';
+import { GatewayErrors } from '../../errors/gateway-errors';
+import { costHeaders } from '../../pipeline/cost-headers';
 import { sendError } from './send-error';
 
 /**

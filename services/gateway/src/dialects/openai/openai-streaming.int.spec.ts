@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { mockChatCompletion } from '@sluice/mock-llm';
 import { waitFor } from '@sluice/testing';
-import { KEY_ID, startHarness, type Harness } from '../../test/harness';
+import { KEY_ID, startHarness, type Harness } from '../../../test/harness';
 
 jest.setTimeout(60_000);
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { OpenAiError } from '@sluice/contracts';
-import { errorBody } from './openai-errors';
+import { errorBody } from '../dialects/openai/error-body';
 
 // A control character other than tab, which Node's HTTP parser refuses in a header (NUL among them).
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;

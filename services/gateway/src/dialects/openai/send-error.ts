@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { OpenAiError } from '@sluice/contracts';
-import { errorBody, shouldNotRetry } from './openai-errors';
+import { shouldNotRetry } from '../../errors/gateway-errors';
+import { errorBody } from './error-body';
 
 // Error objects are mostly constants (GatewayErrors); serialise each one once.
 const bodies = new WeakMap<OpenAiError, string>();

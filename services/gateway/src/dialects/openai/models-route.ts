@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hashVirtualKey, type ListModelsReply } from '@sluice/contracts';
-import type { Authorizer } from '../authorize/authorizer';
+import type { Authorizer } from '../../authorize/authorizer';
 import { sendError } from './send-error';
 
 type Allowed = Extract<ListModelsReply, { allow: true }>;

@@ -1,18 +1,23 @@
-import type { OpenAiError, Operation } from '@sluice/contracts';
+import type { Operation } from '@sluice/contracts';
+import type { DialectRequest, Parsed as ParsedAs } from '../../pipeline/dialect';
+import { callEstimate } from '../../usage/estimate';
 import { outputParamsError } from './output-params';
 
+/** The operations of OpenAI's classic surface: /v1/chat/completions, /v1/completions, /v1/embeddings. */
+export type OpenAiOperation = Extract<Operation, 'chat' | 'completions' | 'embeddings'>;
+
 /** A request body that passed the edge checks, with what the gateway needs from it read once. */
-export interface InferenceRequest {
-  body: Record<string, unknown>;
-  model: string;
-  stream: boolean;
+export interface OpenAiRequest extends DialectRequest {
   /** Whether the client itself asked for the usage chunk (the gateway always asks the upstream). */
   includeUsage: boolean;
 }
 
-export type Parsed = { ok: true; request: InferenceRequest } | { ok: false; error: OpenAiError };
+export type Parsed = ParsedAs<OpenAiRequest>;
 
-const REQUIRED: Record<Operation, string> = { chat: 'messages', completions: 'prompt', embeddings: 'input' };
+const REQUIRED: Record<OpenAiOperation, string> = { chat: 'messages', completions: 'prompt', embeddings: 'input' };
+
+/** OpenAI's `user` body field: the caller's end user, kept on the usage record. */
+export const openAiUserOf = (body: Record<string, unknown>): DialectRequest['user'] => ({ value: typeof body.user === 'string' ? body.user : null, param: 'user' });
 
 const invalid = (message: string, param: string | null, code: string | null): Parsed => ({
   ok: false,
@@ -28,7 +33,7 @@ const wrongType = (param: string, expected: string, v: unknown) =>
  * operation's required field, and the streaming flags. The messages OpenAI uses are kept so
  * clients that match on them keep working.
  */
-export function parseInferenceRequest(op: Operation, raw: Buffer | undefined): Parsed {
+export function parseOpenAiRequest(op: OpenAiOperation, raw: Buffer | undefined): Parsed {
   let body: unknown;
   try {
     body = JSON.parse(raw === undefined ? '' : raw.toString('utf8'));
@@ -73,5 +78,5 @@ export function parseInferenceRequest(op: Operation, raw: Buffer | undefined): P
   const outputError = outputParamsError(op, b);
   if (outputError) return { ok: false, error: outputError };
   const includeUsage = stream && (options as { include_usage?: unknown } | null | undefined)?.include_usage === true;
-  return { ok: true, request: { body: b, model: b.model, stream, includeUsage } };
+  return { ok: true, request: { body: b, model: b.model, stream, includeUsage, estimate: callEstimate(op, b), user: openAiUserOf(b) } };
 }

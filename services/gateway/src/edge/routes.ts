@@ -1,17 +1,19 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '@sluice/service';
+import type { OpenAiDialect } from '../dialects/openai/openai-dialect';
+import type { ModelsRoute } from '../dialects/openai/models-route';
+import { GatewayErrors, invalidUrl, requestTooLarge } from '../errors/gateway-errors';
+import type { CallPipeline } from '../pipeline/call-pipeline';
+import type { ErrorShape } from '../pipeline/dialect';
 import type { ClientIpOf } from './client-ip';
-import type { InferenceRoute } from './inference-route';
-import type { ModelsRoute } from './models-route';
-import { GatewayErrors, invalidUrl, requestTooLarge } from './openai-errors';
 import { requestIdOf, requestIdsOf } from './request-id';
 import type { RequestContext } from './request-context';
-import { sendError } from './send-error';
 import { answerUnreadableHeaders } from './unreadable-header';
 import { virtualKeyOf } from './virtual-key';
 
 export interface IngressRoutes {
-  inference: InferenceRoute;
+  pipeline: CallPipeline;
+  openai: OpenAiDialect;
   models: ModelsRoute;
   clientIp: ClientIpOf;
   bodyLimit: number;
@@ -19,12 +21,14 @@ export interface IngressRoutes {
 }
 
 /**
- * The OpenAI-compatible surface, as raw Fastify routes in their own scope. The key is checked in
- * onRequest, before the body is read or anything else happens; bodies of any content type are
- * taken as bytes and parsed once, by the route.
+ * The gateway's HTTP surface, as raw Fastify routes in their own scope: every dialect's endpoints
+ * over the one call pipeline. The key is checked in onRequest, before the body is read or anything
+ * else happens; bodies of any content type are taken as bytes and parsed once, by the dialect.
+ * Errors raised before a dialect has the request are written in the shape its path speaks.
  */
 export function registerIngress(app: FastifyInstance, routes: IngressRoutes): void {
   answerUnreadableHeaders(app.server);
+  const errorsFor = (_url: string): ErrorShape => routes.openai;
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: routes.bodyLimit }, (_req, body, done) => done(null, body));
@@ -33,7 +37,7 @@ export function registerIngress(app: FastifyInstance, routes: IngressRoutes): vo
     scope.addHook('onRequest', (req, reply, done) => {
       const { requestId, callId, clientRequestId } = requestIdsOf(req.headers);
       const found = virtualKeyOf(req.headers);
-      if (found.kind !== 'found') return sendError(reply, requestId, found.kind === 'missing' ? GatewayErrors.missingKey : GatewayErrors.malformedKey);
+      if (found.kind !== 'found') return errorsFor(req.url).sendError(reply, requestId, found.kind === 'missing' ? GatewayErrors.missingKey : GatewayErrors.malformedKey);
       const clientIp = routes.clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']);
       req.sluice = { requestId, callId, clientRequestId, key: found.key, clientIp, startedAt: Date.now(), t0: performance.now() };
       done();
@@ -41,19 +45,21 @@ export function registerIngress(app: FastifyInstance, routes: IngressRoutes): vo
 
     scope.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
       const requestId = req.sluice?.requestId ?? requestIdOf(req.headers);
-      if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, requestId, requestTooLarge(routes.bodyLimit));
+      const errors = errorsFor(req.url);
+      if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return errors.sendError(reply, requestId, requestTooLarge(routes.bodyLimit));
       if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-        return sendError(reply, requestId, { status: err.statusCode, type: 'invalid_request_error', code: null, param: null, message: 'The request could not be read.' });
+        return errors.sendError(reply, requestId, { status: err.statusCode, type: 'invalid_request_error', code: null, param: null, message: 'The request could not be read.' });
       }
       routes.logger.error({ requestId, err: err.message }, 'unhandled error on the proxy path');
-      sendError(reply, requestId, GatewayErrors.internal);
+      errors.sendError(reply, requestId, GatewayErrors.internal);
     });
 
-    scope.post('/v1/chat/completions', (req, reply) => routes.inference.handle('chat', req, reply));
-    scope.post('/v1/completions', (req, reply) => routes.inference.handle('completions', req, reply));
-    scope.post('/v1/embeddings', (req, reply) => routes.inference.handle('embeddings', req, reply));
+    const { pipeline, openai } = routes;
+    scope.post('/v1/chat/completions', (req, reply) => pipeline.handle(openai, 'chat', req, reply));
+    scope.post('/v1/completions', (req, reply) => pipeline.handle(openai, 'completions', req, reply));
+    scope.post('/v1/embeddings', (req, reply) => pipeline.handle(openai, 'embeddings', req, reply));
     scope.get('/v1/models', (req, reply) => routes.models.list(req, reply));
     scope.get<{ Params: { model: string } }>('/v1/models/:model', (req, reply) => routes.models.retrieve(req, reply));
-    scope.all('/v1/*', async (req, reply) => sendError(reply, req.sluice.requestId, invalidUrl(req.method, req.url.split('?')[0])));
+    scope.all('/v1/*', async (req, reply) => errorsFor(req.url).sendError(reply, req.sluice.requestId, invalidUrl(req.method, req.url.split('?')[0])));
   });
 }

@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { Portkey } from 'portkey-ai';
 import { generateVirtualKey } from '@sluice/contracts';
-import { rawPost, startHarness, type Harness } from '../../test/harness';
+import { rawPost, startHarness, type Harness } from '../../../test/harness';
 
 jest.setTimeout(60_000);
 

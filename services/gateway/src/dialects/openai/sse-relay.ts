@@ -1,7 +1,8 @@
 import type { ServerResponse } from 'node:http';
-import { errorBody, GatewayErrors } from '../ingress/openai-errors';
-import type { UpstreamResponse } from '../providers/upstream';
-import type { GeneratedOutput } from '../usage/generated-output';
+import { GatewayErrors } from '../../errors/gateway-errors';
+import { errorBody } from './error-body';
+import type { UpstreamResponse } from '../../providers/upstream';
+import type { GeneratedOutput } from '../../usage/generated-output';
 import { SseScanner } from './sse-scanner';
 
 export interface RelayOptions {

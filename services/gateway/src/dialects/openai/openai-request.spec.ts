@@ -1,7 +1,7 @@
-import { parseInferenceRequest } from './inference-request';
+import { parseOpenAiRequest } from './openai-request';
 
 const parse = (op: 'chat' | 'completions' | 'embeddings', body: unknown) =>
-  parseInferenceRequest(op, Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)));
+  parseOpenAiRequest(op, Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)));
 
 const errorOf = (op: 'chat' | 'completions' | 'embeddings', body: unknown) => {
   const parsed = parse(op, body);
@@ -11,7 +11,7 @@ const errorOf = (op: 'chat' | 'completions' | 'embeddings', body: unknown) => {
 
 const user = [{ role: 'user', content: 'hi' }];
 
-describe('parseInferenceRequest', () => {
+describe('parseOpenAiRequest', () => {
   it('accepts a chat body and reads model, stream and the client’s own include_usage', () => {
     const parsed = parse('chat', { model: 'gpt-x', messages: user, stream: true, stream_options: { include_usage: true } });
     expect(parsed).toMatchObject({ ok: true, request: { model: 'gpt-x', stream: true, includeUsage: true } });
@@ -23,7 +23,7 @@ describe('parseInferenceRequest', () => {
     for (const raw of ['{not json', '', '[1,2]', 'null', '"text"']) {
       expect(errorOf('chat', raw)).toMatchObject({ status: 400, type: 'invalid_request_error', param: null });
     }
-    expect(parseInferenceRequest('chat', undefined)).toMatchObject({ ok: false, error: { status: 400 } });
+    expect(parseOpenAiRequest('chat', undefined)).toMatchObject({ ok: false, error: { status: 400 } });
   });
 
   it('names the parameter at fault', () => {

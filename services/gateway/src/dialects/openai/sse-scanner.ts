@@ -1,4 +1,4 @@
-import { GeneratedText } from './generated-text';
+import { GeneratedText } from '../../usage/generated-text';
 
 const LF2 = Buffer.from('\n\n');
 const CRLF2 = Buffer.from('\r\n\r\n');

@@ -1,0 +1,77 @@
+import type { FastifyReply } from 'fastify';
+import type { OpenAiError, Operation, UsageMessage } from '@sluice/contracts';
+import type { Logger } from '@sluice/service';
+import type { Dialect } from '../../pipeline/dialect';
+import { costHeaderNames, costHeaders } from '../../pipeline/cost-headers';
+import { isEventStream } from '../../providers/upstream';
+import type { UpstreamDispatch } from '../../providers/upstream-dispatch';
+import { settleTokens } from '../../usage/estimate';
+import { NO_TOKENS, tokensFromUsage } from '../../usage/token-counts';
+import type { CallFacts, FinishCall } from '../../usage/usage-message';
+import { parseOpenAiRequest, type OpenAiOperation, type OpenAiRequest } from './openai-request';
+import { respondJson } from './respond-json';
+import { sendError } from './send-error';
+import { relaySse } from './sse-relay';
+
+export interface InferenceLimits {
+  maxUpstreamBodyBytes: number;
+  drainAfterDisconnectMs: number;
+  maxStreamMs: number;
+}
+
+/**
+ * OpenAI's chat completions, completions and embeddings: the dialect every provider adapter speaks
+ * (providers/ translate it where the upstream does not), so the call goes to the route's provider
+ * as it came, and its answer — JSON, or SSE relayed as it arrives — comes back as the provider gave it.
+ */
+export class OpenAiDialect implements Dialect<OpenAiRequest> {
+  constructor(
+    private readonly dispatch: UpstreamDispatch,
+    private readonly limits: InferenceLimits,
+    private readonly logger: Logger,
+  ) {}
+
+  parse(op: Operation, raw: Buffer | undefined) {
+    return parseOpenAiRequest(op as OpenAiOperation, raw);
+  }
+
+  sendError(reply: FastifyReply, requestId: string, error: OpenAiError): void {
+    sendError(reply, requestId, error);
+  }
+
+  /** Policy computes OpenAI's `x-ratelimit-*` headers already. */
+  limitHeaders(headers: Record<string, string>): Record<string, string> {
+    return headers;
+  }
+
+  async serve(call: CallFacts, request: OpenAiRequest, reply: FastifyReply, finish: FinishCall): Promise<UsageMessage> {
+    const outcome = await this.dispatch.open({ op: call.op, body: request.body, stream: request.stream, requestId: call.requestId, route: call.route });
+    if (!outcome.ok) {
+      const usage = await finish({ status: outcome.error.status, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
+      sendError(reply, call.requestId, outcome.error);
+      return usage;
+    }
+    const upstream = outcome.response;
+    if (!request.stream || upstream.status !== 200 || !isEventStream(upstream.contentType)) {
+      return respondJson(reply, upstream, call, request.body, this.limits.maxUpstreamBodyBytes, this.logger, finish);
+    }
+    reply.hijack();
+    let usage: UsageMessage | undefined;
+    await relaySse(reply.raw, upstream, {
+      requestId: call.requestId,
+      providerId: call.route.providerId,
+      clientWantsUsage: request.includeUsage,
+      t0: call.t0,
+      drainAfterDisconnectMs: this.limits.drainAfterDisconnectMs,
+      maxDurationMs: this.limits.maxStreamMs,
+      trailerNames: call.route.price && costHeaderNames(call),
+      end: async (relayed) => {
+        if (relayed.upstreamFailed) this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, 'upstream stream broke after it began');
+        const settled = settleTokens(call, request.body, tokensFromUsage(relayed.usage), relayed.generated);
+        usage = await finish({ status: relayed.upstreamFailed ? 502 : 200, ...settled, ttfbMs: relayed.ttfbMs });
+        return costHeaders(call, usage.costNanos);
+      },
+    });
+    return usage!;
+  }
+}
