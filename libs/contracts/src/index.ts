@@ -14,3 +14,4 @@ export * from './pricing';
 export * from './limits';
 export * from './token-estimate';
 export * from './partition';
+export * from './request-bounds';

@@ -41,4 +41,16 @@ describe('parseInferenceRequest', () => {
     expect(errorOf('embeddings', { model: 'e', input: 5 })).toMatchObject({ param: 'input', code: 'invalid_type' });
     expect(errorOf('completions', { model: 'c' })).toMatchObject({ param: 'prompt', code: 'missing_required_parameter' });
   });
+
+  it('refuses a model name longer than 256 characters as OpenAI does, before anything matches it', () => {
+    expect(parse('chat', { model: 'm'.repeat(256), messages: user })).toMatchObject({ ok: true });
+    expect(errorOf('chat', { model: 'm'.repeat(257), messages: user })).toEqual({
+      status: 400,
+      type: 'invalid_request_error',
+      param: 'model',
+      code: 'string_above_max_length',
+      message: "Invalid 'model': string too long. Expected a string with maximum length 256, but got a string with length 257 instead.",
+    });
+    expect(errorOf('embeddings', { model: 'mini'.repeat(16 * 1024), input: 'x' })).toMatchObject({ param: 'model', code: 'string_above_max_length' });
+  });
 });

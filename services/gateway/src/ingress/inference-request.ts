@@ -1,4 +1,4 @@
-import type { OpenAiError, Operation } from '@sluice/contracts';
+import { MAX_MODEL_NAME_CHARS, type OpenAiError, type Operation } from '@sluice/contracts';
 
 /** A request body that passed the edge checks, with what the gateway needs from it read once. */
 export interface InferenceRequest {
@@ -44,6 +44,9 @@ export function parseInferenceRequest(op: Operation, raw: Buffer | undefined): P
   if (b.model === undefined) return invalid('You must provide a model parameter.', 'model', null);
   if (typeof b.model !== 'string') return wrongType('model', 'a string', b.model);
   if (b.model === '') return invalid("Invalid 'model': empty string. Expected a string with minimum length 1.", 'model', 'empty_string');
+  if (b.model.length > MAX_MODEL_NAME_CHARS) {
+    return invalid(`Invalid 'model': string too long. Expected a string with maximum length ${MAX_MODEL_NAME_CHARS}, but got a string with length ${b.model.length} instead.`, 'model', 'string_above_max_length');
+  }
 
   const field = REQUIRED[op];
   const value = b[field];
