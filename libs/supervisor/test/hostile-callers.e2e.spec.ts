@@ -51,4 +51,12 @@ describe('the gateway edge under hostile callers (real system)', () => {
     expect((await post(hostileKey, JSON.stringify({ model: 'gpt-mini', messages: hello }))).status).toBe(200);
     expect((await post(hostileKey, JSON.stringify({ model: 'gpt-test', messages: hello }))).json.error).toMatchObject({ code: 'model_not_allowed' });
   });
+
+  it('answers a message nested 100,000 levels deep with a 400, and serves the next call', async () => {
+    const key = await createKey({});
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const refused = await post(key, `{"model":"gpt-test","messages":[{"role":"user","content":${deep}}]}`);
+    expect(refused).toEqual({ status: 400, json: { error: { type: 'invalid_request_error', code: 'json_too_deep', param: null, message: expect.stringContaining('128 levels') } } });
+    expect((await post(key, JSON.stringify({ model: 'gpt-test', messages: hello }))).status).toBe(200);
+  });
 });

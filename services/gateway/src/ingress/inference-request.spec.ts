@@ -53,4 +53,17 @@ describe('parseInferenceRequest', () => {
     });
     expect(errorOf('embeddings', { model: 'mini'.repeat(16 * 1024), input: 'x' })).toMatchObject({ param: 'model', code: 'string_above_max_length' });
   });
+
+  it('refuses JSON nested more than 128 levels deep with a 400, before parsing it', () => {
+    const deep = (levels: number) => `{"model":"m","messages":[{"role":"user","content":${'['.repeat(levels)}${']'.repeat(levels)}}]}`;
+    expect(parse('chat', deep(125))).toMatchObject({ ok: true });
+    expect(errorOf('chat', deep(126))).toEqual({
+      status: 400,
+      type: 'invalid_request_error',
+      param: null,
+      code: 'json_too_deep',
+      message: 'The JSON body of your request nests arrays and objects more than 128 levels deep.',
+    });
+    expect(errorOf('completions', `{"model":"m","prompt":${'['.repeat(100_000)}${']'.repeat(100_000)}}`)).toMatchObject({ status: 400, code: 'json_too_deep' });
+  });
 });

@@ -1,4 +1,5 @@
 import { MAX_MODEL_NAME_CHARS, type OpenAiError, type Operation } from '@sluice/contracts';
+import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '@sluice/service';
 
 /** A request body that passed the edge checks, with what the gateway needs from it read once. */
 export interface InferenceRequest {
@@ -28,6 +29,8 @@ const wrongType = (param: string, expected: string, v: unknown) =>
  * clients that match on them keep working.
  */
 export function parseInferenceRequest(op: Operation, raw: Buffer | undefined): Parsed {
+  // Measured before parsing: the upstream body is re-serialised and the estimator walks it.
+  if (raw !== undefined && jsonNestsDeeperThan(raw)) return invalid(`The JSON body of your request nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.`, null, 'json_too_deep');
   let body: unknown;
   try {
     body = JSON.parse(raw === undefined ? '' : raw.toString('utf8'));

@@ -73,6 +73,22 @@ describe('ingress (real NATS, openai SDK)', () => {
     expect(h.authorizeRequests.length).toBe(before);
   });
 
+  it('answers JSON nested 100,000 levels deep with a 400 in OpenAI’s shape, whichever field holds it', async () => {
+    const deep = `${'['.repeat(100_000)}"x"${']'.repeat(100_000)}`;
+    const before = h.authorizeRequests.length;
+    const bodies: [string, string][] = [
+      ['/chat/completions', `{"model":"gpt-test","messages":[{"role":"user","content":${deep}}]}`],
+      ['/chat/completions', `{"model":"gpt-test","messages":[{"role":"user","content":"hi"}],"tools":${deep}}`],
+      ['/completions', `{"model":"gpt-test","prompt":${deep}}`],
+      ['/embeddings', `{"model":"emb-test","input":${deep}}`],
+    ];
+    for (const [path, body] of bodies) {
+      const res = await rawPost(h, path, body, { authorization: `Bearer ${h.key}` });
+      expect([path, res.status, res.json?.error]).toEqual([path, 400, { type: 'invalid_request_error', code: 'json_too_deep', param: null, message: expect.stringContaining('128 levels') }]);
+    }
+    expect(h.authorizeRequests.length).toBe(before);
+  });
+
   it('echoes a safe x-request-id (or Portkey trace id) on success and errors, and replaces an unsafe one', async () => {
     const ok = await h.client().chat.completions.create({ model: 'gpt-mock', messages: hello }, { headers: { 'x-request-id': 'client-req-1' } }).withResponse();
     expect(ok.response.headers.get('x-request-id')).toBe('client-req-1');
