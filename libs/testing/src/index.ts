@@ -4,3 +4,4 @@ export { testDatabaseUrl } from './test-database';
 export { waitFor, type WaitForOptions } from './wait-for';
 export { resolveInfraMode, type InfraMode } from './infra-mode';
 export { streamMessages } from './stream-messages';
+export { httpHead, RawHttp } from './raw-http';

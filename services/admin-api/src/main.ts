@@ -1,15 +1,23 @@
 import { bootstrapService, envInt } from '@sluice/service';
 import { AdminModule } from './app.module';
+import { checkTokenBeforeBody } from './auth/token-before-body';
 import { acceptEmptyJsonBodies } from './shared/json-body';
 import { logger } from './shared/logger';
+
+/** An admin body is a key, a provider or a model: 1 MB holds the largest with room to spare. */
+const ADMIN_BODY_LIMIT = 1024 * 1024;
 
 bootstrapService({
   name: 'admin-api',
   module: AdminModule,
   port: envInt('SLUICE_ADMIN_PORT', 8081),
   logger,
+  bodyLimit: envInt('SLUICE_ADMIN_BODY_LIMIT', ADMIN_BODY_LIMIT),
   nestBodyParser: false,
-  configure: acceptEmptyJsonBodies,
+  configure: (app) => {
+    checkTokenBeforeBody(app);
+    acceptEmptyJsonBodies(app);
+  },
 }).catch((err) => {
   logger.fatal({ err: (err as Error).message }, 'admin-api failed to start');
   process.exit(1);

@@ -9,6 +9,8 @@ export interface GatewayConfig {
   host: string;
   natsUrl: string;
   bodyLimit: number;
+  /** Bodies above this size (or of unknown length) are read only once policy knows the key (SLUICE_GATEWAY_KEY_CHECK_ABOVE_BYTES). */
+  keyCheckAboveBytes: number;
   authorizeTimeoutMs: number;
   upstreamHeadersTimeoutMs: number;
   upstreamBodyTimeoutMs: number;
@@ -29,6 +31,7 @@ export interface GatewayConfig {
 export const DEFAULT_CONFIG: Omit<GatewayConfig, 'port' | 'natsUrl'> = {
   host: '0.0.0.0',
   bodyLimit: 32 * 1024 * 1024,
+  keyCheckAboveBytes: 64 * 1024,
   authorizeTimeoutMs: 2000,
   // A non-streamed reasoning call sends its headers only when it is done.
   upstreamHeadersTimeoutMs: 600_000,
@@ -50,6 +53,7 @@ export function configFromEnv(): GatewayConfig {
     host: env('SLUICE_GATEWAY_HOST', process.env.SLUICE_HOST ?? DEFAULT_CONFIG.host),
     natsUrl: env('NATS_URL', 'nats://127.0.0.1:4222'),
     bodyLimit: envInt('SLUICE_GATEWAY_BODY_LIMIT', DEFAULT_CONFIG.bodyLimit),
+    keyCheckAboveBytes: envInt('SLUICE_GATEWAY_KEY_CHECK_ABOVE_BYTES', DEFAULT_CONFIG.keyCheckAboveBytes),
     upstreamHeadersTimeoutMs: envInt('SLUICE_GATEWAY_UPSTREAM_HEADERS_TIMEOUT_MS', DEFAULT_CONFIG.upstreamHeadersTimeoutMs),
     upstreamBodyTimeoutMs: envInt('SLUICE_GATEWAY_UPSTREAM_BODY_TIMEOUT_MS', DEFAULT_CONFIG.upstreamBodyTimeoutMs),
     maxStreamMs: envInt('SLUICE_GATEWAY_MAX_STREAM_MS', DEFAULT_CONFIG.maxStreamMs),

@@ -8,6 +8,7 @@ import { CredentialStore } from './credentials/credential-store';
 import { CredentialSync } from './credentials/credential-sync';
 import { clientIpResolver } from './ingress/client-ip';
 import { InferenceRoute } from './ingress/inference-route';
+import { KeyCheck } from './ingress/key-check';
 import { ModelsRoute } from './ingress/models-route';
 import type { IngressRoutes } from './ingress/routes';
 import { GatewayReadiness } from './nats/readiness';
@@ -65,6 +66,7 @@ const httpRoutes = [
     useFactory: (authorizer: Authorizer, dispatch: UpstreamDispatch, publisher: UsagePublisher, spool: UsageSpool, config: GatewayConfig, logger: Logger): IngressRoutes => ({
       inference: new InferenceRoute(authorizer, dispatch, publisher, spool, config, logger),
       models: new ModelsRoute(authorizer),
+      keyCheck: new KeyCheck(authorizer, config.keyCheckAboveBytes),
       clientIp: clientIpResolver(config.trustedProxies),
       bodyLimit: config.bodyLimit,
       logger,

@@ -8,6 +8,7 @@ import {
   Subjects,
   type AuthorizeReply,
   type AuthorizeRequest,
+  type CheckKeyRequest,
   type ListModelsRequest,
   type ProviderCredential,
   type Route,
@@ -17,6 +18,7 @@ import { connectNats, ensureStreams, serve, type NatsConnection } from '@sluice/
 import { startMockUpstream, type MockUpstream } from '@sluice/mock-llm';
 import { UpstreamAllowList } from '@sluice/net-policy';
 import { startTestNats, streamMessages, waitFor, type TestNats } from '@sluice/testing';
+import type { GatewayConfig } from '../src/config';
 import { startGateway, type RunningGateway } from '../src/gateway';
 
 export const PROVIDER_SECRET = 'sk-upstream-real-secret-0123456789abcdef';
@@ -38,6 +40,8 @@ export interface Harness {
   /** Mutable: model name → route (policy allows) ; absent → 404 model_not_found. */
   routes: Map<string, Route>;
   authorizeRequests: AuthorizeRequest[];
+  /** Key checks the gateway asked for before reading a large body. */
+  checkKeyRequests: CheckKeyRequest[];
   credentialRequests: () => number;
   logs: string[];
   client(options?: Partial<ConstructorParameters<typeof OpenAI>[0]>): OpenAI;
@@ -51,7 +55,7 @@ export interface Harness {
  * A real NATS with JetStream, small responders standing in for policy and key-registry, three mock
  * upstreams and the gateway in this process, driven through the official openai SDK.
  */
-export async function startHarness(): Promise<Harness> {
+export async function startHarness(config: Partial<GatewayConfig> = {}): Promise<Harness> {
   const nats = await startTestNats();
   const nc = await connectNats(nats.url, 'gateway-test');
   await ensureStreams(nc);
@@ -82,6 +86,7 @@ export async function startHarness(): Promise<Harness> {
   for (const fault of ['error-500', 'error-429', 'error-401', 'error-html-502', 'redirect', 'cut-0', 'cut-3']) routes.set(`fault-${fault}`, route('prov-main', 'openai-compatible', fault));
 
   const authorizeRequests: AuthorizeRequest[] = [];
+  const checkKeyRequests: CheckKeyRequest[] = [];
   let credentialRequests = 0;
   const denyKey = { allow: false as const, error: { status: 401, type: 'invalid_request_error', code: 'invalid_api_key', message: 'Incorrect API key provided.', param: null } };
   const responders = [
@@ -95,6 +100,16 @@ export async function startHarness(): Promise<Harness> {
         const r = routes.get(req.model);
         if (!r) return { allow: false, keyId: KEY_ID, error: { status: 404, type: 'invalid_request_error', code: 'model_not_found', param: null, message: `The model \`${req.model}\` does not exist or you do not have access to it.` } };
         return { allow: true, keyId: KEY_ID, route: r };
+      },
+      { queue: 'policy' },
+    ),
+    serve(
+      nc,
+      Subjects.rpc.checkKey,
+      async (payload) => {
+        const req = payload as CheckKeyRequest;
+        checkKeyRequests.push(req);
+        return req.keyHash === hashVirtualKey(key) ? { allow: true } : denyKey;
       },
       { queue: 'policy' },
     ),
@@ -123,7 +138,7 @@ export async function startHarness(): Promise<Harness> {
   const sink = new Writable({ write: (chunk, _enc, done) => (logs.push(chunk.toString()), done()) });
   const logger = pino({ level: 'debug', base: { service: 'gateway' } }, sink);
   // The mock upstreams listen on loopback, which production refuses unless SLUICE_UPSTREAM_ALLOW lists it.
-  const gateway = await startGateway({ port: 0, host: '127.0.0.1', natsUrl: nats.url, logger, upstreamAllow: UpstreamAllowList.parse('127.0.0.0/8,::1') });
+  const gateway = await startGateway({ port: 0, host: '127.0.0.1', natsUrl: nats.url, logger, upstreamAllow: UpstreamAllowList.parse('127.0.0.0/8,::1'), ...config });
   await waitFor(async () => (await fetch(`${gateway.url.replace(/\/v1$/, '')}/ready`)).status === 200, { description: 'the gateway to be ready' });
 
   const usageMessages = (): Promise<UsageMessage[]> => streamMessages<UsageMessage>(nc, Streams.usage.name);
@@ -139,6 +154,7 @@ export async function startHarness(): Promise<Harness> {
     credentials,
     routes,
     authorizeRequests,
+    checkKeyRequests,
     credentialRequests: () => credentialRequests,
     logs,
     client: (options = {}) => new OpenAI({ apiKey: key, baseURL: gateway.url, maxRetries: 0, ...options }),

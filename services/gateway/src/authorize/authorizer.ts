@@ -5,6 +5,8 @@ import {
   Subjects,
   type AuthorizeReply,
   type AuthorizeRequest,
+  type CheckKeyReply,
+  type CheckKeyRequest,
   type ListModelsReply,
   type ListModelsRequest,
   type OpenAiError,
@@ -58,6 +60,15 @@ export class Authorizer {
   /** Answers a starting policy's question: which of our calls hold a reservation. */
   answerInFlight(): Subscription {
     return this.nc.subscribe(Subjects.gatewayInFlight, { callback: (_err, msg) => void msg.respond(JSON.stringify(this.inFlight.report())) });
+  }
+
+  /** The key-only rules, before a large body is read; a call it allows is still authorized once the body is in. */
+  async checkKey(req: CheckKeyRequest): Promise<CheckKeyReply> {
+    try {
+      return await request<CheckKeyReply>(this.nc, Subjects.rpc.checkKey, req, { timeoutMs: this.timeoutMs, trace: { requestId: req.requestId } });
+    } catch (err) {
+      return { allow: false, error: rpcFailure(err) };
+    }
   }
 
   async listModels(req: ListModelsRequest): Promise<ListModelsReply> {

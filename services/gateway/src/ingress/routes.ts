@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Logger } from '@sluice/service';
 import type { ClientIpOf } from './client-ip';
 import type { InferenceRoute } from './inference-route';
+import type { KeyCheck } from './key-check';
 import type { ModelsRoute } from './models-route';
 import { GatewayErrors, invalidUrl, requestTooLarge } from './openai-errors';
 import { requestIdOf, requestIdsOf } from './request-id';
@@ -12,6 +13,7 @@ import { virtualKeyOf } from './virtual-key';
 export interface IngressRoutes {
   inference: InferenceRoute;
   models: ModelsRoute;
+  keyCheck: KeyCheck;
   clientIp: ClientIpOf;
   bodyLimit: number;
   logger: Logger;
@@ -19,8 +21,8 @@ export interface IngressRoutes {
 
 /**
  * The OpenAI-compatible surface, as raw Fastify routes in their own scope. The key is checked in
- * onRequest, before the body is read or anything else happens; bodies of any content type are
- * taken as bytes and parsed once, by the route.
+ * onRequest, before the body is read or anything else happens (offline, and with policy when the
+ * body is large); bodies of any content type are taken as bytes and parsed once, by the route.
  */
 export function registerIngress(app: FastifyInstance, routes: IngressRoutes): void {
   void app.register(async (scope) => {
@@ -34,7 +36,13 @@ export function registerIngress(app: FastifyInstance, routes: IngressRoutes): vo
       if (found.kind !== 'found') return sendError(reply, requestId, found.kind === 'missing' ? GatewayErrors.missingKey : GatewayErrors.malformedKey);
       const clientIp = routes.clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']);
       req.sluice = { requestId, callId, clientRequestId, key: found.key, clientIp, startedAt: Date.now(), t0: performance.now() };
-      done();
+      if (!routes.keyCheck.needed(req.headers)) return done();
+      routes.keyCheck.refusal(req.sluice).then((refusal) => {
+        if (refusal === null) return done();
+        // The body is never read: the connection goes with the answer.
+        reply.header('connection', 'close');
+        sendError(reply, requestId, refusal);
+      }, done);
     });
 
     scope.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
