@@ -2,3 +2,4 @@ export * from './logger';
 export * from './config';
 export * from './bootstrap';
 export * from './json-depth';
+export * from './request-body';

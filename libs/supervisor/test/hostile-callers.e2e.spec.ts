@@ -102,6 +102,20 @@ describe('the gateway edge under hostile callers (real system)', () => {
     expect((await post(await createKey({}), JSON.stringify({ model: 'gpt-test', messages: hello }))).status).toBe(200);
   });
 
+  it('cuts slow clients at the deadlines its environment sets', async () => {
+    const fast = await e2e.startGateway({ SLUICE_GATEWAY_REQUEST_HEADERS_TIMEOUT_MS: '400', SLUICE_GATEWAY_REQUEST_BODY_IDLE_MS: '400' });
+    const key = await createKey({});
+    const halfHead = await RawHttp.open(fast.url);
+    halfHead.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${key}\r\n`);
+    const stalledBody = await RawHttp.open(fast.url);
+    stalledBody.write(httpHead('POST', '/v1/chat/completions', { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': '100' }));
+    stalledBody.write('{"model":');
+    await waitFor(() => halfHead.closed && stalledBody.closed, { timeoutMs: 10_000, description: 'both slow clients to be cut' });
+    expect(halfHead.status).toBe(408);
+    expect(halfHead.json.error).toMatchObject({ code: 'request_timeout' });
+    await fast.stop();
+  });
+
   describe('the admin API', () => {
     it.each([
       ['no token', {}],

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { UpstreamAllowList } from '@sluice/net-policy';
 import { env, envInt } from '@sluice/service';
 import { parseTrustedProxies } from './ingress/client-ip';
+import { MAX_SSE_EVENT_BYTES } from './streaming/sse-scanner';
 
 export interface GatewayConfig {
   port: number;
@@ -12,6 +13,16 @@ export interface GatewayConfig {
   /** Bodies above this size (or of unknown length) are read only once policy knows the key (SLUICE_GATEWAY_KEY_CHECK_ABOVE_BYTES). */
   keyCheckAboveBytes: number;
   authorizeTimeoutMs: number;
+  /** The request line and headers must be in within this (SLUICE_GATEWAY_REQUEST_HEADERS_TIMEOUT_MS). */
+  requestHeadersTimeoutMs: number;
+  /** The longest a request body may stop arriving (SLUICE_GATEWAY_REQUEST_BODY_IDLE_MS). */
+  requestBodyIdleMs: number;
+  /** The whole request, body included, must be in within this (SLUICE_GATEWAY_REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs: number;
+  /** A non-streamed call's deadline, from the upstream request to its answer's last byte (SLUICE_GATEWAY_MAX_CALL_MS). */
+  maxCallMs: number;
+  /** The largest SSE event an upstream may send; a larger one fails the call (SLUICE_GATEWAY_MAX_SSE_EVENT_BYTES). */
+  maxSseEventBytes: number;
   upstreamHeadersTimeoutMs: number;
   upstreamBodyTimeoutMs: number;
   maxUpstreamBodyBytes: number;
@@ -33,6 +44,11 @@ export const DEFAULT_CONFIG: Omit<GatewayConfig, 'port' | 'natsUrl'> = {
   bodyLimit: 32 * 1024 * 1024,
   keyCheckAboveBytes: 64 * 1024,
   authorizeTimeoutMs: 2000,
+  requestHeadersTimeoutMs: 10_000,
+  requestBodyIdleMs: 15_000,
+  requestTimeoutMs: 120_000,
+  maxCallMs: 600_000,
+  maxSseEventBytes: MAX_SSE_EVENT_BYTES,
   // A non-streamed reasoning call sends its headers only when it is done.
   upstreamHeadersTimeoutMs: 600_000,
   upstreamBodyTimeoutMs: 300_000,
@@ -54,6 +70,11 @@ export function configFromEnv(): GatewayConfig {
     natsUrl: env('NATS_URL', 'nats://127.0.0.1:4222'),
     bodyLimit: envInt('SLUICE_GATEWAY_BODY_LIMIT', DEFAULT_CONFIG.bodyLimit),
     keyCheckAboveBytes: envInt('SLUICE_GATEWAY_KEY_CHECK_ABOVE_BYTES', DEFAULT_CONFIG.keyCheckAboveBytes),
+    requestHeadersTimeoutMs: envInt('SLUICE_GATEWAY_REQUEST_HEADERS_TIMEOUT_MS', DEFAULT_CONFIG.requestHeadersTimeoutMs),
+    requestBodyIdleMs: envInt('SLUICE_GATEWAY_REQUEST_BODY_IDLE_MS', DEFAULT_CONFIG.requestBodyIdleMs),
+    requestTimeoutMs: envInt('SLUICE_GATEWAY_REQUEST_TIMEOUT_MS', DEFAULT_CONFIG.requestTimeoutMs),
+    maxCallMs: envInt('SLUICE_GATEWAY_MAX_CALL_MS', DEFAULT_CONFIG.maxCallMs),
+    maxSseEventBytes: envInt('SLUICE_GATEWAY_MAX_SSE_EVENT_BYTES', DEFAULT_CONFIG.maxSseEventBytes),
     upstreamHeadersTimeoutMs: envInt('SLUICE_GATEWAY_UPSTREAM_HEADERS_TIMEOUT_MS', DEFAULT_CONFIG.upstreamHeadersTimeoutMs),
     upstreamBodyTimeoutMs: envInt('SLUICE_GATEWAY_UPSTREAM_BODY_TIMEOUT_MS', DEFAULT_CONFIG.upstreamBodyTimeoutMs),
     maxStreamMs: envInt('SLUICE_GATEWAY_MAX_STREAM_MS', DEFAULT_CONFIG.maxStreamMs),

@@ -57,7 +57,11 @@ const providers = [
       new OpenAiCompatibleProvider({ headersTimeoutMs: config.upstreamHeadersTimeoutMs, bodyTimeoutMs: config.upstreamBodyTimeoutMs }, config.upstreamAllow),
     inject: [GATEWAY_CONFIG],
   },
-  { provide: UpstreamDispatch, useFactory: (sync: CredentialSync, openai: OpenAiCompatibleProvider, logger: Logger) => new UpstreamDispatch(sync, openai, logger), inject: [CredentialSync, OpenAiCompatibleProvider, LOGGER] },
+  {
+    provide: UpstreamDispatch,
+    useFactory: (sync: CredentialSync, openai: OpenAiCompatibleProvider, logger: Logger, config: GatewayConfig) => new UpstreamDispatch(sync, openai, logger, config.maxSseEventBytes),
+    inject: [CredentialSync, OpenAiCompatibleProvider, LOGGER, GATEWAY_CONFIG],
+  },
 ];
 
 const httpRoutes = [
@@ -69,6 +73,7 @@ const httpRoutes = [
       keyCheck: new KeyCheck(authorizer, config.keyCheckAboveBytes),
       clientIp: clientIpResolver(config.trustedProxies),
       bodyLimit: config.bodyLimit,
+      bodyIdleMs: config.requestBodyIdleMs,
       logger,
     }),
     inject: [Authorizer, UpstreamDispatch, UsagePublisher, UsageSpool, GATEWAY_CONFIG, LOGGER],

@@ -3,6 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { bootstrapService, createLogger, type Logger } from '@sluice/service';
 import { DEFAULT_CONFIG, type GatewayConfig } from './config';
 import { GatewayModule, INGRESS } from './gateway.module';
+import { clientErrorBody } from './ingress/openai-errors';
 import { registerIngress, type IngressRoutes } from './ingress/routes';
 
 export interface RunningGateway {
@@ -25,6 +26,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     host: config.host,
     logger,
     bodyLimit: config.bodyLimit,
+    receive: { headersTimeoutMs: config.requestHeadersTimeoutMs, requestTimeoutMs: config.requestTimeoutMs },
+    clientErrorBody,
     configure: (nest) => registerIngress(nest.getHttpAdapter().getInstance(), nest.get<IngressRoutes>(INGRESS)),
   });
   const { port } = app.getHttpServer().address() as AddressInfo;

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import OpenAI from 'openai';
 import pino from 'pino';
@@ -138,7 +141,9 @@ export async function startHarness(config: Partial<GatewayConfig> = {}): Promise
   const sink = new Writable({ write: (chunk, _enc, done) => (logs.push(chunk.toString()), done()) });
   const logger = pino({ level: 'debug', base: { service: 'gateway' } }, sink);
   // The mock upstreams listen on loopback, which production refuses unless SLUICE_UPSTREAM_ALLOW lists it.
-  const gateway = await startGateway({ port: 0, host: '127.0.0.1', natsUrl: nats.url, logger, upstreamAllow: UpstreamAllowList.parse('127.0.0.0/8,::1'), ...config });
+  // A spool of its own: one shared with other runs would republish their unfinished calls here.
+  const spoolDir = mkdtempSync(join(tmpdir(), 'sluice-harness-spool-'));
+  const gateway = await startGateway({ port: 0, host: '127.0.0.1', natsUrl: nats.url, logger, upstreamAllow: UpstreamAllowList.parse('127.0.0.0/8,::1'), spoolDir, ...config });
   await waitFor(async () => (await fetch(`${gateway.url.replace(/\/v1$/, '')}/ready`)).status === 200, { description: 'the gateway to be ready' });
 
   const usageMessages = (): Promise<UsageMessage[]> => streamMessages<UsageMessage>(nc, Streams.usage.name);
@@ -167,6 +172,7 @@ export async function startHarness(config: Partial<GatewayConfig> = {}): Promise
       await nc.drain();
       await Promise.all([upstream.close(), slow.close(), silent.close()]);
       await nats.stop();
+      rmSync(spoolDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,11 +1,9 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DomainError, ErrorCodes } from '@sluice/contracts';
+import { carriesBody } from '@sluice/service';
 import type { AdminRequest } from '../shared/actor';
 import { sendDomainError } from '../shared/error.filter';
 import { AdminTokenGuard } from './admin-token.guard';
-
-const carriesBody = (headers: IncomingHttpHeaders) => (headers['content-length'] !== undefined && headers['content-length'] !== '0') || headers['transfer-encoding'] !== undefined;
 
 /**
  * A caller without a valid admin token must not make the admin API read and parse a body: for a

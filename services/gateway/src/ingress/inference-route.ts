@@ -12,6 +12,7 @@ import { usageMessage, type CallFacts, type CallResult } from '../usage/usage-me
 import type { UsagePublisher } from '../usage/usage-publisher';
 import { beginRecord } from '../usage/spool/spool-records';
 import type { UsageSpool } from '../usage/spool/usage-spool';
+import { answerTimedOut, CallDeadline } from './call-deadline';
 import { parseInferenceRequest, type InferenceRequest } from './inference-request';
 import { GatewayErrors } from './openai-errors';
 import { costHeaderNames, costHeaders } from './cost-headers';
@@ -22,7 +23,9 @@ import { endCallSpan, startCallSpan } from '../telemetry/call-span';
 export interface InferenceLimits {
   maxUpstreamBodyBytes: number;
   drainAfterDisconnectMs: number;
+  maxCallMs: number;
   maxStreamMs: number;
+  maxSseEventBytes: number;
 }
 
 /**
@@ -91,14 +94,25 @@ export class InferenceRoute {
   }
 
   private async serve(call: CallFacts, request: InferenceRequest, reply: FastifyReply, t0: number): Promise<Omit<CallResult, 'latencyMs'>> {
-    const outcome = await this.dispatch.open({ op: call.op, body: request.body, stream: request.stream, requestId: call.requestId, route: call.route });
+    // A stream is bounded by maxStreamMs once it flows; a JSON answer by one deadline for the whole call.
+    const deadline = request.stream ? undefined : new CallDeadline(this.limits.maxCallMs);
+    try {
+      return await this.serveWithin(call, request, reply, t0, deadline);
+    } finally {
+      deadline?.clear();
+    }
+  }
+
+  private async serveWithin(call: CallFacts, request: InferenceRequest, reply: FastifyReply, t0: number, deadline: CallDeadline | undefined): Promise<Omit<CallResult, 'latencyMs'>> {
+    const outcome = await this.dispatch.open({ op: call.op, body: request.body, stream: request.stream, requestId: call.requestId, route: call.route, signal: deadline?.signal });
+    if (deadline?.passed) return answerTimedOut(reply, call, request.body, deadline);
     if (!outcome.ok) {
       sendError(reply, call.requestId, outcome.error);
       return { status: outcome.error.status, tokens: NO_TOKENS, estimated: false, ttfbMs: null };
     }
     const upstream = outcome.response;
     if (!request.stream || upstream.status !== 200 || !isEventStream(upstream.contentType)) {
-      return respondJson(reply, upstream, call, request.body, this.limits.maxUpstreamBodyBytes, this.logger);
+      return respondJson(reply, upstream, call, request.body, this.limits.maxUpstreamBodyBytes, this.logger, deadline);
     }
     reply.hijack();
     const relayed = await relaySse(reply.raw, upstream, {
@@ -108,13 +122,15 @@ export class InferenceRoute {
       t0,
       drainAfterDisconnectMs: this.limits.drainAfterDisconnectMs,
       maxDurationMs: this.limits.maxStreamMs,
+      maxEventBytes: this.limits.maxSseEventBytes,
       trailers: call.route.price && {
         names: costHeaderNames(call),
         values: (usage, generatedChars) => costHeaders(call, settleTokens(call.op, request.body, tokensFromUsage(usage), generatedChars).tokens),
       },
     });
     if (relayed.upstreamFailed) {
-      this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, 'upstream stream broke after it began');
+      const why = relayed.eventTooLarge ? `upstream sent an SSE event above ${this.limits.maxSseEventBytes} bytes` : 'upstream stream broke after it began';
+      this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, why);
     }
     const settled = settleTokens(call.op, request.body, tokensFromUsage(relayed.usage), relayed.generatedChars);
     return { status: relayed.upstreamFailed ? 502 : 200, ...settled, ttfbMs: relayed.ttfbMs };

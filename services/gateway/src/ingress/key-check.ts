@@ -15,10 +15,10 @@ export class KeyCheck {
     private readonly aboveBytes: number,
   ) {}
 
+  /** For a request that carries a body: whether it may be larger than a stranger may make the gateway read. */
   needed(headers: IncomingHttpHeaders): boolean {
     const length = headers['content-length'];
-    if (length !== undefined) return Number(length) > this.aboveBytes;
-    return headers['transfer-encoding'] !== undefined;
+    return length === undefined || Number(length) > this.aboveBytes;
   }
 
   async refusal(ctx: RequestContext): Promise<OpenAiError | null> {

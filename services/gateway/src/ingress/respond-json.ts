@@ -6,6 +6,7 @@ import { settleTokens } from '../usage/estimate';
 import { NO_TOKENS, tokensFromUsage } from '../usage/token-counts';
 import type { CallFacts, CallResult } from '../usage/usage-message';
 import { generatedCharsOfJson, usageFromJson } from '../usage/usage-from-json';
+import { answerTimedOut, type CallDeadline } from './call-deadline';
 import { GatewayErrors } from './openai-errors';
 import { costHeaders } from './cost-headers';
 import { sendError } from './send-error';
@@ -21,11 +22,13 @@ export async function respondJson(
   body: Record<string, unknown>,
   maxBytes: number,
   logger: Logger,
+  deadline?: CallDeadline,
 ): Promise<Omit<CallResult, 'latencyMs'>> {
   let bytes: Buffer;
   try {
     bytes = await readAll(upstream, maxBytes);
   } catch {
+    if (deadline?.passed) return answerTimedOut(reply, call, body, deadline);
     sendError(reply, call.requestId, GatewayErrors.upstreamBroken);
     return { status: 502, tokens: NO_TOKENS, estimated: false, ttfbMs: null };
   }

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from '@sluice/service';
+import { carriesBody, type Logger } from '@sluice/service';
+import { armBodyIdle, disarmBodyIdle } from './body-idle';
 import type { ClientIpOf } from './client-ip';
 import type { InferenceRoute } from './inference-route';
 import type { KeyCheck } from './key-check';
@@ -16,6 +17,8 @@ export interface IngressRoutes {
   keyCheck: KeyCheck;
   clientIp: ClientIpOf;
   bodyLimit: number;
+  /** The longest a request body may stop arriving. */
+  bodyIdleMs: number;
   logger: Logger;
 }
 
@@ -36,6 +39,8 @@ export function registerIngress(app: FastifyInstance, routes: IngressRoutes): vo
       if (found.kind !== 'found') return sendError(reply, requestId, found.kind === 'missing' ? GatewayErrors.missingKey : GatewayErrors.malformedKey);
       const clientIp = routes.clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']);
       req.sluice = { requestId, callId, clientRequestId, key: found.key, clientIp, startedAt: Date.now(), t0: performance.now() };
+      if (!carriesBody(req.headers)) return done();
+      armBodyIdle(req.raw, routes.bodyIdleMs);
       if (!routes.keyCheck.needed(req.headers)) return done();
       routes.keyCheck.refusal(req.sluice).then((refusal) => {
         if (refusal === null) return done();
@@ -43,6 +48,11 @@ export function registerIngress(app: FastifyInstance, routes: IngressRoutes): vo
         reply.header('connection', 'close');
         sendError(reply, requestId, refusal);
       }, done);
+    });
+
+    scope.addHook('preValidation', (req, _reply, done) => {
+      disarmBodyIdle(req.raw);
+      done();
     });
 
     scope.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {

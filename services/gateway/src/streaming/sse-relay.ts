@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { errorBody, GatewayErrors } from '../ingress/openai-errors';
 import type { UpstreamResponse } from '../providers/upstream';
-import { SseScanner } from './sse-scanner';
+import { SseEventTooLarge, SseScanner } from './sse-scanner';
 
 export interface RelayOptions {
   requestId: string;
@@ -11,8 +11,10 @@ export interface RelayOptions {
   t0: number;
   /** How long to keep reading the upstream after the client left, so what it generated is billed. */
   drainAfterDisconnectMs: number;
-  /** The longest a stream may last, whoever is still listening. */
+  /** The longest a stream may last, whoever is still listening (or not reading). */
   maxDurationMs: number;
+  /** The largest event the upstream may send; a larger one fails the call. */
+  maxEventBytes: number;
   /**
    * Headers only known once the stream is over (its cost), sent as HTTP trailers: declared with
    * the headers, written after the last event. Clients that ignore trailers lose nothing.
@@ -26,6 +28,8 @@ export interface RelayOutcome {
   ttfbMs: number | null;
   clientGone: boolean;
   upstreamFailed: boolean;
+  /** The upstream sent an event larger than the bound (the call failed as an upstream error). */
+  eventTooLarge: boolean;
 }
 
 const DONE = Buffer.from('data: [DONE]\n\n');
@@ -36,11 +40,12 @@ const BROKEN = Buffer.from(`data: ${BROKEN_JSON}\n\n`);
  * Streams an upstream SSE answer to the client as it arrives. The status and headers go out with
  * the first event, so an upstream that fails before sending one still gets a JSON error with a 502;
  * after that, a failure is an SSE error event. If the client leaves, the upstream is drained
- * (bounded) so its usage chunk still arrives and what it generated is billed.
+ * (bounded) so its usage chunk still arrives and what it generated is billed. At the stream's
+ * deadline the upstream is cut, and so is a client that is not reading what it was sent.
  */
 export async function relaySse(res: ServerResponse, upstream: UpstreamResponse, opts: RelayOptions): Promise<RelayOutcome> {
-  const scanner = new SseScanner(opts.clientWantsUsage);
-  const outcome: RelayOutcome = { usage: undefined, generatedChars: 0, ttfbMs: null, clientGone: false, upstreamFailed: false };
+  const scanner = new SseScanner(opts.clientWantsUsage, opts.maxEventBytes);
+  const outcome: RelayOutcome = { usage: undefined, generatedChars: 0, ttfbMs: null, clientGone: false, upstreamFailed: false, eventTooLarge: false };
   let drainTimer: NodeJS.Timeout | undefined;
   const onClose = () => {
     if (res.writableEnded) return;
@@ -49,7 +54,18 @@ export async function relaySse(res: ServerResponse, upstream: UpstreamResponse, 
   };
   if (res.destroyed) onClose();
   else res.on('close', onClose);
-  const deadline = setTimeout(() => upstream.abort(), opts.maxDurationMs);
+  const deadline = new AbortController();
+  const deadlineTimer = setTimeout(() => {
+    deadline.abort();
+    upstream.abort();
+  }, opts.maxDurationMs);
+  // Past the deadline, a client that has not taken what it was sent is not reading: it is cut too.
+  const cutUnreadClient = () => {
+    if (!deadline.signal.aborted || !res.writableNeedDrain) return false;
+    outcome.clientGone = true;
+    res.destroy();
+    return true;
+  };
 
   const startStream = () => {
     res.writeHead(200, {
@@ -68,14 +84,18 @@ export async function relaySse(res: ServerResponse, upstream: UpstreamResponse, 
       const out = scanner.push(chunk);
       if (out !== null && !outcome.clientGone) {
         if (outcome.ttfbMs === null) startStream();
-        if (!res.write(out)) await drained(res);
+        if (!res.write(out)) {
+          await drained(res, deadline.signal);
+          cutUnreadClient();
+        }
       }
     }
-  } catch {
+  } catch (err) {
     outcome.upstreamFailed = !outcome.clientGone;
+    outcome.eventTooLarge = err instanceof SseEventTooLarge;
   }
   clearTimeout(drainTimer);
-  clearTimeout(deadline);
+  clearTimeout(deadlineTimer);
   res.off('close', onClose);
 
   if (!outcome.clientGone) {
@@ -89,21 +109,25 @@ export async function relaySse(res: ServerResponse, upstream: UpstreamResponse, 
     if (outcome.upstreamFailed) res.write(BROKEN);
     else if (!scanner.sawDone) res.write(DONE);
     if (opts.trailers) res.addTrailers(opts.trailers.values(scanner.usage, scanner.generatedChars));
-    res.end();
+    if (!cutUnreadClient()) res.end();
   }
   outcome.usage = scanner.usage;
   outcome.generatedChars = scanner.generatedChars;
   return outcome;
 }
 
-function drained(res: ServerResponse): Promise<void> {
+/** The client took what was written, left, or the stream's deadline passed. */
+function drained(res: ServerResponse, deadline: AbortSignal): Promise<void> {
+  if (deadline.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       res.off('drain', done);
       res.off('close', done);
+      deadline.removeEventListener('abort', done);
       resolve();
     };
     res.on('drain', done);
     res.on('close', done);
+    deadline.addEventListener('abort', done);
   });
 }

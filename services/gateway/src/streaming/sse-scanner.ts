@@ -7,6 +7,20 @@ const DONE = Buffer.from('[DONE]');
 const USAGE = Buffer.from('"usage":');
 const USAGE_NULL = Buffer.from(',"usage":null');
 
+/**
+ * The largest SSE event an upstream may send: a chat chunk is a few hundred bytes, a tool call's
+ * or an audio delta a few kilobytes. An upstream that never ends an event would otherwise grow the
+ * scanner's buffer (and the cost of joining each chunk to it) without bound.
+ */
+export const MAX_SSE_EVENT_BYTES = 1024 * 1024;
+
+/** An upstream event grew past the bound without ending: the call fails like a broken upstream. */
+export class SseEventTooLarge extends Error {
+  constructor(maxBytes: number) {
+    super(`the upstream sent an SSE event larger than ${maxBytes} bytes`);
+  }
+}
+
 const KEEP = 0;
 const DROP = 1;
 const STRIP_NULL = 2;
@@ -16,7 +30,8 @@ const STRIP_NULL = 2;
  * passed on as the same bytes, only the event carrying usage is parsed. When the client did not
  * ask for usage, the usage-only event (`choices: []`) and the `"usage":null` that include_usage
  * adds to every other chunk are cut out, so the client sees what OpenAI would have sent it.
- * A partial event is held back until its end arrives.
+ * A partial event is held back until its end arrives, up to `maxEventBytes`: past that, `push`
+ * throws SseEventTooLarge, the partial event's text counted as generated (the upstream billed it).
  */
 export class SseScanner {
   /** The last `usage` object the upstream sent, if any. */
@@ -27,7 +42,10 @@ export class SseScanner {
   private pending: Buffer | null = null;
   private crlf = false;
 
-  constructor(private readonly clientWantsUsage: boolean) {}
+  constructor(
+    private readonly clientWantsUsage: boolean,
+    private readonly maxEventBytes = MAX_SSE_EVENT_BYTES,
+  ) {}
 
   /** The bytes to forward for this upstream chunk: whole events only; null when there are none yet. */
   push(chunk: Buffer): Buffer | null {
@@ -54,6 +72,11 @@ export class SseScanner {
     this.pending = pos < buf.length ? buf.subarray(pos) : null;
     // One pass over all complete events rather than one per event: a string never spans events.
     if (pos > 0) this.generatedChars += generatedChars(pos === buf.length ? buf : buf.subarray(0, pos));
+    if (this.pending !== null && this.pending.length > this.maxEventBytes) {
+      this.generatedChars += generatedChars(this.pending);
+      this.pending = null;
+      throw new SseEventTooLarge(this.maxEventBytes);
+    }
     if (parts === null) return pos === 0 ? null : pos === buf.length ? buf : buf.subarray(0, pos);
     if (pos > emittedTo) parts.push(buf.subarray(emittedTo, pos));
     return parts.length === 0 ? null : Buffer.concat(parts);
