@@ -17,6 +17,9 @@ export interface ReceiveDeadlines {
   requestTimeoutMs: number;
 }
 
+/** A service that takes no bodies over HTTP reads at most this much of one before answering. */
+const DEFAULT_BODY_LIMIT = 16 * 1024;
+
 export const DEFAULT_RECEIVE_DEADLINES: ReceiveDeadlines = { headersTimeoutMs: 10_000, requestTimeoutMs: 120_000 };
 
 /** The JSON body answering a request that could not be read: malformed (400), too slow (408), headers too large (431). */
@@ -28,6 +31,7 @@ export interface BootstrapOptions {
   port: number;
   host?: string;
   logger: Logger;
+  /** The largest body any route outside the service's own parsers reads (16 KB: health ports read none). */
   bodyLimit?: number;
   receive?: ReceiveDeadlines;
   /** The service's own error shape for requests that could not be read; Fastify's by default. */
@@ -46,7 +50,7 @@ export interface BootstrapOptions {
 export async function bootstrapService(opts: BootstrapOptions): Promise<NestFastifyApplication> {
   const receive = opts.receive ?? DEFAULT_RECEIVE_DEADLINES;
   const adapter = new FastifyAdapter({
-    bodyLimit: opts.bodyLimit ?? 32 * 1024 * 1024,
+    bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
     logger: false,
     requestTimeout: receive.requestTimeoutMs,
     // Node enforces both deadlines on a sweep every connectionsCheckingInterval (30 s by default),

@@ -25,7 +25,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     port: config.port,
     host: config.host,
     logger,
-    bodyLimit: config.bodyLimit,
+    // Only the /v1 routes read bodies, with their own limit (routes.ts); the rest of the port reads
+    // none, so a stranger's POST to any other path is not buffered up to the /v1 limit.
     receive: { headersTimeoutMs: config.requestHeadersTimeoutMs, requestTimeoutMs: config.requestTimeoutMs },
     clientErrorBody,
     configure: (nest) => registerIngress(nest.getHttpAdapter().getInstance(), nest.get<IngressRoutes>(INGRESS)),

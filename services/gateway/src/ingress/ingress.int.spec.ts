@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { Portkey } from 'portkey-ai';
 import { generateVirtualKey } from '@sluice/contracts';
+import { RawHttp, waitFor } from '@sluice/testing';
 import { rawPost, startHarness, type Harness } from '../../test/harness';
 
 jest.setTimeout(60_000);
@@ -87,6 +88,18 @@ describe('ingress (real NATS, openai SDK)', () => {
       expect([path, res.status, res.json?.error]).toEqual([path, 400, { type: 'invalid_request_error', code: 'json_too_deep', param: null, message: expect.stringContaining('128 levels') }]);
     }
     expect(h.authorizeRequests.length).toBe(before);
+  });
+
+  it('answers a request it cannot read as HTTP (headers above 16 KB, garbage) in OpenAI’s shape, and hangs up', async () => {
+    for (const [head, status, code] of [
+      [`GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'request_header_fields_too_large'],
+      ['NOT HTTP AT ALL\r\n\r\n', 400, null],
+    ] as const) {
+      const client = await RawHttp.open(h.gateway.url);
+      client.write(head);
+      await waitFor(() => client.closed, { timeoutMs: 5000, description: 'the gateway to answer and hang up' });
+      expect([client.status, client.json]).toEqual([status, { error: { type: 'invalid_request_error', code, param: null, message: expect.any(String) } }]);
+    }
   });
 
   it('echoes a safe x-request-id (or Portkey trace id) on success and errors, and replaces an unsafe one', async () => {

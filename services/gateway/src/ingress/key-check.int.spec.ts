@@ -46,4 +46,14 @@ describe('a key policy does not know costs the gateway almost nothing (real NATS
     expect(h.checkKeyRequests.length).toBe(checks);
     expect(h.authorizeRequests.length).toBe(authorizations + 2);
   });
+
+  it.each(['/health', '/not-a-route', '/v2/chat/completions'])('does not read a 32 MB body sent outside /v1 either (POST %s)', async (path) => {
+    const client = await RawHttp.open(h.gateway.url);
+    client.write(httpHead('POST', path, { 'content-type': 'application/json', 'content-length': String(32 * 1024 * 1024) }));
+    client.write('{"a":');
+    await waitFor(() => client.status !== null, { timeoutMs: 5000, description: 'an answer before the body' });
+    expect(client.status).toBe(413);
+    client.close();
+  });
 });
+
