@@ -19,6 +19,8 @@ export interface GatewayConfig {
   requestBodyIdleMs: number;
   /** The whole request, body included, must be in within this (SLUICE_GATEWAY_REQUEST_TIMEOUT_MS). */
   requestTimeoutMs: number;
+  /** The longest a client may leave unread what it was sent, JSON or stream (SLUICE_GATEWAY_CLIENT_STALL_MS). */
+  clientStallMs: number;
   /** A non-streamed call's deadline, from the upstream request to its answer's last byte (SLUICE_GATEWAY_MAX_CALL_MS). */
   maxCallMs: number;
   /** The largest SSE event an upstream may send; a larger one fails the call (SLUICE_GATEWAY_MAX_SSE_EVENT_BYTES). */
@@ -47,6 +49,7 @@ export const DEFAULT_CONFIG: Omit<GatewayConfig, 'port' | 'natsUrl'> = {
   requestHeadersTimeoutMs: 10_000,
   requestBodyIdleMs: 15_000,
   requestTimeoutMs: 120_000,
+  clientStallMs: 60_000,
   maxCallMs: 600_000,
   maxSseEventBytes: MAX_SSE_EVENT_BYTES,
   // A non-streamed reasoning call sends its headers only when it is done.
@@ -73,6 +76,7 @@ export function configFromEnv(): GatewayConfig {
     requestHeadersTimeoutMs: envInt('SLUICE_GATEWAY_REQUEST_HEADERS_TIMEOUT_MS', DEFAULT_CONFIG.requestHeadersTimeoutMs),
     requestBodyIdleMs: envInt('SLUICE_GATEWAY_REQUEST_BODY_IDLE_MS', DEFAULT_CONFIG.requestBodyIdleMs),
     requestTimeoutMs: envInt('SLUICE_GATEWAY_REQUEST_TIMEOUT_MS', DEFAULT_CONFIG.requestTimeoutMs),
+    clientStallMs: envInt('SLUICE_GATEWAY_CLIENT_STALL_MS', DEFAULT_CONFIG.clientStallMs),
     maxCallMs: envInt('SLUICE_GATEWAY_MAX_CALL_MS', DEFAULT_CONFIG.maxCallMs),
     maxSseEventBytes: envInt('SLUICE_GATEWAY_MAX_SSE_EVENT_BYTES', DEFAULT_CONFIG.maxSseEventBytes),
     upstreamHeadersTimeoutMs: envInt('SLUICE_GATEWAY_UPSTREAM_HEADERS_TIMEOUT_MS', DEFAULT_CONFIG.upstreamHeadersTimeoutMs),

@@ -15,7 +15,8 @@ const TEXT_EVENT = (text: string) => `data: {"id":"c","object":"chat.completion.
  * An upstream that misbehaves by model name, for the gateway's deadlines and bounds:
  * - `drip`: a 200 JSON answer whose bytes come one every 50 ms, forever;
  * - `firehose`: an SSE stream of 16 KB events as fast as the gateway takes them, forever;
- * - `endless-event`: an SSE stream whose one event never ends (no blank line), forever.
+ * - `endless-event`: an SSE stream whose one event never ends (no blank line), forever;
+ * - `big-json`: an 8 MB chat completion, at once.
  */
 export async function startHostileUpstream(): Promise<HostileUpstream> {
   let hungUp = 0;
@@ -28,6 +29,7 @@ export async function startHostileUpstream(): Promise<HostileUpstream> {
       if (model === 'drip') return drip(res);
       if (model === 'firehose') return firehose(res);
       if (model === 'endless-event') return endlessEvent(res);
+      if (model === 'big-json') return bigJson(res);
       res.writeHead(404).end();
     });
   });
@@ -67,4 +69,9 @@ function endlessEvent(res: ServerResponse): void {
   const chunk = 'y'.repeat(16 * 1024);
   const timer = setInterval(() => res.write(chunk), 5);
   res.on('close', () => clearInterval(timer));
+}
+
+function bigJson(res: ServerResponse): void {
+  const body = JSON.stringify({ id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'z'.repeat(8 * 1024 * 1024) }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 } });
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
 }

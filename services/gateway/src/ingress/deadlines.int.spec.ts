@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { httpHead, RawHttp, waitFor } from '@sluice/testing';
+import type { GatewayConfig } from '../config';
 import { PROVIDER_SECRET, startHarness, type Harness } from '../../test/harness';
 import { startHostileUpstream, type HostileUpstream } from '../../test/hostile-upstream';
 
@@ -8,16 +9,32 @@ jest.setTimeout(60_000);
 /** Short deadlines, so each is seen to hold in a test's time; the defaults are in docs/security.md. */
 const DEADLINES = { requestHeadersTimeoutMs: 500, requestBodyIdleMs: 500, requestTimeoutMs: 2000, maxCallMs: 1500, maxStreamMs: 1500, maxSseEventBytes: 256 * 1024 };
 
+async function withHostileUpstream(config: Partial<GatewayConfig>): Promise<[Harness, HostileUpstream]> {
+  const [h, hostile] = await Promise.all([startHarness(config), startHostileUpstream()]);
+  h.credentials.push({ providerId: 'prov-hostile', type: 'openai-compatible', baseUrl: hostile.url, apiKey: PROVIDER_SECRET, secretVersion: 1 });
+  for (const model of ['drip', 'firehose', 'endless-event', 'big-json']) h.routes.set(`gpt-${model}`, { providerId: 'prov-hostile', providerType: 'openai-compatible', baseUrl: hostile.url, upstreamModel: model });
+  return [h, hostile];
+}
+
+/** A raw request on its own connection, which then reads nothing more: the socket stays open. */
+async function unreadCall(h: Harness, model: string, stream: boolean, requestId: string): Promise<RawHttp> {
+  const client = await RawHttp.open(h.gateway.url);
+  const body = JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'Hello' }] });
+  client.write(httpHead('POST', '/v1/chat/completions', { authorization: `Bearer ${h.key}`, 'content-type': 'application/json', 'content-length': String(body.length), 'x-request-id': requestId }));
+  client.write(body);
+  client.socket.pause();
+  return client;
+}
+
+const settled = (h: Harness, requestId: string) =>
+  waitFor(async () => (await h.usageMessages()).find((m) => m.clientRequestId === requestId), { timeoutMs: 10_000, description: `the call ${requestId} to be settled` });
+
 describe('deadlines and bounds on every stage of a call (real NATS, hostile clients and upstream)', () => {
   let h: Harness;
   let hostile: HostileUpstream;
   const hello = JSON.stringify({ model: 'gpt-test', messages: [{ role: 'user', content: 'Hello' }] });
 
-  beforeAll(async () => {
-    [h, hostile] = await Promise.all([startHarness(DEADLINES), startHostileUpstream()]);
-    h.credentials.push({ providerId: 'prov-hostile', type: 'openai-compatible', baseUrl: hostile.url, apiKey: PROVIDER_SECRET, secretVersion: 1 });
-    for (const model of ['drip', 'firehose', 'endless-event']) h.routes.set(`gpt-${model}`, { providerId: 'prov-hostile', providerType: 'openai-compatible', baseUrl: hostile.url, upstreamModel: model });
-  });
+  beforeAll(async () => ([h, hostile] = await withHostileUpstream(DEADLINES)));
   afterAll(async () => {
     await h?.stop();
     await hostile?.close();
@@ -72,13 +89,8 @@ describe('deadlines and bounds on every stage of a call (real NATS, hostile clie
 
   it('cuts a stream whose client stops reading at the stream deadline, and settles the call', async () => {
     const before = hostile.hungUp();
-    const client = await open();
-    const body = JSON.stringify({ model: 'gpt-firehose', stream: true, messages: [{ role: 'user', content: 'Hello' }] });
-    client.write(httpHead('POST', '/v1/chat/completions', { authorization: `Bearer ${h.key}`, 'content-type': 'application/json', 'content-length': String(body.length), 'x-request-id': 'deadline-unread' }));
-    client.write(body);
-    // The socket stays open, and nothing is read from it again.
-    client.socket.pause();
-    const usage = await waitFor(async () => (await h.usageMessages()).find((m) => m.clientRequestId === 'deadline-unread'), { timeoutMs: 10_000, description: 'the call to be settled' });
+    const client = await unreadCall(h, 'gpt-firehose', true, 'deadline-unread');
+    const usage = await settled(h, 'deadline-unread');
     expect(usage).toMatchObject({ stream: true, estimated: true });
     expect(usage.outputTokens).toBeGreaterThan(0);
     // A paused socket sees the end only once it reads what was sent before it: the gateway hung up
@@ -108,3 +120,32 @@ describe('deadlines and bounds on every stage of a call (real NATS, hostile clie
     await waitFor(() => hostile.hungUp() > before, { description: 'the upstream stream to be closed' });
   });
 });
+
+describe('a client that leaves its answer unread (real NATS)', () => {
+  let h: Harness;
+  let hostile: HostileUpstream;
+  // Long call and stream deadlines: what cuts these clients is their own silence. A cut client
+  // counts as gone, so the never-ending stream is read on for drainAfterDisconnectMs to bill it.
+  beforeAll(async () => ([h, hostile] = await withHostileUpstream({ clientStallMs: 500, maxCallMs: 60_000, maxStreamMs: 60_000, drainAfterDisconnectMs: 500 })));
+  afterAll(async () => {
+    await h?.stop();
+    await hostile?.close();
+  });
+
+  const openConnections = () => new Promise<number>((resolve) => h.gateway.app.getHttpServer().getConnections((_err: Error | null, n: number) => resolve(n)));
+
+  it.each([
+    ['an 8 MB JSON answer', 'gpt-big-json', false],
+    ['a stream', 'gpt-firehose', true],
+  ])('hangs up on a client that stops reading %s, long before the call’s deadline', async (_what, model, stream) => {
+    const requestId = `unread-${model}`;
+    const before = await openConnections();
+    const client = await unreadCall(h, model, stream, requestId);
+    await waitFor(async () => (await openConnections()) > before, { description: 'the connection to be open' });
+    expect(await settled(h, requestId)).toMatchObject({ stream });
+    // The gateway's side of the connection is gone, with whatever it still held for the client.
+    await waitFor(async () => (await openConnections()) === before, { timeoutMs: 10_000, description: 'the gateway to hang up' });
+    client.close();
+  });
+});
+

@@ -23,6 +23,7 @@ import { endCallSpan, startCallSpan } from '../telemetry/call-span';
 export interface InferenceLimits {
   maxUpstreamBodyBytes: number;
   drainAfterDisconnectMs: number;
+  clientStallMs: number;
   maxCallMs: number;
   maxStreamMs: number;
   maxSseEventBytes: number;
@@ -112,7 +113,7 @@ export class InferenceRoute {
     }
     const upstream = outcome.response;
     if (!request.stream || upstream.status !== 200 || !isEventStream(upstream.contentType)) {
-      return respondJson(reply, upstream, call, request.body, this.limits.maxUpstreamBodyBytes, this.logger, deadline);
+      return respondJson(reply, upstream, call, request.body, { maxBytes: this.limits.maxUpstreamBodyBytes, clientStallMs: this.limits.clientStallMs, deadline, logger: this.logger });
     }
     reply.hijack();
     const relayed = await relaySse(reply.raw, upstream, {
@@ -123,6 +124,7 @@ export class InferenceRoute {
       drainAfterDisconnectMs: this.limits.drainAfterDisconnectMs,
       maxDurationMs: this.limits.maxStreamMs,
       maxEventBytes: this.limits.maxSseEventBytes,
+      clientStallMs: this.limits.clientStallMs,
       trailers: call.route.price && {
         names: costHeaderNames(call),
         values: (usage, generatedChars) => costHeaders(call, settleTokens(call.op, request.body, tokensFromUsage(usage), generatedChars).tokens),

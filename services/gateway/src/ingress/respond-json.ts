@@ -7,9 +7,18 @@ import { NO_TOKENS, tokensFromUsage } from '../usage/token-counts';
 import type { CallFacts, CallResult } from '../usage/usage-message';
 import { generatedCharsOfJson, usageFromJson } from '../usage/usage-from-json';
 import { answerTimedOut, type CallDeadline } from './call-deadline';
+import { armClientIdle } from './client-idle';
 import { GatewayErrors } from './openai-errors';
 import { costHeaders } from './cost-headers';
 import { sendError } from './send-error';
+
+export interface JsonAnswerLimits {
+  maxBytes: number;
+  /** How long the client may leave the answer unread before it is cut (the answer can be 64 MB). */
+  clientStallMs: number;
+  deadline?: CallDeadline;
+  logger: Logger;
+}
 
 /**
  * A non-streamed answer: the upstream's bytes are read (bounded) and sent on unchanged; only the
@@ -20,9 +29,7 @@ export async function respondJson(
   upstream: UpstreamResponse,
   call: CallFacts,
   body: Record<string, unknown>,
-  maxBytes: number,
-  logger: Logger,
-  deadline?: CallDeadline,
+  { maxBytes, clientStallMs, deadline, logger }: JsonAnswerLimits,
 ): Promise<Omit<CallResult, 'latencyMs'>> {
   let bytes: Buffer;
   try {
@@ -43,6 +50,8 @@ export async function respondJson(
       .header('x-sluice-provider', call.route.providerId);
     // Same formula and rounding as metering's record; a route without a price (older policy) has no header.
     reply.headers(costHeaders(call, settled.tokens));
+    // Null when the client already left.
+    if (reply.raw.socket) armClientIdle(reply.raw.socket, clientStallMs);
     reply.send(bytes);
     return { status: upstream.status, ...settled, ttfbMs: null };
   }

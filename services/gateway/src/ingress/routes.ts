@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { carriesBody, type Logger } from '@sluice/service';
-import { armBodyIdle, disarmBodyIdle } from './body-idle';
+import { armClientIdle, disarmClientIdle } from './client-idle';
 import type { ClientIpOf } from './client-ip';
 import type { InferenceRoute } from './inference-route';
 import type { KeyCheck } from './key-check';
@@ -40,7 +40,7 @@ export function registerIngress(app: FastifyInstance, routes: IngressRoutes): vo
       const clientIp = routes.clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']);
       req.sluice = { requestId, callId, clientRequestId, key: found.key, clientIp, startedAt: Date.now(), t0: performance.now() };
       if (!carriesBody(req.headers)) return done();
-      armBodyIdle(req.raw, routes.bodyIdleMs);
+      armClientIdle(req.raw.socket, routes.bodyIdleMs);
       if (!routes.keyCheck.needed(req.headers)) return done();
       routes.keyCheck.refusal(req.sluice).then((refusal) => {
         if (refusal === null) return done();
@@ -51,7 +51,7 @@ export function registerIngress(app: FastifyInstance, routes: IngressRoutes): vo
     });
 
     scope.addHook('preValidation', (req, _reply, done) => {
-      disarmBodyIdle(req.raw);
+      disarmClientIdle(req.raw.socket);
       done();
     });
 

@@ -15,6 +15,8 @@ export interface RelayOptions {
   maxDurationMs: number;
   /** The largest event the upstream may send; a larger one fails the call. */
   maxEventBytes: number;
+  /** How long the client may leave what it was sent unread before it is cut. */
+  clientStallMs: number;
   /**
    * Headers only known once the stream is over (its cost), sent as HTTP trailers: declared with
    * the headers, written after the last event. Clients that ignore trailers lose nothing.
@@ -40,8 +42,9 @@ const BROKEN = Buffer.from(`data: ${BROKEN_JSON}\n\n`);
  * Streams an upstream SSE answer to the client as it arrives. The status and headers go out with
  * the first event, so an upstream that fails before sending one still gets a JSON error with a 502;
  * after that, a failure is an SSE error event. If the client leaves, the upstream is drained
- * (bounded) so its usage chunk still arrives and what it generated is billed. At the stream's
- * deadline the upstream is cut, and so is a client that is not reading what it was sent.
+ * (bounded) so its usage chunk still arrives and what it generated is billed. A client that
+ * leaves what it was sent unread for clientStallMs is cut; at the stream's deadline the upstream
+ * is cut, and so is a client that is not reading.
  */
 export async function relaySse(res: ServerResponse, upstream: UpstreamResponse, opts: RelayOptions): Promise<RelayOutcome> {
   const scanner = new SseScanner(opts.clientWantsUsage, opts.maxEventBytes);
@@ -59,9 +62,9 @@ export async function relaySse(res: ServerResponse, upstream: UpstreamResponse, 
     deadline.abort();
     upstream.abort();
   }, opts.maxDurationMs);
-  // Past the deadline, a client that has not taken what it was sent is not reading: it is cut too.
+  // A client still holding back what it was sent after its stall bound or the deadline is cut.
   const cutUnreadClient = () => {
-    if (!deadline.signal.aborted || !res.writableNeedDrain) return false;
+    if (!res.writableNeedDrain) return false;
     outcome.clientGone = true;
     res.destroy();
     return true;
@@ -85,7 +88,7 @@ export async function relaySse(res: ServerResponse, upstream: UpstreamResponse, 
       if (out !== null && !outcome.clientGone) {
         if (outcome.ttfbMs === null) startStream();
         if (!res.write(out)) {
-          await drained(res, deadline.signal);
+          await drained(res, deadline.signal, opts.clientStallMs);
           cutUnreadClient();
         }
       }
@@ -109,23 +112,25 @@ export async function relaySse(res: ServerResponse, upstream: UpstreamResponse, 
     if (outcome.upstreamFailed) res.write(BROKEN);
     else if (!scanner.sawDone) res.write(DONE);
     if (opts.trailers) res.addTrailers(opts.trailers.values(scanner.usage, scanner.generatedChars));
-    if (!cutUnreadClient()) res.end();
+    if (!deadline.signal.aborted || !cutUnreadClient()) res.end();
   }
   outcome.usage = scanner.usage;
   outcome.generatedChars = scanner.generatedChars;
   return outcome;
 }
 
-/** The client took what was written, left, or the stream's deadline passed. */
-function drained(res: ServerResponse, deadline: AbortSignal): Promise<void> {
+/** The client took what was written, left, stalled past `stallMs`, or the stream's deadline passed. */
+function drained(res: ServerResponse, deadline: AbortSignal, stallMs: number): Promise<void> {
   if (deadline.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
+      clearTimeout(stalled);
       res.off('drain', done);
       res.off('close', done);
       deadline.removeEventListener('abort', done);
       resolve();
     };
+    const stalled = setTimeout(done, stallMs);
     res.on('drain', done);
     res.on('close', done);
     deadline.addEventListener('abort', done);
