@@ -127,6 +127,15 @@ export interface Actor {
   clientIp?: string;
 }
 
+/** The rules that depend on the key and the caller's address alone, checked before a large body is read. */
+export interface CheckKeyRequest {
+  keyHash: string;
+  clientIp: string;
+  requestId: string;
+}
+
+export type CheckKeyReply = { allow: true } | { allow: false; error: OpenAiError };
+
 export interface ListModelsRequest {
   keyHash: string;
   clientIp: string;

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Socket } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
@@ -8,13 +9,33 @@ export interface Readiness {
   isReady(): boolean;
 }
 
+/** How long a client may take to send a request: a client that stalls is cut, with a 408. */
+export interface ReceiveDeadlines {
+  /** The request line and every header (a client that sends half its headers and waits). */
+  headersTimeoutMs: number;
+  /** The whole request, body included (a body trickled a byte at a time). */
+  requestTimeoutMs: number;
+}
+
+/** A service that takes no bodies over HTTP reads at most this much of one before answering. */
+const DEFAULT_BODY_LIMIT = 16 * 1024;
+
+export const DEFAULT_RECEIVE_DEADLINES: ReceiveDeadlines = { headersTimeoutMs: 10_000, requestTimeoutMs: 120_000 };
+
+/** The JSON body answering a request that could not be read: malformed (400), too slow (408), headers too large (431). */
+export type ClientErrorBody = (status: 400 | 408 | 431) => string;
+
 export interface BootstrapOptions {
   name: string;
   module: unknown;
   port: number;
   host?: string;
   logger: Logger;
+  /** The largest body any route outside the service's own parsers reads (16 KB: health ports read none). */
   bodyLimit?: number;
+  receive?: ReceiveDeadlines;
+  /** The service's own error shape for requests that could not be read; Fastify's by default. */
+  clientErrorBody?: ClientErrorBody;
   /** False when the service installs its own body parsers in `configure`. */
   nestBodyParser?: boolean;
   /** Called with the Fastify instance before listen, for raw routes on the hot path. */
@@ -27,7 +48,16 @@ export interface BootstrapOptions {
  * on SIGTERM/SIGINT.
  */
 export async function bootstrapService(opts: BootstrapOptions): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: opts.bodyLimit ?? 32 * 1024 * 1024, logger: false });
+  const receive = opts.receive ?? DEFAULT_RECEIVE_DEADLINES;
+  const adapter = new FastifyAdapter({
+    bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    logger: false,
+    requestTimeout: receive.requestTimeoutMs,
+    // Node enforces both deadlines on a sweep every connectionsCheckingInterval (30 s by default),
+    // which would let a stalled client stay three times longer than the deadline says.
+    http: { headersTimeout: receive.headersTimeoutMs, requestTimeout: receive.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, receive.headersTimeoutMs / 2) },
+    ...(opts.clientErrorBody ? { clientErrorHandler: answerClientError(opts.clientErrorBody) } : {}),
+  });
   const app = await NestFactory.create<NestFastifyApplication>(opts.module as never, adapter, {
     logger: ['error', 'warn'],
     bodyParser: opts.nestBodyParser ?? true,
@@ -54,3 +84,17 @@ export async function bootstrapService(opts: BootstrapOptions): Promise<NestFast
 }
 
 export const READINESS = Symbol.for('sluice.readiness');
+
+const STATUS_LINES = { 400: '400 Bad Request', 408: '408 Request Timeout', 431: '431 Request Header Fields Too Large' } as const;
+
+/** Fastify's clientError handling (answer if the socket can still take it, then close), with the service's body. */
+function answerClientError(body: ClientErrorBody) {
+  return (err: Error & { code?: string }, socket: Socket): void => {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const json = body(status);
+    if (socket.writable) socket.write(`HTTP/1.1 ${STATUS_LINES[status]}\r\nContent-Length: ${Buffer.byteLength(json)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${json}`);
+    socket.destroy();
+  };
+}
+

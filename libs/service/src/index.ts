@@ -1,3 +1,5 @@
 export * from './logger';
 export * from './config';
 export * from './bootstrap';
+export * from './json-depth';
+export * from './request-body';

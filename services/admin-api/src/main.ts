@@ -1,17 +1,23 @@
 import { join } from 'node:path';
 import { bootstrapService, envInt } from '@sluice/service';
 import { AdminModule } from './app.module';
+import { checkTokenBeforeBody } from './auth/token-before-body';
 import { serveConsole } from './console/serve-console';
 import { acceptEmptyJsonBodies } from './shared/json-body';
 import { logger } from './shared/logger';
+
+/** An admin body is a key, a provider or a model: 1 MB holds the largest with room to spare. */
+const ADMIN_BODY_LIMIT = 1024 * 1024;
 
 bootstrapService({
   name: 'admin-api',
   module: AdminModule,
   port: envInt('SLUICE_ADMIN_PORT', 8081),
   logger,
+  bodyLimit: envInt('SLUICE_ADMIN_BODY_LIMIT', ADMIN_BODY_LIMIT),
   nestBodyParser: false,
   configure: (app) => {
+    checkTokenBeforeBody(app);
     acceptEmptyJsonBodies(app);
     // The web console, bundled by scripts/build.mjs next to this file.
     serveConsole(app.getHttpAdapter().getInstance(), join(__dirname, 'public'));

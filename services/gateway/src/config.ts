@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { UpstreamAllowList } from '@sluice/net-policy';
 import { env, envInt } from '@sluice/service';
+import { MAX_SSE_EVENT_BYTES } from './providers/sse-event-bound';
 import { parseTrustedProxies } from './edge/client-ip';
 
 export interface GatewayConfig {
@@ -8,7 +9,21 @@ export interface GatewayConfig {
   host: string;
   natsUrl: string;
   bodyLimit: number;
+  /** Bodies above this size (or of unknown length) are read only once policy knows the key (SLUICE_GATEWAY_KEY_CHECK_ABOVE_BYTES). */
+  keyCheckAboveBytes: number;
   authorizeTimeoutMs: number;
+  /** The request line and headers must be in within this (SLUICE_GATEWAY_REQUEST_HEADERS_TIMEOUT_MS). */
+  requestHeadersTimeoutMs: number;
+  /** The longest a request body may stop arriving (SLUICE_GATEWAY_REQUEST_BODY_IDLE_MS). */
+  requestBodyIdleMs: number;
+  /** The whole request, body included, must be in within this (SLUICE_GATEWAY_REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs: number;
+  /** The longest a client may leave unread what it was sent, JSON or stream (SLUICE_GATEWAY_CLIENT_STALL_MS). */
+  clientStallMs: number;
+  /** A non-streamed call's deadline, from the upstream request to its answer's last byte (SLUICE_GATEWAY_MAX_CALL_MS). */
+  maxCallMs: number;
+  /** The largest SSE event an upstream may send; a larger one fails the call (SLUICE_GATEWAY_MAX_SSE_EVENT_BYTES). */
+  maxSseEventBytes: number;
   upstreamHeadersTimeoutMs: number;
   upstreamBodyTimeoutMs: number;
   maxUpstreamBodyBytes: number;
@@ -28,7 +43,14 @@ export interface GatewayConfig {
 export const DEFAULT_CONFIG: Omit<GatewayConfig, 'port' | 'natsUrl'> = {
   host: '0.0.0.0',
   bodyLimit: 32 * 1024 * 1024,
+  keyCheckAboveBytes: 64 * 1024,
   authorizeTimeoutMs: 2000,
+  requestHeadersTimeoutMs: 10_000,
+  requestBodyIdleMs: 15_000,
+  requestTimeoutMs: 120_000,
+  clientStallMs: 60_000,
+  maxCallMs: 600_000,
+  maxSseEventBytes: MAX_SSE_EVENT_BYTES,
   // A non-streamed reasoning call sends its headers only when it is done.
   upstreamHeadersTimeoutMs: 600_000,
   upstreamBodyTimeoutMs: 300_000,
@@ -50,6 +72,13 @@ export function configFromEnv(): GatewayConfig {
     host: env('SLUICE_GATEWAY_HOST', process.env.SLUICE_HOST ?? DEFAULT_CONFIG.host),
     natsUrl: env('NATS_URL', 'nats://127.0.0.1:4222'),
     bodyLimit: envInt('SLUICE_GATEWAY_BODY_LIMIT', DEFAULT_CONFIG.bodyLimit),
+    keyCheckAboveBytes: envInt('SLUICE_GATEWAY_KEY_CHECK_ABOVE_BYTES', DEFAULT_CONFIG.keyCheckAboveBytes),
+    requestHeadersTimeoutMs: envInt('SLUICE_GATEWAY_REQUEST_HEADERS_TIMEOUT_MS', DEFAULT_CONFIG.requestHeadersTimeoutMs),
+    requestBodyIdleMs: envInt('SLUICE_GATEWAY_REQUEST_BODY_IDLE_MS', DEFAULT_CONFIG.requestBodyIdleMs),
+    requestTimeoutMs: envInt('SLUICE_GATEWAY_REQUEST_TIMEOUT_MS', DEFAULT_CONFIG.requestTimeoutMs),
+    clientStallMs: envInt('SLUICE_GATEWAY_CLIENT_STALL_MS', DEFAULT_CONFIG.clientStallMs),
+    maxCallMs: envInt('SLUICE_GATEWAY_MAX_CALL_MS', DEFAULT_CONFIG.maxCallMs),
+    maxSseEventBytes: envInt('SLUICE_GATEWAY_MAX_SSE_EVENT_BYTES', DEFAULT_CONFIG.maxSseEventBytes),
     upstreamHeadersTimeoutMs: envInt('SLUICE_GATEWAY_UPSTREAM_HEADERS_TIMEOUT_MS', DEFAULT_CONFIG.upstreamHeadersTimeoutMs),
     upstreamBodyTimeoutMs: envInt('SLUICE_GATEWAY_UPSTREAM_BODY_TIMEOUT_MS', DEFAULT_CONFIG.upstreamBodyTimeoutMs),
     maxStreamMs: envInt('SLUICE_GATEWAY_MAX_STREAM_MS', DEFAULT_CONFIG.maxStreamMs),

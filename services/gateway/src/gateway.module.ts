@@ -9,6 +9,7 @@ import { CredentialSync } from './credentials/credential-sync';
 import { ModelsRoute } from './dialects/openai/models-route';
 import { OpenAiDialect } from './dialects/openai/openai-dialect';
 import { clientIpResolver } from './edge/client-ip';
+import { KeyCheck } from './edge/key-check';
 import type { IngressRoutes } from './edge/routes';
 import { CallPipeline } from './pipeline/call-pipeline';
 import { GatewayReadiness } from './nats/readiness';
@@ -57,7 +58,11 @@ const providers = [
       new OpenAiCompatibleProvider({ headersTimeoutMs: config.upstreamHeadersTimeoutMs, bodyTimeoutMs: config.upstreamBodyTimeoutMs }, config.upstreamAllow),
     inject: [GATEWAY_CONFIG],
   },
-  { provide: UpstreamDispatch, useFactory: (sync: CredentialSync, openai: OpenAiCompatibleProvider, logger: Logger) => new UpstreamDispatch(sync, openai, logger), inject: [CredentialSync, OpenAiCompatibleProvider, LOGGER] },
+  {
+    provide: UpstreamDispatch,
+    useFactory: (sync: CredentialSync, openai: OpenAiCompatibleProvider, logger: Logger, config: GatewayConfig) => new UpstreamDispatch(sync, openai, logger, config.maxSseEventBytes),
+    inject: [CredentialSync, OpenAiCompatibleProvider, LOGGER, GATEWAY_CONFIG],
+  },
 ];
 
 const httpRoutes = [
@@ -67,8 +72,10 @@ const httpRoutes = [
       pipeline: new CallPipeline(authorizer, publisher, spool, logger),
       openai: new OpenAiDialect(dispatch, config, logger),
       models: new ModelsRoute(authorizer),
+      keyCheck: new KeyCheck(authorizer, config.keyCheckAboveBytes),
       clientIp: clientIpResolver(config.trustedProxies),
       bodyLimit: config.bodyLimit,
+      bodyIdleMs: config.requestBodyIdleMs,
       logger,
     }),
     inject: [Authorizer, UpstreamDispatch, UsagePublisher, UsageSpool, GATEWAY_CONFIG, LOGGER],

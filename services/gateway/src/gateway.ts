@@ -3,7 +3,9 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { bootstrapService, createLogger, type Logger } from '@sluice/service';
 import { DEFAULT_CONFIG, type GatewayConfig } from './config';
 import { GatewayModule, INGRESS } from './gateway.module';
+import { clientErrorBody } from './dialects/openai/error-body';
 import { registerIngress, type IngressRoutes } from './edge/routes';
+import { UnknownPathFilter } from './edge/unknown-path.filter';
 
 export interface RunningGateway {
   /** Base URL including `/v1`, for SDK clients. */
@@ -24,8 +26,14 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     port: config.port,
     host: config.host,
     logger,
-    bodyLimit: config.bodyLimit,
-    configure: (nest) => registerIngress(nest.getHttpAdapter().getInstance(), nest.get<IngressRoutes>(INGRESS)),
+    // Only the /v1 routes read bodies, with their own limit (routes.ts); the rest of the port reads
+    // none, so a stranger's POST to any other path is not buffered up to the /v1 limit.
+    receive: { headersTimeoutMs: config.requestHeadersTimeoutMs, requestTimeoutMs: config.requestTimeoutMs },
+    clientErrorBody,
+    configure: (nest) => {
+      nest.useGlobalFilters(new UnknownPathFilter());
+      registerIngress(nest.getHttpAdapter().getInstance(), nest.get<IngressRoutes>(INGRESS));
+    },
   });
   const { port } = app.getHttpServer().address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}/v1`, app, close: () => app.close() };

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -13,6 +13,7 @@ import {
   Subjects,
   type AuthorizeReply,
   type AuthorizeRequest,
+  type CheckKeyRequest,
   type ListModelsRequest,
   type ProviderCredential,
   type ReservationTicket,
@@ -23,6 +24,7 @@ import { connectNats, ensureStreams, serve, type NatsConnection } from '@sluice/
 import { startMockUpstream, type MockUpstream } from '@sluice/mock-llm';
 import { UpstreamAllowList } from '@sluice/net-policy';
 import { startTestNats, streamMessages, waitFor, type TestNats, type TestNatsOptions } from '@sluice/testing';
+import type { GatewayConfig } from '../src/config';
 import { startGateway, type RunningGateway } from '../src/gateway';
 
 export const PROVIDER_SECRET = 'sk-upstream-real-secret-0123456789abcdef';
@@ -47,6 +49,8 @@ export interface Harness {
   /** Mutable: model name → route (policy allows) ; absent → 404 model_not_found. */
   routes: Map<string, Route>;
   authorizeRequests: AuthorizeRequest[];
+  /** Key checks the gateway asked for before reading a large body. */
+  checkKeyRequests: CheckKeyRequest[];
   credentialRequests: () => number;
   logs: string[];
   client(options?: Partial<ConstructorParameters<typeof OpenAI>[0]>): OpenAI;
@@ -62,6 +66,8 @@ export interface HarnessOptions {
   reservations?: boolean;
   /** Adds the model `gpt-held`, whose upstream answers only after this long. */
   heldLatencyMs?: number;
+  /** Gateway settings other than the defaults (deadlines, limits). */
+  gateway?: Partial<GatewayConfig>;
 }
 
 /**
@@ -106,6 +112,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   for (const fault of ['error-500', 'error-429', 'error-401', 'error-html-502', 'redirect', 'cut-0', 'cut-3']) routes.set(`fault-${fault}`, route('prov-main', 'openai-compatible', fault));
 
   const authorizeRequests: AuthorizeRequest[] = [];
+  const checkKeyRequests: CheckKeyRequest[] = [];
   let credentialRequests = 0;
   const denyKey = { allow: false as const, error: { status: 401, type: 'invalid_request_error', code: 'invalid_api_key', message: 'Incorrect API key provided.', param: null } };
   const responders = [
@@ -120,6 +127,16 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         if (!r) return { allow: false, keyId: KEY_ID, error: { status: 404, type: 'invalid_request_error', code: 'model_not_found', param: null, message: `The model \`${req.model}\` does not exist or you do not have access to it.` } };
         if (!opts.reservations || !req.callId) return { allow: true, keyId: KEY_ID, route: r };
         return { allow: true, keyId: KEY_ID, route: r, limits: { headers: {}, reservedNanos: 10_000_000, budgetRemainingNanos: null, reservation: ticketFor(req, r) } };
+      },
+      { queue: 'policy' },
+    ),
+    serve(
+      nc,
+      Subjects.rpc.checkKey,
+      async (payload) => {
+        const req = payload as CheckKeyRequest;
+        checkKeyRequests.push(req);
+        return req.keyHash === hashVirtualKey(key) ? { allow: true } : denyKey;
       },
       { queue: 'policy' },
     ),
@@ -148,7 +165,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const sink = new Writable({ write: (chunk, _enc, done) => (logs.push(chunk.toString()), done()) });
   const logger = pino({ level: 'debug', base: { service: 'gateway' } }, sink);
   // The mock upstreams listen on loopback, which production refuses unless SLUICE_UPSTREAM_ALLOW lists it.
-  const gateway = await startGateway({ port: 0, host: '127.0.0.1', natsUrl: nats.url, logger, upstreamAllow: UpstreamAllowList.parse('127.0.0.0/8,::1'), spoolDir: testSpoolDir() });
+  // A spool of its own: one shared with other runs would republish their unfinished calls here.
+  const spoolDir = testSpoolDir();
+  const gateway = await startGateway({ port: 0, host: '127.0.0.1', natsUrl: nats.url, logger, upstreamAllow: UpstreamAllowList.parse('127.0.0.0/8,::1'), spoolDir, ...opts.gateway });
   await waitFor(async () => (await fetch(`${gateway.url.replace(/\/v1$/, '')}/ready`)).status === 200, { description: 'the gateway to be ready' });
 
   const usageMessages = (): Promise<UsageMessage[]> => streamMessages<UsageMessage>(nc, Streams.usage.name);
@@ -164,6 +183,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     credentials,
     routes,
     authorizeRequests,
+    checkKeyRequests,
     credentialRequests: () => credentialRequests,
     logs,
     client: (options = {}) => new OpenAI({ apiKey: key, baseURL: gateway.url, maxRetries: 0, ...options }),
@@ -176,6 +196,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await nc.drain();
       await Promise.all([upstream.close(), slow.close(), silent.close(), held?.close()]);
       await nats.stop();
+      rmSync(spoolDir, { recursive: true, force: true });
     },
   };
 }

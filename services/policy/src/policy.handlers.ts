@@ -5,6 +5,7 @@ import {
   usdOfNanos,
   type AuthorizeReply,
   type AuthorizeRequest,
+  type CheckKeyRequest,
   type KeyStateReply,
   type KeyStateRequest,
   type ListModelsRequest,
@@ -14,6 +15,7 @@ import {
 } from '@sluice/contracts';
 import { request, serve, type NatsConnection, type RpcLogger, type TraceHeaders } from '@sluice/messaging';
 import { authorize } from './authorize/authorize';
+import { checkKey } from './check-key/check-key';
 import type { Catalog } from './catalog/catalog';
 import { explainKey } from './explain/explain';
 import { keyLimitState } from './explain/key-state';
@@ -64,6 +66,8 @@ export function servePolicy(nc: NatsConnection, p: PolicyState, logger: RpcLogge
       }
     },
   });
+  // Every process holds every key, and nothing is counted: any process answers.
+  serve(nc, Subjects.rpc.checkKey, async (req) => checkKey(req as CheckKeyRequest, p.keys, Date.now()), shared);
   serve(nc, Subjects.rpc.listModels, async (req) => listModels(req as ListModelsRequest, p.keys, p.catalog, Date.now()), shared);
 
   const syncHere = async (req: SyncRequest) => ({ applied: await p.versions.waitFor(req.streamId, req.version, Math.min(req.timeoutMs ?? 1000, 5000)) });

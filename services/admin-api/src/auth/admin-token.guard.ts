@@ -8,7 +8,7 @@ import { actorOf, type AdminRequest } from '../shared/actor';
 import { logger } from '../shared/logger';
 import { DB, NATS } from '../shared/tokens';
 import { decideAccess, rolesFor } from './access-policy';
-import { PrincipalResolver } from './principal';
+import { PrincipalResolver, type Resolution } from './principal';
 import { FIELD_RULES_KEY, ROLES_KEY, type FieldRules } from './roles';
 
 /**
@@ -30,11 +30,9 @@ export class AdminTokenGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<AdminRequest>();
-    const resolved = await this.#principals.resolve(req.headers.authorization);
-    if (!resolved.ok) {
-      await this.#recordDenial(req, resolved.actor, resolved.reason);
-      throw new DomainError(ErrorCodes.unauthorized, resolved.message);
-    }
+    // A request with a body had its token resolved before the body was read (token-before-body.ts).
+    const resolved = req.authentication ?? (await this.authenticate(req));
+    if (!resolved.ok) throw new DomainError(ErrorCodes.unauthorized, resolved.message);
     const { actor, role } = resolved.principal;
     const targets = [context.getHandler(), context.getClass()];
     const decision = decideAccess({
@@ -52,6 +50,13 @@ export class AdminTokenGuard implements CanActivate {
     req.actor = actor;
     req.role = role;
     return true;
+  }
+
+  /** Who the bearer token names; a refusal is recorded. */
+  async authenticate(req: AdminRequest): Promise<Resolution> {
+    const resolved = await this.#principals.resolve(req.headers.authorization);
+    if (!resolved.ok) await this.#recordDenial(req, resolved.actor, resolved.reason);
+    return resolved;
   }
 
   /** Best effort: if key-registry cannot be reached the call is still refused, and the gap is logged. */

@@ -2,9 +2,13 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Actor, AdminRole } from '@sluice/contracts';
+import type { Resolution } from '../auth/principal';
 
-/** An admin request after the guard: `actor` is the caller's identity (`env-owner`, `admin-token:<id>`), `role` its role. */
-export type AdminRequest = FastifyRequest & { actor?: string; role?: AdminRole; requestId?: string };
+/**
+ * An admin request after the guard: `actor` is the caller's identity (`env-owner`, `admin-token:<id>`),
+ * `role` its role; `authentication` is set when its token was resolved before its body was read.
+ */
+export type AdminRequest = FastifyRequest & { actor?: string; role?: AdminRole; requestId?: string; authentication?: Resolution };
 
 /** Who made the request, from where, and its request id (one per request), recorded in the metadata of every event it causes. */
 export function actorOf(req: AdminRequest): Actor {

@@ -6,6 +6,8 @@ import {
   Subjects,
   type AuthorizeReply,
   type AuthorizeRequest,
+  type CheckKeyReply,
+  type CheckKeyRequest,
   type ListModelsReply,
   type ListModelsRequest,
   type OpenAiError,
@@ -69,6 +71,15 @@ export class Authorizer {
         if (!err) respondInParts(this.nc, msg, this.#id, this.inFlight.tickets(), logger);
       },
     });
+  }
+
+  /** The key-only rules, before a large body is read; a call it allows is still authorized once the body is in. */
+  async checkKey(req: CheckKeyRequest): Promise<CheckKeyReply> {
+    try {
+      return await request<CheckKeyReply>(this.nc, Subjects.rpc.checkKey, req, { timeoutMs: this.timeoutMs, trace: { requestId: req.requestId } });
+    } catch (err) {
+      return { allow: false, error: rpcFailure(err) };
+    }
   }
 
   async listModels(req: ListModelsRequest): Promise<ListModelsReply> {

@@ -1,11 +1,13 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from '@sluice/service';
+import { carriesBody, type Logger } from '@sluice/service';
 import type { OpenAiDialect } from '../dialects/openai/openai-dialect';
 import type { ModelsRoute } from '../dialects/openai/models-route';
 import { GatewayErrors, invalidUrl, requestTooLarge } from '../errors/gateway-errors';
 import type { CallPipeline } from '../pipeline/call-pipeline';
 import type { ErrorShape } from '../pipeline/dialect';
+import { armClientIdle, disarmClientIdle } from './client-idle';
 import type { ClientIpOf } from './client-ip';
+import type { KeyCheck } from './key-check';
 import { requestIdOf, requestIdsOf } from './request-id';
 import type { RequestContext } from './request-context';
 import { answerUnreadableHeaders } from './unreadable-header';
@@ -15,15 +17,19 @@ export interface IngressRoutes {
   pipeline: CallPipeline;
   openai: OpenAiDialect;
   models: ModelsRoute;
+  keyCheck: KeyCheck;
   clientIp: ClientIpOf;
   bodyLimit: number;
+  /** The longest a request body may stop arriving. */
+  bodyIdleMs: number;
   logger: Logger;
 }
 
 /**
  * The gateway's HTTP surface, as raw Fastify routes in their own scope: every dialect's endpoints
  * over the one call pipeline. The key is checked in onRequest, before the body is read or anything
- * else happens; bodies of any content type are taken as bytes and parsed once, by the dialect.
+ * else happens (offline, and with policy when the body is large); bodies of any content type are
+ * taken as bytes and parsed once, by the dialect.
  * Errors raised before a dialect has the request are written in the shape its path speaks.
  */
 export function registerIngress(app: FastifyInstance, routes: IngressRoutes): void {
@@ -40,6 +46,19 @@ export function registerIngress(app: FastifyInstance, routes: IngressRoutes): vo
       if (found.kind !== 'found') return errorsFor(req.url).sendError(reply, requestId, found.kind === 'missing' ? GatewayErrors.missingKey : GatewayErrors.malformedKey);
       const clientIp = routes.clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']);
       req.sluice = { requestId, callId, clientRequestId, key: found.key, clientIp, startedAt: Date.now(), t0: performance.now() };
+      if (!carriesBody(req.headers)) return done();
+      armClientIdle(req.raw.socket, routes.bodyIdleMs);
+      if (!routes.keyCheck.needed(req.headers)) return done();
+      routes.keyCheck.refusal(req.sluice).then((refusal) => {
+        if (refusal === null) return done();
+        // The body is never read: the connection goes with the answer.
+        reply.header('connection', 'close');
+        errorsFor(req.url).sendError(reply, requestId, refusal);
+      }, done);
+    });
+
+    scope.addHook('preValidation', (req, _reply, done) => {
+      disarmClientIdle(req.raw.socket);
       done();
     });
 

@@ -65,6 +65,21 @@ export const GatewayErrors = {
   },
 } satisfies Record<string, OpenAiError>;
 
+export const upstreamTimeout = (deadlineMs: number): OpenAiError => ({
+  status: 504,
+  type: 'server_error',
+  code: 'upstream_timeout',
+  param: null,
+  message: `The upstream provider did not finish its answer within this gateway's ${deadlineMs / 1000} s deadline for a call.`,
+});
+
+/** Answers to requests Node could not read (before any route ran): a malformed request, one too slow, headers too large. */
+export const CLIENT_ERRORS: Record<400 | 408 | 431, OpenAiError> = {
+  400: { status: 400, type: 'invalid_request_error', code: null, param: null, message: 'The request could not be read as HTTP.' },
+  408: { status: 408, type: 'invalid_request_error', code: 'request_timeout', param: null, message: 'The request was not received in time.' },
+  431: { status: 431, type: 'invalid_request_error', code: 'request_header_fields_too_large', param: null, message: 'The request headers are too large.' },
+};
+
 export const upstreamStatusError = (status: number): OpenAiError => ({
   status: 502,
   type: 'server_error',

@@ -15,6 +15,7 @@ export class UpstreamDispatch {
     private readonly credentials: CredentialSync,
     private readonly openAiCompatible: OpenAiCompatibleProvider,
     private readonly logger: Logger,
+    private readonly maxSseEventBytes: number,
   ) {}
 
   async open(call: UpstreamCall): Promise<UpstreamOutcome> {
@@ -27,14 +28,14 @@ export class UpstreamDispatch {
       case 'azure-openai': {
         if (!credential || credential.type === 'anthropic' || (type === 'azure-openai') !== (credential.azure !== undefined)) return this.noCredential(call);
         const azure = credential.azure;
-        return this.send(call, () => (azure ? this.openAiCompatible.send(azureRequest(call, credential, azure)) : this.openAiCompatible.open(call, credential)));
+        return this.send(call, () => (azure ? this.openAiCompatible.send(azureRequest(call, credential, azure), call.signal) : this.openAiCompatible.open(call, credential)));
       }
       case 'anthropic': {
         // Anthropic's Messages API behind the OpenAI chat API, through the same guarded pool.
         if (credential?.type !== 'anthropic') return this.noCredential(call);
         const built = anthropicUpstreamRequest(call, credential);
         if (!built.ok) return built;
-        return this.send(call, async () => asOpenAi(await this.openAiCompatible.send(built.request), Math.floor(Date.now() / 1000)));
+        return this.send(call, async () => asOpenAi(await this.openAiCompatible.send(built.request, call.signal), Math.floor(Date.now() / 1000), this.maxSseEventBytes));
       }
       default: {
         const unknown: never = type;
@@ -53,6 +54,8 @@ export class UpstreamDispatch {
     try {
       return { ok: true, response: await open() };
     } catch (err) {
+      // The call's deadline passed: the route answers for it.
+      if (call.signal?.aborted) return { ok: false, error: GatewayErrors.upstreamUnreachable };
       if (err instanceof UpstreamNotAllowedError) {
         this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId, reason: err.reason }, 'upstream address refused by SLUICE_UPSTREAM_ALLOW policy');
         return { ok: false, error: upstreamNotAllowed(err.reason) };

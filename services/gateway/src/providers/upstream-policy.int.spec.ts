@@ -10,6 +10,7 @@ import type { CredentialSync } from '../credentials/credential-sync';
 import { resolveCredential } from '../credentials/resolved-credential';
 import { rawPost, startHarness, testSpoolDir, type Harness } from '../../test/harness';
 import { OpenAiCompatibleProvider } from './openai-compatible/openai-compatible';
+import { MAX_SSE_EVENT_BYTES } from './sse-event-bound';
 import { UpstreamDispatch } from './upstream-dispatch';
 import type { UpstreamCall, UpstreamResponse } from './upstream';
 
@@ -109,7 +110,7 @@ describe('DNS rebinding and redirects', () => {
     const credential = resolveCredential({ providerId: 'p', type: 'openai-compatible', baseUrl, apiKey: 'sk-x', secretVersion: 1 })!;
     const sync = { resolve: async () => credential } as unknown as CredentialSync;
     const provider = new OpenAiCompatibleProvider(timeouts, UpstreamAllowList.parse('127.0.0.0/8'), lookup);
-    return { dispatch: new UpstreamDispatch(sync, provider, silent), provider };
+    return { dispatch: new UpstreamDispatch(sync, provider, silent, MAX_SSE_EVENT_BYTES), provider };
   };
 
   it('refuses a new connection once the provider host starts resolving to the metadata address', async () => {

@@ -7,6 +7,8 @@ export interface UpstreamCall {
   stream: boolean;
   requestId: string;
   route: Route;
+  /** Aborts the upstream request, whatever stage it is in: the call's deadline. */
+  signal?: AbortSignal;
 }
 
 /** What a provider answered, before the gateway reads the body. */

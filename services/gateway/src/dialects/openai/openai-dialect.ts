@@ -2,12 +2,14 @@ import type { FastifyReply } from 'fastify';
 import type { OpenAiError, Operation, UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import type { Dialect } from '../../pipeline/dialect';
+import { CallDeadline } from '../../pipeline/call-deadline';
 import { costHeaderNames, costHeaders } from '../../pipeline/cost-headers';
 import { isEventStream } from '../../providers/upstream';
 import type { UpstreamDispatch } from '../../providers/upstream-dispatch';
 import { settleTokens } from '../../usage/estimate';
 import { NO_TOKENS, tokensFromUsage } from '../../usage/token-counts';
 import type { CallFacts, FinishCall } from '../../usage/usage-message';
+import { answerTimedOut } from './answer-timed-out';
 import { parseOpenAiRequest, type OpenAiOperation, type OpenAiRequest } from './openai-request';
 import { respondJson } from './respond-json';
 import { sendError } from './send-error';
@@ -16,7 +18,10 @@ import { relaySse } from './sse-relay';
 export interface InferenceLimits {
   maxUpstreamBodyBytes: number;
   drainAfterDisconnectMs: number;
+  clientStallMs: number;
+  maxCallMs: number;
   maxStreamMs: number;
+  maxSseEventBytes: number;
 }
 
 /**
@@ -45,7 +50,18 @@ export class OpenAiDialect implements Dialect<OpenAiRequest> {
   }
 
   async serve(call: CallFacts, request: OpenAiRequest, reply: FastifyReply, finish: FinishCall): Promise<UsageMessage> {
-    const outcome = await this.dispatch.open({ op: call.op, body: request.body, stream: request.stream, requestId: call.requestId, route: call.route });
+    // A stream is bounded by maxStreamMs once it flows; a JSON answer by one deadline for the whole call.
+    const deadline = request.stream ? undefined : new CallDeadline(this.limits.maxCallMs);
+    try {
+      return await this.serveWithin(call, request, reply, finish, deadline);
+    } finally {
+      deadline?.clear();
+    }
+  }
+
+  private async serveWithin(call: CallFacts, request: OpenAiRequest, reply: FastifyReply, finish: FinishCall, deadline: CallDeadline | undefined): Promise<UsageMessage> {
+    const outcome = await this.dispatch.open({ op: call.op, body: request.body, stream: request.stream, requestId: call.requestId, route: call.route, signal: deadline?.signal });
+    if (deadline?.passed) return answerTimedOut(reply, call, request.body, deadline, finish);
     if (!outcome.ok) {
       const usage = await finish({ status: outcome.error.status, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
       sendError(reply, call.requestId, outcome.error);
@@ -53,7 +69,7 @@ export class OpenAiDialect implements Dialect<OpenAiRequest> {
     }
     const upstream = outcome.response;
     if (!request.stream || upstream.status !== 200 || !isEventStream(upstream.contentType)) {
-      return respondJson(reply, upstream, call, request.body, this.limits.maxUpstreamBodyBytes, this.logger, finish);
+      return respondJson(reply, upstream, call, request.body, { maxBytes: this.limits.maxUpstreamBodyBytes, clientStallMs: this.limits.clientStallMs, deadline, logger: this.logger }, finish);
     }
     reply.hijack();
     let usage: UsageMessage | undefined;
@@ -64,9 +80,14 @@ export class OpenAiDialect implements Dialect<OpenAiRequest> {
       t0: call.t0,
       drainAfterDisconnectMs: this.limits.drainAfterDisconnectMs,
       maxDurationMs: this.limits.maxStreamMs,
+      maxEventBytes: this.limits.maxSseEventBytes,
+      clientStallMs: this.limits.clientStallMs,
       trailerNames: call.route.price && costHeaderNames(call),
       end: async (relayed) => {
-        if (relayed.upstreamFailed) this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, 'upstream stream broke after it began');
+        if (relayed.upstreamFailed) {
+          const why = relayed.eventTooLarge ? `upstream sent an SSE event above ${this.limits.maxSseEventBytes} bytes` : 'upstream stream broke after it began';
+          this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, why);
+        }
         const settled = settleTokens(call, request.body, tokensFromUsage(relayed.usage), relayed.generated);
         usage = await finish({ status: relayed.upstreamFailed ? 502 : 200, ...settled, ttfbMs: relayed.ttfbMs });
         return costHeaders(call, usage.costNanos);

@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { Portkey } from 'portkey-ai';
 import { generateVirtualKey } from '@sluice/contracts';
+import { RawHttp, waitFor } from '@sluice/testing';
 import { rawPost, startHarness, type Harness } from '../../../test/harness';
 
 jest.setTimeout(60_000);
@@ -71,6 +72,34 @@ describe('ingress (real NATS, openai SDK)', () => {
     expect(badJson.status).toBe(400);
     expect(badJson.json.error).toEqual({ message: expect.stringContaining('could not parse the JSON body'), type: 'invalid_request_error', param: null, code: null });
     expect(h.authorizeRequests.length).toBe(before);
+  });
+
+  it('answers JSON nested 100,000 levels deep with a 400 in OpenAI’s shape, whichever field holds it', async () => {
+    const deep = `${'['.repeat(100_000)}"x"${']'.repeat(100_000)}`;
+    const before = h.authorizeRequests.length;
+    const bodies: [string, string][] = [
+      ['/chat/completions', `{"model":"gpt-test","messages":[{"role":"user","content":${deep}}]}`],
+      ['/chat/completions', `{"model":"gpt-test","messages":[{"role":"user","content":"hi"}],"tools":${deep}}`],
+      ['/completions', `{"model":"gpt-test","prompt":${deep}}`],
+      ['/embeddings', `{"model":"emb-test","input":${deep}}`],
+    ];
+    for (const [path, body] of bodies) {
+      const res = await rawPost(h, path, body, { authorization: `Bearer ${h.key}` });
+      expect([path, res.status, res.json?.error]).toEqual([path, 400, { type: 'invalid_request_error', code: 'json_too_deep', param: null, message: expect.stringContaining('128 levels') }]);
+    }
+    expect(h.authorizeRequests.length).toBe(before);
+  });
+
+  it('answers a request it cannot read as HTTP (headers above 16 KB, garbage) in OpenAI’s shape, and hangs up', async () => {
+    for (const [head, status, code] of [
+      [`GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'request_header_fields_too_large'],
+      ['NOT HTTP AT ALL\r\n\r\n', 400, null],
+    ] as const) {
+      const client = await RawHttp.open(h.gateway.url);
+      client.write(head);
+      await waitFor(() => client.closed, { timeoutMs: 5000, description: 'the gateway to answer and hang up' });
+      expect([client.status, client.json]).toEqual([status, { error: { type: 'invalid_request_error', code, param: null, message: expect.any(String) } }]);
+    }
   });
 
   it('echoes a safe x-request-id (or Portkey trace id) on success and errors, and replaces an unsafe one', async () => {

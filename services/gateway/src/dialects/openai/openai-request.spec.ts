@@ -60,4 +60,29 @@ describe('parseOpenAiRequest', () => {
     expect(parse('chat', { model: 'm', messages: user, n: 128, max_tokens: null })).toMatchObject({ ok: true });
     expect(parse('embeddings', { model: 'e', input: 'x', n: 500 })).toMatchObject({ ok: true });
   });
+
+  it('refuses a model name longer than 256 characters as OpenAI does, before anything matches it', () => {
+    expect(parse('chat', { model: 'm'.repeat(256), messages: user })).toMatchObject({ ok: true });
+    expect(errorOf('chat', { model: 'm'.repeat(257), messages: user })).toEqual({
+      status: 400,
+      type: 'invalid_request_error',
+      param: 'model',
+      code: 'string_above_max_length',
+      message: "Invalid 'model': string too long. Expected a string with maximum length 256, but got a string with length 257 instead.",
+    });
+    expect(errorOf('embeddings', { model: 'mini'.repeat(16 * 1024), input: 'x' })).toMatchObject({ param: 'model', code: 'string_above_max_length' });
+  });
+
+  it('refuses JSON nested more than 128 levels deep with a 400, before parsing it', () => {
+    const deep = (levels: number) => `{"model":"m","messages":[{"role":"user","content":${'['.repeat(levels)}${']'.repeat(levels)}}]}`;
+    expect(parse('chat', deep(125))).toMatchObject({ ok: true });
+    expect(errorOf('chat', deep(126))).toEqual({
+      status: 400,
+      type: 'invalid_request_error',
+      param: null,
+      code: 'json_too_deep',
+      message: 'The JSON body of your request nests arrays and objects more than 128 levels deep.',
+    });
+    expect(errorOf('completions', `{"model":"m","prompt":${'['.repeat(100_000)}${']'.repeat(100_000)}}`)).toMatchObject({ status: 400, code: 'json_too_deep' });
+  });
 });

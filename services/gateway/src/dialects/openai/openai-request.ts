@@ -1,4 +1,5 @@
-import type { Operation } from '@sluice/contracts';
+import { MAX_MODEL_NAME_CHARS, type Operation } from '@sluice/contracts';
+import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '@sluice/service';
 import type { DialectRequest, Parsed as ParsedAs } from '../../pipeline/dialect';
 import { callEstimate } from '../../usage/estimate';
 import { outputParamsError } from './output-params';
@@ -34,6 +35,8 @@ const wrongType = (param: string, expected: string, v: unknown) =>
  * clients that match on them keep working.
  */
 export function parseOpenAiRequest(op: OpenAiOperation, raw: Buffer | undefined): Parsed {
+  // Measured before parsing: the upstream body is re-serialised and the estimator walks it.
+  if (raw !== undefined && jsonNestsDeeperThan(raw)) return invalid(`The JSON body of your request nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.`, null, 'json_too_deep');
   let body: unknown;
   try {
     body = JSON.parse(raw === undefined ? '' : raw.toString('utf8'));
@@ -50,6 +53,9 @@ export function parseOpenAiRequest(op: OpenAiOperation, raw: Buffer | undefined)
   if (b.model === undefined) return invalid('You must provide a model parameter.', 'model', null);
   if (typeof b.model !== 'string') return wrongType('model', 'a string', b.model);
   if (b.model === '') return invalid("Invalid 'model': empty string. Expected a string with minimum length 1.", 'model', 'empty_string');
+  if (b.model.length > MAX_MODEL_NAME_CHARS) {
+    return invalid(`Invalid 'model': string too long. Expected a string with maximum length ${MAX_MODEL_NAME_CHARS}, but got a string with length ${b.model.length} instead.`, 'model', 'string_above_max_length');
+  }
 
   const field = REQUIRED[op];
   const value = b[field];

@@ -1,16 +1,27 @@
 import type { FastifyReply } from 'fastify';
 import type { Logger } from '@sluice/service';
+import type { UsageMessage } from '@sluice/contracts';
+import { GatewayErrors } from '../../errors/gateway-errors';
+import { armClientIdle } from '../../edge/client-idle';
+import type { CallDeadline } from '../../pipeline/call-deadline';
+import { costHeaders } from '../../pipeline/cost-headers';
 import type { UpstreamResponse } from '../../providers/upstream';
 import { upstreamError } from '../../providers/upstream-errors';
 import { settleTokens } from '../../usage/estimate';
-import { NO_TOKENS, tokensFromUsage } from '../../usage/token-counts';
-import type { UsageMessage } from '@sluice/contracts';
-import type { CallFacts, FinishCall } from '../../usage/usage-message';
 import { NOTHING_GENERATED } from '../../usage/generated-output';
+import { NO_TOKENS, tokensFromUsage } from '../../usage/token-counts';
+import type { CallFacts, FinishCall } from '../../usage/usage-message';
 import { generatedOfJson, usageFromJson } from '../../usage/usage-from-json';
-import { GatewayErrors } from '../../errors/gateway-errors';
-import { costHeaders } from '../../pipeline/cost-headers';
+import { answerTimedOut } from './answer-timed-out';
 import { sendError } from './send-error';
+
+export interface JsonAnswerLimits {
+  maxBytes: number;
+  /** How long the client may leave the answer unread before it is cut (the answer can be 64 MB). */
+  clientStallMs: number;
+  deadline?: CallDeadline;
+  logger: Logger;
+}
 
 /**
  * A non-streamed answer: the upstream's bytes are read (bounded) and sent on unchanged; only the
@@ -22,14 +33,14 @@ export async function respondJson(
   upstream: UpstreamResponse,
   call: CallFacts,
   body: Record<string, unknown>,
-  maxBytes: number,
-  logger: Logger,
+  { maxBytes, clientStallMs, deadline, logger }: JsonAnswerLimits,
   finish: FinishCall,
 ): Promise<UsageMessage> {
   let bytes: Buffer;
   try {
     bytes = await readAll(upstream, maxBytes);
   } catch {
+    if (deadline?.passed) return answerTimedOut(reply, call, body, deadline, finish);
     const usage = await finish({ status: 502, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
     sendError(reply, call.requestId, GatewayErrors.upstreamBroken);
     return usage;
@@ -44,6 +55,8 @@ export async function respondJson(
       .header('x-request-id', call.requestId)
       .header('x-sluice-provider', call.route.providerId);
     reply.headers(costHeaders(call, usage.costNanos));
+    // Null when the client already left.
+    if (reply.raw.socket) armClientIdle(reply.raw.socket, clientStallMs);
     reply.send(bytes);
     return usage;
   }

@@ -1,8 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { GatewayErrors } from '../../errors/gateway-errors';
-import { errorBody } from './error-body';
 import type { UpstreamResponse } from '../../providers/upstream';
 import type { GeneratedOutput } from '../../usage/generated-output';
+import { errorBody } from './error-body';
+import { SseEventTooLarge } from '../../providers/sse-event-bound';
 import { SseScanner } from './sse-scanner';
 
 export interface RelayOptions {
@@ -13,8 +14,12 @@ export interface RelayOptions {
   t0: number;
   /** How long to keep reading the upstream after the client left, so what it generated is billed. */
   drainAfterDisconnectMs: number;
-  /** The longest a stream may last, whoever is still listening. */
+  /** The longest a stream may last, whoever is still listening (or not reading). */
   maxDurationMs: number;
+  /** The largest event the upstream may send; a larger one fails the call. */
+  maxEventBytes: number;
+  /** How long the client may leave what it was sent unread before it is cut. */
+  clientStallMs: number;
   /**
    * Headers only known once the stream is over (its cost), sent as HTTP trailers: declared with
    * the headers, written after the last event. Clients that ignore trailers lose nothing.
@@ -33,6 +38,8 @@ export interface RelayOutcome {
   ttfbMs: number | null;
   clientGone: boolean;
   upstreamFailed: boolean;
+  /** The upstream sent an event larger than the bound (the call failed as an upstream error). */
+  eventTooLarge: boolean;
 }
 
 const DONE = Buffer.from('data: [DONE]\n\n');
@@ -43,11 +50,13 @@ const BROKEN = Buffer.from(`data: ${BROKEN_JSON}\n\n`);
  * Streams an upstream SSE answer to the client as it arrives. The status and headers go out with
  * the first event, so an upstream that fails before sending one still gets a JSON error with a 502;
  * after that, a failure is an SSE error event. If the client leaves, the upstream is drained
- * (bounded) so its usage chunk still arrives and what it generated is billed.
+ * (bounded) so its usage chunk still arrives and what it generated is billed. A client that
+ * leaves what it was sent unread for clientStallMs is cut; at the stream's deadline the upstream
+ * is cut, and so is a client that is not reading. The call is finished (`end`) before the last event.
  */
 export async function relaySse(res: ServerResponse, upstream: UpstreamResponse, opts: RelayOptions): Promise<RelayOutcome> {
-  const scanner = new SseScanner(opts.clientWantsUsage);
-  const outcome: RelayOutcome = { usage: undefined, generated: scanner.generated, ttfbMs: null, clientGone: false, upstreamFailed: false };
+  const scanner = new SseScanner(opts.clientWantsUsage, opts.maxEventBytes);
+  const outcome: RelayOutcome = { usage: undefined, generated: scanner.generated, ttfbMs: null, clientGone: false, upstreamFailed: false, eventTooLarge: false };
   let drainTimer: NodeJS.Timeout | undefined;
   const onClose = () => {
     if (res.writableEnded) return;
@@ -56,7 +65,18 @@ export async function relaySse(res: ServerResponse, upstream: UpstreamResponse, 
   };
   if (res.destroyed) onClose();
   else res.on('close', onClose);
-  const deadline = setTimeout(() => upstream.abort(), opts.maxDurationMs);
+  const deadline = new AbortController();
+  const deadlineTimer = setTimeout(() => {
+    deadline.abort();
+    upstream.abort();
+  }, opts.maxDurationMs);
+  // A client still holding back what it was sent after its stall bound or the deadline is cut.
+  const cutUnreadClient = () => {
+    if (!res.writableNeedDrain) return false;
+    outcome.clientGone = true;
+    res.destroy();
+    return true;
+  };
 
   const startStream = () => {
     res.writeHead(200, {
@@ -75,14 +95,18 @@ export async function relaySse(res: ServerResponse, upstream: UpstreamResponse, 
       const out = scanner.push(chunk);
       if (out !== null && !outcome.clientGone) {
         if (outcome.ttfbMs === null) startStream();
-        if (!res.write(out)) await drained(res);
+        if (!res.write(out)) {
+          await drained(res, deadline.signal, opts.clientStallMs);
+          cutUnreadClient();
+        }
       }
     }
-  } catch {
+  } catch (err) {
     outcome.upstreamFailed = !outcome.clientGone;
+    outcome.eventTooLarge = err instanceof SseEventTooLarge;
   }
   clearTimeout(drainTimer);
-  clearTimeout(deadline);
+  clearTimeout(deadlineTimer);
   res.off('close', onClose);
 
   const tail = scanner.flush();
@@ -98,18 +122,24 @@ export async function relaySse(res: ServerResponse, upstream: UpstreamResponse, 
   // The scanner held back the upstream's [DONE]: the stream's last event leaves only now, after `end`.
   res.write(outcome.upstreamFailed ? BROKEN : DONE);
   if (opts.trailerNames) res.addTrailers(trailers);
-  res.end();
+  if (!deadline.signal.aborted || !cutUnreadClient()) res.end();
   return outcome;
 }
 
-function drained(res: ServerResponse): Promise<void> {
+/** The client took what was written, left, stalled past `stallMs`, or the stream's deadline passed. */
+function drained(res: ServerResponse, deadline: AbortSignal, stallMs: number): Promise<void> {
+  if (deadline.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
+      clearTimeout(stalled);
       res.off('drain', done);
       res.off('close', done);
+      deadline.removeEventListener('abort', done);
       resolve();
     };
+    const stalled = setTimeout(done, stallMs);
     res.on('drain', done);
     res.on('close', done);
+    deadline.addEventListener('abort', done);
   });
 }

@@ -1,3 +1,4 @@
+import { MAX_SSE_EVENT_BYTES, SseEventTooLarge } from '../../providers/sse-event-bound';
 import { GeneratedText } from '../../usage/generated-text';
 
 const LF2 = Buffer.from('\n\n');
@@ -17,7 +18,8 @@ const STRIP_NULL = 2;
  * ask for usage, the usage-only event (`choices: []`) and the `"usage":null` that include_usage
  * adds to every other chunk are cut out, so the client sees what OpenAI would have sent it. The
  * upstream's `[DONE]` is not passed on: the relay ends the stream with its own, after settling.
- * A partial event is held back until its end arrives.
+ * A partial event is held back until its end arrives, up to `maxEventBytes`: past that, `push`
+ * throws SseEventTooLarge, the partial event's text counted as generated (the upstream billed it).
  */
 export class SseScanner {
   /** The last `usage` object the upstream sent, if any. */
@@ -27,7 +29,10 @@ export class SseScanner {
   private pending: Buffer | null = null;
   private crlf = false;
 
-  constructor(private readonly clientWantsUsage: boolean) {}
+  constructor(
+    private readonly clientWantsUsage: boolean,
+    private readonly maxEventBytes = MAX_SSE_EVENT_BYTES,
+  ) {}
 
   /** The bytes to forward for this upstream chunk: whole events only; null when there are none yet. */
   push(chunk: Buffer): Buffer | null {
@@ -54,6 +59,11 @@ export class SseScanner {
     this.pending = pos < buf.length ? buf.subarray(pos) : null;
     // One pass over all complete events rather than one per event: a string never spans events.
     if (pos > 0) this.generated.scan(pos === buf.length ? buf : buf.subarray(0, pos));
+    if (this.pending !== null && this.pending.length > this.maxEventBytes) {
+      this.generated.scan(this.pending);
+      this.pending = null;
+      throw new SseEventTooLarge(this.maxEventBytes);
+    }
     if (parts === null) return pos === 0 ? null : pos === buf.length ? buf : buf.subarray(0, pos);
     if (pos > emittedTo) parts.push(buf.subarray(emittedTo, pos));
     return parts.length === 0 ? null : Buffer.concat(parts);

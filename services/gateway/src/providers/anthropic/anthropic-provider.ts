@@ -1,6 +1,7 @@
 import type { OpenAiError } from '@sluice/contracts';
 import type { ResolvedCredential } from '../../credentials/resolved-credential';
 import type { UpstreamRequest } from '../openai-compatible/openai-compatible';
+import { MAX_SSE_EVENT_BYTES } from '../sse-event-bound';
 import { isEventStream, type UpstreamCall, type UpstreamResponse } from '../upstream';
 import { ANTHROPIC_VERSION, MESSAGES_PATH, type AnthropicReply } from './anthropic-wire';
 import { anthropicRequest } from './request-mapping';
@@ -39,9 +40,9 @@ export function anthropicUpstreamRequest(call: UpstreamCall, credential: Resolve
  * and error mapping serve it unchanged: a stream is translated as it flows, a JSON reply or an
  * error body once read (bounded).
  */
-export function asOpenAi(upstream: UpstreamResponse, created: number): UpstreamResponse {
+export function asOpenAi(upstream: UpstreamResponse, created: number, maxEventBytes = MAX_SSE_EVENT_BYTES): UpstreamResponse {
   if (upstream.status === 200 && isEventStream(upstream.contentType)) {
-    return { ...upstream, contentType: 'text/event-stream', body: translateStream(upstream.body, created) };
+    return { ...upstream, contentType: 'text/event-stream', body: translateStream(upstream.body, created, maxEventBytes) };
   }
   const ok = upstream.status >= 200 && upstream.status < 300;
   return {

@@ -1,4 +1,5 @@
 import type { OpenAiError } from '@sluice/contracts';
+import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '@sluice/service';
 import type { AnthropicBlock } from './anthropic-wire';
 
 export interface Refusal {
@@ -60,9 +61,14 @@ export function toolUses(toolCalls: unknown, at: string): AnthropicBlock[] | Ref
     if (c?.type !== 'function' || typeof c.id !== 'string' || typeof c.function?.name !== 'string') {
       return refuse(`${param}.type`, `Only function tool calls with an id and a name are supported in '${param}'`);
     }
+    const args = typeof c.function.arguments === 'string' && c.function.arguments !== '' ? c.function.arguments : '{}';
+    // Parsed into the request body, which is then serialised: bounded like the body itself.
+    if (jsonNestsDeeperThan(Buffer.from(args))) {
+      return { error: { status: 400, type: 'invalid_request_error', code: 'json_too_deep', param: `${param}.function.arguments`, message: `Invalid '${param}.function.arguments': JSON nested more than ${MAX_JSON_DEPTH} levels deep.` } };
+    }
     let input: unknown;
     try {
-      input = JSON.parse(typeof c.function.arguments === 'string' && c.function.arguments !== '' ? c.function.arguments : '{}');
+      input = JSON.parse(args);
     } catch {
       return invalid(`${param}.function.arguments`, `Invalid '${param}.function.arguments': not valid JSON.`);
     }

@@ -1,4 +1,5 @@
 import { SseScanner } from '../../dialects/openai/sse-scanner';
+import { SseEventTooLarge } from '../sse-event-bound';
 import { translateStream } from './sse-translator';
 
 const event = (data: Record<string, unknown>) => `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -87,4 +88,17 @@ describe('Anthropic SSE as OpenAI chat.completion.chunk SSE', () => {
     expect(failure).toBeInstanceOf(Error);
     expect(seen.join('')).toContain('wörld');
   });
+
+  it('fails the stream when an event grows past the bound without ending, instead of buffering it', async () => {
+    const start = ANTHROPIC.slice(0, ANTHROPIC.indexOf('event: content_block_stop'));
+    const endless = [Buffer.from(start), Buffer.from('event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"')];
+    for (let i = 0; i < 10; i++) endless.push(Buffer.from('z'.repeat(1024)));
+    const seen: string[] = [];
+    const failure = await (async () => {
+      for await (const b of translateStream(endless, 0, 4096)) seen.push(b.toString());
+    })().catch((e) => e);
+    expect(failure).toBeInstanceOf(SseEventTooLarge);
+    expect(seen.join('')).toContain('wörld');
+  });
 });
+

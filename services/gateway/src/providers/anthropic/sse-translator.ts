@@ -1,3 +1,4 @@
+import { MAX_SSE_EVENT_BYTES, SseEventTooLarge } from '../sse-event-bound';
 import type { AnthropicUsage } from './anthropic-wire';
 import { finishReason, openAiErrorBody, openAiUsage } from './response-mapping';
 
@@ -32,7 +33,10 @@ export class AnthropicSseTranslator {
   private usage: AnthropicUsage = {};
   private readonly toolIndex = new Map<number, number>();
 
-  constructor(private readonly created: number) {}
+  constructor(
+    private readonly created: number,
+    private readonly maxEventBytes = MAX_SSE_EVENT_BYTES,
+  ) {}
 
   push(chunk: Buffer): Buffer | null {
     // SSE lines may end in CRLF; a CR never occurs inside JSON, where it is escaped.
@@ -45,6 +49,7 @@ export class AnthropicSseTranslator {
       pos = end + LF2.length;
     }
     this.pending = pos < buf.length ? Buffer.from(buf.subarray(pos)) : null;
+    if (this.pending !== null && this.pending.length > this.maxEventBytes) throw new SseEventTooLarge(this.maxEventBytes);
     return out === '' ? null : Buffer.from(out);
   }
 
@@ -105,8 +110,8 @@ export class AnthropicSseTranslator {
 }
 
 /** The translated stream; one that ends without message_stop or an error event was cut, and throws like a dropped connection. */
-export async function* translateStream(upstream: AsyncIterable<Buffer> | Iterable<Buffer>, created: number): AsyncGenerator<Buffer> {
-  const translator = new AnthropicSseTranslator(created);
+export async function* translateStream(upstream: AsyncIterable<Buffer> | Iterable<Buffer>, created: number, maxEventBytes = MAX_SSE_EVENT_BYTES): AsyncGenerator<Buffer> {
+  const translator = new AnthropicSseTranslator(created, maxEventBytes);
   for await (const chunk of upstream) {
     const out = translator.push(chunk);
     if (out !== null) yield out;

@@ -50,11 +50,11 @@ export class OpenAiCompatibleProvider {
   async open(call: UpstreamCall, credential: ResolvedCredential): Promise<UpstreamResponse> {
     const headers = baseHeaders(call);
     if (credential.authorization !== null) headers.authorization = credential.authorization;
-    return this.send({ origin: credential.origin, path: credential.basePath + OPENAI_COMPATIBLE.paths[call.op], headers, body: upstreamBody(call) });
+    return this.send({ origin: credential.origin, path: credential.basePath + OPENAI_COMPATIBLE.paths[call.op], headers, body: upstreamBody(call) }, call.signal);
   }
 
   /** One POST through the guarded pool; other OpenAI-shaped dialects (Azure) build their own request and send it here. */
-  async send(request: UpstreamRequest): Promise<UpstreamResponse> {
+  async send(request: UpstreamRequest, signal?: AbortSignal): Promise<UpstreamResponse> {
     const res = await this.agent.request({
       origin: request.origin,
       path: request.path,
@@ -63,6 +63,7 @@ export class OpenAiCompatibleProvider {
       body: request.body,
       headersTimeout: this.timeouts.headersTimeoutMs,
       bodyTimeout: this.timeouts.bodyTimeoutMs,
+      signal,
     });
     const contentType = res.headers['content-type'];
     return {

@@ -1,0 +1,151 @@
+import OpenAI from 'openai';
+import { httpHead, RawHttp, waitFor } from '@sluice/testing';
+import type { GatewayConfig } from '../config';
+import { PROVIDER_SECRET, startHarness, type Harness } from '../../test/harness';
+import { startHostileUpstream, type HostileUpstream } from '../../test/hostile-upstream';
+
+jest.setTimeout(60_000);
+
+/** Short deadlines, so each is seen to hold in a test's time; the defaults are in docs/security.md. */
+const DEADLINES = { requestHeadersTimeoutMs: 500, requestBodyIdleMs: 500, requestTimeoutMs: 2000, maxCallMs: 1500, maxStreamMs: 1500, maxSseEventBytes: 256 * 1024 };
+
+async function withHostileUpstream(config: Partial<GatewayConfig>): Promise<[Harness, HostileUpstream]> {
+  const [h, hostile] = await Promise.all([startHarness({ gateway: config }), startHostileUpstream()]);
+  h.credentials.push({ providerId: 'prov-hostile', type: 'openai-compatible', baseUrl: hostile.url, apiKey: PROVIDER_SECRET, secretVersion: 1 });
+  for (const model of ['drip', 'firehose', 'endless-event', 'big-json']) h.routes.set(`gpt-${model}`, { providerId: 'prov-hostile', providerType: 'openai-compatible', baseUrl: hostile.url, upstreamModel: model });
+  return [h, hostile];
+}
+
+/** A raw request on its own connection, which then reads nothing more: the socket stays open. */
+async function unreadCall(h: Harness, model: string, stream: boolean, requestId: string): Promise<RawHttp> {
+  const client = await RawHttp.open(h.gateway.url);
+  const body = JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'Hello' }] });
+  client.write(httpHead('POST', '/v1/chat/completions', { authorization: `Bearer ${h.key}`, 'content-type': 'application/json', 'content-length': String(body.length), 'x-request-id': requestId }));
+  client.write(body);
+  client.socket.pause();
+  return client;
+}
+
+const settled = (h: Harness, requestId: string) =>
+  waitFor(async () => (await h.usageMessages()).find((m) => m.clientRequestId === requestId), { timeoutMs: 10_000, description: `the call ${requestId} to be settled` });
+
+describe('deadlines and bounds on every stage of a call (real NATS, hostile clients and upstream)', () => {
+  let h: Harness;
+  let hostile: HostileUpstream;
+  const hello = JSON.stringify({ model: 'gpt-test', messages: [{ role: 'user', content: 'Hello' }] });
+
+  beforeAll(async () => ([h, hostile] = await withHostileUpstream(DEADLINES)));
+  afterAll(async () => {
+    await h?.stop();
+    await hostile?.close();
+  });
+
+  const open = () => RawHttp.open(h.gateway.url);
+  const hungUp = (client: RawHttp, what: string) => waitFor(() => client.closed, { timeoutMs: 10_000, description: what });
+
+  it('cuts a client that sends half its request headers and waits, with a 408 in OpenAI’s shape', async () => {
+    const client = await open();
+    client.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${h.key}\r\nContent-Ty`);
+    await hungUp(client, 'the gateway to cut the half-sent head');
+    expect(client.status).toBe(408);
+    expect(client.json).toEqual({ error: { type: 'invalid_request_error', code: 'request_timeout', param: null, message: expect.stringContaining('in time') } });
+  });
+
+  it('cuts a body that stops arriving', async () => {
+    const client = await open();
+    client.write(httpHead('POST', '/v1/chat/completions', { authorization: `Bearer ${h.key}`, 'content-type': 'application/json', 'content-length': String(hello.length) }));
+    client.write(hello.slice(0, 10));
+    await hungUp(client, 'the gateway to cut the stalled body');
+  });
+
+  it('cuts a body trickled in slower than the whole request may take', async () => {
+    const client = await open();
+    client.write(httpHead('POST', '/v1/chat/completions', { authorization: `Bearer ${h.key}`, 'content-type': 'application/json', 'content-length': String(hello.length) }));
+    let sent = 0;
+    // One byte every 100 ms: never idle for long, but it would take 7 s to finish.
+    const trickle = setInterval(() => client.write(hello[sent++] ?? ''), 100);
+    try {
+      await hungUp(client, 'the gateway to cut the trickled request');
+    } finally {
+      clearInterval(trickle);
+    }
+    expect(sent).toBeLessThan(hello.length);
+    expect(client.status).toBe(408);
+  });
+
+  it('ends a non-streamed call at its total deadline with a 504, releasing the upstream and billing the prompt', async () => {
+    const res = await fetch(`${h.gateway.url}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json', 'x-request-id': 'deadline-drip' },
+      body: JSON.stringify({ model: 'gpt-drip', messages: [{ role: 'user', content: 'Hello' }] }),
+    });
+    expect(res.status).toBe(504);
+    expect(((await res.json()) as any).error).toEqual({ type: 'server_error', code: 'upstream_timeout', param: null, message: expect.stringContaining('1.5 s') });
+    const usage = await h.usageOf('deadline-drip');
+    expect(usage).toMatchObject({ status: 504, estimated: true, outputTokens: 0 });
+    expect(usage.inputTokens).toBeGreaterThan(0);
+    await waitFor(() => hostile.hungUp() >= 1, { description: 'the upstream connection to be closed' });
+  });
+
+  it('cuts a stream whose client stops reading at the stream deadline, and settles the call', async () => {
+    const before = hostile.hungUp();
+    const client = await unreadCall(h, 'gpt-firehose', true, 'deadline-unread');
+    const usage = await settled(h, 'deadline-unread');
+    expect(usage).toMatchObject({ stream: true, estimated: true });
+    expect(usage.outputTokens).toBeGreaterThan(0);
+    // A paused socket sees the end only once it reads what was sent before it: the gateway hung up
+    // (an ended response on a kept-alive connection would leave it open).
+    client.socket.resume();
+    await hungUp(client, 'the gateway to hang up on the client that stopped reading');
+    await waitFor(() => hostile.hungUp() > before, { description: 'the upstream stream to be closed' });
+  });
+
+  it('fails a stream whose upstream sends an event larger than the bound, billing what it generated', async () => {
+    const before = hostile.hungUp();
+    const stream = await new OpenAI({ apiKey: h.key, baseURL: h.gateway.url, maxRetries: 0 }).chat.completions.create(
+      { model: 'gpt-endless-event', stream: true, messages: [{ role: 'user', content: 'Hello' }] },
+      { headers: { 'x-request-id': 'deadline-endless-event' } },
+    );
+    let text = '';
+    const failure = await (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+    })().catch((e) => e);
+    expect(text).toBe('hello');
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    expect(failure.error).toMatchObject({ code: 'upstream_error', type: 'server_error' });
+    const usage = await h.usageOf('deadline-endless-event');
+    expect(usage).toMatchObject({ status: 502, estimated: true });
+    // The text of the event that never ended was generated (and billed upstream) too.
+    expect(usage.outputTokens).toBeGreaterThan((256 * 1024) / 4 - 1);
+    await waitFor(() => hostile.hungUp() > before, { description: 'the upstream stream to be closed' });
+  });
+});
+
+describe('a client that leaves its answer unread (real NATS)', () => {
+  let h: Harness;
+  let hostile: HostileUpstream;
+  // Long call and stream deadlines: what cuts these clients is their own silence. A cut client
+  // counts as gone, so the never-ending stream is read on for drainAfterDisconnectMs to bill it.
+  beforeAll(async () => ([h, hostile] = await withHostileUpstream({ clientStallMs: 500, maxCallMs: 60_000, maxStreamMs: 60_000, drainAfterDisconnectMs: 500 })));
+  afterAll(async () => {
+    await h?.stop();
+    await hostile?.close();
+  });
+
+  const openConnections = () => new Promise<number>((resolve) => h.gateway.app.getHttpServer().getConnections((_err: Error | null, n: number) => resolve(n)));
+
+  it.each([
+    ['an 8 MB JSON answer', 'gpt-big-json', false],
+    ['a stream', 'gpt-firehose', true],
+  ])('hangs up on a client that stops reading %s, long before the call’s deadline', async (_what, model, stream) => {
+    const requestId = `unread-${model}`;
+    const before = await openConnections();
+    const client = await unreadCall(h, model, stream, requestId);
+    await waitFor(async () => (await openConnections()) > before, { description: 'the connection to be open' });
+    expect(await settled(h, requestId)).toMatchObject({ stream });
+    // The gateway's side of the connection is gone, with whatever it still held for the client.
+    await waitFor(async () => (await openConnections()) === before, { timeoutMs: 10_000, description: 'the gateway to hang up' });
+    client.close();
+  });
+});
+

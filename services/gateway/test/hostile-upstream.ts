@@ -1,0 +1,77 @@
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface HostileUpstream {
+  /** Base URL including `/v1`. */
+  url: string;
+  /** How many of its responses ended because the gateway hung up. */
+  hungUp: () => number;
+  close(): Promise<void>;
+}
+
+const TEXT_EVENT = (text: string) => `data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"${text}"}}]}\n\n`;
+
+/**
+ * An upstream that misbehaves by model name, for the gateway's deadlines and bounds:
+ * - `drip`: a 200 JSON answer whose bytes come one every 50 ms, forever;
+ * - `firehose`: an SSE stream of 16 KB events as fast as the gateway takes them, forever;
+ * - `endless-event`: an SSE stream whose one event never ends (no blank line), forever;
+ * - `big-json`: an 8 MB chat completion, at once.
+ */
+export async function startHostileUpstream(): Promise<HostileUpstream> {
+  let hungUp = 0;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const model = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { model: string }).model;
+      res.on('close', () => !res.writableFinished && hungUp++);
+      if (model === 'drip') return drip(res);
+      if (model === 'firehose') return firehose(res);
+      if (model === 'endless-event') return endlessEvent(res);
+      if (model === 'big-json') return bigJson(res);
+      res.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    hungUp: () => hungUp,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function drip(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  const timer = setInterval(() => res.write(' '), 50);
+  res.on('close', () => clearInterval(timer));
+}
+
+function firehose(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  const event = TEXT_EVENT('x'.repeat(16 * 1024));
+  const pump = () => {
+    while (!res.destroyed && res.write(event));
+  };
+  res.on('drain', pump);
+  pump();
+}
+
+function endlessEvent(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  res.write(TEXT_EVENT('hello'));
+  res.write('data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"');
+  const chunk = 'y'.repeat(16 * 1024);
+  const timer = setInterval(() => res.write(chunk), 5);
+  res.on('close', () => clearInterval(timer));
+}
+
+function bigJson(res: ServerResponse): void {
+  const body = JSON.stringify({ id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'z'.repeat(8 * 1024 * 1024) }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 } });
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+}
