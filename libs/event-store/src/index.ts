@@ -1,6 +1,6 @@
 export { appendToStream, type AppendToStream, type AppendResult, EVENTS_CHANNEL } from './append-to-stream';
 export { readStream } from './read-stream';
-export { readAll, positionOf, type ReadAllOptions } from './read-all';
+export { readAll, readCommittedAfter, positionOf, type ReadAllOptions } from './read-all';
 export { loadCheckpoint, saveCheckpoint } from './checkpoints';
 export { EventFollower, type EventFollowerOptions } from './event-follower';
 export { Relay, RELAY_CHECKPOINT, type RelayOptions } from './relay';

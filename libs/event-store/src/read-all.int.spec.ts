@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { freshDatabasePerTest, eventually, newEvent, sleep, streamId } from '../test/helpers';
-import { appendToStream, EventFollower, type EventFollowerOptions, loadCheckpoint, type NewEvent, positionOf, readAll, type RecordedEvent } from '.';
+import { appendToStream, EventFollower, type EventFollowerOptions, loadCheckpoint, type NewEvent, positionOf, readAll, readCommittedAfter, type RecordedEvent } from '.';
 
 const fresh = freshDatabasePerTest();
 const cleanup = fresh.cleanup;
@@ -34,6 +34,16 @@ describe('readAll', () => {
 
     await trxA.commit().execute();
     expect(ids(await eventually(readEverything, (found) => found.length === 2))).toEqual([late.eventId, early.eventId]);
+  });
+
+  it('readCommittedAfter returns what is committed now, also while an older transaction holds the horizon back', async () => {
+    const trxA = await cleanup.transaction(fresh.db.db);
+    await sql`select pg_current_xact_id()`.execute(trxA);
+    const committed = newEvent('Committed');
+    await append(fresh.db.db, committed);
+    expect(await readEverything()).toEqual([]);
+    expect(ids(await readCommittedAfter(fresh.db.db, { after: null, limit: 100 }))).toEqual([committed.eventId]);
+    await trxA.rollback().execute();
   });
 });
 

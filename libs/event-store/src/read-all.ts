@@ -36,6 +36,20 @@ export async function readAll(db: Kysely<any>, { after, limit }: ReadAllOptions)
 }
 
 /**
+ * Every event committed now after `after`, above the xmin horizon too: complete as of this moment,
+ * which `readAll` is not while an older transaction (of any database on the server) is in flight.
+ * For a reader that must know everything committed before it starts; it must not move a cursor
+ * past these events (a late commit may still appear below them): keep reading with `readAll`.
+ */
+export async function readCommittedAfter(db: Kysely<any>, { after, limit }: ReadAllOptions): Promise<RecordedEvent[]> {
+  let query = (db as EventStoreDb).selectFrom('events').select(eventColumns).orderBy('transaction_id').orderBy('global_position').limit(limit);
+  if (after) {
+    query = query.where(sql`(transaction_id, global_position)`, '>', sql`(${after.transactionId}::xid8, ${after.globalPosition}::bigint)`);
+  }
+  return (await query.execute()).map(toRecordedEvent);
+}
+
+/**
  * True when some committed event lies after `after`, readable or not. After an empty `readAll`
  * it means the xmin filter holds an event back until an older transaction ends (the event's own
  * notification has already come and gone), so the reader should look again soon.

@@ -108,7 +108,7 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
   async #readLogAtStart(log: LogFollower): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const events = await log.catchUp();
+        const events = await log.catchUpToNow();
         logger.info({ events }, 'key, provider and model events read from the log in Postgres');
         return;
       } catch (err) {

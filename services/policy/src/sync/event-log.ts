@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { PublishedEvent } from '@sluice/contracts';
-import { positionOf, readAll, readStream, type LogPosition, type RecordedEvent } from '@sluice/event-store';
+import { positionOf, readAll, readCommittedAfter, readStream, type LogPosition, type RecordedEvent } from '@sluice/event-store';
 
 /** An event as policy applies it: what the relay publishes, or the same row read from the log. */
 export type LogEvent = Pick<PublishedEvent, 'type' | 'schemaVersion' | 'streamId' | 'streamVersion' | 'data' | 'recordedAt'>;
@@ -12,6 +12,8 @@ export type LogEvent = Pick<PublishedEvent, 'type' | 'schemaVersion' | 'streamId
 export interface EventLog {
   /** Up to `limit` events after `cursor`, and the cursor after the last of them. */
   readAfter(cursor: LogPosition | null, limit: number): Promise<{ events: LogEvent[]; cursor: LogPosition | null }>;
+  /** Up to `limit` events committed now after `cursor`, above the reader's horizon too (see readCommittedAfter). */
+  readCommittedAfter(cursor: LogPosition | null, limit: number): Promise<{ events: LogEvent[]; cursor: LogPosition | null }>;
   /** The stream's events from `fromVersion` on. */
   readStream(streamId: string, fromVersion: number): Promise<LogEvent[]>;
 }
@@ -20,6 +22,10 @@ export function postgresEventLog(db: Kysely<any>): EventLog {
   return {
     async readAfter(cursor, limit) {
       const events = await readAll(db, { after: cursor, limit });
+      return { events: events.map(toLogEvent), cursor: events.length > 0 ? positionOf(events[events.length - 1]) : cursor };
+    },
+    async readCommittedAfter(cursor, limit) {
+      const events = await readCommittedAfter(db, { after: cursor, limit });
       return { events: events.map(toLogEvent), cursor: events.length > 0 ? positionOf(events[events.length - 1]) : cursor };
     },
     async readStream(streamId, fromVersion) {

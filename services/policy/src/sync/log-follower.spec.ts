@@ -6,15 +6,25 @@ import { LogFollower } from './log-follower';
 const event = (streamId: string, streamVersion: number): LogEvent => ({ type: 'KeyUpdated', schemaVersion: 1, streamId, streamVersion, data: {}, recordedAt: new Date(0).toISOString() });
 const silent = { info: () => {}, warn: () => {} };
 
-/** The log as an array in global order; the cursor is an index. `down` makes every read fail. */
-function memoryLog(events: LogEvent[]): EventLog & { down: boolean } {
+/**
+ * The log as an array in global order; the cursor is an index. `down` makes every read fail;
+ * `horizon` is how many events the horizon-bound reader sees (an older transaction holds the rest back).
+ */
+function memoryLog(events: LogEvent[]): EventLog & { down: boolean; horizon: number } {
+  const page = (cursor: LogPosition | null, limit: number, upTo: number) => {
+    if (log.down) throw new Error('connection refused');
+    const from = cursor ? Number(cursor.globalPosition) : 0;
+    const found = events.slice(from, Math.min(upTo, from + limit));
+    return { events: found, cursor: { transactionId: '1', globalPosition: String(from + found.length) } };
+  };
   const log = {
     down: false,
+    horizon: Infinity,
     async readAfter(cursor: LogPosition | null, limit: number) {
-      if (log.down) throw new Error('connection refused');
-      const from = cursor ? Number(cursor.globalPosition) : 0;
-      const page = events.slice(from, from + limit);
-      return { events: page, cursor: { transactionId: '1', globalPosition: String(from + page.length) } };
+      return page(cursor, limit, log.horizon);
+    },
+    async readCommittedAfter(cursor: LogPosition | null, limit: number) {
+      return page(cursor, limit, Infinity);
     },
     async readStream(streamId: string, fromVersion: number) {
       if (log.down) throw new Error('connection refused');
@@ -31,6 +41,18 @@ describe('following the log whichever way its events come', () => {
     const follower = new LogFollower(log, new AppliedVersions(), (e) => applied.push(`${e.streamId}@${e.streamVersion}`), silent);
     return { applied, log, follower };
   };
+
+  it('at start applies everything committed, also above a horizon an older transaction holds back, and moves its cursor only to the horizon', async () => {
+    // Given a log whose last two events are above the horizon (an unrelated transaction is still open)
+    const { applied, log, follower } = setup([event('key-a', 1), event('key-b', 1), event('key-a', 2)]);
+    log.horizon = 1;
+    // When policy starts, then its periodic check runs once the transaction ended
+    expect(await follower.catchUpToNow()).toBe(3);
+    log.horizon = Infinity;
+    expect(await follower.catchUp()).toBe(0);
+    // Then every event was in force before policy answered anything, each applied once
+    expect(applied).toEqual(['key-a@1', 'key-b@1', 'key-a@2']);
+  });
 
   it('applies each event once, in its stream order, however often JetStream delivers it', async () => {
     const { applied, follower } = setup([event('key-a', 1), event('key-a', 2)]);

@@ -67,6 +67,27 @@ export class LogFollower {
     });
   }
 
+  /**
+   * At start: everything committed so far, before policy answers anything. `catchUp` stops at the
+   * reader's horizon, which an older transaction anywhere on the server can hold back for as long as
+   * it runs; an event committed above it (a revocation, a budget) would otherwise be missing while
+   * policy already counts calls. Those are applied too, and the cursor stays at the horizon, so the
+   * checks that follow still see a late commit below them (an event applied twice is skipped).
+   */
+  catchUpToNow(): Promise<number> {
+    return this.catchUp().then((applied) =>
+      this.#serial(async () => {
+        let after = this.#cursor;
+        for (;;) {
+          const page = await this.log.readCommittedAfter(after, PAGE);
+          for (const event of page.events) applied += await this.#applyInOrder(event);
+          if (page.events.length < PAGE) return applied;
+          after = page.cursor;
+        }
+      }),
+    );
+  }
+
   /** Checks the log every `intervalMs` until stop(). */
   start(intervalMs: number): void {
     const tick = () => {
