@@ -49,6 +49,7 @@ function printBanner(system: Awaited<ReturnType<typeof startSystem>>, dataDir: s
     `  admin token ${system.adminToken}${system.adminTokenGenerated ? '   (generated; kept in ' + dataDir + '/admin-token)' : ''}`,
     `  NATS        ${system.natsUrl}`,
     `  Postgres    ${system.databaseUrl}`,
+    ...Object.entries(system.metricsUrls).map(([service, url], i) => `  ${i === 0 ? 'metrics    ' : '           '} ${url}   (${service})`),
   ];
   if (demoKey) {
     lines.push(

@@ -1,2 +1,4 @@
 export * from './tracing';
-export { SpanKind, SpanStatusCode, trace, context, type Span, type Tracer } from '@opentelemetry/api';
+export * from './metrics';
+export * from './connectivity';
+export { SpanKind, SpanStatusCode, trace, context, type Span, type Tracer, type Meter, type Attributes } from '@opentelemetry/api';

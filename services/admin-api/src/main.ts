@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { bootstrapService, envInt } from '@sluice/service';
+import { bootstrapService, DEFAULT_METRICS_PORT, envInt } from '@sluice/service';
 import { AdminModule } from './app.module';
 import { serveConsole } from './console/serve-console';
 import { acceptEmptyJsonBodies } from './shared/json-body';
@@ -9,6 +9,7 @@ bootstrapService({
   name: 'admin-api',
   module: AdminModule,
   port: envInt('SLUICE_ADMIN_PORT', 8081),
+  metricsPort: envInt('SLUICE_METRICS_PORT', DEFAULT_METRICS_PORT),
   logger,
   nestBodyParser: false,
   configure: (app) => {

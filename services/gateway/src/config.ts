@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UpstreamAllowList } from '@sluice/net-policy';
-import { env, envInt } from '@sluice/service';
+import { DEFAULT_METRICS_PORT, env, envInt } from '@sluice/service';
 import { parseTrustedProxies } from './ingress/client-ip';
 
 export interface GatewayConfig {
@@ -24,6 +24,8 @@ export interface GatewayConfig {
   spoolDir: string;
   /** How long a start waits for a dead gateway's spool to be republished before it serves anyway. */
   spoolRecoveryWaitMs: number;
+  /** Where `GET /metrics` listens (SLUICE_METRICS_PORT); 0: nowhere (in-process tests). */
+  metricsPort: number;
 }
 
 export const DEFAULT_CONFIG: Omit<GatewayConfig, 'port' | 'natsUrl'> = {
@@ -41,6 +43,7 @@ export const DEFAULT_CONFIG: Omit<GatewayConfig, 'port' | 'natsUrl'> = {
   upstreamAllow: UpstreamAllowList.none,
   spoolDir: join(process.env.SLUICE_DATA_DIR || tmpdir(), 'gateway-spool'),
   spoolRecoveryWaitMs: 10_000,
+  metricsPort: 0,
 };
 
 export function configFromEnv(): GatewayConfig {
@@ -56,5 +59,6 @@ export function configFromEnv(): GatewayConfig {
     trustedProxies: parseTrustedProxies(process.env.SLUICE_TRUSTED_PROXIES),
     upstreamAllow: UpstreamAllowList.parse(process.env.SLUICE_UPSTREAM_ALLOW),
     spoolDir: env('SLUICE_GATEWAY_SPOOL_DIR', DEFAULT_CONFIG.spoolDir),
+    metricsPort: envInt('SLUICE_METRICS_PORT', DEFAULT_METRICS_PORT),
   };
 }

@@ -25,6 +25,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     host: config.host,
     logger,
     bodyLimit: config.bodyLimit,
+    metricsPort: config.metricsPort,
     configure: (nest) => registerIngress(nest.getHttpAdapter().getInstance(), nest.get<IngressRoutes>(INGRESS)),
   });
   const { port } = app.getHttpServer().address() as AddressInfo;
