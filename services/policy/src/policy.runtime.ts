@@ -1,9 +1,10 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { parseEvent, Streams, Subjects, UsageMessage, type PublishedEvent, type ReservationTicket } from '@sluice/contracts';
-import { createDb, type Database } from '@sluice/db';
-import { connectNats, ensureStreams, followStream, publishDurable, requestAllParts, type NatsConnection } from '@sluice/messaging';
+import { createDb, pingDb, type Database } from '@sluice/db';
+import { connectedProbe, connectNats, ensureStreams, followStream, publishDurable, requestAllParts, type NatsConnection } from '@sluice/messaging';
 import { createLogger, env, envInt, type Readiness } from '@sluice/service';
+import { meterOf, observeConnectivity } from '@sluice/telemetry';
 import { ThresholdReporter } from './budgets/threshold-reporter';
 import { Catalog } from './catalog/catalog';
 import { KeyTable } from './keys/key-table';
@@ -13,6 +14,7 @@ import { sweepReservations } from './limits/sweeper';
 import { Partitioning } from './partitioning';
 import { servePolicy } from './policy.handlers';
 import { AppliedVersions } from './sync/applied-versions';
+import { PolicyMetrics } from './telemetry/policy-metrics';
 
 export const logger = createLogger('policy');
 
@@ -31,6 +33,7 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
   readonly versions = new AppliedVersions();
   readonly limiter: Limiter;
   readonly partitioning = Partitioning.fromEnv(process.env);
+  readonly metrics: PolicyMetrics;
   #reporter?: ThresholdReporter;
   #nc?: NatsConnection;
   #db?: Kysely<Database>;
@@ -44,12 +47,16 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
       (model) => this.catalog.models.get(model)?.price,
       (key, percent, periodStart, spentUsd) => this.#reporter?.report(key, percent, periodStart, spentUsd),
     );
+    this.metrics = new PolicyMetrics(this);
   }
 
   async onApplicationBootstrap(): Promise<void> {
     const nc = (this.#nc = await connectNats(env('NATS_URL', 'nats://127.0.0.1:4222'), 'policy'));
     await ensureStreams(nc);
+    observeConnectivity(meterOf('policy'), { nats: connectedProbe(nc), ...(this.#dbProbe()) });
     this.#reporter = new ThresholdReporter(nc, logger);
+    // Events replayed at start were committed long ago: only live ones measure the lag.
+    let eventsLive = false;
     const events = await followStream(nc, {
       stream: Streams.events.name,
       handler: (msg) => {
@@ -63,15 +70,18 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
           }
         }
         this.versions.applied(published.streamId, published.streamVersion);
+        if (eventsLive) this.metrics.eventApplied(published.type, published.recordedAt, Date.now());
       },
     });
     this.#followers.push(events);
     await events.caughtUp;
+    eventsLive = true;
     await this.#restoreCounters(nc);
     servePolicy(nc, this, logger);
     const ttlMs = envInt('SLUICE_POLICY_RESERVATION_TTL_MS', 35 * MINUTE);
     this.#sweeper = setInterval(() => {
       void sweepReservations(this.limiter, Date.now(), ttlMs, (usage) => publishDurable(nc, Subjects.usage, usage, usage.requestId)).then((n) => {
+        this.metrics.swept(n);
         if (n > 0) logger.warn({ reservations: n }, 'calls never reported usage; charged their reserved worst case as an estimate');
       });
     }, Math.min(5000, Math.max(100, ttlMs / 4)));
@@ -164,6 +174,11 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     for (const ticket of report.items) if (this.partitioning.owns(ticket.keyId)) this.limiter.restore(ticket, now);
     if (report.incomplete > 0) logger.warn({ gateways: report.incomplete }, 'some gateways did not report all their calls in flight');
     if (report.items.length > 0) logger.info({ tickets: report.items.length, gateways: report.responders }, 'reservations of calls in flight restored from the gateways');
+  }
+
+  /** Postgres is asked only when policy uses it (DATABASE_URL set): the database it restores counters from. */
+  #dbProbe(): { postgres?: () => Promise<boolean> } {
+    return process.env.DATABASE_URL ? { postgres: () => (this.#db ? pingDb(this.#db) : Promise.resolve(false)) } : {};
   }
 
   isReady(): boolean {

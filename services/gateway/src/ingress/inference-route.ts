@@ -17,7 +17,8 @@ import { GatewayErrors } from './openai-errors';
 import { costHeaderNames, costHeaders } from './cost-headers';
 import { respondJson } from './respond-json';
 import { sendError } from './send-error';
-import { endCallSpan, startCallSpan } from '../telemetry/call-span';
+import { startCallSpan } from '../telemetry/call-span';
+import { callEnded, callRefused } from '../telemetry/call-telemetry';
 
 export interface InferenceLimits {
   maxUpstreamBodyBytes: number;
@@ -56,7 +57,7 @@ export class InferenceRoute {
       traceparent,
     );
     if (!decision.allow) {
-      endCallSpan(span, null, decision.error.status);
+      callRefused(span, op, decision);
       if (decision.headers) reply.headers(decision.headers);
       return sendError(reply, ctx.requestId, decision.error);
     }
@@ -75,10 +76,12 @@ export class InferenceRoute {
       clientIp,
       startedAt: ctx.startedAt,
       tags: tags.tags,
+      traceparent,
     };
     // Written down before the upstream can bill anything, so a killed gateway's successor reports it.
     this.spool.begin(beginRecord(call, estimate));
     let result: Omit<CallResult, 'latencyMs'>;
+    const upstreamStart = performance.now();
     try {
       result = await this.serve(call, request, reply, ctx.t0);
     } catch (err) {
@@ -86,11 +89,12 @@ export class InferenceRoute {
       if (!reply.sent && !reply.raw.headersSent) sendError(reply, call.requestId, GatewayErrors.internal);
       result = { status: 500, tokens: NO_TOKENS, estimated: false, ttfbMs: null };
     }
-    const usage = usageMessage(call, { ...result, latencyMs: performance.now() - ctx.t0 });
+    const ended = performance.now();
+    const usage = usageMessage(call, { ...result, latencyMs: ended - ctx.t0 });
     this.spool.end(usage);
     this.authorizer.inFlight.release(call.callId);
     this.publisher.publish(usage);
-    endCallSpan(span, usage, result.status);
+    callEnded(span, usage, call.route, decision.keyName ?? '', ended - upstreamStart);
   }
 
   private async serve(call: CallFacts, request: InferenceRequest, reply: FastifyReply, t0: number): Promise<Omit<CallResult, 'latencyMs'>> {

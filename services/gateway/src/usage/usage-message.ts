@@ -19,6 +19,8 @@ export interface CallFacts {
   /** Epoch milliseconds when the request arrived. */
   startedAt: number;
   tags?: CallerTags;
+  /** The call span's context, when the call is traced. */
+  traceparent?: string;
 }
 
 export interface CallResult {
@@ -53,5 +55,6 @@ export function usageMessage(call: CallFacts, result: CallResult): UsageMessage 
     user: call.tags?.user ?? null,
     metadata: call.tags?.metadata ?? null,
     ...(call.route.price ? { costUsd: costOf(result.tokens, call.route.price) } : {}),
+    ...(call.traceparent ? { traceparent: call.traceparent } : {}),
   };
 }
