@@ -105,6 +105,8 @@ export interface UsageRecordsTable {
   caller_metadata: ColumnType<Record<string, string> | null, string | null, string | null>;
   /** Caller fields stored cleaned (NUL and unpaired surrogates replaced by U+FFFD): `user`, `metadata`, `clientRequestId`. */
   cleaned_fields: ColumnType<string[], string[] | undefined, string[]>;
+  /** The call's W3C trace id, when it was traced. */
+  trace_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface KeySpendTable {

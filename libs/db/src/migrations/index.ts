@@ -7,6 +7,7 @@ import * as eventChain from './2026112410_event_chain';
 import * as usageQueries from './2026112406_usage_queries';
 import * as keyLimits from './2026112411_key_limits';
 import * as usageCleanedFields from './2026112420_usage_cleaned_fields';
+import * as usageTraceId from './2026120401_usage_trace_id';
 
 /**
  * Every migration, keyed by its timestamped name (yyyymmddNN_name). Kysely applies them in name
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '2026112406_usage_queries': usageQueries,
   '2026112411_key_limits': keyLimits,
   '2026112420_usage_cleaned_fields': usageCleanedFields,
+  '2026120401_usage_trace_id': usageTraceId,
 };

@@ -100,7 +100,13 @@ function toRow(usage: RecordableUsage, costUsd: number): Insertable<UsageRecords
     caller_user: usage.user ?? null,
     caller_metadata: usage.metadata ? JSON.stringify(usage.metadata) : null,
     cleaned_fields: usage.cleanedFields ?? [],
+    trace_id: traceIdOf(usage.traceparent),
   };
+}
+
+/** The trace id of a W3C `traceparent` (`00-<32 hex>-<16 hex>-<2 hex>`), or null. */
+function traceIdOf(traceparent: string | undefined): string | null {
+  return traceparent && /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/.test(traceparent) ? traceparent.slice(3, 35) : null;
 }
 
 function fromUnits(units: bigint): string {
