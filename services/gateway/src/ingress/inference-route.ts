@@ -17,6 +17,7 @@ import { GatewayErrors } from './openai-errors';
 import { costHeaderNames, costHeaders } from './cost-headers';
 import { respondJson } from './respond-json';
 import { sendError } from './send-error';
+import { withSpan } from '@sluice/telemetry';
 import { startCallSpan } from '../telemetry/call-span';
 import { callEnded, callRefused } from '../telemetry/call-telemetry';
 
@@ -83,7 +84,7 @@ export class InferenceRoute {
     let result: Omit<CallResult, 'latencyMs'>;
     const upstreamStart = performance.now();
     try {
-      result = await this.serve(call, request, reply, ctx.t0);
+      result = await withSpan(span, () => this.serve(call, request, reply, ctx.t0));
     } catch (err) {
       this.logger.error({ requestId: call.requestId, err: (err as Error).message }, 'proxying failed');
       if (!reply.sent && !reply.raw.headersSent) sendError(reply, call.requestId, GatewayErrors.internal);
