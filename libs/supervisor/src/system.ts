@@ -36,6 +36,8 @@ export interface SystemOptions {
 }
 
 export interface RunningSystem {
+  /** Where endpoints.json (and the embedded servers' data) is. */
+  dataDir: string;
   gatewayUrl: string;
   adminUrl: string;
   natsUrl: string;
@@ -124,6 +126,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     await Promise.all([...services.values()].map((s) => s.waitReady()));
 
     const system: RunningSystem = {
+      dataDir: opts.dataDir,
       gatewayUrl: `http://localhost:${gatewayPort}/v1`,
       adminUrl: `http://localhost:${adminPort}`,
       natsUrl,

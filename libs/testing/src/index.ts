@@ -6,3 +6,4 @@ export { resolveInfraMode, type InfraMode } from './infra-mode';
 export { streamMessages } from './stream-messages';
 export { usageFixture } from './usage-fixture';
 export { launchBrowser, type TestBrowser } from './browser';
+export { parsePrometheusText, sampleValue, type Sample } from './prometheus-text';

@@ -1,15 +1,6 @@
 import { scrapeMetrics } from '@sluice/telemetry';
-import { usageFixture } from '@sluice/testing';
+import { sampleValue as valueOf, usageFixture } from '@sluice/testing';
 import { CallMetrics } from './call-metrics';
-
-/** The value of one series in a Prometheus text scrape, found by its name and every label given. */
-function valueOf(scrape: string, name: string, labels: Record<string, string>): number | undefined {
-  for (const line of scrape.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return undefined;
-}
 
 describe('the gateway call metrics', () => {
   const metrics = new CallMetrics('gateway-spec', { keyLabels: true, litellm: true });

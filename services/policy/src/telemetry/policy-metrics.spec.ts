@@ -1,5 +1,6 @@
 import type { SluiceEvent } from '@sluice/contracts';
 import { scrapeMetrics } from '@sluice/telemetry';
+import { sampleValue } from '@sluice/testing';
 import { catalog, given, keyCreated, keyUpdated } from '../../test/given';
 import { keyLimitState } from '../explain/key-state';
 import { Partitioning } from '../partitioning';
@@ -9,10 +10,6 @@ const priced: SluiceEvent = {
   type: 'ModelAdded',
   data: { name: 'priced', providerId: 'prov_1', upstreamModel: 'p', inputUsdPerMTok: 0, outputUsdPerMTok: 1000, cachedInputUsdPerMTok: null, maxOutputTokens: 50, createdAt: '2026-11-01T00:00:00Z' },
 };
-
-const lineOf = (scrape: string, name: string, ...parts: string[]) =>
-  scrape.split('\n').find((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && parts.every((p) => l.includes(p)));
-const valueOf = (line: string | undefined) => (line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1)));
 
 describe('policy metrics', () => {
   const budget = { maxUsd: 1, period: null, alertThresholds: [50, 80, 100], webhookUrl: null };
@@ -29,19 +26,19 @@ describe('policy metrics', () => {
     const scrape = await scrapeMetrics();
     const state = keyLimitState(g.keys.byId('key_1')!, g.limiter, Date.now());
     expect(state.budget?.remainingUsd).toBeCloseTo(0.9, 12);
-    expect(valueOf(lineOf(scrape, 'sluice_policy_budget_remaining_usd', 'key_id="key_1"', 'key_name="search"'))).toBe(state.budget?.remainingUsd);
-    expect(valueOf(lineOf(scrape, 'sluice_policy_budget_reserved_usd', 'key_id="key_1"'))).toBe(state.budget?.reservedUsd);
-    expect(valueOf(lineOf(scrape, 'sluice_policy_budget_max_usd', 'key_id="key_1"'))).toBe(1);
-    expect(valueOf(lineOf(scrape, 'litellm_remaining_api_key_budget_metric', 'hashed_api_key="key_1"', 'api_key_alias="search"'))).toBe(state.budget?.remainingUsd);
-    expect(valueOf(lineOf(scrape, 'litellm_api_key_max_budget_metric', 'hashed_api_key="key_1"'))).toBe(1);
+    expect(sampleValue(scrape, 'sluice_policy_budget_remaining_usd', { key_id: 'key_1', key_name: 'search' })).toBe(state.budget?.remainingUsd);
+    expect(sampleValue(scrape, 'sluice_policy_budget_reserved_usd', { key_id: 'key_1' })).toBe(state.budget?.reservedUsd);
+    expect(sampleValue(scrape, 'sluice_policy_budget_max_usd', { key_id: 'key_1' })).toBe(1);
+    expect(sampleValue(scrape, 'litellm_remaining_api_key_budget_metric', { hashed_api_key: 'key_1', api_key_alias: 'search' })).toBe(state.budget?.remainingUsd);
+    expect(sampleValue(scrape, 'litellm_api_key_max_budget_metric', { hashed_api_key: 'key_1' })).toBe(1);
   });
 
   it('shows each rate-limit window left, the calls in flight and the decisions by rule', async () => {
     const scrape = await scrapeMetrics();
-    expect(valueOf(lineOf(scrape, 'sluice_policy_rate_limit_remaining', 'key_id="key_1"', 'window="requestsPerMinute"'))).toBe(8);
-    expect(valueOf(lineOf(scrape, 'sluice_policy_key_in_flight', 'key_id="key_1"'))).toBe(2);
-    expect(valueOf(lineOf(scrape, 'sluice_policy_reservations'))).toBe(2);
-    expect(valueOf(lineOf(scrape, 'sluice_policy_decisions_total', 'outcome="allowed"'))).toBe(2);
-    expect(valueOf(lineOf(scrape, 'sluice_policy_decisions_total', 'outcome="refused"', 'code="model_not_found"'))).toBe(1);
+    expect(sampleValue(scrape, 'sluice_policy_rate_limit_remaining', { key_id: 'key_1', window: 'requestsPerMinute' })).toBe(8);
+    expect(sampleValue(scrape, 'sluice_policy_key_in_flight', { key_id: 'key_1' })).toBe(2);
+    expect(sampleValue(scrape, 'sluice_policy_reservations')).toBe(2);
+    expect(sampleValue(scrape, 'sluice_policy_decisions_total', { outcome: 'allowed' })).toBe(2);
+    expect(sampleValue(scrape, 'sluice_policy_decisions_total', { outcome: 'refused', code: 'model_not_found' })).toBe(1);
   });
 });
