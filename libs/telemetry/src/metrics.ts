@@ -1,33 +1,54 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Meter } from '@opentelemetry/api';
+import type { HrTime, Meter } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { MeterProvider, PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, PeriodicExportingMetricReader, type IMetricReader, type MetricData } from '@opentelemetry/sdk-metrics';
+import { DirectMetrics, type BoundHistogram, type BoundHistogramOptions } from './direct-metrics';
 
 /**
  * One MeterProvider per process, two exports of the same instruments: a Prometheus text endpoint
  * (pulled; see serveMetrics) and OTLP/HTTP (pushed every OTEL_METRIC_EXPORT_INTERVAL ms, default
  * 60 s) when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT is set.
  */
-let state: { provider: MeterProvider; prometheus: PrometheusExporter } | undefined;
+let state: { provider: MeterProvider; prometheus: PrometheusExporter; direct: DirectMetrics } | undefined;
 
 function metricsState(service: string): NonNullable<typeof state> {
   if (state) return state;
-  const prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
+  const direct = new DirectMetrics();
+  const prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, metricProducers: [direct] });
   const readers: IMetricReader[] = [prometheus];
   if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT) {
     const interval = Number(process.env.OTEL_METRIC_EXPORT_INTERVAL) || 60_000;
-    readers.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis: interval, exportTimeoutMillis: Math.min(interval, 30_000) }));
+    readers.push(
+      new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis: interval, exportTimeoutMillis: Math.min(interval, 30_000), metricProducers: [direct] }),
+    );
   }
-  const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': `sluice-${service}`, 'service.namespace': 'sluice' }), readers });
-  return (state = { provider, prometheus });
+  // The SDK folds series past 2,000 per instrument into one overflow series; per-key counters hold
+  // keys × models × outcomes, bounded by the operator's own keys, so they may go far past that.
+  const cardinality = Number(process.env.SLUICE_METRICS_MAX_SERIES) || 200_000;
+  const provider = new MeterProvider({
+    resource: resourceFromAttributes({ 'service.name': `sluice-${service}`, 'service.namespace': 'sluice' }),
+    readers,
+    views: [{ instrumentName: '*', aggregationCardinalityLimit: cardinality }],
+  });
+  return (state = { provider, prometheus, direct });
 }
 
 /** The meter of one part of a service; the first call in a process names the process's resource. */
 export function meterOf(service: string): Meter {
   return metricsState(service).provider.getMeter(`sluice-${service}`);
+}
+
+/** A histogram for the hot path, exported with the meter's instruments (see DirectMetrics). */
+export function boundHistogram(service: string, name: string, options: BoundHistogramOptions): BoundHistogram {
+  return metricsState(service).direct.histogram(`sluice-${service}`, name, options);
+}
+
+/** Counters and gauges a service tallies itself, read at each collection (see DirectMetrics). */
+export function collectDirectly(service: string, collect: (now: HrTime) => MetricData[]): void {
+  metricsState(service).direct.collectWith(`sluice-${service}`, collect);
 }
 
 /** The Prometheus text of everything this process measures, as a scrape would read it. */

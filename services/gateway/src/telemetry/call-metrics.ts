@@ -1,5 +1,19 @@
 import type { OpenAiError, Operation, ProviderType, UsageMessage } from '@sluice/contracts';
-import { FINE_SECONDS_BUCKETS, GENAI_SECONDS_BUCKETS, GENAI_TOKEN_BUCKETS, meterOf, metricsSettings, type Attributes, type MetricsSettings } from '@sluice/telemetry';
+import {
+  boundHistogram,
+  collectDirectly,
+  counterData,
+  FINE_SECONDS_BUCKETS,
+  GENAI_SECONDS_BUCKETS,
+  GENAI_TOKEN_BUCKETS,
+  metricsSettings,
+  millisToHrTime,
+  type Attributes,
+  type BoundHistogram,
+  type HistogramSeries,
+  type MetricsSettings,
+  type Point,
+} from '@sluice/telemetry';
 import { genAiOperation, genAiProvider } from './genai-names';
 
 /** One series of the per-call counters: everything a call adds, summed since the process started. */
@@ -21,6 +35,16 @@ interface TallyLabels {
   litellm: { requests: Attributes; spend: Attributes; tokens: Attributes } | null;
 }
 
+/** The histogram series of one model and outcome, bound once. */
+interface CallHistograms {
+  duration: HistogramSeries;
+  inputTokens: HistogramSeries;
+  outputTokens: HistogramSeries;
+  firstChunk: HistogramSeries;
+  upstream: HistogramSeries;
+  added: HistogramSeries;
+}
+
 export interface CallLabels {
   keyId: string;
   keyName: string;
@@ -34,65 +58,76 @@ export interface CallLabels {
 }
 
 /**
- * The gateway's per-call measurements. Counters per key are tallied here, in a map, and read by
- * observable instruments when metrics are collected, so a call costs one map lookup rather than
- * one SDK measurement (attribute hashing) per counter; histograms carry no per-key labels and
- * reuse one attribute object per model and outcome.
+ * The gateway's per-call measurements. Counters per key are tallied here, in a map, and read when
+ * metrics are collected; histograms carry no per-key labels and are bound once per model and
+ * outcome (see DirectMetrics). A call costs two map lookups, not one SDK measurement (attribute
+ * hashing) per counter and histogram.
  */
 export class CallMetrics {
   readonly #tallies = new Map<string, Tally>();
-  readonly #histogramLabels = new Map<string, { call: Attributes; input: Attributes; output: Attributes }>();
-  readonly #duration;
-  readonly #tokenUsage;
-  readonly #firstChunk;
-  readonly #upstream;
-  readonly #added;
+  readonly #histograms = new Map<string, CallHistograms>();
+  readonly #duration: BoundHistogram;
+  readonly #tokenUsage: BoundHistogram;
+  readonly #firstChunk: BoundHistogram;
+  readonly #upstream: BoundHistogram;
+  readonly #added: BoundHistogram;
 
   constructor(
     service = 'gateway',
     private readonly settings: MetricsSettings = metricsSettings(),
   ) {
-    const meter = meterOf(service);
-    this.#duration = meter.createHistogram('gen_ai.client.operation.duration', { unit: 's', description: 'Duration of GenAI operations as the client saw them.', advice: { explicitBucketBoundaries: GENAI_SECONDS_BUCKETS } });
-    this.#tokenUsage = meter.createHistogram('gen_ai.client.token.usage', { unit: '{token}', description: 'Billable tokens per call, by gen_ai.token.type.', advice: { explicitBucketBoundaries: GENAI_TOKEN_BUCKETS } });
-    this.#firstChunk = meter.createHistogram('gen_ai.client.operation.time_to_first_chunk', { unit: 's', description: 'Time from the request to the first streamed chunk sent to the client.', advice: { explicitBucketBoundaries: GENAI_SECONDS_BUCKETS } });
-    this.#upstream = meter.createHistogram('sluice.gateway.upstream.duration', { unit: 's', description: 'Time spent on the upstream call, from sending it to its last byte.', advice: { explicitBucketBoundaries: FINE_SECONDS_BUCKETS } });
-    this.#added = meter.createHistogram('sluice.gateway.added.duration', { unit: 's', description: "Sluice's own time in a call: its whole duration less the upstream's.", advice: { explicitBucketBoundaries: FINE_SECONDS_BUCKETS } });
+    const histogram = (name: string, unit: string, description: string, boundaries: readonly number[]) => boundHistogram(service, name, { unit, description, boundaries });
+    this.#duration = histogram('gen_ai.client.operation.duration', 's', 'Duration of GenAI operations as the client saw them.', GENAI_SECONDS_BUCKETS);
+    this.#tokenUsage = histogram('gen_ai.client.token.usage', '{token}', 'Billable tokens per call, by gen_ai.token.type.', GENAI_TOKEN_BUCKETS);
+    this.#firstChunk = histogram('gen_ai.client.operation.time_to_first_chunk', 's', 'Time from the request to the first streamed chunk sent to the client.', GENAI_SECONDS_BUCKETS);
+    this.#upstream = histogram('sluice.gateway.upstream.duration', 's', 'Time spent on the upstream call, from sending it to its last byte.', FINE_SECONDS_BUCKETS);
+    this.#added = histogram('sluice.gateway.added.duration', 's', "Sluice's own time in a call: its whole duration less the upstream's.", FINE_SECONDS_BUCKETS);
 
-    const requests = meter.createObservableCounter('sluice.gateway.requests', { description: 'Calls by key, model, provider, operation and outcome (status class, refusal rule).' });
-    const tokens = meter.createObservableCounter('sluice.gateway.tokens', { unit: '{token}', description: 'Tokens by type (cached_input is part of input, reasoning part of output).' });
-    const cost = meter.createObservableCounter('sluice.gateway.cost.usd', { unit: 'USD', description: 'Cost of the calls at the catalog price, in US dollars.' });
-    const observables = [requests, tokens, cost];
-    const litellm = settings.litellm
-      ? {
-          requests: meter.createObservableCounter('litellm_proxy_total_requests_metric', { description: 'LiteLLM-compatible: requests by key and model.' }),
-          spend: meter.createObservableCounter('litellm_spend_metric', { description: 'LiteLLM-compatible: spend in USD.' }),
-          total: meter.createObservableCounter('litellm_total_tokens_metric', { description: 'LiteLLM-compatible: input + output tokens.' }),
-          input: meter.createObservableCounter('litellm_input_tokens_metric', { description: 'LiteLLM-compatible: input tokens.' }),
-          output: meter.createObservableCounter('litellm_output_tokens_metric', { description: 'LiteLLM-compatible: output tokens.' }),
-        }
-      : null;
-    if (litellm) observables.push(...Object.values(litellm));
-
-    meter.addBatchObservableCallback((r) => {
+    const startTime = millisToHrTime(Date.now());
+    const described = (description: string, unit?: string) => ({ description, ...(unit ? { unit } : {}) });
+    const REQUESTS = described('Calls by key, model, provider, operation and outcome (status class, refusal rule).');
+    const TOKENS = described('Tokens by type (cached_input is part of input, reasoning part of output).', '{token}');
+    const COST = described('Cost of the calls at the catalog price, in US dollars.', 'USD');
+    collectDirectly(service, (now) => {
+      const requests: Point[] = [];
+      const tokens: Point[] = [];
+      const cost: Point[] = [];
+      const litellm = { requests: [] as Point[], spend: [] as Point[], total: [] as Point[], input: [] as Point[], output: [] as Point[] };
       for (const t of this.#tallies.values()) {
         const { call, tokens: byType } = t.labels;
-        r.observe(requests, t.requests, call);
-        r.observe(cost, t.costNanoUsd / 1e9, call);
-        r.observe(tokens, t.input, byType.input);
-        r.observe(tokens, t.output, byType.output);
-        r.observe(tokens, t.cachedInput, byType.cached_input);
-        r.observe(tokens, t.reasoning, byType.reasoning);
-        if (litellm && t.labels.litellm) {
-          const l = t.labels.litellm;
-          r.observe(litellm.requests, t.requests, l.requests);
-          r.observe(litellm.spend, t.costNanoUsd / 1e9, l.spend);
-          r.observe(litellm.total, t.input + t.output, l.tokens);
-          r.observe(litellm.input, t.input, l.tokens);
-          r.observe(litellm.output, t.output, l.tokens);
+        requests.push({ attributes: call, value: t.requests });
+        cost.push({ attributes: call, value: t.costNanoUsd / 1e9 });
+        tokens.push(
+          { attributes: byType.input, value: t.input },
+          { attributes: byType.output, value: t.output },
+          { attributes: byType.cached_input, value: t.cachedInput },
+          { attributes: byType.reasoning, value: t.reasoning },
+        );
+        const l = t.labels.litellm;
+        if (l) {
+          litellm.requests.push({ attributes: l.requests, value: t.requests });
+          litellm.spend.push({ attributes: l.spend, value: t.costNanoUsd / 1e9 });
+          litellm.total.push({ attributes: l.tokens, value: t.input + t.output });
+          litellm.input.push({ attributes: l.tokens, value: t.input });
+          litellm.output.push({ attributes: l.tokens, value: t.output });
         }
       }
-    }, observables);
+      const data = [
+        counterData('sluice.gateway.requests', REQUESTS, startTime, now, requests),
+        counterData('sluice.gateway.tokens', TOKENS, startTime, now, tokens),
+        counterData('sluice.gateway.cost.usd', COST, startTime, now, cost),
+      ];
+      if (settings.litellm) {
+        data.push(
+          counterData('litellm_proxy_total_requests_metric', described('LiteLLM-compatible: requests by key and model.'), startTime, now, litellm.requests),
+          counterData('litellm_spend_metric', described('LiteLLM-compatible: spend in USD.'), startTime, now, litellm.spend),
+          counterData('litellm_total_tokens_metric', described('LiteLLM-compatible: input + output tokens.'), startTime, now, litellm.total),
+          counterData('litellm_input_tokens_metric', described('LiteLLM-compatible: input tokens.'), startTime, now, litellm.input),
+          counterData('litellm_output_tokens_metric', described('LiteLLM-compatible: output tokens.'), startTime, now, litellm.output),
+        );
+      }
+      return data;
+    });
   }
 
   /** A call refused before any upstream was asked (by policy, or because policy did not answer). */
@@ -110,13 +145,13 @@ export class CallMetrics {
     t.reasoning += usage.reasoningTokens;
     if (usage.costUsd !== undefined) t.costNanoUsd += Math.round(usage.costUsd * 1e9);
 
-    const h = this.#histogramAttributes(usage, providerType);
-    this.#duration.record(usage.latencyMs / 1000, h.call);
-    this.#tokenUsage.record(usage.inputTokens, h.input);
-    this.#tokenUsage.record(usage.outputTokens, h.output);
-    if (usage.ttfbMs !== null && usage.stream) this.#firstChunk.record(usage.ttfbMs / 1000, h.call);
-    this.#upstream.record(upstreamMs / 1000, h.call);
-    this.#added.record(Math.max(0, usage.latencyMs - upstreamMs) / 1000, h.call);
+    const h = this.#callHistograms(usage, providerType);
+    h.duration.record(usage.latencyMs / 1000);
+    h.inputTokens.record(usage.inputTokens);
+    h.outputTokens.record(usage.outputTokens);
+    if (usage.ttfbMs !== null && usage.stream) h.firstChunk.record(usage.ttfbMs / 1000);
+    h.upstream.record(upstreamMs / 1000);
+    h.added.record(Math.max(0, usage.latencyMs - upstreamMs) / 1000);
   }
 
   #tally(l: CallLabels): Tally {
@@ -127,9 +162,9 @@ export class CallMetrics {
     return t;
   }
 
-  #histogramAttributes(usage: UsageMessage, providerType: ProviderType): { call: Attributes; input: Attributes; output: Attributes } {
+  #callHistograms(usage: UsageMessage, providerType: ProviderType): CallHistograms {
     const id = `${usage.operation}\u0000${providerType}\u0000${usage.model}\u0000${usage.upstreamModel}\u0000${usage.status}`;
-    let h = this.#histogramLabels.get(id);
+    let h = this.#histograms.get(id);
     if (!h) {
       const call: Attributes = {
         'gen_ai.operation.name': genAiOperation(usage.operation),
@@ -138,7 +173,15 @@ export class CallMetrics {
         'gen_ai.response.model': usage.upstreamModel,
         ...(usage.status >= 400 ? { 'error.type': String(usage.status) } : {}),
       };
-      this.#histogramLabels.set(id, (h = { call, input: { ...call, 'gen_ai.token.type': 'input' }, output: { ...call, 'gen_ai.token.type': 'output' } }));
+      h = {
+        duration: this.#duration.series(id, call),
+        inputTokens: this.#tokenUsage.series(`${id}\u0000input`, { ...call, 'gen_ai.token.type': 'input' }),
+        outputTokens: this.#tokenUsage.series(`${id}\u0000output`, { ...call, 'gen_ai.token.type': 'output' }),
+        firstChunk: this.#firstChunk.series(id, call),
+        upstream: this.#upstream.series(id, call),
+        added: this.#added.series(id, call),
+      };
+      this.#histograms.set(id, h);
     }
     return h;
   }

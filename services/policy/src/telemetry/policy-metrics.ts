@@ -1,5 +1,5 @@
 import type { AuthorizeReply, KeyLimitState } from '@sluice/contracts';
-import { FINE_SECONDS_BUCKETS, meterOf, metricsSettings, type Attributes, type MetricsSettings } from '@sluice/telemetry';
+import { collectDirectly, FINE_SECONDS_BUCKETS, gaugeData, meterOf, metricsSettings, type Attributes, type HrTime, type MetricData, type MetricsSettings, type Point } from '@sluice/telemetry';
 import { keyLimitState } from '../explain/key-state';
 import type { KeyPolicy, KeyTable } from '../keys/key-table';
 import type { Limiter } from '../limits/limiter';
@@ -13,6 +13,13 @@ export interface PolicyView {
 
 const WINDOWS = ['requestsPerMinute', 'requestsPerHour', 'requestsPerDay', 'tokensPerMinute'] as const;
 
+interface KeyLabels {
+  name: string;
+  key: Attributes;
+  windows: Record<(typeof WINDOWS)[number], Attributes>;
+  litellm: Attributes;
+}
+
 /**
  * Policy's measurements. The budget and rate-limit gauges are read from the counters themselves
  * when metrics are collected, through the same function that answers the key object's `budget`
@@ -23,6 +30,7 @@ export class PolicyMetrics {
   readonly #decisions = new Map<string, { count: number; attributes: Attributes }>();
   #swept = 0;
   readonly #eventLag;
+  readonly #keyLabels = new Map<string, KeyLabels>();
 
   constructor(
     private readonly view: PolicyView,
@@ -45,7 +53,7 @@ export class PolicyMetrics {
       },
       [decisions, swept, reservations],
     );
-    if (settings.keyLabels) this.#observeKeys(meter);
+    if (settings.keyLabels) collectDirectly('policy', (now) => this.#collectKeyGauges(now));
   }
 
   decided(reply: AuthorizeReply): void {
@@ -67,48 +75,60 @@ export class PolicyMetrics {
     if (Number.isFinite(at)) this.#eventLag.record(Math.max(0, now - at) / 1000, { event_type: type });
   }
 
-  #observeKeys(meter: ReturnType<typeof meterOf>): void {
-    const g = (name: string, description: string, unit?: string) => meter.createObservableGauge(name, { description, ...(unit ? { unit } : {}) });
-    const budget = {
-      remaining: g('sluice.policy.budget.remaining.usd', "A key's budget left in its current period (max − spent − reserved), as policy enforces it.", 'USD'),
-      max: g('sluice.policy.budget.max.usd', "A key's budget per period.", 'USD'),
-      spent: g('sluice.policy.budget.spent.usd', "A key's settled spend in its current period.", 'USD'),
-      reserved: g('sluice.policy.budget.reserved.usd', 'The worst case reserved for calls of the key in flight.', 'USD'),
-    };
-    const limitRemaining = g('sluice.policy.rate_limit.remaining', 'Requests or tokens a key may still use in each limit window.');
-    const limitMax = g('sluice.policy.rate_limit.limit', "A key's limit per window.");
-    const inFlight = g('sluice.policy.key.in_flight', 'Calls of a key admitted and not settled.');
-    const litellm = this.settings.litellm
-      ? { remaining: g('litellm_remaining_api_key_budget_metric', 'LiteLLM-compatible: remaining budget of a key.'), max: g('litellm_api_key_max_budget_metric', 'LiteLLM-compatible: max budget of a key.') }
-      : null;
-    const observables = [...Object.values(budget), limitRemaining, limitMax, inFlight, ...(litellm ? Object.values(litellm) : [])];
-
-    meter.addBatchObservableCallback((r) => {
-      const now = Date.now();
-      for (const key of this.#limitedKeys()) {
-        const state: KeyLimitState = keyLimitState(key, this.view.limiter, now);
-        const labels = { key_id: key.keyId, key_name: key.name };
-        r.observe(inFlight, this.view.limiter.counters(key.keyId).inFlight, labels);
-        if (state.budget) {
-          r.observe(budget.remaining, state.budget.remainingUsd, labels);
-          r.observe(budget.max, state.budget.maxUsd, labels);
-          r.observe(budget.spent, state.budget.spentUsd, labels);
-          r.observe(budget.reserved, state.budget.reservedUsd, labels);
-          if (litellm) {
-            const alias = { hashed_api_key: key.keyId, api_key_alias: key.name };
-            r.observe(litellm.remaining, state.budget.remainingUsd, alias);
-            r.observe(litellm.max, state.budget.maxUsd, alias);
-          }
-        }
-        for (const window of WINDOWS) {
-          const reading = state.rateLimits[window];
-          if (!reading) continue;
-          const windowLabels = { ...labels, window };
-          r.observe(limitRemaining, reading.remaining, windowLabels);
-          r.observe(limitMax, reading.limit, windowLabels);
-        }
+  /** Per-key gauges, read from the counters at each collection (DirectMetrics: no attribute hashing per series). */
+  #collectKeyGauges(now: HrTime): MetricData[] {
+    const at = Date.now();
+    const budget = { remaining: [] as Point[], max: [] as Point[], spent: [] as Point[], reserved: [] as Point[] };
+    const limits = { remaining: [] as Point[], limit: [] as Point[] };
+    const inFlight: Point[] = [];
+    const litellm = { remaining: [] as Point[], max: [] as Point[] };
+    for (const key of this.#limitedKeys()) {
+      const state: KeyLimitState = keyLimitState(key, this.view.limiter, at);
+      const labels = this.#labelsOf(key);
+      inFlight.push({ attributes: labels.key, value: this.view.limiter.counters(key.keyId).inFlight });
+      if (state.budget) {
+        budget.remaining.push({ attributes: labels.key, value: state.budget.remainingUsd });
+        budget.max.push({ attributes: labels.key, value: state.budget.maxUsd });
+        budget.spent.push({ attributes: labels.key, value: state.budget.spentUsd });
+        budget.reserved.push({ attributes: labels.key, value: state.budget.reservedUsd });
+        litellm.remaining.push({ attributes: labels.litellm, value: state.budget.remainingUsd });
+        litellm.max.push({ attributes: labels.litellm, value: state.budget.maxUsd });
       }
-    }, observables);
+      for (const window of WINDOWS) {
+        const reading = state.rateLimits[window];
+        if (!reading) continue;
+        limits.remaining.push({ attributes: labels.windows[window], value: reading.remaining });
+        limits.limit.push({ attributes: labels.windows[window], value: reading.limit });
+      }
+    }
+    const data = [
+      gaugeData('sluice.policy.budget.remaining.usd', { description: "A key's budget left in its current period (max − spent − reserved), as policy enforces it.", unit: 'USD' }, now, budget.remaining),
+      gaugeData('sluice.policy.budget.max.usd', { description: "A key's budget per period.", unit: 'USD' }, now, budget.max),
+      gaugeData('sluice.policy.budget.spent.usd', { description: "A key's settled spend in its current period.", unit: 'USD' }, now, budget.spent),
+      gaugeData('sluice.policy.budget.reserved.usd', { description: 'The worst case reserved for calls of the key in flight.', unit: 'USD' }, now, budget.reserved),
+      gaugeData('sluice.policy.rate_limit.remaining', { description: 'Requests or tokens a key may still use in each limit window.' }, now, limits.remaining),
+      gaugeData('sluice.policy.rate_limit.limit', { description: "A key's limit per window." }, now, limits.limit),
+      gaugeData('sluice.policy.key.in_flight', { description: 'Calls of a key admitted and not settled.' }, now, inFlight),
+    ];
+    if (this.settings.litellm) {
+      data.push(
+        gaugeData('litellm_remaining_api_key_budget_metric', { description: 'LiteLLM-compatible: remaining budget of a key.' }, now, litellm.remaining),
+        gaugeData('litellm_api_key_max_budget_metric', { description: 'LiteLLM-compatible: max budget of a key.' }, now, litellm.max),
+      );
+    }
+    return data;
+  }
+
+  /** A key's attribute sets, made again only when its name changes. */
+  #labelsOf(key: KeyPolicy): KeyLabels {
+    let labels = this.#keyLabels.get(key.keyId);
+    if (labels?.name !== key.name) {
+      const k = { key_id: key.keyId, key_name: key.name };
+      const windows = { requestsPerMinute: {}, requestsPerHour: {}, requestsPerDay: {}, tokensPerMinute: {} } as KeyLabels['windows'];
+      for (const window of WINDOWS) windows[window] = { ...k, window };
+      this.#keyLabels.set(key.keyId, (labels = { name: key.name, key: k, windows, litellm: { hashed_api_key: key.keyId, api_key_alias: key.name } }));
+    }
+    return labels;
   }
 
   /** Keys this partition holds counters for: those with a budget or rate limits. */
