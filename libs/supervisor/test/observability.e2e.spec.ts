@@ -150,7 +150,7 @@ describe('observability, end to end (five service processes, Prometheus scrapes,
     expect(settled.budget.remainingUsd).toBeCloseTo(1 - usdOf(invoiceOf(['obs-b-0', 'obs-b-1', 'obs-b-2']).input, invoiceOf(['obs-b-0', 'obs-b-1', 'obs-b-2']).output), 9);
   });
 
-  it('exports one call as one trace, gateway → policy → metering, with the GenAI attributes, and stores its trace id', async () => {
+  it('exports one call as one trace, gateway → policy → metering, with the GenAI attributes, and names it in the request log', async () => {
     const trace = await waitFor(
       () => {
         const found = otlp.spans.filter((s) => s.traceId === traceId);
@@ -176,8 +176,9 @@ describe('observability, end to end (five service processes, Prometheus scrapes,
     const metering = trace.find((s) => s.service === 'sluice-metering')!;
     expect(policy).toMatchObject({ name: 'policy authorize', parentSpanId: call.spanId, attributes: expect.objectContaining({ 'sluice.decision': 'allowed' }) });
     expect(metering).toMatchObject({ name: 'process sluice.usage.recorded', parentSpanId: call.spanId, attributes: expect.objectContaining({ 'messaging.message.id': expect.any(String) }) });
-    const { rows } = await sql<{ trace_id: string | null }>`select trace_id from usage_records where client_request_id = 'obs-b-0'`.execute(e2e.database.db);
-    expect(rows).toEqual([{ trace_id: traceId }]);
+    // The request log names the call's trace.
+    const record = await waitFor(async () => (await e2e.admin('GET', `/requests?keyId=${budgetKey.id}`)).body.data.find((r: { clientRequestId: string }) => r.clientRequestId === 'obs-b-0'));
+    expect(record.traceId).toBe(traceId);
     // The same instruments reach the OTLP receiver too.
     await waitFor(() => otlp.metricNames.has('gen_ai.client.operation.duration') && otlp.metricNames.has('sluice.gateway.requests'), { timeoutMs: 10_000, description: 'metrics over OTLP' });
   });

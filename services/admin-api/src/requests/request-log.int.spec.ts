@@ -41,7 +41,7 @@ describe('the request log (real Postgres)', () => {
           client_request_id: id === 'r5' ? 'r5' : null,
           caller_user: id === 'r5' ? 'alice' : null,
           caller_metadata: id === 'r5' ? JSON.stringify({ team: 'search' }) : null,
-          ...(id === 'r5' ? { cleaned_fields: ['user'] } : {}),
+          ...(id === 'r5' ? { cleaned_fields: ['user'], trace_id: '4bf92f3577b34da6a3ce929d0e0e4736' } : {}),
         })
         .execute();
     }
@@ -82,6 +82,7 @@ describe('the request log (real Postgres)', () => {
       user: 'alice',
       metadata: { team: 'search' },
       cleanedFields: ['user'],
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
       startedAt: '2026-11-20T13:00:00.000Z',
       recordedAt: expect.any(String),
     });
@@ -90,6 +91,7 @@ describe('the request log (real Postgres)', () => {
   it('flags no cleaned fields on a call stored as sent', async () => {
     const { data } = await log({ keyId: 'k2' });
     expect(data[0].cleanedFields).toEqual([]);
+    expect(data[0].traceId).toBeNull();
   });
 
   it('filters by key, model, status and time range', async () => {
