@@ -79,7 +79,7 @@ export class CallMetrics {
     const histogram = (name: string, unit: string, description: string, boundaries: readonly number[]) => boundHistogram(service, name, { unit, description, boundaries });
     this.#duration = histogram('gen_ai.client.operation.duration', 's', 'Duration of GenAI operations as the client saw them.', GENAI_SECONDS_BUCKETS);
     this.#tokenUsage = histogram('gen_ai.client.token.usage', '{token}', 'Billable tokens per call, by gen_ai.token.type.', GENAI_TOKEN_BUCKETS);
-    this.#firstChunk = histogram('gen_ai.client.operation.time_to_first_chunk', 's', 'Time from the request to the first streamed chunk sent to the client.', GENAI_SECONDS_BUCKETS);
+    this.#firstChunk = histogram('gen_ai.client.operation.time_to_first_chunk', 's', 'Time from the request to the first streamed chunk sent to the client.', FINE_SECONDS_BUCKETS);
     this.#upstream = histogram('sluice.gateway.upstream.duration', 's', 'Time spent on the upstream call, from sending it to its last byte.', FINE_SECONDS_BUCKETS);
     this.#added = histogram('sluice.gateway.added.duration', 's', "Sluice's own time in a call: its whole duration less the upstream's.", FINE_SECONDS_BUCKETS);
 
