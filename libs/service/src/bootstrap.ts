@@ -60,7 +60,8 @@ export async function bootstrapService(opts: BootstrapOptions): Promise<NestFast
   await app.listen(opts.port, host);
   opts.logger.info({ port: opts.port, host }, `${opts.name} listening`);
   if (opts.metricsPort) {
-    const metricsHost = process.env.SLUICE_METRICS_HOST ?? host;
+    // Not the gateway's own host (SLUICE_GATEWAY_HOST): a gateway opened to the network keeps its metrics where the other services' are.
+    const metricsHost = process.env.SLUICE_METRICS_HOST ?? process.env.SLUICE_HOST ?? host;
     metrics = await serveMetrics(opts.name, opts.metricsPort, metricsHost).catch(async (err: Error) => {
       await app.close();
       throw new Error(`metrics endpoint on ${metricsHost}:${opts.metricsPort}: ${err.message}`);
