@@ -58,9 +58,10 @@ export interface Route {
   outputCap?: number;
 }
 
+/** `keyName` is the key's name as the admin set it, for the gateway's per-key metric labels. */
 export type AuthorizeReply =
-  | { allow: true; keyId: string; route: Route; limits?: AllowedLimits; partition?: number }
-  | { allow: false; keyId?: string; error: OpenAiError; headers?: Record<string, string>; partition?: number };
+  | { allow: true; keyId: string; keyName?: string; route: Route; limits?: AllowedLimits; partition?: number }
+  | { allow: false; keyId?: string; keyName?: string; error: OpenAiError; headers?: Record<string, string>; partition?: number };
 
 /** What an allowed call learns about the key's limits: response headers and its budget reservation. */
 export interface AllowedLimits {

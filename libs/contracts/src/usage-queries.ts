@@ -78,6 +78,8 @@ export interface UsageRecordView {
   metadata: Record<string, string> | null;
   /** Caller fields stored cleaned because Postgres could not store them as sent (`user`, `metadata`, `clientRequestId`). */
   cleanedFields: string[];
+  /** The W3C trace id of the call's trace, when it was traced (docs/observability.md). */
+  traceId: string | null;
   startedAt: string;
   recordedAt: string;
 }

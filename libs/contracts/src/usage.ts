@@ -45,6 +45,8 @@ export const UsageMessage = z.object({
    * its usage was never known, so it is charged at its worst case. Always `estimated`.
    */
   recovered: z.boolean().optional(),
+  /** W3C trace context of the gateway's call span (when traced): metering continues the trace and stores its trace id. */
+  traceparent: z.string().max(55).optional(),
 });
 export type UsageMessage = z.infer<typeof UsageMessage>;
 

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import { Pool } from 'pg';
 
 export interface CreateDbOptions {
@@ -25,3 +25,15 @@ export function createDb<DB>(databaseUrl: string, opts: CreateDbOptions = {}): K
 }
 
 function ignore(): void {}
+
+/** Whether Postgres answers a trivial query within `timeoutMs` (for the metrics' connectivity gauge). */
+export async function pingDb(db: Kysely<any>, timeoutMs = 1000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  const answered = sql`select 1`.execute(db).then(() => true, () => false);
+  try {
+    return await Promise.race([answered, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

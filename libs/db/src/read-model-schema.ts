@@ -115,6 +115,8 @@ export interface UsageRecordsTable {
   caller_metadata: ColumnType<Record<string, string> | null, string | null, string | null>;
   /** Caller fields stored cleaned (NUL and unpaired surrogates replaced by U+FFFD): `user`, `metadata`, `clientRequestId`. */
   cleaned_fields: ColumnType<string[], string[] | undefined, string[]>;
+  /** The call's W3C trace id, when it was traced. */
+  trace_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** Written by policy's sweep: charged the call's worst case; a later real report corrects it. */
   swept: Generated<boolean>;
 }

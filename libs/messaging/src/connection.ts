@@ -55,3 +55,15 @@ export async function ensureStreams(nc: NatsConnection): Promise<void> {
     }
   }
 }
+
+/** A probe for the metrics: whether the connection is up now (not closed, not between a disconnect and a reconnect). */
+export function connectedProbe(nc: NatsConnection): () => boolean {
+  let up = true;
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect') up = false;
+      else if (status.type === 'reconnect') up = true;
+    }
+  })().catch(() => undefined);
+  return () => up && !nc.isClosed();
+}

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
+import { serveMetrics, shutdownMetrics, type MetricsEndpoint } from '@sluice/telemetry';
 
 export interface Readiness {
   /** Resolves true when the service can do its job (connected, caught up). */
@@ -38,6 +39,8 @@ export interface BootstrapOptions {
   clientErrorBody?: ClientErrorBody;
   /** False when the service installs its own body parsers in `configure`. */
   nestBodyParser?: boolean;
+  /** Where `GET /metrics` listens (SLUICE_METRICS_PORT in each main.ts); absent or 0: no endpoint. */
+  metricsPort?: number;
   /** Called with the Fastify instance before listen, for raw routes on the hot path. */
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
 }
@@ -77,9 +80,24 @@ export async function bootstrapService(opts: BootstrapOptions): Promise<NestFast
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'starting', service: opts.name });
   });
   await opts.configure?.(app);
+  let metrics: MetricsEndpoint | undefined;
+  fastify.addHook('onClose', async () => {
+    if (!metrics) return;
+    await metrics.close();
+    await shutdownMetrics();
+  });
   const host = opts.host ?? process.env.SLUICE_HOST ?? '0.0.0.0';
   await app.listen(opts.port, host);
   opts.logger.info({ port: opts.port, host }, `${opts.name} listening`);
+  if (opts.metricsPort) {
+    // Not the gateway's own host (SLUICE_GATEWAY_HOST): a gateway opened to the network keeps its metrics where the other services' are.
+    const metricsHost = process.env.SLUICE_METRICS_HOST ?? process.env.SLUICE_HOST ?? host;
+    metrics = await serveMetrics(opts.name, opts.metricsPort, metricsHost).catch(async (err: Error) => {
+      await app.close();
+      throw new Error(`metrics endpoint on ${metricsHost}:${opts.metricsPort}: ${err.message}`);
+    });
+    opts.logger.info({ url: metrics.url }, `${opts.name} metrics`);
+  }
   return app;
 }
 
@@ -98,3 +116,6 @@ function answerClientError(body: ClientErrorBody) {
   };
 }
 
+
+/** Every service's `/metrics` port when SLUICE_METRICS_PORT is unset (the OpenTelemetry Prometheus exporter's default). */
+export const DEFAULT_METRICS_PORT = 9464;

@@ -50,6 +50,7 @@ function printBanner(system: Awaited<ReturnType<typeof startSystem>>, dataDir: s
     `  webhooks    signed with ${system.webhookSecretFile ? `the secret kept in ${system.webhookSecretFile}` : 'SLUICE_WEBHOOK_SECRET'} (x-sluice-signature)`,
     `  NATS        ${system.natsUrl}`,
     `  Postgres    ${system.databaseUrl}`,
+    ...Object.entries(system.metricsUrls).map(([service, url], i) => `  ${i === 0 ? 'metrics    ' : '           '} ${url}   (${service})`),
   ];
   if (demoKey) {
     lines.push(

@@ -12,6 +12,9 @@ export const LOCAL_UPSTREAMS = '127.0.0.0/8,::1';
 
 export { SERVICE_NAMES, type ServiceName } from './service-names';
 
+/** Preferred `/metrics` ports on one machine (9464 is the OpenTelemetry Prometheus exporter's default). */
+const METRICS_PORTS: Record<ServiceName, number> = { gateway: 9464, 'admin-api': 9465, 'key-registry': 9466, policy: 9467, metering: 9468 };
+
 export interface SystemOptions {
   /** The repository root: service entry points are `services/<name>/dist/main.js` below it. */
   rootDir: string;
@@ -24,6 +27,8 @@ export interface SystemOptions {
   adminPort?: number;
   /** Ports of the internal services' health endpoints. */
   internalPorts?: Partial<Record<'key-registry' | 'policy' | 'metering', number>>;
+  /** Ports of each service's `GET /metrics`; unset ones are 9464 on (gateway, admin-api, key-registry, policy, metering), or any free port. */
+  metricsPorts?: Partial<Record<ServiceName, number>>;
   adminToken?: string;
   masterKey?: string;
   /** Extra environment for every service (a secret among it reaches only the services that read it). */
@@ -32,10 +37,14 @@ export interface SystemOptions {
 }
 
 export interface RunningSystem {
+  /** Where endpoints.json (and the embedded servers' data) is. */
+  dataDir: string;
   gatewayUrl: string;
   adminUrl: string;
   natsUrl: string;
   databaseUrl: string;
+  /** Each started service's Prometheus endpoint (also in endpoints.json as `metricsUrls`). */
+  metricsUrls: Partial<Record<ServiceName, string>>;
   adminToken: string;
   adminTokenGenerated: boolean;
   /** Where the generated webhook signing secret is kept; null when it came from the environment. */
@@ -110,9 +119,12 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     };
 
     const services = new Map<ServiceName, ServiceProcess>();
+    const metricsUrls: RunningSystem['metricsUrls'] = {};
     for (const name of opts.services ?? SERVICE_NAMES) {
+      const metricsPort = opts.metricsPorts?.[name] ?? (await pickPort(METRICS_PORTS[name]));
+      metricsUrls[name] = `http://127.0.0.1:${metricsPort}/metrics`;
       const service = new ServiceProcess(
-        { name, entry: join(opts.rootDir, 'services', name, 'dist', 'main.js'), env: serviceEnv(name, process.env, env), url: `http://127.0.0.1:${ports[name]}` },
+        { name, entry: join(opts.rootDir, 'services', name, 'dist', 'main.js'), env: serviceEnv(name, process.env, { ...env, SLUICE_METRICS_PORT: String(metricsPort) }), url: `http://127.0.0.1:${ports[name]}` },
         opts.output,
       );
       service.start();
@@ -122,10 +134,12 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     await Promise.all([...services.values()].map((s) => s.waitReady()));
 
     const system: RunningSystem = {
+      dataDir: opts.dataDir,
       gatewayUrl: `http://localhost:${gatewayPort}/v1`,
       adminUrl: `http://localhost:${adminPort}`,
       natsUrl,
       databaseUrl,
+      metricsUrls,
       adminToken: admin.value,
       adminTokenGenerated: admin.generated,
       webhookSecretFile: webhookSecretFromEnv ? null : webhookSecretFile,
@@ -135,7 +149,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     };
     writeFileSync(
       join(opts.dataDir, 'endpoints.json'),
-      JSON.stringify({ gatewayUrl: system.gatewayUrl, adminUrl: system.adminUrl, natsUrl, databaseUrl }, null, 2),
+      JSON.stringify({ gatewayUrl: system.gatewayUrl, adminUrl: system.adminUrl, natsUrl, databaseUrl, metricsUrls: Object.values(metricsUrls) }, null, 2),
     );
     return system;
   } catch (err) {

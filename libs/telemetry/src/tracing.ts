@@ -47,3 +47,16 @@ export function traceparentOf(span: Span): string | undefined {
   propagation.inject(trace.setSpan(context.active(), span), carrier);
   return carrier.traceparent;
 }
+
+/** The trace and span of the active context, for log lines (empty when nothing is traced). */
+export function activeTraceFields(): { traceId?: string; spanId?: string } {
+  const span = trace.getSpan(context.active());
+  if (!span?.isRecording()) return {};
+  const { traceId, spanId } = span.spanContext();
+  return { traceId, spanId };
+}
+
+/** Runs `fn` with `span` active, so what it logs carries the trace id; untraced, just runs it. */
+export function withSpan<T>(span: Span, fn: () => T): T {
+  return span.isRecording() ? context.with(trace.setSpan(context.active(), span), fn) : fn();
+}

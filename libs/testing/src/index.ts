@@ -7,3 +7,4 @@ export { streamMessages } from './stream-messages';
 export { usageFixture } from './usage-fixture';
 export { launchBrowser, type TestBrowser } from './browser';
 export { httpHead, RawHttp } from './raw-http';
+export { parsePrometheusText, sampleValue, type Sample } from './prometheus-text';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { bootstrapService, envInt } from '@sluice/service';
+import { bootstrapService, DEFAULT_METRICS_PORT, envInt } from '@sluice/service';
 import { AdminModule } from './app.module';
 import { checkTokenBeforeBody } from './auth/token-before-body';
 import { serveConsole } from './console/serve-console';
@@ -13,6 +13,7 @@ bootstrapService({
   name: 'admin-api',
   module: AdminModule,
   port: envInt('SLUICE_ADMIN_PORT', 8081),
+  metricsPort: envInt('SLUICE_METRICS_PORT', DEFAULT_METRICS_PORT),
   logger,
   bodyLimit: envInt('SLUICE_ADMIN_BODY_LIMIT', ADMIN_BODY_LIMIT),
   nestBodyParser: false,

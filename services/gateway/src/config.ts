@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { UpstreamAllowList } from '@sluice/net-policy';
-import { env, envInt } from '@sluice/service';
+import { DEFAULT_METRICS_PORT, env, envInt } from '@sluice/service';
 import { MAX_SSE_EVENT_BYTES } from './providers/sse-event-bound';
 import { parseTrustedProxies } from './edge/client-ip';
 
@@ -38,6 +38,8 @@ export interface GatewayConfig {
   spoolDir: string;
   /** How long a start waits for a dead gateway's spool to be republished before it serves anyway. */
   spoolRecoveryWaitMs: number;
+  /** Where `GET /metrics` listens (SLUICE_METRICS_PORT); 0: nowhere (in-process tests). */
+  metricsPort: number;
 }
 
 export const DEFAULT_CONFIG: Omit<GatewayConfig, 'port' | 'natsUrl'> = {
@@ -63,6 +65,7 @@ export const DEFAULT_CONFIG: Omit<GatewayConfig, 'port' | 'natsUrl'> = {
   // Never the shared temp directory: another local user could plant spool files there.
   spoolDir: join(process.env.SLUICE_DATA_DIR || '.sluice', 'gateway-spool'),
   spoolRecoveryWaitMs: 10_000,
+  metricsPort: 0,
 };
 
 export function configFromEnv(): GatewayConfig {
@@ -85,5 +88,6 @@ export function configFromEnv(): GatewayConfig {
     trustedProxies: parseTrustedProxies(process.env.SLUICE_TRUSTED_PROXIES),
     upstreamAllow: UpstreamAllowList.parse(process.env.SLUICE_UPSTREAM_ALLOW),
     spoolDir: env('SLUICE_GATEWAY_SPOOL_DIR', DEFAULT_CONFIG.spoolDir),
+    metricsPort: envInt('SLUICE_METRICS_PORT', DEFAULT_METRICS_PORT),
   };
 }

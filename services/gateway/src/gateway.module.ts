@@ -1,6 +1,7 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connectNats } from '@sluice/messaging';
+import { connectedProbe, connectNats } from '@sluice/messaging';
+import { meterOf, observeConnectivity } from '@sluice/telemetry';
 import { READINESS, type Logger } from '@sluice/service';
 import { Authorizer } from './authorize/authorizer';
 import type { GatewayConfig } from './config';
@@ -97,6 +98,7 @@ export class GatewayLifecycle implements OnApplicationBootstrap, OnApplicationSh
   ) {}
 
   onApplicationBootstrap(): void {
+    observeConnectivity(meterOf('gateway'), { nats: connectedProbe(this.nc) });
     this.sync.start();
     this.authorizer.answerInFlight(this.logger);
   }

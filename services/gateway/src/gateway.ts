@@ -30,6 +30,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     // none, so a stranger's POST to any other path is not buffered up to the /v1 limit.
     receive: { headersTimeoutMs: config.requestHeadersTimeoutMs, requestTimeoutMs: config.requestTimeoutMs },
     clientErrorBody,
+    metricsPort: config.metricsPort,
     configure: (nest) => {
       nest.useGlobalFilters(new UnknownPathFilter());
       registerIngress(nest.getHttpAdapter().getInstance(), nest.get<IngressRoutes>(INGRESS));

@@ -1,11 +1,12 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kysely } from 'kysely';
-import { createDb, migrateToLatest, type Database } from '@sluice/db';
+import { createDb, migrateToLatest, pingDb, type Database } from '@sluice/db';
 import { type Relay, Sealer } from '@sluice/event-store';
-import { connectNats, ensureStreams, type NatsConnection } from '@sluice/messaging';
+import { connectedProbe, connectNats, ensureStreams, type NatsConnection } from '@sluice/messaging';
 import { systemResolver, UpstreamAllowList } from '@sluice/net-policy';
 import { createLogger, env, envInt, type Readiness } from '@sluice/service';
 import { sealLegacyWebhookUrls } from './keys/legacy-webhook-urls';
+import { meterOf, observeConnectivity } from '@sluice/telemetry';
 import { BudgetResetLoop } from './keys/reset-budget-period/budget-reset-loop';
 import { readWebhookUrl } from './keys/webhook-vault';
 import { registerNatsHandlers } from './nats-handlers';
@@ -46,6 +47,8 @@ export class KeyRegistryRuntime implements OnApplicationBootstrap, OnApplication
     await migrateToLatest(this.#db);
     this.#nc = await connectNats(env('NATS_URL', 'nats://127.0.0.1:4222'), 'key-registry');
     await ensureStreams(this.#nc);
+    const db = this.#db;
+    observeConnectivity(meterOf('key-registry'), { nats: connectedProbe(this.#nc), postgres: () => pingDb(db) });
     const deps = { db: this.#db, keks, upstream, now: () => new Date(), newId: randomId };
     const sealed = await sealLegacyWebhookUrls(deps);
     if (sealed > 0) logger.info({ keys: sealed }, 'budget webhook URLs an older version kept in plain text are now sealed in the vault');

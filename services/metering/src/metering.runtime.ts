@@ -1,8 +1,9 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kysely } from 'kysely';
-import { createDb, migrateToLatest, type Database } from '@sluice/db';
-import { connectNats, ensureStreams, type NatsConnection } from '@sluice/messaging';
+import { createDb, migrateToLatest, pingDb, type Database } from '@sluice/db';
+import { connectedProbe, connectNats, ensureStreams, type NatsConnection } from '@sluice/messaging';
 import { createLogger, env, envInt, type Readiness } from '@sluice/service';
+import { meterOf, observeConnectivity } from '@sluice/telemetry';
 import { consumeUsage } from './record-usage/usage-consumer';
 
 export const logger = createLogger('metering');
@@ -20,6 +21,8 @@ export class MeteringRuntime implements OnApplicationBootstrap, OnApplicationShu
     await migrateToLatest(this.#db);
     this.#nc = await connectNats(env('NATS_URL', 'nats://127.0.0.1:4222'), 'metering');
     await ensureStreams(this.#nc);
+    const db = this.#db;
+    observeConnectivity(meterOf('metering'), { nats: connectedProbe(this.#nc), postgres: () => pingDb(db) });
     this.#consumer = await consumeUsage(this.#nc, this.#db, logger, {
       maxBatch: envInt('SLUICE_METERING_BATCH', 256),
       maxWaitMs: envInt('SLUICE_METERING_BATCH_WAIT_MS', 5),

@@ -6,6 +6,7 @@ import { startSlowLink } from '../test/slow-link';
 import { Catalog } from './catalog/catalog';
 import { KeyTable } from './keys/key-table';
 import { Limiter } from './limits/limiter';
+import { PolicyMetrics } from './telemetry/policy-metrics';
 import { Partitioning } from './partitioning';
 import { servePolicy, type PolicyState } from './policy.handlers';
 import { AppliedVersions } from './sync/applied-versions';
@@ -20,7 +21,10 @@ const KEY_ID = Array.from({ length: 100 }, (_, i) => `key_race_${i}`).find((id) 
 
 function partition(mine: number): PolicyState {
   const keys = new KeyTable();
-  const state: PolicyState = { keys, catalog: new Catalog(), limiter: new Limiter((id) => keys.byId(id)), versions: new AppliedVersions(), partitioning: new Partitioning(2, mine) };
+  const limiter = new Limiter((id) => keys.byId(id));
+  const partitioning = new Partitioning(2, mine);
+  const metrics = new PolicyMetrics({ keys, limiter, partitioning });
+  const state: PolicyState = { keys, catalog: new Catalog(), limiter, versions: new AppliedVersions(), partitioning, metrics };
   const key = keyCreated({ keyId: KEY_ID, keyHash: 'hash-race', rateLimits: { maxParallelRequests: 1 }, budget: { maxUsd: 1, period: null, alertThresholds: [], webhookUrlHint: null } });
   for (const e of [key, ...catalog]) {
     const event = parseEvent(JSON.parse(JSON.stringify(e)))!;

@@ -24,6 +24,8 @@ import type { Limiter } from './limits/limiter';
 import { listModels } from './list-models/list-models';
 import type { Partitioning } from './partitioning';
 import type { AppliedVersions } from './sync/applied-versions';
+import { endAuthorizeSpan, startAuthorizeSpan } from './telemetry/authorize-span';
+import type { PolicyMetrics } from './telemetry/policy-metrics';
 
 export interface PolicyState {
   keys: KeyTable;
@@ -31,6 +33,7 @@ export interface PolicyState {
   limiter: Limiter;
   versions: AppliedVersions;
   partitioning: Partitioning;
+  metrics: PolicyMetrics;
 }
 
 const FORWARD_TIMEOUT_MS = 1500;
@@ -51,7 +54,11 @@ export function servePolicy(nc: NatsConnection, p: PolicyState, logger: RpcLogge
     const now = Date.now();
     const owner = ownerOf(p, p.keys.byHash(req.keyHash, now));
     if (owner !== mine && !req.forwarded) return forward<AuthorizeReply>(Subjects.rpc.authorizeIn(owner), { ...req, forwarded: true }, trace);
+    const span = startAuthorizeSpan(trace.traceparent);
     const reply = authorize(req, p.keys, p.catalog, p.limiter, now);
+    if (reply.keyId) reply.keyName = p.keys.byId(reply.keyId)?.name;
+    p.metrics.decided(reply);
+    endAuthorizeSpan(span, reply);
     return p.partitioning.partitions > 1 ? { ...reply, partition: mine } : reply;
   };
   serve(nc, Subjects.rpc.authorize, authorizeHere, shared);

@@ -1,9 +1,10 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { parseEvent, Streams, Subjects, UsageMessage, type ReservationTicket } from '@sluice/contracts';
-import { createDb, type Database } from '@sluice/db';
-import { connectNats, ensureStreams, followStream, publishDurable, requestAllParts, type NatsConnection } from '@sluice/messaging';
+import { createDb, pingDb, type Database } from '@sluice/db';
+import { connectedProbe, connectNats, ensureStreams, followStream, publishDurable, requestAllParts, type NatsConnection } from '@sluice/messaging';
 import { createLogger, env, envInt, type Readiness } from '@sluice/service';
+import { meterOf, observeConnectivity } from '@sluice/telemetry';
 import { ThresholdReporter } from './budgets/threshold-reporter';
 import { Catalog } from './catalog/catalog';
 import { KeyTable } from './keys/key-table';
@@ -16,6 +17,7 @@ import { servePolicy } from './policy.handlers';
 import { AppliedVersions } from './sync/applied-versions';
 import { postgresEventLog, type LogEvent } from './sync/event-log';
 import { LogFollower } from './sync/log-follower';
+import { PolicyMetrics } from './telemetry/policy-metrics';
 
 export const logger = createLogger('policy');
 
@@ -35,6 +37,7 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
   readonly versions = new AppliedVersions();
   readonly limiter: Limiter;
   readonly partitioning = Partitioning.fromEnv(process.env);
+  readonly metrics: PolicyMetrics;
   #reporter?: ThresholdReporter;
   #nc?: NatsConnection;
   #db?: Kysely<Database>;
@@ -43,6 +46,7 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
   #followers: { stop(): Promise<void> }[] = [];
   #sweeper?: NodeJS.Timeout;
   #ready = false;
+  #eventsLive = false;
   readonly #ttlMs = envInt('SLUICE_POLICY_RESERVATION_TTL_MS', 35 * MINUTE);
 
   constructor() {
@@ -50,11 +54,13 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
       (keyId) => this.keys.byId(keyId),
       (key, percent, periodStart, spentNanos) => this.#reporter?.report(key, percent, periodStart, spentNanos),
     );
+    this.metrics = new PolicyMetrics(this);
   }
 
   async onApplicationBootstrap(): Promise<void> {
     const nc = (this.#nc = await connectNats(env('NATS_URL', 'nats://127.0.0.1:4222'), 'policy'));
     await ensureStreams(nc);
+    observeConnectivity(meterOf('policy'), { nats: connectedProbe(nc), ...(this.#dbProbe()) });
     this.#reporter = new ThresholdReporter(nc, logger);
     // Postgres is the record, JetStream the transport (docs/architecture.md#policy-follows-the-log-not-only-jetstream).
     this.#logDb = createDb<Database>(env('DATABASE_URL'), { max: 2, onPoolError: (err) => logger.warn({ err: err.message }, 'postgres connection dropped') });
@@ -70,6 +76,8 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     });
     this.#followers.push(events);
     await this.#readLogAtStart(log);
+    // Events read at start were committed long ago: only those applied from now on measure the lag.
+    this.#eventsLive = true;
     log.start(envInt('SLUICE_POLICY_LOG_CHECK_MS', 1000));
     await this.#restoreCounters(nc);
     this.#followEarlySettlements(nc);
@@ -78,6 +86,7 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     this.#sweeper = setInterval(() => {
       // Its own message id: the call's real report (id = call id) must not be dropped as its duplicate.
       void sweepReservations(this.limiter, Date.now(), ttlMs, (usage) => publishDurable(nc, Subjects.usage, usage, sweptMessageId(usage.requestId))).then((n) => {
+        this.metrics.swept(n);
         if (n > 0) logger.warn({ reservations: n }, 'calls never reported usage; charged their reserved worst case as an estimate');
       });
     }, Math.min(5000, Math.max(100, ttlMs / 4)));
@@ -99,6 +108,7 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     if (!event) return;
     this.keys.apply(event);
     this.catalog.apply(event);
+    if (this.#eventsLive) this.metrics.eventApplied(published.type, published.recordedAt, Date.now());
     if (event.type === 'KeyBudgetThresholdReached' && this.partitioning.owns(event.data.keyId)) {
       this.limiter.thresholdRecorded(event.data.keyId, Date.parse(event.data.periodStart), event.data.thresholdPercent, Date.now());
     }
@@ -233,6 +243,11 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     for (const ticket of report.items) if (this.partitioning.owns(ticket.keyId)) this.limiter.restore(ticket, now);
     if (report.incomplete > 0) logger.warn({ gateways: report.incomplete }, 'some gateways did not report all their calls in flight');
     if (report.items.length > 0) logger.info({ tickets: report.items.length, gateways: report.responders }, 'reservations of calls in flight restored from the gateways');
+  }
+
+  /** Postgres is asked only when policy uses it (DATABASE_URL set): the database it restores counters from. */
+  #dbProbe(): { postgres?: () => Promise<boolean> } {
+    return process.env.DATABASE_URL ? { postgres: () => (this.#db ? pingDb(this.#db) : Promise.resolve(false)) } : {};
   }
 
   isReady(): boolean {

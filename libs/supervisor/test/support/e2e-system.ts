@@ -62,6 +62,7 @@ export async function startE2eSystem(
   const extraGateways: RunningSystem[] = [];
   const onOutput = (service: string, line: string) => output.push(`${service} ${line}`);
   const [gatewayPort, adminPort, kr, policy, metering] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const metricsPorts = { gateway: await freePort(), 'admin-api': await freePort(), 'key-registry': await freePort(), policy: await freePort(), metering: await freePort() };
   const system = await startSystem({
     rootDir: ROOT_DIR,
     dataDir: dataDirs[0],
@@ -70,6 +71,7 @@ export async function startE2eSystem(
     gatewayPort,
     adminPort,
     internalPorts: { 'key-registry': kr, policy, metering },
+    metricsPorts,
     env: { SLUICE_METERING_ACK_WAIT_MS: '1000', LOG_LEVEL: 'debug', ...opts.env },
     output: onOutput,
   }).catch(async (err) => {
@@ -97,6 +99,7 @@ export async function startE2eSystem(
       databaseUrl: database.url,
       services: ['gateway'],
       gatewayPort: await freePort(),
+      metricsPorts: { gateway: await freePort() },
       adminToken: system.adminToken,
       env: { LOG_LEVEL: 'debug', ...opts.env, ...env },
       output: (service, line) => onOutput(`${service}-${extraGateways.length + 1}`, line),

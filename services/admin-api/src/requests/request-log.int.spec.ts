@@ -41,7 +41,7 @@ describe('the request log (real Postgres)', () => {
           client_request_id: id === 'r5' ? 'r5' : null,
           caller_user: id === 'r5' ? 'alice' : null,
           caller_metadata: id === 'r5' ? JSON.stringify({ team: 'search' }) : null,
-          ...(id === 'r5' ? { cleaned_fields: ['user'] } : {}),
+          ...(id === 'r5' ? { cleaned_fields: ['user'], trace_id: '4bf92f3577b34da6a3ce929d0e0e4736' } : {}),
         })
         .execute();
     }
@@ -84,6 +84,7 @@ describe('the request log (real Postgres)', () => {
       user: 'alice',
       metadata: { team: 'search' },
       cleanedFields: ['user'],
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
       startedAt: '2026-11-20T13:00:00.000Z',
       recordedAt: expect.any(String),
     });
@@ -92,6 +93,7 @@ describe('the request log (real Postgres)', () => {
   it('flags no cleaned fields on a call stored as sent', async () => {
     const { data } = await log({ keyId: 'k2' });
     expect(data[0].cleanedFields).toEqual([]);
+    expect(data[0].traceId).toBeNull();
   });
 
   it('shows a swept call whose real report came later as the report, with what the sweep had charged', async () => {

@@ -57,6 +57,7 @@ function toView(r: Selectable<UsageCallsView>): UsageRecordView {
     user: r.caller_user,
     metadata: r.caller_metadata,
     cleanedFields: r.cleaned_fields,
+    traceId: r.trace_id,
     startedAt: new Date(r.started_at).toISOString(),
     recordedAt: new Date(r.recorded_at).toISOString(),
   };

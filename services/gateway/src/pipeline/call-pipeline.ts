@@ -3,7 +3,9 @@ import { hashVirtualKey, type Operation, type UsageMessage } from '@sluice/contr
 import type { Logger } from '@sluice/service';
 import type { Authorizer } from '../authorize/authorizer';
 import { GatewayErrors } from '../errors/gateway-errors';
-import { endCallSpan, startCallSpan } from '../telemetry/call-span';
+import { withSpan } from '@sluice/telemetry';
+import { startCallSpan } from '../telemetry/call-span';
+import { callEnded, callRefused } from '../telemetry/call-telemetry';
 import { callerTagsOf } from '../usage/caller-tags';
 import { NO_TOKENS } from '../usage/token-counts';
 import { usageMessage, type CallFacts, type CallResult, type FinishCall } from '../usage/usage-message';
@@ -42,7 +44,7 @@ export class CallPipeline {
       traceparent,
     );
     if (!decision.allow) {
-      endCallSpan(span, null, decision.error.status);
+      callRefused(span, op, decision);
       if (decision.headers) reply.headers(dialect.limitHeaders(decision.headers));
       return dialect.sendError(reply, ctx.requestId, decision.error);
     }
@@ -62,6 +64,7 @@ export class CallPipeline {
       startedAt: ctx.startedAt,
       t0: ctx.t0,
       tags: tags.tags,
+      traceparent,
     };
     // Written down before the upstream can bill anything, so a killed gateway's successor reports it.
     this.spool.begin(beginRecord(call, estimate));
@@ -70,8 +73,9 @@ export class CallPipeline {
     // response's last bytes: policy settles a call holding a reservation before its client can call again.
     const finish: FinishCall = (result) => (finished ??= this.finish(call, { ...result, latencyMs: performance.now() - ctx.t0 }));
     let usage: UsageMessage;
+    const upstreamStart = performance.now();
     try {
-      usage = await dialect.serve(call, request, reply, finish);
+      usage = await withSpan(span, () => dialect.serve(call, request, reply, finish));
     } catch (err) {
       this.logger.error({ requestId: call.requestId, err: (err as Error).message }, 'proxying failed');
       usage = await finish({ status: 500, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
@@ -80,7 +84,7 @@ export class CallPipeline {
     this.spool.end(usage);
     this.authorizer.inFlight.release(call.callId);
     this.publisher.publish(usage);
-    endCallSpan(span, usage, usage.status);
+    callEnded(span, usage, call.route, decision.keyName ?? '', performance.now() - upstreamStart);
   }
 
   private async finish(call: CallFacts, result: CallResult): Promise<UsageMessage> {

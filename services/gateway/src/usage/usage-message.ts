@@ -21,6 +21,8 @@ export interface CallFacts {
   /** performance.now() when the request arrived, for the time to first byte. */
   t0: number;
   tags?: CallerTags;
+  /** The call span's context, when the call is traced. */
+  traceparent?: string;
 }
 
 export interface CallResult {
@@ -62,5 +64,6 @@ export function usageMessage(call: CallFacts, result: CallResult): UsageMessage 
     user: call.tags?.user ?? null,
     metadata: call.tags?.metadata ?? null,
     ...(call.route.price ? { costNanos: costNanosOf(result.tokens, call.route.price) } : {}),
+    ...(call.traceparent ? { traceparent: call.traceparent } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import { Agent, request } from 'undici';
 import { checkUpstreamUrl, guardedConnector, systemResolver, UpstreamAllowList, type BaseLookup, type ResolveHost } from '@sluice/net-policy';
 import { signature } from './budget-notification';
+import { countDelivery } from './webhook-metrics';
 
 export interface WebhookSenderOptions {
   allow?: UpstreamAllowList;
@@ -30,6 +31,12 @@ export class WebhookSender {
   }
 
   async send(url: string, body: string, headers: Record<string, string>): Promise<SendResult> {
+    const result = await this.#send(url, body, headers);
+    countDelivery(result);
+    return result;
+  }
+
+  async #send(url: string, body: string, headers: Record<string, string>): Promise<SendResult> {
     const check = await checkUpstreamUrl(url, this.#allow, this.#resolve);
     if (!check.ok) return { ok: false, status: null, reason: `not allowed: ${check.reason}`, permanent: true };
     const timestamp = Math.floor(Date.now() / 1000);

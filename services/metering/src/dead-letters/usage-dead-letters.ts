@@ -1,6 +1,7 @@
 import { Subjects } from '@sluice/contracts';
 import { keepDeadLetter, type DeadLetterSource, type NatsConnection } from '@sluice/messaging';
 import type { Logger } from '@sluice/service';
+import { countDeadLetter } from '../telemetry/metering-metrics';
 
 /** The dead-letter stream could not take a message: nothing is lost, the batch is tried again. */
 export class DeadLetterUnavailable extends Error {
@@ -26,6 +27,7 @@ export class UsageDeadLetters {
     } catch (err) {
       throw new DeadLetterUnavailable(err);
     }
+    countDeadLetter();
     this.logger.error({ seq: source.seq, requestId: call?.requestId, keyId: call?.keyId, reason }, 'usage message cannot be recorded: dead-lettered to SLUICE_DEAD_LETTERS');
   }
 }

@@ -8,6 +8,8 @@ import { cleanUsage, withoutCallerFields, type RecordableUsage } from './clean-u
 import { failureKindOf, sqlstateOf } from './failure-kind';
 import { recordIsolating } from './record-isolating';
 import { recordUsageBatch } from './record-usage';
+import { countRecorded } from '../telemetry/metering-metrics';
+import { endRecordSpan, startRecordSpan } from '../telemetry/record-span';
 
 interface Entry {
   msg: JsMsg;
@@ -30,7 +32,11 @@ interface DeadLetter {
  * `maxDeliver`.
  */
 export function usageBatchHandler(db: Kysely<Database>, deadLetters: UsageDeadLetters, logger: Logger) {
-  const record = (entries: readonly Entry[]) => recordUsageBatch(db, entries.map((e) => e.usage));
+  const record = async (entries: readonly Entry[]) => {
+    const result = await recordUsageBatch(db, entries.map((e) => e.usage));
+    countRecorded(result.recorded.size, entries.length);
+    return result;
+  };
   const aboutTheMessages = (err: unknown) => failureKindOf(err) !== 'unavailable';
 
   return async (msgs: JsMsg[]): Promise<BatchOutcome> => {
@@ -50,9 +56,13 @@ export function usageBatchHandler(db: Kysely<Database>, deadLetters: UsageDeadLe
       else dead.push({ msg, reason: cleaned.reason, usage: parsed.data });
     }
 
+    const spans = entries.map((e) => startRecordSpan(e.usage));
     const retry: JsMsg[] = [];
     let lastFailure: unknown;
-    const unrecorded = await recordIsolating(entries, record, aboutTheMessages);
+    const unrecorded = await recordIsolating(entries, record, aboutTheMessages).catch((err) => {
+      for (const span of spans) endRecordSpan(span, 'unavailable');
+      throw err;
+    });
     for (const { item, err } of unrecorded) {
       let failure = err;
       const bare = failureKindOf(err) === 'content' ? withoutCallerFields(item.usage) : null;
@@ -77,6 +87,9 @@ export function usageBatchHandler(db: Kysely<Database>, deadLetters: UsageDeadLe
     const failed = new Set(unrecorded.map((u) => u.item));
     for (const entry of entries) if (entry.usage.cleanedFields && !failed.has(entry)) logCleaned(logger, entry.usage);
     for (const { msg, reason, usage } of dead) await deadLetters.keep(msg, reason, usage);
+    const deadMsgs = new Set(dead.map((d) => d.msg));
+    const retried = new Set(retry);
+    entries.forEach((e, i) => endRecordSpan(spans[i], deadMsgs.has(e.msg) ? 'dead_lettered' : retried.has(e.msg) ? 'retried' : undefined));
     return { retry };
   };
 }

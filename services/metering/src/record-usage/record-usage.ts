@@ -100,5 +100,11 @@ function toRow(usage: RecordableUsage, costNanos: number): Insertable<UsageRecor
     operation: usage.operation,
     client_ip: usage.clientIp,
     swept: usage.swept === true,
+    trace_id: traceIdOf(usage.traceparent),
   };
+}
+
+/** The trace id of a W3C `traceparent` (`00-<32 hex>-<16 hex>-<2 hex>`), or null. */
+function traceIdOf(traceparent: string | undefined): string | null {
+  return traceparent && /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/.test(traceparent) ? traceparent.slice(3, 35) : null;
 }

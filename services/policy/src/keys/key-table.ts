@@ -4,6 +4,8 @@ import { compileIpAllowlist } from './ip-allowlist';
 
 export interface KeyPolicy {
   keyId: string;
+  /** The admin's name for the key: the `key_name` label of its metrics. */
+  name: string;
   status: 'active' | 'disabled' | 'revoked';
   allowsModel: ((name: string) => boolean) | null;
   operations: ReadonlySet<string> | null;
@@ -66,6 +68,7 @@ export class KeyTable {
         const d = event.data;
         const policy: KeyPolicy = {
           keyId: d.keyId,
+          name: d.name,
           status: 'active',
           allowsModel: null,
           operations: null,
@@ -137,6 +140,7 @@ export class KeyTable {
 
 /** Applies the settings present in a creation or a change (made at `at`); absent ones stay as they are. */
 function applySettings(policy: KeyPolicy, s: KeySettingsChange, at: number): void {
+  if (s.name !== undefined) policy.name = s.name;
   for (const list of ['models', 'operations', 'ipAllowlist', 'providerIds'] as const) if (s[list] !== undefined) policy.lists[list] = s[list] ?? null;
   if (s.models !== undefined) policy.allowsModel = compileAllowList(s.models);
   if (s.operations !== undefined) policy.operations = s.operations ? new Set(s.operations) : null;
