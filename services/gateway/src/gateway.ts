@@ -4,6 +4,7 @@ import { bootstrapService, createLogger, type Logger } from '@sluice/service';
 import { DEFAULT_CONFIG, type GatewayConfig } from './config';
 import { GatewayModule, INGRESS } from './gateway.module';
 import { registerIngress, type IngressRoutes } from './edge/routes';
+import { UnknownPathFilter } from './edge/unknown-path.filter';
 
 export interface RunningGateway {
   /** Base URL including `/v1`, for SDK clients. */
@@ -25,7 +26,10 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     host: config.host,
     logger,
     bodyLimit: config.bodyLimit,
-    configure: (nest) => registerIngress(nest.getHttpAdapter().getInstance(), nest.get<IngressRoutes>(INGRESS)),
+    configure: (nest) => {
+      nest.useGlobalFilters(new UnknownPathFilter());
+      registerIngress(nest.getHttpAdapter().getInstance(), nest.get<IngressRoutes>(INGRESS));
+    },
   });
   const { port } = app.getHttpServer().address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}/v1`, app, close: () => app.close() };
