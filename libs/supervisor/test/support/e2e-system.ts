@@ -46,6 +46,8 @@ export async function startE2eSystem(
     ownPostgres?: boolean;
     /** Runs on the database before any service starts (e.g. to write what an older version left). */
     beforeServices?: (database: TestDatabase) => Promise<void>;
+    /** The vault's master key (else one is generated): a test that hunts for it in answers must know it. */
+    masterKey?: string;
   } = {},
 ): Promise<E2eSystem> {
   const dataDirs = [mkdtempSync(join(tmpdir(), 'sluice-e2e-'))];
@@ -72,6 +74,7 @@ export async function startE2eSystem(
     adminPort,
     internalPorts: { 'key-registry': kr, policy, metering },
     metricsPorts,
+    masterKey: opts.masterKey,
     env: { SLUICE_METERING_ACK_WAIT_MS: '1000', LOG_LEVEL: 'debug', ...opts.env },
     output: onOutput,
   }).catch(async (err) => {
