@@ -150,6 +150,29 @@ describe('fuzzing the running system (seeded, time-bounded)', () => {
     expect(failures).toEqual([]);
   });
 
+  // What the fuzzer found (seed 20261204), kept as fixed cases: each was a 500 or an answer in another shape.
+  it('answers the requests the fuzzer found in the documented shape', async () => {
+    const gatewayPort = port(e2e.system.gatewayUrl);
+    const adminPort = port(e2e.system.adminUrl);
+    const auth: [string, string] = ['authorization', `Bearer ${key}`];
+    const admin: [string, string] = ['authorization', `Bearer ${e2e.system.adminToken}`];
+    const json: [string, string] = ['content-type', 'application/json'];
+    const deep = Buffer.from(`{"model":"gpt-fuzz","messages":[{"role":"user","content":${'['.repeat(500)}${']'.repeat(500)}}]}`);
+    const cases: [number, RawRequest, number, 'ingress' | 'admin'][] = [
+      [gatewayPort, { method: 'POST', path: '/v1/chat/completions', headers: [json, auth], body: deep }, 400, 'ingress'],
+      [gatewayPort, { method: 'POST', path: '/', headers: [json, auth], body: Buffer.from('{}') }, 404, 'ingress'],
+      [gatewayPort, { method: 'POST', path: '/YPMp', headers: [json, auth], body: Buffer.alloc(20_000, 0x20) }, 413, 'ingress'],
+      [adminPort, { method: 'PATCH', path: '/admin/v1/keys/x', headers: [json, ['authorization', 'Bearer \u0001x']], body: Buffer.from('{}') }, 400, 'admin'],
+      [adminPort, { method: 'GET', path: '/admin/v1/keys/%00', headers: [admin], body: Buffer.alloc(0) }, 400, 'admin'],
+      [adminPort, { method: 'POST', path: '/admin/v1/keys', headers: [json, admin], body: Buffer.from('{"name":"a\\u0000b"}') }, 400, 'admin'],
+      [adminPort, { method: 'GET', path: '/admin/v1/keys?q=a%00', headers: [admin], body: Buffer.alloc(0) }, 400, 'admin'],
+    ];
+    for (const [target, req, status, surface] of cases) {
+      const res = await rawExchange(target, req, ANSWER_WITHIN_MS);
+      expect({ path: req.path, status: res.status, problems: problemsWith(res, surface) }).toEqual({ path: req.path, status, problems: [] });
+    }
+  });
+
   it('still serves, and records, a normal call afterwards', async () => {
     const created = await e2e.admin('POST', '/keys', { name: 'after-the-fuzz' });
     const res = await fetch(`${e2e.system.gatewayUrl}/chat/completions`, {
