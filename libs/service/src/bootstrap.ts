@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { Socket } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { serveMetrics, shutdownMetrics, type MetricsEndpoint } from '@sluice/telemetry';
 
@@ -59,7 +60,7 @@ export async function bootstrapService(opts: BootstrapOptions): Promise<NestFast
     // Node enforces both deadlines on a sweep every connectionsCheckingInterval (30 s by default),
     // which would let a stalled client stay three times longer than the deadline says.
     http: { headersTimeout: receive.headersTimeoutMs, requestTimeout: receive.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, receive.headersTimeoutMs / 2) },
-    ...(opts.clientErrorBody ? { clientErrorHandler: answerClientError(opts.clientErrorBody) } : {}),
+    ...(opts.clientErrorBody ? { clientErrorHandler: answerClientError(opts.clientErrorBody), frameworkErrors: answerUnroutable(opts.clientErrorBody) } : {}),
   });
   const app = await NestFactory.create<NestFastifyApplication>(opts.module as never, adapter, {
     logger: ['error', 'warn'],
@@ -104,6 +105,13 @@ export async function bootstrapService(opts: BootstrapOptions): Promise<NestFast
 export const READINESS = Symbol.for('sluice.readiness');
 
 const STATUS_LINES = { 400: '400 Bad Request', 408: '408 Request Timeout', 431: '431 Request Header Fields Too Large' } as const;
+
+/** A request Fastify cannot route (a malformed percent-encoding in its path): a 400 in the service's shape. */
+function answerUnroutable(body: ClientErrorBody) {
+  return (_err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void => {
+    void reply.code(400).header('content-type', 'application/json').send(body(400));
+  };
+}
 
 /** Fastify's clientError handling (answer if the socket can still take it, then close), with the service's body. */
 function answerClientError(body: ClientErrorBody) {

@@ -166,6 +166,9 @@ describe('fuzzing the running system (seeded, time-bounded)', () => {
       [adminPort, { method: 'GET', path: '/admin/v1/keys/%00', headers: [admin], body: Buffer.alloc(0) }, 400, 'admin'],
       [adminPort, { method: 'POST', path: '/admin/v1/keys', headers: [json, admin], body: Buffer.from('{"name":"a\\u0000b"}') }, 400, 'admin'],
       [adminPort, { method: 'GET', path: '/admin/v1/keys?q=a%00', headers: [admin], body: Buffer.alloc(0) }, 400, 'admin'],
+      // A path whose percent-encoding is malformed: Fastify's router refuses it before any route.
+      [gatewayPort, { method: 'GET', path: '/v1/models/%zz', headers: [auth], body: Buffer.alloc(0) }, 400, 'ingress'],
+      [adminPort, { method: 'GET', path: '/admin/v1/keys/%E0%A4%A', headers: [admin], body: Buffer.alloc(0) }, 400, 'admin'],
     ];
     for (const [target, req, status, surface] of cases) {
       const res = await rawExchange(target, req, ANSWER_WITHIN_MS);
