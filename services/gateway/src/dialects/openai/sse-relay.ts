@@ -122,7 +122,18 @@ export async function relaySse(res: ServerResponse, upstream: UpstreamResponse, 
   // The scanner held back the upstream's [DONE]: the stream's last event leaves only now, after `end`.
   res.write(outcome.upstreamFailed ? BROKEN : DONE);
   if (opts.trailerNames) res.addTrailers(trailers);
-  if (!deadline.signal.aborted || !cutUnreadClient()) res.end();
+  if (!deadline.signal.aborted) {
+    res.end();
+    return outcome;
+  }
+  // At the deadline the connection goes too, not back to keep-alive: a client that reads gets the
+  // end and then the close; one that does not read is cut now, or by its stall bound once the
+  // kernel has taken what it could.
+  if (!cutUnreadClient()) {
+    res.end();
+    res.socket?.setTimeout(opts.clientStallMs, () => res.socket?.destroy());
+    res.socket?.end();
+  }
   return outcome;
 }
 
