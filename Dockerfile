@@ -4,17 +4,18 @@
 # NODE_IMAGE: a Node 20 image on Debian bookworm with a `node` user of uid 1000.
 ARG NODE_IMAGE=node:20-bookworm-slim
 
-# The workspaces' package.json files alone: the `npm ci` layer below is rebuilt only when a
-# dependency changes, not on every source change.
+# The lock file and the workspaces' package.json files alone (the root one without its scripts):
+# the `npm ci` layer below is rebuilt only when a dependency changes, not on every source change.
 FROM ${NODE_IMAGE} AS manifests
 WORKDIR /app
+COPY package.json package-lock.json ./
 COPY libs ./libs
 COPY services ./services
-RUN find libs services -type f ! -name package.json -delete && find libs services -type d -empty -delete
+RUN find libs services -type f ! -name package.json -delete && find libs services -type d -empty -delete \
+ && node -e "const fs = require('fs'); const p = JSON.parse(fs.readFileSync('package.json')); delete p.scripts; fs.writeFileSync('package.json', JSON.stringify(p))"
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
-COPY package.json package-lock.json ./
 COPY --from=manifests /app ./
 # No install scripts, as npm 11 runs this workspace (package.json "allowScripts").
 RUN npm ci --ignore-scripts --no-audit --no-fund

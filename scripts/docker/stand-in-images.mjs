@@ -4,7 +4,7 @@
 // Node 20). Each is labelled with a hash of its recipe and built only when missing or stale, so
 // later runs reuse them.
 import { createHash } from 'node:crypto';
-import { cpSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -29,15 +29,17 @@ export function ensureStandInImages(host, { log = console.log } = {}) {
   const base = ensureImage(host, STAND_IN_IMAGES.debian, hash(`debootstrap --variant=minbase bookworm ${MIRROR}`), log, (tag, label) => importDebian(host, tag, label));
   const baseId = imageId(host, STAND_IN_IMAGES.debian);
   for (const name of ['node', 'nats', 'postgres']) {
-    const context = name === 'node' ? nodeContext() : { dir: join(RECIPES, name), extra: '', cleanup: () => {} };
-    try {
-      const recipe = hash(baseId, context.extra, ...readdirSync(context.dir).filter((f) => !['node', 'npm'].includes(f)).sort().map((f) => readFileSync(join(context.dir, f))));
-      ensureImage(host, STAND_IN_IMAGES[name], recipe, log, (tag, label) => {
+    const dir = join(RECIPES, name);
+    const local = name === 'node' ? localNode() : null;
+    const recipe = hash(baseId, ...readdirSync(dir).sort().map((f) => readFileSync(join(dir, f))), ...(local ? [local.version, readFileSync(local.ca)] : []));
+    ensureImage(host, STAND_IN_IMAGES[name], recipe, log, (tag, label) => {
+      const context = local ? nodeContext(dir, local) : { dir, cleanup: () => {} };
+      try {
         docker(host, ['build', '-q', '--build-arg', `BASE=${base}`, '--label', label, '-t', tag, context.dir]);
-      });
-    } finally {
-      context.cleanup();
-    }
+      } finally {
+        context.cleanup();
+      }
+    });
   }
   return {
     SLUICE_NODE_IMAGE: STAND_IN_IMAGES.node,
@@ -70,25 +72,23 @@ function importDebian(host, tag, label) {
   }
 }
 
-/** The node recipe plus this machine's Node, npm and CA bundle, in a temporary build context. */
-function nodeContext() {
+/** This machine's Node, npm and CA bundle: what the node stand-in is made of. */
+function localNode() {
+  const npm = join(spawnSync('npm', ['root', '-g'], { encoding: 'utf8' }).stdout.trim(), 'npm');
+  if (!existsSync(join(npm, 'bin', 'npm-cli.js'))) throw new Error(`npm not found in ${npm}`);
+  const npmVersion = JSON.parse(readFileSync(join(npm, 'package.json'), 'utf8')).version;
+  const ca = [process.env.NODE_EXTRA_CA_CERTS, '/etc/ssl/certs/ca-certificates.crt'].find((f) => f && existsSync(f)) ?? '/dev/null';
+  return { node: realpathSync(process.execPath), npm, ca, version: `node ${process.version} npm ${npmVersion}` };
+}
+
+/** The node recipe and what localNode() found, in a temporary build context. */
+function nodeContext(recipeDir, local) {
   const dir = mkdtempSync('/var/tmp/sluice-node-image-');
-  const cleanup = () => rmSync(dir, { recursive: true, force: true });
-  try {
-    copyFileSync(join(RECIPES, 'node', 'Dockerfile'), join(dir, 'Dockerfile'));
-    copyFileSync(realpathSync(process.execPath), join(dir, 'node'));
-    const npmRoot = spawnSync('npm', ['root', '-g'], { encoding: 'utf8' }).stdout.trim();
-    const npm = join(npmRoot, 'npm');
-    if (!existsSync(join(npm, 'bin', 'npm-cli.js'))) throw new Error(`npm not found in ${npmRoot}`);
-    cpSync(npm, join(dir, 'npm'), { recursive: true });
-    const ca = [process.env.NODE_EXTRA_CA_CERTS, '/etc/ssl/certs/ca-certificates.crt'].find((f) => f && existsSync(f));
-    writeFileSync(join(dir, 'ca-certificates.crt'), ca ? readFileSync(ca) : '');
-    const npmVersion = JSON.parse(readFileSync(join(npm, 'package.json'), 'utf8')).version;
-    return { dir, extra: `${process.version} npm ${npmVersion}`, cleanup };
-  } catch (err) {
-    cleanup();
-    throw err;
-  }
+  cpSync(recipeDir, dir, { recursive: true });
+  copyFileSync(local.node, join(dir, 'node'));
+  cpSync(local.npm, join(dir, 'npm'), { recursive: true });
+  copyFileSync(local.ca, join(dir, 'ca-certificates.crt'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 function imageId(host, tag) {
