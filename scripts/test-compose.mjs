@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { docker, EngineUnavailable, useDockerEngine } from './docker/engine.mjs';
-import { ensureStandInImages } from './docker/stand-in-images.mjs';
+import { standInsFor } from './docker/stand-in-images.mjs';
 import { ensureDependencies, root } from './setup.mjs';
 
 const NO_ENGINE = 75;
@@ -47,7 +47,7 @@ let code = 1;
 try {
   ensureDependencies();
   engine = await timed('engine', () => useDockerEngine());
-  const images = await timed('stand-in images', () => standInImages(engine.host));
+  const images = await timed('stand-in images', () => standInsFor(engine.host, ['SLUICE_NODE_IMAGE', 'SLUICE_NATS_IMAGE', 'SLUICE_POSTGRES_IMAGE']));
   const [gatewayPort, adminPort, invoicePort] = await Promise.all([freePort(), freePort(), freePort()]);
   const project = `sluice-test-${process.pid}`;
   const env = {
@@ -98,14 +98,6 @@ try {
 }
 console.log(`test:compose ${code === 0 ? 'passed' : code === NO_ENGINE ? 'skipped (no Docker engine)' : 'FAILED'}: ${[...phases, `total ${((Date.now() - started) / 1000).toFixed(0)} s`].join(', ')}`);
 process.exit(code);
-
-/** The stand-ins for whichever of the three base images the caller did not name. */
-function standInImages(host) {
-  const names = ['SLUICE_NODE_IMAGE', 'SLUICE_NATS_IMAGE', 'SLUICE_POSTGRES_IMAGE'];
-  if (names.every((name) => process.env[name])) return {};
-  const standIns = ensureStandInImages(host);
-  return Object.fromEntries(names.map((name) => [name, process.env[name] || standIns[name]]));
-}
 
 /** Compose v2 (`docker compose`) when the CLI has it, else Compose 1.29 (`docker-compose`). */
 function composeCommand(env) {

@@ -48,6 +48,16 @@ export function ensureStandInImages(host, { log = console.log } = {}) {
   };
 }
 
+/**
+ * The image variables among `names` (SLUICE_NODE_IMAGE, SLUICE_NATS_IMAGE, SLUICE_POSTGRES_IMAGE):
+ * what the caller set, the stand-ins for the rest (built only when one is needed).
+ */
+export function standInsFor(host, names, opts) {
+  if (names.every((name) => process.env[name])) return Object.fromEntries(names.map((name) => [name, process.env[name]]));
+  const standIns = ensureStandInImages(host, opts);
+  return Object.fromEntries(names.map((name) => [name, process.env[name] || standIns[name]]));
+}
+
 function ensureImage(host, tag, recipe, log, build) {
   const current = docker(host, ['image', 'inspect', '--format', `{{ index .Config.Labels "${LABEL}" }}`, tag], { allowFailure: true });
   if (current.status === 0 && current.stdout.trim() === recipe) return tag;
