@@ -1,8 +1,8 @@
 // A Docker engine for the container tests (`npm run test:compose`, SLUICE_TEST_INFRA=testcontainers):
 // the one DOCKER_HOST or /var/run/docker.sock points at when it answers; else, as root, a dockerd
 // of our own (Debian's docker.io, installed with apt-get when missing) on a socket of its own, with
-// its image cache kept in /var/lib/sluice-docker between runs. It publishes ports on 127.0.0.1
-// unless told otherwise, and is stopped again by whoever started it.
+// its image cache kept in /var/lib/sluice-docker between runs. It binds a port published without
+// an address to 127.0.0.1, and is stopped again by whoever started it.
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -74,7 +74,9 @@ async function startOwnEngine(log) {
     `--exec-root=${OWN.runDir}/exec`,
     `--pidfile=${OWN.runDir}/dockerd.pid`,
     `--host=unix://${OWN.socket}`,
-    // A published port without an address is bound on loopback only: test traffic stays on 127.0.0.1.
+    // A port published without an address (testcontainers') is bound on loopback only: test traffic
+    // stays on 127.0.0.1. (Compose 1.29 sends 0.0.0.0 for a bare "8080:8080"; our compose file names
+    // the address itself.)
     '--ip=127.0.0.1',
   ];
   log('sluice: starting a Docker engine of our own (dockerd, data in /var/lib/sluice-docker)…');
