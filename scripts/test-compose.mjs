@@ -66,11 +66,11 @@ try {
     SLUICE_UPSTREAM_ALLOW: 'mock-upstream',
   };
   const compose = composeCommand(env);
-  await timed('sluice image', () => run(compose[0], [...compose.slice(1), ...FILES, 'build', 'key-registry'], env, { quiet: true }));
-  stack = { down: () => takeDown(compose, env, project) };
+  await timed('sluice image', () => compose(['build', 'key-registry'], { quiet: true }));
+  stack = { down: () => takeDown(compose, env.DOCKER_HOST, project) };
   await timed('stack up', async () => {
-    await run(compose[0], [...compose.slice(1), ...FILES, 'up', '-d', '--no-build'], env);
-    await waitHealthy(compose, env, project);
+    await compose(['up', '-d', '--no-build']);
+    await waitHealthy(compose, env.DOCKER_HOST, project);
   });
   const jest = await timed('tests', () =>
     run(process.execPath, [join(root, 'node_modules', 'jest', 'bin', 'jest.js')], {
@@ -84,7 +84,7 @@ try {
       SLUICE_E2E_COMPOSE_PROJECT: project,
     }, { allowFailure: true }),
   );
-  if (jest !== 0) await run(compose[0], [...compose.slice(1), ...FILES, 'logs', '--no-color', '--tail=40'], env, { allowFailure: true });
+  if (jest !== 0) await compose(['logs', '--no-color', '--tail=40'], { allowFailure: true });
   code = jest;
 } catch (err) {
   if (err instanceof EngineUnavailable) {
@@ -99,22 +99,26 @@ try {
 console.log(`test:compose ${code === 0 ? 'passed' : code === NO_ENGINE ? 'skipped (no Docker engine)' : 'FAILED'}: ${[...phases, `total ${((Date.now() - started) / 1000).toFixed(0)} s`].join(', ')}`);
 process.exit(code);
 
-/** Compose v2 (`docker compose`) when the CLI has it, else Compose 1.29 (`docker-compose`). */
+/**
+ * Runs Compose v2 (`docker compose`) when the CLI has it, else Compose 1.29 (`docker-compose`), on
+ * both compose files: `compose(args, opts)` resolves to the exit code (see run).
+ */
 function composeCommand(env) {
-  return spawnSync('docker', ['compose', 'version'], { env, stdio: 'ignore' }).status === 0 ? ['docker', 'compose'] : ['docker-compose'];
+  const [command, ...prefix] = spawnSync('docker', ['compose', 'version'], { env, stdio: 'ignore' }).status === 0 ? ['docker', 'compose'] : ['docker-compose'];
+  return (args, opts) => run(command, [...prefix, ...FILES, ...args], env, opts);
 }
 
-async function waitHealthy(compose, env, project) {
-  const services = spawnSync(compose[0], [...compose.slice(1), ...FILES, 'config', '--services'], { env, encoding: 'utf8' }).stdout.trim().split('\n');
+async function waitHealthy(compose, host, project) {
+  const services = (await compose(['config', '--services'], { capture: true })).trim().split('\n');
   const deadline = Date.now() + 180_000;
   for (;;) {
-    const ids = docker(env.DOCKER_HOST, ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`]).stdout.split('\n').filter(Boolean);
-    const states = ids.length === 0 ? [] : docker(env.DOCKER_HOST, ['inspect', '--format', '{{index .Config.Labels "com.docker.compose.service"}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}', ...ids]).stdout.trim().split('\n');
+    const ids = docker(host, ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`]).stdout.split('\n').filter(Boolean);
+    const states = ids.length === 0 ? [] : docker(host, ['inspect', '--format', '{{index .Config.Labels "com.docker.compose.service"}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}', ...ids]).stdout.trim().split('\n');
     const healthy = states.filter((line) => line.endsWith(' running healthy')).length;
     if (healthy === services.length && states.length === services.length) return;
     const broken = states.filter((line) => / (exited|dead|restarting)| unhealthy$/.test(line));
     if (broken.length || Date.now() > deadline) {
-      await run(compose[0], [...compose.slice(1), ...FILES, 'logs', '--no-color', '--tail=40'], env, { allowFailure: true });
+      await compose(['logs', '--no-color', '--tail=40'], { allowFailure: true });
       throw new Error(`the stack did not become healthy: ${states.join('; ')}`);
     }
     await sleep(500);
@@ -122,32 +126,38 @@ async function waitHealthy(compose, env, project) {
 }
 
 /** `down -v`, then checks that nothing of the project is left (and removes what is). */
-async function takeDown(compose, env, project) {
-  await run(compose[0], [...compose.slice(1), ...FILES, 'down', '-v', '--remove-orphans', '--timeout', '10'], env, { allowFailure: true, quiet: true });
+async function takeDown(compose, host, project) {
+  await compose(['down', '-v', '--remove-orphans', '--timeout', '10'], { allowFailure: true, quiet: true });
   const label = `label=com.docker.compose.project=${project}`;
   const left = {
-    container: docker(env.DOCKER_HOST, ['ps', '-aq', '--filter', label]).stdout.split('\n').filter(Boolean),
-    network: docker(env.DOCKER_HOST, ['network', 'ls', '-q', '--filter', label]).stdout.split('\n').filter(Boolean),
-    volume: docker(env.DOCKER_HOST, ['volume', 'ls', '-q', '--filter', label]).stdout.split('\n').filter(Boolean),
+    container: docker(host, ['ps', '-aq', '--filter', label]).stdout.split('\n').filter(Boolean),
+    network: docker(host, ['network', 'ls', '-q', '--filter', label]).stdout.split('\n').filter(Boolean),
+    volume: docker(host, ['volume', 'ls', '-q', '--filter', label]).stdout.split('\n').filter(Boolean),
   };
   const count = Object.values(left).flat().length;
   if (count === 0) return console.log('sluice: the compose stack is gone: no container, network or volume left');
   console.error(`sluice: compose down left ${count} resource(s) behind; removing them: ${JSON.stringify(left)}`);
-  if (left.container.length) docker(env.DOCKER_HOST, ['rm', '-f', '-v', ...left.container], { allowFailure: true });
-  if (left.network.length) docker(env.DOCKER_HOST, ['network', 'rm', ...left.network], { allowFailure: true });
-  if (left.volume.length) docker(env.DOCKER_HOST, ['volume', 'rm', '-f', ...left.volume], { allowFailure: true });
+  if (left.container.length) docker(host, ['rm', '-f', '-v', ...left.container], { allowFailure: true });
+  if (left.network.length) docker(host, ['network', 'rm', ...left.network], { allowFailure: true });
+  if (left.volume.length) docker(host, ['volume', 'rm', '-f', ...left.volume], { allowFailure: true });
 }
 
-/** Runs a command to its end; `quiet` keeps its output unless it fails. Resolves to the exit code. */
-function run(command, args, env, { allowFailure = false, quiet = false } = {}) {
+/**
+ * Runs a command to its end and resolves to its exit code, or with `capture` to its stdout; `quiet`
+ * keeps its output unless it fails.
+ */
+function run(command, args, env, { allowFailure = false, quiet = false, capture = false } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', quiet ? 'pipe' : 'inherit', quiet ? 'pipe' : 'inherit'] });
+    const piped = quiet || capture;
+    const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', piped ? 'pipe' : 'inherit', piped ? 'pipe' : 'inherit'] });
     const output = [];
-    child.stdout?.on('data', (chunk) => output.push(chunk));
+    const stdout = [];
+    child.stdout?.on('data', (chunk) => output.push(chunk) && stdout.push(chunk));
     child.stderr?.on('data', (chunk) => output.push(chunk));
     child.on('error', reject);
     child.on('exit', (status, signal) => {
       const code = status ?? 128;
+      if (code === 0 && capture) return resolve(Buffer.concat(stdout).toString('utf8'));
       if (code === 0 || allowFailure) return resolve(code);
       if (quiet) process.stderr.write(Buffer.concat(output).toString('utf8').split('\n').slice(-60).join('\n'));
       reject(new Error(`${command} ${args.join(' ')} exited with ${status ?? signal}`));

@@ -98,7 +98,11 @@ async function startOwnEngine(log) {
     host,
     started: true,
     async stop() {
-      removeEverything(host);
+      try {
+        removeEverything(host);
+      } catch (err) {
+        log(`sluice: could not empty the Docker engine before stopping it: ${err.message}`);
+      }
       daemon.kill('SIGTERM');
       for (let i = 0; i < 120 && daemon.exitCode === null && daemon.signalCode === null; i++) await sleep(250);
       if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
