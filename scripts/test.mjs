@@ -11,6 +11,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { useDockerEngine } from './docker/engine.mjs';
+import { standInsFor } from './docker/stand-in-images.mjs';
 import { ensureDependencies, ensureServers, root } from './setup.mjs';
 
 const args = process.argv.slice(2);
@@ -25,7 +27,8 @@ if (!['all', 'unit', 'int', 'e2e'].includes(tier)) {
 ensureDependencies();
 const needsServers = tier !== 'unit';
 const needsBrowser = tier === 'all' || tier === 'e2e';
-if (needsServers && process.env.SLUICE_TEST_INFRA !== 'containers') ensureServers({ postgres: !process.env.SLUICE_TEST_DATABASE_URL, browser: needsBrowser && !process.env.SLUICE_CHROMIUM });
+const containers = ['testcontainers', 'containers'].includes(process.env.SLUICE_TEST_INFRA ?? '');
+if (needsServers && !containers) ensureServers({ postgres: !process.env.SLUICE_TEST_DATABASE_URL, browser: needsBrowser && !process.env.SLUICE_CHROMIUM });
 
 const namesFiles = jestPassThrough.some((a) => !a.startsWith('-'));
 const typecheck = process.env.SLUICE_TYPECHECK === '1' || (process.env.SLUICE_TYPECHECK !== '0' && tier !== 'unit' && !namesFiles);
@@ -41,12 +44,39 @@ if (typecheck) {
   }
 }
 
+// SLUICE_TEST_INFRA=testcontainers: a Docker engine (started here when none runs, stopped at the
+// end) and the stand-in images unless SLUICE_POSTGRES_IMAGE and SLUICE_NATS_IMAGE name others.
+// Ryuk's image cannot be pulled where no registry can be reached, so it is off by default; the
+// engine stopped at the end takes any container a test left with it.
+const engine = needsServers && containers ? await useDockerEngine().catch(failWith('SLUICE_TEST_INFRA=testcontainers needs a Docker engine')) : null;
+const containerEnv = engine
+  ? {
+      DOCKER_HOST: engine.host,
+      TESTCONTAINERS_RYUK_DISABLED: process.env.TESTCONTAINERS_RYUK_DISABLED ?? 'true',
+      TESTCONTAINERS_HOST_OVERRIDE: process.env.TESTCONTAINERS_HOST_OVERRIDE ?? '127.0.0.1',
+      ...(await Promise.resolve()
+        .then(() => standInsFor(engine.host, ['SLUICE_POSTGRES_IMAGE', 'SLUICE_NATS_IMAGE']))
+        .catch(async (err) => {
+          await engine.stop();
+          failWith('building the stand-in images failed')(err);
+        })),
+    }
+  : {};
+
+function failWith(what) {
+  return (err) => {
+    console.error(`sluice: ${what}: ${err.message}`);
+    process.exit(1);
+  };
+}
+
 const resultsDir = mkdtempSync(join(tmpdir(), 'sluice-jest-'));
 const results = join(resultsDir, 'results.json');
 const jestArgs = [join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--json', `--outputFile=${results}`, ...jestPassThrough];
-const jest = spawn(process.execPath, jestArgs, { cwd: root, stdio: 'inherit', env: { ...process.env, SLUICE_TEST_TIER: tier } });
+const jest = spawn(process.execPath, jestArgs, { cwd: root, stdio: 'inherit', env: { ...process.env, ...containerEnv, SLUICE_TEST_TIER: tier } });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => jest.kill(signal));
-jest.on('exit', (code, signal) => {
+jest.on('exit', async (code, signal) => {
+  await engine?.stop();
   if (existsSync(results)) {
     const r = JSON.parse(readFileSync(results, 'utf8'));
     console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);

@@ -13,6 +13,7 @@ import { connectNats, request } from '@sluice/messaging';
 import { startMockUpstream } from '@sluice/mock-llm';
 import { freePort, startTestNats, waitFor } from '@sluice/testing';
 import { startSystem, type RunningSystem } from '../src/system';
+import { HELD_SECRETS } from './support/held-secrets';
 
 jest.setTimeout(120_000);
 
@@ -182,13 +183,7 @@ describe('the walking skeleton, end to end (real NATS, Postgres, five service pr
         .map(([variable]) => variable);
       if (name === 'gateway') expect(environ.filter((entry) => /postgres(ql)?:\/\//.test(entry))).toEqual([]);
     }
-    expect(held).toEqual({
-      gateway: [],
-      policy: ['DATABASE_URL'],
-      metering: ['DATABASE_URL'],
-      'admin-api': ['DATABASE_URL', 'SLUICE_ADMIN_TOKEN'],
-      'key-registry': ['DATABASE_URL', 'SLUICE_MASTER_KEY', 'SLUICE_WEBHOOK_SECRET'],
-    });
+    expect(held).toEqual(HELD_SECRETS);
   });
 
   /** A webhook receiver on loopback, recording each delivery as it came. */

@@ -7,13 +7,15 @@ export type InfraMode = 'local' | 'containers';
 const DETECTION_TIMEOUT_MS = 3000;
 
 /**
- * `SLUICE_TEST_INFRA=local|containers` forces a mode; otherwise containers when a Docker engine
- * answers, else nats-server and Postgres binaries started as local processes.
+ * `SLUICE_TEST_INFRA=local|testcontainers` forces a mode (`containers` is the same as
+ * `testcontainers`); otherwise containers when a Docker engine answers, else nats-server and
+ * Postgres binaries started as local processes.
  */
 export async function resolveInfraMode(): Promise<InfraMode> {
   const forced = process.env.SLUICE_TEST_INFRA;
   if (forced === 'local' || forced === 'containers') return forced;
-  if (forced) throw new Error(`SLUICE_TEST_INFRA must be "local" or "containers", not "${forced}"`);
+  if (forced === 'testcontainers') return 'containers';
+  if (forced) throw new Error(`SLUICE_TEST_INFRA must be "local" or "testcontainers", not "${forced}"`);
   // Importing testcontainers and probing costs time; skip both when no engine can be there.
   if (!dockerMightBeThere()) return 'local';
   return (await dockerAnswers()) ? 'containers' : 'local';
@@ -49,3 +51,13 @@ async function dockerAnswers(): Promise<boolean> {
     clearTimeout(timer);
   }
 }
+
+/**
+ * The images the containers mode runs: the public ones, or those SLUICE_POSTGRES_IMAGE and
+ * SLUICE_NATS_IMAGE name (`npm test` points them at the stand-ins it builds where no registry
+ * can be reached: scripts/docker).
+ */
+export const containerImages = {
+  postgres: () => process.env.SLUICE_POSTGRES_IMAGE || 'postgres:16-alpine',
+  nats: () => process.env.SLUICE_NATS_IMAGE || 'nats:2.10-alpine',
+};

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startNatsServer } from '@sluice/embedded';
-import { resolveInfraMode } from './infra-mode';
+import { containerImages, resolveInfraMode } from './infra-mode';
 
 /** A NATS server with JetStream of one's own, so test files never share JetStream state. */
 export interface TestNats {
@@ -49,7 +49,7 @@ async function startContainerNats(opts: TestNatsOptions): Promise<TestNats> {
   // A fixed host port: Docker would map a new random one on restart and clients could not reconnect.
   const hostPort = await freePort();
   const config = opts.maxPayload === undefined ? [] : [{ content: `max_payload: ${opts.maxPayload}\n`, target: '/etc/nats/sluice-test.conf' }];
-  const container = await new GenericContainer('nats:2.10-alpine')
+  const container = await new GenericContainer(containerImages.nats())
     .withCopyContentToContainer(config)
     .withCommand(['-js', '-sd', '/data', ...(config.length ? ['-c', config[0].target] : [])])
     .withExposedPorts({ container: 4222, host: hostPort })

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 // Jest loads global hooks without moduleNameMapper, so `@sluice/embedded` would resolve to a
 // possibly missing or stale dist/; the library's entry by path works here and under tsc.
 import { startPostgres } from '../../../embedded/src/index';
-import type { InfraMode } from '../infra-mode';
+import { containerImages, type InfraMode } from '../infra-mode';
 
 export interface TestPostgres {
   /** Superuser URL of the server's `postgres` database. */
@@ -41,7 +41,7 @@ async function startLocalPostgres(): Promise<TestPostgres> {
 
 async function startContainerPostgres(): Promise<TestPostgres> {
   const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
-  const container = await new PostgreSqlContainer('postgres:16-alpine')
+  const container = await new PostgreSqlContainer(containerImages.postgres())
     .withUsername('postgres')
     .withPassword('postgres')
     .withDatabase('postgres')
