@@ -1,8 +1,14 @@
-import type { OpenAiError, Operation, Route } from '@sluice/contracts';
+import type { OpenAiError, Route } from '@sluice/contracts';
+
+/**
+ * What provider adapters speak: OpenAI's classic surface. Another dialect's call (Anthropic's
+ * Messages) reaches a provider of another kind as one of these, translated.
+ */
+export type UpstreamOperation = 'chat' | 'completions' | 'embeddings';
 
 /** One call to a provider, after authorization. `body` is the client's, owned by the call from here on. */
 export interface UpstreamCall {
-  op: Operation;
+  op: UpstreamOperation;
   body: Record<string, unknown>;
   stream: boolean;
   requestId: string;

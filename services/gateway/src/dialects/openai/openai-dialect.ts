@@ -45,7 +45,7 @@ export class OpenAiDialect implements Dialect<OpenAiRequest> {
   }
 
   async serve(call: CallFacts, request: OpenAiRequest, reply: FastifyReply, finish: FinishCall): Promise<UsageMessage> {
-    const outcome = await this.dispatch.open({ op: call.op, body: request.body, stream: request.stream, requestId: call.requestId, route: call.route });
+    const outcome = await this.dispatch.open({ op: call.op as OpenAiOperation, body: request.body, stream: request.stream, requestId: call.requestId, route: call.route });
     if (!outcome.ok) {
       const usage = await finish({ status: outcome.error.status, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
       sendError(reply, call.requestId, outcome.error);
