@@ -27,3 +27,18 @@ export interface UpstreamResponse {
 export type UpstreamOutcome = { ok: true; response: UpstreamResponse } | { ok: false; error: OpenAiError };
 
 export const isEventStream = (contentType: string): boolean => contentType.startsWith('text/event-stream');
+
+/** A whole (non-streamed) answer, bounded: past `maxBytes` the upstream is cut off and this throws. */
+export async function readBody(upstream: UpstreamResponse, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of upstream.body) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      upstream.abort();
+      throw new Error('upstream response too large');
+    }
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+}

@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { Logger } from '@sluice/service';
-import type { UpstreamResponse } from '../../providers/upstream';
+import { readBody, type UpstreamResponse } from '../../providers/upstream';
 import { upstreamError } from '../../providers/upstream-errors';
 import { settleTokens } from '../../usage/estimate';
 import { NO_TOKENS, tokensFromUsage } from '../../usage/token-counts';
@@ -28,7 +28,7 @@ export async function respondJson(
 ): Promise<UsageMessage> {
   let bytes: Buffer;
   try {
-    bytes = await readAll(upstream, maxBytes);
+    bytes = await readBody(upstream, maxBytes);
   } catch {
     const usage = await finish({ status: 502, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
     sendError(reply, call.requestId, GatewayErrors.upstreamBroken);
@@ -54,18 +54,4 @@ export async function respondJson(
   const usage = await finish({ status: error.status, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
   sendError(reply, call.requestId, error);
   return usage;
-}
-
-async function readAll(upstream: UpstreamResponse, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of upstream.body) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      upstream.abort();
-      throw new Error('upstream response too large');
-    }
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
 }

@@ -100,6 +100,7 @@ export function estimatedUsage(begin: BeginRecord): UsageMessage {
     clientRequestId: begin.tags?.clientRequestId ?? null,
     user: begin.tags?.user ?? null,
     metadata: begin.tags?.metadata ?? null,
+    ...(begin.tags?.sessionId ? { sessionId: begin.tags.sessionId } : {}),
     ...(price ? { costNanos: costNanosOf(tokens, price) } : {}),
   };
 }
