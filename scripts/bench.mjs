@@ -210,7 +210,8 @@ try {
     results.targets.direct = { url: upstreamUrl };
   }
 
-  const STREAM_END = messagesApi ? 'event: message_stop' : 'data: [DONE]';
+  // Within the last 32 bytes, which is what the load generator keeps of a reply.
+  const STREAM_END = messagesApi ? '{"type":"message_stop"}' : 'data: [DONE]';
   const request = (target, stream) => ({
     path: messagesApi ? '/v1/messages' : '/v1/chat/completions',
     headers: { 'content-type': 'application/json', ...(messagesApi && { 'anthropic-version': '2023-06-01' }), ...target.headers },
