@@ -1,12 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { hashVirtualKey, type ListModelsReply } from '@sluice/contracts';
 import type { Authorizer } from '../../authorize/authorizer';
+import { allowedModels, type AllowedModels } from '../openai/models-route';
 import { sendAnthropicError } from './anthropic-errors';
 import { invalidMessages } from './messages-request';
 
-type Allowed = Extract<ListModelsReply, { allow: true }>;
-type Model = Allowed['models'][number];
+type Model = AllowedModels['models'][number];
 type Query = { limit?: string; after_id?: string; before_id?: string };
 
 const DEFAULT_LIMIT = 20;
@@ -51,12 +50,8 @@ export class AnthropicModelsRoute {
     sendAnthropicError(reply, req.sluice.requestId, { status: 404, type: 'invalid_request_error', code: 'model_not_found', param: 'model', message: `model: ${id.slice(0, 256)}` });
   }
 
-  private async allowed(req: FastifyRequest, reply: FastifyReply): Promise<Allowed | null> {
-    const ctx = req.sluice;
-    const decision = await this.authorizer.listModels({ keyHash: hashVirtualKey(ctx.key), clientIp: ctx.clientIp, requestId: ctx.requestId });
-    if (decision.allow) return decision;
-    sendAnthropicError(reply, ctx.requestId, decision.error);
-    return null;
+  private allowed(req: FastifyRequest, reply: FastifyReply): Promise<AllowedModels | null> {
+    return allowedModels(this.authorizer, req, reply, sendAnthropicError);
   }
 
   private send(reply: FastifyReply, requestId: string, body: unknown): void {

@@ -2,15 +2,15 @@ import type { FastifyReply } from 'fastify';
 import type { OpenAiError, Route, UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import { GatewayErrors, upstreamStatusError } from '../../../errors/gateway-errors';
-import { costHeaderNames, costHeaders } from '../../../pipeline/cost-headers';
+import { costHeaders } from '../../../pipeline/cost-headers';
 import { isEventStream, readBody, type UpstreamOutcome, type UpstreamResponse } from '../../../providers/upstream';
 import type { UpstreamDispatch } from '../../../providers/upstream-dispatch';
 import { NOTHING_GENERATED } from '../../../usage/generated-output';
 import { NO_TOKENS } from '../../../usage/token-counts';
 import type { CallFacts, FinishCall } from '../../../usage/usage-message';
 import type { InferenceLimits } from '../../openai/openai-dialect';
-import { relaySse } from '../../openai/sse-relay';
-import { anthropicErrorBody, refuseCall } from '../anthropic-errors';
+import { refuseCall } from '../anthropic-errors';
+import { relayMessages } from '../messages-relay';
 import type { MessagesRequest } from '../messages-request';
 import { generatedOfMessage, mergeUsage, settleMessages, tokensFromAnthropicUsage } from './anthropic-usage';
 import { MessagesSseScanner } from './messages-scanner';
@@ -42,35 +42,17 @@ export class AnthropicPassthrough {
     if (!outcome.ok) return refuseCall(reply, call, outcome.error, finish);
     const upstream = outcome.response;
     if (!request.stream || upstream.status !== 200 || !isEventStream(upstream.contentType)) return this.json(reply, upstream, call, request, finish);
-    reply.hijack();
     const scanner = new MessagesSseScanner();
-    const broken = Buffer.from(`event: error\ndata: ${anthropicErrorBody(GatewayErrors.upstreamBroken, call.requestId)}\n\n`);
-    let usage: UsageMessage | undefined;
-    await relaySse(reply.raw, upstream, {
-      requestId: call.requestId,
-      providerId: call.route.providerId,
-      clientWantsUsage: true,
-      t0: call.t0,
-      drainAfterDisconnectMs: this.limits.drainAfterDisconnectMs,
-      maxDurationMs: this.limits.maxStreamMs,
-      trailerNames: call.route.price && costHeaderNames(call),
-      dialect: {
-        scanner,
-        headers: { 'request-id': call.requestId },
-        brokenJson: anthropicErrorBody(GatewayErrors.upstreamBroken, call.requestId),
-        // The held message_stop; an error event when the stream broke or ended without one (unless Anthropic sent its own).
-        ending: (upstreamFailed) => (!upstreamFailed && scanner.held ? scanner.held : scanner.failed ? NOTHING : broken),
-      },
-      end: async (relayed) => {
-        const failed = relayed.upstreamFailed || scanner.failed || (scanner.held === null && !relayed.clientGone);
-        if (failed) this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, 'upstream stream broke after it began');
+    return relayMessages(reply, upstream, call, this.limits, this.logger, finish, {
+      scanner,
+      settle: (relayed) => {
         const final = scanner.delta ? tokensFromAnthropicUsage(mergeUsage(scanner.start, scanner.delta)) : null;
-        const settled = settleMessages(call, request.body, scanner.start, final, relayed.generated);
-        usage = await finish({ status: failed ? 502 : 200, ...settled, ttfbMs: relayed.ttfbMs });
-        return costHeaders(call, usage.costNanos);
+        const failed = relayed.upstreamFailed || scanner.failed || (scanner.held === null && !relayed.clientGone);
+        return { status: failed ? 502 : 200, ...settleMessages(call, request.body, scanner.start, final, relayed.generated) };
       },
+      // The held message_stop; an error event when the stream broke or ended without one (unless Anthropic sent its own).
+      ending: (upstreamFailed, _usage, broken) => (!upstreamFailed && scanner.held ? scanner.held : scanner.failed ? NOTHING : Buffer.from(broken)),
     });
-    return usage!;
   }
 
   private async json(reply: FastifyReply, upstream: UpstreamResponse, call: CallFacts, request: MessagesRequest, finish: FinishCall): Promise<UsageMessage> {

@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify';
 import type { UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import { GatewayErrors } from '../../../errors/gateway-errors';
-import { costHeaderNames, costHeaders } from '../../../pipeline/cost-headers';
+import { costHeaders } from '../../../pipeline/cost-headers';
 import { isEventStream, readBody, type UpstreamResponse } from '../../../providers/upstream';
 import type { UpstreamDispatch } from '../../../providers/upstream-dispatch';
 import { upstreamError } from '../../../providers/upstream-errors';
@@ -12,8 +12,8 @@ import { tokensFromUsage } from '../../../usage/token-counts';
 import { generatedOfJson, usageFromJson } from '../../../usage/usage-from-json';
 import type { CallFacts, FinishCall } from '../../../usage/usage-message';
 import type { InferenceLimits } from '../../openai/openai-dialect';
-import { relaySse } from '../../openai/sse-relay';
-import { anthropicErrorBody, refuseCall } from '../anthropic-errors';
+import { refuseCall } from '../anthropic-errors';
+import { relayMessages } from '../messages-relay';
 import type { MessagesRequest } from '../messages-request';
 import { ChatToMessagesStream } from './chat-stream';
 import { chatRequest } from './to-chat';
@@ -43,32 +43,12 @@ export class MessagesTranslation {
     const settling = { op: 'chat' as const, route: call.route };
     const id = `msg_${call.callId.replaceAll('-', '')}`;
     if (!request.stream || upstream.status !== 200 || !isEventStream(upstream.contentType)) return this.json(reply, upstream, call, request, body, id, finish);
-    reply.hijack();
     const stream = new ChatToMessagesStream(id, request.model);
-    const broken = `event: error\ndata: ${anthropicErrorBody(GatewayErrors.upstreamBroken, call.requestId)}\n\n`;
-    let usage: UsageMessage | undefined;
-    await relaySse(reply.raw, upstream, {
-      requestId: call.requestId,
-      providerId: call.route.providerId,
-      clientWantsUsage: true,
-      t0: call.t0,
-      drainAfterDisconnectMs: this.limits.drainAfterDisconnectMs,
-      maxDurationMs: this.limits.maxStreamMs,
-      trailerNames: call.route.price && costHeaderNames(call),
-      dialect: {
-        scanner: stream,
-        headers: { 'request-id': call.requestId },
-        brokenJson: anthropicErrorBody(GatewayErrors.upstreamBroken, call.requestId),
-        ending: (upstreamFailed) => stream.ending(upstreamFailed, usage ?? null, broken),
-      },
-      end: async (relayed) => {
-        if (relayed.upstreamFailed) this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, 'upstream stream broke after it began');
-        const settled = settleTokens(settling, body, tokensFromUsage(relayed.usage), relayed.generated);
-        usage = await finish({ status: relayed.upstreamFailed ? 502 : 200, ...settled, ttfbMs: relayed.ttfbMs });
-        return costHeaders(call, usage.costNanos);
-      },
+    return relayMessages(reply, upstream, call, this.limits, this.logger, finish, {
+      scanner: stream,
+      settle: (relayed) => ({ status: relayed.upstreamFailed ? 502 : 200, ...settleTokens(settling, body, tokensFromUsage(relayed.usage), relayed.generated) }),
+      ending: (upstreamFailed, usage, broken) => stream.ending(upstreamFailed, usage ?? null, broken),
     });
-    return usage!;
   }
 
   private async json(reply: FastifyReply, upstream: UpstreamResponse, call: CallFacts, request: MessagesRequest, body: Record<string, unknown>, id: string, finish: FinishCall): Promise<UsageMessage> {
