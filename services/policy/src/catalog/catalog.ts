@@ -16,6 +16,8 @@ export interface CatalogProvider {
   secretVersion: number;
 }
 
+const upstreamOf = (family: CatalogModel, suffix: string): string => (family.upstreamModel.endsWith('*') ? family.upstreamModel.slice(0, -1) + suffix : family.upstreamModel);
+
 /**
  * The model catalog and the providers it routes to, fed by model and provider events. A model
  * named with a trailing `*` (`claude-haiku-4-5*`) is a family entry: it serves every name that
@@ -32,12 +34,9 @@ export class Catalog {
   /** The entry serving a model name as a client sends it, with the upstream model it goes to. */
   lookup(name: string): { model: CatalogModel; upstreamModel: string } | null {
     const exact = this.models.get(name);
-    if (exact) return { model: exact, upstreamModel: exact.upstreamModel };
-    for (const { prefix, model } of this.#families) {
-      if (!name.startsWith(prefix)) continue;
-      const upstream = model.upstreamModel;
-      return { model, upstreamModel: upstream.endsWith('*') ? upstream.slice(0, -1) + name.slice(prefix.length) : upstream };
-    }
+    // A family's own name (`claude-haiku-4-5*`) is its prefix with nothing after it.
+    if (exact) return { model: exact, upstreamModel: exact.name.endsWith('*') ? upstreamOf(exact, '') : exact.upstreamModel };
+    for (const { prefix, model } of this.#families) if (name.startsWith(prefix)) return { model, upstreamModel: upstreamOf(model, name.slice(prefix.length)) };
     return null;
   }
 
