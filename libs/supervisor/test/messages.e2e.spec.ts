@@ -149,6 +149,12 @@ describe('the Anthropic Messages API, end to end (real NATS, Postgres, five serv
     expect(off).toBeInstanceOf(Anthropic.AuthenticationError);
     expect(off.headers.get('x-should-retry')).toBe('false');
     expect(await call((await createKey({ ipAllowlist: ['10.0.0.0/8'] })).key)).toBeInstanceOf(Anthropic.PermissionDeniedError);
+    const expiring = await createKey({ expiresAt: new Date(Date.now() + 2000).toISOString() });
+    const expired = await waitFor(async () => {
+      const refusal = await call(expiring.key);
+      return refusal?.error?.error?.message?.includes('rule: expiresAt') ? refusal : null;
+    }, { timeoutMs: 15_000, intervalMs: 250, description: 'the key refused once it expired' });
+    expect(expired).toBeInstanceOf(Anthropic.AuthenticationError);
     expect(await call((await createKey({ operations: ['chat'] })).key)).toBeInstanceOf(Anthropic.PermissionDeniedError);
     expect(await call((await createKey({ models: ['gpt-*'] })).key)).toBeInstanceOf(Anthropic.PermissionDeniedError);
     const any = await createKey();

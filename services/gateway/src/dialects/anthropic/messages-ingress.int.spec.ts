@@ -13,13 +13,16 @@ const eventsOf = (sse: string): [string, string][] => [...sse.matchAll(/^event: 
 describe('the Messages ingress (real NATS, mock Anthropic and OpenAI upstreams, the Anthropic SDK)', () => {
   let h: Harness;
   let anthropic: MockUpstream;
+  let slow: MockUpstream;
   let client: Anthropic;
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${h.gateway.url.replace(/\/v1$/, '')}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': h.key, 'anthropic-version': '2023-06-01', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 
   beforeAll(async () => {
-    [h, anthropic] = await Promise.all([startHarness(), startMockUpstream({ anthropicApiKey: ANTHROPIC_SECRET })]);
+    [h, anthropic, slow] = await Promise.all([startHarness(), startMockUpstream({ anthropicApiKey: ANTHROPIC_SECRET }), startMockUpstream({ anthropicApiKey: ANTHROPIC_SECRET, chunkDelayMs: 15 })]);
     h.credentials.push({ providerId: 'prov-claude', type: 'anthropic', baseUrl: anthropic.url, apiKey: ANTHROPIC_SECRET, secretVersion: 1 });
+    h.credentials.push({ providerId: 'prov-claude-slow', type: 'anthropic', baseUrl: slow.url, apiKey: ANTHROPIC_SECRET, secretVersion: 1 });
+    h.routes.set('claude-slow', { providerId: 'prov-claude-slow', providerType: 'anthropic', baseUrl: slow.url, upstreamModel: 'claude-up', price: PRICE, outputCap: 1024 });
     const route = (upstreamModel: string) => ({ providerId: 'prov-claude', providerType: 'anthropic' as const, baseUrl: anthropic.url, upstreamModel, price: PRICE, outputCap: 1024 });
     h.routes.set('claude-haiku-4-5-20251001', route('claude-up'));
     // As policy routes it: the output cap is the call's max_tokens (800 below).
@@ -30,7 +33,7 @@ describe('the Messages ingress (real NATS, mock Anthropic and OpenAI upstreams, 
   });
   afterAll(async () => {
     await h?.stop();
-    await anthropic?.close();
+    await Promise.all([anthropic?.close(), slow?.close()]);
   });
 
   describe('native to an anthropic provider', () => {
@@ -91,6 +94,17 @@ describe('the Messages ingress (real NATS, mock Anthropic and OpenAI upstreams, 
       expect(usage).toMatchObject({ status: 502, estimated: true, inputTokens: billed.promptTokens });
       expect(usage.outputTokens).toBe(800);
       expect(usage.outputTokens).toBeGreaterThanOrEqual(billed.completionTokens);
+    });
+
+    it('keeps draining a stream the client left, so everything Anthropic generated is billed as it billed it', async () => {
+      const stream = await client.messages.create({ model: 'claude-slow', max_tokens: 1000, stream: true, messages: [{ role: 'user', content: 'Please reply with 60 words.' }] }, { headers: { 'x-request-id': 'm-abort' } });
+      let deltas = 0;
+      for await (const event of stream) if (event.type === 'content_block_delta' && ++deltas === 3) break;
+      const usage = await h.usageOf('m-abort');
+      const billed = slow.invoice.byRequest.get('m-abort')!;
+      expect(billed.completed).toBe(true);
+      expect(usage).toMatchObject({ estimated: false, inputTokens: billed.promptTokens, outputTokens: billed.completionTokens });
+      expect(usage.outputTokens).toBeGreaterThan(60);
     });
 
     it('passes Anthropic’s own errors on (529 → OverloadedError) and answers its own in Anthropic’s shape', async () => {
