@@ -10,6 +10,8 @@
 // phase is reported ("other CPU"). Results: a table here and .bench/results.json.
 // Knobs (environment): BENCH_SECONDS (10), BENCH_RATE (200), BENCH_CONNECTIONS (32),
 // BENCH_WARMUP (3 s), BENCH_TARGETS (direct,sluice,portkey), BENCH_STREAM (1), BENCH_THROUGHPUT (1),
+// BENCH_API (chat: OpenAI's /v1/chat/completions; messages: Anthropic's /v1/messages, natively to an
+// anthropic provider on the mock — Portkey is not measured there),
 // BENCH_SERVICES (the Sluice services to run, default all five), BENCH_KEY_LIMITS (1: the bench
 // key has rate limits and a budget that never bind, so each call is counted, reserved and settled), BENCH_NODE_OPTIONS (extra node
 // options for the Sluice services), BENCH_NODE_ARGS (node flags NODE_OPTIONS refuses, e.g.
@@ -46,6 +48,8 @@ const warmupSeconds = num('BENCH_WARMUP', 3);
 const withStream = process.env.BENCH_STREAM !== '0';
 const withThroughput = process.env.BENCH_THROUGHPUT !== '0';
 const targetNames = (process.env.BENCH_TARGETS ?? 'direct,sluice,portkey').split(',').map((s) => s.trim()).filter(Boolean);
+const api = process.env.BENCH_API ?? 'chat';
+if (api !== 'chat' && api !== 'messages') throw new Error('BENCH_API must be chat or messages');
 const services = process.env.BENCH_SERVICES ? process.env.BENCH_SERVICES.split(',').map((s) => s.trim()) : [...SERVICE_NAMES];
 for (const name of targetNames) if (!['direct', 'sluice', 'portkey'].includes(name)) throw new Error(`unknown BENCH_TARGETS entry ${name}`);
 
@@ -89,7 +93,7 @@ const results = {
     cpuModel: cpus()[0]?.model,
     commit: gitCommit(),
   },
-  config: { rate, seconds, warmupSeconds, connections, stream: withStream, throughput: withThroughput, targets: targetNames, services },
+  config: { api, rate, seconds, warmupSeconds, connections, stream: withStream, throughput: withThroughput, targets: targetNames, services },
   targets: {},
   steady: { nonStreaming: {}, streaming: {} },
   added: { nonStreaming: {}, streaming: {} },
@@ -100,7 +104,7 @@ const results = {
 let exitCode = 0;
 try {
   // --- the mock upstream, in its own process --------------------------------------------------
-  const mock = fork(join(root, 'scripts/bench/mock-upstream.mjs'), [root, String(await freePort())], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const mock = fork(join(root, 'scripts/bench/mock-upstream.mjs'), [root, String(await freePort()), UPSTREAM_KEY], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const mockExited = new Promise((resolve) => mock.once('exit', resolve));
   cleanups.push(async () => {
     if (mock.connected) mock.disconnect(); // it leaves when its IPC channel closes
@@ -129,6 +133,7 @@ try {
   log(`mock upstream ${upstreamUrl} (pid ${mock.pid})`);
 
   const body = { model: 'bench-model', messages: [{ role: 'user', content: 'Say something short about gateways.' }], max_tokens: 32 };
+  const messagesApi = api === 'messages';
   const targets = {};
   const watch = { bench: process.pid, mock: mock.pid };
 
@@ -171,7 +176,7 @@ try {
       if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
       return res.json();
     };
-    const provider = await admin('/providers', { name: 'bench-upstream', type: 'openai-compatible', apiKey: UPSTREAM_KEY, baseUrl: upstreamUrl });
+    const provider = await admin('/providers', { name: 'bench-upstream', type: messagesApi ? 'anthropic' : 'openai-compatible', apiKey: UPSTREAM_KEY, baseUrl: upstreamUrl });
     await admin('/models', { name: 'bench-model', providerId: provider.id, upstreamModel: 'bench-model', inputUsdPerMTok: 1, outputUsdPerMTok: 2 });
     // Limits that never bind, so every call pays for the counting, the reservation and the settlement.
     const limits = process.env.BENCH_KEY_LIMITS === '0' ? {} : {
@@ -179,12 +184,14 @@ try {
       budget: { maxUsd: 1_000_000, period: '30d' },
     };
     const { key } = await admin('/keys', { name: 'bench', ...limits });
-    targets.sluice = { origin: `http://127.0.0.1:${gatewayPort}`, headers: { authorization: `Bearer ${key}` }, gatewayPid: system.services.get('gateway')?.pid };
+    targets.sluice = { origin: `http://127.0.0.1:${gatewayPort}`, headers: messagesApi ? { 'x-api-key': key } : { authorization: `Bearer ${key}` }, gatewayPid: system.services.get('gateway')?.pid };
     results.targets.sluice = { url: `http://127.0.0.1:${gatewayPort}/v1`, services };
   }
 
   // --- Portkey: the open-source gateway as a child process -----------------------------------------
-  if (targetNames.includes('portkey')) {
+  if (targetNames.includes('portkey') && messagesApi) {
+    results.targets.portkey = { error: 'not measured on the Messages API' };
+  } else if (targetNames.includes('portkey')) {
     try {
       const portkey = await startPortkey({ root, port: await freePort(), logFile: join(outDir, 'portkey.log') });
       cleanups.push(() => portkey.stop());
@@ -199,16 +206,21 @@ try {
     }
   }
   if (targetNames.includes('direct')) {
-    targets.direct = { origin: new URL(upstreamUrl).origin, headers: { authorization: `Bearer ${UPSTREAM_KEY}` }, gatewayPid: null };
+    targets.direct = { origin: new URL(upstreamUrl).origin, headers: messagesApi ? { 'x-api-key': UPSTREAM_KEY } : { authorization: `Bearer ${UPSTREAM_KEY}` }, gatewayPid: null };
     results.targets.direct = { url: upstreamUrl };
   }
 
+  // Within the last 32 bytes, which is what the load generator keeps of a reply.
+  const STREAM_END = messagesApi ? '{"type":"message_stop"}' : 'data: [DONE]';
   const request = (target, stream) => ({
-    path: '/v1/chat/completions',
-    headers: { 'content-type': 'application/json', ...target.headers },
+    path: messagesApi ? '/v1/messages' : '/v1/chat/completions',
+    headers: { 'content-type': 'application/json', ...(messagesApi && { 'anthropic-version': '2023-06-01' }), ...target.headers },
     body: JSON.stringify(stream ? { ...body, stream: true } : body),
-    check: stream ? (status, tail) => status === 200 && tail.includes('data: [DONE]') : (status, tail, bytes) => status === 200 && bytes > 0,
+    check: stream ? (status, tail) => status === 200 && tail.includes(STREAM_END) : (status, tail, bytes) => status === 200 && bytes > 0,
   });
+  /** The reply's text and whether a stream ended as its API ends one. */
+  const replyText = (text) => (messagesApi ? JSON.parse(text).content?.[0]?.text : JSON.parse(text).choices?.[0]?.message?.content);
+  const streamEnded = (text) => (messagesApi ? text.includes('"type":"content_block_delta"') && text.trimEnd().endsWith('data: {"type":"message_stop"}') : text.includes('chat.completion.chunk') && text.trimEnd().endsWith('data: [DONE]'));
 
   // Before measuring: a quiet machine, or at least a note that it was not.
   const quiet = async (what) => {
@@ -232,12 +244,13 @@ try {
       const json = await probe(pool, request(target, false));
       const sse = await probe(pool, request(target, true));
       const after = await invoice();
-      const content = json.status === 200 ? JSON.parse(json.text).choices?.[0]?.message?.content : undefined;
+      const content = json.status === 200 ? replyText(json.text) : undefined;
       const problems = [];
       if (json.status !== 200 || !content?.startsWith('Mock reply')) problems.push(`JSON call: ${json.status} ${json.text.slice(0, 200)}`);
-      if (sse.status !== 200 || !sse.text.includes('chat.completion.chunk') || !sse.text.trimEnd().endsWith('data: [DONE]')) problems.push(`streamed call: ${sse.status} ${sse.text.slice(0, 200)}`);
+      if (sse.status !== 200 || !streamEnded(sse.text)) problems.push(`streamed call: ${sse.status} ${sse.text.slice(0, 200)}`);
       if (after.calls - before.calls !== 2) problems.push(`the mock billed ${after.calls - before.calls} calls, expected 2`);
-      if (after.lastAuthorization !== `Bearer ${UPSTREAM_KEY}`) problems.push('the mock did not receive the upstream key');
+      // The mock's Messages path refuses a call without the upstream key (x-api-key); the chat paths record it.
+      if (!messagesApi && after.lastAuthorization !== `Bearer ${UPSTREAM_KEY}`) problems.push('the mock did not receive the upstream key');
       if (problems.length > 0) throw new Error(`${label} does not reach the mock upstream properly: ${problems.join('; ')}`);
       log(`${label}: verified (JSON and SSE replies from the mock, upstream key received)`);
 
@@ -332,11 +345,11 @@ try {
   }
   const rows = (group) => targetNames.filter((n) => group[n]).map((n) => ({ label: LABELS[n], run: group[n] }));
   const addedLabels = (group) => Object.fromEntries(Object.entries(group).map(([n, a]) => [LABELS[n], a]));
-  console.log(`\nSteady ${rate} req/s for ${seconds} s, non-streaming — latency in ms, from sending the request to the last byte:`);
+  console.log(`\n${messagesApi ? 'Messages API (/v1/messages). ' : ''}Steady ${rate} req/s for ${seconds} s, non-streaming — latency in ms, from sending the request to the last byte:`);
   console.log(steadyTable(rows(results.steady.nonStreaming), { streaming: false }));
   if (Object.keys(results.added.nonStreaming).length) console.log(`added latency over direct: ${addedLine(addedLabels(results.added.nonStreaming))}`);
   if (withStream) {
-    console.log(`\nSteady ${rate} req/s for ${seconds} s, streaming — latency to the last byte ([DONE]), and to the first body byte (ttfb), in ms:`);
+    console.log(`\nSteady ${rate} req/s for ${seconds} s, streaming — latency to the last byte (${STREAM_END}), and to the first body byte (ttfb), in ms:`);
     console.log(steadyTable(rows(results.steady.streaming), { streaming: true }));
     if (Object.keys(results.added.streaming).length) console.log(`added latency over direct (to the last byte): ${addedLine(addedLabels(results.added.streaming))}`);
   }

@@ -7,10 +7,12 @@ import { join } from 'node:path';
 
 const root = process.argv[2];
 const port = Number(process.argv[3] ?? 0);
+// Its Messages path (Anthropic's API) answers only calls that carry this x-api-key.
+const anthropicApiKey = process.argv[4];
 const require = createRequire(import.meta.url);
 const { startMockUpstream } = require(join(root, 'libs/mock-llm/dist/index.js'));
 
-const upstream = await startMockUpstream({ port, host: '127.0.0.1' });
+const upstream = await startMockUpstream({ port, host: '127.0.0.1', anthropicApiKey });
 const trim = setInterval(() => upstream.invoice.byRequest.clear(), 1000);
 trim.unref();
 

@@ -9,6 +9,7 @@ const model: ModelView = {
   inputUsdPerMTok: 0,
   outputUsdPerMTok: 0,
   cachedInputUsdPerMTok: null,
+  cacheWriteUsdPerMTok: null,
   maxOutputTokens: null,
   createdAt: '2026-11-01T00:00:00.000Z',
 };

@@ -41,6 +41,7 @@ export function planModels(desired: DesiredModel[], current: ModelView[], provid
       inputUsdPerMTok: want.inputUsdPerMTok,
       outputUsdPerMTok: want.outputUsdPerMTok,
       cachedInputUsdPerMTok: want.cachedInputUsdPerMTok ?? null,
+      cacheWriteUsdPerMTok: want.cacheWriteUsdPerMTok ?? null,
       maxOutputTokens: want.maxOutputTokens ?? null,
     };
     const differs = (Object.keys(wanted) as (keyof typeof wanted)[]).filter((f) => have[f] !== wanted[f]);

@@ -131,13 +131,19 @@ const usdPerMTok = z
   .max(MAX_PRICE_USD_PER_MTOK)
   .refine(isWholeNanos, { message: 'must have at most 9 decimal places (a nano-dollar per million tokens)' });
 
+/** A `*` may only end a catalog name (a family entry: `claude-haiku-4-5*` serves `claude-haiku-4-5-20251001`) and its upstream model. */
+const TRAILING_STAR_ONLY = /^[^*]*\*?$/;
+
 export const CreateModelBody = z.strictObject({
-  name: z.string().trim().min(1).max(256),
+  name: z.string().trim().min(1).max(256).regex(TRAILING_STAR_ONLY, { message: 'a * may only be the last character (a family entry)' }),
   providerId: z.string().min(1),
-  upstreamModel: z.string().min(1).max(256),
+  /** With a trailing `*` (family entries only): what the name's `*` matched replaces it. */
+  upstreamModel: z.string().min(1).max(256).regex(TRAILING_STAR_ONLY, { message: 'a * may only be the last character' }),
   inputUsdPerMTok: usdPerMTok,
   outputUsdPerMTok: usdPerMTok,
   cachedInputUsdPerMTok: usdPerMTok.optional(),
+  /** Prompt tokens written to the provider's cache (Anthropic: 1.25 × input for 5 minutes); absent: the input price. */
+  cacheWriteUsdPerMTok: usdPerMTok.optional(),
   maxOutputTokens: z.number().int().positive().optional(),
 });
 export type CreateModelBody = z.infer<typeof CreateModelBody>;
@@ -203,6 +209,7 @@ export interface ModelView {
   inputUsdPerMTok: number;
   outputUsdPerMTok: number;
   cachedInputUsdPerMTok: number | null;
+  cacheWriteUsdPerMTok: number | null;
   maxOutputTokens: number | null;
   createdAt: string;
 }

@@ -142,6 +142,8 @@ export const ModelAddedV1 = z.object({
   inputUsdPerMTok: z.number(),
   outputUsdPerMTok: z.number(),
   cachedInputUsdPerMTok: z.number().nullable(),
+  /** Added after version 1 was first written; an event without it has no cache-write price (input price). */
+  cacheWriteUsdPerMTok: z.number().nullable().optional(),
   maxOutputTokens: z.number().int().nullable(),
   createdAt: z.string(),
 });

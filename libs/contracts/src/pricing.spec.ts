@@ -1,7 +1,7 @@
 import { CreateModelBody } from './admin';
 import { BudgetSchema } from './limits';
 import { decimalOfNanos, formatNanoUsd, isWholeNanos, nanosOfUsd, usdOfNanos } from './money';
-import { costNanosOf, modelPrice } from './pricing';
+import { costNanosOf, modelPrice, worstCaseNanosOf } from './pricing';
 
 describe('pricing a call in nano-dollars', () => {
   const price = modelPrice({ inputUsdPerMTok: 2.5, outputUsdPerMTok: 10, cachedInputUsdPerMTok: 1.25 });
@@ -18,6 +18,24 @@ describe('pricing a call in nano-dollars', () => {
   it('charges cached input at the cached rate, or the input rate when the catalog has none', () => {
     expect(costNanosOf({ inputTokens: 1000, cachedInputTokens: 400, outputTokens: 0 }, price)).toBe(600 * 2500 + 400 * 1250);
     expect(costNanosOf({ inputTokens: 1000, cachedInputTokens: 400, outputTokens: 0 }, { ...price, cachedInputNanosPerMTok: null })).toBe(2_500_000);
+  });
+
+  it('charges cache-write tokens (part of the input) at the catalog’s cache-write rate, or the input rate when it has none', () => {
+    // Anthropic's Claude Sonnet: $3 input, $0.30 cache read, $3.75 cache write (5 minutes), $15 output.
+    const sonnet = modelPrice({ inputUsdPerMTok: 3, outputUsdPerMTok: 15, cachedInputUsdPerMTok: 0.3, cacheWriteUsdPerMTok: 3.75 });
+    expect(sonnet.cacheWriteNanosPerMTok).toBe(3_750_000_000);
+    // 100 plain + 2000 read + 500 written = 2600 input tokens, 40 output
+    const tokens = { inputTokens: 2600, cachedInputTokens: 2000, cacheWriteInputTokens: 500, outputTokens: 40 };
+    expect(costNanosOf(tokens, sonnet)).toBe(100 * 3000 + 2000 * 300 + 500 * 3750 + 40 * 15_000);
+    expect(costNanosOf(tokens, { ...sonnet, cacheWriteNanosPerMTok: null })).toBe(600 * 3000 + 2000 * 300 + 40 * 15_000);
+    // never more written than the input left once the cached part is taken out
+    expect(costNanosOf({ inputTokens: 10, cachedInputTokens: 4, cacheWriteInputTokens: 50, outputTokens: 0 }, sonnet)).toBe(4 * 300 + 6 * 3750);
+  });
+
+  it('reserves the worst case at the dearest input rate: every prompt token may be a cache write', () => {
+    const sonnet = modelPrice({ inputUsdPerMTok: 3, outputUsdPerMTok: 15, cachedInputUsdPerMTok: 0.3, cacheWriteUsdPerMTok: 3.75 });
+    expect(worstCaseNanosOf({ inputTokens: 1000, outputTokens: 100 }, sonnet)).toBe(1000 * 3750 + 100 * 15_000);
+    expect(worstCaseNanosOf({ inputTokens: 1000, outputTokens: 100 }, price)).toBe(1000 * 2500 + 100 * 10_000);
   });
 
   it('never charges more cached tokens than input tokens', () => {
@@ -106,6 +124,15 @@ describe('amounts the admin API accepts', () => {
     expect(model(100_000).success).toBe(true);
     expect(model(1111.111111111111).success).toBe(false);
     expect(model(100_000.5).success).toBe(false);
+  });
+
+  it('takes a cache-write price like the others, and a * only at the end of a catalog name and its upstream model', () => {
+    const entry = { name: 'claude-haiku-4-5*', providerId: 'p', upstreamModel: 'claude-haiku-4-5*', inputUsdPerMTok: 1, outputUsdPerMTok: 5, cacheWriteUsdPerMTok: 1.25 };
+    expect(CreateModelBody.safeParse(entry).success).toBe(true);
+    expect(CreateModelBody.safeParse({ ...entry, cacheWriteUsdPerMTok: 1111.111111111111 }).success).toBe(false);
+    expect(CreateModelBody.safeParse({ ...entry, name: 'claude-*-4-5' }).success).toBe(false);
+    expect(CreateModelBody.safeParse({ ...entry, name: 'claude**' }).success).toBe(false);
+    expect(CreateModelBody.safeParse({ ...entry, upstreamModel: '*-haiku' }).success).toBe(false);
   });
 
   it('takes budgets up to $1,000,000 with up to nine decimals, so every sum stays below 2^53 nano-dollars', () => {

@@ -5,6 +5,8 @@ export interface ModelPrice {
   inputNanosPerMTok: number;
   outputNanosPerMTok: number;
   cachedInputNanosPerMTok: number | null;
+  /** Input written to a provider's prompt cache (Anthropic's `cache_creation_input_tokens`); absent or null: the input price. */
+  cacheWriteNanosPerMTok?: number | null;
 }
 
 /** The catalog price as an admin wrote it (USD per million tokens), as `ModelAdded` carries it. */
@@ -12,6 +14,7 @@ export interface CatalogPriceUsd {
   inputUsdPerMTok: number;
   outputUsdPerMTok: number;
   cachedInputUsdPerMTok: number | null;
+  cacheWriteUsdPerMTok?: number | null;
 }
 
 /** The catalog's USD prices in nano-dollars: exact for what the admin API accepts (at most nine decimals). */
@@ -20,12 +23,15 @@ export function modelPrice(usd: CatalogPriceUsd): ModelPrice {
     inputNanosPerMTok: nanosOfUsd(usd.inputUsdPerMTok),
     outputNanosPerMTok: nanosOfUsd(usd.outputUsdPerMTok),
     cachedInputNanosPerMTok: usd.cachedInputUsdPerMTok === null ? null : nanosOfUsd(usd.cachedInputUsdPerMTok),
+    ...(usd.cacheWriteUsdPerMTok == null ? {} : { cacheWriteNanosPerMTok: nanosOfUsd(usd.cacheWriteUsdPerMTok) }),
   };
 }
 
 export interface BillableTokens {
   inputTokens: number;
   cachedInputTokens: number;
+  /** Part of `inputTokens`, like `cachedInputTokens`: written to the provider's prompt cache. */
+  cacheWriteInputTokens?: number;
   outputTokens: number;
 }
 
@@ -36,18 +42,25 @@ const MAX = Number.MAX_SAFE_INTEGER;
 /**
  * Cost of one call in nano-dollars, computed once per call with exact integer arithmetic and
  * rounded UP to the nano-dollar, so it is never below the provider's invoice. Cached input tokens
- * are part of the input tokens (OpenAI's convention) and are charged at the cached rate when the
- * catalog has one; reasoning tokens are part of the output tokens and charged as output.
+ * and cache-write tokens are part of the input tokens (OpenAI's convention; Anthropic reports them
+ * apart and the gateway adds them in) and are charged at the cached and cache-write rates when the
+ * catalog has them; reasoning tokens are part of the output tokens and charged as output.
  */
 export function costNanosOf(tokens: BillableTokens, price: ModelPrice): number {
   const cached = Math.min(tokens.cachedInputTokens, tokens.inputTokens);
+  const written = Math.min(tokens.cacheWriteInputTokens ?? 0, tokens.inputTokens - cached);
   const cachedRate = price.cachedInputNanosPerMTok ?? price.inputNanosPerMTok;
-  const a = (tokens.inputTokens - cached) * price.inputNanosPerMTok;
+  const writeRate = price.cacheWriteNanosPerMTok ?? price.inputNanosPerMTok;
+  const plain = tokens.inputTokens - cached - written;
+  const a = plain * price.inputNanosPerMTok;
   const b = cached * cachedRate;
+  const w = written * writeRate;
   const c = tokens.outputTokens * price.outputNanosPerMTok;
-  const sum = a + b + c;
+  const sum = a + b + w + c;
   // Products and sums of integers are exact while they stay below 2^53; past that, BigInt.
-  if (a > MAX || b > MAX || c > MAX || sum > MAX) return bigCost(tokens.inputTokens - cached, cached, tokens.outputTokens, price.inputNanosPerMTok, cachedRate, price.outputNanosPerMTok);
+  if (a > MAX || b > MAX || w > MAX || c > MAX || sum > MAX) {
+    return bigCost([plain, price.inputNanosPerMTok], [cached, cachedRate], [written, writeRate], [tokens.outputTokens, price.outputNanosPerMTok]);
+  }
   const whole = Math.floor(sum / PER_MTOK);
   const rest = sum - whole * PER_MTOK;
   // The float quotient may round up onto the next whole number (then the remainder is negative
@@ -55,8 +68,22 @@ export function costNanosOf(tokens: BillableTokens, price: ModelPrice): number {
   return rest > 0 ? whole + 1 : whole;
 }
 
-function bigCost(input: number, cached: number, output: number, inRate: number, cachedRate: number, outRate: number): number {
-  const sum = BigInt(input) * BigInt(inRate) + BigInt(cached) * BigInt(cachedRate) + BigInt(output) * BigInt(outRate);
+/**
+ * A call's worst case as billable tokens: its input bound at the dearest input rate (every prompt
+ * token may be written to the cache, which Anthropic prices above plain input) and its output
+ * bound. Reservations, sweeps and recovered spools charge this.
+ */
+export function worstCaseTokens(worstCase: { inputTokens: number; outputTokens: number }, price: ModelPrice): BillableTokens {
+  const tokens: BillableTokens = { inputTokens: worstCase.inputTokens, cachedInputTokens: 0, outputTokens: worstCase.outputTokens };
+  if ((price.cacheWriteNanosPerMTok ?? 0) > price.inputNanosPerMTok) tokens.cacheWriteInputTokens = worstCase.inputTokens;
+  return tokens;
+}
+
+export const worstCaseNanosOf = (worstCase: { inputTokens: number; outputTokens: number }, price: ModelPrice): number => costNanosOf(worstCaseTokens(worstCase, price), price);
+
+function bigCost(...parts: [tokens: number, rate: number][]): number {
+  let sum = 0n;
+  for (const [tokens, rate] of parts) sum += BigInt(tokens) * BigInt(rate);
   const cost = (sum + PER_MTOK_BIG - 1n) / PER_MTOK_BIG;
   return cost > BigInt(MAX) ? MAX : Number(cost);
 }

@@ -6,8 +6,9 @@ import type { ModelPrice } from './pricing';
 /** Every NATS reply is an envelope, so an error crosses the bus with its stable code. */
 export type RpcReply<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string; details?: Record<string, unknown> } };
 
-export type Operation = 'chat' | 'completions' | 'embeddings';
-export const OPERATIONS: readonly Operation[] = ['chat', 'completions', 'embeddings'];
+/** What a key may be allowed: OpenAI's chat, completions and embeddings, and Anthropic's Messages API. */
+export type Operation = 'chat' | 'completions' | 'embeddings' | 'messages';
+export const OPERATIONS: readonly Operation[] = ['chat', 'completions', 'embeddings', 'messages'];
 
 export interface AuthorizeRequest {
   /** SHA-256 of the virtual key; the key itself never travels on the bus. */
@@ -20,6 +21,12 @@ export interface AuthorizeRequest {
   callId?: string;
   /** What the call may consume, for token limits and the budget reservation. */
   estimate?: CallEstimate;
+  /**
+   * A question about the key's permissions only (status, address, expiry, operation, model,
+   * provider), for a request that bills nothing (Anthropic's `count_tokens`): no limit is checked,
+   * nothing is counted or reserved, and no usage follows.
+   */
+  checkOnly?: boolean;
 }
 
 export interface CallEstimate {
@@ -29,7 +36,7 @@ export interface CallEstimate {
   inputTokensBound?: number;
   /** The prompt's image parts, priced per upstream model (imageTokens). */
   images?: ImageTally;
-  /** `max_completion_tokens` / `max_tokens` from the body; null when the caller set none. */
+  /** `max_completion_tokens` / `max_tokens` from the body (Messages: its required `max_tokens`); null when the caller set none. */
   maxOutputTokens: number | null;
   /** Completions the upstream generates and bills: chat's `n`, completions' `best_of` (else `n`); absent: 1. */
   choices?: number;

@@ -1,4 +1,4 @@
-import { dataUrlImageSize } from './image-size';
+import { base64ImageSize, dataUrlImageSize } from './image-size';
 import { noImages, tilesOf, type ImageTally } from './image-tokens';
 import type { Operation } from './rpc';
 
@@ -53,6 +53,7 @@ const QUOTED = 3;
 /** The prompt sizes of a call body; see PromptTokens. */
 export function promptTokens(op: Operation, body: Record<string, unknown>): PromptTokens {
   if (op === 'chat') return chatPromptTokens(body);
+  if (op === 'messages') return messagesPromptTokens(body);
   const input = op === 'completions' ? body.prompt : body.input;
   const t = new Tally();
   t.input(input);
@@ -106,6 +107,48 @@ function chatPromptTokens(body: Record<string, unknown>): PromptTokens {
   return { estimate: estimate + t.media, bound: bound + t.bytes + t.media, images: t.images };
 }
 
+/**
+ * Anthropic's Messages body: the system prompt (a string or text blocks), every message (its
+ * content a string or blocks: text, images, documents, tool uses and results, thinking), the tool
+ * definitions and a forced tool choice. Thinking and output settings add no prompt tokens: what
+ * the model thinks is output, within `max_tokens`.
+ */
+function messagesPromptTokens(body: Record<string, unknown>): PromptTokens {
+  const t = new Tally();
+  let estimate = PER_REPLY;
+  let bound = BOUND_PER_REPLY;
+  if (body.system !== undefined && body.system !== null) {
+    estimate += PER_MESSAGE + t.blocks(body.system);
+    bound += BOUND_PER_MESSAGE;
+  }
+  const messages = Array.isArray(body.messages) ? (body.messages as unknown[]) : [];
+  for (const m of messages) {
+    bound += BOUND_PER_MESSAGE;
+    estimate += PER_MESSAGE;
+    if (m === null || typeof m !== 'object' || Array.isArray(m)) {
+      t.json(m);
+      continue;
+    }
+    const message = m as Record<string, unknown>;
+    for (const field in message) {
+      t.key(field);
+      if (field === 'content') estimate += t.blocks(message.content);
+      else t.json(message[field]);
+    }
+  }
+  let tools = false;
+  for (const field of ['tools', 'tool_choice'] as const) {
+    const value = body[field];
+    if (value === undefined || value === null) continue;
+    tools ||= field === 'tools' && Array.isArray(value) && value.length > 0;
+    const chars = t.chars;
+    t.json(value);
+    estimate += tokensForChars(t.chars - chars);
+  }
+  if (tools) bound += TOOL_PREAMBLE_TOKENS;
+  return { estimate: estimate + t.media, bound: bound + t.bytes + t.media, images: t.images };
+}
+
 /** Body fields besides the messages that the upstream renders into the prompt and bills. */
 const BILLED_DEFINITIONS = ['tools', 'functions', 'response_format', 'tool_choice', 'function_call'] as const;
 
@@ -140,7 +183,11 @@ class Tally {
 
   json(v: unknown): void {
     if (typeof v === 'string') {
-      if (v === this.skip) return;
+      if (v === this.skip) {
+        // Once: the same string beside the payload is text the caller sent twice.
+        this.skip = null;
+        return;
+      }
       this.chars += v.length + QUOTED;
       this.bytes += utf8Bytes(v) + QUOTED;
     } else if (typeof v === 'number') {
@@ -183,6 +230,74 @@ class Tally {
       this.json(part);
       this.skip = null;
     }
+  }
+
+  /**
+   * Anthropic content: a string or blocks, walked like any JSON but for media, which count by
+   * their own rule (images tallied, documents as files), and the content nested in tool results,
+   * which may hold images too. Returns the estimate: text and the JSON of other blocks, at four
+   * characters a token.
+   */
+  blocks(content: unknown): number {
+    if (!Array.isArray(content)) {
+      const chars = this.chars;
+      this.json(content);
+      return tokensForChars(this.chars - chars);
+    }
+    let estimate = 0;
+    this.chars += 2;
+    this.bytes += 2;
+    for (const block of content) {
+      if (block === null || typeof block !== 'object' || Array.isArray(block)) {
+        const chars = this.chars;
+        this.json(block);
+        estimate += tokensForChars(this.chars - chars);
+        continue;
+      }
+      const b = block as Record<string, unknown>;
+      this.chars += 2;
+      this.bytes += 2;
+      const chars = this.chars;
+      // A tool result's content is walked as blocks of its own (it may hold images); its estimate is theirs.
+      let nested = 0;
+      let nestedChars = 0;
+      for (const k in b) {
+        this.key(k);
+        const v = b[k];
+        if (k === 'content' && b.type === 'tool_result') {
+          const before = this.chars;
+          nested += this.blocks(v);
+          nestedChars += this.chars - before;
+        } else if (k === 'source' && (b.type === 'image' || b.type === 'document') && v !== null && typeof v === 'object') {
+          this.skip = this.anthropicSource(b.type, v as Record<string, unknown>);
+          this.json(v);
+          this.skip = null;
+        } else {
+          this.json(v);
+        }
+      }
+      estimate += tokensForChars(this.chars - chars - nestedChars) + nested;
+    }
+    return estimate;
+  }
+
+  /** An Anthropic image or document source: its own rule applies. Returns its payload, which is not text. */
+  private anthropicSource(type: 'image' | 'document', source: Record<string, unknown>): string | null {
+    const data = source.type === 'base64' && typeof source.data === 'string' ? source.data : null;
+    if (type === 'image') {
+      const images = (this.images ??= noImages());
+      const size = data === null ? null : base64ImageSize(data);
+      if (size === null) images.unsized++;
+      else {
+        images.sized++;
+        images.tiles += tilesOf(size.width, size.height);
+      }
+      return data;
+    }
+    // A plain-text document is text, counted as such; a PDF (or a file or URL) by the file rule.
+    if (source.type === 'text' || source.type === 'content') return null;
+    this.media += Math.max(FILE_TOKENS, data?.length ?? 0);
+    return data;
   }
 
   /** An image, audio or file part: its own rule applies. Returns its payload, which is not text. */

@@ -13,7 +13,7 @@ export type KeyUsageQuery = z.infer<typeof KeyUsageQuery>;
 
 /** `GET /admin/v1/usage`: cards and a series for everything, and per key, model or provider when grouped. */
 export const UsageQuery = KeyUsageQuery.extend({
-  groupBy: z.enum(['key', 'model', 'provider']).optional(),
+  groupBy: z.enum(['key', 'model', 'provider', 'session']).optional(),
   /** The groups with the highest spend come first; at most this many. */
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
@@ -24,6 +24,8 @@ export const RequestLogQuery = z.object({
   keyId: z.string().min(1).optional(),
   model: z.string().min(1).optional(),
   status: z.string().regex(/^(\d{3}|ok|error)$/, 'expected an HTTP status, ok or error').optional(),
+  /** The calls of one agent session (Claude Code's `X-Claude-Code-Session-Id`). */
+  sessionId: z.string().min(1).max(128).optional(),
   from: instant.optional(),
   to: instant.optional(),
   cursor: z.string().optional(),
@@ -35,6 +37,8 @@ export interface UsageTotals {
   requests: number;
   inputTokens: number;
   cachedInputTokens: number;
+  /** Part of inputTokens: written to the provider's prompt cache. */
+  cacheWriteInputTokens: number;
   outputTokens: number;
   reasoningTokens: number;
   spendUsd: number;
@@ -63,6 +67,7 @@ export interface UsageRecordView {
   status: number;
   inputTokens: number;
   cachedInputTokens: number;
+  cacheWriteInputTokens: number;
   outputTokens: number;
   reasoningTokens: number;
   costUsd: number;
@@ -76,6 +81,8 @@ export interface UsageRecordView {
   clientIp: string;
   user: string | null;
   metadata: Record<string, string> | null;
+  /** The agent session the call belongs to (Claude Code's `X-Claude-Code-Session-Id`); null when none was sent. */
+  sessionId: string | null;
   /** Caller fields stored cleaned because Postgres could not store them as sent (`user`, `metadata`, `clientRequestId`). */
   cleanedFields: string[];
   /** The W3C trace id of the call's trace, when it was traced (docs/observability.md). */

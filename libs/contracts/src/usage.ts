@@ -13,6 +13,12 @@ export const UsageMessage = z.object({
   status: z.number().int(),
   inputTokens: z.number().int().nonnegative(),
   cachedInputTokens: z.number().int().nonnegative(),
+  /**
+   * Part of `inputTokens`, like `cachedInputTokens`: the prompt tokens written to the provider's
+   * cache (Anthropic's `cache_creation_input_tokens`), priced at the catalog's cache-write rate.
+   * Absent (older gateways, providers without it): none.
+   */
+  cacheWriteInputTokens: z.number().int().nonnegative().optional(),
   outputTokens: z.number().int().nonnegative(),
   reasoningTokens: z.number().int().nonnegative(),
   /** True when the upstream reported no usage and the tokens were estimated. */
@@ -27,6 +33,8 @@ export const UsageMessage = z.object({
   user: z.string().nullable().optional(),
   /** `x-portkey-metadata`, bounded, secret-looking entries dropped. */
   metadata: z.record(z.string(), z.string()).nullable().optional(),
+  /** The agent session the call belongs to (Claude Code's `X-Claude-Code-Session-Id`), bounded: cost per session. */
+  sessionId: z.string().nullable().optional(),
   /**
    * What the call costs, in nano-dollars, priced once by the gateway at the price policy admitted
    * it with (a sweep or a recovered spool: at the reservation's price). The client's

@@ -86,6 +86,7 @@ export interface ModelsViewTable {
   input_usd_per_mtok: number;
   output_usd_per_mtok: number;
   cached_input_usd_per_mtok: number | null;
+  cache_write_usd_per_mtok: number | null;
   max_output_tokens: number | null;
   created_at: Timestamp;
 }
@@ -101,6 +102,8 @@ export interface UsageRecordsTable {
   status: number;
   input_tokens: number;
   cached_input_tokens: number;
+  /** Part of input_tokens: written to the provider's prompt cache. */
+  cache_write_input_tokens: Generated<number>;
   output_tokens: number;
   reasoning_tokens: number;
   cost_usd: Decimal;
@@ -119,16 +122,19 @@ export interface UsageRecordsTable {
   trace_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** Written by policy's sweep: charged the call's worst case; a later real report corrects it. */
   swept: Generated<boolean>;
+  /** The agent session the caller named (Claude Code's `X-Claude-Code-Session-Id`). */
+  session_id: string | null;
 }
 
 /** What a call's report says: on its record, and on the correction of a swept record. */
-type UsageReportColumns = 'request_id' | 'key_id' | 'stream' | 'status' | 'input_tokens' | 'cached_input_tokens' | 'output_tokens' | 'reasoning_tokens' | 'cost_usd' | 'estimated' | 'latency_ms' | 'ttfb_ms' | 'started_at' | 'client_request_id' | 'caller_user' | 'caller_metadata' | 'cleaned_fields' | 'recorded_at';
+type UsageReportColumns = 'request_id' | 'key_id' | 'stream' | 'status' | 'input_tokens' | 'cached_input_tokens' | 'cache_write_input_tokens' | 'output_tokens' | 'reasoning_tokens' | 'cost_usd' | 'estimated' | 'latency_ms' | 'ttfb_ms' | 'started_at' | 'client_request_id' | 'caller_user' | 'caller_metadata' | 'cleaned_fields' | 'session_id' | 'recorded_at';
 
 /** The real usage of a swept call, appended when its report arrived after the sweep (one per call). */
 export type UsageCorrectionsTable = Pick<UsageRecordsTable, UsageReportColumns>;
 
 /** Each call as it finally stands (a view): its record, or its correction where it has one. */
-export interface UsageCallsView extends Omit<UsageRecordsTable, 'swept'> {
+export interface UsageCallsView extends Omit<UsageRecordsTable, 'swept' | 'cache_write_input_tokens'> {
+  cache_write_input_tokens: number;
   swept: boolean;
   /** What the sweep had charged, when a real report corrected it; else null. */
   swept_cost_usd: Decimal | null;

@@ -122,4 +122,19 @@ describe('billing as a provider bills', () => {
     expect(pieces).toHaveLength(reply.usage.completion_tokens);
     expect(mockChatCompletion({ ...asked, max_tokens: 7 }, { tokens }).usage.completion_tokens).toBe(7);
   });
+
+  it('calls a tool when one is forced or the prompt says "use the tool", streams its arguments, and answers its result', () => {
+    const tools = [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object' } } }];
+    const asked = { model: 'mock-gpt', messages: [{ role: 'user', content: 'Please use the tool' }], tools };
+    const call = mockChatCompletion(asked).choices[0];
+    expect(call.finish_reason).toBe('tool_calls');
+    expect(call.message.tool_calls).toEqual([{ id: expect.stringMatching(/^call_/), type: 'function', function: { name: 'lookup', arguments: '{"query":"Please use the tool"}' } }]);
+    expect(mockChatCompletion({ ...asked, messages: [{ role: 'user', content: 'hi' }], tool_choice: 'required' }).choices[0].finish_reason).toBe('tool_calls');
+    expect(mockChatCompletion({ ...asked, tool_choice: 'none' }).choices[0].finish_reason).toBe('stop');
+    const streamed = mockChatChunks(asked).flatMap((c) => (c.choices[0]?.delta.tool_calls ?? []) as { function: { arguments: string } }[]);
+    expect(streamed.map((t) => t.function.arguments).join('')).toBe(call.message.tool_calls![0].function.arguments);
+    const id = call.message.tool_calls![0].id;
+    const answered = mockChatCompletion({ ...asked, messages: [...asked.messages, { role: 'assistant', content: null, tool_calls: call.message.tool_calls }, { role: 'tool', tool_call_id: id, content: 'forty-two' }] });
+    expect(answered.choices[0].message.content).toContain('forty-two');
+  });
 });

@@ -1,7 +1,7 @@
 export type { ChatBody, ChatMessage, CompletionBody, EmbeddingsBody, FinishReason, MockOptions, StreamOptions, Usage } from './types';
 export { mockChatCompletion, mockChatChunks, type ChatChunk } from './chat';
 export { mockCompletion, mockCompletionChunks, type CompletionChunk } from './completions';
-export { mockAnthropicMessage, mockAnthropicFrames, anthropicInputTokens, type AnthropicBody } from './anthropic';
+export { mockAnthropicMessage, mockAnthropicFrames, anthropicInputTokens, PromptCache, ThinkingSignatures, type AnthropicBody, type AnthropicUsage } from './anthropic';
 export { mockEmbeddings, mockVector, toBase64 } from './embeddings';
 export { countTokens, chatPromptTokens, inputTokens, textOf, ROUGH_TOKENS, type TokenCounter, type PromptDefinitions } from './tokens';
 export { realTokens } from './real-tokens';

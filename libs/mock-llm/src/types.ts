@@ -6,6 +6,7 @@ export interface ChatMessage {
   content?: unknown;
   name?: string;
   tool_calls?: unknown;
+  tool_call_id?: string;
 }
 
 export interface StreamOptions {
@@ -22,6 +23,7 @@ export interface ChatBody {
   prompt_cache_key?: string;
   n?: number | null;
   tools?: unknown;
+  tool_choice?: unknown;
   functions?: unknown;
   response_format?: unknown;
 }
@@ -44,7 +46,7 @@ export interface EmbeddingsBody {
   encoding_format?: 'float' | 'base64';
 }
 
-export type FinishReason = 'stop' | 'length';
+export type FinishReason = 'stop' | 'length' | 'tool_calls';
 
 export interface Usage {
   prompt_tokens: number;

@@ -59,7 +59,7 @@ describe('usage queries, end to end (real NATS, Postgres, five service processes
     const billed = invoiceFor(['usage-e2e-1-0', 'usage-e2e-1-1', 'usage-e2e-1-2']);
     const { status, body } = await e2e.admin('GET', `/keys/${keys[0].id}/usage?${query({ from, granularity: 'hour' })}`);
     expect(status).toBe(200);
-    expect(body.totals).toEqual({ requests: 3, inputTokens: billed.input, cachedInputTokens: 0, outputTokens: billed.output, reasoningTokens: 0, spendUsd: expect.any(Number), errors: 0 });
+    expect(body.totals).toEqual({ requests: 3, inputTokens: billed.input, cachedInputTokens: 0, cacheWriteInputTokens: 0, outputTokens: billed.output, reasoningTokens: 0, spendUsd: expect.any(Number), errors: 0 });
     expect(body.totals.spendUsd).toBeCloseTo(usdOf(billed.input, billed.output), 9);
     const hour = 3600_000;
     const firstStart = Math.floor(Date.parse(body.from) / hour) * hour;

@@ -7,6 +7,11 @@ import { Authorizer } from './authorize/authorizer';
 import type { GatewayConfig } from './config';
 import { CredentialStore } from './credentials/credential-store';
 import { CredentialSync } from './credentials/credential-sync';
+import { CountTokensRoute } from './dialects/anthropic/count-tokens-route';
+import { MessagesDialect } from './dialects/anthropic/messages-dialect';
+import { AnthropicModelsRoute } from './dialects/anthropic/models-route';
+import { AnthropicPassthrough } from './dialects/anthropic/passthrough/passthrough';
+import { MessagesTranslation } from './dialects/anthropic/translation/translated-messages';
 import { ModelsRoute } from './dialects/openai/models-route';
 import { OpenAiDialect } from './dialects/openai/openai-dialect';
 import { clientIpResolver } from './edge/client-ip';
@@ -69,16 +74,22 @@ const providers = [
 const httpRoutes = [
   {
     provide: INGRESS,
-    useFactory: (authorizer: Authorizer, dispatch: UpstreamDispatch, publisher: UsagePublisher, spool: UsageSpool, config: GatewayConfig, logger: Logger): IngressRoutes => ({
-      pipeline: new CallPipeline(authorizer, publisher, spool, logger),
-      openai: new OpenAiDialect(dispatch, config, logger),
-      models: new ModelsRoute(authorizer),
-      keyCheck: new KeyCheck(authorizer, config.keyCheckAboveBytes),
-      clientIp: clientIpResolver(config.trustedProxies),
-      bodyLimit: config.bodyLimit,
-      bodyIdleMs: config.requestBodyIdleMs,
-      logger,
-    }),
+    useFactory: (authorizer: Authorizer, dispatch: UpstreamDispatch, publisher: UsagePublisher, spool: UsageSpool, config: GatewayConfig, logger: Logger): IngressRoutes => {
+      const passthrough = new AnthropicPassthrough(dispatch, config, logger);
+      return {
+        pipeline: new CallPipeline(authorizer, publisher, spool, logger),
+        openai: new OpenAiDialect(dispatch, config, logger),
+        models: new ModelsRoute(authorizer),
+        messages: new MessagesDialect(passthrough, new MessagesTranslation(dispatch, config, logger)),
+        countTokens: new CountTokensRoute(authorizer, passthrough),
+        anthropicModels: new AnthropicModelsRoute(authorizer),
+        clientIp: clientIpResolver(config.trustedProxies),
+        keyCheck: new KeyCheck(authorizer, config.keyCheckAboveBytes),
+        bodyLimit: config.bodyLimit,
+        bodyIdleMs: config.requestBodyIdleMs,
+        logger,
+      };
+    },
     inject: [Authorizer, UpstreamDispatch, UsagePublisher, UsageSpool, GATEWAY_CONFIG, LOGGER],
   },
 ];

@@ -53,7 +53,8 @@ export function servePolicy(nc: NatsConnection, p: PolicyState, logger: RpcLogge
     const req = payload as AuthorizeRequest & { forwarded?: boolean };
     const now = Date.now();
     const owner = ownerOf(p, p.keys.byHash(req.keyHash, now));
-    if (owner !== mine && !req.forwarded) return forward<AuthorizeReply>(Subjects.rpc.authorizeIn(owner), { ...req, forwarded: true }, trace);
+    // A permissions-only question needs no counters: any partition answers it.
+    if (owner !== mine && !req.forwarded && !req.checkOnly) return forward<AuthorizeReply>(Subjects.rpc.authorizeIn(owner), { ...req, forwarded: true }, trace);
     const span = startAuthorizeSpan(trace.traceparent);
     const reply = authorize(req, p.keys, p.catalog, p.limiter, now);
     if (reply.keyId) reply.keyName = p.keys.byId(reply.keyId)?.name;

@@ -10,6 +10,7 @@ import * as usageCleanedFields from './2026112420_usage_cleaned_fields';
 import * as keyWebhookUrls from './2026112421_key_webhook_urls';
 import * as usageCorrections from './2026112422_usage_corrections';
 import * as usageTraceId from './2026120401_usage_trace_id';
+import * as messagesUsage from './2026120402_messages_usage';
 
 /**
  * Every migration, keyed by its timestamped name (yyyymmddNN_name). Kysely applies them in name
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '2026112421_key_webhook_urls': keyWebhookUrls,
   '2026112422_usage_corrections': usageCorrections,
   '2026120401_usage_trace_id': usageTraceId,
+  '2026120402_messages_usage': messagesUsage,
 };

@@ -15,17 +15,27 @@ export interface InvoiceEntry {
   stream: boolean;
   includeUsage: boolean;
   status: number;
+  /** Every prompt token, cached or not (Anthropic: input + cache read + cache write). */
   promptTokens: number;
+  /** Of promptTokens, read from and written to the prompt cache (Anthropic's Messages API). */
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
   /** For streams, the tokens actually generated, even when the caller went away early. */
   completionTokens: number;
   /** False when the caller disconnected (or a fault cut the stream) before the reply was complete. */
   completed: boolean;
+  /** Messages calls: the body as it arrived, to check what a gateway forwarded byte for byte. */
+  body?: string;
 }
 
 export interface Invoice {
   calls: number;
   promptTokens: number;
   completionTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  /** `count_tokens` calls: answered, never billed. */
+  countTokensCalls: number;
   /** The Authorization header of the latest call. */
   lastAuthorization: string | undefined;
   byRequest: Map<string, InvoiceEntry>;
@@ -34,12 +44,14 @@ export interface Invoice {
   maxInFlight: number;
 }
 
-export const emptyInvoice = (): Invoice => ({ calls: 0, promptTokens: 0, completionTokens: 0, lastAuthorization: undefined, byRequest: new Map(), inFlight: 0, maxInFlight: 0 });
+export const emptyInvoice = (): Invoice => ({ calls: 0, promptTokens: 0, completionTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, countTokensCalls: 0, lastAuthorization: undefined, byRequest: new Map(), inFlight: 0, maxInFlight: 0 });
 
 export function bill(invoice: Invoice, entry: InvoiceEntry): void {
   invoice.calls++;
   invoice.promptTokens += entry.promptTokens;
   invoice.completionTokens += entry.completionTokens;
+  invoice.cacheReadTokens += entry.cacheReadTokens ?? 0;
+  invoice.cacheWriteTokens += entry.cacheWriteTokens ?? 0;
   invoice.lastAuthorization = entry.authorization;
   invoice.byRequest.set(entry.requestId, entry);
 }

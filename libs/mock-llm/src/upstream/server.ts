@@ -7,7 +7,7 @@ import { ROUGH_TOKENS, type TokenCounter } from '../tokens';
 import { azureRefusal, azureRoute } from './azure';
 import { errorBody, faultFor, Gates } from './faults';
 import { bill, emptyInvoice, type Invoice, type InvoiceEntry } from './invoice';
-import { handleMessages } from './messages';
+import { handleCountTokens, handleMessages, messagesState, type MessagesState } from './messages';
 import { jsonReply, missingParam, OPERATION_BY_PATH, streamReply, type Operation } from './replies';
 
 export interface MockUpstreamOptions {
@@ -50,7 +50,7 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
   const invoice = emptyInvoice();
   const tokens = opts.oneTokenPerChunk ? realTokens() : ROUGH_TOKENS;
   const gates = new Gates();
-  const served: Served = { ...opts, omitUsage: opts.omitUsage === true || opts.oneTokenPerChunk === true, tokens, gates };
+  const served: Served = { ...opts, omitUsage: opts.omitUsage === true || opts.oneTokenPerChunk === true, tokens, gates, messages: messagesState() };
   const server = createServer((req, res) => {
     invoice.inFlight++;
     invoice.maxInFlight = Math.max(invoice.maxInFlight, invoice.inFlight);
@@ -77,14 +77,15 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
   };
 }
 
-type Served = MockUpstreamOptions & { omitUsage: boolean; tokens: TokenCounter; gates: Gates };
+type Served = MockUpstreamOptions & { omitUsage: boolean; tokens: TokenCounter; gates: Gates; messages: MessagesState };
 
 async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer, invoice: Invoice, opts: Served): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
   if (req.method === 'GET' && path === '/v1/models') {
     return sendJson(res, 200, { object: 'list', data: MODELS.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'sluice-mock' })) });
   }
-  if (req.method === 'POST' && path === '/v1/messages') return handleMessages(req, res, raw, invoice, opts);
+  if (req.method === 'POST' && path === '/v1/messages') return handleMessages(req, res, raw, invoice, opts, opts.messages);
+  if (req.method === 'POST' && path === '/v1/messages/count_tokens') return handleCountTokens(req, res, raw, invoice, opts);
   const azure = req.method === 'POST' ? azureRoute(req.url ?? '/') : null;
   const op = azure?.op ?? (req.method === 'POST' ? OPERATION_BY_PATH[path] : undefined);
   if (!op) return sendError(res, 404, 'invalid_request_error', null, `Invalid URL (${req.method} ${path})`);

@@ -55,6 +55,7 @@ function toView(row: Selectable<ModelsViewTable>): ModelView {
     inputUsdPerMTok: row.input_usd_per_mtok,
     outputUsdPerMTok: row.output_usd_per_mtok,
     cachedInputUsdPerMTok: row.cached_input_usd_per_mtok,
+    cacheWriteUsdPerMTok: row.cache_write_usd_per_mtok,
     maxOutputTokens: row.max_output_tokens,
     createdAt: new Date(row.created_at).toISOString(),
   };

@@ -41,7 +41,8 @@ describe('the request log (real Postgres)', () => {
           client_request_id: id === 'r5' ? 'r5' : null,
           caller_user: id === 'r5' ? 'alice' : null,
           caller_metadata: id === 'r5' ? JSON.stringify({ team: 'search' }) : null,
-          ...(id === 'r5' ? { cleaned_fields: ['user'], trace_id: '4bf92f3577b34da6a3ce929d0e0e4736' } : {}),
+          ...(id === 'r5' ? { cleaned_fields: ['user'], trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', cache_write_input_tokens: 4 } : {}),
+          session_id: id === 'r5' || id === 'r4' ? 'sess-a' : null,
         })
         .execute();
     }
@@ -72,6 +73,7 @@ describe('the request log (real Postgres)', () => {
       status: 200,
       inputTokens: 11,
       cachedInputTokens: 2,
+      cacheWriteInputTokens: 4,
       outputTokens: 7,
       reasoningTokens: 3,
       costUsd: 0.0000123,
@@ -83,6 +85,7 @@ describe('the request log (real Postgres)', () => {
       clientIp: '10.0.0.1',
       user: 'alice',
       metadata: { team: 'search' },
+      sessionId: 'sess-a',
       cleanedFields: ['user'],
       traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
       startedAt: '2026-11-20T13:00:00.000Z',
@@ -111,22 +114,24 @@ describe('the request log (real Postgres)', () => {
         .values({
           request_id: 'swept-1', key_id: 'k9', stream: true, status: 200, input_tokens: 90, cached_input_tokens: 0, output_tokens: 31, reasoning_tokens: 0,
           cost_usd: '0.000152000', estimated: false, latency_ms: 2_200_000, ttfb_ms: 80, started_at: '2026-11-19T10:00:00.002Z', client_request_id: 'mine', caller_user: 'bob', caller_metadata: null,
+          cache_write_input_tokens: 12, session_id: 'sess-late',
         })
         .execute();
     });
     const { data } = await log({ keyId: 'k9' });
     expect(data).toEqual([
-      expect.objectContaining({ requestId: 'swept-1', clientRequestId: 'mine', status: 200, stream: true, inputTokens: 90, outputTokens: 31, costUsd: 0.000152, estimated: false, swept: true, sweptCostUsd: 0.008292, user: 'bob' }),
+      expect.objectContaining({ requestId: 'swept-1', clientRequestId: 'mine', status: 200, stream: true, inputTokens: 90, outputTokens: 31, costUsd: 0.000152, estimated: false, swept: true, sweptCostUsd: 0.008292, user: 'bob', cacheWriteInputTokens: 12, sessionId: 'sess-late' }),
     ]);
   });
 
-  it('filters by key, model, status and time range', async () => {
+  it('filters by key, model, agent session, status and time range', async () => {
     const ids = async (q: Record<string, string>) => (await log(q)).data.map((r) => r.requestId);
     expect(await ids({ keyId: 'k2' })).toEqual(['r3']);
     expect(await ids({ model: 'gpt-b' })).toEqual(['r2']);
     expect(await ids({ status: 'error' })).toEqual(['r4', 'r2']);
     expect(await ids({ status: 'ok', keyId: 'k1' })).toEqual(['r5', 'r1']);
     expect(await ids({ status: '502' })).toEqual(['r4']);
+    expect(await ids({ sessionId: 'sess-a' })).toEqual(['r5', 'r4']);
     expect(await ids({ from: '2026-11-20T11:00:00Z', to: '2026-11-20T13:00:00Z' })).toEqual(['r4', 'r3', 'r2']);
   });
 

@@ -15,6 +15,7 @@ export async function requestLog(db: Kysely<Database>, q: RequestLogQuery): Prom
     .limit(q.limit + 1);
   if (q.keyId) query = query.where('key_id', '=', q.keyId);
   if (q.model) query = query.where('model', '=', q.model);
+  if (q.sessionId) query = query.where('session_id', '=', q.sessionId);
   if (q.status === 'ok') query = query.where('status', '<', 400);
   else if (q.status === 'error') query = query.where('status', '>=', 400);
   else if (q.status) query = query.where('status', '=', Number(q.status));
@@ -45,6 +46,7 @@ function toView(r: Selectable<UsageCallsView>): UsageRecordView {
     status: r.status,
     inputTokens: r.input_tokens,
     cachedInputTokens: r.cached_input_tokens,
+    cacheWriteInputTokens: r.cache_write_input_tokens,
     outputTokens: r.output_tokens,
     reasoningTokens: r.reasoning_tokens,
     costUsd: usdOfDecimal(r.cost_usd),
@@ -56,6 +58,7 @@ function toView(r: Selectable<UsageCallsView>): UsageRecordView {
     clientIp: r.client_ip,
     user: r.caller_user,
     metadata: r.caller_metadata,
+    sessionId: r.session_id,
     cleanedFields: r.cleaned_fields,
     traceId: r.trace_id,
     startedAt: new Date(r.started_at).toISOString(),

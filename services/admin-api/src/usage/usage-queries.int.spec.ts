@@ -11,6 +11,7 @@ interface Call {
   output: number;
   cost: string;
   status?: number;
+  session?: string;
 }
 
 describe('usage queries (real Postgres)', () => {
@@ -30,6 +31,7 @@ describe('usage queries (real Postgres)', () => {
         status: c.status ?? 200,
         input_tokens: c.input,
         cached_input_tokens: 1,
+        cache_write_input_tokens: 2,
         output_tokens: c.output,
         reasoning_tokens: 2,
         cost_usd: c.cost,
@@ -38,6 +40,7 @@ describe('usage queries (real Postgres)', () => {
         ttfb_ms: null,
         client_ip: '127.0.0.1',
         started_at: c.at,
+        session_id: c.session ?? null,
       })
       .execute();
 
@@ -48,8 +51,8 @@ describe('usage queries (real Postgres)', () => {
       await t.db.insertInto('keys_view').values({ id, name, status: 'active', key_hash: hash, key_hint: 'sk-…', metadata: '{}', created_at, version: 1 }).execute();
     }
     await t.db.insertInto('providers_view').values({ id: 'p1', name: 'OpenAI prod', type: 'openai', secret_version: 1, created_at }).execute();
-    await insert({ key: 'k1', model: 'gpt-a', provider: 'p1', at: '2026-11-20T00:00:00Z', input: 10, output: 5, cost: '0.0000100000' });
-    await insert({ key: 'k1', model: 'gpt-a', provider: 'p1', at: '2026-11-20T23:59:59.999Z', input: 20, output: 6, cost: '0.0000200000', status: 502 });
+    await insert({ key: 'k1', model: 'gpt-a', provider: 'p1', at: '2026-11-20T00:00:00Z', input: 10, output: 5, cost: '0.0000100000', session: 'sess-1' });
+    await insert({ key: 'k1', model: 'gpt-a', provider: 'p1', at: '2026-11-20T23:59:59.999Z', input: 20, output: 6, cost: '0.0000200000', status: 502, session: 'sess-1' });
     await insert({ key: 'k1', model: 'gpt-b', provider: 'p2', at: '2026-11-22T10:15:00Z', input: 30, output: 7, cost: '0.1000000000' });
     await insert({ key: 'k2', model: 'gpt-a', provider: 'p1', at: '2026-11-21T05:00:00Z', input: 40, output: 8, cost: '0.000000001' });
     // outside [from, to): the upper bound is exclusive
@@ -61,7 +64,7 @@ describe('usage queries (real Postgres)', () => {
 
   it("sums a key's calls into UTC days, zero-filling the days without calls", async () => {
     const usage = await keyUsage(t.db, 'k1', days);
-    expect(usage.totals).toEqual({ requests: 3, inputTokens: 60, cachedInputTokens: 3, outputTokens: 18, reasoningTokens: 6, spendUsd: 0.10003, errors: 1 });
+    expect(usage.totals).toEqual({ requests: 3, inputTokens: 60, cachedInputTokens: 3, cacheWriteInputTokens: 6, outputTokens: 18, reasoningTokens: 6, spendUsd: 0.10003, errors: 1 });
     expect(usage.series).toEqual([
       { start: '2026-11-20T00:00:00.000Z', requests: 2, inputTokens: 30, outputTokens: 11, spendUsd: 0.00003, errors: 1 },
       { start: '2026-11-21T00:00:00.000Z', requests: 0, inputTokens: 0, outputTokens: 0, spendUsd: 0, errors: 0 },
@@ -106,5 +109,13 @@ describe('usage queries (real Postgres)', () => {
     expect(usage.groups?.map((g) => [g.id, g.totals.requests])).toEqual([['gpt-b', 1]]);
     expect(usage.totals.requests).toBe(4);
     expect(usage.series.map((b) => b.requests)).toEqual([2, 1, 1]);
+  });
+
+  it('groups by agent session: cost per Claude Code session, the calls without one together', async () => {
+    const usage = await usageOverview(t.db, days, 'session', 100);
+    expect(usage.groups?.map((g) => [g.id, g.name, g.totals.requests, g.totals.spendUsd])).toEqual([
+      ['', '', 2, 0.100000001],
+      ['sess-1', 'sess-1', 2, 0.00003],
+    ]);
   });
 });

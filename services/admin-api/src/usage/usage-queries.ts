@@ -3,8 +3,8 @@ import { DomainError, ErrorCodes, nanosOfUsd, usdOfNanos, type UsageBucket, type
 import type { Database } from '@sluice/db';
 import { bucketStarts, type UsageRange } from './usage-range';
 
-export type GroupBy = 'key' | 'model' | 'provider';
-const GROUP_COLUMN = { key: sql.ref('u.key_id'), model: sql.ref('u.model'), provider: sql.ref('u.provider_id') } as const;
+export type GroupBy = 'key' | 'model' | 'provider' | 'session';
+const GROUP_COLUMN = { key: sql.ref('u.key_id'), model: sql.ref('u.model'), provider: sql.ref('u.provider_id'), session: sql.ref('u.session_id') } as const;
 
 interface Row {
   grp: string | null;
@@ -12,6 +12,7 @@ interface Row {
   requests: string;
   input_tokens: string;
   cached_input_tokens: string;
+  cache_write_input_tokens: string;
   output_tokens: string;
   reasoning_tokens: string;
   spend_usd: string;
@@ -21,7 +22,7 @@ interface Row {
 /** Totals as they are added up: money in integer nano-dollars, so sums are exact. */
 type Sums = Omit<UsageTotals, 'spendUsd'> & { spendNanos: number };
 
-const emptySums = (): Sums => ({ requests: 0, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0, spendNanos: 0, errors: 0 });
+const emptySums = (): Sums => ({ requests: 0, inputTokens: 0, cachedInputTokens: 0, cacheWriteInputTokens: 0, outputTokens: 0, reasoningTokens: 0, spendNanos: 0, errors: 0 });
 
 /**
  * Sums per (group, UTC bucket) in one pass over [from, to); totals and zero-filled series are put
@@ -36,6 +37,7 @@ async function aggregate(db: Kysely<Database>, range: UsageRange, filter: { keyI
            count(*) as requests,
            coalesce(sum(u.input_tokens), 0) as input_tokens,
            coalesce(sum(u.cached_input_tokens), 0) as cached_input_tokens,
+           coalesce(sum(u.cache_write_input_tokens), 0) as cache_write_input_tokens,
            coalesce(sum(u.output_tokens), 0) as output_tokens,
            coalesce(sum(u.reasoning_tokens), 0) as reasoning_tokens,
            coalesce(sum(u.cost_usd), 0) as spend_usd,
@@ -50,6 +52,7 @@ function addRow(totals: Sums, r: Row): void {
   totals.requests += Number(r.requests);
   totals.inputTokens += Number(r.input_tokens);
   totals.cachedInputTokens += Number(r.cached_input_tokens);
+  totals.cacheWriteInputTokens += Number(r.cache_write_input_tokens);
   totals.outputTokens += Number(r.output_tokens);
   totals.reasoningTokens += Number(r.reasoning_tokens);
   totals.spendNanos += nanosOfUsd(r.spend_usd);
@@ -107,14 +110,14 @@ export async function usageOverview(db: Kysely<Database>, range: UsageRange, gro
   const ids = [...perGroup.keys()];
   const names = await namesOf(db, groupBy, ids);
   const groups: UsageGroup[] = ids
-    .map((id) => ({ id, name: groupBy === 'model' ? id : (names.get(id) ?? null), ...summarise(perGroup.get(id) ?? [], range) }))
+    .map((id) => ({ id, name: groupBy === 'model' || groupBy === 'session' ? id : (names.get(id) ?? null), ...summarise(perGroup.get(id) ?? [], range) }))
     .sort((a, b) => b.totals.spendUsd - a.totals.spendUsd || b.totals.requests - a.totals.requests || a.id.localeCompare(b.id))
     .slice(0, limit);
   return { ...rangeOut(range), groupBy, ...overall, groups };
 }
 
 async function namesOf(db: Kysely<Database>, groupBy: GroupBy, ids: string[]): Promise<Map<string, string>> {
-  if (ids.length === 0 || groupBy === 'model') return new Map();
+  if (ids.length === 0 || groupBy === 'model' || groupBy === 'session') return new Map();
   const table = groupBy === 'key' ? 'keys_view' : 'providers_view';
   const rows = await db.selectFrom(table).select(['id', 'name']).where('id', 'in', ids).execute();
   return new Map(rows.map((r) => [r.id, r.name]));

@@ -12,7 +12,7 @@ export const usagePaths: Paths = {
   },
   '/admin/v1/usage': {
     get: {
-      summary: 'Cards and series for all calls, and per key, model or provider with groupBy',
+      summary: 'Cards and series for all calls, and per key, model, provider or agent session with groupBy',
       parameters: queryParams(UsageQuery),
       responses: { '200': ok('{from, to, granularity, groupBy, totals, series, groups?}'), ...errors },
     },

@@ -1,5 +1,9 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { carriesBody, type Logger } from '@sluice/service';
+import type { CountTokensRoute } from '../dialects/anthropic/count-tokens-route';
+import type { MessagesDialect } from '../dialects/anthropic/messages-dialect';
+import { speaksAnthropic, type AnthropicModelsRoute } from '../dialects/anthropic/models-route';
 import type { OpenAiDialect } from '../dialects/openai/openai-dialect';
 import type { ModelsRoute } from '../dialects/openai/models-route';
 import { GatewayErrors, invalidUrl, requestTooLarge } from '../errors/gateway-errors';
@@ -18,6 +22,9 @@ export interface IngressRoutes {
   openai: OpenAiDialect;
   models: ModelsRoute;
   keyCheck: KeyCheck;
+  messages: MessagesDialect;
+  countTokens: CountTokensRoute;
+  anthropicModels: AnthropicModelsRoute;
   clientIp: ClientIpOf;
   bodyLimit: number;
   /** The longest a request body may stop arriving. */
@@ -34,7 +41,9 @@ export interface IngressRoutes {
  */
 export function registerIngress(app: FastifyInstance, routes: IngressRoutes): void {
   answerUnreadableHeaders(app.server);
-  const errorsFor = (_url: string): ErrorShape => routes.openai;
+  // Anthropic's paths, and /v1/models for an Anthropic caller, answer in Anthropic's shape.
+  const errorsFor = (url: string, headers: IncomingHttpHeaders): ErrorShape =>
+    url.startsWith('/v1/messages') || (url.startsWith('/v1/models') && speaksAnthropic(headers)) ? routes.messages : routes.openai;
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: routes.bodyLimit }, (_req, body, done) => done(null, body));
@@ -43,7 +52,7 @@ export function registerIngress(app: FastifyInstance, routes: IngressRoutes): vo
     scope.addHook('onRequest', (req, reply, done) => {
       const { requestId, callId, clientRequestId } = requestIdsOf(req.headers);
       const found = virtualKeyOf(req.headers);
-      if (found.kind !== 'found') return errorsFor(req.url).sendError(reply, requestId, found.kind === 'missing' ? GatewayErrors.missingKey : GatewayErrors.malformedKey);
+      if (found.kind !== 'found') return errorsFor(req.url, req.headers).sendError(reply, requestId, found.kind === 'missing' ? GatewayErrors.missingKey : GatewayErrors.malformedKey);
       const clientIp = routes.clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']);
       req.sluice = { requestId, callId, clientRequestId, key: found.key, clientIp, startedAt: Date.now(), t0: performance.now() };
       if (!carriesBody(req.headers)) return done();
@@ -53,7 +62,7 @@ export function registerIngress(app: FastifyInstance, routes: IngressRoutes): vo
         if (refusal === null) return done();
         // The body is never read: the connection goes with the answer.
         reply.header('connection', 'close');
-        errorsFor(req.url).sendError(reply, requestId, refusal);
+        errorsFor(req.url, req.headers).sendError(reply, requestId, refusal);
       }, done);
     });
 
@@ -64,7 +73,7 @@ export function registerIngress(app: FastifyInstance, routes: IngressRoutes): vo
 
     scope.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
       const requestId = req.sluice?.requestId ?? requestIdOf(req.headers);
-      const errors = errorsFor(req.url);
+      const errors = errorsFor(req.url, req.headers);
       if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return errors.sendError(reply, requestId, requestTooLarge(routes.bodyLimit));
       if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
         return errors.sendError(reply, requestId, { status: err.statusCode, type: 'invalid_request_error', code: null, param: null, message: 'The request could not be read.' });
@@ -77,8 +86,10 @@ export function registerIngress(app: FastifyInstance, routes: IngressRoutes): vo
     scope.post('/v1/chat/completions', (req, reply) => pipeline.handle(openai, 'chat', req, reply));
     scope.post('/v1/completions', (req, reply) => pipeline.handle(openai, 'completions', req, reply));
     scope.post('/v1/embeddings', (req, reply) => pipeline.handle(openai, 'embeddings', req, reply));
-    scope.get('/v1/models', (req, reply) => routes.models.list(req, reply));
-    scope.get<{ Params: { model: string } }>('/v1/models/:model', (req, reply) => routes.models.retrieve(req, reply));
-    scope.all('/v1/*', async (req, reply) => errorsFor(req.url).sendError(reply, req.sluice.requestId, invalidUrl(req.method, req.url.split('?')[0])));
+    scope.post('/v1/messages', (req, reply) => pipeline.handle(routes.messages, 'messages', req, reply));
+    scope.post('/v1/messages/count_tokens', (req, reply) => routes.countTokens.handle(req, reply));
+    scope.get('/v1/models', (req, reply) => (speaksAnthropic(req.headers) ? routes.anthropicModels.list(req, reply) : routes.models.list(req, reply)));
+    scope.get<{ Params: { model: string } }>('/v1/models/:model', (req, reply) => (speaksAnthropic(req.headers) ? routes.anthropicModels.retrieve(req, reply) : routes.models.retrieve(req, reply)));
+    scope.all('/v1/*', async (req, reply) => errorsFor(req.url, req.headers).sendError(reply, req.sluice.requestId, invalidUrl(req.method, req.url.split('?')[0])));
   });
 }

@@ -1,3 +1,4 @@
+import type { ProviderType } from '@sluice/contracts';
 import type { UpstreamCall } from './upstream';
 
 export type CapField = 'max_tokens' | 'max_completion_tokens';
@@ -12,8 +13,10 @@ export type CapField = 'max_tokens' | 'max_completion_tokens';
 export function reservedCap(call: UpstreamCall): { field: CapField; value: number } | null {
   const cap = call.route.outputCap;
   if (cap === undefined || cap <= 0 || call.op === 'embeddings' || hasCap(call.body)) return null;
-  const openAi = call.route.providerType === 'openai' || call.route.providerType === 'azure-openai';
-  return { field: call.op === 'chat' && openAi ? 'max_completion_tokens' : 'max_tokens', value: cap };
+  return { field: call.op === 'chat' ? chatCapField(call.route.providerType) : 'max_tokens', value: cap };
 }
+
+/** The name a chat call's output cap goes under at this kind of provider. */
+export const chatCapField = (providerType: ProviderType): CapField => (providerType === 'openai' || providerType === 'azure-openai' ? 'max_completion_tokens' : 'max_tokens');
 
 const hasCap = (body: Record<string, unknown>): boolean => (body.max_tokens !== undefined && body.max_tokens !== null) || (body.max_completion_tokens !== undefined && body.max_completion_tokens !== null);

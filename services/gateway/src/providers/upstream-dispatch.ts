@@ -1,8 +1,10 @@
+import type { Route } from '@sluice/contracts';
 import { UpstreamNotAllowedError } from '@sluice/net-policy';
 import type { Logger } from '@sluice/service';
 import type { CredentialSync } from '../credentials/credential-sync';
 import { GatewayErrors, providerNotSupported } from '../errors/gateway-errors';
 import { anthropicUpstreamRequest, asOpenAi } from './anthropic/anthropic-provider';
+import { anthropicNativeRequest, type NativeMessages } from './anthropic/native-request';
 import { azureRequest } from './azure-openai/azure-request';
 import { openMock } from './mock/mock-provider';
 import type { OpenAiCompatibleProvider } from './openai-compatible/openai-compatible';
@@ -44,13 +46,21 @@ export class UpstreamDispatch {
     }
   }
 
-  private noCredential(call: UpstreamCall): UpstreamOutcome {
+  /** A Messages call to an `anthropic` provider as its client made it: its bytes and Anthropic's headers, untranslated. */
+  async openAnthropic(route: Route, messages: NativeMessages): Promise<UpstreamOutcome> {
+    const call = { requestId: messages.requestId, route };
+    const credential = await this.credentials.resolve(route.providerId, route.secretVersion, route.baseUrl);
+    if (credential?.type !== 'anthropic') return this.noCredential(call);
+    return this.send(call, () => this.openAiCompatible.send(anthropicNativeRequest(credential, messages)));
+  }
+
+  private noCredential(call: Pick<UpstreamCall, 'requestId' | 'route'>): UpstreamOutcome {
     this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, 'no credential for the routed provider');
     return { ok: false, error: GatewayErrors.credentialsUnavailable };
   }
 
   /** Sends through the guarded pool; a refused address or an unreachable upstream becomes its OpenAI-shaped error. */
-  private async send(call: UpstreamCall, open: () => Promise<UpstreamResponse>): Promise<UpstreamOutcome> {
+  private async send(call: Pick<UpstreamCall, 'requestId' | 'route' | 'signal'>, open: () => Promise<UpstreamResponse>): Promise<UpstreamOutcome> {
     try {
       return { ok: true, response: await open() };
     } catch (err) {

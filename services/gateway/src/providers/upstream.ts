@@ -1,8 +1,14 @@
-import type { OpenAiError, Operation, Route } from '@sluice/contracts';
+import type { OpenAiError, Route } from '@sluice/contracts';
+
+/**
+ * What provider adapters speak: OpenAI's classic surface. Another dialect's call (Anthropic's
+ * Messages) reaches a provider of another kind as one of these, translated.
+ */
+export type UpstreamOperation = 'chat' | 'completions' | 'embeddings';
 
 /** One call to a provider, after authorization. `body` is the client's, owned by the call from here on. */
 export interface UpstreamCall {
-  op: Operation;
+  op: UpstreamOperation;
   body: Record<string, unknown>;
   stream: boolean;
   requestId: string;
@@ -23,3 +29,18 @@ export interface UpstreamResponse {
 export type UpstreamOutcome = { ok: true; response: UpstreamResponse } | { ok: false; error: OpenAiError };
 
 export const isEventStream = (contentType: string): boolean => contentType.startsWith('text/event-stream');
+
+/** A whole (non-streamed) answer, bounded: past `maxBytes` the upstream is cut off and this throws. */
+export async function readBody(upstream: UpstreamResponse, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of upstream.body) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      upstream.abort();
+      throw new Error('upstream response too large');
+    }
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+}

@@ -1,7 +1,7 @@
-import type { ProviderType } from '@sluice/contracts';
+import type { Operation, ProviderType } from '@sluice/contracts';
 
 /** OpenTelemetry GenAI operation names for Sluice's operations. */
-const OPERATIONS: Record<string, string> = { chat: 'chat', completions: 'text_completion', embeddings: 'embeddings' };
+const OPERATIONS: Record<Operation, string> = { chat: 'chat', completions: 'text_completion', embeddings: 'embeddings', messages: 'chat' };
 
 /** `gen_ai.provider.name`: the well-known value where there is one, else Sluice's own name for the kind of upstream. */
 const PROVIDERS: Record<ProviderType, string> = {
@@ -12,5 +12,5 @@ const PROVIDERS: Record<ProviderType, string> = {
   mock: 'sluice.mock',
 };
 
-export const genAiOperation = (operation: string): string => OPERATIONS[operation] ?? operation;
+export const genAiOperation = (operation: string): string => OPERATIONS[operation as Operation] ?? operation;
 export const genAiProvider = (type: ProviderType): string => PROVIDERS[type] ?? type;

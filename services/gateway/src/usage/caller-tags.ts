@@ -6,6 +6,8 @@ export interface CallerTags {
   clientRequestId: string | null;
   user: string | null;
   metadata: Record<string, string> | null;
+  /** The agent session the call belongs to, when the client names one (absent otherwise). */
+  sessionId?: string;
 }
 
 export type CallerTagsResult = { ok: true; tags: CallerTags } | { ok: false; error: OpenAiError };
@@ -13,6 +15,9 @@ export type CallerTagsResult = { ok: true; tags: CallerTags } | { ok: false; err
 export const TAG_LIMITS = { userChars: 256, metadataHeaderBytes: 4096, metadataEntries: 32, metadataKeyChars: 64, metadataValueChars: 256 };
 
 const METADATA_HEADER = 'x-portkey-metadata';
+/** Claude Code's session header, Codex's, and a plain one any client may send; the first usable wins. */
+const SESSION_HEADERS = ['x-claude-code-session-id', 'session-id', 'x-session-id'] as const;
+const SESSION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 // Metadata is stored and shown to every admin role, so anything that looks like a credential is left out.
 const SECRET_NAME = /secret|password|passwd|token|api[-_]?key|authorization|credential|bearer|cookie/i;
 const SECRET_VALUE = /^(sk-|bearer\s)/i;
@@ -34,7 +39,19 @@ export function callerTagsOf(clientRequestId: string | null, headers: IncomingHt
   const why = bodyUser === null ? null : unstorableIn(bodyUser);
   if (why) return { ok: false, error: unstorable(user.param, `the value contains ${describeUnstorable(why)}`) };
   const rawUser = bodyUser ?? metadata?._user ?? null;
-  return { ok: true, tags: { clientRequestId, user: rawUser === null ? null : truncateText(rawUser, TAG_LIMITS.userChars), metadata } };
+  const tags: CallerTags = { clientRequestId, user: rawUser === null ? null : truncateText(rawUser, TAG_LIMITS.userChars), metadata };
+  const sessionId = sessionIdOf(headers);
+  if (sessionId) tags.sessionId = sessionId;
+  return { ok: true, tags };
+}
+
+/** The session id, when a header holds one that is safe to store and show (an id, not free text); else none. */
+function sessionIdOf(headers: IncomingHttpHeaders): string | undefined {
+  for (const name of SESSION_HEADERS) {
+    const value = headers[name];
+    if (typeof value === 'string' && SESSION_ID.test(value)) return value;
+  }
+  return undefined;
 }
 
 class Refusal {

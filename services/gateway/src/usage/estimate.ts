@@ -14,7 +14,7 @@ export function callEstimate(op: Operation, body: Record<string, unknown>): Call
 
 /** Completions the upstream generates and bills: `best_of` (completions; at least `n`), else `n`; the edge checked both. */
 export function choicesOf(op: Operation, body: Record<string, unknown>): number {
-  if (op === 'embeddings') return 1;
+  if (op === 'embeddings' || op === 'messages') return 1;
   const n = typeof body.n === 'number' ? body.n : 1;
   return op === 'completions' && typeof body.best_of === 'number' ? Math.max(n, body.best_of) : n;
 }
@@ -46,9 +46,10 @@ export function settleTokens(call: Settling, body: Record<string, unknown>, repo
  * Output without usage: the model family's own tokenizer over the text where Sluice knows it, else
  * one token per UTF-8 byte (no byte-level BPE makes more); never fewer than the streamed pieces
  * (each carried at least one token). A reasoning model bills hidden tokens the text does not show,
- * so it is billed its whole output cap.
+ * so it is billed its whole output cap; so is a call that asked for hidden output (`hiddenOutput`:
+ * Anthropic's thinking, billed in full even when its text is omitted or summarised).
  */
-function outputEstimate(call: Settling, body: Record<string, unknown>, generated: GeneratedOutput): number {
+export function outputEstimate(call: Settling, body: Record<string, unknown>, generated: GeneratedOutput, hiddenOutput = false): number {
   if (call.op === 'embeddings') return 0;
   const upstreamModel = call.route.upstreamModel;
   let tokens = 0;
@@ -58,24 +59,24 @@ function outputEstimate(call: Settling, body: Record<string, unknown>, generated
     else for (const text of generated.texts()) tokens += count(text);
   }
   tokens = Math.max(tokens, generated.deltas);
-  if (isReasoningModel(upstreamModel)) tokens = Math.max(tokens, (call.route.outputCap ?? 0) * choicesOf(call.op, body));
+  if (hiddenOutput || isReasoningModel(upstreamModel)) tokens = Math.max(tokens, (call.route.outputCap ?? 0) * choicesOf(call.op, body));
   return tokens;
 }
 
 /** Input without usage: the family's tokenizer over what the prompt renders, else the prompt's byte bound. */
-function inputEstimate(call: Settling, body: Record<string, unknown>): number {
+export function inputEstimate(call: Settling, body: Record<string, unknown>): number {
   const upstreamModel = call.route.upstreamModel;
   const prompt = promptTokens(call.op, body);
   const images = imageTokens(prompt.images, upstreamModel);
   const count = tokenCounterFor(upstreamModel);
-  return (count === null ? prompt.bound : tokenizedPrompt(call.op, body, count)) + images;
+  return (count === null || call.op === 'messages' ? prompt.bound : tokenizedPrompt(call.op, body, count)) + images;
 }
 
 /** OpenAI's chat format: at most 4 tokens around each message (3, and 1 for a name) and 3 to prime the reply. */
 const PER_MESSAGE = 4;
 const PER_REPLY = 3;
 
-function tokenizedPrompt(op: Operation, body: Record<string, unknown>, count: (text: string) => number): number {
+export function tokenizedPrompt(op: Operation, body: Record<string, unknown>, count: (text: string) => number): number {
   const json = (v: unknown) => (v === undefined || v === null ? 0 : count(typeof v === 'string' ? v : JSON.stringify(v)));
   if (op !== 'chat') return tokenizedInput(op === 'completions' ? body.prompt : body.input, count) + json(body.suffix);
   let tokens = PER_REPLY;

@@ -1,6 +1,7 @@
 import type { GeneratedOutput } from '../usage/generated-output';
 
-const FIELDS = ['"content":', '"text":', '"arguments":', '"reasoning_content":', '"refusal":'].map((f) => Buffer.from(f));
+/** The fields an OpenAI-shaped stream writes generated text into. */
+export const OPENAI_TEXT_FIELDS = ['"content":', '"text":', '"arguments":', '"reasoning_content":', '"refusal":'].map((f) => Buffer.from(f));
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const U = 0x75;
@@ -19,8 +20,10 @@ export class GeneratedText implements GeneratedOutput {
   private raw: Buffer | null = null;
   private length = 0;
 
+  constructor(private readonly fields: readonly Buffer[] = OPENAI_TEXT_FIELDS) {}
+
   scan(events: Buffer): void {
-    for (const field of FIELDS) {
+    for (const field of this.fields) {
       let at = events.indexOf(field);
       while (at >= 0) {
         let i = at + field.length;

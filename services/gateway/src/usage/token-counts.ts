@@ -2,6 +2,8 @@
 export interface TokenCounts {
   inputTokens: number;
   cachedInputTokens: number;
+  /** Part of inputTokens: written to the provider's prompt cache (Anthropic reports it); absent: none. */
+  cacheWriteInputTokens?: number;
   outputTokens: number;
   reasoningTokens: number;
 }

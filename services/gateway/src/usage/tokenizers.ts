@@ -17,6 +17,13 @@ function encoding(name: EncodingName): Encoding {
   return found;
 }
 
+/** The family's tokenizer, else OpenAI's current one (o200k) as an estimate for a model Sluice knows no tokenizer for; with its name. */
+export function estimatingTokenizer(upstreamModel: string): { name: EncodingName; count: (text: string) => number } {
+  const name = FAMILIES.find(([pattern]) => pattern.test(upstreamModel))?.[1] ?? 'o200k_base';
+  const enc = encoding(name);
+  return { name, count: (text) => enc.countTokens(text) };
+}
+
 /** A token counter for the upstream model's family, or null when Sluice knows no tokenizer for it. */
 export function tokenCounterFor(upstreamModel: string): ((text: string) => number) | null {
   const name = FAMILIES.find(([pattern]) => pattern.test(upstreamModel))?.[1];

@@ -53,6 +53,7 @@ export function usageMessage(call: CallFacts, result: CallResult): UsageMessage 
     status: result.status,
     inputTokens: result.tokens.inputTokens,
     cachedInputTokens: result.tokens.cachedInputTokens,
+    ...(result.tokens.cacheWriteInputTokens ? { cacheWriteInputTokens: result.tokens.cacheWriteInputTokens } : {}),
     outputTokens: result.tokens.outputTokens,
     reasoningTokens: result.tokens.reasoningTokens,
     estimated: result.estimated,
@@ -63,6 +64,7 @@ export function usageMessage(call: CallFacts, result: CallResult): UsageMessage 
     clientRequestId: call.tags?.clientRequestId ?? null,
     user: call.tags?.user ?? null,
     metadata: call.tags?.metadata ?? null,
+    ...(call.tags?.sessionId ? { sessionId: call.tags.sessionId } : {}),
     ...(call.route.price ? { costNanos: costNanosOf(result.tokens, call.route.price) } : {}),
     ...(call.traceparent ? { traceparent: call.traceparent } : {}),
   };

@@ -13,6 +13,13 @@ describe('model catalog entries', () => {
     expect(decideAddModel(body, now, foldModel(removed))).toHaveLength(1);
   });
 
+  it('records the cache-write price, and a family entry whose upstream model may take what its * matched', () => {
+    const claude = { ...body, name: 'claude-haiku-4-5*', upstreamModel: 'claude-haiku-4-5*', cachedInputUsdPerMTok: 0.1, cacheWriteUsdPerMTok: 1.25 };
+    expect(decideAddModel(claude, now, foldModel([]))[0]).toMatchObject({ data: { name: 'claude-haiku-4-5*', upstreamModel: 'claude-haiku-4-5*', cacheWriteUsdPerMTok: 1.25 } });
+    expect(decideAddModel(body, now, foldModel([]))[0]).toMatchObject({ data: { cacheWriteUsdPerMTok: null } });
+    expect(() => decideAddModel({ ...claude, name: 'claude-haiku' }, now, foldModel([]))).toThrow(expect.objectContaining({ code: ErrorCodes.validation }));
+  });
+
   it('cannot remove what is not listed', () => {
     expect(() => decideRemoveModel('nope', now, foldModel([]))).toThrow(expect.objectContaining({ code: ErrorCodes.modelNotFound }));
   });

@@ -25,6 +25,9 @@ export const foldModel = (events: ModelEvent[]): ModelState => events.reduce(evo
 /** A catalog entry can be added again after removal; its stream keeps the whole history. */
 export function decideAddModel(body: CreateModelBody, now: Date, state: ModelState): ModelEvent[] {
   if (state.status === 'listed') throw new DomainError(ErrorCodes.modelNameTaken, `model ${body.name} already exists`);
+  if (body.upstreamModel.endsWith('*') && !body.name.endsWith('*')) {
+    throw new DomainError(ErrorCodes.validation, 'upstreamModel may end in * only when name does (a family entry)', { param: 'upstreamModel' });
+  }
   return [
     {
       type: 'ModelAdded',
@@ -35,6 +38,7 @@ export function decideAddModel(body: CreateModelBody, now: Date, state: ModelSta
         inputUsdPerMTok: body.inputUsdPerMTok,
         outputUsdPerMTok: body.outputUsdPerMTok,
         cachedInputUsdPerMTok: body.cachedInputUsdPerMTok ?? null,
+        cacheWriteUsdPerMTok: body.cacheWriteUsdPerMTok ?? null,
         maxOutputTokens: body.maxOutputTokens ?? null,
         createdAt: now.toISOString(),
       },

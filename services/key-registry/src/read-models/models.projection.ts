@@ -16,6 +16,7 @@ export async function projectModelEvent(db: Kysely<Database>, event: SluiceEvent
           input_usd_per_mtok: d.inputUsdPerMTok,
           output_usd_per_mtok: d.outputUsdPerMTok,
           cached_input_usd_per_mtok: d.cachedInputUsdPerMTok,
+          cache_write_usd_per_mtok: d.cacheWriteUsdPerMTok ?? null,
           max_output_tokens: d.maxOutputTokens,
           created_at: d.createdAt,
         })

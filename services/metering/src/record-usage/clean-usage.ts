@@ -1,7 +1,7 @@
 import { storableText, unstorableIn, type UsageMessage } from '@sluice/contracts';
 
 /** What the caller said about a call, the only fields metering may change to store it. */
-export type CallerField = 'user' | 'metadata' | 'clientRequestId';
+export type CallerField = 'user' | 'metadata' | 'clientRequestId' | 'sessionId';
 
 /** A usage message as metering stores it, naming the caller fields it had to clean. */
 export type RecordableUsage = UsageMessage & { cleanedFields?: CallerField[] };
@@ -32,17 +32,20 @@ export function cleanUsage(usage: UsageMessage): Cleaned {
     out = { ...out, metadata: Object.fromEntries(Object.entries(usage.metadata).map(([name, value]) => [storableText(name), storableText(value)])) };
     cleaned.push('metadata');
   }
-  if (usage.clientRequestId && unstorableIn(usage.clientRequestId)) {
-    out = { ...out, clientRequestId: storableText(usage.clientRequestId) };
-    cleaned.push('clientRequestId');
+  for (const field of ['clientRequestId', 'sessionId'] as const) {
+    const value = usage[field];
+    if (value && unstorableIn(value)) {
+      out = { ...out, [field]: storableText(value) };
+      cleaned.push(field);
+    }
   }
   return { ok: true, usage: cleaned.length === 0 ? out : { ...out, cleanedFields: cleaned } };
 }
 
 /** The call without what its caller said about it, for a message that cannot be stored even cleaned; null if it said nothing. */
 export function withoutCallerFields(usage: RecordableUsage): RecordableUsage | null {
-  const dropped = (['user', 'metadata', 'clientRequestId'] as const).filter((field) => usage[field] != null);
+  const dropped = (['user', 'metadata', 'clientRequestId', 'sessionId'] as const).filter((field) => usage[field] != null);
   if (dropped.length === 0) return null;
   const cleanedFields = [...new Set([...(usage.cleanedFields ?? []), ...dropped])];
-  return { ...usage, user: null, metadata: null, clientRequestId: null, cleanedFields };
+  return { ...usage, user: null, metadata: null, clientRequestId: null, sessionId: null, cleanedFields };
 }

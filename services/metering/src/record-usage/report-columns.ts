@@ -12,6 +12,7 @@ export function reportColumns(usage: RecordableUsage, costNanos: number): Insert
     status: usage.status,
     input_tokens: usage.inputTokens,
     cached_input_tokens: usage.cachedInputTokens,
+    cache_write_input_tokens: usage.cacheWriteInputTokens ?? 0,
     output_tokens: usage.outputTokens,
     reasoning_tokens: usage.reasoningTokens,
     cost_usd: decimalOfNanos(costNanos),
@@ -23,5 +24,6 @@ export function reportColumns(usage: RecordableUsage, costNanos: number): Insert
     caller_user: usage.user ?? null,
     caller_metadata: usage.metadata ? JSON.stringify(usage.metadata) : null,
     cleaned_fields: usage.cleanedFields ?? [],
+    session_id: usage.sessionId ?? null,
   };
 }

@@ -1,3 +1,4 @@
+import type { SluiceEvent } from '@sluice/contracts';
 import { allowed, catalog, given, iso, keyCreated, keyDisabled, keyEnabled, keyRevoked, model, NOW, provider, refused } from '../../test/given';
 
 describe('authorize', () => {
@@ -91,6 +92,8 @@ describe('authorize', () => {
       const state = given(keyCreated({ operations: ['chat'] }), ...catalog);
       expect(state.when({ operation: 'embeddings' })).toMatchObject(refused('operation_not_allowed', 403, 'operations'));
       expect(state.when({ operation: 'chat' })).toMatchObject(allowed);
+      expect(state.when({ operation: 'messages' })).toMatchObject(refused('operation_not_allowed', 403, 'operations'));
+      expect(given(keyCreated({ operations: ['messages'] }), ...catalog).when({ operation: 'messages' })).toMatchObject(allowed);
     });
   });
 
@@ -122,6 +125,55 @@ describe('authorize', () => {
     it('answers once the model is removed', () => {
       const removed = { type: 'ModelRemoved' as const, data: { name: 'gpt-4o', removedAt: iso(NOW - 1) } };
       expect(given(keyCreated(), provider(), model('gpt-4o'), removed).when()).toMatchObject(refused('model_not_found', 404));
+    });
+  });
+
+  describe('family entries (a catalog name ending in *): dated ids as clients send them', () => {
+    const family = (name: string, upstreamModel: string, input = 1): SluiceEvent => ({
+      type: 'ModelAdded',
+      data: { name, providerId: 'prov_1', upstreamModel, inputUsdPerMTok: input, outputUsdPerMTok: 2, cachedInputUsdPerMTok: null, maxOutputTokens: null, createdAt: '2026-11-01T00:00:00Z' },
+    });
+    const claude = [provider(), family('claude-haiku-4-5*', 'claude-haiku-4-5*'), family('claude-*', 'claude-fallback', 9), model('claude-haiku-4-5-pinned')];
+
+    it('serves a dated id through the longest matching family, sending what its * matched upstream', () => {
+      const state = given(keyCreated({ models: ['claude-haiku-4-5*'] }), ...claude);
+      expect(state.when({ model: 'claude-haiku-4-5-20251001', operation: 'messages' })).toMatchObject({ allow: true, route: { upstreamModel: 'claude-haiku-4-5-20251001', price: { inputNanosPerMTok: 1_000_000_000 } } });
+      expect(state.when({ model: 'claude-haiku-4-5', operation: 'messages' })).toMatchObject({ allow: true, route: { upstreamModel: 'claude-haiku-4-5' } });
+      // an entry of its own wins over any family
+      expect(state.when({ model: 'claude-haiku-4-5-pinned' })).toMatchObject({ allow: true, route: { upstreamModel: 'claude-haiku-4-5-pinned-upstream' } });
+    });
+
+    it('sends a family’s fixed upstream model when it has no *, and keeps the key’s allow-list in force', () => {
+      const state = given(keyCreated({ models: ['claude-haiku-4-5*'] }), ...claude);
+      expect(state.when({ model: 'claude-opus-5-5' })).toMatchObject(refused('model_not_allowed', 403, 'models'));
+      expect(given(keyCreated(), ...claude).when({ model: 'claude-opus-5-5' })).toMatchObject({ allow: true, route: { upstreamModel: 'claude-fallback', price: { inputNanosPerMTok: 9_000_000_000 } } });
+      expect(given(keyCreated(), ...claude).when({ model: 'gpt-4o' })).toMatchObject(refused('model_not_found', 404));
+    });
+
+    it('reserves a family call under the name it was made with', () => {
+      const state = given(keyCreated({ budget: { maxUsd: 10, period: null, alertThresholds: [], webhookUrlHint: null } }), ...claude);
+      const decision = state.when({ model: 'claude-haiku-4-5-20251001', callId: 'c1', estimate: { inputTokens: 10, maxOutputTokens: 100 } });
+      expect(decision).toMatchObject({ allow: true, limits: { reservation: { call: { model: 'claude-haiku-4-5-20251001', upstreamModel: 'claude-haiku-4-5-20251001' } } } });
+    });
+  });
+
+  describe('a permissions-only question (count_tokens)', () => {
+    const limited = keyCreated({ rateLimits: { requestsPerMinute: 1 }, budget: { maxUsd: 0.000001, period: null, alertThresholds: [], webhookUrlHint: null } });
+
+    it('is answered by the key’s permissions, counts nothing and reserves nothing, whatever its limits say', () => {
+      const state = given(limited, ...catalog);
+      const check = state.when({ checkOnly: true, estimate: { inputTokens: 1_000_000, maxOutputTokens: null } });
+      expect(check).toEqual({ allow: true, keyId: 'key_1', route: { providerId: 'prov_1', providerType: 'mock', baseUrl: null, upstreamModel: 'gpt-4o-upstream', secretVersion: 0 } });
+      expect(state.when({ checkOnly: true })).toMatchObject(allowed);
+      // the one request of the minute is still there for a real call
+      expect(state.when({ estimate: { inputTokens: 1, maxOutputTokens: 1 } })).toMatchObject({ allow: false, error: { code: 'insufficient_quota' } });
+      expect(state.limiter.reservations.size).toBe(0);
+    });
+
+    it('is refused as a call would be for the key’s permissions', () => {
+      expect(given(keyCreated({ models: ['gpt-4o'] }), ...catalog).when({ checkOnly: true, model: 'claude-3' })).toMatchObject(refused('model_not_allowed', 403, 'models'));
+      expect(given(keyCreated(), ...catalog, keyDisabled).when({ checkOnly: true })).toMatchObject(refused('key_disabled', 401, 'disabled'));
+      expect(given(keyCreated({ operations: ['chat'] }), ...catalog).when({ checkOnly: true, operation: 'messages' })).toMatchObject(refused('operation_not_allowed', 403, 'operations'));
     });
   });
 });

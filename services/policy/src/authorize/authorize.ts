@@ -28,12 +28,13 @@ export function authorize(req: AuthorizeRequest, keys: KeyTable, catalog: Catalo
   if (key.operations && !key.operations.has(req.operation)) {
     return { allow: false, keyId: key.keyId, error: Refusals.operationNotAllowed(req.operation) };
   }
-  const model = catalog.models.get(req.model);
+  const found = catalog.lookup(req.model);
   if (key.allowsModel && !key.allowsModel(req.model)) {
     // A model outside the key's allow-list is refused the same way whether or not it exists.
-    return { allow: false, keyId: key.keyId, error: model ? Refusals.modelNotAllowed(req.model) : Refusals.modelNotFound(req.model) };
+    return { allow: false, keyId: key.keyId, error: found ? Refusals.modelNotAllowed(req.model) : Refusals.modelNotFound(req.model) };
   }
-  if (!model) return { allow: false, keyId: key.keyId, error: Refusals.modelNotFound(req.model) };
+  if (!found) return { allow: false, keyId: key.keyId, error: Refusals.modelNotFound(req.model) };
+  const { model } = found;
   if (!allowsProvider(key, model)) return { allow: false, keyId: key.keyId, error: Refusals.providerNotAllowed(req.model) };
   const provider = catalog.providers.get(model.providerId);
   if (!provider) return { allow: false, keyId: key.keyId, error: Refusals.providerMissing(req.model) };
@@ -41,12 +42,17 @@ export function authorize(req: AuthorizeRequest, keys: KeyTable, catalog: Catalo
   if (req.operation !== 'embeddings' && model.maxOutputTokens !== null && estimate.maxOutputTokens !== null && estimate.maxOutputTokens > model.maxOutputTokens) {
     return { allow: false, keyId: key.keyId, error: Refusals.maxTokensTooLarge(estimate.maxOutputTokens, model.maxOutputTokens) };
   }
-  const admission = limiter.admit(key, { callId: req.callId ?? req.requestId, model, operation: req.operation, clientIp: req.clientIp, estimate }, now, options.dryRun);
+  const route = { providerId: provider.id, providerType: provider.type, baseUrl: provider.baseUrl, upstreamModel: found.upstreamModel, secretVersion: provider.secretVersion };
+  // A request that bills nothing (count_tokens) asks about permissions only: no limit applies to it.
+  if (req.checkOnly) return { allow: true, keyId: key.keyId, route };
+  // Through a family entry, the call is reserved (and a sweep reports it) as the name it was made with.
+  const asked = model.name === req.model ? model : { ...model, name: req.model, upstreamModel: found.upstreamModel };
+  const admission = limiter.admit(key, { callId: req.callId ?? req.requestId, model: asked, operation: req.operation, clientIp: req.clientIp, estimate }, now, options.dryRun);
   if (!admission.ok) return { allow: false, keyId: key.keyId, error: admission.error, headers: admission.headers };
   return {
     allow: true,
     keyId: key.keyId,
-    route: { providerId: provider.id, providerType: provider.type, baseUrl: provider.baseUrl, upstreamModel: model.upstreamModel, secretVersion: provider.secretVersion, price: model.price, maxOutputTokens: model.maxOutputTokens, outputCap: reservedOutputTokens(req.operation, estimate.maxOutputTokens, model.maxOutputTokens) },
+    route: { ...route, price: model.price, maxOutputTokens: model.maxOutputTokens, outputCap: reservedOutputTokens(req.operation, estimate.maxOutputTokens, model.maxOutputTokens) },
     limits: admission.limits,
   };
 }

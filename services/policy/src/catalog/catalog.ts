@@ -16,10 +16,29 @@ export interface CatalogProvider {
   secretVersion: number;
 }
 
-/** The model catalog and the providers it routes to, fed by model and provider events. */
+const upstreamOf = (family: CatalogModel, suffix: string): string => (family.upstreamModel.endsWith('*') ? family.upstreamModel.slice(0, -1) + suffix : family.upstreamModel);
+
+/**
+ * The model catalog and the providers it routes to, fed by model and provider events. A model
+ * named with a trailing `*` (`claude-haiku-4-5*`) is a family entry: it serves every name that
+ * starts with what comes before the `*` and has no entry of its own (the longest such prefix
+ * wins), so dated ids (`claude-haiku-4-5-20251001`) work as clients send them. A `*` at the end
+ * of its upstream model is replaced by what the name's `*` matched.
+ */
 export class Catalog {
   readonly models = new Map<string, CatalogModel>();
   readonly providers = new Map<string, CatalogProvider>();
+  /** Family entries, longest prefix first. */
+  #families: { prefix: string; model: CatalogModel }[] = [];
+
+  /** The entry serving a model name as a client sends it, with the upstream model it goes to. */
+  lookup(name: string): { model: CatalogModel; upstreamModel: string } | null {
+    const exact = this.models.get(name);
+    // A family's own name (`claude-haiku-4-5*`) is its prefix with nothing after it.
+    if (exact) return { model: exact, upstreamModel: exact.name.endsWith('*') ? upstreamOf(exact, '') : exact.upstreamModel };
+    for (const { prefix, model } of this.#families) if (name.startsWith(prefix)) return { model, upstreamModel: upstreamOf(model, name.slice(prefix.length)) };
+    return null;
+  }
 
   apply(event: SluiceEvent): void {
     switch (event.type) {
@@ -33,10 +52,12 @@ export class Catalog {
           created: Math.floor(Date.parse(d.createdAt) / 1000),
           price: modelPrice(d),
         });
+        this.#indexFamilies();
         return;
       }
       case 'ModelRemoved':
         this.models.delete(event.data.name);
+        this.#indexFamilies();
         return;
       case 'ProviderAdded':
         this.providers.set(event.data.providerId, {
@@ -62,5 +83,12 @@ export class Catalog {
       default:
         return;
     }
+  }
+
+  #indexFamilies(): void {
+    this.#families = [...this.models.values()]
+      .filter((m) => m.name.endsWith('*'))
+      .map((model) => ({ prefix: model.name.slice(0, -1), model }))
+      .sort((a, b) => b.prefix.length - a.prefix.length);
   }
 }

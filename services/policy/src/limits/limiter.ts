@@ -1,4 +1,4 @@
-import { callTokens, costNanosOf, costNanosOfUsage, formatNanoUsd, nanosOfUsd, upcastPrice, type AllowedLimits, type CallEstimate, type OpenAiError, type ReservationTicket, type UsageMessage } from '@sluice/contracts';
+import { callTokens, costNanosOfUsage, worstCaseNanosOf, formatNanoUsd, nanosOfUsd, upcastPrice, type AllowedLimits, type CallEstimate, type OpenAiError, type ReservationTicket, type UsageMessage } from '@sluice/contracts';
 import type { CatalogModel } from '../catalog/catalog';
 import type { KeyPolicy } from '../keys/key-table';
 import { countedTokens, KeyCounters, REQUEST_WINDOWS, tokenKindsOf } from './key-counters';
@@ -90,7 +90,7 @@ export class Limiter {
     }
     const ledger = c.ledger(key, now);
     const worstCase = { inputTokens: call.inputBound, outputTokens: call.outputBound };
-    const reservedNanos = ledger ? costNanosOf({ ...worstCase, cachedInputTokens: 0 }, ask.model.price) : 0;
+    const reservedNanos = ledger ? worstCaseNanosOf(worstCase, ask.model.price) : 0;
     if (ledger && key.budget && !ledger.fits(reservedNanos)) {
       const error = LimitRefusals.budget({ maxNanos: ledger.maxNanos, period: key.budget.period, spentNanos: ledger.spent, reservedNanos: ledger.reserved, costUpToNanos: reservedNanos, resetsAt: ledger.periodEnd });
       const headers: Record<string, string> = { ...headersNow(), 'x-sluice-budget-remaining-usd': formatNanoUsd(ledger.remaining()) };

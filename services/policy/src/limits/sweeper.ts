@@ -1,4 +1,4 @@
-import { costNanosOf, type UsageMessage } from '@sluice/contracts';
+import { costNanosOf, worstCaseTokens, type UsageMessage } from '@sluice/contracts';
 import type { Limiter, Reservation } from './limiter';
 
 /**
@@ -11,7 +11,7 @@ import type { Limiter, Reservation } from './limiter';
  * charge, in policy and in metering, to the real cost.
  */
 export function sweptUsage(r: Reservation, now: number): UsageMessage {
-  const tokens = { inputTokens: r.worstCase.inputTokens, cachedInputTokens: 0, outputTokens: r.worstCase.outputTokens };
+  const tokens = worstCaseTokens(r.worstCase, r.price);
   return {
     requestId: r.callId,
     keyId: r.keyId,

@@ -89,6 +89,8 @@ export interface Model {
   inputUsdPerMTok: Money;
   outputUsdPerMTok: Money;
   cachedInputUsdPerMTok: Money | null;
+  /** Absent from an older admin API. */
+  cacheWriteUsdPerMTok?: Money | null;
   maxOutputTokens: number | null;
   createdAt: string;
 }

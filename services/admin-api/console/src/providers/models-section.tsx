@@ -6,7 +6,7 @@ import { count, usd } from '../format';
 import { FormActions, FormError, Select, TextField } from '../ui/controls';
 import { Dialog } from '../ui/dialog';
 
-const FIELDS = ['name', 'providerId', 'upstreamModel', 'inputUsdPerMTok', 'outputUsdPerMTok', 'cachedInputUsdPerMTok', 'maxOutputTokens'];
+const FIELDS = ['name', 'providerId', 'upstreamModel', 'inputUsdPerMTok', 'outputUsdPerMTok', 'cachedInputUsdPerMTok', 'cacheWriteUsdPerMTok', 'maxOutputTokens'];
 
 /** The model catalog: what clients send as `model`, where it routes, and its prices. */
 export function ModelsSection({ models, providers, onChange }: { models: Model[]; providers: Provider[]; onChange: () => void }) {
@@ -42,6 +42,7 @@ export function ModelsSection({ models, providers, onChange }: { models: Model[]
               <th scope="col" class="num">Input $/M tokens</th>
               <th scope="col" class="num">Output $/M tokens</th>
               <th scope="col" class="num">Cached input $/M</th>
+              <th scope="col" class="num">Cache write $/M</th>
               <th scope="col" class="num">Max output tokens</th>
               {can.write && <th scope="col">Actions</th>}
             </tr>
@@ -49,7 +50,7 @@ export function ModelsSection({ models, providers, onChange }: { models: Model[]
           <tbody>
             {models.length === 0 && (
               <tr>
-                <td colSpan={8} class="empty">
+                <td colSpan={9} class="empty">
                   No model yet.
                 </td>
               </tr>
@@ -62,6 +63,7 @@ export function ModelsSection({ models, providers, onChange }: { models: Model[]
                 <td class="num">{usd(m.inputUsdPerMTok)}</td>
                 <td class="num">{usd(m.outputUsdPerMTok)}</td>
                 <td class="num">{m.cachedInputUsdPerMTok === null ? '—' : usd(m.cachedInputUsdPerMTok)}</td>
+                <td class="num">{m.cacheWriteUsdPerMTok == null ? '—' : usd(m.cacheWriteUsdPerMTok)}</td>
                 <td class="num">{m.maxOutputTokens === null ? '—' : count(m.maxOutputTokens)}</td>
                 {can.write && (
                   <td>
@@ -91,7 +93,7 @@ export function ModelsSection({ models, providers, onChange }: { models: Model[]
 
 function AddModel({ providers, onClose, onDone }: { providers: Provider[]; onClose: () => void; onDone: () => void }) {
   const { api, notify } = useApp();
-  const [f, setF] = useState({ name: '', providerId: providers[0]?.id ?? '', upstreamModel: '', inputUsdPerMTok: '', outputUsdPerMTok: '', cachedInputUsdPerMTok: '', maxOutputTokens: '' });
+  const [f, setF] = useState({ name: '', providerId: providers[0]?.id ?? '', upstreamModel: '', inputUsdPerMTok: '', outputUsdPerMTok: '', cachedInputUsdPerMTok: '', cacheWriteUsdPerMTok: '', maxOutputTokens: '' });
   const [errors, setErrors] = useState<Record<string, string>>({});
   const set = (patch: Partial<typeof f>) => setF((old) => ({ ...old, ...patch }));
   const submit = async (e: Event) => {
@@ -114,6 +116,7 @@ function AddModel({ providers, onClose, onDone }: { providers: Provider[]; onClo
       inputUsdPerMTok: num('inputUsdPerMTok', true),
       outputUsdPerMTok: num('outputUsdPerMTok', true),
       cachedInputUsdPerMTok: num('cachedInputUsdPerMTok', false),
+      cacheWriteUsdPerMTok: num('cacheWriteUsdPerMTok', false),
       maxOutputTokens: num('maxOutputTokens', false, true),
     };
     if (!body.name) found.name = 'Required: what clients send as model.';
@@ -138,6 +141,7 @@ function AddModel({ providers, onClose, onDone }: { providers: Provider[]; onClo
           <TextField label="Input price (USD per million tokens)" inputMode="decimal" value={f.inputUsdPerMTok} onValue={(v) => set({ inputUsdPerMTok: v })} error={errors.inputUsdPerMTok} />
           <TextField label="Output price (USD per million tokens)" inputMode="decimal" value={f.outputUsdPerMTok} onValue={(v) => set({ outputUsdPerMTok: v })} error={errors.outputUsdPerMTok} />
           <TextField label="Cached input price (optional)" inputMode="decimal" value={f.cachedInputUsdPerMTok} onValue={(v) => set({ cachedInputUsdPerMTok: v })} error={errors.cachedInputUsdPerMTok} />
+          <TextField label="Cache write price (optional)" inputMode="decimal" value={f.cacheWriteUsdPerMTok} onValue={(v) => set({ cacheWriteUsdPerMTok: v })} error={errors.cacheWriteUsdPerMTok} />
           <TextField label="Max output tokens (optional)" inputMode="numeric" value={f.maxOutputTokens} onValue={(v) => set({ maxOutputTokens: v })} error={errors.maxOutputTokens} />
         </div>
         <FormError message={errors.form} />

@@ -1,10 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { hashVirtualKey, type ListModelsReply } from '@sluice/contracts';
+import { hashVirtualKey, type ListModelsReply, type OpenAiError } from '@sluice/contracts';
 import type { Authorizer } from '../../authorize/authorizer';
 import { sendError } from './send-error';
 
-type Allowed = Extract<ListModelsReply, { allow: true }>;
-const toModel = (m: Allowed['models'][number]) => ({ id: m.id, object: 'model' as const, created: m.created, owned_by: m.ownedBy });
+export type AllowedModels = Extract<ListModelsReply, { allow: true }>;
+
+const toModel = (m: AllowedModels['models'][number]) => ({ id: m.id, object: 'model' as const, created: m.created, owned_by: m.ownedBy });
 
 /** GET /v1/models (the models this key may use) and GET /v1/models/:model, answered by policy. */
 export class ModelsRoute {
@@ -30,15 +31,20 @@ export class ModelsRoute {
     });
   }
 
-  private async allowed(req: FastifyRequest, reply: FastifyReply): Promise<Allowed | null> {
-    const ctx = req.sluice;
-    const decision = await this.authorizer.listModels({ keyHash: hashVirtualKey(ctx.key), clientIp: ctx.clientIp, requestId: ctx.requestId });
-    if (decision.allow) return decision;
-    sendError(reply, ctx.requestId, decision.error);
-    return null;
+  private allowed(req: FastifyRequest, reply: FastifyReply): Promise<AllowedModels | null> {
+    return allowedModels(this.authorizer, req, reply, sendError);
   }
 
   private send(reply: FastifyReply, requestId: string, body: unknown): void {
     reply.code(200).header('content-type', 'application/json').header('x-request-id', requestId).send(JSON.stringify(body));
   }
+}
+
+/** The models this key may use, as policy answers; null once the refusal was sent in the caller's dialect. */
+export async function allowedModels(authorizer: Authorizer, req: FastifyRequest, reply: FastifyReply, refuse: (reply: FastifyReply, requestId: string, error: OpenAiError) => void): Promise<AllowedModels | null> {
+  const ctx = req.sluice;
+  const decision = await authorizer.listModels({ keyHash: hashVirtualKey(ctx.key), clientIp: ctx.clientIp, requestId: ctx.requestId });
+  if (decision.allow) return decision;
+  refuse(reply, ctx.requestId, decision.error);
+  return null;
 }

@@ -60,7 +60,7 @@ export class OpenAiDialect implements Dialect<OpenAiRequest> {
   }
 
   private async serveWithin(call: CallFacts, request: OpenAiRequest, reply: FastifyReply, finish: FinishCall, deadline: CallDeadline | undefined): Promise<UsageMessage> {
-    const outcome = await this.dispatch.open({ op: call.op, body: request.body, stream: request.stream, requestId: call.requestId, route: call.route, signal: deadline?.signal });
+    const outcome = await this.dispatch.open({ op: call.op as OpenAiOperation, body: request.body, stream: request.stream, requestId: call.requestId, route: call.route, signal: deadline?.signal });
     if (deadline?.passed) return answerTimedOut(reply, call, request.body, deadline, finish);
     if (!outcome.ok) {
       const usage = await finish({ status: outcome.error.status, tokens: NO_TOKENS, estimated: false, ttfbMs: null });

@@ -5,7 +5,7 @@ import { GatewayErrors } from '../../errors/gateway-errors';
 import { armClientIdle } from '../../edge/client-idle';
 import type { CallDeadline } from '../../pipeline/call-deadline';
 import { costHeaders } from '../../pipeline/cost-headers';
-import type { UpstreamResponse } from '../../providers/upstream';
+import { readBody, type UpstreamResponse } from '../../providers/upstream';
 import { upstreamError } from '../../providers/upstream-errors';
 import { settleTokens } from '../../usage/estimate';
 import { NOTHING_GENERATED } from '../../usage/generated-output';
@@ -38,7 +38,7 @@ export async function respondJson(
 ): Promise<UsageMessage> {
   let bytes: Buffer;
   try {
-    bytes = await readAll(upstream, maxBytes);
+    bytes = await readBody(upstream, maxBytes);
   } catch {
     if (deadline?.passed) return answerTimedOut(reply, call, body, deadline, finish);
     const usage = await finish({ status: 502, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
@@ -67,18 +67,4 @@ export async function respondJson(
   const usage = await finish({ status: error.status, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
   sendError(reply, call.requestId, error);
   return usage;
-}
-
-async function readAll(upstream: UpstreamResponse, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of upstream.body) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      upstream.abort();
-      throw new Error('upstream response too large');
-    }
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
 }

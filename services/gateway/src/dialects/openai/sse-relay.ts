@@ -30,6 +30,20 @@ export interface RelayOptions {
    * when the client is gone): the call is finished there. Returns the trailers' values.
    */
   end(outcome: RelayOutcome): Promise<Record<string, string>>;
+  /** Another dialect's stream (Anthropic's events): how it is read, ended and refused. Default: OpenAI's chat SSE. */
+  dialect?: RelayDialect;
+}
+
+/** How a stream of another dialect goes through the relay. */
+export interface RelayDialect {
+  /** Splits the upstream's bytes into whole events and says what to forward (see SseScanner). */
+  scanner: SseScanner;
+  /** The stream's last bytes, written once the call is finished (OpenAI: `[DONE]`). */
+  ending(upstreamFailed: boolean): Buffer;
+  /** The JSON error answered (502) when the upstream fails before its first event. */
+  brokenJson: string;
+  /** Headers of its own on the stream (Anthropic's `request-id`). */
+  headers?: Record<string, string>;
 }
 
 export interface RelayOutcome {
@@ -55,7 +69,7 @@ const BROKEN = Buffer.from(`data: ${BROKEN_JSON}\n\n`);
  * is cut, and so is a client that is not reading. The call is finished (`end`) before the last event.
  */
 export async function relaySse(res: ServerResponse, upstream: UpstreamResponse, opts: RelayOptions): Promise<RelayOutcome> {
-  const scanner = new SseScanner(opts.clientWantsUsage, opts.maxEventBytes);
+  const scanner = opts.dialect?.scanner ?? new SseScanner(opts.clientWantsUsage, opts.maxEventBytes);
   const outcome: RelayOutcome = { usage: undefined, generated: scanner.generated, ttfbMs: null, clientGone: false, upstreamFailed: false, eventTooLarge: false };
   let drainTimer: NodeJS.Timeout | undefined;
   const onClose = () => {
@@ -85,6 +99,7 @@ export async function relaySse(res: ServerResponse, upstream: UpstreamResponse, 
       'x-accel-buffering': 'no',
       'x-request-id': opts.requestId,
       'x-sluice-provider': opts.providerId,
+      ...opts.dialect?.headers,
       ...(opts.trailerNames ? { trailer: opts.trailerNames.join(', ') } : {}),
     });
     outcome.ttfbMs = performance.now() - opts.t0;
@@ -114,13 +129,13 @@ export async function relaySse(res: ServerResponse, upstream: UpstreamResponse, 
   const trailers = await opts.end(outcome);
   if (outcome.clientGone || res.destroyed) return outcome;
   if (outcome.ttfbMs === null && outcome.upstreamFailed && tail === null) {
-    res.writeHead(502, { 'content-type': 'application/json', 'x-request-id': opts.requestId }).end(BROKEN_JSON);
+    res.writeHead(502, { 'content-type': 'application/json', 'x-request-id': opts.requestId, ...opts.dialect?.headers }).end(opts.dialect?.brokenJson ?? BROKEN_JSON);
     return outcome;
   }
   if (outcome.ttfbMs === null) startStream();
   if (tail !== null) res.write(tail);
   // The scanner held back the upstream's [DONE]: the stream's last event leaves only now, after `end`.
-  res.write(outcome.upstreamFailed ? BROKEN : DONE);
+  res.write(opts.dialect ? opts.dialect.ending(outcome.upstreamFailed) : outcome.upstreamFailed ? BROKEN : DONE);
   if (opts.trailerNames) res.addTrailers(trailers);
   if (!deadline.signal.aborted) {
     res.end();

@@ -8,8 +8,9 @@ const DONE = Buffer.from('[DONE]');
 const USAGE = Buffer.from('"usage":');
 const USAGE_NULL = Buffer.from(',"usage":null');
 
-const KEEP = 0;
-const DROP = 1;
+/** What becomes of one whole event: passed on as it came, cut out, or passed on without OpenAI's `"usage":null`. */
+export const KEEP = 0;
+export const DROP = 1;
 const STRIP_NULL = 2;
 
 /**
@@ -24,14 +25,14 @@ const STRIP_NULL = 2;
 export class SseScanner {
   /** The last `usage` object the upstream sent, if any. */
   usage: unknown = undefined;
-  /** The generated text seen, for an estimate when no usage arrives. */
-  readonly generated = new GeneratedText();
   private pending: Buffer | null = null;
   private crlf = false;
 
   constructor(
     private readonly clientWantsUsage: boolean,
     private readonly maxEventBytes = MAX_SSE_EVENT_BYTES,
+    /** The generated text seen, for an estimate when no usage arrives. */
+    readonly generated = new GeneratedText(),
   ) {}
 
   /** The bytes to forward for this upstream chunk: whole events only; null when there are none yet. */
@@ -89,7 +90,8 @@ export class SseScanner {
     return crlf;
   }
 
-  private inspect(event: Buffer): number {
+  /** One whole event (its bytes without the blank line): KEEP, DROP or STRIP_NULL. Other dialects read their own events here. */
+  protected inspect(event: Buffer): number {
     const data = event.compare(DATA, 0, DATA.length, 0, DATA.length) === 0 ? 0 : event.indexOf(DATA);
     if (data < 0) return KEEP;
     let start = data + DATA.length;

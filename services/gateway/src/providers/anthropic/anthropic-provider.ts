@@ -2,7 +2,7 @@ import type { OpenAiError } from '@sluice/contracts';
 import type { ResolvedCredential } from '../../credentials/resolved-credential';
 import type { UpstreamRequest } from '../openai-compatible/openai-compatible';
 import { MAX_SSE_EVENT_BYTES } from '../sse-event-bound';
-import { isEventStream, type UpstreamCall, type UpstreamResponse } from '../upstream';
+import { isEventStream, readBody, type UpstreamCall, type UpstreamResponse } from '../upstream';
 import { ANTHROPIC_VERSION, MESSAGES_PATH, type AnthropicReply } from './anthropic-wire';
 import { anthropicRequest } from './request-mapping';
 import { chatCompletion, openAiErrorBody, openAiStatus } from './response-mapping';
@@ -50,23 +50,9 @@ export function asOpenAi(upstream: UpstreamResponse, created: number, maxEventBy
     contentType: 'application/json',
     abort: upstream.abort,
     body: (async function* () {
-      const bytes = await readBounded(upstream);
+      const bytes = await readBody(upstream, MAX_REPLY_BYTES);
       if (ok) yield Buffer.from(JSON.stringify(chatCompletion(JSON.parse(bytes.toString('utf8')) as AnthropicReply, created)));
       else yield Buffer.from(JSON.stringify(openAiErrorBody(bytes) ?? {}));
     })(),
   };
-}
-
-async function readBounded(upstream: UpstreamResponse): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of upstream.body) {
-    size += chunk.length;
-    if (size > MAX_REPLY_BYTES) {
-      upstream.abort();
-      throw new Error('upstream response too large');
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size);
 }

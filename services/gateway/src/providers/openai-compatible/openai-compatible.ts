@@ -5,12 +5,13 @@ import type { UpstreamCall, UpstreamResponse } from '../upstream';
 import { OPENAI_COMPATIBLE, upstreamBody } from './request-mapping';
 
 /** An HTTP request to an upstream, fully built: only these headers are sent. */
-export interface UpstreamRequest {
+export interface UpstreamRequest<Body extends string | Buffer = string> {
   origin: string;
   /** Path and query. */
   path: string;
   headers: Record<string, string>;
-  body: string;
+  /** Serialised once, or (a passthrough) the bytes the client sent. */
+  body: Body;
 }
 
 /** The headers every OpenAI-shaped upstream call carries, before the credential's own. */
@@ -54,7 +55,7 @@ export class OpenAiCompatibleProvider {
   }
 
   /** One POST through the guarded pool; other OpenAI-shaped dialects (Azure) build their own request and send it here. */
-  async send(request: UpstreamRequest, signal?: AbortSignal): Promise<UpstreamResponse> {
+  async send(request: UpstreamRequest<string | Buffer>, signal?: AbortSignal): Promise<UpstreamResponse> {
     const res = await this.agent.request({
       origin: request.origin,
       path: request.path,

@@ -1,10 +1,9 @@
-import type { Operation } from '@sluice/contracts';
 import { reservedCap } from '../output-cap';
-import type { UpstreamCall } from '../upstream';
+import type { UpstreamCall, UpstreamOperation } from '../upstream';
 
 /** The mapping from a gateway call to an OpenAI-compatible request, as data. */
 export const OPENAI_COMPATIBLE = {
-  paths: { chat: '/chat/completions', completions: '/completions', embeddings: '/embeddings' } satisfies Record<Operation, string>,
+  paths: { chat: '/chat/completions', completions: '/completions', embeddings: '/embeddings' } satisfies Record<UpstreamOperation, string>,
   /** Body fields the gateway sets, whatever the client sent. */
   overrides: {
     model: (call: UpstreamCall) => call.route.upstreamModel,

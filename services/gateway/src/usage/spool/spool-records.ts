@@ -1,4 +1,4 @@
-import { callTokens, costNanosOf, upcastPrice, type CallEstimate, type CatalogPriceUsd, type ModelPrice, type Operation, type UsageMessage } from '@sluice/contracts';
+import { callTokens, costNanosOf, upcastPrice, worstCaseTokens, type CallEstimate, type CatalogPriceUsd, type ModelPrice, type Operation, type UsageMessage } from '@sluice/contracts';
 import type { CallerTags } from '../caller-tags';
 import type { CallFacts } from '../usage-message';
 
@@ -78,7 +78,8 @@ export function beginRecord(call: CallFacts, estimate: CallEstimate): BeginRecor
  * full, so it is billed at its worst case (prompt bound, whole output cap), flagged estimated.
  */
 export function estimatedUsage(begin: BeginRecord): UsageMessage {
-  const tokens = { inputTokens: begin.promptTokens, cachedInputTokens: 0, outputTokens: begin.outputCap };
+  const price = begin.price ? upcastPrice(begin.price) : null;
+  const tokens = price ? worstCaseTokens({ inputTokens: begin.promptTokens, outputTokens: begin.outputCap }, price) : { inputTokens: begin.promptTokens, cachedInputTokens: 0, outputTokens: begin.outputCap };
   return {
     requestId: begin.callId,
     keyId: begin.keyId,
@@ -99,7 +100,8 @@ export function estimatedUsage(begin: BeginRecord): UsageMessage {
     clientRequestId: begin.tags?.clientRequestId ?? null,
     user: begin.tags?.user ?? null,
     metadata: begin.tags?.metadata ?? null,
-    ...(begin.price ? { costNanos: costNanosOf(tokens, upcastPrice(begin.price)) } : {}),
+    ...(begin.tags?.sessionId ? { sessionId: begin.tags.sessionId } : {}),
+    ...(price ? { costNanos: costNanosOf(tokens, price) } : {}),
   };
 }
 

@@ -1,0 +1,38 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { OpenAiError, Operation, UsageMessage } from '@sluice/contracts';
+import type { Dialect } from '../../pipeline/dialect';
+import type { CallFacts, FinishCall } from '../../usage/usage-message';
+import { sendAnthropicError } from './anthropic-errors';
+import { parseMessagesRequest, type MessagesRequest } from './messages-request';
+import type { AnthropicPassthrough } from './passthrough/passthrough';
+import { anthropicLimitHeaders } from './rate-limit-headers';
+import type { MessagesTranslation } from './translation/translated-messages';
+
+/**
+ * Anthropic's Messages API (`POST /v1/messages`), what Claude Code and the Anthropic SDKs speak:
+ * native to `anthropic` providers (the client's bytes, only the model mapped), translated to chat
+ * completions for every other provider. Errors and rate-limit headers in Anthropic's shape.
+ */
+export class MessagesDialect implements Dialect<MessagesRequest> {
+  constructor(
+    private readonly passthrough: AnthropicPassthrough,
+    private readonly translation: MessagesTranslation,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  parse(_op: Operation, raw: Buffer | undefined, req: FastifyRequest) {
+    return parseMessagesRequest(raw, req);
+  }
+
+  sendError(reply: FastifyReply, requestId: string, error: OpenAiError): void {
+    sendAnthropicError(reply, requestId, error);
+  }
+
+  limitHeaders(headers: Record<string, string>): Record<string, string> {
+    return anthropicLimitHeaders(headers, this.now());
+  }
+
+  serve(call: CallFacts, request: MessagesRequest, reply: FastifyReply, finish: FinishCall): Promise<UsageMessage> {
+    return call.route.providerType === 'anthropic' ? this.passthrough.serve(call, request, reply, finish) : this.translation.serve(call, request, reply, finish);
+  }
+}
