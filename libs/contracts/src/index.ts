@@ -18,3 +18,4 @@ export * from './image-tokens';
 export * from './image-size';
 export * from './partition';
 export * from './storable-text';
+export * from './responses';

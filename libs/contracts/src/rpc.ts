@@ -6,8 +6,8 @@ import type { ModelPrice } from './pricing';
 /** Every NATS reply is an envelope, so an error crosses the bus with its stable code. */
 export type RpcReply<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string; details?: Record<string, unknown> } };
 
-export type Operation = 'chat' | 'completions' | 'embeddings';
-export const OPERATIONS: readonly Operation[] = ['chat', 'completions', 'embeddings'];
+export type Operation = 'chat' | 'completions' | 'embeddings' | 'responses';
+export const OPERATIONS: readonly Operation[] = ['chat', 'completions', 'embeddings', 'responses'];
 
 export interface AuthorizeRequest {
   /** SHA-256 of the virtual key; the key itself never travels on the bus. */
@@ -29,7 +29,7 @@ export interface CallEstimate {
   inputTokensBound?: number;
   /** The prompt's image parts, priced per upstream model (imageTokens). */
   images?: ImageTally;
-  /** `max_completion_tokens` / `max_tokens` from the body; null when the caller set none. */
+  /** `max_completion_tokens` / `max_tokens` (Responses: `max_output_tokens`) from the body; null when the caller set none. */
   maxOutputTokens: number | null;
   /** Completions the upstream generates and bills: chat's `n`, completions' `best_of` (else `n`); absent: 1. */
   choices?: number;
@@ -56,6 +56,12 @@ export interface Route {
    * bounds what the upstream can generate.
    */
   outputCap?: number;
+  /**
+   * The provider serves OpenAI's Responses API itself (`openai`, `azure-openai`, and an
+   * `openai-compatible` provider marked so), so `/v1/responses` is forwarded to it natively; absent
+   * or false: Sluice bridges it to chat completions.
+   */
+  supportsResponses?: boolean;
 }
 
 export type AuthorizeReply =
@@ -132,6 +138,22 @@ export interface ListModelsRequest {
   clientIp: string;
   requestId: string;
 }
+
+/**
+ * Gateway → policy for a call that generates nothing (reading, deleting or cancelling a stored
+ * response, counting input tokens): the key's own rules — secret, IP allow-list, disabled, expiry,
+ * operation — and, with a model, the model and provider rules and its route. Nothing is counted or
+ * reserved, and any policy process can answer (each one follows every key).
+ */
+export interface AccessRequest {
+  keyHash: string;
+  operation: Operation;
+  clientIp: string;
+  requestId: string;
+  model?: string;
+}
+
+export type AccessReply = { allow: true; keyId: string; route?: Route } | { allow: false; keyId?: string; error: OpenAiError };
 
 export type ListModelsReply =
   | { allow: true; keyId: string; models: { id: string; created: number; ownedBy: string }[] }

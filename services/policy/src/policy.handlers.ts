@@ -4,6 +4,7 @@ import {
   Subjects,
   usdOfNanos,
   type AuthorizeReply,
+  type AccessRequest,
   type AuthorizeRequest,
   type KeyStateReply,
   type KeyStateRequest,
@@ -13,6 +14,7 @@ import {
   type SyncRequest,
 } from '@sluice/contracts';
 import { request, serve, type NatsConnection, type RpcLogger, type TraceHeaders } from '@sluice/messaging';
+import { access } from './authorize/access';
 import { authorize } from './authorize/authorize';
 import type { Catalog } from './catalog/catalog';
 import { explainKey } from './explain/explain';
@@ -65,6 +67,8 @@ export function servePolicy(nc: NatsConnection, p: PolicyState, logger: RpcLogge
     },
   });
   serve(nc, Subjects.rpc.listModels, async (req) => listModels(req as ListModelsRequest, p.keys, p.catalog, Date.now()), shared);
+  // Any process: it counts nothing, and every process follows every key.
+  serve(nc, Subjects.rpc.policyAccess, async (req) => access(req as AccessRequest, p.keys, p.catalog, Date.now()), shared);
 
   const syncHere = async (req: SyncRequest) => ({ applied: await p.versions.waitFor(req.streamId, req.version, Math.min(req.timeoutMs ?? 1000, 5000)) });
   serve(nc, Subjects.rpc.policySync, async (payload) => {

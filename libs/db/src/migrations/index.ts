@@ -9,6 +9,8 @@ import * as keyLimits from './2026112411_key_limits';
 import * as usageCleanedFields from './2026112420_usage_cleaned_fields';
 import * as keyWebhookUrls from './2026112421_key_webhook_urls';
 import * as usageCorrections from './2026112422_usage_corrections';
+import * as providerResponsesFlag from './2026120411_provider_responses_flag';
+import * as storedResponses from './2026120412_stored_responses';
 
 /**
  * Every migration, keyed by its timestamped name (yyyymmddNN_name). Kysely applies them in name
@@ -25,4 +27,6 @@ export const migrations: Record<string, Migration> = {
   '2026112420_usage_cleaned_fields': usageCleanedFields,
   '2026112421_key_webhook_urls': keyWebhookUrls,
   '2026112422_usage_corrections': usageCorrections,
+  '2026120411_provider_responses_flag': providerResponsesFlag,
+  '2026120412_stored_responses': storedResponses,
 };

@@ -4,7 +4,7 @@ import type { Operation, UsageMessage } from '@sluice/contracts';
 const tracer = initTelemetry('gateway');
 
 /** OpenTelemetry GenAI operation names for Sluice's operations. */
-const GENAI_OPERATION: Record<Operation, string> = { chat: 'chat', completions: 'text_completion', embeddings: 'embeddings' };
+const GENAI_OPERATION: Record<Operation, string> = { chat: 'chat', completions: 'text_completion', embeddings: 'embeddings', responses: 'chat' };
 
 /**
  * One span per model call, named and attributed after the OpenTelemetry GenAI conventions, as a

@@ -1,4 +1,4 @@
-import { modelPrice, type ModelPrice, type ProviderType, type SluiceEvent } from '@sluice/contracts';
+import { modelPrice, servesResponses, type ModelPrice, type ProviderType, type SluiceEvent } from '@sluice/contracts';
 
 export interface CatalogModel {
   name: string;
@@ -14,6 +14,8 @@ export interface CatalogProvider {
   type: ProviderType;
   baseUrl: string | null;
   secretVersion: number;
+  /** `/v1/responses` goes to it natively (its type, or an openai-compatible server's flag). */
+  supportsResponses: boolean;
 }
 
 /** The model catalog and the providers it routes to, fed by model and provider events. */
@@ -44,6 +46,7 @@ export class Catalog {
           type: event.data.type as ProviderType,
           baseUrl: event.data.baseUrl,
           secretVersion: event.data.secretVersion,
+          supportsResponses: servesResponses(event.data.type, event.data.supportsResponses),
         });
         return;
       case 'ProviderSecretRotated': {
@@ -53,7 +56,10 @@ export class Catalog {
       }
       case 'ProviderUpdated': {
         const provider = this.providers.get(event.data.providerId);
-        if (provider && event.data.after.baseUrl !== undefined) provider.baseUrl = event.data.after.baseUrl;
+        if (!provider) return;
+        const { baseUrl, supportsResponses } = event.data.after;
+        if (baseUrl !== undefined) provider.baseUrl = baseUrl;
+        if (supportsResponses !== undefined) provider.supportsResponses = servesResponses(provider.type, supportsResponses);
         return;
       }
       case 'ProviderRemoved':

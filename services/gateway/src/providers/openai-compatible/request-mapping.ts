@@ -4,7 +4,7 @@ import type { UpstreamCall } from '../upstream';
 
 /** The mapping from a gateway call to an OpenAI-compatible request, as data. */
 export const OPENAI_COMPATIBLE = {
-  paths: { chat: '/chat/completions', completions: '/completions', embeddings: '/embeddings' } satisfies Record<Operation, string>,
+  paths: { chat: '/chat/completions', completions: '/completions', embeddings: '/embeddings', responses: '/responses' } satisfies Record<Operation, string>,
   /** Body fields the gateway sets, whatever the client sent. */
   overrides: {
     model: (call: UpstreamCall) => call.route.upstreamModel,
