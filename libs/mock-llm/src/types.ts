@@ -22,6 +22,7 @@ export interface ChatBody {
   prompt_cache_key?: string;
   n?: number | null;
   tools?: unknown;
+  tool_choice?: unknown;
   functions?: unknown;
   response_format?: unknown;
 }
@@ -44,7 +45,7 @@ export interface EmbeddingsBody {
   encoding_format?: 'float' | 'base64';
 }
 
-export type FinishReason = 'stop' | 'length';
+export type FinishReason = 'stop' | 'length' | 'tool_calls';
 
 export interface Usage {
   prompt_tokens: number;
