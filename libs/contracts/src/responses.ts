@@ -25,6 +25,11 @@ export const StoredResponse = z.object({
   mode: z.enum(['native', 'bridged']),
   previousResponseId: z.string().nullable(),
   createdAt: z.string(),
+  /**
+   * Native only: what a turn continuing this response carries in before its own input — this
+   * response's input and output tokens as the upstream billed them — so its reservation covers it.
+   */
+  contextTokens: z.number().int().nonnegative().optional(),
   /** Bridged only: the response object as the client received it. */
   response: z.record(z.string(), z.unknown()).optional(),
   /** Bridged only: this turn's input items, with their ids. */

@@ -71,6 +71,7 @@ export interface StoredResponsesTable {
   mode: 'native' | 'bridged';
   route: ColumnType<Record<string, unknown>, string, never>;
   previous_response_id: string | null;
+  context_tokens: number | null;
   response: ColumnType<Record<string, unknown> | null, string | null, null>;
   input: ColumnType<unknown[] | null, string | null, null>;
   created_at: Timestamp;

@@ -8,6 +8,11 @@ import { CredentialStore } from './credentials/credential-store';
 import { CredentialSync } from './credentials/credential-sync';
 import { ModelsRoute } from './dialects/openai/models-route';
 import { OpenAiDialect } from './dialects/openai/openai-dialect';
+import { BridgedResponses } from './dialects/responses/bridge/bridged-responses';
+import { NativeResponses } from './dialects/responses/native/native-responses';
+import { ResponsesDialect } from './dialects/responses/responses-dialect';
+import { ResponseResources } from './dialects/responses/responses-resources';
+import { ResponseStoreClient } from './dialects/responses/store/response-store-client';
 import { clientIpResolver } from './edge/client-ip';
 import type { IngressRoutes } from './edge/routes';
 import { CallPipeline } from './pipeline/call-pipeline';
@@ -63,15 +68,20 @@ const providers = [
 const httpRoutes = [
   {
     provide: INGRESS,
-    useFactory: (authorizer: Authorizer, dispatch: UpstreamDispatch, publisher: UsagePublisher, spool: UsageSpool, config: GatewayConfig, logger: Logger): IngressRoutes => ({
-      pipeline: new CallPipeline(authorizer, publisher, spool, logger),
-      openai: new OpenAiDialect(dispatch, config, logger),
-      models: new ModelsRoute(authorizer),
-      clientIp: clientIpResolver(config.trustedProxies),
-      bodyLimit: config.bodyLimit,
-      logger,
-    }),
-    inject: [Authorizer, UpstreamDispatch, UsagePublisher, UsageSpool, GATEWAY_CONFIG, LOGGER],
+    useFactory: (authorizer: Authorizer, dispatch: UpstreamDispatch, publisher: UsagePublisher, spool: UsageSpool, nc: NatsConnection, config: GatewayConfig, logger: Logger): IngressRoutes => {
+      const store = new ResponseStoreClient(nc, logger);
+      return {
+        pipeline: new CallPipeline(authorizer, publisher, spool, logger),
+        openai: new OpenAiDialect(dispatch, config, logger),
+        models: new ModelsRoute(authorizer),
+        responses: new ResponsesDialect(authorizer, store, new NativeResponses(dispatch, store, config, logger), new BridgedResponses(dispatch, store, config, logger)),
+        responseResources: new ResponseResources(authorizer, store, dispatch, config, logger),
+        clientIp: clientIpResolver(config.trustedProxies),
+        bodyLimit: config.bodyLimit,
+        logger,
+      };
+    },
+    inject: [Authorizer, UpstreamDispatch, UsagePublisher, UsageSpool, NATS, GATEWAY_CONFIG, LOGGER],
   },
 ];
 

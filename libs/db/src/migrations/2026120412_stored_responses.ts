@@ -17,6 +17,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('mode', 'text', (c) => c.notNull())
     .addColumn('route', 'jsonb', (c) => c.notNull())
     .addColumn('previous_response_id', 'text')
+    .addColumn('context_tokens', 'integer')
     .addColumn('response', 'jsonb')
     .addColumn('input', 'jsonb')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull())

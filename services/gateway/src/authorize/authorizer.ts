@@ -4,6 +4,8 @@ import {
   DomainError,
   ErrorCodes,
   Subjects,
+  type AccessReply,
+  type AccessRequest,
   type AuthorizeReply,
   type AuthorizeRequest,
   type ListModelsReply,
@@ -69,6 +71,15 @@ export class Authorizer {
         if (!err) respondInParts(this.nc, msg, this.#id, this.inFlight.tickets(), logger);
       },
     });
+  }
+
+  /** The key's own rules (and a model's route) for a call that generates nothing; nothing is counted. */
+  async access(req: AccessRequest): Promise<AccessReply> {
+    try {
+      return await request<AccessReply>(this.nc, Subjects.rpc.policyAccess, req, { timeoutMs: this.timeoutMs, trace: { requestId: req.requestId } });
+    } catch (err) {
+      return { allow: false, error: rpcFailure(err) };
+    }
   }
 
   async listModels(req: ListModelsRequest): Promise<ListModelsReply> {

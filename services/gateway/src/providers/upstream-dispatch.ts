@@ -1,11 +1,13 @@
+import type { Route } from '@sluice/contracts';
 import { UpstreamNotAllowedError } from '@sluice/net-policy';
 import type { Logger } from '@sluice/service';
 import type { CredentialSync } from '../credentials/credential-sync';
+import type { ResolvedCredential } from '../credentials/resolved-credential';
 import { GatewayErrors, providerNotSupported } from '../errors/gateway-errors';
 import { anthropicUpstreamRequest, asOpenAi } from './anthropic/anthropic-provider';
 import { azureRequest } from './azure-openai/azure-request';
 import { openMock } from './mock/mock-provider';
-import type { OpenAiCompatibleProvider } from './openai-compatible/openai-compatible';
+import type { OpenAiCompatibleProvider, UpstreamRequest } from './openai-compatible/openai-compatible';
 import { upstreamNotAllowed, upstreamUnsent } from './upstream-errors';
 import type { UpstreamCall, UpstreamOutcome, UpstreamResponse } from './upstream';
 
@@ -43,13 +45,25 @@ export class UpstreamDispatch {
     }
   }
 
-  private noCredential(call: UpstreamCall): UpstreamOutcome {
+  /**
+   * A request the dialect built itself (OpenAI's Responses API) for an OpenAI-shaped provider
+   * (openai, azure-openai, openai-compatible): with the route's credential, through the same pool.
+   */
+  async forward(route: Route, requestId: string, build: (credential: ResolvedCredential) => UpstreamRequest): Promise<UpstreamOutcome> {
+    const call = { requestId, route };
+    if (route.providerType !== 'openai' && route.providerType !== 'azure-openai' && route.providerType !== 'openai-compatible') return { ok: false, error: providerNotSupported(route.providerType) };
+    const credential = await this.credentials.resolve(route.providerId, route.secretVersion, route.baseUrl);
+    if (!credential || credential.type === 'anthropic' || (route.providerType === 'azure-openai') !== (credential.azure !== undefined)) return this.noCredential(call);
+    return this.send(call, () => this.openAiCompatible.send(build(credential)));
+  }
+
+  private noCredential(call: Pick<UpstreamCall, 'requestId' | 'route'>): UpstreamOutcome {
     this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, 'no credential for the routed provider');
     return { ok: false, error: GatewayErrors.credentialsUnavailable };
   }
 
   /** Sends through the guarded pool; a refused address or an unreachable upstream becomes its OpenAI-shaped error. */
-  private async send(call: UpstreamCall, open: () => Promise<UpstreamResponse>): Promise<UpstreamOutcome> {
+  private async send(call: Pick<UpstreamCall, 'requestId' | 'route'>, open: () => Promise<UpstreamResponse>): Promise<UpstreamOutcome> {
     try {
       return { ok: true, response: await open() };
     } catch (err) {

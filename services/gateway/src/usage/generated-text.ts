@@ -1,6 +1,6 @@
 import type { GeneratedOutput } from '../usage/generated-output';
 
-const FIELDS = ['"content":', '"text":', '"arguments":', '"reasoning_content":', '"refusal":'].map((f) => Buffer.from(f));
+const CHAT_FIELDS = ['"content":', '"text":', '"arguments":', '"reasoning_content":', '"refusal":'].map((f) => Buffer.from(f));
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const U = 0x75;
@@ -19,8 +19,11 @@ export class GeneratedText implements GeneratedOutput {
   private raw: Buffer | null = null;
   private length = 0;
 
+  /** `fields`: the JSON keys (`"text":`, as bytes) whose string values are generated text; chat's by default. */
+  constructor(private readonly fields: readonly Buffer[] = CHAT_FIELDS) {}
+
   scan(events: Buffer): void {
-    for (const field of FIELDS) {
+    for (const field of this.fields) {
       let at = events.indexOf(field);
       while (at >= 0) {
         let i = at + field.length;

@@ -10,12 +10,13 @@ type Row = {
   mode: 'native' | 'bridged';
   route: Record<string, unknown>;
   previous_response_id: string | null;
+  context_tokens: number | null;
   response: Record<string, unknown> | null;
   input: unknown[] | null;
   created_at: Date;
 };
 
-const COLUMNS = ['id', 'key_id', 'call_id', 'model', 'mode', 'route', 'previous_response_id', 'response', 'input', 'created_at'] as const;
+const COLUMNS = ['id', 'key_id', 'call_id', 'model', 'mode', 'route', 'previous_response_id', 'context_tokens', 'response', 'input', 'created_at'] as const;
 
 /** A key's live response: not another key's, not deleted, not expired. */
 export async function findResponse(db: Kysely<Database>, id: string, keyId: string, now: Date): Promise<StoredResponse | undefined> {
@@ -78,6 +79,7 @@ function toStored(row: Row): StoredResponse {
     route: row.route as StoredResponse['route'],
     previousResponseId: row.previous_response_id,
     createdAt: new Date(row.created_at).toISOString(),
+    ...(row.context_tokens !== null ? { contextTokens: row.context_tokens } : {}),
     ...(row.response ? { response: row.response } : {}),
     ...(row.input ? { input: row.input } : {}),
   };

@@ -14,6 +14,7 @@ export function storedResponseRow(r: StoredResponse, retentionMs: number) {
     mode: r.mode,
     route: storableJson(r.route),
     previous_response_id: r.previousResponseId,
+    context_tokens: r.contextTokens ?? null,
     response: r.response === undefined ? null : storableJson(r.response),
     input: r.input === undefined ? null : storableJson(r.input),
     created_at: created,

@@ -56,7 +56,8 @@ export async function respondJson(
   return usage;
 }
 
-async function readAll(upstream: UpstreamResponse, maxBytes: number): Promise<Buffer> {
+/** The whole body of an upstream answer, at most `maxBytes` (else it is aborted and this throws). */
+export async function readAll(upstream: UpstreamResponse, maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of upstream.body) {

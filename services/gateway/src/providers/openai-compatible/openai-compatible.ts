@@ -9,7 +9,10 @@ export interface UpstreamRequest {
   origin: string;
   /** Path and query. */
   path: string;
+  /** POST unless said otherwise (the Responses API reads and deletes stored responses). */
+  method?: 'GET' | 'POST' | 'DELETE';
   headers: Record<string, string>;
+  /** Sent with a POST only. */
   body: string;
 }
 
@@ -53,14 +56,14 @@ export class OpenAiCompatibleProvider {
     return this.send({ origin: credential.origin, path: credential.basePath + OPENAI_COMPATIBLE.paths[call.op], headers, body: upstreamBody(call) });
   }
 
-  /** One POST through the guarded pool; other OpenAI-shaped dialects (Azure) build their own request and send it here. */
+  /** One request through the guarded pool; other OpenAI-shaped dialects (Azure, Responses) build their own request and send it here. */
   async send(request: UpstreamRequest): Promise<UpstreamResponse> {
     const res = await this.agent.request({
       origin: request.origin,
       path: request.path,
-      method: 'POST',
+      method: request.method ?? 'POST',
       headers: request.headers,
-      body: request.body,
+      body: request.method === undefined || request.method === 'POST' ? request.body : undefined,
       headersTimeout: this.timeouts.headersTimeoutMs,
       bodyTimeout: this.timeouts.bodyTimeoutMs,
     });

@@ -1,0 +1,158 @@
+import OpenAI from 'openai';
+import { mockChatCompletion, startMockUpstream, type MockUpstream } from '@sluice/mock-llm';
+import { waitFor } from '@sluice/testing';
+import { startE2eSystem, type E2eSystem } from './support/e2e-system';
+
+jest.setTimeout(240_000);
+
+const PRICE = { inputUsdPerMTok: 2, outputUsdPerMTok: 8, cachedInputUsdPerMTok: 0.5 };
+const weather = { type: 'function' as const, name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false }, strict: true };
+const expectedText = (prompt: string, model = 'mock-gpt') => mockChatCompletion({ model, messages: [{ role: 'user', content: prompt }] }).choices[0].message.content;
+
+/**
+ * The Responses API through virtual keys (real NATS, Postgres, the five services, the openai SDK):
+ * `native-*` models go to a provider with the Responses API (the mock, as provider type openai),
+ * `bridged-*` ones to a chat-only server (bridged to chat completions by Sluice).
+ */
+describe('the Responses API, end to end', () => {
+  let e2e: E2eSystem;
+  let chatOnly: MockUpstream;
+  let owner: { id: string; key: string };
+  let other: { id: string; key: string };
+  const from = new Date(Date.now() - 3600_000).toISOString();
+  const client = (key: string, headers: Record<string, string> = {}) => new OpenAI({ apiKey: key, baseURL: e2e.system.gatewayUrl.replace('localhost', '127.0.0.1'), maxRetries: 0, defaultHeaders: headers });
+
+  beforeAll(async () => {
+    [e2e, chatOnly] = await Promise.all([startE2eSystem(), startMockUpstream({ chatOnly: true })]);
+    const native = await e2e.admin('POST', '/providers', { name: 'openai-like', type: 'openai', apiKey: 'sk-upstream-native-0123456789', baseUrl: e2e.upstream.url });
+    const bridged = await e2e.admin('POST', '/providers', { name: 'chat-only', type: 'openai-compatible', apiKey: 'sk-upstream-chat-0123456789', baseUrl: chatOnly.url });
+    expect([native.status, bridged.status]).toEqual([201, 201]);
+    expect(native.body.supportsResponses).toBe(true);
+    expect(bridged.body.supportsResponses).toBe(false);
+    for (const [name, providerId, upstreamModel] of [
+      ['native-gpt', native.body.id, 'mock-gpt'],
+      ['native-o3', native.body.id, 'o3-mock'],
+      ['bridged-gpt', bridged.body.id, 'mock-gpt'],
+    ]) {
+      expect((await e2e.admin('POST', '/models', { name, providerId, upstreamModel, ...PRICE })).status).toBe(201);
+    }
+    owner = (await e2e.admin('POST', '/keys', { name: 'responses-owner' })).body;
+    other = (await e2e.admin('POST', '/keys', { name: 'responses-other' })).body;
+  });
+  afterAll(async () => {
+    await e2e?.stop();
+    await chatOnly?.close();
+  });
+
+  describe.each([
+    ['native', 'native-gpt'],
+    ['bridged', 'bridged-gpt'],
+  ])('%s', (route, model) => {
+    it('creates a response as JSON and as a stream, the events in order ending in response.completed', async () => {
+      const r = await client(owner.key).responses.create({ model, input: 'Hello responses', instructions: 'Be terse.' });
+      expect(r).toMatchObject({ object: 'response', status: 'completed', model: route === 'native' ? 'mock-gpt' : model });
+      expect(r.output_text).toBe(expectedText('Hello responses'));
+
+      const types: string[] = [];
+      const sequence: number[] = [];
+      let text = '';
+      let completed: OpenAI.Responses.Response | undefined;
+      for await (const e of await client(owner.key).responses.create({ model, input: 'Hello stream', stream: true })) {
+        types.push(e.type);
+        sequence.push(e.sequence_number);
+        if (e.type === 'response.output_text.delta') text += e.delta;
+        if (e.type === 'response.completed') completed = e.response;
+      }
+      expect(text).toBe(expectedText('Hello stream'));
+      expect(types[0]).toBe('response.created');
+      expect(types).toEqual(expect.arrayContaining(['response.output_item.added', 'response.content_part.added', 'response.output_text.done', 'response.output_item.done']));
+      expect(types.at(-1)).toBe('response.completed');
+      expect(sequence).toEqual(sequence.map((_, i) => i));
+      expect(completed!.usage!.output_tokens).toBeGreaterThan(0);
+      expect(completed!.output[0]).toMatchObject({ type: 'message', content: [{ type: 'output_text', text }] });
+    });
+
+    it('runs a function call round trip, and a two-turn conversation with previous_response_id', async () => {
+      const c = client(owner.key);
+      const first = await c.responses.create({ model, input: 'Weather in "Paris"? Use get_weather.', tools: [weather] });
+      const call = first.output.find((o) => o.type === 'function_call') as OpenAI.Responses.ResponseFunctionToolCall;
+      expect(call).toMatchObject({ name: 'get_weather', arguments: '{"city":"Paris"}' });
+      const second = await c.responses.create({ model, previous_response_id: first.id, input: [{ type: 'function_call_output', call_id: call.call_id, output: 'Sunny in Paris' }], tools: [weather] });
+      expect(second.output[0]).toMatchObject({ type: 'message' });
+      expect(second.previous_response_id).toBe(first.id);
+      // The second turn's prompt holds the first: it is billed (and reserved) for it.
+      expect(second.usage!.input_tokens).toBeGreaterThan(first.usage!.input_tokens);
+
+      const third = await c.responses.create({ model, previous_response_id: second.id, input: 'And tomorrow?', tools: [weather] });
+      expect(third.output_text).toBe(expectedText('And tomorrow?'));
+      expect(third.usage!.input_tokens).toBeGreaterThan(second.usage!.input_tokens);
+    });
+
+    it('retrieves, lists the input of, cancels and deletes its own responses', async () => {
+      const c = client(owner.key);
+      const r = await c.responses.create({ model, input: [{ role: 'user', content: 'first question' }, { role: 'user', content: 'second question' }] });
+      expect((await c.responses.retrieve(r.id)).output).toEqual(r.output);
+      const items = await c.responses.inputItems.list(r.id, { order: 'asc' });
+      expect(items.data.map((i) => (i as { content: { text: string }[] | string }).content)).toEqual(
+        route === 'native' ? ['first question', 'second question'] : [[{ type: 'input_text', text: 'first question' }], [{ type: 'input_text', text: 'second question' }]],
+      );
+      if (route === 'native') expect((await c.responses.cancel(r.id)).status).toBe('cancelled');
+      else expect(await c.responses.cancel(r.id).catch((e) => e.status)).toBe(400);
+      await c.responses.delete(r.id);
+      expect(await c.responses.retrieve(r.id).catch((e) => e.status)).toBe(404);
+    });
+
+    it('gives another key exactly the 404 of an unknown id on every endpoint, and sends nothing upstream', async () => {
+      const mine = await client(owner.key).responses.create({ model, input: 'private thoughts' });
+      const upstream = route === 'native' ? e2e.upstream : chatOnly;
+      const before = upstream.invoice.received.length;
+      const thief = client(other.key);
+      for (const id of [mine.id, 'resp_0123456789abcdef0123456789abcdef0123456789abcdef']) {
+        const attempts = [
+          thief.responses.retrieve(id),
+          thief.responses.inputItems.list(id),
+          thief.responses.cancel(id),
+          thief.responses.delete(id),
+          thief.responses.create({ model, previous_response_id: id, input: 'continue' }),
+        ];
+        const errors = await Promise.all(attempts.map((p) => (p as Promise<unknown>).then(() => null, (e) => e)));
+        for (const err of errors.slice(0, 4)) expect(err).toMatchObject({ status: 404, error: { message: `Response with id '${id}' not found.`, type: 'invalid_request_error', param: null, code: null } });
+        expect(errors[4]).toMatchObject({ status: 404, error: { message: `Previous response with id '${id}' not found.`, param: 'previous_response_id', code: 'previous_response_not_found' } });
+      }
+      expect(upstream.invoice.received.length).toBe(before);
+      // and the owner still has it
+      expect((await client(owner.key).responses.retrieve(mine.id)).id).toBe(mine.id);
+    });
+  });
+
+  it('bills each call as the upstream invoiced it, cached and reasoning tokens included', async () => {
+    const c = client(other.key);
+    const long = 'word '.repeat(2000);
+    const ids = ['resp-bill-json', 'resp-bill-sse'];
+    await c.responses.create({ model: 'native-o3', input: long, prompt_cache_key: 'k1' }, { headers: { 'x-request-id': ids[0] } });
+    for await (const _e of await c.responses.create({ model: 'native-o3', input: long, prompt_cache_key: 'k1', stream: true }, { headers: { 'x-request-id': ids[1] } }));
+    const invoice = ids.map((id) => e2e.upstream.invoice.byRequest.get(id)!);
+    const sum = (f: (e: (typeof invoice)[number]) => number) => invoice.reduce((s, e) => s + f(e), 0);
+    expect(sum((e) => e.cachedTokens ?? 0)).toBeGreaterThan(0);
+    expect(sum((e) => e.reasoningTokens ?? 0)).toBeGreaterThan(0);
+    const log = await waitFor(async () => {
+      const { body } = await e2e.admin('GET', `/requests?${new URLSearchParams({ from, keyId: other.id })}`);
+      const rows = body.data.filter((r: { clientRequestId: string }) => ids.includes(r.clientRequestId));
+      return rows.length === 2 ? rows : null;
+    }, { timeoutMs: 20_000, description: 'both calls recorded' });
+    const rows = ids.map((id) => log.find((r: { clientRequestId: string }) => r.clientRequestId === id));
+    rows.forEach((row, i) => {
+      expect(row).toMatchObject({
+        operation: 'responses',
+        inputTokens: invoice[i].promptTokens,
+        cachedInputTokens: invoice[i].cachedTokens,
+        outputTokens: invoice[i].completionTokens,
+        reasoningTokens: invoice[i].reasoningTokens,
+        estimated: false,
+      });
+      const e = invoice[i];
+      const cost = ((e.promptTokens - e.cachedTokens!) * PRICE.inputUsdPerMTok + e.cachedTokens! * PRICE.cachedInputUsdPerMTok + e.completionTokens * PRICE.outputUsdPerMTok) / 1e6;
+      expect(Number(row.costUsd)).toBeCloseTo(cost, 9);
+    });
+  });
+});
