@@ -17,22 +17,29 @@ const expectedText = (prompt: string, model = 'mock-gpt') => mockChatCompletion(
 describe('the Responses API, end to end', () => {
   let e2e: E2eSystem;
   let chatOnly: MockUpstream;
+  let slow: MockUpstream;
   let owner: { id: string; key: string };
   let other: { id: string; key: string };
   const from = new Date(Date.now() - 3600_000).toISOString();
   const client = (key: string, headers: Record<string, string> = {}) => new OpenAI({ apiKey: key, baseURL: e2e.system.gatewayUrl.replace('localhost', '127.0.0.1'), maxRetries: 0, defaultHeaders: headers });
 
   beforeAll(async () => {
-    [e2e, chatOnly] = await Promise.all([startE2eSystem(), startMockUpstream({ chatOnly: true })]);
+    [e2e, chatOnly, slow] = await Promise.all([startE2eSystem(), startMockUpstream({ chatOnly: true }), startMockUpstream({ chunkDelayMs: 40 })]);
     const native = await e2e.admin('POST', '/providers', { name: 'openai-like', type: 'openai', apiKey: 'sk-upstream-native-0123456789', baseUrl: e2e.upstream.url });
     const bridged = await e2e.admin('POST', '/providers', { name: 'chat-only', type: 'openai-compatible', apiKey: 'sk-upstream-chat-0123456789', baseUrl: chatOnly.url });
-    expect([native.status, bridged.status]).toEqual([201, 201]);
+    const slowNative = await e2e.admin('POST', '/providers', { name: 'slow-native', type: 'openai-compatible', supportsResponses: true, apiKey: 'sk-upstream-slow-0123456789', baseUrl: slow.url });
+    const slowBridged = await e2e.admin('POST', '/providers', { name: 'slow-bridged', type: 'openai-compatible', apiKey: 'sk-upstream-slow-0123456789', baseUrl: slow.url });
+    expect([native.status, bridged.status, slowNative.status, slowBridged.status]).toEqual([201, 201, 201, 201]);
     expect(native.body.supportsResponses).toBe(true);
     expect(bridged.body.supportsResponses).toBe(false);
     for (const [name, providerId, upstreamModel] of [
       ['native-gpt', native.body.id, 'mock-gpt'],
       ['native-o3', native.body.id, 'o3-mock'],
+      ['native-cut', native.body.id, 'cut-6'],
+      ['native-slow', slowNative.body.id, 'mock-gpt'],
       ['bridged-gpt', bridged.body.id, 'mock-gpt'],
+      ['bridged-cut', bridged.body.id, 'cut-6'],
+      ['bridged-slow', slowBridged.body.id, 'mock-gpt'],
     ]) {
       expect((await e2e.admin('POST', '/models', { name, providerId, upstreamModel, ...PRICE })).status).toBe(201);
     }
@@ -41,8 +48,15 @@ describe('the Responses API, end to end', () => {
   });
   afterAll(async () => {
     await e2e?.stop();
-    await chatOnly?.close();
+    await Promise.all([chatOnly?.close(), slow?.close()]);
   });
+
+  /** The call's usage record, by the x-request-id its client sent. */
+  const recorded = (keyId: string, requestId: string) =>
+    waitFor(async () => {
+      const { body } = await e2e.admin('GET', `/requests?${new URLSearchParams({ from, keyId })}`);
+      return body.data.find((r: { clientRequestId: string }) => r.clientRequestId === requestId);
+    }, { timeoutMs: 20_000, description: `the usage record of ${requestId}` });
 
   describe.each([
     ['native', 'native-gpt'],
@@ -154,5 +168,49 @@ describe('the Responses API, end to end', () => {
       const cost = ((e.promptTokens - e.cachedTokens!) * PRICE.inputUsdPerMTok + e.cachedTokens! * PRICE.cachedInputUsdPerMTok + e.completionTokens * PRICE.outputUsdPerMTok) / 1e6;
       expect(Number(row.costUsd)).toBeCloseTo(cost, 9);
     });
+  });
+
+  it.each([
+    ['native', 'native-slow', 'native-cut'],
+    ['bridged', 'bridged-slow', 'bridged-cut'],
+  ])('bills a stream its client abandons, and one its upstream cuts, at least what the upstream invoiced (%s)', async (_route, slowModel, cutModel) => {
+    const c = client(other.key);
+    const abandoned = `abandon-${slowModel}`;
+    const stream = await c.responses.create({ model: slowModel, input: 'Reply with 60 words', stream: true }, { headers: { 'x-request-id': abandoned } });
+    for await (const e of stream) if (e.type === 'response.output_text.delta') break;
+    const cut = `cut-${cutModel}`;
+    const events: string[] = [];
+    for await (const e of await c.responses.create({ model: cutModel, input: 'Hello cut', stream: true }, { headers: { 'x-request-id': cut } })) events.push(e.type);
+    // The client is told the stream failed: Codex and the SDKs stop on it instead of waiting.
+    expect(['error', 'response.failed']).toContain(events.at(-1));
+
+    for (const [upstream, id] of [[slow, abandoned], [cutModel === 'native-cut' ? e2e.upstream : chatOnly, cut]] as const) {
+      const billed = await waitFor(() => upstream.invoice.byRequest.get(id), { timeoutMs: 20_000, description: `the upstream's bill for ${id}` });
+      const row = await recorded(other.id, id);
+      expect(row.inputTokens).toBeGreaterThanOrEqual(billed.promptTokens);
+      expect(row.outputTokens).toBeGreaterThanOrEqual(billed.completionTokens);
+      expect(billed.completionTokens).toBeGreaterThan(0);
+    }
+  });
+
+  it('refuses a key without the responses operation, keeps a regenerated key on its responses, and shuts out a revoked one', async () => {
+    const chatOnlyKey = (await e2e.admin('POST', '/keys', { name: 'chat-only-key', operations: ['chat'] })).body;
+    const refused = await client(chatOnlyKey.key).responses.create({ model: 'native-gpt', input: 'hi' }).catch((e) => e);
+    expect(refused).toMatchObject({ status: 403, code: 'operation_not_allowed' });
+
+    const k = (await e2e.admin('POST', '/keys', { name: 'rotating' })).body;
+    const bridged = await client(k.key).responses.create({ model: 'bridged-gpt', input: 'remember me' });
+    const native = await client(k.key).responses.create({ model: 'native-gpt', input: 'remember me too' });
+    const regenerated = await e2e.admin('POST', `/keys/${k.id}/regenerate`);
+    expect(regenerated.status).toBe(200);
+    const renewed = client(regenerated.body.key);
+    expect((await renewed.responses.retrieve(bridged.id)).id).toBe(bridged.id);
+    expect((await renewed.responses.retrieve(native.id)).id).toBe(native.id);
+    const next = await renewed.responses.create({ model: 'bridged-gpt', previous_response_id: bridged.id, input: 'still there?' });
+    expect(next.previous_response_id).toBe(bridged.id);
+
+    expect((await e2e.admin('DELETE', `/keys/${k.id}`)).status).toBe(200);
+    for (const id of [bridged.id, native.id]) expect(await renewed.responses.retrieve(id).catch((e) => e.status)).toBe(401);
+    expect(await renewed.responses.create({ model: 'bridged-gpt', previous_response_id: bridged.id, input: 'hello?' }).catch((e) => e.status)).toBe(401);
   });
 });
