@@ -28,10 +28,29 @@ const MIN_OUTPUT_TOKENS = 16;
  * responses finish after the call (no usage to bill when it ends), and a `conversation` or an
  * `item_reference` names state upstream that Sluice cannot tie to the key that made it.
  */
-const unsupported = (param: string, why: string): Parsed => ({
+const unsupported = (param: string, why: string): { ok: false; error: OpenAiError } => ({
   ok: false,
   error: { status: 400, type: 'invalid_request_error', param, code: 'unsupported_parameter', message: `Unsupported parameter: '${param}' ${why}` },
 });
+
+/**
+ * What a body may not name or ask for on any route (see `unsupported`), and the shape of its
+ * `input`; also checked on `POST /v1/responses/input_tokens`, whose body goes upstream as well.
+ */
+export function upstreamStateRefusal(b: Record<string, unknown>): { ok: false; error: OpenAiError } | null {
+  const input = b.input;
+  if (input !== undefined && input !== null && typeof input !== 'string' && !Array.isArray(input)) return wrongType('input', 'a string or an array', input);
+  if (Array.isArray(input)) {
+    for (let i = 0; i < input.length; i++) {
+      const item = input[i];
+      if (item === null || typeof item !== 'object' || Array.isArray(item)) return wrongType(`input[${i}]`, 'an object', item);
+      if ((item as { type?: unknown }).type === 'item_reference') return unsupported(`input[${i}]`, 'is not supported: an item_reference names stored items Sluice cannot tie to your key; send the item itself.');
+    }
+  }
+  if (b.background === true) return unsupported('background', 'is not supported through Sluice: a background response finishes after the call, and Sluice bills a call when it ends.');
+  if (b.conversation !== undefined && b.conversation !== null) return unsupported('conversation', 'is not supported through Sluice; continue a conversation with previous_response_id.');
+  return null;
+}
 
 /** Checks a Responses body as OpenAI does before anything else happens, and reads what the pipeline needs once. */
 export function parseResponsesRequest(raw: Buffer | undefined): Parsed {
@@ -44,19 +63,11 @@ export function parseResponsesRequest(raw: Buffer | undefined): Parsed {
 
   const input = b.input;
   if (input === undefined || input === null) return invalid("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');
-  if (typeof input !== 'string' && !Array.isArray(input)) return wrongType('input', 'a string or an array', input);
-  if (Array.isArray(input)) {
-    for (let i = 0; i < input.length; i++) {
-      const item = input[i];
-      if (item === null || typeof item !== 'object' || Array.isArray(item)) return wrongType(`input[${i}]`, 'an object', item);
-      if ((item as { type?: unknown }).type === 'item_reference') return unsupported(`input[${i}]`, 'is not supported: an item_reference names stored items Sluice cannot tie to your key; send the item itself.');
-    }
-  }
   for (const flag of ['stream', 'store', 'background'] as const) {
     if (b[flag] !== undefined && b[flag] !== null && typeof b[flag] !== 'boolean') return wrongType(flag, 'a boolean', b[flag]);
   }
-  if (b.background === true) return unsupported('background', 'is not supported through Sluice: a background response finishes after the call, and Sluice bills a call when it ends.');
-  if (b.conversation !== undefined && b.conversation !== null) return unsupported('conversation', 'is not supported through Sluice; continue a conversation with previous_response_id.');
+  const refused = upstreamStateRefusal(b);
+  if (refused) return refused;
   const previous = b.previous_response_id;
   if (previous !== undefined && previous !== null) {
     if (typeof previous !== 'string') return wrongType('previous_response_id', 'a string', previous);

@@ -12,6 +12,7 @@ import { sendError } from '../openai/send-error';
 import { responsesRequest } from './native/native-request';
 import { previousResponseNotFound, responseNotFound, storeUnavailable } from './responses-errors';
 import type { ResponsesLimits } from './responses-limits';
+import { upstreamStateRefusal } from './responses-request';
 import type { ResponseStoreClient } from './store/response-store-client';
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
@@ -86,6 +87,8 @@ export class ResponseResources {
     if (!parsed.ok) return sendError(reply, ctx.requestId, parsed.error);
     const body = parsed.body;
     if (typeof body.model !== 'string' || body.model === '') return sendError(reply, ctx.requestId, { status: 400, type: 'invalid_request_error', code: null, param: 'model', message: 'You must provide a model parameter.' });
+    const refused = upstreamStateRefusal(body);
+    if (refused) return sendError(reply, ctx.requestId, refused.error);
     const access = await this.authorizer.access({ keyHash: hashVirtualKey(ctx.key), operation: 'responses', clientIp: ctx.clientIp, requestId: ctx.requestId, model: body.model });
     if (!access.allow) return sendError(reply, ctx.requestId, access.error);
     const route = access.route!;

@@ -4,7 +4,7 @@ import { dataOf, SseEvents } from '../sse-events';
 
 const TERMINAL = new Set(['response.completed', 'response.failed', 'response.incomplete']);
 const TYPE = /"type"\s*:\s*"([^"]+)"/;
-const SEQUENCE = /"sequence_number"\s*:\s*(\d+)/;
+const SEQUENCE = Buffer.from('"sequence_number"');
 /** Where a stream's generated text shows: deltas, and the full text and arguments of `done` events. */
 const GENERATED_FIELDS = ['"delta":', '"text":', '"arguments":', '"refusal":'].map((f) => Buffer.from(f));
 
@@ -44,13 +44,24 @@ export class NativeEvents implements EventSource {
     return out === null ? null : out.length === 1 ? out[0] : Buffer.concat(out);
   }
 
+  /** The event's `sequence_number` (OpenAI writes it last, so it is looked for from the end), for an event Sluice appends. */
+  private noteSequence(event: Buffer): void {
+    const at = event.lastIndexOf(SEQUENCE);
+    if (at < 0) return;
+    let i = at + SEQUENCE.length;
+    while (event[i] === 0x20 || event[i] === 0x3a) i++;
+    let n = 0;
+    let digits = 0;
+    for (; event[i] >= 0x30 && event[i] <= 0x39 && digits < 12; i++, digits++) n = n * 10 + (event[i] - 0x30);
+    if (digits > 0 && n > this.lastSequence) this.lastSequence = n;
+  }
+
   /** Whether the event goes on now. */
   private inspect(event: Buffer): boolean {
     // The type leads the event (its `event:` line or the data's first key): read only the start.
     const head = event.toString('latin1', 0, Math.min(event.length, 256));
     const type = /^event:\s*(\S+)/.exec(head)?.[1] ?? TYPE.exec(head)?.[1];
-    const sequence = SEQUENCE.exec(head);
-    if (sequence) this.lastSequence = Math.max(this.lastSequence, Number(sequence[1]));
+    this.noteSequence(event);
     if (type === 'response.created' || (type !== undefined && TERMINAL.has(type))) {
       const data = parseData(event);
       const response = data?.response as Record<string, unknown> | undefined;
