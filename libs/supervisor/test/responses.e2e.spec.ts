@@ -29,7 +29,8 @@ describe('the Responses API, end to end', () => {
     const bridged = await e2e.admin('POST', '/providers', { name: 'chat-only', type: 'openai-compatible', apiKey: 'sk-upstream-chat-0123456789', baseUrl: chatOnly.url });
     const slowNative = await e2e.admin('POST', '/providers', { name: 'slow-native', type: 'openai-compatible', supportsResponses: true, apiKey: 'sk-upstream-slow-0123456789', baseUrl: slow.url });
     const slowBridged = await e2e.admin('POST', '/providers', { name: 'slow-bridged', type: 'openai-compatible', apiKey: 'sk-upstream-slow-0123456789', baseUrl: slow.url });
-    expect([native.status, bridged.status, slowNative.status, slowBridged.status]).toEqual([201, 201, 201, 201]);
+    const claude = await e2e.admin('POST', '/providers', { name: 'claude', type: 'anthropic', apiKey: 'sk-ant-upstream-0123456789', baseUrl: e2e.upstream.url });
+    expect([native.status, bridged.status, slowNative.status, slowBridged.status, claude.status]).toEqual([201, 201, 201, 201, 201]);
     expect(native.body.supportsResponses).toBe(true);
     expect(bridged.body.supportsResponses).toBe(false);
     for (const [name, providerId, upstreamModel] of [
@@ -40,6 +41,7 @@ describe('the Responses API, end to end', () => {
       ['bridged-gpt', bridged.body.id, 'mock-gpt'],
       ['bridged-cut', bridged.body.id, 'cut-6'],
       ['bridged-slow', slowBridged.body.id, 'mock-gpt'],
+      ['claude-bridged', claude.body.id, 'claude-up'],
     ]) {
       expect((await e2e.admin('POST', '/models', { name, providerId, upstreamModel, ...PRICE })).status).toBe(201);
     }
@@ -212,5 +214,20 @@ describe('the Responses API, end to end', () => {
     expect((await e2e.admin('DELETE', `/keys/${k.id}`)).status).toBe(200);
     for (const id of [bridged.id, native.id]) expect(await renewed.responses.retrieve(id).catch((e) => e.status)).toBe(401);
     expect(await renewed.responses.create({ model: 'bridged-gpt', previous_response_id: bridged.id, input: 'hello?' }).catch((e) => e.status)).toBe(401);
+  });
+
+  it('bridges to Anthropic Messages too: JSON, a stream, a forced function call and its continuation', async () => {
+    const c = client(owner.key);
+    const r = await c.responses.create({ model: 'claude-bridged', input: 'Hello Claude' });
+    expect(r.output_text).toBe(expectedText('Hello Claude'));
+    let streamed = '';
+    for await (const e of await c.responses.create({ model: 'claude-bridged', input: 'Hello Claude', stream: true })) if (e.type === 'response.output_text.delta') streamed += e.delta;
+    expect(streamed).toBe(r.output_text);
+    const called = await c.responses.create({ model: 'claude-bridged', input: 'Weather in Paris?', tools: [weather], tool_choice: { type: 'function', name: 'get_weather' } });
+    const call = called.output[0] as OpenAI.Responses.ResponseFunctionToolCall;
+    expect(call).toMatchObject({ type: 'function_call', name: 'get_weather' });
+    const answered = await c.responses.create({ model: 'claude-bridged', previous_response_id: called.id, tools: [weather], input: [{ type: 'function_call_output', call_id: call.call_id, output: 'Sunny' }] });
+    expect(answered.output[0]).toMatchObject({ type: 'message' });
+    expect(e2e.upstream.invoice.received.filter((q) => q.path === '/v1/messages').length).toBeGreaterThanOrEqual(4);
   });
 });

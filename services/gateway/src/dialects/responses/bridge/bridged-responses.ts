@@ -87,8 +87,7 @@ export class BridgedResponses {
     const settled = settleTokens({ op: 'chat', route: call.route }, turn.chatBody, reported, reported && reported.outputTokens > 0 ? NOTHING_GENERATED : generatedOfJson(bytes));
     const choice = completion.choices?.[0];
     const response = { ...turn.shell, ...statusOf(choice?.finish_reason), completed_at: Math.floor(Date.now() / 1000), output: outputOf(choice?.message), usage: usageObject(settled.tokens) };
-    const usage = await finish({ status: 200, ...settled, ttfbMs: null });
-    await this.keep(turn, response);
+    const [usage] = await Promise.all([finish({ status: 200, ...settled, ttfbMs: null }), this.keep(turn, response)]);
     reply.code(200).header('content-type', 'application/json').header('x-request-id', call.requestId).header('x-sluice-provider', call.route.providerId);
     reply.headers(costHeaders(call, usage.costNanos));
     reply.send(JSON.stringify(response));
@@ -111,12 +110,11 @@ export class BridgedResponses {
         const settled = settleTokens({ op: 'chat', route: call.route }, turn.chatBody, tokensFromUsage(bridge.usage), bridge.generated);
         const failed = relayed.upstreamFailed;
         if (failed) this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, 'upstream stream broke after it began');
-        usage = await finish({ status: failed ? 502 : 200, ...settled, ttfbMs: relayed.ttfbMs });
         const ended = failed
           ? { status: 'failed', error: { code: GatewayErrors.upstreamBroken.code, message: GatewayErrors.upstreamBroken.message } }
           : statusOf(bridge.finishReason);
         const response = { ...turn.shell, ...ended, completed_at: Math.floor(Date.now() / 1000), output: bridge.output, usage: usageObject(settled.tokens) };
-        if (!failed) await this.keep(turn, response);
+        [usage] = await Promise.all([finish({ status: failed ? 502 : 200, ...settled, ttfbMs: relayed.ttfbMs }), !failed && this.keep(turn, response)]);
         const type = failed ? 'response.failed' : response.status === 'incomplete' ? 'response.incomplete' : 'response.completed';
         return { last: bridge.final(type, response), trailers: costHeaders(call, usage.costNanos) };
       },

@@ -73,8 +73,11 @@ export class NativeResponses {
     const reported = tokensFromResponsesUsage(response?.usage);
     const generated = reported && reported.outputTokens > 0 ? NOTHING_GENERATED : generatedOfResponse(bytes);
     const settled = settleTokens(call, request.body, reported, generated, request.estimate.inputTokensBound);
-    const usage = await finish({ status: upstream.status, ...settled, ttfbMs: null });
-    if (typeof response?.id === 'string') await this.keep(call, request, response.id, reported ? reported.inputTokens + reported.outputTokens : 0);
+    // Settled and stored at once: both must be done before the last bytes, neither waits for the other.
+    const [usage] = await Promise.all([
+      finish({ status: upstream.status, ...settled, ttfbMs: null }),
+      typeof response?.id === 'string' && this.keep(call, request, response.id, reported ? reported.inputTokens + reported.outputTokens : 0),
+    ]);
     reply.code(upstream.status).header('content-type', upstream.contentType || 'application/json').header('x-request-id', call.requestId).header('x-sluice-provider', call.route.providerId);
     reply.headers(costHeaders(call, usage.costNanos));
     reply.send(bytes);
@@ -97,8 +100,10 @@ export class NativeResponses {
         const settled = settleTokens(call, request.body, reported, events.generated, request.estimate.inputTokensBound);
         const complete = events.final !== null && events.final.status !== 'failed' && !relayed.upstreamFailed;
         if (!complete) this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId, status: events.final?.status ?? null }, 'upstream response stream did not complete');
-        usage = await finish({ status: complete ? 200 : 502, ...settled, ttfbMs: relayed.ttfbMs });
-        if (events.responseId && events.final !== null) await this.keep(call, request, events.responseId, reported ? reported.inputTokens + reported.outputTokens : 0);
+        [usage] = await Promise.all([
+          finish({ status: complete ? 200 : 502, ...settled, ttfbMs: relayed.ttfbMs }),
+          events.responseId !== null && events.final !== null && this.keep(call, request, events.responseId, reported ? reported.inputTokens + reported.outputTokens : 0),
+        ]);
         const last = events.held ?? brokenEvent(events.lastSequence + 1);
         return { last, trailers: costHeaders(call, usage.costNanos) };
       },
