@@ -49,14 +49,21 @@ export function parseJsonObject(raw: Buffer | undefined): { ok: true; body: Reco
  * operation's required field, and the streaming flags. The messages OpenAI uses are kept so
  * clients that match on them keep working.
  */
-export function parseOpenAiRequest(op: OpenAiOperation, raw: Buffer | undefined): Parsed {
+/** A JSON object body with a non-empty `model`, refused in OpenAI's words otherwise. */
+export function parseModelBody(raw: Buffer | undefined): { ok: true; body: Record<string, unknown> & { model: string } } | { ok: false; error: OpenAiError } {
   const parsed = parseJsonObject(raw);
   if (!parsed.ok) return parsed;
   const b = parsed.body;
-
   if (b.model === undefined) return invalid('You must provide a model parameter.', 'model', null);
   if (typeof b.model !== 'string') return wrongType('model', 'a string', b.model);
   if (b.model === '') return invalid("Invalid 'model': empty string. Expected a string with minimum length 1.", 'model', 'empty_string');
+  return { ok: true, body: b as Record<string, unknown> & { model: string } };
+}
+
+export function parseOpenAiRequest(op: OpenAiOperation, raw: Buffer | undefined): Parsed {
+  const parsed = parseModelBody(raw);
+  if (!parsed.ok) return parsed;
+  const b = parsed.body;
 
   const field = REQUIRED[op];
   const value = b[field];

@@ -1,7 +1,7 @@
 import type { OpenAiError, StoredResponse } from '@sluice/contracts';
 import type { DialectRequest, Parsed as ParsedAs } from '../../pipeline/dialect';
 import { callEstimate } from '../../usage/estimate';
-import { invalid, openAiUserOf, parseJsonObject, wrongType } from '../openai/openai-request';
+import { invalid, openAiUserOf, parseModelBody, wrongType } from '../openai/openai-request';
 
 /** A stored response a call continues (`previous_response_id`), and for a bridged one its conversation, oldest item first. */
 export interface PreviousResponse {
@@ -54,12 +54,9 @@ export function upstreamStateRefusal(b: Record<string, unknown>): { ok: false; e
 
 /** Checks a Responses body as OpenAI does before anything else happens, and reads what the pipeline needs once. */
 export function parseResponsesRequest(raw: Buffer | undefined): Parsed {
-  const parsed = parseJsonObject(raw);
+  const parsed = parseModelBody(raw);
   if (!parsed.ok) return parsed;
   const b = parsed.body;
-  if (b.model === undefined) return invalid('You must provide a model parameter.', 'model', null);
-  if (typeof b.model !== 'string') return wrongType('model', 'a string', b.model);
-  if (b.model === '') return invalid("Invalid 'model': empty string. Expected a string with minimum length 1.", 'model', 'empty_string');
 
   const input = b.input;
   if (input === undefined || input === null) return invalid("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');

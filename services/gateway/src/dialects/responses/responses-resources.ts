@@ -6,7 +6,7 @@ import { GatewayErrors } from '../../errors/gateway-errors';
 import { isEventStream, type UpstreamResponse } from '../../providers/upstream';
 import type { UpstreamDispatch } from '../../providers/upstream-dispatch';
 import { upstreamError } from '../../providers/upstream-errors';
-import { parseJsonObject } from '../openai/openai-request';
+import { parseModelBody } from '../openai/openai-request';
 import { readAll } from '../openai/respond-json';
 import { sendError } from '../openai/send-error';
 import { responsesRequest } from './native/native-request';
@@ -83,10 +83,9 @@ export class ResponseResources {
   /** `POST /v1/responses/input_tokens`: native only (its provider counts); a previous_response_id must be the key's. */
   async inputTokens(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const ctx = req.sluice;
-    const parsed = parseJsonObject(req.body as Buffer | undefined);
+    const parsed = parseModelBody(req.body as Buffer | undefined);
     if (!parsed.ok) return sendError(reply, ctx.requestId, parsed.error);
     const body = parsed.body;
-    if (typeof body.model !== 'string' || body.model === '') return sendError(reply, ctx.requestId, { status: 400, type: 'invalid_request_error', code: null, param: 'model', message: 'You must provide a model parameter.' });
     const refused = upstreamStateRefusal(body);
     if (refused) return sendError(reply, ctx.requestId, refused.error);
     const access = await this.authorizer.access({ keyHash: hashVirtualKey(ctx.key), operation: 'responses', clientIp: ctx.clientIp, requestId: ctx.requestId, model: body.model });

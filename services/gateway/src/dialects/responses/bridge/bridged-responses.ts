@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify';
 import type { StoredResponse, UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import { GatewayErrors } from '../../../errors/gateway-errors';
-import { costHeaderNames, costHeaders } from '../../../pipeline/cost-headers';
+import { costHeaders } from '../../../pipeline/cost-headers';
 import { isEventStream, type UpstreamResponse } from '../../../providers/upstream';
 import type { UpstreamDispatch } from '../../../providers/upstream-dispatch';
 import { upstreamError } from '../../../providers/upstream-errors';
@@ -14,7 +14,7 @@ import type { CallFacts, FinishCall } from '../../../usage/usage-message';
 import { readAll } from '../../openai/respond-json';
 import { sendError } from '../../openai/send-error';
 import type { ResponsesLimits } from '../responses-limits';
-import { relayResponses } from '../responses-relay';
+import { relayEvents, streamOf } from '../../../pipeline/event-relay';
 import type { ResponsesRequest } from '../responses-request';
 import { tooLargeToStore } from '../responses-errors';
 import type { ResponseStoreClient } from '../store/response-store-client';
@@ -99,13 +99,8 @@ export class BridgedResponses {
     reply.hijack();
     const bridge = new StreamBridge(turn.shell);
     let usage: UsageMessage | undefined;
-    await relayResponses(reply.raw, upstream, bridge, {
-      requestId: call.requestId,
-      providerId: call.route.providerId,
-      t0: call.t0,
-      drainAfterDisconnectMs: this.limits.drainAfterDisconnectMs,
-      maxDurationMs: this.limits.maxStreamMs,
-      trailerNames: call.route.price && costHeaderNames(call),
+    await relayEvents(reply.raw, upstream, bridge, {
+      ...streamOf(call, this.limits),
       end: async (relayed) => {
         const settled = settleTokens({ op: 'chat', route: call.route }, turn.chatBody, tokensFromUsage(bridge.usage), bridge.generated);
         const failed = relayed.upstreamFailed;

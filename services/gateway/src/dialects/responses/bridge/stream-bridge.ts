@@ -1,5 +1,5 @@
 import type { GeneratedOutput } from '../../../usage/generated-output';
-import type { EventSource } from '../responses-relay';
+import type { EventSource } from '../../../pipeline/event-relay';
 import { dataOf, SseEvents } from '../sse-events';
 import { functionCallItem, messageItem, newId } from './response-object';
 

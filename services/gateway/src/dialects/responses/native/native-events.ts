@@ -1,5 +1,5 @@
 import { GeneratedText } from '../../../usage/generated-text';
-import type { EventSource } from '../responses-relay';
+import type { EventSource } from '../../../pipeline/event-relay';
 import { dataOf, SseEvents } from '../sse-events';
 
 const TERMINAL = new Set(['response.completed', 'response.failed', 'response.incomplete']);

@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify';
 import type { StoredResponse, UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import { GatewayErrors } from '../../../errors/gateway-errors';
-import { costHeaderNames, costHeaders } from '../../../pipeline/cost-headers';
+import { costHeaders } from '../../../pipeline/cost-headers';
 import { isEventStream, type UpstreamResponse } from '../../../providers/upstream';
 import type { UpstreamDispatch } from '../../../providers/upstream-dispatch';
 import { upstreamError } from '../../../providers/upstream-errors';
@@ -13,7 +13,7 @@ import type { CallFacts, FinishCall } from '../../../usage/usage-message';
 import { readAll } from '../../openai/respond-json';
 import { sendError } from '../../openai/send-error';
 import type { ResponsesRequest } from '../responses-request';
-import { relayResponses } from '../responses-relay';
+import { relayEvents, streamOf } from '../../../pipeline/event-relay';
 import type { ResponseStoreClient } from '../store/response-store-client';
 import type { ResponsesLimits } from '../responses-limits';
 import { generatedOfResponse, NativeEvents } from './native-events';
@@ -88,13 +88,8 @@ export class NativeResponses {
     reply.hijack();
     const events = new NativeEvents();
     let usage: UsageMessage | undefined;
-    await relayResponses(reply.raw, upstream, events, {
-      requestId: call.requestId,
-      providerId: call.route.providerId,
-      t0: call.t0,
-      drainAfterDisconnectMs: this.limits.drainAfterDisconnectMs,
-      maxDurationMs: this.limits.maxStreamMs,
-      trailerNames: call.route.price && costHeaderNames(call),
+    await relayEvents(reply.raw, upstream, events, {
+      ...streamOf(call, this.limits),
       end: async (relayed) => {
         const reported = tokensFromResponsesUsage(events.final?.usage);
         const settled = settleTokens(call, request.body, reported, events.generated, request.estimate.inputTokensBound);

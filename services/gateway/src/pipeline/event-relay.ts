@@ -1,9 +1,14 @@
 import type { ServerResponse } from 'node:http';
-import { GatewayErrors } from '../../errors/gateway-errors';
-import type { UpstreamResponse } from '../../providers/upstream';
-import { errorBody } from '../openai/error-body';
+import { errorBody } from '../dialects/openai/error-body';
+import { GatewayErrors } from '../errors/gateway-errors';
+import type { UpstreamResponse } from '../providers/upstream';
+import type { CallFacts } from '../usage/usage-message';
+import { costHeaderNames } from './cost-headers';
 
-/** Turns an upstream's bytes into the client's Responses events: the upstream's own (native) or built from chat chunks (bridged). */
+/**
+ * Turns an upstream's bytes into the client's events: the upstream's own passed through (a
+ * native Responses stream) or built from another dialect's (chat chunks bridged to Responses).
+ */
 export interface EventSource {
   /** The client's bytes for this upstream chunk: whole events only; null when there are none yet. */
   push(chunk: Buffer): Buffer | string | null;
@@ -11,7 +16,7 @@ export interface EventSource {
   flush(): Buffer | string | null;
 }
 
-export interface ResponsesRelayOptions {
+export interface EventRelayOptions {
   requestId: string;
   providerId: string;
   t0: number;
@@ -20,13 +25,13 @@ export interface ResponsesRelayOptions {
   trailerNames?: string[];
   /**
    * Called once, when the upstream has ended (also when the client is gone): the call is finished
-   * and the response stored there. Returns the stream's last event (`response.completed`, or what
+   * there (and a response stored). Returns the stream's last event (`response.completed`, or what
    * says it failed) and the trailers' values; they leave only then.
    */
-  end(outcome: ResponsesRelayOutcome): Promise<{ last: string | Buffer; trailers: Record<string, string> }>;
+  end(outcome: EventRelayOutcome): Promise<{ last: string | Buffer; trailers: Record<string, string> }>;
 }
 
-export interface ResponsesRelayOutcome {
+export interface EventRelayOutcome {
   ttfbMs: number | null;
   clientGone: boolean;
   upstreamFailed: boolean;
@@ -34,13 +39,26 @@ export interface ResponsesRelayOutcome {
 
 const BROKEN_JSON = errorBody(GatewayErrors.upstreamBroken);
 
+/** The options every stream of a call shares: its ids, its start, the gateway's stream bounds, its cost trailers. */
+export function streamOf(call: CallFacts, limits: { drainAfterDisconnectMs: number; maxStreamMs: number }): Omit<EventRelayOptions, 'end'> {
+  return {
+    requestId: call.requestId,
+    providerId: call.route.providerId,
+    t0: call.t0,
+    drainAfterDisconnectMs: limits.drainAfterDisconnectMs,
+    maxDurationMs: limits.maxStreamMs,
+    trailerNames: call.route.price && costHeaderNames(call),
+  };
+}
+
 /**
- * Streams a Responses answer as the upstream produces it. Status and headers go out with the first
+ * Streams an answer as the upstream produces it (the same contract as the chat relay, sse-relay.ts,
+ * which can be written over this one). Status and headers go out with the first
  * event, so an upstream that fails before one still gets a JSON 502; a client that leaves has the
  * upstream drained (bounded) so what it generated is billed; the last event waits for `end`.
  */
-export async function relayResponses(res: ServerResponse, upstream: UpstreamResponse, source: EventSource, opts: ResponsesRelayOptions): Promise<ResponsesRelayOutcome> {
-  const outcome: ResponsesRelayOutcome = { ttfbMs: null, clientGone: false, upstreamFailed: false };
+export async function relayEvents(res: ServerResponse, upstream: UpstreamResponse, source: EventSource, opts: EventRelayOptions): Promise<EventRelayOutcome> {
+  const outcome: EventRelayOutcome = { ttfbMs: null, clientGone: false, upstreamFailed: false };
   let drainTimer: NodeJS.Timeout | undefined;
   const onClose = () => {
     if (res.writableEnded) return;
@@ -82,7 +100,7 @@ export async function relayResponses(res: ServerResponse, upstream: UpstreamResp
   const started = outcome.ttfbMs !== null;
   const { last, trailers } = await opts.end(outcome);
   if (outcome.clientGone || res.destroyed) return outcome;
-  if (!started && outcome.upstreamFailed) {
+  if (!started && outcome.upstreamFailed && tail === null) {
     res.writeHead(502, { 'content-type': 'application/json', 'x-request-id': opts.requestId }).end(BROKEN_JSON);
     return outcome;
   }
