@@ -6,7 +6,7 @@
  */
 export type FieldErrors = Record<string, string>;
 
-export const OPERATIONS = ['chat', 'completions', 'embeddings'] as const;
+export const OPERATIONS = ['chat', 'completions', 'embeddings', 'responses'] as const;
 const PERIOD = /^([1-9]\d{0,5})([mhd])$/;
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const MAX_PERIOD_MS = 366 * UNIT_MS.d;
@@ -24,7 +24,7 @@ export function validateKeyBody(body: Record<string, unknown>, now: number, { pa
   }
   if (typeof body.description === 'string' && body.description.length > 1024) fail('description', 'At most 1024 characters.');
   list(body.models, 256, (m) => m.length >= 1 && m.length <= 256, 'models', 'A model name or pattern has 1 to 256 characters.', fail);
-  list(body.operations, 3, (op) => (OPERATIONS as readonly string[]).includes(op), 'operations', 'Operations are chat, completions and embeddings.', fail);
+  list(body.operations, OPERATIONS.length, (op) => (OPERATIONS as readonly string[]).includes(op), 'operations', 'Operations are chat, completions, embeddings and responses.', fail);
   list(body.ipAllowlist, 256, isCidr, 'ipAllowlist', 'Must be an IPv4 or IPv6 address or CIDR range.', fail);
   list(body.providerIds, 64, (id) => id.length >= 1, 'providerIds', 'Choose providers from the list.', fail);
   if (typeof body.expiresAt === 'string') {
