@@ -30,6 +30,8 @@ describe('the Responses API, end to end', () => {
     const slowNative = await e2e.admin('POST', '/providers', { name: 'slow-native', type: 'openai-compatible', supportsResponses: true, apiKey: 'sk-upstream-slow-0123456789', baseUrl: slow.url });
     const slowBridged = await e2e.admin('POST', '/providers', { name: 'slow-bridged', type: 'openai-compatible', apiKey: 'sk-upstream-slow-0123456789', baseUrl: slow.url });
     const claude = await e2e.admin('POST', '/providers', { name: 'claude', type: 'anthropic', apiKey: 'sk-ant-upstream-0123456789', baseUrl: e2e.upstream.url });
+    const azure = await e2e.admin('POST', '/providers', { name: 'azure', type: 'azure-openai', apiKey: 'azure-upstream-0123456789', baseUrl: new URL(e2e.upstream.url).origin });
+    expect(azure.body.supportsResponses).toBe(true);
     expect([native.status, bridged.status, slowNative.status, slowBridged.status, claude.status]).toEqual([201, 201, 201, 201, 201]);
     expect(native.body.supportsResponses).toBe(true);
     expect(bridged.body.supportsResponses).toBe(false);
@@ -42,6 +44,7 @@ describe('the Responses API, end to end', () => {
       ['bridged-cut', bridged.body.id, 'cut-6'],
       ['bridged-slow', slowBridged.body.id, 'mock-gpt'],
       ['claude-bridged', claude.body.id, 'claude-up'],
+      ['azure-gpt', azure.body.id, 'gpt4o-deployment'],
     ]) {
       expect((await e2e.admin('POST', '/models', { name, providerId, upstreamModel, ...PRICE })).status).toBe(201);
     }
@@ -114,6 +117,9 @@ describe('the Responses API, end to end', () => {
       );
       if (route === 'native') expect((await c.responses.cancel(r.id)).status).toBe('cancelled');
       else expect(await c.responses.cancel(r.id).catch((e) => e.status)).toBe(400);
+      const counted = c.responses.inputTokens.count({ model, input: 'count these tokens' });
+      if (route === 'native') expect((await counted).input_tokens).toBeGreaterThan(0);
+      else expect(await counted.catch((e) => e.status)).toBe(400);
       await c.responses.delete(r.id);
       expect(await c.responses.retrieve(r.id).catch((e) => e.status)).toBe(404);
     });
@@ -229,5 +235,15 @@ describe('the Responses API, end to end', () => {
     const answered = await c.responses.create({ model: 'claude-bridged', previous_response_id: called.id, tools: [weather], input: [{ type: 'function_call_output', call_id: call.call_id, output: 'Sunny' }] });
     expect(answered.output[0]).toMatchObject({ type: 'message' });
     expect(e2e.upstream.invoice.received.filter((q) => q.path === '/v1/messages').length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('sends an Azure model to the resource’s v1 Responses API with its api-key, the deployment as the model', async () => {
+    const r = await client(owner.key).responses.create({ model: 'azure-gpt', input: 'Hello Azure' }, { headers: { 'x-request-id': 'resp-azure' } });
+    expect(r.output_text).toBe(expectedText('Hello Azure', 'gpt4o-deployment'));
+    const billed = e2e.upstream.invoice.byRequest.get('resp-azure')!;
+    expect(billed).toMatchObject({ model: 'gpt4o-deployment', authorization: undefined });
+    expect(billed.headers['api-key']).toBe('azure-upstream-0123456789');
+    expect(e2e.upstream.invoice.received.find((q) => q.requestId === 'resp-azure')?.path).toBe('/openai/v1/responses');
+    expect((await client(owner.key).responses.retrieve(r.id)).id).toBe(r.id);
   });
 });
