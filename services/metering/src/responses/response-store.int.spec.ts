@@ -112,6 +112,13 @@ describe("metering's response store (real NATS with a 64 KB max_payload, real Po
     expect(found).toMatchObject({ found: true, response: { input: [{ content: 'a\ufffdb\ufffdc', 'k\ufffd': 1 }] } });
   });
 
+  it('skips a message Postgres refuses (a NUL in its id) without holding back the others of its batch', async () => {
+    const bad = stored({ responseId: 'resp_bad\u0000id' });
+    const good = stored();
+    await Promise.all([publish(bad), publish(good)]);
+    expect(await lookup(good.responseId, 'key_a')).toMatchObject({ found: true });
+  });
+
   it('forgets responses past their retention', async () => {
     const r = stored({ createdAt: new Date(Date.now() - 3600_000 - 1000).toISOString() });
     await publish(r);

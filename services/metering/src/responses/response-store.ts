@@ -25,7 +25,8 @@ export interface ResponseStoreOptions {
 
 // Room in a reply for its envelope and the stored response's metadata.
 const REPLY_MARGIN_BYTES = 4096;
-const MAX_TURNS = 10_000;
+/** Turns read from Postgres for one page of a conversation. */
+const PAGE_TURNS = 200;
 const PURGE_BATCH = 1000;
 
 /**
@@ -46,7 +47,7 @@ export async function serveResponseStore(nc: NatsConnection, db: Kysely<Database
       if (attempt % 10 === 0) logger.error({ err: err.message, messages: msgs.length, attempt }, 'storing responses failed; retrying');
     },
   });
-  const caughtUp = () => durableCaughtUp(nc, Streams.responses.name, Consumers.meteringResponses, opts.catchUpMs).catch(() => false);
+  const caughtUp = coalesced(() => durableCaughtUp(nc, Streams.responses.name, Consumers.meteringResponses, opts.catchUpMs).catch(() => false));
 
   const find = async (id: string, keyId: string) => (await findResponse(db, id, keyId, new Date())) ?? ((await caughtUp()) ? findResponse(db, id, keyId, new Date()) : undefined);
 
@@ -56,7 +57,7 @@ export async function serveResponseStore(nc: NatsConnection, db: Kysely<Database
     if (!response) return { found: false };
     if (!req.conversation) return { found: true, response };
     const { response: _r, input: _i, ...meta } = response;
-    const chain = await conversationTurns(db, req.responseId, req.keyId, new Date(), MAX_TURNS);
+    const chain = await conversationTurns(db, req.responseId, req.keyId, new Date(), PAGE_TURNS);
     const budget = maxPayloadOf(nc) - REPLY_MARGIN_BYTES - Buffer.byteLength(JSON.stringify(meta));
     const turns: ConversationTurn[] = [];
     let size = 0;
@@ -71,6 +72,8 @@ export async function serveResponseStore(nc: NatsConnection, db: Kysely<Database
       turns.push(entry.turn);
       size += bytes;
     }
+    // A full page read from Postgres goes on from the oldest turn's predecessor.
+    if (continueFrom === null && chain.length === PAGE_TURNS) continueFrom = chain[chain.length - 1].previous;
     return { found: true, response: meta, turns, continueFrom };
   };
 
@@ -102,4 +105,25 @@ export async function serveResponseStore(nc: NatsConnection, db: Kysely<Database
       await consumer.stop();
     },
   };
+}
+
+/**
+ * Misses arriving while a catch-up runs share the next one, which starts after it (and so reads the
+ * stream's end after they asked): however many lookups miss at once, at most two wait on JetStream.
+ */
+function coalesced(wait: () => Promise<boolean>): () => Promise<boolean> {
+  let running: Promise<boolean> | null = null;
+  let queued: Promise<boolean> | null = null;
+  const run = (): Promise<boolean> => {
+    if (running === null) {
+      running = wait().finally(() => (running = null));
+      return running;
+    }
+    queued ??= running.then(() => {
+      queued = null;
+      return run();
+    });
+    return queued;
+  };
+  return run;
 }

@@ -109,6 +109,11 @@ export class NativeResponses {
   /** Binds the id to the key and notes where it lives, so a later call can read or continue it (kept upstream unless `store: false`). */
   private async keep(call: CallFacts, request: ResponsesRequest, responseId: string, contextTokens: number): Promise<void> {
     if (!request.store) return;
+    // An id Sluice will put in an upstream URL and a database key: OpenAI's shape only.
+    if (!RESPONSE_ID.test(responseId)) {
+      this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, 'the upstream returned a response id Sluice does not store');
+      return;
+    }
     const stored: StoredResponse = {
       responseId,
       keyId: call.keyId,
@@ -123,6 +128,8 @@ export class NativeResponses {
     await this.store.save(stored);
   }
 }
+
+const RESPONSE_ID = /^[A-Za-z0-9_.:-]{1,256}$/;
 
 /** What a stream that broke before its last event ends with: OpenAI's `error` event. */
 export function brokenEvent(sequence: number): string {
