@@ -246,4 +246,23 @@ describe('the Responses API, end to end', () => {
     expect(e2e.upstream.invoice.received.find((q) => q.requestId === 'resp-azure')?.path).toBe('/openai/v1/responses');
     expect((await client(owner.key).responses.retrieve(r.id)).id).toBe(r.id);
   });
+
+  it('applies limits, budgets and their headers as on chat', async () => {
+    const limited = (await e2e.admin('POST', '/keys', { name: 'limited', rateLimits: { requestsPerMinute: 100 }, budget: { maxUsd: 1 } })).body;
+    const { response } = await client(limited.key).responses.create({ model: 'bridged-gpt', input: 'Hello limits' }).withResponse();
+    expect(response.headers.get('x-ratelimit-limit-requests')).toBe('100');
+    expect(Number(response.headers.get('x-sluice-cost-usd'))).toBeGreaterThan(0);
+    expect(Number(response.headers.get('x-sluice-budget-remaining-usd'))).toBeLessThan(1);
+    // A call whose worst case does not fit the budget is refused before anything is sent upstream.
+    const before = e2e.upstream.invoice.received.length;
+    const refused = await fetch(`${e2e.system.gatewayUrl.replace('localhost', '127.0.0.1')}/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${limited.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'native-gpt', input: 'x'.repeat(600_000) }),
+    });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('x-should-retry')).toBe('false');
+    expect(((await refused.json()) as { error: unknown }).error).toMatchObject({ code: 'insufficient_quota', type: 'insufficient_quota' });
+    expect(e2e.upstream.invoice.received.length).toBe(before);
+  });
 });
