@@ -12,6 +12,7 @@
 // BENCH_WARMUP (3 s), BENCH_TARGETS (direct,sluice,portkey), BENCH_STREAM (1), BENCH_THROUGHPUT (1),
 // BENCH_API (chat: OpenAI's /v1/chat/completions; messages: Anthropic's /v1/messages, natively to an
 // anthropic provider on the mock — Portkey is not measured there),
+// BENCH_RESPONSES (1: the /v1/responses scenario, see bench/responses.mjs; needs direct and sluice),
 // BENCH_SERVICES (the Sluice services to run, default all five), BENCH_KEY_LIMITS (1: the bench
 // key has rate limits and a budget that never bind, so each call is counted, reserved and settled), BENCH_NODE_OPTIONS (extra node
 // options for the Sluice services), BENCH_NODE_ARGS (node flags NODE_OPTIONS refuses, e.g.
@@ -35,6 +36,7 @@ const { connect, paced, closedLoop, probe, summarize } = await import('./bench/l
 const { cpuMeter, waitQuiet } = await import('./bench/cpu.mjs');
 const { startPortkey, portkeyHeaders } = await import('./bench/portkey.mjs');
 const { steadyTable, throughputTable, addedLine } = await import('./bench/report.mjs');
+const { seedResponses, benchResponses } = await import('./bench/responses.mjs');
 
 const num = (name, fallback) => {
   const value = Number(process.env[name] ?? fallback);
@@ -47,6 +49,7 @@ const connections = Math.round(num('BENCH_CONNECTIONS', 32));
 const warmupSeconds = num('BENCH_WARMUP', 3);
 const withStream = process.env.BENCH_STREAM !== '0';
 const withThroughput = process.env.BENCH_THROUGHPUT !== '0';
+const withResponses = process.env.BENCH_RESPONSES !== '0';
 const targetNames = (process.env.BENCH_TARGETS ?? 'direct,sluice,portkey').split(',').map((s) => s.trim()).filter(Boolean);
 const api = process.env.BENCH_API ?? 'chat';
 if (api !== 'chat' && api !== 'messages') throw new Error('BENCH_API must be chat or messages');
@@ -93,12 +96,13 @@ const results = {
     cpuModel: cpus()[0]?.model,
     commit: gitCommit(),
   },
-  config: { api, rate, seconds, warmupSeconds, connections, stream: withStream, throughput: withThroughput, targets: targetNames, services },
+  config: { api, rate, seconds, warmupSeconds, connections, stream: withStream, throughput: withThroughput, responses: withResponses, targets: targetNames, services },
   targets: {},
   steady: { nonStreaming: {}, streaming: {} },
   added: { nonStreaming: {}, streaming: {} },
   throughput: { nonStreaming: {}, streaming: {} },
   upstream: {},
+  responses: null,
 };
 
 let exitCode = 0;
@@ -135,6 +139,7 @@ try {
   const body = { model: 'bench-model', messages: [{ role: 'user', content: 'Say something short about gateways.' }], max_tokens: 32 };
   const messagesApi = api === 'messages';
   const targets = {};
+  let responsesModels;
   const watch = { bench: process.pid, mock: mock.pid };
 
   // --- Sluice: the whole system, seeded through the admin API -------------------------------------
@@ -184,6 +189,7 @@ try {
       budget: { maxUsd: 1_000_000, period: '30d' },
     };
     const { key } = await admin('/keys', { name: 'bench', ...limits });
+    if (withResponses) responsesModels = await seedResponses(admin, upstreamUrl, UPSTREAM_KEY, provider.id);
     targets.sluice = { origin: `http://127.0.0.1:${gatewayPort}`, headers: messagesApi ? { 'x-api-key': key } : { authorization: `Bearer ${key}` }, gatewayPid: system.services.get('gateway')?.pid };
     results.targets.sluice = { url: `http://127.0.0.1:${gatewayPort}/v1`, services };
   }
@@ -332,6 +338,10 @@ try {
     }
   }
 
+  if (withResponses && responsesModels && targets.direct && targets.sluice) {
+    results.responses = await benchResponses({ targets, models: responsesModels, rate, seconds, warmupSeconds, stream: withStream, quiet, log, round });
+  }
+
   // --- added latency and the report ---------------------------------------------------------------
   for (const kind of ['nonStreaming', 'streaming']) {
     const direct = results.steady[kind].direct;
@@ -363,6 +373,14 @@ try {
     const s = results.throughput.nonStreaming.sluice?.rps;
     const p = results.throughput.nonStreaming.portkey?.rps;
     if (s && p) console.log(`Sluice / Portkey throughput (non-streaming): ${(s / p).toFixed(2)}×`);
+  }
+  if (results.responses) {
+    for (const kind of withStream ? ['nonStreaming', 'streaming'] : ['nonStreaming']) {
+      const runs = Object.entries(results.responses.steady[kind]).map(([name, run]) => ({ label: `/v1/responses ${name}`, run }));
+      console.log(`\nResponses, steady ${rate} req/s for ${seconds} s, ${kind === 'streaming' ? 'streaming (to the last event)' : 'non-streaming'} — ms:`);
+      console.log(steadyTable(runs, { streaming: kind === 'streaming' }));
+      console.log(`added latency over direct /v1/responses: ${addedLine(results.responses.added[kind])}`);
+    }
   }
   console.log(`\n"other CPU": cores used by processes this benchmark did not start (should be ~0). "send lag": how late the generator sent (timer granularity).`);
   for (const [name, u] of Object.entries(results.upstream)) {

@@ -1,7 +1,7 @@
 import type { ModelView, ProviderView } from '@sluice/contracts';
 import { planModels, planProviders, providerIdsByName, resolveProviderRefs } from './plan-catalog';
 
-const provider: ProviderView = { id: 'prov_1', name: 'local', type: 'openai-compatible', baseUrl: 'http://127.0.0.1:11434/v1', apiKeyHint: 'sk-…1111', createdAt: '2026-11-01T00:00:00.000Z' };
+const provider: ProviderView = { id: 'prov_1', name: 'local', type: 'openai-compatible', baseUrl: 'http://127.0.0.1:11434/v1', apiKeyHint: 'sk-…1111', supportsResponses: false, createdAt: '2026-11-01T00:00:00.000Z' };
 const model: ModelView = {
   name: 'llama',
   providerId: 'prov_1',

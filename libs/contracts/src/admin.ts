@@ -64,7 +64,7 @@ export type RegenerateKeyBody = z.infer<typeof RegenerateKeyBody>;
 /**
  * A dry run of a call with a key: what the gateway would see of it. The prompt is given as
  * `inputTokens` or as the call's own `messages` (chat), `prompt` (completions) or `input`
- * (embeddings), from which the tokens are estimated as the gateway estimates them.
+ * (embeddings, responses), from which the tokens are estimated as the gateway estimates them.
  */
 export const SimulateKeyBody = z
   .strictObject({
@@ -75,7 +75,7 @@ export const SimulateKeyBody = z
     messages: z.array(z.unknown()).max(10_000).optional(),
     prompt: z.union([z.string(), z.array(z.unknown())]).optional(),
     input: z.union([z.string(), z.array(z.unknown())]).optional(),
-    /** The call's `max_tokens` / `max_completion_tokens`; absent: the model's cap or the default reservation. */
+    /** The call's `max_tokens` / `max_completion_tokens` (Responses: `max_output_tokens`); absent: the model's cap or the default reservation. */
     maxTokens: z.number().int().positive().optional(),
   })
   .refine((b) => ['inputTokens', 'messages', 'prompt', 'input'].filter((f) => b[f as keyof typeof b] !== undefined).length <= 1, {
@@ -99,20 +99,29 @@ const providerApiKey = z
     message: 'must be printable ASCII without spaces or line breaks: it is sent in an HTTP header, which cannot carry other characters (is it a placeholder?)',
   });
 
+export const SUPPORTS_RESPONSES_RULE =
+  'supportsResponses is set only on openai-compatible providers: openai and azure-openai always serve the Responses API natively, anthropic and mock never do (Sluice bridges it)';
+
+/** Whether `/v1/responses` goes to the provider natively: by its type, or by its flag for an openai-compatible server. */
+export const servesResponses = (type: string, flag: boolean | undefined): boolean => type === 'openai' || type === 'azure-openai' || (type === 'openai-compatible' && flag === true);
+
 export const CreateProviderBody = z
   .strictObject({
     name,
     type: z.enum(PROVIDER_TYPES as [string, ...string[]]),
     apiKey: providerApiKey.optional(),
     baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /** openai-compatible only: the server has OpenAI's Responses API (`/v1/responses`), so Sluice forwards it natively instead of bridging it to chat. */
+    supportsResponses: z.boolean().optional(),
   })
   .refine((p) => p.type === 'mock' || p.apiKey !== undefined, { message: 'apiKey is required', path: ['apiKey'] })
+  .refine((p) => p.supportsResponses === undefined || p.type === 'openai-compatible', { message: SUPPORTS_RESPONSES_RULE, path: ['supportsResponses'] })
   .refine((p) => p.type !== 'openai-compatible' || p.baseUrl !== undefined, { message: 'baseUrl is required for openai-compatible', path: ['baseUrl'] })
   .refine((p) => p.type !== 'azure-openai' || p.baseUrl !== undefined, { message: 'baseUrl is required for azure-openai (https://<resource>.openai.azure.com)', path: ['baseUrl'] });
 export type CreateProviderBody = z.infer<typeof CreateProviderBody>;
 
 export const UpdateProviderBody = z
-  .strictObject({ name: name.optional(), baseUrl: z.url({ protocol: /^https?$/ }).nullable().optional() })
+  .strictObject({ name: name.optional(), baseUrl: z.url({ protocol: /^https?$/ }).nullable().optional(), supportsResponses: z.boolean().optional() })
   .refine((body) => Object.keys(body).length > 0, { message: 'nothing to change' });
 export type UpdateProviderBody = z.infer<typeof UpdateProviderBody>;
 
@@ -199,6 +208,8 @@ export interface ProviderView {
   type: string;
   baseUrl: string | null;
   apiKeyHint: string | null;
+  /** `/v1/responses` is forwarded to it natively (else bridged to chat completions). */
+  supportsResponses: boolean;
   createdAt: string;
 }
 

@@ -96,13 +96,16 @@ export const ProviderAddedV1 = z.object({
   baseUrl: z.string().nullable(),
   apiKeyHint: z.string().nullable(),
   secretVersion: z.number().int(),
+  /** An openai-compatible server that serves OpenAI's Responses API itself (absent on older events: false). */
+  supportsResponses: z.boolean().optional(),
   createdAt: z.string(),
 });
 
+const ProviderChange = z.object({ name: z.string(), baseUrl: z.string().nullable(), supportsResponses: z.boolean() }).partial();
 export const ProviderUpdatedV1 = z.object({
   providerId: z.string(),
-  before: z.object({ name: z.string(), baseUrl: z.string().nullable() }).partial(),
-  after: z.object({ name: z.string(), baseUrl: z.string().nullable() }).partial(),
+  before: ProviderChange,
+  after: ProviderChange,
   updatedAt: z.string(),
 });
 /** A new secret in the vault; virtual keys that use the provider are untouched. */

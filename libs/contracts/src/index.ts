@@ -19,3 +19,4 @@ export * from './image-size';
 export * from './partition';
 export * from './storable-text';
 export * from './request-bounds';
+export * from './responses';

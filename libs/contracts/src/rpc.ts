@@ -6,9 +6,9 @@ import type { ModelPrice } from './pricing';
 /** Every NATS reply is an envelope, so an error crosses the bus with its stable code. */
 export type RpcReply<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string; details?: Record<string, unknown> } };
 
-/** What a key may be allowed: OpenAI's chat, completions and embeddings, and Anthropic's Messages API. */
-export type Operation = 'chat' | 'completions' | 'embeddings' | 'messages';
-export const OPERATIONS: readonly Operation[] = ['chat', 'completions', 'embeddings', 'messages'];
+/** What a key may be allowed: OpenAI's chat, completions, embeddings and Responses, and Anthropic's Messages API. */
+export type Operation = 'chat' | 'completions' | 'embeddings' | 'messages' | 'responses';
+export const OPERATIONS: readonly Operation[] = ['chat', 'completions', 'embeddings', 'messages', 'responses'];
 
 export interface AuthorizeRequest {
   /** SHA-256 of the virtual key; the key itself never travels on the bus. */
@@ -36,7 +36,7 @@ export interface CallEstimate {
   inputTokensBound?: number;
   /** The prompt's image parts, priced per upstream model (imageTokens). */
   images?: ImageTally;
-  /** `max_completion_tokens` / `max_tokens` from the body (Messages: its required `max_tokens`); null when the caller set none. */
+  /** `max_completion_tokens` / `max_tokens` from the body (Messages: its required `max_tokens`; Responses: `max_output_tokens`); null when the caller set none. */
   maxOutputTokens: number | null;
   /** Completions the upstream generates and bills: chat's `n`, completions' `best_of` (else `n`); absent: 1. */
   choices?: number;
@@ -63,6 +63,12 @@ export interface Route {
    * bounds what the upstream can generate.
    */
   outputCap?: number;
+  /**
+   * The provider serves OpenAI's Responses API itself (`openai`, `azure-openai`, and an
+   * `openai-compatible` provider marked so), so `/v1/responses` is forwarded to it natively; absent
+   * or false: Sluice bridges it to chat completions.
+   */
+  supportsResponses?: boolean;
 }
 
 /** `keyName` is the key's name as the admin set it, for the gateway's per-key metric labels. */
@@ -149,6 +155,22 @@ export interface ListModelsRequest {
   clientIp: string;
   requestId: string;
 }
+
+/**
+ * Gateway → policy for a call that generates nothing (reading, deleting or cancelling a stored
+ * response, counting input tokens): the key's own rules — secret, IP allow-list, disabled, expiry,
+ * operation — and, with a model, the model and provider rules and its route. Nothing is counted or
+ * reserved, and any policy process can answer (each one follows every key).
+ */
+export interface AccessRequest {
+  keyHash: string;
+  operation: Operation;
+  clientIp: string;
+  requestId: string;
+  model?: string;
+}
+
+export type AccessReply = { allow: true; keyId: string; route?: Route } | { allow: false; keyId?: string; error: OpenAiError };
 
 export type ListModelsReply =
   | { allow: true; keyId: string; models: { id: string; created: number; ownedBy: string }[] }

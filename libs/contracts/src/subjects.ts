@@ -11,6 +11,9 @@ export const Subjects = {
   usageAll: 'sluice.usage.>',
   /** A usage message metering cannot record at all, kept as it arrived (reason in the `sluice-reason` header). */
   usageDeadLetter: 'sluice.dead.usage',
+  /** A response id Sluice returned, bound to the key that created it (gateway → metering, msgID = response id). */
+  responseStored: 'sluice.responses.stored',
+  responsesAll: 'sluice.responses.>',
   /** Every gateway answers with the reservations of its calls in flight (asked by a starting policy). */
   gatewayInFlight: 'sluice.gateway.in-flight',
   rpc: {
@@ -43,6 +46,12 @@ export const Subjects = {
     policyExplain: 'sluice.rpc.policy.explain',
     /** A dry run of authorize for a key. */
     policySimulate: 'sluice.rpc.policy.simulate',
+    /** The key's own rules (and a model's route) for a call that generates nothing; nothing counted. */
+    policyAccess: 'sluice.rpc.policy.access',
+    /** A stored response of a key, and on request the conversation it continues (metering's store). */
+    responseLookup: 'sluice.rpc.metering.response-lookup',
+    /** Deletes a stored response of a key. */
+    responseDelete: 'sluice.rpc.metering.response-delete',
     /** Decrypted provider credentials, for the gateway only. */
     credentials: 'sluice.rpc.key-registry.credentials',
     keyRegistry: (command: string) => `sluice.rpc.key-registry.${command}`,
@@ -53,10 +62,12 @@ export const Streams = {
   events: { name: 'SLUICE_EVENTS', subjects: ['sluice.evt.>'] },
   usage: { name: 'SLUICE_USAGE', subjects: ['sluice.usage.>'] },
   deadLetters: { name: 'SLUICE_DEAD_LETTERS', subjects: ['sluice.dead.>'] },
+  responses: { name: 'SLUICE_RESPONSES', subjects: ['sluice.responses.>'] },
 } as const;
 
 export const Consumers = {
   meteringUsage: 'metering-usage',
+  meteringResponses: 'metering-responses',
 } as const;
 
 export const Headers = {

@@ -54,6 +54,7 @@ const QUOTED = 3;
 export function promptTokens(op: Operation, body: Record<string, unknown>): PromptTokens {
   if (op === 'chat') return chatPromptTokens(body);
   if (op === 'messages') return messagesPromptTokens(body);
+  if (op === 'responses') return responsesPromptTokens(body);
   const input = op === 'completions' ? body.prompt : body.input;
   const t = new Tally();
   t.input(input);
@@ -151,6 +152,60 @@ function messagesPromptTokens(body: Record<string, unknown>): PromptTokens {
 
 /** Body fields besides the messages that the upstream renders into the prompt and bills. */
 const BILLED_DEFINITIONS = ['tools', 'functions', 'response_format', 'tool_choice', 'function_call'] as const;
+/** The same for a Responses body (`text` holds the output format's schema). */
+const RESPONSES_DEFINITIONS = ['tools', 'tool_choice', 'text'] as const;
+
+/**
+ * A Responses body: `instructions`, the `input` (a string, or items of every type: messages and
+ * their parts, function calls and their outputs, reasoning, tool calls …) and, when Sluice keeps
+ * the conversation a `previous_response_id` continues, its items (`previous`) — the upstream is sent
+ * and bills all of them. Each item counts like a chat message: its text at four characters a token
+ * for the estimate, its whole JSON for the bound, media parts by their own rules.
+ */
+export function responsesPromptTokens(body: Record<string, unknown>, previous: readonly unknown[] = []): PromptTokens {
+  const t = new Tally();
+  let estimate = PER_REPLY;
+  let bound = BOUND_PER_REPLY;
+  const item = (value: unknown) => {
+    bound += BOUND_PER_MESSAGE;
+    estimate += PER_MESSAGE;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      const chars = t.chars;
+      t.content(value);
+      estimate += tokensForChars(t.chars - chars);
+      return;
+    }
+    const fields = value as Record<string, unknown>;
+    for (const field in fields) {
+      t.key(field);
+      const chars = t.chars;
+      if (field === 'content') t.content(fields[field]);
+      else t.json(fields[field]);
+      if (!UNBILLED_ITEM_FIELDS.has(field)) estimate += tokensForChars(t.chars - chars);
+    }
+  };
+  for (const p of previous) item(p);
+  const instructions = body.instructions;
+  if (typeof instructions === 'string') item(instructions);
+  else if (Array.isArray(instructions)) for (const i of instructions) item(i);
+  const input = body.input;
+  if (Array.isArray(input)) for (const i of input) item(i);
+  else if (input !== undefined && input !== null) item(input);
+  let tools = false;
+  for (const field of RESPONSES_DEFINITIONS) {
+    const value = body[field];
+    if (value === undefined || value === null) continue;
+    tools ||= field === 'tools' && Array.isArray(value) && value.length > 0;
+    const chars = t.chars;
+    t.json(value);
+    estimate += tokensForChars(t.chars - chars);
+  }
+  if (tools) bound += TOOL_PREAMBLE_TOKENS;
+  return { estimate: estimate + t.media, bound: bound + t.bytes + t.media, images: t.images };
+}
+
+/** Item fields that identify rather than say something: in the bound, not in the estimate. */
+const UNBILLED_ITEM_FIELDS = new Set(['type', 'role', 'id', 'call_id', 'status']);
 
 /** Prompt of /v1/completions or input of /v1/embeddings: a string, strings, or token arrays. */
 function inputEstimate(input: unknown): number {
@@ -302,12 +357,14 @@ class Tally {
 
   /** An image, audio or file part: its own rule applies. Returns its payload, which is not text. */
   private mediaPart(part: Record<string, unknown>): string | null {
-    if (part.type === 'image_url') {
+    if (part.type === 'image_url' || part.type === 'input_image') {
+      // Chat: `image_url: {url, detail}`; Responses: `image_url: "<url>"` (or a `file_id`) beside `detail`.
       const image = part.image_url as { url?: unknown; detail?: unknown } | string | undefined;
       const url = typeof image === 'string' ? image : image?.url;
+      const detail = typeof image === 'object' && image !== null ? image.detail : part.detail;
       const images = (this.images ??= noImages());
       const size = typeof url === 'string' ? dataUrlImageSize(url) : null;
-      if (typeof image === 'object' && image?.detail === 'low') images.low++;
+      if (detail === 'low') images.low++;
       else if (size === null) images.unsized++;
       else {
         images.sized++;
@@ -320,8 +377,8 @@ class Tally {
       this.media += Math.ceil((typeof data === 'string' ? data.length : 0) / AUDIO_CHARS_PER_TOKEN);
       return typeof data === 'string' ? data : null;
     }
-    if (part.type === 'file') {
-      const data = (part.file as { file_data?: unknown } | undefined)?.file_data;
+    if (part.type === 'file' || part.type === 'input_file') {
+      const data = part.type === 'file' ? (part.file as { file_data?: unknown } | undefined)?.file_data : part.file_data;
       this.media += Math.max(FILE_TOKENS, typeof data === 'string' ? data.length : 0);
       return typeof data === 'string' ? data : null;
     }

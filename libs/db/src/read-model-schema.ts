@@ -57,8 +57,26 @@ export interface ProvidersViewTable {
   base_url: string | null;
   api_key_hint: string | null;
   secret_version: number;
+  supports_responses: Generated<boolean>;
   created_at: Timestamp;
   removed_at: Timestamp | null;
+}
+
+/** Metering's store of `/v1/responses` ids (see the stored_responses migration). */
+export interface StoredResponsesTable {
+  id: string;
+  key_id: string;
+  call_id: string;
+  model: string;
+  mode: 'native' | 'bridged';
+  route: ColumnType<Record<string, unknown>, string, never>;
+  previous_response_id: string | null;
+  context_tokens: number | null;
+  response: ColumnType<Record<string, unknown> | null, string | null, null>;
+  input: ColumnType<unknown[] | null, string | null, null>;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  deleted_at: Timestamp | null;
 }
 
 export interface ProviderSecretsTable {

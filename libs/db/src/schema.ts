@@ -8,6 +8,7 @@ import type {
   ModelsViewTable,
   ProviderSecretsTable,
   ProvidersViewTable,
+  StoredResponsesTable,
   UsageCallsView,
   UsageCorrectionsTable,
   UsageRecordsTable,
@@ -22,6 +23,7 @@ export type {
   ModelsViewTable,
   ProviderSecretsTable,
   ProvidersViewTable,
+  StoredResponsesTable,
   UsageCallsView,
   UsageCorrectionsTable,
   UsageRecordsTable,
@@ -47,6 +49,7 @@ export interface Database {
   admin_tokens_view: AdminTokensViewTable;
   idempotency_records: IdempotencyRecordsTable;
   event_chain: EventChainTable;
+  stored_responses: StoredResponsesTable;
 }
 
 /** Append-only: the database refuses UPDATE, DELETE and TRUNCATE. */

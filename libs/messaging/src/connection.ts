@@ -39,6 +39,7 @@ export async function ensureStreams(nc: NatsConnection): Promise<void> {
   const wanted = [
     { name: Streams.events.name, subjects: [...Streams.events.subjects], duplicate_window: TWO_MINUTES_NS },
     { name: Streams.usage.name, subjects: [...Streams.usage.subjects], duplicate_window: TWO_MINUTES_NS, max_age: SEVEN_DAYS_NS },
+    { name: Streams.responses.name, subjects: [...Streams.responses.subjects], duplicate_window: TWO_MINUTES_NS, max_age: SEVEN_DAYS_NS },
     // No max age: a dead letter waits for a person.
     { name: Streams.deadLetters.name, subjects: [...Streams.deadLetters.subjects], duplicate_window: TWO_MINUTES_NS },
   ];

@@ -104,6 +104,26 @@ export async function followStream(nc: NatsConnection, opts: FollowOptions): Pro
   };
 }
 
+const CATCH_UP_POLL_MS = 2;
+
+/**
+ * Read-your-writes over a durable consumer: resolves true once it has acknowledged every message
+ * the stream held when this was called (its ack floor reached the stream's last sequence), false
+ * after `maxWaitMs`. A projection acks after it commits, so a reader that waited finds every message
+ * published before it asked.
+ */
+export async function durableCaughtUp(nc: NatsConnection, stream: string, durable: string, maxWaitMs: number): Promise<boolean> {
+  const jsm = await jetstreamManager(nc);
+  const deadline = performance.now() + maxWaitMs;
+  const last = (await jsm.streams.info(stream)).state.last_seq;
+  for (;;) {
+    const info = await jsm.consumers.info(stream, durable);
+    if (info.ack_floor.stream_seq >= last || (info.num_pending === 0 && info.num_ack_pending === 0)) return true;
+    if (performance.now() >= deadline) return false;
+    await sleep(CATCH_UP_POLL_MS);
+  }
+}
+
 /** What the handler of a batch decided, message by message. */
 export interface BatchOutcome {
   /** Messages handed back for a later delivery (nak, counted against `maxDeliver`); the rest are acked. */

@@ -19,7 +19,7 @@ describe('mockChatCompletion', () => {
     const b = mockChatCompletion(body(), { id: 'chatcmpl-1', created: 1 });
     expect(a).toEqual(b);
     expect(a).toMatchObject({ id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'mock-gpt' });
-    const text = a.choices[0].message.content;
+    const text = a.choices[0].message.content!;
     expect(text).toContain('What is a sluice?');
     expect(a.choices[0].finish_reason).toBe('stop');
     expect(a.usage.completion_tokens).toBe(countTokens(text));
@@ -94,7 +94,7 @@ describe('billing as a provider bills', () => {
     expect(eight.choices[0].message.content).toBe(one.choices[0].message.content);
     expect(new Set(eight.choices.map((c) => c.message.content)).size).toBeGreaterThan(1);
     expect(eight.usage.prompt_tokens).toBe(one.usage.prompt_tokens);
-    expect(eight.usage.completion_tokens).toBe(eight.choices.reduce((sum, c) => sum + countTokens(c.message.content), 0));
+    expect(eight.usage.completion_tokens).toBe(eight.choices.reduce((sum, c) => sum + countTokens(c.message.content!), 0));
     const streamed = mockChatChunks(body({ n: 3, stream_options: { include_usage: true } }));
     expect(streamed.at(-1)!.usage!.completion_tokens).toBe(mockChatCompletion(body({ n: 3 })).usage.completion_tokens);
     expect(new Set(streamed.flatMap((c) => c.choices.map((ch) => ch.index)))).toEqual(new Set([0, 1, 2]));
@@ -113,7 +113,7 @@ describe('billing as a provider bills', () => {
     const tokens = realTokens();
     const asked = { model: 'gpt-4o', messages: [{ role: 'user', content: 'Reply with 50 numbers' }] };
     const reply = mockChatCompletion(asked, { tokens });
-    const text = reply.choices[0].message.content;
+    const text = reply.choices[0].message.content!;
     expect(reply.usage.completion_tokens).toBe(tokens.count(text));
     expect(reply.usage.completion_tokens).toBeGreaterThan(countTokens(text)); // numbers split finer than four characters a token
     const pieces = mockChatChunks(asked, { tokens }).map((c) => c.choices[0]?.delta.content).filter((p) => p);
@@ -136,5 +136,18 @@ describe('billing as a provider bills', () => {
     const id = call.message.tool_calls![0].id;
     const answered = mockChatCompletion({ ...asked, messages: [...asked.messages, { role: 'assistant', content: null, tool_calls: call.message.tool_calls }, { role: 'tool', tool_call_id: id, content: 'forty-two' }] });
     expect(answered.choices[0].message.content).toContain('forty-two');
+  });
+
+  it('calls a function when the user asks for it, streams its arguments, and answers the tool result with text', () => {
+    const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer' } } } } }];
+    const ask = { model: 'mock-gpt', tools, messages: [{ role: 'user', content: 'Weather in "Paris"? Use get_weather.' }] };
+    const reply = mockChatCompletion(ask);
+    expect(reply.choices[0]).toMatchObject({ finish_reason: 'tool_calls', message: { content: null, tool_calls: [{ type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris","days":1}' } }] } });
+    const streamed = mockChatChunks(ask).flatMap((c) => (c.choices[0]?.delta.tool_calls ?? []) as { function: { arguments: string } }[]);
+    expect(streamed.map((t) => t.function.arguments).join('')).toBe('{"city":"Paris","days":1}');
+    const after = mockChatCompletion({ ...ask, messages: [...ask.messages, reply.choices[0].message, { role: 'tool', content: 'Sunny' }] as never });
+    expect(after.choices[0].finish_reason).toBe('stop');
+    // Without the ask, no call: a prompt merely near a tool's name is answered with text.
+    expect(mockChatCompletion({ ...ask, messages: [{ role: 'user', content: 'What is get_weather?' }] }).choices[0].finish_reason).toBe('stop');
   });
 });

@@ -1,36 +1,27 @@
 import { nextId, nowSeconds } from './ids';
 import { lastUserText, replyTo, type Reply } from './reply';
 import { chatPromptTokens, ROUGH_TOKENS } from './tokens';
-import { toolInputFor, toolResultPrompt, toolToCall } from './tool-use';
 import type { ChatBody, MockOptions, Usage } from './types';
+import { mockToolCall, type MockToolCall } from './tool-call';
+import { toolResultPrompt } from './tool-use';
 import { cachedTokensFor, chatUsage, choicesOf } from './usage';
 
 const FINGERPRINT = 'fp_sluice_mock';
 
-type ToolCall = { id: string; type: 'function'; function: { name: string; arguments: string } };
-type Choice = Reply & { toolCall?: ToolCall };
-
 /**
- * One reply per choice (`n`), each generated and billed; the prompt is billed once. A call that
- * forces a tool, or offers tools and says "use the tool", gets a call of it (its arguments billed
- * as output); one whose last message is a tool's result gets a reply quoting that result.
+ * One reply per choice (`n`), each generated and billed; the prompt is billed once. A tool call
+ * when the request forces one or the last user message asks for one (see mockToolCall); a reply
+ * quoting the result when the last message is a tool's result.
  */
 function answer(body: ChatBody, opts: MockOptions) {
   const counter = opts.tokens ?? ROUGH_TOKENS;
   const last = body.messages.at(-1);
   const prompt = last?.role === 'tool' ? toolResultPrompt(last.content) : lastUserText(body.messages);
-  const tools = Array.isArray(body.tools) ? (body.tools as { function?: { name?: string } }[]).map((t) => ({ name: t.function?.name })) : [];
-  const choice = body.tool_choice as { function?: { name?: string } } | string | undefined;
-  const forcedName = typeof choice === 'object' ? choice?.function?.name : undefined;
-  const tool = choice === 'none' ? null : toolToCall(tools, choice === 'required' || forcedName !== undefined, forcedName, prompt, last?.role === 'tool');
-  const replies: Choice[] = [];
+  const call = mockToolCall(body.tools, body.tool_choice, last?.role === 'user' ? prompt : null);
+  const replies: (Reply & { call?: MockToolCall })[] = [];
   for (let i = 0; i < choicesOf(body.n); i++) {
-    if (tool === null) replies.push(replyTo(prompt, body.model, body.max_completion_tokens ?? body.max_tokens, counter, i));
-    else {
-      const args = JSON.stringify(toolInputFor(prompt));
-      const toolCall: ToolCall = { id: `call_${i}${nextId('t').slice(2)}`, type: 'function', function: { name: tool, arguments: args } };
-      replies.push({ text: '', finishReason: 'tool_calls', completionTokens: counter.count(tool + args), reasoningTokens: 0, toolCall });
-    }
+    if (call) replies.push({ text: '', finishReason: 'tool_calls', completionTokens: counter.count(call.name + call.arguments), reasoningTokens: 0, call });
+    else replies.push(replyTo(prompt, body.model, body.max_completion_tokens ?? body.max_tokens, counter, i));
   }
   const promptTokens = chatPromptTokens(body.messages, body, counter);
   const completion = replies.reduce((sum, r) => sum + r.completionTokens, 0);
@@ -38,6 +29,8 @@ function answer(body: ChatBody, opts: MockOptions) {
   const usage = chatUsage(promptTokens, completion, cachedTokensFor(promptTokens, body.prompt_cache_key), reasoning);
   return { replies, usage };
 }
+
+const toolCallsOf = (call: MockToolCall, index: number) => [{ id: `call_mock${index}`, type: 'function' as const, function: { name: call.name, arguments: call.arguments } }];
 
 /** A `chat.completion` object with a deterministic reply to the last user message. */
 export function mockChatCompletion(body: ChatBody, opts: MockOptions = {}) {
@@ -49,8 +42,9 @@ export function mockChatCompletion(body: ChatBody, opts: MockOptions = {}) {
     model: body.model,
     choices: replies.map((reply, index) => ({
       index,
-      // A tool call's content is empty (OpenAI sends null; '' keeps the type every caller reads).
-      message: { role: 'assistant' as const, content: reply.text, refusal: null, annotations: [], ...(reply.toolCall && { tool_calls: [reply.toolCall] }) },
+      message: reply.call
+        ? { role: 'assistant' as const, content: null, refusal: null, annotations: [], tool_calls: toolCallsOf(reply.call, index) }
+        : { role: 'assistant' as const, content: reply.text, refusal: null, annotations: [] },
       logprobs: null,
       finish_reason: reply.finishReason,
     })),
@@ -66,7 +60,7 @@ export interface ChatChunk {
   created: number;
   model: string;
   system_fingerprint: string;
-  choices: { index: number; delta: { role?: 'assistant'; content?: string; refusal?: null; tool_calls?: unknown[] }; logprobs: null; finish_reason: string | null }[];
+  choices: { index: number; delta: { role?: 'assistant'; content?: string | null; refusal?: null; tool_calls?: unknown[] }; logprobs: null; finish_reason: string | null }[];
   usage?: Usage | null;
 }
 
@@ -89,15 +83,15 @@ export function mockChatChunks(body: ChatBody, opts: MockOptions = {}): ChatChun
   };
   const chunks: ChatChunk[] = [];
   replies.forEach((reply, index) => {
+    if (reply.call) {
+      const [call] = toolCallsOf(reply.call, index);
+      chunks.push(chunk({ index, delta: { role: 'assistant', content: null, tool_calls: [{ index: 0, ...call, function: { name: call.function.name, arguments: '' } }] }, logprobs: null, finish_reason: null }));
+      for (const piece of counter.split(call.function.arguments)) chunks.push(chunk({ index, delta: { tool_calls: [{ index: 0, function: { arguments: piece } }] }, logprobs: null, finish_reason: null }));
+      chunks.push(chunk({ index, delta: {}, logprobs: null, finish_reason: reply.finishReason }));
+      return;
+    }
     chunks.push(chunk({ index, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }));
     for (const piece of counter.split(reply.text)) chunks.push(chunk({ index, delta: { content: piece }, logprobs: null, finish_reason: null }));
-    const call = reply.toolCall;
-    if (call) {
-      chunks.push(chunk({ index, delta: { tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] }, logprobs: null, finish_reason: null }));
-      for (let i = 0; i < call.function.arguments.length; i += 8) {
-        chunks.push(chunk({ index, delta: { tool_calls: [{ index: 0, function: { arguments: call.function.arguments.slice(i, i + 8) } }] }, logprobs: null, finish_reason: null }));
-      }
-    }
     chunks.push(chunk({ index, delta: {}, logprobs: null, finish_reason: reply.finishReason }));
   });
   if (withUsage) chunks.push(chunk(null, usage));

@@ -1,7 +1,7 @@
 import { textOf } from './tokens';
 
 /** A prompt that asks for a tool by saying so: "… use the tool …". */
-const ASKS_FOR_TOOL = /\buse the tool\b/i;
+export const ASKS_FOR_TOOL = /\buse the tool\b/i;
 
 /** The input the mock gives a tool it calls: a query quoting the prompt. */
 export const toolInputFor = (prompt: string): { query: string } => ({ query: prompt.replace(/\s+/g, ' ').trim().slice(0, 48) });

@@ -14,6 +14,11 @@ import { AnthropicPassthrough } from './dialects/anthropic/passthrough/passthrou
 import { MessagesTranslation } from './dialects/anthropic/translation/translated-messages';
 import { ModelsRoute } from './dialects/openai/models-route';
 import { OpenAiDialect } from './dialects/openai/openai-dialect';
+import { BridgedResponses } from './dialects/responses/bridge/bridged-responses';
+import { NativeResponses } from './dialects/responses/native/native-responses';
+import { ResponsesDialect } from './dialects/responses/responses-dialect';
+import { ResponseResources } from './dialects/responses/responses-resources';
+import { ResponseStoreClient } from './dialects/responses/store/response-store-client';
 import { clientIpResolver } from './edge/client-ip';
 import { KeyCheck } from './edge/key-check';
 import type { IngressRoutes } from './edge/routes';
@@ -74,8 +79,9 @@ const providers = [
 const httpRoutes = [
   {
     provide: INGRESS,
-    useFactory: (authorizer: Authorizer, dispatch: UpstreamDispatch, publisher: UsagePublisher, spool: UsageSpool, config: GatewayConfig, logger: Logger): IngressRoutes => {
+    useFactory: (authorizer: Authorizer, dispatch: UpstreamDispatch, publisher: UsagePublisher, spool: UsageSpool, nc: NatsConnection, config: GatewayConfig, logger: Logger): IngressRoutes => {
       const passthrough = new AnthropicPassthrough(dispatch, config, logger);
+      const store = new ResponseStoreClient(nc, logger);
       return {
         pipeline: new CallPipeline(authorizer, publisher, spool, logger),
         openai: new OpenAiDialect(dispatch, config, logger),
@@ -83,6 +89,8 @@ const httpRoutes = [
         messages: new MessagesDialect(passthrough, new MessagesTranslation(dispatch, config, logger)),
         countTokens: new CountTokensRoute(authorizer, passthrough),
         anthropicModels: new AnthropicModelsRoute(authorizer),
+        responses: new ResponsesDialect(authorizer, store, new NativeResponses(dispatch, store, config, logger), new BridgedResponses(dispatch, store, config, logger)),
+        responseResources: new ResponseResources(authorizer, store, dispatch, config, logger),
         clientIp: clientIpResolver(config.trustedProxies),
         keyCheck: new KeyCheck(authorizer, config.keyCheckAboveBytes),
         bodyLimit: config.bodyLimit,
@@ -90,7 +98,7 @@ const httpRoutes = [
         logger,
       };
     },
-    inject: [Authorizer, UpstreamDispatch, UsagePublisher, UsageSpool, GATEWAY_CONFIG, LOGGER],
+    inject: [Authorizer, UpstreamDispatch, UsagePublisher, UsageSpool, NATS, GATEWAY_CONFIG, LOGGER],
   },
 ];
 

@@ -5,6 +5,8 @@ import { connectedProbe, connectNats, ensureStreams, type NatsConnection } from 
 import { createLogger, env, envInt, type Readiness } from '@sluice/service';
 import { meterOf, observeConnectivity } from '@sluice/telemetry';
 import { consumeUsage } from './record-usage/usage-consumer';
+import { serveResponseStore } from './responses/response-store';
+import { retentionMsOfDays } from './responses/stored-response-row';
 
 export const logger = createLogger('metering');
 
@@ -14,6 +16,7 @@ export class MeteringRuntime implements OnApplicationBootstrap, OnApplicationShu
   #db?: Kysely<Database>;
   #nc?: NatsConnection;
   #consumer?: { stop(): Promise<void> };
+  #responses?: { stop(): Promise<void> };
   #ready = false;
 
   async onApplicationBootstrap(): Promise<void> {
@@ -29,6 +32,11 @@ export class MeteringRuntime implements OnApplicationBootstrap, OnApplicationShu
       ackWaitMs: envInt('SLUICE_METERING_ACK_WAIT_MS', 5000),
       maxDeliver: envInt('SLUICE_METERING_MAX_DELIVER', 20),
     });
+    this.#responses = await serveResponseStore(this.#nc, this.#db, logger, {
+      retentionMs: retentionMsOfDays(envInt('SLUICE_RESPONSES_RETENTION_DAYS', 30)),
+      catchUpMs: envInt('SLUICE_RESPONSES_CATCH_UP_MS', 2000),
+      purgeEveryMs: envInt('SLUICE_RESPONSES_PURGE_MS', 60_000),
+    });
     this.#ready = true;
   }
 
@@ -39,6 +47,7 @@ export class MeteringRuntime implements OnApplicationBootstrap, OnApplicationShu
   async onApplicationShutdown(): Promise<void> {
     this.#ready = false;
     await this.#consumer?.stop().catch(() => {});
+    await this.#responses?.stop().catch(() => {});
     await this.#nc?.drain().catch(() => {});
     await this.#db?.destroy();
   }

@@ -4,6 +4,7 @@ import {
   Subjects,
   usdOfNanos,
   type AuthorizeReply,
+  type AccessRequest,
   type AuthorizeRequest,
   type CheckKeyRequest,
   type KeyStateReply,
@@ -14,6 +15,7 @@ import {
   type SyncRequest,
 } from '@sluice/contracts';
 import { request, serve, type NatsConnection, type RpcLogger, type TraceHeaders } from '@sluice/messaging';
+import { access } from './authorize/access';
 import { authorize } from './authorize/authorize';
 import { checkKey } from './check-key/check-key';
 import type { Catalog } from './catalog/catalog';
@@ -77,6 +79,8 @@ export function servePolicy(nc: NatsConnection, p: PolicyState, logger: RpcLogge
   // Every process holds every key, and nothing is counted: any process answers.
   serve(nc, Subjects.rpc.checkKey, async (req) => checkKey(req as CheckKeyRequest, p.keys, Date.now()), shared);
   serve(nc, Subjects.rpc.listModels, async (req) => listModels(req as ListModelsRequest, p.keys, p.catalog, Date.now()), shared);
+  // Any process: it counts nothing, and every process follows every key.
+  serve(nc, Subjects.rpc.policyAccess, async (req) => access(req as AccessRequest, p.keys, p.catalog, Date.now()), shared);
 
   const syncHere = async (req: SyncRequest) => ({ applied: await p.versions.waitFor(req.streamId, req.version, Math.min(req.timeoutMs ?? 1000, 5000)) });
   serve(nc, Subjects.rpc.policySync, async (payload) => {

@@ -11,6 +11,8 @@ import * as keyWebhookUrls from './2026112421_key_webhook_urls';
 import * as usageCorrections from './2026112422_usage_corrections';
 import * as usageTraceId from './2026120401_usage_trace_id';
 import * as messagesUsage from './2026120402_messages_usage';
+import * as providerResponsesFlag from './2026120411_provider_responses_flag';
+import * as storedResponses from './2026120412_stored_responses';
 
 /**
  * Every migration, keyed by its timestamped name (yyyymmddNN_name). Kysely applies them in name
@@ -29,4 +31,6 @@ export const migrations: Record<string, Migration> = {
   '2026112422_usage_corrections': usageCorrections,
   '2026120401_usage_trace_id': usageTraceId,
   '2026120402_messages_usage': messagesUsage,
+  '2026120411_provider_responses_flag': providerResponsesFlag,
+  '2026120412_stored_responses': storedResponses,
 };

@@ -22,6 +22,10 @@ export interface InvoiceEntry {
   cacheWriteTokens?: number;
   /** For streams, the tokens actually generated, even when the caller went away early. */
   completionTokens: number;
+  /** Of the prompt tokens, those served from the prompt cache (Responses). */
+  cachedTokens?: number;
+  /** Of the completion tokens, hidden reasoning (Responses). */
+  reasoningTokens?: number;
   /** False when the caller disconnected (or a fault cut the stream) before the reply was complete. */
   completed: boolean;
   /** Messages calls: the body as it arrived, to check what a gateway forwarded byte for byte. */
@@ -36,15 +40,19 @@ export interface Invoice {
   cacheWriteTokens: number;
   /** `count_tokens` calls: answered, never billed. */
   countTokensCalls: number;
+  cachedTokens: number;
+  reasoningTokens: number;
   /** The Authorization header of the latest call. */
   lastAuthorization: string | undefined;
   byRequest: Map<string, InvoiceEntry>;
+  /** Every request the server received, billed or not (`GET /v1/responses/…` is not), in order. */
+  received: { method: string; path: string; requestId: string | undefined }[];
   /** Requests being answered right now, and the most there ever were at once. */
   inFlight: number;
   maxInFlight: number;
 }
 
-export const emptyInvoice = (): Invoice => ({ calls: 0, promptTokens: 0, completionTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, countTokensCalls: 0, lastAuthorization: undefined, byRequest: new Map(), inFlight: 0, maxInFlight: 0 });
+export const emptyInvoice = (): Invoice => ({ calls: 0, promptTokens: 0, completionTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, countTokensCalls: 0, cachedTokens: 0, reasoningTokens: 0, lastAuthorization: undefined, byRequest: new Map(), received: [], inFlight: 0, maxInFlight: 0 });
 
 export function bill(invoice: Invoice, entry: InvoiceEntry): void {
   invoice.calls++;
@@ -52,6 +60,8 @@ export function bill(invoice: Invoice, entry: InvoiceEntry): void {
   invoice.completionTokens += entry.completionTokens;
   invoice.cacheReadTokens += entry.cacheReadTokens ?? 0;
   invoice.cacheWriteTokens += entry.cacheWriteTokens ?? 0;
+  invoice.cachedTokens += entry.cachedTokens ?? 0;
+  invoice.reasoningTokens += entry.reasoningTokens ?? 0;
   invoice.lastAuthorization = entry.authorization;
   invoice.byRequest.set(entry.requestId, entry);
 }

@@ -49,7 +49,7 @@ export interface StreamReply {
 export function streamReply(op: Exclude<Operation, 'embeddings'>, body: Record<string, unknown>, omitUsage: boolean, tokens?: TokenCounter): StreamReply {
   const sendUsage = !omitUsage && (body.stream_options as { include_usage?: unknown } | null | undefined)?.include_usage === true;
   const withUsage = { ...body, stream_options: { include_usage: true } };
-  const chunks: { usage?: Usage | null; choices: { delta?: { content?: string }; text?: string }[] }[] =
+  const chunks: { usage?: Usage | null; choices: { delta?: { content?: string | null; tool_calls?: unknown[] }; text?: string }[] }[] =
     op === 'chat' ? mockChatChunks(withUsage as unknown as ChatBody, { tokens }) : mockCompletionChunks(withUsage as unknown as CompletionBody, { tokens });
   const usage = chunks.pop()!.usage as Usage;
   const frames: string[] = [];
@@ -58,7 +58,8 @@ export function streamReply(op: Exclude<Operation, 'embeddings'>, body: Record<s
     if (!sendUsage) delete chunk.usage;
     frames.push(`data: ${JSON.stringify(chunk)}\n\n`);
     const choice = chunk.choices[0];
-    content.push(choice?.delta?.content ?? choice?.text ?? '');
+    const args = (choice?.delta?.tool_calls?.[0] as { function?: { arguments?: string } } | undefined)?.function?.arguments;
+    content.push(choice?.delta?.content ?? args ?? choice?.text ?? '');
   }
   if (sendUsage) {
     frames.push(`data: ${JSON.stringify({ ...chunks[0], choices: [], usage })}\n\n`);

@@ -9,6 +9,7 @@ import { errorBody, faultFor, Gates } from './faults';
 import { bill, emptyInvoice, type Invoice, type InvoiceEntry } from './invoice';
 import { handleCountTokens, handleMessages, messagesState, type MessagesState } from './messages';
 import { jsonReply, missingParam, OPERATION_BY_PATH, streamReply, type Operation } from './replies';
+import { isResponsesPath, responsesRoutes } from './responses-routes';
 
 export interface MockUpstreamOptions {
   port?: number;
@@ -28,6 +29,8 @@ export interface MockUpstreamOptions {
   azureApiKey?: string;
   /** `POST /v1/messages` (Anthropic) answers 401 unless the `x-api-key` header is this. */
   anthropicApiKey?: string;
+  /** No Responses API (`/v1/responses` is a 404), as most OpenAI-compatible servers: Sluice must bridge to chat. */
+  chatOnly?: boolean;
 }
 
 export interface MockUpstream {
@@ -51,6 +54,7 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
   const tokens = opts.oneTokenPerChunk ? realTokens() : ROUGH_TOKENS;
   const gates = new Gates();
   const served: Served = { ...opts, omitUsage: opts.omitUsage === true || opts.oneTokenPerChunk === true, tokens, gates, messages: messagesState() };
+  served.responses = opts.chatOnly ? undefined : responsesRoutes(invoice, { tokens, omitUsage: served.omitUsage, chunkDelayMs: opts.chunkDelayMs, gates });
   const server = createServer((req, res) => {
     invoice.inFlight++;
     invoice.maxInFlight = Math.max(invoice.maxInFlight, invoice.inFlight);
@@ -77,15 +81,21 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
   };
 }
 
-type Served = MockUpstreamOptions & { omitUsage: boolean; tokens: TokenCounter; gates: Gates; messages: MessagesState };
+type Served = MockUpstreamOptions & { omitUsage: boolean; tokens: TokenCounter; gates: Gates; messages: MessagesState; responses?: ReturnType<typeof responsesRoutes> };
 
 async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer, invoice: Invoice, opts: Served): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
   if (req.method === 'GET' && path === '/v1/models') {
     return sendJson(res, 200, { object: 'list', data: MODELS.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'sluice-mock' })) });
   }
+  invoice.received.push({ method: req.method ?? 'GET', path, requestId: typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : undefined });
   if (req.method === 'POST' && path === '/v1/messages') return handleMessages(req, res, raw, invoice, opts, opts.messages);
   if (req.method === 'POST' && path === '/v1/messages/count_tokens') return handleCountTokens(req, res, raw, invoice, opts);
+  if (opts.responses && isResponsesPath(path)) {
+    if (path.startsWith('/openai/') && opts.azureApiKey !== undefined && req.headers['api-key'] !== opts.azureApiKey) return sendError(res, 401, 'invalid_request_error', '401', 'Access denied due to invalid subscription key or wrong API endpoint.');
+    if (opts.latencyMs) await sleep(opts.latencyMs);
+    return opts.responses(req, res, path, raw);
+  }
   const azure = req.method === 'POST' ? azureRoute(req.url ?? '/') : null;
   const op = azure?.op ?? (req.method === 'POST' ? OPERATION_BY_PATH[path] : undefined);
   if (!op) return sendError(res, 404, 'invalid_request_error', null, `Invalid URL (${req.method} ${path})`);

@@ -9,6 +9,7 @@ import {
   Subjects,
   UpdateProviderBody,
   type Actor,
+  servesResponses,
   type ProviderView,
 } from '@sluice/contracts';
 import type { Database, ProvidersViewTable } from '@sluice/db';
@@ -19,7 +20,7 @@ import { CurrentActor } from '../shared/actor';
 import { confirmChange, PolicyWrite } from '../changes/policy-confirmation';
 import { DB, NATS } from '../shared/tokens';
 
-const columns = ['id', 'name', 'type', 'base_url', 'api_key_hint', 'created_at'] as const;
+const columns = ['id', 'name', 'type', 'base_url', 'api_key_hint', 'supports_responses', 'created_at'] as const;
 
 /** Provider credentials. No response ever contains the secret, only its hint. */
 @Controller('admin/v1/providers')
@@ -52,7 +53,7 @@ export class ProvidersController {
     return toView(row);
   }
 
-  /** Name and/or baseUrl; a new baseUrl is checked like one given at creation, and is for owners only (it would send the stored secret to another host). */
+  /** Name, baseUrl and/or supportsResponses (openai-compatible); a new baseUrl is checked like one given at creation, and is for owners only (it would send the stored secret to another host). */
   @Patch(':id')
   @RestrictFields({ baseUrl: ['owner'] })
   async update(@Param('id') id: string, @Body() body: unknown, @CurrentActor() actor: Actor, @PolicyWrite() write: PolicyWrite) {
@@ -90,5 +91,13 @@ export class ProvidersController {
 }
 
 function toView(row: Pick<Selectable<ProvidersViewTable>, (typeof columns)[number]>): ProviderView {
-  return { id: row.id, name: row.name, type: row.type, baseUrl: row.base_url, apiKeyHint: row.api_key_hint, createdAt: new Date(row.created_at).toISOString() };
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.type,
+    baseUrl: row.base_url,
+    apiKeyHint: row.api_key_hint,
+    supportsResponses: servesResponses(row.type, row.supports_responses),
+    createdAt: new Date(row.created_at).toISOString(),
+  };
 }

@@ -6,7 +6,8 @@ export const providerPaths: Paths = {
   '/admin/v1/providers': {
     post: policyWrite({
       summary: 'Add a provider credential',
-      description: 'baseUrl must be http(s), without credentials, and reach only public addresses unless SLUICE_UPSTREAM_ALLOW allows it (else 400 PROVIDER.URL_NOT_ALLOWED).',
+      description:
+        'baseUrl must be http(s), without credentials, and reach only public addresses unless SLUICE_UPSTREAM_ALLOW allows it (else 400 PROVIDER.URL_NOT_ALLOWED). supportsResponses (openai-compatible only): the server has /v1/responses, so Sluice forwards Responses calls to it natively instead of bridging them to chat completions.',
       requestBody: jsonBody(CreateProviderBody),
       responses: { '201': ok('the provider, never its secret'), ...errors },
     }),
@@ -15,8 +16,8 @@ export const providerPaths: Paths = {
   '/admin/v1/providers/{id}': {
     get: { summary: 'Read a provider credential', responses: { '200': ok('the provider'), ...errors } },
     patch: policyWrite({
-      summary: 'Change the name and/or base URL',
-      description: 'A new baseUrl is checked as at creation (400 PROVIDER.URL_NOT_ALLOWED). The event records before and after.',
+      summary: 'Change the name, base URL and/or whether an openai-compatible server has the Responses API',
+      description: 'A new baseUrl is checked as at creation (400 PROVIDER.URL_NOT_ALLOWED); supportsResponses is for openai-compatible providers only. The event records before and after.',
       requestBody: jsonBody(UpdateProviderBody),
       responses: { '200': ok('the provider'), ...errors },
     }),

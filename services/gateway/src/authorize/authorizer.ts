@@ -4,6 +4,8 @@ import {
   DomainError,
   ErrorCodes,
   Subjects,
+  type AccessReply,
+  type AccessRequest,
   type AuthorizeReply,
   type AuthorizeRequest,
   type CheckKeyReply,
@@ -77,6 +79,15 @@ export class Authorizer {
   async checkKey(req: CheckKeyRequest): Promise<CheckKeyReply> {
     try {
       return await request<CheckKeyReply>(this.nc, Subjects.rpc.checkKey, req, { timeoutMs: this.timeoutMs, trace: { requestId: req.requestId } });
+    } catch (err) {
+      return { allow: false, error: rpcFailure(err) };
+    }
+  }
+
+  /** The key's own rules (and a model's route) for a call that generates nothing; nothing is counted. */
+  async access(req: AccessRequest): Promise<AccessReply> {
+    try {
+      return await request<AccessReply>(this.nc, Subjects.rpc.policyAccess, req, { timeoutMs: this.timeoutMs, trace: { requestId: req.requestId } });
     } catch (err) {
       return { allow: false, error: rpcFailure(err) };
     }

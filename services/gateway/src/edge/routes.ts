@@ -6,6 +6,8 @@ import type { MessagesDialect } from '../dialects/anthropic/messages-dialect';
 import { speaksAnthropic, type AnthropicModelsRoute } from '../dialects/anthropic/models-route';
 import type { OpenAiDialect } from '../dialects/openai/openai-dialect';
 import type { ModelsRoute } from '../dialects/openai/models-route';
+import type { ResponsesDialect } from '../dialects/responses/responses-dialect';
+import type { ResponseResources } from '../dialects/responses/responses-resources';
 import { GatewayErrors, invalidUrl, requestTooLarge } from '../errors/gateway-errors';
 import type { CallPipeline } from '../pipeline/call-pipeline';
 import type { ErrorShape } from '../pipeline/dialect';
@@ -25,6 +27,8 @@ export interface IngressRoutes {
   messages: MessagesDialect;
   countTokens: CountTokensRoute;
   anthropicModels: AnthropicModelsRoute;
+  responses: ResponsesDialect;
+  responseResources: ResponseResources;
   clientIp: ClientIpOf;
   bodyLimit: number;
   /** The longest a request body may stop arriving. */
@@ -90,6 +94,13 @@ export function registerIngress(app: FastifyInstance, routes: IngressRoutes): vo
     scope.post('/v1/messages/count_tokens', (req, reply) => routes.countTokens.handle(req, reply));
     scope.get('/v1/models', (req, reply) => (speaksAnthropic(req.headers) ? routes.anthropicModels.list(req, reply) : routes.models.list(req, reply)));
     scope.get<{ Params: { model: string } }>('/v1/models/:model', (req, reply) => (speaksAnthropic(req.headers) ? routes.anthropicModels.retrieve(req, reply) : routes.models.retrieve(req, reply)));
+    const { responses, responseResources: stored } = routes;
+    scope.post('/v1/responses', (req, reply) => pipeline.handle(responses, 'responses', req, reply));
+    scope.post('/v1/responses/input_tokens', (req, reply) => stored.inputTokens(req, reply));
+    scope.get<{ Params: { id: string } }>('/v1/responses/:id', (req, reply) => stored.retrieve(req, reply));
+    scope.delete<{ Params: { id: string } }>('/v1/responses/:id', (req, reply) => stored.remove(req, reply));
+    scope.post<{ Params: { id: string } }>('/v1/responses/:id/cancel', (req, reply) => stored.cancel(req, reply));
+    scope.get<{ Params: { id: string } }>('/v1/responses/:id/input_items', (req, reply) => stored.inputItems(req, reply));
     scope.all('/v1/*', async (req, reply) => errorsFor(req.url, req.headers).sendError(reply, req.sluice.requestId, invalidUrl(req.method, req.url.split('?')[0])));
   });
 }

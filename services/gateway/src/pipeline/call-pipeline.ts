@@ -30,7 +30,8 @@ export class CallPipeline {
 
   async handle<R extends DialectRequest>(dialect: Dialect<R>, op: Operation, req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const ctx = req.sluice;
-    const parsed = dialect.parse(op, req.body as Buffer | undefined, req);
+    let parsed = dialect.parse(op, req.body as Buffer | undefined, req);
+    if (parsed.ok && dialect.prepare) parsed = await dialect.prepare(parsed.request, req);
     if (!parsed.ok) return dialect.sendError(reply, ctx.requestId, parsed.error);
     const request = parsed.request;
     // Refused before authorize: a value metering could not store must never become a billed call.

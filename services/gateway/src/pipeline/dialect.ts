@@ -34,6 +34,11 @@ export interface ErrorShape {
 export interface Dialect<R extends DialectRequest = DialectRequest> extends ErrorShape {
   parse(op: Operation, raw: Buffer | undefined, req: FastifyRequest): Parsed<R>;
   /**
+   * Resolves what the request refers to before it is authorized (a stored conversation it
+   * continues, which its estimate must count); most requests need nothing and resolve at once.
+   */
+  prepare?(request: R, req: FastifyRequest): Promise<Parsed<R>>;
+  /**
    * Opens the call on the route's provider, answers the client, and finishes the call through
    * `finish` exactly once, before the response's last bytes; returns the finished call's usage.
    */

@@ -2,12 +2,13 @@ import type { Route } from '@sluice/contracts';
 import { UpstreamNotAllowedError } from '@sluice/net-policy';
 import type { Logger } from '@sluice/service';
 import type { CredentialSync } from '../credentials/credential-sync';
+import type { ResolvedCredential } from '../credentials/resolved-credential';
 import { GatewayErrors, providerNotSupported } from '../errors/gateway-errors';
 import { anthropicUpstreamRequest, asOpenAi } from './anthropic/anthropic-provider';
 import { anthropicNativeRequest, type NativeMessages } from './anthropic/native-request';
 import { azureRequest } from './azure-openai/azure-request';
 import { openMock } from './mock/mock-provider';
-import type { OpenAiCompatibleProvider } from './openai-compatible/openai-compatible';
+import type { OpenAiCompatibleProvider, UpstreamRequest } from './openai-compatible/openai-compatible';
 import { upstreamNotAllowed, upstreamUnsent } from './upstream-errors';
 import type { UpstreamCall, UpstreamOutcome, UpstreamResponse } from './upstream';
 
@@ -52,6 +53,18 @@ export class UpstreamDispatch {
     const credential = await this.credentials.resolve(route.providerId, route.secretVersion, route.baseUrl);
     if (credential?.type !== 'anthropic') return this.noCredential(call);
     return this.send(call, () => this.openAiCompatible.send(anthropicNativeRequest(credential, messages)));
+  }
+
+  /**
+   * A request the dialect built itself (OpenAI's Responses API) for an OpenAI-shaped provider
+   * (openai, azure-openai, openai-compatible): with the route's credential, through the same pool.
+   */
+  async forward(route: Route, requestId: string, build: (credential: ResolvedCredential) => UpstreamRequest): Promise<UpstreamOutcome> {
+    const call = { requestId, route };
+    if (route.providerType !== 'openai' && route.providerType !== 'azure-openai' && route.providerType !== 'openai-compatible') return { ok: false, error: providerNotSupported(route.providerType) };
+    const credential = await this.credentials.resolve(route.providerId, route.secretVersion, route.baseUrl);
+    if (!credential || credential.type === 'anthropic' || (route.providerType === 'azure-openai') !== (credential.azure !== undefined)) return this.noCredential(call);
+    return this.send(call, () => this.openAiCompatible.send(build(credential)));
   }
 
   private noCredential(call: Pick<UpstreamCall, 'requestId' | 'route'>): UpstreamOutcome {

@@ -41,7 +41,7 @@ describe('usage the upstream did not report: never below its invoice', () => {
     expect(settled.estimated).toBe(true);
     expect(settled.tokens.outputTokens).toBe(reply.usage.completion_tokens);
     // four characters a token would have billed far less
-    expect(Math.ceil(reply.choices[0].message.content.length / 4)).toBeLessThan(reply.usage.completion_tokens);
+    expect(Math.ceil(reply.choices[0].message.content!.length / 4)).toBeLessThan(reply.usage.completion_tokens);
   });
 
   it('given a stream of one token per chunk, then the pieces are a floor, whatever the tokenizer', () => {
@@ -122,6 +122,6 @@ describe('usage in JSON replies', () => {
     const embeddings = mockEmbeddings({ model: 'e', input: ['abcd', 'efgh'] });
     expect(tokensFromUsage(usageFromJson(Buffer.from(JSON.stringify(embeddings))))).toEqual({ inputTokens: 2, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0 });
     const completion = mockChatCompletion(chat);
-    expect(generatedOfJson(Buffer.from(JSON.stringify(completion)))).toMatchObject({ chars: completion.choices[0].message.content.length, texts: expect.any(Function) });
+    expect(generatedOfJson(Buffer.from(JSON.stringify(completion)))).toMatchObject({ chars: completion.choices[0].message.content!.length, texts: expect.any(Function) });
   });
 });

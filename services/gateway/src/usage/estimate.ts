@@ -1,4 +1,4 @@
-import { imageTokens, promptTokens, type CallEstimate, type Operation } from '@sluice/contracts';
+import { imageTokens, promptTokens, responsesPromptTokens, type CallEstimate, type Operation } from '@sluice/contracts';
 import type { CallFacts } from './usage-message';
 import type { GeneratedOutput } from './generated-output';
 import type { TokenCounts } from './token-counts';
@@ -12,6 +12,17 @@ export function callEstimate(op: Operation, body: Record<string, unknown>): Call
   return estimate;
 }
 
+/**
+ * A Responses call that continues a stored response: its prompt also holds that conversation — the
+ * items Sluice kept (bridged), or the tokens the upstream billed for it (native, `contextTokens`).
+ */
+export function continuedEstimate(body: Record<string, unknown>, items: readonly unknown[], contextTokens: number): CallEstimate {
+  const prompt = responsesPromptTokens(body, items);
+  const estimate: CallEstimate = { inputTokens: prompt.estimate + contextTokens, inputTokensBound: prompt.bound + contextTokens, maxOutputTokens: maxOutputTokensOf(body), choices: 1 };
+  if (prompt.images) estimate.images = prompt.images;
+  return estimate;
+}
+
 /** Completions the upstream generates and bills: `best_of` (completions; at least `n`), else `n`; the edge checked both. */
 export function choicesOf(op: Operation, body: Record<string, unknown>): number {
   if (op === 'embeddings' || op === 'messages') return 1;
@@ -19,9 +30,9 @@ export function choicesOf(op: Operation, body: Record<string, unknown>): number 
   return op === 'completions' && typeof body.best_of === 'number' ? Math.max(n, body.best_of) : n;
 }
 
-/** The caller's cap on output tokens (`max_completion_tokens`, else `max_tokens`); null when it set none. */
+/** The caller's cap on output tokens (`max_completion_tokens`, else `max_tokens`; Responses' `max_output_tokens`); null when it set none. */
 export function maxOutputTokensOf(body: Record<string, unknown>): number | null {
-  for (const field of ['max_completion_tokens', 'max_tokens']) {
+  for (const field of ['max_completion_tokens', 'max_tokens', 'max_output_tokens']) {
     const value = body[field];
     if (typeof value === 'number' && Number.isFinite(value) && value > 0) return Math.ceil(value);
   }
@@ -35,11 +46,18 @@ type Settling = Pick<CallFacts, 'op' | 'route'>;
  * what the upstream can invoice (flagged `estimated`). An upstream that reports no output for a
  * reply that produced content is not believed: content is never free.
  */
-export function settleTokens(call: Settling, body: Record<string, unknown>, reported: TokenCounts | null, generated: GeneratedOutput): { tokens: TokenCounts; estimated: boolean } {
+export function settleTokens(
+  call: Settling,
+  body: Record<string, unknown>,
+  reported: TokenCounts | null,
+  generated: GeneratedOutput,
+  /** What the prompt holds beyond the body (a stored conversation upstream), as its bound: then the input estimate. */
+  promptBound?: number,
+): { tokens: TokenCounts; estimated: boolean } {
   if (reported && (reported.outputTokens > 0 || generated.chars === 0)) return { tokens: reported, estimated: false };
   const outputTokens = outputEstimate(call, body, generated);
   if (reported) return { tokens: { ...reported, outputTokens }, estimated: true };
-  return { tokens: { inputTokens: inputEstimate(call, body), cachedInputTokens: 0, outputTokens, reasoningTokens: 0 }, estimated: true };
+  return { tokens: { inputTokens: promptBound ?? inputEstimate(call, body), cachedInputTokens: 0, outputTokens, reasoningTokens: 0 }, estimated: true };
 }
 
 /**

@@ -20,6 +20,7 @@ export class GeneratedText implements GeneratedOutput {
   private raw: Buffer | null = null;
   private length = 0;
 
+  /** `fields`: the JSON keys (`"text":`, as bytes) whose string values are generated text; OpenAI's by default. */
   constructor(private readonly fields: readonly Buffer[] = OPENAI_TEXT_FIELDS) {}
 
   scan(events: Buffer): void {

@@ -32,3 +32,27 @@ export function tokensFromUsage(usage: unknown): TokenCounts | null {
     reasoningTokens: count(u.completion_tokens_details?.reasoning_tokens),
   };
 }
+
+/**
+ * A Responses usage object: `input_tokens` (with `input_tokens_details.cached_tokens`) and
+ * `output_tokens` (with `output_tokens_details.reasoning_tokens`); null when it is not one.
+ */
+export function tokensFromResponsesUsage(usage: unknown): TokenCounts | null {
+  if (usage === null || typeof usage !== 'object') return null;
+  const u = usage as {
+    input_tokens?: unknown;
+    output_tokens?: unknown;
+    input_tokens_details?: { cached_tokens?: unknown; cache_write_tokens?: unknown } | null;
+    output_tokens_details?: { reasoning_tokens?: unknown } | null;
+  };
+  if (u.input_tokens === undefined && u.output_tokens === undefined) return null;
+  // TODO(cache-write): map `input_tokens_details.cache_write_tokens` here once the usage message has
+  // the cache-write token field and price (being added with the Anthropic ingress); until then they
+  // are billed as ordinary input tokens, which they are part of.
+  return {
+    inputTokens: count(u.input_tokens),
+    cachedInputTokens: count(u.input_tokens_details?.cached_tokens),
+    outputTokens: count(u.output_tokens),
+    reasoningTokens: count(u.output_tokens_details?.reasoning_tokens),
+  };
+}

@@ -17,6 +17,8 @@ export interface ProviderFacts {
   baseUrl: string | null;
   /** The vault row in use; 0 for a provider without a secret (the built-in mock). */
   secretVersion: number;
+  /** openai-compatible: the server has OpenAI's Responses API. */
+  supportsResponses: boolean;
 }
 
 export type ProviderState = { status: 'none' } | ({ status: 'active' } & ProviderFacts) | ({ status: 'removed' } & ProviderFacts);
@@ -33,8 +35,8 @@ export const initialProviderState: ProviderState = { status: 'none' };
 export function evolveProvider(state: ProviderState, event: ProviderEvent): ProviderState {
   switch (event.type) {
     case 'ProviderAdded': {
-      const { providerId, name, type, baseUrl, secretVersion } = event.data;
-      return { status: 'active', providerId, name, type, baseUrl, secretVersion };
+      const { providerId, name, type, baseUrl, secretVersion, supportsResponses } = event.data;
+      return { status: 'active', providerId, name, type, baseUrl, secretVersion, supportsResponses: supportsResponses === true };
     }
     case 'ProviderUpdated':
       if (state.status === 'none') return state;

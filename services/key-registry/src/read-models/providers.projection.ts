@@ -16,6 +16,7 @@ export async function projectProviderEvent(db: Kysely<Database>, event: SluiceEv
           base_url: d.baseUrl,
           api_key_hint: d.apiKeyHint,
           secret_version: d.secretVersion,
+          supports_responses: d.supportsResponses === true,
           created_at: d.createdAt,
           removed_at: null,
         })
@@ -26,7 +27,11 @@ export async function projectProviderEvent(db: Kysely<Database>, event: SluiceEv
       const { after } = event.data;
       await db
         .updateTable('providers_view')
-        .set({ ...(after.name !== undefined ? { name: after.name } : {}), ...(after.baseUrl !== undefined ? { base_url: after.baseUrl } : {}) })
+        .set({
+          ...(after.name !== undefined ? { name: after.name } : {}),
+          ...(after.baseUrl !== undefined ? { base_url: after.baseUrl } : {}),
+          ...(after.supportsResponses !== undefined ? { supports_responses: after.supportsResponses } : {}),
+        })
         .where('id', '=', event.data.providerId)
         .execute();
       return;

@@ -1,5 +1,5 @@
-import { reservedOutputTokens, type AuthorizeReply, type AuthorizeRequest, type OpenAiError } from '@sluice/contracts';
-import type { Catalog, CatalogModel } from '../catalog/catalog';
+import { reservedOutputTokens, type AuthorizeReply, type AuthorizeRequest, type OpenAiError, type Route } from '@sluice/contracts';
+import type { Catalog, CatalogModel, CatalogProvider } from '../catalog/catalog';
 import type { KeyPolicy, KeyTable } from '../keys/key-table';
 import type { Limiter } from '../limits/limiter';
 import { Refusals } from './refusals';
@@ -28,32 +28,54 @@ export function authorize(req: AuthorizeRequest, keys: KeyTable, catalog: Catalo
   if (key.operations && !key.operations.has(req.operation)) {
     return { allow: false, keyId: key.keyId, error: Refusals.operationNotAllowed(req.operation) };
   }
-  const found = catalog.lookup(req.model);
-  if (key.allowsModel && !key.allowsModel(req.model)) {
-    // A model outside the key's allow-list is refused the same way whether or not it exists.
-    return { allow: false, keyId: key.keyId, error: found ? Refusals.modelNotAllowed(req.model) : Refusals.modelNotFound(req.model) };
-  }
-  if (!found) return { allow: false, keyId: key.keyId, error: Refusals.modelNotFound(req.model) };
-  const { model } = found;
-  if (!allowsProvider(key, model)) return { allow: false, keyId: key.keyId, error: Refusals.providerNotAllowed(req.model) };
-  const provider = catalog.providers.get(model.providerId);
-  if (!provider) return { allow: false, keyId: key.keyId, error: Refusals.providerMissing(req.model) };
+  const routed = routeModel(key, req.model, catalog);
+  if (!routed.ok) return { allow: false, keyId: key.keyId, error: routed.error };
+  const { model, provider, upstreamModel } = routed;
   const estimate = req.estimate ?? NO_ESTIMATE;
   if (req.operation !== 'embeddings' && model.maxOutputTokens !== null && estimate.maxOutputTokens !== null && estimate.maxOutputTokens > model.maxOutputTokens) {
-    return { allow: false, keyId: key.keyId, error: Refusals.maxTokensTooLarge(estimate.maxOutputTokens, model.maxOutputTokens) };
+    return { allow: false, keyId: key.keyId, error: Refusals.maxTokensTooLarge(estimate.maxOutputTokens, model.maxOutputTokens, req.operation === 'responses' ? 'max_output_tokens' : 'max_tokens') };
   }
-  const route = { providerId: provider.id, providerType: provider.type, baseUrl: provider.baseUrl, upstreamModel: found.upstreamModel, secretVersion: provider.secretVersion };
+  const route = routeTo(model, provider, upstreamModel);
   // A request that bills nothing (count_tokens) asks about permissions only: no limit applies to it.
   if (req.checkOnly) return { allow: true, keyId: key.keyId, route };
   // Through a family entry, the call is reserved (and a sweep reports it) as the name it was made with.
-  const asked = model.name === req.model ? model : { ...model, name: req.model, upstreamModel: found.upstreamModel };
+  const asked = model.name === req.model ? model : { ...model, name: req.model, upstreamModel };
   const admission = limiter.admit(key, { callId: req.callId ?? req.requestId, model: asked, operation: req.operation, clientIp: req.clientIp, estimate }, now, options.dryRun);
   if (!admission.ok) return { allow: false, keyId: key.keyId, error: admission.error, headers: admission.headers };
   return {
     allow: true,
     keyId: key.keyId,
-    route: { ...route, price: model.price, maxOutputTokens: model.maxOutputTokens, outputCap: reservedOutputTokens(req.operation, estimate.maxOutputTokens, model.maxOutputTokens) },
+    route: { ...route, outputCap: reservedOutputTokens(req.operation, estimate.maxOutputTokens, model.maxOutputTokens) },
     limits: admission.limits,
+  };
+}
+
+/** The model rules, in order: the key's allow-list, the catalog, the provider binding, the provider itself. */
+export function routeModel(key: KeyPolicy, name: string, catalog: Catalog): { ok: true; model: CatalogModel; provider: CatalogProvider; upstreamModel: string } | { ok: false; error: OpenAiError } {
+  const found = catalog.lookup(name);
+  if (key.allowsModel && !key.allowsModel(name)) {
+    // A model outside the key's allow-list is refused the same way whether or not it exists.
+    return { ok: false, error: found ? Refusals.modelNotAllowed(name) : Refusals.modelNotFound(name) };
+  }
+  if (!found) return { ok: false, error: Refusals.modelNotFound(name) };
+  const { model } = found;
+  if (!allowsProvider(key, model)) return { ok: false, error: Refusals.providerNotAllowed(name) };
+  const provider = catalog.providers.get(model.providerId);
+  if (!provider) return { ok: false, error: Refusals.providerMissing(name) };
+  return { ok: true, model, provider, upstreamModel: found.upstreamModel };
+}
+
+/** Where a call goes; `upstreamModel` differs from the model's own when a family entry served a dated id. */
+export function routeTo(model: CatalogModel, provider: CatalogProvider, upstreamModel = model.upstreamModel): Route {
+  return {
+    providerId: provider.id,
+    providerType: provider.type,
+    baseUrl: provider.baseUrl,
+    upstreamModel,
+    secretVersion: provider.secretVersion,
+    price: model.price,
+    maxOutputTokens: model.maxOutputTokens,
+    ...(provider.supportsResponses ? { supportsResponses: true } : {}),
   };
 }
 

@@ -47,12 +47,12 @@ export const Refusals = {
     param: 'model',
   }),
   /** OpenAI's own refusal (and wording) for a cap above the model's maximum output, whichever cap field was sent. */
-  maxTokensTooLarge: (asked: number, modelCap: number): OpenAiError => ({
+  maxTokensTooLarge: (asked: number, modelCap: number, param: 'max_tokens' | 'max_output_tokens' = 'max_tokens'): OpenAiError => ({
     status: 400,
     type: 'invalid_request_error',
     code: 'invalid_value',
-    param: 'max_tokens',
-    message: `max_tokens is too large: ${asked}. This model supports at most ${modelCap} completion tokens, whereas you provided ${asked}.`,
+    param,
+    message: `${param} is too large: ${asked}. This model supports at most ${modelCap} ${param === 'max_tokens' ? 'completion' : 'output'} tokens, whereas you provided ${asked}.`,
   }),
   providerMissing: (model: string): OpenAiError => ({
     status: 503,

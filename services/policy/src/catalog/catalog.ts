@@ -1,4 +1,4 @@
-import { modelPrice, type ModelPrice, type ProviderType, type SluiceEvent } from '@sluice/contracts';
+import { modelPrice, servesResponses, type ModelPrice, type ProviderType, type SluiceEvent } from '@sluice/contracts';
 
 export interface CatalogModel {
   name: string;
@@ -14,6 +14,8 @@ export interface CatalogProvider {
   type: ProviderType;
   baseUrl: string | null;
   secretVersion: number;
+  /** `/v1/responses` goes to it natively (its type, or an openai-compatible server's flag). */
+  supportsResponses: boolean;
 }
 
 const upstreamOf = (family: CatalogModel, suffix: string): string => (family.upstreamModel.endsWith('*') ? family.upstreamModel.slice(0, -1) + suffix : family.upstreamModel);
@@ -65,6 +67,7 @@ export class Catalog {
           type: event.data.type as ProviderType,
           baseUrl: event.data.baseUrl,
           secretVersion: event.data.secretVersion,
+          supportsResponses: servesResponses(event.data.type, event.data.supportsResponses),
         });
         return;
       case 'ProviderSecretRotated': {
@@ -74,7 +77,10 @@ export class Catalog {
       }
       case 'ProviderUpdated': {
         const provider = this.providers.get(event.data.providerId);
-        if (provider && event.data.after.baseUrl !== undefined) provider.baseUrl = event.data.after.baseUrl;
+        if (!provider) return;
+        const { baseUrl, supportsResponses } = event.data.after;
+        if (baseUrl !== undefined) provider.baseUrl = baseUrl;
+        if (supportsResponses !== undefined) provider.supportsResponses = servesResponses(provider.type, supportsResponses);
         return;
       }
       case 'ProviderRemoved':

@@ -26,6 +26,7 @@ describe("the console's key rules agree with the admin API's schema", () => {
     { name: 'k', models: [''] },
     { name: 'k', models: ['m'.repeat(257)] },
     { name: 'k', operations: ['chat', 'embeddings'] },
+    { name: 'k', operations: ['responses'] },
     { name: 'k', operations: ['images'] },
     { name: 'k', ipAllowlist: ['10.0.0.0/8', '2001:db8::/32', '127.0.0.1', '::ffff:10.0.0.1', '::'] },
     { name: 'k', ipAllowlist: ['10.0.0.0/33'] },

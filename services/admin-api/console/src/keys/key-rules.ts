@@ -6,7 +6,7 @@
  */
 export type FieldErrors = Record<string, string>;
 
-export const OPERATIONS = ['chat', 'completions', 'embeddings', 'messages'] as const;
+export const OPERATIONS = ['chat', 'completions', 'embeddings', 'responses', 'messages'] as const;
 const PERIOD = /^([1-9]\d{0,5})([mhd])$/;
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const MAX_PERIOD_MS = 366 * UNIT_MS.d;

@@ -1,4 +1,4 @@
-import { MAX_MODEL_NAME_CHARS, type Operation } from '@sluice/contracts';
+import { MAX_MODEL_NAME_CHARS, type OpenAiError, type Operation } from '@sluice/contracts';
 import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '@sluice/service';
 import type { DialectRequest, Parsed as ParsedAs } from '../../pipeline/dialect';
 import { callEstimate } from '../../usage/estimate';
@@ -20,21 +20,17 @@ const REQUIRED: Record<OpenAiOperation, string> = { chat: 'messages', completion
 /** OpenAI's `user` body field: the caller's end user, kept on the usage record. */
 export const openAiUserOf = (body: Record<string, unknown>): DialectRequest['user'] => ({ value: typeof body.user === 'string' ? body.user : null, param: 'user' });
 
-const invalid = (message: string, param: string | null, code: string | null): Parsed => ({
+export const invalid = (message: string, param: string | null, code: string | null): { ok: false; error: OpenAiError } => ({
   ok: false,
   error: { status: 400, type: 'invalid_request_error', param, code, message },
 });
 
 const typeName = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`);
-const wrongType = (param: string, expected: string, v: unknown) =>
+export const wrongType = (param: string, expected: string, v: unknown) =>
   invalid(`Invalid type for '${param}': expected ${expected}, but got ${typeName(v)} instead.`, param, 'invalid_type');
 
-/**
- * Checks a body the way OpenAI does before anything else happens: JSON object, a model, the
- * operation's required field, and the streaming flags. The messages OpenAI uses are kept so
- * clients that match on them keep working.
- */
-export function parseOpenAiRequest(op: OpenAiOperation, raw: Buffer | undefined): Parsed {
+/** The body as a JSON object, refused in OpenAI's words otherwise. */
+export function parseJsonObject(raw: Buffer | undefined): { ok: true; body: Record<string, unknown> } | { ok: false; error: OpenAiError } {
   // Measured before parsing: the upstream body is re-serialised and the estimator walks it.
   if (raw !== undefined && jsonNestsDeeperThan(raw)) return invalid(`The JSON body of your request nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.`, null, 'json_too_deep');
   let body: unknown;
@@ -48,14 +44,32 @@ export function parseOpenAiRequest(op: OpenAiOperation, raw: Buffer | undefined)
     );
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return invalid('The request body must be a JSON object.', null, null);
-  const b = body as Record<string, unknown>;
+  return { ok: true, body: body as Record<string, unknown> };
+}
 
+/** A JSON object body with a non-empty `model` of at most MAX_MODEL_NAME_CHARS, refused in OpenAI's words otherwise. */
+export function parseModelBody(raw: Buffer | undefined): { ok: true; body: Record<string, unknown> & { model: string } } | { ok: false; error: OpenAiError } {
+  const parsed = parseJsonObject(raw);
+  if (!parsed.ok) return parsed;
+  const b = parsed.body;
   if (b.model === undefined) return invalid('You must provide a model parameter.', 'model', null);
   if (typeof b.model !== 'string') return wrongType('model', 'a string', b.model);
   if (b.model === '') return invalid("Invalid 'model': empty string. Expected a string with minimum length 1.", 'model', 'empty_string');
   if (b.model.length > MAX_MODEL_NAME_CHARS) {
     return invalid(`Invalid 'model': string too long. Expected a string with maximum length ${MAX_MODEL_NAME_CHARS}, but got a string with length ${b.model.length} instead.`, 'model', 'string_above_max_length');
   }
+  return { ok: true, body: b as Record<string, unknown> & { model: string } };
+}
+
+/**
+ * Checks a body the way OpenAI does before anything else happens: JSON object, a model, the
+ * operation's required field, and the streaming flags. The messages OpenAI uses are kept so
+ * clients that match on them keep working.
+ */
+export function parseOpenAiRequest(op: OpenAiOperation, raw: Buffer | undefined): Parsed {
+  const parsed = parseModelBody(raw);
+  if (!parsed.ok) return parsed;
+  const b = parsed.body;
 
   const field = REQUIRED[op];
   const value = b[field];

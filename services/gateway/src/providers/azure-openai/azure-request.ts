@@ -11,10 +11,17 @@ const OPERATION_PATHS = { chat: 'chat/completions', completions: 'completions', 
  * the deployment name. A base URL that already ends in `/openai` (as the Azure portal shows some
  * endpoints) is accepted too. The body is the OpenAI one; Azure ignores its `model`.
  */
-export function azurePath(basePath: string, deployment: string, op: UpstreamOperation, apiVersion: string): string {
+export function azurePath(basePath: string, deployment: string, op: UpstreamOperation | 'responses', apiVersion: string): string {
+  if (op === 'responses') return `${azureV1Path(basePath)}/responses`;
   const root = basePath.replace(/\/openai$/, '');
   return `${root}/openai/deployments/${encodeURIComponent(deployment)}/${OPERATION_PATHS[op]}?api-version=${encodeURIComponent(apiVersion)}`;
 }
+
+/**
+ * Azure's v1 API (`{resource}/openai/v1/…`), which is where its Responses API lives: not per
+ * deployment (the body's `model` names the deployment) and without an api-version.
+ */
+export const azureV1Path = (basePath: string): string => `${basePath.replace(/\/openai$/, '')}/openai/v1`;
 
 export function azureRequest(call: UpstreamCall, credential: ResolvedCredential, azure: AzureAccess): UpstreamRequest {
   const headers = baseHeaders(call);

@@ -9,8 +9,10 @@ export interface UpstreamRequest<Body extends string | Buffer = string> {
   origin: string;
   /** Path and query. */
   path: string;
+  /** POST unless said otherwise (the Responses API reads and deletes stored responses). */
+  method?: 'GET' | 'POST' | 'DELETE';
   headers: Record<string, string>;
-  /** Serialised once, or (a passthrough) the bytes the client sent. */
+  /** Serialised once, or (a passthrough) the bytes the client sent; sent with a POST only. */
   body: Body;
 }
 
@@ -54,14 +56,14 @@ export class OpenAiCompatibleProvider {
     return this.send({ origin: credential.origin, path: credential.basePath + OPENAI_COMPATIBLE.paths[call.op], headers, body: upstreamBody(call) }, call.signal);
   }
 
-  /** One POST through the guarded pool; other OpenAI-shaped dialects (Azure) build their own request and send it here. */
+  /** One request through the guarded pool; other OpenAI-shaped dialects (Azure, Responses, Anthropic's passthrough) build their own request and send it here. */
   async send(request: UpstreamRequest<string | Buffer>, signal?: AbortSignal): Promise<UpstreamResponse> {
     const res = await this.agent.request({
       origin: request.origin,
       path: request.path,
-      method: 'POST',
+      method: request.method ?? 'POST',
       headers: request.headers,
-      body: request.body,
+      body: request.method === undefined || request.method === 'POST' ? request.body : undefined,
       headersTimeout: this.timeouts.headersTimeoutMs,
       bodyTimeout: this.timeouts.bodyTimeoutMs,
       signal,

@@ -3,7 +3,7 @@ import type { UpstreamCall, UpstreamOperation } from '../upstream';
 
 /** The mapping from a gateway call to an OpenAI-compatible request, as data. */
 export const OPENAI_COMPATIBLE = {
-  paths: { chat: '/chat/completions', completions: '/completions', embeddings: '/embeddings' } satisfies Record<UpstreamOperation, string>,
+  paths: { chat: '/chat/completions', completions: '/completions', embeddings: '/embeddings', responses: '/responses' } satisfies Record<UpstreamOperation | 'responses', string>,
   /** Body fields the gateway sets, whatever the client sent. */
   overrides: {
     model: (call: UpstreamCall) => call.route.upstreamModel,

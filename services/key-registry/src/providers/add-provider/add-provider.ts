@@ -22,6 +22,7 @@ export function decideAddProvider(command: AddProvider, state: ProviderState): P
         baseUrl: body.baseUrl ? normalizeBaseUrl(body.baseUrl) : null,
         apiKeyHint: body.apiKey ? secretHint(body.apiKey) : null,
         secretVersion: body.apiKey ? 1 : 0,
+        ...(body.supportsResponses !== undefined ? { supportsResponses: body.supportsResponses } : {}),
         createdAt: command.now.toISOString(),
       },
     },

@@ -40,6 +40,14 @@ describe('update-provider', () => {
     given(providerAdded({ type: 'azure-openai', baseUrl: 'https://contoso.openai.azure.com' })).when(update({ baseUrl: null })).thenThrows(ErrorCodes.validation);
   });
 
+  it('marks an openai-compatible server as serving the Responses API, and only such a provider', () => {
+    given(providerAdded())
+      .when(update({ supportsResponses: true }))
+      .then([{ type: 'ProviderUpdated', data: { providerId: 'prov_1', before: { supportsResponses: false }, after: { supportsResponses: true }, updatedAt: NOW.toISOString() } }]);
+    given(providerAdded({ supportsResponses: true })).when(update({ supportsResponses: true })).then([]);
+    given(providerAdded({ type: 'anthropic' })).when(update({ supportsResponses: true })).thenThrows(ErrorCodes.validation);
+  });
+
   it('refuses a provider that does not exist or was removed', () => {
     given().when(update({ name: 'x' })).thenThrows(ErrorCodes.providerNotFound);
     given(providerAdded(), providerRemoved).when(update({ name: 'x' })).thenThrows(ErrorCodes.providerNotFound);

@@ -1,4 +1,4 @@
-import { DomainError, ErrorCodes, type UpdateProviderBody } from '@sluice/contracts';
+import { DomainError, ErrorCodes, SUPPORTS_RESPONSES_RULE, type UpdateProviderBody } from '@sluice/contracts';
 import { activeProvider, normalizeBaseUrl, type ProviderEvent, type ProviderState } from '../provider';
 
 export interface UpdateProvider {
@@ -8,7 +8,7 @@ export interface UpdateProvider {
   now: Date;
 }
 
-type Change = { name?: string; baseUrl?: string | null };
+type Change = { name?: string; baseUrl?: string | null; supportsResponses?: boolean };
 
 /** Records only what changes, before and after; a PATCH that changes nothing appends nothing. */
 export function decideUpdateProvider(command: UpdateProvider, state: ProviderState): ProviderEvent[] {
@@ -28,6 +28,13 @@ export function decideUpdateProvider(command: UpdateProvider, state: ProviderSta
     if (baseUrl !== current.baseUrl) {
       before.baseUrl = current.baseUrl;
       after.baseUrl = baseUrl;
+    }
+  }
+  if (body.supportsResponses !== undefined) {
+    if (current.type !== 'openai-compatible') throw new DomainError(ErrorCodes.validation, `supportsResponses: ${SUPPORTS_RESPONSES_RULE}`, { param: 'supportsResponses' });
+    if (body.supportsResponses !== current.supportsResponses) {
+      before.supportsResponses = current.supportsResponses;
+      after.supportsResponses = body.supportsResponses;
     }
   }
   if (Object.keys(after).length === 0) return [];

@@ -1,0 +1,137 @@
+import type { FastifyReply } from 'fastify';
+import type { StoredResponse, UsageMessage } from '@sluice/contracts';
+import type { Logger } from '@sluice/service';
+import { GatewayErrors } from '../../../errors/gateway-errors';
+import { costHeaders } from '../../../pipeline/cost-headers';
+import { readBody, isEventStream, type UpstreamResponse } from '../../../providers/upstream';
+import type { UpstreamDispatch } from '../../../providers/upstream-dispatch';
+import { upstreamError } from '../../../providers/upstream-errors';
+import { settleTokens } from '../../../usage/estimate';
+import { NOTHING_GENERATED } from '../../../usage/generated-output';
+import { NO_TOKENS, tokensFromResponsesUsage } from '../../../usage/token-counts';
+import type { CallFacts, FinishCall } from '../../../usage/usage-message';
+import { sendError } from '../../openai/send-error';
+import type { ResponsesRequest } from '../responses-request';
+import { relayEvents, streamOf } from '../../../pipeline/event-relay';
+import type { ResponseStoreClient } from '../store/response-store-client';
+import type { ResponsesLimits } from '../responses-limits';
+import { generatedOfResponse, NativeEvents } from './native-events';
+import { responsesRequest } from './native-request';
+
+/**
+ * `/v1/responses` on a provider that has the Responses API: the client's body goes upstream with
+ * the model mapped and the reserved output cap when it set none, and the answer comes back as the
+ * upstream gave it — JSON, or its events as they arrive. Billing reads the usage of the response
+ * (`response.completed`/`failed`/`incomplete` on a stream); the response id is bound to the key
+ * before the answer's last bytes.
+ */
+export class NativeResponses {
+  constructor(
+    private readonly dispatch: UpstreamDispatch,
+    private readonly store: ResponseStoreClient,
+    private readonly limits: ResponsesLimits,
+    private readonly logger: Logger,
+  ) {}
+
+  async serve(call: CallFacts, request: ResponsesRequest, reply: FastifyReply, finish: FinishCall): Promise<UsageMessage> {
+    const body: Record<string, unknown> = { ...request.body, model: call.route.upstreamModel };
+    if ((body.max_output_tokens === undefined || body.max_output_tokens === null) && call.route.outputCap) body.max_output_tokens = call.route.outputCap;
+    const outcome = await this.dispatch.forward(call.route, call.requestId, (credential) => responsesRequest(credential, call.requestId, 'POST', '', JSON.stringify(body), request.stream));
+    if (!outcome.ok) {
+      const usage = await finish({ status: outcome.error.status, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
+      sendError(reply, call.requestId, outcome.error);
+      return usage;
+    }
+    const upstream = outcome.response;
+    if (request.stream && upstream.status === 200 && isEventStream(upstream.contentType)) return this.stream(call, request, reply, upstream, finish);
+    return this.json(call, request, reply, upstream, finish);
+  }
+
+  private async json(call: CallFacts, request: ResponsesRequest, reply: FastifyReply, upstream: UpstreamResponse, finish: FinishCall): Promise<UsageMessage> {
+    let bytes: Buffer;
+    try {
+      bytes = await readBody(upstream, this.limits.maxUpstreamBodyBytes);
+    } catch {
+      const usage = await finish({ status: 502, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
+      sendError(reply, call.requestId, GatewayErrors.upstreamBroken);
+      return usage;
+    }
+    if (upstream.status < 200 || upstream.status >= 300) {
+      const error = upstreamError(upstream.status, bytes);
+      if (upstream.status === 401 || upstream.status === 403) this.logger.error({ requestId: call.requestId, providerId: call.route.providerId, upstreamStatus: upstream.status }, 'upstream refused the provider credential');
+      const usage = await finish({ status: error.status, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
+      sendError(reply, call.requestId, error);
+      return usage;
+    }
+    let response: Record<string, unknown> | null = null;
+    try {
+      response = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      response = null;
+    }
+    const reported = tokensFromResponsesUsage(response?.usage);
+    const generated = reported && reported.outputTokens > 0 ? NOTHING_GENERATED : generatedOfResponse(bytes);
+    const settled = settleTokens(call, request.body, reported, generated, request.estimate.inputTokensBound);
+    // Settled and stored at once: both must be done before the last bytes, neither waits for the other.
+    const [usage] = await Promise.all([
+      finish({ status: upstream.status, ...settled, ttfbMs: null }),
+      typeof response?.id === 'string' && this.keep(call, request, response.id, reported ? reported.inputTokens + reported.outputTokens : 0),
+    ]);
+    reply.code(upstream.status).header('content-type', upstream.contentType || 'application/json').header('x-request-id', call.requestId).header('x-sluice-provider', call.route.providerId);
+    reply.headers(costHeaders(call, usage.costNanos));
+    reply.send(bytes);
+    return usage;
+  }
+
+  private async stream(call: CallFacts, request: ResponsesRequest, reply: FastifyReply, upstream: UpstreamResponse, finish: FinishCall): Promise<UsageMessage> {
+    reply.hijack();
+    const events = new NativeEvents();
+    let usage: UsageMessage | undefined;
+    await relayEvents(reply.raw, upstream, events, {
+      ...streamOf(call, this.limits),
+      end: async (relayed) => {
+        const reported = tokensFromResponsesUsage(events.final?.usage);
+        const settled = settleTokens(call, request.body, reported, events.generated, request.estimate.inputTokensBound);
+        const complete = events.final !== null && events.final.status !== 'failed' && !relayed.upstreamFailed;
+        if (!complete) this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId, status: events.final?.status ?? null }, 'upstream response stream did not complete');
+        [usage] = await Promise.all([
+          finish({ status: complete ? 200 : 502, ...settled, ttfbMs: relayed.ttfbMs }),
+          events.responseId !== null && events.final !== null && this.keep(call, request, events.responseId, reported ? reported.inputTokens + reported.outputTokens : 0),
+        ]);
+        const last = events.held ?? brokenEvent(events.lastSequence + 1);
+        return { last, trailers: costHeaders(call, usage.costNanos) };
+      },
+    });
+    return usage!;
+  }
+
+  /** Binds the id to the key and notes where it lives, so a later call can read or continue it (kept upstream unless `store: false`). */
+  private async keep(call: CallFacts, request: ResponsesRequest, responseId: string, contextTokens: number): Promise<void> {
+    if (!request.store) return;
+    // An id Sluice will put in an upstream URL and a database key: OpenAI's shape only.
+    if (!RESPONSE_ID.test(responseId)) {
+      this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, 'the upstream returned a response id Sluice does not store');
+      return;
+    }
+    const stored: StoredResponse = {
+      responseId,
+      keyId: call.keyId,
+      callId: call.callId,
+      model: call.model,
+      route: { providerId: call.route.providerId, providerType: call.route.providerType, baseUrl: call.route.baseUrl, upstreamModel: call.route.upstreamModel, ...(call.route.secretVersion !== undefined ? { secretVersion: call.route.secretVersion } : {}) },
+      mode: 'native',
+      previousResponseId: request.previousId,
+      createdAt: new Date(call.startedAt).toISOString(),
+      contextTokens,
+    };
+    await this.store.save(stored);
+  }
+}
+
+const RESPONSE_ID = /^[A-Za-z0-9_.:-]{1,256}$/;
+
+/** What a stream that broke before its last event ends with: OpenAI's `error` event. */
+export function brokenEvent(sequence: number): string {
+  const { message, code } = GatewayErrors.upstreamBroken;
+  return `event: error\ndata: ${JSON.stringify({ type: 'error', code, message, param: null, sequence_number: sequence })}\n\n`;
+}
