@@ -51,7 +51,7 @@ export function mockToolCall(tools: unknown, toolChoice: unknown, lastUserText: 
   if (!tool) return null;
   const properties = Object.entries(tool.parameters?.properties ?? {});
   if (properties.length === 0) return { name: tool.name, arguments: JSON.stringify(toolInputFor(lastUserText)) };
-  const quoted = /["'“]([^"'”]+)["'”]/.exec(lastUserText)?.[1] ?? 'mock';
+  const quoted = /["'“]([^"'”]+)["'”]/.exec(lastUserText)?.[1] ?? toolInputFor(lastUserText).query;
   const args: Record<string, unknown> = {};
   for (const [prop, schema] of properties) {
     args[prop] = schema?.type === 'number' || schema?.type === 'integer' ? 1 : schema?.type === 'boolean' ? true : quoted;

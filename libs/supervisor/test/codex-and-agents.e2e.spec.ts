@@ -131,7 +131,7 @@ describe('Codex CLI and the Agents SDK through Sluice (real NATS, Postgres, the 
   it.each([
     ['native', false, 'sluice-native'],
     ['bridged', true, 'sluice-bridged'],
-  ] as const)('the Agents SDK runs an agent with one tool (%s, streamed: %s)', async (_route, stream, model) => {
+  ] as const)('the Agents SDK runs an agent with one tool (%s, streamed: %s)', async (route, stream, model) => {
     const calledWith: string[] = [];
     const getWeather = tool({
       name: 'get_weather',
@@ -159,8 +159,10 @@ describe('Codex CLI and the Agents SDK through Sluice (real NATS, Postgres, the 
       lastResponseId = result.lastResponseId;
     }
     expect(calledWith).toEqual(['Paris']);
-    // The second turn's last user message is still the prompt: the mock answers it with text once the tool ran.
-    expect(finalOutput).toBe(mockChatCompletion({ model: 'mock-gpt', messages: [{ role: 'user', content: prompt }] }).choices[0].message.content);
+    // Once the tool ran the mock answers with text: its chat completions quote the tool's result
+    // (bridged), its Responses API answers the turn's prompt again (native).
+    const lastTurn = route === 'bridged' ? 'tool result: Sunny in Paris' : prompt;
+    expect(finalOutput).toBe(mockChatCompletion({ model: 'mock-gpt', messages: [{ role: 'user', content: lastTurn }] }).choices[0].message.content);
     // The run's responses are the key's: it can read the last one back.
     const res = await fetch(`${baseUrl()}/responses/${lastResponseId}`, { headers: { authorization: `Bearer ${key.key}` } });
     expect(res.status).toBe(200);

@@ -163,7 +163,7 @@ describe('authorize', () => {
     it('is answered by the key’s permissions, counts nothing and reserves nothing, whatever its limits say', () => {
       const state = given(limited, ...catalog);
       const check = state.when({ checkOnly: true, estimate: { inputTokens: 1_000_000, maxOutputTokens: null } });
-      expect(check).toEqual({ allow: true, keyId: 'key_1', route: { providerId: 'prov_1', providerType: 'mock', baseUrl: null, upstreamModel: 'gpt-4o-upstream', secretVersion: 0 } });
+      expect(check).toEqual({ allow: true, keyId: 'key_1', route: { providerId: 'prov_1', providerType: 'mock', baseUrl: null, upstreamModel: 'gpt-4o-upstream', secretVersion: 0, price: expect.any(Object), maxOutputTokens: null } });
       expect(state.when({ checkOnly: true })).toMatchObject(allowed);
       // the one request of the minute is still there for a real call
       expect(state.when({ estimate: { inputTokens: 1, maxOutputTokens: 1 } })).toMatchObject({ allow: false, error: { code: 'insufficient_quota' } });
