@@ -8,10 +8,11 @@ import { meterOf, observeConnectivity } from '@sluice/telemetry';
 import { ThresholdReporter } from './budgets/threshold-reporter';
 import { Catalog } from './catalog/catalog';
 import { KeyTable } from './keys/key-table';
-import { Limiter } from './limits/limiter';
-import { endsBefore, rebuildFromRecords, recordedAlready } from './limits/rebuild';
+import { lateUsageAction } from './limits/late-usage';
+import { Limiter, SETTLED_MEMORY_MS } from './limits/limiter';
+import { rebuildFromRecords } from './limits/rebuild';
+import { endsBefore, lookUpRecords, type RecordedCall, type RecordsCut } from './limits/recorded-calls';
 import { sweepReservations, sweptMessageId } from './limits/sweeper';
-import type { RecordedCall } from './limits/swept-calls';
 import { Partitioning } from './partitioning';
 import { servePolicy } from './policy.handlers';
 import { AppliedVersions } from './sync/applied-versions';
@@ -48,11 +49,18 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
   #ready = false;
   #eventsLive = false;
   readonly #ttlMs = envInt('SLUICE_POLICY_RESERVATION_TTL_MS', 35 * MINUTE);
+  /** How far back from its start a restart replays the usage stream (the records count the calls that ended before). */
+  readonly #overlapMs = Math.max(2 * MINUTE, envInt('SLUICE_POLICY_REBUILD_OVERLAP_MS', 10 * MINUTE));
+  /** What the restart's sum of metering's records covered: set once it ran (DATABASE_URL set). */
+  #cut?: RecordsCut;
 
   constructor() {
     this.limiter = new Limiter(
       (keyId) => this.keys.byId(keyId),
       (key, percent, periodStart, spentNanos) => this.#reporter?.report(key, percent, periodStart, spentNanos),
+      // A call is looked up in metering's records only once this process has forgotten it: by then
+      // it is older than the TTL, and a copy that the replay brings may be the overlap older still.
+      Math.max(SETTLED_MEMORY_MS, this.#ttlMs + this.#overlapMs),
     );
     this.metrics = new PolicyMetrics(this);
   }
@@ -131,16 +139,18 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
   /**
    * Counters after a (re)start: calls that ended before `until` are summed from metering's records
    * in Postgres, the rest replayed from the usage stream (split on the same fact, the call's end),
-   * which then keeps settling live.
+   * which then keeps settling live. A replayed message that ended before the cut is not assumed to
+   * be in the sum: it is looked up, as metering may have stored it only after the sum ran.
    */
   async #restoreCounters(nc: NatsConnection): Promise<void> {
     const now = Date.now();
-    const until = now - Math.max(2 * MINUTE, envInt('SLUICE_POLICY_REBUILD_OVERLAP_MS', 10 * MINUTE));
+    const until = now - this.#overlapMs;
     const databaseUrl = process.env.DATABASE_URL;
     if (databaseUrl) {
       this.#db = createDb<Database>(databaseUrl, { onPoolError: (err) => logger.warn({ err: err.message }, 'postgres connection dropped') });
       const owned = [...this.keys.all()].filter((key) => this.partitioning.owns(key.keyId));
-      const restored = await rebuildFromRecords(this.#db, owned, this.limiter, until, now);
+      const { cut, ...restored } = await rebuildFromRecords(this.#db, owned, this.limiter, until, now);
+      this.#cut = cut;
       logger.info(restored, 'limit counters restored from recorded usage');
     } else {
       logger.warn('DATABASE_URL is not set: hour, day and budget counters restart from the usage stream alone');
@@ -155,9 +165,7 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
       handler: (msg) => {
         const u = msg.json<UsageMessage>();
         // Every call's usage passes here; most keys have no limits and need nothing from it.
-        if (!this.#concerns(u)) return;
-        if (databaseUrl && endsBefore(u, until) && !this.limiter.reservations.has(u.requestId)) return; // in the records
-        return this.#settle(u);
+        if (this.#concerns(u)) return this.#settle(u, msg.time.getTime());
       },
       // Anything can be published on the stream: one message that is not usage must not stop settling.
       onError: (err, msg) => logger.error({ seq: msg.seq, err: err.name }, 'skipped a usage message that could not be read'),
@@ -182,7 +190,7 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
         } catch {
           return; // not JSON: the durable copy is the record
         }
-        if (this.#concerns(u)) void this.#settle(u);
+        if (this.#concerns(u)) void this.#settle(u, Date.now());
       },
     });
   }
@@ -198,32 +206,37 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     return UsageMessage.safeParse(u).success;
   }
 
-  /** Settles a call's usage; only a rare message that may repeat or correct an earlier record waits for a lookup. */
-  #settle(u: UsageMessage): void | Promise<void> {
+  /**
+   * Settles a call's usage (`publishedAt`: when this copy was published); only a rare message that
+   * may repeat or correct an earlier record waits for a lookup.
+   */
+  #settle(u: UsageMessage, publishedAt: number): void | Promise<void> {
     if (!this.#mayBeLate(u)) return this.limiter.settle(u, Date.now());
-    return this.#recorded(u).then((record) => {
-      if (!record) this.limiter.settle(u, Date.now());
-      else if (record.swept && u.swept !== true) this.limiter.correctRecordedSweep(u, record, Date.now());
-      // otherwise metering has it already: it was counted already
+    return this.#recorded(u, publishedAt).then((record) => {
+      const action = lateUsageAction(u, record);
+      if (action === 'settle') this.limiter.settle(u, Date.now());
+      else if (action === 'correct') this.limiter.correctRecordedSweep(u, record!, Date.now());
     });
   }
 
   /**
    * A usage message written again long after the first (a recovered gateway spool, a sweep racing
-   * a very late report) passes JetStream's two-minute duplicate window, and the real report of a
-   * call swept before this process started (or long enough ago to be forgotten) must correct the
-   * sweep rather than count the call again: metering's record tells. Only such rare messages —
-   * flagged, or of a call older than the reservation TTL that this process knows nothing of — are
-   * looked up.
+   * a very late report) passes JetStream's two-minute duplicate window; the real report of a call
+   * swept before this process started (or long enough ago to be forgotten) must correct the sweep
+   * rather than count the call again; and a call that ended before the restart's cut may or may not
+   * be in its sum. Metering's record tells (lookUpRecords). Only such rare messages — flagged, ended
+   * before the cut, or of a call older than the reservation TTL, that this process knows nothing
+   * of — are looked up.
    */
   #mayBeLate(u: UsageMessage): boolean {
-    if (this.#db === undefined || this.limiter.knows(u.requestId)) return false;
-    return u.swept === true || u.recovered === true || Date.now() - Date.parse(u.startedAt) >= this.#ttlMs;
+    const cut = this.#cut;
+    if (cut === undefined || this.limiter.knows(u.requestId)) return false;
+    return u.swept === true || u.recovered === true || endsBefore(u, cut.until) || Date.now() - Date.parse(u.startedAt) >= this.#ttlMs;
   }
 
-  async #recorded(u: UsageMessage): Promise<RecordedCall | undefined> {
+  async #recorded(u: UsageMessage, publishedAt: number): Promise<RecordedCall | undefined> {
     try {
-      return (await recordedAlready(this.#db!, [u.requestId])).get(u.requestId);
+      return (await lookUpRecords(this.#db!, [u.requestId], this.#cut!, publishedAt)).get(u.requestId);
     } catch {
       return undefined; // counted rather than lost: an overcount only tightens the key's limits
     }
@@ -239,10 +252,27 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     // no gateway running (the usual case when the whole system starts) answers at once with nothing.
     const maxWaitMs = envInt('SLUICE_POLICY_IN_FLIGHT_WAIT_MS', 300);
     const report = await requestAllParts<ReservationTicket>(nc, Subjects.gatewayInFlight, { maxWaitMs, completeWithinMs: 10 * maxWaitMs });
+    const owned = report.items.filter((ticket) => this.partitioning.owns(ticket.keyId));
+    const recorded = await this.#alreadyRecorded(owned.map((ticket) => ticket.callId));
     const now = Date.now();
-    for (const ticket of report.items) if (this.partitioning.owns(ticket.keyId)) this.limiter.restore(ticket, now);
+    for (const ticket of owned) if (!recorded.has(ticket.callId)) this.limiter.restore(ticket, now);
     if (report.incomplete > 0) logger.warn({ gateways: report.incomplete }, 'some gateways did not report all their calls in flight');
-    if (report.items.length > 0) logger.info({ tickets: report.items.length, gateways: report.responders }, 'reservations of calls in flight restored from the gateways');
+    if (report.items.length > 0) logger.info({ tickets: report.items.length, gateways: report.responders, recorded: recorded.size }, 'reservations of calls in flight restored from the gateways');
+  }
+
+  /**
+   * Calls in flight that metering has a record of already: swept by an earlier process (still
+   * running past the TTL), their reservation was charged and released. Restored, they would hold a
+   * slot and be swept and charged again; their real report corrects the sweep instead.
+   */
+  async #alreadyRecorded(callIds: string[]): Promise<ReadonlySet<string>> {
+    if (this.#db === undefined || this.#cut === undefined || callIds.length === 0) return new Set();
+    try {
+      return new Set((await lookUpRecords(this.#db, callIds, this.#cut, Date.now())).keys());
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'could not look up the calls in flight in metering\'s records; restoring them all');
+      return new Set();
+    }
   }
 
   /** Postgres is asked only when policy uses it (DATABASE_URL set): the database it restores counters from. */

@@ -4,7 +4,8 @@ import type { KeyPolicy } from '../keys/key-table';
 import { countedTokens, KeyCounters, REQUEST_WINDOWS, tokenKindsOf } from './key-counters';
 import { LimitRefusals } from './limit-refusals';
 import { rateLimitHeaders, retryAfterHeaders } from './rate-limit-headers';
-import { SweptCalls, type RecordedCall, type SweptCharge } from './swept-calls';
+import type { RecordedCall } from './recorded-calls';
+import { SweptCalls, type SweptCharge } from './swept-calls';
 
 /** An admitted call that has not reported usage yet. */
 export interface Reservation extends ReservationTicket {
@@ -44,6 +45,8 @@ export class Limiter {
   constructor(
     private readonly keyById: (keyId: string) => KeyPolicy | undefined,
     private readonly onThreshold: ThresholdListener = () => {},
+    /** How long a settled or cancelled call is remembered (see PolicyRuntime: at least the TTL plus the restart's overlap). */
+    private readonly settledMemoryMs = SETTLED_MEMORY_MS,
   ) {}
 
   counters(keyId: string): KeyCounters {
@@ -175,7 +178,7 @@ export class Limiter {
    * The late real report of a call swept before a restart (or long enough ago to be forgotten),
    * found in metering's records: the charge moves from the record's worst case to the real cost.
    */
-  correctRecordedSweep(usage: UsageMessage, record: RecordedCall, now: number): void {
+  correctRecordedSweep(usage: UsageMessage, record: Pick<RecordedCall, 'keyId' | 'costNanos' | 'startedAt'>, now: number): void {
     if (this.#swept.wasCorrected(usage.requestId)) return;
     this.#swept.markCorrected(usage.requestId, now);
     const key = this.keyById(record.keyId);
@@ -238,7 +241,7 @@ export class Limiter {
     for (const memory of [this.#settled, this.#cancelled]) {
       // Insertion order is time order: stop at the first entry still worth remembering.
       for (const [callId, at] of memory) {
-        if (now - at <= SETTLED_MEMORY_MS) break;
+        if (now - at <= this.settledMemoryMs) break;
         memory.delete(callId);
       }
     }
@@ -257,9 +260,9 @@ export class Limiter {
 
 /**
  * JetStream drops a repeated usage message (same call id) within its two-minute window; this
- * covers a repeat that arrives a little later than that.
+ * covers a repeat that arrives a little later than that (the least a process remembers).
  */
-const SETTLED_MEMORY_MS = 5 * 60_000;
+export const SETTLED_MEMORY_MS = 5 * 60_000;
 
 /** A ticket handed out by a policy from before amounts were nano-dollars (a rolling upgrade), upcast. */
 function upcastTicket(ticket: ReservationTicket & { reservedUsd?: number }): ReservationTicket {
