@@ -25,8 +25,9 @@ export const logger = createLogger('policy');
 const MINUTE = 60_000;
 
 /**
- * Reads the event log into memory (from Postgres at start, then as JetStream delivers it, with a
- * periodic check against Postgres for anything JetStream lost) and answers `authorize` from it;
+ * Reads the event log into memory (from Postgres at start, then each stream's new rows as JetStream
+ * announces them — the message is a signal, never what is applied — with a periodic check against
+ * Postgres for anything JetStream lost) and answers `authorize` from it;
  * keeps every key's limit counters (restored at start from Postgres and the usage stream) and
  * settles them from usage. It starts answering only once it has caught up with both: until then the
  * gateway gets no responder and refuses the call (fail closed).
@@ -78,6 +79,7 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
       stream: Streams.events.name,
       deliverNew: true,
       handler: (msg) => {
+        // Which stream moved; the follower applies that stream's rows from the log, not this body.
         const event = msg.json<LogEvent>();
         if (typeof event?.streamId === 'string' && Number.isInteger(event.streamVersion)) return log.offer(event);
       },
