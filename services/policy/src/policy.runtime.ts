@@ -1,6 +1,6 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kysely } from 'kysely';
-import { parseEvent, Streams, Subjects, UsageMessage, type ReservationTicket } from '@sluice/contracts';
+import { InFlightTicket, parseEvent, Streams, Subjects, type ReservationTicket, type UsageMessage } from '@sluice/contracts';
 import { createDb, pingDb, type Database } from '@sluice/db';
 import { connectedProbe, connectNats, ensureStreams, followStream, publishDurable, requestAllParts, type NatsConnection } from '@sluice/messaging';
 import { createLogger, env, envInt, type Readiness } from '@sluice/service';
@@ -13,6 +13,7 @@ import { Limiter, SETTLED_MEMORY_MS } from './limits/limiter';
 import { rebuildFromRecords } from './limits/rebuild';
 import { endsBefore, lookUpRecords, type RecordedCall, type RecordsCut } from './limits/recorded-calls';
 import { sweepReservations, sweptMessageId } from './limits/sweeper';
+import { intakeUsage, type IntakeState } from './limits/usage-intake';
 import { Partitioning } from './partitioning';
 import { servePolicy } from './policy.handlers';
 import { AppliedVersions } from './sync/applied-versions';
@@ -54,6 +55,7 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
   readonly #overlapMs = Math.max(2 * MINUTE, envInt('SLUICE_POLICY_REBUILD_OVERLAP_MS', 10 * MINUTE));
   /** What the restart's sum of metering's records covered: set once it ran (DATABASE_URL set). */
   #cut?: RecordsCut;
+  readonly #intakeState: IntakeState;
 
   constructor() {
     this.limiter = new Limiter(
@@ -63,6 +65,7 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
       // it is older than the TTL, and a copy that the replay brings may be the overlap older still.
       Math.max(SETTLED_MEMORY_MS, this.#ttlMs + this.#overlapMs),
     );
+    this.#intakeState = { limiter: this.limiter, keyById: (keyId) => this.keys.byId(keyId), owns: (keyId) => this.partitioning.owns(keyId) };
     this.metrics = new PolicyMetrics(this);
   }
 
@@ -165,9 +168,9 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
       filterSubject: Subjects.usage,
       startTime: new Date(databaseUrl ? until : 0),
       handler: (msg) => {
-        const u = msg.json<UsageMessage>();
         // Every call's usage passes here; most keys have no limits and need nothing from it.
-        if (this.#concerns(u)) return this.#settle(u, msg.time.getTime());
+        const u = this.#intake(msg.json(), false);
+        if (u) return this.#settle(u, msg.time.getTime());
       },
       // Anything can be published on the stream: one message that is not usage must not stop settling.
       onError: (err, msg) => logger.error({ seq: msg.seq, err: err.name }, 'skipped a usage message that could not be read'),
@@ -186,27 +189,30 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
   #followEarlySettlements(nc: NatsConnection): void {
     nc.subscribe(Subjects.rpc.policySettle, {
       callback: (_err, msg) => {
-        let u: UsageMessage;
+        let raw: unknown;
         try {
-          u = msg.json<UsageMessage>();
+          raw = msg.json();
         } catch {
           return; // not JSON: the durable copy is the record
         }
-        if (this.#concerns(u)) void this.#settle(u, Date.now());
+        const u = this.#intake(raw, true);
+        if (u) void this.#settle(u, Date.now());
       },
     });
   }
 
-  /** Whether this process counts anything for this usage message (a malformed one: no). */
-  #concerns(u: UsageMessage): boolean {
-    if (typeof u?.requestId !== 'string' || typeof u.keyId !== 'string' || !this.partitioning.owns(u.keyId)) return false;
-    if (this.limiter.reservations.has(u.requestId)) return true;
-    // The durable copy of a call settled early (the usual case for a key with limits): nothing to do.
-    if (this.limiter.settledAlready(u.requestId)) return false;
-    const key = this.keys.byId(u.keyId);
-    if (!key || (!key.rateLimits && !key.budget)) return false;
-    return UsageMessage.safeParse(u).success;
+  /** The usage message to count, checked (usage-intake.ts); one that is refused is logged, never its body. */
+  #intake(raw: unknown, early: boolean): UsageMessage | null {
+    const intake = intakeUsage(raw, this.#intakeState, early);
+    if ('usage' in intake) return intake.usage;
+    if (intake.ignored !== null) {
+      const { requestId, keyId } = raw as { requestId: string; keyId: string };
+      const why = intake.ignored === 'malformed' ? 'does not match its schema' : 'names another key than its call was admitted for';
+      logger.warn({ requestId: requestId.slice(0, 200), keyId: keyId.slice(0, 200), via: early ? Subjects.rpc.policySettle : Subjects.usage }, `ignored a usage message that ${why}`);
+    }
+    return null;
   }
+
 
   /**
    * Settles a call's usage (`publishedAt`: when this copy was published); only a rare message that
@@ -253,13 +259,29 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     // A gateway with many calls in flight answers in several parts (one NATS message is bounded);
     // no gateway running (the usual case when the whole system starts) answers at once with nothing.
     const maxWaitMs = envInt('SLUICE_POLICY_IN_FLIGHT_WAIT_MS', 300);
-    const report = await requestAllParts<ReservationTicket>(nc, Subjects.gatewayInFlight, { maxWaitMs, completeWithinMs: 10 * maxWaitMs });
-    const owned = report.items.filter((ticket) => this.partitioning.owns(ticket.keyId));
+    const report = await requestAllParts<unknown>(nc, Subjects.gatewayInFlight, { maxWaitMs, completeWithinMs: 10 * maxWaitMs });
+    const owned = this.#wellFormed(report.items).filter((ticket) => this.partitioning.owns(ticket.keyId));
     const recorded = await this.#alreadyRecorded(owned.map((ticket) => ticket.callId));
     const now = Date.now();
     for (const ticket of owned) if (!recorded.has(ticket.callId)) this.limiter.restore(ticket, now);
     if (report.incomplete > 0) logger.warn({ gateways: report.incomplete }, 'some gateways did not report all their calls in flight');
     if (report.items.length > 0) logger.info({ tickets: report.items.length, gateways: report.responders, recorded: recorded.size }, 'reservations of calls in flight restored from the gateways');
+  }
+
+  /**
+   * Only well-formed tickets (InFlightTicket), admitted no later than now (a minute for the clocks):
+   * a restored ticket holds a slot and a reservation, and a sweep charges its worst case. Only
+   * gateways should be able to answer (deploy/README.md); this is what holds if someone else does.
+   */
+  #wellFormed(items: unknown[]): ReservationTicket[] {
+    const latest = Date.now() + MINUTE;
+    const tickets: ReservationTicket[] = [];
+    for (const item of items) {
+      const parsed = InFlightTicket.safeParse(item);
+      if (parsed.success && parsed.data.admittedAt <= latest) tickets.push(parsed.data);
+    }
+    if (tickets.length < items.length) logger.warn({ ignored: items.length - tickets.length }, 'ignored calls in flight whose reservation ticket is not well-formed');
+    return tickets;
   }
 
   /**
