@@ -11,7 +11,7 @@ const MINUTE = 60_000;
 /**
  * Restores counters after a restart from the usage metering recorded in Postgres, for calls that
  * ENDED before `until`; the usage stream from `until` on is replayed on top, counting the calls
- * that ended at or after it (see PolicyRuntime). Both sides split on the same fact of each call,
+ * that ended at or after it (see UsageFollower). Both sides split on the same fact of each call,
  * its end (start + latency), so each call counts once, however long it ran or however late it
  * was recorded. Windows of a minute lie entirely after `until` and come from the stream alone; the
  * hour and day windows and each budget's current period are summed here. Policy reads Postgres
