@@ -2,6 +2,7 @@ export * from './subjects';
 export * from './errors';
 export * from './events';
 export * from './rpc';
+export * from './reservation-ticket';
 export * from './usage';
 export * from './usage-queries';
 export * from './admin';

@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { NANOS_PER_USD } from './money';
 
-/** One message per served call, gateway → metering over JetStream (msgID = requestId). */
+/**
+ * One message per served call, gateway → metering over JetStream (msgID = requestId), and to policy
+ * over core NATS. Every number is finite (zod 4 refuses Infinity, which JSON's 1e400 reads as) and
+ * tokens and nano-dollars are non-negative integers: a message is checked against this before
+ * anything is counted from it.
+ */
 export const UsageMessage = z.object({
   requestId: z.string(),
   keyId: z.string(),
@@ -26,7 +31,8 @@ export const UsageMessage = z.object({
   latencyMs: z.number().nonnegative(),
   ttfbMs: z.number().nonnegative().nullable(),
   clientIp: z.string(),
-  startedAt: z.string(),
+  /** An instant (ISO 8601, UTC or with an offset): policy places the call in its windows and budget period by it. */
+  startedAt: z.iso.datetime({ offset: true }),
   /** The id the client supplied (`x-request-id` or `x-portkey-trace-id`), which became `requestId`; null when the gateway minted it. */
   clientRequestId: z.string().nullable().optional(),
   /** OpenAI's `user` body field (or Portkey metadata `_user`), bounded. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import OpenAI from 'openai';
-import { Streams, type PublishedEvent } from '@sluice/contracts';
+import { generateVirtualKey, hashVirtualKey, Streams, type PublishedEvent } from '@sluice/contracts';
 import { appendToStream, loadCheckpoint, RELAY_CHECKPOINT } from '@sluice/event-store';
 import { connectNats, type NatsConnection } from '@sluice/messaging';
 import { waitFor } from '@sluice/testing';
@@ -104,5 +104,38 @@ describe('policy follows the log in Postgres, not only JetStream (the running sy
     // The next change of the key is version 3: policy has seen 1, so it reads 2 from the log first.
     expect(await e2e.admin('PATCH', `/keys/${id}`, { description: 'after a lost event' })).toMatchObject({ status: 200 });
     await expect(chat(key)).rejects.toMatchObject({ status: 401, code: 'key_disabled' });
+  });
+
+  describe('a message on the bus is only a signal: policy applies the log, never the message', () => {
+    /** An event as the relay would publish it, but written by someone else straight onto `sluice.evt.>`. */
+    const forge = async (type: string, streamId: string, streamVersion: number, data: Record<string, unknown>): Promise<void> => {
+      const now = new Date().toISOString();
+      const event: PublishedEvent = { eventId: randomUUID(), type, schemaVersion: 2, streamId, streamType: 'key', streamVersion, globalPosition: '0', data, metadata: { actor: 'nobody', occurredAt: now }, recordedAt: now };
+      await jetstream(nc).publish(`sluice.evt.keys.${type}`, JSON.stringify(event), { msgID: event.eventId });
+    };
+    const warned = (streamId: string, what: string) =>
+      waitFor(() => e2e.output.some((line) => line.startsWith('policy') && line.includes(what) && line.includes(streamId)), { description: `policy to log "${what}" for ${streamId}` });
+
+    it('refuses a key nobody created although a KeyCreated for it appeared on the bus', async () => {
+      const secret = generateVirtualKey();
+      const keyId = `key_forged_${randomUUID().replaceAll('-', '')}`;
+      await forge('KeyCreated', `key-${keyId}`, 1, {
+        keyId, keyHash: hashVirtualKey(secret), keyHint: 'sk-sluice-forg…', createdAt: new Date().toISOString(), name: 'forged', description: null, models: null,
+        operations: null, ipAllowlist: null, providerIds: null, expiresAt: null, metadata: {}, rateLimits: null, budget: null,
+      });
+      // A real key created after it: policy handles the bus in order, so the forged message came first.
+      await newKey();
+      await expect(chat(secret)).rejects.toMatchObject({ status: 401, code: 'invalid_api_key' });
+      await warned(`key-${keyId}`, 'has no row in the log');
+    });
+
+    it('revokes a key although an update at the version its revocation takes appeared on the bus first', async () => {
+      const { id, key } = await newKey();
+      await forge('KeyUpdated', `key-${id}`, 2, { keyId: id, before: {}, after: {}, updatedAt: new Date().toISOString() });
+      await newKey();
+      expect((await e2e.admin('DELETE', `/keys/${id}`)).body).toMatchObject({ status: 'revoked' });
+      await expect(chat(key)).rejects.toMatchObject({ status: 401, code: 'invalid_api_key' });
+      await warned(`key-${id}`, 'has no row in the log');
+    });
   });
 });

@@ -114,7 +114,8 @@ describe('one unstorable usage message never holds back any other call (real NAT
   it('dead-letters only what cannot be recorded at all, keeps it, and goes on recording', async () => {
     // Not JSON at all: every consumer of the usage stream (metering, policy) must survive it.
     await jetstream(nc).publish(Subjects.usage, new TextEncoder().encode('not json'), { msgID: `${prefix}-not-json` });
-    const unrecordable = usage({ startedAt: 'not a time' });
+    // An instant the schema takes and Postgres cannot store (there is no year 0).
+    const unrecordable = usage({ startedAt: '0000-01-01T00:00:00Z' });
     await publishDurable(nc, Subjects.usage, unrecordable, unrecordable.requestId);
     const id = `${prefix}-after-dead`;
     await client(id).chat.completions.create({ model: 'gpt-poison', messages: hello });

@@ -1,17 +1,16 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kysely } from 'kysely';
-import { parseEvent, Streams, Subjects, UsageMessage, type ReservationTicket } from '@sluice/contracts';
-import { createDb, pingDb, type Database } from '@sluice/db';
-import { connectedProbe, connectNats, ensureStreams, followStream, publishDurable, requestAllParts, type NatsConnection } from '@sluice/messaging';
+import { parseEvent, Streams, Subjects } from '@sluice/contracts';
+import { createDb, type Database } from '@sluice/db';
+import { connectedProbe, connectNats, ensureStreams, followStream, publishDurable, type NatsConnection } from '@sluice/messaging';
 import { createLogger, env, envInt, type Readiness } from '@sluice/service';
 import { meterOf, observeConnectivity } from '@sluice/telemetry';
 import { ThresholdReporter } from './budgets/threshold-reporter';
 import { Catalog } from './catalog/catalog';
 import { KeyTable } from './keys/key-table';
-import { Limiter } from './limits/limiter';
-import { endsBefore, rebuildFromRecords, recordedAlready } from './limits/rebuild';
+import { Limiter, SETTLED_MEMORY_MS } from './limits/limiter';
 import { sweepReservations, sweptMessageId } from './limits/sweeper';
-import type { RecordedCall } from './limits/swept-calls';
+import { UsageFollower } from './limits/usage-follower';
 import { Partitioning } from './partitioning';
 import { servePolicy } from './policy.handlers';
 import { AppliedVersions } from './sync/applied-versions';
@@ -24,8 +23,9 @@ export const logger = createLogger('policy');
 const MINUTE = 60_000;
 
 /**
- * Reads the event log into memory (from Postgres at start, then as JetStream delivers it, with a
- * periodic check against Postgres for anything JetStream lost) and answers `authorize` from it;
+ * Reads the event log into memory (from Postgres at start, then each stream's new rows as JetStream
+ * announces them — the message is a signal, never what is applied — with a periodic check against
+ * Postgres for anything JetStream lost) and answers `authorize` from it;
  * keeps every key's limit counters (restored at start from Postgres and the usage stream) and
  * settles them from usage. It starts answering only once it has caught up with both: until then the
  * gateway gets no responder and refuses the call (fail closed).
@@ -40,19 +40,24 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
   readonly metrics: PolicyMetrics;
   #reporter?: ThresholdReporter;
   #nc?: NatsConnection;
-  #db?: Kysely<Database>;
+  #usage?: UsageFollower;
   #logDb?: Kysely<Database>;
   #log?: LogFollower;
-  #followers: { stop(): Promise<void> }[] = [];
+  #events?: { stop(): Promise<void> };
   #sweeper?: NodeJS.Timeout;
   #ready = false;
   #eventsLive = false;
   readonly #ttlMs = envInt('SLUICE_POLICY_RESERVATION_TTL_MS', 35 * MINUTE);
+  /** How far back from its start a restart replays the usage stream (the records count the calls that ended before). */
+  readonly #overlapMs = Math.max(2 * MINUTE, envInt('SLUICE_POLICY_REBUILD_OVERLAP_MS', 10 * MINUTE));
 
   constructor() {
     this.limiter = new Limiter(
       (keyId) => this.keys.byId(keyId),
       (key, percent, periodStart, spentNanos) => this.#reporter?.report(key, percent, periodStart, spentNanos),
+      // A call is looked up in metering's records only once this process has forgotten it: by then
+      // it is older than the TTL, and a copy that the replay brings may be the overlap older still.
+      Math.max(SETTLED_MEMORY_MS, this.#ttlMs + this.#overlapMs),
     );
     this.metrics = new PolicyMetrics(this);
   }
@@ -66,21 +71,31 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     this.#logDb = createDb<Database>(env('DATABASE_URL'), { max: 2, onPoolError: (err) => logger.warn({ err: err.message }, 'postgres connection dropped') });
     const log = (this.#log = new LogFollower(postgresEventLog(this.#logDb), this.versions, (event) => this.#applyEvent(event), logger));
     // Subscribed before the log is read, so nothing committed in between is missed.
-    const events = await followStream(nc, {
+    this.#events = await followStream(nc, {
       stream: Streams.events.name,
       deliverNew: true,
       handler: (msg) => {
+        // Which stream moved; the follower applies that stream's rows from the log, not this body.
         const event = msg.json<LogEvent>();
         if (typeof event?.streamId === 'string' && Number.isInteger(event.streamVersion)) return log.offer(event);
       },
     });
-    this.#followers.push(events);
     await this.#readLogAtStart(log);
     // Events read at start were committed long ago: only those applied from now on measure the lag.
     this.#eventsLive = true;
     log.start(envInt('SLUICE_POLICY_LOG_CHECK_MS', 1000));
-    await this.#restoreCounters(nc);
-    this.#followEarlySettlements(nc);
+    // Counters restored from metering's records, the gateways' calls in flight and the usage stream (limits/usage-follower.ts).
+    this.#usage = new UsageFollower({
+      limiter: this.limiter,
+      keys: this.keys,
+      partitioning: this.partitioning,
+      logger,
+      ttlMs: this.#ttlMs,
+      overlapMs: this.#overlapMs,
+      inFlightWaitMs: envInt('SLUICE_POLICY_IN_FLIGHT_WAIT_MS', 300),
+      databaseUrl: process.env.DATABASE_URL,
+    });
+    await this.#usage.start(nc);
     servePolicy(nc, this, logger);
     const ttlMs = this.#ttlMs;
     this.#sweeper = setInterval(() => {
@@ -128,126 +143,9 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
-  /**
-   * Counters after a (re)start: calls that ended before `until` are summed from metering's records
-   * in Postgres, the rest replayed from the usage stream (split on the same fact, the call's end),
-   * which then keeps settling live.
-   */
-  async #restoreCounters(nc: NatsConnection): Promise<void> {
-    const now = Date.now();
-    const until = now - Math.max(2 * MINUTE, envInt('SLUICE_POLICY_REBUILD_OVERLAP_MS', 10 * MINUTE));
-    const databaseUrl = process.env.DATABASE_URL;
-    if (databaseUrl) {
-      this.#db = createDb<Database>(databaseUrl, { onPoolError: (err) => logger.warn({ err: err.message }, 'postgres connection dropped') });
-      const owned = [...this.keys.all()].filter((key) => this.partitioning.owns(key.keyId));
-      const restored = await rebuildFromRecords(this.#db, owned, this.limiter, until, now);
-      logger.info(restored, 'limit counters restored from recorded usage');
-    } else {
-      logger.warn('DATABASE_URL is not set: hour, day and budget counters restart from the usage stream alone');
-    }
-    await this.#restoreInFlight(nc);
-    // A call ends before its usage is stored, so every call that ended from `until` on is in the
-    // stream from `until` on.
-    const usage = await followStream(nc, {
-      stream: Streams.usage.name,
-      filterSubject: Subjects.usage,
-      startTime: new Date(databaseUrl ? until : 0),
-      handler: (msg) => {
-        const u = msg.json<UsageMessage>();
-        // Every call's usage passes here; most keys have no limits and need nothing from it.
-        if (!this.#concerns(u)) return;
-        if (databaseUrl && endsBefore(u, until) && !this.limiter.reservations.has(u.requestId)) return; // in the records
-        return this.#settle(u);
-      },
-      // Anything can be published on the stream: one message that is not usage must not stop settling.
-      onError: (err, msg) => logger.error({ seq: msg.seq, err: err.name }, 'skipped a usage message that could not be read'),
-    });
-    this.#followers.push(usage);
-    await usage.caughtUp;
-  }
-
-  /**
-   * Gateways send a call's usage over core NATS before its response's last bytes (and flush), so
-   * the call is settled before its client can call again: a client calling one call after another
-   * near its budget is never refused for a reservation its finished call still held. NATS keeps
-   * order per connection and the gateway flushed first, so it arrives before that next call's
-   * authorize, through any gateway. JetStream's copy arrives later and finds the call settled.
-   */
-  #followEarlySettlements(nc: NatsConnection): void {
-    nc.subscribe(Subjects.rpc.policySettle, {
-      callback: (_err, msg) => {
-        let u: UsageMessage;
-        try {
-          u = msg.json<UsageMessage>();
-        } catch {
-          return; // not JSON: the durable copy is the record
-        }
-        if (this.#concerns(u)) void this.#settle(u);
-      },
-    });
-  }
-
-  /** Whether this process counts anything for this usage message (a malformed one: no). */
-  #concerns(u: UsageMessage): boolean {
-    if (typeof u?.requestId !== 'string' || typeof u.keyId !== 'string' || !this.partitioning.owns(u.keyId)) return false;
-    if (this.limiter.reservations.has(u.requestId)) return true;
-    // The durable copy of a call settled early (the usual case for a key with limits): nothing to do.
-    if (this.limiter.settledAlready(u.requestId)) return false;
-    const key = this.keys.byId(u.keyId);
-    if (!key || (!key.rateLimits && !key.budget)) return false;
-    return UsageMessage.safeParse(u).success;
-  }
-
-  /** Settles a call's usage; only a rare message that may repeat or correct an earlier record waits for a lookup. */
-  #settle(u: UsageMessage): void | Promise<void> {
-    if (!this.#mayBeLate(u)) return this.limiter.settle(u, Date.now());
-    return this.#recorded(u).then((record) => {
-      if (!record) this.limiter.settle(u, Date.now());
-      else if (record.swept && u.swept !== true) this.limiter.correctRecordedSweep(u, record, Date.now());
-      // otherwise metering has it already: it was counted already
-    });
-  }
-
-  /**
-   * A usage message written again long after the first (a recovered gateway spool, a sweep racing
-   * a very late report) passes JetStream's two-minute duplicate window, and the real report of a
-   * call swept before this process started (or long enough ago to be forgotten) must correct the
-   * sweep rather than count the call again: metering's record tells. Only such rare messages —
-   * flagged, or of a call older than the reservation TTL that this process knows nothing of — are
-   * looked up.
-   */
-  #mayBeLate(u: UsageMessage): boolean {
-    if (this.#db === undefined || this.limiter.knows(u.requestId)) return false;
-    return u.swept === true || u.recovered === true || Date.now() - Date.parse(u.startedAt) >= this.#ttlMs;
-  }
-
-  async #recorded(u: UsageMessage): Promise<RecordedCall | undefined> {
-    try {
-      return (await recordedAlready(this.#db!, [u.requestId])).get(u.requestId);
-    } catch {
-      return undefined; // counted rather than lost: an overcount only tightens the key's limits
-    }
-  }
-
-  /**
-   * Calls admitted before a restart and still running: every gateway reports the reservations it
-   * holds. Asked after the records were read and before the stream is replayed, so a call is either
-   * still in flight (restored here, settled by its usage later) or already in the records or stream.
-   */
-  async #restoreInFlight(nc: NatsConnection): Promise<void> {
-    // A gateway with many calls in flight answers in several parts (one NATS message is bounded);
-    // no gateway running (the usual case when the whole system starts) answers at once with nothing.
-    const maxWaitMs = envInt('SLUICE_POLICY_IN_FLIGHT_WAIT_MS', 300);
-    const report = await requestAllParts<ReservationTicket>(nc, Subjects.gatewayInFlight, { maxWaitMs, completeWithinMs: 10 * maxWaitMs });
-    const now = Date.now();
-    for (const ticket of report.items) if (this.partitioning.owns(ticket.keyId)) this.limiter.restore(ticket, now);
-    if (report.incomplete > 0) logger.warn({ gateways: report.incomplete }, 'some gateways did not report all their calls in flight');
-    if (report.items.length > 0) logger.info({ tickets: report.items.length, gateways: report.responders }, 'reservations of calls in flight restored from the gateways');
-  }
-
   /** Postgres is asked only when policy uses it (DATABASE_URL set): the database it restores counters from. */
   #dbProbe(): { postgres?: () => Promise<boolean> } {
-    return process.env.DATABASE_URL ? { postgres: () => (this.#db ? pingDb(this.#db) : Promise.resolve(false)) } : {};
+    return process.env.DATABASE_URL ? { postgres: () => this.#usage?.ping() ?? Promise.resolve(false) } : {};
   }
 
   isReady(): boolean {
@@ -258,9 +156,10 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     this.#ready = false;
     clearInterval(this.#sweeper);
     await this.#log?.stop().catch(() => {});
-    for (const follower of this.#followers) await follower.stop().catch(() => {});
+    await this.#events?.stop().catch(() => {});
+    await this.#usage?.stop();
     await this.#nc?.drain().catch(() => {});
-    await this.#db?.destroy().catch(() => {});
+    await this.#usage?.close();
     await this.#logDb?.destroy().catch(() => {});
   }
 }

@@ -104,7 +104,8 @@ describe("metering's usage consumer: no message can hold back another (real NATS
     const consumer = await consumeUsage(nc, t.db, logger, OPTIONS);
     try {
       const good = Array.from({ length: 40 }, () => usage('key-dead'));
-      const notATime = usage('key-dead', { startedAt: 'not a time' });
+      // An instant the schema takes and Postgres cannot store (there is no year 0).
+      const notATime = usage('key-dead', { startedAt: '0000-01-01T00:00:00Z' });
       const tooManyTokens = usage('key-dead', { inputTokens: 3_000_000_000 });
       const nulInKey = usage('key-dead\u0000');
       // One batch: the bad ones among the good.
@@ -114,7 +115,7 @@ describe("metering's usage consumer: no message can hold back another (real NATS
       await waitFor(async () => (await rows('key-dead')).length === 40 && (await deadLetters()).length === 4, { timeoutMs: 10_000, description: 'the good recorded, the bad dead-lettered' });
       const dead = await deadLetters();
       const reasonOf = (m: UsageMessage) => dead.find((d) => d.body.includes(m.requestId))?.reason;
-      expect([reasonOf(notATime), reasonOf(tooManyTokens), reasonOf(nulInKey)]).toEqual(['SQLSTATE 22007', 'SQLSTATE 22003', 'keyId holds a NUL']);
+      expect([reasonOf(notATime), reasonOf(tooManyTokens), reasonOf(nulInKey)]).toEqual(['SQLSTATE 22008', 'SQLSTATE 22003', 'keyId holds a NUL']);
       expect(dead.find((d) => d.body === 'not json')?.reason).toMatch(/^malformed/);
       expect(logs.filter((line) => line.includes('dead-lettered'))).toHaveLength(4);
       expect(logs.filter((line) => line.includes(notATime.requestId))).toHaveLength(1);

@@ -66,7 +66,8 @@ export class BudgetLedger {
 
   /** Adds a settled call's cost if the current count includes its start; returns thresholds newly crossed. */
   charge(settings: BudgetSettings, costNanos: number, startedAt: number): number[] {
-    if (startedAt < this.countsFrom) return [];
+    // A spend of NaN would fit every call from then on.
+    if (!Number.isFinite(costNanos) || !Number.isFinite(startedAt) || startedAt < this.countsFrom) return [];
     this.spent += costNanos;
     const crossed: number[] = [];
     for (const percent of settings.alertThresholds) {

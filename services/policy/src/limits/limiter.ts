@@ -1,10 +1,11 @@
-import { callTokens, costNanosOfUsage, worstCaseNanosOf, formatNanoUsd, nanosOfUsd, upcastPrice, type AllowedLimits, type CallEstimate, type OpenAiError, type ReservationTicket, type UsageMessage } from '@sluice/contracts';
+import { callTokens, costNanosOfUsage, worstCaseNanosOf, formatNanoUsd, type AllowedLimits, type CallEstimate, type OpenAiError, type ReservationTicket, type UsageMessage } from '@sluice/contracts';
 import type { CatalogModel } from '../catalog/catalog';
 import type { KeyPolicy } from '../keys/key-table';
 import { countedTokens, KeyCounters, REQUEST_WINDOWS, tokenKindsOf } from './key-counters';
 import { LimitRefusals } from './limit-refusals';
 import { rateLimitHeaders, retryAfterHeaders } from './rate-limit-headers';
-import { SweptCalls, type RecordedCall, type SweptCharge } from './swept-calls';
+import type { RecordedCall } from './recorded-calls';
+import { SweptCalls, type SweptCharge } from './swept-calls';
 
 /** An admitted call that has not reported usage yet. */
 export interface Reservation extends ReservationTicket {
@@ -44,6 +45,8 @@ export class Limiter {
   constructor(
     private readonly keyById: (keyId: string) => KeyPolicy | undefined,
     private readonly onThreshold: ThresholdListener = () => {},
+    /** How long a settled or cancelled call is remembered (see PolicyRuntime: at least the TTL plus the restart's overlap). */
+    private readonly settledMemoryMs = SETTLED_MEMORY_MS,
   ) {}
 
   counters(keyId: string): KeyCounters {
@@ -121,7 +124,8 @@ export class Limiter {
 
   /**
    * A call admitted by an earlier policy process and still in flight, as its gateway reported it
-   * after a restart: counted and reserved again, so it keeps its slot until its usage settles it.
+   * after a restart (checked and upcast at the edge: InFlightTicket): counted and reserved again,
+   * so it keeps its slot until its usage settles it.
    */
   restore(ticket: ReservationTicket, now: number): void {
     if (this.reservations.has(ticket.callId) || this.#settled.has(ticket.callId) || this.#cancelled.has(ticket.callId)) return;
@@ -129,7 +133,7 @@ export class Limiter {
     if (!key || (!key.rateLimits && !key.budget)) return;
     const c = this.counters(key.keyId);
     c.ledger(key, now);
-    this.#hold(key, c, upcastTicket(ticket));
+    this.#hold(key, c, ticket);
   }
 
   #hold(key: KeyPolicy, c: KeyCounters, r: ReservationTicket): void {
@@ -141,27 +145,32 @@ export class Limiter {
   }
 
   /**
-   * A call's usage: releases its reservation and counts what it really used. A call this process
-   * did not admit (admitted before a restart) is counted at the time it started. The real report
-   * of a call already swept corrects the sweep's charge instead: a call is charged once.
+   * A call's usage: releases its reservation and counts what it really used, on the key the call
+   * was admitted for. A call this process did not admit (admitted before a restart) is counted at
+   * the time it started. The real report of a call already swept corrects the sweep's charge
+   * instead: a call is charged once.
    */
   settle(usage: UsageMessage, now: number): void {
     const reservation = this.reservations.get(usage.requestId);
+    // A report naming another key than the one its call was admitted for is not that call's report.
+    if (reservation && reservation.keyId !== usage.keyId) return;
     if (reservation) this.#release(reservation);
     else if (usage.swept !== true) {
       const swept = this.#swept.take(usage.requestId, now);
       if (swept) return this.#correct(swept, usage, now);
       if (this.#swept.wasCorrected(usage.requestId)) return;
     }
-    const key = this.keyById(usage.keyId);
+    const key = this.keyById(reservation?.keyId ?? usage.keyId);
     if (!key || (!key.rateLimits && !key.budget && !reservation)) return;
     if (this.#settled.has(usage.requestId)) return;
     this.#settled.set(usage.requestId, now);
-    const c = this.counters(usage.keyId);
+    const c = this.counters(key.keyId);
     // Policy's own clock at admission when it admitted the call: the reservation was made in that
-    // period, so the charge goes there too (the gateway's clock may differ by a little).
-    const startedAt = reservation?.admittedAt ?? Date.parse(usage.startedAt);
-    const endedAt = Math.min(now, Date.parse(usage.startedAt) + usage.latencyMs);
+    // period, so the charge goes there too (the gateway's clock may differ by a little). A start
+    // the message puts after now would move the windows past now and empty them.
+    const reported = Date.parse(usage.startedAt);
+    const startedAt = reservation?.admittedAt ?? Math.min(now, reported);
+    const endedAt = Math.min(now, reported + usage.latencyMs);
     const limits = key.rateLimits;
     if (!reservation) c.countRequest(limits, startedAt);
     const tokens = countedTokens(tokenKindsOf(limits), usage.inputTokens, usage.outputTokens);
@@ -175,7 +184,7 @@ export class Limiter {
    * The late real report of a call swept before a restart (or long enough ago to be forgotten),
    * found in metering's records: the charge moves from the record's worst case to the real cost.
    */
-  correctRecordedSweep(usage: UsageMessage, record: RecordedCall, now: number): void {
+  correctRecordedSweep(usage: UsageMessage, record: Pick<RecordedCall, 'keyId' | 'costNanos' | 'startedAt'>, now: number): void {
     if (this.#swept.wasCorrected(usage.requestId)) return;
     this.#swept.markCorrected(usage.requestId, now);
     const key = this.keyById(record.keyId);
@@ -238,7 +247,7 @@ export class Limiter {
     for (const memory of [this.#settled, this.#cancelled]) {
       // Insertion order is time order: stop at the first entry still worth remembering.
       for (const [callId, at] of memory) {
-        if (now - at <= SETTLED_MEMORY_MS) break;
+        if (now - at <= this.settledMemoryMs) break;
         memory.delete(callId);
       }
     }
@@ -257,12 +266,6 @@ export class Limiter {
 
 /**
  * JetStream drops a repeated usage message (same call id) within its two-minute window; this
- * covers a repeat that arrives a little later than that.
+ * covers a repeat that arrives a little later than that (the least a process remembers).
  */
-const SETTLED_MEMORY_MS = 5 * 60_000;
-
-/** A ticket handed out by a policy from before amounts were nano-dollars (a rolling upgrade), upcast. */
-function upcastTicket(ticket: ReservationTicket & { reservedUsd?: number }): ReservationTicket {
-  const { reservedUsd, ...rest } = ticket;
-  return { ...rest, reservedNanos: ticket.reservedNanos ?? nanosOfUsd(reservedUsd ?? 0), price: upcastPrice(ticket.price) };
-}
+export const SETTLED_MEMORY_MS = 5 * 60_000;

@@ -265,6 +265,43 @@ describe('a call that outlives its reservation', () => {
   });
 });
 
+describe('settling from what a usage message says, defensively', () => {
+  it('does not count a settlement that names another key than the call was admitted for, nor release the call', () => {
+    const g = given(
+      keyCreated({ rateLimits: { maxParallelRequests: 1 }, budget: { maxUsd: 1, period: null, alertThresholds: [], webhookUrlHint: null } }),
+      keyCreated({ keyId: 'key_2', keyHash: 'hash-2', budget: { maxUsd: 1, period: null, alertThresholds: [], webhookUrlHint: null } }),
+      ...catalog,
+      priced,
+    );
+    expect(g.when({ callId: 'live', model: 'priced' })).toMatchObject({ allow: true });
+    g.limiter.settle(usage('live', { keyId: 'key_2', costNanos: 0 }), NOW + 10);
+    expect(g.limiter.reservations.has('live')).toBe(true);
+    expect(g.limiter.counters('key_1').inFlight).toBe(1);
+    expect(g.limiter.counters('key_2').budget?.spent ?? 0).toBe(0);
+    // The call's own report settles it, on its key.
+    g.limiter.settle(usage('live'), NOW + 20);
+    expect(g.limiter.counters('key_1')).toMatchObject({ inFlight: 0, budget: { spent: 30_000_000, reserved: 0 } });
+  });
+
+  it('keeps a start the message puts in the future from moving the windows past now', () => {
+    const g = withLimits({ requestsPerMinute: 2 });
+    expect(codeOf(g.when({ callId: 'a' }))).toBe('allowed');
+    g.limiter.settle(usage('a'), NOW + 10);
+    // A call this process did not admit, reported to have started a year from now.
+    g.limiter.settle(usage('elsewhere', { startedAt: iso(NOW + 365 * 86_400_000) }), NOW + 20);
+    expect(codeOf(g.when({ callId: 'b', at: NOW + 30 }))).toBe('rate_limit_exceeded');
+  });
+
+  it('ignores a charge that is not a finite number of nano-dollars', () => {
+    const g = withBudget(1);
+    const ledger = g.limiter.counters('key_1').ledger(g.keys.byId('key_1')!, NOW)!;
+    ledger.charge(g.keys.byId('key_1')!.budget!, Number.NaN, NOW);
+    ledger.charge(g.keys.byId('key_1')!.budget!, 5, Number.NaN);
+    expect(ledger.spent).toBe(0);
+    expect(ledger.fits(1_000_000_000)).toBe(true);
+  });
+});
+
 describe('limits changed while calls are in flight', () => {
   const DAY = 86_400_000;
   const budget = (maxUsd: number, period: string | null) => ({ maxUsd, period, alertThresholds: [], webhookUrlHint: null });

@@ -3,7 +3,8 @@ import { createTestDatabase, type TestDatabase } from '@sluice/db';
 import { nanosOfUsd, type SluiceEvent, type UsageMessage } from '@sluice/contracts';
 import { keyCreated, keyUpdated, NOW } from '../../test/given';
 import { KeyTable } from '../keys/key-table';
-import { endsBefore, rebuildFromRecords, recordedAlready } from './rebuild';
+import { rebuildFromRecords } from './rebuild';
+import { endsBefore, lookUpRecords } from './recorded-calls';
 import { Limiter } from './limiter';
 
 const MINUTE = 60_000;
@@ -33,34 +34,32 @@ describe('restoring counters from recorded usage after a restart (real Postgres)
         caller_metadata: null,
       })
       .execute();
+  const row = (keyId: string, startedAt: number, costUsd: number, requestId: string, latencyMs = 5, swept = false) => ({
+    request_id: requestId,
+    key_id: keyId,
+    model: 'm',
+    upstream_model: 'm',
+    provider_id: 'p',
+    operation: 'chat',
+    stream: false,
+    status: 200,
+    input_tokens: 10,
+    cached_input_tokens: 0,
+    output_tokens: 10,
+    reasoning_tokens: 0,
+    cost_usd: String(costUsd),
+    estimated: false,
+    latency_ms: latencyMs,
+    ttfb_ms: null,
+    client_ip: '127.0.0.1',
+    started_at: new Date(startedAt),
+    client_request_id: null,
+    caller_user: null,
+    caller_metadata: null,
+    swept,
+  });
   const record = (keyId: string, startedAt: number, costUsd: number, latencyMs = 5, requestId: string = randomUUID(), swept = false) =>
-    t.db
-      .insertInto('usage_records')
-      .values({
-        request_id: requestId,
-        key_id: keyId,
-        model: 'm',
-        upstream_model: 'm',
-        provider_id: 'p',
-        operation: 'chat',
-        stream: false,
-        status: 200,
-        input_tokens: 10,
-        cached_input_tokens: 0,
-        output_tokens: 10,
-        reasoning_tokens: 0,
-        cost_usd: String(costUsd),
-        estimated: false,
-        latency_ms: latencyMs,
-        ttfb_ms: null,
-        client_ip: '127.0.0.1',
-        started_at: new Date(startedAt),
-        client_request_id: null,
-        caller_user: null,
-        caller_metadata: null,
-        swept,
-      })
-      .execute();
+    t.db.insertInto('usage_records').values(row(keyId, startedAt, costUsd, requestId, latencyMs, swept)).execute();
 
   beforeAll(async () => {
     t = await createTestDatabase();
@@ -182,15 +181,62 @@ describe('restoring counters from recorded usage after a restart (real Postgres)
     expect(endsBefore({ startedAt: new Date(NOW - 45 * MINUTE).toISOString(), latencyMs: 5 }, until)).toBe(true);
   });
 
-  it('tells which calls metering recorded already, and which a sweep charged, for usage written again long after the first time', async () => {
+  it('tells which calls metering recorded, and which a sweep charged, for usage written again long after the first time', async () => {
     await record('key_dup', NOW, 1, 5, 'call-recorded');
     await record('key_dup', NOW - 1000, 0.05, 5, 'call-swept', true);
-    expect(await recordedAlready(t.db, ['call-recorded', 'call-swept', 'call-new'])).toEqual(
+    const { cut } = await rebuildFromRecords(t.db, [], new Limiter(() => undefined), NOW - 10 * MINUTE, NOW);
+    expect(await lookUpRecords(t.db, ['call-recorded', 'call-swept', 'call-new'], cut, Date.now())).toEqual(
       new Map([
-        ['call-recorded', { keyId: 'key_dup', swept: false, costNanos: 1_000_000_000, startedAt: NOW }],
-        ['call-swept', { keyId: 'key_dup', swept: true, costNanos: 50_000_000, startedAt: NOW - 1000 }],
+        ['call-recorded', { keyId: 'key_dup', swept: false, costNanos: 1_000_000_000, startedAt: NOW, counted: false, correction: null }],
+        ['call-swept', { keyId: 'key_dup', swept: true, costNanos: 50_000_000, startedAt: NOW - 1000, counted: false, correction: null }],
       ]),
     );
+  });
+
+  it('counts a record as summed only when the sum’s own snapshot held it and its call ended before the cut', async () => {
+    const keys = new KeyTable();
+    keys.apply(keyCreated({ keyId: 'key_cut', keyHash: 'h-cut', createdAt: new Date(NOW - 5 * HOUR).toISOString(), budget: { maxUsd: 10, period: null, alertThresholds: [], webhookUrlHint: null } }));
+    const until = NOW - 10 * MINUTE;
+    await record('key_cut', NOW - 20 * MINUTE, 0.001, 5, 'ended-before-stored-before');
+    await record('key_cut', NOW - 5 * MINUTE, 0.002, 5, 'ended-after-stored-before');
+    const limiter = new Limiter((id) => keys.byId(id));
+    // A row whose transaction is still open while the sum runs, committed right after it.
+    const { cut } = await t.db.transaction().execute(async (trx) => {
+      await trx.insertInto('usage_records').values(row('key_cut', NOW - 30 * MINUTE, 0.004, 'committed-after-the-sum')).execute();
+      return rebuildFromRecords(t.db, keys.all(), limiter, until, NOW);
+    });
+    // A recovered spool: the call began before the cut (no latency), metering stored it afterwards.
+    await record('key_cut', NOW - 15 * MINUTE, 0.008, 0, 'stored-after-the-sum');
+    expect(limiter.counters('key_cut').budget?.spent).toBe(1_000_000);
+
+    const found = await lookUpRecords(t.db, ['ended-before-stored-before', 'ended-after-stored-before', 'committed-after-the-sum', 'stored-after-the-sum'], cut, Date.now());
+    expect(Object.fromEntries([...found].map(([id, r]) => [id, r.counted]))).toEqual({
+      'ended-before-stored-before': true,
+      'ended-after-stored-before': false,
+      'committed-after-the-sum': false,
+      'stored-after-the-sum': false,
+    });
+  });
+
+  it('counts a record stored well before the copy being looked up was published: an earlier copy stored it', async () => {
+    await record('key_copy', NOW - 5 * MINUTE, 0.001, 5, 'first-copy-long-ago');
+    const { cut } = await rebuildFromRecords(t.db, [], new Limiter(() => undefined), NOW - 10 * MINUTE, NOW);
+    expect((await lookUpRecords(t.db, ['first-copy-long-ago'], cut, Date.now())).get('first-copy-long-ago')?.counted).toBe(false);
+    expect((await lookUpRecords(t.db, ['first-copy-long-ago'], cut, Date.now() + 3 * MINUTE)).get('first-copy-long-ago')?.counted).toBe(true);
+  });
+
+  it('tells whether a swept call’s correction is in the sum, like its record', async () => {
+    const keys = new KeyTable();
+    keys.apply(keyCreated({ keyId: 'key_corr', keyHash: 'h-corr', createdAt: new Date(NOW - 5 * HOUR).toISOString(), budget: { maxUsd: 10, period: null, alertThresholds: [], webhookUrlHint: null } }));
+    const until = NOW - 10 * MINUTE;
+    await record('key_corr', NOW - 2 * HOUR, 0.05, 40 * MINUTE, 'corrected-before', true);
+    await correction('corrected-before', 'key_corr', NOW - 2 * HOUR, 0.002, 45 * MINUTE);
+    await record('key_corr', NOW - 3 * HOUR, 0.05, 40 * MINUTE, 'corrected-after-the-sum', true);
+    const { cut } = await rebuildFromRecords(t.db, keys.all(), new Limiter((id) => keys.byId(id)), until, NOW);
+    await correction('corrected-after-the-sum', 'key_corr', NOW - 3 * HOUR, 0.003, 45 * MINUTE);
+    const found = await lookUpRecords(t.db, ['corrected-before', 'corrected-after-the-sum'], cut, Date.now());
+    expect(found.get('corrected-before')).toMatchObject({ swept: true, counted: true, correction: { counted: true } });
+    expect(found.get('corrected-after-the-sum')).toMatchObject({ swept: true, counted: true, correction: { counted: false } });
   });
 
   it('counts a swept call at its sweep, then at its real cost from when its late report (the correction) ended', async () => {

@@ -39,4 +39,16 @@ describe('a sliding window of 60 s in 1 s slices', () => {
     w.add(T + 1000, 4);
     expect(w.used(T + 1000)).toBe(4);
   });
+
+  it('ignores an amount or an instant that is not a finite number: the count stays a number', () => {
+    const w = window();
+    w.add(T, 5);
+    w.add(Number.NaN, 100);
+    w.add(T, Number.NaN);
+    w.add(Number.POSITIVE_INFINITY, 1);
+    w.add(T, Number.NEGATIVE_INFINITY);
+    expect(w.used(T + 1000)).toBe(5);
+    w.add(T + 2000, 1);
+    expect(w.used(T + 2000)).toBe(6);
+  });
 });

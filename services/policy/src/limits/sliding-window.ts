@@ -23,6 +23,8 @@ export class SlidingWindow {
   }
 
   add(at: number, amount: number): void {
+    // One NaN would make the total NaN, and a window whose count is NaN refuses nothing.
+    if (!Number.isFinite(at) || !Number.isFinite(amount)) return;
     const index = Math.floor(at / this.#slice);
     if (index > this.#head) this.#advance(index);
     if (index <= this.#head - this.#counts.length) return;

@@ -1,12 +1,3 @@
-/** A call metering has recorded: whether policy swept it, and what its record charged. */
-export interface RecordedCall {
-  keyId: string;
-  swept: boolean;
-  costNanos: number;
-  /** Epoch ms: the call's start as recorded (a swept call: when policy admitted it). */
-  startedAt: number;
-}
-
 /** What a sweep charged a call: its late real report moves the charge to its real cost. */
 export interface SweptCharge {
   keyId: string;

@@ -3,7 +3,7 @@ import type { PublishedEvent } from '@sluice/contracts';
 import { positionOf, readAll, readCommittedAfter, readStream, type LogPosition, type RecordedEvent } from '@sluice/event-store';
 
 /** An event as policy applies it: what the relay publishes, or the same row read from the log. */
-export type LogEvent = Pick<PublishedEvent, 'type' | 'schemaVersion' | 'streamId' | 'streamVersion' | 'data' | 'recordedAt'>;
+export type LogEvent = Pick<PublishedEvent, 'eventId' | 'type' | 'schemaVersion' | 'streamId' | 'streamVersion' | 'data' | 'recordedAt'>;
 
 /**
  * The log in Postgres, read only, through libs/event-store's reader (the documented contract:
@@ -35,6 +35,7 @@ export function postgresEventLog(db: Kysely<any>): EventLog {
 }
 
 const toLogEvent = (e: RecordedEvent): LogEvent => ({
+  eventId: e.eventId,
   type: e.type,
   schemaVersion: e.schemaVersion,
   streamId: e.streamId,

@@ -3,7 +3,15 @@ import { AppliedVersions } from './applied-versions';
 import type { EventLog, LogEvent } from './event-log';
 import { LogFollower } from './log-follower';
 
-const event = (streamId: string, streamVersion: number): LogEvent => ({ type: 'KeyUpdated', schemaVersion: 1, streamId, streamVersion, data: {}, recordedAt: new Date(0).toISOString() });
+const event = (streamId: string, streamVersion: number, type = 'KeyUpdated', data: unknown = {}): LogEvent => ({
+  eventId: `${streamId}@${streamVersion}`,
+  type,
+  schemaVersion: 1,
+  streamId,
+  streamVersion,
+  data,
+  recordedAt: new Date(0).toISOString(),
+});
 const silent = { info: () => {}, warn: () => {} };
 
 /**
@@ -37,9 +45,12 @@ function memoryLog(events: LogEvent[]): EventLog & { down: boolean; horizon: num
 describe('following the log whichever way its events come', () => {
   const setup = (events: LogEvent[]) => {
     const applied: string[] = [];
+    const bodies: LogEvent[] = [];
+    const warnings: string[] = [];
     const log = memoryLog(events);
-    const follower = new LogFollower(log, new AppliedVersions(), (e) => applied.push(`${e.streamId}@${e.streamVersion}`), silent);
-    return { applied, log, follower };
+    const logger = { info: () => {}, warn: (_fields: object, msg: string) => void warnings.push(msg) };
+    const follower = new LogFollower(log, new AppliedVersions(), (e) => (applied.push(`${e.streamId}@${e.streamVersion}`), bodies.push(e)), logger);
+    return { applied, bodies, warnings, log, follower };
   };
 
   it('at start applies everything committed, also above a horizon an older transaction holds back, and moves its cursor only to the horizon', async () => {
@@ -86,5 +97,41 @@ describe('following the log whichever way its events come', () => {
     log.down = false;
     await follower.catchUp();
     expect(applied).toEqual(['key-a@1', 'key-a@2', 'key-a@3']);
+  });
+
+  describe('a message on the bus is only a signal: what is applied is the log', () => {
+    it('applies the row the log holds, not the body the message carries', async () => {
+      const { bodies, warnings, follower } = setup([event('key-a', 1, 'KeyCreated', { keyId: 'a', budget: { maxUsd: 1 } })]);
+      await follower.offer(event('key-a', 1, 'KeyCreated', { keyId: 'a', budget: null }));
+      expect(bodies.map((e) => e.data)).toEqual([{ keyId: 'a', budget: { maxUsd: 1 } }]);
+      expect(warnings).toEqual(['an event message differs from its row in the log in Postgres; the row was applied']);
+    });
+
+    it('applies nothing for a message of a stream the log does not hold (a key nobody created)', async () => {
+      const { applied, warnings, follower } = setup([event('key-a', 1)]);
+      await follower.offer(event('key-forged', 1, 'KeyCreated', { keyId: 'forged' }));
+      expect(applied).toEqual([]);
+      expect(warnings).toEqual(['an event message has no row in the log in Postgres; nothing applied']);
+      expect(await follower.catchUp()).toBe(1);
+      expect(applied).toEqual(['key-a@1']);
+    });
+
+    it('does not let a message at the next version hide the real event of that version', async () => {
+      const { applied, bodies, follower } = setup([event('key-a', 1), event('key-a', 2, 'KeyRevoked', { keyId: 'a' })]);
+      await follower.offer(event('key-a', 1));
+      // A forged update at version 2, then the real revocation (version 2 in the log) as the relay publishes it.
+      await follower.offer({ ...event('key-a', 2), eventId: 'forged' });
+      await follower.offer(event('key-a', 2, 'KeyRevoked', { keyId: 'a' }));
+      expect(applied).toEqual(['key-a@1', 'key-a@2']);
+      expect(bodies[1]).toMatchObject({ eventId: 'key-a@2', type: 'KeyRevoked' });
+    });
+
+    it('stays quiet about a message that is its row', async () => {
+      const { applied, warnings, follower } = setup([event('key-a', 1), event('key-a', 2)]);
+      await follower.offer(event('key-a', 1));
+      await follower.offer(event('key-a', 2));
+      expect(applied).toEqual(['key-a@1', 'key-a@2']);
+      expect(warnings).toEqual([]);
+    });
   });
 });

@@ -12,13 +12,14 @@ export interface LogFollowerLogger {
 }
 
 /**
- * Applies the key, provider and model events in each stream's order, whichever way they come.
- * JetStream brings them within milliseconds, but an acknowledged message it loses is never
- * published again; the log in Postgres is the record. So a JetStream event beyond the next version
- * of its stream first reads the versions it skipped from the log, and `catchUp` (at start, then
- * every check interval) reads the whole log after the last position it read and applies whatever
- * JetStream did not deliver — a lost event is in force at most one interval later. One task at a
- * time, so the two paths never apply a stream out of order.
+ * Applies the key, provider and model events in each stream's order, from the log in Postgres —
+ * the record — whichever way policy hears of them. JetStream brings word of a commit within
+ * milliseconds, but it is only word: anyone allowed to publish on `sluice.evt.>` could write any
+ * body, so a message makes the follower read its stream's new rows from the log (one indexed
+ * query) and apply those, never the message. And an acknowledged message JetStream loses is never
+ * published again, so `catchUp` (at start, then every check interval) reads the whole log after the
+ * last position it read and applies whatever JetStream did not announce — a lost event is in force
+ * at most one interval later. One task at a time, so the two paths never apply a stream out of order.
  */
 export class LogFollower {
   #queue: Promise<unknown> = Promise.resolve();
@@ -35,15 +36,27 @@ export class LogFollower {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** An event from JetStream. */
-  offer(event: LogEvent): Promise<void> {
+  /** A message from JetStream announcing `streamVersion` of `streamId`: applies that stream's rows up to it. */
+  offer(message: LogEvent): Promise<void> {
     return this.#serial(async () => {
+      const seen = this.versions.of(message.streamId);
+      if (message.streamVersion <= seen) return; // a redelivery: applied already
+      const about = { streamId: message.streamId.slice(0, 200), version: message.streamVersion, type: String(message.type).slice(0, 100) };
+      let rows: LogEvent[];
       try {
-        await this.#applyInOrder(event);
+        rows = await this.log.readStream(message.streamId, seen + 1);
       } catch (err) {
-        // Not applied out of order: the next check reads the missing versions and this one together.
-        this.logger.warn({ streamId: event.streamId, version: event.streamVersion, err: (err as Error).message }, 'could not read the versions JetStream skipped from the log; the next log check applies them');
+        this.logger.warn({ ...about, err: (err as Error).message }, 'could not read the stream from the log; the next log check applies it');
+        return;
       }
+      for (const row of rows) {
+        // Committed versions of a stream are contiguous; a later one is announced by its own message.
+        if (row.streamVersion > message.streamVersion || row.streamVersion !== this.versions.of(row.streamId) + 1) break;
+        this.#apply(row);
+      }
+      const row = rows.find((r) => r.streamVersion === message.streamVersion);
+      if (!row) this.logger.warn(about, 'an event message has no row in the log in Postgres; nothing applied');
+      else if (differs(row, message)) this.logger.warn(about, 'an event message differs from its row in the log in Postgres; the row was applied');
     });
   }
 
@@ -113,7 +126,7 @@ export class LogFollower {
     await this.#queue;
   }
 
-  /** Applies the event unless its stream is already past it, after any versions before it; returns how many it applied. */
+  /** Applies an event read from the log unless its stream is already past it, after any versions before it; returns how many it applied. */
   async #applyInOrder(event: LogEvent): Promise<number> {
     const seen = this.versions.of(event.streamId);
     if (event.streamVersion <= seen) return 0;
@@ -139,4 +152,13 @@ export class LogFollower {
     this.#queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/**
+ * The relay publishes each row as it is (upcast to today's shape when it was written by an older
+ * version, so the body is compared only when the schema versions match).
+ */
+function differs(row: LogEvent, message: LogEvent): boolean {
+  if (row.eventId !== message.eventId || row.type !== message.type) return true;
+  return row.schemaVersion === message.schemaVersion && JSON.stringify(row.data) !== JSON.stringify(message.data);
 }
