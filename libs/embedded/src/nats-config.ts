@@ -16,6 +16,19 @@ export interface NatsUser {
   permissions: NatsPermissions;
 }
 
+/** One user as nats-server's configuration spells it. */
+export function natsUserConfig({ user, password, permissions: p }: NatsUser) {
+  return {
+    user,
+    password,
+    permissions: {
+      publish: p.publish.deny?.length ? { allow: p.publish.allow, deny: p.publish.deny } : { allow: p.publish.allow },
+      subscribe: { allow: p.subscribe.allow },
+      ...(p.responses ? { allow_responses: p.responses } : {}),
+    },
+  };
+}
+
 /**
  * nats-server's configuration for what the command line cannot say: the largest message, and the
  * users with their permissions (with users, a client without a valid user and password is refused).
@@ -24,17 +37,9 @@ export function renderNatsConfig(opts: { maxPayload?: number; users?: readonly N
   const lines: string[] = [];
   if (opts.maxPayload !== undefined) lines.push(`max_payload: ${opts.maxPayload}`);
   if (opts.users?.length) {
-    const users = opts.users.map(({ user, password, permissions: p }) => ({
-      user,
-      password,
-      permissions: {
-        publish: p.publish.deny?.length ? { allow: p.publish.allow, deny: p.publish.deny } : { allow: p.publish.allow },
-        subscribe: { allow: p.subscribe.allow },
-        ...(p.responses ? { allow_responses: p.responses } : {}),
-      },
-    }));
+    const users = JSON.stringify({ users: opts.users.map(natsUserConfig) }, null, 2);
     // The config format reads JSON; a password `$NAME` is the server's environment variable only unquoted.
-    lines.push(`authorization: ${JSON.stringify({ users }, null, 2).replace(/"password": "(\$[A-Z][A-Z0-9_]*)"/g, '"password": $1')}`);
+    lines.push(`authorization: ${users.replace(/"password": "(\$[A-Z][A-Z0-9_]*)"/g, '"password": $1')}`);
   }
   return lines.length ? `${lines.join('\n')}\n` : '';
 }
