@@ -1,6 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureDatabase, startNatsServer, startPostgres } from '@sluice/embedded';
+import { ensureDatabase, makeDataDirPrivate, startNatsServer, startPostgres, writePrivateFile } from '@sluice/embedded';
 import { loadNatsPasswords, natsUsers, readNatsUsers, saveNatsUsers } from './nats-users';
 import { pickPort } from './ports';
 import { newAdminToken, newMasterKey, newWebhookSecret, persistentSecret } from './secrets';
@@ -38,7 +37,7 @@ export interface SystemOptions {
 }
 
 export interface RunningSystem {
-  /** Where endpoints.json (and the embedded servers' data) is. */
+  /** Where endpoints.json (and the embedded servers' data) is: 0700, or 0710 with the postgres group as root. */
   dataDir: string;
   gatewayUrl: string;
   adminUrl: string;
@@ -60,7 +59,7 @@ export interface RunningSystem {
  * requested service as its own supervised process, and waits until each is ready.
  */
 export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
-  mkdirSync(opts.dataDir, { recursive: true });
+  makeDataDirPrivate(opts.dataDir);
   const cleanups: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
@@ -156,7 +155,8 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       embedded,
       stop: stopAll,
     };
-    writeFileSync(
+    // 0600: the database URL carries its password.
+    writePrivateFile(
       join(opts.dataDir, 'endpoints.json'),
       JSON.stringify({ gatewayUrl: system.gatewayUrl, adminUrl: system.adminUrl, natsUrl, databaseUrl, metricsUrls: Object.values(metricsUrls) }, null, 2),
     );

@@ -1,7 +1,8 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import OpenAI from 'openai';
+import { Client } from 'pg';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Subjects } from '@sluice/contracts';
@@ -45,9 +46,8 @@ describe("npm start's embedded servers, seen by another user of the machine", ()
   const natsLog = () => readFileSync(join(dataDir, 'nats-server.log'), 'utf8');
 
   beforeAll(async () => {
+    // A 0700 folder, as a user's own would be: the system makes it reachable for the postgres user itself as root.
     dataDir = mkdtempSync(join(tmpdir(), 'sluice-embedded-security-'));
-    // mkdtemp makes a 0700 folder; as root, Postgres runs as the postgres user and must reach it.
-    if (process.getuid?.() === 0) chmodSync(dataDir, 0o755);
     upstream = await startMockUpstream();
     const [gatewayPort, adminPort, kr, policy, metering] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
     const metricsPorts = Object.fromEntries(await Promise.all(SERVICE_NAMES.map(async (s) => [s, await freePort()] as const)));
@@ -148,5 +148,29 @@ describe("npm start's embedded servers, seen by another user of the machine", ()
       expect([name, others]).toEqual([name, []]);
     }
     expect(output.filter((line) => Object.values(passwords).some((p) => line.includes(p)))).toEqual([]);
+  });
+
+  it('refuses a Postgres client without the password; the URL the services use carries it, in files only their owner may read', async () => {
+    const url = new URL(system.databaseUrl);
+    expect(url.password.length).toBeGreaterThanOrEqual(24);
+    const attempt = async (password: string) => {
+      const client = new Client({ host: url.hostname, port: Number(url.port), user: 'postgres', password, database: 'postgres', connectionTimeoutMillis: 5000 });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        return (await client.query(`select 'in' as result`)).rows[0].result as string;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    };
+    await expect(attempt('')).rejects.toThrow();
+    await expect(attempt('postgres')).rejects.toThrow(/password authentication failed/);
+    expect(await attempt(url.password)).toBe('in');
+
+    for (const file of ['postgres-password', 'endpoints.json']) expect([file, statSync(join(dataDir, file)).mode & 0o777]).toEqual([file, 0o600]);
+    expect(JSON.parse(readFileSync(join(dataDir, 'endpoints.json'), 'utf8')).databaseUrl).toBe(system.databaseUrl);
+    // Owner only; as root the postgres user may also pass through to its cluster, which stays inside.
+    expect(statSync(dataDir).mode & 0o777).toBe(process.getuid?.() === 0 ? 0o710 : 0o700);
+    expect(existsSync(join(dataDir, 'postgres.location'))).toBe(false);
   });
 });
