@@ -14,7 +14,7 @@ ensureDependencies();
 ensureServers();
 await build();
 const require = createRequire(import.meta.url);
-const { startSystem } = require(join(root, 'libs/supervisor/dist/index.js'));
+const { startSystem, readNatsUsers } = require(join(root, 'libs/supervisor/dist/index.js'));
 const { connect } = require('@nats-io/transport-node');
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 50);
@@ -30,10 +30,13 @@ const system = await startSystem({
   env,
   output: (service, line) => (line.includes('"level":50') || line.includes('"level":60') ? console.error(service, line) : undefined),
 });
+// The embedded NATS takes each service's own user: the second gateway gets the gateway's.
+const natsPasswords = readNatsUsers(dataDir).passwords;
 let second;
 let nc;
 try {
-  second = await startSystem({ rootDir: root, dataDir: secondDir, natsUrl: system.natsUrl, databaseUrl: system.databaseUrl, services: ['gateway'], gatewayPort: 18990, adminToken: system.adminToken, env, output: () => {} });
+  const gatewayUser = { NATS_USER: 'gateway', NATS_PASSWORD: natsPasswords.gateway };
+  second = await startSystem({ rootDir: root, dataDir: secondDir, natsUrl: system.natsUrl, databaseUrl: system.databaseUrl, services: ['gateway'], gatewayPort: 18990, adminToken: system.adminToken, env: { ...env, ...gatewayUser }, output: () => {} });
   const gateways = [system.gatewayUrl, second.gatewayUrl].map((url) => url.replace('localhost', '127.0.0.1'));
   const admin = async (method, path, body) => {
     const res = await fetch(`${system.adminUrl.replace('localhost', '127.0.0.1')}/admin/v1${path}`, {
@@ -57,8 +60,9 @@ try {
     return res.status;
   };
 
-  // When each key event crossed NATS, seen by a plain subscriber (JetStream publishes are NATS messages).
-  nc = await connect({ servers: system.natsUrl });
+  // When each key event crossed NATS, seen by a plain subscriber (JetStream publishes are NATS
+  // messages) with policy's user, which may read every event.
+  nc = await connect({ servers: system.natsUrl, user: 'policy', pass: natsPasswords.policy });
   const seenOnNats = new Map();
   nc.subscribe('sluice.evt.keys.>', {
     callback: (_err, msg) => {

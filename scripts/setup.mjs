@@ -2,7 +2,7 @@
 // Node: the npm dependencies, the nats-server and Postgres binaries (Debian packages, installed
 // with apt-get when we are root; otherwise we say what to install), and a fresh build.
 import { spawnSync } from 'node:child_process';
-import { accessSync, chmodSync, constants, existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,12 +74,10 @@ function postgresVersionDirs() {
 }
 
 /**
- * A temporary data folder for an embedded system. As root, Postgres runs as the postgres user and
- * must reach the folder (mkdtemp makes it 0700), or the cluster is relocated under /var/lib/sluice
- * and outlives the run.
+ * A temporary data folder for an embedded system (mkdtemp makes it 0700). As root, startSystem lets
+ * the postgres user pass through it (0710, group postgres), so the cluster stays inside and goes
+ * with the folder.
  */
 export function tempDataDir(prefix) {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  if (process.getuid?.() === 0) chmodSync(dir, 0o755);
-  return dir;
+  return mkdtempSync(join(tmpdir(), prefix));
 }

@@ -59,6 +59,7 @@ try {
     SLUICE_MASTER_KEY: randomBytes(32).toString('base64'),
     SLUICE_WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64url')}`,
     SLUICE_POSTGRES_PASSWORD: randomBytes(24).toString('hex'),
+    ...Object.fromEntries(['GATEWAY', 'POLICY', 'KEY_REGISTRY', 'METERING', 'ADMIN_API'].map((s) => [`SLUICE_NATS_${s}_PASSWORD`, randomBytes(24).toString('hex')])),
     SLUICE_PUBLISH_HOST: '127.0.0.1',
     SLUICE_GATEWAY_PORT: String(gatewayPort),
     SLUICE_ADMIN_PORT: String(adminPort),

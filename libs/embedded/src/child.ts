@@ -48,7 +48,7 @@ export function spawnChild(spec: ChildSpec): RunningChild {
     env: { ...process.env, LC_ALL: 'C' },
   });
   const tail: string[] = [];
-  const log = spec.logFile ? createWriteStream(spec.logFile, { flags: 'a' }) : undefined;
+  const log = spec.logFile ? createWriteStream(spec.logFile, { flags: 'a', mode: 0o600 }) : undefined;
   log?.on('error', () => undefined);
   const collect = (chunk: Buffer) => {
     log?.write(chunk);

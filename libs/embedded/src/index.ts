@@ -1,5 +1,8 @@
 export { findBinary, BinaryNotFoundError } from './find-binary';
 export { freePort } from './net';
 export { startNatsServer, type NatsServerOptions, type EmbeddedNats } from './nats-server';
-export { startPostgres, ensureDatabase, databaseUrl, type PostgresOptions, type EmbeddedPostgres } from './postgres';
+export { natsUserConfig, renderNatsConfig, type NatsUser, type NatsPermissions } from './nats-config';
+export { startPostgres, ensureDatabase, databaseUrl, redactedUrl, type PostgresOptions, type EmbeddedPostgres } from './postgres';
 export { RELOCATED_CLUSTERS_DIR } from './postgres-cluster-dir';
+export { writePrivateFile } from './private-files';
+export { makeDataDirPrivate } from './data-dir';

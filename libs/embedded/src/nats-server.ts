@@ -1,9 +1,11 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { describeExit, restartable, spawnChild, type RunningChild } from './child';
 import { findBinary } from './find-binary';
+import { renderNatsConfig, type NatsUser } from './nats-config';
 import { freePort, probeTcp, sleep } from './net';
+import { writePrivateFile } from './private-files';
 
 export interface NatsServerOptions {
   /** JetStream keeps its store in <dataDir>/nats; the server log goes to <dataDir>/nats-server.log. */
@@ -16,6 +18,8 @@ export interface NatsServerOptions {
   startTimeoutMs?: number;
   /** The largest message the server accepts (nats-server's default: 1 MB); tests make it small. */
   maxPayload?: number;
+  /** With users, only they may connect, each within its permissions; without, anyone who reaches the port may do anything. */
+  users?: readonly NatsUser[];
   stopWithParent?: boolean;
   handleSignals?: boolean;
 }
@@ -41,14 +45,15 @@ export async function startNatsServer(options: NatsServerOptions): Promise<Embed
   const monitorPort = options.monitorPort === 0 ? await freePort(host) : options.monitorPort;
   const binary = findBinary('nats-server');
   const storeDir = join(options.dataDir, 'nats');
-  mkdirSync(storeDir, { recursive: true });
+  mkdirSync(storeDir, { recursive: true, mode: 0o700 });
   const args = ['-js', '-sd', storeDir, '-a', host, '-p', String(port)];
   if (monitorPort !== undefined) args.push('-m', String(monitorPort));
-  if (options.maxPayload !== undefined) {
-    // No command-line flag for it: a config file of one line, next to the store.
-    const config = join(options.dataDir, 'nats-server.conf');
-    writeFileSync(config, `max_payload: ${options.maxPayload}\n`);
-    args.push('-c', config);
+  const config = renderNatsConfig(options);
+  if (config) {
+    // What has no command-line flag, next to the store; it holds the users' passwords.
+    const file = join(options.dataDir, 'nats-server.conf');
+    writePrivateFile(file, config);
+    args.push('-c', file);
   }
 
   const launch = async (): Promise<RunningChild> => {

@@ -2,12 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chownSync, existsSync, lstatSync, mkdirSync, readdirSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { findPostgresUser, makeDataDirPrivate, type OsUser } from './data-dir';
 
 export interface ClusterDir {
   /** Where the Postgres cluster (PGDATA) lives. */
   dir: string;
   /** Set when running as root: the unprivileged user Postgres runs as. */
-  owner?: { uid: number; gid: number };
+  owner?: OsUser;
 }
 
 // Where clusters go when root asked for a folder the postgres user cannot reach (under /root,
@@ -19,6 +20,7 @@ export const RELOCATED_CLUSTERS_DIR = '/var/lib/sluice';
  * the `postgres` OS user, which must own the cluster and be able to reach it through every parent.
  */
 export function prepareClusterDir(dataDir: string): ClusterDir {
+  makeDataDirPrivate(dataDir);
   const requested = join(resolve(dataDir), 'postgres');
   mkdirSync(requested, { recursive: true, mode: 0o700 });
   if (process.getuid?.() !== 0) return { dir: requested };
@@ -40,30 +42,29 @@ export function prepareClusterDir(dataDir: string): ClusterDir {
   return { dir: relocated, owner };
 }
 
-function lookupPostgresUser(): { uid: number; gid: number } {
-  const uid = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
-  const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
-  if (uid.status !== 0 || gid.status !== 0) {
+function lookupPostgresUser(): OsUser {
+  const user = findPostgresUser();
+  if (!user) {
     throw new Error(
       'Postgres refuses to run as root and there is no "postgres" OS user to run it as. ' +
         'Install the Debian package "postgresql" (it creates that user) or run as a normal user.',
     );
   }
-  return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+  return user;
 }
 
-function takeOwnership(dir: string, owner: { uid: number; gid: number }) {
+function takeOwnership(dir: string, owner: OsUser) {
   if (statSync(dir).uid === owner.uid) return;
   chownTree(dir, owner);
 }
 
-function chownTree(path: string, owner: { uid: number; gid: number }) {
+function chownTree(path: string, owner: OsUser) {
   chownSync(path, owner.uid, owner.gid);
   if (!lstatSync(path).isDirectory()) return;
   for (const entry of readdirSync(path)) chownTree(join(path, entry), owner);
 }
 
-function canUse(dir: string, owner: { uid: number; gid: number }): boolean {
+function canUse(dir: string, owner: OsUser): boolean {
   if (!existsSync(dir)) return false;
   const probe = spawnSync('test', ['-r', dir, '-a', '-w', dir, '-a', '-x', dir], { uid: owner.uid, gid: owner.gid, cwd: '/' });
   return probe.status === 0;

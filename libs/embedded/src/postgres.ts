@@ -5,10 +5,14 @@ import { Client } from 'pg';
 import { describeExit, restartable, spawnChild, type RunningChild } from './child';
 import { findBinary } from './find-binary';
 import { freePort, sleep } from './net';
+import { clusterPassword, initdbAuth, setPasswordStatement, trustsClients, writeHba } from './postgres-auth';
 import { prepareClusterDir, type ClusterDir } from './postgres-cluster-dir';
 
 export interface PostgresOptions {
-  /** The cluster lives in <dataDir>/postgres (see prepareClusterDir for root); the log in <dataDir>/postgres.log. */
+  /**
+   * The cluster lives in <dataDir>/postgres (see prepareClusterDir for root), the superuser's
+   * password in <dataDir>/postgres-password (0600), the log in <dataDir>/postgres.log.
+   */
   dataDir: string;
   /** 0 or undefined: a free port is picked once and kept across restarts. */
   port?: number;
@@ -23,7 +27,7 @@ export interface PostgresOptions {
 }
 
 export interface EmbeddedPostgres {
-  /** Superuser URL of the `postgres` database (trust auth on loopback, no password). */
+  /** Superuser URL of the `postgres` database, with the password: the server asks every client for it. */
   readonly url: string;
   readonly port: number;
   /** Where the cluster actually lives (differs from <dataDir>/postgres only when relocated as root). */
@@ -46,9 +50,12 @@ export async function startPostgres(options: PostgresOptions): Promise<EmbeddedP
   const host = options.host ?? '127.0.0.1';
   const port = options.port || (await freePort(host));
   const cluster = prepareClusterDir(options.dataDir);
-  await initClusterIfEmpty(cluster, options.fsync ?? true);
+  const { password, generated } = clusterPassword(options.dataDir);
+  const created = await initClusterIfEmpty(cluster, options.fsync ?? true, password);
+  // A cluster from before trusted every local client (initdb -A trust); one whose password file was lost has another password.
+  if (!created && (generated || trustsClients(cluster.dir))) await requirePassword(cluster, password);
 
-  const url = `postgres://postgres@${host}:${port}/postgres`;
+  const url = `postgres://postgres:${password}@${host}:${port}/postgres`;
   const args = ['-D', cluster.dir, '-p', String(port), '-c', `listen_addresses=${host}`];
   // No Unix socket: everything connects over loopback TCP, and socket paths have a 107-byte limit.
   args.push('-k', '');
@@ -91,28 +98,38 @@ export async function startPostgres(options: PostgresOptions): Promise<EmbeddedP
   ) as EmbeddedPostgres;
 }
 
-async function initClusterIfEmpty(cluster: ClusterDir, fsync: boolean): Promise<void> {
-  if (existsSync(join(cluster.dir, 'PG_VERSION'))) return;
+/** Creates the cluster if there is none; whether it did. */
+async function initClusterIfEmpty(cluster: ClusterDir, fsync: boolean, password: string): Promise<boolean> {
+  if (existsSync(join(cluster.dir, 'PG_VERSION'))) return false;
   if (readdirSync(cluster.dir).length > 0) {
     throw new Error(`${cluster.dir} is not empty and holds no Postgres cluster (no PG_VERSION); move it away or pick another data dir`);
   }
-  const args = ['-D', cluster.dir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-locale'];
+  const auth = initdbAuth(password, cluster.owner);
+  const args = ['-D', cluster.dir, '-U', 'postgres', ...auth.args, '-E', 'UTF8', '--no-locale'];
   if (!fsync) args.push('--no-sync');
-  await run(findBinary('initdb'), args, cluster.owner);
+  await run(findBinary('initdb'), args, cluster.owner).finally(auth.done);
+  return true;
 }
 
-function run(command: string, args: string[], owner?: { uid: number; gid: number }): Promise<void> {
+/** Gives the superuser the password (in single-user mode: nothing listens meanwhile) and makes every client give it. */
+async function requirePassword(cluster: ClusterDir, password: string): Promise<void> {
+  await run(findBinary('postgres'), ['--single', '-D', cluster.dir, 'postgres'], cluster.owner, setPasswordStatement(password));
+  writeHba(cluster);
+}
+
+function run(command: string, args: string[], owner?: { uid: number; gid: number }, input?: string): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const proc = spawn(command, args, {
       cwd: '/',
       uid: owner?.uid,
       gid: owner?.gid,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       env: { ...process.env, LC_ALL: 'C' },
     });
+    proc.stdin?.end(input);
     let output = '';
-    proc.stdout.on('data', (chunk) => (output += chunk));
-    proc.stderr.on('data', (chunk) => (output += chunk));
+    proc.stdout!.on('data', (chunk) => (output += chunk));
+    proc.stderr!.on('data', (chunk) => (output += chunk));
     proc.once('error', reject);
     proc.once('exit', (code) =>
       code === 0 ? resolvePromise() : reject(new Error(`${command} ${args.join(' ')} failed (code ${code}):\n${output}`)),
@@ -132,13 +149,15 @@ async function waitUntilReady(child: RunningChild, url: string, timeoutMs: numbe
       await client.query('select 1');
       return;
     } catch (err) {
+      // 28P01: the server is up and refuses the password; waiting will not change that.
+      if ((err as { code?: string }).code === '28P01') throw new Error(`postgres at ${redactedUrl(url)} refused the password kept in postgres-password: ${(err as Error).message}`);
       lastError = (err as Error).message;
     } finally {
       await client.end().catch(() => undefined);
     }
     await sleep(100);
   }
-  throw new Error(`postgres did not accept connections at ${url} within ${timeoutMs} ms (${lastError})\n${child.output()}`);
+  throw new Error(`postgres did not accept connections at ${redactedUrl(url)} within ${timeoutMs} ms (${lastError})\n${child.output()}`);
 }
 
 /** Creates database `name` on the server at `url` if it does not exist; returns that database's URL. */
@@ -157,6 +176,13 @@ export async function ensureDatabase(url: string, name: string): Promise<string>
     await client.end();
   }
   return databaseUrl(url, name);
+}
+
+/** The URL with its password replaced by `***`, for messages and printing. */
+export function redactedUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
 }
 
 /** The same server URL pointing at another database. */

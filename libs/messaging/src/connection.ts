@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { connect, credsAuthenticator, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
+import { connect, createInbox, credsAuthenticator, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Streams } from '@sluice/contracts';
 
@@ -7,16 +7,35 @@ export type { NatsConnection };
 
 export async function connectNats(url: string, name: string, env: NodeJS.ProcessEnv = process.env): Promise<NatsConnection> {
   // Async stack traces cost an Error allocation per request on the hot path.
-  return connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true, noAsyncTraces: true, ...securityOf(env) });
+  return connect({ servers: url, name, inboxPrefix: inboxPrefixOf(name), maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true, noAsyncTraces: true, ...securityOf(env) });
 }
 
 /**
- * A production NATS asks for more than an address: `NATS_CREDS` (a user credentials file, for
- * per-service accounts that restrict who may request decrypted credentials), and `NATS_TLS_CA`,
- * `NATS_TLS_CERT` + `NATS_TLS_KEY` (a private CA and a client certificate for `verify: true`).
+ * Where replies to a connection's requests arrive (`_INBOX.<name>.…`). Per service, so a NATS
+ * user may be allowed to subscribe to its own replies only, not to the decrypted credentials
+ * key-registry sends the gateway.
+ */
+export function inboxPrefixOf(name: string): string {
+  return `_INBOX.${name}`;
+}
+
+/** A new reply subject under the connection's own inbox prefix. */
+export function newInbox(nc: NatsConnection): string {
+  return createInbox((nc as { options?: { inboxPrefix?: string } }).options?.inboxPrefix);
+}
+
+/**
+ * A production NATS asks for more than an address: a user, as `NATS_USER` + `NATS_PASSWORD` or
+ * `NATS_CREDS` (a user credentials file), for per-service users that restrict who may request
+ * decrypted credentials, and `NATS_TLS_CA`, `NATS_TLS_CERT` + `NATS_TLS_KEY` (a private CA and a
+ * client certificate for `verify: true`).
  */
 export function securityOf(env: NodeJS.ProcessEnv): Partial<NodeConnectionOptions> {
   const options: Partial<NodeConnectionOptions> = {};
+  if (env.NATS_USER) {
+    options.user = env.NATS_USER;
+    options.pass = env.NATS_PASSWORD ?? '';
+  }
   if (env.NATS_CREDS) options.authenticator = credsAuthenticator(readFileSync(env.NATS_CREDS));
   if (env.NATS_TLS_CA || env.NATS_TLS_CERT) {
     options.tls = {

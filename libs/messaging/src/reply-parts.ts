@@ -1,5 +1,6 @@
-import { createInbox, Empty, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import { Empty, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import type { ReplyPart } from '@sluice/contracts';
+import { newInbox } from './connection';
 import { maxPayloadOf, respondSafely, type ReplyLogger } from './respond';
 
 // Room for the part's envelope and the reply's protocol headers.
@@ -63,7 +64,7 @@ export function requestAllParts<T>(nc: NatsConnection, subject: string, opts: Al
       const all = [...responders.values()];
       resolve({ items: all.flatMap((r) => [...r.got.values()].flat()), responders: all.length, incomplete: all.filter((r) => r.got.size < r.parts).length });
     };
-    const sub = nc.subscribe(createInbox(), {
+    const sub = nc.subscribe(newInbox(nc), {
       callback: (err, msg) => {
         if (err) return;
         // The server's "no responders" status: nobody listens on the subject.

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { redactedUrl } from '@sluice/embedded';
 import { SERVICE_NAMES, startSystem, type ServiceName } from './system';
 import { DEMO_MODEL, seedDemo } from './seed';
 import { formatLine } from './format';
@@ -49,7 +50,7 @@ function printBanner(system: Awaited<ReturnType<typeof startSystem>>, dataDir: s
     `  admin token ${system.adminToken}${system.adminTokenGenerated ? '   (generated; kept in ' + dataDir + '/admin-token)' : ''}`,
     `  webhooks    signed with ${system.webhookSecretFile ? `the secret kept in ${system.webhookSecretFile}` : 'SLUICE_WEBHOOK_SECRET'} (x-sluice-signature)`,
     `  NATS        ${system.natsUrl}`,
-    `  Postgres    ${system.databaseUrl}`,
+    `  Postgres    ${redactedUrl(system.databaseUrl)}${system.embedded.postgres ? `   (password in ${dataDir}/postgres-password)` : ''}`,
     ...Object.entries(system.metricsUrls).map(([service, url], i) => `  ${i === 0 ? 'metrics    ' : '           '} ${url}   (${service})`),
   ];
   if (demoKey) {

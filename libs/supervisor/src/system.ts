@@ -1,6 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureDatabase, startNatsServer, startPostgres } from '@sluice/embedded';
+import { ensureDatabase, makeDataDirPrivate, startNatsServer, startPostgres, writePrivateFile } from '@sluice/embedded';
+import { loadNatsPasswords, natsUsers, readNatsUsers, saveNatsUsers } from './nats-users';
 import { pickPort } from './ports';
 import { newAdminToken, newMasterKey, newWebhookSecret, persistentSecret } from './secrets';
 import { serviceEnv } from './service-env';
@@ -37,7 +37,7 @@ export interface SystemOptions {
 }
 
 export interface RunningSystem {
-  /** Where endpoints.json (and the embedded servers' data) is. */
+  /** Where endpoints.json (and the embedded servers' data) is: 0700, or 0710 with the postgres group as root. */
   dataDir: string;
   gatewayUrl: string;
   adminUrl: string;
@@ -59,7 +59,7 @@ export interface RunningSystem {
  * requested service as its own supervised process, and waits until each is ready.
  */
 export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
-  mkdirSync(opts.dataDir, { recursive: true });
+  makeDataDirPrivate(opts.dataDir);
   const cleanups: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
@@ -68,12 +68,20 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   try {
     const embedded: RunningSystem['embedded'] = {};
     let natsUrl = opts.natsUrl;
+    // Each service connects as its own NATS user. A runner given the URL of the embedded NATS that
+    // a runner on the same data folder started (a second gateway) finds the passwords there.
+    let natsPasswords = natsUrl ? readNatsUsers(opts.dataDir) : undefined;
     if (!natsUrl) {
-      const nats = await startNatsServer({ dataDir: opts.dataDir, port: await pickPort(4222) });
+      const passwords = loadNatsPasswords(opts.dataDir);
+      const nats = await startNatsServer({ dataDir: opts.dataDir, port: await pickPort(4222), users: natsUsers(passwords) });
       cleanups.push(() => nats.stop());
       embedded.nats = nats;
       natsUrl = nats.url;
+      natsPasswords = { url: natsUrl, passwords };
+      saveNatsUsers(opts.dataDir, natsPasswords);
     }
+    const natsUserOf = (service: ServiceName): Record<string, string> =>
+      natsPasswords?.url === natsUrl ? { NATS_USER: service, NATS_PASSWORD: natsPasswords.passwords[service] } : {};
     let databaseUrl = opts.databaseUrl;
     if (!databaseUrl) {
       const pg = await startPostgres({ dataDir: opts.dataDir, port: await pickPort(5432) });
@@ -124,7 +132,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       const metricsPort = opts.metricsPorts?.[name] ?? (await pickPort(METRICS_PORTS[name]));
       metricsUrls[name] = `http://127.0.0.1:${metricsPort}/metrics`;
       const service = new ServiceProcess(
-        { name, entry: join(opts.rootDir, 'services', name, 'dist', 'main.js'), env: serviceEnv(name, process.env, { ...env, SLUICE_METRICS_PORT: String(metricsPort) }), url: `http://127.0.0.1:${ports[name]}` },
+        { name, entry: join(opts.rootDir, 'services', name, 'dist', 'main.js'), env: serviceEnv(name, process.env, { ...natsUserOf(name), ...env, SLUICE_METRICS_PORT: String(metricsPort) }), url: `http://127.0.0.1:${ports[name]}` },
         opts.output,
       );
       service.start();
@@ -147,7 +155,8 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       embedded,
       stop: stopAll,
     };
-    writeFileSync(
+    // 0600: the database URL carries its password.
+    writePrivateFile(
       join(opts.dataDir, 'endpoints.json'),
       JSON.stringify({ gatewayUrl: system.gatewayUrl, adminUrl: system.adminUrl, natsUrl, databaseUrl, metricsUrls: Object.values(metricsUrls) }, null, 2),
     );

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HrTime, Meter } from '@opentelemetry/api';
@@ -5,6 +6,7 @@ import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type IMetricReader, type MetricData } from '@opentelemetry/sdk-metrics';
+import { cachedCollection } from './cached-collection';
 import { DirectMetrics, type BoundHistogram, type BoundHistogramOptions } from './direct-metrics';
 
 /**
@@ -51,11 +53,14 @@ export function collectDirectly(service: string, collect: (now: HrTime) => Metri
   metricsState(service).direct.collectWith(`sluice-${service}`, collect);
 }
 
-/** The Prometheus text of everything this process measures, as a scrape would read it. */
+// What PrometheusExporter's own handler writes: no prefix, no timestamps, no scope labels.
+const serializer = new PrometheusSerializer('', false, undefined, false, true);
+
+/** The Prometheus text of everything this process measures, as a scrape would read it (collected now). */
 export async function scrapeMetrics(): Promise<string> {
   const { prometheus } = metricsState('unknown');
   const { resourceMetrics } = await prometheus.collect();
-  return new PrometheusSerializer('', false, undefined, false, true).serialize(resourceMetrics);
+  return serializer.serialize(resourceMetrics);
 }
 
 export interface MetricsEndpoint {
@@ -63,16 +68,41 @@ export interface MetricsEndpoint {
   close(): Promise<void>;
 }
 
+export interface MetricsEndpointOptions {
+  /** How long one collection answers every scrape (SLUICE_METRICS_CACHE_MS, default 2000); collections never overlap. */
+  cacheMs: number;
+  /** SLUICE_METRICS_TOKEN: when set, a scrape must send `Authorization: Bearer <token>`. */
+  token?: string;
+}
+
+export function metricsEndpointSettings(env: NodeJS.ProcessEnv = process.env): MetricsEndpointOptions {
+  const cacheMs = Number(env.SLUICE_METRICS_CACHE_MS);
+  return { cacheMs: env.SLUICE_METRICS_CACHE_MS && cacheMs >= 0 ? cacheMs : 2000, token: env.SLUICE_METRICS_TOKEN || undefined };
+}
+
 /**
  * `GET /metrics` on a listener of its own, apart from the service's API port: the gateway's port
- * is public, and per-key spend is not the callers' business.
+ * is public, and per-key spend is not the callers' business. Scrapes share collections (see
+ * cachedCollection) and, with a token, must present it.
  */
-export async function serveMetrics(service: string, port: number, host: string): Promise<MetricsEndpoint> {
-  const { prometheus } = metricsState(service);
+export async function serveMetrics(service: string, port: number, host: string, options: MetricsEndpointOptions = metricsEndpointSettings()): Promise<MetricsEndpoint> {
+  metricsState(service);
+  // Kept as bytes: a cached answer is written as it is, not encoded again for every scrape.
+  const scrape = cachedCollection(async () => Buffer.from(await scrapeMetrics()), options.cacheMs);
+  const authorized = options.token === undefined ? () => true : bearerCheck(options.token);
   const server: Server = createServer((req, res) => {
-    if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) return prometheus.getMetricsRequestHandler(req, res);
-    res.statusCode = 404;
-    res.end();
+    if (req.method !== 'GET' || (req.url !== '/metrics' && !req.url?.startsWith('/metrics?'))) {
+      res.statusCode = 404;
+      return res.end();
+    }
+    if (!authorized(req.headers.authorization)) {
+      res.writeHead(401, { 'www-authenticate': 'Bearer' });
+      return res.end();
+    }
+    scrape().then(
+      (body) => res.writeHead(200, { 'content-type': 'text/plain', 'content-length': body.length }).end(body),
+      (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`# failed to export metrics: ${err.message}\n`),
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -83,6 +113,13 @@ export async function serveMetrics(service: string, port: number, host: string):
     url: `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${bound}/metrics`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** Compares in constant time (digests of equal length), so the answer's timing tells nothing of the token. */
+function bearerCheck(token: string): (header: string | undefined) => boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  const expected = digest(`Bearer ${token}`);
+  return (header) => header !== undefined && timingSafeEqual(digest(header), expected);
 }
 
 /** Pushes what is left to OTLP and stops the readers (at shutdown). */
