@@ -82,7 +82,7 @@ describe('usage the upstream did not report: never below its invoice', () => {
 describe('the estimate sent to authorize', () => {
   it('names the choices the upstream bills: n for chat, best_of (at least n) for completions, one for embeddings', () => {
     expect(callEstimate('chat', { ...chat, n: 8 })).toMatchObject({ choices: 8, maxOutputTokens: null });
-    expect(callEstimate('chat', { ...chat, max_completion_tokens: 50, max_tokens: 70 })).toMatchObject({ choices: 1, maxOutputTokens: 50 });
+    expect(callEstimate('chat', { ...chat, max_completion_tokens: 50, max_tokens: 70 })).toMatchObject({ choices: 1, maxOutputTokens: 70 });
     expect(callEstimate('completions', { prompt: 'p', n: 2, best_of: 5 })).toMatchObject({ choices: 5 });
     expect(callEstimate('completions', { prompt: 'p', n: 3 })).toMatchObject({ choices: 3 });
     expect(callEstimate('embeddings', { input: 'x', n: 9 })).toMatchObject({ choices: 1 });

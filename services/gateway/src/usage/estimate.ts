@@ -19,13 +19,22 @@ export function choicesOf(op: Operation, body: Record<string, unknown>): number 
   return op === 'completions' && typeof body.best_of === 'number' ? Math.max(n, body.best_of) : n;
 }
 
-/** The caller's cap on output tokens (`max_completion_tokens`, else `max_tokens`); null when it set none. */
+/** The body fields a caller caps its output with. */
+const CAP_FIELDS = ['max_completion_tokens', 'max_tokens'];
+
+/**
+ * Whether the caller capped its output, and at what: the largest of the caps it set (an upstream
+ * obeys whichever field it knows, so the reservation takes the larger, and the upstream is then
+ * sent that one cap alone: providers/output-cap.ts); null when it set none. The edge refused a cap
+ * that is not a positive integer, and `max_completion_tokens` on /v1/completions.
+ */
 export function maxOutputTokensOf(body: Record<string, unknown>): number | null {
-  for (const field of ['max_completion_tokens', 'max_tokens']) {
+  let cap: number | null = null;
+  for (const field of CAP_FIELDS) {
     const value = body[field];
-    if (typeof value === 'number' && Number.isFinite(value) && value > 0) return Math.ceil(value);
+    if (typeof value === 'number' && Number.isFinite(value) && value > 0) cap = Math.max(cap ?? 0, Math.ceil(value));
   }
-  return null;
+  return cap;
 }
 
 type Settling = Pick<CallFacts, 'op' | 'route'>;
