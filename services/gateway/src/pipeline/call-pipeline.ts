@@ -12,6 +12,7 @@ import { usageMessage, type CallFacts, type CallResult, type FinishCall } from '
 import type { UsagePublisher } from '../usage/usage-publisher';
 import { beginRecord } from '../usage/spool/spool-records';
 import type { UsageSpool } from '../usage/spool/usage-spool';
+import { worstCaseOf } from '../usage/worst-case';
 import type { Dialect, DialectRequest } from './dialect';
 
 /**
@@ -60,6 +61,7 @@ export class CallPipeline {
       limits: decision.limits,
       op,
       stream: request.stream,
+      worstCase: worstCaseOf({ op, limits: decision.limits, route: decision.route }, estimate),
       clientIp,
       startedAt: ctx.startedAt,
       t0: ctx.t0,
@@ -67,7 +69,7 @@ export class CallPipeline {
       traceparent,
     };
     // Written down before the upstream can bill anything, so a killed gateway's successor reports it.
-    this.spool.begin(beginRecord(call, estimate));
+    this.spool.begin(beginRecord(call));
     let finished: Promise<UsageMessage> | undefined;
     // Once per call (a failure after the call was finished does not price it again), before the
     // response's last bytes: policy settles a call holding a reservation before its client can call again.

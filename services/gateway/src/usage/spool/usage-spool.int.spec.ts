@@ -31,10 +31,11 @@ const call = (callId: string): CallFacts => ({
   clientIp: '127.0.0.1',
   startedAt: Date.UTC(2026, 10, 24, 12),
   t0: 0,
+  worstCase: { inputTokens: 12, outputTokens: 200 },
 });
 const served = (callId: string): UsageMessage =>
   usageMessage(call(callId), { status: 200, tokens: { inputTokens: 12, cachedInputTokens: 0, outputTokens: 30, reasoningTokens: 0 }, estimated: false, latencyMs: 3, ttfbMs: 1 });
-const begin = (spool: UsageSpool, callId: string) => spool.begin(beginRecord(call(callId), { inputTokens: 12, maxOutputTokens: 200 }));
+const begin = (spool: UsageSpool, callId: string) => spool.begin(beginRecord(call(callId)));
 
 /** End records and acknowledgements are written at the end of the event-loop turn. */
 const endOfTurn = () => new Promise((resolve) => setImmediate(resolve));
