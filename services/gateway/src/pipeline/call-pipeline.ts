@@ -18,8 +18,8 @@ import type { Dialect, DialectRequest } from './dialect';
 /**
  * Every inference call, whatever its dialect: parse (the dialect) → authorize (one NATS round trip
  * to policy, which also routes) → upstream (the dialect, natively or bridged) → meter (one usage
- * message for every authorized call: built and the call priced once, before the response's last
- * bytes; written to the usage spool; published to JetStream once the client has its answer).
+ * message for every authorized call: built and the call priced once and written to the usage spool,
+ * before the response's last bytes; published to JetStream once the client has its answer).
  */
 export class CallPipeline {
   constructor(
@@ -83,14 +83,19 @@ export class CallPipeline {
       usage = await finish({ status: 500, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
       if (!reply.sent && !reply.raw.headersSent) dialect.sendError(reply, call.requestId, GatewayErrors.internal);
     }
-    this.spool.end(usage);
     this.authorizer.inFlight.release(call.callId);
     this.publisher.publish(usage);
     callEnded(span, usage, call.route, decision.keyName ?? '', performance.now() - upstreamStart);
   }
 
+  /**
+   * The call's usage goes into the spool before anyone learns its cost (policy's early settlement,
+   * the client's answer and cost header): a gateway killed after either would otherwise leave only
+   * the begin record, and its successor would bill the worst case for a call charged its real cost.
+   */
   private async finish(call: CallFacts, result: CallResult): Promise<UsageMessage> {
     const usage = usageMessage(call, result);
+    this.spool.end(usage);
     if (call.limits?.reservation) await this.publisher.settleNow(usage);
     return usage;
   }
