@@ -65,6 +65,12 @@ describe('usage the upstream did not report: never below its invoice', () => {
     expect(settled.tokens.outputTokens).toBe(2000);
   });
 
+  it('given a prediction and no usage, then its rejected tokens (not in the text) are billed as output of every choice', () => {
+    const prediction = { type: 'content', content: 'let x = 1;\n'.repeat(100) };
+    const settled = settleTokens(on('my-local-model'), { ...chat, n: 2, prediction }, null, streamed([{ choices: [{ delta: { content: 'ok' } }] }]));
+    expect(settled).toEqual({ tokens: expect.objectContaining({ outputTokens: 2 + 2 * Buffer.byteLength(prediction.content) }), estimated: true });
+  });
+
   it('given no usage, then the input is the tokenizer’s count (known family) or the prompt’s byte bound, never less than the provider’s', () => {
     const tools = [{ type: 'function', function: { name: 'f', description: 'd'.repeat(2000), parameters: { type: 'object' } } }];
     const body = { ...numbers, tools };

@@ -9,7 +9,27 @@ export function callEstimate(op: Operation, body: Record<string, unknown>): Call
   const prompt = promptTokens(op, body);
   const estimate: CallEstimate = { inputTokens: prompt.estimate, inputTokensBound: prompt.bound, maxOutputTokens: maxOutputTokensOf(body), choices: choicesOf(op, body) };
   if (prompt.images) estimate.images = prompt.images;
+  const predicted = predictionBound(op, body);
+  if (predicted) estimate.predictedOutputTokens = predicted;
   return estimate;
+}
+
+/**
+ * Predicted Outputs: the tokens of the prediction the model rejects are billed as output, so the
+ * prediction's UTF-8 bytes (no byte-level BPE makes more tokens) are output the cap does not bound.
+ * A prediction in an unexpected shape counts its whole JSON.
+ */
+function predictionBound(op: Operation, body: Record<string, unknown>): number {
+  const prediction = body.prediction;
+  if (op === 'embeddings' || prediction === undefined || prediction === null) return 0;
+  const content = (prediction as { content?: unknown }).content;
+  if (typeof content === 'string') return Buffer.byteLength(content);
+  if (Array.isArray(content) && content.every((part) => typeof part?.text === 'string')) {
+    let bytes = 0;
+    for (const part of content) bytes += Buffer.byteLength(part.text);
+    return bytes;
+  }
+  return Buffer.byteLength(JSON.stringify(prediction));
 }
 
 /** Completions the upstream generates and bills: `best_of` (completions; at least `n`), else `n`; the edge checked both. */
@@ -55,7 +75,8 @@ export function settleTokens(call: Settling, body: Record<string, unknown>, repo
  * Output without usage: the model family's own tokenizer over the text where Sluice knows it, else
  * one token per UTF-8 byte (no byte-level BPE makes more); never fewer than the streamed pieces
  * (each carried at least one token). A reasoning model bills hidden tokens the text does not show,
- * so it is billed its whole output cap.
+ * so it is billed its whole output cap. A prediction's rejected tokens are not in the text either:
+ * its bound is added.
  */
 function outputEstimate(call: Settling, body: Record<string, unknown>, generated: GeneratedOutput): number {
   if (call.op === 'embeddings') return 0;
@@ -68,7 +89,7 @@ function outputEstimate(call: Settling, body: Record<string, unknown>, generated
   }
   tokens = Math.max(tokens, generated.deltas);
   if (isReasoningModel(upstreamModel)) tokens = Math.max(tokens, (call.route.outputCap ?? 0) * choicesOf(call.op, body));
-  return tokens;
+  return tokens + predictionBound(call.op, body) * choicesOf(call.op, body);
 }
 
 /** Input without usage: the family's tokenizer over what the prompt renders, else the prompt's byte bound. */
