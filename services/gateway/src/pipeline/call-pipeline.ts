@@ -38,7 +38,7 @@ export class CallPipeline {
     const tags = callerTagsOf(ctx.clientRequestId, req.headers, request.user);
     if (!tags.ok) return dialect.sendError(reply, ctx.requestId, tags.error);
     const clientIp = ctx.clientIp;
-    const { span, traceparent } = startCallSpan(op, request.model, ctx.requestId, headerOf(req, 'traceparent'));
+    const { span, traceparent } = startCallSpan(op, ctx.requestId, headerOf(req, 'traceparent'));
     const estimate = request.estimate;
     const decision = await this.authorizer.authorize(
       { keyHash: hashVirtualKey(ctx.key), model: request.model, operation: op, clientIp, requestId: ctx.requestId, callId: ctx.callId, estimate },
