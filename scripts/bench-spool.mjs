@@ -33,10 +33,11 @@ const callOf = (i) => ({
   stream: i % 2 === 0,
   clientIp: '10.1.2.3',
   startedAt: Date.now(),
+  // What worstCaseOf makes of a 1,180-token prompt without max_tokens (policy's default cap).
+  worstCase: { inputTokens: 4720, outputTokens: 4096 },
   tags,
 });
 const result = { status: 200, tokens: { inputTokens: 1200, cachedInputTokens: 0, outputTokens: 350, reasoningTokens: 0 }, estimated: false, latencyMs: 812.345, ttfbMs: 120.5 };
-const estimate = { inputTokens: 1180, maxOutputTokens: null };
 
 const endOfTurn = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -59,14 +60,14 @@ async function run(label, perCall) {
 const today = await run('without the spool: build the usage message', (i) => usageMessage(callOf(i), result));
 const encodeOnly = await run('encode the three records, no write', (i) => {
   const call = callOf(i);
-  encodeRecord(beginRecord(call, estimate));
+  encodeRecord(beginRecord(call));
   encodeRecord({ t: 'e', usage: usageMessage(call, result) });
   encodeRecord({ t: 'a', callId: call.callId });
 });
 const { spool } = UsageSpool.open(dir, silent);
 const spooled = await run('UsageSpool: begin + end + acked (per turn)', (i) => {
   const call = callOf(i);
-  spool.begin(beginRecord(call, estimate));
+  spool.begin(beginRecord(call));
   spool.end(usageMessage(call, result));
   spool.acked(call.callId);
 });

@@ -209,7 +209,7 @@ export interface CallTokens {
   inputBound: number;
   /** The output cap of one choice: sent upstream when the caller set none. */
   outputCap: number;
-  /** The output cap times the choices the upstream generates (`n`, `best_of`). */
+  /** The output cap, and the prediction's rejected tokens, times the choices the upstream generates (`n`, `best_of`). */
   outputBound: number;
 }
 
@@ -220,6 +220,6 @@ export function callTokens(operation: string, estimate: CallEstimate, model: { m
     inputEstimate: estimate.inputTokens + images,
     inputBound: Math.max(estimate.inputTokensBound ?? 0, estimate.inputTokens) + images,
     outputCap,
-    outputBound: outputCap * Math.max(1, estimate.choices ?? 1),
+    outputBound: (outputCap + (estimate.predictedOutputTokens ?? 0)) * Math.max(1, estimate.choices ?? 1),
   };
 }

@@ -40,6 +40,11 @@ export interface CallEstimate {
   maxOutputTokens: number | null;
   /** Completions the upstream generates and bills: chat's `n`, completions' `best_of` (else `n`); absent: 1. */
   choices?: number;
+  /**
+   * A bound on the tokens of the caller's Predicted Outputs `prediction`, per choice: the provider bills
+   * the predicted tokens it rejects as output, beside what the output cap allows; absent: 0.
+   */
+  predictedOutputTokens?: number;
 }
 
 export interface Route {

@@ -160,7 +160,7 @@ describe('observability, end to end (five service processes, Prometheus scrapes,
     );
     const call = trace.find((s) => s.service === 'sluice-gateway')!;
     const billed = invoiceOf(['obs-b-0']);
-    expect(call.name).toBe('chat obs-gpt');
+    expect(call.name).toBe('chat');
     expect(call.parentSpanId).toBe('b7ad6b7169203331');
     expect(call.attributes).toMatchObject({
       'gen_ai.operation.name': 'chat',

@@ -6,6 +6,8 @@ export interface HostileUpstream {
   url: string;
   /** How many of its responses ended because the gateway hung up. */
   hungUp: () => number;
+  /** The bodies it was sent, by the caller's `x-request-id`. */
+  received: Map<string, Record<string, unknown>>;
   close(): Promise<void>;
 }
 
@@ -16,20 +18,32 @@ const TEXT_EVENT = (text: string) => `data: {"id":"c","object":"chat.completion.
  * - `drip`: a 200 JSON answer whose bytes come one every 50 ms, forever;
  * - `firehose`: an SSE stream of 16 KB events as fast as the gateway takes them, forever;
  * - `endless-event`: an SSE stream whose one event never ends (no blank line), forever;
- * - `big-json`: an 8 MB chat completion, at once.
+ * - `big-json`: an 8 MB chat completion, at once; `huge-json` the same at 17 MB;
+ * - `reset-json`: a 200 JSON answer cut (connection reset) halfway;
+ * - `stall-json`: a 200 JSON answer that stops halfway and stays silent;
+ * - `held`: reads the request and never answers;
+ * - `echo`: a small chat completion with usage (see `received` for what it was sent).
  */
 export async function startHostileUpstream(): Promise<HostileUpstream> {
   let hungUp = 0;
+  const received = new Map<string, Record<string, unknown>>();
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const model = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { model: string }).model;
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+      received.set(String(req.headers['x-request-id']), body);
+      const model = body.model;
       res.on('close', () => !res.writableFinished && hungUp++);
       if (model === 'drip') return drip(res);
       if (model === 'firehose') return firehose(res);
       if (model === 'endless-event') return endlessEvent(res);
-      if (model === 'big-json') return bigJson(res);
+      if (model === 'big-json') return bigJson(res, 8);
+      if (model === 'huge-json') return bigJson(res, 17);
+      if (model === 'reset-json') return halfJson(res, true);
+      if (model === 'stall-json') return halfJson(res, false);
+      if (model === 'held') return;
+      if (model === 'echo') return echo(res);
       res.writeHead(404).end();
     });
   });
@@ -38,6 +52,7 @@ export async function startHostileUpstream(): Promise<HostileUpstream> {
   return {
     url: `http://127.0.0.1:${port}/v1`,
     hungUp: () => hungUp,
+    received,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -71,7 +86,20 @@ function endlessEvent(res: ServerResponse): void {
   res.on('close', () => clearInterval(timer));
 }
 
-function bigJson(res: ServerResponse): void {
-  const body = JSON.stringify({ id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'z'.repeat(8 * 1024 * 1024) }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 } });
+function bigJson(res: ServerResponse, megabytes: number): void {
+  const body = JSON.stringify({ id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'z'.repeat(megabytes * 1024 * 1024) }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 } });
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+}
+
+function halfJson(res: ServerResponse, reset: boolean): void {
+  const body = JSON.stringify({ id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'z'.repeat(64 * 1024) }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 } });
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.write(body.slice(0, body.length / 2), () => {
+    if (reset) res.socket?.resetAndDestroy();
+  });
+}
+
+function echo(res: ServerResponse): void {
+  const body = JSON.stringify({ id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 } });
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
 }

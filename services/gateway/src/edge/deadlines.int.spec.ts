@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { httpHead, RawHttp, waitFor } from '@sluice/testing';
 import type { GatewayConfig } from '../config';
+import { callEstimate } from '../usage/estimate';
 import { PROVIDER_SECRET, startHarness, type Harness } from '../../test/harness';
 import { startHostileUpstream, type HostileUpstream } from '../../test/hostile-upstream';
 
@@ -73,17 +74,17 @@ describe('deadlines and bounds on every stage of a call (real NATS, hostile clie
     expect(client.status).toBe(408);
   });
 
-  it('ends a non-streamed call at its total deadline with a 504, releasing the upstream and billing the prompt', async () => {
+  it('ends a non-streamed call at its total deadline with a 504, releasing the upstream and billing its worst case (the upstream generated unseen)', async () => {
+    const body = { model: 'gpt-drip', messages: [{ role: 'user', content: 'Hello' }], max_tokens: 200, n: 3 };
     const res = await fetch(`${h.gateway.url}/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json', 'x-request-id': 'deadline-drip' },
-      body: JSON.stringify({ model: 'gpt-drip', messages: [{ role: 'user', content: 'Hello' }] }),
+      body: JSON.stringify(body),
     });
     expect(res.status).toBe(504);
     expect(((await res.json()) as any).error).toEqual({ type: 'server_error', code: 'upstream_timeout', param: null, message: expect.stringContaining('1.5 s') });
     const usage = await h.usageOf('deadline-drip');
-    expect(usage).toMatchObject({ status: 504, estimated: true, outputTokens: 0 });
-    expect(usage.inputTokens).toBeGreaterThan(0);
+    expect(usage).toMatchObject({ status: 504, estimated: true, inputTokens: callEstimate('chat', body).inputTokensBound, outputTokens: 200 * 3 });
     await waitFor(() => hostile.hungUp() >= 1, { description: 'the upstream connection to be closed' });
   });
 

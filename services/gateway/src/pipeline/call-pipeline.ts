@@ -12,13 +12,14 @@ import { usageMessage, type CallFacts, type CallResult, type FinishCall } from '
 import type { UsagePublisher } from '../usage/usage-publisher';
 import { beginRecord } from '../usage/spool/spool-records';
 import type { UsageSpool } from '../usage/spool/usage-spool';
+import { worstCaseOf } from '../usage/worst-case';
 import type { Dialect, DialectRequest } from './dialect';
 
 /**
  * Every inference call, whatever its dialect: parse (the dialect) → authorize (one NATS round trip
  * to policy, which also routes) → upstream (the dialect, natively or bridged) → meter (one usage
- * message for every authorized call: built and the call priced once, before the response's last
- * bytes; written to the usage spool; published to JetStream once the client has its answer).
+ * message for every authorized call: built and the call priced once and written to the usage spool,
+ * before the response's last bytes; published to JetStream once the client has its answer).
  */
 export class CallPipeline {
   constructor(
@@ -38,7 +39,7 @@ export class CallPipeline {
     const tags = callerTagsOf(ctx.clientRequestId, req.headers, request.user);
     if (!tags.ok) return dialect.sendError(reply, ctx.requestId, tags.error);
     const clientIp = ctx.clientIp;
-    const { span, traceparent } = startCallSpan(op, request.model, ctx.requestId, headerOf(req, 'traceparent'));
+    const { span, traceparent } = startCallSpan(op, ctx.requestId, headerOf(req, 'traceparent'));
     const estimate = request.estimate;
     const decision = await this.authorizer.authorize(
       { keyHash: hashVirtualKey(ctx.key), model: request.model, operation: op, clientIp, requestId: ctx.requestId, callId: ctx.callId, estimate },
@@ -61,6 +62,7 @@ export class CallPipeline {
       limits: decision.limits,
       op,
       stream: request.stream,
+      worstCase: worstCaseOf({ op, limits: decision.limits, route: decision.route }, estimate),
       clientIp,
       startedAt: ctx.startedAt,
       t0: ctx.t0,
@@ -68,7 +70,7 @@ export class CallPipeline {
       traceparent,
     };
     // Written down before the upstream can bill anything, so a killed gateway's successor reports it.
-    this.spool.begin(beginRecord(call, estimate));
+    this.spool.begin(beginRecord(call));
     let finished: Promise<UsageMessage> | undefined;
     // Once per call (a failure after the call was finished does not price it again), before the
     // response's last bytes: policy settles a call holding a reservation before its client can call again.
@@ -82,14 +84,19 @@ export class CallPipeline {
       usage = await finish({ status: 500, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
       if (!reply.sent && !reply.raw.headersSent) dialect.sendError(reply, call.requestId, GatewayErrors.internal);
     }
-    this.spool.end(usage);
     this.authorizer.inFlight.release(call.callId);
     this.publisher.publish(usage);
     callEnded(span, usage, call.route, decision.keyName ?? '', performance.now() - upstreamStart);
   }
 
+  /**
+   * The call's usage goes into the spool before anyone learns its cost (policy's early settlement,
+   * the client's answer and cost header): a gateway killed after either would otherwise leave only
+   * the begin record, and its successor would bill the worst case for a call charged its real cost.
+   */
   private async finish(call: CallFacts, result: CallResult): Promise<UsageMessage> {
     const usage = usageMessage(call, result);
+    this.spool.end(usage);
     if (call.limits?.reservation) await this.publisher.settleNow(usage);
     return usage;
   }

@@ -85,7 +85,7 @@ export class UpstreamDispatch {
       }
       const e = err as Error & { code?: string };
       this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId, code: e.code, err: e.message }, 'upstream unreachable');
-      return { ok: false, error: upstreamUnsent(e) };
+      return { ok: false, error: upstreamUnsent(e), held: e.code === 'UND_ERR_HEADERS_TIMEOUT' };
     }
   }
 }

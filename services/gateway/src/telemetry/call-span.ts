@@ -7,13 +7,16 @@ const tracer = initTelemetry('gateway');
 /**
  * One span per model call, named and attributed after the OpenTelemetry GenAI conventions, as a
  * child of the caller's `traceparent` when it sent one. Never carries a key, a prompt or a reply.
+ * Started before authorization, so named by its operation alone: the caller's `model` string would
+ * let anyone, with any key, mint span names without bound. The catalog model is set once the call
+ * is authorized (endCallSpan).
  */
-export function startCallSpan(op: Operation, model: string, requestId: string, incomingTraceparent: string | undefined): { span: Span; traceparent?: string } {
+export function startCallSpan(op: Operation, requestId: string, incomingTraceparent: string | undefined): { span: Span; traceparent?: string } {
   const span = tracer.startSpan(
-    `${genAiOperation(op)} ${model}`,
+    genAiOperation(op),
     {
       kind: SpanKind.CLIENT,
-      attributes: { 'gen_ai.operation.name': genAiOperation(op), 'gen_ai.request.model': model, 'sluice.request_id': requestId },
+      attributes: { 'gen_ai.operation.name': genAiOperation(op), 'sluice.request_id': requestId },
     },
     contextFromTraceparent(incomingTraceparent),
   );
@@ -28,6 +31,7 @@ export function endCallSpan(span: Span, usage: UsageMessage, providerType: Provi
       'sluice.key_id': usage.keyId,
       'sluice.provider_id': usage.providerId,
       'gen_ai.provider.name': genAiProvider(providerType),
+      'gen_ai.request.model': usage.model,
       'gen_ai.response.model': usage.upstreamModel,
       'gen_ai.request.stream': usage.stream,
       'gen_ai.usage.input_tokens': usage.inputTokens,

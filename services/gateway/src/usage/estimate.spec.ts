@@ -65,6 +65,12 @@ describe('usage the upstream did not report: never below its invoice', () => {
     expect(settled.tokens.outputTokens).toBe(2000);
   });
 
+  it('given a prediction and no usage, then its rejected tokens (not in the text) are billed as output of every choice', () => {
+    const prediction = { type: 'content', content: 'let x = 1;\n'.repeat(100) };
+    const settled = settleTokens(on('my-local-model'), { ...chat, n: 2, prediction }, null, streamed([{ choices: [{ delta: { content: 'ok' } }] }]));
+    expect(settled).toEqual({ tokens: expect.objectContaining({ outputTokens: 2 + 2 * Buffer.byteLength(prediction.content) }), estimated: true });
+  });
+
   it('given no usage, then the input is the tokenizer’s count (known family) or the prompt’s byte bound, never less than the provider’s', () => {
     const tools = [{ type: 'function', function: { name: 'f', description: 'd'.repeat(2000), parameters: { type: 'object' } } }];
     const body = { ...numbers, tools };
@@ -82,7 +88,7 @@ describe('usage the upstream did not report: never below its invoice', () => {
 describe('the estimate sent to authorize', () => {
   it('names the choices the upstream bills: n for chat, best_of (at least n) for completions, one for embeddings', () => {
     expect(callEstimate('chat', { ...chat, n: 8 })).toMatchObject({ choices: 8, maxOutputTokens: null });
-    expect(callEstimate('chat', { ...chat, max_completion_tokens: 50, max_tokens: 70 })).toMatchObject({ choices: 1, maxOutputTokens: 50 });
+    expect(callEstimate('chat', { ...chat, max_completion_tokens: 50, max_tokens: 70 })).toMatchObject({ choices: 1, maxOutputTokens: 70 });
     expect(callEstimate('completions', { prompt: 'p', n: 2, best_of: 5 })).toMatchObject({ choices: 5 });
     expect(callEstimate('completions', { prompt: 'p', n: 3 })).toMatchObject({ choices: 3 });
     expect(callEstimate('embeddings', { input: 'x', n: 9 })).toMatchObject({ choices: 1 });

@@ -9,6 +9,8 @@ export function callEstimate(op: Operation, body: Record<string, unknown>): Call
   const prompt = promptTokens(op, body);
   const estimate: CallEstimate = { inputTokens: prompt.estimate, inputTokensBound: prompt.bound, maxOutputTokens: maxOutputTokensOf(body), choices: choicesOf(op, body) };
   if (prompt.images) estimate.images = prompt.images;
+  const predicted = predictionBound(op, body);
+  if (predicted) estimate.predictedOutputTokens = predicted;
   return estimate;
 }
 
@@ -23,6 +25,24 @@ export function continuedEstimate(body: Record<string, unknown>, items: readonly
   return estimate;
 }
 
+/**
+ * Predicted Outputs: the tokens of the prediction the model rejects are billed as output, so the
+ * prediction's UTF-8 bytes (no byte-level BPE makes more tokens) are output the cap does not bound.
+ * A prediction in an unexpected shape counts its whole JSON.
+ */
+function predictionBound(op: Operation, body: Record<string, unknown>): number {
+  const prediction = body.prediction;
+  if (op === 'embeddings' || prediction === undefined || prediction === null) return 0;
+  const content = (prediction as { content?: unknown }).content;
+  if (typeof content === 'string') return Buffer.byteLength(content);
+  if (Array.isArray(content) && content.every((part) => typeof part?.text === 'string')) {
+    let bytes = 0;
+    for (const part of content) bytes += Buffer.byteLength(part.text);
+    return bytes;
+  }
+  return Buffer.byteLength(JSON.stringify(prediction));
+}
+
 /** Completions the upstream generates and bills: `best_of` (completions; at least `n`), else `n`; the edge checked both. */
 export function choicesOf(op: Operation, body: Record<string, unknown>): number {
   if (op === 'embeddings' || op === 'messages') return 1;
@@ -30,13 +50,22 @@ export function choicesOf(op: Operation, body: Record<string, unknown>): number 
   return op === 'completions' && typeof body.best_of === 'number' ? Math.max(n, body.best_of) : n;
 }
 
-/** The caller's cap on output tokens (`max_completion_tokens`, else `max_tokens`; Responses' `max_output_tokens`); null when it set none. */
+/** The body fields a caller caps its output with (Responses: `max_output_tokens`). */
+const CAP_FIELDS = ['max_completion_tokens', 'max_tokens', 'max_output_tokens'];
+
+/**
+ * Whether the caller capped its output, and at what: the largest of the caps it set (an upstream
+ * obeys whichever field it knows, so the reservation takes the larger, and the upstream is then
+ * sent that one cap alone: providers/output-cap.ts); null when it set none. The edge refused a cap
+ * that is not a positive integer, and `max_completion_tokens` on /v1/completions.
+ */
 export function maxOutputTokensOf(body: Record<string, unknown>): number | null {
-  for (const field of ['max_completion_tokens', 'max_tokens', 'max_output_tokens']) {
+  let cap: number | null = null;
+  for (const field of CAP_FIELDS) {
     const value = body[field];
-    if (typeof value === 'number' && Number.isFinite(value) && value > 0) return Math.ceil(value);
+    if (typeof value === 'number' && Number.isFinite(value) && value > 0) cap = Math.max(cap ?? 0, Math.ceil(value));
   }
-  return null;
+  return cap;
 }
 
 type Settling = Pick<CallFacts, 'op' | 'route'>;
@@ -66,6 +95,7 @@ export function settleTokens(
  * (each carried at least one token). A reasoning model bills hidden tokens the text does not show,
  * so it is billed its whole output cap; so is a call that asked for hidden output (`hiddenOutput`:
  * Anthropic's thinking, billed in full even when its text is omitted or summarised).
+ * A prediction's rejected tokens are not in the text either: its bound is added.
  */
 export function outputEstimate(call: Settling, body: Record<string, unknown>, generated: GeneratedOutput, hiddenOutput = false): number {
   if (call.op === 'embeddings') return 0;
@@ -78,7 +108,7 @@ export function outputEstimate(call: Settling, body: Record<string, unknown>, ge
   }
   tokens = Math.max(tokens, generated.deltas);
   if (hiddenOutput || isReasoningModel(upstreamModel)) tokens = Math.max(tokens, (call.route.outputCap ?? 0) * choicesOf(call.op, body));
-  return tokens;
+  return tokens + predictionBound(call.op, body) * choicesOf(call.op, body);
 }
 
 /** Input without usage: the family's tokenizer over what the prompt renders, else the prompt's byte bound. */

@@ -1,6 +1,7 @@
 import { costNanosOf, type AllowedLimits, type Operation, type Route, type UsageMessage } from '@sluice/contracts';
 import type { CallerTags } from './caller-tags';
 import type { TokenCounts } from './token-counts';
+import type { WorstCase } from './worst-case';
 
 /** What the gateway knows about a call once it is authorized, for its usage message. */
 export interface CallFacts {
@@ -15,6 +16,8 @@ export interface CallFacts {
   limits?: AllowedLimits;
   op: Operation;
   stream: boolean;
+  /** What the call can be billed at most (worstCaseOf): its bill when what it generated cannot be known. */
+  worstCase: WorstCase;
   clientIp: string;
   /** Epoch milliseconds when the request arrived. */
   startedAt: number;

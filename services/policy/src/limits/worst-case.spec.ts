@@ -41,6 +41,12 @@ describe('the worst case a budget reserves', () => {
     expect(worstCase(other)?.inputTokens).toBe(100 + 3 * DEFAULT_IMAGE_TOKENS);
   });
 
+  it('adds a prediction’s bound to the output of every choice: rejected predicted tokens are billed as output', () => {
+    const reply = givenBudget().when({ callId: 'a', model: 'capped', estimate: estimate({ maxOutputTokens: 100, predictedOutputTokens: 5000, choices: 2 }) });
+    expect(worstCase(reply)).toEqual({ inputTokens: 100, outputTokens: (100 + 5000) * 2 });
+    expect(reservedNanos(reply)).toBe((100 * 1 + 10_200 * 2) * 1000);
+  });
+
   it('believes a large max_tokens on a model without a catalog cap: the upstream is given it', () => {
     const reply = givenBudget().when({ callId: 'a', model: 'uncapped', estimate: estimate({ maxOutputTokens: 50_000 }) });
     expect(worstCase(reply)?.outputTokens).toBe(50_000);

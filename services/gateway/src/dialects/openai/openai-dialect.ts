@@ -7,8 +7,9 @@ import { costHeaderNames, costHeaders } from '../../pipeline/cost-headers';
 import { isEventStream } from '../../providers/upstream';
 import type { UpstreamDispatch } from '../../providers/upstream-dispatch';
 import { settleTokens } from '../../usage/estimate';
-import { NO_TOKENS, tokensFromUsage } from '../../usage/token-counts';
+import { tokensFromUsage } from '../../usage/token-counts';
 import type { CallFacts, FinishCall } from '../../usage/usage-message';
+import { heldBilled, NOTHING_BILLED } from '../../usage/worst-case';
 import { answerTimedOut } from './answer-timed-out';
 import { parseOpenAiRequest, type OpenAiOperation, type OpenAiRequest } from './openai-request';
 import { respondJson } from './respond-json';
@@ -50,20 +51,21 @@ export class OpenAiDialect implements Dialect<OpenAiRequest> {
   }
 
   async serve(call: CallFacts, request: OpenAiRequest, reply: FastifyReply, finish: FinishCall): Promise<UsageMessage> {
-    // A stream is bounded by maxStreamMs once it flows; a JSON answer by one deadline for the whole call.
-    const deadline = request.stream ? undefined : new CallDeadline(this.limits.maxCallMs);
+    // One deadline until the answer is read, JSON or not (a stream request can be answered with
+    // JSON); a stream is bounded by maxStreamMs instead once it flows.
+    const deadline = new CallDeadline(this.limits.maxCallMs);
     try {
       return await this.serveWithin(call, request, reply, finish, deadline);
     } finally {
-      deadline?.clear();
+      deadline.clear();
     }
   }
 
-  private async serveWithin(call: CallFacts, request: OpenAiRequest, reply: FastifyReply, finish: FinishCall, deadline: CallDeadline | undefined): Promise<UsageMessage> {
-    const outcome = await this.dispatch.open({ op: call.op as OpenAiOperation, body: request.body, stream: request.stream, requestId: call.requestId, route: call.route, signal: deadline?.signal });
-    if (deadline?.passed) return answerTimedOut(reply, call, request.body, deadline, finish);
+  private async serveWithin(call: CallFacts, request: OpenAiRequest, reply: FastifyReply, finish: FinishCall, deadline: CallDeadline): Promise<UsageMessage> {
+    const outcome = await this.dispatch.open({ op: call.op as OpenAiOperation, body: request.body, stream: request.stream, requestId: call.requestId, route: call.route, signal: deadline.signal });
+    if (deadline.passed) return answerTimedOut(reply, call, deadline, finish, heldBilled(call));
     if (!outcome.ok) {
-      const usage = await finish({ status: outcome.error.status, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
+      const usage = await finish({ status: outcome.error.status, ...(outcome.held ? heldBilled(call) : NOTHING_BILLED), ttfbMs: null });
       sendError(reply, call.requestId, outcome.error);
       return usage;
     }
@@ -71,6 +73,7 @@ export class OpenAiDialect implements Dialect<OpenAiRequest> {
     if (!request.stream || upstream.status !== 200 || !isEventStream(upstream.contentType)) {
       return respondJson(reply, upstream, call, request.body, { maxBytes: this.limits.maxUpstreamBodyBytes, clientStallMs: this.limits.clientStallMs, deadline, logger: this.logger }, finish);
     }
+    deadline.clear();
     reply.hijack();
     let usage: UsageMessage | undefined;
     await relaySse(reply.raw, upstream, {

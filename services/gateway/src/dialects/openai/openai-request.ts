@@ -2,6 +2,7 @@ import { MAX_MODEL_NAME_CHARS, type OpenAiError, type Operation } from '@sluice/
 import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '@sluice/service';
 import type { DialectRequest, Parsed as ParsedAs } from '../../pipeline/dialect';
 import { callEstimate } from '../../usage/estimate';
+import { billingParamsError } from './billing-params';
 import { outputParamsError } from './output-params';
 
 /** The operations of OpenAI's classic surface: /v1/chat/completions, /v1/completions, /v1/embeddings. */
@@ -95,8 +96,8 @@ export function parseOpenAiRequest(op: OpenAiOperation, raw: Buffer | undefined)
     if (typeof options !== 'object' || Array.isArray(options)) return wrongType('stream_options', 'an object', options);
     if (!stream) return invalid("The 'stream_options' parameter is only allowed when 'stream' is enabled.", 'stream_options', null);
   }
-  const outputError = outputParamsError(op, b);
-  if (outputError) return { ok: false, error: outputError };
+  const paramsError = outputParamsError(op, b) ?? billingParamsError(op, b);
+  if (paramsError) return { ok: false, error: paramsError };
   const includeUsage = stream && (options as { include_usage?: unknown } | null | undefined)?.include_usage === true;
   return { ok: true, request: { body: b, model: b.model, stream, includeUsage, estimate: callEstimate(op, b), user: openAiUserOf(b) } };
 }

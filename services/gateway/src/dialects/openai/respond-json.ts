@@ -9,9 +9,10 @@ import { readBody, type UpstreamResponse } from '../../providers/upstream';
 import { upstreamError } from '../../providers/upstream-errors';
 import { settleTokens } from '../../usage/estimate';
 import { NOTHING_GENERATED } from '../../usage/generated-output';
-import { NO_TOKENS, tokensFromUsage } from '../../usage/token-counts';
+import { tokensFromUsage } from '../../usage/token-counts';
 import type { CallFacts, FinishCall } from '../../usage/usage-message';
 import { generatedOfJson, usageFromJson } from '../../usage/usage-from-json';
+import { NOTHING_BILLED, worstCaseBilled } from '../../usage/worst-case';
 import { answerTimedOut } from './answer-timed-out';
 import { sendError } from './send-error';
 
@@ -39,9 +40,13 @@ export async function respondJson(
   let bytes: Buffer;
   try {
     bytes = await readBody(upstream, maxBytes);
-  } catch {
-    if (deadline?.passed) return answerTimedOut(reply, call, body, deadline, finish);
-    const usage = await finish({ status: 502, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
+  } catch (err) {
+    if (deadline?.passed) return answerTimedOut(reply, call, deadline, finish, worstCaseBilled(call));
+    // A 2xx the gateway could not read in full (too large, cut, silent): the upstream served the
+    // call and bills all of it, whatever the client gets. An error answer is billed by no provider.
+    const served = upstream.status >= 200 && upstream.status < 300;
+    if (served) logger.warn({ requestId: call.requestId, providerId: call.route.providerId, err: (err as Error).message }, 'upstream answer not read in full; the call is billed at its worst case');
+    const usage = await finish({ status: 502, ...(served ? worstCaseBilled(call) : NOTHING_BILLED), ttfbMs: null });
     sendError(reply, call.requestId, GatewayErrors.upstreamBroken);
     return usage;
   }
@@ -64,7 +69,7 @@ export async function respondJson(
   if (upstream.status === 401 || upstream.status === 403) {
     logger.error({ requestId: call.requestId, providerId: call.route.providerId, upstreamStatus: upstream.status }, 'upstream refused the provider credential');
   }
-  const usage = await finish({ status: error.status, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
+  const usage = await finish({ status: error.status, ...NOTHING_BILLED, ttfbMs: null });
   sendError(reply, call.requestId, error);
   return usage;
 }

@@ -1,4 +1,5 @@
 import { mockChatChunks } from '@sluice/mock-llm';
+import { bufferWork, piecesOf } from '../../../test/buffer-work';
 import { SseScanner } from './sse-scanner';
 
 const body = { model: 'm', messages: [{ role: 'user', content: 'Tell me about "quotes" and ünïcode' }] };
@@ -77,5 +78,22 @@ describe('SseScanner', () => {
     const scanner = new SseScanner(true);
     const chunk = Buffer.from('data: {"choices":[{"delta":{"content":"x"}}]}\n\n');
     expect(scanner.push(chunk)).toBe(chunk);
+  });
+  it('frames a large event arriving in small pieces in about the work of the event in one piece (each new byte searched once, joined once)', async () => {
+    const text = 'x'.repeat(512 * 1024);
+    const sse = `data: {"choices":[{"delta":{"content":"${text}"}}]}\n\ndata: {"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":9}}\n\n`;
+    for (const bytes of [Buffer.from(sse), Buffer.from(sse.replaceAll('\n', '\r\n'))]) {
+      const scanIn = async (size: number) => {
+        const scanner = new SseScanner(false, 2 * bytes.length);
+        let out = 0;
+        const work = await bufferWork(() => {
+          for (const piece of piecesOf(bytes, size)) out += scanner.push(piece)?.length ?? 0;
+        });
+        expect([scanner.generated.chars, scanner.usage, out]).toEqual([text.length, { prompt_tokens: 1, completion_tokens: 9 }, bytes.indexOf('data: {"choices":[]')]);
+        return work;
+      };
+      // Re-joining and re-searching the held bytes on every piece made it ~size²/128: 700× the one piece's.
+      expect(await scanIn(64)).toBeLessThan(2 * (await scanIn(bytes.length)));
+    }
   });
 });

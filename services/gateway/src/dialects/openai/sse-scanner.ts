@@ -1,3 +1,4 @@
+import { HeldSseEvent } from '../../providers/held-sse-event';
 import { MAX_SSE_EVENT_BYTES, SseEventTooLarge } from '../../providers/sse-event-bound';
 import { GeneratedText } from '../../usage/generated-text';
 
@@ -25,7 +26,7 @@ const STRIP_NULL = 2;
 export class SseScanner {
   /** The last `usage` object the upstream sent, if any. */
   usage: unknown = undefined;
-  private pending: Buffer | null = null;
+  private readonly partial = new HeldSseEvent();
   private crlf = false;
 
   constructor(
@@ -37,13 +38,13 @@ export class SseScanner {
 
   /** The bytes to forward for this upstream chunk: whole events only; null when there are none yet. */
   push(chunk: Buffer): Buffer | null {
-    const buf = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
+    const joined = this.partial.append(chunk, this.endsIn);
+    if (joined === null) return this.checkHeld();
+    const buf = joined.buf;
     let pos = 0;
     let emittedTo = 0;
     let parts: Buffer[] | null = null;
-    for (;;) {
-      const end = this.boundary(buf, pos);
-      if (end < 0) break;
+    for (let end = this.boundary(buf, joined.from); end >= 0; end = this.boundary(buf, pos)) {
       const next = end + (this.crlf ? CRLF2.length : LF2.length);
       const action = this.inspect(buf.subarray(pos, end));
       if (action !== KEEP) {
@@ -57,14 +58,10 @@ export class SseScanner {
       }
       pos = next;
     }
-    this.pending = pos < buf.length ? buf.subarray(pos) : null;
+    if (pos < buf.length) this.partial.hold(pos === 0 ? buf : buf.subarray(pos));
     // One pass over all complete events rather than one per event: a string never spans events.
     if (pos > 0) this.generated.scan(pos === buf.length ? buf : buf.subarray(0, pos));
-    if (this.pending !== null && this.pending.length > this.maxEventBytes) {
-      this.generated.scan(this.pending);
-      this.pending = null;
-      throw new SseEventTooLarge(this.maxEventBytes);
-    }
+    this.checkHeld();
     if (parts === null) return pos === 0 ? null : pos === buf.length ? buf : buf.subarray(0, pos);
     if (pos > emittedTo) parts.push(buf.subarray(emittedTo, pos));
     return parts.length === 0 ? null : Buffer.concat(parts);
@@ -72,14 +69,24 @@ export class SseScanner {
 
   /** At the end of the upstream: a last event that lacked its blank line, terminated. */
   flush(): Buffer | null {
-    if (this.pending === null || this.pending.toString('utf8').trim() === '') {
-      this.pending = null;
-      return null;
-    }
+    if (this.partial.length === 0) return null;
+    const rest = this.partial.take();
+    if (rest.toString('utf8').trim() === '') return null;
+    this.partial.hold(rest);
     const out = this.push(this.crlf ? CRLF2 : LF2);
-    this.pending = null;
+    this.partial.take();
     return out;
   }
+
+  /** An event held past the bound fails the call, its partial text counted as generated (the upstream billed it). */
+  private checkHeld(): null {
+    if (this.partial.length <= this.maxEventBytes) return null;
+    this.generated.scan(this.partial.take());
+    throw new SseEventTooLarge(this.maxEventBytes);
+  }
+
+  /** Whether an event ends in `buf`, in either framing until the stream showed which it uses. */
+  private readonly endsIn = (buf: Buffer): boolean => (this.crlf ? buf.includes(CRLF2) : buf.includes(LF2) || buf.includes(CRLF2));
 
   private boundary(buf: Buffer, from: number): number {
     if (this.crlf) return buf.indexOf(CRLF2, from);

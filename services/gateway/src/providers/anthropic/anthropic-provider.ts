@@ -1,6 +1,7 @@
 import type { OpenAiError } from '@sluice/contracts';
 import type { ResolvedCredential } from '../../credentials/resolved-credential';
 import type { UpstreamRequest } from '../openai-compatible/openai-compatible';
+import { upstreamCap } from '../output-cap';
 import { MAX_SSE_EVENT_BYTES } from '../sse-event-bound';
 import { isEventStream, readBody, type UpstreamCall, type UpstreamResponse } from '../upstream';
 import { ANTHROPIC_VERSION, MESSAGES_PATH, type AnthropicReply } from './anthropic-wire';
@@ -22,7 +23,7 @@ const notSupported = (op: string): OpenAiError => ({
 /** The request, or the 400 a client gets before anything is sent upstream. */
 export function anthropicUpstreamRequest(call: UpstreamCall, credential: ResolvedCredential): { ok: true; request: UpstreamRequest } | { ok: false; error: OpenAiError } {
   if (call.op !== 'chat') return { ok: false, error: notSupported(call.op) };
-  const mapped = anthropicRequest(call.body, call.route.upstreamModel, call.route.outputCap ?? call.route.maxOutputTokens, call.stream);
+  const mapped = anthropicRequest(call.body, call.route.upstreamModel, upstreamCap(call)?.value ?? call.route.maxOutputTokens, call.stream);
   if (!mapped.ok) return mapped;
   const headers: Record<string, string> = {
     'content-type': 'application/json',

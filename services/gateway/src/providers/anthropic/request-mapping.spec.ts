@@ -3,9 +3,9 @@ import type { UpstreamCall } from '../upstream';
 import { anthropicUpstreamRequest } from './anthropic-provider';
 import { anthropicRequest } from './request-mapping';
 
-const map = (body: Record<string, unknown>, catalogMax: number | null = null, stream = false) => anthropicRequest(body, 'claude-up', catalogMax, stream);
-const mapped = (body: Record<string, unknown>, catalogMax: number | null = null, stream = false) => {
-  const r = map(body, catalogMax, stream);
+const map = (body: Record<string, unknown>, cap: number | null = null, stream = false) => anthropicRequest(body, 'claude-up', cap, stream);
+const mapped = (body: Record<string, unknown>, cap: number | null = null, stream = false) => {
+  const r = map(body, cap, stream);
   if (!r.ok) throw new Error(r.error.message);
   return r.body;
 };
@@ -30,10 +30,9 @@ describe('OpenAI chat bodies as Anthropic Messages bodies', () => {
     ]);
   });
 
-  it('takes max_tokens from the client, else the catalog, else 4096', () => {
-    expect(mapped({ messages: [user('x')], max_completion_tokens: 50, max_tokens: 70 }).max_tokens).toBe(50);
-    expect(mapped({ messages: [user('x')], max_tokens: 70 }, 1000).max_tokens).toBe(70);
-    expect(mapped({ messages: [user('x')] }, 1000).max_tokens).toBe(1000);
+  it('sends the cap it is given (what policy reserved: the client’s, else the catalog’s), else 4096, never a client field beside it', () => {
+    expect(mapped({ messages: [user('x')], max_completion_tokens: 50, max_tokens: 70 }, 70).max_tokens).toBe(70);
+    expect(mapped({ messages: [user('x')], max_completion_tokens: 1 }, 1000).max_tokens).toBe(1000);
     expect(mapped({ messages: [user('x')] }).max_tokens).toBe(4096);
   });
 

@@ -29,8 +29,9 @@ export const unsupported = (param: string, what: string): OpenAiError => ({
 /**
  * An OpenAI chat body as an Anthropic Messages body. What cannot be translated is refused with a
  * 400 naming the field, never dropped: a client must not get an answer to a different question.
+ * `outputCap` is the one cap the upstream is given (upstreamCap: what policy reserved for).
  */
-export function anthropicRequest(body: Record<string, unknown>, upstreamModel: string, reservedMaxTokens: number | null | undefined, stream: boolean): MappedRequest {
+export function anthropicRequest(body: Record<string, unknown>, upstreamModel: string, outputCap: number | null | undefined, stream: boolean): MappedRequest {
   for (const [field, value] of Object.entries(body)) {
     if (value === null || value === undefined || MAPPED.has(field) || IGNORED.has(field)) continue;
     if (NEUTRAL[field]?.(value)) continue;
@@ -79,7 +80,7 @@ export function anthropicRequest(body: Record<string, unknown>, upstreamModel: s
   const out: Record<string, unknown> = { model: upstreamModel };
   if (system.length > 0) out.system = system.join('\n\n');
   out.messages = messages;
-  out.max_tokens = positive(body.max_completion_tokens) ?? positive(body.max_tokens) ?? positive(reservedMaxTokens) ?? DEFAULT_MAX_TOKENS;
+  out.max_tokens = positive(outputCap) ?? DEFAULT_MAX_TOKENS;
   if (typeof body.temperature === 'number') out.temperature = body.temperature;
   if (typeof body.top_p === 'number') out.top_p = body.top_p;
   if (typeof body.stop === 'string') out.stop_sequences = [body.stop];

@@ -1,3 +1,4 @@
+import { bufferWork, piecesOf } from '../../../test/buffer-work';
 import { SseScanner } from '../../dialects/openai/sse-scanner';
 import { SseEventTooLarge } from '../sse-event-bound';
 import { translateStream } from './sse-translator';
@@ -99,6 +100,22 @@ describe('Anthropic SSE as OpenAI chat.completion.chunk SSE', () => {
     })().catch((e) => e);
     expect(failure).toBeInstanceOf(SseEventTooLarge);
     expect(seen.join('')).toContain('wörld');
+  });
+  it('translates a large event arriving in small pieces in about the work of the event in one piece (each new byte searched once, joined once)', async () => {
+    const text = 'x'.repeat(512 * 1024);
+    const big = ANTHROPIC.replace('"text":"Héllo"', `"text":"${text}"`);
+    for (const bytes of [Buffer.from(big), Buffer.from(big.replaceAll('\n', '\r\n'))]) {
+      const translateIn = async (size: number) => {
+        const out: string[] = [];
+        const work = await bufferWork(async () => {
+          for await (const b of translateStream(piecesOf(bytes, size), 1_700_000_000, 2 * bytes.length)) out.push(b.toString('utf8'));
+        });
+        expect(dataOf(out.join(''))[1].choices[0].delta.content).toBe(text);
+        return work;
+      };
+      // Re-joining and re-searching the held bytes on every piece made it ~size²/128: 700× the one piece's.
+      expect(await translateIn(64)).toBeLessThan(2 * (await translateIn(bytes.length)));
+    }
   });
 });
 

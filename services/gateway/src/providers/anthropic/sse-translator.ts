@@ -1,9 +1,11 @@
+import { HeldSseEvent } from '../held-sse-event';
 import { MAX_SSE_EVENT_BYTES, SseEventTooLarge } from '../sse-event-bound';
 import type { AnthropicUsage } from './anthropic-wire';
 import { finishReason, openAiErrorBody, openAiUsage } from './response-mapping';
 
 const LF2 = Buffer.from('\n\n');
 const CR = 0x0d;
+const endsIn = (buf: Buffer): boolean => buf.includes(LF2);
 
 interface AnthropicEvent {
   type?: string;
@@ -27,7 +29,7 @@ export class AnthropicSseTranslator {
   finished = false;
   /** Set by an `error` event: the message Anthropic gave. */
   failed: string | null = null;
-  private pending: Buffer | null = null;
+  private readonly held = new HeldSseEvent();
   private id = '';
   private model = '';
   private usage: AnthropicUsage = {};
@@ -41,15 +43,18 @@ export class AnthropicSseTranslator {
   push(chunk: Buffer): Buffer | null {
     // SSE lines may end in CRLF; a CR never occurs inside JSON, where it is escaped.
     const clean = chunk.includes(CR) ? Buffer.from(chunk.filter((b) => b !== CR)) : chunk;
-    const buf = this.pending === null ? clean : Buffer.concat([this.pending, clean]);
+    const joined = this.held.append(clean, endsIn);
     let out = '';
-    let pos = 0;
-    for (let end = buf.indexOf(LF2); end >= 0; end = buf.indexOf(LF2, pos)) {
-      out += this.translate(buf.toString('utf8', pos, end));
-      pos = end + LF2.length;
+    if (joined !== null) {
+      const buf = joined.buf;
+      let pos = 0;
+      for (let end = buf.indexOf(LF2, joined.from); end >= 0; end = buf.indexOf(LF2, pos)) {
+        out += this.translate(buf.toString('utf8', pos, end));
+        pos = end + LF2.length;
+      }
+      if (pos < buf.length) this.held.hold(pos === 0 ? buf : buf.subarray(pos));
     }
-    this.pending = pos < buf.length ? Buffer.from(buf.subarray(pos)) : null;
-    if (this.pending !== null && this.pending.length > this.maxEventBytes) throw new SseEventTooLarge(this.maxEventBytes);
+    if (this.held.length > this.maxEventBytes) throw new SseEventTooLarge(this.maxEventBytes);
     return out === '' ? null : Buffer.from(out);
   }
 

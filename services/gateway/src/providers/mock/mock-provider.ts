@@ -1,6 +1,6 @@
 import { mockChatChunks, mockChatCompletion, mockCompletion, mockCompletionChunks, mockEmbeddings } from '@sluice/mock-llm';
 import type { ChatBody, CompletionBody, EmbeddingsBody } from '@sluice/mock-llm';
-import { reservedCap } from '../output-cap';
+import { capOutput, upstreamCap } from '../output-cap';
 import type { UpstreamCall, UpstreamResponse } from '../upstream';
 
 const noop = (): void => {};
@@ -13,8 +13,8 @@ const noop = (): void => {};
 export function openMock(call: UpstreamCall): UpstreamResponse {
   const body = call.body;
   body.model = call.route.upstreamModel;
-  const cap = reservedCap(call);
-  if (cap) body.max_tokens = cap.value;
+  const cap = upstreamCap(call);
+  if (cap) capOutput(body, { field: 'max_tokens', value: cap.value });
   if (!call.stream) {
     const json =
       call.op === 'chat'

@@ -1,6 +1,7 @@
 import { modelPrice, type UsageMessage } from '@sluice/contracts';
 import { usageFixture } from '../../../test/usage-fixture';
 import type { CallFacts } from '../usage-message';
+import { worstCaseOf } from '../worst-case';
 import { beginRecord, encodeRecord, unreportedUsage, type SpoolRecord } from './spool-records';
 
 const PRICE_USD = { inputUsdPerMTok: 2, outputUsdPerMTok: 8, cachedInputUsdPerMTok: null };
@@ -17,6 +18,7 @@ const call = (callId: string, over: Partial<CallFacts> = {}): CallFacts => ({
   clientIp: '10.0.0.7',
   startedAt: Date.UTC(2026, 10, 24, 12),
   t0: 0,
+  worstCase: { inputTokens: 0, outputTokens: 0 },
   tags: { clientRequestId: `client-${callId}`, user: 'alice', metadata: { team: 'search' } },
   ...over,
 });
@@ -28,7 +30,10 @@ const ended = (callId: string): UsageMessage =>
 const given = (...records: SpoolRecord[]) => ({
   whenRecovered: () => unreportedUsage(records.map(encodeRecord).join('')),
 });
-const begin = (callId: string, maxOutputTokens: number | null = 100, over: Partial<CallFacts> = {}) => beginRecord(call(callId, over), { inputTokens: 12, maxOutputTokens });
+const begin = (callId: string, maxOutputTokens: number | null = 100, over: Partial<CallFacts> = {}) => {
+  const c = call(callId, over);
+  return beginRecord({ ...c, worstCase: worstCaseOf(c, { inputTokens: 12, maxOutputTokens }) });
+};
 const end = (callId: string): SpoolRecord => ({ t: 'e', usage: ended(callId) });
 const acked = (callId: string): SpoolRecord => ({ t: 'a', callId });
 

@@ -1,4 +1,4 @@
-import { callTokens, costNanosOf, upcastPrice, worstCaseTokens, type CallEstimate, type CatalogPriceUsd, type ModelPrice, type Operation, type UsageMessage } from '@sluice/contracts';
+import { costNanosOf, upcastPrice, worstCaseTokens, type CatalogPriceUsd, type ModelPrice, type Operation, type UsageMessage } from '@sluice/contracts';
 import type { CallerTags } from '../caller-tags';
 import type { CallFacts } from '../usage-message';
 
@@ -18,7 +18,7 @@ export interface BeginRecord {
   clientIp: string;
   /** Epoch milliseconds. */
   startedAt: number;
-  /** The prompt's bound (see worstCaseOf). */
+  /** The prompt's bound (see worstCaseOf in usage/worst-case.ts). */
   promptTokens: number;
   /** The most output tokens the call may produce, every choice together (see worstCaseOf). */
   outputCap: number;
@@ -41,20 +41,8 @@ export interface AckedRecord {
 
 export type SpoolRecord = BeginRecord | EndRecord | AckedRecord;
 
-/**
- * The tokens a call may reach: policy's reserved worst case when the key has limits, else the same
- * rule applied here (the prompt's bound with its images; the caller's cap, else the model's from
- * the route, else the default, times the choices), so an absurd `max_tokens` is never believed.
- */
-export function worstCaseOf(call: Pick<CallFacts, 'op' | 'limits' | 'route'>, estimate: CallEstimate): { inputTokens: number; outputTokens: number } {
-  const reserved = call.limits?.reservation?.worstCase;
-  if (reserved) return reserved;
-  const tokens = callTokens(call.op, estimate, { maxOutputTokens: call.route.maxOutputTokens ?? null, upstreamModel: call.route.upstreamModel });
-  return { inputTokens: tokens.inputBound, outputTokens: tokens.outputBound };
-}
-
-export function beginRecord(call: CallFacts, estimate: CallEstimate): BeginRecord {
-  const worstCase = worstCaseOf(call, estimate);
+export function beginRecord(call: CallFacts): BeginRecord {
+  const { worstCase } = call;
   return {
     t: 'b',
     callId: call.callId,

@@ -31,12 +31,13 @@ const call = (callId: string): CallFacts => ({
   clientIp: '127.0.0.1',
   startedAt: Date.UTC(2026, 10, 24, 12),
   t0: 0,
+  worstCase: { inputTokens: 12, outputTokens: 200 },
 });
 const served = (callId: string): UsageMessage =>
   usageMessage(call(callId), { status: 200, tokens: { inputTokens: 12, cachedInputTokens: 0, outputTokens: 30, reasoningTokens: 0 }, estimated: false, latencyMs: 3, ttfbMs: 1 });
-const begin = (spool: UsageSpool, callId: string) => spool.begin(beginRecord(call(callId), { inputTokens: 12, maxOutputTokens: 200 }));
+const begin = (spool: UsageSpool, callId: string) => spool.begin(beginRecord(call(callId)));
 
-/** End records and acknowledgements are written at the end of the event-loop turn. */
+/** Acknowledgements are written at the end of the event-loop turn. */
 const endOfTurn = () => new Promise((resolve) => setImmediate(resolve));
 /** A pid no process has any more: the files a SIGKILLed gateway leaves carry one. */
 const deadPid = (): number => spawnSync(process.execPath, ['-e', '']).pid!;
@@ -76,7 +77,6 @@ describe('the usage spool (real NATS JetStream)', () => {
     await publisher.flush(5000);
     await endOfTurn();
     first.spool.end(served('k1-ended'));
-    await endOfTurn(); // end records are written at the end of the turn, with the acknowledgements
     abandon(first.spool);
 
     const second = UsageSpool.open(dir, logger);

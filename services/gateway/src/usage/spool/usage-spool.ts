@@ -17,8 +17,6 @@ interface Segment {
   open: number;
   retired: boolean;
   /** Acknowledgement lines waiting for the end of the event-loop turn, and how many. */
-  /** End records and acknowledgements of this turn, written together at its end. */
-  ends: string;
   acks: string;
   ackCount: number;
 }
@@ -76,16 +74,14 @@ export class UsageSpool {
   }
 
   /**
-   * The end records of one event-loop turn are written together with its acknowledgements: a kill
-   * before that write leaves the call's begin record alone, and the call is then reported at its
-   * worst case (estimated) instead of its real usage — never lost. The begin record cannot wait: it
-   * must be on disk before the upstream can bill anything.
+   * Written at once, like the begin record: the end is written as the call is finished, before its
+   * cost reaches policy or the client, so a kill right after cannot make the next start bill the
+   * worst case for a call already charged its real cost. It always precedes the call's
+   * acknowledgement, which comes after the publish, at the end of a later turn.
    */
   end(usage: UsageMessage): void {
     const segment = this.segmentOf(usage.requestId);
-    if (this.closed) return;
-    segment.ends += encodeRecord({ t: 'e', usage });
-    this.schedule(segment);
+    this.write(segment, encodeRecord({ t: 'e', usage }));
   }
 
   /**
@@ -114,10 +110,8 @@ export class UsageSpool {
     this.ackFlushScheduled = false;
     if (this.closed) return;
     for (const segment of this.unflushedAcks) {
-      // Ends before acks: a call acknowledged in this turn has its end record earlier in the file.
-      this.write(segment, segment.ends + segment.acks);
+      this.write(segment, segment.acks);
       segment.open -= segment.ackCount;
-      segment.ends = '';
       segment.acks = '';
       segment.ackCount = 0;
       if (segment.open === 0 && segment.retired) this.remove(segment);
@@ -165,7 +159,7 @@ export class UsageSpool {
   private openSegment(): Segment {
     const path = join(this.dir, ownFileName('spool'));
     hold(path);
-    return { path, fd: openSync(path, 'a', 0o600), bytes: 0, open: 0, retired: false, ends: '', acks: '', ackCount: 0 };
+    return { path, fd: openSync(path, 'a', 0o600), bytes: 0, open: 0, retired: false, acks: '', ackCount: 0 };
   }
 
   private write(segment: Segment, line: string): void {

@@ -1,0 +1,81 @@
+import { PROVIDER_SECRET, rawPost, startHarness, type Harness } from '../../test/harness';
+import { startHostileUpstream, type HostileUpstream } from '../../test/hostile-upstream';
+import { callEstimate } from './estimate';
+
+jest.setTimeout(60_000);
+
+/**
+ * An answer the gateway cannot read in full is still an answer the provider bills: the call is
+ * billed its worst case (the prompt's bound, the output cap × n), flagged estimated, never $0.
+ */
+describe('a call whose answer the gateway could not read is billed at its worst case (real NATS, hostile upstream)', () => {
+  let h: Harness;
+  let hostile: HostileUpstream;
+  beforeAll(async () => {
+    // Short upstream timeouts, and a call deadline longer than them, so each is seen to end the call.
+    [h, hostile] = await Promise.all([
+      startHarness({ gateway: { maxUpstreamBodyBytes: 1024 * 1024, upstreamHeadersTimeoutMs: 500, upstreamBodyTimeoutMs: 500, maxCallMs: 3000 } }),
+      startHostileUpstream(),
+    ]);
+    h.credentials.push(
+      { providerId: 'prov-hostile', type: 'openai-compatible', baseUrl: hostile.url, apiKey: PROVIDER_SECRET, secretVersion: 1 },
+      { providerId: 'prov-hostile-anthropic', type: 'anthropic', baseUrl: hostile.url, apiKey: PROVIDER_SECRET, secretVersion: 1 },
+    );
+    for (const model of ['big-json', 'reset-json', 'stall-json', 'held', 'drip']) {
+      h.routes.set(`gpt-${model}`, { providerId: 'prov-hostile', providerType: 'openai-compatible', baseUrl: hostile.url, upstreamModel: model });
+    }
+    h.routes.set('claude-huge-json', { providerId: 'prov-hostile-anthropic', providerType: 'anthropic', baseUrl: hostile.url, upstreamModel: 'huge-json' });
+  });
+  afterAll(async () => {
+    await h?.stop();
+    await hostile?.close();
+  });
+
+  const body = (model: string, extra: Record<string, unknown> = {}) => ({ model, messages: [{ role: 'user', content: 'Tell me everything' }], max_tokens: 300, ...extra });
+  const call = (requestBody: Record<string, unknown>, requestId: string) =>
+    rawPost(h, '/chat/completions', JSON.stringify(requestBody), { authorization: `Bearer ${h.key}`, 'x-request-id': requestId });
+  /** The prompt's bound as the reservation counts it. */
+  const promptBound = (requestBody: Record<string, unknown>) => callEstimate('chat', requestBody).inputTokensBound!;
+
+  it.each([
+    ['a 2xx answer above the gateway’s limit', 'gpt-big-json'],
+    ['a 2xx answer whose connection is reset halfway', 'gpt-reset-json'],
+    ['a 2xx answer that falls silent halfway', 'gpt-stall-json'],
+    ['an Anthropic answer above the translation’s 16 MB limit', 'claude-huge-json'],
+  ])('bills %s at the prompt’s bound and the output cap × n', async (_what, model) => {
+    const requestBody = body(model, model.startsWith('claude') ? {} : { n: 2 });
+    const res = await call(requestBody, `unread-${model}`);
+    expect([res.status, res.json.error.code]).toEqual([502, 'upstream_error']);
+    const usage = await h.usageOf(`unread-${model}`);
+    const choices = model.startsWith('claude') ? 1 : 2;
+    expect(usage).toMatchObject({ status: 502, estimated: true, inputTokens: promptBound(requestBody), outputTokens: 300 * choices });
+  });
+
+  it('bills an upstream that held a non-streamed request until the headers deadline at its worst case (it generates before it answers)', async () => {
+    const requestBody = body('gpt-held');
+    const res = await call(requestBody, 'held-json');
+    expect(res.status).toBe(502);
+    expect(await h.usageOf('held-json')).toMatchObject({ status: 502, estimated: true, inputTokens: promptBound(requestBody), outputTokens: 300 });
+  });
+
+  it('bills an upstream that held a stream request until the headers deadline at the prompt’s bound (it read the prompt)', async () => {
+    const requestBody = body('gpt-held', { stream: true });
+    const res = await call(requestBody, 'held-stream');
+    expect(res.status).toBe(502);
+    expect(await h.usageOf('held-stream')).toMatchObject({ status: 502, estimated: true, inputTokens: promptBound(requestBody), outputTokens: 0 });
+  });
+
+  it('ends a stream request answered with never-ending JSON at the call’s deadline, billed at its worst case', async () => {
+    const requestBody = body('gpt-drip', { stream: true });
+    const started = performance.now();
+    const res = await fetch(`${h.gateway.url}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json', 'x-request-id': 'drip-stream' },
+      body: JSON.stringify(requestBody),
+      signal: AbortSignal.timeout(15_000),
+    });
+    expect(res.status).toBe(504);
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(await h.usageOf('drip-stream')).toMatchObject({ status: 504, estimated: true, inputTokens: promptBound(requestBody), outputTokens: 300 });
+  });
+});
