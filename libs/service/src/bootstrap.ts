@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import type { Socket } from 'node:net';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { serveMetrics, shutdownMetrics, type MetricsEndpoint } from '@sluice/telemetry';
 
@@ -25,7 +25,21 @@ const DEFAULT_BODY_LIMIT = 16 * 1024;
 export const DEFAULT_RECEIVE_DEADLINES: ReceiveDeadlines = { headersTimeoutMs: 10_000, requestTimeoutMs: 120_000 };
 
 /** The JSON body answering a request that could not be read: malformed (400), too slow (408), headers too large (431). */
-export type ClientErrorBody = (status: 400 | 408 | 431) => string;
+/** What is known of a request that could not be read: its path and which headers it sent, where they could be read. */
+export interface UnreadRequest {
+  path: string;
+  has(header: string): boolean;
+}
+
+/** The body answering a request that could not be read, in the service's shape (which may depend on the path and headers). */
+export type ClientErrorBody = (status: 400 | 408 | 431, request: UnreadRequest) => string;
+
+/** The request line and header names in the bytes Node's parser refused (the first packet), as far as they go. */
+export function unreadRequestOf(rawPacket: Buffer | undefined): UnreadRequest {
+  const text = rawPacket ? rawPacket.toString('latin1') : '';
+  const path = /^[A-Z]+ (\S+)/.exec(text)?.[1] ?? '';
+  return { path, has: (header) => new RegExp(`\\r\\n${header}:`, 'i').test(text) };
+}
 
 export interface BootstrapOptions {
   name: string;
@@ -108,8 +122,8 @@ const STATUS_LINES = { 400: '400 Bad Request', 408: '408 Request Timeout', 431: 
 
 /** A request Fastify cannot route (a malformed percent-encoding in its path): a 400 in the service's shape. */
 function answerUnroutable(body: ClientErrorBody) {
-  return (_err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void => {
-    void reply.code(400).header('content-type', 'application/json').send(body(400));
+  return (_err: FastifyError, req: FastifyRequest, reply: FastifyReply): void => {
+    void reply.code(400).header('content-type', 'application/json').send(body(400, { path: req.url, has: (header) => req.headers[header] !== undefined }));
   };
 }
 
@@ -118,7 +132,7 @@ function answerClientError(body: ClientErrorBody) {
   return (err: Error & { code?: string }, socket: Socket): void => {
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
     const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-    const json = body(status);
+    const json = body(status, unreadRequestOf((err as { rawPacket?: Buffer }).rawPacket));
     if (socket.writable) socket.write(`HTTP/1.1 ${STATUS_LINES[status]}\r\nContent-Length: ${Buffer.byteLength(json)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${json}`);
     socket.destroy();
   };

@@ -50,12 +50,12 @@ describe('fuzzing the running system (seeded, time-bounded)', () => {
   });
 
   const port = (url: string) => Number(new URL(url).port);
-  const problemsWith = (r: RawResponse, surface: 'ingress' | 'admin'): string[] => {
+  const problemsWith = (r: RawResponse, surface: Surface): string[] => {
     const problems: string[] = [];
     const text = `${r.headers}\n${r.body}`;
     for (const secret of secrets) if (text.includes(secret)) problems.push('a secret in the answer');
     if (STACK_TRACE.test(r.body)) problems.push('a stack trace in the body');
-    if (r.status >= 500 && !(surface === 'ingress' && isUpstreamFailure(r))) problems.push(`a ${r.status} that is not an upstream failure`);
+    if (r.status >= 500 && !(surface !== 'admin' && isUpstreamFailure(r))) problems.push(`a ${r.status} that is not an upstream failure`);
     if (r.status >= 400 && r.status !== 405 && !errorShaped(r, surface)) problems.push(`a ${r.status} whose body is not the documented error shape`);
     return problems;
   };
@@ -94,7 +94,8 @@ describe('fuzzing the running system (seeded, time-bounded)', () => {
         const res = await rawExchange(gatewayPort, req, ANSWER_WITHIN_MS);
         count('ingress', res);
         // A HEAD answer has no body to check the shape of.
-        const problems = r.method === 'HEAD' ? problemsWith({ ...res, body: '' }, 'ingress').filter((p) => !p.includes('error shape')) : problemsWith(res, 'ingress');
+        const surface = ingressSurface(req);
+        const problems = r.method === 'HEAD' ? problemsWith({ ...res, body: '' }, surface).filter((p) => !p.includes('error shape')) : problemsWith(res, surface);
         if (problems.length > 0) failures.push(`${problems.join('; ')}: ${r.method} ${JSON.stringify(r.path)} → ${res.status} ${res.body.slice(0, 300)}`);
         return problems.length === 0;
       }),
@@ -158,7 +159,7 @@ describe('fuzzing the running system (seeded, time-bounded)', () => {
     const admin: [string, string] = ['authorization', `Bearer ${e2e.system.adminToken}`];
     const json: [string, string] = ['content-type', 'application/json'];
     const deep = Buffer.from(`{"model":"gpt-fuzz","messages":[{"role":"user","content":${'['.repeat(500)}${']'.repeat(500)}}]}`);
-    const cases: [number, RawRequest, number, 'ingress' | 'admin'][] = [
+    const cases: [number, RawRequest, number, Surface][] = [
       [gatewayPort, { method: 'POST', path: '/v1/chat/completions', headers: [json, auth], body: deep }, 400, 'ingress'],
       [gatewayPort, { method: 'POST', path: '/', headers: [json, auth], body: Buffer.from('{}') }, 404, 'ingress'],
       [gatewayPort, { method: 'POST', path: '/YPMp', headers: [json, auth], body: Buffer.alloc(20_000, 0x20) }, 413, 'ingress'],
@@ -168,6 +169,10 @@ describe('fuzzing the running system (seeded, time-bounded)', () => {
       [adminPort, { method: 'GET', path: '/admin/v1/keys?q=a%00', headers: [admin], body: Buffer.alloc(0) }, 400, 'admin'],
       // A path whose percent-encoding is malformed: Fastify's router refuses it before any route.
       [gatewayPort, { method: 'GET', path: '/v1/models/%zz', headers: [auth], body: Buffer.alloc(0) }, 400, 'ingress'],
+      // An Anthropic caller (x-api-key alone) on /v1/models gets Anthropic's shape, also for a method it does not serve.
+      [gatewayPort, { method: 'DELETE', path: '/v1/models', headers: [['x-api-key', key]], body: Buffer.from([2]) }, 404, 'anthropic'],
+      // …and a header Node cannot read is refused in that caller's shape too.
+      [gatewayPort, { method: 'POST', path: '/v1/models/gpt-fuzz', headers: [json, auth, ['anthropic-version', '\t'], ['x-stainless-retry-count', '\u0000']], body: Buffer.from('{}') }, 400, 'anthropic'],
       [adminPort, { method: 'GET', path: '/admin/v1/keys/%E0%A4%A', headers: [admin], body: Buffer.alloc(0) }, 400, 'admin'],
     ];
     for (const [target, req, status, surface] of cases) {
@@ -199,10 +204,25 @@ function isUpstreamFailure(r: RawResponse): boolean {
   }
 }
 
-function errorShaped(r: RawResponse, surface: 'ingress' | 'admin'): boolean {
+type Surface = 'ingress' | 'anthropic' | 'admin';
+
+/**
+ * The gateway's documented rule: Anthropic's paths, and /v1/models for a caller that speaks
+ * Anthropic (an `anthropic-version` header, or `x-api-key` without `Authorization`), answer in
+ * Anthropic's error shape; everything else in OpenAI's.
+ */
+function ingressSurface(req: RawRequest): Surface {
+  const has = (name: string) => req.headers.some(([n]) => n.toLowerCase() === name);
+  const speaksAnthropic = has('anthropic-version') || (has('x-api-key') && !has('authorization'));
+  return req.path.startsWith('/v1/messages') || (req.path.startsWith('/v1/models') && speaksAnthropic) ? 'anthropic' : 'ingress';
+}
+
+function errorShaped(r: RawResponse, surface: Surface): boolean {
   try {
-    const error = JSON.parse(r.body)?.error;
+    const parsed = JSON.parse(r.body);
+    const error = parsed?.error;
     if (surface === 'admin') return typeof error?.code === 'string' && typeof error?.message === 'string';
+    if (surface === 'anthropic') return parsed?.type === 'error' && typeof error?.type === 'string' && typeof error?.message === 'string';
     return typeof error?.message === 'string' && 'type' in error && 'code' in error && 'param' in error;
   } catch {
     return false;

@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { bootstrapService, createLogger, type Logger } from '@sluice/service';
 import { DEFAULT_CONFIG, type GatewayConfig } from './config';
 import { GatewayModule, INGRESS } from './gateway.module';
-import { clientErrorBody } from './dialects/openai/error-body';
+import { clientErrorBody } from './edge/client-error-body';
 import { registerIngress, type IngressRoutes } from './edge/routes';
 import { UnknownPathFilter } from './edge/unknown-path.filter';
 

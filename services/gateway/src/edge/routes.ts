@@ -12,6 +12,7 @@ import { GatewayErrors, invalidUrl, requestTooLarge } from '../errors/gateway-er
 import type { CallPipeline } from '../pipeline/call-pipeline';
 import type { ErrorShape } from '../pipeline/dialect';
 import { armClientIdle, disarmClientIdle } from './client-idle';
+import { anthropicShaped } from './error-shape';
 import type { ClientIpOf } from './client-ip';
 import type { KeyCheck } from './key-check';
 import { requestIdOf, requestIdsOf } from './request-id';
@@ -46,8 +47,7 @@ export interface IngressRoutes {
 export function registerIngress(app: FastifyInstance, routes: IngressRoutes): void {
   answerUnreadableHeaders(app.server);
   // Anthropic's paths, and /v1/models for an Anthropic caller, answer in Anthropic's shape.
-  const errorsFor = (url: string, headers: IncomingHttpHeaders): ErrorShape =>
-    url.startsWith('/v1/messages') || (url.startsWith('/v1/models') && speaksAnthropic(headers)) ? routes.messages : routes.openai;
+  const errorsFor = (url: string, headers: IncomingHttpHeaders): ErrorShape => (anthropicShaped({ path: url, has: (h) => headers[h] !== undefined }) ? routes.messages : routes.openai);
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: routes.bodyLimit }, (_req, body, done) => done(null, body));

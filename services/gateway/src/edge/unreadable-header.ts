@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { OpenAiError } from '@sluice/contracts';
+import { unreadRequestOf } from '@sluice/service';
+import { anthropicErrorBody } from '../dialects/anthropic/anthropic-errors';
 import { errorBody } from '../dialects/openai/error-body';
+import { anthropicShaped } from './error-shape';
 
 // A control character other than tab, which Node's HTTP parser refuses in a header (NUL among them).
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
@@ -41,8 +44,9 @@ export function unreadableHeaderError(header: string | null): OpenAiError {
 
 /**
  * Node refuses a request whose headers hold a control character before any route runs, and Fastify
- * would answer with its own error shape. On /v1 the answer is OpenAI's 400 naming the header; every
- * other client error (timeouts, oversized headers, resets) keeps the handler it had.
+ * would answer with its own error shape. On /v1 the answer is a 400 naming the header, in the shape
+ * the path speaks (OpenAI's, Anthropic's); every other client error (timeouts, oversized headers,
+ * resets) keeps the handler it had.
  */
 export function answerUnreadableHeaders(server: Server): void {
   const previous = server.listeners('clientError') as ((err: Error, socket: Socket) => void)[];
@@ -52,10 +56,12 @@ export function answerUnreadableHeaders(server: Server): void {
       for (const listener of previous) listener.call(server, err, socket);
       return;
     }
-    const body = errorBody(unreadableHeaderError(unreadableHeaderIn(err.rawPacket)));
+    const error = unreadableHeaderError(unreadableHeaderIn(err.rawPacket));
+    const requestId = randomUUID();
+    const body = anthropicShaped(unreadRequestOf(err.rawPacket)) ? anthropicErrorBody(error, requestId) : errorBody(error);
     socket.end(
       'HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n' +
-        `x-request-id: ${randomUUID()}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+        `x-request-id: ${requestId}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
   });
 }

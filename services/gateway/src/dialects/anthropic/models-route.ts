@@ -4,6 +4,7 @@ import type { Authorizer } from '../../authorize/authorizer';
 import { allowedModels, type AllowedModels } from '../openai/models-route';
 import { sendAnthropicError } from './anthropic-errors';
 import { invalidMessages } from './messages-request';
+import { speaksAnthropic as speaksAnthropicBy } from '../../edge/error-shape';
 
 type Model = AllowedModels['models'][number];
 type Query = { limit?: string; after_id?: string; before_id?: string };
@@ -12,7 +13,8 @@ const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 1000;
 
 /** Whether a caller speaks Anthropic's API: it sends `anthropic-version`, or its key as `x-api-key` without an Authorization header. */
-export const speaksAnthropic = (headers: IncomingHttpHeaders): boolean => headers['anthropic-version'] !== undefined || (headers['x-api-key'] !== undefined && headers.authorization === undefined);
+/** Whether /v1/models answers in Anthropic's format (edge/error-shape.ts has the rule). */
+export const speaksAnthropic = (headers: IncomingHttpHeaders): boolean => speaksAnthropicBy((h) => headers[h] !== undefined);
 
 const toModel = (m: Model) => ({ type: 'model', id: m.id, display_name: m.id, created_at: new Date(m.created * 1000).toISOString().replace('.000Z', 'Z') });
 
