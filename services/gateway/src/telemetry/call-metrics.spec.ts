@@ -7,7 +7,7 @@ describe('the gateway call metrics', () => {
   const refused = new CallMetrics('gateway-spec-nokeys', { keyLabels: false, litellm: false });
 
   beforeAll(() => {
-    metrics.ended(usageFixture('a', { keyId: 'key_a', inputTokens: 100, cachedInputTokens: 40, outputTokens: 7, reasoningTokens: 3, costNanos: 114_000 }), 'openai', 'team-a', 1.2);
+    metrics.ended(usageFixture('a', { keyId: 'key_a', inputTokens: 100, cachedInputTokens: 40, cacheWriteInputTokens: 25, outputTokens: 7, reasoningTokens: 3, costNanos: 114_000 }), 'openai', 'team-a', 1.2);
     metrics.ended(usageFixture('b', { keyId: 'key_a', inputTokens: 1, outputTokens: 2, costNanos: 5_000, latencyMs: 30, ttfbMs: 10, stream: true }), 'openai', 'team-a', 29.5);
     metrics.ended(usageFixture('c', { keyId: 'key_b', status: 502, inputTokens: 0, outputTokens: 0, costNanos: 0 }), 'anthropic', 'team-b', 1);
     metrics.refused('chat', { status: 429, type: 'insufficient_quota', code: 'insufficient_quota', message: 'over budget', rule: 'budget' }, 'key_b', 'team-b');
@@ -20,6 +20,7 @@ describe('the gateway call metrics', () => {
     expect(valueOf(scrape, 'sluice_gateway_requests_total', a)).toBe(2);
     expect(valueOf(scrape, 'sluice_gateway_tokens_total', { ...a, token_type: 'input' })).toBe(101);
     expect(valueOf(scrape, 'sluice_gateway_tokens_total', { ...a, token_type: 'cached_input' })).toBe(40);
+    expect(valueOf(scrape, 'sluice_gateway_tokens_total', { ...a, token_type: 'cache_write_input' })).toBe(25);
     expect(valueOf(scrape, 'sluice_gateway_tokens_total', { ...a, token_type: 'output' })).toBe(9);
     expect(valueOf(scrape, 'sluice_gateway_tokens_total', { ...a, token_type: 'reasoning' })).toBe(3);
     expect(valueOf(scrape, 'sluice_gateway_cost_usd_total', a)).toBe(0.000119);

@@ -21,6 +21,8 @@ interface Tally {
   requests: number;
   input: number;
   cachedInput: number;
+  /** Prompt tokens written to the provider's cache (Anthropic's `cache_creation_input_tokens`), part of input. */
+  cacheWriteInput: number;
   output: number;
   reasoning: number;
   /** Summed in integer nano-dollars, so the total is the exact sum of the calls' costs. */
@@ -31,7 +33,7 @@ interface Tally {
 /** The attribute sets of one tally, made once when the series first appears. */
 interface TallyLabels {
   call: Attributes;
-  tokens: { input: Attributes; output: Attributes; cached_input: Attributes; reasoning: Attributes };
+  tokens: { input: Attributes; output: Attributes; cached_input: Attributes; cache_write_input: Attributes; reasoning: Attributes };
   litellm: { requests: Attributes; spend: Attributes; tokens: Attributes } | null;
 }
 
@@ -86,7 +88,7 @@ export class CallMetrics {
     const startTime = millisToHrTime(Date.now());
     const described = (description: string, unit?: string) => ({ description, ...(unit ? { unit } : {}) });
     const REQUESTS = described('Calls by key, model, provider, operation and outcome (status class, refusal rule).');
-    const TOKENS = described('Tokens by type (cached_input is part of input, reasoning part of output).', '{token}');
+    const TOKENS = described('Tokens by type (cached_input and cache_write_input are part of input, reasoning part of output).', '{token}');
     const COST = described('Cost of the calls at the catalog price, in US dollars.', 'USD');
     collectDirectly(service, (now) => {
       const requests: Point[] = [];
@@ -101,6 +103,7 @@ export class CallMetrics {
           { attributes: byType.input, value: t.input },
           { attributes: byType.output, value: t.output },
           { attributes: byType.cached_input, value: t.cachedInput },
+          { attributes: byType.cache_write_input, value: t.cacheWriteInput },
           { attributes: byType.reasoning, value: t.reasoning },
         );
         const l = t.labels.litellm;
@@ -141,6 +144,7 @@ export class CallMetrics {
     t.requests++;
     t.input += usage.inputTokens;
     t.cachedInput += usage.cachedInputTokens;
+    t.cacheWriteInput += usage.cacheWriteInputTokens ?? 0;
     t.output += usage.outputTokens;
     t.reasoning += usage.reasoningTokens;
     t.costNanoUsd += costNanosOfUsage(usage);
@@ -158,7 +162,7 @@ export class CallMetrics {
     const perKey = this.settings.keyLabels;
     const id = `${perKey ? l.keyId : ''}\u0000${perKey ? l.keyName : ''}\u0000${l.model}\u0000${l.upstreamModel}\u0000${l.providerId}\u0000${l.operation}\u0000${l.status}\u0000${l.rule}`;
     let t = this.#tallies.get(id);
-    if (!t) this.#tallies.set(id, (t = { requests: 0, input: 0, cachedInput: 0, output: 0, reasoning: 0, costNanoUsd: 0, labels: tallyLabels(l, this.settings) }));
+    if (!t) this.#tallies.set(id, (t = { requests: 0, input: 0, cachedInput: 0, cacheWriteInput: 0, output: 0, reasoning: 0, costNanoUsd: 0, labels: tallyLabels(l, this.settings) }));
     return t;
   }
 
@@ -197,6 +201,7 @@ function tallyLabels(l: CallLabels, settings: MetricsSettings): TallyLabels {
       input: { ...call, token_type: 'input' },
       output: { ...call, token_type: 'output' },
       cached_input: { ...call, token_type: 'cached_input' },
+      cache_write_input: { ...call, token_type: 'cache_write_input' },
       reasoning: { ...call, token_type: 'reasoning' },
     },
     litellm: settings.litellm
