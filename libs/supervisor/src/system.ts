@@ -129,6 +129,9 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     };
 
     const services = new Map<ServiceName, ServiceProcess>();
+    // All at once: a Ctrl-C reached every service too, and one still waiting its turn would take
+    // its own exit for a crash and say it restarts.
+    cleanups.push(async () => void (await Promise.all([...services.values()].map((s) => s.stop()))));
     const metricsUrls: RunningSystem['metricsUrls'] = {};
     for (const name of opts.services ?? SERVICE_NAMES) {
       const metricsPort = opts.metricsPorts?.[name] ?? (await pickPort(METRICS_PORTS[name]));
@@ -138,7 +141,6 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
         opts.output,
       );
       service.start();
-      cleanups.push(() => service.stop());
       services.set(name, service);
     }
     await Promise.all([...services.values()].map((s) => s.waitReady()));
