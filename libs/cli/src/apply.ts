@@ -34,7 +34,7 @@ export async function apply(client: AdminClient, opts: ApplyOptions, io: Io): Pr
   const missing = missingSecrets(plan, io.env);
   if (missing.length > 0) {
     io.err(`${opts.dryRun ? 'Applying would fail' : 'Nothing was applied'}: ${missing.join('; ')}.`);
-    return opts.dryRun ? 0 : 1;
+    return 1;
   }
   if (opts.dryRun || !hasChanges(plan)) return 0;
 

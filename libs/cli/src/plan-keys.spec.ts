@@ -73,9 +73,27 @@ describe('planning keys from a file', () => {
     expect(JSON.stringify((step as { changes: unknown }).changes)).not.toContain('XXXXXXXX');
   });
 
-  it('adopts an existing key of the same name by marking it managed', () => {
-    const [step] = planKeys([{ name: 'billing' }], [live({ metadata: {} })], { prune: false });
-    expect(step).toMatchObject({ action: 'update', patch: { metadata: { managedBy: 'sluice-apply' } } });
+  it('updates a hand-made key of the same name without taking it over: no managedBy, so --prune never revokes it', () => {
+    const handMade = live({ id: 'key_manual', metadata: { owner: 'alice' }, models: ['gpt-4o'] });
+    const [step] = planKeys([{ name: 'billing', models: ['gpt-4o*'], metadata: { owner: 'alice' } }], [handMade], { prune: false });
+    expect(step).toEqual({
+      action: 'update',
+      name: 'billing',
+      id: 'key_manual',
+      changes: [{ field: 'models', from: ['gpt-4o'], to: ['gpt-4o*'] }],
+      patch: { models: ['gpt-4o*'] },
+    });
+    // The key as the update leaves it, after the file dropped it: still not the tool's to revoke.
+    const updated = live({ id: 'key_manual', metadata: { owner: 'alice' }, models: ['gpt-4o*'] });
+    expect(planKeys([{ name: 'billing', models: ['gpt-4o*'], metadata: { owner: 'alice' } }], [updated], { prune: true })).toEqual([
+      { action: 'unchanged', name: 'billing', id: 'key_manual' },
+    ]);
+    expect(planKeys([], [updated], { prune: true })).toEqual([]);
+  });
+
+  it('keeps the managed mark on a key it created when the file changes its metadata', () => {
+    const [step] = planKeys([{ name: 'billing', metadata: { team: 'y' } }], [live({ metadata: { team: 'x', managedBy: 'sluice-apply' } })], { prune: false });
+    expect(step).toMatchObject({ action: 'update', patch: { metadata: { team: 'y', managedBy: 'sluice-apply' } } });
   });
 
   it('revokes managed keys the file no longer lists only with --prune, and never touches unmanaged or revoked ones', () => {

@@ -30,8 +30,10 @@ const SETS = ['models', 'operations', 'ipAllowlist', 'providerIds'] as const;
 export function planKeys(desired: DesiredKey[], current: KeyView[], opts: { prune: boolean }): KeyStep[] {
   const live = new Map(current.filter((k) => k.status !== 'revoked').map((k) => [k.name, k]));
   const steps: KeyStep[] = desired.map((want) => {
-    const body = { ...want, metadata: { ...want.metadata, ...MANAGED_BY } };
     const have = live.get(want.name);
+    // Only a key this tool created carries the mark: updating a hand-made key never takes it over,
+    // so a later `--prune` cannot revoke what someone else made.
+    const body = !have || isManaged(have) ? { ...want, metadata: { ...want.metadata, ...MANAGED_BY } } : want;
     if (!have) return { action: 'create', name: want.name, body };
     const changes = diff(settingsOf(have), settingsOf(body));
     if (changes.length === 0) return { action: 'unchanged', name: want.name, id: have.id };
@@ -41,11 +43,13 @@ export function planKeys(desired: DesiredKey[], current: KeyView[], opts: { prun
   });
   const named = new Set(desired.map((k) => k.name));
   for (const key of live.values()) {
-    if (named.has(key.name) || key.metadata?.managedBy !== MANAGED_BY.managedBy) continue;
+    if (named.has(key.name) || !isManaged(key)) continue;
     steps.push({ action: opts.prune ? 'revoke' : 'orphan', name: key.name, id: key.id });
   }
   return steps;
 }
+
+const isManaged = (key: KeyView) => key.metadata?.managedBy === MANAGED_BY.managedBy;
 
 function settingsOf(k: Partial<Pick<KeyView, keyof Settings>> | DesiredKey): Settings {
   const budget = k.budget ? normalizeBudget(k.budget as BudgetInput) : null;

@@ -21,6 +21,7 @@ async function main(): Promise<void> {
     services,
     gatewayPort: intEnv('SLUICE_GATEWAY_PORT'),
     adminPort: intEnv('SLUICE_ADMIN_PORT'),
+    internalPorts: { 'key-registry': intEnv('SLUICE_KEY_REGISTRY_PORT'), policy: intEnv('SLUICE_POLICY_PORT'), metering: intEnv('SLUICE_METERING_PORT') },
     output: (service, line) => process.stdout.write(`${json ? line : formatLine(service, line)}\n`),
   });
 
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
     stopping = true;
     process.stdout.write(`\nsluice: ${signal} received, stopping…\n`);
     await system.stop();
+    process.stdout.write(`sluice: stopped (${[...system.services.keys(), ...Object.keys(system.embedded)].join(', ')}).\n`);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
@@ -63,7 +65,13 @@ function printBanner(system: Awaited<ReturnType<typeof startSystem>>, dataDir: s
       `    -d '{"model":"${DEMO_MODEL}","messages":[{"role":"user","content":"Hello, Sluice!"}]}'`,
     );
   }
-  lines.push('', `Endpoints are also in ${dataDir}/endpoints.json. Ctrl-C stops everything.`, '');
+  lines.push(
+    '',
+    system.wroteEndpoints
+      ? `Endpoints are also in ${dataDir}/endpoints.json. Ctrl-C stops everything.`
+      : `${dataDir}/endpoints.json still describes the system this runner joined. Ctrl-C stops this runner's services.`,
+    '',
+  );
   process.stdout.write(lines.join('\n') + '\n');
 }
 

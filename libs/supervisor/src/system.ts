@@ -47,6 +47,8 @@ export interface RunningSystem {
   metricsUrls: Partial<Record<ServiceName, string>>;
   adminToken: string;
   adminTokenGenerated: boolean;
+  /** False for a runner that only adds services to a system another runner started (endpoints.json is that one's). */
+  wroteEndpoints: boolean;
   /** Where the generated webhook signing secret is kept; null when it came from the environment. */
   webhookSecretFile: string | null;
   services: Map<ServiceName, ServiceProcess>;
@@ -127,6 +129,9 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     };
 
     const services = new Map<ServiceName, ServiceProcess>();
+    // All at once: a Ctrl-C reached every service too, and one still waiting its turn would take
+    // its own exit for a crash and say it restarts.
+    cleanups.push(async () => void (await Promise.all([...services.values()].map((s) => s.stop()))));
     const metricsUrls: RunningSystem['metricsUrls'] = {};
     for (const name of opts.services ?? SERVICE_NAMES) {
       const metricsPort = opts.metricsPorts?.[name] ?? (await pickPort(METRICS_PORTS[name]));
@@ -136,7 +141,6 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
         opts.output,
       );
       service.start();
-      cleanups.push(() => service.stop());
       services.set(name, service);
     }
     await Promise.all([...services.values()].map((s) => s.waitReady()));
@@ -150,19 +154,31 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       metricsUrls,
       adminToken: admin.value,
       adminTokenGenerated: admin.generated,
+      wroteEndpoints: ownsEndpoints(opts),
       webhookSecretFile: webhookSecretFromEnv ? null : webhookSecretFile,
       services,
       embedded,
       stop: stopAll,
     };
     // 0600: the database URL carries its password.
-    writePrivateFile(
-      join(opts.dataDir, 'endpoints.json'),
-      JSON.stringify({ gatewayUrl: system.gatewayUrl, adminUrl: system.adminUrl, natsUrl, databaseUrl, metricsUrls: Object.values(metricsUrls) }, null, 2),
-    );
+    if (system.wroteEndpoints) {
+      writePrivateFile(
+        join(opts.dataDir, 'endpoints.json'),
+        JSON.stringify({ gatewayUrl: system.gatewayUrl, adminUrl: system.adminUrl, natsUrl, databaseUrl, metricsUrls: Object.values(metricsUrls) }, null, 2),
+      );
+    }
     return system;
   } catch (err) {
     await stopAll();
     throw err;
   }
+}
+
+/**
+ * endpoints.json describes the system the data folder belongs to: the runner that started its
+ * embedded servers, or one running every service. A runner that only adds a service to it (a second
+ * gateway on the same folder) leaves the file alone, or the CLI would follow ports that die with it.
+ */
+function ownsEndpoints(opts: SystemOptions): boolean {
+  return !opts.natsUrl || !opts.databaseUrl || (opts.services ?? SERVICE_NAMES).length === SERVICE_NAMES.length;
 }

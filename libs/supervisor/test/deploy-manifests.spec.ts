@@ -59,8 +59,8 @@ const containers = workloads.flatMap((w) => w.spec!.template!.spec.containers.ma
 const envOf = (c: Container, name: string) => c.env?.find((e) => e.name === name);
 
 function documentedVariables(): Set<string> {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Configuration'));
+  const configuration = readFileSync(join(ROOT, 'docs', 'configuration.md'), 'utf8');
+  const section = configuration.slice(configuration.indexOf('## Environment variables'));
   const table = section.slice(0, section.indexOf('\n## ', 1));
   const firstCells = table.split('\n').filter((l) => l.startsWith('| `')).map((l) => l.split('|')[1]);
   return new Set(firstCells.flatMap((cell) => [...cell.matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map((m) => m[1])));
@@ -136,7 +136,7 @@ describe('deploy/kubernetes manifests', () => {
     expect(headless?.spec?.clusterIP).toBe('None');
   });
 
-  it('sets only environment variables the README configuration table documents', () => {
+  it('sets only environment variables the configuration table (docs/configuration.md) documents', () => {
     const documented = documentedVariables();
     const set = [
       ...containers.flatMap(({ c }) => (c.env ?? []).map((e) => e.name)),

@@ -1,0 +1,133 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort, waitFor } from '@sluice/testing';
+import { docScript, shellBlocks } from './support/doc-blocks';
+
+jest.setTimeout(300_000);
+
+const ROOT = resolve(__dirname, '..', '..', '..');
+/** The documents whose shell blocks a newcomer runs top to bottom. */
+const WALK_THROUGHS = ['README.md', 'docs/admin-api.md'];
+
+/** A newcomer's shell: nothing pointing at another system. */
+const withoutSystemEnv = (env: NodeJS.ProcessEnv) =>
+  Object.fromEntries(Object.entries(env).filter(([k]) => !['NATS_URL', 'DATABASE_URL', 'SLUICE_SERVICES', 'SLUICE_ADMIN_TOKEN', 'SLUICE_ADMIN_URL', 'SLUICE_MASTER_KEY'].includes(k)));
+
+/** `npm start` after its install and build steps: the supervisor's entry point, in its own process group as in a terminal. */
+class Runner {
+  readonly child: ChildProcess;
+  output = '';
+  constructor(env: Record<string, string>) {
+    this.child = spawn(process.execPath, [join(ROOT, 'libs', 'supervisor', 'dist', 'cli.js')], { cwd: ROOT, env: { ...withoutSystemEnv(process.env), ...env }, detached: true });
+    for (const stream of [this.child.stdout!, this.child.stderr!]) stream.on('data', (d) => (this.output += d));
+  }
+  async ready(): Promise<void> {
+    await waitFor(() => /Ctrl-C stops/.test(this.output) || this.child.exitCode !== null, { timeoutMs: 180_000 });
+    if (this.child.exitCode !== null) throw new Error(`npm start exited:\n${this.output}`);
+  }
+  /** Ctrl-C in the terminal: SIGINT to the whole process group. */
+  async interrupt(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((r) => this.child.once('exit', r));
+    process.kill(-this.child.pid!, 'SIGINT');
+    await exited;
+  }
+}
+
+const refuses = (port: number) =>
+  new Promise<boolean>((done) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), done(false)));
+    socket.once('error', () => done(true));
+  });
+
+describe('npm start as a newcomer meets it: the README walk-through, a second gateway, Ctrl-C', () => {
+  let dataDir: string;
+  let workDir: string;
+  let first: Runner;
+  let ports: Record<string, number>;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'sluice-npm-start-'));
+    workDir = mkdtempSync(join(tmpdir(), 'sluice-walk-through-'));
+    const [gateway, admin, kr, policy, metering] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    ports = { gateway, admin, kr, policy, metering };
+    first = new Runner({
+      SLUICE_DATA_DIR: dataDir,
+      SLUICE_GATEWAY_PORT: String(gateway),
+      SLUICE_ADMIN_PORT: String(admin),
+      SLUICE_KEY_REGISTRY_PORT: String(kr),
+      SLUICE_POLICY_PORT: String(policy),
+      SLUICE_METERING_PORT: String(metering),
+    });
+    await first.ready();
+  });
+
+  afterAll(async () => {
+    await first?.interrupt();
+    const relocated = join(dataDir, 'postgres.location');
+    if (existsSync(relocated)) rmSync(readFileSync(relocated, 'utf8').split('\n')[0].trim(), { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it.each(WALK_THROUGHS)('runs every shell block of %s in order, each succeeding', (file) => {
+    const blocks = shellBlocks(ROOT, file);
+    expect(blocks.length).toBeGreaterThan(1);
+    const run = spawnSync('bash', ['-c', docScript(blocks)], {
+      cwd: workDir,
+      env: { ...withoutSystemEnv(process.env), SLUICE_DATA_DIR: dataDir, SLUICE_CHECKOUT: ROOT },
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
+    const failedAt = [...run.stderr.matchAll(/::block (\S+)/g)].pop()?.[1];
+    if (run.status !== 0) throw new Error(`${file}: the block at ${failedAt} failed (exit ${run.status}):\n${run.stderr.slice(-3000)}\n${run.stdout.slice(-3000)}`);
+    if (file === 'docs/admin-api.md') {
+      // What the page shows the dry run answering is what it answers.
+      expect(run.stdout).toContain('{"allowed":false,"rule":"models","error":{"status":403,"type":"request_forbidden","code":"model_not_allowed"');
+      expect(run.stdout).toContain('- key search-indexer: revoke (managed by sluice-apply, no longer in the file)');
+      expect(run.stdout).toContain('= key billing-service: unchanged');
+    }
+  });
+
+  it('a second runner adding a gateway with the same data folder leaves endpoints.json to the first', async () => {
+    const endpointsFile = join(dataDir, 'endpoints.json');
+    const before = readFileSync(endpointsFile, 'utf8');
+    const endpoints = JSON.parse(before);
+    const port = await freePort();
+    const second = new Runner({ SLUICE_DATA_DIR: dataDir, SLUICE_SERVICES: 'gateway', SLUICE_GATEWAY_PORT: String(port), NATS_URL: endpoints.natsUrl, DATABASE_URL: endpoints.databaseUrl });
+    try {
+      await second.ready();
+      const demoKey = JSON.parse(readFileSync(join(dataDir, 'demo-key.json'), 'utf8')).key;
+      const res = await fetch(`http://127.0.0.1:${port}/v1/models`, { headers: { authorization: `Bearer ${demoKey}` } });
+      expect(res.status).toBe(200);
+      expect(readFileSync(endpointsFile, 'utf8')).toBe(before);
+    } finally {
+      await second.interrupt();
+    }
+    expect(second.output).toMatch(/sluice: stopped \(gateway\)/);
+    expect(readFileSync(endpointsFile, 'utf8')).toBe(before);
+    expect((await fetch(`${endpoints.gatewayUrl}/models`)).status).toBe(401);
+  });
+
+  it('Ctrl-C stops every process, says so once they have all exited, and restarts none of them', async () => {
+    let portsClosedWhenPrinted: boolean[] = [];
+    const stoppedLine = new Promise<void>((done) =>
+      first.child.stdout!.on('data', async (d) => {
+        if (!String(d).includes('sluice: stopped')) return;
+        portsClosedWhenPrinted = await Promise.all(Object.values(ports).map(refuses));
+        done();
+      }),
+    );
+    const at = first.output.length;
+    await first.interrupt();
+    const after = first.output.slice(at);
+    expect(after).toMatch(/sluice: stopped \(key-registry, policy, metering, admin-api, gateway, nats, postgres\)/);
+    expect(after).not.toMatch(/restarting/);
+    await stoppedLine;
+    expect(portsClosedWhenPrinted).toEqual(Object.values(ports).map(() => true));
+  });
+});
