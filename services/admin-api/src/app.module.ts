@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { createDb, migrateToLatest, type Database } from '@sluice/db';
+import { createDb, relationsReadBy, waitForRelations, type Database } from '@sluice/db';
 import { connectNats } from '@sluice/messaging';
 import { env, READINESS } from '@sluice/service';
 import { AdminTokensController } from './admin-tokens/admin-tokens.controller';
@@ -29,7 +29,8 @@ const connections = [
     provide: DB,
     useFactory: async () => {
       const db = createDb<Database>(env('DATABASE_URL'), { onPoolError: (err) => logger.warn({ err: err.message }, 'postgres connection dropped') });
-      await migrateToLatest(db);
+      // admin-api owns no table: it reads key-registry's and metering's, once they have migrated them.
+      await waitForRelations(db, relationsReadBy('admin-api'), { onWaiting: (missing) => logger.info({ missing }, 'waiting for key-registry and metering to create their tables') });
       return db;
     },
   },

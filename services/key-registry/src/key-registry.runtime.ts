@@ -5,6 +5,7 @@ import { type Relay, Sealer } from '@sluice/event-store';
 import { connectedProbe, connectNats, ensureStreams, type NatsConnection } from '@sluice/messaging';
 import { systemResolver, UpstreamAllowList } from '@sluice/net-policy';
 import { createLogger, env, envInt, type Readiness } from '@sluice/service';
+import { keyRegistryMigrations } from './db/migrations';
 import { sealLegacyWebhookUrls } from './keys/legacy-webhook-urls';
 import { meterOf, observeConnectivity } from '@sluice/telemetry';
 import { BudgetResetLoop } from './keys/reset-budget-period/budget-reset-loop';
@@ -44,7 +45,7 @@ export class KeyRegistryRuntime implements OnApplicationBootstrap, OnApplication
     const keks = parseKeks(process.env.SLUICE_MASTER_KEY, process.env.SLUICE_MASTER_KEYS);
     const upstream = { allow: UpstreamAllowList.parse(process.env.SLUICE_UPSTREAM_ALLOW), resolve: systemResolver };
     this.#db = createDb<Database>(databaseUrl, { onPoolError: (err) => logger.warn({ err: err.message }, 'postgres connection dropped') });
-    await migrateToLatest(this.#db);
+    await migrateToLatest(this.#db, keyRegistryMigrations);
     this.#nc = await connectNats(env('NATS_URL', 'nats://127.0.0.1:4222'), 'key-registry');
     await ensureStreams(this.#nc);
     const db = this.#db;
