@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { createDb, relationsReadBy, waitForRelations, type Database } from '@sluice/db';
 import { connectNats } from '@sluice/messaging';
-import { env, READINESS } from '@sluice/service';
+import { env, provide, READINESS } from '@sluice/service';
 import { AdminTokensController } from './admin-tokens/admin-tokens.controller';
 import { AuditController } from './audit/audit.controller';
 import { ChangesController } from './changes/changes.controller';
@@ -25,16 +25,13 @@ import { DB, NATS } from './shared/tokens';
 const httpControllers = [KeysController, KeyPolicyController, ProvidersController, ModelsController, VaultController, AdminTokensController, UsageController, RequestsController, AuditController, WhoamiController, GatewayController, ChangesController, OpenApiController];
 
 const connections = [
-  {
-    provide: DB,
-    useFactory: async () => {
-      const db = createDb<Database>(env('DATABASE_URL'), { onPoolError: (err) => logger.warn({ err: err.message }, 'postgres connection dropped') });
-      // admin-api owns no table: it reads key-registry's and metering's, once they have migrated them.
-      await waitForRelations(db, relationsReadBy('admin-api'), { onWaiting: (missing) => logger.info({ missing }, 'waiting for key-registry and metering to create their tables') });
-      return db;
-    },
-  },
-  { provide: NATS, useFactory: () => connectNats(env('NATS_URL', 'nats://127.0.0.1:4222'), 'admin-api') },
+  provide(DB, [], async () => {
+    const db = createDb<Database>(env('DATABASE_URL'), { onPoolError: (err) => logger.warn({ err: err.message }, 'postgres connection dropped') });
+    // admin-api owns no table: it reads key-registry's and metering's, once they have migrated them.
+    await waitForRelations(db, relationsReadBy('admin-api'), { onWaiting: (missing) => logger.info({ missing }, 'waiting for key-registry and metering to create their tables') });
+    return db;
+  }),
+  provide(NATS, [], () => connectNats(env('NATS_URL', 'nats://127.0.0.1:4222'), 'admin-api')),
 ];
 
 @Module({
