@@ -9,3 +9,4 @@ export { launchBrowser, type TestBrowser } from './browser';
 export { httpHead, RawHttp } from './raw-http';
 export { parsePrometheusText, sampleValue, type Sample } from './prometheus-text';
 export { createTestDatabase, migrateSystem, systemMigrations, type TestDatabase } from './system-database';
+export { deciderHarness } from './given-when-then';

@@ -6,6 +6,7 @@ import { env, provide, READINESS } from '@sluice/service';
 import { AdminTokensController } from './admin-tokens/admin-tokens.controller';
 import { AuditController } from './audit/audit.controller';
 import { ChangesController } from './changes/changes.controller';
+import { ConfirmedCommands } from './changes/confirmed-commands';
 import { AdminRuntime } from './admin.runtime';
 import { AdminTokenGuard } from './auth/admin-token.guard';
 import { KeysController } from './keys/keys.controller';
@@ -39,6 +40,7 @@ const connections = [
   providers: [
     ...connections,
     AdminTokenGuard,
+    ConfirmedCommands,
     AdminRuntime,
     { provide: READINESS, useExisting: AdminRuntime },
     { provide: APP_FILTER, useClass: AdminErrorFilter },

@@ -1,7 +1,7 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { createDb, migrateToLatest, pingDb, type Database } from '@sluice/db';
-import { type Relay, Sealer } from '@sluice/event-store';
+import { type Relay, Sealer, storeLoggerOf } from '@sluice/event-store';
 import { connectedProbe, connectNats, ensureStreams, type NatsConnection } from '@sluice/messaging';
 import { systemResolver, UpstreamAllowList } from '@sluice/net-policy';
 import { createLogger, env, envInt, type Readiness } from '@sluice/service';
@@ -19,11 +19,7 @@ import { randomId } from './shared/deps';
 
 export const logger = createLogger('key-registry');
 
-const storeLogger = {
-  info: (msg: string, fields?: Record<string, unknown>) => logger.info(fields ?? {}, msg),
-  warn: (msg: string, fields?: Record<string, unknown>) => logger.warn(fields ?? {}, msg),
-  error: (msg: string, fields?: Record<string, unknown>) => logger.error(fields ?? {}, msg),
-};
+const storeLogger = storeLoggerOf(logger);
 
 /**
  * Owns the process's connections: Postgres, NATS, the command handlers, the relay, the chain

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { contextOf, Subjects, upcastEvent, type PublishedEvent } from '@sluice/contracts';
-import { Relay, type RecordedEvent } from '@sluice/event-store';
+import { Relay, storeLoggerOf, type RecordedEvent } from '@sluice/event-store';
 import { publishDurable, type NatsConnection } from '@sluice/messaging';
 import type { Logger } from '@sluice/service';
 
@@ -10,11 +10,7 @@ export function createJetStreamRelay(db: Kysely<any>, databaseUrl: string, nc: N
     db,
     databaseUrl,
     pollMs: 250,
-    logger: {
-      info: (msg, fields) => logger.info(fields ?? {}, msg),
-      warn: (msg, fields) => logger.warn(fields ?? {}, msg),
-      error: (msg, fields) => logger.error(fields ?? {}, msg),
-    },
+    logger: storeLoggerOf(logger),
     publish: (event) => publishDurable(nc, Subjects.event(contextOf(event.type), event.type), toPublished(event), event.eventId, traceOf(event)),
   });
 }
