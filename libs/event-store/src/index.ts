@@ -3,7 +3,7 @@ export { readStream } from './read-stream';
 export { readAll, readCommittedAfter, positionOf, type ReadAllOptions } from './read-all';
 export { loadCheckpoint, saveCheckpoint } from './checkpoints';
 export { EventFollower, type EventFollowerOptions } from './event-follower';
-export { Relay, RELAY_CHECKPOINT, type RelayOptions } from './relay';
+export { OutboxPublisher, OUTBOX_CHECKPOINT, type OutboxPublisherOptions } from './outbox-publisher';
 export { Leader, type LeaderOptions } from './leader';
 export { WrongExpectedVersionError, DuplicateEventError } from './errors';
 export type { NewEvent, RecordedEvent, LogPosition, ExpectedVersion, Logger, FieldsFirstLogger } from './types';

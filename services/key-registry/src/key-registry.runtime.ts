@@ -1,7 +1,7 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { createDb, migrateToLatest, pingDb, type Database } from '@sluice/db';
-import { type Relay, Sealer, storeLoggerOf } from '@sluice/event-store';
+import { type OutboxPublisher, Sealer, storeLoggerOf } from '@sluice/event-store';
 import { connectedProbe, connectNats, ensureStreams, type NatsConnection } from '@sluice/messaging';
 import { systemResolver, UpstreamAllowList } from '@sluice/net-policy';
 import { createLogger, env, envInt, type Readiness } from '@sluice/service';
@@ -14,7 +14,7 @@ import { registerNatsHandlers } from './nats-handlers';
 import { holdBudgetNotifications, startBudgetNotifier } from './notifications/budget-notifier';
 import { WebhookSender } from './notifications/webhook-sender';
 import { parseKeks } from './providers/vault/envelope';
-import { createJetStreamRelay } from './relay/jetstream-relay';
+import { createJetStreamOutbox } from './outbox/jetstream-outbox';
 import { randomId } from './shared/deps';
 
 export const logger = createLogger('key-registry');
@@ -22,14 +22,14 @@ export const logger = createLogger('key-registry');
 const storeLogger = storeLoggerOf(logger);
 
 /**
- * Owns the process's connections: Postgres, NATS, the command handlers, the relay, the chain
+ * Owns the process's connections: Postgres, NATS, the command handlers, the outbox publisher, the chain
  * sealer, the budget reset loop and the budget webhook notifier.
  */
 @Injectable()
 export class KeyRegistryRuntime implements OnApplicationBootstrap, OnApplicationShutdown, Readiness {
   #db?: Kysely<Database>;
   #nc?: NatsConnection;
-  #relay?: Relay;
+  #outbox?: OutboxPublisher;
   #sealer?: Sealer;
   #budgetResets?: BudgetResetLoop;
   #webhooks?: WebhookSender;
@@ -50,8 +50,8 @@ export class KeyRegistryRuntime implements OnApplicationBootstrap, OnApplication
     const sealed = await sealLegacyWebhookUrls(deps);
     if (sealed > 0) logger.info({ keys: sealed }, 'budget webhook URLs an older version kept in plain text are now sealed in the vault');
     registerNatsHandlers(this.#nc, deps, logger);
-    this.#relay = createJetStreamRelay(this.#db, databaseUrl, this.#nc, logger);
-    this.#relay.start();
+    this.#outbox = createJetStreamOutbox(this.#db, databaseUrl, this.#nc, logger);
+    this.#outbox.start();
     this.#sealer = new Sealer({ db: this.#db, databaseUrl, pollMs: 250, logger: storeLogger });
     this.#sealer.start();
     this.#budgetResets = new BudgetResetLoop({ deps, databaseUrl, intervalMs: envInt('SLUICE_BUDGET_RESET_INTERVAL_MS', 5000), logger: storeLogger });
@@ -82,7 +82,7 @@ export class KeyRegistryRuntime implements OnApplicationBootstrap, OnApplication
 
   async onApplicationShutdown(): Promise<void> {
     this.#ready = false;
-    await this.#relay?.stop();
+    await this.#outbox?.stop();
     await this.#sealer?.stop();
     await this.#budgetResets?.stop();
     await this.#notifier?.stop();
