@@ -8,6 +8,11 @@ import { NANOS_PER_USD } from './money';
  * anything is counted from it.
  */
 export const UsageMessage = z.object({
+  /**
+   * The call id (the gateway's `callId`): new for every call, the JetStream msgID and the key of
+   * the usage record. Not the caller's `x-request-id` (that is `clientRequestId`); the wire name
+   * predates the distinction and stays (docs/architecture.md#names-that-could-mean-two-things).
+   */
   requestId: z.string(),
   keyId: z.string(),
   model: z.string(),
@@ -33,7 +38,7 @@ export const UsageMessage = z.object({
   clientIp: z.string(),
   /** An instant (ISO 8601, UTC or with an offset): policy places the call in its windows and budget period by it. */
   startedAt: z.iso.datetime({ offset: true }),
-  /** The id the client supplied (`x-request-id` or `x-portkey-trace-id`), which became `requestId`; null when the gateway minted it. */
+  /** The id the client supplied (`x-request-id` or `x-portkey-trace-id`), echoed as the response's `x-request-id`; null when it sent none. */
   clientRequestId: z.string().nullable().optional(),
   /** OpenAI's `user` body field (or Portkey metadata `_user`), bounded. */
   user: z.string().nullable().optional(),

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createDb, createTestDatabase, type TestDatabase } from '.';
+import { createTestDatabase, type TestDatabase } from '@sluice/testing';
+import { createDb } from '.';
 
 let testDb: TestDatabase;
 beforeEach(async () => (testDb = await createTestDatabase({ migrate: false })));

@@ -158,6 +158,25 @@ export interface UsageCallsView extends Omit<UsageRecordsTable, 'swept' | 'cache
   swept_cost_usd: Decimal | null;
 }
 
+/** Metering's contract for policy (a view, see its migration): each recorded call's charge, and its correction's. */
+export interface UsageLedgerView {
+  request_id: string;
+  key_id: string;
+  swept: boolean;
+  cost_usd: Decimal;
+  started_at: Timestamp;
+  latency_ms: number;
+  recorded_at: Timestamp;
+  /** The transaction that stored the record (xid, as text). */
+  row_xmin: string;
+  corrected: boolean;
+  corrected_cost_usd: Decimal | null;
+  corrected_started_at: Timestamp | null;
+  corrected_latency_ms: number | null;
+  corrected_recorded_at: Timestamp | null;
+  corrected_row_xmin: string | null;
+}
+
 export interface KeySpendTable {
   key_id: string;
   requests: Decimal;

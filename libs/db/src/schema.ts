@@ -11,6 +11,7 @@ import type {
   StoredResponsesTable,
   UsageCallsView,
   UsageCorrectionsTable,
+  UsageLedgerView,
   UsageRecordsTable,
 } from './read-model-schema';
 
@@ -26,11 +27,12 @@ export type {
   StoredResponsesTable,
   UsageCallsView,
   UsageCorrectionsTable,
+  UsageLedgerView,
   UsageRecordsTable,
 };
 
 /**
- * Row types of every table, as Kysely sees them. int8 and xid8 columns are strings (see createDb).
+ * Row types of every table, as Kysely sees them (each has one owning service: table-owners.ts). int8 and xid8 columns are strings (see createDb).
  * jsonb columns are written as JSON text and read back parsed.
  */
 export interface Database {
@@ -45,6 +47,8 @@ export interface Database {
   usage_corrections: UsageCorrectionsTable;
   /** A view: each call as it finally stands (its correction over its record). */
   usage_calls: UsageCallsView;
+  /** A view: metering's contract for policy's counter restoration. */
+  usage_ledger: UsageLedgerView;
   key_spend: KeySpendTable;
   admin_tokens_view: AdminTokensViewTable;
   idempotency_records: IdempotencyRecordsTable;

@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '@sluice/db';
+import { createTestDatabase, type TestDatabase } from '@sluice/testing';
 import { sql } from 'kysely';
 import { Cleanup, lockWaiters, newEvent, settle, streamId } from '../test/helpers';
 import { appendToStream, DuplicateEventError, readStream, WrongExpectedVersionError } from '.';

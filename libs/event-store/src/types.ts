@@ -37,3 +37,17 @@ export interface Logger {
 }
 
 export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
+
+/** A logger that takes its fields first (pino's, as libs/service's `createLogger` makes). */
+export interface FieldsFirstLogger {
+  info(fields: object, msg: string): void;
+  warn(fields: object, msg: string): void;
+  error(fields: object, msg: string): void;
+}
+
+/** A fields-first logger as the store's Logger. */
+export const storeLoggerOf = (logger: FieldsFirstLogger): Logger => ({
+  info: (msg, fields) => logger.info(fields ?? {}, msg),
+  warn: (msg, fields) => logger.warn(fields ?? {}, msg),
+  error: (msg, fields) => logger.error(fields ?? {}, msg),
+});

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type ControlledTransaction, type Kysely, sql } from 'kysely';
-import { createTestDatabase, type TestDatabase } from '@sluice/db';
+import { createTestDatabase, type TestDatabase } from '@sluice/testing';
 import type { NewEvent } from '../src';
 
 export function newEvent(type = 'SomethingHappened', data: unknown = { n: 1 }): NewEvent {

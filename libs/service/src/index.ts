@@ -3,3 +3,4 @@ export * from './config';
 export * from './bootstrap';
 export * from './json-depth';
 export * from './request-body';
+export * from './provide';

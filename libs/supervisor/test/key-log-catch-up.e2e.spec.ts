@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import OpenAI from 'openai';
 import { generateVirtualKey, hashVirtualKey, Streams, type PublishedEvent } from '@sluice/contracts';
-import { appendToStream, loadCheckpoint, RELAY_CHECKPOINT } from '@sluice/event-store';
+import { appendToStream, loadCheckpoint, OUTBOX_CHECKPOINT } from '@sluice/event-store';
 import { connectNats, type NatsConnection } from '@sluice/messaging';
 import { waitFor } from '@sluice/testing';
 import { startE2eSystem, type E2eSystem } from './support/e2e-system';
@@ -78,7 +78,7 @@ describe('policy follows the log in Postgres, not only JetStream (the running sy
       events: [{ eventId, type: 'KeyRevoked', schemaVersion: 1, data: { keyId: id, revokedAt: now }, metadata: { actor: 'test', occurredAt: now } }],
     });
     const t0 = Date.now();
-    await waitFor(async () => BigInt((await loadCheckpoint(e2e.database.db, RELAY_CHECKPOINT))?.globalPosition ?? 0) >= BigInt(positions[0]), { description: 'the relay to pass the revocation' });
+    await waitFor(async () => BigInt((await loadCheckpoint(e2e.database.db, OUTBOX_CHECKPOINT))?.globalPosition ?? 0) >= BigInt(positions[0]), { description: 'the relay to pass the revocation' });
     expect(await storedAt('KeyRevoked', id)).toBeNull();
 
     const refused = await waitFor(() => chat(key).then(() => null, (err) => err), { timeoutMs: 10_000, intervalMs: 50, description: 'the key to be refused' });

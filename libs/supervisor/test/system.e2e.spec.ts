@@ -7,11 +7,10 @@ import { join, resolve } from 'node:path';
 import OpenAI from 'openai';
 import { sql } from 'kysely';
 import { Subjects } from '@sluice/contracts';
-import { createTestDatabase, type TestDatabase } from '@sluice/db';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connectNats, request } from '@sluice/messaging';
 import { startMockUpstream } from '@sluice/mock-llm';
-import { freePort, startTestNats, waitFor } from '@sluice/testing';
+import { freePort, startTestNats, waitFor, createTestDatabase, type TestDatabase } from '@sluice/testing';
 import { startSystem, type RunningSystem } from '../src/system';
 import { HELD_SECRETS } from './support/held-secrets';
 

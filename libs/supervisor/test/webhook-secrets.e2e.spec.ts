@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { run, type Io } from '@sluice/cli';
 import { Streams, Subjects } from '@sluice/contracts';
-import { migrateToLatest, type Database } from '@sluice/db';
+import type { Database } from '@sluice/db';
 import { appendToStream } from '@sluice/event-store';
 import { connectNats, request, type NatsConnection } from '@sluice/messaging';
-import { streamMessages, waitFor } from '@sluice/testing';
+import { migrateSystem, streamMessages, waitFor } from '@sluice/testing';
 import { startE2eSystem, type E2eSystem } from './support/e2e-system';
 
 jest.setTimeout(120_000);
@@ -44,7 +44,7 @@ describe('budget webhook URLs are secrets (the running system)', () => {
     await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(hook.address() as AddressInfo).port}`;
     // What a version before the vault left: a schema 1 KeyCreated with the URL in its budget, and its projection.
-    e2e = await startE2eSystem({ beforeServices: (database) => migrateToLatest(database.db).then(() => writeLegacyKey(database.db, url(legacy))) });
+    e2e = await startE2eSystem({ beforeServices: (database) => migrateSystem(database.db).then(() => writeLegacyKey(database.db, url(legacy))) });
     nc = await connectNats(e2e.nats.url, 'webhook-secrets-test');
     // Every message on the bus from here on: events, commands, replies, JetStream deliveries.
     nc.subscribe('>', { callback: (_err, msg) => void traffic.push({ subject: msg.subject, data: msg.string() }) });

@@ -8,3 +8,5 @@ export { usageFixture } from './usage-fixture';
 export { launchBrowser, type TestBrowser } from './browser';
 export { httpHead, RawHttp } from './raw-http';
 export { parsePrometheusText, sampleValue, type Sample } from './prometheus-text';
+export { createTestDatabase, migrateSystem, systemMigrations, type TestDatabase } from './system-database';
+export { deciderHarness } from './given-when-then';

@@ -2,7 +2,7 @@ import { Inject, Injectable, Module, type DynamicModule, type OnApplicationBoots
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectedProbe, connectNats } from '@sluice/messaging';
 import { meterOf, observeConnectivity } from '@sluice/telemetry';
-import { READINESS, type Logger } from '@sluice/service';
+import { provide, READINESS, token, type Logger } from '@sluice/service';
 import { Authorizer } from './authorize/authorizer';
 import type { GatewayConfig } from './config';
 import { CredentialStore } from './credentials/credential-store';
@@ -30,76 +30,61 @@ import { UsagePublisher } from './usage/usage-publisher';
 import { SpoolRecovery } from './usage/spool/spool-recovery';
 import { UsageSpool } from './usage/spool/usage-spool';
 
-export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
-export const LOGGER = Symbol('LOGGER');
-export const NATS = Symbol('NATS');
-export const INGRESS = Symbol('INGRESS');
-const CLAIMED_SPOOLS = Symbol('CLAIMED_SPOOLS');
+export const GATEWAY_CONFIG = token<GatewayConfig>('GATEWAY_CONFIG');
+export const LOGGER = token<Logger>('LOGGER');
+export const NATS = token<NatsConnection>('NATS');
+export const INGRESS = token<IngressRoutes>('INGRESS');
+const CLAIMED_SPOOLS = token<ReturnType<typeof UsageSpool.open>>('CLAIMED_SPOOLS');
 
 const messaging = [
-  { provide: NATS, useFactory: (config: GatewayConfig) => connectNats(config.natsUrl, 'gateway'), inject: [GATEWAY_CONFIG] },
-  { provide: UsagePublisher, useFactory: (nc: NatsConnection, logger: Logger, spool: UsageSpool) => new UsagePublisher(nc, logger, (callId) => spool.acked(callId)), inject: [NATS, LOGGER, UsageSpool] },
-  { provide: Authorizer, useFactory: (nc: NatsConnection, config: GatewayConfig) => new Authorizer(nc, config.authorizeTimeoutMs), inject: [NATS, GATEWAY_CONFIG] },
+  provide(NATS, [GATEWAY_CONFIG], (config) => connectNats(config.natsUrl, 'gateway')),
+  provide(UsagePublisher, [NATS, LOGGER, UsageSpool], (nc, logger, spool) => new UsagePublisher(nc, logger, (callId) => spool.acked(callId))),
+  provide(Authorizer, [NATS, GATEWAY_CONFIG], (nc, config) => new Authorizer(nc, config.authorizeTimeoutMs)),
 ];
 
 // Dead gateways' spool files are claimed before this process starts its own, and republished before it serves.
 const usageSpool = [
-  { provide: CLAIMED_SPOOLS, useFactory: (config: GatewayConfig, logger: Logger) => UsageSpool.open(config.spoolDir, logger), inject: [GATEWAY_CONFIG, LOGGER] },
-  { provide: UsageSpool, useFactory: (opened: { spool: UsageSpool }) => opened.spool, inject: [CLAIMED_SPOOLS] },
-  {
-    provide: SpoolRecovery,
-    useFactory: async (opened: { claimed: string[] }, publisher: UsagePublisher, config: GatewayConfig, logger: Logger) => {
-      const recovery = new SpoolRecovery(opened.claimed, (usage) => publisher.deliver(usage), logger);
-      await recovery.settle(config.spoolRecoveryWaitMs);
-      return recovery;
-    },
-    inject: [CLAIMED_SPOOLS, UsagePublisher, GATEWAY_CONFIG, LOGGER],
-  },
+  provide(CLAIMED_SPOOLS, [GATEWAY_CONFIG, LOGGER], (config, logger) => UsageSpool.open(config.spoolDir, logger)),
+  provide(UsageSpool, [CLAIMED_SPOOLS], (opened) => opened.spool),
+  provide(SpoolRecovery, [CLAIMED_SPOOLS, UsagePublisher, GATEWAY_CONFIG, LOGGER], async (opened, publisher, config, logger) => {
+    const recovery = new SpoolRecovery(opened.claimed, (usage) => publisher.deliver(usage), logger);
+    await recovery.settle(config.spoolRecoveryWaitMs);
+    return recovery;
+  }),
 ];
 
 const credentials = [
-  { provide: CredentialStore, useFactory: () => new CredentialStore() },
-  { provide: CredentialSync, useFactory: (nc: NatsConnection, store: CredentialStore, logger: Logger) => new CredentialSync(nc, store, logger), inject: [NATS, CredentialStore, LOGGER] },
+  provide(CredentialStore, [], () => new CredentialStore()),
+  provide(CredentialSync, [NATS, CredentialStore, LOGGER], (nc, store, logger) => new CredentialSync(nc, store, logger)),
 ];
 
 const providers = [
-  {
-    provide: OpenAiCompatibleProvider,
-    useFactory: (config: GatewayConfig) =>
-      new OpenAiCompatibleProvider({ headersTimeoutMs: config.upstreamHeadersTimeoutMs, bodyTimeoutMs: config.upstreamBodyTimeoutMs }, config.upstreamAllow),
-    inject: [GATEWAY_CONFIG],
-  },
-  {
-    provide: UpstreamDispatch,
-    useFactory: (sync: CredentialSync, openai: OpenAiCompatibleProvider, logger: Logger, config: GatewayConfig) => new UpstreamDispatch(sync, openai, logger, config.maxSseEventBytes),
-    inject: [CredentialSync, OpenAiCompatibleProvider, LOGGER, GATEWAY_CONFIG],
-  },
+  provide(OpenAiCompatibleProvider, [GATEWAY_CONFIG], (config) =>
+    new OpenAiCompatibleProvider({ headersTimeoutMs: config.upstreamHeadersTimeoutMs, bodyTimeoutMs: config.upstreamBodyTimeoutMs }, config.upstreamAllow),
+  ),
+  provide(UpstreamDispatch, [CredentialSync, OpenAiCompatibleProvider, LOGGER, GATEWAY_CONFIG], (sync, openai, logger, config) => new UpstreamDispatch(sync, openai, logger, config.maxSseEventBytes)),
 ];
 
 const httpRoutes = [
-  {
-    provide: INGRESS,
-    useFactory: (authorizer: Authorizer, dispatch: UpstreamDispatch, publisher: UsagePublisher, spool: UsageSpool, nc: NatsConnection, config: GatewayConfig, logger: Logger): IngressRoutes => {
-      const passthrough = new AnthropicPassthrough(dispatch, config, logger);
-      const store = new ResponseStoreClient(nc, logger);
-      return {
-        pipeline: new CallPipeline(authorizer, publisher, spool, logger),
-        openai: new OpenAiDialect(dispatch, config, logger),
-        models: new ModelsRoute(authorizer),
-        messages: new MessagesDialect(passthrough, new MessagesTranslation(dispatch, config, logger)),
-        countTokens: new CountTokensRoute(authorizer, passthrough),
-        anthropicModels: new AnthropicModelsRoute(authorizer),
-        responses: new ResponsesDialect(authorizer, store, new NativeResponses(dispatch, store, config, logger), new BridgedResponses(dispatch, store, config, logger)),
-        responseResources: new ResponseResources(authorizer, store, dispatch, config, logger),
-        clientIp: clientIpResolver(config.trustedProxies),
-        keyCheck: new KeyCheck(authorizer, config.keyCheckAboveBytes),
-        bodyLimit: config.bodyLimit,
-        bodyIdleMs: config.requestBodyIdleMs,
-        logger,
-      };
-    },
-    inject: [Authorizer, UpstreamDispatch, UsagePublisher, UsageSpool, NATS, GATEWAY_CONFIG, LOGGER],
-  },
+  provide(INGRESS, [Authorizer, UpstreamDispatch, UsagePublisher, UsageSpool, NATS, GATEWAY_CONFIG, LOGGER], (authorizer, dispatch, publisher, spool, nc, config, logger) => {
+    const passthrough = new AnthropicPassthrough(dispatch, config, logger);
+    const store = new ResponseStoreClient(nc, logger);
+    return {
+      pipeline: new CallPipeline(authorizer, publisher, spool, logger),
+      openai: new OpenAiDialect(dispatch, config, logger),
+      models: new ModelsRoute(authorizer),
+      messages: new MessagesDialect(passthrough, new MessagesTranslation(dispatch, config, logger)),
+      countTokens: new CountTokensRoute(authorizer, passthrough),
+      anthropicModels: new AnthropicModelsRoute(authorizer),
+      responses: new ResponsesDialect(authorizer, store, new NativeResponses(dispatch, store, config, logger), new BridgedResponses(dispatch, store, config, logger)),
+      responseResources: new ResponseResources(authorizer, store, dispatch, config, logger),
+      clientIp: clientIpResolver(config.trustedProxies),
+      keyCheck: new KeyCheck(authorizer, config.keyCheckAboveBytes),
+      bodyLimit: config.bodyLimit,
+      bodyIdleMs: config.requestBodyIdleMs,
+      logger,
+    };
+  }),
 ];
 
 /** Starts credential sync once everything is built; on shutdown flushes usage (and closes its spool) before NATS closes. */
@@ -133,7 +118,7 @@ export class GatewayLifecycle implements OnApplicationBootstrap, OnApplicationSh
 
 const lifecycle = [
   GatewayLifecycle,
-  { provide: GatewayReadiness, useFactory: (nc: NatsConnection, store: CredentialStore) => new GatewayReadiness(nc, store), inject: [NATS, CredentialStore] },
+  provide(GatewayReadiness, [NATS, CredentialStore], (nc, store) => new GatewayReadiness(nc, store)),
   { provide: READINESS, useExisting: GatewayReadiness },
 ];
 

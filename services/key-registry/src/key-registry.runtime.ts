@@ -1,10 +1,11 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kysely } from 'kysely';
 import { createDb, migrateToLatest, pingDb, type Database } from '@sluice/db';
-import { type Relay, Sealer } from '@sluice/event-store';
+import { type OutboxPublisher, Sealer, storeLoggerOf } from '@sluice/event-store';
 import { connectedProbe, connectNats, ensureStreams, type NatsConnection } from '@sluice/messaging';
 import { systemResolver, UpstreamAllowList } from '@sluice/net-policy';
 import { createLogger, env, envInt, type Readiness } from '@sluice/service';
+import { keyRegistryMigrations } from './db/migrations';
 import { sealLegacyWebhookUrls } from './keys/legacy-webhook-urls';
 import { meterOf, observeConnectivity } from '@sluice/telemetry';
 import { BudgetResetLoop } from './keys/reset-budget-period/budget-reset-loop';
@@ -13,26 +14,22 @@ import { registerNatsHandlers } from './nats-handlers';
 import { holdBudgetNotifications, startBudgetNotifier } from './notifications/budget-notifier';
 import { WebhookSender } from './notifications/webhook-sender';
 import { parseKeks } from './providers/vault/envelope';
-import { createJetStreamRelay } from './relay/jetstream-relay';
+import { createJetStreamOutbox } from './outbox/jetstream-outbox';
 import { randomId } from './shared/deps';
 
 export const logger = createLogger('key-registry');
 
-const storeLogger = {
-  info: (msg: string, fields?: Record<string, unknown>) => logger.info(fields ?? {}, msg),
-  warn: (msg: string, fields?: Record<string, unknown>) => logger.warn(fields ?? {}, msg),
-  error: (msg: string, fields?: Record<string, unknown>) => logger.error(fields ?? {}, msg),
-};
+const storeLogger = storeLoggerOf(logger);
 
 /**
- * Owns the process's connections: Postgres, NATS, the command handlers, the relay, the chain
+ * Owns the process's connections: Postgres, NATS, the command handlers, the outbox publisher, the chain
  * sealer, the budget reset loop and the budget webhook notifier.
  */
 @Injectable()
 export class KeyRegistryRuntime implements OnApplicationBootstrap, OnApplicationShutdown, Readiness {
   #db?: Kysely<Database>;
   #nc?: NatsConnection;
-  #relay?: Relay;
+  #outbox?: OutboxPublisher;
   #sealer?: Sealer;
   #budgetResets?: BudgetResetLoop;
   #webhooks?: WebhookSender;
@@ -44,7 +41,7 @@ export class KeyRegistryRuntime implements OnApplicationBootstrap, OnApplication
     const keks = parseKeks(process.env.SLUICE_MASTER_KEY, process.env.SLUICE_MASTER_KEYS);
     const upstream = { allow: UpstreamAllowList.parse(process.env.SLUICE_UPSTREAM_ALLOW), resolve: systemResolver };
     this.#db = createDb<Database>(databaseUrl, { onPoolError: (err) => logger.warn({ err: err.message }, 'postgres connection dropped') });
-    await migrateToLatest(this.#db);
+    await migrateToLatest(this.#db, keyRegistryMigrations);
     this.#nc = await connectNats(env('NATS_URL', 'nats://127.0.0.1:4222'), 'key-registry');
     await ensureStreams(this.#nc);
     const db = this.#db;
@@ -53,8 +50,8 @@ export class KeyRegistryRuntime implements OnApplicationBootstrap, OnApplication
     const sealed = await sealLegacyWebhookUrls(deps);
     if (sealed > 0) logger.info({ keys: sealed }, 'budget webhook URLs an older version kept in plain text are now sealed in the vault');
     registerNatsHandlers(this.#nc, deps, logger);
-    this.#relay = createJetStreamRelay(this.#db, databaseUrl, this.#nc, logger);
-    this.#relay.start();
+    this.#outbox = createJetStreamOutbox(this.#db, databaseUrl, this.#nc, logger);
+    this.#outbox.start();
     this.#sealer = new Sealer({ db: this.#db, databaseUrl, pollMs: 250, logger: storeLogger });
     this.#sealer.start();
     this.#budgetResets = new BudgetResetLoop({ deps, databaseUrl, intervalMs: envInt('SLUICE_BUDGET_RESET_INTERVAL_MS', 5000), logger: storeLogger });
@@ -85,7 +82,7 @@ export class KeyRegistryRuntime implements OnApplicationBootstrap, OnApplication
 
   async onApplicationShutdown(): Promise<void> {
     this.#ready = false;
-    await this.#relay?.stop();
+    await this.#outbox?.stop();
     await this.#sealer?.stop();
     await this.#budgetResets?.stop();
     await this.#notifier?.stop();

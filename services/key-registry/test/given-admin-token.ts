@@ -1,24 +1,10 @@
-import { parseEvent, type ErrorCode } from '@sluice/contracts';
-import { foldAdminToken, type AdminTokenEvent, type AdminTokenState } from '../src/admin-tokens/admin-token';
+import { deciderHarness } from '@sluice/testing';
+import { foldAdminToken, type AdminTokenEvent } from '../src/admin-tokens/admin-token';
 
 export const NOW = new Date('2026-11-24T12:00:00Z');
 
-/** given(events).when(decide).then(events) or .thenThrows(code), for the admin-token aggregate, through the contract's schemas. */
-export function given(...history: AdminTokenEvent[]) {
-  const state = foldAdminToken(history.map(throughContract));
-  return {
-    when: (decide: (state: AdminTokenState) => AdminTokenEvent[]) => ({
-      then: (expected: AdminTokenEvent[]) => {
-        const decided = decide(state);
-        expect(decided.map(throughContract)).toEqual(decided);
-        expect(decided).toEqual(expected);
-      },
-      thenThrows: (code: ErrorCode) => expect(() => decide(state)).toThrow(expect.objectContaining({ code })),
-    }),
-  };
-}
-
-const throughContract = (event: AdminTokenEvent) => parseEvent(JSON.parse(JSON.stringify(event))) as AdminTokenEvent;
+/** given(events).when(decide).then(events) or .thenThrows(code), for the admin-token aggregate. */
+export const given = deciderHarness(foldAdminToken);
 
 export const adminTokenCreated = (role: 'owner' | 'operator' | 'auditor' = 'operator'): AdminTokenEvent => ({
   type: 'AdminTokenCreated',

@@ -1,33 +1,13 @@
-import { parseEvent, type ErrorCode } from '@sluice/contracts';
-import { foldProvider, type ProviderEvent, type ProviderState } from '../src/providers/provider';
+import { deciderHarness } from '@sluice/testing';
+import { foldProvider, type ProviderEvent } from '../src/providers/provider';
 
 export const NOW = new Date('2026-11-24T12:00:00Z');
 const earlier = (ms: number) => new Date(NOW.getTime() - ms).toISOString();
 
 type Data<T extends ProviderEvent['type']> = Extract<ProviderEvent, { type: T }>['data'];
 
-/**
- * given(events).when(decide).then(events) or .thenThrows(code), for the provider aggregate. Both
- * the history and the decided events go through the contract's schemas.
- */
-export function given(...history: ProviderEvent[]) {
-  const state = foldProvider(history.map(throughContract));
-  return {
-    state,
-    when: (decide: (state: ProviderState) => ProviderEvent[]) => ({
-      then: (expected: ProviderEvent[]) => {
-        const decided = decide(state);
-        expect(decided.map(throughContract)).toEqual(decided);
-        expect(decided).toEqual(expected);
-      },
-      thenThrows: (code: ErrorCode) => expect(() => decide(state)).toThrow(expect.objectContaining({ code })),
-    }),
-  };
-}
-
-function throughContract(event: ProviderEvent): ProviderEvent {
-  return parseEvent(JSON.parse(JSON.stringify(event))) as ProviderEvent;
-}
+/** given(events).when(decide).then(events) or .thenThrows(code), for the provider aggregate. */
+export const given = deciderHarness(foldProvider);
 
 export const providerAdded = (over: Partial<Data<'ProviderAdded'>> = {}): ProviderEvent => ({
   type: 'ProviderAdded',

@@ -1,33 +1,14 @@
-import { ErrorCodes, parseEvent, type ErrorCode } from '@sluice/contracts';
-import { foldKey, type KeyEvent, type KeyState } from '../src/keys/key';
+import { ErrorCodes } from '@sluice/contracts';
+import { deciderHarness } from '@sluice/testing';
+import { foldKey, type KeyEvent } from '../src/keys/key';
 
 export const NOW = new Date('2026-11-24T12:00:00Z');
 export const iso = (ms: number) => new Date(ms).toISOString();
 
 type Data<T extends KeyEvent['type']> = Extract<KeyEvent, { type: T }>['data'];
 
-/**
- * given(events).when(decide).then(events) or .thenThrows(code). Both the history and the decided
- * events go through the contract's schemas, so an event the log would not accept fails the test.
- */
-export function given(...history: KeyEvent[]) {
-  const state = foldKey(history.map(throughContract));
-  return {
-    state,
-    when: (decide: (state: KeyState) => KeyEvent[]) => ({
-      then: (expected: KeyEvent[]) => {
-        const decided = decide(state);
-        expect(decided.map(throughContract)).toEqual(decided);
-        expect(decided).toEqual(expected);
-      },
-      thenThrows: (code: ErrorCode) => expect(() => decide(state)).toThrow(expect.objectContaining({ code })),
-    }),
-  };
-}
-
-function throughContract(event: KeyEvent): KeyEvent {
-  return parseEvent(JSON.parse(JSON.stringify(event))) as KeyEvent;
-}
+/** given(events).when(decide).then(events) or .thenThrows(code), for the key aggregate. */
+export const given = deciderHarness(foldKey);
 
 export const keyCreated = (over: Partial<Data<'KeyCreated'>> = {}): KeyEvent => ({
   type: 'KeyCreated',

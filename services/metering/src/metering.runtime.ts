@@ -4,6 +4,7 @@ import { createDb, migrateToLatest, pingDb, type Database } from '@sluice/db';
 import { connectedProbe, connectNats, ensureStreams, type NatsConnection } from '@sluice/messaging';
 import { createLogger, env, envInt, type Readiness } from '@sluice/service';
 import { meterOf, observeConnectivity } from '@sluice/telemetry';
+import { meteringMigrations } from './db/migrations';
 import { consumeUsage } from './record-usage/usage-consumer';
 import { serveResponseStore } from './responses/response-store';
 import { retentionMsOfDays } from './responses/stored-response-row';
@@ -21,7 +22,7 @@ export class MeteringRuntime implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationBootstrap(): Promise<void> {
     this.#db = createDb<Database>(env('DATABASE_URL'), { onPoolError: (err) => logger.warn({ err: err.message }, 'postgres connection dropped') });
-    await migrateToLatest(this.#db);
+    await migrateToLatest(this.#db, meteringMigrations);
     this.#nc = await connectNats(env('NATS_URL', 'nats://127.0.0.1:4222'), 'metering');
     await ensureStreams(this.#nc);
     const db = this.#db;

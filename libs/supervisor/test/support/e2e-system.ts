@@ -1,10 +1,10 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createDb, createTestDatabase, type Database, type TestDatabase } from '@sluice/db';
+import { createDb, type Database } from '@sluice/db';
 import { ensureDatabase, startPostgres, type EmbeddedPostgres } from '@sluice/embedded';
 import { startMockUpstream, type MockUpstream, type MockUpstreamOptions } from '@sluice/mock-llm';
-import { freePort, startTestNats, type TestNats } from '@sluice/testing';
+import { freePort, startTestNats, type TestNats, createTestDatabase, type TestDatabase } from '@sluice/testing';
 import { startSystem, type RunningSystem } from '../../src/system';
 
 const ROOT_DIR = resolve(__dirname, '..', '..', '..', '..');

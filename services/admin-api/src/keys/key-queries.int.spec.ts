@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '@sluice/db';
+import { createTestDatabase, type TestDatabase } from '@sluice/testing';
 import { getKey, listKeys } from './key-queries';
 
 describe('key queries for the console (real Postgres)', () => {

@@ -35,8 +35,8 @@ const keyColumns = [
   's.spend_usd',
 ] as const;
 
-// One backward step on usage_records_key_time per key.
-const lastUsedAt = sql<Date | null>`(select max(u.started_at) from usage_records u where u.key_id = k.id)`.as('last_used_at');
+// One backward step on usage_records_key_time per key (Postgres drops the view's unused join to corrections).
+const lastUsedAt = sql<Date | null>`(select max(u.started_at) from usage_calls u where u.key_id = k.id)`.as('last_used_at');
 
 const baseQuery = (db: Kysely<Database>) => db.selectFrom('keys_view as k').leftJoin('key_spend as s', 's.key_id', 'k.id').select(keyColumns).select(lastUsedAt);
 

@@ -9,15 +9,15 @@ import {
   ListKeysQuery,
   parseOrThrow,
   RegenerateKeyBody,
-  Subjects,
   UpdateKeyBody,
   type Actor,
 } from '@sluice/contracts';
 import type { Database } from '@sluice/db';
-import { request, type NatsConnection } from '@sluice/messaging';
+import type { NatsConnection } from '@sluice/messaging';
 import { AdminTokenGuard } from '../auth/admin-token.guard';
 import { CurrentActor } from '../shared/actor';
-import { confirmChange, PolicyWrite } from '../changes/policy-confirmation';
+import { ConfirmedCommands } from '../changes/confirmed-commands';
+import { PolicyWrite } from '../changes/policy-confirmation';
 import { DB, NATS } from '../shared/tokens';
 import { getKey, listKeys } from './key-queries';
 import { withLiveLimits } from './limits/policy-limits';
@@ -29,14 +29,14 @@ export class KeysController {
   constructor(
     @Inject(DB) private readonly db: Kysely<Database>,
     @Inject(NATS) private readonly nc: NatsConnection,
+    @Inject(ConfirmedCommands) private readonly commands: ConfirmedCommands,
   ) {}
 
   @Post()
   @HttpCode(201)
   async create(@Body() body: unknown, @CurrentActor() actor: Actor, @PolicyWrite() write: PolicyWrite) {
     const valid = parseOrThrow(CreateKeyBody, body);
-    const created = await request<{ keyId: string; key: string }>(this.nc, Subjects.rpc.keyRegistry('create-key'), { body: valid, actor }, { trace: actor });
-    await confirmChange(this.db, this.nc, write, `key-${created.keyId}`);
+    const created = await this.commands.send<{ keyId: string; key: string }>('create-key', { body: valid, actor }, write, (r) => `key-${r.keyId}`);
     return { ...(await this.#read(created.keyId)), key: created.key };
   }
 
@@ -54,8 +54,7 @@ export class KeysController {
   @Patch(':id')
   async update(@Param('id') id: string, @Body() body: unknown, @CurrentActor() actor: Actor, @PolicyWrite() write: PolicyWrite) {
     const valid = parseOrThrow(UpdateKeyBody, body);
-    await request(this.nc, Subjects.rpc.keyRegistry('update-key'), { keyId: id, body: valid, actor }, { trace: actor });
-    await confirmChange(this.db, this.nc, write, `key-${id}`);
+    await this.commands.send('update-key', { keyId: id, body: valid, actor }, write, `key-${id}`);
     return this.#read(id);
   }
 
@@ -74,14 +73,8 @@ export class KeysController {
     if (idempotencyKey !== undefined && !IdempotencyKey.safeParse(idempotencyKey).success) {
       throw new DomainError(ErrorCodes.validation, 'Idempotency-Key must be 1 to 255 printable ASCII characters', { param: 'Idempotency-Key' });
     }
-    const result = await request<{ key: string; replayed: boolean }>(
-      this.nc,
-      Subjects.rpc.keyRegistry('regenerate-key'),
-      { keyId: id, body: valid, idempotencyKey, actor },
-      { trace: actor },
-    );
+    const result = await this.commands.send<{ key: string; replayed: boolean }>('regenerate-key', { keyId: id, body: valid, idempotencyKey, actor }, write, `key-${id}`);
     if (result.replayed) void reply.header('idempotent-replayed', 'true');
-    await confirmChange(this.db, this.nc, write, `key-${id}`);
     return { ...(await this.#read(id)), key: result.key };
   }
 
@@ -103,8 +96,7 @@ export class KeysController {
   }
 
   async #command(endpoint: string, id: string, actor: Actor, write: PolicyWrite) {
-    await request(this.nc, Subjects.rpc.keyRegistry(endpoint), { keyId: id, actor }, { trace: actor });
-    await confirmChange(this.db, this.nc, write, `key-${id}`);
+    await this.commands.send(endpoint, { keyId: id, actor }, write, `key-${id}`);
     return this.#read(id);
   }
 

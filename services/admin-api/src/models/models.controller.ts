@@ -1,12 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
 import type { Kysely, Selectable } from 'kysely';
-import { CreateModelBody, DomainError, ErrorCodes, parseOrThrow, Subjects, type Actor, type ModelView } from '@sluice/contracts';
+import { CreateModelBody, DomainError, ErrorCodes, parseOrThrow, type Actor, type ModelView } from '@sluice/contracts';
 import type { Database, ModelsViewTable } from '@sluice/db';
-import { request, type NatsConnection } from '@sluice/messaging';
 import { AdminTokenGuard } from '../auth/admin-token.guard';
 import { CurrentActor } from '../shared/actor';
-import { confirmChange, PolicyWrite } from '../changes/policy-confirmation';
-import { DB, NATS } from '../shared/tokens';
+import { ConfirmedCommands } from '../changes/confirmed-commands';
+import { PolicyWrite } from '../changes/policy-confirmation';
+import { DB } from '../shared/tokens';
 
 /** The model catalog: what clients may send as `model`, where it routes and what it costs. */
 @Controller('admin/v1/models')
@@ -14,15 +14,14 @@ import { DB, NATS } from '../shared/tokens';
 export class ModelsController {
   constructor(
     @Inject(DB) private readonly db: Kysely<Database>,
-    @Inject(NATS) private readonly nc: NatsConnection,
+    @Inject(ConfirmedCommands) private readonly commands: ConfirmedCommands,
   ) {}
 
   @Post()
   @HttpCode(201)
   async create(@Body() body: unknown, @CurrentActor() actor: Actor, @PolicyWrite() write: PolicyWrite) {
     const valid = parseOrThrow(CreateModelBody, body);
-    const { name } = await request<{ name: string }>(this.nc, Subjects.rpc.keyRegistry('add-model'), { body: valid, actor }, { trace: actor });
-    await confirmChange(this.db, this.nc, write, `model-${name}`);
+    const { name } = await this.commands.send<{ name: string }>('add-model', { body: valid, actor }, write, (r) => `model-${r.name}`);
     return this.get(name);
   }
 
@@ -42,8 +41,7 @@ export class ModelsController {
   @Delete(':name')
   @HttpCode(204)
   async remove(@Param('name') name: string, @CurrentActor() actor: Actor, @PolicyWrite() write: PolicyWrite) {
-    await request(this.nc, Subjects.rpc.keyRegistry('remove-model'), { name, actor }, { trace: actor });
-    await confirmChange(this.db, this.nc, write, `model-${name}`);
+    await this.commands.send('remove-model', { name, actor }, write, `model-${name}`);
   }
 }
 

@@ -2,7 +2,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { type Kysely, sql } from 'kysely';
 import { Consumers, Streams } from '@sluice/contracts';
 import type { Database } from '@sluice/db';
-import { loadCheckpoint, RELAY_CHECKPOINT } from '@sluice/event-store';
+import { loadCheckpoint, OUTBOX_CHECKPOINT } from '@sluice/event-store';
 import type { NatsConnection } from '@sluice/messaging';
 
 export interface Lag {
@@ -32,7 +32,7 @@ export async function meteringLag(nc: NatsConnection, now: number): Promise<Lag 
 
 /** Events committed to the log that the relay has not published to JetStream yet, and the oldest one's age. */
 export async function relayLag(db: Kysely<Database>, now: number): Promise<Lag> {
-  const checkpoint = await loadCheckpoint(db, RELAY_CHECKPOINT);
+  const checkpoint = await loadCheckpoint(db, OUTBOX_CHECKPOINT);
   const after = checkpoint ? sql`where (transaction_id, global_position) > (${checkpoint.transactionId}::xid8, ${checkpoint.globalPosition}::bigint)` : sql``;
   const { rows } = await sql<{ count: number; oldest: Date | null }>`
     select count(*)::int as count, min(recorded_at) as oldest

@@ -6,19 +6,18 @@ import {
   ErrorCodes,
   parseOrThrow,
   RotateProviderBody,
-  Subjects,
   UpdateProviderBody,
   type Actor,
   servesResponses,
   type ProviderView,
 } from '@sluice/contracts';
 import type { Database, ProvidersViewTable } from '@sluice/db';
-import { request, type NatsConnection } from '@sluice/messaging';
 import { AdminTokenGuard } from '../auth/admin-token.guard';
 import { RestrictFields } from '../auth/roles';
 import { CurrentActor } from '../shared/actor';
-import { confirmChange, PolicyWrite } from '../changes/policy-confirmation';
-import { DB, NATS } from '../shared/tokens';
+import { ConfirmedCommands } from '../changes/confirmed-commands';
+import { PolicyWrite } from '../changes/policy-confirmation';
+import { DB } from '../shared/tokens';
 
 const columns = ['id', 'name', 'type', 'base_url', 'api_key_hint', 'supports_responses', 'created_at'] as const;
 
@@ -28,15 +27,14 @@ const columns = ['id', 'name', 'type', 'base_url', 'api_key_hint', 'supports_res
 export class ProvidersController {
   constructor(
     @Inject(DB) private readonly db: Kysely<Database>,
-    @Inject(NATS) private readonly nc: NatsConnection,
+    @Inject(ConfirmedCommands) private readonly commands: ConfirmedCommands,
   ) {}
 
   @Post()
   @HttpCode(201)
   async create(@Body() body: unknown, @CurrentActor() actor: Actor, @PolicyWrite() write: PolicyWrite) {
     const valid = parseOrThrow(CreateProviderBody, body);
-    const { providerId } = await this.command<{ providerId: string }>('add-provider', { body: valid, actor }, actor);
-    await confirmChange(this.db, this.nc, write, `provider-${providerId}`);
+    const { providerId } = await this.commands.send<{ providerId: string }>('add-provider', { body: valid, actor }, write, (r) => `provider-${r.providerId}`);
     return this.get(providerId);
   }
 
@@ -58,8 +56,7 @@ export class ProvidersController {
   @RestrictFields({ baseUrl: ['owner'] })
   async update(@Param('id') id: string, @Body() body: unknown, @CurrentActor() actor: Actor, @PolicyWrite() write: PolicyWrite) {
     const valid = parseOrThrow(UpdateProviderBody, body);
-    await this.command('update-provider', { providerId: id, body: valid, actor }, actor);
-    await confirmChange(this.db, this.nc, write, `provider-${id}`);
+    await this.commands.send('update-provider', { providerId: id, body: valid, actor }, write, `provider-${id}`);
     return this.get(id);
   }
 
@@ -67,8 +64,7 @@ export class ProvidersController {
   @Delete(':id')
   @HttpCode(204)
   async remove(@Param('id') id: string, @CurrentActor() actor: Actor, @PolicyWrite() write: PolicyWrite) {
-    await this.command('remove-provider', { providerId: id, actor }, actor);
-    await confirmChange(this.db, this.nc, write, `provider-${id}`);
+    await this.commands.send('remove-provider', { providerId: id, actor }, write, `provider-${id}`);
   }
 
   /**
@@ -80,13 +76,8 @@ export class ProvidersController {
   @HttpCode(200)
   async rotate(@Param('id') id: string, @Body() body: unknown, @CurrentActor() actor: Actor, @PolicyWrite() write: PolicyWrite) {
     const valid = parseOrThrow(RotateProviderBody, body);
-    await this.command('rotate-provider', { providerId: id, body: valid, actor }, actor);
-    await confirmChange(this.db, this.nc, write, `provider-${id}`);
+    await this.commands.send('rotate-provider', { providerId: id, body: valid, actor }, write, `provider-${id}`);
     return this.get(id);
-  }
-
-  private command<T>(name: string, payload: unknown, actor: Actor): Promise<T> {
-    return request<T>(this.nc, Subjects.rpc.keyRegistry(name), payload, { trace: actor });
   }
 }
 

@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '@sluice/db';
+import { createTestDatabase, type TestDatabase } from '@sluice/testing';
 import { RequestLogQuery } from '@sluice/contracts';
 import { requestLog } from './request-log';
 

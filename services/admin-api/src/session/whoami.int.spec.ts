@@ -1,8 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { adminTokenHint, generateAdminToken, hashAdminToken } from '@sluice/contracts';
-import { createTestDatabase, type TestDatabase } from '@sluice/db';
-import { startTestNats, type TestNats } from '@sluice/testing';
+import { startTestNats, type TestNats, createTestDatabase, type TestDatabase } from '@sluice/testing';
 import { AdminModule } from '../app.module';
 
 const OWNER = 'owner-token-for-the-whoami-int-test';

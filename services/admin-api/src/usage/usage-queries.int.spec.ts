@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '@sluice/db';
+import { createTestDatabase, type TestDatabase } from '@sluice/testing';
 import { keyUsage, usageOverview } from './usage-queries';
 import { resolveRange } from './usage-range';
 

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { ACCESS_DENIED_STREAM, ErrorCodes, hashAdminToken, isWellFormedAdminToken } from '@sluice/contracts';
-import { createTestDatabase, type TestDatabase } from '@sluice/db';
+import { createTestDatabase, type TestDatabase } from '@sluice/testing';
 import { readStream } from '@sluice/event-store';
 import type { Deps } from '../shared/deps';
 import { createAdminToken } from './create-admin-token/create-admin-token.handler';

@@ -1,5 +1,5 @@
 import { ErrorCodes, normalizeBudget } from '@sluice/contracts';
-import { createTestDatabase, type TestDatabase } from '@sluice/db';
+import { createTestDatabase, type TestDatabase } from '@sluice/testing';
 import { readStream } from '@sluice/event-store';
 import { UpstreamAllowList } from '@sluice/net-policy';
 import type { Deps } from '../shared/deps';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { createTestDatabase, type TestDatabase } from '@sluice/db';
+import { createTestDatabase, type TestDatabase } from '@sluice/testing';
 import { appendToStream, readStream } from '@sluice/event-store';
 import { UpstreamAllowList } from '@sluice/net-policy';
 import { rebuildReadModels } from '../read-models/rebuild';

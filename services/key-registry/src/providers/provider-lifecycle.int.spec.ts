@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCodes } from '@sluice/contracts';
-import { createTestDatabase, type TestDatabase } from '@sluice/db';
+import { createTestDatabase, type TestDatabase } from '@sluice/testing';
 import { readStream } from '@sluice/event-store';
 import { UpstreamAllowList } from '@sluice/net-policy';
 import { addModel } from '../models/add-model/add-model.handler';

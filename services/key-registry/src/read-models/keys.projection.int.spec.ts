@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '@sluice/db';
+import { createTestDatabase, type TestDatabase } from '@sluice/testing';
 import { readStream } from '@sluice/event-store';
 import { hashVirtualKey } from '@sluice/contracts';
 import { createKey } from '../keys/create-key/create-key.handler';

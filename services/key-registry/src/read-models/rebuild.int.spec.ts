@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { createTestDatabase, type TestDatabase } from '@sluice/db';
+import { createTestDatabase, type TestDatabase } from '@sluice/testing';
 import { createAdminToken } from '../admin-tokens/create-admin-token/create-admin-token.handler';
 import { revokeAdminToken } from '../admin-tokens/revoke-admin-token/revoke-admin-token.handler';
 import { createKey } from '../keys/create-key/create-key.handler';

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from '@sluice/db';
 import { nanosOfUsd, type UsageMessage } from '@sluice/contracts';
-import { usageFixture } from '@sluice/testing';
+import { usageFixture, createTestDatabase, type TestDatabase } from '@sluice/testing';
 import { recordUsageBatch } from './record-usage';
 
 describe('recording usage (real Postgres)', () => {

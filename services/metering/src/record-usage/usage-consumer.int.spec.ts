@@ -4,10 +4,10 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { appendToStream } from '@sluice/event-store';
-import { createDb, createTestDatabase, type Database, type TestDatabase } from '@sluice/db';
+import { createDb, type Database } from '@sluice/db';
 import { Consumers, Streams, Subjects, type UsageMessage } from '@sluice/contracts';
 import { connectNats, ensureStreams, publishDurable, type NatsConnection } from '@sluice/messaging';
-import { freePort, startTestNats, usageFixture, waitFor, type TestNats } from '@sluice/testing';
+import { freePort, startTestNats, usageFixture, waitFor, type TestNats, createTestDatabase, type TestDatabase } from '@sluice/testing';
 import type { Kysely } from 'kysely';
 import { consumeUsage } from './usage-consumer';
 

@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { Subjects, type ResponseDeleteReply, type ResponseLookupReply, type StoredResponse } from '@sluice/contracts';
-import { createTestDatabase, type TestDatabase } from '@sluice/db';
 import { connectNats, ensureStreams, publishDurable, request, type NatsConnection } from '@sluice/messaging';
-import { startTestNats, waitFor, type TestNats } from '@sluice/testing';
+import { startTestNats, waitFor, type TestNats, createTestDatabase, type TestDatabase } from '@sluice/testing';
 import { serveResponseStore } from './response-store';
 
 jest.setTimeout(60_000);

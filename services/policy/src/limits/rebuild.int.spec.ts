@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from '@sluice/db';
+import { createTestDatabase, type TestDatabase } from '@sluice/testing';
 import { nanosOfUsd, type SluiceEvent, type UsageMessage } from '@sluice/contracts';
 import { keyCreated, keyUpdated, NOW } from '../../test/given';
 import { KeyTable } from '../keys/key-table';

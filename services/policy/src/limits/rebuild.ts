@@ -60,7 +60,7 @@ export async function rebuildFromRecords(
 async function sumRequests(db: Kysely<Database>, windowed: string[], limitsOf: Map<string, KeyPolicy['rateLimits']>, limiter: Limiter, until: number, now: number): Promise<number> {
   const { rows } = await sql<{ key_id: string; minute: string; calls: string }>`
     select key_id, floor(extract(epoch from started_at) * 1000 / ${MINUTE})::bigint as minute, count(*) as calls
-    from usage_records
+    from usage_ledger
     where key_id = any(${windowed}::text[]) and started_at >= ${new Date(now - DAY)} and ${endedBefore(until)}
     group by 1, 2`.execute(db);
   let requests = 0;
@@ -82,12 +82,11 @@ async function sumSpend(db: Kysely<Database>, budgeted: { keyId: string; start: 
     with p(key_id, period_start) as (
       select * from unnest(${budgeted.map((b) => b.keyId)}::text[], ${budgeted.map((b) => new Date(b.start).toISOString())}::timestamptz[]))
     select key_id, sum(cost) as spent from (
-      select u.key_id, u.cost_usd as cost
-        from p join usage_records u on u.key_id = p.key_id and u.started_at >= p.period_start and ${endedBefore(until, 'u')}
+      select l.key_id, l.cost_usd as cost
+        from p join usage_ledger l on l.key_id = p.key_id and l.started_at >= p.period_start and ${endedBefore(until, 'record')}
       union all
-      select u.key_id, c.cost_usd - u.cost_usd
-        from p join usage_records u on u.key_id = p.key_id and u.started_at >= p.period_start
-        join usage_corrections c on c.request_id = u.request_id and ${endedBefore(until, 'c')}
+      select l.key_id, l.corrected_cost_usd - l.cost_usd
+        from p join usage_ledger l on l.key_id = p.key_id and l.started_at >= p.period_start and l.corrected and ${endedBefore(until, 'correction')}
     ) as charges
     group by key_id`.execute(db);
   for (const row of rows) {

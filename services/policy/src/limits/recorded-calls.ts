@@ -45,12 +45,12 @@ export async function lookUpRecords(db: Kysely<Database>, requestIds: string[], 
   if (requestIds.length === 0) return new Map();
   const before = new Date(copyPublishedAt - EARLIER_COPY_MS);
   const { rows } = await sql<{ request_id: string; key_id: string; swept: boolean; cost_usd: string; started_at: Date; counted: boolean; corrected: boolean; correction_counted: boolean }>`
-    select u.request_id, u.key_id, u.swept, u.cost_usd, u.started_at,
-      (${summed(cut, 'u')} or u.recorded_at < ${before}) as counted,
-      c.request_id is not null as corrected,
-      coalesce(${summed(cut, 'c')} or c.recorded_at < ${before}, false) as correction_counted
-    from usage_records u left join usage_corrections c on c.request_id = u.request_id
-    where u.request_id = any(${requestIds}::text[])`.execute(db);
+    select request_id, key_id, swept, cost_usd, started_at,
+      (${summed(cut, 'record')} or recorded_at < ${before}) as counted,
+      corrected,
+      coalesce(${summed(cut, 'correction')} or corrected_recorded_at < ${before}, false) as correction_counted
+    from usage_ledger
+    where request_id = any(${requestIds}::text[])`.execute(db);
   return new Map(
     rows.map((r) => [
       r.request_id,
@@ -66,10 +66,17 @@ export async function lookUpRecords(db: Kysely<Database>, requestIds: string[], 
   );
 }
 
-/** The row (of `usage_records` or `usage_corrections`, aliased `table`) is in the restart's sum. */
-function summed(cut: RecordsCut, table: 'u' | 'c'): RawBuilder<boolean> {
-  const t = sql.raw(table);
-  return sql<boolean>`(${endedBefore(cut.until, table)} and pg_visible_in_snapshot(${fullXid(sql`${t}.xmin`, cut.snapshot)}, ${cut.snapshot}::pg_snapshot))`;
+/**
+ * A part of a call in metering's `usage_ledger` (the contract policy reads, see docs/architecture.md):
+ * its record, or the correction of a swept record. Each part's columns carry its own prefix.
+ */
+export type LedgerPart = 'record' | 'correction';
+const PREFIX: Record<LedgerPart, string> = { record: '', correction: 'corrected_' };
+
+/** The part is in the restart's sum: its call ended before the cut and the sum's snapshot saw the row. */
+function summed(cut: RecordsCut, part: LedgerPart): RawBuilder<boolean> {
+  const xmin = sql.raw(`${PREFIX[part]}row_xmin`);
+  return sql<boolean>`(${endedBefore(cut.until, part)} and pg_visible_in_snapshot(${fullXid(xmin, cut.snapshot)}, ${cut.snapshot}::pg_snapshot))`;
 }
 
 /**
@@ -82,9 +89,9 @@ function fullXid(xmin: RawBuilder<unknown>, snapshot: string): RawBuilder<unknow
   return sql`(${xmax} - (((${xmax} - ${xmin}::text::bigint + 2147483648) % 4294967296 + 4294967296) % 4294967296) + 2147483648)::text::xid8`;
 }
 
-/** The same split the stream replay uses: the call (of the rows aliased `table`) ended, start + latency, before `until`. */
-export function endedBefore(until: number, table?: 'u' | 'c'): RawBuilder<boolean> {
-  const t = sql.raw(table ? `${table}.` : '');
+/** The same split the stream replay uses: the call (as the ledger's `part` tells it) ended, start + latency, before `until`. */
+export function endedBefore(until: number, part: LedgerPart = 'record'): RawBuilder<boolean> {
+  const t = sql.raw(PREFIX[part]);
   return sql<boolean>`${t}started_at + ${t}latency_ms * interval '1 millisecond' < ${new Date(until)}`;
 }
 

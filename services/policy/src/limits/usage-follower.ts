@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { InFlightTicket, Streams, Subjects, type ReservationTicket, type UsageMessage } from '@sluice/contracts';
-import { createDb, pingDb, type Database } from '@sluice/db';
+import { createDb, pingDb, relationsReadBy, waitForRelations, type Database } from '@sluice/db';
 import { followStream, requestAllParts, type NatsConnection } from '@sluice/messaging';
 import type { Logger } from '@sluice/service';
 import type { KeyTable } from '../keys/key-table';
@@ -56,6 +56,8 @@ export class UsageFollower {
     const until = now - this.o.overlapMs;
     if (databaseUrl) {
       this.#db = createDb<Database>(databaseUrl, { onPoolError: (err) => logger.warn({ err: err.message }, 'postgres connection dropped') });
+      // Metering creates what policy reads of its records (usage_ledger); both may be starting.
+      await waitForRelations(this.#db, relationsReadBy('policy'), { onWaiting: (missing) => logger.info({ missing }, "waiting for metering's usage records") });
       const owned = [...keys.all()].filter((key) => partitioning.owns(key.keyId));
       const { cut, ...restored } = await rebuildFromRecords(this.#db, owned, limiter, until, now);
       this.#cut = cut;

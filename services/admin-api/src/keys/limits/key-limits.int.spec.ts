@@ -12,9 +12,8 @@ import {
   type SimulateReply,
   type SimulateRequest,
 } from '@sluice/contracts';
-import { createTestDatabase, type TestDatabase } from '@sluice/db';
 import { connectNats, serve, type NatsConnection } from '@sluice/messaging';
-import { startTestNats, type TestNats } from '@sluice/testing';
+import { startTestNats, type TestNats, createTestDatabase, type TestDatabase } from '@sluice/testing';
 import { AdminModule } from '../../app.module';
 import { acceptEmptyJsonBodies } from '../../shared/json-body';
 

@@ -1,14 +1,8 @@
-import type { OpenAiError } from '@sluice/contracts';
 import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '@sluice/service';
 import type { AnthropicBlock } from './anthropic-wire';
+import { refuse, type Refusal } from './refusal';
 
-export interface Refusal {
-  error: OpenAiError;
-}
-
-const refuse = (param: string, message: string): Refusal => ({
-  error: { status: 400, type: 'invalid_request_error', code: 'unsupported_parameter', param, message: `${message} (this model's provider is Anthropic).` },
-});
+export type { Refusal };
 const invalid = (param: string, message: string): Refusal => ({
   error: { status: 400, type: 'invalid_request_error', code: 'invalid_value', param, message },
 });

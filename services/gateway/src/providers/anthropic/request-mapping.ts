@@ -1,6 +1,7 @@
 import type { OpenAiError } from '@sluice/contracts';
 import { DEFAULT_MAX_TOKENS, type AnthropicBlock, type AnthropicMessage } from './anthropic-wire';
 import { contentBlocks, systemText, toolResult, toolUses, type Refusal } from './message-mapping';
+import { unsupportedParameter } from './refusal';
 import { toolChoice, tools } from './tool-mapping';
 
 export type MappedRequest = { ok: true; body: Record<string, unknown> } | { ok: false; error: OpenAiError };
@@ -18,13 +19,8 @@ const NEUTRAL: Record<string, (v: unknown) => boolean> = {
 const IGNORED = new Set(['store', 'metadata', 'service_tier', 'prompt_cache_key', 'safety_identifier', 'stream_options']);
 const MAPPED = new Set(['model', 'messages', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'stop', 'stream', 'tools', 'tool_choice', 'parallel_tool_calls', 'user']);
 
-export const unsupported = (param: string, what: string): OpenAiError => ({
-  status: 400,
-  type: 'invalid_request_error',
-  code: 'unsupported_parameter',
-  param,
-  message: `Unsupported parameter: '${param}'${what ? ` ${what}` : ''} is not supported with this model (its provider is Anthropic).`,
-});
+export const unsupported = (param: string, what: string): OpenAiError =>
+  unsupportedParameter(param, `Unsupported parameter: '${param}'${what ? ` ${what}` : ''} is not supported with this model (its provider is Anthropic).`);
 
 /**
  * An OpenAI chat body as an Anthropic Messages body. What cannot be translated is refused with a

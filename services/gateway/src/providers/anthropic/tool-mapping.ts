@@ -1,8 +1,4 @@
-import type { Refusal } from './message-mapping';
-
-const refuse = (param: string, message: string): Refusal => ({
-  error: { status: 400, type: 'invalid_request_error', code: 'unsupported_parameter', param, message: `${message} (this model's provider is Anthropic).` },
-});
+import { refuse, type Refusal } from './refusal';
 
 /** OpenAI function tools as Anthropic tools (`parameters` is the `input_schema`). */
 export function tools(list: unknown): Record<string, unknown>[] | Refusal {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { ErrorCodes, hashVirtualKey, isWellFormedVirtualKey } from '@sluice/contracts';
-import { createTestDatabase, type TestDatabase } from '@sluice/db';
+import { createTestDatabase, type TestDatabase } from '@sluice/testing';
 import { readStream } from '@sluice/event-store';
 import { addProvider } from '../../providers/add-provider/add-provider.handler';
 import { listCredentials } from '../../providers/credentials/credentials.handler';

@@ -1,6 +1,5 @@
-import { createTestDatabase, type TestDatabase } from '@sluice/db';
 import { readStream } from '@sluice/event-store';
-import { waitFor } from '@sluice/testing';
+import { waitFor, createTestDatabase, type TestDatabase } from '@sluice/testing';
 import type { Deps } from '../../shared/deps';
 import { createKey } from '../create-key/create-key.handler';
 import { revokeKey } from '../revoke-key/revoke-key.handler';

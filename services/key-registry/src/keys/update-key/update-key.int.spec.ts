@@ -1,5 +1,5 @@
 import { ErrorCodes } from '@sluice/contracts';
-import { createTestDatabase, type TestDatabase } from '@sluice/db';
+import { createTestDatabase, type TestDatabase } from '@sluice/testing';
 import { readStream } from '@sluice/event-store';
 import type { Deps } from '../../shared/deps';
 import { createKey } from '../create-key/create-key.handler';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { createTestDatabase, type TestDatabase } from '@sluice/db';
+import { createTestDatabase, type TestDatabase } from '@sluice/testing';
 import { readStream } from '@sluice/event-store';
 import { UpstreamAllowList } from '@sluice/net-policy';
 import { randomId, type Deps } from '../../shared/deps';

@@ -5,9 +5,11 @@ import { positionOf } from './read-all';
 import { type Logger, type RecordedEvent, silentLogger } from './types';
 import { Leader } from './leader';
 
-export const RELAY_CHECKPOINT = 'relay:jetstream';
+// The stored name predates the rename (the gateway's SSE relay is the only "relay" now): kept, so a
+// restart resumes from the checkpoint an older version saved.
+export const OUTBOX_CHECKPOINT = 'relay:jetstream';
 
-export interface RelayOptions {
+export interface OutboxPublisherOptions {
   db: Kysely<any>;
   databaseUrl: string;
   /** Must resolve only once the event is durably published (e.g. a JetStream ack, msgID = eventId). */
@@ -16,26 +18,26 @@ export interface RelayOptions {
   pollMs?: number;
   /** Pause after a failed publish before retrying it. */
   retryMs?: number;
-  /** How often a standby relay tries to take the lock. */
+  /** How often a standby publisher tries to take the lock. */
   lockRetryMs?: number;
   logger?: Logger;
 }
 
 /**
- * The outbox relay: publishes every committed event once, in log order, and advances its
- * checkpoint after each publish resolves. One relay publishes at a time across processes (see
+ * The outbox publisher: publishes every committed event once, in log order, and advances its
+ * checkpoint after each publish resolves. One publisher publishes at a time across processes (see
  * Leader); the others stand by.
  */
-export class Relay {
+export class OutboxPublisher {
   readonly #logger: Logger;
   readonly #leader: Leader;
   #publishing = false;
 
-  constructor(private readonly opts: RelayOptions) {
+  constructor(private readonly opts: OutboxPublisherOptions) {
     this.#logger = opts.logger ?? silentLogger;
     this.#leader = new Leader({
       databaseUrl: opts.databaseUrl,
-      lockName: RELAY_CHECKPOINT,
+      lockName: OUTBOX_CHECKPOINT,
       lockRetryMs: opts.lockRetryMs,
       logger: this.#logger,
       lead: (until) => this.#publishWhileLeader(until),
@@ -60,7 +62,7 @@ export class Relay {
     const follower = new EventFollower({
       db,
       databaseUrl,
-      checkpointName: RELAY_CHECKPOINT,
+      checkpointName: OUTBOX_CHECKPOINT,
       batchSize,
       pollMs,
       retryMs,
@@ -82,7 +84,7 @@ export class Relay {
   async #publishEach(events: RecordedEvent[]): Promise<void> {
     for (const event of events) {
       await this.opts.publish(event);
-      await saveCheckpoint(this.opts.db, RELAY_CHECKPOINT, positionOf(event));
+      await saveCheckpoint(this.opts.db, OUTBOX_CHECKPOINT, positionOf(event));
     }
   }
 }

@@ -1,5 +1,5 @@
 import { freshDatabasePerTest, eventually, newEvent, sleep, streamId } from '../test/helpers';
-import { appendToStream, type NewEvent, type RecordedEvent, Relay, type RelayOptions } from '.';
+import { appendToStream, type NewEvent, type RecordedEvent, OutboxPublisher, type OutboxPublisherOptions } from '.';
 
 const fresh = freshDatabasePerTest();
 const cleanup = fresh.cleanup;
@@ -7,17 +7,17 @@ const cleanup = fresh.cleanup;
 const append = (...events: NewEvent[]) =>
   appendToStream(fresh.db.db, { streamId: streamId(), streamType: 'thing', expectedVersion: 'no_stream', events });
 
-function relay(publish: RelayOptions['publish']): Relay {
-  const r = new Relay({ db: fresh.db.db, databaseUrl: fresh.db.url, publish, pollMs: 50, retryMs: 50, lockRetryMs: 100 });
+function relay(publish: OutboxPublisherOptions['publish']): OutboxPublisher {
+  const r = new OutboxPublisher({ db: fresh.db.db, databaseUrl: fresh.db.url, publish, pollMs: 50, retryMs: 50, lockRetryMs: 100 });
   cleanup.defer(() => r.stop());
   return r;
 }
 
-function recordingRelay(published: string[]): Relay {
+function recordingRelay(published: string[]): OutboxPublisher {
   return relay(async (event) => void published.push(event.eventId));
 }
 
-describe('Relay', () => {
+describe('OutboxPublisher', () => {
   it('publishes each event once, in log order, across a restart', async () => {
     const before = [newEvent(), newEvent(), newEvent()];
     await append(before[0], before[1]);

@@ -1,20 +1,16 @@
 import type { Kysely } from 'kysely';
 import { contextOf, Subjects, upcastEvent, type PublishedEvent } from '@sluice/contracts';
-import { Relay, type RecordedEvent } from '@sluice/event-store';
+import { OutboxPublisher, storeLoggerOf, type RecordedEvent } from '@sluice/event-store';
 import { publishDurable, type NatsConnection } from '@sluice/messaging';
 import type { Logger } from '@sluice/service';
 
 /** The outbox: committed events go to JetStream with msgID = eventId, never "after save". */
-export function createJetStreamRelay(db: Kysely<any>, databaseUrl: string, nc: NatsConnection, logger: Logger): Relay {
-  return new Relay({
+export function createJetStreamOutbox(db: Kysely<any>, databaseUrl: string, nc: NatsConnection, logger: Logger): OutboxPublisher {
+  return new OutboxPublisher({
     db,
     databaseUrl,
     pollMs: 250,
-    logger: {
-      info: (msg, fields) => logger.info(fields ?? {}, msg),
-      warn: (msg, fields) => logger.warn(fields ?? {}, msg),
-      error: (msg, fields) => logger.error(fields ?? {}, msg),
-    },
+    logger: storeLoggerOf(logger),
     publish: (event) => publishDurable(nc, Subjects.event(contextOf(event.type), event.type), toPublished(event), event.eventId, traceOf(event)),
   });
 }

@@ -3,10 +3,10 @@ import { type Kysely, sql } from 'kysely';
 /**
  * What Anthropic's Messages API bills beyond OpenAI's usage, and the agent session a call belongs
  * to: the prompt tokens written to the provider's cache (part of the input tokens, like the cached
- * ones, priced at the catalog's cache-write rate) on every record and correction, the catalog's
- * cache-write price, and the caller's session id (Claude Code's `X-Claude-Code-Session-Id`), so
+ * ones, priced at the catalog's cache-write rate) on every record and correction, and the caller's
+ * session id (Claude Code's `X-Claude-Code-Session-Id`), so
  * an admin can see cost per session. `usage_calls` is recreated with both columns (and 2026120401's
- * trace id).
+ * trace id). Key-registry's migration of the same name adds the catalog's cache-write price.
  * Frozen in time: imports nothing from the app.
  */
 export async function up(db: Kysely<any>): Promise<void> {
@@ -17,7 +17,6 @@ export async function up(db: Kysely<any>): Promise<void> {
       .addColumn('session_id', 'text')
       .execute();
   }
-  await db.schema.alterTable('models_view').addColumn('cache_write_usd_per_mtok', 'double precision').execute();
   await sql`create index usage_records_session on usage_records (session_id, started_at) where session_id is not null`.execute(db);
   await sql`drop view usage_calls`.execute(db);
   await createUsageCalls(db, true);
@@ -27,7 +26,6 @@ export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop view usage_calls`.execute(db);
   await createUsageCalls(db, false);
   await sql`drop index if exists usage_records_session`.execute(db);
-  await db.schema.alterTable('models_view').dropColumn('cache_write_usd_per_mtok').execute();
   for (const table of ['usage_corrections', 'usage_records']) {
     await db.schema.alterTable(table).dropColumn('session_id').dropColumn('cache_write_input_tokens').execute();
   }

@@ -1,9 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { Client } from 'pg';
-import { createDb } from './create-db';
-import { migrateToLatest } from './migrate-to-latest';
-import type { Database } from './schema';
+import { createDb, migrateToLatest, type Database, type OwnedMigrations } from '@sluice/db';
+// Tests only: the whole system's schema is every owner's migrations, as the services apply them at start.
+import { keyRegistryMigrations } from '../../../services/key-registry/src/db/migrations';
+import { meteringMigrations } from '../../../services/metering/src/db/migrations';
+
+/** Every owner's migrations (docs/architecture.md#who-owns-which-table). */
+export const systemMigrations: readonly OwnedMigrations[] = [keyRegistryMigrations, meteringMigrations];
+
+/** The whole system's schema, each owner's tables under its own history, as the services' starts make it. */
+export async function migrateSystem(db: Kysely<any>): Promise<void> {
+  for (const owned of systemMigrations) await migrateToLatest(db, owned);
+}
 
 export interface TestDatabase {
   db: Kysely<Database>;
@@ -15,7 +24,7 @@ export interface TestDatabase {
 
 /**
  * A fresh, uniquely named database on the server at SLUICE_TEST_DATABASE_URL (a superuser URL),
- * migrated unless `migrate: false`. Each test file makes its own, so files can run in parallel.
+ * migrated by every owner unless `migrate: false`. Each test file makes its own, so files can run in parallel.
  */
 export async function createTestDatabase(opts: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const serverUrl = process.env.SLUICE_TEST_DATABASE_URL;
@@ -31,7 +40,7 @@ export async function createTestDatabase(opts: { migrate?: boolean } = {}): Prom
     await onServer(serverUrl, `drop database if exists ${name} with (force)`);
   };
   try {
-    if (opts.migrate !== false) await migrateToLatest(db);
+    if (opts.migrate !== false) await migrateSystem(db);
   } catch (err) {
     await drop();
     throw err;
