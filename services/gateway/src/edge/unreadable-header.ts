@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { OpenAiError } from '@sluice/contracts';
+import { anthropicErrorBody } from '../dialects/anthropic/anthropic-errors';
 import { errorBody } from '../dialects/openai/error-body';
 
 // A control character other than tab, which Node's HTTP parser refuses in a header (NUL among them).
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/;
+// The Messages routes answer in Anthropic's shape, as their SDKs expect.
+const MESSAGES_ROUTE = /^POST \/v1\/messages(?:\/count_tokens)?[ ?]/;
 
 /**
  * The header whose value holds a character HTTP does not allow, read from the bytes Node's parser
@@ -39,10 +42,16 @@ export function unreadableHeaderError(header: string | null): OpenAiError {
   };
 }
 
+/** The refusal in the shape of the route the request line names: Anthropic's on the Messages routes, OpenAI's elsewhere. */
+export function unreadableHeadersBody(rawPacket: Buffer | undefined, requestId: string): string {
+  const error = unreadableHeaderError(unreadableHeaderIn(rawPacket));
+  return rawPacket && MESSAGES_ROUTE.test(rawPacket.toString('latin1', 0, 64)) ? anthropicErrorBody(error, requestId) : errorBody(error);
+}
+
 /**
  * Node refuses a request whose headers hold a control character before any route runs, and Fastify
- * would answer with its own error shape. On /v1 the answer is OpenAI's 400 naming the header; every
- * other client error (timeouts, oversized headers, resets) keeps the handler it had.
+ * would answer with its own error shape. On /v1 the answer is a 400 naming the header, in the
+ * route's shape; every other client error (timeouts, oversized headers, resets) keeps the handler it had.
  */
 export function answerUnreadableHeaders(server: Server): void {
   const previous = server.listeners('clientError') as ((err: Error, socket: Socket) => void)[];
@@ -52,10 +61,11 @@ export function answerUnreadableHeaders(server: Server): void {
       for (const listener of previous) listener.call(server, err, socket);
       return;
     }
-    const body = errorBody(unreadableHeaderError(unreadableHeaderIn(err.rawPacket)));
+    const requestId = randomUUID();
+    const body = unreadableHeadersBody(err.rawPacket, requestId);
     socket.end(
       'HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n' +
-        `x-request-id: ${randomUUID()}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+        `x-request-id: ${requestId}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
   });
 }
