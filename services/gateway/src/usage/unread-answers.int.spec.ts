@@ -27,6 +27,7 @@ describe('a call whose answer the gateway could not read is billed at its worst 
     }
     h.routes.set('claude-huge-json', { providerId: 'prov-hostile-anthropic', providerType: 'anthropic', baseUrl: hostile.url, upstreamModel: 'huge-json' });
     routeEveryDialect(h, hostile.url, ['big-json', 'reset-json', 'stall-json', 'drip']);
+    h.routes.set('claude-cut-anthropic', { providerId: 'prov-hostile-anthropic', providerType: 'anthropic', baseUrl: hostile.url, upstreamModel: 'cut-anthropic' });
   });
   afterAll(async () => {
     await h?.stop();
@@ -109,5 +110,22 @@ describe('a call whose answer the gateway could not read is billed at its worst 
       expect(performance.now() - started).toBeLessThan(10_000);
       expect(await h.usageOf(requestId)).toMatchObject({ status: 504, estimated: true, inputTokens: promptBoundOf(d, requestBody), outputTokens: 300 });
     });
+  });
+
+  // Anthropic reports a call's input (and cache) tokens in message_start, before any output: a
+  // stream cut after it is billed that input, not the prompt's bound (docs/limits.md).
+  it.each([
+    ['a Messages stream, native', '/messages', { model: 'claude-cut-anthropic', max_tokens: 300, stream: true, messages: [{ role: 'user', content: 'Tell me a story' }] }],
+    ['a chat stream', '/chat/completions', { model: 'claude-cut-anthropic', max_tokens: 300, stream: true, messages: [{ role: 'user', content: 'Tell me a story' }] }],
+    ['a Responses stream, bridged', '/responses', { model: 'claude-cut-anthropic', max_output_tokens: 300, stream: true, store: false, input: 'Tell me a story' }],
+  ])('bills %s Anthropic cut after message_start the input and cache tokens message_start reported', async (_what, path, requestBody) => {
+    const requestId = `cut-anthropic-${path.slice(1).replace('/', '-')}`;
+    const res = await fetch(`${h.gateway.url}${path}`, { method: 'POST', headers: dialectHeaders(h, requestId), body: JSON.stringify(requestBody), signal: AbortSignal.timeout(15_000) });
+    await res.text().catch(() => '');
+    const usage = await h.usageOf(requestId);
+    expect(usage).toMatchObject({ status: 502, estimated: true, inputTokens: 1057, cachedInputTokens: 1000 });
+    // Only the native path keeps cache writes apart (chat's usage has no field for them).
+    if (path === '/messages') expect(usage.cacheWriteInputTokens).toBe(50);
+    expect(usage.outputTokens).toBeGreaterThanOrEqual(4);
   });
 });

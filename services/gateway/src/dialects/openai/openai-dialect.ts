@@ -78,7 +78,8 @@ export class OpenAiDialect implements Dialect<OpenAiRequest> {
           const why = relayed.eventTooLarge ? `upstream sent an SSE event above ${this.limits.maxSseEventBytes} bytes` : 'upstream stream broke after it began';
           this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, why);
         }
-        const settled = settleTokens(call, request.body, tokensFromUsage(relayed.usage), relayed.generated);
+        // A translated stream cut before its usage chunk: the input its upstream reported at the start.
+        const settled = settleTokens(call, request.body, tokensFromUsage(relayed.usage ?? upstream.startedUsage?.()), relayed.generated);
         usage = await finish({ status: relayed.upstreamFailed ? 502 : 200, ...settled, ttfbMs: relayed.ttfbMs });
         return costHeaders(call, usage.costNanos);
       },

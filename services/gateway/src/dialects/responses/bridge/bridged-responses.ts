@@ -106,7 +106,8 @@ export class BridgedResponses {
     await relayEvents(reply.raw, upstream, bridge, {
       ...streamOf(call, this.limits),
       end: async (relayed) => {
-        const settled = settleTokens({ op: 'chat', route: call.route }, turn.chatBody, tokensFromUsage(bridge.usage), bridge.generated);
+        // A translated stream cut before its usage chunk: the input its upstream reported at the start.
+        const settled = settleTokens({ op: 'chat', route: call.route }, turn.chatBody, tokensFromUsage(bridge.usage ?? upstream.startedUsage?.()), bridge.generated);
         const failed = relayed.upstreamFailed;
         if (failed) this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, 'upstream stream broke after it began');
         const ended = failed
