@@ -17,7 +17,7 @@ import type { CallFacts, FinishCall } from '../../../usage/usage-message';
 import { sendError } from '../../openai/send-error';
 import type { ResponsesRequest } from '../responses-request';
 import { relayEvents, streamOf } from '../../../pipeline/event-relay';
-import type { ResponseStoreClient } from '../store/response-store-client';
+import { isStorableResponseId, type ResponseStoreClient } from '../store/response-store-client';
 import type { ResponsesLimits } from '../responses-limits';
 import { generatedOfResponse, NativeEvents } from './native-events';
 import { responsesRequest } from './native-request';
@@ -112,7 +112,7 @@ export class NativeResponses {
   private async keep(call: CallFacts, request: ResponsesRequest, responseId: string, contextTokens: number): Promise<void> {
     if (!request.store) return;
     // An id Sluice will put in an upstream URL and a database key: OpenAI's shape only.
-    if (!RESPONSE_ID.test(responseId)) {
+    if (!isStorableResponseId(responseId)) {
       this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, 'the upstream returned a response id Sluice does not store');
       return;
     }
@@ -130,8 +130,6 @@ export class NativeResponses {
     await this.store.save(stored);
   }
 }
-
-const RESPONSE_ID = /^[A-Za-z0-9_.:-]{1,256}$/;
 
 /** What a stream that broke before its last event ends with: OpenAI's `error` event. */
 export function brokenEvent(sequence: number): string {
