@@ -22,6 +22,7 @@ const TEXT_EVENT = (text: string) => `data: {"id":"c","object":"chat.completion.
  * - `reset-json`: a 200 JSON answer cut (connection reset) halfway;
  * - `stall-json`: a 200 JSON answer that stops halfway and stays silent;
  * - `held`: reads the request and never answers;
+ * - `not-json`: a 200 `application/json` answer that is not JSON;
  * - `cut-anthropic`: Anthropic's SSE whose message_start reports 7 input tokens, 1,000 read from
  *   the cache and 50 written to it, then one text delta, then a connection reset;
  * - `echo`: a small chat completion with usage (see `received` for what it was sent).
@@ -45,6 +46,7 @@ export async function startHostileUpstream(): Promise<HostileUpstream> {
       if (model === 'reset-json') return halfJson(res, true);
       if (model === 'stall-json') return halfJson(res, false);
       if (model === 'held') return;
+      if (model === 'not-json') return void res.writeHead(200, { 'content-type': 'application/json' }).end('<html>served</html>');
       if (model === 'cut-anthropic') return cutAnthropic(res);
       if (model === 'echo') return echo(res);
       res.writeHead(404).end();

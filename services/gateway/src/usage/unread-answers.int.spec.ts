@@ -26,7 +26,7 @@ describe('a call whose answer the gateway could not read is billed at its worst 
       h.routes.set(`gpt-${model}`, { providerId: 'prov-hostile', providerType: 'openai-compatible', baseUrl: hostile.url, upstreamModel: model });
     }
     h.routes.set('claude-huge-json', { providerId: 'prov-hostile-anthropic', providerType: 'anthropic', baseUrl: hostile.url, upstreamModel: 'huge-json' });
-    routeEveryDialect(h, hostile.url, ['big-json', 'reset-json', 'stall-json', 'drip']);
+    routeEveryDialect(h, hostile.url, ['big-json', 'reset-json', 'stall-json', 'drip', 'not-json']);
     h.routes.set('claude-cut-anthropic', { providerId: 'prov-hostile-anthropic', providerType: 'anthropic', baseUrl: hostile.url, upstreamModel: 'cut-anthropic' });
   });
   afterAll(async () => {
@@ -100,6 +100,18 @@ describe('a call whose answer the gateway could not read is billed at its worst 
       expect(errorOf(d, res.status, res.json)).toEqual(expectedError(d, 502));
       expect(await h.usageOf(requestId)).toMatchObject({ status: 502, estimated: true, inputTokens: promptBoundOf(d, requestBody), outputTokens: 300 });
     });
+
+    // Native answers go to the client as they came, billed as chat bills a 2xx without usage; a
+    // translated one the gateway cannot rebuild is a 502, and the upstream still served it.
+    if (d.prefix === 'mtr' || d.prefix === 'rbr') {
+      it('bills a 2xx answer that is not JSON at its worst case, and answers a 502 in its own shape', async () => {
+        const requestBody = dialectBody(d, 'not-json');
+        const requestId = `not-json-${d.prefix}`;
+        const res = await post(requestBody, requestId);
+        expect(errorOf(d, res.status, res.json)).toEqual(expectedError(d, 502));
+        expect(await h.usageOf(requestId)).toMatchObject({ status: 502, estimated: true, inputTokens: promptBoundOf(d, requestBody), outputTokens: 300 });
+      });
+    }
 
     it('ends a stream request answered with never-ending JSON at the call’s deadline: a 504 in its own shape, billed at its worst case', async () => {
       const requestBody = dialectBody(d, 'drip', { stream: true });
