@@ -22,6 +22,9 @@ const TEXT_EVENT = (text: string) => `data: {"id":"c","object":"chat.completion.
  * - `reset-json`: a 200 JSON answer cut (connection reset) halfway;
  * - `stall-json`: a 200 JSON answer that stops halfway and stays silent;
  * - `held`: reads the request and never answers;
+ * - `not-json`: a 200 `application/json` answer that is not JSON;
+ * - `cut-anthropic`: Anthropic's SSE whose message_start reports 7 input tokens, 1,000 read from
+ *   the cache and 50 written to it, then one text delta, then a connection reset;
  * - `echo`: a small chat completion with usage (see `received` for what it was sent).
  */
 export async function startHostileUpstream(): Promise<HostileUpstream> {
@@ -43,6 +46,8 @@ export async function startHostileUpstream(): Promise<HostileUpstream> {
       if (model === 'reset-json') return halfJson(res, true);
       if (model === 'stall-json') return halfJson(res, false);
       if (model === 'held') return;
+      if (model === 'not-json') return void res.writeHead(200, { 'content-type': 'application/json' }).end('<html>served</html>');
+      if (model === 'cut-anthropic') return cutAnthropic(res);
       if (model === 'echo') return echo(res);
       res.writeHead(404).end();
     });
@@ -102,4 +107,15 @@ function halfJson(res: ServerResponse, reset: boolean): void {
 function echo(res: ServerResponse): void {
   const body = JSON.stringify({ id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 } });
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+}
+
+function cutAnthropic(res: ServerResponse): void {
+  const event = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  const usage = { input_tokens: 7, cache_read_input_tokens: 1000, cache_creation_input_tokens: 50, output_tokens: 1 };
+  res.write(event('message_start', { type: 'message_start', message: { id: 'msg_cut', type: 'message', role: 'assistant', model: 'cut-anthropic', content: [], stop_reason: null, usage } }));
+  res.write(event('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }));
+  res.write(event('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Once upon a time' } }), () => {
+    setTimeout(() => res.socket?.resetAndDestroy(), 20);
+  });
 }

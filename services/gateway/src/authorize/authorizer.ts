@@ -75,27 +75,27 @@ export class Authorizer {
     });
   }
 
-  /** The key-only rules, before a large body is read; a call it allows is still authorized once the body is in. */
-  async checkKey(req: CheckKeyRequest): Promise<CheckKeyReply> {
-    try {
-      return await request<CheckKeyReply>(this.nc, Subjects.rpc.checkKey, req, { timeoutMs: this.timeoutMs, trace: { requestId: req.requestId } });
-    } catch (err) {
-      return { allow: false, error: rpcFailure(err) };
-    }
+  /**
+   * The key-only rules, before a large body is read; a call it allows is still authorized once the
+   * body is in. Policy answers it with the first step of `access` (no operation: the body names it).
+   */
+  checkKey(req: CheckKeyRequest): Promise<CheckKeyReply> {
+    return this.#ask(Subjects.rpc.checkKey, req);
   }
 
   /** The key's own rules (and a model's route) for a call that generates nothing; nothing is counted. */
-  async access(req: AccessRequest): Promise<AccessReply> {
-    try {
-      return await request<AccessReply>(this.nc, Subjects.rpc.policyAccess, req, { timeoutMs: this.timeoutMs, trace: { requestId: req.requestId } });
-    } catch (err) {
-      return { allow: false, error: rpcFailure(err) };
-    }
+  access(req: AccessRequest): Promise<AccessReply> {
+    return this.#ask(Subjects.rpc.policyAccess, req);
   }
 
-  async listModels(req: ListModelsRequest): Promise<ListModelsReply> {
+  listModels(req: ListModelsRequest): Promise<ListModelsReply> {
+    return this.#ask(Subjects.rpc.listModels, req);
+  }
+
+  /** A question any policy process answers (nothing is counted); no answer is a refusal, never an allow. */
+  async #ask<R>(subject: string, req: { requestId: string }): Promise<R | { allow: false; error: OpenAiError }> {
     try {
-      return await request<ListModelsReply>(this.nc, Subjects.rpc.listModels, req, { timeoutMs: this.timeoutMs, trace: { requestId: req.requestId } });
+      return await request<R>(this.nc, subject, req, { timeoutMs: this.timeoutMs, trace: { requestId: req.requestId } });
     } catch (err) {
       return { allow: false, error: rpcFailure(err) };
     }

@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import { httpHead, RawHttp, waitFor } from '@sluice/testing';
 import type { GatewayConfig } from '../config';
 import { callEstimate } from '../usage/estimate';
+import { dialectBody, dialectHeaders, DIALECT_PATHS, errorOf, expectedError, promptBoundOf, routeEveryDialect, type DialectPath } from '../../test/dialect-calls';
 import { PROVIDER_SECRET, startHarness, type Harness } from '../../test/harness';
 import { startHostileUpstream, type HostileUpstream } from '../../test/hostile-upstream';
 
@@ -14,14 +15,14 @@ async function withHostileUpstream(config: Partial<GatewayConfig>): Promise<[Har
   const [h, hostile] = await Promise.all([startHarness({ gateway: config }), startHostileUpstream()]);
   h.credentials.push({ providerId: 'prov-hostile', type: 'openai-compatible', baseUrl: hostile.url, apiKey: PROVIDER_SECRET, secretVersion: 1 });
   for (const model of ['drip', 'firehose', 'endless-event', 'big-json']) h.routes.set(`gpt-${model}`, { providerId: 'prov-hostile', providerType: 'openai-compatible', baseUrl: hostile.url, upstreamModel: model });
+  routeEveryDialect(h, hostile.url, ['drip', 'held', 'big-json']);
   return [h, hostile];
 }
 
 /** A raw request on its own connection, which then reads nothing more: the socket stays open. */
-async function unreadCall(h: Harness, model: string, stream: boolean, requestId: string): Promise<RawHttp> {
+async function unreadCall(h: Harness, model: string, stream: boolean, requestId: string, path = '/chat/completions', body = JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'Hello' }] })): Promise<RawHttp> {
   const client = await RawHttp.open(h.gateway.url);
-  const body = JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'Hello' }] });
-  client.write(httpHead('POST', '/v1/chat/completions', { authorization: `Bearer ${h.key}`, 'content-type': 'application/json', 'content-length': String(body.length), 'x-request-id': requestId }));
+  client.write(httpHead('POST', `/v1${path}`, { ...dialectHeaders(h, requestId), 'content-length': String(body.length) }));
   client.write(body);
   client.socket.pause();
   return client;
@@ -88,6 +89,33 @@ describe('deadlines and bounds on every stage of a call (real NATS, hostile clie
     await waitFor(() => hostile.hungUp() >= 1, { description: 'the upstream connection to be closed' });
   });
 
+  describe.each(DIALECT_PATHS.filter((d) => d.op !== 'chat'))('$name', (d: DialectPath) => {
+    const post = async (requestBody: Record<string, unknown>, requestId: string) => {
+      const res = await fetch(`${h.gateway.url}${d.path}`, { method: 'POST', headers: dialectHeaders(h, requestId), body: JSON.stringify(requestBody), signal: AbortSignal.timeout(15_000) });
+      return { status: res.status, json: JSON.parse((await res.text()) || 'null') };
+    };
+
+    it('ends a non-streamed call at its total deadline with a 504 in its own shape, releasing the upstream and billing its worst case', async () => {
+      const before = hostile.hungUp();
+      const requestBody = dialectBody(d, 'drip', { maxTokens: 200 });
+      const res = await post(requestBody, `deadline-drip-${d.prefix}`);
+      expect(errorOf(d, res.status, res.json)).toEqual(expectedError(d, 504));
+      expect(await h.usageOf(`deadline-drip-${d.prefix}`)).toMatchObject({ status: 504, estimated: true, inputTokens: promptBoundOf(d, requestBody), outputTokens: 200 });
+      await waitFor(() => hostile.hungUp() > before, { description: 'the upstream connection to be closed' });
+    });
+
+    it.each([
+      ['a non-streamed call at its worst case', false, 200],
+      ['a stream at its prompt’s bound', true, 0],
+    ])('ends a call the upstream held past its deadline before any answer with a 504, billing %s', async (_what, stream, output) => {
+      const requestBody = dialectBody(d, 'held', { stream, maxTokens: 200 });
+      const requestId = `deadline-held-${d.prefix}-${stream}`;
+      const res = await post(requestBody, requestId);
+      expect(errorOf(d, res.status, res.json)).toEqual(expectedError(d, 504));
+      expect(await h.usageOf(requestId)).toMatchObject({ status: 504, estimated: true, inputTokens: promptBoundOf(d, requestBody), outputTokens: output });
+    });
+  });
+
   it('cuts a stream whose client stops reading at the stream deadline, and settles the call', async () => {
     const before = hostile.hungUp();
     const client = await unreadCall(h, 'gpt-firehose', true, 'deadline-unread');
@@ -145,6 +173,16 @@ describe('a client that leaves its answer unread (real NATS)', () => {
     await waitFor(async () => (await openConnections()) > before, { description: 'the connection to be open' });
     expect(await settled(h, requestId)).toMatchObject({ stream });
     // The gateway's side of the connection is gone, with whatever it still held for the client.
+    await waitFor(async () => (await openConnections()) === before, { timeoutMs: 10_000, description: 'the gateway to hang up' });
+    client.close();
+  });
+
+  it.each(DIALECT_PATHS.filter((d) => d.op !== 'chat'))('hangs up on a client that stops reading an 8 MB JSON answer on $name', async (d) => {
+    const requestId = `unread-json-${d.prefix}`;
+    const before = await openConnections();
+    const client = await unreadCall(h, '', false, requestId, d.path, JSON.stringify(dialectBody(d, 'big-json')));
+    await waitFor(async () => (await openConnections()) > before, { description: 'the connection to be open' });
+    expect(await settled(h, requestId)).toMatchObject({ status: 200 });
     await waitFor(async () => (await openConnections()) === before, { timeoutMs: 10_000, description: 'the gateway to hang up' });
     client.close();
   });

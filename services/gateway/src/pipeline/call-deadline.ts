@@ -30,3 +30,16 @@ export class CallDeadline {
     clearTimeout(this.#timer);
   }
 }
+
+/**
+ * Serves a call under one deadline until its answer is read, JSON or not (a stream request can be
+ * answered with JSON); a stream clears it once it flows, bounded by maxStreamMs instead.
+ */
+export async function withinDeadline<T>(ms: number, serve: (deadline: CallDeadline) => Promise<T>): Promise<T> {
+  const deadline = new CallDeadline(ms);
+  try {
+    return await serve(deadline);
+  } finally {
+    deadline.clear();
+  }
+}

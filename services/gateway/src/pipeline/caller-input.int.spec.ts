@@ -67,3 +67,50 @@ describe('caller strings Postgres cannot store are refused at the edge (real NAT
     expect([usage.user, usage.metadata]).toEqual(['bob 😀', { team: 'équipe' }]);
   });
 });
+
+describe('every dialect checks what the caller sent at the edge, in its own error shape (real NATS)', () => {
+  let h: Harness;
+  beforeAll(async () => (h = await startHarness()));
+  afterAll(() => h?.stop());
+
+  const anthropicHeaders = (): Record<string, string> => ({ 'x-api-key': h.key, 'anthropic-version': '2023-06-01' });
+  const messages = (extra: object = {}) => JSON.stringify({ model: 'gpt-mock', max_tokens: 16, messages: [{ role: 'user', content: 'Hello' }], ...extra });
+  const responses = (extra: object = {}) => JSON.stringify({ model: 'gpt-mock', input: 'Hello', store: false, ...extra });
+  const deep = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+  const anthropicRefusal = (words: string | RegExp) => ({ type: 'error', error: { type: 'invalid_request_error', message: typeof words === 'string' ? expect.stringContaining(words) : expect.stringMatching(words) }, request_id: expect.any(String) });
+  const openAiRefusal = (param: string | null, code: string) => ({ error: { type: 'invalid_request_error', param, code, message: expect.any(String) } });
+
+  it.each([
+    ['a NUL in metadata.user_id', '/messages', messages({ metadata: { user_id: 'alice\u0000' } }), "'metadata.user_id'"],
+    ['an unpaired surrogate in metadata.user_id', '/messages', messages({ metadata: { user_id: 'alice \ud800' } }), "'metadata.user_id'"],
+    ['a body nested deeper than 128 levels', '/messages', messages({ system: [{ type: 'text', text: 'x', extra: JSON.parse(deep(200)) }] }), 'levels deep'],
+    ['a body nested deeper than 128 levels, counted', '/messages/count_tokens', `{"model":"gpt-mock","messages":[{"role":"user","content":${deep(100_000)}}]}`, 'levels deep'],
+    ['a model name of 300 characters', '/messages', messages({ model: 'm'.repeat(300) }), /^model: .*256/],
+    ['a model name of 300 characters, counted', '/messages/count_tokens', messages({ model: 'm'.repeat(300) }), /^model: .*256/],
+  ])('/v1/messages answers 400 in Anthropic’s shape for %s, before policy is asked', async (_what, path, body, words) => {
+    const before = h.authorizeRequests.length;
+    const res = await rawPost(h, path, body, anthropicHeaders());
+    expect([res.status, res.json]).toEqual([400, anthropicRefusal(words)]);
+    expect(h.authorizeRequests.length).toBe(before);
+  });
+
+  it.each([
+    ['a NUL in user', responses({ user: 'bob\u0000' }), 'user', 'invalid_value'],
+    ['an unpaired surrogate in user', responses({ user: '\udfff' }), 'user', 'invalid_value'],
+    ['a body nested deeper than 128 levels', `{"model":"gpt-mock","input":${deep(100_000)}}`, null, 'json_too_deep'],
+    ['a model name of 300 characters', responses({ model: 'm'.repeat(300) }), 'model', 'string_above_max_length'],
+  ])('/v1/responses answers 400 in OpenAI’s shape for %s, before policy is asked', async (_what, body, param, code) => {
+    const before = h.authorizeRequests.length;
+    const res = await rawPost(h, '/responses', body, { authorization: `Bearer ${h.key}` });
+    expect([res.status, res.json]).toEqual([400, openAiRefusal(param, code)]);
+    expect(h.authorizeRequests.length).toBe(before);
+  });
+
+  it('answers a NUL in the Claude Code session header on /v1/messages with a 400 naming it, in Anthropic’s shape', async () => {
+    const { host } = new URL(h.gateway.url);
+    const body = messages();
+    const head = `POST /v1/messages HTTP/1.1\r\nhost: ${host}\r\nx-api-key: ${h.key}\r\nanthropic-version: 2023-06-01\r\ncontent-type: application/json\r\nx-claude-code-session-id: sess\u0000ion\r\n`;
+    const res = await rawRequest(h.gateway.url, head, body);
+    expect([res.status, res.json]).toEqual([400, anthropicRefusal("'x-claude-code-session-id'")]);
+  });
+});

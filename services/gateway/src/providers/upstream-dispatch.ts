@@ -48,23 +48,23 @@ export class UpstreamDispatch {
   }
 
   /** A Messages call to an `anthropic` provider as its client made it: its bytes and Anthropic's headers, untranslated. */
-  async openAnthropic(route: Route, messages: NativeMessages): Promise<UpstreamOutcome> {
-    const call = { requestId: messages.requestId, route };
+  async openAnthropic(route: Route, messages: NativeMessages, signal?: AbortSignal): Promise<UpstreamOutcome> {
+    const call = { requestId: messages.requestId, route, signal };
     const credential = await this.credentials.resolve(route.providerId, route.secretVersion, route.baseUrl);
     if (credential?.type !== 'anthropic') return this.noCredential(call);
-    return this.send(call, () => this.openAiCompatible.send(anthropicNativeRequest(credential, messages)));
+    return this.send(call, () => this.openAiCompatible.send(anthropicNativeRequest(credential, messages), signal));
   }
 
   /**
    * A request the dialect built itself (OpenAI's Responses API) for an OpenAI-shaped provider
    * (openai, azure-openai, openai-compatible): with the route's credential, through the same pool.
    */
-  async forward(route: Route, requestId: string, build: (credential: ResolvedCredential) => UpstreamRequest): Promise<UpstreamOutcome> {
-    const call = { requestId, route };
+  async forward(route: Route, requestId: string, build: (credential: ResolvedCredential) => UpstreamRequest, signal?: AbortSignal): Promise<UpstreamOutcome> {
+    const call = { requestId, route, signal };
     if (route.providerType !== 'openai' && route.providerType !== 'azure-openai' && route.providerType !== 'openai-compatible') return { ok: false, error: providerNotSupported(route.providerType) };
     const credential = await this.credentials.resolve(route.providerId, route.secretVersion, route.baseUrl);
     if (!credential || credential.type === 'anthropic' || (route.providerType === 'azure-openai') !== (credential.azure !== undefined)) return this.noCredential(call);
-    return this.send(call, () => this.openAiCompatible.send(build(credential)));
+    return this.send(call, () => this.openAiCompatible.send(build(credential), signal));
   }
 
   private noCredential(call: Pick<UpstreamCall, 'requestId' | 'route'>): UpstreamOutcome {

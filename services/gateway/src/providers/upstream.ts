@@ -24,6 +24,12 @@ export interface UpstreamResponse {
   body: AsyncIterable<Buffer> | Iterable<Buffer>;
   /** Stops reading the upstream (the connection is closed, not returned to the pool). */
   abort(): void;
+  /**
+   * A translated stream's usage as far as the upstream reported it before the end (Anthropic's
+   * input and cache tokens, in message_start), in OpenAI's shape with no output: what a stream
+   * cut before its usage chunk is billed as input. Null when nothing was reported.
+   */
+  startedUsage?: () => unknown;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { PROVIDER_SECRET, rawPost, startHarness, type Harness } from '../../test/harness';
+import { dialectBody, dialectHeaders, DIALECT_PATHS, errorOf, expectedError, promptBoundOf, routeEveryDialect } from '../../test/dialect-calls';
 import { startHostileUpstream, type HostileUpstream } from '../../test/hostile-upstream';
 import { callEstimate } from './estimate';
 
@@ -25,6 +26,8 @@ describe('a call whose answer the gateway could not read is billed at its worst 
       h.routes.set(`gpt-${model}`, { providerId: 'prov-hostile', providerType: 'openai-compatible', baseUrl: hostile.url, upstreamModel: model });
     }
     h.routes.set('claude-huge-json', { providerId: 'prov-hostile-anthropic', providerType: 'anthropic', baseUrl: hostile.url, upstreamModel: 'huge-json' });
+    routeEveryDialect(h, hostile.url, ['big-json', 'reset-json', 'stall-json', 'drip', 'not-json']);
+    h.routes.set('claude-cut-anthropic', { providerId: 'prov-hostile-anthropic', providerType: 'anthropic', baseUrl: hostile.url, upstreamModel: 'cut-anthropic' });
   });
   afterAll(async () => {
     await h?.stop();
@@ -77,5 +80,64 @@ describe('a call whose answer the gateway could not read is billed at its worst 
     expect(res.status).toBe(504);
     expect(performance.now() - started).toBeLessThan(10_000);
     expect(await h.usageOf('drip-stream')).toMatchObject({ status: 504, estimated: true, inputTokens: promptBound(requestBody), outputTokens: 300 });
+  });
+
+  describe.each(DIALECT_PATHS.filter((d) => d.op !== 'chat'))('$name', (d) => {
+    const post = async (requestBody: Record<string, unknown>, requestId: string) => {
+      const res = await fetch(`${h.gateway.url}${d.path}`, { method: 'POST', headers: dialectHeaders(h, requestId), body: JSON.stringify(requestBody), signal: AbortSignal.timeout(15_000) });
+      const text = await res.text();
+      return { status: res.status, json: JSON.parse(text || 'null') };
+    };
+
+    it.each([
+      ['a 2xx answer above the gateway’s limit', 'big-json'],
+      ['a 2xx answer whose connection is reset halfway', 'reset-json'],
+      ['a 2xx answer that falls silent halfway', 'stall-json'],
+    ])('bills %s at the prompt’s bound and the output cap, and answers a 502 in its own shape', async (_what, model) => {
+      const requestBody = dialectBody(d, model);
+      const requestId = `unread-${d.prefix}-${model}`;
+      const res = await post(requestBody, requestId);
+      expect(errorOf(d, res.status, res.json)).toEqual(expectedError(d, 502));
+      expect(await h.usageOf(requestId)).toMatchObject({ status: 502, estimated: true, inputTokens: promptBoundOf(d, requestBody), outputTokens: 300 });
+    });
+
+    // Native answers go to the client as they came, billed as chat bills a 2xx without usage; a
+    // translated one the gateway cannot rebuild is a 502, and the upstream still served it.
+    if (d.prefix === 'mtr' || d.prefix === 'rbr') {
+      it('bills a 2xx answer that is not JSON at its worst case, and answers a 502 in its own shape', async () => {
+        const requestBody = dialectBody(d, 'not-json');
+        const requestId = `not-json-${d.prefix}`;
+        const res = await post(requestBody, requestId);
+        expect(errorOf(d, res.status, res.json)).toEqual(expectedError(d, 502));
+        expect(await h.usageOf(requestId)).toMatchObject({ status: 502, estimated: true, inputTokens: promptBoundOf(d, requestBody), outputTokens: 300 });
+      });
+    }
+
+    it('ends a stream request answered with never-ending JSON at the call’s deadline: a 504 in its own shape, billed at its worst case', async () => {
+      const requestBody = dialectBody(d, 'drip', { stream: true });
+      const requestId = `drip-stream-${d.prefix}`;
+      const started = performance.now();
+      const res = await post(requestBody, requestId);
+      expect(errorOf(d, res.status, res.json)).toEqual(expectedError(d, 504));
+      expect(performance.now() - started).toBeLessThan(10_000);
+      expect(await h.usageOf(requestId)).toMatchObject({ status: 504, estimated: true, inputTokens: promptBoundOf(d, requestBody), outputTokens: 300 });
+    });
+  });
+
+  // Anthropic reports a call's input (and cache) tokens in message_start, before any output: a
+  // stream cut after it is billed that input, not the prompt's bound (docs/limits.md).
+  it.each([
+    ['a Messages stream, native', '/messages', { model: 'claude-cut-anthropic', max_tokens: 300, stream: true, messages: [{ role: 'user', content: 'Tell me a story' }] }],
+    ['a chat stream', '/chat/completions', { model: 'claude-cut-anthropic', max_tokens: 300, stream: true, messages: [{ role: 'user', content: 'Tell me a story' }] }],
+    ['a Responses stream, bridged', '/responses', { model: 'claude-cut-anthropic', max_output_tokens: 300, stream: true, store: false, input: 'Tell me a story' }],
+  ])('bills %s Anthropic cut after message_start the input and cache tokens message_start reported', async (_what, path, requestBody) => {
+    const requestId = `cut-anthropic-${path.slice(1).replace('/', '-')}`;
+    const res = await fetch(`${h.gateway.url}${path}`, { method: 'POST', headers: dialectHeaders(h, requestId), body: JSON.stringify(requestBody), signal: AbortSignal.timeout(15_000) });
+    await res.text().catch(() => '');
+    const usage = await h.usageOf(requestId);
+    expect(usage).toMatchObject({ status: 502, estimated: true, inputTokens: 1057, cachedInputTokens: 1000 });
+    // Only the native path keeps cache writes apart (chat's usage has no field for them).
+    if (path === '/messages') expect(usage.cacheWriteInputTokens).toBe(50);
+    expect(usage.outputTokens).toBeGreaterThanOrEqual(4);
   });
 });

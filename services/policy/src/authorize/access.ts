@@ -1,7 +1,8 @@
 import type { AccessReply, AccessRequest } from '@sluice/contracts';
 import type { Catalog } from '../catalog/catalog';
 import type { KeyTable } from '../keys/key-table';
-import { refuseKey, refuseUnknown, routeModel, routeTo } from './authorize';
+import { keyRules } from '../check-key/check-key';
+import { routeModel, routeTo } from './authorize';
 import { Refusals } from './refusals';
 
 /**
@@ -10,10 +11,9 @@ import { Refusals } from './refusals';
  * and, given a model, its rules — but no limit applies and nothing is counted or reserved.
  */
 export function access(req: AccessRequest, keys: KeyTable, catalog: Catalog, now: number): AccessReply {
-  const key = keys.byHash(req.keyHash, now);
-  if (!key) return { allow: false, error: refuseUnknown(req.keyHash, keys) };
-  const refusal = refuseKey(key, req.clientIp, now);
-  if (refusal) return { allow: false, keyId: key.keyId, error: refusal };
+  const { key, error } = keyRules(req.keyHash, req.clientIp, keys, now);
+  if (!key) return { allow: false, error };
+  if (error) return { allow: false, keyId: key.keyId, error };
   if (key.operations && !key.operations.has(req.operation)) return { allow: false, keyId: key.keyId, error: Refusals.operationNotAllowed(req.operation) };
   if (req.model === undefined) return { allow: true, keyId: key.keyId };
   const routed = routeModel(key, req.model, catalog);

@@ -1,8 +1,9 @@
 import type { FastifyReply } from 'fastify';
 import type { OpenAiError, UsageMessage } from '@sluice/contracts';
 import { shouldNotRetry } from '../../errors/gateway-errors';
-import { NO_TOKENS } from '../../usage/token-counts';
+import { failCall } from '../../pipeline/failed-call';
 import type { CallFacts, FinishCall } from '../../usage/usage-message';
+import { NOTHING_BILLED, type Billed } from '../../usage/worst-case';
 
 /** Anthropic's error type for each status (its SDKs map these to typed errors). */
 const TYPES: Record<number, string> = {
@@ -41,9 +42,6 @@ export function sendAnthropicError(reply: FastifyReply, requestId: string, error
   reply.send(anthropicErrorBody(error, requestId));
 }
 
-/** An authorized call that ends in an error before the upstream billed anything: finished at no tokens, then refused. */
-export async function refuseCall(reply: FastifyReply, call: CallFacts, error: OpenAiError, finish: FinishCall): Promise<UsageMessage> {
-  const usage = await finish({ status: error.status, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
-  sendAnthropicError(reply, call.requestId, error);
-  return usage;
-}
+/** An authorized call that ends in an error: finished at what the upstream bills for it (nothing unless told), then refused in Anthropic's shape. */
+export const refuseCall = (reply: FastifyReply, call: CallFacts, error: OpenAiError, finish: FinishCall, billed: Billed = NOTHING_BILLED): Promise<UsageMessage> =>
+  failCall(reply, call, error, finish, sendAnthropicError, billed);

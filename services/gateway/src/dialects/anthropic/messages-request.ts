@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import type { OpenAiError } from '@sluice/contracts';
+import { MAX_MODEL_NAME_CHARS, type OpenAiError } from '@sluice/contracts';
+import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '@sluice/service';
 import type { DialectRequest, Parsed } from '../../pipeline/dialect';
 import { callEstimate } from '../../usage/estimate';
 
@@ -36,6 +37,8 @@ const headerOf = (req: FastifyRequest, name: string): string | undefined => {
  * natively, or the translation's when the route's provider speaks another dialect.
  */
 export function parseMessagesRequest(raw: Buffer | undefined, req: FastifyRequest, countOnly = false): Parsed<MessagesRequest> {
+  // Measured before parsing: the estimator and the translation walk the body.
+  if (raw !== undefined && jsonNestsDeeperThan(raw)) return invalid(`There was an issue with the request body: it nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.`);
   let body: unknown;
   try {
     body = JSON.parse(raw === undefined ? '' : raw.toString('utf8'));
@@ -46,6 +49,7 @@ export function parseMessagesRequest(raw: Buffer | undefined, req: FastifyReques
   const b = body as Record<string, unknown>;
   if (b.model === undefined) return invalid('model: Field required', 'model');
   if (typeof b.model !== 'string' || b.model === '') return invalid('model: Input should be a non-empty string', 'model');
+  if (b.model.length > MAX_MODEL_NAME_CHARS) return invalid(`model: String should have at most ${MAX_MODEL_NAME_CHARS} characters`, 'model');
   if (!countOnly) {
     if (b.max_tokens === undefined) return invalid('max_tokens: Field required', 'max_tokens');
     if (typeof b.max_tokens !== 'number' || !Number.isInteger(b.max_tokens)) return invalid('max_tokens: Input should be a valid integer', 'max_tokens');

@@ -2,15 +2,14 @@ import type { FastifyReply } from 'fastify';
 import type { OpenAiError, Operation, UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import type { Dialect } from '../../pipeline/dialect';
-import { CallDeadline } from '../../pipeline/call-deadline';
+import { withinDeadline, type CallDeadline } from '../../pipeline/call-deadline';
 import { costHeaderNames, costHeaders } from '../../pipeline/cost-headers';
+import { answered, failCall } from '../../pipeline/failed-call';
 import { isEventStream } from '../../providers/upstream';
 import type { UpstreamDispatch } from '../../providers/upstream-dispatch';
 import { settleTokens } from '../../usage/estimate';
 import { tokensFromUsage } from '../../usage/token-counts';
 import type { CallFacts, FinishCall } from '../../usage/usage-message';
-import { heldBilled, NOTHING_BILLED } from '../../usage/worst-case';
-import { answerTimedOut } from './answer-timed-out';
 import { parseOpenAiRequest, type OpenAiOperation, type OpenAiRequest } from './openai-request';
 import { respondJson } from './respond-json';
 import { sendError } from './send-error';
@@ -50,25 +49,13 @@ export class OpenAiDialect implements Dialect<OpenAiRequest> {
     return headers;
   }
 
-  async serve(call: CallFacts, request: OpenAiRequest, reply: FastifyReply, finish: FinishCall): Promise<UsageMessage> {
-    // One deadline until the answer is read, JSON or not (a stream request can be answered with
-    // JSON); a stream is bounded by maxStreamMs instead once it flows.
-    const deadline = new CallDeadline(this.limits.maxCallMs);
-    try {
-      return await this.serveWithin(call, request, reply, finish, deadline);
-    } finally {
-      deadline.clear();
-    }
+  serve(call: CallFacts, request: OpenAiRequest, reply: FastifyReply, finish: FinishCall): Promise<UsageMessage> {
+    return withinDeadline(this.limits.maxCallMs, (deadline) => this.serveWithin(call, request, reply, finish, deadline));
   }
 
   private async serveWithin(call: CallFacts, request: OpenAiRequest, reply: FastifyReply, finish: FinishCall, deadline: CallDeadline): Promise<UsageMessage> {
-    const outcome = await this.dispatch.open({ op: call.op as OpenAiOperation, body: request.body, stream: request.stream, requestId: call.requestId, route: call.route, signal: deadline.signal });
-    if (deadline.passed) return answerTimedOut(reply, call, deadline, finish, heldBilled(call));
-    if (!outcome.ok) {
-      const usage = await finish({ status: outcome.error.status, ...(outcome.held ? heldBilled(call) : NOTHING_BILLED), ttfbMs: null });
-      sendError(reply, call.requestId, outcome.error);
-      return usage;
-    }
+    const outcome = answered(await this.dispatch.open({ op: call.op as OpenAiOperation, body: request.body, stream: request.stream, requestId: call.requestId, route: call.route, signal: deadline.signal }), deadline, call);
+    if (!outcome.ok) return failCall(reply, call, outcome.error, finish, sendError, outcome.billed);
     const upstream = outcome.response;
     if (!request.stream || upstream.status !== 200 || !isEventStream(upstream.contentType)) {
       return respondJson(reply, upstream, call, request.body, { maxBytes: this.limits.maxUpstreamBodyBytes, clientStallMs: this.limits.clientStallMs, deadline, logger: this.logger }, finish);
@@ -91,7 +78,8 @@ export class OpenAiDialect implements Dialect<OpenAiRequest> {
           const why = relayed.eventTooLarge ? `upstream sent an SSE event above ${this.limits.maxSseEventBytes} bytes` : 'upstream stream broke after it began';
           this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, why);
         }
-        const settled = settleTokens(call, request.body, tokensFromUsage(relayed.usage), relayed.generated);
+        // A translated stream cut before its usage chunk: the input its upstream reported at the start.
+        const settled = settleTokens(call, request.body, tokensFromUsage(relayed.usage ?? upstream.startedUsage?.()), relayed.generated);
         usage = await finish({ status: relayed.upstreamFailed ? 502 : 200, ...settled, ttfbMs: relayed.ttfbMs });
         return costHeaders(call, usage.costNanos);
       },

@@ -1,19 +1,19 @@
 import type { FastifyReply } from 'fastify';
 import type { Logger } from '@sluice/service';
 import type { UsageMessage } from '@sluice/contracts';
-import { GatewayErrors } from '../../errors/gateway-errors';
 import { armClientIdle } from '../../edge/client-idle';
 import type { CallDeadline } from '../../pipeline/call-deadline';
 import { costHeaders } from '../../pipeline/cost-headers';
-import { readBody, type UpstreamResponse } from '../../providers/upstream';
+import { failCall } from '../../pipeline/failed-call';
+import { readAnswer } from '../../pipeline/read-answer';
+import type { UpstreamResponse } from '../../providers/upstream';
 import { upstreamError } from '../../providers/upstream-errors';
 import { settleTokens } from '../../usage/estimate';
 import { NOTHING_GENERATED } from '../../usage/generated-output';
 import { tokensFromUsage } from '../../usage/token-counts';
 import type { CallFacts, FinishCall } from '../../usage/usage-message';
 import { generatedOfJson, usageFromJson } from '../../usage/usage-from-json';
-import { NOTHING_BILLED, worstCaseBilled } from '../../usage/worst-case';
-import { answerTimedOut } from './answer-timed-out';
+import { NOTHING_BILLED } from '../../usage/worst-case';
 import { sendError } from './send-error';
 
 export interface JsonAnswerLimits {
@@ -37,19 +37,9 @@ export async function respondJson(
   { maxBytes, clientStallMs, deadline, logger }: JsonAnswerLimits,
   finish: FinishCall,
 ): Promise<UsageMessage> {
-  let bytes: Buffer;
-  try {
-    bytes = await readBody(upstream, maxBytes);
-  } catch (err) {
-    if (deadline?.passed) return answerTimedOut(reply, call, deadline, finish, worstCaseBilled(call));
-    // A 2xx the gateway could not read in full (too large, cut, silent): the upstream served the
-    // call and bills all of it, whatever the client gets. An error answer is billed by no provider.
-    const served = upstream.status >= 200 && upstream.status < 300;
-    if (served) logger.warn({ requestId: call.requestId, providerId: call.route.providerId, err: (err as Error).message }, 'upstream answer not read in full; the call is billed at its worst case');
-    const usage = await finish({ status: 502, ...(served ? worstCaseBilled(call) : NOTHING_BILLED), ttfbMs: null });
-    sendError(reply, call.requestId, GatewayErrors.upstreamBroken);
-    return usage;
-  }
+  const read = await readAnswer(upstream, call, { maxBytes, deadline, logger });
+  if (!read.ok) return failCall(reply, call, read.error, finish, sendError, read.billed);
+  const bytes = read.bytes;
   if (upstream.status >= 200 && upstream.status < 300) {
     const reported = tokensFromUsage(usageFromJson(bytes));
     const generated = call.op === 'embeddings' || (reported !== null && reported.outputTokens > 0) ? NOTHING_GENERATED : generatedOfJson(bytes);

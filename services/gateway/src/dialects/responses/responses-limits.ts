@@ -3,4 +3,6 @@ export interface ResponsesLimits {
   maxUpstreamBodyBytes: number;
   drainAfterDisconnectMs: number;
   maxStreamMs: number;
+  maxCallMs: number;
+  clientStallMs: number;
 }

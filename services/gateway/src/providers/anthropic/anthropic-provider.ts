@@ -7,7 +7,7 @@ import { isEventStream, readBody, type UpstreamCall, type UpstreamResponse } fro
 import { ANTHROPIC_VERSION, MESSAGES_PATH, type AnthropicReply } from './anthropic-wire';
 import { anthropicRequest } from './request-mapping';
 import { chatCompletion, openAiErrorBody, openAiStatus } from './response-mapping';
-import { translateStream } from './sse-translator';
+import { AnthropicSseTranslator, translateStream } from './sse-translator';
 
 /** A message is small; this only bounds what the gateway holds while translating it. */
 const MAX_REPLY_BYTES = 16 * 1024 * 1024;
@@ -43,7 +43,8 @@ export function anthropicUpstreamRequest(call: UpstreamCall, credential: Resolve
  */
 export function asOpenAi(upstream: UpstreamResponse, created: number, maxEventBytes = MAX_SSE_EVENT_BYTES): UpstreamResponse {
   if (upstream.status === 200 && isEventStream(upstream.contentType)) {
-    return { ...upstream, contentType: 'text/event-stream', body: translateStream(upstream.body, created, maxEventBytes) };
+    const translator = new AnthropicSseTranslator(created, maxEventBytes);
+    return { ...upstream, contentType: 'text/event-stream', body: translateStream(upstream.body, created, maxEventBytes, translator), startedUsage: () => translator.startedUsage() };
   }
   const ok = upstream.status >= 200 && upstream.status < 300;
   return {

@@ -33,6 +33,7 @@ export class AnthropicSseTranslator {
   private id = '';
   private model = '';
   private usage: AnthropicUsage = {};
+  private started = false;
   private readonly toolIndex = new Map<number, number>();
 
   constructor(
@@ -73,6 +74,7 @@ export class AnthropicSseTranslator {
         this.id = e.message?.id ?? '';
         this.model = e.message?.model ?? '';
         this.usage = { ...e.message?.usage };
+        this.started = e.message?.usage !== undefined;
         return this.chunk({ role: 'assistant', content: '' });
       case 'content_block_start':
         return this.blockStart(e);
@@ -108,6 +110,11 @@ export class AnthropicSseTranslator {
     return this.chunk({ tool_calls: [{ index, id: block.id, type: 'function', function: { name: block.name, arguments: '' } }] });
   }
 
+  /** message_start's input and cache tokens, no output (null before it came): what a cut stream reported. */
+  startedUsage(): ReturnType<typeof openAiUsage> | null {
+    return this.started ? openAiUsage({ ...this.usage, output_tokens: 0 }) : null;
+  }
+
   private chunk(delta: Record<string, unknown>, finish: string | null = null): string {
     const c = { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] };
     return `data: ${JSON.stringify(c)}\n\n`;
@@ -115,8 +122,7 @@ export class AnthropicSseTranslator {
 }
 
 /** The translated stream; one that ends without message_stop or an error event was cut, and throws like a dropped connection. */
-export async function* translateStream(upstream: AsyncIterable<Buffer> | Iterable<Buffer>, created: number, maxEventBytes = MAX_SSE_EVENT_BYTES): AsyncGenerator<Buffer> {
-  const translator = new AnthropicSseTranslator(created, maxEventBytes);
+export async function* translateStream(upstream: AsyncIterable<Buffer> | Iterable<Buffer>, created: number, maxEventBytes = MAX_SSE_EVENT_BYTES, translator = new AnthropicSseTranslator(created, maxEventBytes)): AsyncGenerator<Buffer> {
   for await (const chunk of upstream) {
     const out = translator.push(chunk);
     if (out !== null) yield out;

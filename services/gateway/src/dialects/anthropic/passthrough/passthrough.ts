@@ -2,8 +2,12 @@ import type { FastifyReply } from 'fastify';
 import type { OpenAiError, Route, UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import { GatewayErrors, upstreamStatusError } from '../../../errors/gateway-errors';
+import { armClientIdle } from '../../../edge/client-idle';
+import { withinDeadline, type CallDeadline } from '../../../pipeline/call-deadline';
 import { costHeaders } from '../../../pipeline/cost-headers';
-import { isEventStream, readBody, type UpstreamOutcome, type UpstreamResponse } from '../../../providers/upstream';
+import { answered } from '../../../pipeline/failed-call';
+import { readAnswer } from '../../../pipeline/read-answer';
+import { isEventStream, type UpstreamOutcome, type UpstreamResponse } from '../../../providers/upstream';
 import type { UpstreamDispatch } from '../../../providers/upstream-dispatch';
 import { NOTHING_GENERATED } from '../../../usage/generated-output';
 import { NO_TOKENS } from '../../../usage/token-counts';
@@ -31,17 +35,22 @@ export class AnthropicPassthrough {
   ) {}
 
   /** The call opened on Anthropic's `path`, as the client made it but for the model policy routed to. */
-  open(route: Route, requestId: string, request: MessagesRequest, path: '/v1/messages' | '/v1/messages/count_tokens'): Promise<UpstreamOutcome> | UpstreamOutcome {
+  open(route: Route, requestId: string, request: MessagesRequest, path: '/v1/messages' | '/v1/messages/count_tokens', signal?: AbortSignal): Promise<UpstreamOutcome> | UpstreamOutcome {
     const body = withModel(request.raw, route.upstreamModel);
     if (!body) return { ok: false, error: GatewayErrors.internal };
-    return this.dispatch.openAnthropic(route, { requestId, path, body, stream: request.stream, version: request.version, beta: request.beta, betaQuery: request.betaQuery });
+    return this.dispatch.openAnthropic(route, { requestId, path, body, stream: request.stream, version: request.version, beta: request.beta, betaQuery: request.betaQuery }, signal);
   }
 
-  async serve(call: CallFacts, request: MessagesRequest, reply: FastifyReply, finish: FinishCall): Promise<UsageMessage> {
-    const outcome = await this.open(call.route, call.requestId, request, '/v1/messages');
-    if (!outcome.ok) return refuseCall(reply, call, outcome.error, finish);
+  serve(call: CallFacts, request: MessagesRequest, reply: FastifyReply, finish: FinishCall): Promise<UsageMessage> {
+    return withinDeadline(this.limits.maxCallMs, (deadline) => this.serveWithin(call, request, reply, finish, deadline));
+  }
+
+  private async serveWithin(call: CallFacts, request: MessagesRequest, reply: FastifyReply, finish: FinishCall, deadline: CallDeadline): Promise<UsageMessage> {
+    const outcome = answered(await this.open(call.route, call.requestId, request, '/v1/messages', deadline.signal), deadline, call);
+    if (!outcome.ok) return refuseCall(reply, call, outcome.error, finish, outcome.billed);
     const upstream = outcome.response;
-    if (!request.stream || upstream.status !== 200 || !isEventStream(upstream.contentType)) return this.json(reply, upstream, call, request, finish);
+    if (!request.stream || upstream.status !== 200 || !isEventStream(upstream.contentType)) return this.json(reply, upstream, call, request, finish, deadline);
+    deadline.clear();
     const scanner = new MessagesSseScanner(this.limits.maxSseEventBytes);
     return relayMessages(reply, upstream, call, this.limits, this.logger, finish, {
       scanner,
@@ -55,13 +64,10 @@ export class AnthropicPassthrough {
     });
   }
 
-  private async json(reply: FastifyReply, upstream: UpstreamResponse, call: CallFacts, request: MessagesRequest, finish: FinishCall): Promise<UsageMessage> {
-    let bytes: Buffer;
-    try {
-      bytes = await readBody(upstream, this.limits.maxUpstreamBodyBytes);
-    } catch {
-      return refuseCall(reply, call, GatewayErrors.upstreamBroken, finish);
-    }
+  private async json(reply: FastifyReply, upstream: UpstreamResponse, call: CallFacts, request: MessagesRequest, finish: FinishCall, deadline: CallDeadline): Promise<UsageMessage> {
+    const read = await readAnswer(upstream, call, { maxBytes: this.limits.maxUpstreamBodyBytes, deadline, logger: this.logger });
+    if (!read.ok) return refuseCall(reply, call, read.error, finish, read.billed);
+    const bytes = read.bytes;
     if (upstream.status < 200 || upstream.status >= 300) {
       const error = this.upstreamRefusal(call, upstream.status, bytes);
       if (error) return refuseCall(reply, call, error, finish);
@@ -87,6 +93,8 @@ export class AnthropicPassthrough {
       .header('x-request-id', call.requestId)
       .header('x-sluice-provider', call.route.providerId);
     reply.headers(costHeaders(call, usage.costNanos));
+    // Null when the client already left.
+    if (reply.raw.socket) armClientIdle(reply.raw.socket, this.limits.clientStallMs);
     reply.send(bytes);
     return usage;
   }

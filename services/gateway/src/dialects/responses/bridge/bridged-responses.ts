@@ -2,15 +2,20 @@ import type { FastifyReply } from 'fastify';
 import type { StoredResponse, UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import { GatewayErrors } from '../../../errors/gateway-errors';
+import { armClientIdle } from '../../../edge/client-idle';
+import { withinDeadline, type CallDeadline } from '../../../pipeline/call-deadline';
 import { costHeaders } from '../../../pipeline/cost-headers';
-import { readBody, isEventStream, type UpstreamResponse } from '../../../providers/upstream';
+import { answered, failCall } from '../../../pipeline/failed-call';
+import { readAnswer } from '../../../pipeline/read-answer';
+import { isEventStream, type UpstreamResponse } from '../../../providers/upstream';
 import type { UpstreamDispatch } from '../../../providers/upstream-dispatch';
 import { upstreamError } from '../../../providers/upstream-errors';
 import { settleTokens } from '../../../usage/estimate';
-import { NO_TOKENS, tokensFromUsage, type TokenCounts } from '../../../usage/token-counts';
+import { tokensFromUsage, type TokenCounts } from '../../../usage/token-counts';
 import { NOTHING_GENERATED } from '../../../usage/generated-output';
 import { generatedOfJson } from '../../../usage/usage-from-json';
 import type { CallFacts, FinishCall } from '../../../usage/usage-message';
+import { worstCaseBilled } from '../../../usage/worst-case';
 import { sendError } from '../../openai/send-error';
 import type { ResponsesLimits } from '../responses-limits';
 import { relayEvents, streamOf } from '../../../pipeline/event-relay';
@@ -42,12 +47,12 @@ export class BridgedResponses {
     private readonly logger: Logger,
   ) {}
 
-  async serve(call: CallFacts, request: ResponsesRequest, reply: FastifyReply, finish: FinishCall): Promise<UsageMessage> {
-    const refuse = async (error: Parameters<typeof sendError>[2]) => {
-      const usage = await finish({ status: error.status, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
-      sendError(reply, call.requestId, error);
-      return usage;
-    };
+  serve(call: CallFacts, request: ResponsesRequest, reply: FastifyReply, finish: FinishCall): Promise<UsageMessage> {
+    return withinDeadline(this.limits.maxCallMs, (deadline) => this.serveWithin(call, request, reply, finish, deadline));
+  }
+
+  private async serveWithin(call: CallFacts, request: ResponsesRequest, reply: FastifyReply, finish: FinishCall, deadline: CallDeadline): Promise<UsageMessage> {
+    const refuse = (error: Parameters<typeof sendError>[2]) => failCall(reply, call, error, finish, sendError);
     const chat = chatRequestOf(request.body, request.previous?.items ?? []);
     if (!chat.ok) return refuse(chat.error);
     const input = storedInput(request.body.input);
@@ -57,31 +62,29 @@ export class BridgedResponses {
       if (bytes > this.store.maxBytes / 2) return refuse(tooLargeToStore(bytes, Math.floor(this.store.maxBytes / 2)));
     }
     const turn: Turn = { call, request, chatBody: chat.body, input, shell: responseShell(request.body, newId('resp'), Math.floor(call.startedAt / 1000)) };
-    const outcome = await this.dispatch.open({ op: 'chat', body: chat.body, stream: request.stream, requestId: call.requestId, route: call.route });
-    if (!outcome.ok) return refuse(outcome.error);
+    const outcome = answered(await this.dispatch.open({ op: 'chat', body: chat.body, stream: request.stream, requestId: call.requestId, route: call.route, signal: deadline.signal }), deadline, call);
+    if (!outcome.ok) return failCall(reply, call, outcome.error, finish, sendError, outcome.billed);
     const upstream = outcome.response;
-    if (request.stream && upstream.status === 200 && isEventStream(upstream.contentType)) return this.stream(turn, reply, upstream, finish);
-    return this.json(turn, reply, upstream, finish);
+    if (request.stream && upstream.status === 200 && isEventStream(upstream.contentType)) {
+      deadline.clear();
+      return this.stream(turn, reply, upstream, finish);
+    }
+    return this.json(turn, reply, upstream, finish, deadline);
   }
 
-  private async json(turn: Turn, reply: FastifyReply, upstream: UpstreamResponse, finish: FinishCall): Promise<UsageMessage> {
+  private async json(turn: Turn, reply: FastifyReply, upstream: UpstreamResponse, finish: FinishCall, deadline: CallDeadline): Promise<UsageMessage> {
     const { call } = turn;
-    let bytes: Buffer;
-    let error = null;
+    const read = await readAnswer(upstream, call, { maxBytes: this.limits.maxUpstreamBodyBytes, deadline, logger: this.logger });
+    if (!read.ok) return failCall(reply, call, read.error, finish, sendError, read.billed);
+    const bytes = read.bytes;
+    if (upstream.status < 200 || upstream.status >= 300) return failCall(reply, call, upstreamError(upstream.status, bytes), finish, sendError);
     let completion: ChatCompletion | null = null;
     try {
-      bytes = await readBody(upstream, this.limits.maxUpstreamBodyBytes);
-      if (upstream.status < 200 || upstream.status >= 300) error = upstreamError(upstream.status, bytes);
-      else completion = JSON.parse(bytes.toString('utf8')) as ChatCompletion;
+      completion = JSON.parse(bytes.toString('utf8')) as ChatCompletion;
     } catch {
-      error = GatewayErrors.upstreamBroken;
-      bytes = Buffer.alloc(0);
+      // A 2xx the gateway cannot read is still a call the upstream served and bills.
     }
-    if (error || !completion) {
-      const usage = await finish({ status: error?.status ?? 502, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
-      sendError(reply, call.requestId, error ?? GatewayErrors.upstreamBroken);
-      return usage;
-    }
+    if (completion === null || typeof completion !== 'object') return failCall(reply, call, GatewayErrors.upstreamBroken, finish, sendError, worstCaseBilled(call));
     const reported = tokensFromUsage(completion.usage);
     const settled = settleTokens({ op: 'chat', route: call.route }, turn.chatBody, reported, reported && reported.outputTokens > 0 ? NOTHING_GENERATED : generatedOfJson(bytes));
     const choice = completion.choices?.[0];
@@ -89,6 +92,8 @@ export class BridgedResponses {
     const [usage] = await Promise.all([finish({ status: 200, ...settled, ttfbMs: null }), this.keep(turn, response)]);
     reply.code(200).header('content-type', 'application/json').header('x-request-id', call.requestId).header('x-sluice-provider', call.route.providerId);
     reply.headers(costHeaders(call, usage.costNanos));
+    // Null when the client already left.
+    if (reply.raw.socket) armClientIdle(reply.raw.socket, this.limits.clientStallMs);
     reply.send(JSON.stringify(response));
     return usage;
   }
@@ -101,7 +106,8 @@ export class BridgedResponses {
     await relayEvents(reply.raw, upstream, bridge, {
       ...streamOf(call, this.limits),
       end: async (relayed) => {
-        const settled = settleTokens({ op: 'chat', route: call.route }, turn.chatBody, tokensFromUsage(bridge.usage), bridge.generated);
+        // A translated stream cut before its usage chunk: the input its upstream reported at the start.
+        const settled = settleTokens({ op: 'chat', route: call.route }, turn.chatBody, tokensFromUsage(bridge.usage ?? upstream.startedUsage?.()), bridge.generated);
         const failed = relayed.upstreamFailed;
         if (failed) this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, 'upstream stream broke after it began');
         const ended = failed

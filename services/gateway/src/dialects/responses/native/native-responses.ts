@@ -2,18 +2,22 @@ import type { FastifyReply } from 'fastify';
 import type { StoredResponse, UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import { GatewayErrors } from '../../../errors/gateway-errors';
+import { armClientIdle } from '../../../edge/client-idle';
+import { withinDeadline, type CallDeadline } from '../../../pipeline/call-deadline';
 import { costHeaders } from '../../../pipeline/cost-headers';
-import { readBody, isEventStream, type UpstreamResponse } from '../../../providers/upstream';
+import { answered, failCall } from '../../../pipeline/failed-call';
+import { readAnswer } from '../../../pipeline/read-answer';
+import { isEventStream, type UpstreamResponse } from '../../../providers/upstream';
 import type { UpstreamDispatch } from '../../../providers/upstream-dispatch';
 import { upstreamError } from '../../../providers/upstream-errors';
 import { settleTokens } from '../../../usage/estimate';
 import { NOTHING_GENERATED } from '../../../usage/generated-output';
-import { NO_TOKENS, tokensFromResponsesUsage } from '../../../usage/token-counts';
+import { tokensFromResponsesUsage } from '../../../usage/token-counts';
 import type { CallFacts, FinishCall } from '../../../usage/usage-message';
 import { sendError } from '../../openai/send-error';
 import type { ResponsesRequest } from '../responses-request';
 import { relayEvents, streamOf } from '../../../pipeline/event-relay';
-import type { ResponseStoreClient } from '../store/response-store-client';
+import { isStorableResponseId, type ResponseStoreClient } from '../store/response-store-client';
 import type { ResponsesLimits } from '../responses-limits';
 import { generatedOfResponse, NativeEvents } from './native-events';
 import { responsesRequest } from './native-request';
@@ -33,35 +37,32 @@ export class NativeResponses {
     private readonly logger: Logger,
   ) {}
 
-  async serve(call: CallFacts, request: ResponsesRequest, reply: FastifyReply, finish: FinishCall): Promise<UsageMessage> {
-    const body: Record<string, unknown> = { ...request.body, model: call.route.upstreamModel };
-    if ((body.max_output_tokens === undefined || body.max_output_tokens === null) && call.route.outputCap) body.max_output_tokens = call.route.outputCap;
-    const outcome = await this.dispatch.forward(call.route, call.requestId, (credential) => responsesRequest(credential, call.requestId, 'POST', '', JSON.stringify(body), request.stream));
-    if (!outcome.ok) {
-      const usage = await finish({ status: outcome.error.status, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
-      sendError(reply, call.requestId, outcome.error);
-      return usage;
-    }
-    const upstream = outcome.response;
-    if (request.stream && upstream.status === 200 && isEventStream(upstream.contentType)) return this.stream(call, request, reply, upstream, finish);
-    return this.json(call, request, reply, upstream, finish);
+  serve(call: CallFacts, request: ResponsesRequest, reply: FastifyReply, finish: FinishCall): Promise<UsageMessage> {
+    return withinDeadline(this.limits.maxCallMs, (deadline) => this.serveWithin(call, request, reply, finish, deadline));
   }
 
-  private async json(call: CallFacts, request: ResponsesRequest, reply: FastifyReply, upstream: UpstreamResponse, finish: FinishCall): Promise<UsageMessage> {
-    let bytes: Buffer;
-    try {
-      bytes = await readBody(upstream, this.limits.maxUpstreamBodyBytes);
-    } catch {
-      const usage = await finish({ status: 502, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
-      sendError(reply, call.requestId, GatewayErrors.upstreamBroken);
-      return usage;
+  private async serveWithin(call: CallFacts, request: ResponsesRequest, reply: FastifyReply, finish: FinishCall, deadline: CallDeadline): Promise<UsageMessage> {
+    const body: Record<string, unknown> = { ...request.body, model: call.route.upstreamModel };
+    if ((body.max_output_tokens === undefined || body.max_output_tokens === null) && call.route.outputCap) body.max_output_tokens = call.route.outputCap;
+    const build = (credential: Parameters<typeof responsesRequest>[0]) => responsesRequest(credential, call.requestId, 'POST', '', JSON.stringify(body), request.stream);
+    const outcome = answered(await this.dispatch.forward(call.route, call.requestId, build, deadline.signal), deadline, call);
+    if (!outcome.ok) return failCall(reply, call, outcome.error, finish, sendError, outcome.billed);
+    const upstream = outcome.response;
+    if (request.stream && upstream.status === 200 && isEventStream(upstream.contentType)) {
+      deadline.clear();
+      return this.stream(call, request, reply, upstream, finish);
     }
+    return this.json(call, request, reply, upstream, finish, deadline);
+  }
+
+  private async json(call: CallFacts, request: ResponsesRequest, reply: FastifyReply, upstream: UpstreamResponse, finish: FinishCall, deadline: CallDeadline): Promise<UsageMessage> {
+    const read = await readAnswer(upstream, call, { maxBytes: this.limits.maxUpstreamBodyBytes, deadline, logger: this.logger });
+    if (!read.ok) return failCall(reply, call, read.error, finish, sendError, read.billed);
+    const bytes = read.bytes;
     if (upstream.status < 200 || upstream.status >= 300) {
       const error = upstreamError(upstream.status, bytes);
       if (upstream.status === 401 || upstream.status === 403) this.logger.error({ requestId: call.requestId, providerId: call.route.providerId, upstreamStatus: upstream.status }, 'upstream refused the provider credential');
-      const usage = await finish({ status: error.status, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
-      sendError(reply, call.requestId, error);
-      return usage;
+      return failCall(reply, call, error, finish, sendError);
     }
     let response: Record<string, unknown> | null = null;
     try {
@@ -79,6 +80,8 @@ export class NativeResponses {
     ]);
     reply.code(upstream.status).header('content-type', upstream.contentType || 'application/json').header('x-request-id', call.requestId).header('x-sluice-provider', call.route.providerId);
     reply.headers(costHeaders(call, usage.costNanos));
+    // Null when the client already left.
+    if (reply.raw.socket) armClientIdle(reply.raw.socket, this.limits.clientStallMs);
     reply.send(bytes);
     return usage;
   }
@@ -109,7 +112,7 @@ export class NativeResponses {
   private async keep(call: CallFacts, request: ResponsesRequest, responseId: string, contextTokens: number): Promise<void> {
     if (!request.store) return;
     // An id Sluice will put in an upstream URL and a database key: OpenAI's shape only.
-    if (!RESPONSE_ID.test(responseId)) {
+    if (!isStorableResponseId(responseId)) {
       this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, 'the upstream returned a response id Sluice does not store');
       return;
     }
@@ -127,8 +130,6 @@ export class NativeResponses {
     await this.store.save(stored);
   }
 }
-
-const RESPONSE_ID = /^[A-Za-z0-9_.:-]{1,256}$/;
 
 /** What a stream that broke before its last event ends with: OpenAI's `error` event. */
 export function brokenEvent(sequence: number): string {

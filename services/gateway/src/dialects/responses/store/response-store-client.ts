@@ -14,6 +14,9 @@ const TIMEOUT_MS = 5000;
 const MARGIN_BYTES = 16 * 1024;
 /** A conversation is read in pages; this bounds the pages of one call. */
 const MAX_PAGES = 1000;
+/** The ids Sluice stores (OpenAI's shape; its own are `resp_` and hex): any other is no response of anyone's, and never sent to metering. */
+const RESPONSE_ID = /^[A-Za-z0-9_.:-]{1,256}$/;
+export const isStorableResponseId = (id: string): boolean => RESPONSE_ID.test(id);
 
 /**
  * The gateway's side of metering's response store, over NATS only: a response is stored by
@@ -49,12 +52,14 @@ export class ResponseStoreClient {
   }
 
   async find(responseId: string, keyId: string): Promise<StoredResponse | null> {
+    if (!isStorableResponseId(responseId)) return null;
     const reply = await request<ResponseLookupReply>(this.nc, Subjects.rpc.responseLookup, { responseId, keyId }, { timeoutMs: TIMEOUT_MS });
     return reply.found ? reply.response : null;
   }
 
   /** A response of this key with the conversation it ends (a bridged one's items, oldest first); null when there is none. */
   async conversation(responseId: string, keyId: string): Promise<PreviousResponse | null> {
+    if (!isStorableResponseId(responseId)) return null;
     const turns: { input: unknown[]; output: unknown[] }[] = [];
     let stored: StoredResponse | null = null;
     let from: string | null | undefined = responseId;
@@ -74,6 +79,7 @@ export class ResponseStoreClient {
   }
 
   async remove(responseId: string, keyId: string): Promise<boolean> {
+    if (!isStorableResponseId(responseId)) return false;
     return (await request<ResponseDeleteReply>(this.nc, Subjects.rpc.responseDelete, { responseId, keyId }, { timeoutMs: TIMEOUT_MS })).deleted;
   }
 }
