@@ -170,7 +170,9 @@ describe('the web console in a real browser', () => {
     const stored = (await page.evaluate('JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + location.href')) as string;
     expect(stored).not.toContain(state.secret);
     await page.getByRole('link', { name: /I have saved it/ }).click();
-    await page.getByRole('heading', { level: 1, name: /billing-service/ }).waitFor();
+    // The key's own page (its heading is the key's name; the reveal's heading says "created"), and the reveal gone.
+    await page.getByRole('heading', { level: 1, name: /^billing-service active$/ }).waitFor();
+    await page.locator('#new-secret').waitFor({ state: 'detached' });
     expect(await page.content()).not.toContain(state.secret);
   });
 
