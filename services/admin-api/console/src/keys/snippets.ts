@@ -1,6 +1,7 @@
 /**
- * Ready-to-paste ways to call the gateway with a new secret. Claude Code and Codex settings are
- * added here once the gateway serves the Anthropic Messages and OpenAI Responses dialects.
+ * Ready-to-paste ways to call the gateway with a new secret: curl, the openai SDKs, the OpenAI
+ * environment variables, Claude Code (Anthropic's Messages API; docs/claude-code.md) and the Codex
+ * CLI (the Responses API; docs/codex-and-agents.md).
  */
 export interface Snippet {
   id: string;
@@ -49,5 +50,32 @@ export function snippets(baseUrl: string, secret: string, model: string): Snippe
       ].join('\n'),
     },
     { id: 'env', title: 'Environment (OpenAI SDKs and tools)', code: `export OPENAI_API_KEY=${shellQuote(secret)}\nexport OPENAI_BASE_URL=${shellQuote(baseUrl)}` },
+    {
+      id: 'claude-code',
+      title: 'Claude Code',
+      code: [
+        `# The gateway without /v1; the model must be one this key may use (a catalog name or family entry).`,
+        `export ANTHROPIC_BASE_URL=${shellQuote(baseUrl.replace(/\/v1\/?$/, ''))}`,
+        `export ANTHROPIC_API_KEY=${shellQuote(secret)}`,
+        `export CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1`,
+        `claude --model ${shellQuote(model)}`,
+      ].join('\n'),
+    },
+    {
+      id: 'codex',
+      title: 'Codex CLI',
+      code: [
+        `# ~/.codex/config.toml (the model: one this key may use); then: export SLUICE_API_KEY=${shellQuote(secret)}`,
+        `model = ${js(model)}`,
+        `model_provider = "sluice"`,
+        `web_search = "disabled"`,
+        ``,
+        `[model_providers.sluice]`,
+        `name = "Sluice"`,
+        `base_url = ${js(baseUrl)}`,
+        `env_key = "SLUICE_API_KEY"`,
+        `wire_api = "responses"`,
+      ].join('\n'),
+    },
   ];
 }
