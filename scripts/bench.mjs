@@ -388,7 +388,12 @@ try {
   }
   if (results.targets.portkey?.error) console.log(`Portkey was not measured: ${results.targets.portkey.error}`);
   for (const kind of ['nonStreaming', 'streaming']) {
-    for (const [name, run] of Object.entries(results.steady[kind])) if (run.failed > 0 || run.skipped > 0) (exitCode = 1), log(`${LABELS[name]} ${kind}: ${run.failed} failed, ${run.skipped} skipped ${JSON.stringify(run.errors)}`);
+    for (const [name, run] of Object.entries(results.steady[kind])) {
+      if (run.failed > 0 || run.skipped > 0) {
+        exitCode = 1;
+        log(`${LABELS[name]} ${kind}: ${run.failed} failed, ${run.skipped} skipped ${JSON.stringify(run.errors)}`);
+      }
+    }
   }
 } catch (err) {
   console.error(`bench: ${err.stack ?? err.message}`);

@@ -1,7 +1,7 @@
 // Bundles the web console (services/admin-api/console) with esbuild into
 // services/admin-api/dist/public: index.html, one JS and one CSS file named by their content hash,
 // and manifest.json. Everything the browser loads comes from there: no CDN, no network at run time.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 export async function buildConsole(root, { quiet = false } = {}) {

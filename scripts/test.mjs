@@ -1,12 +1,13 @@
 // `npm test`: installs what the tests need when it is missing (node_modules, nats-server, Postgres),
-// type-checks the whole workspace, then runs jest with any extra arguments passed through, prints a
-// one-line summary, and exits with the first failure's code.
+// type-checks the whole workspace, checks its formatting and lint (`npm run lint`), then runs jest
+// with any extra arguments passed through, prints a one-line summary, and exits with the first
+// failure's code.
 //
-// Tiers: `--tier=unit` runs the pure *.spec.ts files (no build, no Postgres, no NATS, no type-check);
-// `--tier=int` the *.int.spec.ts files and `--tier=e2e` the *.e2e.spec.ts files (both type-check
-// first). Any other argument goes to jest, so `npm test -- services/policy` runs one folder and
-// `npm test -- path/to/file.spec.ts` one file; a run given file arguments skips the type-check
-// (SLUICE_TYPECHECK=1 forces it, SLUICE_TYPECHECK=0 skips it).
+// Tiers: `--tier=unit` runs the pure *.spec.ts files (no build, no Postgres, no NATS, no type-check,
+// no lint); `--tier=int` the *.int.spec.ts files and `--tier=e2e` the *.e2e.spec.ts files (both
+// type-check and lint first). Any other argument goes to jest, so `npm test -- services/policy` runs
+// one folder and `npm test -- path/to/file.spec.ts` one file; a run given file arguments skips the
+// type-check and the lint (SLUICE_TYPECHECK=1 forces both, SLUICE_TYPECHECK=0 skips both).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
@@ -41,6 +42,13 @@ if (typecheck) {
   if (tsc.status !== 0) {
     console.error('sluice: the type-check failed; fix the errors above (npm run typecheck)');
     process.exit(tsc.status ?? 1);
+  }
+  console.log('sluice: checking formatting and lint (biome ci, as npm run lint)…');
+  const biome = [join(root, 'node_modules', '@biomejs', 'biome', 'bin', 'biome'), 'ci', '--formatter-enabled=true', '--linter-enabled=true', '--error-on-warnings', '.'];
+  const lint = spawnSync(process.execPath, biome, { cwd: root, stdio: 'inherit' });
+  if (lint.status !== 0) {
+    console.error('sluice: the format or lint check failed; npm run format formats the tree, npm run lint lists what is left');
+    process.exit(lint.status ?? 1);
   }
 }
 

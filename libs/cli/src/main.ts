@@ -34,11 +34,13 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
+const parse = (args: string[]) => parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+
 /** Runs one CLI command; resolves to the process exit code (0 done, 1 refused or failed, 2 usage). */
 export async function run(argv: string[], io: Io): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parse>;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parse(argv);
   } catch (err) {
     io.err((err as Error).message, '', USAGE);
     return 2;

@@ -274,7 +274,10 @@ class Tally {
       this.json(content);
       return;
     }
-    if (!Array.isArray(content)) return this.json(content);
+    if (!Array.isArray(content)) {
+      this.json(content);
+      return;
+    }
     this.chars += 2;
     this.bytes += 2;
     for (const part of content) {

@@ -6,14 +6,14 @@ export interface TableReference {
   line: number;
 }
 
-const READ = String.raw`selectFrom|leftJoin|innerJoin|rightJoin|fullJoin|from|join`;
+const READ = 'selectFrom|leftJoin|innerJoin|rightJoin|fullJoin|from|join';
 const WRITE = String.raw`insertInto|updateTable|deleteFrom|replaceInto|delete\s+from|insert\s+into|into|update|alter\s+table|truncate(?:\s+table)?|drop\s+(?:table|view)(?:\s+if\s+exists)?|alterTable|dropTable|dropView`;
 
 /** The table references in TypeScript source, comments ignored. */
 export function tableReferences(source: string, tables: readonly string[]): TableReference[] {
   const names = tables.map((t) => t.replace(/[^\w]/g, '')).join('|');
   const pattern = new RegExp(String.raw`\b(${WRITE}|${READ})\s*\(?\s*['"\x60]?(${names})(?![\w])`, 'gi');
-  const writes = new RegExp(String.raw`^(?:${WRITE})$`, 'i');
+  const writes = new RegExp(`^(?:${WRITE})$`, 'i');
   const code = withoutComments(source);
   const found: TableReference[] = [];
   for (const match of code.matchAll(pattern)) {

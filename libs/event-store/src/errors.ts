@@ -11,7 +11,7 @@ export class WrongExpectedVersionError extends Error {
     readonly actual?: number,
   ) {
     super(
-      `stream ${streamId}: expected version ${expected}` + (actual === undefined ? ', lost a concurrent append' : `, actual ${actual}`),
+      `stream ${streamId}: expected version ${expected}${actual === undefined ? ', lost a concurrent append' : `, actual ${actual}`}`,
     );
     this.name = 'WrongExpectedVersionError';
   }

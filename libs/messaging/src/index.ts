@@ -4,4 +4,4 @@ export * from './rpc';
 export * from './respond';
 export * from './reply-parts';
 export * from './jetstream';
-export { type JsMsg } from '@nats-io/jetstream';
+export type { JsMsg } from '@nats-io/jetstream';

@@ -143,7 +143,7 @@ export interface DurableBatchConsumerOptions {
   maxBatch?: number;
   /** How long a partial batch waits for more messages before it is handled anyway. */
   maxWaitMs?: number;
-  handler: (msgs: JsMsg[]) => Promise<BatchOutcome | void>;
+  handler: (msgs: JsMsg[]) => Promise<BatchOutcome> | Promise<void>;
   /**
    * Whether a failure of the handler means "not now" (a database that is down) rather than "not
    * these messages". Such a batch is kept and handed to the handler again, with backoff, until it

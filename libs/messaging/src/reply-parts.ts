@@ -26,7 +26,9 @@ export function respondInParts(nc: NatsConnection, msg: Msg, from: string, items
     size += bytes;
   }
   const head = JSON.stringify(from);
-  parts.forEach((part, i) => respondSafely(nc, msg, `{"from":${head},"part":${i + 1},"parts":${parts.length},"items":[${part.join(',')}]}`, logger));
+  for (const [i, part] of parts.entries()) {
+    respondSafely(nc, msg, `{"from":${head},"part":${i + 1},"parts":${parts.length},"items":[${part.join(',')}]}`, logger);
+  }
 }
 
 export interface AllPartsOptions {

@@ -171,7 +171,10 @@ export function mockAnthropicFrames(body: AnthropicBody, state: AnthropicMockSta
   const { content: blocks, usage, stop_reason, ...rest } = message;
   const frames = [frame({ type: 'message_start', message: { ...rest, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } } })];
   const content = [''];
-  const add = (data: Record<string, unknown>, text = '') => (frames.push(frame(data)), content.push(text));
+  const add = (data: Record<string, unknown>, text = '') => {
+    frames.push(frame(data));
+    content.push(text);
+  };
   blocks.forEach((block, index) => {
     if (block.type === 'thinking') {
       add({ type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } });

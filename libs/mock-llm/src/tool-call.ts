@@ -45,7 +45,7 @@ export function mockToolCall(tools: unknown, toolChoice: unknown, lastUserText: 
   if (available.length === 0) return null;
   const name =
     forcedName(toolChoice, available) ??
-    available.find((t) => new RegExp(`\\b(call|use) ${escape(t.name)}\\b`, 'i').test(lastUserText))?.name ??
+    available.find((t) => new RegExp(`\\b(call|use) ${escapeRegExp(t.name)}\\b`, 'i').test(lastUserText))?.name ??
     (ASKS_FOR_TOOL.test(lastUserText) ? available[0].name : undefined);
   const tool = name && available.find((t) => t.name === name);
   if (!tool) return null;
@@ -59,4 +59,4 @@ export function mockToolCall(tools: unknown, toolChoice: unknown, lastUserText: 
   return { name: tool.name, arguments: JSON.stringify(args) };
 }
 
-const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -49,7 +49,7 @@ function printBanner(system: Awaited<ReturnType<typeof startSystem>>, dataDir: s
     `  gateway     ${system.gatewayUrl}`,
     `  console     ${system.adminUrl}/   (sign in with the admin token)`,
     `  admin API   ${system.adminUrl}/admin/v1   (OpenAPI: ${system.adminUrl}/admin/v1/openapi.json)`,
-    `  admin token ${system.adminToken}${system.adminTokenGenerated ? '   (generated; kept in ' + dataDir + '/admin-token)' : ''}`,
+    `  admin token ${system.adminToken}${system.adminTokenGenerated ? `   (generated; kept in ${dataDir}/admin-token)` : ''}`,
     `  webhooks    signed with ${system.webhookSecretFile ? `the secret kept in ${system.webhookSecretFile}` : 'SLUICE_WEBHOOK_SECRET'} (x-sluice-signature)`,
     `  NATS        ${system.natsUrl}`,
     `  Postgres    ${redactedUrl(system.databaseUrl)}${system.embedded.postgres ? `   (password in ${dataDir}/postgres-password)` : ''}`,
@@ -72,7 +72,7 @@ function printBanner(system: Awaited<ReturnType<typeof startSystem>>, dataDir: s
       : `${dataDir}/endpoints.json still describes the system this runner joined. Ctrl-C stops this runner's services.`,
     '',
   );
-  process.stdout.write(lines.join('\n') + '\n');
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 function parseServices(raw: string | undefined): ServiceName[] {

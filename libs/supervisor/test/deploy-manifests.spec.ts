@@ -163,7 +163,7 @@ describe('deploy/kubernetes manifests', () => {
   it('routes every Service to a workload port', () => {
     for (const s of ofKind('Service')) {
       const target = workloads.find((w) => Object.entries(s.spec!.selector!).every(([k, v]) => w.spec!.template!.metadata.labels[k] === v));
-      const ports = target?.spec!.template!.spec.containers.flatMap((c) => c.ports ?? []) ?? [];
+      const ports = target?.spec?.template?.spec.containers.flatMap((c) => c.ports ?? []) ?? [];
       for (const p of s.spec!.ports!) {
         expect([s.metadata!.name, ports.some((cp) => cp.name === p.targetPort || cp.containerPort === p.targetPort)]).toEqual([s.metadata!.name, true]);
       }

@@ -40,7 +40,10 @@ class Runner {
 const refuses = (port: number) =>
   new Promise<boolean>((done) => {
     const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => (socket.destroy(), done(false)));
+    socket.once('connect', () => {
+      socket.destroy();
+      done(false);
+    });
     socket.once('error', () => done(true));
   });
 

@@ -52,7 +52,7 @@ describe('one unstorable usage message never holds back any other call (real NAT
     const poisoned = [
       usage({ user: 'alice\u0000' }),
       usage({ metadata: { team: 'search\u0000' } }),
-      usage({ metadata: { ['te\u0000am']: 'search' } }),
+      usage({ metadata: { 'te\u0000am': 'search' } }),
       usage({ user: 'lone \ud800' }),
       usage({ metadata: { team: 'lone \udc00' } }),
       usage({ clientRequestId: `${prefix}-nul\u0000` }),

@@ -56,7 +56,9 @@ describe('the provider vault, end to end (real NATS, Postgres, five service proc
     }
 
     const keysAfter = await Promise.all(keys.map(({ id }) => e2e.admin('GET', `/keys/${id}`)));
-    keysAfter.forEach((after, i) => expect({ ...after.body, usage: null, lastUsedAt: null }).toEqual({ ...keysBefore[i].body, usage: null, lastUsedAt: null }));
+    for (const [i, after] of keysAfter.entries()) {
+      expect({ ...after.body, usage: null, lastUsedAt: null }).toEqual({ ...keysBefore[i].body, usage: null, lastUsedAt: null });
+    }
     const { rows } = await sql<{ n: string }>`select count(*) as n from events where stream_id like 'key-%' and event_type <> 'KeyCreated'`.execute(e2e.database.db);
     expect(Number(rows[0].n)).toBe(0);
   });

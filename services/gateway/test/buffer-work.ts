@@ -4,7 +4,7 @@
  */
 export async function bufferWork(run: () => unknown): Promise<number> {
   let bytes = 0;
-  const { indexOf, toString } = Buffer.prototype;
+  const { indexOf, toString: decode } = Buffer.prototype;
   const { concat, from } = Buffer;
   const spies = [
     jest.spyOn(Buffer.prototype, 'indexOf').mockImplementation(function (this: Buffer, ...args: unknown[]) {
@@ -15,7 +15,7 @@ export async function bufferWork(run: () => unknown): Promise<number> {
     jest.spyOn(Buffer.prototype, 'toString').mockImplementation(function (this: Buffer, ...args: unknown[]) {
       const [start, end] = [args[1], args[2]].map((n) => (typeof n === 'number' ? n : undefined));
       bytes += Math.max(0, Math.min(end ?? this.length, this.length) - (start ?? 0));
-      return Reflect.apply(toString, this, args);
+      return Reflect.apply(decode, this, args);
     }),
     jest.spyOn(Buffer, 'concat').mockImplementation((list: readonly Uint8Array[], total?: number) => {
       const out = concat(list, total);

@@ -162,7 +162,12 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   ];
 
   const logs: string[] = [];
-  const sink = new Writable({ write: (chunk, _enc, done) => (logs.push(chunk.toString()), done()) });
+  const sink = new Writable({
+    write: (chunk, _enc, done) => {
+      logs.push(chunk.toString());
+      done();
+    },
+  });
   const logger = pino({ level: 'debug', base: { service: 'gateway' } }, sink);
   // The mock upstreams listen on loopback, which production refuses unless SLUICE_UPSTREAM_ALLOW lists it.
   // A spool of its own: one shared with other runs would republish their unfinished calls here.

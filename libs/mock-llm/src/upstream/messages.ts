@@ -45,7 +45,10 @@ function refusal(req: IncomingMessage, raw: Buffer, opts: MessagesOptions, requi
 /** `POST /v1/messages/count_tokens`: the input tokens `/v1/messages` would bill for the same prompt (cached or not). Free: not billed. */
 export function handleCountTokens(req: IncomingMessage, res: ServerResponse, raw: Buffer, invoice: Invoice, opts: MessagesOptions): void {
   const checked = refusal(req, raw, opts, ['model', 'messages']);
-  if ('status' in checked) return sendError(res, checked.status, checked.message);
+  if ('status' in checked) {
+    sendError(res, checked.status, checked.message);
+    return;
+  }
   invoice.countTokensCalls++;
   const json = JSON.stringify({ input_tokens: anthropicInputTokens(checked.body) });
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) }).end(json);

@@ -23,7 +23,9 @@ async function startLocalPostgres(): Promise<TestPostgres> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-test-pg-'));
   // mkdtemp makes a 0700 folder; as root, Postgres runs as the postgres user and must reach it.
   if (process.getuid?.() === 0) chmodSync(dataDir, 0o755);
-  const remove = (dirs: string[]) => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+  const remove = (dirs: string[]) => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  };
   try {
     const postgres = await startPostgres({ dataDir, fsync: false, settings: { max_connections: MAX_CONNECTIONS } });
     return {

@@ -22,9 +22,10 @@ export function Shell({ message, onSignOut }: { message: string; onSignOut: () =
   const current = section ?? '';
   return (
     <>
-      <a class="skip" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById('main')?.focus())}>
+      {/* A button, not a link to #main: the hash is the router's, so this moves focus itself. */}
+      <button type="button" class="skip" onClick={() => document.getElementById('main')?.focus()}>
         Skip to content
-      </a>
+      </button>
       <header class="top">
         <span class="brand">Sluice</span>
         <nav aria-label="Console">

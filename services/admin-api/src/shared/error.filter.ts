@@ -11,7 +11,10 @@ const PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE';
 export class AdminErrorFilter implements ExceptionFilter {
   catch(err: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    if (err instanceof DomainError) return sendDomainError(reply, err);
+    if (err instanceof DomainError) {
+      sendDomainError(reply, err);
+      return;
+    }
     if (err instanceof HttpException) {
       const status = err.getStatus();
       const code = status === 404 ? ErrorCodes.notFound : status === 400 ? ErrorCodes.validation : status === 413 ? PAYLOAD_TOO_LARGE : `HTTP_${status}`;

@@ -1,5 +1,5 @@
 import { scrapeMetrics } from '@sluice/telemetry';
-import { sampleValue as valueOf, usageFixture } from '@sluice/testing';
+import { sampleValue, usageFixture } from '@sluice/testing';
 import { CallMetrics } from './call-metrics';
 
 describe('the gateway call metrics', () => {
@@ -17,19 +17,19 @@ describe('the gateway call metrics', () => {
   it('counts calls, tokens and cost per key, model, provider, operation and outcome', async () => {
     const scrape = await scrapeMetrics();
     const a = { key_id: 'key_a', key_name: 'team-a', model: 'gpt-test', provider_id: 'prov-1', operation: 'chat', status_class: '2xx' };
-    expect(valueOf(scrape, 'sluice_gateway_requests_total', a)).toBe(2);
-    expect(valueOf(scrape, 'sluice_gateway_tokens_total', { ...a, token_type: 'input' })).toBe(101);
-    expect(valueOf(scrape, 'sluice_gateway_tokens_total', { ...a, token_type: 'cached_input' })).toBe(40);
-    expect(valueOf(scrape, 'sluice_gateway_tokens_total', { ...a, token_type: 'cache_write_input' })).toBe(25);
-    expect(valueOf(scrape, 'sluice_gateway_tokens_total', { ...a, token_type: 'output' })).toBe(9);
-    expect(valueOf(scrape, 'sluice_gateway_tokens_total', { ...a, token_type: 'reasoning' })).toBe(3);
-    expect(valueOf(scrape, 'sluice_gateway_cost_usd_total', a)).toBe(0.000119);
-    expect(valueOf(scrape, 'sluice_gateway_requests_total', { key_id: 'key_b', status_class: '5xx' })).toBe(1);
+    expect(sampleValue(scrape, 'sluice_gateway_requests_total', a)).toBe(2);
+    expect(sampleValue(scrape, 'sluice_gateway_tokens_total', { ...a, token_type: 'input' })).toBe(101);
+    expect(sampleValue(scrape, 'sluice_gateway_tokens_total', { ...a, token_type: 'cached_input' })).toBe(40);
+    expect(sampleValue(scrape, 'sluice_gateway_tokens_total', { ...a, token_type: 'cache_write_input' })).toBe(25);
+    expect(sampleValue(scrape, 'sluice_gateway_tokens_total', { ...a, token_type: 'output' })).toBe(9);
+    expect(sampleValue(scrape, 'sluice_gateway_tokens_total', { ...a, token_type: 'reasoning' })).toBe(3);
+    expect(sampleValue(scrape, 'sluice_gateway_cost_usd_total', a)).toBe(0.000119);
+    expect(sampleValue(scrape, 'sluice_gateway_requests_total', { key_id: 'key_b', status_class: '5xx' })).toBe(1);
   });
 
   it('counts a refusal under its rule, without the model the caller asked for', async () => {
     const scrape = await scrapeMetrics();
-    expect(valueOf(scrape, 'sluice_gateway_requests_total', { key_id: 'key_b', key_name: 'team-b', model: '', operation: 'chat', status_class: '4xx', rule: 'budget' })).toBe(1);
+    expect(sampleValue(scrape, 'sluice_gateway_requests_total', { key_id: 'key_b', key_name: 'team-b', model: '', operation: 'chat', status_class: '4xx', rule: 'budget' })).toBe(1);
   });
 
   it('leaves the key out of every label when per-key labels are off', async () => {
@@ -41,21 +41,21 @@ describe('the gateway call metrics', () => {
 
   it('exports the same counts under LiteLLM names and labels', async () => {
     const scrape = await scrapeMetrics();
-    expect(valueOf(scrape, 'litellm_proxy_total_requests_metric_total', { hashed_api_key: 'key_a', api_key_alias: 'team-a', requested_model: 'gpt-test', status_code: '200' })).toBe(2);
-    expect(valueOf(scrape, 'litellm_spend_metric_total', { hashed_api_key: 'key_a', model: 'gpt-test' })).toBe(0.000119);
-    expect(valueOf(scrape, 'litellm_total_tokens_metric_total', { hashed_api_key: 'key_a' })).toBe(110);
+    expect(sampleValue(scrape, 'litellm_proxy_total_requests_metric_total', { hashed_api_key: 'key_a', api_key_alias: 'team-a', requested_model: 'gpt-test', status_code: '200' })).toBe(2);
+    expect(sampleValue(scrape, 'litellm_spend_metric_total', { hashed_api_key: 'key_a', model: 'gpt-test' })).toBe(0.000119);
+    expect(sampleValue(scrape, 'litellm_total_tokens_metric_total', { hashed_api_key: 'key_a' })).toBe(110);
   });
 
   it("records GenAI histograms without per-key labels, and Sluice's added time in sub-millisecond buckets", async () => {
     const scrape = await scrapeMetrics();
     const genai = { 'gen_ai_operation_name': 'chat', 'gen_ai_provider_name': 'openai', 'gen_ai_request_model': 'gpt-test', 'gen_ai_response_model': 'upstream-gpt' };
-    expect(valueOf(scrape, 'gen_ai_client_operation_duration_count', genai)).toBe(2);
-    expect(valueOf(scrape, 'gen_ai_client_token_usage_sum', { ...genai, gen_ai_token_type: 'input' })).toBe(101);
-    expect(valueOf(scrape, 'gen_ai_client_operation_time_to_first_chunk_count', genai)).toBe(1);
-    expect(valueOf(scrape, 'gen_ai_client_operation_duration_count', { 'gen_ai_provider_name': 'anthropic', 'error_type': '502' })).toBe(1);
+    expect(sampleValue(scrape, 'gen_ai_client_operation_duration_count', genai)).toBe(2);
+    expect(sampleValue(scrape, 'gen_ai_client_token_usage_sum', { ...genai, gen_ai_token_type: 'input' })).toBe(101);
+    expect(sampleValue(scrape, 'gen_ai_client_operation_time_to_first_chunk_count', genai)).toBe(1);
+    expect(sampleValue(scrape, 'gen_ai_client_operation_duration_count', { 'gen_ai_provider_name': 'anthropic', 'error_type': '502' })).toBe(1);
     // 1.5 − 1.2 ms and 30 − 29.5 ms: both at most half a millisecond.
-    expect(valueOf(scrape, 'sluice_gateway_added_duration_bucket', { ...genai, le: '0.0005' })).toBe(2);
-    expect(valueOf(scrape, 'sluice_gateway_added_duration_bucket', { ...genai, le: '0.00025' })).toBe(0);
+    expect(sampleValue(scrape, 'sluice_gateway_added_duration_bucket', { ...genai, le: '0.0005' })).toBe(2);
+    expect(sampleValue(scrape, 'sluice_gateway_added_duration_bucket', { ...genai, le: '0.00025' })).toBe(0);
     expect(scrape.split('\n').filter((l) => l.startsWith('gen_ai_') && l.includes('key_id'))).toEqual([]);
   });
 });

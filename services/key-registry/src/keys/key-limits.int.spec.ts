@@ -19,7 +19,7 @@ const upstream = {
 describe('key rate limits, budgets and budget thresholds (real Postgres)', () => {
   let t: TestDatabase;
   let deps: Deps;
-  let clock = new Date('2026-11-24T12:00:00.000Z');
+  const clock = new Date('2026-11-24T12:00:00.000Z');
 
   beforeAll(async () => {
     t = await createTestDatabase();

@@ -11,10 +11,10 @@ describe('making a usage message storable', () => {
   });
 
   it('replaces NULs and unpaired surrogates in caller fields with U+FFFD and names each field cleaned', () => {
-    const cleaned = cleanUsage(usage({ user: 'a\u0000b', metadata: { ['t\u0000']: 'x\ud800', ok: 'fine' }, clientRequestId: 'id\udc00' }));
+    const cleaned = cleanUsage(usage({ user: 'a\u0000b', metadata: { 't\u0000': 'x\ud800', ok: 'fine' }, clientRequestId: 'id\udc00' }));
     expect(cleaned).toEqual({
       ok: true,
-      usage: expect.objectContaining({ user: 'a\uFFFDb', metadata: { ['t\uFFFD']: 'x\uFFFD', ok: 'fine' }, clientRequestId: 'id\uFFFD', cleanedFields: ['user', 'metadata', 'clientRequestId'] }),
+      usage: expect.objectContaining({ user: 'a\uFFFDb', metadata: { 't\uFFFD': 'x\uFFFD', ok: 'fine' }, clientRequestId: 'id\uFFFD', cleanedFields: ['user', 'metadata', 'clientRequestId'] }),
     });
   });
 

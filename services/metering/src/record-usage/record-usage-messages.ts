@@ -89,7 +89,7 @@ export function usageBatchHandler(db: Kysely<Database>, deadLetters: UsageDeadLe
     for (const { msg, reason, usage } of dead) await deadLetters.keep(msg, reason, usage);
     const deadMsgs = new Set(dead.map((d) => d.msg));
     const retried = new Set(retry);
-    entries.forEach((e, i) => endRecordSpan(spans[i], deadMsgs.has(e.msg) ? 'dead_lettered' : retried.has(e.msg) ? 'retried' : undefined));
+    for (const [i, e] of entries.entries()) endRecordSpan(spans[i], deadMsgs.has(e.msg) ? 'dead_lettered' : retried.has(e.msg) ? 'retried' : undefined);
     return { retry };
   };
 }

@@ -20,7 +20,15 @@ describe("metering's usage consumer: no message can hold back another (real NATS
   let nc: NatsConnection;
   let t: TestDatabase;
   const logs: string[] = [];
-  const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _enc, done) => (logs.push(chunk.toString()), done()) }));
+  const logger = pino(
+    { level: 'info' },
+    new Writable({
+      write: (chunk, _enc, done) => {
+        logs.push(chunk.toString());
+        done();
+      },
+    }),
+  );
 
   beforeAll(async () => {
     [nats, t] = await Promise.all([startTestNats(), createTestDatabase()]);
@@ -71,7 +79,7 @@ describe("metering's usage consumer: no message can hold back another (real NATS
       const poisoned = [
         usage('key-poison', { user: 'alice\u0000' }),
         usage('key-poison', { metadata: { team: 'x\u0000' } }),
-        usage('key-poison', { metadata: { ['te\u0000am']: 'x' } }),
+        usage('key-poison', { metadata: { 'te\u0000am': 'x' } }),
         usage('key-poison', { user: 'lone \ud800' }),
         usage('key-poison', { metadata: { team: 'lone \udc00' } }),
         usage('key-poison', { clientRequestId: 'id\u0000' }),

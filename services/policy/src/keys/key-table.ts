@@ -94,11 +94,14 @@ export class KeyTable {
         return;
       }
       case 'KeyRegenerated':
-        return this.#regenerate(event.data);
+        this.#regenerate(event.data);
+        return;
       case 'KeyDisabled':
-        return this.#setStatus(event.data.keyId, 'active', 'disabled');
+        this.#setStatus(event.data.keyId, 'active', 'disabled');
+        return;
       case 'KeyEnabled':
-        return this.#setStatus(event.data.keyId, 'disabled', 'active');
+        this.#setStatus(event.data.keyId, 'disabled', 'active');
+        return;
       case 'KeyRevoked': {
         const policy = this.#byId.get(event.data.keyId);
         if (policy) policy.status = 'revoked';

@@ -157,7 +157,10 @@ export class Limiter {
     if (reservation) this.#release(reservation);
     else if (usage.swept !== true) {
       const swept = this.#swept.take(usage.requestId, now);
-      if (swept) return this.#correct(swept, usage, now);
+      if (swept) {
+        this.#correct(swept, usage, now);
+        return;
+      }
       if (this.#swept.wasCorrected(usage.requestId)) return;
     }
     const key = this.keyById(reservation?.keyId ?? usage.keyId);

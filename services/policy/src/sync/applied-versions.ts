@@ -17,7 +17,11 @@ export class AppliedVersions {
     this.#versions.set(streamId, version);
     const waiting = this.#waiters.get(streamId);
     if (!waiting) return;
-    const still = waiting.filter((w) => (w.version <= version ? (w.resolve(true), false) : true));
+    const still = waiting.filter((w) => {
+      if (w.version > version) return true;
+      w.resolve(true);
+      return false;
+    });
     if (still.length) this.#waiters.set(streamId, still);
     else this.#waiters.delete(streamId);
   }

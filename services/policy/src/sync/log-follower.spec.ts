@@ -12,8 +12,6 @@ const event = (streamId: string, streamVersion: number, type = 'KeyUpdated', dat
   data,
   recordedAt: new Date(0).toISOString(),
 });
-const silent = { info: () => {}, warn: () => {} };
-
 /**
  * The log as an array in global order; the cursor is an index. `down` makes every read fail;
  * `horizon` is how many events the horizon-bound reader sees (an older transaction holds the rest back).
@@ -49,7 +47,15 @@ describe('following the log whichever way its events come', () => {
     const warnings: string[] = [];
     const log = memoryLog(events);
     const logger = { info: () => {}, warn: (_fields: object, msg: string) => void warnings.push(msg) };
-    const follower = new LogFollower(log, new AppliedVersions(), (e) => (applied.push(`${e.streamId}@${e.streamVersion}`), bodies.push(e)), logger);
+    const follower = new LogFollower(
+      log,
+      new AppliedVersions(),
+      (e) => {
+        applied.push(`${e.streamId}@${e.streamVersion}`);
+        bodies.push(e);
+      },
+      logger,
+    );
     return { applied, bodies, warnings, log, follower };
   };
 

@@ -72,29 +72,29 @@ export function AuditPage() {
   return (
     <section>
       <h1>Audit trail</h1>
-      <form
-        class="filters card"
-        role="search"
-        aria-label="Audit filters"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void load();
-        }}
-      >
-        <TextField label="Key id" value={filters.keyId} onValue={(keyId) => set({ keyId })} placeholder="key_…" />
-        <TextField label="Event type" value={filters.type} onValue={(type) => set({ type })} placeholder="KeyRevoked" list="event-types" />
-        <datalist id="event-types">
-          {TYPES.map((t) => (
-            <option key={t} value={t} />
-          ))}
-        </datalist>
-        <TextField label="Actor" value={filters.actor} onValue={(actor) => set({ actor })} placeholder="env-owner, admin-token:adm_…" />
-        <TextField label="From (UTC)" type="datetime-local" value={filters.from} onValue={(from) => set({ from })} />
-        <TextField label="To (UTC)" type="datetime-local" value={filters.to} onValue={(to) => set({ to })} />
-        <button type="submit" class="primary">
-          Apply filters
-        </button>
-      </form>
+      <search aria-label="Audit filters">
+        <form
+          class="filters card"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void load();
+          }}
+        >
+          <TextField label="Key id" value={filters.keyId} onValue={(keyId) => set({ keyId })} placeholder="key_…" />
+          <TextField label="Event type" value={filters.type} onValue={(type) => set({ type })} placeholder="KeyRevoked" list="event-types" />
+          <datalist id="event-types">
+            {TYPES.map((t) => (
+              <option key={t} value={t} />
+            ))}
+          </datalist>
+          <TextField label="Actor" value={filters.actor} onValue={(actor) => set({ actor })} placeholder="env-owner, admin-token:adm_…" />
+          <TextField label="From (UTC)" type="datetime-local" value={filters.from} onValue={(from) => set({ from })} />
+          <TextField label="To (UTC)" type="datetime-local" value={filters.to} onValue={(to) => set({ to })} />
+          <button type="submit" class="primary">
+            Apply filters
+          </button>
+        </form>
+      </search>
       <div class="actions">
         <button type="button" onClick={() => runExport('ndjson')} disabled={progress !== null && !progress.done}>
           Export NDJSON

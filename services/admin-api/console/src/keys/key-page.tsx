@@ -52,7 +52,7 @@ export function KeyPage({ id }: { id: string }) {
           {k.name} <span class={`status status-${k.status}`}>{k.status}</span>
         </h1>
         {can.write && live && (
-          <div class="actions" role="group" aria-label="Key actions">
+          <fieldset class="actions" aria-label="Key actions">
             <button type="button" onClick={() => setOpen('edit')}>
               Edit
             </button>
@@ -65,7 +65,7 @@ export function KeyPage({ id }: { id: string }) {
             <button type="button" class="danger" onClick={() => setOpen('delete')}>
               Delete
             </button>
-          </div>
+          </fieldset>
         )}
       </div>
       <dl class="facts">

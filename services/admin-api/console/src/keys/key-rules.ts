@@ -112,8 +112,10 @@ const positiveInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v)
 
 function list(value: unknown, max: number, ok: (item: string) => boolean, param: string, message: string, fail: (param: string, message: string) => void): void {
   if (value === undefined || value === null) return;
-  if (!Array.isArray(value)) return fail(param, message);
-  if (value.length > max) return fail(param, `At most ${max} entries.`);
-  const bad = value.findIndex((item) => typeof item !== 'string' || !ok(item));
-  if (bad !== -1) fail(param, `${message} (${String(value[bad]) || 'empty'})`);
+  if (!Array.isArray(value)) fail(param, message);
+  else if (value.length > max) fail(param, `At most ${max} entries.`);
+  else {
+    const bad = value.findIndex((item) => typeof item !== 'string' || !ok(item));
+    if (bad !== -1) fail(param, `${message} (${String(value[bad]) || 'empty'})`);
+  }
 }

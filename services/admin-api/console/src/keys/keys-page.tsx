@@ -30,33 +30,34 @@ export function KeysPage() {
           </a>
         )}
       </div>
-      <form
-        class="filters"
-        role="search"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setSearch(q.trim());
-          reset();
-        }}
-      >
-        <TextField label="Search keys" type="search" value={q} onValue={setQ} placeholder="name, id or hint" />
-        <Select
-          label="Status"
-          value={status}
-          onValue={(v) => {
-            setStatus(v as KeyStatus | '');
+      <search>
+        <form
+          class="filters"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setSearch(q.trim());
             reset();
           }}
-          options={[
-            ['', 'Any status'],
-            ['active', 'Active'],
-            ['disabled', 'Disabled'],
-            ['expired', 'Expired'],
-            ['revoked', 'Revoked'],
-          ]}
-        />
-        <button type="submit">Search</button>
-      </form>
+        >
+          <TextField label="Search keys" type="search" value={q} onValue={setQ} placeholder="name, id or hint" />
+          <Select
+            label="Status"
+            value={status}
+            onValue={(v) => {
+              setStatus(v as KeyStatus | '');
+              reset();
+            }}
+            options={[
+              ['', 'Any status'],
+              ['active', 'Active'],
+              ['disabled', 'Disabled'],
+              ['expired', 'Expired'],
+              ['revoked', 'Revoked'],
+            ]}
+          />
+          <button type="submit">Search</button>
+        </form>
+      </search>
       <ErrorNotice error={error} />
       {empty ? (
         <Onboarding />

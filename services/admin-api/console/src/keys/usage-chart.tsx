@@ -9,7 +9,7 @@ import { useLoad } from '../ui/use-load';
 type Metric = 'requests' | 'tokens' | 'spend';
 const RANGE = { hour: 48 * 3_600_000, day: 30 * 86_400_000 };
 
-const valueOf = (p: UsagePoint, metric: Metric) => (metric === 'requests' ? p.requests : metric === 'tokens' ? p.inputTokens + p.outputTokens : Number(p.spendUsd));
+const pointValue = (p: UsagePoint, metric: Metric) => (metric === 'requests' ? p.requests : metric === 'tokens' ? p.inputTokens + p.outputTokens : Number(p.spendUsd));
 
 /** A key's requests, tokens or spend per hour (48 h) or per day (30 days), with the numbers as a table too. */
 export function UsageChart({ keyId, refresh }: { keyId: string; refresh: number }) {
@@ -25,7 +25,7 @@ export function UsageChart({ keyId, refresh }: { keyId: string; refresh: number 
     if (!data || !box.current) return;
     const el = box.current;
     const xs = data.series.map((p) => Date.parse(p.start) / 1000);
-    const ys = data.series.map((p) => valueOf(p, metric));
+    const ys = data.series.map((p) => pointValue(p, metric));
     const plot = new uPlot(
       {
         width: Math.max(280, el.clientWidth),

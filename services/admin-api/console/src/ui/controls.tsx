@@ -108,11 +108,7 @@ export function Group({ legend, error, children }: { legend: string; error?: str
 /** A bar with its numbers in words, so it reads the same to a screen reader. */
 export function Bar({ value, label, warn }: { value: number; label: string; warn?: boolean }) {
   const pct = Math.min(100, Math.round(value * 100));
-  return (
-    <span class={`bar${warn || value >= 1 ? ' bar-warn' : ''}`} role="meter" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct} aria-label={label} title={label}>
-      <span class="bar-fill" style={{ width: `${pct}%` }} />
-    </span>
-  );
+  return <meter class={`bar${warn || value >= 1 ? ' bar-warn' : ''}`} min={0} max={100} value={pct} aria-label={label} title={label} />;
 }
 
 export function ErrorNotice({ error }: { error: Error | undefined }) {

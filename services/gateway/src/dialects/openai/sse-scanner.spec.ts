@@ -3,10 +3,10 @@ import { bufferWork, piecesOf } from '../../../test/buffer-work';
 import { SseScanner } from './sse-scanner';
 
 const body = { model: 'm', messages: [{ role: 'user', content: 'Tell me about "quotes" and ünïcode' }] };
-const upstreamSse = (includeUsage = true) =>
-  mockChatChunks({ ...body, stream_options: { include_usage: includeUsage } }, { id: 'chatcmpl-1', created: 1 })
-    .map((c) => `data: ${JSON.stringify(c)}\n\n`)
-    .join('') + 'data: [DONE]\n\n';
+const upstreamSse = (includeUsage = true) => {
+  const chunks = mockChatChunks({ ...body, stream_options: { include_usage: includeUsage } }, { id: 'chatcmpl-1', created: 1 });
+  return `${chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('')}data: [DONE]\n\n`;
+};
 
 /** Feeds the bytes in pieces of `size`, as TCP might deliver them, and collects what is forwarded. */
 function run(scanner: SseScanner, sse: string, size: number): string {

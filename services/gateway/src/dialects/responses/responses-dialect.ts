@@ -9,7 +9,7 @@ import { sendError } from '../openai/send-error';
 import type { BridgedResponses } from './bridge/bridged-responses';
 import type { NativeResponses } from './native/native-responses';
 import { previousElsewhere, previousResponseNotFound, storeUnavailable } from './responses-errors';
-import { parseResponsesRequest, type Parsed, type ResponsesRequest } from './responses-request';
+import { parseResponsesRequest, type Parsed, type PreviousResponse, type ResponsesRequest } from './responses-request';
 import type { ResponseStoreClient } from './store/response-store-client';
 
 /**
@@ -37,7 +37,7 @@ export class ResponsesDialect implements Dialect<ResponsesRequest> {
     const ctx = req.sluice;
     const access = await this.authorizer.access({ keyHash: hashVirtualKey(ctx.key), operation: 'responses', clientIp: ctx.clientIp, requestId: ctx.requestId });
     if (!access.allow) return { ok: false, error: access.error };
-    let previous;
+    let previous: PreviousResponse | null;
     try {
       previous = await this.store.conversation(previousId, access.keyId);
     } catch {

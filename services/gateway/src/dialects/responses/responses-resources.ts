@@ -94,7 +94,7 @@ export class ResponseResources {
     if (typeof body.previous_response_id === 'string') {
       const previous = await this.find(body.previous_response_id, access.keyId, reply, ctx.requestId);
       if (previous === undefined) return;
-      if (!previous || previous.mode !== 'native' || previous.route.providerId !== route.providerId) return sendError(reply, ctx.requestId, previousResponseNotFound(body.previous_response_id));
+      if (previous?.mode !== 'native' || previous.route.providerId !== route.providerId) return sendError(reply, ctx.requestId, previousResponseNotFound(body.previous_response_id));
     }
     const upstreamBody = JSON.stringify({ ...body, model: route.upstreamModel });
     const outcome = await this.dispatch.forward(route, ctx.requestId, (credential) => responsesRequest(credential, ctx.requestId, 'POST', '/input_tokens', upstreamBody));
@@ -157,7 +157,12 @@ export class ResponseResources {
       try {
         for await (const chunk of upstream.body) {
           if (reply.raw.destroyed) return upstream.abort();
-          if (!reply.raw.write(chunk)) await new Promise((resolve) => (reply.raw.once('drain', resolve), reply.raw.once('close', resolve)));
+          if (!reply.raw.write(chunk)) {
+            await new Promise((resolve) => {
+              reply.raw.once('drain', resolve);
+              reply.raw.once('close', resolve);
+            });
+          }
         }
       } catch (err) {
         this.logger.warn({ requestId, providerId: route.providerId, err: (err as Error).message }, 'upstream stream broke while relaying a stored response');

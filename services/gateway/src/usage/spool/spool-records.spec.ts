@@ -111,7 +111,7 @@ describe('recovering a dead gateway’s usage spool', () => {
   });
 
   it('skips a torn last line and keeps everything before it', () => {
-    const text = [begin('c1'), end('c1'), begin('c2')].map(encodeRecord).join('') + '{"t":"e","usage":{"reque';
+    const text = `${[begin('c1'), end('c1'), begin('c2')].map(encodeRecord).join('')}{"t":"e","usage":{"reque`;
     expect(unreportedUsage(text).map((u) => [u.requestId, u.estimated])).toEqual([
       ['c1', false],
       ['c2', true],

@@ -24,7 +24,7 @@ export function decideRecordBudgetThreshold(command: RecordBudgetThreshold, stat
   if (state.status === 'none') throw keyNotFound(request.keyId);
   if (state.status === 'revoked') return [];
   const budget = state.settings.budget;
-  if (!budget || !budget.alertThresholds.includes(request.thresholdPercent)) return [];
+  if (!budget?.alertThresholds.includes(request.thresholdPercent)) return [];
 
   const reportedStart = Date.parse(request.periodStart);
   // A boundary policy has passed and we have not yet (clock skew) is still the current period.

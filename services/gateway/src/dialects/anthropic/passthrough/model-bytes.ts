@@ -47,8 +47,8 @@ export function withModel(raw: Buffer, model: string): Buffer | null {
 /** Whether the key string from `start` to its closing quote `end` reads `model`, however it is escaped. */
 function isModelKey(raw: Buffer, start: number, end: number): boolean {
   if (end - start + 1 === MODEL.length && raw.compare(MODEL, 0, MODEL.length, start, end + 1) === 0) return true;
-  const escape = raw.indexOf(BACKSLASH, start);
-  return escape >= 0 && escape < end && JSON.parse(raw.toString('utf8', start, end + 1)) === 'model';
+  const backslash = raw.indexOf(BACKSLASH, start);
+  return backslash >= 0 && backslash < end && JSON.parse(raw.toString('utf8', start, end + 1)) === 'model';
 }
 
 function skipSpace(buf: Buffer, i: number): number {

@@ -106,7 +106,7 @@ describe('a Messages body as chat completions', () => {
 });
 
 describe('a chat completion stream as Anthropic’s events', () => {
-  const sse = (chunks: unknown[]) => Buffer.from(chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('') + 'data: [DONE]\n\n');
+  const sse = (chunks: unknown[]) => Buffer.from(`${chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('')}data: [DONE]\n\n`);
   const eventsOf = (bytes: Buffer) => [...bytes.toString().matchAll(/^event: (\w+)\ndata: (.*)$/gm)].map((m) => JSON.parse(m[2]));
   const tools = [{ type: 'function', function: { name: 'lookup', parameters: {} } }];
 

@@ -1,7 +1,7 @@
 import { mockChatChunks } from '@sluice/mock-llm';
 import { StreamBridge } from './stream-bridge';
 
-const sse = (chunks: unknown[]) => Buffer.from(chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('') + 'data: [DONE]\n\n');
+const sse = (chunks: unknown[]) => Buffer.from(`${chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('')}data: [DONE]\n\n`);
 const events = (text: string) =>
   text
     .split('\n\n')

@@ -19,7 +19,7 @@ describe("an upstream's own Responses events", () => {
   });
 
   it('reads events without `event:` lines and with CRLF line ends too', () => {
-    const plain = Buffer.from(frames.map((f) => f.split('\n')[1] + '\r\n\r\n').join(''));
+    const plain = Buffer.from(frames.map((f) => `${f.split('\n')[1]}\r\n\r\n`).join(''));
     const events = new NativeEvents();
     events.push(plain);
     expect(events.final).toMatchObject({ usage: mock.response.usage });
@@ -27,7 +27,7 @@ describe("an upstream's own Responses events", () => {
 
   it('notes an error event, and what was generated before a cut', () => {
     const events = new NativeEvents();
-    events.push(Buffer.from(frames.slice(0, 6).join('') + 'event: error\ndata: {"type":"error","code":"server_error","message":"boom","sequence_number":6}\n\n'));
+    events.push(Buffer.from(`${frames.slice(0, 6).join('')}event: error\ndata: {"type":"error","code":"server_error","message":"boom","sequence_number":6}\n\n`));
     expect(events.errored).toBe(true);
     expect(events.final).toBeNull();
     expect(events.generated.chars).toBeGreaterThan(0);
