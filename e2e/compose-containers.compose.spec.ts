@@ -1,6 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { SECRET_VARIABLES, SERVICE_SECRETS } from '../src/service-env';
-import { SERVICE_NAMES, type ServiceName } from '../src/service-names';
+import { SECRET_VARIABLES, SERVICE_NAMES, SERVICE_SECRETS, type ServiceName } from '@sluice/supervisor';
 import { HELD_SECRETS } from './support/held-secrets';
 
 /**

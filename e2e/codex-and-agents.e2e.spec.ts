@@ -10,7 +10,7 @@ import { startE2eSystem, type E2eSystem } from './support/e2e-system';
 
 jest.setTimeout(300_000);
 
-const CODEX = resolve(__dirname, '..', '..', '..', 'node_modules', '@openai', 'codex', 'bin', 'codex.js');
+const CODEX = resolve(__dirname, '..', 'node_modules', '@openai', 'codex', 'bin', 'codex.js');
 const PRICE = { inputUsdPerMTok: 2, outputUsdPerMTok: 8 };
 const expectedText = (prompt: string) => mockChatCompletion({ model: 'mock-gpt', messages: [{ role: 'user', content: prompt }] }).choices[0].message.content;
 

@@ -4,7 +4,7 @@ import { parseAllDocuments } from 'yaml';
 
 // deploy/kubernetes cannot be applied here (no cluster): these checks catch what `kubectl apply`
 // or a running pod would reveal first.
-const ROOT = join(__dirname, '..', '..', '..');
+const ROOT = join(__dirname, '..');
 const DIR = join(ROOT, 'deploy', 'kubernetes');
 const SECRET_TEMPLATE = 'secret.template.yaml';
 const SECRET_NAMES = ['SLUICE_ADMIN_TOKEN', 'SLUICE_MASTER_KEY', 'SLUICE_MASTER_KEYS', 'SLUICE_WEBHOOK_SECRET', 'SLUICE_BUDGET_WEBHOOK_URL', 'DATABASE_URL'];

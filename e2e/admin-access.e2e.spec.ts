@@ -10,7 +10,7 @@ import { startE2eSystem, type AdminReply, type E2eSystem } from './support/e2e-s
 
 jest.setTimeout(120_000);
 
-const ROOT_DIR = resolve(__dirname, '..', '..', '..');
+const ROOT_DIR = resolve(__dirname, '..');
 
 describe('admin access: role tokens, denied-call auditing and the apply CLI, end to end (real NATS, Postgres, service processes)', () => {
   let e2e: E2eSystem;

@@ -10,8 +10,8 @@ import { Subjects } from '@sluice/contracts';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connectNats, request } from '@sluice/messaging';
 import { startMockUpstream } from '@sluice/mock-llm';
+import { startSystem, type RunningSystem } from '@sluice/supervisor';
 import { freePort, startTestNats, waitFor, createTestDatabase, type TestDatabase } from '@sluice/testing';
-import { startSystem, type RunningSystem } from '../src/system';
 import { HELD_SECRETS } from './support/held-secrets';
 
 jest.setTimeout(120_000);
@@ -42,7 +42,7 @@ describe('the walking skeleton, end to end (real NATS, Postgres, five service pr
     dataDir = mkdtempSync(join(tmpdir(), 'sluice-e2e-'));
     const [gatewayPort, adminPort, kr, policy, metering] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
     system = await startSystem({
-      rootDir: resolve(__dirname, '..', '..', '..'),
+      rootDir: resolve(__dirname, '..'),
       dataDir,
       natsUrl: nats.url,
       databaseUrl: database.url,

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { partitionOf } from '@sluice/contracts';
+import { startSystem, type RunningSystem } from '@sluice/supervisor';
 import { freePort, waitFor } from '@sluice/testing';
-import { startSystem, type RunningSystem } from '../src/system';
 import { startE2eSystem, type E2eSystem } from './support/e2e-system';
 
 jest.setTimeout(180_000);
@@ -35,7 +35,7 @@ describe('policy partitioned across two processes (real NATS, Postgres, supervis
     e2e = await startE2eSystem({ env: { ...PARTITIONS, SLUICE_POLICY_PARTITION: '0' } });
     secondDir = mkdtempSync(join(tmpdir(), 'sluice-e2e-policy-'));
     second = await startSystem({
-      rootDir: resolve(__dirname, '..', '..', '..'),
+      rootDir: resolve(__dirname, '..'),
       dataDir: secondDir,
       natsUrl: e2e.nats.url,
       databaseUrl: e2e.database.url,

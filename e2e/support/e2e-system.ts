@@ -4,10 +4,10 @@ import { join, resolve } from 'node:path';
 import { createDb, type Database } from '@sluice/db';
 import { ensureDatabase, startPostgres, type EmbeddedPostgres } from '@sluice/embedded';
 import { startMockUpstream, type MockUpstream, type MockUpstreamOptions } from '@sluice/mock-llm';
+import { startSystem, type RunningSystem } from '@sluice/supervisor';
 import { freePort, startTestNats, type TestNats, createTestDatabase, type TestDatabase } from '@sluice/testing';
-import { startSystem, type RunningSystem } from '../../src/system';
 
-const ROOT_DIR = resolve(__dirname, '..', '..', '..', '..');
+const ROOT_DIR = resolve(__dirname, '..', '..');
 
 export interface AdminReply {
   status: number;

@@ -20,7 +20,7 @@ describe('the web console in a real browser', () => {
   let browser: TestBrowser;
   let page: Page;
   let gateway: string;
-  const shots = process.env.SLUICE_CONSOLE_SCREENSHOTS ? resolve(__dirname, '../../..', process.env.SLUICE_CONSOLE_SCREENSHOTS) : mkdtempSync(join(tmpdir(), 'sluice-console-shots-'));
+  const shots = process.env.SLUICE_CONSOLE_SCREENSHOTS ? resolve(__dirname, '..', process.env.SLUICE_CONSOLE_SCREENSHOTS) : mkdtempSync(join(tmpdir(), 'sluice-console-shots-'));
   const problems: string[] = [];
   const state = { keyId: '', secret: '', newSecret: '', auditorToken: '' };
 

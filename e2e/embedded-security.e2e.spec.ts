@@ -8,9 +8,8 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Subjects } from '@sluice/contracts';
 import { connectNats, request, type NatsConnection } from '@sluice/messaging';
 import { startMockUpstream, type MockUpstream } from '@sluice/mock-llm';
+import { readNatsUsers, SERVICE_NAMES, startSystem, type RunningSystem, type ServiceName } from '@sluice/supervisor';
 import { freePort, parsePrometheusText, waitFor } from '@sluice/testing';
-import { readNatsUsers } from '../src/nats-users';
-import { SERVICE_NAMES, startSystem, type RunningSystem, type ServiceName } from '../src/system';
 
 jest.setTimeout(240_000);
 
@@ -52,7 +51,7 @@ describe("npm start's embedded servers, seen by another user of the machine", ()
     const [gatewayPort, adminPort, kr, policy, metering] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
     const metricsPorts = Object.fromEntries(await Promise.all(SERVICE_NAMES.map(async (s) => [s, await freePort()] as const)));
     system = await startSystem({
-      rootDir: resolve(__dirname, '..', '..', '..'),
+      rootDir: resolve(__dirname, '..'),
       dataDir,
       gatewayPort,
       adminPort,

@@ -8,7 +8,7 @@ import { docScript, shellBlocks } from './support/doc-blocks';
 
 jest.setTimeout(300_000);
 
-const ROOT = resolve(__dirname, '..', '..', '..');
+const ROOT = resolve(__dirname, '..');
 /** The documents whose shell blocks a newcomer runs top to bottom. */
 const WALK_THROUGHS = ['README.md', 'docs/admin-api.md'];
 

@@ -13,7 +13,7 @@ jest.setTimeout(240_000);
 
 const PRICE = { input: 2, output: 8 };
 const usdOf = (input: number, output: number) => (input * PRICE.input + output * PRICE.output) / 1e6;
-const ROOT = join(__dirname, '..', '..', '..');
+const ROOT = join(__dirname, '..');
 
 interface OtlpSpan {
   traceId: string;
