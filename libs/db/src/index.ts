@@ -1,4 +1,4 @@
-export { createDb, pingDb, type CreateDbOptions } from './create-db';
+export { createDb, executePrepared, pingDb, type CreateDbOptions } from './create-db';
 export { isDatabaseUnavailable } from './database-unavailable';
 export { migrateToLatest } from './migrate-to-latest';
 export { createTestDatabase, type TestDatabase } from './testing';
