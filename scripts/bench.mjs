@@ -1,15 +1,18 @@
 // `npm run bench`: the latency Sluice's gateway adds, and its throughput, against calling the same
 // mock upstream directly and through the Portkey open-source gateway, side by side on this machine.
 //
-//   1. steady rate (BENCH_RATE req/s for BENCH_SECONDS, open loop, undici keep-alive, latency in
-//      µs from process.hrtime): p50/p90/p99/p99.9/max, non-streaming and streaming (TTFB and
-//      time to last byte); "added latency" = gateway minus direct;
-//   2. maximum throughput: autocannon with BENCH_CONNECTIONS for BENCH_SECONDS.
+//   1. steady rates (each of BENCH_RATES req/s for BENCH_SECONDS, open loop, undici keep-alive,
+//      latency in µs from process.hrtime): p50/p90/p99/p99.9/max, non-streaming and streaming
+//      (TTFB and time to last byte); "added latency" = gateway minus direct; the CPU each process
+//      spent per call (Sluice: the five services, NATS and Postgres; Portkey: its one process);
+//   2. maximum throughput: autocannon with BENCH_CONNECTIONS for BENCH_SECONDS, then the resident
+//      memory of the target's whole process tree;
+//   3. a summary against Portkey (the issue #15 table) and Sluice's CPU per call by process.
 //
 // One target at a time, after waiting for a quiet machine; the CPU used by anything else during a
 // phase is reported ("other CPU"). Results: a table here and .bench/results.json.
-// Knobs (environment): BENCH_SECONDS (10), BENCH_RATE (200), BENCH_CONNECTIONS (32),
-// BENCH_WARMUP (3 s), BENCH_TARGETS (direct,sluice,portkey), BENCH_STREAM (1), BENCH_THROUGHPUT (1),
+// Knobs (environment): BENCH_SECONDS (10), BENCH_RATES (100,500; BENCH_RATE=n for one rate), BENCH_CONNECTIONS (64),
+// BENCH_WARMUP (3 s), BENCH_QUIET_SECONDS (60: the longest wait for a quiet machine before a phase), BENCH_TARGETS (direct,sluice,portkey), BENCH_STREAM (1), BENCH_THROUGHPUT (1),
 // BENCH_API (chat: OpenAI's /v1/chat/completions; messages: Anthropic's /v1/messages, natively to an
 // anthropic provider on the mock — Portkey is not measured there),
 // BENCH_RESPONSES (1: the /v1/responses scenario, see bench/responses.mjs; needs direct and sluice),
@@ -33,9 +36,9 @@ const require = createRequire(import.meta.url);
 const autocannon = require('autocannon');
 const { startSystem, SERVICE_NAMES } = require(join(root, 'libs/supervisor/dist/index.js'));
 const { connect, paced, closedLoop, probe, summarize } = await import('./bench/loadgen.mjs');
-const { cpuMeter, waitQuiet } = await import('./bench/cpu.mjs');
+const { cpuMeter, memory, waitQuiet } = await import('./bench/cpu.mjs');
 const { startPortkey, portkeyHeaders } = await import('./bench/portkey.mjs');
-const { steadyTable, throughputTable, addedLine } = await import('./bench/report.mjs');
+const { steadyTable, throughputTable, addedLine, cpuPerCall, cpuPerCallTable, summaryTable } = await import('./bench/report.mjs');
 const { seedResponses, benchResponses } = await import('./bench/responses.mjs');
 
 const num = (name, fallback) => {
@@ -44,9 +47,12 @@ const num = (name, fallback) => {
   return value;
 };
 const seconds = num('BENCH_SECONDS', 10);
-const rate = num('BENCH_RATE', 200);
-const connections = Math.round(num('BENCH_CONNECTIONS', 32));
+const rates = (process.env.BENCH_RATES ?? process.env.BENCH_RATE ?? '100,500').split(',').map((r) => Number(r.trim()));
+if (rates.some((r) => !Number.isFinite(r) || r <= 0)) throw new Error('BENCH_RATES must be positive numbers, comma-separated');
+const rate = rates[0]; // the Responses scenario's
+const connections = Math.round(num('BENCH_CONNECTIONS', 64));
 const warmupSeconds = num('BENCH_WARMUP', 3);
+const quietMs = num('BENCH_QUIET_SECONDS', 60) * 1000;
 const withStream = process.env.BENCH_STREAM !== '0';
 const withThroughput = process.env.BENCH_THROUGHPUT !== '0';
 const withResponses = process.env.BENCH_RESPONSES !== '0';
@@ -59,6 +65,8 @@ for (const name of targetNames) if (!['direct', 'sluice', 'portkey'].includes(na
 const outDir = join(root, '.bench');
 mkdirSync(outDir, { recursive: true });
 const UPSTREAM_KEY = 'sk-bench-upstream-key';
+/** Every process `npm start` runs: the five services, NATS, Postgres (all its processes). */
+const SLUICE_PROCESSES = ['gateway', 'metering', 'nats-server', 'postgres', 'policy', 'key-registry', 'admin-api'];
 const LABELS = { direct: 'direct to mock', sluice: 'Sluice gateway', portkey: 'Portkey gateway' };
 const log = (line) => console.log(`bench: ${line}`);
 
@@ -96,10 +104,11 @@ const results = {
     cpuModel: cpus()[0]?.model,
     commit: gitCommit(),
   },
-  config: { api, rate, seconds, warmupSeconds, connections, stream: withStream, throughput: withThroughput, responses: withResponses, targets: targetNames, services },
+  config: { api, rates, seconds, warmupSeconds, connections, stream: withStream, throughput: withThroughput, responses: withResponses, targets: targetNames, services },
   targets: {},
-  steady: { nonStreaming: {}, streaming: {} },
-  added: { nonStreaming: {}, streaming: {} },
+  steady: Object.fromEntries(rates.map((r) => [r, { nonStreaming: {}, streaming: {} }])),
+  added: Object.fromEntries(rates.map((r) => [r, { nonStreaming: {}, streaming: {} }])),
+  memory: {},
   throughput: { nonStreaming: {}, streaming: {} },
   upstream: {},
   responses: null,
@@ -230,7 +239,7 @@ try {
 
   // Before measuring: a quiet machine, or at least a note that it was not.
   const quiet = async (what) => {
-    const q = await waitQuiet({ maxMs: 60_000, watch }); // Sluice's metering may still be catching up on the last phase
+    const q = await waitQuiet({ maxMs: quietMs, watch }); // Sluice's metering may still be catching up on the last phase
     if (!q.quiet) {
       const busiest = Object.entries(q.last.byName).filter(([, c]) => c >= 0.05).map(([n, c]) => `${n} ${c}`).join(', ');
       log(`machine not quiet before ${what}: ${q.last.machine} cores busy, ${q.last.other} not ours${busiest ? ` (${busiest})` : ''}`);
@@ -267,7 +276,7 @@ try {
       const warmStream = withStream ? await closedLoop(pool, request(target, true), { concurrency: 8, seconds: Math.min(warmupSeconds, 2) }) : { ok: 0, failed: 0 };
       clientRequests += warm.ok + warm.failed + warmStream.ok + warmStream.failed;
 
-      const steady = async (stream) => {
+      const steady = async (stream, rate) => {
         const q = await quiet(`${label} steady`);
         const meter = cpuMeter(process.pid, watch);
         const run = await paced(pool, request(target, stream), { rate, seconds });
@@ -287,11 +296,13 @@ try {
           quietBefore: { waitedMs: q.waitedMs, quiet: q.quiet },
         };
       };
-      log(`${label}: steady ${rate} req/s for ${seconds} s, non-streaming`);
-      results.steady.nonStreaming[name] = await steady(false);
-      if (withStream) {
-        log(`${label}: steady ${rate} req/s for ${seconds} s, streaming`);
-        results.steady.streaming[name] = await steady(true);
+      for (const rate of rates) {
+        log(`${label}: steady ${rate} req/s for ${seconds} s, non-streaming`);
+        results.steady[rate].nonStreaming[name] = await steady(false, rate);
+        if (withStream) {
+          log(`${label}: steady ${rate} req/s for ${seconds} s, streaming`);
+          results.steady[rate].streaming[name] = await steady(true, rate);
+        }
       }
 
       const maxOut = async (stream) => {
@@ -323,6 +334,7 @@ try {
           results.throughput.streaming[name] = await maxOut(true);
         }
       }
+      results.memory[name] = memory(process.pid, watch).byName; // after the load, as a user would see it
       const end = await invoice();
       results.upstream[name] = { clientRequests, upstreamCalls: end.calls - start.calls + 2 };
       if (name === 'sluice') {
@@ -343,25 +355,30 @@ try {
   }
 
   // --- added latency and the report ---------------------------------------------------------------
-  for (const kind of ['nonStreaming', 'streaming']) {
-    const direct = results.steady[kind].direct;
-    for (const name of ['sluice', 'portkey']) {
-      const via = results.steady[kind][name];
-      if (direct?.latency.n && via?.latency.n) {
-        results.added[kind][name] = { p50: round(via.latency.p50 - direct.latency.p50, 4), p99: round(via.latency.p99 - direct.latency.p99, 4) };
-        if (kind === 'streaming') results.added[kind][name].ttfbP50 = round(via.ttfb.p50 - direct.ttfb.p50, 4);
+  for (const rate of rates) {
+    for (const kind of ['nonStreaming', 'streaming']) {
+      const direct = results.steady[rate][kind].direct;
+      for (const name of ['sluice', 'portkey']) {
+        const via = results.steady[rate][kind][name];
+        if (direct?.latency.n && via?.latency.n) {
+          results.added[rate][kind][name] = { p50: round(via.latency.p50 - direct.latency.p50, 4), p99: round(via.latency.p99 - direct.latency.p99, 4) };
+          if (kind === 'streaming') results.added[rate][kind][name].ttfbP50 = round(via.ttfb.p50 - direct.ttfb.p50, 4);
+        }
       }
     }
   }
   const rows = (group) => targetNames.filter((n) => group[n]).map((n) => ({ label: LABELS[n], run: group[n] }));
   const addedLabels = (group) => Object.fromEntries(Object.entries(group).map(([n, a]) => [LABELS[n], a]));
-  console.log(`\n${messagesApi ? 'Messages API (/v1/messages). ' : ''}Steady ${rate} req/s for ${seconds} s, non-streaming — latency in ms, from sending the request to the last byte:`);
-  console.log(steadyTable(rows(results.steady.nonStreaming), { streaming: false }));
-  if (Object.keys(results.added.nonStreaming).length) console.log(`added latency over direct: ${addedLine(addedLabels(results.added.nonStreaming))}`);
-  if (withStream) {
-    console.log(`\nSteady ${rate} req/s for ${seconds} s, streaming — latency to the last byte (${STREAM_END}), and to the first body byte (ttfb), in ms:`);
-    console.log(steadyTable(rows(results.steady.streaming), { streaming: true }));
-    if (Object.keys(results.added.streaming).length) console.log(`added latency over direct (to the last byte): ${addedLine(addedLabels(results.added.streaming))}`);
+  for (const rate of rates) {
+    const { nonStreaming, streaming } = results.steady[rate];
+    console.log(`\n${messagesApi ? 'Messages API (/v1/messages). ' : ''}Steady ${rate} req/s for ${seconds} s, non-streaming — latency in ms, from sending the request to the last byte:`);
+    console.log(steadyTable(rows(nonStreaming), { streaming: false }));
+    if (Object.keys(results.added[rate].nonStreaming).length) console.log(`added latency over direct: ${addedLine(addedLabels(results.added[rate].nonStreaming))}`);
+    if (withStream) {
+      console.log(`\nSteady ${rate} req/s for ${seconds} s, streaming — latency to the last byte (${STREAM_END}), and to the first body byte (ttfb), in ms:`);
+      console.log(steadyTable(rows(streaming), { streaming: true }));
+      if (Object.keys(results.added[rate].streaming).length) console.log(`added latency over direct (to the last byte): ${addedLine(addedLabels(results.added[rate].streaming))}`);
+    }
   }
   if (withThroughput) {
     console.log(`\nMaximum throughput, ${connections} connections for ${seconds} s (autocannon; latency in whole ms), non-streaming:`);
@@ -374,6 +391,14 @@ try {
     const p = results.throughput.nonStreaming.portkey?.rps;
     if (s && p) console.log(`Sluice / Portkey throughput (non-streaming): ${(s / p).toFixed(2)}×`);
   }
+  // CPU per call by process (µs): what each process spent during a steady run, over the calls sent.
+  results.cpuPerCall = Object.fromEntries(rates.map((rate) => [rate, Object.fromEntries(Object.entries(results.steady[rate].nonStreaming).map(([n, run]) => [n, cpuPerCall(run, SLUICE_PROCESSES)]))]));
+  if (results.cpuPerCall[rates[0]].sluice) {
+    console.log(`\nSluice, CPU per call by process (µs, non-streaming steady runs; "total" is every process npm start runs):`);
+    console.log(cpuPerCallTable(rates.map((rate) => ({ rate, perCall: results.cpuPerCall[rate].sluice })), SLUICE_PROCESSES));
+  }
+  console.log(`\nSluice against Portkey, this run:`);
+  console.log(summaryTable(results, { rates, connections, withStream, processes: SLUICE_PROCESSES }));
   if (results.responses) {
     for (const kind of withStream ? ['nonStreaming', 'streaming'] : ['nonStreaming']) {
       const runs = Object.entries(results.responses.steady[kind]).map(([name, run]) => ({ label: `/v1/responses ${name}`, run }));
@@ -387,11 +412,12 @@ try {
     if (u.upstreamCalls < u.clientRequests * 0.99) log(`${LABELS[name]}: only ${u.upstreamCalls} of ${u.clientRequests} requests reached the mock upstream`);
   }
   if (results.targets.portkey?.error) console.log(`Portkey was not measured: ${results.targets.portkey.error}`);
-  for (const kind of ['nonStreaming', 'streaming']) {
-    for (const [name, run] of Object.entries(results.steady[kind])) {
-      if (run.failed > 0 || run.skipped > 0) {
+  for (const rate of rates) {
+    for (const kind of ['nonStreaming', 'streaming']) {
+      for (const [name, run] of Object.entries(results.steady[rate][kind])) {
+        if (run.failed === 0 && run.skipped === 0) continue;
         exitCode = 1;
-        log(`${LABELS[name]} ${kind}: ${run.failed} failed, ${run.skipped} skipped ${JSON.stringify(run.errors)}`);
+        log(`${LABELS[name]} ${rate} req/s ${kind}: ${run.failed} failed, ${run.skipped} skipped ${JSON.stringify(run.errors)}`);
       }
     }
   }

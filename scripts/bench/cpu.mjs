@@ -58,8 +58,8 @@ export function cpuMeter(rootPid = process.pid, watch = {}) {
     end() {
       const m1 = machineTicks();
       const t1 = treeTicks(rootPid);
-      if (!m0 || !m1 || !t0 || !t1) return { machine: null, ours: null, other: null, byName: {} };
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      if (!m0 || !m1 || !t0 || !t1) return { seconds, machine: null, ours: null, other: null, byName: {} };
       const cores = (ticks) => ticks / TICKS_PER_SEC / seconds;
       const machine = cores(m1.busy - m0.busy);
       // Per process, so one that ended meanwhile does not make the rest look smaller (its own
@@ -77,9 +77,41 @@ export function cpuMeter(rootPid = process.pid, watch = {}) {
         for (const [pid, ticks] of t1.ours) if (t1.comms.get(pid) === comm) t += ticks - (t0.ours.get(pid) ?? 0);
         if (t > 0) byName[comm] = round(cores(t));
       }
-      return { machine: round(machine), ours: round(ours), other: round(Math.max(0, machine - ours)), byName };
+      return { seconds: round(seconds), machine: round(machine), ours: round(ours), other: round(Math.max(0, machine - ours)), byName };
     },
   };
+}
+
+/**
+ * Resident memory in MB of the watched processes and of every nats-server and postgres process
+ * under `rootPid`: { byName: { name: { rss, pss } } }. RSS counts the pages Postgres' processes
+ * share once per process; PSS splits them, so the PSS sum is what the tree really holds.
+ */
+export function memory(rootPid = process.pid, watch = {}) {
+  const tree = treeTicks(rootPid);
+  if (!tree) return { byName: {} };
+  const read = (pid) => {
+    const kb = (text, field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+    try {
+      const rss = kb(readFileSync(`/proc/${pid}/status`, 'utf8'), 'VmRSS');
+      let pss = NaN;
+      try {
+        pss = kb(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'), 'Pss');
+      } catch {
+        // another user's process
+      }
+      return { rss: rss / 1024, pss: pss / 1024 };
+    } catch {
+      return { rss: 0, pss: 0 };
+    }
+  };
+  const add = (a, b) => ({ rss: a.rss + b.rss, pss: a.pss + b.pss });
+  const byName = {};
+  for (const [name, pid] of Object.entries(watch)) if (pid && tree.ticks.has(pid)) byName[name] = read(pid);
+  for (const comm of ['nats-server', 'postgres']) {
+    for (const pid of tree.ours.keys()) if (tree.comms.get(pid) === comm) byName[comm] = add(byName[comm] ?? { rss: 0, pss: 0 }, read(pid));
+  }
+  return { byName };
 }
 
 /**

@@ -52,3 +52,56 @@ export function throughputTable(results) {
   });
   return table(headers, rows);
 }
+
+/**
+ * µs of CPU per call by process during a steady run: { name: µs, total }. Sluice's total is
+ * `processes` (everything npm start runs); Portkey's is its one process, direct's the mock.
+ */
+export function cpuPerCall(run, processes) {
+  const { byName, seconds } = run.cpu;
+  if (!seconds || !run.sent) return null;
+  const us = (cores) => Math.round((cores * seconds * 1e6) / run.sent);
+  const out = {};
+  for (const [name, cores] of Object.entries(byName)) out[name] = us(cores);
+  out.sluiceTotal = processes.reduce((sum, name) => sum + (out[name] ?? 0), 0);
+  return out;
+}
+
+export function cpuPerCallTable(rows, processes) {
+  const headers = ['rate req/s', ...processes, 'total'];
+  return table(headers, rows.map(({ rate, perCall }) => [rate, ...processes.map((n) => perCall?.[n] ?? '—'), perCall?.sluiceTotal ?? '—']));
+}
+
+const sumMemory = (byName, names, field) => {
+  const values = names.map((n) => byName?.[n]?.[field]).filter((v) => v !== undefined);
+  return values.length && values.every(Number.isFinite) ? values.reduce((a, b) => a + b, 0) : null;
+};
+
+/** The issue #15 table: Portkey and Sluice side by side, and Sluice / Portkey. */
+export function summaryTable(results, { rates, connections, withStream, processes }) {
+  const rows = [];
+  const ratio = (s, p, digits = 2) => (s === null || s === undefined || !p ? '—' : `${(s / p).toFixed(digits)}×`);
+  const num = (x, digits = 0) => (x === null || x === undefined ? '—' : x.toFixed(digits));
+  const sat = (n) => results.throughput.nonStreaming[n]?.rps ?? null;
+  rows.push([`saturation req/s (${connections} connections)`, num(sat('portkey')), num(sat('sluice')), ratio(sat('sluice'), sat('portkey'))]);
+  for (const rate of rates) {
+    const a = results.added[rate].nonStreaming;
+    rows.push([`added p50 / p99 ms @ ${rate} req/s`, a.portkey ? `${signed(a.portkey.p50, 2)} / ${signed(a.portkey.p99, 2)}` : '—', a.sluice ? `${signed(a.sluice.p50, 2)} / ${signed(a.sluice.p99, 2)}` : '—', '']);
+  }
+  for (const rate of rates) {
+    const c = results.cpuPerCall[rate];
+    const p = c.portkey?.portkey ?? null;
+    const s = c.sluice?.sluiceTotal ?? null;
+    rows.push([`CPU per call µs @ ${rate} req/s (all processes)`, num(p), num(s), ratio(s, p)]);
+  }
+  if (withStream) {
+    for (const rate of rates) {
+      const a = results.added[rate].streaming;
+      rows.push([`stream ttfb added p50 ms @ ${rate} req/s`, a.portkey ? signed(a.portkey.ttfbP50, 2) : '—', a.sluice ? signed(a.sluice.ttfbP50, 2) : '—', '']);
+    }
+  }
+  const mem = (n, names, field) => sumMemory(results.memory[n], names, field);
+  rows.push(['resident memory MB after the runs (RSS sum)', num(mem('portkey', ['portkey'], 'rss')), num(mem('sluice', processes, 'rss')), ratio(mem('sluice', processes, 'rss'), mem('portkey', ['portkey'], 'rss'))]);
+  rows.push(['  proportional (PSS sum: shared pages once)', num(mem('portkey', ['portkey'], 'pss')), num(mem('sluice', processes, 'pss')), ratio(mem('sluice', processes, 'pss'), mem('portkey', ['portkey'], 'pss'))]);
+  return table(['', 'Portkey', 'Sluice', 'Sluice / Portkey'], rows);
+}

@@ -1,4 +1,4 @@
-export { createDb, pingDb, type CreateDbOptions } from './create-db';
+export { createDb, executePrepared, pingDb, type CreateDbOptions } from './create-db';
 export { isDatabaseUnavailable } from './database-unavailable';
 export { migrateToLatest, historyTableOf, type OwnedMigrations } from './migrate-to-latest';
 export { waitForRelations, type WaitForRelationsOptions } from './wait-for-relations';

@@ -14,7 +14,7 @@ import { registerNatsHandlers } from './nats-handlers';
 import { holdBudgetNotifications, startBudgetNotifier } from './notifications/budget-notifier';
 import { WebhookSender } from './notifications/webhook-sender';
 import { parseKeks } from './providers/vault/envelope';
-import { createJetStreamOutbox } from './outbox/jetstream-outbox';
+import { createJetStreamOutbox, LOG_FALLBACK_POLL_MS } from './outbox/jetstream-outbox';
 import { randomId } from './shared/deps';
 
 export const logger = createLogger('key-registry');
@@ -52,7 +52,7 @@ export class KeyRegistryRuntime implements OnApplicationBootstrap, OnApplication
     registerNatsHandlers(this.#nc, deps, logger);
     this.#outbox = createJetStreamOutbox(this.#db, databaseUrl, this.#nc, logger);
     this.#outbox.start();
-    this.#sealer = new Sealer({ db: this.#db, databaseUrl, pollMs: 250, logger: storeLogger });
+    this.#sealer = new Sealer({ db: this.#db, databaseUrl, pollMs: LOG_FALLBACK_POLL_MS, logger: storeLogger });
     this.#sealer.start();
     this.#budgetResets = new BudgetResetLoop({ deps, databaseUrl, intervalMs: envInt('SLUICE_BUDGET_RESET_INTERVAL_MS', 5000), logger: storeLogger });
     this.#budgetResets.start();

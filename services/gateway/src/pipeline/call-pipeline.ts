@@ -19,7 +19,8 @@ import type { Dialect, DialectRequest } from './dialect';
  * Every inference call, whatever its dialect: parse (the dialect) → authorize (one NATS round trip
  * to policy, which also routes) → upstream (the dialect, natively or bridged) → meter (one usage
  * message for every authorized call: built and the call priced once and written to the usage spool,
- * before the response's last bytes; published to JetStream once the client has its answer).
+ * before the response's last bytes; published to JetStream with the early settlement of a call
+ * holding a reservation, otherwise once the client has its answer).
  */
 export class CallPipeline {
   constructor(

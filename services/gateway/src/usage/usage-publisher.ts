@@ -23,6 +23,8 @@ const SETTLE_FLUSH_MS = 200;
 export class UsagePublisher {
   private readonly inFlight = new Set<Promise<boolean>>();
   private batch: UsageMessage[] = [];
+  /** Messages settleNow already published, which `publish` then skips. */
+  private readonly sentEarly = new WeakSet<UsageMessage>();
   private scheduled = false;
 
   constructor(
@@ -43,6 +45,10 @@ export class UsagePublisher {
     try {
       if (this.nc.isClosed() || this.nc.isDraining()) return;
       this.nc.publish(Subjects.rpc.policySettle, JSON.stringify(message));
+      // The JetStream copy now too: it leaves in the same socket write as the settlement and the
+      // flush's PING (one write instead of two; a loopback write is the costliest step of a call).
+      this.sentEarly.add(message);
+      this.track(this.send(message, true));
       await Promise.race([this.nc.flush(), sleep(SETTLE_FLUSH_MS, undefined, { ref: false })]);
     } catch {
       // The response never waits on this path failing: JetStream's copy settles the call.
@@ -50,6 +56,7 @@ export class UsagePublisher {
   }
 
   publish(message: UsageMessage): void {
+    if (this.sentEarly.delete(message)) return; // published by settleNow
     this.batch.push(message);
     if (!this.scheduled) {
       this.scheduled = true;
