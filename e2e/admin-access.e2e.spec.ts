@@ -20,18 +20,26 @@ describe('admin access: role tokens, denied-call auditing and the apply CLI, end
   const as = async (token: string | null, method: string, path: string, body?: unknown): Promise<AdminReply> => {
     const res = await fetch(`${e2e.system.adminUrl}/admin/v1${path}`, {
       method,
-      headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : null };
   };
   const events = async (type: string) => {
-    const { rows } = await sql<{ data: any; metadata: any }>`select data, metadata from events where event_type = ${type} order by global_position`.execute(e2e.database.db);
+    const { rows } = await sql<{
+      data: any;
+      metadata: any;
+    }>`select data, metadata from events where event_type = ${type} order by global_position`.execute(e2e.database.db);
     return rows;
   };
-  const eventCount = async () => Number((await sql<{ n: string }>`select count(*) as n from events`.execute(e2e.database.db)).rows[0].n);
-  const denials = async (where: (d: any) => boolean) => (await events('AdminAccessDenied')).map((e) => e.data).filter(where);
+  const eventCount = async () =>
+    Number((await sql<{ n: string }>`select count(*) as n from events`.execute(e2e.database.db)).rows[0].n);
+  const denials = async (where: (d: any) => boolean) =>
+    (await events('AdminAccessDenied')).map((e) => e.data).filter(where);
 
   beforeAll(async () => {
     e2e = await startE2eSystem();
@@ -53,7 +61,15 @@ describe('admin access: role tokens, denied-call auditing and the apply CLI, end
     const list = await as(tokens.auditor.token, 'GET', '/admin-tokens');
     expect(list.status).toBe(200);
     expect(list.body.data).toEqual(
-      expect.arrayContaining([expect.objectContaining({ id: tokens.operator.id, name: 'operator-token', role: 'operator', tokenHint: expect.stringMatching(/^sk-sluice-admin-.{4}…/), revokedAt: null })]),
+      expect.arrayContaining([
+        expect.objectContaining({
+          id: tokens.operator.id,
+          name: 'operator-token',
+          role: 'operator',
+          tokenHint: expect.stringMatching(/^sk-sluice-admin-.{4}…/),
+          revokedAt: null,
+        }),
+      ]),
     );
     expect(JSON.stringify(list.body)).not.toContain(tokens.operator.token);
   });
@@ -66,27 +82,46 @@ describe('admin access: role tokens, denied-call auditing and the apply CLI, end
 
     const before = await eventCount();
     const denied = await as(tokens.operator.token, 'POST', '/admin-tokens', { name: 'sneaky', role: 'owner' });
-    expect(denied).toEqual({ status: 403, body: { error: { code: 'FORBIDDEN', message: 'the operator role may not POST /admin/v1/admin-tokens' } } });
+    expect(denied).toEqual({
+      status: 403,
+      body: { error: { code: 'FORBIDDEN', message: 'the operator role may not POST /admin/v1/admin-tokens' } },
+    });
     expect(await events('AdminTokenCreated')).toHaveLength(2);
     expect(await eventCount()).toBe(before + 1);
     expect(await denials((d) => d.actor === `admin-token:${tokens.operator.id}`)).toEqual([
-      { actor: `admin-token:${tokens.operator.id}`, method: 'POST', path: '/admin/v1/admin-tokens', reason: 'role_not_allowed', clientIp: expect.any(String), at: expect.any(String) },
+      {
+        actor: `admin-token:${tokens.operator.id}`,
+        method: 'POST',
+        path: '/admin/v1/admin-tokens',
+        reason: 'role_not_allowed',
+        clientIp: expect.any(String),
+        at: expect.any(String),
+      },
     ]);
   });
 
   it('refuses a field the role may not set instead of applying the rest: an operator cannot move a provider base URL', async () => {
     const provider = await e2e.admin('POST', '/providers', { name: 'built-in', type: 'mock' });
     expect(provider.status).toBe(201);
-    const denied = await as(tokens.operator.token, 'PATCH', `/providers/${provider.body.id}`, { name: 'renamed', baseUrl: 'https://attacker.example/v1' });
+    const denied = await as(tokens.operator.token, 'PATCH', `/providers/${provider.body.id}`, {
+      name: 'renamed',
+      baseUrl: 'https://attacker.example/v1',
+    });
     expect(denied.status).toBe(403);
     expect(denied.body.error).toMatchObject({ code: 'FORBIDDEN', param: 'baseUrl' });
-    expect((await e2e.admin('GET', `/providers/${provider.body.id}`)).body).toMatchObject({ name: 'built-in', baseUrl: null });
+    expect((await e2e.admin('GET', `/providers/${provider.body.id}`)).body).toMatchObject({
+      name: 'built-in',
+      baseUrl: null,
+    });
     expect(await denials((d) => d.reason === 'field_not_allowed')).toHaveLength(1);
-    expect((await as(tokens.operator.token, 'PATCH', `/providers/${provider.body.id}`, { name: 'renamed' })).status).toBe(200);
+    expect(
+      (await as(tokens.operator.token, 'PATCH', `/providers/${provider.body.id}`, { name: 'renamed' })).status,
+    ).toBe(200);
   });
 
   it('lets an auditor read everything and write nothing', async () => {
-    for (const path of ['/keys', '/providers', '/models', '/admin-tokens']) expect([path, (await as(tokens.auditor.token, 'GET', path)).status]).toEqual([path, 200]);
+    for (const path of ['/keys', '/providers', '/models', '/admin-tokens'])
+      expect([path, (await as(tokens.auditor.token, 'GET', path)).status]).toEqual([path, 200]);
     const before = await eventCount();
     const writes = [
       await as(tokens.auditor.token, 'POST', '/keys', { name: 'by-auditor' }),
@@ -100,7 +135,10 @@ describe('admin access: role tokens, denied-call auditing and the apply CLI, end
     ]);
     // The first denial of the second is recorded at once; the rest are coalesced into a summary a second later.
     expect(await eventCount()).toBe(before + 1);
-    const summary = await waitFor(async () => (await denials((d) => d.actor === `admin-token:${tokens.auditor.id}` && d.coalesced))[0], { timeoutMs: 3000, intervalMs: 50 });
+    const summary = await waitFor(
+      async () => (await denials((d) => d.actor === `admin-token:${tokens.auditor.id}` && d.coalesced))[0],
+      { timeoutMs: 3000, intervalMs: 50 },
+    );
     expect(summary).toMatchObject({ reason: 'role_not_allowed', coalesced: 2, path: '/admin/v1/vault/rewrap' });
   });
 
@@ -109,15 +147,26 @@ describe('admin access: role tokens, denied-call auditing and the apply CLI, end
     expect((await as(created.body.token, 'GET', '/keys')).status).toBe(200);
     const revoked = await e2e.admin('DELETE', `/admin-tokens/${created.body.id}`);
     expect(revoked.body).toMatchObject({ id: created.body.id, revokedAt: expect.any(String) });
-    expect(await as(created.body.token, 'GET', '/keys')).toEqual({ status: 401, body: { error: { code: 'UNAUTHORIZED', message: 'the admin token is revoked' } } });
-    expect(await denials((d) => d.actor === `admin-token:${created.body.id}`)).toEqual([expect.objectContaining({ reason: 'revoked_token', method: 'GET', path: '/admin/v1/keys' })]);
-    expect((await e2e.admin('DELETE', `/admin-tokens/${created.body.id}`)).body.error.code).toBe('ADMIN_TOKEN.ALREADY_REVOKED');
+    expect(await as(created.body.token, 'GET', '/keys')).toEqual({
+      status: 401,
+      body: { error: { code: 'UNAUTHORIZED', message: 'the admin token is revoked' } },
+    });
+    expect(await denials((d) => d.actor === `admin-token:${created.body.id}`)).toEqual([
+      expect.objectContaining({ reason: 'revoked_token', method: 'GET', path: '/admin/v1/keys' }),
+    ]);
+    expect((await e2e.admin('DELETE', `/admin-tokens/${created.body.id}`)).body.error.code).toBe(
+      'ADMIN_TOKEN.ALREADY_REVOKED',
+    );
   });
 
   it('audits a wrong token without the token text appearing anywhere in the log, and coalesces a flood', async () => {
     const wrong = generateAdminToken();
     const garbage = 'not-a-token-0123456789-garbage-text';
-    const replies = await Promise.all([as(wrong, 'GET', '/keys'), as(garbage, 'DELETE', `/keys/key_x?token=${garbage}`), ...Array.from({ length: 28 }, () => as(null, 'GET', '/providers'))]);
+    const replies = await Promise.all([
+      as(wrong, 'GET', '/keys'),
+      as(garbage, 'DELETE', `/keys/key_x?token=${garbage}`),
+      ...Array.from({ length: 28 }, () => as(null, 'GET', '/providers')),
+    ]);
     expect(replies.map((r) => r.status)).toEqual(Array(30).fill(401));
     const missing = await waitFor(
       async () => {
@@ -129,17 +178,29 @@ describe('admin access: role tokens, denied-call auditing and the apply CLI, end
     expect(missing).toHaveLength(2);
     const invalid = await denials((d) => d.reason === 'invalid_token');
     expect(invalid[0]).toMatchObject({ actor: 'anonymous', clientIp: expect.stringMatching(/127\.0\.0\.1|::1/) });
-    const { rows } = await sql<{ dump: string }>`select string_agg(data::text || metadata::text, '') as dump from events`.execute(e2e.database.db);
-    for (const secret of [wrong, garbage, tokens.operator.token, tokens.auditor.token, e2e.system.adminToken]) expect(rows[0].dump).not.toContain(secret);
+    const { rows } = await sql<{
+      dump: string;
+    }>`select string_agg(data::text || metadata::text, '') as dump from events`.execute(e2e.database.db);
+    for (const secret of [wrong, garbage, tokens.operator.token, tokens.auditor.token, e2e.system.adminToken])
+      expect(rows[0].dump).not.toContain(secret);
   });
 
   it('applies a keys file through the admin API with an operator token: create, then unchanged, then an update in place', async () => {
     const file = join(workDir, 'keys.yaml');
     const secretsFile = join(workDir, 'secrets.json');
     const sluice = async (...args: string[]) => {
-      const env = { ...process.env, SLUICE_ADMIN_URL: e2e.system.adminUrl, SLUICE_ADMIN_TOKEN: tokens.operator.token, INIT_CWD: workDir };
+      const env = {
+        ...process.env,
+        SLUICE_ADMIN_URL: e2e.system.adminUrl,
+        SLUICE_ADMIN_TOKEN: tokens.operator.token,
+        INIT_CWD: workDir,
+      };
       try {
-        const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT_DIR, 'scripts', 'sluice.mjs'), ...args], { cwd: ROOT_DIR, env });
+        const { stdout } = await promisify(execFile)(
+          process.execPath,
+          [join(ROOT_DIR, 'scripts', 'sluice.mjs'), ...args],
+          { cwd: ROOT_DIR, env },
+        );
         return { code: 0, stdout };
       } catch (err) {
         const { code, stdout, stderr } = err as { code: number; stdout: string; stderr: string };
@@ -147,7 +208,17 @@ describe('admin access: role tokens, denied-call auditing and the apply CLI, end
       }
     };
     const keysYaml = (models: string) =>
-      ['keys:', '  - name: billing-service', '    description: Billing backend', `    models: ${models}`, '    operations: [chat]', '    metadata: {team: billing}', '  - name: search', '    ipAllowlist: [10.0.0.0/8]', ''].join('\n');
+      [
+        'keys:',
+        '  - name: billing-service',
+        '    description: Billing backend',
+        `    models: ${models}`,
+        '    operations: [chat]',
+        '    metadata: {team: billing}',
+        '  - name: search',
+        '    ipAllowlist: [10.0.0.0/8]',
+        '',
+      ].join('\n');
 
     writeFileSync(file, keysYaml('["gpt-4o*"]'));
     const first = await sluice('apply', '-f', 'keys.yaml', '--secrets-out', 'secrets.json');
@@ -161,7 +232,10 @@ describe('admin access: role tokens, denied-call auditing and the apply CLI, end
     const billingId = secrets['billing-service'].id;
 
     const second = await sluice('apply', '-f', 'keys.yaml');
-    expect(second).toMatchObject({ code: 0, stdout: expect.stringContaining('Plan: 0 to create, 0 to update, 0 to revoke, 2 unchanged.') });
+    expect(second).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('Plan: 0 to create, 0 to update, 0 to revoke, 2 unchanged.'),
+    });
     expect(second.stdout).toContain('= key billing-service: unchanged');
 
     writeFileSync(file, keysYaml('["gpt-4o*", "gpt-4.1*"]'));
@@ -173,9 +247,17 @@ describe('admin access: role tokens, denied-call auditing and the apply CLI, end
     expect(third.code).toBe(0);
     expect(third.stdout).toContain('~ key billing-service: update\n      models: ["gpt-4o*"] → ["gpt-4o*","gpt-4.1*"]');
     const key = (await e2e.admin('GET', `/keys/${billingId}`)).body;
-    expect(key).toMatchObject({ id: billingId, status: 'active', models: ['gpt-4o*', 'gpt-4.1*'], metadata: { team: 'billing', managedBy: 'sluice-apply' } });
+    expect(key).toMatchObject({
+      id: billingId,
+      status: 'active',
+      models: ['gpt-4o*', 'gpt-4.1*'],
+      metadata: { team: 'billing', managedBy: 'sluice-apply' },
+    });
     const [updated] = (await events('KeyUpdated')).filter((e) => e.data.keyId === billingId);
-    expect(updated).toMatchObject({ data: { before: { models: ['gpt-4o*'] }, after: { models: ['gpt-4o*', 'gpt-4.1*'] } }, metadata: { actor: `admin-token:${tokens.operator.id}` } });
+    expect(updated).toMatchObject({
+      data: { before: { models: ['gpt-4o*'] }, after: { models: ['gpt-4o*', 'gpt-4.1*'] } },
+      metadata: { actor: `admin-token:${tokens.operator.id}` },
+    });
 
     writeFileSync(file, 'keys:\n  - name: search\n    ipAllowlist: [10.0.0.0/8]\n');
     const pruned = await sluice('apply', '-f', 'keys.yaml', '--prune');

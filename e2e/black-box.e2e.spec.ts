@@ -34,7 +34,12 @@ describe('Sluice from outside: a billed call through the openai SDK, a revocatio
 
   beforeAll(async () => {
     target = await startBlackBoxTarget();
-    const provider = await admin('POST', '/providers', { name: `black-box-${SUFFIX}`, type: 'openai-compatible', apiKey: PROVIDER_SECRET, baseUrl: target.upstreamUrl });
+    const provider = await admin('POST', '/providers', {
+      name: `black-box-${SUFFIX}`,
+      type: 'openai-compatible',
+      apiKey: PROVIDER_SECRET,
+      baseUrl: target.upstreamUrl,
+    });
     expect(provider.status).toBe(201);
     const model = await admin('POST', '/models', {
       name: MODEL,
@@ -56,9 +61,16 @@ describe('Sluice from outside: a billed call through the openai SDK, a revocatio
 
   it('charges the key exactly what the upstream billed for a call and a streamed call, with the real provider key upstream', async () => {
     const before = await target.invoice();
-    const completion = await client().chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Hello from outside' }] });
+    const completion = await client().chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'Hello from outside' }],
+    });
     expect(completion.choices[0].message.content).toBeTruthy();
-    const stream = await client().chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Stream it' }], stream: true });
+    const stream = await client().chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'Stream it' }],
+      stream: true,
+    });
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
     expect(text.length).toBeGreaterThan(0);
@@ -78,8 +90,15 @@ describe('Sluice from outside: a billed call through the openai SDK, a revocatio
       },
       { timeoutMs: 15_000, intervalMs: 100, description: 'both calls to be metered' },
     );
-    expect(key.usage).toMatchObject({ requests: 2, inputTokens: billed.promptTokens, outputTokens: billed.completionTokens });
-    expect(key.usage.spendUsd).toBeCloseTo((billed.promptTokens * INPUT_USD_PER_MTOK + billed.completionTokens * OUTPUT_USD_PER_MTOK) / 1e6, 9);
+    expect(key.usage).toMatchObject({
+      requests: 2,
+      inputTokens: billed.promptTokens,
+      outputTokens: billed.completionTokens,
+    });
+    expect(key.usage.spendUsd).toBeCloseTo(
+      (billed.promptTokens * INPUT_USD_PER_MTOK + billed.completionTokens * OUTPUT_USD_PER_MTOK) / 1e6,
+      9,
+    );
   });
 
   it("gives the console the gateway's address as clients reach it", async () => {
@@ -90,7 +109,9 @@ describe('Sluice from outside: a billed call through the openai SDK, a revocatio
   it('refuses the key on the next call once the admin API has revoked it', async () => {
     const revoked = await admin('DELETE', `/keys/${keyId}`);
     expect(revoked.body.status).toBe('revoked');
-    await expect(client().chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'still there?' }] })).rejects.toMatchObject({
+    await expect(
+      client().chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'still there?' }] }),
+    ).rejects.toMatchObject({
       status: 401,
       code: 'invalid_api_key',
     });
@@ -105,7 +126,10 @@ describe('Sluice from outside: a billed call through the openai SDK, a revocatio
       { timeoutMs: 15_000, description: 'the revocation to be sealed into the audit trail' },
     );
     expect(ndjson.contentType).toContain('application/x-ndjson');
-    const events = ndjson.text.trim().split('\n').map((line) => JSON.parse(line));
+    const events = ndjson.text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(events.map((e) => [e.streamId, e.type, e.metadata.actor])).toEqual([
       [`key-${keyId}`, 'KeyCreated', 'env-owner'],
       [`key-${keyId}`, 'KeyRevoked', 'env-owner'],

@@ -12,11 +12,17 @@ jest.setTimeout(240_000);
 
 const ANTHROPIC_SECRET = 'sk-ant-api03-e2e-claude-code-0123456789';
 const HAIKU = { inputUsdPerMTok: 1, cachedInputUsdPerMTok: 0.1, cacheWriteUsdPerMTok: 1.25, outputUsdPerMTok: 5 };
-const haikuNanos = (t: { input: number; read: number; write: number; output: number }) => (t.input - t.read - t.write) * 1000 + t.read * 100 + t.write * 1250 + t.output * 5000;
+const haikuNanos = (t: { input: number; read: number; write: number; output: number }) =>
+  (t.input - t.read - t.write) * 1000 + t.read * 100 + t.write * 1250 + t.output * 5000;
 
 /** Claude Code's native binary, from its platform package: it runs whether or not the package's install script ran. */
 function claudeBinary(): string {
-  const libc = process.platform === 'linux' && !(process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header?.glibcVersionRuntime ? '-musl' : '';
+  const libc =
+    process.platform === 'linux' &&
+    !(process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header
+      ?.glibcVersionRuntime
+      ? '-musl'
+      : '';
   const pkg = `@anthropic-ai/claude-code-${process.platform}-${process.arch}${libc}`;
   return join(dirname(require.resolve(`${pkg}/package.json`)), process.platform === 'win32' ? 'claude.exe' : 'claude');
 }
@@ -54,7 +60,18 @@ describe('the real Claude Code CLI through Sluice (headless, offline; real NATS,
         ...auth,
         ...extraEnv,
       };
-      const args = ['--bare', '-p', 'say hi', '--model', 'claude-haiku-4-5-20251001', '--tools', '', '--output-format', 'json', '--no-session-persistence'];
+      const args = [
+        '--bare',
+        '-p',
+        'say hi',
+        '--model',
+        'claude-haiku-4-5-20251001',
+        '--tools',
+        '',
+        '--output-format',
+        'json',
+        '--no-session-persistence',
+      ];
       const child = spawn(claudeBinary(), args, { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
@@ -73,15 +90,21 @@ describe('the real Claude Code CLI through Sluice (headless, offline; real NATS,
     });
 
   const createKey = async (body: Record<string, unknown>) => {
-    const created = await e2e.admin('POST', '/keys', { name: `claude-code-${Math.random().toString(36).slice(2)}`, ...body });
+    const created = await e2e.admin('POST', '/keys', {
+      name: `claude-code-${Math.random().toString(36).slice(2)}`,
+      ...body,
+    });
     expect(created.status).toBe(201);
     return created.body as { id: string; key: string };
   };
   const recordsOf = (keyId: string, count: number) =>
-    waitFor(async () => {
-      const { body } = await e2e.admin('GET', `/requests?${new URLSearchParams({ keyId, from })}`);
-      return body?.data?.length === count ? body.data : null;
-    }, { timeoutMs: 20_000, description: `${count} calls recorded` });
+    waitFor(
+      async () => {
+        const { body } = await e2e.admin('GET', `/requests?${new URLSearchParams({ keyId, from })}`);
+        return body?.data?.length === count ? body.data : null;
+      },
+      { timeoutMs: 20_000, description: `${count} calls recorded` },
+    );
 
   beforeAll(async () => {
     e2e = await startE2eSystem({ upstream: { anthropicApiKey: ANTHROPIC_SECRET } });
@@ -89,9 +112,24 @@ describe('the real Claude Code CLI through Sluice (headless, offline; real NATS,
     home = mkdtempSync(join(tmpdir(), 'sluice-claude-home-'));
     work = join(home, 'work');
     mkdirSync(work);
-    const provider = await e2e.admin('POST', '/providers', { name: 'anthropic', type: 'anthropic', apiKey: ANTHROPIC_SECRET, baseUrl: e2e.upstream.url });
+    const provider = await e2e.admin('POST', '/providers', {
+      name: 'anthropic',
+      type: 'anthropic',
+      apiKey: ANTHROPIC_SECRET,
+      baseUrl: e2e.upstream.url,
+    });
     expect(provider.status).toBe(201);
-    expect((await e2e.admin('POST', '/models', { name: 'claude-haiku-4-5*', providerId: provider.body.id, upstreamModel: 'claude-haiku-4-5*', maxOutputTokens: 64_000, ...HAIKU })).status).toBe(201);
+    expect(
+      (
+        await e2e.admin('POST', '/models', {
+          name: 'claude-haiku-4-5*',
+          providerId: provider.body.id,
+          upstreamModel: 'claude-haiku-4-5*',
+          maxOutputTokens: 64_000,
+          ...HAIKU,
+        })
+      ).status,
+    ).toBe(201);
   });
   afterAll(async () => {
     await e2e?.stop();
@@ -104,13 +142,20 @@ describe('the real Claude Code CLI through Sluice (headless, offline; real NATS,
     expect({ code: first.code, error: first.json?.is_error }).toEqual({ code: 0, error: false });
     expect(first.json?.result).toContain('Mock reply to "say hi"');
     const second = await claude({ ANTHROPIC_AUTH_TOKEN: key.key, CLAUDE_CODE_MAX_RETRIES: '0' });
-    expect({ code: second.code, error: second.json?.is_error, out: second.stdout.slice(0, 300) }).toMatchObject({ code: 0, error: false });
+    expect({ code: second.code, error: second.json?.is_error, out: second.stdout.slice(0, 300) }).toMatchObject({
+      code: 0,
+      error: false,
+    });
 
     const records = [...(await recordsOf(key.id, 2))].reverse();
     let nanos = 0;
     for (const [run, record] of [first, second].map((r, i) => [r, records[i]] as const)) {
       const billed = e2e.upstream.invoice.byRequest.get(record.requestId)!;
-      expect(billed.headers).toMatchObject({ 'x-api-key': ANTHROPIC_SECRET, 'anthropic-version': '2023-06-01', 'anthropic-beta': expect.stringContaining('claude-code-20250219') });
+      expect(billed.headers).toMatchObject({
+        'x-api-key': ANTHROPIC_SECRET,
+        'anthropic-version': '2023-06-01',
+        'anthropic-beta': expect.stringContaining('claude-code-20250219'),
+      });
       expect(billed.headers.authorization).toBeUndefined();
       expect(record).toMatchObject({
         operation: 'messages',
@@ -125,8 +170,17 @@ describe('the real Claude Code CLI through Sluice (headless, offline; real NATS,
         sessionId: run.json?.session_id,
       });
       // What Claude Code itself was told it used: the upstream's own usage, passed through.
-      expect(run.json?.usage).toMatchObject({ cache_creation_input_tokens: billed.cacheWriteTokens, cache_read_input_tokens: billed.cacheReadTokens, output_tokens: billed.completionTokens });
-      const cost = haikuNanos({ input: billed.promptTokens, read: billed.cacheReadTokens!, write: billed.cacheWriteTokens!, output: billed.completionTokens });
+      expect(run.json?.usage).toMatchObject({
+        cache_creation_input_tokens: billed.cacheWriteTokens,
+        cache_read_input_tokens: billed.cacheReadTokens,
+        output_tokens: billed.completionTokens,
+      });
+      const cost = haikuNanos({
+        input: billed.promptTokens,
+        read: billed.cacheReadTokens!,
+        write: billed.cacheWriteTokens!,
+        output: billed.completionTokens,
+      });
       expect(formatNanoUsd(Math.round(record.costUsd * 1e9))).toBe(formatNanoUsd(cost));
       nanos += cost;
     }
@@ -144,7 +198,8 @@ describe('the real Claude Code CLI through Sluice (headless, offline; real NATS,
       spendUsd: usdOfNanos(nanos),
     });
     // Cost per Claude Code session.
-    const sessions = (await e2e.admin('GET', `/usage?${new URLSearchParams({ from, groupBy: 'session' })}`)).body.groups;
+    const sessions = (await e2e.admin('GET', `/usage?${new URLSearchParams({ from, groupBy: 'session' })}`)).body
+      .groups;
     expect(sessions.find((g: { id: string }) => g.id === first.json?.session_id)?.totals.requests).toBe(1);
   });
 
@@ -161,7 +216,11 @@ describe('the real Claude Code CLI through Sluice (headless, offline; real NATS,
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     try {
-      const run = await claude({ ANTHROPIC_API_KEY: apiKey }, {}, `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`);
+      const run = await claude(
+        { ANTHROPIC_API_KEY: apiKey },
+        {},
+        `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+      );
       return { ...run, requests };
     } finally {
       proxy.closeAllConnections();

@@ -20,9 +20,18 @@ describe('the compose stack, container by container', () => {
   const containers = new Map<ServiceName, { id: string; inspect: Inspected }>();
 
   beforeAll(() => {
-    for (const line of docker('ps', '--filter', `label=com.docker.compose.project=${PROJECT}`, '--format', '{{.Label "com.docker.compose.service"}} {{.ID}}').trim().split('\n')) {
+    for (const line of docker(
+      'ps',
+      '--filter',
+      `label=com.docker.compose.project=${PROJECT}`,
+      '--format',
+      '{{.Label "com.docker.compose.service"}} {{.ID}}',
+    )
+      .trim()
+      .split('\n')) {
       const [service, id] = line.split(' ');
-      if ((SERVICE_NAMES as readonly string[]).includes(service)) containers.set(service as ServiceName, { id, inspect: JSON.parse(docker('inspect', id))[0] });
+      if ((SERVICE_NAMES as readonly string[]).includes(service))
+        containers.set(service as ServiceName, { id, inspect: JSON.parse(docker('inspect', id))[0] });
     }
     expect([...containers.keys()].sort()).toEqual([...SERVICE_NAMES].sort());
   });
@@ -30,22 +39,45 @@ describe('the compose stack, container by container', () => {
   it('gives each service only the secrets it reads, and the gateway none of any other container', () => {
     const env = (service: ServiceName) => containers.get(service)!.inspect.Config.Env;
     const held = Object.fromEntries(
-      SERVICE_NAMES.map((service) => [service, env(service).map((entry) => entry.split('=')[0]).filter((name) => (SECRET_VARIABLES as readonly string[]).includes(name)).sort()]),
+      SERVICE_NAMES.map((service) => [
+        service,
+        env(service)
+          .map((entry) => entry.split('=')[0])
+          .filter((name) => (SECRET_VARIABLES as readonly string[]).includes(name))
+          .sort(),
+      ]),
     );
     expect(held).toEqual(HELD_SECRETS);
-    for (const [service, names] of Object.entries(held)) expect(SERVICE_SECRETS[service as ServiceName]).toEqual(expect.arrayContaining(names));
+    for (const [service, names] of Object.entries(held))
+      expect(SERVICE_SECRETS[service as ServiceName]).toEqual(expect.arrayContaining(names));
     // By value too: no other container's secret reaches the gateway under another name.
-    const secretValues = SERVICE_NAMES.flatMap((service) => env(service).filter((entry) => (SECRET_VARIABLES as readonly string[]).includes(entry.split('=')[0])).map((entry) => entry.slice(entry.indexOf('=') + 1)));
+    const secretValues = SERVICE_NAMES.flatMap((service) =>
+      env(service)
+        .filter((entry) => (SECRET_VARIABLES as readonly string[]).includes(entry.split('=')[0]))
+        .map((entry) => entry.slice(entry.indexOf('=') + 1)),
+    );
     expect(secretValues.length).toBeGreaterThan(0);
-    expect(env('gateway').filter((entry) => secretValues.some((secret) => entry.includes(secret)) || /postgres(ql)?:\/\//.test(entry))).toEqual([]);
+    expect(
+      env('gateway').filter(
+        (entry) => secretValues.some((secret) => entry.includes(secret)) || /postgres(ql)?:\/\//.test(entry),
+      ),
+    ).toEqual([]);
   });
 
   it('runs every service as uid 1000, without capabilities, on a read-only root filesystem', () => {
     for (const [service, { id, inspect }] of containers) {
-      expect([service, inspect.HostConfig.ReadonlyRootfs, inspect.HostConfig.CapDrop]).toEqual([service, true, ['ALL']]);
+      expect([service, inspect.HostConfig.ReadonlyRootfs, inspect.HostConfig.CapDrop]).toEqual([
+        service,
+        true,
+        ['ALL'],
+      ]);
       expect([service, docker('exec', id, 'id', '-u').trim()]).toEqual([service, '1000']);
       const write = spawnSync('docker', ['exec', id, 'touch', '/app/written-by-a-test'], { encoding: 'utf8' });
-      expect([service, write.status, write.stderr]).toEqual([service, 1, expect.stringContaining('Read-only file system')]);
+      expect([service, write.status, write.stderr]).toEqual([
+        service,
+        1,
+        expect.stringContaining('Read-only file system'),
+      ]);
     }
   });
 

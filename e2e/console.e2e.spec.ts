@@ -20,14 +20,23 @@ describe('the web console in a real browser', () => {
   let browser: TestBrowser;
   let page: Page;
   let gateway: string;
-  const shots = process.env.SLUICE_CONSOLE_SCREENSHOTS ? resolve(__dirname, '..', process.env.SLUICE_CONSOLE_SCREENSHOTS) : mkdtempSync(join(tmpdir(), 'sluice-console-shots-'));
+  const shots = process.env.SLUICE_CONSOLE_SCREENSHOTS
+    ? resolve(__dirname, '..', process.env.SLUICE_CONSOLE_SCREENSHOTS)
+    : mkdtempSync(join(tmpdir(), 'sluice-console-shots-'));
   const problems: string[] = [];
   const state = { keyId: '', secret: '', newSecret: '', auditorToken: '' };
 
   const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
   const chat = (apiKey: string, model = 'gpt-test') =>
-    new OpenAI({ apiKey, baseURL: gateway, maxRetries: 0 }).chat.completions.create({ model, messages: [{ role: 'user', content: 'Hello from the console test' }] });
-  const refusalOf = (call: Promise<unknown>) => call.then(() => null, (err) => err);
+    new OpenAI({ apiKey, baseURL: gateway, maxRetries: 0 }).chat.completions.create({
+      model,
+      messages: [{ role: 'user', content: 'Hello from the console test' }],
+    });
+  const refusalOf = (call: Promise<unknown>) =>
+    call.then(
+      () => null,
+      (err) => err,
+    );
   const dialog = () => page.getByRole('dialog');
   const open = async (hash: string, heading: string | RegExp) => {
     await page.goto(`${e2e.system.adminUrl}/${hash}`);
@@ -40,8 +49,14 @@ describe('the web console in a real browser', () => {
       if (/Content.Security.Policy|Trusted Type/i.test(msg.text())) problems.push(`CSP: ${msg.text()}`);
     });
     p.on('request', (req) => {
-      for (const secret of [e2e.system.adminToken, state.auditorToken].filter(Boolean)) if (req.url().includes(secret)) problems.push(`a token in a URL: ${req.url()}`);
-      if (!req.url().startsWith(e2e.system.adminUrl) && !req.url().startsWith('data:') && !req.url().startsWith('blob:')) problems.push(`a request off the console's origin: ${req.url()}`);
+      for (const secret of [e2e.system.adminToken, state.auditorToken].filter(Boolean))
+        if (req.url().includes(secret)) problems.push(`a token in a URL: ${req.url()}`);
+      if (
+        !req.url().startsWith(e2e.system.adminUrl) &&
+        !req.url().startsWith('data:') &&
+        !req.url().startsWith('blob:')
+      )
+        problems.push(`a request off the console's origin: ${req.url()}`);
     });
     return p;
   };
@@ -51,7 +66,8 @@ describe('the web console in a real browser', () => {
     await p.getByRole('button', { name: 'Sign in' }).click();
     await p.getByRole('button', { name: 'Sign out' }).waitFor();
   };
-  const writeButtons = (p: Page) => p.getByRole('button', { name: /^(Create|Edit|Regenerate|Disable|Enable|Delete|Add|Rotate|Remove|Revoke|Save)/ });
+  const writeButtons = (p: Page) =>
+    p.getByRole('button', { name: /^(Create|Edit|Regenerate|Disable|Enable|Delete|Add|Rotate|Remove|Revoke|Save)/ });
 
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
@@ -81,7 +97,9 @@ describe('the web console in a real browser', () => {
     await expect(page.getByTestId('role').textContent()).resolves.toBe('owner');
     // Kept for this tab only (sessionStorage), never in localStorage unless asked, never in the URL.
     // Evaluated in the page (this file has no DOM types).
-    const stored = (await page.evaluate('({ local: JSON.stringify({ ...localStorage }), session: JSON.stringify({ ...sessionStorage }), url: location.href })')) as Record<string, string>;
+    const stored = (await page.evaluate(
+      '({ local: JSON.stringify({ ...localStorage }), session: JSON.stringify({ ...sessionStorage }), url: location.href })',
+    )) as Record<string, string>;
     expect(stored.local).not.toContain(e2e.system.adminToken);
     expect(stored.session).toContain(e2e.system.adminToken);
     expect(stored.url).not.toContain(e2e.system.adminToken);
@@ -102,7 +120,10 @@ describe('the web console in a real browser', () => {
     await dialog().getByLabel('API key').fill('sk-upstream-original-0123456789');
     await dialog().getByLabel('Base URL').fill(e2e.upstream.url);
     await dialog().getByRole('button', { name: 'Add provider' }).click();
-    await page.getByTestId('providers').getByRole('cell', { name: /^upstream prov_/ }).waitFor();
+    await page
+      .getByTestId('providers')
+      .getByRole('cell', { name: /^upstream prov_/ })
+      .waitFor();
     expect(await page.content()).not.toContain('sk-upstream-original-0123456789');
 
     await page.getByRole('button', { name: 'Add model' }).click();
@@ -167,7 +188,9 @@ describe('the web console in a real browser', () => {
       ipAllowlist: ['127.0.0.0/8', '::1'],
       metadata: { team: 'billing' },
     });
-    const stored = (await page.evaluate('JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + location.href')) as string;
+    const stored = (await page.evaluate(
+      'JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + location.href',
+    )) as string;
     expect(stored).not.toContain(state.secret);
     await page.getByRole('link', { name: /I have saved it/ }).click();
     // The key's own page (its heading is the key's name; the reveal's heading says "created"), and the reveal gone.
@@ -182,7 +205,10 @@ describe('the web console in a real browser', () => {
     await waitFor(
       async () => {
         await page.getByRole('button', { name: 'Refresh' }).click();
-        return (await rows.count()) === 3 && (await page.getByTestId('usage-totals').locator('dd').first().textContent()) === '3';
+        return (
+          (await rows.count()) === 3 &&
+          (await page.getByTestId('usage-totals').locator('dd').first().textContent()) === '3'
+        );
       },
       { timeoutMs: 15_000, intervalMs: 250, description: 'three calls in the request list and the chart' },
     );
@@ -192,19 +218,36 @@ describe('the web console in a real browser', () => {
     await page.getByText('Usage as a table').click();
     await page.getByText('Usage as a table').locator('..').getByRole('cell', { name: '3', exact: true }).waitFor();
     const policy = page.getByTestId('effective-policy');
-    await waitFor(async () => /3 used of 100/.test((await policy.locator('[data-rule="requestsPerMinute"]').textContent()) ?? ''), { timeoutMs: 10_000, description: 'the live RPM window' });
-    await expect(policy.locator('[data-rule="budget"]').textContent()).resolves.toMatch(/\$5\.00 per 30d.*spent \$0\.\d+ · reserved \$0\.00 · remaining \$4\.9\d+/);
+    await waitFor(
+      async () => /3 used of 100/.test((await policy.locator('[data-rule="requestsPerMinute"]').textContent()) ?? ''),
+      { timeoutMs: 10_000, description: 'the live RPM window' },
+    );
+    await expect(policy.locator('[data-rule="budget"]').textContent()).resolves.toMatch(
+      /\$5\.00 per 30d.*spent \$0\.\d+ · reserved \$0\.00 · remaining \$4\.9\d+/,
+    );
     await shot('key-page');
   });
 
   it('explains a refused call with the simulate form, naming the rule', async () => {
-    expect((await e2e.admin('POST', '/models', { name: 'gpt-other', providerId: (await e2e.admin('GET', '/providers')).body.data[0].id, upstreamModel: 'gpt-other', inputUsdPerMTok: 1, outputUsdPerMTok: 2 })).status).toBe(201);
+    expect(
+      (
+        await e2e.admin('POST', '/models', {
+          name: 'gpt-other',
+          providerId: (await e2e.admin('GET', '/providers')).body.data[0].id,
+          upstreamModel: 'gpt-other',
+          inputUsdPerMTok: 1,
+          outputUsdPerMTok: 2,
+        })
+      ).status,
+    ).toBe(201);
     expect(await refusalOf(chat(state.secret, 'gpt-other'))).toMatchObject({ status: 403, code: 'model_not_allowed' });
 
     const form = page.getByRole('region', { name: 'Would this request be allowed?' });
     await form.getByLabel('Model').fill('gpt-other');
     await form.getByRole('button', { name: 'Check' }).click();
-    await expect(page.getByTestId('simulate-result').textContent()).resolves.toMatch(/Refused by the rule models.*403 model_not_allowed/);
+    await expect(page.getByTestId('simulate-result').textContent()).resolves.toMatch(
+      /Refused by the rule models.*403 model_not_allowed/,
+    );
     await shot('key-simulate-refused');
     await form.getByLabel('Model').fill('gpt-test');
     await form.getByRole('button', { name: 'Check' }).click();
@@ -221,7 +264,11 @@ describe('the web console in a real browser', () => {
     expect(state.newSecret).toMatch(/^sk-sluice-/);
     expect(state.newSecret).not.toBe(state.secret);
     await shot('key-regenerated');
-    const { rows } = await sql<{ n: string }>`select count(*) as n from events where stream_id = ${`key-${state.keyId}`} and event_type = 'KeyRegenerated'`.execute(e2e.database.db);
+    const { rows } = await sql<{
+      n: string;
+    }>`select count(*) as n from events where stream_id = ${`key-${state.keyId}`} and event_type = 'KeyRegenerated'`.execute(
+      e2e.database.db,
+    );
     expect(Number(rows[0].n)).toBe(1);
     expect((await chat(state.secret)).choices).toHaveLength(1);
     expect((await chat(state.newSecret)).choices).toHaveLength(1);
@@ -277,26 +324,48 @@ describe('the web console in a real browser', () => {
     );
     await expect(rows.first().textContent()).resolves.toContain(`key-${state.keyId}`);
 
-    const [ndjson] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export NDJSON' }).click()]);
-    const lines = readFileSync(await ndjson.path(), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const [ndjson] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export NDJSON' }).click(),
+    ]);
+    const lines = readFileSync(await ndjson.path(), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => [l.type, l.streamId])).toEqual([['KeyRevoked', `key-${state.keyId}`]]);
     expect(ndjson.suggestedFilename()).toMatch(/^sluice-audit-.*\.ndjson$/);
-    await page.getByTestId('export-progress').getByText(/Export complete: 1 lines/).waitFor();
+    await page
+      .getByTestId('export-progress')
+      .getByText(/Export complete: 1 lines/)
+      .waitFor();
 
     await page.getByLabel('Event type').fill('');
     await page.getByLabel('Key id').fill(state.keyId);
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await waitFor(async () => (await rows.count()) === 5, { timeoutMs: 10_000, description: "the key's events" });
-    expect(await rows.locator('td:nth-child(3)').allTextContents()).toEqual(['KeyCreated', 'KeyRegenerated', 'KeyDisabled', 'KeyEnabled', 'KeyRevoked']);
+    expect(await rows.locator('td:nth-child(3)').allTextContents()).toEqual([
+      'KeyCreated',
+      'KeyRegenerated',
+      'KeyDisabled',
+      'KeyEnabled',
+      'KeyRevoked',
+    ]);
     const streams = await rows.locator('td:nth-child(4)').allTextContents();
     expect(new Set(streams)).toEqual(new Set([`key-${state.keyId}`]));
-    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
-    const csvLines = readFileSync(await csv.path(), 'utf8').trim().split('\n');
+    const [csv] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
+    const csvLines = readFileSync(await csv.path(), 'utf8')
+      .trim()
+      .split('\n');
     expect(csvLines[0]).toMatch(/^seq,/);
     expect(csvLines.length - 1).toBe(streams.length);
 
     await page.getByRole('button', { name: 'Verify the chain' }).click();
-    await expect(page.getByTestId('verification').textContent()).resolves.toMatch(/The chain is intact: \d+ events checked/);
+    await expect(page.getByTestId('verification').textContent()).resolves.toMatch(
+      /The chain is intact: \d+ events checked/,
+    );
     await shot('audit');
   });
 
@@ -364,7 +433,9 @@ describe('the web console in a real browser', () => {
     const operator = watch(await browser.context.newPage());
     await signIn(operator, created.body.token);
     await expect(operator.getByTestId('role').textContent()).resolves.toBe('operator');
-    await expect(operator.getByRole('navigation', { name: 'Console' }).getByRole('link').allTextContents()).resolves.toEqual(['Overview', 'Keys', 'Providers and models', 'Audit']);
+    await expect(
+      operator.getByRole('navigation', { name: 'Console' }).getByRole('link').allTextContents(),
+    ).resolves.toEqual(['Overview', 'Keys', 'Providers and models', 'Audit']);
     await operator.goto(`${e2e.system.adminUrl}/#/admin-tokens`);
     await operator.getByRole('heading', { name: 'Not found' }).waitFor();
     await operator.close();
@@ -377,7 +448,9 @@ describe('the web console in a real browser', () => {
     await phone.goto(`${e2e.system.adminUrl}/#/keys`);
     await phone.getByRole('heading', { level: 1, name: 'Keys' }).waitFor();
     await phone.getByRole('link', { name: 'after-rotation' }).waitFor();
-    const overflow = (await phone.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
+    const overflow = (await phone.evaluate(
+      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+    )) as number;
     expect(overflow).toBeLessThanOrEqual(0);
     page = phone;
     await shot('keys-phone');

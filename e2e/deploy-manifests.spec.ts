@@ -7,11 +7,24 @@ import { parseAllDocuments } from 'yaml';
 const ROOT = join(__dirname, '..');
 const DIR = join(ROOT, 'deploy', 'kubernetes');
 const SECRET_TEMPLATE = 'secret.template.yaml';
-const SECRET_NAMES = ['SLUICE_ADMIN_TOKEN', 'SLUICE_MASTER_KEY', 'SLUICE_MASTER_KEYS', 'SLUICE_WEBHOOK_SECRET', 'SLUICE_BUDGET_WEBHOOK_URL', 'DATABASE_URL'];
+const SECRET_NAMES = [
+  'SLUICE_ADMIN_TOKEN',
+  'SLUICE_MASTER_KEY',
+  'SLUICE_MASTER_KEYS',
+  'SLUICE_WEBHOOK_SECRET',
+  'SLUICE_BUDGET_WEBHOOK_URL',
+  'DATABASE_URL',
+];
 const ALWAYS_ALLOWED = ['NATS_URL', 'DATABASE_URL', 'HOSTNAME', 'NODE_OPTIONS'];
 
-interface EnvVar { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }
-interface Probe { httpGet?: { path: string; port: string | number } }
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { secretKeyRef?: { name: string; key: string } };
+}
+interface Probe {
+  httpGet?: { path: string; port: string | number };
+}
 interface Container {
   name: string;
   ports?: { name?: string; containerPort: number }[];
@@ -22,7 +35,11 @@ interface Container {
   securityContext?: { runAsNonRoot?: boolean; readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean };
   volumeMounts?: { name: string; mountPath: string }[];
 }
-interface PodSpec { containers: Container[]; securityContext?: { runAsNonRoot?: boolean }; volumes?: { name: string; emptyDir?: object }[] }
+interface PodSpec {
+  containers: Container[];
+  securityContext?: { runAsNonRoot?: boolean };
+  volumes?: { name: string; emptyDir?: object }[];
+}
 interface Manifest {
   file: string;
   apiVersion?: string;
@@ -62,7 +79,10 @@ function documentedVariables(): Set<string> {
   const configuration = readFileSync(join(ROOT, 'docs', 'configuration.md'), 'utf8');
   const section = configuration.slice(configuration.indexOf('## Environment variables'));
   const table = section.slice(0, section.indexOf('\n## ', 1));
-  const firstCells = table.split('\n').filter((l) => l.startsWith('| `')).map((l) => l.split('|')[1]);
+  const firstCells = table
+    .split('\n')
+    .filter((l) => l.startsWith('| `'))
+    .map((l) => l.split('|')[1]);
   return new Set(firstCells.flatMap((cell) => [...cell.matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map((m) => m[1])));
 }
 
@@ -83,7 +103,12 @@ describe('deploy/kubernetes manifests', () => {
   it('parse as YAML, and every document names its apiVersion, kind and metadata.name', () => {
     expect(manifests.length).toBeGreaterThan(10);
     for (const m of manifests) {
-      expect({ file: m.file, apiVersion: typeof m.apiVersion, kind: typeof m.kind, name: typeof m.metadata?.name }).toEqual({
+      expect({
+        file: m.file,
+        apiVersion: typeof m.apiVersion,
+        kind: typeof m.kind,
+        name: typeof m.metadata?.name,
+      }).toEqual({
         file: m.file,
         apiVersion: 'string',
         kind: 'string',
@@ -94,15 +119,27 @@ describe('deploy/kubernetes manifests', () => {
 
   it('kustomization.yaml lists every manifest but the secret template, and only files that exist', () => {
     const [kustomization] = ofKind('Kustomization');
-    const files = [...new Set(manifests.map((m) => m.file))].filter((f) => f !== 'kustomization.yaml' && f !== SECRET_TEMPLATE);
+    const files = [...new Set(manifests.map((m) => m.file))].filter(
+      (f) => f !== 'kustomization.yaml' && f !== SECRET_TEMPLATE,
+    );
     expect([...kustomization.resources!].sort()).toEqual(files.sort());
   });
 
   it('runs one Deployment or StatefulSet per service, each with /health liveness and /ready readiness on the port it listens on', () => {
-    expect(workloads.map((w) => w.metadata!.name).sort()).toEqual(['admin-api', 'gateway', 'key-registry', 'metering', 'policy']);
+    expect(workloads.map((w) => w.metadata!.name).sort()).toEqual([
+      'admin-api',
+      'gateway',
+      'key-registry',
+      'metering',
+      'policy',
+    ]);
     for (const { w, c } of containers) {
       const port = listenPort(w.metadata!.name!, c);
-      expect({ container: c.name, liveness: c.livenessProbe?.httpGet?.path, readiness: c.readinessProbe?.httpGet?.path }).toEqual({
+      expect({
+        container: c.name,
+        liveness: c.livenessProbe?.httpGet?.path,
+        readiness: c.readinessProbe?.httpGet?.path,
+      }).toEqual({
         container: c.name,
         liveness: '/health',
         readiness: '/ready',
@@ -114,16 +151,23 @@ describe('deploy/kubernetes manifests', () => {
   it('runs every container as non-root on a read-only root filesystem, with /tmp and the gateway spool (a folder of its own inside a volume) on volumes', () => {
     for (const { w, c } of containers) {
       const pod = w.spec!.template!.spec;
-      const mounted = (path: string) => c.volumeMounts?.some((v) => v.mountPath === path && pod.volumes?.some((vol) => vol.name === v.name));
+      const mounted = (path: string) =>
+        c.volumeMounts?.some((v) => v.mountPath === path && pod.volumes?.some((vol) => vol.name === v.name));
       expect([c.name, c.securityContext?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot]).toEqual([c.name, true]);
-      expect([c.name, c.securityContext?.readOnlyRootFilesystem, c.securityContext?.allowPrivilegeEscalation]).toEqual([c.name, true, false]);
+      expect([c.name, c.securityContext?.readOnlyRootFilesystem, c.securityContext?.allowPrivilegeEscalation]).toEqual([
+        c.name,
+        true,
+        false,
+      ]);
       expect([c.name, mounted('/tmp')]).toEqual([c.name, true]);
     }
     const gateway = containers.find(({ w }) => w.metadata!.name === 'gateway')!.c;
     // Inside a volume, not its mount point: the gateway creates the folder 0700 itself, and refuses a
     // spool other users may write to (an emptyDir's own directory is world-writable).
     const spool = envOf(gateway, 'SLUICE_GATEWAY_SPOOL_DIR')?.value ?? '';
-    expect(gateway.volumeMounts?.filter((v) => spool.startsWith(`${v.mountPath}/`)).map((v) => v.name)).toEqual(['usage-spool']);
+    expect(gateway.volumeMounts?.filter((v) => spool.startsWith(`${v.mountPath}/`)).map((v) => v.name)).toEqual([
+      'usage-spool',
+    ]);
   });
 
   it('runs policy as a StatefulSet whose replicas equal SLUICE_POLICY_PARTITIONS, each pod taking its partition from its ordinal', () => {
@@ -140,7 +184,9 @@ describe('deploy/kubernetes manifests', () => {
     const documented = documentedVariables();
     const set = [
       ...containers.flatMap(({ c }) => (c.env ?? []).map((e) => e.name)),
-      ...manifests.flatMap((m) => Object.keys({ ...m.data, ...m.stringData }).filter(() => m.kind === 'ConfigMap' || m.kind === 'Secret')),
+      ...manifests.flatMap((m) =>
+        Object.keys({ ...m.data, ...m.stringData }).filter(() => m.kind === 'ConfigMap' || m.kind === 'Secret'),
+      ),
     ];
     const undocumented = set.filter((name) => !documented.has(name) && !ALWAYS_ALLOWED.includes(name));
     expect(documented.has('SLUICE_GATEWAY_PORT')).toBe(true);
@@ -152,20 +198,30 @@ describe('deploy/kubernetes manifests', () => {
     const keys = Object.keys(template.stringData ?? {});
     for (const { c } of containers) {
       for (const e of (c.env ?? []).filter((v) => SECRET_NAMES.includes(v.name))) {
-        expect({ name: e.name, value: e.value, ref: e.valueFrom?.secretKeyRef }).toEqual({ name: e.name, value: undefined, ref: { name: template.metadata!.name, key: e.name } });
+        expect({ name: e.name, value: e.value, ref: e.valueFrom?.secretKeyRef }).toEqual({
+          name: e.name,
+          value: undefined,
+          ref: { name: template.metadata!.name, key: e.name },
+        });
         expect(keys).toContain(e.name);
       }
       expect(c.envFrom?.some((f) => f.secretRef)).toBeFalsy();
     }
-    for (const cm of ofKind('ConfigMap')) expect(Object.keys(cm.data ?? {}).filter((k) => SECRET_NAMES.includes(k))).toEqual([]);
+    for (const cm of ofKind('ConfigMap'))
+      expect(Object.keys(cm.data ?? {}).filter((k) => SECRET_NAMES.includes(k))).toEqual([]);
   });
 
   it('routes every Service to a workload port', () => {
     for (const s of ofKind('Service')) {
-      const target = workloads.find((w) => Object.entries(s.spec!.selector!).every(([k, v]) => w.spec!.template!.metadata.labels[k] === v));
+      const target = workloads.find((w) =>
+        Object.entries(s.spec!.selector!).every(([k, v]) => w.spec!.template!.metadata.labels[k] === v),
+      );
       const ports = target?.spec?.template?.spec.containers.flatMap((c) => c.ports ?? []) ?? [];
       for (const p of s.spec!.ports!) {
-        expect([s.metadata!.name, ports.some((cp) => cp.name === p.targetPort || cp.containerPort === p.targetPort)]).toEqual([s.metadata!.name, true]);
+        expect([
+          s.metadata!.name,
+          ports.some((cp) => cp.name === p.targetPort || cp.containerPort === p.targetPort),
+        ]).toEqual([s.metadata!.name, true]);
       }
     }
   });

@@ -28,8 +28,19 @@ describe('exactly once under chaos (kill -9 of metering every few seconds, nats-
   beforeAll(async () => {
     // Slow streams, so calls authorised before NATS goes down finish, and publish their usage, while it is down.
     e2e = await startE2eSystem({ upstream: { chunkDelayMs: 15 } });
-    const provider = await e2e.admin('POST', '/providers', { name: 'chaos-upstream', type: 'openai-compatible', apiKey: 'sk-upstream-chaos-0123456789', baseUrl: e2e.upstream.url });
-    await e2e.admin('POST', '/models', { name: 'gpt-chaos', providerId: provider.body.id, upstreamModel: 'upstream-gpt', inputUsdPerMTok: PRICE.input, outputUsdPerMTok: PRICE.output });
+    const provider = await e2e.admin('POST', '/providers', {
+      name: 'chaos-upstream',
+      type: 'openai-compatible',
+      apiKey: 'sk-upstream-chaos-0123456789',
+      baseUrl: e2e.upstream.url,
+    });
+    await e2e.admin('POST', '/models', {
+      name: 'gpt-chaos',
+      providerId: provider.body.id,
+      upstreamModel: 'upstream-gpt',
+      inputUsdPerMTok: PRICE.input,
+      outputUsdPerMTok: PRICE.output,
+    });
     const created = await e2e.admin('POST', '/keys', { name: 'chaos-app' });
     key = { id: created.body.id, key: created.body.key };
   });
@@ -61,7 +72,9 @@ describe('exactly once under chaos (kill -9 of metering every few seconds, nats-
     const worker = async () => {
       while (next < CALLS) {
         const i = next++;
-        await call(i).catch((err: { status?: number; message?: string }) => failures.push(`${i}: ${err.status ?? ''} ${err.message ?? err}`));
+        await call(i).catch((err: { status?: number; message?: string }) =>
+          failures.push(`${i}: ${err.status ?? ''} ${err.message ?? err}`),
+        );
         await sleep(PACE_MS);
       }
     };
@@ -79,11 +92,23 @@ describe('exactly once under chaos (kill -9 of metering every few seconds, nats-
   };
 
   const recorded = async () => {
-    const { rows } = await sql<{ n: string; distinct_ids: string; input: string | null; output: string | null; cost: string | null }>`
+    const { rows } = await sql<{
+      n: string;
+      distinct_ids: string;
+      input: string | null;
+      output: string | null;
+      cost: string | null;
+    }>`
       select count(*) as n, count(distinct client_request_id) as distinct_ids, sum(input_tokens) as input, sum(output_tokens) as output, sum(cost_usd) as cost
       from usage_records where key_id = ${key.id}`.execute(e2e.database.db);
     const r = rows[0];
-    return { rows: Number(r.n), distinctIds: Number(r.distinct_ids), inputTokens: Number(r.input ?? 0), outputTokens: Number(r.output ?? 0), costUsd: Number(r.cost ?? 0) };
+    return {
+      rows: Number(r.n),
+      distinctIds: Number(r.distinct_ids),
+      inputTokens: Number(r.input ?? 0),
+      outputTokens: Number(r.output ?? 0),
+      costUsd: Number(r.cost ?? 0),
+    };
   };
 
   it('records every call the upstream served exactly once, in usage records and in the key spend', async () => {
@@ -140,9 +165,13 @@ describe('exactly once under chaos (kill -9 of metering every few seconds, nats-
     // Let any late redelivery land before judging "never twice".
     await sleep(1500);
     const final = await recorded();
-    const { rows: ids } = await sql<{ id: string }>`select client_request_id as id from usage_records where key_id = ${key.id}`.execute(e2e.database.db);
+    const { rows: ids } = await sql<{
+      id: string;
+    }>`select client_request_id as id from usage_records where key_id = ${key.id}`.execute(e2e.database.db);
     const recordedIds = new Set(ids.map((r) => r.id));
-    const missing = [...e2e.upstream.invoice.byRequest.keys()].filter((id) => id.startsWith(`${prefix}-`) && !recordedIds.has(id));
+    const missing = [...e2e.upstream.invoice.byRequest.keys()].filter(
+      (id) => id.startsWith(`${prefix}-`) && !recordedIds.has(id),
+    );
     const unpublished = e2e.output.filter((line) => line.includes('could not be published'));
     console.log(
       `exactly-once: ${CALLS} attempted, ${invoice.requests} served, ${failures.length} failed at the client, ${finishedWhileDown} finished while NATS was down (${natsDown.to - natsDown.from} ms), ${final.rows} recorded, ` +
@@ -158,10 +187,18 @@ describe('exactly once under chaos (kill -9 of metering every few seconds, nats-
       outputTokens: invoice.outputTokens,
       costUsd: expect.any(Number),
     });
-    expect(final.costUsd).toBeCloseTo((invoice.inputTokens * PRICE.input + invoice.outputTokens * PRICE.output) / 1e6, 9);
+    expect(final.costUsd).toBeCloseTo(
+      (invoice.inputTokens * PRICE.input + invoice.outputTokens * PRICE.output) / 1e6,
+      9,
+    );
 
     const { body } = await e2e.admin('GET', `/keys/${key.id}`);
-    expect(body.usage).toEqual({ requests: invoice.requests, inputTokens: invoice.inputTokens, outputTokens: invoice.outputTokens, spendUsd: expect.any(Number) });
+    expect(body.usage).toEqual({
+      requests: invoice.requests,
+      inputTokens: invoice.inputTokens,
+      outputTokens: invoice.outputTokens,
+      spendUsd: expect.any(Number),
+    });
     expect(body.usage.spendUsd).toBeCloseTo(final.costUsd, 9);
   });
 });

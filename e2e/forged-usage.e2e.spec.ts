@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Subjects, type KeyLimitState, type KeyStateReply, type ReplyPart, type ReservationTicket, type UsageMessage } from '@sluice/contracts';
+import {
+  Subjects,
+  type KeyLimitState,
+  type KeyStateReply,
+  type ReplyPart,
+  type ReservationTicket,
+  type UsageMessage,
+} from '@sluice/contracts';
 import { connectNats, publishDurable, request, requestAllParts, type NatsConnection } from '@sluice/messaging';
 import { usageFixture, waitFor } from '@sluice/testing';
 import { startE2eSystem, type E2eSystem } from './support/e2e-system';
@@ -16,7 +23,10 @@ describe('policy counts only usage it can check (real NATS, Postgres, supervised
   let nc: NatsConnection;
   let gateway: string;
 
-  const stateOf = async (keyId: string): Promise<KeyLimitState> => (await request<KeyStateReply>(nc, Subjects.rpc.policyKeyState, { keyIds: [keyId] }, { timeoutMs: 2000 })).states[keyId];
+  const stateOf = async (keyId: string): Promise<KeyLimitState> =>
+    (await request<KeyStateReply>(nc, Subjects.rpc.policyKeyState, { keyIds: [keyId] }, { timeoutMs: 2000 })).states[
+      keyId
+    ];
   const spentNanos = async (keyId: string) => Math.round((await stateOf(keyId)).budget!.spentUsd * 1e9);
   const createKey = async (body: Record<string, unknown>): Promise<string> => {
     const created = await e2e.admin('POST', '/keys', { name: `forged-${randomUUID()}`, ...body });
@@ -47,7 +57,11 @@ describe('policy counts only usage it can check (real NATS, Postgres, supervised
     const created = await e2e.admin('POST', '/keys', { name: 'rpm-3', rateLimits: { requestsPerMinute: 3 } });
     const { id, key } = created.body;
     expect((await call(key)).status).toBe(200);
-    const forged = (over: Partial<UsageMessage>) => ({ ...usageFixture(randomUUID(), { keyId: id }), startedAt: 'not-a-date', ...over });
+    const forged = (over: Partial<UsageMessage>) => ({
+      ...usageFixture(randomUUID(), { keyId: id }),
+      startedAt: 'not-a-date',
+      ...over,
+    });
     settleEarly(forged({}));
     await publishDurable(nc, Subjects.usage, forged({}), randomUUID());
     // A real charge published after it: policy reads the stream in order, so once this one is
@@ -64,16 +78,27 @@ describe('policy counts only usage it can check (real NATS, Postgres, supervised
   });
 
   it('neither credits a budget nor releases a call in flight for a settle with a negative cost or another key', async () => {
-    const created = await e2e.admin('POST', '/keys', { name: 'in-flight', rateLimits: { maxParallelRequests: 1 }, budget: { maxUsd: 1 } });
+    const created = await e2e.admin('POST', '/keys', {
+      name: 'in-flight',
+      rateLimits: { maxParallelRequests: 1 },
+      budget: { maxUsd: 1 },
+    });
     const { id, key } = created.body;
     const other = await createKey({ budget: { maxUsd: 1 } });
     const running = call(key, 'slow-3000');
-    await waitFor(async () => (await stateOf(id)).rateLimits.maxParallelRequests?.inFlight === 1, { description: 'the call to be in flight' });
+    await waitFor(async () => (await stateOf(id)).rateLimits.maxParallelRequests?.inFlight === 1, {
+      description: 'the call to be in flight',
+    });
     // Anyone who may ask the gateways what is in flight learns the call's id.
-    const { items } = await requestAllParts<ReservationTicket>(nc, Subjects.gatewayInFlight, { maxWaitMs: 300, completeWithinMs: 3000 });
+    const { items } = await requestAllParts<ReservationTicket>(nc, Subjects.gatewayInFlight, {
+      maxWaitMs: 300,
+      completeWithinMs: 3000,
+    });
     const ticket = items.find((t) => t.keyId === id)!;
     expect(ticket).toBeDefined();
-    settleEarly(usageFixture(ticket.callId, { keyId: id, startedAt: new Date().toISOString(), costNanos: -5_000_000_000 }));
+    settleEarly(
+      usageFixture(ticket.callId, { keyId: id, startedAt: new Date().toISOString(), costNanos: -5_000_000_000 }),
+    );
     settleEarly(usageFixture(ticket.callId, { keyId: other, startedAt: new Date().toISOString(), costNanos: 0 }));
     const during = await stateOf(id);
     expect(during.budget).toMatchObject({ spentUsd: 0, reservedUsd: ticket.reservedNanos / 1e9 });
@@ -89,10 +114,18 @@ describe('policy counts only usage it can check (real NATS, Postgres, supervised
   });
 
   it('restores at a restart only the well-formed reservation tickets a gateway reports', async () => {
-    const created = await e2e.admin('POST', '/keys', { name: 'tickets', rateLimits: { maxParallelRequests: 5 }, budget: { maxUsd: 1 } });
+    const created = await e2e.admin('POST', '/keys', {
+      name: 'tickets',
+      rateLimits: { maxParallelRequests: 5 },
+      budget: { maxUsd: 1 },
+    });
     const id: string = created.body.id;
     const ticket = (over: Record<string, unknown>) => ({
-      callId: randomUUID(), keyId: id, admittedAt: Date.now() - 1000, tokens: 0, reservedNanos: 3_000_000,
+      callId: randomUUID(),
+      keyId: id,
+      admittedAt: Date.now() - 1000,
+      tokens: 0,
+      reservedNanos: 3_000_000,
       price: { inputNanosPerMTok: 1_000_000_000, outputNanosPerMTok: 2_000_000_000, cachedInputNanosPerMTok: null },
       worstCase: { inputTokens: 1000, outputTokens: 1000 },
       call: { model: 'cheap', upstreamModel: 'cheap', providerId: 'p', operation: 'chat', clientIp: '127.0.0.1' },
@@ -106,14 +139,23 @@ describe('policy counts only usage it can check (real NATS, Postgres, supervised
       ticket({ worstCase: { inputTokens: 'many' } }),
     ];
     const impostor = await connectNats(e2e.nats.url, 'not-a-gateway');
-    impostor.subscribe(Subjects.gatewayInFlight, { callback: (_err, msg) => void msg.respond(JSON.stringify({ from: 'impostor', part: 1, parts: 1, items } satisfies ReplyPart<unknown>)) });
+    impostor.subscribe(Subjects.gatewayInFlight, {
+      callback: (_err, msg) =>
+        void msg.respond(JSON.stringify({ from: 'impostor', part: 1, parts: 1, items } satisfies ReplyPart<unknown>)),
+    });
     await impostor.flush();
     try {
       await e2e.system.services.get('policy')!.restart();
       const state = await stateOf(id);
       expect(state.budget).toMatchObject({ spentUsd: 0, reservedUsd: 0.003 });
       expect(state.rateLimits.maxParallelRequests).toEqual({ limit: 5, inFlight: 1 });
-      await waitFor(() => e2e.output.some((line) => line.startsWith('policy') && line.includes('"ignored":4') && line.includes('not well-formed')), { description: 'policy to log the tickets it ignored' });
+      await waitFor(
+        () =>
+          e2e.output.some(
+            (line) => line.startsWith('policy') && line.includes('"ignored":4') && line.includes('not well-formed'),
+          ),
+        { description: 'policy to log the tickets it ignored' },
+      );
     } finally {
       await impostor.drain();
     }

@@ -29,9 +29,23 @@ describe('a gateway killed with SIGKILL mid-load loses no usage (write-ahead usa
   beforeAll(async () => {
     // Paced chunks: a ~40-word stream takes ~0.5 s, so every kill finds streams mid-flight.
     e2e = await startE2eSystem({ upstream: { chunkDelayMs: 10 } });
-    const provider = await e2e.admin('POST', '/providers', { name: 'crash-upstream', type: 'openai-compatible', apiKey: 'sk-upstream-crash-0123456789', baseUrl: e2e.upstream.url });
-    for (const [name, upstreamModel] of [['gpt-crash', 'upstream-gpt'], ['gpt-crash-slow', 'slow-400']]) {
-      await e2e.admin('POST', '/models', { name, providerId: provider.body.id, upstreamModel, inputUsdPerMTok: PRICE.input, outputUsdPerMTok: PRICE.output });
+    const provider = await e2e.admin('POST', '/providers', {
+      name: 'crash-upstream',
+      type: 'openai-compatible',
+      apiKey: 'sk-upstream-crash-0123456789',
+      baseUrl: e2e.upstream.url,
+    });
+    for (const [name, upstreamModel] of [
+      ['gpt-crash', 'upstream-gpt'],
+      ['gpt-crash-slow', 'slow-400'],
+    ]) {
+      await e2e.admin('POST', '/models', {
+        name,
+        providerId: provider.body.id,
+        upstreamModel,
+        inputUsdPerMTok: PRICE.input,
+        outputUsdPerMTok: PRICE.output,
+      });
     }
     const created = await e2e.admin('POST', '/keys', { name: 'crash-app' });
     key = { id: created.body.id, key: created.body.key };
@@ -66,7 +80,13 @@ describe('a gateway killed with SIGKILL mid-load loses no usage (write-ahead usa
   };
 
   const rows = async (): Promise<Row[]> => {
-    const { rows: found } = await sql<{ id: string; estimated: boolean; status: number; input: number; output: number }>`
+    const { rows: found } = await sql<{
+      id: string;
+      estimated: boolean;
+      status: number;
+      input: number;
+      output: number;
+    }>`
       select client_request_id as id, estimated, status, input_tokens as input, output_tokens as output
       from usage_records where key_id = ${key.id}`.execute(e2e.database.db);
     return found.map((r) => ({ ...r, input: Number(r.input), output: Number(r.output) }));
@@ -118,11 +138,18 @@ describe('a gateway killed with SIGKILL mid-load loses no usage (write-ahead usa
     const estimated = final.filter((r) => r.estimated);
     const exact = final.filter((r) => !r.estimated);
     const notBilledByUpstream = final.filter((r) => !invoice.has(r.id));
-    const underBilled = estimated.filter((r) => r.output < invoice.get(r.id)!.completionTokens).map((r) => `${r.id}: ${r.output} < ${invoice.get(r.id)!.completionTokens}`);
-    const wrong = exact.filter((r) => r.input !== invoice.get(r.id)?.promptTokens || r.output !== invoice.get(r.id)?.completionTokens).map((r) => r.id);
+    const underBilled = estimated
+      .filter((r) => r.output < invoice.get(r.id)!.completionTokens)
+      .map((r) => `${r.id}: ${r.output} < ${invoice.get(r.id)!.completionTokens}`);
+    const wrong = exact
+      .filter((r) => r.input !== invoice.get(r.id)?.promptTokens || r.output !== invoice.get(r.id)?.completionTokens)
+      .map((r) => r.id);
     // A call the client saw finish well before any kill had its real usage written down: it must not be estimated.
-    const settledLongBeforeKill = (id: string) => killedAt.every((k) => completedAt.get(id)! < k - 250 || completedAt.get(id)! > k);
-    const needlesslyEstimated = estimated.filter((r) => completedAt.has(r.id) && settledLongBeforeKill(r.id)).map((r) => r.id);
+    const settledLongBeforeKill = (id: string) =>
+      killedAt.every((k) => completedAt.get(id)! < k - 250 || completedAt.get(id)! > k);
+    const needlesslyEstimated = estimated
+      .filter((r) => completedAt.has(r.id) && settledLongBeforeKill(r.id))
+      .map((r) => r.id);
     const cutAndRecovered = estimated.filter((r) => !completedAt.has(r.id) && r.status === 0);
     const recoveries = e2e.output.filter((line) => line.includes('usage spool of a dead gateway recovered'));
     console.log(

@@ -20,10 +20,16 @@ describe('the key lifecycle, end to end (admin HTTP API, openai SDK, real NATS, 
     await works(created.body.key);
     return created.body;
   };
-  const chat = (apiKey: string, model = 'gpt-test') => new OpenAI({ apiKey, baseURL: gateway, maxRetries: 0 }).chat.completions.create({ model, messages: hello });
-  const refusalOf = (call: Promise<unknown>) => call.then(() => null, (err) => err);
+  const chat = (apiKey: string, model = 'gpt-test') =>
+    new OpenAI({ apiKey, baseURL: gateway, maxRetries: 0 }).chat.completions.create({ model, messages: hello });
+  const refusalOf = (call: Promise<unknown>) =>
+    call.then(
+      () => null,
+      (err) => err,
+    );
   /** Served: asserted on the call itself, never polled (the admin API answers once policy enforces a change). */
-  const works = async (apiKey: string, model = 'gpt-test') => expect((await chat(apiKey, model)).choices).toHaveLength(1);
+  const works = async (apiKey: string, model = 'gpt-test') =>
+    expect((await chat(apiKey, model)).choices).toHaveLength(1);
 
   beforeAll(async () => {
     e2e = await startE2eSystem({ env: { SLUICE_UPSTREAM_ALLOW: '127.0.0.0/8' } });
@@ -39,23 +45,45 @@ describe('the key lifecycle, end to end (admin HTTP API, openai SDK, real NATS, 
     const { id, key } = await createKey({ models: ['gpt-*', 'claude-*'], metadata: { team: 'a' } });
     await works(key, 'claude-test');
     const patched = await e2e.admin('PATCH', `/keys/${id}`, { models: ['gpt-*'], description: 'gpt only' });
-    expect(patched).toMatchObject({ status: 200, body: { id, models: ['gpt-*'], description: 'gpt only', metadata: { team: 'a' }, status: 'active' } });
+    expect(patched).toMatchObject({
+      status: 200,
+      body: { id, models: ['gpt-*'], description: 'gpt only', metadata: { team: 'a' }, status: 'active' },
+    });
     expect(await refusalOf(chat(key, 'claude-test'))).toMatchObject({ status: 403, code: 'model_not_allowed' });
     await works(key, 'gpt-test');
 
-    const { rows } = await sql<{ data: any }>`select data from events where stream_id = ${`key-${id}`} and event_type = 'KeyUpdated'`.execute(e2e.database.db);
+    const { rows } = await sql<{
+      data: any;
+    }>`select data from events where stream_id = ${`key-${id}`} and event_type = 'KeyUpdated'`.execute(e2e.database.db);
     expect(rows.map((r) => r.data)).toEqual([
-      { keyId: id, before: { models: ['gpt-*', 'claude-*'], description: null }, after: { models: ['gpt-*'], description: 'gpt only' }, updatedAt: expect.any(String) },
+      {
+        keyId: id,
+        before: { models: ['gpt-*', 'claude-*'], description: null },
+        after: { models: ['gpt-*'], description: 'gpt only' },
+        updatedAt: expect.any(String),
+      },
     ]);
   });
 
   it('refuses a PATCH it cannot apply, in the admin error shape', async () => {
     const { id, name } = await createKey({});
     const other = await createKey({});
-    expect(await e2e.admin('PATCH', `/keys/${id}`, { budget: { maxUsd: -1 } })).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
-    expect(await e2e.admin('PATCH', `/keys/${id}`, { expiresAt: '2020-01-01T00:00:00Z' })).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', param: 'expiresAt' } } });
-    expect(await e2e.admin('PATCH', `/keys/${id}`, { name: other.name })).toMatchObject({ status: 409, body: { error: { code: 'KEY.NAME_TAKEN' } } });
-    expect(await e2e.admin('PATCH', '/keys/key_missing', { name: 'x' })).toMatchObject({ status: 404, body: { error: { code: 'KEY.NOT_FOUND' } } });
+    expect(await e2e.admin('PATCH', `/keys/${id}`, { budget: { maxUsd: -1 } })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'VALIDATION_FAILED' } },
+    });
+    expect(await e2e.admin('PATCH', `/keys/${id}`, { expiresAt: '2020-01-01T00:00:00Z' })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'VALIDATION_FAILED', param: 'expiresAt' } },
+    });
+    expect(await e2e.admin('PATCH', `/keys/${id}`, { name: other.name })).toMatchObject({
+      status: 409,
+      body: { error: { code: 'KEY.NAME_TAKEN' } },
+    });
+    expect(await e2e.admin('PATCH', '/keys/key_missing', { name: 'x' })).toMatchObject({
+      status: 404,
+      body: { error: { code: 'KEY.NOT_FOUND' } },
+    });
     expect((await e2e.admin('GET', `/keys/${id}`)).body.name).toBe(name);
   });
 
@@ -63,7 +91,10 @@ describe('the key lifecycle, end to end (admin HTTP API, openai SDK, real NATS, 
     const { id, key: oldKey } = await createKey({ models: ['gpt-*'] });
     const headers = { 'idempotency-key': `rotate-${id}` };
     const regenerated = await e2e.admin('POST', `/keys/${id}/regenerate`, { gracePeriodSeconds: 2 }, headers);
-    expect(regenerated).toMatchObject({ status: 200, body: { id, models: ['gpt-*'], status: 'active', previousKeyExpiresAt: expect.any(String) } });
+    expect(regenerated).toMatchObject({
+      status: 200,
+      body: { id, models: ['gpt-*'], status: 'active', previousKeyExpiresAt: expect.any(String) },
+    });
     const newKey: string = regenerated.body.key;
     secrets.push(newKey);
     expect(newKey).not.toBe(oldKey);
@@ -87,7 +118,11 @@ describe('the key lifecycle, end to end (admin HTTP API, openai SDK, real NATS, 
     const graceEnds = Date.parse(regenerated.body.previousKeyExpiresAt);
     await new Promise((r) => setTimeout(r, Math.max(0, graceEnds - Date.now())));
     // The end of the grace period is a matter of time, not of an event: allow the clock a moment.
-    const refusal = await waitFor(() => refusalOf(chat(oldKey)), { timeoutMs: 1000, intervalMs: 2, description: 'the old secret to stop' });
+    const refusal = await waitFor(() => refusalOf(chat(oldKey)), {
+      timeoutMs: 1000,
+      intervalMs: 2,
+      description: 'the old secret to stop',
+    });
     expect(refusal).toMatchObject({ status: 401, code: 'invalid_api_key' });
     await works(newKey);
     expect((await e2e.admin('GET', `/keys/${id}`)).body.previousKeyExpiresAt).toBeNull();
@@ -109,13 +144,19 @@ describe('the key lifecycle, end to end (admin HTTP API, openai SDK, real NATS, 
     const disabled = await e2e.admin('POST', `/keys/${id}/disable`);
     expect(disabled).toMatchObject({ status: 200, body: { id, status: 'disabled' } });
     expect(await refusalOf(chat(key))).toMatchObject({ status: 401, code: 'key_disabled' });
-    expect(await e2e.admin('POST', `/keys/${id}/disable`)).toMatchObject({ status: 409, body: { error: { code: 'KEY.ALREADY_DISABLED' } } });
+    expect(await e2e.admin('POST', `/keys/${id}/disable`)).toMatchObject({
+      status: 409,
+      body: { error: { code: 'KEY.ALREADY_DISABLED' } },
+    });
     expect((await e2e.admin('GET', '/keys?status=disabled')).body.data.map((k: { id: string }) => k.id)).toContain(id);
 
     const enabled = await e2e.admin('POST', `/keys/${id}/enable`);
     expect(enabled).toMatchObject({ status: 200, body: { id, status: 'active' } });
     await works(key);
-    expect(await e2e.admin('POST', `/keys/${id}/enable`)).toMatchObject({ status: 409, body: { error: { code: 'KEY.NOT_DISABLED' } } });
+    expect(await e2e.admin('POST', `/keys/${id}/enable`)).toMatchObject({
+      status: 409,
+      body: { error: { code: 'KEY.NOT_DISABLED' } },
+    });
   });
 
   it('deletes a key for good: refused, its history kept, its name free for a new key', async () => {
@@ -124,13 +165,26 @@ describe('the key lifecycle, end to end (admin HTTP API, openai SDK, real NATS, 
     const revoked = await e2e.admin('DELETE', `/keys/${id}`);
     expect(revoked).toMatchObject({ status: 200, body: { id, status: 'revoked', revokedAt: expect.any(String) } });
     expect(await refusalOf(chat(key))).toMatchObject({ status: 401, code: 'invalid_api_key' });
-    for (const [method, path] of [['POST', `/keys/${id}/enable`], ['POST', `/keys/${id}/disable`], ['POST', `/keys/${id}/regenerate`], ['PATCH', `/keys/${id}`]]) {
+    for (const [method, path] of [
+      ['POST', `/keys/${id}/enable`],
+      ['POST', `/keys/${id}/disable`],
+      ['POST', `/keys/${id}/regenerate`],
+      ['PATCH', `/keys/${id}`],
+    ]) {
       const body = method === 'PATCH' ? { name: 'again' } : undefined;
-      expect([path, await e2e.admin(method, path, body)]).toMatchObject([path, { status: 409, body: { error: { code: 'KEY.NOT_ACTIVE' } } }]);
+      expect([path, await e2e.admin(method, path, body)]).toMatchObject([
+        path,
+        { status: 409, body: { error: { code: 'KEY.NOT_ACTIVE' } } },
+      ]);
     }
-    expect(await e2e.admin('DELETE', `/keys/${id}`)).toMatchObject({ status: 409, body: { error: { code: 'KEY.ALREADY_REVOKED' } } });
+    expect(await e2e.admin('DELETE', `/keys/${id}`)).toMatchObject({
+      status: 409,
+      body: { error: { code: 'KEY.ALREADY_REVOKED' } },
+    });
     expect((await e2e.admin('GET', `/keys/${id}`)).body).toMatchObject({ status: 'revoked', description: 'soon gone' });
-    const { rows } = await sql<{ event_type: string }>`select event_type from events where stream_id = ${`key-${id}`} order by stream_version`.execute(e2e.database.db);
+    const { rows } = await sql<{
+      event_type: string;
+    }>`select event_type from events where stream_id = ${`key-${id}`} order by stream_version`.execute(e2e.database.db);
     expect(rows.map((r) => r.event_type)).toEqual(['KeyCreated', 'KeyUpdated', 'KeyRevoked']);
 
     const reused = await createKey({ name });
@@ -146,7 +200,9 @@ describe('the key lifecycle, end to end (admin HTTP API, openai SDK, real NATS, 
     expect((await e2e.admin('GET', '/keys?status=expired')).body.data.map((k: { id: string }) => k.id)).toContain(id);
     expect(await refusalOf(chat(key))).toMatchObject({ status: 401, code: 'key_expired' });
 
-    const renewed = await e2e.admin('PATCH', `/keys/${id}`, { expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
+    const renewed = await e2e.admin('PATCH', `/keys/${id}`, {
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
     expect(renewed).toMatchObject({ status: 200, body: { status: 'active' } });
     await works(key);
   });
@@ -154,8 +210,13 @@ describe('the key lifecycle, end to end (admin HTTP API, openai SDK, real NATS, 
   it('documents the lifecycle endpoints in the OpenAPI document', async () => {
     const { paths } = (await e2e.admin('GET', '/openapi.json')).body;
     expect(Object.keys(paths['/admin/v1/keys/{id}'])).toEqual(expect.arrayContaining(['get', 'patch', 'delete']));
-    expect(paths['/admin/v1/keys/{id}'].patch.requestBody.content['application/json'].schema.properties).toHaveProperty('models');
-    expect(paths['/admin/v1/keys/{id}/regenerate'].post.parameters).toEqual([expect.objectContaining({ name: 'Idempotency-Key', in: 'header' }), expect.objectContaining({ name: 'wait', in: 'query' })]);
+    expect(paths['/admin/v1/keys/{id}'].patch.requestBody.content['application/json'].schema.properties).toHaveProperty(
+      'models',
+    );
+    expect(paths['/admin/v1/keys/{id}/regenerate'].post.parameters).toEqual([
+      expect.objectContaining({ name: 'Idempotency-Key', in: 'header' }),
+      expect.objectContaining({ name: 'wait', in: 'query' }),
+    ]);
     for (const action of ['disable', 'enable']) expect(paths[`/admin/v1/keys/{id}/${action}`]).toHaveProperty('post');
   });
 
@@ -165,7 +226,9 @@ describe('the key lifecycle, end to end (admin HTTP API, openai SDK, real NATS, 
     const { rows } = await sql<{ dump: string }>`select
       (select string_agg(data::text || metadata::text, '') from events) ||
       (select string_agg(k::text, '') from keys_view k) ||
-      (select string_agg(r::text || encode(ciphertext, 'escape'), '') from idempotency_records r) as dump`.execute(e2e.database.db);
+      (select string_agg(r::text || encode(ciphertext, 'escape'), '') from idempotency_records r) as dump`.execute(
+      e2e.database.db,
+    );
     for (const secret of secrets) {
       expect(logs).not.toContain(secret);
       expect(rows[0].dump).not.toContain(secret);

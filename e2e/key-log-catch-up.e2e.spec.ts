@@ -32,7 +32,11 @@ describe('policy follows the log in Postgres, not only JetStream (the running sy
   });
 
   const chat = (apiKey: string) =>
-    new OpenAI({ apiKey, baseURL: e2e.system.gatewayUrl.replace('localhost', '127.0.0.1'), maxRetries: 0 }).chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] });
+    new OpenAI({
+      apiKey,
+      baseURL: e2e.system.gatewayUrl.replace('localhost', '127.0.0.1'),
+      maxRetries: 0,
+    }).chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] });
   const newKey = async (): Promise<{ id: string; key: string }> => {
     const created = await e2e.admin('POST', '/keys', { name: `key-${randomUUID()}` });
     expect(created.status).toBe(201);
@@ -75,13 +79,32 @@ describe('policy follows the log in Postgres, not only JetStream (the running sy
       streamId: `key-${id}`,
       streamType: 'key',
       expectedVersion: 1,
-      events: [{ eventId, type: 'KeyRevoked', schemaVersion: 1, data: { keyId: id, revokedAt: now }, metadata: { actor: 'test', occurredAt: now } }],
+      events: [
+        {
+          eventId,
+          type: 'KeyRevoked',
+          schemaVersion: 1,
+          data: { keyId: id, revokedAt: now },
+          metadata: { actor: 'test', occurredAt: now },
+        },
+      ],
     });
     const t0 = Date.now();
-    await waitFor(async () => BigInt((await loadCheckpoint(e2e.database.db, OUTBOX_CHECKPOINT))?.globalPosition ?? 0) >= BigInt(positions[0]), { description: 'the relay to pass the revocation' });
+    await waitFor(
+      async () =>
+        BigInt((await loadCheckpoint(e2e.database.db, OUTBOX_CHECKPOINT))?.globalPosition ?? 0) >= BigInt(positions[0]),
+      { description: 'the relay to pass the revocation' },
+    );
     expect(await storedAt('KeyRevoked', id)).toBeNull();
 
-    const refused = await waitFor(() => chat(key).then(() => null, (err) => err), { timeoutMs: 10_000, intervalMs: 50, description: 'the key to be refused' });
+    const refused = await waitFor(
+      () =>
+        chat(key).then(
+          () => null,
+          (err) => err,
+        ),
+      { timeoutMs: 10_000, intervalMs: 50, description: 'the key to be refused' },
+    );
     expect(refused).toMatchObject({ status: 401, code: 'invalid_api_key' });
     // The documented bound: one check interval, plus the time of the check itself.
     expect(Date.now() - t0).toBeLessThan(LOG_CHECK_MS + 1500);
@@ -99,29 +122,70 @@ describe('policy follows the log in Postgres, not only JetStream (the running sy
       streamId: `key-${id}`,
       streamType: 'key',
       expectedVersion: 1,
-      events: [{ eventId, type: 'KeyDisabled', schemaVersion: 1, data: { keyId: id, disabledAt: now }, metadata: { actor: 'test', occurredAt: now } }],
+      events: [
+        {
+          eventId,
+          type: 'KeyDisabled',
+          schemaVersion: 1,
+          data: { keyId: id, disabledAt: now },
+          metadata: { actor: 'test', occurredAt: now },
+        },
+      ],
     });
     // The next change of the key is version 3: policy has seen 1, so it reads 2 from the log first.
-    expect(await e2e.admin('PATCH', `/keys/${id}`, { description: 'after a lost event' })).toMatchObject({ status: 200 });
+    expect(await e2e.admin('PATCH', `/keys/${id}`, { description: 'after a lost event' })).toMatchObject({
+      status: 200,
+    });
     await expect(chat(key)).rejects.toMatchObject({ status: 401, code: 'key_disabled' });
   });
 
   describe('a message on the bus is only a signal: policy applies the log, never the message', () => {
     /** An event as the relay would publish it, but written by someone else straight onto `sluice.evt.>`. */
-    const forge = async (type: string, streamId: string, streamVersion: number, data: Record<string, unknown>): Promise<void> => {
+    const forge = async (
+      type: string,
+      streamId: string,
+      streamVersion: number,
+      data: Record<string, unknown>,
+    ): Promise<void> => {
       const now = new Date().toISOString();
-      const event: PublishedEvent = { eventId: randomUUID(), type, schemaVersion: 2, streamId, streamType: 'key', streamVersion, globalPosition: '0', data, metadata: { actor: 'nobody', occurredAt: now }, recordedAt: now };
+      const event: PublishedEvent = {
+        eventId: randomUUID(),
+        type,
+        schemaVersion: 2,
+        streamId,
+        streamType: 'key',
+        streamVersion,
+        globalPosition: '0',
+        data,
+        metadata: { actor: 'nobody', occurredAt: now },
+        recordedAt: now,
+      };
       await jetstream(nc).publish(`sluice.evt.keys.${type}`, JSON.stringify(event), { msgID: event.eventId });
     };
     const warned = (streamId: string, what: string) =>
-      waitFor(() => e2e.output.some((line) => line.startsWith('policy') && line.includes(what) && line.includes(streamId)), { description: `policy to log "${what}" for ${streamId}` });
+      waitFor(
+        () => e2e.output.some((line) => line.startsWith('policy') && line.includes(what) && line.includes(streamId)),
+        { description: `policy to log "${what}" for ${streamId}` },
+      );
 
     it('refuses a key nobody created although a KeyCreated for it appeared on the bus', async () => {
       const secret = generateVirtualKey();
       const keyId = `key_forged_${randomUUID().replaceAll('-', '')}`;
       await forge('KeyCreated', `key-${keyId}`, 1, {
-        keyId, keyHash: hashVirtualKey(secret), keyHint: 'sk-sluice-forg…', createdAt: new Date().toISOString(), name: 'forged', description: null, models: null,
-        operations: null, ipAllowlist: null, providerIds: null, expiresAt: null, metadata: {}, rateLimits: null, budget: null,
+        keyId,
+        keyHash: hashVirtualKey(secret),
+        keyHint: 'sk-sluice-forg…',
+        createdAt: new Date().toISOString(),
+        name: 'forged',
+        description: null,
+        models: null,
+        operations: null,
+        ipAllowlist: null,
+        providerIds: null,
+        expiresAt: null,
+        metadata: {},
+        rateLimits: null,
+        budget: null,
       });
       // A real key created after it: policy handles the bus in order, so the forged message came first.
       await newKey();
@@ -131,7 +195,12 @@ describe('policy follows the log in Postgres, not only JetStream (the running sy
 
     it('revokes a key although an update at the version its revocation takes appeared on the bus first', async () => {
       const { id, key } = await newKey();
-      await forge('KeyUpdated', `key-${id}`, 2, { keyId: id, before: {}, after: {}, updatedAt: new Date().toISOString() });
+      await forge('KeyUpdated', `key-${id}`, 2, {
+        keyId: id,
+        before: {},
+        after: {},
+        updatedAt: new Date().toISOString(),
+      });
       await newKey();
       expect((await e2e.admin('DELETE', `/keys/${id}`)).body).toMatchObject({ status: 'revoked' });
       await expect(chat(key)).rejects.toMatchObject({ status: 401, code: 'invalid_api_key' });

@@ -68,13 +68,20 @@ describe('the ledger: exact money, one price per call (real NATS, Postgres, supe
   const rawCall = (key: string, body: Record<string, unknown>, via = gateway): Promise<RawCall> => {
     const requestId = `ledger-${++seq}`;
     return new Promise((resolve, reject) => {
-      const req = httpRequest(`${via}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-request-id': requestId } }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          const cost = res.trailers['x-sluice-cost-usd'] ?? res.headers['x-sluice-cost-usd'];
-          resolve({ status: res.statusCode ?? 0, requestId, cost: typeof cost === 'string' ? cost : undefined });
-        });
-      });
+      const req = httpRequest(
+        `${via}/chat/completions`,
+        {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-request-id': requestId },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            const cost = res.trailers['x-sluice-cost-usd'] ?? res.headers['x-sluice-cost-usd'];
+            resolve({ status: res.statusCode ?? 0, requestId, cost: typeof cost === 'string' ? cost : undefined });
+          });
+        },
+      );
       req.on('error', reject);
       req.end(JSON.stringify(body));
     });
@@ -84,9 +91,23 @@ describe('the ledger: exact money, one price per call (real NATS, Postgres, supe
     expect(created.status).toBe(201);
     return { id: created.body.id, key: created.body.key };
   };
-  const stateOf = async (keyId: string): Promise<KeyLimitState> => (await request<KeyStateReply>(nc, Subjects.rpc.policyKeyState, { keyIds: [keyId] }, { timeoutMs: 2000 })).states[keyId];
-  const addModel = async (name: string, price: { input: number; output: number }, extra: Record<string, unknown> = {}) => {
-    const created = await e2e.admin('POST', '/models', { name, providerId, upstreamModel: 'mock-gpt', inputUsdPerMTok: price.input / 1000, outputUsdPerMTok: price.output / 1000, ...extra });
+  const stateOf = async (keyId: string): Promise<KeyLimitState> =>
+    (await request<KeyStateReply>(nc, Subjects.rpc.policyKeyState, { keyIds: [keyId] }, { timeoutMs: 2000 })).states[
+      keyId
+    ];
+  const addModel = async (
+    name: string,
+    price: { input: number; output: number },
+    extra: Record<string, unknown> = {},
+  ) => {
+    const created = await e2e.admin('POST', '/models', {
+      name,
+      providerId,
+      upstreamModel: 'mock-gpt',
+      inputUsdPerMTok: price.input / 1000,
+      outputUsdPerMTok: price.output / 1000,
+      ...extra,
+    });
     expect(created.status).toBe(201);
   };
   /** What the upstream invoiced for a call, priced at nano-dollars per token. */
@@ -101,7 +122,12 @@ describe('the ledger: exact money, one price per call (real NATS, Postgres, supe
     e2e = await startE2eSystem({ env: { SLUICE_POLICY_RESERVATION_TTL_MS: String(TTL_MS) } });
     gateway = e2e.system.gatewayUrl.replace('localhost', '127.0.0.1');
     nc = await connectNats(e2e.nats.url, 'ledger-e2e');
-    const provider = await e2e.admin('POST', '/providers', { name: 'ledger-upstream', type: 'openai-compatible', apiKey: 'sk-upstream-ledger-0123456789', baseUrl: e2e.upstream.url });
+    const provider = await e2e.admin('POST', '/providers', {
+      name: 'ledger-upstream',
+      type: 'openai-compatible',
+      apiKey: 'sk-upstream-ledger-0123456789',
+      baseUrl: e2e.upstream.url,
+    });
     providerId = provider.body.id;
     await addModel('cheap', CHEAP);
   });
@@ -129,7 +155,10 @@ describe('the ledger: exact money, one price per call (real NATS, Postgres, supe
       const perCall = invoiced(probe.requestId, CHEAP);
       // Five calls cross 50 % of a budget of ten: the webhook reports a sum of five float prices.
       const webhookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/ledger`;
-      const { id, key } = await createKey({ name: 'exact', budget: { maxUsd: Number(usd(perCall * 10)), alertThresholds: [50], webhookUrl } });
+      const { id, key } = await createKey({
+        name: 'exact',
+        budget: { maxUsd: Number(usd(perCall * 10)), alertThresholds: [50], webhookUrl },
+      });
       for (let i = 0; i < 5; i++) {
         const r = await call(key, body);
         expect(r.status).toBe(200);
@@ -138,17 +167,32 @@ describe('the ledger: exact money, one price per call (real NATS, Postgres, supe
       const spent = perCall * 5;
       await waitFor(async () => (await stateOf(id)).budget?.reservedUsd === 0, { timeoutMs: 5000, intervalMs: 20 });
       const shown = await e2e.admin('GET', `/keys/${id}`);
-      expect(shown.body.budget).toMatchObject({ spentUsd: Number(usd(spent)), reservedUsd: 0, remainingUsd: Number(usd(spent)) });
+      expect(shown.body.budget).toMatchObject({
+        spentUsd: Number(usd(spent)),
+        reservedUsd: 0,
+        remainingUsd: Number(usd(spent)),
+      });
 
-      await waitFor(() => hooks.some((h) => h.body.keyId === id), { timeoutMs: 10_000, intervalMs: 50, description: 'the 50 % webhook' });
+      await waitFor(() => hooks.some((h) => h.body.keyId === id), {
+        timeoutMs: 10_000,
+        intervalMs: 50,
+        description: 'the 50 % webhook',
+      });
       const notified = hooks.find((h) => h.body.keyId === id)!;
       expect(notified.body.data.spentUsd).toBe(Number(usd(spent)));
       expect(notified.raw).toContain(`"spentUsd":${JSON.stringify(Number(usd(spent)))}`);
 
-      const dryRun = await e2e.admin('POST', `/keys/${id}/simulate`, { model: 'cheap', inputTokens: 33, maxTokens: 41 });
+      const dryRun = await e2e.admin('POST', `/keys/${id}/simulate`, {
+        model: 'cheap',
+        inputTokens: 33,
+        maxTokens: 41,
+      });
       expect(dryRun.body.reservedUsd).toBe(Number(usd(33 * CHEAP.input + 41 * CHEAP.output))); // 0.00002955
 
-      await waitFor(async () => (await e2e.admin('GET', `/requests?keyId=${id}`)).body.data.length === 5, { timeoutMs: 5000, intervalMs: 25 });
+      await waitFor(async () => (await e2e.admin('GET', `/requests?keyId=${id}`)).body.data.length === 5, {
+        timeoutMs: 5000,
+        intervalMs: 25,
+      });
       const usage = await e2e.admin('GET', `/keys/${id}/usage?granularity=hour`);
       expect(usage.body.totals.spendUsd).toBe(Number(usd(spent)));
       expect((await e2e.admin('GET', `/keys/${id}`)).body.usage.spendUsd).toBe(Number(usd(spent)));
@@ -174,7 +218,8 @@ describe('the ledger: exact money, one price per call (real NATS, Postgres, supe
     const metering = e2e.system.services.get('metering')!;
     const { id, key } = await createKey({ name: 'one-price', budget: { maxUsd: 100 } });
     const spentNanos = async () => Math.round((await stateOf(id)).budget!.spentUsd * 1e9);
-    const settled = () => waitFor(async () => (await stateOf(id)).budget?.reservedUsd === 0, { timeoutMs: 5000, intervalMs: 10 });
+    const settled = () =>
+      waitFor(async () => (await stateOf(id)).budget?.reservedUsd === 0, { timeoutMs: 5000, intervalMs: 10 });
     const bodyOf = (i: number) => ({
       model: i % 4 < 2 ? 'cheap' : 'dear',
       messages: [{ role: 'user', content: `Reply with ${10 + (i % 7)} words, call ${i}` }],
@@ -220,8 +265,17 @@ describe('the ledger: exact money, one price per call (real NATS, Postgres, supe
     await oneByOne(100 - served.length, after);
     expect(served.length).toBe(100);
 
-    await waitFor(async () => (await e2e.database.db.selectFrom('usage_records').select('request_id').where('key_id', '=', id).execute()).length === 100, { timeoutMs: 10_000, intervalMs: 50 });
-    const rows = await e2e.database.db.selectFrom('usage_records').select(['request_id', 'cost_usd']).where('key_id', '=', id).execute();
+    await waitFor(
+      async () =>
+        (await e2e.database.db.selectFrom('usage_records').select('request_id').where('key_id', '=', id).execute())
+          .length === 100,
+      { timeoutMs: 10_000, intervalMs: 50 },
+    );
+    const rows = await e2e.database.db
+      .selectFrom('usage_records')
+      .select(['request_id', 'cost_usd'])
+      .where('key_id', '=', id)
+      .execute();
     const logged = new Map(rows.map((r) => [r.request_id, nanosOf(String(r.cost_usd))]));
     const viaApi = new Map<string, number>();
     for (let cursor: string | null = ''; cursor !== null; ) {
@@ -235,13 +289,20 @@ describe('the ledger: exact money, one price per call (real NATS, Postgres, supe
       expect({ id: c.requestId, log: viaApi.get(c.requestId) }).toEqual({ id: c.requestId, log: header });
       if (prices) {
         const price = prices[model as keyof typeof prices];
-        expect({ id: c.requestId, header }).toEqual({ id: c.requestId, header: invoice.promptTokens * price.input + invoice.completionTokens * price.output });
+        expect({ id: c.requestId, header }).toEqual({
+          id: c.requestId,
+          header: invoice.promptTokens * price.input + invoice.completionTokens * price.output,
+        });
         expect({ id: c.requestId, charged: chargedNanos }).toEqual({ id: c.requestId, charged: header });
       }
     }
-    expect([...logged.values()].reduce((a, b) => a + b, 0)).toBe(served.reduce((sum, s) => sum + nanosOf(s.call.cost!), 0));
+    expect([...logged.values()].reduce((a, b) => a + b, 0)).toBe(
+      served.reduce((sum, s) => sum + nanosOf(s.call.cost!), 0),
+    );
     expect(await spentNanos()).toBe(served.reduce((sum, s) => sum + nanosOf(s.call.cost!), 0));
-    expect(spentAfterChange).toBe(served.filter((s) => s.prices !== after).reduce((sum, s) => sum + nanosOf(s.call.cost!), 0));
+    expect(spentAfterChange).toBe(
+      served.filter((s) => s.prices !== after).reduce((sum, s) => sum + nanosOf(s.call.cost!), 0),
+    );
   });
 
   it('counts a budget given to a key that has spent already from that moment, live and after policy restarts', async () => {
@@ -261,7 +322,12 @@ describe('the ledger: exact money, one price per call (real NATS, Postgres, supe
     expect((await stateOf(id)).budget?.spentUsd).toBe(spent);
 
     const policy = e2e.system.services.get('policy')!;
-    await waitFor(async () => (await e2e.database.db.selectFrom('usage_records').select('request_id').where('key_id', '=', id).execute()).length === 5, { timeoutMs: 5000, intervalMs: 25 });
+    await waitFor(
+      async () =>
+        (await e2e.database.db.selectFrom('usage_records').select('request_id').where('key_id', '=', id).execute())
+          .length === 5,
+      { timeoutMs: 5000, intervalMs: 25 },
+    );
     await policy.restart();
     expect((await stateOf(id)).budget?.spentUsd).toBe(spent);
     const shown = await e2e.admin('GET', `/keys/${id}`);
@@ -272,29 +338,60 @@ describe('the ledger: exact money, one price per call (real NATS, Postgres, supe
   it('charges a stream held past the reservation TTL once: its late report corrects the sweep, in policy and in metering', async () => {
     const trickle = await startMockUpstream({ chunkDelayMs: 40 });
     try {
-      const provider = await e2e.admin('POST', '/providers', { name: 'trickle', type: 'openai-compatible', apiKey: 'sk-upstream-trickle-0123456789', baseUrl: trickle.url });
-      const model = await e2e.admin('POST', '/models', { name: 'trickle', providerId: provider.body.id, upstreamModel: 'mock-gpt', inputUsdPerMTok: 0.15, outputUsdPerMTok: 0.6, maxOutputTokens: 1000 });
+      const provider = await e2e.admin('POST', '/providers', {
+        name: 'trickle',
+        type: 'openai-compatible',
+        apiKey: 'sk-upstream-trickle-0123456789',
+        baseUrl: trickle.url,
+      });
+      const model = await e2e.admin('POST', '/models', {
+        name: 'trickle',
+        providerId: provider.body.id,
+        upstreamModel: 'mock-gpt',
+        inputUsdPerMTok: 0.15,
+        outputUsdPerMTok: 0.6,
+        maxOutputTokens: 1000,
+      });
       expect(model.status).toBe(201);
-      const { id, key } = await createKey({ name: 'held-open', rateLimits: { maxParallelRequests: 1 }, budget: { maxUsd: 1 } });
+      const { id, key } = await createKey({
+        name: 'held-open',
+        rateLimits: { maxParallelRequests: 1 },
+        budget: { maxUsd: 1 },
+      });
       const requestId = `ledger-${++seq}`;
       // About 250 chunks, 40 ms apart: the stream lasts well past the 5 s TTL and the sweep after it.
-      const body = { model: 'trickle', stream: true, messages: [{ role: 'user', content: 'Reply with 250 words about a weir' }] };
+      const body = {
+        model: 'trickle',
+        stream: true,
+        messages: [{ role: 'user', content: 'Reply with 250 words about a weir' }],
+      };
       let reservedWorstCase = 0;
       const trailer = await new Promise<string | undefined>((resolve, reject) => {
-        const req = httpRequest(`${gateway}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-request-id': requestId } }, (res) => {
-          // The client stops reading after the first bytes, and resumes only once policy swept the call.
-          res.once('data', () => {
-            res.pause();
-            void waitFor(async () => (await stateOf(id)).rateLimits.maxParallelRequests?.inFlight === 0, { timeoutMs: 4 * TTL_MS, intervalMs: 50, description: 'the sweep' })
-              .then(async () => {
-                reservedWorstCase = Math.round((await stateOf(id)).budget!.spentUsd * 1e9);
-                res.resume();
+        const req = httpRequest(
+          `${gateway}/chat/completions`,
+          {
+            method: 'POST',
+            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-request-id': requestId },
+          },
+          (res) => {
+            // The client stops reading after the first bytes, and resumes only once policy swept the call.
+            res.once('data', () => {
+              res.pause();
+              void waitFor(async () => (await stateOf(id)).rateLimits.maxParallelRequests?.inFlight === 0, {
+                timeoutMs: 4 * TTL_MS,
+                intervalMs: 50,
+                description: 'the sweep',
               })
-              .catch(reject);
-          });
-          res.on('data', () => {});
-          res.on('end', () => resolve(res.trailers['x-sluice-cost-usd']));
-        });
+                .then(async () => {
+                  reservedWorstCase = Math.round((await stateOf(id)).budget!.spentUsd * 1e9);
+                  res.resume();
+                })
+                .catch(reject);
+            });
+            res.on('data', () => {});
+            res.on('end', () => resolve(res.trailers['x-sluice-cost-usd']));
+          },
+        );
         req.on('error', reject);
         req.end(JSON.stringify(body));
       });
@@ -304,14 +401,48 @@ describe('the ledger: exact money, one price per call (real NATS, Postgres, supe
       expect(reservedWorstCase).toBeGreaterThan(real); // swept at the worst case while it ran
       expect(trailer).toBe(usd(real));
 
-      await waitFor(async () => Math.round((await stateOf(id)).budget!.spentUsd * 1e9) === real, { timeoutMs: 5000, intervalMs: 25, description: 'policy to correct the sweep' });
-      await waitFor(async () => (await e2e.database.db.selectFrom('usage_corrections').select('request_id').where('key_id', '=', id).execute()).length === 1, { timeoutMs: 5000, intervalMs: 25 });
-      const record = await e2e.database.db.selectFrom('usage_calls').select(['swept', 'cost_usd', 'output_tokens', 'status']).where('key_id', '=', id).execute();
-      expect(record.map((r) => ({ ...r, cost_usd: nanosOf(String(r.cost_usd)) }))).toEqual([{ swept: true, cost_usd: real, output_tokens: invoice.completionTokens, status: 200 }]);
-      const spend = await e2e.database.db.selectFrom('key_spend').select(['requests', 'spend_usd', 'output_tokens']).where('key_id', '=', id).executeTakeFirstOrThrow();
-      expect({ requests: spend.requests, spendNanos: nanosOf(String(spend.spend_usd)), outputTokens: spend.output_tokens }).toEqual({ requests: '1', spendNanos: real, outputTokens: String(invoice.completionTokens) });
+      await waitFor(async () => Math.round((await stateOf(id)).budget!.spentUsd * 1e9) === real, {
+        timeoutMs: 5000,
+        intervalMs: 25,
+        description: 'policy to correct the sweep',
+      });
+      await waitFor(
+        async () =>
+          (
+            await e2e.database.db
+              .selectFrom('usage_corrections')
+              .select('request_id')
+              .where('key_id', '=', id)
+              .execute()
+          ).length === 1,
+        { timeoutMs: 5000, intervalMs: 25 },
+      );
+      const record = await e2e.database.db
+        .selectFrom('usage_calls')
+        .select(['swept', 'cost_usd', 'output_tokens', 'status'])
+        .where('key_id', '=', id)
+        .execute();
+      expect(record.map((r) => ({ ...r, cost_usd: nanosOf(String(r.cost_usd)) }))).toEqual([
+        { swept: true, cost_usd: real, output_tokens: invoice.completionTokens, status: 200 },
+      ]);
+      const spend = await e2e.database.db
+        .selectFrom('key_spend')
+        .select(['requests', 'spend_usd', 'output_tokens'])
+        .where('key_id', '=', id)
+        .executeTakeFirstOrThrow();
+      expect({
+        requests: spend.requests,
+        spendNanos: nanosOf(String(spend.spend_usd)),
+        outputTokens: spend.output_tokens,
+      }).toEqual({ requests: '1', spendNanos: real, outputTokens: String(invoice.completionTokens) });
       const log = await e2e.admin('GET', `/requests?keyId=${id}`);
-      expect(log.body.data).toEqual([expect.objectContaining({ costUsd: Number(usd(real)), swept: true, sweptCostUsd: Number(usd(reservedWorstCase)) })]);
+      expect(log.body.data).toEqual([
+        expect.objectContaining({
+          costUsd: Number(usd(real)),
+          swept: true,
+          sweptCostUsd: Number(usd(reservedWorstCase)),
+        }),
+      ]);
     } finally {
       await trickle.close();
     }
@@ -323,20 +454,32 @@ describe('the ledger: exact money, one price per call (real NATS, Postgres, supe
     const messages = [{ role: 'user', content: 'Reply with 12 words about a lock' }];
     // A worst case above N calls' cost: any call still holding it would refuse the next one.
     await addModel('settle', CHEAP);
-    const body = (i: number) => ({ model: 'settle', messages, max_tokens: 3000, ...(i % 3 === 1 ? { stream: true } : {}) });
+    const body = (i: number) => ({
+      model: 'settle',
+      messages,
+      max_tokens: 3000,
+      ...(i % 3 === 1 ? { stream: true } : {}),
+    });
     const probeKey = (await createKey({ name: 'settle-probe' })).key;
     const costs = [];
     for (const i of [0, 1]) costs.push(nanosOf((await rawCall(probeKey, body(i))).cost!));
     expect(costs[0]).toBe(costs[1]); // a stream costs what the same call as JSON does
     const perCall = costs[0];
     const probe = await createKey({ name: 'settle-worst-case', budget: { maxUsd: 1 } });
-    const dryRun = await e2e.admin('POST', `/keys/${probe.id}/simulate`, { model: 'settle', messages, maxTokens: 3000 });
+    const dryRun = await e2e.admin('POST', `/keys/${probe.id}/simulate`, {
+      model: 'settle',
+      messages,
+      maxTokens: 3000,
+    });
     const worstCase = Math.round(dryRun.body.reservedUsd * 1e9);
     const N = 20;
     expect(worstCase).toBeGreaterThan(N * perCall);
     for (let round = 0; round < 3; round++) {
       // Fits N calls exactly: N - 1 settled ones plus the last one's worst case.
-      const { id, key } = await createKey({ name: `settle-round-${round}`, budget: { maxUsd: ((N - 1) * perCall + worstCase) / 1e9 } });
+      const { id, key } = await createKey({
+        name: `settle-round-${round}`,
+        budget: { maxUsd: ((N - 1) * perCall + worstCase) / 1e9 },
+      });
       const statuses: number[] = [];
       for (let i = 0; i <= N; i++) {
         const r = await rawCall(key, body(i), gateways[i % 2]);

@@ -68,7 +68,17 @@ describe("a key's limits on the admin API: live budget, effective policy and dry
     expect(status).toBe(200);
     expect(body).toMatchObject({ keyId: key.id, status: 'active' });
     const rules = Object.fromEntries(body.rules.map((r: { rule: string }) => [r.rule, r]));
-    expect(Object.keys(rules)).toEqual(expect.arrayContaining(['status', 'models', 'operations', 'ipAllowlist', 'requestsPerMinute', 'tokensPerMinute', 'budget']));
+    expect(Object.keys(rules)).toEqual(
+      expect.arrayContaining([
+        'status',
+        'models',
+        'operations',
+        'ipAllowlist',
+        'requestsPerMinute',
+        'tokensPerMinute',
+        'budget',
+      ]),
+    );
     expect(rules.models.setting).toEqual(['gpt-*']);
     expect(rules.requestsPerMinute.setting).toBe(100);
     expect(rules.budget).toMatchObject({ setting: { maxUsd: 2, period: '1d' }, state: { remainingUsd: 2 } });
@@ -76,9 +86,19 @@ describe("a key's limits on the admin API: live budget, effective policy and dry
 
   it('refuses, in a dry run, a model outside the key, naming the rule, and counts nothing', async () => {
     const refused = await as(auditor, 'POST', `/keys/${key.id}/simulate`, { model: 'claude-test' });
-    expect(refused).toMatchObject({ status: 200, body: { allowed: false, rule: 'models', error: { code: 'model_not_allowed' }, route: null } });
-    const allowed = await e2e.admin('POST', `/keys/${key.id}/simulate`, { model: 'gpt-test', inputTokens: 1000, maxTokens: 1000 });
-    expect(allowed).toMatchObject({ status: 200, body: { allowed: true, rule: null, error: null, route: { upstreamModel: 'gpt-test' } } });
+    expect(refused).toMatchObject({
+      status: 200,
+      body: { allowed: false, rule: 'models', error: { code: 'model_not_allowed' }, route: null },
+    });
+    const allowed = await e2e.admin('POST', `/keys/${key.id}/simulate`, {
+      model: 'gpt-test',
+      inputTokens: 1000,
+      maxTokens: 1000,
+    });
+    expect(allowed).toMatchObject({
+      status: 200,
+      body: { allowed: true, rule: null, error: null, route: { upstreamModel: 'gpt-test' } },
+    });
     // Worst case: 1000 input tokens at $1/M plus 1000 output tokens at $2/M.
     expect(allowed.body.reservedUsd).toBeCloseTo(0.003, 9);
     const after = await e2e.admin('GET', `/keys/${key.id}`);
@@ -87,7 +107,10 @@ describe("a key's limits on the admin API: live budget, effective policy and dry
   });
 
   it("shows a served call's cost as spend in the current period, and what remains", async () => {
-    const reply = await new OpenAI({ apiKey: key.key, baseURL: gateway, maxRetries: 0 }).chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'Hello' }] });
+    const reply = await new OpenAI({ apiKey: key.key, baseURL: gateway, maxRetries: 0 }).chat.completions.create({
+      model: 'gpt-test',
+      messages: [{ role: 'user', content: 'Hello' }],
+    });
     expect(reply.choices).toHaveLength(1);
     const budget = await waitFor(
       async () => {
@@ -100,10 +123,18 @@ describe("a key's limits on the admin API: live budget, effective policy and dry
   });
 
   it('answers 404 for an unknown key on both endpoints, and documents them', async () => {
-    expect(await e2e.admin('GET', '/keys/key_missing/effective-policy')).toMatchObject({ status: 404, body: { error: { code: 'KEY.NOT_FOUND' } } });
-    expect(await e2e.admin('POST', '/keys/key_missing/simulate', { model: 'gpt-test' })).toMatchObject({ status: 404, body: { error: { code: 'KEY.NOT_FOUND' } } });
+    expect(await e2e.admin('GET', '/keys/key_missing/effective-policy')).toMatchObject({
+      status: 404,
+      body: { error: { code: 'KEY.NOT_FOUND' } },
+    });
+    expect(await e2e.admin('POST', '/keys/key_missing/simulate', { model: 'gpt-test' })).toMatchObject({
+      status: 404,
+      body: { error: { code: 'KEY.NOT_FOUND' } },
+    });
     const { paths } = (await e2e.admin('GET', '/openapi.json')).body;
     expect(paths['/admin/v1/keys/{id}/effective-policy']).toHaveProperty('get');
-    expect(paths['/admin/v1/keys/{id}/simulate'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('maxTokens');
+    expect(
+      paths['/admin/v1/keys/{id}/simulate'].post.requestBody.content['application/json'].schema.properties,
+    ).toHaveProperty('maxTokens');
   });
 });

@@ -38,10 +38,20 @@ describe('limits that hold across two gateways (real NATS, Postgres, supervised 
       body: JSON.stringify({ messages: prompt, ...body }),
     });
     const text = await res.text();
-    return { status: res.status, headers: res.headers, body: body.stream && res.status === 200 ? text : text ? JSON.parse(text) : null, sentAt };
+    return {
+      status: res.status,
+      headers: res.headers,
+      body: body.stream && res.status === 200 ? text : text ? JSON.parse(text) : null,
+      sentAt,
+    };
   };
   const stateOf = async (keyId: string): Promise<KeyLimitState> => {
-    const reply = await request<KeyStateReply>(nc, Subjects.rpc.policyKeyState, { keyIds: [keyId] }, { timeoutMs: 2000 });
+    const reply = await request<KeyStateReply>(
+      nc,
+      Subjects.rpc.policyKeyState,
+      { keyIds: [keyId] },
+      { timeoutMs: 2000 },
+    );
     return reply.states[keyId];
   };
   const createKey = async (body: Record<string, unknown>): Promise<{ id: string; key: string }> => {
@@ -59,14 +69,41 @@ describe('limits that hold across two gateways (real NATS, Postgres, supervised 
   };
 
   beforeAll(async () => {
-    e2e = await startE2eSystem({ env: { SLUICE_POLICY_RESERVATION_TTL_MS: '20000', SLUICE_WEBHOOK_SECRET: WEBHOOK_SECRET } });
+    e2e = await startE2eSystem({
+      env: { SLUICE_POLICY_RESERVATION_TTL_MS: '20000', SLUICE_WEBHOOK_SECRET: WEBHOOK_SECRET },
+    });
     const second = await e2e.startGateway();
     gateways = [e2e.system.gatewayUrl.replace('localhost', '127.0.0.1'), second.url].map((u) => `${u}`);
     nc = await connectNats(e2e.nats.url, 'limits-e2e');
-    const provider = await e2e.admin('POST', '/providers', { name: 'limits-upstream', type: 'openai-compatible', apiKey: 'sk-upstream-limits-0123456789', baseUrl: e2e.upstream.url });
+    const provider = await e2e.admin('POST', '/providers', {
+      name: 'limits-upstream',
+      type: 'openai-compatible',
+      apiKey: 'sk-upstream-limits-0123456789',
+      baseUrl: e2e.upstream.url,
+    });
     providerId = provider.body.id;
-    expect((await e2e.admin('POST', '/models', { name: 'fast', providerId, upstreamModel: 'mock-gpt', inputUsdPerMTok: 1, outputUsdPerMTok: 2 })).status).toBe(201);
-    expect((await e2e.admin('POST', '/models', { name: 'slow', providerId, upstreamModel: 'slow-400', inputUsdPerMTok: 1, outputUsdPerMTok: 2 })).status).toBe(201);
+    expect(
+      (
+        await e2e.admin('POST', '/models', {
+          name: 'fast',
+          providerId,
+          upstreamModel: 'mock-gpt',
+          inputUsdPerMTok: 1,
+          outputUsdPerMTok: 2,
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await e2e.admin('POST', '/models', {
+          name: 'slow',
+          providerId,
+          upstreamModel: 'slow-400',
+          inputUsdPerMTok: 1,
+          outputUsdPerMTok: 2,
+        })
+      ).status,
+    ).toBe(201);
   });
   afterAll(async () => {
     await nc?.drain();
@@ -94,8 +131,15 @@ describe('limits that hold across two gateways (real NATS, Postgres, supervised 
     await Promise.all(pending);
     // Admission times as the request log records them (the gateway's arrival time, on the server's
     // clock): a loaded test runner's own send times can drift from them by more than the slack.
-    await waitFor(async () => (await recordedSpend(id)).calls === accepted.length, { timeoutMs: 10_000, intervalMs: 100 });
-    const rows = await e2e.database.db.selectFrom('usage_records').select('started_at').where('key_id', '=', id).execute();
+    await waitFor(async () => (await recordedSpend(id)).calls === accepted.length, {
+      timeoutMs: 10_000,
+      intervalMs: 100,
+    });
+    const rows = await e2e.database.db
+      .selectFrom('usage_records')
+      .select('started_at')
+      .where('key_id', '=', id)
+      .execute();
     const admitted = rows.map((r) => new Date(r.started_at).getTime()).sort((a, b) => a - b);
     let worst = 0;
     for (let first = 0, last = 0; first < admitted.length; first++) {
@@ -118,11 +162,20 @@ describe('limits that hold across two gateways (real NATS, Postgres, supervised 
   it('never lets more than maxParallelRequests calls reach the upstream at once', async () => {
     const { key } = await createKey({ name: 'parallel-5', rateLimits: { maxParallelRequests: 5 } });
     e2e.upstream.invoice.maxInFlight = e2e.upstream.invoice.inFlight;
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => call(gateways[i % 2], key, { model: 'slow' })));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => call(gateways[i % 2], key, { model: 'slow' })),
+    );
     expect(e2e.upstream.invoice.maxInFlight).toBe(5);
     expect(results.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(5);
     const refused = results.filter((r) => r.status !== 200);
-    expect(refused.every((r) => r.status === 429 && r.body.error.code === 'rate_limit_exceeded' && r.body.error.rule === 'maxParallelRequests')).toBe(true);
+    expect(
+      refused.every(
+        (r) =>
+          r.status === 429 &&
+          r.body.error.code === 'rate_limit_exceeded' &&
+          r.body.error.rule === 'maxParallelRequests',
+      ),
+    ).toBe(true);
   });
 
   it('never overspends a $1.00 budget under 200 concurrent calls, releases every reservation, then admits until the spend reaches it', async () => {
@@ -145,7 +198,9 @@ describe('limits that hold across two gateways (real NATS, Postgres, supervised 
     const { id, key } = await createKey({ name: 'budget-1usd', budget: { maxUsd: 1 } });
 
     const burst = await Promise.all(Array.from({ length: 200 }, (_, i) => call(gateways[i % 2], key, { model })));
-    expect(burst.filter((r) => r.status !== 200 && r.status !== 429).map((r) => `${r.status} ${JSON.stringify(r.body)}`)).toEqual([]);
+    expect(
+      burst.filter((r) => r.status !== 200 && r.status !== 429).map((r) => `${r.status} ${JSON.stringify(r.body)}`),
+    ).toEqual([]);
     const admitted = burst.filter((r) => r.status === 200);
     // At least $1.00 / $0.05 worst case; more when early calls settled at $0.03 while the burst was still arriving.
     expect(admitted.length).toBeGreaterThanOrEqual(20);
@@ -179,18 +234,39 @@ describe('limits that hold across two gateways (real NATS, Postgres, supervised 
   });
 
   it('counts streamed calls against token limits and budgets exactly like non-streamed ones', async () => {
-    const { id, key } = await createKey({ name: 'stream-tokens', rateLimits: { tokensPerMinute: 100_000 }, budget: { maxUsd: 10 } });
+    const { id, key } = await createKey({
+      name: 'stream-tokens',
+      rateLimits: { tokensPerMinute: 100_000 },
+      budget: { maxUsd: 10 },
+    });
     const client = new OpenAI({ apiKey: key, baseURL: gateways[1], maxRetries: 0 });
-    const streamed = await client.chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'Stream 30 words please' }], stream: true }).withResponse();
+    const streamed = await client.chat.completions
+      .create({ model: 'fast', messages: [{ role: 'user', content: 'Stream 30 words please' }], stream: true })
+      .withResponse();
     expect(streamed.response.headers.get('x-ratelimit-limit-tokens')).toBe('100000');
     for await (const _chunk of streamed.data);
     const plain = await call(gateways[0], key, { model: 'fast' });
     expect(plain.headers.get('x-ratelimit-limit-tokens')).toBe('100000');
-    const invoiced = [...e2e.upstream.invoice.byRequest.values()].filter((e) => e.authorization === 'Bearer sk-upstream-limits-0123456789');
-    const streamEntry = invoiced.find((e) => e.stream && e.model === 'mock-gpt' && e.promptTokens > 0 && e.headers['x-request-id'] === streamed.response.headers.get('x-request-id'));
+    const invoiced = [...e2e.upstream.invoice.byRequest.values()].filter(
+      (e) => e.authorization === 'Bearer sk-upstream-limits-0123456789',
+    );
+    const streamEntry = invoiced.find(
+      (e) =>
+        e.stream &&
+        e.model === 'mock-gpt' &&
+        e.promptTokens > 0 &&
+        e.headers['x-request-id'] === streamed.response.headers.get('x-request-id'),
+    );
     expect(streamEntry).toBeDefined();
-    const expectedTokens = streamEntry!.promptTokens + streamEntry!.completionTokens + plain.body.usage.prompt_tokens + plain.body.usage.completion_tokens;
-    const expectedUsd = ((streamEntry!.promptTokens + plain.body.usage.prompt_tokens) * 1 + (streamEntry!.completionTokens + plain.body.usage.completion_tokens) * 2) / 1e6;
+    const expectedTokens =
+      streamEntry!.promptTokens +
+      streamEntry!.completionTokens +
+      plain.body.usage.prompt_tokens +
+      plain.body.usage.completion_tokens;
+    const expectedUsd =
+      ((streamEntry!.promptTokens + plain.body.usage.prompt_tokens) * 1 +
+        (streamEntry!.completionTokens + plain.body.usage.completion_tokens) * 2) /
+      1e6;
     await waitFor(async () => (await stateOf(id)).budget?.reservedUsd === 0, { timeoutMs: 5000, intervalMs: 20 });
     const state = await stateOf(id);
     expect(state.rateLimits.tokensPerMinute?.used).toBe(expectedTokens);
@@ -198,7 +274,11 @@ describe('limits that hold across two gateways (real NATS, Postgres, supervised 
   });
 
   it('keeps spend and the minute’s counters when policy is killed and restarted mid-run, and refuses calls meanwhile', async () => {
-    const { id, key } = await createKey({ name: 'policy-restart', rateLimits: { requestsPerMinute: 100, requestsPerDay: 1000 }, budget: { maxUsd: 100 } });
+    const { id, key } = await createKey({
+      name: 'policy-restart',
+      rateLimits: { requestsPerMinute: 100, requestsPerDay: 1000 },
+      budget: { maxUsd: 100 },
+    });
     for (let i = 0; i < 40; i++) expect((await call(gateways[i % 2], key, { model: 'fast' })).status).toBe(200);
     await waitFor(async () => (await recordedSpend(id)).calls === 40, { timeoutMs: 5000, intervalMs: 50 });
     const before = await stateOf(id);
@@ -215,7 +295,10 @@ describe('limits that hold across two gateways (real NATS, Postgres, supervised 
     expect(duringOutage.length).toBeGreaterThan(0);
     expect(duringOutage.every((s) => s === 503 || s === 200)).toBe(true);
 
-    await waitFor(async () => (await call(gateways[1], key, { model: 'fast' })).status === 200, { timeoutMs: 20_000, intervalMs: 100 });
+    await waitFor(async () => (await call(gateways[1], key, { model: 'fast' })).status === 200, {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+    });
     const after = await stateOf(id);
     const served = 40 + duringOutage.filter((s) => s === 200).length + 1;
     expect(after.rateLimits.requestsPerMinute?.used).toBe(served);
@@ -227,17 +310,38 @@ describe('limits that hold across two gateways (real NATS, Postgres, supervised 
 
   it('keeps the parallel slots and budget reservations of calls in flight across a policy restart', async () => {
     // Held at the mock upstream until released: in flight for as long as the restart takes, however loaded the machine.
-    expect((await e2e.admin('POST', '/models', { name: 'slower', providerId, upstreamModel: 'hold-restart', inputUsdPerMTok: 1, outputUsdPerMTok: 2, maxOutputTokens: 1000 })).status).toBe(201);
-    const { id, key } = await createKey({ name: 'in-flight-restart', rateLimits: { maxParallelRequests: 2 }, budget: { maxUsd: 10 } });
+    expect(
+      (
+        await e2e.admin('POST', '/models', {
+          name: 'slower',
+          providerId,
+          upstreamModel: 'hold-restart',
+          inputUsdPerMTok: 1,
+          outputUsdPerMTok: 2,
+          maxOutputTokens: 1000,
+        })
+      ).status,
+    ).toBe(201);
+    const { id, key } = await createKey({
+      name: 'in-flight-restart',
+      rateLimits: { maxParallelRequests: 2 },
+      budget: { maxUsd: 10 },
+    });
     const running = [call(gateways[0], key, { model: 'slower' }), call(gateways[1], key, { model: 'slower' })];
-    await waitFor(async () => (await stateOf(id)).rateLimits.maxParallelRequests?.inFlight === 2, { timeoutMs: 3000, intervalMs: 20 });
+    await waitFor(async () => (await stateOf(id)).rateLimits.maxParallelRequests?.inFlight === 2, {
+      timeoutMs: 3000,
+      intervalMs: 20,
+    });
     const reservedBefore = (await stateOf(id)).budget!.reservedUsd;
     expect(reservedBefore).toBeGreaterThan(0);
 
     const policy = e2e.system.services.get('policy')!;
     const restartsBefore = policy.restarts;
     policy.kill();
-    await waitFor(async () => policy.restarts > restartsBefore && (await ready(policy)), { timeoutMs: 20_000, intervalMs: 50 });
+    await waitFor(async () => policy.restarts > restartsBefore && (await ready(policy)), {
+      timeoutMs: 20_000,
+      intervalMs: 50,
+    });
     const restored = await stateOf(id);
     expect(restored.rateLimits.maxParallelRequests?.inFlight).toBe(2);
     expect(restored.budget!.reservedUsd).toBeCloseTo(reservedBefore, 12);
@@ -260,7 +364,12 @@ describe('limits that hold across two gateways (real NATS, Postgres, supervised 
       let raw = '';
       req.on('data', (c) => (raw += c));
       req.on('end', () => {
-        received.push({ body: JSON.parse(raw), raw, signature: req.headers['x-sluice-signature'] as string | undefined, timestamp: req.headers['x-sluice-timestamp'] as string | undefined });
+        received.push({
+          body: JSON.parse(raw),
+          raw,
+          signature: req.headers['x-sluice-signature'] as string | undefined,
+          timestamp: req.headers['x-sluice-timestamp'] as string | undefined,
+        });
         res.writeHead(204).end();
       });
     });
@@ -270,9 +379,19 @@ describe('limits that hold across two gateways (real NATS, Postgres, supervised 
       // Each call costs about $0.0001 at $1/$2 per million tokens: a few calls cross 50 % and 80 %.
       const probe = await call(gateways[0], (await createKey({ name: 'webhook-probe' })).key, { model: 'fast' });
       const perCallNanos = probe.body.usage.prompt_tokens * 1000 + probe.body.usage.completion_tokens * 2000;
-      const { id, key } = await createKey({ name: 'webhook-budget', budget: { maxUsd: (perCallNanos * 10) / 1e9, alertThresholds: [50, 80], webhookUrl: url } });
-      for (let i = 0; i < 8; i++) expect((await call(gateways[i % 2], key, { model: 'fast', max_tokens: probe.body.usage.completion_tokens })).status).toBe(200);
-      await waitFor(() => received.filter((r) => r.body.keyId === id).length >= 2, { timeoutMs: 10_000, intervalMs: 50, description: 'two threshold notifications' });
+      const { id, key } = await createKey({
+        name: 'webhook-budget',
+        budget: { maxUsd: (perCallNanos * 10) / 1e9, alertThresholds: [50, 80], webhookUrl: url },
+      });
+      for (let i = 0; i < 8; i++)
+        expect(
+          (await call(gateways[i % 2], key, { model: 'fast', max_tokens: probe.body.usage.completion_tokens })).status,
+        ).toBe(200);
+      await waitFor(() => received.filter((r) => r.body.keyId === id).length >= 2, {
+        timeoutMs: 10_000,
+        intervalMs: 50,
+        description: 'two threshold notifications',
+      });
       const mine = received.filter((r) => r.body.keyId === id);
       // Notifications are sent concurrently (docs/admin-api.md): their order is not promised.
       expect(mine.map((r) => [r.body.type, r.body.data.thresholdPercent]).sort((a, b) => a[1] - b[1])).toEqual([
@@ -280,7 +399,10 @@ describe('limits that hold across two gateways (real NATS, Postgres, supervised 
         ['KeyBudgetThresholdReached', 80],
       ]);
       expect(mine[0].body).toMatchObject({ keyName: 'webhook-budget', eventId: expect.any(String) });
-      for (const r of mine) expect(r.signature).toBe(`sha256=${createHmac('sha256', WEBHOOK_SECRET).update(`${r.timestamp}.${r.raw}`).digest('hex')}`);
+      for (const r of mine)
+        expect(r.signature).toBe(
+          `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(`${r.timestamp}.${r.raw}`).digest('hex')}`,
+        );
       expect(e2e.output.join('\n')).not.toContain(WEBHOOK_SECRET);
       const shown = await e2e.admin('GET', `/keys/${id}`);
       expect(shown.body.budget.thresholdsReached).toEqual([50, 80]);

@@ -14,14 +14,30 @@ const WALK_THROUGHS = ['README.md', 'docs/admin-api.md'];
 
 /** A newcomer's shell: nothing pointing at another system. */
 const withoutSystemEnv = (env: NodeJS.ProcessEnv) =>
-  Object.fromEntries(Object.entries(env).filter(([k]) => !['NATS_URL', 'DATABASE_URL', 'SLUICE_SERVICES', 'SLUICE_ADMIN_TOKEN', 'SLUICE_ADMIN_URL', 'SLUICE_MASTER_KEY'].includes(k)));
+  Object.fromEntries(
+    Object.entries(env).filter(
+      ([k]) =>
+        ![
+          'NATS_URL',
+          'DATABASE_URL',
+          'SLUICE_SERVICES',
+          'SLUICE_ADMIN_TOKEN',
+          'SLUICE_ADMIN_URL',
+          'SLUICE_MASTER_KEY',
+        ].includes(k),
+    ),
+  );
 
 /** `npm start` after its install and build steps: the supervisor's entry point, in its own process group as in a terminal. */
 class Runner {
   readonly child: ChildProcess;
   output = '';
   constructor(env: Record<string, string>) {
-    this.child = spawn(process.execPath, [join(ROOT, 'libs', 'supervisor', 'dist', 'cli.js')], { cwd: ROOT, env: { ...withoutSystemEnv(process.env), ...env }, detached: true });
+    this.child = spawn(process.execPath, [join(ROOT, 'libs', 'supervisor', 'dist', 'cli.js')], {
+      cwd: ROOT,
+      env: { ...withoutSystemEnv(process.env), ...env },
+      detached: true,
+    });
     for (const stream of [this.child.stdout!, this.child.stderr!]) stream.on('data', (d) => (this.output += d));
   }
   async ready(): Promise<void> {
@@ -56,7 +72,13 @@ describe('npm start as a newcomer meets it: the README walk-through, a second ga
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'sluice-npm-start-'));
     workDir = mkdtempSync(join(tmpdir(), 'sluice-walk-through-'));
-    const [gateway, admin, kr, policy, metering] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const [gateway, admin, kr, policy, metering] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
     ports = { gateway, admin, kr, policy, metering };
     first = new Runner({
       SLUICE_DATA_DIR: dataDir,
@@ -72,7 +94,8 @@ describe('npm start as a newcomer meets it: the README walk-through, a second ga
   afterAll(async () => {
     await first?.interrupt();
     const relocated = join(dataDir, 'postgres.location');
-    if (existsSync(relocated)) rmSync(readFileSync(relocated, 'utf8').split('\n')[0].trim(), { recursive: true, force: true });
+    if (existsSync(relocated))
+      rmSync(readFileSync(relocated, 'utf8').split('\n')[0].trim(), { recursive: true, force: true });
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(workDir, { recursive: true, force: true });
   });
@@ -87,10 +110,15 @@ describe('npm start as a newcomer meets it: the README walk-through, a second ga
       timeout: 240_000,
     });
     const failedAt = [...run.stderr.matchAll(/::block (\S+)/g)].pop()?.[1];
-    if (run.status !== 0) throw new Error(`${file}: the block at ${failedAt} failed (exit ${run.status}):\n${run.stderr.slice(-3000)}\n${run.stdout.slice(-3000)}`);
+    if (run.status !== 0)
+      throw new Error(
+        `${file}: the block at ${failedAt} failed (exit ${run.status}):\n${run.stderr.slice(-3000)}\n${run.stdout.slice(-3000)}`,
+      );
     if (file === 'docs/admin-api.md') {
       // What the page shows the dry run answering is what it answers.
-      expect(run.stdout).toContain('{"allowed":false,"rule":"models","error":{"status":403,"type":"request_forbidden","code":"model_not_allowed"');
+      expect(run.stdout).toContain(
+        '{"allowed":false,"rule":"models","error":{"status":403,"type":"request_forbidden","code":"model_not_allowed"',
+      );
       expect(run.stdout).toContain('- key search-indexer: revoke (managed by sluice-apply, no longer in the file)');
       expect(run.stdout).toContain('= key billing-service: unchanged');
     }
@@ -101,11 +129,19 @@ describe('npm start as a newcomer meets it: the README walk-through, a second ga
     const before = readFileSync(endpointsFile, 'utf8');
     const endpoints = JSON.parse(before);
     const port = await freePort();
-    const second = new Runner({ SLUICE_DATA_DIR: dataDir, SLUICE_SERVICES: 'gateway', SLUICE_GATEWAY_PORT: String(port), NATS_URL: endpoints.natsUrl, DATABASE_URL: endpoints.databaseUrl });
+    const second = new Runner({
+      SLUICE_DATA_DIR: dataDir,
+      SLUICE_SERVICES: 'gateway',
+      SLUICE_GATEWAY_PORT: String(port),
+      NATS_URL: endpoints.natsUrl,
+      DATABASE_URL: endpoints.databaseUrl,
+    });
     try {
       await second.ready();
       const demoKey = JSON.parse(readFileSync(join(dataDir, 'demo-key.json'), 'utf8')).key;
-      const res = await fetch(`http://127.0.0.1:${port}/v1/models`, { headers: { authorization: `Bearer ${demoKey}` } });
+      const res = await fetch(`http://127.0.0.1:${port}/v1/models`, {
+        headers: { authorization: `Bearer ${demoKey}` },
+      });
       expect(res.status).toBe(200);
       expect(readFileSync(endpointsFile, 'utf8')).toBe(before);
     } finally {

@@ -25,8 +25,13 @@ describe('key permissions and ingress compatibility, end to end (real NATS, Post
     return created.body;
   };
   const openai = (apiKey: string, baseURL = gateway4) => new OpenAI({ apiKey, baseURL, maxRetries: 0 });
-  const chat = (apiKey: string, model = 'gpt-test', baseURL = gateway4) => openai(apiKey, baseURL).chat.completions.create({ model, messages: hello });
-  const refusalOf = (call: Promise<unknown>) => call.then(() => null, (err) => err);
+  const chat = (apiKey: string, model = 'gpt-test', baseURL = gateway4) =>
+    openai(apiKey, baseURL).chat.completions.create({ model, messages: hello });
+  const refusalOf = (call: Promise<unknown>) =>
+    call.then(
+      () => null,
+      (err) => err,
+    );
 
   beforeAll(async () => {
     // Dual-stack, so calls arrive over IPv6 (::1) and IPv4 (::ffff:127.0.0.1) alike.
@@ -35,13 +40,25 @@ describe('key permissions and ingress compatibility, end to end (real NATS, Post
     gateway6 = e2e.system.gatewayUrl.replace('localhost', '[::1]');
     nc = await connectNats(e2e.nats.url, 'e2e-observer');
     nc.subscribe('sluice.rpc.policy.>', { callback: () => void policyRequests++ });
-    const upstream = await e2e.admin('POST', '/providers', { name: 'upstream', type: 'openai-compatible', apiKey: 'sk-upstream-secret-000000', baseUrl: e2e.upstream.url });
+    const upstream = await e2e.admin('POST', '/providers', {
+      name: 'upstream',
+      type: 'openai-compatible',
+      apiKey: 'sk-upstream-secret-000000',
+      baseUrl: e2e.upstream.url,
+    });
     const mock = await e2e.admin('POST', '/providers', { name: 'built-in-mock', type: 'mock' });
     expect([upstream.status, mock.status]).toEqual([201, 201]);
     [upstreamProvider, mockProvider] = [upstream.body.id, mock.body.id];
     const price = { inputUsdPerMTok: 1, outputUsdPerMTok: 2 };
-    for (const [name, providerId] of [['gpt-test', upstreamProvider], ['gpt-mini', upstreamProvider], ['claude-test', upstreamProvider], ['mock-test', mockProvider]]) {
-      expect((await e2e.admin('POST', '/models', { name, providerId, upstreamModel: name, ...price })).status).toBe(201);
+    for (const [name, providerId] of [
+      ['gpt-test', upstreamProvider],
+      ['gpt-mini', upstreamProvider],
+      ['claude-test', upstreamProvider],
+      ['mock-test', mockProvider],
+    ]) {
+      expect((await e2e.admin('POST', '/models', { name, providerId, upstreamModel: name, ...price })).status).toBe(
+        201,
+      );
     }
   });
 
@@ -55,12 +72,25 @@ describe('key permissions and ingress compatibility, end to end (real NATS, Post
     expect((await chat(key)).choices[0].message.content).toBeTruthy();
     for (const options of [{ apiKey: key }, { apiKey: 'placeholder', virtualKey: key }]) {
       const portkey = new Portkey({ ...options, baseURL: gateway4 });
-      expect((await portkey.chat.completions.create({ model: 'gpt-test', messages: hello })).choices[0]?.message?.content).toBeTruthy();
+      expect(
+        (await portkey.chat.completions.create({ model: 'gpt-test', messages: hello })).choices[0]?.message?.content,
+      ).toBeTruthy();
       let streamed = '';
-      for await (const chunk of await portkey.chat.completions.create({ model: 'mock-test', messages: hello, stream: true })) streamed += chunk.choices[0]?.delta?.content ?? '';
+      for await (const chunk of await portkey.chat.completions.create({
+        model: 'mock-test',
+        messages: hello,
+        stream: true,
+      }))
+        streamed += chunk.choices[0]?.delta?.content ?? '';
       expect(streamed.length).toBeGreaterThan(0);
     }
-    for (const header of [['authorization', `Bearer ${key}`], ['x-api-key', key], ['api-key', key], ['x-portkey-api-key', key], ['x-portkey-virtual-key', key]]) {
+    for (const header of [
+      ['authorization', `Bearer ${key}`],
+      ['x-api-key', key],
+      ['api-key', key],
+      ['x-portkey-api-key', key],
+      ['x-portkey-virtual-key', key],
+    ]) {
       const res = await fetch(`${gateway4}/models`, { headers: { [header[0]]: header[1] } });
       expect([header[0], res.status]).toEqual([header[0], 200]);
     }
@@ -85,7 +115,9 @@ describe('key permissions and ingress compatibility, end to end (real NATS, Post
     await expectRefusal(openai(tenOnly.key).models.list(), 403, 'ip_not_allowed', 'ipAllowlist');
     const embeddingsOnly = await createKey({ operations: ['embeddings'] });
     await expectRefusal(chat(embeddingsOnly.key), 403, 'operation_not_allowed', 'operations');
-    expect((await openai(embeddingsOnly.key).embeddings.create({ model: 'gpt-test', input: 'x' })).data).toHaveLength(1);
+    expect((await openai(embeddingsOnly.key).embeddings.create({ model: 'gpt-test', input: 'x' })).data).toHaveLength(
+      1,
+    );
     const gptOnly = await createKey({ models: ['gpt-*'] });
     await expectRefusal(chat(gptOnly.key, 'claude-test'), 403, 'model_not_allowed', 'models');
     await expectRefusal(chat(gptOnly.key, 'no-such-model'), 404, 'model_not_found');
@@ -117,11 +149,18 @@ describe('key permissions and ingress compatibility, end to end (real NATS, Post
     expect((await chat(local.key, 'gpt-test', gateway4)).choices).toHaveLength(1);
     expect((await chat(local.key, 'gpt-test', gateway6)).choices).toHaveLength(1);
     const v4only = await createKey({ ipAllowlist: ['127.0.0.1/32'] });
-    expect(await refusalOf(chat(v4only.key, 'gpt-test', gateway6))).toMatchObject({ status: 403, code: 'ip_not_allowed' });
+    expect(await refusalOf(chat(v4only.key, 'gpt-test', gateway6))).toMatchObject({
+      status: 403,
+      code: 'ip_not_allowed',
+    });
     // X-Forwarded-For is ignored: no trusted proxy is configured.
     const spoofed = await fetch(`${gateway4}/chat/completions`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${(await createKey({ ipAllowlist: ['10.0.0.0/8'] })).key}`, 'x-forwarded-for': '10.0.0.1', 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${(await createKey({ ipAllowlist: ['10.0.0.0/8'] })).key}`,
+        'x-forwarded-for': '10.0.0.1',
+        'content-type': 'application/json',
+      },
       body: JSON.stringify({ model: 'gpt-test', messages: hello }),
     });
     expect(spoofed.status).toBe(403);

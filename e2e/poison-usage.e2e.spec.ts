@@ -36,14 +36,35 @@ describe('one unstorable usage message never holds back any other call (real NAT
   });
 
   const client = (requestId: string) =>
-    new OpenAI({ apiKey: key.key, baseURL: e2e.system.gatewayUrl.replace('localhost', '127.0.0.1'), maxRetries: 0, defaultHeaders: { 'x-request-id': requestId } });
+    new OpenAI({
+      apiKey: key.key,
+      baseURL: e2e.system.gatewayUrl.replace('localhost', '127.0.0.1'),
+      maxRetries: 0,
+      defaultHeaders: { 'x-request-id': requestId },
+    });
   const hello = [{ role: 'user' as const, content: 'Hello there, how is it going' }];
 
   const usage = (over: Partial<UsageMessage>): UsageMessage =>
-    usageFixture(randomUUID(), { keyId: key.id, model: 'gpt-poison', upstreamModel: 'gpt-poison', inputTokens: 11, outputTokens: 7, startedAt: new Date().toISOString(), ...over });
+    usageFixture(randomUUID(), {
+      keyId: key.id,
+      model: 'gpt-poison',
+      upstreamModel: 'gpt-poison',
+      inputTokens: 11,
+      outputTokens: 7,
+      startedAt: new Date().toISOString(),
+      ...over,
+    });
 
   const recordedRows = async () => {
-    const { rows } = await sql<{ request_id: string; client_request_id: string | null; input_tokens: number; output_tokens: number; recorded_at: Date; caller_user: string | null; cleaned_fields: string[] | null }>`
+    const { rows } = await sql<{
+      request_id: string;
+      client_request_id: string | null;
+      input_tokens: number;
+      output_tokens: number;
+      recorded_at: Date;
+      caller_user: string | null;
+      cleaned_fields: string[] | null;
+    }>`
       select * from usage_records where key_id = ${key.id}`.execute(e2e.database.db);
     return rows;
   };
@@ -72,14 +93,24 @@ describe('one unstorable usage message never holds back any other call (real NAT
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
 
-    const rows = await waitFor(async () => {
-      const found = await recordedRows();
-      return found.length >= CALLS + poisoned.length ? found : null;
-    }, { timeoutMs: 10_000, intervalMs: 50, description: `all ${CALLS + poisoned.length} calls to be recorded` }).catch(() => recordedRows());
-    const byId = new Map(rows.map((r) => [r.client_request_id && !r.client_request_id.includes('nul') ? r.client_request_id : r.request_id, r]));
+    const rows = await waitFor(
+      async () => {
+        const found = await recordedRows();
+        return found.length >= CALLS + poisoned.length ? found : null;
+      },
+      { timeoutMs: 10_000, intervalMs: 50, description: `all ${CALLS + poisoned.length} calls to be recorded` },
+    ).catch(() => recordedRows());
+    const byId = new Map(
+      rows.map((r) => [
+        r.client_request_id && !r.client_request_id.includes('nul') ? r.client_request_id : r.request_id,
+        r,
+      ]),
+    );
 
     // Each recorded within 2 s of its end (Postgres runs on this machine's clock).
-    const late = [...finishedAt].filter(([id, at]) => !(byId.get(id) && new Date(byId.get(id)!.recorded_at).getTime() - at <= 2000));
+    const late = [...finishedAt].filter(
+      ([id, at]) => !(byId.get(id) && new Date(byId.get(id)!.recorded_at).getTime() - at <= 2000),
+    );
     expect(late.map(([id]) => id)).toEqual([]);
     expect(rows).toHaveLength(CALLS + poisoned.length);
 
@@ -88,7 +119,9 @@ describe('one unstorable usage message never holds back any other call (real NAT
     const invoiced = ids.map((id) => e2e.upstream.invoice.byRequest.get(id)!);
     const ordinary = ids.map((id) => byId.get(id)!);
     expect(ordinary.reduce((s, r) => s + r.input_tokens, 0)).toBe(invoiced.reduce((s, e) => s + e.promptTokens, 0));
-    expect(ordinary.reduce((s, r) => s + r.output_tokens, 0)).toBe(invoiced.reduce((s, e) => s + e.completionTokens, 0));
+    expect(ordinary.reduce((s, r) => s + r.output_tokens, 0)).toBe(
+      invoiced.reduce((s, e) => s + e.completionTokens, 0),
+    );
     expect(ordinary.every((r) => (r.cleaned_fields ?? []).length === 0)).toBe(true);
 
     // The poisoned ones: recorded with their tokens, the offending field cleaned and flagged.
@@ -104,9 +137,18 @@ describe('one unstorable usage message never holds back any other call (real NAT
 
     // The request log shows the flag; the key's spend counts every call once.
     const log = await e2e.admin('GET', `/requests?keyId=${key.id}&limit=500`);
-    expect(log.body.data.find((r: { requestId: string }) => r.requestId === poisoned[0].requestId)).toMatchObject({ user: 'alice\uFFFD', cleanedFields: ['user'] });
-    expect(log.body.data.find((r: { clientRequestId: string }) => r.clientRequestId === `${prefix}-0`)).toMatchObject({ cleanedFields: [] });
-    const spend = await e2e.database.db.selectFrom('key_spend').selectAll().where('key_id', '=', key.id).executeTakeFirstOrThrow();
+    expect(log.body.data.find((r: { requestId: string }) => r.requestId === poisoned[0].requestId)).toMatchObject({
+      user: 'alice\uFFFD',
+      cleanedFields: ['user'],
+    });
+    expect(log.body.data.find((r: { clientRequestId: string }) => r.clientRequestId === `${prefix}-0`)).toMatchObject({
+      cleanedFields: [],
+    });
+    const spend = await e2e.database.db
+      .selectFrom('key_spend')
+      .selectAll()
+      .where('key_id', '=', key.id)
+      .executeTakeFirstOrThrow();
     expect(Number(spend.requests)).toBe(CALLS + poisoned.length);
     expect(Number(spend.input_tokens)).toBe(rows.reduce((s, r) => s + r.input_tokens, 0));
   });
@@ -119,17 +161,27 @@ describe('one unstorable usage message never holds back any other call (real NAT
     await publishDurable(nc, Subjects.usage, unrecordable, unrecordable.requestId);
     const id = `${prefix}-after-dead`;
     await client(id).chat.completions.create({ model: 'gpt-poison', messages: hello });
-    await waitFor(async () => (await recordedRows()).some((r) => r.client_request_id === id), { timeoutMs: 5000, description: 'the next call to be recorded' });
+    await waitFor(async () => (await recordedRows()).some((r) => r.client_request_id === id), {
+      timeoutMs: 5000,
+      description: 'the next call to be recorded',
+    });
 
     const jsm = await jetstreamManager(nc);
     const deadLetters = async () => {
       const { state } = await jsm.streams.info(Streams.deadLetters.name);
-      return Promise.all(Array.from({ length: state.messages }, (_, i) => jsm.streams.getMessage(Streams.deadLetters.name, { seq: state.first_seq + i })));
+      return Promise.all(
+        Array.from({ length: state.messages }, (_, i) =>
+          jsm.streams.getMessage(Streams.deadLetters.name, { seq: state.first_seq + i }),
+        ),
+      );
     };
-    const kept = await waitFor(async () => {
-      const all = await deadLetters();
-      return all.length === 2 && all;
-    }, { timeoutMs: 5000, description: 'the two dead letters' });
+    const kept = await waitFor(
+      async () => {
+        const all = await deadLetters();
+        return all.length === 2 && all;
+      },
+      { timeoutMs: 5000, description: 'the two dead letters' },
+    );
     const text = (m: (typeof kept)[number]) => new TextDecoder().decode(m!.data);
     expect(kept.map((m) => [m!.subject, m!.header.get('sluice-reason')])).toEqual([
       [Subjects.usageDeadLetter, expect.stringMatching(/^malformed/)],
@@ -137,26 +189,53 @@ describe('one unstorable usage message never holds back any other call (real NAT
     ]);
     expect([text(kept[0]), JSON.parse(text(kept[1])).requestId]).toEqual(['not json', unrecordable.requestId]);
     expect((await recordedRows()).some((r) => r.request_id === unrecordable.requestId)).toBe(false);
-    expect(e2e.output.filter((line) => line.startsWith('metering') && line.includes(unrecordable.requestId) && line.includes('dead-letter'))).toHaveLength(1);
+    expect(
+      e2e.output.filter(
+        (line) => line.startsWith('metering') && line.includes(unrecordable.requestId) && line.includes('dead-letter'),
+      ),
+    ).toHaveLength(1);
     // Policy follows the same stream to settle limits: it read both and still answers.
     await client(`${prefix}-after-dead-2`).chat.completions.create({ model: 'gpt-poison', messages: hello });
-    expect(Object.fromEntries([...e2e.system.services].map(([name, service]) => [name, service.restarts]))).toEqual({ 'key-registry': 0, policy: 0, metering: 0, 'admin-api': 0, gateway: 0 });
+    expect(Object.fromEntries([...e2e.system.services].map(([name, service]) => [name, service.restarts]))).toEqual({
+      'key-registry': 0,
+      policy: 0,
+      metering: 0,
+      'admin-api': 0,
+      gateway: 0,
+    });
   });
 
   it('answers 400 naming the field for a NUL in user, in metadata and in x-request-id, and records the next ordinary call', async () => {
     const url = `${e2e.system.gatewayUrl.replace('localhost', '127.0.0.1')}/chat/completions`;
     const post = (headers: Record<string, string>, extra: object = {}) =>
-      fetch(url, { method: 'POST', headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model: 'gpt-poison', messages: hello, ...extra }) });
+      fetch(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ model: 'gpt-poison', messages: hello, ...extra }),
+      });
     const user = await post({}, { user: 'a\u0000' });
-    expect([user.status, ((await user.json()) as any).error]).toEqual([400, expect.objectContaining({ type: 'invalid_request_error', param: 'user' })]);
+    expect([user.status, ((await user.json()) as any).error]).toEqual([
+      400,
+      expect.objectContaining({ type: 'invalid_request_error', param: 'user' }),
+    ]);
     const metadata = await post({ 'x-portkey-metadata': '{"team":"a\\u0000"}' });
-    expect([metadata.status, ((await metadata.json()) as any).error]).toEqual([400, expect.objectContaining({ type: 'invalid_request_error', param: 'x-portkey-metadata' })]);
+    expect([metadata.status, ((await metadata.json()) as any).error]).toEqual([
+      400,
+      expect.objectContaining({ type: 'invalid_request_error', param: 'x-portkey-metadata' }),
+    ]);
     const header = await rawHeaderPost(url, key.key, 'x-request-id: abc\u0000');
-    expect([header.status, header.json.error]).toEqual([400, expect.objectContaining({ type: 'invalid_request_error', param: 'x-request-id' })]);
+    expect([header.status, header.json.error]).toEqual([
+      400,
+      expect.objectContaining({ type: 'invalid_request_error', param: 'x-request-id' }),
+    ]);
 
     const id = `${prefix}-after-400`;
     await client(id).chat.completions.create({ model: 'gpt-poison', messages: hello });
-    await waitFor(async () => (await recordedRows()).some((r) => r.client_request_id === id), { timeoutMs: 2000, intervalMs: 25, description: 'the next call to be recorded' });
+    await waitFor(async () => (await recordedRows()).some((r) => r.client_request_id === id), {
+      timeoutMs: 2000,
+      intervalMs: 25,
+      description: 'the next call to be recorded',
+    });
   });
 });
 
@@ -167,7 +246,9 @@ async function rawHeaderPost(url: string, key: string, header: string): Promise<
   const body = '{}';
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname, () =>
-      socket.end(`POST ${pathname} HTTP/1.1\r\nhost: ${host}\r\nauthorization: Bearer ${key}\r\ncontent-type: application/json\r\n${header}\r\ncontent-length: ${body.length}\r\n\r\n${body}`),
+      socket.end(
+        `POST ${pathname} HTTP/1.1\r\nhost: ${host}\r\nauthorization: Bearer ${key}\r\ncontent-type: application/json\r\n${header}\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
+      ),
     );
     const chunks: Buffer[] = [];
     socket.on('data', (c) => chunks.push(c));

@@ -28,7 +28,11 @@ describe('policy partitioned across two processes (real NATS, Postgres, supervis
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'Hi' }] }),
     });
-    return { status: res.status, body: (await res.json()) as any, remaining: res.headers.get('x-ratelimit-remaining-requests') };
+    return {
+      status: res.status,
+      body: (await res.json()) as any,
+      remaining: res.headers.get('x-ratelimit-remaining-requests'),
+    };
   };
 
   beforeAll(async () => {
@@ -46,11 +50,34 @@ describe('policy partitioned across two processes (real NATS, Postgres, supervis
       output: (service, line) => e2e.output.push(`${service}-p1 ${line}`),
     });
     gateways = [e2e.system.gatewayUrl.replace('localhost', '127.0.0.1'), (await e2e.startGateway()).url];
-    const provider = await e2e.admin('POST', '/providers', { name: 'partitions-upstream', type: 'openai-compatible', apiKey: 'sk-upstream-partitions-0123', baseUrl: e2e.upstream.url });
-    expect((await e2e.admin('POST', '/models', { name: 'fast', providerId: provider.body.id, upstreamModel: 'mock-gpt', inputUsdPerMTok: 1, outputUsdPerMTok: 2 })).status).toBe(201);
+    const provider = await e2e.admin('POST', '/providers', {
+      name: 'partitions-upstream',
+      type: 'openai-compatible',
+      apiKey: 'sk-upstream-partitions-0123',
+      baseUrl: e2e.upstream.url,
+    });
+    expect(
+      (
+        await e2e.admin('POST', '/models', {
+          name: 'fast',
+          providerId: provider.body.id,
+          upstreamModel: 'mock-gpt',
+          inputUsdPerMTok: 1,
+          outputUsdPerMTok: 2,
+        })
+      ).status,
+    ).toBe(201);
     // Keys until each partition owns two.
-    for (let i = 0; keys.filter((k) => k.partition === 0).length < 2 || keys.filter((k) => k.partition === 1).length < 2; i++) {
-      const created = await e2e.admin('POST', '/keys', { name: `partitioned-${i}`, rateLimits: { requestsPerMinute: 10 }, budget: { maxUsd: 5 } });
+    for (
+      let i = 0;
+      keys.filter((k) => k.partition === 0).length < 2 || keys.filter((k) => k.partition === 1).length < 2;
+      i++
+    ) {
+      const created = await e2e.admin('POST', '/keys', {
+        name: `partitioned-${i}`,
+        rateLimits: { requestsPerMinute: 10 },
+        budget: { maxUsd: 5 },
+      });
       expect(created.status).toBe(201);
       keys.push({ id: created.body.id, key: created.body.key, partition: partitionOf(created.body.id, 2) });
     }
@@ -65,7 +92,9 @@ describe('policy partitioned across two processes (real NATS, Postgres, supervis
     for (const k of keys) {
       const results = await Promise.all(Array.from({ length: 16 }, (_, i) => call(gateways[i % 2], k.key)));
       expect(results.filter((r) => r.status === 200)).toHaveLength(10);
-      expect(results.filter((r) => r.status === 429).every((r) => r.body.error.code === 'rate_limit_exceeded')).toBe(true);
+      expect(results.filter((r) => r.status === 429).every((r) => r.body.error.code === 'rate_limit_exceeded')).toBe(
+        true,
+      );
     }
   });
 
@@ -76,11 +105,18 @@ describe('policy partitioned across two processes (real NATS, Postgres, supervis
       expect(key.body.budget.spentUsd).toBeGreaterThan(0);
       const explained = await e2e.admin('GET', `/keys/${k.id}/effective-policy`);
       expect(explained.status).toBe(200);
-      expect(explained.body.rules.find((r: { rule: string }) => r.rule === 'requestsPerMinute').state).toMatchObject({ used: 10 });
+      expect(explained.body.rules.find((r: { rule: string }) => r.rule === 'requestsPerMinute').state).toMatchObject({
+        used: 10,
+      });
     }
     const page = await e2e.admin('GET', '/keys?limit=100');
     const listed = page.body.data.filter((k: { name: string }) => k.name.startsWith('partitioned-'));
-    expect(listed.every((k: { rateLimitState?: { requestsPerMinute?: { used: number } } }) => k.rateLimitState?.requestsPerMinute?.used === 10)).toBe(true);
+    expect(
+      listed.every(
+        (k: { rateLimitState?: { requestsPerMinute?: { used: number } } }) =>
+          k.rateLimitState?.requestsPerMinute?.used === 10,
+      ),
+    ).toBe(true);
   });
 
   it('puts an admin change in force on every partition before answering', async () => {
@@ -94,7 +130,10 @@ describe('policy partitioned across two processes (real NATS, Postgres, supervis
   it('fails closed for the keys of a partition that is down, and only for those', async () => {
     const fresh = new Map<number, string>();
     for (let i = 0; fresh.size < 2; i++) {
-      const created = await e2e.admin('POST', '/keys', { name: `partitioned-fresh-${i}`, rateLimits: { requestsPerMinute: 1000 } });
+      const created = await e2e.admin('POST', '/keys', {
+        name: `partitioned-fresh-${i}`,
+        rateLimits: { requestsPerMinute: 1000 },
+      });
       fresh.set(partitionOf(created.body.id, 2), created.body.key);
     }
     const down = second.services.get('policy')!; // partition 1
@@ -107,7 +146,10 @@ describe('policy partitioned across two processes (real NATS, Postgres, supervis
     } finally {
       down.start();
     }
-    await waitFor(async () => (await call(gateways[0], fresh.get(1)!)).status === 200, { timeoutMs: 20_000, intervalMs: 100 });
+    await waitFor(async () => (await call(gateways[0], fresh.get(1)!)).status === 200, {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+    });
     expect((await call(gateways[1], fresh.get(1)!)).remaining).toBe(String(1000 - 2));
   });
 });

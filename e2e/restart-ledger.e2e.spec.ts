@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Subjects, type InFlightReply, type KeyLimitState, type KeyStateReply, type ReservationTicket, type UsageMessage } from '@sluice/contracts';
+import {
+  Subjects,
+  type InFlightReply,
+  type KeyLimitState,
+  type KeyStateReply,
+  type ReservationTicket,
+  type UsageMessage,
+} from '@sluice/contracts';
 import { appendToStream } from '@sluice/event-store';
 import { connectNats, publishDurable, request, type NatsConnection } from '@sluice/messaging';
 import { usageFixture, waitFor } from '@sluice/testing';
@@ -21,9 +28,14 @@ describe('a policy restart keeps every charge (real NATS, Postgres, supervised p
   let nc: NatsConnection;
   let gateway: string;
 
-  const stateOf = async (keyId: string): Promise<KeyLimitState> => (await request<KeyStateReply>(nc, Subjects.rpc.policyKeyState, { keyIds: [keyId] }, { timeoutMs: 2000 })).states[keyId];
+  const stateOf = async (keyId: string): Promise<KeyLimitState> =>
+    (await request<KeyStateReply>(nc, Subjects.rpc.policyKeyState, { keyIds: [keyId] }, { timeoutMs: 2000 })).states[
+      keyId
+    ];
   const spentNanos = async (keyId: string) => Math.round((await stateOf(keyId)).budget!.spentUsd * 1e9);
-  const recorded = async (keyId: string) => (await e2e.database.db.selectFrom('usage_records').select('request_id').where('key_id', '=', keyId).execute()).length;
+  const recorded = async (keyId: string) =>
+    (await e2e.database.db.selectFrom('usage_records').select('request_id').where('key_id', '=', keyId).execute())
+      .length;
   const budgetedKey = async (name: string): Promise<{ id: string; key: string }> => {
     const created = await e2e.admin('POST', '/keys', { name, budget: { maxUsd: 1 } });
     expect(created.status).toBe(201);
@@ -37,20 +49,52 @@ describe('a policy restart keeps every charge (real NATS, Postgres, supervised p
     const keyId = `key_${randomUUID().replaceAll('-', '')}`;
     const createdAt = new Date(Date.now() - 60 * MINUTE).toISOString();
     const data = {
-      keyId, keyHash: `hash-${keyId}`, keyHint: 'sk-sluice-old…', createdAt, name: 'an hour old', description: null, models: null, operations: null,
-      ipAllowlist: null, providerIds: null, expiresAt: null, metadata: {}, rateLimits, budget: { maxUsd: 1, period: null, alertThresholds: [], webhookUrlHint: null },
+      keyId,
+      keyHash: `hash-${keyId}`,
+      keyHint: 'sk-sluice-old…',
+      createdAt,
+      name: 'an hour old',
+      description: null,
+      models: null,
+      operations: null,
+      ipAllowlist: null,
+      providerIds: null,
+      expiresAt: null,
+      metadata: {},
+      rateLimits,
+      budget: { maxUsd: 1, period: null, alertThresholds: [], webhookUrlHint: null },
     };
     await appendToStream(e2e.database.db, {
       streamId: `key-${keyId}`,
       streamType: 'key',
       expectedVersion: 'no_stream',
-      events: [{ eventId: randomUUID(), type: 'KeyCreated', schemaVersion: 2, data, metadata: { actor: 'test', occurredAt: createdAt } }],
+      events: [
+        {
+          eventId: randomUUID(),
+          type: 'KeyCreated',
+          schemaVersion: 2,
+          data,
+          metadata: { actor: 'test', occurredAt: createdAt },
+        },
+      ],
     });
-    await waitFor(async () => (await stateOf(keyId))?.budget, { timeoutMs: 10_000, intervalMs: 50, description: 'policy to apply the key' });
+    await waitFor(async () => (await stateOf(keyId))?.budget, {
+      timeoutMs: 10_000,
+      intervalMs: 50,
+      description: 'policy to apply the key',
+    });
     return keyId;
   };
   const usage = (keyId: string, over: Partial<UsageMessage>): UsageMessage =>
-    usageFixture(randomUUID(), { keyId, status: 0, estimated: true, latencyMs: 0, startedAt: new Date().toISOString(), costNanos: 1_000_000, ...over });
+    usageFixture(randomUUID(), {
+      keyId,
+      status: 0,
+      estimated: true,
+      latencyMs: 0,
+      startedAt: new Date().toISOString(),
+      costNanos: 1_000_000,
+      ...over,
+    });
 
   beforeAll(async () => {
     e2e = await startE2eSystem({ env: { SLUICE_POLICY_RESERVATION_TTL_MS: String(TTL_MS) } });
@@ -70,7 +114,11 @@ describe('a policy restart keeps every charge (real NATS, Postgres, supervised p
       const res = await fetch(`${gateway}/chat/completions`, {
         method: 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'cheap', messages: [{ role: 'user', content: 'Reply with 9 words' }], max_tokens: 40 }),
+        body: JSON.stringify({
+          model: 'cheap',
+          messages: [{ role: 'user', content: 'Reply with 9 words' }],
+          max_tokens: 40,
+        }),
       });
       expect(res.status).toBe(200);
     }
@@ -91,7 +139,11 @@ describe('a policy restart keeps every charge (real NATS, Postgres, supervised p
     const sweptCall = usage(id, { swept: true, latencyMs: 1 });
     await publishDurable(nc, Subjects.usage, recoveredCall, recoveredCall.requestId);
     await publishDurable(nc, Subjects.usage, sweptCall, `${sweptCall.requestId}.swept`);
-    await waitFor(async () => (await spentNanos(id)) === 2_000_000, { timeoutMs: 5000, intervalMs: 25, description: 'policy to charge both' });
+    await waitFor(async () => (await spentNanos(id)) === 2_000_000, {
+      timeoutMs: 5000,
+      intervalMs: 25,
+      description: 'policy to charge both',
+    });
     await waitFor(async () => (await recorded(id)) === 2, { timeoutMs: 5000, intervalMs: 25 });
     await e2e.system.services.get('policy')!.restart();
     expect(await spentNanos(id)).toBe(2_000_000);
@@ -124,20 +176,46 @@ describe('a policy restart keeps every charge (real NATS, Postgres, supervised p
     await e2e.database.db
       .insertInto('usage_records')
       .values({
-        request_id: callId, key_id: id, model: 'cheap', upstream_model: 'cheap', provider_id: 'p', operation: 'chat', stream: true, status: 0,
-        input_tokens: 1000, cached_input_tokens: 0, output_tokens: 1000, reasoning_tokens: 0, cost_usd: '0.003', estimated: true,
-        latency_ms: 5 * MINUTE, ttfb_ms: null, client_ip: '127.0.0.1', started_at: new Date(admittedAt), client_request_id: null, caller_user: null, caller_metadata: null, swept: true,
+        request_id: callId,
+        key_id: id,
+        model: 'cheap',
+        upstream_model: 'cheap',
+        provider_id: 'p',
+        operation: 'chat',
+        stream: true,
+        status: 0,
+        input_tokens: 1000,
+        cached_input_tokens: 0,
+        output_tokens: 1000,
+        reasoning_tokens: 0,
+        cost_usd: '0.003',
+        estimated: true,
+        latency_ms: 5 * MINUTE,
+        ttfb_ms: null,
+        client_ip: '127.0.0.1',
+        started_at: new Date(admittedAt),
+        client_request_id: null,
+        caller_user: null,
+        caller_metadata: null,
+        swept: true,
       })
       .execute();
     // Its gateway still streams it, and reports it in flight when policy starts.
     const ticket: ReservationTicket = {
-      callId, keyId: id, admittedAt, tokens: 0, reservedNanos: 3_000_000,
+      callId,
+      keyId: id,
+      admittedAt,
+      tokens: 0,
+      reservedNanos: 3_000_000,
       price: { inputNanosPerMTok: 1_000_000_000, outputNanosPerMTok: 2_000_000_000, cachedInputNanosPerMTok: null },
       worstCase: { inputTokens: 1000, outputTokens: 1000 },
       call: { model: 'cheap', upstreamModel: 'cheap', providerId: 'p', operation: 'chat', clientIp: '127.0.0.1' },
     };
     const gateway = await connectNats(e2e.nats.url, 'gateway-holding-the-call');
-    gateway.subscribe(Subjects.gatewayInFlight, { callback: (_err, msg) => void msg.respond(JSON.stringify({ from: 'held', part: 1, parts: 1, items: [ticket] } satisfies InFlightReply)) });
+    gateway.subscribe(Subjects.gatewayInFlight, {
+      callback: (_err, msg) =>
+        void msg.respond(JSON.stringify({ from: 'held', part: 1, parts: 1, items: [ticket] } satisfies InFlightReply)),
+    });
     await gateway.flush();
     try {
       await e2e.system.services.get('policy')!.restart();

@@ -38,9 +38,19 @@ describe('the walking skeleton, end to end (real NATS, Postgres, five service pr
   };
 
   beforeAll(async () => {
-    [nats, database, upstream] = await Promise.all([startTestNats(), createTestDatabase({ migrate: false }), startMockUpstream()]);
+    [nats, database, upstream] = await Promise.all([
+      startTestNats(),
+      createTestDatabase({ migrate: false }),
+      startMockUpstream(),
+    ]);
     dataDir = mkdtempSync(join(tmpdir(), 'sluice-e2e-'));
-    const [gatewayPort, adminPort, kr, policy, metering] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const [gatewayPort, adminPort, kr, policy, metering] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
     system = await startSystem({
       rootDir: resolve(__dirname, '..'),
       dataDir,
@@ -53,7 +63,12 @@ describe('the walking skeleton, end to end (real NATS, Postgres, five service pr
       output: (service, line) => output.push(`${service} ${line}`),
     });
 
-    const provider = await admin('POST', '/providers', { name: 'local-upstream', type: 'openai-compatible', apiKey: PROVIDER_SECRET, baseUrl: upstream.url });
+    const provider = await admin('POST', '/providers', {
+      name: 'local-upstream',
+      type: 'openai-compatible',
+      apiKey: PROVIDER_SECRET,
+      baseUrl: upstream.url,
+    });
     expect(provider.status).toBe(201);
     expect(JSON.stringify(provider.body)).not.toContain(PROVIDER_SECRET);
     const model = await admin('POST', '/models', {
@@ -79,12 +94,19 @@ describe('the walking skeleton, end to end (real NATS, Postgres, five service pr
   const client = () => new OpenAI({ apiKey: virtualKey, baseURL: system.gatewayUrl, maxRetries: 0 });
 
   it('serves a non-streamed and a streamed call through the openai SDK and records both in the key spend', async () => {
-    const completion = await client().chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'Hello there' }] });
+    const completion = await client().chat.completions.create({
+      model: 'gpt-test',
+      messages: [{ role: 'user', content: 'Hello there' }],
+    });
     expect(completion.choices[0].message.content).toBeTruthy();
     expect(completion.usage?.total_tokens).toBeGreaterThan(0);
     expect(upstream.invoice.lastAuthorization).toBe(`Bearer ${PROVIDER_SECRET}`);
 
-    const stream = await client().chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'Stream please' }], stream: true });
+    const stream = await client().chat.completions.create({
+      model: 'gpt-test',
+      messages: [{ role: 'user', content: 'Stream please' }],
+      stream: true,
+    });
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
     expect(text.length).toBeGreaterThan(0);
@@ -99,17 +121,26 @@ describe('the walking skeleton, end to end (real NATS, Postgres, five service pr
     expect(key.usage.requests).toBe(2);
     expect(key.usage.inputTokens).toBe(upstream.invoice.promptTokens);
     expect(key.usage.outputTokens).toBe(upstream.invoice.completionTokens);
-    expect(key.usage.spendUsd).toBeCloseTo((upstream.invoice.promptTokens * 2 + upstream.invoice.completionTokens * 8) / 1e6, 9);
+    expect(key.usage.spendUsd).toBeCloseTo(
+      (upstream.invoice.promptTokens * 2 + upstream.invoice.completionTokens * 8) / 1e6,
+      9,
+    );
   });
 
   it('answers OpenAI-shaped errors: unknown model, model outside the key, bad body, bad key', async () => {
-    await expect(client().chat.completions.create({ model: 'nope-model', messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({
+    await expect(
+      client().chat.completions.create({ model: 'nope-model', messages: [{ role: 'user', content: 'x' }] }),
+    ).rejects.toMatchObject({
       status: 404,
       code: 'model_not_found',
     });
-    await expect(client().chat.completions.create({ model: 'gpt-test', messages: 'not an array' as never })).rejects.toMatchObject({ status: 400 });
+    await expect(
+      client().chat.completions.create({ model: 'gpt-test', messages: 'not an array' as never }),
+    ).rejects.toMatchObject({ status: 400 });
     const wrong = new OpenAI({ apiKey: 'sk-sluice-not-a-real-key', baseURL: system.gatewayUrl, maxRetries: 0 });
-    await expect(wrong.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({
+    await expect(
+      wrong.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'x' }] }),
+    ).rejects.toMatchObject({
       status: 401,
       code: 'invalid_api_key',
     });
@@ -119,7 +150,12 @@ describe('the walking skeleton, end to end (real NATS, Postgres, five service pr
     const raw = (init: RequestInit & { token?: string }) =>
       fetch(`${system.adminUrl}/admin/v1/keys`, {
         ...init,
-        headers: { 'content-type': 'application/json', ...(init.token === undefined ? { authorization: `Bearer ${system.adminToken}` } : { authorization: `Bearer ${init.token}` }) },
+        headers: {
+          'content-type': 'application/json',
+          ...(init.token === undefined
+            ? { authorization: `Bearer ${system.adminToken}` }
+            : { authorization: `Bearer ${init.token}` }),
+        },
       });
     const badJson = await raw({ method: 'POST', body: '{not json' });
     expect(badJson.status).toBe(400);
@@ -131,7 +167,10 @@ describe('the walking skeleton, end to end (real NATS, Postgres, five service pr
     const wrongToken = await raw({ method: 'GET', token: 'not-the-token' });
     expect(wrongToken.status).toBe(401);
     expect(await wrongToken.json()).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
-    expect(await admin('GET', '/keys/key_missing')).toMatchObject({ status: 404, body: { error: { code: 'KEY.NOT_FOUND' } } });
+    expect(await admin('GET', '/keys/key_missing')).toMatchObject({
+      status: 404,
+      body: { error: { code: 'KEY.NOT_FOUND' } },
+    });
   });
 
   it('loses no usage when metering is killed with SIGKILL during calls', async () => {
@@ -140,7 +179,9 @@ describe('the walking skeleton, end to end (real NATS, Postgres, five service pr
     const calls: Promise<unknown>[] = [];
     for (let i = 0; i < 30; i++) {
       if (i === 10) metering.kill();
-      calls.push(client().chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: `call ${i}` }] }));
+      calls.push(
+        client().chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: `call ${i}` }] }),
+      );
       await new Promise((r) => setTimeout(r, 20));
     }
     await Promise.all(calls);
@@ -153,14 +194,18 @@ describe('the walking skeleton, end to end (real NATS, Postgres, five service pr
       { timeoutMs: 30_000, intervalMs: 200 },
     );
     expect(key.usage.requests).toBe(before + 30);
-    const { rows } = await sql<{ n: string }>`select count(*) as n from usage_records where key_id = ${keyId}`.execute(database.db);
+    const { rows } = await sql<{ n: string }>`select count(*) as n from usage_records where key_id = ${keyId}`.execute(
+      database.db,
+    );
     expect(Number(rows[0].n)).toBe(before + 30);
   });
 
   it('refuses a revoked key on the very next call (the admin API answers once policy enforces it)', async () => {
     const revoked = await admin('DELETE', `/keys/${keyId}`);
     expect(revoked.body.status).toBe('revoked');
-    await expect(client().chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({
+    await expect(
+      client().chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'x' }] }),
+    ).rejects.toMatchObject({
       status: 401,
       code: 'invalid_api_key',
     });
@@ -178,7 +223,9 @@ describe('the walking skeleton, end to end (real NATS, Postgres, five service pr
       // What the running process really holds, as another process of its user could read it.
       const environ = readFileSync(`/proc/${service.pid}/environ`, 'utf8').split('\0');
       held[name] = Object.entries(secrets)
-        .filter(([variable, value]) => environ.some((entry) => entry.startsWith(`${variable}=`) || entry.includes(value)))
+        .filter(([variable, value]) =>
+          environ.some((entry) => entry.startsWith(`${variable}=`) || entry.includes(value)),
+        )
         .map(([variable]) => variable);
       if (name === 'gateway') expect(environ.filter((entry) => /postgres(ql)?:\/\//.test(entry))).toEqual([]);
     }
@@ -192,7 +239,11 @@ describe('the walking skeleton, end to end (real NATS, Postgres, five service pr
       let raw = '';
       req.on('data', (chunk) => (raw += chunk));
       req.on('end', () => {
-        received.push({ raw, signature: req.headers['x-sluice-signature'] as string | undefined, timestamp: req.headers['x-sluice-timestamp'] as string | undefined });
+        received.push({
+          raw,
+          signature: req.headers['x-sluice-signature'] as string | undefined,
+          timestamp: req.headers['x-sluice-timestamp'] as string | undefined,
+        });
         res.writeHead(204).end();
       });
     });
@@ -203,15 +254,24 @@ describe('the walking skeleton, end to end (real NATS, Postgres, five service pr
       url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`,
       /** What policy reports when a key's spend crosses a threshold. */
       threshold: (key: { id: string; budget: { periodStart: string } }) =>
-        request(nc, Subjects.rpc.keyRegistry('record-budget-threshold'), { keyId: key.id, thresholdPercent: 50, periodStart: key.budget.periodStart, spentUsd: 5, maxUsd: 10 }),
-      pending: async () => (await jetstreamManager(nc).then((jsm) => jsm.consumers.info('SLUICE_EVENTS', 'key-registry-budget-webhooks'))).num_pending,
+        request(nc, Subjects.rpc.keyRegistry('record-budget-threshold'), {
+          keyId: key.id,
+          thresholdPercent: 50,
+          periodStart: key.budget.periodStart,
+          spentUsd: 5,
+          maxUsd: 10,
+        }),
+      pending: async () =>
+        (await jetstreamManager(nc).then((jsm) => jsm.consumers.info('SLUICE_EVENTS', 'key-registry-budget-webhooks')))
+          .num_pending,
       close: async () => {
         await nc.close();
         await new Promise((resolve) => hook.close(resolve));
       },
     };
   };
-  const signedWith = (secret: string, delivery: { raw: string; timestamp?: string }) => `sha256=${createHmac('sha256', secret).update(`${delivery.timestamp}.${delivery.raw}`).digest('hex')}`;
+  const signedWith = (secret: string, delivery: { raw: string; timestamp?: string }) =>
+    `sha256=${createHmac('sha256', secret).update(`${delivery.timestamp}.${delivery.raw}`).digest('hex')}`;
 
   it('signs budget webhooks with a secret it generated and keeps in the data folder, though none was configured', async () => {
     expect(process.env.SLUICE_WEBHOOK_SECRET).toBeUndefined();
@@ -221,10 +281,16 @@ describe('the walking skeleton, end to end (real NATS, Postgres, five service pr
     expect(secret.length).toBeGreaterThanOrEqual(32);
     const hook = await startHook();
     try {
-      const created = await admin('POST', '/keys', { name: 'webhook-signed', budget: { maxUsd: 10, webhookUrl: hook.url } });
+      const created = await admin('POST', '/keys', {
+        name: 'webhook-signed',
+        budget: { maxUsd: 10, webhookUrl: hook.url },
+      });
       expect(created.status).toBe(201);
       await hook.threshold(created.body);
-      const [delivery] = await waitFor(() => hook.received.length > 0 && hook.received, { timeoutMs: 10_000, description: 'the webhook delivery' });
+      const [delivery] = await waitFor(() => hook.received.length > 0 && hook.received, {
+        timeoutMs: 10_000,
+        description: 'the webhook delivery',
+      });
       expect(JSON.parse(delivery.raw)).toMatchObject({ type: 'KeyBudgetThresholdReached', keyId: created.body.id });
       expect(delivery.signature).toBe(signedWith(secret, delivery));
       expect(output.join('\n')).not.toContain(secret);
@@ -240,14 +306,23 @@ describe('the walking skeleton, end to end (real NATS, Postgres, five service pr
     try {
       await keyRegistry.restart({ SLUICE_WEBHOOK_SECRET: '' });
       expect(output.join('\n')).toContain('SLUICE_WEBHOOK_SECRET is not set: budget webhooks are not sent');
-      const created = await admin('POST', '/keys', { name: 'webhook-held', budget: { maxUsd: 10, webhookUrl: hook.url } });
+      const created = await admin('POST', '/keys', {
+        name: 'webhook-held',
+        budget: { maxUsd: 10, webhookUrl: hook.url },
+      });
       await hook.threshold(created.body);
       // The notification is in JetStream, waiting on the notifier's consumer, and nobody sent it.
-      await waitFor(async () => (await hook.pending()) > 0, { timeoutMs: 10_000, description: 'the notification to wait in JetStream' });
+      await waitFor(async () => (await hook.pending()) > 0, {
+        timeoutMs: 10_000,
+        description: 'the notification to wait in JetStream',
+      });
       expect(hook.received).toEqual([]);
 
       await keyRegistry.restart({ SLUICE_WEBHOOK_SECRET: secret });
-      const [delivery] = await waitFor(() => hook.received.length > 0 && hook.received, { timeoutMs: 10_000, description: 'the held delivery' });
+      const [delivery] = await waitFor(() => hook.received.length > 0 && hook.received, {
+        timeoutMs: 10_000,
+        description: 'the held delivery',
+      });
       expect(JSON.parse(delivery.raw)).toMatchObject({ type: 'KeyBudgetThresholdReached', keyId: created.body.id });
       expect(delivery.signature).toBe(signedWith(secret, delivery));
     } finally {
@@ -259,8 +334,12 @@ describe('the walking skeleton, end to end (real NATS, Postgres, five service pr
     const secrets = [virtualKey, system.adminToken, PROVIDER_SECRET];
     const logs = output.join('\n');
     for (const secret of secrets) expect(logs).not.toContain(secret);
-    const { rows } = await sql<{ dump: string }>`select string_agg(data::text || metadata::text, '') as dump from events`.execute(database.db);
-    const { rows: views } = await sql<{ dump: string }>`select string_agg(k::text, '') as dump from keys_view k`.execute(database.db);
+    const { rows } = await sql<{
+      dump: string;
+    }>`select string_agg(data::text || metadata::text, '') as dump from events`.execute(database.db);
+    const { rows: views } = await sql<{
+      dump: string;
+    }>`select string_agg(k::text, '') as dump from keys_view k`.execute(database.db);
     for (const secret of secrets) {
       expect(rows[0].dump).not.toContain(secret);
       expect(views[0].dump).not.toContain(secret);

@@ -15,7 +15,11 @@ const TOOLS = Array.from({ length: 10 }, (_, i) => ({
   function: {
     name: `lookup_${i}`,
     description: `Looks up record ${i}. `.repeat(500).slice(0, 8100),
-    parameters: { type: 'object', properties: { id: { type: 'string', description: 'the record id' } }, required: ['id'] },
+    parameters: {
+      type: 'object',
+      properties: { id: { type: 'string', description: 'the record id' } },
+      required: ['id'],
+    },
   },
 }));
 
@@ -29,10 +33,19 @@ describe('the worst case is a true bound (real NATS, Postgres, supervised proces
   let tokenUpstream: MockUpstream;
   let gateways: string[];
 
-  const call = async (gateway: string, key: string, body: Record<string, unknown>, requestId?: string): Promise<CallResult> => {
+  const call = async (
+    gateway: string,
+    key: string,
+    body: Record<string, unknown>,
+    requestId?: string,
+  ): Promise<CallResult> => {
     const res = await fetch(`${gateway}/chat/completions`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(requestId ? { 'x-request-id': requestId } : {}) },
+      headers: {
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/json',
+        ...(requestId ? { 'x-request-id': requestId } : {}),
+      },
       body: JSON.stringify(body),
     });
     const text = await res.text();
@@ -43,10 +56,16 @@ describe('the worst case is a true bound (real NATS, Postgres, supervised proces
     expect(created.status).toBe(201);
     return created.body.key;
   };
-  const addModel = async (body: Record<string, unknown>) => expect((await e2e.admin('POST', '/models', body)).status).toBe(201);
-  const entriesOf = (upstream: MockUpstream, upstreamModel: string): InvoiceEntry[] => [...upstream.invoice.byRequest.values()].filter((e) => e.model === upstreamModel);
+  const addModel = async (body: Record<string, unknown>) =>
+    expect((await e2e.admin('POST', '/models', body)).status).toBe(201);
+  const entriesOf = (upstream: MockUpstream, upstreamModel: string): InvoiceEntry[] =>
+    [...upstream.invoice.byRequest.values()].filter((e) => e.model === upstreamModel);
   const recorded = async (clientRequestId: string) =>
-    e2e.database.db.selectFrom('usage_records').select(['input_tokens', 'output_tokens', 'estimated']).where('client_request_id', '=', clientRequestId).executeTakeFirst();
+    e2e.database.db
+      .selectFrom('usage_records')
+      .select(['input_tokens', 'output_tokens', 'estimated'])
+      .where('client_request_id', '=', clientRequestId)
+      .executeTakeFirst();
 
   let providerId: string;
   let tokenProviderId: string;
@@ -56,9 +75,19 @@ describe('the worst case is a true bound (real NATS, Postgres, supervised proces
     const second = await e2e.startGateway();
     gateways = [e2e.system.gatewayUrl.replace('localhost', '127.0.0.1'), second.url];
     tokenUpstream = await startMockUpstream({ oneTokenPerChunk: true, chunkDelayMs: 2 });
-    const provider = await e2e.admin('POST', '/providers', { name: 'wc-upstream', type: 'openai-compatible', apiKey: 'sk-upstream-wc-0123456789', baseUrl: e2e.upstream.url });
+    const provider = await e2e.admin('POST', '/providers', {
+      name: 'wc-upstream',
+      type: 'openai-compatible',
+      apiKey: 'sk-upstream-wc-0123456789',
+      baseUrl: e2e.upstream.url,
+    });
     providerId = provider.body.id;
-    const tokens = await e2e.admin('POST', '/providers', { name: 'wc-tokens', type: 'openai-compatible', apiKey: 'sk-upstream-tok-0123456789', baseUrl: tokenUpstream.url });
+    const tokens = await e2e.admin('POST', '/providers', {
+      name: 'wc-tokens',
+      type: 'openai-compatible',
+      apiKey: 'sk-upstream-tok-0123456789',
+      baseUrl: tokenUpstream.url,
+    });
     tokenProviderId = tokens.body.id;
   });
   afterAll(async () => {
@@ -68,12 +97,26 @@ describe('the worst case is a true bound (real NATS, Postgres, supervised proces
 
   it('keeps the upstream’s invoice within a $1.00 budget under 50 concurrent calls of n: 8 with 20,000 tokens of tools, across two gateways', async () => {
     // $1.50 per million input tokens: each call really costs about $0.03, so 50 cost about $1.50.
-    await addModel({ name: 'wc-tools', providerId, upstreamModel: 'wc-tools', inputUsdPerMTok: 1.5, outputUsdPerMTok: 2, maxOutputTokens: 200 });
+    await addModel({
+      name: 'wc-tools',
+      providerId,
+      upstreamModel: 'wc-tools',
+      inputUsdPerMTok: 1.5,
+      outputUsdPerMTok: 2,
+      maxOutputTokens: 200,
+    });
     const key = await createKey({ name: 'wc-budget', budget: { maxUsd: 1 } });
-    const body = { model: 'wc-tools', n: 8, tools: TOOLS, messages: [{ role: 'user', content: 'Which record is the oldest?' }] };
+    const body = {
+      model: 'wc-tools',
+      n: 8,
+      tools: TOOLS,
+      messages: [{ role: 'user', content: 'Which record is the oldest?' }],
+    };
 
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => call(gateways[i % 2], key, body)));
-    expect(results.filter((r) => r.status !== 200 && r.status !== 429).map((r) => `${r.status} ${JSON.stringify(r.body)}`)).toEqual([]);
+    expect(
+      results.filter((r) => r.status !== 200 && r.status !== 429).map((r) => `${r.status} ${JSON.stringify(r.body)}`),
+    ).toEqual([]);
     const served = results.filter((r) => r.status === 200);
     expect(served.length).toBeGreaterThan(0);
     expect(served[0].body.choices).toHaveLength(8);
@@ -89,17 +132,46 @@ describe('the worst case is a true bound (real NATS, Postgres, supervised proces
   });
 
   it('refuses, as OpenAI does and before anything is sent upstream, a max_tokens above the model’s cap and an n above 128', async () => {
-    await addModel({ name: 'wc-capped', providerId, upstreamModel: 'wc-capped', inputUsdPerMTok: 1, outputUsdPerMTok: 2, maxOutputTokens: 100 });
+    await addModel({
+      name: 'wc-capped',
+      providerId,
+      upstreamModel: 'wc-capped',
+      inputUsdPerMTok: 1,
+      outputUsdPerMTok: 2,
+      maxOutputTokens: 100,
+    });
     const key = await createKey({ name: 'wc-capped', budget: { maxUsd: 1 } });
     const calls = e2e.upstream.invoice.calls;
-    const tooLarge = await call(gateways[0], key, { model: 'wc-capped', max_tokens: 500, n: 8, tools: TOOLS, messages: [{ role: 'user', content: 'hi' }] });
+    const tooLarge = await call(gateways[0], key, {
+      model: 'wc-capped',
+      max_tokens: 500,
+      n: 8,
+      tools: TOOLS,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     expect(tooLarge).toEqual({
       status: 400,
-      body: { error: { message: 'max_tokens is too large: 500. This model supports at most 100 completion tokens, whereas you provided 500.', type: 'invalid_request_error', param: 'max_tokens', code: 'invalid_value' } },
+      body: {
+        error: {
+          message:
+            'max_tokens is too large: 500. This model supports at most 100 completion tokens, whereas you provided 500.',
+          type: 'invalid_request_error',
+          param: 'max_tokens',
+          code: 'invalid_value',
+        },
+      },
     });
-    const tooMany = await call(gateways[1], key, { model: 'wc-capped', n: 129, messages: [{ role: 'user', content: 'hi' }] });
+    const tooMany = await call(gateways[1], key, {
+      model: 'wc-capped',
+      n: 129,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     expect(tooMany.status).toBe(400);
-    expect(tooMany.body.error).toMatchObject({ param: 'n', code: 'integer_above_max_value', message: "Invalid 'n': integer above maximum value. Expected a value <= 128, but got 129 instead." });
+    expect(tooMany.body.error).toMatchObject({
+      param: 'n',
+      code: 'integer_above_max_value',
+      message: "Invalid 'n': integer above maximum value. Expected a value <= 128, but got 129 instead.",
+    });
     expect(e2e.upstream.invoice.calls).toBe(calls);
   });
 
@@ -112,7 +184,10 @@ describe('the worst case is a true bound (real NATS, Postgres, supervised proces
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => call(gateways[i % 2], key, body)));
     expect(Date.now() - started).toBeLessThan(60_000);
     expect(results.filter((r) => r.status !== 200 && r.status !== 429)).toEqual([]);
-    expect(results.find((r) => r.status === 429)?.body.error).toMatchObject({ code: 'rate_limit_exceeded', rule: 'tokensPerMinute' });
+    expect(results.find((r) => r.status === 429)?.body.error).toMatchObject({
+      code: 'rate_limit_exceeded',
+      rule: 'tokensPerMinute',
+    });
 
     const invoiced = entriesOf(e2e.upstream, 'wc-tpm');
     const tokens = invoiced.reduce((sum, e) => sum + e.promptTokens + e.completionTokens, 0);
@@ -144,18 +219,38 @@ describe('the worst case is a true bound (real NATS, Postgres, supervised proces
       ['a model whose tokenizer Sluice knows', 'wc-tok-known', 'gpt-4o'],
       ['a model whose tokenizer Sluice does not know', 'wc-tok-unknown', 'wc-local-model'],
     ])('bills %s at or above the invoice: JSON, streamed and aborted calls', async (_what, model, upstreamModel) => {
-      await addModel({ name: model, providerId: tokenProviderId, upstreamModel, inputUsdPerMTok: 1, outputUsdPerMTok: 2 });
+      await addModel({
+        name: model,
+        providerId: tokenProviderId,
+        upstreamModel,
+        inputUsdPerMTok: 1,
+        outputUsdPerMTok: 2,
+      });
       const key = await createKey({ name: model });
       const ids = { json: `${model}-json`, stream: `${model}-stream`, aborted: `${model}-aborted` };
       expect((await call(gateways[0], key, { model, messages: numbers }, ids.json)).status).toBe(200);
-      expect((await call(gateways[1], key, { model, messages: numbers, stream: true, stream_options: { include_usage: true } }, ids.stream)).status).toBe(200);
+      expect(
+        (
+          await call(
+            gateways[1],
+            key,
+            { model, messages: numbers, stream: true, stream_options: { include_usage: true } },
+            ids.stream,
+          )
+        ).status,
+      ).toBe(200);
       await abortAfterChunks(gateways[0], key, { model, messages: numbers }, ids.aborted);
 
       for (const id of Object.values(ids)) {
         const row = await waitFor(() => recorded(id), { timeoutMs: 20_000, intervalMs: 100 });
         const invoice = tokenUpstream.invoice.byRequest.get(id)!;
         expect(invoice.completionTokens).toBeGreaterThan(300);
-        expect({ id, estimated: row.estimated, output: Number(row.output_tokens) >= invoice.completionTokens, input: Number(row.input_tokens) >= invoice.promptTokens }).toEqual({ id, estimated: true, output: true, input: true });
+        expect({
+          id,
+          estimated: row.estimated,
+          output: Number(row.output_tokens) >= invoice.completionTokens,
+          input: Number(row.input_tokens) >= invoice.promptTokens,
+        }).toEqual({ id, estimated: true, output: true, input: true });
       }
     });
   });

@@ -15,7 +15,14 @@ const { tokenCounterFor } = require(join(root, 'services/gateway/dist/usage/toke
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2000);
 const words = 'sluice gates meter every token that flows through the channel while keys open and close'.split(' ');
 const prose = (n) => Array.from({ length: n }, (_, i) => words[(i * 7) % words.length]).join(' ');
-const tool = (i, chars) => ({ type: 'function', function: { name: `lookup_${i}`, description: prose(chars / 6).slice(0, chars), parameters: { type: 'object', properties: { id: { type: 'string' } } } } });
+const tool = (i, chars) => ({
+  type: 'function',
+  function: {
+    name: `lookup_${i}`,
+    description: prose(chars / 6).slice(0, chars),
+    parameters: { type: 'object', properties: { id: { type: 'string' } } },
+  },
+});
 const png = Buffer.alloc(750_000);
 png.writeUInt32BE(0x89504e47, 0);
 png.write('IHDR', 12, 'latin1');
@@ -23,11 +30,36 @@ png.writeUInt32BE(1024, 16);
 png.writeUInt32BE(768, 20);
 
 const bodies = {
-  'small chat (2 messages, 60 B)': { model: 'm', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'What is a sluice?' }] },
-  'chat, 20 messages (8 KB)': { model: 'm', messages: Array.from({ length: 20 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: prose(70) })) },
-  'n: 8 + 20,000 tokens of tools (80 KB)': { model: 'm', n: 8, tools: Array.from({ length: 10 }, (_, i) => tool(i, 7900)), messages: [{ role: 'user', content: 'Which record?' }] },
+  'small chat (2 messages, 60 B)': {
+    model: 'm',
+    messages: [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'What is a sluice?' },
+    ],
+  },
+  'chat, 20 messages (8 KB)': {
+    model: 'm',
+    messages: Array.from({ length: 20 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: prose(70) })),
+  },
+  'n: 8 + 20,000 tokens of tools (80 KB)': {
+    model: 'm',
+    n: 8,
+    tools: Array.from({ length: 10 }, (_, i) => tool(i, 7900)),
+    messages: [{ role: 'user', content: 'Which record?' }],
+  },
   'chat, 1 MB of text': { model: 'm', messages: [{ role: 'user', content: prose(170_000) }] },
-  'image data URL (1 MB base64)': { model: 'm', messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${png.toString('base64')}` } }] }] },
+  'image data URL (1 MB base64)': {
+    model: 'm',
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'What is this?' },
+          { type: 'image_url', image_url: { url: `data:image/png;base64,${png.toString('base64')}` } },
+        ],
+      },
+    ],
+  },
 };
 
 const time = (fn, n) => {
@@ -41,13 +73,24 @@ console.log('callEstimate (request path), µs per call:');
 for (const [name, body] of Object.entries(bodies)) {
   const size = Buffer.byteLength(JSON.stringify(body));
   const n = size > 500_000 ? Math.max(20, rounds / 50) : rounds;
-  console.log(`  ${name.padEnd(40)} ${time(() => callEstimate('chat', body), n).toFixed(2).padStart(9)} µs`);
+  console.log(
+    `  ${name.padEnd(40)} ${time(() => callEstimate('chat', body), n)
+      .toFixed(2)
+      .padStart(9)} µs`,
+  );
 }
 
 const t0 = performance.now();
 const count = tokenCounterFor('gpt-4o');
 const loadMs = performance.now() - t0;
 console.log(`\no200k tokenizer (only when an upstream sends no usage): first load ${loadMs.toFixed(0)} ms`);
-for (const [name, text] of [['300-token reply', prose(250)], ['4,000-token reply', prose(3300)]]) {
-  console.log(`  ${name.padEnd(40)} ${time(() => count(text), Math.max(20, rounds / 10)).toFixed(2).padStart(9)} µs`);
+for (const [name, text] of [
+  ['300-token reply', prose(250)],
+  ['4,000-token reply', prose(3300)],
+]) {
+  console.log(
+    `  ${name.padEnd(40)} ${time(() => count(text), Math.max(20, rounds / 10))
+      .toFixed(2)
+      .padStart(9)} µs`,
+  );
 }

@@ -27,7 +27,8 @@ const system = await startSystem({
   services: ['admin-api'],
   adminPort: 18971,
   env: { LOG_LEVEL: 'warn' },
-  output: (service, line) => (line.includes('"level":50') || line.includes('"level":60') ? console.error(service, line) : undefined),
+  output: (service, line) =>
+    line.includes('"level":50') || line.includes('"level":60') ? console.error(service, line) : undefined,
 });
 const db = createDb(system.databaseUrl);
 const memory = (pid) => {
@@ -80,16 +81,25 @@ try {
   const exportS = (performance.now() - started) / 1000;
   clearInterval(sampler);
   const after = memory(pid);
-  const quarter = (q) => Math.max(0, ...samples.slice(Math.floor((samples.length * (q - 1)) / 4), Math.floor((samples.length * q) / 4)));
-  console.log(`exported ${lines} rows, ${mb(bytes / 2 ** 20)}, in ${exportS.toFixed(1)} s: ${Math.round(lines / exportS)} rows/s, ${mb(bytes / 2 ** 20 / exportS)}/s`);
-  console.log(`admin-api RSS: ${mb(before.rssMb)} before, peak per quarter of the export ${[1, 2, 3, 4].map((q) => mb(quarter(q))).join(' / ')}, ${mb(after.rssMb)} after; VmHWM (process peak) ${mb(after.hwmMb)} (was ${mb(before.hwmMb)})`);
+  const quarter = (q) =>
+    Math.max(0, ...samples.slice(Math.floor((samples.length * (q - 1)) / 4), Math.floor((samples.length * q) / 4)));
+  console.log(
+    `exported ${lines} rows, ${mb(bytes / 2 ** 20)}, in ${exportS.toFixed(1)} s: ${Math.round(lines / exportS)} rows/s, ${mb(bytes / 2 ** 20 / exportS)}/s`,
+  );
+  console.log(
+    `admin-api RSS: ${mb(before.rssMb)} before, peak per quarter of the export ${[1, 2, 3, 4].map((q) => mb(quarter(q))).join(' / ')}, ${mb(after.rssMb)} after; VmHWM (process peak) ${mb(after.hwmMb)} (was ${mb(before.hwmMb)})`,
+  );
   if (lines !== total) throw new Error(`expected ${total} rows, got ${lines}`);
 
   started = performance.now();
-  const verify = await fetch(`${system.adminUrl.replace('localhost', '127.0.0.1')}/admin/v1/audit/verify`, { headers: { authorization: `Bearer ${system.adminToken}` } });
+  const verify = await fetch(`${system.adminUrl.replace('localhost', '127.0.0.1')}/admin/v1/audit/verify`, {
+    headers: { authorization: `Bearer ${system.adminToken}` },
+  });
   const verdict = await verify.json();
   const verifyS = (performance.now() - started) / 1000;
-  console.log(`verify: ok=${verdict.ok}, ${verdict.checked} links in ${verifyS.toFixed(1)} s (${Math.round(verdict.checked / verifyS)} links/s); admin-api VmHWM now ${mb(memory(pid).hwmMb)}`);
+  console.log(
+    `verify: ok=${verdict.ok}, ${verdict.checked} links in ${verifyS.toFixed(1)} s (${Math.round(verdict.checked / verifyS)} links/s); admin-api VmHWM now ${mb(memory(pid).hwmMb)}`,
+  );
 } finally {
   await db.destroy();
   await system.stop();

@@ -28,7 +28,8 @@ const system = await startSystem({
   adminPort: 18981,
   internalPorts: { 'key-registry': 18991, policy: 18992, metering: 18993 },
   env,
-  output: (service, line) => (line.includes('"level":50') || line.includes('"level":60') ? console.error(service, line) : undefined),
+  output: (service, line) =>
+    line.includes('"level":50') || line.includes('"level":60') ? console.error(service, line) : undefined,
 });
 // The embedded NATS takes each service's own user: the second gateway gets the gateway's.
 const natsPasswords = readNatsUsers(dataDir).passwords;
@@ -36,7 +37,17 @@ let second;
 let nc;
 try {
   const gatewayUser = { NATS_USER: 'gateway', NATS_PASSWORD: natsPasswords.gateway };
-  second = await startSystem({ rootDir: root, dataDir: secondDir, natsUrl: system.natsUrl, databaseUrl: system.databaseUrl, services: ['gateway'], gatewayPort: 18990, adminToken: system.adminToken, env: { ...env, ...gatewayUser }, output: () => {} });
+  second = await startSystem({
+    rootDir: root,
+    dataDir: secondDir,
+    natsUrl: system.natsUrl,
+    databaseUrl: system.databaseUrl,
+    services: ['gateway'],
+    gatewayPort: 18990,
+    adminToken: system.adminToken,
+    env: { ...env, ...gatewayUser },
+    output: () => {},
+  });
   const gateways = [system.gatewayUrl, second.gatewayUrl].map((url) => url.replace('localhost', '127.0.0.1'));
   const admin = async (method, path, body) => {
     const res = await fetch(`${system.adminUrl.replace('localhost', '127.0.0.1')}/admin/v1${path}`, {
@@ -48,13 +59,23 @@ try {
     return { status: res.status, body: text ? JSON.parse(text) : null };
   };
   const provider = (await admin('POST', '/providers', { name: 'bench-mock', type: 'mock' })).body;
-  await admin('POST', '/models', { name: 'bench-model', providerId: provider.id, upstreamModel: 'bench-model', inputUsdPerMTok: 1, outputUsdPerMTok: 2 });
+  await admin('POST', '/models', {
+    name: 'bench-model',
+    providerId: provider.id,
+    upstreamModel: 'bench-model',
+    inputUsdPerMTok: 1,
+    outputUsdPerMTok: 2,
+  });
   const loadKey = (await admin('POST', '/keys', { name: `bench-load-${Date.now()}` })).body.key;
   const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'hi' }], max_tokens: 4 });
   const callMs = [];
   const call = async (gateway, key) => {
     const started = performance.now();
-    const res = await fetch(`${gateway}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });
+    const res = await fetch(`${gateway}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body,
+    });
     await res.arrayBuffer();
     if (key !== loadKey) callMs.push(performance.now() - started);
     return res.status;
@@ -89,16 +110,20 @@ try {
   for (let round = 0; round < rounds; round++) {
     const action = actions[round % actions.length];
     const { id, key } = (await admin('POST', '/keys', { name: `bench-${round}-${Date.now()}` })).body;
-    for (const gateway of gateways) while ((await call(gateway, key)) !== 200) await new Promise((r) => setTimeout(r, 1));
-    const changed = action === 'revoke' ? await admin('DELETE', `/keys/${id}`) : await admin('POST', `/keys/${id}/disable`);
+    for (const gateway of gateways)
+      while ((await call(gateway, key)) !== 200) await new Promise((r) => setTimeout(r, 1));
+    const changed =
+      action === 'revoke' ? await admin('DELETE', `/keys/${id}`) : await admin('POST', `/keys/${id}/disable`);
     const t0 = performance.now();
-    if (changed.status !== 200) throw new Error(`${action} answered ${changed.status}: ${JSON.stringify(changed.body)}`);
+    if (changed.status !== 200)
+      throw new Error(`${action} answered ${changed.status}: ${JSON.stringify(changed.body)}`);
     const refusedAfter = await Promise.all(
       gateways.map(async (gateway) => {
         for (;;) {
           const status = await call(gateway, key);
           if (status === 401 || status === 403) return performance.now() - t0;
-          if (performance.now() - t0 > 10_000) throw new Error(`${gateway} still served the key 10 s after the ${action}`);
+          if (performance.now() - t0 > 10_000)
+            throw new Error(`${gateway} still served the key 10 s after the ${action}`);
         }
       }),
     );
@@ -113,9 +138,17 @@ try {
   const stats = (values) => {
     const sorted = [...values].sort((a, b) => a - b);
     const at = (q) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-    return { n: sorted.length, p50_ms: +at(0.5).toFixed(2), p99_ms: +at(0.99).toFixed(2), max_ms: +sorted[sorted.length - 1].toFixed(2), 'over 50 ms': sorted.filter((v) => v > 50).length };
+    return {
+      n: sorted.length,
+      p50_ms: +at(0.5).toFixed(2),
+      p99_ms: +at(0.99).toFixed(2),
+      max_ms: +sorted[sorted.length - 1].toFixed(2),
+      'over 50 ms': sorted.filter((v) => v > 50).length,
+    };
   };
-  console.log(`\nPropagation over ${rounds} rounds, two gateway processes, ${load} background callers each (admin response → first refused call):`);
+  console.log(
+    `\nPropagation over ${rounds} rounds, two gateway processes, ${load} background callers each (admin response → first refused call):`,
+  );
   const rows = { 'refused, every gateway': stats([...results.revoke, ...results.disable]) };
   for (const action of actions) rows[`refused after ${action}`] = stats(results[action]);
   if (onNats.length) rows['event on NATS (of the above)'] = stats(onNats);

@@ -21,7 +21,13 @@ const calls = Number(process.env.BENCH_CALLS ?? 200_000);
 const dir = mkdtempSync(join(process.env.BENCH_SPOOL_DIR ?? tmpdir(), 'sluice-bench-spool-'));
 const silent = { error: () => {}, info: () => {}, warn: () => {} };
 const price = { inputUsdPerMTok: 2.5, outputUsdPerMTok: 10, cachedInputUsdPerMTok: 1.25 };
-const route = { providerId: '7f3c2a9e-1b4d-4e8a-9c6f-2d5e8b1a0c3f', providerType: 'openai-compatible', baseUrl: null, upstreamModel: 'gpt-4o-mini-2024-07-18', price };
+const route = {
+  providerId: '7f3c2a9e-1b4d-4e8a-9c6f-2d5e8b1a0c3f',
+  providerType: 'openai-compatible',
+  baseUrl: null,
+  upstreamModel: 'gpt-4o-mini-2024-07-18',
+  price,
+};
 const tags = { clientRequestId: 'client-req-0123456789', user: 'user-42', metadata: null };
 const callOf = (i) => ({
   requestId: `client-req-${i}`,
@@ -37,7 +43,13 @@ const callOf = (i) => ({
   worstCase: { inputTokens: 4720, outputTokens: 4096 },
   tags,
 });
-const result = { status: 200, tokens: { inputTokens: 1200, cachedInputTokens: 0, outputTokens: 350, reasoningTokens: 0 }, estimated: false, latencyMs: 812.345, ttfbMs: 120.5 };
+const result = {
+  status: 200,
+  tokens: { inputTokens: 1200, cachedInputTokens: 0, outputTokens: 350, reasoningTokens: 0 },
+  estimated: false,
+  latencyMs: 812.345,
+  ttfbMs: 120.5,
+};
 
 const endOfTurn = () => new Promise((resolve) => setImmediate(resolve));
 

@@ -38,7 +38,9 @@ const { startSystem, SERVICE_NAMES } = require(join(root, 'libs/supervisor/dist/
 const { connect, paced, closedLoop, probe, summarize } = await import('./bench/loadgen.mjs');
 const { cpuMeter, memory, waitQuiet } = await import('./bench/cpu.mjs');
 const { startPortkey, portkeyHeaders } = await import('./bench/portkey.mjs');
-const { steadyTable, throughputTable, addedLine, cpuPerCall, cpuPerCallTable, summaryTable } = await import('./bench/report.mjs');
+const { steadyTable, throughputTable, addedLine, cpuPerCall, cpuPerCallTable, summaryTable } = await import(
+  './bench/report.mjs'
+);
 const { seedResponses, benchResponses } = await import('./bench/responses.mjs');
 
 const num = (name, fallback) => {
@@ -48,7 +50,8 @@ const num = (name, fallback) => {
 };
 const seconds = num('BENCH_SECONDS', 10);
 const rates = (process.env.BENCH_RATES ?? process.env.BENCH_RATE ?? '100,500').split(',').map((r) => Number(r.trim()));
-if (rates.some((r) => !Number.isFinite(r) || r <= 0)) throw new Error('BENCH_RATES must be positive numbers, comma-separated');
+if (rates.some((r) => !Number.isFinite(r) || r <= 0))
+  throw new Error('BENCH_RATES must be positive numbers, comma-separated');
 const rate = rates[0]; // the Responses scenario's
 const connections = Math.round(num('BENCH_CONNECTIONS', 64));
 const warmupSeconds = num('BENCH_WARMUP', 3);
@@ -56,11 +59,17 @@ const quietMs = num('BENCH_QUIET_SECONDS', 60) * 1000;
 const withStream = process.env.BENCH_STREAM !== '0';
 const withThroughput = process.env.BENCH_THROUGHPUT !== '0';
 const withResponses = process.env.BENCH_RESPONSES !== '0';
-const targetNames = (process.env.BENCH_TARGETS ?? 'direct,sluice,portkey').split(',').map((s) => s.trim()).filter(Boolean);
+const targetNames = (process.env.BENCH_TARGETS ?? 'direct,sluice,portkey')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const api = process.env.BENCH_API ?? 'chat';
 if (api !== 'chat' && api !== 'messages') throw new Error('BENCH_API must be chat or messages');
-const services = process.env.BENCH_SERVICES ? process.env.BENCH_SERVICES.split(',').map((s) => s.trim()) : [...SERVICE_NAMES];
-for (const name of targetNames) if (!['direct', 'sluice', 'portkey'].includes(name)) throw new Error(`unknown BENCH_TARGETS entry ${name}`);
+const services = process.env.BENCH_SERVICES
+  ? process.env.BENCH_SERVICES.split(',').map((s) => s.trim())
+  : [...SERVICE_NAMES];
+for (const name of targetNames)
+  if (!['direct', 'sluice', 'portkey'].includes(name)) throw new Error(`unknown BENCH_TARGETS entry ${name}`);
 
 const outDir = join(root, '.bench');
 mkdirSync(outDir, { recursive: true });
@@ -104,7 +113,18 @@ const results = {
     cpuModel: cpus()[0]?.model,
     commit: gitCommit(),
   },
-  config: { api, rates, seconds, warmupSeconds, connections, stream: withStream, throughput: withThroughput, responses: withResponses, targets: targetNames, services },
+  config: {
+    api,
+    rates,
+    seconds,
+    warmupSeconds,
+    connections,
+    stream: withStream,
+    throughput: withThroughput,
+    responses: withResponses,
+    targets: targetNames,
+    services,
+  },
   targets: {},
   steady: Object.fromEntries(rates.map((r) => [r, { nonStreaming: {}, streaming: {} }])),
   added: Object.fromEntries(rates.map((r) => [r, { nonStreaming: {}, streaming: {} }])),
@@ -117,7 +137,9 @@ const results = {
 let exitCode = 0;
 try {
   // --- the mock upstream, in its own process --------------------------------------------------
-  const mock = fork(join(root, 'scripts/bench/mock-upstream.mjs'), [root, String(await freePort()), UPSTREAM_KEY], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const mock = fork(join(root, 'scripts/bench/mock-upstream.mjs'), [root, String(await freePort()), UPSTREAM_KEY], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const mockExited = new Promise((resolve) => mock.once('exit', resolve));
   cleanups.push(async () => {
     if (mock.connected) mock.disconnect(); // it leaves when its IPC channel closes
@@ -145,7 +167,11 @@ try {
     });
   log(`mock upstream ${upstreamUrl} (pid ${mock.pid})`);
 
-  const body = { model: 'bench-model', messages: [{ role: 'user', content: 'Say something short about gateways.' }], max_tokens: 32 };
+  const body = {
+    model: 'bench-model',
+    messages: [{ role: 'user', content: 'Say something short about gateways.' }],
+    max_tokens: 32,
+  };
   const messagesApi = api === 'messages';
   const targets = {};
   let responsesModels;
@@ -159,11 +185,22 @@ try {
     chmodSync(dataDir, 0o755);
     cleanups.push(async () => {
       const relocated = join(dataDir, 'postgres.location');
-      if (existsSync(relocated)) rmSync(readFileSync(relocated, 'utf8').split('\n')[0].trim(), { recursive: true, force: true });
+      if (existsSync(relocated))
+        rmSync(readFileSync(relocated, 'utf8').split('\n')[0].trim(), { recursive: true, force: true });
       rmSync(dataDir, { recursive: true, force: true });
     });
-    const [gatewayPort, adminPort, krPort, policyPort, meteringPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
-    const nodeOptions = [process.env.NODE_OPTIONS, `--import=${JSON.stringify(pathToFileURL(join(root, 'scripts/bench/loopback.mjs')).href)}`, process.env.BENCH_NODE_OPTIONS]
+    const [gatewayPort, adminPort, krPort, policyPort, meteringPort] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
+    const nodeOptions = [
+      process.env.NODE_OPTIONS,
+      `--import=${JSON.stringify(pathToFileURL(join(root, 'scripts/bench/loopback.mjs')).href)}`,
+      process.env.BENCH_NODE_OPTIONS,
+    ]
       .filter(Boolean)
       .join(' ');
     log(`starting Sluice (${services.join(', ')})…`);
@@ -174,7 +211,13 @@ try {
       gatewayPort,
       adminPort,
       internalPorts: { 'key-registry': krPort, policy: policyPort, metering: meteringPort },
-      env: { LOG_LEVEL: 'warn', SLUICE_GATEWAY_HOST: '127.0.0.1', SLUICE_UPSTREAM_ALLOW: '127.0.0.1', NODE_OPTIONS: nodeOptions, SLUICE_NODE_ARGS: process.env.BENCH_NODE_ARGS ?? '' },
+      env: {
+        LOG_LEVEL: 'warn',
+        SLUICE_GATEWAY_HOST: '127.0.0.1',
+        SLUICE_UPSTREAM_ALLOW: '127.0.0.1',
+        NODE_OPTIONS: nodeOptions,
+        SLUICE_NODE_ARGS: process.env.BENCH_NODE_ARGS ?? '',
+      },
       output: (service, line) => {
         if (!cleaning && /"level":(50|60)|error/i.test(line)) console.error(`[${service}] ${line}`); // shutdown noise is not
       },
@@ -190,16 +233,39 @@ try {
       if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
       return res.json();
     };
-    const provider = await admin('/providers', { name: 'bench-upstream', type: messagesApi ? 'anthropic' : 'openai-compatible', apiKey: UPSTREAM_KEY, baseUrl: upstreamUrl });
-    await admin('/models', { name: 'bench-model', providerId: provider.id, upstreamModel: 'bench-model', inputUsdPerMTok: 1, outputUsdPerMTok: 2 });
+    const provider = await admin('/providers', {
+      name: 'bench-upstream',
+      type: messagesApi ? 'anthropic' : 'openai-compatible',
+      apiKey: UPSTREAM_KEY,
+      baseUrl: upstreamUrl,
+    });
+    await admin('/models', {
+      name: 'bench-model',
+      providerId: provider.id,
+      upstreamModel: 'bench-model',
+      inputUsdPerMTok: 1,
+      outputUsdPerMTok: 2,
+    });
     // Limits that never bind, so every call pays for the counting, the reservation and the settlement.
-    const limits = process.env.BENCH_KEY_LIMITS === '0' ? {} : {
-      rateLimits: { requestsPerMinute: 100_000_000, requestsPerDay: 1_000_000_000, tokensPerMinute: 1_000_000_000, maxParallelRequests: 100_000 },
-      budget: { maxUsd: 1_000_000, period: '30d' },
-    };
+    const limits =
+      process.env.BENCH_KEY_LIMITS === '0'
+        ? {}
+        : {
+            rateLimits: {
+              requestsPerMinute: 100_000_000,
+              requestsPerDay: 1_000_000_000,
+              tokensPerMinute: 1_000_000_000,
+              maxParallelRequests: 100_000,
+            },
+            budget: { maxUsd: 1_000_000, period: '30d' },
+          };
     const { key } = await admin('/keys', { name: 'bench', ...limits });
     if (withResponses) responsesModels = await seedResponses(admin, upstreamUrl, UPSTREAM_KEY, provider.id);
-    targets.sluice = { origin: `http://127.0.0.1:${gatewayPort}`, headers: messagesApi ? { 'x-api-key': key } : { authorization: `Bearer ${key}` }, gatewayPid: system.services.get('gateway')?.pid };
+    targets.sluice = {
+      origin: `http://127.0.0.1:${gatewayPort}`,
+      headers: messagesApi ? { 'x-api-key': key } : { authorization: `Bearer ${key}` },
+      gatewayPid: system.services.get('gateway')?.pid,
+    };
     results.targets.sluice = { url: `http://127.0.0.1:${gatewayPort}/v1`, services };
   }
 
@@ -213,7 +279,12 @@ try {
       watch.portkey = portkey.pid;
       const headers = portkeyHeaders(upstreamUrl, UPSTREAM_KEY);
       targets.portkey = { origin: portkey.url, headers, gatewayPid: portkey.pid };
-      results.targets.portkey = { url: `${portkey.url}/v1`, version: portkey.version, headers: { ...headers, authorization: 'Bearer <upstream key>' }, log: '.bench/portkey.log' };
+      results.targets.portkey = {
+        url: `${portkey.url}/v1`,
+        version: portkey.version,
+        headers: { ...headers, authorization: 'Bearer <upstream key>' },
+        log: '.bench/portkey.log',
+      };
       log(`Portkey gateway ${portkey.version} at ${portkey.url} (pid ${portkey.pid})`);
     } catch (err) {
       results.targets.portkey = { error: err.message };
@@ -221,7 +292,11 @@ try {
     }
   }
   if (targetNames.includes('direct')) {
-    targets.direct = { origin: new URL(upstreamUrl).origin, headers: messagesApi ? { 'x-api-key': UPSTREAM_KEY } : { authorization: `Bearer ${UPSTREAM_KEY}` }, gatewayPid: null };
+    targets.direct = {
+      origin: new URL(upstreamUrl).origin,
+      headers: messagesApi ? { 'x-api-key': UPSTREAM_KEY } : { authorization: `Bearer ${UPSTREAM_KEY}` },
+      gatewayPid: null,
+    };
     results.targets.direct = { url: upstreamUrl };
   }
 
@@ -229,20 +304,35 @@ try {
   const STREAM_END = messagesApi ? '{"type":"message_stop"}' : 'data: [DONE]';
   const request = (target, stream) => ({
     path: messagesApi ? '/v1/messages' : '/v1/chat/completions',
-    headers: { 'content-type': 'application/json', ...(messagesApi && { 'anthropic-version': '2023-06-01' }), ...target.headers },
+    headers: {
+      'content-type': 'application/json',
+      ...(messagesApi && { 'anthropic-version': '2023-06-01' }),
+      ...target.headers,
+    },
     body: JSON.stringify(stream ? { ...body, stream: true } : body),
-    check: stream ? (status, tail) => status === 200 && tail.includes(STREAM_END) : (status, tail, bytes) => status === 200 && bytes > 0,
+    check: stream
+      ? (status, tail) => status === 200 && tail.includes(STREAM_END)
+      : (status, tail, bytes) => status === 200 && bytes > 0,
   });
   /** The reply's text and whether a stream ended as its API ends one. */
-  const replyText = (text) => (messagesApi ? JSON.parse(text).content?.[0]?.text : JSON.parse(text).choices?.[0]?.message?.content);
-  const streamEnded = (text) => (messagesApi ? text.includes('"type":"content_block_delta"') && text.trimEnd().endsWith('data: {"type":"message_stop"}') : text.includes('chat.completion.chunk') && text.trimEnd().endsWith('data: [DONE]'));
+  const replyText = (text) =>
+    messagesApi ? JSON.parse(text).content?.[0]?.text : JSON.parse(text).choices?.[0]?.message?.content;
+  const streamEnded = (text) =>
+    messagesApi
+      ? text.includes('"type":"content_block_delta"') && text.trimEnd().endsWith('data: {"type":"message_stop"}')
+      : text.includes('chat.completion.chunk') && text.trimEnd().endsWith('data: [DONE]');
 
   // Before measuring: a quiet machine, or at least a note that it was not.
   const quiet = async (what) => {
     const q = await waitQuiet({ maxMs: quietMs, watch }); // Sluice's metering may still be catching up on the last phase
     if (!q.quiet) {
-      const busiest = Object.entries(q.last.byName).filter(([, c]) => c >= 0.05).map(([n, c]) => `${n} ${c}`).join(', ');
-      log(`machine not quiet before ${what}: ${q.last.machine} cores busy, ${q.last.other} not ours${busiest ? ` (${busiest})` : ''}`);
+      const busiest = Object.entries(q.last.byName)
+        .filter(([, c]) => c >= 0.05)
+        .map(([n, c]) => `${n} ${c}`)
+        .join(', ');
+      log(
+        `machine not quiet before ${what}: ${q.last.machine} cores busy, ${q.last.other} not ours${busiest ? ` (${busiest})` : ''}`,
+      );
     }
     return q;
   };
@@ -261,19 +351,26 @@ try {
       const after = await invoice();
       const content = json.status === 200 ? replyText(json.text) : undefined;
       const problems = [];
-      if (json.status !== 200 || !content?.startsWith('Mock reply')) problems.push(`JSON call: ${json.status} ${json.text.slice(0, 200)}`);
-      if (sse.status !== 200 || !streamEnded(sse.text)) problems.push(`streamed call: ${sse.status} ${sse.text.slice(0, 200)}`);
-      if (after.calls - before.calls !== 2) problems.push(`the mock billed ${after.calls - before.calls} calls, expected 2`);
+      if (json.status !== 200 || !content?.startsWith('Mock reply'))
+        problems.push(`JSON call: ${json.status} ${json.text.slice(0, 200)}`);
+      if (sse.status !== 200 || !streamEnded(sse.text))
+        problems.push(`streamed call: ${sse.status} ${sse.text.slice(0, 200)}`);
+      if (after.calls - before.calls !== 2)
+        problems.push(`the mock billed ${after.calls - before.calls} calls, expected 2`);
       // The mock's Messages path refuses a call without the upstream key (x-api-key); the chat paths record it.
-      if (!messagesApi && after.lastAuthorization !== `Bearer ${UPSTREAM_KEY}`) problems.push('the mock did not receive the upstream key');
-      if (problems.length > 0) throw new Error(`${label} does not reach the mock upstream properly: ${problems.join('; ')}`);
+      if (!messagesApi && after.lastAuthorization !== `Bearer ${UPSTREAM_KEY}`)
+        problems.push('the mock did not receive the upstream key');
+      if (problems.length > 0)
+        throw new Error(`${label} does not reach the mock upstream properly: ${problems.join('; ')}`);
       log(`${label}: verified (JSON and SSE replies from the mock, upstream key received)`);
 
       let clientRequests = 2;
       const start = await invoice();
       log(`${label}: warm-up ${warmupSeconds} s`);
       const warm = await closedLoop(pool, request(target, false), { concurrency: 8, seconds: warmupSeconds });
-      const warmStream = withStream ? await closedLoop(pool, request(target, true), { concurrency: 8, seconds: Math.min(warmupSeconds, 2) }) : { ok: 0, failed: 0 };
+      const warmStream = withStream
+        ? await closedLoop(pool, request(target, true), { concurrency: 8, seconds: Math.min(warmupSeconds, 2) })
+        : { ok: 0, failed: 0 };
       clientRequests += warm.ok + warm.failed + warmStream.ok + warmStream.failed;
 
       const steady = async (stream, rate) => {
@@ -309,7 +406,14 @@ try {
         const q = await quiet(`${label} throughput`);
         const req = request(target, stream);
         const meter = cpuMeter(process.pid, watch);
-        const r = await autocannon({ url: `${target.origin}${req.path}`, method: 'POST', headers: req.headers, body: req.body, connections, duration: seconds });
+        const r = await autocannon({
+          url: `${target.origin}${req.path}`,
+          method: 'POST',
+          headers: req.headers,
+          body: req.body,
+          connections,
+          duration: seconds,
+        });
         const cpu = meter.end();
         clientRequests += r.requests.total + r.errors;
         return {
@@ -351,7 +455,17 @@ try {
   }
 
   if (withResponses && responsesModels && targets.direct && targets.sluice) {
-    results.responses = await benchResponses({ targets, models: responsesModels, rate, seconds, warmupSeconds, stream: withStream, quiet, log, round });
+    results.responses = await benchResponses({
+      targets,
+      models: responsesModels,
+      rate,
+      seconds,
+      warmupSeconds,
+      stream: withStream,
+      quiet,
+      log,
+      round,
+    });
   }
 
   // --- added latency and the report ---------------------------------------------------------------
@@ -361,7 +475,10 @@ try {
       for (const name of ['sluice', 'portkey']) {
         const via = results.steady[rate][kind][name];
         if (direct?.latency.n && via?.latency.n) {
-          results.added[rate][kind][name] = { p50: round(via.latency.p50 - direct.latency.p50, 4), p99: round(via.latency.p99 - direct.latency.p99, 4) };
+          results.added[rate][kind][name] = {
+            p50: round(via.latency.p50 - direct.latency.p50, 4),
+            p99: round(via.latency.p99 - direct.latency.p99, 4),
+          };
           if (kind === 'streaming') results.added[rate][kind][name].ttfbP50 = round(via.ttfb.p50 - direct.ttfb.p50, 4);
         }
       }
@@ -371,17 +488,27 @@ try {
   const addedLabels = (group) => Object.fromEntries(Object.entries(group).map(([n, a]) => [LABELS[n], a]));
   for (const rate of rates) {
     const { nonStreaming, streaming } = results.steady[rate];
-    console.log(`\n${messagesApi ? 'Messages API (/v1/messages). ' : ''}Steady ${rate} req/s for ${seconds} s, non-streaming — latency in ms, from sending the request to the last byte:`);
+    console.log(
+      `\n${messagesApi ? 'Messages API (/v1/messages). ' : ''}Steady ${rate} req/s for ${seconds} s, non-streaming — latency in ms, from sending the request to the last byte:`,
+    );
     console.log(steadyTable(rows(nonStreaming), { streaming: false }));
-    if (Object.keys(results.added[rate].nonStreaming).length) console.log(`added latency over direct: ${addedLine(addedLabels(results.added[rate].nonStreaming))}`);
+    if (Object.keys(results.added[rate].nonStreaming).length)
+      console.log(`added latency over direct: ${addedLine(addedLabels(results.added[rate].nonStreaming))}`);
     if (withStream) {
-      console.log(`\nSteady ${rate} req/s for ${seconds} s, streaming — latency to the last byte (${STREAM_END}), and to the first body byte (ttfb), in ms:`);
+      console.log(
+        `\nSteady ${rate} req/s for ${seconds} s, streaming — latency to the last byte (${STREAM_END}), and to the first body byte (ttfb), in ms:`,
+      );
       console.log(steadyTable(rows(streaming), { streaming: true }));
-      if (Object.keys(results.added[rate].streaming).length) console.log(`added latency over direct (to the last byte): ${addedLine(addedLabels(results.added[rate].streaming))}`);
+      if (Object.keys(results.added[rate].streaming).length)
+        console.log(
+          `added latency over direct (to the last byte): ${addedLine(addedLabels(results.added[rate].streaming))}`,
+        );
     }
   }
   if (withThroughput) {
-    console.log(`\nMaximum throughput, ${connections} connections for ${seconds} s (autocannon; latency in whole ms), non-streaming:`);
+    console.log(
+      `\nMaximum throughput, ${connections} connections for ${seconds} s (autocannon; latency in whole ms), non-streaming:`,
+    );
     console.log(throughputTable(rows(results.throughput.nonStreaming)));
     if (withStream) {
       console.log(`\nMaximum throughput, ${connections} connections for ${seconds} s, streaming:`);
@@ -392,24 +519,46 @@ try {
     if (s && p) console.log(`Sluice / Portkey throughput (non-streaming): ${(s / p).toFixed(2)}×`);
   }
   // CPU per call by process (µs): what each process spent during a steady run, over the calls sent.
-  results.cpuPerCall = Object.fromEntries(rates.map((rate) => [rate, Object.fromEntries(Object.entries(results.steady[rate].nonStreaming).map(([n, run]) => [n, cpuPerCall(run, SLUICE_PROCESSES)]))]));
+  results.cpuPerCall = Object.fromEntries(
+    rates.map((rate) => [
+      rate,
+      Object.fromEntries(
+        Object.entries(results.steady[rate].nonStreaming).map(([n, run]) => [n, cpuPerCall(run, SLUICE_PROCESSES)]),
+      ),
+    ]),
+  );
   if (results.cpuPerCall[rates[0]].sluice) {
-    console.log(`\nSluice, CPU per call by process (µs, non-streaming steady runs; "total" is every process npm start runs):`);
-    console.log(cpuPerCallTable(rates.map((rate) => ({ rate, perCall: results.cpuPerCall[rate].sluice })), SLUICE_PROCESSES));
+    console.log(
+      `\nSluice, CPU per call by process (µs, non-streaming steady runs; "total" is every process npm start runs):`,
+    );
+    console.log(
+      cpuPerCallTable(
+        rates.map((rate) => ({ rate, perCall: results.cpuPerCall[rate].sluice })),
+        SLUICE_PROCESSES,
+      ),
+    );
   }
   console.log(`\nSluice against Portkey, this run:`);
   console.log(summaryTable(results, { rates, connections, withStream, processes: SLUICE_PROCESSES }));
   if (results.responses) {
     for (const kind of withStream ? ['nonStreaming', 'streaming'] : ['nonStreaming']) {
-      const runs = Object.entries(results.responses.steady[kind]).map(([name, run]) => ({ label: `/v1/responses ${name}`, run }));
-      console.log(`\nResponses, steady ${rate} req/s for ${seconds} s, ${kind === 'streaming' ? 'streaming (to the last event)' : 'non-streaming'} — ms:`);
+      const runs = Object.entries(results.responses.steady[kind]).map(([name, run]) => ({
+        label: `/v1/responses ${name}`,
+        run,
+      }));
+      console.log(
+        `\nResponses, steady ${rate} req/s for ${seconds} s, ${kind === 'streaming' ? 'streaming (to the last event)' : 'non-streaming'} — ms:`,
+      );
       console.log(steadyTable(runs, { streaming: kind === 'streaming' }));
       console.log(`added latency over direct /v1/responses: ${addedLine(results.responses.added[kind])}`);
     }
   }
-  console.log(`\n"other CPU": cores used by processes this benchmark did not start (should be ~0). "send lag": how late the generator sent (timer granularity).`);
+  console.log(
+    `\n"other CPU": cores used by processes this benchmark did not start (should be ~0). "send lag": how late the generator sent (timer granularity).`,
+  );
   for (const [name, u] of Object.entries(results.upstream)) {
-    if (u.upstreamCalls < u.clientRequests * 0.99) log(`${LABELS[name]}: only ${u.upstreamCalls} of ${u.clientRequests} requests reached the mock upstream`);
+    if (u.upstreamCalls < u.clientRequests * 0.99)
+      log(`${LABELS[name]}: only ${u.upstreamCalls} of ${u.clientRequests} requests reached the mock upstream`);
   }
   if (results.targets.portkey?.error) console.log(`Portkey was not measured: ${results.targets.portkey.error}`);
   for (const rate of rates) {
@@ -417,7 +566,9 @@ try {
       for (const [name, run] of Object.entries(results.steady[rate][kind])) {
         if (run.failed === 0 && run.skipped === 0) continue;
         exitCode = 1;
-        log(`${LABELS[name]} ${rate} req/s ${kind}: ${run.failed} failed, ${run.skipped} skipped ${JSON.stringify(run.errors)}`);
+        log(
+          `${LABELS[name]} ${rate} req/s ${kind}: ${run.failed} failed, ${run.skipped} skipped ${JSON.stringify(run.errors)}`,
+        );
       }
     }
   }
@@ -437,13 +588,24 @@ function round(x, digits = 4) {
 }
 
 function rounded(summary) {
-  return Object.fromEntries(Object.entries(summary).map(([k, v]) => [k, typeof v === 'number' && k !== 'n' ? round(v) : v]));
+  return Object.fromEntries(
+    Object.entries(summary).map(([k, v]) => [k, typeof v === 'number' && k !== 'n' ? round(v) : v]),
+  );
 }
 
 function gitCommit() {
   try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    const dirty =
+      execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+        cwd: root,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim() !== '';
     return dirty ? `${commit}-dirty` : commit;
   } catch {
     return null;

@@ -9,7 +9,8 @@ export async function buildConsole(root, { quiet = false } = {}) {
   const out = join(root, 'services', 'admin-api', 'dist', 'public');
   const manifestPath = join(out, 'manifest.json');
   if (!existsSync(source)) return null;
-  if (existsSync(manifestPath) && newest(source) <= statSync(manifestPath).mtimeMs) return JSON.parse(readFileSync(manifestPath, 'utf8'));
+  if (existsSync(manifestPath) && newest(source) <= statSync(manifestPath).mtimeMs)
+    return JSON.parse(readFileSync(manifestPath, 'utf8'));
 
   const esbuild = await import('esbuild');
   rmSync(out, { recursive: true, force: true });
@@ -31,7 +32,9 @@ export async function buildConsole(root, { quiet = false } = {}) {
   const outputs = Object.keys(result.metafile.outputs).map((file) => basename(file));
   const js = outputs.find((f) => f.endsWith('.js'));
   const css = outputs.find((f) => f.endsWith('.css'));
-  const html = readFileSync(join(source, 'index.html'), 'utf8').replace('%APP_JS%', `/assets/${js}`).replace('%APP_CSS%', `/assets/${css}`);
+  const html = readFileSync(join(source, 'index.html'), 'utf8')
+    .replace('%APP_JS%', `/assets/${js}`)
+    .replace('%APP_CSS%', `/assets/${css}`);
   writeFileSync(join(out, 'index.html'), html);
   const manifest = { index: 'index.html', assets: outputs.map((f) => `assets/${f}`) };
   writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));

@@ -23,7 +23,12 @@ export async function build({ quiet = false } = {}) {
         if (!file.endsWith('.ts') || file.endsWith('.spec.ts') || file.endsWith('.d.ts')) continue;
         const out = join(groupDir, pkg, 'dist', relative(src, file)).replace(/\.ts$/, '.js');
         if (existsSync(out) && statSync(out).mtimeMs >= statSync(file).mtimeMs) continue;
-        const result = await swc.transformFile(file, { ...options, swcrc: false, filename: file, sourceFileName: relative(dirname(out), file) });
+        const result = await swc.transformFile(file, {
+          ...options,
+          swcrc: false,
+          filename: file,
+          sourceFileName: relative(dirname(out), file),
+        });
         mkdirSync(dirname(out), { recursive: true });
         writeFileSync(out, `${result.code}\n//# sourceMappingURL=${out.split('/').pop()}.map`);
         writeFileSync(`${out}.map`, result.map ?? '');

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { build, root } from './setup.mjs';
 
 await build();
-const { natsAuthConf, natsHelmValues } = createRequire(import.meta.url)(join(root, 'libs', 'supervisor', 'dist', 'nats-deploy.js'));
+const { natsAuthConf, natsHelmValues } = createRequire(import.meta.url)(
+  join(root, 'libs', 'supervisor', 'dist', 'nats-deploy.js'),
+);
 writeFileSync(join(root, 'deploy', 'nats-auth.conf'), natsAuthConf());
 writeFileSync(join(root, 'deploy', 'nats-values.yaml'), natsHelmValues());
 console.log('wrote deploy/nats-auth.conf and deploy/nats-values.yaml');

@@ -47,7 +47,9 @@ let code = 1;
 try {
   ensureDependencies();
   engine = await timed('engine', () => useDockerEngine());
-  const images = await timed('stand-in images', () => standInsFor(engine.host, ['SLUICE_NODE_IMAGE', 'SLUICE_NATS_IMAGE', 'SLUICE_POSTGRES_IMAGE']));
+  const images = await timed('stand-in images', () =>
+    standInsFor(engine.host, ['SLUICE_NODE_IMAGE', 'SLUICE_NATS_IMAGE', 'SLUICE_POSTGRES_IMAGE']),
+  );
   const [gatewayPort, adminPort, invoicePort] = await Promise.all([freePort(), freePort(), freePort()]);
   const project = `sluice-test-${process.pid}`;
   const env = {
@@ -59,7 +61,12 @@ try {
     SLUICE_MASTER_KEY: randomBytes(32).toString('base64'),
     SLUICE_WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64url')}`,
     SLUICE_POSTGRES_PASSWORD: randomBytes(24).toString('hex'),
-    ...Object.fromEntries(['GATEWAY', 'POLICY', 'KEY_REGISTRY', 'METERING', 'ADMIN_API'].map((s) => [`SLUICE_NATS_${s}_PASSWORD`, randomBytes(24).toString('hex')])),
+    ...Object.fromEntries(
+      ['GATEWAY', 'POLICY', 'KEY_REGISTRY', 'METERING', 'ADMIN_API'].map((s) => [
+        `SLUICE_NATS_${s}_PASSWORD`,
+        randomBytes(24).toString('hex'),
+      ]),
+    ),
     SLUICE_PUBLISH_HOST: '127.0.0.1',
     SLUICE_GATEWAY_PORT: String(gatewayPort),
     SLUICE_ADMIN_PORT: String(adminPort),
@@ -74,16 +81,21 @@ try {
     await waitHealthy(compose, env.DOCKER_HOST, project);
   });
   const jest = await timed('tests', () =>
-    run(process.execPath, [join(root, 'node_modules', 'jest', 'bin', 'jest.js')], {
-      ...env,
-      SLUICE_TEST_TIER: 'compose',
-      SLUICE_E2E_GATEWAY_URL: `http://127.0.0.1:${gatewayPort}/v1`,
-      SLUICE_E2E_ADMIN_URL: `http://127.0.0.1:${adminPort}`,
-      SLUICE_E2E_ADMIN_TOKEN: env.SLUICE_ADMIN_TOKEN,
-      SLUICE_E2E_UPSTREAM_URL: 'http://mock-upstream:8000/v1',
-      SLUICE_E2E_INVOICE_URL: `http://127.0.0.1:${invoicePort}/invoice`,
-      SLUICE_E2E_COMPOSE_PROJECT: project,
-    }, { allowFailure: true }),
+    run(
+      process.execPath,
+      [join(root, 'node_modules', 'jest', 'bin', 'jest.js')],
+      {
+        ...env,
+        SLUICE_TEST_TIER: 'compose',
+        SLUICE_E2E_GATEWAY_URL: `http://127.0.0.1:${gatewayPort}/v1`,
+        SLUICE_E2E_ADMIN_URL: `http://127.0.0.1:${adminPort}`,
+        SLUICE_E2E_ADMIN_TOKEN: env.SLUICE_ADMIN_TOKEN,
+        SLUICE_E2E_UPSTREAM_URL: 'http://mock-upstream:8000/v1',
+        SLUICE_E2E_INVOICE_URL: `http://127.0.0.1:${invoicePort}/invoice`,
+        SLUICE_E2E_COMPOSE_PROJECT: project,
+      },
+      { allowFailure: true },
+    ),
   );
   if (jest !== 0) await compose(['logs', '--no-color', '--tail=40'], { allowFailure: true });
   code = jest;
@@ -97,7 +109,9 @@ try {
 } finally {
   await teardown();
 }
-console.log(`test:compose ${code === 0 ? 'passed' : code === NO_ENGINE ? 'skipped (no Docker engine)' : 'FAILED'}: ${[...phases, `total ${((Date.now() - started) / 1000).toFixed(0)} s`].join(', ')}`);
+console.log(
+  `test:compose ${code === 0 ? 'passed' : code === NO_ENGINE ? 'skipped (no Docker engine)' : 'FAILED'}: ${[...phases, `total ${((Date.now() - started) / 1000).toFixed(0)} s`].join(', ')}`,
+);
 process.exit(code);
 
 /**
@@ -105,7 +119,10 @@ process.exit(code);
  * both compose files: `compose(args, opts)` resolves to the exit code (see run).
  */
 function composeCommand(env) {
-  const [command, ...prefix] = spawnSync('docker', ['compose', 'version'], { env, stdio: 'ignore' }).status === 0 ? ['docker', 'compose'] : ['docker-compose'];
+  const [command, ...prefix] =
+    spawnSync('docker', ['compose', 'version'], { env, stdio: 'ignore' }).status === 0
+      ? ['docker', 'compose']
+      : ['docker-compose'];
   return (args, opts) => run(command, [...prefix, ...FILES, ...args], env, opts);
 }
 
@@ -113,8 +130,20 @@ async function waitHealthy(compose, host, project) {
   const services = (await compose(['config', '--services'], { capture: true })).trim().split('\n');
   const deadline = Date.now() + 180_000;
   for (;;) {
-    const ids = docker(host, ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`]).stdout.split('\n').filter(Boolean);
-    const states = ids.length === 0 ? [] : docker(host, ['inspect', '--format', '{{index .Config.Labels "com.docker.compose.service"}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}', ...ids]).stdout.trim().split('\n');
+    const ids = docker(host, ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`])
+      .stdout.split('\n')
+      .filter(Boolean);
+    const states =
+      ids.length === 0
+        ? []
+        : docker(host, [
+            'inspect',
+            '--format',
+            '{{index .Config.Labels "com.docker.compose.service"}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}',
+            ...ids,
+          ])
+            .stdout.trim()
+            .split('\n');
     const healthy = states.filter((line) => line.endsWith(' running healthy')).length;
     if (healthy === services.length && states.length === services.length) return;
     const broken = states.filter((line) => / (exited|dead|restarting)| unhealthy$/.test(line));
@@ -150,7 +179,11 @@ async function takeDown(compose, host, project) {
 function run(command, args, env, { allowFailure = false, quiet = false, capture = false } = {}) {
   return new Promise((resolve, reject) => {
     const piped = quiet || capture;
-    const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', piped ? 'pipe' : 'inherit', piped ? 'pipe' : 'inherit'] });
+    const child = spawn(command, args, {
+      cwd: root,
+      env,
+      stdio: ['ignore', piped ? 'pipe' : 'inherit', piped ? 'pipe' : 'inherit'],
+    });
     const output = [];
     const stdout = [];
     child.stdout?.on('data', (chunk) => output.push(chunk) && stdout.push(chunk));

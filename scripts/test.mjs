@@ -29,25 +29,45 @@ ensureDependencies();
 const needsServers = tier !== 'unit';
 const needsBrowser = tier === 'all' || tier === 'e2e';
 const containers = ['testcontainers', 'containers'].includes(process.env.SLUICE_TEST_INFRA ?? '');
-if (needsServers && !containers) ensureServers({ postgres: !process.env.SLUICE_TEST_DATABASE_URL, browser: needsBrowser && !process.env.SLUICE_CHROMIUM });
+if (needsServers && !containers)
+  ensureServers({
+    postgres: !process.env.SLUICE_TEST_DATABASE_URL,
+    browser: needsBrowser && !process.env.SLUICE_CHROMIUM,
+  });
 
 const namesFiles = jestPassThrough.some((a) => !a.startsWith('-'));
-const typecheck = process.env.SLUICE_TYPECHECK === '1' || (process.env.SLUICE_TYPECHECK !== '0' && tier !== 'unit' && !namesFiles);
+const typecheck =
+  process.env.SLUICE_TYPECHECK === '1' || (process.env.SLUICE_TYPECHECK !== '0' && tier !== 'unit' && !namesFiles);
 if (typecheck) {
   console.log('sluice: type-checking the workspace (tsc --noEmit)…');
   // The services and libraries, then the console (browser code: DOM types, JSX).
   const tsc = ['tsconfig.json', 'services/admin-api/console/tsconfig.json']
-    .map((project) => spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, project), '--noEmit'], { cwd: root, stdio: 'inherit' }))
+    .map((project) =>
+      spawnSync(
+        process.execPath,
+        [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, project), '--noEmit'],
+        { cwd: root, stdio: 'inherit' },
+      ),
+    )
     .find((run) => run.status !== 0) ?? { status: 0 };
   if (tsc.status !== 0) {
     console.error('sluice: the type-check failed; fix the errors above (npm run typecheck)');
     process.exit(tsc.status ?? 1);
   }
   console.log('sluice: checking formatting and lint (biome ci, as npm run lint)…');
-  const biome = [join(root, 'node_modules', '@biomejs', 'biome', 'bin', 'biome'), 'ci', '--formatter-enabled=true', '--linter-enabled=true', '--error-on-warnings', '.'];
+  const biome = [
+    join(root, 'node_modules', '@biomejs', 'biome', 'bin', 'biome'),
+    'ci',
+    '--formatter-enabled=true',
+    '--linter-enabled=true',
+    '--error-on-warnings',
+    '.',
+  ];
   const lint = spawnSync(process.execPath, biome, { cwd: root, stdio: 'inherit' });
   if (lint.status !== 0) {
-    console.error('sluice: the format or lint check failed; npm run format formats the tree, npm run lint lists what is left');
+    console.error(
+      'sluice: the format or lint check failed; npm run format formats the tree, npm run lint lists what is left',
+    );
     process.exit(lint.status ?? 1);
   }
 }
@@ -56,7 +76,10 @@ if (typecheck) {
 // end) and the stand-in images unless SLUICE_POSTGRES_IMAGE and SLUICE_NATS_IMAGE name others.
 // Ryuk's image cannot be pulled where no registry can be reached, so it is off by default; the
 // engine stopped at the end takes any container a test left with it.
-const engine = needsServers && containers ? await useDockerEngine().catch(failWith('SLUICE_TEST_INFRA=testcontainers needs a Docker engine')) : null;
+const engine =
+  needsServers && containers
+    ? await useDockerEngine().catch(failWith('SLUICE_TEST_INFRA=testcontainers needs a Docker engine'))
+    : null;
 const containerEnv = engine
   ? {
       DOCKER_HOST: engine.host,
@@ -80,14 +103,25 @@ function failWith(what) {
 
 const resultsDir = mkdtempSync(join(tmpdir(), 'sluice-jest-'));
 const results = join(resultsDir, 'results.json');
-const jestArgs = [join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--json', `--outputFile=${results}`, ...jestPassThrough];
-const jest = spawn(process.execPath, jestArgs, { cwd: root, stdio: 'inherit', env: { ...process.env, ...containerEnv, SLUICE_TEST_TIER: tier } });
+const jestArgs = [
+  join(root, 'node_modules', 'jest', 'bin', 'jest.js'),
+  '--json',
+  `--outputFile=${results}`,
+  ...jestPassThrough,
+];
+const jest = spawn(process.execPath, jestArgs, {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, ...containerEnv, SLUICE_TEST_TIER: tier },
+});
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => jest.kill(signal));
 jest.on('exit', async (code, signal) => {
   await engine?.stop();
   if (existsSync(results)) {
     const r = JSON.parse(readFileSync(results, 'utf8'));
-    console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+    console.log(
+      `tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`,
+    );
   }
   rmSync(resultsDir, { recursive: true, force: true });
   process.exit(code ?? 128 + (osConstants.signals[signal] ?? 0));

@@ -35,11 +35,23 @@ export function rawExchange(port: number, req: RawRequest, timeoutMs: number): P
       const raw = Buffer.concat(chunks).toString('latin1');
       const end = raw.indexOf('\r\n\r\n');
       const match = /^HTTP\/1\.[01] (\d{3})/.exec(raw);
-      if (!match) return reject(new Error(`no HTTP answer to ${req.method} ${req.path}: ${JSON.stringify(raw.slice(0, 200))}`));
-      resolve({ status: Number(match[1]), headers: end < 0 ? raw : raw.slice(0, end), body: end < 0 ? '' : Buffer.from(raw.slice(end + 4), 'latin1').toString('utf8'), ms: performance.now() - started });
+      if (!match)
+        return reject(new Error(`no HTTP answer to ${req.method} ${req.path}: ${JSON.stringify(raw.slice(0, 200))}`));
+      resolve({
+        status: Number(match[1]),
+        headers: end < 0 ? raw : raw.slice(0, end),
+        body: end < 0 ? '' : Buffer.from(raw.slice(end + 4), 'latin1').toString('utf8'),
+        ms: performance.now() - started,
+      });
     });
     socket.on('connect', () => {
-      const head = [`${req.method} ${req.path} HTTP/1.1`, 'host: 127.0.0.1', 'connection: close', `content-length: ${req.body.length}`, ...req.headers.map(([name, value]) => `${name}: ${value}`)];
+      const head = [
+        `${req.method} ${req.path} HTTP/1.1`,
+        'host: 127.0.0.1',
+        'connection: close',
+        `content-length: ${req.body.length}`,
+        ...req.headers.map(([name, value]) => `${name}: ${value}`),
+      ];
       socket.write(Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'), req.body]));
     });
   });

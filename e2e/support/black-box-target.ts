@@ -35,7 +35,12 @@ export async function startBlackBoxTarget(): Promise<BlackBoxTarget> {
     adminUrl: e2e.system.adminUrl,
     adminToken: e2e.system.adminToken,
     upstreamUrl: e2e.upstream.url,
-    invoice: async () => ({ calls: invoice.calls, promptTokens: invoice.promptTokens, completionTokens: invoice.completionTokens, lastAuthorization: invoice.lastAuthorization }),
+    invoice: async () => ({
+      calls: invoice.calls,
+      promptTokens: invoice.promptTokens,
+      completionTokens: invoice.completionTokens,
+      lastAuthorization: invoice.lastAuthorization,
+    }),
     stop: () => e2e.stop(),
   };
 }

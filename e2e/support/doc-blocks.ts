@@ -16,7 +16,8 @@ export function shellBlocks(rootDir: string, file: string): ShellBlock[] {
     const fence = /^```(\S*)(.*)$/.exec(lines[i]);
     if (!fence) continue;
     const end = lines.findIndex((l, j) => j > i && l.startsWith('```'));
-    if (['bash', 'sh'].includes(fence[1]) && !/\bno-run\b/.test(fence[2])) blocks.push({ file, line: i + 1, code: lines.slice(i + 1, end).join('\n') });
+    if (['bash', 'sh'].includes(fence[1]) && !/\bno-run\b/.test(fence[2]))
+      blocks.push({ file, line: i + 1, code: lines.slice(i + 1, end).join('\n') });
     i = end;
   }
   return blocks;

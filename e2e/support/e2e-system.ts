@@ -53,7 +53,9 @@ export async function startE2eSystem(
   const dataDirs = [mkdtempSync(join(tmpdir(), 'sluice-e2e-'))];
   const [nats, { database, postgres }, upstream] = await Promise.all([
     startTestNats(),
-    opts.ownPostgres ? startOwnDatabase(dataDirs) : createTestDatabase({ migrate: false }).then((database) => ({ database, postgres: undefined })),
+    opts.ownPostgres
+      ? startOwnDatabase(dataDirs)
+      : createTestDatabase({ migrate: false }).then((database) => ({ database, postgres: undefined })),
     startMockUpstream(opts.upstream),
   ]);
   await opts.beforeServices?.(database).catch(async (err) => {
@@ -63,8 +65,20 @@ export async function startE2eSystem(
   const output: string[] = [];
   const extraGateways: RunningSystem[] = [];
   const onOutput = (service: string, line: string) => output.push(`${service} ${line}`);
-  const [gatewayPort, adminPort, kr, policy, metering] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
-  const metricsPorts = { gateway: await freePort(), 'admin-api': await freePort(), 'key-registry': await freePort(), policy: await freePort(), metering: await freePort() };
+  const [gatewayPort, adminPort, kr, policy, metering] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  const metricsPorts = {
+    gateway: await freePort(),
+    'admin-api': await freePort(),
+    'key-registry': await freePort(),
+    policy: await freePort(),
+    metering: await freePort(),
+  };
   const system = await startSystem({
     rootDir: ROOT_DIR,
     dataDir: dataDirs[0],
@@ -82,7 +96,12 @@ export async function startE2eSystem(
     throw err;
   });
 
-  const admin = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<AdminReply> => {
+  const admin = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<AdminReply> => {
     const res = await fetch(`${system.adminUrl}/admin/v1${path}`, {
       method,
       headers: { authorization: `Bearer ${system.adminToken}`, 'content-type': 'application/json', ...headers },
@@ -121,10 +140,22 @@ export async function startE2eSystem(
     admin,
     startGateway,
     async addCatalog(providerName, models) {
-      const provider = await admin('POST', '/providers', { name: providerName, type: 'openai-compatible', apiKey: `sk-upstream-${providerName}-0123456789`, baseUrl: upstream.url });
-      if (provider.status !== 201) throw new Error(`provider ${providerName}: ${provider.status} ${JSON.stringify(provider.body)}`);
+      const provider = await admin('POST', '/providers', {
+        name: providerName,
+        type: 'openai-compatible',
+        apiKey: `sk-upstream-${providerName}-0123456789`,
+        baseUrl: upstream.url,
+      });
+      if (provider.status !== 201)
+        throw new Error(`provider ${providerName}: ${provider.status} ${JSON.stringify(provider.body)}`);
       for (const name of models) {
-        const model = await admin('POST', '/models', { name, providerId: provider.body.id, upstreamModel: name, inputUsdPerMTok: 1, outputUsdPerMTok: 2 });
+        const model = await admin('POST', '/models', {
+          name,
+          providerId: provider.body.id,
+          upstreamModel: name,
+          inputUsdPerMTok: 1,
+          outputUsdPerMTok: 2,
+        });
         if (model.status !== 201) throw new Error(`model ${name}: ${model.status} ${JSON.stringify(model.body)}`);
       }
       return provider.body.id as string;
@@ -146,7 +177,12 @@ async function startOwnDatabase(dataDirs: string[]): Promise<{ database: TestDat
   if (process.getuid?.() === 0) chmodSync(dataDir, 0o755);
   // Durable commits, as `npm start` runs it: with synchronous_commit off (the shared test server's
   // setting) a SIGKILL loses commits already acknowledged, and with them usage already acked to JetStream.
-  const postgres = await startPostgres({ dataDir, port: await freePort(), fsync: true, settings: { max_connections: 200 } });
+  const postgres = await startPostgres({
+    dataDir,
+    port: await freePort(),
+    fsync: true,
+    settings: { max_connections: 200 },
+  });
   const url = await ensureDatabase(postgres.url, 'sluice').catch(async (err) => {
     await postgres.stop();
     throw err;

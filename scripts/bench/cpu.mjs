@@ -77,7 +77,13 @@ export function cpuMeter(rootPid = process.pid, watch = {}) {
         for (const [pid, ticks] of t1.ours) if (t1.comms.get(pid) === comm) t += ticks - (t0.ours.get(pid) ?? 0);
         if (t > 0) byName[comm] = round(cores(t));
       }
-      return { seconds: round(seconds), machine: round(machine), ours: round(ours), other: round(Math.max(0, machine - ours)), byName };
+      return {
+        seconds: round(seconds),
+        machine: round(machine),
+        ours: round(ours),
+        other: round(Math.max(0, machine - ours)),
+        byName,
+      };
     },
   };
 }
@@ -109,7 +115,8 @@ export function memory(rootPid = process.pid, watch = {}) {
   const byName = {};
   for (const [name, pid] of Object.entries(watch)) if (pid && tree.ticks.has(pid)) byName[name] = read(pid);
   for (const comm of ['nats-server', 'postgres']) {
-    for (const pid of tree.ours.keys()) if (tree.comms.get(pid) === comm) byName[comm] = add(byName[comm] ?? { rss: 0, pss: 0 }, read(pid));
+    for (const pid of tree.ours.keys())
+      if (tree.comms.get(pid) === comm) byName[comm] = add(byName[comm] ?? { rss: 0, pss: 0 }, read(pid));
   }
   return { byName };
 }

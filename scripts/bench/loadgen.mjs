@@ -34,22 +34,53 @@ function send(pool, req) {
         body.on('data', (chunk) => {
           if (ttfb === 0n) ttfb = process.hrtime.bigint();
           bytes += chunk.length;
-          tail = chunk.length >= 32 ? chunk.subarray(chunk.length - 32).toString('latin1') : (tail + chunk.toString('latin1')).slice(-32);
+          tail =
+            chunk.length >= 32
+              ? chunk.subarray(chunk.length - 32).toString('latin1')
+              : (tail + chunk.toString('latin1')).slice(-32);
         });
         body.on('end', () => {
           const t1 = process.hrtime.bigint();
           const ok = req.check(statusCode, tail, bytes);
-          resolve({ ok, status: statusCode, totalNs: Number(t1 - t0), ttfbNs: ttfb === 0n ? Number(t1 - t0) : Number(ttfb - t0), bytes, error: ok ? undefined : `status ${statusCode}` });
+          resolve({
+            ok,
+            status: statusCode,
+            totalNs: Number(t1 - t0),
+            ttfbNs: ttfb === 0n ? Number(t1 - t0) : Number(ttfb - t0),
+            bytes,
+            error: ok ? undefined : `status ${statusCode}`,
+          });
         });
-        body.on('error', (err) => resolve({ ok: false, status: statusCode, totalNs: Number(process.hrtime.bigint() - t0), ttfbNs: 0, bytes, error: err.code ?? err.message }));
+        body.on('error', (err) =>
+          resolve({
+            ok: false,
+            status: statusCode,
+            totalNs: Number(process.hrtime.bigint() - t0),
+            ttfbNs: 0,
+            bytes,
+            error: err.code ?? err.message,
+          }),
+        );
       }),
-    (err) => ({ ok: false, status: 0, totalNs: Number(process.hrtime.bigint() - t0), ttfbNs: 0, bytes: 0, error: err.code ?? err.message }),
+    (err) => ({
+      ok: false,
+      status: 0,
+      totalNs: Number(process.hrtime.bigint() - t0),
+      ttfbNs: 0,
+      bytes: 0,
+      error: err.code ?? err.message,
+    }),
   );
 }
 
 /** Sends one request and returns its reply body as text, for checks before a run. */
 export async function probe(pool, req) {
-  const { statusCode, headers, body } = await pool.request({ path: req.path, method: req.method ?? 'POST', headers: req.headers, body: req.body });
+  const { statusCode, headers, body } = await pool.request({
+    path: req.path,
+    method: req.method ?? 'POST',
+    headers: req.headers,
+    body: req.body,
+  });
   return { status: statusCode, headers, text: await body.text() };
 }
 
@@ -146,12 +177,22 @@ export async function closedLoop(pool, req, { concurrency, seconds, maxRequests 
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const elapsedSec = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { ok, failed, errors: Object.fromEntries(errors), elapsedSec, rps: ok / elapsedSec, latency: Float64Array.from(latency) };
+  return {
+    ok,
+    failed,
+    errors: Object.fromEntries(errors),
+    elapsedSec,
+    rps: ok / elapsedSec,
+    latency: Float64Array.from(latency),
+  };
 }
 
 async function settleAll(promises, timeoutMs) {
   let timer;
-  await Promise.race([Promise.allSettled(promises), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+  await Promise.race([
+    Promise.allSettled(promises),
+    new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+  ]);
   clearTimeout(timer);
 }
 

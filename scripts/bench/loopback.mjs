@@ -14,7 +14,14 @@ net.Server.prototype.listen = function listenOnLoopback(...args) {
     // listen(port[, host][, backlog][, callback])
     if (args.length === 1 || typeof args[1] === 'function' || typeof args[1] === 'number') args.splice(1, 0, LOOPBACK);
     else if (ANY.has(args[1])) args[1] = LOOPBACK;
-  } else if (args[0] && typeof args[0] === 'object' && !(args[0] instanceof net.Server) && args[0].path === undefined && args[0].fd === undefined && args[0]._handle === undefined) {
+  } else if (
+    args[0] &&
+    typeof args[0] === 'object' &&
+    !(args[0] instanceof net.Server) &&
+    args[0].path === undefined &&
+    args[0].fd === undefined &&
+    args[0]._handle === undefined
+  ) {
     // listen(options[, callback])
     if (ANY.has(args[0].host)) args[0] = { ...args[0], host: LOOPBACK };
   }

@@ -19,7 +19,11 @@ trim.unref();
 process.on('message', (message) => {
   if (message?.type === 'invoice') {
     const { calls, promptTokens, completionTokens, lastAuthorization } = upstream.invoice;
-    process.send({ type: 'invoice', id: message.id, invoice: { calls, promptTokens, completionTokens, lastAuthorization } });
+    process.send({
+      type: 'invoice',
+      id: message.id,
+      invoice: { calls, promptTokens, completionTokens, lastAuthorization },
+    });
   }
 });
 // The benchmark going away (even killed) closes the IPC channel: leave with it.

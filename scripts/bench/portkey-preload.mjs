@@ -22,7 +22,9 @@ const connect = net.Socket.prototype.connect;
 net.Socket.prototype.connect = function connectLoopbackOnly(...args) {
   const host = targetHost(args);
   if (host !== null && !LOOPBACK_HOSTS.has(host) && !host.startsWith('127.')) {
-    const error = Object.assign(new Error(`bench: outbound connection to ${host} refused (loopback only)`), { code: 'ECONNREFUSED' });
+    const error = Object.assign(new Error(`bench: outbound connection to ${host} refused (loopback only)`), {
+      code: 'ECONNREFUSED',
+    });
     setImmediate(() => this.destroy(error));
     return this;
   }
@@ -34,7 +36,11 @@ const nativeFetch = globalThis.fetch;
 globalThis.fetch = async function fetchWithMutableStreamHeaders(input, init) {
   const response = await nativeFetch(input, init);
   if (!response.headers.get('content-type')?.startsWith('text/event-stream')) return response;
-  return new NativeResponse(response.body, { status: response.status, statusText: response.statusText, headers: new Headers(response.headers) });
+  return new NativeResponse(response.body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: new Headers(response.headers),
+  });
 };
 
 // The benchmark holds our stdin open: when it goes away, even killed, so do we.

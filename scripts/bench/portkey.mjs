@@ -9,30 +9,49 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const STRIPPED_ENV = ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy', 'REDIS_CONNECTION_STRING', 'TRUSTED_CUSTOM_HOSTS', 'NODE_OPTIONS'];
+const STRIPPED_ENV = [
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'REDIS_CONNECTION_STRING',
+  'TRUSTED_CUSTOM_HOSTS',
+  'NODE_OPTIONS',
+];
 
 export function portkeyHeaders(upstreamUrl, upstreamKey) {
-  return { 'x-portkey-provider': 'openai', 'x-portkey-custom-host': upstreamUrl, authorization: `Bearer ${upstreamKey}` };
+  return {
+    'x-portkey-provider': 'openai',
+    'x-portkey-custom-host': upstreamUrl,
+    authorization: `Bearer ${upstreamKey}`,
+  };
 }
 
 /** Starts `start-server.js --port=<port> --headless` and waits until it answers `GET /`. */
 export async function startPortkey({ root, port, logFile, timeoutMs = 30_000 }) {
   const pkgDir = join(root, 'node_modules/@portkey-ai/gateway');
   const entry = join(pkgDir, 'build/start-server.js');
-  if (!existsSync(entry)) throw new Error(`${entry} is missing: run npm install (@portkey-ai/gateway is a devDependency)`);
+  if (!existsSync(entry))
+    throw new Error(`${entry} is missing: run npm install (@portkey-ai/gateway is a devDependency)`);
   const version = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).version;
   const env = { ...process.env, NODE_ENV: 'production', BENCH_WATCH_STDIN: '1' };
   for (const name of STRIPPED_ENV) delete env[name];
   const log = openSync(logFile, 'w');
-  const child = spawn(process.execPath, ['--import', pathToFileURL(join(here, 'portkey-preload.mjs')).href, entry, `--port=${port}`, '--headless'], {
-    cwd: root,
-    env,
-    stdio: ['pipe', log, log],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', pathToFileURL(join(here, 'portkey-preload.mjs')).href, entry, `--port=${port}`, '--headless'],
+    {
+      cwd: root,
+      env,
+      stdio: ['pipe', log, log],
+    },
+  );
   closeSync(log);
   child.stdin.unref?.(); // held open only so that Portkey exits with us
   let exited = null;
-  const exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve((exited = signal ?? `code ${code}`))));
+  const exit = new Promise((resolve) =>
+    child.once('exit', (code, signal) => resolve((exited = signal ?? `code ${code}`))),
+  );
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (exited !== null) return;

@@ -33,7 +33,19 @@ export function addedLine(added) {
 }
 
 export function throughputTable(results) {
-  const headers = ['target', 'req/s', 'requests', 'p50 ms', 'p99 ms', 'mean ms', 'errors', 'non-2xx', 'gateway CPU', 'all CPU', 'other CPU'];
+  const headers = [
+    'target',
+    'req/s',
+    'requests',
+    'p50 ms',
+    'p99 ms',
+    'mean ms',
+    'errors',
+    'non-2xx',
+    'gateway CPU',
+    'all CPU',
+    'other CPU',
+  ];
   const rows = results.map(({ label, run }) => {
     if (run.error) return [label, run.error, ...headers.slice(2).map(() => '')];
     return [
@@ -69,7 +81,10 @@ export function cpuPerCall(run, processes) {
 
 export function cpuPerCallTable(rows, processes) {
   const headers = ['rate req/s', ...processes, 'total'];
-  return table(headers, rows.map(({ rate, perCall }) => [rate, ...processes.map((n) => perCall?.[n] ?? '—'), perCall?.sluiceTotal ?? '—']));
+  return table(
+    headers,
+    rows.map(({ rate, perCall }) => [rate, ...processes.map((n) => perCall?.[n] ?? '—'), perCall?.sluiceTotal ?? '—']),
+  );
 }
 
 const sumMemory = (byName, names, field) => {
@@ -83,10 +98,20 @@ export function summaryTable(results, { rates, connections, withStream, processe
   const ratio = (s, p, digits = 2) => (s === null || s === undefined || !p ? '—' : `${(s / p).toFixed(digits)}×`);
   const num = (x, digits = 0) => (x === null || x === undefined ? '—' : x.toFixed(digits));
   const sat = (n) => results.throughput.nonStreaming[n]?.rps ?? null;
-  rows.push([`saturation req/s (${connections} connections)`, num(sat('portkey')), num(sat('sluice')), ratio(sat('sluice'), sat('portkey'))]);
+  rows.push([
+    `saturation req/s (${connections} connections)`,
+    num(sat('portkey')),
+    num(sat('sluice')),
+    ratio(sat('sluice'), sat('portkey')),
+  ]);
   for (const rate of rates) {
     const a = results.added[rate].nonStreaming;
-    rows.push([`added p50 / p99 ms @ ${rate} req/s`, a.portkey ? `${signed(a.portkey.p50, 2)} / ${signed(a.portkey.p99, 2)}` : '—', a.sluice ? `${signed(a.sluice.p50, 2)} / ${signed(a.sluice.p99, 2)}` : '—', '']);
+    rows.push([
+      `added p50 / p99 ms @ ${rate} req/s`,
+      a.portkey ? `${signed(a.portkey.p50, 2)} / ${signed(a.portkey.p99, 2)}` : '—',
+      a.sluice ? `${signed(a.sluice.p50, 2)} / ${signed(a.sluice.p99, 2)}` : '—',
+      '',
+    ]);
   }
   for (const rate of rates) {
     const c = results.cpuPerCall[rate];
@@ -97,11 +122,26 @@ export function summaryTable(results, { rates, connections, withStream, processe
   if (withStream) {
     for (const rate of rates) {
       const a = results.added[rate].streaming;
-      rows.push([`stream ttfb added p50 ms @ ${rate} req/s`, a.portkey ? signed(a.portkey.ttfbP50, 2) : '—', a.sluice ? signed(a.sluice.ttfbP50, 2) : '—', '']);
+      rows.push([
+        `stream ttfb added p50 ms @ ${rate} req/s`,
+        a.portkey ? signed(a.portkey.ttfbP50, 2) : '—',
+        a.sluice ? signed(a.sluice.ttfbP50, 2) : '—',
+        '',
+      ]);
     }
   }
   const mem = (n, names, field) => sumMemory(results.memory[n], names, field);
-  rows.push(['resident memory MB after the runs (RSS sum)', num(mem('portkey', ['portkey'], 'rss')), num(mem('sluice', processes, 'rss')), ratio(mem('sluice', processes, 'rss'), mem('portkey', ['portkey'], 'rss'))]);
-  rows.push(['  proportional (PSS sum: shared pages once)', num(mem('portkey', ['portkey'], 'pss')), num(mem('sluice', processes, 'pss')), ratio(mem('sluice', processes, 'pss'), mem('portkey', ['portkey'], 'pss'))]);
+  rows.push([
+    'resident memory MB after the runs (RSS sum)',
+    num(mem('portkey', ['portkey'], 'rss')),
+    num(mem('sluice', processes, 'rss')),
+    ratio(mem('sluice', processes, 'rss'), mem('portkey', ['portkey'], 'rss')),
+  ]);
+  rows.push([
+    '  proportional (PSS sum: shared pages once)',
+    num(mem('portkey', ['portkey'], 'pss')),
+    num(mem('sluice', processes, 'pss')),
+    ratio(mem('sluice', processes, 'pss'), mem('portkey', ['portkey'], 'pss')),
+  ]);
   return table(['', 'Portkey', 'Sluice', 'Sluice / Portkey'], rows);
 }

@@ -10,16 +10,40 @@ const INPUT = 'Say something short about gateways.';
 
 /** Adds the catalog the scenario routes through; returns the model names per variant. */
 export async function seedResponses(admin, upstreamUrl, upstreamKey, bridgedProviderId) {
-  const native = await admin('/providers', { name: 'bench-responses-upstream', type: 'openai-compatible', supportsResponses: true, apiKey: upstreamKey, baseUrl: upstreamUrl });
-  await admin('/models', { name: 'bench-responses', providerId: native.id, upstreamModel: 'bench-model', inputUsdPerMTok: 1, outputUsdPerMTok: 2 });
-  await admin('/models', { name: 'bench-bridged', providerId: bridgedProviderId, upstreamModel: 'bench-model', inputUsdPerMTok: 1, outputUsdPerMTok: 2 });
+  const native = await admin('/providers', {
+    name: 'bench-responses-upstream',
+    type: 'openai-compatible',
+    supportsResponses: true,
+    apiKey: upstreamKey,
+    baseUrl: upstreamUrl,
+  });
+  await admin('/models', {
+    name: 'bench-responses',
+    providerId: native.id,
+    upstreamModel: 'bench-model',
+    inputUsdPerMTok: 1,
+    outputUsdPerMTok: 2,
+  });
+  await admin('/models', {
+    name: 'bench-bridged',
+    providerId: bridgedProviderId,
+    upstreamModel: 'bench-model',
+    inputUsdPerMTok: 1,
+    outputUsdPerMTok: 2,
+  });
   return { native: 'bench-responses', bridged: 'bench-bridged' };
 }
 
 const request = (headers, model, stream, store = true) => ({
   path: '/v1/responses',
   headers: { 'content-type': 'application/json', ...headers },
-  body: JSON.stringify({ model, input: INPUT, max_output_tokens: 256, ...(stream ? { stream: true } : {}), ...(store ? {} : { store: false }) }),
+  body: JSON.stringify({
+    model,
+    input: INPUT,
+    max_output_tokens: 256,
+    ...(stream ? { stream: true } : {}),
+    ...(store ? {} : { store: false }),
+  }),
   // A stream ends with the data of response.completed; a JSON answer is the response object.
   check: (status, tail, bytes) => status === 200 && bytes > 0 && (!stream || tail.trimEnd().endsWith('}')),
 });
@@ -40,14 +64,29 @@ export async function benchResponses({ targets, models, rate, seconds, warmupSec
     const pool = connect(target.origin, 16);
     try {
       const check = await probe(pool, request(target.headers, model, true, store));
-      if (check.status !== 200 || !check.text.includes('event: response.completed')) throw new Error(`${name}: ${check.status} ${check.text.slice(0, 200)}`);
+      if (check.status !== 200 || !check.text.includes('event: response.completed'))
+        throw new Error(`${name}: ${check.status} ${check.text.slice(0, 200)}`);
       await closedLoop(pool, request(target.headers, model, false, store), { concurrency: 8, seconds: warmupSeconds });
-      for (const [kind, isStream] of stream ? [['nonStreaming', false], ['streaming', true]] : [['nonStreaming', false]]) {
+      for (const [kind, isStream] of stream
+        ? [
+            ['nonStreaming', false],
+            ['streaming', true],
+          ]
+        : [['nonStreaming', false]]) {
         await quiet(`Responses ${name}`);
         log(`Responses ${name}: steady ${rate} req/s for ${seconds} s, ${isStream ? 'streaming' : 'non-streaming'}`);
         const req = request(target.headers, model, isStream, store);
         const run = await paced(pool, req, { rate, seconds });
-        out.steady[kind][name] = { sent: run.sent, ok: run.ok, failed: run.failed, errors: run.errors, latency: summarize(run.latency), ttfb: summarize(run.ttfb), lag: summarize(run.lag), cpu: { other: null } };
+        out.steady[kind][name] = {
+          sent: run.sent,
+          ok: run.ok,
+          failed: run.failed,
+          errors: run.errors,
+          latency: summarize(run.latency),
+          ttfb: summarize(run.ttfb),
+          lag: summarize(run.lag),
+          cpu: { other: null },
+        };
       }
     } finally {
       await pool.close();
@@ -57,7 +96,10 @@ export async function benchResponses({ targets, models, rate, seconds, warmupSec
     const direct = out.steady[kind].direct;
     for (const [name, run] of Object.entries(out.steady[kind])) {
       if (name === 'direct' || !direct?.latency.n || !run.latency.n) continue;
-      out.added[kind][name] = { p50: round(run.latency.p50 - direct.latency.p50, 4), p99: round(run.latency.p99 - direct.latency.p99, 4) };
+      out.added[kind][name] = {
+        p50: round(run.latency.p50 - direct.latency.p50, 4),
+        p99: round(run.latency.p99 - direct.latency.p99, 4),
+      };
     }
   }
   return out;

@@ -13,7 +13,12 @@ const OWN = {
   socket: '/run/sluice-docker/docker.sock',
 };
 const SYSTEM_SOCKET = '/var/run/docker.sock';
-const PACKAGES = { docker: 'docker.io', dockerd: 'docker.io', 'docker-compose': 'docker-compose', debootstrap: 'debootstrap' };
+const PACKAGES = {
+  docker: 'docker.io',
+  dockerd: 'docker.io',
+  'docker-compose': 'docker-compose',
+  debootstrap: 'debootstrap',
+};
 
 export class EngineUnavailable extends Error {}
 
@@ -35,22 +40,43 @@ export async function useDockerEngine({ log = console.log } = {}) {
 
 /** `docker …` against the given engine; throws with its output when it fails. */
 export function docker(host, args, opts = {}) {
-  const result = spawnSync('docker', args, { env: { ...process.env, DOCKER_HOST: host }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...opts });
+  const result = spawnSync('docker', args, {
+    env: { ...process.env, DOCKER_HOST: host },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    ...opts,
+  });
   if (result.status !== 0 && !opts.allowFailure) {
-    throw new Error(`docker ${args.join(' ')} failed (${result.status ?? result.signal}):\n${result.stdout ?? ''}${result.stderr ?? ''}`);
+    throw new Error(
+      `docker ${args.join(' ')} failed (${result.status ?? result.signal}):\n${result.stdout ?? ''}${result.stderr ?? ''}`,
+    );
   }
   return result;
 }
 
 function answers(host) {
-  return spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { env: { ...process.env, DOCKER_HOST: host }, stdio: 'ignore', timeout: 15_000 }).status === 0;
+  return (
+    spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], {
+      env: { ...process.env, DOCKER_HOST: host },
+      stdio: 'ignore',
+      timeout: 15_000,
+    }).status === 0
+  );
 }
 
 function ensureTools(log) {
-  const missing = [...new Set(Object.entries(PACKAGES).filter(([tool]) => !onPath(tool)).map(([, pkg]) => pkg))];
+  const missing = [
+    ...new Set(
+      Object.entries(PACKAGES)
+        .filter(([tool]) => !onPath(tool))
+        .map(([, pkg]) => pkg),
+    ),
+  ];
   if (missing.length === 0) return;
   if (!(process.getuid?.() === 0 && onPath('apt-get'))) {
-    throw new EngineUnavailable(`this needs ${missing.join(', ')} (Debian: sudo apt-get install -y ${missing.join(' ')})`);
+    throw new EngineUnavailable(
+      `this needs ${missing.join(', ')} (Debian: sudo apt-get install -y ${missing.join(' ')})`,
+    );
   }
   log(`sluice: installing ${missing.join(', ')} with apt-get…`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };

@@ -4,7 +4,16 @@
 // Node 20). Each is labelled with a hash of its recipe and built only when missing or stale, so
 // later runs reuse them.
 import { createHash } from 'node:crypto';
-import { cpSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import {
+  cpSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -26,12 +35,24 @@ export const STAND_IN_IMAGES = {
  * file and the testcontainers path at them.
  */
 export function ensureStandInImages(host, { log = console.log } = {}) {
-  const base = ensureImage(host, STAND_IN_IMAGES.debian, hash(`debootstrap --variant=minbase bookworm ${MIRROR}`), log, (tag, label) => importDebian(host, tag, label));
+  const base = ensureImage(
+    host,
+    STAND_IN_IMAGES.debian,
+    hash(`debootstrap --variant=minbase bookworm ${MIRROR}`),
+    log,
+    (tag, label) => importDebian(host, tag, label),
+  );
   const baseId = imageId(host, STAND_IN_IMAGES.debian);
   for (const name of ['node', 'nats', 'postgres']) {
     const dir = join(RECIPES, name);
     const local = name === 'node' ? localNode() : null;
-    const recipe = hash(baseId, ...readdirSync(dir).sort().map((f) => readFileSync(join(dir, f))), ...(local ? [local.version, readFileSync(local.ca)] : []));
+    const recipe = hash(
+      baseId,
+      ...readdirSync(dir)
+        .sort()
+        .map((f) => readFileSync(join(dir, f))),
+      ...(local ? [local.version, readFileSync(local.ca)] : []),
+    );
     ensureImage(host, STAND_IN_IMAGES[name], recipe, log, (tag, label) => {
       const context = local ? nodeContext(dir, local) : { dir, cleanup: () => {} };
       try {
@@ -53,13 +74,16 @@ export function ensureStandInImages(host, { log = console.log } = {}) {
  * what the caller set, the stand-ins for the rest (built only when one is needed).
  */
 export function standInsFor(host, names, opts) {
-  if (names.every((name) => process.env[name])) return Object.fromEntries(names.map((name) => [name, process.env[name]]));
+  if (names.every((name) => process.env[name]))
+    return Object.fromEntries(names.map((name) => [name, process.env[name]]));
   const standIns = ensureStandInImages(host, opts);
   return Object.fromEntries(names.map((name) => [name, process.env[name] || standIns[name]]));
 }
 
 function ensureImage(host, tag, recipe, log, build) {
-  const current = docker(host, ['image', 'inspect', '--format', `{{ index .Config.Labels "${LABEL}" }}`, tag], { allowFailure: true });
+  const current = docker(host, ['image', 'inspect', '--format', `{{ index .Config.Labels "${LABEL}" }}`, tag], {
+    allowFailure: true,
+  });
   if (current.status === 0 && current.stdout.trim() === recipe) return tag;
   const started = Date.now();
   log(`sluice: building the stand-in image ${tag}…`);
@@ -74,8 +98,20 @@ function importDebian(host, tag, label) {
     const boot = spawnSync('debootstrap', ['--variant=minbase', 'bookworm', dir, MIRROR], { encoding: 'utf8' });
     if (boot.status !== 0) throw new Error(`debootstrap failed:\n${boot.stdout}${boot.stderr}`);
     rmSync(join(dir, 'var/cache/apt/archives'), { recursive: true, force: true });
-    const tar = spawnSync('sh', ['-c', `tar -C "$1" -c . | docker import --change "$2" --change "$3" --change "$4" - "$5"`, 'sh', dir,
-      'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'CMD ["bash"]', `LABEL ${label}`, tag], { encoding: 'utf8', env: { ...process.env, DOCKER_HOST: host } });
+    const tar = spawnSync(
+      'sh',
+      [
+        '-c',
+        `tar -C "$1" -c . | docker import --change "$2" --change "$3" --change "$4" - "$5"`,
+        'sh',
+        dir,
+        'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+        'CMD ["bash"]',
+        `LABEL ${label}`,
+        tag,
+      ],
+      { encoding: 'utf8', env: { ...process.env, DOCKER_HOST: host } },
+    );
     if (tar.status !== 0) throw new Error(`docker import failed:\n${tar.stdout}${tar.stderr}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -87,7 +123,9 @@ function localNode() {
   const npm = join(spawnSync('npm', ['root', '-g'], { encoding: 'utf8' }).stdout.trim(), 'npm');
   if (!existsSync(join(npm, 'bin', 'npm-cli.js'))) throw new Error(`npm not found in ${npm}`);
   const npmVersion = JSON.parse(readFileSync(join(npm, 'package.json'), 'utf8')).version;
-  const ca = [process.env.NODE_EXTRA_CA_CERTS, '/etc/ssl/certs/ca-certificates.crt'].find((f) => f && existsSync(f)) ?? '/dev/null';
+  const ca =
+    [process.env.NODE_EXTRA_CA_CERTS, '/etc/ssl/certs/ca-certificates.crt'].find((f) => f && existsSync(f)) ??
+    '/dev/null';
   return { node: realpathSync(process.execPath), npm, ca, version: `node ${process.version} npm ${npmVersion}` };
 }
 

@@ -20,7 +20,13 @@ const emptyApi = () =>
 describe('apply --dry-run', () => {
   let dir: string;
   const lines: string[] = [];
-  const io = (): Io => ({ out: (...l) => lines.push(...l), err: (...l) => lines.push(...l), env: {}, cwd: dir, projectDir: dir });
+  const io = (): Io => ({
+    out: (...l) => lines.push(...l),
+    err: (...l) => lines.push(...l),
+    env: {},
+    cwd: dir,
+    projectDir: dir,
+  });
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'sluice-apply-dry-'));
@@ -29,9 +35,14 @@ describe('apply --dry-run', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('exits non-zero when applying would fail (a provider secret missing from the environment), and changes nothing', async () => {
-    writeFileSync(join(dir, 'keys.yaml'), 'apiVersion: sluice/v1\nproviders:\n  - {name: openai-prod, type: openai, apiKeyEnv: OPENAI_API_KEY}\nkeys:\n  - name: billing\n');
+    writeFileSync(
+      join(dir, 'keys.yaml'),
+      'apiVersion: sluice/v1\nproviders:\n  - {name: openai-prod, type: openai, apiKeyEnv: OPENAI_API_KEY}\nkeys:\n  - name: billing\n',
+    );
     const code = await apply(emptyApi(), { file: 'keys.yaml', dryRun: true, prune: false }, io());
-    expect(lines.join('\n')).toMatch(/Applying would fail: provider openai-prod needs the environment variable OPENAI_API_KEY/);
+    expect(lines.join('\n')).toMatch(
+      /Applying would fail: provider openai-prod needs the environment variable OPENAI_API_KEY/,
+    );
     expect(code).toBe(1);
   });
 

@@ -23,7 +23,11 @@ export interface ApplyOptions {
  */
 export async function apply(client: AdminClient, opts: ApplyOptions, io: Io): Promise<number> {
   const manifest = parseManifest(readFileSync(resolve(io.cwd, opts.file), 'utf8'), opts.file);
-  const live = { keys: await client.listKeys(), providers: await client.listProviders(), models: await client.listModels() };
+  const live = {
+    keys: await client.listKeys(),
+    providers: await client.listProviders(),
+    models: await client.listModels(),
+  };
   const plan = computePlan(manifest, live, opts);
   io.out(`Plan for ${opts.file} against ${client.baseUrl}${opts.dryRun ? ' (dry run)' : ''}:`);
   io.out(renderPlan(plan));
@@ -66,7 +70,10 @@ async function applyCatalog(client: AdminClient, plan: Plan, io: Io): Promise<vo
   for (const step of plan.providers) {
     if (step.action === 'create') {
       const { apiKeyEnv, apiKey, ...entry } = step.entry;
-      const created = await client.createProvider({ ...entry, ...(apiKey || apiKeyEnv ? { apiKey: apiKey ?? io.env[apiKeyEnv!] } : {}) });
+      const created = await client.createProvider({
+        ...entry,
+        ...(apiKey || apiKeyEnv ? { apiKey: apiKey ?? io.env[apiKeyEnv!] } : {}),
+      });
       io.out(`created provider ${step.name} (${created.id})`);
     } else if (step.action === 'update') {
       await client.updateProvider(step.id, step.patch);
@@ -84,7 +91,9 @@ async function applyCatalog(client: AdminClient, plan: Plan, io: Io): Promise<vo
 
 function missingSecrets(plan: Plan, env: NodeJS.ProcessEnv): string[] {
   return plan.providers.flatMap((s) =>
-    s.action === 'create' && s.entry.apiKeyEnv && !env[s.entry.apiKeyEnv] ? [`provider ${s.name} needs the environment variable ${s.entry.apiKeyEnv}`] : [],
+    s.action === 'create' && s.entry.apiKeyEnv && !env[s.entry.apiKeyEnv]
+      ? [`provider ${s.name} needs the environment variable ${s.entry.apiKeyEnv}`]
+      : [],
   );
 }
 

@@ -10,7 +10,12 @@ import type { Io } from './io';
 export async function verifyOnline(client: AdminClient, io: Io): Promise<number> {
   const verdict = await client.call<AuditVerifyResult>('GET', '/audit/verify');
   if (verdict.firstBreak) return reportBreak(io, verdict.firstBreak, verdict.checked);
-  io.out(`chain intact: ${verdict.checked} events checked`, verdict.head ? `head: seq ${verdict.head.seq}, position ${verdict.head.position}, hash ${verdict.head.hash}` : 'the chain is empty');
+  io.out(
+    `chain intact: ${verdict.checked} events checked`,
+    verdict.head
+      ? `head: seq ${verdict.head.seq}, position ${verdict.head.position}, hash ${verdict.head.hash}`
+      : 'the chain is empty',
+  );
   return 0;
 }
 
@@ -59,13 +64,19 @@ export async function verifyFile(file: string, io: Io): Promise<number> {
   }
   io.out(
     `export intact: ${checked} events checked in ${runs} contiguous run(s)`,
-    ...(redacted > 0 ? [`${redacted} redacted line(s) (a secret an older version stored, shown as its hint): their links checked, their content only by \`audit verify\` against the database`] : []),
+    ...(redacted > 0
+      ? [
+          `${redacted} redacted line(s) (a secret an older version stored, shown as its hint): their links checked, their content only by \`audit verify\` against the database`,
+        ]
+      : []),
     head ? `last: seq ${head.seq}, position ${head.position}, hash ${head.hash}` : 'the export is empty',
   );
   return 0;
 }
 
 function reportBreak(io: Io, broken: ChainBreak, checked: number): number {
-  io.err(`chain broken at global position ${broken.position}${broken.seq ? ` (seq ${broken.seq})` : ''}: ${broken.reason} (${checked} events before it check out)`);
+  io.err(
+    `chain broken at global position ${broken.position}${broken.seq ? ` (seq ${broken.seq})` : ''}: ${broken.reason} (${checked} events before it check out)`,
+  );
   return 1;
 }

@@ -17,7 +17,8 @@ export function resolveConnection(env: NodeJS.ProcessEnv, projectDir: string, ad
   const adminUrl = adminUrlFlag ?? env.SLUICE_ADMIN_URL ?? endpoints?.adminUrl ?? 'http://localhost:8081';
   const tokenFile = resolve(dataDir, 'admin-token');
   const token = env.SLUICE_ADMIN_TOKEN ?? (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : '');
-  if (!token) throw new Error(`no admin token: set SLUICE_ADMIN_TOKEN (or run \`npm start\`, which keeps one in ${tokenFile})`);
+  if (!token)
+    throw new Error(`no admin token: set SLUICE_ADMIN_TOKEN (or run \`npm start\`, which keeps one in ${tokenFile})`);
   return { adminUrl: adminUrl.replace(/\/+$/, '').replace(/\/admin\/v1$/, ''), token };
 }
 

@@ -11,8 +11,21 @@ export async function listKeys(client: AdminClient, opts: { json: boolean; all: 
   }
   const rows = [['NAME', 'ID', 'STATUS', 'HINT', 'MODELS', 'MANAGED'], ...keys.map(row)];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  for (const r of rows) io.out(r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+  for (const r of rows)
+    io.out(
+      r
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    );
   return 0;
 }
 
-const row = (k: KeyView) => [k.name, k.id, k.status, k.keyHint, k.models ? k.models.join(',') : '*', k.metadata?.managedBy === 'sluice-apply' ? 'yes' : ''];
+const row = (k: KeyView) => [
+  k.name,
+  k.id,
+  k.status,
+  k.keyHint,
+  k.models ? k.models.join(',') : '*',
+  k.metadata?.managedBy === 'sluice-apply' ? 'yes' : '',
+];

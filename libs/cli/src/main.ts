@@ -60,7 +60,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
         io.err('apply needs -f <file.yaml>', '', USAGE);
         return 2;
       }
-      return await apply(client, { file: values.file, dryRun: values['dry-run'], prune: values.prune, secretsOut: values['secrets-out'] }, io);
+      return await apply(
+        client,
+        { file: values.file, dryRun: values['dry-run'], prune: values.prune, secretsOut: values['secrets-out'] },
+        io,
+      );
     }
     if (command === 'audit verify') return await verifyOnline(client, io);
     if (command === 'keys list') return await listKeys(client, { json: values.json, all: values.all }, io);

@@ -45,10 +45,21 @@ describe('reading a keys file', () => {
   });
 
   it('names the path and the line of each invalid field', () => {
-    const problems = problemsOf(['keys:', '  - name: ok', '  - name: bad', '    operations: [chat, fly]', '    ipAllowlist: [300.1.1.1/8]', '    budget: 5'].join('\n'));
+    const problems = problemsOf(
+      [
+        'keys:',
+        '  - name: ok',
+        '  - name: bad',
+        '    operations: [chat, fly]',
+        '    ipAllowlist: [300.1.1.1/8]',
+        '    budget: 5',
+      ].join('\n'),
+    );
     expect(problems).toEqual([
       expect.stringMatching(/^keys\.yaml:4:\d+: keys\[1\]\.operations\[1\]: /),
-      expect.stringMatching(/^keys\.yaml:5:\d+: keys\[1\]\.ipAllowlist\[0\]: must be an IPv4 or IPv6 address or CIDR range/),
+      expect.stringMatching(
+        /^keys\.yaml:5:\d+: keys\[1\]\.ipAllowlist\[0\]: must be an IPv4 or IPv6 address or CIDR range/,
+      ),
       expect.stringMatching(/keys\[1\]\.budget: Invalid input: expected object/),
     ]);
   });
@@ -59,7 +70,11 @@ describe('reading a keys file', () => {
   });
 
   it('requires a secret source for a real provider', () => {
-    expect(problemsOf('providers:\n  - {name: p, type: openai}\n')).toEqual([expect.stringContaining('providers[0].apiKeyEnv: apiKey or apiKeyEnv is required')]);
-    expect(problemsOf('providers:\n  - {name: p, type: openai-compatible, apiKeyEnv: K}\n')).toEqual([expect.stringContaining('providers[0].baseUrl')]);
+    expect(problemsOf('providers:\n  - {name: p, type: openai}\n')).toEqual([
+      expect.stringContaining('providers[0].apiKeyEnv: apiKey or apiKeyEnv is required'),
+    ]);
+    expect(problemsOf('providers:\n  - {name: p, type: openai-compatible, apiKeyEnv: K}\n')).toEqual([
+      expect.stringContaining('providers[0].baseUrl'),
+    ]);
   });
 });

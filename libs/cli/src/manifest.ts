@@ -14,10 +14,16 @@ const ProviderEntry = z
     /** The secret itself; prefer apiKeyEnv so it stays out of version control. */
     apiKey: z.string().min(1).optional(),
     /** The name of an environment variable holding the secret, read when the provider is created. */
-    apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+    apiKeyEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+      .optional(),
   })
   .refine((p) => !(p.apiKey && p.apiKeyEnv), { message: 'give apiKey or apiKeyEnv, not both', path: ['apiKeyEnv'] })
-  .refine((p) => p.type === 'mock' || p.apiKey !== undefined || p.apiKeyEnv !== undefined, { message: 'apiKey or apiKeyEnv is required', path: ['apiKeyEnv'] });
+  .refine((p) => p.type === 'mock' || p.apiKey !== undefined || p.apiKeyEnv !== undefined, {
+    message: 'apiKey or apiKeyEnv is required',
+    path: ['apiKeyEnv'],
+  });
 
 const ModelEntry = CreateModelBody.omit({ providerId: true }).extend({ provider: z.string().min(1) });
 
@@ -59,18 +65,31 @@ export function parseManifest(text: string, file: string): Manifest {
     throw new ManifestError(
       file,
       result.error.issues.map((issue) => {
-        const node = doc.getIn(issue.path as (string | number)[], true) as { range?: [number, number, number] } | undefined;
+        const node = doc.getIn(issue.path as (string | number)[], true) as
+          | { range?: [number, number, number] }
+          | undefined;
         const at = node?.range ? lineCounter.linePos(node.range[0]) : undefined;
         return `${at ? `${file}:${at.line}:${at.col}: ` : ''}${formatPath(issue.path)}: ${issue.message}`;
       }),
     );
   }
   const names = duplicates(result.data);
-  if (names.length > 0) throw new ManifestError(file, names.map((n) => `${n} appears more than once`));
+  if (names.length > 0)
+    throw new ManifestError(
+      file,
+      names.map((n) => `${n} appears more than once`),
+    );
   // CreateProviderBody's own rules (baseUrl required for openai-compatible, …) apply here too.
   const providerProblems = result.data.providers.flatMap((p, i) => {
-    const check = CreateProviderBody.safeParse({ name: p.name, type: p.type, baseUrl: p.baseUrl, apiKey: p.type === 'mock' ? p.apiKey : 'x' });
-    return check.success ? [] : check.error.issues.map((issue) => `${formatPath(['providers', i, ...issue.path])}: ${issue.message}`);
+    const check = CreateProviderBody.safeParse({
+      name: p.name,
+      type: p.type,
+      baseUrl: p.baseUrl,
+      apiKey: p.type === 'mock' ? p.apiKey : 'x',
+    });
+    return check.success
+      ? []
+      : check.error.issues.map((issue) => `${formatPath(['providers', i, ...issue.path])}: ${issue.message}`);
   });
   if (providerProblems.length > 0) throw new ManifestError(file, providerProblems);
   return result.data;
@@ -78,12 +97,21 @@ export function parseManifest(text: string, file: string): Manifest {
 
 /** `keys[2].operations[0]`, the way a reader looks for it in the file. */
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)), '') || '(file)';
+  return (
+    path.reduce<string>(
+      (out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)),
+      '',
+    ) || '(file)'
+  );
 }
 
 function duplicates(m: Manifest): string[] {
   const found: string[] = [];
-  for (const [kind, entries] of [['keys', m.keys], ['providers', m.providers], ['models', m.models]] as const) {
+  for (const [kind, entries] of [
+    ['keys', m.keys],
+    ['providers', m.providers],
+    ['models', m.models],
+  ] as const) {
     const seen = new Set<string>();
     for (const entry of entries) {
       if (seen.has(entry.name)) found.push(`${kind}: the name "${entry.name}"`);

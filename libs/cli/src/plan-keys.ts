@@ -1,4 +1,10 @@
-import { normalizeBudget, type BudgetInput, type BudgetSettings, type KeyView, type UpdateKeyBody } from '@sluice/contracts';
+import {
+  normalizeBudget,
+  type BudgetInput,
+  type BudgetSettings,
+  type KeyView,
+  type UpdateKeyBody,
+} from '@sluice/contracts';
 import type { DesiredKey } from './manifest';
 
 /** Marks the keys this tool owns: only those are candidates for `--prune`. */
@@ -18,7 +24,10 @@ export type KeyStep =
   /** Managed by this tool, no longer in the file, and `--prune` not given. */
   | { action: 'orphan'; name: string; id: string };
 
-type Settings = Pick<KeyView, 'description' | 'models' | 'operations' | 'ipAllowlist' | 'providerIds' | 'expiresAt' | 'metadata' | 'rateLimits'> & {
+type Settings = Pick<
+  KeyView,
+  'description' | 'models' | 'operations' | 'ipAllowlist' | 'providerIds' | 'expiresAt' | 'metadata' | 'rateLimits'
+> & {
   budget: BudgetSettings | null;
 };
 const SETS = ['models', 'operations', 'ipAllowlist', 'providerIds'] as const;
@@ -38,7 +47,9 @@ export function planKeys(desired: DesiredKey[], current: KeyView[], opts: { prun
     const changes = diff(settingsOf(have), settingsOf(body));
     if (changes.length === 0) return { action: 'unchanged', name: want.name, id: have.id };
     // The plan shows a webhook by its hint; the PATCH sends the file's budget, URL and all.
-    const patch = Object.fromEntries(changes.map((c) => [c.field, c.field === 'budget' ? (body.budget ?? null) : c.to])) as UpdateKeyBody;
+    const patch = Object.fromEntries(
+      changes.map((c) => [c.field, c.field === 'budget' ? (body.budget ?? null) : c.to]),
+    ) as UpdateKeyBody;
     return { action: 'update', name: want.name, id: have.id, changes, patch };
   });
   const named = new Set(desired.map((k) => k.name));
@@ -54,7 +65,8 @@ const isManaged = (key: KeyView) => key.metadata?.managedBy === MANAGED_BY.manag
 function settingsOf(k: Partial<Pick<KeyView, keyof Settings>> | DesiredKey): Settings {
   const budget = k.budget ? normalizeBudget(k.budget as BudgetInput) : null;
   // A live key shows its webhook only as a hint; the file's URL is compared by its hint.
-  const webhookUrlHint = k.budget && 'webhookUrlHint' in k.budget ? k.budget.webhookUrlHint : (budget?.webhookUrlHint ?? null);
+  const webhookUrlHint =
+    k.budget && 'webhookUrlHint' in k.budget ? k.budget.webhookUrlHint : (budget?.webhookUrlHint ?? null);
   return {
     description: k.description ?? null,
     models: k.models ?? null,
@@ -65,7 +77,12 @@ function settingsOf(k: Partial<Pick<KeyView, keyof Settings>> | DesiredKey): Set
     metadata: k.metadata ?? {},
     rateLimits: k.rateLimits && Object.keys(k.rateLimits).length > 0 ? k.rateLimits : null,
     // Only the budget's settings: a live key also reports its spend, which no file sets.
-    budget: budget && { maxUsd: budget.maxUsd, period: budget.period, alertThresholds: budget.alertThresholds, webhookUrlHint },
+    budget: budget && {
+      maxUsd: budget.maxUsd,
+      period: budget.period,
+      alertThresholds: budget.alertThresholds,
+      webhookUrlHint,
+    },
   };
 }
 
@@ -85,6 +102,8 @@ function sameValue(field: keyof Settings, a: unknown, b: unknown): boolean {
 
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => x.localeCompare(y))) : v,
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => x.localeCompare(y)))
+      : v,
   );
 }

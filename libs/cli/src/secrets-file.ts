@@ -11,7 +11,10 @@ export function writeSecretsFile(path: string, secrets: NewSecret[]): void {
   const fd = openSync(path, 'w', 0o600);
   try {
     fchmodSync(fd, 0o600);
-    writeSync(fd, `${JSON.stringify(Object.fromEntries(secrets.map((s) => [s.name, { id: s.id, key: s.key }])), null, 2)}\n`);
+    writeSync(
+      fd,
+      `${JSON.stringify(Object.fromEntries(secrets.map((s) => [s.name, { id: s.id, key: s.key }])), null, 2)}\n`,
+    );
   } finally {
     closeSync(fd);
   }

@@ -12,13 +12,16 @@ export function generateAdminToken(): string {
 }
 
 export function isWellFormedAdminToken(token: string): boolean {
-  return token.startsWith(ADMIN_TOKEN_PREFIX) && isWellFormedVirtualKey(KEY_PREFIX + token.slice(ADMIN_TOKEN_PREFIX.length));
+  return (
+    token.startsWith(ADMIN_TOKEN_PREFIX) && isWellFormedVirtualKey(KEY_PREFIX + token.slice(ADMIN_TOKEN_PREFIX.length))
+  );
 }
 
 /** 256 bits of entropy: a plain SHA-256 is a safe lookup hash. */
 export const hashAdminToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 
-export const adminTokenHint = (token: string): string => `${token.slice(0, ADMIN_TOKEN_PREFIX.length + 4)}…${token.slice(-4)}`;
+export const adminTokenHint = (token: string): string =>
+  `${token.slice(0, ADMIN_TOKEN_PREFIX.length + 4)}…${token.slice(-4)}`;
 
 /** An admin token as the admin API lists it (never the token itself). */
 export interface AdminTokenView {
@@ -31,7 +34,13 @@ export interface AdminTokenView {
 }
 
 /** Why an admin call was refused, as recorded in `AdminAccessDenied`. */
-export const ACCESS_DENIED_REASONS = ['missing_token', 'invalid_token', 'revoked_token', 'role_not_allowed', 'field_not_allowed'] as const;
+export const ACCESS_DENIED_REASONS = [
+  'missing_token',
+  'invalid_token',
+  'revoked_token',
+  'role_not_allowed',
+  'field_not_allowed',
+] as const;
 export type AccessDeniedReason = (typeof ACCESS_DENIED_REASONS)[number];
 
 /** The stream every `AdminAccessDenied` goes to (appended with expectedVersion 'any'). */

@@ -14,7 +14,9 @@ const keyFields = {
   description: z.string().max(1024),
   models: z.array(z.string().min(1).max(256)).max(256),
   operations: z.array(z.enum(OPERATIONS as [string, ...string[]])),
-  ipAllowlist: z.array(z.string().refine(isCidr, { message: 'must be an IPv4 or IPv6 address or CIDR range' })).max(256),
+  ipAllowlist: z
+    .array(z.string().refine(isCidr, { message: 'must be an IPv4 or IPv6 address or CIDR range' }))
+    .max(256),
   providerIds: z.array(z.string().min(1)).max(64),
   expiresAt: z.iso.datetime({ offset: true }),
   metadata: z.record(z.string(), z.unknown()),
@@ -57,7 +59,12 @@ export type UpdateKeyBody = z.infer<typeof UpdateKeyBody>;
 
 /** The old secret keeps working for `gracePeriodSeconds` (at most 30 days), then stops by itself. */
 export const RegenerateKeyBody = z.strictObject({
-  gracePeriodSeconds: z.number().int().min(0).max(30 * 24 * 3600).optional(),
+  gracePeriodSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 24 * 3600)
+    .optional(),
 });
 export type RegenerateKeyBody = z.infer<typeof RegenerateKeyBody>;
 
@@ -78,14 +85,22 @@ export const SimulateKeyBody = z
     /** The call's `max_tokens` / `max_completion_tokens` (Responses: `max_output_tokens`); absent: the model's cap or the default reservation. */
     maxTokens: z.number().int().positive().optional(),
   })
-  .refine((b) => ['inputTokens', 'messages', 'prompt', 'input'].filter((f) => b[f as keyof typeof b] !== undefined).length <= 1, {
-    message: 'give the prompt once: inputTokens, messages, prompt or input',
-    path: ['inputTokens'],
-  });
+  .refine(
+    (b) =>
+      ['inputTokens', 'messages', 'prompt', 'input'].filter((f) => b[f as keyof typeof b] !== undefined).length <= 1,
+    {
+      message: 'give the prompt once: inputTokens, messages, prompt or input',
+      path: ['inputTokens'],
+    },
+  );
 export type SimulateKeyBody = z.infer<typeof SimulateKeyBody>;
 
 /** The `Idempotency-Key` header: a retry with the same value replays the first result (24 h). */
-export const IdempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' });
+export const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' });
 
 /**
  * A provider key travels in an HTTP header (`Authorization`, `x-api-key`, `api-key`), which carries
@@ -96,14 +111,16 @@ const providerApiKey = z
   .min(1)
   .max(4096)
   .regex(/^[\x21-\x7e]+$/, {
-    message: 'must be printable ASCII without spaces or line breaks: it is sent in an HTTP header, which cannot carry other characters (is it a placeholder?)',
+    message:
+      'must be printable ASCII without spaces or line breaks: it is sent in an HTTP header, which cannot carry other characters (is it a placeholder?)',
   });
 
 export const SUPPORTS_RESPONSES_RULE =
   'supportsResponses is set only on openai-compatible providers: openai and azure-openai always serve the Responses API natively, anthropic and mock never do (Sluice bridges it)';
 
 /** Whether `/v1/responses` goes to the provider natively: by its type, or by its flag for an openai-compatible server. */
-export const servesResponses = (type: string, flag: boolean | undefined): boolean => type === 'openai' || type === 'azure-openai' || (type === 'openai-compatible' && flag === true);
+export const servesResponses = (type: string, flag: boolean | undefined): boolean =>
+  type === 'openai' || type === 'azure-openai' || (type === 'openai-compatible' && flag === true);
 
 export const CreateProviderBody = z
   .strictObject({
@@ -115,13 +132,29 @@ export const CreateProviderBody = z
     supportsResponses: z.boolean().optional(),
   })
   .refine((p) => p.type === 'mock' || p.apiKey !== undefined, { message: 'apiKey is required', path: ['apiKey'] })
-  .refine((p) => p.supportsResponses === undefined || p.type === 'openai-compatible', { message: SUPPORTS_RESPONSES_RULE, path: ['supportsResponses'] })
-  .refine((p) => p.type !== 'openai-compatible' || p.baseUrl !== undefined, { message: 'baseUrl is required for openai-compatible', path: ['baseUrl'] })
-  .refine((p) => p.type !== 'azure-openai' || p.baseUrl !== undefined, { message: 'baseUrl is required for azure-openai (https://<resource>.openai.azure.com)', path: ['baseUrl'] });
+  .refine((p) => p.supportsResponses === undefined || p.type === 'openai-compatible', {
+    message: SUPPORTS_RESPONSES_RULE,
+    path: ['supportsResponses'],
+  })
+  .refine((p) => p.type !== 'openai-compatible' || p.baseUrl !== undefined, {
+    message: 'baseUrl is required for openai-compatible',
+    path: ['baseUrl'],
+  })
+  .refine((p) => p.type !== 'azure-openai' || p.baseUrl !== undefined, {
+    message: 'baseUrl is required for azure-openai (https://<resource>.openai.azure.com)',
+    path: ['baseUrl'],
+  });
 export type CreateProviderBody = z.infer<typeof CreateProviderBody>;
 
 export const UpdateProviderBody = z
-  .strictObject({ name: name.optional(), baseUrl: z.url({ protocol: /^https?$/ }).nullable().optional(), supportsResponses: z.boolean().optional() })
+  .strictObject({
+    name: name.optional(),
+    baseUrl: z
+      .url({ protocol: /^https?$/ })
+      .nullable()
+      .optional(),
+    supportsResponses: z.boolean().optional(),
+  })
   .refine((body) => Object.keys(body).length > 0, { message: 'nothing to change' });
 export type UpdateProviderBody = z.infer<typeof UpdateProviderBody>;
 
@@ -144,10 +177,19 @@ const usdPerMTok = z
 const TRAILING_STAR_ONLY = /^[^*]*\*?$/;
 
 export const CreateModelBody = z.strictObject({
-  name: z.string().trim().min(1).max(256).regex(TRAILING_STAR_ONLY, { message: 'a * may only be the last character (a family entry)' }),
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(256)
+    .regex(TRAILING_STAR_ONLY, { message: 'a * may only be the last character (a family entry)' }),
   providerId: z.string().min(1),
   /** With a trailing `*` (family entries only): what the name's `*` matched replaces it. */
-  upstreamModel: z.string().min(1).max(256).regex(TRAILING_STAR_ONLY, { message: 'a * may only be the last character' }),
+  upstreamModel: z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(TRAILING_STAR_ONLY, { message: 'a * may only be the last character' }),
   inputUsdPerMTok: usdPerMTok,
   outputUsdPerMTok: usdPerMTok,
   cachedInputUsdPerMTok: usdPerMTok.optional(),
@@ -162,7 +204,8 @@ export type CreateModelBody = z.infer<typeof CreateModelBody>;
  * wait for policy to enforce the change before answering that it is still pending.
  */
 export const MAX_POLICY_WAIT_SECONDS = 30;
-export const policyWaitQuery = (defaultSeconds: number) => z.object({ wait: z.coerce.number().min(0).max(MAX_POLICY_WAIT_SECONDS).default(defaultSeconds) });
+export const policyWaitQuery = (defaultSeconds: number) =>
+  z.object({ wait: z.coerce.number().min(0).max(MAX_POLICY_WAIT_SECONDS).default(defaultSeconds) });
 
 /** What a write that waits on policy answers in `x-sluice-change-status`, and `GET /changes/{change}` in `status`. */
 export type ChangeStatus = 'applied' | 'pending';

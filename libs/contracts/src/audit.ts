@@ -49,5 +49,9 @@ export interface AuditVerifyResult {
   ok: boolean;
   checked: number;
   head: { seq: string; position: string; hash: string } | null;
-  firstBreak: { position: string; seq: string | null; reason: 'event_modified' | 'event_missing' | 'chain_modified' | 'event_unsealed' } | null;
+  firstBreak: {
+    position: string;
+    seq: string | null;
+    reason: 'event_modified' | 'event_missing' | 'chain_modified' | 'event_unsealed';
+  } | null;
 }

@@ -101,7 +101,9 @@ export const ProviderAddedV1 = z.object({
   createdAt: z.string(),
 });
 
-const ProviderChange = z.object({ name: z.string(), baseUrl: z.string().nullable(), supportsResponses: z.boolean() }).partial();
+const ProviderChange = z
+  .object({ name: z.string(), baseUrl: z.string().nullable(), supportsResponses: z.boolean() })
+  .partial();
 export const ProviderUpdatedV1 = z.object({
   providerId: z.string(),
   before: ProviderChange,
@@ -109,9 +111,19 @@ export const ProviderUpdatedV1 = z.object({
   updatedAt: z.string(),
 });
 /** A new secret in the vault; virtual keys that use the provider are untouched. */
-export const ProviderSecretRotatedV1 = z.object({ providerId: z.string(), secretVersion: z.number().int(), apiKeyHint: z.string(), rotatedAt: z.string() });
+export const ProviderSecretRotatedV1 = z.object({
+  providerId: z.string(),
+  secretVersion: z.number().int(),
+  apiKeyHint: z.string(),
+  rotatedAt: z.string(),
+});
 /** The secret's data key was wrapped again under a newer key-encryption key (audit only). */
-export const ProviderSecretRewrappedV1 = z.object({ providerId: z.string(), secretVersion: z.number().int(), kekVersion: z.number().int(), rewrappedAt: z.string() });
+export const ProviderSecretRewrappedV1 = z.object({
+  providerId: z.string(),
+  secretVersion: z.number().int(),
+  kekVersion: z.number().int(),
+  rewrappedAt: z.string(),
+});
 export const ProviderRemovedV1 = z.object({ providerId: z.string(), removedAt: z.string() });
 
 export const AdminTokenCreatedV1 = z.object({
@@ -195,7 +207,8 @@ export interface PublishedEvent {
 }
 
 /** The schema version writers give an event of this type today. */
-export const schemaVersionOf = (type: string): number => (EventSchemas as Record<string, { version: number }>)[type]?.version ?? 1;
+export const schemaVersionOf = (type: string): number =>
+  (EventSchemas as Record<string, { version: number }>)[type]?.version ?? 1;
 
 /**
  * An event's data in its type's current shape (upcasters on read). Version 1 of KeyCreated and
@@ -207,7 +220,8 @@ export function upcastEventData(type: string, schemaVersion: number, data: unkno
   if (type === 'KeyCreated') return 'budget' in data ? { ...data, budget: upcastBudget(data.budget) } : data;
   if (type === 'KeyUpdated') {
     const { before, after } = data as { before?: Record<string, unknown>; after?: Record<string, unknown> };
-    const change = (side?: Record<string, unknown>) => (side && 'budget' in side ? { ...side, budget: upcastBudget(side.budget) } : side);
+    const change = (side?: Record<string, unknown>) =>
+      side && 'budget' in side ? { ...side, budget: upcastBudget(side.budget) } : side;
     return { ...data, before: change(before), after: change(after) };
   }
   return data;
@@ -225,19 +239,31 @@ export function upcastEvent<E extends { type: string; schemaVersion: number; dat
  * version wrote a secret into it — then its current shape, flagged `redacted`. The log itself is
  * append-only, so such a row keeps the secret; no reader passes it on.
  */
-export function auditEventData(type: string, schemaVersion: number, data: unknown): { data: unknown; redacted: boolean } {
-  const holdsWebhookUrl = schemaVersion < 2 && (type === 'KeyCreated' || type === 'KeyUpdated') && /"webhookUrl":"/.test(JSON.stringify(data));
-  return holdsWebhookUrl ? { data: upcastEventData(type, schemaVersion, data), redacted: true } : { data, redacted: false };
+export function auditEventData(
+  type: string,
+  schemaVersion: number,
+  data: unknown,
+): { data: unknown; redacted: boolean } {
+  const holdsWebhookUrl =
+    schemaVersion < 2 &&
+    (type === 'KeyCreated' || type === 'KeyUpdated') &&
+    /"webhookUrl":"/.test(JSON.stringify(data));
+  return holdsWebhookUrl
+    ? { data: upcastEventData(type, schemaVersion, data), redacted: true }
+    : { data, redacted: false };
 }
 
 /**
  * Parses an event into the typed union; unknown types (from newer writers) give null. Given its
  * schema version (an event read from the log or JetStream), an older shape is upcast first.
  */
-export function parseEvent(event: Pick<PublishedEvent, 'type' | 'data'> & { schemaVersion?: number }): SluiceEvent | null {
+export function parseEvent(
+  event: Pick<PublishedEvent, 'type' | 'data'> & { schemaVersion?: number },
+): SluiceEvent | null {
   const entry = (EventSchemas as Record<string, { schema: z.ZodTypeAny }>)[event.type];
   if (!entry) return null;
-  const data = event.schemaVersion === undefined ? event.data : upcastEventData(event.type, event.schemaVersion, event.data);
+  const data =
+    event.schemaVersion === undefined ? event.data : upcastEventData(event.type, event.schemaVersion, event.data);
   return { type: event.type, data: entry.schema.parse(data) } as SluiceEvent;
 }
 

@@ -16,7 +16,12 @@ export function dataUrlImageSize(url: string): { width: number; height: number }
 /** The same for base64 image data on its own (Anthropic's `source.data`), from `start`. */
 export function base64ImageSize(data: string, start = 0): { width: number; height: number } | null {
   const head = decodePrefix(data, start, 32);
-  return pngSize(head) ?? gifSize(head) ?? webpSize(head) ?? (head[0] === 0xff && head[1] === 0xd8 ? jpegSize(decodePrefix(data, start, MAX_HEADER_BYTES)) : null);
+  return (
+    pngSize(head) ??
+    gifSize(head) ??
+    webpSize(head) ??
+    (head[0] === 0xff && head[1] === 0xd8 ? jpegSize(decodePrefix(data, start, MAX_HEADER_BYTES)) : null)
+  );
 }
 
 /** The first `bytes` (about) of base64 text from `start`: whole 4-character groups only, so they decode exactly. */

@@ -36,20 +36,29 @@ export function periodMs(period: string): number | null {
   return ms <= MAX_PERIOD_MS ? ms : null;
 }
 
-export const BudgetPeriod = z.string().refine((p) => periodMs(p) !== null, { message: 'must be a duration such as 1h, 1d, 7d or 30d (minutes m, hours h, days d; at most 366d)' });
+export const BudgetPeriod = z.string().refine((p) => periodMs(p) !== null, {
+  message: 'must be a duration such as 1h, 1d, 7d or 30d (minutes m, hours h, days d; at most 366d)',
+});
 
 export const DEFAULT_ALERT_THRESHOLDS = [50, 80, 100];
 
 /** The budget as an admin sets it. */
 export const BudgetSchema = z.strictObject({
   /** At most $1,000,000 and nine decimals: counted exactly in nano-dollars (see money.ts). */
-  maxUsd: z.number().positive().max(MAX_BUDGET_USD).refine(isWholeNanos, { message: 'must have at most 9 decimal places (a nano-dollar)' }),
+  maxUsd: z
+    .number()
+    .positive()
+    .max(MAX_BUDGET_USD)
+    .refine(isWholeNanos, { message: 'must have at most 9 decimal places (a nano-dollar)' }),
   /** Absent or null: a lifetime budget. */
   period: BudgetPeriod.nullable().optional(),
   /** Percentages of `maxUsd` whose crossing is recorded (and sent to the webhook); default 50, 80, 100. */
   alertThresholds: z.array(z.number().int().min(1).max(100)).max(10).optional(),
   /** Where threshold and reset notifications are POSTed for this key (else the global `SLUICE_BUDGET_WEBHOOK_URL`). */
-  webhookUrl: z.url({ protocol: /^https?$/ }).nullable().optional(),
+  webhookUrl: z
+    .url({ protocol: /^https?$/ })
+    .nullable()
+    .optional(),
 });
 export type BudgetInput = z.infer<typeof BudgetSchema>;
 
@@ -68,7 +77,12 @@ export type BudgetSettings = z.infer<typeof BudgetSettings>;
 
 export function normalizeBudget(input: BudgetInput): BudgetSettings {
   const thresholds = [...new Set(input.alertThresholds ?? DEFAULT_ALERT_THRESHOLDS)].sort((a, b) => a - b);
-  return { maxUsd: input.maxUsd, period: input.period ?? null, alertThresholds: thresholds, webhookUrlHint: input.webhookUrl ? webhookUrlHint(input.webhookUrl) : null };
+  return {
+    maxUsd: input.maxUsd,
+    period: input.period ?? null,
+    alertThresholds: thresholds,
+    webhookUrlHint: input.webhookUrl ? webhookUrlHint(input.webhookUrl) : null,
+  };
 }
 
 /** What may be shown of a webhook URL: its scheme and host, and the last 4 characters of a long enough rest. */
@@ -99,7 +113,11 @@ export function upcastBudget(budget: unknown): unknown {
  * Budget periods are anchored at the key's creation: a `1d` budget of a key created at 14:05 UTC
  * resets every day at 14:05 UTC. A lifetime budget has one period, from creation, that never ends.
  */
-export function budgetPeriodAt(createdAtMs: number, period: string | null, nowMs: number): { start: number; end: number | null } {
+export function budgetPeriodAt(
+  createdAtMs: number,
+  period: string | null,
+  nowMs: number,
+): { start: number; end: number | null } {
   const length = period === null ? null : periodMs(period);
   if (length === null || nowMs < createdAtMs) return { start: createdAtMs, end: null };
   const index = Math.floor((nowMs - createdAtMs) / length);
@@ -129,7 +147,12 @@ export function budgetCountStart(periodStart: number, since: BudgetSince): numbe
 }
 
 /** After an admin change of a key's budget at `at`: when the count starts (unchanged when only the amount or alerts changed). */
-export function budgetSinceAfter(createdAtMs: number, before: { period: string | null; since: BudgetSince } | null, after: { period: string | null } | null, at: number): BudgetSince | null {
+export function budgetSinceAfter(
+  createdAtMs: number,
+  before: { period: string | null; since: BudgetSince } | null,
+  after: { period: string | null } | null,
+  at: number,
+): BudgetSince | null {
   if (!after) return null;
   if (!before) return { at, countsFrom: at };
   if (before.period === after.period) return before.since;
@@ -213,7 +236,11 @@ export interface CallTokens {
   outputBound: number;
 }
 
-export function callTokens(operation: string, estimate: CallEstimate, model: { maxOutputTokens: number | null; upstreamModel: string }): CallTokens {
+export function callTokens(
+  operation: string,
+  estimate: CallEstimate,
+  model: { maxOutputTokens: number | null; upstreamModel: string },
+): CallTokens {
   const images = imageTokens(estimate.images, model.upstreamModel);
   const outputCap = reservedOutputTokens(operation, estimate.maxOutputTokens, model.maxOutputTokens);
   return {

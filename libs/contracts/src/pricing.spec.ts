@@ -7,33 +7,64 @@ describe('pricing a call in nano-dollars', () => {
   const price = modelPrice({ inputUsdPerMTok: 2.5, outputUsdPerMTok: 10, cachedInputUsdPerMTok: 1.25 });
 
   it('holds the catalog price exactly', () => {
-    expect(price).toEqual({ inputNanosPerMTok: 2_500_000_000, outputNanosPerMTok: 10_000_000_000, cachedInputNanosPerMTok: 1_250_000_000 });
-    expect(modelPrice({ inputUsdPerMTok: 0.15, outputUsdPerMTok: 0.6, cachedInputUsdPerMTok: null })).toEqual({ inputNanosPerMTok: 150_000_000, outputNanosPerMTok: 600_000_000, cachedInputNanosPerMTok: null });
+    expect(price).toEqual({
+      inputNanosPerMTok: 2_500_000_000,
+      outputNanosPerMTok: 10_000_000_000,
+      cachedInputNanosPerMTok: 1_250_000_000,
+    });
+    expect(modelPrice({ inputUsdPerMTok: 0.15, outputUsdPerMTok: 0.6, cachedInputUsdPerMTok: null })).toEqual({
+      inputNanosPerMTok: 150_000_000,
+      outputNanosPerMTok: 600_000_000,
+      cachedInputNanosPerMTok: null,
+    });
   });
 
   it('charges input and output per million tokens', () => {
-    expect(costNanosOf({ inputTokens: 1_000_000, cachedInputTokens: 0, outputTokens: 500_000 }, price)).toBe(7_500_000_000);
+    expect(costNanosOf({ inputTokens: 1_000_000, cachedInputTokens: 0, outputTokens: 500_000 }, price)).toBe(
+      7_500_000_000,
+    );
   });
 
   it('charges cached input at the cached rate, or the input rate when the catalog has none', () => {
-    expect(costNanosOf({ inputTokens: 1000, cachedInputTokens: 400, outputTokens: 0 }, price)).toBe(600 * 2500 + 400 * 1250);
-    expect(costNanosOf({ inputTokens: 1000, cachedInputTokens: 400, outputTokens: 0 }, { ...price, cachedInputNanosPerMTok: null })).toBe(2_500_000);
+    expect(costNanosOf({ inputTokens: 1000, cachedInputTokens: 400, outputTokens: 0 }, price)).toBe(
+      600 * 2500 + 400 * 1250,
+    );
+    expect(
+      costNanosOf(
+        { inputTokens: 1000, cachedInputTokens: 400, outputTokens: 0 },
+        { ...price, cachedInputNanosPerMTok: null },
+      ),
+    ).toBe(2_500_000);
   });
 
   it('charges cache-write tokens (part of the input) at the catalog’s cache-write rate, or the input rate when it has none', () => {
     // Anthropic's Claude Sonnet: $3 input, $0.30 cache read, $3.75 cache write (5 minutes), $15 output.
-    const sonnet = modelPrice({ inputUsdPerMTok: 3, outputUsdPerMTok: 15, cachedInputUsdPerMTok: 0.3, cacheWriteUsdPerMTok: 3.75 });
+    const sonnet = modelPrice({
+      inputUsdPerMTok: 3,
+      outputUsdPerMTok: 15,
+      cachedInputUsdPerMTok: 0.3,
+      cacheWriteUsdPerMTok: 3.75,
+    });
     expect(sonnet.cacheWriteNanosPerMTok).toBe(3_750_000_000);
     // 100 plain + 2000 read + 500 written = 2600 input tokens, 40 output
     const tokens = { inputTokens: 2600, cachedInputTokens: 2000, cacheWriteInputTokens: 500, outputTokens: 40 };
     expect(costNanosOf(tokens, sonnet)).toBe(100 * 3000 + 2000 * 300 + 500 * 3750 + 40 * 15_000);
-    expect(costNanosOf(tokens, { ...sonnet, cacheWriteNanosPerMTok: null })).toBe(600 * 3000 + 2000 * 300 + 40 * 15_000);
+    expect(costNanosOf(tokens, { ...sonnet, cacheWriteNanosPerMTok: null })).toBe(
+      600 * 3000 + 2000 * 300 + 40 * 15_000,
+    );
     // never more written than the input left once the cached part is taken out
-    expect(costNanosOf({ inputTokens: 10, cachedInputTokens: 4, cacheWriteInputTokens: 50, outputTokens: 0 }, sonnet)).toBe(4 * 300 + 6 * 3750);
+    expect(
+      costNanosOf({ inputTokens: 10, cachedInputTokens: 4, cacheWriteInputTokens: 50, outputTokens: 0 }, sonnet),
+    ).toBe(4 * 300 + 6 * 3750);
   });
 
   it('reserves the worst case at the dearest input rate: every prompt token may be a cache write', () => {
-    const sonnet = modelPrice({ inputUsdPerMTok: 3, outputUsdPerMTok: 15, cachedInputUsdPerMTok: 0.3, cacheWriteUsdPerMTok: 3.75 });
+    const sonnet = modelPrice({
+      inputUsdPerMTok: 3,
+      outputUsdPerMTok: 15,
+      cachedInputUsdPerMTok: 0.3,
+      cacheWriteUsdPerMTok: 3.75,
+    });
     expect(worstCaseNanosOf({ inputTokens: 1000, outputTokens: 100 }, sonnet)).toBe(1000 * 3750 + 100 * 15_000);
     expect(worstCaseNanosOf({ inputTokens: 1000, outputTokens: 100 }, price)).toBe(1000 * 2500 + 100 * 10_000);
   });
@@ -53,9 +84,16 @@ describe('pricing a call in nano-dollars', () => {
   it('stays exact where the product passes 2^53, and caps an absurd report at the largest safe integer', () => {
     const dear = modelPrice({ inputUsdPerMTok: 100_000, outputUsdPerMTok: 100_000, cachedInputUsdPerMTok: null });
     // 3,000,000,001 tokens × 1e14 nano per million: a product far past 2^53, divided exactly.
-    expect(costNanosOf({ inputTokens: 3_000_000_001, cachedInputTokens: 0, outputTokens: 0 }, { ...dear, inputNanosPerMTok: 1 })).toBe(3001);
+    expect(
+      costNanosOf(
+        { inputTokens: 3_000_000_001, cachedInputTokens: 0, outputTokens: 0 },
+        { ...dear, inputNanosPerMTok: 1 },
+      ),
+    ).toBe(3001);
     expect(costNanosOf({ inputTokens: 90_000, cachedInputTokens: 0, outputTokens: 1 }, dear)).toBe(9_000_100_000_000);
-    expect(costNanosOf({ inputTokens: 1e12, cachedInputTokens: 0, outputTokens: 0 }, dear)).toBe(Number.MAX_SAFE_INTEGER);
+    expect(costNanosOf({ inputTokens: 1e12, cachedInputTokens: 0, outputTokens: 0 }, dear)).toBe(
+      Number.MAX_SAFE_INTEGER,
+    );
   });
 
   it('adds up exactly where float dollars drift: three calls of $0.000005 are $0.000015', () => {
@@ -117,7 +155,14 @@ describe('reading USD amounts into nano-dollars', () => {
 });
 
 describe('amounts the admin API accepts', () => {
-  const model = (price: number) => CreateModelBody.safeParse({ name: 'm', providerId: 'p', upstreamModel: 'u', inputUsdPerMTok: price, outputUsdPerMTok: 1 });
+  const model = (price: number) =>
+    CreateModelBody.safeParse({
+      name: 'm',
+      providerId: 'p',
+      upstreamModel: 'u',
+      inputUsdPerMTok: price,
+      outputUsdPerMTok: 1,
+    });
 
   it('takes prices with up to nine decimals, up to $100,000 per million tokens, and refuses finer or larger ones', () => {
     expect(model(0.000000001).success).toBe(true);
@@ -127,7 +172,14 @@ describe('amounts the admin API accepts', () => {
   });
 
   it('takes a cache-write price like the others, and a * only at the end of a catalog name and its upstream model', () => {
-    const entry = { name: 'claude-haiku-4-5*', providerId: 'p', upstreamModel: 'claude-haiku-4-5*', inputUsdPerMTok: 1, outputUsdPerMTok: 5, cacheWriteUsdPerMTok: 1.25 };
+    const entry = {
+      name: 'claude-haiku-4-5*',
+      providerId: 'p',
+      upstreamModel: 'claude-haiku-4-5*',
+      inputUsdPerMTok: 1,
+      outputUsdPerMTok: 5,
+      cacheWriteUsdPerMTok: 1.25,
+    };
     expect(CreateModelBody.safeParse(entry).success).toBe(true);
     expect(CreateModelBody.safeParse({ ...entry, cacheWriteUsdPerMTok: 1111.111111111111 }).success).toBe(false);
     expect(CreateModelBody.safeParse({ ...entry, name: 'claude-*-4-5' }).success).toBe(false);

@@ -59,7 +59,12 @@ export function costNanosOf(tokens: BillableTokens, price: ModelPrice): number {
   const sum = a + b + w + c;
   // Products and sums of integers are exact while they stay below 2^53; past that, BigInt.
   if (a > MAX || b > MAX || w > MAX || c > MAX || sum > MAX) {
-    return bigCost([plain, price.inputNanosPerMTok], [cached, cachedRate], [written, writeRate], [tokens.outputTokens, price.outputNanosPerMTok]);
+    return bigCost(
+      [plain, price.inputNanosPerMTok],
+      [cached, cachedRate],
+      [written, writeRate],
+      [tokens.outputTokens, price.outputNanosPerMTok],
+    );
   }
   const whole = Math.floor(sum / PER_MTOK);
   const rest = sum - whole * PER_MTOK;
@@ -73,13 +78,22 @@ export function costNanosOf(tokens: BillableTokens, price: ModelPrice): number {
  * token may be written to the cache, which Anthropic prices above plain input) and its output
  * bound. Reservations, sweeps and recovered spools charge this.
  */
-export function worstCaseTokens(worstCase: { inputTokens: number; outputTokens: number }, price: ModelPrice): BillableTokens {
-  const tokens: BillableTokens = { inputTokens: worstCase.inputTokens, cachedInputTokens: 0, outputTokens: worstCase.outputTokens };
-  if ((price.cacheWriteNanosPerMTok ?? 0) > price.inputNanosPerMTok) tokens.cacheWriteInputTokens = worstCase.inputTokens;
+export function worstCaseTokens(
+  worstCase: { inputTokens: number; outputTokens: number },
+  price: ModelPrice,
+): BillableTokens {
+  const tokens: BillableTokens = {
+    inputTokens: worstCase.inputTokens,
+    cachedInputTokens: 0,
+    outputTokens: worstCase.outputTokens,
+  };
+  if ((price.cacheWriteNanosPerMTok ?? 0) > price.inputNanosPerMTok)
+    tokens.cacheWriteInputTokens = worstCase.inputTokens;
   return tokens;
 }
 
-export const worstCaseNanosOf = (worstCase: { inputTokens: number; outputTokens: number }, price: ModelPrice): number => costNanosOf(worstCaseTokens(worstCase, price), price);
+export const worstCaseNanosOf = (worstCase: { inputTokens: number; outputTokens: number }, price: ModelPrice): number =>
+  costNanosOf(worstCaseTokens(worstCase, price), price);
 
 function bigCost(...parts: [tokens: number, rate: number][]): number {
   let sum = 0n;

@@ -2,7 +2,11 @@ import { InFlightTicket } from './reservation-ticket';
 
 describe('a reservation ticket a gateway reports when policy starts', () => {
   const ticket = {
-    callId: 'call-1', keyId: 'key_1', admittedAt: 1_796_428_090_825, tokens: 120, reservedNanos: 3_000_000,
+    callId: 'call-1',
+    keyId: 'key_1',
+    admittedAt: 1_796_428_090_825,
+    tokens: 120,
+    reservedNanos: 3_000_000,
     price: { inputNanosPerMTok: 1_000_000_000, outputNanosPerMTok: 2_000_000_000, cachedInputNanosPerMTok: null },
     worstCase: { inputTokens: 1000, outputTokens: 1000 },
     call: { model: 'm', upstreamModel: 'm', providerId: 'p', operation: 'chat', clientIp: '127.0.0.1' },
@@ -14,7 +18,11 @@ describe('a reservation ticket a gateway reports when policy starts', () => {
 
   it('upcasts a ticket handed out before amounts were nano-dollars (a rolling upgrade)', () => {
     const { reservedNanos: _, ...rest } = ticket;
-    const legacy = { ...rest, reservedUsd: 0.003, price: { inputUsdPerMTok: 1, outputUsdPerMTok: 2, cachedInputUsdPerMTok: null } };
+    const legacy = {
+      ...rest,
+      reservedUsd: 0.003,
+      price: { inputUsdPerMTok: 1, outputUsdPerMTok: 2, cachedInputUsdPerMTok: null },
+    };
     expect(InFlightTicket.parse(legacy)).toEqual(ticket);
   });
 

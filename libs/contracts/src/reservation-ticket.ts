@@ -27,9 +27,18 @@ export const InFlightTicket = z
       z.object({ inputUsdPerMTok: usd, outputUsdPerMTok: usd, cachedInputUsdPerMTok: usd.nullable() }),
     ]),
     worstCase: z.object({ inputTokens: count, outputTokens: count }),
-    call: z.object({ model: z.string(), upstreamModel: z.string(), providerId: z.string(), operation: z.string(), clientIp: z.string() }),
+    call: z.object({
+      model: z.string(),
+      upstreamModel: z.string(),
+      providerId: z.string(),
+      operation: z.string(),
+      clientIp: z.string(),
+    }),
   })
-  .refine((t) => t.reservedNanos !== undefined || t.reservedUsd !== undefined, { message: 'a ticket holds reservedNanos', path: ['reservedNanos'] })
+  .refine((t) => t.reservedNanos !== undefined || t.reservedUsd !== undefined, {
+    message: 'a ticket holds reservedNanos',
+    path: ['reservedNanos'],
+  })
   .transform(
     ({ reservedNanos, reservedUsd, price, ...ticket }): ReservationTicket => ({
       ...ticket,

@@ -4,7 +4,9 @@ import type { ImageTally } from './image-tokens';
 import type { ModelPrice } from './pricing';
 
 /** Every NATS reply is an envelope, so an error crosses the bus with its stable code. */
-export type RpcReply<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string; details?: Record<string, unknown> } };
+export type RpcReply<T> =
+  | { ok: true; data: T }
+  | { ok: false; error: { code: string; message: string; details?: Record<string, unknown> } };
 
 /** What a key may be allowed: OpenAI's chat, completions, embeddings and Responses, and Anthropic's Messages API. */
 export type Operation = 'chat' | 'completions' | 'embeddings' | 'messages' | 'responses';
@@ -79,7 +81,14 @@ export interface Route {
 /** `keyName` is the key's name as the admin set it, for the gateway's per-key metric labels. */
 export type AuthorizeReply =
   | { allow: true; keyId: string; keyName?: string; route: Route; limits?: AllowedLimits; partition?: number }
-  | { allow: false; keyId?: string; keyName?: string; error: OpenAiError; headers?: Record<string, string>; partition?: number };
+  | {
+      allow: false;
+      keyId?: string;
+      keyName?: string;
+      error: OpenAiError;
+      headers?: Record<string, string>;
+      partition?: number;
+    };
 
 /** What an allowed call learns about the key's limits: response headers and its budget reservation. */
 export interface AllowedLimits {
@@ -127,7 +136,13 @@ export interface ReplyPart<T> {
 export type InFlightReply = ReplyPart<ReservationTicket>;
 
 export type ProviderType = 'openai' | 'anthropic' | 'azure-openai' | 'openai-compatible' | 'mock';
-export const PROVIDER_TYPES: readonly ProviderType[] = ['openai', 'anthropic', 'azure-openai', 'openai-compatible', 'mock'];
+export const PROVIDER_TYPES: readonly ProviderType[] = [
+  'openai',
+  'anthropic',
+  'azure-openai',
+  'openai-compatible',
+  'mock',
+];
 
 /** A decrypted provider credential, sent only to the gateway, which keeps it in memory. */
 export interface ProviderCredential {
@@ -175,7 +190,9 @@ export interface AccessRequest {
   model?: string;
 }
 
-export type AccessReply = { allow: true; keyId: string; route?: Route } | { allow: false; keyId?: string; error: OpenAiError };
+export type AccessReply =
+  | { allow: true; keyId: string; route?: Route }
+  | { allow: false; keyId?: string; error: OpenAiError };
 
 export type ListModelsReply =
   | { allow: true; keyId: string; models: { id: string; created: number; ownedBy: string }[] }

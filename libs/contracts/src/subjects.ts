@@ -22,7 +22,8 @@ export const Subjects = {
     /** The policy process that owns partition `p` (see partitionOf); gateways go here once they know it. */
     authorizeIn: (partition: number) => `sluice.rpc.policy.p${partition}.authorize`,
     /** A partition's own answers for key-state, explain, simulate and sync (forwarded to it). */
-    policyIn: (partition: number, what: 'key-state' | 'explain' | 'simulate' | 'sync') => `sluice.rpc.policy.p${partition}.${what}`,
+    policyIn: (partition: number, what: 'key-state' | 'explain' | 'simulate' | 'sync') =>
+      `sluice.rpc.policy.p${partition}.${what}`,
     /** Whether a key could be allowed at all (the rules that need no body), asked before a large body is read. */
     checkKey: 'sluice.rpc.policy.check-key',
     /** The models a key may use, for GET /v1/models. */

@@ -8,7 +8,11 @@ const chat = (body: Record<string, unknown>) => promptTokens('chat', { model: 'm
 /** A tool definition whose JSON is about `bytes` long. */
 const tool = (name: string, bytes: number) => ({
   type: 'function',
-  function: { name, description: 'd'.repeat(bytes), parameters: { type: 'object', properties: { city: { type: 'string', enum: ['a', 'b'] } } } },
+  function: {
+    name,
+    description: 'd'.repeat(bytes),
+    parameters: { type: 'object', properties: { city: { type: 'string', enum: ['a', 'b'] } } },
+  },
 });
 
 /** A PNG header (signature, IHDR) of the given size, as a base64 data URL padded to `extra` bytes. */
@@ -32,7 +36,10 @@ describe('the prompt a call is billed for', () => {
       messages,
       tools: [tool('weather', 10_000), tool('forecast', 10_000)],
       tool_choice: { type: 'function', function: { name: 'weather' } },
-      response_format: { type: 'json_schema', json_schema: { name: 'w', schema: { type: 'object', properties: { temp: { type: 'number' } } } } },
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'w', schema: { type: 'object', properties: { temp: { type: 'number' } } } },
+      },
     });
     // then both numbers grow by at least what those definitions hold
     expect(withTools.estimate - plain.estimate).toBeGreaterThanOrEqual(20_000 / 4);
@@ -42,7 +49,17 @@ describe('the prompt a call is billed for', () => {
   });
 
   it('counts tool calls and tool results in the conversation', () => {
-    const call = { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'weather', arguments: JSON.stringify({ city: 'x'.repeat(4000) }) } }] };
+    const call = {
+      role: 'assistant',
+      content: null,
+      tool_calls: [
+        {
+          id: 'c1',
+          type: 'function',
+          function: { name: 'weather', arguments: JSON.stringify({ city: 'x'.repeat(4000) }) },
+        },
+      ],
+    };
     const result = { role: 'tool', tool_call_id: 'c1', content: 'y'.repeat(4000) };
     const base = chat({ messages: [user('hi')] });
     const both = chat({ messages: [user('hi'), call, result] });
@@ -61,14 +78,30 @@ describe('the prompt a call is billed for', () => {
 
   it('bounds the completions prompt and embeddings input by bytes, token arrays by their length', () => {
     expect(promptTokens('completions', { prompt: 'é'.repeat(100), suffix: 'abcd' }).bound).toBeGreaterThanOrEqual(204);
-    expect(promptTokens('embeddings', { input: [[1, 2, 3], [4, 5]] }).bound).toBe(5);
+    expect(
+      promptTokens('embeddings', {
+        input: [
+          [1, 2, 3],
+          [4, 5],
+        ],
+      }).bound,
+    ).toBe(5);
     expect(promptTokens('embeddings', { input: ['abcd', 'efgh'] })).toMatchObject({ estimate: 2, images: null });
   });
 
   it('counts an image as an image, not as the bytes of its data URL', () => {
     // Given a 1024 × 1024 PNG sent inline with a megabyte of payload, and one behind a URL
     const inline = pngDataUrl(1024, 1024, 1_000_000);
-    const p = chat({ messages: [user([{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: inline } }, { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }, { type: 'image_url', image_url: { url: inline, detail: 'low' } }])] });
+    const p = chat({
+      messages: [
+        user([
+          { type: 'text', text: 'What is this?' },
+          { type: 'image_url', image_url: { url: inline } },
+          { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } },
+          { type: 'image_url', image_url: { url: inline, detail: 'low' } },
+        ]),
+      ],
+    });
     // then the payload is not billed as text, and the images are tallied by kind
     expect(p.bound).toBeLessThan(1000);
     expect(p.images).toEqual({ low: 1, sized: 1, tiles: 4, unsized: 1 });
@@ -80,16 +113,23 @@ describe('the prompt a call is billed for', () => {
 
   it('does not let a part that only claims to be an image hide text beside its payload', () => {
     const hidden = 'z'.repeat(50_000);
-    const p = chat({ messages: [user([{ type: 'image_url', image_url: { url: 'https://example.com/a.png' }, text: hidden }])] });
+    const p = chat({
+      messages: [user([{ type: 'image_url', image_url: { url: 'https://example.com/a.png' }, text: hidden }])],
+    });
     expect(p.bound).toBeGreaterThanOrEqual(50_000);
     // nor does a tool schema whose objects say they are images
-    const inTools = chat({ messages: [user('hi')], tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'image_url', description: hidden } } }] });
+    const inTools = chat({
+      messages: [user('hi')],
+      tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'image_url', description: hidden } } }],
+    });
     expect(inTools.bound).toBeGreaterThanOrEqual(50_000);
     expect(inTools.images).toBeNull();
   });
 
   it('bounds audio by its length and files at a stated size', () => {
-    const audio = chat({ messages: [user([{ type: 'input_audio', input_audio: { data: 'A'.repeat(40_000), format: 'mp3' } }])] });
+    const audio = chat({
+      messages: [user([{ type: 'input_audio', input_audio: { data: 'A'.repeat(40_000), format: 'mp3' } }])],
+    });
     expect(audio.bound).toBeGreaterThanOrEqual(400);
     expect(audio.bound).toBeLessThan(1000);
     const file = chat({ messages: [user([{ type: 'file', file: { file_id: 'file-abc' } }])] });
@@ -98,13 +138,17 @@ describe('the prompt a call is billed for', () => {
 });
 
 describe('the prompt of an Anthropic Messages call', () => {
-  const messages = (body: Record<string, unknown>) => promptTokens('messages', { model: 'claude', max_tokens: 1024, ...body });
+  const messages = (body: Record<string, unknown>) =>
+    promptTokens('messages', { model: 'claude', max_tokens: 1024, ...body });
   const png = (width: number, height: number, extra = 0) => pngDataUrl(width, height, extra).split(',')[1];
   const hello = [user('Hello')];
 
   it('counts the system prompt (a string or text blocks), tool definitions and a forced tool choice: in the estimate and in the bound', () => {
     const plain = messages({ messages: hello });
-    const system = messages({ messages: hello, system: [{ type: 'text', text: 's'.repeat(8000), cache_control: { type: 'ephemeral' } }] });
+    const system = messages({
+      messages: hello,
+      system: [{ type: 'text', text: 's'.repeat(8000), cache_control: { type: 'ephemeral' } }],
+    });
     expect(system.estimate - plain.estimate).toBeGreaterThanOrEqual(2000);
     expect(system.bound - plain.bound).toBeGreaterThanOrEqual(8000);
     expect(messages({ messages: hello, system: 's'.repeat(8000) }).bound - plain.bound).toBeGreaterThanOrEqual(8000);
@@ -121,7 +165,13 @@ describe('the prompt of an Anthropic Messages call', () => {
     const turns = messages({
       messages: [
         user('Hello'),
-        { role: 'assistant', content: [{ type: 'thinking', thinking: 't'.repeat(2000), signature: 'S'.repeat(3000) }, { type: 'tool_use', id: 'toolu_1', name: 'run', input: { cmd: 'x'.repeat(4000) } }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: 't'.repeat(2000), signature: 'S'.repeat(3000) },
+            { type: 'tool_use', id: 'toolu_1', name: 'run', input: { cmd: 'x'.repeat(4000) } },
+          ],
+        },
         { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'y'.repeat(4000) }] },
         { role: 'system', content: 'z'.repeat(1000) },
       ],
@@ -136,27 +186,48 @@ describe('the prompt of an Anthropic Messages call', () => {
       messages: [
         user([image(png(1024, 1024, 300_000)), { type: 'text', text: 'What is this?' }]),
         { role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'shot', input: {} }] },
-        user([{ type: 'tool_result', tool_use_id: 't', content: [image(png(512, 512)), { type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } }] }]),
+        user([
+          {
+            type: 'tool_result',
+            tool_use_id: 't',
+            content: [
+              image(png(512, 512)),
+              { type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } },
+            ],
+          },
+        ]),
       ],
     });
     expect(p.images).toEqual({ low: 0, sized: 2, tiles: 4 + 1, unsized: 1 });
     expect(p.bound).toBeLessThan(2000);
     expect(imageTokens(p.images, 'claude-sonnet-4-5')).toBe(3 * 1600);
     const cjk = Array.from({ length: 3000 }, (_, i) => String.fromCodePoint(0x4e00 + ((i * 7919) % 20000))).join('');
-    expect(messages({ messages: [user([{ type: 'text', text: cjk }])] }).bound).toBeGreaterThanOrEqual(Buffer.byteLength(cjk));
+    expect(messages({ messages: [user([{ type: 'text', text: cjk }])] }).bound).toBeGreaterThanOrEqual(
+      Buffer.byteLength(cjk),
+    );
   });
 
   it('counts a PDF document at the stated file bound, and a plain-text document as its text', () => {
-    const pdf = messages({ messages: [user([{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'J'.repeat(1000) } }])] });
+    const pdf = messages({
+      messages: [
+        user([{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'J'.repeat(1000) } }]),
+      ],
+    });
     expect(pdf.bound).toBeGreaterThanOrEqual(FILE_TOKENS);
-    const text = messages({ messages: [user([{ type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'w'.repeat(30_000) } }])] });
+    const text = messages({
+      messages: [
+        user([{ type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'w'.repeat(30_000) } }]),
+      ],
+    });
     expect(text.bound).toBeGreaterThanOrEqual(30_000);
     expect(text.bound).toBeLessThan(FILE_TOKENS);
   });
 
   it('does not let a block that only claims to be an image hide text beside its payload', () => {
     const hidden = 'h'.repeat(50_000);
-    const p = messages({ messages: [user([{ type: 'image', source: { type: 'url', url: 'https://example.com/a.png', note: hidden } }])] });
+    const p = messages({
+      messages: [user([{ type: 'image', source: { type: 'url', url: 'https://example.com/a.png', note: hidden } }])],
+    });
     expect(p.bound).toBeGreaterThanOrEqual(50_000);
   });
 });
@@ -170,7 +241,12 @@ describe('the prompt a Responses call is billed for', () => {
       instructions: 'i'.repeat(4000),
       input: [
         { role: 'user', content: [{ type: 'input_text', text: 'What is the weather?' }] },
-        { type: 'function_call', call_id: 'c1', name: 'weather', arguments: JSON.stringify({ city: 'x'.repeat(4000) }) },
+        {
+          type: 'function_call',
+          call_id: 'c1',
+          name: 'weather',
+          arguments: JSON.stringify({ city: 'x'.repeat(4000) }),
+        },
         { type: 'function_call_output', call_id: 'c1', output: 'y'.repeat(4000) },
         { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'e'.repeat(4000) },
       ],
@@ -183,7 +259,14 @@ describe('the prompt a Responses call is billed for', () => {
 
   it('counts the stored conversation a previous_response_id continues', () => {
     const turn = responses({ input: 'and tomorrow?' });
-    const earlier = [{ role: 'user', content: 'What is the weather?' }, { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'z'.repeat(8000), annotations: [] }] }];
+    const earlier = [
+      { role: 'user', content: 'What is the weather?' },
+      {
+        type: 'message',
+        role: 'assistant',
+        content: [{ type: 'output_text', text: 'z'.repeat(8000), annotations: [] }],
+      },
+    ];
     const continued = responsesPromptTokens({ model: 'm', input: 'and tomorrow?' }, earlier);
     expect(continued.estimate - turn.estimate).toBeGreaterThanOrEqual(2000);
     expect(continued.bound - turn.bound).toBeGreaterThanOrEqual(8000);
@@ -191,7 +274,16 @@ describe('the prompt a Responses call is billed for', () => {
 
   it('tallies input images and bounds input files, without billing their payload as text', () => {
     const p = responses({
-      input: [{ role: 'user', content: [{ type: 'input_image', image_url: pngDataUrl(512, 512, 500_000), detail: 'high' }, { type: 'input_image', image_url: 'https://example.com/a.png', detail: 'low' }, { type: 'input_file', file_data: 'data:application/pdf;base64,AAAA' }] }],
+      input: [
+        {
+          role: 'user',
+          content: [
+            { type: 'input_image', image_url: pngDataUrl(512, 512, 500_000), detail: 'high' },
+            { type: 'input_image', image_url: 'https://example.com/a.png', detail: 'low' },
+            { type: 'input_file', file_data: 'data:application/pdf;base64,AAAA' },
+          ],
+        },
+      ],
     });
     expect(p.images).toEqual({ low: 1, sized: 1, tiles: 1, unsized: 0 });
     expect(p.bound).toBeGreaterThanOrEqual(FILE_TOKENS);
@@ -205,7 +297,11 @@ describe('image sizes and tiles', () => {
     const gif = Buffer.from('GIF89a\x20\x03\x58\x02\x00\x00', 'latin1');
     expect(dataUrlImageSize(`data:image/gif;base64,${gif.toString('base64')}`)).toEqual({ width: 800, height: 600 });
     // SOI, an APP0 segment of 16 bytes, then SOF0 with height 300, width 400
-    const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.alloc(14), Buffer.from([0xff, 0xc0, 0x00, 0x11, 0x08, 0x01, 0x2c, 0x01, 0x90, 0x03])]);
+    const jpeg = Buffer.concat([
+      Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]),
+      Buffer.alloc(14),
+      Buffer.from([0xff, 0xc0, 0x00, 0x11, 0x08, 0x01, 0x2c, 0x01, 0x90, 0x03]),
+    ]);
     expect(dataUrlImageSize(`data:image/jpeg;base64,${jpeg.toString('base64')}`)).toEqual({ width: 400, height: 300 });
     expect(dataUrlImageSize('https://example.com/a.png')).toBeNull();
     expect(dataUrlImageSize('data:image/png;base64,bm90IGFuIGltYWdl')).toBeNull();

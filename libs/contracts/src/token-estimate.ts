@@ -59,12 +59,15 @@ export function promptTokens(op: Operation, body: Record<string, unknown>): Prom
   const t = new Tally();
   t.input(input);
   if (op === 'completions' && typeof body.suffix === 'string') t.json(body.suffix);
-  const estimate = inputEstimate(input) + (op === 'completions' && typeof body.suffix === 'string' ? tokensForChars(body.suffix.length) : 0);
+  const estimate =
+    inputEstimate(input) +
+    (op === 'completions' && typeof body.suffix === 'string' ? tokensForChars(body.suffix.length) : 0);
   return { estimate, bound: t.bytes, images: null };
 }
 
 /** The estimate alone (the admin API's dry run shows it as the prompt's tokens). */
-export const estimatePromptTokens = (op: Operation, body: Record<string, unknown>): number => promptTokens(op, body).estimate;
+export const estimatePromptTokens = (op: Operation, body: Record<string, unknown>): number =>
+  promptTokens(op, body).estimate;
 
 function chatPromptTokens(body: Record<string, unknown>): PromptTokens {
   const t = new Tally();
@@ -282,7 +285,8 @@ class Tally {
     this.bytes += 2;
     for (const part of content) {
       if (typeof part === 'string') this.text += part.length;
-      else if (part && typeof (part as { text?: unknown }).text === 'string') this.text += (part as { text: string }).text.length;
+      else if (part && typeof (part as { text?: unknown }).text === 'string')
+        this.text += (part as { text: string }).text.length;
       // The whole part counts but a media payload, so nothing a caller hides beside it is free.
       if (part !== null && typeof part === 'object') this.skip = this.mediaPart(part as Record<string, unknown>);
       this.json(part);
@@ -326,7 +330,12 @@ class Tally {
           const before = this.chars;
           nested += this.blocks(v);
           nestedChars += this.chars - before;
-        } else if (k === 'source' && (b.type === 'image' || b.type === 'document') && v !== null && typeof v === 'object') {
+        } else if (
+          k === 'source' &&
+          (b.type === 'image' || b.type === 'document') &&
+          v !== null &&
+          typeof v === 'object'
+        ) {
           this.skip = this.anthropicSource(b.type, v as Record<string, unknown>);
           this.json(v);
           this.skip = null;
@@ -381,7 +390,8 @@ class Tally {
       return typeof data === 'string' ? data : null;
     }
     if (part.type === 'file' || part.type === 'input_file') {
-      const data = part.type === 'file' ? (part.file as { file_data?: unknown } | undefined)?.file_data : part.file_data;
+      const data =
+        part.type === 'file' ? (part.file as { file_data?: unknown } | undefined)?.file_data : part.file_data;
       this.media += Math.max(FILE_TOKENS, typeof data === 'string' ? data.length : 0);
       return typeof data === 'string' ? data : null;
     }

@@ -23,7 +23,10 @@ export type UsageQuery = z.infer<typeof UsageQuery>;
 export const RequestLogQuery = z.object({
   keyId: z.string().min(1).optional(),
   model: z.string().min(1).optional(),
-  status: z.string().regex(/^(\d{3}|ok|error)$/, 'expected an HTTP status, ok or error').optional(),
+  status: z
+    .string()
+    .regex(/^(\d{3}|ok|error)$/, 'expected an HTTP status, ok or error')
+    .optional(),
   /** The calls of one agent session (Claude Code's `X-Claude-Code-Session-Id`). */
   sessionId: z.string().min(1).max(128).optional(),
   from: instant.optional(),

@@ -45,7 +45,10 @@ function ignore(): void {}
 export async function pingDb(db: Kysely<any>, timeoutMs = 1000): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
-  const answered = sql`select 1`.execute(db).then(() => true, () => false);
+  const answered = sql`select 1`.execute(db).then(
+    () => true,
+    () => false,
+  );
   try {
     return await Promise.race([answered, late]);
   } finally {

@@ -7,13 +7,22 @@ describe('isDatabaseUnavailable', () => {
   it.each([
     ['the server refuses connections (down)', withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED')],
     ['the server is starting up after a crash', withCode('the database system is starting up', '57P03')],
-    ['the server crashed under an open connection', withCode('terminating connection due to unexpected postmaster exit', '57P02')],
+    [
+      'the server crashed under an open connection',
+      withCode('terminating connection due to unexpected postmaster exit', '57P02'),
+    ],
     ['an administrator shut the server down', withCode('terminating connection due to administrator command', '57P01')],
     ['a connection exception', withCode('connection failure', '08006')],
     ['the connection ended mid-query', new Error('Connection terminated unexpectedly')],
-    ['a pooled connection that already failed', new Error('Client has encountered a connection error and is not queryable')],
+    [
+      'a pooled connection that already failed',
+      new Error('Client has encountered a connection error and is not queryable'),
+    ],
     // What jest hands a test: the socket error of Node's own realm is no `Error` of the sandbox.
-    ['the refusal comes as an error of another realm', Object.assign(runInNewContext("new Error('connect ECONNREFUSED 127.0.0.1:5432')"), { code: 'ECONNREFUSED' })],
+    [
+      'the refusal comes as an error of another realm',
+      Object.assign(runInNewContext("new Error('connect ECONNREFUSED 127.0.0.1:5432')"), { code: 'ECONNREFUSED' }),
+    ],
   ])('says yes when %s', (_, err) => {
     expect(isDatabaseUnavailable(err)).toBe(true);
   });

@@ -17,6 +17,8 @@ export async function adoptLegacyHistory(db: Kysely<any>, history: string, names
       select to_regclass(${LEGACY_HISTORY})::text as legacy, to_regclass(${history})::text as own`.execute(trx);
     if (!rows[0].legacy || rows[0].own) return;
     await sql`create table ${sql.table(history)} (like ${sql.table(LEGACY_HISTORY)} including all)`.execute(trx);
-    await sql`insert into ${sql.table(history)} select * from ${sql.table(LEGACY_HISTORY)} where name = any(${names}::text[])`.execute(trx);
+    await sql`insert into ${sql.table(history)} select * from ${sql.table(LEGACY_HISTORY)} where name = any(${names}::text[])`.execute(
+      trx,
+    );
   });
 }

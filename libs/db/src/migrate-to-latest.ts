@@ -28,7 +28,9 @@ export async function migrateToLatest(db: Kysely<any>, schema: OwnedMigrations):
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-    throw new Error(`${schema.owner} migration ${failed ?? '(before any migration ran)'} failed: ${describe(error)}`, { cause: error });
+    throw new Error(`${schema.owner} migration ${failed ?? '(before any migration ran)'} failed: ${describe(error)}`, {
+      cause: error,
+    });
   }
 }
 

@@ -145,7 +145,27 @@ export interface UsageRecordsTable {
 }
 
 /** What a call's report says: on its record, and on the correction of a swept record. */
-type UsageReportColumns = 'request_id' | 'key_id' | 'stream' | 'status' | 'input_tokens' | 'cached_input_tokens' | 'cache_write_input_tokens' | 'output_tokens' | 'reasoning_tokens' | 'cost_usd' | 'estimated' | 'latency_ms' | 'ttfb_ms' | 'started_at' | 'client_request_id' | 'caller_user' | 'caller_metadata' | 'cleaned_fields' | 'session_id' | 'recorded_at';
+type UsageReportColumns =
+  | 'request_id'
+  | 'key_id'
+  | 'stream'
+  | 'status'
+  | 'input_tokens'
+  | 'cached_input_tokens'
+  | 'cache_write_input_tokens'
+  | 'output_tokens'
+  | 'reasoning_tokens'
+  | 'cost_usd'
+  | 'estimated'
+  | 'latency_ms'
+  | 'ttfb_ms'
+  | 'started_at'
+  | 'client_request_id'
+  | 'caller_user'
+  | 'caller_metadata'
+  | 'cleaned_fields'
+  | 'session_id'
+  | 'recorded_at';
 
 /** The real usage of a swept call, appended when its report arrived after the sweep (one per call). */
 export type UsageCorrectionsTable = Pick<UsageRecordsTable, UsageReportColumns>;

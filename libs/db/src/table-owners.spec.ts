@@ -22,7 +22,9 @@ function violations(service: ServiceName, file: string, source: string): string[
     if (owner === service) return [];
     const where = `${relative(root, file)}:${line}`;
     if (write) return [`${where} writes ${owner}'s ${table}`];
-    return service in readers ? [] : [`${where} reads ${owner}'s ${table}, which ${owner} does not publish to ${service}`];
+    return service in readers
+      ? []
+      : [`${where} reads ${owner}'s ${table}, which ${owner} does not publish to ${service}`];
   });
 }
 
@@ -32,23 +34,28 @@ function createdBy(service: ServiceName): string[] {
   if (!existsSync(dir)) return [];
   const created = [...sourceFiles(dir)].flatMap((file) => {
     const source = readFileSync(file, 'utf8');
-    return [...source.matchAll(/createTable\('(\w+)'\)|create\s+(?:or\s+replace\s+)?(?:table|view)\s+(\w+)/gi)].map((m) => m[1] ?? m[2]);
+    return [...source.matchAll(/createTable\('(\w+)'\)|create\s+(?:or\s+replace\s+)?(?:table|view)\s+(\w+)/gi)].map(
+      (m) => m[1] ?? m[2],
+    );
   });
   return [...new Set(created)].sort();
 }
 
 describe('one owner per table (docs/architecture.md#who-owns-which-table)', () => {
-  it.each(services)("%s creates exactly the relations the map says it owns, in its own migrations", (service) => {
+  it.each(services)('%s creates exactly the relations the map says it owns, in its own migrations', (service) => {
     const owned = relations.filter((r) => TABLE_OWNERS[r].owner === service).sort();
     expect(createdBy(service)).toEqual(owned);
   });
 
-  it.each(services)("%s's source reads another service's relation only through a published contract, and writes none", (service) => {
-    const found = [...sourceFiles(join(root, 'services', service, 'src'))]
-      .filter((file) => !file.includes(`${join('src', 'db', 'migrations')}`))
-      .flatMap((file) => violations(service, file, readFileSync(file, 'utf8')));
-    expect(found).toEqual([]);
-  });
+  it.each(services)(
+    "%s's source reads another service's relation only through a published contract, and writes none",
+    (service) => {
+      const found = [...sourceFiles(join(root, 'services', service, 'src'))]
+        .filter((file) => !file.includes(`${join('src', 'db', 'migrations')}`))
+        .flatMap((file) => violations(service, file, readFileSync(file, 'utf8')));
+      expect(found).toEqual([]);
+    },
+  );
 
   it('only a service migrations live beside: no library migrates a table', () => {
     expect(existsSync(join(root, 'libs', 'db', 'src', 'migrations'))).toBe(false);
@@ -59,7 +66,8 @@ describe('the check itself', () => {
   const file = join(root, 'services', 'admin-api', 'src', 'example.ts');
 
   it('refuses a read of an unpublished table, in kysely and in SQL', () => {
-    const source = "db.selectFrom('usage_records').selectAll();\nsql`select max(started_at) from usage_records u where u.key_id = ${id}`;";
+    const source =
+      "db.selectFrom('usage_records').selectAll();\nsql`select max(started_at) from usage_records u where u.key_id = ${id}`;";
     expect(violations('admin-api', file, source)).toEqual([
       "services/admin-api/src/example.ts:1 reads metering's usage_records, which metering does not publish to admin-api",
       "services/admin-api/src/example.ts:2 reads metering's usage_records, which metering does not publish to admin-api",
@@ -74,8 +82,16 @@ describe('the check itself', () => {
   });
 
   it('allows a published read, the owner itself, and a mention in a comment', () => {
-    expect(violations('admin-api', file, "db.selectFrom('usage_calls as u').leftJoin('keys_view as k', 'k.id', 'u.key_id')")).toEqual([]);
+    expect(
+      violations('admin-api', file, "db.selectFrom('usage_calls as u').leftJoin('keys_view as k', 'k.id', 'u.key_id')"),
+    ).toEqual([]);
     expect(violations('metering', file, "db.insertInto('usage_records').values(row)")).toEqual([]);
-    expect(violations('policy', file, '// summed from usage_records\n/* joined with usage_corrections */ const url = "http://x";')).toEqual([]);
+    expect(
+      violations(
+        'policy',
+        file,
+        '// summed from usage_records\n/* joined with usage_corrections */ const url = "http://x";',
+      ),
+    ).toEqual([]);
   });
 });

@@ -11,9 +11,15 @@ export interface WaitForRelationsOptions {
  * waits for their owner to have migrated them (it starts alongside) rather than failing its first
  * query. A Postgres error is thrown, as any query's would be.
  */
-export async function waitForRelations(db: Kysely<any>, names: readonly string[], opts: WaitForRelationsOptions = {}): Promise<void> {
+export async function waitForRelations(
+  db: Kysely<any>,
+  names: readonly string[],
+  opts: WaitForRelationsOptions = {},
+): Promise<void> {
   for (let told = false; ; told = true) {
-    const { rows } = await sql<{ name: string }>`select name from unnest(${names}::text[]) as name where to_regclass(name) is null`.execute(db);
+    const { rows } = await sql<{
+      name: string;
+    }>`select name from unnest(${names}::text[]) as name where to_regclass(name) is null`.execute(db);
     if (rows.length === 0) return;
     if (!told) opts.onWaiting?.(rows.map((r) => r.name));
     await new Promise((resolve) => setTimeout(resolve, opts.intervalMs ?? 250));

@@ -99,7 +99,8 @@ function installExitHook() {
   exitHookInstalled = true;
   // Only synchronous work is possible here: ask each child to shut down and let it finish alone.
   process.on('exit', () => {
-    for (const { child, spec } of live) if (spec.stopWithParent && !child.hasExited()) child.process.kill(spec.stopSignal);
+    for (const { child, spec } of live)
+      if (spec.stopWithParent && !child.hasExited()) child.process.kill(spec.stopSignal);
   });
 }
 

@@ -2,14 +2,25 @@ import { accessSync, constants, readdirSync, realpathSync, statSync } from 'node
 import { delimiter, dirname, join } from 'node:path';
 
 const POSTGRES_TOOLS = new Set([
-  'postgres', 'initdb', 'pg_ctl', 'pg_isready', 'psql', 'createdb', 'dropdb', 'pg_dump', 'pg_restore',
+  'postgres',
+  'initdb',
+  'pg_ctl',
+  'pg_isready',
+  'psql',
+  'createdb',
+  'dropdb',
+  'pg_dump',
+  'pg_restore',
 ]);
 const POSTGRES_LIB_DIR = '/usr/lib/postgresql';
 // Debian installs nats-server to /usr/sbin, which is not on a normal user's PATH.
 const SBIN_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
 
 export class BinaryNotFoundError extends Error {
-  constructor(readonly binary: string, readonly debianPackage: string) {
+  constructor(
+    readonly binary: string,
+    readonly debianPackage: string,
+  ) {
     super(
       `${binary} was not found on PATH${debianPackage === 'postgresql' ? ` or in ${POSTGRES_LIB_DIR}/*/bin` : ''}. ` +
         `Install the Debian package "${debianPackage}" (apt-get install -y ${debianPackage}).`,

@@ -2,7 +2,14 @@ export { findBinary, BinaryNotFoundError } from './find-binary';
 export { freePort } from './net';
 export { startNatsServer, type NatsServerOptions, type EmbeddedNats } from './nats-server';
 export { natsUserConfig, renderNatsConfig, type NatsUser, type NatsPermissions } from './nats-config';
-export { startPostgres, ensureDatabase, databaseUrl, redactedUrl, type PostgresOptions, type EmbeddedPostgres } from './postgres';
+export {
+  startPostgres,
+  ensureDatabase,
+  databaseUrl,
+  redactedUrl,
+  type PostgresOptions,
+  type EmbeddedPostgres,
+} from './postgres';
 export { RELOCATED_CLUSTERS_DIR } from './postgres-cluster-dir';
 export { writePrivateFile } from './private-files';
 export { makeDataDirPrivate } from './data-dir';

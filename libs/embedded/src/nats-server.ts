@@ -109,10 +109,14 @@ async function waitUntilReady(
     }
     await sleep(50);
   }
-  throw new Error(`nats-server did not become ready on ${host}:${port} within ${timeoutMs} ms (${lastError})\n${child.output()}`);
+  throw new Error(
+    `nats-server did not become ready on ${host}:${port} within ${timeoutMs} ms (${lastError})\n${child.output()}`,
+  );
 }
 
 async function jetStreamHealthy(host: string, monitorPort: number): Promise<boolean> {
-  const res = await fetch(`http://${host}:${monitorPort}/healthz?js-enabled-only=true`, { signal: AbortSignal.timeout(1000) });
+  const res = await fetch(`http://${host}:${monitorPort}/healthz?js-enabled-only=true`, {
+    signal: AbortSignal.timeout(1000),
+  });
   return res.ok;
 }

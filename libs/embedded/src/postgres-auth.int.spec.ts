@@ -47,7 +47,9 @@ describe('the embedded Postgres asks every client for its password', () => {
   it('refuses a connection without the password or with a wrong one; the URL it hands out carries it, kept 0600 in a private data folder', async () => {
     postgres = await startPostgres({ dataDir, fsync: false });
     await expect(query(withPassword(postgres.url, null), 'select 1')).rejects.toThrow();
-    await expect(query(withPassword(postgres.url, 'postgres'), 'select 1')).rejects.toThrow(/password authentication failed/);
+    await expect(query(withPassword(postgres.url, 'postgres'), 'select 1')).rejects.toThrow(
+      /password authentication failed/,
+    );
     expect(await query(postgres.url, 'select 1 as one')).toEqual([{ one: 1 }]);
 
     const passwordFile = join(dataDir, 'postgres-password');
@@ -70,15 +72,24 @@ describe('the embedded Postgres asks every client for its password', () => {
       chownSync(cluster, owner.uid, owner.gid);
     }
     const asOwner = { ...owner, cwd: '/', encoding: 'utf8' as const };
-    const init = spawnSync(findBinary('initdb'), ['-D', cluster, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-locale', '--no-sync'], asOwner);
+    const init = spawnSync(
+      findBinary('initdb'),
+      ['-D', cluster, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-locale', '--no-sync'],
+      asOwner,
+    );
     expect(init.status).toBe(0);
-    const seed = spawnSync(findBinary('postgres'), ['--single', '-D', cluster, 'postgres'], { ...asOwner, input: 'create table kept (v int);\ninsert into kept values (7);\n' });
+    const seed = spawnSync(findBinary('postgres'), ['--single', '-D', cluster, 'postgres'], {
+      ...asOwner,
+      input: 'create table kept (v int);\ninsert into kept values (7);\n',
+    });
     expect(seed.status).toBe(0);
     expect(existsSync(join(dataDir, 'postgres-password'))).toBe(false);
 
     postgres = await startPostgres({ dataDir, fsync: false });
     await expect(query(withPassword(postgres.url, null), 'select 1')).rejects.toThrow();
-    await expect(query(withPassword(postgres.url, 'postgres'), 'select 1')).rejects.toThrow(/password authentication failed/);
+    await expect(query(withPassword(postgres.url, 'postgres'), 'select 1')).rejects.toThrow(
+      /password authentication failed/,
+    );
     expect(await query(postgres.url, 'select v from kept')).toEqual([{ v: 7 }]);
     expect(readFileSync(join(cluster, 'pg_hba.conf'), 'utf8')).not.toMatch(/^[^#]*\btrust\b/m);
   });

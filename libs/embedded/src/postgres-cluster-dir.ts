@@ -66,6 +66,10 @@ function chownTree(path: string, owner: OsUser) {
 
 function canUse(dir: string, owner: OsUser): boolean {
   if (!existsSync(dir)) return false;
-  const probe = spawnSync('test', ['-r', dir, '-a', '-w', dir, '-a', '-x', dir], { uid: owner.uid, gid: owner.gid, cwd: '/' });
+  const probe = spawnSync('test', ['-r', dir, '-a', '-w', dir, '-a', '-x', dir], {
+    uid: owner.uid,
+    gid: owner.gid,
+    cwd: '/',
+  });
   return probe.status === 0;
 }

@@ -59,7 +59,8 @@ export async function startPostgres(options: PostgresOptions): Promise<EmbeddedP
   const args = ['-D', cluster.dir, '-p', String(port), '-c', `listen_addresses=${host}`];
   // No Unix socket: everything connects over loopback TCP, and socket paths have a 107-byte limit.
   args.push('-k', '');
-  if (options.fsync === false) args.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  if (options.fsync === false)
+    args.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
   for (const [name, value] of Object.entries(options.settings ?? {})) args.push('-c', `${name}=${value}`);
 
   const launch = async (): Promise<RunningChild> => {
@@ -102,7 +103,9 @@ export async function startPostgres(options: PostgresOptions): Promise<EmbeddedP
 async function initClusterIfEmpty(cluster: ClusterDir, fsync: boolean, password: string): Promise<boolean> {
   if (existsSync(join(cluster.dir, 'PG_VERSION'))) return false;
   if (readdirSync(cluster.dir).length > 0) {
-    throw new Error(`${cluster.dir} is not empty and holds no Postgres cluster (no PG_VERSION); move it away or pick another data dir`);
+    throw new Error(
+      `${cluster.dir} is not empty and holds no Postgres cluster (no PG_VERSION); move it away or pick another data dir`,
+    );
   }
   const auth = initdbAuth(password, cluster.owner);
   const args = ['-D', cluster.dir, '-U', 'postgres', ...auth.args, '-E', 'UTF8', '--no-locale'];
@@ -113,7 +116,12 @@ async function initClusterIfEmpty(cluster: ClusterDir, fsync: boolean, password:
 
 /** Gives the superuser the password (in single-user mode: nothing listens meanwhile) and makes every client give it. */
 async function requirePassword(cluster: ClusterDir, password: string): Promise<void> {
-  await run(findBinary('postgres'), ['--single', '-D', cluster.dir, 'postgres'], cluster.owner, setPasswordStatement(password));
+  await run(
+    findBinary('postgres'),
+    ['--single', '-D', cluster.dir, 'postgres'],
+    cluster.owner,
+    setPasswordStatement(password),
+  );
   writeHba(cluster);
 }
 
@@ -132,7 +140,9 @@ function run(command: string, args: string[], owner?: { uid: number; gid: number
     proc.stderr!.on('data', (chunk) => (output += chunk));
     proc.once('error', reject);
     proc.once('exit', (code) =>
-      code === 0 ? resolvePromise() : reject(new Error(`${command} ${args.join(' ')} failed (code ${code}):\n${output}`)),
+      code === 0
+        ? resolvePromise()
+        : reject(new Error(`${command} ${args.join(' ')} failed (code ${code}):\n${output}`)),
     );
   });
 }
@@ -150,14 +160,19 @@ async function waitUntilReady(child: RunningChild, url: string, timeoutMs: numbe
       return;
     } catch (err) {
       // 28P01: the server is up and refuses the password; waiting will not change that.
-      if ((err as { code?: string }).code === '28P01') throw new Error(`postgres at ${redactedUrl(url)} refused the password kept in postgres-password: ${(err as Error).message}`);
+      if ((err as { code?: string }).code === '28P01')
+        throw new Error(
+          `postgres at ${redactedUrl(url)} refused the password kept in postgres-password: ${(err as Error).message}`,
+        );
       lastError = (err as Error).message;
     } finally {
       await client.end().catch(() => undefined);
     }
     await sleep(100);
   }
-  throw new Error(`postgres did not accept connections at ${redactedUrl(url)} within ${timeoutMs} ms (${lastError})\n${child.output()}`);
+  throw new Error(
+    `postgres did not accept connections at ${redactedUrl(url)} within ${timeoutMs} ms (${lastError})\n${child.output()}`,
+  );
 }
 
 /** Creates database `name` on the server at `url` if it does not exist; returns that database's URL. */

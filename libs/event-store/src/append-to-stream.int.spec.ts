@@ -23,8 +23,17 @@ describe('appendToStream', () => {
     expect(next.nextExpectedVersion).toBe(3);
     expect(BigInt(next.positions[0])).toBeGreaterThan(BigInt(created.positions[0]));
     const events = await readStream(testDb.db, id);
-    expect(events.map((e) => [e.streamVersion, e.type])).toEqual([[1, 'Created'], [2, 'Renamed'], [3, 'Renamed']]);
-    expect(events[0]).toMatchObject({ ...first, streamId: id, streamType: 'thing', globalPosition: created.positions[0] });
+    expect(events.map((e) => [e.streamVersion, e.type])).toEqual([
+      [1, 'Created'],
+      [2, 'Renamed'],
+      [3, 'Renamed'],
+    ]);
+    expect(events[0]).toMatchObject({
+      ...first,
+      streamId: id,
+      streamType: 'thing',
+      globalPosition: created.positions[0],
+    });
     expect(events[0].recordedAt).toBeInstanceOf(Date);
     expect((await readStream(testDb.db, id, { fromVersion: 3 })).map((e) => e.streamVersion)).toEqual([3]);
   });
@@ -33,7 +42,11 @@ describe('appendToStream', () => {
     const id = streamId();
     await append(id, 'no_stream', [newEvent(), newEvent()]);
 
-    await expect(append(id, 1)).rejects.toMatchObject({ code: 'EVENT_STORE.WRONG_EXPECTED_VERSION', expected: 1, actual: 2 });
+    await expect(append(id, 1)).rejects.toMatchObject({
+      code: 'EVENT_STORE.WRONG_EXPECTED_VERSION',
+      expected: 1,
+      actual: 2,
+    });
     await expect(append(id, 5)).rejects.toMatchObject({ expected: 5, actual: 2 });
     await expect(append(id, 'no_stream')).rejects.toBeInstanceOf(WrongExpectedVersionError);
     await expect(append(streamId(), 1)).rejects.toMatchObject({ actual: 0 });
@@ -55,7 +68,9 @@ describe('appendToStream', () => {
     const winner = newEvent('Won');
 
     await appendToStream(first, { streamId: id, streamType: 'thing', expectedVersion: 1, events: [winner] });
-    const loser = settle(appendToStream(second, { streamId: id, streamType: 'thing', expectedVersion: 1, events: [newEvent('Lost')] }));
+    const loser = settle(
+      appendToStream(second, { streamId: id, streamType: 'thing', expectedVersion: 1, events: [newEvent('Lost')] }),
+    );
     await lockWaiters(testDb.db, 1); // the second insert waits on the first's uncommitted row
     await first.commit().execute();
     const outcome = await loser;
@@ -70,8 +85,15 @@ describe('appendToStream', () => {
     const first = await cleanup.transaction(testDb.db);
     const second = await cleanup.transaction(testDb.db);
 
-    await appendToStream(first, { streamId: id, streamType: 'thing', expectedVersion: 'no_stream', events: [newEvent()] });
-    const loser = settle(appendToStream(second, { streamId: id, streamType: 'thing', expectedVersion: 'no_stream', events: [newEvent()] }));
+    await appendToStream(first, {
+      streamId: id,
+      streamType: 'thing',
+      expectedVersion: 'no_stream',
+      events: [newEvent()],
+    });
+    const loser = settle(
+      appendToStream(second, { streamId: id, streamType: 'thing', expectedVersion: 'no_stream', events: [newEvent()] }),
+    );
     await lockWaiters(testDb.db, 1);
     await first.commit().execute();
     const outcome = await loser;
@@ -96,7 +118,12 @@ describe('appendToStream', () => {
     await expect(
       testDb.db.transaction().execute(async (trx) => {
         await sql`insert into read_model values (${id})`.execute(trx);
-        await appendToStream(trx, { streamId: id, streamType: 'thing', expectedVersion: 'no_stream', events: [newEvent()] });
+        await appendToStream(trx, {
+          streamId: id,
+          streamType: 'thing',
+          expectedVersion: 'no_stream',
+          events: [newEvent()],
+        });
         throw new Error('handler failed after appending');
       }),
     ).rejects.toThrow('handler failed');
@@ -120,8 +147,12 @@ describe('the events table', () => {
     const id = streamId();
     await append(id, 'no_stream');
 
-    await expect(sql`update events set event_type = 'Tampered' where stream_id = ${id}`.execute(testDb.db)).rejects.toThrow(/append-only: UPDATE refused/);
-    await expect(sql`delete from events where stream_id = ${id}`.execute(testDb.db)).rejects.toThrow(/append-only: DELETE refused/);
+    await expect(
+      sql`update events set event_type = 'Tampered' where stream_id = ${id}`.execute(testDb.db),
+    ).rejects.toThrow(/append-only: UPDATE refused/);
+    await expect(sql`delete from events where stream_id = ${id}`.execute(testDb.db)).rejects.toThrow(
+      /append-only: DELETE refused/,
+    );
     await expect(sql`truncate events`.execute(testDb.db)).rejects.toThrow(/append-only: TRUNCATE refused/);
     expect((await readStream(testDb.db, id)).map((e) => e.type)).toEqual(['SomethingHappened']);
   });

@@ -76,7 +76,8 @@ function matches(expected: ExpectedVersion, actual: number): boolean {
 function translateUniqueViolation(err: unknown, { streamId, expectedVersion }: AppendToStream): unknown {
   const pgError = err as { code?: string; constraint?: string };
   if (pgError?.code !== '23505') return err;
-  if (pgError.constraint === 'events_stream_version_key') return new WrongExpectedVersionError(streamId, expectedVersion);
+  if (pgError.constraint === 'events_stream_version_key')
+    return new WrongExpectedVersionError(streamId, expectedVersion);
   if (pgError.constraint === 'events_event_id_key') return new DuplicateEventError(streamId);
   return err;
 }

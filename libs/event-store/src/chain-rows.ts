@@ -33,14 +33,21 @@ export function toChainedEvent(row: EventRow): ChainedEvent {
 }
 
 export async function loadChainedEvents(db: Kysely<any>, positions: string[]): Promise<Map<string, ChainedEvent>> {
-  const { rows } = await sql<EventRow>`select ${eventColumnsSql} from events e where e.global_position = any(${positions}::bigint[])`.execute(db);
+  const { rows } =
+    await sql<EventRow>`select ${eventColumnsSql} from events e where e.global_position = any(${positions}::bigint[])`.execute(
+      db,
+    );
   return new Map(rows.map((row) => [row.global_position, toChainedEvent(row)]));
 }
 
 export type LinkRow = EventRow & { seq: string; chain_position: string; prev_hash: string; hash: string };
 
 /** A page of the chain in seq order, each link with its event (null when the row is gone). */
-export async function readLinks(db: Kysely<any>, afterSeq: string, limit: number): Promise<Array<ChainLink & { position: string }>> {
+export async function readLinks(
+  db: Kysely<any>,
+  afterSeq: string,
+  limit: number,
+): Promise<Array<ChainLink & { position: string }>> {
   const { rows } = await sql<LinkRow>`
     select c.seq, c.global_position as chain_position, c.prev_hash, c.hash, ${eventColumnsSql}
     from event_chain c left join events e on e.global_position = c.global_position

@@ -33,12 +33,18 @@ const firstBreak = (links: ChainLink[], strict = true) => {
 
 describe('canonicalJson', () => {
   it('gives the same text whatever order the keys come in, at every depth', () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: 'x' } })).toBe('{"a":{"c":"x","d":[1,{"y":2,"z":1}]},"b":1}');
-    expect(canonicalJson({ a: { c: 'x', d: [1, { y: 2, z: 1 }] }, b: 1 })).toBe(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: 'x' } }));
+    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: 'x' } })).toBe(
+      '{"a":{"c":"x","d":[1,{"y":2,"z":1}]},"b":1}',
+    );
+    expect(canonicalJson({ a: { c: 'x', d: [1, { y: 2, z: 1 }] }, b: 1 })).toBe(
+      canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: 'x' } }),
+    );
   });
 
   it('escapes strings as JSON does and keeps null, booleans and numbers', () => {
-    expect(canonicalJson({ s: 'line\n"quoted"', n: null, t: true, x: 1.5 })).toBe('{"n":null,"s":"line\\n\\"quoted\\"","t":true,"x":1.5}');
+    expect(canonicalJson({ s: 'line\n"quoted"', n: null, t: true, x: 1.5 })).toBe(
+      '{"n":null,"s":"line\\n\\"quoted\\"","t":true,"x":1.5}',
+    );
   });
 });
 
@@ -50,7 +56,12 @@ describe('chainHash', () => {
     expect(chainHash('f'.repeat(64), event(1))).not.toBe(base);
     expect(chainHash(GENESIS_HASH, event(1, { n: 2 }))).not.toBe(base);
     expect(chainHash(GENESIS_HASH, { ...event(1), recordedAt: '2026-11-24T13:00:00.123457Z' })).not.toBe(base);
-    expect(chainHash(GENESIS_HASH, { ...event(1), metadata: { actor: 'someone-else', occurredAt: '2026-11-24T13:00:00.000Z' } })).not.toBe(base);
+    expect(
+      chainHash(GENESIS_HASH, {
+        ...event(1),
+        metadata: { actor: 'someone-else', occurredAt: '2026-11-24T13:00:00.000Z' },
+      }),
+    ).not.toBe(base);
   });
 });
 
@@ -86,6 +97,9 @@ describe('ChainChecker', () => {
   it('given a filtered export (a gap in seq), checks each run on its own', () => {
     const links = chainOf([event(1), event(2), event(3), event(4)]);
     expect(firstBreak([links[1], links[3]], false)).toBeNull();
-    expect(firstBreak([links[1], { ...links[3], event: event(4, { n: 0 }) }], false)).toMatchObject({ position: '4', reason: 'event_modified' });
+    expect(firstBreak([links[1], { ...links[3], event: event(4, { n: 0 }) }], false)).toMatchObject({
+      position: '4',
+      reason: 'event_modified',
+    });
   });
 });

@@ -44,7 +44,12 @@ export class EventFollower {
 
   constructor(private readonly opts: EventFollowerOptions) {
     this.#logger = opts.logger ?? silentLogger;
-    this.#listener = new NotificationListener(opts.databaseUrl, EVENTS_CHANNEL, () => this.#wakeup.wake(), this.#logger);
+    this.#listener = new NotificationListener(
+      opts.databaseUrl,
+      EVENTS_CHANNEL,
+      () => this.#wakeup.wake(),
+      this.#logger,
+    );
   }
 
   /** Resolves once listening; events are then handled in the background until stop(). */

@@ -8,7 +8,16 @@ export { Leader, type LeaderOptions } from './leader';
 export { WrongExpectedVersionError, DuplicateEventError } from './errors';
 export type { NewEvent, RecordedEvent, LogPosition, ExpectedVersion, Logger, FieldsFirstLogger } from './types';
 export { storeLoggerOf } from './types';
-export { canonicalJson, chainHash, ChainChecker, GENESIS_HASH, type ChainedEvent, type ChainLink, type ChainBreak, type ChainBreakReason } from './chain';
+export {
+  canonicalJson,
+  chainHash,
+  ChainChecker,
+  GENESIS_HASH,
+  type ChainedEvent,
+  type ChainLink,
+  type ChainBreak,
+  type ChainBreakReason,
+} from './chain';
 export { eventColumnsSql, toChainedEvent, type EventRow } from './chain-rows';
 export { Sealer, SEALER_CHECKPOINT, sealBatch, type SealerOptions } from './sealer';
 export { verifyChain, type ChainVerdict } from './verify-chain';

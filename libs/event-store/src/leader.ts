@@ -66,7 +66,10 @@ export class Leader {
 
   async #leadUntilLost(lost: Promise<unknown>): Promise<void> {
     const until = Promise.race([lost, this.#stop.then(() => null)]).then((reason) => {
-      if (reason) this.opts.logger.warn(`${this.opts.lockName}: lost its lock connection; standing by`, { error: errorMessage(reason) });
+      if (reason)
+        this.opts.logger.warn(`${this.opts.lockName}: lost its lock connection; standing by`, {
+          error: errorMessage(reason),
+        });
     });
     this.#leading = true;
     try {
@@ -78,7 +81,10 @@ export class Leader {
 }
 
 async function tryLock(client: Client, lockName: string): Promise<boolean> {
-  const { rows } = await client.query<{ locked: boolean }>(`select pg_try_advisory_lock(hashtext('sluice'), hashtext($1)) as locked`, [lockName]);
+  const { rows } = await client.query<{ locked: boolean }>(
+    `select pg_try_advisory_lock(hashtext('sluice'), hashtext($1)) as locked`,
+    [lockName],
+  );
   return rows[0].locked;
 }
 

@@ -8,7 +8,14 @@ const append = (...events: NewEvent[]) =>
   appendToStream(fresh.db.db, { streamId: streamId(), streamType: 'thing', expectedVersion: 'no_stream', events });
 
 function relay(publish: OutboxPublisherOptions['publish']): OutboxPublisher {
-  const r = new OutboxPublisher({ db: fresh.db.db, databaseUrl: fresh.db.url, publish, pollMs: 50, retryMs: 50, lockRetryMs: 100 });
+  const r = new OutboxPublisher({
+    db: fresh.db.db,
+    databaseUrl: fresh.db.url,
+    publish,
+    pollMs: 50,
+    retryMs: 50,
+    lockRetryMs: 100,
+  });
   cleanup.defer(() => r.stop());
   return r;
 }
@@ -26,14 +33,20 @@ describe('OutboxPublisher', () => {
 
     const first = recordingRelay(published);
     first.start();
-    await eventually(() => published.length, (n) => n === 3);
+    await eventually(
+      () => published.length,
+      (n) => n === 3,
+    );
     await first.stop();
     const after = [newEvent(), newEvent()];
     await append(after[0]);
     await append(after[1]);
     const second = recordingRelay(published);
     second.start();
-    await eventually(() => published.length, (n) => n >= 5);
+    await eventually(
+      () => published.length,
+      (n) => n >= 5,
+    );
     await sleep(200);
     await second.stop();
 
@@ -53,7 +66,10 @@ describe('OutboxPublisher', () => {
     });
 
     r.start();
-    await eventually(() => published.length, (n) => n === 3);
+    await eventually(
+      () => published.length,
+      (n) => n === 3,
+    );
     await r.stop();
 
     const [e1, e2, e3] = events.map((e) => e.eventId);
@@ -71,14 +87,20 @@ describe('OutboxPublisher', () => {
 
     const events = [newEvent(), newEvent()];
     await append(events[0]);
-    await eventually(() => published.length, (n) => n === 1);
+    await eventually(
+      () => published.length,
+      (n) => n === 1,
+    );
     await sleep(300);
     expect(standby.isLeader).toBe(false);
 
     await leader.stop();
     await eventually(() => standby.isLeader, Boolean);
     await append(events[1]);
-    await eventually(() => published.length, (n) => n === 2);
+    await eventually(
+      () => published.length,
+      (n) => n === 2,
+    );
     await sleep(200);
     await standby.stop();
 

@@ -1,6 +1,16 @@
 import { type Kysely, sql } from 'kysely';
 import { freshDatabasePerTest, eventually, newEvent, sleep, streamId } from '../test/helpers';
-import { appendToStream, EventFollower, type EventFollowerOptions, loadCheckpoint, type NewEvent, positionOf, readAll, readCommittedAfter, type RecordedEvent } from '.';
+import {
+  appendToStream,
+  EventFollower,
+  type EventFollowerOptions,
+  loadCheckpoint,
+  type NewEvent,
+  positionOf,
+  readAll,
+  readCommittedAfter,
+  type RecordedEvent,
+} from '.';
 
 const fresh = freshDatabasePerTest();
 const cleanup = fresh.cleanup;
@@ -70,7 +80,10 @@ describe('EventFollower', () => {
     await follower.start();
     const first = newEvent('First');
     await append(fresh.db.db, first);
-    await eventually(() => received.length, (n) => n === 1);
+    await eventually(
+      () => received.length,
+      (n) => n === 1,
+    );
 
     const late = newEvent('Late');
     const early = newEvent('Early');
@@ -81,7 +94,10 @@ describe('EventFollower', () => {
     expect(ids(received)).toEqual([first.eventId]);
 
     await trxA.commit().execute();
-    await eventually(() => received.length, (n) => n === 3);
+    await eventually(
+      () => received.length,
+      (n) => n === 3,
+    );
     await follower.stop();
     expect(ids(received)).toEqual([first.eventId, late.eventId, early.eventId]);
     expect(await loadCheckpoint(fresh.db.db, 'projection:test')).toEqual(positionOf(received[2]));
@@ -91,7 +107,10 @@ describe('EventFollower', () => {
     await restarted.start();
     const next = newEvent('AfterRestart');
     await append(fresh.db.db, next);
-    await eventually(() => afterRestart.length, (n) => n >= 1);
+    await eventually(
+      () => afterRestart.length,
+      (n) => n >= 1,
+    );
     await restarted.stop();
     expect(ids(afterRestart)).toEqual([next.eventId]);
   });
@@ -103,7 +122,11 @@ describe('EventFollower', () => {
     await sleep(100); // let its first read find the log empty and start waiting
     const started = Date.now();
     await append();
-    await eventually(() => received.length, (n) => n === 1, 5_000);
+    await eventually(
+      () => received.length,
+      (n) => n === 1,
+      5_000,
+    );
     await follower.stop();
     expect(Date.now() - started).toBeLessThan(5_000);
   });
@@ -120,7 +143,11 @@ describe('EventFollower', () => {
     expect(received).toEqual([]);
     await older.rollback().execute(); // ends without a notification
     const ended = Date.now();
-    await eventually(() => received.length, (n) => n === 1, 5_000);
+    await eventually(
+      () => received.length,
+      (n) => n === 1,
+      5_000,
+    );
     await follower.stop();
     expect(Date.now() - ended).toBeLessThan(1_000);
   });

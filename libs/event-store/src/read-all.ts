@@ -42,9 +42,18 @@ export async function readAll(db: Kysely<any>, { after, limit }: ReadAllOptions)
  * past these events (a late commit may still appear below them): keep reading with `readAll`.
  */
 export async function readCommittedAfter(db: Kysely<any>, { after, limit }: ReadAllOptions): Promise<RecordedEvent[]> {
-  let query = (db as EventStoreDb).selectFrom('events').select(eventColumns).orderBy('transaction_id').orderBy('global_position').limit(limit);
+  let query = (db as EventStoreDb)
+    .selectFrom('events')
+    .select(eventColumns)
+    .orderBy('transaction_id')
+    .orderBy('global_position')
+    .limit(limit);
   if (after) {
-    query = query.where(sql`(transaction_id, global_position)`, '>', sql`(${after.transactionId}::xid8, ${after.globalPosition}::bigint)`);
+    query = query.where(
+      sql`(transaction_id, global_position)`,
+      '>',
+      sql`(${after.transactionId}::xid8, ${after.globalPosition}::bigint)`,
+    );
   }
   return (await query.execute()).map(toRecordedEvent);
 }
@@ -55,7 +64,9 @@ export async function readCommittedAfter(db: Kysely<any>, { after, limit }: Read
  * notification has already come and gone), so the reader should look again soon.
  */
 export async function hasEventsAfter(db: Kysely<any>, after: LogPosition | null): Promise<boolean> {
-  const beyond = after ? sql`where (transaction_id, global_position) > (${after.transactionId}::xid8, ${after.globalPosition}::bigint)` : sql``;
+  const beyond = after
+    ? sql`where (transaction_id, global_position) > (${after.transactionId}::xid8, ${after.globalPosition}::bigint)`
+    : sql``;
   const { rows } = await sql<{ found: boolean }>`select exists (select 1 from events ${beyond}) as found`.execute(db);
   return rows[0].found;
 }

@@ -6,7 +6,12 @@ const fresh = freshDatabasePerTest();
 const cleanup = fresh.cleanup;
 
 const append = (db: Kysely<any> = fresh.db.db) =>
-  appendToStream(db, { streamId: streamId(), streamType: 'thing', expectedVersion: 'no_stream', events: [newEvent('Thing', { n: Math.random(), nested: { b: 1, a: 2 } })] });
+  appendToStream(db, {
+    streamId: streamId(),
+    streamType: 'thing',
+    expectedVersion: 'no_stream',
+    events: [newEvent('Thing', { n: Math.random(), nested: { b: 1, a: 2 } })],
+  });
 
 function startSealer(): Sealer {
   const sealer = new Sealer({ db: fresh.db.db, databaseUrl: fresh.db.url, pollMs: 20, batchSize: 7 });
@@ -16,7 +21,12 @@ function startSealer(): Sealer {
 }
 
 const links = async () =>
-  (await sql<{ seq: string; global_position: string }>`select seq, global_position from event_chain order by seq`.execute(fresh.db.db)).rows;
+  (
+    await sql<{
+      seq: string;
+      global_position: string;
+    }>`select seq, global_position from event_chain order by seq`.execute(fresh.db.db)
+  ).rows;
 const sealedCount = async () => (await links()).length;
 
 /** Runs one statement as superuser with the append-only triggers off, as an attacker with DB access would. */
@@ -37,7 +47,9 @@ describe('Sealer', () => {
     await late.commit().execute();
 
     await eventually(sealedCount, (n) => n === 41);
-    const { rows: logOrder } = await sql<{ global_position: string }>`select global_position from events order by transaction_id, global_position`.execute(fresh.db.db);
+    const { rows: logOrder } = await sql<{
+      global_position: string;
+    }>`select global_position from events order by transaction_id, global_position`.execute(fresh.db.db);
     const chained = await links();
     expect(chained.map((l) => l.global_position)).toEqual(logOrder.map((r) => r.global_position));
     expect(chained.map((l) => l.seq)).toEqual(chained.map((_, i) => String(i + 1)));
@@ -65,23 +77,40 @@ describe('verifyChain after someone edits the database directly', () => {
 
   it('names the edited event row', async () => {
     await tamper(sql`update events set data = jsonb_set(data, '{n}', '0') where global_position = ${positions[6]}`);
-    expect(await verifyChain(fresh.db.db, { pageSize: 5 })).toMatchObject({ ok: false, checked: 6, firstBreak: { position: positions[6], reason: 'event_modified' } });
+    expect(await verifyChain(fresh.db.db, { pageSize: 5 })).toMatchObject({
+      ok: false,
+      checked: 6,
+      firstBreak: { position: positions[6], reason: 'event_modified' },
+    });
   });
 
   it('names an event whose recorded time moved by a microsecond', async () => {
-    await tamper(sql`update events set recorded_at = recorded_at + interval '1 microsecond' where global_position = ${positions[3]}`);
-    expect((await verifyChain(fresh.db.db)).firstBreak).toMatchObject({ position: positions[3], reason: 'event_modified' });
+    await tamper(
+      sql`update events set recorded_at = recorded_at + interval '1 microsecond' where global_position = ${positions[3]}`,
+    );
+    expect((await verifyChain(fresh.db.db)).firstBreak).toMatchObject({
+      position: positions[3],
+      reason: 'event_modified',
+    });
   });
 
   it('names a deleted event row', async () => {
     await tamper(sql`delete from events where global_position = ${positions[9]}`);
-    expect((await verifyChain(fresh.db.db)).firstBreak).toMatchObject({ position: positions[9], reason: 'event_missing' });
+    expect((await verifyChain(fresh.db.db)).firstBreak).toMatchObject({
+      position: positions[9],
+      reason: 'event_missing',
+    });
   });
 
   it('names a row inserted behind the sealer', async () => {
-    const { rows } = await sql<{ transaction_id: string }>`select transaction_id from events where global_position = ${positions[2]}`.execute(fresh.db.db);
+    const { rows } = await sql<{
+      transaction_id: string;
+    }>`select transaction_id from events where global_position = ${positions[2]}`.execute(fresh.db.db);
     await tamper(sql`insert into events (global_position, transaction_id, stream_id, stream_type, stream_version, event_id, event_type, schema_version, data, metadata)
       overriding system value values (${BigInt(positions[2]) * 1000n}, ${rows[0].transaction_id}::xid8, 'forged', 'thing', 1, gen_random_uuid(), 'Forged', 1, '{}', '{}')`);
-    expect((await verifyChain(fresh.db.db)).firstBreak).toMatchObject({ position: String(BigInt(positions[2]) * 1000n), reason: 'event_unsealed' });
+    expect((await verifyChain(fresh.db.db)).firstBreak).toMatchObject({
+      position: String(BigInt(positions[2]) * 1000n),
+      reason: 'event_unsealed',
+    });
   });
 });

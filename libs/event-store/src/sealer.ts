@@ -72,19 +72,30 @@ export class Sealer {
 
 /** Appends one link per event, after the chain's current head. Exported for the benchmark and tests. */
 export async function sealBatch(trx: Transaction<any> | Kysely<any>, events: RecordedEvent[]): Promise<void> {
-  const { rows } = await sql<{ seq: string; hash: string }>`select seq, hash from event_chain order by seq desc limit 1`.execute(trx);
+  const { rows } = await sql<{
+    seq: string;
+    hash: string;
+  }>`select seq, hash from event_chain order by seq desc limit 1`.execute(trx);
   let seq = BigInt(rows[0]?.seq ?? '0');
   let prevHash = rows[0]?.hash ?? GENESIS_HASH;
-  const chained = await loadChainedEvents(trx, events.map((e) => e.globalPosition));
+  const chained = await loadChainedEvents(
+    trx,
+    events.map((e) => e.globalPosition),
+  );
   const links = events.map((event) => {
     const row = chained.get(event.globalPosition);
     if (!row) throw new Error(`event ${event.globalPosition} vanished before it was sealed`);
     const hash = chainHash(prevHash, row);
     seq += 1n;
-    const link = { seq: seq.toString(), global_position: event.globalPosition, event_id: event.eventId, prev_hash: prevHash, hash };
+    const link = {
+      seq: seq.toString(),
+      global_position: event.globalPosition,
+      event_id: event.eventId,
+      prev_hash: prevHash,
+      hash,
+    };
     prevHash = hash;
     return link;
   });
   await trx.insertInto('event_chain').values(links).execute();
 }
-

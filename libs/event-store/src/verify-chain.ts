@@ -37,7 +37,8 @@ export async function verifyChain(db: Kysely<any>, opts: { pageSize?: number } =
     afterSeq = links[links.length - 1].seq;
   }
   const unsealed = await firstUnsealedBehindSealer(db);
-  if (unsealed) return { ok: false, checked, head, firstBreak: { position: unsealed, seq: null, reason: 'event_unsealed' } };
+  if (unsealed)
+    return { ok: false, checked, head, firstBreak: { position: unsealed, seq: null, reason: 'event_unsealed' } };
   return { ok: true, checked, head, firstBreak: null };
 }
 

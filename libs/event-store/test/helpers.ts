@@ -10,12 +10,17 @@ export function newEvent(type = 'SomethingHappened', data: unknown = { n: 1 }): 
 export const streamId = (prefix = 'thing') => `${prefix}-${randomUUID()}`;
 
 /** Polls `read` until `done` holds (other test files' transactions can briefly hold xmin back). */
-export async function eventually<T>(read: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  read: () => Promise<T> | T,
+  done: (value: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
     if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs}ms; last value: ${JSON.stringify(value)}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs}ms; last value: ${JSON.stringify(value)}`);
     await sleep(20);
   }
 }

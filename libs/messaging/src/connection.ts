@@ -1,13 +1,32 @@
 import { readFileSync } from 'node:fs';
-import { connect, createInbox, credsAuthenticator, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
+import {
+  connect,
+  createInbox,
+  credsAuthenticator,
+  type NatsConnection,
+  type NodeConnectionOptions,
+} from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Streams } from '@sluice/contracts';
 
 export type { NatsConnection };
 
-export async function connectNats(url: string, name: string, env: NodeJS.ProcessEnv = process.env): Promise<NatsConnection> {
+export async function connectNats(
+  url: string,
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<NatsConnection> {
   // Async stack traces cost an Error allocation per request on the hot path.
-  return connect({ servers: url, name, inboxPrefix: inboxPrefixOf(name), maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true, noAsyncTraces: true, ...securityOf(env) });
+  return connect({
+    servers: url,
+    name,
+    inboxPrefix: inboxPrefixOf(name),
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    waitOnFirstConnect: true,
+    noAsyncTraces: true,
+    ...securityOf(env),
+  });
 }
 
 /**
@@ -57,8 +76,18 @@ export async function ensureStreams(nc: NatsConnection): Promise<void> {
   const jsm = await jetstreamManager(nc);
   const wanted = [
     { name: Streams.events.name, subjects: [...Streams.events.subjects], duplicate_window: TWO_MINUTES_NS },
-    { name: Streams.usage.name, subjects: [...Streams.usage.subjects], duplicate_window: TWO_MINUTES_NS, max_age: SEVEN_DAYS_NS },
-    { name: Streams.responses.name, subjects: [...Streams.responses.subjects], duplicate_window: TWO_MINUTES_NS, max_age: SEVEN_DAYS_NS },
+    {
+      name: Streams.usage.name,
+      subjects: [...Streams.usage.subjects],
+      duplicate_window: TWO_MINUTES_NS,
+      max_age: SEVEN_DAYS_NS,
+    },
+    {
+      name: Streams.responses.name,
+      subjects: [...Streams.responses.subjects],
+      duplicate_window: TWO_MINUTES_NS,
+      max_age: SEVEN_DAYS_NS,
+    },
     // No max age: a dead letter waits for a person.
     { name: Streams.deadLetters.name, subjects: [...Streams.deadLetters.subjects], duplicate_window: TWO_MINUTES_NS },
   ];

@@ -68,12 +68,18 @@ describe('consuming a durable stream in batches (real NATS)', () => {
       retryInPlace: (err) => (err as { code?: string }).code === 'ECONNREFUSED',
     });
     const jsm = await jetstreamManager(nc);
-    await waitFor(async () => (await jsm.consumers.info('HOLD_TEST', 'hold-in-place')).num_ack_pending === 0 && Date.now() > outageUntil, { timeoutMs: 10_000 });
+    await waitFor(
+      async () =>
+        (await jsm.consumers.info('HOLD_TEST', 'hold-in-place')).num_ack_pending === 0 && Date.now() > outageUntil,
+      { timeoutMs: 10_000 },
+    );
     await consumer.stop();
     const info = await jsm.consumers.info('HOLD_TEST', 'hold-in-place');
     expect(failures).toBeGreaterThan(3);
     expect(Math.max(...deliveries)).toBe(1);
-    expect([info.num_redelivered, info.num_pending, info.num_ack_pending, info.delivered.stream_seq]).toEqual([0, 0, 0, 20]);
+    expect([info.num_redelivered, info.num_pending, info.num_ack_pending, info.delivered.stream_seq]).toEqual([
+      0, 0, 0, 20,
+    ]);
   });
 
   it('naks only the messages the handler hands back, and reports one that reached its delivery limit', async () => {
@@ -86,12 +92,16 @@ describe('consuming a durable stream in batches (real NATS)', () => {
       filterSubject: 'hold.test.limit',
       maxDeliver: 3,
       handler: async (msgs) => {
-        for (const msg of msgs) handled.set(msg.json<{ i: number }>().i, (handled.get(msg.json<{ i: number }>().i) ?? 0) + 1);
+        for (const msg of msgs)
+          handled.set(msg.json<{ i: number }>().i, (handled.get(msg.json<{ i: number }>().i) ?? 0) + 1);
         return { retry: msgs.filter((msg) => msg.json<{ i: number }>().i === 7) };
       },
       onMaxDeliveries: async (msg) => void givenUp.push(msg),
     });
-    const [dead] = await waitFor(() => givenUp.length > 0 && givenUp, { timeoutMs: 10_000, description: 'the max-deliveries advisory' });
+    const [dead] = await waitFor(() => givenUp.length > 0 && givenUp, {
+      timeoutMs: 10_000,
+      description: 'the max-deliveries advisory',
+    });
     await consumer.stop();
     expect(new TextDecoder().decode(dead.data)).toBe('{"i":7}');
     expect(dead.subject).toBe('hold.test.limit');

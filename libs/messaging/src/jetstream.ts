@@ -1,4 +1,11 @@
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+  type JsMsg,
+} from '@nats-io/jetstream';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { toNatsHeaders, type TraceHeaders } from './headers';
@@ -14,7 +21,13 @@ function jetstreamOf(nc: NatsConnection): JetStreamClient {
 }
 
 /** Publishes to JetStream and waits for the stream's ack; `msgID` makes a retry a no-op. */
-export async function publishDurable(nc: NatsConnection, subject: string, payload: unknown, msgID: string, trace?: TraceHeaders): Promise<void> {
+export async function publishDurable(
+  nc: NatsConnection,
+  subject: string,
+  payload: unknown,
+  msgID: string,
+  trace?: TraceHeaders,
+): Promise<void> {
   await jetstreamOf(nc).publish(subject, encoder.encode(JSON.stringify(payload)), {
     msgID,
     headers: toNatsHeaders(trace),
@@ -34,12 +47,21 @@ export interface DeadLetterSource {
  * (`sluice-reason`) and where it came from (`sluice-subject`, `sluice-seq`) in its headers. The
  * msgID is the source position, so keeping the same message twice stores it once.
  */
-export async function keepDeadLetter(nc: NatsConnection, subject: string, source: DeadLetterSource, reason: string): Promise<void> {
+export async function keepDeadLetter(
+  nc: NatsConnection,
+  subject: string,
+  source: DeadLetterSource,
+  reason: string,
+): Promise<void> {
   const h = natsHeaders();
   h.set('sluice-reason', reason);
   h.set('sluice-subject', source.subject);
   h.set('sluice-seq', String(source.seq));
-  await jetstreamOf(nc).publish(subject, source.data, { msgID: `${source.subject}#${source.seq}`, headers: h, timeout: 5000 });
+  await jetstreamOf(nc).publish(subject, source.data, {
+    msgID: `${source.subject}#${source.seq}`,
+    headers: h,
+    timeout: 5000,
+  });
 }
 
 export interface FollowOptions {
@@ -62,7 +84,10 @@ export interface FollowOptions {
  * resolves once every message that existed at start has been handled, so a service can say
  * it is ready only when its state is current.
  */
-export async function followStream(nc: NatsConnection, opts: FollowOptions): Promise<{ caughtUp: Promise<void>; stop(): Promise<void> }> {
+export async function followStream(
+  nc: NatsConnection,
+  opts: FollowOptions,
+): Promise<{ caughtUp: Promise<void>; stop(): Promise<void> }> {
   const jsm = await jetstreamManager(nc);
   const info = await jsm.streams.info(opts.stream);
   const lastAtStart = info.state.last_seq;
@@ -80,7 +105,8 @@ export async function followStream(nc: NatsConnection, opts: FollowOptions): Pro
   });
   const messages = await consumer.consume();
   // From a start time, the stream's last message may lie before it: nothing to catch up with.
-  if (opts.startTime && (info.state.last_ts === undefined || Date.parse(info.state.last_ts) < opts.startTime.getTime())) markCaughtUp();
+  if (opts.startTime && (info.state.last_ts === undefined || Date.parse(info.state.last_ts) < opts.startTime.getTime()))
+    markCaughtUp();
   const done = (async () => {
     for await (const msg of messages) {
       if (opts.onError) {
@@ -112,7 +138,12 @@ const CATCH_UP_POLL_MS = 2;
  * after `maxWaitMs`. A projection acks after it commits, so a reader that waited finds every message
  * published before it asked.
  */
-export async function durableCaughtUp(nc: NatsConnection, stream: string, durable: string, maxWaitMs: number): Promise<boolean> {
+export async function durableCaughtUp(
+  nc: NatsConnection,
+  stream: string,
+  durable: string,
+  maxWaitMs: number,
+): Promise<boolean> {
   const jsm = await jetstreamManager(nc);
   const deadline = performance.now() + maxWaitMs;
   const last = (await jsm.streams.info(stream)).state.last_seq;
@@ -166,21 +197,35 @@ const RETRY_MAX_MS = 1000;
  * messages it hands back (nakked); if it throws, the batch is retried in place or nakked (see
  * `retryInPlace`), so the handler must make a replay of any of its messages a no-op.
  */
-export async function consumeDurableBatches(nc: NatsConnection, opts: DurableBatchConsumerOptions): Promise<{ stop(): Promise<void> }> {
+export async function consumeDurableBatches(
+  nc: NatsConnection,
+  opts: DurableBatchConsumerOptions,
+): Promise<{ stop(): Promise<void> }> {
   const maxBatch = opts.maxBatch ?? 256;
   const maxWaitMs = opts.maxWaitMs ?? 5;
   // Room for a second batch to arrive while the first is being handled.
   const maxAckPending = opts.maxAckPending ?? maxBatch * 2;
   const ackWaitMs = opts.ackWaitMs ?? 10_000;
   const jsm = await jetstreamManager(nc);
-  const bounds = { max_ack_pending: maxAckPending, ack_wait: ackWaitMs * 1_000_000, ...(opts.maxDeliver ? { max_deliver: opts.maxDeliver } : {}) };
-  const config = { durable_name: opts.durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, filter_subject: opts.filterSubject, ...bounds };
+  const bounds = {
+    max_ack_pending: maxAckPending,
+    ack_wait: ackWaitMs * 1_000_000,
+    ...(opts.maxDeliver ? { max_deliver: opts.maxDeliver } : {}),
+  };
+  const config = {
+    durable_name: opts.durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    filter_subject: opts.filterSubject,
+    ...bounds,
+  };
   await jsm.consumers.add(opts.stream, config).catch(async (err) => {
     await jsm.consumers.info(opts.stream, opts.durable).catch(() => Promise.reject(err));
     // An existing durable keeps its old bounds unless it is updated.
     await jsm.consumers.update(opts.stream, opts.durable, bounds).catch(() => {});
   });
-  const advisories = opts.onMaxDeliveries && watchMaxDeliveries(nc, opts.stream, opts.durable, opts.onMaxDeliveries, opts.onError);
+  const advisories =
+    opts.onMaxDeliveries && watchMaxDeliveries(nc, opts.stream, opts.durable, opts.onMaxDeliveries, opts.onError);
   const consumer = await jetstream(nc).consumers.get(opts.stream, opts.durable);
   const messages = await consumer.consume({ max_messages: maxAckPending });
 
@@ -238,8 +283,9 @@ export async function consumeDurableBatches(nc: NatsConnection, opts: DurableBat
     const keepAlive = setInterval(() => markWorking(batch), ackWaitMs / 3);
     const retry = await outcomeOf(batch).finally(() => clearInterval(keepAlive));
     try {
-      for (const msg of batch) if (retry.has(msg)) msg.nak(NAK_DELAY_MS);
-      else msg.ack();
+      for (const msg of batch)
+        if (retry.has(msg)) msg.nak(NAK_DELAY_MS);
+        else msg.ack();
     } catch {
       // The connection is closing: what was not acked is redelivered after the ack wait.
     }
@@ -277,7 +323,8 @@ function watchMaxDeliveries(
 ): { unsubscribe(): void } {
   const deliver = async (seq: number) => {
     const stored = await (await jetstreamManager(nc)).streams.getMessage(stream, { seq });
-    if (!stored) throw new Error(`message ${seq} of ${stream} reached its delivery limit and is no longer in the stream`);
+    if (!stored)
+      throw new Error(`message ${seq} of ${stream} reached its delivery limit and is no longer in the stream`);
     await onMaxDeliveries({ subject: stored.subject, seq, data: stored.data });
   };
   return nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.${durable}`, {

@@ -11,7 +11,13 @@ const ENVELOPE_BYTES = 256;
  * a `ReplyPart`; the asker collects them with `requestAllParts`. An item larger than a message on
  * its own is not sent (logged): its part is then missing, and the asker says so.
  */
-export function respondInParts(nc: NatsConnection, msg: Msg, from: string, items: readonly unknown[], logger?: ReplyLogger): void {
+export function respondInParts(
+  nc: NatsConnection,
+  msg: Msg,
+  from: string,
+  items: readonly unknown[],
+  logger?: ReplyLogger,
+): void {
   const budget = maxPayloadOf(nc) - ENVELOPE_BYTES - Buffer.byteLength(from);
   const parts: string[][] = [[]];
   let size = 0;
@@ -27,7 +33,12 @@ export function respondInParts(nc: NatsConnection, msg: Msg, from: string, items
   }
   const head = JSON.stringify(from);
   for (const [i, part] of parts.entries()) {
-    respondSafely(nc, msg, `{"from":${head},"part":${i + 1},"parts":${parts.length},"items":[${part.join(',')}]}`, logger);
+    respondSafely(
+      nc,
+      msg,
+      `{"from":${head},"part":${i + 1},"parts":${parts.length},"items":[${part.join(',')}]}`,
+      logger,
+    );
   }
 }
 
@@ -64,7 +75,11 @@ export function requestAllParts<T>(nc: NatsConnection, subject: string, opts: Al
       clearTimeout(last);
       sub.unsubscribe();
       const all = [...responders.values()];
-      resolve({ items: all.flatMap((r) => [...r.got.values()].flat()), responders: all.length, incomplete: all.filter((r) => r.got.size < r.parts).length });
+      resolve({
+        items: all.flatMap((r) => [...r.got.values()].flat()),
+        responders: all.length,
+        incomplete: all.filter((r) => r.got.size < r.parts).length,
+      });
     };
     const sub = nc.subscribe(newInbox(nc), {
       callback: (err, msg) => {
@@ -95,7 +110,13 @@ export function requestAllParts<T>(nc: NatsConnection, subject: string, opts: Al
 function partOf<T>(msg: Msg): ReplyPart<T> | undefined {
   try {
     const p = msg.json<ReplyPart<T>>();
-    const valid = typeof p?.from === 'string' && Number.isInteger(p.part) && Number.isInteger(p.parts) && p.part >= 1 && p.part <= p.parts && Array.isArray(p.items);
+    const valid =
+      typeof p?.from === 'string' &&
+      Number.isInteger(p.part) &&
+      Number.isInteger(p.parts) &&
+      p.part >= 1 &&
+      p.part <= p.parts &&
+      Array.isArray(p.items);
     return valid ? p : undefined;
   } catch {
     return undefined;

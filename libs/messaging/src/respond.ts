@@ -19,11 +19,19 @@ export function maxPayloadOf(nc: NatsConnection): number {
  * stops the client reading: the process stays deaf until a stale-ping reconnect. A reply that is
  * too large is not sent but logged; returns whether the reply was sent.
  */
-export function respondSafely(nc: NatsConnection, msg: Msg, payload: string | Uint8Array, logger?: ReplyLogger): boolean {
+export function respondSafely(
+  nc: NatsConnection,
+  msg: Msg,
+  payload: string | Uint8Array,
+  logger?: ReplyLogger,
+): boolean {
   const data = typeof payload === 'string' ? encoder.encode(payload) : payload;
   const maxPayload = maxPayloadOf(nc);
   if (data.length > maxPayload) {
-    logger?.error({ subject: msg.subject, bytes: data.length, maxPayload }, 'a reply larger than the NATS server max_payload was not sent');
+    logger?.error(
+      { subject: msg.subject, bytes: data.length, maxPayload },
+      'a reply larger than the NATS server max_payload was not sent',
+    );
     return false;
   }
   try {

@@ -15,7 +15,10 @@ describe('replies above the server max_payload (real NATS with a 4 KB max_payloa
   beforeAll(async () => {
     nats = await startTestNats({ maxPayload: MAX_PAYLOAD });
     [server, client] = await Promise.all([connectNats(nats.url, 'rpc-server'), connectNats(nats.url, 'rpc-client')]);
-    serve(server, 'test.rpc.size', async (payload) => 'x'.repeat((payload as { bytes: number }).bytes), { queue: 'test', logger: { error: (_obj, msg) => void errors.push(msg) } });
+    serve(server, 'test.rpc.size', async (payload) => 'x'.repeat((payload as { bytes: number }).bytes), {
+      queue: 'test',
+      logger: { error: (_obj, msg) => void errors.push(msg) },
+    });
     await server.flush();
   });
   afterAll(async () => {
@@ -24,7 +27,10 @@ describe('replies above the server max_payload (real NATS with a 4 KB max_payloa
   });
 
   it('answers a request whose reply would be too large with an error, and goes on answering', async () => {
-    await expect(request(client, 'test.rpc.size', { bytes: 3 * MAX_PAYLOAD })).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('max_payload') });
+    await expect(request(client, 'test.rpc.size', { bytes: 3 * MAX_PAYLOAD })).rejects.toMatchObject({
+      code: 'INTERNAL',
+      message: expect.stringContaining('max_payload'),
+    });
     expect(errors).toEqual([expect.stringContaining('max_payload')]);
     await expect(request(client, 'test.rpc.size', { bytes: 10 })).resolves.toBe('x'.repeat(10));
     expect(server.isClosed()).toBe(false);
@@ -32,7 +38,9 @@ describe('replies above the server max_payload (real NATS with a 4 KB max_payloa
 
   it('collects nothing, at once, when no one answers a question asked in parts', async () => {
     const started = Date.now();
-    expect(await requestAllParts(client, Subjects.gatewayInFlight, { maxWaitMs: 5000, completeWithinMs: 5000 })).toEqual({ items: [], responders: 0, incomplete: 0 });
+    expect(
+      await requestAllParts(client, Subjects.gatewayInFlight, { maxWaitMs: 5000, completeWithinMs: 5000 }),
+    ).toEqual({ items: [], responders: 0, incomplete: 0 });
     expect(Date.now() - started).toBeLessThan(1000);
   });
 });

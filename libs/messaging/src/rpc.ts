@@ -11,7 +11,12 @@ export interface RequestOptions {
 }
 
 /** Sends a request and unwraps the reply envelope; an error reply becomes a DomainError. */
-export async function request<T>(nc: NatsConnection, subject: string, payload: unknown, opts: RequestOptions = {}): Promise<T> {
+export async function request<T>(
+  nc: NatsConnection,
+  subject: string,
+  payload: unknown,
+  opts: RequestOptions = {},
+): Promise<T> {
   let msg: Msg;
   try {
     msg = await nc.request(subject, encoder.encode(JSON.stringify(payload)), {
@@ -35,7 +40,12 @@ export type RpcLogger = ReplyLogger;
  * code and message; anything else is reported as INTERNAL without its message (it may hold data
  * that must not leave the service).
  */
-export function serve(nc: NatsConnection, subject: string, handler: RpcHandler, opts: { queue: string; logger?: RpcLogger }): Subscription {
+export function serve(
+  nc: NatsConnection,
+  subject: string,
+  handler: RpcHandler,
+  opts: { queue: string; logger?: RpcLogger },
+): Subscription {
   return nc.subscribe(subject, {
     queue: opts.queue,
     callback: (err, msg) => {
@@ -64,14 +74,25 @@ async function answer(nc: NatsConnection, msg: Msg, handler: RpcHandler, logger?
     data = encoder.encode(JSON.stringify(reply));
   } catch (err) {
     logger?.error({ err: (err as Error).message, subject: msg.subject }, 'rpc reply could not be serialised');
-    data = encoder.encode(JSON.stringify({ ok: false, error: { code: ErrorCodes.internal, message: 'internal error' } }));
+    data = encoder.encode(
+      JSON.stringify({ ok: false, error: { code: ErrorCodes.internal, message: 'internal error' } }),
+    );
   }
   const maxPayload = maxPayloadOf(nc);
   if (data.length <= maxPayload) {
     respondSafely(nc, msg, data, logger);
     return;
   }
-  logger?.error({ subject: msg.subject, bytes: data.length, maxPayload }, 'rpc reply larger than the NATS server max_payload; answered with an error');
-  const tooLarge: RpcReply<never> = { ok: false, error: { code: ErrorCodes.internal, message: `the reply (${data.length} bytes) is larger than the NATS server's max_payload (${maxPayload} bytes)` } };
+  logger?.error(
+    { subject: msg.subject, bytes: data.length, maxPayload },
+    'rpc reply larger than the NATS server max_payload; answered with an error',
+  );
+  const tooLarge: RpcReply<never> = {
+    ok: false,
+    error: {
+      code: ErrorCodes.internal,
+      message: `the reply (${data.length} bytes) is larger than the NATS server's max_payload (${maxPayload} bytes)`,
+    },
+  };
   respondSafely(nc, msg, JSON.stringify(tooLarge), logger);
 }

@@ -27,7 +27,8 @@ type Block = Record<string, unknown>;
 // Anthropic counts a few tokens of framing per message, like OpenAI's chat format.
 const PER_MESSAGE = 3;
 
-const tokensOfBlock = (block: Block): number => countTokens(typeof block.text === 'string' ? block.text : block.type === 'text' ? '' : JSON.stringify(block));
+const tokensOfBlock = (block: Block): number =>
+  countTokens(typeof block.text === 'string' ? block.text : block.type === 'text' ? '' : JSON.stringify(block));
 
 /**
  * The prompt as Anthropic caches it — tools, then system, then messages — in segments with their
@@ -40,9 +41,12 @@ function segmentsOf(body: AnthropicBody): { tokens: number; key: number; breakpo
     key = fnv1a(`${key}:${text}`);
     segments.push({ tokens, key, breakpoint });
   };
-  for (const tool of body.tools ?? []) add(countTokens(JSON.stringify(tool)), JSON.stringify(tool), tool?.cache_control !== undefined);
+  for (const tool of body.tools ?? [])
+    add(countTokens(JSON.stringify(tool)), JSON.stringify(tool), tool?.cache_control !== undefined);
   if (typeof body.system === 'string') add(countTokens(body.system), body.system, false);
-  else if (Array.isArray(body.system)) for (const b of body.system as Block[]) add(countTokens(textOf([b])), JSON.stringify(b), b?.cache_control !== undefined);
+  else if (Array.isArray(body.system))
+    for (const b of body.system as Block[])
+      add(countTokens(textOf([b])), JSON.stringify(b), b?.cache_control !== undefined);
   for (const m of body.messages) {
     add(PER_MESSAGE, m.role, false);
     if (!Array.isArray(m.content)) add(countTokens(textOf(m.content)), textOf(m.content), false);
@@ -100,7 +104,8 @@ export class ThinkingSignatures {
       for (let j = 0; j < content.length; j++) {
         const b = content[j] as Block;
         if (b?.type !== 'thinking') continue;
-        if (this.#issued.get(String(b.signature)) !== b.thinking) return `messages.${i}.content.${j}: Invalid \`signature\` in \`thinking\` block`;
+        if (this.#issued.get(String(b.signature)) !== b.thinking)
+          return `messages.${i}.content.${j}: Invalid \`signature\` in \`thinking\` block`;
       }
     }
     return null;
@@ -134,28 +139,58 @@ function lastUserPrompt(body: AnthropicBody): { prompt: string; afterToolResult:
 export function mockAnthropicMessage(body: AnthropicBody, state: AnthropicMockState = {}, id = nextId('msg')) {
   const { prompt, afterToolResult } = lastUserPrompt(body);
   const cache = state.cache?.usage(body) ?? { read: 0, written: 0, total: anthropicInputTokens(body) };
-  const usage: AnthropicUsage = { input_tokens: cache.total - cache.read - cache.written, output_tokens: 0, cache_read_input_tokens: cache.read, cache_creation_input_tokens: cache.written };
+  const usage: AnthropicUsage = {
+    input_tokens: cache.total - cache.read - cache.written,
+    output_tokens: 0,
+    cache_read_input_tokens: cache.read,
+    cache_creation_input_tokens: cache.written,
+  };
   const content: Block[] = [];
   const thinkingType = body.thinking?.type;
   if (thinkingType === 'enabled' || thinkingType === 'adaptive') {
     const thought = `Thinking about "${prompt.replace(/\s+/g, ' ').trim().slice(0, 48)}" before answering.`;
     const shown = body.thinking?.display === 'omitted' ? '' : thought;
     usage.output_tokens += countTokens(thought);
-    content.push({ type: 'thinking', thinking: shown, signature: (state.signatures ?? new ThinkingSignatures()).sign(shown, prompt) });
+    content.push({
+      type: 'thinking',
+      thinking: shown,
+      signature: (state.signatures ?? new ThinkingSignatures()).sign(shown, prompt),
+    });
   }
   const forced = body.tool_choice?.type === 'any' || body.tool_choice?.type === 'tool';
-  const tool = body.tool_choice?.type === 'none' ? null : toolToCall(body.tools ?? [], forced, body.tool_choice?.name, prompt, afterToolResult);
+  const tool =
+    body.tool_choice?.type === 'none'
+      ? null
+      : toolToCall(body.tools ?? [], forced, body.tool_choice?.name, prompt, afterToolResult);
   if (tool !== null) {
     const input = toolInputFor(prompt);
     usage.output_tokens += countTokens(tool + JSON.stringify(input));
     content.push({ type: 'tool_use', id: `toolu_${id.replace(/[^A-Za-z0-9]/g, '')}`, name: tool, input });
-    return { id, type: 'message', role: 'assistant', model: body.model, content, stop_reason: 'tool_use', stop_sequence: null, usage };
+    return {
+      id,
+      type: 'message',
+      role: 'assistant',
+      model: body.model,
+      content,
+      stop_reason: 'tool_use',
+      stop_sequence: null,
+      usage,
+    };
   }
   const reply = replyTo(prompt, body.model, Math.max(0, body.max_tokens - usage.output_tokens));
   usage.output_tokens += reply.completionTokens;
   content.push({ type: 'text', text: reply.text });
   const stop = reply.finishReason === 'length' ? 'max_tokens' : 'end_turn';
-  return { id, type: 'message', role: 'assistant', model: body.model, content, stop_reason: stop, stop_sequence: null, usage };
+  return {
+    id,
+    type: 'message',
+    role: 'assistant',
+    model: body.model,
+    content,
+    stop_reason: stop,
+    stop_sequence: null,
+    usage,
+  };
 }
 
 const frame = (data: Record<string, unknown>): string => `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -166,10 +201,18 @@ const frame = (data: Record<string, unknown>): string => `event: ${data.type}\nd
  * input_json_delta) and content_block_stop, a ping, message_delta (stop reason, cumulative output
  * usage), message_stop. One SSE frame per event, with the generated text each frame carries.
  */
-export function mockAnthropicFrames(body: AnthropicBody, state: AnthropicMockState = {}): { frames: string[]; content: string[]; usage: AnthropicUsage } {
+export function mockAnthropicFrames(
+  body: AnthropicBody,
+  state: AnthropicMockState = {},
+): { frames: string[]; content: string[]; usage: AnthropicUsage } {
   const message = mockAnthropicMessage(body, state);
   const { content: blocks, usage, stop_reason, ...rest } = message;
-  const frames = [frame({ type: 'message_start', message: { ...rest, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } } })];
+  const frames = [
+    frame({
+      type: 'message_start',
+      message: { ...rest, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } },
+    }),
+  ];
   const content = [''];
   const add = (data: Record<string, unknown>, text = '') => {
     frames.push(frame(data));
@@ -178,21 +221,35 @@ export function mockAnthropicFrames(body: AnthropicBody, state: AnthropicMockSta
   blocks.forEach((block, index) => {
     if (block.type === 'thinking') {
       add({ type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } });
-      for (const piece of pieces(String(block.thinking))) add({ type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: piece } }, piece);
+      for (const piece of pieces(String(block.thinking)))
+        add({ type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: piece } }, piece);
       add({ type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: block.signature } });
     } else if (block.type === 'text') {
       add({ type: 'content_block_start', index, content_block: { type: 'text', text: '' } });
       if (index === 0) add({ type: 'ping' });
-      for (const piece of pieces(String(block.text))) add({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: piece } }, piece);
+      for (const piece of pieces(String(block.text)))
+        add({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: piece } }, piece);
     } else {
       add({ type: 'content_block_start', index, content_block: { ...block, input: {} } });
       const json = JSON.stringify(block.input);
       add({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: '' } });
-      for (let i = 0; i < json.length; i += 8) add({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: json.slice(i, i + 8) } }, json.slice(i, i + 8));
+      for (let i = 0; i < json.length; i += 8)
+        add(
+          {
+            type: 'content_block_delta',
+            index,
+            delta: { type: 'input_json_delta', partial_json: json.slice(i, i + 8) },
+          },
+          json.slice(i, i + 8),
+        );
     }
     add({ type: 'content_block_stop', index });
   });
-  add({ type: 'message_delta', delta: { stop_reason, stop_sequence: null }, usage: { output_tokens: usage.output_tokens } });
+  add({
+    type: 'message_delta',
+    delta: { stop_reason, stop_sequence: null },
+    usage: { output_tokens: usage.output_tokens },
+  });
   add({ type: 'message_stop' });
   return { frames, content, usage };
 }

@@ -11,7 +11,8 @@ const body = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-const contentOf = (chunks: ReturnType<typeof mockChatChunks>) => chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
+const contentOf = (chunks: ReturnType<typeof mockChatChunks>) =>
+  chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
 
 describe('mockChatCompletion', () => {
   it('answers the last user message deterministically, with usage that adds up', () => {
@@ -61,7 +62,15 @@ describe('mockChatCompletion', () => {
   });
 
   it('counts the text of content parts', () => {
-    const parts = [{ role: 'user', content: [{ type: 'text', text: 'abcd' }, { type: 'text', text: 'efgh' }] }];
+    const parts = [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'abcd' },
+          { type: 'text', text: 'efgh' },
+        ],
+      },
+    ];
     expect(chatPromptTokens(parts)).toBe(3 + 4 + 2);
   });
 });
@@ -73,7 +82,9 @@ describe('mockChatChunks', () => {
     expect(chunks.length).toBeGreaterThan(5);
     expect(contentOf(chunks)).toBe(mockChatCompletion(body()).choices[0].message.content);
     expect(chunks.at(-1)!.choices[0]).toMatchObject({ delta: {}, finish_reason: 'stop' });
-    expect(chunks.every((c) => c.object === 'chat.completion.chunk' && c.id === 'chatcmpl-1' && !('usage' in c))).toBe(true);
+    expect(chunks.every((c) => c.object === 'chat.completion.chunk' && c.id === 'chatcmpl-1' && !('usage' in c))).toBe(
+      true,
+    );
   });
 
   it('adds a usage chunk with no choices, and usage: null elsewhere, only with include_usage', () => {
@@ -82,7 +93,9 @@ describe('mockChatChunks', () => {
     expect(last.choices).toEqual([]);
     expect(last.usage).toEqual(mockChatCompletion(body()).usage);
     expect(chunks.slice(0, -1).every((c) => c.usage === null)).toBe(true);
-    expect(mockChatChunks(body({ stream: true, stream_options: { include_usage: false } })).some((c) => 'usage' in c)).toBe(false);
+    expect(
+      mockChatChunks(body({ stream: true, stream_options: { include_usage: false } })).some((c) => 'usage' in c),
+    ).toBe(false);
   });
 });
 
@@ -94,19 +107,30 @@ describe('billing as a provider bills', () => {
     expect(eight.choices[0].message.content).toBe(one.choices[0].message.content);
     expect(new Set(eight.choices.map((c) => c.message.content)).size).toBeGreaterThan(1);
     expect(eight.usage.prompt_tokens).toBe(one.usage.prompt_tokens);
-    expect(eight.usage.completion_tokens).toBe(eight.choices.reduce((sum, c) => sum + countTokens(c.message.content!), 0));
+    expect(eight.usage.completion_tokens).toBe(
+      eight.choices.reduce((sum, c) => sum + countTokens(c.message.content!), 0),
+    );
     const streamed = mockChatChunks(body({ n: 3, stream_options: { include_usage: true } }));
     expect(streamed.at(-1)!.usage!.completion_tokens).toBe(mockChatCompletion(body({ n: 3 })).usage.completion_tokens);
     expect(new Set(streamed.flatMap((c) => c.choices.map((ch) => ch.index)))).toEqual(new Set([0, 1, 2]));
   });
 
   it('bills tool and function definitions and response formats in the prompt', () => {
-    const tools = [{ type: 'function', function: { name: 'weather', description: 'w'.repeat(400), parameters: { type: 'object', properties: {} } } }];
+    const tools = [
+      {
+        type: 'function',
+        function: { name: 'weather', description: 'w'.repeat(400), parameters: { type: 'object', properties: {} } },
+      },
+    ];
     const format = { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'object' } } };
     const base = mockChatCompletion(body()).usage.prompt_tokens;
     expect(mockChatCompletion(body({ tools })).usage.prompt_tokens).toBe(base + countTokens(JSON.stringify(tools)));
-    expect(mockChatCompletion(body({ functions: [tools[0].function] })).usage.prompt_tokens).toBe(base + countTokens(JSON.stringify([tools[0].function])));
-    expect(mockChatCompletion(body({ response_format: format })).usage.prompt_tokens).toBe(base + countTokens(JSON.stringify(format)));
+    expect(mockChatCompletion(body({ functions: [tools[0].function] })).usage.prompt_tokens).toBe(
+      base + countTokens(JSON.stringify([tools[0].function])),
+    );
+    expect(mockChatCompletion(body({ response_format: format })).usage.prompt_tokens).toBe(
+      base + countTokens(JSON.stringify(format)),
+    );
   });
 
   it('with real tokens, counts with o200k and streams exactly one token per chunk', () => {
@@ -116,7 +140,9 @@ describe('billing as a provider bills', () => {
     const text = reply.choices[0].message.content!;
     expect(reply.usage.completion_tokens).toBe(tokens.count(text));
     expect(reply.usage.completion_tokens).toBeGreaterThan(countTokens(text)); // numbers split finer than four characters a token
-    const pieces = mockChatChunks(asked, { tokens }).map((c) => c.choices[0]?.delta.content).filter((p) => p);
+    const pieces = mockChatChunks(asked, { tokens })
+      .map((c) => c.choices[0]?.delta.content)
+      .filter((p) => p);
     expect(pieces.join('')).toBe(text);
     expect(pieces.every((p) => tokens.count(p!) === 1)).toBe(true);
     expect(pieces).toHaveLength(reply.usage.completion_tokens);
@@ -128,26 +154,70 @@ describe('billing as a provider bills', () => {
     const asked = { model: 'mock-gpt', messages: [{ role: 'user', content: 'Please use the tool' }], tools };
     const call = mockChatCompletion(asked).choices[0];
     expect(call.finish_reason).toBe('tool_calls');
-    expect(call.message.tool_calls).toEqual([{ id: expect.stringMatching(/^call_/), type: 'function', function: { name: 'lookup', arguments: '{"query":"Please use the tool"}' } }]);
-    expect(mockChatCompletion({ ...asked, messages: [{ role: 'user', content: 'hi' }], tool_choice: 'required' }).choices[0].finish_reason).toBe('tool_calls');
+    expect(call.message.tool_calls).toEqual([
+      {
+        id: expect.stringMatching(/^call_/),
+        type: 'function',
+        function: { name: 'lookup', arguments: '{"query":"Please use the tool"}' },
+      },
+    ]);
+    expect(
+      mockChatCompletion({ ...asked, messages: [{ role: 'user', content: 'hi' }], tool_choice: 'required' }).choices[0]
+        .finish_reason,
+    ).toBe('tool_calls');
     expect(mockChatCompletion({ ...asked, tool_choice: 'none' }).choices[0].finish_reason).toBe('stop');
-    const streamed = mockChatChunks(asked).flatMap((c) => (c.choices[0]?.delta.tool_calls ?? []) as { function: { arguments: string } }[]);
+    const streamed = mockChatChunks(asked).flatMap(
+      (c) => (c.choices[0]?.delta.tool_calls ?? []) as { function: { arguments: string } }[],
+    );
     expect(streamed.map((t) => t.function.arguments).join('')).toBe(call.message.tool_calls![0].function.arguments);
     const id = call.message.tool_calls![0].id;
-    const answered = mockChatCompletion({ ...asked, messages: [...asked.messages, { role: 'assistant', content: null, tool_calls: call.message.tool_calls }, { role: 'tool', tool_call_id: id, content: 'forty-two' }] });
+    const answered = mockChatCompletion({
+      ...asked,
+      messages: [
+        ...asked.messages,
+        { role: 'assistant', content: null, tool_calls: call.message.tool_calls },
+        { role: 'tool', tool_call_id: id, content: 'forty-two' },
+      ],
+    });
     expect(answered.choices[0].message.content).toContain('forty-two');
   });
 
   it('calls a function when the user asks for it, streams its arguments, and answers the tool result with text', () => {
-    const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer' } } } } }];
-    const ask = { model: 'mock-gpt', tools, messages: [{ role: 'user', content: 'Weather in "Paris"? Use get_weather.' }] };
+    const tools = [
+      {
+        type: 'function',
+        function: {
+          name: 'get_weather',
+          parameters: { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer' } } },
+        },
+      },
+    ];
+    const ask = {
+      model: 'mock-gpt',
+      tools,
+      messages: [{ role: 'user', content: 'Weather in "Paris"? Use get_weather.' }],
+    };
     const reply = mockChatCompletion(ask);
-    expect(reply.choices[0]).toMatchObject({ finish_reason: 'tool_calls', message: { content: null, tool_calls: [{ type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris","days":1}' } }] } });
-    const streamed = mockChatChunks(ask).flatMap((c) => (c.choices[0]?.delta.tool_calls ?? []) as { function: { arguments: string } }[]);
+    expect(reply.choices[0]).toMatchObject({
+      finish_reason: 'tool_calls',
+      message: {
+        content: null,
+        tool_calls: [{ type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris","days":1}' } }],
+      },
+    });
+    const streamed = mockChatChunks(ask).flatMap(
+      (c) => (c.choices[0]?.delta.tool_calls ?? []) as { function: { arguments: string } }[],
+    );
     expect(streamed.map((t) => t.function.arguments).join('')).toBe('{"city":"Paris","days":1}');
-    const after = mockChatCompletion({ ...ask, messages: [...ask.messages, reply.choices[0].message, { role: 'tool', content: 'Sunny' }] as never });
+    const after = mockChatCompletion({
+      ...ask,
+      messages: [...ask.messages, reply.choices[0].message, { role: 'tool', content: 'Sunny' }] as never,
+    });
     expect(after.choices[0].finish_reason).toBe('stop');
     // Without the ask, no call: a prompt merely near a tool's name is answered with text.
-    expect(mockChatCompletion({ ...ask, messages: [{ role: 'user', content: 'What is get_weather?' }] }).choices[0].finish_reason).toBe('stop');
+    expect(
+      mockChatCompletion({ ...ask, messages: [{ role: 'user', content: 'What is get_weather?' }] }).choices[0]
+        .finish_reason,
+    ).toBe('stop');
   });
 });

@@ -20,7 +20,14 @@ function answer(body: ChatBody, opts: MockOptions) {
   const call = mockToolCall(body.tools, body.tool_choice, last?.role === 'user' ? prompt : null);
   const replies: (Reply & { call?: MockToolCall })[] = [];
   for (let i = 0; i < choicesOf(body.n); i++) {
-    if (call) replies.push({ text: '', finishReason: 'tool_calls', completionTokens: counter.count(call.name + call.arguments), reasoningTokens: 0, call });
+    if (call)
+      replies.push({
+        text: '',
+        finishReason: 'tool_calls',
+        completionTokens: counter.count(call.name + call.arguments),
+        reasoningTokens: 0,
+        call,
+      });
     else replies.push(replyTo(prompt, body.model, body.max_completion_tokens ?? body.max_tokens, counter, i));
   }
   const promptTokens = chatPromptTokens(body.messages, body, counter);
@@ -30,7 +37,9 @@ function answer(body: ChatBody, opts: MockOptions) {
   return { replies, usage };
 }
 
-const toolCallsOf = (call: MockToolCall, index: number) => [{ id: `call_mock${index}`, type: 'function' as const, function: { name: call.name, arguments: call.arguments } }];
+const toolCallsOf = (call: MockToolCall, index: number) => [
+  { id: `call_mock${index}`, type: 'function' as const, function: { name: call.name, arguments: call.arguments } },
+];
 
 /** A `chat.completion` object with a deterministic reply to the last user message. */
 export function mockChatCompletion(body: ChatBody, opts: MockOptions = {}) {
@@ -43,7 +52,13 @@ export function mockChatCompletion(body: ChatBody, opts: MockOptions = {}) {
     choices: replies.map((reply, index) => ({
       index,
       message: reply.call
-        ? { role: 'assistant' as const, content: null, refusal: null, annotations: [], tool_calls: toolCallsOf(reply.call, index) }
+        ? {
+            role: 'assistant' as const,
+            content: null,
+            refusal: null,
+            annotations: [],
+            tool_calls: toolCallsOf(reply.call, index),
+          }
         : { role: 'assistant' as const, content: reply.text, refusal: null, annotations: [] },
       logprobs: null,
       finish_reason: reply.finishReason,
@@ -60,7 +75,12 @@ export interface ChatChunk {
   created: number;
   model: string;
   system_fingerprint: string;
-  choices: { index: number; delta: { role?: 'assistant'; content?: string | null; refusal?: null; tool_calls?: unknown[] }; logprobs: null; finish_reason: string | null }[];
+  choices: {
+    index: number;
+    delta: { role?: 'assistant'; content?: string | null; refusal?: null; tool_calls?: unknown[] };
+    logprobs: null;
+    finish_reason: string | null;
+  }[];
   usage?: Usage | null;
 }
 
@@ -77,7 +97,14 @@ export function mockChatChunks(body: ChatBody, opts: MockOptions = {}): ChatChun
   const id = opts.id ?? nextId('chatcmpl');
   const created = opts.created ?? nowSeconds();
   const chunk = (choice: ChatChunk['choices'][number] | null, chunkUsage?: Usage): ChatChunk => {
-    const c: ChatChunk = { id, object: 'chat.completion.chunk', created, model: body.model, system_fingerprint: FINGERPRINT, choices: choice ? [choice] : [] };
+    const c: ChatChunk = {
+      id,
+      object: 'chat.completion.chunk',
+      created,
+      model: body.model,
+      system_fingerprint: FINGERPRINT,
+      choices: choice ? [choice] : [],
+    };
     if (withUsage) c.usage = chunkUsage ?? null;
     return c;
   };
@@ -85,13 +112,35 @@ export function mockChatChunks(body: ChatBody, opts: MockOptions = {}): ChatChun
   replies.forEach((reply, index) => {
     if (reply.call) {
       const [call] = toolCallsOf(reply.call, index);
-      chunks.push(chunk({ index, delta: { role: 'assistant', content: null, tool_calls: [{ index: 0, ...call, function: { name: call.function.name, arguments: '' } }] }, logprobs: null, finish_reason: null }));
-      for (const piece of counter.split(call.function.arguments)) chunks.push(chunk({ index, delta: { tool_calls: [{ index: 0, function: { arguments: piece } }] }, logprobs: null, finish_reason: null }));
+      chunks.push(
+        chunk({
+          index,
+          delta: {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ index: 0, ...call, function: { name: call.function.name, arguments: '' } }],
+          },
+          logprobs: null,
+          finish_reason: null,
+        }),
+      );
+      for (const piece of counter.split(call.function.arguments))
+        chunks.push(
+          chunk({
+            index,
+            delta: { tool_calls: [{ index: 0, function: { arguments: piece } }] },
+            logprobs: null,
+            finish_reason: null,
+          }),
+        );
       chunks.push(chunk({ index, delta: {}, logprobs: null, finish_reason: reply.finishReason }));
       return;
     }
-    chunks.push(chunk({ index, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }));
-    for (const piece of counter.split(reply.text)) chunks.push(chunk({ index, delta: { content: piece }, logprobs: null, finish_reason: null }));
+    chunks.push(
+      chunk({ index, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }),
+    );
+    for (const piece of counter.split(reply.text))
+      chunks.push(chunk({ index, delta: { content: piece }, logprobs: null, finish_reason: null }));
     chunks.push(chunk({ index, delta: {}, logprobs: null, finish_reason: reply.finishReason }));
   });
   if (withUsage) chunks.push(chunk(null, usage));

@@ -23,7 +23,12 @@ describe('mockCompletion', () => {
 
 describe('mockEmbeddings', () => {
   it('returns one deterministic unit vector per input, of the asked dimension', () => {
-    const e = mockEmbeddings({ model: 'mock-embedding', input: ['alpha', 'beta'], dimensions: 64, encoding_format: 'float' });
+    const e = mockEmbeddings({
+      model: 'mock-embedding',
+      input: ['alpha', 'beta'],
+      dimensions: 64,
+      encoding_format: 'float',
+    });
     expect(e.data).toHaveLength(2);
     const [a, b] = e.data.map((d) => d.embedding as number[]);
     expect(a).toHaveLength(64);

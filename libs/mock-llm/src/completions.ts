@@ -6,7 +6,8 @@ import { choicesOf } from './usage';
 
 function promptText(prompt: unknown): string {
   if (typeof prompt === 'string') return prompt;
-  if (Array.isArray(prompt) && typeof prompt[prompt.length - 1] === 'string') return prompt[prompt.length - 1] as string;
+  if (Array.isArray(prompt) && typeof prompt[prompt.length - 1] === 'string')
+    return prompt[prompt.length - 1] as string;
   return textOf(prompt);
 }
 
@@ -16,10 +17,15 @@ function answer(body: CompletionBody, opts: MockOptions) {
   const returned = choicesOf(body.n);
   const generated = Math.max(returned, choicesOf(body.best_of));
   const replies: Reply[] = [];
-  for (let i = 0; i < generated; i++) replies.push(replyTo(promptText(body.prompt), body.model, body.max_tokens, counter, i));
+  for (let i = 0; i < generated; i++)
+    replies.push(replyTo(promptText(body.prompt), body.model, body.max_tokens, counter, i));
   const promptTokens = inputTokens(body.prompt, counter);
   const completion = replies.reduce((sum, r) => sum + r.completionTokens, 0);
-  const usage: Usage = { prompt_tokens: promptTokens, completion_tokens: completion, total_tokens: promptTokens + completion };
+  const usage: Usage = {
+    prompt_tokens: promptTokens,
+    completion_tokens: completion,
+    total_tokens: promptTokens + completion,
+  };
   return { replies: replies.slice(0, returned), usage };
 }
 
@@ -31,7 +37,12 @@ export function mockCompletion(body: CompletionBody, opts: MockOptions = {}) {
     object: 'text_completion' as const,
     created: opts.created ?? nowSeconds(),
     model: body.model,
-    choices: replies.map((reply, index) => ({ text: reply.text, index, logprobs: null, finish_reason: reply.finishReason })),
+    choices: replies.map((reply, index) => ({
+      text: reply.text,
+      index,
+      logprobs: null,
+      finish_reason: reply.finishReason,
+    })),
     usage,
   };
 }
@@ -53,7 +64,13 @@ export function mockCompletionChunks(body: CompletionBody, opts: MockOptions = {
   const id = opts.id ?? nextId('cmpl');
   const created = opts.created ?? nowSeconds();
   const chunk = (index: number, text: string | null, finish: string | null, chunkUsage?: Usage): CompletionChunk => {
-    const c: CompletionChunk = { id, object: 'text_completion', created, model: body.model, choices: text === null ? [] : [{ text, index, logprobs: null, finish_reason: finish }] };
+    const c: CompletionChunk = {
+      id,
+      object: 'text_completion',
+      created,
+      model: body.model,
+      choices: text === null ? [] : [{ text, index, logprobs: null, finish_reason: finish }],
+    };
     if (withUsage) c.usage = chunkUsage ?? null;
     return c;
   };

@@ -23,7 +23,7 @@ export function mockVector(text: string, dimensions = DEFAULT_DIMENSIONS): Float
     state ^= state << 13;
     state ^= state >>> 17;
     state ^= state << 5;
-    const value = ((state >>> 0) / 0x80000000) - 1;
+    const value = (state >>> 0) / 0x80000000 - 1;
     vector[i] = value;
     norm += value * value;
   }
@@ -41,12 +41,20 @@ export function toBase64(vector: Float32Array): string {
 
 /** An embeddings `list` with one deterministic vector per input, honouring `dimensions` and `encoding_format`. */
 export function mockEmbeddings(body: EmbeddingsBody) {
-  const dimensions = Number.isInteger(body.dimensions) && body.dimensions! > 0 ? Math.min(body.dimensions!, MAX_DIMENSIONS) : DEFAULT_DIMENSIONS;
+  const dimensions =
+    Number.isInteger(body.dimensions) && body.dimensions! > 0
+      ? Math.min(body.dimensions!, MAX_DIMENSIONS)
+      : DEFAULT_DIMENSIONS;
   const base64 = body.encoding_format === 'base64';
   const data = embeddingInputs(body.input).map((text, index) => {
     const vector = mockVector(text, dimensions);
     return { object: 'embedding' as const, index, embedding: base64 ? toBase64(vector) : Array.from(vector) };
   });
   const promptTokens = inputTokens(body.input);
-  return { object: 'list' as const, data, model: body.model, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } };
+  return {
+    object: 'list' as const,
+    data,
+    model: body.model,
+    usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
+  };
 }

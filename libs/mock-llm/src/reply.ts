@@ -22,13 +22,20 @@ export interface Reply {
  * them numbers, which tokenizers split finely). A token limit cuts it and makes the finish reason
  * `length`, as a real model does. Each choice of `n` starts the run elsewhere.
  */
-export function replyTo(prompt: string, model: string, maxTokens: number | null | undefined, counter: TokenCounter = ROUGH_TOKENS, choice = 0): Reply {
+export function replyTo(
+  prompt: string,
+  model: string,
+  maxTokens: number | null | undefined,
+  counter: TokenCounter = ROUGH_TOKENS,
+  choice = 0,
+): Reply {
   const asked = ASKED_LENGTH.exec(prompt);
   const count = asked ? Math.min(Number(asked[1]), MAX_WORDS) : DEFAULT_WORDS;
   const numbers = asked?.[2].toLowerCase() === 'numbers';
   const seed = fnv1a(prompt) + choice * 13;
   const words: string[] = [];
-  for (let i = 0; i < count; i++) words.push(numbers ? String(((seed + i * 7919) % 9_000_000) + 1_000_000) : WORDS[(seed + i * 7) % WORDS.length]);
+  for (let i = 0; i < count; i++)
+    words.push(numbers ? String(((seed + i * 7919) % 9_000_000) + 1_000_000) : WORDS[(seed + i * 7) % WORDS.length]);
   const excerpt = prompt.replace(/\s+/g, ' ').trim().slice(0, 48);
   let text = `Mock reply to "${excerpt}": ${words.join(' ')}.`;
   let finishReason: FinishReason = 'stop';

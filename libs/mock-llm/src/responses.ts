@@ -40,14 +40,24 @@ const PER_REPLY = 3;
 
 /** The input as items: a string is one user message. Items get ids, as OpenAI stores them. */
 export function inputItems(input: unknown): Record<string, unknown>[] {
-  const items = typeof input === 'string' ? [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: input }] }] : Array.isArray(input) ? input : [];
-  return items.map((item: Record<string, unknown>) => ({ ...item, type: item.type ?? 'message', id: typeof item.id === 'string' ? item.id : nextId(item.type === 'function_call_output' ? 'fco' : 'msg') }));
+  const items =
+    typeof input === 'string'
+      ? [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: input }] }]
+      : Array.isArray(input)
+        ? input
+        : [];
+  return items.map((item: Record<string, unknown>) => ({
+    ...item,
+    type: item.type ?? 'message',
+    id: typeof item.id === 'string' ? item.id : nextId(item.type === 'function_call_output' ? 'fco' : 'msg'),
+  }));
 }
 
 /** What an item puts into the prompt: its text, a tool call's name and arguments, a tool result. */
 function itemText(item: Record<string, unknown>): string {
   if (item.type === 'function_call') return `${String(item.name ?? '')}${String(item.arguments ?? '')}`;
-  if (item.type === 'function_call_output') return typeof item.output === 'string' ? item.output : JSON.stringify(item.output ?? '');
+  if (item.type === 'function_call_output')
+    return typeof item.output === 'string' ? item.output : JSON.stringify(item.output ?? '');
   if (item.content !== undefined) return textOf(item.content);
   return JSON.stringify(item);
 }
@@ -55,7 +65,8 @@ function itemText(item: Record<string, unknown>): string {
 function promptTokens(items: Record<string, unknown>[], body: ResponsesBody, counter: TokenCounter): number {
   let tokens = PER_REPLY + (typeof body.instructions === 'string' ? PER_ITEM + counter.count(body.instructions) : 0);
   for (const item of items) tokens += PER_ITEM + counter.count(itemText(item));
-  for (const value of [body.tools, body.text]) if (value !== undefined && value !== null) tokens += counter.count(JSON.stringify(value));
+  for (const value of [body.tools, body.text])
+    if (value !== undefined && value !== null) tokens += counter.count(JSON.stringify(value));
   return tokens;
 }
 
@@ -75,7 +86,10 @@ const isReasoningModel = (model: string): boolean => /^o\d|reason/i.test(model);
  * text the chat mock gives the last user message, or a function call (see mockToolCall).
  * Reasoning models bill hidden reasoning tokens; a `prompt_cache_key` on a long prompt bills cached tokens.
  */
-export function mockResponse(body: ResponsesBody, opts: { previous?: Record<string, unknown>[]; id?: string; created?: number; tokens?: TokenCounter } = {}): MockResponse {
+export function mockResponse(
+  body: ResponsesBody,
+  opts: { previous?: Record<string, unknown>[]; id?: string; created?: number; tokens?: TokenCounter } = {},
+): MockResponse {
   const counter = opts.tokens ?? ROUGH_TOKENS;
   const input = inputItems(body.input);
   const all = [...(opts.previous ?? []), ...input];
@@ -86,11 +100,24 @@ export function mockResponse(body: ResponsesBody, opts: { previous?: Record<stri
   let reasoningTokens = 0;
   let incomplete = false;
   if (call) {
-    output = { id: nextId('fc'), type: 'function_call', status: 'completed', call_id: nextId('call'), name: call.name, arguments: call.arguments };
+    output = {
+      id: nextId('fc'),
+      type: 'function_call',
+      status: 'completed',
+      call_id: nextId('call'),
+      name: call.name,
+      arguments: call.arguments,
+    };
     outputTokens = counter.count(call.name + call.arguments);
   } else {
     const reply = replyTo(prompt.text, body.model, body.max_output_tokens, counter);
-    output = { id: nextId('msg'), type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: reply.text, annotations: [], logprobs: [] }] };
+    output = {
+      id: nextId('msg'),
+      type: 'message',
+      status: 'completed',
+      role: 'assistant',
+      content: [{ type: 'output_text', text: reply.text, annotations: [], logprobs: [] }],
+    };
     outputTokens = reply.completionTokens;
     reasoningTokens = reply.reasoningTokens;
     incomplete = reply.finishReason === 'length';
@@ -142,7 +169,10 @@ export function mockResponse(body: ResponsesBody, opts: { previous?: Record<stri
  * deltas and `done`, then `response.completed` (or `.incomplete`) with the usage. `content` is
  * the generated text each frame carries, to bill a stream that stops early.
  */
-export function mockResponseFrames(mock: { response: Record<string, unknown> & { output: Record<string, unknown>[] } }, counter: TokenCounter = ROUGH_TOKENS): { frames: string[]; content: string[] } {
+export function mockResponseFrames(
+  mock: { response: Record<string, unknown> & { output: Record<string, unknown>[] } },
+  counter: TokenCounter = ROUGH_TOKENS,
+): { frames: string[]; content: string[] } {
   const frames: string[] = [];
   const content: string[] = [];
   const emit = (event: Record<string, unknown>, text = '') => {
@@ -155,18 +185,33 @@ export function mockResponseFrames(mock: { response: Record<string, unknown> & {
   emit({ type: 'response.in_progress', response: pending });
   response.output.forEach((item, output_index) => {
     if (item.type === 'function_call') {
-      emit({ type: 'response.output_item.added', output_index, item: { ...item, status: 'in_progress', arguments: '' } });
+      emit({
+        type: 'response.output_item.added',
+        output_index,
+        item: { ...item, status: 'in_progress', arguments: '' },
+      });
       const args = String(item.arguments);
-      for (const delta of counter.split(args)) emit({ type: 'response.function_call_arguments.delta', item_id: item.id, output_index, delta }, delta);
+      for (const delta of counter.split(args))
+        emit({ type: 'response.function_call_arguments.delta', item_id: item.id, output_index, delta }, delta);
       emit({ type: 'response.function_call_arguments.done', item_id: item.id, output_index, arguments: args });
     } else {
       const text = String((item.content as { text: string }[])[0].text);
       emit({ type: 'response.output_item.added', output_index, item: { ...item, status: 'in_progress', content: [] } });
       const part = { type: 'output_text', text: '', annotations: [], logprobs: [] };
       emit({ type: 'response.content_part.added', item_id: item.id, output_index, content_index: 0, part });
-      for (const delta of counter.split(text)) emit({ type: 'response.output_text.delta', item_id: item.id, output_index, content_index: 0, delta, logprobs: [] }, delta);
+      for (const delta of counter.split(text))
+        emit(
+          { type: 'response.output_text.delta', item_id: item.id, output_index, content_index: 0, delta, logprobs: [] },
+          delta,
+        );
       emit({ type: 'response.output_text.done', item_id: item.id, output_index, content_index: 0, text, logprobs: [] });
-      emit({ type: 'response.content_part.done', item_id: item.id, output_index, content_index: 0, part: { ...part, text } });
+      emit({
+        type: 'response.content_part.done',
+        item_id: item.id,
+        output_index,
+        content_index: 0,
+        part: { ...part, text },
+      });
     }
     emit({ type: 'response.output_item.done', output_index, item });
   });
@@ -175,6 +220,10 @@ export function mockResponseFrames(mock: { response: Record<string, unknown> & {
 }
 
 /** `POST /v1/responses/input_tokens`: what the same body would bill as input. */
-export function mockInputTokens(body: ResponsesBody, previous: Record<string, unknown>[] = [], counter: TokenCounter = ROUGH_TOKENS): number {
+export function mockInputTokens(
+  body: ResponsesBody,
+  previous: Record<string, unknown>[] = [],
+  counter: TokenCounter = ROUGH_TOKENS,
+): number {
   return promptTokens([...previous, ...inputItems(body.input)], body, counter);
 }

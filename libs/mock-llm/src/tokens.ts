@@ -45,7 +45,11 @@ export interface PromptDefinitions {
   response_format?: unknown;
 }
 
-export function chatPromptTokens(messages: readonly ChatMessage[], definitions: PromptDefinitions = {}, counter: TokenCounter = ROUGH_TOKENS): number {
+export function chatPromptTokens(
+  messages: readonly ChatMessage[],
+  definitions: PromptDefinitions = {},
+  counter: TokenCounter = ROUGH_TOKENS,
+): number {
   let tokens = PER_REPLY;
   for (const m of messages) {
     tokens += PER_MESSAGE + counter.count(textOf(m.content));

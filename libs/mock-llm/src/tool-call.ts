@@ -54,7 +54,8 @@ export function mockToolCall(tools: unknown, toolChoice: unknown, lastUserText: 
   const quoted = /["'“]([^"'”]+)["'”]/.exec(lastUserText)?.[1] ?? toolInputFor(lastUserText).query;
   const args: Record<string, unknown> = {};
   for (const [prop, schema] of properties) {
-    args[prop] = schema?.type === 'number' || schema?.type === 'integer' ? 1 : schema?.type === 'boolean' ? true : quoted;
+    args[prop] =
+      schema?.type === 'number' || schema?.type === 'integer' ? 1 : schema?.type === 'boolean' ? true : quoted;
   }
   return { name: tool.name, arguments: JSON.stringify(args) };
 }

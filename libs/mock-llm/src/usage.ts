@@ -10,7 +10,12 @@ export function cachedTokensFor(promptTokens: number, cacheKey: unknown): number
   return Math.floor(promptTokens / CACHE_STEP) * CACHE_STEP;
 }
 
-export function chatUsage(promptTokens: number, completionTokens: number, cachedTokens: number, reasoningTokens: number): Usage {
+export function chatUsage(
+  promptTokens: number,
+  completionTokens: number,
+  cachedTokens: number,
+  reasoningTokens: number,
+): Usage {
   return {
     prompt_tokens: promptTokens,
     completion_tokens: completionTokens,
@@ -26,4 +31,5 @@ export function chatUsage(promptTokens: number, completionTokens: number, cached
 }
 
 /** OpenAI generates (and bills) `n` choices; anything else counts as one. */
-export const choicesOf = (n: unknown): number => (typeof n === 'number' && Number.isInteger(n) && n > 1 ? Math.min(n, 128) : 1);
+export const choicesOf = (n: unknown): number =>
+  typeof n === 'number' && Number.isInteger(n) && n > 1 ? Math.min(n, 128) : 1;

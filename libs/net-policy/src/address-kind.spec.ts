@@ -26,9 +26,12 @@ describe('classifyAddress', () => {
     expect(classifyAddress(address)).toBe(kind);
   });
 
-  it.each(['8.8.8.8', '172.32.0.1', '172.15.255.255', '169.255.0.1', '2606:4700:4700::1111', '2002:0808:0808::1'])('%s is public', (address) => {
-    expect(classifyAddress(address)).toBe('public');
-  });
+  it.each(['8.8.8.8', '172.32.0.1', '172.15.255.255', '169.255.0.1', '2606:4700:4700::1111', '2002:0808:0808::1'])(
+    '%s is public',
+    (address) => {
+      expect(classifyAddress(address)).toBe('public');
+    },
+  );
 
   it('judges IPv6 forms that carry an IPv4 address by the IPv4 address', () => {
     expect(classifyAddress('::ffff:127.0.0.1')).toBe('loopback');

@@ -3,7 +3,8 @@ import { inRange, parseCidr, parseIp, type Cidr } from './ip';
 /** What an address reaches. Only `public` is allowed as an upstream without configuration. */
 export type AddressKind = 'public' | 'private' | 'loopback' | 'link-local' | 'unspecified' | 'multicast' | 'reserved';
 
-const table = (rows: [string, AddressKind][]): [Cidr, AddressKind][] => rows.map(([cidr, kind]) => [parseCidr(cidr)!, kind]);
+const table = (rows: [string, AddressKind][]): [Cidr, AddressKind][] =>
+  rows.map(([cidr, kind]) => [parseCidr(cidr)!, kind]);
 
 const IPV4 = table([
   // 0.0.0.0 reaches the local host on Linux: as dangerous as loopback.
@@ -54,7 +55,15 @@ export function embeddedIpv4(bytes: Uint8Array): Uint8Array | null {
   for (const { range, at } of EMBEDDED_IPV4) {
     if (!inRange(bytes, range.network, range.prefix)) continue;
     // `::` and `::1` sit inside ::/96 but are IPv6's own unspecified and loopback addresses.
-    if (at === 12 && bytes.subarray(0, 12).every((b) => b === 0) && bytes[12] === 0 && bytes[13] === 0 && bytes[14] === 0 && bytes[15] <= 1) return null;
+    if (
+      at === 12 &&
+      bytes.subarray(0, 12).every((b) => b === 0) &&
+      bytes[12] === 0 &&
+      bytes[13] === 0 &&
+      bytes[14] === 0 &&
+      bytes[15] <= 1
+    )
+      return null;
     return bytes.slice(at, at + 4);
   }
   return null;

@@ -7,18 +7,27 @@ function rebindingDns(answers: string[][]): BaseLookup {
   let call = 0;
   return (_host, _options, callback) => {
     const addresses = answers[Math.min(call++, answers.length - 1)];
-    callback(null, addresses.map((address): LookupAddress => ({ address, family: address.includes(':') ? 6 : 4 })));
+    callback(
+      null,
+      addresses.map((address): LookupAddress => ({ address, family: address.includes(':') ? 6 : 4 })),
+    );
   };
 }
 
 const lookupOnce = (lookup: ReturnType<typeof guardedLookup>, all: boolean) =>
-  new Promise<{ err: Error | null; address: unknown; family?: number }>((resolve) => lookup('rebind.example.com', { all }, (err, address, family) => resolve({ err, address, family })));
+  new Promise<{ err: Error | null; address: unknown; family?: number }>((resolve) =>
+    lookup('rebind.example.com', { all }, (err, address, family) => resolve({ err, address, family })),
+  );
 
 describe('guardedLookup', () => {
   it('passes allowed answers through in the shape the caller asked for', async () => {
     const lookup = guardedLookup(UpstreamAllowList.none, rebindingDns([['93.184.216.34']]));
     expect(await lookupOnce(lookup, false)).toEqual({ err: null, address: '93.184.216.34', family: 4 });
-    expect(await lookupOnce(lookup, true)).toEqual({ err: null, address: [{ address: '93.184.216.34', family: 4 }], family: undefined });
+    expect(await lookupOnce(lookup, true)).toEqual({
+      err: null,
+      address: [{ address: '93.184.216.34', family: 4 }],
+      family: undefined,
+    });
   });
 
   it('refuses the connection when the same name later resolves to the metadata address', async () => {
@@ -26,7 +35,9 @@ describe('guardedLookup', () => {
     expect((await lookupOnce(lookup, true)).err).toBeNull();
     const { err } = await lookupOnce(lookup, true);
     expect(err).toBeInstanceOf(UpstreamNotAllowedError);
-    expect((err as UpstreamNotAllowedError).reason).toBe('rebind.example.com resolves to 169.254.169.254, a link-local address');
+    expect((err as UpstreamNotAllowedError).reason).toBe(
+      'rebind.example.com resolves to 169.254.169.254, a link-local address',
+    );
   });
 
   it('refuses an answer that mixes an allowed and a refused address', async () => {
@@ -42,7 +53,9 @@ describe('guardedLookup', () => {
 
 describe('checkAddressLiteral', () => {
   it('refuses a literal outside the policy and ignores host names (they go through the lookup)', () => {
-    expect(checkAddressLiteral(UpstreamAllowList.none, '169.254.169.254')?.reason).toBe('169.254.169.254 is a link-local address');
+    expect(checkAddressLiteral(UpstreamAllowList.none, '169.254.169.254')?.reason).toBe(
+      '169.254.169.254 is a link-local address',
+    );
     expect(checkAddressLiteral(UpstreamAllowList.parse('127.0.0.0/8'), '127.0.0.1')).toBeNull();
     expect(checkAddressLiteral(UpstreamAllowList.none, 'localhost')).toBeNull();
   });

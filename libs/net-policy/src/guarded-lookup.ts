@@ -27,15 +27,23 @@ export class UpstreamNotAllowedError extends Error {
  * passed when the provider was added and later resolves to 169.254.169.254 (DNS rebinding) is
  * still refused.
  */
-export function guardedLookup(allow: UpstreamAllowList, base: BaseLookup = dnsLookup as unknown as BaseLookup): ConnectLookup {
+export function guardedLookup(
+  allow: UpstreamAllowList,
+  base: BaseLookup = dnsLookup as unknown as BaseLookup,
+): ConnectLookup {
   return (hostname, options, callback) => {
     base(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, []);
-      if (addresses.length === 0) return callback(Object.assign(new Error(`${hostname} does not resolve`), { code: 'ENOTFOUND' }), []);
+      if (addresses.length === 0)
+        return callback(Object.assign(new Error(`${hostname} does not resolve`), { code: 'ENOTFOUND' }), []);
       if (!allow.allowsHost(hostname)) {
         for (const { address } of addresses) {
           const verdict = allow.checkAddress(address);
-          if (!verdict.allowed) return callback(new UpstreamNotAllowedError(`${hostname} resolves to ${address}, ${describeKind(verdict.kind)}`), []);
+          if (!verdict.allowed)
+            return callback(
+              new UpstreamNotAllowedError(`${hostname} resolves to ${address}, ${describeKind(verdict.kind)}`),
+              [],
+            );
         }
       }
       if (options.all) callback(null, addresses);

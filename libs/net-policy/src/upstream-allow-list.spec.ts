@@ -5,7 +5,11 @@ describe('UpstreamAllowList', () => {
     const none = UpstreamAllowList.none;
     expect(none.checkAddress('93.184.216.34')).toEqual({ allowed: true });
     expect(none.checkAddress('127.0.0.1')).toEqual({ allowed: false, address: '127.0.0.1', kind: 'loopback' });
-    expect(none.checkAddress('169.254.169.254')).toEqual({ allowed: false, address: '169.254.169.254', kind: 'link-local' });
+    expect(none.checkAddress('169.254.169.254')).toEqual({
+      allowed: false,
+      address: '169.254.169.254',
+      kind: 'link-local',
+    });
     expect(none.checkAddress('::1')).toMatchObject({ allowed: false, kind: 'loopback' });
   });
 

@@ -20,14 +20,18 @@ export class UpstreamAllowList {
 
   /** An entry that is neither an address range nor a host name stops the start, naming it. */
   static parse(raw: string | undefined, variable = 'SLUICE_UPSTREAM_ALLOW'): UpstreamAllowList {
-    const entries = (raw ?? '').split(',').map((e) => e.trim().toLowerCase()).filter((e) => e !== '');
+    const entries = (raw ?? '')
+      .split(',')
+      .map((e) => e.trim().toLowerCase())
+      .filter((e) => e !== '');
     const ranges: Cidr[] = [];
     const names = new Set<string>();
     const suffixes: string[] = [];
     for (const entry of entries) {
       const range = parseCidr(entry);
       if (range) ranges.push(range);
-      else if (!HOST_NAME.test(entry)) throw new Error(`${variable}: "${entry}" is neither an IP address or CIDR range nor a host name`);
+      else if (!HOST_NAME.test(entry))
+        throw new Error(`${variable}: "${entry}" is neither an IP address or CIDR range nor a host name`);
       else if (entry.startsWith('*.')) suffixes.push(entry.slice(1));
       else names.add(entry);
     }
@@ -53,7 +57,9 @@ export class UpstreamAllowList {
 
   private inConfiguredRange(bytes: Uint8Array): boolean {
     const inner = embeddedIpv4(bytes);
-    return this.ranges.some((r) => inRange(bytes, r.network, r.prefix) || (inner !== null && inRange(inner, r.network, r.prefix)));
+    return this.ranges.some(
+      (r) => inRange(bytes, r.network, r.prefix) || (inner !== null && inRange(inner, r.network, r.prefix)),
+    );
   }
 }
 

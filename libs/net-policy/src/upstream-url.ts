@@ -26,14 +26,19 @@ const KIND_NAMES: Record<AddressKind, string> = {
  * a connection may use any of them). A host that does not resolve is refused: nothing about it
  * can be checked. The reason names the host and address, never the rest of the URL.
  */
-export async function checkUpstreamUrl(raw: string, allow: UpstreamAllowList, resolve: ResolveHost = systemResolver): Promise<UpstreamUrlCheck> {
+export async function checkUpstreamUrl(
+  raw: string,
+  allow: UpstreamAllowList,
+  resolve: ResolveHost = systemResolver,
+): Promise<UpstreamUrlCheck> {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
     return { ok: false, reason: 'it is not a valid URL' };
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, reason: 'only http and https URLs are allowed' };
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return { ok: false, reason: 'only http and https URLs are allowed' };
   if (url.username !== '' || url.password !== '') {
     return { ok: false, reason: 'it must not carry credentials (user:password@); the provider key goes in apiKey' };
   }

@@ -73,8 +73,17 @@ export async function bootstrapService(opts: BootstrapOptions): Promise<NestFast
     requestTimeout: receive.requestTimeoutMs,
     // Node enforces both deadlines on a sweep every connectionsCheckingInterval (30 s by default),
     // which would let a stalled client stay three times longer than the deadline says.
-    http: { headersTimeout: receive.headersTimeoutMs, requestTimeout: receive.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, receive.headersTimeoutMs / 2) },
-    ...(opts.clientErrorBody ? { clientErrorHandler: answerClientError(opts.clientErrorBody), frameworkErrors: answerUnroutable(opts.clientErrorBody) } : {}),
+    http: {
+      headersTimeout: receive.headersTimeoutMs,
+      requestTimeout: receive.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, receive.headersTimeoutMs / 2),
+    },
+    ...(opts.clientErrorBody
+      ? {
+          clientErrorHandler: answerClientError(opts.clientErrorBody),
+          frameworkErrors: answerUnroutable(opts.clientErrorBody),
+        }
+      : {}),
   });
   const app = await NestFactory.create<NestFastifyApplication>(opts.module as never, adapter, {
     logger: ['error', 'warn'],
@@ -118,12 +127,19 @@ export async function bootstrapService(opts: BootstrapOptions): Promise<NestFast
 
 export const READINESS = Symbol.for('sluice.readiness');
 
-const STATUS_LINES = { 400: '400 Bad Request', 408: '408 Request Timeout', 431: '431 Request Header Fields Too Large' } as const;
+const STATUS_LINES = {
+  400: '400 Bad Request',
+  408: '408 Request Timeout',
+  431: '431 Request Header Fields Too Large',
+} as const;
 
 /** A request Fastify cannot route (a malformed percent-encoding in its path): a 400 in the service's shape. */
 function answerUnroutable(body: ClientErrorBody) {
   return (_err: FastifyError, req: FastifyRequest, reply: FastifyReply): void => {
-    void reply.code(400).header('content-type', 'application/json').send(body(400, { path: req.url, has: (header) => req.headers[header] !== undefined }));
+    void reply
+      .code(400)
+      .header('content-type', 'application/json')
+      .send(body(400, { path: req.url, has: (header) => req.headers[header] !== undefined }));
   };
 }
 
@@ -133,11 +149,13 @@ function answerClientError(body: ClientErrorBody) {
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
     const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
     const json = body(status, unreadRequestOf((err as { rawPacket?: Buffer }).rawPacket));
-    if (socket.writable) socket.write(`HTTP/1.1 ${STATUS_LINES[status]}\r\nContent-Length: ${Buffer.byteLength(json)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${json}`);
+    if (socket.writable)
+      socket.write(
+        `HTTP/1.1 ${STATUS_LINES[status]}\r\nContent-Length: ${Buffer.byteLength(json)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${json}`,
+      );
     socket.destroy();
   };
 }
-
 
 /** Every service's `/metrics` port when SLUICE_METRICS_PORT is unset (the OpenTelemetry Prometheus exporter's default). */
 export const DEFAULT_METRICS_PORT = 9464;

@@ -6,7 +6,10 @@ class Clock {
   }
 }
 class Greeter {
-  constructor(readonly greeting: string, readonly clock: Clock) {}
+  constructor(
+    readonly greeting: string,
+    readonly clock: Clock,
+  ) {}
 }
 const GREETING = token<string>('GREETING');
 const PORT = token<number>('PORT');

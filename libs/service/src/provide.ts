@@ -13,7 +13,11 @@ export function token<T>(description: string): TypedSymbol<T> {
   return Symbol(description) as TypedSymbol<T>;
 }
 
-type ValueOf<K> = K extends Function & { prototype: infer I } ? I : K extends symbol & { readonly [valueType]?: infer T } ? T : never;
+type ValueOf<K> = K extends Function & { prototype: infer I }
+  ? I
+  : K extends symbol & { readonly [valueType]?: infer T }
+    ? T
+    : never;
 type ValuesOf<Ks extends readonly unknown[]> = { -readonly [I in keyof Ks]: ValueOf<Ks[I]> };
 
 /**

@@ -21,7 +21,11 @@ async function main(): Promise<void> {
     services,
     gatewayPort: intEnv('SLUICE_GATEWAY_PORT'),
     adminPort: intEnv('SLUICE_ADMIN_PORT'),
-    internalPorts: { 'key-registry': intEnv('SLUICE_KEY_REGISTRY_PORT'), policy: intEnv('SLUICE_POLICY_PORT'), metering: intEnv('SLUICE_METERING_PORT') },
+    internalPorts: {
+      'key-registry': intEnv('SLUICE_KEY_REGISTRY_PORT'),
+      policy: intEnv('SLUICE_POLICY_PORT'),
+      metering: intEnv('SLUICE_METERING_PORT'),
+    },
     output: (service, line) => process.stdout.write(`${json ? line : formatLine(service, line)}\n`),
   });
 
@@ -31,14 +35,19 @@ async function main(): Promise<void> {
     stopping = true;
     process.stdout.write(`\nsluice: ${signal} received, stopping…\n`);
     await system.stop();
-    process.stdout.write(`sluice: stopped (${[...system.services.keys(), ...Object.keys(system.embedded)].join(', ')}).\n`);
+    process.stdout.write(
+      `sluice: stopped (${[...system.services.keys(), ...Object.keys(system.embedded)].join(', ')}).\n`,
+    );
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   const embedded = !process.env.NATS_URL && !process.env.DATABASE_URL;
-  const demoKey = embedded && services.includes('admin-api') ? await seedDemo(system.adminUrl, system.adminToken, resolve(dataDir, 'demo-key.json')) : null;
+  const demoKey =
+    embedded && services.includes('admin-api')
+      ? await seedDemo(system.adminUrl, system.adminToken, resolve(dataDir, 'demo-key.json'))
+      : null;
   printBanner(system, dataDir, demoKey);
 }
 
@@ -53,7 +62,9 @@ function printBanner(system: Awaited<ReturnType<typeof startSystem>>, dataDir: s
     `  webhooks    signed with ${system.webhookSecretFile ? `the secret kept in ${system.webhookSecretFile}` : 'SLUICE_WEBHOOK_SECRET'} (x-sluice-signature)`,
     `  NATS        ${system.natsUrl}`,
     `  Postgres    ${redactedUrl(system.databaseUrl)}${system.embedded.postgres ? `   (password in ${dataDir}/postgres-password)` : ''}`,
-    ...Object.entries(system.metricsUrls).map(([service, url], i) => `  ${i === 0 ? 'metrics    ' : '           '} ${url}   (${service})`),
+    ...Object.entries(system.metricsUrls).map(
+      ([service, url], i) => `  ${i === 0 ? 'metrics    ' : '           '} ${url}   (${service})`,
+    ),
   ];
   if (demoKey) {
     lines.push(
@@ -77,9 +88,13 @@ function printBanner(system: Awaited<ReturnType<typeof startSystem>>, dataDir: s
 
 function parseServices(raw: string | undefined): ServiceName[] {
   if (!raw) return [...SERVICE_NAMES];
-  const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const name of names) {
-    if (!(SERVICE_NAMES as readonly string[]).includes(name)) throw new Error(`SLUICE_SERVICES: unknown service "${name}" (known: ${SERVICE_NAMES.join(', ')})`);
+    if (!(SERVICE_NAMES as readonly string[]).includes(name))
+      throw new Error(`SLUICE_SERVICES: unknown service "${name}" (known: ${SERVICE_NAMES.join(', ')})`);
   }
   return names as ServiceName[];
 }

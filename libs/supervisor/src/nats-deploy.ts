@@ -22,7 +22,10 @@ export function natsAuthConf(): string {
 export function natsHelmValues(): string {
   const users = withPasswords((s) => `<< $${natsPasswordVariable(s)} >>`).map(natsUserConfig);
   const env = Object.fromEntries(
-    SERVICE_NAMES.map((s) => [natsPasswordVariable(s), { valueFrom: { secretKeyRef: { name: 'sluice-secrets', key: natsPasswordVariable(s) } } }]),
+    SERVICE_NAMES.map((s) => [
+      natsPasswordVariable(s),
+      { valueFrom: { secretKeyRef: { name: 'sluice-secrets', key: natsPasswordVariable(s) } } },
+    ]),
   );
   return HEADER + stringify({ config: { merge: { authorization: { users } } }, container: { env } }, { lineWidth: 0 });
 }

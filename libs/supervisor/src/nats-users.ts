@@ -7,10 +7,23 @@ import { inboxPrefixOf } from '@sluice/messaging';
 import { SERVICE_NAMES, type ServiceName } from './service-names';
 
 const API = '$JS.API';
-const { events: EVENTS, usage: USAGE, responses: RESPONSES, deadLetters: DEAD_LETTERS } = { events: Streams.events.name, usage: Streams.usage.name, responses: Streams.responses.name, deadLetters: Streams.deadLetters.name };
+const {
+  events: EVENTS,
+  usage: USAGE,
+  responses: RESPONSES,
+  deadLetters: DEAD_LETTERS,
+} = {
+  events: Streams.events.name,
+  usage: Streams.usage.name,
+  responses: Streams.responses.name,
+  deadLetters: Streams.deadLetters.name,
+};
 
 /** ensureStreams: look each stream up, create it when missing. */
-const ENSURE_STREAMS = [`${API}.INFO`, ...[EVENTS, USAGE, RESPONSES, DEAD_LETTERS].flatMap((s) => [`${API}.STREAM.INFO.${s}`, `${API}.STREAM.CREATE.${s}`])];
+const ENSURE_STREAMS = [
+  `${API}.INFO`,
+  ...[EVENTS, USAGE, RESPONSES, DEAD_LETTERS].flatMap((s) => [`${API}.STREAM.INFO.${s}`, `${API}.STREAM.CREATE.${s}`]),
+];
 
 /** Reading a stream through consumers of one's own (durable or ordered): create, look up, pull, acknowledge, replace. */
 const readStream = (stream: string) => [
@@ -81,9 +94,22 @@ export const NATS_PERMISSIONS: Record<ServiceName, NatsPermissions> = {
     responses: true,
   },
   metering: {
-    publish: { allow: unique([Subjects.usageDeadLetter, ...ENSURE_STREAMS, ...readStream(USAGE), `${API}.STREAM.MSG.GET.${USAGE}`, ...readStream(RESPONSES)]) },
+    publish: {
+      allow: unique([
+        Subjects.usageDeadLetter,
+        ...ENSURE_STREAMS,
+        ...readStream(USAGE),
+        `${API}.STREAM.MSG.GET.${USAGE}`,
+        ...readStream(RESPONSES),
+      ]),
+    },
     subscribe: {
-      allow: [inbox('metering'), `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${USAGE}.${Consumers.meteringUsage}`, Subjects.rpc.responseLookup, Subjects.rpc.responseDelete],
+      allow: [
+        inbox('metering'),
+        `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${USAGE}.${Consumers.meteringUsage}`,
+        Subjects.rpc.responseLookup,
+        Subjects.rpc.responseDelete,
+      ],
     },
     // Metering answers the gateway's questions about a key's stored responses.
     responses: true,
@@ -109,11 +135,16 @@ export const NATS_PERMISSIONS: Record<ServiceName, NatsPermissions> = {
 
 /** Each service's user, named after it, with the given passwords. */
 export function natsUsers(passwords: Record<ServiceName, string>): NatsUser[] {
-  return SERVICE_NAMES.map((service) => ({ user: service, password: passwords[service], permissions: NATS_PERMISSIONS[service] }));
+  return SERVICE_NAMES.map((service) => ({
+    user: service,
+    password: passwords[service],
+    permissions: NATS_PERMISSIONS[service],
+  }));
 }
 
 /** `$SLUICE_NATS_ADMIN_API_PASSWORD`: where deploy/ configurations take a service's password from. */
-export const natsPasswordVariable = (service: ServiceName) => `SLUICE_NATS_${service.toUpperCase().replace(/-/g, '_')}_PASSWORD`;
+export const natsPasswordVariable = (service: ServiceName) =>
+  `SLUICE_NATS_${service.toUpperCase().replace(/-/g, '_')}_PASSWORD`;
 
 /** What `npm start` keeps about its embedded NATS: the URL it served on last and each service's password. */
 export interface SavedNatsUsers {
@@ -126,7 +157,9 @@ const FILE = 'nats-users.json';
 /** The saved passwords, with new ones for services that have none yet (an older data folder has none at all). */
 export function loadNatsPasswords(dataDir: string): Record<ServiceName, string> {
   const saved = readNatsUsers(dataDir)?.passwords;
-  return Object.fromEntries(SERVICE_NAMES.map((s) => [s, saved?.[s] || randomBytes(24).toString('base64url')])) as Record<ServiceName, string>;
+  return Object.fromEntries(
+    SERVICE_NAMES.map((s) => [s, saved?.[s] || randomBytes(24).toString('base64url')]),
+  ) as Record<ServiceName, string>;
 }
 
 export function saveNatsUsers(dataDir: string, users: SavedNatsUsers): void {

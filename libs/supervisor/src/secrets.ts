@@ -6,7 +6,11 @@ import { dirname } from 'node:path';
  * A secret from the environment, else one kept in the data folder (mode 0600), else a new one
  * written there: a second `npm start` keeps the same admin token, master key and webhook secret.
  */
-export function persistentSecret(envValue: string | undefined, file: string, generate: () => string): { value: string; generated: boolean } {
+export function persistentSecret(
+  envValue: string | undefined,
+  file: string,
+  generate: () => string,
+): { value: string; generated: boolean } {
   if (envValue) return { value: envValue, generated: false };
   if (existsSync(file)) return { value: readFileSync(file, 'utf8').trim(), generated: false };
   mkdirSync(dirname(file), { recursive: true });

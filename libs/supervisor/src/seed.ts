@@ -38,10 +38,16 @@ export async function seedDemo(adminUrl: string, adminToken: string, demoKeyFile
 
   if (existsSync(demoKeyFile)) {
     const saved = JSON.parse(readFileSync(demoKeyFile, 'utf8')) as { id: string; key: string };
-    const existing = await fetch(`${adminUrl}/admin/v1/keys/${saved.id}`, { headers: { authorization: `Bearer ${adminToken}` } });
-    if (existing.ok && ((await existing.json()) as { status: string }).status === "active") return saved.key;
+    const existing = await fetch(`${adminUrl}/admin/v1/keys/${saved.id}`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    if (existing.ok && ((await existing.json()) as { status: string }).status === 'active') return saved.key;
   }
-  const created = await api('POST', '/keys', { name: `demo-${Date.now()}`, description: 'created by npm start', metadata: { demo: true } });
+  const created = await api('POST', '/keys', {
+    name: `demo-${Date.now()}`,
+    description: 'created by npm start',
+    metadata: { demo: true },
+  });
   writeFileSync(demoKeyFile, JSON.stringify({ id: created.id, key: created.key }), { mode: 0o600 });
   return created.key;
 }

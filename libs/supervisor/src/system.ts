@@ -13,7 +13,13 @@ export const LOCAL_UPSTREAMS = '127.0.0.0/8,::1';
 export { SERVICE_NAMES, type ServiceName } from './service-names';
 
 /** Preferred `/metrics` ports on one machine (9464 is the OpenTelemetry Prometheus exporter's default). */
-const METRICS_PORTS: Record<ServiceName, number> = { gateway: 9464, 'admin-api': 9465, 'key-registry': 9466, policy: 9467, metering: 9468 };
+const METRICS_PORTS: Record<ServiceName, number> = {
+  gateway: 9464,
+  'admin-api': 9465,
+  'key-registry': 9466,
+  policy: 9467,
+  metering: 9468,
+};
 
 export interface SystemOptions {
   /** The repository root: service entry points are `services/<name>/dist/main.js` below it. */
@@ -52,7 +58,10 @@ export interface RunningSystem {
   /** Where the generated webhook signing secret is kept; null when it came from the environment. */
   webhookSecretFile: string | null;
   services: Map<ServiceName, ServiceProcess>;
-  embedded: { nats?: { kill(): void; restart(): Promise<void> }; postgres?: { kill(): void; restart(): Promise<void> } };
+  embedded: {
+    nats?: { kill(): void; restart(): Promise<void> };
+    postgres?: { kill(): void; restart(): Promise<void> };
+  };
   stop(): Promise<void>;
 }
 
@@ -75,7 +84,11 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     let natsPasswords = natsUrl ? readNatsUsers(opts.dataDir) : undefined;
     if (!natsUrl) {
       const passwords = loadNatsPasswords(opts.dataDir);
-      const nats = await startNatsServer({ dataDir: opts.dataDir, port: await pickPort(4222), users: natsUsers(passwords) });
+      const nats = await startNatsServer({
+        dataDir: opts.dataDir,
+        port: await pickPort(4222),
+        users: natsUsers(passwords),
+      });
       cleanups.push(() => nats.stop());
       embedded.nats = nats;
       natsUrl = nats.url;
@@ -91,8 +104,16 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       embedded.postgres = pg;
       databaseUrl = await ensureDatabase(pg.url, 'sluice');
     }
-    const admin = persistentSecret(opts.adminToken ?? process.env.SLUICE_ADMIN_TOKEN, join(opts.dataDir, 'admin-token'), newAdminToken);
-    const masterKey = persistentSecret(opts.masterKey ?? process.env.SLUICE_MASTER_KEY, join(opts.dataDir, 'master.key'), newMasterKey);
+    const admin = persistentSecret(
+      opts.adminToken ?? process.env.SLUICE_ADMIN_TOKEN,
+      join(opts.dataDir, 'admin-token'),
+      newAdminToken,
+    );
+    const masterKey = persistentSecret(
+      opts.masterKey ?? process.env.SLUICE_MASTER_KEY,
+      join(opts.dataDir, 'master.key'),
+      newMasterKey,
+    );
     // Budget webhooks are always signed: a receiver can tell Sluice's deliveries from anyone's.
     const webhookSecretFile = join(opts.dataDir, 'webhook-secret');
     const webhookSecretFromEnv = opts.env?.SLUICE_WEBHOOK_SECRET ?? process.env.SLUICE_WEBHOOK_SECRET;
@@ -137,7 +158,12 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       const metricsPort = opts.metricsPorts?.[name] ?? (await pickPort(METRICS_PORTS[name]));
       metricsUrls[name] = `http://127.0.0.1:${metricsPort}/metrics`;
       const service = new ServiceProcess(
-        { name, entry: join(opts.rootDir, 'services', name, 'dist', 'main.js'), env: serviceEnv(name, process.env, { ...natsUserOf(name), ...env, SLUICE_METRICS_PORT: String(metricsPort) }), url: `http://127.0.0.1:${ports[name]}` },
+        {
+          name,
+          entry: join(opts.rootDir, 'services', name, 'dist', 'main.js'),
+          env: serviceEnv(name, process.env, { ...natsUserOf(name), ...env, SLUICE_METRICS_PORT: String(metricsPort) }),
+          url: `http://127.0.0.1:${ports[name]}`,
+        },
         opts.output,
       );
       service.start();
@@ -164,7 +190,17 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     if (system.wroteEndpoints) {
       writePrivateFile(
         join(opts.dataDir, 'endpoints.json'),
-        JSON.stringify({ gatewayUrl: system.gatewayUrl, adminUrl: system.adminUrl, natsUrl, databaseUrl, metricsUrls: Object.values(metricsUrls) }, null, 2),
+        JSON.stringify(
+          {
+            gatewayUrl: system.gatewayUrl,
+            adminUrl: system.adminUrl,
+            natsUrl,
+            databaseUrl,
+            metricsUrls: Object.values(metricsUrls),
+          },
+          null,
+          2,
+        ),
       );
     }
     return system;

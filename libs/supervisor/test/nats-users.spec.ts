@@ -23,7 +23,8 @@ const mayPublish = (service: ServiceName, subject: string) => {
   const { allow, deny = [] } = NATS_PERMISSIONS[service].publish;
   return allow.some((p) => matches(p, subject)) && !deny.some((p) => matches(p, subject));
 };
-const maySubscribe = (service: ServiceName, subject: string) => NATS_PERMISSIONS[service].subscribe.allow.some((p) => matches(p, subject));
+const maySubscribe = (service: ServiceName, subject: string) =>
+  NATS_PERMISSIONS[service].subscribe.allow.some((p) => matches(p, subject));
 const publishers = (subject: string) => SERVICE_NAMES.filter((s) => mayPublish(s, subject)).sort();
 const subscribers = (subject: string) => SERVICE_NAMES.filter((s) => maySubscribe(s, subject)).sort();
 
@@ -39,7 +40,14 @@ describe('each service its own NATS user', () => {
   });
 
   it("lets only policy answer policy's subjects and ask the gateways for their calls in flight, and only gateways settle and cancel", () => {
-    for (const subject of [Subjects.rpc.authorize, Subjects.rpc.authorizeIn(3), Subjects.rpc.checkKey, Subjects.rpc.policySettle, Subjects.rpc.policyCancel, Subjects.rpc.policyKeyState]) {
+    for (const subject of [
+      Subjects.rpc.authorize,
+      Subjects.rpc.authorizeIn(3),
+      Subjects.rpc.checkKey,
+      Subjects.rpc.policySettle,
+      Subjects.rpc.policyCancel,
+      Subjects.rpc.policyKeyState,
+    ]) {
       expect([subject, subscribers(subject)]).toEqual([subject, ['policy']]);
     }
     expect(publishers(Subjects.gatewayInFlight)).toEqual(['policy']);
@@ -56,7 +64,12 @@ describe('each service its own NATS user', () => {
       expect([service, subscribers(`_INBOX.${service}.abc.1`)]).toEqual([service, [service]]);
       expect([service, maySubscribe(service, '_INBOX.abc')]).toEqual([service, false]);
     }
-    for (const call of ['$JS.API.STREAM.DELETE.SLUICE_EVENTS', '$JS.API.STREAM.PURGE.SLUICE_USAGE', '$JS.API.STREAM.MSG.DELETE.SLUICE_EVENTS', '$JS.API.STREAM.UPDATE.SLUICE_EVENTS']) {
+    for (const call of [
+      '$JS.API.STREAM.DELETE.SLUICE_EVENTS',
+      '$JS.API.STREAM.PURGE.SLUICE_USAGE',
+      '$JS.API.STREAM.MSG.DELETE.SLUICE_EVENTS',
+      '$JS.API.STREAM.UPDATE.SLUICE_EVENTS',
+    ]) {
       expect([call, publishers(call)]).toEqual([call, []]);
     }
     expect(publishers('$JS.API.INFO')).not.toContain('gateway');
@@ -69,7 +82,9 @@ describe('each service its own NATS user', () => {
   });
 
   it('in docker-compose.yml: the NATS server reads every password, each service gets its own', () => {
-    const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, { command?: string[]; volumes?: string[]; environment?: Record<string, string> }> };
+    const compose = parse(read('docker-compose.yml'), { merge: true }) as {
+      services: Record<string, { command?: string[]; volumes?: string[]; environment?: Record<string, string> }>;
+    };
     const nats = compose.services.nats;
     expect(nats.volumes).toContain('./deploy/nats-auth.conf:/etc/nats/nats-auth.conf:ro');
     expect(nats.command?.join(' ')).toContain('-c /etc/nats/nats-auth.conf');
@@ -77,7 +92,11 @@ describe('each service its own NATS user', () => {
       const variable = natsPasswordVariable(service);
       expect(nats.environment?.[variable]).toMatch(new RegExp(`^\\$\\{${variable}:\\?`));
       const env = compose.services[service].environment ?? {};
-      expect([service, env.NATS_USER, env.NATS_PASSWORD?.match(/^\$\{(\w+):/)?.[1]]).toEqual([service, service, variable]);
+      expect([service, env.NATS_USER, env.NATS_PASSWORD?.match(/^\$\{(\w+):/)?.[1]]).toEqual([
+        service,
+        service,
+        variable,
+      ]);
     }
   });
 
@@ -87,10 +106,19 @@ describe('each service its own NATS user', () => {
     );
     const secret = docs.find((d) => d.kind === 'Secret');
     for (const service of SERVICE_NAMES) {
-      const workload = docs.find((d) => (d.kind === 'Deployment' || d.kind === 'StatefulSet') && d.metadata.name === service);
-      const env = workload.spec.template.spec.containers[0].env as { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[];
+      const workload = docs.find(
+        (d) => (d.kind === 'Deployment' || d.kind === 'StatefulSet') && d.metadata.name === service,
+      );
+      const env = workload.spec.template.spec.containers[0].env as {
+        name: string;
+        value?: string;
+        valueFrom?: { secretKeyRef: { name: string; key: string } };
+      }[];
       expect([service, env.find((e) => e.name === 'NATS_USER')?.value]).toEqual([service, service]);
-      expect([service, env.find((e) => e.name === 'NATS_PASSWORD')?.valueFrom?.secretKeyRef]).toEqual([service, { name: 'sluice-secrets', key: natsPasswordVariable(service) }]);
+      expect([service, env.find((e) => e.name === 'NATS_PASSWORD')?.valueFrom?.secretKeyRef]).toEqual([
+        service,
+        { name: 'sluice-secrets', key: natsPasswordVariable(service) },
+      ]);
       expect(Object.keys(secret.stringData)).toContain(natsPasswordVariable(service));
     }
   });

@@ -4,7 +4,11 @@ describe('cachedCollection', () => {
   it('keeps a result for the interval, then collects again', async () => {
     let clock = 1_000;
     let runs = 0;
-    const scrape = cachedCollection(async () => ++runs, 2_000, () => clock);
+    const scrape = cachedCollection(
+      async () => ++runs,
+      2_000,
+      () => clock,
+    );
     expect(await scrape()).toBe(1);
     clock += 1_999;
     expect(await scrape()).toBe(1);

@@ -5,7 +5,11 @@
  * and admin-api's runs queries against Postgres and JetStream, so whoever reaches the port and
  * scrapes in a loop gets at most one collection per interval. A failed collection is not kept.
  */
-export function cachedCollection<T>(collect: () => Promise<T>, cacheMs: number, now: () => number = Date.now): () => Promise<T> {
+export function cachedCollection<T>(
+  collect: () => Promise<T>,
+  cacheMs: number,
+  now: () => number = Date.now,
+): () => Promise<T> {
   let kept: { value: T; until: number } | undefined;
   let running: Promise<T> | undefined;
   return () => {

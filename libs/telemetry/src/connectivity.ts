@@ -11,12 +11,18 @@ export interface ConnectivityProbes {
 export function observeConnectivity(meter: Meter, probes: ConnectivityProbes): void {
   if (probes.nats) {
     const nats = probes.nats;
-    meter.createObservableGauge('sluice.nats.connected', { description: 'Whether this process is connected to NATS (1) or not (0).' }).addCallback((r) => r.observe(nats() ? 1 : 0));
+    meter
+      .createObservableGauge('sluice.nats.connected', {
+        description: 'Whether this process is connected to NATS (1) or not (0).',
+      })
+      .addCallback((r) => r.observe(nats() ? 1 : 0));
   }
   if (probes.postgres) {
     const postgres = probes.postgres;
     meter
-      .createObservableGauge('sluice.postgres.connected', { description: 'Whether Postgres answered this process within a second (1) or not (0).' })
+      .createObservableGauge('sluice.postgres.connected', {
+        description: 'Whether Postgres answered this process within a second (1) or not (0).',
+      })
       .addCallback(async (r) => r.observe((await postgres().catch(() => false)) ? 1 : 0));
   }
 }

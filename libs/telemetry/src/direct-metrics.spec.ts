@@ -8,7 +8,13 @@ describe('direct metrics', () => {
     const series = h.series('a', { model: 'm' });
     for (const v of [0.0005, 0.001, 0.0011, 0.1, 5, -1, Number.NaN]) series.record(v);
     const [point] = h.toMetricData(millisToHrTime(Date.now())).dataPoints;
-    expect(point.value).toEqual({ buckets: { boundaries: [0.001, 0.01, 0.1], counts: [2, 1, 1, 1] }, sum: 5.1026, count: 5, min: 0.0005, max: 5 });
+    expect(point.value).toEqual({
+      buckets: { boundaries: [0.001, 0.01, 0.1], counts: [2, 1, 1, 1] },
+      sum: 5.1026,
+      count: 5,
+      min: 0.0005,
+      max: 5,
+    });
     expect(point.attributes).toEqual({ model: 'm' });
   });
 
@@ -23,9 +29,14 @@ describe('direct metrics', () => {
 
   it('hands every scope its histograms and collected counters, cumulative, and reports a collector that throws', async () => {
     const direct = new DirectMetrics();
-    direct.histogram('svc', 'h', { description: 'd', unit: 's', boundaries: [1] }).series('s', {}).record(0.5);
+    direct
+      .histogram('svc', 'h', { description: 'd', unit: 's', boundaries: [1] })
+      .series('s', {})
+      .record(0.5);
     const start = millisToHrTime(Date.now());
-    direct.collectWith('svc', (now) => [counterData('calls', { description: 'c' }, start, now, [{ attributes: { key_id: 'k' }, value: 3 }])]);
+    direct.collectWith('svc', (now) => [
+      counterData('calls', { description: 'c' }, start, now, [{ attributes: { key_id: 'k' }, value: 3 }]),
+    ]);
     direct.collectWith('svc', () => {
       throw new Error('boom');
     });

@@ -1,7 +1,16 @@
 import { ValueType, type Attributes, type HrTime } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
 import { emptyResource } from '@opentelemetry/resources';
-import { AggregationTemporality, DataPointType, type CollectionResult, type GaugeMetricData, type HistogramMetricData, type MetricData, type MetricProducer, type SumMetricData } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  DataPointType,
+  type CollectionResult,
+  type GaugeMetricData,
+  type HistogramMetricData,
+  type MetricData,
+  type MetricProducer,
+  type SumMetricData,
+} from '@opentelemetry/sdk-metrics';
 
 /** One attribute set of a histogram, bound once: recording into it is a bucket search and four additions. */
 export interface HistogramSeries {
@@ -59,7 +68,12 @@ export class BoundHistogram {
 
   toMetricData(now: HrTime): HistogramMetricData {
     return {
-      descriptor: { name: this.name, description: this.options.description, unit: this.options.unit, valueType: ValueType.DOUBLE },
+      descriptor: {
+        name: this.name,
+        description: this.options.description,
+        unit: this.options.unit,
+        valueType: ValueType.DOUBLE,
+      },
       aggregationTemporality: AggregationTemporality.CUMULATIVE,
       dataPointType: DataPointType.HISTOGRAM,
       dataPoints: [...this.#series.values()]
@@ -68,7 +82,13 @@ export class BoundHistogram {
           attributes: s.attributes,
           startTime: s.startTime,
           endTime: now,
-          value: { buckets: { boundaries: [...this.options.boundaries], counts: [...s.counts] }, sum: s.sum, count: s.count, min: s.min, max: s.max },
+          value: {
+            buckets: { boundaries: [...this.options.boundaries], counts: [...s.counts] },
+            sum: s.sum,
+            count: s.count,
+            min: s.min,
+            max: s.max,
+          },
         })),
     };
   }
@@ -86,7 +106,13 @@ export interface DirectMetricOptions {
 }
 
 /** A monotonic counter's cumulative values since `startTime`, as the SDK would export it. */
-export function counterData(name: string, options: DirectMetricOptions, startTime: HrTime, now: HrTime, points: Iterable<Point>): SumMetricData {
+export function counterData(
+  name: string,
+  options: DirectMetricOptions,
+  startTime: HrTime,
+  now: HrTime,
+  points: Iterable<Point>,
+): SumMetricData {
   return {
     descriptor: { name, description: options.description, unit: options.unit ?? '', valueType: ValueType.DOUBLE },
     aggregationTemporality: AggregationTemporality.CUMULATIVE,
@@ -97,7 +123,12 @@ export function counterData(name: string, options: DirectMetricOptions, startTim
 }
 
 /** A gauge's values now. */
-export function gaugeData(name: string, options: DirectMetricOptions, now: HrTime, points: Iterable<Point>): GaugeMetricData {
+export function gaugeData(
+  name: string,
+  options: DirectMetricOptions,
+  now: HrTime,
+  points: Iterable<Point>,
+): GaugeMetricData {
   return {
     descriptor: { name, description: options.description, unit: options.unit ?? '', valueType: ValueType.DOUBLE },
     aggregationTemporality: AggregationTemporality.CUMULATIVE,
@@ -115,7 +146,10 @@ export function gaugeData(name: string, options: DirectMetricOptions, now: HrTim
  * from the service's own tallies with attribute objects made once per series.
  */
 export class DirectMetrics implements MetricProducer {
-  readonly #byScope = new Map<string, { histograms: BoundHistogram[]; collectors: ((now: HrTime) => MetricData[])[] }>();
+  readonly #byScope = new Map<
+    string,
+    { histograms: BoundHistogram[]; collectors: ((now: HrTime) => MetricData[])[] }
+  >();
 
   #scope(scope: string) {
     let s = this.#byScope.get(scope);

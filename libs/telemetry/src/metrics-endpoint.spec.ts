@@ -46,7 +46,9 @@ describe('the metrics endpoint', () => {
 
   it('collects again once the interval has passed', async () => {
     let collections = 0;
-    meterOf('endpoint-spec').createObservableGauge('sluice.spec.fresh').addCallback((r) => r.observe(++collections));
+    meterOf('endpoint-spec')
+      .createObservableGauge('sluice.spec.fresh')
+      .addCallback((r) => r.observe(++collections));
     const endpoint = await open({ cacheMs: 50 });
     const first = await (await fetch(endpoint.url)).text();
     expect(first).toContain('sluice_spec_fresh 1');

@@ -5,7 +5,12 @@ import type { HrTime, Meter } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { MeterProvider, PeriodicExportingMetricReader, type IMetricReader, type MetricData } from '@opentelemetry/sdk-metrics';
+import {
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type IMetricReader,
+  type MetricData,
+} from '@opentelemetry/sdk-metrics';
 import { cachedCollection } from './cached-collection';
 import { DirectMetrics, type BoundHistogram, type BoundHistogramOptions } from './direct-metrics';
 
@@ -19,12 +24,21 @@ let state: { provider: MeterProvider; prometheus: PrometheusExporter; direct: Di
 function metricsState(service: string): NonNullable<typeof state> {
   if (state) return state;
   const direct = new DirectMetrics();
-  const prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, metricProducers: [direct] });
+  const prometheus = new PrometheusExporter({
+    preventServerStart: true,
+    withoutScopeInfo: true,
+    metricProducers: [direct],
+  });
   const readers: IMetricReader[] = [prometheus];
   if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT) {
     const interval = Number(process.env.OTEL_METRIC_EXPORT_INTERVAL) || 60_000;
     readers.push(
-      new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis: interval, exportTimeoutMillis: Math.min(interval, 30_000), metricProducers: [direct] }),
+      new PeriodicExportingMetricReader({
+        exporter: new OTLPMetricExporter(),
+        exportIntervalMillis: interval,
+        exportTimeoutMillis: Math.min(interval, 30_000),
+        metricProducers: [direct],
+      }),
     );
   }
   // The SDK folds series past 2,000 per instrument into one overflow series; per-key counters hold
@@ -77,7 +91,10 @@ export interface MetricsEndpointOptions {
 
 export function metricsEndpointSettings(env: NodeJS.ProcessEnv = process.env): MetricsEndpointOptions {
   const cacheMs = Number(env.SLUICE_METRICS_CACHE_MS);
-  return { cacheMs: env.SLUICE_METRICS_CACHE_MS && cacheMs >= 0 ? cacheMs : 2000, token: env.SLUICE_METRICS_TOKEN || undefined };
+  return {
+    cacheMs: env.SLUICE_METRICS_CACHE_MS && cacheMs >= 0 ? cacheMs : 2000,
+    token: env.SLUICE_METRICS_TOKEN || undefined,
+  };
 }
 
 /**
@@ -85,7 +102,12 @@ export function metricsEndpointSettings(env: NodeJS.ProcessEnv = process.env): M
  * is public, and per-key spend is not the callers' business. Scrapes share collections (see
  * cachedCollection) and, with a token, must present it.
  */
-export async function serveMetrics(service: string, port: number, host: string, options: MetricsEndpointOptions = metricsEndpointSettings()): Promise<MetricsEndpoint> {
+export async function serveMetrics(
+  service: string,
+  port: number,
+  host: string,
+  options: MetricsEndpointOptions = metricsEndpointSettings(),
+): Promise<MetricsEndpoint> {
   metricsState(service);
   // Kept as bytes: a cached answer is written as it is, not encoded again for every scrape.
   const scrape = cachedCollection(async () => Buffer.from(await scrapeMetrics()), options.cacheMs);
@@ -101,7 +123,8 @@ export async function serveMetrics(service: string, port: number, host: string, 
     }
     scrape().then(
       (body) => res.writeHead(200, { 'content-type': 'text/plain', 'content-length': body.length }).end(body),
-      (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`# failed to export metrics: ${err.message}\n`),
+      (err: Error) =>
+        res.writeHead(500, { 'content-type': 'text/plain' }).end(`# failed to export metrics: ${err.message}\n`),
     );
   });
   await new Promise<void>((resolve, reject) => {
@@ -141,8 +164,14 @@ export function metricsSettings(env: NodeJS.ProcessEnv = process.env): MetricsSe
 }
 
 /** Histogram buckets in seconds fit for sub-millisecond values (Sluice's own added time) up to a minute. */
-export const FINE_SECONDS_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+export const FINE_SECONDS_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+];
 /** OpenTelemetry GenAI's suggested buckets for `gen_ai.client.operation.duration` and time to first chunk. */
-export const GENAI_SECONDS_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
+export const GENAI_SECONDS_BUCKETS = [
+  0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+];
 /** OpenTelemetry GenAI's suggested buckets for `gen_ai.client.token.usage`. */
-export const GENAI_TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
+export const GENAI_TOKEN_BUCKETS = [
+  1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
+];

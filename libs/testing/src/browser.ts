@@ -20,7 +20,16 @@ export async function launchBrowser(opts: { viewport?: { width: number; height: 
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.SLUICE_CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: opts.viewport ?? { width: 1280, height: 900 },
     acceptDownloads: true,
     timezoneId: 'UTC',

@@ -36,8 +36,13 @@ export class RawHttp {
   get headers(): Record<string, string> {
     const text = this.received.toString('latin1');
     const end = text.indexOf('\r\n\r\n');
-    const lines = text.slice(0, end < 0 ? undefined : end).split('\r\n').slice(1);
-    return Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+    const lines = text
+      .slice(0, end < 0 ? undefined : end)
+      .split('\r\n')
+      .slice(1);
+    return Object.fromEntries(
+      lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+    );
   }
 
   /** The first response's body as JSON (a body with a content-length). */
@@ -54,5 +59,7 @@ export class RawHttp {
 
 /** A request head: the request line, the headers given, and the blank line. */
 export function httpHead(method: string, path: string, headers: Record<string, string>): string {
-  return `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n`;
+  return `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('')}\r\n`;
 }

@@ -48,7 +48,10 @@ async function startContainerNats(opts: TestNatsOptions): Promise<TestNats> {
   const { GenericContainer, Wait, getContainerRuntimeClient } = await import('testcontainers');
   // A fixed host port: Docker would map a new random one on restart and clients could not reconnect.
   const hostPort = await freePort();
-  const config = opts.maxPayload === undefined ? [] : [{ content: `max_payload: ${opts.maxPayload}\n`, target: '/etc/nats/sluice-test.conf' }];
+  const config =
+    opts.maxPayload === undefined
+      ? []
+      : [{ content: `max_payload: ${opts.maxPayload}\n`, target: '/etc/nats/sluice-test.conf' }];
   const container = await new GenericContainer(containerImages.nats())
     .withCopyContentToContainer(config)
     .withCommand(['-js', '-sd', '/data', ...(config.length ? ['-c', config[0].target] : [])])

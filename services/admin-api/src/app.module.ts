@@ -23,13 +23,31 @@ import { AdminErrorFilter } from './shared/error.filter';
 import { logger } from './shared/logger';
 import { DB, NATS } from './shared/tokens';
 
-const httpControllers = [KeysController, KeyPolicyController, ProvidersController, ModelsController, VaultController, AdminTokensController, UsageController, RequestsController, AuditController, WhoamiController, GatewayController, ChangesController, OpenApiController];
+const httpControllers = [
+  KeysController,
+  KeyPolicyController,
+  ProvidersController,
+  ModelsController,
+  VaultController,
+  AdminTokensController,
+  UsageController,
+  RequestsController,
+  AuditController,
+  WhoamiController,
+  GatewayController,
+  ChangesController,
+  OpenApiController,
+];
 
 const connections = [
   provide(DB, [], async () => {
-    const db = createDb<Database>(env('DATABASE_URL'), { onPoolError: (err) => logger.warn({ err: err.message }, 'postgres connection dropped') });
+    const db = createDb<Database>(env('DATABASE_URL'), {
+      onPoolError: (err) => logger.warn({ err: err.message }, 'postgres connection dropped'),
+    });
     // admin-api owns no table: it reads key-registry's and metering's, once they have migrated them.
-    await waitForRelations(db, relationsReadBy('admin-api'), { onWaiting: (missing) => logger.info({ missing }, 'waiting for key-registry and metering to create their tables') });
+    await waitForRelations(db, relationsReadBy('admin-api'), {
+      onWaiting: (missing) => logger.info({ missing }, 'waiting for key-registry and metering to create their tables'),
+    });
     return db;
   }),
   provide(NATS, [], () => connectNats(env('NATS_URL', 'nats://127.0.0.1:4222'), 'admin-api')),

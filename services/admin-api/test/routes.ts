@@ -26,13 +26,18 @@ export function adminRoutes(): AdminRoute[] {
     const proto = controller.prototype as Record<string, unknown>;
     return Object.getOwnPropertyNames(proto)
       .map((name) => proto[name])
-      .filter((handler): handler is object => typeof handler === 'function' && Reflect.hasMetadata(METHOD_METADATA, handler))
+      .filter(
+        (handler): handler is object => typeof handler === 'function' && Reflect.hasMetadata(METHOD_METADATA, handler),
+      )
       .map((handler) => {
         const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
         const sub = Reflect.getMetadata(PATH_METADATA, handler) as string;
         const path = `${prefix}${sub === '/' ? '' : `/${sub}`}`;
         const declared = Reflect.getMetadata(ROLES_KEY, handler) ?? Reflect.getMetadata(ROLES_KEY, controller);
-        const guards: unknown[] = [...(Reflect.getMetadata(GUARDS_METADATA, controller) ?? []), ...(Reflect.getMetadata(GUARDS_METADATA, handler) ?? [])];
+        const guards: unknown[] = [
+          ...(Reflect.getMetadata(GUARDS_METADATA, controller) ?? []),
+          ...(Reflect.getMetadata(GUARDS_METADATA, handler) ?? []),
+        ];
         return {
           route: `${method} ${path}`,
           method,

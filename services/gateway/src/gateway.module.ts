@@ -1,4 +1,11 @@
-import { Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectedProbe, connectNats } from '@sluice/messaging';
 import { meterOf, observeConnectivity } from '@sluice/telemetry';
@@ -38,7 +45,11 @@ const CLAIMED_SPOOLS = token<ReturnType<typeof UsageSpool.open>>('CLAIMED_SPOOLS
 
 const messaging = [
   provide(NATS, [GATEWAY_CONFIG], (config) => connectNats(config.natsUrl, 'gateway')),
-  provide(UsagePublisher, [NATS, LOGGER, UsageSpool], (nc, logger, spool) => new UsagePublisher(nc, logger, (callId) => spool.acked(callId))),
+  provide(
+    UsagePublisher,
+    [NATS, LOGGER, UsageSpool],
+    (nc, logger, spool) => new UsagePublisher(nc, logger, (callId) => spool.acked(callId)),
+  ),
   provide(Authorizer, [NATS, GATEWAY_CONFIG], (nc, config) => new Authorizer(nc, config.authorizeTimeoutMs)),
 ];
 
@@ -46,45 +57,72 @@ const messaging = [
 const usageSpool = [
   provide(CLAIMED_SPOOLS, [GATEWAY_CONFIG, LOGGER], (config, logger) => UsageSpool.open(config.spoolDir, logger)),
   provide(UsageSpool, [CLAIMED_SPOOLS], (opened) => opened.spool),
-  provide(SpoolRecovery, [CLAIMED_SPOOLS, UsagePublisher, GATEWAY_CONFIG, LOGGER], async (opened, publisher, config, logger) => {
-    const recovery = new SpoolRecovery(opened.claimed, (usage) => publisher.deliver(usage), logger);
-    await recovery.settle(config.spoolRecoveryWaitMs);
-    return recovery;
-  }),
+  provide(
+    SpoolRecovery,
+    [CLAIMED_SPOOLS, UsagePublisher, GATEWAY_CONFIG, LOGGER],
+    async (opened, publisher, config, logger) => {
+      const recovery = new SpoolRecovery(opened.claimed, (usage) => publisher.deliver(usage), logger);
+      await recovery.settle(config.spoolRecoveryWaitMs);
+      return recovery;
+    },
+  ),
 ];
 
 const credentials = [
   provide(CredentialStore, [], () => new CredentialStore()),
-  provide(CredentialSync, [NATS, CredentialStore, LOGGER], (nc, store, logger) => new CredentialSync(nc, store, logger)),
+  provide(
+    CredentialSync,
+    [NATS, CredentialStore, LOGGER],
+    (nc, store, logger) => new CredentialSync(nc, store, logger),
+  ),
 ];
 
 const providers = [
-  provide(OpenAiCompatibleProvider, [GATEWAY_CONFIG], (config) =>
-    new OpenAiCompatibleProvider({ headersTimeoutMs: config.upstreamHeadersTimeoutMs, bodyTimeoutMs: config.upstreamBodyTimeoutMs }, config.upstreamAllow),
+  provide(
+    OpenAiCompatibleProvider,
+    [GATEWAY_CONFIG],
+    (config) =>
+      new OpenAiCompatibleProvider(
+        { headersTimeoutMs: config.upstreamHeadersTimeoutMs, bodyTimeoutMs: config.upstreamBodyTimeoutMs },
+        config.upstreamAllow,
+      ),
   ),
-  provide(UpstreamDispatch, [CredentialSync, OpenAiCompatibleProvider, LOGGER, GATEWAY_CONFIG], (sync, openai, logger, config) => new UpstreamDispatch(sync, openai, logger, config.maxSseEventBytes)),
+  provide(
+    UpstreamDispatch,
+    [CredentialSync, OpenAiCompatibleProvider, LOGGER, GATEWAY_CONFIG],
+    (sync, openai, logger, config) => new UpstreamDispatch(sync, openai, logger, config.maxSseEventBytes),
+  ),
 ];
 
 const httpRoutes = [
-  provide(INGRESS, [Authorizer, UpstreamDispatch, UsagePublisher, UsageSpool, NATS, GATEWAY_CONFIG, LOGGER], (authorizer, dispatch, publisher, spool, nc, config, logger) => {
-    const passthrough = new AnthropicPassthrough(dispatch, config, logger);
-    const store = new ResponseStoreClient(nc, logger);
-    return {
-      pipeline: new CallPipeline(authorizer, publisher, spool, logger),
-      openai: new OpenAiDialect(dispatch, config, logger),
-      models: new ModelsRoute(authorizer),
-      messages: new MessagesDialect(passthrough, new MessagesTranslation(dispatch, config, logger)),
-      countTokens: new CountTokensRoute(authorizer, passthrough),
-      anthropicModels: new AnthropicModelsRoute(authorizer),
-      responses: new ResponsesDialect(authorizer, store, new NativeResponses(dispatch, store, config, logger), new BridgedResponses(dispatch, store, config, logger)),
-      responseResources: new ResponseResources(authorizer, store, dispatch, config, logger),
-      clientIp: clientIpResolver(config.trustedProxies),
-      keyCheck: new KeyCheck(authorizer, config.keyCheckAboveBytes),
-      bodyLimit: config.bodyLimit,
-      bodyIdleMs: config.requestBodyIdleMs,
-      logger,
-    };
-  }),
+  provide(
+    INGRESS,
+    [Authorizer, UpstreamDispatch, UsagePublisher, UsageSpool, NATS, GATEWAY_CONFIG, LOGGER],
+    (authorizer, dispatch, publisher, spool, nc, config, logger) => {
+      const passthrough = new AnthropicPassthrough(dispatch, config, logger);
+      const store = new ResponseStoreClient(nc, logger);
+      return {
+        pipeline: new CallPipeline(authorizer, publisher, spool, logger),
+        openai: new OpenAiDialect(dispatch, config, logger),
+        models: new ModelsRoute(authorizer),
+        messages: new MessagesDialect(passthrough, new MessagesTranslation(dispatch, config, logger)),
+        countTokens: new CountTokensRoute(authorizer, passthrough),
+        anthropicModels: new AnthropicModelsRoute(authorizer),
+        responses: new ResponsesDialect(
+          authorizer,
+          store,
+          new NativeResponses(dispatch, store, config, logger),
+          new BridgedResponses(dispatch, store, config, logger),
+        ),
+        responseResources: new ResponseResources(authorizer, store, dispatch, config, logger),
+        clientIp: clientIpResolver(config.trustedProxies),
+        keyCheck: new KeyCheck(authorizer, config.keyCheckAboveBytes),
+        bodyLimit: config.bodyLimit,
+        bodyIdleMs: config.requestBodyIdleMs,
+        logger,
+      };
+    },
+  ),
 ];
 
 /** Starts credential sync once everything is built; on shutdown flushes usage (and closes its spool) before NATS closes. */
@@ -127,7 +165,16 @@ export class GatewayModule {
   static forRoot(config: GatewayConfig, logger: Logger): DynamicModule {
     return {
       module: GatewayModule,
-      providers: [{ provide: GATEWAY_CONFIG, useValue: config }, { provide: LOGGER, useValue: logger }, ...messaging, ...usageSpool, ...credentials, ...providers, ...httpRoutes, ...lifecycle],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: LOGGER, useValue: logger },
+        ...messaging,
+        ...usageSpool,
+        ...credentials,
+        ...providers,
+        ...httpRoutes,
+        ...lifecycle,
+      ],
     };
   }
 }

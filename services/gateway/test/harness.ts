@@ -59,7 +59,6 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-
 export interface HarnessOptions {
   nats?: TestNatsOptions;
   /** Policy admits every call with a reservation ticket, as it does for a key with limits. */
@@ -86,11 +85,45 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   ]);
   const key = generateVirtualKey();
   const credentials: ProviderCredential[] = [
-    { providerId: 'prov-main', type: 'openai-compatible', baseUrl: upstream.url, apiKey: PROVIDER_SECRET, secretVersion: 1 },
-    { providerId: 'prov-slow', type: 'openai-compatible', baseUrl: slow.url, apiKey: PROVIDER_SECRET, secretVersion: 1 },
-    { providerId: 'prov-silent', type: 'openai-compatible', baseUrl: silent.url, apiKey: PROVIDER_SECRET, secretVersion: 1 },
-    { providerId: 'prov-dead', type: 'openai-compatible', baseUrl: 'http://127.0.0.1:9/v1', apiKey: PROVIDER_SECRET, secretVersion: 1 },
-    ...(held ? [{ providerId: 'prov-held', type: 'openai-compatible' as const, baseUrl: held.url, apiKey: PROVIDER_SECRET, secretVersion: 1 }] : []),
+    {
+      providerId: 'prov-main',
+      type: 'openai-compatible',
+      baseUrl: upstream.url,
+      apiKey: PROVIDER_SECRET,
+      secretVersion: 1,
+    },
+    {
+      providerId: 'prov-slow',
+      type: 'openai-compatible',
+      baseUrl: slow.url,
+      apiKey: PROVIDER_SECRET,
+      secretVersion: 1,
+    },
+    {
+      providerId: 'prov-silent',
+      type: 'openai-compatible',
+      baseUrl: silent.url,
+      apiKey: PROVIDER_SECRET,
+      secretVersion: 1,
+    },
+    {
+      providerId: 'prov-dead',
+      type: 'openai-compatible',
+      baseUrl: 'http://127.0.0.1:9/v1',
+      apiKey: PROVIDER_SECRET,
+      secretVersion: 1,
+    },
+    ...(held
+      ? [
+          {
+            providerId: 'prov-held',
+            type: 'openai-compatible' as const,
+            baseUrl: held.url,
+            apiKey: PROVIDER_SECRET,
+            secretVersion: 1,
+          },
+        ]
+      : []),
   ];
   // As policy does: a route carries its provider's configured base URL.
   const route = (providerId: string, providerType: Route['providerType'], upstreamModel: string): Route => ({
@@ -109,12 +142,22 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     ['emb-test', route('prov-main', 'openai-compatible', 'upstream-embedding')],
   ]);
   if (held) routes.set('gpt-held', route('prov-held', 'openai-compatible', 'upstream-held'));
-  for (const fault of ['error-500', 'error-429', 'error-401', 'error-html-502', 'redirect', 'cut-0', 'cut-3']) routes.set(`fault-${fault}`, route('prov-main', 'openai-compatible', fault));
+  for (const fault of ['error-500', 'error-429', 'error-401', 'error-html-502', 'redirect', 'cut-0', 'cut-3'])
+    routes.set(`fault-${fault}`, route('prov-main', 'openai-compatible', fault));
 
   const authorizeRequests: AuthorizeRequest[] = [];
   const checkKeyRequests: CheckKeyRequest[] = [];
   let credentialRequests = 0;
-  const denyKey = { allow: false as const, error: { status: 401, type: 'invalid_request_error', code: 'invalid_api_key', message: 'Incorrect API key provided.', param: null } };
+  const denyKey = {
+    allow: false as const,
+    error: {
+      status: 401,
+      type: 'invalid_request_error',
+      code: 'invalid_api_key',
+      message: 'Incorrect API key provided.',
+      param: null,
+    },
+  };
   const responders = [
     serve(
       nc,
@@ -124,9 +167,30 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         authorizeRequests.push(req);
         if (req.keyHash !== hashVirtualKey(key)) return denyKey;
         const r = routes.get(req.model);
-        if (!r) return { allow: false, keyId: KEY_ID, error: { status: 404, type: 'invalid_request_error', code: 'model_not_found', param: null, message: `The model \`${req.model}\` does not exist or you do not have access to it.` } };
+        if (!r)
+          return {
+            allow: false,
+            keyId: KEY_ID,
+            error: {
+              status: 404,
+              type: 'invalid_request_error',
+              code: 'model_not_found',
+              param: null,
+              message: `The model \`${req.model}\` does not exist or you do not have access to it.`,
+            },
+          };
         if (!opts.reservations || !req.callId) return { allow: true, keyId: KEY_ID, route: r };
-        return { allow: true, keyId: KEY_ID, route: r, limits: { headers: {}, reservedNanos: 10_000_000, budgetRemainingNanos: null, reservation: ticketFor(req, r) } };
+        return {
+          allow: true,
+          keyId: KEY_ID,
+          route: r,
+          limits: {
+            headers: {},
+            reservedNanos: 10_000_000,
+            budgetRemainingNanos: null,
+            reservation: ticketFor(req, r),
+          },
+        };
       },
       { queue: 'policy' },
     ),
@@ -146,7 +210,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       async (payload) => {
         const req = payload as ListModelsRequest;
         if (req.keyHash !== hashVirtualKey(key)) return denyKey;
-        return { allow: true, keyId: KEY_ID, models: ['gpt-test', 'gpt-mock'].map((id) => ({ id, created: 1_700_000_000, ownedBy: 'sluice' })) };
+        return {
+          allow: true,
+          keyId: KEY_ID,
+          models: ['gpt-test', 'gpt-mock'].map((id) => ({ id, created: 1_700_000_000, ownedBy: 'sluice' })),
+        };
       },
       { queue: 'policy' },
     ),
@@ -172,8 +240,18 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   // The mock upstreams listen on loopback, which production refuses unless SLUICE_UPSTREAM_ALLOW lists it.
   // A spool of its own: one shared with other runs would republish their unfinished calls here.
   const spoolDir = testSpoolDir();
-  const gateway = await startGateway({ port: 0, host: '127.0.0.1', natsUrl: nats.url, logger, upstreamAllow: UpstreamAllowList.parse('127.0.0.0/8,::1'), spoolDir, ...opts.gateway });
-  await waitFor(async () => (await fetch(`${gateway.url.replace(/\/v1$/, '')}/ready`)).status === 200, { description: 'the gateway to be ready' });
+  const gateway = await startGateway({
+    port: 0,
+    host: '127.0.0.1',
+    natsUrl: nats.url,
+    logger,
+    upstreamAllow: UpstreamAllowList.parse('127.0.0.0/8,::1'),
+    spoolDir,
+    ...opts.gateway,
+  });
+  await waitFor(async () => (await fetch(`${gateway.url.replace(/\/v1$/, '')}/ready`)).status === 200, {
+    description: 'the gateway to be ready',
+  });
 
   const usageMessages = (): Promise<UsageMessage[]> => streamMessages<UsageMessage>(nc, Streams.usage.name);
 
@@ -194,7 +272,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     client: (options = {}) => new OpenAI({ apiKey: key, baseURL: gateway.url, maxRetries: 0, ...options }),
     usageMessages,
     usageOf: (requestId) =>
-      waitFor(async () => (await usageMessages()).find((m) => m.requestId === requestId || m.clientRequestId === requestId), { timeoutMs: 5000, description: `the usage message of ${requestId}` }),
+      waitFor(
+        async () => (await usageMessages()).find((m) => m.requestId === requestId || m.clientRequestId === requestId),
+        { timeoutMs: 5000, description: `the usage message of ${requestId}` },
+      ),
     async stop() {
       await gateway.close();
       for (const r of responders) r.unsubscribe();
@@ -216,13 +297,28 @@ function ticketFor(req: AuthorizeRequest, route: Route): ReservationTicket {
     reservedNanos: 10_000_000,
     price: PRICE,
     worstCase: { inputTokens: req.estimate?.inputTokens ?? 0, outputTokens: 4096 },
-    call: { model: req.model, upstreamModel: route.upstreamModel, providerId: route.providerId, operation: req.operation, clientIp: req.clientIp },
+    call: {
+      model: req.model,
+      upstreamModel: route.upstreamModel,
+      providerId: route.providerId,
+      operation: req.operation,
+      clientIp: req.clientIp,
+    },
   };
 }
 
 /** The plain HTTP view, for what the SDK would not send. */
-export async function rawPost(h: Harness, path: string, body: string, headers: Record<string, string>): Promise<{ status: number; headers: Headers; json: any }> {
-  const res = await fetch(`${h.gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+export async function rawPost(
+  h: Harness,
+  path: string,
+  body: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Headers; json: any }> {
+  const res = await fetch(`${h.gateway.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
   const text = await res.text();
   return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : null };
 }

@@ -11,7 +11,8 @@ export interface HostileUpstream {
   close(): Promise<void>;
 }
 
-const TEXT_EVENT = (text: string) => `data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"${text}"}}]}\n\n`;
+const TEXT_EVENT = (text: string) =>
+  `data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"${text}"}}]}\n\n`;
 
 /**
  * An upstream that misbehaves by model name, for the gateway's deadlines and bounds:
@@ -46,7 +47,8 @@ export async function startHostileUpstream(): Promise<HostileUpstream> {
       if (model === 'reset-json') return halfJson(res, true);
       if (model === 'stall-json') return halfJson(res, false);
       if (model === 'held') return;
-      if (model === 'not-json') return void res.writeHead(200, { 'content-type': 'application/json' }).end('<html>served</html>');
+      if (model === 'not-json')
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end('<html>served</html>');
       if (model === 'cut-anthropic') return cutAnthropic(res);
       if (model === 'echo') return echo(res);
       res.writeHead(404).end();
@@ -92,12 +94,24 @@ function endlessEvent(res: ServerResponse): void {
 }
 
 function bigJson(res: ServerResponse, megabytes: number): void {
-  const body = JSON.stringify({ id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'z'.repeat(megabytes * 1024 * 1024) }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 } });
+  const body = JSON.stringify({
+    id: 'c',
+    object: 'chat.completion',
+    choices: [
+      { index: 0, message: { role: 'assistant', content: 'z'.repeat(megabytes * 1024 * 1024) }, finish_reason: 'stop' },
+    ],
+    usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 },
+  });
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
 }
 
 function halfJson(res: ServerResponse, reset: boolean): void {
-  const body = JSON.stringify({ id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'z'.repeat(64 * 1024) }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 } });
+  const body = JSON.stringify({
+    id: 'c',
+    object: 'chat.completion',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'z'.repeat(64 * 1024) }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 },
+  });
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.write(body.slice(0, body.length / 2), () => {
     if (reset) res.socket?.resetAndDestroy();
@@ -105,7 +119,12 @@ function halfJson(res: ServerResponse, reset: boolean): void {
 }
 
 function echo(res: ServerResponse): void {
-  const body = JSON.stringify({ id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 } });
+  const body = JSON.stringify({
+    id: 'c',
+    object: 'chat.completion',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 },
+  });
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
 }
 
@@ -113,9 +132,31 @@ function cutAnthropic(res: ServerResponse): void {
   const event = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
   res.writeHead(200, { 'content-type': 'text/event-stream' });
   const usage = { input_tokens: 7, cache_read_input_tokens: 1000, cache_creation_input_tokens: 50, output_tokens: 1 };
-  res.write(event('message_start', { type: 'message_start', message: { id: 'msg_cut', type: 'message', role: 'assistant', model: 'cut-anthropic', content: [], stop_reason: null, usage } }));
-  res.write(event('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }));
-  res.write(event('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Once upon a time' } }), () => {
-    setTimeout(() => res.socket?.resetAndDestroy(), 20);
-  });
+  res.write(
+    event('message_start', {
+      type: 'message_start',
+      message: {
+        id: 'msg_cut',
+        type: 'message',
+        role: 'assistant',
+        model: 'cut-anthropic',
+        content: [],
+        stop_reason: null,
+        usage,
+      },
+    }),
+  );
+  res.write(
+    event('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
+  );
+  res.write(
+    event('content_block_delta', {
+      type: 'content_block_delta',
+      index: 0,
+      delta: { type: 'text_delta', text: 'Once upon a time' },
+    }),
+    () => {
+      setTimeout(() => res.socket?.resetAndDestroy(), 20);
+    },
+  );
 }

@@ -40,7 +40,9 @@ export class KeyRegistryRuntime implements OnApplicationBootstrap, OnApplication
     const databaseUrl = env('DATABASE_URL');
     const keks = parseKeks(process.env.SLUICE_MASTER_KEY, process.env.SLUICE_MASTER_KEYS);
     const upstream = { allow: UpstreamAllowList.parse(process.env.SLUICE_UPSTREAM_ALLOW), resolve: systemResolver };
-    this.#db = createDb<Database>(databaseUrl, { onPoolError: (err) => logger.warn({ err: err.message }, 'postgres connection dropped') });
+    this.#db = createDb<Database>(databaseUrl, {
+      onPoolError: (err) => logger.warn({ err: err.message }, 'postgres connection dropped'),
+    });
     await migrateToLatest(this.#db, keyRegistryMigrations);
     this.#nc = await connectNats(env('NATS_URL', 'nats://127.0.0.1:4222'), 'key-registry');
     await ensureStreams(this.#nc);
@@ -48,13 +50,22 @@ export class KeyRegistryRuntime implements OnApplicationBootstrap, OnApplication
     observeConnectivity(meterOf('key-registry'), { nats: connectedProbe(this.#nc), postgres: () => pingDb(db) });
     const deps = { db: this.#db, keks, upstream, now: () => new Date(), newId: randomId };
     const sealed = await sealLegacyWebhookUrls(deps);
-    if (sealed > 0) logger.info({ keys: sealed }, 'budget webhook URLs an older version kept in plain text are now sealed in the vault');
+    if (sealed > 0)
+      logger.info(
+        { keys: sealed },
+        'budget webhook URLs an older version kept in plain text are now sealed in the vault',
+      );
     registerNatsHandlers(this.#nc, deps, logger);
     this.#outbox = createJetStreamOutbox(this.#db, databaseUrl, this.#nc, logger);
     this.#outbox.start();
     this.#sealer = new Sealer({ db: this.#db, databaseUrl, pollMs: LOG_FALLBACK_POLL_MS, logger: storeLogger });
     this.#sealer.start();
-    this.#budgetResets = new BudgetResetLoop({ deps, databaseUrl, intervalMs: envInt('SLUICE_BUDGET_RESET_INTERVAL_MS', 5000), logger: storeLogger });
+    this.#budgetResets = new BudgetResetLoop({
+      deps,
+      databaseUrl,
+      intervalMs: envInt('SLUICE_BUDGET_RESET_INTERVAL_MS', 5000),
+      logger: storeLogger,
+    });
     this.#budgetResets.start();
     const webhookSecret = process.env.SLUICE_WEBHOOK_SECRET;
     if (webhookSecret) {
@@ -71,7 +82,9 @@ export class KeyRegistryRuntime implements OnApplicationBootstrap, OnApplication
     } else {
       // Never an unsigned delivery: the notifications wait in JetStream until a key-registry with a secret runs.
       await holdBudgetNotifications(this.#nc);
-      logger.error('SLUICE_WEBHOOK_SECRET is not set: budget webhooks are not sent (every delivery is signed); they are kept and sent once a key-registry with the secret runs');
+      logger.error(
+        'SLUICE_WEBHOOK_SECRET is not set: budget webhooks are not sent (every delivery is signed); they are kept and sent once a key-registry with the secret runs',
+      );
     }
     this.#ready = true;
   }

@@ -2,7 +2,13 @@ import { bootstrapService, DEFAULT_METRICS_PORT, envInt } from '@sluice/service'
 import { KeyRegistryModule } from './app.module';
 import { logger } from './key-registry.runtime';
 
-bootstrapService({ name: 'key-registry', module: KeyRegistryModule, port: envInt('SLUICE_KEY_REGISTRY_PORT', 8091), metricsPort: envInt('SLUICE_METRICS_PORT', DEFAULT_METRICS_PORT), logger }).catch((err) => {
+bootstrapService({
+  name: 'key-registry',
+  module: KeyRegistryModule,
+  port: envInt('SLUICE_KEY_REGISTRY_PORT', 8091),
+  metricsPort: envInt('SLUICE_METRICS_PORT', DEFAULT_METRICS_PORT),
+  logger,
+}).catch((err) => {
   logger.fatal({ err: (err as Error).message }, 'key-registry failed to start');
   process.exit(1);
 });

@@ -15,8 +15,18 @@ const commands: CommandTable = { ...keyCommands, ...providerCommands, ...modelCo
 
 export function registerNatsHandlers(nc: NatsConnection, deps: Deps, logger: Logger) {
   const subscriptions = Object.entries(commands).map(([name, handler]) =>
-    serve(nc, Subjects.rpc.keyRegistry(name), (payload) => handler(deps, payload).catch(unavailableIfDatabaseDown), { queue: 'key-registry', logger }),
+    serve(nc, Subjects.rpc.keyRegistry(name), (payload) => handler(deps, payload).catch(unavailableIfDatabaseDown), {
+      queue: 'key-registry',
+      logger,
+    }),
   );
-  subscriptions.push(serve(nc, Subjects.rpc.credentials, (payload) => listCredentials(deps, payload as object).catch(unavailableIfDatabaseDown), { queue: 'key-registry', logger }));
+  subscriptions.push(
+    serve(
+      nc,
+      Subjects.rpc.credentials,
+      (payload) => listCredentials(deps, payload as object).catch(unavailableIfDatabaseDown),
+      { queue: 'key-registry', logger },
+    ),
+  );
   return subscriptions;
 }

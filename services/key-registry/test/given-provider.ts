@@ -24,6 +24,14 @@ export const providerAdded = (over: Partial<Data<'ProviderAdded'>> = {}): Provid
 });
 export const secretRotated = (secretVersion: number): ProviderEvent => ({
   type: 'ProviderSecretRotated',
-  data: { providerId: 'prov_1', secretVersion, apiKeyHint: `sk-…${secretVersion}${secretVersion}${secretVersion}${secretVersion}`, rotatedAt: earlier(3_600_000) },
+  data: {
+    providerId: 'prov_1',
+    secretVersion,
+    apiKeyHint: `sk-…${secretVersion}${secretVersion}${secretVersion}${secretVersion}`,
+    rotatedAt: earlier(3_600_000),
+  },
 });
-export const providerRemoved: ProviderEvent = { type: 'ProviderRemoved', data: { providerId: 'prov_1', removedAt: earlier(60_000) } };
+export const providerRemoved: ProviderEvent = {
+  type: 'ProviderRemoved',
+  data: { providerId: 'prov_1', removedAt: earlier(60_000) },
+};

@@ -36,18 +36,50 @@ export const keyUpdated = (before: Data<'KeyUpdated'>['before'], after: Data<'Ke
 });
 export const keyRegenerated = (over: Partial<Data<'KeyRegenerated'>> = {}): KeyEvent => ({
   type: 'KeyRegenerated',
-  data: { keyId: 'key_1', keyHash: 'hash-2', keyHint: 'sk-sluice-BBBB…2222', previousKeyHash: 'hash-1', previousKeyExpiresAt: null, regeneratedAt: iso(NOW.getTime() - 60_000), ...over },
+  data: {
+    keyId: 'key_1',
+    keyHash: 'hash-2',
+    keyHint: 'sk-sluice-BBBB…2222',
+    previousKeyHash: 'hash-1',
+    previousKeyExpiresAt: null,
+    regeneratedAt: iso(NOW.getTime() - 60_000),
+    ...over,
+  },
 });
-export const keyDisabled: KeyEvent = { type: 'KeyDisabled', data: { keyId: 'key_1', disabledAt: iso(NOW.getTime() - 1000) } };
-export const keyEnabled: KeyEvent = { type: 'KeyEnabled', data: { keyId: 'key_1', enabledAt: iso(NOW.getTime() - 500) } };
-export const keyRevoked: KeyEvent = { type: 'KeyRevoked', data: { keyId: 'key_1', revokedAt: iso(NOW.getTime() - 100) } };
+export const keyDisabled: KeyEvent = {
+  type: 'KeyDisabled',
+  data: { keyId: 'key_1', disabledAt: iso(NOW.getTime() - 1000) },
+};
+export const keyEnabled: KeyEvent = {
+  type: 'KeyEnabled',
+  data: { keyId: 'key_1', enabledAt: iso(NOW.getTime() - 500) },
+};
+export const keyRevoked: KeyEvent = {
+  type: 'KeyRevoked',
+  data: { keyId: 'key_1', revokedAt: iso(NOW.getTime() - 100) },
+};
 
 export { ErrorCodes };
 export const keyBudgetReset = (over: Partial<Data<'KeyBudgetReset'>> = {}): KeyEvent => ({
   type: 'KeyBudgetReset',
-  data: { keyId: 'key_1', previousPeriodStart: iso(NOW.getTime() - 86_400_000), periodStart: iso(NOW.getTime() - 3_600_000), resetsAt: null, resetAt: iso(NOW.getTime() - 3_600_000), ...over },
+  data: {
+    keyId: 'key_1',
+    previousPeriodStart: iso(NOW.getTime() - 86_400_000),
+    periodStart: iso(NOW.getTime() - 3_600_000),
+    resetsAt: null,
+    resetAt: iso(NOW.getTime() - 3_600_000),
+    ...over,
+  },
 });
 export const keyBudgetThresholdReached = (over: Partial<Data<'KeyBudgetThresholdReached'>> = {}): KeyEvent => ({
   type: 'KeyBudgetThresholdReached',
-  data: { keyId: 'key_1', thresholdPercent: 50, periodStart: iso(NOW.getTime() - 86_400_000), spentUsd: 5, maxUsd: 10, reachedAt: iso(NOW.getTime() - 1000), ...over },
+  data: {
+    keyId: 'key_1',
+    thresholdPercent: 50,
+    periodStart: iso(NOW.getTime() - 86_400_000),
+    spentUsd: 5,
+    maxUsd: 10,
+    reachedAt: iso(NOW.getTime() - 1000),
+    ...over,
+  },
 });

@@ -21,7 +21,9 @@ export class MeteringRuntime implements OnApplicationBootstrap, OnApplicationShu
   #ready = false;
 
   async onApplicationBootstrap(): Promise<void> {
-    this.#db = createDb<Database>(env('DATABASE_URL'), { onPoolError: (err) => logger.warn({ err: err.message }, 'postgres connection dropped') });
+    this.#db = createDb<Database>(env('DATABASE_URL'), {
+      onPoolError: (err) => logger.warn({ err: err.message }, 'postgres connection dropped'),
+    });
     await migrateToLatest(this.#db, meteringMigrations);
     this.#nc = await connectNats(env('NATS_URL', 'nats://127.0.0.1:4222'), 'metering');
     await ensureStreams(this.#nc);

@@ -10,8 +10,10 @@ export class Partitioning {
     readonly partitions: number,
     readonly mine: number,
   ) {
-    if (!Number.isInteger(partitions) || partitions < 1) throw new Error('SLUICE_POLICY_PARTITIONS must be a whole number ≥ 1');
-    if (!Number.isInteger(mine) || mine < 0 || mine >= partitions) throw new Error(`SLUICE_POLICY_PARTITION must be between 0 and ${partitions - 1}`);
+    if (!Number.isInteger(partitions) || partitions < 1)
+      throw new Error('SLUICE_POLICY_PARTITIONS must be a whole number ≥ 1');
+    if (!Number.isInteger(mine) || mine < 0 || mine >= partitions)
+      throw new Error(`SLUICE_POLICY_PARTITION must be between 0 and ${partitions - 1}`);
   }
 
   /**

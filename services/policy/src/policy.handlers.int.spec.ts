@@ -24,8 +24,20 @@ function partition(mine: number): PolicyState {
   const limiter = new Limiter((id) => keys.byId(id));
   const partitioning = new Partitioning(2, mine);
   const metrics = new PolicyMetrics({ keys, limiter, partitioning });
-  const state: PolicyState = { keys, catalog: new Catalog(), limiter, versions: new AppliedVersions(), partitioning, metrics };
-  const key = keyCreated({ keyId: KEY_ID, keyHash: 'hash-race', rateLimits: { maxParallelRequests: 1 }, budget: { maxUsd: 1, period: null, alertThresholds: [], webhookUrlHint: null } });
+  const state: PolicyState = {
+    keys,
+    catalog: new Catalog(),
+    limiter,
+    versions: new AppliedVersions(),
+    partitioning,
+    metrics,
+  };
+  const key = keyCreated({
+    keyId: KEY_ID,
+    keyHash: 'hash-race',
+    rateLimits: { maxParallelRequests: 1 },
+    budget: { maxUsd: 1, period: null, alertThresholds: [], webhookUrlHint: null },
+  });
   for (const e of [key, ...catalog]) {
     const event = parseEvent(JSON.parse(JSON.stringify(e)))!;
     state.keys.apply(event);
@@ -49,7 +61,11 @@ describe('a cancel that overtakes a forwarded admission (two partitions, real NA
   beforeAll(async () => {
     nats = await startTestNats();
     link = await startSlowLink(nats.url, SLOW_MS);
-    const [gatewayNc, ownerNc, slowNc] = await Promise.all([connectNats(nats.url, 'gateway'), connectNats(nats.url, 'policy-p1'), connectNats(link.url, 'policy-p0-slow')]);
+    const [gatewayNc, ownerNc, slowNc] = await Promise.all([
+      connectNats(nats.url, 'gateway'),
+      connectNats(nats.url, 'policy-p1'),
+      connectNats(link.url, 'policy-p0-slow'),
+    ]);
     connections.push(gatewayNc, ownerNc, slowNc);
     servePolicy(ownerNc, owner, silent);
     servePolicy(slowNc, slow, silent);
@@ -68,30 +84,63 @@ describe('a cancel that overtakes a forwarded admission (two partitions, real NA
     ownerNc.subscribe(Subjects.rpc.authorizeIn(1), { callback: (_err, msg) => void forwarded.push(msg.json()) });
     await ownerNc.flush();
 
-    const call: AuthorizeRequest = { keyHash: 'hash-race', model: 'gpt-4o', operation: 'chat', clientIp: '127.0.0.1', requestId: 'r-race', callId: 'call-race', estimate: { inputTokens: 10, maxOutputTokens: 100 } };
+    const call: AuthorizeRequest = {
+      keyHash: 'hash-race',
+      model: 'gpt-4o',
+      operation: 'chat',
+      clientIp: '127.0.0.1',
+      requestId: 'r-race',
+      callId: 'call-race',
+      estimate: { inputTokens: 10, maxOutputTokens: 100 },
+    };
     // What a gateway does: ask, give up after its timeout, tell policy so.
     await expect(request(gatewayNc, Subjects.rpc.authorizeIn(0), call, { timeoutMs: SLOW_MS / 3 })).rejects.toThrow();
     gatewayNc.publish(Subjects.rpc.policyCancel, JSON.stringify({ callId: call.callId }));
     await gatewayNc.flush();
 
-    await waitFor(() => forwarded.length === 1, { timeoutMs: 5000, intervalMs: 10, description: 'the slow partition to forward the call' });
+    await waitFor(() => forwarded.length === 1, {
+      timeoutMs: 5000,
+      intervalMs: 10,
+      description: 'the slow partition to forward the call',
+    });
     // Asked on the owner's connection after the forward: answered once the forward was handled.
-    const state = (await request<KeyStateReply>(gatewayNc, Subjects.rpc.policyIn(1, 'key-state'), { keyIds: [KEY_ID] }, { timeoutMs: 2000 })).states[KEY_ID];
+    const state = (
+      await request<KeyStateReply>(
+        gatewayNc,
+        Subjects.rpc.policyIn(1, 'key-state'),
+        { keyIds: [KEY_ID] },
+        { timeoutMs: 2000 },
+      )
+    ).states[KEY_ID];
     expect(state.rateLimits.maxParallelRequests).toEqual({ limit: 1, inFlight: 0 });
     expect(state.budget).toMatchObject({ spentUsd: 0, reservedUsd: 0 });
     expect(owner.limiter.reservations.size).toBe(0);
     // Nothing for the sweeper to charge, however long one waits.
     expect(owner.limiter.expired(Date.now() + 24 * 3600_000, 1000)).toEqual([]);
     // And the key's one slot is free for its next call.
-    const next = await request<{ allow: boolean }>(gatewayNc, Subjects.rpc.authorizeIn(1), { ...call, requestId: 'r-next', callId: 'call-next' }, { timeoutMs: 2000 });
+    const next = await request<{ allow: boolean }>(
+      gatewayNc,
+      Subjects.rpc.authorizeIn(1),
+      { ...call, requestId: 'r-next', callId: 'call-next' },
+      { timeoutMs: 2000 },
+    );
     expect(next.allow).toBe(true);
   });
 
   it('still reaches the owner through the slow partition when nobody gives up', async () => {
     const [gatewayNc] = connections;
-    const call: AuthorizeRequest = { keyHash: 'hash-race', model: 'gpt-4o', operation: 'chat', clientIp: '127.0.0.1', requestId: 'r-patient', callId: 'call-patient' };
+    const call: AuthorizeRequest = {
+      keyHash: 'hash-race',
+      model: 'gpt-4o',
+      operation: 'chat',
+      clientIp: '127.0.0.1',
+      requestId: 'r-patient',
+      callId: 'call-patient',
+    };
     owner.limiter.cancel('call-next', Date.now()); // the previous test's call ends: its slot is free again
-    const reply = await request<{ allow: boolean; partition?: number }>(gatewayNc, Subjects.rpc.authorizeIn(0), call, { timeoutMs: 5000 });
+    const reply = await request<{ allow: boolean; partition?: number }>(gatewayNc, Subjects.rpc.authorizeIn(0), call, {
+      timeoutMs: 5000,
+    });
     expect(reply).toMatchObject({ allow: true, partition: 1 });
   });
 });

@@ -49,14 +49,16 @@ export function servePolicy(nc: NatsConnection, p: PolicyState, logger: RpcLogge
   const shared = { queue: 'policy', logger };
   const own = { queue: `policy-p${p.partitioning.mine}`, logger };
   const mine = p.partitioning.mine;
-  const forward = <T>(subject: string, payload: unknown, trace?: TraceHeaders) => request<T>(nc, subject, payload, { timeoutMs: FORWARD_TIMEOUT_MS, trace });
+  const forward = <T>(subject: string, payload: unknown, trace?: TraceHeaders) =>
+    request<T>(nc, subject, payload, { timeoutMs: FORWARD_TIMEOUT_MS, trace });
 
   const authorizeHere = async (payload: unknown, trace: TraceHeaders): Promise<AuthorizeReply> => {
     const req = payload as AuthorizeRequest & { forwarded?: boolean };
     const now = Date.now();
     const owner = ownerOf(p, p.keys.byHash(req.keyHash, now));
     // A permissions-only question needs no counters: any partition answers it.
-    if (owner !== mine && !req.forwarded && !req.checkOnly) return forward<AuthorizeReply>(Subjects.rpc.authorizeIn(owner), { ...req, forwarded: true }, trace);
+    if (owner !== mine && !req.forwarded && !req.checkOnly)
+      return forward<AuthorizeReply>(Subjects.rpc.authorizeIn(owner), { ...req, forwarded: true }, trace);
     const span = startAuthorizeSpan(trace.traceparent);
     const reply = authorize(req, p.keys, p.catalog, p.limiter, now);
     if (reply.keyId) reply.keyName = p.keys.byId(reply.keyId)?.name;
@@ -78,18 +80,39 @@ export function servePolicy(nc: NatsConnection, p: PolicyState, logger: RpcLogge
   });
   // Every process holds every key, and nothing is counted: any process answers.
   serve(nc, Subjects.rpc.checkKey, async (req) => checkKey(req as CheckKeyRequest, p.keys, Date.now()), shared);
-  serve(nc, Subjects.rpc.listModels, async (req) => listModels(req as ListModelsRequest, p.keys, p.catalog, Date.now()), shared);
+  serve(
+    nc,
+    Subjects.rpc.listModels,
+    async (req) => listModels(req as ListModelsRequest, p.keys, p.catalog, Date.now()),
+    shared,
+  );
   // Any process: it counts nothing, and every process follows every key.
-  serve(nc, Subjects.rpc.policyAccess, async (req) => access(req as AccessRequest, p.keys, p.catalog, Date.now()), shared);
+  serve(
+    nc,
+    Subjects.rpc.policyAccess,
+    async (req) => access(req as AccessRequest, p.keys, p.catalog, Date.now()),
+    shared,
+  );
 
-  const syncHere = async (req: SyncRequest) => ({ applied: await p.versions.waitFor(req.streamId, req.version, Math.min(req.timeoutMs ?? 1000, 5000)) });
-  serve(nc, Subjects.rpc.policySync, async (payload) => {
-    const req = payload as SyncRequest;
-    // A change is in force when every partition has applied it, not only the one that was asked.
-    const others = p.partitioning.others().map((o) => forward<{ applied: boolean }>(Subjects.rpc.policyIn(o, 'sync'), req).catch(() => ({ applied: false })));
-    const results = await Promise.all([syncHere(req), ...others]);
-    return { applied: results.every((r) => r.applied) };
-  }, shared);
+  const syncHere = async (req: SyncRequest) => ({
+    applied: await p.versions.waitFor(req.streamId, req.version, Math.min(req.timeoutMs ?? 1000, 5000)),
+  });
+  serve(
+    nc,
+    Subjects.rpc.policySync,
+    async (payload) => {
+      const req = payload as SyncRequest;
+      // A change is in force when every partition has applied it, not only the one that was asked.
+      const others = p.partitioning
+        .others()
+        .map((o) =>
+          forward<{ applied: boolean }>(Subjects.rpc.policyIn(o, 'sync'), req).catch(() => ({ applied: false })),
+        );
+      const results = await Promise.all([syncHere(req), ...others]);
+      return { applied: results.every((r) => r.applied) };
+    },
+    shared,
+  );
 
   const keyStateHere = (keyIds: string[]): KeyStateReply => {
     const now = Date.now();
@@ -100,21 +123,31 @@ export function servePolicy(nc: NatsConnection, p: PolicyState, logger: RpcLogge
     }
     return { states };
   };
-  serve(nc, Subjects.rpc.policyKeyState, async (payload) => {
-    const byOwner = new Map<number, string[]>();
-    for (const keyId of (payload as KeyStateRequest).keyIds ?? []) {
-      const owner = p.partitioning.ownerOf(keyId);
-      byOwner.set(owner, [...(byOwner.get(owner) ?? []), keyId]);
-    }
-    const parts = await Promise.all(
-      [...byOwner].map(([owner, keyIds]) =>
-        owner === mine ? keyStateHere(keyIds) : forward<KeyStateReply>(Subjects.rpc.policyIn(owner, 'key-state'), { keyIds }).catch(() => ({ states: {} })),
-      ),
-    );
-    return { states: Object.assign({}, ...parts.map((part) => part.states)) } satisfies KeyStateReply;
-  }, shared);
+  serve(
+    nc,
+    Subjects.rpc.policyKeyState,
+    async (payload) => {
+      const byOwner = new Map<number, string[]>();
+      for (const keyId of (payload as KeyStateRequest).keyIds ?? []) {
+        const owner = p.partitioning.ownerOf(keyId);
+        byOwner.set(owner, [...(byOwner.get(owner) ?? []), keyId]);
+      }
+      const parts = await Promise.all(
+        [...byOwner].map(([owner, keyIds]) =>
+          owner === mine
+            ? keyStateHere(keyIds)
+            : forward<KeyStateReply>(Subjects.rpc.policyIn(owner, 'key-state'), { keyIds }).catch(() => ({
+                states: {},
+              })),
+        ),
+      );
+      return { states: Object.assign({}, ...parts.map((part) => part.states)) } satisfies KeyStateReply;
+    },
+    shared,
+  );
 
-  const explainHere = async (req: unknown) => explainKey(keyOrThrow(p.keys, (req as { keyId: string }).keyId), p.limiter, Date.now());
+  const explainHere = async (req: unknown) =>
+    explainKey(keyOrThrow(p.keys, (req as { keyId: string }).keyId), p.limiter, Date.now());
   const simulateHere = async (req: unknown) => simulate(req as SimulateRequest, p);
   const viaOwner = (what: 'explain' | 'simulate', here: (req: unknown) => Promise<unknown>) => async (req: unknown) => {
     const owner = p.partitioning.ownerOf((req as { keyId: string }).keyId);
@@ -126,7 +159,12 @@ export function servePolicy(nc: NatsConnection, p: PolicyState, logger: RpcLogge
   if (p.partitioning.partitions > 1) {
     serve(nc, Subjects.rpc.authorizeIn(mine), authorizeHere, own);
     serve(nc, Subjects.rpc.policyIn(mine, 'sync'), async (req) => syncHere(req as SyncRequest), own);
-    serve(nc, Subjects.rpc.policyIn(mine, 'key-state'), async (req) => keyStateHere((req as KeyStateRequest).keyIds ?? []), own);
+    serve(
+      nc,
+      Subjects.rpc.policyIn(mine, 'key-state'),
+      async (req) => keyStateHere((req as KeyStateRequest).keyIds ?? []),
+      own,
+    );
     serve(nc, Subjects.rpc.policyIn(mine, 'explain'), explainHere, own);
     serve(nc, Subjects.rpc.policyIn(mine, 'simulate'), simulateHere, own);
   }
@@ -140,7 +178,14 @@ function ownerOf(p: PolicyState, key: KeyPolicy | undefined): number {
 function simulate(req: SimulateRequest, p: PolicyState): SimulateReply {
   const key = keyOrThrow(p.keys, req.keyId);
   const reply = authorize(
-    { keyHash: key.keyHash, model: req.model, operation: req.operation, clientIp: req.clientIp ?? '', requestId: 'simulate', estimate: req.estimate },
+    {
+      keyHash: key.keyHash,
+      model: req.model,
+      operation: req.operation,
+      clientIp: req.clientIp ?? '',
+      requestId: 'simulate',
+      estimate: req.estimate,
+    },
     p.keys,
     p.catalog,
     p.limiter,
@@ -148,7 +193,14 @@ function simulate(req: SimulateRequest, p: PolicyState): SimulateReply {
     { dryRun: true, ignoreIp: req.clientIp === undefined },
   );
   if (reply.allow) {
-    return { allowed: true, rule: null, error: null, route: { providerId: reply.route.providerId, upstreamModel: reply.route.upstreamModel }, headers: reply.limits?.headers ?? {}, reservedUsd: reply.limits?.reservedNanos == null ? null : usdOfNanos(reply.limits.reservedNanos) };
+    return {
+      allowed: true,
+      rule: null,
+      error: null,
+      route: { providerId: reply.route.providerId, upstreamModel: reply.route.upstreamModel },
+      headers: reply.limits?.headers ?? {},
+      reservedUsd: reply.limits?.reservedNanos == null ? null : usdOfNanos(reply.limits.reservedNanos),
+    };
   }
   const rule = reply.error.rule ?? (reply.error.code === 'model_not_found' ? 'models' : null);
   return { allowed: false, rule, error: reply.error, route: null, headers: reply.headers ?? {}, reservedUsd: null };

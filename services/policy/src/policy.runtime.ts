@@ -2,7 +2,14 @@ import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } f
 import type { Kysely } from 'kysely';
 import { parseEvent, Streams, Subjects } from '@sluice/contracts';
 import { createDb, type Database } from '@sluice/db';
-import { connectedProbe, connectNats, ensureStreams, followStream, publishDurable, type NatsConnection } from '@sluice/messaging';
+import {
+  connectedProbe,
+  connectNats,
+  ensureStreams,
+  followStream,
+  publishDurable,
+  type NatsConnection,
+} from '@sluice/messaging';
 import { createLogger, env, envInt, type Readiness } from '@sluice/service';
 import { meterOf, observeConnectivity } from '@sluice/telemetry';
 import { ThresholdReporter } from './budgets/threshold-reporter';
@@ -65,11 +72,19 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationBootstrap(): Promise<void> {
     const nc = (this.#nc = await connectNats(env('NATS_URL', 'nats://127.0.0.1:4222'), 'policy'));
     await ensureStreams(nc);
-    observeConnectivity(meterOf('policy'), { nats: connectedProbe(nc), ...(this.#dbProbe()) });
+    observeConnectivity(meterOf('policy'), { nats: connectedProbe(nc), ...this.#dbProbe() });
     this.#reporter = new ThresholdReporter(nc, logger);
     // Postgres is the record, JetStream the transport (docs/architecture.md#policy-follows-the-log-not-only-jetstream).
-    this.#logDb = createDb<Database>(env('DATABASE_URL'), { max: 2, onPoolError: (err) => logger.warn({ err: err.message }, 'postgres connection dropped') });
-    const log = (this.#log = new LogFollower(postgresEventLog(this.#logDb), this.versions, (event) => this.#applyEvent(event), logger));
+    this.#logDb = createDb<Database>(env('DATABASE_URL'), {
+      max: 2,
+      onPoolError: (err) => logger.warn({ err: err.message }, 'postgres connection dropped'),
+    });
+    const log = (this.#log = new LogFollower(
+      postgresEventLog(this.#logDb),
+      this.versions,
+      (event) => this.#applyEvent(event),
+      logger,
+    ));
     // Subscribed before the log is read, so nothing committed in between is missed.
     this.#events = await followStream(nc, {
       stream: Streams.events.name,
@@ -98,17 +113,29 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     await this.#usage.start(nc);
     servePolicy(nc, this, logger);
     const ttlMs = this.#ttlMs;
-    this.#sweeper = setInterval(() => {
-      // Its own message id: the call's real report (id = call id) must not be dropped as its duplicate.
-      void sweepReservations(this.limiter, Date.now(), ttlMs, (usage) => publishDurable(nc, Subjects.usage, usage, sweptMessageId(usage.requestId))).then((n) => {
-        this.metrics.swept(n);
-        if (n > 0) logger.warn({ reservations: n }, 'calls never reported usage; charged their reserved worst case as an estimate');
-      });
-    }, Math.min(5000, Math.max(100, ttlMs / 4)));
+    this.#sweeper = setInterval(
+      () => {
+        // Its own message id: the call's real report (id = call id) must not be dropped as its duplicate.
+        void sweepReservations(this.limiter, Date.now(), ttlMs, (usage) =>
+          publishDurable(nc, Subjects.usage, usage, sweptMessageId(usage.requestId)),
+        ).then((n) => {
+          this.metrics.swept(n);
+          if (n > 0)
+            logger.warn(
+              { reservations: n },
+              'calls never reported usage; charged their reserved worst case as an estimate',
+            );
+        });
+      },
+      Math.min(5000, Math.max(100, ttlMs / 4)),
+    );
     this.#sweeper.unref();
     this.#ready = true;
     const { partitions, mine } = this.partitioning;
-    logger.info(partitions > 1 ? { partition: mine, partitions } : {}, 'policy caught up with the event and usage streams and is answering');
+    logger.info(
+      partitions > 1 ? { partition: mine, partitions } : {},
+      'policy caught up with the event and usage streams and is answering',
+    );
   }
 
   /** One event of the log, in its stream's order (LogFollower sees to that). */
@@ -117,7 +144,15 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     try {
       event = parseEvent(published);
     } catch (err) {
-      logger.error({ streamId: published.streamId, version: published.streamVersion, type: published.type, err: (err as Error).message }, 'event does not match its schema; skipped');
+      logger.error(
+        {
+          streamId: published.streamId,
+          version: published.streamVersion,
+          type: published.type,
+          err: (err as Error).message,
+        },
+        'event does not match its schema; skipped',
+      );
       return;
     }
     if (!event) return;
@@ -125,7 +160,12 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     this.catalog.apply(event);
     if (this.#eventsLive) this.metrics.eventApplied(published.type, published.recordedAt, Date.now());
     if (event.type === 'KeyBudgetThresholdReached' && this.partitioning.owns(event.data.keyId)) {
-      this.limiter.thresholdRecorded(event.data.keyId, Date.parse(event.data.periodStart), event.data.thresholdPercent, Date.now());
+      this.limiter.thresholdRecorded(
+        event.data.keyId,
+        Date.parse(event.data.periodStart),
+        event.data.thresholdPercent,
+        Date.now(),
+      );
     }
   }
 

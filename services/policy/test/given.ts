@@ -28,7 +28,14 @@ export function given(...events: SluiceEvent[]) {
     keys.apply(parsed);
     catalog.apply(parsed);
   }
-  const request = (call: Call): AuthorizeRequest => ({ keyHash: 'hash-1', model: 'gpt-4o', operation: 'chat', clientIp: '127.0.0.1', requestId: 'r', ...call });
+  const request = (call: Call): AuthorizeRequest => ({
+    keyHash: 'hash-1',
+    model: 'gpt-4o',
+    operation: 'chat',
+    clientIp: '127.0.0.1',
+    requestId: 'r',
+    ...call,
+  });
   return {
     keys,
     limiter,
@@ -38,7 +45,10 @@ export function given(...events: SluiceEvent[]) {
   };
 }
 
-export const refused = (code: string, status: number, rule?: string) => ({ allow: false, error: { code, status, ...(rule ? { rule } : {}) } });
+export const refused = (code: string, status: number, rule?: string) => ({
+  allow: false,
+  error: { code, status, ...(rule ? { rule } : {}) },
+});
 export const allowed = { allow: true, keyId: 'key_1' };
 
 export const keyCreated = (over: Partial<EventData<'KeyCreated'>> = {}): SluiceEvent => ({
@@ -61,22 +71,60 @@ export const keyCreated = (over: Partial<EventData<'KeyCreated'>> = {}): SluiceE
     ...over,
   },
 });
-export const keyUpdated = (after: EventData<'KeyUpdated'>['after']): SluiceEvent => ({ type: 'KeyUpdated', data: { keyId: 'key_1', before: {}, after, updatedAt: iso(NOW - 60_000) } });
+export const keyUpdated = (after: EventData<'KeyUpdated'>['after']): SluiceEvent => ({
+  type: 'KeyUpdated',
+  data: { keyId: 'key_1', before: {}, after, updatedAt: iso(NOW - 60_000) },
+});
 export const keyRegenerated = (data: Partial<EventData<'KeyRegenerated'>>): SluiceEvent => ({
   type: 'KeyRegenerated',
-  data: { keyId: 'key_1', keyHash: 'hash-2', keyHint: 'h2', previousKeyHash: 'hash-1', previousKeyExpiresAt: null, regeneratedAt: iso(NOW - 60_000), ...data },
+  data: {
+    keyId: 'key_1',
+    keyHash: 'hash-2',
+    keyHint: 'h2',
+    previousKeyHash: 'hash-1',
+    previousKeyExpiresAt: null,
+    regeneratedAt: iso(NOW - 60_000),
+    ...data,
+  },
 });
-export const keyDisabled: SluiceEvent = { type: 'KeyDisabled', data: { keyId: 'key_1', disabledAt: iso(NOW - 30_000) } };
+export const keyDisabled: SluiceEvent = {
+  type: 'KeyDisabled',
+  data: { keyId: 'key_1', disabledAt: iso(NOW - 30_000) },
+};
 export const keyEnabled: SluiceEvent = { type: 'KeyEnabled', data: { keyId: 'key_1', enabledAt: iso(NOW - 20_000) } };
 export const keyRevoked: SluiceEvent = { type: 'KeyRevoked', data: { keyId: 'key_1', revokedAt: iso(NOW - 10_000) } };
 
 export const provider = (providerId = 'prov_1'): SluiceEvent => ({
   type: 'ProviderAdded',
-  data: { providerId, name: providerId, type: 'mock', baseUrl: null, apiKeyHint: null, secretVersion: 0, createdAt: '2026-11-01T00:00:00Z' },
+  data: {
+    providerId,
+    name: providerId,
+    type: 'mock',
+    baseUrl: null,
+    apiKeyHint: null,
+    secretVersion: 0,
+    createdAt: '2026-11-01T00:00:00Z',
+  },
 });
 export const model = (name: string, providerId = 'prov_1'): SluiceEvent => ({
   type: 'ModelAdded',
-  data: { name, providerId, upstreamModel: `${name}-upstream`, inputUsdPerMTok: 1, outputUsdPerMTok: 2, cachedInputUsdPerMTok: null, maxOutputTokens: null, createdAt: '2026-11-01T00:00:00Z' },
+  data: {
+    name,
+    providerId,
+    upstreamModel: `${name}-upstream`,
+    inputUsdPerMTok: 1,
+    outputUsdPerMTok: 2,
+    cachedInputUsdPerMTok: null,
+    maxOutputTokens: null,
+    createdAt: '2026-11-01T00:00:00Z',
+  },
 });
 /** A catalog with gpt-4o, gpt-4o-mini and claude-3 on prov_1, and llama on prov_2. */
-export const catalog = [provider('prov_1'), provider('prov_2'), model('gpt-4o'), model('gpt-4o-mini'), model('claude-3'), model('llama', 'prov_2')];
+export const catalog = [
+  provider('prov_1'),
+  provider('prov_2'),
+  model('gpt-4o'),
+  model('gpt-4o-mini'),
+  model('claude-3'),
+  model('llama', 'prov_2'),
+];

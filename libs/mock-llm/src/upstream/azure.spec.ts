@@ -10,15 +10,28 @@ describe('the mock upstream on Azure OpenAI paths', () => {
   afterEach(() => upstream?.close());
 
   const origin = () => upstream.url.replace(/\/v1$/, '');
-  const post = (path: string, body: unknown, headers: Record<string, string> = { 'api-key': 'azure-secret' }): Promise<Res> =>
-    fetch(`${origin()}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }) as Promise<Res>;
+  const post = (
+    path: string,
+    body: unknown,
+    headers: Record<string, string> = { 'api-key': 'azure-secret' },
+  ): Promise<Res> =>
+    fetch(`${origin()}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    }) as Promise<Res>;
 
   it('runs and bills the deployment the path names, with no model in the body', async () => {
     upstream = await startMockUpstream({ azureApiKey: 'azure-secret' });
-    const res = await post('/openai/deployments/gpt4o-prod/chat/completions?api-version=2024-10-21', chat, { 'api-key': 'azure-secret', 'x-request-id': 'az-1' });
+    const res = await post('/openai/deployments/gpt4o-prod/chat/completions?api-version=2024-10-21', chat, {
+      'api-key': 'azure-secret',
+      'x-request-id': 'az-1',
+    });
     expect(res.status).toBe(200);
     const json = await res.json();
-    expect(json.choices[0].message.content).toBe(mockChatCompletion({ model: 'gpt4o-prod', ...chat }).choices[0].message.content);
+    expect(json.choices[0].message.content).toBe(
+      mockChatCompletion({ model: 'gpt4o-prod', ...chat }).choices[0].message.content,
+    );
     expect(upstream.invoice.byRequest.get('az-1')).toMatchObject({
       model: 'gpt4o-prod',
       path: '/openai/deployments/gpt4o-prod/chat/completions',
@@ -30,7 +43,13 @@ describe('the mock upstream on Azure OpenAI paths', () => {
 
   it('streams with the usage chunk when asked, and answers embeddings and completions', async () => {
     upstream = await startMockUpstream();
-    const sse = await (await post('/openai/deployments/d/chat/completions?api-version=v', { ...chat, stream: true, stream_options: { include_usage: true } })).text();
+    const sse = await (
+      await post('/openai/deployments/d/chat/completions?api-version=v', {
+        ...chat,
+        stream: true,
+        stream_options: { include_usage: true },
+      })
+    ).text();
     expect(sse).toContain('"usage"');
     expect(sse.trimEnd().endsWith('data: [DONE]')).toBe(true);
     const emb = await (await post('/openai/deployments/emb/embeddings?api-version=v', { input: 'x' })).json();

@@ -9,7 +9,11 @@ export interface AzureRoute {
 }
 
 const AZURE_PATH = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings)$/;
-const OPS: Record<string, Operation> = { 'chat/completions': 'chat', completions: 'completions', embeddings: 'embeddings' };
+const OPS: Record<string, Operation> = {
+  'chat/completions': 'chat',
+  completions: 'completions',
+  embeddings: 'embeddings',
+};
 
 export function azureRoute(url: string): AzureRoute | null {
   const parsed = new URL(url, 'http://mock');
@@ -28,7 +32,11 @@ export interface AzureRefusal {
  * missing or wrong `api-key` (when the mock has one; Azure never takes the key as a Bearer token),
  * and the deployment `content-filter`, whose prompt the content filter always blocks.
  */
-export function azureRefusal(route: AzureRoute, headers: IncomingHttpHeaders, apiKey: string | undefined): AzureRefusal | null {
+export function azureRefusal(
+  route: AzureRoute,
+  headers: IncomingHttpHeaders,
+  apiKey: string | undefined,
+): AzureRefusal | null {
   if (!route.apiVersion) return { status: 404, body: { error: { code: '404', message: 'Resource not found' } } };
   if (apiKey !== undefined && headers['api-key'] !== apiKey) {
     return {
@@ -36,7 +44,8 @@ export function azureRefusal(route: AzureRoute, headers: IncomingHttpHeaders, ap
       body: {
         error: {
           code: '401',
-          message: 'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.',
+          message:
+            'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.',
         },
       },
     };
@@ -46,12 +55,16 @@ export function azureRefusal(route: AzureRoute, headers: IncomingHttpHeaders, ap
       status: 400,
       body: {
         error: {
-          message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. Please modify your prompt and retry.",
+          message:
+            "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. Please modify your prompt and retry.",
           type: null,
           param: 'prompt',
           code: 'content_filter',
           status: 400,
-          innererror: { code: 'ResponsibleAIPolicyViolation', content_filter_result: { hate: { filtered: true, severity: 'high' } } },
+          innererror: {
+            code: 'ResponsibleAIPolicyViolation',
+            content_filter_result: { hate: { filtered: true, severity: 'high' } },
+          },
         },
       },
     };

@@ -27,22 +27,49 @@ export function faultFor(model: string): Fault | null {
   return null;
 }
 
-export function errorBody(status: number, authorization: string | undefined): { type: string; code: string | null; message: string } {
+export function errorBody(
+  status: number,
+  authorization: string | undefined,
+): { type: string; code: string | null; message: string } {
   switch (status) {
     case 401: {
       const key = (authorization ?? '').replace(/^Bearer\s+/i, '');
-      return { type: 'invalid_request_error', code: 'invalid_api_key', message: `Incorrect API key provided: ${key.slice(0, 8)}***${key.slice(-4)}. You can find your API key at https://platform.openai.com/account/api-keys.` };
+      return {
+        type: 'invalid_request_error',
+        code: 'invalid_api_key',
+        message: `Incorrect API key provided: ${key.slice(0, 8)}***${key.slice(-4)}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+      };
     }
     case 404:
-      return { type: 'invalid_request_error', code: 'model_not_found', message: 'The model does not exist or you do not have access to it.' };
+      return {
+        type: 'invalid_request_error',
+        code: 'model_not_found',
+        message: 'The model does not exist or you do not have access to it.',
+      };
     case 429:
-      return { type: 'requests', code: 'rate_limit_exceeded', message: 'Rate limit reached for requests per min (RPM). Please try again in 1s.' };
+      return {
+        type: 'requests',
+        code: 'rate_limit_exceeded',
+        message: 'Rate limit reached for requests per min (RPM). Please try again in 1s.',
+      };
     case 503:
-      return { type: 'service_unavailable_error', code: 'server_is_overloaded', message: 'The server is overloaded. Please try again later.' };
+      return {
+        type: 'service_unavailable_error',
+        code: 'server_is_overloaded',
+        message: 'The server is overloaded. Please try again later.',
+      };
     default:
       return status >= 500
-        ? { type: 'server_error', code: null, message: 'The server had an error while processing your request. Sorry about that!' }
-        : { type: 'invalid_request_error', code: null, message: `Mock upstream refused the request with status ${status}.` };
+        ? {
+            type: 'server_error',
+            code: null,
+            message: 'The server had an error while processing your request. Sorry about that!',
+          }
+        : {
+            type: 'invalid_request_error',
+            code: null,
+            message: `Mock upstream refused the request with status ${status}.`,
+          };
   }
 }
 

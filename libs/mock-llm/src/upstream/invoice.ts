@@ -52,7 +52,21 @@ export interface Invoice {
   maxInFlight: number;
 }
 
-export const emptyInvoice = (): Invoice => ({ calls: 0, promptTokens: 0, completionTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, countTokensCalls: 0, cachedTokens: 0, reasoningTokens: 0, lastAuthorization: undefined, byRequest: new Map(), received: [], inFlight: 0, maxInFlight: 0 });
+export const emptyInvoice = (): Invoice => ({
+  calls: 0,
+  promptTokens: 0,
+  completionTokens: 0,
+  cacheReadTokens: 0,
+  cacheWriteTokens: 0,
+  countTokensCalls: 0,
+  cachedTokens: 0,
+  reasoningTokens: 0,
+  lastAuthorization: undefined,
+  byRequest: new Map(),
+  received: [],
+  inFlight: 0,
+  maxInFlight: 0,
+});
 
 export function bill(invoice: Invoice, entry: InvoiceEntry): void {
   invoice.calls++;

@@ -1,6 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { anthropicInputTokens, mockAnthropicFrames, mockAnthropicMessage, PromptCache, ThinkingSignatures, type AnthropicBody, type AnthropicUsage } from '../anthropic';
+import {
+  anthropicInputTokens,
+  mockAnthropicFrames,
+  mockAnthropicMessage,
+  PromptCache,
+  ThinkingSignatures,
+  type AnthropicBody,
+  type AnthropicUsage,
+} from '../anthropic';
 import { nextId } from '../ids';
 import { countTokens } from '../tokens';
 import { faultFor, type Gates } from './faults';
@@ -21,16 +29,42 @@ export interface MessagesState {
 
 export const messagesState = (): MessagesState => ({ cache: new PromptCache(), signatures: new ThinkingSignatures() });
 
-const ERROR_TYPES: Record<number, string> = { 400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error', 413: 'request_too_large', 429: 'rate_limit_error', 500: 'api_error', 529: 'overloaded_error' };
+const ERROR_TYPES: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  500: 'api_error',
+  529: 'overloaded_error',
+};
 
-function sendError(res: ServerResponse, status: number, message: string, type = ERROR_TYPES[status] ?? 'api_error'): void {
+function sendError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  type = ERROR_TYPES[status] ?? 'api_error',
+): void {
   const body = JSON.stringify({ type: 'error', error: { type, message } });
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'request-id': nextId('req') }).end(body);
+  res
+    .writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+      'request-id': nextId('req'),
+    })
+    .end(body);
 }
 
 /** The request as Anthropic checks it first: its key and version headers, a JSON body with the fields required. Null when it passes. */
-function refusal(req: IncomingMessage, raw: Buffer, opts: MessagesOptions, required: readonly string[]): { status: number; message: string } | { body: AnthropicBody } {
-  if (opts.anthropicApiKey !== undefined && req.headers['x-api-key'] !== opts.anthropicApiKey) return { status: 401, message: 'invalid x-api-key' };
+function refusal(
+  req: IncomingMessage,
+  raw: Buffer,
+  opts: MessagesOptions,
+  required: readonly string[],
+): { status: number; message: string } | { body: AnthropicBody } {
+  if (opts.anthropicApiKey !== undefined && req.headers['x-api-key'] !== opts.anthropicApiKey)
+    return { status: 401, message: 'invalid x-api-key' };
   if (!req.headers['anthropic-version']) return { status: 400, message: 'anthropic-version: header is required' };
   let body: AnthropicBody;
   try {
@@ -38,12 +72,20 @@ function refusal(req: IncomingMessage, raw: Buffer, opts: MessagesOptions, requi
   } catch {
     return { status: 400, message: 'There was an issue with the request body: invalid JSON' };
   }
-  for (const field of required) if ((body as unknown as Record<string, unknown>)?.[field] === undefined) return { status: 400, message: `${field}: Field required` };
+  for (const field of required)
+    if ((body as unknown as Record<string, unknown>)?.[field] === undefined)
+      return { status: 400, message: `${field}: Field required` };
   return { body };
 }
 
 /** `POST /v1/messages/count_tokens`: the input tokens `/v1/messages` would bill for the same prompt (cached or not). Free: not billed. */
-export function handleCountTokens(req: IncomingMessage, res: ServerResponse, raw: Buffer, invoice: Invoice, opts: MessagesOptions): void {
+export function handleCountTokens(
+  req: IncomingMessage,
+  res: ServerResponse,
+  raw: Buffer,
+  invoice: Invoice,
+  opts: MessagesOptions,
+): void {
   const checked = refusal(req, raw, opts, ['model', 'messages']);
   if ('status' in checked) {
     sendError(res, checked.status, checked.message);
@@ -66,7 +108,14 @@ const billUsage = (entry: InvoiceEntry, usage: AnthropicUsage) => {
  * SSE events; billed like the OpenAI paths, cache tokens apart. `error-<status>`, `cut-<n>` and
  * `hold-<gate>` model names misbehave as on the OpenAI paths.
  */
-export async function handleMessages(req: IncomingMessage, res: ServerResponse, raw: Buffer, invoice: Invoice, opts: MessagesOptions, state: MessagesState): Promise<void> {
+export async function handleMessages(
+  req: IncomingMessage,
+  res: ServerResponse,
+  raw: Buffer,
+  invoice: Invoice,
+  opts: MessagesOptions,
+  state: MessagesState,
+): Promise<void> {
   const checked = refusal(req, raw, opts, ['model', 'max_tokens', 'messages']);
   if ('status' in checked) return sendError(res, checked.status, checked.message);
   const body = checked.body;

@@ -25,7 +25,12 @@ export interface JsonReply {
   usage: Usage;
 }
 
-export function jsonReply(op: Operation, body: Record<string, unknown>, omitUsage: boolean, tokens?: TokenCounter): JsonReply {
+export function jsonReply(
+  op: Operation,
+  body: Record<string, unknown>,
+  omitUsage: boolean,
+  tokens?: TokenCounter,
+): JsonReply {
   const reply =
     op === 'chat'
       ? mockChatCompletion(body as unknown as ChatBody, { tokens })
@@ -46,11 +51,22 @@ export interface StreamReply {
 }
 
 /** The frames of a streamed reply; the usage chunk is sent only when asked for and not omitted. */
-export function streamReply(op: Exclude<Operation, 'embeddings'>, body: Record<string, unknown>, omitUsage: boolean, tokens?: TokenCounter): StreamReply {
-  const sendUsage = !omitUsage && (body.stream_options as { include_usage?: unknown } | null | undefined)?.include_usage === true;
+export function streamReply(
+  op: Exclude<Operation, 'embeddings'>,
+  body: Record<string, unknown>,
+  omitUsage: boolean,
+  tokens?: TokenCounter,
+): StreamReply {
+  const sendUsage =
+    !omitUsage && (body.stream_options as { include_usage?: unknown } | null | undefined)?.include_usage === true;
   const withUsage = { ...body, stream_options: { include_usage: true } };
-  const chunks: { usage?: Usage | null; choices: { delta?: { content?: string | null; tool_calls?: unknown[] }; text?: string }[] }[] =
-    op === 'chat' ? mockChatChunks(withUsage as unknown as ChatBody, { tokens }) : mockCompletionChunks(withUsage as unknown as CompletionBody, { tokens });
+  const chunks: {
+    usage?: Usage | null;
+    choices: { delta?: { content?: string | null; tool_calls?: unknown[] }; text?: string }[];
+  }[] =
+    op === 'chat'
+      ? mockChatChunks(withUsage as unknown as ChatBody, { tokens })
+      : mockCompletionChunks(withUsage as unknown as CompletionBody, { tokens });
   const usage = chunks.pop()!.usage as Usage;
   const frames: string[] = [];
   const content: string[] = [];
@@ -58,7 +74,8 @@ export function streamReply(op: Exclude<Operation, 'embeddings'>, body: Record<s
     if (!sendUsage) delete chunk.usage;
     frames.push(`data: ${JSON.stringify(chunk)}\n\n`);
     const choice = chunk.choices[0];
-    const args = (choice?.delta?.tool_calls?.[0] as { function?: { arguments?: string } } | undefined)?.function?.arguments;
+    const args = (choice?.delta?.tool_calls?.[0] as { function?: { arguments?: string } } | undefined)?.function
+      ?.arguments;
     content.push(choice?.delta?.content ?? args ?? choice?.text ?? '');
   }
   if (sendUsage) {

@@ -44,7 +44,10 @@ export function responsesRoutes(invoice: Invoice, opts: ResponsesRouteOptions) {
       if (!body) return;
       const previous = body.previous_response_id ? conversationOf(body.previous_response_id) : [];
       if (previous === null) return notFound(res, body.previous_response_id!, 'previous_response_id');
-      return sendJson(res, 200, { object: 'response.input_tokens', input_tokens: mockInputTokens(body, previous, opts.tokens) });
+      return sendJson(res, 200, {
+        object: 'response.input_tokens',
+        input_tokens: mockInputTokens(body, previous, opts.tokens),
+      });
     }
     const found = id ? stored.get(id) : undefined;
     if (!id || !found) return notFound(res, id ?? '', null);
@@ -64,9 +67,17 @@ export function responsesRoutes(invoice: Invoice, opts: ResponsesRouteOptions) {
       const from = after ? items.findIndex((i) => i.id === after) + 1 : 0;
       const limit = Math.min(Number(query.get('limit')) || 20, 100);
       const data = items.slice(from, from + limit);
-      return sendJson(res, 200, { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: from + limit < items.length });
+      return sendJson(res, 200, {
+        object: 'list',
+        data,
+        first_id: data[0]?.id ?? null,
+        last_id: data.at(-1)?.id ?? null,
+        has_more: from + limit < items.length,
+      });
     }
-    return sendJson(res, 404, { error: { message: `Invalid URL (${method} ${path})`, type: 'invalid_request_error', param: null, code: null } });
+    return sendJson(res, 404, {
+      error: { message: `Invalid URL (${method} ${path})`, type: 'invalid_request_error', param: null, code: null },
+    });
   };
 
   function conversationOf(id: string): Record<string, unknown>[] | null {
@@ -77,7 +88,8 @@ export function responsesRoutes(invoice: Invoice, opts: ResponsesRouteOptions) {
   async function create(req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<void> {
     const body = parse(res, raw);
     if (!body) return;
-    if (typeof body.model !== 'string' || body.model === '') return sendError(res, 400, "Missing required parameter: 'model'.", 'model');
+    if (typeof body.model !== 'string' || body.model === '')
+      return sendError(res, 400, "Missing required parameter: 'model'.", 'model');
     const previous = body.previous_response_id ? conversationOf(body.previous_response_id) : [];
     if (previous === null) return notFound(res, body.previous_response_id!, 'previous_response_id');
     const entry: InvoiceEntry = {
@@ -118,7 +130,10 @@ export function responsesRoutes(invoice: Invoice, opts: ResponsesRouteOptions) {
       finishBill(entry, usage.output_tokens, usage.output_tokens_details.reasoning_tokens, true);
       return sendJson(res, 200, opts.omitUsage ? { ...mock.response, usage: null } : mock.response);
     }
-    const { frames, content } = mockResponseFrames(opts.omitUsage ? { response: { ...mock.response, usage: null } } : mock, opts.tokens);
+    const { frames, content } = mockResponseFrames(
+      opts.omitUsage ? { response: { ...mock.response, usage: null } } : mock,
+      opts.tokens,
+    );
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     const delay = opts.chunkDelayMs ?? 0;
     if (delay <= 0 && cutAfter < 0) {
@@ -166,7 +181,12 @@ function parse(res: ServerResponse, raw: Buffer): ResponsesBody | null {
 function notFound(res: ServerResponse, id: string, param: string | null): void {
   const previous = param === 'previous_response_id';
   sendJson(res, 404, {
-    error: { message: `${previous ? 'Previous response' : 'Response'} with id '${id}' not found.`, type: 'invalid_request_error', param, code: previous ? 'previous_response_not_found' : null },
+    error: {
+      message: `${previous ? 'Previous response' : 'Response'} with id '${id}' not found.`,
+      type: 'invalid_request_error',
+      param,
+      code: previous ? 'previous_response_not_found' : null,
+    },
   });
 }
 

@@ -12,7 +12,9 @@ async function main(): Promise<void> {
   const invoice = createServer((req, res) => {
     if (req.method !== 'GET' || req.url !== '/invoice') return void res.writeHead(404).end();
     const { calls, promptTokens, completionTokens, lastAuthorization } = upstream.invoice;
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ calls, promptTokens, completionTokens, lastAuthorization }));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ calls, promptTokens, completionTokens, lastAuthorization }));
   });
   await new Promise<void>((resolve) => invoice.listen(Number(process.env.INVOICE_PORT ?? 8001), host, resolve));
   const stop = () => {

@@ -53,8 +53,16 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
   const invoice = emptyInvoice();
   const tokens = opts.oneTokenPerChunk ? realTokens() : ROUGH_TOKENS;
   const gates = new Gates();
-  const served: Served = { ...opts, omitUsage: opts.omitUsage === true || opts.oneTokenPerChunk === true, tokens, gates, messages: messagesState() };
-  served.responses = opts.chatOnly ? undefined : responsesRoutes(invoice, { tokens, omitUsage: served.omitUsage, chunkDelayMs: opts.chunkDelayMs, gates });
+  const served: Served = {
+    ...opts,
+    omitUsage: opts.omitUsage === true || opts.oneTokenPerChunk === true,
+    tokens,
+    gates,
+    messages: messagesState(),
+  };
+  served.responses = opts.chatOnly
+    ? undefined
+    : responsesRoutes(invoice, { tokens, omitUsage: served.omitUsage, chunkDelayMs: opts.chunkDelayMs, gates });
   const server = createServer((req, res) => {
     invoice.inFlight++;
     invoice.maxInFlight = Math.max(invoice.maxInFlight, invoice.inFlight);
@@ -81,18 +89,46 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
   };
 }
 
-type Served = MockUpstreamOptions & { omitUsage: boolean; tokens: TokenCounter; gates: Gates; messages: MessagesState; responses?: ReturnType<typeof responsesRoutes> };
+type Served = MockUpstreamOptions & {
+  omitUsage: boolean;
+  tokens: TokenCounter;
+  gates: Gates;
+  messages: MessagesState;
+  responses?: ReturnType<typeof responsesRoutes>;
+};
 
-async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer, invoice: Invoice, opts: Served): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  raw: Buffer,
+  invoice: Invoice,
+  opts: Served,
+): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
   if (req.method === 'GET' && path === '/v1/models') {
-    return sendJson(res, 200, { object: 'list', data: MODELS.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'sluice-mock' })) });
+    return sendJson(res, 200, {
+      object: 'list',
+      data: MODELS.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'sluice-mock' })),
+    });
   }
-  invoice.received.push({ method: req.method ?? 'GET', path, requestId: typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : undefined });
-  if (req.method === 'POST' && path === '/v1/messages') return handleMessages(req, res, raw, invoice, opts, opts.messages);
-  if (req.method === 'POST' && path === '/v1/messages/count_tokens') return handleCountTokens(req, res, raw, invoice, opts);
+  invoice.received.push({
+    method: req.method ?? 'GET',
+    path,
+    requestId: typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : undefined,
+  });
+  if (req.method === 'POST' && path === '/v1/messages')
+    return handleMessages(req, res, raw, invoice, opts, opts.messages);
+  if (req.method === 'POST' && path === '/v1/messages/count_tokens')
+    return handleCountTokens(req, res, raw, invoice, opts);
   if (opts.responses && isResponsesPath(path)) {
-    if (path.startsWith('/openai/') && opts.azureApiKey !== undefined && req.headers['api-key'] !== opts.azureApiKey) return sendError(res, 401, 'invalid_request_error', '401', 'Access denied due to invalid subscription key or wrong API endpoint.');
+    if (path.startsWith('/openai/') && opts.azureApiKey !== undefined && req.headers['api-key'] !== opts.azureApiKey)
+      return sendError(
+        res,
+        401,
+        'invalid_request_error',
+        '401',
+        'Access denied due to invalid subscription key or wrong API endpoint.',
+      );
     if (opts.latencyMs) await sleep(opts.latencyMs);
     return opts.responses(req, res, path, raw);
   }
@@ -110,7 +146,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer, in
   // Azure runs (and bills) the deployment the path names, whatever the body's model says.
   if (azure && body && typeof body === 'object') body.model = azure.deployment;
   const missing = body && typeof body === 'object' ? missingParam(op, body) : 'model';
-  if (missing) return sendError(res, 400, 'invalid_request_error', null, `Missing required parameter: '${missing}'.`, missing);
+  if (missing)
+    return sendError(res, 400, 'invalid_request_error', null, `Missing required parameter: '${missing}'.`, missing);
 
   const stream = op !== 'embeddings' && body.stream === true;
   const entry: InvoiceEntry = {
@@ -141,7 +178,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer, in
       return;
     }
     if (fault.kind === 'html') {
-      res.writeHead(fault.status, { 'content-type': 'text/html' }).end(`<html><body><h1>${fault.status}</h1></body></html>`);
+      res
+        .writeHead(fault.status, { 'content-type': 'text/html' })
+        .end(`<html><body><h1>${fault.status}</h1></body></html>`);
       return;
     }
     const e = errorBody(fault.status, entry.authorization);
@@ -212,6 +251,13 @@ function sendJson(res: ServerResponse, status: number, json: unknown): void {
   res.writeHead(status, { ...JSON_TYPE, 'content-length': Buffer.byteLength(body) }).end(body);
 }
 
-function sendError(res: ServerResponse, status: number, type: string, code: string | null, message: string, param: string | null = null): void {
+function sendError(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  code: string | null,
+  message: string,
+  param: string | null = null,
+): void {
   sendJson(res, status, { error: { message, type, param, code } });
 }

@@ -48,8 +48,15 @@ async function startContainerPostgres(): Promise<TestPostgres> {
     .withPassword('postgres')
     .withDatabase('postgres')
     .withCommand([
-      'postgres', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
-      '-c', `max_connections=${MAX_CONNECTIONS}`,
+      'postgres',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      `max_connections=${MAX_CONNECTIONS}`,
     ])
     .start();
   return {

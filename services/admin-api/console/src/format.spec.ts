@@ -32,7 +32,14 @@ describe('what the console shows a person', () => {
     expect([percent(1, 3), percent(1, 200), percent(0, 0)]).toEqual(['33%', '0.5%', '0%']);
     expect(when('2026-11-24T15:02:11.482Z')).toBe('2026-11-24 15:02 UTC');
     const now = Date.parse('2026-11-24T12:00:00Z');
-    expect([relative('2026-11-27T12:00:00Z', now), relative('2026-11-24T11:55:00Z', now), relative(null, now)]).toEqual(['in 3 d', '5 min ago', 'never']);
-    expect([duration(0), duration(450), duration(30_000), duration(600_000)]).toEqual(['now', '450 ms', '30 s', '10 min']);
+    expect([relative('2026-11-27T12:00:00Z', now), relative('2026-11-24T11:55:00Z', now), relative(null, now)]).toEqual(
+      ['in 3 d', '5 min ago', 'never'],
+    );
+    expect([duration(0), duration(450), duration(30_000), duration(600_000)]).toEqual([
+      'now',
+      '450 ms',
+      '30 s',
+      '10 min',
+    ]);
   });
 });

@@ -48,7 +48,14 @@ export function relative(iso: string | null | undefined, now: number): string {
   if (!iso) return 'never';
   const ms = Date.parse(iso) - now;
   const abs = Math.abs(ms);
-  const unit = abs < 60_000 ? [Math.round(abs / 1000), 's'] : abs < 3_600_000 ? [Math.round(abs / 60_000), 'min'] : abs < 86_400_000 ? [Math.round(abs / 3_600_000), 'h'] : [Math.round(abs / 86_400_000), 'd'];
+  const unit =
+    abs < 60_000
+      ? [Math.round(abs / 1000), 's']
+      : abs < 3_600_000
+        ? [Math.round(abs / 60_000), 'min']
+        : abs < 86_400_000
+          ? [Math.round(abs / 3_600_000), 'h']
+          : [Math.round(abs / 86_400_000), 'd'];
   const text = `${unit[0]} ${unit[1]}`;
   return ms >= 0 ? `in ${text}` : `${text} ago`;
 }

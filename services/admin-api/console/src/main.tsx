@@ -22,7 +22,12 @@ function App() {
   };
   const start = async (token: string, me?: Whoami) => {
     const api = new Api(token);
-    const [who, gateway] = await Promise.all([me ? Promise.resolve(me) : api.get<Whoami>('/whoami'), api.get<{ baseUrl: string }>('/gateway').catch(() => ({ baseUrl: `${location.protocol}//${location.hostname}:8080/v1` }))]);
+    const [who, gateway] = await Promise.all([
+      me ? Promise.resolve(me) : api.get<Whoami>('/whoami'),
+      api
+        .get<{ baseUrl: string }>('/gateway')
+        .catch(() => ({ baseUrl: `${location.protocol}//${location.hostname}:8080/v1` })),
+    ]);
     setSession({ token, me: who, gatewayUrl: gateway.baseUrl });
   };
 
@@ -36,8 +41,16 @@ function App() {
 
   const state = useMemo<AppState | null>(() => {
     if (!session) return null;
-    const api = new Api(session.token, () => signOut('The admin token was refused (revoked or changed): sign in again.'));
-    return { api, me: session.me, can: abilitiesOf(session.me.role), gatewayUrl: session.gatewayUrl, notify: setMessage };
+    const api = new Api(session.token, () =>
+      signOut('The admin token was refused (revoked or changed): sign in again.'),
+    );
+    return {
+      api,
+      me: session.me,
+      can: abilitiesOf(session.me.role),
+      gatewayUrl: session.gatewayUrl,
+      notify: setMessage,
+    };
   }, [session]);
 
   if (restoring) return <p class="loading">Loading…</p>;

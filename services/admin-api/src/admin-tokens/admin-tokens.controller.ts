@@ -1,6 +1,15 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
 import type { Kysely, Selectable } from 'kysely';
-import { CreateAdminTokenBody, DomainError, ErrorCodes, parseOrThrow, Subjects, type Actor, type AdminRole, type AdminTokenView } from '@sluice/contracts';
+import {
+  CreateAdminTokenBody,
+  DomainError,
+  ErrorCodes,
+  parseOrThrow,
+  Subjects,
+  type Actor,
+  type AdminRole,
+  type AdminTokenView,
+} from '@sluice/contracts';
 import type { AdminTokensViewTable, Database } from '@sluice/db';
 import { request, type NatsConnection } from '@sluice/messaging';
 import { AdminTokenGuard } from '../auth/admin-token.guard';
@@ -25,14 +34,24 @@ export class AdminTokensController {
   @HttpCode(201)
   async create(@Body() body: unknown, @CurrentActor() actor: Actor) {
     const valid = parseOrThrow(CreateAdminTokenBody, body);
-    const created = await request<{ tokenId: string; token: string }>(this.nc, Subjects.rpc.keyRegistry('create-admin-token'), { body: valid, actor }, { trace: actor });
+    const created = await request<{ tokenId: string; token: string }>(
+      this.nc,
+      Subjects.rpc.keyRegistry('create-admin-token'),
+      { body: valid, actor },
+      { trace: actor },
+    );
     return { ...(await this.get(created.tokenId)), token: created.token };
   }
 
   @Get()
   @Roles('owner', 'auditor')
   async list() {
-    const rows = await this.db.selectFrom('admin_tokens_view').select(columns).orderBy('created_at').orderBy('id').execute();
+    const rows = await this.db
+      .selectFrom('admin_tokens_view')
+      .select(columns)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
     return { data: rows.map(toView) };
   }
 

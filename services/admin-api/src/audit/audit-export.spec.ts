@@ -49,7 +49,15 @@ describe('CSV export rows', () => {
     const fields = parseCsvLine(line.slice(0, -1));
     expect(fields).toHaveLength(CSV_COLUMNS.length);
     const row = Object.fromEntries(CSV_COLUMNS.map((column, i) => [column, fields[i]]));
-    expect(row).toMatchObject({ seq: '7', position: '9', type: 'KeyUpdated', version: '2', recordedAt: event.recordedAt, prevHash: event.prevHash, hash: event.hash });
+    expect(row).toMatchObject({
+      seq: '7',
+      position: '9',
+      type: 'KeyUpdated',
+      version: '2',
+      recordedAt: event.recordedAt,
+      prevHash: event.prevHash,
+      hash: event.hash,
+    });
     expect(JSON.parse(row.data)).toEqual(event.data);
     expect(JSON.parse(row.metadata)).toEqual(event.metadata);
   });

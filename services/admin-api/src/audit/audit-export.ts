@@ -3,7 +3,20 @@ import type { Kysely } from 'kysely';
 import type { AuditEventView } from '@sluice/contracts';
 import { type AuditFilter, streamAuditEvents } from './audit-queries';
 
-export const CSV_COLUMNS = ['seq', 'position', 'eventId', 'type', 'streamId', 'version', 'schemaVersion', 'recordedAt', 'data', 'metadata', 'prevHash', 'hash'] as const;
+export const CSV_COLUMNS = [
+  'seq',
+  'position',
+  'eventId',
+  'type',
+  'streamId',
+  'version',
+  'schemaVersion',
+  'recordedAt',
+  'data',
+  'metadata',
+  'prevHash',
+  'hash',
+] as const;
 
 /**
  * The export as a byte stream. Readable.from pulls the generator only when the socket drains, so

@@ -22,7 +22,12 @@ interface AuditRow extends EventRow {
  * Keyset paging on the chain's primary key: each page is one index range scan, so reading the
  * millionth page costs what reading the first does.
  */
-export async function readAuditPage(db: Kysely<any>, filter: AuditFilter, afterSeq: string, limit: number): Promise<AuditEventView[]> {
+export async function readAuditPage(
+  db: Kysely<any>,
+  filter: AuditFilter,
+  afterSeq: string,
+  limit: number,
+): Promise<AuditEventView[]> {
   const { rows } = await sql<AuditRow>`
     select c.seq, c.prev_hash, c.hash, ${eventColumnsSql}
     from event_chain c join events e on e.global_position = c.global_position
@@ -31,14 +36,21 @@ export async function readAuditPage(db: Kysely<any>, filter: AuditFilter, afterS
   return rows.map(toView);
 }
 
-export async function listAuditEvents(db: Kysely<any>, q: AuditFilter & { cursor?: string; limit: number }): Promise<{ data: AuditEventView[]; nextCursor: string | null }> {
+export async function listAuditEvents(
+  db: Kysely<any>,
+  q: AuditFilter & { cursor?: string; limit: number },
+): Promise<{ data: AuditEventView[]; nextCursor: string | null }> {
   const rows = await readAuditPage(db, q, q.cursor ?? '0', q.limit + 1);
   const data = rows.slice(0, q.limit);
   return { data, nextCursor: rows.length > q.limit ? data[data.length - 1].seq : null };
 }
 
 /** Every matching event, page by page; the caller pulls the next page only when it wants it. */
-export async function* streamAuditEvents(db: Kysely<any>, filter: AuditFilter, pageSize = 2000): AsyncGenerator<AuditEventView[]> {
+export async function* streamAuditEvents(
+  db: Kysely<any>,
+  filter: AuditFilter,
+  pageSize = 2000,
+): AsyncGenerator<AuditEventView[]> {
   let afterSeq = '0';
   for (;;) {
     const page = await readAuditPage(db, filter, afterSeq, pageSize);

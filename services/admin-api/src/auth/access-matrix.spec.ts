@@ -30,7 +30,14 @@ describe('the admin API role matrix', () => {
   });
 
   it('lets operators manage keys, providers and models', () => {
-    for (const route of ['POST /admin/v1/keys', 'PATCH /admin/v1/keys/:id', 'DELETE /admin/v1/keys/:id', 'POST /admin/v1/providers', 'POST /admin/v1/models', 'DELETE /admin/v1/models/:name']) {
+    for (const route of [
+      'POST /admin/v1/keys',
+      'PATCH /admin/v1/keys/:id',
+      'DELETE /admin/v1/keys/:id',
+      'POST /admin/v1/providers',
+      'POST /admin/v1/models',
+      'DELETE /admin/v1/models/:name',
+    ]) {
       expect([route, roleOf(route)?.roles]).toEqual([route, ['owner', 'operator']]);
     }
   });
@@ -41,7 +48,10 @@ describe('the admin API role matrix', () => {
   });
 
   it('leaves a provider base URL to owners', () => {
-    expect(roleOf('PATCH /admin/v1/providers/:id')).toMatchObject({ roles: ['owner', 'operator'], fieldRules: { baseUrl: ['owner'] } });
+    expect(roleOf('PATCH /admin/v1/providers/:id')).toMatchObject({
+      roles: ['owner', 'operator'],
+      fieldRules: { baseUrl: ['owner'] },
+    });
   });
 
   it('lets every role read and export the audit trail, and owners and auditors verify it', () => {

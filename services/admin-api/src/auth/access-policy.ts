@@ -19,17 +19,28 @@ export interface AccessRequest {
   body: unknown;
 }
 
-export type AccessDecision = { allow: true } | { allow: false; reason: AccessDeniedReason; message: string; param?: string };
+export type AccessDecision =
+  | { allow: true }
+  | { allow: false; reason: AccessDeniedReason; message: string; param?: string };
 
 /** May this role make this call with this body? Pure: the guard feeds it the route's metadata. */
 export function decideAccess(req: AccessRequest): AccessDecision {
   if (!req.allowed.includes(req.role)) {
-    return { allow: false, reason: 'role_not_allowed', message: `the ${req.role} role may not ${req.method} ${req.path}` };
+    return {
+      allow: false,
+      reason: 'role_not_allowed',
+      message: `the ${req.role} role may not ${req.method} ${req.path}`,
+    };
   }
   const body = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
   for (const [field, roles] of Object.entries(req.fieldRules ?? {})) {
     if (body[field] !== undefined && !roles.includes(req.role)) {
-      return { allow: false, reason: 'field_not_allowed', message: `the ${req.role} role may not set ${field} (only ${roles.join(', ')})`, param: field };
+      return {
+        allow: false,
+        reason: 'field_not_allowed',
+        message: `the ${req.role} role may not set ${field} (only ${roles.join(', ')})`,
+        param: field,
+      };
     }
   }
   return { allow: true };

@@ -45,7 +45,11 @@ export class AdminTokenGuard implements CanActivate {
     });
     if (!decision.allow) {
       await this.#recordDenial(req, actor, decision.reason);
-      throw new DomainError(ErrorCodes.forbidden, decision.message, decision.param ? { param: decision.param } : undefined);
+      throw new DomainError(
+        ErrorCodes.forbidden,
+        decision.message,
+        decision.param ? { param: decision.param } : undefined,
+      );
     }
     req.actor = actor;
     req.role = role;
@@ -63,7 +67,12 @@ export class AdminTokenGuard implements CanActivate {
   async #recordDenial(req: AdminRequest, actor: string, reason: AccessDeniedReason): Promise<void> {
     const attempt = { actor, method: req.method, path: pathOf(req), reason, clientIp: req.ip ?? 'unknown' };
     try {
-      await request(this.nc, Subjects.rpc.keyRegistry('record-access-denied'), { attempt, actor: { ...actorOf(req), actor } }, { timeoutMs: 1000 });
+      await request(
+        this.nc,
+        Subjects.rpc.keyRegistry('record-access-denied'),
+        { attempt, actor: { ...actorOf(req), actor } },
+        { timeoutMs: 1000 },
+      );
     } catch (err) {
       logger.warn({ ...attempt, err: (err as Error).message }, 'a denied admin call could not be recorded');
     }

@@ -1,6 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { DomainError, ErrorCodes, hashAdminToken, isWellFormedAdminToken, type AccessDeniedReason, type AdminRole } from '@sluice/contracts';
+import {
+  DomainError,
+  ErrorCodes,
+  hashAdminToken,
+  isWellFormedAdminToken,
+  type AccessDeniedReason,
+  type AdminRole,
+} from '@sluice/contracts';
 import type { Database } from '@sluice/db';
 
 /** Who is calling: recorded as the actor of every event the call causes. */
@@ -9,11 +16,18 @@ export interface Principal {
   role: AdminRole;
 }
 
-export type Resolution = { ok: true; principal: Principal } | { ok: false; actor: string; reason: AccessDeniedReason; message: string };
+export type Resolution =
+  | { ok: true; principal: Principal }
+  | { ok: false; actor: string; reason: AccessDeniedReason; message: string };
 
 export const ENV_OWNER = 'env-owner';
 const digest = (value: string) => createHash('sha256').update(value).digest();
-const refused = (reason: AccessDeniedReason, message: string, actor = 'anonymous'): Resolution => ({ ok: false, actor, reason, message });
+const refused = (reason: AccessDeniedReason, message: string, actor = 'anonymous'): Resolution => ({
+  ok: false,
+  actor,
+  reason,
+  message,
+});
 
 /**
  * Resolves a bearer token: the bootstrap owner from SLUICE_ADMIN_TOKEN (compared as fixed-length
@@ -33,7 +47,8 @@ export class PrincipalResolver {
   async resolve(authorization: string | undefined): Promise<Resolution> {
     const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
     if (!token) return refused('missing_token', 'an admin token is required (Authorization: Bearer <token>)');
-    if (this.#envOwner && timingSafeEqual(digest(token), this.#envOwner)) return { ok: true, principal: { actor: ENV_OWNER, role: 'owner' } };
+    if (this.#envOwner && timingSafeEqual(digest(token), this.#envOwner))
+      return { ok: true, principal: { actor: ENV_OWNER, role: 'owner' } };
     // A typo or a guess fails the checksum here, before any I/O.
     if (!isWellFormedAdminToken(token)) return refused('invalid_token', 'the admin token is not valid');
     const row = await this.db

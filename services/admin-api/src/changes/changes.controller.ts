@@ -19,11 +19,22 @@ export class ChangesController {
   ) {}
 
   @Get(':change')
-  async status(@Param('change') id: string, @Query() query: unknown): Promise<{ change: string; streamId: string; version: number; status: ChangeStatus }> {
+  async status(
+    @Param('change') id: string,
+    @Query() query: unknown,
+  ): Promise<{ change: string; streamId: string; version: number; status: ChangeStatus }> {
     const change = parseChangeId(id);
-    if (!change) throw new DomainError(ErrorCodes.validation, 'change: expected <stream>@<version>, as answered in x-sluice-change', { param: 'change' });
+    if (!change)
+      throw new DomainError(
+        ErrorCodes.validation,
+        'change: expected <stream>@<version>, as answered in x-sluice-change',
+        { param: 'change' },
+      );
     const { wait } = parseOrThrow(statusWait, query);
-    const { rows } = await sql`select 1 from events where stream_id = ${change.streamId} and stream_version = ${change.version}`.execute(this.db);
+    const { rows } =
+      await sql`select 1 from events where stream_id = ${change.streamId} and stream_version = ${change.version}`.execute(
+        this.db,
+      );
     if (rows.length === 0) throw new DomainError(ErrorCodes.notFound, `change ${id} was not recorded`);
     const applied = await waitForPolicy(this.nc, change, wait * 1000);
     return { change: changeIdOf(change), ...change, status: applied ? 'applied' : 'pending' };

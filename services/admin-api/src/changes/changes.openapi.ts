@@ -19,7 +19,9 @@ export function policyWrite<T extends { responses: Record<string, unknown>; para
     parameters: [...(operation.parameters ?? []), wait(2)],
     responses: {
       ...operation.responses,
-      '202': ok('recorded, but policy did not confirm it within `wait`: not yet in force on every gateway (x-sluice-change-status: pending); same body; wait on GET /admin/v1/changes/{x-sluice-change}'),
+      '202': ok(
+        'recorded, but policy did not confirm it within `wait`: not yet in force on every gateway (x-sluice-change-status: pending); same body; wait on GET /admin/v1/changes/{x-sluice-change}',
+      ),
     },
   };
 }

@@ -18,7 +18,12 @@ export class ConfirmedCommands {
     @Inject(NATS) private readonly nc: NatsConnection,
   ) {}
 
-  async send<R = unknown>(endpoint: string, payload: { actor: Actor; [field: string]: unknown }, write: PolicyWrite, stream: string | ((result: R) => string)): Promise<R> {
+  async send<R = unknown>(
+    endpoint: string,
+    payload: { actor: Actor; [field: string]: unknown },
+    write: PolicyWrite,
+    stream: string | ((result: R) => string),
+  ): Promise<R> {
     const result = await request<R>(this.nc, Subjects.rpc.keyRegistry(endpoint), payload, { trace: payload.actor });
     await confirmChange(this.db, this.nc, write, typeof stream === 'string' ? stream : stream(result));
     return result;

@@ -35,7 +35,9 @@ export async function waitForPolicy(nc: NatsConnection, change: Change, waitMs: 
     const timeoutMs = Math.max(0, Math.min(deadline - Date.now(), POLICY_MAX_WAIT_MS));
     try {
       const payload: SyncRequest = { ...change, timeoutMs };
-      const reply = await request<{ applied: boolean }>(nc, Subjects.rpc.policySync, payload, { timeoutMs: timeoutMs + REPLY_MARGIN_MS });
+      const reply = await request<{ applied: boolean }>(nc, Subjects.rpc.policySync, payload, {
+        timeoutMs: timeoutMs + REPLY_MARGIN_MS,
+      });
       if (reply.applied) return true;
     } catch (err) {
       logger.debug({ ...change, err: (err as Error).message }, 'policy did not answer a sync request');
@@ -48,7 +50,9 @@ export async function waitForPolicy(nc: NatsConnection, change: Change, waitMs: 
 
 /** The version a write produced: the stream's latest. */
 export async function latestChange(db: Kysely<Database>, streamId: string): Promise<Change | null> {
-  const { rows } = await sql<{ version: number | null }>`select max(stream_version) as version from events where stream_id = ${streamId}`.execute(db);
+  const { rows } = await sql<{
+    version: number | null;
+  }>`select max(stream_version) as version from events where stream_id = ${streamId}`.execute(db);
   const version = rows[0]?.version;
   return version ? { streamId, version: Number(version) } : null;
 }
@@ -64,7 +68,10 @@ const writeWait = policyWaitQuery(2);
 /** Parsed before the handler runs, so a bad `wait` refuses the write before anything changes. */
 export const PolicyWrite = createParamDecorator((_: unknown, context: ExecutionContext): PolicyWrite => {
   const http = context.switchToHttp();
-  return { waitMs: parseOrThrow(writeWait, http.getRequest<FastifyRequest>().query).wait * 1000, reply: http.getResponse<FastifyReply>() };
+  return {
+    waitMs: parseOrThrow(writeWait, http.getRequest<FastifyRequest>().query).wait * 1000,
+    reply: http.getResponse<FastifyReply>(),
+  };
 });
 
 /**
@@ -72,11 +79,18 @@ export const PolicyWrite = createParamDecorator((_: unknown, context: ExecutionC
  * with the handler's own status once policy enforces it, else `pending` and 202 — recorded, not
  * yet in force on every gateway.
  */
-export async function confirmChange(db: Kysely<Database>, nc: NatsConnection, write: PolicyWrite, streamId: string): Promise<void> {
+export async function confirmChange(
+  db: Kysely<Database>,
+  nc: NatsConnection,
+  write: PolicyWrite,
+  streamId: string,
+): Promise<void> {
   const change = await latestChange(db, streamId);
   if (!change) return;
   const applied = await waitForPolicy(nc, change, write.waitMs);
   if (!applied) logger.warn({ ...change }, 'policy did not confirm the change in time; answered 202');
-  void write.reply.header('x-sluice-change', changeIdOf(change)).header('x-sluice-change-status', applied ? 'applied' : 'pending');
+  void write.reply
+    .header('x-sluice-change', changeIdOf(change))
+    .header('x-sluice-change-status', applied ? 'applied' : 'pending');
   if (!applied) void write.reply.status(202);
 }

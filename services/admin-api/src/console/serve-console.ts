@@ -32,7 +32,11 @@ const SECURITY_HEADERS = {
   'cross-origin-resource-policy': 'same-origin',
 };
 
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+};
 
 interface ConsoleFile {
   type: string;
@@ -50,7 +54,12 @@ export function loadConsole(dir: string): Map<string, ConsoleFile> | null {
   const files = new Map<string, ConsoleFile>();
   const add = (urlPath: string, file: string, cacheControl: string) => {
     const body = readFileSync(join(dir, file));
-    files.set(urlPath, { type: TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream', body, gzip: gzipSync(body, { level: 9 }), cacheControl });
+    files.set(urlPath, {
+      type: TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream',
+      body,
+      gzip: gzipSync(body, { level: 9 }),
+      cacheControl,
+    });
   };
   add('/', manifest.index, 'no-cache');
   for (const asset of manifest.assets) add(`/${asset}`, asset, 'public, max-age=31536000, immutable');
@@ -71,10 +80,16 @@ export function serveConsole(fastify: FastifyInstance, dir: string): void {
         .send(files ? 'not found' : 'The console is not built: run `npm run build` (npm start builds it).');
     }
     const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-    void reply.headers(SECURITY_HEADERS).header('cache-control', file.cacheControl).header('vary', 'accept-encoding').type(file.type);
+    void reply
+      .headers(SECURITY_HEADERS)
+      .header('cache-control', file.cacheControl)
+      .header('vary', 'accept-encoding')
+      .type(file.type);
     if (gzip) void reply.header('content-encoding', 'gzip');
     return reply.send(gzip ? file.gzip : file.body);
   };
   fastify.get('/', (req, reply) => send('/', req, reply));
-  fastify.get<{ Params: { file: string } }>('/assets/:file', (req, reply) => send(`/assets/${req.params.file}`, req, reply));
+  fastify.get<{ Params: { file: string } }>('/assets/:file', (req, reply) =>
+    send(`/assets/${req.params.file}`, req, reply),
+  );
 }

@@ -5,7 +5,8 @@ describe('key queries for the console (real Postgres)', () => {
   let t: TestDatabase;
   const now = new Date('2026-11-24T12:00:00Z');
   const names = (page: { data: { name: string }[] }) => page.data.map((k) => k.name);
-  const list = (q: { q?: string; status?: 'active'; cursor?: string; limit?: number }) => listKeys(t.db, { limit: 100, ...q }, now);
+  const list = (q: { q?: string; status?: 'active'; cursor?: string; limit?: number }) =>
+    listKeys(t.db, { limit: 100, ...q }, now);
 
   const call = (key: string, n: number, at: string) =>
     t.db
@@ -41,7 +42,10 @@ describe('key queries for the console (real Postgres)', () => {
       ['k4', 'support-bot-100%', 'sk-sluice-UvWx…yZaB', '2026-11-04T00:00:00Z'],
     ];
     for (const [id, name, key_hint, created_at] of keys) {
-      await t.db.insertInto('keys_view').values({ id, name, status: 'active', key_hash: `h-${id}`, key_hint, metadata: '{}', created_at, version: 1 }).execute();
+      await t.db
+        .insertInto('keys_view')
+        .values({ id, name, status: 'active', key_hash: `h-${id}`, key_hint, metadata: '{}', created_at, version: 1 })
+        .execute();
     }
     await call('k1', 1, '2026-11-20T08:00:00Z');
     await call('k1', 2, '2026-11-22T09:30:00Z');

@@ -1,10 +1,19 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { DomainError, ErrorCodes, upcastBudget, usdOfDecimal, type BudgetSettings, type KeyView } from '@sluice/contracts';
+import {
+  DomainError,
+  ErrorCodes,
+  upcastBudget,
+  usdOfDecimal,
+  type BudgetSettings,
+  type KeyView,
+} from '@sluice/contracts';
 import type { Database, KeySpendTable, KeysViewTable } from '@sluice/db';
 import { storedBudgetView } from './limits/key-limits-view';
 
 type KeyRow = Selectable<KeysViewTable> &
-  Partial<Pick<Selectable<KeySpendTable>, 'requests' | 'input_tokens' | 'output_tokens' | 'spend_usd'>> & { last_used_at: Date | string | null };
+  Partial<Pick<Selectable<KeySpendTable>, 'requests' | 'input_tokens' | 'output_tokens' | 'spend_usd'>> & {
+    last_used_at: Date | string | null;
+  };
 
 const keyColumns = [
   'k.id',
@@ -36,9 +45,12 @@ const keyColumns = [
 ] as const;
 
 // One backward step on usage_records_key_time per key (Postgres drops the view's unused join to corrections).
-const lastUsedAt = sql<Date | null>`(select max(u.started_at) from usage_calls u where u.key_id = k.id)`.as('last_used_at');
+const lastUsedAt = sql<Date | null>`(select max(u.started_at) from usage_calls u where u.key_id = k.id)`.as(
+  'last_used_at',
+);
 
-const baseQuery = (db: Kysely<Database>) => db.selectFrom('keys_view as k').leftJoin('key_spend as s', 's.key_id', 'k.id').select(keyColumns).select(lastUsedAt);
+const baseQuery = (db: Kysely<Database>) =>
+  db.selectFrom('keys_view as k').leftJoin('key_spend as s', 's.key_id', 'k.id').select(keyColumns).select(lastUsedAt);
 
 export async function getKey(db: Kysely<Database>, id: string, now: Date): Promise<KeyView> {
   const row = await baseQuery(db).where('k.id', '=', id).executeTakeFirst();
@@ -57,23 +69,34 @@ export async function listKeys(
   q: { status?: KeyView['status']; q?: string; cursor?: string; limit: number },
   now: Date,
 ): Promise<{ data: KeyView[]; nextCursor: string | null }> {
-  let query = baseQuery(db).orderBy('k.created_at').orderBy('k.id').limit(q.limit + 1);
+  let query = baseQuery(db)
+    .orderBy('k.created_at')
+    .orderBy('k.id')
+    .limit(q.limit + 1);
   if (q.cursor) {
     const [cursorAt, id] = decodeCursor(q.cursor);
     const createdAt = new Date(cursorAt);
-    query = query.where((eb) => eb.or([eb('k.created_at', '>', createdAt), eb.and([eb('k.created_at', '=', createdAt), eb('k.id', '>', id)])]));
+    query = query.where((eb) =>
+      eb.or([eb('k.created_at', '>', createdAt), eb.and([eb('k.created_at', '=', createdAt), eb('k.id', '>', id)])]),
+    );
   }
   if (q.status === 'expired') query = query.where('k.status', '=', 'active').where('k.expires_at', '<=', now);
-  else if (q.status === 'active') query = query.where('k.status', '=', 'active').where((eb) => eb.or([eb('k.expires_at', 'is', null), eb('k.expires_at', '>', now)]));
+  else if (q.status === 'active')
+    query = query
+      .where('k.status', '=', 'active')
+      .where((eb) => eb.or([eb('k.expires_at', 'is', null), eb('k.expires_at', '>', now)]));
   else if (q.status) query = query.where('k.status', '=', q.status);
   if (q.q) {
     const like = `%${q.q.replace(/[\\%_]/g, '\\$&')}%`;
-    query = query.where((eb) => eb.or([eb('k.name', 'ilike', like), eb('k.key_hint', 'like', like), eb('k.id', '=', q.q!)]));
+    query = query.where((eb) =>
+      eb.or([eb('k.name', 'ilike', like), eb('k.key_hint', 'like', like), eb('k.id', '=', q.q!)]),
+    );
   }
   const rows = (await query.execute()) as KeyRow[];
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
-  const nextCursor = rows.length > q.limit && last ? encodeCursor(new Date(last.created_at).toISOString(), last.id) : null;
+  const nextCursor =
+    rows.length > q.limit && last ? encodeCursor(new Date(last.created_at).toISOString(), last.id) : null;
   return { data: page.map((r) => toKeyView(r, now)), nextCursor };
 }
 
@@ -116,7 +139,8 @@ function toKeyView(row: KeyRow, now: Date): KeyView {
   };
 }
 
-const encodeCursor = (createdAt: string, id: string) => Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
+const encodeCursor = (createdAt: string, id: string) =>
+  Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
 
 function decodeCursor(cursor: string): [string, string] {
   try {

@@ -1,4 +1,18 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query, Res, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
 import {
@@ -36,7 +50,12 @@ export class KeysController {
   @HttpCode(201)
   async create(@Body() body: unknown, @CurrentActor() actor: Actor, @PolicyWrite() write: PolicyWrite) {
     const valid = parseOrThrow(CreateKeyBody, body);
-    const created = await this.commands.send<{ keyId: string; key: string }>('create-key', { body: valid, actor }, write, (r) => `key-${r.keyId}`);
+    const created = await this.commands.send<{ keyId: string; key: string }>(
+      'create-key',
+      { body: valid, actor },
+      write,
+      (r) => `key-${r.keyId}`,
+    );
     return { ...(await this.#read(created.keyId)), key: created.key };
   }
 
@@ -52,7 +71,12 @@ export class KeysController {
   }
 
   @Patch(':id')
-  async update(@Param('id') id: string, @Body() body: unknown, @CurrentActor() actor: Actor, @PolicyWrite() write: PolicyWrite) {
+  async update(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @CurrentActor() actor: Actor,
+    @PolicyWrite() write: PolicyWrite,
+  ) {
     const valid = parseOrThrow(UpdateKeyBody, body);
     await this.commands.send('update-key', { keyId: id, body: valid, actor }, write, `key-${id}`);
     return this.#read(id);
@@ -71,9 +95,16 @@ export class KeysController {
   ) {
     const valid = parseOrThrow(RegenerateKeyBody, body ?? {});
     if (idempotencyKey !== undefined && !IdempotencyKey.safeParse(idempotencyKey).success) {
-      throw new DomainError(ErrorCodes.validation, 'Idempotency-Key must be 1 to 255 printable ASCII characters', { param: 'Idempotency-Key' });
+      throw new DomainError(ErrorCodes.validation, 'Idempotency-Key must be 1 to 255 printable ASCII characters', {
+        param: 'Idempotency-Key',
+      });
     }
-    const result = await this.commands.send<{ key: string; replayed: boolean }>('regenerate-key', { keyId: id, body: valid, idempotencyKey, actor }, write, `key-${id}`);
+    const result = await this.commands.send<{ key: string; replayed: boolean }>(
+      'regenerate-key',
+      { keyId: id, body: valid, idempotencyKey, actor },
+      write,
+      `key-${id}`,
+    );
     if (result.replayed) void reply.header('idempotent-replayed', 'true');
     return { ...(await this.#read(id)), key: result.key };
   }

@@ -21,7 +21,12 @@ export class ModelsController {
   @HttpCode(201)
   async create(@Body() body: unknown, @CurrentActor() actor: Actor, @PolicyWrite() write: PolicyWrite) {
     const valid = parseOrThrow(CreateModelBody, body);
-    const { name } = await this.commands.send<{ name: string }>('add-model', { body: valid, actor }, write, (r) => `model-${r.name}`);
+    const { name } = await this.commands.send<{ name: string }>(
+      'add-model',
+      { body: valid, actor },
+      write,
+      (r) => `model-${r.name}`,
+    );
     return this.get(name);
   }
 

@@ -15,7 +15,17 @@ const document = {
   info: { title: 'Sluice admin API', version: '1' },
   components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } },
   security: [{ adminToken: [] }],
-  paths: { ...keyPaths, ...providerPaths, ...modelPaths, ...adminTokenPaths, ...usagePaths, ...requestPaths, ...auditPaths, ...sessionPaths, ...changePaths },
+  paths: {
+    ...keyPaths,
+    ...providerPaths,
+    ...modelPaths,
+    ...adminTokenPaths,
+    ...usagePaths,
+    ...requestPaths,
+    ...auditPaths,
+    ...sessionPaths,
+    ...changePaths,
+  },
 };
 
 @Controller('admin/v1')

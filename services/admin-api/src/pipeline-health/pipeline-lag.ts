@@ -26,14 +26,18 @@ export async function meteringLag(nc: NatsConnection, now: number): Promise<Lag 
   const count = info.num_pending + info.num_ack_pending;
   if (count === 0) return { count, seconds: 0 };
   // Everything at or below the ack floor is recorded: the next stored message is the oldest waiting.
-  const oldest = await jsm.streams.getMessage(Streams.usage.name, { seq: info.ack_floor.stream_seq + 1 }).catch(() => null);
+  const oldest = await jsm.streams
+    .getMessage(Streams.usage.name, { seq: info.ack_floor.stream_seq + 1 })
+    .catch(() => null);
   return { count, seconds: oldest ? Math.max(0, now - oldest.time.getTime()) / 1000 : 0 };
 }
 
 /** Events committed to the log that the relay has not published to JetStream yet, and the oldest one's age. */
 export async function relayLag(db: Kysely<Database>, now: number): Promise<Lag> {
   const checkpoint = await loadCheckpoint(db, OUTBOX_CHECKPOINT);
-  const after = checkpoint ? sql`where (transaction_id, global_position) > (${checkpoint.transactionId}::xid8, ${checkpoint.globalPosition}::bigint)` : sql``;
+  const after = checkpoint
+    ? sql`where (transaction_id, global_position) > (${checkpoint.transactionId}::xid8, ${checkpoint.globalPosition}::bigint)`
+    : sql``;
   const { rows } = await sql<{ count: number; oldest: Date | null }>`
     select count(*)::int as count, min(recorded_at) as oldest
     from (select recorded_at from events ${after} limit ${MAX_COUNTED_EVENTS}) waiting`.execute(db);

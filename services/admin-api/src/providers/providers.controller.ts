@@ -34,19 +34,34 @@ export class ProvidersController {
   @HttpCode(201)
   async create(@Body() body: unknown, @CurrentActor() actor: Actor, @PolicyWrite() write: PolicyWrite) {
     const valid = parseOrThrow(CreateProviderBody, body);
-    const { providerId } = await this.commands.send<{ providerId: string }>('add-provider', { body: valid, actor }, write, (r) => `provider-${r.providerId}`);
+    const { providerId } = await this.commands.send<{ providerId: string }>(
+      'add-provider',
+      { body: valid, actor },
+      write,
+      (r) => `provider-${r.providerId}`,
+    );
     return this.get(providerId);
   }
 
   @Get()
   async list() {
-    const rows = await this.db.selectFrom('providers_view').select(columns).where('removed_at', 'is', null).orderBy('created_at').execute();
+    const rows = await this.db
+      .selectFrom('providers_view')
+      .select(columns)
+      .where('removed_at', 'is', null)
+      .orderBy('created_at')
+      .execute();
     return { data: rows.map(toView) };
   }
 
   @Get(':id')
   async get(@Param('id') id: string) {
-    const row = await this.db.selectFrom('providers_view').select(columns).where('id', '=', id).where('removed_at', 'is', null).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('providers_view')
+      .select(columns)
+      .where('id', '=', id)
+      .where('removed_at', 'is', null)
+      .executeTakeFirst();
     if (!row) throw new DomainError(ErrorCodes.providerNotFound, `provider ${id} does not exist`);
     return toView(row);
   }
@@ -54,7 +69,12 @@ export class ProvidersController {
   /** Name, baseUrl and/or supportsResponses (openai-compatible); a new baseUrl is checked like one given at creation, and is for owners only (it would send the stored secret to another host). */
   @Patch(':id')
   @RestrictFields({ baseUrl: ['owner'] })
-  async update(@Param('id') id: string, @Body() body: unknown, @CurrentActor() actor: Actor, @PolicyWrite() write: PolicyWrite) {
+  async update(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @CurrentActor() actor: Actor,
+    @PolicyWrite() write: PolicyWrite,
+  ) {
     const valid = parseOrThrow(UpdateProviderBody, body);
     await this.commands.send('update-provider', { providerId: id, body: valid, actor }, write, `provider-${id}`);
     return this.get(id);
@@ -74,7 +94,12 @@ export class ProvidersController {
    */
   @Post(':id/rotate')
   @HttpCode(200)
-  async rotate(@Param('id') id: string, @Body() body: unknown, @CurrentActor() actor: Actor, @PolicyWrite() write: PolicyWrite) {
+  async rotate(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @CurrentActor() actor: Actor,
+    @PolicyWrite() write: PolicyWrite,
+  ) {
     const valid = parseOrThrow(RotateProviderBody, body);
     await this.commands.send('rotate-provider', { providerId: id, body: valid, actor }, write, `provider-${id}`);
     return this.get(id);

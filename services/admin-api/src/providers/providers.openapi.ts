@@ -17,7 +17,8 @@ export const providerPaths: Paths = {
     get: { summary: 'Read a provider credential', responses: { '200': ok('the provider'), ...errors } },
     patch: policyWrite({
       summary: 'Change the name, base URL and/or whether an openai-compatible server has the Responses API',
-      description: 'A new baseUrl is checked as at creation (400 PROVIDER.URL_NOT_ALLOWED); supportsResponses is for openai-compatible providers only. The event records before and after.',
+      description:
+        'A new baseUrl is checked as at creation (400 PROVIDER.URL_NOT_ALLOWED); supportsResponses is for openai-compatible providers only. The event records before and after.',
       requestBody: jsonBody(UpdateProviderBody),
       responses: { '200': ok('the provider'), ...errors },
     }),
@@ -30,7 +31,8 @@ export const providerPaths: Paths = {
   '/admin/v1/providers/{id}/rotate': {
     post: policyWrite({
       summary: 'Rotate the provider secret',
-      description: 'Stores the new secret as the next vault version, in force on every gateway from the next call on. Virtual keys are not touched.',
+      description:
+        'Stores the new secret as the next vault version, in force on every gateway from the next call on. Virtual keys are not touched.',
       requestBody: jsonBody(RotateProviderBody),
       responses: { '200': ok('the provider with the new apiKeyHint'), ...errors },
     }),
@@ -38,8 +40,12 @@ export const providerPaths: Paths = {
   '/admin/v1/vault/rewrap': {
     post: {
       summary: 'Re-wrap every vault data key under the current key-encryption key',
-      description: 'Run after adding a new SLUICE_MASTER_KEYS version to every key-registry; safe while serving and safe to repeat.',
-      responses: { '200': ok('{kekVersion, rows, rewrapped, alreadyCurrent, failed: [{providerId, secretVersion, reason}]}'), ...errors },
+      description:
+        'Run after adding a new SLUICE_MASTER_KEYS version to every key-registry; safe while serving and safe to repeat.',
+      responses: {
+        '200': ok('{kekVersion, rows, rewrapped, alreadyCurrent, failed: [{providerId, secretVersion, reason}]}'),
+        ...errors,
+      },
     },
   },
 };

@@ -41,7 +41,9 @@ describe('the request log (real Postgres)', () => {
           client_request_id: id === 'r5' ? 'r5' : null,
           caller_user: id === 'r5' ? 'alice' : null,
           caller_metadata: id === 'r5' ? JSON.stringify({ team: 'search' }) : null,
-          ...(id === 'r5' ? { cleaned_fields: ['user'], trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', cache_write_input_tokens: 4 } : {}),
+          ...(id === 'r5'
+            ? { cleaned_fields: ['user'], trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', cache_write_input_tokens: 4 }
+            : {}),
           session_id: id === 'r5' || id === 'r4' ? 'sess-a' : null,
         })
         .execute();
@@ -104,23 +106,71 @@ describe('the request log (real Postgres)', () => {
       await trx
         .insertInto('usage_records')
         .values({
-          request_id: 'swept-1', key_id: 'k9', model: 'gpt-a', upstream_model: 'gpt-a-2026', provider_id: 'p1', operation: 'chat', stream: false, status: 0,
-          input_tokens: 100, cached_input_tokens: 0, output_tokens: 4096, reasoning_tokens: 0, cost_usd: '0.008292000', estimated: true, latency_ms: 2_100_000,
-          ttfb_ms: null, client_ip: '10.0.0.1', started_at: '2026-11-19T10:00:00.000Z', client_request_id: null, caller_user: null, caller_metadata: null, swept: true,
+          request_id: 'swept-1',
+          key_id: 'k9',
+          model: 'gpt-a',
+          upstream_model: 'gpt-a-2026',
+          provider_id: 'p1',
+          operation: 'chat',
+          stream: false,
+          status: 0,
+          input_tokens: 100,
+          cached_input_tokens: 0,
+          output_tokens: 4096,
+          reasoning_tokens: 0,
+          cost_usd: '0.008292000',
+          estimated: true,
+          latency_ms: 2_100_000,
+          ttfb_ms: null,
+          client_ip: '10.0.0.1',
+          started_at: '2026-11-19T10:00:00.000Z',
+          client_request_id: null,
+          caller_user: null,
+          caller_metadata: null,
+          swept: true,
         })
         .execute();
       await trx
         .insertInto('usage_corrections')
         .values({
-          request_id: 'swept-1', key_id: 'k9', stream: true, status: 200, input_tokens: 90, cached_input_tokens: 0, output_tokens: 31, reasoning_tokens: 0,
-          cost_usd: '0.000152000', estimated: false, latency_ms: 2_200_000, ttfb_ms: 80, started_at: '2026-11-19T10:00:00.002Z', client_request_id: 'mine', caller_user: 'bob', caller_metadata: null,
-          cache_write_input_tokens: 12, session_id: 'sess-late',
+          request_id: 'swept-1',
+          key_id: 'k9',
+          stream: true,
+          status: 200,
+          input_tokens: 90,
+          cached_input_tokens: 0,
+          output_tokens: 31,
+          reasoning_tokens: 0,
+          cost_usd: '0.000152000',
+          estimated: false,
+          latency_ms: 2_200_000,
+          ttfb_ms: 80,
+          started_at: '2026-11-19T10:00:00.002Z',
+          client_request_id: 'mine',
+          caller_user: 'bob',
+          caller_metadata: null,
+          cache_write_input_tokens: 12,
+          session_id: 'sess-late',
         })
         .execute();
     });
     const { data } = await log({ keyId: 'k9' });
     expect(data).toEqual([
-      expect.objectContaining({ requestId: 'swept-1', clientRequestId: 'mine', status: 200, stream: true, inputTokens: 90, outputTokens: 31, costUsd: 0.000152, estimated: false, swept: true, sweptCostUsd: 0.008292, user: 'bob', cacheWriteInputTokens: 12, sessionId: 'sess-late' }),
+      expect.objectContaining({
+        requestId: 'swept-1',
+        clientRequestId: 'mine',
+        status: 200,
+        stream: true,
+        inputTokens: 90,
+        outputTokens: 31,
+        costUsd: 0.000152,
+        estimated: false,
+        swept: true,
+        sweptCostUsd: 0.008292,
+        user: 'bob',
+        cacheWriteInputTokens: 12,
+        sessionId: 'sess-late',
+      }),
     ]);
   });
 

@@ -6,7 +6,10 @@ import type { Database, UsageCallsView } from '@sluice/db';
  * Keyset paging on (started_at, request_id), newest first: stable while new calls land. Each call
  * as it finally stands (`usage_calls`): a swept call whose real report came later shows the report.
  */
-export async function requestLog(db: Kysely<Database>, q: RequestLogQuery): Promise<{ data: UsageRecordView[]; nextCursor: string | null }> {
+export async function requestLog(
+  db: Kysely<Database>,
+  q: RequestLogQuery,
+): Promise<{ data: UsageRecordView[]; nextCursor: string | null }> {
   let query = db
     .selectFrom('usage_calls')
     .selectAll()
@@ -24,12 +27,18 @@ export async function requestLog(db: Kysely<Database>, q: RequestLogQuery): Prom
   if (q.cursor) {
     const [cursorAt, requestId] = decodeCursor(q.cursor);
     const startedAt = new Date(cursorAt);
-    query = query.where((eb) => eb.or([eb('started_at', '<', startedAt), eb.and([eb('started_at', '=', startedAt), eb('request_id', '<', requestId)])]));
+    query = query.where((eb) =>
+      eb.or([
+        eb('started_at', '<', startedAt),
+        eb.and([eb('started_at', '=', startedAt), eb('request_id', '<', requestId)]),
+      ]),
+    );
   }
   const rows = await query.execute();
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
-  const nextCursor = rows.length > q.limit && last ? encodeCursor(new Date(last.started_at).toISOString(), last.request_id) : null;
+  const nextCursor =
+    rows.length > q.limit && last ? encodeCursor(new Date(last.started_at).toISOString(), last.request_id) : null;
   return { data: page.map(toView), nextCursor };
 }
 
@@ -66,12 +75,14 @@ function toView(r: Selectable<UsageCallsView>): UsageRecordView {
   };
 }
 
-const encodeCursor = (startedAt: string, requestId: string) => Buffer.from(JSON.stringify([startedAt, requestId])).toString('base64url');
+const encodeCursor = (startedAt: string, requestId: string) =>
+  Buffer.from(JSON.stringify([startedAt, requestId])).toString('base64url');
 
 function decodeCursor(cursor: string): [string, string] {
   try {
     const [startedAt, requestId] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof startedAt === 'string' && typeof requestId === 'string' && !Number.isNaN(Date.parse(startedAt))) return [startedAt, requestId];
+    if (typeof startedAt === 'string' && typeof requestId === 'string' && !Number.isNaN(Date.parse(startedAt)))
+      return [startedAt, requestId];
   } catch {
     // fall through
   }

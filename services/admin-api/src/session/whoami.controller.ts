@@ -15,10 +15,14 @@ export class WhoamiController {
   constructor(@Inject(DB) private readonly db: Kysely<Database>) {}
 
   @Get()
-  async whoami(@Req() req: AdminRequest): Promise<{ actor: string; role: AdminRole; tokenId: string | null; name: string | null }> {
+  async whoami(
+    @Req() req: AdminRequest,
+  ): Promise<{ actor: string; role: AdminRole; tokenId: string | null; name: string | null }> {
     const actor = req.actor!;
     const tokenId = actor.startsWith(TOKEN_ACTOR) ? actor.slice(TOKEN_ACTOR.length) : null;
-    const row = tokenId ? await this.db.selectFrom('admin_tokens_view').select('name').where('id', '=', tokenId).executeTakeFirst() : undefined;
+    const row = tokenId
+      ? await this.db.selectFrom('admin_tokens_view').select('name').where('id', '=', tokenId).executeTakeFirst()
+      : undefined;
     return { actor, role: req.role!, tokenId, name: row?.name ?? null };
   }
 }

@@ -14,7 +14,10 @@ describe('GET /admin/v1/whoami (real Postgres and NATS)', () => {
   const tokens: Record<string, string> = {};
 
   const whoami = async (token: string) => {
-    const res = await app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/admin/v1/whoami', headers: { authorization: `Bearer ${token}` } });
+    const res = await app
+      .getHttpAdapter()
+      .getInstance()
+      .inject({ method: 'GET', url: '/admin/v1/whoami', headers: { authorization: `Bearer ${token}` } });
     return { status: res.statusCode, body: JSON.parse(res.body) };
   };
 
@@ -24,11 +27,23 @@ describe('GET /admin/v1/whoami (real Postgres and NATS)', () => {
     app = await NestFactory.create<NestFastifyApplication>(AdminModule, new FastifyAdapter(), { logger: false });
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
-    for (const [id, role, revoked] of [['adm_aud', 'auditor', false], ['adm_op', 'operator', false], ['adm_old', 'owner', true]] as const) {
+    for (const [id, role, revoked] of [
+      ['adm_aud', 'auditor', false],
+      ['adm_op', 'operator', false],
+      ['adm_old', 'owner', true],
+    ] as const) {
       tokens[id] = generateAdminToken();
       await t.db
         .insertInto('admin_tokens_view')
-        .values({ id, name: `${role}-token`, role, token_hash: hashAdminToken(tokens[id]), token_hint: adminTokenHint(tokens[id]), created_at: new Date(), revoked_at: revoked ? new Date() : null })
+        .values({
+          id,
+          name: `${role}-token`,
+          role,
+          token_hash: hashAdminToken(tokens[id]),
+          token_hint: adminTokenHint(tokens[id]),
+          created_at: new Date(),
+          revoked_at: revoked ? new Date() : null,
+        })
         .execute();
     }
   });
@@ -39,19 +54,36 @@ describe('GET /admin/v1/whoami (real Postgres and NATS)', () => {
   });
 
   it('names the bootstrap owner', async () => {
-    expect(await whoami(OWNER)).toEqual({ status: 200, body: { actor: 'env-owner', role: 'owner', tokenId: null, name: null } });
+    expect(await whoami(OWNER)).toEqual({
+      status: 200,
+      body: { actor: 'env-owner', role: 'owner', tokenId: null, name: null },
+    });
   });
 
   it("names an admin token's role and name, never the token", async () => {
     const auditor = await whoami(tokens.adm_aud);
-    expect(auditor).toEqual({ status: 200, body: { actor: 'admin-token:adm_aud', role: 'auditor', tokenId: 'adm_aud', name: 'auditor-token' } });
+    expect(auditor).toEqual({
+      status: 200,
+      body: { actor: 'admin-token:adm_aud', role: 'auditor', tokenId: 'adm_aud', name: 'auditor-token' },
+    });
     expect(JSON.stringify(auditor.body)).not.toContain(tokens.adm_aud);
     expect((await whoami(tokens.adm_op)).body).toMatchObject({ role: 'operator', tokenId: 'adm_op' });
   });
 
   it('tells the console where clients reach the gateway', async () => {
     const get = async (host: string) =>
-      JSON.parse((await app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/admin/v1/gateway', headers: { authorization: `Bearer ${tokens.adm_aud}`, host } })).body);
+      JSON.parse(
+        (
+          await app
+            .getHttpAdapter()
+            .getInstance()
+            .inject({
+              method: 'GET',
+              url: '/admin/v1/gateway',
+              headers: { authorization: `Bearer ${tokens.adm_aud}`, host },
+            })
+        ).body,
+      );
     process.env.SLUICE_GATEWAY_PORT = '18080';
     expect(await get('console.example.com:8081')).toEqual({ baseUrl: 'http://console.example.com:18080/v1' });
     expect(await get('127.0.0.1:8081')).toEqual({ baseUrl: 'http://127.0.0.1:18080/v1' });

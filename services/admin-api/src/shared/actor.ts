@@ -8,7 +8,12 @@ import type { Resolution } from '../auth/principal';
  * An admin request after the guard: `actor` is the caller's identity (`env-owner`, `admin-token:<id>`),
  * `role` its role; `authentication` is set when its token was resolved before its body was read.
  */
-export type AdminRequest = FastifyRequest & { actor?: string; role?: AdminRole; requestId?: string; authentication?: Resolution };
+export type AdminRequest = FastifyRequest & {
+  actor?: string;
+  role?: AdminRole;
+  requestId?: string;
+  authentication?: Resolution;
+};
 
 /** Who made the request, from where, and its request id (one per request), recorded in the metadata of every event it causes. */
 export function actorOf(req: AdminRequest): Actor {
@@ -22,4 +27,6 @@ export function actorOf(req: AdminRequest): Actor {
   return { actor: req.actor ?? 'anonymous', requestId: req.requestId, traceparent, ...(clientIp ? { clientIp } : {}) };
 }
 
-export const CurrentActor = createParamDecorator((_: unknown, context: ExecutionContext): Actor => actorOf(context.switchToHttp().getRequest<AdminRequest>()));
+export const CurrentActor = createParamDecorator(
+  (_: unknown, context: ExecutionContext): Actor => actorOf(context.switchToHttp().getRequest<AdminRequest>()),
+);

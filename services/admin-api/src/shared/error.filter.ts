@@ -17,19 +17,30 @@ export class AdminErrorFilter implements ExceptionFilter {
     }
     if (err instanceof HttpException) {
       const status = err.getStatus();
-      const code = status === 404 ? ErrorCodes.notFound : status === 400 ? ErrorCodes.validation : status === 413 ? PAYLOAD_TOO_LARGE : `HTTP_${status}`;
+      const code =
+        status === 404
+          ? ErrorCodes.notFound
+          : status === 400
+            ? ErrorCodes.validation
+            : status === 413
+              ? PAYLOAD_TOO_LARGE
+              : `HTTP_${status}`;
       void reply.code(status).send({ error: { code, message: err.message } });
       return;
     }
     // Fastify's own errors (unparseable body, body too large) carry a 4xx statusCode.
     const status = (err as { statusCode?: number })?.statusCode;
     if (status && status >= 400 && status < 500) {
-      void reply.code(status).send({ error: { code: status === 413 ? PAYLOAD_TOO_LARGE : ErrorCodes.validation, message: (err as Error).message } });
+      void reply.code(status).send({
+        error: { code: status === 413 ? PAYLOAD_TOO_LARGE : ErrorCodes.validation, message: (err as Error).message },
+      });
       return;
     }
     if (isDatabaseUnavailable(err)) {
       logger.warn({ err: (err as Error).message }, 'admin request failed: the database is unavailable');
-      void reply.code(503).send({ error: { code: ErrorCodes.unavailable, message: 'the database is unavailable; retry shortly' } });
+      void reply
+        .code(503)
+        .send({ error: { code: ErrorCodes.unavailable, message: 'the database is unavailable; retry shortly' } });
       return;
     }
     logger.error({ err: (err as Error)?.message }, 'admin request failed');
@@ -40,5 +51,7 @@ export class AdminErrorFilter implements ExceptionFilter {
 /** A DomainError as its status and body; also used by hooks that answer before Nest routes the request. */
 export function sendDomainError(reply: FastifyReply, err: DomainError): void {
   const param = err.details?.param;
-  void reply.code(httpStatusOf(err.code)).send({ error: { code: err.code, message: err.message, ...(param ? { param } : {}) } });
+  void reply
+    .code(httpStatusOf(err.code))
+    .send({ error: { code: err.code, message: err.message, ...(param ? { param } : {}) } });
 }

@@ -1,7 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '@sluice/service';
 
-const invalidBody = (message: string) => Object.assign(new Error(message), { statusCode: 400, code: 'VALIDATION_FAILED' });
+const invalidBody = (message: string) =>
+  Object.assign(new Error(message), { statusCode: 400, code: 'VALIDATION_FAILED' });
 
 /**
  * JSON bodies, where an empty body (a DELETE or POST sent with a JSON content type and nothing
@@ -15,7 +16,11 @@ export function acceptEmptyJsonBodies(app: NestFastifyApplication): void {
     const bytes = body as Buffer;
     const text = bytes.toString('utf8');
     if (text.trim() === '') return done(null, undefined);
-    if (jsonNestsDeeperThan(bytes)) return done(invalidBody(`the request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep`), undefined);
+    if (jsonNestsDeeperThan(bytes))
+      return done(
+        invalidBody(`the request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep`),
+        undefined,
+      );
     try {
       done(null, JSON.parse(text));
     } catch {

@@ -13,9 +13,17 @@ export function refuseUnstorableInput(app: NestFastifyApplication): void {
     .getHttpAdapter()
     .getInstance()
     .addHook('preValidation', async (req, reply) => {
-      const found = unstorablePath(req.params, 'path') ?? unstorablePath(req.query, 'query') ?? unstorablePath(req.body, '');
+      const found =
+        unstorablePath(req.params, 'path') ?? unstorablePath(req.query, 'query') ?? unstorablePath(req.body, '');
       if (!found) return;
-      sendDomainError(reply, new DomainError(ErrorCodes.validation, `${found.where || 'the body'} contains ${describeUnstorable(found.why)}, which cannot be stored`, { param: found.where || null }));
+      sendDomainError(
+        reply,
+        new DomainError(
+          ErrorCodes.validation,
+          `${found.where || 'the body'} contains ${describeUnstorable(found.why)}, which cannot be stored`,
+          { param: found.where || null },
+        ),
+      );
       return reply;
     });
 }

@@ -8,4 +8,6 @@ const MESSAGES = {
 
 /** The documented `{error: {code, message}}` for a request Node refused before any route could read it. */
 export const unreadableRequestBody = (status: 400 | 408 | 431): string =>
-  JSON.stringify({ error: { code: status === 400 ? ErrorCodes.validation : 'REQUEST_NOT_READ', message: MESSAGES[status] } });
+  JSON.stringify({
+    error: { code: status === 400 ? ErrorCodes.validation : 'REQUEST_NOT_READ', message: MESSAGES[status] },
+  });

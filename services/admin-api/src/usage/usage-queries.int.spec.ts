@@ -47,33 +47,116 @@ describe('usage queries (real Postgres)', () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     const created_at = new Date();
-    for (const [id, name, hash] of [['k1', 'alpha', 'h1'], ['k2', 'beta', 'h2']]) {
-      await t.db.insertInto('keys_view').values({ id, name, status: 'active', key_hash: hash, key_hint: 'sk-…', metadata: '{}', created_at, version: 1 }).execute();
+    for (const [id, name, hash] of [
+      ['k1', 'alpha', 'h1'],
+      ['k2', 'beta', 'h2'],
+    ]) {
+      await t.db
+        .insertInto('keys_view')
+        .values({
+          id,
+          name,
+          status: 'active',
+          key_hash: hash,
+          key_hint: 'sk-…',
+          metadata: '{}',
+          created_at,
+          version: 1,
+        })
+        .execute();
     }
-    await t.db.insertInto('providers_view').values({ id: 'p1', name: 'OpenAI prod', type: 'openai', secret_version: 1, created_at }).execute();
-    await insert({ key: 'k1', model: 'gpt-a', provider: 'p1', at: '2026-11-20T00:00:00Z', input: 10, output: 5, cost: '0.0000100000', session: 'sess-1' });
-    await insert({ key: 'k1', model: 'gpt-a', provider: 'p1', at: '2026-11-20T23:59:59.999Z', input: 20, output: 6, cost: '0.0000200000', status: 502, session: 'sess-1' });
-    await insert({ key: 'k1', model: 'gpt-b', provider: 'p2', at: '2026-11-22T10:15:00Z', input: 30, output: 7, cost: '0.1000000000' });
-    await insert({ key: 'k2', model: 'gpt-a', provider: 'p1', at: '2026-11-21T05:00:00Z', input: 40, output: 8, cost: '0.000000001' });
+    await t.db
+      .insertInto('providers_view')
+      .values({ id: 'p1', name: 'OpenAI prod', type: 'openai', secret_version: 1, created_at })
+      .execute();
+    await insert({
+      key: 'k1',
+      model: 'gpt-a',
+      provider: 'p1',
+      at: '2026-11-20T00:00:00Z',
+      input: 10,
+      output: 5,
+      cost: '0.0000100000',
+      session: 'sess-1',
+    });
+    await insert({
+      key: 'k1',
+      model: 'gpt-a',
+      provider: 'p1',
+      at: '2026-11-20T23:59:59.999Z',
+      input: 20,
+      output: 6,
+      cost: '0.0000200000',
+      status: 502,
+      session: 'sess-1',
+    });
+    await insert({
+      key: 'k1',
+      model: 'gpt-b',
+      provider: 'p2',
+      at: '2026-11-22T10:15:00Z',
+      input: 30,
+      output: 7,
+      cost: '0.1000000000',
+    });
+    await insert({
+      key: 'k2',
+      model: 'gpt-a',
+      provider: 'p1',
+      at: '2026-11-21T05:00:00Z',
+      input: 40,
+      output: 8,
+      cost: '0.000000001',
+    });
     // outside [from, to): the upper bound is exclusive
-    await insert({ key: 'k1', model: 'gpt-a', provider: 'p1', at: '2026-11-23T00:00:00Z', input: 99, output: 99, cost: '9' });
+    await insert({
+      key: 'k1',
+      model: 'gpt-a',
+      provider: 'p1',
+      at: '2026-11-23T00:00:00Z',
+      input: 99,
+      output: 99,
+      cost: '9',
+    });
   });
   afterAll(() => t.drop());
 
-  const days = resolveRange({ from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-23T00:00:00Z'), granularity: 'day' }, new Date());
+  const days = resolveRange(
+    { from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-23T00:00:00Z'), granularity: 'day' },
+    new Date(),
+  );
 
   it("sums a key's calls into UTC days, zero-filling the days without calls", async () => {
     const usage = await keyUsage(t.db, 'k1', days);
-    expect(usage.totals).toEqual({ requests: 3, inputTokens: 60, cachedInputTokens: 3, cacheWriteInputTokens: 6, outputTokens: 18, reasoningTokens: 6, spendUsd: 0.10003, errors: 1 });
+    expect(usage.totals).toEqual({
+      requests: 3,
+      inputTokens: 60,
+      cachedInputTokens: 3,
+      cacheWriteInputTokens: 6,
+      outputTokens: 18,
+      reasoningTokens: 6,
+      spendUsd: 0.10003,
+      errors: 1,
+    });
     expect(usage.series).toEqual([
-      { start: '2026-11-20T00:00:00.000Z', requests: 2, inputTokens: 30, outputTokens: 11, spendUsd: 0.00003, errors: 1 },
+      {
+        start: '2026-11-20T00:00:00.000Z',
+        requests: 2,
+        inputTokens: 30,
+        outputTokens: 11,
+        spendUsd: 0.00003,
+        errors: 1,
+      },
       { start: '2026-11-21T00:00:00.000Z', requests: 0, inputTokens: 0, outputTokens: 0, spendUsd: 0, errors: 0 },
       { start: '2026-11-22T00:00:00.000Z', requests: 1, inputTokens: 30, outputTokens: 7, spendUsd: 0.1, errors: 0 },
     ]);
   });
 
   it('cuts hours in UTC and keeps every hour of the range', async () => {
-    const hours = resolveRange({ from: new Date('2026-11-22T09:30:00Z'), to: new Date('2026-11-22T12:00:00Z'), granularity: 'hour' }, new Date());
+    const hours = resolveRange(
+      { from: new Date('2026-11-22T09:30:00Z'), to: new Date('2026-11-22T12:00:00Z'), granularity: 'hour' },
+      new Date(),
+    );
     const usage = await keyUsage(t.db, 'k1', hours);
     expect(usage.series.map((b) => [b.start, b.requests])).toEqual([
       ['2026-11-22T09:00:00.000Z', 0],

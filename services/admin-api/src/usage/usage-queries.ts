@@ -4,7 +4,12 @@ import type { Database } from '@sluice/db';
 import { bucketStarts, type UsageRange } from './usage-range';
 
 export type GroupBy = 'key' | 'model' | 'provider' | 'session';
-const GROUP_COLUMN = { key: sql.ref('u.key_id'), model: sql.ref('u.model'), provider: sql.ref('u.provider_id'), session: sql.ref('u.session_id') } as const;
+const GROUP_COLUMN = {
+  key: sql.ref('u.key_id'),
+  model: sql.ref('u.model'),
+  provider: sql.ref('u.provider_id'),
+  session: sql.ref('u.session_id'),
+} as const;
 
 interface Row {
   grp: string | null;
@@ -22,13 +27,27 @@ interface Row {
 /** Totals as they are added up: money in integer nano-dollars, so sums are exact. */
 type Sums = Omit<UsageTotals, 'spendUsd'> & { spendNanos: number };
 
-const emptySums = (): Sums => ({ requests: 0, inputTokens: 0, cachedInputTokens: 0, cacheWriteInputTokens: 0, outputTokens: 0, reasoningTokens: 0, spendNanos: 0, errors: 0 });
+const emptySums = (): Sums => ({
+  requests: 0,
+  inputTokens: 0,
+  cachedInputTokens: 0,
+  cacheWriteInputTokens: 0,
+  outputTokens: 0,
+  reasoningTokens: 0,
+  spendNanos: 0,
+  errors: 0,
+});
 
 /**
  * Sums per (group, UTC bucket) in one pass over [from, to); totals and zero-filled series are put
  * together here so a chart gets one point per bucket even where nothing ran.
  */
-async function aggregate(db: Kysely<Database>, range: UsageRange, filter: { keyId?: string }, groupBy?: GroupBy): Promise<Row[]> {
+async function aggregate(
+  db: Kysely<Database>,
+  range: UsageRange,
+  filter: { keyId?: string },
+  groupBy?: GroupBy,
+): Promise<Row[]> {
   const grp = groupBy ? GROUP_COLUMN[groupBy] : sql`null::text`;
   const keyFilter = filter.keyId === undefined ? sql`` : sql`and u.key_id = ${filter.keyId}`;
   const result = await sql<Row>`
@@ -71,13 +90,24 @@ function summarise(rows: Row[], range: UsageRange): { totals: UsageTotals; serie
   }
   const series = bucketStarts(range).map((start) => {
     const b = byStart.get(start.getTime()) ?? emptySums();
-    return { start: start.toISOString(), requests: b.requests, inputTokens: b.inputTokens, outputTokens: b.outputTokens, spendUsd: usdOfNanos(b.spendNanos), errors: b.errors };
+    return {
+      start: start.toISOString(),
+      requests: b.requests,
+      inputTokens: b.inputTokens,
+      outputTokens: b.outputTokens,
+      spendUsd: usdOfNanos(b.spendNanos),
+      errors: b.errors,
+    };
   });
   const { spendNanos, ...counts } = totals;
   return { totals: { ...counts, spendUsd: usdOfNanos(spendNanos) }, series };
 }
 
-const rangeOut = (range: UsageRange) => ({ from: range.from.toISOString(), to: range.to.toISOString(), granularity: range.granularity });
+const rangeOut = (range: UsageRange) => ({
+  from: range.from.toISOString(),
+  to: range.to.toISOString(),
+  granularity: range.granularity,
+});
 
 export async function keyUsage(db: Kysely<Database>, keyId: string, range: UsageRange) {
   const key = await db.selectFrom('keys_view').select('id').where('id', '=', keyId).executeTakeFirst();
@@ -101,7 +131,12 @@ export interface UsageOverview extends ReturnType<typeof rangeOut> {
 }
 
 /** Cards (totals) and series for everything; with groupBy, the same per key, model or provider, highest spend first. */
-export async function usageOverview(db: Kysely<Database>, range: UsageRange, groupBy: GroupBy | undefined, limit: number): Promise<UsageOverview> {
+export async function usageOverview(
+  db: Kysely<Database>,
+  range: UsageRange,
+  groupBy: GroupBy | undefined,
+  limit: number,
+): Promise<UsageOverview> {
   const rows = await aggregate(db, range, {}, groupBy);
   const overall = summarise(rows, range);
   if (!groupBy) return { ...rangeOut(range), groupBy: null, ...overall };
@@ -110,8 +145,15 @@ export async function usageOverview(db: Kysely<Database>, range: UsageRange, gro
   const ids = [...perGroup.keys()];
   const names = await namesOf(db, groupBy, ids);
   const groups: UsageGroup[] = ids
-    .map((id) => ({ id, name: groupBy === 'model' || groupBy === 'session' ? id : (names.get(id) ?? null), ...summarise(perGroup.get(id) ?? [], range) }))
-    .sort((a, b) => b.totals.spendUsd - a.totals.spendUsd || b.totals.requests - a.totals.requests || a.id.localeCompare(b.id))
+    .map((id) => ({
+      id,
+      name: groupBy === 'model' || groupBy === 'session' ? id : (names.get(id) ?? null),
+      ...summarise(perGroup.get(id) ?? [], range),
+    }))
+    .sort(
+      (a, b) =>
+        b.totals.spendUsd - a.totals.spendUsd || b.totals.requests - a.totals.requests || a.id.localeCompare(b.id),
+    )
     .slice(0, limit);
   return { ...rangeOut(range), groupBy, ...overall, groups };
 }

@@ -21,12 +21,25 @@ describe('usage ranges', () => {
   });
 
   it('cuts hours in UTC whatever offset the bounds were written in', () => {
-    const range = resolveRange({ from: at('2026-11-24T10:30:00+02:00'), to: at('2026-11-24T11:00:00+02:00'), granularity: 'hour' }, new Date());
+    const range = resolveRange(
+      { from: at('2026-11-24T10:30:00+02:00'), to: at('2026-11-24T11:00:00+02:00'), granularity: 'hour' },
+      new Date(),
+    );
     expect(bucketStarts(range).map((d) => d.toISOString())).toEqual(['2026-11-24T08:00:00.000Z']);
   });
 
   it('refuses from after to, and too many buckets', () => {
-    expect(() => resolveRange({ from: at('2026-11-24T00:00:00Z'), to: at('2026-11-23T00:00:00Z'), granularity: 'day' }, new Date())).toThrow(DomainError);
-    expect(() => resolveRange({ from: at('2026-01-01T00:00:00Z'), to: at('2026-11-23T00:00:00Z'), granularity: 'hour' }, new Date())).toThrow(/at most 1000/);
+    expect(() =>
+      resolveRange(
+        { from: at('2026-11-24T00:00:00Z'), to: at('2026-11-23T00:00:00Z'), granularity: 'day' },
+        new Date(),
+      ),
+    ).toThrow(DomainError);
+    expect(() =>
+      resolveRange(
+        { from: at('2026-01-01T00:00:00Z'), to: at('2026-11-23T00:00:00Z'), granularity: 'hour' },
+        new Date(),
+      ),
+    ).toThrow(/at most 1000/);
   });
 });

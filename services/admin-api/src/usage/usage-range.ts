@@ -15,11 +15,16 @@ const STEP_MS: Record<Granularity, number> = { hour: 3600_000, day: 24 * 3600_00
 export function resolveRange(q: { from?: Date; to?: Date; granularity: Granularity }, now: Date): UsageRange {
   const to = q.to ?? now;
   const from = q.from ?? new Date(to.getTime() - DEFAULT_RANGE_MS);
-  if (from.getTime() >= to.getTime()) throw new DomainError(ErrorCodes.validation, 'from must be before to', { param: 'from' });
+  if (from.getTime() >= to.getTime())
+    throw new DomainError(ErrorCodes.validation, 'from must be before to', { param: 'from' });
   const range = { from, to, granularity: q.granularity };
   const count = bucketStarts(range).length;
   if (count > MAX_BUCKETS) {
-    throw new DomainError(ErrorCodes.validation, `the range spans ${count} ${q.granularity} buckets; at most ${MAX_BUCKETS}`, { param: 'from' });
+    throw new DomainError(
+      ErrorCodes.validation,
+      `the range spans ${count} ${q.granularity} buckets; at most ${MAX_BUCKETS}`,
+      { param: 'from' },
+    );
   }
   return range;
 }

@@ -20,6 +20,11 @@ export class VaultController {
   @Post('rewrap')
   @HttpCode(200)
   rewrap(@CurrentActor() actor: Actor) {
-    return request(this.nc, Subjects.rpc.keyRegistry('rewrap-vault'), { actor }, { trace: actor, timeoutMs: REWRAP_TIMEOUT_MS });
+    return request(
+      this.nc,
+      Subjects.rpc.keyRegistry('rewrap-vault'),
+      { actor },
+      { trace: actor, timeoutMs: REWRAP_TIMEOUT_MS },
+    );
   }
 }

@@ -43,7 +43,10 @@ export class Authorizer {
     const partition = this.#partitions.get(req.keyHash);
     const subject = partition === undefined ? Subjects.rpc.authorize : Subjects.rpc.authorizeIn(partition);
     try {
-      const reply = await request<AuthorizeReply>(this.nc, subject, req, { timeoutMs: this.timeoutMs, trace: { requestId: req.requestId, traceparent } });
+      const reply = await request<AuthorizeReply>(this.nc, subject, req, {
+        timeoutMs: this.timeoutMs,
+        trace: { requestId: req.requestId, traceparent },
+      });
       if (reply.partition !== undefined && reply.partition !== partition) this.#learn(req.keyHash, reply.partition);
       if (reply.allow && reply.limits?.reservation) this.inFlight.hold(reply.limits.reservation);
       return reply;
@@ -52,7 +55,8 @@ export class Authorizer {
       if (partition !== undefined) this.#partitions.delete(req.keyHash);
       // Policy may have admitted the call and replied too late: it must not hold the slot and the
       // reservation of a call the client was refused.
-      if (req.callId && !this.nc.isClosed()) this.nc.publish(Subjects.rpc.policyCancel, JSON.stringify({ callId: req.callId }));
+      if (req.callId && !this.nc.isClosed())
+        this.nc.publish(Subjects.rpc.policyCancel, JSON.stringify({ callId: req.callId }));
       return { allow: false, error: rpcFailure(err) };
     }
   }
@@ -95,7 +99,10 @@ export class Authorizer {
   /** A question any policy process answers (nothing is counted); no answer is a refusal, never an allow. */
   async #ask<R>(subject: string, req: { requestId: string }): Promise<R | { allow: false; error: OpenAiError }> {
     try {
-      return await request<R>(this.nc, subject, req, { timeoutMs: this.timeoutMs, trace: { requestId: req.requestId } });
+      return await request<R>(this.nc, subject, req, {
+        timeoutMs: this.timeoutMs,
+        trace: { requestId: req.requestId },
+      });
     } catch (err) {
       return { allow: false, error: rpcFailure(err) };
     }

@@ -30,7 +30,10 @@ export class CredentialSync {
 
   start(): void {
     this.subscription = this.nc.subscribe(Subjects.providerEvents, {
-      callback: () => void this.refresh().catch((err) => this.logger.warn({ err: (err as Error).message }, 'credential refresh after a provider event failed')),
+      callback: () =>
+        void this.refresh().catch((err) =>
+          this.logger.warn({ err: (err as Error).message }, 'credential refresh after a provider event failed'),
+        ),
     });
     void this.loadUntilAnswered();
     void this.refreshOnReconnect();
@@ -46,7 +49,11 @@ export class CredentialSync {
    * version or another base URL than the one held (a change whose event has not arrived yet),
    * one refresh, shared with concurrent callers; then whatever the store holds.
    */
-  async resolve(providerId: string, secretVersion = 0, baseUrl?: string | null): Promise<ResolvedCredential | undefined> {
+  async resolve(
+    providerId: string,
+    secretVersion = 0,
+    baseUrl?: string | null,
+  ): Promise<ResolvedCredential | undefined> {
     const hit = this.store.get(providerId);
     if (hit && hit.secretVersion >= secretVersion && (baseUrl === undefined || hit.baseUrl === baseUrl)) return hit;
     await this.refresh().catch(() => undefined);
@@ -68,9 +75,15 @@ export class CredentialSync {
   }
 
   private async fetch(): Promise<void> {
-    const credentials = await request<ProviderCredential[]>(this.nc, Subjects.rpc.credentials, {}, { timeoutMs: REQUEST_TIMEOUT_MS });
+    const credentials = await request<ProviderCredential[]>(
+      this.nc,
+      Subjects.rpc.credentials,
+      {},
+      { timeoutMs: REQUEST_TIMEOUT_MS },
+    );
     const unusable = this.store.replaceAll(credentials);
-    if (unusable.length > 0) this.logger.warn({ providerIds: unusable }, 'provider credentials with an unusable base URL were skipped');
+    if (unusable.length > 0)
+      this.logger.warn({ providerIds: unusable }, 'provider credentials with an unusable base URL were skipped');
     this.logger.debug({ providers: this.store.size }, 'provider credentials loaded');
   }
 
@@ -81,7 +94,8 @@ export class CredentialSync {
         this.logger.info({ providers: this.store.size }, 'provider credentials loaded');
         return;
       } catch (err) {
-        if (attempt % 10 === 0) this.logger.warn({ err: (err as Error).message }, 'waiting for key-registry to send provider credentials');
+        if (attempt % 10 === 0)
+          this.logger.warn({ err: (err as Error).message }, 'waiting for key-registry to send provider credentials');
         await sleep(Math.min(100 * 2 ** attempt, MAX_RETRY_DELAY_MS), undefined, { ref: false });
       }
     }

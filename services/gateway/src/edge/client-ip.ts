@@ -42,9 +42,13 @@ export function clientIpResolver(trustedProxies: readonly string[]): ClientIpOf 
 
 /** `SLUICE_TRUSTED_PROXIES`: a comma list of addresses and CIDR ranges; a typo stops the start. */
 export function parseTrustedProxies(raw: string | undefined): string[] {
-  const entries = (raw ?? '').split(',').map((e) => e.trim()).filter((e) => e !== '');
+  const entries = (raw ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
   for (const entry of entries) {
-    if (!isCidr(entry)) throw new Error(`SLUICE_TRUSTED_PROXIES: "${entry}" is not an IPv4 or IPv6 address or CIDR range`);
+    if (!isCidr(entry))
+      throw new Error(`SLUICE_TRUSTED_PROXIES: "${entry}" is not an IPv4 or IPv6 address or CIDR range`);
   }
   return entries;
 }

@@ -2,34 +2,74 @@ import OpenAI from 'openai';
 import { httpHead, RawHttp, waitFor } from '@sluice/testing';
 import type { GatewayConfig } from '../config';
 import { callEstimate } from '../usage/estimate';
-import { dialectBody, dialectHeaders, DIALECT_PATHS, errorOf, expectedError, promptBoundOf, routeEveryDialect, type DialectPath } from '../../test/dialect-calls';
+import {
+  dialectBody,
+  dialectHeaders,
+  DIALECT_PATHS,
+  errorOf,
+  expectedError,
+  promptBoundOf,
+  routeEveryDialect,
+  type DialectPath,
+} from '../../test/dialect-calls';
 import { PROVIDER_SECRET, startHarness, type Harness } from '../../test/harness';
 import { startHostileUpstream, type HostileUpstream } from '../../test/hostile-upstream';
 
 jest.setTimeout(60_000);
 
 /** Short deadlines, so each is seen to hold in a test's time; the defaults are in docs/security.md. */
-const DEADLINES = { requestHeadersTimeoutMs: 500, requestBodyIdleMs: 500, requestTimeoutMs: 2000, maxCallMs: 1500, maxStreamMs: 1500, maxSseEventBytes: 256 * 1024 };
+const DEADLINES = {
+  requestHeadersTimeoutMs: 500,
+  requestBodyIdleMs: 500,
+  requestTimeoutMs: 2000,
+  maxCallMs: 1500,
+  maxStreamMs: 1500,
+  maxSseEventBytes: 256 * 1024,
+};
 
 async function withHostileUpstream(config: Partial<GatewayConfig>): Promise<[Harness, HostileUpstream]> {
   const [h, hostile] = await Promise.all([startHarness({ gateway: config }), startHostileUpstream()]);
-  h.credentials.push({ providerId: 'prov-hostile', type: 'openai-compatible', baseUrl: hostile.url, apiKey: PROVIDER_SECRET, secretVersion: 1 });
-  for (const model of ['drip', 'firehose', 'endless-event', 'big-json']) h.routes.set(`gpt-${model}`, { providerId: 'prov-hostile', providerType: 'openai-compatible', baseUrl: hostile.url, upstreamModel: model });
+  h.credentials.push({
+    providerId: 'prov-hostile',
+    type: 'openai-compatible',
+    baseUrl: hostile.url,
+    apiKey: PROVIDER_SECRET,
+    secretVersion: 1,
+  });
+  for (const model of ['drip', 'firehose', 'endless-event', 'big-json'])
+    h.routes.set(`gpt-${model}`, {
+      providerId: 'prov-hostile',
+      providerType: 'openai-compatible',
+      baseUrl: hostile.url,
+      upstreamModel: model,
+    });
   routeEveryDialect(h, hostile.url, ['drip', 'held', 'big-json']);
   return [h, hostile];
 }
 
 /** A raw request on its own connection, which then reads nothing more: the socket stays open. */
-async function unreadCall(h: Harness, model: string, stream: boolean, requestId: string, path = '/chat/completions', body = JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'Hello' }] })): Promise<RawHttp> {
+async function unreadCall(
+  h: Harness,
+  model: string,
+  stream: boolean,
+  requestId: string,
+  path = '/chat/completions',
+  body = JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'Hello' }] }),
+): Promise<RawHttp> {
   const client = await RawHttp.open(h.gateway.url);
-  client.write(httpHead('POST', `/v1${path}`, { ...dialectHeaders(h, requestId), 'content-length': String(body.length) }));
+  client.write(
+    httpHead('POST', `/v1${path}`, { ...dialectHeaders(h, requestId), 'content-length': String(body.length) }),
+  );
   client.write(body);
   client.socket.pause();
   return client;
 }
 
 const settled = (h: Harness, requestId: string) =>
-  waitFor(async () => (await h.usageMessages()).find((m) => m.clientRequestId === requestId), { timeoutMs: 10_000, description: `the call ${requestId} to be settled` });
+  waitFor(async () => (await h.usageMessages()).find((m) => m.clientRequestId === requestId), {
+    timeoutMs: 10_000,
+    description: `the call ${requestId} to be settled`,
+  });
 
 describe('deadlines and bounds on every stage of a call (real NATS, hostile clients and upstream)', () => {
   let h: Harness;
@@ -43,26 +83,48 @@ describe('deadlines and bounds on every stage of a call (real NATS, hostile clie
   });
 
   const open = () => RawHttp.open(h.gateway.url);
-  const hungUp = (client: RawHttp, what: string) => waitFor(() => client.closed, { timeoutMs: 10_000, description: what });
+  const hungUp = (client: RawHttp, what: string) =>
+    waitFor(() => client.closed, { timeoutMs: 10_000, description: what });
 
   it('cuts a client that sends half its request headers and waits, with a 408 in OpenAI’s shape', async () => {
     const client = await open();
-    client.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${h.key}\r\nContent-Ty`);
+    client.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${h.key}\r\nContent-Ty`,
+    );
     await hungUp(client, 'the gateway to cut the half-sent head');
     expect(client.status).toBe(408);
-    expect(client.json).toEqual({ error: { type: 'invalid_request_error', code: 'request_timeout', param: null, message: expect.stringContaining('in time') } });
+    expect(client.json).toEqual({
+      error: {
+        type: 'invalid_request_error',
+        code: 'request_timeout',
+        param: null,
+        message: expect.stringContaining('in time'),
+      },
+    });
   });
 
   it('cuts a body that stops arriving', async () => {
     const client = await open();
-    client.write(httpHead('POST', '/v1/chat/completions', { authorization: `Bearer ${h.key}`, 'content-type': 'application/json', 'content-length': String(hello.length) }));
+    client.write(
+      httpHead('POST', '/v1/chat/completions', {
+        authorization: `Bearer ${h.key}`,
+        'content-type': 'application/json',
+        'content-length': String(hello.length),
+      }),
+    );
     client.write(hello.slice(0, 10));
     await hungUp(client, 'the gateway to cut the stalled body');
   });
 
   it('cuts a body trickled in slower than the whole request may take', async () => {
     const client = await open();
-    client.write(httpHead('POST', '/v1/chat/completions', { authorization: `Bearer ${h.key}`, 'content-type': 'application/json', 'content-length': String(hello.length) }));
+    client.write(
+      httpHead('POST', '/v1/chat/completions', {
+        authorization: `Bearer ${h.key}`,
+        'content-type': 'application/json',
+        'content-length': String(hello.length),
+      }),
+    );
     let sent = 0;
     // One byte every 100 ms: never idle for long, but it would take 7 s to finish.
     const trickle = setInterval(() => client.write(hello[sent++] ?? ''), 100);
@@ -79,19 +141,38 @@ describe('deadlines and bounds on every stage of a call (real NATS, hostile clie
     const body = { model: 'gpt-drip', messages: [{ role: 'user', content: 'Hello' }], max_tokens: 200, n: 3 };
     const res = await fetch(`${h.gateway.url}/chat/completions`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json', 'x-request-id': 'deadline-drip' },
+      headers: {
+        authorization: `Bearer ${h.key}`,
+        'content-type': 'application/json',
+        'x-request-id': 'deadline-drip',
+      },
       body: JSON.stringify(body),
     });
     expect(res.status).toBe(504);
-    expect(((await res.json()) as any).error).toEqual({ type: 'server_error', code: 'upstream_timeout', param: null, message: expect.stringContaining('1.5 s') });
+    expect(((await res.json()) as any).error).toEqual({
+      type: 'server_error',
+      code: 'upstream_timeout',
+      param: null,
+      message: expect.stringContaining('1.5 s'),
+    });
     const usage = await h.usageOf('deadline-drip');
-    expect(usage).toMatchObject({ status: 504, estimated: true, inputTokens: callEstimate('chat', body).inputTokensBound, outputTokens: 200 * 3 });
+    expect(usage).toMatchObject({
+      status: 504,
+      estimated: true,
+      inputTokens: callEstimate('chat', body).inputTokensBound,
+      outputTokens: 200 * 3,
+    });
     await waitFor(() => hostile.hungUp() >= 1, { description: 'the upstream connection to be closed' });
   });
 
   describe.each(DIALECT_PATHS.filter((d) => d.op !== 'chat'))('$name', (d: DialectPath) => {
     const post = async (requestBody: Record<string, unknown>, requestId: string) => {
-      const res = await fetch(`${h.gateway.url}${d.path}`, { method: 'POST', headers: dialectHeaders(h, requestId), body: JSON.stringify(requestBody), signal: AbortSignal.timeout(15_000) });
+      const res = await fetch(`${h.gateway.url}${d.path}`, {
+        method: 'POST',
+        headers: dialectHeaders(h, requestId),
+        body: JSON.stringify(requestBody),
+        signal: AbortSignal.timeout(15_000),
+      });
       return { status: res.status, json: JSON.parse((await res.text()) || 'null') };
     };
 
@@ -100,20 +181,33 @@ describe('deadlines and bounds on every stage of a call (real NATS, hostile clie
       const requestBody = dialectBody(d, 'drip', { maxTokens: 200 });
       const res = await post(requestBody, `deadline-drip-${d.prefix}`);
       expect(errorOf(d, res.status, res.json)).toEqual(expectedError(d, 504));
-      expect(await h.usageOf(`deadline-drip-${d.prefix}`)).toMatchObject({ status: 504, estimated: true, inputTokens: promptBoundOf(d, requestBody), outputTokens: 200 });
+      expect(await h.usageOf(`deadline-drip-${d.prefix}`)).toMatchObject({
+        status: 504,
+        estimated: true,
+        inputTokens: promptBoundOf(d, requestBody),
+        outputTokens: 200,
+      });
       await waitFor(() => hostile.hungUp() > before, { description: 'the upstream connection to be closed' });
     });
 
     it.each([
       ['a non-streamed call at its worst case', false, 200],
       ['a stream at its prompt’s bound', true, 0],
-    ])('ends a call the upstream held past its deadline before any answer with a 504, billing %s', async (_what, stream, output) => {
-      const requestBody = dialectBody(d, 'held', { stream, maxTokens: 200 });
-      const requestId = `deadline-held-${d.prefix}-${stream}`;
-      const res = await post(requestBody, requestId);
-      expect(errorOf(d, res.status, res.json)).toEqual(expectedError(d, 504));
-      expect(await h.usageOf(requestId)).toMatchObject({ status: 504, estimated: true, inputTokens: promptBoundOf(d, requestBody), outputTokens: output });
-    });
+    ])(
+      'ends a call the upstream held past its deadline before any answer with a 504, billing %s',
+      async (_what, stream, output) => {
+        const requestBody = dialectBody(d, 'held', { stream, maxTokens: 200 });
+        const requestId = `deadline-held-${d.prefix}-${stream}`;
+        const res = await post(requestBody, requestId);
+        expect(errorOf(d, res.status, res.json)).toEqual(expectedError(d, 504));
+        expect(await h.usageOf(requestId)).toMatchObject({
+          status: 504,
+          estimated: true,
+          inputTokens: promptBoundOf(d, requestBody),
+          outputTokens: output,
+        });
+      },
+    );
   });
 
   it('cuts a stream whose client stops reading at the stream deadline, and settles the call', async () => {
@@ -155,13 +249,24 @@ describe('a client that leaves its answer unread (real NATS)', () => {
   let hostile: HostileUpstream;
   // Long call and stream deadlines: what cuts these clients is their own silence. A cut client
   // counts as gone, so the never-ending stream is read on for drainAfterDisconnectMs to bill it.
-  beforeAll(async () => ([h, hostile] = await withHostileUpstream({ clientStallMs: 500, maxCallMs: 60_000, maxStreamMs: 60_000, drainAfterDisconnectMs: 500 })));
+  beforeAll(
+    async () =>
+      ([h, hostile] = await withHostileUpstream({
+        clientStallMs: 500,
+        maxCallMs: 60_000,
+        maxStreamMs: 60_000,
+        drainAfterDisconnectMs: 500,
+      })),
+  );
   afterAll(async () => {
     await h?.stop();
     await hostile?.close();
   });
 
-  const openConnections = () => new Promise<number>((resolve) => h.gateway.app.getHttpServer().getConnections((_err: Error | null, n: number) => resolve(n)));
+  const openConnections = () =>
+    new Promise<number>((resolve) =>
+      h.gateway.app.getHttpServer().getConnections((_err: Error | null, n: number) => resolve(n)),
+    );
 
   it.each([
     ['an 8 MB JSON answer', 'gpt-big-json', false],
@@ -173,18 +278,26 @@ describe('a client that leaves its answer unread (real NATS)', () => {
     await waitFor(async () => (await openConnections()) > before, { description: 'the connection to be open' });
     expect(await settled(h, requestId)).toMatchObject({ stream });
     // The gateway's side of the connection is gone, with whatever it still held for the client.
-    await waitFor(async () => (await openConnections()) === before, { timeoutMs: 10_000, description: 'the gateway to hang up' });
+    await waitFor(async () => (await openConnections()) === before, {
+      timeoutMs: 10_000,
+      description: 'the gateway to hang up',
+    });
     client.close();
   });
 
-  it.each(DIALECT_PATHS.filter((d) => d.op !== 'chat'))('hangs up on a client that stops reading an 8 MB JSON answer on $name', async (d) => {
-    const requestId = `unread-json-${d.prefix}`;
-    const before = await openConnections();
-    const client = await unreadCall(h, '', false, requestId, d.path, JSON.stringify(dialectBody(d, 'big-json')));
-    await waitFor(async () => (await openConnections()) > before, { description: 'the connection to be open' });
-    expect(await settled(h, requestId)).toMatchObject({ status: 200 });
-    await waitFor(async () => (await openConnections()) === before, { timeoutMs: 10_000, description: 'the gateway to hang up' });
-    client.close();
-  });
+  it.each(DIALECT_PATHS.filter((d) => d.op !== 'chat'))(
+    'hangs up on a client that stops reading an 8 MB JSON answer on $name',
+    async (d) => {
+      const requestId = `unread-json-${d.prefix}`;
+      const before = await openConnections();
+      const client = await unreadCall(h, '', false, requestId, d.path, JSON.stringify(dialectBody(d, 'big-json')));
+      await waitFor(async () => (await openConnections()) > before, { description: 'the connection to be open' });
+      expect(await settled(h, requestId)).toMatchObject({ status: 200 });
+      await waitFor(async () => (await openConnections()) === before, {
+        timeoutMs: 10_000,
+        description: 'the gateway to hang up',
+      });
+      client.close();
+    },
+  );
 });
-

@@ -22,7 +22,11 @@ export class KeyCheck {
   }
 
   async refusal(ctx: RequestContext): Promise<OpenAiError | null> {
-    const reply = await this.authorizer.checkKey({ keyHash: hashVirtualKey(ctx.key), clientIp: ctx.clientIp, requestId: ctx.requestId });
+    const reply = await this.authorizer.checkKey({
+      keyHash: hashVirtualKey(ctx.key),
+      clientIp: ctx.clientIp,
+      requestId: ctx.requestId,
+    });
     return reply.allow ? null : reply.error;
   }
 }

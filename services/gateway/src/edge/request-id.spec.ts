@@ -13,7 +13,10 @@ describe('the ids of a call', () => {
   });
 
   it('takes Portkey trace ids, and replaces an unsafe or missing id with the call id', () => {
-    expect(requestIdsOf({ 'x-portkey-trace-id': 'trace-1' }, newId)).toMatchObject({ requestId: 'trace-1', clientRequestId: 'trace-1' });
+    expect(requestIdsOf({ 'x-portkey-trace-id': 'trace-1' }, newId)).toMatchObject({
+      requestId: 'trace-1',
+      clientRequestId: 'trace-1',
+    });
     const unsafe = requestIdsOf({ 'x-request-id': 'has spaces\n' }, newId);
     expect(unsafe.clientRequestId).toBeNull();
     expect(unsafe.requestId).toBe(unsafe.callId);

@@ -17,7 +17,10 @@ export function clientRequestIdOf(headers: IncomingHttpHeaders): string | null {
  * it sent a safe one, else `callId`. `callId` is always new: it identifies the call's usage record
  * (and its JetStream msgID), so a caller who repeats an `x-request-id` is still billed per call.
  */
-export function requestIdsOf(headers: IncomingHttpHeaders, newId: () => string = randomUUID): { requestId: string; callId: string; clientRequestId: string | null } {
+export function requestIdsOf(
+  headers: IncomingHttpHeaders,
+  newId: () => string = randomUUID,
+): { requestId: string; callId: string; clientRequestId: string | null } {
   const callId = newId();
   const clientRequestId = clientRequestIdOf(headers);
   return { requestId: clientRequestId ?? callId, callId, clientRequestId };

@@ -23,7 +23,13 @@ function errorOf(err: unknown, req: FastifyRequest): OpenAiError {
   const status = err instanceof HttpException ? err.getStatus() : (err as { statusCode?: unknown })?.statusCode;
   if (status === 404) return invalidUrl(req.method, req.url.split('?')[0]);
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return { status, type: 'invalid_request_error', code: null, param: null, message: status === 413 ? 'This path takes no request body of that size.' : 'The request could not be read.' };
+    return {
+      status,
+      type: 'invalid_request_error',
+      code: null,
+      param: null,
+      message: status === 413 ? 'This path takes no request body of that size.' : 'The request could not be read.',
+    };
   }
   return GatewayErrors.internal;
 }

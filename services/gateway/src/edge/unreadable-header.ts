@@ -58,7 +58,9 @@ export function answerUnreadableHeaders(server: Server): void {
     }
     const error = unreadableHeaderError(unreadableHeaderIn(err.rawPacket));
     const requestId = randomUUID();
-    const body = anthropicShaped(unreadRequestOf(err.rawPacket)) ? anthropicErrorBody(error, requestId) : errorBody(error);
+    const body = anthropicShaped(unreadRequestOf(err.rawPacket))
+      ? anthropicErrorBody(error, requestId)
+      : errorBody(error);
     socket.end(
       'HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n' +
         `x-request-id: ${requestId}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,

@@ -22,14 +22,23 @@ describe('virtualKeyOf', () => {
   });
 
   it('skips a placeholder in an earlier header when a later one holds a well-formed key (Portkey SDK)', () => {
-    expect(virtualKeyOf({ authorization: 'Bearer DUMMY-KEY', 'x-portkey-virtual-key': key })).toEqual({ kind: 'found', key });
+    expect(virtualKeyOf({ authorization: 'Bearer DUMMY-KEY', 'x-portkey-virtual-key': key })).toEqual({
+      kind: 'found',
+      key,
+    });
   });
 
   it('says missing when no header is there, malformed when none is well-formed', () => {
     expect(virtualKeyOf({})).toEqual({ kind: 'missing' });
     expect(virtualKeyOf({ authorization: '' })).toEqual({ kind: 'missing' });
     const typo = key.slice(0, 20) + (key[20] === 'a' ? 'b' : 'a') + key.slice(21);
-    for (const bad of [typo, key.slice(0, -1), key.replace('sk-sluice-', 'sk-proj-ab'), key + 'x'.repeat(100_000), `${key}' OR 1=1 --`]) {
+    for (const bad of [
+      typo,
+      key.slice(0, -1),
+      key.replace('sk-sluice-', 'sk-proj-ab'),
+      key + 'x'.repeat(100_000),
+      `${key}' OR 1=1 --`,
+    ]) {
       expect(virtualKeyOf({ authorization: `Bearer ${bad}` })).toEqual({ kind: 'malformed' });
       expect(virtualKeyOf({ 'x-api-key': bad })).toEqual({ kind: 'malformed' });
     }

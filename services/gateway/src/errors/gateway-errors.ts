@@ -19,7 +19,8 @@ export const GatewayErrors = {
     type: 'invalid_request_error',
     code: 'invalid_api_key',
     param: null,
-    message: 'Incorrect API key provided. Sluice virtual keys start with sk-sluice- and end with a checksum; the key sent does not match that format.',
+    message:
+      'Incorrect API key provided. Sluice virtual keys start with sk-sluice- and end with a checksum; the key sent does not match that format.',
   },
   authorizeUnavailable: {
     status: 503,
@@ -33,7 +34,8 @@ export const GatewayErrors = {
     type: 'service_unavailable_error',
     code: 'service_unavailable',
     param: null,
-    message: 'The credentials for the provider this model routes to are not available to the gateway yet. Please retry shortly.',
+    message:
+      'The credentials for the provider this model routes to are not available to the gateway yet. Please retry shortly.',
   },
   upstreamUnreachable: {
     status: 502,
@@ -54,7 +56,8 @@ export const GatewayErrors = {
     type: 'server_error',
     code: 'upstream_auth_error',
     param: null,
-    message: 'The upstream provider refused the credentials configured for this model. An administrator needs to check the provider key.',
+    message:
+      'The upstream provider refused the credentials configured for this model. An administrator needs to check the provider key.',
   },
   internal: {
     status: 500,
@@ -75,9 +78,27 @@ export const upstreamTimeout = (deadlineMs: number): OpenAiError => ({
 
 /** Answers to requests Node could not read (before any route ran): a malformed request, one too slow, headers too large. */
 export const CLIENT_ERRORS: Record<400 | 408 | 431, OpenAiError> = {
-  400: { status: 400, type: 'invalid_request_error', code: null, param: null, message: 'The request could not be read as HTTP.' },
-  408: { status: 408, type: 'invalid_request_error', code: 'request_timeout', param: null, message: 'The request was not received in time.' },
-  431: { status: 431, type: 'invalid_request_error', code: 'request_header_fields_too_large', param: null, message: 'The request headers are too large.' },
+  400: {
+    status: 400,
+    type: 'invalid_request_error',
+    code: null,
+    param: null,
+    message: 'The request could not be read as HTTP.',
+  },
+  408: {
+    status: 408,
+    type: 'invalid_request_error',
+    code: 'request_timeout',
+    param: null,
+    message: 'The request was not received in time.',
+  },
+  431: {
+    status: 431,
+    type: 'invalid_request_error',
+    code: 'request_header_fields_too_large',
+    param: null,
+    message: 'The request headers are too large.',
+  },
 };
 
 export const upstreamStatusError = (status: number): OpenAiError => ({
@@ -114,4 +135,7 @@ export const requestTooLarge = (limit: number): OpenAiError => ({
 
 /** SDKs retry 429 and 5xx; these are answers a retry cannot change. */
 export const shouldNotRetry = (e: OpenAiError): boolean =>
-  e.code === 'insufficient_quota' || e.code === 'upstream_not_allowed' || e.code === 'upstream_credential_invalid' || e.status === 501;
+  e.code === 'insufficient_quota' ||
+  e.code === 'upstream_not_allowed' ||
+  e.code === 'upstream_credential_invalid' ||
+  e.status === 501;

@@ -30,7 +30,12 @@ export class CallPipeline {
     private readonly logger: Logger,
   ) {}
 
-  async handle<R extends DialectRequest>(dialect: Dialect<R>, op: Operation, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  async handle<R extends DialectRequest>(
+    dialect: Dialect<R>,
+    op: Operation,
+    req: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<void> {
     const ctx = req.sluice;
     let parsed = dialect.parse(op, req.body as Buffer | undefined, req);
     if (parsed.ok && dialect.prepare) parsed = await dialect.prepare(parsed.request, req);
@@ -43,7 +48,15 @@ export class CallPipeline {
     const { span, traceparent } = startCallSpan(op, ctx.requestId, headerOf(req, 'traceparent'));
     const estimate = request.estimate;
     const decision = await this.authorizer.authorize(
-      { keyHash: hashVirtualKey(ctx.key), model: request.model, operation: op, clientIp, requestId: ctx.requestId, callId: ctx.callId, estimate },
+      {
+        keyHash: hashVirtualKey(ctx.key),
+        model: request.model,
+        operation: op,
+        clientIp,
+        requestId: ctx.requestId,
+        callId: ctx.callId,
+        estimate,
+      },
       traceparent,
     );
     if (!decision.allow) {
@@ -52,7 +65,9 @@ export class CallPipeline {
       return dialect.sendError(reply, ctx.requestId, decision.error);
     }
     // On the raw response, so the JSON answer, the SSE stream and an upstream error all carry them.
-    if (decision.limits) for (const [name, value] of Object.entries(dialect.limitHeaders(decision.limits.headers))) reply.raw.setHeader(name, value);
+    if (decision.limits)
+      for (const [name, value] of Object.entries(dialect.limitHeaders(decision.limits.headers)))
+        reply.raw.setHeader(name, value);
 
     const call: CallFacts = {
       requestId: ctx.requestId,
@@ -75,7 +90,8 @@ export class CallPipeline {
     let finished: Promise<UsageMessage> | undefined;
     // Once per call (a failure after the call was finished does not price it again), before the
     // response's last bytes: policy settles a call holding a reservation before its client can call again.
-    const finish: FinishCall = (result) => (finished ??= this.finish(call, { ...result, latencyMs: performance.now() - ctx.t0 }));
+    const finish: FinishCall = (result) =>
+      (finished ??= this.finish(call, { ...result, latencyMs: performance.now() - ctx.t0 }));
     let usage: UsageMessage;
     const upstreamStart = performance.now();
     try {

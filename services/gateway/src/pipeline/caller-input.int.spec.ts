@@ -7,7 +7,9 @@ jest.setTimeout(60_000);
 function rawRequest(url: string, head: string, body: string): Promise<{ status: number; headers: string; json: any }> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname, () => socket.end(`${head}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`));
+    const socket = connect(Number(port), hostname, () =>
+      socket.end(`${head}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`),
+    );
     const chunks: Buffer[] = [];
     socket.on('data', (chunk) => chunks.push(chunk));
     socket.on('error', reject);
@@ -30,29 +32,55 @@ describe('caller strings Postgres cannot store are refused at the edge (real NAT
   beforeAll(async () => (h = await startHarness()));
   afterAll(() => h?.stop());
 
-  const body = (extra: object = {}) => JSON.stringify({ model: 'gpt-mock', messages: [{ role: 'user', content: 'Hello' }], ...extra });
-  const refused = (param: string) => ({ error: { message: expect.stringContaining(`'${param}'`), type: 'invalid_request_error', param, code: expect.any(String) } });
+  const body = (extra: object = {}) =>
+    JSON.stringify({ model: 'gpt-mock', messages: [{ role: 'user', content: 'Hello' }], ...extra });
+  const refused = (param: string) => ({
+    error: {
+      message: expect.stringContaining(`'${param}'`),
+      type: 'invalid_request_error',
+      param,
+      code: expect.any(String),
+    },
+  });
 
   it.each([
     ['a NUL in user', { user: 'alice\u0000' }, {}, 'user'],
     ['an unpaired surrogate in user', { user: 'alice \ud800' }, {}, 'user'],
     ['a NUL in a metadata value', {}, { 'x-portkey-metadata': '{"team":"search\\u0000"}' }, 'x-portkey-metadata'],
     ['a NUL in a metadata name', {}, { 'x-portkey-metadata': '{"te\\u0000am":"search"}' }, 'x-portkey-metadata'],
-    ['an unpaired surrogate in metadata _user', {}, { 'x-portkey-metadata': '{"_user":"\\udc00"}' }, 'x-portkey-metadata'],
-  ])('answers 400 naming the field for %s, before policy is asked and without a usage record', async (_what, extra, headers, param) => {
-    const before = h.authorizeRequests.length;
-    const res = await rawPost(h, '/chat/completions', body(extra), { authorization: `Bearer ${h.key}`, ...headers });
-    expect([res.status, res.json]).toEqual([400, refused(param)]);
-    expect(h.authorizeRequests.length).toBe(before);
-    const requestId = res.headers.get('x-request-id')!;
-    expect((await h.usageMessages()).some((m) => m.requestId === requestId)).toBe(false);
-  });
+    [
+      'an unpaired surrogate in metadata _user',
+      {},
+      { 'x-portkey-metadata': '{"_user":"\\udc00"}' },
+      'x-portkey-metadata',
+    ],
+  ])(
+    'answers 400 naming the field for %s, before policy is asked and without a usage record',
+    async (_what, extra, headers, param) => {
+      const before = h.authorizeRequests.length;
+      const res = await rawPost(h, '/chat/completions', body(extra), { authorization: `Bearer ${h.key}`, ...headers });
+      expect([res.status, res.json]).toEqual([400, refused(param)]);
+      expect(h.authorizeRequests.length).toBe(before);
+      const requestId = res.headers.get('x-request-id')!;
+      expect((await h.usageMessages()).some((m) => m.requestId === requestId)).toBe(false);
+    },
+  );
 
   it('answers an OpenAI-shaped 400 naming x-request-id when that header holds a NUL', async () => {
     const { host } = new URL(h.gateway.url);
     const head = `POST /v1/chat/completions HTTP/1.1\r\nhost: ${host}\r\nauthorization: Bearer ${h.key}\r\ncontent-type: application/json\r\nx-request-id: abc\u0000def\r\n`;
     const res = await rawRequest(h.gateway.url, head, body());
-    expect([res.status, res.json]).toEqual([400, { error: { message: expect.stringContaining("'x-request-id'"), type: 'invalid_request_error', param: 'x-request-id', code: 'invalid_header' } }]);
+    expect([res.status, res.json]).toEqual([
+      400,
+      {
+        error: {
+          message: expect.stringContaining("'x-request-id'"),
+          type: 'invalid_request_error',
+          param: 'x-request-id',
+          code: 'invalid_header',
+        },
+      },
+    ]);
     expect(res.headers).toMatch(/\r\nx-request-id: [0-9a-f-]{36}\r\n/i);
   });
 
@@ -74,25 +102,64 @@ describe('every dialect checks what the caller sent at the edge, in its own erro
   afterAll(() => h?.stop());
 
   const anthropicHeaders = (): Record<string, string> => ({ 'x-api-key': h.key, 'anthropic-version': '2023-06-01' });
-  const messages = (extra: object = {}) => JSON.stringify({ model: 'gpt-mock', max_tokens: 16, messages: [{ role: 'user', content: 'Hello' }], ...extra });
-  const responses = (extra: object = {}) => JSON.stringify({ model: 'gpt-mock', input: 'Hello', store: false, ...extra });
+  const messages = (extra: object = {}) =>
+    JSON.stringify({ model: 'gpt-mock', max_tokens: 16, messages: [{ role: 'user', content: 'Hello' }], ...extra });
+  const responses = (extra: object = {}) =>
+    JSON.stringify({ model: 'gpt-mock', input: 'Hello', store: false, ...extra });
   const deep = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
-  const anthropicRefusal = (words: string | RegExp) => ({ type: 'error', error: { type: 'invalid_request_error', message: typeof words === 'string' ? expect.stringContaining(words) : expect.stringMatching(words) }, request_id: expect.any(String) });
-  const openAiRefusal = (param: string | null, code: string) => ({ error: { type: 'invalid_request_error', param, code, message: expect.any(String) } });
+  const anthropicRefusal = (words: string | RegExp) => ({
+    type: 'error',
+    error: {
+      type: 'invalid_request_error',
+      message: typeof words === 'string' ? expect.stringContaining(words) : expect.stringMatching(words),
+    },
+    request_id: expect.any(String),
+  });
+  const openAiRefusal = (param: string | null, code: string) => ({
+    error: { type: 'invalid_request_error', param, code, message: expect.any(String) },
+  });
 
   it.each([
-    ['a NUL in metadata.user_id', '/messages', messages({ metadata: { user_id: 'alice\u0000' } }), "'metadata.user_id'"],
-    ['an unpaired surrogate in metadata.user_id', '/messages', messages({ metadata: { user_id: 'alice \ud800' } }), "'metadata.user_id'"],
-    ['a body nested deeper than 128 levels', '/messages', messages({ system: [{ type: 'text', text: 'x', extra: JSON.parse(deep(200)) }] }), 'levels deep'],
-    ['a body nested deeper than 128 levels, counted', '/messages/count_tokens', `{"model":"gpt-mock","messages":[{"role":"user","content":${deep(100_000)}}]}`, 'levels deep'],
+    [
+      'a NUL in metadata.user_id',
+      '/messages',
+      messages({ metadata: { user_id: 'alice\u0000' } }),
+      "'metadata.user_id'",
+    ],
+    [
+      'an unpaired surrogate in metadata.user_id',
+      '/messages',
+      messages({ metadata: { user_id: 'alice \ud800' } }),
+      "'metadata.user_id'",
+    ],
+    [
+      'a body nested deeper than 128 levels',
+      '/messages',
+      messages({ system: [{ type: 'text', text: 'x', extra: JSON.parse(deep(200)) }] }),
+      'levels deep',
+    ],
+    [
+      'a body nested deeper than 128 levels, counted',
+      '/messages/count_tokens',
+      `{"model":"gpt-mock","messages":[{"role":"user","content":${deep(100_000)}}]}`,
+      'levels deep',
+    ],
     ['a model name of 300 characters', '/messages', messages({ model: 'm'.repeat(300) }), /^model: .*256/],
-    ['a model name of 300 characters, counted', '/messages/count_tokens', messages({ model: 'm'.repeat(300) }), /^model: .*256/],
-  ])('/v1/messages answers 400 in Anthropic’s shape for %s, before policy is asked', async (_what, path, body, words) => {
-    const before = h.authorizeRequests.length;
-    const res = await rawPost(h, path, body, anthropicHeaders());
-    expect([res.status, res.json]).toEqual([400, anthropicRefusal(words)]);
-    expect(h.authorizeRequests.length).toBe(before);
-  });
+    [
+      'a model name of 300 characters, counted',
+      '/messages/count_tokens',
+      messages({ model: 'm'.repeat(300) }),
+      /^model: .*256/,
+    ],
+  ])(
+    '/v1/messages answers 400 in Anthropic’s shape for %s, before policy is asked',
+    async (_what, path, body, words) => {
+      const before = h.authorizeRequests.length;
+      const res = await rawPost(h, path, body, anthropicHeaders());
+      expect([res.status, res.json]).toEqual([400, anthropicRefusal(words)]);
+      expect(h.authorizeRequests.length).toBe(before);
+    },
+  );
 
   it.each([
     ['a NUL in user', responses({ user: 'bob\u0000' }), 'user', 'invalid_value'],

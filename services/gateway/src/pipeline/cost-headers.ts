@@ -14,8 +14,10 @@ export function costHeaders(call: CallFacts, costNanos: number | undefined): Rec
   if (costNanos === undefined) return {};
   const headers: Record<string, string> = { [COST]: formatNanoUsd(costNanos) };
   const { budgetRemainingNanos, reservedNanos } = call.limits ?? {};
-  if (budgetRemainingNanos != null && reservedNanos != null) headers[REMAINING] = formatNanoUsd(Math.max(0, budgetRemainingNanos + reservedNanos - costNanos));
+  if (budgetRemainingNanos != null && reservedNanos != null)
+    headers[REMAINING] = formatNanoUsd(Math.max(0, budgetRemainingNanos + reservedNanos - costNanos));
   return headers;
 }
 
-export const costHeaderNames = (call: CallFacts): string[] => (call.limits?.budgetRemainingNanos != null ? [COST, REMAINING] : [COST]);
+export const costHeaderNames = (call: CallFacts): string[] =>
+  call.limits?.budgetRemainingNanos != null ? [COST, REMAINING] : [COST];

@@ -40,7 +40,10 @@ export interface EventRelayOutcome {
 const BROKEN_JSON = errorBody(GatewayErrors.upstreamBroken);
 
 /** The options every stream of a call shares: its ids, its start, the gateway's stream bounds, its cost trailers. */
-export function streamOf(call: CallFacts, limits: { drainAfterDisconnectMs: number; maxStreamMs: number }): Omit<EventRelayOptions, 'end'> {
+export function streamOf(
+  call: CallFacts,
+  limits: { drainAfterDisconnectMs: number; maxStreamMs: number },
+): Omit<EventRelayOptions, 'end'> {
   return {
     requestId: call.requestId,
     providerId: call.route.providerId,
@@ -57,7 +60,12 @@ export function streamOf(call: CallFacts, limits: { drainAfterDisconnectMs: numb
  * event, so an upstream that fails before one still gets a JSON 502; a client that leaves has the
  * upstream drained (bounded) so what it generated is billed; the last event waits for `end`.
  */
-export async function relayEvents(res: ServerResponse, upstream: UpstreamResponse, source: EventSource, opts: EventRelayOptions): Promise<EventRelayOutcome> {
+export async function relayEvents(
+  res: ServerResponse,
+  upstream: UpstreamResponse,
+  source: EventSource,
+  opts: EventRelayOptions,
+): Promise<EventRelayOutcome> {
   const outcome: EventRelayOutcome = { ttfbMs: null, clientGone: false, upstreamFailed: false };
   let drainTimer: NodeJS.Timeout | undefined;
   const onClose = () => {

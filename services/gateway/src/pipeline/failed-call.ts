@@ -10,7 +10,14 @@ import type { ErrorShape } from './dialect';
  * An authorized call that ends in an error: finished at what its upstream bills for it (nothing,
  * unless it served or held the call), then the error sent in the dialect's shape.
  */
-export async function failCall(reply: FastifyReply, call: CallFacts, error: OpenAiError, finish: FinishCall, send: ErrorShape['sendError'], billed: Billed = NOTHING_BILLED): Promise<UsageMessage> {
+export async function failCall(
+  reply: FastifyReply,
+  call: CallFacts,
+  error: OpenAiError,
+  finish: FinishCall,
+  send: ErrorShape['sendError'],
+  billed: Billed = NOTHING_BILLED,
+): Promise<UsageMessage> {
   const usage = await finish({ status: error.status, ...billed, ttfbMs: null });
   send(reply, call.requestId, error);
   return usage;

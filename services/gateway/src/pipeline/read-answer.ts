@@ -20,13 +20,21 @@ export type ReadAnswer = { ok: true; bytes: Buffer } | { ok: false; error: OpenA
  * means the upstream served the call and bills all of it, whatever the client gets; an error
  * answer is billed by no provider. Every dialect reads its JSON answers here.
  */
-export async function readAnswer(upstream: UpstreamResponse, call: CallFacts, { maxBytes, deadline, logger }: AnswerLimits): Promise<ReadAnswer> {
+export async function readAnswer(
+  upstream: UpstreamResponse,
+  call: CallFacts,
+  { maxBytes, deadline, logger }: AnswerLimits,
+): Promise<ReadAnswer> {
   try {
     return { ok: true, bytes: await readBody(upstream, maxBytes) };
   } catch (err) {
     if (deadline?.passed) return { ok: false, error: deadline.error, billed: worstCaseBilled(call) };
     const served = upstream.status >= 200 && upstream.status < 300;
-    if (served) logger.warn({ requestId: call.requestId, providerId: call.route.providerId, err: (err as Error).message }, 'upstream answer not read in full; the call is billed at its worst case');
+    if (served)
+      logger.warn(
+        { requestId: call.requestId, providerId: call.route.providerId, err: (err as Error).message },
+        'upstream answer not read in full; the call is billed at its worst case',
+      );
     return { ok: false, error: GatewayErrors.upstreamBroken, billed: served ? worstCaseBilled(call) : NOTHING_BILLED };
   }
 }

@@ -44,7 +44,8 @@ export class HeldSseEvent {
   /** The held bytes (and `last`) as one buffer, no longer held. */
   take(last?: Buffer): Buffer {
     if (last !== undefined) this.chunks.push(last);
-    const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.length + (last?.length ?? 0));
+    const all =
+      this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.length + (last?.length ?? 0));
     this.chunks = [];
     this.length = 0;
     return all;

@@ -20,7 +20,14 @@ export function upstreamCap(call: UpstreamCall): { field: CapField; value: numbe
   const value = call.route.outputCap ?? maxOutputTokensOf(call.body);
   if (value === null || value <= 0) return null;
   const set = (field: CapField) => call.body[field] !== undefined && call.body[field] !== null;
-  const field = set('max_tokens') !== set('max_completion_tokens') ? (set('max_tokens') ? 'max_tokens' : 'max_completion_tokens') : call.op === 'chat' ? chatCapField(call.route.providerType) : 'max_tokens';
+  const field =
+    set('max_tokens') !== set('max_completion_tokens')
+      ? set('max_tokens')
+        ? 'max_tokens'
+        : 'max_completion_tokens'
+      : call.op === 'chat'
+        ? chatCapField(call.route.providerType)
+        : 'max_tokens';
   return { field, value };
 }
 
@@ -32,4 +39,5 @@ export function capOutput(body: Record<string, unknown>, cap: { field: CapField;
 }
 
 /** The name a chat call's output cap goes under at this kind of provider, when the client's choice does not decide it. */
-export const chatCapField = (providerType: ProviderType): CapField => (providerType === 'openai' || providerType === 'azure-openai' ? 'max_completion_tokens' : 'max_tokens');
+export const chatCapField = (providerType: ProviderType): CapField =>
+  providerType === 'openai' || providerType === 'azure-openai' ? 'max_completion_tokens' : 'max_tokens';

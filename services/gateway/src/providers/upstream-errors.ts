@@ -17,8 +17,16 @@ export function upstreamError(status: number, body: Buffer): OpenAiError {
     return upstreamStatusError(status);
   }
   const e = json?.error;
-  if (typeof e === 'string') return { status, type: status >= 500 ? 'server_error' : 'invalid_request_error', code: null, param: null, message: e };
-  if (e === null || typeof e !== 'object' || typeof (e as { message?: unknown }).message !== 'string') return upstreamStatusError(status);
+  if (typeof e === 'string')
+    return {
+      status,
+      type: status >= 500 ? 'server_error' : 'invalid_request_error',
+      code: null,
+      param: null,
+      message: e,
+    };
+  if (e === null || typeof e !== 'object' || typeof (e as { message?: unknown }).message !== 'string')
+    return upstreamStatusError(status);
   const { message, type, code, param } = e as { message: string; type?: unknown; code?: unknown; param?: unknown };
   return {
     status,
@@ -67,7 +75,8 @@ const CONNECTION_FAILURES: Record<string, string> = {
  * Messages name a header or an error code, never a value, so no secret can leak through them.
  */
 export function upstreamUnsent(err: { code?: string; message?: string }): OpenAiError {
-  const header = err.code === 'UND_ERR_INVALID_ARG' ? /^invalid ([a-z-]+) header$/.exec(err.message ?? '')?.[1] : undefined;
+  const header =
+    err.code === 'UND_ERR_INVALID_ARG' ? /^invalid ([a-z-]+) header$/.exec(err.message ?? '')?.[1] : undefined;
   if (header) {
     return {
       status: 502,
@@ -79,5 +88,8 @@ export function upstreamUnsent(err: { code?: string; message?: string }): OpenAi
   }
   const what = err.code ? CONNECTION_FAILURES[err.code] : undefined;
   if (!what) return GatewayErrors.upstreamUnreachable;
-  return { ...GatewayErrors.upstreamUnreachable, message: `The upstream provider for this model ${what} (${err.code}).` };
+  return {
+    ...GatewayErrors.upstreamUnreachable,
+    message: `The upstream provider for this model ${what} (${err.code}).`,
+  };
 }

@@ -28,10 +28,27 @@ describe('upstream URL safety at connect time (real NATS, real sockets)', () => 
   beforeAll(async () => {
     h = await startHarness();
     // A second gateway on the same bus with production's default: public upstreams only.
-    strict = await startGateway({ port: 0, host: '127.0.0.1', natsUrl: h.nats.url, logger: silent, spoolDir: testSpoolDir() });
+    strict = await startGateway({
+      port: 0,
+      host: '127.0.0.1',
+      natsUrl: h.nats.url,
+      logger: silent,
+      spoolDir: testSpoolDir(),
+    });
     const add = (providerId: string, model: string, baseUrl: string) => {
-      h.credentials.push({ providerId, type: 'openai-compatible', baseUrl, apiKey: 'sk-upstream-policy-test', secretVersion: 1 });
-      h.routes.set(model, { providerId, providerType: 'openai-compatible', baseUrl: null, upstreamModel: 'upstream-gpt' });
+      h.credentials.push({
+        providerId,
+        type: 'openai-compatible',
+        baseUrl,
+        apiKey: 'sk-upstream-policy-test',
+        secretVersion: 1,
+      });
+      h.routes.set(model, {
+        providerId,
+        providerType: 'openai-compatible',
+        baseUrl: null,
+        upstreamModel: 'upstream-gpt',
+      });
     };
     add('prov-localhost', 'gpt-localhost', `http://localhost:${port()}/v1`);
     add('prov-metadata', 'gpt-metadata', 'http://169.254.169.254/v1');
@@ -46,9 +63,18 @@ describe('upstream URL safety at connect time (real NATS, real sockets)', () => 
 
   it('refuses a host name that resolves to loopback, naming the address, and tells clients not to retry', async () => {
     const calls = h.upstream.invoice.calls;
-    const res = await rawPost({ ...h, gateway: strict }, '/chat/completions', JSON.stringify({ model: 'gpt-localhost', messages }), { authorization: `Bearer ${h.key}` });
+    const res = await rawPost(
+      { ...h, gateway: strict },
+      '/chat/completions',
+      JSON.stringify({ model: 'gpt-localhost', messages }),
+      { authorization: `Bearer ${h.key}` },
+    );
     expect(res.status).toBe(502);
-    expect(res.json.error).toMatchObject({ type: 'server_error', code: 'upstream_not_allowed', message: expect.stringContaining('localhost resolves to 127.0.0.1, a loopback address') });
+    expect(res.json.error).toMatchObject({
+      type: 'server_error',
+      code: 'upstream_not_allowed',
+      message: expect.stringContaining('localhost resolves to 127.0.0.1, a loopback address'),
+    });
     expect(res.headers.get('x-should-retry')).toBe('false');
     expect(h.upstream.invoice.calls).toBe(calls);
   });
@@ -62,13 +88,18 @@ describe('upstream URL safety at connect time (real NATS, real sockets)', () => 
     });
     // No connection attempt: a dial to 169.254.169.254 from here would hang until the connect timeout.
     expect(Date.now() - started).toBeLessThan(2000);
-    await expect(client(strict).chat.completions.create({ model: 'gpt-mapped', messages })).rejects.toMatchObject({ status: 502, code: 'upstream_not_allowed' });
+    await expect(client(strict).chat.completions.create({ model: 'gpt-mapped', messages })).rejects.toMatchObject({
+      status: 502,
+      code: 'upstream_not_allowed',
+    });
   });
 
   it('serves the same upstreams where loopback is allowed', async () => {
     const served = await client(h.gateway).chat.completions.create({ model: 'gpt-localhost', messages });
     expect(served.model).toBe('upstream-gpt');
-    await expect(client(h.gateway).chat.completions.create({ model: 'gpt-metadata', messages })).rejects.toMatchObject({ code: 'upstream_not_allowed' });
+    await expect(client(h.gateway).chat.completions.create({ model: 'gpt-metadata', messages })).rejects.toMatchObject({
+      code: 'upstream_not_allowed',
+    });
   });
 
   it('ignores a client-supplied upstream: x-portkey-custom-host and a Portkey config never redirect the call', async () => {
@@ -81,7 +112,9 @@ describe('upstream URL safety at connect time (real NATS, real sockets)', () => 
       'x-portkey-config': JSON.stringify({ provider: 'openai', custom_host: h.slow.url, api_key: 'sk-attacker' }),
     });
     expect(res.status).toBe(200);
-    expect(h.upstream.invoice.byRequest.get('custom-host-1')).toMatchObject({ authorization: 'Bearer sk-upstream-real-secret-0123456789abcdef' });
+    expect(h.upstream.invoice.byRequest.get('custom-host-1')).toMatchObject({
+      authorization: 'Bearer sk-upstream-real-secret-0123456789abcdef',
+    });
     expect(h.slow.invoice.calls).toBe(decoyCalls);
   });
 });
@@ -92,7 +125,9 @@ describe('DNS rebinding and redirects', () => {
   let redirectTarget: MockUpstream;
   beforeAll(async () => {
     [upstream, redirectTarget] = await Promise.all([startMockUpstream(), startMockUpstream()]);
-    redirector = createServer((_req, res) => res.writeHead(307, { location: `${redirectTarget.url}/chat/completions` }).end());
+    redirector = createServer((_req, res) =>
+      res.writeHead(307, { location: `${redirectTarget.url}/chat/completions` }).end(),
+    );
     await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
   });
   afterAll(async () => {
@@ -105,9 +140,21 @@ describe('DNS rebinding and redirects', () => {
     (response.body as Readable).on('error', () => undefined);
     response.abort();
   };
-  const call: UpstreamCall = { op: 'chat', body: { model: 'x', messages }, stream: false, requestId: 'rebind-1', route: { providerId: 'p', providerType: 'openai-compatible', baseUrl: null, upstreamModel: 'upstream-gpt' } };
+  const call: UpstreamCall = {
+    op: 'chat',
+    body: { model: 'x', messages },
+    stream: false,
+    requestId: 'rebind-1',
+    route: { providerId: 'p', providerType: 'openai-compatible', baseUrl: null, upstreamModel: 'upstream-gpt' },
+  };
   const dispatchTo = (baseUrl: string, lookup?: BaseLookup) => {
-    const credential = resolveCredential({ providerId: 'p', type: 'openai-compatible', baseUrl, apiKey: 'sk-x', secretVersion: 1 })!;
+    const credential = resolveCredential({
+      providerId: 'p',
+      type: 'openai-compatible',
+      baseUrl,
+      apiKey: 'sk-x',
+      secretVersion: 1,
+    })!;
     const sync = { resolve: async () => credential } as unknown as CredentialSync;
     const provider = new OpenAiCompatibleProvider(timeouts, UpstreamAllowList.parse('127.0.0.0/8'), lookup);
     return { dispatch: new UpstreamDispatch(sync, provider, silent, MAX_SSE_EVENT_BYTES), provider };
@@ -122,7 +169,13 @@ describe('DNS rebinding and redirects', () => {
       expect(first).toMatchObject({ ok: true, response: { status: 200 } });
       if (first.ok) closeConnection(first.response);
       answer = '169.254.169.254';
-      expect(await dispatch.open(call)).toEqual({ ok: false, error: expect.objectContaining({ code: 'upstream_not_allowed', message: expect.stringContaining('llm.rebind.test resolves to 169.254.169.254') }) });
+      expect(await dispatch.open(call)).toEqual({
+        ok: false,
+        error: expect.objectContaining({
+          code: 'upstream_not_allowed',
+          message: expect.stringContaining('llm.rebind.test resolves to 169.254.169.254'),
+        }),
+      });
     } finally {
       await provider.close();
     }

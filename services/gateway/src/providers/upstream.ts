@@ -36,7 +36,9 @@ export interface UpstreamResponse {
  * `held`: the upstream had the whole request and sent no answer until the headers deadline passed;
  * it read the prompt and may bill for it (usage/worst-case.ts heldBilled).
  */
-export type UpstreamOutcome = { ok: true; response: UpstreamResponse } | { ok: false; error: OpenAiError; held?: boolean };
+export type UpstreamOutcome =
+  | { ok: true; response: UpstreamResponse }
+  | { ok: false; error: OpenAiError; held?: boolean };
 
 export const isEventStream = (contentType: string): boolean => contentType.startsWith('text/event-stream');
 

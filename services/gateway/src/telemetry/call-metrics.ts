@@ -1,4 +1,10 @@
-import { costNanosOfUsage, type OpenAiError, type Operation, type ProviderType, type UsageMessage } from '@sluice/contracts';
+import {
+  costNanosOfUsage,
+  type OpenAiError,
+  type Operation,
+  type ProviderType,
+  type UsageMessage,
+} from '@sluice/contracts';
 import {
   boundHistogram,
   collectDirectly,
@@ -33,7 +39,13 @@ interface Tally {
 /** The attribute sets of one tally, made once when the series first appears. */
 interface TallyLabels {
   call: Attributes;
-  tokens: { input: Attributes; output: Attributes; cached_input: Attributes; cache_write_input: Attributes; reasoning: Attributes };
+  tokens: {
+    input: Attributes;
+    output: Attributes;
+    cached_input: Attributes;
+    cache_write_input: Attributes;
+    reasoning: Attributes;
+  };
   litellm: { requests: Attributes; spend: Attributes; tokens: Attributes } | null;
 }
 
@@ -78,23 +90,58 @@ export class CallMetrics {
     service = 'gateway',
     private readonly settings: MetricsSettings = metricsSettings(),
   ) {
-    const histogram = (name: string, unit: string, description: string, boundaries: readonly number[]) => boundHistogram(service, name, { unit, description, boundaries });
-    this.#duration = histogram('gen_ai.client.operation.duration', 's', 'Duration of GenAI operations as the client saw them.', GENAI_SECONDS_BUCKETS);
-    this.#tokenUsage = histogram('gen_ai.client.token.usage', '{token}', 'Billable tokens per call, by gen_ai.token.type.', GENAI_TOKEN_BUCKETS);
-    this.#firstChunk = histogram('gen_ai.client.operation.time_to_first_chunk', 's', 'Time from the request to the first streamed chunk sent to the client.', FINE_SECONDS_BUCKETS);
-    this.#upstream = histogram('sluice.gateway.upstream.duration', 's', 'Time spent on the upstream call, from sending it to its last byte.', FINE_SECONDS_BUCKETS);
-    this.#added = histogram('sluice.gateway.added.duration', 's', "Sluice's own time in a call: its whole duration less the upstream's.", FINE_SECONDS_BUCKETS);
+    const histogram = (name: string, unit: string, description: string, boundaries: readonly number[]) =>
+      boundHistogram(service, name, { unit, description, boundaries });
+    this.#duration = histogram(
+      'gen_ai.client.operation.duration',
+      's',
+      'Duration of GenAI operations as the client saw them.',
+      GENAI_SECONDS_BUCKETS,
+    );
+    this.#tokenUsage = histogram(
+      'gen_ai.client.token.usage',
+      '{token}',
+      'Billable tokens per call, by gen_ai.token.type.',
+      GENAI_TOKEN_BUCKETS,
+    );
+    this.#firstChunk = histogram(
+      'gen_ai.client.operation.time_to_first_chunk',
+      's',
+      'Time from the request to the first streamed chunk sent to the client.',
+      FINE_SECONDS_BUCKETS,
+    );
+    this.#upstream = histogram(
+      'sluice.gateway.upstream.duration',
+      's',
+      'Time spent on the upstream call, from sending it to its last byte.',
+      FINE_SECONDS_BUCKETS,
+    );
+    this.#added = histogram(
+      'sluice.gateway.added.duration',
+      's',
+      "Sluice's own time in a call: its whole duration less the upstream's.",
+      FINE_SECONDS_BUCKETS,
+    );
 
     const startTime = millisToHrTime(Date.now());
     const described = (description: string, unit?: string) => ({ description, ...(unit ? { unit } : {}) });
     const REQUESTS = described('Calls by key, model, provider, operation and outcome (status class, refusal rule).');
-    const TOKENS = described('Tokens by type (cached_input and cache_write_input are part of input, reasoning part of output).', '{token}');
+    const TOKENS = described(
+      'Tokens by type (cached_input and cache_write_input are part of input, reasoning part of output).',
+      '{token}',
+    );
     const COST = described('Cost of the calls at the catalog price, in US dollars.', 'USD');
     collectDirectly(service, (now) => {
       const requests: Point[] = [];
       const tokens: Point[] = [];
       const cost: Point[] = [];
-      const litellm = { requests: [] as Point[], spend: [] as Point[], total: [] as Point[], input: [] as Point[], output: [] as Point[] };
+      const litellm = {
+        requests: [] as Point[],
+        spend: [] as Point[],
+        total: [] as Point[],
+        input: [] as Point[],
+        output: [] as Point[],
+      };
       for (const t of this.#tallies.values()) {
         const { call, tokens: byType } = t.labels;
         requests.push({ attributes: call, value: t.requests });
@@ -122,11 +169,41 @@ export class CallMetrics {
       ];
       if (settings.litellm) {
         data.push(
-          counterData('litellm_proxy_total_requests_metric', described('LiteLLM-compatible: requests by key and model.'), startTime, now, litellm.requests),
-          counterData('litellm_spend_metric', described('LiteLLM-compatible: spend in USD.'), startTime, now, litellm.spend),
-          counterData('litellm_total_tokens_metric', described('LiteLLM-compatible: input + output tokens.'), startTime, now, litellm.total),
-          counterData('litellm_input_tokens_metric', described('LiteLLM-compatible: input tokens.'), startTime, now, litellm.input),
-          counterData('litellm_output_tokens_metric', described('LiteLLM-compatible: output tokens.'), startTime, now, litellm.output),
+          counterData(
+            'litellm_proxy_total_requests_metric',
+            described('LiteLLM-compatible: requests by key and model.'),
+            startTime,
+            now,
+            litellm.requests,
+          ),
+          counterData(
+            'litellm_spend_metric',
+            described('LiteLLM-compatible: spend in USD.'),
+            startTime,
+            now,
+            litellm.spend,
+          ),
+          counterData(
+            'litellm_total_tokens_metric',
+            described('LiteLLM-compatible: input + output tokens.'),
+            startTime,
+            now,
+            litellm.total,
+          ),
+          counterData(
+            'litellm_input_tokens_metric',
+            described('LiteLLM-compatible: input tokens.'),
+            startTime,
+            now,
+            litellm.input,
+          ),
+          counterData(
+            'litellm_output_tokens_metric',
+            described('LiteLLM-compatible: output tokens.'),
+            startTime,
+            now,
+            litellm.output,
+          ),
         );
       }
       return data;
@@ -135,12 +212,30 @@ export class CallMetrics {
 
   /** A call refused before any upstream was asked (by policy, or because policy did not answer). */
   refused(op: Operation, error: OpenAiError, keyId: string | undefined, keyName: string | undefined): void {
-    this.#tally({ keyId: keyId ?? '', keyName: keyName ?? '', model: '', upstreamModel: '', providerId: '', operation: op, status: error.status, rule: error.rule ?? '' }).requests++;
+    this.#tally({
+      keyId: keyId ?? '',
+      keyName: keyName ?? '',
+      model: '',
+      upstreamModel: '',
+      providerId: '',
+      operation: op,
+      status: error.status,
+      rule: error.rule ?? '',
+    }).requests++;
   }
 
   /** An authorized call, however it ended, with what its usage message says and how long the upstream took. */
   ended(usage: UsageMessage, providerType: ProviderType, keyName: string, upstreamMs: number): void {
-    const t = this.#tally({ keyId: usage.keyId, keyName, model: usage.model, upstreamModel: usage.upstreamModel, providerId: usage.providerId, operation: usage.operation, status: usage.status, rule: '' });
+    const t = this.#tally({
+      keyId: usage.keyId,
+      keyName,
+      model: usage.model,
+      upstreamModel: usage.upstreamModel,
+      providerId: usage.providerId,
+      operation: usage.operation,
+      status: usage.status,
+      rule: '',
+    });
     t.requests++;
     t.input += usage.inputTokens;
     t.cachedInput += usage.cachedInputTokens;
@@ -162,7 +257,20 @@ export class CallMetrics {
     const perKey = this.settings.keyLabels;
     const id = `${perKey ? l.keyId : ''}\u0000${perKey ? l.keyName : ''}\u0000${l.model}\u0000${l.upstreamModel}\u0000${l.providerId}\u0000${l.operation}\u0000${l.status}\u0000${l.rule}`;
     let t = this.#tallies.get(id);
-    if (!t) this.#tallies.set(id, (t = { requests: 0, input: 0, cachedInput: 0, cacheWriteInput: 0, output: 0, reasoning: 0, costNanoUsd: 0, labels: tallyLabels(l, this.settings) }));
+    if (!t)
+      this.#tallies.set(
+        id,
+        (t = {
+          requests: 0,
+          input: 0,
+          cachedInput: 0,
+          cacheWriteInput: 0,
+          output: 0,
+          reasoning: 0,
+          costNanoUsd: 0,
+          labels: tallyLabels(l, this.settings),
+        }),
+      );
     return t;
   }
 
@@ -193,7 +301,14 @@ export class CallMetrics {
 
 function tallyLabels(l: CallLabels, settings: MetricsSettings): TallyLabels {
   const key = settings.keyLabels ? { key_id: l.keyId, key_name: l.keyName } : {};
-  const call = { ...key, model: l.model, provider_id: l.providerId, operation: l.operation, status_class: `${Math.floor(l.status / 100)}xx`, rule: l.rule };
+  const call = {
+    ...key,
+    model: l.model,
+    provider_id: l.providerId,
+    operation: l.operation,
+    status_class: `${Math.floor(l.status / 100)}xx`,
+    rule: l.rule,
+  };
   const litellmKey = settings.keyLabels ? { hashed_api_key: l.keyId, api_key_alias: l.keyName } : {};
   return {
     call,

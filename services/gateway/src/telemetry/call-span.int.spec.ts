@@ -16,8 +16,12 @@ describe('the call span of a caller the gateway has not authorized (real NATS)',
   afterAll(() => h?.stop());
 
   const post = (model: string, key: string, requestId: string) =>
-    rawPost(h, '/chat/completions', JSON.stringify({ model, messages: [{ role: 'user', content: 'Hello' }] }), { authorization: `Bearer ${key}`, 'x-request-id': requestId });
-  const spanOf = (requestId: string) => exporter.getFinishedSpans().find((s) => s.attributes['sluice.request_id'] === requestId);
+    rawPost(h, '/chat/completions', JSON.stringify({ model, messages: [{ role: 'user', content: 'Hello' }] }), {
+      authorization: `Bearer ${key}`,
+      'x-request-id': requestId,
+    });
+  const spanOf = (requestId: string) =>
+    exporter.getFinishedSpans().find((s) => s.attributes['sluice.request_id'] === requestId);
 
   it.each([
     ['a well-formed key nobody issued', generateVirtualKey(), 401],
@@ -33,6 +37,9 @@ describe('the call span of a caller the gateway has not authorized (real NATS)',
 
   it('gives an authorized call the catalog model as its request model', async () => {
     expect((await post('gpt-test', h.key, 'span-ok')).status).toBe(200);
-    expect(spanOf('span-ok')).toMatchObject({ name: 'chat', attributes: expect.objectContaining({ 'gen_ai.request.model': 'gpt-test', 'gen_ai.operation.name': 'chat' }) });
+    expect(spanOf('span-ok')).toMatchObject({
+      name: 'chat',
+      attributes: expect.objectContaining({ 'gen_ai.request.model': 'gpt-test', 'gen_ai.operation.name': 'chat' }),
+    });
   });
 });

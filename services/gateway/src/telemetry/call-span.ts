@@ -1,5 +1,19 @@
-import { initTelemetry, contextFromTraceparent, SpanKind, SpanStatusCode, traceparentOf, type Span } from '@sluice/telemetry';
-import { costNanosOfUsage, usdOfNanos, type OpenAiError, type Operation, type ProviderType, type UsageMessage } from '@sluice/contracts';
+import {
+  initTelemetry,
+  contextFromTraceparent,
+  SpanKind,
+  SpanStatusCode,
+  traceparentOf,
+  type Span,
+} from '@sluice/telemetry';
+import {
+  costNanosOfUsage,
+  usdOfNanos,
+  type OpenAiError,
+  type Operation,
+  type ProviderType,
+  type UsageMessage,
+} from '@sluice/contracts';
 import { genAiOperation, genAiProvider } from './genai-names';
 
 const tracer = initTelemetry('gateway');
@@ -11,7 +25,11 @@ const tracer = initTelemetry('gateway');
  * let anyone, with any key, mint span names without bound. The catalog model is set once the call
  * is authorized (endCallSpan).
  */
-export function startCallSpan(op: Operation, requestId: string, incomingTraceparent: string | undefined): { span: Span; traceparent?: string } {
+export function startCallSpan(
+  op: Operation,
+  requestId: string,
+  incomingTraceparent: string | undefined,
+): { span: Span; traceparent?: string } {
   const span = tracer.startSpan(
     genAiOperation(op),
     {
@@ -40,8 +58,10 @@ export function endCallSpan(span: Span, usage: UsageMessage, providerType: Provi
       'gen_ai.usage.reasoning.output_tokens': usage.reasoningTokens,
       'sluice.usage.estimated': usage.estimated,
     });
-    if (usage.stream && usage.ttfbMs !== null) span.setAttribute('gen_ai.response.time_to_first_chunk', usage.ttfbMs / 1000);
-    if (usage.costNanos !== undefined || usage.costUsd !== undefined) span.setAttribute('sluice.cost_usd', usdOfNanos(costNanosOfUsage(usage)));
+    if (usage.stream && usage.ttfbMs !== null)
+      span.setAttribute('gen_ai.response.time_to_first_chunk', usage.ttfbMs / 1000);
+    if (usage.costNanos !== undefined || usage.costUsd !== undefined)
+      span.setAttribute('sluice.cost_usd', usdOfNanos(costNanosOfUsage(usage)));
     if (usage.status >= 400) {
       span.setAttribute('error.type', String(usage.status));
       span.setStatus({ code: SpanStatusCode.ERROR });

@@ -6,7 +6,11 @@ import { endCallSpan, endRefusedSpan } from './call-span';
 const metrics = new CallMetrics();
 
 /** Where a call is refused before the upstream: its span ends and it is counted under its rule. */
-export function callRefused(span: Span, op: Operation, refusal: { error: OpenAiError; keyId?: string; keyName?: string }): void {
+export function callRefused(
+  span: Span,
+  op: Operation,
+  refusal: { error: OpenAiError; keyId?: string; keyName?: string },
+): void {
   endRefusedSpan(span, refusal.error, refusal.keyId);
   metrics.refused(op, refusal.error, refusal.keyId, refusal.keyName);
 }

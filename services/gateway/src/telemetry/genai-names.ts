@@ -1,7 +1,13 @@
 import type { Operation, ProviderType } from '@sluice/contracts';
 
 /** OpenTelemetry GenAI operation names for Sluice's operations. */
-const OPERATIONS: Record<Operation, string> = { chat: 'chat', completions: 'text_completion', embeddings: 'embeddings', messages: 'chat', responses: 'chat' };
+const OPERATIONS: Record<Operation, string> = {
+  chat: 'chat',
+  completions: 'text_completion',
+  embeddings: 'embeddings',
+  messages: 'chat',
+  responses: 'chat',
+};
 
 /** `gen_ai.provider.name`: the well-known value where there is one, else Sluice's own name for the kind of upstream. */
 const PROVIDERS: Record<ProviderType, string> = {

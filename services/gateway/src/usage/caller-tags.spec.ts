@@ -11,7 +11,9 @@ const tagsOf = (...[id, headers, body]: Args): CallerTags => {
 };
 const refusalOf = (...[id, headers, body]: Args) => {
   const result = callerTagsOf(id, headers, openAiUserOf(body));
-  return result.ok ? null : { status: result.error.status, type: result.error.type, param: result.error.param, code: result.error.code };
+  return result.ok
+    ? null
+    : { status: result.error.status, type: result.error.type, param: result.error.param, code: result.error.code };
 };
 
 describe('caller tags on the usage record', () => {
@@ -29,7 +31,14 @@ describe('caller tags on the usage record', () => {
   });
 
   it('keeps flat metadata and drops secret-looking entries', () => {
-    const header = JSON.stringify({ team: 'search', n: 3, api_key: 'x', note: 'sk-sluice-abc', Authorization: 'y', nested: { a: 1 } });
+    const header = JSON.stringify({
+      team: 'search',
+      n: 3,
+      api_key: 'x',
+      note: 'sk-sluice-abc',
+      Authorization: 'y',
+      nested: { a: 1 },
+    });
     expect(tagsOf('r', { 'x-portkey-metadata': header }, {}).metadata).toEqual({ team: 'search', n: '3' });
   });
 
@@ -42,7 +51,9 @@ describe('caller tags on the usage record', () => {
 
   it('keeps at most the bounded number of entries', () => {
     const many = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, 'v']));
-    expect(Object.keys(tagsOf('r', { 'x-portkey-metadata': JSON.stringify(many) }, {}).metadata ?? {})).toHaveLength(TAG_LIMITS.metadataEntries);
+    expect(Object.keys(tagsOf('r', { 'x-portkey-metadata': JSON.stringify(many) }, {}).metadata ?? {})).toHaveLength(
+      TAG_LIMITS.metadataEntries,
+    );
   });
 
   it('refuses a user or a kept metadata entry that Postgres could not store, naming the field', () => {
@@ -57,7 +68,11 @@ describe('caller tags on the usage record', () => {
     // Entries that are dropped anyway are not stored, so they are not refused.
     expect(refusalOf('r', { 'x-portkey-metadata': '{"api_key":"a\\u0000","team":"ok"}' }, {})).toBeNull();
     // A well-formed pair is fine anywhere.
-    expect(tagsOf('r', { 'x-portkey-metadata': '{"mood":"\\ud83d\\ude00"}' }, { user: 'bob \ud83d\ude00' })).toEqual({ clientRequestId: 'r', user: 'bob 😀', metadata: { mood: '😀' } });
+    expect(tagsOf('r', { 'x-portkey-metadata': '{"mood":"\\ud83d\\ude00"}' }, { user: 'bob \ud83d\ude00' })).toEqual({
+      clientRequestId: 'r',
+      user: 'bob 😀',
+      metadata: { mood: '😀' },
+    });
   });
 
   it('cuts a long user on a code point, never between the halves of a surrogate pair', () => {
@@ -68,7 +83,11 @@ describe('caller tags on the usage record', () => {
 
   it('reads metadata sent as raw UTF-8 bytes as UTF-8, and Latin-1 bytes as Latin-1', () => {
     const asNodeReadsIt = (text: string, encoding: BufferEncoding) => Buffer.from(text, encoding).toString('latin1');
-    expect(tagsOf('r', { 'x-portkey-metadata': asNodeReadsIt('{"team":"équipe 😀"}', 'utf8') }, {}).metadata).toEqual({ team: 'équipe 😀' });
-    expect(tagsOf('r', { 'x-portkey-metadata': asNodeReadsIt('{"team":"équipe"}', 'latin1') }, {}).metadata).toEqual({ team: 'équipe' });
+    expect(tagsOf('r', { 'x-portkey-metadata': asNodeReadsIt('{"team":"équipe 😀"}', 'utf8') }, {}).metadata).toEqual({
+      team: 'équipe 😀',
+    });
+    expect(tagsOf('r', { 'x-portkey-metadata': asNodeReadsIt('{"team":"équipe"}', 'latin1') }, {}).metadata).toEqual({
+      team: 'équipe',
+    });
   });
 });

@@ -12,7 +12,13 @@ export interface CallerTags {
 
 export type CallerTagsResult = { ok: true; tags: CallerTags } | { ok: false; error: OpenAiError };
 
-export const TAG_LIMITS = { userChars: 256, metadataHeaderBytes: 4096, metadataEntries: 32, metadataKeyChars: 64, metadataValueChars: 256 };
+export const TAG_LIMITS = {
+  userChars: 256,
+  metadataHeaderBytes: 4096,
+  metadataEntries: 32,
+  metadataKeyChars: 64,
+  metadataValueChars: 256,
+};
 
 const METADATA_HEADER = 'x-portkey-metadata';
 /** Claude Code's session header, Codex's, and a plain one any client may send; the first usable wins. */
@@ -32,14 +38,22 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * stored but that Postgres cannot hold as given (a NUL, an unpaired surrogate) is refused, so what
  * is stored is what the caller sent.
  */
-export function callerTagsOf(clientRequestId: string | null, headers: IncomingHttpHeaders, user: { value: string | null; param: string }): CallerTagsResult {
+export function callerTagsOf(
+  clientRequestId: string | null,
+  headers: IncomingHttpHeaders,
+  user: { value: string | null; param: string },
+): CallerTagsResult {
   const metadata = metadataOf(headers[METADATA_HEADER]);
   if (metadata instanceof Refusal) return { ok: false, error: metadata.error };
   const bodyUser = user.value === '' ? null : user.value;
   const why = bodyUser === null ? null : unstorableIn(bodyUser);
   if (why) return { ok: false, error: unstorable(user.param, `the value contains ${describeUnstorable(why)}`) };
   const rawUser = bodyUser ?? metadata?._user ?? null;
-  const tags: CallerTags = { clientRequestId, user: rawUser === null ? null : truncateText(rawUser, TAG_LIMITS.userChars), metadata };
+  const tags: CallerTags = {
+    clientRequestId,
+    user: rawUser === null ? null : truncateText(rawUser, TAG_LIMITS.userChars),
+    metadata,
+  };
   const sessionId = sessionIdOf(headers);
   if (sessionId) tags.sessionId = sessionId;
   return { ok: true, tags };

@@ -7,7 +7,12 @@ import { isReasoningModel, tokenCounterFor } from './tokenizers';
 /** What authorize needs to count and reserve the call: the prompt (estimate, bound, images), the output cap, the choices billed. */
 export function callEstimate(op: Operation, body: Record<string, unknown>): CallEstimate {
   const prompt = promptTokens(op, body);
-  const estimate: CallEstimate = { inputTokens: prompt.estimate, inputTokensBound: prompt.bound, maxOutputTokens: maxOutputTokensOf(body), choices: choicesOf(op, body) };
+  const estimate: CallEstimate = {
+    inputTokens: prompt.estimate,
+    inputTokensBound: prompt.bound,
+    maxOutputTokens: maxOutputTokensOf(body),
+    choices: choicesOf(op, body),
+  };
   if (prompt.images) estimate.images = prompt.images;
   const predicted = predictionBound(op, body);
   if (predicted) estimate.predictedOutputTokens = predicted;
@@ -18,9 +23,18 @@ export function callEstimate(op: Operation, body: Record<string, unknown>): Call
  * A Responses call that continues a stored response: its prompt also holds that conversation — the
  * items Sluice kept (bridged), or the tokens the upstream billed for it (native, `contextTokens`).
  */
-export function continuedEstimate(body: Record<string, unknown>, items: readonly unknown[], contextTokens: number): CallEstimate {
+export function continuedEstimate(
+  body: Record<string, unknown>,
+  items: readonly unknown[],
+  contextTokens: number,
+): CallEstimate {
   const prompt = responsesPromptTokens(body, items);
-  const estimate: CallEstimate = { inputTokens: prompt.estimate + contextTokens, inputTokensBound: prompt.bound + contextTokens, maxOutputTokens: maxOutputTokensOf(body), choices: 1 };
+  const estimate: CallEstimate = {
+    inputTokens: prompt.estimate + contextTokens,
+    inputTokensBound: prompt.bound + contextTokens,
+    maxOutputTokens: maxOutputTokensOf(body),
+    choices: 1,
+  };
   if (prompt.images) estimate.images = prompt.images;
   return estimate;
 }
@@ -86,7 +100,15 @@ export function settleTokens(
   if (reported && (reported.outputTokens > 0 || generated.chars === 0)) return { tokens: reported, estimated: false };
   const outputTokens = outputEstimate(call, body, generated);
   if (reported) return { tokens: { ...reported, outputTokens }, estimated: true };
-  return { tokens: { inputTokens: promptBound ?? inputEstimate(call, body), cachedInputTokens: 0, outputTokens, reasoningTokens: 0 }, estimated: true };
+  return {
+    tokens: {
+      inputTokens: promptBound ?? inputEstimate(call, body),
+      cachedInputTokens: 0,
+      outputTokens,
+      reasoningTokens: 0,
+    },
+    estimated: true,
+  };
 }
 
 /**
@@ -97,7 +119,12 @@ export function settleTokens(
  * Anthropic's thinking, billed in full even when its text is omitted or summarised).
  * A prediction's rejected tokens are not in the text either: its bound is added.
  */
-export function outputEstimate(call: Settling, body: Record<string, unknown>, generated: GeneratedOutput, hiddenOutput = false): number {
+export function outputEstimate(
+  call: Settling,
+  body: Record<string, unknown>,
+  generated: GeneratedOutput,
+  hiddenOutput = false,
+): number {
   if (call.op === 'embeddings') return 0;
   const upstreamModel = call.route.upstreamModel;
   let tokens = 0;
@@ -107,7 +134,8 @@ export function outputEstimate(call: Settling, body: Record<string, unknown>, ge
     else for (const text of generated.texts()) tokens += count(text);
   }
   tokens = Math.max(tokens, generated.deltas);
-  if (hiddenOutput || isReasoningModel(upstreamModel)) tokens = Math.max(tokens, (call.route.outputCap ?? 0) * choicesOf(call.op, body));
+  if (hiddenOutput || isReasoningModel(upstreamModel))
+    tokens = Math.max(tokens, (call.route.outputCap ?? 0) * choicesOf(call.op, body));
   return tokens + predictionBound(call.op, body) * choicesOf(call.op, body);
 }
 
@@ -125,14 +153,16 @@ const PER_MESSAGE = 4;
 const PER_REPLY = 3;
 
 export function tokenizedPrompt(op: Operation, body: Record<string, unknown>, count: (text: string) => number): number {
-  const json = (v: unknown) => (v === undefined || v === null ? 0 : count(typeof v === 'string' ? v : JSON.stringify(v)));
+  const json = (v: unknown) =>
+    v === undefined || v === null ? 0 : count(typeof v === 'string' ? v : JSON.stringify(v));
   if (op !== 'chat') return tokenizedInput(op === 'completions' ? body.prompt : body.input, count) + json(body.suffix);
   let tokens = PER_REPLY;
   for (const m of (body.messages as Record<string, unknown>[]) ?? []) {
     tokens += PER_MESSAGE + json(m.name) + json(m.tool_calls) + json(m.function_call);
     const content = m.content;
     if (typeof content === 'string') tokens += count(content);
-    else if (Array.isArray(content)) for (const part of content) tokens += typeof part?.text === 'string' ? count(part.text) : 0;
+    else if (Array.isArray(content))
+      for (const part of content) tokens += typeof part?.text === 'string' ? count(part.text) : 0;
   }
   // Definitions as their JSON: more tokens than the TypeScript-like form OpenAI renders them in.
   return tokens + json(body.tools) + json(body.functions) + json(body.response_format) + json(body.tool_choice);

@@ -1,7 +1,9 @@
 import type { GeneratedOutput } from '../usage/generated-output';
 
 /** The fields an OpenAI-shaped stream writes generated text into. */
-export const OPENAI_TEXT_FIELDS = ['"content":', '"text":', '"arguments":', '"reasoning_content":', '"refusal":'].map((f) => Buffer.from(f));
+export const OPENAI_TEXT_FIELDS = ['"content":', '"text":', '"arguments":', '"reasoning_content":', '"refusal":'].map(
+  (f) => Buffer.from(f),
+);
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const U = 0x75;

@@ -8,7 +8,12 @@ export interface TokenCounts {
   reasoningTokens: number;
 }
 
-export const NO_TOKENS: TokenCounts = Object.freeze({ inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0 });
+export const NO_TOKENS: TokenCounts = Object.freeze({
+  inputTokens: 0,
+  cachedInputTokens: 0,
+  outputTokens: 0,
+  reasoningTokens: 0,
+});
 
 const count = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0);
 

@@ -60,7 +60,12 @@ function closingBrace(buf: Buffer, start: number): number {
 
 /** The generated text of a JSON reply, per choice: only needed when the upstream sent no usage. */
 export function generatedOfJson(body: Buffer): GeneratedOutput {
-  let json: { choices?: { message?: { content?: unknown; refusal?: unknown; tool_calls?: { function?: { arguments?: unknown } }[] }; text?: unknown }[] };
+  let json: {
+    choices?: {
+      message?: { content?: unknown; refusal?: unknown; tool_calls?: { function?: { arguments?: unknown } }[] };
+      text?: unknown;
+    }[];
+  };
   try {
     json = JSON.parse(body.toString('utf8'));
   } catch {
@@ -72,7 +77,8 @@ export function generatedOfJson(body: Buffer): GeneratedOutput {
     const message = choice?.message;
     if (typeof message?.content === 'string') text += message.content;
     if (typeof message?.refusal === 'string') text += message.refusal;
-    for (const call of message?.tool_calls ?? []) if (typeof call?.function?.arguments === 'string') text += call.function.arguments;
+    for (const call of message?.tool_calls ?? [])
+      if (typeof call?.function?.arguments === 'string') text += call.function.arguments;
     if (text.length > 0) texts.push(text);
   }
   let chars = 0;

@@ -41,7 +41,11 @@ describe('UsagePublisher (real NATS JetStream)', () => {
     publisher.publish(message('req-during-outage'));
     await new Promise((r) => setTimeout(r, 500));
     await nats.restart();
-    await waitFor(async () => (await stored()) === before + 1, { timeoutMs: 20_000, intervalMs: 200, description: 'the usage message after the restart' });
+    await waitFor(async () => (await stored()) === before + 1, {
+      timeoutMs: 20_000,
+      intervalMs: 200,
+      description: 'the usage message after the restart',
+    });
     await publisher.flush(5000);
     expect(await stored()).toBe(before + 1);
   });
@@ -50,7 +54,9 @@ describe('UsagePublisher (real NATS JetStream)', () => {
     const policy = await connectNats(nats.url, 'fake-policy');
     try {
       const heard: UsageMessage[] = [];
-      policy.subscribe(Subjects.rpc.policySettle, { callback: (_err, msg) => void heard.push(msg.json<UsageMessage>()) });
+      policy.subscribe(Subjects.rpc.policySettle, {
+        callback: (_err, msg) => void heard.push(msg.json<UsageMessage>()),
+      });
       await policy.flush();
       const before = await stored();
       const publisher = new UsagePublisher(nc, pino({ level: 'silent' }));

@@ -87,7 +87,8 @@ export class UsagePublisher {
     this.sendBatch();
     if (this.inFlight.size === 0) return;
     await Promise.race([Promise.allSettled([...this.inFlight]), sleep(timeoutMs, undefined, { ref: false })]);
-    if (this.inFlight.size > 0) this.logger.error({ pending: this.inFlight.size }, 'usage messages still unpublished at shutdown');
+    if (this.inFlight.size > 0)
+      this.logger.error({ pending: this.inFlight.size }, 'usage messages still unpublished at shutdown');
   }
 
   private async send(message: UsageMessage, own: boolean): Promise<boolean> {
@@ -99,11 +100,17 @@ export class UsagePublisher {
         return true;
       } catch (err) {
         if (this.nc.isClosed() || (!own && attempt >= BACKOFF_MS.length)) {
-          this.logger.error({ requestId: message.requestId, keyId: message.keyId, attempts: attempt + 1, err: (err as Error).message }, 'usage message could not be published; it stays in the usage spool');
+          this.logger.error(
+            { requestId: message.requestId, keyId: message.keyId, attempts: attempt + 1, err: (err as Error).message },
+            'usage message could not be published; it stays in the usage spool',
+          );
           return false;
         }
         if (attempt === BACKOFF_MS.length) {
-          this.logger.error({ requestId: message.requestId, keyId: message.keyId, attempts: attempt + 1, err: (err as Error).message }, 'usage message not published yet; still retrying');
+          this.logger.error(
+            { requestId: message.requestId, keyId: message.keyId, attempts: attempt + 1, err: (err as Error).message },
+            'usage message not published yet; still retrying',
+          );
           payload = { ...message, recovered: true };
         }
         await sleep(BACKOFF_MS[attempt] ?? LATE_RETRY_MS, undefined, { ref: false });

@@ -12,10 +12,16 @@ export interface WorstCase {
  * rule applied here (the prompt's bound with its images; the caller's cap, else the model's from
  * the route, else the default, times the choices), so an absurd `max_tokens` is never believed.
  */
-export function worstCaseOf(call: { op: Operation; limits?: AllowedLimits; route: Route }, estimate: CallEstimate): WorstCase {
+export function worstCaseOf(
+  call: { op: Operation; limits?: AllowedLimits; route: Route },
+  estimate: CallEstimate,
+): WorstCase {
   const reserved = call.limits?.reservation?.worstCase;
   if (reserved) return reserved;
-  const tokens = callTokens(call.op, estimate, { maxOutputTokens: call.route.maxOutputTokens ?? null, upstreamModel: call.route.upstreamModel });
+  const tokens = callTokens(call.op, estimate, {
+    maxOutputTokens: call.route.maxOutputTokens ?? null,
+    upstreamModel: call.route.upstreamModel,
+  });
   return { inputTokens: tokens.inputBound, outputTokens: tokens.outputBound };
 }
 
@@ -33,7 +39,12 @@ export const NOTHING_BILLED: Billed = Object.freeze({ tokens: NO_TOKENS, estimat
  * worst case, flagged estimated — as the spool's recovery and policy's sweep bill such a call.
  */
 export const worstCaseBilled = (call: { worstCase: WorstCase }): Billed => ({
-  tokens: { inputTokens: call.worstCase.inputTokens, cachedInputTokens: 0, outputTokens: call.worstCase.outputTokens, reasoningTokens: 0 },
+  tokens: {
+    inputTokens: call.worstCase.inputTokens,
+    cachedInputTokens: 0,
+    outputTokens: call.worstCase.outputTokens,
+    reasoningTokens: 0,
+  },
   estimated: true,
 });
 
@@ -44,4 +55,9 @@ export const worstCaseBilled = (call: { worstCase: WorstCase }): Billed => ({
  * that never started is billed its prompt.
  */
 export const heldBilled = (call: { worstCase: WorstCase; stream: boolean }): Billed =>
-  call.stream ? { tokens: { inputTokens: call.worstCase.inputTokens, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0 }, estimated: true } : worstCaseBilled(call);
+  call.stream
+    ? {
+        tokens: { inputTokens: call.worstCase.inputTokens, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0 },
+        estimated: true,
+      }
+    : worstCaseBilled(call);

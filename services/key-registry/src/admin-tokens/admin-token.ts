@@ -1,5 +1,12 @@
 import type { z } from 'zod';
-import { DomainError, ErrorCodes, type AdminRole, type AdminTokenCreatedV1, type AdminTokenRevokedV1, type Actor } from '@sluice/contracts';
+import {
+  DomainError,
+  ErrorCodes,
+  type AdminRole,
+  type AdminTokenCreatedV1,
+  type AdminTokenRevokedV1,
+  type Actor,
+} from '@sluice/contracts';
 import { runCommand } from '../shared/command-store';
 import type { Deps } from '../shared/deps';
 
@@ -29,9 +36,11 @@ export function evolveAdminToken(state: AdminTokenState, event: AdminTokenEvent)
   }
 }
 
-export const foldAdminToken = (events: AdminTokenEvent[]): AdminTokenState => events.reduce(evolveAdminToken, initialAdminTokenState);
+export const foldAdminToken = (events: AdminTokenEvent[]): AdminTokenState =>
+  events.reduce(evolveAdminToken, initialAdminTokenState);
 
-export const adminTokenNotFound = (tokenId: string) => new DomainError(ErrorCodes.adminTokenNotFound, `admin token ${tokenId} does not exist`);
+export const adminTokenNotFound = (tokenId: string) =>
+  new DomainError(ErrorCodes.adminTokenNotFound, `admin token ${tokenId} does not exist`);
 
 /** Runs one command on an admin token's stream: fold, decide with the injected clock, append, project. */
 export function runAdminTokenCommand(

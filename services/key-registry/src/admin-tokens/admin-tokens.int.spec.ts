@@ -26,32 +26,60 @@ describe('admin tokens and denied-call auditing in key-registry (real Postgres)'
     const { tokenId, token } = await createAdminToken(deps, { body: { name: 'ci', role: 'operator' }, actor: owner });
     expect(tokenId).toMatch(/^adm_/);
     expect(isWellFormedAdminToken(token)).toBe(true);
-    const row = await t.db.selectFrom('admin_tokens_view').selectAll().where('token_hash', '=', hashAdminToken(token)).executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom('admin_tokens_view')
+      .selectAll()
+      .where('token_hash', '=', hashAdminToken(token))
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ id: tokenId, name: 'ci', role: 'operator', revoked_at: null });
     const [event] = await readStream(t.db, `admin-token-${tokenId}`);
     expect(event.metadata).toMatchObject({ actor: 'env-owner', requestId: 'req-1' });
-    const { rows } = await sql<{ dump: string }>`select (select string_agg(data::text || metadata::text, '') from events) || (select string_agg(a::text, '') from admin_tokens_view a) as dump`.execute(t.db);
+    const { rows } = await sql<{
+      dump: string;
+    }>`select (select string_agg(data::text || metadata::text, '') from events) || (select string_agg(a::text, '') from admin_tokens_view a) as dump`.execute(
+      t.db,
+    );
     expect(rows[0].dump).not.toContain(token);
   });
 
   it('refuses a second live token with the same name, and frees the name on revoke', async () => {
     const { tokenId } = await createAdminToken(deps, { body: { name: 'deploy', role: 'auditor' }, actor: owner });
-    await expect(createAdminToken(deps, { body: { name: 'deploy', role: 'owner' }, actor: owner })).rejects.toMatchObject({ code: ErrorCodes.adminTokenNameTaken });
+    await expect(
+      createAdminToken(deps, { body: { name: 'deploy', role: 'owner' }, actor: owner }),
+    ).rejects.toMatchObject({ code: ErrorCodes.adminTokenNameTaken });
     await revokeAdminToken(deps, { tokenId, actor: owner });
-    const row = await t.db.selectFrom('admin_tokens_view').select('revoked_at').where('id', '=', tokenId).executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom('admin_tokens_view')
+      .select('revoked_at')
+      .where('id', '=', tokenId)
+      .executeTakeFirstOrThrow();
     expect(row.revoked_at).toEqual(clock);
-    await expect(revokeAdminToken(deps, { tokenId, actor: owner })).rejects.toMatchObject({ code: ErrorCodes.adminTokenAlreadyRevoked });
-    await expect(createAdminToken(deps, { body: { name: 'deploy', role: 'owner' }, actor: owner })).resolves.toBeDefined();
+    await expect(revokeAdminToken(deps, { tokenId, actor: owner })).rejects.toMatchObject({
+      code: ErrorCodes.adminTokenAlreadyRevoked,
+    });
+    await expect(
+      createAdminToken(deps, { body: { name: 'deploy', role: 'owner' }, actor: owner }),
+    ).resolves.toBeDefined();
   });
 
   it('refuses an unknown role instead of ignoring it', async () => {
-    await expect(createAdminToken(deps, { body: { name: 'x', role: 'root' }, actor: owner })).rejects.toMatchObject({ code: ErrorCodes.validation, details: { param: 'role' } });
+    await expect(createAdminToken(deps, { body: { name: 'x', role: 'root' }, actor: owner })).rejects.toMatchObject({
+      code: ErrorCodes.validation,
+      details: { param: 'role' },
+    });
   });
 
   it('records a denial in the audit stream and coalesces a flood of the same actor and reason', async () => {
-    const attempt = { actor: 'anonymous', method: 'POST', path: '/admin/v1/keys', reason: 'invalid_token', clientIp: '203.0.113.9' };
+    const attempt = {
+      actor: 'anonymous',
+      method: 'POST',
+      path: '/admin/v1/keys',
+      reason: 'invalid_token',
+      clientIp: '203.0.113.9',
+    };
     const results = [];
-    for (let i = 0; i < 200; i++) results.push(await recordAccessDenied(deps, { attempt, actor: { actor: 'anonymous', requestId: `r-${i}` } }));
+    for (let i = 0; i < 200; i++)
+      results.push(await recordAccessDenied(deps, { attempt, actor: { actor: 'anonymous', requestId: `r-${i}` } }));
     expect(results.filter((r) => r.recorded)).toHaveLength(1);
     expect(await readStream(t.db, ACCESS_DENIED_STREAM)).toHaveLength(1);
 
@@ -67,6 +95,8 @@ describe('admin tokens and denied-call auditing in key-registry (real Postgres)'
 
   it('refuses a report that does not fit the audit record', async () => {
     const attempt = { actor: 'anonymous', method: 'GET', path: '/x', reason: 'because', clientIp: '::1' };
-    await expect(recordAccessDenied(deps, { attempt, actor: { actor: 'anonymous' } })).rejects.toMatchObject({ code: ErrorCodes.validation });
+    await expect(recordAccessDenied(deps, { attempt, actor: { actor: 'anonymous' } })).rejects.toMatchObject({
+      code: ErrorCodes.validation,
+    });
   });
 });

@@ -54,15 +54,31 @@ export const initialKeyState: KeyState = { status: 'none' };
 export function evolveKey(state: KeyState, event: KeyEvent): KeyState {
   if (event.type === 'KeyCreated') {
     const { keyId, keyHash, keyHint: _hint, createdAt, ...settings } = event.data;
-    return { status: 'active', keyId, keyHash, createdAt, settings, budgetPeriod: { start: createdAt, thresholdsPeriodStart: createdAt, percents: [] } };
+    return {
+      status: 'active',
+      keyId,
+      keyHash,
+      createdAt,
+      settings,
+      budgetPeriod: { start: createdAt, thresholdsPeriodStart: createdAt, percents: [] },
+    };
   }
   if (state.status === 'none') return state;
   const facts = factsOf(state);
   switch (event.type) {
     case 'KeyUpdated': {
       const settings = { ...state.settings, ...definedOnly(event.data.after) };
-      const start = periodStartAfterChange(state.settings.budget, settings.budget, state.createdAt, event.data.updatedAt);
-      return { ...state, settings, ...(start ? { budgetPeriod: { start, thresholdsPeriodStart: start, percents: [] } } : {}) };
+      const start = periodStartAfterChange(
+        state.settings.budget,
+        settings.budget,
+        state.createdAt,
+        event.data.updatedAt,
+      );
+      return {
+        ...state,
+        settings,
+        ...(start ? { budgetPeriod: { start, thresholdsPeriodStart: start, percents: [] } } : {}),
+      };
     }
     case 'KeyRegenerated':
       return { ...state, keyHash: event.data.keyHash };
@@ -79,7 +95,14 @@ export function evolveKey(state: KeyState, event: KeyEvent): KeyState {
     case 'KeyBudgetThresholdReached': {
       const { periodStart, thresholdPercent } = event.data;
       const earlier = state.budgetPeriod.thresholdsPeriodStart === periodStart ? state.budgetPeriod.percents : [];
-      return { ...state, budgetPeriod: { ...state.budgetPeriod, thresholdsPeriodStart: periodStart, percents: [...earlier, thresholdPercent] } };
+      return {
+        ...state,
+        budgetPeriod: {
+          ...state.budgetPeriod,
+          thresholdsPeriodStart: periodStart,
+          percents: [...earlier, thresholdPercent],
+        },
+      };
     }
     default: {
       const unknown: never = event;
@@ -93,7 +116,12 @@ export function evolveKey(state: KeyState, event: KeyEvent): KeyState {
  * (anchored at the key's creation) that contains the change: no reset is owed for the periods
  * before it. Null when the period is unchanged.
  */
-export function periodStartAfterChange(before: KeySettings['budget'], after: KeySettings['budget'], createdAt: string, changedAt: string): string | null {
+export function periodStartAfterChange(
+  before: KeySettings['budget'],
+  after: KeySettings['budget'],
+  createdAt: string,
+  changedAt: string,
+): string | null {
   if (!after || (before && before.period === after.period)) return null;
   return new Date(budgetPeriodAt(Date.parse(createdAt), after.period, Date.parse(changedAt)).start).toISOString();
 }

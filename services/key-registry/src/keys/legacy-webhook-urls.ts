@@ -10,15 +10,27 @@ import { storeWebhookUrl } from './webhook-vault';
  * rows keep the URL, and every reader upcasts them to the hint (docs/security.md).
  */
 export async function sealLegacyWebhookUrls(deps: Deps): Promise<number> {
-  const rows = await deps.db.selectFrom('keys_view').select(['id', 'budget']).where(sql<boolean>`budget ? 'webhookUrl'`).execute();
+  const rows = await deps.db
+    .selectFrom('keys_view')
+    .select(['id', 'budget'])
+    .where(sql<boolean>`budget ? 'webhookUrl'`)
+    .execute();
   for (const row of rows) {
     const url = (row.budget as { webhookUrl?: unknown } | null)?.webhookUrl;
     await deps.db.transaction().execute(async (trx) => {
       if (typeof url === 'string' && url) {
-        const sealed = await trx.selectFrom('key_webhook_urls').select('key_id').where('key_id', '=', row.id).executeTakeFirst();
+        const sealed = await trx
+          .selectFrom('key_webhook_urls')
+          .select('key_id')
+          .where('key_id', '=', row.id)
+          .executeTakeFirst();
         if (!sealed) await storeWebhookUrl(trx, deps.keks, row.id, url);
       }
-      await trx.updateTable('keys_view').set({ budget: JSON.stringify(upcastBudget(row.budget)) }).where('id', '=', row.id).execute();
+      await trx
+        .updateTable('keys_view')
+        .set({ budget: JSON.stringify(upcastBudget(row.budget)) })
+        .where('id', '=', row.id)
+        .execute();
     });
   }
   return rows.length;

@@ -6,9 +6,17 @@ import type { Database } from '@sluice/db';
  * A key bound to a provider that does not exist is refused on every call, so the binding is checked
  * when it is written: the first unknown id is named in `param`.
  */
-export async function assertProvidersExist(db: Kysely<Database>, providerIds: string[] | null | undefined): Promise<void> {
+export async function assertProvidersExist(
+  db: Kysely<Database>,
+  providerIds: string[] | null | undefined,
+): Promise<void> {
   if (!providerIds?.length) return;
-  const rows = await db.selectFrom('providers_view').select('id').where('id', 'in', providerIds).where('removed_at', 'is', null).execute();
+  const rows = await db
+    .selectFrom('providers_view')
+    .select('id')
+    .where('id', 'in', providerIds)
+    .where('removed_at', 'is', null)
+    .execute();
   const existing = new Set(rows.map((row) => row.id));
   const missing = providerIds.findIndex((id) => !existing.has(id));
   if (missing === -1) return;

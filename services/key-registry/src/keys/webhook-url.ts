@@ -7,7 +7,10 @@ import { strictUpstreamPolicy, type UpstreamPolicy } from '../providers/upstream
  * same check as a provider base URL: public addresses only unless SLUICE_UPSTREAM_ALLOW lists the
  * target (the notifier checks again at connect time and follows no redirect).
  */
-export async function assertWebhookUrlAllowed(policy: UpstreamPolicy | undefined, budget: BudgetInput | null | undefined): Promise<void> {
+export async function assertWebhookUrlAllowed(
+  policy: UpstreamPolicy | undefined,
+  budget: BudgetInput | null | undefined,
+): Promise<void> {
   const url = budget?.webhookUrl;
   if (!url) return;
   const { allow, resolve } = policy ?? strictUpstreamPolicy;

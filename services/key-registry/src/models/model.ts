@@ -1,5 +1,11 @@
 import type { z } from 'zod';
-import { DomainError, ErrorCodes, type CreateModelBody, type ModelAddedV1, type ModelRemovedV1 } from '@sluice/contracts';
+import {
+  DomainError,
+  ErrorCodes,
+  type CreateModelBody,
+  type ModelAddedV1,
+  type ModelRemovedV1,
+} from '@sluice/contracts';
 
 export type ModelState = { status: 'none' } | { status: 'listed' } | { status: 'removed' };
 
@@ -20,13 +26,16 @@ export function evolveModel(state: ModelState, event: ModelEvent): ModelState {
   }
 }
 
-export const foldModel = (events: ModelEvent[]): ModelState => events.reduce(evolveModel, { status: 'none' } as ModelState);
+export const foldModel = (events: ModelEvent[]): ModelState =>
+  events.reduce(evolveModel, { status: 'none' } as ModelState);
 
 /** A catalog entry can be added again after removal; its stream keeps the whole history. */
 export function decideAddModel(body: CreateModelBody, now: Date, state: ModelState): ModelEvent[] {
   if (state.status === 'listed') throw new DomainError(ErrorCodes.modelNameTaken, `model ${body.name} already exists`);
   if (body.upstreamModel.endsWith('*') && !body.name.endsWith('*')) {
-    throw new DomainError(ErrorCodes.validation, 'upstreamModel may end in * only when name does (a family entry)', { param: 'upstreamModel' });
+    throw new DomainError(ErrorCodes.validation, 'upstreamModel may end in * only when name does (a family entry)', {
+      param: 'upstreamModel',
+    });
   }
   return [
     {

@@ -3,14 +3,18 @@ import { DEFAULT_RETRY, nextAttemptDelay, safeOrigin, signature, webhookTarget }
 
 describe('budget notifications', () => {
   it("goes to the key's webhook, else the global one, else nowhere", () => {
-    expect(webhookTarget('https://a.example.com/hook', 'https://global.example.com')).toBe('https://a.example.com/hook');
+    expect(webhookTarget('https://a.example.com/hook', 'https://global.example.com')).toBe(
+      'https://a.example.com/hook',
+    );
     expect(webhookTarget(null, 'https://global.example.com')).toBe('https://global.example.com');
     expect(webhookTarget(undefined, '')).toBeNull();
   });
 
   it('signs the timestamp and the exact body with HMAC-SHA256, hex, so neither can be changed or replayed later', () => {
     const body = '{"type":"KeyBudgetReset"}';
-    expect(signature(body, 'secret', 1795536000)).toBe(`sha256=${createHmac('sha256', 'secret').update(`1795536000.${body}`).digest('hex')}`);
+    expect(signature(body, 'secret', 1795536000)).toBe(
+      `sha256=${createHmac('sha256', 'secret').update(`1795536000.${body}`).digest('hex')}`,
+    );
     expect(signature(body, 'secret', 1795536000)).not.toBe(signature(`${body} `, 'secret', 1795536000));
     expect(signature(body, 'secret', 1795536000)).not.toBe(signature(body, 'secret', 1795536001));
   });

@@ -16,11 +16,21 @@ export interface BudgetNotification {
 
 export function toNotification(event: PublishedEvent, keyName: string | null): BudgetNotification {
   const data = event.data as { keyId: string };
-  return { type: event.type, keyId: data.keyId, keyName, data: event.data, occurredAt: event.metadata.occurredAt, eventId: event.eventId };
+  return {
+    type: event.type,
+    keyId: data.keyId,
+    keyName,
+    data: event.data,
+    occurredAt: event.metadata.occurredAt,
+    eventId: event.eventId,
+  };
 }
 
 /** The key's own webhook, else the global one; null when neither is set. */
-export const webhookTarget = (keyWebhookUrl: string | null | undefined, globalUrl: string | null | undefined): string | null => keyWebhookUrl || globalUrl || null;
+export const webhookTarget = (
+  keyWebhookUrl: string | null | undefined,
+  globalUrl: string | null | undefined,
+): string | null => keyWebhookUrl || globalUrl || null;
 
 /**
  * `sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">`, with the timestamp (Unix seconds) sent in

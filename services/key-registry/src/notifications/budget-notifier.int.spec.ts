@@ -42,7 +42,11 @@ describe('budget webhooks (real NATS, Postgres and HTTP)', () => {
   const received: Received[] = [];
   const logged: { level: string; fields: object; msg: string }[] = [];
   /** How each path answers, attempt by attempt; 200 once the list is used up. */
-  const script: Record<string, number[]> = { '/flaky': [500, 500], '/down': [503, 503, 503, 503], '/redirect': [302, 302, 302, 302] };
+  const script: Record<string, number[]> = {
+    '/flaky': [500, 500],
+    '/down': [503, 503, 503, 503],
+    '/redirect': [302, 302, 302, 302],
+  };
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -69,7 +73,15 @@ describe('budget webhooks (real NATS, Postgres and HTTP)', () => {
     relay = createJetStreamOutbox(t.db, t.url, nc, logger);
     relay.start();
     sender = new WebhookSender({ allow: upstream.allow, secret: SECRET });
-    notifier = await startBudgetNotifier({ nc, db: t.db, sender, webhookUrlOf, globalUrl: `${base}/global?token=g`, retry: { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 200 }, logger });
+    notifier = await startBudgetNotifier({
+      nc,
+      db: t.db,
+      sender,
+      webhookUrlOf,
+      globalUrl: `${base}/global?token=g`,
+      retry: { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 200 },
+      logger,
+    });
   });
 
   afterAll(async () => {
@@ -81,10 +93,19 @@ describe('budget webhooks (real NATS, Postgres and HTTP)', () => {
   });
 
   const webhookUrlOf = (keyId: string) => readWebhookUrl(t.db, deps.keks, keyId);
-  const newKey = async (name: string, budget: object) => (await createKey(deps, { body: { name, budget }, actor })).keyId;
+  const newKey = async (name: string, budget: object) =>
+    (await createKey(deps, { body: { name, budget }, actor })).keyId;
   const reportThreshold = async (keyId: string, thresholdPercent = 80) => {
-    const periodStart = (await t.db.selectFrom('keys_view').select('budget_period_start').where('id', '=', keyId).executeTakeFirstOrThrow()).budget_period_start!.toISOString();
-    return request(nc, Subjects.rpc.keyRegistry('record-budget-threshold'), { keyId, thresholdPercent, periodStart, spentUsd: 8.5, maxUsd: 10 });
+    const periodStart = (
+      await t.db.selectFrom('keys_view').select('budget_period_start').where('id', '=', keyId).executeTakeFirstOrThrow()
+    ).budget_period_start!.toISOString();
+    return request(nc, Subjects.rpc.keyRegistry('record-budget-threshold'), {
+      keyId,
+      thresholdPercent,
+      periodStart,
+      spentUsd: 8.5,
+      maxUsd: 10,
+    });
   };
   const at = (path: string) => received.filter((r) => r.path === path);
   const settle = () => new Promise((resolve) => setTimeout(resolve, 600));
@@ -101,7 +122,14 @@ describe('budget webhooks (real NATS, Postgres and HTTP)', () => {
       type: 'KeyBudgetThresholdReached',
       keyId,
       keyName: 'signed',
-      data: { keyId, thresholdPercent: 80, periodStart: expect.any(String), spentUsd: 8.5, maxUsd: 10, reachedAt: clock.toISOString() },
+      data: {
+        keyId,
+        thresholdPercent: 80,
+        periodStart: expect.any(String),
+        spentUsd: 8.5,
+        maxUsd: 10,
+        reachedAt: clock.toISOString(),
+      },
       occurredAt: clock.toISOString(),
       eventId: event.eventId,
     });
@@ -109,7 +137,9 @@ describe('budget webhooks (real NATS, Postgres and HTTP)', () => {
     expect(hit.headers['x-sluice-event-id']).toBe(event.eventId);
     const timestamp = Number(hit.headers['x-sluice-timestamp']);
     expect(Math.abs(timestamp - Date.now() / 1000)).toBeLessThan(60);
-    expect(hit.headers['x-sluice-signature']).toBe(`sha256=${createHmac('sha256', SECRET).update(`${timestamp}.${hit.body}`).digest('hex')}`);
+    expect(hit.headers['x-sluice-signature']).toBe(
+      `sha256=${createHmac('sha256', SECRET).update(`${timestamp}.${hit.body}`).digest('hex')}`,
+    );
     await settle();
     expect(at('/signed')).toHaveLength(1);
     expect(at('/global')).toHaveLength(0);
@@ -127,25 +157,39 @@ describe('budget webhooks (real NATS, Postgres and HTTP)', () => {
   it('gives up after the last attempt with an error log that does not show the URL beyond its origin', async () => {
     const keyId = await newKey('down', { maxUsd: 10, webhookUrl: `${base}/down?token=s3cret-token` });
     await reportThreshold(keyId, 100);
-    await waitFor(() => logged.some((l) => l.level === 'error' && (l.fields as { keyId?: string }).keyId === keyId), { description: 'the give-up log' });
+    await waitFor(() => logged.some((l) => l.level === 'error' && (l.fields as { keyId?: string }).keyId === keyId), {
+      description: 'the give-up log',
+    });
     await settle();
     expect(at('/down').map((r) => r.status)).toEqual([503, 503, 503, 503]);
     expect(JSON.stringify(logged)).not.toContain('s3cret-token');
-    expect(logged.find((l) => l.level === 'error')).toMatchObject({ fields: { webhook: base, attempt: 4 }, msg: 'budget webhook not delivered; giving up' });
+    expect(logged.find((l) => l.level === 'error')).toMatchObject({
+      fields: { webhook: base, attempt: 4 },
+      msg: 'budget webhook not delivered; giving up',
+    });
   });
 
   it('sends a budget reset of a key without a webhook of its own to the global webhook', async () => {
     const keyId = await newKey('global', { maxUsd: 10, period: '1m' });
     clock = new Date(clock.getTime() + 61_000);
     expect(await resetBudgetPeriod(deps, keyId)).toBe(true);
-    const [hit] = await waitFor(() => at('/global').length > 0 && at('/global'), { description: 'the global webhook call' });
-    expect(JSON.parse(hit.body)).toMatchObject({ type: 'KeyBudgetReset', keyId, keyName: 'global', data: { keyId, resetAt: clock.toISOString() } });
+    const [hit] = await waitFor(() => at('/global').length > 0 && at('/global'), {
+      description: 'the global webhook call',
+    });
+    expect(JSON.parse(hit.body)).toMatchObject({
+      type: 'KeyBudgetReset',
+      keyId,
+      keyName: 'global',
+      data: { keyId, resetAt: clock.toISOString() },
+    });
   });
 
   it('follows no redirect: a 3xx is a failed delivery', async () => {
     const keyId = await newKey('redirected', { maxUsd: 10, webhookUrl: `${base}/redirect` });
     await reportThreshold(keyId, 100);
-    await waitFor(() => logged.some((l) => l.level === 'error' && (l.fields as { keyId?: string }).keyId === keyId), { description: 'the give-up log' });
+    await waitFor(() => logged.some((l) => l.level === 'error' && (l.fields as { keyId?: string }).keyId === keyId), {
+      description: 'the give-up log',
+    });
     expect(at('/redirect')).toHaveLength(4);
     expect(at('/elsewhere')).toHaveLength(0);
   });
@@ -156,7 +200,14 @@ describe('budget webhooks (real NATS, Postgres and HTTP)', () => {
     await reportThreshold(keyId, 50);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(at('/later')).toHaveLength(0);
-    notifier = await startBudgetNotifier({ nc, db: t.db, sender, webhookUrlOf, retry: { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 200 }, logger: { info: () => {}, warn: () => {}, error: () => {} } as unknown as Logger });
+    notifier = await startBudgetNotifier({
+      nc,
+      db: t.db,
+      sender,
+      webhookUrlOf,
+      retry: { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 200 },
+      logger: { info: () => {}, warn: () => {}, error: () => {} } as unknown as Logger,
+    });
     await waitFor(() => at('/later').length === 1, { description: 'the delivery after restart' });
   });
 });

@@ -4,7 +4,15 @@ import { Streams, Subjects, type PublishedEvent } from '@sluice/contracts';
 import type { Database } from '@sluice/db';
 import type { NatsConnection } from '@sluice/messaging';
 import type { Logger } from '@sluice/service';
-import { DEFAULT_RETRY, nextAttemptDelay, NOTIFIED_EVENTS, safeOrigin, toNotification, webhookTarget, type RetryPolicy } from './budget-notification';
+import {
+  DEFAULT_RETRY,
+  nextAttemptDelay,
+  NOTIFIED_EVENTS,
+  safeOrigin,
+  toNotification,
+  webhookTarget,
+  type RetryPolicy,
+} from './budget-notification';
 import type { WebhookSender } from './webhook-sender';
 
 export const BUDGET_WEBHOOKS_CONSUMER = 'key-registry-budget-webhooks';
@@ -97,7 +105,14 @@ async function handle(msg: JsMsg, opts: BudgetNotifierOptions, retry: RetryPolic
     const result = await opts.sender.send(url, body, { 'x-sluice-event-id': event.eventId });
     if (result.ok) return msg.ack();
     const delay = result.permanent ? null : nextAttemptDelay(attempt, retry);
-    const fields = { eventId: event.eventId, type: event.type, keyId, webhook: safeOrigin(url), attempt, reason: result.reason };
+    const fields = {
+      eventId: event.eventId,
+      type: event.type,
+      keyId,
+      webhook: safeOrigin(url),
+      attempt,
+      reason: result.reason,
+    };
     if (delay === null) {
       opts.logger.error(fields, 'budget webhook not delivered; giving up');
       return msg.term('webhook not delivered');
@@ -105,7 +120,10 @@ async function handle(msg: JsMsg, opts: BudgetNotifierOptions, retry: RetryPolic
     opts.logger.warn({ ...fields, retryInMs: delay }, 'budget webhook failed; will retry');
     msg.nak(delay);
   } catch (err) {
-    opts.logger.warn({ eventId: event.eventId, attempt, err: (err as Error).message }, 'budget notification failed; will retry');
+    opts.logger.warn(
+      { eventId: event.eventId, attempt, err: (err as Error).message },
+      'budget notification failed; will retry',
+    );
     msg.nak(nextAttemptDelay(attempt, retry) ?? retry.maxDelayMs);
   }
 }

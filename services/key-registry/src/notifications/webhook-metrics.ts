@@ -1,8 +1,15 @@
 import { meterOf } from '@sluice/telemetry';
 import type { SendResult } from './webhook-sender';
 
-const deliveries = meterOf('key-registry').createCounter('sluice.webhook.deliveries', { description: 'Budget webhook sends by outcome: delivered, failed (retried later) or refused (never sent: the URL is not allowed).' });
-const OUTCOMES = { delivered: { outcome: 'delivered' }, failed: { outcome: 'failed' }, refused: { outcome: 'refused' } };
+const deliveries = meterOf('key-registry').createCounter('sluice.webhook.deliveries', {
+  description:
+    'Budget webhook sends by outcome: delivered, failed (retried later) or refused (never sent: the URL is not allowed).',
+});
+const OUTCOMES = {
+  delivered: { outcome: 'delivered' },
+  failed: { outcome: 'failed' },
+  refused: { outcome: 'refused' },
+};
 // Every series exists from the first scrape, so dashboards and alerts see a 0, not nothing.
 for (const attributes of Object.values(OUTCOMES)) deliveries.add(0, attributes);
 

@@ -1,5 +1,12 @@
 import { Agent, request } from 'undici';
-import { checkUpstreamUrl, guardedConnector, systemResolver, UpstreamAllowList, type BaseLookup, type ResolveHost } from '@sluice/net-policy';
+import {
+  checkUpstreamUrl,
+  guardedConnector,
+  systemResolver,
+  UpstreamAllowList,
+  type BaseLookup,
+  type ResolveHost,
+} from '@sluice/net-policy';
 import { signature } from './budget-notification';
 import { countDelivery } from './webhook-metrics';
 
@@ -12,7 +19,9 @@ export interface WebhookSenderOptions {
   timeoutMs?: number;
 }
 
-export type SendResult = { ok: true; status: number } | { ok: false; status: number | null; reason: string; permanent: boolean };
+export type SendResult =
+  | { ok: true; status: number }
+  | { ok: false; status: number | null; reason: string; permanent: boolean };
 
 /**
  * POSTs signed JSON to admin-chosen URLs under the same SSRF policy as provider base URLs: the URL
@@ -40,7 +49,10 @@ export class WebhookSender {
     const check = await checkUpstreamUrl(url, this.#allow, this.#resolve);
     if (!check.ok) return { ok: false, status: null, reason: `not allowed: ${check.reason}`, permanent: true };
     const timestamp = Math.floor(Date.now() / 1000);
-    const signed = { 'x-sluice-timestamp': String(timestamp), 'x-sluice-signature': signature(body, this.opts.secret, timestamp) };
+    const signed = {
+      'x-sluice-timestamp': String(timestamp),
+      'x-sluice-signature': signature(body, this.opts.secret, timestamp),
+    };
     const timeout = this.opts.timeoutMs ?? 10_000;
     try {
       const res = await request(url, {

@@ -12,13 +12,25 @@ import type { Logger } from '@sluice/service';
 export const LOG_FALLBACK_POLL_MS = 5000;
 
 /** The outbox: committed events go to JetStream with msgID = eventId, never "after save". */
-export function createJetStreamOutbox(db: Kysely<any>, databaseUrl: string, nc: NatsConnection, logger: Logger): OutboxPublisher {
+export function createJetStreamOutbox(
+  db: Kysely<any>,
+  databaseUrl: string,
+  nc: NatsConnection,
+  logger: Logger,
+): OutboxPublisher {
   return new OutboxPublisher({
     db,
     databaseUrl,
     pollMs: LOG_FALLBACK_POLL_MS,
     logger: storeLoggerOf(logger),
-    publish: (event) => publishDurable(nc, Subjects.event(contextOf(event.type), event.type), toPublished(event), event.eventId, traceOf(event)),
+    publish: (event) =>
+      publishDurable(
+        nc,
+        Subjects.event(contextOf(event.type), event.type),
+        toPublished(event),
+        event.eventId,
+        traceOf(event),
+      ),
   });
 }
 

@@ -21,7 +21,10 @@ export interface ProviderFacts {
   supportsResponses: boolean;
 }
 
-export type ProviderState = { status: 'none' } | ({ status: 'active' } & ProviderFacts) | ({ status: 'removed' } & ProviderFacts);
+export type ProviderState =
+  | { status: 'none' }
+  | ({ status: 'active' } & ProviderFacts)
+  | ({ status: 'removed' } & ProviderFacts);
 
 export type ProviderEvent =
   | { type: 'ProviderAdded'; data: z.infer<typeof ProviderAddedV1> }
@@ -36,7 +39,15 @@ export function evolveProvider(state: ProviderState, event: ProviderEvent): Prov
   switch (event.type) {
     case 'ProviderAdded': {
       const { providerId, name, type, baseUrl, secretVersion, supportsResponses } = event.data;
-      return { status: 'active', providerId, name, type, baseUrl, secretVersion, supportsResponses: supportsResponses === true };
+      return {
+        status: 'active',
+        providerId,
+        name,
+        type,
+        baseUrl,
+        secretVersion,
+        supportsResponses: supportsResponses === true,
+      };
     }
     case 'ProviderUpdated':
       if (state.status === 'none') return state;
@@ -56,11 +67,13 @@ export function evolveProvider(state: ProviderState, event: ProviderEvent): Prov
   }
 }
 
-export const foldProvider = (events: ProviderEvent[]): ProviderState => events.reduce(evolveProvider, initialProviderState);
+export const foldProvider = (events: ProviderEvent[]): ProviderState =>
+  events.reduce(evolveProvider, initialProviderState);
 
 /** A removed provider is gone for every command: its id is not reused and it cannot come back. */
 export function activeProvider(state: ProviderState, providerId: string): Extract<ProviderState, { status: 'active' }> {
-  if (state.status !== 'active') throw new DomainError(ErrorCodes.providerNotFound, `provider ${providerId} does not exist`);
+  if (state.status !== 'active')
+    throw new DomainError(ErrorCodes.providerNotFound, `provider ${providerId} does not exist`);
   return state;
 }
 

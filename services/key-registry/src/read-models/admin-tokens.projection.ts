@@ -9,12 +9,24 @@ export async function projectAdminTokenEvent(db: Kysely<Database>, event: Sluice
       const d = event.data;
       await db
         .insertInto('admin_tokens_view')
-        .values({ id: d.tokenId, name: d.name, role: d.role, token_hash: d.tokenHash, token_hint: d.tokenHint, created_at: d.createdAt, revoked_at: null })
+        .values({
+          id: d.tokenId,
+          name: d.name,
+          role: d.role,
+          token_hash: d.tokenHash,
+          token_hint: d.tokenHint,
+          created_at: d.createdAt,
+          revoked_at: null,
+        })
         .execute();
       return;
     }
     case 'AdminTokenRevoked':
-      await db.updateTable('admin_tokens_view').set({ revoked_at: event.data.revokedAt }).where('id', '=', event.data.tokenId).execute();
+      await db
+        .updateTable('admin_tokens_view')
+        .set({ revoked_at: event.data.revokedAt })
+        .where('id', '=', event.data.tokenId)
+        .execute();
       return;
     default:
       return;

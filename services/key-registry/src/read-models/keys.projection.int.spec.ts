@@ -24,12 +24,17 @@ describe('keys_view follows the whole key lifecycle (real Postgres)', () => {
   });
   afterAll(() => t.drop());
 
-  const row = (keyId: string) => t.db.selectFrom('keys_view').selectAll().where('id', '=', keyId).executeTakeFirstOrThrow();
+  const row = (keyId: string) =>
+    t.db.selectFrom('keys_view').selectAll().where('id', '=', keyId).executeTakeFirstOrThrow();
 
   it('projects every event inline, and a rebuild from the log gives the same row', async () => {
     const { keyId, key: first } = await createKey(deps, { body: { name: 'life', models: ['gpt-*'] }, actor });
     await updateKey(deps, { keyId, body: { operations: ['chat'], expiresAt: '2031-01-01T00:00:00Z' }, actor });
-    expect(await row(keyId)).toMatchObject({ operations: ['chat'], expires_at: new Date('2031-01-01T00:00:00Z'), version: 2 });
+    expect(await row(keyId)).toMatchObject({
+      operations: ['chat'],
+      expires_at: new Date('2031-01-01T00:00:00Z'),
+      version: 2,
+    });
 
     const { key: second } = await regenerateKey(deps, { keyId, body: { gracePeriodSeconds: 90 }, actor });
     expect(await row(keyId)).toMatchObject({

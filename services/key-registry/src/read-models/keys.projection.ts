@@ -45,7 +45,14 @@ export async function projectKeyEvent(db: Kysely<Database>, event: SluiceEvent):
       if (d.after.budget !== undefined) {
         // The same rule as the aggregate: a new budget or period counts from the period containing the change.
         const row = await db.selectFrom('keys_view').select('created_at').where('id', '=', d.keyId).executeTakeFirst();
-        const start = row ? periodStartAfterChange(d.before.budget ?? null, d.after.budget, new Date(row.created_at).toISOString(), d.updatedAt) : null;
+        const start = row
+          ? periodStartAfterChange(
+              d.before.budget ?? null,
+              d.after.budget,
+              new Date(row.created_at).toISOString(),
+              d.updatedAt,
+            )
+          : null;
         if (start) Object.assign(columns, { budget_period_start: start, budget_thresholds_reached: '[]' });
       }
       return change(db, d.keyId, columns);
@@ -65,9 +72,16 @@ export async function projectKeyEvent(db: Kysely<Database>, event: SluiceEvent):
     case 'KeyEnabled':
       return change(db, event.data.keyId, { status: 'active', updated_at: event.data.enabledAt });
     case 'KeyRevoked':
-      return change(db, event.data.keyId, { status: 'revoked', revoked_at: event.data.revokedAt, updated_at: event.data.revokedAt });
+      return change(db, event.data.keyId, {
+        status: 'revoked',
+        revoked_at: event.data.revokedAt,
+        updated_at: event.data.revokedAt,
+      });
     case 'KeyBudgetReset':
-      return change(db, event.data.keyId, { budget_period_start: event.data.periodStart, budget_thresholds_reached: '[]' });
+      return change(db, event.data.keyId, {
+        budget_period_start: event.data.periodStart,
+        budget_thresholds_reached: '[]',
+      });
     case 'KeyBudgetThresholdReached': {
       const reached = sql<string>`jsonb_build_array(${event.data.thresholdPercent}::int)`;
       await db

@@ -13,7 +13,10 @@ const projections = [projectKeyEvent, projectProviderEvent, projectModelEvent, p
  * Applies one event to the read models the admin API and metering read. The same function runs
  * inline with each command and when the read models are rebuilt from the log.
  */
-export async function projectEvent(db: Kysely<Database>, raw: { type: string; data: unknown; schemaVersion?: number }): Promise<void> {
+export async function projectEvent(
+  db: Kysely<Database>,
+  raw: { type: string; data: unknown; schemaVersion?: number },
+): Promise<void> {
   const event = parseEvent(raw);
   if (!event) return;
   for (const project of projections) await project(db, event);

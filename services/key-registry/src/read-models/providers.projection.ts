@@ -44,7 +44,11 @@ export async function projectProviderEvent(db: Kysely<Database>, event: SluiceEv
         .execute();
       return;
     case 'ProviderRemoved':
-      await db.updateTable('providers_view').set({ removed_at: event.data.removedAt }).where('id', '=', event.data.providerId).execute();
+      await db
+        .updateTable('providers_view')
+        .set({ removed_at: event.data.removedAt })
+        .where('id', '=', event.data.providerId)
+        .execute();
       return;
     default:
       // ProviderSecretRewrapped is for the audit trail: nothing a listing shows changes.

@@ -38,41 +38,92 @@ describe('read models rebuilt from the log (real Postgres)', () => {
   const snapshot = async () => {
     const out: Record<string, string[]> = {};
     for (const table of READ_MODELS) {
-      const { rows } = await sql<{ row: string }>`select t::text as row from ${sql.table(table)} t order by 1`.execute(t.db);
+      const { rows } = await sql<{ row: string }>`select t::text as row from ${sql.table(table)} t order by 1`.execute(
+        t.db,
+      );
       out[table] = rows.map((r) => r.row);
     }
     return out;
   };
 
   async function realisticHistory() {
-    const openai = await addProvider(deps, { body: { name: 'openai', type: 'openai', apiKey: 'sk-first-0123456789' }, actor });
+    const openai = await addProvider(deps, {
+      body: { name: 'openai', type: 'openai', apiKey: 'sk-first-0123456789' },
+      actor,
+    });
     tick();
     const mock = await addProvider(deps, { body: { name: 'mock', type: 'mock' }, actor });
-    await addModel(deps, { body: { name: 'gpt-4o', providerId: openai.providerId, upstreamModel: 'gpt-4o-2024', inputUsdPerMTok: 2.5, outputUsdPerMTok: 10, cachedInputUsdPerMTok: 1.25 }, actor });
-    await addModel(deps, { body: { name: 'mock-gpt', providerId: mock.providerId, upstreamModel: 'mock', inputUsdPerMTok: 0, outputUsdPerMTok: 0 }, actor });
+    await addModel(deps, {
+      body: {
+        name: 'gpt-4o',
+        providerId: openai.providerId,
+        upstreamModel: 'gpt-4o-2024',
+        inputUsdPerMTok: 2.5,
+        outputUsdPerMTok: 10,
+        cachedInputUsdPerMTok: 1.25,
+      },
+      actor,
+    });
+    await addModel(deps, {
+      body: {
+        name: 'mock-gpt',
+        providerId: mock.providerId,
+        upstreamModel: 'mock',
+        inputUsdPerMTok: 0,
+        outputUsdPerMTok: 0,
+      },
+      actor,
+    });
     tick();
-    await rotateProviderSecret(deps, { providerId: openai.providerId, body: { apiKey: 'sk-second-0123456789' }, actor });
+    await rotateProviderSecret(deps, {
+      providerId: openai.providerId,
+      body: { apiKey: 'sk-second-0123456789' },
+      actor,
+    });
     await updateProvider(deps, { providerId: openai.providerId, body: { name: 'openai-prod' }, actor });
     await removeModel(deps, { name: 'mock-gpt', actor });
     await removeProvider(deps, { providerId: mock.providerId, actor });
 
     const aCreatedAt = clock.toISOString();
     const a = await createKey(deps, {
-      body: { name: 'checkout', models: ['gpt-*'], metadata: { team: 'payments' }, rateLimits: { requestsPerMinute: 600 }, budget: { maxUsd: 5, period: '1h' } },
+      body: {
+        name: 'checkout',
+        models: ['gpt-*'],
+        metadata: { team: 'payments' },
+        rateLimits: { requestsPerMinute: 600 },
+        budget: { maxUsd: 5, period: '1h' },
+      },
       actor,
     });
     const b = await createKey(deps, { body: { name: 'search', operations: ['chat', 'embeddings'] }, actor });
     tick();
     await updateKey(deps, {
       keyId: a.keyId,
-      body: { description: 'checkout service', ipAllowlist: ['10.0.0.0/8'], expiresAt: '2027-01-01T00:00:00Z', budget: { maxUsd: 8, period: '1h', alertThresholds: [50, 90] } },
+      body: {
+        description: 'checkout service',
+        ipAllowlist: ['10.0.0.0/8'],
+        expiresAt: '2027-01-01T00:00:00Z',
+        budget: { maxUsd: 8, period: '1h', alertThresholds: [50, 90] },
+      },
       actor,
     });
-    await recordBudgetThreshold(deps, { keyId: a.keyId, thresholdPercent: 50, periodStart: aCreatedAt, spentUsd: 4.2, maxUsd: 8 });
+    await recordBudgetThreshold(deps, {
+      keyId: a.keyId,
+      thresholdPercent: 50,
+      periodStart: aCreatedAt,
+      spentUsd: 4.2,
+      maxUsd: 8,
+    });
     clock = new Date(clock.getTime() + 3_600_000);
     await resetBudgetPeriod(deps, a.keyId);
     const secondPeriod = new Date(Date.parse(aCreatedAt) + 3_600_000).toISOString();
-    await recordBudgetThreshold(deps, { keyId: a.keyId, thresholdPercent: 90, periodStart: secondPeriod, spentUsd: 7.3, maxUsd: 8 });
+    await recordBudgetThreshold(deps, {
+      keyId: a.keyId,
+      thresholdPercent: 90,
+      periodStart: secondPeriod,
+      spentUsd: 7.3,
+      maxUsd: 8,
+    });
     await regenerateKey(deps, { keyId: a.keyId, body: { gracePeriodSeconds: 60 }, actor });
     await disableKey(deps, { keyId: b.keyId, actor });
     tick();
@@ -95,12 +146,22 @@ describe('read models rebuilt from the log (real Postgres)', () => {
     expect(before.providers_view).toHaveLength(2);
     expect(before.models_view).toHaveLength(1);
     expect(before.admin_tokens_view).toHaveLength(3);
-    const checkout = await t.db.selectFrom('keys_view').select(['budget', 'budget_period_start', 'budget_thresholds_reached']).where('name', '=', 'checkout').executeTakeFirstOrThrow();
-    expect(checkout).toMatchObject({ budget: { maxUsd: 8, alertThresholds: [50, 90] }, budget_thresholds_reached: [90] });
+    const checkout = await t.db
+      .selectFrom('keys_view')
+      .select(['budget', 'budget_period_start', 'budget_thresholds_reached'])
+      .where('name', '=', 'checkout')
+      .executeTakeFirstOrThrow();
+    expect(checkout).toMatchObject({
+      budget: { maxUsd: 8, alertThresholds: [50, 90] },
+      budget_thresholds_reached: [90],
+    });
 
     // Someone edits the read models by hand; the log still holds the truth.
     await t.db.deleteFrom('models_view').execute();
-    await t.db.updateTable('keys_view').set({ status: 'revoked', budget_period_start: clock, budget_thresholds_reached: '[]' }).execute();
+    await t.db
+      .updateTable('keys_view')
+      .set({ status: 'revoked', budget_period_start: clock, budget_thresholds_reached: '[]' })
+      .execute();
     await t.db.updateTable('admin_tokens_view').set({ revoked_at: clock }).where('revoked_at', 'is', null).execute();
     expect(await snapshot()).not.toEqual(before);
 

@@ -27,7 +27,8 @@ export async function rebuildReadModels(db: Kysely<Database>, { batchSize = 1000
         .execute();
       // Read through the upcasters: a version 1 event's plain webhook URL becomes its hint (the URL
       // itself is in the vault, which a rebuild leaves alone).
-      for (const row of batch) await projectEvent(trx, { type: row.event_type, schemaVersion: row.schema_version, data: row.data });
+      for (const row of batch)
+        await projectEvent(trx, { type: row.event_type, schemaVersion: row.schema_version, data: row.data });
       events += batch.length;
       if (batch.length < batchSize) return { events };
       after = batch[batch.length - 1].global_position;

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { appendToStream, readStream, WrongExpectedVersionError } from '@sluice/event-store';
-import { DomainError, ErrorCodes, schemaVersionOf, upcastEventData, type Actor, type EventMetadata } from '@sluice/contracts';
+import {
+  DomainError,
+  ErrorCodes,
+  schemaVersionOf,
+  upcastEventData,
+  type Actor,
+  type EventMetadata,
+} from '@sluice/contracts';
 import type { Database } from '@sluice/db';
 import { projectEvent } from '../read-models/project';
 
@@ -30,12 +37,18 @@ export interface CommandRun<S, E extends DomainEvent, C = undefined> {
  * Reads a stream, decides, appends with optimistic concurrency and projects the read models,
  * all in one transaction: the admin API reads its own writes, and a lost race is a 409.
  */
-export async function runCommand<S, E extends DomainEvent, C = undefined>(db: Kysely<Database>, run: CommandRun<S, E, C>): Promise<E[]> {
+export async function runCommand<S, E extends DomainEvent, C = undefined>(
+  db: Kysely<Database>,
+  run: CommandRun<S, E, C>,
+): Promise<E[]> {
   try {
     return await db.transaction().execute(async (trx) => {
       const context = (await run.loadContext?.(trx)) as C;
       const history = await readStream(trx, run.streamId);
-      const events = run.decide(run.fold(history.map((e) => ({ type: e.type, data: upcastEventData(e.type, e.schemaVersion, e.data) }) as E)), context);
+      const events = run.decide(
+        run.fold(history.map((e) => ({ type: e.type, data: upcastEventData(e.type, e.schemaVersion, e.data) }) as E)),
+        context,
+      );
       const metadata: EventMetadata = {
         actor: run.actor.actor,
         requestId: run.actor.requestId,
@@ -47,7 +60,13 @@ export async function runCommand<S, E extends DomainEvent, C = undefined>(db: Ky
         streamId: run.streamId,
         streamType: run.streamType,
         expectedVersion: history.length === 0 ? 'no_stream' : history.length,
-        events: events.map((e) => ({ eventId: randomUUID(), type: e.type, schemaVersion: schemaVersionOf(e.type), data: e.data, metadata: { ...metadata } })),
+        events: events.map((e) => ({
+          eventId: randomUUID(),
+          type: e.type,
+          schemaVersion: schemaVersionOf(e.type),
+          data: e.data,
+          metadata: { ...metadata },
+        })),
       });
       await run.alsoInTransaction?.(trx, events);
       for (const event of events) await projectEvent(trx, event);
@@ -63,7 +82,8 @@ function translate(err: unknown): unknown {
     return new DomainError(ErrorCodes.conflict, 'the resource was changed concurrently; retry');
   }
   const pg = err as { code?: string; constraint?: string };
-  if (pg.code === '23505' && pg.constraint === 'keys_view_live_name') return new DomainError(ErrorCodes.keyNameTaken, 'a key with this name already exists');
+  if (pg.code === '23505' && pg.constraint === 'keys_view_live_name')
+    return new DomainError(ErrorCodes.keyNameTaken, 'a key with this name already exists');
   if (pg.code === '23505' && pg.constraint === 'providers_view_live_name') {
     return new DomainError(ErrorCodes.providerNameTaken, 'a provider with this name already exists');
   }

@@ -15,15 +15,27 @@ export interface IdempotentRequest {
   fingerprint: string;
 }
 
-export function idempotentRequest(actor: string, idempotencyKey: string, operation: string, request: Record<string, unknown>): IdempotentRequest {
-  const fingerprint = createHash('sha256').update(JSON.stringify([operation, request])).digest('hex');
+export function idempotentRequest(
+  actor: string,
+  idempotencyKey: string,
+  operation: string,
+  request: Record<string, unknown>,
+): IdempotentRequest {
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify([operation, request]))
+    .digest('hex');
   return { actor, idempotencyKey, operation, fingerprint };
 }
 
 const aadOf = (r: IdempotentRequest) => `idempotency:${r.actor}:${r.idempotencyKey}:${r.operation}:${r.fingerprint}`;
 
 /** The result stored for this request within the window, or null; another request under the same key is a 409. */
-export async function findResult<R>(db: Kysely<Database>, keks: KeyEncryptionKeys, req: IdempotentRequest, now: Date): Promise<R | null> {
+export async function findResult<R>(
+  db: Kysely<Database>,
+  keks: KeyEncryptionKeys,
+  req: IdempotentRequest,
+  now: Date,
+): Promise<R | null> {
   const row = await db
     .selectFrom('idempotency_records')
     .select(['operation', 'fingerprint', 'ciphertext', 'wrapped_key', 'kek_version'])
@@ -33,16 +45,27 @@ export async function findResult<R>(db: Kysely<Database>, keks: KeyEncryptionKey
     .executeTakeFirst();
   if (!row) return null;
   if (row.operation !== req.operation || row.fingerprint !== req.fingerprint) {
-    throw new DomainError(ErrorCodes.idempotencyKeyReused, 'this Idempotency-Key was already used for a different request; send a new one', {
-      param: 'Idempotency-Key',
-    });
+    throw new DomainError(
+      ErrorCodes.idempotencyKeyReused,
+      'this Idempotency-Key was already used for a different request; send a new one',
+      {
+        param: 'Idempotency-Key',
+      },
+    );
   }
   let plaintext: string;
   try {
-    plaintext = open({ ciphertext: row.ciphertext, wrappedKey: row.wrapped_key, kekVersion: row.kek_version }, aadOf(req), keks);
+    plaintext = open(
+      { ciphertext: row.ciphertext, wrappedKey: row.wrapped_key, kekVersion: row.kek_version },
+      aadOf(req),
+      keks,
+    );
   } catch {
     // Replaying is the only safe answer; running the command again would break the promise.
-    throw new DomainError(ErrorCodes.conflict, 'the result stored for this Idempotency-Key cannot be read (master key removed?); send a new one');
+    throw new DomainError(
+      ErrorCodes.conflict,
+      'the result stored for this Idempotency-Key cannot be read (master key removed?); send a new one',
+    );
   }
   return JSON.parse(plaintext) as R;
 }
@@ -51,8 +74,19 @@ export async function findResult<R>(db: Kysely<Database>, keks: KeyEncryptionKey
  * Stores the result sealed, in the command's own transaction: the primary key (actor, key) lets
  * exactly one of concurrent attempts commit, and the others roll back their events with it.
  */
-export async function storeResult(trx: Transaction<Database>, keks: KeyEncryptionKeys, req: IdempotentRequest, result: unknown, now: Date): Promise<void> {
-  await trx.deleteFrom('idempotency_records').where('actor', '=', req.actor).where('idempotency_key', '=', req.idempotencyKey).where('expires_at', '<=', now).execute();
+export async function storeResult(
+  trx: Transaction<Database>,
+  keks: KeyEncryptionKeys,
+  req: IdempotentRequest,
+  result: unknown,
+  now: Date,
+): Promise<void> {
+  await trx
+    .deleteFrom('idempotency_records')
+    .where('actor', '=', req.actor)
+    .where('idempotency_key', '=', req.idempotencyKey)
+    .where('expires_at', '<=', now)
+    .execute();
   const sealed = seal(JSON.stringify(result), aadOf(req), keks);
   await trx
     .insertInto('idempotency_records')

@@ -28,6 +28,9 @@ export class UsageDeadLetters {
       throw new DeadLetterUnavailable(err);
     }
     countDeadLetter();
-    this.logger.error({ seq: source.seq, requestId: call?.requestId, keyId: call?.keyId, reason }, 'usage message cannot be recorded: dead-lettered to SLUICE_DEAD_LETTERS');
+    this.logger.error(
+      { seq: source.seq, requestId: call?.requestId, keyId: call?.keyId, reason },
+      'usage message cannot be recorded: dead-lettered to SLUICE_DEAD_LETTERS',
+    );
   }
 }

@@ -11,21 +11,38 @@ describe('making a usage message storable', () => {
   });
 
   it('replaces NULs and unpaired surrogates in caller fields with U+FFFD and names each field cleaned', () => {
-    const cleaned = cleanUsage(usage({ user: 'a\u0000b', metadata: { 't\u0000': 'x\ud800', ok: 'fine' }, clientRequestId: 'id\udc00' }));
+    const cleaned = cleanUsage(
+      usage({ user: 'a\u0000b', metadata: { 't\u0000': 'x\ud800', ok: 'fine' }, clientRequestId: 'id\udc00' }),
+    );
     expect(cleaned).toEqual({
       ok: true,
-      usage: expect.objectContaining({ user: 'a\uFFFDb', metadata: { 't\uFFFD': 'x\uFFFD', ok: 'fine' }, clientRequestId: 'id\uFFFD', cleanedFields: ['user', 'metadata', 'clientRequestId'] }),
+      usage: expect.objectContaining({
+        user: 'a\uFFFDb',
+        metadata: { 't\uFFFD': 'x\uFFFD', ok: 'fine' },
+        clientRequestId: 'id\uFFFD',
+        cleanedFields: ['user', 'metadata', 'clientRequestId'],
+      }),
     });
   });
 
   it('refuses to change who pays or for what: an unstorable accounting field makes the message unrecordable', () => {
     expect(cleanUsage(usage({ keyId: 'key\u0000' }))).toEqual({ ok: false, reason: 'keyId holds a NUL' });
-    expect(cleanUsage(usage({ model: 'gpt\ud800' }))).toEqual({ ok: false, reason: 'model holds an unpaired surrogate' });
+    expect(cleanUsage(usage({ model: 'gpt\ud800' }))).toEqual({
+      ok: false,
+      reason: 'model holds an unpaired surrogate',
+    });
   });
 
   it('drops every caller field as a last resort, and says there is nothing to drop when there is none', () => {
-    expect(withoutCallerFields(usage({ user: 'a', metadata: { b: 'c' }, cleanedFields: ['metadata'] } as never))).toEqual(
-      expect.objectContaining({ user: null, metadata: null, clientRequestId: null, cleanedFields: ['metadata', 'user'] }),
+    expect(
+      withoutCallerFields(usage({ user: 'a', metadata: { b: 'c' }, cleanedFields: ['metadata'] } as never)),
+    ).toEqual(
+      expect.objectContaining({
+        user: null,
+        metadata: null,
+        clientRequestId: null,
+        cleanedFields: ['metadata', 'user'],
+      }),
     );
     expect(withoutCallerFields(usage())).toBeNull();
   });

@@ -10,7 +10,16 @@ export type Cleaned = { ok: true; usage: RecordableUsage } | { ok: false; reason
 
 // Who pays, for what and when: stored exactly or not at all, since a changed value would bill
 // another key or model. A real gateway never writes anything unstorable here.
-const ACCOUNTING = ['requestId', 'keyId', 'model', 'upstreamModel', 'providerId', 'operation', 'clientIp', 'startedAt'] as const;
+const ACCOUNTING = [
+  'requestId',
+  'keyId',
+  'model',
+  'upstreamModel',
+  'providerId',
+  'operation',
+  'clientIp',
+  'startedAt',
+] as const;
 
 /**
  * Makes a usage message storable: a caller field holding what Postgres cannot store (a NUL, an
@@ -28,8 +37,16 @@ export function cleanUsage(usage: UsageMessage): Cleaned {
     out = { ...out, user: storableText(usage.user) };
     cleaned.push('user');
   }
-  if (usage.metadata && Object.entries(usage.metadata).some(([name, value]) => unstorableIn(name) || unstorableIn(value))) {
-    out = { ...out, metadata: Object.fromEntries(Object.entries(usage.metadata).map(([name, value]) => [storableText(name), storableText(value)])) };
+  if (
+    usage.metadata &&
+    Object.entries(usage.metadata).some(([name, value]) => unstorableIn(name) || unstorableIn(value))
+  ) {
+    out = {
+      ...out,
+      metadata: Object.fromEntries(
+        Object.entries(usage.metadata).map(([name, value]) => [storableText(name), storableText(value)]),
+      ),
+    };
     cleaned.push('metadata');
   }
   for (const field of ['clientRequestId', 'sessionId'] as const) {
@@ -44,7 +61,9 @@ export function cleanUsage(usage: UsageMessage): Cleaned {
 
 /** The call without what its caller said about it, for a message that cannot be stored even cleaned; null if it said nothing. */
 export function withoutCallerFields(usage: RecordableUsage): RecordableUsage | null {
-  const dropped = (['user', 'metadata', 'clientRequestId', 'sessionId'] as const).filter((field) => usage[field] != null);
+  const dropped = (['user', 'metadata', 'clientRequestId', 'sessionId'] as const).filter(
+    (field) => usage[field] != null,
+  );
   if (dropped.length === 0) return null;
   const cleanedFields = [...new Set([...(usage.cleanedFields ?? []), ...dropped])];
   return { ...usage, user: null, metadata: null, clientRequestId: null, sessionId: null, cleanedFields };

@@ -4,7 +4,13 @@ import { costNanosOfUsage, nanosOfUsd } from '@sluice/contracts';
 import type { RecordableUsage } from './clean-usage';
 import { reportColumns } from './report-columns';
 
-type AddSpend = (keyId: string, requests: number, inputTokens: number, outputTokens: number, spendNanos: number) => void;
+type AddSpend = (
+  keyId: string,
+  requests: number,
+  inputTokens: number,
+  outputTokens: number,
+  spendNanos: number,
+) => void;
 
 /**
  * A call that outlived its reservation was swept by policy: recorded at its worst case, flagged
@@ -14,7 +20,11 @@ type AddSpend = (keyId: string, requests: number, inputTokens: number, outputTok
  * the key's spend and tokens move by the difference, the request count not at all. Reports of
  * calls that were not swept are plain redeliveries and change nothing.
  */
-export async function correctSweeps(trx: Transaction<Database>, reports: readonly RecordableUsage[], addSpend: AddSpend): Promise<Set<string>> {
+export async function correctSweeps(
+  trx: Transaction<Database>,
+  reports: readonly RecordableUsage[],
+  addSpend: AddSpend,
+): Promise<Set<string>> {
   const first = new Map<string, RecordableUsage>();
   for (const report of reports) if (!first.has(report.requestId)) first.set(report.requestId, report);
   const swept = await trx
@@ -40,7 +50,13 @@ export async function correctSweeps(trx: Transaction<Database>, reports: readonl
   for (const row of swept) {
     if (!corrected.has(row.request_id)) continue;
     const report = first.get(row.request_id)!;
-    addSpend(row.key_id, 0, report.inputTokens - row.input_tokens, report.outputTokens - row.output_tokens, costNanosOfUsage(report) - nanosOfUsd(row.cost_usd));
+    addSpend(
+      row.key_id,
+      0,
+      report.inputTokens - row.input_tokens,
+      report.outputTokens - row.output_tokens,
+      costNanosOfUsage(report) - nanosOfUsd(row.cost_usd),
+    );
   }
   return corrected;
 }

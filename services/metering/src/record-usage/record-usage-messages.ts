@@ -33,7 +33,10 @@ interface DeadLetter {
  */
 export function usageBatchHandler(db: Kysely<Database>, deadLetters: UsageDeadLetters, logger: Logger) {
   const record = async (entries: readonly Entry[]) => {
-    const result = await recordUsageBatch(db, entries.map((e) => e.usage));
+    const result = await recordUsageBatch(
+      db,
+      entries.map((e) => e.usage),
+    );
     countRecorded(result.recorded.size, entries.length);
     return result;
   };
@@ -49,7 +52,10 @@ export function usageBatchHandler(db: Kysely<Database>, deadLetters: UsageDeadLe
         continue;
       }
       if (parsed.data.costNanos === undefined && parsed.data.costUsd === undefined) {
-        logger.warn({ requestId: parsed.data.requestId, model: parsed.data.model }, 'usage message without a cost (its route had no price): recorded at cost 0');
+        logger.warn(
+          { requestId: parsed.data.requestId, model: parsed.data.model },
+          'usage message without a cost (its route had no price): recorded at cost 0',
+        );
       }
       const cleaned = cleanUsage(parsed.data);
       if (cleaned.ok) entries.push({ msg, usage: cleaned.usage });
@@ -83,19 +89,27 @@ export function usageBatchHandler(db: Kysely<Database>, deadLetters: UsageDeadLe
         lastFailure = failure;
       }
     }
-    if (retry.length > 0) logger.warn({ messages: retry.length, err: (lastFailure as Error).message }, 'usage messages failed to record on their own; they will be redelivered');
+    if (retry.length > 0)
+      logger.warn(
+        { messages: retry.length, err: (lastFailure as Error).message },
+        'usage messages failed to record on their own; they will be redelivered',
+      );
     const failed = new Set(unrecorded.map((u) => u.item));
     for (const entry of entries) if (entry.usage.cleanedFields && !failed.has(entry)) logCleaned(logger, entry.usage);
     for (const { msg, reason, usage } of dead) await deadLetters.keep(msg, reason, usage);
     const deadMsgs = new Set(dead.map((d) => d.msg));
     const retried = new Set(retry);
-    for (const [i, e] of entries.entries()) endRecordSpan(spans[i], deadMsgs.has(e.msg) ? 'dead_lettered' : retried.has(e.msg) ? 'retried' : undefined);
+    for (const [i, e] of entries.entries())
+      endRecordSpan(spans[i], deadMsgs.has(e.msg) ? 'dead_lettered' : retried.has(e.msg) ? 'retried' : undefined);
     return { retry };
   };
 }
 
 function logCleaned(logger: Logger, usage: RecordableUsage): void {
-  logger.warn({ requestId: usage.requestId, keyId: usage.keyId, cleanedFields: usage.cleanedFields }, 'usage recorded with caller fields Postgres cannot store cleaned');
+  logger.warn(
+    { requestId: usage.requestId, keyId: usage.keyId, cleanedFields: usage.cleanedFields },
+    'usage recorded with caller fields Postgres cannot store cleaned',
+  );
 }
 
 /** Not JSON parses as nothing, and is dead-lettered as malformed. */

@@ -53,7 +53,9 @@ const RECORD_USAGE = `
   with ins as (
     insert into usage_records (${USAGE_COLUMN_LIST})
     select ${USAGE_COLUMN_LIST}
-    from jsonb_to_recordset($1::jsonb) as r(${Object.entries(USAGE_COLUMNS).map(([name, type]) => `${name} ${type}`).join(', ')})
+    from jsonb_to_recordset($1::jsonb) as r(${Object.entries(USAGE_COLUMNS)
+      .map(([name, type]) => `${name} ${type}`)
+      .join(', ')})
     -- rows in request id order so two overlapping batches wait on each other instead of deadlocking
     order by request_id
     on conflict (request_id) do nothing
@@ -100,7 +102,9 @@ export async function recordUsageBatch(db: Kysely<Database>, batch: readonly Rec
     else if (first.swept && !usage.swept) laterReports.push(usage);
   }
   // Rows in request id order so two overlapping batches wait on each other instead of deadlocking.
-  const calls = [...unique.values()].sort((a, b) => (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0));
+  const calls = [...unique.values()].sort((a, b) =>
+    a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0,
+  );
   const costNanos = new Map<string, number>();
   if (calls.length === 0) return { recorded: new Set(), costNanos, corrected: new Set() };
   for (const usage of calls) costNanos.set(usage.requestId, costNanosOfUsage(usage));
@@ -110,7 +114,8 @@ export async function recordUsageBatch(db: Kysely<Database>, batch: readonly Rec
   const recorded = new Set(inserted.map((row) => row.request_id));
   // Real reports not recorded as a new call: a redelivery, or the late report of a swept call (rare).
   const reports = [...laterReports, ...calls.filter((usage) => !usage.swept && !recorded.has(usage.requestId))];
-  const corrected = reports.length === 0 ? new Set<string>() : await db.transaction().execute((trx) => correctReports(trx, reports));
+  const corrected =
+    reports.length === 0 ? new Set<string>() : await db.transaction().execute((trx) => correctReports(trx, reports));
   return { recorded, costNanos, corrected };
 }
 
@@ -135,7 +140,13 @@ async function correctReports(trx: Transaction<Database>, reports: readonly Reco
     const spendUsd = decimalOfNanos(delta.spendNanos);
     await trx
       .insertInto('key_spend')
-      .values({ key_id: keyId, requests: delta.requests, input_tokens: delta.inputTokens, output_tokens: delta.outputTokens, spend_usd: spendUsd })
+      .values({
+        key_id: keyId,
+        requests: delta.requests,
+        input_tokens: delta.inputTokens,
+        output_tokens: delta.outputTokens,
+        spend_usd: spendUsd,
+      })
       .onConflict((oc) =>
         oc.column('key_id').doUpdateSet((eb) => ({
           requests: eb('key_spend.requests', '+', delta.requests),
@@ -167,5 +178,7 @@ function toRow(usage: RecordableUsage, costNanos: number): Partial<Record<keyof 
 
 /** The trace id of a W3C `traceparent` (`00-<32 hex>-<16 hex>-<2 hex>`), or null. */
 function traceIdOf(traceparent: string | undefined): string | null {
-  return traceparent && /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/.test(traceparent) ? traceparent.slice(3, 35) : null;
+  return traceparent && /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/.test(traceparent)
+    ? traceparent.slice(3, 35)
+    : null;
 }

@@ -7,7 +7,15 @@ import { appendToStream } from '@sluice/event-store';
 import { createDb, type Database } from '@sluice/db';
 import { Consumers, Streams, Subjects, type UsageMessage } from '@sluice/contracts';
 import { connectNats, ensureStreams, publishDurable, type NatsConnection } from '@sluice/messaging';
-import { freePort, startTestNats, usageFixture, waitFor, type TestNats, createTestDatabase, type TestDatabase } from '@sluice/testing';
+import {
+  freePort,
+  startTestNats,
+  usageFixture,
+  waitFor,
+  type TestNats,
+  createTestDatabase,
+  type TestDatabase,
+} from '@sluice/testing';
 import type { Kysely } from 'kysely';
 import { consumeUsage } from './usage-consumer';
 
@@ -44,7 +52,16 @@ describe("metering's usage consumer: no message can hold back another (real NATS
           eventId: randomUUID(),
           type: 'ModelAdded',
           schemaVersion: 1,
-          data: { name: 'gpt-x', providerId: 'p', upstreamModel: 'gpt-x', inputUsdPerMTok: 1, outputUsdPerMTok: 2, cachedInputUsdPerMTok: null, maxOutputTokens: null, createdAt: at },
+          data: {
+            name: 'gpt-x',
+            providerId: 'p',
+            upstreamModel: 'gpt-x',
+            inputUsdPerMTok: 1,
+            outputUsdPerMTok: 2,
+            cachedInputUsdPerMTok: null,
+            maxOutputTokens: null,
+            createdAt: at,
+          },
           metadata: { actor: 'test', occurredAt: at },
         },
       ],
@@ -56,11 +73,23 @@ describe("metering's usage consumer: no message can hold back another (real NATS
   });
 
   const usage = (keyId: string, over: Partial<UsageMessage> = {}): UsageMessage =>
-    usageFixture(randomUUID(), { keyId, model: 'gpt-x', upstreamModel: 'gpt-x', inputTokens: 100 + Math.floor(Math.random() * 100), outputTokens: 10 + Math.floor(Math.random() * 50), startedAt: new Date().toISOString(), ...over });
+    usageFixture(randomUUID(), {
+      keyId,
+      model: 'gpt-x',
+      upstreamModel: 'gpt-x',
+      inputTokens: 100 + Math.floor(Math.random() * 100),
+      outputTokens: 10 + Math.floor(Math.random() * 50),
+      startedAt: new Date().toISOString(),
+      ...over,
+    });
   /** Publishes each message and notes when JetStream stored it. */
   const publish = async (messages: UsageMessage[]) => {
     const storedAt = new Map<string, number>();
-    await Promise.all(messages.map((m) => publishDurable(nc, Subjects.usage, m, m.requestId).then(() => storedAt.set(m.requestId, Date.now()))));
+    await Promise.all(
+      messages.map((m) =>
+        publishDurable(nc, Subjects.usage, m, m.requestId).then(() => storedAt.set(m.requestId, Date.now())),
+      ),
+    );
     return storedAt;
   };
   const rows = (keyId: string) => t.db.selectFrom('usage_records').selectAll().where('key_id', '=', keyId).execute();
@@ -68,10 +97,14 @@ describe("metering's usage consumer: no message can hold back another (real NATS
     const jsm = await jetstreamManager(nc);
     const { state } = await jsm.streams.info(Streams.deadLetters.name);
     const out = [];
-    for (let seq = state.first_seq; state.messages > 0 && seq <= state.last_seq; seq++) out.push(await jsm.streams.getMessage(Streams.deadLetters.name, { seq }));
-    return out.flatMap((m) => (m ? [{ reason: m.header.get('sluice-reason'), body: new TextDecoder().decode(m.data) }] : []));
+    for (let seq = state.first_seq; state.messages > 0 && seq <= state.last_seq; seq++)
+      out.push(await jsm.streams.getMessage(Streams.deadLetters.name, { seq }));
+    return out.flatMap((m) =>
+      m ? [{ reason: m.header.get('sluice-reason'), body: new TextDecoder().decode(m.data) }] : [],
+    );
   };
-  const consumerInfo = async () => (await jetstreamManager(nc)).consumers.info(Streams.usage.name, Consumers.meteringUsage);
+  const consumerInfo = async () =>
+    (await jetstreamManager(nc)).consumers.info(Streams.usage.name, Consumers.meteringUsage);
 
   it('records poisoned calls cleaned and flagged, and 100 ordinary calls behind them within 2 s each, tokens as sent', async () => {
     const consumer = await consumeUsage(nc, t.db, logger, OPTIONS);
@@ -87,21 +120,42 @@ describe("metering's usage consumer: no message can hold back another (real NATS
       const ordinary = Array.from({ length: 100 }, () => usage('key-poison'));
       const storedAt = new Map([...(await publish(poisoned)), ...(await publish(ordinary))]);
 
-      const recorded = await waitFor(async () => {
-        const found = await rows('key-poison');
-        return found.length === 106 && found;
-      }, { timeoutMs: 10_000, description: 'all 106 calls recorded' });
+      const recorded = await waitFor(
+        async () => {
+          const found = await rows('key-poison');
+          return found.length === 106 && found;
+        },
+        { timeoutMs: 10_000, description: 'all 106 calls recorded' },
+      );
       const late = recorded.filter((r) => new Date(r.recorded_at).getTime() - storedAt.get(r.request_id)! > 2000);
       expect(late.map((r) => r.request_id)).toEqual([]);
-      const sum = (list: { inputTokens: number; outputTokens: number }[]) => list.reduce((s, u) => [s[0] + u.inputTokens, s[1] + u.outputTokens], [0, 0]);
+      const sum = (list: { inputTokens: number; outputTokens: number }[]) =>
+        list.reduce((s, u) => [s[0] + u.inputTokens, s[1] + u.outputTokens], [0, 0]);
       const stored = recorded.reduce((s, r) => [s[0] + r.input_tokens, s[1] + r.output_tokens], [0, 0]);
       expect(stored).toEqual(sum([...poisoned, ...ordinary]));
       const byId = new Map(recorded.map((r) => [r.request_id, r]));
-      expect(poisoned.map((m) => byId.get(m.requestId)!.cleaned_fields)).toEqual([['user'], ['metadata'], ['metadata'], ['user'], ['metadata'], ['clientRequestId']]);
-      expect([byId.get(poisoned[0].requestId)!.caller_user, byId.get(poisoned[1].requestId)!.caller_metadata]).toEqual(['alice\uFFFD', { team: 'x\uFFFD' }]);
+      expect(poisoned.map((m) => byId.get(m.requestId)!.cleaned_fields)).toEqual([
+        ['user'],
+        ['metadata'],
+        ['metadata'],
+        ['user'],
+        ['metadata'],
+        ['clientRequestId'],
+      ]);
+      expect([byId.get(poisoned[0].requestId)!.caller_user, byId.get(poisoned[1].requestId)!.caller_metadata]).toEqual([
+        'alice\uFFFD',
+        { team: 'x\uFFFD' },
+      ]);
       expect(ordinary.every((m) => byId.get(m.requestId)!.cleaned_fields.length === 0)).toBe(true);
-      const spend = await t.db.selectFrom('key_spend').selectAll().where('key_id', '=', 'key-poison').executeTakeFirstOrThrow();
-      expect([Number(spend.requests), Number(spend.input_tokens), Number(spend.output_tokens)]).toEqual([106, ...stored]);
+      const spend = await t.db
+        .selectFrom('key_spend')
+        .selectAll()
+        .where('key_id', '=', 'key-poison')
+        .executeTakeFirstOrThrow();
+      expect([Number(spend.requests), Number(spend.input_tokens), Number(spend.output_tokens)]).toEqual([
+        106,
+        ...stored,
+      ]);
       expect(await deadLetters()).toEqual([]);
     } finally {
       await consumer.stop();
@@ -120,10 +174,17 @@ describe("metering's usage consumer: no message can hold back another (real NATS
       await publish([...good.slice(0, 20), notATime, tooManyTokens, nulInKey, ...good.slice(20)]);
       await jetstream(nc).publish(Subjects.usage, new TextEncoder().encode('not json'), { msgID: randomUUID() });
 
-      await waitFor(async () => (await rows('key-dead')).length === 40 && (await deadLetters()).length === 4, { timeoutMs: 10_000, description: 'the good recorded, the bad dead-lettered' });
+      await waitFor(async () => (await rows('key-dead')).length === 40 && (await deadLetters()).length === 4, {
+        timeoutMs: 10_000,
+        description: 'the good recorded, the bad dead-lettered',
+      });
       const dead = await deadLetters();
       const reasonOf = (m: UsageMessage) => dead.find((d) => d.body.includes(m.requestId))?.reason;
-      expect([reasonOf(notATime), reasonOf(tooManyTokens), reasonOf(nulInKey)]).toEqual(['SQLSTATE 22008', 'SQLSTATE 22003', 'keyId holds a NUL']);
+      expect([reasonOf(notATime), reasonOf(tooManyTokens), reasonOf(nulInKey)]).toEqual([
+        'SQLSTATE 22008',
+        'SQLSTATE 22003',
+        'keyId holds a NUL',
+      ]);
       expect(dead.find((d) => d.body === 'not json')?.reason).toMatch(/^malformed/);
       expect(logs.filter((line) => line.includes('dead-lettered'))).toHaveLength(4);
       expect(logs.filter((line) => line.includes(notATime.requestId))).toHaveLength(1);
@@ -144,12 +205,17 @@ describe("metering's usage consumer: no message can hold back another (real NATS
       await proxy.cut();
       const messages = Array.from({ length: 30 }, () => usage('key-outage'));
       await publish(messages);
-      await waitFor(() => logs.some((line) => line.includes('recording a usage batch failed; retrying')), { description: 'the first failed attempt' });
+      await waitFor(() => logs.some((line) => line.includes('recording a usage batch failed; retrying')), {
+        description: 'the first failed attempt',
+      });
       // The outage outlasts the ack wait three times over: held messages must not be redelivered.
       const outageEnds = Date.now() + 3 * OPTIONS.ackWaitMs;
       await waitFor(() => Date.now() >= outageEnds, { timeoutMs: 5000, intervalMs: 100 });
       await proxy.restore();
-      await waitFor(async () => (await rows('key-outage')).length === 30, { timeoutMs: 10_000, description: 'every call recorded once Postgres is back' });
+      await waitFor(async () => (await rows('key-outage')).length === 30, {
+        timeoutMs: 10_000,
+        description: 'every call recorded once Postgres is back',
+      });
       await waitFor(async () => (await consumerInfo()).num_ack_pending === 0, { description: 'every message acked' });
       expect((await consumerInfo()).num_redelivered).toBe(0);
       expect((await deadLetters()).length).toBe(deadBefore);
@@ -162,7 +228,9 @@ describe("metering's usage consumer: no message can hold back another (real NATS
 });
 
 /** A TCP proxy in front of Postgres that can drop every connection and refuse new ones, as a dead server would. */
-async function startProxy(target: URL): Promise<{ urlFor(url: string): string; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
+async function startProxy(
+  target: URL,
+): Promise<{ urlFor(url: string): string; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
   const port = await freePort();
   const sockets = new Set<Socket>();
   let server: Server | undefined;

@@ -22,7 +22,12 @@ export interface UsageConsumerOptions {
  * retried in place (it never uses up deliveries and is never dead-lettered); what no retry can
  * record is dead-lettered (see usageBatchHandler).
  */
-export async function consumeUsage(nc: NatsConnection, db: Kysely<Database>, logger: Logger, opts: UsageConsumerOptions): Promise<{ stop(): Promise<void> }> {
+export async function consumeUsage(
+  nc: NatsConnection,
+  db: Kysely<Database>,
+  logger: Logger,
+  opts: UsageConsumerOptions,
+): Promise<{ stop(): Promise<void> }> {
   const deadLetters = new UsageDeadLetters(nc, logger);
   return consumeDurableBatches(nc, {
     stream: Streams.usage.name,
@@ -33,7 +38,8 @@ export async function consumeUsage(nc: NatsConnection, db: Kysely<Database>, log
     retryInPlace: (err) => err instanceof DeadLetterUnavailable || failureKindOf(err) === 'unavailable',
     onError: (err, msgs, attempt) => {
       // One line when a batch starts failing, then one every ~10 s while it still does.
-      if (attempt % 10 === 0) logger.error({ err: err.message, messages: msgs.length, attempt }, 'recording a usage batch failed; retrying');
+      if (attempt % 10 === 0)
+        logger.error({ err: err.message, messages: msgs.length, attempt }, 'recording a usage batch failed; retrying');
     },
     onMaxDeliveries: (msg) => deadLetters.keep(msg, `not recorded after ${opts.maxDeliver} deliveries`),
   });

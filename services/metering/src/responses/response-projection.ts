@@ -25,13 +25,21 @@ export function responseBatchHandler(db: Kysely<Database>, retentionMs: number, 
       }
       const parsed = StoredResponse.safeParse(json);
       if (!parsed.success) {
-        logger.error({ seq: msg.seq, path: parsed.error.issues[0]?.path.join('.') }, 'a message on the responses stream is not a stored response; skipped');
+        logger.error(
+          { seq: msg.seq, path: parsed.error.issues[0]?.path.join('.') },
+          'a message on the responses stream is not a stored response; skipped',
+        );
         continue;
       }
       rows.push(storedResponseRow(parsed.data, retentionMs));
     }
     if (rows.length === 0) return;
-    const insert = (values: typeof rows) => db.insertInto('stored_responses').values(values).onConflict((oc) => oc.column('id').doNothing()).execute();
+    const insert = (values: typeof rows) =>
+      db
+        .insertInto('stored_responses')
+        .values(values)
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute();
     try {
       await insert(rows);
     } catch (err) {
@@ -42,7 +50,10 @@ export function responseBatchHandler(db: Kysely<Database>, retentionMs: number, 
           await insert([row]);
         } catch (one) {
           if (failureKindOf(one) !== 'content') throw one;
-          logger.error({ callId: row.call_id, sqlstate: sqlstateOf(one) }, 'a stored response Postgres refuses; skipped');
+          logger.error(
+            { callId: row.call_id, sqlstate: sqlstateOf(one) },
+            'a stored response Postgres refuses; skipped',
+          );
         }
       }
     }

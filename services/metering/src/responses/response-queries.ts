@@ -16,10 +16,27 @@ type Row = {
   created_at: Date;
 };
 
-const COLUMNS = ['id', 'key_id', 'call_id', 'model', 'mode', 'route', 'previous_response_id', 'context_tokens', 'response', 'input', 'created_at'] as const;
+const COLUMNS = [
+  'id',
+  'key_id',
+  'call_id',
+  'model',
+  'mode',
+  'route',
+  'previous_response_id',
+  'context_tokens',
+  'response',
+  'input',
+  'created_at',
+] as const;
 
 /** A key's live response: not another key's, not deleted, not expired. */
-export async function findResponse(db: Kysely<Database>, id: string, keyId: string, now: Date): Promise<StoredResponse | undefined> {
+export async function findResponse(
+  db: Kysely<Database>,
+  id: string,
+  keyId: string,
+  now: Date,
+): Promise<StoredResponse | undefined> {
   const row = await db
     .selectFrom('stored_responses')
     .select(COLUMNS)
@@ -32,8 +49,19 @@ export async function findResponse(db: Kysely<Database>, id: string, keyId: stri
 }
 
 /** The chain a bridged response ends, newest first: at most `maxTurns` rows, same key, not expired (a deleted one is empty). */
-export async function conversationTurns(db: Kysely<Database>, id: string, keyId: string, now: Date, maxTurns: number): Promise<{ id: string; previous: string | null; turn: ConversationTurn }[]> {
-  const rows = await sql<{ id: string; previous_response_id: string | null; response: Record<string, unknown> | null; input: unknown[] | null }>`
+export async function conversationTurns(
+  db: Kysely<Database>,
+  id: string,
+  keyId: string,
+  now: Date,
+  maxTurns: number,
+): Promise<{ id: string; previous: string | null; turn: ConversationTurn }[]> {
+  const rows = await sql<{
+    id: string;
+    previous_response_id: string | null;
+    response: Record<string, unknown> | null;
+    input: unknown[] | null;
+  }>`
     with recursive chain(id, previous_response_id, response, input, depth) as (
       select id, previous_response_id, response, input, 1 from stored_responses
        where id = ${id} and key_id = ${keyId} and expires_at > ${now}
@@ -65,7 +93,10 @@ export async function deleteResponse(db: Kysely<Database>, id: string, keyId: st
 
 /** Rows past their retention, a bounded batch at a time. */
 export async function purgeExpired(db: Kysely<Database>, now: Date, limit: number): Promise<number> {
-  const result = await sql`delete from stored_responses where id in (select id from stored_responses where expires_at <= ${now} limit ${limit})`.execute(db);
+  const result =
+    await sql`delete from stored_responses where id in (select id from stored_responses where expires_at <= ${now} limit ${limit})`.execute(
+      db,
+    );
   return Number(result.numAffectedRows ?? 0);
 }
 

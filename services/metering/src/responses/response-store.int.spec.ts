@@ -40,20 +40,42 @@ describe("metering's response store (real NATS with a 64 KB max_payload, real Po
       mode: 'bridged',
       previousResponseId: null,
       createdAt: new Date().toISOString(),
-      response: { id, object: 'response', status: 'completed', output: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: `answer of ${id}` }] }] },
-      input: [{ id: `msg_${id}`, type: 'message', role: 'user', content: [{ type: 'input_text', text: `question of ${id}` }] }],
+      response: {
+        id,
+        object: 'response',
+        status: 'completed',
+        output: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: `answer of ${id}` }] }],
+      },
+      input: [
+        {
+          id: `msg_${id}`,
+          type: 'message',
+          role: 'user',
+          content: [{ type: 'input_text', text: `question of ${id}` }],
+        },
+      ],
       ...over,
     };
   };
   const publish = (r: StoredResponse) => publishDurable(nc, Subjects.responseStored, r, r.responseId);
-  const lookup = (responseId: string, keyId: string, conversation = false) => request<ResponseLookupReply>(nc, Subjects.rpc.responseLookup, { responseId, keyId, conversation }, { timeoutMs: 10_000 });
-  const remove = (responseId: string, keyId: string) => request<ResponseDeleteReply>(nc, Subjects.rpc.responseDelete, { responseId, keyId }, { timeoutMs: 10_000 });
+  const lookup = (responseId: string, keyId: string, conversation = false) =>
+    request<ResponseLookupReply>(
+      nc,
+      Subjects.rpc.responseLookup,
+      { responseId, keyId, conversation },
+      { timeoutMs: 10_000 },
+    );
+  const remove = (responseId: string, keyId: string) =>
+    request<ResponseDeleteReply>(nc, Subjects.rpc.responseDelete, { responseId, keyId }, { timeoutMs: 10_000 });
 
   it('finds a response asked for right after it was published (the miss waits for the projection), for its own key only', async () => {
     const r = stored();
     await publish(r);
     const found = await lookup(r.responseId, 'key_a');
-    expect(found).toMatchObject({ found: true, response: { responseId: r.responseId, keyId: 'key_a', mode: 'bridged', response: r.response, input: r.input } });
+    expect(found).toMatchObject({
+      found: true,
+      response: { responseId: r.responseId, keyId: 'key_a', mode: 'bridged', response: r.response, input: r.input },
+    });
     // Another key learns nothing: the same answer as an id that never existed.
     expect(await lookup(r.responseId, 'key_b')).toEqual({ found: false });
     expect(await lookup('resp_never_existed', 'key_a')).toEqual({ found: false });
@@ -78,7 +100,11 @@ describe("metering's response store (real NATS with a 64 KB max_payload, real Po
     expect(await remove(r.responseId, 'key_a')).toEqual({ deleted: false });
     await publishDurable(nc, Subjects.responseStored, r, `${r.responseId}-replayed`);
     expect(await lookup(r.responseId, 'key_a')).toEqual({ found: false });
-    const row = await t.db.selectFrom('stored_responses').select(['response', 'input', 'deleted_at']).where('id', '=', r.responseId).executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom('stored_responses')
+      .select(['response', 'input', 'deleted_at'])
+      .where('id', '=', r.responseId)
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ response: null, input: null, deleted_at: expect.any(Date) });
   });
 
@@ -86,7 +112,13 @@ describe("metering's response store (real NATS with a 64 KB max_payload, real Po
     // Given a chain of 8 turns of ~20 KB each: more than one 64 KB reply holds
     const big = 'w'.repeat(20_000);
     const chain: StoredResponse[] = [];
-    for (let i = 0; i < 8; i++) chain.push(stored({ previousResponseId: chain[i - 1]?.responseId ?? null, input: [{ type: 'message', role: 'user', content: `${i}:${big}` }] }));
+    for (let i = 0; i < 8; i++)
+      chain.push(
+        stored({
+          previousResponseId: chain[i - 1]?.responseId ?? null,
+          input: [{ type: 'message', role: 'user', content: `${i}:${big}` }],
+        }),
+      );
     for (const r of chain) await publish(r);
     const turns: unknown[] = [];
     let from: string | null = chain[7].responseId;
@@ -99,7 +131,16 @@ describe("metering's response store (real NATS with a 64 KB max_payload, real Po
       pages++;
     }
     expect(pages).toBeGreaterThan(1);
-    expect(turns.map((t) => String((t as { input: { content: string }[] }).input[0].content).split(':')[0])).toEqual(['7', '6', '5', '4', '3', '2', '1', '0']);
+    expect(turns.map((t) => String((t as { input: { content: string }[] }).input[0].content).split(':')[0])).toEqual([
+      '7',
+      '6',
+      '5',
+      '4',
+      '3',
+      '2',
+      '1',
+      '0',
+    ]);
     // and another key cannot walk it
     expect(await lookup(chain[7].responseId, 'key_b', true)).toEqual({ found: false });
   });
@@ -122,6 +163,10 @@ describe("metering's response store (real NATS with a 64 KB max_payload, real Po
     const r = stored({ createdAt: new Date(Date.now() - 3600_000 - 1000).toISOString() });
     await publish(r);
     expect(await lookup(r.responseId, 'key_a')).toEqual({ found: false });
-    await waitFor(async () => !(await t.db.selectFrom('stored_responses').select('id').where('id', '=', r.responseId).executeTakeFirst()), { description: 'the expired row purged' });
+    await waitFor(
+      async () =>
+        !(await t.db.selectFrom('stored_responses').select('id').where('id', '=', r.responseId).executeTakeFirst()),
+      { description: 'the expired row purged' },
+    );
   });
 });

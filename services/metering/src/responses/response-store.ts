@@ -35,7 +35,12 @@ const PURGE_BATCH = 1000;
  * response is answered exactly like an unknown id. A miss first waits for the projection to catch
  * up with the stream, so a response its client has finished receiving is always found.
  */
-export async function serveResponseStore(nc: NatsConnection, db: Kysely<Database>, logger: Logger, opts: ResponseStoreOptions): Promise<{ stop(): Promise<void> }> {
+export async function serveResponseStore(
+  nc: NatsConnection,
+  db: Kysely<Database>,
+  logger: Logger,
+  opts: ResponseStoreOptions,
+): Promise<{ stop(): Promise<void> }> {
   const consumer = await consumeDurableBatches(nc, {
     stream: Streams.responses.name,
     durable: Consumers.meteringResponses,
@@ -44,12 +49,17 @@ export async function serveResponseStore(nc: NatsConnection, db: Kysely<Database
     handler: responseBatchHandler(db, opts.retentionMs, logger),
     retryInPlace: (err) => failureKindOf(err) === 'unavailable',
     onError: (err, msgs, attempt) => {
-      if (attempt % 10 === 0) logger.error({ err: err.message, messages: msgs.length, attempt }, 'storing responses failed; retrying');
+      if (attempt % 10 === 0)
+        logger.error({ err: err.message, messages: msgs.length, attempt }, 'storing responses failed; retrying');
     },
   });
-  const caughtUp = coalesced(() => durableCaughtUp(nc, Streams.responses.name, Consumers.meteringResponses, opts.catchUpMs).catch(() => false));
+  const caughtUp = coalesced(() =>
+    durableCaughtUp(nc, Streams.responses.name, Consumers.meteringResponses, opts.catchUpMs).catch(() => false),
+  );
 
-  const find = async (id: string, keyId: string) => (await findResponse(db, id, keyId, new Date())) ?? ((await caughtUp()) ? findResponse(db, id, keyId, new Date()) : undefined);
+  const find = async (id: string, keyId: string) =>
+    (await findResponse(db, id, keyId, new Date())) ??
+    ((await caughtUp()) ? findResponse(db, id, keyId, new Date()) : undefined);
 
   const lookup = async (req: ResponseLookupRequest): Promise<ResponseLookupReply> => {
     if (typeof req?.responseId !== 'string' || typeof req.keyId !== 'string') return { found: false };
@@ -84,8 +94,14 @@ export async function serveResponseStore(nc: NatsConnection, db: Kysely<Database
   };
 
   const subscriptions = [
-    serve(nc, Subjects.rpc.responseLookup, async (req) => lookup(req as ResponseLookupRequest), { queue: 'metering', logger }),
-    serve(nc, Subjects.rpc.responseDelete, async (req) => remove(req as ResponseDeleteRequest), { queue: 'metering', logger }),
+    serve(nc, Subjects.rpc.responseLookup, async (req) => lookup(req as ResponseLookupRequest), {
+      queue: 'metering',
+      logger,
+    }),
+    serve(nc, Subjects.rpc.responseDelete, async (req) => remove(req as ResponseDeleteRequest), {
+      queue: 'metering',
+      logger,
+    }),
   ];
 
   const purge = async () => {

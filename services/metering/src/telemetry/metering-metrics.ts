@@ -1,8 +1,12 @@
 import { meterOf } from '@sluice/telemetry';
 
 const meter = meterOf('metering');
-const records = meter.createCounter('sluice.metering.records', { description: 'Usage messages metering handled: recorded (a new usage row) or duplicate (recorded before).' });
-const deadLetters = meter.createCounter('sluice.metering.dead_letters', { description: 'Usage messages metering could never record, kept on SLUICE_DEAD_LETTERS.' });
+const records = meter.createCounter('sluice.metering.records', {
+  description: 'Usage messages metering handled: recorded (a new usage row) or duplicate (recorded before).',
+});
+const deadLetters = meter.createCounter('sluice.metering.dead_letters', {
+  description: 'Usage messages metering could never record, kept on SLUICE_DEAD_LETTERS.',
+});
 const RECORDED = { outcome: 'recorded' };
 const DUPLICATE = { outcome: 'duplicate' };
 // Every series exists from the first scrape, so dashboards and alerts see a 0, not nothing.

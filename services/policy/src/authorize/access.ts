@@ -14,7 +14,8 @@ export function access(req: AccessRequest, keys: KeyTable, catalog: Catalog, now
   const { key, error } = keyRules(req.keyHash, req.clientIp, keys, now);
   if (!key) return { allow: false, error };
   if (error) return { allow: false, keyId: key.keyId, error };
-  if (key.operations && !key.operations.has(req.operation)) return { allow: false, keyId: key.keyId, error: Refusals.operationNotAllowed(req.operation) };
+  if (key.operations && !key.operations.has(req.operation))
+    return { allow: false, keyId: key.keyId, error: Refusals.operationNotAllowed(req.operation) };
   if (req.model === undefined) return { allow: true, keyId: key.keyId };
   const routed = routeModel(key, req.model, catalog);
   if (!routed.ok) return { allow: false, keyId: key.keyId, error: routed.error };

@@ -1,4 +1,10 @@
-import { reservedOutputTokens, type AuthorizeReply, type AuthorizeRequest, type OpenAiError, type Route } from '@sluice/contracts';
+import {
+  reservedOutputTokens,
+  type AuthorizeReply,
+  type AuthorizeRequest,
+  type OpenAiError,
+  type Route,
+} from '@sluice/contracts';
 import type { Catalog, CatalogModel, CatalogProvider } from '../catalog/catalog';
 import type { KeyPolicy, KeyTable } from '../keys/key-table';
 import type { Limiter } from '../limits/limiter';
@@ -20,7 +26,14 @@ export interface DryRun {
  * nothing about the key's state. An allowed call is counted and its worst-case cost reserved,
  * unless it is a dry run (simulate).
  */
-export function authorize(req: AuthorizeRequest, keys: KeyTable, catalog: Catalog, limiter: Limiter, now: number, options: DryRun = {}): AuthorizeReply {
+export function authorize(
+  req: AuthorizeRequest,
+  keys: KeyTable,
+  catalog: Catalog,
+  limiter: Limiter,
+  now: number,
+  options: DryRun = {},
+): AuthorizeReply {
   const key = keys.byHash(req.keyHash, now);
   if (!key) return { allow: false, error: refuseUnknown(req.keyHash, keys) };
   const refusal = refuseKey(key, options.ignoreIp ? null : req.clientIp, now);
@@ -32,26 +45,53 @@ export function authorize(req: AuthorizeRequest, keys: KeyTable, catalog: Catalo
   if (!routed.ok) return { allow: false, keyId: key.keyId, error: routed.error };
   const { model, provider, upstreamModel } = routed;
   const estimate = req.estimate ?? NO_ESTIMATE;
-  if (req.operation !== 'embeddings' && model.maxOutputTokens !== null && estimate.maxOutputTokens !== null && estimate.maxOutputTokens > model.maxOutputTokens) {
-    return { allow: false, keyId: key.keyId, error: Refusals.maxTokensTooLarge(estimate.maxOutputTokens, model.maxOutputTokens, req.operation === 'responses' ? 'max_output_tokens' : 'max_tokens') };
+  if (
+    req.operation !== 'embeddings' &&
+    model.maxOutputTokens !== null &&
+    estimate.maxOutputTokens !== null &&
+    estimate.maxOutputTokens > model.maxOutputTokens
+  ) {
+    return {
+      allow: false,
+      keyId: key.keyId,
+      error: Refusals.maxTokensTooLarge(
+        estimate.maxOutputTokens,
+        model.maxOutputTokens,
+        req.operation === 'responses' ? 'max_output_tokens' : 'max_tokens',
+      ),
+    };
   }
   const route = routeTo(model, provider, upstreamModel);
   // A request that bills nothing (count_tokens) asks about permissions only: no limit applies to it.
   if (req.checkOnly) return { allow: true, keyId: key.keyId, route };
   // Through a family entry, the call is reserved (and a sweep reports it) as the name it was made with.
   const asked = model.name === req.model ? model : { ...model, name: req.model, upstreamModel };
-  const admission = limiter.admit(key, { callId: req.callId ?? req.requestId, model: asked, operation: req.operation, clientIp: req.clientIp, estimate }, now, options.dryRun);
+  const admission = limiter.admit(
+    key,
+    { callId: req.callId ?? req.requestId, model: asked, operation: req.operation, clientIp: req.clientIp, estimate },
+    now,
+    options.dryRun,
+  );
   if (!admission.ok) return { allow: false, keyId: key.keyId, error: admission.error, headers: admission.headers };
   return {
     allow: true,
     keyId: key.keyId,
-    route: { ...route, outputCap: reservedOutputTokens(req.operation, estimate.maxOutputTokens, model.maxOutputTokens) },
+    route: {
+      ...route,
+      outputCap: reservedOutputTokens(req.operation, estimate.maxOutputTokens, model.maxOutputTokens),
+    },
     limits: admission.limits,
   };
 }
 
 /** The model rules, in order: the key's allow-list, the catalog, the provider binding, the provider itself. */
-export function routeModel(key: KeyPolicy, name: string, catalog: Catalog): { ok: true; model: CatalogModel; provider: CatalogProvider; upstreamModel: string } | { ok: false; error: OpenAiError } {
+export function routeModel(
+  key: KeyPolicy,
+  name: string,
+  catalog: Catalog,
+):
+  | { ok: true; model: CatalogModel; provider: CatalogProvider; upstreamModel: string }
+  | { ok: false; error: OpenAiError } {
   const found = catalog.lookup(name);
   if (key.allowsModel && !key.allowsModel(name)) {
     // A model outside the key's allow-list is refused the same way whether or not it exists.
@@ -93,4 +133,5 @@ export function refuseUnknown(keyHash: string, keys: KeyTable): OpenAiError {
   return retiredAt === undefined ? Refusals.unknownKey() : Refusals.retiredSecret(retiredAt);
 }
 
-export const allowsProvider = (key: KeyPolicy, model: CatalogModel): boolean => !key.providerIds || key.providerIds.has(model.providerId);
+export const allowsProvider = (key: KeyPolicy, model: CatalogModel): boolean =>
+  !key.providerIds || key.providerIds.has(model.providerId);

@@ -20,7 +20,13 @@ export class ThresholdReporter {
   report(key: KeyPolicy, thresholdPercent: number, periodStart: number, spentNanos: number): void {
     if (!key.budget) return;
     // USD as JSON numbers that print as the exact decimal (see usdOfNanos): the event and the webhook show them.
-    const body: RecordBudgetThresholdRequest = { keyId: key.keyId, thresholdPercent, periodStart: new Date(periodStart).toISOString(), spentUsd: usdOfNanos(spentNanos), maxUsd: key.budget.maxUsd };
+    const body: RecordBudgetThresholdRequest = {
+      keyId: key.keyId,
+      thresholdPercent,
+      periodStart: new Date(periodStart).toISOString(),
+      spentUsd: usdOfNanos(spentNanos),
+      maxUsd: key.budget.maxUsd,
+    };
     void this.#send(body);
   }
 
@@ -31,7 +37,10 @@ export class ThresholdReporter {
         return;
       } catch (err) {
         if (attempt >= BACKOFF_MS.length || this.nc.isClosed()) {
-          this.logger.error({ keyId: body.keyId, thresholdPercent: body.thresholdPercent, err: (err as Error).message }, 'budget threshold could not be recorded');
+          this.logger.error(
+            { keyId: body.keyId, thresholdPercent: body.thresholdPercent, err: (err as Error).message },
+            'budget threshold could not be recorded',
+          );
           return;
         }
         await sleep(BACKOFF_MS[attempt], undefined, { ref: false });

@@ -18,7 +18,8 @@ export interface CatalogProvider {
   supportsResponses: boolean;
 }
 
-const upstreamOf = (family: CatalogModel, suffix: string): string => (family.upstreamModel.endsWith('*') ? family.upstreamModel.slice(0, -1) + suffix : family.upstreamModel);
+const upstreamOf = (family: CatalogModel, suffix: string): string =>
+  family.upstreamModel.endsWith('*') ? family.upstreamModel.slice(0, -1) + suffix : family.upstreamModel;
 
 /**
  * The model catalog and the providers it routes to, fed by model and provider events. A model
@@ -37,8 +38,10 @@ export class Catalog {
   lookup(name: string): { model: CatalogModel; upstreamModel: string } | null {
     const exact = this.models.get(name);
     // A family's own name (`claude-haiku-4-5*`) is its prefix with nothing after it.
-    if (exact) return { model: exact, upstreamModel: exact.name.endsWith('*') ? upstreamOf(exact, '') : exact.upstreamModel };
-    for (const { prefix, model } of this.#families) if (name.startsWith(prefix)) return { model, upstreamModel: upstreamOf(model, name.slice(prefix.length)) };
+    if (exact)
+      return { model: exact, upstreamModel: exact.name.endsWith('*') ? upstreamOf(exact, '') : exact.upstreamModel };
+    for (const { prefix, model } of this.#families)
+      if (name.startsWith(prefix)) return { model, upstreamModel: upstreamOf(model, name.slice(prefix.length)) };
     return null;
   }
 
@@ -80,7 +83,8 @@ export class Catalog {
         if (!provider) return;
         const { baseUrl, supportsResponses } = event.data.after;
         if (baseUrl !== undefined) provider.baseUrl = baseUrl;
-        if (supportsResponses !== undefined) provider.supportsResponses = servesResponses(provider.type, supportsResponses);
+        if (supportsResponses !== undefined)
+          provider.supportsResponses = servesResponses(provider.type, supportsResponses);
         return;
       }
       case 'ProviderRemoved':

@@ -9,7 +9,12 @@ const ALLOW: CheckKeyReply = { allow: true };
  * authorize (secret, IP allow-list, disabled, expiry). What `check-key` answers, and where
  * `access` starts.
  */
-export function keyRules(keyHash: string, clientIp: string, keys: KeyTable, now: number): { key: KeyPolicy; error: OpenAiError | null } | { key: null; error: OpenAiError } {
+export function keyRules(
+  keyHash: string,
+  clientIp: string,
+  keys: KeyTable,
+  now: number,
+): { key: KeyPolicy; error: OpenAiError | null } | { key: null; error: OpenAiError } {
   const key = keys.byHash(keyHash, now);
   if (!key) return { key: null, error: refuseUnknown(keyHash, keys) };
   return { key, error: refuseKey(key, clientIp, now) };

@@ -15,17 +15,28 @@ export function explainKey(key: KeyPolicy, limiter: Limiter, now: number): Effec
   const rules: EffectiveRule[] = [
     { rule: 'status', setting: key.status, state: { usable: status === 'active' } },
     { rule: 'ipAllowlist', setting: key.lists.ipAllowlist ?? 'any address' },
-    { rule: 'expiresAt', setting: key.expiresAt === null ? null : new Date(key.expiresAt).toISOString(), state: { expired } },
+    {
+      rule: 'expiresAt',
+      setting: key.expiresAt === null ? null : new Date(key.expiresAt).toISOString(),
+      state: { expired },
+    },
     { rule: 'operations', setting: key.lists.operations ?? 'all operations' },
     { rule: 'models', setting: key.lists.models ?? 'all models' },
     { rule: 'providerIds', setting: key.lists.providerIds ?? 'all providers' },
   ];
   if (key.previous && key.previous.until > now) {
-    rules.push({ rule: 'regenerate', setting: { previousSecretWorksUntil: new Date(key.previous.until).toISOString() } });
+    rules.push({
+      rule: 'regenerate',
+      setting: { previousSecretWorksUntil: new Date(key.previous.until).toISOString() },
+    });
   }
   const limits = key.rateLimits ?? {};
   const windows = state.rateLimits;
-  rules.push({ rule: 'maxParallelRequests', setting: limits.maxParallelRequests ?? null, state: windows.maxParallelRequests });
+  rules.push({
+    rule: 'maxParallelRequests',
+    setting: limits.maxParallelRequests ?? null,
+    state: windows.maxParallelRequests,
+  });
   for (const rule of ['requestsPerMinute', 'requestsPerHour', 'requestsPerDay', 'tokensPerMinute'] as const) {
     rules.push({ rule, setting: limits[rule] ?? null, state: windows[rule] });
   }

@@ -1,4 +1,10 @@
-import { usdOfNanos, type BudgetState, type KeyLimitState, type LimitWindowState, type RateLimitState } from '@sluice/contracts';
+import {
+  usdOfNanos,
+  type BudgetState,
+  type KeyLimitState,
+  type LimitWindowState,
+  type RateLimitState,
+} from '@sluice/contracts';
 import type { KeyPolicy } from '../keys/key-table';
 import { tokenKindsOf } from '../limits/key-counters';
 import type { WindowRule } from '../limits/limit-refusals';
@@ -14,13 +20,27 @@ export function keyLimitState(key: KeyPolicy, limiter: Limiter, now: number): Ke
     const windowState = (rule: WindowRule, limit: number, inFlight: number): LimitWindowState => {
       const window = c.window(rule);
       const used = window.used(now);
-      return { limit, used, inFlight, remaining: Math.max(0, limit - used), resetsInMs: used >= limit ? window.msUntilFreed(now, used + 1 - limit) : 0 };
+      return {
+        limit,
+        used,
+        inFlight,
+        remaining: Math.max(0, limit - used),
+        resetsInMs: used >= limit ? window.msUntilFreed(now, used + 1 - limit) : 0,
+      };
     };
-    if (limits.requestsPerMinute) rateLimits.requestsPerMinute = windowState('requestsPerMinute', limits.requestsPerMinute, c.inFlight);
-    if (limits.requestsPerHour) rateLimits.requestsPerHour = windowState('requestsPerHour', limits.requestsPerHour, c.inFlight);
-    if (limits.requestsPerDay) rateLimits.requestsPerDay = windowState('requestsPerDay', limits.requestsPerDay, c.inFlight);
-    if (limits.tokensPerMinute) rateLimits.tokensPerMinute = { ...windowState('tokensPerMinute', limits.tokensPerMinute, inFlightTokens), tokenKinds: tokenKindsOf(limits) };
-    if (limits.maxParallelRequests) rateLimits.maxParallelRequests = { limit: limits.maxParallelRequests, inFlight: c.inFlight };
+    if (limits.requestsPerMinute)
+      rateLimits.requestsPerMinute = windowState('requestsPerMinute', limits.requestsPerMinute, c.inFlight);
+    if (limits.requestsPerHour)
+      rateLimits.requestsPerHour = windowState('requestsPerHour', limits.requestsPerHour, c.inFlight);
+    if (limits.requestsPerDay)
+      rateLimits.requestsPerDay = windowState('requestsPerDay', limits.requestsPerDay, c.inFlight);
+    if (limits.tokensPerMinute)
+      rateLimits.tokensPerMinute = {
+        ...windowState('tokensPerMinute', limits.tokensPerMinute, inFlightTokens),
+        tokenKinds: tokenKindsOf(limits),
+      };
+    if (limits.maxParallelRequests)
+      rateLimits.maxParallelRequests = { limit: limits.maxParallelRequests, inFlight: c.inFlight };
   }
   return { keyId: key.keyId, rateLimits, budget: budgetState(key, limiter, now) };
 }

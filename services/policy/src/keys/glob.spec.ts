@@ -18,8 +18,19 @@ describe('model allow-list globs', () => {
 
   it('matches exact names, prefixes, suffixes and middles, with `*` standing for any run of characters', () => {
     const allows = compileAllowList(['gpt-4o', 'claude-*', '*-mini', 'o*-pre*view'])!;
-    for (const name of ['gpt-4o', 'claude-', 'claude-3-opus', 'gpt-4o-mini', '-mini', 'o1-preview', 'o3-pre-alpha-view', 'o-preview']) expect([name, allows(name)]).toEqual([name, true]);
-    for (const name of ['gpt-4o-', 'xclaude-3', 'gpt-4o-mini2', 'o1-preview2', 'x-o1-preview', 'gpt', '']) expect([name, allows(name)]).toEqual([name, false]);
+    for (const name of [
+      'gpt-4o',
+      'claude-',
+      'claude-3-opus',
+      'gpt-4o-mini',
+      '-mini',
+      'o1-preview',
+      'o3-pre-alpha-view',
+      'o-preview',
+    ])
+      expect([name, allows(name)]).toEqual([name, true]);
+    for (const name of ['gpt-4o-', 'xclaude-3', 'gpt-4o-mini2', 'o1-preview2', 'x-o1-preview', 'gpt', ''])
+      expect([name, allows(name)]).toEqual([name, false]);
   });
 
   it('needs each literal part in order and without overlap', () => {

@@ -28,6 +28,7 @@ export function compileIpAllowlist(entries: string[] | null): ((ip: string) => b
 export function normalizeIp(ip: string): string {
   const zone = ip.indexOf('%');
   const address = zone === -1 ? ip : ip.slice(0, zone);
-  if (address.length > 7 && address.slice(0, 7).toLowerCase() === '::ffff:' && isIP(address.slice(7)) === 4) return address.slice(7);
+  if (address.length > 7 && address.slice(0, 7).toLowerCase() === '::ffff:' && isIP(address.slice(7)) === 4)
+    return address.slice(7);
   return address;
 }

@@ -1,4 +1,11 @@
-import { budgetSinceAfter, type BudgetSettings, type BudgetSince, type KeySettingsChange, type RateLimits, type SluiceEvent } from '@sluice/contracts';
+import {
+  budgetSinceAfter,
+  type BudgetSettings,
+  type BudgetSince,
+  type KeySettingsChange,
+  type RateLimits,
+  type SluiceEvent,
+} from '@sluice/contracts';
 import { compileAllowList } from './glob';
 import { compileIpAllowlist } from './ip-allowlist';
 
@@ -23,7 +30,12 @@ export interface KeyPolicy {
   /** When the budget began counting (see budgetCountStart); null without a budget. */
   budgetSince: BudgetSince | null;
   /** The lists as the admin wrote them (null = all), for explaining the key's policy. */
-  lists: { models: string[] | null; operations: string[] | null; ipAllowlist: string[] | null; providerIds: string[] | null };
+  lists: {
+    models: string[] | null;
+    operations: string[] | null;
+    ipAllowlist: string[] | null;
+    providerIds: string[] | null;
+  };
 }
 
 /**
@@ -144,15 +156,18 @@ export class KeyTable {
 /** Applies the settings present in a creation or a change (made at `at`); absent ones stay as they are. */
 function applySettings(policy: KeyPolicy, s: KeySettingsChange, at: number): void {
   if (s.name !== undefined) policy.name = s.name;
-  for (const list of ['models', 'operations', 'ipAllowlist', 'providerIds'] as const) if (s[list] !== undefined) policy.lists[list] = s[list] ?? null;
+  for (const list of ['models', 'operations', 'ipAllowlist', 'providerIds'] as const)
+    if (s[list] !== undefined) policy.lists[list] = s[list] ?? null;
   if (s.models !== undefined) policy.allowsModel = compileAllowList(s.models);
   if (s.operations !== undefined) policy.operations = s.operations ? new Set(s.operations) : null;
   if (s.ipAllowlist !== undefined) policy.allowsIp = compileIpAllowlist(s.ipAllowlist);
   if (s.providerIds !== undefined) policy.providerIds = s.providerIds ? new Set(s.providerIds) : null;
   if (s.expiresAt !== undefined) policy.expiresAt = s.expiresAt ? Date.parse(s.expiresAt) : null;
-  if (s.rateLimits !== undefined) policy.rateLimits = s.rateLimits && Object.keys(s.rateLimits).length > 0 ? s.rateLimits : null;
+  if (s.rateLimits !== undefined)
+    policy.rateLimits = s.rateLimits && Object.keys(s.rateLimits).length > 0 ? s.rateLimits : null;
   if (s.budget !== undefined) {
-    const before = policy.budget && policy.budgetSince ? { period: policy.budget.period, since: policy.budgetSince } : null;
+    const before =
+      policy.budget && policy.budgetSince ? { period: policy.budget.period, since: policy.budgetSince } : null;
     policy.budgetSince = budgetSinceAfter(policy.createdAt, before, s.budget, at);
     policy.budget = s.budget;
   }

@@ -1,7 +1,15 @@
 import { lateUsageAction } from './late-usage';
 import type { RecordedCall } from './recorded-calls';
 
-const record = (over: Partial<RecordedCall>): RecordedCall => ({ keyId: 'key_1', swept: false, costNanos: 1000, startedAt: 0, counted: false, correction: null, ...over });
+const record = (over: Partial<RecordedCall>): RecordedCall => ({
+  keyId: 'key_1',
+  swept: false,
+  costNanos: 1000,
+  startedAt: 0,
+  counted: false,
+  correction: null,
+  ...over,
+});
 const report = { swept: false };
 const sweep = { swept: true };
 
@@ -24,7 +32,9 @@ describe('a late usage message, given metering’s record of its call', () => {
 
   it('corrects a swept call with its real report, once: not again when the correction is counted already', () => {
     expect(lateUsageAction(report, record({ swept: true, counted: true }))).toBe('correct');
-    expect(lateUsageAction(report, record({ swept: true, counted: true, correction: { counted: false } }))).toBe('correct');
+    expect(lateUsageAction(report, record({ swept: true, counted: true, correction: { counted: false } }))).toBe(
+      'correct',
+    );
     expect(lateUsageAction(report, record({ swept: true, counted: true, correction: { counted: true } }))).toBe('skip');
   });
 });

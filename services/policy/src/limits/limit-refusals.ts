@@ -47,8 +47,19 @@ export const LimitRefusals = {
     message: 'The gateway stopped waiting for this call before it was admitted; it was not counted. Please retry.',
   }),
   parallel: (limit: number): OpenAiError =>
-    rateLimited('requests', 'maxParallelRequests', `Too many parallel requests for this virtual key: Limit ${limit} in flight. Please retry when one finishes (rule: maxParallelRequests).`),
-  budget: (b: { maxNanos: number; period: string | null; spentNanos: number; reservedNanos: number; costUpToNanos: number; resetsAt: number | null }): OpenAiError => ({
+    rateLimited(
+      'requests',
+      'maxParallelRequests',
+      `Too many parallel requests for this virtual key: Limit ${limit} in flight. Please retry when one finishes (rule: maxParallelRequests).`,
+    ),
+  budget: (b: {
+    maxNanos: number;
+    period: string | null;
+    spentNanos: number;
+    reservedNanos: number;
+    costUpToNanos: number;
+    resetsAt: number | null;
+  }): OpenAiError => ({
     status: 429,
     type: 'insufficient_quota',
     code: 'insufficient_quota',
@@ -57,7 +68,9 @@ export const LimitRefusals = {
     message:
       `This virtual key's budget of $${formatNanoUsd(b.maxNanos)}${b.period ? ` per ${b.period}` : ''} does not cover this call: spent $${formatNanoUsd(b.spentNanos)}, ` +
       `reserved by calls in flight $${formatNanoUsd(b.reservedNanos)}, this call may cost up to $${formatNanoUsd(b.costUpToNanos)}. ` +
-      (b.resetsAt === null ? 'The budget does not reset; an administrator can raise it' : `The budget resets at ${new Date(b.resetsAt).toISOString()}`) +
+      (b.resetsAt === null
+        ? 'The budget does not reset; an administrator can raise it'
+        : `The budget resets at ${new Date(b.resetsAt).toISOString()}`) +
       ' (rule: budget).',
   }),
 };

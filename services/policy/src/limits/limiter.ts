@@ -1,4 +1,14 @@
-import { callTokens, costNanosOfUsage, worstCaseNanosOf, formatNanoUsd, type AllowedLimits, type CallEstimate, type OpenAiError, type ReservationTicket, type UsageMessage } from '@sluice/contracts';
+import {
+  callTokens,
+  costNanosOfUsage,
+  worstCaseNanosOf,
+  formatNanoUsd,
+  type AllowedLimits,
+  type CallEstimate,
+  type OpenAiError,
+  type ReservationTicket,
+  type UsageMessage,
+} from '@sluice/contracts';
 import type { CatalogModel } from '../catalog/catalog';
 import type { KeyPolicy } from '../keys/key-table';
 import { countedTokens, KeyCounters, REQUEST_WINDOWS, tokenKindsOf } from './key-counters';
@@ -20,7 +30,9 @@ export interface Ask {
   estimate: CallEstimate;
 }
 
-export type Admission = { ok: true; limits: AllowedLimits } | { ok: false; error: OpenAiError; headers: Record<string, string> };
+export type Admission =
+  | { ok: true; limits: AllowedLimits }
+  | { ok: false; error: OpenAiError; headers: Record<string, string> };
 
 /** Thresholds crossed by a settlement: the caller records them (an event) and notifies. */
 export type ThresholdListener = (key: KeyPolicy, percent: number, periodStart: number, spentNanos: number) => void;
@@ -63,10 +75,18 @@ export class Limiter {
     // a slot and a reservation now would leak them, and the sweep would bill a refused call.
     if (!dryRun && this.#cancelled.has(ask.callId)) return { ok: false, error: LimitRefusals.abandoned(), headers: {} };
     const c = this.counters(key.keyId);
-    const headersNow = () => rateLimitHeaders(c.tightestRequests(limits, now), limits?.tokensPerMinute ? c.reading('tokensPerMinute', limits.tokensPerMinute, now) : null);
+    const headersNow = () =>
+      rateLimitHeaders(
+        c.tightestRequests(limits, now),
+        limits?.tokensPerMinute ? c.reading('tokensPerMinute', limits.tokensPerMinute, now) : null,
+      );
 
     if (limits?.maxParallelRequests && c.inFlight >= limits.maxParallelRequests) {
-      return { ok: false, error: LimitRefusals.parallel(limits.maxParallelRequests), headers: { ...headersNow(), ...retryAfterHeaders(1000) } };
+      return {
+        ok: false,
+        error: LimitRefusals.parallel(limits.maxParallelRequests),
+        headers: { ...headersNow(), ...retryAfterHeaders(1000) },
+      };
     }
     for (const rule of REQUEST_WINDOWS) {
       const limit = limits?.[rule];
@@ -75,7 +95,11 @@ export class Limiter {
       const used = window.used(now);
       if (used + 1 > limit) {
         const wait = window.msUntilFreed(now, used + 1 - limit);
-        return { ok: false, error: LimitRefusals.window(rule, limit, used, 1, wait), headers: { ...headersNow(), ...retryAfterHeaders(wait) } };
+        return {
+          ok: false,
+          error: LimitRefusals.window(rule, limit, used, 1, wait),
+          headers: { ...headersNow(), ...retryAfterHeaders(wait) },
+        };
       }
     }
     const call = callTokens(ask.operation, ask.estimate, ask.model);
@@ -84,19 +108,34 @@ export class Limiter {
     const tokens = countedTokens(tokenKindsOf(limits), call.inputEstimate, call.outputBound);
     if (limits?.tokensPerMinute) {
       const window = c.window('tokensPerMinute');
-      if (tokens > limits.tokensPerMinute) return { ok: false, error: LimitRefusals.tooLarge(limits.tokensPerMinute, tokens), headers: headersNow() };
+      if (tokens > limits.tokensPerMinute)
+        return { ok: false, error: LimitRefusals.tooLarge(limits.tokensPerMinute, tokens), headers: headersNow() };
       const used = window.used(now);
       if (used + tokens > limits.tokensPerMinute) {
         const wait = window.msUntilFreed(now, used + tokens - limits.tokensPerMinute);
-        return { ok: false, error: LimitRefusals.window('tokensPerMinute', limits.tokensPerMinute, used, tokens, wait), headers: { ...headersNow(), ...retryAfterHeaders(wait) } };
+        return {
+          ok: false,
+          error: LimitRefusals.window('tokensPerMinute', limits.tokensPerMinute, used, tokens, wait),
+          headers: { ...headersNow(), ...retryAfterHeaders(wait) },
+        };
       }
     }
     const ledger = c.ledger(key, now);
     const worstCase = { inputTokens: call.inputBound, outputTokens: call.outputBound };
     const reservedNanos = ledger ? worstCaseNanosOf(worstCase, ask.model.price) : 0;
     if (ledger && key.budget && !ledger.fits(reservedNanos)) {
-      const error = LimitRefusals.budget({ maxNanos: ledger.maxNanos, period: key.budget.period, spentNanos: ledger.spent, reservedNanos: ledger.reserved, costUpToNanos: reservedNanos, resetsAt: ledger.periodEnd });
-      const headers: Record<string, string> = { ...headersNow(), 'x-sluice-budget-remaining-usd': formatNanoUsd(ledger.remaining()) };
+      const error = LimitRefusals.budget({
+        maxNanos: ledger.maxNanos,
+        period: key.budget.period,
+        spentNanos: ledger.spent,
+        reservedNanos: ledger.reserved,
+        costUpToNanos: reservedNanos,
+        resetsAt: ledger.periodEnd,
+      });
+      const headers: Record<string, string> = {
+        ...headersNow(),
+        'x-sluice-budget-remaining-usd': formatNanoUsd(ledger.remaining()),
+      };
       if (ledger.periodEnd !== null) Object.assign(headers, retryAfterHeaders(ledger.periodEnd - now));
       return { ok: false, error, headers };
     }
@@ -112,14 +151,23 @@ export class Limiter {
         reservedNanos,
         price: ask.model.price,
         worstCase,
-        call: { model: ask.model.name, upstreamModel: ask.model.upstreamModel, providerId: ask.model.providerId, operation: ask.operation, clientIp: ask.clientIp },
+        call: {
+          model: ask.model.name,
+          upstreamModel: ask.model.upstreamModel,
+          providerId: ask.model.providerId,
+          operation: ask.operation,
+          clientIp: ask.clientIp,
+        },
       };
       this.#hold(key, c, reservation);
     }
     const headers = headersNow();
     const remaining = ledger && key.budget ? Math.max(0, ledger.remaining() - (dryRun ? reservedNanos : 0)) : null;
     if (remaining !== null) headers['x-sluice-budget-remaining-usd'] = formatNanoUsd(remaining);
-    return { ok: true, limits: { headers, reservedNanos: ledger ? reservedNanos : null, budgetRemainingNanos: remaining, reservation } };
+    return {
+      ok: true,
+      limits: { headers, reservedNanos: ledger ? reservedNanos : null, budgetRemainingNanos: remaining, reservation },
+    };
   }
 
   /**
@@ -128,7 +176,8 @@ export class Limiter {
    * so it keeps its slot until its usage settles it.
    */
   restore(ticket: ReservationTicket, now: number): void {
-    if (this.reservations.has(ticket.callId) || this.#settled.has(ticket.callId) || this.#cancelled.has(ticket.callId)) return;
+    if (this.reservations.has(ticket.callId) || this.#settled.has(ticket.callId) || this.#cancelled.has(ticket.callId))
+      return;
     const key = this.keyById(ticket.keyId);
     if (!key || (!key.rateLimits && !key.budget)) return;
     const c = this.counters(key.keyId);
@@ -179,7 +228,12 @@ export class Limiter {
     const tokens = countedTokens(tokenKindsOf(limits), usage.inputTokens, usage.outputTokens);
     c.addTokens(limits, endedAt, tokens);
     const costNanos = costNanosOfUsage(usage);
-    if (usage.swept === true) this.#swept.remember(usage.requestId, { keyId: key.keyId, costNanos, tokens: limits?.tokensPerMinute ? tokens : 0, endedAt, startedAt }, now);
+    if (usage.swept === true)
+      this.#swept.remember(
+        usage.requestId,
+        { keyId: key.keyId, costNanos, tokens: limits?.tokensPerMinute ? tokens : 0, endedAt, startedAt },
+        now,
+      );
     this.#charge(key, costNanos, startedAt, now);
   }
 
@@ -187,7 +241,11 @@ export class Limiter {
    * The late real report of a call swept before a restart (or long enough ago to be forgotten),
    * found in metering's records: the charge moves from the record's worst case to the real cost.
    */
-  correctRecordedSweep(usage: UsageMessage, record: Pick<RecordedCall, 'keyId' | 'costNanos' | 'startedAt'>, now: number): void {
+  correctRecordedSweep(
+    usage: UsageMessage,
+    record: Pick<RecordedCall, 'keyId' | 'costNanos' | 'startedAt'>,
+    now: number,
+  ): void {
     if (this.#swept.wasCorrected(usage.requestId)) return;
     this.#swept.markCorrected(usage.requestId, now);
     const key = this.keyById(record.keyId);
@@ -208,7 +266,12 @@ export class Limiter {
     const key = this.keyById(swept.keyId);
     if (!key) return;
     const limits = key.rateLimits;
-    if (swept.tokens > 0) this.counters(key.keyId).addTokens(limits, swept.endedAt, countedTokens(tokenKindsOf(limits), usage.inputTokens, usage.outputTokens) - swept.tokens);
+    if (swept.tokens > 0)
+      this.counters(key.keyId).addTokens(
+        limits,
+        swept.endedAt,
+        countedTokens(tokenKindsOf(limits), usage.inputTokens, usage.outputTokens) - swept.tokens,
+      );
     this.#charge(key, costNanosOfUsage(usage) - swept.costNanos, swept.startedAt, now);
   }
 
@@ -216,7 +279,8 @@ export class Limiter {
   #charge(key: KeyPolicy, costNanos: number, startedAt: number, now: number): void {
     const ledger = this.counters(key.keyId).ledger(key, now);
     if (!ledger || !key.budget) return;
-    for (const percent of ledger.charge(key.budget, costNanos, startedAt)) this.onThreshold(key, percent, ledger.periodStart, ledger.spent);
+    for (const percent of ledger.charge(key.budget, costNanos, startedAt))
+      this.onThreshold(key, percent, ledger.periodStart, ledger.spent);
   }
 
   /**

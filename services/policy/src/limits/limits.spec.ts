@@ -1,15 +1,36 @@
-import { budgetPeriodAt, costNanosOf, modelPrice, type AuthorizeReply, type RateLimits, type SluiceEvent, type UsageMessage } from '@sluice/contracts';
+import {
+  budgetPeriodAt,
+  costNanosOf,
+  modelPrice,
+  type AuthorizeReply,
+  type RateLimits,
+  type SluiceEvent,
+  type UsageMessage,
+} from '@sluice/contracts';
 import { catalog, given, keyCreated, keyUpdated, NOW, iso } from '../../test/given';
 import { sweptUsage } from './sweeper';
 
 /** $0.001 per output token, nothing for input, at most 50 output tokens: a call costs up to $0.05. */
 const priced: SluiceEvent = {
   type: 'ModelAdded',
-  data: { name: 'priced', providerId: 'prov_1', upstreamModel: 'p', inputUsdPerMTok: 0, outputUsdPerMTok: 1000, cachedInputUsdPerMTok: null, maxOutputTokens: 50, createdAt: '2026-11-01T00:00:00Z' },
+  data: {
+    name: 'priced',
+    providerId: 'prov_1',
+    upstreamModel: 'p',
+    inputUsdPerMTok: 0,
+    outputUsdPerMTok: 1000,
+    cachedInputUsdPerMTok: null,
+    maxOutputTokens: 50,
+    createdAt: '2026-11-01T00:00:00Z',
+  },
 };
 const withLimits = (rateLimits: RateLimits) => given(keyCreated({ rateLimits }), ...catalog, priced);
 const withBudget = (maxUsd: number, period: string | null = null, createdAt = '2026-11-01T00:00:00Z') =>
-  given(keyCreated({ createdAt, budget: { maxUsd, period, alertThresholds: [50, 80, 100], webhookUrlHint: null } }), ...catalog, priced);
+  given(
+    keyCreated({ createdAt, budget: { maxUsd, period, alertThresholds: [50, 80, 100], webhookUrlHint: null } }),
+    ...catalog,
+    priced,
+  );
 
 const usage = (callId: string, over: Partial<UsageMessage> = {}): UsageMessage => ({
   requestId: callId,
@@ -32,7 +53,12 @@ const usage = (callId: string, over: Partial<UsageMessage> = {}): UsageMessage =
   ...over,
   // Priced by the gateway at the catalog price, as every usage message is: 'priced' charges a
   // milli-dollar per output token, the other catalog models $1 / $2 per million tokens.
-  costNanos: over.costNanos ?? costNanosOf({ inputTokens: 0, cachedInputTokens: 0, outputTokens: 30, ...over }, (over.model ?? 'priced') === 'priced' ? PRICED : CATALOG),
+  costNanos:
+    over.costNanos ??
+    costNanosOf(
+      { inputTokens: 0, cachedInputTokens: 0, outputTokens: 30, ...over },
+      (over.model ?? 'priced') === 'priced' ? PRICED : CATALOG,
+    ),
 });
 const PRICED = modelPrice({ inputUsdPerMTok: 0, outputUsdPerMTok: 1000, cachedInputUsdPerMTok: null });
 const CATALOG = modelPrice({ inputUsdPerMTok: 1, outputUsdPerMTok: 2, cachedInputUsdPerMTok: null });
@@ -44,13 +70,20 @@ describe('request windows', () => {
     const g = withLimits({ requestsPerMinute: 3 });
     const replies = [0, 1, 2, 3].map((i) => g.when({ callId: `c${i}`, at: NOW + i * 1000 }));
     expect(replies.map(codeOf)).toEqual(['allowed', 'allowed', 'allowed', 'rate_limit_exceeded']);
-    expect(headersOf(replies[0])).toMatchObject({ 'x-ratelimit-limit-requests': '3', 'x-ratelimit-remaining-requests': '2' });
+    expect(headersOf(replies[0])).toMatchObject({
+      'x-ratelimit-limit-requests': '3',
+      'x-ratelimit-remaining-requests': '2',
+    });
     const refused = replies[3];
     if (refused.allow) throw new Error('expected a refusal');
     expect(refused.error).toMatchObject({ status: 429, type: 'requests', rule: 'requestsPerMinute' });
     expect(refused.error.message).toContain('Limit 3, Used 3, Requested 1');
     // The first call leaves the window 60 s after it was admitted: 57 s from the refusal.
-    expect(refused.headers).toMatchObject({ 'retry-after': '57', 'retry-after-ms': '57000', 'x-ratelimit-remaining-requests': '0' });
+    expect(refused.headers).toMatchObject({
+      'retry-after': '57',
+      'retry-after-ms': '57000',
+      'x-ratelimit-remaining-requests': '0',
+    });
   });
 
   it('slides: a call is admitted again once the oldest one left the window', () => {
@@ -64,7 +97,10 @@ describe('request windows', () => {
 
   it('reports the tightest of the request windows in the headers', () => {
     const g = withLimits({ requestsPerMinute: 100, requestsPerDay: 5 });
-    expect(headersOf(g.when({ callId: 'a' }))).toMatchObject({ 'x-ratelimit-limit-requests': '5', 'x-ratelimit-remaining-requests': '4' });
+    expect(headersOf(g.when({ callId: 'a' }))).toMatchObject({
+      'x-ratelimit-limit-requests': '5',
+      'x-ratelimit-remaining-requests': '4',
+    });
   });
 
   it('does not count refused calls', () => {
@@ -86,7 +122,11 @@ describe('request windows', () => {
 describe('parallel requests', () => {
   it('admits maxParallelRequests calls in flight and one more only when one reported usage', () => {
     const g = withLimits({ maxParallelRequests: 2 });
-    expect([g.when({ callId: 'a' }), g.when({ callId: 'b' }), g.when({ callId: 'c' })].map(codeOf)).toEqual(['allowed', 'allowed', 'rate_limit_exceeded']);
+    expect([g.when({ callId: 'a' }), g.when({ callId: 'b' }), g.when({ callId: 'c' })].map(codeOf)).toEqual([
+      'allowed',
+      'allowed',
+      'rate_limit_exceeded',
+    ]);
     g.limiter.settle(usage('a'), NOW + 5);
     expect(codeOf(g.when({ callId: 'd', at: NOW + 6 }))).toBe('allowed');
   });
@@ -95,12 +135,18 @@ describe('parallel requests', () => {
 describe('tokens per minute', () => {
   it('counts prompt and max_tokens at admission and the real usage at settlement', () => {
     const g = withLimits({ tokensPerMinute: 1000 });
-    expect(codeOf(g.when({ callId: 'a', model: 'gpt-4o', estimate: { inputTokens: 100, maxOutputTokens: 800 } }))).toBe('allowed');
+    expect(codeOf(g.when({ callId: 'a', model: 'gpt-4o', estimate: { inputTokens: 100, maxOutputTokens: 800 } }))).toBe(
+      'allowed',
+    );
     const second = g.when({ callId: 'b', model: 'gpt-4o', estimate: { inputTokens: 100, maxOutputTokens: 200 } });
     expect(codeOf(second)).toBe('rate_limit_exceeded');
     expect(!second.allow && second.error).toMatchObject({ type: 'tokens', rule: 'tokensPerMinute' });
     g.limiter.settle(usage('a', { model: 'gpt-4o', inputTokens: 100, outputTokens: 50 }), NOW + 100);
-    expect(codeOf(g.when({ callId: 'c', model: 'gpt-4o', at: NOW + 200, estimate: { inputTokens: 100, maxOutputTokens: 200 } }))).toBe('allowed');
+    expect(
+      codeOf(
+        g.when({ callId: 'c', model: 'gpt-4o', at: NOW + 200, estimate: { inputTokens: 100, maxOutputTokens: 200 } }),
+      ),
+    ).toBe('allowed');
   });
 
   it('refuses a request larger than the whole limit as too large', () => {
@@ -118,7 +164,9 @@ describe('tokens per minute', () => {
     const g = withLimits({ tokensPerMinute: 100 });
     g.when({ callId: 's' });
     g.limiter.settle(usage('s', { stream: true, inputTokens: 40, outputTokens: 60 }), NOW + 10);
-    expect(codeOf(g.when({ callId: 't', at: NOW + 20, estimate: { inputTokens: 1, maxOutputTokens: null } }))).toBe('rate_limit_exceeded');
+    expect(codeOf(g.when({ callId: 't', at: NOW + 20, estimate: { inputTokens: 1, maxOutputTokens: null } }))).toBe(
+      'rate_limit_exceeded',
+    );
   });
 });
 
@@ -128,7 +176,12 @@ describe('budgets', () => {
     const burst = Array.from({ length: 30 }, (_, i) => g.when({ callId: `c${i}`, model: 'priced' }));
     expect(burst.filter((r) => r.allow)).toHaveLength(20); // 20 × $0.05 = $1.00
     const refused = burst[20];
-    expect(!refused.allow && refused.error).toMatchObject({ status: 429, code: 'insufficient_quota', type: 'insufficient_quota', rule: 'budget' });
+    expect(!refused.allow && refused.error).toMatchObject({
+      status: 429,
+      code: 'insufficient_quota',
+      type: 'insufficient_quota',
+      rule: 'budget',
+    });
     for (let i = 0; i < 20; i++) g.limiter.settle(usage(`c${i}`), NOW + 10); // $0.03 each
     expect(g.limiter.counters('key_1').budget).toMatchObject({ reserved: 0 });
     expect(g.limiter.counters('key_1').budget?.spent).toBe(600_000_000); // $0.60 in nano-dollars
@@ -178,13 +231,18 @@ describe('budgets', () => {
     g.when({ callId: 'a', model: 'priced' });
     g.limiter.settle(usage('a'), NOW);
     g.keys.apply(keyUpdated({ budget: { maxUsd: 0.05, period: null, alertThresholds: [], webhookUrlHint: null } }));
-    expect(codeOf(g.when({ callId: 'b', model: 'priced', at: NOW + 1, estimate: { inputTokens: 0, maxOutputTokens: 30 } }))).toBe('insufficient_quota');
+    expect(
+      codeOf(g.when({ callId: 'b', model: 'priced', at: NOW + 1, estimate: { inputTokens: 0, maxOutputTokens: 30 } })),
+    ).toBe('insufficient_quota');
   });
 });
 
 describe('a restart while calls are in flight', () => {
   it('restores the reservations gateways report, so slots and budget stay taken until the usage settles them', () => {
-    const key = keyCreated({ rateLimits: { maxParallelRequests: 1, requestsPerMinute: 10 }, budget: { maxUsd: 0.07, period: null, alertThresholds: [], webhookUrlHint: null } });
+    const key = keyCreated({
+      rateLimits: { maxParallelRequests: 1, requestsPerMinute: 10 },
+      budget: { maxUsd: 0.07, period: null, alertThresholds: [], webhookUrlHint: null },
+    });
     const before = given(key, ...catalog, priced);
     const admitted = before.when({ callId: 'running', model: 'priced' });
     const ticket = admitted.allow ? admitted.limits?.reservation : undefined;
@@ -193,26 +251,66 @@ describe('a restart while calls are in flight', () => {
     const after = given(key, ...catalog, priced); // a new policy process
     after.limiter.restore(JSON.parse(JSON.stringify(ticket)), NOW + 1000);
     after.limiter.restore(JSON.parse(JSON.stringify(ticket)), NOW + 1000); // reported twice: held once
-    expect(after.when({ callId: 'next', model: 'priced', at: NOW + 1001 })).toMatchObject({ allow: false, error: { rule: 'maxParallelRequests' } });
+    expect(after.when({ callId: 'next', model: 'priced', at: NOW + 1001 })).toMatchObject({
+      allow: false,
+      error: { rule: 'maxParallelRequests' },
+    });
     expect(after.limiter.counters('key_1').budget).toMatchObject({ reserved: 50_000_000 });
-    expect(after.limiter.counters('key_1').window('requestsPerMinute').used(NOW + 1001)).toBe(1);
+    expect(
+      after.limiter
+        .counters('key_1')
+        .window('requestsPerMinute')
+        .used(NOW + 1001),
+    ).toBe(1);
     after.limiter.settle(usage('running'), NOW + 2000);
-    expect(after.limiter.counters('key_1').window('requestsPerMinute').used(NOW + 2000)).toBe(1);
+    expect(
+      after.limiter
+        .counters('key_1')
+        .window('requestsPerMinute')
+        .used(NOW + 2000),
+    ).toBe(1);
     expect(after.limiter.counters('key_1').budget).toMatchObject({ reserved: 0 });
-    expect(after.when({ callId: 'next', model: 'priced', at: NOW + 2001, estimate: { inputTokens: 0, maxOutputTokens: 50 } })).toMatchObject({ allow: false, error: { rule: 'budget' } });
-    expect(after.when({ callId: 'small', model: 'priced', at: NOW + 2002, estimate: { inputTokens: 0, maxOutputTokens: 40 } })).toMatchObject({ allow: true });
+    expect(
+      after.when({
+        callId: 'next',
+        model: 'priced',
+        at: NOW + 2001,
+        estimate: { inputTokens: 0, maxOutputTokens: 50 },
+      }),
+    ).toMatchObject({ allow: false, error: { rule: 'budget' } });
+    expect(
+      after.when({
+        callId: 'small',
+        model: 'priced',
+        at: NOW + 2002,
+        estimate: { inputTokens: 0, maxOutputTokens: 40 },
+      }),
+    ).toMatchObject({ allow: true });
   });
 });
 
 describe('sweeping', () => {
   it('charges a call that never reported back at its reserved worst case, flagged, and frees its slot', () => {
-    const g = given(keyCreated({ rateLimits: { maxParallelRequests: 1 }, budget: { maxUsd: 1, period: null, alertThresholds: [], webhookUrlHint: null } }), ...catalog, priced);
+    const g = given(
+      keyCreated({
+        rateLimits: { maxParallelRequests: 1 },
+        budget: { maxUsd: 1, period: null, alertThresholds: [], webhookUrlHint: null },
+      }),
+      ...catalog,
+      priced,
+    );
     g.when({ callId: 'lost', model: 'priced' });
     expect(g.limiter.expired(NOW + 1000, 60_000)).toEqual([]);
     const [due] = g.limiter.expired(NOW + 60_000, 60_000);
     expect(g.limiter.expired(NOW + 61_000, 60_000)).toEqual([]); // marked: swept once
     const swept = sweptUsage(due, NOW + 60_000);
-    expect(swept).toMatchObject({ requestId: 'lost', estimated: true, swept: true, outputTokens: 50, costNanos: 50_000_000 });
+    expect(swept).toMatchObject({
+      requestId: 'lost',
+      estimated: true,
+      swept: true,
+      outputTokens: 50,
+      costNanos: 50_000_000,
+    });
     g.limiter.settle(swept, NOW + 60_001);
     expect(g.limiter.counters('key_1').budget).toMatchObject({ reserved: 0, spent: 50_000_000 });
     expect(codeOf(g.when({ callId: 'next', model: 'priced', at: NOW + 60_002 }))).toBe('allowed');
@@ -221,7 +319,14 @@ describe('sweeping', () => {
 
 describe('a call that outlives its reservation', () => {
   const held = () => {
-    const g = given(keyCreated({ rateLimits: { maxParallelRequests: 1, tokensPerMinute: 100_000 }, budget: { maxUsd: 1, period: null, alertThresholds: [], webhookUrlHint: null } }), ...catalog, priced);
+    const g = given(
+      keyCreated({
+        rateLimits: { maxParallelRequests: 1, tokensPerMinute: 100_000 },
+        budget: { maxUsd: 1, period: null, alertThresholds: [], webhookUrlHint: null },
+      }),
+      ...catalog,
+      priced,
+    );
     g.when({ callId: 'long', model: 'priced', estimate: { inputTokens: 0, maxOutputTokens: 50 } });
     const [due] = g.limiter.expired(NOW + 60_000, 60_000);
     g.limiter.settle(sweptUsage(due, NOW + 60_000), NOW + 60_001);
@@ -233,7 +338,12 @@ describe('a call that outlives its reservation', () => {
     expect(g.limiter.counters('key_1').budget).toMatchObject({ spent: 50_000_000, reserved: 0 });
     g.limiter.settle(usage('long', { outputTokens: 12, latencyMs: 90_000 }), NOW + 90_000);
     expect(g.limiter.counters('key_1').budget).toMatchObject({ spent: 12_000_000, reserved: 0 });
-    expect(g.limiter.counters('key_1').window('tokensPerMinute').used(NOW + 90_000)).toBe(12);
+    expect(
+      g.limiter
+        .counters('key_1')
+        .window('tokensPerMinute')
+        .used(NOW + 90_000),
+    ).toBe(12);
     expect(g.limiter.counters('key_1').inFlight).toBe(0);
   });
 
@@ -247,7 +357,11 @@ describe('a call that outlives its reservation', () => {
   });
 
   it('ignores the sweep when the real report settled the call first', () => {
-    const g = given(keyCreated({ budget: { maxUsd: 1, period: null, alertThresholds: [], webhookUrlHint: null } }), ...catalog, priced);
+    const g = given(
+      keyCreated({ budget: { maxUsd: 1, period: null, alertThresholds: [], webhookUrlHint: null } }),
+      ...catalog,
+      priced,
+    );
     g.when({ callId: 'raced', model: 'priced' });
     const [due] = g.limiter.expired(NOW + 60_000, 60_000);
     g.limiter.settle(usage('raced', { outputTokens: 12 }), NOW + 60_001);
@@ -256,7 +370,11 @@ describe('a call that outlives its reservation', () => {
   });
 
   it('corrects a sweep found in metering’s records (swept before a restart) by the difference', () => {
-    const g = given(keyCreated({ budget: { maxUsd: 1, period: null, alertThresholds: [], webhookUrlHint: null } }), ...catalog, priced);
+    const g = given(
+      keyCreated({ budget: { maxUsd: 1, period: null, alertThresholds: [], webhookUrlHint: null } }),
+      ...catalog,
+      priced,
+    );
     g.limiter.counters('key_1').ledger(g.keys.byId('key_1')!, NOW)!.spent = 50_000_000; // the rebuild counted the sweep
     const record = { keyId: 'key_1', swept: true, costNanos: 50_000_000, startedAt: NOW - 60_000 };
     g.limiter.correctRecordedSweep(usage('before-restart', { outputTokens: 7 }), record, NOW);
@@ -268,8 +386,15 @@ describe('a call that outlives its reservation', () => {
 describe('settling from what a usage message says, defensively', () => {
   it('does not count a settlement that names another key than the call was admitted for, nor release the call', () => {
     const g = given(
-      keyCreated({ rateLimits: { maxParallelRequests: 1 }, budget: { maxUsd: 1, period: null, alertThresholds: [], webhookUrlHint: null } }),
-      keyCreated({ keyId: 'key_2', keyHash: 'hash-2', budget: { maxUsd: 1, period: null, alertThresholds: [], webhookUrlHint: null } }),
+      keyCreated({
+        rateLimits: { maxParallelRequests: 1 },
+        budget: { maxUsd: 1, period: null, alertThresholds: [], webhookUrlHint: null },
+      }),
+      keyCreated({
+        keyId: 'key_2',
+        keyHash: 'hash-2',
+        budget: { maxUsd: 1, period: null, alertThresholds: [], webhookUrlHint: null },
+      }),
       ...catalog,
       priced,
     );
@@ -304,7 +429,12 @@ describe('settling from what a usage message says, defensively', () => {
 
 describe('limits changed while calls are in flight', () => {
   const DAY = 86_400_000;
-  const budget = (maxUsd: number, period: string | null) => ({ maxUsd, period, alertThresholds: [], webhookUrlHint: null });
+  const budget = (maxUsd: number, period: string | null) => ({
+    maxUsd,
+    period,
+    alertThresholds: [],
+    webhookUrlHint: null,
+  });
 
   it('releases a reservation even if the budget was removed, and re-added, meanwhile', () => {
     const g = given(keyCreated({ budget: budget(1, null) }), ...catalog, priced);
@@ -339,21 +469,37 @@ describe('limits changed while calls are in flight', () => {
     g.keys.apply(keyUpdated({ rateLimits: { requestsPerMinute: 100, tokensPerMinute: 1000 } }));
     g.limiter.settle(usage('a', { model: 'gpt-4o', inputTokens: 0, outputTokens: 0, status: 500 }), NOW + 10);
     g.when({ callId: 'b', at: NOW + 20, estimate: { inputTokens: 900, maxOutputTokens: null } });
-    expect(g.when({ callId: 'c', at: NOW + 30, estimate: { inputTokens: 900, maxOutputTokens: null } })).toMatchObject({ allow: false });
+    expect(g.when({ callId: 'c', at: NOW + 30, estimate: { inputTokens: 900, maxOutputTokens: null } })).toMatchObject({
+      allow: false,
+    });
   });
 
   it('does not admit a call whose cancel arrived before its (forwarded) admission', () => {
-    const g = given(keyCreated({ rateLimits: { maxParallelRequests: 1 }, budget: budget(1, null) }), ...catalog, priced);
+    const g = given(
+      keyCreated({ rateLimits: { maxParallelRequests: 1 }, budget: budget(1, null) }),
+      ...catalog,
+      priced,
+    );
     g.limiter.cancel('overtaken', NOW);
-    expect(g.when({ callId: 'overtaken', model: 'priced', at: NOW + 500 })).toMatchObject({ allow: false, error: { status: 503 } });
+    expect(g.when({ callId: 'overtaken', model: 'priced', at: NOW + 500 })).toMatchObject({
+      allow: false,
+      error: { status: 503 },
+    });
     expect(g.limiter.counters('key_1').inFlight).toBe(0);
-    expect(g.limiter.counters('key_1').ledger(g.keys.byId('key_1')!, NOW + 500)).toMatchObject({ reserved: 0, spent: 0 });
+    expect(g.limiter.counters('key_1').ledger(g.keys.byId('key_1')!, NOW + 500)).toMatchObject({
+      reserved: 0,
+      spent: 0,
+    });
     expect(g.limiter.expired(NOW + 40 * 60_000, 35 * 60_000)).toEqual([]);
     expect(g.when({ callId: 'next', model: 'priced', at: NOW + 600 })).toMatchObject({ allow: true });
   });
 
   it('releases, uncharged, a call whose gateway gave up waiting for the reply', () => {
-    const g = given(keyCreated({ rateLimits: { maxParallelRequests: 1 }, budget: budget(1, null) }), ...catalog, priced);
+    const g = given(
+      keyCreated({ rateLimits: { maxParallelRequests: 1 }, budget: budget(1, null) }),
+      ...catalog,
+      priced,
+    );
     g.when({ callId: 'late', model: 'priced' });
     g.limiter.cancel('late', NOW + 2500);
     expect(g.limiter.counters('key_1').budget).toMatchObject({ reserved: 0, spent: 0 });

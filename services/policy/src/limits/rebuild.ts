@@ -53,11 +53,22 @@ export async function rebuildFromRecords(
       const { rows } = await sql<{ snapshot: string }>`select pg_current_snapshot()::text as snapshot`.execute(trx);
       const requests = windowed.length > 0 ? await sumRequests(trx, windowed, limitsOf, limiter, until, now) : 0;
       if (budgeted.length > 0) await sumSpend(trx, budgeted, limiter, until);
-      return { keys: new Set([...windowed, ...budgeted.map((b) => b.keyId)]).size, requests, cut: { until, snapshot: rows[0].snapshot } };
+      return {
+        keys: new Set([...windowed, ...budgeted.map((b) => b.keyId)]).size,
+        requests,
+        cut: { until, snapshot: rows[0].snapshot },
+      };
     });
 }
 
-async function sumRequests(db: Kysely<Database>, windowed: string[], limitsOf: Map<string, KeyPolicy['rateLimits']>, limiter: Limiter, until: number, now: number): Promise<number> {
+async function sumRequests(
+  db: Kysely<Database>,
+  windowed: string[],
+  limitsOf: Map<string, KeyPolicy['rateLimits']>,
+  limiter: Limiter,
+  until: number,
+  now: number,
+): Promise<number> {
   const { rows } = await sql<{ key_id: string; minute: string; calls: string }>`
     select key_id, floor(extract(epoch from started_at) * 1000 / ${MINUTE})::bigint as minute, count(*) as calls
     from usage_ledger
@@ -69,12 +80,18 @@ async function sumRequests(db: Kysely<Database>, windowed: string[], limitsOf: M
     const at = Number(row.minute) * MINUTE;
     const calls = Number(row.calls);
     requests += calls;
-    for (const rule of ['requestsPerHour', 'requestsPerDay'] as const) if (limitsOf.get(row.key_id)?.[rule]) counters.window(rule).add(at, calls);
+    for (const rule of ['requestsPerHour', 'requestsPerDay'] as const)
+      if (limitsOf.get(row.key_id)?.[rule]) counters.window(rule).add(at, calls);
   }
   return requests;
 }
 
-async function sumSpend(db: Kysely<Database>, budgeted: { keyId: string; start: number }[], limiter: Limiter, until: number): Promise<void> {
+async function sumSpend(
+  db: Kysely<Database>,
+  budgeted: { keyId: string; start: number }[],
+  limiter: Limiter,
+  until: number,
+): Promise<void> {
   // A swept call counts its sweep's charge when the sweep ended before the cut, and the move to
   // its real cost when its late report (the correction) ended before it: each part splits on the
   // end of the message that carried it, as the stream replay does.

@@ -41,10 +41,24 @@ const EARLIER_COPY_MS = 60_000;
  * so it counted it — or the sum did). Any other row is this very message's own record, which
  * metering merely stored first: the message is still to be counted.
  */
-export async function lookUpRecords(db: Kysely<Database>, requestIds: string[], cut: RecordsCut, copyPublishedAt: number): Promise<Map<string, RecordedCall>> {
+export async function lookUpRecords(
+  db: Kysely<Database>,
+  requestIds: string[],
+  cut: RecordsCut,
+  copyPublishedAt: number,
+): Promise<Map<string, RecordedCall>> {
   if (requestIds.length === 0) return new Map();
   const before = new Date(copyPublishedAt - EARLIER_COPY_MS);
-  const { rows } = await sql<{ request_id: string; key_id: string; swept: boolean; cost_usd: string; started_at: Date; counted: boolean; corrected: boolean; correction_counted: boolean }>`
+  const { rows } = await sql<{
+    request_id: string;
+    key_id: string;
+    swept: boolean;
+    cost_usd: string;
+    started_at: Date;
+    counted: boolean;
+    corrected: boolean;
+    correction_counted: boolean;
+  }>`
     select request_id, key_id, swept, cost_usd, started_at,
       (${summed(cut, 'record')} or recorded_at < ${before}) as counted,
       corrected,
@@ -96,4 +110,5 @@ export function endedBefore(until: number, part: LedgerPart = 'record'): RawBuil
 }
 
 /** A call ends at its start plus its latency; the stream replay counts the calls that end from `until` on. */
-export const endsBefore = (usage: { startedAt: string; latencyMs: number }, until: number): boolean => Date.parse(usage.startedAt) + usage.latencyMs < until;
+export const endsBefore = (usage: { startedAt: string; latencyMs: number }, until: number): boolean =>
+  Date.parse(usage.startedAt) + usage.latencyMs < until;

@@ -51,7 +51,10 @@ export class SweptCalls {
   }
 
   forget(now: number): void {
-    for (const [memory, ms] of [[this.#charged, SWEPT_MEMORY_MS], [this.#corrected, CORRECTED_MEMORY_MS]] as const) {
+    for (const [memory, ms] of [
+      [this.#charged, SWEPT_MEMORY_MS],
+      [this.#corrected, CORRECTED_MEMORY_MS],
+    ] as const) {
       // Insertion order is time order: stop at the first entry still worth remembering.
       for (const [callId, entry] of memory) {
         if (now - (typeof entry === 'number' ? entry : entry.at) <= ms) break;

@@ -42,7 +42,11 @@ export class UsageFollower {
   readonly #intakeState: IntakeState;
 
   constructor(private readonly o: UsageFollowerOptions) {
-    this.#intakeState = { limiter: o.limiter, keyById: (keyId) => o.keys.byId(keyId), owns: (keyId) => o.partitioning.owns(keyId) };
+    this.#intakeState = {
+      limiter: o.limiter,
+      keyById: (keyId) => o.keys.byId(keyId),
+      owns: (keyId) => o.partitioning.owns(keyId),
+    };
   }
 
   /**
@@ -55,9 +59,13 @@ export class UsageFollower {
     const now = Date.now();
     const until = now - this.o.overlapMs;
     if (databaseUrl) {
-      this.#db = createDb<Database>(databaseUrl, { onPoolError: (err) => logger.warn({ err: err.message }, 'postgres connection dropped') });
+      this.#db = createDb<Database>(databaseUrl, {
+        onPoolError: (err) => logger.warn({ err: err.message }, 'postgres connection dropped'),
+      });
       // Metering creates what policy reads of its records (usage_ledger); both may be starting.
-      await waitForRelations(this.#db, relationsReadBy('policy'), { onWaiting: (missing) => logger.info({ missing }, "waiting for metering's usage records") });
+      await waitForRelations(this.#db, relationsReadBy('policy'), {
+        onWaiting: (missing) => logger.info({ missing }, "waiting for metering's usage records"),
+      });
       const owned = [...keys.all()].filter((key) => partitioning.owns(key.keyId));
       const { cut, ...restored } = await rebuildFromRecords(this.#db, owned, limiter, until, now);
       this.#cut = cut;
@@ -78,7 +86,8 @@ export class UsageFollower {
         if (u) return this.#settle(u, msg.time.getTime());
       },
       // Anything can be published on the stream: one message that is not usage must not stop settling.
-      onError: (err, msg) => logger.error({ seq: msg.seq, err: err.name }, 'skipped a usage message that could not be read'),
+      onError: (err, msg) =>
+        logger.error({ seq: msg.seq, err: err.name }, 'skipped a usage message that could not be read'),
     }));
     await stream.caughtUp;
     this.#followEarlySettlements(nc);
@@ -126,8 +135,18 @@ export class UsageFollower {
     if ('usage' in intake) return intake.usage;
     if (intake.ignored !== null) {
       const { requestId, keyId } = raw as { requestId: string; keyId: string };
-      const why = intake.ignored === 'malformed' ? 'does not match its schema' : 'names another key than its call was admitted for';
-      this.o.logger.warn({ requestId: requestId.slice(0, 200), keyId: keyId.slice(0, 200), via: early ? Subjects.rpc.policySettle : Subjects.usage }, `ignored a usage message that ${why}`);
+      const why =
+        intake.ignored === 'malformed'
+          ? 'does not match its schema'
+          : 'names another key than its call was admitted for';
+      this.o.logger.warn(
+        {
+          requestId: requestId.slice(0, 200),
+          keyId: keyId.slice(0, 200),
+          via: early ? Subjects.rpc.policySettle : Subjects.usage,
+        },
+        `ignored a usage message that ${why}`,
+      );
     }
     return null;
   }
@@ -158,7 +177,12 @@ export class UsageFollower {
   #mayBeLate(u: UsageMessage): boolean {
     const cut = this.#cut;
     if (cut === undefined || this.o.limiter.knows(u.requestId)) return false;
-    return u.swept === true || u.recovered === true || endsBefore(u, cut.until) || Date.now() - Date.parse(u.startedAt) >= this.o.ttlMs;
+    return (
+      u.swept === true ||
+      u.recovered === true ||
+      endsBefore(u, cut.until) ||
+      Date.now() - Date.parse(u.startedAt) >= this.o.ttlMs
+    );
   }
 
   async #recorded(u: UsageMessage, publishedAt: number): Promise<RecordedCall | undefined> {
@@ -178,13 +202,21 @@ export class UsageFollower {
     const { limiter, partitioning, logger, inFlightWaitMs } = this.o;
     // A gateway with many calls in flight answers in several parts (one NATS message is bounded);
     // no gateway running (the usual case when the whole system starts) answers at once with nothing.
-    const report = await requestAllParts<unknown>(nc, Subjects.gatewayInFlight, { maxWaitMs: inFlightWaitMs, completeWithinMs: 10 * inFlightWaitMs });
+    const report = await requestAllParts<unknown>(nc, Subjects.gatewayInFlight, {
+      maxWaitMs: inFlightWaitMs,
+      completeWithinMs: 10 * inFlightWaitMs,
+    });
     const owned = this.#wellFormed(report.items).filter((ticket) => partitioning.owns(ticket.keyId));
     const recorded = await this.#alreadyRecorded(owned.map((ticket) => ticket.callId));
     const now = Date.now();
     for (const ticket of owned) if (!recorded.has(ticket.callId)) limiter.restore(ticket, now);
-    if (report.incomplete > 0) logger.warn({ gateways: report.incomplete }, 'some gateways did not report all their calls in flight');
-    if (report.items.length > 0) logger.info({ tickets: report.items.length, gateways: report.responders, recorded: recorded.size }, 'reservations of calls in flight restored from the gateways');
+    if (report.incomplete > 0)
+      logger.warn({ gateways: report.incomplete }, 'some gateways did not report all their calls in flight');
+    if (report.items.length > 0)
+      logger.info(
+        { tickets: report.items.length, gateways: report.responders, recorded: recorded.size },
+        'reservations of calls in flight restored from the gateways',
+      );
   }
 
   /**
@@ -199,7 +231,11 @@ export class UsageFollower {
       const parsed = InFlightTicket.safeParse(item);
       if (parsed.success && parsed.data.admittedAt <= latest) tickets.push(parsed.data);
     }
-    if (tickets.length < items.length) this.o.logger.warn({ ignored: items.length - tickets.length }, 'ignored calls in flight whose reservation ticket is not well-formed');
+    if (tickets.length < items.length)
+      this.o.logger.warn(
+        { ignored: items.length - tickets.length },
+        'ignored calls in flight whose reservation ticket is not well-formed',
+      );
     return tickets;
   }
 
@@ -213,7 +249,10 @@ export class UsageFollower {
     try {
       return new Set((await lookUpRecords(this.#db, callIds, this.#cut, Date.now())).keys());
     } catch (err) {
-      this.o.logger.warn({ err: (err as Error).message }, "could not look up the calls in flight in metering's records; restoring them all");
+      this.o.logger.warn(
+        { err: (err as Error).message },
+        "could not look up the calls in flight in metering's records; restoring them all",
+      );
       return new Set();
     }
   }

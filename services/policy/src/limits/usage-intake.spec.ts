@@ -5,14 +5,35 @@ import { intakeUsage } from './usage-intake';
 const budget = { maxUsd: 1, period: null, alertThresholds: [], webhookUrlHint: null };
 const report = (requestId: string, over: Record<string, unknown> = {}): UsageMessage =>
   ({
-    requestId, keyId: 'key_1', model: 'gpt-4o', upstreamModel: 'gpt-4o-upstream', providerId: 'prov_1', operation: 'chat', stream: false, status: 200,
-    inputTokens: 10, cachedInputTokens: 0, outputTokens: 5, reasoningTokens: 0, estimated: false, latencyMs: 10, ttfbMs: null,
-    clientIp: '127.0.0.1', startedAt: iso(NOW), costNanos: 20, ...over,
+    requestId,
+    keyId: 'key_1',
+    model: 'gpt-4o',
+    upstreamModel: 'gpt-4o-upstream',
+    providerId: 'prov_1',
+    operation: 'chat',
+    stream: false,
+    status: 200,
+    inputTokens: 10,
+    cachedInputTokens: 0,
+    outputTokens: 5,
+    reasoningTokens: 0,
+    estimated: false,
+    latencyMs: 10,
+    ttfbMs: null,
+    clientIp: '127.0.0.1',
+    startedAt: iso(NOW),
+    costNanos: 20,
+    ...over,
   }) as UsageMessage;
 
 describe('which usage messages are counted, checked first', () => {
   const setup = () => {
-    const g = given(keyCreated({ budget }), keyCreated({ keyId: 'key_2', keyHash: 'hash-2', budget }), keyCreated({ keyId: 'key_free', keyHash: 'hash-free' }), ...catalog);
+    const g = given(
+      keyCreated({ budget }),
+      keyCreated({ keyId: 'key_2', keyHash: 'hash-2', budget }),
+      keyCreated({ keyId: 'key_free', keyHash: 'hash-free' }),
+      ...catalog,
+    );
     expect(g.when({ callId: 'live' })).toMatchObject({ allow: true });
     const state = { limiter: g.limiter, keyById: (id: string) => g.keys.byId(id), owns: () => true };
     return { g, state };
@@ -34,13 +55,19 @@ describe('which usage messages are counted, checked first', () => {
     const { state } = setup();
     expect(intakeUsage(report('live', { startedAt: 'not-a-date' }), state, true)).toEqual({ ignored: 'malformed' });
     expect(intakeUsage(report('live', { costNanos: -5_000_000_000 }), state, true)).toEqual({ ignored: 'malformed' });
-    expect(intakeUsage(report('live', { keyId: 'key_2', costNanos: 0 }), state, true)).toEqual({ ignored: 'another-key' });
-    expect(intakeUsage(report('unknown-call', { startedAt: 'not-a-date' }), state, false)).toEqual({ ignored: 'malformed' });
+    expect(intakeUsage(report('live', { keyId: 'key_2', costNanos: 0 }), state, true)).toEqual({
+      ignored: 'another-key',
+    });
+    expect(intakeUsage(report('unknown-call', { startedAt: 'not-a-date' }), state, false)).toEqual({
+      ignored: 'malformed',
+    });
   });
 
   it('does not read a message that concerns nothing here: a key without limits, a key of another partition', () => {
     const { state } = setup();
-    expect(intakeUsage(report('other', { keyId: 'key_free', startedAt: 'not-a-date' }), state, false)).toEqual({ ignored: null });
+    expect(intakeUsage(report('other', { keyId: 'key_free', startedAt: 'not-a-date' }), state, false)).toEqual({
+      ignored: null,
+    });
     expect(intakeUsage(report('live'), { ...state, owns: () => false }, true)).toEqual({ ignored: null });
     expect(intakeUsage('not an object', state, false)).toEqual({ ignored: null });
   });

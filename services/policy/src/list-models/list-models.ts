@@ -17,7 +17,8 @@ export function listModels(req: ListModelsRequest, keys: KeyTable, catalog: Cata
   for (const m of catalog.models.values()) {
     const id = m.name.endsWith('*') ? m.name.slice(0, -1) : m.name;
     if (id !== m.name && catalog.models.has(id)) continue;
-    if ((!key.allowsModel || key.allowsModel(m.name)) && allowsProvider(key, m)) models.push({ id, created: m.created, ownedBy: 'sluice' });
+    if ((!key.allowsModel || key.allowsModel(m.name)) && allowsProvider(key, m))
+      models.push({ id, created: m.created, ownedBy: 'sluice' });
   }
   return { allow: true, keyId: key.keyId, models };
 }

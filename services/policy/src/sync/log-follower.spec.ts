@@ -107,7 +107,9 @@ describe('following the log whichever way its events come', () => {
 
   describe('a message on the bus is only a signal: what is applied is the log', () => {
     it('applies the row the log holds, not the body the message carries', async () => {
-      const { bodies, warnings, follower } = setup([event('key-a', 1, 'KeyCreated', { keyId: 'a', budget: { maxUsd: 1 } })]);
+      const { bodies, warnings, follower } = setup([
+        event('key-a', 1, 'KeyCreated', { keyId: 'a', budget: { maxUsd: 1 } }),
+      ]);
       await follower.offer(event('key-a', 1, 'KeyCreated', { keyId: 'a', budget: null }));
       expect(bodies.map((e) => e.data)).toEqual([{ keyId: 'a', budget: { maxUsd: 1 } }]);
       expect(warnings).toEqual(['an event message differs from its row in the log in Postgres; the row was applied']);

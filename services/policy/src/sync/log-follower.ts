@@ -41,22 +41,31 @@ export class LogFollower {
     return this.#serial(async () => {
       const seen = this.versions.of(message.streamId);
       if (message.streamVersion <= seen) return; // a redelivery: applied already
-      const about = { streamId: message.streamId.slice(0, 200), version: message.streamVersion, type: String(message.type).slice(0, 100) };
+      const about = {
+        streamId: message.streamId.slice(0, 200),
+        version: message.streamVersion,
+        type: String(message.type).slice(0, 100),
+      };
       let rows: LogEvent[];
       try {
         rows = await this.log.readStream(message.streamId, seen + 1);
       } catch (err) {
-        this.logger.warn({ ...about, err: (err as Error).message }, 'could not read the stream from the log; the next log check applies it');
+        this.logger.warn(
+          { ...about, err: (err as Error).message },
+          'could not read the stream from the log; the next log check applies it',
+        );
         return;
       }
       for (const row of rows) {
         // Committed versions of a stream are contiguous; a later one is announced by its own message.
-        if (row.streamVersion > message.streamVersion || row.streamVersion !== this.versions.of(row.streamId) + 1) break;
+        if (row.streamVersion > message.streamVersion || row.streamVersion !== this.versions.of(row.streamId) + 1)
+          break;
         this.#apply(row);
       }
       const row = rows.find((r) => r.streamVersion === message.streamVersion);
       if (!row) this.logger.warn(about, 'an event message has no row in the log in Postgres; nothing applied');
-      else if (differs(row, message)) this.logger.warn(about, 'an event message differs from its row in the log in Postgres; the row was applied');
+      else if (differs(row, message))
+        this.logger.warn(about, 'an event message differs from its row in the log in Postgres; the row was applied');
     });
   }
 
@@ -75,7 +84,8 @@ export class LogFollower {
         this.#cursor = page.cursor;
         if (page.events.length < PAGE) break;
       }
-      if (lost > 0) this.logger.warn({ events: lost }, 'applied events from the log in Postgres that JetStream never delivered');
+      if (lost > 0)
+        this.logger.warn({ events: lost }, 'applied events from the log in Postgres that JetStream never delivered');
       return applied;
     });
   }
@@ -110,7 +120,11 @@ export class LogFollower {
           if (this.#failing) this.logger.info({}, 'the event log in Postgres is readable again');
           this.#failing = false;
         } catch (err) {
-          if (!this.#failing) this.logger.warn({ err: (err as Error).message }, 'could not read the event log in Postgres; policy goes on with JetStream and retries');
+          if (!this.#failing)
+            this.logger.warn(
+              { err: (err as Error).message },
+              'could not read the event log in Postgres; policy goes on with JetStream and retries',
+            );
           this.#failing = true;
         }
         if (!this.#stopped) tick();

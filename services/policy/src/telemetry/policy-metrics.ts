@@ -1,5 +1,16 @@
 import type { AuthorizeReply, KeyLimitState } from '@sluice/contracts';
-import { collectDirectly, FINE_SECONDS_BUCKETS, gaugeData, meterOf, metricsSettings, type Attributes, type HrTime, type MetricData, type MetricsSettings, type Point } from '@sluice/telemetry';
+import {
+  collectDirectly,
+  FINE_SECONDS_BUCKETS,
+  gaugeData,
+  meterOf,
+  metricsSettings,
+  type Attributes,
+  type HrTime,
+  type MetricData,
+  type MetricsSettings,
+  type Point,
+} from '@sluice/telemetry';
 import { keyLimitState } from '../explain/key-state';
 import type { KeyPolicy, KeyTable } from '../keys/key-table';
 import type { Limiter } from '../limits/limiter';
@@ -42,9 +53,15 @@ export class PolicyMetrics {
       description: 'From a key, provider or model event committed to the log to policy enforcing it (revocation lag).',
       advice: { explicitBucketBoundaries: FINE_SECONDS_BUCKETS },
     });
-    const decisions = meter.createObservableCounter('sluice.policy.decisions', { description: 'Authorize decisions by outcome, the rule that refused the call and its error code.' });
-    const swept = meter.createObservableCounter('sluice.policy.reservations.swept', { description: 'Admitted calls that never reported usage, charged their reserved worst case.' });
-    const reservations = meter.createObservableGauge('sluice.policy.reservations', { description: 'Calls admitted with limits whose usage has not settled yet (in flight).' });
+    const decisions = meter.createObservableCounter('sluice.policy.decisions', {
+      description: 'Authorize decisions by outcome, the rule that refused the call and its error code.',
+    });
+    const swept = meter.createObservableCounter('sluice.policy.reservations.swept', {
+      description: 'Admitted calls that never reported usage, charged their reserved worst case.',
+    });
+    const reservations = meter.createObservableGauge('sluice.policy.reservations', {
+      description: 'Calls admitted with limits whose usage has not settled yet (in flight).',
+    });
     meter.addBatchObservableCallback(
       (r) => {
         for (const d of this.#decisions.values()) r.observe(decisions, d.count, d.attributes);
@@ -61,7 +78,11 @@ export class PolicyMetrics {
     const code = reply.allow ? '' : (reply.error.code ?? '');
     const id = `${reply.allow}\u0000${rule}\u0000${code}`;
     let d = this.#decisions.get(id);
-    if (!d) this.#decisions.set(id, (d = { count: 0, attributes: { outcome: reply.allow ? 'allowed' : 'refused', rule, code } }));
+    if (!d)
+      this.#decisions.set(
+        id,
+        (d = { count: 0, attributes: { outcome: reply.allow ? 'allowed' : 'refused', rule, code } }),
+      );
     d.count++;
   }
 
@@ -102,18 +123,61 @@ export class PolicyMetrics {
       }
     }
     const data = [
-      gaugeData('sluice.policy.budget.remaining.usd', { description: "A key's budget left in its current period (max − spent − reserved), as policy enforces it.", unit: 'USD' }, now, budget.remaining),
-      gaugeData('sluice.policy.budget.max.usd', { description: "A key's budget per period.", unit: 'USD' }, now, budget.max),
-      gaugeData('sluice.policy.budget.spent.usd', { description: "A key's settled spend in its current period.", unit: 'USD' }, now, budget.spent),
-      gaugeData('sluice.policy.budget.reserved.usd', { description: 'The worst case reserved for calls of the key in flight.', unit: 'USD' }, now, budget.reserved),
-      gaugeData('sluice.policy.rate_limit.remaining', { description: 'Requests or tokens a key may still use in each limit window.' }, now, limits.remaining),
+      gaugeData(
+        'sluice.policy.budget.remaining.usd',
+        {
+          description: "A key's budget left in its current period (max − spent − reserved), as policy enforces it.",
+          unit: 'USD',
+        },
+        now,
+        budget.remaining,
+      ),
+      gaugeData(
+        'sluice.policy.budget.max.usd',
+        { description: "A key's budget per period.", unit: 'USD' },
+        now,
+        budget.max,
+      ),
+      gaugeData(
+        'sluice.policy.budget.spent.usd',
+        { description: "A key's settled spend in its current period.", unit: 'USD' },
+        now,
+        budget.spent,
+      ),
+      gaugeData(
+        'sluice.policy.budget.reserved.usd',
+        { description: 'The worst case reserved for calls of the key in flight.', unit: 'USD' },
+        now,
+        budget.reserved,
+      ),
+      gaugeData(
+        'sluice.policy.rate_limit.remaining',
+        { description: 'Requests or tokens a key may still use in each limit window.' },
+        now,
+        limits.remaining,
+      ),
       gaugeData('sluice.policy.rate_limit.limit', { description: "A key's limit per window." }, now, limits.limit),
-      gaugeData('sluice.policy.key.in_flight', { description: 'Calls of a key admitted and not settled.' }, now, inFlight),
+      gaugeData(
+        'sluice.policy.key.in_flight',
+        { description: 'Calls of a key admitted and not settled.' },
+        now,
+        inFlight,
+      ),
     ];
     if (this.settings.litellm) {
       data.push(
-        gaugeData('litellm_remaining_api_key_budget_metric', { description: 'LiteLLM-compatible: remaining budget of a key.' }, now, litellm.remaining),
-        gaugeData('litellm_api_key_max_budget_metric', { description: 'LiteLLM-compatible: max budget of a key.' }, now, litellm.max),
+        gaugeData(
+          'litellm_remaining_api_key_budget_metric',
+          { description: 'LiteLLM-compatible: remaining budget of a key.' },
+          now,
+          litellm.remaining,
+        ),
+        gaugeData(
+          'litellm_api_key_max_budget_metric',
+          { description: 'LiteLLM-compatible: max budget of a key.' },
+          now,
+          litellm.max,
+        ),
       );
     }
     return data;
@@ -124,9 +188,17 @@ export class PolicyMetrics {
     let labels = this.#keyLabels.get(key.keyId);
     if (labels?.name !== key.name) {
       const k = { key_id: key.keyId, key_name: key.name };
-      const windows = { requestsPerMinute: {}, requestsPerHour: {}, requestsPerDay: {}, tokensPerMinute: {} } as KeyLabels['windows'];
+      const windows = {
+        requestsPerMinute: {},
+        requestsPerHour: {},
+        requestsPerDay: {},
+        tokensPerMinute: {},
+      } as KeyLabels['windows'];
       for (const window of WINDOWS) windows[window] = { ...k, window };
-      this.#keyLabels.set(key.keyId, (labels = { name: key.name, key: k, windows, litellm: { hashed_api_key: key.keyId, api_key_alias: key.name } }));
+      this.#keyLabels.set(
+        key.keyId,
+        (labels = { name: key.name, key: k, windows, litellm: { hashed_api_key: key.keyId, api_key_alias: key.name } }),
+      );
     }
     return labels;
   }
@@ -134,7 +206,8 @@ export class PolicyMetrics {
   /** Keys this partition holds counters for: those with a budget or rate limits. */
   *#limitedKeys(): Iterable<KeyPolicy> {
     for (const key of this.view.keys.all()) {
-      if ((key.budget || key.rateLimits) && key.status !== 'revoked' && this.view.partitioning.owns(key.keyId)) yield key;
+      if ((key.budget || key.rateLimits) && key.status !== 'revoked' && this.view.partitioning.owns(key.keyId))
+        yield key;
     }
   }
 }

@@ -64,7 +64,12 @@ export function AdminTokensPage() {
                 {can.manageTokens && (
                   <td>
                     {!t.revokedAt && (
-                      <button type="button" class="danger" onClick={() => setRevoking(t)} aria-label={`Revoke ${t.name}`}>
+                      <button
+                        type="button"
+                        class="danger"
+                        onClick={() => setRevoking(t)}
+                        aria-label={`Revoke ${t.name}`}
+                      >
                         Revoke
                       </button>
                     )}
@@ -114,7 +119,10 @@ function CreateToken({ onClose }: { onClose: () => void }) {
       setToken(res.data.token);
     } catch (err) {
       const e = err as ApiError;
-      setErrors({ [e.param === 'name' || e.param === 'role' ? e.param : e.code === 'ADMIN_TOKEN.NAME_TAKEN' ? 'name' : 'form']: e.message });
+      setErrors({
+        [e.param === 'name' || e.param === 'role' ? e.param : e.code === 'ADMIN_TOKEN.NAME_TAKEN' ? 'name' : 'form']:
+          e.message,
+      });
     }
   };
   if (token) {

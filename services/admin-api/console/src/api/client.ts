@@ -31,7 +31,8 @@ export type Query = Record<string, string | number | undefined | null>;
 
 export function withQuery(path: string, query: Query = {}): string {
   const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(query)) if (value !== undefined && value !== null && value !== '') params.set(name, String(value));
+  for (const [name, value] of Object.entries(query))
+    if (value !== undefined && value !== null && value !== '') params.set(name, String(value));
   const qs = params.toString();
   return qs ? `${path}?${qs}` : path;
 }
@@ -47,7 +48,11 @@ export class Api {
   async raw(path: string, init: RequestInit = {}): Promise<Response> {
     const res = await fetch(`${this.base}${path}`, {
       ...init,
-      headers: { authorization: `Bearer ${this.token}`, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...(init.headers as Record<string, string>) },
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(init.headers as Record<string, string>),
+      },
       cache: 'no-store',
       credentials: 'omit',
     });
@@ -55,7 +60,12 @@ export class Api {
     return res;
   }
 
-  async call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResult<T>> {
+  async call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResult<T>> {
     const res = await this.raw(path, { method, body: body === undefined ? undefined : JSON.stringify(body), headers });
     const text = await res.text();
     const pending = res.status === 202 || res.headers.get('x-sluice-change-status') === 'pending';
@@ -76,5 +86,10 @@ async function errorOf(res: Response, onUnauthorized: () => void): Promise<ApiEr
   }
   if (res.status === 401) onUnauthorized();
   const e = body?.error;
-  return new ApiError(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? `${res.status} ${res.statusText}`, e?.param);
+  return new ApiError(
+    res.status,
+    e?.code ?? `HTTP_${res.status}`,
+    e?.message ?? `${res.status} ${res.statusText}`,
+    e?.param,
+  );
 }

@@ -55,7 +55,9 @@ export interface Key {
   operations: string[] | null;
   rateLimits: RateLimits | null;
   budget: Budget | null;
-  rateLimitState?: Partial<Record<'requestsPerMinute' | 'requestsPerHour' | 'requestsPerDay' | 'tokensPerMinute', LimitWindow>> & {
+  rateLimitState?: Partial<
+    Record<'requestsPerMinute' | 'requestsPerHour' | 'requestsPerDay' | 'tokensPerMinute', LimitWindow>
+  > & {
     maxParallelRequests?: { limit: number; inFlight: number };
   };
   ipAllowlist: string[] | null;

@@ -16,12 +16,24 @@ interface Filters {
 
 const initialFilters = (): Filters => {
   const params = new URLSearchParams(location.hash.split('?')[1] ?? '');
-  return { keyId: params.get('keyId') ?? '', type: params.get('type') ?? '', actor: params.get('actor') ?? '', from: '', to: '' };
+  return {
+    keyId: params.get('keyId') ?? '',
+    type: params.get('type') ?? '',
+    actor: params.get('actor') ?? '',
+    from: '',
+    to: '',
+  };
 };
 
 /** datetime-local inputs read as UTC, as every time in the console is shown. */
 const instant = (local: string) => (local ? `${local.length === 16 ? `${local}:00` : local}Z` : undefined);
-const query = (f: Filters) => ({ keyId: f.keyId.trim() || undefined, type: f.type.trim() || undefined, actor: f.actor.trim() || undefined, from: instant(f.from), to: instant(f.to) });
+const query = (f: Filters) => ({
+  keyId: f.keyId.trim() || undefined,
+  type: f.type.trim() || undefined,
+  actor: f.actor.trim() || undefined,
+  from: instant(f.from),
+  to: instant(f.to),
+});
 
 export function AuditPage() {
   const { api, can } = useApp();
@@ -81,13 +93,24 @@ export function AuditPage() {
           }}
         >
           <TextField label="Key id" value={filters.keyId} onValue={(keyId) => set({ keyId })} placeholder="key_…" />
-          <TextField label="Event type" value={filters.type} onValue={(type) => set({ type })} placeholder="KeyRevoked" list="event-types" />
+          <TextField
+            label="Event type"
+            value={filters.type}
+            onValue={(type) => set({ type })}
+            placeholder="KeyRevoked"
+            list="event-types"
+          />
           <datalist id="event-types">
             {TYPES.map((t) => (
               <option key={t} value={t} />
             ))}
           </datalist>
-          <TextField label="Actor" value={filters.actor} onValue={(actor) => set({ actor })} placeholder="env-owner, admin-token:adm_…" />
+          <TextField
+            label="Actor"
+            value={filters.actor}
+            onValue={(actor) => set({ actor })}
+            placeholder="env-owner, admin-token:adm_…"
+          />
           <TextField label="From (UTC)" type="datetime-local" value={filters.from} onValue={(from) => set({ from })} />
           <TextField label="To (UTC)" type="datetime-local" value={filters.to} onValue={(to) => set({ to })} />
           <button type="submit" class="primary">
@@ -110,7 +133,11 @@ export function AuditPage() {
       </div>
       {progress && (
         <p role="status" data-testid="export-progress">
-          <progress aria-label="Export progress" max={progress.done ? 1 : undefined} value={progress.done ? 1 : undefined} />{' '}
+          <progress
+            aria-label="Export progress"
+            max={progress.done ? 1 : undefined}
+            value={progress.done ? 1 : undefined}
+          />{' '}
           {progress.done ? 'Export complete: ' : 'Exporting… '}
           {count(progress.lines)} lines, {(progress.bytes / 1024).toFixed(1)} KB
         </p>

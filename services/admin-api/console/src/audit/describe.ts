@@ -9,7 +9,9 @@ export function describeEvent(e: AuditEvent): string {
       return `changed ${Object.keys(after).join(', ') || 'nothing'}`;
     }
     case 'KeyRegenerated':
-      return d.previousKeyExpiresAt ? `new secret; the old one works until ${String(d.previousKeyExpiresAt)}` : 'new secret; the old one stopped at once';
+      return d.previousKeyExpiresAt
+        ? `new secret; the old one works until ${String(d.previousKeyExpiresAt)}`
+        : 'new secret; the old one stopped at once';
     case 'KeyBudgetThresholdReached':
       return `${String(d.thresholdPercent)}% of the budget reached`;
     case 'KeyBudgetReset':

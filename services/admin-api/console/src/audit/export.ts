@@ -11,7 +11,12 @@ export interface ExportProgress {
  * Streams GET /audit/export into a Blob, reporting bytes and lines as they arrive (the export can be
  * large; its length is not known in advance), then hands the file to the browser as a download.
  */
-export async function exportAudit(api: Api, format: 'ndjson' | 'csv', filters: Query, onProgress: (p: ExportProgress) => void): Promise<{ file: Blob; name: string; progress: ExportProgress }> {
+export async function exportAudit(
+  api: Api,
+  format: 'ndjson' | 'csv',
+  filters: Query,
+  onProgress: (p: ExportProgress) => void,
+): Promise<{ file: Blob; name: string; progress: ExportProgress }> {
   const res = await api.raw(withQuery('/audit/export', { ...filters, format }));
   const reader = res.body!.getReader();
   const chunks: BlobPart[] = [];
@@ -27,7 +32,11 @@ export async function exportAudit(api: Api, format: 'ndjson' | 'csv', filters: Q
   progress.done = true;
   onProgress({ ...progress });
   const type = format === 'csv' ? 'text/csv' : 'application/x-ndjson';
-  return { file: new Blob(chunks, { type }), name: `sluice-audit-${new Date().toISOString().slice(0, 19).replace(/:/g, '')}.${format}`, progress };
+  return {
+    file: new Blob(chunks, { type }),
+    name: `sluice-audit-${new Date().toISOString().slice(0, 19).replace(/:/g, '')}.${format}`,
+    progress,
+  };
 }
 
 export function download(file: Blob, name: string): void {

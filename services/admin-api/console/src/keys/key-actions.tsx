@@ -11,7 +11,19 @@ import { ShowOnce } from './show-once';
 
 type Done = (key: Key) => void;
 
-export function EditKeyDialog({ k, models, providers, onClose, onDone }: { k: Key; models: Model[]; providers: Provider[]; onClose: () => void; onDone: Done }) {
+export function EditKeyDialog({
+  k,
+  models,
+  providers,
+  onClose,
+  onDone,
+}: {
+  k: Key;
+  models: Model[];
+  providers: Provider[];
+  onClose: () => void;
+  onDone: Done;
+}) {
   const { api, notify } = useApp();
   const original = useMemo(() => formOfKey(k), [k]);
   const [form, setForm] = useState<KeyForm>(original);
@@ -38,7 +50,13 @@ export function EditKeyDialog({ k, models, providers, onClose, onDone }: { k: Ke
   return (
     <Dialog title={`Edit ${k.name}`} onClose={onClose} wide>
       <form onSubmit={submit} class="form" noValidate>
-        <KeyFormFields form={form} set={(f) => setForm((old) => ({ ...old, ...f }))} errors={errors} models={models} providers={providers} />
+        <KeyFormFields
+          form={form}
+          set={(f) => setForm((old) => ({ ...old, ...f }))}
+          errors={errors}
+          models={models}
+          providers={providers}
+        />
         <FormError message={errors.form} />
         <FormActions submit="Save changes" disabled={busy} onCancel={onClose} />
       </form>
@@ -58,7 +76,17 @@ const GRACE: [string, string][] = [
  * A new secret. One Idempotency-Key per dialog: a double click, or a retry after a lost answer,
  * gets the same secret back instead of a second regeneration.
  */
-export function RegenerateDialog({ k, model, onClose, onDone }: { k: Key; model: string; onClose: () => void; onDone: Done }) {
+export function RegenerateDialog({
+  k,
+  model,
+  onClose,
+  onDone,
+}: {
+  k: Key;
+  model: string;
+  onClose: () => void;
+  onDone: Done;
+}) {
   const { api, notify } = useApp();
   const idempotencyKey = useMemo(() => `console-${crypto.randomUUID()}`, []);
   const [grace, setGrace] = useState('3600');
@@ -70,7 +98,12 @@ export function RegenerateDialog({ k, model, onClose, onDone }: { k: Key; model:
     setBusy(true);
     setError(undefined);
     try {
-      const res = await api.call<KeyWithSecret>('POST', `/keys/${encodeURIComponent(k.id)}/regenerate`, { gracePeriodSeconds: Number(grace) }, { 'idempotency-key': idempotencyKey });
+      const res = await api.call<KeyWithSecret>(
+        'POST',
+        `/keys/${encodeURIComponent(k.id)}/regenerate`,
+        { gracePeriodSeconds: Number(grace) },
+        { 'idempotency-key': idempotencyKey },
+      );
       notify(savedMessage('Key regenerated', res.pending));
       setResult(res.data);
     } catch (err) {
@@ -83,7 +116,9 @@ export function RegenerateDialog({ k, model, onClose, onDone }: { k: Key; model:
     return (
       <Dialog title={`New secret for ${k.name}`} onClose={() => onDone(result)} wide>
         <ShowOnce secret={result.key} model={model} title="The new secret" />
-        {result.previousKeyExpiresAt && <p>The old secret keeps working until {result.previousKeyExpiresAt.replace('T', ' ').slice(0, 19)} UTC.</p>}
+        {result.previousKeyExpiresAt && (
+          <p>The old secret keeps working until {result.previousKeyExpiresAt.replace('T', ' ').slice(0, 19)} UTC.</p>
+        )}
         <div class="actions">
           <button type="button" class="primary" onClick={() => onDone(result)}>
             I have saved it
@@ -96,7 +131,13 @@ export function RegenerateDialog({ k, model, onClose, onDone }: { k: Key; model:
     <Dialog title={`Regenerate ${k.name}`} onClose={onClose}>
       <form onSubmit={submit} class="form">
         <p>The key keeps its id, settings and usage; it gets a new secret, shown once.</p>
-        <Select label="Grace period for the old secret" value={grace} onValue={setGrace} options={GRACE} error={error} />
+        <Select
+          label="Grace period for the old secret"
+          value={grace}
+          onValue={setGrace}
+          options={GRACE}
+          error={error}
+        />
         <FormActions submit="Regenerate secret" disabled={busy} onCancel={onClose} />
       </form>
     </Dialog>
@@ -126,9 +167,16 @@ export function DeleteDialog({ k, onClose, onDone }: { k: Key; onClose: () => vo
     <Dialog title={`Delete ${k.name}`} onClose={onClose}>
       <form onSubmit={submit} class="form">
         <p>
-          The key is revoked for good: its next call is refused, and it cannot be enabled again. Its history stays. To disable it for a while instead, use <em>Disable</em>.
+          The key is revoked for good: its next call is refused, and it cannot be enabled again. Its history stays. To
+          disable it for a while instead, use <em>Disable</em>.
         </p>
-        <TextField label={`Type ${k.name} to confirm`} value={typed} onValue={setTyped} error={error} autocomplete="off" />
+        <TextField
+          label={`Type ${k.name} to confirm`}
+          value={typed}
+          onValue={setTyped}
+          error={error}
+          autocomplete="off"
+        />
         <FormActions submit="Delete key" kind="danger" disabled={busy || typed !== k.name} onCancel={onClose} />
       </form>
     </Dialog>

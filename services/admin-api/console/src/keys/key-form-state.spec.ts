@@ -20,7 +20,13 @@ describe('the key form', () => {
       modelPatterns: 'claude-*, gpt-4o',
       restrictOperations: true,
       operations: ['chat'],
-      rateLimits: { requestsPerMinute: '600', requestsPerHour: '', requestsPerDay: '10000', tokensPerMinute: '100000', maxParallelRequests: '5' },
+      rateLimits: {
+        requestsPerMinute: '600',
+        requestsPerHour: '',
+        requestsPerDay: '10000',
+        tokensPerMinute: '100000',
+        maxParallelRequests: '5',
+      },
       budgetOn: true,
       maxUsd: '25',
       period: '30d',
@@ -43,7 +49,12 @@ describe('the key form', () => {
         providerIds: ['prov_1'],
         expiresAt: '2027-01-01T00:00:00Z',
         rateLimits: { requestsPerMinute: 600, requestsPerDay: 10000, tokensPerMinute: 100000, maxParallelRequests: 5 },
-        budget: { maxUsd: 25, period: '30d', alertThresholds: [50, 80, 100], webhookUrl: 'https://hooks.example.com/x' },
+        budget: {
+          maxUsd: 25,
+          period: '30d',
+          alertThresholds: [50, 80, 100],
+          webhookUrl: 'https://hooks.example.com/x',
+        },
         metadata: { team: 'billing' },
       },
     });
@@ -61,7 +72,16 @@ describe('the key form', () => {
       metadata: '{team: billing}',
     };
     expect(Object.keys(toKeyBody(form, now).errors).sort()).toEqual(
-      ['budget.maxUsd', 'budget.period', 'expiresAt', 'ipAllowlist', 'metadata', 'name', 'rateLimits.requestsPerMinute', 'rateLimits.tokensPerMinute'].sort(),
+      [
+        'budget.maxUsd',
+        'budget.period',
+        'expiresAt',
+        'ipAllowlist',
+        'metadata',
+        'name',
+        'rateLimits.requestsPerMinute',
+        'rateLimits.tokensPerMinute',
+      ].sort(),
     );
   });
 
@@ -81,8 +101,16 @@ describe('the key form', () => {
     } as unknown as Key;
     const original = formOfKey(key);
     expect(toPatchBody(original, original, now)).toEqual({ body: {}, errors: {} });
-    const changed = { ...original, description: '', restrictModels: false, rateLimits: { ...original.rateLimits, requestsPerMinute: '120' } };
-    expect(toPatchBody(original, changed, now)).toEqual({ body: { description: null, models: null, rateLimits: { requestsPerMinute: 120 } }, errors: {} });
+    const changed = {
+      ...original,
+      description: '',
+      restrictModels: false,
+      rateLimits: { ...original.rateLimits, requestsPerMinute: '120' },
+    };
+    expect(toPatchBody(original, changed, now)).toEqual({
+      body: { description: null, models: null, rateLimits: { requestsPerMinute: 120 } },
+      errors: {},
+    });
     expect(toPatchBody(original, { ...original, budgetOn: false }, now).body).toEqual({ budget: null });
   });
 

@@ -31,7 +31,13 @@ export const emptyKeyForm = (): KeyForm => ({
   modelPatterns: '',
   restrictOperations: false,
   operations: [],
-  rateLimits: { requestsPerMinute: '', requestsPerHour: '', requestsPerDay: '', tokensPerMinute: '', maxParallelRequests: '' },
+  rateLimits: {
+    requestsPerMinute: '',
+    requestsPerHour: '',
+    requestsPerDay: '',
+    tokensPerMinute: '',
+    maxParallelRequests: '',
+  },
   budgetOn: false,
   maxUsd: '',
   period: '30d',
@@ -56,7 +62,9 @@ export function formOfKey(key: Key): KeyForm {
     modelPatterns: '',
     restrictOperations: key.operations !== null,
     operations: key.operations ?? [],
-    rateLimits: Object.fromEntries(RATE_LIMIT_FIELDS.map((f) => [f, limits[f] === undefined ? '' : String(limits[f])])) as KeyForm['rateLimits'],
+    rateLimits: Object.fromEntries(
+      RATE_LIMIT_FIELDS.map((f) => [f, limits[f] === undefined ? '' : String(limits[f])]),
+    ) as KeyForm['rateLimits'],
     budgetOn: key.budget !== null,
     maxUsd: key.budget ? String(key.budget.maxUsd) : '',
     period: key.budget ? (key.budget.period ?? 'lifetime') : '30d',
@@ -80,7 +88,11 @@ const splitList = (text: string) =>
  * The API body and every problem found on the way, keyed by the API's field names (`budget.maxUsd`),
  * so an error from the server lands on the same field as one found here.
  */
-export function toKeyBody(form: KeyForm, now: number, { editing = false } = {}): { body: Record<string, unknown>; errors: FieldErrors } {
+export function toKeyBody(
+  form: KeyForm,
+  now: number,
+  { editing = false } = {},
+): { body: Record<string, unknown>; errors: FieldErrors } {
   const errors: FieldErrors = {};
   const body: Record<string, unknown> = { name: form.name.trim() };
   const clear = editing ? null : undefined;
@@ -89,7 +101,9 @@ export function toKeyBody(form: KeyForm, now: number, { editing = false } = {}):
   body.operations = form.restrictOperations ? form.operations : clear;
   body.ipAllowlist = form.ipAllowlist.trim() ? splitList(form.ipAllowlist) : clear;
   body.providerIds = form.restrictProviders ? form.providerIds : clear;
-  body.expiresAt = form.expiresAt ? `${form.expiresAt.length === 16 ? `${form.expiresAt}:00` : form.expiresAt}Z` : clear;
+  body.expiresAt = form.expiresAt
+    ? `${form.expiresAt.length === 16 ? `${form.expiresAt}:00` : form.expiresAt}Z`
+    : clear;
 
   const limits: Record<string, number> = {};
   for (const field of RATE_LIMIT_FIELDS) {
@@ -103,9 +117,14 @@ export function toKeyBody(form: KeyForm, now: number, { editing = false } = {}):
 
   if (form.budgetOn) {
     const maxUsd = Number(form.maxUsd);
-    if (!form.maxUsd.trim() || !Number.isFinite(maxUsd)) errors['budget.maxUsd'] = 'An amount in dollars, such as 25 or 0.50.';
+    if (!form.maxUsd.trim() || !Number.isFinite(maxUsd))
+      errors['budget.maxUsd'] = 'An amount in dollars, such as 25 or 0.50.';
     const thresholds = splitList(form.alertThresholds).map(Number);
-    const budget: Record<string, unknown> = { maxUsd, period: form.period === 'lifetime' ? null : form.period.trim(), alertThresholds: thresholds };
+    const budget: Record<string, unknown> = {
+      maxUsd,
+      period: form.period === 'lifetime' ? null : form.period.trim(),
+      alertThresholds: thresholds,
+    };
     if (form.webhookUrl.trim()) budget.webhookUrl = form.webhookUrl.trim();
     body.budget = budget;
   } else body.budget = clear;
@@ -127,10 +146,16 @@ export function toKeyBody(form: KeyForm, now: number, { editing = false } = {}):
  * A PATCH of only what the admin changed: the API records only changed fields anyway, and a field
  * left alone (a budget whose webhook URL the API shows only as a hint) is never rewritten.
  */
-export function toPatchBody(original: KeyForm, form: KeyForm, now: number): { body: Record<string, unknown>; errors: FieldErrors } {
+export function toPatchBody(
+  original: KeyForm,
+  form: KeyForm,
+  now: number,
+): { body: Record<string, unknown>; errors: FieldErrors } {
   const before = toKeyBody(original, now, { editing: true }).body;
   const after = toKeyBody(form, now, { editing: true });
-  const body = Object.fromEntries(Object.entries(after.body).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(before[k])));
+  const body = Object.fromEntries(
+    Object.entries(after.body).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(before[k])),
+  );
   const present = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== null));
   return { body, errors: { ...validateKeyBody(present, now, { partial: true }), ...after.errors } };
 }

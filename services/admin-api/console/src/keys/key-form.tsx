@@ -20,28 +20,71 @@ const RATE_LABELS: [keyof KeyForm['rateLimits'], string][] = [
 ];
 
 /** A glob as the API matches it: `*` is any run of characters. */
-const globMatches = (pattern: string, name: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(name);
+const globMatches = (pattern: string, name: string) =>
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  ).test(name);
 
 /** Every field of a key, each labelled, each showing its own error. */
-export function KeyFormFields({ form, set, errors, models, providers }: { form: KeyForm; set: (f: Partial<KeyForm>) => void; errors: FieldErrors; models: Model[]; providers: Provider[] }) {
+export function KeyFormFields({
+  form,
+  set,
+  errors,
+  models,
+  providers,
+}: {
+  form: KeyForm;
+  set: (f: Partial<KeyForm>) => void;
+  errors: FieldErrors;
+  models: Model[];
+  providers: Provider[];
+}) {
   const toggle = (list: string[], item: string, on: boolean) => (on ? [...list, item] : list.filter((x) => x !== item));
-  const patterns = form.modelPatterns.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
+  const patterns = form.modelPatterns
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
   const matched = models.filter((m) => form.models.includes(m.name) || patterns.some((p) => globMatches(p, m.name)));
   const periodKnown = PERIODS.some(([p]) => p === form.period);
   return (
     <>
-      <TextField label="Name" value={form.name} onValue={(name) => set({ name })} error={errors.name} required maxLength={128} />
-      <TextArea label="Description" value={form.description} onValue={(description) => set({ description })} error={errors.description} rows={2} />
+      <TextField
+        label="Name"
+        value={form.name}
+        onValue={(name) => set({ name })}
+        error={errors.name}
+        required
+        maxLength={128}
+      />
+      <TextArea
+        label="Description"
+        value={form.description}
+        onValue={(description) => set({ description })}
+        error={errors.description}
+        rows={2}
+      />
 
       <Group legend="Models" error={errors.models}>
-        <Checkbox label="Only some models" checked={form.restrictModels} onChecked={(restrictModels) => set({ restrictModels })} />
+        <Checkbox
+          label="Only some models"
+          checked={form.restrictModels}
+          onChecked={(restrictModels) => set({ restrictModels })}
+        />
         {!form.restrictModels ? (
           <p class="hint">Every model in the catalog.</p>
         ) : (
           <>
             <div class="checks">
               {models.map((m) => (
-                <Checkbox key={m.name} label={m.name} checked={form.models.includes(m.name)} onChecked={(on) => set({ models: toggle(form.models, m.name, on) })} />
+                <Checkbox
+                  key={m.name}
+                  label={m.name}
+                  checked={form.models.includes(m.name)}
+                  onChecked={(on) => set({ models: toggle(form.models, m.name, on) })}
+                />
               ))}
             </div>
             <TextField
@@ -56,11 +99,20 @@ export function KeyFormFields({ form, set, errors, models, providers }: { form: 
       </Group>
 
       <Group legend="Operations" error={errors.operations}>
-        <Checkbox label="Only some operations" checked={form.restrictOperations} onChecked={(restrictOperations) => set({ restrictOperations })} />
+        <Checkbox
+          label="Only some operations"
+          checked={form.restrictOperations}
+          onChecked={(restrictOperations) => set({ restrictOperations })}
+        />
         {form.restrictOperations && (
           <div class="checks">
             {OPERATIONS.map((op) => (
-              <Checkbox key={op} label={op} checked={form.operations.includes(op)} onChecked={(on) => set({ operations: toggle(form.operations, op, on) })} />
+              <Checkbox
+                key={op}
+                label={op}
+                checked={form.operations.includes(op)}
+                onChecked={(on) => set({ operations: toggle(form.operations, op, on) })}
+              />
             ))}
           </div>
         )}
@@ -83,10 +135,21 @@ export function KeyFormFields({ form, set, errors, models, providers }: { form: 
       </Group>
 
       <Group legend="Budget" error={errors.budget}>
-        <Checkbox label="Limit spend with a budget" checked={form.budgetOn} onChecked={(budgetOn) => set({ budgetOn })} />
+        <Checkbox
+          label="Limit spend with a budget"
+          checked={form.budgetOn}
+          onChecked={(budgetOn) => set({ budgetOn })}
+        />
         {form.budgetOn && (
           <div class="grid">
-            <TextField label="Budget (USD)" inputMode="decimal" value={form.maxUsd} onValue={(maxUsd) => set({ maxUsd })} error={errors['budget.maxUsd']} placeholder="25" />
+            <TextField
+              label="Budget (USD)"
+              inputMode="decimal"
+              value={form.maxUsd}
+              onValue={(maxUsd) => set({ maxUsd })}
+              error={errors['budget.maxUsd']}
+              placeholder="25"
+            />
             <Select
               label="Budget period"
               value={periodKnown ? form.period : 'custom'}
@@ -94,7 +157,15 @@ export function KeyFormFields({ form, set, errors, models, providers }: { form: 
               options={[...PERIODS, ['custom', 'Other…']]}
               error={periodKnown ? errors['budget.period'] : undefined}
             />
-            {!periodKnown && <TextField label="Custom period" value={form.period} onValue={(period) => set({ period })} placeholder="12h, 14d" error={errors['budget.period']} />}
+            {!periodKnown && (
+              <TextField
+                label="Custom period"
+                value={form.period}
+                onValue={(period) => set({ period })}
+                placeholder="12h, 14d"
+                error={errors['budget.period']}
+              />
+            )}
             <TextField
               label="Alert thresholds (%)"
               value={form.alertThresholds}
@@ -125,20 +196,62 @@ export function KeyFormFields({ form, set, errors, models, providers }: { form: 
       />
 
       <Group legend="Provider binding" error={errors.providerIds}>
-        <Checkbox label="Only some providers" checked={form.restrictProviders} onChecked={(restrictProviders) => set({ restrictProviders })} />
+        <Checkbox
+          label="Only some providers"
+          checked={form.restrictProviders}
+          onChecked={(restrictProviders) => set({ restrictProviders })}
+        />
         {form.restrictProviders && (
           <div class="checks">
             {providers.map((p) => (
-              <Checkbox key={p.id} label={`${p.name} (${p.type})`} checked={form.providerIds.includes(p.id)} onChecked={(on) => set({ providerIds: toggle(form.providerIds, p.id, on) })} />
+              <Checkbox
+                key={p.id}
+                label={`${p.name} (${p.type})`}
+                checked={form.providerIds.includes(p.id)}
+                onChecked={(on) => set({ providerIds: toggle(form.providerIds, p.id, on) })}
+              />
             ))}
           </div>
         )}
       </Group>
 
-      <TextField label="Expires at (UTC)" type="datetime-local" value={form.expiresAt} onValue={(expiresAt) => set({ expiresAt })} error={errors.expiresAt} hint="Empty: never." />
-      <TextArea label="Metadata (JSON)" value={form.metadata} onValue={(metadata) => set({ metadata })} error={errors.metadata} placeholder='{"team": "billing"}' rows={3} />
+      <TextField
+        label="Expires at (UTC)"
+        type="datetime-local"
+        value={form.expiresAt}
+        onValue={(expiresAt) => set({ expiresAt })}
+        error={errors.expiresAt}
+        hint="Empty: never."
+      />
+      <TextArea
+        label="Metadata (JSON)"
+        value={form.metadata}
+        onValue={(metadata) => set({ metadata })}
+        error={errors.metadata}
+        placeholder='{"team": "billing"}'
+        rows={3}
+      />
     </>
   );
 }
 
-export const KEY_FORM_FIELDS = ['name', 'description', 'models', 'operations', 'rateLimits.requestsPerMinute', 'rateLimits.requestsPerHour', 'rateLimits.requestsPerDay', 'rateLimits.tokensPerMinute', 'rateLimits.maxParallelRequests', 'budget.maxUsd', 'budget.period', 'budget.alertThresholds', 'budget.webhookUrl', 'budget', 'ipAllowlist', 'providerIds', 'expiresAt', 'metadata'];
+export const KEY_FORM_FIELDS = [
+  'name',
+  'description',
+  'models',
+  'operations',
+  'rateLimits.requestsPerMinute',
+  'rateLimits.requestsPerHour',
+  'rateLimits.requestsPerDay',
+  'rateLimits.tokensPerMinute',
+  'rateLimits.maxParallelRequests',
+  'budget.maxUsd',
+  'budget.period',
+  'budget.alertThresholds',
+  'budget.webhookUrl',
+  'budget',
+  'ipAllowlist',
+  'providerIds',
+  'expiresAt',
+  'metadata',
+];

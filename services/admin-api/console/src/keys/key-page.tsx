@@ -130,9 +130,15 @@ export function KeyPage({ id }: { id: string }) {
                   <th scope="col">Status</th>
                   <th scope="col">Model</th>
                   <th scope="col">Operation</th>
-                  <th scope="col" class="num">Tokens in / out</th>
-                  <th scope="col" class="num">Cost</th>
-                  <th scope="col" class="num">Latency</th>
+                  <th scope="col" class="num">
+                    Tokens in / out
+                  </th>
+                  <th scope="col" class="num">
+                    Cost
+                  </th>
+                  <th scope="col" class="num">
+                    Latency
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -159,7 +165,9 @@ export function KeyPage({ id }: { id: string }) {
             </table>
           </div>
         )}
-        <p class="hint">Calls refused by a rule never reach a provider and are not in this list; the simulator below explains them.</p>
+        <p class="hint">
+          Calls refused by a rule never reach a provider and are not in this list; the simulator below explains them.
+        </p>
       </section>
 
       <PolicyPanel keyId={k.id} refresh={refresh} />
@@ -174,7 +182,8 @@ export function KeyPage({ id }: { id: string }) {
             .reverse()
             .map((e) => (
               <li key={e.eventId}>
-                <time dateTime={e.recordedAt}>{when(e.recordedAt)}</time> <strong>{e.type}</strong> by {String(e.metadata?.actor ?? 'unknown')} <span class="hint">{describeEvent(e)}</span>
+                <time dateTime={e.recordedAt}>{when(e.recordedAt)}</time> <strong>{e.type}</strong> by{' '}
+                {String(e.metadata?.actor ?? 'unknown')} <span class="hint">{describeEvent(e)}</span>
               </li>
             ))}
         </ol>
@@ -183,8 +192,18 @@ export function KeyPage({ id }: { id: string }) {
         </p>
       </section>
 
-      {open === 'edit' && <EditKeyDialog k={k} models={models} providers={cat.data?.providers ?? []} onClose={() => setOpen(null)} onDone={changed} />}
-      {open === 'regenerate' && <RegenerateDialog k={k} model={firstModel} onClose={() => setOpen(null)} onDone={changed} />}
+      {open === 'edit' && (
+        <EditKeyDialog
+          k={k}
+          models={models}
+          providers={cat.data?.providers ?? []}
+          onClose={() => setOpen(null)}
+          onDone={changed}
+        />
+      )}
+      {open === 'regenerate' && (
+        <RegenerateDialog k={k} model={firstModel} onClose={() => setOpen(null)} onDone={changed} />
+      )}
       {open === 'delete' && <DeleteDialog k={k} onClose={() => setOpen(null)} onDone={changed} />}
     </section>
   );

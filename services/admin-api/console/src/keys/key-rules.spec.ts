@@ -8,7 +8,12 @@ const future = '2027-01-01T00:00:00Z';
 /** The API's verdict: ok, or the field its first issue names. */
 const api = (body: Record<string, unknown>) => {
   const parsed = CreateKeyBody.safeParse(body);
-  return parsed.success ? null : parsed.error.issues[0].path.slice(0, 2).filter((p) => typeof p === 'string').join('.');
+  return parsed.success
+    ? null
+    : parsed.error.issues[0].path
+        .slice(0, 2)
+        .filter((p) => typeof p === 'string')
+        .join('.');
 };
 const console_ = (body: Record<string, unknown>) => Object.keys(validateKeyBody(body, now))[0] ?? null;
 
@@ -43,7 +48,10 @@ describe("the console's key rules agree with the admin API's schema", () => {
     { name: 'k', rateLimits: { requestsPerMinute: 0 } },
     { name: 'k', rateLimits: { requestsPerHour: 1.5 } },
     { name: 'k', rateLimits: { requestsPerDay: -3 } },
-    { name: 'k', budget: { maxUsd: 25, period: '30d', alertThresholds: [50, 80, 100], webhookUrl: 'https://hooks.example.com/s' } },
+    {
+      name: 'k',
+      budget: { maxUsd: 25, period: '30d', alertThresholds: [50, 80, 100], webhookUrl: 'https://hooks.example.com/s' },
+    },
     { name: 'k', budget: { maxUsd: 25, period: null } },
     { name: 'k', budget: { maxUsd: 0 } },
     { name: 'k', budget: { maxUsd: 2e9 } },
@@ -62,11 +70,32 @@ describe("the console's key rules agree with the admin API's schema", () => {
   });
 
   it('refuses an expiry in the past, as key-registry does', () => {
-    expect(validateKeyBody({ name: 'k', expiresAt: '2020-01-01T00:00:00Z' }, now)).toEqual({ expiresAt: 'Must be in the future.' });
+    expect(validateKeyBody({ name: 'k', expiresAt: '2020-01-01T00:00:00Z' }, now)).toEqual({
+      expiresAt: 'Must be in the future.',
+    });
   });
 
   it('reads addresses as node does', () => {
-    const samples = ['1.2.3.4', '01.2.3.4', '256.1.1.1', '::', '::1', '1::', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7::', '::ffff:1.2.3.4', '1:2:3:4:5:6:1.2.3.4', '1:2:3:4:5:6:7:1.2.3.4', 'fe80::1%eth0', ':1::', '1:::2', 'g::1', '12345::', ''];
+    const samples = [
+      '1.2.3.4',
+      '01.2.3.4',
+      '256.1.1.1',
+      '::',
+      '::1',
+      '1::',
+      '1:2:3:4:5:6:7:8',
+      '1:2:3:4:5:6:7:8:9',
+      '1:2:3:4:5:6:7::',
+      '::ffff:1.2.3.4',
+      '1:2:3:4:5:6:1.2.3.4',
+      '1:2:3:4:5:6:7:1.2.3.4',
+      'fe80::1%eth0',
+      ':1::',
+      '1:::2',
+      'g::1',
+      '12345::',
+      '',
+    ];
     for (const s of samples) expect([s, isCidr(s)]).toEqual([s, isIP(s) !== 0]);
   });
 });

@@ -10,7 +10,13 @@ export const OPERATIONS = ['chat', 'completions', 'embeddings', 'responses', 'me
 const PERIOD = /^([1-9]\d{0,5})([mhd])$/;
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const MAX_PERIOD_MS = 366 * UNIT_MS.d;
-export const RATE_LIMIT_FIELDS = ['requestsPerMinute', 'requestsPerHour', 'requestsPerDay', 'tokensPerMinute', 'maxParallelRequests'] as const;
+export const RATE_LIMIT_FIELDS = [
+  'requestsPerMinute',
+  'requestsPerHour',
+  'requestsPerDay',
+  'tokensPerMinute',
+  'maxParallelRequests',
+] as const;
 
 export function validateKeyBody(body: Record<string, unknown>, now: number, { partial = false } = {}): FieldErrors {
   const errors: FieldErrors = {};
@@ -22,32 +28,57 @@ export function validateKeyBody(body: Record<string, unknown>, now: number, { pa
     if (!name) fail('name', 'Give the key a name.');
     else if (name.length > 128) fail('name', 'At most 128 characters.');
   }
-  if (typeof body.description === 'string' && body.description.length > 1024) fail('description', 'At most 1024 characters.');
-  list(body.models, 256, (m) => m.length >= 1 && m.length <= 256, 'models', 'A model name or pattern has 1 to 256 characters.', fail);
-  list(body.operations, OPERATIONS.length, (op) => (OPERATIONS as readonly string[]).includes(op), 'operations', `Operations are ${OPERATIONS.join(', ')}.`, fail);
+  if (typeof body.description === 'string' && body.description.length > 1024)
+    fail('description', 'At most 1024 characters.');
+  list(
+    body.models,
+    256,
+    (m) => m.length >= 1 && m.length <= 256,
+    'models',
+    'A model name or pattern has 1 to 256 characters.',
+    fail,
+  );
+  list(
+    body.operations,
+    OPERATIONS.length,
+    (op) => (OPERATIONS as readonly string[]).includes(op),
+    'operations',
+    `Operations are ${OPERATIONS.join(', ')}.`,
+    fail,
+  );
   list(body.ipAllowlist, 256, isCidr, 'ipAllowlist', 'Must be an IPv4 or IPv6 address or CIDR range.', fail);
   list(body.providerIds, 64, (id) => id.length >= 1, 'providerIds', 'Choose providers from the list.', fail);
   if (typeof body.expiresAt === 'string') {
     const at = Date.parse(body.expiresAt);
-    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(body.expiresAt) || Number.isNaN(at)) fail('expiresAt', 'Not a date and time.');
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(body.expiresAt) || Number.isNaN(at))
+      fail('expiresAt', 'Not a date and time.');
     else if (at <= now) fail('expiresAt', 'Must be in the future.');
   }
-  if (body.metadata !== undefined && (typeof body.metadata !== 'object' || body.metadata === null || Array.isArray(body.metadata))) fail('metadata', 'Metadata is a JSON object.');
+  if (
+    body.metadata !== undefined &&
+    (typeof body.metadata !== 'object' || body.metadata === null || Array.isArray(body.metadata))
+  )
+    fail('metadata', 'Metadata is a JSON object.');
   if (body.rateLimits && typeof body.rateLimits === 'object') {
     const limits = body.rateLimits as Record<string, unknown>;
     for (const field of RATE_LIMIT_FIELDS) {
-      if (limits[field] !== undefined && !positiveInt(limits[field])) fail(`rateLimits.${field}`, 'A whole number above 0.');
+      if (limits[field] !== undefined && !positiveInt(limits[field]))
+        fail(`rateLimits.${field}`, 'A whole number above 0.');
     }
   }
   if (body.budget && typeof body.budget === 'object') {
     const b = body.budget as Record<string, unknown>;
-    if (typeof b.maxUsd !== 'number' || !(b.maxUsd > 0) || b.maxUsd > 1e9) fail('budget.maxUsd', 'An amount above $0 and at most $1,000,000,000.');
-    if (b.period !== undefined && b.period !== null && periodMs(b.period) === null) fail('budget.period', 'A duration such as 1h, 1d, 7d or 30d (m, h, d; at most 366d).');
+    if (typeof b.maxUsd !== 'number' || !(b.maxUsd > 0) || b.maxUsd > 1e9)
+      fail('budget.maxUsd', 'An amount above $0 and at most $1,000,000,000.');
+    if (b.period !== undefined && b.period !== null && periodMs(b.period) === null)
+      fail('budget.period', 'A duration such as 1h, 1d, 7d or 30d (m, h, d; at most 366d).');
     if (b.alertThresholds !== undefined) {
       const t = b.alertThresholds;
-      if (!Array.isArray(t) || t.length > 10 || !t.every((p) => Number.isInteger(p) && p >= 1 && p <= 100)) fail('budget.alertThresholds', 'Up to 10 whole percentages from 1 to 100.');
+      if (!Array.isArray(t) || t.length > 10 || !t.every((p) => Number.isInteger(p) && p >= 1 && p <= 100))
+        fail('budget.alertThresholds', 'Up to 10 whole percentages from 1 to 100.');
     }
-    if (b.webhookUrl !== undefined && b.webhookUrl !== null && !isHttpUrl(b.webhookUrl)) fail('budget.webhookUrl', 'An http or https URL.');
+    if (b.webhookUrl !== undefined && b.webhookUrl !== null && !isHttpUrl(b.webhookUrl))
+      fail('budget.webhookUrl', 'An http or https URL.');
   }
   return errors;
 }
@@ -110,7 +141,14 @@ function isHttpUrl(value: unknown): boolean {
 
 const positiveInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0;
 
-function list(value: unknown, max: number, ok: (item: string) => boolean, param: string, message: string, fail: (param: string, message: string) => void): void {
+function list(
+  value: unknown,
+  max: number,
+  ok: (item: string) => boolean,
+  param: string,
+  message: string,
+  fail: (param: string, message: string) => void,
+): void {
   if (value === undefined || value === null) return;
   if (!Array.isArray(value)) fail(param, message);
   else if (value.length > max) fail(param, `At most ${max} entries.`);

@@ -16,7 +16,10 @@ export function KeysPage() {
   // The cursors of the pages before this one, to page back.
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const cursor = cursors[cursors.length - 1];
-  const { data, error, loading } = useLoad(() => api.get<Page<Key>>('/keys', { q: search, status, cursor, limit: PAGE_SIZE }), [search, status, cursor]);
+  const { data, error, loading } = useLoad(
+    () => api.get<Page<Key>>('/keys', { q: search, status, cursor, limit: PAGE_SIZE }),
+    [search, status, cursor],
+  );
   const now = Date.now();
   const reset = () => setCursors([undefined]);
   const empty = data && data.data.length === 0 && !search && !status && cursors.length === 1;
@@ -136,11 +139,20 @@ function rateSummary(k: Key): string {
   const s = k.rateLimitState;
   if (!k.rateLimits) return '—';
   if (!s) return 'set';
-  const names = { requestsPerMinute: 'RPM', requestsPerHour: 'RPH', requestsPerDay: 'RPD', tokensPerMinute: 'TPM' } as const;
-  const parts = (Object.keys(names) as (keyof typeof names)[]).filter((n) => s[n]).map((n) => {
-    const w = s[n]!;
-    return w.remaining === 0 ? `${names[n]} full (${duration(w.resetsInMs)})` : `${names[n]} ${count(w.used)}/${count(w.limit)}`;
-  });
+  const names = {
+    requestsPerMinute: 'RPM',
+    requestsPerHour: 'RPH',
+    requestsPerDay: 'RPD',
+    tokensPerMinute: 'TPM',
+  } as const;
+  const parts = (Object.keys(names) as (keyof typeof names)[])
+    .filter((n) => s[n])
+    .map((n) => {
+      const w = s[n]!;
+      return w.remaining === 0
+        ? `${names[n]} full (${duration(w.resetsInMs)})`
+        : `${names[n]} ${count(w.used)}/${count(w.limit)}`;
+    });
   if (s.maxParallelRequests) parts.push(`parallel ${s.maxParallelRequests.inFlight}/${s.maxParallelRequests.limit}`);
   return parts.join(' · ');
 }

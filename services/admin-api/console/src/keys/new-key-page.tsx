@@ -59,7 +59,13 @@ export function NewKeyPage() {
       <h1>Create a key</h1>
       <ErrorNotice error={error} />
       <form onSubmit={submit} class="card form" noValidate>
-        <KeyFormFields form={form} set={(f) => setForm((old) => ({ ...old, ...f }))} errors={errors} models={data?.models ?? []} providers={data?.providers ?? []} />
+        <KeyFormFields
+          form={form}
+          set={(f) => setForm((old) => ({ ...old, ...f }))}
+          errors={errors}
+          models={data?.models ?? []}
+          providers={data?.providers ?? []}
+        />
         <FormError message={errors.form} />
         <div class="actions">
           <button type="submit" class="primary" disabled={busy}>

@@ -29,7 +29,8 @@ function setting(rule: PolicyRule): string {
     const b = s as { maxUsd: number | string; period: string | null; alertThresholds?: number[] };
     return `${usd(b.maxUsd)} ${b.period ? `per ${b.period}` : 'for the key\u2019s lifetime'}${b.alertThresholds?.length ? `, alerts at ${b.alertThresholds.join('/')}%` : ''}`;
   }
-  if (rule.rule === 'regenerate' && typeof s === 'object') return `works until ${when((s as { previousSecretWorksUntil: string }).previousSecretWorksUntil)}`;
+  if (rule.rule === 'regenerate' && typeof s === 'object')
+    return `works until ${when((s as { previousSecretWorksUntil: string }).previousSecretWorksUntil)}`;
   return typeof s === 'object' ? JSON.stringify(s) : String(s);
 }
 
@@ -41,7 +42,8 @@ function state(rule: PolicyRule): string {
   if (rule.rule === 'budget') {
     return `spent ${usd(st.spentUsd as number)} · reserved ${usd(st.reservedUsd as number)} · remaining ${usd(st.remainingUsd as number)} · resets ${st.resetsAt ? when(st.resetsAt as string) : 'never'}`;
   }
-  if (rule.rule === 'maxParallelRequests') return `${count(st.inFlight as number)} of ${count(st.limit as number)} in flight`;
+  if (rule.rule === 'maxParallelRequests')
+    return `${count(st.inFlight as number)} of ${count(st.limit as number)} in flight`;
   if ('used' in st) {
     const left = `${count(st.used as number)} used of ${count(st.limit as number)}, ${count(st.remaining as number)} left`;
     return (st.remaining as number) === 0 ? `${left}; free again in ${duration(st.resetsInMs as number)}` : left;
@@ -52,7 +54,10 @@ function state(rule: PolicyRule): string {
 /** The key's rules as policy enforces them right now, refreshed every 5 s. */
 export function PolicyPanel({ keyId, refresh }: { keyId: string; refresh: number }) {
   const { api } = useApp();
-  const { data, error, reload } = useLoad(() => api.get<{ status: string; rules: PolicyRule[] }>(`/keys/${encodeURIComponent(keyId)}/effective-policy`), [keyId, refresh]);
+  const { data, error, reload } = useLoad(
+    () => api.get<{ status: string; rules: PolicyRule[] }>(`/keys/${encodeURIComponent(keyId)}/effective-policy`),
+    [keyId, refresh],
+  );
   useInterval(() => void reload(), 5000);
   return (
     <section aria-labelledby="policy-title">

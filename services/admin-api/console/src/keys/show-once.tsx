@@ -24,7 +24,15 @@ export function ShowOnce({ secret, model, title = 'Your new key' }: { secret: st
       </div>
       <div role="tablist" aria-label="Snippets" class="tabs">
         {all.map((s) => (
-          <button key={s.id} type="button" role="tab" id={`tab-${s.id}`} aria-selected={s.id === tab} aria-controls="snippet-panel" onClick={() => setTab(s.id)}>
+          <button
+            key={s.id}
+            type="button"
+            role="tab"
+            id={`tab-${s.id}`}
+            aria-selected={s.id === tab}
+            aria-controls="snippet-panel"
+            onClick={() => setTab(s.id)}
+          >
             {s.title}
           </button>
         ))}

@@ -8,7 +8,8 @@ describe('ready-made snippets for a new secret', () => {
   it('gives curl, the openai SDKs, the environment variables, Claude Code and Codex, each with the secret, the URL and the model', () => {
     const all = snippets(base, secret, 'gpt-4o-mini');
     expect(all.map((s) => s.id)).toEqual(['curl', 'openai-node', 'openai-python', 'env', 'claude-code', 'codex']);
-    for (const s of all) expect([s.id, s.code.includes(secret) && s.code.includes(base.replace('/v1', ''))]).toEqual([s.id, true]);
+    for (const s of all)
+      expect([s.id, s.code.includes(secret) && s.code.includes(base.replace('/v1', ''))]).toEqual([s.id, true]);
     for (const s of all.filter((s) => s.id !== 'env')) expect(s.code).toContain('gpt-4o-mini');
   });
 
@@ -21,8 +22,14 @@ describe('ready-made snippets for a new secret', () => {
   });
 
   it('writes a curl command a shell runs as written, whatever the model name holds', () => {
-    const command = curlSnippet(base, secret, "it's \"quoted\" $HOME");
-    const argv = execFileSync('bash', ['-c', `set -- ${command.replace(/^curl /, '').replace(/\\\n/g, ' ')}; printf '%s\\n' "$@"`]).toString().trim().split('\n');
+    const command = curlSnippet(base, secret, 'it\'s "quoted" $HOME');
+    const argv = execFileSync('bash', [
+      '-c',
+      `set -- ${command.replace(/^curl /, '').replace(/\\\n/g, ' ')}; printf '%s\\n' "$@"`,
+    ])
+      .toString()
+      .trim()
+      .split('\n');
     expect(argv).toEqual([
       `${base}/chat/completions`,
       '-H',
@@ -30,7 +37,7 @@ describe('ready-made snippets for a new secret', () => {
       '-H',
       'Content-Type: application/json',
       '-d',
-      JSON.stringify({ model: "it's \"quoted\" $HOME", messages: [{ role: 'user', content: 'Hello, Sluice!' }] }),
+      JSON.stringify({ model: 'it\'s "quoted" $HOME', messages: [{ role: 'user', content: 'Hello, Sluice!' }] }),
     ]);
   });
 });

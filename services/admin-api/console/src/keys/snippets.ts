@@ -12,7 +12,9 @@ export interface Snippet {
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export function curlSnippet(baseUrl: string, secret: string, model: string): string {
-  const auth = secret.startsWith('$') ? `"Authorization: Bearer ${secret}"` : shellQuote(`Authorization: Bearer ${secret}`);
+  const auth = secret.startsWith('$')
+    ? `"Authorization: Bearer ${secret}"`
+    : shellQuote(`Authorization: Bearer ${secret}`);
   const body = JSON.stringify({ model, messages: [{ role: 'user', content: 'Hello, Sluice!' }] });
   return `curl ${baseUrl}/chat/completions \\\n  -H ${auth} \\\n  -H 'Content-Type: application/json' \\\n  -d ${shellQuote(body)}`;
 }
@@ -49,7 +51,11 @@ export function snippets(baseUrl: string, secret: string, model: string): Snippe
         `print(reply.choices[0].message.content)`,
       ].join('\n'),
     },
-    { id: 'env', title: 'Environment (OpenAI SDKs and tools)', code: `export OPENAI_API_KEY=${shellQuote(secret)}\nexport OPENAI_BASE_URL=${shellQuote(baseUrl)}` },
+    {
+      id: 'env',
+      title: 'Environment (OpenAI SDKs and tools)',
+      code: `export OPENAI_API_KEY=${shellQuote(secret)}\nexport OPENAI_BASE_URL=${shellQuote(baseUrl)}`,
+    },
     {
       id: 'claude-code',
       title: 'Claude Code',

@@ -9,7 +9,8 @@ import { useLoad } from '../ui/use-load';
 type Metric = 'requests' | 'tokens' | 'spend';
 const RANGE = { hour: 48 * 3_600_000, day: 30 * 86_400_000 };
 
-const pointValue = (p: UsagePoint, metric: Metric) => (metric === 'requests' ? p.requests : metric === 'tokens' ? p.inputTokens + p.outputTokens : Number(p.spendUsd));
+const pointValue = (p: UsagePoint, metric: Metric) =>
+  metric === 'requests' ? p.requests : metric === 'tokens' ? p.inputTokens + p.outputTokens : Number(p.spendUsd);
 
 /** A key's requests, tokens or spend per hour (48 h) or per day (30 days), with the numbers as a table too. */
 export function UsageChart({ keyId, refresh }: { keyId: string; refresh: number }) {
@@ -17,7 +18,11 @@ export function UsageChart({ keyId, refresh }: { keyId: string; refresh: number 
   const [granularity, setGranularity] = useState<'hour' | 'day'>('hour');
   const [metric, setMetric] = useState<Metric>('requests');
   const { data, error } = useLoad(
-    () => api.get<UsageReport>(`/keys/${encodeURIComponent(keyId)}/usage`, { granularity, from: new Date(Date.now() - RANGE[granularity]).toISOString() }),
+    () =>
+      api.get<UsageReport>(`/keys/${encodeURIComponent(keyId)}/usage`, {
+        granularity,
+        from: new Date(Date.now() - RANGE[granularity]).toISOString(),
+      }),
     [keyId, granularity, refresh],
   );
   const box = useRef<HTMLDivElement>(null);
@@ -33,7 +38,16 @@ export function UsageChart({ keyId, refresh }: { keyId: string; refresh: number 
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
         axes: [{}, { values: (_u, ticks) => ticks.map((t) => (metric === 'spend' ? usd(t) : count(t))), size: 70 }],
-        series: [{}, { label: metric, stroke: '#2463eb', fill: 'rgba(36,99,235,0.12)', width: 2, paths: uPlot.paths.stepped!({ align: 1 }) }],
+        series: [
+          {},
+          {
+            label: metric,
+            stroke: '#2463eb',
+            fill: 'rgba(36,99,235,0.12)',
+            width: 2,
+            paths: uPlot.paths.stepped!({ align: 1 }),
+          },
+        ],
         legend: { show: false },
       },
       [xs, ys],
@@ -51,8 +65,25 @@ export function UsageChart({ keyId, refresh }: { keyId: string; refresh: number 
     <section aria-labelledby="usage-title">
       <h2 id="usage-title">Usage</h2>
       <div class="filters">
-        <Select label="Per" value={granularity} onValue={(v) => setGranularity(v as 'hour' | 'day')} options={[['hour', 'Hour (last 48 h)'], ['day', 'Day (last 30 days)']]} />
-        <Select label="Show" value={metric} onValue={(v) => setMetric(v as Metric)} options={[['requests', 'Requests'], ['tokens', 'Tokens'], ['spend', 'Spend']]} />
+        <Select
+          label="Per"
+          value={granularity}
+          onValue={(v) => setGranularity(v as 'hour' | 'day')}
+          options={[
+            ['hour', 'Hour (last 48 h)'],
+            ['day', 'Day (last 30 days)'],
+          ]}
+        />
+        <Select
+          label="Show"
+          value={metric}
+          onValue={(v) => setMetric(v as Metric)}
+          options={[
+            ['requests', 'Requests'],
+            ['tokens', 'Tokens'],
+            ['spend', 'Spend'],
+          ]}
+        />
       </div>
       <ErrorNotice error={error} />
       {t && (
@@ -79,7 +110,12 @@ export function UsageChart({ keyId, refresh }: { keyId: string; refresh: number 
           </div>
         </dl>
       )}
-      <div ref={box} class="chart" role="img" aria-label={`Chart of ${metric} per ${granularity}; the same numbers are in the table below it`} />
+      <div
+        ref={box}
+        class="chart"
+        role="img"
+        aria-label={`Chart of ${metric} per ${granularity}; the same numbers are in the table below it`}
+      />
       {data && (
         <details>
           <summary>Usage as a table</summary>
@@ -87,9 +123,15 @@ export function UsageChart({ keyId, refresh }: { keyId: string; refresh: number 
             <thead>
               <tr>
                 <th scope="col">{granularity === 'hour' ? 'Hour' : 'Day'} (UTC)</th>
-                <th scope="col" class="num">Requests</th>
-                <th scope="col" class="num">Tokens</th>
-                <th scope="col" class="num">Spend</th>
+                <th scope="col" class="num">
+                  Requests
+                </th>
+                <th scope="col" class="num">
+                  Tokens
+                </th>
+                <th scope="col" class="num">
+                  Spend
+                </th>
               </tr>
             </thead>
             <tbody>

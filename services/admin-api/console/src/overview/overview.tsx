@@ -38,12 +38,30 @@ export function Overview() {
             <Card title="Spend today" value={usd(d.day.totals.spendUsd)} />
             <Card title="Requests, 30 days" value={count(d.byKey.totals.requests)} />
             <Card title="Spend, 30 days" value={usd(d.byKey.totals.spendUsd)} />
-            <Card title="Error rate today" value={percent(d.day.totals.errors, d.day.totals.requests)} note={`${count(d.day.totals.errors)} of ${count(d.day.totals.requests)} calls answered ≥ 400`} />
-            <Card title="Error rate, 30 days" value={percent(d.byKey.totals.errors, d.byKey.totals.requests)} note={`${count(d.byKey.totals.errors)} of ${count(d.byKey.totals.requests)}`} />
+            <Card
+              title="Error rate today"
+              value={percent(d.day.totals.errors, d.day.totals.requests)}
+              note={`${count(d.day.totals.errors)} of ${count(d.day.totals.requests)} calls answered ≥ 400`}
+            />
+            <Card
+              title="Error rate, 30 days"
+              value={percent(d.byKey.totals.errors, d.byKey.totals.requests)}
+              note={`${count(d.byKey.totals.errors)} of ${count(d.byKey.totals.requests)}`}
+            />
           </div>
           <div class="columns">
-            <Top title="Top keys by spend, 30 days" rows={(d.byKey.groups ?? []).map((g) => ({ href: `#/keys/${encodeURIComponent(g.id)}`, name: g.name ?? g.id, ...g.totals }))} />
-            <Top title="Top models by spend, 30 days" rows={(d.byModel.groups ?? []).map((g) => ({ name: g.name ?? g.id, ...g.totals }))} />
+            <Top
+              title="Top keys by spend, 30 days"
+              rows={(d.byKey.groups ?? []).map((g) => ({
+                href: `#/keys/${encodeURIComponent(g.id)}`,
+                name: g.name ?? g.id,
+                ...g.totals,
+              }))}
+            />
+            <Top
+              title="Top models by spend, 30 days"
+              rows={(d.byModel.groups ?? []).map((g) => ({ name: g.name ?? g.id, ...g.totals }))}
+            />
           </div>
           <h2>Budgets above their alert thresholds</h2>
           {overThreshold(d.live.keys).length === 0 ? (
@@ -66,7 +84,12 @@ export function Overview() {
                       <a href={`#/keys/${k.id}`}>{k.name}</a>
                     </td>
                     <td>
-                      <Bar value={ratio(k.budget!.spentUsd, k.budget!.maxUsd)} label={`${usd(k.budget!.spentUsd)} of ${usd(k.budget!.maxUsd)}`} warn /> {usd(k.budget!.spentUsd)}
+                      <Bar
+                        value={ratio(k.budget!.spentUsd, k.budget!.maxUsd)}
+                        label={`${usd(k.budget!.spentUsd)} of ${usd(k.budget!.maxUsd)}`}
+                        warn
+                      />{' '}
+                      {usd(k.budget!.spentUsd)}
                     </td>
                     <td>{usd(k.budget!.maxUsd)}</td>
                     <td>{k.budget!.thresholdsReached!.map((t) => `${t}%`).join(', ')}</td>
@@ -88,7 +111,9 @@ export function Overview() {
               ))}
             </ul>
           )}
-          {d.live.truncated && <p class="hint">Only the first 2,000 live keys were checked for thresholds and expiry.</p>}
+          {d.live.truncated && (
+            <p class="hint">Only the first 2,000 live keys were checked for thresholds and expiry.</p>
+          )}
         </>
       )}
     </section>
@@ -105,7 +130,13 @@ function Card({ title, value, note }: { title: string; value: string; note?: str
   );
 }
 
-function Top({ title, rows }: { title: string; rows: { name: string; href?: string; requests: number; spendUsd: number | string }[] }) {
+function Top({
+  title,
+  rows,
+}: {
+  title: string;
+  rows: { name: string; href?: string; requests: number; spendUsd: number | string }[];
+}) {
   return (
     <div>
       <h2>{title}</h2>
@@ -116,8 +147,12 @@ function Top({ title, rows }: { title: string; rows: { name: string; href?: stri
           <thead>
             <tr>
               <th scope="col">Name</th>
-              <th scope="col" class="num">Requests</th>
-              <th scope="col" class="num">Spend</th>
+              <th scope="col" class="num">
+                Requests
+              </th>
+              <th scope="col" class="num">
+                Spend
+              </th>
             </tr>
           </thead>
           <tbody>

@@ -6,10 +6,27 @@ import { count, usd } from '../format';
 import { FormActions, FormError, Select, TextField } from '../ui/controls';
 import { Dialog } from '../ui/dialog';
 
-const FIELDS = ['name', 'providerId', 'upstreamModel', 'inputUsdPerMTok', 'outputUsdPerMTok', 'cachedInputUsdPerMTok', 'cacheWriteUsdPerMTok', 'maxOutputTokens'];
+const FIELDS = [
+  'name',
+  'providerId',
+  'upstreamModel',
+  'inputUsdPerMTok',
+  'outputUsdPerMTok',
+  'cachedInputUsdPerMTok',
+  'cacheWriteUsdPerMTok',
+  'maxOutputTokens',
+];
 
 /** The model catalog: what clients send as `model`, where it routes, and its prices. */
-export function ModelsSection({ models, providers, onChange }: { models: Model[]; providers: Provider[]; onChange: () => void }) {
+export function ModelsSection({
+  models,
+  providers,
+  onChange,
+}: {
+  models: Model[];
+  providers: Provider[];
+  onChange: () => void;
+}) {
   const { api, can, notify } = useApp();
   const [adding, setAdding] = useState(false);
   const providerName = (id: string) => providers.find((p) => p.id === id)?.name ?? id;
@@ -39,11 +56,21 @@ export function ModelsSection({ models, providers, onChange }: { models: Model[]
               <th scope="col">Model</th>
               <th scope="col">Provider</th>
               <th scope="col">Upstream model</th>
-              <th scope="col" class="num">Input $/M tokens</th>
-              <th scope="col" class="num">Output $/M tokens</th>
-              <th scope="col" class="num">Cached input $/M</th>
-              <th scope="col" class="num">Cache write $/M</th>
-              <th scope="col" class="num">Max output tokens</th>
+              <th scope="col" class="num">
+                Input $/M tokens
+              </th>
+              <th scope="col" class="num">
+                Output $/M tokens
+              </th>
+              <th scope="col" class="num">
+                Cached input $/M
+              </th>
+              <th scope="col" class="num">
+                Cache write $/M
+              </th>
+              <th scope="col" class="num">
+                Max output tokens
+              </th>
               {can.write && <th scope="col">Actions</th>}
             </tr>
           </thead>
@@ -67,7 +94,12 @@ export function ModelsSection({ models, providers, onChange }: { models: Model[]
                 <td class="num">{m.maxOutputTokens === null ? '—' : count(m.maxOutputTokens)}</td>
                 {can.write && (
                   <td>
-                    <button type="button" class="danger" onClick={() => remove(m)} aria-label={`Remove model ${m.name}`}>
+                    <button
+                      type="button"
+                      class="danger"
+                      onClick={() => remove(m)}
+                      aria-label={`Remove model ${m.name}`}
+                    >
                       Remove
                     </button>
                   </td>
@@ -93,7 +125,16 @@ export function ModelsSection({ models, providers, onChange }: { models: Model[]
 
 function AddModel({ providers, onClose, onDone }: { providers: Provider[]; onClose: () => void; onDone: () => void }) {
   const { api, notify } = useApp();
-  const [f, setF] = useState({ name: '', providerId: providers[0]?.id ?? '', upstreamModel: '', inputUsdPerMTok: '', outputUsdPerMTok: '', cachedInputUsdPerMTok: '', cacheWriteUsdPerMTok: '', maxOutputTokens: '' });
+  const [f, setF] = useState({
+    name: '',
+    providerId: providers[0]?.id ?? '',
+    upstreamModel: '',
+    inputUsdPerMTok: '',
+    outputUsdPerMTok: '',
+    cachedInputUsdPerMTok: '',
+    cacheWriteUsdPerMTok: '',
+    maxOutputTokens: '',
+  });
   const [errors, setErrors] = useState<Record<string, string>>({});
   const set = (patch: Partial<typeof f>) => setF((old) => ({ ...old, ...patch }));
   const submit = async (e: Event) => {
@@ -106,7 +147,8 @@ function AddModel({ providers, onClose, onDone }: { providers: Provider[]; onClo
         return undefined;
       }
       const n = Number(text);
-      if (!Number.isFinite(n) || n < 0 || (integer && (!Number.isInteger(n) || n === 0))) found[field] = integer ? 'A whole number above 0.' : 'A price of 0 or more.';
+      if (!Number.isFinite(n) || n < 0 || (integer && (!Number.isInteger(n) || n === 0)))
+        found[field] = integer ? 'A whole number above 0.' : 'A price of 0 or more.';
       return n;
     };
     const body = {
@@ -134,15 +176,63 @@ function AddModel({ providers, onClose, onDone }: { providers: Provider[]; onClo
   return (
     <Dialog title="Add a model" onClose={onClose}>
       <form onSubmit={submit} class="form" noValidate>
-        <TextField label="Model name" value={f.name} onValue={(name) => set({ name })} error={errors.name} hint="What clients send as model." />
-        <Select label="Provider" value={f.providerId} onValue={(providerId) => set({ providerId })} options={providers.map((p) => [p.id, p.name])} error={errors.providerId} />
-        <TextField label="Upstream model" value={f.upstreamModel} onValue={(upstreamModel) => set({ upstreamModel })} error={errors.upstreamModel} hint="The provider's name for it (Azure: the deployment). Empty: the same name." />
+        <TextField
+          label="Model name"
+          value={f.name}
+          onValue={(name) => set({ name })}
+          error={errors.name}
+          hint="What clients send as model."
+        />
+        <Select
+          label="Provider"
+          value={f.providerId}
+          onValue={(providerId) => set({ providerId })}
+          options={providers.map((p) => [p.id, p.name])}
+          error={errors.providerId}
+        />
+        <TextField
+          label="Upstream model"
+          value={f.upstreamModel}
+          onValue={(upstreamModel) => set({ upstreamModel })}
+          error={errors.upstreamModel}
+          hint="The provider's name for it (Azure: the deployment). Empty: the same name."
+        />
         <div class="grid">
-          <TextField label="Input price (USD per million tokens)" inputMode="decimal" value={f.inputUsdPerMTok} onValue={(v) => set({ inputUsdPerMTok: v })} error={errors.inputUsdPerMTok} />
-          <TextField label="Output price (USD per million tokens)" inputMode="decimal" value={f.outputUsdPerMTok} onValue={(v) => set({ outputUsdPerMTok: v })} error={errors.outputUsdPerMTok} />
-          <TextField label="Cached input price (optional)" inputMode="decimal" value={f.cachedInputUsdPerMTok} onValue={(v) => set({ cachedInputUsdPerMTok: v })} error={errors.cachedInputUsdPerMTok} />
-          <TextField label="Cache write price (optional)" inputMode="decimal" value={f.cacheWriteUsdPerMTok} onValue={(v) => set({ cacheWriteUsdPerMTok: v })} error={errors.cacheWriteUsdPerMTok} />
-          <TextField label="Max output tokens (optional)" inputMode="numeric" value={f.maxOutputTokens} onValue={(v) => set({ maxOutputTokens: v })} error={errors.maxOutputTokens} />
+          <TextField
+            label="Input price (USD per million tokens)"
+            inputMode="decimal"
+            value={f.inputUsdPerMTok}
+            onValue={(v) => set({ inputUsdPerMTok: v })}
+            error={errors.inputUsdPerMTok}
+          />
+          <TextField
+            label="Output price (USD per million tokens)"
+            inputMode="decimal"
+            value={f.outputUsdPerMTok}
+            onValue={(v) => set({ outputUsdPerMTok: v })}
+            error={errors.outputUsdPerMTok}
+          />
+          <TextField
+            label="Cached input price (optional)"
+            inputMode="decimal"
+            value={f.cachedInputUsdPerMTok}
+            onValue={(v) => set({ cachedInputUsdPerMTok: v })}
+            error={errors.cachedInputUsdPerMTok}
+          />
+          <TextField
+            label="Cache write price (optional)"
+            inputMode="decimal"
+            value={f.cacheWriteUsdPerMTok}
+            onValue={(v) => set({ cacheWriteUsdPerMTok: v })}
+            error={errors.cacheWriteUsdPerMTok}
+          />
+          <TextField
+            label="Max output tokens (optional)"
+            inputMode="numeric"
+            value={f.maxOutputTokens}
+            onValue={(v) => set({ maxOutputTokens: v })}
+            error={errors.maxOutputTokens}
+          />
         </div>
         <FormError message={errors.form} />
         <FormActions submit="Add model" onCancel={onClose} />

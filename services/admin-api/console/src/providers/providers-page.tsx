@@ -37,7 +37,10 @@ export function ProvidersPage() {
           </button>
         )}
       </div>
-      <p class="hint">The real credentials Sluice calls providers with. A secret is write-only: Sluice shows its hint, never the secret.</p>
+      <p class="hint">
+        The real credentials Sluice calls providers with. A secret is write-only: Sluice shows its hint, never the
+        secret.
+      </p>
       <ErrorNotice error={error} />
       <div class="table-wrap">
         <table data-testid="providers">
@@ -70,15 +73,28 @@ export function ProvidersPage() {
                 <td>{when(p.createdAt)}</td>
                 {can.write && (
                   <td class="actions">
-                    <button type="button" onClick={() => setOpen({ kind: 'edit', provider: p })} aria-label={`Edit ${p.name}`}>
+                    <button
+                      type="button"
+                      onClick={() => setOpen({ kind: 'edit', provider: p })}
+                      aria-label={`Edit ${p.name}`}
+                    >
                       Edit
                     </button>
                     {p.type !== 'mock' && (
-                      <button type="button" onClick={() => setOpen({ kind: 'rotate', provider: p })} aria-label={`Rotate the secret of ${p.name}`}>
+                      <button
+                        type="button"
+                        onClick={() => setOpen({ kind: 'rotate', provider: p })}
+                        aria-label={`Rotate the secret of ${p.name}`}
+                      >
                         Rotate secret
                       </button>
                     )}
-                    <button type="button" class="danger" onClick={() => setOpen({ kind: 'remove', provider: p })} aria-label={`Remove ${p.name}`}>
+                    <button
+                      type="button"
+                      class="danger"
+                      onClick={() => setOpen({ kind: 'remove', provider: p })}
+                      aria-label={`Remove ${p.name}`}
+                    >
                       Remove
                     </button>
                   </td>
@@ -92,7 +108,9 @@ export function ProvidersPage() {
       {open?.kind === 'add' && <AddProvider onClose={() => setOpen(null)} onDone={done} />}
       {open?.kind === 'edit' && <EditProvider p={open.provider} onClose={() => setOpen(null)} onDone={done} />}
       {open?.kind === 'rotate' && <RotateSecret p={open.provider} onClose={() => setOpen(null)} onDone={done} />}
-      {open?.kind === 'remove' && <RemoveProvider p={open.provider} models={data?.models ?? []} onClose={() => setOpen(null)} onDone={done} />}
+      {open?.kind === 'remove' && (
+        <RemoveProvider p={open.provider} models={data?.models ?? []} onClose={() => setOpen(null)} onDone={done} />
+      )}
     </section>
   );
 }
@@ -102,7 +120,13 @@ function useWrite() {
   const { api, notify } = useApp();
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
-  const write = async (method: string, path: string, body: unknown, what: string, fields: string[]): Promise<boolean> => {
+  const write = async (
+    method: string,
+    path: string,
+    body: unknown,
+    what: string,
+    fields: string[],
+  ): Promise<boolean> => {
     setBusy(true);
     setErrors({});
     try {
@@ -128,8 +152,14 @@ function AddProvider({ onClose, onDone }: { onClose: () => void; onDone: () => v
   const [baseUrl, setBaseUrl] = useState('');
   const submit = async (e: Event) => {
     e.preventDefault();
-    const body = { name: name.trim(), type, ...(type !== 'mock' ? { apiKey } : {}), ...(baseUrl.trim() ? { baseUrl: baseUrl.trim() } : {}) };
-    if (await write('POST', '/providers', body, `Provider ${name.trim()} added`, ['name', 'type', 'apiKey', 'baseUrl'])) onDone();
+    const body = {
+      name: name.trim(),
+      type,
+      ...(type !== 'mock' ? { apiKey } : {}),
+      ...(baseUrl.trim() ? { baseUrl: baseUrl.trim() } : {}),
+    };
+    if (await write('POST', '/providers', body, `Provider ${name.trim()} added`, ['name', 'type', 'apiKey', 'baseUrl']))
+      onDone();
   };
   const needsUrl = type === 'openai-compatible' || type === 'azure-openai';
   return (
@@ -138,7 +168,16 @@ function AddProvider({ onClose, onDone }: { onClose: () => void; onDone: () => v
         <TextField label="Provider name" value={name} onValue={setName} error={errors.name} required />
         <Select label="Type" value={type} onValue={setType} options={TYPES} error={errors.type} />
         {type !== 'mock' && (
-          <TextField label="API key" type="password" autocomplete="off" value={apiKey} onValue={setApiKey} error={errors.apiKey} hint="Encrypted at rest; never shown again." required />
+          <TextField
+            label="API key"
+            type="password"
+            autocomplete="off"
+            value={apiKey}
+            onValue={setApiKey}
+            error={errors.apiKey}
+            hint="Encrypted at rest; never shown again."
+            required
+          />
         )}
         {type !== 'mock' && (
           <TextField
@@ -148,7 +187,13 @@ function AddProvider({ onClose, onDone }: { onClose: () => void; onDone: () => v
             onValue={setBaseUrl}
             error={errors.baseUrl}
             required={needsUrl}
-            hint={needsUrl ? (type === 'azure-openai' ? 'https://<resource>.openai.azure.com' : 'e.g. http://127.0.0.1:11434/v1') : "Optional: the provider's default."}
+            hint={
+              needsUrl
+                ? type === 'azure-openai'
+                  ? 'https://<resource>.openai.azure.com'
+                  : 'e.g. http://127.0.0.1:11434/v1'
+                : "Optional: the provider's default."
+            }
           />
         )}
         <FormError message={errors.form} />
@@ -169,7 +214,8 @@ function EditProvider({ p, onClose, onDone }: { p: Provider; onClose: () => void
     if (name.trim() !== p.name) body.name = name.trim();
     if (can.changeBaseUrl && baseUrl.trim() !== (p.baseUrl ?? '')) body.baseUrl = baseUrl.trim() || null;
     if (Object.keys(body).length === 0) return onClose();
-    if (await write('PATCH', `/providers/${encodeURIComponent(p.id)}`, body, 'Provider saved', ['name', 'baseUrl'])) onDone();
+    if (await write('PATCH', `/providers/${encodeURIComponent(p.id)}`, body, 'Provider saved', ['name', 'baseUrl']))
+      onDone();
   };
   return (
     <Dialog title={`Edit ${p.name}`} onClose={onClose}>
@@ -183,7 +229,11 @@ function EditProvider({ p, onClose, onDone }: { p: Provider; onClose: () => void
             onValue={setBaseUrl}
             error={errors.baseUrl}
             disabled={!can.changeBaseUrl}
-            hint={can.changeBaseUrl ? 'Empty: the type\u2019s default.' : 'Only an owner may point a stored secret at another host.'}
+            hint={
+              can.changeBaseUrl
+                ? 'Empty: the type\u2019s default.'
+                : 'Only an owner may point a stored secret at another host.'
+            }
           />
         )}
         <FormError message={errors.form} />
@@ -198,13 +248,29 @@ function RotateSecret({ p, onClose, onDone }: { p: Provider; onClose: () => void
   const [apiKey, setApiKey] = useState('');
   const submit = async (e: Event) => {
     e.preventDefault();
-    if (await write('POST', `/providers/${encodeURIComponent(p.id)}/rotate`, { apiKey }, `Secret of ${p.name} rotated`, ['apiKey'])) onDone();
+    if (
+      await write('POST', `/providers/${encodeURIComponent(p.id)}/rotate`, { apiKey }, `Secret of ${p.name} rotated`, [
+        'apiKey',
+      ])
+    )
+      onDone();
   };
   return (
     <Dialog title={`Rotate the secret of ${p.name}`} onClose={onClose}>
       <form onSubmit={submit} class="form" noValidate>
-        <p>Every gateway uses the new secret from the next call; virtual keys are not touched. Current: <span class="mono">{p.apiKeyHint}</span></p>
-        <TextField label="New API key" type="password" autocomplete="off" value={apiKey} onValue={setApiKey} error={errors.apiKey} required />
+        <p>
+          Every gateway uses the new secret from the next call; virtual keys are not touched. Current:{' '}
+          <span class="mono">{p.apiKeyHint}</span>
+        </p>
+        <TextField
+          label="New API key"
+          type="password"
+          autocomplete="off"
+          value={apiKey}
+          onValue={setApiKey}
+          error={errors.apiKey}
+          required
+        />
         <FormError message={errors.form} />
         <FormActions submit="Rotate secret" disabled={busy || !apiKey} onCancel={onClose} />
       </form>
@@ -212,17 +278,32 @@ function RotateSecret({ p, onClose, onDone }: { p: Provider; onClose: () => void
   );
 }
 
-function RemoveProvider({ p, models, onClose, onDone }: { p: Provider; models: Model[]; onClose: () => void; onDone: () => void }) {
+function RemoveProvider({
+  p,
+  models,
+  onClose,
+  onDone,
+}: {
+  p: Provider;
+  models: Model[];
+  onClose: () => void;
+  onDone: () => void;
+}) {
   const { errors, busy, write } = useWrite();
   const routed = models.filter((m) => m.providerId === p.id).map((m) => m.name);
   const submit = async (e: Event) => {
     e.preventDefault();
-    if (await write('DELETE', `/providers/${encodeURIComponent(p.id)}`, undefined, `Provider ${p.name} removed`, [])) onDone();
+    if (await write('DELETE', `/providers/${encodeURIComponent(p.id)}`, undefined, `Provider ${p.name} removed`, []))
+      onDone();
   };
   return (
     <Dialog title={`Remove ${p.name}`} onClose={onClose}>
       <form onSubmit={submit} class="form">
-        {routed.length ? <p>Models route to it ({routed.join(', ')}): remove them first.</p> : <p>Its stored secrets are destroyed; its history stays.</p>}
+        {routed.length ? (
+          <p>Models route to it ({routed.join(', ')}): remove them first.</p>
+        ) : (
+          <p>Its stored secrets are destroyed; its history stays.</p>
+        )}
         <FormError message={errors.form} />
         <FormActions submit="Remove provider" kind="danger" disabled={busy} onCancel={onClose} />
       </form>

@@ -21,7 +21,11 @@ export function SignIn({ onSignedIn, reason }: { onSignedIn: (token: string, me:
       saveToken(value, stay);
       onSignedIn(value, me);
     } catch (err) {
-      setError(err instanceof ApiError && err.status === 401 ? 'This token is not valid (unknown, mistyped or revoked).' : (err as Error).message);
+      setError(
+        err instanceof ApiError && err.status === 401
+          ? 'This token is not valid (unknown, mistyped or revoked).'
+          : (err as Error).message,
+      );
     } finally {
       setBusy(false);
     }
@@ -48,7 +52,9 @@ export function SignIn({ onSignedIn, reason }: { onSignedIn: (token: string, me:
         />
         <Checkbox label="Stay signed in on this device" checked={stay} onChecked={setStay} />
         <p class="hint">
-          {stay ? 'The token is kept in this browser until you sign out.' : 'The token is kept only while this tab is open.'}
+          {stay
+            ? 'The token is kept in this browser until you sign out.'
+            : 'The token is kept only while this tab is open.'}
         </p>
         <button type="submit" class="primary" disabled={busy}>
           Sign in

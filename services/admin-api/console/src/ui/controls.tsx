@@ -24,7 +24,8 @@ function Described({ id, error, hint }: { id: string; error?: string; hint?: Com
   );
 }
 
-const describedBy = (id: string, error?: string, hint?: unknown) => [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
+const describedBy = (id: string, error?: string, hint?: unknown) =>
+  [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
 
 type InputProps = FieldProps & {
   value: string;
@@ -53,23 +54,66 @@ export function TextField({ label, error, hint, value, onValue, ...rest }: Input
   );
 }
 
-export function TextArea({ label, error, hint, value, onValue, rows = 3, ...rest }: FieldProps & { value: string; onValue: (v: string) => void; rows?: number; placeholder?: string; readOnly?: boolean }) {
+export function TextArea({
+  label,
+  error,
+  hint,
+  value,
+  onValue,
+  rows = 3,
+  ...rest
+}: FieldProps & {
+  value: string;
+  onValue: (v: string) => void;
+  rows?: number;
+  placeholder?: string;
+  readOnly?: boolean;
+}) {
   const id = useId();
   return (
     <div class={`field${error ? ' invalid' : ''}`}>
       <label for={id}>{label}</label>
-      <textarea id={id} rows={rows} value={value} onInput={(e) => onValue(e.currentTarget.value)} aria-invalid={error ? 'true' : undefined} aria-describedby={describedBy(id, error, hint)} {...rest} />
+      <textarea
+        id={id}
+        rows={rows}
+        value={value}
+        onInput={(e) => onValue(e.currentTarget.value)}
+        aria-invalid={error ? 'true' : undefined}
+        aria-describedby={describedBy(id, error, hint)}
+        {...rest}
+      />
       <Described id={id} error={error} hint={hint} />
     </div>
   );
 }
 
-export function Select({ label, error, hint, value, onValue, options, ...rest }: FieldProps & { value: string; onValue: (v: string) => void; options: [string, string][]; required?: boolean; disabled?: boolean }) {
+export function Select({
+  label,
+  error,
+  hint,
+  value,
+  onValue,
+  options,
+  ...rest
+}: FieldProps & {
+  value: string;
+  onValue: (v: string) => void;
+  options: [string, string][];
+  required?: boolean;
+  disabled?: boolean;
+}) {
   const id = useId();
   return (
     <div class={`field${error ? ' invalid' : ''}`}>
       <label for={id}>{label}</label>
-      <select id={id} value={value} onChange={(e) => onValue(e.currentTarget.value)} aria-invalid={error ? 'true' : undefined} aria-describedby={describedBy(id, error, hint)} {...rest}>
+      <select
+        id={id}
+        value={value}
+        onChange={(e) => onValue(e.currentTarget.value)}
+        aria-invalid={error ? 'true' : undefined}
+        aria-describedby={describedBy(id, error, hint)}
+        {...rest}
+      >
         {options.map(([v, text]) => (
           <option key={v} value={v}>
             {text}
@@ -81,10 +125,26 @@ export function Select({ label, error, hint, value, onValue, options, ...rest }:
   );
 }
 
-export function Checkbox({ label, checked, onChecked, disabled }: { label: string; checked: boolean; onChecked: (v: boolean) => void; disabled?: boolean }) {
+export function Checkbox({
+  label,
+  checked,
+  onChecked,
+  disabled,
+}: {
+  label: string;
+  checked: boolean;
+  onChecked: (v: boolean) => void;
+  disabled?: boolean;
+}) {
   return (
     <label class="check">
-      <input type="checkbox" checked={checked} disabled={disabled} onChange={(e) => onChecked(e.currentTarget.checked)} /> {label}
+      <input
+        type="checkbox"
+        checked={checked}
+        disabled={disabled}
+        onChange={(e) => onChecked(e.currentTarget.checked)}
+      />{' '}
+      {label}
     </label>
   );
 }
@@ -108,7 +168,16 @@ export function Group({ legend, error, children }: { legend: string; error?: str
 /** A bar with its numbers in words, so it reads the same to a screen reader. */
 export function Bar({ value, label, warn }: { value: number; label: string; warn?: boolean }) {
   const pct = Math.min(100, Math.round(value * 100));
-  return <meter class={`bar${warn || value >= 1 ? ' bar-warn' : ''}`} min={0} max={100} value={pct} aria-label={label} title={label} />;
+  return (
+    <meter
+      class={`bar${warn || value >= 1 ? ' bar-warn' : ''}`}
+      min={0}
+      max={100}
+      value={pct}
+      aria-label={label}
+      title={label}
+    />
+  );
 }
 
 export function ErrorNotice({ error }: { error: Error | undefined }) {
@@ -121,7 +190,14 @@ export function ErrorNotice({ error }: { error: Error | undefined }) {
 }
 
 /** Preact's input types split by `type`; one text-like input is all the console needs. */
-function inputAttributes(id: string, value: string, onValue: (v: string) => void, error: string | undefined, hint: unknown, rest: Omit<InputProps, 'label' | 'error' | 'hint' | 'value' | 'onValue'>) {
+function inputAttributes(
+  id: string,
+  value: string,
+  onValue: (v: string) => void,
+  error: string | undefined,
+  hint: unknown,
+  rest: Omit<InputProps, 'label' | 'error' | 'hint' | 'value' | 'onValue'>,
+) {
   return {
     id,
     value,
@@ -143,7 +219,17 @@ export function FormError({ message }: { message: string | undefined }) {
 }
 
 /** A dialog form's two buttons: do it, or cancel. */
-export function FormActions({ submit, kind = 'primary', disabled, onCancel }: { submit: string; kind?: 'primary' | 'danger'; disabled?: boolean; onCancel: () => void }) {
+export function FormActions({
+  submit,
+  kind = 'primary',
+  disabled,
+  onCancel,
+}: {
+  submit: string;
+  kind?: 'primary' | 'danger';
+  disabled?: boolean;
+  onCancel: () => void;
+}) {
   return (
     <div class="actions">
       <button type="submit" class={kind} disabled={disabled}>

@@ -54,15 +54,24 @@ describe("a key's budget and rate limits on the admin API", () => {
   });
 
   it('shows a lifetime budget as one period from creation that never resets', () => {
-    const lifetime = storedBudgetView({ settings: { ...settings, period: null }, createdAt, periodStart: createdAt, thresholdsReached: [50] }, now);
+    const lifetime = storedBudgetView(
+      { settings: { ...settings, period: null }, createdAt, periodStart: createdAt, thresholdsReached: [50] },
+      now,
+    );
     expect(lifetime).toMatchObject({ periodStart: createdAt.toISOString(), resetsAt: null, thresholdsReached: [50] });
   });
 
   it('shows the thresholds recorded for the current period, never those of a period that has ended', () => {
     const current = new Date('2026-11-23T14:05:00.000Z');
     const ended = new Date('2026-11-22T14:05:00.000Z');
-    expect(storedBudgetView({ settings, createdAt, periodStart: current, thresholdsReached: [50, 80] }, now)?.thresholdsReached).toEqual([50, 80]);
-    expect(storedBudgetView({ settings, createdAt, periodStart: ended, thresholdsReached: [50, 80] }, now)?.thresholdsReached).toEqual([]);
+    expect(
+      storedBudgetView({ settings, createdAt, periodStart: current, thresholdsReached: [50, 80] }, now)
+        ?.thresholdsReached,
+    ).toEqual([50, 80]);
+    expect(
+      storedBudgetView({ settings, createdAt, periodStart: ended, thresholdsReached: [50, 80] }, now)
+        ?.thresholdsReached,
+    ).toEqual([]);
   });
 
   it('is null without a budget', () => {
@@ -76,7 +85,15 @@ describe("a key's budget and rate limits on the admin API", () => {
   });
 
   it('keeps the settings of the read model, where changes are recorded first', () => {
-    const view = withLiveState(key({ budget: storedBudgetView({ settings: { ...settings, maxUsd: 20 }, createdAt, periodStart: null, thresholdsReached: null }, now) }), live);
+    const view = withLiveState(
+      key({
+        budget: storedBudgetView(
+          { settings: { ...settings, maxUsd: 20 }, createdAt, periodStart: null, thresholdsReached: null },
+          now,
+        ),
+      }),
+      live,
+    );
     expect(view.budget).toMatchObject({ maxUsd: 20, spentUsd: 2.5 });
   });
 

@@ -37,11 +37,20 @@ describe('key limits on the admin API (real Postgres and NATS, a fake policy)', 
     const res = await app
       .getHttpAdapter()
       .getInstance()
-      .inject({ method, url: `/admin/v1${url}`, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: body === undefined ? undefined : JSON.stringify(body) });
+      .inject({
+        method,
+        url: `/admin/v1${url}`,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        payload: body === undefined ? undefined : JSON.stringify(body),
+      });
     return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : null };
   };
 
-  const insertKey = (id: string, limits: { rateLimits?: unknown; budget?: unknown }, createdAt = '2026-11-01T14:05:00.000Z') =>
+  const insertKey = (
+    id: string,
+    limits: { rateLimits?: unknown; budget?: unknown },
+    createdAt = '2026-11-01T14:05:00.000Z',
+  ) =>
     t.db
       .insertInto('keys_view')
       .values({
@@ -66,31 +75,68 @@ describe('key limits on the admin API (real Postgres and NATS, a fake policy)', 
   const liveState = (keyId: string): KeyLimitState => ({
     keyId,
     rateLimits: { requestsPerMinute: { limit: 60, used: 2, inFlight: 1, remaining: 58, resetsInMs: 0 } },
-    budget: { ...budget, anchor: 'key-created', periodStart: '2026-11-23T14:05:00.000Z', resetsAt: '2026-11-24T14:05:00.000Z', spentUsd: 1.25, reservedUsd: 0.25, remainingUsd: 3.5, thresholdsReached: [] },
+    budget: {
+      ...budget,
+      anchor: 'key-created',
+      periodStart: '2026-11-23T14:05:00.000Z',
+      resetsAt: '2026-11-24T14:05:00.000Z',
+      spentUsd: 1.25,
+      reservedUsd: 0.25,
+      remainingUsd: 3.5,
+      thresholdsReached: [],
+    },
   });
 
   // Each waits until the server has the subscriptions (flush), or the first request could find no responder.
   const answering = async () => {
     fakePolicy = [
-      serve(nc, Subjects.rpc.policyKeyState, async (p) => {
-        const req = p as KeyStateRequest;
-        policy.keyState.push(req);
-        return { states: Object.fromEntries(req.keyIds.map((id) => [id, liveState(id)])) } satisfies KeyStateReply;
-      }, { queue: 'policy' }),
-      serve(nc, Subjects.rpc.policyExplain, async (p) => {
-        policy.explain.push(p);
-        return { keyId: (p as { keyId: string }).keyId, status: 'active', rules: [{ rule: 'models', setting: ['gpt-*'] }] };
-      }, { queue: 'policy' }),
-      serve(nc, Subjects.rpc.policySimulate, async (p) => {
-        policy.simulate.push(p as SimulateRequest);
-        return { allowed: false, rule: 'models', error: null, route: null, headers: {}, reservedUsd: null } satisfies SimulateReply;
-      }, { queue: 'policy' }),
+      serve(
+        nc,
+        Subjects.rpc.policyKeyState,
+        async (p) => {
+          const req = p as KeyStateRequest;
+          policy.keyState.push(req);
+          return { states: Object.fromEntries(req.keyIds.map((id) => [id, liveState(id)])) } satisfies KeyStateReply;
+        },
+        { queue: 'policy' },
+      ),
+      serve(
+        nc,
+        Subjects.rpc.policyExplain,
+        async (p) => {
+          policy.explain.push(p);
+          return {
+            keyId: (p as { keyId: string }).keyId,
+            status: 'active',
+            rules: [{ rule: 'models', setting: ['gpt-*'] }],
+          };
+        },
+        { queue: 'policy' },
+      ),
+      serve(
+        nc,
+        Subjects.rpc.policySimulate,
+        async (p) => {
+          policy.simulate.push(p as SimulateRequest);
+          return {
+            allowed: false,
+            rule: 'models',
+            error: null,
+            route: null,
+            headers: {},
+            reservedUsd: null,
+          } satisfies SimulateReply;
+        },
+        { queue: 'policy' },
+      ),
     ];
     await nc.flush();
   };
   /** A policy that receives the requests and never answers (stuck, or its replies lost). */
   const stuck = async () => {
-    fakePolicy = [Subjects.rpc.policyKeyState, Subjects.rpc.policyExplain, Subjects.rpc.policySimulate].map((s) => nc.subscribe(s, { queue: 'policy' }));
+    fakePolicy = [Subjects.rpc.policyKeyState, Subjects.rpc.policyExplain, Subjects.rpc.policySimulate].map((s) =>
+      nc.subscribe(s, { queue: 'policy' }),
+    );
     await nc.flush();
   };
 
@@ -98,14 +144,24 @@ describe('key limits on the admin API (real Postgres and NATS, a fake policy)', 
     [t, nats] = await Promise.all([createTestDatabase(), startTestNats()]);
     Object.assign(process.env, { DATABASE_URL: t.url, NATS_URL: nats.url, SLUICE_ADMIN_TOKEN: OWNER });
     nc = await connectNats(nats.url, 'fake-policy');
-    app = await NestFactory.create<NestFastifyApplication>(AdminModule, new FastifyAdapter(), { logger: false, bodyParser: false });
+    app = await NestFactory.create<NestFastifyApplication>(AdminModule, new FastifyAdapter(), {
+      logger: false,
+      bodyParser: false,
+    });
     acceptEmptyJsonBodies(app);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     auditor = generateAdminToken();
     await t.db
       .insertInto('admin_tokens_view')
-      .values({ id: 'adm_auditor', name: 'auditor', role: 'auditor', token_hash: hashAdminToken(auditor), token_hint: adminTokenHint(auditor), created_at: new Date() })
+      .values({
+        id: 'adm_auditor',
+        name: 'auditor',
+        role: 'auditor',
+        token_hash: hashAdminToken(auditor),
+        token_hint: adminTokenHint(auditor),
+        created_at: new Date(),
+      })
       .execute();
     await insertKey('key_limited', { rateLimits: { requestsPerMinute: 60 }, budget });
     await insertKey('key_budget_only', { budget: { ...budget, period: null } });
@@ -128,7 +184,11 @@ describe('key limits on the admin API (real Postgres and NATS, a fake policy)', 
     await answering();
     const { status, body } = await call('GET', '/keys/key_limited');
     expect(status).toBe(200);
-    expect(body).toMatchObject({ rateLimits: { requestsPerMinute: 60 }, budget: liveState('key_limited').budget, rateLimitState: liveState('key_limited').rateLimits });
+    expect(body).toMatchObject({
+      rateLimits: { requestsPerMinute: 60 },
+      budget: liveState('key_limited').budget,
+      rateLimitState: liveState('key_limited').rateLimits,
+    });
     expect(body.budget.remainingUsd).toBe(3.5);
   });
 
@@ -150,7 +210,14 @@ describe('key limits on the admin API (real Postgres and NATS, a fake policy)', 
     const tookMs = Date.now() - started;
     expect(status).toBe(200);
     expect(tookMs).toBeLessThan(1500);
-    expect(body.budget).toEqual({ ...budget, period: null, anchor: 'key-created', periodStart: '2026-11-01T14:05:00.000Z', resetsAt: null, thresholdsReached: [] });
+    expect(body.budget).toEqual({
+      ...budget,
+      period: null,
+      anchor: 'key-created',
+      periodStart: '2026-11-01T14:05:00.000Z',
+      resetsAt: null,
+      thresholdsReached: [],
+    });
     expect(body).not.toHaveProperty('rateLimitState');
   });
 
@@ -160,29 +227,60 @@ describe('key limits on the admin API (real Postgres and NATS, a fake policy)', 
       status: 200,
       body: { keyId: 'key_limited', status: 'active', rules: [{ rule: 'models', setting: ['gpt-*'] }] },
     });
-    expect(await call('GET', '/keys/key_missing/effective-policy')).toMatchObject({ status: 404, body: { error: { code: 'KEY.NOT_FOUND' } } });
+    expect(await call('GET', '/keys/key_missing/effective-policy')).toMatchObject({
+      status: 404,
+      body: { error: { code: 'KEY.NOT_FOUND' } },
+    });
     expect(policy.explain).toEqual([{ keyId: 'key_limited' }]);
   });
 
   it('answers 503 UNAVAILABLE when policy does not answer an explain or a dry run', async () => {
     await stuck();
-    expect(await call('GET', '/keys/key_limited/effective-policy')).toMatchObject({ status: 503, body: { error: { code: 'UNAVAILABLE' } } });
-    expect(await call('POST', '/keys/key_limited/simulate', { model: 'gpt-4o' })).toMatchObject({ status: 503, body: { error: { code: 'UNAVAILABLE' } } });
+    expect(await call('GET', '/keys/key_limited/effective-policy')).toMatchObject({
+      status: 503,
+      body: { error: { code: 'UNAVAILABLE' } },
+    });
+    expect(await call('POST', '/keys/key_limited/simulate', { model: 'gpt-4o' })).toMatchObject({
+      status: 503,
+      body: { error: { code: 'UNAVAILABLE' } },
+    });
   });
 
   it("sends policy a dry run with the prompt estimated as the gateway estimates it, and answers policy's verdict; auditors may ask", async () => {
     await answering();
-    const body = { model: 'claude-3', messages: [{ role: 'user', content: 'x'.repeat(40) }], maxTokens: 100, clientIp: '10.1.2.3' };
+    const body = {
+      model: 'claude-3',
+      messages: [{ role: 'user', content: 'x'.repeat(40) }],
+      maxTokens: 100,
+      clientIp: '10.1.2.3',
+    };
     const verdict = await call('POST', '/keys/key_limited/simulate', body, auditor);
-    expect(verdict).toEqual({ status: 200, body: { allowed: false, rule: 'models', error: null, route: null, headers: {}, reservedUsd: null } });
+    expect(verdict).toEqual({
+      status: 200,
+      body: { allowed: false, rule: 'models', error: null, route: null, headers: {}, reservedUsd: null },
+    });
     const inputTokensBound = promptTokens('chat', { messages: body.messages }).bound;
-    expect(policy.simulate).toEqual([{ keyId: 'key_limited', model: 'claude-3', operation: 'chat', clientIp: '10.1.2.3', estimate: { inputTokens: 17, inputTokensBound, maxOutputTokens: 100 } }]);
+    expect(policy.simulate).toEqual([
+      {
+        keyId: 'key_limited',
+        model: 'claude-3',
+        operation: 'chat',
+        clientIp: '10.1.2.3',
+        estimate: { inputTokens: 17, inputTokensBound, maxOutputTokens: 100 },
+      },
+    ]);
   });
 
   it('refuses a dry run it cannot make: 400 for a bad body, 404 for an unknown key, and asks policy nothing', async () => {
     await answering();
-    expect(await call('POST', '/keys/key_limited/simulate', { model: 'gpt-4o', max_tokens: 5 })).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
-    expect(await call('POST', '/keys/key_missing/simulate', { model: 'gpt-4o' })).toMatchObject({ status: 404, body: { error: { code: 'KEY.NOT_FOUND' } } });
+    expect(await call('POST', '/keys/key_limited/simulate', { model: 'gpt-4o', max_tokens: 5 })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'VALIDATION_FAILED' } },
+    });
+    expect(await call('POST', '/keys/key_missing/simulate', { model: 'gpt-4o' })).toMatchObject({
+      status: 404,
+      body: { error: { code: 'KEY.NOT_FOUND' } },
+    });
     expect(policy.simulate).toEqual([]);
   });
 });

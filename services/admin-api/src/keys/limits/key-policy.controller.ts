@@ -1,6 +1,13 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
 import type { Kysely } from 'kysely';
-import { parseOrThrow, SimulateKeyBody, Subjects, type Actor, type EffectivePolicyReply, type SimulateReply } from '@sluice/contracts';
+import {
+  parseOrThrow,
+  SimulateKeyBody,
+  Subjects,
+  type Actor,
+  type EffectivePolicyReply,
+  type SimulateReply,
+} from '@sluice/contracts';
 import type { Database } from '@sluice/db';
 import type { NatsConnection } from '@sluice/messaging';
 import { ALL_ROLES } from '../../auth/access-policy';

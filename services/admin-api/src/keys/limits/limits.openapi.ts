@@ -7,21 +7,32 @@ const usd = { type: 'number' };
 const time = { type: 'string', format: 'date-time' };
 const window = {
   type: 'object',
-  properties: { limit: { type: 'integer' }, used: { type: 'integer' }, inFlight: { type: 'integer' }, remaining: { type: 'integer' }, resetsInMs: { type: 'integer' } },
+  properties: {
+    limit: { type: 'integer' },
+    used: { type: 'integer' },
+    inFlight: { type: 'integer' },
+    remaining: { type: 'integer' },
+    resetsInMs: { type: 'integer' },
+  },
 };
 
 /** The limit fields of the key object: settings from the read model, live state from policy. */
 export const keyLimitFields = {
   rateLimits: { anyOf: [jsonSchema(RateLimitsSchema), { type: 'null' }] },
   budget: {
-    description: 'Settings, the current period, and (when policy answered) spentUsd, reservedUsd and remainingUsd; null without a budget',
+    description:
+      'Settings, the current period, and (when policy answered) spentUsd, reservedUsd and remainingUsd; null without a budget',
     anyOf: [
       {
         allOf: [jsonSchema(BudgetSettings)],
         properties: {
           anchor: { const: 'key-created' },
           periodStart: time,
-          countsFrom: { ...time, description: 'The earliest call start spentUsd counts (a budget given to the key mid-period counts from then)' },
+          countsFrom: {
+            ...time,
+            description:
+              'The earliest call start spentUsd counts (a budget given to the key mid-period counts from then)',
+          },
           resetsAt: { anyOf: [time, { type: 'null' }] },
           thresholdsReached: { type: 'array', items: { type: 'integer' } },
           spentUsd: usd,
@@ -39,15 +50,29 @@ export const keyLimitFields = {
       requestsPerMinute: window,
       requestsPerHour: window,
       requestsPerDay: window,
-      tokensPerMinute: { ...window, properties: { ...window.properties, tokenKinds: { type: 'array', items: { enum: ['input', 'output'] } } } },
-      maxParallelRequests: { type: 'object', properties: { limit: { type: 'integer' }, inFlight: { type: 'integer' } } },
+      tokensPerMinute: {
+        ...window,
+        properties: { ...window.properties, tokenKinds: { type: 'array', items: { enum: ['input', 'output'] } } },
+      },
+      maxParallelRequests: {
+        type: 'object',
+        properties: { limit: { type: 'integer' }, inFlight: { type: 'integer' } },
+      },
     },
   },
 };
 
 export const keyObject = (description: string) => ({
   description,
-  content: { 'application/json': { schema: { type: 'object', description: 'the key object (all fields: docs/admin-api.md)', properties: keyLimitFields } } },
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        description: 'the key object (all fields: docs/admin-api.md)',
+        properties: keyLimitFields,
+      },
+    },
+  },
 });
 
 const unavailable = { '503': ok('policy did not answer: {error: {code: "UNAVAILABLE"}}') };
@@ -55,7 +80,8 @@ const unavailable = { '503': ok('policy did not answer: {error: {code: "UNAVAILA
 export const keyLimitPaths: Paths = {
   '/admin/v1/keys/{id}/effective-policy': {
     get: {
-      summary: 'Every rule that applies to the key (status, expiry, IPs, operations, models, providers, rate limits, budget) with its setting and current state, as policy enforces it',
+      summary:
+        'Every rule that applies to the key (status, expiry, IPs, operations, models, providers, rate limits, budget) with its setting and current state, as policy enforces it',
       responses: {
         '200': {
           description: '{keyId, status, rules: [{rule, setting, state?}]}',
@@ -66,7 +92,14 @@ export const keyLimitPaths: Paths = {
                 properties: {
                   keyId: { type: 'string' },
                   status: { enum: ['active', 'disabled', 'expired', 'revoked'] },
-                  rules: { type: 'array', items: { type: 'object', required: ['rule', 'setting'], properties: { rule: { type: 'string' }, setting: {}, state: {} } } },
+                  rules: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      required: ['rule', 'setting'],
+                      properties: { rule: { type: 'string' }, setting: {}, state: {} },
+                    },
+                  },
                 },
               },
             },
@@ -79,7 +112,8 @@ export const keyLimitPaths: Paths = {
   },
   '/admin/v1/keys/{id}/simulate': {
     post: {
-      summary: 'Dry run: would this call be allowed now, and if not, which rule refuses it (nothing is counted or reserved; every role may ask)',
+      summary:
+        'Dry run: would this call be allowed now, and if not, which rule refuses it (nothing is counted or reserved; every role may ask)',
       requestBody: jsonBody(SimulateKeyBody),
       responses: {
         '200': {
@@ -90,9 +124,20 @@ export const keyLimitPaths: Paths = {
                 type: 'object',
                 properties: {
                   allowed: { type: 'boolean' },
-                  rule: { type: ['string', 'null'], description: 'the refusing rule, e.g. models, budget, requestsPerMinute' },
+                  rule: {
+                    type: ['string', 'null'],
+                    description: 'the refusing rule, e.g. models, budget, requestsPerMinute',
+                  },
                   error: { description: 'the OpenAI-shaped error the gateway would answer, or null' },
-                  route: { anyOf: [{ type: 'object', properties: { providerId: { type: 'string' }, upstreamModel: { type: 'string' } } }, { type: 'null' }] },
+                  route: {
+                    anyOf: [
+                      {
+                        type: 'object',
+                        properties: { providerId: { type: 'string' }, upstreamModel: { type: 'string' } },
+                      },
+                      { type: 'null' },
+                    ],
+                  },
                   headers: { type: 'object', additionalProperties: { type: 'string' } },
                   reservedUsd: { type: ['number', 'null'] },
                 },

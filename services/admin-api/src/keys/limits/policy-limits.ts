@@ -1,4 +1,12 @@
-import { DomainError, ErrorCodes, Subjects, type Actor, type KeyStateReply, type KeyStateRequest, type KeyView } from '@sluice/contracts';
+import {
+  DomainError,
+  ErrorCodes,
+  Subjects,
+  type Actor,
+  type KeyStateReply,
+  type KeyStateRequest,
+  type KeyView,
+} from '@sluice/contracts';
 import { request, type NatsConnection } from '@sluice/messaging';
 import { logger } from '../../shared/logger';
 import { withLiveState } from './key-limits-view';
@@ -15,10 +23,18 @@ export async function withLiveLimits(nc: NatsConnection, views: KeyView[]): Prom
   const keyIds = views.filter((v) => v.rateLimits !== null || v.budget !== null).map((v) => v.id);
   if (keyIds.length === 0) return views;
   try {
-    const { states } = await request<KeyStateReply>(nc, Subjects.rpc.policyKeyState, { keyIds } satisfies KeyStateRequest, { timeoutMs: KEY_STATE_TIMEOUT_MS });
+    const { states } = await request<KeyStateReply>(
+      nc,
+      Subjects.rpc.policyKeyState,
+      { keyIds } satisfies KeyStateRequest,
+      { timeoutMs: KEY_STATE_TIMEOUT_MS },
+    );
     return views.map((v) => withLiveState(v, states[v.id]));
   } catch (err) {
-    logger.warn({ keys: keyIds.length, err: (err as Error).message }, 'policy did not report live limit state; keys shown without it');
+    logger.warn(
+      { keys: keyIds.length, err: (err as Error).message },
+      'policy did not report live limit state; keys shown without it',
+    );
     return views;
   }
 }

@@ -20,11 +20,16 @@ const TYPES: Record<number, string> = {
   529: 'overloaded_error',
 };
 
-export const anthropicErrorType = (status: number): string => TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
+export const anthropicErrorType = (status: number): string =>
+  TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
 
 /** The one place that writes Anthropic's `{type: "error", error: {type, message}, request_id}`. */
 export function anthropicErrorBody(error: OpenAiError, requestId: string): string {
-  return JSON.stringify({ type: 'error', error: { type: anthropicErrorType(error.status), message: error.message }, request_id: requestId });
+  return JSON.stringify({
+    type: 'error',
+    error: { type: anthropicErrorType(error.status), message: error.message },
+    request_id: requestId,
+  });
 }
 
 /**
@@ -34,14 +39,28 @@ export function anthropicErrorBody(error: OpenAiError, requestId: string): strin
  * refusal is a 429 that no wait fixes before its reset.
  */
 export const anthropicShouldNotRetry = (e: OpenAiError): boolean =>
-  shouldNotRetry(e) || (e.status >= 400 && e.status < 500 && e.status !== 408 && e.status !== 409 && (e.status !== 429 || e.code === 'insufficient_quota'));
+  shouldNotRetry(e) ||
+  (e.status >= 400 &&
+    e.status < 500 &&
+    e.status !== 408 &&
+    e.status !== 409 &&
+    (e.status !== 429 || e.code === 'insufficient_quota'));
 
 export function sendAnthropicError(reply: FastifyReply, requestId: string, error: OpenAiError): void {
-  reply.code(error.status).header('content-type', 'application/json').header('request-id', requestId).header('x-request-id', requestId);
+  reply
+    .code(error.status)
+    .header('content-type', 'application/json')
+    .header('request-id', requestId)
+    .header('x-request-id', requestId);
   if (anthropicShouldNotRetry(error)) reply.header('x-should-retry', 'false');
   reply.send(anthropicErrorBody(error, requestId));
 }
 
 /** An authorized call that ends in an error: finished at what the upstream bills for it (nothing unless told), then refused in Anthropic's shape. */
-export const refuseCall = (reply: FastifyReply, call: CallFacts, error: OpenAiError, finish: FinishCall, billed: Billed = NOTHING_BILLED): Promise<UsageMessage> =>
-  failCall(reply, call, error, finish, sendAnthropicError, billed);
+export const refuseCall = (
+  reply: FastifyReply,
+  call: CallFacts,
+  error: OpenAiError,
+  finish: FinishCall,
+  billed: Billed = NOTHING_BILLED,
+): Promise<UsageMessage> => failCall(reply, call, error, finish, sendAnthropicError, billed);

@@ -18,7 +18,11 @@ describe('Anthropic’s error shape', () => {
       'api_error',
       'overloaded_error',
     ]);
-    expect(JSON.parse(anthropicErrorBody(error(403), 'req-1'))).toEqual({ type: 'error', error: { type: 'permission_error', message: 'm' }, request_id: 'req-1' });
+    expect(JSON.parse(anthropicErrorBody(error(403), 'req-1'))).toEqual({
+      type: 'error',
+      error: { type: 'permission_error', message: 'm' },
+      request_id: 'req-1',
+    });
   });
 
   it('tells clients not to retry what a retry cannot change: auth, permission, budget; a rate limit may be retried', () => {

@@ -33,7 +33,14 @@ export class CountTokensRoute {
     const parsed = parseMessagesRequest(req.body as Buffer | undefined, req, true);
     if (!parsed.ok) return sendAnthropicError(reply, ctx.requestId, parsed.error);
     const request = parsed.request;
-    const decision = await this.authorizer.authorize({ keyHash: hashVirtualKey(ctx.key), model: request.model, operation: 'messages', clientIp: ctx.clientIp, requestId: ctx.requestId, checkOnly: true });
+    const decision = await this.authorizer.authorize({
+      keyHash: hashVirtualKey(ctx.key),
+      model: request.model,
+      operation: 'messages',
+      clientIp: ctx.clientIp,
+      requestId: ctx.requestId,
+      checkOnly: true,
+    });
     if (!decision.allow) return sendAnthropicError(reply, ctx.requestId, decision.error);
     if (decision.route.providerType === 'anthropic') return this.forward(reply, ctx.requestId, decision.route, request);
     const mapped = chatRequest(request.body, decision.route);
@@ -64,6 +71,12 @@ export class CountTokensRoute {
     const ok = upstream.status >= 200 && upstream.status < 300;
     const refusal = ok ? null : this.passthrough.upstreamRefusal({ requestId, route }, upstream.status, bytes);
     if (refusal) return sendAnthropicError(reply, requestId, refusal);
-    reply.code(upstream.status).header('content-type', 'application/json').header('request-id', requestId).header('x-request-id', requestId).header('x-sluice-provider', route.providerId).send(bytes);
+    reply
+      .code(upstream.status)
+      .header('content-type', 'application/json')
+      .header('request-id', requestId)
+      .header('x-request-id', requestId)
+      .header('x-sluice-provider', route.providerId)
+      .send(bytes);
   }
 }

@@ -33,6 +33,8 @@ export class MessagesDialect implements Dialect<MessagesRequest> {
   }
 
   serve(call: CallFacts, request: MessagesRequest, reply: FastifyReply, finish: FinishCall): Promise<UsageMessage> {
-    return call.route.providerType === 'anthropic' ? this.passthrough.serve(call, request, reply, finish) : this.translation.serve(call, request, reply, finish);
+    return call.route.providerType === 'anthropic'
+      ? this.passthrough.serve(call, request, reply, finish)
+      : this.translation.serve(call, request, reply, finish);
   }
 }

@@ -25,7 +25,15 @@ export interface MessagesStream {
  * finished (priced, settled) before the stream's last bytes, its cost as trailers; a stream that
  * breaks before its first event is a JSON 502, after it an `error` event.
  */
-export async function relayMessages(reply: FastifyReply, upstream: UpstreamResponse, call: CallFacts, limits: InferenceLimits, logger: Logger, finish: FinishCall, stream: MessagesStream): Promise<UsageMessage> {
+export async function relayMessages(
+  reply: FastifyReply,
+  upstream: UpstreamResponse,
+  call: CallFacts,
+  limits: InferenceLimits,
+  logger: Logger,
+  finish: FinishCall,
+  stream: MessagesStream,
+): Promise<UsageMessage> {
   reply.hijack();
   const brokenJson = anthropicErrorBody(GatewayErrors.upstreamBroken, call.requestId);
   const broken = `event: error\ndata: ${brokenJson}\n\n`;
@@ -40,10 +48,19 @@ export async function relayMessages(reply: FastifyReply, upstream: UpstreamRespo
     maxEventBytes: limits.maxSseEventBytes,
     clientStallMs: limits.clientStallMs,
     trailerNames: call.route.price && costHeaderNames(call),
-    dialect: { scanner: stream.scanner, headers: { 'request-id': call.requestId }, brokenJson, ending: (upstreamFailed) => stream.ending(upstreamFailed, usage, broken) },
+    dialect: {
+      scanner: stream.scanner,
+      headers: { 'request-id': call.requestId },
+      brokenJson,
+      ending: (upstreamFailed) => stream.ending(upstreamFailed, usage, broken),
+    },
     end: async (relayed) => {
       const { status, ...settled } = stream.settle(relayed);
-      if (status !== 200) logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, 'upstream stream broke after it began');
+      if (status !== 200)
+        logger.warn(
+          { requestId: call.requestId, providerId: call.route.providerId },
+          'upstream stream broke after it began',
+        );
       usage = await finish({ status, ...settled, ttfbMs: relayed.ttfbMs });
       return costHeaders(call, usage.costNanos);
     },

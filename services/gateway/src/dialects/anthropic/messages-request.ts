@@ -21,8 +21,17 @@ const userOf = (body: Record<string, unknown>): DialectRequest['user'] => {
   return { value: typeof id === 'string' ? id : null, param: 'metadata.user_id' };
 };
 
-export const invalidMessages = (message: string, param: string | null = null): OpenAiError => ({ status: 400, type: 'invalid_request_error', code: null, param, message });
-const invalid = (message: string, param: string | null = null): { ok: false; error: OpenAiError } => ({ ok: false, error: invalidMessages(message, param) });
+export const invalidMessages = (message: string, param: string | null = null): OpenAiError => ({
+  status: 400,
+  type: 'invalid_request_error',
+  code: null,
+  param,
+  message,
+});
+const invalid = (message: string, param: string | null = null): { ok: false; error: OpenAiError } => ({
+  ok: false,
+  error: invalidMessages(message, param),
+});
 
 const kind = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
 const headerOf = (req: FastifyRequest, name: string): string | undefined => {
@@ -36,35 +45,54 @@ const headerOf = (req: FastifyRequest, name: string): string | undefined => {
  * with a role and content, and the streaming flag. Everything else is Anthropic's to judge
  * natively, or the translation's when the route's provider speaks another dialect.
  */
-export function parseMessagesRequest(raw: Buffer | undefined, req: FastifyRequest, countOnly = false): Parsed<MessagesRequest> {
+export function parseMessagesRequest(
+  raw: Buffer | undefined,
+  req: FastifyRequest,
+  countOnly = false,
+): Parsed<MessagesRequest> {
   // Measured before parsing: the estimator and the translation walk the body.
-  if (raw !== undefined && jsonNestsDeeperThan(raw)) return invalid(`There was an issue with the request body: it nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.`);
+  if (raw !== undefined && jsonNestsDeeperThan(raw))
+    return invalid(
+      `There was an issue with the request body: it nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.`,
+    );
   let body: unknown;
   try {
     body = JSON.parse(raw === undefined ? '' : raw.toString('utf8'));
   } catch {
     return invalid('There was an issue with the request body: the body is not valid JSON.');
   }
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return invalid('The request body must be a JSON object.');
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    return invalid('The request body must be a JSON object.');
   const b = body as Record<string, unknown>;
   if (b.model === undefined) return invalid('model: Field required', 'model');
-  if (typeof b.model !== 'string' || b.model === '') return invalid('model: Input should be a non-empty string', 'model');
-  if (b.model.length > MAX_MODEL_NAME_CHARS) return invalid(`model: String should have at most ${MAX_MODEL_NAME_CHARS} characters`, 'model');
+  if (typeof b.model !== 'string' || b.model === '')
+    return invalid('model: Input should be a non-empty string', 'model');
+  if (b.model.length > MAX_MODEL_NAME_CHARS)
+    return invalid(`model: String should have at most ${MAX_MODEL_NAME_CHARS} characters`, 'model');
   if (!countOnly) {
     if (b.max_tokens === undefined) return invalid('max_tokens: Field required', 'max_tokens');
-    if (typeof b.max_tokens !== 'number' || !Number.isInteger(b.max_tokens)) return invalid('max_tokens: Input should be a valid integer', 'max_tokens');
+    if (typeof b.max_tokens !== 'number' || !Number.isInteger(b.max_tokens))
+      return invalid('max_tokens: Input should be a valid integer', 'max_tokens');
     if (b.max_tokens < 1) return invalid('max_tokens: Input should be greater than or equal to 1', 'max_tokens');
   }
   if (b.messages === undefined) return invalid('messages: Field required', 'messages');
-  if (!Array.isArray(b.messages)) return invalid(`messages: Input should be a valid list, not ${kind(b.messages)}`, 'messages');
+  if (!Array.isArray(b.messages))
+    return invalid(`messages: Input should be a valid list, not ${kind(b.messages)}`, 'messages');
   for (let i = 0; i < b.messages.length; i++) {
     const m = b.messages[i] as { role?: unknown; content?: unknown } | null;
-    if (m === null || typeof m !== 'object' || Array.isArray(m)) return invalid(`messages.${i}: Input should be a valid dictionary`, `messages.${i}`);
+    if (m === null || typeof m !== 'object' || Array.isArray(m))
+      return invalid(`messages.${i}: Input should be a valid dictionary`, `messages.${i}`);
     if (typeof m.role !== 'string') return invalid(`messages.${i}.role: Field required`, `messages.${i}.role`);
-    if (typeof m.content !== 'string' && !Array.isArray(m.content)) return invalid(`messages.${i}.content: Input should be a valid string or a list of content blocks`, `messages.${i}.content`);
+    if (typeof m.content !== 'string' && !Array.isArray(m.content))
+      return invalid(
+        `messages.${i}.content: Input should be a valid string or a list of content blocks`,
+        `messages.${i}.content`,
+      );
   }
-  if (b.system !== undefined && b.system !== null && typeof b.system !== 'string' && !Array.isArray(b.system)) return invalid('system: Input should be a valid string or a list of text blocks', 'system');
-  if (b.stream !== undefined && b.stream !== null && typeof b.stream !== 'boolean') return invalid('stream: Input should be a valid boolean', 'stream');
+  if (b.system !== undefined && b.system !== null && typeof b.system !== 'string' && !Array.isArray(b.system))
+    return invalid('system: Input should be a valid string or a list of text blocks', 'system');
+  if (b.stream !== undefined && b.stream !== null && typeof b.stream !== 'boolean')
+    return invalid('stream: Input should be a valid boolean', 'stream');
   const query = req.url.indexOf('?');
   return {
     ok: true,

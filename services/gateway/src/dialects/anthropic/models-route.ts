@@ -14,9 +14,15 @@ const MAX_LIMIT = 1000;
 
 /** Whether a caller speaks Anthropic's API: it sends `anthropic-version`, or its key as `x-api-key` without an Authorization header. */
 /** Whether /v1/models answers in Anthropic's format (edge/error-shape.ts has the rule). */
-export const speaksAnthropic = (headers: IncomingHttpHeaders): boolean => speaksAnthropicBy((h) => headers[h] !== undefined);
+export const speaksAnthropic = (headers: IncomingHttpHeaders): boolean =>
+  speaksAnthropicBy((h) => headers[h] !== undefined);
 
-const toModel = (m: Model) => ({ type: 'model', id: m.id, display_name: m.id, created_at: new Date(m.created * 1000).toISOString().replace('.000Z', 'Z') });
+const toModel = (m: Model) => ({
+  type: 'model',
+  id: m.id,
+  display_name: m.id,
+  created_at: new Date(m.created * 1000).toISOString().replace('.000Z', 'Z'),
+});
 
 /**
  * `GET /v1/models` and `GET /v1/models/:model` in Anthropic's format, for Anthropic callers (Claude
@@ -29,18 +35,35 @@ export class AnthropicModelsRoute {
   async list(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const { limit: rawLimit, after_id: after, before_id: before } = (req.query ?? {}) as Query;
     const limit = rawLimit === undefined ? DEFAULT_LIMIT : Number(rawLimit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) return sendAnthropicError(reply, req.sluice.requestId, invalidMessages(`limit: Input should be an integer from 1 to ${MAX_LIMIT}`, 'limit'));
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
+      return sendAnthropicError(
+        reply,
+        req.sluice.requestId,
+        invalidMessages(`limit: Input should be an integer from 1 to ${MAX_LIMIT}`, 'limit'),
+      );
     const allowed = await this.allowed(req, reply);
     if (!allowed) return;
     const models = [...allowed.models].sort((a, b) => b.created - a.created || a.id.localeCompare(b.id));
     let from = 0;
     let to = models.length;
     if (after !== undefined) from = models.findIndex((m) => m.id === after) + 1;
-    if (before !== undefined) to = Math.max(0, models.findIndex((m) => m.id === before));
+    if (before !== undefined)
+      to = Math.max(
+        0,
+        models.findIndex((m) => m.id === before),
+      );
     // Paging backwards (before_id) takes the page just before the cursor.
-    const page = before !== undefined && after === undefined ? models.slice(Math.max(from, to - limit), to) : models.slice(from, Math.min(to, from + limit));
+    const page =
+      before !== undefined && after === undefined
+        ? models.slice(Math.max(from, to - limit), to)
+        : models.slice(from, Math.min(to, from + limit));
     const hasMore = before !== undefined && after === undefined ? to - limit > from : from + limit < to;
-    this.send(reply, req.sluice.requestId, { data: page.map(toModel), has_more: hasMore, first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null });
+    this.send(reply, req.sluice.requestId, {
+      data: page.map(toModel),
+      has_more: hasMore,
+      first_id: page[0]?.id ?? null,
+      last_id: page.at(-1)?.id ?? null,
+    });
   }
 
   async retrieve(req: FastifyRequest<{ Params: { model: string } }>, reply: FastifyReply): Promise<void> {
@@ -49,7 +72,13 @@ export class AnthropicModelsRoute {
     const id = req.params.model;
     const model = allowed.models.find((m) => m.id === id);
     if (model) return this.send(reply, req.sluice.requestId, toModel(model));
-    sendAnthropicError(reply, req.sluice.requestId, { status: 404, type: 'invalid_request_error', code: 'model_not_found', param: 'model', message: `model: ${id.slice(0, 256)}` });
+    sendAnthropicError(reply, req.sluice.requestId, {
+      status: 404,
+      type: 'invalid_request_error',
+      code: 'model_not_found',
+      param: 'model',
+      message: `model: ${id.slice(0, 256)}`,
+    });
   }
 
   private allowed(req: FastifyRequest, reply: FastifyReply): Promise<AllowedModels | null> {
@@ -57,6 +86,11 @@ export class AnthropicModelsRoute {
   }
 
   private send(reply: FastifyReply, requestId: string, body: unknown): void {
-    reply.code(200).header('content-type', 'application/json').header('request-id', requestId).header('x-request-id', requestId).send(JSON.stringify(body));
+    reply
+      .code(200)
+      .header('content-type', 'application/json')
+      .header('request-id', requestId)
+      .header('x-request-id', requestId)
+      .send(JSON.stringify(body));
   }
 }

@@ -18,7 +18,8 @@ export function durationMs(text: string): number | null {
 }
 
 /** An instant as Anthropic writes a reset: RFC 3339, whole seconds (rounded up: never earlier than the truth). */
-export const rfc3339 = (ms: number): string => new Date(Math.ceil(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+export const rfc3339 = (ms: number): string =>
+  new Date(Math.ceil(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
 /**
  * The key's own limits as Anthropic names them (`anthropic-ratelimit-{requests,tokens}-{limit,

@@ -5,5 +5,3 @@ export function errorBody(e: OpenAiError): string {
   const error = { message: e.message, type: e.type, param: e.param ?? null, code: e.code ?? null };
   return JSON.stringify({ error: e.rule ? { ...error, rule: e.rule } : error });
 }
-
-

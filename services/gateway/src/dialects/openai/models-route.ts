@@ -5,7 +5,12 @@ import { sendError } from './send-error';
 
 export type AllowedModels = Extract<ListModelsReply, { allow: true }>;
 
-const toModel = (m: AllowedModels['models'][number]) => ({ id: m.id, object: 'model' as const, created: m.created, owned_by: m.ownedBy });
+const toModel = (m: AllowedModels['models'][number]) => ({
+  id: m.id,
+  object: 'model' as const,
+  created: m.created,
+  owned_by: m.ownedBy,
+});
 
 /** GET /v1/models (the models this key may use) and GET /v1/models/:model, answered by policy. */
 export class ModelsRoute {
@@ -36,14 +41,27 @@ export class ModelsRoute {
   }
 
   private send(reply: FastifyReply, requestId: string, body: unknown): void {
-    reply.code(200).header('content-type', 'application/json').header('x-request-id', requestId).send(JSON.stringify(body));
+    reply
+      .code(200)
+      .header('content-type', 'application/json')
+      .header('x-request-id', requestId)
+      .send(JSON.stringify(body));
   }
 }
 
 /** The models this key may use, as policy answers; null once the refusal was sent in the caller's dialect. */
-export async function allowedModels(authorizer: Authorizer, req: FastifyRequest, reply: FastifyReply, refuse: (reply: FastifyReply, requestId: string, error: OpenAiError) => void): Promise<AllowedModels | null> {
+export async function allowedModels(
+  authorizer: Authorizer,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  refuse: (reply: FastifyReply, requestId: string, error: OpenAiError) => void,
+): Promise<AllowedModels | null> {
   const ctx = req.sluice;
-  const decision = await authorizer.listModels({ keyHash: hashVirtualKey(ctx.key), clientIp: ctx.clientIp, requestId: ctx.requestId });
+  const decision = await authorizer.listModels({
+    keyHash: hashVirtualKey(ctx.key),
+    clientIp: ctx.clientIp,
+    requestId: ctx.requestId,
+  });
   if (decision.allow) return decision;
   refuse(reply, ctx.requestId, decision.error);
   return null;

@@ -50,15 +50,46 @@ export class OpenAiDialect implements Dialect<OpenAiRequest> {
   }
 
   serve(call: CallFacts, request: OpenAiRequest, reply: FastifyReply, finish: FinishCall): Promise<UsageMessage> {
-    return withinDeadline(this.limits.maxCallMs, (deadline) => this.serveWithin(call, request, reply, finish, deadline));
+    return withinDeadline(this.limits.maxCallMs, (deadline) =>
+      this.serveWithin(call, request, reply, finish, deadline),
+    );
   }
 
-  private async serveWithin(call: CallFacts, request: OpenAiRequest, reply: FastifyReply, finish: FinishCall, deadline: CallDeadline): Promise<UsageMessage> {
-    const outcome = answered(await this.dispatch.open({ op: call.op as OpenAiOperation, body: request.body, stream: request.stream, requestId: call.requestId, route: call.route, signal: deadline.signal }), deadline, call);
+  private async serveWithin(
+    call: CallFacts,
+    request: OpenAiRequest,
+    reply: FastifyReply,
+    finish: FinishCall,
+    deadline: CallDeadline,
+  ): Promise<UsageMessage> {
+    const outcome = answered(
+      await this.dispatch.open({
+        op: call.op as OpenAiOperation,
+        body: request.body,
+        stream: request.stream,
+        requestId: call.requestId,
+        route: call.route,
+        signal: deadline.signal,
+      }),
+      deadline,
+      call,
+    );
     if (!outcome.ok) return failCall(reply, call, outcome.error, finish, sendError, outcome.billed);
     const upstream = outcome.response;
     if (!request.stream || upstream.status !== 200 || !isEventStream(upstream.contentType)) {
-      return respondJson(reply, upstream, call, request.body, { maxBytes: this.limits.maxUpstreamBodyBytes, clientStallMs: this.limits.clientStallMs, deadline, logger: this.logger }, finish);
+      return respondJson(
+        reply,
+        upstream,
+        call,
+        request.body,
+        {
+          maxBytes: this.limits.maxUpstreamBodyBytes,
+          clientStallMs: this.limits.clientStallMs,
+          deadline,
+          logger: this.logger,
+        },
+        finish,
+      );
     }
     deadline.clear();
     reply.hijack();
@@ -75,11 +106,18 @@ export class OpenAiDialect implements Dialect<OpenAiRequest> {
       trailerNames: call.route.price && costHeaderNames(call),
       end: async (relayed) => {
         if (relayed.upstreamFailed) {
-          const why = relayed.eventTooLarge ? `upstream sent an SSE event above ${this.limits.maxSseEventBytes} bytes` : 'upstream stream broke after it began';
+          const why = relayed.eventTooLarge
+            ? `upstream sent an SSE event above ${this.limits.maxSseEventBytes} bytes`
+            : 'upstream stream broke after it began';
           this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, why);
         }
         // A translated stream cut before its usage chunk: the input its upstream reported at the start.
-        const settled = settleTokens(call, request.body, tokensFromUsage(relayed.usage ?? upstream.startedUsage?.()), relayed.generated);
+        const settled = settleTokens(
+          call,
+          request.body,
+          tokensFromUsage(relayed.usage ?? upstream.startedUsage?.()),
+          relayed.generated,
+        );
         usage = await finish({ status: relayed.upstreamFailed ? 502 : 200, ...settled, ttfbMs: relayed.ttfbMs });
         return costHeaders(call, usage.costNanos);
       },

@@ -42,8 +42,15 @@ export async function respondJson(
   const bytes = read.bytes;
   if (upstream.status >= 200 && upstream.status < 300) {
     const reported = tokensFromUsage(usageFromJson(bytes));
-    const generated = call.op === 'embeddings' || (reported !== null && reported.outputTokens > 0) ? NOTHING_GENERATED : generatedOfJson(bytes);
-    const usage = await finish({ status: upstream.status, ...settleTokens(call, body, reported, generated), ttfbMs: null });
+    const generated =
+      call.op === 'embeddings' || (reported !== null && reported.outputTokens > 0)
+        ? NOTHING_GENERATED
+        : generatedOfJson(bytes);
+    const usage = await finish({
+      status: upstream.status,
+      ...settleTokens(call, body, reported, generated),
+      ttfbMs: null,
+    });
     reply
       .code(upstream.status)
       .header('content-type', upstream.contentType || 'application/json')
@@ -57,7 +64,10 @@ export async function respondJson(
   }
   const error = upstreamError(upstream.status, bytes);
   if (upstream.status === 401 || upstream.status === 403) {
-    logger.error({ requestId: call.requestId, providerId: call.route.providerId, upstreamStatus: upstream.status }, 'upstream refused the provider credential');
+    logger.error(
+      { requestId: call.requestId, providerId: call.route.providerId, upstreamStatus: upstream.status },
+      'upstream refused the provider credential',
+    );
   }
   const usage = await finish({ status: error.status, ...NOTHING_BILLED, ttfbMs: null });
   sendError(reply, call.requestId, error);

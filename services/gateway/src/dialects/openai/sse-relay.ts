@@ -68,9 +68,20 @@ const BROKEN = Buffer.from(`data: ${BROKEN_JSON}\n\n`);
  * leaves what it was sent unread for clientStallMs is cut; at the stream's deadline the upstream
  * is cut, and so is a client that is not reading. The call is finished (`end`) before the last event.
  */
-export async function relaySse(res: ServerResponse, upstream: UpstreamResponse, opts: RelayOptions): Promise<RelayOutcome> {
+export async function relaySse(
+  res: ServerResponse,
+  upstream: UpstreamResponse,
+  opts: RelayOptions,
+): Promise<RelayOutcome> {
   const scanner = opts.dialect?.scanner ?? new SseScanner(opts.clientWantsUsage, opts.maxEventBytes);
-  const outcome: RelayOutcome = { usage: undefined, generated: scanner.generated, ttfbMs: null, clientGone: false, upstreamFailed: false, eventTooLarge: false };
+  const outcome: RelayOutcome = {
+    usage: undefined,
+    generated: scanner.generated,
+    ttfbMs: null,
+    clientGone: false,
+    upstreamFailed: false,
+    eventTooLarge: false,
+  };
   let drainTimer: NodeJS.Timeout | undefined;
   const onClose = () => {
     if (res.writableEnded) return;
@@ -129,7 +140,9 @@ export async function relaySse(res: ServerResponse, upstream: UpstreamResponse, 
   const trailers = await opts.end(outcome);
   if (outcome.clientGone || res.destroyed) return outcome;
   if (outcome.ttfbMs === null && outcome.upstreamFailed && tail === null) {
-    res.writeHead(502, { 'content-type': 'application/json', 'x-request-id': opts.requestId, ...opts.dialect?.headers }).end(opts.dialect?.brokenJson ?? BROKEN_JSON);
+    res
+      .writeHead(502, { 'content-type': 'application/json', 'x-request-id': opts.requestId, ...opts.dialect?.headers })
+      .end(opts.dialect?.brokenJson ?? BROKEN_JSON);
     return outcome;
   }
   if (outcome.ttfbMs === null) startStream();

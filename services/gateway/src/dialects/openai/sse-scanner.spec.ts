@@ -4,7 +4,10 @@ import { SseScanner } from './sse-scanner';
 
 const body = { model: 'm', messages: [{ role: 'user', content: 'Tell me about "quotes" and ünïcode' }] };
 const upstreamSse = (includeUsage = true) => {
-  const chunks = mockChatChunks({ ...body, stream_options: { include_usage: includeUsage } }, { id: 'chatcmpl-1', created: 1 });
+  const chunks = mockChatChunks(
+    { ...body, stream_options: { include_usage: includeUsage } },
+    { id: 'chatcmpl-1', created: 1 },
+  );
   return `${chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('')}data: [DONE]\n\n`;
 };
 
@@ -19,7 +22,10 @@ function run(scanner: SseScanner, sse: string, size: number): string {
 const events = (sse: string) => sse.split('\n\n').filter(Boolean);
 /** The relay, not the scanner, ends a stream with [DONE]: after the call is settled. */
 const withoutDone = (sse: string) => sse.replace(/data: \[DONE\]\n\n$/, '');
-const reply = () => mockChatChunks(body).map((c) => c.choices[0]?.delta.content ?? '').join('');
+const reply = () =>
+  mockChatChunks(body)
+    .map((c) => c.choices[0]?.delta.content ?? '')
+    .join('');
 
 describe('SseScanner', () => {
   it('forwards the upstream bytes unchanged but its [DONE], and reads usage when the client asked for it', () => {
@@ -60,16 +66,20 @@ describe('SseScanner', () => {
 
   it('handles CRLF framing, comments and a last event without its blank line', () => {
     const scanner = new SseScanner(false);
-    const sse = ': keep-alive\r\n\r\ndata: {"choices":[{"delta":{"content":"hi"}}]}\r\n\r\ndata: {"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":1}}\r\n\r\ndata: {"choices":[{"delta":{"content":"!"}}]}';
+    const sse =
+      ': keep-alive\r\n\r\ndata: {"choices":[{"delta":{"content":"hi"}}]}\r\n\r\ndata: {"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":1}}\r\n\r\ndata: {"choices":[{"delta":{"content":"!"}}]}';
     const out = run(scanner, sse, 6);
-    expect(out).toBe(': keep-alive\r\n\r\ndata: {"choices":[{"delta":{"content":"hi"}}]}\r\n\r\ndata: {"choices":[{"delta":{"content":"!"}}]}\r\n\r\n');
+    expect(out).toBe(
+      ': keep-alive\r\n\r\ndata: {"choices":[{"delta":{"content":"hi"}}]}\r\n\r\ndata: {"choices":[{"delta":{"content":"!"}}]}\r\n\r\n',
+    );
     expect(scanner.usage).toEqual({ prompt_tokens: 3, completion_tokens: 1 });
     expect(scanner.generated.chars).toBe(3);
   });
 
   it('keeps usage that rides on a content chunk (some servers do that) and passes error events through', () => {
     const scanner = new SseScanner(false);
-    const sse = 'data: {"choices":[{"delta":{"content":"x"}}],"usage":{"prompt_tokens":1,"completion_tokens":1}}\n\ndata: {"error":{"message":"boom"}}\n\n';
+    const sse =
+      'data: {"choices":[{"delta":{"content":"x"}}],"usage":{"prompt_tokens":1,"completion_tokens":1}}\n\ndata: {"error":{"message":"boom"}}\n\n';
     expect(run(scanner, sse, 1000)).toBe(sse);
     expect(scanner.usage).toEqual({ prompt_tokens: 1, completion_tokens: 1 });
   });
@@ -89,7 +99,11 @@ describe('SseScanner', () => {
         const work = await bufferWork(() => {
           for (const piece of piecesOf(bytes, size)) out += scanner.push(piece)?.length ?? 0;
         });
-        expect([scanner.generated.chars, scanner.usage, out]).toEqual([text.length, { prompt_tokens: 1, completion_tokens: 9 }, bytes.indexOf('data: {"choices":[]')]);
+        expect([scanner.generated.chars, scanner.usage, out]).toEqual([
+          text.length,
+          { prompt_tokens: 1, completion_tokens: 9 },
+          bytes.indexOf('data: {"choices":[]'),
+        ]);
         return work;
       };
       // Re-joining and re-searching the held bytes on every piece made it ~size²/128: 700× the one piece's.

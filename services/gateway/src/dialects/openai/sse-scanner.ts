@@ -86,7 +86,8 @@ export class SseScanner {
   }
 
   /** Whether an event ends in `buf`, in either framing until the stream showed which it uses. */
-  private readonly endsIn = (buf: Buffer): boolean => (this.crlf ? buf.includes(CRLF2) : buf.includes(LF2) || buf.includes(CRLF2));
+  private readonly endsIn = (buf: Buffer): boolean =>
+    this.crlf ? buf.includes(CRLF2) : buf.includes(LF2) || buf.includes(CRLF2);
 
   private boundary(buf: Buffer, from: number): number {
     if (this.crlf) return buf.indexOf(CRLF2, from);

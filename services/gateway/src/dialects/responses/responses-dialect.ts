@@ -35,7 +35,12 @@ export class ResponsesDialect implements Dialect<ResponsesRequest> {
     const previousId = request.previousId;
     if (previousId === null) return { ok: true, request };
     const ctx = req.sluice;
-    const access = await this.authorizer.access({ keyHash: hashVirtualKey(ctx.key), operation: 'responses', clientIp: ctx.clientIp, requestId: ctx.requestId });
+    const access = await this.authorizer.access({
+      keyHash: hashVirtualKey(ctx.key),
+      operation: 'responses',
+      clientIp: ctx.clientIp,
+      requestId: ctx.requestId,
+    });
     if (!access.allow) return { ok: false, error: access.error };
     let previous: PreviousResponse | null;
     try {
@@ -57,7 +62,12 @@ export class ResponsesDialect implements Dialect<ResponsesRequest> {
     return headers;
   }
 
-  async serve(call: CallFacts, request: ResponsesRequest, reply: FastifyReply, finish: FinishCall): Promise<UsageMessage> {
+  async serve(
+    call: CallFacts,
+    request: ResponsesRequest,
+    reply: FastifyReply,
+    finish: FinishCall,
+  ): Promise<UsageMessage> {
     const native = call.route.supportsResponses === true;
     const refusal = request.previous && continuationRefusal(request, call, native);
     if (refusal) {
@@ -74,7 +84,12 @@ function continuationRefusal(request: ResponsesRequest, call: CallFacts, native:
   const { stored } = request.previous!;
   // The key was looked up before authorize; a different answer now (it cannot happen for a live key) is not its response.
   if (stored.keyId !== call.keyId) return previousResponseNotFound(stored.responseId);
-  if (stored.mode === 'native' && (!native || stored.route.providerId !== call.route.providerId)) return previousElsewhere(stored.responseId, 'it is stored by another provider');
-  if (stored.mode === 'bridged' && native) return previousElsewhere(stored.responseId, 'Sluice keeps its conversation, and this model’s provider keeps its own');
+  if (stored.mode === 'native' && (!native || stored.route.providerId !== call.route.providerId))
+    return previousElsewhere(stored.responseId, 'it is stored by another provider');
+  if (stored.mode === 'bridged' && native)
+    return previousElsewhere(
+      stored.responseId,
+      'Sluice keeps its conversation, and this model’s provider keeps its own',
+    );
   return null;
 }

@@ -30,7 +30,13 @@ const MIN_OUTPUT_TOKENS = 16;
  */
 const unsupported = (param: string, why: string): { ok: false; error: OpenAiError } => ({
   ok: false,
-  error: { status: 400, type: 'invalid_request_error', param, code: 'unsupported_parameter', message: `Unsupported parameter: '${param}' ${why}` },
+  error: {
+    status: 400,
+    type: 'invalid_request_error',
+    param,
+    code: 'unsupported_parameter',
+    message: `Unsupported parameter: '${param}' ${why}`,
+  },
 });
 
 /**
@@ -39,16 +45,30 @@ const unsupported = (param: string, why: string): { ok: false; error: OpenAiErro
  */
 export function upstreamStateRefusal(b: Record<string, unknown>): { ok: false; error: OpenAiError } | null {
   const input = b.input;
-  if (input !== undefined && input !== null && typeof input !== 'string' && !Array.isArray(input)) return wrongType('input', 'a string or an array', input);
+  if (input !== undefined && input !== null && typeof input !== 'string' && !Array.isArray(input))
+    return wrongType('input', 'a string or an array', input);
   if (Array.isArray(input)) {
     for (let i = 0; i < input.length; i++) {
       const item = input[i];
-      if (item === null || typeof item !== 'object' || Array.isArray(item)) return wrongType(`input[${i}]`, 'an object', item);
-      if ((item as { type?: unknown }).type === 'item_reference') return unsupported(`input[${i}]`, 'is not supported: an item_reference names stored items Sluice cannot tie to your key; send the item itself.');
+      if (item === null || typeof item !== 'object' || Array.isArray(item))
+        return wrongType(`input[${i}]`, 'an object', item);
+      if ((item as { type?: unknown }).type === 'item_reference')
+        return unsupported(
+          `input[${i}]`,
+          'is not supported: an item_reference names stored items Sluice cannot tie to your key; send the item itself.',
+        );
     }
   }
-  if (b.background === true) return unsupported('background', 'is not supported through Sluice: a background response finishes after the call, and Sluice bills a call when it ends.');
-  if (b.conversation !== undefined && b.conversation !== null) return unsupported('conversation', 'is not supported through Sluice; continue a conversation with previous_response_id.');
+  if (b.background === true)
+    return unsupported(
+      'background',
+      'is not supported through Sluice: a background response finishes after the call, and Sluice bills a call when it ends.',
+    );
+  if (b.conversation !== undefined && b.conversation !== null)
+    return unsupported(
+      'conversation',
+      'is not supported through Sluice; continue a conversation with previous_response_id.',
+    );
   return null;
 }
 
@@ -59,21 +79,35 @@ export function parseResponsesRequest(raw: Buffer | undefined): Parsed {
   const b = parsed.body;
 
   const input = b.input;
-  if (input === undefined || input === null) return invalid("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');
+  if (input === undefined || input === null)
+    return invalid("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');
   for (const flag of ['stream', 'store', 'background'] as const) {
-    if (b[flag] !== undefined && b[flag] !== null && typeof b[flag] !== 'boolean') return wrongType(flag, 'a boolean', b[flag]);
+    if (b[flag] !== undefined && b[flag] !== null && typeof b[flag] !== 'boolean')
+      return wrongType(flag, 'a boolean', b[flag]);
   }
   const refused = upstreamStateRefusal(b);
   if (refused) return refused;
   const previous = b.previous_response_id;
   if (previous !== undefined && previous !== null) {
     if (typeof previous !== 'string') return wrongType('previous_response_id', 'a string', previous);
-    if (previous === '') return invalid("Invalid 'previous_response_id': empty string. Expected a string with minimum length 1.", 'previous_response_id', 'empty_string');
+    if (previous === '')
+      return invalid(
+        "Invalid 'previous_response_id': empty string. Expected a string with minimum length 1.",
+        'previous_response_id',
+        'empty_string',
+      );
   }
   const cap = outputCapError(b.max_output_tokens);
   if (cap) return { ok: false, error: cap };
-  if (b.instructions !== undefined && b.instructions !== null && typeof b.instructions !== 'string' && !Array.isArray(b.instructions)) return wrongType('instructions', 'a string or an array', b.instructions);
-  if (b.tools !== undefined && b.tools !== null && !Array.isArray(b.tools)) return wrongType('tools', 'an array', b.tools);
+  if (
+    b.instructions !== undefined &&
+    b.instructions !== null &&
+    typeof b.instructions !== 'string' &&
+    !Array.isArray(b.instructions)
+  )
+    return wrongType('instructions', 'a string or an array', b.instructions);
+  if (b.tools !== undefined && b.tools !== null && !Array.isArray(b.tools))
+    return wrongType('tools', 'an array', b.tools);
 
   return {
     ok: true,
@@ -91,8 +125,22 @@ export function parseResponsesRequest(raw: Buffer | undefined): Parsed {
 
 function outputCapError(v: unknown): OpenAiError | null {
   if (v === undefined || v === null) return null;
-  const error = (code: string, message: string): OpenAiError => ({ status: 400, type: 'invalid_request_error', param: 'max_output_tokens', code, message });
-  if (typeof v !== 'number' || !Number.isInteger(v)) return error('invalid_type', `Invalid type for 'max_output_tokens': expected an integer, but got ${typeof v === 'number' ? 'a decimal number' : `a ${typeof v}`} instead.`);
-  if (v < MIN_OUTPUT_TOKENS) return error('integer_below_min_value', `Invalid 'max_output_tokens': integer below minimum value. Expected a value >= ${MIN_OUTPUT_TOKENS}, but got ${v} instead.`);
+  const error = (code: string, message: string): OpenAiError => ({
+    status: 400,
+    type: 'invalid_request_error',
+    param: 'max_output_tokens',
+    code,
+    message,
+  });
+  if (typeof v !== 'number' || !Number.isInteger(v))
+    return error(
+      'invalid_type',
+      `Invalid type for 'max_output_tokens': expected an integer, but got ${typeof v === 'number' ? 'a decimal number' : `a ${typeof v}`} instead.`,
+    );
+  if (v < MIN_OUTPUT_TOKENS)
+    return error(
+      'integer_below_min_value',
+      `Invalid 'max_output_tokens': integer below minimum value. Expected a value >= ${MIN_OUTPUT_TOKENS}, but got ${v} instead.`,
+    );
   return null;
 }

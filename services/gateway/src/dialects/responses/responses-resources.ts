@@ -16,8 +16,20 @@ import type { ResponseStoreClient } from './store/response-store-client';
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
-const notBackground: OpenAiError = { status: 400, type: 'invalid_request_error', code: null, param: null, message: 'Only responses created with background=true can be cancelled.' };
-const noStreamReplay: OpenAiError = { status: 400, type: 'invalid_request_error', code: 'invalid_value', param: 'stream', message: 'Only a background response can be streamed again; read this one without stream=true.' };
+const notBackground: OpenAiError = {
+  status: 400,
+  type: 'invalid_request_error',
+  code: null,
+  param: null,
+  message: 'Only responses created with background=true can be cancelled.',
+};
+const noStreamReplay: OpenAiError = {
+  status: 400,
+  type: 'invalid_request_error',
+  code: 'invalid_value',
+  param: 'stream',
+  message: 'Only a background response can be streamed again; read this one without stream=true.',
+};
 const noTokenCount = (model: string): OpenAiError => ({
   status: 400,
   type: 'invalid_request_error',
@@ -46,7 +58,8 @@ export class ResponseResources {
     const owned = await this.owned(req, reply);
     if (!owned) return;
     if (owned.mode === 'native') return this.forward(req, reply, owned, 'GET', '');
-    if (new URL(req.url, 'http://gateway').searchParams.get('stream') === 'true') return sendError(reply, req.sluice.requestId, noStreamReplay);
+    if (new URL(req.url, 'http://gateway').searchParams.get('stream') === 'true')
+      return sendError(reply, req.sluice.requestId, noStreamReplay);
     this.sendJson(reply, req.sluice.requestId, owned.response);
   }
 
@@ -76,7 +89,13 @@ export class ResponseResources {
     const from = after ? items.findIndex((i) => i.id === after) + 1 : 0;
     const limit = Math.min(Math.max(Number(query.get('limit')) || 20, 1), 100);
     const data = items.slice(from, from + limit);
-    this.sendJson(reply, req.sluice.requestId, { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: from + limit < items.length });
+    this.sendJson(reply, req.sluice.requestId, {
+      object: 'list',
+      data,
+      first_id: data[0]?.id ?? null,
+      last_id: data.at(-1)?.id ?? null,
+      has_more: from + limit < items.length,
+    });
   }
 
   /** `POST /v1/responses/input_tokens`: native only (its provider counts); a previous_response_id must be the key's. */
@@ -87,17 +106,26 @@ export class ResponseResources {
     const body = parsed.body;
     const refused = upstreamStateRefusal(body);
     if (refused) return sendError(reply, ctx.requestId, refused.error);
-    const access = await this.authorizer.access({ keyHash: hashVirtualKey(ctx.key), operation: 'responses', clientIp: ctx.clientIp, requestId: ctx.requestId, model: body.model });
+    const access = await this.authorizer.access({
+      keyHash: hashVirtualKey(ctx.key),
+      operation: 'responses',
+      clientIp: ctx.clientIp,
+      requestId: ctx.requestId,
+      model: body.model,
+    });
     if (!access.allow) return sendError(reply, ctx.requestId, access.error);
     const route = access.route!;
     if (!route.supportsResponses) return sendError(reply, ctx.requestId, noTokenCount(body.model));
     if (typeof body.previous_response_id === 'string') {
       const previous = await this.find(body.previous_response_id, access.keyId, reply, ctx.requestId);
       if (previous === undefined) return;
-      if (previous?.mode !== 'native' || previous.route.providerId !== route.providerId) return sendError(reply, ctx.requestId, previousResponseNotFound(body.previous_response_id));
+      if (previous?.mode !== 'native' || previous.route.providerId !== route.providerId)
+        return sendError(reply, ctx.requestId, previousResponseNotFound(body.previous_response_id));
     }
     const upstreamBody = JSON.stringify({ ...body, model: route.upstreamModel });
-    const outcome = await this.dispatch.forward(route, ctx.requestId, (credential) => responsesRequest(credential, ctx.requestId, 'POST', '/input_tokens', upstreamBody));
+    const outcome = await this.dispatch.forward(route, ctx.requestId, (credential) =>
+      responsesRequest(credential, ctx.requestId, 'POST', '/input_tokens', upstreamBody),
+    );
     if (!outcome.ok) return sendError(reply, ctx.requestId, outcome.error);
     await this.relay(reply, ctx.requestId, route, outcome.response);
   }
@@ -105,7 +133,12 @@ export class ResponseResources {
   /** The response, if it is this key's; otherwise the answer is sent (401/403 from policy, 404, 503) and null returned. */
   private async owned(req: IdRequest, reply: FastifyReply): Promise<StoredResponse | null> {
     const ctx = req.sluice;
-    const access = await this.authorizer.access({ keyHash: hashVirtualKey(ctx.key), operation: 'responses', clientIp: ctx.clientIp, requestId: ctx.requestId });
+    const access = await this.authorizer.access({
+      keyHash: hashVirtualKey(ctx.key),
+      operation: 'responses',
+      clientIp: ctx.clientIp,
+      requestId: ctx.requestId,
+    });
     if (!access.allow) {
       sendError(reply, ctx.requestId, access.error);
       return null;
@@ -116,7 +149,12 @@ export class ResponseResources {
   }
 
   /** null: not this key's; undefined: the store did not answer (503 sent). */
-  private async find(id: string, keyId: string, reply: FastifyReply, requestId: string): Promise<StoredResponse | null | undefined> {
+  private async find(
+    id: string,
+    keyId: string,
+    reply: FastifyReply,
+    requestId: string,
+  ): Promise<StoredResponse | null | undefined> {
     try {
       return await this.store.find(id, keyId);
     } catch {
@@ -136,16 +174,32 @@ export class ResponseResources {
   }
 
   /** Asks the response's own provider, with its key; a deletion it confirms (or no longer knows) is forgotten here too. */
-  private async forward(req: IdRequest, reply: FastifyReply, owned: StoredResponse, method: 'GET' | 'POST' | 'DELETE', suffix: string): Promise<void> {
+  private async forward(
+    req: IdRequest,
+    reply: FastifyReply,
+    owned: StoredResponse,
+    method: 'GET' | 'POST' | 'DELETE',
+    suffix: string,
+  ): Promise<void> {
     const requestId = req.sluice.requestId;
     const at = req.url.indexOf('?');
     const query = method === 'GET' && at >= 0 ? req.url.slice(at) : '';
     const route = owned.route as Route;
     const stream = new URLSearchParams(query).get('stream') === 'true';
-    const outcome = await this.dispatch.forward(route, requestId, (credential) => responsesRequest(credential, requestId, method, `/${encodeURIComponent(owned.responseId)}${suffix}${query}`, '', stream));
+    const outcome = await this.dispatch.forward(route, requestId, (credential) =>
+      responsesRequest(
+        credential,
+        requestId,
+        method,
+        `/${encodeURIComponent(owned.responseId)}${suffix}${query}`,
+        '',
+        stream,
+      ),
+    );
     if (!outcome.ok) return sendError(reply, requestId, outcome.error);
     const upstream = outcome.response;
-    if (method === 'DELETE' && ((upstream.status >= 200 && upstream.status < 300) || upstream.status === 404)) await this.store.remove(owned.responseId, owned.keyId).catch(() => false);
+    if (method === 'DELETE' && ((upstream.status >= 200 && upstream.status < 300) || upstream.status === 404))
+      await this.store.remove(owned.responseId, owned.keyId).catch(() => false);
     await this.relay(reply, requestId, route, upstream);
   }
 
@@ -153,7 +207,12 @@ export class ResponseResources {
   private async relay(reply: FastifyReply, requestId: string, route: Route, upstream: UpstreamResponse): Promise<void> {
     if (upstream.status >= 200 && upstream.status < 300 && isEventStream(upstream.contentType)) {
       reply.hijack();
-      reply.raw.writeHead(upstream.status, { 'content-type': upstream.contentType, 'cache-control': 'no-cache', 'x-request-id': requestId, 'x-sluice-provider': route.providerId });
+      reply.raw.writeHead(upstream.status, {
+        'content-type': upstream.contentType,
+        'cache-control': 'no-cache',
+        'x-request-id': requestId,
+        'x-sluice-provider': route.providerId,
+      });
       try {
         for await (const chunk of upstream.body) {
           if (reply.raw.destroyed) return upstream.abort();
@@ -165,7 +224,10 @@ export class ResponseResources {
           }
         }
       } catch (err) {
-        this.logger.warn({ requestId, providerId: route.providerId, err: (err as Error).message }, 'upstream stream broke while relaying a stored response');
+        this.logger.warn(
+          { requestId, providerId: route.providerId, err: (err as Error).message },
+          'upstream stream broke while relaying a stored response',
+        );
       }
       reply.raw.end();
       return;
@@ -176,11 +238,21 @@ export class ResponseResources {
     } catch {
       return sendError(reply, requestId, GatewayErrors.upstreamBroken);
     }
-    if (upstream.status < 200 || upstream.status >= 300) return sendError(reply, requestId, upstreamError(upstream.status, bytes));
-    reply.code(upstream.status).header('content-type', upstream.contentType || 'application/json').header('x-request-id', requestId).header('x-sluice-provider', route.providerId).send(bytes);
+    if (upstream.status < 200 || upstream.status >= 300)
+      return sendError(reply, requestId, upstreamError(upstream.status, bytes));
+    reply
+      .code(upstream.status)
+      .header('content-type', upstream.contentType || 'application/json')
+      .header('x-request-id', requestId)
+      .header('x-sluice-provider', route.providerId)
+      .send(bytes);
   }
 
   private sendJson(reply: FastifyReply, requestId: string, body: unknown): void {
-    reply.code(200).header('content-type', 'application/json').header('x-request-id', requestId).send(JSON.stringify(body));
+    reply
+      .code(200)
+      .header('content-type', 'application/json')
+      .header('x-request-id', requestId)
+      .send(JSON.stringify(body));
   }
 }

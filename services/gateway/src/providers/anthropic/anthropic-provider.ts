@@ -21,9 +21,17 @@ const notSupported = (op: string): OpenAiError => ({
 });
 
 /** The request, or the 400 a client gets before anything is sent upstream. */
-export function anthropicUpstreamRequest(call: UpstreamCall, credential: ResolvedCredential): { ok: true; request: UpstreamRequest } | { ok: false; error: OpenAiError } {
+export function anthropicUpstreamRequest(
+  call: UpstreamCall,
+  credential: ResolvedCredential,
+): { ok: true; request: UpstreamRequest } | { ok: false; error: OpenAiError } {
   if (call.op !== 'chat') return { ok: false, error: notSupported(call.op) };
-  const mapped = anthropicRequest(call.body, call.route.upstreamModel, upstreamCap(call)?.value ?? call.route.maxOutputTokens, call.stream);
+  const mapped = anthropicRequest(
+    call.body,
+    call.route.upstreamModel,
+    upstreamCap(call)?.value ?? call.route.maxOutputTokens,
+    call.stream,
+  );
   if (!mapped.ok) return mapped;
   const headers: Record<string, string> = {
     'content-type': 'application/json',
@@ -33,7 +41,15 @@ export function anthropicUpstreamRequest(call: UpstreamCall, credential: Resolve
     'x-request-id': call.requestId,
   };
   if (credential.apiKey) headers['x-api-key'] = credential.apiKey;
-  return { ok: true, request: { origin: credential.origin, path: credential.basePath.replace(/\/v1$/, '') + MESSAGES_PATH, headers, body: JSON.stringify(mapped.body) } };
+  return {
+    ok: true,
+    request: {
+      origin: credential.origin,
+      path: credential.basePath.replace(/\/v1$/, '') + MESSAGES_PATH,
+      headers,
+      body: JSON.stringify(mapped.body),
+    },
+  };
 }
 
 /**
@@ -41,10 +57,19 @@ export function anthropicUpstreamRequest(call: UpstreamCall, credential: Resolve
  * and error mapping serve it unchanged: a stream is translated as it flows, a JSON reply or an
  * error body once read (bounded).
  */
-export function asOpenAi(upstream: UpstreamResponse, created: number, maxEventBytes = MAX_SSE_EVENT_BYTES): UpstreamResponse {
+export function asOpenAi(
+  upstream: UpstreamResponse,
+  created: number,
+  maxEventBytes = MAX_SSE_EVENT_BYTES,
+): UpstreamResponse {
   if (upstream.status === 200 && isEventStream(upstream.contentType)) {
     const translator = new AnthropicSseTranslator(created, maxEventBytes);
-    return { ...upstream, contentType: 'text/event-stream', body: translateStream(upstream.body, created, maxEventBytes, translator), startedUsage: () => translator.startedUsage() };
+    return {
+      ...upstream,
+      contentType: 'text/event-stream',
+      body: translateStream(upstream.body, created, maxEventBytes, translator),
+      startedUsage: () => translator.startedUsage(),
+    };
   }
   const ok = upstream.status >= 200 && upstream.status < 300;
   return {
@@ -53,7 +78,10 @@ export function asOpenAi(upstream: UpstreamResponse, created: number, maxEventBy
     abort: upstream.abort,
     body: (async function* () {
       const bytes = await readBody(upstream, MAX_REPLY_BYTES);
-      if (ok) yield Buffer.from(JSON.stringify(chatCompletion(JSON.parse(bytes.toString('utf8')) as AnthropicReply, created)));
+      if (ok)
+        yield Buffer.from(
+          JSON.stringify(chatCompletion(JSON.parse(bytes.toString('utf8')) as AnthropicReply, created)),
+        );
       else yield Buffer.from(JSON.stringify(openAiErrorBody(bytes) ?? {}));
     })(),
   };

@@ -19,7 +19,11 @@ export function systemText(content: unknown, at: string): string | Refusal {
 /** A user or assistant content: a string or an array of parts; images only from users. Empty text is left out (Anthropic refuses it). */
 export function contentBlocks(content: unknown, at: string, images: boolean): AnthropicBlock[] | Refusal {
   if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
-  if (!Array.isArray(content)) return invalid(`${at}.content`, `Invalid type for '${at}.content': expected a string or an array of content parts.`);
+  if (!Array.isArray(content))
+    return invalid(
+      `${at}.content`,
+      `Invalid type for '${at}.content': expected a string or an array of content parts.`,
+    );
   const blocks: AnthropicBlock[] = [];
   for (let j = 0; j < content.length; j++) {
     const part = content[j] as { type?: unknown; text?: unknown; image_url?: { url?: unknown } };
@@ -28,10 +32,17 @@ export function contentBlocks(content: unknown, at: string, images: boolean): An
       if (part.text !== '') blocks.push({ type: 'text', text: part.text });
     } else if (part?.type === 'image_url' && images) {
       const image = imageBlock(part.image_url?.url);
-      if (!image) return invalid(`${param}.image_url.url`, `Invalid '${param}.image_url.url': expected an https URL or a base64 data URL.`);
+      if (!image)
+        return invalid(
+          `${param}.image_url.url`,
+          `Invalid '${param}.image_url.url': expected an https URL or a base64 data URL.`,
+        );
       blocks.push(image);
     } else {
-      return refuse(`${param}.type`, `Content parts of type ${JSON.stringify(part?.type)} are not supported in '${at}'`);
+      return refuse(
+        `${param}.type`,
+        `Content parts of type ${JSON.stringify(part?.type)} are not supported in '${at}'`,
+      );
     }
   }
   return blocks;
@@ -47,7 +58,8 @@ function imageBlock(url: unknown): AnthropicBlock | null {
 /** An assistant's `tool_calls` as `tool_use` blocks; the arguments must be JSON, as Anthropic wants an object. */
 export function toolUses(toolCalls: unknown, at: string): AnthropicBlock[] | Refusal {
   if (toolCalls === undefined || toolCalls === null) return [];
-  if (!Array.isArray(toolCalls)) return invalid(`${at}.tool_calls`, `Invalid type for '${at}.tool_calls': expected an array.`);
+  if (!Array.isArray(toolCalls))
+    return invalid(`${at}.tool_calls`, `Invalid type for '${at}.tool_calls': expected an array.`);
   const blocks: AnthropicBlock[] = [];
   for (let k = 0; k < toolCalls.length; k++) {
     const c = toolCalls[k] as { id?: unknown; type?: unknown; function?: { name?: unknown; arguments?: unknown } };
@@ -58,7 +70,15 @@ export function toolUses(toolCalls: unknown, at: string): AnthropicBlock[] | Ref
     const args = typeof c.function.arguments === 'string' && c.function.arguments !== '' ? c.function.arguments : '{}';
     // Parsed into the request body, which is then serialised: bounded like the body itself.
     if (jsonNestsDeeperThan(Buffer.from(args))) {
-      return { error: { status: 400, type: 'invalid_request_error', code: 'json_too_deep', param: `${param}.function.arguments`, message: `Invalid '${param}.function.arguments': JSON nested more than ${MAX_JSON_DEPTH} levels deep.` } };
+      return {
+        error: {
+          status: 400,
+          type: 'invalid_request_error',
+          code: 'json_too_deep',
+          param: `${param}.function.arguments`,
+          message: `Invalid '${param}.function.arguments': JSON nested more than ${MAX_JSON_DEPTH} levels deep.`,
+        },
+      };
     }
     let input: unknown;
     try {
@@ -73,7 +93,8 @@ export function toolUses(toolCalls: unknown, at: string): AnthropicBlock[] | Ref
 
 /** A `tool` message: a `tool_result` block in a user turn. */
 export function toolResult(m: Record<string, unknown>, at: string): AnthropicBlock[] | Refusal {
-  if (typeof m.tool_call_id !== 'string') return invalid(`${at}.tool_call_id`, `Missing required parameter: '${at}.tool_call_id'.`);
+  if (typeof m.tool_call_id !== 'string')
+    return invalid(`${at}.tool_call_id`, `Missing required parameter: '${at}.tool_call_id'.`);
   const text = systemText(m.content ?? '', at);
   if (typeof text !== 'string') return text;
   return [{ type: 'tool_result', tool_use_id: m.tool_call_id, content: text }];

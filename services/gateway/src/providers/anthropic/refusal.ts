@@ -15,4 +15,6 @@ export const unsupportedParameter = (param: string, message: string): OpenAiErro
 });
 
 /** A part of the body Anthropic has no equivalent for. */
-export const refuse = (param: string, message: string): Refusal => ({ error: unsupportedParameter(param, `${message} (this model's provider is Anthropic).`) });
+export const refuse = (param: string, message: string): Refusal => ({
+  error: unsupportedParameter(param, `${message} (this model's provider is Anthropic).`),
+});

@@ -3,7 +3,8 @@ import type { UpstreamCall } from '../upstream';
 import { anthropicUpstreamRequest } from './anthropic-provider';
 import { anthropicRequest } from './request-mapping';
 
-const map = (body: Record<string, unknown>, cap: number | null = null, stream = false) => anthropicRequest(body, 'claude-up', cap, stream);
+const map = (body: Record<string, unknown>, cap: number | null = null, stream = false) =>
+  anthropicRequest(body, 'claude-up', cap, stream);
 const mapped = (body: Record<string, unknown>, cap: number | null = null, stream = false) => {
   const r = map(body, cap, stream);
   if (!r.ok) throw new Error(r.error.message);
@@ -18,15 +19,46 @@ const user = (content: unknown) => ({ role: 'user', content });
 
 describe('OpenAI chat bodies as Anthropic Messages bodies', () => {
   it('moves system and developer messages into system, and sends the route’s upstream model', () => {
-    const body = mapped({ model: 'claude-catalog', messages: [{ role: 'system', content: 'Be terse.' }, { role: 'developer', content: [{ type: 'text', text: 'No lists.' }] }, user('Hi')] });
-    expect(body).toEqual({ model: 'claude-up', system: 'Be terse.\n\nNo lists.', messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }], max_tokens: 4096 });
+    const body = mapped({
+      model: 'claude-catalog',
+      messages: [
+        { role: 'system', content: 'Be terse.' },
+        { role: 'developer', content: [{ type: 'text', text: 'No lists.' }] },
+        user('Hi'),
+      ],
+    });
+    expect(body).toEqual({
+      model: 'claude-up',
+      system: 'Be terse.\n\nNo lists.',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }],
+      max_tokens: 4096,
+    });
   });
 
   it('merges consecutive messages of one role, as Anthropic wants the turns to alternate', () => {
-    const body = mapped({ messages: [user('a'), user([{ type: 'text', text: 'b' }]), { role: 'assistant', content: 'c' }, { role: 'assistant', content: 'd' }] });
+    const body = mapped({
+      messages: [
+        user('a'),
+        user([{ type: 'text', text: 'b' }]),
+        { role: 'assistant', content: 'c' },
+        { role: 'assistant', content: 'd' },
+      ],
+    });
     expect(body.messages).toEqual([
-      { role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] },
-      { role: 'assistant', content: [{ type: 'text', text: 'c' }, { type: 'text', text: 'd' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'a' },
+          { type: 'text', text: 'b' },
+        ],
+      },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'c' },
+          { type: 'text', text: 'd' },
+        ],
+      },
     ]);
   });
 
@@ -37,8 +69,26 @@ describe('OpenAI chat bodies as Anthropic Messages bodies', () => {
   });
 
   it('maps sampling, stop, user and stream', () => {
-    const body = mapped({ messages: [user('x')], temperature: 0.2, top_p: 0.9, stop: 'END', user: 'u-1', stream: true, stream_options: { include_usage: true } }, null, true);
-    expect(body).toMatchObject({ temperature: 0.2, top_p: 0.9, stop_sequences: ['END'], metadata: { user_id: 'u-1' }, stream: true });
+    const body = mapped(
+      {
+        messages: [user('x')],
+        temperature: 0.2,
+        top_p: 0.9,
+        stop: 'END',
+        user: 'u-1',
+        stream: true,
+        stream_options: { include_usage: true },
+      },
+      null,
+      true,
+    );
+    expect(body).toMatchObject({
+      temperature: 0.2,
+      top_p: 0.9,
+      stop_sequences: ['END'],
+      metadata: { user_id: 'u-1' },
+      stream: true,
+    });
     expect(mapped({ messages: [user('x')], stop: ['a', 'b'] }).stop_sequences).toEqual(['a', 'b']);
   });
 
@@ -46,10 +96,23 @@ describe('OpenAI chat bodies as Anthropic Messages bodies', () => {
     const body = mapped({
       messages: [
         user('Weather in Oslo?'),
-        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Oslo"}' } }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Oslo"}' } }],
+        },
         { role: 'tool', tool_call_id: 'call_1', content: '4°C' },
       ],
-      tools: [{ type: 'function', function: { name: 'weather', description: 'Current weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+      tools: [
+        {
+          type: 'function',
+          function: {
+            name: 'weather',
+            description: 'Current weather',
+            parameters: { type: 'object', properties: { city: { type: 'string' } } },
+          },
+        },
+      ],
       tool_choice: { type: 'function', function: { name: 'weather' } },
       parallel_tool_calls: false,
     });
@@ -58,13 +121,27 @@ describe('OpenAI chat bodies as Anthropic Messages bodies', () => {
       { role: 'assistant', content: [{ type: 'tool_use', id: 'call_1', name: 'weather', input: { city: 'Oslo' } }] },
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_1', content: '4°C' }] },
     ]);
-    expect(body.tools).toEqual([{ name: 'weather', description: 'Current weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } } }]);
+    expect(body.tools).toEqual([
+      {
+        name: 'weather',
+        description: 'Current weather',
+        input_schema: { type: 'object', properties: { city: { type: 'string' } } },
+      },
+    ]);
     expect(body.tool_choice).toEqual({ type: 'tool', name: 'weather', disable_parallel_tool_use: true });
     expect(mapped({ messages: [user('x')], tools: [], tool_choice: 'required' }).tool_choice).toEqual({ type: 'any' });
   });
 
   it('translates images given as data URLs or https URLs', () => {
-    const body = mapped({ messages: [user([{ type: 'text', text: 'What is it?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0' } }, { type: 'image_url', image_url: { url: 'https://x.test/a.jpg' } }])] });
+    const body = mapped({
+      messages: [
+        user([
+          { type: 'text', text: 'What is it?' },
+          { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0' } },
+          { type: 'image_url', image_url: { url: 'https://x.test/a.jpg' } },
+        ]),
+      ],
+    });
     expect((body.messages as { content: unknown[] }[])[0].content.slice(1)).toEqual([
       { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0' } },
       { type: 'image', source: { type: 'url', url: 'https://x.test/a.jpg' } },
@@ -72,27 +149,54 @@ describe('OpenAI chat bodies as Anthropic Messages bodies', () => {
   });
 
   it('refuses what it cannot translate with a 400 naming the field, instead of dropping it', () => {
-    expect(refused({ messages: [user('x')], n: 2 })).toMatchObject({ status: 400, type: 'invalid_request_error', code: 'unsupported_parameter', param: 'n' });
+    expect(refused({ messages: [user('x')], n: 2 })).toMatchObject({
+      status: 400,
+      type: 'invalid_request_error',
+      code: 'unsupported_parameter',
+      param: 'n',
+    });
     expect(refused({ messages: [user('x')], response_format: { type: 'json_object' } }).param).toBe('response_format');
     expect(refused({ messages: [user('x')], audio: { voice: 'alloy' } }).message).toContain("'audio'");
-    expect(refused({ messages: [user([{ type: 'input_audio', input_audio: { data: '', format: 'wav' } }])] }).param).toBe('messages[0].content[0].type');
-    expect(refused({ messages: [user('x')], tools: [{ type: 'custom', custom: { name: 'x' } }] }).param).toBe('tools[0].type');
+    expect(
+      refused({ messages: [user([{ type: 'input_audio', input_audio: { data: '', format: 'wav' } }])] }).param,
+    ).toBe('messages[0].content[0].type');
+    expect(refused({ messages: [user('x')], tools: [{ type: 'custom', custom: { name: 'x' } }] }).param).toBe(
+      'tools[0].type',
+    );
     expect(refused({ messages: [{ role: 'function', name: 'f', content: 'x' }] }).param).toBe('messages[0].role');
   });
 
   it('accepts OpenAI fields at the values that change nothing', () => {
-    expect(map({ messages: [user('x')], n: 1, logprobs: false, frequency_penalty: 0, presence_penalty: 0, response_format: { type: 'text' }, store: true, seed: null }).ok).toBe(true);
+    expect(
+      map({
+        messages: [user('x')],
+        n: 1,
+        logprobs: false,
+        frequency_penalty: 0,
+        presence_penalty: 0,
+        response_format: { type: 'text' },
+        store: true,
+        seed: null,
+      }).ok,
+    ).toBe(true);
   });
 });
 
 describe('the upstream request', () => {
-  const credential = (baseUrl: string | null) => resolveCredential({ providerId: 'p', type: 'anthropic', baseUrl, apiKey: 'sk-ant-secret', secretVersion: 1 })!;
+  const credential = (baseUrl: string | null) =>
+    resolveCredential({ providerId: 'p', type: 'anthropic', baseUrl, apiKey: 'sk-ant-secret', secretVersion: 1 })!;
   const call = (over: Partial<UpstreamCall> = {}): UpstreamCall => ({
     op: 'chat',
     body: { model: 'claude', messages: [user('hi')] },
     stream: false,
     requestId: 'req-1',
-    route: { providerId: 'p', providerType: 'anthropic', baseUrl: null, upstreamModel: 'claude-up', maxOutputTokens: 2048 },
+    route: {
+      providerId: 'p',
+      providerType: 'anthropic',
+      baseUrl: null,
+      upstreamModel: 'claude-up',
+      maxOutputTokens: 2048,
+    },
     ...over,
   });
 
@@ -101,7 +205,12 @@ describe('the upstream request', () => {
     if (!built.ok) throw new Error('refused');
     expect(built.request.origin).toBe('https://api.anthropic.com');
     expect(built.request.path).toBe('/v1/messages');
-    expect(built.request.headers).toMatchObject({ 'x-api-key': 'sk-ant-secret', 'anthropic-version': '2023-06-01', 'content-type': 'application/json', 'x-request-id': 'req-1' });
+    expect(built.request.headers).toMatchObject({
+      'x-api-key': 'sk-ant-secret',
+      'anthropic-version': '2023-06-01',
+      'content-type': 'application/json',
+      'x-request-id': 'req-1',
+    });
     expect(Object.keys(built.request.headers)).not.toContain('authorization');
     expect(JSON.parse(built.request.body)).toMatchObject({ model: 'claude-up', max_tokens: 2048 });
   });
@@ -116,7 +225,11 @@ describe('the upstream request', () => {
   it('answers 400 for legacy completions and embeddings', () => {
     for (const op of ['completions', 'embeddings'] as const) {
       const built = anthropicUpstreamRequest(call({ op, body: { input: 'x' } }), credential(null));
-      expect(!built.ok && built.error).toMatchObject({ status: 400, type: 'invalid_request_error', code: 'unsupported_operation' });
+      expect(!built.ok && built.error).toMatchObject({
+        status: 400,
+        type: 'invalid_request_error',
+        code: 'unsupported_operation',
+      });
       expect(!built.ok && built.error.message).toContain(`/v1/${op}`);
     }
   });

@@ -16,18 +16,46 @@ const NEUTRAL: Record<string, (v: unknown) => boolean> = {
   response_format: (v) => (v as { type?: unknown })?.type === 'text',
 };
 /** OpenAI-side bookkeeping that does not change what the model generates. */
-const IGNORED = new Set(['store', 'metadata', 'service_tier', 'prompt_cache_key', 'safety_identifier', 'stream_options']);
-const MAPPED = new Set(['model', 'messages', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'stop', 'stream', 'tools', 'tool_choice', 'parallel_tool_calls', 'user']);
+const IGNORED = new Set([
+  'store',
+  'metadata',
+  'service_tier',
+  'prompt_cache_key',
+  'safety_identifier',
+  'stream_options',
+]);
+const MAPPED = new Set([
+  'model',
+  'messages',
+  'max_tokens',
+  'max_completion_tokens',
+  'temperature',
+  'top_p',
+  'stop',
+  'stream',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'user',
+]);
 
 export const unsupported = (param: string, what: string): OpenAiError =>
-  unsupportedParameter(param, `Unsupported parameter: '${param}'${what ? ` ${what}` : ''} is not supported with this model (its provider is Anthropic).`);
+  unsupportedParameter(
+    param,
+    `Unsupported parameter: '${param}'${what ? ` ${what}` : ''} is not supported with this model (its provider is Anthropic).`,
+  );
 
 /**
  * An OpenAI chat body as an Anthropic Messages body. What cannot be translated is refused with a
  * 400 naming the field, never dropped: a client must not get an answer to a different question.
  * `outputCap` is the one cap the upstream is given (upstreamCap: what policy reserved for).
  */
-export function anthropicRequest(body: Record<string, unknown>, upstreamModel: string, outputCap: number | null | undefined, stream: boolean): MappedRequest {
+export function anthropicRequest(
+  body: Record<string, unknown>,
+  upstreamModel: string,
+  outputCap: number | null | undefined,
+  stream: boolean,
+): MappedRequest {
   for (const [field, value] of Object.entries(body)) {
     if (value === null || value === undefined || MAPPED.has(field) || IGNORED.has(field)) continue;
     if (NEUTRAL[field]?.(value)) continue;

@@ -1,8 +1,16 @@
 import type { AnthropicReply, AnthropicUsage } from './anthropic-wire';
 
-const FINISH: Record<string, string> = { end_turn: 'stop', stop_sequence: 'stop', pause_turn: 'stop', max_tokens: 'length', tool_use: 'tool_calls', refusal: 'content_filter' };
+const FINISH: Record<string, string> = {
+  end_turn: 'stop',
+  stop_sequence: 'stop',
+  pause_turn: 'stop',
+  max_tokens: 'length',
+  tool_use: 'tool_calls',
+  refusal: 'content_filter',
+};
 
-export const finishReason = (stop: string | null | undefined): string | null => (stop ? (FINISH[stop] ?? 'stop') : null);
+export const finishReason = (stop: string | null | undefined): string | null =>
+  stop ? (FINISH[stop] ?? 'stop') : null;
 
 const n = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
 
@@ -14,7 +22,12 @@ export function openAiUsage(u: AnthropicUsage | undefined) {
   const cached = n(u?.cache_read_input_tokens);
   const prompt = n(u?.input_tokens) + cached + n(u?.cache_creation_input_tokens);
   const completion = n(u?.output_tokens);
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, prompt_tokens_details: { cached_tokens: cached } };
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    prompt_tokens_details: { cached_tokens: cached },
+  };
 }
 
 export interface ToolCall {
@@ -29,9 +42,18 @@ export function chatCompletion(reply: AnthropicReply, created: number) {
   const toolCalls: ToolCall[] = [];
   for (const block of reply.content ?? []) {
     if (block.type === 'text' && typeof block.text === 'string') text += block.text;
-    else if (block.type === 'tool_use') toolCalls.push({ id: String(block.id), type: 'function', function: { name: String(block.name), arguments: JSON.stringify(block.input ?? {}) } });
+    else if (block.type === 'tool_use')
+      toolCalls.push({
+        id: String(block.id),
+        type: 'function',
+        function: { name: String(block.name), arguments: JSON.stringify(block.input ?? {}) },
+      });
   }
-  const message: Record<string, unknown> = { role: 'assistant', content: text === '' && toolCalls.length > 0 ? null : text, refusal: null };
+  const message: Record<string, unknown> = {
+    role: 'assistant',
+    content: text === '' && toolCalls.length > 0 ? null : text,
+    refusal: null,
+  };
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
   return {
     id: reply.id ?? '',
@@ -61,7 +83,9 @@ export const openAiStatus = (status: number): number => (status === 529 ? 503 : 
  * An Anthropic error body (`{type: 'error', error: {type, message}}`) as an OpenAI one, for the
  * gateway's upstream error mapping; null when the body is not Anthropic's error shape.
  */
-export function openAiErrorBody(body: Buffer | string): { error: { message: string; type: string; param: null; code: string | null } } | null {
+export function openAiErrorBody(
+  body: Buffer | string,
+): { error: { message: string; type: string; param: null; code: string | null } } | null {
   let json: { error?: { type?: unknown; message?: unknown } };
   try {
     json = JSON.parse(body.toString());

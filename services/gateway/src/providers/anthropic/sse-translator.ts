@@ -61,7 +61,8 @@ export class AnthropicSseTranslator {
 
   private translate(event: string): string {
     let data = '';
-    for (const line of event.split('\n')) if (line.startsWith('data:')) data += (data ? '\n' : '') + line.slice(line[5] === ' ' ? 6 : 5);
+    for (const line of event.split('\n'))
+      if (line.startsWith('data:')) data += (data ? '\n' : '') + line.slice(line[5] === ' ' ? 6 : 5);
     if (data === '' || this.finished) return '';
     let e: AnthropicEvent;
     try {
@@ -79,14 +80,18 @@ export class AnthropicSseTranslator {
       case 'content_block_start':
         return this.blockStart(e);
       case 'content_block_delta':
-        if (e.delta?.type === 'text_delta' && typeof e.delta.text === 'string') return this.chunk({ content: e.delta.text });
+        if (e.delta?.type === 'text_delta' && typeof e.delta.text === 'string')
+          return this.chunk({ content: e.delta.text });
         if (e.delta?.type === 'input_json_delta' && typeof e.delta.partial_json === 'string') {
           const index = this.toolIndex.get(e.index ?? -1);
-          return index === undefined ? '' : this.chunk({ tool_calls: [{ index, function: { arguments: e.delta.partial_json } }] });
+          return index === undefined
+            ? ''
+            : this.chunk({ tool_calls: [{ index, function: { arguments: e.delta.partial_json } }] });
         }
         return '';
       case 'message_delta':
-        for (const [k, v] of Object.entries(e.usage ?? {})) if (typeof v === 'number') (this.usage as Record<string, number>)[k] = v;
+        for (const [k, v] of Object.entries(e.usage ?? {}))
+          if (typeof v === 'number') (this.usage as Record<string, number>)[k] = v;
         return e.delta?.stop_reason ? this.chunk({}, finishReason(e.delta.stop_reason)) : '';
       case 'message_stop':
         this.finished = true;
@@ -107,7 +112,9 @@ export class AnthropicSseTranslator {
     if (block?.type !== 'tool_use') return '';
     const index = this.toolIndex.size;
     this.toolIndex.set(e.index ?? -1, index);
-    return this.chunk({ tool_calls: [{ index, id: block.id, type: 'function', function: { name: block.name, arguments: '' } }] });
+    return this.chunk({
+      tool_calls: [{ index, id: block.id, type: 'function', function: { name: block.name, arguments: '' } }],
+    });
   }
 
   /** message_start's input and cache tokens, no output (null before it came): what a cut stream reported. */
@@ -116,13 +123,24 @@ export class AnthropicSseTranslator {
   }
 
   private chunk(delta: Record<string, unknown>, finish: string | null = null): string {
-    const c = { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] };
+    const c = {
+      id: this.id,
+      object: 'chat.completion.chunk',
+      created: this.created,
+      model: this.model,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    };
     return `data: ${JSON.stringify(c)}\n\n`;
   }
 }
 
 /** The translated stream; one that ends without message_stop or an error event was cut, and throws like a dropped connection. */
-export async function* translateStream(upstream: AsyncIterable<Buffer> | Iterable<Buffer>, created: number, maxEventBytes = MAX_SSE_EVENT_BYTES, translator = new AnthropicSseTranslator(created, maxEventBytes)): AsyncGenerator<Buffer> {
+export async function* translateStream(
+  upstream: AsyncIterable<Buffer> | Iterable<Buffer>,
+  created: number,
+  maxEventBytes = MAX_SSE_EVENT_BYTES,
+  translator = new AnthropicSseTranslator(created, maxEventBytes),
+): AsyncGenerator<Buffer> {
   for await (const chunk of upstream) {
     const out = translator.push(chunk);
     if (out !== null) yield out;

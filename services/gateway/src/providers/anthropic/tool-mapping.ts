@@ -6,8 +6,15 @@ export function tools(list: unknown): Record<string, unknown>[] | Refusal {
   const out: Record<string, unknown>[] = [];
   for (let i = 0; i < list.length; i++) {
     const t = list[i] as { type?: unknown; function?: { name?: unknown; description?: unknown; parameters?: unknown } };
-    if (t?.type !== 'function' || typeof t.function?.name !== 'string') return refuse(`tools[${i}].type`, `Only function tools are supported, 'tools[${i}]' is ${JSON.stringify(t?.type)}`);
-    const tool: Record<string, unknown> = { name: t.function.name, input_schema: t.function.parameters ?? { type: 'object', properties: {} } };
+    if (t?.type !== 'function' || typeof t.function?.name !== 'string')
+      return refuse(
+        `tools[${i}].type`,
+        `Only function tools are supported, 'tools[${i}]' is ${JSON.stringify(t?.type)}`,
+      );
+    const tool: Record<string, unknown> = {
+      name: t.function.name,
+      input_schema: t.function.parameters ?? { type: 'object', properties: {} },
+    };
     if (typeof t.function.description === 'string') tool.description = t.function.description;
     out.push(tool);
   }
@@ -23,7 +30,8 @@ export function toolChoice(choice: unknown, parallel: unknown): Record<string, u
   else if (choice === 'none') mapped = { type: 'none' };
   else {
     const named = choice as { type?: unknown; function?: { name?: unknown } };
-    if (named?.type !== 'function' || typeof named.function?.name !== 'string') return refuse('tool_choice', `'tool_choice' ${JSON.stringify(choice)} is not supported`);
+    if (named?.type !== 'function' || typeof named.function?.name !== 'string')
+      return refuse('tool_choice', `'tool_choice' ${JSON.stringify(choice)} is not supported`);
     mapped = { type: 'tool', name: named.function.name };
   }
   if (mapped && parallel === false && mapped.type !== 'none') mapped.disable_parallel_tool_use = true;

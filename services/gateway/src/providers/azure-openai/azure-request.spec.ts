@@ -11,7 +11,12 @@ const call = (over: Partial<UpstreamCall> = {}): UpstreamCall => ({
   body: { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] },
   stream: false,
   requestId: 'req-1',
-  route: { providerId: 'prov-az', providerType: 'azure-openai', baseUrl: 'https://contoso.openai.azure.com', upstreamModel: 'gpt4o-prod' },
+  route: {
+    providerId: 'prov-az',
+    providerType: 'azure-openai',
+    baseUrl: 'https://contoso.openai.azure.com',
+    upstreamModel: 'gpt4o-prod',
+  },
   ...over,
 });
 
@@ -22,7 +27,11 @@ describe('Azure OpenAI requests', () => {
     const req = azureRequest(call(), credential, credential.azure!);
     expect(req.origin).toBe('https://contoso.openai.azure.com');
     expect(req.path).toBe(`/openai/deployments/gpt4o-prod/chat/completions?api-version=${AZURE_DEFAULT_API_VERSION}`);
-    expect(req.headers).toMatchObject({ 'api-key': 'azure-secret', accept: 'application/json', 'x-request-id': 'req-1' });
+    expect(req.headers).toMatchObject({
+      'api-key': 'azure-secret',
+      accept: 'application/json',
+      'x-request-id': 'req-1',
+    });
     expect(Object.keys(req.headers)).not.toContain('authorization');
     expect(JSON.parse(req.body)).toMatchObject({ model: 'gpt4o-prod', messages: [{ role: 'user', content: 'hi' }] });
   });
@@ -37,14 +46,20 @@ describe('Azure OpenAI requests', () => {
 
   it('asks a stream for its usage chunk, as for OpenAI, so streams are billed from real counts', () => {
     const credential = azure('https://contoso.openai.azure.com')!;
-    const req = azureRequest(call({ op: 'completions', stream: true, body: { prompt: 'hi', stream: true } }), credential, credential.azure!);
+    const req = azureRequest(
+      call({ op: 'completions', stream: true, body: { prompt: 'hi', stream: true } }),
+      credential,
+      credential.azure!,
+    );
     expect(req.path).toBe(`/openai/deployments/gpt4o-prod/completions?api-version=${AZURE_DEFAULT_API_VERSION}`);
     expect(req.headers.accept).toBe('text/event-stream');
     expect(JSON.parse(req.body).stream_options).toEqual({ include_usage: true });
   });
 
   it('escapes the deployment name and the version into the path', () => {
-    expect(azurePath('', 'my deploy/../x', 'chat', '2024-10-21&x=1')).toBe('/openai/deployments/my%20deploy%2F..%2Fx/chat/completions?api-version=2024-10-21%26x%3D1');
+    expect(azurePath('', 'my deploy/../x', 'chat', '2024-10-21&x=1')).toBe(
+      '/openai/deployments/my%20deploy%2F..%2Fx/chat/completions?api-version=2024-10-21%26x%3D1',
+    );
   });
 
   it('has no credential for an Azure provider without a base URL: there is no default resource', () => {

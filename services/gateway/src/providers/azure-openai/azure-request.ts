@@ -4,14 +4,23 @@ import { upstreamBody } from '../openai-compatible/request-mapping';
 import type { UpstreamCall, UpstreamOperation } from '../upstream';
 import type { AzureAccess } from './azure-access';
 
-const OPERATION_PATHS = { chat: 'chat/completions', completions: 'completions', embeddings: 'embeddings' } satisfies Record<UpstreamOperation, string>;
+const OPERATION_PATHS = {
+  chat: 'chat/completions',
+  completions: 'completions',
+  embeddings: 'embeddings',
+} satisfies Record<UpstreamOperation, string>;
 
 /**
  * `{resource}/openai/deployments/{deployment}/{op}?api-version=…`: the route's upstream model is
  * the deployment name. A base URL that already ends in `/openai` (as the Azure portal shows some
  * endpoints) is accepted too. The body is the OpenAI one; Azure ignores its `model`.
  */
-export function azurePath(basePath: string, deployment: string, op: UpstreamOperation | 'responses', apiVersion: string): string {
+export function azurePath(
+  basePath: string,
+  deployment: string,
+  op: UpstreamOperation | 'responses',
+  apiVersion: string,
+): string {
   if (op === 'responses') return `${azureV1Path(basePath)}/responses`;
   const root = basePath.replace(/\/openai$/, '');
   return `${root}/openai/deployments/${encodeURIComponent(deployment)}/${OPERATION_PATHS[op]}?api-version=${encodeURIComponent(apiVersion)}`;

@@ -1,4 +1,10 @@
-import { mockChatChunks, mockChatCompletion, mockCompletion, mockCompletionChunks, mockEmbeddings } from '@sluice/mock-llm';
+import {
+  mockChatChunks,
+  mockChatCompletion,
+  mockCompletion,
+  mockCompletionChunks,
+  mockEmbeddings,
+} from '@sluice/mock-llm';
 import type { ChatBody, CompletionBody, EmbeddingsBody } from '@sluice/mock-llm';
 import { capOutput, upstreamCap } from '../output-cap';
 import type { UpstreamCall, UpstreamResponse } from '../upstream';
@@ -25,7 +31,10 @@ export function openMock(call: UpstreamCall): UpstreamResponse {
     return { status: 200, contentType: 'application/json', body: [Buffer.from(JSON.stringify(json))], abort: noop };
   }
   body.stream_options = { include_usage: true };
-  const chunks = call.op === 'chat' ? mockChatChunks(body as unknown as ChatBody) : mockCompletionChunks(body as unknown as CompletionBody);
+  const chunks =
+    call.op === 'chat'
+      ? mockChatChunks(body as unknown as ChatBody)
+      : mockCompletionChunks(body as unknown as CompletionBody);
   let sse = '';
   for (const chunk of chunks) sse += `data: ${JSON.stringify(chunk)}\n\n`;
   sse += 'data: [DONE]\n\n';

@@ -47,13 +47,27 @@ export class OpenAiCompatibleProvider {
     allow: UpstreamAllowList,
     lookup?: BaseLookup,
   ) {
-    this.agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 256, pipelining: 1, connect: guardedConnector(allow, lookup) });
+    this.agent = new Agent({
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 600_000,
+      connections: 256,
+      pipelining: 1,
+      connect: guardedConnector(allow, lookup),
+    });
   }
 
   async open(call: UpstreamCall, credential: ResolvedCredential): Promise<UpstreamResponse> {
     const headers = baseHeaders(call);
     if (credential.authorization !== null) headers.authorization = credential.authorization;
-    return this.send({ origin: credential.origin, path: credential.basePath + OPENAI_COMPATIBLE.paths[call.op], headers, body: upstreamBody(call) }, call.signal);
+    return this.send(
+      {
+        origin: credential.origin,
+        path: credential.basePath + OPENAI_COMPATIBLE.paths[call.op],
+        headers,
+        body: upstreamBody(call),
+      },
+      call.signal,
+    );
   }
 
   /** One request through the guarded pool; other OpenAI-shaped dialects (Azure, Responses, Anthropic's passthrough) build their own request and send it here. */

@@ -3,12 +3,20 @@ import type { UpstreamCall, UpstreamOperation } from '../upstream';
 
 /** The mapping from a gateway call to an OpenAI-compatible request, as data. */
 export const OPENAI_COMPATIBLE = {
-  paths: { chat: '/chat/completions', completions: '/completions', embeddings: '/embeddings', responses: '/responses' } satisfies Record<UpstreamOperation | 'responses', string>,
+  paths: {
+    chat: '/chat/completions',
+    completions: '/completions',
+    embeddings: '/embeddings',
+    responses: '/responses',
+  } satisfies Record<UpstreamOperation | 'responses', string>,
   /** Body fields the gateway sets, whatever the client sent. */
   overrides: {
     model: (call: UpstreamCall) => call.route.upstreamModel,
     // Streams always ask for the usage chunk, so a streamed call is billed like a non-streamed one.
-    stream_options: (call: UpstreamCall) => (call.stream ? { ...(call.body.stream_options as object | undefined), include_usage: true } : call.body.stream_options),
+    stream_options: (call: UpstreamCall) =>
+      call.stream
+        ? { ...(call.body.stream_options as object | undefined), include_usage: true }
+        : call.body.stream_options,
   },
 } as const;
 

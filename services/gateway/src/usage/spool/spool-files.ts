@@ -20,9 +20,12 @@ export function ensurePrivateDir(dir: string): void {
   const stat = statSync(dir);
   const uid = process.getuid?.();
   const refuse = (why: string) =>
-    new Error(`refusing the usage spool directory ${dir}: ${why}; another local user could plant usage in it. Use a directory of this user with mode 0700 (SLUICE_GATEWAY_SPOOL_DIR)`);
+    new Error(
+      `refusing the usage spool directory ${dir}: ${why}; another local user could plant usage in it. Use a directory of this user with mode 0700 (SLUICE_GATEWAY_SPOOL_DIR)`,
+    );
   if (!stat.isDirectory()) throw refuse('it is not a directory');
-  if (uid !== undefined && stat.uid !== uid) throw refuse(`it is owned by uid ${stat.uid}, not by this gateway's user (uid ${uid})`);
+  if (uid !== undefined && stat.uid !== uid)
+    throw refuse(`it is owned by uid ${stat.uid}, not by this gateway's user (uid ${uid})`);
   if ((stat.mode & 0o022) !== 0) throw refuse(`other users can write to it (mode ${(stat.mode & 0o7777).toString(8)})`);
 }
 
@@ -31,7 +34,8 @@ function foreignFile(path: string): { owner: number; why: string } | null {
   const stat = lstatSync(path);
   const uid = process.getuid?.();
   if (!stat.isFile()) return { owner: stat.uid, why: 'not a regular file' };
-  if (uid !== undefined && stat.uid !== uid) return { owner: stat.uid, why: `owned by uid ${stat.uid}, not by this gateway's user (uid ${uid})` };
+  if (uid !== undefined && stat.uid !== uid)
+    return { owner: stat.uid, why: `owned by uid ${stat.uid}, not by this gateway's user (uid ${uid})` };
   return null;
 }
 

@@ -12,7 +12,13 @@ const call = (callId: string, over: Partial<CallFacts> = {}): CallFacts => ({
   callId,
   keyId: 'key-1',
   model: 'gpt-test',
-  route: { providerId: 'prov-1', providerType: 'openai-compatible', baseUrl: null, upstreamModel: 'upstream-gpt', price: PRICE },
+  route: {
+    providerId: 'prov-1',
+    providerType: 'openai-compatible',
+    baseUrl: null,
+    upstreamModel: 'upstream-gpt',
+    price: PRICE,
+  },
   op: 'chat',
   stream: true,
   clientIp: '10.0.0.7',
@@ -83,14 +89,37 @@ describe('recovering a dead gateway’s usage spool', () => {
   });
 
   it('charges a key with limits what policy reserved (clamped to the model’s cap), not an absurd max_tokens', () => {
-    const reservation = { callId: 'c1', keyId: 'key-1', admittedAt: 0, tokens: 0, reservedNanos: 424_000, price: PRICE, worstCase: { inputTokens: 12, outputTokens: 50 }, call: { model: 'gpt-test', upstreamModel: 'upstream-gpt', providerId: 'prov-1', operation: 'chat', clientIp: '10.0.0.7' } };
-    const [usage] = given(begin('c1', 1_000_000, { limits: { headers: {}, reservedNanos: 424_000, budgetRemainingNanos: 1e9, reservation } })).whenRecovered();
+    const reservation = {
+      callId: 'c1',
+      keyId: 'key-1',
+      admittedAt: 0,
+      tokens: 0,
+      reservedNanos: 424_000,
+      price: PRICE,
+      worstCase: { inputTokens: 12, outputTokens: 50 },
+      call: {
+        model: 'gpt-test',
+        upstreamModel: 'upstream-gpt',
+        providerId: 'prov-1',
+        operation: 'chat',
+        clientIp: '10.0.0.7',
+      },
+    };
+    const [usage] = given(
+      begin('c1', 1_000_000, {
+        limits: { headers: {}, reservedNanos: 424_000, budgetRemainingNanos: 1e9, reservation },
+      }),
+    ).whenRecovered();
     expect(usage).toMatchObject({ outputTokens: 50, costNanos: 12 * 2000 + 50 * 8000 });
   });
 
   it('clamps an absurd max_tokens to the model’s maximum output from the route for a key without limits', () => {
     const route = { ...call('x').route, maxOutputTokens: 64 };
-    const owed = given(begin('huge', 1_000_000, { route }), begin('none', null, { route }), begin('small', 10, { route })).whenRecovered();
+    const owed = given(
+      begin('huge', 1_000_000, { route }),
+      begin('none', null, { route }),
+      begin('small', 10, { route }),
+    ).whenRecovered();
     expect(owed.map((u) => [u.requestId, u.outputTokens])).toEqual([
       ['huge', 64],
       ['none', 64],

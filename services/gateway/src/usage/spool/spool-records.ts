@@ -1,4 +1,12 @@
-import { costNanosOf, upcastPrice, worstCaseTokens, type CatalogPriceUsd, type ModelPrice, type Operation, type UsageMessage } from '@sluice/contracts';
+import {
+  costNanosOf,
+  upcastPrice,
+  worstCaseTokens,
+  type CatalogPriceUsd,
+  type ModelPrice,
+  type Operation,
+  type UsageMessage,
+} from '@sluice/contracts';
 import type { CallerTags } from '../caller-tags';
 import type { CallFacts } from '../usage-message';
 
@@ -67,7 +75,9 @@ export function beginRecord(call: CallFacts): BeginRecord {
  */
 export function estimatedUsage(begin: BeginRecord): UsageMessage {
   const price = begin.price ? upcastPrice(begin.price) : null;
-  const tokens = price ? worstCaseTokens({ inputTokens: begin.promptTokens, outputTokens: begin.outputCap }, price) : { inputTokens: begin.promptTokens, cachedInputTokens: 0, outputTokens: begin.outputCap };
+  const tokens = price
+    ? worstCaseTokens({ inputTokens: begin.promptTokens, outputTokens: begin.outputCap }, price)
+    : { inputTokens: begin.promptTokens, cachedInputTokens: 0, outputTokens: begin.outputCap };
   return {
     requestId: begin.callId,
     keyId: begin.keyId,

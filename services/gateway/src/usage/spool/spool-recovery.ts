@@ -31,7 +31,8 @@ export class SpoolRecovery {
     private readonly deliver: (usage: UsageMessage) => Promise<boolean>,
     private readonly logger: Logger,
   ) {
-    this.done = files.length === 0 ? Promise.resolve({ files: 0, reported: 0, estimated: 0, failed: 0 }) : this.recover(files);
+    this.done =
+      files.length === 0 ? Promise.resolve({ files: 0, reported: 0, estimated: 0, failed: 0 }) : this.recover(files);
   }
 
   /** Waits for the recovery, at most `timeoutMs` (it goes on in the background after that). */

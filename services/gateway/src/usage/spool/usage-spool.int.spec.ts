@@ -1,5 +1,16 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import pino from 'pino';
@@ -25,7 +36,13 @@ const call = (callId: string): CallFacts => ({
   callId,
   keyId: 'key-1',
   model: 'gpt-test',
-  route: { providerId: 'prov-1', providerType: 'openai-compatible', baseUrl: null, upstreamModel: 'upstream-gpt', price: PRICE },
+  route: {
+    providerId: 'prov-1',
+    providerType: 'openai-compatible',
+    baseUrl: null,
+    upstreamModel: 'upstream-gpt',
+    price: PRICE,
+  },
   op: 'chat',
   stream: false,
   clientIp: '127.0.0.1',
@@ -34,7 +51,13 @@ const call = (callId: string): CallFacts => ({
   worstCase: { inputTokens: 12, outputTokens: 200 },
 });
 const served = (callId: string): UsageMessage =>
-  usageMessage(call(callId), { status: 200, tokens: { inputTokens: 12, cachedInputTokens: 0, outputTokens: 30, reasoningTokens: 0 }, estimated: false, latencyMs: 3, ttfbMs: 1 });
+  usageMessage(call(callId), {
+    status: 200,
+    tokens: { inputTokens: 12, cachedInputTokens: 0, outputTokens: 30, reasoningTokens: 0 },
+    estimated: false,
+    latencyMs: 3,
+    ttfbMs: 1,
+  });
 const begin = (spool: UsageSpool, callId: string) => spool.begin(beginRecord(call(callId)));
 
 /** Acknowledgements are written at the end of the event-loop turn. */
@@ -81,13 +104,24 @@ describe('the usage spool (real NATS JetStream)', () => {
 
     const second = UsageSpool.open(dir, logger);
     expect(second.claimed).toHaveLength(1);
-    const recovery = new SpoolRecovery(second.claimed, (usage) => new UsagePublisher(nc, logger).deliver(usage), logger);
+    const recovery = new SpoolRecovery(
+      second.claimed,
+      (usage) => new UsagePublisher(nc, logger).deliver(usage),
+      logger,
+    );
     expect(await recovery.done).toEqual({ files: 1, reported: 1, estimated: 1, failed: 0 });
 
     const messages = await storedFor('k1-');
     expect(messages.map((m) => m.requestId).sort()).toEqual(['k1-acked', 'k1-begun', 'k1-ended']);
     expect(messages.find((m) => m.requestId === 'k1-ended')).toEqual({ ...served('k1-ended'), recovered: true });
-    expect(messages.find((m) => m.requestId === 'k1-begun')).toMatchObject({ estimated: true, recovered: true, status: 0, inputTokens: 12, outputTokens: 200, costNanos: 12 * 2000 + 200 * 8000 });
+    expect(messages.find((m) => m.requestId === 'k1-begun')).toMatchObject({
+      estimated: true,
+      recovered: true,
+      status: 0,
+      inputTokens: 12,
+      outputTokens: 200,
+      costNanos: 12 * 2000 + 200 * 8000,
+    });
     expect(readdirSync(dir).map((f) => join(dir, f))).toEqual(second.spool.paths);
     second.spool.close();
   });
@@ -118,7 +152,9 @@ describe('the usage spool (real NATS JetStream)', () => {
       expect(claimDeadSpools(dir)).toEqual([]);
       const left = readdirSync(dir);
       expect(left.filter((name) => name.startsWith('other-pod~'))).toHaveLength(1);
-      expect(left.filter((name) => !name.startsWith('other-pod~')).sort()).toEqual([`${host}~${live.pid}-aaaa.spool`, basename(mine.claimed[0]), basename(mine.spool.paths[0])].sort());
+      expect(left.filter((name) => !name.startsWith('other-pod~')).sort()).toEqual(
+        [`${host}~${live.pid}-aaaa.spool`, basename(mine.claimed[0]), basename(mine.spool.paths[0])].sort(),
+      );
       mine.spool.close();
     } finally {
       live.kill('SIGKILL');
@@ -173,16 +209,26 @@ describe('the usage spool (real NATS JetStream)', () => {
       spool.close();
     });
 
-    it("does not republish a spool file another user planted, and says why in its log", async () => {
+    it('does not republish a spool file another user planted, and says why in its log', async () => {
       const planted = join(dir, `${host}~${deadPid()}-dddd.spool`);
-      writeFileSync(planted, encodeRecord({ t: 'e', usage: { ...served('k5-planted'), keyId: 'key-of-a-victim', costUsd: 1000 } }));
+      writeFileSync(
+        planted,
+        encodeRecord({ t: 'e', usage: { ...served('k5-planted'), keyId: 'key-of-a-victim', costUsd: 1000 } }),
+      );
       chownSync(planted, OTHER_UID, OTHER_UID);
       const { logger: log, lines } = captured();
       const opened = UsageSpool.open(dir, log);
       expect(opened.claimed).toEqual([]);
       await new SpoolRecovery(opened.claimed, (usage) => new UsagePublisher(nc, logger).deliver(usage), logger).done;
       expect(await storedFor('k5-')).toEqual([]);
-      expect(lines).toContainEqual(expect.objectContaining({ level: 50, file: planted, owner: OTHER_UID, msg: expect.stringContaining("not by this gateway's user") }));
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          level: 50,
+          file: planted,
+          owner: OTHER_UID,
+          msg: expect.stringContaining("not by this gateway's user"),
+        }),
+      );
       opened.spool.close();
     });
 

@@ -44,14 +44,21 @@ export class UsageSpool {
    * Claims the files of dead gateways first (see claimDeadSpools), then starts this process's own:
    * the claimed paths are for SpoolRecovery. Throws when the directory is not this user's alone.
    */
-  static open(dir: string, logger: Logger, segmentBytes = DEFAULT_SEGMENT_BYTES): { spool: UsageSpool; claimed: string[] } {
+  static open(
+    dir: string,
+    logger: Logger,
+    segmentBytes = DEFAULT_SEGMENT_BYTES,
+  ): { spool: UsageSpool; claimed: string[] } {
     ensurePrivateDir(dir);
     const claimed = claimDeadSpools(dir, isAlive, (file, owner, why) =>
       logger.error({ file, owner }, `usage spool file refused, its usage is not republished: ${why}`),
     );
     const stranded = strandedSpools(dir, STRANDED_AFTER_MS);
     if (stranded.length > 0) {
-      logger.warn({ dir, files: stranded.slice(0, 20), count: stranded.length }, 'usage spool files of another gateway instance are waiting to be reported: start that instance (same SLUICE_GATEWAY_INSTANCE_ID or host name) on this directory');
+      logger.warn(
+        { dir, files: stranded.slice(0, 20), count: stranded.length },
+        'usage spool files of another gateway instance are waiting to be reported: start that instance (same SLUICE_GATEWAY_INSTANCE_ID or host name) on this directory',
+      );
     }
     return { spool: new UsageSpool(dir, logger, segmentBytes), claimed };
   }
@@ -169,7 +176,8 @@ export class UsageSpool {
       this.failing = false;
     } catch (err) {
       // The call goes on: the spool protects metering against a crash, it is not worth refusing calls over.
-      if (!this.failing) this.logger.error({ path: segment.path, err: (err as Error).message }, 'usage spool write failed');
+      if (!this.failing)
+        this.logger.error({ path: segment.path, err: (err as Error).message }, 'usage spool write failed');
       this.failing = true;
     }
   }

@@ -11,7 +11,8 @@ export interface CreateAdminToken {
 }
 
 export function decideCreateAdminToken(command: CreateAdminToken, state: AdminTokenState): AdminTokenEvent[] {
-  if (state.status !== 'none') throw new DomainError(ErrorCodes.conflict, `admin token ${command.tokenId} already exists`);
+  if (state.status !== 'none')
+    throw new DomainError(ErrorCodes.conflict, `admin token ${command.tokenId} already exists`);
   return [
     {
       type: 'AdminTokenCreated',

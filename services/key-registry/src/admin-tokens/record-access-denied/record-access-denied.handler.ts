@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ACCESS_DENIED_REASONS, ACCESS_DENIED_STREAM, parseOrThrow, type Actor, type EventMetadata } from '@sluice/contracts';
+import {
+  ACCESS_DENIED_REASONS,
+  ACCESS_DENIED_STREAM,
+  parseOrThrow,
+  type Actor,
+  type EventMetadata,
+} from '@sluice/contracts';
 import { appendToStream } from '@sluice/event-store';
 import type { Deps } from '../../shared/deps';
 import { DenialCoalescer, type DenialRecord } from './denial-coalescer';
@@ -26,7 +32,10 @@ function stateOf(deps: Deps) {
  * Appends an `AdminAccessDenied` to the one audit stream (expectedVersion 'any': denials do not
  * compete with each other), coalesced per actor and reason so a flood cannot flood the log.
  */
-export async function recordAccessDenied(deps: Deps, payload: { attempt: unknown; actor: Actor }): Promise<{ recorded: boolean }> {
+export async function recordAccessDenied(
+  deps: Deps,
+  payload: { attempt: unknown; actor: Actor },
+): Promise<{ recorded: boolean }> {
   const attempt = parseOrThrow(DeniedAttemptBody, payload.attempt);
   const now = deps.now();
   const state = stateOf(deps);
@@ -64,7 +73,12 @@ async function appendDenials(deps: Deps, records: DenialRecord[], requestId?: st
     streamType: 'audit',
     expectedVersion: 'any',
     events: records.map((data) => {
-      const metadata: EventMetadata = { actor: data.actor, clientIp: data.clientIp, occurredAt: data.at, ...(requestId ? { requestId } : {}) };
+      const metadata: EventMetadata = {
+        actor: data.actor,
+        clientIp: data.clientIp,
+        occurredAt: data.at,
+        ...(requestId ? { requestId } : {}),
+      };
       return { eventId: randomUUID(), type: 'AdminAccessDenied', schemaVersion: 1, data, metadata };
     }),
   });

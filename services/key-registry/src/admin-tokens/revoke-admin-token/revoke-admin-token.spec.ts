@@ -3,11 +3,14 @@ import { adminTokenCreated, adminTokenRevoked, given, NOW } from '../../../test/
 import type { AdminTokenState } from '../admin-token';
 import { decideRevokeAdminToken } from './revoke-admin-token';
 
-const revoke = (state: AdminTokenState) => decideRevokeAdminToken({ type: 'RevokeAdminToken', tokenId: 'adm_1', now: NOW }, state);
+const revoke = (state: AdminTokenState) =>
+  decideRevokeAdminToken({ type: 'RevokeAdminToken', tokenId: 'adm_1', now: NOW }, state);
 
 describe('revoke an admin token', () => {
   it('revokes an active token', () => {
-    given(adminTokenCreated()).when(revoke).then([{ type: 'AdminTokenRevoked', data: { tokenId: 'adm_1', revokedAt: NOW.toISOString() } }]);
+    given(adminTokenCreated())
+      .when(revoke)
+      .then([{ type: 'AdminTokenRevoked', data: { tokenId: 'adm_1', revokedAt: NOW.toISOString() } }]);
   });
 
   it('refuses an unknown token', () => {

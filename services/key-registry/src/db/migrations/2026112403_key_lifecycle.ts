@@ -21,7 +21,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull())
     .addColumn('revoked_at', 'timestamptz')
     .execute();
-  await sql`create unique index admin_tokens_view_live_name on admin_tokens_view (name) where revoked_at is null`.execute(db);
+  await sql`create unique index admin_tokens_view_live_name on admin_tokens_view (name) where revoked_at is null`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -4,7 +4,10 @@ import type { KeyState } from '../key';
 import { decideCreateKey } from './create-key';
 
 const create = (body: CreateKeyBody) => (state: KeyState) =>
-  decideCreateKey({ type: 'CreateKey', keyId: 'key_1', keyHash: 'hash-1', keyHint: 'sk-sluice-AAAA…1111', body, now: NOW }, state);
+  decideCreateKey(
+    { type: 'CreateKey', keyId: 'key_1', keyHash: 'hash-1', keyHint: 'sk-sluice-AAAA…1111', body, now: NOW },
+    state,
+  );
 
 describe('create a key', () => {
   it('creates a key with every permission absent meaning "all"', () => {
@@ -14,10 +17,14 @@ describe('create a key', () => {
   });
 
   it('refuses an expiry in the past', () => {
-    given().when(create({ name: 'x', expiresAt: '2020-01-01T00:00:00Z' })).thenThrows(ErrorCodes.validation);
+    given()
+      .when(create({ name: 'x', expiresAt: '2020-01-01T00:00:00Z' }))
+      .thenThrows(ErrorCodes.validation);
   });
 
   it('cannot create the same key twice', () => {
-    given(keyCreated()).when(create({ name: 'app' })).thenThrows(ErrorCodes.conflict);
+    given(keyCreated())
+      .when(create({ name: 'app' }))
+      .thenThrows(ErrorCodes.conflict);
   });
 });

@@ -6,11 +6,15 @@ const disable = (state: KeyState) => decideDisableKey({ type: 'DisableKey', keyI
 
 describe('disable a key', () => {
   it('suspends an active key', () => {
-    given(keyCreated()).when(disable).then([{ type: 'KeyDisabled', data: { keyId: 'key_1', disabledAt: NOW.toISOString() } }]);
+    given(keyCreated())
+      .when(disable)
+      .then([{ type: 'KeyDisabled', data: { keyId: 'key_1', disabledAt: NOW.toISOString() } }]);
   });
 
   it('suspends a key again after it was enabled', () => {
-    given(keyCreated(), keyDisabled, keyEnabled).when(disable).then([{ type: 'KeyDisabled', data: { keyId: 'key_1', disabledAt: NOW.toISOString() } }]);
+    given(keyCreated(), keyDisabled, keyEnabled)
+      .when(disable)
+      .then([{ type: 'KeyDisabled', data: { keyId: 'key_1', disabledAt: NOW.toISOString() } }]);
   });
 
   it('refuses a key that is already disabled, revoked, or does not exist', () => {

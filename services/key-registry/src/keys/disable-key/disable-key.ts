@@ -10,6 +10,7 @@ export interface DisableKey {
 /** Suspends a key: refused on its next call until it is enabled again. */
 export function decideDisableKey(command: DisableKey, state: KeyState): KeyEvent[] {
   const key = liveKey(state, command.keyId);
-  if (key.status === 'disabled') throw new DomainError(ErrorCodes.keyAlreadyDisabled, `key ${command.keyId} is already disabled`);
+  if (key.status === 'disabled')
+    throw new DomainError(ErrorCodes.keyAlreadyDisabled, `key ${command.keyId} is already disabled`);
   return [{ type: 'KeyDisabled', data: { keyId: command.keyId, disabledAt: command.now.toISOString() } }];
 }

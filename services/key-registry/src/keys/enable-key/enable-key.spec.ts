@@ -6,7 +6,9 @@ const enable = (state: KeyState) => decideEnableKey({ type: 'EnableKey', keyId: 
 
 describe('enable a key', () => {
   it('resumes a disabled key', () => {
-    given(keyCreated(), keyDisabled).when(enable).then([{ type: 'KeyEnabled', data: { keyId: 'key_1', enabledAt: NOW.toISOString() } }]);
+    given(keyCreated(), keyDisabled)
+      .when(enable)
+      .then([{ type: 'KeyEnabled', data: { keyId: 'key_1', enabledAt: NOW.toISOString() } }]);
   });
 
   it('refuses a key that is not disabled', () => {

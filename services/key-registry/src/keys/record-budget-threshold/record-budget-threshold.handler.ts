@@ -17,10 +17,15 @@ const RecordBudgetThresholdBody = z.object({
 const POLICY = { actor: 'policy' };
 
 /** `recorded` is false when the crossing was already recorded, or is ignored (stale period, revoked key, no such threshold). */
-export async function recordBudgetThreshold(deps: Deps, payload: unknown): Promise<{ keyId: string; recorded: boolean }> {
+export async function recordBudgetThreshold(
+  deps: Deps,
+  payload: unknown,
+): Promise<{ keyId: string; recorded: boolean }> {
   const request = parseOrThrow(RecordBudgetThresholdBody, payload);
   const events = await retryOnConflict(() =>
-    runKeyCommand(deps, request.keyId, POLICY, (state, now) => decideRecordBudgetThreshold({ type: 'RecordBudgetThreshold', request, now }, state)),
+    runKeyCommand(deps, request.keyId, POLICY, (state, now) =>
+      decideRecordBudgetThreshold({ type: 'RecordBudgetThreshold', request, now }, state),
+    ),
   );
   return { keyId: request.keyId, recorded: events.some((e) => e.type === 'KeyBudgetThresholdReached') };
 }

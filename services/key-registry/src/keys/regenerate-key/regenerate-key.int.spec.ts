@@ -23,12 +23,15 @@ describe('regenerate a key (real Postgres)', () => {
   afterAll(() => t.drop());
 
   const newKey = async (name: string) => (await createKey(deps, { body: { name }, actor })).keyId;
-  const regenerations = async (keyId: string) => (await readStream(t.db, `key-${keyId}`)).filter((e) => e.type === 'KeyRegenerated');
+  const regenerations = async (keyId: string) =>
+    (await readStream(t.db, `key-${keyId}`)).filter((e) => e.type === 'KeyRegenerated');
 
   it('makes exactly one secret for concurrent retries with the same Idempotency-Key', async () => {
     const keyId = await newKey('concurrent');
     const attempts = await Promise.all(
-      Array.from({ length: 8 }, () => regenerateKey(deps, { keyId, body: { gracePeriodSeconds: 60 }, idempotencyKey: 'retry-me', actor })),
+      Array.from({ length: 8 }, () =>
+        regenerateKey(deps, { keyId, body: { gracePeriodSeconds: 60 }, idempotencyKey: 'retry-me', actor }),
+      ),
     );
     const secrets = new Set(attempts.map((a) => a.key));
     expect(secrets.size).toBe(1);
@@ -36,7 +39,11 @@ describe('regenerate a key (real Postgres)', () => {
     const [secret] = secrets;
     expect(isWellFormedVirtualKey(secret)).toBe(true);
     expect(await regenerations(keyId)).toHaveLength(1);
-    const row = await t.db.selectFrom('keys_view').select(['key_hash', 'version']).where('id', '=', keyId).executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom('keys_view')
+      .select(['key_hash', 'version'])
+      .where('id', '=', keyId)
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ key_hash: hashVirtualKey(secret), version: 2 });
   });
 
@@ -44,11 +51,18 @@ describe('regenerate a key (real Postgres)', () => {
     const keyId = await newKey('retried');
     const other = await newKey('other');
     const first = await regenerateKey(deps, { keyId, body: {}, idempotencyKey: 'once', actor });
-    expect(await regenerateKey(deps, { keyId, body: {}, idempotencyKey: 'once', actor })).toEqual({ ...first, replayed: true });
-    await expect(regenerateKey(deps, { keyId, body: { gracePeriodSeconds: 5 }, idempotencyKey: 'once', actor })).rejects.toMatchObject({
+    expect(await regenerateKey(deps, { keyId, body: {}, idempotencyKey: 'once', actor })).toEqual({
+      ...first,
+      replayed: true,
+    });
+    await expect(
+      regenerateKey(deps, { keyId, body: { gracePeriodSeconds: 5 }, idempotencyKey: 'once', actor }),
+    ).rejects.toMatchObject({
       code: ErrorCodes.idempotencyKeyReused,
     });
-    await expect(regenerateKey(deps, { keyId: other, body: {}, idempotencyKey: 'once', actor })).rejects.toMatchObject({ code: ErrorCodes.idempotencyKeyReused });
+    await expect(regenerateKey(deps, { keyId: other, body: {}, idempotencyKey: 'once', actor })).rejects.toMatchObject({
+      code: ErrorCodes.idempotencyKeyReused,
+    });
     expect(await regenerations(keyId)).toHaveLength(1);
     expect(await regenerations(other)).toHaveLength(0);
   });
@@ -71,7 +85,11 @@ describe('regenerate a key (real Postgres)', () => {
     const second = await regenerateKey(deps, { keyId, idempotencyKey: 'daily', actor });
     expect(second.key).not.toBe(first.key);
     expect(second.replayed).toBe(false);
-    const rows = await t.db.selectFrom('idempotency_records').select('expires_at').where('idempotency_key', '=', 'daily').execute();
+    const rows = await t.db
+      .selectFrom('idempotency_records')
+      .select('expires_at')
+      .where('idempotency_key', '=', 'daily')
+      .execute();
     expect(rows).toHaveLength(1);
     expect(new Date(rows[0].expires_at).getTime()).toBe(clock + IDEMPOTENCY_WINDOW_MS);
   });
@@ -82,14 +100,22 @@ describe('regenerate a key (real Postgres)', () => {
     const b = await regenerateKey(deps, { keyId, actor });
     expect(a.key).not.toBe(b.key);
     const [, second] = await regenerations(keyId);
-    expect(second.data).toMatchObject({ keyHash: hashVirtualKey(b.key), previousKeyHash: hashVirtualKey(a.key), previousKeyExpiresAt: null });
+    expect(second.data).toMatchObject({
+      keyHash: hashVirtualKey(b.key),
+      previousKeyHash: hashVirtualKey(a.key),
+      previousKeyExpiresAt: null,
+    });
   });
 
   it('refuses a revoked key, with or without an Idempotency-Key, and stores nothing', async () => {
     const keyId = await newKey('gone');
     await revokeKey(deps, { keyId, actor });
     await expect(regenerateKey(deps, { keyId, actor })).rejects.toMatchObject({ code: ErrorCodes.keyNotActive });
-    await expect(regenerateKey(deps, { keyId, idempotencyKey: 'gone-1', actor })).rejects.toMatchObject({ code: ErrorCodes.keyNotActive });
-    expect(await t.db.selectFrom('idempotency_records').select('actor').where('idempotency_key', '=', 'gone-1').execute()).toEqual([]);
+    await expect(regenerateKey(deps, { keyId, idempotencyKey: 'gone-1', actor })).rejects.toMatchObject({
+      code: ErrorCodes.keyNotActive,
+    });
+    expect(
+      await t.db.selectFrom('idempotency_records').select('actor').where('idempotency_key', '=', 'gone-1').execute(),
+    ).toEqual([]);
   });
 });

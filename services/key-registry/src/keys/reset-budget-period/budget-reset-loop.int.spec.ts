@@ -33,14 +33,20 @@ describe('the budget reset loop (real Postgres, injected clock)', () => {
     loops.push(loop);
     return loop;
   };
-  const resets = async (keyId: string) => (await readStream(t.db, `key-${keyId}`)).filter((e) => e.type === 'KeyBudgetReset');
+  const resets = async (keyId: string) =>
+    (await readStream(t.db, `key-${keyId}`)).filter((e) => e.type === 'KeyBudgetReset');
   const periodStart = async (keyId: string) =>
-    (await t.db.selectFrom('keys_view').select('budget_period_start').where('id', '=', keyId).executeTakeFirstOrThrow()).budget_period_start?.toISOString();
+    (
+      await t.db.selectFrom('keys_view').select('budget_period_start').where('id', '=', keyId).executeTakeFirstOrThrow()
+    ).budget_period_start?.toISOString();
 
   it('resets a 1m budget once when its period ends, jumping over periods that passed unseen, in one process at a time', async () => {
-    const perMinute = (await createKey(deps, { body: { name: 'per-minute', budget: { maxUsd: 1, period: '1m' } }, actor })).keyId;
+    const perMinute = (
+      await createKey(deps, { body: { name: 'per-minute', budget: { maxUsd: 1, period: '1m' } }, actor })
+    ).keyId;
     const lifetime = (await createKey(deps, { body: { name: 'lifetime', budget: { maxUsd: 1 } }, actor })).keyId;
-    const revoked = (await createKey(deps, { body: { name: 'revoked', budget: { maxUsd: 1, period: '1m' } }, actor })).keyId;
+    const revoked = (await createKey(deps, { body: { name: 'revoked', budget: { maxUsd: 1, period: '1m' } }, actor }))
+      .keyId;
     const unlimited = (await createKey(deps, { body: { name: 'unlimited' }, actor })).keyId;
     await revokeKey(deps, { keyId: revoked, actor });
 
@@ -51,12 +57,20 @@ describe('the budget reset loop (real Postgres, injected clock)', () => {
     expect(await resets(perMinute)).toHaveLength(0);
 
     clock = new Date(t0.getTime() + 3.5 * MINUTE);
-    await waitFor(async () => (await periodStart(perMinute)) === at(3 * MINUTE), { description: 'the per-minute key to reset' });
+    await waitFor(async () => (await periodStart(perMinute)) === at(3 * MINUTE), {
+      description: 'the per-minute key to reset',
+    });
     await new Promise((resolve) => setTimeout(resolve, 200));
     const [reset] = await resets(perMinute);
     expect(await resets(perMinute)).toHaveLength(1);
     expect(reset).toMatchObject({
-      data: { keyId: perMinute, previousPeriodStart: at(0), periodStart: at(3 * MINUTE), resetsAt: at(4 * MINUTE), resetAt: at(3.5 * MINUTE) },
+      data: {
+        keyId: perMinute,
+        previousPeriodStart: at(0),
+        periodStart: at(3 * MINUTE),
+        resetsAt: at(4 * MINUTE),
+        resetAt: at(3.5 * MINUTE),
+      },
       metadata: { actor: 'key-registry:budget-reset' },
     });
     for (const keyId of [lifetime, revoked, unlimited]) expect(await resets(keyId)).toHaveLength(0);
@@ -66,7 +80,11 @@ describe('the budget reset loop (real Postgres, injected clock)', () => {
     const leader = first.isLeading ? first : second;
     await leader.stop();
     clock = new Date(t0.getTime() + 4 * MINUTE);
-    await waitFor(async () => (await periodStart(perMinute)) === at(4 * MINUTE), { description: 'the standby to reset the next period' });
-    expect((await resets(perMinute)).map((e) => (e.data as { previousPeriodStart: string }).previousPeriodStart)).toEqual([at(0), at(3 * MINUTE)]);
+    await waitFor(async () => (await periodStart(perMinute)) === at(4 * MINUTE), {
+      description: 'the standby to reset the next period',
+    });
+    expect(
+      (await resets(perMinute)).map((e) => (e.data as { previousPeriodStart: string }).previousPeriodStart),
+    ).toEqual([at(0), at(3 * MINUTE)]);
   });
 });

@@ -91,5 +91,8 @@ export class BudgetResetLoop {
 
 function sleepUnless(ms: number, until: Promise<unknown>): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))), until.then(() => undefined)]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+    until.then(() => undefined),
+  ]).finally(() => clearTimeout(timer));
 }

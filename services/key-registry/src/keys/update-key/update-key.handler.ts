@@ -7,7 +7,10 @@ import { keepWebhookUrl, readWebhookUrl } from '../webhook-vault';
 import { decideUpdateKey } from './update-key';
 
 /** PATCH: `changed` is false when every named setting already had the requested value. */
-export async function updateKey(deps: Deps, payload: { keyId: string; body: unknown; actor: Actor }): Promise<{ keyId: string; changed: boolean }> {
+export async function updateKey(
+  deps: Deps,
+  payload: { keyId: string; body: unknown; actor: Actor },
+): Promise<{ keyId: string; changed: boolean }> {
   const body = parseOrThrow(UpdateKeyBody, payload.body);
   await assertProvidersExist(deps.db, body.providerIds);
   await assertWebhookUrlAllowed(deps.upstream, body.budget);
@@ -20,7 +23,11 @@ export async function updateKey(deps: Deps, payload: { keyId: string; body: unkn
     payload.actor,
     (state, now) => decideUpdateKey({ type: 'UpdateKey', keyId, body, currentWebhookUrl, now }, state),
     async (trx, decided) => {
-      if (body.budget !== undefined && decided.some((e) => e.type === 'KeyUpdated' && e.data.after.budget !== undefined)) await keepWebhookUrl(trx, deps.keks, keyId, body.budget);
+      if (
+        body.budget !== undefined &&
+        decided.some((e) => e.type === 'KeyUpdated' && e.data.after.budget !== undefined)
+      )
+        await keepWebhookUrl(trx, deps.keks, keyId, body.budget);
     },
   );
   return { keyId: payload.keyId, changed: events.length > 0 };

@@ -2,8 +2,11 @@ import { ErrorCodes, given, iso, keyCreated, keyDisabled, keyRevoked, keyUpdated
 import { normalizeBudget, type UpdateKeyBody } from '@sluice/contracts';
 import { decideUpdateKey } from './update-key';
 
-const update = (body: UpdateKeyBody) => (state: Parameters<typeof decideUpdateKey>[1]) => decideUpdateKey({ type: 'UpdateKey', keyId: 'key_1', body, now: NOW }, state);
-const updated = (before: object, after: object) => [{ type: 'KeyUpdated' as const, data: { keyId: 'key_1', before, after, updatedAt: NOW.toISOString() } }];
+const update = (body: UpdateKeyBody) => (state: Parameters<typeof decideUpdateKey>[1]) =>
+  decideUpdateKey({ type: 'UpdateKey', keyId: 'key_1', body, now: NOW }, state);
+const updated = (before: object, after: object) => [
+  { type: 'KeyUpdated' as const, data: { keyId: 'key_1', before, after, updatedAt: NOW.toISOString() } },
+];
 
 describe('update a key (PATCH)', () => {
   it('records only the settings that change, before and after', () => {
@@ -28,7 +31,12 @@ describe('update a key (PATCH)', () => {
   it('replaces metadata as a whole and writes the expiry in UTC', () => {
     given(keyCreated({ metadata: { team: 'a' } }))
       .when(update({ metadata: { owner: 'bob' }, expiresAt: '2027-01-01T02:00:00+02:00' }))
-      .then(updated({ metadata: { team: 'a' }, expiresAt: null }, { metadata: { owner: 'bob' }, expiresAt: '2027-01-01T00:00:00.000Z' }));
+      .then(
+        updated(
+          { metadata: { team: 'a' }, expiresAt: null },
+          { metadata: { owner: 'bob' }, expiresAt: '2027-01-01T00:00:00.000Z' },
+        ),
+      );
   });
 
   it('compares with the settings as changed by earlier updates', () => {
@@ -38,20 +46,32 @@ describe('update a key (PATCH)', () => {
   });
 
   it('refuses an expiry that is not in the future', () => {
-    given(keyCreated()).when(update({ expiresAt: NOW.toISOString() })).thenThrows(ErrorCodes.validation);
+    given(keyCreated())
+      .when(update({ expiresAt: NOW.toISOString() }))
+      .thenThrows(ErrorCodes.validation);
   });
 
   it('changes a disabled key, which stays disabled', () => {
-    given(keyCreated(), keyDisabled).when(update({ name: 'renamed' })).then(updated({ name: 'app' }, { name: 'renamed' }));
+    given(keyCreated(), keyDisabled)
+      .when(update({ name: 'renamed' }))
+      .then(updated({ name: 'app' }, { name: 'renamed' }));
   });
 
   it('sets rate limits and a budget, the budget with its defaults written out', () => {
     given(keyCreated())
-      .when(update({ rateLimits: { requestsPerMinute: 600, maxParallelRequests: 5 }, budget: { maxUsd: 25, period: '30d', alertThresholds: [90, 50, 90] } }))
+      .when(
+        update({
+          rateLimits: { requestsPerMinute: 600, maxParallelRequests: 5 },
+          budget: { maxUsd: 25, period: '30d', alertThresholds: [90, 50, 90] },
+        }),
+      )
       .then(
         updated(
           { rateLimits: null, budget: null },
-          { rateLimits: { requestsPerMinute: 600, maxParallelRequests: 5 }, budget: { maxUsd: 25, period: '30d', alertThresholds: [50, 90], webhookUrlHint: null } },
+          {
+            rateLimits: { requestsPerMinute: 600, maxParallelRequests: 5 },
+            budget: { maxUsd: 25, period: '30d', alertThresholds: [50, 90], webhookUrlHint: null },
+          },
         ),
       );
   });
@@ -60,8 +80,15 @@ describe('update a key (PATCH)', () => {
     const budget = normalizeBudget({ maxUsd: 10, period: '1d', webhookUrl: 'https://hooks.example.com/sluice' });
     given(keyCreated({ rateLimits: { requestsPerMinute: 60, tokensPerMinute: 10_000 }, budget }))
       .when(update({ rateLimits: { requestsPerHour: 1000 }, budget: { maxUsd: 20 } }))
-      .then(updated({ rateLimits: { requestsPerMinute: 60, tokensPerMinute: 10_000 }, budget }, { rateLimits: { requestsPerHour: 1000 }, budget: normalizeBudget({ maxUsd: 20 }) }));
-    given(keyCreated({ rateLimits: { requestsPerMinute: 60 }, budget })).when(update({ rateLimits: null, budget: null })).then(updated({ rateLimits: { requestsPerMinute: 60 }, budget }, { rateLimits: null, budget: null }));
+      .then(
+        updated(
+          { rateLimits: { requestsPerMinute: 60, tokensPerMinute: 10_000 }, budget },
+          { rateLimits: { requestsPerHour: 1000 }, budget: normalizeBudget({ maxUsd: 20 }) },
+        ),
+      );
+    given(keyCreated({ rateLimits: { requestsPerMinute: 60 }, budget }))
+      .when(update({ rateLimits: null, budget: null }))
+      .then(updated({ rateLimits: { requestsPerMinute: 60 }, budget }, { rateLimits: null, budget: null }));
   });
 
   it('records nothing when the budget sent is the one in place, defaults included', () => {
@@ -71,7 +98,11 @@ describe('update a key (PATCH)', () => {
   });
 
   it('refuses a revoked key and a key that does not exist', () => {
-    given(keyCreated(), keyRevoked).when(update({ name: 'x' })).thenThrows(ErrorCodes.keyNotActive);
-    given().when(update({ name: 'x' })).thenThrows(ErrorCodes.keyNotFound);
+    given(keyCreated(), keyRevoked)
+      .when(update({ name: 'x' }))
+      .thenThrows(ErrorCodes.keyNotActive);
+    given()
+      .when(update({ name: 'x' }))
+      .thenThrows(ErrorCodes.keyNotFound);
   });
 });

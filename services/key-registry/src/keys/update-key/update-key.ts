@@ -1,4 +1,10 @@
-import { DomainError, ErrorCodes, normalizeBudget, type KeySettingsChange, type UpdateKeyBody } from '@sluice/contracts';
+import {
+  DomainError,
+  ErrorCodes,
+  normalizeBudget,
+  type KeySettingsChange,
+  type UpdateKeyBody,
+} from '@sluice/contracts';
 import { liveKey, type KeyEvent, type KeyState } from '../key';
 
 export interface UpdateKey {
@@ -53,6 +59,8 @@ function normalizeField(field: string, value: unknown): unknown {
 /** JSON with object keys sorted, so `{a, b}` and `{b, a}` compare equal; list order still counts. */
 function canonical(value: unknown): string {
   return JSON.stringify(value ?? null, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
   );
 }

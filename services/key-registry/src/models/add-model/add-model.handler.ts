@@ -25,7 +25,10 @@ export async function addModel(deps: Deps, payload: { body: unknown; actor: Acto
       return provider !== undefined;
     },
     decide: (state, providerExists) => {
-      if (!providerExists) throw new DomainError(ErrorCodes.providerNotFound, `provider ${body.providerId} does not exist`, { param: 'providerId' });
+      if (!providerExists)
+        throw new DomainError(ErrorCodes.providerNotFound, `provider ${body.providerId} does not exist`, {
+          param: 'providerId',
+        });
       return decideAddModel(body, now, state);
     },
     actor: payload.actor,

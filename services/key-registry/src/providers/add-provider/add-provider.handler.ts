@@ -6,7 +6,10 @@ import { assertUpstreamUrlAllowed } from '../upstream-url';
 import { storeSecret } from '../vault/vault.repository';
 import { decideAddProvider } from './add-provider';
 
-export async function addProvider(deps: Deps, payload: { body: unknown; actor: Actor }): Promise<{ providerId: string }> {
+export async function addProvider(
+  deps: Deps,
+  payload: { body: unknown; actor: Actor },
+): Promise<{ providerId: string }> {
   const body = parseOrThrow(CreateProviderBody, payload.body);
   if (body.baseUrl) await assertUpstreamUrlAllowed(deps.upstream, body.baseUrl);
   const providerId = deps.newId('prov');

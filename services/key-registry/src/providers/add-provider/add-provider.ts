@@ -10,7 +10,8 @@ export interface AddProvider {
 
 /** A provider stream must not exist yet; the secret itself goes to the vault, never the event. */
 export function decideAddProvider(command: AddProvider, state: ProviderState): ProviderEvent[] {
-  if (state.status !== 'none') throw new DomainError(ErrorCodes.conflict, `provider ${command.providerId} already exists`);
+  if (state.status !== 'none')
+    throw new DomainError(ErrorCodes.conflict, `provider ${command.providerId} already exists`);
   const { body } = command;
   return [
     {

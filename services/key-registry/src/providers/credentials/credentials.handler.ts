@@ -4,7 +4,10 @@ import { readSecret } from '../vault/vault.repository';
 
 /** Decrypted credentials for the gateway, which keeps them in memory. */
 export async function listCredentials(deps: Deps, payload: CredentialsRequest): Promise<ProviderCredential[]> {
-  let query = deps.db.selectFrom('providers_view').select(['id', 'type', 'base_url', 'secret_version']).where('removed_at', 'is', null);
+  let query = deps.db
+    .selectFrom('providers_view')
+    .select(['id', 'type', 'base_url', 'secret_version'])
+    .where('removed_at', 'is', null);
   if (payload.providerIds?.length) query = query.where('id', 'in', payload.providerIds);
   const rows = await query.execute();
   return Promise.all(

@@ -10,7 +10,10 @@ import { decideRemoveProvider } from './remove-provider';
  * and add-model takes a share lock on it, so a model added concurrently is either seen here (and
  * the removal refused) or refused itself: no model is left routing to a removed provider.
  */
-export async function removeProvider(deps: Deps, payload: { providerId: string; actor: Actor }): Promise<{ providerId: string }> {
+export async function removeProvider(
+  deps: Deps,
+  payload: { providerId: string; actor: Actor },
+): Promise<{ providerId: string }> {
   const { providerId } = payload;
   const now = deps.now();
   await runCommand<ProviderState, ProviderEvent, string[]>(deps.db, {
@@ -19,10 +22,16 @@ export async function removeProvider(deps: Deps, payload: { providerId: string; 
     fold: foldProvider,
     loadContext: async (trx) => {
       await trx.selectFrom('providers_view').select('id').where('id', '=', providerId).forUpdate().execute();
-      const models = await trx.selectFrom('models_view').select('name').where('provider_id', '=', providerId).orderBy('name').execute();
+      const models = await trx
+        .selectFrom('models_view')
+        .select('name')
+        .where('provider_id', '=', providerId)
+        .orderBy('name')
+        .execute();
       return models.map((m) => m.name);
     },
-    decide: (state, modelsRoutedHere) => decideRemoveProvider({ type: 'RemoveProvider', providerId, now }, state, modelsRoutedHere),
+    decide: (state, modelsRoutedHere) =>
+      decideRemoveProvider({ type: 'RemoveProvider', providerId, now }, state, modelsRoutedHere),
     actor: payload.actor,
     now,
     alsoInTransaction: (trx) => deleteSecrets(trx, providerId),

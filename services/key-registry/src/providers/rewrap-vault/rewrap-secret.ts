@@ -17,11 +17,20 @@ export interface RewrapSecret {
  */
 export function decideRewrapSecret(command: RewrapSecret, state: ProviderState): ProviderEvent[] {
   if (command.wrappedUnder === undefined || command.wrappedUnder === command.currentKekVersion) return [];
-  if (state.status === 'none') throw new DomainError(ErrorCodes.providerNotFound, `vault row ${command.providerId} v${command.secretVersion} belongs to no provider`);
+  if (state.status === 'none')
+    throw new DomainError(
+      ErrorCodes.providerNotFound,
+      `vault row ${command.providerId} v${command.secretVersion} belongs to no provider`,
+    );
   return [
     {
       type: 'ProviderSecretRewrapped',
-      data: { providerId: command.providerId, secretVersion: command.secretVersion, kekVersion: command.currentKekVersion, rewrappedAt: command.now.toISOString() },
+      data: {
+        providerId: command.providerId,
+        secretVersion: command.secretVersion,
+        kekVersion: command.currentKekVersion,
+        rewrappedAt: command.now.toISOString(),
+      },
     },
   ];
 }

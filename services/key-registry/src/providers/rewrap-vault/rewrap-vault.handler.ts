@@ -26,7 +26,13 @@ type LockedRow = Awaited<ReturnType<typeof lockWrappedKey>>;
  */
 export async function rewrapVault(deps: Deps, payload: { actor: Actor }): Promise<RewrapReport> {
   const rows = await listVaultRows(deps.db);
-  const report: Omit<RewrapReport, 'webhookUrls'> = { kekVersion: deps.keks.current, rows: rows.length, rewrapped: 0, alreadyCurrent: 0, failed: [] };
+  const report: Omit<RewrapReport, 'webhookUrls'> = {
+    kekVersion: deps.keks.current,
+    rows: rows.length,
+    rewrapped: 0,
+    alreadyCurrent: 0,
+    failed: [],
+  };
   for (const row of rows) {
     const ref = { providerId: row.provider_id, version: row.version };
     if (row.kek_version === deps.keks.current) {
@@ -55,13 +61,25 @@ async function rewrapRow(deps: Deps, row: VaultRowRef, actor: Actor): Promise<bo
         loadContext: async (trx) => (locked = await lockWrappedKey(trx, row)),
         decide: (state, current) =>
           decideRewrapSecret(
-            { type: 'RewrapSecret', providerId: row.providerId, secretVersion: row.version, wrappedUnder: current?.kek_version, currentKekVersion: deps.keks.current, now },
+            {
+              type: 'RewrapSecret',
+              providerId: row.providerId,
+              secretVersion: row.version,
+              wrappedUnder: current?.kek_version,
+              currentKekVersion: deps.keks.current,
+              now,
+            },
             state,
           ),
         actor,
         now,
         alsoInTransaction: async (trx, decided) => {
-          if (decided.length > 0 && locked) await rewrapSecret(trx, deps.keks, { ...row, wrappedKey: locked.wrapped_key, kekVersion: locked.kek_version });
+          if (decided.length > 0 && locked)
+            await rewrapSecret(trx, deps.keks, {
+              ...row,
+              wrappedKey: locked.wrapped_key,
+              kekVersion: locked.kek_version,
+            });
         },
       });
       return events.length > 0;

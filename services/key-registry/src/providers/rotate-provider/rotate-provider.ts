@@ -12,11 +12,19 @@ export interface RotateProviderSecret {
 /** The new secret becomes the next vault version; older versions stay, virtual keys are untouched. */
 export function decideRotateProviderSecret(command: RotateProviderSecret, state: ProviderState): ProviderEvent[] {
   const provider = activeProvider(state, command.providerId);
-  if (provider.type === 'mock') throw new DomainError(ErrorCodes.validation, 'the built-in mock provider has no secret to rotate', { param: 'apiKey' });
+  if (provider.type === 'mock')
+    throw new DomainError(ErrorCodes.validation, 'the built-in mock provider has no secret to rotate', {
+      param: 'apiKey',
+    });
   return [
     {
       type: 'ProviderSecretRotated',
-      data: { providerId: command.providerId, secretVersion: provider.secretVersion + 1, apiKeyHint: command.apiKeyHint, rotatedAt: command.now.toISOString() },
+      data: {
+        providerId: command.providerId,
+        secretVersion: provider.secretVersion + 1,
+        apiKeyHint: command.apiKeyHint,
+        rotatedAt: command.now.toISOString(),
+      },
     },
   ];
 }

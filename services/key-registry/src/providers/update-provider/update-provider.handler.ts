@@ -6,7 +6,10 @@ import { assertUpstreamUrlAllowed } from '../upstream-url';
 import { decideUpdateProvider } from './update-provider';
 
 /** PATCH name and/or baseUrl; a new base URL is checked like one given at creation. */
-export async function updateProvider(deps: Deps, payload: { providerId: string; body: unknown; actor: Actor }): Promise<{ providerId: string }> {
+export async function updateProvider(
+  deps: Deps,
+  payload: { providerId: string; body: unknown; actor: Actor },
+): Promise<{ providerId: string }> {
   const body = parseOrThrow(UpdateProviderBody, payload.body);
   if (body.baseUrl) await assertUpstreamUrlAllowed(deps.upstream, body.baseUrl);
   const now = deps.now();
@@ -14,7 +17,8 @@ export async function updateProvider(deps: Deps, payload: { providerId: string; 
     streamId: `provider-${payload.providerId}`,
     streamType: 'provider',
     fold: foldProvider,
-    decide: (state) => decideUpdateProvider({ type: 'UpdateProvider', providerId: payload.providerId, body, now }, state),
+    decide: (state) =>
+      decideUpdateProvider({ type: 'UpdateProvider', providerId: payload.providerId, body, now }, state),
     actor: payload.actor,
     now,
   });

@@ -23,7 +23,9 @@ export function decideUpdateProvider(command: UpdateProvider, state: ProviderSta
   if (body.baseUrl !== undefined) {
     const baseUrl = body.baseUrl === null ? null : normalizeBaseUrl(body.baseUrl);
     if (baseUrl === null && (current.type === 'openai-compatible' || current.type === 'azure-openai')) {
-      throw new DomainError(ErrorCodes.validation, `baseUrl: an ${current.type} provider needs a base URL`, { param: 'baseUrl' });
+      throw new DomainError(ErrorCodes.validation, `baseUrl: an ${current.type} provider needs a base URL`, {
+        param: 'baseUrl',
+      });
     }
     if (baseUrl !== current.baseUrl) {
       before.baseUrl = current.baseUrl;
@@ -31,12 +33,20 @@ export function decideUpdateProvider(command: UpdateProvider, state: ProviderSta
     }
   }
   if (body.supportsResponses !== undefined) {
-    if (current.type !== 'openai-compatible') throw new DomainError(ErrorCodes.validation, `supportsResponses: ${SUPPORTS_RESPONSES_RULE}`, { param: 'supportsResponses' });
+    if (current.type !== 'openai-compatible')
+      throw new DomainError(ErrorCodes.validation, `supportsResponses: ${SUPPORTS_RESPONSES_RULE}`, {
+        param: 'supportsResponses',
+      });
     if (body.supportsResponses !== current.supportsResponses) {
       before.supportsResponses = current.supportsResponses;
       after.supportsResponses = body.supportsResponses;
     }
   }
   if (Object.keys(after).length === 0) return [];
-  return [{ type: 'ProviderUpdated', data: { providerId: command.providerId, before, after, updatedAt: command.now.toISOString() } }];
+  return [
+    {
+      type: 'ProviderUpdated',
+      data: { providerId: command.providerId, before, after, updatedAt: command.now.toISOString() },
+    },
+  ];
 }

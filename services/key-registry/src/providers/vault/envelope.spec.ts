@@ -39,7 +39,9 @@ describe('re-wrapping under a new key-encryption key', () => {
     const rewrapped = rewrap(sealed, 'provider-secret:prov_1:1', during);
     expect(rewrapped.kekVersion).toBe(2);
     expect(rewrapped.wrappedKey.equals(sealed.wrappedKey)).toBe(false);
-    expect(open({ ciphertext: sealed.ciphertext, ...rewrapped }, 'provider-secret:prov_1:1', after)).toBe('sk-real-provider-key');
+    expect(open({ ciphertext: sealed.ciphertext, ...rewrapped }, 'provider-secret:prov_1:1', after)).toBe(
+      'sk-real-provider-key',
+    );
     expect(() => open(sealed, 'provider-secret:prov_1:1', after)).toThrow(/version 1 is not configured/);
   });
 

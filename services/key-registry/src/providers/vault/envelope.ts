@@ -46,7 +46,11 @@ export function open(sealed: Sealed, aad: string, keks: KeyEncryptionKeys): stri
  * Wraps a secret's data key again under the current KEK. Only the wrapped key changes: the
  * ciphertext, and so the secret, stays as it is, and the row keeps its associated data.
  */
-export function rewrap(sealed: Pick<Sealed, 'wrappedKey' | 'kekVersion'>, aad: string, keks: KeyEncryptionKeys): Pick<Sealed, 'wrappedKey' | 'kekVersion'> {
+export function rewrap(
+  sealed: Pick<Sealed, 'wrappedKey' | 'kekVersion'>,
+  aad: string,
+  keks: KeyEncryptionKeys,
+): Pick<Sealed, 'wrappedKey' | 'kekVersion'> {
   const dataKey = gcmDecrypt(kekOf(keks, sealed.kekVersion), sealed.wrappedKey, aad);
   try {
     return { wrappedKey: gcmEncrypt(kekOf(keks, keks.current), dataKey, aad), kekVersion: keks.current };
@@ -72,7 +76,8 @@ export function parseKeks(single: string | undefined, versioned: string | undefi
   } else if (single) {
     keys.set(1, decodeKey(single));
   }
-  if (keys.size === 0) throw new Error('SLUICE_MASTER_KEY (or SLUICE_MASTER_KEYS) is required to encrypt provider keys');
+  if (keys.size === 0)
+    throw new Error('SLUICE_MASTER_KEY (or SLUICE_MASTER_KEYS) is required to encrypt provider keys');
   return { current: Math.max(...keys.keys()), keys };
 }
 

@@ -31,7 +31,10 @@ describe('the provider vault (real Postgres)', () => {
   const add = async (deps: Deps, name: string) => {
     const secret = `sk-${name}-${randomBytes(12).toString('hex')}`;
     secretsSeen.push(secret);
-    const { providerId } = await addProvider(deps, { body: { name, type: 'openai-compatible', apiKey: secret, baseUrl: 'https://llm.example.com/v1' }, actor });
+    const { providerId } = await addProvider(deps, {
+      body: { name, type: 'openai-compatible', apiKey: secret, baseUrl: 'https://llm.example.com/v1' },
+      actor,
+    });
     currentSecrets.set(providerId, secret);
     return { providerId, secret };
   };
@@ -43,7 +46,12 @@ describe('the provider vault (real Postgres)', () => {
     return { ...rotated, secret };
   };
   const vaultRows = () =>
-    t.db.selectFrom('provider_secrets').select(['provider_id', 'version', 'kek_version', 'ciphertext', 'wrapped_key']).orderBy('provider_id').orderBy('version').execute();
+    t.db
+      .selectFrom('provider_secrets')
+      .select(['provider_id', 'version', 'kek_version', 'ciphertext', 'wrapped_key'])
+      .orderBy('provider_id')
+      .orderBy('version')
+      .execute();
 
   beforeAll(async () => (t = await createTestDatabase()));
   afterAll(() => t.drop());
@@ -55,41 +63,77 @@ describe('the provider vault (real Postgres)', () => {
     const third = await rotate(deps, providerId);
     expect([second.secretVersion, third.secretVersion]).toEqual([2, 3]);
 
-    expect(await listCredentials(deps, { providerIds: [providerId] })).toEqual([expect.objectContaining({ apiKey: third.secret, secretVersion: 3 })]);
+    expect(await listCredentials(deps, { providerIds: [providerId] })).toEqual([
+      expect.objectContaining({ apiKey: third.secret, secretVersion: 3 }),
+    ]);
     expect(await readSecret(t.db, deps.keks, providerId, 1)).toBe(first);
     expect(await readSecret(t.db, deps.keks, providerId, 2)).toBe(second.secret);
-    const view = await t.db.selectFrom('providers_view').select(['secret_version', 'api_key_hint']).where('id', '=', providerId).executeTakeFirstOrThrow();
+    const view = await t.db
+      .selectFrom('providers_view')
+      .select(['secret_version', 'api_key_hint'])
+      .where('id', '=', providerId)
+      .executeTakeFirstOrThrow();
     expect(view).toEqual({ secret_version: 3, api_key_hint: `sk-…${third.secret.slice(-4)}` });
-    expect((await readStream(t.db, `provider-${providerId}`)).map((e) => e.type)).toEqual(['ProviderAdded', 'ProviderSecretRotated', 'ProviderSecretRotated']);
+    expect((await readStream(t.db, `provider-${providerId}`)).map((e) => e.type)).toEqual([
+      'ProviderAdded',
+      'ProviderSecretRotated',
+      'ProviderSecretRotated',
+    ]);
   });
 
   it('re-wraps every row under a new KEK, so the secrets open with only the new KEK configured, and can run again', async () => {
     const before = depsWith(`1:${v1}`);
     const { providerId, secret: firstSecret } = await add(before, 'rewrapped');
-    const { keyId } = await createKey(before, { body: { name: 'with-webhook', budget: { maxUsd: 1, webhookUrl: 'https://hooks.example.com/T0/B0/XXXXXXXXXXXXXXXX' } }, actor });
+    const { keyId } = await createKey(before, {
+      body: {
+        name: 'with-webhook',
+        budget: { maxUsd: 1, webhookUrl: 'https://hooks.example.com/T0/B0/XXXXXXXXXXXXXXXX' },
+      },
+      actor,
+    });
     await rotate(before, providerId);
     const rowsBefore = await vaultRows();
     expect(rowsBefore.every((r) => r.kek_version === 1)).toBe(true);
 
     const during = depsWith(`1:${v1},2:${v2}`);
     const report = await rewrapVault(during, { actor });
-    expect(report).toEqual({ kekVersion: 2, rows: rowsBefore.length, rewrapped: rowsBefore.length, alreadyCurrent: 0, failed: [], webhookUrls: { rows: 1, rewrapped: 1, alreadyCurrent: 0, failed: [] } });
+    expect(report).toEqual({
+      kekVersion: 2,
+      rows: rowsBefore.length,
+      rewrapped: rowsBefore.length,
+      alreadyCurrent: 0,
+      failed: [],
+      webhookUrls: { rows: 1, rewrapped: 1, alreadyCurrent: 0, failed: [] },
+    });
     const rowsAfter = await vaultRows();
     rowsAfter.forEach((row, i) => {
       expect(row.kek_version).toBe(2);
       expect(row.ciphertext.equals(rowsBefore[i].ciphertext)).toBe(true);
       expect(row.wrapped_key.equals(rowsBefore[i].wrapped_key)).toBe(false);
     });
-    expect(await rewrapVault(during, { actor })).toEqual({ kekVersion: 2, rows: rowsBefore.length, rewrapped: 0, alreadyCurrent: rowsBefore.length, failed: [], webhookUrls: { rows: 1, rewrapped: 0, alreadyCurrent: 1, failed: [] } });
+    expect(await rewrapVault(during, { actor })).toEqual({
+      kekVersion: 2,
+      rows: rowsBefore.length,
+      rewrapped: 0,
+      alreadyCurrent: rowsBefore.length,
+      failed: [],
+      webhookUrls: { rows: 1, rewrapped: 0, alreadyCurrent: 1, failed: [] },
+    });
 
     const after = depsWith(`2:${v2}`);
     const served = await listCredentials(after, {});
     expect(new Map(served.map((c) => [c.providerId, c.apiKey]))).toEqual(currentSecrets);
     expect(await readSecret(t.db, after.keks, providerId, 1)).toBe(firstSecret);
     expect(await readWebhookUrl(t.db, after.keks, keyId)).toBe('https://hooks.example.com/T0/B0/XXXXXXXXXXXXXXXX');
-    const audit = await t.db.selectFrom('events').select(['data']).where('event_type', '=', 'ProviderSecretRewrapped').execute();
+    const audit = await t.db
+      .selectFrom('events')
+      .select(['data'])
+      .where('event_type', '=', 'ProviderSecretRewrapped')
+      .execute();
     expect(audit).toHaveLength(rowsBefore.length);
-    expect(audit.map((e) => e.data)).toContainEqual(expect.objectContaining({ providerId, secretVersion: 2, kekVersion: 2 }));
+    expect(audit.map((e) => e.data)).toContainEqual(
+      expect.objectContaining({ providerId, secretVersion: 2, kekVersion: 2 }),
+    );
   });
 
   it('reports, and skips, a row whose KEK is no longer configured', async () => {
@@ -104,7 +148,9 @@ describe('the provider vault (real Postgres)', () => {
     const { rows } = await sql<{ dump: string }>`select
       (select string_agg(data::text || metadata::text, '') from events) ||
       (select string_agg(p::text, '') from providers_view p) ||
-      (select string_agg(encode(ciphertext, 'escape') || encode(wrapped_key, 'escape'), '') from provider_secrets) as dump`.execute(t.db);
+      (select string_agg(encode(ciphertext, 'escape') || encode(wrapped_key, 'escape'), '') from provider_secrets) as dump`.execute(
+      t.db,
+    );
     expect(secretsSeen.length).toBeGreaterThan(4);
     for (const secret of secretsSeen) {
       expect(rows[0].dump).not.toContain(secret);

@@ -22,7 +22,12 @@ export async function storeSecret(
     .execute();
 }
 
-export async function readSecret(db: Kysely<Database>, keks: KeyEncryptionKeys, providerId: string, version: number): Promise<string | null> {
+export async function readSecret(
+  db: Kysely<Database>,
+  keks: KeyEncryptionKeys,
+  providerId: string,
+  version: number,
+): Promise<string | null> {
   const row = await db
     .selectFrom('provider_secrets')
     .select(['ciphertext', 'wrapped_key', 'kek_version'])
@@ -30,7 +35,11 @@ export async function readSecret(db: Kysely<Database>, keks: KeyEncryptionKeys, 
     .where('version', '=', version)
     .executeTakeFirst();
   if (!row) return null;
-  return open({ ciphertext: row.ciphertext, wrappedKey: row.wrapped_key, kekVersion: row.kek_version }, aadOf(providerId, version), keks);
+  return open(
+    { ciphertext: row.ciphertext, wrappedKey: row.wrapped_key, kekVersion: row.kek_version },
+    aadOf(providerId, version),
+    keks,
+  );
 }
 
 export interface VaultRowRef {
@@ -39,12 +48,22 @@ export interface VaultRowRef {
 }
 
 /** Every vault row and the KEK version its data key is wrapped under, for a re-wrap run. */
-export function listVaultRows(db: Kysely<Database>): Promise<{ provider_id: string; version: number; kek_version: number }[]> {
-  return db.selectFrom('provider_secrets').select(['provider_id', 'version', 'kek_version']).orderBy('provider_id').orderBy('version').execute();
+export function listVaultRows(
+  db: Kysely<Database>,
+): Promise<{ provider_id: string; version: number; kek_version: number }[]> {
+  return db
+    .selectFrom('provider_secrets')
+    .select(['provider_id', 'version', 'kek_version'])
+    .orderBy('provider_id')
+    .orderBy('version')
+    .execute();
 }
 
 /** The row's wrapped data key, locked until the transaction ends so two re-wraps cannot interleave. */
-export function lockWrappedKey(trx: Transaction<Database>, row: VaultRowRef): Promise<{ wrapped_key: Buffer; kek_version: number } | undefined> {
+export function lockWrappedKey(
+  trx: Transaction<Database>,
+  row: VaultRowRef,
+): Promise<{ wrapped_key: Buffer; kek_version: number } | undefined> {
   return trx
     .selectFrom('provider_secrets')
     .select(['wrapped_key', 'kek_version'])
@@ -60,7 +79,11 @@ export async function rewrapSecret(
   keks: KeyEncryptionKeys,
   row: VaultRowRef & { wrappedKey: Buffer; kekVersion: number },
 ): Promise<number> {
-  const next = rewrap({ wrappedKey: row.wrappedKey, kekVersion: row.kekVersion }, aadOf(row.providerId, row.version), keks);
+  const next = rewrap(
+    { wrappedKey: row.wrappedKey, kekVersion: row.kekVersion },
+    aadOf(row.providerId, row.version),
+    keks,
+  );
   await trx
     .updateTable('provider_secrets')
     .set({ wrapped_key: next.wrappedKey, kek_version: next.kekVersion })

@@ -8,7 +8,10 @@ import { type Kysely, sql } from 'kysely';
  * Frozen in time: imports nothing from the app.
  */
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('usage_records').addColumn('swept', 'boolean', (c) => c.notNull().defaultTo(false)).execute();
+  await db.schema
+    .alterTable('usage_records')
+    .addColumn('swept', 'boolean', (c) => c.notNull().defaultTo(false))
+    .execute();
   await db.schema
     .createTable('usage_corrections')
     .addColumn('request_id', 'text', (c) => c.primaryKey().references('usage_records.request_id'))

@@ -17,7 +17,9 @@ export async function up(db: Kysely<any>): Promise<void> {
       .addColumn('session_id', 'text')
       .execute();
   }
-  await sql`create index usage_records_session on usage_records (session_id, started_at) where session_id is not null`.execute(db);
+  await sql`create index usage_records_session on usage_records (session_id, started_at) where session_id is not null`.execute(
+    db,
+  );
   await sql`drop view usage_calls`.execute(db);
   await createUsageCalls(db, true);
 }

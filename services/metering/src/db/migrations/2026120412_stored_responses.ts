@@ -25,7 +25,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('deleted_at', 'timestamptz')
     .execute();
   await db.schema.createIndex('stored_responses_expires_at').on('stored_responses').column('expires_at').execute();
-  await sql`alter table stored_responses add constraint stored_responses_mode check (mode in ('native', 'bridged'))`.execute(db);
+  await sql`alter table stored_responses add constraint stored_responses_mode check (mode in ('native', 'bridged'))`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -25,7 +25,12 @@ export function tokensFromAnthropicUsage(usage: unknown): TokenCounts | null {
   if (u.input_tokens === undefined && u.output_tokens === undefined) return null;
   const cached = n(u.cache_read_input_tokens);
   const written = n(u.cache_creation_input_tokens);
-  const tokens: TokenCounts = { inputTokens: n(u.input_tokens) + cached + written, cachedInputTokens: cached, outputTokens: n(u.output_tokens), reasoningTokens: n(u.output_tokens_details?.thinking_tokens) };
+  const tokens: TokenCounts = {
+    inputTokens: n(u.input_tokens) + cached + written,
+    cachedInputTokens: cached,
+    outputTokens: n(u.output_tokens),
+    reasoningTokens: n(u.output_tokens_details?.thinking_tokens),
+  };
   if (written > 0) tokens.cacheWriteInputTokens = written;
   return tokens;
 }
@@ -33,7 +38,9 @@ export function tokensFromAnthropicUsage(usage: unknown): TokenCounts | null {
 /** A stream's usage: message_start's, with every field the final message_delta reports over it (its counts are cumulative). */
 export function mergeUsage(start: AnthropicUsage | null, delta: AnthropicUsage | null | undefined): AnthropicUsage {
   const merged: AnthropicUsage = { ...start };
-  if (delta) for (const [k, v] of Object.entries(delta)) if (v !== null && v !== undefined) (merged as Record<string, unknown>)[k] = v;
+  if (delta)
+    for (const [k, v] of Object.entries(delta))
+      if (v !== null && v !== undefined) (merged as Record<string, unknown>)[k] = v;
   return merged;
 }
 
@@ -53,12 +60,21 @@ type Settling = Pick<CallFacts, 'op' | 'route'>;
  * never below what was streamed; a call that may think is billed its whole `max_tokens`, since
  * thinking is billed in full however little of it the client was shown.
  */
-export function settleMessages(call: Settling, body: Record<string, unknown>, start: AnthropicUsage | null, final: TokenCounts | null, generated: GeneratedOutput): { tokens: TokenCounts; estimated: boolean } {
+export function settleMessages(
+  call: Settling,
+  body: Record<string, unknown>,
+  start: AnthropicUsage | null,
+  final: TokenCounts | null,
+  generated: GeneratedOutput,
+): { tokens: TokenCounts; estimated: boolean } {
   if (final) return settleTokens(call, body, final, generated);
   const output = outputEstimate(call, body, generated, mayThink(body));
   const started = tokensFromAnthropicUsage(start);
   if (started) return { tokens: { ...started, outputTokens: Math.max(output, started.outputTokens) }, estimated: true };
-  return { tokens: { inputTokens: inputEstimate(call, body), cachedInputTokens: 0, outputTokens: output, reasoningTokens: 0 }, estimated: true };
+  return {
+    tokens: { inputTokens: inputEstimate(call, body), cachedInputTokens: 0, outputTokens: output, reasoningTokens: 0 },
+    estimated: true,
+  };
 }
 
 /** The text of a JSON message's content (text, thinking, tool input): only read when it came without usage. */
@@ -70,5 +86,7 @@ export function generatedOfMessage(message: { content?: unknown } | null): Gener
     if (typeof b?.thinking === 'string') text += b.thinking;
     if (b?.input !== undefined) text += JSON.stringify(b.input);
   }
-  return text === '' ? NOTHING_GENERATED : { chars: text.length, deltas: 0, bytes: Buffer.byteLength(text), texts: () => [text] };
+  return text === ''
+    ? NOTHING_GENERATED
+    : { chars: text.length, deltas: 0, bytes: Buffer.byteLength(text), texts: () => [text] };
 }

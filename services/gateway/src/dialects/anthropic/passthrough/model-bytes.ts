@@ -75,7 +75,17 @@ function valueEndOf(buf: Buffer, start: number): number {
   if (c === QUOTE) return stringEnd(buf, start) + 1;
   if (c !== OPEN_OBJECT && c !== OPEN_ARRAY) {
     let i = start;
-    while (i < buf.length && buf[i] !== COMMA && buf[i] !== CLOSE_OBJECT && buf[i] !== CLOSE_ARRAY && buf[i] !== 0x20 && buf[i] !== 0x0a && buf[i] !== 0x0d && buf[i] !== 0x09) i++;
+    while (
+      i < buf.length &&
+      buf[i] !== COMMA &&
+      buf[i] !== CLOSE_OBJECT &&
+      buf[i] !== CLOSE_ARRAY &&
+      buf[i] !== 0x20 &&
+      buf[i] !== 0x0a &&
+      buf[i] !== 0x0d &&
+      buf[i] !== 0x09
+    )
+      i++;
     return i;
   }
   let depth = 0;

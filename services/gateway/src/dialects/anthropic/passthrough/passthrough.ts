@@ -35,21 +35,52 @@ export class AnthropicPassthrough {
   ) {}
 
   /** The call opened on Anthropic's `path`, as the client made it but for the model policy routed to. */
-  open(route: Route, requestId: string, request: MessagesRequest, path: '/v1/messages' | '/v1/messages/count_tokens', signal?: AbortSignal): Promise<UpstreamOutcome> | UpstreamOutcome {
+  open(
+    route: Route,
+    requestId: string,
+    request: MessagesRequest,
+    path: '/v1/messages' | '/v1/messages/count_tokens',
+    signal?: AbortSignal,
+  ): Promise<UpstreamOutcome> | UpstreamOutcome {
     const body = withModel(request.raw, route.upstreamModel);
     if (!body) return { ok: false, error: GatewayErrors.internal };
-    return this.dispatch.openAnthropic(route, { requestId, path, body, stream: request.stream, version: request.version, beta: request.beta, betaQuery: request.betaQuery }, signal);
+    return this.dispatch.openAnthropic(
+      route,
+      {
+        requestId,
+        path,
+        body,
+        stream: request.stream,
+        version: request.version,
+        beta: request.beta,
+        betaQuery: request.betaQuery,
+      },
+      signal,
+    );
   }
 
   serve(call: CallFacts, request: MessagesRequest, reply: FastifyReply, finish: FinishCall): Promise<UsageMessage> {
-    return withinDeadline(this.limits.maxCallMs, (deadline) => this.serveWithin(call, request, reply, finish, deadline));
+    return withinDeadline(this.limits.maxCallMs, (deadline) =>
+      this.serveWithin(call, request, reply, finish, deadline),
+    );
   }
 
-  private async serveWithin(call: CallFacts, request: MessagesRequest, reply: FastifyReply, finish: FinishCall, deadline: CallDeadline): Promise<UsageMessage> {
-    const outcome = answered(await this.open(call.route, call.requestId, request, '/v1/messages', deadline.signal), deadline, call);
+  private async serveWithin(
+    call: CallFacts,
+    request: MessagesRequest,
+    reply: FastifyReply,
+    finish: FinishCall,
+    deadline: CallDeadline,
+  ): Promise<UsageMessage> {
+    const outcome = answered(
+      await this.open(call.route, call.requestId, request, '/v1/messages', deadline.signal),
+      deadline,
+      call,
+    );
     if (!outcome.ok) return refuseCall(reply, call, outcome.error, finish, outcome.billed);
     const upstream = outcome.response;
-    if (!request.stream || upstream.status !== 200 || !isEventStream(upstream.contentType)) return this.json(reply, upstream, call, request, finish, deadline);
+    if (!request.stream || upstream.status !== 200 || !isEventStream(upstream.contentType))
+      return this.json(reply, upstream, call, request, finish, deadline);
     deadline.clear();
     const scanner = new MessagesSseScanner(this.limits.maxSseEventBytes);
     return relayMessages(reply, upstream, call, this.limits, this.logger, finish, {
@@ -57,15 +88,30 @@ export class AnthropicPassthrough {
       settle: (relayed) => {
         const final = scanner.delta ? tokensFromAnthropicUsage(mergeUsage(scanner.start, scanner.delta)) : null;
         const failed = relayed.upstreamFailed || scanner.failed || (scanner.held === null && !relayed.clientGone);
-        return { status: failed ? 502 : 200, ...settleMessages(call, request.body, scanner.start, final, relayed.generated) };
+        return {
+          status: failed ? 502 : 200,
+          ...settleMessages(call, request.body, scanner.start, final, relayed.generated),
+        };
       },
       // The held message_stop; an error event when the stream broke or ended without one (unless Anthropic sent its own).
-      ending: (upstreamFailed, _usage, broken) => (!upstreamFailed && scanner.held ? scanner.held : scanner.failed ? NOTHING : Buffer.from(broken)),
+      ending: (upstreamFailed, _usage, broken) =>
+        !upstreamFailed && scanner.held ? scanner.held : scanner.failed ? NOTHING : Buffer.from(broken),
     });
   }
 
-  private async json(reply: FastifyReply, upstream: UpstreamResponse, call: CallFacts, request: MessagesRequest, finish: FinishCall, deadline: CallDeadline): Promise<UsageMessage> {
-    const read = await readAnswer(upstream, call, { maxBytes: this.limits.maxUpstreamBodyBytes, deadline, logger: this.logger });
+  private async json(
+    reply: FastifyReply,
+    upstream: UpstreamResponse,
+    call: CallFacts,
+    request: MessagesRequest,
+    finish: FinishCall,
+    deadline: CallDeadline,
+  ): Promise<UsageMessage> {
+    const read = await readAnswer(upstream, call, {
+      maxBytes: this.limits.maxUpstreamBodyBytes,
+      deadline,
+      logger: this.logger,
+    });
     if (!read.ok) return refuseCall(reply, call, read.error, finish, read.billed);
     const bytes = read.bytes;
     if (upstream.status < 200 || upstream.status >= 300) {
@@ -73,7 +119,12 @@ export class AnthropicPassthrough {
       if (error) return refuseCall(reply, call, error, finish);
       // Anthropic's own error, passed on as it came: its type and words are what the client's SDK knows.
       const usage = await finish({ status: upstream.status, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
-      reply.code(upstream.status).header('content-type', 'application/json').header('request-id', call.requestId).header('x-request-id', call.requestId).send(bytes);
+      reply
+        .code(upstream.status)
+        .header('content-type', 'application/json')
+        .header('request-id', call.requestId)
+        .header('x-request-id', call.requestId)
+        .send(bytes);
       return usage;
     }
     let message: { usage?: unknown; content?: unknown } | null = null;
@@ -106,15 +157,30 @@ export class AnthropicPassthrough {
    */
   upstreamRefusal(call: Pick<CallFacts, 'requestId' | 'route'>, status: number, bytes: Buffer): OpenAiError | null {
     if (status === 401 || status === 403) {
-      this.logger.error({ requestId: call.requestId, providerId: call.route.providerId, upstreamStatus: status }, 'upstream refused the provider credential');
+      this.logger.error(
+        { requestId: call.requestId, providerId: call.route.providerId, upstreamStatus: status },
+        'upstream refused the provider credential',
+      );
       return GatewayErrors.upstreamRejectedCredentials;
     }
     try {
-      const json = JSON.parse(bytes.toString('utf8')) as { type?: unknown; error?: { type?: unknown; message?: unknown } };
-      if (json?.type === 'error' && typeof json.error?.type === 'string' && typeof json.error.message === 'string' && status >= 400) return null;
+      const json = JSON.parse(bytes.toString('utf8')) as {
+        type?: unknown;
+        error?: { type?: unknown; message?: unknown };
+      };
+      if (
+        json?.type === 'error' &&
+        typeof json.error?.type === 'string' &&
+        typeof json.error.message === 'string' &&
+        status >= 400
+      )
+        return null;
     } catch {
       // not JSON
     }
-    return { ...upstreamStatusError(status), message: `The upstream provider answered with HTTP ${status} and a body that is not an Anthropic error.` };
+    return {
+      ...upstreamStatusError(status),
+      message: `The upstream provider answered with HTTP ${status} and a body that is not an Anthropic error.`,
+    };
   }
 }

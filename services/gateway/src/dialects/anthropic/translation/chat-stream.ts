@@ -7,7 +7,13 @@ const DATA = Buffer.from('data:');
 const DONE = Buffer.from('[DONE]');
 
 interface ChatChunk {
-  choices?: { delta?: { content?: unknown; tool_calls?: { index?: number; id?: unknown; function?: { name?: unknown; arguments?: unknown } }[] }; finish_reason?: unknown }[];
+  choices?: {
+    delta?: {
+      content?: unknown;
+      tool_calls?: { index?: number; id?: unknown; function?: { name?: unknown; arguments?: unknown } }[];
+    };
+    finish_reason?: unknown;
+  }[];
   usage?: unknown;
 }
 
@@ -55,7 +61,11 @@ export class ChatToMessagesStream extends SseScanner {
     if (upstreamFailed) this.out += brokenEvent;
     else {
       this.close();
-      this.out += event({ type: 'message_delta', delta: { stop_reason: this.stop ?? 'end_turn', stop_sequence: null }, usage: tokens ? anthropicUsage(tokens) : { output_tokens: 0 } });
+      this.out += event({
+        type: 'message_delta',
+        delta: { stop_reason: this.stop ?? 'end_turn', stop_sequence: null },
+        usage: tokens ? anthropicUsage(tokens) : { output_tokens: 0 },
+      });
       this.out += event({ type: 'message_stop' });
     }
     return this.take()!;
@@ -79,17 +89,31 @@ export class ChatToMessagesStream extends SseScanner {
     const delta = choice?.delta;
     if (typeof delta?.content === 'string' && delta.content !== '') {
       if (this.open !== 'text') this.startBlock('text', { type: 'text', text: '' });
-      this.out += event({ type: 'content_block_delta', index: this.index, delta: { type: 'text_delta', text: delta.content } });
+      this.out += event({
+        type: 'content_block_delta',
+        index: this.index,
+        delta: { type: 'text_delta', text: delta.content },
+      });
     }
     for (const call of delta?.tool_calls ?? []) {
       const key = call.index ?? 0;
       if (typeof call.id === 'string' && !this.toolBlocks.has(key)) {
-        this.startBlock('tool_use', { type: 'tool_use', id: call.id, name: String(call.function?.name ?? ''), input: {} });
+        this.startBlock('tool_use', {
+          type: 'tool_use',
+          id: call.id,
+          name: String(call.function?.name ?? ''),
+          input: {},
+        });
         this.toolBlocks.set(key, this.index);
       }
       const args = call.function?.arguments;
       const block = this.toolBlocks.get(key);
-      if (typeof args === 'string' && args !== '' && block !== undefined) this.out += event({ type: 'content_block_delta', index: block, delta: { type: 'input_json_delta', partial_json: args } });
+      if (typeof args === 'string' && args !== '' && block !== undefined)
+        this.out += event({
+          type: 'content_block_delta',
+          index: block,
+          delta: { type: 'input_json_delta', partial_json: args },
+        });
     }
     if (choice?.finish_reason) {
       this.stop = stopReason(choice.finish_reason);
@@ -101,7 +125,16 @@ export class ChatToMessagesStream extends SseScanner {
   private begin(): void {
     if (this.started) return;
     this.started = true;
-    const message = { id: this.id, type: 'message', role: 'assistant', model: this.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } };
+    const message = {
+      id: this.id,
+      type: 'message',
+      role: 'assistant',
+      model: this.model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: 0, output_tokens: 0 },
+    };
     this.out += event({ type: 'message_start', message });
   }
 

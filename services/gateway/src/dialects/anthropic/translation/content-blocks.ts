@@ -29,7 +29,8 @@ export function textOf(content: unknown, at: string, refuse: Refuse): string | U
   for (let j = 0; j < blocks.length; j++) {
     const b = blocks[j];
     // cache_control and citations say nothing about what is asked: they are left behind.
-    if (b?.type !== 'text' || typeof b.text !== 'string') return refuse(`${at}.${j}.type`, `a ${JSON.stringify(b?.type)} block here`);
+    if (b?.type !== 'text' || typeof b.text !== 'string')
+      return refuse(`${at}.${j}.type`, `a ${JSON.stringify(b?.type)} block here`);
     text += (text && b.text ? '\n' : '') + b.text;
   }
   return text;
@@ -53,13 +54,21 @@ export function userTurn(content: unknown, at: string, refuse: Refuse): ChatMess
         break;
       case 'image': {
         const url = imageUrl(b.source as Block | undefined);
-        if (!url) return refuse(`${here}.source.type`, `an image from a ${JSON.stringify((b.source as Block | undefined)?.type)} source`);
+        if (!url)
+          return refuse(
+            `${here}.source.type`,
+            `an image from a ${JSON.stringify((b.source as Block | undefined)?.type)} source`,
+          );
         parts.push({ type: 'image_url', image_url: { url } });
         break;
       }
       case 'document': {
         const part = documentPart(b);
-        if (!part) return refuse(`${here}.source.type`, `a document from a ${JSON.stringify((b.source as Block | undefined)?.type)} source`);
+        if (!part)
+          return refuse(
+            `${here}.source.type`,
+            `a document from a ${JSON.stringify((b.source as Block | undefined)?.type)} source`,
+          );
         parts.push(part);
         break;
       }
@@ -85,8 +94,14 @@ export function assistantTurn(content: unknown, at: string, refuse: Refuse): Cha
   for (let j = 0; j < blocks.length; j++) {
     const b = blocks[j];
     if (b?.type === 'text' && typeof b.text === 'string') text += b.text;
-    else if (b?.type === 'tool_use') toolCalls.push({ id: b.id, type: 'function', function: { name: b.name, arguments: JSON.stringify(b.input ?? {}) } });
-    else if (b?.type !== 'thinking' && b?.type !== 'redacted_thinking') return refuse(`${at}.content.${j}.type`, `a ${JSON.stringify(b?.type)} block`);
+    else if (b?.type === 'tool_use')
+      toolCalls.push({
+        id: b.id,
+        type: 'function',
+        function: { name: b.name, arguments: JSON.stringify(b.input ?? {}) },
+      });
+    else if (b?.type !== 'thinking' && b?.type !== 'redacted_thinking')
+      return refuse(`${at}.content.${j}.type`, `a ${JSON.stringify(b?.type)} block`);
   }
   const message: ChatMessage = { role: 'assistant', content: text === '' && toolCalls.length > 0 ? null : text };
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
@@ -94,7 +109,8 @@ export function assistantTurn(content: unknown, at: string, refuse: Refuse): Cha
 }
 
 function imageUrl(source: Block | undefined): string | null {
-  if (source?.type === 'base64' && typeof source.data === 'string' && typeof source.media_type === 'string') return `data:${source.media_type};base64,${source.data}`;
+  if (source?.type === 'base64' && typeof source.data === 'string' && typeof source.media_type === 'string')
+    return `data:${source.media_type};base64,${source.data}`;
   if (source?.type === 'url' && typeof source.url === 'string') return source.url;
   return null;
 }

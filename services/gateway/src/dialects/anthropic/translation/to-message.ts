@@ -1,9 +1,16 @@
 import type { TokenCounts } from '../../../usage/token-counts';
 
-const STOP: Record<string, string> = { stop: 'end_turn', length: 'max_tokens', tool_calls: 'tool_use', function_call: 'tool_use', content_filter: 'refusal' };
+const STOP: Record<string, string> = {
+  stop: 'end_turn',
+  length: 'max_tokens',
+  tool_calls: 'tool_use',
+  function_call: 'tool_use',
+  content_filter: 'refusal',
+};
 
 /** Chat's finish reason as Anthropic's stop reason. */
-export const stopReason = (finish: unknown): string => (typeof finish === 'string' ? (STOP[finish] ?? 'end_turn') : 'end_turn');
+export const stopReason = (finish: unknown): string =>
+  typeof finish === 'string' ? (STOP[finish] ?? 'end_turn') : 'end_turn';
 
 /**
  * The billed tokens as Anthropic's usage: cache reads and writes apart from `input_tokens`. The
@@ -31,15 +38,42 @@ export function toolInput(args: unknown): unknown {
 }
 
 interface ChatCompletion {
-  choices?: { message?: { content?: unknown; refusal?: unknown; tool_calls?: { id?: unknown; function?: { name?: unknown; arguments?: unknown } }[] }; finish_reason?: unknown }[];
+  choices?: {
+    message?: {
+      content?: unknown;
+      refusal?: unknown;
+      tool_calls?: { id?: unknown; function?: { name?: unknown; arguments?: unknown } }[];
+    };
+    finish_reason?: unknown;
+  }[];
 }
 
 /** A chat completion as an Anthropic Message: text, then tool uses; the client's model name; the billed usage. */
 export function anthropicMessage(completion: ChatCompletion, id: string, model: string, tokens: TokenCounts) {
   const choice = completion.choices?.[0];
   const content: Record<string, unknown>[] = [];
-  const text = typeof choice?.message?.content === 'string' ? choice.message.content : typeof choice?.message?.refusal === 'string' ? choice.message.refusal : '';
+  const text =
+    typeof choice?.message?.content === 'string'
+      ? choice.message.content
+      : typeof choice?.message?.refusal === 'string'
+        ? choice.message.refusal
+        : '';
   if (text !== '') content.push({ type: 'text', text });
-  for (const call of choice?.message?.tool_calls ?? []) content.push({ type: 'tool_use', id: String(call.id), name: String(call.function?.name), input: toolInput(call.function?.arguments) });
-  return { id, type: 'message', role: 'assistant', model, content, stop_reason: stopReason(choice?.finish_reason), stop_sequence: null, usage: anthropicUsage(tokens) };
+  for (const call of choice?.message?.tool_calls ?? [])
+    content.push({
+      type: 'tool_use',
+      id: String(call.id),
+      name: String(call.function?.name),
+      input: toolInput(call.function?.arguments),
+    });
+  return {
+    id,
+    type: 'message',
+    role: 'assistant',
+    model,
+    content,
+    stop_reason: stopReason(choice?.finish_reason),
+    stop_sequence: null,
+    usage: anthropicUsage(tokens),
+  };
 }

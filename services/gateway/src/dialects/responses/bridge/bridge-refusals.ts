@@ -9,4 +9,10 @@ export const notBridged = (param: string, what: string): OpenAiError => ({
   message: `Unsupported parameter: '${param}'${what ? ` ${what}` : ''} is not supported with this model: its provider has no Responses API, and Sluice serves it through chat completions.`,
 });
 
-export const invalidItem = (param: string, message: string): OpenAiError => ({ status: 400, type: 'invalid_request_error', code: 'invalid_value', param, message });
+export const invalidItem = (param: string, message: string): OpenAiError => ({
+  status: 400,
+  type: 'invalid_request_error',
+  code: 'invalid_value',
+  param,
+  message,
+});

@@ -48,10 +48,18 @@ export class BridgedResponses {
   ) {}
 
   serve(call: CallFacts, request: ResponsesRequest, reply: FastifyReply, finish: FinishCall): Promise<UsageMessage> {
-    return withinDeadline(this.limits.maxCallMs, (deadline) => this.serveWithin(call, request, reply, finish, deadline));
+    return withinDeadline(this.limits.maxCallMs, (deadline) =>
+      this.serveWithin(call, request, reply, finish, deadline),
+    );
   }
 
-  private async serveWithin(call: CallFacts, request: ResponsesRequest, reply: FastifyReply, finish: FinishCall, deadline: CallDeadline): Promise<UsageMessage> {
+  private async serveWithin(
+    call: CallFacts,
+    request: ResponsesRequest,
+    reply: FastifyReply,
+    finish: FinishCall,
+    deadline: CallDeadline,
+  ): Promise<UsageMessage> {
     const refuse = (error: Parameters<typeof sendError>[2]) => failCall(reply, call, error, finish, sendError);
     const chat = chatRequestOf(request.body, request.previous?.items ?? []);
     if (!chat.ok) return refuse(chat.error);
@@ -61,8 +69,25 @@ export class BridgedResponses {
       // The answer needs room too; the input must leave at least half of a message for it.
       if (bytes > this.store.maxBytes / 2) return refuse(tooLargeToStore(bytes, Math.floor(this.store.maxBytes / 2)));
     }
-    const turn: Turn = { call, request, chatBody: chat.body, input, shell: responseShell(request.body, newId('resp'), Math.floor(call.startedAt / 1000)) };
-    const outcome = answered(await this.dispatch.open({ op: 'chat', body: chat.body, stream: request.stream, requestId: call.requestId, route: call.route, signal: deadline.signal }), deadline, call);
+    const turn: Turn = {
+      call,
+      request,
+      chatBody: chat.body,
+      input,
+      shell: responseShell(request.body, newId('resp'), Math.floor(call.startedAt / 1000)),
+    };
+    const outcome = answered(
+      await this.dispatch.open({
+        op: 'chat',
+        body: chat.body,
+        stream: request.stream,
+        requestId: call.requestId,
+        route: call.route,
+        signal: deadline.signal,
+      }),
+      deadline,
+      call,
+    );
     if (!outcome.ok) return failCall(reply, call, outcome.error, finish, sendError, outcome.billed);
     const upstream = outcome.response;
     if (request.stream && upstream.status === 200 && isEventStream(upstream.contentType)) {
@@ -72,25 +97,52 @@ export class BridgedResponses {
     return this.json(turn, reply, upstream, finish, deadline);
   }
 
-  private async json(turn: Turn, reply: FastifyReply, upstream: UpstreamResponse, finish: FinishCall, deadline: CallDeadline): Promise<UsageMessage> {
+  private async json(
+    turn: Turn,
+    reply: FastifyReply,
+    upstream: UpstreamResponse,
+    finish: FinishCall,
+    deadline: CallDeadline,
+  ): Promise<UsageMessage> {
     const { call } = turn;
-    const read = await readAnswer(upstream, call, { maxBytes: this.limits.maxUpstreamBodyBytes, deadline, logger: this.logger });
+    const read = await readAnswer(upstream, call, {
+      maxBytes: this.limits.maxUpstreamBodyBytes,
+      deadline,
+      logger: this.logger,
+    });
     if (!read.ok) return failCall(reply, call, read.error, finish, sendError, read.billed);
     const bytes = read.bytes;
-    if (upstream.status < 200 || upstream.status >= 300) return failCall(reply, call, upstreamError(upstream.status, bytes), finish, sendError);
+    if (upstream.status < 200 || upstream.status >= 300)
+      return failCall(reply, call, upstreamError(upstream.status, bytes), finish, sendError);
     let completion: ChatCompletion | null = null;
     try {
       completion = JSON.parse(bytes.toString('utf8')) as ChatCompletion;
     } catch {
       // A 2xx the gateway cannot read is still a call the upstream served and bills.
     }
-    if (completion === null || typeof completion !== 'object') return failCall(reply, call, GatewayErrors.upstreamBroken, finish, sendError, worstCaseBilled(call));
+    if (completion === null || typeof completion !== 'object')
+      return failCall(reply, call, GatewayErrors.upstreamBroken, finish, sendError, worstCaseBilled(call));
     const reported = tokensFromUsage(completion.usage);
-    const settled = settleTokens({ op: 'chat', route: call.route }, turn.chatBody, reported, reported && reported.outputTokens > 0 ? NOTHING_GENERATED : generatedOfJson(bytes));
+    const settled = settleTokens(
+      { op: 'chat', route: call.route },
+      turn.chatBody,
+      reported,
+      reported && reported.outputTokens > 0 ? NOTHING_GENERATED : generatedOfJson(bytes),
+    );
     const choice = completion.choices?.[0];
-    const response = { ...turn.shell, ...statusOf(choice?.finish_reason), completed_at: Math.floor(Date.now() / 1000), output: outputOf(choice?.message), usage: usageObject(settled.tokens) };
+    const response = {
+      ...turn.shell,
+      ...statusOf(choice?.finish_reason),
+      completed_at: Math.floor(Date.now() / 1000),
+      output: outputOf(choice?.message),
+      usage: usageObject(settled.tokens),
+    };
     const [usage] = await Promise.all([finish({ status: 200, ...settled, ttfbMs: null }), this.keep(turn, response)]);
-    reply.code(200).header('content-type', 'application/json').header('x-request-id', call.requestId).header('x-sluice-provider', call.route.providerId);
+    reply
+      .code(200)
+      .header('content-type', 'application/json')
+      .header('x-request-id', call.requestId)
+      .header('x-sluice-provider', call.route.providerId);
     reply.headers(costHeaders(call, usage.costNanos));
     // Null when the client already left.
     if (reply.raw.socket) armClientIdle(reply.raw.socket, this.limits.clientStallMs);
@@ -98,7 +150,12 @@ export class BridgedResponses {
     return usage;
   }
 
-  private async stream(turn: Turn, reply: FastifyReply, upstream: UpstreamResponse, finish: FinishCall): Promise<UsageMessage> {
+  private async stream(
+    turn: Turn,
+    reply: FastifyReply,
+    upstream: UpstreamResponse,
+    finish: FinishCall,
+  ): Promise<UsageMessage> {
     const { call } = turn;
     reply.hijack();
     const bridge = new StreamBridge(turn.shell);
@@ -107,15 +164,40 @@ export class BridgedResponses {
       ...streamOf(call, this.limits),
       end: async (relayed) => {
         // A translated stream cut before its usage chunk: the input its upstream reported at the start.
-        const settled = settleTokens({ op: 'chat', route: call.route }, turn.chatBody, tokensFromUsage(bridge.usage ?? upstream.startedUsage?.()), bridge.generated);
+        const settled = settleTokens(
+          { op: 'chat', route: call.route },
+          turn.chatBody,
+          tokensFromUsage(bridge.usage ?? upstream.startedUsage?.()),
+          bridge.generated,
+        );
         const failed = relayed.upstreamFailed;
-        if (failed) this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, 'upstream stream broke after it began');
+        if (failed)
+          this.logger.warn(
+            { requestId: call.requestId, providerId: call.route.providerId },
+            'upstream stream broke after it began',
+          );
         const ended = failed
-          ? { status: 'failed', error: { code: GatewayErrors.upstreamBroken.code, message: GatewayErrors.upstreamBroken.message } }
+          ? {
+              status: 'failed',
+              error: { code: GatewayErrors.upstreamBroken.code, message: GatewayErrors.upstreamBroken.message },
+            }
           : statusOf(bridge.finishReason);
-        const response = { ...turn.shell, ...ended, completed_at: Math.floor(Date.now() / 1000), output: bridge.output, usage: usageObject(settled.tokens) };
-        [usage] = await Promise.all([finish({ status: failed ? 502 : 200, ...settled, ttfbMs: relayed.ttfbMs }), !failed && this.keep(turn, response)]);
-        const type = failed ? 'response.failed' : response.status === 'incomplete' ? 'response.incomplete' : 'response.completed';
+        const response = {
+          ...turn.shell,
+          ...ended,
+          completed_at: Math.floor(Date.now() / 1000),
+          output: bridge.output,
+          usage: usageObject(settled.tokens),
+        };
+        [usage] = await Promise.all([
+          finish({ status: failed ? 502 : 200, ...settled, ttfbMs: relayed.ttfbMs }),
+          !failed && this.keep(turn, response),
+        ]);
+        const type = failed
+          ? 'response.failed'
+          : response.status === 'incomplete'
+            ? 'response.incomplete'
+            : 'response.completed';
         return { last: bridge.final(type, response), trailers: costHeaders(call, usage.costNanos) };
       },
     });
@@ -131,7 +213,12 @@ export class BridgedResponses {
       keyId: call.keyId,
       callId: call.callId,
       model: call.model,
-      route: { providerId: call.route.providerId, providerType: call.route.providerType, baseUrl: call.route.baseUrl, upstreamModel: call.route.upstreamModel },
+      route: {
+        providerId: call.route.providerId,
+        providerType: call.route.providerType,
+        baseUrl: call.route.baseUrl,
+        upstreamModel: call.route.upstreamModel,
+      },
       mode: 'bridged',
       previousResponseId: request.previousId,
       createdAt: new Date(call.startedAt).toISOString(),

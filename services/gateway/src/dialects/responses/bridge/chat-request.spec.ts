@@ -1,12 +1,24 @@
 import { chatRequestOf } from './chat-request';
 
-const weather = { type: 'function', name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: true };
+const weather = {
+  type: 'function',
+  name: 'get_weather',
+  description: 'Weather',
+  parameters: { type: 'object', properties: { city: { type: 'string' } } },
+  strict: true,
+};
 
 describe('a Responses body as a chat completions body', () => {
   it('puts instructions first, then the stored conversation, then this input; runs of function calls become one assistant turn', () => {
     const previous = [
       { id: 'msg_1', type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Weather?' }] },
-      { id: 'msg_2', type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Checking.', annotations: [] }] },
+      {
+        id: 'msg_2',
+        type: 'message',
+        role: 'assistant',
+        status: 'completed',
+        content: [{ type: 'output_text', text: 'Checking.', annotations: [] }],
+      },
       { id: 'fc_1', type: 'function_call', call_id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' },
       { id: 'fc_2', type: 'function_call', call_id: 'call_2', name: 'get_weather', arguments: '{"city":"Rome"}' },
       { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'opaque' },
@@ -51,7 +63,12 @@ describe('a Responses body as a chat completions body', () => {
           { role: 'tool', tool_call_id: 'call_2', content: [{ type: 'text', text: 'Rain' }] },
           { role: 'system', content: 'Answer in French.' },
         ],
-        tools: [{ type: 'function', function: { name: 'get_weather', description: 'Weather', parameters: weather.parameters, strict: true } }],
+        tools: [
+          {
+            type: 'function',
+            function: { name: 'get_weather', description: 'Weather', parameters: weather.parameters, strict: true },
+          },
+        ],
         tool_choice: { type: 'function', function: { name: 'get_weather' } },
         response_format: { type: 'json_schema', json_schema: { name: 'w', schema: { type: 'object' }, strict: true } },
       },
@@ -59,13 +76,61 @@ describe('a Responses body as a chat completions body', () => {
   });
 
   it('maps images and files to chat parts', () => {
-    const mapped = chatRequestOf({ model: 'm', input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'https://x/cat.png', detail: 'low' }, { type: 'input_file', file_data: 'data:application/pdf;base64,AA', filename: 'a.pdf' }] }] }, []);
-    expect(mapped).toMatchObject({ ok: true, body: { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x/cat.png', detail: 'low' } }, { type: 'file', file: { file_data: 'data:application/pdf;base64,AA', filename: 'a.pdf' } }] }] } });
+    const mapped = chatRequestOf(
+      {
+        model: 'm',
+        input: [
+          {
+            role: 'user',
+            content: [
+              { type: 'input_image', image_url: 'https://x/cat.png', detail: 'low' },
+              { type: 'input_file', file_data: 'data:application/pdf;base64,AA', filename: 'a.pdf' },
+            ],
+          },
+        ],
+      },
+      [],
+    );
+    expect(mapped).toMatchObject({
+      ok: true,
+      body: {
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'image_url', image_url: { url: 'https://x/cat.png', detail: 'low' } },
+              { type: 'file', file: { file_data: 'data:application/pdf;base64,AA', filename: 'a.pdf' } },
+            ],
+          },
+        ],
+      },
+    });
   });
 
   it('accepts what Codex sends (its client metadata, a reasoning summary, encrypted reasoning in include)', () => {
-    const codex = { model: 'm', input: [{ type: 'message', role: 'developer', content: [{ type: 'input_text', text: 'You are Codex.' }] }], tools: [weather], tool_choice: 'auto', parallel_tool_calls: true, reasoning: { summary: 'auto' }, store: false, stream: true, include: ['reasoning.encrypted_content'], prompt_cache_key: 'p', client_metadata: { x: 'y' } };
-    expect(chatRequestOf(codex, [])).toMatchObject({ ok: true, body: { stream: true, parallel_tool_calls: true, prompt_cache_key: 'p', tool_choice: 'auto', messages: [{ role: 'system', content: [{ type: 'text', text: 'You are Codex.' }] }] } });
+    const codex = {
+      model: 'm',
+      input: [{ type: 'message', role: 'developer', content: [{ type: 'input_text', text: 'You are Codex.' }] }],
+      tools: [weather],
+      tool_choice: 'auto',
+      parallel_tool_calls: true,
+      reasoning: { summary: 'auto' },
+      store: false,
+      stream: true,
+      include: ['reasoning.encrypted_content'],
+      prompt_cache_key: 'p',
+      client_metadata: { x: 'y' },
+    };
+    expect(chatRequestOf(codex, [])).toMatchObject({
+      ok: true,
+      body: {
+        stream: true,
+        parallel_tool_calls: true,
+        prompt_cache_key: 'p',
+        tool_choice: 'auto',
+        messages: [{ role: 'system', content: [{ type: 'text', text: 'You are Codex.' }] }],
+      },
+    });
   });
 
   it.each([
@@ -81,6 +146,9 @@ describe('a Responses body as a chat completions body', () => {
     [{ input: [{ type: 'additional_tools', tools: [] }] }, 'input[0].type'],
     [{ input: [{ role: 'user', content: [{ type: 'input_audio' }] }] }, 'input[0].content[0].type'],
   ])('refuses %j with a 400 naming %s, never silently dropping it', (over, param) => {
-    expect(chatRequestOf({ model: 'm', input: 'hi', ...over }, [])).toMatchObject({ ok: false, error: { status: 400, code: 'unsupported_parameter', param } });
+    expect(chatRequestOf({ model: 'm', input: 'hi', ...over }, [])).toMatchObject({
+      ok: false,
+      error: { status: 400, code: 'unsupported_parameter', param },
+    });
   });
 });

@@ -44,9 +44,12 @@ export function chatRequestOf(body: Record<string, unknown>, previous: readonly 
   }
   const reasoning = body.reasoning as Record<string, unknown> | null | undefined;
   // A summary of reasoning the model may not do is an answer without one; an effort asks for behaviour chat cannot be told.
-  for (const field of Object.keys(reasoning ?? {})) if (field !== 'summary' && reasoning![field] !== null) return refuse(notBridged(`reasoning.${field}`, ''));
-  if (Array.isArray(body.include) && body.include.includes('message.output_text.logprobs')) return refuse(notBridged('include', "with the value 'message.output_text.logprobs'"));
-  if (body.truncation !== undefined && body.truncation !== null && body.truncation !== 'disabled') return refuse(notBridged('truncation', `with the value ${JSON.stringify(body.truncation)}`));
+  for (const field of Object.keys(reasoning ?? {}))
+    if (field !== 'summary' && reasoning![field] !== null) return refuse(notBridged(`reasoning.${field}`, ''));
+  if (Array.isArray(body.include) && body.include.includes('message.output_text.logprobs'))
+    return refuse(notBridged('include', "with the value 'message.output_text.logprobs'"));
+  if (body.truncation !== undefined && body.truncation !== null && body.truncation !== 'disabled')
+    return refuse(notBridged('truncation', `with the value ${JSON.stringify(body.truncation)}`));
 
   const chat: Record<string, unknown> = {};
   for (const field of SAME) if (body[field] !== undefined && body[field] !== null) chat[field] = body[field];
@@ -63,7 +66,10 @@ export function chatRequestOf(body: Record<string, unknown>, previous: readonly 
     messages.push(...mapped.messages);
   }
   messages.push(...earlier.messages);
-  const input = typeof body.input === 'string' ? [{ type: 'message', role: 'user', content: body.input }] : (body.input as unknown[]);
+  const input =
+    typeof body.input === 'string'
+      ? [{ type: 'message', role: 'user', content: body.input }]
+      : (body.input as unknown[]);
   const current = chatMessagesOf(input, (i) => `input[${i}]`);
   if (!current.ok) return current;
   messages.push(...current.messages);
@@ -73,16 +79,20 @@ export function chatRequestOf(body: Record<string, unknown>, previous: readonly 
     const tools: unknown[] = [];
     for (let i = 0; i < body.tools.length; i++) {
       const tool = body.tools[i] as Record<string, unknown>;
-      if (tool?.type !== 'function') return refuse(notBridged(`tools[${i}].type`, `with the value ${JSON.stringify(tool?.type)}`));
-      if (typeof tool.name !== 'string') return refuse(invalidItem(`tools[${i}].name`, `Missing required parameter: 'tools[${i}].name'.`));
+      if (tool?.type !== 'function')
+        return refuse(notBridged(`tools[${i}].type`, `with the value ${JSON.stringify(tool?.type)}`));
+      if (typeof tool.name !== 'string')
+        return refuse(invalidItem(`tools[${i}].name`, `Missing required parameter: 'tools[${i}].name'.`));
       const fn: Record<string, unknown> = { name: tool.name };
-      for (const f of ['description', 'parameters', 'strict']) if (tool[f] !== undefined && tool[f] !== null) fn[f] = tool[f];
+      for (const f of ['description', 'parameters', 'strict'])
+        if (tool[f] !== undefined && tool[f] !== null) fn[f] = tool[f];
       tools.push({ type: 'function', function: fn });
     }
     chat.tools = tools;
   }
   const choice = toolChoiceOf(body.tool_choice);
-  if (choice instanceof Error) return refuse(notBridged('tool_choice', `with the value ${JSON.stringify(body.tool_choice)}`));
+  if (choice instanceof Error)
+    return refuse(notBridged('tool_choice', `with the value ${JSON.stringify(body.tool_choice)}`));
   if (choice !== undefined) chat.tool_choice = choice;
   const format = responseFormatOf(body.text);
   if (!format.ok) return format;
@@ -104,13 +114,16 @@ function toolChoiceOf(choice: unknown): unknown {
 function responseFormatOf(text: unknown): { ok: true; value: unknown } | { ok: false; error: OpenAiError } {
   if (text === undefined || text === null) return { ok: true, value: undefined };
   const t = text as { format?: Record<string, unknown>; verbosity?: unknown };
-  for (const field of Object.keys(t)) if (field !== 'format' && t[field as keyof typeof t] !== null) return { ok: false, error: notBridged(`text.${field}`, '') };
+  for (const field of Object.keys(t))
+    if (field !== 'format' && t[field as keyof typeof t] !== null)
+      return { ok: false, error: notBridged(`text.${field}`, '') };
   const format = t.format;
   if (!format || format.type === 'text') return { ok: true, value: undefined };
   if (format.type === 'json_object') return { ok: true, value: { type: 'json_object' } };
   if (format.type === 'json_schema') {
     const schema: Record<string, unknown> = {};
-    for (const f of ['name', 'schema', 'strict', 'description']) if (format[f] !== undefined && format[f] !== null) schema[f] = format[f];
+    for (const f of ['name', 'schema', 'strict', 'description'])
+      if (format[f] !== undefined && format[f] !== null) schema[f] = format[f];
     return { ok: true, value: { type: 'json_schema', json_schema: schema } };
   }
   return { ok: false, error: notBridged('text.format.type', `with the value ${JSON.stringify(format.type)}`) };

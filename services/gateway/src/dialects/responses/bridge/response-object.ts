@@ -47,17 +47,38 @@ export const messageItem = (id: string, text: string, status = 'completed') => (
   content: [{ type: 'output_text', text, annotations: [], logprobs: [] }],
 });
 
-export const functionCallItem = (id: string, callId: string, name: string, args: string, status = 'completed') => ({ id, type: 'function_call', status, call_id: callId, name, arguments: args });
+export const functionCallItem = (id: string, callId: string, name: string, args: string, status = 'completed') => ({
+  id,
+  type: 'function_call',
+  status,
+  call_id: callId,
+  name,
+  arguments: args,
+});
 
 /** A chat answer's message as output items: its text (or refusal), then one function call per tool call. */
 export function outputOf(message: ChatMessageOut | undefined): Record<string, unknown>[] {
   const output: Record<string, unknown>[] = [];
-  if (typeof message?.content === 'string' && message.content !== '') output.push(messageItem(newId('msg'), message.content));
+  if (typeof message?.content === 'string' && message.content !== '')
+    output.push(messageItem(newId('msg'), message.content));
   else if (typeof message?.refusal === 'string' && message.refusal !== '') {
-    output.push({ id: newId('msg'), type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'refusal', refusal: message.refusal }] });
+    output.push({
+      id: newId('msg'),
+      type: 'message',
+      status: 'completed',
+      role: 'assistant',
+      content: [{ type: 'refusal', refusal: message.refusal }],
+    });
   }
   for (const call of message?.tool_calls ?? []) {
-    output.push(functionCallItem(newId('fc'), String(call.id ?? newId('fc')), String(call.function?.name ?? ''), typeof call.function?.arguments === 'string' ? call.function.arguments : ''));
+    output.push(
+      functionCallItem(
+        newId('fc'),
+        String(call.id ?? newId('fc')),
+        String(call.function?.name ?? ''),
+        typeof call.function?.arguments === 'string' ? call.function.arguments : '',
+      ),
+    );
   }
   return output;
 }
@@ -65,6 +86,7 @@ export function outputOf(message: ChatMessageOut | undefined): Record<string, un
 /** How a chat answer ended, as a response's status. */
 export function statusOf(finishReason: unknown): { status: string; incomplete_details: { reason: string } | null } {
   if (finishReason === 'length') return { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } };
-  if (finishReason === 'content_filter') return { status: 'incomplete', incomplete_details: { reason: 'content_filter' } };
+  if (finishReason === 'content_filter')
+    return { status: 'incomplete', incomplete_details: { reason: 'content_filter' } };
   return { status: 'completed', incomplete_details: null };
 }

@@ -1,14 +1,20 @@
 import { mockChatChunks } from '@sluice/mock-llm';
 import { StreamBridge } from './stream-bridge';
 
-const sse = (chunks: unknown[]) => Buffer.from(`${chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('')}data: [DONE]\n\n`);
+const sse = (chunks: unknown[]) =>
+  Buffer.from(`${chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('')}data: [DONE]\n\n`);
 const events = (text: string) =>
   text
     .split('\n\n')
     .filter(Boolean)
     .map((e) => JSON.parse(e.split('\n')[1].slice(6)) as Record<string, any>);
 const shell = { id: 'resp_1', object: 'response', status: 'in_progress', output: [] };
-const weather = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+const weather = [
+  {
+    type: 'function',
+    function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+  },
+];
 
 /** Feeds the bytes in small pieces, as a network delivers them, and ends the stream as the gateway does. */
 function run(bytes: Buffer, piece = 7) {
@@ -22,7 +28,11 @@ function run(bytes: Buffer, piece = 7) {
 
 describe('a chat stream as Responses events', () => {
   it('builds a text answer as OpenAI streams one, with sequence numbers from 0 and `event:` lines', () => {
-    const chunks = mockChatChunks({ model: 'm', messages: [{ role: 'user', content: 'Hello' }], stream_options: { include_usage: true } });
+    const chunks = mockChatChunks({
+      model: 'm',
+      messages: [{ role: 'user', content: 'Hello' }],
+      stream_options: { include_usage: true },
+    });
     const { bridge, all, text } = run(sse(chunks));
     expect(all.map((e) => e.type)).toEqual([
       'response.created',
@@ -39,13 +49,23 @@ describe('a chat stream as Responses events', () => {
     expect(text.startsWith('event: response.created\ndata: ')).toBe(true);
     const reply = chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
     expect(all.find((e) => e.type === 'response.output_text.done')!.text).toBe(reply);
-    expect(bridge.output).toEqual([expect.objectContaining({ type: 'message', status: 'completed', content: [expect.objectContaining({ type: 'output_text', text: reply })] })]);
+    expect(bridge.output).toEqual([
+      expect.objectContaining({
+        type: 'message',
+        status: 'completed',
+        content: [expect.objectContaining({ type: 'output_text', text: reply })],
+      }),
+    ]);
     expect(bridge.usage).toMatchObject({ prompt_tokens: expect.any(Number) });
     expect(bridge.generated).toMatchObject({ chars: reply.length });
   });
 
   it('streams a function call as an item with argument deltas', () => {
-    const chunks = mockChatChunks({ model: 'm', tools: weather, messages: [{ role: 'user', content: 'Weather in "Paris"? Use get_weather.' }] });
+    const chunks = mockChatChunks({
+      model: 'm',
+      tools: weather,
+      messages: [{ role: 'user', content: 'Weather in "Paris"? Use get_weather.' }],
+    });
     const { bridge, all } = run(sse(chunks), 5);
     expect(all.map((e) => e.type).filter((t) => !t.endsWith('.delta'))).toEqual([
       'response.created',
@@ -55,15 +75,30 @@ describe('a chat stream as Responses events', () => {
       'response.output_item.done',
       'response.completed',
     ]);
-    const args = all.filter((e) => e.type === 'response.function_call_arguments.delta').map((e) => e.delta).join('');
+    const args = all
+      .filter((e) => e.type === 'response.function_call_arguments.delta')
+      .map((e) => e.delta)
+      .join('');
     expect(args).toBe('{"city":"Paris"}');
-    expect(bridge.output).toEqual([expect.objectContaining({ type: 'function_call', call_id: 'call_mock0', name: 'get_weather', arguments: args, status: 'completed' })]);
+    expect(bridge.output).toEqual([
+      expect.objectContaining({
+        type: 'function_call',
+        call_id: 'call_mock0',
+        name: 'get_weather',
+        arguments: args,
+        status: 'completed',
+      }),
+    ]);
     expect(bridge.finishReason).toBe('tool_calls');
   });
 
   it('starts with response.created even when the upstream sent nothing, so the client still sees a whole stream', () => {
     const bridge = new StreamBridge(shell);
     expect(bridge.flush()).toBeNull();
-    expect(events(bridge.final('response.failed', { ...shell, status: 'failed' })).map((e) => e.type)).toEqual(['response.created', 'response.in_progress', 'response.failed']);
+    expect(events(bridge.final('response.failed', { ...shell, status: 'failed' })).map((e) => e.type)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.failed',
+    ]);
   });
 });

@@ -56,7 +56,10 @@ export class StreamBridge implements EventSource {
   }
 
   /** The stream's last event, with the finished response (and `created` first, if the upstream sent nothing). */
-  final(type: 'response.completed' | 'response.incomplete' | 'response.failed', response: Record<string, unknown>): string {
+  final(
+    type: 'response.completed' | 'response.incomplete' | 'response.failed',
+    response: Record<string, unknown>,
+  ): string {
     return (this.started ? '' : this.start()) + this.emit({ type, response });
   }
 
@@ -82,7 +85,10 @@ export class StreamBridge implements EventSource {
 
   private start(): string {
     this.started = true;
-    return this.emit({ type: 'response.created', response: this.shell }) + this.emit({ type: 'response.in_progress', response: this.shell });
+    return (
+      this.emit({ type: 'response.created', response: this.shell }) +
+      this.emit({ type: 'response.in_progress', response: this.shell })
+    );
   }
 
   private textDelta(delta: string): string {
@@ -92,12 +98,32 @@ export class StreamBridge implements EventSource {
       const item = messageItem(newId('msg'), '', 'in_progress');
       this.text = { index: this.output.length, item, text: '' };
       this.output.push(item);
-      out += this.emit({ type: 'response.output_item.added', output_index: this.text.index, item: { ...item, content: [] } });
-      out += this.emit({ type: 'response.content_part.added', item_id: item.id, output_index: this.text.index, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } });
+      out += this.emit({
+        type: 'response.output_item.added',
+        output_index: this.text.index,
+        item: { ...item, content: [] },
+      });
+      out += this.emit({
+        type: 'response.content_part.added',
+        item_id: item.id,
+        output_index: this.text.index,
+        content_index: 0,
+        part: { type: 'output_text', text: '', annotations: [], logprobs: [] },
+      });
     }
     this.text.text += delta;
     this.generated.add(delta);
-    return out + this.emit({ type: 'response.output_text.delta', item_id: this.text.item.id, output_index: this.text.index, content_index: 0, delta, logprobs: [] });
+    return (
+      out +
+      this.emit({
+        type: 'response.output_text.delta',
+        item_id: this.text.item.id,
+        output_index: this.text.index,
+        content_index: 0,
+        delta,
+        logprobs: [],
+      })
+    );
   }
 
   private callDelta(call: ToolCallDelta): string {
@@ -106,7 +132,13 @@ export class StreamBridge implements EventSource {
     let open = this.calls.get(key);
     if (!open) {
       out += this.closeText();
-      const item = functionCallItem(newId('fc'), typeof call.id === 'string' ? call.id : newId('fc'), typeof call.function?.name === 'string' ? call.function.name : '', '', 'in_progress');
+      const item = functionCallItem(
+        newId('fc'),
+        typeof call.id === 'string' ? call.id : newId('fc'),
+        typeof call.function?.name === 'string' ? call.function.name : '',
+        '',
+        'in_progress',
+      );
       open = { index: this.output.length, item };
       this.calls.set(key, open);
       this.output.push(item);
@@ -116,7 +148,12 @@ export class StreamBridge implements EventSource {
     if (typeof args === 'string' && args !== '') {
       open.item.arguments += args;
       this.generated.add(args);
-      out += this.emit({ type: 'response.function_call_arguments.delta', item_id: open.item.id, output_index: open.index, delta: args });
+      out += this.emit({
+        type: 'response.function_call_arguments.delta',
+        item_id: open.item.id,
+        output_index: open.index,
+        delta: args,
+      });
     }
     return out;
   }
@@ -129,8 +166,21 @@ export class StreamBridge implements EventSource {
     open.item.status = 'completed';
     open.item.content = [part];
     return (
-      this.emit({ type: 'response.output_text.done', item_id: open.item.id, output_index: open.index, content_index: 0, text: open.text, logprobs: [] }) +
-      this.emit({ type: 'response.content_part.done', item_id: open.item.id, output_index: open.index, content_index: 0, part }) +
+      this.emit({
+        type: 'response.output_text.done',
+        item_id: open.item.id,
+        output_index: open.index,
+        content_index: 0,
+        text: open.text,
+        logprobs: [],
+      }) +
+      this.emit({
+        type: 'response.content_part.done',
+        item_id: open.item.id,
+        output_index: open.index,
+        content_index: 0,
+        part,
+      }) +
       this.emit({ type: 'response.output_item.done', output_index: open.index, item: open.item })
     );
   }
@@ -139,7 +189,12 @@ export class StreamBridge implements EventSource {
     let out = '';
     for (const open of this.calls.values()) {
       open.item.status = 'completed';
-      out += this.emit({ type: 'response.function_call_arguments.done', item_id: open.item.id, output_index: open.index, arguments: open.item.arguments });
+      out += this.emit({
+        type: 'response.function_call_arguments.done',
+        item_id: open.item.id,
+        output_index: open.index,
+        arguments: open.item.arguments,
+      });
       out += this.emit({ type: 'response.output_item.done', output_index: open.index, item: open.item });
     }
     this.calls.clear();

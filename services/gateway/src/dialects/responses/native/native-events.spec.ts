@@ -27,7 +27,11 @@ describe("an upstream's own Responses events", () => {
 
   it('notes an error event, and what was generated before a cut', () => {
     const events = new NativeEvents();
-    events.push(Buffer.from(`${frames.slice(0, 6).join('')}event: error\ndata: {"type":"error","code":"server_error","message":"boom","sequence_number":6}\n\n`));
+    events.push(
+      Buffer.from(
+        `${frames.slice(0, 6).join('')}event: error\ndata: {"type":"error","code":"server_error","message":"boom","sequence_number":6}\n\n`,
+      ),
+    );
     expect(events.errored).toBe(true);
     expect(events.final).toBeNull();
     expect(events.generated.chars).toBeGreaterThan(0);

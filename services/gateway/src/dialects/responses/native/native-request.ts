@@ -6,7 +6,14 @@ import type { UpstreamRequest } from '../../../providers/openai-compatible/opena
  * A request to an upstream's own Responses API: `{base}/responses{suffix}` (Azure: its v1 API),
  * with the real key (Azure's `api-key`, else `Authorization`) and only the headers built here.
  */
-export function responsesRequest(credential: ResolvedCredential, requestId: string, method: 'GET' | 'POST' | 'DELETE', suffix: string, body = '', stream = false): UpstreamRequest {
+export function responsesRequest(
+  credential: ResolvedCredential,
+  requestId: string,
+  method: 'GET' | 'POST' | 'DELETE',
+  suffix: string,
+  body = '',
+  stream = false,
+): UpstreamRequest {
   const headers: Record<string, string> = {
     accept: stream ? 'text/event-stream' : 'application/json',
     'user-agent': 'sluice-gateway/0.1',

@@ -38,14 +38,28 @@ export class NativeResponses {
   ) {}
 
   serve(call: CallFacts, request: ResponsesRequest, reply: FastifyReply, finish: FinishCall): Promise<UsageMessage> {
-    return withinDeadline(this.limits.maxCallMs, (deadline) => this.serveWithin(call, request, reply, finish, deadline));
+    return withinDeadline(this.limits.maxCallMs, (deadline) =>
+      this.serveWithin(call, request, reply, finish, deadline),
+    );
   }
 
-  private async serveWithin(call: CallFacts, request: ResponsesRequest, reply: FastifyReply, finish: FinishCall, deadline: CallDeadline): Promise<UsageMessage> {
+  private async serveWithin(
+    call: CallFacts,
+    request: ResponsesRequest,
+    reply: FastifyReply,
+    finish: FinishCall,
+    deadline: CallDeadline,
+  ): Promise<UsageMessage> {
     const body: Record<string, unknown> = { ...request.body, model: call.route.upstreamModel };
-    if ((body.max_output_tokens === undefined || body.max_output_tokens === null) && call.route.outputCap) body.max_output_tokens = call.route.outputCap;
-    const build = (credential: Parameters<typeof responsesRequest>[0]) => responsesRequest(credential, call.requestId, 'POST', '', JSON.stringify(body), request.stream);
-    const outcome = answered(await this.dispatch.forward(call.route, call.requestId, build, deadline.signal), deadline, call);
+    if ((body.max_output_tokens === undefined || body.max_output_tokens === null) && call.route.outputCap)
+      body.max_output_tokens = call.route.outputCap;
+    const build = (credential: Parameters<typeof responsesRequest>[0]) =>
+      responsesRequest(credential, call.requestId, 'POST', '', JSON.stringify(body), request.stream);
+    const outcome = answered(
+      await this.dispatch.forward(call.route, call.requestId, build, deadline.signal),
+      deadline,
+      call,
+    );
     if (!outcome.ok) return failCall(reply, call, outcome.error, finish, sendError, outcome.billed);
     const upstream = outcome.response;
     if (request.stream && upstream.status === 200 && isEventStream(upstream.contentType)) {
@@ -55,13 +69,28 @@ export class NativeResponses {
     return this.json(call, request, reply, upstream, finish, deadline);
   }
 
-  private async json(call: CallFacts, request: ResponsesRequest, reply: FastifyReply, upstream: UpstreamResponse, finish: FinishCall, deadline: CallDeadline): Promise<UsageMessage> {
-    const read = await readAnswer(upstream, call, { maxBytes: this.limits.maxUpstreamBodyBytes, deadline, logger: this.logger });
+  private async json(
+    call: CallFacts,
+    request: ResponsesRequest,
+    reply: FastifyReply,
+    upstream: UpstreamResponse,
+    finish: FinishCall,
+    deadline: CallDeadline,
+  ): Promise<UsageMessage> {
+    const read = await readAnswer(upstream, call, {
+      maxBytes: this.limits.maxUpstreamBodyBytes,
+      deadline,
+      logger: this.logger,
+    });
     if (!read.ok) return failCall(reply, call, read.error, finish, sendError, read.billed);
     const bytes = read.bytes;
     if (upstream.status < 200 || upstream.status >= 300) {
       const error = upstreamError(upstream.status, bytes);
-      if (upstream.status === 401 || upstream.status === 403) this.logger.error({ requestId: call.requestId, providerId: call.route.providerId, upstreamStatus: upstream.status }, 'upstream refused the provider credential');
+      if (upstream.status === 401 || upstream.status === 403)
+        this.logger.error(
+          { requestId: call.requestId, providerId: call.route.providerId, upstreamStatus: upstream.status },
+          'upstream refused the provider credential',
+        );
       return failCall(reply, call, error, finish, sendError);
     }
     let response: Record<string, unknown> | null = null;
@@ -76,9 +105,14 @@ export class NativeResponses {
     // Settled and stored at once: both must be done before the last bytes, neither waits for the other.
     const [usage] = await Promise.all([
       finish({ status: upstream.status, ...settled, ttfbMs: null }),
-      typeof response?.id === 'string' && this.keep(call, request, response.id, reported ? reported.inputTokens + reported.outputTokens : 0),
+      typeof response?.id === 'string' &&
+        this.keep(call, request, response.id, reported ? reported.inputTokens + reported.outputTokens : 0),
     ]);
-    reply.code(upstream.status).header('content-type', upstream.contentType || 'application/json').header('x-request-id', call.requestId).header('x-sluice-provider', call.route.providerId);
+    reply
+      .code(upstream.status)
+      .header('content-type', upstream.contentType || 'application/json')
+      .header('x-request-id', call.requestId)
+      .header('x-sluice-provider', call.route.providerId);
     reply.headers(costHeaders(call, usage.costNanos));
     // Null when the client already left.
     if (reply.raw.socket) armClientIdle(reply.raw.socket, this.limits.clientStallMs);
@@ -86,7 +120,13 @@ export class NativeResponses {
     return usage;
   }
 
-  private async stream(call: CallFacts, request: ResponsesRequest, reply: FastifyReply, upstream: UpstreamResponse, finish: FinishCall): Promise<UsageMessage> {
+  private async stream(
+    call: CallFacts,
+    request: ResponsesRequest,
+    reply: FastifyReply,
+    upstream: UpstreamResponse,
+    finish: FinishCall,
+  ): Promise<UsageMessage> {
     reply.hijack();
     const events = new NativeEvents();
     let usage: UsageMessage | undefined;
@@ -96,10 +136,16 @@ export class NativeResponses {
         const reported = tokensFromResponsesUsage(events.final?.usage);
         const settled = settleTokens(call, request.body, reported, events.generated, request.estimate.inputTokensBound);
         const complete = events.final !== null && events.final.status !== 'failed' && !relayed.upstreamFailed;
-        if (!complete) this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId, status: events.final?.status ?? null }, 'upstream response stream did not complete');
+        if (!complete)
+          this.logger.warn(
+            { requestId: call.requestId, providerId: call.route.providerId, status: events.final?.status ?? null },
+            'upstream response stream did not complete',
+          );
         [usage] = await Promise.all([
           finish({ status: complete ? 200 : 502, ...settled, ttfbMs: relayed.ttfbMs }),
-          events.responseId !== null && events.final !== null && this.keep(call, request, events.responseId, reported ? reported.inputTokens + reported.outputTokens : 0),
+          events.responseId !== null &&
+            events.final !== null &&
+            this.keep(call, request, events.responseId, reported ? reported.inputTokens + reported.outputTokens : 0),
         ]);
         const last = events.held ?? brokenEvent(events.lastSequence + 1);
         return { last, trailers: costHeaders(call, usage.costNanos) };
@@ -109,11 +155,19 @@ export class NativeResponses {
   }
 
   /** Binds the id to the key and notes where it lives, so a later call can read or continue it (kept upstream unless `store: false`). */
-  private async keep(call: CallFacts, request: ResponsesRequest, responseId: string, contextTokens: number): Promise<void> {
+  private async keep(
+    call: CallFacts,
+    request: ResponsesRequest,
+    responseId: string,
+    contextTokens: number,
+  ): Promise<void> {
     if (!request.store) return;
     // An id Sluice will put in an upstream URL and a database key: OpenAI's shape only.
     if (!isStorableResponseId(responseId)) {
-      this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, 'the upstream returned a response id Sluice does not store');
+      this.logger.warn(
+        { requestId: call.requestId, providerId: call.route.providerId },
+        'the upstream returned a response id Sluice does not store',
+      );
       return;
     }
     const stored: StoredResponse = {
@@ -121,7 +175,13 @@ export class NativeResponses {
       keyId: call.keyId,
       callId: call.callId,
       model: call.model,
-      route: { providerId: call.route.providerId, providerType: call.route.providerType, baseUrl: call.route.baseUrl, upstreamModel: call.route.upstreamModel, ...(call.route.secretVersion !== undefined ? { secretVersion: call.route.secretVersion } : {}) },
+      route: {
+        providerId: call.route.providerId,
+        providerType: call.route.providerType,
+        baseUrl: call.route.baseUrl,
+        upstreamModel: call.route.upstreamModel,
+        ...(call.route.secretVersion !== undefined ? { secretVersion: call.route.secretVersion } : {}),
+      },
       mode: 'native',
       previousResponseId: request.previousId,
       createdAt: new Date(call.startedAt).toISOString(),

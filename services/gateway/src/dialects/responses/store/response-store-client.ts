@@ -1,10 +1,5 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import {
-  Subjects,
-  type ResponseDeleteReply,
-  type ResponseLookupReply,
-  type StoredResponse,
-} from '@sluice/contracts';
+import { Subjects, type ResponseDeleteReply, type ResponseLookupReply, type StoredResponse } from '@sluice/contracts';
 import { maxPayloadOf, publishDurable, request } from '@sluice/messaging';
 import type { Logger } from '@sluice/service';
 import type { PreviousResponse } from '../responses-request';
@@ -39,7 +34,10 @@ export class ResponseStoreClient {
   async save(stored: StoredResponse): Promise<boolean> {
     const bytes = Buffer.byteLength(JSON.stringify(stored));
     if (bytes > this.maxBytes) {
-      this.logger.warn({ callId: stored.callId, bytes, maxBytes: this.maxBytes }, 'a response is larger than one NATS message and was not stored');
+      this.logger.warn(
+        { callId: stored.callId, bytes, maxBytes: this.maxBytes },
+        'a response is larger than one NATS message and was not stored',
+      );
       return false;
     }
     try {
@@ -53,7 +51,12 @@ export class ResponseStoreClient {
 
   async find(responseId: string, keyId: string): Promise<StoredResponse | null> {
     if (!isStorableResponseId(responseId)) return null;
-    const reply = await request<ResponseLookupReply>(this.nc, Subjects.rpc.responseLookup, { responseId, keyId }, { timeoutMs: TIMEOUT_MS });
+    const reply = await request<ResponseLookupReply>(
+      this.nc,
+      Subjects.rpc.responseLookup,
+      { responseId, keyId },
+      { timeoutMs: TIMEOUT_MS },
+    );
     return reply.found ? reply.response : null;
   }
 
@@ -64,7 +67,12 @@ export class ResponseStoreClient {
     let stored: StoredResponse | null = null;
     let from: string | null | undefined = responseId;
     for (let page = 0; from && page < MAX_PAGES; page++) {
-      const reply: ResponseLookupReply = await request<ResponseLookupReply>(this.nc, Subjects.rpc.responseLookup, { responseId: from, keyId, conversation: true }, { timeoutMs: TIMEOUT_MS });
+      const reply: ResponseLookupReply = await request<ResponseLookupReply>(
+        this.nc,
+        Subjects.rpc.responseLookup,
+        { responseId: from, keyId, conversation: true },
+        { timeoutMs: TIMEOUT_MS },
+      );
       if (!reply.found) {
         if (stored === null) return null;
         break;
@@ -80,6 +88,13 @@ export class ResponseStoreClient {
 
   async remove(responseId: string, keyId: string): Promise<boolean> {
     if (!isStorableResponseId(responseId)) return false;
-    return (await request<ResponseDeleteReply>(this.nc, Subjects.rpc.responseDelete, { responseId, keyId }, { timeoutMs: TIMEOUT_MS })).deleted;
+    return (
+      await request<ResponseDeleteReply>(
+        this.nc,
+        Subjects.rpc.responseDelete,
+        { responseId, keyId },
+        { timeoutMs: TIMEOUT_MS },
+      )
+    ).deleted;
   }
 }
