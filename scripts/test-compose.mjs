@@ -77,7 +77,15 @@ try {
   await timed('sluice image', () => compose(['build', 'key-registry'], { quiet: true }));
   stack = { down: () => takeDown(compose, env.DOCKER_HOST, project) };
   await timed('stack up', async () => {
-    await compose(['up', '-d', '--no-build']);
+    // Compose 1.29 once failed `up` at once on "Container … is unhealthy" for a dependency that had
+    // just been created (a clean-clone CI run; never reproduced). Say what the containers were, then
+    // try once more: the wait below, not Compose's, decides whether the stack is healthy.
+    if ((await compose(['up', '-d', '--no-build'], { allowFailure: true })) !== 0) {
+      console.warn(
+        `sluice: compose up failed; the containers as they stood:\n${containerStates(env.DOCKER_HOST, project)}`,
+      );
+      await compose(['up', '-d', '--no-build']);
+    }
     await waitHealthy(compose, env.DOCKER_HOST, project);
   });
   const jest = await timed('tests', () =>
@@ -124,6 +132,20 @@ function composeCommand(env) {
       ? ['docker', 'compose']
       : ['docker-compose'];
   return (args, opts) => run(command, [...prefix, ...FILES, ...args], env, opts);
+}
+
+/** Each container of the project: its name, state and last health check output. */
+function containerStates(host, project) {
+  const ids = docker(host, ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`])
+    .stdout.split('\n')
+    .filter(Boolean);
+  if (ids.length === 0) return '(none)';
+  return docker(host, [
+    'inspect',
+    '--format',
+    '{{.Name}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}} {{json .State.Health.Log}}{{end}}',
+    ...ids,
+  ]).stdout.trim();
 }
 
 async function waitHealthy(compose, host, project) {
