@@ -65,7 +65,12 @@ async function startContainerNats(opts: TestNatsOptions): Promise<TestNats> {
     },
     async kill() {
       const client = await getContainerRuntimeClient();
-      await client.container.getById(container.getId()).kill();
+      const killed = client.container.getById(container.getId());
+      // Resolves once the container has stopped, as the local server's kill does: a restart issued
+      // while it is still going down can miss its own "Server is ready" line.
+      const stopped = killed.wait({ condition: 'not-running' });
+      await killed.kill();
+      await stopped;
     },
     restart: () => container.restart(),
   };
