@@ -98,16 +98,9 @@ function chatPromptTokens(body: Record<string, unknown>): PromptTokens {
       }
     }
   }
-  let tools = false;
-  for (const field of BILLED_DEFINITIONS) {
-    const value = body[field];
-    if (value === undefined || value === null) continue;
-    tools ||= field === 'tools' || field === 'functions';
-    const chars = t.chars;
-    t.json(value);
-    estimate += tokensForChars(t.chars - chars);
-  }
-  if (tools) bound += TOOL_PREAMBLE_TOKENS;
+  const definitions = t.definitions(body, BILLED_DEFINITIONS, (field) => field === 'tools' || field === 'functions');
+  estimate += definitions.estimate;
+  if (definitions.preamble) bound += TOOL_PREAMBLE_TOKENS;
   return { estimate: estimate + t.media, bound: bound + t.bytes + t.media, images: t.images };
 }
 
@@ -140,23 +133,20 @@ function messagesPromptTokens(body: Record<string, unknown>): PromptTokens {
       else t.json(message[field]);
     }
   }
-  let tools = false;
-  for (const field of ['tools', 'tool_choice'] as const) {
-    const value = body[field];
-    if (value === undefined || value === null) continue;
-    tools ||= field === 'tools' && Array.isArray(value) && value.length > 0;
-    const chars = t.chars;
-    t.json(value);
-    estimate += tokensForChars(t.chars - chars);
-  }
-  if (tools) bound += TOOL_PREAMBLE_TOKENS;
+  const definitions = t.definitions(body, MESSAGES_DEFINITIONS, listsTools);
+  estimate += definitions.estimate;
+  if (definitions.preamble) bound += TOOL_PREAMBLE_TOKENS;
   return { estimate: estimate + t.media, bound: bound + t.bytes + t.media, images: t.images };
 }
 
 /** Body fields besides the messages that the upstream renders into the prompt and bills. */
 const BILLED_DEFINITIONS = ['tools', 'functions', 'response_format', 'tool_choice', 'function_call'] as const;
-/** The same for a Responses body (`text` holds the output format's schema). */
+/** The same for a Responses body (`text` holds the output format's schema) and a Messages body. */
 const RESPONSES_DEFINITIONS = ['tools', 'tool_choice', 'text'] as const;
+const MESSAGES_DEFINITIONS = ['tools', 'tool_choice'] as const;
+/** Messages and Responses bring the tool preamble only with a non-empty tool list (Claude Code sends `tools: []`). */
+const listsTools = (field: string, value: unknown): boolean =>
+  field === 'tools' && Array.isArray(value) && value.length > 0;
 
 /**
  * A Responses body: `instructions`, the `input` (a string, or items of every type: messages and
@@ -194,16 +184,9 @@ export function responsesPromptTokens(body: Record<string, unknown>, previous: r
   const input = body.input;
   if (Array.isArray(input)) for (const i of input) item(i);
   else if (input !== undefined && input !== null) item(input);
-  let tools = false;
-  for (const field of RESPONSES_DEFINITIONS) {
-    const value = body[field];
-    if (value === undefined || value === null) continue;
-    tools ||= field === 'tools' && Array.isArray(value) && value.length > 0;
-    const chars = t.chars;
-    t.json(value);
-    estimate += tokensForChars(t.chars - chars);
-  }
-  if (tools) bound += TOOL_PREAMBLE_TOKENS;
+  const definitions = t.definitions(body, RESPONSES_DEFINITIONS, listsTools);
+  estimate += definitions.estimate;
+  if (definitions.preamble) bound += TOOL_PREAMBLE_TOKENS;
   return { estimate: estimate + t.media, bound: bound + t.bytes + t.media, images: t.images };
 }
 
@@ -233,6 +216,28 @@ class Tally {
   images: ImageTally | null = null;
   /** The media payload of the part being walked: counted by its own rule, not as text. */
   private skip: string | null = null;
+
+  /**
+   * Definitions the upstream renders into the prompt (tools, formats, a forced choice): their whole
+   * JSON in the bound; the estimate they add, and whether one brings the tool preamble.
+   */
+  definitions(
+    body: Record<string, unknown>,
+    fields: readonly string[],
+    bringsPreamble: (field: string, value: unknown) => boolean,
+  ): { estimate: number; preamble: boolean } {
+    let estimate = 0;
+    let preamble = false;
+    for (const field of fields) {
+      const value = body[field];
+      if (value === undefined || value === null) continue;
+      preamble ||= bringsPreamble(field, value);
+      const chars = this.chars;
+      this.json(value);
+      estimate += tokensForChars(this.chars - chars);
+    }
+    return { estimate, preamble };
+  }
 
   key(k: string): void {
     this.chars += k.length + QUOTED;
