@@ -45,6 +45,7 @@ describe('policy partitioned across two processes (real NATS, Postgres, supervis
       databaseUrl: e2e.database.url,
       services: ['policy'],
       internalPorts: { policy: await freePort() },
+      metricsPorts: { policy: await freePort() },
       adminToken: e2e.system.adminToken,
       env: { ...PARTITIONS, SLUICE_POLICY_PARTITION: '1' },
       output: (service, line) => e2e.output.push(`${service}-p1 ${line}`),

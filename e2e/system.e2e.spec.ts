@@ -10,7 +10,7 @@ import { Subjects } from '@sluice/contracts';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connectNats, request } from '@sluice/messaging';
 import { startMockUpstream } from '@sluice/mock-llm';
-import { startSystem, type RunningSystem } from '@sluice/supervisor';
+import { SERVICE_NAMES, startSystem, type RunningSystem } from '@sluice/supervisor';
 import { freePort, startTestNats, waitFor, createTestDatabase, type TestDatabase } from '@sluice/testing';
 import { HELD_SECRETS } from './support/held-secrets';
 
@@ -59,6 +59,9 @@ describe('the walking skeleton, end to end (real NATS, Postgres, five service pr
       gatewayPort,
       adminPort,
       internalPorts: { 'key-registry': kr, policy, metering },
+      metricsPorts: Object.fromEntries(
+        await Promise.all(SERVICE_NAMES.map(async (s) => [s, await freePort()] as const)),
+      ),
       env: { SLUICE_METERING_ACK_WAIT_MS: '1000', LOG_LEVEL: 'debug' },
       output: (service, line) => output.push(`${service} ${line}`),
     });

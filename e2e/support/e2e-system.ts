@@ -1,6 +1,6 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { createDb, type Database } from '@sluice/db';
 import { ensureDatabase, startPostgres, type EmbeddedPostgres } from '@sluice/embedded';
 import { startMockUpstream, type MockUpstream, type MockUpstreamOptions } from '@sluice/mock-llm';
@@ -163,6 +163,7 @@ export async function startE2eSystem(
     async stop() {
       for (const gateway of extraGateways) await gateway.stop();
       await system.stop();
+      keepOutput(output);
       await Promise.all([nats.stop(), upstream.close(), database.drop()]);
       for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
     },
@@ -193,4 +194,16 @@ async function startOwnDatabase(dataDirs: string[]): Promise<{ database: TestDat
     await postgres.stop();
   };
   return { postgres, database: { db, url, drop } };
+}
+
+/**
+ * With SLUICE_E2E_LOG_DIR set, every system's service output is kept there on stop, one file per
+ * test file and system (what to read when an e2e test failed: CONTRIBUTING.md).
+ */
+function keepOutput(output: readonly string[]): void {
+  const dir = process.env.SLUICE_E2E_LOG_DIR;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  const test = basename(expect.getState().testPath ?? 'e2e', '.ts');
+  writeFileSync(join(dir, `${test}.${process.pid}.${Date.now()}.log`), `${output.join('\n')}\n`);
 }

@@ -17,6 +17,8 @@ const MIN_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 10_000;
 /** A process that stayed up this long is considered healthy again: its backoff starts over. */
 const HEALTHY_AFTER_MS = 30_000;
+/** What a service that never became ready last said, in the error that says so. */
+const LAST_LINES = 8;
 
 /**
  * One supervised service process: restarted with exponential backoff when it dies, as a process
@@ -29,6 +31,7 @@ export class ServiceProcess {
   #restartTimer?: NodeJS.Timeout;
   /** Set by `restart(env)`: this process's own configuration changes, on top of the shared spec. */
   #envChanges: Record<string, string> = {};
+  #lastLines: string[] = [];
   restarts = 0;
 
   constructor(
@@ -50,7 +53,11 @@ export class ServiceProcess {
     });
     this.#child = child;
     for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream! }).on('line', (line) => this.output(this.spec.name, line));
+      createInterface({ input: stream! }).on('line', (line) => {
+        this.#lastLines.push(line.length > 400 ? `${line.slice(0, 400)}…` : line);
+        if (this.#lastLines.length > LAST_LINES) this.#lastLines.shift();
+        this.output(this.spec.name, line);
+      });
     }
     child.on('exit', (code, signal) => {
       if (this.#child !== child) return;
@@ -112,6 +119,7 @@ export class ServiceProcess {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`${this.spec.name} was not ready within ${timeoutMs} ms`);
+    const said = this.#lastLines.length ? `; its last lines:\n  ${this.#lastLines.join('\n  ')}` : '';
+    throw new Error(`${this.spec.name} was not ready within ${timeoutMs} ms (${this.restarts} restarts)${said}`);
   }
 }

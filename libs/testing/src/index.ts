@@ -1,4 +1,4 @@
-export { freePort } from '@sluice/embedded';
+export { freePort } from './test-ports';
 export { startTestNats, type TestNats, type TestNatsOptions } from './test-nats';
 export { testDatabaseUrl } from './test-database';
 export { waitFor, type WaitForOptions } from './wait-for';

@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startNatsServer } from '@sluice/embedded';
+import { startNatsServer } from '@sluice/embedded';
 import { containerImages, resolveInfraMode } from './infra-mode';
+import { freePort } from './test-ports';
 
 /** A NATS server with JetStream of one's own, so test files never share JetStream state. */
 export interface TestNats {
@@ -26,7 +27,7 @@ export async function startTestNats(opts: TestNatsOptions = {}): Promise<TestNat
 
 async function startLocalNats(opts: TestNatsOptions): Promise<TestNats> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-test-nats-'));
-  const nats = await startNatsServer({ dataDir, maxPayload: opts.maxPayload }).catch((err) => {
+  const nats = await startNatsServer({ dataDir, port: await freePort(), maxPayload: opts.maxPayload }).catch((err) => {
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
   });

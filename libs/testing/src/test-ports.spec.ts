@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { freePort } from './test-ports';
+
+describe('ports for the servers a test starts', () => {
+  it('lie below the range outgoing connections take their ports from, are distinct and can be listened on', async () => {
+    const ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0]);
+    const ports = await Promise.all(Array.from({ length: 20 }, () => freePort()));
+    expect(new Set(ports).size).toBe(20);
+    for (const port of ports) expect(port).toBeLessThan(ephemeralLow);
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(ports[0], '127.0.0.1', resolve));
+    try {
+      // Once round the whole slice: the one that is taken is skipped.
+      const next = [];
+      for (let i = 0; i < 800; i++) next.push(await freePort());
+      expect(next).not.toContain(ports[0]);
+      expect(next).toContain(ports[1]);
+    } finally {
+      server.close();
+    }
+  });
+});
