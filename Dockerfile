@@ -9,9 +9,10 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 FROM ${NODE_IMAGE} AS manifests
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY apps ./apps
 COPY libs ./libs
 COPY services ./services
-RUN find libs services -type f ! -name package.json -delete && find libs services -type d -empty -delete \
+RUN find apps libs services -type f ! -name package.json -delete && find apps libs services -type d -empty -delete \
  && node -e "const fs = require('fs'); const p = JSON.parse(fs.readFileSync('package.json')); delete p.scripts; fs.writeFileSync('package.json', JSON.stringify(p))"
 
 FROM ${NODE_IMAGE} AS deps
@@ -26,6 +27,7 @@ RUN npm prune --omit=dev --no-audit --no-fund
 FROM deps AS build
 COPY .swcrc tsconfig.base.json tsconfig.json ./
 COPY scripts ./scripts
+COPY apps ./apps
 COPY libs ./libs
 COPY services ./services
 RUN node scripts/build.mjs

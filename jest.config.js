@@ -20,11 +20,11 @@ const needsInfrastructure = tier !== 'unit' && tier !== 'compose';
 module.exports = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  roots: ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/e2e'],
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/services', '<rootDir>/e2e'],
   testMatch,
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
   transform: { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false, sourceMaps: 'inline' }] },
-  moduleNameMapper: { '^@sluice/([^/]+)$': '<rootDir>/libs/$1/src/index.ts' },
+  moduleNameMapper: { '^@sluice/([^/]+)$': ['<rootDir>/libs/$1/src/index.ts', '<rootDir>/apps/$1/src/index.ts'] },
   setupFiles: ['reflect-metadata'],
   ...(needsInfrastructure && {
     globalSetup: '<rootDir>/libs/testing/src/jest/global-setup.ts',

@@ -33,7 +33,7 @@ class Runner {
   readonly child: ChildProcess;
   output = '';
   constructor(env: Record<string, string>) {
-    this.child = spawn(process.execPath, [join(ROOT, 'libs', 'supervisor', 'dist', 'cli.js')], {
+    this.child = spawn(process.execPath, [join(ROOT, 'apps', 'supervisor', 'dist', 'cli.js')], {
       cwd: ROOT,
       env: { ...withoutSystemEnv(process.env), ...env },
       detached: true,

@@ -13,7 +13,7 @@ ensureDependencies();
 ensureServers();
 await build();
 const require = createRequire(import.meta.url);
-const { startSystem } = require(join(root, 'libs/supervisor/dist/index.js'));
+const { startSystem } = require(join(root, 'apps/supervisor/dist/index.js'));
 const { createDb } = require(join(root, 'libs/db/dist/index.js'));
 const { Sealer } = require(join(root, 'libs/event-store/dist/index.js'));
 const { sql } = require('kysely');

@@ -14,7 +14,7 @@ ensureDependencies();
 ensureServers();
 await build();
 const require = createRequire(import.meta.url);
-const { startSystem, readNatsUsers } = require(join(root, 'libs/supervisor/dist/index.js'));
+const { startSystem, readNatsUsers } = require(join(root, 'apps/supervisor/dist/index.js'));
 const { connect } = require('@nats-io/transport-node');
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 50);

@@ -34,7 +34,7 @@ await build();
 
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon');
-const { startSystem, SERVICE_NAMES } = require(join(root, 'libs/supervisor/dist/index.js'));
+const { startSystem, SERVICE_NAMES } = require(join(root, 'apps/supervisor/dist/index.js'));
 const { connect, paced, closedLoop, probe, summarize } = await import('./bench/loadgen.mjs');
 const { cpuMeter, memory, waitQuiet } = await import('./bench/cpu.mjs');
 const { startPortkey, portkeyHeaders } = await import('./bench/portkey.mjs');

@@ -13,7 +13,7 @@ export async function build({ quiet = false } = {}) {
   const options = JSON.parse(readFileSync(join(root, '.swcrc'), 'utf8'));
   delete options.$schema;
   let compiled = 0;
-  for (const group of ['libs', 'services']) {
+  for (const group of ['apps', 'libs', 'services']) {
     const groupDir = join(root, group);
     if (!existsSync(groupDir)) continue;
     for (const pkg of readdirSync(groupDir)) {

@@ -8,7 +8,7 @@ import { SERVICE_NAMES, type ServiceName } from './service-names';
  * docker-compose.yml and deploy/ (`node scripts/nats-auth.mjs` writes these files; a test checks
  * them). Passwords are the server's environment variables `SLUICE_NATS_<SERVICE>_PASSWORD`.
  */
-const HEADER = '# Written by `node scripts/nats-auth.mjs` from libs/supervisor/src/nats-users.ts: do not edit.\n';
+const HEADER = '# Written by `node scripts/nats-auth.mjs` from apps/supervisor/src/nats-users.ts: do not edit.\n';
 
 const withPasswords = (password: (service: ServiceName) => string) =>
   natsUsers(Object.fromEntries(SERVICE_NAMES.map((s) => [s, password(s)])) as Record<ServiceName, string>);
