@@ -76,8 +76,13 @@ function contentParts(content: unknown, param: string): Content {
   for (let j = 0; j < content.length; j++) {
     const part = content[j] as Record<string, unknown>;
     const at = `${param}.content[${j}]`;
+    // A cache breakpoint goes on with its part: the provider adapter passes it to Anthropic.
     if ((part?.type === 'input_text' || part?.type === 'output_text') && typeof part.text === 'string')
-      parts.push({ type: 'text', text: part.text });
+      parts.push(
+        part.cache_control === undefined
+          ? { type: 'text', text: part.text }
+          : { type: 'text', text: part.text, cache_control: part.cache_control },
+      );
     else if (part?.type === 'input_image' && typeof part.image_url === 'string')
       parts.push({
         type: 'image_url',

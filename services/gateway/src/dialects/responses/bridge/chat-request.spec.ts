@@ -107,6 +107,38 @@ describe('a Responses body as a chat completions body', () => {
     });
   });
 
+  it('keeps a text part’s cache breakpoint, for a provider that caches on it (Anthropic)', () => {
+    const mapped = chatRequestOf(
+      {
+        model: 'm',
+        input: [
+          {
+            role: 'user',
+            content: [
+              { type: 'input_text', text: 'A long document.', cache_control: { type: 'ephemeral' } },
+              { type: 'input_text', text: 'Summarise it.' },
+            ],
+          },
+        ],
+      },
+      [],
+    );
+    expect(mapped).toMatchObject({
+      ok: true,
+      body: {
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'A long document.', cache_control: { type: 'ephemeral' } },
+              { type: 'text', text: 'Summarise it.' },
+            ],
+          },
+        ],
+      },
+    });
+  });
+
   it('accepts what Codex sends (its client metadata, a reasoning summary, encrypted reasoning in include)', () => {
     const codex = {
       model: 'm',
