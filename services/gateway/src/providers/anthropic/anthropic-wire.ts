@@ -27,11 +27,13 @@ export interface AnthropicMessage {
   content: AnthropicBlock[];
 }
 
+/** Anthropic's `usage` (a Message's, message_start's, or message_delta's cumulative one). */
 export interface AnthropicUsage {
-  input_tokens?: number;
-  output_tokens?: number;
-  cache_read_input_tokens?: number | null;
+  input_tokens?: number | null;
+  output_tokens?: number | null;
   cache_creation_input_tokens?: number | null;
+  cache_read_input_tokens?: number | null;
+  output_tokens_details?: { thinking_tokens?: number | null } | null;
 }
 
 export interface AnthropicReply {
