@@ -1,6 +1,8 @@
 import { request } from 'node:http';
 import { formatNanoUsd, modelPrice } from '@sluice/contracts';
 import { startMockUpstream, type InvoiceEntry, type MockUpstream } from '@sluice/mock-llm';
+import { scrapeMetrics } from '@sluice/telemetry';
+import { sampleValue } from '@sluice/testing';
 import { startHarness, type Harness } from '../../../test/harness';
 
 jest.setTimeout(60_000);
@@ -116,8 +118,12 @@ describe('cache writes through the chat and bridged Responses ingresses (real NA
     ...extra,
   });
 
+  /** Every call the tests made, by ingress operation: the gateway's cost metric must add up to their invoice. */
+  const made: Record<'chat' | 'responses', string[]> = { chat: [], responses: [] };
+
   /** The call's usage message and its cost as the client was told it, both equal to the invoice. */
   async function expectBilledAsInvoiced(requestId: string, cost: string | undefined): Promise<InvoiceEntry> {
+    made[requestId.startsWith('cw-responses') ? 'responses' : 'chat'].push(requestId);
     const billed = anthropic.invoice.byRequest.get(requestId)!;
     expect(billed).toMatchObject({ completed: true });
     expect(billed.cacheWriteTokens).toBeGreaterThan(0);
@@ -147,6 +153,7 @@ describe('cache writes through the chat and bridged Responses ingresses (real NA
     });
 
     const again = await post('/chat/completions', chatBody('chat-json'), 'cw-chat-json-read');
+    made.chat.push('cw-chat-json-read');
     const read = anthropic.invoice.byRequest.get('cw-chat-json-read')!;
     expect(read.cacheReadTokens).toBe(billed.cacheWriteTokens);
     expect(await h.usageOf('cw-chat-json-read')).toMatchObject({
@@ -186,5 +193,18 @@ describe('cache writes through the chat and bridged Responses ingresses (real NA
     expect(res.status).toBe(200);
     expect(res.text).toContain('response.completed');
     await expectBilledAsInvoiced('cw-responses-sse', res.trailers['x-sluice-cost-usd']);
+  });
+
+  it('counts in the gateway’s cost metric what Anthropic invoiced for the same calls, cache writes included', async () => {
+    const scrape = await scrapeMetrics();
+    for (const operation of ['chat', 'responses'] as const) {
+      expect(made[operation].length).toBeGreaterThan(0);
+      const nanos = made[operation].reduce((sum, id) => sum + invoiced(anthropic.invoice.byRequest.get(id)!), 0);
+      const labels = { model: 'claude-haiku', operation, status_class: '2xx' };
+      expect(sampleValue(scrape, 'sluice_gateway_cost_usd_total', labels)).toBe(nanos / 1e9);
+      expect(sampleValue(scrape, 'sluice_gateway_tokens_total', { ...labels, token_type: 'cache_write_input' })).toBe(
+        made[operation].reduce((sum, id) => sum + anthropic.invoice.byRequest.get(id)!.cacheWriteTokens!, 0),
+      );
+    }
   });
 });
