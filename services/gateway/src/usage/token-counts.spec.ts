@@ -10,29 +10,25 @@ const HAIKU = modelPrice({
 });
 
 describe('the tokens an OpenAI-shaped usage object bills', () => {
-  it('bills the cache writes an OpenAI-compatible upstream reports (OpenRouter on Anthropic) at the cache-write price', () => {
-    const tokens = tokensFromUsage({
-      prompt_tokens: 194,
-      completion_tokens: 2,
-      prompt_tokens_details: { cached_tokens: 10, cache_write_tokens: 100 },
-    });
-    expect(tokens).toEqual({
-      inputTokens: 194,
-      cachedInputTokens: 10,
-      cacheWriteInputTokens: 100,
-      outputTokens: 2,
-      reasoningTokens: 0,
-    });
-    expect(costNanosOf(tokens!, HAIKU)).toBe(84 * 1000 + 10 * 100 + 100 * 1250 + 2 * 5000);
-  });
-
-  it('bills the cache writes a Responses upstream reports in input_tokens_details at the cache-write price', () => {
-    const tokens = tokensFromResponsesUsage({
-      input_tokens: 194,
-      input_tokens_details: { cached_tokens: 10, cache_write_tokens: 100 },
-      output_tokens: 2,
-      output_tokens_details: { reasoning_tokens: 0 },
-    });
+  it.each([
+    [
+      'an OpenAI-compatible upstream reports in prompt_tokens_details (OpenRouter on Anthropic)',
+      tokensFromUsage({
+        prompt_tokens: 194,
+        completion_tokens: 2,
+        prompt_tokens_details: { cached_tokens: 10, cache_write_tokens: 100 },
+      }),
+    ],
+    [
+      'a Responses upstream reports in input_tokens_details',
+      tokensFromResponsesUsage({
+        input_tokens: 194,
+        input_tokens_details: { cached_tokens: 10, cache_write_tokens: 100 },
+        output_tokens: 2,
+        output_tokens_details: { reasoning_tokens: 0 },
+      }),
+    ],
+  ])('bills the cache writes %s at the cache-write price', (_what, tokens) => {
     expect(tokens).toEqual({
       inputTokens: 194,
       cachedInputTokens: 10,
