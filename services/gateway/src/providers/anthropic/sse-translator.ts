@@ -36,6 +36,8 @@ export class AnthropicSseTranslator {
   private model = '';
   private usage: AnthropicUsage = {};
   private started = false;
+  /** The usage message_stop closed the stream with, as billed. */
+  private final: TokenCounts | null = null;
   private readonly toolIndex = new Map<number, number>();
 
   constructor(
@@ -97,7 +99,8 @@ export class AnthropicSseTranslator {
         return e.delta?.stop_reason ? this.chunk({}, finishReason(e.delta.stop_reason)) : '';
       case 'message_stop':
         this.finished = true;
-        return `data: ${JSON.stringify({ id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [], usage: openAiUsage(tokensFromAnthropicUsage(this.usage) ?? NO_TOKENS) })}\n\ndata: [DONE]\n\n`;
+        this.final = tokensFromAnthropicUsage(this.usage);
+        return `data: ${JSON.stringify({ id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [], usage: openAiUsage(this.final ?? NO_TOKENS) })}\n\ndata: [DONE]\n\n`;
       case 'error':
         // A failure, like a dropped connection: the relay answers with its error (a JSON 502 if
         // nothing was sent yet, an SSE error event otherwise) and records the call as failed.
@@ -124,7 +127,7 @@ export class AnthropicSseTranslator {
    * (a cut stream), message_start's input and cache tokens with no output; null when neither came.
    */
   reportedTokens(): TokenCounts | null {
-    if (this.finished) return tokensFromAnthropicUsage(this.usage);
+    if (this.finished) return this.final;
     return this.started ? tokensFromAnthropicUsage({ ...this.usage, output_tokens: 0 }) : null;
   }
 
