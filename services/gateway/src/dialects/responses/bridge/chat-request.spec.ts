@@ -107,7 +107,13 @@ describe('a Responses body as a chat completions body', () => {
     });
   });
 
-  it('keeps a text part’s cache breakpoint, for a provider that caches on it (Anthropic)', () => {
+  it('keeps a text part’s cache breakpoint, for a provider that caches on it (Anthropic), but not the stored conversation’s (Anthropic takes 4)', () => {
+    const earlier = {
+      id: 'msg_0',
+      type: 'message',
+      role: 'user',
+      content: [{ type: 'input_text', text: 'An earlier turn.', cache_control: { type: 'ephemeral' } }],
+    };
     const mapped = chatRequestOf(
       {
         model: 'm',
@@ -121,12 +127,13 @@ describe('a Responses body as a chat completions body', () => {
           },
         ],
       },
-      [],
+      [earlier],
     );
     expect(mapped).toMatchObject({
       ok: true,
       body: {
         messages: [
+          { role: 'user', content: [{ type: 'text', text: 'An earlier turn.' }] },
           {
             role: 'user',
             content: [
@@ -136,6 +143,11 @@ describe('a Responses body as a chat completions body', () => {
           },
         ],
       },
+    });
+    if (!mapped.ok) throw new Error(mapped.error.message);
+    expect((mapped.body.messages as Record<string, unknown>[])[0]).toEqual({
+      role: 'user',
+      content: [{ type: 'text', text: 'An earlier turn.' }],
     });
   });
 
