@@ -1,4 +1,5 @@
 import type { OpenAiError, Route } from '@sluice/contracts';
+import { tokensFromUsage, type TokenCounts } from '../usage/token-counts';
 
 /**
  * What provider adapters speak: OpenAI's classic surface. Another dialect's call (Anthropic's
@@ -25,12 +26,17 @@ export interface UpstreamResponse {
   /** Stops reading the upstream (the connection is closed, not returned to the pool). */
   abort(): void;
   /**
-   * A translated stream's usage as far as the upstream reported it before the end (Anthropic's
-   * input and cache tokens, in message_start), in OpenAI's shape with no output: what a stream
-   * cut before its usage chunk is billed as input. Null when nothing was reported.
+   * A translated answer's tokens as the adapter read them from the provider's own usage, where
+   * the OpenAI shape the client gets loses some (Anthropic's cache writes): the final usage once it
+   * came; before it, a stream's input and cache tokens as reported at its start, with no output;
+   * null when none came. When set, the call is billed from this, never from the translated body.
    */
-  startedUsage?: () => unknown;
+  reportedTokens?: () => TokenCounts | null;
 }
+
+/** What the upstream reported: the adapter's own reading when it has one, else the `usage` of the answer it relayed (read only then). */
+export const reportedTokens = (upstream: UpstreamResponse, relayedUsage: () => unknown): TokenCounts | null =>
+  upstream.reportedTokens ? upstream.reportedTokens() : tokensFromUsage(relayedUsage());
 
 /**
  * `held`: the upstream had the whole request and sent no answer until the headers deadline passed;

@@ -1,3 +1,4 @@
+import { modelPrice } from '@sluice/contracts';
 import { PROVIDER_SECRET, rawPost, startHarness, type Harness } from '../../test/harness';
 import {
   dialectBody,
@@ -64,6 +65,21 @@ describe('a call whose answer the gateway could not read is billed at its worst 
       upstreamModel: 'huge-json',
     });
     routeEveryDialect(h, hostile.url, ['big-json', 'reset-json', 'stall-json', 'drip', 'not-json']);
+    // Anthropic's prices, cache writes above input: the worst case is every prompt token written.
+    const haiku = modelPrice({
+      inputUsdPerMTok: 1,
+      cachedInputUsdPerMTok: 0.1,
+      cacheWriteUsdPerMTok: 1.25,
+      outputUsdPerMTok: 5,
+    });
+    for (const model of ['huge-json', 'held'])
+      h.routes.set(`claude-${model}-priced`, {
+        providerId: 'prov-hostile-anthropic',
+        providerType: 'anthropic',
+        baseUrl: hostile.url,
+        upstreamModel: model,
+        price: haiku,
+      });
     h.routes.set('claude-cut-anthropic', {
       providerId: 'prov-hostile-anthropic',
       providerType: 'anthropic',
@@ -108,6 +124,29 @@ describe('a call whose answer the gateway could not read is billed at its worst 
       outputTokens: 300 * choices,
     });
   });
+
+  it.each([
+    ['an Anthropic answer it could not read', 'claude-huge-json-priced', {}, 300],
+    ['an Anthropic stream held until the headers deadline', 'claude-held-priced', { stream: true }, 0],
+  ])(
+    'prices %s as the reservation does: every prompt token a cache write, at the cache-write price',
+    async (_what, model, extra, output) => {
+      const requestBody = body(model, extra);
+      const requestId = `worst-priced-${model}`;
+      const res = await call(requestBody, requestId);
+      expect(res.status).toBe(502);
+      const bound = promptBound(requestBody);
+      expect(await h.usageOf(requestId)).toMatchObject({
+        status: 502,
+        estimated: true,
+        inputTokens: bound,
+        cacheWriteInputTokens: bound,
+        outputTokens: output,
+        // $1.25 and $5 per million tokens: 1,250 and 5,000 nano-dollars a token.
+        costNanos: bound * 1250 + output * 5000,
+      });
+    },
+  );
 
   it('bills an upstream that held a non-streamed request until the headers deadline at its worst case (it generates before it answers)', async () => {
     const requestBody = body('gpt-held');
@@ -257,9 +296,13 @@ describe('a call whose answer the gateway could not read is billed at its worst 
       });
       await res.text().catch(() => '');
       const usage = await h.usageOf(requestId);
-      expect(usage).toMatchObject({ status: 502, estimated: true, inputTokens: 1057, cachedInputTokens: 1000 });
-      // Only the native path keeps cache writes apart (chat's usage has no field for them).
-      if (path === '/messages') expect(usage.cacheWriteInputTokens).toBe(50);
+      expect(usage).toMatchObject({
+        status: 502,
+        estimated: true,
+        inputTokens: 1057,
+        cachedInputTokens: 1000,
+        cacheWriteInputTokens: 50,
+      });
       expect(usage.outputTokens).toBeGreaterThanOrEqual(4);
     },
   );

@@ -1,4 +1,11 @@
-import { callTokens, type AllowedLimits, type CallEstimate, type Operation, type Route } from '@sluice/contracts';
+import {
+  callTokens,
+  worstCaseTokens,
+  type AllowedLimits,
+  type CallEstimate,
+  type Operation,
+  type Route,
+} from '@sluice/contracts';
 import { NO_TOKENS, type TokenCounts } from './token-counts';
 
 /** The most a call can be billed for: its prompt's bound, and the output cap × the choices. */
@@ -33,20 +40,22 @@ export interface Billed {
 /** A call the upstream refused or never received: providers bill no error. */
 export const NOTHING_BILLED: Billed = Object.freeze({ tokens: NO_TOKENS, estimated: false });
 
+type Unknown = { worstCase: WorstCase; route: Pick<Route, 'price'> };
+
+/** Up to these tokens, priced as the reservation prices them: every prompt token a cache write where that is dearer. */
+function atMost(call: Unknown, worstCase: WorstCase): Billed {
+  const billable = call.route.price
+    ? worstCaseTokens(worstCase, call.route.price)
+    : { inputTokens: worstCase.inputTokens, cachedInputTokens: 0, outputTokens: worstCase.outputTokens };
+  return { tokens: { ...billable, reasoningTokens: 0 }, estimated: true };
+}
+
 /**
  * A call whose answer the gateway could not read (too large, cut, silent, past its deadline): the
  * upstream served it and bills it in full, and what it generated is unknown, so it is billed its
  * worst case, flagged estimated — as the spool's recovery and policy's sweep bill such a call.
  */
-export const worstCaseBilled = (call: { worstCase: WorstCase }): Billed => ({
-  tokens: {
-    inputTokens: call.worstCase.inputTokens,
-    cachedInputTokens: 0,
-    outputTokens: call.worstCase.outputTokens,
-    reasoningTokens: 0,
-  },
-  estimated: true,
-});
+export const worstCaseBilled = (call: Unknown): Billed => atMost(call, call.worstCase);
 
 /**
  * A call the upstream held without answering until the gateway gave up (the headers deadline, the
@@ -54,10 +63,5 @@ export const worstCaseBilled = (call: { worstCase: WorstCase }): Billed => ({
  * sent, so it may be billed in full; a stream sends its headers before its first token, so a stream
  * that never started is billed its prompt.
  */
-export const heldBilled = (call: { worstCase: WorstCase; stream: boolean }): Billed =>
-  call.stream
-    ? {
-        tokens: { inputTokens: call.worstCase.inputTokens, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0 },
-        estimated: true,
-      }
-    : worstCaseBilled(call);
+export const heldBilled = (call: Unknown & { stream: boolean }): Billed =>
+  call.stream ? atMost(call, { inputTokens: call.worstCase.inputTokens, outputTokens: 0 }) : worstCaseBilled(call);

@@ -5,10 +5,9 @@ import type { Dialect } from '../../pipeline/dialect';
 import { withinDeadline, type CallDeadline } from '../../pipeline/call-deadline';
 import { costHeaderNames, costHeaders } from '../../pipeline/cost-headers';
 import { answered, failCall } from '../../pipeline/failed-call';
-import { isEventStream } from '../../providers/upstream';
+import { isEventStream, reportedTokens } from '../../providers/upstream';
 import type { UpstreamDispatch } from '../../providers/upstream-dispatch';
 import { settleTokens } from '../../usage/estimate';
-import { tokensFromUsage } from '../../usage/token-counts';
 import type { CallFacts, FinishCall } from '../../usage/usage-message';
 import { parseOpenAiRequest, type OpenAiOperation, type OpenAiRequest } from './openai-request';
 import { respondJson } from './respond-json';
@@ -111,11 +110,10 @@ export class OpenAiDialect implements Dialect<OpenAiRequest> {
             : 'upstream stream broke after it began';
           this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, why);
         }
-        // A translated stream cut before its usage chunk: the input its upstream reported at the start.
         const settled = settleTokens(
           call,
           request.body,
-          tokensFromUsage(relayed.usage ?? upstream.startedUsage?.()),
+          reportedTokens(upstream, () => relayed.usage),
           relayed.generated,
         );
         usage = await finish({ status: relayed.upstreamFailed ? 502 : 200, ...settled, ttfbMs: relayed.ttfbMs });

@@ -6,11 +6,10 @@ import type { CallDeadline } from '../../pipeline/call-deadline';
 import { costHeaders } from '../../pipeline/cost-headers';
 import { failCall } from '../../pipeline/failed-call';
 import { readAnswer } from '../../pipeline/read-answer';
-import type { UpstreamResponse } from '../../providers/upstream';
+import { reportedTokens, type UpstreamResponse } from '../../providers/upstream';
 import { upstreamError } from '../../providers/upstream-errors';
 import { settleTokens } from '../../usage/estimate';
 import { NOTHING_GENERATED } from '../../usage/generated-output';
-import { tokensFromUsage } from '../../usage/token-counts';
 import type { CallFacts, FinishCall } from '../../usage/usage-message';
 import { generatedOfJson, usageFromJson } from '../../usage/usage-from-json';
 import { NOTHING_BILLED } from '../../usage/worst-case';
@@ -41,7 +40,7 @@ export async function respondJson(
   if (!read.ok) return failCall(reply, call, read.error, finish, sendError, read.billed);
   const bytes = read.bytes;
   if (upstream.status >= 200 && upstream.status < 300) {
-    const reported = tokensFromUsage(usageFromJson(bytes));
+    const reported = reportedTokens(upstream, () => usageFromJson(bytes));
     const generated =
       call.op === 'embeddings' || (reported !== null && reported.outputTokens > 0)
         ? NOTHING_GENERATED

@@ -4,6 +4,8 @@ import type { UpstreamRequest } from '../openai-compatible/openai-compatible';
 import { upstreamCap } from '../output-cap';
 import { MAX_SSE_EVENT_BYTES } from '../sse-event-bound';
 import { isEventStream, readBody, type UpstreamCall, type UpstreamResponse } from '../upstream';
+import type { TokenCounts } from '../../usage/token-counts';
+import { tokensFromAnthropicUsage } from './anthropic-tokens';
 import { ANTHROPIC_VERSION, MESSAGES_PATH, type AnthropicReply } from './anthropic-wire';
 import { anthropicRequest } from './request-mapping';
 import { chatCompletion, openAiErrorBody, openAiStatus } from './response-mapping';
@@ -53,9 +55,10 @@ export function anthropicUpstreamRequest(
 }
 
 /**
- * Anthropic's answer in OpenAI's shape, so the gateway's JSON path, SSE relay, usage extraction
- * and error mapping serve it unchanged: a stream is translated as it flows, a JSON reply or an
- * error body once read (bounded).
+ * Anthropic's answer in OpenAI's shape, so the gateway's JSON path, SSE relay and error mapping
+ * serve it unchanged: a stream is translated as it flows, a JSON reply or an error body once read
+ * (bounded). The call is billed from the tokens Anthropic reported, read here (`reportedTokens`):
+ * OpenAI's usage has no field for its cache writes.
  */
 export function asOpenAi(
   upstream: UpstreamResponse,
@@ -68,21 +71,23 @@ export function asOpenAi(
       ...upstream,
       contentType: 'text/event-stream',
       body: translateStream(upstream.body, created, maxEventBytes, translator),
-      startedUsage: () => translator.startedUsage(),
+      reportedTokens: () => translator.reportedTokens(),
     };
   }
   const ok = upstream.status >= 200 && upstream.status < 300;
+  let tokens: TokenCounts | null = null;
   return {
     status: ok ? upstream.status : openAiStatus(upstream.status),
     contentType: 'application/json',
     abort: upstream.abort,
     body: (async function* () {
       const bytes = await readBody(upstream, MAX_REPLY_BYTES);
-      if (ok)
-        yield Buffer.from(
-          JSON.stringify(chatCompletion(JSON.parse(bytes.toString('utf8')) as AnthropicReply, created)),
-        );
-      else yield Buffer.from(JSON.stringify(openAiErrorBody(bytes) ?? {}));
+      if (ok) {
+        const reply = JSON.parse(bytes.toString('utf8')) as AnthropicReply;
+        tokens = tokensFromAnthropicUsage(reply?.usage);
+        yield Buffer.from(JSON.stringify(chatCompletion(reply, created, tokens)));
+      } else yield Buffer.from(JSON.stringify(openAiErrorBody(bytes) ?? {}));
     })(),
+    reportedTokens: () => tokens,
   };
 }

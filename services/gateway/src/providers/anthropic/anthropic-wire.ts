@@ -6,22 +6,34 @@ export const MESSAGES_PATH = '/v1/messages';
 /** Anthropic requires max_tokens; used when neither the client nor the catalog sets one. */
 export const DEFAULT_MAX_TOKENS = 4096;
 
+/** A prompt-cache breakpoint: Anthropic caches the prompt up to and including the block that carries it. */
+export interface CacheControl {
+  type: 'ephemeral';
+  ttl?: '5m' | '1h';
+}
+
 export type AnthropicBlock =
-  | { type: 'text'; text: string }
-  | { type: 'image'; source: { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string } }
-  | { type: 'tool_use'; id: string; name: string; input: unknown }
-  | { type: 'tool_result'; tool_use_id: string; content: string };
+  | { type: 'text'; text: string; cache_control?: CacheControl }
+  | {
+      type: 'image';
+      source: { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string };
+      cache_control?: CacheControl;
+    }
+  | { type: 'tool_use'; id: string; name: string; input: unknown; cache_control?: CacheControl }
+  | { type: 'tool_result'; tool_use_id: string; content: string; cache_control?: CacheControl };
 
 export interface AnthropicMessage {
   role: 'user' | 'assistant';
   content: AnthropicBlock[];
 }
 
+/** Anthropic's `usage` (a Message's, message_start's, or message_delta's cumulative one). */
 export interface AnthropicUsage {
-  input_tokens?: number;
-  output_tokens?: number;
-  cache_read_input_tokens?: number | null;
+  input_tokens?: number | null;
+  output_tokens?: number | null;
   cache_creation_input_tokens?: number | null;
+  cache_read_input_tokens?: number | null;
+  output_tokens_details?: { thinking_tokens?: number | null } | null;
 }
 
 export interface AnthropicReply {

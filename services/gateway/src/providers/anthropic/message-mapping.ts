@@ -1,5 +1,5 @@
 import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '@sluice/service';
-import type { AnthropicBlock } from './anthropic-wire';
+import type { AnthropicBlock, CacheControl } from './anthropic-wire';
 import { refuse, type Refusal } from './refusal';
 
 export type { Refusal };
@@ -9,11 +9,15 @@ const invalid = (param: string, message: string): Refusal => ({
 
 const DATA_URL = /^data:([^;,]+);base64,(.*)$/s;
 
-/** A system or developer message: its text (string, or text parts). */
-export function systemText(content: unknown, at: string): string | Refusal {
-  const blocks = contentBlocks(content, at, false);
-  if (!Array.isArray(blocks)) return blocks;
-  return blocks.map((b) => (b as { text: string }).text).join('\n');
+const textOf = (blocks: AnthropicBlock[]): string => blocks.map((b) => (b as { text: string }).text).join('\n');
+
+/**
+ * The system and developer messages as Anthropic's `system`: their texts joined, or — when a part
+ * carries a cache breakpoint, which only a block can hold — their text blocks.
+ */
+export function systemPrompt(messages: AnthropicBlock[][]): string | AnthropicBlock[] {
+  if (messages.some((blocks) => blocks.some((b) => b.cache_control))) return messages.flat();
+  return messages.map(textOf).join('\n\n');
 }
 
 /** A user or assistant content: a string or an array of parts; images only from users. Empty text is left out (Anthropic refuses it). */
@@ -26,10 +30,20 @@ export function contentBlocks(content: unknown, at: string, images: boolean): An
     );
   const blocks: AnthropicBlock[] = [];
   for (let j = 0; j < content.length; j++) {
-    const part = content[j] as { type?: unknown; text?: unknown; image_url?: { url?: unknown } };
+    const part = content[j] as {
+      type?: unknown;
+      text?: unknown;
+      image_url?: { url?: unknown };
+      cache_control?: unknown;
+    };
     const param = `${at}.content[${j}]`;
+    const cache = cacheControl(part?.cache_control, param);
+    if (cache !== undefined && 'error' in cache) return cache;
     if (part?.type === 'text' && typeof part.text === 'string') {
-      if (part.text !== '') blocks.push({ type: 'text', text: part.text });
+      // An empty text is left out (Anthropic refuses it), unless it carries a breakpoint: then
+      // Anthropic's refusal reaches the client rather than the breakpoint being lost.
+      if (cache) blocks.push({ type: 'text', text: part.text, cache_control: cache });
+      else if (part.text !== '') blocks.push({ type: 'text', text: part.text });
     } else if (part?.type === 'image_url' && images) {
       const image = imageBlock(part.image_url?.url);
       if (!image)
@@ -37,7 +51,7 @@ export function contentBlocks(content: unknown, at: string, images: boolean): An
           `${param}.image_url.url`,
           `Invalid '${param}.image_url.url': expected an https URL or a base64 data URL.`,
         );
-      blocks.push(image);
+      blocks.push(cache ? { ...image, cache_control: cache } : image);
     } else {
       return refuse(
         `${param}.type`,
@@ -46,6 +60,28 @@ export function contentBlocks(content: unknown, at: string, images: boolean): An
     }
   }
   return blocks;
+}
+
+/**
+ * A part's prompt-cache breakpoint, as OpenAI-compatible clients write Anthropic's on chat parts
+ * (`cache_control: {type: "ephemeral"}`): passed on, since dropping it changes what the caller
+ * pays for every later call. Anything but Anthropic's shape is refused, naming the field.
+ */
+function cacheControl(value: unknown, param: string): CacheControl | undefined | Refusal {
+  if (value === undefined || value === null) return undefined;
+  const c = value as { type?: unknown; ttl?: unknown };
+  const keys = typeof value === 'object' && !Array.isArray(value) ? Object.keys(value) : null;
+  if (
+    keys === null ||
+    c.type !== 'ephemeral' ||
+    (c.ttl !== undefined && c.ttl !== '5m' && c.ttl !== '1h') ||
+    keys.some((k) => k !== 'type' && k !== 'ttl')
+  )
+    return invalid(
+      `${param}.cache_control`,
+      `Invalid '${param}.cache_control': expected {"type": "ephemeral"}, with an optional "ttl" of "5m" or "1h".`,
+    );
+  return c.ttl === undefined ? { type: 'ephemeral' } : { type: 'ephemeral', ttl: c.ttl };
 }
 
 function imageBlock(url: unknown): AnthropicBlock | null {
@@ -95,7 +131,10 @@ export function toolUses(toolCalls: unknown, at: string): AnthropicBlock[] | Ref
 export function toolResult(m: Record<string, unknown>, at: string): AnthropicBlock[] | Refusal {
   if (typeof m.tool_call_id !== 'string')
     return invalid(`${at}.tool_call_id`, `Missing required parameter: '${at}.tool_call_id'.`);
-  const text = systemText(m.content ?? '', at);
-  if (typeof text !== 'string') return text;
-  return [{ type: 'tool_result', tool_use_id: m.tool_call_id, content: text }];
+  const blocks = contentBlocks(m.content ?? '', at, false);
+  if (!Array.isArray(blocks)) return blocks;
+  // A breakpoint on any of its parts marks the one block the result becomes.
+  const cache = blocks.findLast((b) => b.cache_control)?.cache_control;
+  const result = { type: 'tool_result' as const, tool_use_id: m.tool_call_id, content: textOf(blocks) };
+  return [cache ? { ...result, cache_control: cache } : result];
 }

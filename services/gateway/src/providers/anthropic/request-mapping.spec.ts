@@ -148,6 +148,58 @@ describe('OpenAI chat bodies as Anthropic Messages bodies', () => {
     ]);
   });
 
+  it('passes cache breakpoints on (system, user, image and tool-result parts), the system prompt as blocks when it has one', () => {
+    const ephemeral = { type: 'ephemeral' };
+    const body = mapped({
+      messages: [
+        { role: 'system', content: 'Be terse.' },
+        { role: 'system', content: [{ type: 'text', text: 'Long rules.', cache_control: ephemeral }] },
+        user([
+          { type: 'text', text: 'Long document.', cache_control: { type: 'ephemeral', ttl: '1h' } },
+          { type: 'image_url', image_url: { url: 'https://x.test/a.jpg' }, cache_control: ephemeral },
+        ]),
+        { role: 'assistant', tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+        { role: 'tool', tool_call_id: 't1', content: [{ type: 'text', text: 'result', cache_control: ephemeral }] },
+      ],
+    });
+    expect(body.system).toEqual([
+      { type: 'text', text: 'Be terse.' },
+      { type: 'text', text: 'Long rules.', cache_control: ephemeral },
+    ]);
+    expect(body.messages).toEqual([
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Long document.', cache_control: { type: 'ephemeral', ttl: '1h' } },
+          { type: 'image', source: { type: 'url', url: 'https://x.test/a.jpg' }, cache_control: ephemeral },
+        ],
+      },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'f', input: {} }] },
+      {
+        role: 'user',
+        content: [{ type: 'tool_result', tool_use_id: 't1', content: 'result', cache_control: ephemeral }],
+      },
+    ]);
+  });
+
+  it.each([
+    ['persistent'],
+    [{ type: 'persistent' }],
+    [{ type: 'ephemeral', ttl: '1d' }],
+    [{ type: 'ephemeral', x: 1 }],
+  ])('refuses a cache_control Anthropic would not take (%j) with a 400 naming it', (cacheControl) => {
+    expect(
+      refused({
+        messages: [
+          user([
+            { type: 'text', text: 'a' },
+            { type: 'text', text: 'b', cache_control: cacheControl },
+          ]),
+        ],
+      }),
+    ).toMatchObject({ status: 400, code: 'invalid_value', param: 'messages[0].content[1].cache_control' });
+  });
+
   it('refuses what it cannot translate with a 400 naming the field, instead of dropping it', () => {
     expect(refused({ messages: [user('x')], n: 2 })).toMatchObject({
       status: 400,

@@ -1,6 +1,6 @@
 import type { OpenAiError } from '@sluice/contracts';
 import { DEFAULT_MAX_TOKENS, type AnthropicBlock, type AnthropicMessage } from './anthropic-wire';
-import { contentBlocks, systemText, toolResult, toolUses, type Refusal } from './message-mapping';
+import { contentBlocks, systemPrompt, toolResult, toolUses, type Refusal } from './message-mapping';
 import { unsupportedParameter } from './refusal';
 import { toolChoice, tools } from './tool-mapping';
 
@@ -61,7 +61,7 @@ export function anthropicRequest(
     if (NEUTRAL[field]?.(value)) continue;
     return { ok: false, error: unsupported(field, NEUTRAL[field] ? `with the value ${JSON.stringify(value)}` : '') };
   }
-  const system: string[] = [];
+  const system: AnthropicBlock[][] = [];
   const messages: AnthropicMessage[] = [];
   const push = (role: AnthropicMessage['role'], blocks: AnthropicBlock[]) => {
     const last = messages.at(-1);
@@ -73,12 +73,12 @@ export function anthropicRequest(
   for (let i = 0; i < list.length; i++) {
     const m = list[i];
     const at = `messages[${i}]`;
-    let mapped: AnthropicBlock[] | string | Refusal;
+    let mapped: AnthropicBlock[] | Refusal;
     switch (m.role) {
       case 'system':
       case 'developer':
-        mapped = systemText(m.content, at);
-        if (typeof mapped === 'string') system.push(mapped);
+        mapped = contentBlocks(m.content, at, false);
+        if (Array.isArray(mapped)) system.push(mapped);
         break;
       case 'user':
         mapped = contentBlocks(m.content, at, true);
@@ -102,7 +102,7 @@ export function anthropicRequest(
   }
 
   const out: Record<string, unknown> = { model: upstreamModel };
-  if (system.length > 0) out.system = system.join('\n\n');
+  if (system.length > 0) out.system = systemPrompt(system);
   out.messages = messages;
   out.max_tokens = positive(outputCap) ?? DEFAULT_MAX_TOKENS;
   if (typeof body.temperature === 'number') out.temperature = body.temperature;

@@ -1,6 +1,7 @@
 import { tokensFromUsage } from '../../usage/token-counts';
 import { upstreamError } from '../upstream-errors';
 import { asOpenAi } from './anthropic-provider';
+import { tokensFromAnthropicUsage } from './anthropic-tokens';
 import { chatCompletion, openAiErrorBody, openAiUsage } from './response-mapping';
 
 const reply = {
@@ -40,8 +41,16 @@ describe('Anthropic replies as OpenAI chat completions', () => {
     });
   });
 
-  it('bills cache reads and writes as input, the reads as cached input', () => {
-    expect(tokensFromUsage(openAiUsage(reply.usage))).toEqual({
+  it('bills cache reads and writes as input, the reads as cached input and the writes as cache writes; the client sees OpenAI’s usage', () => {
+    const tokens = tokensFromAnthropicUsage(reply.usage)!;
+    expect(tokens).toEqual({
+      inputTokens: 130,
+      cachedInputTokens: 100,
+      cacheWriteInputTokens: 20,
+      outputTokens: 5,
+      reasoningTokens: 0,
+    });
+    expect(tokensFromUsage(openAiUsage(tokens))).toEqual({
       inputTokens: 130,
       cachedInputTokens: 100,
       outputTokens: 5,

@@ -1,4 +1,6 @@
-import type { AnthropicReply, AnthropicUsage } from './anthropic-wire';
+import { NO_TOKENS, type TokenCounts } from '../../usage/token-counts';
+import { tokensFromAnthropicUsage } from './anthropic-tokens';
+import type { AnthropicReply } from './anthropic-wire';
 
 const FINISH: Record<string, string> = {
   end_turn: 'stop',
@@ -12,21 +14,17 @@ const FINISH: Record<string, string> = {
 export const finishReason = (stop: string | null | undefined): string | null =>
   stop ? (FINISH[stop] ?? 'stop') : null;
 
-const n = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
-
 /**
- * Anthropic counts cache reads and writes apart from `input_tokens`; OpenAI's `prompt_tokens`
- * includes cached tokens, so the gateway bills all three as input, the reads at the cached rate.
+ * The billed tokens as OpenAI's usage, what the client sees: `prompt_tokens` holds Anthropic's
+ * input, cache reads and cache writes (OpenAI's convention), `cached_tokens` the reads. The writes
+ * have no field here, so the call is billed from the tokens, never from this object.
  */
-export function openAiUsage(u: AnthropicUsage | undefined) {
-  const cached = n(u?.cache_read_input_tokens);
-  const prompt = n(u?.input_tokens) + cached + n(u?.cache_creation_input_tokens);
-  const completion = n(u?.output_tokens);
+export function openAiUsage(t: TokenCounts) {
   return {
-    prompt_tokens: prompt,
-    completion_tokens: completion,
-    total_tokens: prompt + completion,
-    prompt_tokens_details: { cached_tokens: cached },
+    prompt_tokens: t.inputTokens,
+    completion_tokens: t.outputTokens,
+    total_tokens: t.inputTokens + t.outputTokens,
+    prompt_tokens_details: { cached_tokens: t.cachedInputTokens },
   };
 }
 
@@ -37,7 +35,7 @@ export interface ToolCall {
 }
 
 /** An Anthropic message as an OpenAI `chat.completion`: text blocks joined, tool_use blocks as tool_calls. */
-export function chatCompletion(reply: AnthropicReply, created: number) {
+export function chatCompletion(reply: AnthropicReply, created: number, tokens = tokensFromAnthropicUsage(reply.usage)) {
   let text = '';
   const toolCalls: ToolCall[] = [];
   for (const block of reply.content ?? []) {
@@ -61,7 +59,7 @@ export function chatCompletion(reply: AnthropicReply, created: number) {
     created,
     model: reply.model ?? '',
     choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(reply.stop_reason) ?? 'stop' }],
-    usage: openAiUsage(reply.usage),
+    usage: openAiUsage(tokens ?? NO_TOKENS),
   };
 }
 

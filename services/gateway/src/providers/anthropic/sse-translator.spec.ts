@@ -1,7 +1,7 @@
 import { bufferWork, piecesOf } from '../../../test/buffer-work';
 import { SseScanner } from '../../dialects/openai/sse-scanner';
 import { SseEventTooLarge } from '../sse-event-bound';
-import { translateStream } from './sse-translator';
+import { AnthropicSseTranslator, translateStream } from './sse-translator';
 
 const event = (data: Record<string, unknown>) => `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;
 const ANTHROPIC = [
@@ -123,6 +123,32 @@ describe('Anthropic SSE as OpenAI chat.completion.chunk SSE', () => {
     })().catch((e) => e);
     expect(failure).toBeInstanceOf(Error);
     expect(seen.join('')).toContain('wörld');
+  });
+
+  it('reports the tokens Anthropic counted, cache writes included: message_start’s with no output while cut, the final usage after message_stop', () => {
+    const written = ANTHROPIC.replace(
+      '"cache_read_input_tokens":5',
+      '"cache_read_input_tokens":5,"cache_creation_input_tokens":40',
+    );
+    const translator = new AnthropicSseTranslator(0);
+    expect(translator.reportedTokens()).toBeNull();
+    const cut = written.indexOf('event: message_delta');
+    translator.push(Buffer.from(written.slice(0, cut)));
+    expect(translator.reportedTokens()).toEqual({
+      inputTokens: 70,
+      cachedInputTokens: 5,
+      cacheWriteInputTokens: 40,
+      outputTokens: 0,
+      reasoningTokens: 0,
+    });
+    translator.push(Buffer.from(written.slice(cut)));
+    expect(translator.reportedTokens()).toEqual({
+      inputTokens: 70,
+      cachedInputTokens: 5,
+      cacheWriteInputTokens: 40,
+      outputTokens: 12,
+      reasoningTokens: 0,
+    });
   });
 
   it('fails the stream when an event grows past the bound without ending, instead of buffering it', async () => {

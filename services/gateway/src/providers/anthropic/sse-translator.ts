@@ -1,5 +1,7 @@
 import { HeldSseEvent } from '../held-sse-event';
 import { MAX_SSE_EVENT_BYTES, SseEventTooLarge } from '../sse-event-bound';
+import { NO_TOKENS, type TokenCounts } from '../../usage/token-counts';
+import { tokensFromAnthropicUsage } from './anthropic-tokens';
 import type { AnthropicUsage } from './anthropic-wire';
 import { finishReason, openAiErrorBody, openAiUsage } from './response-mapping';
 
@@ -34,6 +36,8 @@ export class AnthropicSseTranslator {
   private model = '';
   private usage: AnthropicUsage = {};
   private started = false;
+  /** The usage message_stop closed the stream with, as billed. */
+  private final: TokenCounts | null = null;
   private readonly toolIndex = new Map<number, number>();
 
   constructor(
@@ -95,7 +99,8 @@ export class AnthropicSseTranslator {
         return e.delta?.stop_reason ? this.chunk({}, finishReason(e.delta.stop_reason)) : '';
       case 'message_stop':
         this.finished = true;
-        return `data: ${JSON.stringify({ id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [], usage: openAiUsage(this.usage) })}\n\ndata: [DONE]\n\n`;
+        this.final = tokensFromAnthropicUsage(this.usage);
+        return `data: ${JSON.stringify({ id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [], usage: openAiUsage(this.final ?? NO_TOKENS) })}\n\ndata: [DONE]\n\n`;
       case 'error':
         // A failure, like a dropped connection: the relay answers with its error (a JSON 502 if
         // nothing was sent yet, an SSE error event otherwise) and records the call as failed.
@@ -117,9 +122,13 @@ export class AnthropicSseTranslator {
     });
   }
 
-  /** message_start's input and cache tokens, no output (null before it came): what a cut stream reported. */
-  startedUsage(): ReturnType<typeof openAiUsage> | null {
-    return this.started ? openAiUsage({ ...this.usage, output_tokens: 0 }) : null;
+  /**
+   * What Anthropic reported, cache writes included: its usage once message_stop came; before it
+   * (a cut stream), message_start's input and cache tokens with no output; null when neither came.
+   */
+  reportedTokens(): TokenCounts | null {
+    if (this.finished) return this.final;
+    return this.started ? tokensFromAnthropicUsage({ ...this.usage, output_tokens: 0 }) : null;
   }
 
   private chunk(delta: Record<string, unknown>, finish: string | null = null): string {

@@ -1,39 +1,9 @@
 import { inputEstimate, outputEstimate, settleTokens } from '../../../usage/estimate';
 import { NOTHING_GENERATED, type GeneratedOutput } from '../../../usage/generated-output';
+import type { AnthropicUsage } from '../../../providers/anthropic/anthropic-wire';
+import { tokensFromAnthropicUsage } from '../../../providers/anthropic/anthropic-tokens';
 import type { TokenCounts } from '../../../usage/token-counts';
 import type { CallFacts } from '../../../usage/usage-message';
-
-/** Anthropic's `usage` (a Message's, message_start's, or message_delta's cumulative one). */
-export interface AnthropicUsage {
-  input_tokens?: number | null;
-  output_tokens?: number | null;
-  cache_creation_input_tokens?: number | null;
-  cache_read_input_tokens?: number | null;
-  output_tokens_details?: { thinking_tokens?: number | null } | null;
-}
-
-const n = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0);
-
-/**
- * Anthropic counts cache reads and writes apart from `input_tokens`; Sluice's input tokens include
- * both (OpenAI's convention), the reads billed at the cached price and the writes at the
- * cache-write price. Thinking tokens are part of the output. Null when it is not a usage object.
- */
-export function tokensFromAnthropicUsage(usage: unknown): TokenCounts | null {
-  if (usage === null || typeof usage !== 'object') return null;
-  const u = usage as AnthropicUsage;
-  if (u.input_tokens === undefined && u.output_tokens === undefined) return null;
-  const cached = n(u.cache_read_input_tokens);
-  const written = n(u.cache_creation_input_tokens);
-  const tokens: TokenCounts = {
-    inputTokens: n(u.input_tokens) + cached + written,
-    cachedInputTokens: cached,
-    outputTokens: n(u.output_tokens),
-    reasoningTokens: n(u.output_tokens_details?.thinking_tokens),
-  };
-  if (written > 0) tokens.cacheWriteInputTokens = written;
-  return tokens;
-}
 
 /** A stream's usage: message_start's, with every field the final message_delta reports over it (its counts are cumulative). */
 export function mergeUsage(start: AnthropicUsage | null, delta: AnthropicUsage | null | undefined): AnthropicUsage {

@@ -1,7 +1,8 @@
 import { MAX_SSE_EVENT_BYTES } from '../../../providers/sse-event-bound';
 import { GeneratedText } from '../../../usage/generated-text';
 import { DROP, KEEP, SseScanner } from '../../openai/sse-scanner';
-import { mergeUsage, type AnthropicUsage } from './anthropic-usage';
+import type { AnthropicUsage } from '../../../providers/anthropic/anthropic-wire';
+import { mergeUsage } from './anthropic-usage';
 
 /** Where Anthropic's events carry generated text: text, thinking, and tool input as it streams. */
 const ANTHROPIC_TEXT_FIELDS = ['"text":', '"thinking":', '"partial_json":'].map((f) => Buffer.from(f));

@@ -16,7 +16,8 @@ import type { InferenceLimits } from '../../openai/openai-dialect';
 import { refuseCall } from '../anthropic-errors';
 import { relayMessages } from '../messages-relay';
 import type { MessagesRequest } from '../messages-request';
-import { generatedOfMessage, mergeUsage, settleMessages, tokensFromAnthropicUsage } from './anthropic-usage';
+import { tokensFromAnthropicUsage } from '../../../providers/anthropic/anthropic-tokens';
+import { generatedOfMessage, mergeUsage, settleMessages } from './anthropic-usage';
 import { MessagesSseScanner } from './messages-scanner';
 import { withModel } from './model-bytes';
 

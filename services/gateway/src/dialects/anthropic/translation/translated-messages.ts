@@ -7,12 +7,11 @@ import { withinDeadline, type CallDeadline } from '../../../pipeline/call-deadli
 import { costHeaders } from '../../../pipeline/cost-headers';
 import { answered } from '../../../pipeline/failed-call';
 import { readAnswer } from '../../../pipeline/read-answer';
-import { isEventStream, type UpstreamResponse } from '../../../providers/upstream';
+import { isEventStream, reportedTokens, type UpstreamResponse } from '../../../providers/upstream';
 import type { UpstreamDispatch } from '../../../providers/upstream-dispatch';
 import { upstreamError } from '../../../providers/upstream-errors';
 import { settleTokens } from '../../../usage/estimate';
 import { NOTHING_GENERATED } from '../../../usage/generated-output';
-import { tokensFromUsage } from '../../../usage/token-counts';
 import { generatedOfJson, usageFromJson } from '../../../usage/usage-from-json';
 import type { CallFacts, FinishCall } from '../../../usage/usage-message';
 import { worstCaseBilled } from '../../../usage/worst-case';
@@ -78,7 +77,12 @@ export class MessagesTranslation {
       scanner: stream,
       settle: (relayed) => ({
         status: relayed.upstreamFailed ? 502 : 200,
-        ...settleTokens(settling, body, tokensFromUsage(relayed.usage), relayed.generated),
+        ...settleTokens(
+          settling,
+          body,
+          reportedTokens(upstream, () => relayed.usage),
+          relayed.generated,
+        ),
       }),
       ending: (upstreamFailed, usage, broken) => stream.ending(upstreamFailed, usage ?? null, broken),
     });
@@ -122,7 +126,7 @@ export class MessagesTranslation {
         worstCaseBilled(call),
       );
     }
-    const reported = tokensFromUsage(usageFromJson(bytes));
+    const reported = reportedTokens(upstream, () => usageFromJson(bytes));
     const generated = reported !== null && reported.outputTokens > 0 ? NOTHING_GENERATED : generatedOfJson(bytes);
     const settled = settleTokens({ op: 'chat', route: call.route }, body, reported, generated);
     const usage = await finish({ status: 200, ...settled, ttfbMs: null });

@@ -7,11 +7,11 @@ import { withinDeadline, type CallDeadline } from '../../../pipeline/call-deadli
 import { costHeaders } from '../../../pipeline/cost-headers';
 import { answered, failCall } from '../../../pipeline/failed-call';
 import { readAnswer } from '../../../pipeline/read-answer';
-import { isEventStream, type UpstreamResponse } from '../../../providers/upstream';
+import { isEventStream, reportedTokens, type UpstreamResponse } from '../../../providers/upstream';
 import type { UpstreamDispatch } from '../../../providers/upstream-dispatch';
 import { upstreamError } from '../../../providers/upstream-errors';
 import { settleTokens } from '../../../usage/estimate';
-import { tokensFromUsage, type TokenCounts } from '../../../usage/token-counts';
+import type { TokenCounts } from '../../../usage/token-counts';
 import { NOTHING_GENERATED } from '../../../usage/generated-output';
 import { generatedOfJson } from '../../../usage/usage-from-json';
 import type { CallFacts, FinishCall } from '../../../usage/usage-message';
@@ -122,7 +122,7 @@ export class BridgedResponses {
     }
     if (completion === null || typeof completion !== 'object')
       return failCall(reply, call, GatewayErrors.upstreamBroken, finish, sendError, worstCaseBilled(call));
-    const reported = tokensFromUsage(completion.usage);
+    const reported = reportedTokens(upstream, () => completion.usage);
     const settled = settleTokens(
       { op: 'chat', route: call.route },
       turn.chatBody,
@@ -163,11 +163,10 @@ export class BridgedResponses {
     await relayEvents(reply.raw, upstream, bridge, {
       ...streamOf(call, this.limits),
       end: async (relayed) => {
-        // A translated stream cut before its usage chunk: the input its upstream reported at the start.
         const settled = settleTokens(
           { op: 'chat', route: call.route },
           turn.chatBody,
-          tokensFromUsage(bridge.usage ?? upstream.startedUsage?.()),
+          reportedTokens(upstream, () => bridge.usage),
           bridge.generated,
         );
         const failed = relayed.upstreamFailed;

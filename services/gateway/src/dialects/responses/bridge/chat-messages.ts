@@ -13,7 +13,12 @@ const ROLES: Record<string, string> = { user: 'user', assistant: 'assistant', sy
  * which a chat upstream has no way to take back: they are left out. Any other item is refused,
  * named by `param` (`input[3]`).
  */
-export function chatMessagesOf(items: readonly unknown[], paramOf: (i: number) => string): Mapped {
+export function chatMessagesOf(
+  items: readonly unknown[],
+  paramOf: (i: number) => string,
+  /** Keep the parts' cache breakpoints: not on a stored conversation, whose turns each left one (Anthropic takes 4). */
+  breakpoints = true,
+): Mapped {
   const messages: ChatMessage[] = [];
   for (let i = 0; i < items.length; i++) {
     const item = items[i] as Record<string, unknown>;
@@ -29,7 +34,8 @@ export function chatMessagesOf(items: readonly unknown[], paramOf: (i: number) =
             `Invalid value for '${param}.role': expected one of user, assistant, system or developer.`,
           ),
         };
-      const content = role === 'assistant' ? assistantText(item.content, param) : contentParts(item.content, param);
+      const content =
+        role === 'assistant' ? assistantText(item.content, param) : contentParts(item.content, param, breakpoints);
       if (!content.ok) return content;
       messages.push({ role, content: content.value });
     } else if (type === 'function_call') {
@@ -49,7 +55,7 @@ export function chatMessagesOf(items: readonly unknown[], paramOf: (i: number) =
       const output =
         typeof item.output === 'string'
           ? { ok: true as const, value: item.output }
-          : contentParts(item.output, `${param}.output`);
+          : contentParts(item.output, `${param}.output`, breakpoints);
       if (!output.ok) return output;
       messages.push({ role: 'tool', tool_call_id: item.call_id, content: output.value });
     } else if (type !== 'reasoning') {
@@ -62,7 +68,7 @@ export function chatMessagesOf(items: readonly unknown[], paramOf: (i: number) =
 type Content = { ok: true; value: unknown } | { ok: false; error: OpenAiError };
 
 /** A user, system or developer message's content: a string, or input parts as chat parts. */
-function contentParts(content: unknown, param: string): Content {
+function contentParts(content: unknown, param: string, breakpoints: boolean): Content {
   if (typeof content === 'string') return { ok: true, value: content };
   if (!Array.isArray(content))
     return {
@@ -76,8 +82,13 @@ function contentParts(content: unknown, param: string): Content {
   for (let j = 0; j < content.length; j++) {
     const part = content[j] as Record<string, unknown>;
     const at = `${param}.content[${j}]`;
+    // A cache breakpoint goes on with its part: the provider adapter passes it to Anthropic.
     if ((part?.type === 'input_text' || part?.type === 'output_text') && typeof part.text === 'string')
-      parts.push({ type: 'text', text: part.text });
+      parts.push(
+        part.cache_control === undefined || !breakpoints
+          ? { type: 'text', text: part.text }
+          : { type: 'text', text: part.text, cache_control: part.cache_control },
+      );
     else if (part?.type === 'input_image' && typeof part.image_url === 'string')
       parts.push({
         type: 'image_url',

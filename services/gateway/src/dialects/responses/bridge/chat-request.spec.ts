@@ -107,6 +107,50 @@ describe('a Responses body as a chat completions body', () => {
     });
   });
 
+  it('keeps a text part’s cache breakpoint, for a provider that caches on it (Anthropic), but not the stored conversation’s (Anthropic takes 4)', () => {
+    const earlier = {
+      id: 'msg_0',
+      type: 'message',
+      role: 'user',
+      content: [{ type: 'input_text', text: 'An earlier turn.', cache_control: { type: 'ephemeral' } }],
+    };
+    const mapped = chatRequestOf(
+      {
+        model: 'm',
+        input: [
+          {
+            role: 'user',
+            content: [
+              { type: 'input_text', text: 'A long document.', cache_control: { type: 'ephemeral' } },
+              { type: 'input_text', text: 'Summarise it.' },
+            ],
+          },
+        ],
+      },
+      [earlier],
+    );
+    expect(mapped).toMatchObject({
+      ok: true,
+      body: {
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: 'An earlier turn.' }] },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'A long document.', cache_control: { type: 'ephemeral' } },
+              { type: 'text', text: 'Summarise it.' },
+            ],
+          },
+        ],
+      },
+    });
+    if (!mapped.ok) throw new Error(mapped.error.message);
+    expect((mapped.body.messages as Record<string, unknown>[])[0]).toEqual({
+      role: 'user',
+      content: [{ type: 'text', text: 'An earlier turn.' }],
+    });
+  });
+
   it('accepts what Codex sends (its client metadata, a reasoning summary, encrypted reasoning in include)', () => {
     const codex = {
       model: 'm',

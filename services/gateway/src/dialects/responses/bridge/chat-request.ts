@@ -56,7 +56,7 @@ export function chatRequestOf(body: Record<string, unknown>, previous: readonly 
   if (typeof body.max_output_tokens === 'number') chat.max_tokens = body.max_output_tokens;
 
   const messages: Record<string, unknown>[] = [];
-  const earlier = chatMessagesOf(previous, (i) => `previous_response_id (stored item ${i})`);
+  const earlier = chatMessagesOf(previous, (i) => `previous_response_id (stored item ${i})`, false);
   if (!earlier.ok) return earlier;
   const instructions = body.instructions;
   if (typeof instructions === 'string') messages.push({ role: 'system', content: instructions });
