@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify';
 import type { OpenAiError, Operation, UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import type { Dialect } from '../../pipeline/dialect';
-import { withinDeadline, type CallDeadline } from '../../pipeline/call-deadline';
+import type { CallDeadline } from '../../pipeline/call-deadline';
 import { costHeaderNames, costHeaders } from '../../pipeline/cost-headers';
 import { answered, failCall } from '../../pipeline/failed-call';
 import { answerJson } from '../../pipeline/json-answer';
@@ -19,7 +19,6 @@ export interface InferenceLimits {
   maxUpstreamBodyBytes: number;
   drainAfterDisconnectMs: number;
   clientStallMs: number;
-  maxCallMs: number;
   maxStreamMs: number;
   maxSseEventBytes: number;
 }
@@ -49,13 +48,7 @@ export class OpenAiDialect implements Dialect<OpenAiRequest> {
     return headers;
   }
 
-  serve(call: CallFacts, request: OpenAiRequest, reply: FastifyReply, finish: FinishCall): Promise<UsageMessage> {
-    return withinDeadline(this.limits.maxCallMs, (deadline) =>
-      this.serveWithin(call, request, reply, finish, deadline),
-    );
-  }
-
-  private async serveWithin(
+  async serve(
     call: CallFacts,
     request: OpenAiRequest,
     reply: FastifyReply,

@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify';
 import type { UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import { GatewayErrors } from '../../../errors/gateway-errors';
-import { withinDeadline, type CallDeadline } from '../../../pipeline/call-deadline';
+import type { CallDeadline } from '../../../pipeline/call-deadline';
 import { answered } from '../../../pipeline/failed-call';
 import { answerJson } from '../../../pipeline/json-answer';
 import { isEventStream } from '../../../providers/upstream';
@@ -37,13 +37,7 @@ export class MessagesTranslation {
     private readonly logger: Logger,
   ) {}
 
-  serve(call: CallFacts, request: MessagesRequest, reply: FastifyReply, finish: FinishCall): Promise<UsageMessage> {
-    return withinDeadline(this.limits.maxCallMs, (deadline) =>
-      this.serveWithin(call, request, reply, finish, deadline),
-    );
-  }
-
-  private async serveWithin(
+  async serve(
     call: CallFacts,
     request: MessagesRequest,
     reply: FastifyReply,

@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify';
 import type { StoredResponse, UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import { GatewayErrors } from '../../../errors/gateway-errors';
-import { withinDeadline, type CallDeadline } from '../../../pipeline/call-deadline';
+import type { CallDeadline } from '../../../pipeline/call-deadline';
 import { costHeaders } from '../../../pipeline/cost-headers';
 import { answered, failCall } from '../../../pipeline/failed-call';
 import { answerJson } from '../../../pipeline/json-answer';
@@ -45,13 +45,7 @@ export class BridgedResponses {
     private readonly logger: Logger,
   ) {}
 
-  serve(call: CallFacts, request: ResponsesRequest, reply: FastifyReply, finish: FinishCall): Promise<UsageMessage> {
-    return withinDeadline(this.limits.maxCallMs, (deadline) =>
-      this.serveWithin(call, request, reply, finish, deadline),
-    );
-  }
-
-  private async serveWithin(
+  async serve(
     call: CallFacts,
     request: ResponsesRequest,
     reply: FastifyReply,
