@@ -1,8 +1,9 @@
 // `npm run bench:estimate`: what counting a call's worst case costs on the request path — the
 // gateway's `callEstimate` (prompt estimate, byte bound, images, output cap, choices) on bodies
-// from a one-line chat to a megabyte — and what the tokenizer costs when an upstream sends no
-// usage (off the request path, after the answer). µs per call, BENCH_ROUNDS (default 2,000)
-// rounds of each after a warm-up. Bodies are parsed once, as the gateway parses them.
+// from a one-line chat to a megabyte, and an agent turn in Messages and in Responses — and what
+// the tokenizer costs when an upstream sends no usage (off the request path, after the answer).
+// µs per call, BENCH_ROUNDS (default 2,000) rounds of each after a warm-up. Bodies are parsed
+// once, as the gateway parses them.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { build, root } from './setup.mjs';
@@ -29,7 +30,7 @@ png.write('IHDR', 12, 'latin1');
 png.writeUInt32BE(1024, 16);
 png.writeUInt32BE(768, 20);
 
-const bodies = {
+const chat = {
   'small chat (2 messages, 60 B)': {
     model: 'm',
     messages: [
@@ -61,6 +62,54 @@ const bodies = {
     ],
   },
 };
+const anthropicTool = (i, chars) => ({
+  name: `lookup_${i}`,
+  description: prose(chars / 6).slice(0, chars),
+  input_schema: { type: 'object', properties: { id: { type: 'string' } } },
+});
+const messages = {
+  'Messages, agent turn (20 tools, 40 blocks, 60 KB)': {
+    model: 'm',
+    max_tokens: 4096,
+    system: [{ type: 'text', text: prose(1500), cache_control: { type: 'ephemeral' } }],
+    tools: Array.from({ length: 20 }, (_, i) => anthropicTool(i, 1500)),
+    messages: Array.from({ length: 20 }, (_, i) =>
+      i % 2
+        ? {
+            role: 'assistant',
+            content: [
+              { type: 'text', text: prose(60) },
+              { type: 'tool_use', id: `toolu_${i}`, name: 'lookup_1', input: { id: String(i) } },
+            ],
+          }
+        : {
+            role: 'user',
+            content: [
+              { type: 'tool_result', tool_use_id: `toolu_${i - 1}`, content: [{ type: 'text', text: prose(200) }] },
+            ],
+          },
+    ),
+  },
+};
+const responses = {
+  'Responses, agent turn (10 tools, 40 items, 50 KB)': {
+    model: 'm',
+    instructions: prose(1500),
+    tools: Array.from({ length: 10 }, (_, i) => ({ type: 'function', ...tool(i, 1500).function })),
+    input: Array.from({ length: 40 }, (_, i) =>
+      i % 2
+        ? { type: 'function_call', call_id: `call_${i}`, name: 'lookup_1', arguments: `{"id":"${i}"}` }
+        : i % 4
+          ? { type: 'function_call_output', call_id: `call_${i - 1}`, output: prose(200) }
+          : { type: 'message', role: 'user', content: [{ type: 'input_text', text: prose(100) }] },
+    ),
+  },
+};
+const bodies = [
+  ...Object.entries(chat).map(([name, body]) => ['chat', name, body]),
+  ...Object.entries(messages).map(([name, body]) => ['messages', name, body]),
+  ...Object.entries(responses).map(([name, body]) => ['responses', name, body]),
+];
 
 const time = (fn, n) => {
   for (let i = 0; i < Math.min(5000, n); i++) fn();
@@ -70,11 +119,11 @@ const time = (fn, n) => {
 };
 
 console.log('callEstimate (request path), µs per call:');
-for (const [name, body] of Object.entries(bodies)) {
+for (const [op, name, body] of bodies) {
   const size = Buffer.byteLength(JSON.stringify(body));
   const n = size > 500_000 ? Math.max(20, rounds / 50) : rounds;
   console.log(
-    `  ${name.padEnd(40)} ${time(() => callEstimate('chat', body), n)
+    `  ${name.padEnd(52)} ${time(() => callEstimate(op, body), n)
       .toFixed(2)
       .padStart(9)} µs`,
   );

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { imageTokens } from './image-tokens';
+import { imageTokens } from './token-estimate/image-tokens';
 import { isWholeNanos, MAX_BUDGET_USD } from './money';
 import type { CallEstimate } from './rpc';
 

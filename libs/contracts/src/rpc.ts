@@ -1,6 +1,6 @@
 import type { OpenAiError } from './errors';
 import type { KeyLimitState } from './limits';
-import type { ImageTally } from './image-tokens';
+import type { ImageTally } from './token-estimate/image-tokens';
 import type { ModelPrice } from './pricing';
 
 /** Every NATS reply is an envelope, so an error crosses the bus with its stable code. */

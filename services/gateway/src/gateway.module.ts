@@ -102,7 +102,7 @@ const httpRoutes = [
       const passthrough = new AnthropicPassthrough(dispatch, config, logger);
       const store = new ResponseStoreClient(nc, logger);
       return {
-        pipeline: new CallPipeline(authorizer, publisher, spool, logger),
+        pipeline: new CallPipeline(authorizer, publisher, spool, logger, config.maxCallMs),
         openai: new OpenAiDialect(dispatch, config, logger),
         models: new ModelsRoute(authorizer),
         messages: new MessagesDialect(passthrough, new MessagesTranslation(dispatch, config, logger)),

@@ -13,14 +13,15 @@ import type { UsagePublisher } from '../usage/usage-publisher';
 import { beginRecord } from '../usage/spool/spool-records';
 import type { UsageSpool } from '../usage/spool/usage-spool';
 import { worstCaseOf } from '../usage/worst-case';
+import { withinDeadline } from './call-deadline';
 import type { Dialect, DialectRequest } from './dialect';
 
 /**
  * Every inference call, whatever its dialect: parse (the dialect) → authorize (one NATS round trip
- * to policy, which also routes) → upstream (the dialect, natively or bridged) → meter (one usage
- * message for every authorized call: built and the call priced once and written to the usage spool,
- * before the response's last bytes; published to JetStream with the early settlement of a call
- * holding a reservation, otherwise once the client has its answer).
+ * to policy, which also routes) → upstream (the dialect, natively or bridged, under the call's one
+ * deadline) → meter (one usage message for every authorized call: built and the call priced once
+ * and written to the usage spool, before the response's last bytes; published to JetStream with the
+ * early settlement of a call holding a reservation, otherwise once the client has its answer).
  */
 export class CallPipeline {
   constructor(
@@ -28,6 +29,8 @@ export class CallPipeline {
     private readonly publisher: UsagePublisher,
     private readonly spool: UsageSpool,
     private readonly logger: Logger,
+    /** Every call's deadline until its answer is read (a stream's until it flows). */
+    private readonly maxCallMs: number,
   ) {}
 
   async handle<R extends DialectRequest>(
@@ -95,7 +98,9 @@ export class CallPipeline {
     let usage: UsageMessage;
     const upstreamStart = performance.now();
     try {
-      usage = await withSpan(span, () => dialect.serve(call, request, reply, finish));
+      usage = await withSpan(span, () =>
+        withinDeadline(this.maxCallMs, (deadline) => dialect.serve(call, request, reply, finish, deadline)),
+      );
     } catch (err) {
       this.logger.error({ requestId: call.requestId, err: (err as Error).message }, 'proxying failed');
       usage = await finish({ status: 500, tokens: NO_TOKENS, estimated: false, ttfbMs: null });

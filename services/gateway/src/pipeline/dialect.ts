@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CallEstimate, OpenAiError, Operation, UsageMessage } from '@sluice/contracts';
 import type { CallFacts, FinishCall } from '../usage/usage-message';
+import type { CallDeadline } from './call-deadline';
 
 /** A request of one dialect that passed its edge checks, with what the pipeline needs read once. */
 export interface DialectRequest {
@@ -41,6 +42,13 @@ export interface Dialect<R extends DialectRequest = DialectRequest> extends Erro
   /**
    * Opens the call on the route's provider, answers the client, and finishes the call through
    * `finish` exactly once, before the response's last bytes; returns the finished call's usage.
+   * The call's deadline is the pipeline's; a stream clears it once it flows.
    */
-  serve(call: CallFacts, request: R, reply: FastifyReply, finish: FinishCall): Promise<UsageMessage>;
+  serve(
+    call: CallFacts,
+    request: R,
+    reply: FastifyReply,
+    finish: FinishCall,
+    deadline: CallDeadline,
+  ): Promise<UsageMessage>;
 }

@@ -35,8 +35,10 @@ export interface UpstreamResponse {
 }
 
 /** What the upstream reported: the adapter's own reading when it has one, else the `usage` of the answer it relayed (read only then). */
-export const reportedTokens = (upstream: UpstreamResponse, relayedUsage: () => unknown): TokenCounts | null =>
-  upstream.reportedTokens ? upstream.reportedTokens() : tokensFromUsage(relayedUsage());
+export const reportedTokens = (
+  upstream: Pick<UpstreamResponse, 'reportedTokens'>,
+  relayedUsage: () => unknown,
+): TokenCounts | null => (upstream.reportedTokens ? upstream.reportedTokens() : tokensFromUsage(relayedUsage()));
 
 /**
  * `held`: the upstream had the whole request and sent no answer until the headers deadline passed;

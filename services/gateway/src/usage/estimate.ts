@@ -1,8 +1,10 @@
 import { imageTokens, promptTokens, responsesPromptTokens, type CallEstimate, type Operation } from '@sluice/contracts';
 import type { CallFacts } from './usage-message';
-import type { GeneratedOutput } from './generated-output';
+import { NOTHING_GENERATED, type GeneratedOutput } from './generated-output';
+import { reportedTokens, type UpstreamResponse } from '../providers/upstream';
 import type { TokenCounts } from './token-counts';
 import { isReasoningModel, tokenCounterFor } from './tokenizers';
+import { generatedOfJson, usageFromJson } from './usage-from-json';
 
 /** What authorize needs to count and reserve the call: the prompt (estimate, bound, images), the output cap, the choices billed. */
 export function callEstimate(op: Operation, body: Record<string, unknown>): CallEstimate {
@@ -109,6 +111,24 @@ export function settleTokens(
     },
     estimated: true,
   };
+}
+
+/**
+ * An OpenAI-shaped JSON answer (chat, completions, embeddings) settled: its usage read out of the
+ * bytes, its text only when that usage leaves the output out (never for embeddings, which have none).
+ */
+export function settleJson(
+  call: Settling,
+  body: Record<string, unknown>,
+  bytes: Buffer,
+  upstream: Pick<UpstreamResponse, 'reportedTokens'>,
+): { tokens: TokenCounts; estimated: boolean } {
+  const reported = reportedTokens(upstream, () => usageFromJson(bytes));
+  const generated =
+    call.op === 'embeddings' || (reported !== null && reported.outputTokens > 0)
+      ? NOTHING_GENERATED
+      : generatedOfJson(bytes);
+  return settleTokens(call, body, reported, generated);
 }
 
 /**

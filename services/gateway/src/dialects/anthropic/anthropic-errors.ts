@@ -2,6 +2,7 @@ import type { FastifyReply } from 'fastify';
 import type { OpenAiError, UsageMessage } from '@sluice/contracts';
 import { shouldNotRetry } from '../../errors/gateway-errors';
 import { failCall } from '../../pipeline/failed-call';
+import type { JsonAnswering } from '../../pipeline/json-answer';
 import type { CallFacts, FinishCall } from '../../usage/usage-message';
 import { NOTHING_BILLED, type Billed } from '../../usage/worst-case';
 
@@ -45,6 +46,12 @@ export const anthropicShouldNotRetry = (e: OpenAiError): boolean =>
     e.status !== 408 &&
     e.status !== 409 &&
     (e.status !== 429 || e.code === 'insufficient_quota'));
+
+/** How a Messages answer carries an error and the request id (Anthropic's SDKs read `request-id`). */
+export const ANTHROPIC_ANSWERS: Pick<JsonAnswering, 'sendError' | 'idHeaders'> = {
+  sendError: sendAnthropicError,
+  idHeaders: ['request-id', 'x-request-id'],
+};
 
 export function sendAnthropicError(reply: FastifyReply, requestId: string, error: OpenAiError): void {
   reply

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { OpenAiError, Operation, UsageMessage } from '@sluice/contracts';
+import type { CallDeadline } from '../../pipeline/call-deadline';
 import type { Dialect } from '../../pipeline/dialect';
 import type { CallFacts, FinishCall } from '../../usage/usage-message';
 import { sendAnthropicError } from './anthropic-errors';
@@ -32,9 +33,15 @@ export class MessagesDialect implements Dialect<MessagesRequest> {
     return anthropicLimitHeaders(headers, this.now());
   }
 
-  serve(call: CallFacts, request: MessagesRequest, reply: FastifyReply, finish: FinishCall): Promise<UsageMessage> {
+  serve(
+    call: CallFacts,
+    request: MessagesRequest,
+    reply: FastifyReply,
+    finish: FinishCall,
+    deadline: CallDeadline,
+  ): Promise<UsageMessage> {
     return call.route.providerType === 'anthropic'
-      ? this.passthrough.serve(call, request, reply, finish)
-      : this.translation.serve(call, request, reply, finish);
+      ? this.passthrough.serve(call, request, reply, finish, deadline)
+      : this.translation.serve(call, request, reply, finish, deadline);
   }
 }

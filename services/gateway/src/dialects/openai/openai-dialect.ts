@@ -2,23 +2,22 @@ import type { FastifyReply } from 'fastify';
 import type { OpenAiError, Operation, UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import type { Dialect } from '../../pipeline/dialect';
-import { withinDeadline, type CallDeadline } from '../../pipeline/call-deadline';
+import type { CallDeadline } from '../../pipeline/call-deadline';
 import { costHeaderNames, costHeaders } from '../../pipeline/cost-headers';
 import { answered, failCall } from '../../pipeline/failed-call';
+import { answerJson } from '../../pipeline/json-answer';
 import { isEventStream, reportedTokens } from '../../providers/upstream';
 import type { UpstreamDispatch } from '../../providers/upstream-dispatch';
-import { settleTokens } from '../../usage/estimate';
+import { settleJson, settleTokens } from '../../usage/estimate';
 import type { CallFacts, FinishCall } from '../../usage/usage-message';
 import { parseOpenAiRequest, type OpenAiOperation, type OpenAiRequest } from './openai-request';
-import { respondJson } from './respond-json';
-import { sendError } from './send-error';
+import { OPENAI_ANSWERS, sendError } from './send-error';
 import { relaySse } from './sse-relay';
 
 export interface InferenceLimits {
   maxUpstreamBodyBytes: number;
   drainAfterDisconnectMs: number;
   clientStallMs: number;
-  maxCallMs: number;
   maxStreamMs: number;
   maxSseEventBytes: number;
 }
@@ -48,13 +47,7 @@ export class OpenAiDialect implements Dialect<OpenAiRequest> {
     return headers;
   }
 
-  serve(call: CallFacts, request: OpenAiRequest, reply: FastifyReply, finish: FinishCall): Promise<UsageMessage> {
-    return withinDeadline(this.limits.maxCallMs, (deadline) =>
-      this.serveWithin(call, request, reply, finish, deadline),
-    );
-  }
-
-  private async serveWithin(
+  async serve(
     call: CallFacts,
     request: OpenAiRequest,
     reply: FastifyReply,
@@ -76,19 +69,14 @@ export class OpenAiDialect implements Dialect<OpenAiRequest> {
     if (!outcome.ok) return failCall(reply, call, outcome.error, finish, sendError, outcome.billed);
     const upstream = outcome.response;
     if (!request.stream || upstream.status !== 200 || !isEventStream(upstream.contentType)) {
-      return respondJson(
-        reply,
-        upstream,
-        call,
-        request.body,
-        {
-          maxBytes: this.limits.maxUpstreamBodyBytes,
-          clientStallMs: this.limits.clientStallMs,
-          deadline,
-          logger: this.logger,
-        },
-        finish,
-      );
+      return answerJson(reply, upstream, call, finish, {
+        limits: this.limits,
+        deadline,
+        logger: this.logger,
+        ...OPENAI_ANSWERS,
+        // Sent on as the upstream gave them; only the usage is read out of them.
+        served: (bytes) => ({ ok: true, billed: settleJson(call, request.body, bytes, upstream), body: bytes }),
+      });
     }
     deadline.clear();
     reply.hijack();

@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { OpenAiError } from '@sluice/contracts';
 import { shouldNotRetry } from '../../errors/gateway-errors';
+import type { JsonAnswering } from '../../pipeline/json-answer';
 import { errorBody } from './error-body';
 
 // Error objects are mostly constants (GatewayErrors); serialise each one once.
@@ -16,3 +17,9 @@ export function sendError(reply: FastifyReply, requestId: string, error: OpenAiE
   if (shouldNotRetry(error)) reply.header('x-should-retry', 'false');
   reply.send(body);
 }
+
+/** How an OpenAI-shaped answer (chat, completions, embeddings, Responses) carries an error and the request id. */
+export const OPENAI_ANSWERS: Pick<JsonAnswering, 'sendError' | 'idHeaders'> = {
+  sendError,
+  idHeaders: ['x-request-id'],
+};

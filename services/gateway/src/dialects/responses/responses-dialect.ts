@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hashVirtualKey, type OpenAiError, type UsageMessage } from '@sluice/contracts';
 import type { Authorizer } from '../../authorize/authorizer';
+import type { CallDeadline } from '../../pipeline/call-deadline';
 import type { Dialect } from '../../pipeline/dialect';
 import { continuedEstimate } from '../../usage/estimate';
 import { NO_TOKENS } from '../../usage/token-counts';
@@ -67,6 +68,7 @@ export class ResponsesDialect implements Dialect<ResponsesRequest> {
     request: ResponsesRequest,
     reply: FastifyReply,
     finish: FinishCall,
+    deadline: CallDeadline,
   ): Promise<UsageMessage> {
     const native = call.route.supportsResponses === true;
     const refusal = request.previous && continuationRefusal(request, call, native);
@@ -75,7 +77,9 @@ export class ResponsesDialect implements Dialect<ResponsesRequest> {
       sendError(reply, call.requestId, refusal);
       return usage;
     }
-    return native ? this.native.serve(call, request, reply, finish) : this.bridged.serve(call, request, reply, finish);
+    return native
+      ? this.native.serve(call, request, reply, finish, deadline)
+      : this.bridged.serve(call, request, reply, finish, deadline);
   }
 }
 

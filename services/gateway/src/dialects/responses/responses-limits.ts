@@ -3,6 +3,5 @@ export interface ResponsesLimits {
   maxUpstreamBodyBytes: number;
   drainAfterDisconnectMs: number;
   maxStreamMs: number;
-  maxCallMs: number;
   clientStallMs: number;
 }

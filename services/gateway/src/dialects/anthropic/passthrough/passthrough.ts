@@ -2,18 +2,15 @@ import type { FastifyReply } from 'fastify';
 import type { OpenAiError, Route, UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import { GatewayErrors, upstreamStatusError } from '../../../errors/gateway-errors';
-import { armClientIdle } from '../../../edge/client-idle';
-import { withinDeadline, type CallDeadline } from '../../../pipeline/call-deadline';
-import { costHeaders } from '../../../pipeline/cost-headers';
+import type { CallDeadline } from '../../../pipeline/call-deadline';
 import { answered } from '../../../pipeline/failed-call';
-import { readAnswer } from '../../../pipeline/read-answer';
-import { isEventStream, type UpstreamOutcome, type UpstreamResponse } from '../../../providers/upstream';
+import { answerJson } from '../../../pipeline/json-answer';
+import { isEventStream, type UpstreamOutcome } from '../../../providers/upstream';
 import type { UpstreamDispatch } from '../../../providers/upstream-dispatch';
 import { NOTHING_GENERATED } from '../../../usage/generated-output';
-import { NO_TOKENS } from '../../../usage/token-counts';
 import type { CallFacts, FinishCall } from '../../../usage/usage-message';
 import type { InferenceLimits } from '../../openai/openai-dialect';
-import { refuseCall } from '../anthropic-errors';
+import { ANTHROPIC_ANSWERS, refuseCall } from '../anthropic-errors';
 import { relayMessages } from '../messages-relay';
 import type { MessagesRequest } from '../messages-request';
 import { tokensFromAnthropicUsage } from '../../../providers/anthropic/anthropic-tokens';
@@ -60,13 +57,7 @@ export class AnthropicPassthrough {
     );
   }
 
-  serve(call: CallFacts, request: MessagesRequest, reply: FastifyReply, finish: FinishCall): Promise<UsageMessage> {
-    return withinDeadline(this.limits.maxCallMs, (deadline) =>
-      this.serveWithin(call, request, reply, finish, deadline),
-    );
-  }
-
-  private async serveWithin(
+  async serve(
     call: CallFacts,
     request: MessagesRequest,
     reply: FastifyReply,
@@ -81,7 +72,16 @@ export class AnthropicPassthrough {
     if (!outcome.ok) return refuseCall(reply, call, outcome.error, finish, outcome.billed);
     const upstream = outcome.response;
     if (!request.stream || upstream.status !== 200 || !isEventStream(upstream.contentType))
-      return this.json(reply, upstream, call, request, finish, deadline);
+      return answerJson(reply, upstream, call, finish, {
+        ...ANTHROPIC_ANSWERS,
+        limits: this.limits,
+        deadline,
+        logger: this.logger,
+        // Anthropic's own error is passed on as it came: its type and words are what the client's SDK knows.
+        refusal: (status, bytes) => this.upstreamRefusal(call, status, bytes),
+        // Anthropic's bytes go back as they came; only the usage is read out of them.
+        served: (bytes) => ({ ok: true, billed: settleMessage(call, request.body, bytes), body: bytes }),
+      });
     deadline.clear();
     const scanner = new MessagesSseScanner(this.limits.maxSseEventBytes);
     return relayMessages(reply, upstream, call, this.limits, this.logger, finish, {
@@ -98,57 +98,6 @@ export class AnthropicPassthrough {
       ending: (upstreamFailed, _usage, broken) =>
         !upstreamFailed && scanner.held ? scanner.held : scanner.failed ? NOTHING : Buffer.from(broken),
     });
-  }
-
-  private async json(
-    reply: FastifyReply,
-    upstream: UpstreamResponse,
-    call: CallFacts,
-    request: MessagesRequest,
-    finish: FinishCall,
-    deadline: CallDeadline,
-  ): Promise<UsageMessage> {
-    const read = await readAnswer(upstream, call, {
-      maxBytes: this.limits.maxUpstreamBodyBytes,
-      deadline,
-      logger: this.logger,
-    });
-    if (!read.ok) return refuseCall(reply, call, read.error, finish, read.billed);
-    const bytes = read.bytes;
-    if (upstream.status < 200 || upstream.status >= 300) {
-      const error = this.upstreamRefusal(call, upstream.status, bytes);
-      if (error) return refuseCall(reply, call, error, finish);
-      // Anthropic's own error, passed on as it came: its type and words are what the client's SDK knows.
-      const usage = await finish({ status: upstream.status, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
-      reply
-        .code(upstream.status)
-        .header('content-type', 'application/json')
-        .header('request-id', call.requestId)
-        .header('x-request-id', call.requestId)
-        .send(bytes);
-      return usage;
-    }
-    let message: { usage?: unknown; content?: unknown } | null = null;
-    try {
-      message = JSON.parse(bytes.toString('utf8'));
-    } catch {
-      // billed below as a reply without usage
-    }
-    const reported = tokensFromAnthropicUsage(message?.usage);
-    const generated = reported && reported.outputTokens > 0 ? NOTHING_GENERATED : generatedOfMessage(message);
-    const settled = settleMessages(call, request.body, null, reported, generated);
-    const usage = await finish({ status: upstream.status, ...settled, ttfbMs: null });
-    reply
-      .code(upstream.status)
-      .header('content-type', upstream.contentType || 'application/json')
-      .header('request-id', call.requestId)
-      .header('x-request-id', call.requestId)
-      .header('x-sluice-provider', call.route.providerId);
-    reply.headers(costHeaders(call, usage.costNanos));
-    // Null when the client already left.
-    if (reply.raw.socket) armClientIdle(reply.raw.socket, this.limits.clientStallMs);
-    reply.send(bytes);
-    return usage;
   }
 
   /**
@@ -184,4 +133,17 @@ export class AnthropicPassthrough {
       message: `The upstream provider answered with HTTP ${status} and a body that is not an Anthropic error.`,
     };
   }
+}
+
+/** A JSON message settled: the usage Anthropic reported, its content read only when that leaves the output out. */
+function settleMessage(call: CallFacts, body: Record<string, unknown>, bytes: Buffer) {
+  let message: { usage?: unknown; content?: unknown } | null = null;
+  try {
+    message = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    // billed as a reply without usage
+  }
+  const reported = tokensFromAnthropicUsage(message?.usage);
+  const generated = reported && reported.outputTokens > 0 ? NOTHING_GENERATED : generatedOfMessage(message);
+  return settleMessages(call, body, null, reported, generated);
 }

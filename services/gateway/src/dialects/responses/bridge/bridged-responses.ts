@@ -2,21 +2,19 @@ import type { FastifyReply } from 'fastify';
 import type { StoredResponse, UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import { GatewayErrors } from '../../../errors/gateway-errors';
-import { armClientIdle } from '../../../edge/client-idle';
-import { withinDeadline, type CallDeadline } from '../../../pipeline/call-deadline';
+import type { CallDeadline } from '../../../pipeline/call-deadline';
 import { costHeaders } from '../../../pipeline/cost-headers';
 import { answered, failCall } from '../../../pipeline/failed-call';
-import { readAnswer } from '../../../pipeline/read-answer';
+import { answerJson } from '../../../pipeline/json-answer';
 import { isEventStream, reportedTokens, type UpstreamResponse } from '../../../providers/upstream';
 import type { UpstreamDispatch } from '../../../providers/upstream-dispatch';
-import { upstreamError } from '../../../providers/upstream-errors';
 import { settleTokens } from '../../../usage/estimate';
 import type { TokenCounts } from '../../../usage/token-counts';
 import { NOTHING_GENERATED } from '../../../usage/generated-output';
 import { generatedOfJson } from '../../../usage/usage-from-json';
 import type { CallFacts, FinishCall } from '../../../usage/usage-message';
 import { worstCaseBilled } from '../../../usage/worst-case';
-import { sendError } from '../../openai/send-error';
+import { OPENAI_ANSWERS, sendError } from '../../openai/send-error';
 import type { ResponsesLimits } from '../responses-limits';
 import { relayEvents, streamOf } from '../../../pipeline/event-relay';
 import type { ResponsesRequest } from '../responses-request';
@@ -47,13 +45,7 @@ export class BridgedResponses {
     private readonly logger: Logger,
   ) {}
 
-  serve(call: CallFacts, request: ResponsesRequest, reply: FastifyReply, finish: FinishCall): Promise<UsageMessage> {
-    return withinDeadline(this.limits.maxCallMs, (deadline) =>
-      this.serveWithin(call, request, reply, finish, deadline),
-    );
-  }
-
-  private async serveWithin(
+  async serve(
     call: CallFacts,
     request: ResponsesRequest,
     reply: FastifyReply,
@@ -97,7 +89,7 @@ export class BridgedResponses {
     return this.json(turn, reply, upstream, finish, deadline);
   }
 
-  private async json(
+  private json(
     turn: Turn,
     reply: FastifyReply,
     upstream: UpstreamResponse,
@@ -105,49 +97,39 @@ export class BridgedResponses {
     deadline: CallDeadline,
   ): Promise<UsageMessage> {
     const { call } = turn;
-    const read = await readAnswer(upstream, call, {
-      maxBytes: this.limits.maxUpstreamBodyBytes,
+    return answerJson(reply, upstream, call, finish, {
+      limits: this.limits,
       deadline,
       logger: this.logger,
+      ...OPENAI_ANSWERS,
+      // The chat completion built back as a response, kept as it is settled.
+      served: (bytes) => {
+        let completion: ChatCompletion | null = null;
+        try {
+          completion = JSON.parse(bytes.toString('utf8')) as ChatCompletion;
+        } catch {
+          // A 2xx the gateway cannot read is still a call the upstream served and bills.
+        }
+        if (completion === null || typeof completion !== 'object')
+          return { ok: false, error: GatewayErrors.upstreamBroken, billed: worstCaseBilled(call) };
+        const reported = reportedTokens(upstream, () => completion.usage);
+        const billed = settleTokens(
+          { op: 'chat', route: call.route },
+          turn.chatBody,
+          reported,
+          reported && reported.outputTokens > 0 ? NOTHING_GENERATED : generatedOfJson(bytes),
+        );
+        const choice = completion.choices?.[0];
+        const response = {
+          ...turn.shell,
+          ...statusOf(choice?.finish_reason),
+          completed_at: Math.floor(Date.now() / 1000),
+          output: outputOf(choice?.message),
+          usage: usageObject(billed.tokens),
+        };
+        return { ok: true, billed, body: JSON.stringify(response), alongside: () => this.keep(turn, response) };
+      },
     });
-    if (!read.ok) return failCall(reply, call, read.error, finish, sendError, read.billed);
-    const bytes = read.bytes;
-    if (upstream.status < 200 || upstream.status >= 300)
-      return failCall(reply, call, upstreamError(upstream.status, bytes), finish, sendError);
-    let completion: ChatCompletion | null = null;
-    try {
-      completion = JSON.parse(bytes.toString('utf8')) as ChatCompletion;
-    } catch {
-      // A 2xx the gateway cannot read is still a call the upstream served and bills.
-    }
-    if (completion === null || typeof completion !== 'object')
-      return failCall(reply, call, GatewayErrors.upstreamBroken, finish, sendError, worstCaseBilled(call));
-    const reported = reportedTokens(upstream, () => completion.usage);
-    const settled = settleTokens(
-      { op: 'chat', route: call.route },
-      turn.chatBody,
-      reported,
-      reported && reported.outputTokens > 0 ? NOTHING_GENERATED : generatedOfJson(bytes),
-    );
-    const choice = completion.choices?.[0];
-    const response = {
-      ...turn.shell,
-      ...statusOf(choice?.finish_reason),
-      completed_at: Math.floor(Date.now() / 1000),
-      output: outputOf(choice?.message),
-      usage: usageObject(settled.tokens),
-    };
-    const [usage] = await Promise.all([finish({ status: 200, ...settled, ttfbMs: null }), this.keep(turn, response)]);
-    reply
-      .code(200)
-      .header('content-type', 'application/json')
-      .header('x-request-id', call.requestId)
-      .header('x-sluice-provider', call.route.providerId);
-    reply.headers(costHeaders(call, usage.costNanos));
-    // Null when the client already left.
-    if (reply.raw.socket) armClientIdle(reply.raw.socket, this.limits.clientStallMs);
-    reply.send(JSON.stringify(response));
-    return usage;
   }
 
   private async stream(

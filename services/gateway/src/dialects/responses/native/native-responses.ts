@@ -2,19 +2,17 @@ import type { FastifyReply } from 'fastify';
 import type { StoredResponse, UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import { GatewayErrors } from '../../../errors/gateway-errors';
-import { armClientIdle } from '../../../edge/client-idle';
-import { withinDeadline, type CallDeadline } from '../../../pipeline/call-deadline';
+import type { CallDeadline } from '../../../pipeline/call-deadline';
 import { costHeaders } from '../../../pipeline/cost-headers';
 import { answered, failCall } from '../../../pipeline/failed-call';
-import { readAnswer } from '../../../pipeline/read-answer';
+import { answerJson } from '../../../pipeline/json-answer';
 import { isEventStream, type UpstreamResponse } from '../../../providers/upstream';
 import type { UpstreamDispatch } from '../../../providers/upstream-dispatch';
-import { upstreamError } from '../../../providers/upstream-errors';
 import { settleTokens } from '../../../usage/estimate';
 import { NOTHING_GENERATED } from '../../../usage/generated-output';
 import { tokensFromResponsesUsage } from '../../../usage/token-counts';
 import type { CallFacts, FinishCall } from '../../../usage/usage-message';
-import { sendError } from '../../openai/send-error';
+import { OPENAI_ANSWERS, sendError } from '../../openai/send-error';
 import type { ResponsesRequest } from '../responses-request';
 import { relayEvents, streamOf } from '../../../pipeline/event-relay';
 import { isStorableResponseId, type ResponseStoreClient } from '../store/response-store-client';
@@ -37,13 +35,7 @@ export class NativeResponses {
     private readonly logger: Logger,
   ) {}
 
-  serve(call: CallFacts, request: ResponsesRequest, reply: FastifyReply, finish: FinishCall): Promise<UsageMessage> {
-    return withinDeadline(this.limits.maxCallMs, (deadline) =>
-      this.serveWithin(call, request, reply, finish, deadline),
-    );
-  }
-
-  private async serveWithin(
+  async serve(
     call: CallFacts,
     request: ResponsesRequest,
     reply: FastifyReply,
@@ -69,7 +61,7 @@ export class NativeResponses {
     return this.json(call, request, reply, upstream, finish, deadline);
   }
 
-  private async json(
+  private json(
     call: CallFacts,
     request: ResponsesRequest,
     reply: FastifyReply,
@@ -77,47 +69,34 @@ export class NativeResponses {
     finish: FinishCall,
     deadline: CallDeadline,
   ): Promise<UsageMessage> {
-    const read = await readAnswer(upstream, call, {
-      maxBytes: this.limits.maxUpstreamBodyBytes,
+    return answerJson(reply, upstream, call, finish, {
+      limits: this.limits,
       deadline,
       logger: this.logger,
+      ...OPENAI_ANSWERS,
+      // Sent on as the upstream gave them; the usage is read out of them, and the response id kept.
+      served: (bytes) => {
+        let response: Record<string, unknown> | null = null;
+        try {
+          response = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
+        } catch {
+          response = null;
+        }
+        const reported = tokensFromResponsesUsage(response?.usage);
+        const generated = reported && reported.outputTokens > 0 ? NOTHING_GENERATED : generatedOfResponse(bytes);
+        const id = response?.id;
+        return {
+          ok: true,
+          billed: settleTokens(call, request.body, reported, generated, request.estimate.inputTokensBound),
+          body: bytes,
+          // Stored as it is settled: both must be done before the last bytes, neither waits for the other.
+          alongside:
+            typeof id === 'string'
+              ? () => this.keep(call, request, id, reported ? reported.inputTokens + reported.outputTokens : 0)
+              : undefined,
+        };
+      },
     });
-    if (!read.ok) return failCall(reply, call, read.error, finish, sendError, read.billed);
-    const bytes = read.bytes;
-    if (upstream.status < 200 || upstream.status >= 300) {
-      const error = upstreamError(upstream.status, bytes);
-      if (upstream.status === 401 || upstream.status === 403)
-        this.logger.error(
-          { requestId: call.requestId, providerId: call.route.providerId, upstreamStatus: upstream.status },
-          'upstream refused the provider credential',
-        );
-      return failCall(reply, call, error, finish, sendError);
-    }
-    let response: Record<string, unknown> | null = null;
-    try {
-      response = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
-    } catch {
-      response = null;
-    }
-    const reported = tokensFromResponsesUsage(response?.usage);
-    const generated = reported && reported.outputTokens > 0 ? NOTHING_GENERATED : generatedOfResponse(bytes);
-    const settled = settleTokens(call, request.body, reported, generated, request.estimate.inputTokensBound);
-    // Settled and stored at once: both must be done before the last bytes, neither waits for the other.
-    const [usage] = await Promise.all([
-      finish({ status: upstream.status, ...settled, ttfbMs: null }),
-      typeof response?.id === 'string' &&
-        this.keep(call, request, response.id, reported ? reported.inputTokens + reported.outputTokens : 0),
-    ]);
-    reply
-      .code(upstream.status)
-      .header('content-type', upstream.contentType || 'application/json')
-      .header('x-request-id', call.requestId)
-      .header('x-sluice-provider', call.route.providerId);
-    reply.headers(costHeaders(call, usage.costNanos));
-    // Null when the client already left.
-    if (reply.raw.socket) armClientIdle(reply.raw.socket, this.limits.clientStallMs);
-    reply.send(bytes);
-    return usage;
   }
 
   private async stream(
