@@ -8,6 +8,8 @@ describe('ports for the servers a test starts', () => {
     const ports = await Promise.all(Array.from({ length: 20 }, () => freePort()));
     expect(new Set(ports).size).toBe(20);
     for (const port of ports) expect(port).toBeLessThan(ephemeralLow);
+    // fetch refuses the Fetch standard's bad ports (10080 the highest): a service there is never seen ready.
+    for (const port of ports) expect(port).toBeGreaterThan(10_080);
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(ports[0], '127.0.0.1', resolve));
     try {
