@@ -1,6 +1,5 @@
 import OpenAI from 'openai';
 import { httpHead, RawHttp, waitFor } from '@sluice/testing';
-import type { GatewayConfig } from '../config';
 import { callEstimate } from '../usage/estimate';
 import {
   dialectBody,
@@ -9,11 +8,11 @@ import {
   errorOf,
   expectedError,
   promptBoundOf,
-  routeEveryDialect,
   type DialectPath,
 } from '../../test/dialect-calls';
-import { PROVIDER_SECRET, startHarness, type Harness } from '../../test/harness';
-import { startHostileUpstream, type HostileUpstream } from '../../test/hostile-upstream';
+import type { Harness } from '../../test/harness';
+import { withHostileUpstream } from '../../test/hostile-harness';
+import type { HostileUpstream } from '../../test/hostile-upstream';
 
 jest.setTimeout(60_000);
 
@@ -26,26 +25,6 @@ const DEADLINES = {
   maxStreamMs: 1500,
   maxSseEventBytes: 256 * 1024,
 };
-
-async function withHostileUpstream(config: Partial<GatewayConfig>): Promise<[Harness, HostileUpstream]> {
-  const [h, hostile] = await Promise.all([startHarness({ gateway: config }), startHostileUpstream()]);
-  h.credentials.push({
-    providerId: 'prov-hostile',
-    type: 'openai-compatible',
-    baseUrl: hostile.url,
-    apiKey: PROVIDER_SECRET,
-    secretVersion: 1,
-  });
-  for (const model of ['drip', 'firehose', 'endless-event', 'big-json'])
-    h.routes.set(`gpt-${model}`, {
-      providerId: 'prov-hostile',
-      providerType: 'openai-compatible',
-      baseUrl: hostile.url,
-      upstreamModel: model,
-    });
-  routeEveryDialect(h, hostile.url, ['drip', 'held', 'big-json']);
-  return [h, hostile];
-}
 
 /** A raw request on its own connection, which then reads nothing more: the socket stays open. */
 async function unreadCall(
@@ -64,6 +43,23 @@ async function unreadCall(
   client.socket.pause();
   return client;
 }
+
+/** The stream's last event, as [its type, the error it names]: how each dialect tells a client its stream failed. */
+function lastEventOf(text: string): [string | undefined, string | undefined] {
+  const events = text.trim().split(/\r?\n\r?\n/);
+  const data = /^data: ?(.*)$/m.exec(events.at(-1) ?? '')?.[1];
+  const json = data ? JSON.parse(data) : {};
+  if (json.type === 'response.failed') return [json.type, json.response?.error?.code];
+  return [json.type, json.error?.type ?? json.code];
+}
+
+/** What a stream that broke ends with: Anthropic's `error` event, the Responses `error` event, or a bridged response that failed. */
+const brokenStreamEnd = (d: DialectPath): [string, string] =>
+  d.anthropicErrors
+    ? ['error', 'api_error']
+    : d.supportsResponses
+      ? ['error', 'upstream_error']
+      : ['response.failed', 'upstream_error'];
 
 const settled = (h: Harness, requestId: string) =>
   waitFor(async () => (await h.usageMessages()).find((m) => m.clientRequestId === requestId), {
@@ -190,6 +186,27 @@ describe('deadlines and bounds on every stage of a call (real NATS, hostile clie
       await waitFor(() => hostile.hungUp() > before, { description: 'the upstream connection to be closed' });
     });
 
+    it('fails a stream whose upstream sends an event larger than the bound with its own error event, billing what it generated', async () => {
+      const before = hostile.hungUp();
+      const requestId = `deadline-endless-event-${d.prefix}`;
+      const res = await fetch(`${h.gateway.url}${d.path}`, {
+        method: 'POST',
+        headers: dialectHeaders(h, requestId),
+        body: JSON.stringify(dialectBody(d, 'endless-event', { stream: true, maxTokens: 100_000 })),
+        signal: AbortSignal.timeout(15_000),
+      });
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      expect(text).toContain('hello');
+      expect(lastEventOf(text)).toEqual(brokenStreamEnd(d));
+      const usage = await h.usageOf(requestId);
+      expect(usage).toMatchObject({ status: 502, estimated: true });
+      // The text of the event that never ended was generated (and billed upstream) too.
+      expect(usage.outputTokens).toBeGreaterThan((256 * 1024) / 4 - 1);
+      expect(h.logs.some((l) => l.includes(requestId) && l.includes(`above ${256 * 1024} bytes`))).toBe(true);
+      await waitFor(() => hostile.hungUp() > before, { description: 'the upstream stream to be closed' });
+    });
+
     it.each([
       ['a non-streamed call at its worst case', false, 200],
       ['a stream at its prompt’s bound', true, 0],
@@ -284,6 +301,23 @@ describe('a client that leaves its answer unread (real NATS)', () => {
     });
     client.close();
   });
+
+  it.each(DIALECT_PATHS.filter((d) => d.op !== 'chat'))(
+    'hangs up on a client that stops reading a stream on $name, long before the stream’s deadline',
+    async (d) => {
+      const requestId = `unread-stream-${d.prefix}`;
+      const before = await openConnections();
+      const body = JSON.stringify(dialectBody(d, 'firehose', { stream: true, maxTokens: 100_000 }));
+      const client = await unreadCall(h, '', true, requestId, d.path, body);
+      await waitFor(async () => (await openConnections()) > before, { description: 'the connection to be open' });
+      expect(await settled(h, requestId)).toMatchObject({ stream: true, estimated: true });
+      await waitFor(async () => (await openConnections()) === before, {
+        timeoutMs: 10_000,
+        description: 'the gateway to hang up',
+      });
+      client.close();
+    },
+  );
 
   it.each(DIALECT_PATHS.filter((d) => d.op !== 'chat'))(
     'hangs up on a client that stops reading an 8 MB JSON answer on $name',

@@ -5,6 +5,7 @@ import type { Dialect } from '../../pipeline/dialect';
 import { withinDeadline, type CallDeadline } from '../../pipeline/call-deadline';
 import { costHeaderNames, costHeaders } from '../../pipeline/cost-headers';
 import { answered, failCall } from '../../pipeline/failed-call';
+import { eventTooLargeLog } from '../../providers/sse-event-bound';
 import { isEventStream } from '../../providers/upstream';
 import type { UpstreamDispatch } from '../../providers/upstream-dispatch';
 import { settleTokens } from '../../usage/estimate';
@@ -107,7 +108,7 @@ export class OpenAiDialect implements Dialect<OpenAiRequest> {
       end: async (relayed) => {
         if (relayed.upstreamFailed) {
           const why = relayed.eventTooLarge
-            ? `upstream sent an SSE event above ${this.limits.maxSseEventBytes} bytes`
+            ? eventTooLargeLog(this.limits.maxSseEventBytes)
             : 'upstream stream broke after it began';
           this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, why);
         }

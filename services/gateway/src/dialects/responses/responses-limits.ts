@@ -5,4 +5,5 @@ export interface ResponsesLimits {
   maxStreamMs: number;
   maxCallMs: number;
   clientStallMs: number;
+  maxSseEventBytes: number;
 }

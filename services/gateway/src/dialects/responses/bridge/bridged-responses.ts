@@ -7,6 +7,7 @@ import { withinDeadline, type CallDeadline } from '../../../pipeline/call-deadli
 import { costHeaders } from '../../../pipeline/cost-headers';
 import { answered, failCall } from '../../../pipeline/failed-call';
 import { readAnswer } from '../../../pipeline/read-answer';
+import { eventTooLargeLog } from '../../../providers/sse-event-bound';
 import { isEventStream, type UpstreamResponse } from '../../../providers/upstream';
 import type { UpstreamDispatch } from '../../../providers/upstream-dispatch';
 import { upstreamError } from '../../../providers/upstream-errors';
@@ -158,7 +159,7 @@ export class BridgedResponses {
   ): Promise<UsageMessage> {
     const { call } = turn;
     reply.hijack();
-    const bridge = new StreamBridge(turn.shell);
+    const bridge = new StreamBridge(turn.shell, this.limits.maxSseEventBytes);
     let usage: UsageMessage | undefined;
     await relayEvents(reply.raw, upstream, bridge, {
       ...streamOf(call, this.limits),
@@ -174,7 +175,9 @@ export class BridgedResponses {
         if (failed)
           this.logger.warn(
             { requestId: call.requestId, providerId: call.route.providerId },
-            'upstream stream broke after it began',
+            relayed.eventTooLarge
+              ? eventTooLargeLog(this.limits.maxSseEventBytes)
+              : 'upstream stream broke after it began',
           );
         const ended = failed
           ? {

@@ -7,6 +7,7 @@ import { withinDeadline, type CallDeadline } from '../../../pipeline/call-deadli
 import { costHeaders } from '../../../pipeline/cost-headers';
 import { answered, failCall } from '../../../pipeline/failed-call';
 import { readAnswer } from '../../../pipeline/read-answer';
+import { eventTooLargeLog } from '../../../providers/sse-event-bound';
 import { isEventStream, type UpstreamResponse } from '../../../providers/upstream';
 import type { UpstreamDispatch } from '../../../providers/upstream-dispatch';
 import { upstreamError } from '../../../providers/upstream-errors';
@@ -128,7 +129,7 @@ export class NativeResponses {
     finish: FinishCall,
   ): Promise<UsageMessage> {
     reply.hijack();
-    const events = new NativeEvents();
+    const events = new NativeEvents(this.limits.maxSseEventBytes);
     let usage: UsageMessage | undefined;
     await relayEvents(reply.raw, upstream, events, {
       ...streamOf(call, this.limits),
@@ -139,7 +140,9 @@ export class NativeResponses {
         if (!complete)
           this.logger.warn(
             { requestId: call.requestId, providerId: call.route.providerId, status: events.final?.status ?? null },
-            'upstream response stream did not complete',
+            relayed.eventTooLarge
+              ? eventTooLargeLog(this.limits.maxSseEventBytes)
+              : 'upstream response stream did not complete',
           );
         [usage] = await Promise.all([
           finish({ status: complete ? 200 : 502, ...settled, ttfbMs: relayed.ttfbMs }),
