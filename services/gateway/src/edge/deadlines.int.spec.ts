@@ -133,6 +133,47 @@ describe('deadlines and bounds on every stage of a call (real NATS, hostile clie
     expect(client.status).toBe(408);
   });
 
+  it('answers a body trickled to /v1/messages too slowly with a 408 in Anthropic’s shape', async () => {
+    const client = await open();
+    client.write(
+      httpHead('POST', '/v1/messages', {
+        ...dialectHeaders(h, 'trickle-messages'),
+        'content-length': String(hello.length),
+      }),
+    );
+    let sent = 0;
+    const trickle = setInterval(() => client.write(hello[sent++] ?? ''), 100);
+    try {
+      await hungUp(client, 'the gateway to cut the trickled request');
+    } finally {
+      clearInterval(trickle);
+    }
+    expect(client.status).toBe(408);
+    expect(client.json).toMatchObject({ type: 'error', error: { type: 'timeout_error', message: expect.any(String) } });
+  });
+
+  it.each(['/v1/messages', '/v1/messages/count_tokens'])(
+    'answers a body larger than the limit on %s with a 413 in Anthropic’s shape',
+    async (path) => {
+      const client = await open();
+      client.write(
+        httpHead('POST', path, {
+          ...dialectHeaders(h, 'too-large-messages'),
+          'content-length': String(64 * 1024 * 1024),
+        }),
+      );
+      client.write('{"model":');
+      // Answered before the body, which is never sent.
+      await waitFor(() => client.json, { timeoutMs: 5000, description: 'the whole answer' });
+      expect(client.status).toBe(413);
+      expect(client.json).toMatchObject({
+        type: 'error',
+        error: { type: 'request_too_large', message: expect.any(String) },
+      });
+      client.close();
+    },
+  );
+
   it('ends a non-streamed call at its total deadline with a 504, releasing the upstream and billing its worst case (the upstream generated unseen)', async () => {
     const body = { model: 'gpt-drip', messages: [{ role: 'user', content: 'Hello' }], max_tokens: 200, n: 3 };
     const res = await fetch(`${h.gateway.url}/chat/completions`, {
