@@ -112,45 +112,31 @@ describe('deadlines and bounds on every stage of a call (real NATS, hostile clie
     await hungUp(client, 'the gateway to cut the stalled body');
   });
 
-  it('cuts a body trickled in slower than the whole request may take', async () => {
-    const client = await open();
-    client.write(
-      httpHead('POST', '/v1/chat/completions', {
-        authorization: `Bearer ${h.key}`,
-        'content-type': 'application/json',
-        'content-length': String(hello.length),
-      }),
-    );
-    let sent = 0;
-    // One byte every 100 ms: never idle for long, but it would take 7 s to finish.
-    const trickle = setInterval(() => client.write(hello[sent++] ?? ''), 100);
-    try {
-      await hungUp(client, 'the gateway to cut the trickled request');
-    } finally {
-      clearInterval(trickle);
-    }
-    expect(sent).toBeLessThan(hello.length);
-    expect(client.status).toBe(408);
-  });
-
-  it('answers a body trickled to /v1/messages too slowly with a 408 in Anthropic’s shape', async () => {
-    const client = await open();
-    client.write(
-      httpHead('POST', '/v1/messages', {
-        ...dialectHeaders(h, 'trickle-messages'),
-        'content-length': String(hello.length),
-      }),
-    );
-    let sent = 0;
-    const trickle = setInterval(() => client.write(hello[sent++] ?? ''), 100);
-    try {
-      await hungUp(client, 'the gateway to cut the trickled request');
-    } finally {
-      clearInterval(trickle);
-    }
-    expect(client.status).toBe(408);
-    expect(client.json).toMatchObject({ type: 'error', error: { type: 'timeout_error', message: expect.any(String) } });
-  });
+  it.each([
+    [
+      '/v1/chat/completions',
+      'OpenAI’s',
+      { error: { type: 'invalid_request_error', code: 'request_timeout', param: null, message: expect.any(String) } },
+    ],
+    ['/v1/messages', 'Anthropic’s', { type: 'error', error: { type: 'timeout_error', message: expect.any(String) } }],
+  ])(
+    'cuts a body trickled to %s slower than the whole request may take, with a 408 in %s shape',
+    async (path, _shape, error) => {
+      const client = await open();
+      client.write(httpHead('POST', path, { ...dialectHeaders(h, 'trickle'), 'content-length': String(hello.length) }));
+      let sent = 0;
+      // One byte every 100 ms: never idle for long, but it would take 7 s to finish.
+      const trickle = setInterval(() => client.write(hello[sent++] ?? ''), 100);
+      try {
+        await hungUp(client, 'the gateway to cut the trickled request');
+      } finally {
+        clearInterval(trickle);
+      }
+      expect(sent).toBeLessThan(hello.length);
+      expect(client.status).toBe(408);
+      expect(client.json).toMatchObject(error);
+    },
+  );
 
   it.each(['/v1/messages', '/v1/messages/count_tokens'])(
     'answers a body larger than the limit on %s with a 413 in Anthropic’s shape',

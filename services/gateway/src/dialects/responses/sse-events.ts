@@ -1,8 +1,7 @@
 import { HeldSseEvent } from '../../providers/held-sse-event';
+import { SseFraming } from '../../providers/sse-framing';
 import { MAX_SSE_EVENT_BYTES, SseEventTooLarge } from '../../providers/sse-event-bound';
 
-const LF2 = Buffer.from('\n\n');
-const CRLF2 = Buffer.from('\r\n\r\n');
 const DATA = Buffer.from('data:');
 
 const NONE: Buffer[] = [];
@@ -15,7 +14,7 @@ const NONE: Buffer[] = [];
  */
 export class SseEvents {
   private readonly partial = new HeldSseEvent();
-  private crlf = false;
+  private readonly framing = new SseFraming();
 
   constructor(
     private readonly maxEventBytes = MAX_SSE_EVENT_BYTES,
@@ -23,13 +22,13 @@ export class SseEvents {
   ) {}
 
   push(chunk: Buffer): Buffer[] {
-    const joined = this.partial.append(chunk, this.endsIn);
+    const joined = this.partial.append(chunk, this.framing.endsIn);
     if (joined === null) return this.checkHeld();
     const buf = joined.buf;
     const events: Buffer[] = [];
     let pos = 0;
-    for (let end = this.boundary(buf, joined.from); end >= 0; end = this.boundary(buf, pos)) {
-      const next = end + (this.crlf ? CRLF2.length : LF2.length);
+    for (let end = this.framing.boundary(buf, joined.from); end >= 0; end = this.framing.boundary(buf, pos)) {
+      const next = end + this.framing.end.length;
       events.push(buf.subarray(pos, next));
       pos = next;
     }
@@ -43,26 +42,13 @@ export class SseEvents {
     if (this.partial.length === 0) return null;
     const rest = this.partial.take();
     if (rest.toString('utf8').trim() === '') return null;
-    return Buffer.concat([rest, this.crlf ? CRLF2 : LF2]);
+    return Buffer.concat([rest, this.framing.end]);
   }
 
   private checkHeld(): Buffer[] {
     if (this.partial.length <= this.maxEventBytes) return NONE;
     this.overflow(this.partial.take());
     throw new SseEventTooLarge(this.maxEventBytes);
-  }
-
-  /** Whether an event ends in `buf`, in either framing until the stream showed which it uses. */
-  private readonly endsIn = (buf: Buffer): boolean =>
-    this.crlf ? buf.includes(CRLF2) : buf.includes(LF2) || buf.includes(CRLF2);
-
-  private boundary(buf: Buffer, from: number): number {
-    if (this.crlf) return buf.indexOf(CRLF2, from);
-    const lf = buf.indexOf(LF2, from);
-    if (lf >= 0) return lf;
-    const crlf = buf.indexOf(CRLF2, from);
-    if (crlf >= 0) this.crlf = true;
-    return crlf;
   }
 }
 
