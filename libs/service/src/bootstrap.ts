@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
@@ -143,12 +144,23 @@ function answerUnroutable(body: ClientErrorBody) {
   };
 }
 
+/**
+ * The request whose headers were read and whose body is still arriving (too slowly): Node keeps it
+ * as the request of the socket's current response. None while the headers are still arriving.
+ */
+function requestBeingRead(socket: Socket): UnreadRequest | null {
+  const req = (socket as Socket & { _httpMessage?: { req?: IncomingMessage } })._httpMessage?.req;
+  if (!req) return null;
+  return { path: req.url ?? '', has: (header) => req.headers[header] !== undefined };
+}
+
 /** Fastify's clientError handling (answer if the socket can still take it, then close), with the service's body. */
 function answerClientError(body: ClientErrorBody) {
   return (err: Error & { code?: string }, socket: Socket): void => {
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
     const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-    const json = body(status, unreadRequestOf((err as { rawPacket?: Buffer }).rawPacket));
+    const raw = (err as { rawPacket?: Buffer }).rawPacket;
+    const json = body(status, raw ? unreadRequestOf(raw) : (requestBeingRead(socket) ?? unreadRequestOf(undefined)));
     if (socket.writable)
       socket.write(
         `HTTP/1.1 ${STATUS_LINES[status]}\r\nContent-Length: ${Buffer.byteLength(json)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${json}`,

@@ -106,7 +106,7 @@ const httpRoutes = [
         openai: new OpenAiDialect(dispatch, config, logger),
         models: new ModelsRoute(authorizer),
         messages: new MessagesDialect(passthrough, new MessagesTranslation(dispatch, config, logger)),
-        countTokens: new CountTokensRoute(authorizer, passthrough),
+        countTokens: new CountTokensRoute(authorizer, passthrough, config.maxCallMs),
         anthropicModels: new AnthropicModelsRoute(authorizer),
         responses: new ResponsesDialect(
           authorizer,

@@ -11,13 +11,18 @@ import {
   modelPrice,
   Streams,
   Subjects,
+  type AccessReply,
+  type AccessRequest,
   type AuthorizeReply,
   type AuthorizeRequest,
   type CheckKeyRequest,
   type ListModelsRequest,
   type ProviderCredential,
   type ReservationTicket,
+  type ResponseLookupReply,
+  type ResponseLookupRequest,
   type Route,
+  type StoredResponse,
   type UsageMessage,
 } from '@sluice/contracts';
 import { connectNats, ensureStreams, serve, type NatsConnection } from '@sluice/messaging';
@@ -49,6 +54,8 @@ export interface Harness {
   /** Mutable: model name → route (policy allows) ; absent → 404 model_not_found. */
   routes: Map<string, Route>;
   authorizeRequests: AuthorizeRequest[];
+  /** Mutable: the responses metering's store answers the gateway with (another key's are not found). */
+  storedResponses: Map<string, StoredResponse>;
   /** Key checks the gateway asked for before reading a large body. */
   checkKeyRequests: CheckKeyRequest[];
   credentialRequests: () => number;
@@ -146,6 +153,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     routes.set(`fault-${fault}`, route('prov-main', 'openai-compatible', fault));
 
   const authorizeRequests: AuthorizeRequest[] = [];
+  const storedResponses = new Map<string, StoredResponse>();
   const checkKeyRequests: CheckKeyRequest[] = [];
   let credentialRequests = 0;
   const denyKey = {
@@ -193,6 +201,27 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         };
       },
       { queue: 'policy' },
+    ),
+    serve(
+      nc,
+      Subjects.rpc.policyAccess,
+      async (payload): Promise<AccessReply> => {
+        const req = payload as AccessRequest;
+        if (req.keyHash !== hashVirtualKey(key)) return denyKey;
+        const r = req.model === undefined ? undefined : routes.get(req.model);
+        return r ? { allow: true, keyId: KEY_ID, route: r } : { allow: true, keyId: KEY_ID };
+      },
+      { queue: 'policy' },
+    ),
+    serve(
+      nc,
+      Subjects.rpc.responseLookup,
+      async (payload): Promise<ResponseLookupReply> => {
+        const req = payload as ResponseLookupRequest;
+        const found = storedResponses.get(req.responseId);
+        return found && found.keyId === req.keyId ? { found: true, response: found } : { found: false };
+      },
+      { queue: 'metering' },
     ),
     serve(
       nc,
@@ -266,6 +295,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     credentials,
     routes,
     authorizeRequests,
+    storedResponses,
     checkKeyRequests,
     credentialRequests: () => credentialRequests,
     logs,

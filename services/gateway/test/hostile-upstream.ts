@@ -18,7 +18,9 @@ const TEXT_EVENT = (text: string) =>
  * An upstream that misbehaves by model name, for the gateway's deadlines and bounds:
  * - `drip`: a 200 JSON answer whose bytes come one every 50 ms, forever;
  * - `firehose`: an SSE stream of 16 KB events as fast as the gateway takes them, forever;
- * - `endless-event`: an SSE stream whose one event never ends (no blank line), forever;
+ * - `endless-event`: an SSE stream whose one event never ends (no blank line), forever, in the
+ *   dialect of the path it was asked on (a Responses or Anthropic text delta, else a chat chunk);
+ * - `stall-stream`: an SSE stream that sends one event and then stays silent;
  * - `big-json`: an 8 MB chat completion, at once; `huge-json` the same at 17 MB;
  * - `reset-json`: a 200 JSON answer cut (connection reset) halfway;
  * - `stall-json`: a 200 JSON answer that stops halfway and stays silent;
@@ -27,6 +29,8 @@ const TEXT_EVENT = (text: string) =>
  * - `cut-anthropic`: Anthropic's SSE whose message_start reports 7 input tokens, 1,000 read from
  *   the cache and 50 written to it, then one text delta, then a connection reset;
  * - `echo`: a small chat completion with usage (see `received` for what it was sent).
+ * A request without a body (a stored response's `GET`, `DELETE`, `/cancel`, `/input_items`) is
+ * answered by the model in its response id: `resp_<model>`.
  */
 export async function startHostileUpstream(): Promise<HostileUpstream> {
   let hungUp = 0;
@@ -35,13 +39,15 @@ export async function startHostileUpstream(): Promise<HostileUpstream> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const body = (raw ? JSON.parse(raw) : {}) as Record<string, unknown>;
       received.set(String(req.headers['x-request-id']), body);
-      const model = body.model;
+      const model = body.model ?? /\/responses\/resp_([a-z-]+)/.exec(req.url ?? '')?.[1];
       res.on('close', () => !res.writableFinished && hungUp++);
       if (model === 'drip') return drip(res);
       if (model === 'firehose') return firehose(res);
-      if (model === 'endless-event') return endlessEvent(res);
+      if (model === 'endless-event') return endlessEvent(res, req.url ?? '');
+      if (model === 'stall-stream') return stallStream(res);
       if (model === 'big-json') return bigJson(res, 8);
       if (model === 'huge-json') return bigJson(res, 17);
       if (model === 'reset-json') return halfJson(res, true);
@@ -84,13 +90,38 @@ function firehose(res: ServerResponse): void {
   pump();
 }
 
-function endlessEvent(res: ServerResponse): void {
+/** The first event and the start of the endless one, in the path's dialect. */
+const ENDLESS_START: [string, string, string][] = [
+  [
+    '/responses',
+    'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"hello","sequence_number":0}\n\n',
+    'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"',
+  ],
+  [
+    '/messages',
+    'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hello"}}\n\n',
+    'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"',
+  ],
+  [
+    '',
+    TEXT_EVENT('hello'),
+    'data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"',
+  ],
+];
+
+function endlessEvent(res: ServerResponse, url: string): void {
+  const [, first, endless] = ENDLESS_START.find(([path]) => url.includes(path))!;
   res.writeHead(200, { 'content-type': 'text/event-stream' });
-  res.write(TEXT_EVENT('hello'));
-  res.write('data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"');
+  res.write(first);
+  res.write(endless);
   const chunk = 'y'.repeat(16 * 1024);
   const timer = setInterval(() => res.write(chunk), 5);
   res.on('close', () => clearInterval(timer));
+}
+
+function stallStream(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  res.write(TEXT_EVENT('hello'));
 }
 
 function bigJson(res: ServerResponse, megabytes: number): void {

@@ -1,6 +1,5 @@
 import OpenAI from 'openai';
 import { httpHead, RawHttp, waitFor } from '@sluice/testing';
-import type { GatewayConfig } from '../config';
 import { callEstimate } from '../usage/estimate';
 import {
   dialectBody,
@@ -9,11 +8,11 @@ import {
   errorOf,
   expectedError,
   promptBoundOf,
-  routeEveryDialect,
   type DialectPath,
 } from '../../test/dialect-calls';
-import { PROVIDER_SECRET, startHarness, type Harness } from '../../test/harness';
-import { startHostileUpstream, type HostileUpstream } from '../../test/hostile-upstream';
+import type { Harness } from '../../test/harness';
+import { withHostileUpstream } from '../../test/hostile-harness';
+import type { HostileUpstream } from '../../test/hostile-upstream';
 
 jest.setTimeout(60_000);
 
@@ -26,26 +25,6 @@ const DEADLINES = {
   maxStreamMs: 1500,
   maxSseEventBytes: 256 * 1024,
 };
-
-async function withHostileUpstream(config: Partial<GatewayConfig>): Promise<[Harness, HostileUpstream]> {
-  const [h, hostile] = await Promise.all([startHarness({ gateway: config }), startHostileUpstream()]);
-  h.credentials.push({
-    providerId: 'prov-hostile',
-    type: 'openai-compatible',
-    baseUrl: hostile.url,
-    apiKey: PROVIDER_SECRET,
-    secretVersion: 1,
-  });
-  for (const model of ['drip', 'firehose', 'endless-event', 'big-json'])
-    h.routes.set(`gpt-${model}`, {
-      providerId: 'prov-hostile',
-      providerType: 'openai-compatible',
-      baseUrl: hostile.url,
-      upstreamModel: model,
-    });
-  routeEveryDialect(h, hostile.url, ['drip', 'held', 'big-json']);
-  return [h, hostile];
-}
 
 /** A raw request on its own connection, which then reads nothing more: the socket stays open. */
 async function unreadCall(
@@ -64,6 +43,23 @@ async function unreadCall(
   client.socket.pause();
   return client;
 }
+
+/** The stream's last event, as [its type, the error it names]: how each dialect tells a client its stream failed. */
+function lastEventOf(text: string): [string | undefined, string | undefined] {
+  const events = text.trim().split(/\r?\n\r?\n/);
+  const data = /^data: ?(.*)$/m.exec(events.at(-1) ?? '')?.[1];
+  const json = data ? JSON.parse(data) : {};
+  if (json.type === 'response.failed') return [json.type, json.response?.error?.code];
+  return [json.type, json.error?.type ?? json.code];
+}
+
+/** What a stream that broke ends with: Anthropic's `error` event, the Responses `error` event, or a bridged response that failed. */
+const brokenStreamEnd = (d: DialectPath): [string, string] =>
+  d.anthropicErrors
+    ? ['error', 'api_error']
+    : d.supportsResponses
+      ? ['error', 'upstream_error']
+      : ['response.failed', 'upstream_error'];
 
 const settled = (h: Harness, requestId: string) =>
   waitFor(async () => (await h.usageMessages()).find((m) => m.clientRequestId === requestId), {
@@ -116,26 +112,53 @@ describe('deadlines and bounds on every stage of a call (real NATS, hostile clie
     await hungUp(client, 'the gateway to cut the stalled body');
   });
 
-  it('cuts a body trickled in slower than the whole request may take', async () => {
-    const client = await open();
-    client.write(
-      httpHead('POST', '/v1/chat/completions', {
-        authorization: `Bearer ${h.key}`,
-        'content-type': 'application/json',
-        'content-length': String(hello.length),
-      }),
-    );
-    let sent = 0;
-    // One byte every 100 ms: never idle for long, but it would take 7 s to finish.
-    const trickle = setInterval(() => client.write(hello[sent++] ?? ''), 100);
-    try {
-      await hungUp(client, 'the gateway to cut the trickled request');
-    } finally {
-      clearInterval(trickle);
-    }
-    expect(sent).toBeLessThan(hello.length);
-    expect(client.status).toBe(408);
-  });
+  it.each([
+    [
+      '/v1/chat/completions',
+      'OpenAI’s',
+      { error: { type: 'invalid_request_error', code: 'request_timeout', param: null, message: expect.any(String) } },
+    ],
+    ['/v1/messages', 'Anthropic’s', { type: 'error', error: { type: 'timeout_error', message: expect.any(String) } }],
+  ])(
+    'cuts a body trickled to %s slower than the whole request may take, with a 408 in %s shape',
+    async (path, _shape, error) => {
+      const client = await open();
+      client.write(httpHead('POST', path, { ...dialectHeaders(h, 'trickle'), 'content-length': String(hello.length) }));
+      let sent = 0;
+      // One byte every 100 ms: never idle for long, but it would take 7 s to finish.
+      const trickle = setInterval(() => client.write(hello[sent++] ?? ''), 100);
+      try {
+        await hungUp(client, 'the gateway to cut the trickled request');
+      } finally {
+        clearInterval(trickle);
+      }
+      expect(sent).toBeLessThan(hello.length);
+      expect(client.status).toBe(408);
+      expect(client.json).toMatchObject(error);
+    },
+  );
+
+  it.each(['/v1/messages', '/v1/messages/count_tokens'])(
+    'answers a body larger than the limit on %s with a 413 in Anthropic’s shape',
+    async (path) => {
+      const client = await open();
+      client.write(
+        httpHead('POST', path, {
+          ...dialectHeaders(h, 'too-large-messages'),
+          'content-length': String(64 * 1024 * 1024),
+        }),
+      );
+      client.write('{"model":');
+      // Answered before the body, which is never sent.
+      await waitFor(() => client.json, { timeoutMs: 5000, description: 'the whole answer' });
+      expect(client.status).toBe(413);
+      expect(client.json).toMatchObject({
+        type: 'error',
+        error: { type: 'request_too_large', message: expect.any(String) },
+      });
+      client.close();
+    },
+  );
 
   it('ends a non-streamed call at its total deadline with a 504, releasing the upstream and billing its worst case (the upstream generated unseen)', async () => {
     const body = { model: 'gpt-drip', messages: [{ role: 'user', content: 'Hello' }], max_tokens: 200, n: 3 };
@@ -188,6 +211,27 @@ describe('deadlines and bounds on every stage of a call (real NATS, hostile clie
         outputTokens: 200,
       });
       await waitFor(() => hostile.hungUp() > before, { description: 'the upstream connection to be closed' });
+    });
+
+    it('fails a stream whose upstream sends an event larger than the bound with its own error event, billing what it generated', async () => {
+      const before = hostile.hungUp();
+      const requestId = `deadline-endless-event-${d.prefix}`;
+      const res = await fetch(`${h.gateway.url}${d.path}`, {
+        method: 'POST',
+        headers: dialectHeaders(h, requestId),
+        body: JSON.stringify(dialectBody(d, 'endless-event', { stream: true, maxTokens: 100_000 })),
+        signal: AbortSignal.timeout(15_000),
+      });
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      expect(text).toContain('hello');
+      expect(lastEventOf(text)).toEqual(brokenStreamEnd(d));
+      const usage = await h.usageOf(requestId);
+      expect(usage).toMatchObject({ status: 502, estimated: true });
+      // The text of the event that never ended was generated (and billed upstream) too.
+      expect(usage.outputTokens).toBeGreaterThan((256 * 1024) / 4 - 1);
+      expect(h.logs.some((l) => l.includes(requestId) && l.includes(`above ${256 * 1024} bytes`))).toBe(true);
+      await waitFor(() => hostile.hungUp() > before, { description: 'the upstream stream to be closed' });
     });
 
     it.each([
@@ -284,6 +328,23 @@ describe('a client that leaves its answer unread (real NATS)', () => {
     });
     client.close();
   });
+
+  it.each(DIALECT_PATHS.filter((d) => d.op !== 'chat'))(
+    'hangs up on a client that stops reading a stream on $name, long before the stream’s deadline',
+    async (d) => {
+      const requestId = `unread-stream-${d.prefix}`;
+      const before = await openConnections();
+      const body = JSON.stringify(dialectBody(d, 'firehose', { stream: true, maxTokens: 100_000 }));
+      const client = await unreadCall(h, '', true, requestId, d.path, body);
+      await waitFor(async () => (await openConnections()) > before, { description: 'the connection to be open' });
+      expect(await settled(h, requestId)).toMatchObject({ stream: true, estimated: true });
+      await waitFor(async () => (await openConnections()) === before, {
+        timeoutMs: 10_000,
+        description: 'the gateway to hang up',
+      });
+      client.close();
+    },
+  );
 
   it.each(DIALECT_PATHS.filter((d) => d.op !== 'chat'))(
     'hangs up on a client that stops reading an 8 MB JSON answer on $name',

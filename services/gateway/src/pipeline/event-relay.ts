@@ -1,9 +1,11 @@
 import type { ServerResponse } from 'node:http';
 import { errorBody } from '../dialects/openai/error-body';
 import { GatewayErrors } from '../errors/gateway-errors';
+import { SseEventTooLarge } from '../providers/sse-event-bound';
 import type { UpstreamResponse } from '../providers/upstream';
 import type { CallFacts } from '../usage/usage-message';
 import { costHeaderNames } from './cost-headers';
+import { cutIfUnread, drained, endStream } from './stream-pace';
 
 /**
  * Turns an upstream's bytes into the client's events: the upstream's own passed through (a
@@ -20,8 +22,12 @@ export interface EventRelayOptions {
   requestId: string;
   providerId: string;
   t0: number;
+  /** How long to keep reading the upstream after the client left, so what it generated is billed. */
   drainAfterDisconnectMs: number;
+  /** The longest a stream may last, whoever is still listening (or not reading). */
   maxDurationMs: number;
+  /** How long the client may leave what it was sent unread before it is cut. */
+  clientStallMs: number;
   trailerNames?: string[];
   /**
    * Called once, when the upstream has ended (also when the client is gone): the call is finished
@@ -35,6 +41,8 @@ export interface EventRelayOutcome {
   ttfbMs: number | null;
   clientGone: boolean;
   upstreamFailed: boolean;
+  /** The upstream sent an event larger than the bound (the call failed as an upstream error). */
+  eventTooLarge: boolean;
 }
 
 const BROKEN_JSON = errorBody(GatewayErrors.upstreamBroken);
@@ -42,7 +50,7 @@ const BROKEN_JSON = errorBody(GatewayErrors.upstreamBroken);
 /** The options every stream of a call shares: its ids, its start, the gateway's stream bounds, its cost trailers. */
 export function streamOf(
   call: CallFacts,
-  limits: { drainAfterDisconnectMs: number; maxStreamMs: number },
+  limits: { drainAfterDisconnectMs: number; maxStreamMs: number; clientStallMs: number },
 ): Omit<EventRelayOptions, 'end'> {
   return {
     requestId: call.requestId,
@@ -50,6 +58,7 @@ export function streamOf(
     t0: call.t0,
     drainAfterDisconnectMs: limits.drainAfterDisconnectMs,
     maxDurationMs: limits.maxStreamMs,
+    clientStallMs: limits.clientStallMs,
     trailerNames: call.route.price && costHeaderNames(call),
   };
 }
@@ -58,7 +67,9 @@ export function streamOf(
  * Streams an answer as the upstream produces it (the same contract as the chat relay, sse-relay.ts,
  * which can be written over this one). Status and headers go out with the first
  * event, so an upstream that fails before one still gets a JSON 502; a client that leaves has the
- * upstream drained (bounded) so what it generated is billed; the last event waits for `end`.
+ * upstream drained (bounded) so what it generated is billed; a client that leaves what it was sent
+ * unread for clientStallMs is cut; at the stream's deadline the upstream is cut, and so is a client
+ * that is not reading. An event past the source's bound fails the stream; the last event waits for `end`.
  */
 export async function relayEvents(
   res: ServerResponse,
@@ -66,7 +77,7 @@ export async function relayEvents(
   source: EventSource,
   opts: EventRelayOptions,
 ): Promise<EventRelayOutcome> {
-  const outcome: EventRelayOutcome = { ttfbMs: null, clientGone: false, upstreamFailed: false };
+  const outcome: EventRelayOutcome = { ttfbMs: null, clientGone: false, upstreamFailed: false, eventTooLarge: false };
   let drainTimer: NodeJS.Timeout | undefined;
   const onClose = () => {
     if (res.writableEnded) return;
@@ -75,7 +86,11 @@ export async function relayEvents(
   };
   if (res.destroyed) onClose();
   else res.on('close', onClose);
-  const deadline = setTimeout(() => upstream.abort(), opts.maxDurationMs);
+  const deadline = new AbortController();
+  const deadlineTimer = setTimeout(() => {
+    deadline.abort();
+    upstream.abort();
+  }, opts.maxDurationMs);
   const startStream = () => {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -89,7 +104,9 @@ export async function relayEvents(
   };
   const write = async (out: string | Buffer) => {
     if (outcome.ttfbMs === null) startStream();
-    if (!res.write(out)) await drained(res);
+    if (res.write(out)) return;
+    await drained(res, deadline.signal, opts.clientStallMs);
+    if (cutIfUnread(res)) outcome.clientGone = true;
   };
 
   try {
@@ -97,11 +114,12 @@ export async function relayEvents(
       const out = source.push(chunk);
       if (out !== null && !outcome.clientGone) await write(out);
     }
-  } catch {
+  } catch (err) {
     outcome.upstreamFailed = !outcome.clientGone;
+    outcome.eventTooLarge = err instanceof SseEventTooLarge;
   }
   clearTimeout(drainTimer);
-  clearTimeout(deadline);
+  clearTimeout(deadlineTimer);
   res.off('close', onClose);
 
   const tail = source.flush();
@@ -112,21 +130,10 @@ export async function relayEvents(
     res.writeHead(502, { 'content-type': 'application/json', 'x-request-id': opts.requestId }).end(BROKEN_JSON);
     return outcome;
   }
-  if (tail !== null) await write(tail);
-  await write(last);
+  if (outcome.ttfbMs === null) startStream();
+  if (tail !== null) res.write(tail);
+  res.write(last);
   if (opts.trailerNames) res.addTrailers(trailers);
-  res.end();
+  if (endStream(res, deadline.signal.aborted, opts.clientStallMs)) outcome.clientGone = true;
   return outcome;
-}
-
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }

@@ -11,3 +11,6 @@ export class SseEventTooLarge extends Error {
     super(`the upstream sent an SSE event larger than ${maxBytes} bytes`);
   }
 }
+
+/** What the gateway logs when a stream failed on the bound. */
+export const eventTooLargeLog = (maxBytes: number): string => `upstream sent an SSE event above ${maxBytes} bytes`;

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hashVirtualKey, imageTokens, promptTokens, type Route } from '@sluice/contracts';
 import type { Authorizer } from '../../authorize/authorizer';
 import { GatewayErrors } from '../../errors/gateway-errors';
+import { withinDeadline, type CallDeadline } from '../../pipeline/call-deadline';
 import { readBody } from '../../providers/upstream';
 import { tokenizedPrompt } from '../../usage/estimate';
 import { estimatingTokenizer } from '../../usage/tokenizers';
@@ -26,6 +27,8 @@ export class CountTokensRoute {
   constructor(
     private readonly authorizer: Authorizer,
     private readonly passthrough: AnthropicPassthrough,
+    /** A call's deadline, from the request to Anthropic to its answer's last byte. */
+    private readonly maxCallMs: number,
   ) {}
 
   async handle(req: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -58,15 +61,26 @@ export class CountTokensRoute {
       .send(JSON.stringify({ input_tokens: inputTokens }));
   }
 
-  private async forward(reply: FastifyReply, requestId: string, route: Route, request: MessagesRequest): Promise<void> {
-    const outcome = await this.passthrough.open(route, requestId, request, '/v1/messages/count_tokens');
-    if (!outcome.ok) return sendAnthropicError(reply, requestId, outcome.error);
+  private forward(reply: FastifyReply, requestId: string, route: Route, request: MessagesRequest): Promise<void> {
+    return withinDeadline(this.maxCallMs, (deadline) => this.forwardWithin(reply, requestId, route, request, deadline));
+  }
+
+  private async forwardWithin(
+    reply: FastifyReply,
+    requestId: string,
+    route: Route,
+    request: MessagesRequest,
+    deadline: CallDeadline,
+  ): Promise<void> {
+    const path = '/v1/messages/count_tokens';
+    const outcome = await this.passthrough.open(route, requestId, request, path, deadline.signal);
+    if (!outcome.ok) return sendAnthropicError(reply, requestId, deadline.passed ? deadline.error : outcome.error);
     const upstream = outcome.response;
     let bytes: Buffer;
     try {
       bytes = await readBody(upstream, MAX_COUNT_BYTES);
     } catch {
-      return sendAnthropicError(reply, requestId, GatewayErrors.upstreamBroken);
+      return sendAnthropicError(reply, requestId, deadline.passed ? deadline.error : GatewayErrors.upstreamBroken);
     }
     const ok = upstream.status >= 200 && upstream.status < 300;
     const refusal = ok ? null : this.passthrough.upstreamRefusal({ requestId, route }, upstream.status, bytes);

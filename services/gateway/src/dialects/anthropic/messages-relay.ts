@@ -3,6 +3,7 @@ import type { UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import { GatewayErrors } from '../../errors/gateway-errors';
 import { costHeaderNames, costHeaders } from '../../pipeline/cost-headers';
+import { eventTooLargeLog } from '../../providers/sse-event-bound';
 import type { UpstreamResponse } from '../../providers/upstream';
 import type { TokenCounts } from '../../usage/token-counts';
 import type { CallFacts, FinishCall } from '../../usage/usage-message';
@@ -59,7 +60,7 @@ export async function relayMessages(
       if (status !== 200)
         logger.warn(
           { requestId: call.requestId, providerId: call.route.providerId },
-          'upstream stream broke after it began',
+          relayed.eventTooLarge ? eventTooLargeLog(limits.maxSseEventBytes) : 'upstream stream broke after it began',
         );
       usage = await finish({ status, ...settled, ttfbMs: relayed.ttfbMs });
       return costHeaders(call, usage.costNanos);

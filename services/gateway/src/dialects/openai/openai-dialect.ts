@@ -7,6 +7,7 @@ import { costHeaderNames, costHeaders } from '../../pipeline/cost-headers';
 import { answered, failCall } from '../../pipeline/failed-call';
 import { answerJson } from '../../pipeline/json-answer';
 import { isEventStream, reportedTokens } from '../../providers/upstream';
+import { eventTooLargeLog } from '../../providers/sse-event-bound';
 import type { UpstreamDispatch } from '../../providers/upstream-dispatch';
 import { settleJson, settleTokens } from '../../usage/estimate';
 import type { CallFacts, FinishCall } from '../../usage/usage-message';
@@ -94,7 +95,7 @@ export class OpenAiDialect implements Dialect<OpenAiRequest> {
       end: async (relayed) => {
         if (relayed.upstreamFailed) {
           const why = relayed.eventTooLarge
-            ? `upstream sent an SSE event above ${this.limits.maxSseEventBytes} bytes`
+            ? eventTooLargeLog(this.limits.maxSseEventBytes)
             : 'upstream stream broke after it began';
           this.logger.warn({ requestId: call.requestId, providerId: call.route.providerId }, why);
         }

@@ -1,5 +1,6 @@
-import { PROVIDER_SECRET, rawPost, startHarness, type Harness } from '../../../test/harness';
-import { startHostileUpstream, type HostileUpstream } from '../../../test/hostile-upstream';
+import { rawPost, type Harness } from '../../../test/harness';
+import { withHostileUpstream } from '../../../test/hostile-harness';
+import type { HostileUpstream } from '../../../test/hostile-upstream';
 
 jest.setTimeout(60_000);
 
@@ -12,14 +13,7 @@ describe('the output cap: reserved on, and sent upstream as, one number (real NA
   let h: Harness;
   let hostile: HostileUpstream;
   beforeAll(async () => {
-    [h, hostile] = await Promise.all([startHarness(), startHostileUpstream()]);
-    h.credentials.push({
-      providerId: 'prov-hostile',
-      type: 'openai-compatible',
-      baseUrl: hostile.url,
-      apiKey: PROVIDER_SECRET,
-      secretVersion: 1,
-    });
+    [h, hostile] = await withHostileUpstream({});
     // What policy routes for a call whose larger cap is 700 (it refuses a cap above the catalog's).
     h.routes.set('gpt-echo', {
       providerId: 'prov-hostile',

@@ -2,8 +2,9 @@ import type { ServerResponse } from 'node:http';
 import { GatewayErrors } from '../../errors/gateway-errors';
 import type { UpstreamResponse } from '../../providers/upstream';
 import type { GeneratedOutput } from '../../usage/generated-output';
-import { errorBody } from './error-body';
+import { cutIfUnread, drained, endStream } from '../../pipeline/stream-pace';
 import { SseEventTooLarge } from '../../providers/sse-event-bound';
+import { errorBody } from './error-body';
 import { SseScanner } from './sse-scanner';
 
 export interface RelayOptions {
@@ -97,10 +98,7 @@ export async function relaySse(
   }, opts.maxDurationMs);
   // A client still holding back what it was sent after its stall bound or the deadline is cut.
   const cutUnreadClient = () => {
-    if (!res.writableNeedDrain) return false;
-    outcome.clientGone = true;
-    res.destroy();
-    return true;
+    if (cutIfUnread(res)) outcome.clientGone = true;
   };
 
   const startStream = () => {
@@ -150,35 +148,6 @@ export async function relaySse(
   // The scanner held back the upstream's [DONE]: the stream's last event leaves only now, after `end`.
   res.write(opts.dialect ? opts.dialect.ending(outcome.upstreamFailed) : outcome.upstreamFailed ? BROKEN : DONE);
   if (opts.trailerNames) res.addTrailers(trailers);
-  if (!deadline.signal.aborted) {
-    res.end();
-    return outcome;
-  }
-  // At the deadline the connection goes too, not back to keep-alive: a client that reads gets the
-  // end and then the close; one that does not read is cut now, or by its stall bound once the
-  // kernel has taken what it could.
-  if (!cutUnreadClient()) {
-    res.end();
-    res.socket?.setTimeout(opts.clientStallMs, () => res.socket?.destroy());
-    res.socket?.end();
-  }
+  if (endStream(res, deadline.signal.aborted, opts.clientStallMs)) outcome.clientGone = true;
   return outcome;
-}
-
-/** The client took what was written, left, stalled past `stallMs`, or the stream's deadline passed. */
-function drained(res: ServerResponse, deadline: AbortSignal, stallMs: number): Promise<void> {
-  if (deadline.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(stalled);
-      res.off('drain', done);
-      res.off('close', done);
-      deadline.removeEventListener('abort', done);
-      resolve();
-    };
-    const stalled = setTimeout(done, stallMs);
-    res.on('drain', done);
-    res.on('close', done);
-    deadline.addEventListener('abort', done);
-  });
 }

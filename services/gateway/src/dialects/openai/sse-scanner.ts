@@ -1,9 +1,8 @@
 import { HeldSseEvent } from '../../providers/held-sse-event';
+import { SseFraming } from '../../providers/sse-framing';
 import { MAX_SSE_EVENT_BYTES, SseEventTooLarge } from '../../providers/sse-event-bound';
 import { GeneratedText } from '../../usage/generated-text';
 
-const LF2 = Buffer.from('\n\n');
-const CRLF2 = Buffer.from('\r\n\r\n');
 const DATA = Buffer.from('data:');
 const DONE = Buffer.from('[DONE]');
 const USAGE = Buffer.from('"usage":');
@@ -27,7 +26,7 @@ export class SseScanner {
   /** The last `usage` object the upstream sent, if any. */
   usage: unknown = undefined;
   private readonly partial = new HeldSseEvent();
-  private crlf = false;
+  private readonly framing = new SseFraming();
 
   constructor(
     private readonly clientWantsUsage: boolean,
@@ -38,14 +37,14 @@ export class SseScanner {
 
   /** The bytes to forward for this upstream chunk: whole events only; null when there are none yet. */
   push(chunk: Buffer): Buffer | null {
-    const joined = this.partial.append(chunk, this.endsIn);
+    const joined = this.partial.append(chunk, this.framing.endsIn);
     if (joined === null) return this.checkHeld();
     const buf = joined.buf;
     let pos = 0;
     let emittedTo = 0;
     let parts: Buffer[] | null = null;
-    for (let end = this.boundary(buf, joined.from); end >= 0; end = this.boundary(buf, pos)) {
-      const next = end + (this.crlf ? CRLF2.length : LF2.length);
+    for (let end = this.framing.boundary(buf, joined.from); end >= 0; end = this.framing.boundary(buf, pos)) {
+      const next = end + this.framing.end.length;
       const action = this.inspect(buf.subarray(pos, end));
       if (action !== KEEP) {
         parts ??= [];
@@ -73,7 +72,7 @@ export class SseScanner {
     const rest = this.partial.take();
     if (rest.toString('utf8').trim() === '') return null;
     this.partial.hold(rest);
-    const out = this.push(this.crlf ? CRLF2 : LF2);
+    const out = this.push(this.framing.end);
     this.partial.take();
     return out;
   }
@@ -83,19 +82,6 @@ export class SseScanner {
     if (this.partial.length <= this.maxEventBytes) return null;
     this.generated.scan(this.partial.take());
     throw new SseEventTooLarge(this.maxEventBytes);
-  }
-
-  /** Whether an event ends in `buf`, in either framing until the stream showed which it uses. */
-  private readonly endsIn = (buf: Buffer): boolean =>
-    this.crlf ? buf.includes(CRLF2) : buf.includes(LF2) || buf.includes(CRLF2);
-
-  private boundary(buf: Buffer, from: number): number {
-    if (this.crlf) return buf.indexOf(CRLF2, from);
-    const lf = buf.indexOf(LF2, from);
-    if (lf >= 0) return lf;
-    const crlf = buf.indexOf(CRLF2, from);
-    if (crlf >= 0) this.crlf = true;
-    return crlf;
   }
 
   /** One whole event (its bytes without the blank line): KEEP, DROP or STRIP_NULL. Other dialects read their own events here. */

@@ -4,4 +4,5 @@ export interface ResponsesLimits {
   drainAfterDisconnectMs: number;
   maxStreamMs: number;
   clientStallMs: number;
+  maxSseEventBytes: number;
 }

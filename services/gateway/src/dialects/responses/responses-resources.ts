@@ -3,12 +3,21 @@ import { hashVirtualKey, type OpenAiError, type Route, type StoredResponse } fro
 import type { Logger } from '@sluice/service';
 import type { Authorizer } from '../../authorize/authorizer';
 import { GatewayErrors } from '../../errors/gateway-errors';
+import { armClientIdle } from '../../edge/client-idle';
+import type { RequestContext } from '../../edge/request-context';
+import { withinDeadline, type CallDeadline } from '../../pipeline/call-deadline';
+import { relayEvents } from '../../pipeline/event-relay';
+import type { ResolvedCredential } from '../../credentials/resolved-credential';
+import { eventTooLargeLog } from '../../providers/sse-event-bound';
+import type { UpstreamRequest } from '../../providers/openai-compatible/openai-compatible';
 import { readBody, isEventStream, type UpstreamResponse } from '../../providers/upstream';
 import type { UpstreamDispatch } from '../../providers/upstream-dispatch';
 import { upstreamError } from '../../providers/upstream-errors';
 import { parseModelBody } from '../openai/openai-request';
 import { sendError } from '../openai/send-error';
+import { NativeEvents } from './native/native-events';
 import { responsesRequest } from './native/native-request';
+import { brokenEvent } from './native/native-responses';
 import { previousResponseNotFound, responseNotFound, storeUnavailable } from './responses-errors';
 import type { ResponsesLimits } from './responses-limits';
 import { upstreamStateRefusal } from './responses-request';
@@ -50,7 +59,8 @@ export class ResponseResources {
     private readonly authorizer: Authorizer,
     private readonly store: ResponseStoreClient,
     private readonly dispatch: UpstreamDispatch,
-    private readonly limits: ResponsesLimits,
+    /** A call's bounds, and its deadline: a forwarded request is held to it as a call is. */
+    private readonly limits: ResponsesLimits & { maxCallMs: number },
     private readonly logger: Logger,
   ) {}
 
@@ -123,11 +133,9 @@ export class ResponseResources {
         return sendError(reply, ctx.requestId, previousResponseNotFound(body.previous_response_id));
     }
     const upstreamBody = JSON.stringify({ ...body, model: route.upstreamModel });
-    const outcome = await this.dispatch.forward(route, ctx.requestId, (credential) =>
+    await this.ask(req, reply, route, (credential) =>
       responsesRequest(credential, ctx.requestId, 'POST', '/input_tokens', upstreamBody),
     );
-    if (!outcome.ok) return sendError(reply, ctx.requestId, outcome.error);
-    await this.relay(reply, ctx.requestId, route, outcome.response);
   }
 
   /** The response, if it is this key's; otherwise the answer is sent (401/403 from policy, 404, 503) and null returned. */
@@ -174,7 +182,7 @@ export class ResponseResources {
   }
 
   /** Asks the response's own provider, with its key; a deletion it confirms (or no longer knows) is forgotten here too. */
-  private async forward(
+  private forward(
     req: IdRequest,
     reply: FastifyReply,
     owned: StoredResponse,
@@ -184,59 +192,58 @@ export class ResponseResources {
     const requestId = req.sluice.requestId;
     const at = req.url.indexOf('?');
     const query = method === 'GET' && at >= 0 ? req.url.slice(at) : '';
-    const route = owned.route as Route;
     const stream = new URLSearchParams(query).get('stream') === 'true';
-    const outcome = await this.dispatch.forward(route, requestId, (credential) =>
-      responsesRequest(
-        credential,
-        requestId,
-        method,
-        `/${encodeURIComponent(owned.responseId)}${suffix}${query}`,
-        '',
-        stream,
-      ),
+    const path = `/${encodeURIComponent(owned.responseId)}${suffix}${query}`;
+    return this.ask(
+      req,
+      reply,
+      owned.route as Route,
+      (credential) => responsesRequest(credential, requestId, method, path, '', stream),
+      async (upstream) => {
+        if (method === 'DELETE' && ((upstream.status >= 200 && upstream.status < 300) || upstream.status === 404))
+          await this.store.remove(owned.responseId, owned.keyId).catch(() => false);
+      },
     );
-    if (!outcome.ok) return sendError(reply, requestId, outcome.error);
-    const upstream = outcome.response;
-    if (method === 'DELETE' && ((upstream.status >= 200 && upstream.status < 300) || upstream.status === 404))
-      await this.store.remove(owned.responseId, owned.keyId).catch(() => false);
-    await this.relay(reply, requestId, route, upstream);
+  }
+
+  /**
+   * One request to the provider and its answer relayed, under a call's deadline: an upstream that
+   * never answers, or answers and then stalls, is a 504 (and a stream is bounded as a call's is).
+   */
+  private ask(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    route: Route,
+    build: (credential: ResolvedCredential) => UpstreamRequest,
+    answered?: (upstream: UpstreamResponse) => Promise<void>,
+  ): Promise<void> {
+    const requestId = req.sluice.requestId;
+    return withinDeadline(this.limits.maxCallMs, async (deadline) => {
+      const outcome = await this.dispatch.forward(route, requestId, build, deadline.signal);
+      if (!outcome.ok) return sendError(reply, requestId, deadline.passed ? deadline.error : outcome.error);
+      await answered?.(outcome.response);
+      await this.relay(reply, req.sluice, route, outcome.response, deadline);
+    });
   }
 
   /** The upstream's answer as it came (a stream as it arrives); an error mapped as on every call (no provider key leaks). */
-  private async relay(reply: FastifyReply, requestId: string, route: Route, upstream: UpstreamResponse): Promise<void> {
+  private async relay(
+    reply: FastifyReply,
+    ctx: RequestContext,
+    route: Route,
+    upstream: UpstreamResponse,
+    deadline: CallDeadline,
+  ): Promise<void> {
+    const { requestId } = ctx;
     if (upstream.status >= 200 && upstream.status < 300 && isEventStream(upstream.contentType)) {
-      reply.hijack();
-      reply.raw.writeHead(upstream.status, {
-        'content-type': upstream.contentType,
-        'cache-control': 'no-cache',
-        'x-request-id': requestId,
-        'x-sluice-provider': route.providerId,
-      });
-      try {
-        for await (const chunk of upstream.body) {
-          if (reply.raw.destroyed) return upstream.abort();
-          if (!reply.raw.write(chunk)) {
-            await new Promise((resolve) => {
-              reply.raw.once('drain', resolve);
-              reply.raw.once('close', resolve);
-            });
-          }
-        }
-      } catch (err) {
-        this.logger.warn(
-          { requestId, providerId: route.providerId, err: (err as Error).message },
-          'upstream stream broke while relaying a stored response',
-        );
-      }
-      reply.raw.end();
-      return;
+      deadline.clear();
+      return this.relayStream(reply, ctx, route, upstream);
     }
     let bytes: Buffer;
     try {
       bytes = await readBody(upstream, this.limits.maxUpstreamBodyBytes);
     } catch {
-      return sendError(reply, requestId, GatewayErrors.upstreamBroken);
+      return sendError(reply, requestId, deadline.passed ? deadline.error : GatewayErrors.upstreamBroken);
     }
     if (upstream.status < 200 || upstream.status >= 300)
       return sendError(reply, requestId, upstreamError(upstream.status, bytes));
@@ -244,8 +251,38 @@ export class ResponseResources {
       .code(upstream.status)
       .header('content-type', upstream.contentType || 'application/json')
       .header('x-request-id', requestId)
-      .header('x-sluice-provider', route.providerId)
-      .send(bytes);
+      .header('x-sluice-provider', route.providerId);
+    // Null when the client already left.
+    if (reply.raw.socket) armClientIdle(reply.raw.socket, this.limits.clientStallMs);
+    reply.send(bytes);
+  }
+
+  /** A background response streamed again: its events as they come, under the bounds of a call's stream (nothing is billed). */
+  private async relayStream(
+    reply: FastifyReply,
+    ctx: RequestContext,
+    route: Route,
+    upstream: UpstreamResponse,
+  ): Promise<void> {
+    reply.hijack();
+    const events = new NativeEvents(this.limits.maxSseEventBytes);
+    const relayed = await relayEvents(reply.raw, upstream, events, {
+      requestId: ctx.requestId,
+      providerId: route.providerId,
+      t0: ctx.t0,
+      // Nothing to bill: a client that leaves lets the upstream go.
+      drainAfterDisconnectMs: 0,
+      maxDurationMs: this.limits.maxStreamMs,
+      clientStallMs: this.limits.clientStallMs,
+      end: async () => ({ last: events.held ?? brokenEvent(events.lastSequence + 1), trailers: {} }),
+    });
+    if (relayed.upstreamFailed)
+      this.logger.warn(
+        { requestId: ctx.requestId, providerId: route.providerId },
+        relayed.eventTooLarge
+          ? eventTooLargeLog(this.limits.maxSseEventBytes)
+          : 'upstream stream broke while relaying a stored response',
+      );
   }
 
   private sendJson(reply: FastifyReply, requestId: string, body: unknown): void {

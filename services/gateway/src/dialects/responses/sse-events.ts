@@ -1,45 +1,54 @@
-const LF2 = Buffer.from('\n\n');
-const CRLF2 = Buffer.from('\r\n\r\n');
+import { HeldSseEvent } from '../../providers/held-sse-event';
+import { SseFraming } from '../../providers/sse-framing';
+import { MAX_SSE_EVENT_BYTES, SseEventTooLarge } from '../../providers/sse-event-bound';
+
 const DATA = Buffer.from('data:');
+
+const NONE: Buffer[] = [];
 
 /**
  * Splits an SSE byte stream into whole events as chunks arrive (an event may span chunks; a
- * partial one is held back). Each event is returned with its terminating blank line.
+ * partial one is held back). Each event is returned with its terminating blank line. A partial
+ * event held past `maxEventBytes` makes `push` throw SseEventTooLarge, once its bytes are given to
+ * `overflow` (the upstream generated, and bills, what it holds).
  */
 export class SseEvents {
-  private pending: Buffer | null = null;
-  private crlf = false;
+  private readonly partial = new HeldSseEvent();
+  private readonly framing = new SseFraming();
+
+  constructor(
+    private readonly maxEventBytes = MAX_SSE_EVENT_BYTES,
+    private readonly overflow: (partial: Buffer) => void = () => {},
+  ) {}
 
   push(chunk: Buffer): Buffer[] {
-    const buf = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
+    const joined = this.partial.append(chunk, this.framing.endsIn);
+    if (joined === null) return this.checkHeld();
+    const buf = joined.buf;
     const events: Buffer[] = [];
     let pos = 0;
-    for (;;) {
-      const end = this.boundary(buf, pos);
-      if (end < 0) break;
-      const next = end + (this.crlf ? CRLF2.length : LF2.length);
+    for (let end = this.framing.boundary(buf, joined.from); end >= 0; end = this.framing.boundary(buf, pos)) {
+      const next = end + this.framing.end.length;
       events.push(buf.subarray(pos, next));
       pos = next;
     }
-    this.pending = pos < buf.length ? buf.subarray(pos) : null;
+    if (pos < buf.length) this.partial.hold(pos === 0 ? buf : buf.subarray(pos));
+    this.checkHeld();
     return events;
   }
 
   /** The last event, when the stream ended without its blank line. */
   flush(): Buffer | null {
-    const rest = this.pending;
-    this.pending = null;
-    if (rest === null || rest.toString('utf8').trim() === '') return null;
-    return Buffer.concat([rest, this.crlf ? CRLF2 : LF2]);
+    if (this.partial.length === 0) return null;
+    const rest = this.partial.take();
+    if (rest.toString('utf8').trim() === '') return null;
+    return Buffer.concat([rest, this.framing.end]);
   }
 
-  private boundary(buf: Buffer, from: number): number {
-    if (this.crlf) return buf.indexOf(CRLF2, from);
-    const lf = buf.indexOf(LF2, from);
-    if (lf >= 0) return lf;
-    const crlf = buf.indexOf(CRLF2, from);
-    if (crlf >= 0) this.crlf = true;
-    return crlf;
+  private checkHeld(): Buffer[] {
+    if (this.partial.length <= this.maxEventBytes) return NONE;
+    this.overflow(this.partial.take());
+    throw new SseEventTooLarge(this.maxEventBytes);
   }
 }
 

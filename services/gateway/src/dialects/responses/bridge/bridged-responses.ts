@@ -7,6 +7,7 @@ import { costHeaders } from '../../../pipeline/cost-headers';
 import { answered, failCall } from '../../../pipeline/failed-call';
 import { answerJson } from '../../../pipeline/json-answer';
 import { isEventStream, reportedTokens, type UpstreamResponse } from '../../../providers/upstream';
+import { eventTooLargeLog } from '../../../providers/sse-event-bound';
 import type { UpstreamDispatch } from '../../../providers/upstream-dispatch';
 import { settleTokens } from '../../../usage/estimate';
 import type { TokenCounts } from '../../../usage/token-counts';
@@ -140,7 +141,7 @@ export class BridgedResponses {
   ): Promise<UsageMessage> {
     const { call } = turn;
     reply.hijack();
-    const bridge = new StreamBridge(turn.shell);
+    const bridge = new StreamBridge(turn.shell, this.limits.maxSseEventBytes);
     let usage: UsageMessage | undefined;
     await relayEvents(reply.raw, upstream, bridge, {
       ...streamOf(call, this.limits),
@@ -155,7 +156,9 @@ export class BridgedResponses {
         if (failed)
           this.logger.warn(
             { requestId: call.requestId, providerId: call.route.providerId },
-            'upstream stream broke after it began',
+            relayed.eventTooLarge
+              ? eventTooLargeLog(this.limits.maxSseEventBytes)
+              : 'upstream stream broke after it began',
           );
         const ended = failed
           ? {

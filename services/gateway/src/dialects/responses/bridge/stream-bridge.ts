@@ -1,4 +1,5 @@
 import type { GeneratedOutput } from '../../../usage/generated-output';
+import { GeneratedText } from '../../../usage/generated-text';
 import type { EventSource } from '../../../pipeline/event-relay';
 import { dataOf, SseEvents } from '../sse-events';
 import { functionCallItem, messageItem, newId } from './response-object';
@@ -38,9 +39,19 @@ export class StreamBridge implements EventSource {
   private started = false;
   private text: OpenText | null = null;
   private readonly calls = new Map<number, OpenCall>();
-  private readonly events = new SseEvents();
+  private readonly events: SseEvents;
 
-  constructor(private readonly shell: Record<string, unknown>) {}
+  /** A chat chunk above `maxEventBytes` fails the stream, the text it held counted as generated. */
+  constructor(
+    private readonly shell: Record<string, unknown>,
+    maxEventBytes?: number,
+  ) {
+    this.events = new SseEvents(maxEventBytes, (partial) => {
+      const seen = new GeneratedText();
+      seen.scan(partial);
+      for (const text of seen.texts()) this.generated.add(text);
+    });
+  }
 
   push(chunk: Buffer): string | null {
     let out = '';

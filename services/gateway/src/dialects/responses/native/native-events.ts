@@ -24,7 +24,12 @@ export class NativeEvents implements EventSource {
   errored = false;
   lastSequence = -1;
   readonly generated = new GeneratedText(GENERATED_FIELDS);
-  private readonly events = new SseEvents();
+  private readonly events: SseEvents;
+
+  /** An event above `maxEventBytes` fails the stream, its partial text counted as generated. */
+  constructor(maxEventBytes?: number) {
+    this.events = new SseEvents(maxEventBytes, (partial) => this.generated.scan(partial));
+  }
 
   push(chunk: Buffer): Buffer | null {
     return this.pass(this.events.push(chunk));

@@ -6,6 +6,7 @@ import type { CallDeadline } from '../../../pipeline/call-deadline';
 import { costHeaders } from '../../../pipeline/cost-headers';
 import { answered, failCall } from '../../../pipeline/failed-call';
 import { answerJson } from '../../../pipeline/json-answer';
+import { eventTooLargeLog } from '../../../providers/sse-event-bound';
 import { isEventStream, type UpstreamResponse } from '../../../providers/upstream';
 import type { UpstreamDispatch } from '../../../providers/upstream-dispatch';
 import { settleTokens } from '../../../usage/estimate';
@@ -107,7 +108,7 @@ export class NativeResponses {
     finish: FinishCall,
   ): Promise<UsageMessage> {
     reply.hijack();
-    const events = new NativeEvents();
+    const events = new NativeEvents(this.limits.maxSseEventBytes);
     let usage: UsageMessage | undefined;
     await relayEvents(reply.raw, upstream, events, {
       ...streamOf(call, this.limits),
@@ -118,7 +119,9 @@ export class NativeResponses {
         if (!complete)
           this.logger.warn(
             { requestId: call.requestId, providerId: call.route.providerId, status: events.final?.status ?? null },
-            'upstream response stream did not complete',
+            relayed.eventTooLarge
+              ? eventTooLargeLog(this.limits.maxSseEventBytes)
+              : 'upstream response stream did not complete',
           );
         [usage] = await Promise.all([
           finish({ status: complete ? 200 : 502, ...settled, ttfbMs: relayed.ttfbMs }),
