@@ -15,6 +15,9 @@ import { docker, EngineUnavailable, useDockerEngine } from './docker/engine.mjs'
 import { standInsFor } from './docker/stand-in-images.mjs';
 import { ensureDependencies, root } from './setup.mjs';
 
+/** The services of the stack that depend on nothing (docker-compose.yml, docker-compose.test.yml). */
+const INFRASTRUCTURE = ['nats', 'postgres', 'mock-upstream'];
+
 const NO_ENGINE = 75;
 const FILES = ['-f', join(root, 'docker-compose.yml'), '-f', join(root, 'docker-compose.test.yml')];
 const phases = [];
@@ -64,7 +67,9 @@ try {
     ...Object.fromEntries(
       ['GATEWAY', 'POLICY', 'KEY_REGISTRY', 'METERING', 'ADMIN_API'].map((s) => [
         `SLUICE_NATS_${s}_PASSWORD`,
-        randomBytes(24).toString('hex'),
+        // Starting with a letter: nats-server reads `$VAR` as a config value, and a bare hex string
+        // such as `0e52…` is a number to it, which it cannot parse (NATS restarted: the stack was unhealthy).
+        `nats-${randomBytes(24).toString('hex')}`,
       ]),
     ),
     SLUICE_PUBLISH_HOST: '127.0.0.1',
@@ -77,9 +82,11 @@ try {
   await timed('sluice image', () => compose(['build', 'key-registry'], { quiet: true }));
   stack = { down: () => takeDown(compose, env.DOCKER_HOST, project) };
   await timed('stack up', async () => {
-    // Compose 1.29 once failed `up` at once on "Container … is unhealthy" for a dependency that had
-    // just been created (a clean-clone CI run; never reproduced). Say what the containers were, then
-    // try once more: the wait below, not Compose's, decides whether the stack is healthy.
+    // What the services depend on first, up and healthy by our own wait, so a failure names the
+    // container and its log rather than Compose 1.29's "Container … is unhealthy" for a dependency
+    // (two clean-clone CI runs: NATS restarting on a generated password it read as a number).
+    await compose(['up', '-d', '--no-build', ...INFRASTRUCTURE]);
+    await waitHealthy(compose, env.DOCKER_HOST, project, INFRASTRUCTURE);
     if ((await compose(['up', '-d', '--no-build'], { allowFailure: true })) !== 0) {
       console.warn(
         `sluice: compose up failed; the containers as they stood:\n${containerStates(env.DOCKER_HOST, project)}`,
@@ -143,13 +150,14 @@ function containerStates(host, project) {
   return docker(host, [
     'inspect',
     '--format',
-    '{{.Name}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}} {{json .State.Health.Log}}{{end}}',
+    '{{.Name}} {{slice .Id 0 12}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}} {{json .State.Health.Log}}{{end}}',
     ...ids,
   ]).stdout.trim();
 }
 
-async function waitHealthy(compose, host, project) {
-  const services = (await compose(['config', '--services'], { capture: true })).trim().split('\n');
+/** Until every container of `services` (default: the whole stack) runs and is healthy. */
+async function waitHealthy(compose, host, project, only) {
+  const services = only ?? (await compose(['config', '--services'], { capture: true })).trim().split('\n');
   const deadline = Date.now() + 180_000;
   for (;;) {
     const ids = docker(host, ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`])
@@ -166,9 +174,10 @@ async function waitHealthy(compose, host, project) {
           ])
             .stdout.trim()
             .split('\n');
-    const healthy = states.filter((line) => line.endsWith(' running healthy')).length;
-    if (healthy === services.length && states.length === services.length) return;
-    const broken = states.filter((line) => / (exited|dead|restarting)| unhealthy$/.test(line));
+    const mine = states.filter((line) => services.includes(line.split(' ')[0]));
+    const healthy = mine.filter((line) => line.endsWith(' running healthy')).length;
+    if (healthy === services.length && mine.length === services.length) return;
+    const broken = mine.filter((line) => / (exited|dead|restarting)| unhealthy$/.test(line));
     if (broken.length || Date.now() > deadline) {
       await compose(['logs', '--no-color', '--tail=40'], { allowFailure: true });
       throw new Error(`the stack did not become healthy: ${states.join('; ')}`);
