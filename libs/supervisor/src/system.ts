@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ensureDatabase, makeDataDirPrivate, startNatsServer, startPostgres, writePrivateFile } from '@sluice/embedded';
 import { loadNatsPasswords, natsUsers, readNatsUsers, saveNatsUsers } from './nats-users';
+import { withMemoryOptions } from './node-memory';
 import { pickPort } from './ports';
 import { newAdminToken, newMasterKey, newWebhookSecret, persistentSecret } from './secrets';
 import { serviceEnv } from './service-env';
@@ -157,11 +158,17 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     for (const name of opts.services ?? SERVICE_NAMES) {
       const metricsPort = opts.metricsPorts?.[name] ?? (await pickPort(METRICS_PORTS[name]));
       metricsUrls[name] = `http://127.0.0.1:${metricsPort}/metrics`;
+      const ownEnv = serviceEnv(name, process.env, {
+        ...natsUserOf(name),
+        ...env,
+        SLUICE_METRICS_PORT: String(metricsPort),
+      });
+      ownEnv.NODE_OPTIONS = withMemoryOptions(name, ownEnv);
       const service = new ServiceProcess(
         {
           name,
           entry: join(opts.rootDir, 'services', name, 'dist', 'main.js'),
-          env: serviceEnv(name, process.env, { ...natsUserOf(name), ...env, SLUICE_METRICS_PORT: String(metricsPort) }),
+          env: ownEnv,
           url: `http://127.0.0.1:${ports[name]}`,
         },
         opts.output,

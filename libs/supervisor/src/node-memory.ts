@@ -1,0 +1,43 @@
+import type { ServiceName } from './service-names';
+
+/**
+ * Each semi-space of a service's young generation, MB. Node's default lets it grow to 16 MB (32 MB
+ * of new space), which every service commits during start-up and keeps: 30 MB per process for
+ * garbage that a 2 MB scavenge collects as cheaply (docs/benchmarks.md, issue #15).
+ */
+export const SEMI_SPACE_MB = 2;
+
+/**
+ * Each service's old-generation ceiling, MB: the ones deploy/kubernetes sets. Below 2 GB V8 also
+ * grows the heap by a smaller factor after each full collection (at most ~1.3–1.8 instead of 4), so
+ * a burst leaves less behind. Policy holds ~11 KB per key with limits, the gateway a call's body.
+ */
+export const MAX_HEAP_MB: Record<ServiceName, number> = {
+  gateway: 768,
+  policy: 1536,
+  metering: 384,
+  'key-registry': 384,
+  'admin-api': 384,
+};
+
+/**
+ * The V8 options `npm start` gives `service`, ahead of the NODE_OPTIONS it already has, so that an
+ * operator's own NODE_OPTIONS win (V8 takes the last value). SLUICE_NODE_SEMI_SPACE_MB and
+ * SLUICE_<SERVICE>_MAX_HEAP_MB override the defaults; 0 leaves the setting to Node.
+ */
+export function withMemoryOptions(service: ServiceName, env: Readonly<Record<string, string | undefined>>): string {
+  const semiSpace = megabytes(env, 'SLUICE_NODE_SEMI_SPACE_MB', SEMI_SPACE_MB);
+  const maxHeap = megabytes(env, `SLUICE_${service.toUpperCase().replace('-', '_')}_MAX_HEAP_MB`, MAX_HEAP_MB[service]);
+  const options: string[] = [];
+  if (semiSpace) options.push(`--max-semi-space-size=${semiSpace}`);
+  if (maxHeap) options.push(`--max-old-space-size=${maxHeap}`);
+  if (env.NODE_OPTIONS) options.push(env.NODE_OPTIONS);
+  return options.join(' ');
+}
+
+function megabytes(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new Error(`${name} must be a whole number of MB (0: Node's default), not "${raw}"`);
+  return Number(raw);
+}
