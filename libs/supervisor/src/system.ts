@@ -3,6 +3,7 @@ import { ensureDatabase, makeDataDirPrivate, startNatsServer, startPostgres, wri
 import { loadNatsPasswords, natsUsers, readNatsUsers, saveNatsUsers } from './nats-users';
 import { withMemoryOptions } from './node-memory';
 import { pickPort } from './ports';
+import { postgresSettings } from './postgres-settings';
 import { newAdminToken, newMasterKey, newWebhookSecret, persistentSecret } from './secrets';
 import { serviceEnv } from './service-env';
 import { SERVICE_NAMES, type ServiceName } from './service-names';
@@ -100,7 +101,11 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       natsPasswords?.url === natsUrl ? { NATS_USER: service, NATS_PASSWORD: natsPasswords.passwords[service] } : {};
     let databaseUrl = opts.databaseUrl;
     if (!databaseUrl) {
-      const pg = await startPostgres({ dataDir: opts.dataDir, port: await pickPort(5432) });
+      const pg = await startPostgres({
+        dataDir: opts.dataDir,
+        port: await pickPort(5432),
+        settings: postgresSettings(process.env),
+      });
       cleanups.push(() => pg.stop());
       embedded.postgres = pg;
       databaseUrl = await ensureDatabase(pg.url, 'sluice');
