@@ -19,28 +19,34 @@ function heapOf(nodeOptions: string): { newSpace: number; limit: number } {
 }
 
 describe('the V8 memory settings npm start gives each service', () => {
-  it('keeps the young generation at 2 × 2 MB and the heap under the service’s ceiling', () => {
+  it('keeps the young generation small and the heap under the service’s ceiling', () => {
+    const metering = heapOf(withMemoryOptions('metering', {}));
+    expect(metering.newSpace).toBeLessThanOrEqual(4);
+    // heap_size_limit is the old generation's ceiling plus three semi-spaces.
+    expect(metering.limit).toBe(384 + 3 * 2);
     const gateway = heapOf(withMemoryOptions('gateway', {}));
-    expect(gateway.newSpace).toBeLessThanOrEqual(4);
-    // heap_size_limit is the old generation's ceiling plus the young generation's.
-    expect(gateway.limit).toBeGreaterThanOrEqual(768);
-    expect(gateway.limit).toBeLessThan(800);
-    expect(heapOf(withMemoryOptions('policy', {})).limit).toBeGreaterThanOrEqual(1536);
-    expect(heapOf(withMemoryOptions('metering', {})).limit).toBeLessThan(420);
+    expect(gateway.newSpace).toBeLessThanOrEqual(16);
+    expect(gateway.limit).toBe(768 + 3 * 8);
+    expect(heapOf(withMemoryOptions('policy', {})).limit).toBe(1536 + 3 * 4);
   });
 
-  it('gives way to the operator: SLUICE_NODE_SEMI_SPACE_MB, SLUICE_<SERVICE>_MAX_HEAP_MB, and NODE_OPTIONS last', () => {
+  it('gives way to the operator: SLUICE_<SERVICE>_SEMI_SPACE_MB and _MAX_HEAP_MB, and NODE_OPTIONS last', () => {
     const roomy = heapOf(
-      withMemoryOptions('key-registry', { SLUICE_NODE_SEMI_SPACE_MB: '8', SLUICE_KEY_REGISTRY_MAX_HEAP_MB: '1000' }),
+      withMemoryOptions('key-registry', {
+        SLUICE_KEY_REGISTRY_SEMI_SPACE_MB: '8',
+        SLUICE_KEY_REGISTRY_MAX_HEAP_MB: '1000',
+      }),
     );
     expect(roomy.newSpace).toBeGreaterThan(4);
-    expect(roomy.limit).toBeGreaterThanOrEqual(1000);
+    expect(roomy.limit).toBe(1000 + 3 * 8);
     expect(
       heapOf(withMemoryOptions('admin-api', { NODE_OPTIONS: '--max-old-space-size=1200 --max-semi-space-size=16' }))
         .limit,
     ).toBeGreaterThanOrEqual(1200);
     // 0: Node's own choice, as without npm start.
-    expect(withMemoryOptions('gateway', { SLUICE_NODE_SEMI_SPACE_MB: '0', SLUICE_GATEWAY_MAX_HEAP_MB: '0' })).toBe('');
+    expect(withMemoryOptions('gateway', { SLUICE_GATEWAY_SEMI_SPACE_MB: '0', SLUICE_GATEWAY_MAX_HEAP_MB: '0' })).toBe(
+      '',
+    );
   });
 
   it('refuses a setting that is not a whole number of MB', () => {

@@ -2,10 +2,17 @@ import type { ServiceName } from './service-names';
 
 /**
  * Each semi-space of a service's young generation, MB. Node's default lets it grow to 16 MB (32 MB
- * of new space), which every service commits during start-up and keeps: 30 MB per process for
- * garbage that a 2 MB scavenge collects as cheaply (docs/benchmarks.md, issue #15).
+ * of new space), which every service commits during start-up and keeps. A smaller one is scavenged
+ * more often, and each scavenge has a fixed cost: the gateway and policy, which allocate per call,
+ * keep more of it than the services that mostly wait (docs/benchmarks.md, issue #15).
  */
-export const SEMI_SPACE_MB = 2;
+export const SEMI_SPACE_MB: Record<ServiceName, number> = {
+  gateway: 8,
+  policy: 4,
+  metering: 2,
+  'key-registry': 2,
+  'admin-api': 2,
+};
 
 /**
  * Each service's old-generation ceiling, MB: the ones deploy/kubernetes sets. Below 2 GB V8 also
@@ -22,12 +29,13 @@ export const MAX_HEAP_MB: Record<ServiceName, number> = {
 
 /**
  * The V8 options `npm start` gives `service`, ahead of the NODE_OPTIONS it already has, so that an
- * operator's own NODE_OPTIONS win (V8 takes the last value). SLUICE_NODE_SEMI_SPACE_MB and
+ * operator's own NODE_OPTIONS win (V8 takes the last value). SLUICE_<SERVICE>_SEMI_SPACE_MB and
  * SLUICE_<SERVICE>_MAX_HEAP_MB override the defaults; 0 leaves the setting to Node.
  */
 export function withMemoryOptions(service: ServiceName, env: Readonly<Record<string, string | undefined>>): string {
-  const semiSpace = megabytes(env, 'SLUICE_NODE_SEMI_SPACE_MB', SEMI_SPACE_MB);
-  const maxHeap = megabytes(env, `SLUICE_${service.toUpperCase().replace('-', '_')}_MAX_HEAP_MB`, MAX_HEAP_MB[service]);
+  const prefix = `SLUICE_${service.toUpperCase().replace('-', '_')}`;
+  const semiSpace = megabytes(env, `${prefix}_SEMI_SPACE_MB`, SEMI_SPACE_MB[service]);
+  const maxHeap = megabytes(env, `${prefix}_MAX_HEAP_MB`, MAX_HEAP_MB[service]);
   const options: string[] = [];
   if (semiSpace) options.push(`--max-semi-space-size=${semiSpace}`);
   if (maxHeap) options.push(`--max-old-space-size=${maxHeap}`);
