@@ -20,10 +20,11 @@ function heapOf(nodeOptions: string): { newSpace: number; limit: number } {
 
 describe('the V8 memory settings npm start gives each service', () => {
   it('keeps the young generation small and the heap under the service’s ceiling', () => {
-    const metering = heapOf(withMemoryOptions('metering', {}));
-    expect(metering.newSpace).toBeLessThanOrEqual(4);
+    const admin = heapOf(withMemoryOptions('admin-api', {}));
+    expect(admin.newSpace).toBeLessThanOrEqual(4);
     // heap_size_limit is the old generation's ceiling plus three semi-spaces.
-    expect(metering.limit).toBe(384 + 3 * 2);
+    expect(admin.limit).toBe(384 + 3 * 2);
+    expect(heapOf(withMemoryOptions('metering', {})).limit).toBe(384 + 3 * 4);
     const gateway = heapOf(withMemoryOptions('gateway', {}));
     expect(gateway.newSpace).toBeLessThanOrEqual(16);
     expect(gateway.limit).toBe(768 + 3 * 8);

@@ -3,13 +3,13 @@ import type { ServiceName } from './service-names';
 /**
  * Each semi-space of a service's young generation, MB. Node's default lets it grow to 16 MB (32 MB
  * of new space), which every service commits during start-up and keeps. A smaller one is scavenged
- * more often, and each scavenge has a fixed cost: the gateway and policy, which allocate per call,
- * keep more of it than the services that mostly wait (docs/benchmarks.md, issue #15).
+ * more often, and each scavenge has a fixed cost and promotes what is still in flight: the
+ * services on a call's path keep more of it than the two that mostly wait (docs/benchmarks.md).
  */
 export const SEMI_SPACE_MB: Record<ServiceName, number> = {
   gateway: 8,
   policy: 4,
-  metering: 2,
+  metering: 4,
   'key-registry': 2,
   'admin-api': 2,
 };
