@@ -3,11 +3,13 @@ import type { ServiceName } from './service-names';
 /**
  * Each semi-space of a service's young generation, MB. Node's default lets it grow to 16 MB (32 MB
  * of new space), which every service commits during start-up and keeps. A smaller one is scavenged
- * more often, and each scavenge has a fixed cost and promotes what is still in flight: the
- * services on a call's path keep more of it than the two that mostly wait (docs/benchmarks.md).
+ * more often, and each scavenge has a fixed cost and promotes what is still in flight: the gateway,
+ * whose CPU per call is the system's largest, keeps Node's 16 (8 cost it ~4–9 % at 500 req/s);
+ * policy and metering, on a call's path too, 4; the two services that mostly wait, 2
+ * (docs/benchmarks.md#memory-of-npm-start-2026-12-05).
  */
 export const SEMI_SPACE_MB: Record<ServiceName, number> = {
-  gateway: 8,
+  gateway: 16,
   policy: 4,
   metering: 4,
   'key-registry': 2,
