@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Client } from 'pg';
 import { freePort, waitFor } from '@sluice/testing';
 import { docScript, shellBlocks } from './support/doc-blocks';
 
@@ -87,6 +88,9 @@ describe('npm start as a newcomer meets it: the README walk-through, a second ga
       SLUICE_KEY_REGISTRY_PORT: String(kr),
       SLUICE_POLICY_PORT: String(policy),
       SLUICE_METERING_PORT: String(metering),
+      // An operator's own memory settings, over npm start's.
+      SLUICE_METERING_MAX_HEAP_MB: '500',
+      SLUICE_POSTGRES_SETTINGS: 'work_mem=8MB',
     });
     await first.ready();
   });
@@ -121,6 +125,35 @@ describe('npm start as a newcomer meets it: the README walk-through, a second ga
       );
       expect(run.stdout).toContain('- key search-indexer: revoke (managed by sluice-apply, no longer in the file)');
       expect(run.stdout).toContain('= key billing-service: unchanged');
+    }
+  });
+
+  it("runs each service and Postgres with npm start's memory settings, or the operator's", async () => {
+    const endpoints = JSON.parse(readFileSync(join(dataDir, 'endpoints.json'), 'utf8'));
+    const limits: Record<string, number> = {};
+    for (const url of endpoints.metricsUrls as string[]) {
+      const text = await (await fetch(url)).text();
+      const service = /service_name="sluice-([a-z-]+)"/.exec(text)?.[1] ?? url;
+      const bytes = /^sluice_process_memory_bytes\{kind="heap_limit"\} (\d+)$/m.exec(text)?.[1];
+      limits[service] = Number(bytes) / 2 ** 20;
+    }
+    // V8's limit is the old generation's ceiling plus three semi-spaces (16 MB for the gateway, 4 for policy and metering, 2).
+    expect(limits).toEqual({
+      gateway: 768 + 48,
+      policy: 1536 + 12,
+      metering: 500 + 12,
+      'key-registry': 384 + 6,
+      'admin-api': 384 + 6,
+    });
+
+    const pg = new Client({ connectionString: endpoints.databaseUrl });
+    await pg.connect();
+    try {
+      const setting = async (name: string) => (await pg.query(`show ${name}`)).rows[0][name];
+      expect([await setting('shared_buffers'), await setting('work_mem')]).toEqual(['32MB', '8MB']);
+      expect([await setting('fsync'), await setting('synchronous_commit')]).toEqual(['on', 'on']);
+    } finally {
+      await pg.end();
     }
   });
 

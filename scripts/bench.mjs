@@ -38,9 +38,8 @@ const { startSystem, SERVICE_NAMES } = require(join(root, 'apps/supervisor/dist/
 const { connect, paced, closedLoop, probe, summarize } = await import('./bench/loadgen.mjs');
 const { cpuMeter, memory, waitQuiet } = await import('./bench/cpu.mjs');
 const { startPortkey, portkeyHeaders } = await import('./bench/portkey.mjs');
-const { steadyTable, throughputTable, addedLine, cpuPerCall, cpuPerCallTable, summaryTable } = await import(
-  './bench/report.mjs'
-);
+const { steadyTable, throughputTable, addedLine, cpuPerCall, cpuPerCallTable, memoryTable, summaryTable } =
+  await import('./bench/report.mjs');
 const { seedResponses, benchResponses } = await import('./bench/responses.mjs');
 
 const num = (name, fallback) => {
@@ -129,6 +128,7 @@ const results = {
   steady: Object.fromEntries(rates.map((r) => [r, { nonStreaming: {}, streaming: {} }])),
   added: Object.fromEntries(rates.map((r) => [r, { nonStreaming: {}, streaming: {} }])),
   memory: {},
+  memoryIdle: {},
   throughput: { nonStreaming: {}, streaming: {} },
   upstream: {},
   responses: null,
@@ -267,6 +267,7 @@ try {
       gatewayPid: system.services.get('gateway')?.pid,
     };
     results.targets.sluice = { url: `http://127.0.0.1:${gatewayPort}/v1`, services };
+    results.memoryIdle.sluice = memory(process.pid, watch).byName; // started and seeded, no traffic yet
   }
 
   // --- Portkey: the open-source gateway as a child process -----------------------------------------
@@ -534,6 +535,18 @@ try {
     console.log(
       cpuPerCallTable(
         rates.map((rate) => ({ rate, perCall: results.cpuPerCall[rate].sluice })),
+        SLUICE_PROCESSES,
+      ),
+    );
+  }
+  if (results.memory.sluice) {
+    console.log(`\nSluice, resident memory by process (MB; PSS counts Postgres' shared pages once):`);
+    console.log(
+      memoryTable(
+        [
+          { label: 'idle after start', byName: results.memoryIdle.sluice },
+          { label: 'after the runs', byName: results.memory.sluice },
+        ],
         SLUICE_PROCESSES,
       ),
     );

@@ -87,6 +87,20 @@ export function cpuPerCallTable(rows, processes) {
   );
 }
 
+/** Sluice's resident memory by process, MB: RSS / PSS, idle after start and after the runs. */
+export function memoryTable(stages, processes) {
+  const cell = (m) => (m ? `${Math.round(m.rss)} / ${Math.round(m.pss)}` : '—');
+  const total = (byName, field) => sumMemory(byName, processes, field);
+  return table(
+    ['RSS / PSS MB', ...processes, 'total'],
+    stages.map(({ label, byName }) => [
+      label,
+      ...processes.map((n) => cell(byName?.[n])),
+      cell(byName && { rss: total(byName, 'rss'), pss: total(byName, 'pss') }),
+    ]),
+  );
+}
+
 const sumMemory = (byName, names, field) => {
   const values = names.map((n) => byName?.[n]?.[field]).filter((v) => v !== undefined);
   return values.length && values.every(Number.isFinite) ? values.reduce((a, b) => a + b, 0) : null;

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { ensureDatabase, makeDataDirPrivate, startNatsServer, startPostgres, writePrivateFile } from '@sluice/embedded';
 import { loadNatsPasswords, natsUsers, readNatsUsers, saveNatsUsers } from './nats-users';
+import { withMemoryOptions } from './node-memory';
 import { pickPort } from './ports';
+import { postgresSettings } from './postgres-settings';
 import { newAdminToken, newMasterKey, newWebhookSecret, persistentSecret } from './secrets';
 import { serviceEnv } from './service-env';
 import { SERVICE_NAMES, type ServiceName } from './service-names';
@@ -99,7 +101,11 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       natsPasswords?.url === natsUrl ? { NATS_USER: service, NATS_PASSWORD: natsPasswords.passwords[service] } : {};
     let databaseUrl = opts.databaseUrl;
     if (!databaseUrl) {
-      const pg = await startPostgres({ dataDir: opts.dataDir, port: await pickPort(5432) });
+      const pg = await startPostgres({
+        dataDir: opts.dataDir,
+        port: await pickPort(5432),
+        settings: postgresSettings(process.env),
+      });
       cleanups.push(() => pg.stop());
       embedded.postgres = pg;
       databaseUrl = await ensureDatabase(pg.url, 'sluice');
@@ -157,11 +163,17 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     for (const name of opts.services ?? SERVICE_NAMES) {
       const metricsPort = opts.metricsPorts?.[name] ?? (await pickPort(METRICS_PORTS[name]));
       metricsUrls[name] = `http://127.0.0.1:${metricsPort}/metrics`;
+      const ownEnv = serviceEnv(name, process.env, {
+        ...natsUserOf(name),
+        ...env,
+        SLUICE_METRICS_PORT: String(metricsPort),
+      });
+      ownEnv.NODE_OPTIONS = withMemoryOptions(name, ownEnv);
       const service = new ServiceProcess(
         {
           name,
           entry: join(opts.rootDir, 'services', name, 'dist', 'main.js'),
-          env: serviceEnv(name, process.env, { ...natsUserOf(name), ...env, SLUICE_METRICS_PORT: String(metricsPort) }),
+          env: ownEnv,
           url: `http://127.0.0.1:${ports[name]}`,
         },
         opts.output,

@@ -22,6 +22,19 @@ describe('the metrics endpoint', () => {
     expect((await fetch(endpoint.url, { method: 'POST' })).status).toBe(404);
   });
 
+  it("says how much memory the process holds: resident, V8's heap and its ceiling, outside the heap", async () => {
+    const endpoint = await open({ cacheMs: 0 });
+    const text = await (await fetch(endpoint.url)).text();
+    const bytes = (kind: string) =>
+      Number(new RegExp(`^sluice_process_memory_bytes\\{kind="${kind}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+    expect(bytes('rss')).toBeGreaterThan(bytes('heap_used'));
+    expect(bytes('heap_used')).toBeGreaterThan(1 << 20);
+    expect(bytes('heap_total')).toBeGreaterThanOrEqual(bytes('heap_used'));
+    expect(bytes('heap_limit')).toBeGreaterThan(bytes('heap_total'));
+    expect(bytes('external')).toBeGreaterThan(0);
+    expect(bytes('array_buffers')).toBeGreaterThanOrEqual(0);
+  });
+
   it('collects once for many scrapes at once, and answers from that collection for the cache interval', async () => {
     // An expensive gauge, as admin-api's pipeline lag (a count over the log, JetStream calls): it counts its runs.
     let collections = 0;

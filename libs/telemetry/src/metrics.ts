@@ -13,6 +13,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { cachedCollection } from './cached-collection';
 import { DirectMetrics, type BoundHistogram, type BoundHistogramOptions } from './direct-metrics';
+import { observeProcessMemory } from './process-memory';
 
 /**
  * One MeterProvider per process, two exports of the same instruments: a Prometheus text endpoint
@@ -49,6 +50,7 @@ function metricsState(service: string): NonNullable<typeof state> {
     readers,
     views: [{ instrumentName: '*', aggregationCardinalityLimit: cardinality }],
   });
+  observeProcessMemory(provider.getMeter(`sluice-${service}`));
   return (state = { provider, prometheus, direct });
 }
 
