@@ -129,7 +129,7 @@ describe('a call whose answer the gateway could not read is billed at its worst 
     ['an Anthropic answer it could not read', 'claude-huge-json-priced', {}, 300],
     ['an Anthropic stream held until the headers deadline', 'claude-held-priced', { stream: true }, 0],
   ])(
-    'prices %s as the reservation does: every prompt token a cache write, at the cache-write price',
+    'prices %s as the reservation does: every prompt token a 1-hour cache write, at twice the input price',
     async (_what, model, extra, output) => {
       const requestBody = body(model, extra);
       const requestId = `worst-priced-${model}`;
@@ -142,8 +142,8 @@ describe('a call whose answer the gateway could not read is billed at its worst 
         inputTokens: bound,
         cacheWriteInputTokens: bound,
         outputTokens: output,
-        // $1.25 and $5 per million tokens: 1,250 and 5,000 nano-dollars a token.
-        costNanos: bound * 1250 + output * 5000,
+        // A 1-hour write at twice the $1 input, and $5 per million tokens: 2,000 and 5,000 nano-dollars a token.
+        costNanos: bound * 2000 + output * 5000,
       });
     },
   );
