@@ -68,7 +68,7 @@ export function contentBlocks(content: unknown, at: string, images: boolean): An
  * (`cache_control: {type: "ephemeral"}`): passed on, since dropping it changes what the caller
  * pays for every later call. Anything but Anthropic's shape is refused, naming the field.
  */
-function cacheControl(value: unknown, param: string): CacheControl | undefined | Refusal {
+export function cacheControl(value: unknown, param: string): CacheControl | undefined | Refusal {
   const cache = cacheControlOf(value);
   return cache === null ? invalid(`${param}.cache_control`, cacheControlMessage(`${param}.cache_control`)) : cache;
 }
