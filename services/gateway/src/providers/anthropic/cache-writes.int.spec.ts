@@ -229,45 +229,31 @@ describe('cache writes through the chat and bridged Responses ingresses (real NA
     ...extra,
   });
 
-  /** The call wrote its prompt to the cache for an hour, and was billed Anthropic's 1-hour price for it. */
-  async function expectHourBilled(requestId: string, res: Raw, stream: boolean): Promise<void> {
+  /** Each ingress with a 1-hour breakpoint: the path, and its body (the seed is the request id). */
+  const hourCalls: Record<string, [string, (seed: string, extra: Record<string, unknown>) => unknown]> = {
+    chat: ['/chat/completions', (seed, extra) => chatBody(seed, extra, HOUR)],
+    'bridged Responses': ['/responses', (seed, extra) => responsesBody(seed, extra, HOUR)],
+    '/v1/messages (passed through as sent)': ['/messages', messagesBody],
+  };
+
+  it.each(
+    Object.keys(hourCalls).flatMap((ingress) => [
+      [ingress, 'JSON'],
+      [ingress, 'stream'],
+    ]),
+  )('bills a %s %s’s 1-hour cache writes at twice the input price', async (ingress, what) => {
+    const [path, bodyOf] = hourCalls[ingress];
+    const stream = what === 'stream';
+    const requestId = `cw-${path.slice(1).replace('/', '-')}-1h-${what}`;
+    const res = await post(path, bodyOf(requestId, stream ? { stream: true } : {}), requestId);
     expect(res.status).toBe(200);
     const billed = await expectBilledAsInvoiced(
       requestId,
       (stream ? res.trailers['x-sluice-cost-usd'] : res.headers['x-sluice-cost-usd']) as string,
     );
+    // Anthropic wrote the prompt for an hour, and the call was billed its 1-hour price for it.
     expect(billed.cacheWrite1hTokens).toBe(billed.cacheWriteTokens);
-  }
-
-  it.each([
-    ['JSON', {}],
-    ['stream', { stream: true }],
-  ])('bills a chat %s’s 1-hour cache writes at twice the input price', async (what, extra) => {
-    const requestId = `cw-chat-1h-${what}`;
-    const res = await post('/chat/completions', chatBody(requestId, extra, HOUR), requestId);
-    await expectHourBilled(requestId, res, what === 'stream');
   });
-
-  it.each([
-    ['JSON', {}],
-    ['stream', { stream: true }],
-  ])('bills a bridged Responses %s’s 1-hour cache writes at twice the input price', async (what, extra) => {
-    const requestId = `cw-responses-1h-${what}`;
-    const res = await post('/responses', responsesBody(requestId, extra, HOUR), requestId);
-    await expectHourBilled(requestId, res, what === 'stream');
-  });
-
-  it.each([
-    ['JSON', {}],
-    ['stream', { stream: true }],
-  ])(
-    'bills a /v1/messages %s’s 1-hour cache writes (passed through as sent) at twice the input price',
-    async (what, extra) => {
-      const requestId = `cw-messages-1h-${what}`;
-      const res = await post('/messages', messagesBody(requestId, extra), requestId);
-      await expectHourBilled(requestId, res, what === 'stream');
-    },
-  );
 
   it('counts in the gateway’s cost metric what Anthropic invoiced for the same calls, cache writes included', async () => {
     const scrape = await scrapeMetrics();
