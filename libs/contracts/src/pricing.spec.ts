@@ -58,14 +58,50 @@ describe('pricing a call in nano-dollars', () => {
     ).toBe(4 * 300 + 6 * 3750);
   });
 
-  it('reserves the worst case at the dearest input rate: every prompt token may be a cache write', () => {
+  it('charges 1-hour cache writes at twice the input price, the other writes at the cache-write price', () => {
+    const haiku = modelPrice({
+      inputUsdPerMTok: 1,
+      outputUsdPerMTok: 5,
+      cachedInputUsdPerMTok: 0.1,
+      cacheWriteUsdPerMTok: 1.25,
+    });
+    // The review's example: 100,000 tokens written for an hour, 10 plain, 100 output: Anthropic invoices 200,510,000.
+    const hour = {
+      inputTokens: 100_010,
+      cachedInputTokens: 0,
+      cacheWriteInputTokens: 100_000,
+      cacheWrite1hInputTokens: 100_000,
+      outputTokens: 100,
+    };
+    expect(costNanosOf(hour, haiku)).toBe(200_510_000);
+    const mixed = {
+      inputTokens: 1000,
+      cachedInputTokens: 100,
+      cacheWriteInputTokens: 600,
+      cacheWrite1hInputTokens: 200,
+      outputTokens: 0,
+    };
+    expect(costNanosOf(mixed, haiku)).toBe(300 * 1000 + 100 * 100 + 400 * 1250 + 200 * 2000);
+    // never more written for an hour than written
+    expect(costNanosOf({ ...mixed, cacheWrite1hInputTokens: 5000 }, haiku)).toBe(300 * 1000 + 100 * 100 + 600 * 2000);
+  });
+
+  it('reserves the worst case at the dearest input rate: every prompt token may be a 1-hour cache write', () => {
     const sonnet = modelPrice({
       inputUsdPerMTok: 3,
       outputUsdPerMTok: 15,
       cachedInputUsdPerMTok: 0.3,
       cacheWriteUsdPerMTok: 3.75,
     });
-    expect(worstCaseNanosOf({ inputTokens: 1000, outputTokens: 100 }, sonnet)).toBe(1000 * 3750 + 100 * 15_000);
+    expect(worstCaseNanosOf({ inputTokens: 1000, outputTokens: 100 }, sonnet)).toBe(1000 * 6000 + 100 * 15_000);
+    // The review's example: the reservation for a prompt bound of 100,010 tokens covers them all written for an hour.
+    const haiku = modelPrice({
+      inputUsdPerMTok: 1,
+      outputUsdPerMTok: 5,
+      cachedInputUsdPerMTok: 0.1,
+      cacheWriteUsdPerMTok: 1.25,
+    });
+    expect(worstCaseNanosOf({ inputTokens: 100_010, outputTokens: 100 }, haiku)).toBeGreaterThanOrEqual(200_510_000);
     expect(worstCaseNanosOf({ inputTokens: 1000, outputTokens: 100 }, price)).toBe(1000 * 2500 + 100 * 10_000);
   });
 

@@ -5,9 +5,16 @@ export interface ModelPrice {
   inputNanosPerMTok: number;
   outputNanosPerMTok: number;
   cachedInputNanosPerMTok: number | null;
-  /** Input written to a provider's prompt cache (Anthropic's `cache_creation_input_tokens`); absent or null: the input price. */
+  /**
+   * Input written to a provider's prompt cache for its default lifetime (Anthropic's 5-minute
+   * writes); absent or null: the input price. A model with a cache-write price may also be sent
+   * 1-hour writes, billed at `ONE_HOUR_WRITE_MULTIPLIER` × input.
+   */
   cacheWriteNanosPerMTok?: number | null;
 }
+
+/** Anthropic bills a 1-hour cache write (`cache_control.ttl: "1h"`) at twice the input price, the 5-minute one at the catalog's cache-write price. */
+export const ONE_HOUR_WRITE_MULTIPLIER = 2;
 
 /** The catalog price as an admin wrote it (USD per million tokens), as `ModelAdded` carries it. */
 export interface CatalogPriceUsd {
@@ -32,6 +39,8 @@ export interface BillableTokens {
   cachedInputTokens: number;
   /** Part of `inputTokens`, like `cachedInputTokens`: written to the provider's prompt cache. */
   cacheWriteInputTokens?: number;
+  /** Part of `cacheWriteInputTokens`: written for an hour (Anthropic's `ephemeral_1h_input_tokens`). */
+  cacheWrite1hInputTokens?: number;
   outputTokens: number;
 }
 
@@ -49,20 +58,24 @@ const MAX = Number.MAX_SAFE_INTEGER;
 export function costNanosOf(tokens: BillableTokens, price: ModelPrice): number {
   const cached = Math.min(tokens.cachedInputTokens, tokens.inputTokens);
   const written = Math.min(tokens.cacheWriteInputTokens ?? 0, tokens.inputTokens - cached);
+  const hour = Math.min(tokens.cacheWrite1hInputTokens ?? 0, written);
   const cachedRate = price.cachedInputNanosPerMTok ?? price.inputNanosPerMTok;
   const writeRate = price.cacheWriteNanosPerMTok ?? price.inputNanosPerMTok;
+  const hourRate = oneHourWriteRate(price);
   const plain = tokens.inputTokens - cached - written;
   const a = plain * price.inputNanosPerMTok;
   const b = cached * cachedRate;
-  const w = written * writeRate;
+  const w = (written - hour) * writeRate;
+  const h = hour * hourRate;
   const c = tokens.outputTokens * price.outputNanosPerMTok;
-  const sum = a + b + w + c;
+  const sum = a + b + w + h + c;
   // Products and sums of integers are exact while they stay below 2^53; past that, BigInt.
-  if (a > MAX || b > MAX || w > MAX || c > MAX || sum > MAX) {
+  if (a > MAX || b > MAX || w > MAX || h > MAX || c > MAX || sum > MAX) {
     return bigCost(
       [plain, price.inputNanosPerMTok],
       [cached, cachedRate],
-      [written, writeRate],
+      [written - hour, writeRate],
+      [hour, hourRate],
       [tokens.outputTokens, price.outputNanosPerMTok],
     );
   }
@@ -73,10 +86,15 @@ export function costNanosOf(tokens: BillableTokens, price: ModelPrice): number {
   return rest > 0 ? whole + 1 : whole;
 }
 
+/** A 1-hour write's rate: twice the input price, never below the 5-minute write's. */
+const oneHourWriteRate = (price: ModelPrice): number =>
+  Math.max(price.inputNanosPerMTok * ONE_HOUR_WRITE_MULTIPLIER, price.cacheWriteNanosPerMTok ?? 0);
+
 /**
- * A call's worst case as billable tokens: its input bound at the dearest input rate (every prompt
- * token may be written to the cache, which Anthropic prices above plain input) and its output
- * bound. Reservations, sweeps and recovered spools charge this.
+ * A call's worst case as billable tokens: its input bound at the dearest input rate and its output
+ * bound. A model with a cache-write price bills cache writes, and a caller may ask for 1-hour ones
+ * (`ttl: "1h"`, twice the input price, dearer than the 5-minute write), so there every prompt token
+ * is priced as a 1-hour write. Reservations, sweeps and recovered spools charge this.
  */
 export function worstCaseTokens(
   worstCase: { inputTokens: number; outputTokens: number },
@@ -87,8 +105,10 @@ export function worstCaseTokens(
     cachedInputTokens: 0,
     outputTokens: worstCase.outputTokens,
   };
-  if ((price.cacheWriteNanosPerMTok ?? 0) > price.inputNanosPerMTok)
+  if (price.cacheWriteNanosPerMTok != null && oneHourWriteRate(price) > price.inputNanosPerMTok) {
     tokens.cacheWriteInputTokens = worstCase.inputTokens;
+    tokens.cacheWrite1hInputTokens = worstCase.inputTokens;
+  }
   return tokens;
 }
 

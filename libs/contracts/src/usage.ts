@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NANOS_PER_USD } from './money';
+import type { BillableTokens } from './pricing';
 
 /**
  * One message per served call, gateway → metering over JetStream (msgID = requestId), and to policy
@@ -79,3 +80,14 @@ export function costNanosOfUsage(usage: Pick<UsageMessage, 'costNanos' | 'costUs
   if (usage.costNanos !== undefined) return usage.costNanos;
   return usage.costUsd === undefined ? 0 : Math.round(usage.costUsd * NANOS_PER_USD);
 }
+
+/**
+ * A usage message's token fields from billable tokens: every cache write counted in
+ * `cacheWriteInputTokens` (the 1-hour ones too: their dearer price is in `costNanos`).
+ */
+export const usageTokenFields = (tokens: BillableTokens) => ({
+  inputTokens: tokens.inputTokens,
+  cachedInputTokens: tokens.cachedInputTokens,
+  ...(tokens.cacheWriteInputTokens ? { cacheWriteInputTokens: tokens.cacheWriteInputTokens } : {}),
+  outputTokens: tokens.outputTokens,
+});

@@ -20,6 +20,8 @@ export interface AnthropicUsage {
   output_tokens: number;
   cache_read_input_tokens: number;
   cache_creation_input_tokens: number;
+  /** The writes by the lifetime their breakpoint asked for (`ttl`, "5m" unless "1h"), as Anthropic splits them. */
+  cache_creation: { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number };
 }
 
 type Block = Record<string, unknown>;
@@ -34,23 +36,32 @@ const tokensOfBlock = (block: Block): number =>
  * The prompt as Anthropic caches it — tools, then system, then messages — in segments with their
  * tokens, a key naming everything up to them, and whether a `cache_control` breakpoint ends them.
  */
-function segmentsOf(body: AnthropicBody): { tokens: number; key: number; breakpoint: boolean }[] {
-  const segments: { tokens: number; key: number; breakpoint: boolean }[] = [];
+interface Segment {
+  tokens: number;
+  key: number;
+  /** The breakpoint's cache lifetime when a `cache_control` ends the segment. */
+  breakpoint: '5m' | '1h' | null;
+}
+
+const breakpointOf = (cacheControl: unknown): Segment['breakpoint'] =>
+  cacheControl === undefined ? null : (cacheControl as { ttl?: unknown } | null)?.ttl === '1h' ? '1h' : '5m';
+
+function segmentsOf(body: AnthropicBody): Segment[] {
+  const segments: Segment[] = [];
   let key = fnv1a(body.model);
-  const add = (tokens: number, text: string, breakpoint: boolean) => {
+  const add = (tokens: number, text: string, cacheControl?: unknown) => {
     key = fnv1a(`${key}:${text}`);
-    segments.push({ tokens, key, breakpoint });
+    segments.push({ tokens, key, breakpoint: breakpointOf(cacheControl) });
   };
   for (const tool of body.tools ?? [])
-    add(countTokens(JSON.stringify(tool)), JSON.stringify(tool), tool?.cache_control !== undefined);
-  if (typeof body.system === 'string') add(countTokens(body.system), body.system, false);
+    add(countTokens(JSON.stringify(tool)), JSON.stringify(tool), tool?.cache_control);
+  if (typeof body.system === 'string') add(countTokens(body.system), body.system);
   else if (Array.isArray(body.system))
-    for (const b of body.system as Block[])
-      add(countTokens(textOf([b])), JSON.stringify(b), b?.cache_control !== undefined);
+    for (const b of body.system as Block[]) add(countTokens(textOf([b])), JSON.stringify(b), b?.cache_control);
   for (const m of body.messages) {
-    add(PER_MESSAGE, m.role, false);
-    if (!Array.isArray(m.content)) add(countTokens(textOf(m.content)), textOf(m.content), false);
-    else for (const b of m.content as Block[]) add(tokensOfBlock(b), JSON.stringify(b), b?.cache_control !== undefined);
+    add(PER_MESSAGE, m.role);
+    if (!Array.isArray(m.content)) add(countTokens(textOf(m.content)), textOf(m.content));
+    else for (const b of m.content as Block[]) add(tokensOfBlock(b), JSON.stringify(b), b?.cache_control);
   }
   return segments;
 }
@@ -64,24 +75,32 @@ export function anthropicInputTokens(body: AnthropicBody): number {
  * The mock's prompt cache, as Anthropic's behaves (no minimum length): the prompt up to a request's
  * last `cache_control` breakpoint is written the first time (`cache_creation_input_tokens`), and
  * read by a later request that shares a prefix up to one of its breakpoints (`cache_read_input_tokens`).
+ * The tokens a breakpoint writes (those after the one before it) are written for its `ttl`.
  */
 export class PromptCache {
   readonly #written = new Set<number>();
 
-  usage(body: AnthropicBody): { read: number; written: number; total: number } {
+  usage(body: AnthropicBody): { read: number; written: number; writtenFor1h: number; total: number } {
     let total = 0;
     let read = 0;
-    let upTo = 0;
-    const breakpoints: number[] = [];
+    const breakpoints: { key: number; end: number; hour: boolean }[] = [];
     for (const s of segmentsOf(body)) {
       total += s.tokens;
       if (!s.breakpoint) continue;
-      upTo = total;
-      breakpoints.push(s.key);
+      breakpoints.push({ key: s.key, end: total, hour: s.breakpoint === '1h' });
       if (this.#written.has(s.key)) read = total;
     }
-    for (const key of breakpoints) this.#written.add(key);
-    return { read, written: upTo - read, total };
+    let written = 0;
+    let writtenFor1h = 0;
+    let from = read;
+    for (const b of breakpoints) {
+      this.#written.add(b.key);
+      if (b.end <= from) continue;
+      written += b.end - from;
+      if (b.hour) writtenFor1h += b.end - from;
+      from = b.end;
+    }
+    return { read, written, writtenFor1h, total };
   }
 }
 
@@ -138,12 +157,16 @@ function lastUserPrompt(body: AnthropicBody): { prompt: string; afterToolResult:
  */
 export function mockAnthropicMessage(body: AnthropicBody, state: AnthropicMockState = {}, id = nextId('msg')) {
   const { prompt, afterToolResult } = lastUserPrompt(body);
-  const cache = state.cache?.usage(body) ?? { read: 0, written: 0, total: anthropicInputTokens(body) };
+  const cache = state.cache?.usage(body) ?? { read: 0, written: 0, writtenFor1h: 0, total: anthropicInputTokens(body) };
   const usage: AnthropicUsage = {
     input_tokens: cache.total - cache.read - cache.written,
     output_tokens: 0,
     cache_read_input_tokens: cache.read,
     cache_creation_input_tokens: cache.written,
+    cache_creation: {
+      ephemeral_5m_input_tokens: cache.written - cache.writtenFor1h,
+      ephemeral_1h_input_tokens: cache.writtenFor1h,
+    },
   };
   const content: Block[] = [];
   const thinkingType = body.thinking?.type;

@@ -28,6 +28,7 @@ const TEXT_EVENT = (text: string) =>
  * - `not-json`: a 200 `application/json` answer that is not JSON;
  * - `cut-anthropic`: Anthropic's SSE whose message_start reports 7 input tokens, 1,000 read from
  *   the cache and 50 written to it, then one text delta, then a connection reset;
+ * - `no-usage-anthropic`: Anthropic's JSON message (a short text) without its `usage`;
  * - `echo`: a small chat completion with usage (see `received` for what it was sent).
  * A request without a body (a stored response's `GET`, `DELETE`, `/cancel`, `/input_items`) is
  * answered by the model in its response id: `resp_<model>`.
@@ -56,6 +57,7 @@ export async function startHostileUpstream(): Promise<HostileUpstream> {
       if (model === 'not-json')
         return void res.writeHead(200, { 'content-type': 'application/json' }).end('<html>served</html>');
       if (model === 'cut-anthropic') return cutAnthropic(res);
+      if (model === 'no-usage-anthropic') return anthropicWithoutUsage(res);
       if (model === 'echo') return echo(res);
       res.writeHead(404).end();
     });
@@ -155,6 +157,18 @@ function echo(res: ServerResponse): void {
     object: 'chat.completion',
     choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
     usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 },
+  });
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+}
+
+function anthropicWithoutUsage(res: ServerResponse): void {
+  const body = JSON.stringify({
+    id: 'msg_no_usage',
+    type: 'message',
+    role: 'assistant',
+    model: 'no-usage-anthropic',
+    content: [{ type: 'text', text: 'ok' }],
+    stop_reason: 'end_turn',
   });
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
 }

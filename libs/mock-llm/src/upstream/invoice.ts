@@ -20,6 +20,8 @@ export interface InvoiceEntry {
   /** Of promptTokens, read from and written to the prompt cache (Anthropic's Messages API). */
   cacheReadTokens?: number;
   cacheWriteTokens?: number;
+  /** Of cacheWriteTokens, those written for an hour (`ttl: "1h"`): Anthropic bills them at twice the input price. */
+  cacheWrite1hTokens?: number;
   /** For streams, the tokens actually generated, even when the caller went away early. */
   completionTokens: number;
   /** Of the prompt tokens, those served from the prompt cache (Responses). */

@@ -99,6 +99,7 @@ export function handleCountTokens(
 const billUsage = (entry: InvoiceEntry, usage: AnthropicUsage) => {
   entry.cacheReadTokens = usage.cache_read_input_tokens;
   entry.cacheWriteTokens = usage.cache_creation_input_tokens;
+  entry.cacheWrite1hTokens = usage.cache_creation.ephemeral_1h_input_tokens;
   entry.promptTokens = usage.input_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens;
 };
 

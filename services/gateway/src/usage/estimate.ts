@@ -5,6 +5,7 @@ import { reportedTokens, type UpstreamResponse } from '../providers/upstream';
 import type { TokenCounts } from './token-counts';
 import { isReasoningModel, tokenCounterFor } from './tokenizers';
 import { generatedOfJson, usageFromJson } from './usage-from-json';
+import { unreportedTokens } from './worst-case';
 
 /** What authorize needs to count and reserve the call: the prompt (estimate, bound, images), the output cap, the choices billed. */
 export function callEstimate(op: Operation, body: Record<string, unknown>): CallEstimate {
@@ -88,7 +89,8 @@ type Settling = Pick<CallFacts, 'op' | 'route'>;
 
 /**
  * The usage to bill: the upstream's when it reported any, else an estimate that is never below
- * what the upstream can invoice (flagged `estimated`). An upstream that reports no output for a
+ * what the upstream can invoice (flagged `estimated`): without usage, its prompt priced as the
+ * reservation prices it (every token a cache write where that is dearer). An upstream that reports no output for a
  * reply that produced content is not believed: content is never free.
  */
 export function settleTokens(
@@ -102,15 +104,8 @@ export function settleTokens(
   if (reported && (reported.outputTokens > 0 || generated.chars === 0)) return { tokens: reported, estimated: false };
   const outputTokens = outputEstimate(call, body, generated);
   if (reported) return { tokens: { ...reported, outputTokens }, estimated: true };
-  return {
-    tokens: {
-      inputTokens: promptBound ?? inputEstimate(call, body),
-      cachedInputTokens: 0,
-      outputTokens,
-      reasoningTokens: 0,
-    },
-    estimated: true,
-  };
+  const inputTokens = promptBound ?? inputEstimate(call, body);
+  return { tokens: unreportedTokens(call.route, { inputTokens, outputTokens }), estimated: true };
 }
 
 /**

@@ -4,6 +4,8 @@ export interface TokenCounts {
   cachedInputTokens: number;
   /** Part of inputTokens: written to the provider's prompt cache (Anthropic reports it); absent: none. */
   cacheWriteInputTokens?: number;
+  /** Part of cacheWriteInputTokens: written for an hour (Anthropic's `ephemeral_1h_input_tokens`), billed dearer; absent: none. */
+  cacheWrite1hInputTokens?: number;
   outputTokens: number;
   reasoningTokens: number;
 }

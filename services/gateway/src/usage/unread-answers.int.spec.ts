@@ -72,7 +72,7 @@ describe('a call whose answer the gateway could not read is billed at its worst 
       cacheWriteUsdPerMTok: 1.25,
       outputUsdPerMTok: 5,
     });
-    for (const model of ['huge-json', 'held'])
+    for (const model of ['huge-json', 'held', 'no-usage-anthropic'])
       h.routes.set(`claude-${model}-priced`, {
         providerId: 'prov-hostile-anthropic',
         providerType: 'anthropic',
@@ -129,7 +129,7 @@ describe('a call whose answer the gateway could not read is billed at its worst 
     ['an Anthropic answer it could not read', 'claude-huge-json-priced', {}, 300],
     ['an Anthropic stream held until the headers deadline', 'claude-held-priced', { stream: true }, 0],
   ])(
-    'prices %s as the reservation does: every prompt token a cache write, at the cache-write price',
+    'prices %s as the reservation does: every prompt token a 1-hour cache write, at twice the input price',
     async (_what, model, extra, output) => {
       const requestBody = body(model, extra);
       const requestId = `worst-priced-${model}`;
@@ -142,9 +142,33 @@ describe('a call whose answer the gateway could not read is billed at its worst 
         inputTokens: bound,
         cacheWriteInputTokens: bound,
         outputTokens: output,
-        // $1.25 and $5 per million tokens: 1,250 and 5,000 nano-dollars a token.
-        costNanos: bound * 1250 + output * 5000,
+        // A 1-hour write at twice the $1 input, and $5 per million tokens: 2,000 and 5,000 nano-dollars a token.
+        costNanos: bound * 2000 + output * 5000,
       });
+    },
+  );
+
+  it.each([
+    ['a chat completion', '/chat/completions', { max_tokens: 300 }],
+    ['a /v1/messages call', '/messages', { max_tokens: 300 }],
+  ])(
+    'prices %s Anthropic answered without usage as the reservation does: its prompt at the dearest input rate',
+    async (_what, path, extra) => {
+      const requestId = `no-usage-${path.slice(1).replace('/', '-')}`;
+      const requestBody = { ...body('claude-no-usage-anthropic-priced'), ...extra };
+      const res = await fetch(`${h.gateway.url}${path}`, {
+        method: 'POST',
+        headers: dialectHeaders(h, requestId),
+        body: JSON.stringify(requestBody),
+      });
+      expect(res.status).toBe(200);
+      await res.text();
+      const usage = await h.usageOf(requestId);
+      expect(usage).toMatchObject({ status: 200, estimated: true });
+      expect(usage.inputTokens).toBeGreaterThan(0);
+      expect(usage.outputTokens).toBeGreaterThan(0);
+      expect(usage.cacheWriteInputTokens).toBe(usage.inputTokens);
+      expect(usage.costNanos).toBe(usage.inputTokens * 2000 + usage.outputTokens * 5000);
     },
   );
 

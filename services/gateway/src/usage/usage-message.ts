@@ -1,4 +1,11 @@
-import { costNanosOf, type AllowedLimits, type Operation, type Route, type UsageMessage } from '@sluice/contracts';
+import {
+  costNanosOf,
+  usageTokenFields,
+  type AllowedLimits,
+  type Operation,
+  type Route,
+  type UsageMessage,
+} from '@sluice/contracts';
 import type { CallerTags } from './caller-tags';
 import type { TokenCounts } from './token-counts';
 import type { WorstCase } from './worst-case';
@@ -54,10 +61,7 @@ export function usageMessage(call: CallFacts, result: CallResult): UsageMessage 
     operation: call.op,
     stream: call.stream,
     status: result.status,
-    inputTokens: result.tokens.inputTokens,
-    cachedInputTokens: result.tokens.cachedInputTokens,
-    ...(result.tokens.cacheWriteInputTokens ? { cacheWriteInputTokens: result.tokens.cacheWriteInputTokens } : {}),
-    outputTokens: result.tokens.outputTokens,
+    ...usageTokenFields(result.tokens),
     reasoningTokens: result.tokens.reasoningTokens,
     estimated: result.estimated,
     latencyMs: Math.round(result.latencyMs * 1000) / 1000,

@@ -42,13 +42,22 @@ export const NOTHING_BILLED: Billed = Object.freeze({ tokens: NO_TOKENS, estimat
 
 type Unknown = { worstCase: WorstCase; route: Pick<Route, 'price'> };
 
-/** Up to these tokens, priced as the reservation prices them: every prompt token a cache write where that is dearer. */
-function atMost(call: Unknown, worstCase: WorstCase): Billed {
-  const billable = call.route.price
-    ? worstCaseTokens(worstCase, call.route.price)
-    : { inputTokens: worstCase.inputTokens, cachedInputTokens: 0, outputTokens: worstCase.outputTokens };
-  return { tokens: { ...billable, reasoningTokens: 0 }, estimated: true };
+/**
+ * Tokens billed without the upstream's usage, priced as the reservation prices them: every prompt
+ * token a (1-hour) cache write where that is dearer than plain input.
+ */
+export function unreportedTokens(route: Pick<Route, 'price'>, tokens: WorstCase): TokenCounts {
+  const billable = route.price
+    ? worstCaseTokens(tokens, route.price)
+    : { inputTokens: tokens.inputTokens, cachedInputTokens: 0, outputTokens: tokens.outputTokens };
+  return { ...billable, reasoningTokens: 0 };
 }
+
+/** Up to these tokens, priced as the reservation prices them. */
+const atMost = (call: Unknown, worstCase: WorstCase): Billed => ({
+  tokens: unreportedTokens(call.route, worstCase),
+  estimated: true,
+});
 
 /**
  * A call whose answer the gateway could not read (too large, cut, silent, past its deadline): the

@@ -83,7 +83,7 @@ describe('family entries follow the catalog', () => {
   });
 });
 
-describe('a budget reserves the prompt at the dearer of input and cache write', () => {
+describe('a budget reserves the prompt at the dearest rate a prompt token can be billed', () => {
   const priced = (cacheWriteUsdPerMTok: number | null): SluiceEvent => ({
     type: 'ModelAdded',
     data: {
@@ -108,8 +108,10 @@ describe('a budget reserves the prompt at the dearer of input and cache write', 
     return decision.allow ? decision.limits?.reservedNanos : null;
   };
 
-  it('every prompt token may be written to the cache: 1,000 × $1.25 + 100 × $5 per million, not 1,000 × $1', () => {
-    expect(reserved(priced(1.25))).toBe(1000 * 1250 + 100 * 5000);
+  it('every prompt token may be written to the cache for an hour: 1,000 × $2 (2 × input) + 100 × $5 per million, not 1,000 × $1.25', () => {
+    expect(reserved(priced(1.25))).toBe(1000 * 2000 + 100 * 5000);
+    // A cache-write price above the 1-hour rate is the dearest.
+    expect(reserved(priced(3))).toBe(1000 * 3000 + 100 * 5000);
     expect(reserved(priced(null))).toBe(1000 * 1000 + 100 * 5000);
   });
 });

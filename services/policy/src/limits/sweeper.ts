@@ -1,4 +1,4 @@
-import { costNanosOf, worstCaseTokens, type UsageMessage } from '@sluice/contracts';
+import { costNanosOf, usageTokenFields, worstCaseTokens, type UsageMessage } from '@sluice/contracts';
 import type { Limiter, Reservation } from './limiter';
 
 /**
@@ -21,7 +21,7 @@ export function sweptUsage(r: Reservation, now: number): UsageMessage {
     operation: r.call.operation,
     stream: false,
     status: 0,
-    ...tokens,
+    ...usageTokenFields(tokens),
     reasoningTokens: 0,
     estimated: true,
     swept: true,

@@ -16,11 +16,21 @@ const HAIKU = modelPrice({
   outputUsdPerMTok: 5,
 });
 
-/** What Anthropic invoices for a call at HAIKU, in nano-dollars: 1,000 / 100 / 1,250 / 5,000 a token. */
+/**
+ * What Anthropic invoices for a call at HAIKU, in nano-dollars: 1,000 / 100 / 1,250 / 5,000 a token,
+ * and 2,000 (twice the input price) for a token written to the cache for an hour.
+ */
 const invoiced = (b: InvoiceEntry): number => {
   const read = b.cacheReadTokens ?? 0;
   const written = b.cacheWriteTokens ?? 0;
-  return (b.promptTokens - read - written) * 1000 + read * 100 + written * 1250 + b.completionTokens * 5000;
+  const hour = b.cacheWrite1hTokens ?? 0;
+  return (
+    (b.promptTokens - read - written) * 1000 +
+    read * 100 +
+    (written - hour) * 1250 +
+    hour * 2000 +
+    b.completionTokens * 5000
+  );
 };
 
 interface Raw {
@@ -75,7 +85,12 @@ describe('cache writes through the chat and bridged Responses ingresses (real NA
         `${h.gateway.url}${path}`,
         {
           method: 'POST',
-          headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json', 'x-request-id': requestId },
+          headers: {
+            authorization: `Bearer ${h.key}`,
+            'content-type': 'application/json',
+            'x-request-id': requestId,
+            'anthropic-version': '2023-06-01',
+          },
         },
         (res) => {
           let text = '';
@@ -89,28 +104,36 @@ describe('cache writes through the chat and bridged Responses ingresses (real NA
       req.end(JSON.stringify(body));
     });
 
-  const chatBody = (seed: string, extra: Record<string, unknown> = {}) => ({
+  const chatBody = (
+    seed: string,
+    extra: Record<string, unknown> = {},
+    cacheControl: unknown = { type: 'ephemeral' },
+  ) => ({
     model: 'claude-haiku',
     messages: [
       { role: 'system', content: 'You are terse.' },
       {
         role: 'user',
         content: [
-          { type: 'text', text: cachedText(seed), cache_control: { type: 'ephemeral' } },
+          { type: 'text', text: cachedText(seed), cache_control: cacheControl },
           { type: 'text', text: 'What is a sluice?' },
         ],
       },
     ],
     ...extra,
   });
-  const responsesBody = (seed: string, extra: Record<string, unknown> = {}) => ({
+  const responsesBody = (
+    seed: string,
+    extra: Record<string, unknown> = {},
+    cacheControl: unknown = { type: 'ephemeral' },
+  ) => ({
     model: 'claude-haiku',
     store: false,
     input: [
       {
         role: 'user',
         content: [
-          { type: 'input_text', text: cachedText(seed), cache_control: { type: 'ephemeral' } },
+          { type: 'input_text', text: cachedText(seed), cache_control: cacheControl },
           { type: 'input_text', text: 'What is a sluice?' },
         ],
       },
@@ -119,11 +142,13 @@ describe('cache writes through the chat and bridged Responses ingresses (real NA
   });
 
   /** Every call the tests made, by ingress operation: the gateway's cost metric must add up to their invoice. */
-  const made: Record<'chat' | 'responses', string[]> = { chat: [], responses: [] };
+  const made: Record<'chat' | 'responses' | 'messages', string[]> = { chat: [], responses: [], messages: [] };
+  const operationOf = (requestId: string) =>
+    (requestId.match(/^cw-(responses|messages)/)?.[1] ?? 'chat') as keyof typeof made;
 
   /** The call's usage message and its cost as the client was told it, both equal to the invoice. */
   async function expectBilledAsInvoiced(requestId: string, cost: string | undefined): Promise<InvoiceEntry> {
-    made[requestId.startsWith('cw-responses') ? 'responses' : 'chat'].push(requestId);
+    made[operationOf(requestId)].push(requestId);
     const billed = anthropic.invoice.byRequest.get(requestId)!;
     expect(billed).toMatchObject({ completed: true });
     expect(billed.cacheWriteTokens).toBeGreaterThan(0);
@@ -195,9 +220,44 @@ describe('cache writes through the chat and bridged Responses ingresses (real NA
     await expectBilledAsInvoiced('cw-responses-sse', res.trailers['x-sluice-cost-usd']);
   });
 
+  const HOUR = { type: 'ephemeral', ttl: '1h' };
+  const messagesBody = (seed: string, extra: Record<string, unknown> = {}) => ({
+    model: 'claude-haiku',
+    max_tokens: 200,
+    system: [{ type: 'text', text: cachedText(seed), cache_control: HOUR }],
+    messages: [{ role: 'user', content: 'What is a sluice?' }],
+    ...extra,
+  });
+
+  /** Each ingress with a 1-hour breakpoint: the path, and its body (the seed is the request id). */
+  const hourCalls: Record<string, [string, (seed: string, extra: Record<string, unknown>) => unknown]> = {
+    chat: ['/chat/completions', (seed, extra) => chatBody(seed, extra, HOUR)],
+    'bridged Responses': ['/responses', (seed, extra) => responsesBody(seed, extra, HOUR)],
+    '/v1/messages (passed through as sent)': ['/messages', messagesBody],
+  };
+
+  it.each(
+    Object.keys(hourCalls).flatMap((ingress) => [
+      [ingress, 'JSON'],
+      [ingress, 'stream'],
+    ]),
+  )('bills a %s %s’s 1-hour cache writes at twice the input price', async (ingress, what) => {
+    const [path, bodyOf] = hourCalls[ingress];
+    const stream = what === 'stream';
+    const requestId = `cw-${path.slice(1).replace('/', '-')}-1h-${what}`;
+    const res = await post(path, bodyOf(requestId, stream ? { stream: true } : {}), requestId);
+    expect(res.status).toBe(200);
+    const billed = await expectBilledAsInvoiced(
+      requestId,
+      (stream ? res.trailers['x-sluice-cost-usd'] : res.headers['x-sluice-cost-usd']) as string,
+    );
+    // Anthropic wrote the prompt for an hour, and the call was billed its 1-hour price for it.
+    expect(billed.cacheWrite1hTokens).toBe(billed.cacheWriteTokens);
+  });
+
   it('counts in the gateway’s cost metric what Anthropic invoiced for the same calls, cache writes included', async () => {
     const scrape = await scrapeMetrics();
-    for (const operation of ['chat', 'responses'] as const) {
+    for (const operation of ['chat', 'responses', 'messages'] as const) {
       expect(made[operation].length).toBeGreaterThan(0);
       const nanos = made[operation].reduce((sum, id) => sum + invoiced(anthropic.invoice.byRequest.get(id)!), 0);
       const labels = { model: 'claude-haiku', operation, status_class: '2xx' };

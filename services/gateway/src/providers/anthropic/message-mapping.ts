@@ -1,5 +1,6 @@
 import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '@sluice/service';
 import type { AnthropicBlock, CacheControl } from './anthropic-wire';
+import { cacheControlMessage, cacheControlOf } from './cache-control';
 import { refuse, type Refusal } from './refusal';
 
 export type { Refusal };
@@ -67,21 +68,9 @@ export function contentBlocks(content: unknown, at: string, images: boolean): An
  * (`cache_control: {type: "ephemeral"}`): passed on, since dropping it changes what the caller
  * pays for every later call. Anything but Anthropic's shape is refused, naming the field.
  */
-function cacheControl(value: unknown, param: string): CacheControl | undefined | Refusal {
-  if (value === undefined || value === null) return undefined;
-  const c = value as { type?: unknown; ttl?: unknown };
-  const keys = typeof value === 'object' && !Array.isArray(value) ? Object.keys(value) : null;
-  if (
-    keys === null ||
-    c.type !== 'ephemeral' ||
-    (c.ttl !== undefined && c.ttl !== '5m' && c.ttl !== '1h') ||
-    keys.some((k) => k !== 'type' && k !== 'ttl')
-  )
-    return invalid(
-      `${param}.cache_control`,
-      `Invalid '${param}.cache_control': expected {"type": "ephemeral"}, with an optional "ttl" of "5m" or "1h".`,
-    );
-  return c.ttl === undefined ? { type: 'ephemeral' } : { type: 'ephemeral', ttl: c.ttl };
+export function cacheControl(value: unknown, param: string): CacheControl | undefined | Refusal {
+  const cache = cacheControlOf(value);
+  return cache === null ? invalid(`${param}.cache_control`, cacheControlMessage(`${param}.cache_control`)) : cache;
 }
 
 function imageBlock(url: unknown): AnthropicBlock | null {

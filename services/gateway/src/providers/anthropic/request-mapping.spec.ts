@@ -200,6 +200,29 @@ describe('OpenAI chat bodies as Anthropic Messages bodies', () => {
     ).toMatchObject({ status: 400, code: 'invalid_value', param: 'messages[0].content[1].cache_control' });
   });
 
+  it('passes a tool’s cache breakpoint on to its Anthropic tool definition, and refuses one Anthropic would not take', () => {
+    const weather = { type: 'function', function: { name: 'weather', parameters: { type: 'object' } } };
+    const body = mapped({
+      messages: [user('x')],
+      tools: [weather, { ...weather, cache_control: { type: 'ephemeral', ttl: '1h' } }],
+    });
+    expect(body.tools).toEqual([
+      { name: 'weather', input_schema: { type: 'object' } },
+      { name: 'weather', input_schema: { type: 'object' }, cache_control: { type: 'ephemeral', ttl: '1h' } },
+    ]);
+    expect(refused({ messages: [user('x')], tools: [{ ...weather, cache_control: { type: 'x' } }] })).toMatchObject({
+      status: 400,
+      code: 'invalid_value',
+      param: 'tools[0].cache_control',
+    });
+  });
+
+  it('refuses a message-level cache_control (Anthropic takes it on a part), naming it, never dropping it', () => {
+    expect(
+      refused({ messages: [user('a'), { role: 'user', content: 'Hi', cache_control: { type: 'ephemeral' } }] }),
+    ).toMatchObject({ status: 400, code: 'unsupported_parameter', param: 'messages[1].cache_control' });
+  });
+
   it('refuses what it cannot translate with a 400 naming the field, instead of dropping it', () => {
     expect(refused({ messages: [user('x')], n: 2 })).toMatchObject({
       status: 400,

@@ -1,7 +1,7 @@
 import type { OpenAiError } from '@sluice/contracts';
 import { DEFAULT_MAX_TOKENS, type AnthropicBlock, type AnthropicMessage } from './anthropic-wire';
 import { contentBlocks, systemPrompt, toolResult, toolUses, type Refusal } from './message-mapping';
-import { unsupportedParameter } from './refusal';
+import { refuse, unsupportedParameter } from './refusal';
 import { toolChoice, tools } from './tool-mapping';
 
 export type MappedRequest = { ok: true; body: Record<string, unknown> } | { ok: false; error: OpenAiError };
@@ -73,6 +73,15 @@ export function anthropicRequest(
   for (let i = 0; i < list.length; i++) {
     const m = list[i];
     const at = `messages[${i}]`;
+    // Anthropic takes a breakpoint on a content block, not a message: refused rather than lost.
+    if (m.cache_control !== undefined && m.cache_control !== null)
+      return {
+        ok: false,
+        error: refuse(
+          `${at}.cache_control`,
+          `A message's cache_control is not supported: put it on a part of '${at}.content'`,
+        ).error,
+      };
     let mapped: AnthropicBlock[] | Refusal;
     switch (m.role) {
       case 'system':

@@ -1,11 +1,16 @@
+import { cacheControl } from './message-mapping';
 import { refuse, type Refusal } from './refusal';
 
-/** OpenAI function tools as Anthropic tools (`parameters` is the `input_schema`). */
+/** OpenAI function tools as Anthropic tools (`parameters` is the `input_schema`), a tool's cache breakpoint with it. */
 export function tools(list: unknown): Record<string, unknown>[] | Refusal {
   if (!Array.isArray(list)) return refuse('tools', "Invalid type for 'tools': expected an array");
   const out: Record<string, unknown>[] = [];
   for (let i = 0; i < list.length; i++) {
-    const t = list[i] as { type?: unknown; function?: { name?: unknown; description?: unknown; parameters?: unknown } };
+    const t = list[i] as {
+      type?: unknown;
+      function?: { name?: unknown; description?: unknown; parameters?: unknown };
+      cache_control?: unknown;
+    };
     if (t?.type !== 'function' || typeof t.function?.name !== 'string')
       return refuse(
         `tools[${i}].type`,
@@ -16,6 +21,9 @@ export function tools(list: unknown): Record<string, unknown>[] | Refusal {
       input_schema: t.function.parameters ?? { type: 'object', properties: {} },
     };
     if (typeof t.function.description === 'string') tool.description = t.function.description;
+    const cache = cacheControl(t.cache_control, `tools[${i}]`);
+    if (cache !== undefined && 'error' in cache) return cache;
+    if (cache) tool.cache_control = cache;
     out.push(tool);
   }
   return out;

@@ -1,6 +1,7 @@
 import {
   costNanosOf,
   upcastPrice,
+  usageTokenFields,
   worstCaseTokens,
   type CatalogPriceUsd,
   type ModelPrice,
@@ -87,7 +88,7 @@ export function estimatedUsage(begin: BeginRecord): UsageMessage {
     operation: begin.op,
     stream: begin.stream,
     status: 0,
-    ...tokens,
+    ...usageTokenFields(tokens),
     reasoningTokens: 0,
     estimated: true,
     recovered: true,

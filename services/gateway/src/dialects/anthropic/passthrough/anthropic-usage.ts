@@ -4,6 +4,7 @@ import type { AnthropicUsage } from '../../../providers/anthropic/anthropic-wire
 import { tokensFromAnthropicUsage } from '../../../providers/anthropic/anthropic-tokens';
 import type { TokenCounts } from '../../../usage/token-counts';
 import type { CallFacts } from '../../../usage/usage-message';
+import { unreportedTokens } from '../../../usage/worst-case';
 
 /** A stream's usage: message_start's, with every field the final message_delta reports over it (its counts are cumulative). */
 export function mergeUsage(start: AnthropicUsage | null, delta: AnthropicUsage | null | undefined): AnthropicUsage {
@@ -26,7 +27,8 @@ type Settling = Pick<CallFacts, 'op' | 'route'>;
  * The usage to bill for a native Messages call. With the final usage (the JSON message's, or the
  * stream's message_delta over message_start): that, as Anthropic reported it. Without it — a
  * stream cut before its message_delta — Anthropic may still bill what it generated: message_start's
- * input and cache tokens (or the prompt's bound when even that never came), and output estimated
+ * input and cache tokens (or the prompt's bound when even that never came, priced as the
+ * reservation prices it), and output estimated
  * never below what was streamed; a call that may think is billed its whole `max_tokens`, since
  * thinking is billed in full however little of it the client was shown.
  */
@@ -42,7 +44,7 @@ export function settleMessages(
   const started = tokensFromAnthropicUsage(start);
   if (started) return { tokens: { ...started, outputTokens: Math.max(output, started.outputTokens) }, estimated: true };
   return {
-    tokens: { inputTokens: inputEstimate(call, body), cachedInputTokens: 0, outputTokens: output, reasoningTokens: 0 },
+    tokens: unreportedTokens(call.route, { inputTokens: inputEstimate(call, body), outputTokens: output }),
     estimated: true,
   };
 }

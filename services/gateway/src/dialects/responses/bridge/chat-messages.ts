@@ -1,4 +1,5 @@
 import type { OpenAiError } from '@sluice/contracts';
+import { cacheControlMessage, cacheControlOf } from '../../../providers/anthropic/cache-control';
 import { invalidItem, notBridged } from './bridge-refusals';
 
 type ChatMessage = Record<string, unknown> & { role: string };
@@ -82,12 +83,16 @@ function contentParts(content: unknown, param: string, breakpoints: boolean): Co
   for (let j = 0; j < content.length; j++) {
     const part = content[j] as Record<string, unknown>;
     const at = `${param}.content[${j}]`;
-    // A cache breakpoint goes on with its part: the provider adapter passes it to Anthropic.
+    // A cache breakpoint goes on with its part, checked here so a refusal names the caller's field:
+    // the provider adapter passes it to Anthropic; any other upstream gets Anthropic's shape or nothing.
+    const cache = breakpoints ? cacheControlOf(part?.cache_control) : undefined;
+    if (cache === null)
+      return { ok: false, error: invalidItem(`${at}.cache_control`, cacheControlMessage(`${at}.cache_control`)) };
     if ((part?.type === 'input_text' || part?.type === 'output_text') && typeof part.text === 'string')
       parts.push(
-        part.cache_control === undefined || !breakpoints
+        cache === undefined || !breakpoints
           ? { type: 'text', text: part.text }
-          : { type: 'text', text: part.text, cache_control: part.cache_control },
+          : { type: 'text', text: part.text, cache_control: cache },
       );
     else if (part?.type === 'input_image' && typeof part.image_url === 'string')
       parts.push({

@@ -107,6 +107,47 @@ describe('a Responses body as a chat completions body', () => {
     });
   });
 
+  it.each([
+    ['a type Anthropic does not have', { type: 'persistent' }],
+    ['a ttl Anthropic does not take', { type: 'ephemeral', ttl: '999d' }],
+    ['fields Anthropic does not take', { type: 'ephemeral', extra: 'y'.repeat(10) }],
+  ])('refuses a breakpoint with %s, naming the caller’s input field, whatever the upstream', (_what, cacheControl) => {
+    const mapped = chatRequestOf(
+      {
+        model: 'm',
+        instructions: 'Be brief.',
+        input: [
+          { role: 'user', content: [{ type: 'input_text', text: 'Hi', cache_control: { type: 'ephemeral' } }] },
+          { role: 'user', content: [{ type: 'input_text', text: 'Hi', cache_control: cacheControl }] },
+        ],
+      },
+      [],
+    );
+    expect(mapped).toMatchObject({
+      ok: false,
+      error: { status: 400, code: 'invalid_value', param: 'input[1].content[0].cache_control' },
+    });
+  });
+
+  it('passes on a breakpoint in Anthropic’s shape only, rebuilt: a 1-hour one keeps its ttl', () => {
+    const mapped = chatRequestOf(
+      {
+        model: 'm',
+        input: [
+          {
+            role: 'user',
+            content: [{ type: 'input_text', text: 'Hi', cache_control: { ttl: '1h', type: 'ephemeral' } }],
+          },
+        ],
+      },
+      [],
+    );
+    if (!mapped.ok) throw new Error(mapped.error.message);
+    expect(mapped.body.messages).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'Hi', cache_control: { type: 'ephemeral', ttl: '1h' } }] },
+    ]);
+  });
+
   it('keeps a text part’s cache breakpoint, for a provider that caches on it (Anthropic), but not the stored conversation’s (Anthropic takes 4)', () => {
     const earlier = {
       id: 'msg_0',
