@@ -146,22 +146,28 @@ function answerUnroutable(body: ClientErrorBody) {
 
 /**
  * The request whose headers were read and whose body is still arriving (too slowly): Node keeps it
- * as the request of the socket's current response. None while the headers are still arriving.
+ * as the request of the socket's current response. None while the headers are still arriving, nor
+ * when that response has started: then it is an earlier request's on a pipelined connection.
  */
 function requestBeingRead(socket: Socket): UnreadRequest | null {
-  const req = (socket as Socket & { _httpMessage?: { req?: IncomingMessage } })._httpMessage?.req;
+  const res = (socket as Socket & { _httpMessage?: { req?: IncomingMessage; headersSent: boolean } })._httpMessage;
+  const req = res && !res.headersSent ? res.req : undefined;
   if (!req) return null;
   return { path: req.url ?? '', has: (header) => req.headers[header] !== undefined };
 }
 
-/** Fastify's clientError handling (answer if the socket can still take it, then close), with the service's body. */
+/**
+ * Fastify's clientError handling (answer if the socket can still take it, then close), with the
+ * service's body. A socket that already carried response bytes (a stream in progress, with a request
+ * pipelined behind it) is only closed, as Node's own handler does: an answer would land inside it.
+ */
 function answerClientError(body: ClientErrorBody) {
   return (err: Error & { code?: string }, socket: Socket): void => {
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
     const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
     const raw = (err as { rawPacket?: Buffer }).rawPacket;
     const json = body(status, raw ? unreadRequestOf(raw) : (requestBeingRead(socket) ?? unreadRequestOf(undefined)));
-    if (socket.writable)
+    if (socket.writable && socket.bytesWritten === 0)
       socket.write(
         `HTTP/1.1 ${STATUS_LINES[status]}\r\nContent-Length: ${Buffer.byteLength(json)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${json}`,
       );

@@ -362,3 +362,57 @@ describe('a client that leaves its answer unread (real NATS)', () => {
     },
   );
 });
+
+describe('a request timed out behind a stream on the same connection (real NATS, pipelined)', () => {
+  let h: Harness;
+  let hostile: HostileUpstream;
+  // The stream outlives the request deadline: the second request times out while the first streams.
+  beforeAll(
+    async () =>
+      ([h, hostile] = await withHostileUpstream({
+        requestHeadersTimeoutMs: 500,
+        requestTimeoutMs: 1000,
+        requestBodyIdleMs: 500,
+        maxStreamMs: 60_000,
+      })),
+  );
+  afterAll(async () => {
+    await h?.stop();
+    await hostile?.close();
+  });
+
+  it('hangs up without writing a 408 into the stream in progress', async () => {
+    const messages = DIALECT_PATHS.find((d) => d.prefix === 'mtr')!;
+    const client = await RawHttp.open(h.gateway.url);
+    const stream = JSON.stringify(dialectBody(messages, 'stall-stream', { stream: true }));
+    client.write(
+      httpHead('POST', '/v1/messages', {
+        ...dialectHeaders(h, 'pipelined-1'),
+        'content-length': String(stream.length),
+      }),
+    );
+    client.write(stream);
+    await waitFor(() => client.received.includes('message_start'), { description: 'the stream to start' });
+    const hello = JSON.stringify({ model: 'gpt-test', messages: [{ role: 'user', content: 'Hello' }] });
+    client.write(
+      httpHead('POST', '/v1/chat/completions', {
+        ...dialectHeaders(h, 'pipelined-2'),
+        'content-length': String(hello.length),
+      }),
+    );
+    let sent = 0;
+    // Never idle for long, but slower than the whole request may take.
+    const trickle = setInterval(() => client.write(hello[sent++] ?? ''), 100);
+    try {
+      await waitFor(() => client.closed, { timeoutMs: 10_000, description: 'the gateway to hang up' });
+    } finally {
+      clearInterval(trickle);
+    }
+    expect(sent).toBeLessThan(hello.length);
+    // One response on the connection: the stream's head, then its events, and nothing else.
+    const received = client.received.toString('latin1');
+    expect(client.status).toBe(200);
+    expect(received.match(/HTTP\/1\.1 /g)).toHaveLength(1);
+    expect(received).not.toContain('timeout_error');
+  });
+});

@@ -29,18 +29,27 @@ export function cutIfUnread(res: ServerResponse): boolean {
 }
 
 /**
- * Ends a stream whose last bytes are written. At the deadline the connection goes too, not back
- * to keep-alive: a client that reads gets the end and then the close; one that does not read is
- * cut now, or by its stall bound once the kernel has taken what it could. True when it was cut.
+ * Ends a stream whose last bytes are written. Those bytes (a `response.completed` echoing the
+ * caller's instructions and tools can be megabytes) are held to the client-stall bound too: a
+ * client that has not taken them within `stallMs` is cut, whatever the socket's keep-alive. At
+ * the deadline the connection goes too, not back to keep-alive: a client that reads gets the end
+ * and then the close; one that does not read is cut now. True when it was cut now.
  */
 export function endStream(res: ServerResponse, deadlinePassed: boolean, stallMs: number): boolean {
-  if (!deadlinePassed) {
-    res.end();
-    return false;
-  }
-  if (cutIfUnread(res)) return true;
+  if (deadlinePassed && cutIfUnread(res)) return true;
+  // Read before end(): an ended response no longer says it needs draining.
+  if (res.writableNeedDrain) cutUnlessTaken(res, stallMs);
   res.end();
+  if (!deadlinePassed) return false;
   res.socket?.setTimeout(stallMs, () => res.socket?.destroy());
   res.socket?.end();
   return false;
+}
+
+/** 'finish' is the last byte handed to the kernel: until then the gateway holds what is unsent. */
+function cutUnlessTaken(res: ServerResponse, stallMs: number): void {
+  const stalled = setTimeout(() => res.destroy(), stallMs);
+  const taken = () => clearTimeout(stalled);
+  res.once('finish', taken);
+  res.once('close', taken);
 }
