@@ -90,7 +90,8 @@ describe('an anthropic provider, end to end (real NATS, Postgres, five service p
   });
 
   it('bills cache writes at the cache-write price through chat (JSON and streamed) and bridged Responses: the request log, the key’s spend and its budget equal the invoice', async () => {
-    // Claude Haiku 4.5's prices: 1,000 / 100 / 1,250 / 5,000 nano-dollars an input, cache-read, cache-write and output token.
+    // Claude Haiku 4.5's prices: 1,000 / 100 / 1,250 / 5,000 nano-dollars an input, cache-read, cache-write and output
+    // token.
     const model = await e2e.admin('POST', '/models', {
       name: 'claude-haiku',
       providerId,

@@ -203,7 +203,10 @@ describe('the real Claude Code CLI through Sluice (headless, offline; real NATS,
     expect(sessions.find((g: { id: string }) => g.id === first.json?.session_id)?.totals.requests).toBe(1);
   });
 
-  /** Claude Code through a proxy that counts what reaches the gateway; its own retries are left on (no CLAUDE_CODE_MAX_RETRIES). */
+  /**
+   * Claude Code through a proxy that counts what reaches the gateway; its own retries are left on (no
+   * CLAUDE_CODE_MAX_RETRIES).
+   */
   async function countedRun(apiKey: string): Promise<Run & { requests: number }> {
     let requests = 0;
     const proxy: Server = createServer((req, res) => {

@@ -39,7 +39,10 @@ describe('policy counts only usage it can check (real NATS, Postgres, supervised
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model, messages: [{ role: 'user', content: 'Reply with 5 words' }], max_tokens: 40 }),
     });
-  /** A settle over core NATS, as a gateway sends it; `stateOf` afterwards on the same connection is answered after it was handled. */
+  /**
+   * A settle over core NATS, as a gateway sends it; `stateOf` afterwards on the same connection is answered after it
+   * was handled.
+   */
   const settleEarly = (usage: unknown) => nc.publish(Subjects.rpc.policySettle, JSON.stringify(usage));
 
   beforeAll(async () => {

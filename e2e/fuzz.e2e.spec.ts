@@ -570,7 +570,8 @@ describe('fuzzing the running system (seeded, time-bounded)', () => {
       ],
       // A path whose percent-encoding is malformed: Fastify's router refuses it before any route.
       [gatewayPort, { method: 'GET', path: '/v1/models/%zz', headers: [auth], body: Buffer.alloc(0) }, 400, 'ingress'],
-      // An Anthropic caller (x-api-key alone) on /v1/models gets Anthropic's shape, also for a method it does not serve.
+      // An Anthropic caller (x-api-key alone) on /v1/models gets Anthropic's shape, also for a method it does not
+      // serve.
       [
         gatewayPort,
         { method: 'DELETE', path: '/v1/models', headers: [['x-api-key', key]], body: Buffer.from([2]) },
@@ -595,7 +596,8 @@ describe('fuzzing the running system (seeded, time-bounded)', () => {
         400,
         'admin',
       ],
-      // The Messages routes (added to the fuzzer with the Responses API's): what it found there answered in OpenAI's shape or not at all.
+      // The Messages routes (added to the fuzzer with the Responses API's): what it found there answered in OpenAI's
+      // shape or not at all.
       [
         gatewayPort,
         {
@@ -683,7 +685,10 @@ describe('fuzzing the running system (seeded, time-bounded)', () => {
 
 type Surface = 'ingress' | 'messages' | 'admin';
 
-/** Anthropic's error shape on the Messages paths and to an Anthropic caller of /v1/models (its version header, or x-api-key alone), OpenAI's elsewhere. */
+/**
+ * Anthropic's error shape on the Messages paths and to an Anthropic caller of /v1/models (its version header, or
+ * x-api-key alone), OpenAI's elsewhere.
+ */
 function ingressSurface(path: string, headers: [string, string][]): Surface {
   const has = (name: string) => headers.some(([n]) => n === name);
   const anthropicCaller = has('anthropic-version') || (has('x-api-key') && !has('authorization'));

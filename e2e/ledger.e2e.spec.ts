@@ -37,7 +37,10 @@ interface RawCall {
   cost: string | undefined;
 }
 
-/** A decimal USD string in nano-dollars, by its digits (no float on the way); a stored numeric has a tenth decimal, always 0. */
+/**
+ * A decimal USD string in nano-dollars, by its digits (no float on the way); a stored numeric has a tenth decimal,
+ * always 0.
+ */
 const nanosOf = (decimal: string): number => {
   const [whole, fraction = ''] = decimal.split('.');
   expect(fraction.slice(9)).toMatch(/^0*$/);

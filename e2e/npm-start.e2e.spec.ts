@@ -29,7 +29,10 @@ const withoutSystemEnv = (env: NodeJS.ProcessEnv) =>
     ),
   );
 
-/** `npm start` after its install and build steps: the supervisor's entry point, in its own process group as in a terminal. */
+/**
+ * `npm start` after its install and build steps: the supervisor's entry point, in its own process group as in a
+ * terminal.
+ */
 class Runner {
   readonly child: ChildProcess;
   output = '';
@@ -137,7 +140,8 @@ describe('npm start as a newcomer meets it: the README walk-through, a second ga
       const bytes = /^sluice_process_memory_bytes\{kind="heap_limit"\} (\d+)$/m.exec(text)?.[1];
       limits[service] = Number(bytes) / 2 ** 20;
     }
-    // V8's limit is the old generation's ceiling plus three semi-spaces (16 MB for the gateway, 4 for policy and metering, 2).
+    // V8's limit is the old generation's ceiling plus three semi-spaces (16 MB for the gateway, 4 for policy and
+    // metering, 2).
     expect(limits).toEqual({
       gateway: 768 + 48,
       policy: 1536 + 12,

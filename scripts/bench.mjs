@@ -12,13 +12,14 @@
 // One target at a time, after waiting for a quiet machine; the CPU used by anything else during a
 // phase is reported ("other CPU"). Results: a table here and .bench/results.json.
 // Knobs (environment): BENCH_SECONDS (10), BENCH_RATES (100,500; BENCH_RATE=n for one rate), BENCH_CONNECTIONS (64),
-// BENCH_WARMUP (3 s), BENCH_QUIET_SECONDS (60: the longest wait for a quiet machine before a phase), BENCH_TARGETS (direct,sluice,portkey), BENCH_STREAM (1), BENCH_THROUGHPUT (1),
+// BENCH_WARMUP (3 s), BENCH_QUIET_SECONDS (60: the longest wait for a quiet machine before a phase), BENCH_TARGETS
+// (direct,sluice,portkey), BENCH_STREAM (1), BENCH_THROUGHPUT (1),
 // BENCH_API (chat: OpenAI's /v1/chat/completions; messages: Anthropic's /v1/messages, natively to an
 // anthropic provider on the mock — Portkey is not measured there),
 // BENCH_RESPONSES (1: the /v1/responses scenario, see bench/responses.mjs; needs direct and sluice),
 // BENCH_SERVICES (the Sluice services to run, default all five), BENCH_KEY_LIMITS (1: the bench
-// key has rate limits and a budget that never bind, so each call is counted, reserved and settled), BENCH_NODE_OPTIONS (extra node
-// options for the Sluice services), BENCH_NODE_ARGS (node flags NODE_OPTIONS refuses, e.g.
+// key has rate limits and a budget that never bind, so each call is counted, reserved and settled),
+// BENCH_NODE_OPTIONS (extra node options for the Sluice services), BENCH_NODE_ARGS (node flags NODE_OPTIONS refuses, e.g.
 // "--cpu-prof --cpu-prof-dir=/abs/path/.bench/prof": a profile per service when the bench ends).
 import { execFileSync, fork } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -25,7 +25,9 @@ const ENSURE_STREAMS = [
   ...[EVENTS, USAGE, RESPONSES, DEAD_LETTERS].flatMap((s) => [`${API}.STREAM.INFO.${s}`, `${API}.STREAM.CREATE.${s}`]),
 ];
 
-/** Reading a stream through consumers of one's own (durable or ordered): create, look up, pull, acknowledge, replace. */
+/**
+ * Reading a stream through consumers of one's own (durable or ordered): create, look up, pull, acknowledge, replace.
+ */
 const readStream = (stream: string) => [
   `${API}.STREAM.INFO.${stream}`,
   `${API}.CONSUMER.CREATE.${stream}`,

@@ -31,7 +31,10 @@ export const SERVICE_SECRETS: Record<ServiceName, readonly string[]> = {
   ],
 };
 
-/** Inherited from the shell that runs `npm start`: the runtime's own settings, nothing else (no cloud credentials, no tokens). */
+/**
+ * Inherited from the shell that runs `npm start`: the runtime's own settings, nothing else (no cloud credentials, no
+ * tokens).
+ */
 const INHERITED =
   /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LC_\w+|TZ|TMPDIR|HOSTNAME|TERM|NO_COLOR|FORCE_COLOR|SSL_CERT_(FILE|DIR)|NODE_\w+|UV_THREADPOOL_SIZE|LOG_LEVEL|OTEL_\w+|NATS_\w+|SLUICE_\w+)$/;
 // libpq's variables (PGPASSWORD, PGHOST…) are database credentials: like DATABASE_URL.

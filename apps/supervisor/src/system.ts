@@ -35,7 +35,10 @@ export interface SystemOptions {
   adminPort?: number;
   /** Ports of the internal services' health endpoints. */
   internalPorts?: Partial<Record<'key-registry' | 'policy' | 'metering', number>>;
-  /** Ports of each service's `GET /metrics`; unset ones are 9464 on (gateway, admin-api, key-registry, policy, metering), or any free port. */
+  /**
+   * Ports of each service's `GET /metrics`; unset ones are 9464 on (gateway, admin-api, key-registry, policy,
+   * metering), or any free port.
+   */
   metricsPorts?: Partial<Record<ServiceName, number>>;
   adminToken?: string;
   masterKey?: string;

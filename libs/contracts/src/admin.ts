@@ -82,7 +82,10 @@ export const SimulateKeyBody = z
     messages: z.array(z.unknown()).max(10_000).optional(),
     prompt: z.union([z.string(), z.array(z.unknown())]).optional(),
     input: z.union([z.string(), z.array(z.unknown())]).optional(),
-    /** The call's `max_tokens` / `max_completion_tokens` (Responses: `max_output_tokens`); absent: the model's cap or the default reservation. */
+    /**
+     * The call's `max_tokens` / `max_completion_tokens` (Responses: `max_output_tokens`); absent: the model's cap or
+     * the default reservation.
+     */
     maxTokens: z.number().int().positive().optional(),
   })
   .refine(
@@ -118,7 +121,9 @@ const providerApiKey = z
 export const SUPPORTS_RESPONSES_RULE =
   'supportsResponses is set only on openai-compatible providers: openai and azure-openai always serve the Responses API natively, anthropic and mock never do (Sluice bridges it)';
 
-/** Whether `/v1/responses` goes to the provider natively: by its type, or by its flag for an openai-compatible server. */
+/**
+ * Whether `/v1/responses` goes to the provider natively: by its type, or by its flag for an openai-compatible server.
+ */
 export const servesResponses = (type: string, flag: boolean | undefined): boolean =>
   type === 'openai' || type === 'azure-openai' || (type === 'openai-compatible' && flag === true);
 
@@ -128,7 +133,10 @@ export const CreateProviderBody = z
     type: z.enum(PROVIDER_TYPES as [string, ...string[]]),
     apiKey: providerApiKey.optional(),
     baseUrl: z.url({ protocol: /^https?$/ }).optional(),
-    /** openai-compatible only: the server has OpenAI's Responses API (`/v1/responses`), so Sluice forwards it natively instead of bridging it to chat. */
+    /**
+     * openai-compatible only: the server has OpenAI's Responses API (`/v1/responses`), so Sluice forwards it natively
+     * instead of bridging it to chat.
+     */
     supportsResponses: z.boolean().optional(),
   })
   .refine((p) => p.type === 'mock' || p.apiKey !== undefined, { message: 'apiKey is required', path: ['apiKey'] })
@@ -173,7 +181,10 @@ const usdPerMTok = z
   .max(MAX_PRICE_USD_PER_MTOK)
   .refine(isWholeNanos, { message: 'must have at most 9 decimal places (a nano-dollar per million tokens)' });
 
-/** A `*` may only end a catalog name (a family entry: `claude-haiku-4-5*` serves `claude-haiku-4-5-20251001`) and its upstream model. */
+/**
+ * A `*` may only end a catalog name (a family entry: `claude-haiku-4-5*` serves `claude-haiku-4-5-20251001`) and its
+ * upstream model.
+ */
 const TRAILING_STAR_ONLY = /^[^*]*\*?$/;
 
 export const CreateModelBody = z.strictObject({

@@ -146,7 +146,10 @@ export function budgetCountStart(periodStart: number, since: BudgetSince): numbe
   return periodStart <= since.at ? since.countsFrom : periodStart;
 }
 
-/** After an admin change of a key's budget at `at`: when the count starts (unchanged when only the amount or alerts changed). */
+/**
+ * After an admin change of a key's budget at `at`: when the count starts (unchanged when only the amount or alerts
+ * changed).
+ */
 export function budgetSinceAfter(
   createdAtMs: number,
   before: { period: string | null; since: BudgetSince } | null,
@@ -208,7 +211,9 @@ export interface KeyLimitState {
   budget: BudgetState | null;
 }
 
-/** The output a call reserves for (and is capped at upstream) when it names no `max_tokens` and the model sets no cap. */
+/**
+ * The output a call reserves for (and is capped at upstream) when it names no `max_tokens` and the model sets no cap.
+ */
 export const DEFAULT_RESERVED_OUTPUT_TOKENS = 4096;
 
 /**
@@ -232,7 +237,9 @@ export interface CallTokens {
   inputBound: number;
   /** The output cap of one choice: sent upstream when the caller set none. */
   outputCap: number;
-  /** The output cap, and the prediction's rejected tokens, times the choices the upstream generates (`n`, `best_of`). */
+  /**
+   * The output cap, and the prediction's rejected tokens, times the choices the upstream generates (`n`, `best_of`).
+   */
   outputBound: number;
 }
 

@@ -60,7 +60,10 @@ export function decimalOfNanos(nanos: number | bigint): string {
 const MAX_NANOS = BigInt(Number.MAX_SAFE_INTEGER);
 const DECIMAL = /^(-?)(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/i;
 
-/** Exact decimal reading of a number's shortest form or a numeric's text: whole nano-dollars, and whether nothing was cut. */
+/**
+ * Exact decimal reading of a number's shortest form or a numeric's text: whole nano-dollars, and whether nothing was
+ * cut.
+ */
 function parseDecimal(value: number | string): { negative: boolean; nanos: bigint; exact: boolean } | null {
   if (typeof value === 'number' && !Number.isFinite(value)) return null;
   const match = DECIMAL.exec(String(value).trim());

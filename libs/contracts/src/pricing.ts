@@ -13,7 +13,10 @@ export interface ModelPrice {
   cacheWriteNanosPerMTok?: number | null;
 }
 
-/** Anthropic bills a 1-hour cache write (`cache_control.ttl: "1h"`) at twice the input price, the 5-minute one at the catalog's cache-write price. */
+/**
+ * Anthropic bills a 1-hour cache write (`cache_control.ttl: "1h"`) at twice the input price, the 5-minute one at the
+ * catalog's cache-write price.
+ */
 export const ONE_HOUR_WRITE_MULTIPLIER = 2;
 
 /** The catalog price as an admin wrote it (USD per million tokens), as `ModelAdded` carries it. */

@@ -34,11 +34,17 @@ export interface AuthorizeRequest {
 export interface CallEstimate {
   /** Prompt tokens, estimated from the body (about four characters a token): what tokens per minute count. */
   inputTokens: number;
-  /** At least what any provider can bill for the prompt, images aside (see promptTokens); older gateways send none: `inputTokens`. */
+  /**
+   * At least what any provider can bill for the prompt, images aside (see promptTokens); older gateways send none:
+   * `inputTokens`.
+   */
   inputTokensBound?: number;
   /** The prompt's image parts, priced per upstream model (imageTokens). */
   images?: ImageTally;
-  /** `max_completion_tokens` / `max_tokens` from the body (Messages: its required `max_tokens`; Responses: `max_output_tokens`); null when the caller set none. */
+  /**
+   * `max_completion_tokens` / `max_tokens` from the body (Messages: its required `max_tokens`; Responses:
+   * `max_output_tokens`); null when the caller set none.
+   */
   maxOutputTokens: number | null;
   /** Completions the upstream generates and bills: chat's `n`, completions' `best_of` (else `n`); absent: 1. */
   choices?: number;

@@ -19,7 +19,9 @@ export const UsageQuery = KeyUsageQuery.extend({
 });
 export type UsageQuery = z.infer<typeof UsageQuery>;
 
-/** `GET /admin/v1/requests`: the request log, newest first. `status` is an HTTP status, `ok` (<400) or `error` (≥400). */
+/**
+ * `GET /admin/v1/requests`: the request log, newest first. `status` is an HTTP status, `ok` (<400) or `error` (≥400).
+ */
 export const RequestLogQuery = z.object({
   keyId: z.string().min(1).optional(),
   model: z.string().min(1).optional(),
@@ -77,7 +79,10 @@ export interface UsageRecordView {
   estimated: boolean;
   /** Policy swept the call (it had not reported within the reservation TTL) and charged its worst case. */
   swept: boolean;
-  /** When the swept call's real report arrived after all: what the sweep had charged (the row shows the report); else null. */
+  /**
+   * When the swept call's real report arrived after all: what the sweep had charged (the row shows the report); else
+   * null.
+   */
   sweptCostUsd: number | null;
   latencyMs: number;
   ttfbMs: number | null;
@@ -86,7 +91,9 @@ export interface UsageRecordView {
   metadata: Record<string, string> | null;
   /** The agent session the call belongs to (Claude Code's `X-Claude-Code-Session-Id`); null when none was sent. */
   sessionId: string | null;
-  /** Caller fields stored cleaned because Postgres could not store them as sent (`user`, `metadata`, `clientRequestId`). */
+  /**
+   * Caller fields stored cleaned because Postgres could not store them as sent (`user`, `metadata`, `clientRequestId`).
+   */
   cleanedFields: string[];
   /** The W3C trace id of the call's trace, when it was traced (docs/observability.md). */
   traceId: string | null;

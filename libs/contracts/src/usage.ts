@@ -39,7 +39,10 @@ export const UsageMessage = z.object({
   clientIp: z.string(),
   /** An instant (ISO 8601, UTC or with an offset): policy places the call in its windows and budget period by it. */
   startedAt: z.iso.datetime({ offset: true }),
-  /** The id the client supplied (`x-request-id` or `x-portkey-trace-id`), echoed as the response's `x-request-id`; null when it sent none. */
+  /**
+   * The id the client supplied (`x-request-id` or `x-portkey-trace-id`), echoed as the response's `x-request-id`; null
+   * when it sent none.
+   */
   clientRequestId: z.string().nullable().optional(),
   /** OpenAI's `user` body field (or Portkey metadata `_user`), bounded. */
   user: z.string().nullable().optional(),
@@ -65,7 +68,9 @@ export const UsageMessage = z.object({
    * its usage was never known, so it is charged at its worst case. Always `estimated`.
    */
   recovered: z.boolean().optional(),
-  /** W3C trace context of the gateway's call span (when traced): metering continues the trace and stores its trace id. */
+  /**
+   * W3C trace context of the gateway's call span (when traced): metering continues the trace and stores its trace id.
+   */
   traceparent: z.string().max(55).optional(),
 });
 export type UsageMessage = z.infer<typeof UsageMessage>;

@@ -31,7 +31,10 @@ const LEGACY_HISTORY = [
   '2026120412_stored_responses',
 ];
 
-/** The schema and history an older Sluice left: every legacy migration applied in name order, recorded in `kysely_migration`. */
+/**
+ * The schema and history an older Sluice left: every legacy migration applied in name order, recorded in
+ * `kysely_migration`.
+ */
 async function legacyDatabase(db: Kysely<any>): Promise<void> {
   for (const name of LEGACY_HISTORY) {
     for (const owned of systemMigrations) await owned.migrations[name]?.up(db);

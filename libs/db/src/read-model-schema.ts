@@ -6,7 +6,9 @@ type Json<T> = ColumnType<T, string, string>;
 /** numeric and int8 come back from pg as strings (exact); written as numbers or strings. */
 type Decimal = ColumnType<string, number | string, number | string>;
 
-/** The shapes of libs/contracts' RateLimits and BudgetSettings, as keys_view stores them (this lib imports no app code). */
+/**
+ * The shapes of libs/contracts' RateLimits and BudgetSettings, as keys_view stores them (this lib imports no app code).
+ */
 export interface StoredRateLimits {
   requestsPerMinute?: number;
   requestsPerHour?: number;
@@ -44,7 +46,9 @@ export interface KeysViewTable {
   updated_at: Timestamp | null;
   rate_limits: Json<StoredRateLimits | null> | null;
   budget: Json<StoredBudget | null> | null;
-  /** Start of the current budget period: the last KeyBudgetReset's, else the key's creation (projections always set it). */
+  /**
+   * Start of the current budget period: the last KeyBudgetReset's, else the key's creation (projections always set it).
+   */
   budget_period_start: Timestamp | null;
   /** Threshold percents reached in the current budget period, in the order reached; `[]` by default. */
   budget_thresholds_reached: ColumnType<number[], string | undefined, string>;
@@ -134,7 +138,10 @@ export interface UsageRecordsTable {
   client_request_id: string | null;
   caller_user: string | null;
   caller_metadata: ColumnType<Record<string, string> | null, string | null, string | null>;
-  /** Caller fields stored cleaned (NUL and unpaired surrogates replaced by U+FFFD): `user`, `metadata`, `clientRequestId`. */
+  /**
+   * Caller fields stored cleaned (NUL and unpaired surrogates replaced by U+FFFD): `user`, `metadata`,
+   * `clientRequestId`.
+   */
   cleaned_fields: ColumnType<string[], string[] | undefined, string[]>;
   /** The call's W3C trace id, when it was traced. */
   trace_id: ColumnType<string | null, string | null | undefined, string | null>;

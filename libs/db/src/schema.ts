@@ -32,7 +32,8 @@ export type {
 };
 
 /**
- * Row types of every table, as Kysely sees them (each has one owning service: table-owners.ts). int8 and xid8 columns are strings (see createDb).
+ * Row types of every table, as Kysely sees them (each has one owning service: table-owners.ts). int8 and xid8 columns
+ * are strings (see createDb).
  * jsonb columns are written as JSON text and read back parsed.
  */
 export interface Database {

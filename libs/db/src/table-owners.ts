@@ -3,7 +3,9 @@ import type { Database } from './schema';
 export type ServiceName = 'gateway' | 'policy' | 'key-registry' | 'metering' | 'admin-api';
 
 export interface Ownership {
-  /** The only service that migrates and writes the relation (its migrations live in services/<owner>/src/db/migrations). */
+  /**
+   * The only service that migrates and writes the relation (its migrations live in services/<owner>/src/db/migrations).
+   */
   owner: ServiceName;
   /** Who else reads it, read-only, and through which contract. A relation no one else reads is the owner's alone. */
   readers: Partial<Record<ServiceName, string>>;

@@ -18,7 +18,10 @@ export interface NatsServerOptions {
   startTimeoutMs?: number;
   /** The largest message the server accepts (nats-server's default: 1 MB); tests make it small. */
   maxPayload?: number;
-  /** With users, only they may connect, each within its permissions; without, anyone who reaches the port may do anything. */
+  /**
+   * With users, only they may connect, each within its permissions; without, anyone who reaches the port may do
+   * anything.
+   */
   users?: readonly NatsUser[];
   stopWithParent?: boolean;
   handleSignals?: boolean;

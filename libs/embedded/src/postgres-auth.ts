@@ -35,7 +35,10 @@ export function scramVerifier(password: string, salt = randomBytes(16), iteratio
   return `SCRAM-SHA-256$${iterations}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
 }
 
-/** initdb's arguments for a cluster that asks for the password, and the file it reads the password from (removed by `done`). */
+/**
+ * initdb's arguments for a cluster that asks for the password, and the file it reads the password from (removed by
+ * `done`).
+ */
 export function initdbAuth(password: string, owner?: ClusterDir['owner']): { args: string[]; done(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-initdb-'));
   const file = join(dir, 'pwfile');

@@ -52,7 +52,8 @@ export async function startPostgres(options: PostgresOptions): Promise<EmbeddedP
   const cluster = prepareClusterDir(options.dataDir);
   const { password, generated } = clusterPassword(options.dataDir);
   const created = await initClusterIfEmpty(cluster, options.fsync ?? true, password);
-  // A cluster from before trusted every local client (initdb -A trust); one whose password file was lost has another password.
+  // A cluster from before trusted every local client (initdb -A trust); one whose password file was lost has another
+  // password.
   if (!created && (generated || trustsClients(cluster.dir))) await requirePassword(cluster, password);
 
   const url = `postgres://postgres:${password}@${host}:${port}/postgres`;

@@ -81,7 +81,10 @@ export class ChainChecker {
     this.#prev = strict ? { seq: 0n, hash: GENESIS_HASH } : null;
   }
 
-  /** `contentShown: false`: the link's event is not as hashed (a redacted export line): only its place in the chain is checked. */
+  /**
+   * `contentShown: false`: the link's event is not as hashed (a redacted export line): only its place in the chain is
+   * checked.
+   */
   check(link: ChainLink, position: string, contentShown = true): ChainBreak | null {
     const seq = BigInt(link.seq);
     const follows = this.#prev !== null && seq === this.#prev.seq + 1n;

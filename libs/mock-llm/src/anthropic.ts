@@ -104,7 +104,10 @@ export class PromptCache {
   }
 }
 
-/** Signatures the mock gave thinking blocks, with the thinking each one covers: a block sent back altered is refused, as Anthropic refuses it. */
+/**
+ * Signatures the mock gave thinking blocks, with the thinking each one covers: a block sent back altered is refused, as
+ * Anthropic refuses it.
+ */
 export class ThinkingSignatures {
   readonly #issued = new Map<string, string>();
 
@@ -115,7 +118,10 @@ export class ThinkingSignatures {
     return signature;
   }
 
-  /** The first thinking block in the conversation whose signature the mock did not give for its thinking; null when all are intact. */
+  /**
+   * The first thinking block in the conversation whose signature the mock did not give for its thinking; null when all
+   * are intact.
+   */
   tampered(body: AnthropicBody): string | null {
     for (let i = 0; i < body.messages.length; i++) {
       const content = body.messages[i].content;

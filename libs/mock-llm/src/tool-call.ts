@@ -1,6 +1,9 @@
 import { ASKS_FOR_TOOL, toolInputFor } from './tool-use';
 
-/** A function tool as the mock reads it, from chat (`{type, function: {name, parameters}}`) or Responses (`{type, name, parameters}`). */
+/**
+ * A function tool as the mock reads it, from chat (`{type, function: {name, parameters}}`) or Responses (`{type, name,
+ * parameters}`).
+ */
 interface FunctionTool {
   name: string;
   parameters?: { properties?: Record<string, { type?: unknown }> };

@@ -3,7 +3,8 @@ import { checkAddressLiteral, guardedLookup, type BaseLookup } from './guarded-l
 import type { UpstreamAllowList } from './upstream-allow-list';
 
 /**
- * undici's connector with the outbound policy (provider upstreams, webhooks) applied to every new connection: a host name is
+ * undici's connector with the outbound policy (provider upstreams, webhooks) applied to every new connection: a host
+ * name is
  * resolved by a lookup that refuses disallowed answers (so DNS rebinding after the provider was
  * added does not help), and an address literal, which `net.connect` dials without any lookup, is
  * checked here. Keep-alive connections are checked once, when they open.

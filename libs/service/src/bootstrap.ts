@@ -25,14 +25,19 @@ const DEFAULT_BODY_LIMIT = 16 * 1024;
 
 export const DEFAULT_RECEIVE_DEADLINES: ReceiveDeadlines = { headersTimeoutMs: 10_000, requestTimeoutMs: 120_000 };
 
-/** The JSON body answering a request that could not be read: malformed (400), too slow (408), headers too large (431). */
+/**
+ * The JSON body answering a request that could not be read: malformed (400), too slow (408), headers too large (431).
+ */
 /** What is known of a request that could not be read: its path and which headers it sent, where they could be read. */
 export interface UnreadRequest {
   path: string;
   has(header: string): boolean;
 }
 
-/** The body answering a request that could not be read, in the service's shape (which may depend on the path and headers). */
+/**
+ * The body answering a request that could not be read, in the service's shape (which may depend on the path and
+ * headers).
+ */
 export type ClientErrorBody = (status: 400 | 408 | 431, request: UnreadRequest) => string;
 
 /** The request line and header names in the bytes Node's parser refused (the first packet), as far as they go. */
@@ -115,7 +120,8 @@ export async function bootstrapService(opts: BootstrapOptions): Promise<NestFast
   await app.listen(opts.port, host);
   opts.logger.info({ port: opts.port, host }, `${opts.name} listening`);
   if (opts.metricsPort) {
-    // Not the gateway's own host (SLUICE_GATEWAY_HOST): a gateway opened to the network keeps its metrics where the other services' are.
+    // Not the gateway's own host (SLUICE_GATEWAY_HOST): a gateway opened to the network keeps its metrics where the
+    // other services' are.
     const metricsHost = process.env.SLUICE_METRICS_HOST ?? process.env.SLUICE_HOST ?? host;
     metrics = await serveMetrics(opts.name, opts.metricsPort, metricsHost).catch(async (err: Error) => {
       await app.close();
@@ -175,5 +181,7 @@ function answerClientError(body: ClientErrorBody) {
   };
 }
 
-/** Every service's `/metrics` port when SLUICE_METRICS_PORT is unset (the OpenTelemetry Prometheus exporter's default). */
+/**
+ * Every service's `/metrics` port when SLUICE_METRICS_PORT is unset (the OpenTelemetry Prometheus exporter's default).
+ */
 export const DEFAULT_METRICS_PORT = 9464;

@@ -5,7 +5,10 @@ declare const valueType: unique symbol;
 /** A symbol token that carries the type of the value bound to it. */
 export type TypedSymbol<T> = symbol & { readonly [valueType]?: T };
 
-/** A Nest injection token: a typed symbol, or a class (its own token; matched on `prototype`, which a private constructor also has). */
+/**
+ * A Nest injection token: a typed symbol, or a class (its own token; matched on `prototype`, which a private
+ * constructor also has).
+ */
 export type Token<T> = TypedSymbol<T> | (Function & { prototype: T });
 
 /** A symbol token for values that are not classes (configuration, connections, plain objects). */

@@ -85,7 +85,9 @@ export interface MetricsEndpoint {
 }
 
 export interface MetricsEndpointOptions {
-  /** How long one collection answers every scrape (SLUICE_METRICS_CACHE_MS, default 2000); collections never overlap. */
+  /**
+   * How long one collection answers every scrape (SLUICE_METRICS_CACHE_MS, default 2000); collections never overlap.
+   */
   cacheMs: number;
   /** SLUICE_METRICS_TOKEN: when set, a scrape must send `Authorization: Bearer <token>`. */
   token?: string;

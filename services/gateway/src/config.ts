@@ -9,7 +9,10 @@ export interface GatewayConfig {
   host: string;
   natsUrl: string;
   bodyLimit: number;
-  /** Bodies above this size (or of unknown length) are read only once policy knows the key (SLUICE_GATEWAY_KEY_CHECK_ABOVE_BYTES). */
+  /**
+   * Bodies above this size (or of unknown length) are read only once policy knows the key
+   * (SLUICE_GATEWAY_KEY_CHECK_ABOVE_BYTES).
+   */
   keyCheckAboveBytes: number;
   authorizeTimeoutMs: number;
   /** The request line and headers must be in within this (SLUICE_GATEWAY_REQUEST_HEADERS_TIMEOUT_MS). */
@@ -20,7 +23,9 @@ export interface GatewayConfig {
   requestTimeoutMs: number;
   /** The longest a client may leave unread what it was sent, JSON or stream (SLUICE_GATEWAY_CLIENT_STALL_MS). */
   clientStallMs: number;
-  /** A non-streamed call's deadline, from the upstream request to its answer's last byte (SLUICE_GATEWAY_MAX_CALL_MS). */
+  /**
+   * A non-streamed call's deadline, from the upstream request to its answer's last byte (SLUICE_GATEWAY_MAX_CALL_MS).
+   */
   maxCallMs: number;
   /** The largest SSE event an upstream may send; a larger one fails the call (SLUICE_GATEWAY_MAX_SSE_EVENT_BYTES). */
   maxSseEventBytes: number;

@@ -125,7 +125,9 @@ const httpRoutes = [
   ),
 ];
 
-/** Starts credential sync once everything is built; on shutdown flushes usage (and closes its spool) before NATS closes. */
+/**
+ * Starts credential sync once everything is built; on shutdown flushes usage (and closes its spool) before NATS closes.
+ */
 @Injectable()
 export class GatewayLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(

@@ -99,7 +99,8 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     // Events read at start were committed long ago: only those applied from now on measure the lag.
     this.#eventsLive = true;
     log.start(envInt('SLUICE_POLICY_LOG_CHECK_MS', 1000));
-    // Counters restored from metering's records, the gateways' calls in flight and the usage stream (limits/usage-follower.ts).
+    // Counters restored from metering's records, the gateways' calls in flight and the usage stream
+    // (limits/usage-follower.ts).
     this.#usage = new UsageFollower({
       limiter: this.limiter,
       keys: this.keys,

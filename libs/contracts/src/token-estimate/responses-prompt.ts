@@ -1,6 +1,9 @@
 import { listsTools, type PromptTokens, Tally } from './tally';
 
-/** Body fields besides the input that the upstream renders into the prompt and bills (`text` holds the output format's schema). */
+/**
+ * Body fields besides the input that the upstream renders into the prompt and bills (`text` holds the output format's
+ * schema).
+ */
 const BILLED_DEFINITIONS = ['tools', 'tool_choice', 'text'] as const;
 /** Item fields that identify rather than say something: in the bound, not in the estimate. */
 const UNBILLED_ITEM_FIELDS = new Set(['type', 'role', 'id', 'call_id', 'status']);

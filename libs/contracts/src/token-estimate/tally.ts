@@ -28,7 +28,10 @@ export const tokensForChars = (chars: number): number => Math.ceil(chars / 4);
 /** Tokens OpenAI's chat format spends per message and to prime the reply: in the estimate. */
 const PER_MESSAGE = 4;
 const PER_REPLY = 3;
-/** Template tokens that prime the reply and wrap each message, on any chat template we know (OpenAI 3 and 3–4, Llama 3 4 and 5). */
+/**
+ * Template tokens that prime the reply and wrap each message, on any chat template we know (OpenAI 3 and 3–4, Llama 3 4
+ * and 5).
+ */
 const BOUND_PER_REPLY = 16;
 const BOUND_PER_MESSAGE = 8;
 /**

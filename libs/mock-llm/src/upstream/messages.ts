@@ -56,7 +56,10 @@ function sendError(
     .end(body);
 }
 
-/** The request as Anthropic checks it first: its key and version headers, a JSON body with the fields required. Null when it passes. */
+/**
+ * The request as Anthropic checks it first: its key and version headers, a JSON body with the fields required. Null
+ * when it passes.
+ */
 function refusal(
   req: IncomingMessage,
   raw: Buffer,
@@ -78,7 +81,10 @@ function refusal(
   return { body };
 }
 
-/** `POST /v1/messages/count_tokens`: the input tokens `/v1/messages` would bill for the same prompt (cached or not). Free: not billed. */
+/**
+ * `POST /v1/messages/count_tokens`: the input tokens `/v1/messages` would bill for the same prompt (cached or not).
+ * Free: not billed.
+ */
 export function handleCountTokens(
   req: IncomingMessage,
   res: ServerResponse,

@@ -66,7 +66,10 @@ export class ProvidersController {
     return toView(row);
   }
 
-  /** Name, baseUrl and/or supportsResponses (openai-compatible); a new baseUrl is checked like one given at creation, and is for owners only (it would send the stored secret to another host). */
+  /**
+   * Name, baseUrl and/or supportsResponses (openai-compatible); a new baseUrl is checked like one given at creation,
+   * and is for owners only (it would send the stored secret to another host).
+   */
   @Patch(':id')
   @RestrictFields({ baseUrl: ['owner'] })
   async update(

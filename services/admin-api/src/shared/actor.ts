@@ -15,7 +15,10 @@ export type AdminRequest = FastifyRequest & {
   authentication?: Resolution;
 };
 
-/** Who made the request, from where, and its request id (one per request), recorded in the metadata of every event it causes. */
+/**
+ * Who made the request, from where, and its request id (one per request), recorded in the metadata of every event it
+ * causes.
+ */
 export function actorOf(req: AdminRequest): Actor {
   if (!req.requestId) {
     const incoming = req.headers['x-request-id'];

@@ -30,7 +30,9 @@ export function refuseUnstorableInput(app: NestFastifyApplication): void {
 
 type Found = { where: string; why: NonNullable<ReturnType<typeof unstorableIn>> };
 
-/** The first string (as a key or a value) Postgres cannot store, with its dotted path; iterative, so any depth is safe. */
+/**
+ * The first string (as a key or a value) Postgres cannot store, with its dotted path; iterative, so any depth is safe.
+ */
 function unstorablePath(value: unknown, root: string): Found | null {
   const stack: [unknown, string][] = [[value, root]];
   while (stack.length > 0) {

@@ -11,7 +11,10 @@ export const DEFAULT_RANGE_MS = 7 * 24 * 3600_000;
 export const MAX_BUCKETS = 1000;
 const STEP_MS: Record<Granularity, number> = { hour: 3600_000, day: 24 * 3600_000 };
 
-/** The range a query asked for: `to` defaults to now, `from` to 7 days before `to`; from < to and a bounded bucket count. */
+/**
+ * The range a query asked for: `to` defaults to now, `from` to 7 days before `to`; from < to and a bounded bucket
+ * count.
+ */
 export function resolveRange(q: { from?: Date; to?: Date; granularity: Granularity }, now: Date): UsageRange {
   const to = q.to ?? now;
   const from = q.from ?? new Date(to.getTime() - DEFAULT_RANGE_MS);

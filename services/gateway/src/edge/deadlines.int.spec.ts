@@ -53,7 +53,10 @@ function lastEventOf(text: string): [string | undefined, string | undefined] {
   return [json.type, json.error?.type ?? json.code];
 }
 
-/** What a stream that broke ends with: Anthropic's `error` event, the Responses `error` event, or a bridged response that failed. */
+/**
+ * What a stream that broke ends with: Anthropic's `error` event, the Responses `error` event, or a bridged response
+ * that failed.
+ */
 const brokenStreamEnd = (d: DialectPath): [string, string] =>
   d.anthropicErrors
     ? ['error', 'api_error']

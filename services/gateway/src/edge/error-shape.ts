@@ -1,6 +1,9 @@
 import type { UnreadRequest } from '@sluice/service';
 
-/** Whether a caller speaks Anthropic: an `anthropic-version` header, or `x-api-key` without `Authorization` (what Claude Code and the Anthropic SDKs send). */
+/**
+ * Whether a caller speaks Anthropic: an `anthropic-version` header, or `x-api-key` without `Authorization` (what Claude
+ * Code and the Anthropic SDKs send).
+ */
 export const speaksAnthropic = (has: (header: string) => boolean): boolean =>
   has('anthropic-version') || (has('x-api-key') && !has('authorization'));
 

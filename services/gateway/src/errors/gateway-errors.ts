@@ -76,7 +76,9 @@ export const upstreamTimeout = (deadlineMs: number): OpenAiError => ({
   message: `The upstream provider did not finish its answer within this gateway's ${deadlineMs / 1000} s deadline for a call.`,
 });
 
-/** Answers to requests Node could not read (before any route ran): a malformed request, one too slow, headers too large. */
+/**
+ * Answers to requests Node could not read (before any route ran): a malformed request, one too slow, headers too large.
+ */
 export const CLIENT_ERRORS: Record<400 | 408 | 431, OpenAiError> = {
   400: {
     status: 400,

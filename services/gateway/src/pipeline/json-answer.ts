@@ -22,7 +22,10 @@ export type ServedAnswer =
   | { ok: true; billed: Billed; body: Buffer | string; alongside?: () => Promise<unknown> }
   | { ok: false; error: OpenAiError; billed: Billed };
 
-/** How a call is answered in JSON: its limits, and its dialect's error shape, request-id headers and reading of the answer. */
+/**
+ * How a call is answered in JSON: its limits, and its dialect's error shape, request-id headers and reading of the
+ * answer.
+ */
 export interface JsonAnswering {
   limits: {
     maxUpstreamBodyBytes: number;

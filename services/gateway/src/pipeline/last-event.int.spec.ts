@@ -6,7 +6,10 @@ import type { UpstreamResponse } from '../providers/upstream';
 import { relayEvents } from './event-relay';
 
 const STALL_MS = 200;
-/** A last event larger than any socket and kernel buffer: a bridged `response.completed` echoes the caller's instructions and tools. */
+/**
+ * A last event larger than any socket and kernel buffer: a bridged `response.completed` echoes the caller's
+ * instructions and tools.
+ */
 const BIG = 'x'.repeat(8 * 1024 * 1024);
 
 const upstreamOf = (chunks: string[]): UpstreamResponse => ({

@@ -38,6 +38,8 @@ export function capOutput(body: Record<string, unknown>, cap: { field: CapField;
   body[cap.field] = cap.value;
 }
 
-/** The name a chat call's output cap goes under at this kind of provider, when the client's choice does not decide it. */
+/**
+ * The name a chat call's output cap goes under at this kind of provider, when the client's choice does not decide it.
+ */
 export const chatCapField = (providerType: ProviderType): CapField =>
   providerType === 'openai' || providerType === 'azure-openai' ? 'max_completion_tokens' : 'max_tokens';

@@ -66,7 +66,9 @@ export class UpstreamDispatch {
     }
   }
 
-  /** A Messages call to an `anthropic` provider as its client made it: its bytes and Anthropic's headers, untranslated. */
+  /**
+   * A Messages call to an `anthropic` provider as its client made it: its bytes and Anthropic's headers, untranslated.
+   */
   async openAnthropic(route: Route, messages: NativeMessages, signal?: AbortSignal): Promise<UpstreamOutcome> {
     const call = { requestId: messages.requestId, route, signal };
     const credential = await this.credentials.resolve(route.providerId, route.secretVersion, route.baseUrl);

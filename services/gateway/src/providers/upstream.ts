@@ -34,7 +34,10 @@ export interface UpstreamResponse {
   reportedTokens?: () => TokenCounts | null;
 }
 
-/** What the upstream reported: the adapter's own reading when it has one, else the `usage` of the answer it relayed (read only then). */
+/**
+ * What the upstream reported: the adapter's own reading when it has one, else the `usage` of the answer it relayed
+ * (read only then).
+ */
 export const reportedTokens = (
   upstream: Pick<UpstreamResponse, 'reportedTokens'>,
   relayedUsage: () => unknown,

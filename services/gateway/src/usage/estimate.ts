@@ -7,7 +7,10 @@ import { isReasoningModel, tokenCounterFor } from './tokenizers';
 import { generatedOfJson, usageFromJson } from './usage-from-json';
 import { unreportedTokens } from './worst-case';
 
-/** What authorize needs to count and reserve the call: the prompt (estimate, bound, images), the output cap, the choices billed. */
+/**
+ * What authorize needs to count and reserve the call: the prompt (estimate, bound, images), the output cap, the choices
+ * billed.
+ */
 export function callEstimate(op: Operation, body: Record<string, unknown>): CallEstimate {
   const prompt = promptTokens(op, body);
   const estimate: CallEstimate = {
@@ -60,7 +63,9 @@ function predictionBound(op: Operation, body: Record<string, unknown>): number {
   return Buffer.byteLength(JSON.stringify(prediction));
 }
 
-/** Completions the upstream generates and bills: `best_of` (completions; at least `n`), else `n`; the edge checked both. */
+/**
+ * Completions the upstream generates and bills: `best_of` (completions; at least `n`), else `n`; the edge checked both.
+ */
 export function choicesOf(op: Operation, body: Record<string, unknown>): number {
   if (op === 'embeddings' || op === 'messages') return 1;
   const n = typeof body.n === 'number' ? body.n : 1;

@@ -4,7 +4,10 @@ export interface TokenCounts {
   cachedInputTokens: number;
   /** Part of inputTokens: written to the provider's prompt cache (Anthropic reports it); absent: none. */
   cacheWriteInputTokens?: number;
-  /** Part of cacheWriteInputTokens: written for an hour (Anthropic's `ephemeral_1h_input_tokens`), billed dearer; absent: none. */
+  /**
+   * Part of cacheWriteInputTokens: written for an hour (Anthropic's `ephemeral_1h_input_tokens`), billed dearer;
+   * absent: none.
+   */
   cacheWrite1hInputTokens?: number;
   outputTokens: number;
   reasoningTokens: number;
@@ -19,7 +22,10 @@ export const NO_TOKENS: TokenCounts = Object.freeze({
 
 const count = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0);
 
-/** Cache writes where an upstream reports them beside `cached_tokens` (OpenRouter, in front of Anthropic): part of the input. */
+/**
+ * Cache writes where an upstream reports them beside `cached_tokens` (OpenRouter, in front of Anthropic): part of the
+ * input.
+ */
 function withCacheWrites(
   tokens: TokenCounts,
   details: { cache_write_tokens?: unknown } | null | undefined,

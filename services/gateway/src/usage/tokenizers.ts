@@ -17,7 +17,10 @@ function encoding(name: EncodingName): Encoding {
   return found;
 }
 
-/** The family's tokenizer, else OpenAI's current one (o200k) as an estimate for a model Sluice knows no tokenizer for; with its name. */
+/**
+ * The family's tokenizer, else OpenAI's current one (o200k) as an estimate for a model Sluice knows no tokenizer for;
+ * with its name.
+ */
 export function estimatingTokenizer(upstreamModel: string): { name: EncodingName; count: (text: string) => number } {
   const name = FAMILIES.find(([pattern]) => pattern.test(upstreamModel))?.[1] ?? 'o200k_base';
   const enc = encoding(name);

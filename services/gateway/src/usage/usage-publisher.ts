@@ -72,7 +72,9 @@ export class UsagePublisher {
     for (const message of batch) this.track(this.send(message, true));
   };
 
-  /** Publishes a message that is not this process's own call (a recovered one); resolves whether JetStream stored it. */
+  /**
+   * Publishes a message that is not this process's own call (a recovered one); resolves whether JetStream stored it.
+   */
   deliver(message: UsageMessage): Promise<boolean> {
     return this.track(this.send(message, false));
   }

@@ -59,7 +59,10 @@ export function cleanUsage(usage: UsageMessage): Cleaned {
   return { ok: true, usage: cleaned.length === 0 ? out : { ...out, cleanedFields: cleaned } };
 }
 
-/** The call without what its caller said about it, for a message that cannot be stored even cleaned; null if it said nothing. */
+/**
+ * The call without what its caller said about it, for a message that cannot be stored even cleaned; null if it said
+ * nothing.
+ */
 export function withoutCallerFields(usage: RecordableUsage): RecordableUsage | null {
   const dropped = (['user', 'metadata', 'clientRequestId', 'sessionId'] as const).filter(
     (field) => usage[field] != null,

@@ -22,7 +22,8 @@ describe('telling "not now" from "not this message"', () => {
   });
 
   it('blames the content for a data exception, an integrity violation or a program limit', () => {
-    // 22021: a NUL in text; 22P05: \u0000 in jsonb; 22003: a number out of range; 22007: not a time; 54000: an index row too large.
+    // 22021: a NUL in text; 22P05: \u0000 in jsonb; 22003: a number out of range; 22007: not a time; 54000: an index
+    // row too large.
     for (const code of ['22021', '22P05', '22P02', '22003', '22007', '23502', '54000'])
       expect([code, failureKindOf(pgError(code))]).toEqual([code, 'content']);
   });

@@ -48,7 +48,10 @@ export async function findResponse(
   return row && toStored(row as Row);
 }
 
-/** The chain a bridged response ends, newest first: at most `maxTurns` rows, same key, not expired (a deleted one is empty). */
+/**
+ * The chain a bridged response ends, newest first: at most `maxTurns` rows, same key, not expired (a deleted one is
+ * empty).
+ */
 export async function conversationTurns(
   db: Kysely<Database>,
   id: string,

@@ -23,7 +23,9 @@ export class BudgetLedger {
   /** The current period, anchored at the key's creation: resets and thresholds are per period. */
   periodStart = 0;
   periodEnd: number | null = null;
-  /** The earliest call start the spend counts (see budgetCountStart): settled calls that started before are not charged. */
+  /**
+   * The earliest call start the spend counts (see budgetCountStart): settled calls that started before are not charged.
+   */
   countsFrom = Number.NaN;
   #settings: BudgetSettings | null = null;
 

@@ -57,7 +57,10 @@ export class Limiter {
   constructor(
     private readonly keyById: (keyId: string) => KeyPolicy | undefined,
     private readonly onThreshold: ThresholdListener = () => {},
-    /** How long a settled or cancelled call is remembered (see PolicyRuntime: at least the TTL plus the restart's overlap). */
+    /**
+     * How long a settled or cancelled call is remembered (see PolicyRuntime: at least the TTL plus the restart's
+     * overlap).
+     */
     private readonly settledMemoryMs = SETTLED_MEMORY_MS,
   ) {}
 

@@ -103,7 +103,10 @@ function fullXid(xmin: RawBuilder<unknown>, snapshot: string): RawBuilder<unknow
   return sql`(${xmax} - (((${xmax} - ${xmin}::text::bigint + 2147483648) % 4294967296 + 4294967296) % 4294967296) + 2147483648)::text::xid8`;
 }
 
-/** The same split the stream replay uses: the call (as the ledger's `part` tells it) ended, start + latency, before `until`. */
+/**
+ * The same split the stream replay uses: the call (as the ledger's `part` tells it) ended, start + latency, before
+ * `until`.
+ */
 export function endedBefore(until: number, part: LedgerPart = 'record'): RawBuilder<boolean> {
   const t = sql.raw(PREFIX[part]);
   return sql<boolean>`${t}started_at + ${t}latency_ms * interval '1 millisecond' < ${new Date(until)}`;

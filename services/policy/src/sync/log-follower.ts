@@ -140,7 +140,10 @@ export class LogFollower {
     await this.#queue;
   }
 
-  /** Applies an event read from the log unless its stream is already past it, after any versions before it; returns how many it applied. */
+  /**
+   * Applies an event read from the log unless its stream is already past it, after any versions before it; returns how
+   * many it applied.
+   */
   async #applyInOrder(event: LogEvent): Promise<number> {
     const seen = this.versions.of(event.streamId);
     if (event.streamVersion <= seen) return 0;

@@ -64,7 +64,10 @@ export function sendAnthropicError(reply: FastifyReply, requestId: string, error
   reply.send(anthropicErrorBody(error, requestId));
 }
 
-/** An authorized call that ends in an error: finished at what the upstream bills for it (nothing unless told), then refused in Anthropic's shape. */
+/**
+ * An authorized call that ends in an error: finished at what the upstream bills for it (nothing unless told), then
+ * refused in Anthropic's shape.
+ */
 export const refuseCall = (
   reply: FastifyReply,
   call: CallFacts,

@@ -12,12 +12,16 @@ import { relaySse, type RelayOutcome } from '../openai/sse-relay';
 import type { SseScanner } from '../openai/sse-scanner';
 import { anthropicErrorBody } from './anthropic-errors';
 
-/** What differs between a passthrough's stream and a translation's: how it is read, what the call comes to, how it ends. */
+/**
+ * What differs between a passthrough's stream and a translation's: how it is read, what the call comes to, how it ends.
+ */
 export interface MessagesStream {
   scanner: SseScanner;
   /** The call's outcome from what was relayed: its status and the tokens to bill. */
   settle(relayed: RelayOutcome): { status: number; tokens: TokenCounts; estimated: boolean };
-  /** The stream's last bytes, once the call is finished (`usage`); `broken` is the error event of a stream that broke. */
+  /**
+   * The stream's last bytes, once the call is finished (`usage`); `broken` is the error event of a stream that broke.
+   */
   ending(upstreamFailed: boolean, usage: UsageMessage | undefined, broken: string): Buffer;
 }
 

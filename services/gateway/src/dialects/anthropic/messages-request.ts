@@ -4,7 +4,9 @@ import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '@sluice/service';
 import type { DialectRequest, Parsed } from '../../pipeline/dialect';
 import { callEstimate } from '../../usage/estimate';
 
-/** A Messages request that passed the edge checks: what the pipeline needs, and what a passthrough forwards as it came. */
+/**
+ * A Messages request that passed the edge checks: what the pipeline needs, and what a passthrough forwards as it came.
+ */
 export interface MessagesRequest extends DialectRequest {
   /** The body's bytes as the client sent them: a passthrough forwards these, only its model changed. */
   raw: Buffer;

@@ -12,7 +12,10 @@ type Query = { limit?: string; after_id?: string; before_id?: string };
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 1000;
 
-/** Whether a caller speaks Anthropic's API: it sends `anthropic-version`, or its key as `x-api-key` without an Authorization header. */
+/**
+ * Whether a caller speaks Anthropic's API: it sends `anthropic-version`, or its key as `x-api-key` without an
+ * Authorization header.
+ */
 /** Whether /v1/models answers in Anthropic's format (edge/error-shape.ts has the rule). */
 export const speaksAnthropic = (headers: IncomingHttpHeaders): boolean =>
   speaksAnthropicBy((h) => headers[h] !== undefined);

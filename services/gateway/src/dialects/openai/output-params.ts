@@ -33,7 +33,10 @@ function integerError(param: string, v: unknown, min: number, max: number | null
   return null;
 }
 
-/** `/v1/completions` caps with `max_tokens` only; OpenAI refuses the chat field there, and so does Sluice, rather than reserve on one cap while the upstream obeys another. */
+/**
+ * `/v1/completions` caps with `max_tokens` only; OpenAI refuses the chat field there, and so does Sluice, rather than
+ * reserve on one cap while the upstream obeys another.
+ */
 function completionsOnlyError(body: Record<string, unknown>): OpenAiError | null {
   if (body.max_completion_tokens !== undefined && body.max_completion_tokens !== null)
     return invalid(

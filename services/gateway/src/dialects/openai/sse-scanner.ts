@@ -84,7 +84,10 @@ export class SseScanner {
     throw new SseEventTooLarge(this.maxEventBytes);
   }
 
-  /** One whole event (its bytes without the blank line): KEEP, DROP or STRIP_NULL. Other dialects read their own events here. */
+  /**
+   * One whole event (its bytes without the blank line): KEEP, DROP or STRIP_NULL. Other dialects read their own events
+   * here.
+   */
   protected inspect(event: Buffer): number {
     const data = event.compare(DATA, 0, DATA.length, 0, DATA.length) === 0 ? 0 : event.indexOf(DATA);
     if (data < 0) return KEEP;

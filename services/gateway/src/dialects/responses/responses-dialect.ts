@@ -83,10 +83,14 @@ export class ResponsesDialect implements Dialect<ResponsesRequest> {
   }
 }
 
-/** A stored response continues only where its conversation is: upstream (the same provider, natively) or in Sluice (bridged). */
+/**
+ * A stored response continues only where its conversation is: upstream (the same provider, natively) or in Sluice
+ * (bridged).
+ */
 function continuationRefusal(request: ResponsesRequest, call: CallFacts, native: boolean): OpenAiError | null {
   const { stored } = request.previous!;
-  // The key was looked up before authorize; a different answer now (it cannot happen for a live key) is not its response.
+  // The key was looked up before authorize; a different answer now (it cannot happen for a live key) is not its
+  // response.
   if (stored.keyId !== call.keyId) return previousResponseNotFound(stored.responseId);
   if (stored.mode === 'native' && (!native || stored.route.providerId !== call.route.providerId))
     return previousElsewhere(stored.responseId, 'it is stored by another provider');

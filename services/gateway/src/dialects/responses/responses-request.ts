@@ -3,7 +3,10 @@ import type { DialectRequest, Parsed as ParsedAs } from '../../pipeline/dialect'
 import { callEstimate } from '../../usage/estimate';
 import { invalid, openAiUserOf, parseModelBody, wrongType } from '../openai/openai-request';
 
-/** A stored response a call continues (`previous_response_id`), and for a bridged one its conversation, oldest item first. */
+/**
+ * A stored response a call continues (`previous_response_id`), and for a bridged one its conversation, oldest item
+ * first.
+ */
 export interface PreviousResponse {
   stored: StoredResponse;
   items: unknown[];

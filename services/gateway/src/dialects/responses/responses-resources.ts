@@ -138,7 +138,9 @@ export class ResponseResources {
     );
   }
 
-  /** The response, if it is this key's; otherwise the answer is sent (401/403 from policy, 404, 503) and null returned. */
+  /**
+   * The response, if it is this key's; otherwise the answer is sent (401/403 from policy, 404, 503) and null returned.
+   */
   private async owned(req: IdRequest, reply: FastifyReply): Promise<StoredResponse | null> {
     const ctx = req.sluice;
     const access = await this.authorizer.access({
@@ -181,7 +183,9 @@ export class ResponseResources {
     return false;
   }
 
-  /** Asks the response's own provider, with its key; a deletion it confirms (or no longer knows) is forgotten here too. */
+  /**
+   * Asks the response's own provider, with its key; a deletion it confirms (or no longer knows) is forgotten here too.
+   */
   private forward(
     req: IdRequest,
     reply: FastifyReply,
@@ -226,7 +230,10 @@ export class ResponseResources {
     });
   }
 
-  /** The upstream's answer as it came (a stream as it arrives); an error mapped as on every call (no provider key leaks). */
+  /**
+   * The upstream's answer as it came (a stream as it arrives); an error mapped as on every call (no provider key
+   * leaks).
+   */
   private async relay(
     reply: FastifyReply,
     ctx: RequestContext,
@@ -257,7 +264,10 @@ export class ResponseResources {
     reply.send(bytes);
   }
 
-  /** A background response streamed again: its events as they come, under the bounds of a call's stream (nothing is billed). */
+  /**
+   * A background response streamed again: its events as they come, under the bounds of a call's stream (nothing is
+   * billed).
+   */
   private async relayStream(
     reply: FastifyReply,
     ctx: RequestContext,

@@ -21,7 +21,10 @@ export function systemPrompt(messages: AnthropicBlock[][]): string | AnthropicBl
   return messages.map(textOf).join('\n\n');
 }
 
-/** A user or assistant content: a string or an array of parts; images only from users. Empty text is left out (Anthropic refuses it). */
+/**
+ * A user or assistant content: a string or an array of parts; images only from users. Empty text is left out (Anthropic
+ * refuses it).
+ */
 export function contentBlocks(content: unknown, at: string, images: boolean): AnthropicBlock[] | Refusal {
   if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
   if (!Array.isArray(content))

@@ -143,7 +143,10 @@ export class AnthropicSseTranslator {
   }
 }
 
-/** The translated stream; one that ends without message_stop or an error event was cut, and throws like a dropped connection. */
+/**
+ * The translated stream; one that ends without message_stop or an error event was cut, and throws like a dropped
+ * connection.
+ */
 export async function* translateStream(
   upstream: AsyncIterable<Buffer> | Iterable<Buffer>,
   created: number,

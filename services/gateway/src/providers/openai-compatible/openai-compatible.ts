@@ -70,7 +70,10 @@ export class OpenAiCompatibleProvider {
     );
   }
 
-  /** One request through the guarded pool; other OpenAI-shaped dialects (Azure, Responses, Anthropic's passthrough) build their own request and send it here. */
+  /**
+   * One request through the guarded pool; other OpenAI-shaped dialects (Azure, Responses, Anthropic's passthrough)
+   * build their own request and send it here.
+   */
   async send(request: UpstreamRequest<string | Buffer>, signal?: AbortSignal): Promise<UpstreamResponse> {
     const res = await this.agent.request({
       origin: request.origin,

@@ -20,7 +20,10 @@ export const OPENAI_COMPATIBLE = {
   },
 } as const;
 
-/** The upstream body: the client's, with the overrides and the one output cap (upstreamCap) applied in place, serialised once. */
+/**
+ * The upstream body: the client's, with the overrides and the one output cap (upstreamCap) applied in place, serialised
+ * once.
+ */
 export function upstreamBody(call: UpstreamCall): string {
   const body = call.body;
   for (const [field, value] of Object.entries(OPENAI_COMPATIBLE.overrides)) {

@@ -54,7 +54,9 @@ export function strandedSpools(dir: string, olderThanMs: number, now = Date.now(
   return stranded;
 }
 
-/** Spool files this process writes or recovers: never claimed by another gateway started in it (tests start several). */
+/**
+ * Spool files this process writes or recovers: never claimed by another gateway started in it (tests start several).
+ */
 const held = new Set<string>();
 
 export function hold(path: string): void {

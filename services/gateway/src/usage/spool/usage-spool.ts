@@ -132,7 +132,10 @@ export class UsageSpool {
     return [...segments].map((s) => s.path);
   }
 
-  /** At shutdown: a file whose calls were all acknowledged is deleted, one with unfinished calls is left for the next start. */
+  /**
+   * At shutdown: a file whose calls were all acknowledged is deleted, one with unfinished calls is left for the next
+   * start.
+   */
   close(): void {
     if (this.closed) return;
     this.flushAcks();

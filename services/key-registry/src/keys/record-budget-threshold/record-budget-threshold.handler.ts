@@ -16,7 +16,10 @@ const RecordBudgetThresholdBody = z.object({
 
 const POLICY = { actor: 'policy' };
 
-/** `recorded` is false when the crossing was already recorded, or is ignored (stale period, revoked key, no such threshold). */
+/**
+ * `recorded` is false when the crossing was already recorded, or is ignored (stale period, revoked key, no such
+ * threshold).
+ */
 export async function recordBudgetThreshold(
   deps: Deps,
   payload: unknown,

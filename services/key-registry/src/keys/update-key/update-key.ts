@@ -11,7 +11,9 @@ export interface UpdateKey {
   type: 'UpdateKey';
   keyId: string;
   body: UpdateKeyBody;
-  /** The key's webhook URL as sealed now, when the body sets a budget: a new URL is a change even under the same hint. */
+  /**
+   * The key's webhook URL as sealed now, when the body sets a budget: a new URL is a change even under the same hint.
+   */
   currentWebhookUrl?: string | null;
   now: Date;
 }

@@ -6,7 +6,10 @@ import type { TokenCounts } from '../../../usage/token-counts';
 import type { CallFacts } from '../../../usage/usage-message';
 import { unreportedTokens } from '../../../usage/worst-case';
 
-/** A stream's usage: message_start's, with every field the final message_delta reports over it (its counts are cumulative). */
+/**
+ * A stream's usage: message_start's, with every field the final message_delta reports over it (its counts are
+ * cumulative).
+ */
 export function mergeUsage(start: AnthropicUsage | null, delta: AnthropicUsage | null | undefined): AnthropicUsage {
   const merged: AnthropicUsage = { ...start };
   if (delta)
@@ -15,7 +18,9 @@ export function mergeUsage(start: AnthropicUsage | null, delta: AnthropicUsage |
   return merged;
 }
 
-/** Thinking the model may do (and bill in full) though the client sees none of it: `display: "omitted"`, or a summary. */
+/**
+ * Thinking the model may do (and bill in full) though the client sees none of it: `display: "omitted"`, or a summary.
+ */
 export const mayThink = (body: Record<string, unknown>): boolean => {
   const type = (body.thinking as { type?: unknown } | null | undefined)?.type;
   return type !== undefined && type !== 'disabled';

@@ -94,7 +94,8 @@ export class AnthropicPassthrough {
           ...settleMessages(call, request.body, scanner.start, final, relayed.generated),
         };
       },
-      // The held message_stop; an error event when the stream broke or ended without one (unless Anthropic sent its own).
+      // The held message_stop; an error event when the stream broke or ended without one (unless Anthropic sent its
+      // own).
       ending: (upstreamFailed, _usage, broken) =>
         !upstreamFailed && scanner.held ? scanner.held : scanner.failed ? NOTHING : Buffer.from(broken),
     });

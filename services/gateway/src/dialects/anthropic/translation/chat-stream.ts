@@ -55,7 +55,10 @@ export class ChatToMessagesStream extends SseScanner {
     return this.take();
   }
 
-  /** The stream's last events, once the call is finished with these tokens: its stop reason and usage, or an error if it broke. */
+  /**
+   * The stream's last events, once the call is finished with these tokens: its stop reason and usage, or an error if it
+   * broke.
+   */
   ending(upstreamFailed: boolean, tokens: TokenCounts | null, brokenEvent: string): Buffer {
     this.begin();
     if (upstreamFailed) this.out += brokenEvent;

@@ -85,7 +85,10 @@ export function userTurn(content: unknown, at: string, refuse: Refuse): ChatMess
   return parts.length > 0 ? [...tools, { role: 'user', content: parts }] : tools;
 }
 
-/** An assistant turn: text, and tool uses as tool calls. Its thinking is left behind, as Anthropic leaves a past turn's thinking out of the prompt. */
+/**
+ * An assistant turn: text, and tool uses as tool calls. Its thinking is left behind, as Anthropic leaves a past turn's
+ * thinking out of the prompt.
+ */
 export function assistantTurn(content: unknown, at: string, refuse: Refuse): ChatMessage | Untranslatable {
   if (typeof content === 'string') return { role: 'assistant', content };
   const blocks = blocksOf(content)!;

@@ -33,7 +33,10 @@ const FIELDS: Record<string, 'map' | 'drop'> = {
 
 export type ChatRequest = { ok: true; body: Record<string, unknown> } | { ok: false; error: Untranslatable['error'] };
 
-/** A Messages body as the chat completions body an OpenAI-shaped provider takes, or the 400 for what cannot be said in chat. */
+/**
+ * A Messages body as the chat completions body an OpenAI-shaped provider takes, or the 400 for what cannot be said in
+ * chat.
+ */
 export function chatRequest(
   body: Record<string, unknown>,
   route: Pick<Route, 'providerType' | 'upstreamModel'>,
@@ -96,7 +99,10 @@ function translate(
   return out;
 }
 
-/** Custom tools as function tools; `tool_choice` with its parallel switch. Anthropic's server tools run on Anthropic's side: refused. */
+/**
+ * Custom tools as function tools; `tool_choice` with its parallel switch. Anthropic's server tools run on Anthropic's
+ * side: refused.
+ */
 function toolsOf(
   body: Record<string, unknown>,
   refuse: (param: string, what: string) => Untranslatable,
@@ -132,7 +138,9 @@ function toolsOf(
   return out;
 }
 
-/** `output_config`: its effort is a thinking setting (left behind); a JSON schema format is chat's `response_format`. */
+/**
+ * `output_config`: its effort is a thinking setting (left behind); a JSON schema format is chat's `response_format`.
+ */
 function responseFormat(
   config: unknown,
   refuse: (param: string, what: string) => Untranslatable,

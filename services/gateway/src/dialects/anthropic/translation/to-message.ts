@@ -26,7 +26,9 @@ export function anthropicUsage(tokens: TokenCounts): Record<string, number> {
   };
 }
 
-/** A tool call's arguments as the object Anthropic's `input` is (a model's malformed JSON comes back as an empty input). */
+/**
+ * A tool call's arguments as the object Anthropic's `input` is (a model's malformed JSON comes back as an empty input).
+ */
 export function toolInput(args: unknown): unknown {
   if (typeof args !== 'string' || args === '') return {};
   try {

@@ -43,7 +43,8 @@ export function chatRequestOf(body: Record<string, unknown>, previous: readonly 
     if (value !== undefined && value !== null && !HANDLED.has(field)) return refuse(notBridged(field, ''));
   }
   const reasoning = body.reasoning as Record<string, unknown> | null | undefined;
-  // A summary of reasoning the model may not do is an answer without one; an effort asks for behaviour chat cannot be told.
+  // A summary of reasoning the model may not do is an answer without one; an effort asks for behaviour chat cannot be
+  // told.
   for (const field of Object.keys(reasoning ?? {}))
     if (field !== 'summary' && reasoning![field] !== null) return refuse(notBridged(`reasoning.${field}`, ''));
   if (Array.isArray(body.include) && body.include.includes('message.output_text.logprobs'))

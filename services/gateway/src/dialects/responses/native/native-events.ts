@@ -49,7 +49,10 @@ export class NativeEvents implements EventSource {
     return out === null ? null : out.length === 1 ? out[0] : Buffer.concat(out);
   }
 
-  /** The event's `sequence_number` (OpenAI writes it last, so it is looked for from the end), for an event Sluice appends. */
+  /**
+   * The event's `sequence_number` (OpenAI writes it last, so it is looked for from the end), for an event Sluice
+   * appends.
+   */
   private noteSequence(event: Buffer): void {
     const at = event.lastIndexOf(SEQUENCE);
     if (at < 0) return;
@@ -87,7 +90,10 @@ export class NativeEvents implements EventSource {
 
 const OUTPUT_FIELDS = ['"text":', '"arguments":', '"refusal":'].map((f) => Buffer.from(f));
 
-/** The generated text of a JSON response object (its output's text, arguments, refusals): read only when it reports no usage. */
+/**
+ * The generated text of a JSON response object (its output's text, arguments, refusals): read only when it reports no
+ * usage.
+ */
 export function generatedOfResponse(bytes: Buffer): GeneratedText {
   const generated = new GeneratedText(OUTPUT_FIELDS);
   generated.scan(bytes);

@@ -136,7 +136,10 @@ export class NativeResponses {
     return usage!;
   }
 
-  /** Binds the id to the key and notes where it lives, so a later call can read or continue it (kept upstream unless `store: false`). */
+  /**
+   * Binds the id to the key and notes where it lives, so a later call can read or continue it (kept upstream unless
+   * `store: false`).
+   */
   private async keep(
     call: CallFacts,
     request: ResponsesRequest,

@@ -9,7 +9,10 @@ const TIMEOUT_MS = 5000;
 const MARGIN_BYTES = 16 * 1024;
 /** A conversation is read in pages; this bounds the pages of one call. */
 const MAX_PAGES = 1000;
-/** The ids Sluice stores (OpenAI's shape; its own are `resp_` and hex): any other is no response of anyone's, and never sent to metering. */
+/**
+ * The ids Sluice stores (OpenAI's shape; its own are `resp_` and hex): any other is no response of anyone's, and never
+ * sent to metering.
+ */
 const RESPONSE_ID = /^[A-Za-z0-9_.:-]{1,256}$/;
 export const isStorableResponseId = (id: string): boolean => RESPONSE_ID.test(id);
 
@@ -60,7 +63,10 @@ export class ResponseStoreClient {
     return reply.found ? reply.response : null;
   }
 
-  /** A response of this key with the conversation it ends (a bridged one's items, oldest first); null when there is none. */
+  /**
+   * A response of this key with the conversation it ends (a bridged one's items, oldest first); null when there is
+   * none.
+   */
   async conversation(responseId: string, keyId: string): Promise<PreviousResponse | null> {
     if (!isStorableResponseId(responseId)) return null;
     const turns: { input: unknown[]; output: unknown[] }[] = [];
