@@ -1,5 +1,5 @@
 import type { OpenAiError, Route } from '@sluice/contracts';
-import { tokensFromUsage, type TokenCounts } from '../usage/token-counts';
+import type { TokenCounts } from '../usage/token-counts';
 
 /**
  * What provider adapters speak: OpenAI's classic surface. Another dialect's call (Anthropic's
@@ -33,15 +33,6 @@ export interface UpstreamResponse {
    */
   reportedTokens?: () => TokenCounts | null;
 }
-
-/**
- * What the upstream reported: the adapter's own reading when it has one, else the `usage` of the answer it relayed
- * (read only then).
- */
-export const reportedTokens = (
-  upstream: Pick<UpstreamResponse, 'reportedTokens'>,
-  relayedUsage: () => unknown,
-): TokenCounts | null => (upstream.reportedTokens ? upstream.reportedTokens() : tokensFromUsage(relayedUsage()));
 
 /**
  * `held`: the upstream had the whole request and sent no answer until the headers deadline passed;

@@ -1,8 +1,7 @@
 import { imageTokens, promptTokens, responsesPromptTokens, type CallEstimate, type Operation } from '@sluice/contracts';
 import type { CallFacts } from './usage-message';
 import { NOTHING_GENERATED, type GeneratedOutput } from './generated-output';
-import { reportedTokens, type UpstreamResponse } from '../providers/upstream';
-import type { TokenCounts } from './token-counts';
+import { reportedTokens, type TokenCounts } from './token-counts';
 import { isReasoningModel, tokenCounterFor } from './tokenizers';
 import { generatedOfJson, usageFromJson } from './usage-from-json';
 import { unreportedTokens } from './worst-case';
@@ -121,7 +120,7 @@ export function settleJson(
   call: Settling,
   body: Record<string, unknown>,
   bytes: Buffer,
-  upstream: Pick<UpstreamResponse, 'reportedTokens'>,
+  upstream: { reportedTokens?: () => TokenCounts | null },
 ): { tokens: TokenCounts; estimated: boolean } {
   const reported = reportedTokens(upstream, () => usageFromJson(bytes));
   const generated =

@@ -84,3 +84,12 @@ export function tokensFromResponsesUsage(usage: unknown): TokenCounts | null {
     u.input_tokens_details,
   );
 }
+
+/**
+ * What the upstream reported: the adapter's own reading when it has one, else the `usage` of the answer it relayed
+ * (read only then).
+ */
+export const reportedTokens = (
+  upstream: { reportedTokens?: () => TokenCounts | null },
+  relayedUsage: () => unknown,
+): TokenCounts | null => (upstream.reportedTokens ? upstream.reportedTokens() : tokensFromUsage(relayedUsage()));
