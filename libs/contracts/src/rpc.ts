@@ -110,6 +110,12 @@ export interface AllowedLimits {
    * calls in flight across a policy restart keep their parallel slot and budget reservation.
    */
   reservation?: ReservationTicket;
+  /**
+   * The key is near a limit the call's settlement gives back (budget, tokens per minute, parallel
+   * calls): the gateway has NATS confirm the settlement before the client has its answer, so the
+   * client's next call, through any gateway, is decided after it.
+   */
+  confirmSettlement?: true;
 }
 
 export interface ReservationTicket {

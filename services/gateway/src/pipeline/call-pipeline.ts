@@ -119,7 +119,7 @@ export class CallPipeline {
   private async finish(call: CallFacts, result: CallResult): Promise<UsageMessage> {
     const usage = usageMessage(call, result);
     this.spool.end(usage);
-    if (call.limits?.reservation) await this.publisher.settleNow(usage);
+    if (call.limits?.reservation) await this.publisher.settleNow(usage, call.limits.confirmSettlement === true);
     return usage;
   }
 }

@@ -50,8 +50,14 @@ describe('UsagePublisher (real NATS JetStream)', () => {
     expect(await stored()).toBe(before + 1);
   });
 
-  it('hands policy a call’s usage over core NATS with its one durable copy, and waits only a bounded time when NATS is away', async () => {
+  it('hands policy a call’s usage over core NATS with its one durable copy, waiting on NATS only when the key is near a limit', async () => {
     const policy = await connectNats(nats.url, 'fake-policy');
+    // Whether settleNow resolved within the turn it was called in (before any reply could come back).
+    const withinTurn = (settling: Promise<void>) =>
+      Promise.race([
+        settling.then(() => 'within the turn'),
+        new Promise((resolve) => setImmediate(resolve, 'a later turn')),
+      ]);
     try {
       const heard: UsageMessage[] = [];
       policy.subscribe(Subjects.rpc.policySettle, {
@@ -61,7 +67,7 @@ describe('UsagePublisher (real NATS JetStream)', () => {
       const before = await stored();
       const publisher = new UsagePublisher(nc, pino({ level: 'silent' }));
       const early = message('req-early');
-      await publisher.settleNow(early);
+      expect(await withinTurn(publisher.settleNow(early))).toBe('within the turn');
       publisher.publish(early); // what the pipeline does once the response is written
       await waitFor(() => heard.length === 1, { timeoutMs: 2000, intervalMs: 5 });
       expect(heard[0].requestId).toBe('req-early');
@@ -69,9 +75,19 @@ describe('UsagePublisher (real NATS JetStream)', () => {
       await publisher.flush(5000);
       expect(await stored()).toBe(before + 1);
 
+      // Near a limit, policy asks for the settlement to be confirmed: once settleNow resolves, NATS
+      // has routed it (policy's next round trip finds it delivered).
+      const confirmed = message('req-confirmed');
+      const settling = publisher.settleNow(confirmed, true);
+      expect(await withinTurn(settling)).toBe('a later turn');
+      await settling;
+      await policy.flush();
+      expect(heard.map((m) => m.requestId)).toEqual(['req-early', 'req-confirmed']);
+
       await nats.kill();
+      expect(await withinTurn(publisher.settleNow(message('req-while-down')))).toBe('within the turn');
       const started = performance.now();
-      await publisher.settleNow(message('req-while-down'));
+      await publisher.settleNow(message('req-confirmed-while-down'), true);
       expect(performance.now() - started).toBeLessThan(1000);
       await nats.restart();
     } finally {

@@ -11,8 +11,8 @@ import type { Logger } from '@sluice/service';
 // metering (unique request id) and policy (late-duplicate lookup) then count it once.
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000, 15000, 15000, 15000];
 const LATE_RETRY_MS = 30_000;
-/** The longest a response waits for NATS to confirm the early settlement (one round trip, ~0.2 ms). */
-const SETTLE_FLUSH_MS = 200;
+/** The longest a response waits for NATS to confirm an early settlement (one round trip, ~0.5 ms). */
+const SETTLE_CONFIRM_MS = 200;
 
 /**
  * Publishes one usage message per call to JetStream without delaying the response: the caller
@@ -36,20 +36,27 @@ export class UsagePublisher {
 
   /**
    * Hands policy the usage of a call that holds a reservation over core NATS, before the response's
-   * last bytes leave: flushed (the server has it before the client has its answer), so a client
-   * that calls again at once — through this gateway or another — finds its previous call settled,
-   * not still holding its worst case. Bounded: a slow or absent NATS delays no response by more than
-   * SETTLE_FLUSH_MS, and the JetStream message (publish) settles the call then.
+   * last bytes leave, so a client that calls again at once finds its previous call settled, not still
+   * holding its worst case. nats.js writes what was published in a microtask queued by the first
+   * publish of a turn; yielding once lets that write happen here, so the settlement (and the JetStream
+   * copy, in the same socket write) is in NATS's socket buffer before the client can have its answer:
+   * its next call through this gateway travels the same connection behind it. Through another
+   * gateway it would have to overtake a message sent before it — which a busy machine can make
+   * happen, so when policy says the key is near a limit (`confirm`) the settlement is also confirmed
+   * by a PING's round trip (bounded: a slow or absent NATS delays no response by more than
+   * SETTLE_CONFIRM_MS, and the JetStream message settles the call then). Elsewhere that round trip
+   * would cost every call ~0.5 ms for no decision it could change.
    */
-  async settleNow(message: UsageMessage): Promise<void> {
+  async settleNow(message: UsageMessage, confirm = false): Promise<void> {
     try {
       if (this.nc.isClosed() || this.nc.isDraining()) return;
       this.nc.publish(Subjects.rpc.policySettle, JSON.stringify(message));
-      // The JetStream copy now too: it leaves in the same socket write as the settlement and the
-      // flush's PING (one write instead of two; a loopback write is the costliest step of a call).
+      // The JetStream copy now too: it leaves in the same socket write as the settlement (and the
+      // PING; one write instead of two: a loopback write is the costliest step of a call).
       this.sentEarly.add(message);
       this.track(this.send(message, true));
-      await Promise.race([this.nc.flush(), sleep(SETTLE_FLUSH_MS, undefined, { ref: false })]);
+      if (confirm) await Promise.race([this.nc.flush(), sleep(SETTLE_CONFIRM_MS, undefined, { ref: false })]);
+      else await null;
     } catch {
       // The response never waits on this path failing: JetStream's copy settles the call.
     }

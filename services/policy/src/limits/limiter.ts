@@ -13,6 +13,7 @@ import type { CatalogModel } from '../catalog/catalog';
 import type { KeyPolicy } from '../keys/key-table';
 import { countedTokens, KeyCounters, REQUEST_WINDOWS, tokenKindsOf } from './key-counters';
 import { LimitRefusals } from './limit-refusals';
+import { nearLimit } from './near-limit';
 import { rateLimitHeaders, retryAfterHeaders } from './rate-limit-headers';
 import type { RecordedCall } from './recorded-calls';
 import { SweptCalls, type SweptCharge } from './swept-calls';
@@ -167,10 +168,15 @@ export class Limiter {
     const headers = headersNow();
     const remaining = ledger && key.budget ? Math.max(0, ledger.remaining() - (dryRun ? reservedNanos : 0)) : null;
     if (remaining !== null) headers['x-sluice-budget-remaining-usd'] = formatNanoUsd(remaining);
-    return {
-      ok: true,
-      limits: { headers, reservedNanos: ledger ? reservedNanos : null, budgetRemainingNanos: remaining, reservation },
+    const allowed: AllowedLimits = {
+      headers,
+      reservedNanos: ledger ? reservedNanos : null,
+      budgetRemainingNanos: remaining,
+      reservation,
     };
+    if (reservation && nearLimit(limits, c, key.budget ? ledger : null, reservation, now))
+      allowed.confirmSettlement = true;
+    return { ok: true, limits: allowed };
   }
 
   /**

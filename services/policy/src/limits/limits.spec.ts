@@ -237,6 +237,46 @@ describe('budgets', () => {
   });
 });
 
+describe('how near a limit an admitted call leaves its key', () => {
+  // Near a limit the gateway has NATS confirm the call's settlement before the client has its answer.
+  const confirms = (reply: AuthorizeReply) => reply.allow && reply.limits?.confirmSettlement === true;
+
+  it('asks for the settlement to be confirmed once fewer than four calls like it fit the budget with it held', () => {
+    const g = withBudget(1.0); // 20 worst cases of $0.05
+    const replies = Array.from({ length: 20 }, (_, i) => g.when({ callId: `c${i}`, model: 'priced' }));
+    // Held: after the 16th, $0.20 is left (4 worst cases); after the 17th, 3.
+    expect(replies.map(confirms).indexOf(true)).toBe(16);
+    expect(replies.slice(16).every(confirms)).toBe(true);
+  });
+
+  it('asks for it near the tokens per minute and the parallel calls, never for request windows alone', () => {
+    const tokens = withLimits({ tokensPerMinute: 1000 });
+    const estimate = { inputTokens: 50, maxOutputTokens: 50 }; // 100 tokens held per call
+    const byTokens = Array.from({ length: 10 }, (_, i) => tokens.when({ callId: `t${i}`, model: 'gpt-4o', estimate }));
+    expect(byTokens.map(confirms).indexOf(true)).toBe(6); // 300 left after the 7th
+    const parallel = withLimits({ maxParallelRequests: 6 });
+    expect(Array.from({ length: 6 }, (_, i) => confirms(parallel.when({ callId: `p${i}` })))).toEqual([
+      false,
+      false,
+      true,
+      true,
+      true,
+      true,
+    ]);
+    const requests = withLimits({ requestsPerMinute: 3 });
+    expect(Array.from({ length: 3 }, (_, i) => confirms(requests.when({ callId: `r${i}` })))).toEqual([
+      false,
+      false,
+      false,
+    ]);
+  });
+
+  it('does not ask far from every limit', () => {
+    const g = withBudget(1000);
+    expect(confirms(g.when({ callId: 'far', model: 'priced' }))).toBe(false);
+  });
+});
+
 describe('a restart while calls are in flight', () => {
   it('restores the reservations gateways report, so slots and budget stay taken until the usage settles them', () => {
     const key = keyCreated({
