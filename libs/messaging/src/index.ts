@@ -4,4 +4,5 @@ export * from './rpc';
 export * from './respond';
 export * from './reply-parts';
 export * from './jetstream';
+export * from './stream-bursts';
 export type { JsMsg } from '@nats-io/jetstream';

@@ -71,6 +71,8 @@ export interface FollowOptions {
   startTime?: Date;
   /** Only messages stored from now on: the state comes from elsewhere (`caughtUp` resolves at once). */
   deliverNew?: boolean;
+  /** Start with the message at this stream sequence (or the first after it the filter lets through). */
+  startSeq?: number;
   handler: (msg: JsMsg) => void | Promise<void>;
   /**
    * With it, a message the handler fails on is reported here and skipped; without it, that failure
@@ -93,12 +95,15 @@ export async function followStream(
   const lastAtStart = info.state.last_seq;
   let markCaughtUp!: () => void;
   const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
-  if (info.state.messages === 0 || opts.deliverNew) markCaughtUp();
+  if (info.state.messages === 0 || opts.deliverNew || (opts.startSeq !== undefined && opts.startSeq > lastAtStart))
+    markCaughtUp();
   const deliver = opts.deliverNew
     ? { deliver_policy: DeliverPolicy.New }
-    : opts.startTime
-      ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: opts.startTime.toISOString() }
-      : { deliver_policy: DeliverPolicy.All };
+    : opts.startSeq !== undefined
+      ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: opts.startSeq }
+      : opts.startTime
+        ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: opts.startTime.toISOString() }
+        : { deliver_policy: DeliverPolicy.All };
   const consumer = await jetstream(nc).consumers.get(opts.stream, {
     ...deliver,
     ...(opts.filterSubject ? { filter_subjects: opts.filterSubject } : {}),

@@ -109,6 +109,7 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
       ttlMs: this.#ttlMs,
       overlapMs: this.#overlapMs,
       inFlightWaitMs: envInt('SLUICE_POLICY_IN_FLIGHT_WAIT_MS', 300),
+      streamBurstMs: envInt('SLUICE_POLICY_USAGE_BURST_MS', 1000),
       databaseUrl: process.env.DATABASE_URL,
     });
     await this.#usage.start(nc);

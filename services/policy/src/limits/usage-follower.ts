@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { InFlightTicket, Streams, Subjects, type ReservationTicket, type UsageMessage } from '@sluice/contracts';
 import { createDb, pingDb, relationsReadBy, waitForRelations, type Database } from '@sluice/db';
-import { followStream, requestAllParts, type NatsConnection } from '@sluice/messaging';
+import { followStreamInBursts, requestAllParts, type NatsConnection } from '@sluice/messaging';
 import type { Logger } from '@sluice/service';
 import type { KeyTable } from '../keys/key-table';
 import type { Partitioning } from '../partitioning';
@@ -26,6 +26,11 @@ export interface UsageFollowerOptions {
   inFlightWaitMs: number;
   /** Where metering's records are; without it counters restart from the usage stream alone. */
   databaseUrl: string | undefined;
+  /**
+   * Once caught up, how often the usage stream is read (in one burst): the gateways' early
+   * settlements settle live calls first, so the stream only settles what they missed.
+   */
+  streamBurstMs: number;
 }
 
 /**
@@ -76,7 +81,8 @@ export class UsageFollower {
     await this.#restoreInFlight(nc);
     // A call ends before its usage is stored, so every call that ended from `until` on is in the
     // stream from `until` on.
-    const stream = (this.#stream = await followStream(nc, {
+    const stream = (this.#stream = await followStreamInBursts(nc, {
+      everyMs: this.o.streamBurstMs,
       stream: Streams.usage.name,
       filterSubject: Subjects.usage,
       startTime: new Date(databaseUrl ? until : 0),
@@ -108,11 +114,13 @@ export class UsageFollower {
   }
 
   /**
-   * Gateways send a call's usage over core NATS before its response's last bytes (and flush), so
-   * the call is settled before its client can call again: a client calling one call after another
-   * near its budget is never refused for a reservation its finished call still held. NATS keeps
-   * order per connection and the gateway flushed first, so it arrives before that next call's
-   * authorize, through any gateway. JetStream's copy arrives later and finds the call settled.
+   * Gateways send a call's usage over core NATS before its response's last bytes, so the call is
+   * settled before its client can call again: a client calling one call after another near its
+   * budget is never refused for a reservation its finished call still held. NATS keeps order per
+   * connection, and near a limit the gateway has NATS confirm the settlement first, so it arrives
+   * before that next call's authorize, through any gateway. JetStream's copy, read in the next
+   * burst, finds the call settled; it settles only what this path missed (a policy that was
+   * reconnecting, a message lost with a connection).
    */
   #followEarlySettlements(nc: NatsConnection): void {
     nc.subscribe(Subjects.rpc.policySettle, {
