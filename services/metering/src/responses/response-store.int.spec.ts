@@ -21,7 +21,12 @@ describe("metering's response store (real NATS with a 64 KB max_payload, real Po
     [nats, t] = await Promise.all([startTestNats({ maxPayload: MAX_PAYLOAD }), createTestDatabase()]);
     nc = await connectNats(nats.url, 'metering-responses-test');
     await ensureStreams(nc);
-    store = await serveResponseStore(nc, t.db, logger, { retentionMs: 3600_000, catchUpMs: 5000, purgeEveryMs: 200 });
+    store = await serveResponseStore(nc, t.db, logger, {
+      retentionMs: 3600_000,
+      catchUpMs: 5000,
+      purgeEveryMs: 200,
+      batchWaitMs: 5,
+    });
   });
   afterAll(async () => {
     await store?.stop();
@@ -168,5 +173,65 @@ describe("metering's response store (real NATS with a 64 KB max_payload, real Po
         !(await t.db.selectFrom('stored_responses').select('id').where('id', '=', r.responseId).executeTakeFirst()),
       { description: 'the expired row purged' },
     );
+  });
+});
+
+describe('the response store behind a long batch wait, two metering replicas (real NATS, real Postgres)', () => {
+  let nats: TestNats;
+  let nc: NatsConnection;
+  let t: TestDatabase;
+  let connections: NatsConnection[];
+  let replicas: { stop(): Promise<void> }[];
+  const logger = pino({ level: 'warn' }, new Writable({ write: (_c, _e, done) => done() }));
+
+  beforeAll(async () => {
+    [nats, t] = await Promise.all([startTestNats(), createTestDatabase()]);
+    nc = await connectNats(nats.url, 'metering-linger-test');
+    await ensureStreams(nc);
+    // Each replica on its own connection, as two processes: they share the durable consumer.
+    const options = { retentionMs: 3600_000, catchUpMs: 5000, purgeEveryMs: 60_000, batchWaitMs: 60_000 };
+    connections = await Promise.all(['a', 'b'].map((name) => connectNats(nats.url, `metering-${name}`)));
+    replicas = await Promise.all(connections.map((c) => serveResponseStore(c, t.db, logger, options)));
+  });
+  afterAll(async () => {
+    for (const r of replicas ?? []) await r.stop();
+    for (const c of [...(connections ?? []), nc]) await c?.drain();
+    await Promise.all([nats?.stop(), t?.drop()]);
+  });
+
+  it('continues a previous_response_id chain right after each response, wherever the response waits for its batch', async () => {
+    const chain: string[] = [];
+    const started = performance.now();
+    for (let i = 0; i < 6; i++) {
+      const id = `resp_linger_${i}_${randomUUID().replace(/-/g, '')}`;
+      const previousResponseId = chain.at(-1) ?? null;
+      const r: StoredResponse = {
+        responseId: id,
+        keyId: 'key_a',
+        callId: randomUUID(),
+        model: 'm',
+        route: { providerId: 'p', providerType: 'mock', baseUrl: null, upstreamModel: 'm-up' },
+        mode: 'bridged',
+        previousResponseId,
+        createdAt: new Date().toISOString(),
+        response: { id, object: 'response', status: 'completed', output: [] },
+        input: [{ type: 'message', role: 'user', content: `turn ${i}` }],
+      };
+      await publishDurable(nc, Subjects.responseStored, r, id);
+      chain.push(id);
+      const page = await request<ResponseLookupReply>(
+        nc,
+        Subjects.rpc.responseLookup,
+        { responseId: id, keyId: 'key_a', conversation: true },
+        { timeoutMs: 10_000 },
+      );
+      if (!page.found) throw new Error(`turn ${i} not found`);
+      expect(page.response.responseId).toBe(id);
+      expect(page.turns?.map((turn) => (turn as { input: { content: string }[] }).input[0].content)).toEqual(
+        Array.from({ length: i + 1 }, (_, k) => `turn ${i - k}`),
+      );
+    }
+    // Six lookups that each waited for a batch would have taken six minutes (or answered "not found").
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 });
