@@ -181,4 +181,22 @@ describe('consuming a durable stream in batches (real NATS)', () => {
     expect(await durableCaughtUp(nc, 'LINGER_TEST', 'linger-caught-up', 10_000, () => consumer.flushNow())).toBe(true);
     await consumer.stop();
   });
+
+  it('hands a held batch over within its ack wait however long the batch wait: nothing is redelivered while it waits', async () => {
+    const deliveries: number[] = [];
+    const consumer = await consumeDurableBatches(nc, {
+      stream: 'LINGER_TEST',
+      durable: 'linger-ack-wait',
+      filterSubject: 'linger.test.ack-wait',
+      maxWaitMs: 60_000,
+      ackWaitMs: 600,
+      handler: async (msgs) => void deliveries.push(...msgs.map((m) => m.info.deliveryCount)),
+    });
+    await trickle('linger.test.ack-wait', 2, 5);
+    await waitFor(() => deliveries.length === 2, { timeoutMs: 10_000, description: 'the batch handled' });
+    await consumer.stop();
+    expect(deliveries).toEqual([1, 1]);
+    const info = await (await jetstreamManager(nc)).consumers.info('LINGER_TEST', 'linger-ack-wait');
+    expect([info.num_redelivered, info.num_ack_pending]).toEqual([0, 0]);
+  });
 });

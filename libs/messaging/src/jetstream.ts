@@ -175,7 +175,10 @@ export interface DurableBatchConsumerOptions {
   maxDeliver?: number;
   /** The most messages handed to one handler call. */
   maxBatch?: number;
-  /** How long a partial batch waits for more messages before it is handled anyway (unless `flushNow`). */
+  /**
+   * How long a partial batch waits for more messages before it is handled anyway (unless `flushNow`);
+   * at most a third of `ackWaitMs`.
+   */
   maxWaitMs?: number;
   handler: (msgs: JsMsg[]) => Promise<BatchOutcome> | Promise<void>;
   /**
@@ -214,10 +217,12 @@ export async function consumeDurableBatches(
   opts: DurableBatchConsumerOptions,
 ): Promise<DurableBatchConsumer> {
   const maxBatch = opts.maxBatch ?? 256;
-  const maxWaitMs = opts.maxWaitMs ?? 5;
   // Room for a second batch to arrive while the first is being handled.
   const maxAckPending = opts.maxAckPending ?? maxBatch * 2;
   const ackWaitMs = opts.ackWaitMs ?? 10_000;
+  // A message held for its batch must be acked well within the ack wait, or JetStream redelivers it
+  // while it waits (a second copy in the batch, a delivery used up).
+  const maxWaitMs = Math.min(opts.maxWaitMs ?? 5, ackWaitMs / 3);
   const jsm = await jetstreamManager(nc);
   const bounds = {
     max_ack_pending: maxAckPending,

@@ -29,7 +29,9 @@ export class MeteringRuntime implements OnApplicationBootstrap, OnApplicationShu
     await ensureStreams(this.#nc);
     const db = this.#db;
     observeConnectivity(meterOf('metering'), { nats: connectedProbe(this.#nc), postgres: () => pingDb(db) });
-    const batchWaitMs = envInt('SLUICE_METERING_BATCH_WAIT_MS', 5);
+    // At low rates a batch holds several calls only if it waits for them: one commit and one wake-up
+    // per batch is most of metering's and Postgres' cost per call (docs/benchmarks.md).
+    const batchWaitMs = envInt('SLUICE_METERING_BATCH_WAIT_MS', 100);
     this.#consumer = await consumeUsage(this.#nc, this.#db, logger, {
       maxBatch: envInt('SLUICE_METERING_BATCH', 256),
       maxWaitMs: batchWaitMs,
