@@ -10,6 +10,35 @@ jest.setTimeout(60_000);
 
 const MAX_PAYLOAD = 64 * 1024;
 
+const stored = (over: Partial<StoredResponse> = {}): StoredResponse => {
+  const id = `resp_${randomUUID().replace(/-/g, '')}`;
+  return {
+    responseId: id,
+    keyId: 'key_a',
+    callId: randomUUID(),
+    model: 'm',
+    route: { providerId: 'p', providerType: 'mock', baseUrl: null, upstreamModel: 'm-up' },
+    mode: 'bridged',
+    previousResponseId: null,
+    createdAt: new Date().toISOString(),
+    response: {
+      id,
+      object: 'response',
+      status: 'completed',
+      output: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: `answer of ${id}` }] }],
+    },
+    input: [
+      {
+        id: `msg_${id}`,
+        type: 'message',
+        role: 'user',
+        content: [{ type: 'input_text', text: `question of ${id}` }],
+      },
+    ],
+    ...over,
+  };
+};
+
 describe("metering's response store (real NATS with a 64 KB max_payload, real Postgres)", () => {
   let nats: TestNats;
   let nc: NatsConnection;
@@ -34,34 +63,6 @@ describe("metering's response store (real NATS with a 64 KB max_payload, real Po
     await Promise.all([nats?.stop(), t?.drop()]);
   });
 
-  const stored = (over: Partial<StoredResponse> = {}): StoredResponse => {
-    const id = `resp_${randomUUID().replace(/-/g, '')}`;
-    return {
-      responseId: id,
-      keyId: 'key_a',
-      callId: randomUUID(),
-      model: 'm',
-      route: { providerId: 'p', providerType: 'mock', baseUrl: null, upstreamModel: 'm-up' },
-      mode: 'bridged',
-      previousResponseId: null,
-      createdAt: new Date().toISOString(),
-      response: {
-        id,
-        object: 'response',
-        status: 'completed',
-        output: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: `answer of ${id}` }] }],
-      },
-      input: [
-        {
-          id: `msg_${id}`,
-          type: 'message',
-          role: 'user',
-          content: [{ type: 'input_text', text: `question of ${id}` }],
-        },
-      ],
-      ...over,
-    };
-  };
   const publish = (r: StoredResponse) => publishDurable(nc, Subjects.responseStored, r, r.responseId);
   const lookup = (responseId: string, keyId: string, conversation = false) =>
     request<ResponseLookupReply>(
@@ -204,20 +205,11 @@ describe('the response store behind a long batch wait, two metering replicas (re
     const chain: string[] = [];
     const started = performance.now();
     for (let i = 0; i < 6; i++) {
-      const id = `resp_linger_${i}_${randomUUID().replace(/-/g, '')}`;
-      const previousResponseId = chain.at(-1) ?? null;
-      const r: StoredResponse = {
-        responseId: id,
-        keyId: 'key_a',
-        callId: randomUUID(),
-        model: 'm',
-        route: { providerId: 'p', providerType: 'mock', baseUrl: null, upstreamModel: 'm-up' },
-        mode: 'bridged',
-        previousResponseId,
-        createdAt: new Date().toISOString(),
-        response: { id, object: 'response', status: 'completed', output: [] },
+      const r = stored({
+        previousResponseId: chain.at(-1) ?? null,
         input: [{ type: 'message', role: 'user', content: `turn ${i}` }],
-      };
+      });
+      const id = r.responseId;
       await publishDurable(nc, Subjects.responseStored, r, id);
       chain.push(id);
       const page = await request<ResponseLookupReply>(
