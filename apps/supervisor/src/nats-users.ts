@@ -103,6 +103,7 @@ export const NATS_PERMISSIONS: Record<ServiceName, NatsPermissions> = {
         ...readStream(USAGE),
         `${API}.STREAM.MSG.GET.${USAGE}`,
         ...readStream(RESPONSES),
+        Subjects.rpc.responsesFlush,
       ]),
     },
     subscribe: {
@@ -111,6 +112,7 @@ export const NATS_PERMISSIONS: Record<ServiceName, NatsPermissions> = {
         `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${USAGE}.${Consumers.meteringUsage}`,
         Subjects.rpc.responseLookup,
         Subjects.rpc.responseDelete,
+        Subjects.rpc.responsesFlush,
       ],
     },
     // Metering answers the gateway's questions about a key's stored responses.

@@ -53,6 +53,11 @@ export const Subjects = {
     responseLookup: 'sluice.rpc.metering.response-lookup',
     /** Deletes a stored response of a key. */
     responseDelete: 'sluice.rpc.metering.response-delete',
+    /**
+     * Metering → every metering process, no reply: a lookup missed, so each process hands the stored
+     * responses it holds for a batch to Postgres now instead of at the end of its batch wait.
+     */
+    responsesFlush: 'sluice.rpc.metering.responses-flush',
     /** Decrypted provider credentials, for the gateway only. */
     credentials: 'sluice.rpc.key-registry.credentials',
     keyRegistry: (command: string) => `sluice.rpc.key-registry.${command}`,

@@ -1,7 +1,8 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { startTestNats, waitFor, type TestNats } from '@sluice/testing';
 import { connectNats, type NatsConnection } from './connection';
-import { consumeDurableBatches, publishDurable, type DeadLetterSource } from './jetstream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { consumeDurableBatches, durableCaughtUp, publishDurable, type DeadLetterSource } from './jetstream';
 
 describe('consuming a durable stream in batches (real NATS)', () => {
   let nats: TestNats;
@@ -12,6 +13,7 @@ describe('consuming a durable stream in batches (real NATS)', () => {
     nc = await connectNats(nats.url, 'batch-test');
     await (await jetstreamManager(nc)).streams.add({ name: 'BATCH_TEST', subjects: ['batch.test'] });
     await (await jetstreamManager(nc)).streams.add({ name: 'HOLD_TEST', subjects: ['hold.test.*'] });
+    await (await jetstreamManager(nc)).streams.add({ name: 'LINGER_TEST', subjects: ['linger.test.*'] });
   });
   afterAll(async () => {
     await nc?.drain();
@@ -108,5 +110,93 @@ describe('consuming a durable stream in batches (real NATS)', () => {
     expect([...handled].sort(([a], [b]) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => [i, i === 7 ? 3 : 1]));
     const info = await (await jetstreamManager(nc)).consumers.info('HOLD_TEST', 'hold-limit');
     expect([info.num_ack_pending, info.num_pending]).toEqual([0, 0]);
+  });
+
+  /** Publishes `n` messages one after another, `gapMs` apart: calls arriving alone, as at a low rate. */
+  const trickle = async (subject: string, n: number, gapMs: number) => {
+    for (let i = 0; i < n; i++) {
+      if (i > 0) await sleep(gapMs);
+      await publishDurable(nc, subject, { i }, `${subject}-${i}`);
+    }
+  };
+
+  it('lingers: messages published apart within the wait are handed over as one batch', async () => {
+    const sizes: number[] = [];
+    const consumer = await consumeDurableBatches(nc, {
+      stream: 'LINGER_TEST',
+      durable: 'linger-wait',
+      filterSubject: 'linger.test.wait',
+      maxWaitMs: 1000,
+      handler: async (msgs) => void sizes.push(msgs.length),
+    });
+    await trickle('linger.test.wait', 5, 20);
+    await waitFor(() => sizes.length > 0, { timeoutMs: 10_000, description: 'the batch' });
+    await consumer.stop();
+    expect(sizes).toEqual([5]);
+  });
+
+  it('flushNow hands a held batch over at once, and the next message too when it holds none', async () => {
+    const jsm = await jetstreamManager(nc);
+    const sizes: number[] = [];
+    const consumer = await consumeDurableBatches(nc, {
+      stream: 'LINGER_TEST',
+      durable: 'linger-flush',
+      filterSubject: 'linger.test.flush',
+      maxWaitMs: 60_000,
+      handler: async (msgs) => void sizes.push(msgs.length),
+    });
+    await trickle('linger.test.flush', 3, 5);
+    // Given the three messages held, delivered and not handled
+    await waitFor(async () => (await jsm.consumers.info('LINGER_TEST', 'linger-flush')).num_ack_pending === 3, {
+      timeoutMs: 10_000,
+      description: 'the three messages delivered',
+    });
+    expect(sizes).toEqual([]);
+    // When a reader asks for them, they are handled and acked long before the 60 s wait
+    consumer.flushNow();
+    await waitFor(async () => (await jsm.consumers.info('LINGER_TEST', 'linger-flush')).num_ack_pending === 0, {
+      timeoutMs: 10_000,
+      description: 'the held batch acked',
+    });
+    expect(sizes).toEqual([3]);
+    // A flush with nothing held hands over the message that arrives next
+    consumer.flushNow();
+    await publishDurable(nc, 'linger.test.flush', { i: 3 }, 'linger.test.flush-3');
+    await waitFor(() => sizes.length === 2, { timeoutMs: 10_000, description: 'the next message handled' });
+    expect(sizes).toEqual([3, 1]);
+    await consumer.stop();
+  });
+
+  it("durableCaughtUp with the consumer's flush answers in well under the consumer's wait", async () => {
+    const consumer = await consumeDurableBatches(nc, {
+      stream: 'LINGER_TEST',
+      durable: 'linger-caught-up',
+      filterSubject: 'linger.test.caught-up',
+      maxWaitMs: 60_000,
+      handler: async () => {},
+    });
+    await trickle('linger.test.caught-up', 2, 5);
+    // Without the flush, the consumer holds the messages for a minute: not caught up after 300 ms
+    expect(await durableCaughtUp(nc, 'LINGER_TEST', 'linger-caught-up', 300)).toBe(false);
+    expect(await durableCaughtUp(nc, 'LINGER_TEST', 'linger-caught-up', 10_000, () => consumer.flushNow())).toBe(true);
+    await consumer.stop();
+  });
+
+  it('hands a held batch over within its ack wait however long the batch wait: nothing is redelivered while it waits', async () => {
+    const deliveries: number[] = [];
+    const consumer = await consumeDurableBatches(nc, {
+      stream: 'LINGER_TEST',
+      durable: 'linger-ack-wait',
+      filterSubject: 'linger.test.ack-wait',
+      maxWaitMs: 60_000,
+      ackWaitMs: 600,
+      handler: async (msgs) => void deliveries.push(...msgs.map((m) => m.info.deliveryCount)),
+    });
+    await trickle('linger.test.ack-wait', 2, 5);
+    await waitFor(() => deliveries.length === 2, { timeoutMs: 10_000, description: 'the batch handled' });
+    await consumer.stop();
+    expect(deliveries).toEqual([1, 1]);
+    const info = await (await jetstreamManager(nc)).consumers.info('LINGER_TEST', 'linger-ack-wait');
+    expect([info.num_redelivered, info.num_ack_pending]).toEqual([0, 0]);
   });
 });

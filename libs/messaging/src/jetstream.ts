@@ -148,11 +148,14 @@ export async function durableCaughtUp(
   stream: string,
   durable: string,
   maxWaitMs: number,
+  /** Called before each look at the consumer: tells a consumer that lingers to hand over what it holds. */
+  flush?: () => void,
 ): Promise<boolean> {
   const jsm = await jetstreamManager(nc);
   const deadline = performance.now() + maxWaitMs;
   const last = (await jsm.streams.info(stream)).state.last_seq;
   for (;;) {
+    flush?.();
     const info = await jsm.consumers.info(stream, durable);
     if (info.ack_floor.stream_seq >= last || (info.num_pending === 0 && info.num_ack_pending === 0)) return true;
     if (performance.now() >= deadline) return false;
@@ -177,7 +180,10 @@ export interface DurableBatchConsumerOptions {
   maxDeliver?: number;
   /** The most messages handed to one handler call. */
   maxBatch?: number;
-  /** How long a partial batch waits for more messages before it is handled anyway. */
+  /**
+   * How long a partial batch waits for more messages before it is handled anyway (unless `flushNow`);
+   * at most a third of `ackWaitMs`.
+   */
   maxWaitMs?: number;
   handler: (msgs: JsMsg[]) => Promise<BatchOutcome> | Promise<void>;
   /**
@@ -190,6 +196,15 @@ export interface DurableBatchConsumerOptions {
   onError?: (err: Error, msgs: JsMsg[], attempt: number) => void;
   /** A message JetStream will not deliver again (its `maxDeliver` reached), as the stream holds it. */
   onMaxDeliveries?: (msg: DeadLetterSource) => Promise<void>;
+}
+
+export interface DurableBatchConsumer {
+  /**
+   * Hands what the consumer holds to the handler now instead of at the end of `maxWaitMs`, and so the
+   * next message too if none is held: for a reader that waits for the consumer to catch up.
+   */
+  flushNow(): void;
+  stop(): Promise<void>;
 }
 
 const NAK_DELAY_MS = 500;
@@ -205,12 +220,14 @@ const RETRY_MAX_MS = 1000;
 export async function consumeDurableBatches(
   nc: NatsConnection,
   opts: DurableBatchConsumerOptions,
-): Promise<{ stop(): Promise<void> }> {
+): Promise<DurableBatchConsumer> {
   const maxBatch = opts.maxBatch ?? 256;
-  const maxWaitMs = opts.maxWaitMs ?? 5;
   // Room for a second batch to arrive while the first is being handled.
   const maxAckPending = opts.maxAckPending ?? maxBatch * 2;
   const ackWaitMs = opts.ackWaitMs ?? 10_000;
+  // A message held for its batch must be acked well within the ack wait, or JetStream redelivers it
+  // while it waits (a second copy in the batch, a delivery used up).
+  const maxWaitMs = Math.min(opts.maxWaitMs ?? 5, ackWaitMs / 3);
   const jsm = await jetstreamManager(nc);
   const bounds = {
     max_ack_pending: maxAckPending,
@@ -236,6 +253,7 @@ export async function consumeDurableBatches(
 
   const buffer: JsMsg[] = [];
   let closed = false;
+  let flushing = false;
   let wake: (() => void) | undefined;
   const notify = () => {
     wake?.();
@@ -303,12 +321,17 @@ export async function consumeDurableBatches(
         await waitFor();
         continue;
       }
-      if (buffer.length < maxBatch && !closed) await waitFor(maxWaitMs);
+      if (buffer.length < maxBatch && !closed && !flushing) await waitFor(maxWaitMs);
+      flushing = false;
       await handle(buffer.splice(0, maxBatch));
     }
   })();
 
   return {
+    flushNow() {
+      flushing = true;
+      notify();
+    },
     async stop() {
       await messages.close();
       await pump;

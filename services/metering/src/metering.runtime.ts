@@ -29,15 +29,19 @@ export class MeteringRuntime implements OnApplicationBootstrap, OnApplicationShu
     await ensureStreams(this.#nc);
     const db = this.#db;
     observeConnectivity(meterOf('metering'), { nats: connectedProbe(this.#nc), postgres: () => pingDb(db) });
+    // At low rates a batch holds several calls only if it waits for them: one commit and one wake-up
+    // per batch is most of metering's and Postgres' cost per call (docs/benchmarks.md).
+    const batchWaitMs = envInt('SLUICE_METERING_BATCH_WAIT_MS', 100);
     this.#consumer = await consumeUsage(this.#nc, this.#db, logger, {
       maxBatch: envInt('SLUICE_METERING_BATCH', 256),
-      maxWaitMs: envInt('SLUICE_METERING_BATCH_WAIT_MS', 5),
+      maxWaitMs: batchWaitMs,
       ackWaitMs: envInt('SLUICE_METERING_ACK_WAIT_MS', 5000),
       maxDeliver: envInt('SLUICE_METERING_MAX_DELIVER', 20),
     });
     this.#responses = await serveResponseStore(this.#nc, this.#db, logger, {
       retentionMs: retentionMsOfDays(envInt('SLUICE_RESPONSES_RETENTION_DAYS', 30)),
       catchUpMs: envInt('SLUICE_RESPONSES_CATCH_UP_MS', 2000),
+      batchWaitMs,
       purgeEveryMs: envInt('SLUICE_RESPONSES_PURGE_MS', 60_000),
     });
     this.#ready = true;

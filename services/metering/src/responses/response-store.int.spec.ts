@@ -10,6 +10,35 @@ jest.setTimeout(60_000);
 
 const MAX_PAYLOAD = 64 * 1024;
 
+const stored = (over: Partial<StoredResponse> = {}): StoredResponse => {
+  const id = `resp_${randomUUID().replace(/-/g, '')}`;
+  return {
+    responseId: id,
+    keyId: 'key_a',
+    callId: randomUUID(),
+    model: 'm',
+    route: { providerId: 'p', providerType: 'mock', baseUrl: null, upstreamModel: 'm-up' },
+    mode: 'bridged',
+    previousResponseId: null,
+    createdAt: new Date().toISOString(),
+    response: {
+      id,
+      object: 'response',
+      status: 'completed',
+      output: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: `answer of ${id}` }] }],
+    },
+    input: [
+      {
+        id: `msg_${id}`,
+        type: 'message',
+        role: 'user',
+        content: [{ type: 'input_text', text: `question of ${id}` }],
+      },
+    ],
+    ...over,
+  };
+};
+
 describe("metering's response store (real NATS with a 64 KB max_payload, real Postgres)", () => {
   let nats: TestNats;
   let nc: NatsConnection;
@@ -21,7 +50,12 @@ describe("metering's response store (real NATS with a 64 KB max_payload, real Po
     [nats, t] = await Promise.all([startTestNats({ maxPayload: MAX_PAYLOAD }), createTestDatabase()]);
     nc = await connectNats(nats.url, 'metering-responses-test');
     await ensureStreams(nc);
-    store = await serveResponseStore(nc, t.db, logger, { retentionMs: 3600_000, catchUpMs: 5000, purgeEveryMs: 200 });
+    store = await serveResponseStore(nc, t.db, logger, {
+      retentionMs: 3600_000,
+      catchUpMs: 5000,
+      purgeEveryMs: 200,
+      batchWaitMs: 5,
+    });
   });
   afterAll(async () => {
     await store?.stop();
@@ -29,34 +63,6 @@ describe("metering's response store (real NATS with a 64 KB max_payload, real Po
     await Promise.all([nats?.stop(), t?.drop()]);
   });
 
-  const stored = (over: Partial<StoredResponse> = {}): StoredResponse => {
-    const id = `resp_${randomUUID().replace(/-/g, '')}`;
-    return {
-      responseId: id,
-      keyId: 'key_a',
-      callId: randomUUID(),
-      model: 'm',
-      route: { providerId: 'p', providerType: 'mock', baseUrl: null, upstreamModel: 'm-up' },
-      mode: 'bridged',
-      previousResponseId: null,
-      createdAt: new Date().toISOString(),
-      response: {
-        id,
-        object: 'response',
-        status: 'completed',
-        output: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: `answer of ${id}` }] }],
-      },
-      input: [
-        {
-          id: `msg_${id}`,
-          type: 'message',
-          role: 'user',
-          content: [{ type: 'input_text', text: `question of ${id}` }],
-        },
-      ],
-      ...over,
-    };
-  };
   const publish = (r: StoredResponse) => publishDurable(nc, Subjects.responseStored, r, r.responseId);
   const lookup = (responseId: string, keyId: string, conversation = false) =>
     request<ResponseLookupReply>(
@@ -168,5 +174,57 @@ describe("metering's response store (real NATS with a 64 KB max_payload, real Po
         !(await t.db.selectFrom('stored_responses').select('id').where('id', '=', r.responseId).executeTakeFirst()),
       { description: 'the expired row purged' },
     );
+  });
+});
+
+describe('the response store behind a long batch wait, two metering replicas (real NATS, real Postgres)', () => {
+  let nats: TestNats;
+  let nc: NatsConnection;
+  let t: TestDatabase;
+  let connections: NatsConnection[];
+  let replicas: { stop(): Promise<void> }[];
+  const logger = pino({ level: 'warn' }, new Writable({ write: (_c, _e, done) => done() }));
+
+  beforeAll(async () => {
+    [nats, t] = await Promise.all([startTestNats(), createTestDatabase()]);
+    nc = await connectNats(nats.url, 'metering-linger-test');
+    await ensureStreams(nc);
+    // Each replica on its own connection, as two processes: they share the durable consumer.
+    // The batch wait (bounded by a third of the 10 s ack wait) is longer than a lookup's catch-up.
+    const options = { retentionMs: 3600_000, catchUpMs: 2000, purgeEveryMs: 60_000, batchWaitMs: 60_000 };
+    connections = await Promise.all(['a', 'b'].map((name) => connectNats(nats.url, `metering-${name}`)));
+    replicas = await Promise.all(connections.map((c) => serveResponseStore(c, t.db, logger, options)));
+  });
+  afterAll(async () => {
+    for (const r of replicas ?? []) await r.stop();
+    for (const c of [...(connections ?? []), nc]) await c?.drain();
+    await Promise.all([nats?.stop(), t?.drop()]);
+  });
+
+  it('continues a previous_response_id chain right after each response, wherever the response waits for its batch', async () => {
+    const chain: string[] = [];
+    const started = performance.now();
+    for (let i = 0; i < 6; i++) {
+      const r = stored({
+        previousResponseId: chain.at(-1) ?? null,
+        input: [{ type: 'message', role: 'user', content: `turn ${i}` }],
+      });
+      const id = r.responseId;
+      await publishDurable(nc, Subjects.responseStored, r, id);
+      chain.push(id);
+      const page = await request<ResponseLookupReply>(
+        nc,
+        Subjects.rpc.responseLookup,
+        { responseId: id, keyId: 'key_a', conversation: true },
+        { timeoutMs: 10_000 },
+      );
+      if (!page.found) throw new Error(`turn ${i} not found`);
+      expect(page.response.responseId).toBe(id);
+      expect(page.turns?.map((turn) => (turn as { input: { content: string }[] }).input[0].content)).toEqual(
+        Array.from({ length: i + 1 }, (_, k) => `turn ${i - k}`),
+      );
+    }
+    // A lookup that waited for a batch would have answered "not found" after its 2 s catch-up.
+    expect(performance.now() - started).toBeLessThan(2000);
   });
 });

@@ -20,6 +20,8 @@ export interface ResponseStoreOptions {
   retentionMs: number;
   /** How long a miss waits for the projection to reach the stream's end before it answers "not found". */
   catchUpMs: number;
+  /** How long the projection waits for a batch to fill; a miss has every metering process hand its batch over at once. */
+  batchWaitMs: number;
   purgeEveryMs: number;
 }
 
@@ -46,6 +48,7 @@ export async function serveResponseStore(
     durable: Consumers.meteringResponses,
     filterSubject: Subjects.responseStored,
     ackWaitMs: 10_000,
+    maxWaitMs: opts.batchWaitMs,
     handler: responseBatchHandler(db, opts.retentionMs, logger),
     retryInPlace: (err) => failureKindOf(err) === 'unavailable',
     onError: (err, msgs, attempt) => {
@@ -53,8 +56,16 @@ export async function serveResponseStore(
         logger.error({ err: err.message, messages: msgs.length, attempt }, 'storing responses failed; retrying');
     },
   });
+  // Replicas share the durable consumer: the response asked for may be in another process's batch.
+  const flushing = nc.subscribe(Subjects.rpc.responsesFlush, { callback: () => consumer.flushNow() });
+  const flushAll = () => {
+    consumer.flushNow();
+    nc.publish(Subjects.rpc.responsesFlush);
+  };
   const caughtUp = coalesced(() =>
-    durableCaughtUp(nc, Streams.responses.name, Consumers.meteringResponses, opts.catchUpMs).catch(() => false),
+    durableCaughtUp(nc, Streams.responses.name, Consumers.meteringResponses, opts.catchUpMs, flushAll).catch(
+      () => false,
+    ),
   );
 
   const find = async (id: string, keyId: string) =>
@@ -118,6 +129,7 @@ export async function serveResponseStore(
     async stop() {
       clearInterval(purger);
       for (const s of subscriptions) s.unsubscribe();
+      flushing.unsubscribe();
       await consumer.stop();
     },
   };
