@@ -9,8 +9,12 @@ import {
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { toNatsHeaders, type TraceHeaders } from './headers';
+import { RequestMux } from './request-mux';
 
 const encoder = new TextEncoder();
+const PUBLISH_TIMEOUT_MS = 5000;
+/** JetStream's de-duplication header: a second message with the same id within the window is not stored. */
+const MSG_ID_HEADER = 'Nats-Msg-Id';
 const clients = new WeakMap<NatsConnection, JetStreamClient>();
 
 /** One JetStream client per connection, made on first use. */
@@ -28,11 +32,17 @@ export async function publishDurable(
   msgID: string,
   trace?: TraceHeaders,
 ): Promise<void> {
-  await jetstreamOf(nc).publish(subject, encoder.encode(JSON.stringify(payload)), {
-    msgID,
-    headers: toNatsHeaders(trace),
-    timeout: 5000,
-  });
+  const h = toNatsHeaders(trace) ?? natsHeaders();
+  h.set(MSG_ID_HEADER, msgID);
+  const reply = await RequestMux.of(nc).request(
+    subject,
+    encoder.encode(JSON.stringify(payload)),
+    PUBLISH_TIMEOUT_MS,
+    h,
+  );
+  const ack = reply.json<{ stream?: string; error?: { code?: number; description?: string } }>();
+  if (ack.error || !ack.stream)
+    throw new Error(`JetStream did not store the message: ${ack.error?.description ?? 'no stream in its ack'}`);
 }
 
 /** Where a dead letter came from, as JetStream stored it. */

@@ -1,6 +1,7 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { DomainError, ErrorCodes, type RpcReply } from '@sluice/contracts';
 import { fromNatsHeaders, toNatsHeaders, type TraceHeaders } from './headers';
+import { RequestMux } from './request-mux';
 import { maxPayloadOf, respondSafely, type ReplyLogger } from './respond';
 
 const encoder = new TextEncoder();
@@ -19,10 +20,12 @@ export async function request<T>(
 ): Promise<T> {
   let msg: Msg;
   try {
-    msg = await nc.request(subject, encoder.encode(JSON.stringify(payload)), {
-      timeout: opts.timeoutMs ?? 2000,
-      headers: toNatsHeaders(opts.trace),
-    });
+    msg = await RequestMux.of(nc).request(
+      subject,
+      encoder.encode(JSON.stringify(payload)),
+      opts.timeoutMs ?? 2000,
+      toNatsHeaders(opts.trace),
+    );
   } catch (err) {
     throw new DomainError(ErrorCodes.unavailable, `no answer on ${subject}: ${(err as Error).message}`);
   }
