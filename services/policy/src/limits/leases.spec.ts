@@ -1,22 +1,8 @@
-import { costNanosOf, modelPrice, type AuthorizeReply, type SluiceEvent, type UsageMessage } from '@sluice/contracts';
-import { catalog, given, iso, keyCreated, keyDisabled, NOW } from '../../test/given';
+import { costNanosOf, modelPrice, type AuthorizeReply, type UsageMessage } from '@sluice/contracts';
+import { priced, catalog, given, iso, keyCreated, keyDisabled, NOW } from '../../test/given';
 import { revocationOf } from './lease-revocation';
 import { DEFAULT_LEASES } from './lease-size';
 
-/** $0.001 per output token, at most 50 output tokens: a call's worst case is $0.05. */
-const priced: SluiceEvent = {
-  type: 'ModelAdded',
-  data: {
-    name: 'priced',
-    providerId: 'prov_1',
-    upstreamModel: 'p',
-    inputUsdPerMTok: 0,
-    outputUsdPerMTok: 1000,
-    cachedInputUsdPerMTok: null,
-    maxOutputTokens: 50,
-    createdAt: '2026-11-01T00:00:00Z',
-  },
-};
 const PRICE = modelPrice({ inputUsdPerMTok: 0, outputUsdPerMTok: 1000, cachedInputUsdPerMTok: null });
 const WORST = 50_000_000;
 const budget = (maxUsd: number) => ({ maxUsd, period: null, alertThresholds: [], webhookUrlHint: null });
