@@ -24,3 +24,4 @@ export * from './partition';
 export * from './storable-text';
 export * from './request-bounds';
 export * from './responses';
+export * from './rate-limit-headers';

@@ -1,5 +1,5 @@
 import type { OpenAiError } from './errors';
-import type { KeyLimitState } from './limits';
+import type { KeyLimitState, TokenKind } from './limits';
 import type { ImageTally } from './token-estimate/image-tokens';
 import type { ModelPrice } from './pricing';
 
@@ -116,6 +116,62 @@ export interface AllowedLimits {
    * client's next call, through any gateway, is decided after it.
    */
   confirmSettlement?: true;
+  /**
+   * Policy leases the gateway further calls of the same shape (key, model, operation, client
+   * address): admitted locally, without a NATS round trip, while they fit (docs/limits.md#leases).
+   */
+  lease?: LeaseGrant;
+  /** Set by the gateway on a call it admitted under a lease: its usage message names the lease. */
+  leaseId?: string;
+}
+
+/** A reading of one limit at a lease's grant, for the headers of the calls spent from it. */
+export interface LeaseReading {
+  limit: number;
+  /** What is left for the calls of the lease: after the granting call, before any of the lease's own. */
+  remaining: number;
+  resetsInMs: number;
+}
+
+/**
+ * A slice of a key's limits that policy counted and reserved at grant, for one gateway to spend on
+ * calls of the same shape: a lease is itself a reservation, so however it is spent nothing is
+ * overspent. `null` where the key has no such limit (nothing to hold back).
+ */
+export interface LeaseGrant {
+  leaseId: string;
+  /** Spendable for this long from its arrival. */
+  validMs: number;
+  /** Calls it admits; each counted in the request windows at grant. */
+  requests: number;
+  /** Of them at once (held as parallel slots at grant). */
+  slots: number | null;
+  /** Tokens per minute held (each call's estimate + output cap, then its real count). */
+  tokens: number | null;
+  /** Which tokens count toward `tokens`. */
+  tokenKinds: TokenKind[];
+  /** Nano-dollars reserved of the budget (each call's worst case, then its real cost). */
+  nanos: number | null;
+  /** Policy holds counters for it: its usage names it and it is returned. False: a rules-only lease. */
+  counted: boolean;
+  /** For the calls' `x-ratelimit-*` and budget headers. */
+  readings: { requests: LeaseReading | null; tokens: LeaseReading | null; budgetRemainingNanos: number | null };
+}
+
+/**
+ * Gateway → every policy process (the owner acts): a lease the gateway no longer spends, once its
+ * calls ended, with their usage messages (a batch settlement). Policy gives back the unused rest.
+ */
+export interface LeaseReturn {
+  leaseId: string;
+  keyId: string;
+  usages: unknown[];
+}
+
+/** Policy → every gateway: stop spending the leases of a key (`keyId`) or every lease (`all`). */
+export interface LeaseRevoke {
+  keyId?: string;
+  all?: true;
 }
 
 export interface ReservationTicket {

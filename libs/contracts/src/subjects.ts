@@ -16,6 +16,8 @@ export const Subjects = {
   responsesAll: 'sluice.responses.>',
   /** Every gateway answers with the reservations of its calls in flight (asked by a starting policy). */
   gatewayInFlight: 'sluice.gateway.in-flight',
+  /** Policy → every gateway, no reply: stop spending a key's leases, or all of them (`LeaseRevoke`). */
+  gatewayLeaseRevoke: 'sluice.gateway.lease-revoke',
   rpc: {
     /** Any policy process; one that does not own the key forwards to the owner's partition. */
     authorize: 'sluice.rpc.policy.authorize',
@@ -41,6 +43,8 @@ export const Subjects = {
      * (`usage`) stays the durable path; policy counts whichever arrives first, once.
      */
     policySettle: 'sluice.rpc.policy.settle',
+    /** Gateway → every policy process, no reply: a lease handed back with its calls' usage (`LeaseReturn`). */
+    policyLeaseReturn: 'sluice.rpc.policy.lease-return',
     /** Live rate-limit and budget state of keys. */
     policyKeyState: 'sluice.rpc.policy.key-state',
     /** Every rule that applies to a key, with its state. */

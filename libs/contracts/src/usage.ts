@@ -69,6 +69,11 @@ export const UsageMessage = z.object({
    */
   recovered: z.boolean().optional(),
   /**
+   * The lease the gateway admitted the call under (no authorize round trip): policy takes its cost
+   * and tokens out of that lease's reservation. Absent: an ordinary call.
+   */
+  leaseId: z.string().max(200).optional(),
+  /**
    * W3C trace context of the gateway's call span (when traced): metering continues the trace and stores its trace id.
    */
   traceparent: z.string().max(55).optional(),

@@ -16,6 +16,7 @@ import {
   type AuthorizeReply,
   type AuthorizeRequest,
   type CheckKeyRequest,
+  type LeaseGrant,
   type ListModelsRequest,
   type ProviderCredential,
   type ReservationTicket,
@@ -70,6 +71,8 @@ export interface HarnessOptions {
   nats?: TestNatsOptions;
   /** Policy admits every call with a reservation ticket, as it does for a key with limits. */
   reservations?: boolean;
+  /** Policy also leases further calls like each one it admits (a grant without its id). */
+  lease?: Omit<LeaseGrant, 'leaseId'>;
   /** Adds the model `gpt-held`, whose upstream answers only after this long. */
   heldLatencyMs?: number;
   /** Gateway settings other than the defaults (deadlines, limits). */
@@ -188,6 +191,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
             },
           };
         if (!opts.reservations || !req.callId) return { allow: true, keyId: KEY_ID, route: r };
+        const lease = opts.lease ? { ...opts.lease, leaseId: `${req.callId}.lease` } : undefined;
         return {
           allow: true,
           keyId: KEY_ID,
@@ -197,6 +201,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
             reservedNanos: 10_000_000,
             budgetRemainingNanos: null,
             reservation: ticketFor(req, r),
+            ...(lease ? { lease } : {}),
           },
         };
       },

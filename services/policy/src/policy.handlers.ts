@@ -13,6 +13,8 @@ import {
   type SimulateReply,
   type SimulateRequest,
   type SyncRequest,
+  type LeaseReturn,
+  UsageMessage,
 } from '@sluice/contracts';
 import { request, serve, type NatsConnection, type RpcLogger, type TraceHeaders } from '@sluice/messaging';
 import { access } from './authorize/access';
@@ -76,6 +78,13 @@ export function servePolicy(nc: NatsConnection, p: PolicyState, logger: RpcLogge
       } catch {
         // not JSON: nothing to cancel
       }
+    },
+  });
+  // Every process: only the one that granted the lease holds it.
+  nc.subscribe(Subjects.rpc.policyLeaseReturn, {
+    callback: (_err, msg) => {
+      const returned = leaseReturnOf(msg.data);
+      if (returned) p.limiter.returnLease(returned.leaseId, returned.keyId, returned.usages, Date.now());
     },
   });
   // Every process holds every key, and nothing is counted: any process answers.
@@ -168,6 +177,26 @@ export function servePolicy(nc: NatsConnection, p: PolicyState, logger: RpcLogge
     serve(nc, Subjects.rpc.policyIn(mine, 'explain'), explainHere, own);
     serve(nc, Subjects.rpc.policyIn(mine, 'simulate'), simulateHere, own);
   }
+}
+
+/**
+ * A lease return as it arrived, checked: ids as strings, and only the usages that match the usage
+ * schema and name the lease (anyone may publish here; the lease's own key is checked by the limiter).
+ */
+export function leaseReturnOf(data: Uint8Array): { leaseId: string; keyId: string; usages: UsageMessage[] } | null {
+  let raw: Partial<LeaseReturn>;
+  try {
+    raw = JSON.parse(new TextDecoder().decode(data));
+  } catch {
+    return null;
+  }
+  if (typeof raw?.leaseId !== 'string' || typeof raw.keyId !== 'string' || !Array.isArray(raw.usages)) return null;
+  const usages: UsageMessage[] = [];
+  for (const item of raw.usages) {
+    const parsed = UsageMessage.safeParse(item);
+    if (parsed.success && parsed.data.leaseId === raw.leaseId) usages.push(parsed.data);
+  }
+  return { leaseId: raw.leaseId, keyId: raw.keyId, usages };
 }
 
 /** The partition that answers for a call: the key's owner, or this one for a secret no key has. */

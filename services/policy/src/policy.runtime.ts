@@ -15,6 +15,8 @@ import { meterOf, observeConnectivity } from '@sluice/telemetry';
 import { ThresholdReporter } from './budgets/threshold-reporter';
 import { Catalog } from './catalog/catalog';
 import { KeyTable } from './keys/key-table';
+import { DEFAULT_LEASES } from './limits/lease-size';
+import { revocationOf } from './limits/lease-revocation';
 import { Limiter, SETTLED_MEMORY_MS } from './limits/limiter';
 import { sweepReservations, sweptMessageId } from './limits/sweeper';
 import { UsageFollower } from './limits/usage-follower';
@@ -67,6 +69,13 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
       Math.max(SETTLED_MEMORY_MS, this.#ttlMs + this.#overlapMs),
     );
     this.metrics = new PolicyMetrics(this);
+    // Off unless asked for while leases are new (docs/limits.md#leases).
+    if (env('SLUICE_LEASES', '0') === '1')
+      this.limiter.leasing = {
+        validMs: envInt('SLUICE_LEASE_MS', DEFAULT_LEASES.validMs),
+        maxRequests: envInt('SLUICE_LEASE_MAX_REQUESTS', DEFAULT_LEASES.maxRequests),
+        maxSlots: DEFAULT_LEASES.maxSlots,
+      };
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -160,6 +169,10 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     if (!event) return;
     this.keys.apply(event);
     this.catalog.apply(event);
+    // A change to a key, or to what keys route to, ends the leases it could change at once: the
+    // gateways stop spending them before the admin's call has its answer (it waits on sync).
+    const revoke = this.limiter.leasing && this.#eventsLive && this.#nc ? revocationOf(event) : null;
+    if (revoke) this.#nc!.publish(Subjects.gatewayLeaseRevoke, JSON.stringify(revoke));
     if (this.#eventsLive) this.metrics.eventApplied(published.type, published.recordedAt, Date.now());
     if (event.type === 'KeyBudgetThresholdReached' && this.partitioning.owns(event.data.keyId)) {
       this.limiter.thresholdRecorded(

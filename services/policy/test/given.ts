@@ -128,3 +128,18 @@ export const catalog = [
   model('claude-3'),
   model('llama', 'prov_2'),
 ];
+
+/** $0.001 per output token, nothing for input, at most 50 output tokens: a call costs up to $0.05. */
+export const priced: SluiceEvent = {
+  type: 'ModelAdded',
+  data: {
+    name: 'priced',
+    providerId: 'prov_1',
+    upstreamModel: 'p',
+    inputUsdPerMTok: 0,
+    outputUsdPerMTok: 1000,
+    cachedInputUsdPerMTok: null,
+    maxOutputTokens: 50,
+    createdAt: '2026-11-01T00:00:00Z',
+  },
+};

@@ -12,11 +12,14 @@ import {
   type CheckKeyRequest,
   type ListModelsReply,
   type ListModelsRequest,
+  type LeaseRevoke,
   type OpenAiError,
+  type UsageMessage,
 } from '@sluice/contracts';
 import { request, respondInParts, type ReplyLogger } from '@sluice/messaging';
 import { GatewayErrors } from '../errors/gateway-errors';
 import { InFlightCalls } from './in-flight-calls';
+import { LeasePool } from './lease-pool';
 
 export const AUTHORIZE_TIMEOUT_MS = 2000;
 /** Keys whose partition a gateway remembers; past that it starts over (one forwarded call per key). */
@@ -28,6 +31,8 @@ const MAX_KNOWN_PARTITIONS = 100_000;
  */
 export class Authorizer {
   readonly inFlight = new InFlightCalls();
+  /** Slices of keys' limits policy leased us: calls that fit one are admitted without asking. */
+  readonly leases: LeasePool;
   /** Which policy partition owns a key (by the secret's hash), learnt from its replies. */
   readonly #partitions = new Map<string, number>();
   /** Names this process's in-flight report, so an asker can tell the parts of two gateways apart. */
@@ -36,9 +41,34 @@ export class Authorizer {
   constructor(
     private readonly nc: NatsConnection,
     private readonly timeoutMs = AUTHORIZE_TIMEOUT_MS,
-  ) {}
+  ) {
+    this.leases = new LeasePool((returned) => {
+      if (!nc.isClosed()) nc.publish(Subjects.rpc.policyLeaseReturn, JSON.stringify(returned));
+    });
+    nc.subscribe(Subjects.gatewayLeaseRevoke, {
+      callback: (err, msg) => {
+        if (err) return;
+        try {
+          this.leases.revoke(msg.json<LeaseRevoke>());
+        } catch {
+          this.leases.closeAll(); // unreadable: ending every lease is the safe reading
+        }
+      },
+    });
+    void this.#dropLeasesOnDisconnect();
+  }
+
+  /** Without NATS no revocation can reach us: no call is admitted under a lease until policy is asked again. */
+  async #dropLeasesOnDisconnect(): Promise<void> {
+    for await (const status of this.nc.status()) if (status.type === 'disconnect') this.leases.closeAll();
+  }
 
   async authorize(req: AuthorizeRequest, traceparent?: string): Promise<AuthorizeReply> {
+    const leased = this.leases.admit(req);
+    if (leased) {
+      if (leased.ticket) this.inFlight.hold(leased.ticket);
+      return leased.reply;
+    }
     // Straight to the owner once known; otherwise any policy process, which forwards to the owner.
     const partition = this.#partitions.get(req.keyHash);
     const subject = partition === undefined ? Subjects.rpc.authorize : Subjects.rpc.authorizeIn(partition);
@@ -49,6 +79,7 @@ export class Authorizer {
       });
       if (reply.partition !== undefined && reply.partition !== partition) this.#learn(req.keyHash, reply.partition);
       if (reply.allow && reply.limits?.reservation) this.inFlight.hold(reply.limits.reservation);
+      if (reply.allow && reply.limits?.lease) this.leases.take(req, reply);
       return reply;
     } catch (err) {
       // The owner may be gone or the partitions re-cut: ask any process again next time.
@@ -74,7 +105,11 @@ export class Authorizer {
   answerInFlight(logger?: ReplyLogger): Subscription {
     return this.nc.subscribe(Subjects.gatewayInFlight, {
       callback: (err, msg) => {
-        if (!err) respondInParts(this.nc, msg, this.#id, this.inFlight.tickets(), logger);
+        if (err) return;
+        // A restarting policy lost the leases it granted: stop spending them, and report their calls
+        // in flight as ordinary tickets (the restarted process holds them like calls it admitted).
+        this.leases.closeAll();
+        respondInParts(this.nc, msg, this.#id, this.inFlight.tickets(), logger);
       },
     });
   }
@@ -97,6 +132,12 @@ export class Authorizer {
   }
 
   /** A question any policy process answers (nothing is counted); no answer is a refusal, never an allow. */
+  /** A call's usage is final: policy learns of it from the stream now, and a lease gets back what it did not use. */
+  callEnded(usage: UsageMessage): void {
+    this.inFlight.release(usage.requestId);
+    this.leases.ended(usage);
+  }
+
   async #ask<R>(subject: string, req: { requestId: string }): Promise<R | { allow: false; error: OpenAiError }> {
     try {
       return await request<R>(this.nc, subject, req, {

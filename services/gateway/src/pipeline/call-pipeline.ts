@@ -106,7 +106,7 @@ export class CallPipeline {
       usage = await finish({ status: 500, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
       if (!reply.sent && !reply.raw.headersSent) dialect.sendError(reply, call.requestId, GatewayErrors.internal);
     }
-    this.authorizer.inFlight.release(call.callId);
+    this.authorizer.callEnded(usage);
     this.publisher.publish(usage);
     callEnded(span, usage, call.route, decision.keyName ?? '', performance.now() - upstreamStart);
   }

@@ -74,5 +74,6 @@ export function usageMessage(call: CallFacts, result: CallResult): UsageMessage 
     ...(call.tags?.sessionId ? { sessionId: call.tags.sessionId } : {}),
     ...(call.route.price ? { costNanos: costNanosOf(result.tokens, call.route.price) } : {}),
     ...(call.traceparent ? { traceparent: call.traceparent } : {}),
+    ...(call.limits?.leaseId ? { leaseId: call.limits.leaseId } : {}),
   };
 }

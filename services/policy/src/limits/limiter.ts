@@ -13,9 +13,12 @@ import type { CatalogModel } from '../catalog/catalog';
 import type { KeyPolicy } from '../keys/key-table';
 import { countedTokens, KeyCounters, REQUEST_WINDOWS, tokenKindsOf } from './key-counters';
 import { LimitRefusals } from './limit-refusals';
+import { holdLease, releaseLease, takeFromLease, type HeldLease } from './leases';
+import { leaseSize, type LeaseSettings } from './lease-size';
 import { nearLimit } from './near-limit';
 import { rateLimitHeaders, retryAfterHeaders } from './rate-limit-headers';
 import type { RecordedCall } from './recorded-calls';
+import type { BudgetLedger } from './budget-ledger';
 import { SweptCalls, type SweptCharge } from './swept-calls';
 
 /** An admitted call that has not reported usage yet. */
@@ -54,6 +57,13 @@ export class Limiter {
   /** Calls their gateway gave up on before the reply arrived (call id → when). */
   readonly #cancelled = new Map<string, number>();
   readonly #swept = new SweptCalls();
+  /** Leases granted and not yet returned or swept (lease id → what they hold). */
+  readonly leases = new Map<string, HeldLease>();
+  /** Leases returned or swept (lease id → key, when): a late usage of one of their calls is still theirs. */
+  readonly #endedLeases = new Map<string, { keyId: string; at: number }>();
+  #leaseSeq = 0;
+  /** Null: no leases are granted (SLUICE_LEASES unset). */
+  leasing: LeaseSettings | null = null;
 
   constructor(
     private readonly keyById: (keyId: string) => KeyPolicy | undefined,
@@ -74,7 +84,11 @@ export class Limiter {
   /** Checks every limit of the key and, unless `dryRun`, counts the call and reserves its worst case. */
   admit(key: KeyPolicy, ask: Ask, now: number, dryRun = false): Admission {
     const limits = key.rateLimits;
-    if (!limits && !key.budget) return { ok: true, limits: NO_LIMITS };
+    if (!limits && !key.budget)
+      return {
+        ok: true,
+        limits: this.leasing && !dryRun && leasable(key, this.leasing, now) ? this.#rulesLease() : NO_LIMITS,
+      };
     // Its gateway gave up and cancelled it before this (forwarded, late) admission arrived: holding
     // a slot and a reservation now would leak them, and the sweep would bill a refused call.
     if (!dryRun && this.#cancelled.has(ask.callId)) return { ok: false, error: LimitRefusals.abandoned(), headers: {} };
@@ -176,7 +190,96 @@ export class Limiter {
     };
     if (reservation && nearLimit(limits, c, key.budget ? ledger : null, reservation, now))
       allowed.confirmSettlement = true;
+    else if (reservation && this.leasing && leasable(key, this.leasing, now))
+      this.#grant(key, c, key.budget ? ledger : null, reservation, allowed, now);
     return { ok: true, limits: allowed };
+  }
+
+  /** A lease for a key without limits: nothing to count, only its rules to apply without asking. */
+  #rulesLease(): AllowedLimits {
+    const settings = this.leasing!;
+    return {
+      ...NO_LIMITS,
+      lease: {
+        leaseId: `l${++this.#leaseSeq}`,
+        validMs: settings.validMs,
+        requests: settings.maxRequests,
+        slots: null,
+        tokens: null,
+        tokenKinds: tokenKindsOf(null),
+        nanos: null,
+        counted: false,
+        readings: { requests: null, tokens: null, budgetRemainingNanos: null },
+      },
+    };
+  }
+
+  /**
+   * Far from every limit, the reply also carries a lease for further calls like this one, counted
+   * and reserved here and now (leases.ts); near one, every call is decided here, one by one.
+   */
+  #grant(
+    key: KeyPolicy,
+    c: KeyCounters,
+    ledger: BudgetLedger | null,
+    call: ReservationTicket,
+    allowed: AllowedLimits,
+    now: number,
+  ): void {
+    const settings = this.leasing!;
+    const limits = key.rateLimits;
+    const size = leaseSize(limits, c, ledger, call, settings, now);
+    if (!size) return;
+    // Read before the lease is counted: its calls show the key as a single gateway's calls would.
+    const readings = {
+      requests: c.tightestRequests(limits, now),
+      tokens: limits?.tokensPerMinute ? c.reading('tokensPerMinute', limits.tokensPerMinute, now) : null,
+      budgetRemainingNanos: allowed.budgetRemainingNanos,
+    };
+    const lease: HeldLease = {
+      ...size,
+      leaseId: `${call.callId}.lease`,
+      keyId: key.keyId,
+      grantedAt: now,
+      expiresAt: now + settings.validMs,
+      settled: 0,
+      tokensHeld: size.tokens ?? 0,
+      nanosHeld: size.nanos ?? 0,
+    };
+    if (this.leases.has(lease.leaseId)) return;
+    holdLease(c, lease);
+    this.leases.set(lease.leaseId, lease);
+    allowed.lease = {
+      leaseId: lease.leaseId,
+      validMs: settings.validMs,
+      requests: size.requests,
+      slots: size.slots,
+      tokens: size.tokens,
+      tokenKinds: tokenKindsOf(limits),
+      nanos: size.nanos,
+      counted: true,
+      readings,
+    };
+  }
+
+  /**
+   * A lease its gateway no longer spends, with the usage of the calls it admitted (a batch
+   * settlement: those not settled yet are settled now). What the lease still holds is given back,
+   * and the requests it never made are uncounted at its grant. A lease of another key, or one this
+   * process does not hold (a restart lost it: its calls' usage travels the stream), changes nothing.
+   */
+  returnLease(leaseId: string, keyId: string, usages: UsageMessage[], now: number): boolean {
+    const lease = this.leases.get(leaseId);
+    if (!lease || lease.keyId !== keyId) return false;
+    for (const usage of usages) if (usage.leaseId === leaseId && usage.keyId === keyId) this.settle(usage, now);
+    this.#endLease(lease, lease.requests - lease.settled, now);
+    return true;
+  }
+
+  #endLease(lease: HeldLease, requestsUnused: number, now: number): void {
+    this.leases.delete(lease.leaseId);
+    this.#endedLeases.set(lease.leaseId, { keyId: lease.keyId, at: now });
+    releaseLease(this.counters(lease.keyId), lease, requestsUnused);
   }
 
   /**
@@ -213,6 +316,7 @@ export class Limiter {
     // A report naming another key than the one its call was admitted for is not that call's report.
     if (reservation && reservation.keyId !== usage.keyId) return;
     if (reservation) this.#release(reservation);
+    else if (usage.leaseId !== undefined && this.#settleLeased(usage, now)) return;
     else if (usage.swept !== true) {
       const swept = this.#swept.take(usage.requestId, now);
       if (swept) {
@@ -244,6 +348,33 @@ export class Limiter {
         now,
       );
     this.#charge(key, costNanos, startedAt, now);
+  }
+
+  /**
+   * A call admitted under a lease this process granted: its request was counted with the lease, so
+   * only its real tokens and cost are counted, and taken out of what the lease holds. False when the
+   * lease is not this process's (granted before a restart): the call is then settled like any other.
+   */
+  #settleLeased(usage: UsageMessage, now: number): boolean {
+    const leaseId = usage.leaseId!;
+    const lease = this.leases.get(leaseId);
+    const keyId = lease?.keyId ?? this.#endedLeases.get(leaseId)?.keyId;
+    if (keyId === undefined) return false;
+    if (keyId !== usage.keyId || this.#settled.has(usage.requestId)) return true;
+    const key = this.keyById(keyId);
+    if (!key) return true;
+    this.#settled.set(usage.requestId, now);
+    const c = this.counters(keyId);
+    const reported = Date.parse(usage.startedAt);
+    const startedAt = Math.min(now, Math.max(lease?.grantedAt ?? 0, reported));
+    const endedAt = Math.min(now, reported + usage.latencyMs);
+    const limits = key.rateLimits;
+    const tokens = countedTokens(tokenKindsOf(limits), usage.inputTokens, usage.outputTokens);
+    const costNanos = costNanosOfUsage(usage);
+    if (lease) takeFromLease(c, lease, startedAt, tokens, costNanos);
+    c.addTokens(limits, endedAt, tokens);
+    this.#charge(key, costNanos, startedAt, now);
+    return true;
   }
 
   /**
@@ -320,6 +451,14 @@ export class Limiter {
         due.push(r);
       }
     }
+    // A lease never returned (its gateway died): once its calls cannot be running any more, what it
+    // holds is given back; its requests stay counted (how many it spent is unknown), and its calls'
+    // usage, recovered from the gateway's spool, is still charged once.
+    for (const lease of this.leases.values()) if (now - lease.expiresAt >= ttlMs) this.#endLease(lease, 0, now);
+    for (const [leaseId, ended] of this.#endedLeases) {
+      if (now - ended.at <= this.settledMemoryMs) break;
+      this.#endedLeases.delete(leaseId);
+    }
     for (const memory of [this.#settled, this.#cancelled]) {
       // Insertion order is time order: stop at the first entry still worth remembering.
       for (const [callId, at] of memory) {
@@ -339,6 +478,10 @@ export class Limiter {
     if (ledger && ledger.periodStart === periodStart) ledger.reached.add(percent);
   }
 }
+
+/** A key that expires within a lease's life gets none: nothing may be admitted past its expiry. */
+const leasable = (key: KeyPolicy, settings: LeaseSettings, now: number): boolean =>
+  key.expiresAt === null || key.expiresAt > now + settings.validMs;
 
 /**
  * JetStream drops a repeated usage message (same call id) within its two-minute window; this

@@ -4,26 +4,11 @@ import {
   modelPrice,
   type AuthorizeReply,
   type RateLimits,
-  type SluiceEvent,
   type UsageMessage,
 } from '@sluice/contracts';
-import { catalog, given, keyCreated, keyUpdated, NOW, iso } from '../../test/given';
+import { priced, catalog, given, keyCreated, keyUpdated, NOW, iso } from '../../test/given';
 import { sweptUsage } from './sweeper';
 
-/** $0.001 per output token, nothing for input, at most 50 output tokens: a call costs up to $0.05. */
-const priced: SluiceEvent = {
-  type: 'ModelAdded',
-  data: {
-    name: 'priced',
-    providerId: 'prov_1',
-    upstreamModel: 'p',
-    inputUsdPerMTok: 0,
-    outputUsdPerMTok: 1000,
-    cachedInputUsdPerMTok: null,
-    maxOutputTokens: 50,
-    createdAt: '2026-11-01T00:00:00Z',
-  },
-};
 const withLimits = (rateLimits: RateLimits) => given(keyCreated({ rateLimits }), ...catalog, priced);
 const withBudget = (maxUsd: number, period: string | null = null, createdAt = '2026-11-01T00:00:00Z') =>
   given(

@@ -1,24 +1,9 @@
-import type { SluiceEvent } from '@sluice/contracts';
 import { scrapeMetrics } from '@sluice/telemetry';
 import { sampleValue } from '@sluice/testing';
-import { catalog, given, keyCreated, keyUpdated } from '../../test/given';
+import { priced, catalog, given, keyCreated, keyUpdated } from '../../test/given';
 import { keyLimitState } from '../explain/key-state';
 import { Partitioning } from '../partitioning';
 import { PolicyMetrics } from './policy-metrics';
-
-const priced: SluiceEvent = {
-  type: 'ModelAdded',
-  data: {
-    name: 'priced',
-    providerId: 'prov_1',
-    upstreamModel: 'p',
-    inputUsdPerMTok: 0,
-    outputUsdPerMTok: 1000,
-    cachedInputUsdPerMTok: null,
-    maxOutputTokens: 50,
-    createdAt: '2026-11-01T00:00:00Z',
-  },
-};
 
 describe('policy metrics', () => {
   const budget = { maxUsd: 1, period: null, alertThresholds: [50, 80, 100], webhookUrlHint: null };

@@ -34,6 +34,8 @@ export interface BeginRecord {
   /** In nano-dollars; a spool written by an older gateway holds USD prices, upcast when it is recovered. */
   price: ModelPrice | CatalogPriceUsd | null;
   tags?: CallerTags;
+  /** The lease the call was admitted under, which policy charges its recovered usage to. */
+  leaseId?: string;
 }
 
 /** The call's real usage message, written before it is handed to the publisher. */
@@ -67,6 +69,7 @@ export function beginRecord(call: CallFacts): BeginRecord {
     outputCap: worstCase.outputTokens,
     price: call.route.price ?? null,
     ...(call.tags ? { tags: call.tags } : {}),
+    ...(call.limits?.leaseId ? { leaseId: call.limits.leaseId } : {}),
   };
 }
 
@@ -101,6 +104,7 @@ export function estimatedUsage(begin: BeginRecord): UsageMessage {
     metadata: begin.tags?.metadata ?? null,
     ...(begin.tags?.sessionId ? { sessionId: begin.tags.sessionId } : {}),
     ...(price ? { costNanos: costNanosOf(tokens, price) } : {}),
+    ...(begin.leaseId ? { leaseId: begin.leaseId } : {}),
   };
 }
 

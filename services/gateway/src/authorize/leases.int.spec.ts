@@ -1,0 +1,105 @@
+import { Subjects, type LeaseGrant, type LeaseReturn, type UsageMessage } from '@sluice/contracts';
+import { requestAllParts } from '@sluice/messaging';
+import { waitFor } from '@sluice/testing';
+import { KEY_ID, startHarness, type Harness } from '../../test/harness';
+
+jest.setTimeout(60_000);
+
+const LEASE: Omit<LeaseGrant, 'leaseId'> = {
+  validMs: 60_000,
+  requests: 3,
+  slots: 2,
+  tokens: null,
+  tokenKinds: ['input', 'output'],
+  nanos: 1_000_000_000,
+  counted: true,
+  readings: {
+    requests: { limit: 1000, remaining: 900, resetsInMs: 60_000 },
+    tokens: null,
+    budgetRemainingNanos: 50_000_000_000,
+  },
+};
+
+/**
+ * Quota leases on the gateway, over a real NATS: policy (a responder here) leases three further
+ * calls with each call it admits; the gateway admits them without a message and hands the lease
+ * back with their usage once spent.
+ */
+describe('calls admitted under a lease (real NATS)', () => {
+  let h: Harness;
+  const returns: LeaseReturn[] = [];
+  beforeAll(async () => {
+    h = await startHarness({ reservations: true, lease: LEASE });
+    h.nc.subscribe(Subjects.rpc.policyLeaseReturn, {
+      callback: (_e, msg) => {
+        returns.push(msg.json<LeaseReturn>());
+      },
+    });
+    await h.nc.flush();
+  });
+  afterAll(() => h?.stop());
+
+  const call = async () => {
+    const res = await fetch(`${h.gateway.url}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-priced', messages: [{ role: 'user', content: 'Hi' }] }),
+    });
+    await res.json();
+    return {
+      status: res.status,
+      remaining: res.headers.get('x-ratelimit-remaining-requests'),
+    };
+  };
+  const asked = () => h.authorizeRequests.filter((r) => r.model === 'gpt-priced').length;
+
+  it('admits the leased calls without asking policy, with the headers counting down, and hands the lease back', async () => {
+    const first = await call();
+    expect(first.status).toBe(200);
+    expect(asked()).toBe(1);
+    const leased = [await call(), await call(), await call()];
+    expect(leased.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(asked()).toBe(1);
+    expect(leased.map((r) => r.remaining)).toEqual(['899', '898', '897']);
+    // Spent: the next call asks policy (and brings a new lease).
+    expect((await call()).status).toBe(200);
+    expect(asked()).toBe(2);
+
+    const leaseId = `${h.authorizeRequests.find((r) => r.model === 'gpt-priced')!.callId}.lease`;
+    const back = await waitFor(() => returns.find((r) => r.leaseId === leaseId), { description: 'the lease back' });
+    expect(back.keyId).toBe(KEY_ID);
+    expect((back.usages as UsageMessage[]).map((u) => u.leaseId)).toEqual([leaseId, leaseId, leaseId]);
+    // The stream's copies name the lease too: policy charges them to it.
+    const stored = await waitFor(
+      async () => {
+        const usages = (await h.usageMessages()).filter((u) => u.leaseId === leaseId);
+        return usages.length === 3 && usages;
+      },
+      { description: 'the leased calls on the usage stream' },
+    );
+    expect(stored.every((u) => u.keyId === KEY_ID && (u.costNanos ?? 0) > 0)).toBe(true);
+  });
+
+  it('stops spending a lease the moment policy revokes it', async () => {
+    const before = asked();
+    await call(); // brings a lease (or spends one): then one leased call is certain
+    const withLease = asked();
+    await call();
+    expect(asked()).toBe(withLease);
+    h.nc.publish(Subjects.gatewayLeaseRevoke, JSON.stringify({ keyId: KEY_ID }));
+    await h.nc.flush();
+    await call();
+    expect(asked()).toBe(withLease + 1);
+    expect(asked()).toBeGreaterThan(before);
+  });
+
+  it('drops its leases when a restarting policy asks for the calls in flight', async () => {
+    await call();
+    const n = asked();
+    await call();
+    expect(asked()).toBe(n); // leased
+    await requestAllParts(h.nc, Subjects.gatewayInFlight, { maxWaitMs: 300, completeWithinMs: 3000 });
+    await call();
+    expect(asked()).toBe(n + 1);
+  });
+});

@@ -1,0 +1,216 @@
+import { costNanosOf, modelPrice, type AuthorizeReply, type UsageMessage } from '@sluice/contracts';
+import { priced, catalog, given, iso, keyCreated, keyDisabled, NOW } from '../../test/given';
+import { revocationOf } from './lease-revocation';
+import { DEFAULT_LEASES } from './lease-size';
+
+const PRICE = modelPrice({ inputUsdPerMTok: 0, outputUsdPerMTok: 1000, cachedInputUsdPerMTok: null });
+const WORST = 50_000_000;
+const budget = (maxUsd: number) => ({ maxUsd, period: null, alertThresholds: [], webhookUrlHint: null });
+
+function leasing(over: Parameters<typeof keyCreated>[0] = {}) {
+  const g = given(keyCreated(over), ...catalog, priced);
+  g.limiter.leasing = { ...DEFAULT_LEASES };
+  let seq = 0;
+  const call = (at = NOW) =>
+    g.when({ model: 'priced', callId: `c${++seq}`, estimate: { inputTokens: 0, maxOutputTokens: 50 }, at });
+  const c = () => g.limiter.counters('key_1');
+  return { ...g, call, c };
+}
+
+const leaseOf = (reply: AuthorizeReply) => (reply.allow ? reply.limits?.lease : undefined);
+
+const usage = (callId: string, leaseId: string | undefined, outputTokens: number, at = NOW): UsageMessage => ({
+  requestId: callId,
+  keyId: 'key_1',
+  model: 'priced',
+  upstreamModel: 'p',
+  providerId: 'prov_1',
+  operation: 'chat',
+  stream: false,
+  status: 200,
+  inputTokens: 0,
+  cachedInputTokens: 0,
+  outputTokens,
+  reasoningTokens: 0,
+  estimated: false,
+  latencyMs: 5,
+  ttfbMs: null,
+  clientIp: '127.0.0.1',
+  startedAt: iso(at),
+  costNanos: costNanosOf({ inputTokens: 0, cachedInputTokens: 0, outputTokens }, PRICE),
+  ...(leaseId ? { leaseId } : {}),
+});
+
+describe('quota leases (policy)', () => {
+  const LIMITS = { requestsPerMinute: 10_000, maxParallelRequests: 1_000, tokensPerMinute: 1_000_000 };
+
+  it('grants nothing while leasing is off', () => {
+    const g = given(keyCreated({ rateLimits: LIMITS, budget: budget(100) }), ...catalog, priced);
+    const reply = g.when({ model: 'priced', callId: 'c1', estimate: { inputTokens: 0, maxOutputTokens: 50 } });
+    expect(leaseOf(reply)).toBeUndefined();
+  });
+
+  it('far from every limit, counts and reserves the whole lease at its grant', () => {
+    const g = leasing({ rateLimits: LIMITS, budget: budget(100) });
+    const lease = leaseOf(g.call())!;
+    // A 16th of what is left, capped: 100 requests (cap), 62 slots → 32 (cap), 100 calls' tokens and worst cases.
+    expect(lease).toMatchObject({ requests: 100, slots: 32, tokens: 100 * 50, nanos: 100 * WORST, counted: true });
+    expect(lease.readings.requests).toMatchObject({ limit: 10_000, remaining: 9_999 });
+    expect(lease.readings.budgetRemainingNanos).toBe(100e9 - WORST);
+    const c = g.c();
+    expect(c.window('requestsPerMinute').used(NOW)).toBe(1 + 100);
+    expect(c.inFlight).toBe(1 + 32);
+    expect(c.window('tokensPerMinute').used(NOW)).toBe(50 + 5_000);
+    expect(c.budget!.reserved).toBe(WORST + 100 * WORST);
+  });
+
+  it.each([
+    ['a budget that fits fewer than 32 more calls', { budget: budget(1.5) }],
+    ['a parallel limit with fewer than 16 slots free', { rateLimits: { maxParallelRequests: 16 } }],
+    ['a request window with room for fewer than 32 calls', { rateLimits: { requestsPerMinute: 32 } }],
+    ['tokens per minute for fewer than 32 calls', { rateLimits: { tokensPerMinute: 50 * 32 } }],
+  ])('grants none near a limit: %s', (_what, over) => {
+    const g = leasing(over);
+    const reply = g.call();
+    expect(reply.allow).toBe(true);
+    expect(leaseOf(reply)).toBeUndefined();
+  });
+
+  it('gives a key without limits a rules-only lease that counts nothing', () => {
+    const g = leasing();
+    expect(leaseOf(g.call())).toMatchObject({ counted: false, slots: null, tokens: null, nanos: null });
+  });
+
+  it('grants none to a key that expires within the lease', () => {
+    const g = leasing({ budget: budget(100), expiresAt: iso(NOW + 500) });
+    expect(leaseOf(g.call())).toBeUndefined();
+  });
+
+  it("settles a leased call's usage against the lease: the cost is charged, the request not counted again", () => {
+    const g = leasing({ rateLimits: LIMITS, budget: budget(100) });
+    const lease = leaseOf(g.call())!;
+    const before = g.c().window('requestsPerMinute').used(NOW);
+    g.limiter.settle(usage('leased-1', lease.leaseId, 20, NOW + 10), NOW + 20);
+    const c = g.c();
+    expect(c.window('requestsPerMinute').used(NOW + 20)).toBe(before);
+    expect(c.budget!.spent).toBe(20_000_000);
+    expect(c.budget!.reserved).toBe(WORST + 100 * WORST - 20_000_000);
+    // A second copy (JetStream after the return, say) changes nothing.
+    g.limiter.settle(usage('leased-1', lease.leaseId, 20, NOW + 10), NOW + 30);
+    expect(c.budget!.spent).toBe(20_000_000);
+  });
+
+  it('a return gives back exactly the unused part and settles the calls not seen yet', () => {
+    const g = leasing({ rateLimits: LIMITS, budget: budget(100) });
+    const lease = leaseOf(g.call())!;
+    g.limiter.settle(usage('c1', undefined, 10), NOW + 5); // the granting call
+    const spent = [usage('l1', lease.leaseId, 30, NOW + 10), usage('l2', lease.leaseId, 40, NOW + 20)];
+    g.limiter.settle(spent[0], NOW + 30); // from the stream, before the return
+    expect(g.limiter.returnLease(lease.leaseId, 'key_1', spent, NOW + 1_100)).toBe(true);
+    const c = g.c();
+    expect(c.window('requestsPerMinute').used(NOW + 1_100)).toBe(3);
+    expect(c.inFlight).toBe(0);
+    expect(c.window('tokensPerMinute').used(NOW + 1_100)).toBe(10 + 30 + 40);
+    expect(c.budget!.reserved).toBe(0);
+    expect(c.budget!.spent).toBe(80_000_000);
+    expect(g.limiter.leases.size).toBe(0);
+    // Returned twice, or by another key: nothing moves.
+    expect(g.limiter.returnLease(lease.leaseId, 'key_1', spent, NOW + 1_200)).toBe(false);
+  });
+
+  it("ignores a return naming another key than the lease's", () => {
+    const g = leasing({ budget: budget(100) });
+    const lease = leaseOf(g.call())!;
+    expect(g.limiter.returnLease(lease.leaseId, 'key_2', [], NOW + 10)).toBe(false);
+    expect(g.c().budget!.reserved).toBe(WORST + 100 * WORST);
+  });
+
+  it('sweeps a lease never returned once its calls cannot be running, and still charges their late usage once', () => {
+    const g = leasing({ rateLimits: LIMITS, budget: budget(100) });
+    const lease = leaseOf(g.call())!;
+    g.limiter.settle(usage('c1', undefined, 10), NOW + 5);
+    const ttl = 60_000;
+    g.limiter.expired(NOW + DEFAULT_LEASES.validMs + ttl - 1, ttl);
+    expect(g.limiter.leases.size).toBe(1);
+    g.limiter.expired(NOW + DEFAULT_LEASES.validMs + ttl, ttl);
+    expect(g.limiter.leases.size).toBe(0);
+    const c = g.c();
+    expect(c.inFlight).toBe(0);
+    expect(c.budget!.reserved).toBe(0);
+    // A successor gateway's spool brings one of its calls back: charged, once.
+    const late = { ...usage('l1', lease.leaseId, 50, NOW + 100), recovered: true };
+    g.limiter.settle(late, NOW + ttl + 2_000);
+    g.limiter.settle(late, NOW + ttl + 2_001);
+    expect(c.budget!.spent).toBe(10_000_000 + WORST);
+  });
+
+  it('never overspends a budget, whatever two gateways do with their leases and direct calls', () => {
+    // A seeded walk over random interleavings: grant (by a direct call), spend within a lease, end a
+    // leased call at a random real cost ≤ its worst case (usage seen or not), return, settle direct.
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let round = 0; round < 40; round++) {
+      const g = leasing({ budget: budget(3 + Math.floor(random() * 5)) });
+      const max = g.c().ledger(g.keys.byId('key_1')!, NOW)!.maxNanos;
+      type Held = { leaseId: string; nanosLeft: number; inFlight: number; ended: UsageMessage[]; open: boolean };
+      const held: Held[] = [];
+      const direct: string[] = [];
+      const running: { lease: Held; callId: string }[] = [];
+      let invoiced = 0;
+      let n = 0;
+      for (let step = 0; step < 300; step++) {
+        const at = NOW + step;
+        const r = random();
+        if (r < 0.15) {
+          const reply = g.call(at);
+          if (reply.allow) {
+            direct.push(reply.limits!.reservation!.callId);
+            const lease = leaseOf(reply);
+            if (lease)
+              held.push({ leaseId: lease.leaseId, nanosLeft: lease.nanos!, inFlight: 0, ended: [], open: true });
+          }
+        } else if (r < 0.5) {
+          const lease = held.filter((h) => h.open)[Math.floor(random() * held.length)];
+          if (lease && lease.nanosLeft >= WORST) {
+            lease.nanosLeft -= WORST;
+            lease.inFlight++;
+            running.push({ lease, callId: `x${++n}` });
+          }
+        } else if (r < 0.75 && running.length > 0) {
+          const [{ lease, callId }] = running.splice(Math.floor(random() * running.length), 1);
+          const u = usage(callId, lease.leaseId, Math.floor(random() * 51), at);
+          invoiced += u.costNanos!;
+          lease.nanosLeft += WORST - u.costNanos!;
+          lease.inFlight--;
+          lease.ended.push(u);
+          if (random() < 0.5) g.limiter.settle(u, at);
+        } else if (r < 0.85 && direct.length > 0) {
+          const callId = direct.splice(Math.floor(random() * direct.length), 1)[0];
+          const u = usage(callId, undefined, Math.floor(random() * 51), at);
+          invoiced += u.costNanos!;
+          g.limiter.settle(u, at);
+        } else {
+          const lease = held.find((h) => h.open);
+          if (lease) lease.open = false;
+        }
+        for (const lease of held)
+          if (!lease.open && lease.inFlight === 0 && lease.leaseId) {
+            g.limiter.returnLease(lease.leaseId, 'key_1', lease.ended, at);
+            lease.leaseId = '';
+          }
+        const ledger = g.c().budget!;
+        // Everything billed or still running fits what the policy holds, and that fits the budget.
+        expect(ledger.spent + ledger.reserved).toBeLessThanOrEqual(max);
+        expect(invoiced).toBeLessThanOrEqual(max);
+      }
+    }
+  });
+});
+
+describe('lease revocation', () => {
+  it('a change to the key ends its leases; a change to what keys route to ends all; others none', () => {
+    expect(revocationOf(keyDisabled as never)).toEqual({ keyId: 'key_1' });
+    expect(revocationOf(priced as never)).toEqual({ all: true });
+    expect(revocationOf(keyCreated() as never)).toBeNull();
+  });
+});
