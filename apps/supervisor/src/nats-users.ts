@@ -60,6 +60,9 @@ export const NATS_PERMISSIONS: Record<ServiceName, NatsPermissions> = {
         Subjects.rpc.listModels,
         Subjects.rpc.policyCancel,
         Subjects.rpc.policySettle,
+        // Quota leases: a leased call started, a lease handed back.
+        Subjects.rpc.policyLeaseCall,
+        Subjects.rpc.policyLeaseReturn,
         Subjects.rpc.credentials,
         Subjects.usage,
         // The Responses API: a key's own stored responses (policy's access check, metering's store).
@@ -69,7 +72,9 @@ export const NATS_PERMISSIONS: Record<ServiceName, NatsPermissions> = {
         Subjects.responseStored,
       ],
     },
-    subscribe: { allow: [inbox('gateway'), Subjects.providerEvents, Subjects.gatewayInFlight] },
+    subscribe: {
+      allow: [inbox('gateway'), Subjects.providerEvents, Subjects.gatewayInFlight, Subjects.gatewayLeaseRevoke],
+    },
     // A gateway answers a starting policy's in-flight question in as many parts as it needs.
     responses: { max: 1000, expires: '1m' },
   },
@@ -79,6 +84,7 @@ export const NATS_PERMISSIONS: Record<ServiceName, NatsPermissions> = {
         ANY_PARTITION,
         Subjects.rpc.keyRegistry('record-budget-threshold'),
         Subjects.gatewayInFlight,
+        Subjects.gatewayLeaseRevoke,
         // A reservation never settled is charged by publishing its worst case as usage.
         Subjects.usage,
         ...ENSURE_STREAMS,

@@ -59,6 +59,15 @@ describe('each service its own NATS user', () => {
     expect(publishers(Subjects.usage)).toEqual(['gateway', 'policy']);
   });
 
+  it('lets only gateways hand leases back and say a leased call started, and only policy revoke leases', () => {
+    for (const subject of [Subjects.rpc.policyLeaseReturn, Subjects.rpc.policyLeaseCall]) {
+      expect([subject, publishers(subject)]).toEqual([subject, ['gateway']]);
+      expect([subject, subscribers(subject)]).toEqual([subject, ['policy']]);
+    }
+    expect(publishers(Subjects.gatewayLeaseRevoke)).toEqual(['policy']);
+    expect(subscribers(Subjects.gatewayLeaseRevoke)).toEqual(['gateway']);
+  });
+
   it("lets each service receive only its own replies, and no one the JetStream API's destructive calls", () => {
     for (const service of SERVICE_NAMES) {
       expect([service, subscribers(`_INBOX.${service}.abc.1`)]).toEqual([service, [service]]);

@@ -168,6 +168,12 @@ export interface LeaseReturn {
   usages: unknown[];
 }
 
+/** Gateway → policy: a call admitted under a lease has started. */
+export interface LeasedCall {
+  leaseId: string;
+  ticket: ReservationTicket;
+}
+
 /** Policy → every gateway: stop spending the leases of a key (`keyId`) or every lease (`all`). */
 export interface LeaseRevoke {
   keyId?: string;

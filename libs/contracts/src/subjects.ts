@@ -45,6 +45,12 @@ export const Subjects = {
     policySettle: 'sluice.rpc.policy.settle',
     /** Gateway → every policy process, no reply: a lease handed back with its calls' usage (`LeaseReturn`). */
     policyLeaseReturn: 'sluice.rpc.policy.lease-return',
+    /**
+     * Gateway → every policy process, no reply: a call admitted under a lease has started
+     * (`LeasedCall`: the lease and the call's reservation ticket), so policy can sweep it if its
+     * gateway dies without ever reporting it.
+     */
+    policyLeaseCall: 'sluice.rpc.policy.lease-call',
     /** Live rate-limit and budget state of keys. */
     policyKeyState: 'sluice.rpc.policy.key-state',
     /** Every rule that applies to a key, with its state. */

@@ -15,6 +15,8 @@ import {
   type SyncRequest,
   type LeaseReturn,
   UsageMessage,
+  InFlightTicket,
+  type ReservationTicket,
 } from '@sluice/contracts';
 import { request, serve, type NatsConnection, type RpcLogger, type TraceHeaders } from '@sluice/messaging';
 import { access } from './authorize/access';
@@ -78,6 +80,13 @@ export function servePolicy(nc: NatsConnection, p: PolicyState, logger: RpcLogge
       } catch {
         // not JSON: nothing to cancel
       }
+    },
+  });
+  // Every process: only the one that granted the lease knows it.
+  nc.subscribe(Subjects.rpc.policyLeaseCall, {
+    callback: (_err, msg) => {
+      const notice = leasedCallOf(msg.data);
+      if (notice) p.limiter.leasedCallStarted(notice.leaseId, notice.ticket);
     },
   });
   // Every process: only the one that granted the lease holds it.
@@ -239,4 +248,20 @@ function keyOrThrow(keys: KeyTable, keyId: string): KeyPolicy {
   const key = keys.byId(keyId);
   if (!key) throw new DomainError(ErrorCodes.keyNotFound, `key ${keyId} does not exist`);
   return key;
+}
+
+/**
+ * A call started under a lease, as it arrived, checked: a lease id and a well-formed reservation
+ * ticket (anyone allowed to publish here could otherwise have policy sweep a call that never was).
+ */
+export function leasedCallOf(data: Uint8Array): { leaseId: string; ticket: ReservationTicket } | null {
+  let raw: { leaseId?: unknown; ticket?: unknown };
+  try {
+    raw = JSON.parse(new TextDecoder().decode(data));
+  } catch {
+    return null;
+  }
+  if (typeof raw?.leaseId !== 'string') return null;
+  const parsed = InFlightTicket.safeParse(raw.ticket);
+  return parsed.success ? { leaseId: raw.leaseId, ticket: parsed.data } : null;
 }

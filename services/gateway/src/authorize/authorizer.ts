@@ -10,6 +10,7 @@ import {
   type AuthorizeRequest,
   type CheckKeyReply,
   type CheckKeyRequest,
+  type LeasedCall,
   type ListModelsReply,
   type ListModelsRequest,
   type LeaseRevoke,
@@ -66,7 +67,13 @@ export class Authorizer {
   async authorize(req: AuthorizeRequest, traceparent?: string): Promise<AuthorizeReply> {
     const leased = this.leases.admit(req);
     if (leased) {
-      if (leased.ticket) this.inFlight.hold(leased.ticket);
+      if (leased.ticket) {
+        this.inFlight.hold(leased.ticket);
+        // No reply is waited for; it leaves before the upstream is asked, so a gateway that dies
+        // with the call running leaves policy a call to sweep, as an authorized one would.
+        const notice: LeasedCall = { leaseId: leased.leaseId, ticket: leased.ticket };
+        if (!this.nc.isClosed()) this.nc.publish(Subjects.rpc.policyLeaseCall, JSON.stringify(notice));
+      }
       return leased.reply;
     }
     // Straight to the owner once known; otherwise any policy process, which forwards to the owner.

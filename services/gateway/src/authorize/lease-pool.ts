@@ -76,7 +76,7 @@ export class LeasePool {
   admit(
     req: AuthorizeRequest,
     now = performance.now(),
-  ): { reply: AuthorizeReply; ticket?: ReservationTicket } | undefined {
+  ): { reply: AuthorizeReply; leaseId: string; ticket?: ReservationTicket } | undefined {
     if (req.checkOnly || !req.callId || this.#byShape.size === 0) return undefined;
     const lease = this.#byShape.get(shapeOf(req));
     if (!lease) return undefined;
@@ -131,7 +131,7 @@ export class LeasePool {
         leaseId: grant.leaseId,
       },
     };
-    if (!grant.counted) return { reply };
+    if (!grant.counted) return { reply, leaseId: grant.leaseId };
     // What policy would hold for the call had it admitted it: reported if policy restarts meanwhile.
     const ticket: ReservationTicket = {
       callId: req.callId,
@@ -149,7 +149,7 @@ export class LeasePool {
         clientIp: req.clientIp,
       },
     };
-    return { reply, ticket };
+    return { reply, leaseId: grant.leaseId, ticket };
   }
 
   /** A lease in an allow reply: from now on this shape's calls spend it (a previous one is closed). */

@@ -1,4 +1,4 @@
-import { Subjects, type LeaseGrant, type LeaseReturn, type UsageMessage } from '@sluice/contracts';
+import { Subjects, type LeasedCall, type LeaseGrant, type LeaseReturn, type UsageMessage } from '@sluice/contracts';
 import { requestAllParts } from '@sluice/messaging';
 import { waitFor } from '@sluice/testing';
 import { KEY_ID, startHarness, type Harness } from '../../test/harness';
@@ -28,8 +28,14 @@ const LEASE: Omit<LeaseGrant, 'leaseId'> = {
 describe('calls admitted under a lease (real NATS)', () => {
   let h: Harness;
   const returns: LeaseReturn[] = [];
+  const started: LeasedCall[] = [];
   beforeAll(async () => {
     h = await startHarness({ reservations: true, lease: LEASE });
+    h.nc.subscribe(Subjects.rpc.policyLeaseCall, {
+      callback: (_e, msg) => {
+        started.push(msg.json<LeasedCall>());
+      },
+    });
     h.nc.subscribe(Subjects.rpc.policyLeaseReturn, {
       callback: (_e, msg) => {
         returns.push(msg.json<LeaseReturn>());
@@ -78,6 +84,10 @@ describe('calls admitted under a lease (real NATS)', () => {
       { description: 'the leased calls on the usage stream' },
     );
     expect(stored.every((u) => u.keyId === KEY_ID && (u.costNanos ?? 0) > 0)).toBe(true);
+    // Each leased call told policy it started, with the ticket policy sweeps it by if it is never reported.
+    const told = started.filter((n) => n.leaseId === leaseId);
+    expect(told.map((n) => n.ticket.callId).sort()).toEqual(stored.map((u) => u.requestId).sort());
+    expect(told.every((n) => n.ticket.keyId === KEY_ID && n.ticket.reservedNanos > 0)).toBe(true);
   });
 
   it('stops spending a lease the moment policy revokes it', async () => {

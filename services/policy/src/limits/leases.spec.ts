@@ -2,6 +2,7 @@ import { costNanosOf, modelPrice, type AuthorizeReply, type UsageMessage } from 
 import { priced, catalog, given, iso, keyCreated, keyDisabled, NOW } from '../../test/given';
 import { revocationOf } from './lease-revocation';
 import { DEFAULT_LEASES } from './lease-size';
+import { sweptUsage } from './sweeper';
 
 const PRICE = modelPrice({ inputUsdPerMTok: 0, outputUsdPerMTok: 1000, cachedInputUsdPerMTok: null });
 const WORST = 50_000_000;
@@ -142,6 +143,77 @@ describe('quota leases (policy)', () => {
     g.limiter.settle(late, NOW + ttl + 2_000);
     g.limiter.settle(late, NOW + ttl + 2_001);
     expect(c.budget!.spent).toBe(10_000_000 + WORST);
+  });
+
+  describe('a leased call its gateway never reports (the gateway died, its spool gone)', () => {
+    const ttl = 60_000;
+    const sweptAt = NOW + DEFAULT_LEASES.validMs + ttl;
+    // The ticket the gateway publishes when a call starts under the lease (what it would report after a restart).
+    const started = (callId: string) => ({
+      callId,
+      keyId: 'key_1',
+      admittedAt: NOW + 10,
+      tokens: 50,
+      reservedNanos: WORST,
+      price: PRICE,
+      worstCase: { inputTokens: 0, outputTokens: 50 },
+      call: { model: 'priced', upstreamModel: 'p', providerId: 'prov_1', operation: 'chat', clientIp: '127.0.0.1' },
+    });
+
+    it('is swept at its worst case with the lease, and its late report corrects the charge to the real cost', () => {
+      const g = leasing({ rateLimits: LIMITS, budget: budget(100) });
+      const lease = leaseOf(g.call())!;
+      g.limiter.settle(usage('c1', undefined, 10), NOW + 5);
+      g.limiter.leasedCallStarted(lease.leaseId, started('l1'));
+      g.limiter.leasedCallStarted(lease.leaseId, started('l2'));
+      g.limiter.settle(usage('l2', lease.leaseId, 20, NOW + 10), NOW + 30); // reported: not swept
+      const due = g.limiter.expired(sweptAt, ttl);
+      expect(due.map((r) => r.callId)).toEqual(['l1']);
+      const c = g.c();
+      expect(c.budget!.reserved).toBe(WORST); // only the unreported call's worst case is still held
+      g.limiter.settle(sweptUsage(due[0], sweptAt), sweptAt);
+      expect(c.budget).toMatchObject({ reserved: 0, spent: 10_000_000 + 20_000_000 + WORST });
+      expect(c.inFlight).toBe(0);
+      // The successor's spool brings its real report after all: the sweep's charge becomes the real cost, once.
+      const late = { ...usage('l1', lease.leaseId, 35, NOW + 10), recovered: true };
+      g.limiter.settle(late, sweptAt + 1_000);
+      g.limiter.settle(late, sweptAt + 1_001);
+      expect(c.budget!.spent).toBe(10_000_000 + 20_000_000 + 35_000_000);
+    });
+
+    it('keeps a call still unreported when its lease comes back reserved until its usage or its sweep', () => {
+      const g = leasing({ rateLimits: LIMITS, budget: budget(100) });
+      const lease = leaseOf(g.call())!;
+      g.limiter.settle(usage('c1', undefined, 10), NOW + 5);
+      g.limiter.leasedCallStarted(lease.leaseId, started('l1'));
+      expect(g.limiter.returnLease(lease.leaseId, 'key_1', [], NOW + 1_100)).toBe(true);
+      const c = g.c();
+      expect(c.budget!.reserved).toBe(WORST);
+      expect(c.inFlight).toBe(1);
+      expect(c.window('requestsPerMinute').used(NOW + 1_100)).toBe(2);
+      g.limiter.settle(usage('l1', lease.leaseId, 40, NOW + 10), NOW + 2_000);
+      expect(c.budget).toMatchObject({ reserved: 0, spent: 50_000_000 });
+      expect(c.inFlight).toBe(0);
+      expect(g.limiter.expired(sweptAt, ttl)).toEqual([]);
+    });
+
+    it('charges nothing for a lease whose gateway died with no call running', () => {
+      const g = leasing({ rateLimits: LIMITS, budget: budget(100) });
+      leaseOf(g.call());
+      g.limiter.settle(usage('c1', undefined, 10), NOW + 5);
+      expect(g.limiter.expired(sweptAt, ttl)).toEqual([]);
+      expect(g.c().budget).toMatchObject({ reserved: 0, spent: 10_000_000 });
+    });
+
+    it('ignores a start naming another key than the lease’s, or a lease it did not grant', () => {
+      const g = leasing({ rateLimits: LIMITS, budget: budget(100) });
+      const lease = leaseOf(g.call())!;
+      g.limiter.settle(usage('c1', undefined, 10), NOW + 5);
+      g.limiter.leasedCallStarted(lease.leaseId, { ...started('x1'), keyId: 'key_2' });
+      g.limiter.leasedCallStarted('no-such-lease', started('x2'));
+      expect(g.limiter.expired(sweptAt, ttl)).toEqual([]);
+      expect(g.c().budget).toMatchObject({ reserved: 0, spent: 10_000_000 });
+    });
   });
 
   it('never overspends a budget, whatever two gateways do with their leases and direct calls', () => {

@@ -1,3 +1,4 @@
+import type { ReservationTicket } from '@sluice/contracts';
 import type { KeyCounters } from './key-counters';
 import type { LeaseSize } from './lease-size';
 
@@ -16,6 +17,13 @@ export interface HeldLease extends LeaseSize {
   /** What the lease still holds of the tokens-per-minute window and of the budget's reservation. */
   tokensHeld: number;
   nanosHeld: number;
+  /**
+   * Its calls the gateway said it started (`Subjects.rpc.policyLeaseCall`) whose usage has not
+   * arrived: when the lease ends they become reservations of their own (toReservations), so a call
+   * its gateway never reports — the gateway died and its spool is gone — is swept and charged its
+   * worst case, as a call admitted here would be.
+   */
+  running: Map<string, ReservationTicket>;
 }
 
 /** Counts the lease at its grant: n requests, its slots, its tokens, its budget reservation. */
@@ -55,6 +63,27 @@ export function takeFromLease(
   const nanosTaken = Math.min(Math.max(0, nanos), lease.nanosHeld);
   lease.nanosHeld -= nanosTaken;
   c.budget?.release(nanosTaken);
+}
+
+/**
+ * The lease's calls still running when it ends, as reservations of their own: each takes its
+ * share of what the lease holds (its slot, its tokens, its worst case, as held at the grant), so
+ * releasing the lease gives back only the rest and releasing each reservation gives back its own.
+ * Their requests stay counted at the grant.
+ */
+export function toReservations(c: KeyCounters, lease: HeldLease): ReservationTicket[] {
+  const held: ReservationTicket[] = [];
+  for (const ticket of lease.running.values()) {
+    const tokens = Math.min(Math.max(0, ticket.tokens), lease.tokensHeld);
+    const reservedNanos = Math.min(Math.max(0, ticket.reservedNanos), lease.nanosHeld);
+    lease.tokensHeld -= tokens;
+    lease.nanosHeld -= reservedNanos;
+    if (lease.slots !== null && lease.slots > 0) lease.slots--;
+    else c.inFlight++; // a slot the lease did not hold: the reservation's release gives it back
+    held.push({ ...ticket, admittedAt: lease.grantedAt, tokens, reservedNanos });
+  }
+  lease.running.clear();
+  return held;
 }
 
 /**

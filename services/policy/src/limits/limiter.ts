@@ -13,7 +13,7 @@ import type { CatalogModel } from '../catalog/catalog';
 import type { KeyPolicy } from '../keys/key-table';
 import { countedTokens, KeyCounters, REQUEST_WINDOWS, tokenKindsOf } from './key-counters';
 import { LimitRefusals } from './limit-refusals';
-import { holdLease, releaseLease, takeFromLease, type HeldLease } from './leases';
+import { holdLease, releaseLease, takeFromLease, toReservations, type HeldLease } from './leases';
 import { leaseSize, type LeaseSettings } from './lease-size';
 import { nearLimit } from './near-limit';
 import { rateLimitHeaders, retryAfterHeaders } from './rate-limit-headers';
@@ -245,6 +245,7 @@ export class Limiter {
       settled: 0,
       tokensHeld: size.tokens ?? 0,
       nanosHeld: size.nanos ?? 0,
+      running: new Map(),
     };
     if (this.leases.has(lease.leaseId)) return;
     holdLease(c, lease);
@@ -279,7 +280,10 @@ export class Limiter {
   #endLease(lease: HeldLease, requestsUnused: number, now: number): void {
     this.leases.delete(lease.leaseId);
     this.#endedLeases.set(lease.leaseId, { keyId: lease.keyId, at: now });
-    releaseLease(this.counters(lease.keyId), lease, requestsUnused);
+    const c = this.counters(lease.keyId);
+    const running = lease.running.size;
+    for (const ticket of toReservations(c, lease)) this.reservations.set(ticket.callId, ticket);
+    releaseLease(c, lease, Math.max(0, requestsUnused - running));
   }
 
   /**
@@ -306,6 +310,18 @@ export class Limiter {
   }
 
   /**
+   * A gateway started a call under a lease this process granted (its ticket, as it would report it
+   * after a restart): remembered with the lease until its usage arrives, so the call is swept if it
+   * never does. A notice for another key's lease, an unknown lease, or a call already settled is
+   * ignored; a lease remembers at most as many calls as it admits.
+   */
+  leasedCallStarted(leaseId: string, ticket: ReservationTicket): void {
+    const lease = this.leases.get(leaseId);
+    if (!lease || lease.keyId !== ticket.keyId || this.#settled.has(ticket.callId)) return;
+    if (lease.running.size < lease.requests) lease.running.set(ticket.callId, ticket);
+  }
+
+  /**
    * A call's usage: releases its reservation and counts what it really used, on the key the call
    * was admitted for. A call this process did not admit (admitted before a restart) is counted at
    * the time it started. The real report of a call already swept corrects the sweep's charge
@@ -316,14 +332,17 @@ export class Limiter {
     // A report naming another key than the one its call was admitted for is not that call's report.
     if (reservation && reservation.keyId !== usage.keyId) return;
     if (reservation) this.#release(reservation);
-    else if (usage.leaseId !== undefined && this.#settleLeased(usage, now)) return;
-    else if (usage.swept !== true) {
-      const swept = this.#swept.take(usage.requestId, now);
-      if (swept) {
-        this.#correct(swept, usage, now);
-        return;
+    else {
+      // A swept call's late report corrects the sweep, whether or not it was leased.
+      if (usage.swept !== true) {
+        const swept = this.#swept.take(usage.requestId, now);
+        if (swept) {
+          this.#correct(swept, usage, now);
+          return;
+        }
+        if (this.#swept.wasCorrected(usage.requestId)) return;
       }
-      if (this.#swept.wasCorrected(usage.requestId)) return;
+      if (usage.leaseId !== undefined && this.#settleLeased(usage, now)) return;
     }
     const key = this.keyById(reservation?.keyId ?? usage.keyId);
     if (!key || (!key.rateLimits && !key.budget && !reservation)) return;
@@ -371,7 +390,10 @@ export class Limiter {
     const limits = key.rateLimits;
     const tokens = countedTokens(tokenKindsOf(limits), usage.inputTokens, usage.outputTokens);
     const costNanos = costNanosOfUsage(usage);
-    if (lease) takeFromLease(c, lease, startedAt, tokens, costNanos);
+    if (lease) {
+      lease.running.delete(usage.requestId);
+      takeFromLease(c, lease, startedAt, tokens, costNanos);
+    }
     c.addTokens(limits, endedAt, tokens);
     this.#charge(key, costNanos, startedAt, now);
     return true;
@@ -445,16 +467,17 @@ export class Limiter {
   /** Reservations older than `ttlMs`, marked so they are swept once; their sweep settles them. */
   expired(now: number, ttlMs: number): Reservation[] {
     const due: Reservation[] = [];
+    // A lease never returned (its gateway died): once its calls cannot be running any more, what it
+    // holds is given back, its calls the gateway said it started become reservations (swept below,
+    // at their worst case), its requests stay counted (how many it spent is unknown), and its
+    // calls' usage, recovered from the gateway's spool, is still charged once.
+    for (const lease of this.leases.values()) if (now - lease.expiresAt >= ttlMs) this.#endLease(lease, 0, now);
     for (const r of this.reservations.values()) {
       if (!r.sweeping && now - r.admittedAt >= ttlMs) {
         r.sweeping = true;
         due.push(r);
       }
     }
-    // A lease never returned (its gateway died): once its calls cannot be running any more, what it
-    // holds is given back; its requests stay counted (how many it spent is unknown), and its calls'
-    // usage, recovered from the gateway's spool, is still charged once.
-    for (const lease of this.leases.values()) if (now - lease.expiresAt >= ttlMs) this.#endLease(lease, 0, now);
     for (const [leaseId, ended] of this.#endedLeases) {
       if (now - ended.at <= this.settledMemoryMs) break;
       this.#endedLeases.delete(leaseId);
