@@ -1,4 +1,3 @@
-import { Subjects } from '@sluice/contracts';
 import { connectNats, type NatsConnection } from '@sluice/messaging';
 import { waitFor } from '@sluice/testing';
 import { startE2eSystem, type E2eSystem } from './support/e2e-system';

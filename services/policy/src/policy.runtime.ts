@@ -70,7 +70,7 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     );
     this.metrics = new PolicyMetrics(this);
     // Off unless asked for while leases are new (docs/limits.md#leases).
-    if (env('SLUICE_LEASES', '0') === '1')
+    if (env('SLUICE_LEASES', '1') !== '0')
       this.limiter.leasing = {
         validMs: envInt('SLUICE_LEASE_MS', DEFAULT_LEASES.validMs),
         maxRequests: envInt('SLUICE_LEASE_MAX_REQUESTS', DEFAULT_LEASES.maxRequests),

@@ -53,6 +53,18 @@ interface GrantingCall {
   nanos: number;
 }
 
+/**
+ * What policy needs of a call's usage to settle it. The caller's tags (metadata alone can be ~10 KB
+ * a call) stay out of a lease's return, so a return of 100 calls fits one NATS message; the usage
+ * stream keeps them.
+ */
+const settlementOf = ({
+  clientRequestId: _id,
+  user: _user,
+  metadata: _metadata,
+  sessionId: _session,
+  ...settlement
+}: UsageMessage): UsageMessage => settlement;
 const shapeOf = (req: AuthorizeRequest): string => `${req.keyHash}\n${req.model}\n${req.operation}\n${req.clientIp}`;
 const counted = (kinds: TokenKind[], input: number, output: number): number =>
   (kinds.includes('input') ? input : 0) + (kinds.includes('output') ? output : 0);
@@ -211,7 +223,7 @@ export class LeasePool {
     lease.tokensUsed += tokens - call.tokens;
     lease.nanosUsed += cost - call.nanos;
     lease.running--;
-    if (lease.grant.counted) lease.usages.push(usage);
+    if (lease.grant.counted) lease.usages.push(settlementOf(usage));
     if (!lease.open && lease.running === 0) this.#handBack(lease);
   }
 

@@ -48,7 +48,11 @@ describe('calls admitted under a lease (real NATS)', () => {
   const call = async () => {
     const res = await fetch(`${h.gateway.url}/chat/completions`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${h.key}`,
+        'content-type': 'application/json',
+        'x-portkey-metadata': JSON.stringify({ team: 'x'.repeat(200) }),
+      },
       body: JSON.stringify({ model: 'gpt-priced', messages: [{ role: 'user', content: 'Hi' }] }),
     });
     await res.json();
@@ -75,6 +79,8 @@ describe('calls admitted under a lease (real NATS)', () => {
     const back = await waitFor(() => returns.find((r) => r.leaseId === leaseId), { description: 'the lease back' });
     expect(back.keyId).toBe(KEY_ID);
     expect((back.usages as UsageMessage[]).map((u) => u.leaseId)).toEqual([leaseId, leaseId, leaseId]);
+    // Without the callers' tags (the stream's copies keep them): a return of many calls fits one message.
+    expect((back.usages as UsageMessage[]).some((u) => 'metadata' in u)).toBe(false);
     // The stream's copies name the lease too: policy charges them to it.
     const stored = await waitFor(
       async () => {
@@ -83,7 +89,7 @@ describe('calls admitted under a lease (real NATS)', () => {
       },
       { description: 'the leased calls on the usage stream' },
     );
-    expect(stored.every((u) => u.keyId === KEY_ID && (u.costNanos ?? 0) > 0)).toBe(true);
+    expect(stored.every((u) => u.keyId === KEY_ID && (u.costNanos ?? 0) > 0 && u.metadata?.team)).toBe(true);
     // Each leased call told policy it started, with the ticket policy sweeps it by if it is never reported.
     const told = started.filter((n) => n.leaseId === leaseId);
     expect(told.map((n) => n.ticket.callId).sort()).toEqual(stored.map((u) => u.requestId).sort());

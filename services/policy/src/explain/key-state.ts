@@ -8,7 +8,7 @@ import {
 import type { KeyPolicy } from '../keys/key-table';
 import { tokenKindsOf } from '../limits/key-counters';
 import type { WindowRule } from '../limits/limit-refusals';
-import type { Limiter } from '../limits/limiter';
+import { shownRemaining, shownReserved, type Limiter } from '../limits/limiter';
 
 /** What policy holds for a key right now: each limit's window and the budget's period. */
 export function keyLimitState(key: KeyPolicy, limiter: Limiter, now: number): KeyLimitState {
@@ -17,9 +17,12 @@ export function keyLimitState(key: KeyPolicy, limiter: Limiter, now: number): Ke
   if (limits) {
     const c = limiter.counters(key.keyId);
     const inFlightTokens = reservedTokensOf(limiter, key.keyId);
+    // As the key's calls use it: what live leases hold and no call took yet is not shown (leases.ts).
+    const unspent = c.unspent();
+    const inFlight = Math.max(0, c.inFlight - unspent.slots);
     const windowState = (rule: WindowRule, limit: number, inFlight: number): LimitWindowState => {
       const window = c.window(rule);
-      const used = window.used(now);
+      const used = c.shownUsed(rule, now);
       return {
         limit,
         used,
@@ -29,25 +32,25 @@ export function keyLimitState(key: KeyPolicy, limiter: Limiter, now: number): Ke
       };
     };
     if (limits.requestsPerMinute)
-      rateLimits.requestsPerMinute = windowState('requestsPerMinute', limits.requestsPerMinute, c.inFlight);
+      rateLimits.requestsPerMinute = windowState('requestsPerMinute', limits.requestsPerMinute, inFlight);
     if (limits.requestsPerHour)
-      rateLimits.requestsPerHour = windowState('requestsPerHour', limits.requestsPerHour, c.inFlight);
+      rateLimits.requestsPerHour = windowState('requestsPerHour', limits.requestsPerHour, inFlight);
     if (limits.requestsPerDay)
-      rateLimits.requestsPerDay = windowState('requestsPerDay', limits.requestsPerDay, c.inFlight);
+      rateLimits.requestsPerDay = windowState('requestsPerDay', limits.requestsPerDay, inFlight);
     if (limits.tokensPerMinute)
       rateLimits.tokensPerMinute = {
         ...windowState('tokensPerMinute', limits.tokensPerMinute, inFlightTokens),
         tokenKinds: tokenKindsOf(limits),
       };
-    if (limits.maxParallelRequests)
-      rateLimits.maxParallelRequests = { limit: limits.maxParallelRequests, inFlight: c.inFlight };
+    if (limits.maxParallelRequests) rateLimits.maxParallelRequests = { limit: limits.maxParallelRequests, inFlight };
   }
   return { keyId: key.keyId, rateLimits, budget: budgetState(key, limiter, now) };
 }
 
 function budgetState(key: KeyPolicy, limiter: Limiter, now: number): BudgetState | null {
   if (!key.budget) return null;
-  const ledger = limiter.counters(key.keyId).ledger(key, now);
+  const c = limiter.counters(key.keyId);
+  const ledger = c.ledger(key, now);
   if (!ledger) return null;
   return {
     maxUsd: key.budget.maxUsd,
@@ -57,8 +60,8 @@ function budgetState(key: KeyPolicy, limiter: Limiter, now: number): BudgetState
     countsFrom: new Date(ledger.countsFrom).toISOString(),
     resetsAt: ledger.periodEnd === null ? null : new Date(ledger.periodEnd).toISOString(),
     spentUsd: usdOfNanos(ledger.spent),
-    reservedUsd: usdOfNanos(ledger.reserved),
-    remainingUsd: usdOfNanos(ledger.remaining()),
+    reservedUsd: usdOfNanos(shownReserved(c, ledger)),
+    remainingUsd: usdOfNanos(shownRemaining(c, ledger)),
     alertThresholds: key.budget.alertThresholds,
     thresholdsReached: [...ledger.reached].sort((a, b) => a - b),
     webhookUrlHint: key.budget.webhookUrlHint,
@@ -67,6 +70,7 @@ function budgetState(key: KeyPolicy, limiter: Limiter, now: number): BudgetState
 
 function reservedTokensOf(limiter: Limiter, keyId: string): number {
   let tokens = 0;
+  for (const lease of limiter.counters(keyId).leases) tokens += lease.runningTokens;
   for (const r of limiter.reservations.values()) if (r.keyId === keyId) tokens += r.tokens;
   return tokens;
 }

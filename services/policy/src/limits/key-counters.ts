@@ -3,6 +3,7 @@ import type { KeyPolicy } from '../keys/key-table';
 import { BudgetLedger, type BudgetedKey } from './budget-ledger';
 import type { WindowRule } from './limit-refusals';
 import type { WindowReading } from './rate-limit-headers';
+import { unspentOf, type HeldLease, type Unspent } from './leases';
 import { SlidingWindow } from './sliding-window';
 
 const MINUTE = 60_000;
@@ -40,6 +41,13 @@ export class KeyCounters {
   readonly #windows = new Map<WindowRule, SlidingWindow>();
   inFlight = 0;
   budget: BudgetLedger | null = null;
+  /** The key's leases granted and not yet ended (leases.ts). */
+  readonly leases = new Set<HeldLease>();
+
+  /** What the live leases hold that no call has taken: counted, not shown as used. */
+  unspent(): Unspent {
+    return unspentOf(this.leases);
+  }
 
   window(rule: WindowRule): SlidingWindow {
     let window = this.#windows.get(rule);
@@ -76,9 +84,17 @@ export class KeyCounters {
     return tightest;
   }
 
+  /** A window as its calls use it: what leases hold and no call took yet is not shown as used. */
   reading(rule: WindowRule, limit: number, now: number): WindowReading {
     const window = this.window(rule);
-    const used = window.used(now);
+    const used = this.shownUsed(rule, now);
     return { limit, remaining: Math.max(0, limit - used), resetsInMs: window.msUntilEmpty(now) };
+  }
+
+  shownUsed(rule: WindowRule, now: number): number {
+    const used = this.window(rule).used(now);
+    if (this.leases.size === 0) return used;
+    const unspent = this.unspent();
+    return Math.max(0, used - (rule === 'tokensPerMinute' ? unspent.tokens : unspent.requests));
   }
 }

@@ -1,5 +1,6 @@
 import { costNanosOf, modelPrice, type AuthorizeReply, type UsageMessage } from '@sluice/contracts';
 import { priced, catalog, given, iso, keyCreated, keyDisabled, NOW } from '../../test/given';
+import { keyLimitState } from '../explain/key-state';
 import { revocationOf } from './lease-revocation';
 import { DEFAULT_LEASES } from './lease-size';
 import { sweptUsage } from './sweeper';
@@ -143,6 +144,32 @@ describe('quota leases (policy)', () => {
     g.limiter.settle(late, NOW + ttl + 2_000);
     g.limiter.settle(late, NOW + ttl + 2_001);
     expect(c.budget!.spent).toBe(10_000_000 + WORST);
+  });
+
+  it('shows the key as its calls use it: what a lease holds and no call took yet is not shown as used', () => {
+    const g = leasing({ rateLimits: LIMITS, budget: budget(100) });
+    const lease = leaseOf(g.call())!;
+    const shown = () => keyLimitState(g.keys.byId('key_1')!, g.limiter, NOW + 20);
+    expect(shown().rateLimits.requestsPerMinute).toMatchObject({ used: 1, inFlight: 1, remaining: 9_999 });
+    expect(shown().budget).toMatchObject({ reservedUsd: WORST / 1e9, remainingUsd: 100 - WORST / 1e9 });
+    // The next call policy decides itself shows the same: one call used, one in flight.
+    const direct = g.when({ model: 'gpt-4o', callId: 'd1', at: NOW + 10 });
+    expect(direct.allow && direct.limits?.headers['x-ratelimit-remaining-requests']).toBe('9998');
+    // A leased call its gateway said it started is shown in flight; once settled, as used.
+    g.limiter.leasedCallStarted(lease.leaseId, {
+      callId: 'l1',
+      keyId: 'key_1',
+      admittedAt: NOW + 15,
+      tokens: 50,
+      reservedNanos: WORST,
+      price: PRICE,
+      worstCase: { inputTokens: 0, outputTokens: 50 },
+      call: { model: 'priced', upstreamModel: 'p', providerId: 'prov_1', operation: 'chat', clientIp: '127.0.0.1' },
+    });
+    expect(shown().rateLimits.requestsPerMinute).toMatchObject({ used: 3, inFlight: 3 });
+    g.limiter.settle(usage('l1', lease.leaseId, 20, NOW + 15), NOW + 20);
+    expect(shown().rateLimits.requestsPerMinute).toMatchObject({ used: 3, inFlight: 2 });
+    expect(shown().budget?.spentUsd).toBe(0.02);
   });
 
   describe('a leased call its gateway never reports (the gateway died, its spool gone)', () => {

@@ -24,10 +24,38 @@ export interface HeldLease extends LeaseSize {
    * worst case, as a call admitted here would be.
    */
   running: Map<string, ReservationTicket>;
+  /** The tokens and nano-dollars of the running calls' tickets (their share of what the lease holds). */
+  runningTokens: number;
+  runningNanos: number;
+}
+
+/** What a lease holds that none of its calls has taken yet. */
+export interface Unspent {
+  requests: number;
+  slots: number;
+  tokens: number;
+  nanos: number;
+}
+
+/**
+ * What the key's live leases hold that none of their calls has taken (a call taken is one its
+ * gateway said started, or whose usage arrived): counted, so no gateway can overspend, but not
+ * shown as used — the headers and the admin API's live view show the key as its calls use it.
+ */
+export function unspentOf(leases: Iterable<HeldLease>): Unspent {
+  const u: Unspent = { requests: 0, slots: 0, tokens: 0, nanos: 0 };
+  for (const lease of leases) {
+    u.requests += Math.max(0, lease.requests - lease.settled - lease.running.size);
+    if (lease.slots !== null) u.slots += Math.max(0, lease.slots - lease.running.size);
+    u.tokens += Math.max(0, lease.tokensHeld - lease.runningTokens);
+    u.nanos += Math.max(0, lease.nanosHeld - lease.runningNanos);
+  }
+  return u;
 }
 
 /** Counts the lease at its grant: n requests, its slots, its tokens, its budget reservation. */
 export function holdLease(c: KeyCounters, lease: HeldLease): void {
+  c.leases.add(lease);
   for (const rule of lease.requestRules) c.window(rule).add(lease.grantedAt, lease.requests);
   if (lease.slots !== null) c.inFlight += lease.slots;
   if (lease.tokensHeld > 0) c.window('tokensPerMinute').add(lease.grantedAt, lease.tokensHeld);
@@ -83,6 +111,8 @@ export function toReservations(c: KeyCounters, lease: HeldLease): ReservationTic
     held.push({ ...ticket, admittedAt: lease.grantedAt, tokens, reservedNanos });
   }
   lease.running.clear();
+  lease.runningTokens = 0;
+  lease.runningNanos = 0;
   return held;
 }
 
@@ -91,6 +121,7 @@ export function toReservations(c: KeyCounters, lease: HeldLease): ReservationTic
  * gateway said how many it spent (a return, not a sweep) — the requests it never made.
  */
 export function releaseLease(c: KeyCounters, lease: HeldLease, requestsUnused: number): void {
+  c.leases.delete(lease);
   if (requestsUnused > 0) for (const rule of lease.requestRules) c.window(rule).add(lease.grantedAt, -requestsUnused);
   if (lease.slots !== null) c.inFlight = Math.max(0, c.inFlight - lease.slots);
   if (lease.tokensHeld > 0) c.window('tokensPerMinute').add(lease.grantedAt, -lease.tokensHeld);

@@ -152,7 +152,7 @@ export class Limiter {
       });
       const headers: Record<string, string> = {
         ...headersNow(),
-        'x-sluice-budget-remaining-usd': formatNanoUsd(ledger.remaining()),
+        'x-sluice-budget-remaining-usd': formatNanoUsd(shownRemaining(c, ledger)),
       };
       if (ledger.periodEnd !== null) Object.assign(headers, retryAfterHeaders(ledger.periodEnd - now));
       return { ok: false, error, headers };
@@ -180,7 +180,8 @@ export class Limiter {
       this.#hold(key, c, reservation);
     }
     const headers = headersNow();
-    const remaining = ledger && key.budget ? Math.max(0, ledger.remaining() - (dryRun ? reservedNanos : 0)) : null;
+    const remaining =
+      ledger && key.budget ? Math.max(0, shownRemaining(c, ledger) - (dryRun ? reservedNanos : 0)) : null;
     if (remaining !== null) headers['x-sluice-budget-remaining-usd'] = formatNanoUsd(remaining);
     const allowed: AllowedLimits = {
       headers,
@@ -246,6 +247,8 @@ export class Limiter {
       tokensHeld: size.tokens ?? 0,
       nanosHeld: size.nanos ?? 0,
       running: new Map(),
+      runningTokens: 0,
+      runningNanos: 0,
     };
     if (this.leases.has(lease.leaseId)) return;
     holdLease(c, lease);
@@ -318,7 +321,10 @@ export class Limiter {
   leasedCallStarted(leaseId: string, ticket: ReservationTicket): void {
     const lease = this.leases.get(leaseId);
     if (!lease || lease.keyId !== ticket.keyId || this.#settled.has(ticket.callId)) return;
-    if (lease.running.size < lease.requests) lease.running.set(ticket.callId, ticket);
+    if (lease.running.size >= lease.requests || lease.running.has(ticket.callId)) return;
+    lease.running.set(ticket.callId, ticket);
+    lease.runningTokens += ticket.tokens;
+    lease.runningNanos += ticket.reservedNanos;
   }
 
   /**
@@ -391,7 +397,12 @@ export class Limiter {
     const tokens = countedTokens(tokenKindsOf(limits), usage.inputTokens, usage.outputTokens);
     const costNanos = costNanosOfUsage(usage);
     if (lease) {
-      lease.running.delete(usage.requestId);
+      const started = lease.running.get(usage.requestId);
+      if (started) {
+        lease.running.delete(usage.requestId);
+        lease.runningTokens -= started.tokens;
+        lease.runningNanos -= started.reservedNanos;
+      }
       takeFromLease(c, lease, startedAt, tokens, costNanos);
     }
     c.addTokens(limits, endedAt, tokens);
@@ -511,3 +522,11 @@ const leasable = (key: KeyPolicy, settings: LeaseSettings, now: number): boolean
  * covers a repeat that arrives a little later than that (the least a process remembers).
  */
 export const SETTLED_MEMORY_MS = 5 * 60_000;
+
+/** The budget left as the key's calls use it: what live leases hold and no call took is not shown as spent. */
+export const shownRemaining = (c: KeyCounters, ledger: BudgetLedger): number =>
+  Math.max(0, ledger.maxNanos - ledger.spent - shownReserved(c, ledger));
+
+/** The budget reserved by calls in flight, without what live leases hold and no call took. */
+export const shownReserved = (c: KeyCounters, ledger: BudgetLedger): number =>
+  c.leases.size === 0 ? ledger.reserved : Math.max(0, ledger.reserved - c.unspent().nanos);

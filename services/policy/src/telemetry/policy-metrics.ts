@@ -106,7 +106,8 @@ export class PolicyMetrics {
     for (const key of this.#limitedKeys()) {
       const state: KeyLimitState = keyLimitState(key, this.view.limiter, at);
       const labels = this.#labelsOf(key);
-      inFlight.push({ attributes: labels.key, value: this.view.limiter.counters(key.keyId).inFlight });
+      const c = this.view.limiter.counters(key.keyId);
+      inFlight.push({ attributes: labels.key, value: Math.max(0, c.inFlight - c.unspent().slots) });
       if (state.budget) {
         budget.remaining.push({ attributes: labels.key, value: state.budget.remainingUsd });
         budget.max.push({ attributes: labels.key, value: state.budget.maxUsd });
