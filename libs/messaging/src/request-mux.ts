@@ -2,6 +2,7 @@ import type { Msg, MsgHdrs, NatsConnection } from '@nats-io/transport-node';
 import { newInbox } from './connection';
 
 interface Pending {
+  subject: string;
   resolve(msg: Msg): void;
   reject(err: Error): void;
   timer: NodeJS.Timeout;
@@ -11,6 +12,8 @@ interface Pending {
 export class NoResponders extends Error {}
 /** No answer within the request's time. */
 export class RequestTimedOut extends Error {}
+/** The connection's NATS user may not publish the request (or receive its answer). */
+export class RequestNotPermitted extends Error {}
 
 const muxes = new WeakMap<NatsConnection, RequestMux>();
 
@@ -38,6 +41,28 @@ export class RequestMux {
         if (!err) this.#answer(msg);
       },
     });
+    void this.#refusals();
+  }
+
+  /** A request its user may not make fails at once, as nats.js's own would, instead of timing out. */
+  async #refusals(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (status.type !== 'error') continue;
+      const err = status.error as { name?: string; operation?: string; subject?: string; message?: string };
+      if (err?.name !== 'PermissionViolationError') continue;
+      const ours = err.operation === 'subscription' && err.subject === `${this.#prefix}*`;
+      for (const [token, pending] of this.#pending)
+        if (ours || (err.operation === 'publish' && pending.subject === err.subject))
+          this.#settle(token, pending, () =>
+            pending.reject(new RequestNotPermitted(err.message ?? 'Permissions Violation')),
+          );
+    }
+  }
+
+  #settle(token: string, pending: Pending, how: () => void): void {
+    this.#pending.delete(token);
+    clearTimeout(pending.timer);
+    how();
   }
 
   request(subject: string, data: Uint8Array, timeoutMs: number, headers?: MsgHdrs): Promise<Msg> {
@@ -47,7 +72,7 @@ export class RequestMux {
         this.#pending.delete(token);
         reject(new RequestTimedOut(`timed out after ${timeoutMs} ms`));
       }, timeoutMs);
-      this.#pending.set(token, { resolve, reject, timer });
+      this.#pending.set(token, { subject, resolve, reject, timer });
       try {
         this.nc.publish(subject, data, { reply: this.#prefix + token, headers });
       } catch (err) {
@@ -62,9 +87,10 @@ export class RequestMux {
     const token = msg.subject.slice(this.#prefix.length);
     const pending = this.#pending.get(token);
     if (!pending) return; // timed out already
-    this.#pending.delete(token);
-    clearTimeout(pending.timer);
-    if (msg.data.length === 0 && msg.headers?.code === 503) pending.reject(new NoResponders('no responders'));
-    else pending.resolve(msg);
+    this.#settle(token, pending, () =>
+      msg.data.length === 0 && msg.headers?.code === 503
+        ? pending.reject(new NoResponders('no responders'))
+        : pending.resolve(msg),
+    );
   }
 }

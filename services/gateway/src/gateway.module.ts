@@ -149,6 +149,8 @@ export class GatewayLifecycle implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationShutdown(): Promise<void> {
     this.sync.stop();
+    // Handed back now, not held by policy until their sweep (drain below flushes the returns).
+    this.authorizer.leases.closeAll();
     await this.publisher.flush(this.config.shutdownFlushMs);
     this.spool.close();
     await this.upstreams.close().catch(() => undefined);

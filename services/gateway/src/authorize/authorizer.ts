@@ -44,7 +44,11 @@ export class Authorizer {
     private readonly timeoutMs = AUTHORIZE_TIMEOUT_MS,
   ) {
     this.leases = new LeasePool((returned) => {
-      if (!nc.isClosed()) nc.publish(Subjects.rpc.policyLeaseReturn, JSON.stringify(returned));
+      try {
+        if (!nc.isClosed()) nc.publish(Subjects.rpc.policyLeaseReturn, JSON.stringify(returned));
+      } catch {
+        // Draining, or past max_payload: policy sweeps the lease; its calls' usage is on the stream.
+      }
     });
     nc.subscribe(Subjects.gatewayLeaseRevoke, {
       callback: (err, msg) => {
@@ -79,6 +83,7 @@ export class Authorizer {
     // Straight to the owner once known; otherwise any policy process, which forwards to the owner.
     const partition = this.#partitions.get(req.keyHash);
     const subject = partition === undefined ? Subjects.rpc.authorize : Subjects.rpc.authorizeIn(partition);
+    const sentAt = performance.now();
     try {
       const reply = await request<AuthorizeReply>(this.nc, subject, req, {
         timeoutMs: this.timeoutMs,
@@ -86,7 +91,7 @@ export class Authorizer {
       });
       if (reply.partition !== undefined && reply.partition !== partition) this.#learn(req.keyHash, reply.partition);
       if (reply.allow && reply.limits?.reservation) this.inFlight.hold(reply.limits.reservation);
-      if (reply.allow && reply.limits?.lease) this.leases.take(req, reply);
+      if (reply.allow && reply.limits?.lease) this.leases.take(req, reply, sentAt);
       return reply;
     } catch (err) {
       // The owner may be gone or the partitions re-cut: ask any process again next time.

@@ -37,6 +37,8 @@ interface Lease {
   /** The usage of its calls that ended, handed back with the lease (a batch settlement). */
   usages: UsageMessage[];
   open: boolean;
+  /** Handed back (at its close): its calls still running settle from the usage stream. */
+  returned: boolean;
   timer?: NodeJS.Timeout;
 }
 
@@ -65,6 +67,9 @@ const settlementOf = ({
   sessionId: _session,
   ...settlement
 }: UsageMessage): UsageMessage => settlement;
+/** Longer than any authorize request waits for its reply. */
+const REVOCATION_MEMORY_MS = 10_000;
+
 const shapeOf = (req: AuthorizeRequest): string => `${req.keyHash}\n${req.model}\n${req.operation}\n${req.clientIp}`;
 const counted = (kinds: TokenKind[], input: number, output: number): number =>
   (kinds.includes('input') ? input : 0) + (kinds.includes('output') ? output : 0);
@@ -81,6 +86,9 @@ export class LeasePool {
   readonly #byShape = new Map<string, Lease>();
   readonly #calls = new Map<string, LeasedCall>();
   readonly #granting = new Map<string, GrantingCall>();
+  /** When a key's leases (or all, `#allRevokedAt`) were last revoked (performance.now()). */
+  readonly #revokedAt = new Map<string, number>();
+  #allRevokedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly handBack: (ret: LeaseReturn) => void) {}
 
@@ -164,10 +172,19 @@ export class LeasePool {
     return { reply, leaseId: grant.leaseId, ticket };
   }
 
-  /** A lease in an allow reply: from now on this shape's calls spend it (a previous one is closed). */
-  take(req: AuthorizeRequest, reply: AuthorizeReply, now = performance.now()): void {
+  /**
+   * A lease in an allow reply to a request sent at `sentAt`: from now on this shape's calls spend
+   * it (a previous one is closed). Its life counts from when the request left, as policy counts it
+   * from its grant. A revocation of its key that arrived after the request left may have been
+   * applied by policy after the grant: such a lease is handed back unspent.
+   */
+  take(req: AuthorizeRequest, reply: AuthorizeReply, sentAt = performance.now()): void {
     if (!reply.allow || !reply.limits?.lease) return;
     const grant = reply.limits.lease;
+    if (this.#revokedSince(reply.keyId, sentAt)) {
+      if (grant.counted) this.handBack({ leaseId: grant.leaseId, keyId: reply.keyId, usages: [] });
+      return;
+    }
     const shape = shapeOf(req);
     const previous = this.#byShape.get(shape);
     if (previous) this.#close(previous);
@@ -178,7 +195,7 @@ export class LeasePool {
       keyName: reply.keyName,
       route: reply.route,
       partition: reply.partition,
-      until: now + grant.validMs,
+      until: sentAt + grant.validMs,
       requestsLeft: grant.requests,
       slotsFree: grant.slots ?? Number.POSITIVE_INFINITY,
       tokensLeft: grant.tokens ?? Number.POSITIVE_INFINITY,
@@ -189,6 +206,7 @@ export class LeasePool {
       running: 0,
       usages: [],
       open: true,
+      returned: false,
     };
     this.#byShape.set(shape, lease);
     // Handed back soon after its life ends, so policy frees what it still holds.
@@ -223,8 +241,7 @@ export class LeasePool {
     lease.tokensUsed += tokens - call.tokens;
     lease.nanosUsed += cost - call.nanos;
     lease.running--;
-    if (lease.grant.counted) lease.usages.push(settlementOf(usage));
-    if (!lease.open && lease.running === 0) this.#handBack(lease);
+    if (lease.grant.counted && !lease.returned) lease.usages.push(settlementOf(usage));
   }
 
   #tokensOf(lease: Lease, usage: UsageMessage): number {
@@ -232,8 +249,26 @@ export class LeasePool {
   }
 
   /** Policy ended a key's leases (a change to it), or every lease (a change to what keys route to). */
-  revoke(r: LeaseRevoke): void {
+  revoke(r: LeaseRevoke, now = performance.now()): void {
+    this.#forgetRevocations(now);
+    if (r.all === true) this.#allRevokedAt = now;
+    else if (typeof r.keyId === 'string') {
+      this.#revokedAt.delete(r.keyId); // re-inserted last: the map stays in time order
+      this.#revokedAt.set(r.keyId, now);
+    }
     for (const lease of this.#byShape.values()) if (r.all === true || lease.keyId === r.keyId) this.#close(lease);
+  }
+
+  #revokedSince(keyId: string, sentAt: number): boolean {
+    return this.#allRevokedAt >= sentAt || (this.#revokedAt.get(keyId) ?? Number.NEGATIVE_INFINITY) >= sentAt;
+  }
+
+  /** A revocation matters to replies still on their way: kept for longer than any request waits. */
+  #forgetRevocations(now: number): void {
+    for (const [keyId, at] of this.#revokedAt) {
+      if (now - at < REVOCATION_MEMORY_MS) break; // insertion order is time order
+      this.#revokedAt.delete(keyId);
+    }
   }
 
   /** NATS lost, or a policy restarting: nothing more is admitted under any lease. */
@@ -250,10 +285,14 @@ export class LeasePool {
     lease.open = false;
     clearTimeout(lease.timer);
     if (this.#byShape.get(lease.shape) === lease) this.#byShape.delete(lease.shape);
-    if (lease.running === 0) this.#handBack(lease);
+    // At once, even with calls running: policy keeps each of those reserved on its own (it was
+    // told they started) and frees the rest, instead of the whole lease waiting for a long stream.
+    this.#handBack(lease);
   }
 
   #handBack(lease: Lease): void {
+    if (lease.returned) return;
+    lease.returned = true;
     if (!lease.grant.counted) return;
     this.handBack({ leaseId: lease.grant.leaseId, keyId: lease.keyId, usages: lease.usages });
     lease.usages = [];

@@ -106,8 +106,8 @@ export class CallPipeline {
       usage = await finish({ status: 500, tokens: NO_TOKENS, estimated: false, ttfbMs: null });
       if (!reply.sent && !reply.raw.headersSent) dialect.sendError(reply, call.requestId, GatewayErrors.internal);
     }
-    this.authorizer.callEnded(usage);
     this.publisher.publish(usage);
+    this.authorizer.callEnded(usage);
     callEnded(span, usage, call.route, decision.keyName ?? '', performance.now() - upstreamStart);
   }
 

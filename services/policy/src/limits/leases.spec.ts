@@ -4,6 +4,7 @@ import { keyLimitState } from '../explain/key-state';
 import { revocationOf } from './lease-revocation';
 import { DEFAULT_LEASES } from './lease-size';
 import { sweptUsage } from './sweeper';
+import { MAX_LEASES_PER_KEY } from './limiter';
 
 const PRICE = modelPrice({ inputUsdPerMTok: 0, outputUsdPerMTok: 1000, cachedInputUsdPerMTok: null });
 const WORST = 50_000_000;
@@ -170,6 +171,30 @@ describe('quota leases (policy)', () => {
     g.limiter.settle(usage('l1', lease.leaseId, 20, NOW + 15), NOW + 20);
     expect(shown().rateLimits.requestsPerMinute).toMatchObject({ used: 3, inFlight: 2 });
     expect(shown().budget?.spentUsd).toBe(0.02);
+  });
+
+  it('ends, unspent, the lease granted with a call its gateway gave up waiting for', () => {
+    const g = leasing({ rateLimits: LIMITS, budget: budget(100) });
+    const lease = leaseOf(g.call())!;
+    g.limiter.cancel('c1', NOW + 2_000);
+    expect(g.limiter.leases.has(lease.leaseId)).toBe(false);
+    const c = g.c();
+    expect(c).toMatchObject({ inFlight: 0 });
+    expect(c.budget!.reserved).toBe(0);
+    expect(c.window('requestsPerMinute').used(NOW + 2_000)).toBe(1); // the cancelled call stays counted
+  });
+
+  it(`holds at most ${MAX_LEASES_PER_KEY} leases of one key at once, however many shapes ask`, () => {
+    const g = leasing({ budget: budget(1_000_000) });
+    const leased = Array.from({ length: MAX_LEASES_PER_KEY + 10 }, (_, i) =>
+      g.when({
+        model: 'priced',
+        callId: `s${i}`,
+        clientIp: `10.0.${i >> 8}.${i & 255}`,
+        estimate: { inputTokens: 0, maxOutputTokens: 50 },
+      }),
+    ).filter((r) => leaseOf(r) !== undefined);
+    expect(leased).toHaveLength(MAX_LEASES_PER_KEY);
   });
 
   describe('a leased call its gateway never reports (the gateway died, its spool gone)', () => {

@@ -228,6 +228,9 @@ export class Limiter {
     now: number,
   ): void {
     const settings = this.leasing!;
+    // Each lease takes a 16th of what is left, so few can be useful at once; a cap also bounds
+    // what one key's many shapes (client addresses, models) cost policy on each call it decides.
+    if (c.leases.size >= MAX_LEASES_PER_KEY) return;
     const limits = key.rateLimits;
     const size = leaseSize(limits, c, ledger, call, settings, now);
     if (!size) return;
@@ -239,7 +242,7 @@ export class Limiter {
     };
     const lease: HeldLease = {
       ...size,
-      leaseId: `${call.callId}.lease`,
+      leaseId: leaseIdOf(call.callId),
       keyId: key.keyId,
       grantedAt: now,
       expiresAt: now + settings.validMs,
@@ -464,6 +467,9 @@ export class Limiter {
     this.#cancelled.set(callId, now);
     const reservation = this.reservations.get(callId);
     if (reservation) this.#release(reservation);
+    // A lease granted with it never reached the gateway: nothing was spent of it.
+    const lease = this.leases.get(leaseIdOf(callId));
+    if (lease) this.#endLease(lease, lease.requests, now);
   }
 
   /** Undoes what holding a reservation did, whatever the key's limits are now. */
@@ -530,3 +536,9 @@ export const shownRemaining = (c: KeyCounters, ledger: BudgetLedger): number =>
 /** The budget reserved by calls in flight, without what live leases hold and no call took. */
 export const shownReserved = (c: KeyCounters, ledger: BudgetLedger): number =>
   c.leases.size === 0 ? ledger.reserved : Math.max(0, ledger.reserved - c.unspent().nanos);
+
+/** The most leases one key holds at once (across its gateways and shapes). */
+export const MAX_LEASES_PER_KEY = 64;
+
+/** A lease is named after the call that brought it, so that call's cancel can end it too. */
+const leaseIdOf = (callId: string): string => `${callId}.lease`;

@@ -1,0 +1,82 @@
+import {
+  modelPrice,
+  type AuthorizeReply,
+  type AuthorizeRequest,
+  type LeaseGrant,
+  type LeaseReturn,
+  type UsageMessage,
+} from '@sluice/contracts';
+import { LeasePool } from './lease-pool';
+
+const GRANT: LeaseGrant = {
+  leaseId: 'c0.lease',
+  validMs: 1000,
+  requests: 5,
+  slots: 5,
+  tokens: null,
+  tokenKinds: ['input', 'output'],
+  nanos: 1_000_000_000,
+  counted: true,
+  readings: { requests: null, tokens: null, budgetRemainingNanos: 10_000_000_000 },
+};
+const req = (callId: string): AuthorizeRequest => ({
+  keyHash: 'hash',
+  model: 'm',
+  operation: 'chat',
+  clientIp: '127.0.0.1',
+  requestId: callId,
+  callId,
+  estimate: { inputTokens: 10, maxOutputTokens: 10 },
+});
+const granted: AuthorizeReply = {
+  allow: true,
+  keyId: 'key_1',
+  route: {
+    providerId: 'p',
+    providerType: 'mock',
+    baseUrl: null,
+    upstreamModel: 'm',
+    price: modelPrice({ inputUsdPerMTok: 1, outputUsdPerMTok: 2, cachedInputUsdPerMTok: null }),
+    maxOutputTokens: 100,
+  },
+  limits: { headers: {}, reservedNanos: 30, budgetRemainingNanos: 10_000_000_000, lease: GRANT },
+};
+const usage = (callId: string): UsageMessage =>
+  ({ requestId: callId, keyId: 'key_1', inputTokens: 10, outputTokens: 5, costNanos: 20 }) as UsageMessage;
+
+describe('the leases a gateway spends', () => {
+  let returned: LeaseReturn[];
+  let pool: LeasePool;
+  beforeEach(() => {
+    returned = [];
+    pool = new LeasePool((r) => returned.push(r));
+  });
+
+  it('hands back unspent a lease whose key was revoked after the request that brought it left', () => {
+    pool.revoke({ keyId: 'key_1' }, 105);
+    pool.take(req('c0'), granted, 100); // sent at 100, the revocation came at 105: policy may have granted it before applying it
+    expect(pool.admit(req('c1'), 110)).toBeUndefined();
+    expect(returned).toEqual([{ leaseId: 'c0.lease', keyId: 'key_1', usages: [] }]);
+    // A lease asked for after the revocation is spent as usual.
+    pool.take(req('c2'), { ...granted, limits: { ...granted.limits!, lease: { ...GRANT, leaseId: 'c2.lease' } } }, 106);
+    expect(pool.admit(req('c3'), 110)?.leaseId).toBe('c2.lease');
+  });
+
+  it('counts a lease’s life from when its request left, not from when the reply came', () => {
+    pool.take(req('c0'), granted, 100);
+    expect(pool.admit(req('c1'), 1099)).toBeDefined();
+    expect(pool.admit(req('c2'), 1100)).toBeUndefined();
+  });
+
+  it('hands a lease back when it ends even with a call still running, and that call’s usage settles from the stream', () => {
+    pool.take(req('c0'), granted, 100);
+    expect(pool.admit(req('long'), 110)).toBeDefined();
+    expect(pool.admit(req('short'), 120)).toBeDefined();
+    pool.ended(usage('short'));
+    pool.closeAll();
+    expect(returned).toHaveLength(1);
+    expect(returned[0].usages.map((u) => (u as UsageMessage).requestId)).toEqual(['short']);
+    pool.ended(usage('long')); // after the return: nothing more is handed back
+    expect(returned).toHaveLength(1);
+  });
+});
