@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { freePort } from './test-ports';
+import { freePort, portSlice } from './test-ports';
 
 describe('ports for the servers a test starts', () => {
   it('lie below the range outgoing connections take their ports from, are distinct and can be listened on', async () => {
@@ -21,5 +21,17 @@ describe('ports for the servers a test starts', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('gives the workers of one run distinct slices, and two runs most likely different ones', () => {
+    const firsts = (seed: number) => [1, 2, 3, 4].map((worker) => portSlice(worker, seed, 32_768).first);
+    const run = firsts(4242);
+    expect(new Set(run).size).toBe(4);
+    for (const first of run) expect(first + 800).toBeLessThanOrEqual(32_768);
+    expect(firsts(4243)).not.toEqual(run);
+    // Over many runs, two at once rarely share a slice.
+    let shared = 0;
+    for (let seed = 1000; seed < 2000; seed++) if (firsts(seed).some((f) => firsts(seed + 7).includes(f))) shared++;
+    expect(shared).toBeLessThan(400);
   });
 });

@@ -29,9 +29,18 @@ let next = Math.floor(Math.random() * SLICE);
 
 function slice(): { first: number; size: number } {
   const worker = Math.max(1, Number(process.env.JEST_WORKER_ID) || 1);
-  const ephemeralLow = ephemeralRangeStart();
+  // The same for every worker of a run (their parent is the run's jest process).
+  return portSlice(worker, process.ppid, ephemeralRangeStart());
+}
+
+/**
+ * A worker's slice of ports: distinct for the workers of one run, and starting where the run's seed
+ * says, so a second run on the machine most likely takes other slices than the first instead of the
+ * very same ones.
+ */
+export function portSlice(worker: number, runSeed: number, ephemeralLow: number): { first: number; size: number } {
   const slices = Math.max(1, Math.floor((ephemeralLow - FIRST) / SLICE));
-  return { first: FIRST + ((worker - 1) % slices) * SLICE, size: SLICE };
+  return { first: FIRST + (((runSeed % slices) + worker - 1) % slices) * SLICE, size: SLICE };
 }
 
 function ephemeralRangeStart(): number {

@@ -1,4 +1,11 @@
-import { parseEvent, type AuthorizeRequest, type SluiceEvent } from '@sluice/contracts';
+import {
+  costNanosOf,
+  modelPrice,
+  parseEvent,
+  type AuthorizeRequest,
+  type SluiceEvent,
+  type UsageMessage,
+} from '@sluice/contracts';
 import { authorize } from '../src/authorize/authorize';
 import { Catalog } from '../src/catalog/catalog';
 import { KeyTable } from '../src/keys/key-table';
@@ -143,3 +150,38 @@ export const priced: SluiceEvent = {
     createdAt: '2026-11-01T00:00:00Z',
   },
 };
+
+/**
+ * A call's usage message as a gateway sends it: 30 output tokens of `priced` unless `over` says
+ * otherwise, priced as the gateway prices it.
+ */
+export const usageOf = (callId: string, over: Partial<UsageMessage> = {}): UsageMessage => ({
+  requestId: callId,
+  keyId: 'key_1',
+  model: 'priced',
+  upstreamModel: 'p',
+  providerId: 'prov_1',
+  operation: 'chat',
+  stream: false,
+  status: 200,
+  inputTokens: 0,
+  cachedInputTokens: 0,
+  outputTokens: 30,
+  reasoningTokens: 0,
+  estimated: false,
+  latencyMs: 10,
+  ttfbMs: null,
+  clientIp: '127.0.0.1',
+  startedAt: iso(NOW),
+  ...over,
+  // Priced by the gateway at the catalog price, as every usage message is: 'priced' charges a
+  // milli-dollar per output token, the other catalog models $1 / $2 per million tokens.
+  costNanos:
+    over.costNanos ??
+    costNanosOf(
+      { inputTokens: 0, cachedInputTokens: 0, outputTokens: 30, ...over },
+      (over.model ?? 'priced') === 'priced' ? PRICED : CATALOG,
+    ),
+});
+const PRICED = modelPrice({ inputUsdPerMTok: 0, outputUsdPerMTok: 1000, cachedInputUsdPerMTok: null });
+const CATALOG = modelPrice({ inputUsdPerMTok: 1, outputUsdPerMTok: 2, cachedInputUsdPerMTok: null });

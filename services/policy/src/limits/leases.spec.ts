@@ -1,5 +1,5 @@
-import { costNanosOf, modelPrice, type AuthorizeReply, type UsageMessage } from '@sluice/contracts';
-import { priced, catalog, given, iso, keyCreated, keyDisabled, NOW } from '../../test/given';
+import { modelPrice, type AuthorizeReply, type UsageMessage } from '@sluice/contracts';
+import { priced, catalog, given, iso, keyCreated, keyDisabled, NOW, usageOf } from '../../test/given';
 import { keyLimitState } from '../explain/key-state';
 import { revocationOf } from './lease-revocation';
 import { DEFAULT_LEASES } from './lease-size';
@@ -22,27 +22,8 @@ function leasing(over: Parameters<typeof keyCreated>[0] = {}) {
 
 const leaseOf = (reply: AuthorizeReply) => (reply.allow ? reply.limits?.lease : undefined);
 
-const usage = (callId: string, leaseId: string | undefined, outputTokens: number, at = NOW): UsageMessage => ({
-  requestId: callId,
-  keyId: 'key_1',
-  model: 'priced',
-  upstreamModel: 'p',
-  providerId: 'prov_1',
-  operation: 'chat',
-  stream: false,
-  status: 200,
-  inputTokens: 0,
-  cachedInputTokens: 0,
-  outputTokens,
-  reasoningTokens: 0,
-  estimated: false,
-  latencyMs: 5,
-  ttfbMs: null,
-  clientIp: '127.0.0.1',
-  startedAt: iso(at),
-  costNanos: costNanosOf({ inputTokens: 0, cachedInputTokens: 0, outputTokens }, PRICE),
-  ...(leaseId ? { leaseId } : {}),
-});
+const usage = (callId: string, leaseId: string | undefined, outputTokens: number, at = NOW): UsageMessage =>
+  usageOf(callId, { outputTokens, latencyMs: 5, startedAt: iso(at), ...(leaseId ? { leaseId } : {}) });
 
 describe('quota leases (policy)', () => {
   const LIMITS = { requestsPerMinute: 10_000, maxParallelRequests: 1_000, tokensPerMinute: 1_000_000 };

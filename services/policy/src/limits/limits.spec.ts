@@ -1,12 +1,5 @@
-import {
-  budgetPeriodAt,
-  costNanosOf,
-  modelPrice,
-  type AuthorizeReply,
-  type RateLimits,
-  type UsageMessage,
-} from '@sluice/contracts';
-import { priced, catalog, given, keyCreated, keyUpdated, NOW, iso } from '../../test/given';
+import { budgetPeriodAt, type AuthorizeReply, type RateLimits } from '@sluice/contracts';
+import { priced, catalog, given, keyCreated, keyUpdated, NOW, iso, usageOf } from '../../test/given';
 import { sweptUsage } from './sweeper';
 
 const withLimits = (rateLimits: RateLimits) => given(keyCreated({ rateLimits }), ...catalog, priced);
@@ -17,36 +10,7 @@ const withBudget = (maxUsd: number, period: string | null = null, createdAt = '2
     priced,
   );
 
-const usage = (callId: string, over: Partial<UsageMessage> = {}): UsageMessage => ({
-  requestId: callId,
-  keyId: 'key_1',
-  model: 'priced',
-  upstreamModel: 'p',
-  providerId: 'prov_1',
-  operation: 'chat',
-  stream: false,
-  status: 200,
-  inputTokens: 0,
-  cachedInputTokens: 0,
-  outputTokens: 30,
-  reasoningTokens: 0,
-  estimated: false,
-  latencyMs: 10,
-  ttfbMs: null,
-  clientIp: '127.0.0.1',
-  startedAt: iso(NOW),
-  ...over,
-  // Priced by the gateway at the catalog price, as every usage message is: 'priced' charges a
-  // milli-dollar per output token, the other catalog models $1 / $2 per million tokens.
-  costNanos:
-    over.costNanos ??
-    costNanosOf(
-      { inputTokens: 0, cachedInputTokens: 0, outputTokens: 30, ...over },
-      (over.model ?? 'priced') === 'priced' ? PRICED : CATALOG,
-    ),
-});
-const PRICED = modelPrice({ inputUsdPerMTok: 0, outputUsdPerMTok: 1000, cachedInputUsdPerMTok: null });
-const CATALOG = modelPrice({ inputUsdPerMTok: 1, outputUsdPerMTok: 2, cachedInputUsdPerMTok: null });
+const usage = usageOf;
 const headersOf = (reply: AuthorizeReply) => (reply.allow ? reply.limits?.headers : reply.headers) ?? {};
 const codeOf = (reply: AuthorizeReply) => (reply.allow ? 'allowed' : reply.error.code);
 
