@@ -8,7 +8,8 @@ import {
 import type { KeyPolicy } from '../keys/key-table';
 import { tokenKindsOf } from '../limits/key-counters';
 import type { WindowRule } from '../limits/limit-refusals';
-import { shownRemaining, shownReserved, type Limiter } from '../limits/limiter';
+import type { Limiter } from '../limits/limiter';
+import { shownRemaining, shownReserved } from '../limits/leases';
 
 /** What policy holds for a key right now: each limit's window and the budget's period. */
 export function keyLimitState(key: KeyPolicy, limiter: Limiter, now: number): KeyLimitState {

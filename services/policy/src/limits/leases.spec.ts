@@ -4,7 +4,7 @@ import { keyLimitState } from '../explain/key-state';
 import { revocationOf } from './lease-revocation';
 import { DEFAULT_LEASES } from './lease-size';
 import { sweptUsage } from './sweeper';
-import { MAX_LEASES_PER_KEY } from './limiter';
+import { MAX_LEASES_PER_KEY } from './lease-grant';
 
 const PRICE = modelPrice({ inputUsdPerMTok: 0, outputUsdPerMTok: 1000, cachedInputUsdPerMTok: null });
 const WORST = 50_000_000;
@@ -24,6 +24,18 @@ const leaseOf = (reply: AuthorizeReply) => (reply.allow ? reply.limits?.lease : 
 
 const usage = (callId: string, leaseId: string | undefined, outputTokens: number, at = NOW): UsageMessage =>
   usageOf(callId, { outputTokens, latencyMs: 5, startedAt: iso(at), ...(leaseId ? { leaseId } : {}) });
+
+// The ticket the gateway publishes when a call starts under the lease (what it would report after a restart).
+const started = (callId: string, admittedAt = NOW + 10) => ({
+  callId,
+  keyId: 'key_1',
+  admittedAt,
+  tokens: 50,
+  reservedNanos: WORST,
+  price: PRICE,
+  worstCase: { inputTokens: 0, outputTokens: 50 },
+  call: { model: 'priced', upstreamModel: 'p', providerId: 'prov_1', operation: 'chat', clientIp: '127.0.0.1' },
+});
 
 describe('quota leases (policy)', () => {
   const LIMITS = { requestsPerMinute: 10_000, maxParallelRequests: 1_000, tokensPerMinute: 1_000_000 };
@@ -138,16 +150,7 @@ describe('quota leases (policy)', () => {
     const direct = g.when({ model: 'gpt-4o', callId: 'd1', at: NOW + 10 });
     expect(direct.allow && direct.limits?.headers['x-ratelimit-remaining-requests']).toBe('9998');
     // A leased call its gateway said it started is shown in flight; once settled, as used.
-    g.limiter.leasedCallStarted(lease.leaseId, {
-      callId: 'l1',
-      keyId: 'key_1',
-      admittedAt: NOW + 15,
-      tokens: 50,
-      reservedNanos: WORST,
-      price: PRICE,
-      worstCase: { inputTokens: 0, outputTokens: 50 },
-      call: { model: 'priced', upstreamModel: 'p', providerId: 'prov_1', operation: 'chat', clientIp: '127.0.0.1' },
-    });
+    g.limiter.leasedCallStarted(lease.leaseId, started('l1', NOW + 15));
     expect(shown().rateLimits.requestsPerMinute).toMatchObject({ used: 3, inFlight: 3 });
     g.limiter.settle(usage('l1', lease.leaseId, 20, NOW + 15), NOW + 20);
     expect(shown().rateLimits.requestsPerMinute).toMatchObject({ used: 3, inFlight: 2 });
@@ -181,17 +184,6 @@ describe('quota leases (policy)', () => {
   describe('a leased call its gateway never reports (the gateway died, its spool gone)', () => {
     const ttl = 60_000;
     const sweptAt = NOW + DEFAULT_LEASES.validMs + ttl;
-    // The ticket the gateway publishes when a call starts under the lease (what it would report after a restart).
-    const started = (callId: string) => ({
-      callId,
-      keyId: 'key_1',
-      admittedAt: NOW + 10,
-      tokens: 50,
-      reservedNanos: WORST,
-      price: PRICE,
-      worstCase: { inputTokens: 0, outputTokens: 50 },
-      call: { model: 'priced', upstreamModel: 'p', providerId: 'prov_1', operation: 'chat', clientIp: '127.0.0.1' },
-    });
 
     it('is swept at its worst case with the lease, and its late report corrects the charge to the real cost', () => {
       const g = leasing({ rateLimits: LIMITS, budget: budget(100) });

@@ -1,4 +1,5 @@
 import type { ReservationTicket } from '@sluice/contracts';
+import type { BudgetLedger } from './budget-ledger';
 import type { KeyCounters } from './key-counters';
 import type { LeaseSize } from './lease-size';
 
@@ -129,3 +130,11 @@ export function releaseLease(c: KeyCounters, lease: HeldLease, requestsUnused: n
   lease.tokensHeld = 0;
   lease.nanosHeld = 0;
 }
+
+/** The budget left as the key's calls use it: what live leases hold and no call took is not shown as spent. */
+export const shownRemaining = (c: KeyCounters, ledger: BudgetLedger): number =>
+  Math.max(0, ledger.maxNanos - ledger.spent - shownReserved(c, ledger));
+
+/** The budget reserved by calls in flight, without what live leases hold and no call took. */
+export const shownReserved = (c: KeyCounters, ledger: BudgetLedger): number =>
+  c.leases.size === 0 ? ledger.reserved : Math.max(0, ledger.reserved - c.unspent().nanos);

@@ -1,7 +1,5 @@
 import {
-  callTokens,
   costNanosOfUsage,
-  worstCaseNanosOf,
   formatNanoUsd,
   type AllowedLimits,
   type CallEstimate,
@@ -11,12 +9,13 @@ import {
 } from '@sluice/contracts';
 import type { CatalogModel } from '../catalog/catalog';
 import type { KeyPolicy } from '../keys/key-table';
-import { countedTokens, KeyCounters, REQUEST_WINDOWS, tokenKindsOf } from './key-counters';
+import { countedTokens, KeyCounters, tokenKindsOf } from './key-counters';
+import { checkLimits, limitHeadersOf } from './limit-checks';
 import { LimitRefusals } from './limit-refusals';
-import { holdLease, releaseLease, takeFromLease, toReservations, type HeldLease } from './leases';
-import { leaseSize, type LeaseSettings } from './lease-size';
+import { cutLease, leasable, leaseIdOf, MAX_LEASES_PER_KEY, rulesLease } from './lease-grant';
+import { holdLease, releaseLease, shownRemaining, takeFromLease, toReservations, type HeldLease } from './leases';
+import type { LeaseSettings } from './lease-size';
 import { nearLimit } from './near-limit';
-import { rateLimitHeaders, retryAfterHeaders } from './rate-limit-headers';
 import type { RecordedCall } from './recorded-calls';
 import type { BudgetLedger } from './budget-ledger';
 import { SweptCalls, type SweptCharge } from './swept-calls';
@@ -87,76 +86,19 @@ export class Limiter {
     if (!limits && !key.budget)
       return {
         ok: true,
-        limits: this.leasing && !dryRun && leasable(key, this.leasing, now) ? this.#rulesLease() : NO_LIMITS,
+        limits:
+          this.leasing && !dryRun && leasable(key, this.leasing, now)
+            ? { ...NO_LIMITS, lease: rulesLease(this.leasing, `l${++this.#leaseSeq}`) }
+            : NO_LIMITS,
       };
     // Its gateway gave up and cancelled it before this (forwarded, late) admission arrived: holding
     // a slot and a reservation now would leak them, and the sweep would bill a refused call.
     if (!dryRun && this.#cancelled.has(ask.callId)) return { ok: false, error: LimitRefusals.abandoned(), headers: {} };
     const c = this.counters(key.keyId);
-    const headersNow = () =>
-      rateLimitHeaders(
-        c.tightestRequests(limits, now),
-        limits?.tokensPerMinute ? c.reading('tokensPerMinute', limits.tokensPerMinute, now) : null,
-      );
-
-    if (limits?.maxParallelRequests && c.inFlight >= limits.maxParallelRequests) {
-      return {
-        ok: false,
-        error: LimitRefusals.parallel(limits.maxParallelRequests),
-        headers: { ...headersNow(), ...retryAfterHeaders(1000) },
-      };
-    }
-    for (const rule of REQUEST_WINDOWS) {
-      const limit = limits?.[rule];
-      if (!limit) continue;
-      const window = c.window(rule);
-      const used = window.used(now);
-      if (used + 1 > limit) {
-        const wait = window.msUntilFreed(now, used + 1 - limit);
-        return {
-          ok: false,
-          error: LimitRefusals.window(rule, limit, used, 1, wait),
-          headers: { ...headersNow(), ...retryAfterHeaders(wait) },
-        };
-      }
-    }
-    const call = callTokens(ask.operation, ask.estimate, ask.model);
-    // Tokens per minute count the prompt estimate and the whole output cap of every choice (as
-    // OpenAI counts max_tokens), so calls in flight can never take a minute past the limit.
-    const tokens = countedTokens(tokenKindsOf(limits), call.inputEstimate, call.outputBound);
-    if (limits?.tokensPerMinute) {
-      const window = c.window('tokensPerMinute');
-      if (tokens > limits.tokensPerMinute)
-        return { ok: false, error: LimitRefusals.tooLarge(limits.tokensPerMinute, tokens), headers: headersNow() };
-      const used = window.used(now);
-      if (used + tokens > limits.tokensPerMinute) {
-        const wait = window.msUntilFreed(now, used + tokens - limits.tokensPerMinute);
-        return {
-          ok: false,
-          error: LimitRefusals.window('tokensPerMinute', limits.tokensPerMinute, used, tokens, wait),
-          headers: { ...headersNow(), ...retryAfterHeaders(wait) },
-        };
-      }
-    }
-    const ledger = c.ledger(key, now);
-    const worstCase = { inputTokens: call.inputBound, outputTokens: call.outputBound };
-    const reservedNanos = ledger ? worstCaseNanosOf(worstCase, ask.model.price) : 0;
-    if (ledger && key.budget && !ledger.fits(reservedNanos)) {
-      const error = LimitRefusals.budget({
-        maxNanos: ledger.maxNanos,
-        period: key.budget.period,
-        spentNanos: ledger.spent,
-        reservedNanos: ledger.reserved,
-        costUpToNanos: reservedNanos,
-        resetsAt: ledger.periodEnd,
-      });
-      const headers: Record<string, string> = {
-        ...headersNow(),
-        'x-sluice-budget-remaining-usd': formatNanoUsd(shownRemaining(c, ledger)),
-      };
-      if (ledger.periodEnd !== null) Object.assign(headers, retryAfterHeaders(ledger.periodEnd - now));
-      return { ok: false, error, headers };
-    }
+    const headersNow = () => limitHeadersOf(c, limits, now);
+    const checked = checkLimits(key, c, ask, now);
+    if (!checked.ok) return checked;
+    const { tokens, worstCase, reservedNanos, ledger } = checked;
 
     let reservation: ReservationTicket | undefined;
     if (!dryRun) {
@@ -196,28 +138,9 @@ export class Limiter {
     return { ok: true, limits: allowed };
   }
 
-  /** A lease for a key without limits: nothing to count, only its rules to apply without asking. */
-  #rulesLease(): AllowedLimits {
-    const settings = this.leasing!;
-    return {
-      ...NO_LIMITS,
-      lease: {
-        leaseId: `l${++this.#leaseSeq}`,
-        validMs: settings.validMs,
-        requests: settings.maxRequests,
-        slots: null,
-        tokens: null,
-        tokenKinds: tokenKindsOf(null),
-        nanos: null,
-        counted: false,
-        readings: { requests: null, tokens: null, budgetRemainingNanos: null },
-      },
-    };
-  }
-
   /**
    * Far from every limit, the reply also carries a lease for further calls like this one, counted
-   * and reserved here and now (leases.ts); near one, every call is decided here, one by one.
+   * and reserved here and now (lease-grant.ts); near one, every call is decided here, one by one.
    */
   #grant(
     key: KeyPolicy,
@@ -227,46 +150,12 @@ export class Limiter {
     allowed: AllowedLimits,
     now: number,
   ): void {
-    const settings = this.leasing!;
-    // Each lease takes a 16th of what is left, so few can be useful at once; a cap also bounds
-    // what one key's many shapes (client addresses, models) cost policy on each call it decides.
-    if (c.leases.size >= MAX_LEASES_PER_KEY) return;
-    const limits = key.rateLimits;
-    const size = leaseSize(limits, c, ledger, call, settings, now);
-    if (!size) return;
-    // Read before the lease is counted: its calls show the key as a single gateway's calls would.
-    const readings = {
-      requests: c.tightestRequests(limits, now),
-      tokens: limits?.tokensPerMinute ? c.reading('tokensPerMinute', limits.tokensPerMinute, now) : null,
-      budgetRemainingNanos: allowed.budgetRemainingNanos,
-    };
-    const lease: HeldLease = {
-      ...size,
-      leaseId: leaseIdOf(call.callId),
-      keyId: key.keyId,
-      grantedAt: now,
-      expiresAt: now + settings.validMs,
-      settled: 0,
-      tokensHeld: size.tokens ?? 0,
-      nanosHeld: size.nanos ?? 0,
-      running: new Map(),
-      runningTokens: 0,
-      runningNanos: 0,
-    };
-    if (this.leases.has(lease.leaseId)) return;
-    holdLease(c, lease);
-    this.leases.set(lease.leaseId, lease);
-    allowed.lease = {
-      leaseId: lease.leaseId,
-      validMs: settings.validMs,
-      requests: size.requests,
-      slots: size.slots,
-      tokens: size.tokens,
-      tokenKinds: tokenKindsOf(limits),
-      nanos: size.nanos,
-      counted: true,
-      readings,
-    };
+    if (c.leases.size >= MAX_LEASES_PER_KEY || this.leases.has(leaseIdOf(call.callId))) return;
+    const cut = cutLease(key, c, ledger, call, allowed.budgetRemainingNanos, this.leasing!, now);
+    if (!cut) return;
+    holdLease(c, cut.held);
+    this.leases.set(cut.held.leaseId, cut.held);
+    allowed.lease = cut.grant;
   }
 
   /**
@@ -519,26 +408,8 @@ export class Limiter {
   }
 }
 
-/** A key that expires within a lease's life gets none: nothing may be admitted past its expiry. */
-const leasable = (key: KeyPolicy, settings: LeaseSettings, now: number): boolean =>
-  key.expiresAt === null || key.expiresAt > now + settings.validMs;
-
 /**
  * JetStream drops a repeated usage message (same call id) within its two-minute window; this
  * covers a repeat that arrives a little later than that (the least a process remembers).
  */
 export const SETTLED_MEMORY_MS = 5 * 60_000;
-
-/** The budget left as the key's calls use it: what live leases hold and no call took is not shown as spent. */
-export const shownRemaining = (c: KeyCounters, ledger: BudgetLedger): number =>
-  Math.max(0, ledger.maxNanos - ledger.spent - shownReserved(c, ledger));
-
-/** The budget reserved by calls in flight, without what live leases hold and no call took. */
-export const shownReserved = (c: KeyCounters, ledger: BudgetLedger): number =>
-  c.leases.size === 0 ? ledger.reserved : Math.max(0, ledger.reserved - c.unspent().nanos);
-
-/** The most leases one key holds at once (across its gateways and shapes). */
-export const MAX_LEASES_PER_KEY = 64;
-
-/** A lease is named after the call that brought it, so that call's cancel can end it too. */
-const leaseIdOf = (callId: string): string => `${callId}.lease`;

@@ -1,30 +1,17 @@
 import type { UsageMessage } from '@sluice/contracts';
-import { catalog, given, keyCreated, NOW, iso } from '../../test/given';
+import { catalog, given, keyCreated, usageOf } from '../../test/given';
 import { intakeUsage } from './usage-intake';
 
 const budget = { maxUsd: 1, period: null, alertThresholds: [], webhookUrlHint: null };
 const report = (requestId: string, over: Record<string, unknown> = {}): UsageMessage =>
-  ({
-    requestId,
-    keyId: 'key_1',
+  usageOf(requestId, {
     model: 'gpt-4o',
     upstreamModel: 'gpt-4o-upstream',
-    providerId: 'prov_1',
-    operation: 'chat',
-    stream: false,
-    status: 200,
     inputTokens: 10,
-    cachedInputTokens: 0,
     outputTokens: 5,
-    reasoningTokens: 0,
-    estimated: false,
-    latencyMs: 10,
-    ttfbMs: null,
-    clientIp: '127.0.0.1',
-    startedAt: iso(NOW),
     costNanos: 20,
-    ...over,
-  }) as UsageMessage;
+    ...(over as Partial<UsageMessage>),
+  });
 
 describe('which usage messages are counted, checked first', () => {
   const setup = () => {
