@@ -102,8 +102,10 @@ describe('calls admitted under a lease (real NATS)', () => {
     const withLease = asked();
     await call();
     expect(asked()).toBe(withLease);
+    const live = `${h.authorizeRequests.filter((r) => r.model === 'gpt-priced').at(-1)!.callId}.lease`;
     h.nc.publish(Subjects.gatewayLeaseRevoke, JSON.stringify({ keyId: KEY_ID }));
-    await h.nc.flush();
+    // The gateway applied the revocation once it hands the lease back (at once, on revocation).
+    await waitFor(() => returns.some((r) => r.leaseId === live), { description: 'the revoked lease back' });
     await call();
     expect(asked()).toBe(withLease + 1);
     expect(asked()).toBeGreaterThan(before);
