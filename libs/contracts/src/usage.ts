@@ -3,8 +3,8 @@ import { NANOS_PER_USD } from './money';
 import type { BillableTokens } from './pricing';
 
 /**
- * One message per served call, gateway → metering over JetStream (msgID = requestId), and to policy
- * over core NATS. Every number is finite (zod 4 refuses Infinity, which JSON's 1e400 reads as) and
+ * One call's usage, gateway → metering over JetStream (on its own, msgID = requestId, or in a
+ * batch: see `usagesIn`), and to policy over core NATS. Every number is finite (zod 4 refuses Infinity, which JSON's 1e400 reads as) and
  * tokens and nano-dollars are non-negative integers: a message is checked against this before
  * anything is counted from it.
  */
@@ -79,6 +79,16 @@ export const UsageMessage = z.object({
   traceparent: z.string().max(55).optional(),
 });
 export type UsageMessage = z.infer<typeof UsageMessage>;
+
+/**
+ * The calls one message of the usage stream carries: a JSON object is one call's usage; a JSON
+ * array is a batch of one gateway's calls, published together (msgID `usage-batch.<uuid>`, one
+ * stored message and one acknowledgement for many calls). Each element is checked on its own, as a
+ * single message is: one malformed call does not hide the others.
+ */
+export function usagesIn(raw: unknown): unknown[] {
+  return Array.isArray(raw) ? raw : [raw];
+}
 
 /**
  * The cost a usage message carries, in nano-dollars. A message written before `costNanos` existed
