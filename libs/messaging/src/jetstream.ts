@@ -25,21 +25,27 @@ function jetstreamOf(nc: NatsConnection): JetStreamClient {
 }
 
 /** Publishes to JetStream and waits for the stream's ack; `msgID` makes a retry a no-op. */
-export async function publishDurable(
+export function publishDurable(
   nc: NatsConnection,
   subject: string,
   payload: unknown,
   msgID: string,
   trace?: TraceHeaders,
 ): Promise<void> {
+  return publishDurableJson(nc, subject, JSON.stringify(payload), msgID, trace);
+}
+
+/** publishDurable for a payload already written as JSON (a batch built from its parts' JSON). */
+export async function publishDurableJson(
+  nc: NatsConnection,
+  subject: string,
+  json: string,
+  msgID: string,
+  trace?: TraceHeaders,
+): Promise<void> {
   const h = toNatsHeaders(trace) ?? natsHeaders();
   h.set(MSG_ID_HEADER, msgID);
-  const reply = await RequestMux.of(nc).request(
-    subject,
-    encoder.encode(JSON.stringify(payload)),
-    PUBLISH_TIMEOUT_MS,
-    h,
-  );
+  const reply = await RequestMux.of(nc).request(subject, encoder.encode(json), PUBLISH_TIMEOUT_MS, h);
   const ack = reply.json<{ stream?: string; error?: { code?: number; description?: string } }>();
   if (ack.error || !ack.stream)
     throw new Error(`JetStream did not store the message: ${ack.error?.description ?? 'no stream in its ack'}`);

@@ -3,6 +3,7 @@ import { UpstreamAllowList } from '@sluice/net-policy';
 import { DEFAULT_METRICS_PORT, env, envInt } from '@sluice/service';
 import { MAX_SSE_EVENT_BYTES } from './providers/sse-event-bound';
 import { parseTrustedProxies } from './edge/client-ip';
+import { DEFAULT_USAGE_BATCH_MS } from './usage/usage-publisher';
 
 export interface GatewayConfig {
   port: number;
@@ -35,6 +36,11 @@ export interface GatewayConfig {
   drainAfterDisconnectMs: number;
   maxStreamMs: number;
   shutdownFlushMs: number;
+  /**
+   * How long a finished call's usage waits for others to share its JetStream message
+   * (SLUICE_GATEWAY_USAGE_BATCH_MS; 0: only calls that end in the same event-loop turn).
+   */
+  usageBatchMs: number;
   /** Addresses and CIDR ranges whose `X-Forwarded-For` is believed (SLUICE_TRUSTED_PROXIES). */
   trustedProxies: string[];
   /** Non-public upstream targets an operator allowed (SLUICE_UPSTREAM_ALLOW); public ones need no entry. */
@@ -65,6 +71,7 @@ export const DEFAULT_CONFIG: Omit<GatewayConfig, 'port' | 'natsUrl'> = {
   drainAfterDisconnectMs: 60_000,
   maxStreamMs: 30 * 60_000,
   shutdownFlushMs: 10_000,
+  usageBatchMs: DEFAULT_USAGE_BATCH_MS,
   trustedProxies: [],
   upstreamAllow: UpstreamAllowList.none,
   // Never the shared temp directory: another local user could plant spool files there.
@@ -99,6 +106,7 @@ export function configFromEnv(): GatewayConfig {
     trustedProxies: parseTrustedProxies(process.env.SLUICE_TRUSTED_PROXIES),
     upstreamAllow: UpstreamAllowList.parse(process.env.SLUICE_UPSTREAM_ALLOW),
     spoolDir: env('SLUICE_GATEWAY_SPOOL_DIR', DEFAULT_CONFIG.spoolDir),
+    usageBatchMs: envInt('SLUICE_GATEWAY_USAGE_BATCH_MS', DEFAULT_CONFIG.usageBatchMs),
     metricsPort: envInt('SLUICE_METRICS_PORT', DEFAULT_METRICS_PORT),
   };
 }

@@ -47,8 +47,8 @@ const messaging = [
   provide(NATS, [GATEWAY_CONFIG], (config) => connectNats(config.natsUrl, 'gateway')),
   provide(
     UsagePublisher,
-    [NATS, LOGGER, UsageSpool],
-    (nc, logger, spool) => new UsagePublisher(nc, logger, (callId) => spool.acked(callId)),
+    [NATS, LOGGER, UsageSpool, GATEWAY_CONFIG],
+    (nc, logger, spool, config) => new UsagePublisher(nc, logger, (callId) => spool.acked(callId), config.usageBatchMs),
   ),
   provide(Authorizer, [NATS, GATEWAY_CONFIG], (nc, config) => new Authorizer(nc, config.authorizeTimeoutMs)),
 ];

@@ -25,6 +25,7 @@ import {
   type Route,
   type StoredResponse,
   type UsageMessage,
+  usagesIn,
 } from '@sluice/contracts';
 import { connectNats, ensureStreams, serve, type NatsConnection } from '@sluice/messaging';
 import { startMockUpstream, type MockUpstream } from '@sluice/mock-llm';
@@ -287,7 +288,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     description: 'the gateway to be ready',
   });
 
-  const usageMessages = (): Promise<UsageMessage[]> => streamMessages<UsageMessage>(nc, Streams.usage.name);
+  // One call's usage per element: a message carries one call or a batch of them.
+  const usageMessages = async (): Promise<UsageMessage[]> =>
+    (await streamMessages<unknown>(nc, Streams.usage.name)).flatMap((m) => usagesIn(m) as UsageMessage[]);
 
   return {
     nats,

@@ -25,13 +25,45 @@ describe('UsagePublisher (real NATS JetStream)', () => {
 
   const stored = async () => (await (await jetstreamManager(nc)).streams.info(Streams.usage.name)).state.messages;
 
-  it('publishes each message once, deduplicated by request id', async () => {
-    const publisher = new UsagePublisher(nc, pino({ level: 'silent' }));
-    publisher.publish(message('req-a'));
+  it('publishes the calls that end within the window as one stored message, and acknowledges each only once it is stored', async () => {
+    const before = await stored();
+    const acked: string[] = [];
+    const publisher = new UsagePublisher(nc, pino({ level: 'silent' }), (id) => acked.push(id), 60_000);
     publisher.publish(message('req-a'));
     publisher.publish(message('req-b'));
+    publisher.publish(message('req-c'));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(acked).toEqual([]); // still waiting for its window
     await publisher.flush(5000);
-    expect(await stored()).toBe(2);
+    expect(await stored()).toBe(before + 1);
+    const last = await (await jetstreamManager(nc)).streams.getMessage(Streams.usage.name, {
+      last_by_subj: Subjects.usage,
+    });
+    expect(last!.json<UsageMessage[]>().map((u) => u.requestId)).toEqual(['req-a', 'req-b', 'req-c']);
+    expect(acked).toEqual(['req-a', 'req-b', 'req-c']);
+  });
+
+  it('publishes a call alone under its request id once its window passes, so a second copy is stored once', async () => {
+    const before = await stored();
+    const publisher = new UsagePublisher(nc, pino({ level: 'silent' }), undefined, 20);
+    publisher.publish(message('req-alone'));
+    await waitFor(async () => (await stored()) === before + 1, { description: 'the call, without a flush' });
+    expect(await publisher.deliver(message('req-alone'))).toBe(true);
+    expect(await stored()).toBe(before + 1);
+    const last = await (await jetstreamManager(nc)).streams.getMessage(Streams.usage.name, {
+      last_by_subj: Subjects.usage,
+    });
+    expect(last!.json<UsageMessage>().requestId).toBe('req-alone');
+  });
+
+  it('closes a batch before it outgrows a NATS message', async () => {
+    const before = await stored();
+    const publisher = new UsagePublisher(nc, pino({ level: 'silent' }), undefined, 60_000);
+    // ~100 KB each: a 1 MB max_payload takes three of them (a character may be three bytes of UTF-8).
+    for (let i = 0; i < 7; i++)
+      publisher.publish({ ...message(`req-big-${i}`), metadata: { note: 'x'.repeat(100_000) } });
+    await publisher.flush(5000);
+    expect(await stored()).toBe(before + 3);
   });
 
   it('keeps retrying while NATS is down and lands the message once it is back', async () => {

@@ -1,5 +1,12 @@
 import type { Kysely } from 'kysely';
-import { InFlightTicket, Streams, Subjects, type ReservationTicket, type UsageMessage } from '@sluice/contracts';
+import {
+  InFlightTicket,
+  Streams,
+  Subjects,
+  usagesIn,
+  type ReservationTicket,
+  type UsageMessage,
+} from '@sluice/contracts';
 import { createDb, pingDb, relationsReadBy, waitForRelations, type Database } from '@sluice/db';
 import { followStreamInBursts, requestAllParts, type NatsConnection } from '@sluice/messaging';
 import type { Logger } from '@sluice/service';
@@ -87,9 +94,10 @@ export class UsageFollower {
       filterSubject: Subjects.usage,
       startTime: new Date(databaseUrl ? until : 0),
       handler: (msg) => {
-        // Every call's usage passes here; most keys have no limits and need nothing from it.
-        const u = this.#intake(msg.json(), false);
-        if (u) return this.#settle(u, msg.time.getTime());
+        // Every call's usage passes here (one, or a gateway's batch); most keys have no limits and need nothing from it.
+        const calls = usagesIn(msg.json());
+        if (calls.length === 1) return this.#settleRaw(calls[0], msg.time.getTime());
+        return this.#settleAll(calls, msg.time.getTime());
       },
       // Anything can be published on the stream: one message that is not usage must not stop settling.
       onError: (err, msg) =>
@@ -135,6 +143,16 @@ export class UsageFollower {
         if (u) void this.#settle(u, Date.now());
       },
     });
+  }
+
+  #settleRaw(raw: unknown, publishedAt: number): void | Promise<void> {
+    const u = this.#intake(raw, false);
+    if (u) return this.#settle(u, publishedAt);
+  }
+
+  /** A batch's calls in order: one that waits for a lookup holds back the ones after it. */
+  async #settleAll(calls: unknown[], publishedAt: number): Promise<void> {
+    for (const raw of calls) await this.#settleRaw(raw, publishedAt);
   }
 
   /** The usage message to count, checked (usage-intake.ts); one that is refused is logged, never its body. */
