@@ -80,6 +80,20 @@ describe('policy counts only usage it can check (real NATS, Postgres, supervised
     expect((await stateOf(id)).rateLimits.requestsPerMinute).toMatchObject({ limit: 3, used: 3 });
   });
 
+  it('counts each call of a gateway batch once, checking each on its own', async () => {
+    const keyId = await createKey({ budget: { maxUsd: 1 } });
+    const charge = (costNanos: number) =>
+      usageFixture(randomUUID(), { keyId, startedAt: new Date().toISOString(), costNanos });
+    const batch = [charge(1_000), { ...charge(50_000), startedAt: 'not-a-date' }, charge(20)];
+    await publishDurable(nc, Subjects.usage, batch, `usage-batch.${randomUUID()}`);
+    await waitFor(async () => (await spentNanos(keyId)) === 1_020, { description: "the batch's two good calls" });
+    // The same batch again (a retry past JetStream's duplicate window), then a marker behind it:
+    // once the marker is counted the copy was read, and it counted nothing again.
+    await publishDurable(nc, Subjects.usage, batch, `usage-batch.${randomUUID()}`);
+    await publishDurable(nc, Subjects.usage, [charge(3)], `usage-batch.${randomUUID()}`);
+    await waitFor(async () => (await spentNanos(keyId)) === 1_023, { description: 'the marker' });
+  });
+
   it('neither credits a budget nor releases a call in flight for a settle with a negative cost or another key', async () => {
     const created = await e2e.admin('POST', '/keys', {
       name: 'in-flight',
