@@ -7,7 +7,7 @@ import { arrayElements } from '../dead-letters/array-elements';
 import type { UsageDeadLetters } from '../dead-letters/usage-dead-letters';
 import { cleanUsage, withoutCallerFields, type RecordableUsage } from './clean-usage';
 import { failureKindOf, sqlstateOf } from './failure-kind';
-import { recordIsolating } from './record-isolating';
+import { recordIsolating, type Unrecorded } from './record-isolating';
 import { recordUsageBatch } from './record-usage';
 import { countRecorded } from '../telemetry/metering-metrics';
 import { endRecordSpan, startRecordSpan } from '../telemetry/record-span';
@@ -21,6 +21,12 @@ interface Call {
 interface Entry extends Call {
   usage: RecordableUsage;
 }
+
+/**
+ * Bounds one statement (and a bisection's depth): a consumer batch of 256 messages was 256 calls,
+ * and batch messages of a backlog can make it tens of thousands, one jsonb parameter of tens of MB.
+ */
+const MAX_CALLS_PER_STATEMENT = 1024;
 
 interface DeadLetter extends Call {
   reason: string;
@@ -36,7 +42,12 @@ interface DeadLetter extends Call {
  * which the consumer then retries as a whole; a call that fails for an unknown reason has its message
  * handed back, to be retried up to the consumer's `maxDeliver`.
  */
-export function usageBatchHandler(db: Kysely<Database>, deadLetters: UsageDeadLetters, logger: Logger) {
+export function usageBatchHandler(
+  db: Kysely<Database>,
+  deadLetters: UsageDeadLetters,
+  logger: Logger,
+  maxCallsPerStatement = MAX_CALLS_PER_STATEMENT,
+) {
   const record = async (entries: readonly Entry[]) => {
     const result = await recordUsageBatch(
       db,
@@ -80,10 +91,17 @@ export function usageBatchHandler(db: Kysely<Database>, deadLetters: UsageDeadLe
     const retried = new Set<Entry>();
     const refused = new Set<Entry>();
     let lastFailure: unknown;
-    const unrecorded = await recordIsolating(entries, record, aboutTheMessages).catch((err) => {
+    const unrecorded: Unrecorded<Entry>[] = [];
+    try {
+      for (let from = 0; from < entries.length; from += maxCallsPerStatement) {
+        const chunk =
+          entries.length <= maxCallsPerStatement ? entries : entries.slice(from, from + maxCallsPerStatement);
+        unrecorded.push(...(await recordIsolating(chunk, record, aboutTheMessages)));
+      }
+    } catch (err) {
       for (const span of spans) endRecordSpan(span, 'unavailable');
       throw err;
-    });
+    }
     for (const { item, err } of unrecorded) {
       let failure = err;
       const bare = failureKindOf(err) === 'content' ? withoutCallerFields(item.usage) : null;

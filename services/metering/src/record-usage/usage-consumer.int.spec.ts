@@ -411,6 +411,30 @@ describe("metering's usage consumer: no message can hold back another (real NATS
       await consumer.stop();
     }
   });
+  it('records the calls of batch messages in statements of a bounded size', async () => {
+    await sql`create table usage_statements (n int)`.execute(t.db);
+    await sql`create function count_usage_statement() returns trigger language plpgsql as $$
+      begin insert into usage_statements select count(*) from inserted; return null; end $$`.execute(t.db);
+    await sql`create trigger count_usage_statement after insert on usage_records
+      referencing new table as inserted for each statement execute function count_usage_statement()`.execute(t.db);
+    const consumer = await consumeUsage(nc, t.db, logger, { ...OPTIONS, maxCallsPerStatement: 10 });
+    try {
+      const calls = Array.from({ length: 25 }, () => usage('key-bounded', { costNanos: 100 }));
+      await publishBatch(batchOf(calls));
+      await waitFor(async () => (await rows('key-bounded')).length === 25, {
+        timeoutMs: 10_000,
+        description: 'the 25 calls recorded',
+      });
+      const statements = await sql<{ n: number }>`select n from usage_statements`.execute(t.db);
+      expect(statements.rows.map((r) => r.n)).toEqual([10, 10, 5]);
+      expect(await spendTotals('key-bounded')).toEqual(totals(calls));
+    } finally {
+      await consumer.stop();
+      await sql`drop trigger count_usage_statement on usage_records`.execute(t.db);
+      await sql`drop function count_usage_statement()`.execute(t.db);
+      await sql`drop table usage_statements`.execute(t.db);
+    }
+  });
 });
 
 /** A TCP proxy in front of Postgres that can drop every connection and refuse new ones, as a dead server would. */
