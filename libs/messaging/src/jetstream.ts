@@ -56,28 +56,34 @@ export interface DeadLetterSource {
   subject: string;
   seq: number;
   data: Uint8Array;
+  /** The index of one item of a message that carries several (a batch), kept on its own: `data` is its bytes. */
+  part?: number;
 }
 
 /**
  * Keeps a message that can never be processed, bytes untouched, on a dead-letter subject, with why
- * (`sluice-reason`) and where it came from (`sluice-subject`, `sluice-seq`) in its headers. The
- * msgID is the source position, so keeping the same message twice stores it once.
+ * (`sluice-reason`) and where it came from (`sluice-subject`, `sluice-seq`, and `sluice-part` for one
+ * item of a batch) in its headers. The msgID is the source position (`<subject>#<seq>` or
+ * `<subject>#<seq>.<part>`), so keeping the same message twice within the stream's duplicate window
+ * stores it once. Resolves false when JetStream already held it.
  */
 export async function keepDeadLetter(
   nc: NatsConnection,
   subject: string,
   source: DeadLetterSource,
   reason: string,
-): Promise<void> {
+): Promise<boolean> {
   const h = natsHeaders();
   h.set('sluice-reason', reason);
   h.set('sluice-subject', source.subject);
   h.set('sluice-seq', String(source.seq));
-  await jetstreamOf(nc).publish(subject, source.data, {
-    msgID: `${source.subject}#${source.seq}`,
-    headers: h,
-    timeout: 5000,
-  });
+  let msgID = `${source.subject}#${source.seq}`;
+  if (source.part !== undefined) {
+    h.set('sluice-part', String(source.part));
+    msgID += `.${source.part}`;
+  }
+  const ack = await jetstreamOf(nc).publish(subject, source.data, { msgID, headers: h, timeout: 5000 });
+  return !ack.duplicate;
 }
 
 export interface FollowOptions {

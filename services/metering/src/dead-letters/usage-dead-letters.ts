@@ -11,9 +11,10 @@ export class DeadLetterUnavailable extends Error {
 }
 
 /**
- * Usage messages metering can never record, kept as they arrived on `sluice.dead.usage`
- * (stream SLUICE_DEAD_LETTERS) and acked, so they hold back nothing, with one log line each that
- * names the call but none of its caller fields.
+ * Usage metering can never record, kept on `sluice.dead.usage` (stream SLUICE_DEAD_LETTERS) and
+ * acked, so it holds back nothing: a call of a batch on its own (`part`, its own bytes), a message
+ * read as nothing or given up on whole, as it arrived. One log line each names the call but none of
+ * its caller fields.
  */
 export class UsageDeadLetters {
   constructor(
@@ -22,14 +23,17 @@ export class UsageDeadLetters {
   ) {}
 
   async keep(source: DeadLetterSource, reason: string, call?: { requestId: string; keyId: string }): Promise<void> {
+    let kept: boolean;
     try {
-      await keepDeadLetter(this.nc, Subjects.usageDeadLetter, source, reason);
+      kept = await keepDeadLetter(this.nc, Subjects.usageDeadLetter, source, reason);
     } catch (err) {
       throw new DeadLetterUnavailable(err);
     }
+    // Kept before (a redelivery of the message, a batch retried after the stream failed): counted and told once.
+    if (!kept) return;
     countDeadLetter();
     this.logger.error(
-      { seq: source.seq, requestId: call?.requestId, keyId: call?.keyId, reason },
+      { seq: source.seq, part: source.part, requestId: call?.requestId, keyId: call?.keyId, reason },
       'usage message cannot be recorded: dead-lettered to SLUICE_DEAD_LETTERS',
     );
   }

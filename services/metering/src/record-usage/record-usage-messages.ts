@@ -1,37 +1,53 @@
 import type { Kysely } from 'kysely';
-import { UsageMessage } from '@sluice/contracts';
+import { UsageMessage, usagesIn } from '@sluice/contracts';
 import type { Database } from '@sluice/db';
-import type { BatchOutcome, JsMsg } from '@sluice/messaging';
+import type { BatchOutcome, DeadLetterSource, JsMsg } from '@sluice/messaging';
 import type { Logger } from '@sluice/service';
+import { arrayElements } from '../dead-letters/array-elements';
 import type { UsageDeadLetters } from '../dead-letters/usage-dead-letters';
 import { cleanUsage, withoutCallerFields, type RecordableUsage } from './clean-usage';
 import { failureKindOf, sqlstateOf } from './failure-kind';
-import { recordIsolating } from './record-isolating';
+import { recordIsolating, type Unrecorded } from './record-isolating';
 import { recordUsageBatch } from './record-usage';
 import { countRecorded } from '../telemetry/metering-metrics';
 import { endRecordSpan, startRecordSpan } from '../telemetry/record-span';
 
-interface Entry {
+/** One call of a message: the message itself, or the element `part` of a batch. */
+interface Call {
   msg: JsMsg;
+  part?: number;
+}
+
+interface Entry extends Call {
   usage: RecordableUsage;
 }
 
-interface DeadLetter {
-  msg: JsMsg;
+/**
+ * Bounds one statement (and a bisection's depth): a consumer batch of 256 messages was 256 calls,
+ * and batch messages of a backlog can make it tens of thousands, one jsonb parameter of tens of MB.
+ */
+const MAX_CALLS_PER_STATEMENT = 1024;
+
+interface DeadLetter extends Call {
   reason: string;
   usage?: UsageMessage;
 }
 
 /**
- * Records a batch of usage messages so that no message can hold back another: malformed ones and
- * ones Postgres can never store are dead-lettered; caller fields it cannot store are cleaned and
- * flagged; a batch Postgres refuses for what it holds is bisected down to the offender, which is
- * tried once more without its caller fields, then dead-lettered. Only an unavailable database (or
- * dead-letter stream) fails the batch, which the consumer then retries as a whole; a message that
- * fails for an unknown reason is handed back on its own, to be retried up to the consumer's
- * `maxDeliver`.
+ * Records a batch of usage-stream messages, each one call or a batch of calls (a JSON array), so that
+ * no call can hold back another: malformed ones and ones Postgres can never store are dead-lettered
+ * on their own; caller fields it cannot store are cleaned and flagged; a batch Postgres refuses for
+ * what it holds is bisected down to the offending call, which is tried once more without its caller
+ * fields, then dead-lettered. Only an unavailable database (or dead-letter stream) fails the batch,
+ * which the consumer then retries as a whole; a call that fails for an unknown reason has its message
+ * handed back, to be retried up to the consumer's `maxDeliver`.
  */
-export function usageBatchHandler(db: Kysely<Database>, deadLetters: UsageDeadLetters, logger: Logger) {
+export function usageBatchHandler(
+  db: Kysely<Database>,
+  deadLetters: UsageDeadLetters,
+  logger: Logger,
+  maxCallsPerStatement = MAX_CALLS_PER_STATEMENT,
+) {
   const record = async (entries: readonly Entry[]) => {
     const result = await recordUsageBatch(
       db,
@@ -46,35 +62,52 @@ export function usageBatchHandler(db: Kysely<Database>, deadLetters: UsageDeadLe
     const entries: Entry[] = [];
     const dead: DeadLetter[] = [];
     for (const msg of msgs) {
-      const parsed = UsageMessage.safeParse(jsonOf(msg));
-      if (!parsed.success) {
-        dead.push({ msg, reason: `malformed: ${parsed.error.issues[0]?.path.join('.') || 'not a usage message'}` });
-        continue;
+      const raw = jsonOf(msg);
+      const batch = Array.isArray(raw);
+      // An empty batch holds no call: nothing to record or keep, and it is acked.
+      if (batch && raw.length === 0) logger.warn({ seq: msg.seq }, 'usage message without a call: acked');
+      const calls = usagesIn(raw);
+      for (let i = 0; i < calls.length; i++) {
+        const part = batch ? i : undefined;
+        const parsed = UsageMessage.safeParse(calls[i]);
+        if (!parsed.success) {
+          const at = parsed.error.issues[0]?.path.join('.');
+          dead.push({ msg, part, reason: `malformed: ${at || 'not a usage message'}` });
+          continue;
+        }
+        if (parsed.data.costNanos === undefined && parsed.data.costUsd === undefined) {
+          logger.warn(
+            { requestId: parsed.data.requestId, model: parsed.data.model },
+            'usage message without a cost (its route had no price): recorded at cost 0',
+          );
+        }
+        const cleaned = cleanUsage(parsed.data);
+        if (cleaned.ok) entries.push({ msg, part, usage: cleaned.usage });
+        else dead.push({ msg, part, reason: cleaned.reason, usage: parsed.data });
       }
-      if (parsed.data.costNanos === undefined && parsed.data.costUsd === undefined) {
-        logger.warn(
-          { requestId: parsed.data.requestId, model: parsed.data.model },
-          'usage message without a cost (its route had no price): recorded at cost 0',
-        );
-      }
-      const cleaned = cleanUsage(parsed.data);
-      if (cleaned.ok) entries.push({ msg, usage: cleaned.usage });
-      else dead.push({ msg, reason: cleaned.reason, usage: parsed.data });
     }
 
     const spans = entries.map((e) => startRecordSpan(e.usage));
-    const retry: JsMsg[] = [];
+    const retried = new Set<Entry>();
+    const refused = new Set<Entry>();
     let lastFailure: unknown;
-    const unrecorded = await recordIsolating(entries, record, aboutTheMessages).catch((err) => {
+    const unrecorded: Unrecorded<Entry>[] = [];
+    try {
+      for (let from = 0; from < entries.length; from += maxCallsPerStatement) {
+        const chunk =
+          entries.length <= maxCallsPerStatement ? entries : entries.slice(from, from + maxCallsPerStatement);
+        unrecorded.push(...(await recordIsolating(chunk, record, aboutTheMessages)));
+      }
+    } catch (err) {
       for (const span of spans) endRecordSpan(span, 'unavailable');
       throw err;
-    });
+    }
     for (const { item, err } of unrecorded) {
       let failure = err;
       const bare = failureKindOf(err) === 'content' ? withoutCallerFields(item.usage) : null;
       if (bare) {
         try {
-          await record([{ msg: item.msg, usage: bare }]);
+          await record([{ ...item, usage: bare }]);
           logCleaned(logger, bare);
           continue;
         } catch (again) {
@@ -83,26 +116,41 @@ export function usageBatchHandler(db: Kysely<Database>, deadLetters: UsageDeadLe
         }
       }
       if (failureKindOf(failure) === 'content') {
-        dead.push({ msg: item.msg, reason: `SQLSTATE ${sqlstateOf(failure)}`, usage: item.usage });
+        dead.push({ msg: item.msg, part: item.part, reason: `SQLSTATE ${sqlstateOf(failure)}`, usage: item.usage });
+        refused.add(item);
       } else {
-        retry.push(item.msg);
+        retried.add(item);
         lastFailure = failure;
       }
     }
-    if (retry.length > 0)
+    // A message is acked or handed back whole: one call to retry hands back its batch, whose recorded
+    // calls replay as no-ops (the unique request id).
+    const retry = new Set([...retried].map((e) => e.msg));
+    if (retry.size > 0)
       logger.warn(
-        { messages: retry.length, err: (lastFailure as Error).message },
-        'usage messages failed to record on their own; they will be redelivered',
+        { messages: retry.size, calls: retried.size, err: (lastFailure as Error).message },
+        'usage failed to record on its own; its messages will be redelivered',
       );
     const failed = new Set(unrecorded.map((u) => u.item));
     for (const entry of entries) if (entry.usage.cleanedFields && !failed.has(entry)) logCleaned(logger, entry.usage);
-    for (const { msg, reason, usage } of dead) await deadLetters.keep(msg, reason, usage);
-    const deadMsgs = new Set(dead.map((d) => d.msg));
-    const retried = new Set(retry);
+    // A dead call of a batch handed back is kept now and met again on the redelivery: its msgID
+    // (`<subject>#<seq>.<part>`) makes JetStream drop that copy within the dead-letter stream's 2-minute
+    // duplicate window, and keep() counts and logs it once. Only a redelivery more than 2 minutes later
+    // (metering down meanwhile) keeps a second copy, with the same sluice-seq and sluice-part.
+    const elements = new Map<JsMsg, Uint8Array[]>();
+    for (const d of dead) await deadLetters.keep(sourceOf(d, elements), d.reason, d.usage);
     for (const [i, e] of entries.entries())
-      endRecordSpan(spans[i], deadMsgs.has(e.msg) ? 'dead_lettered' : retried.has(e.msg) ? 'retried' : undefined);
-    return { retry };
+      endRecordSpan(spans[i], refused.has(e) ? 'dead_lettered' : retried.has(e) ? 'retried' : undefined);
+    return { retry: [...retry] };
   };
+}
+
+/** What a dead call is kept as: a message whole, as it arrived; a call of a batch, its own bytes as written. */
+function sourceOf({ msg, part }: Call, elements: Map<JsMsg, Uint8Array[]>): DeadLetterSource {
+  if (part === undefined) return msg;
+  let split = elements.get(msg);
+  if (!split) elements.set(msg, (split = arrayElements(msg.data)));
+  return { subject: msg.subject, seq: msg.seq, data: split[part], part };
 }
 
 function logCleaned(logger: Logger, usage: RecordableUsage): void {
@@ -112,7 +160,7 @@ function logCleaned(logger: Logger, usage: RecordableUsage): void {
   );
 }
 
-/** Not JSON parses as nothing, and is dead-lettered as malformed. */
+/** Not JSON parses as nothing, and is dead-lettered whole as malformed. */
 function jsonOf(msg: JsMsg): unknown {
   try {
     return msg.json();

@@ -13,6 +13,8 @@ export interface UsageConsumerOptions {
   ackWaitMs: number;
   /** Deliveries of one message before JetStream gives up on it and it is dead-lettered. */
   maxDeliver: number;
+  /** The most calls one statement records (a batch of messages can hold many more: see usageBatchHandler). */
+  maxCallsPerStatement?: number;
 }
 
 /**
@@ -34,7 +36,7 @@ export async function consumeUsage(
     durable: Consumers.meteringUsage,
     filterSubject: Subjects.usage,
     ...opts,
-    handler: usageBatchHandler(db, deadLetters, logger),
+    handler: usageBatchHandler(db, deadLetters, logger, opts.maxCallsPerStatement),
     retryInPlace: (err) => err instanceof DeadLetterUnavailable || failureKindOf(err) === 'unavailable',
     onError: (err, msgs, attempt) => {
       // One line when a batch starts failing, then one every ~10 s while it still does.

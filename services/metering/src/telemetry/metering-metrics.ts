@@ -2,10 +2,11 @@ import { meterOf } from '@sluice/telemetry';
 
 const meter = meterOf('metering');
 const records = meter.createCounter('sluice.metering.records', {
-  description: 'Usage messages metering handled: recorded (a new usage row) or duplicate (recorded before).',
+  description:
+    'Calls metering handled (each of a batch message): recorded (a new usage row) or duplicate (recorded before).',
 });
 const deadLetters = meter.createCounter('sluice.metering.dead_letters', {
-  description: 'Usage messages metering could never record, kept on SLUICE_DEAD_LETTERS.',
+  description: 'Calls (or whole messages) metering could never record, kept on SLUICE_DEAD_LETTERS.',
 });
 const RECORDED = { outcome: 'recorded' };
 const DUPLICATE = { outcome: 'duplicate' };
@@ -14,7 +15,7 @@ records.add(0, RECORDED);
 records.add(0, DUPLICATE);
 deadLetters.add(0);
 
-/** A batch committed: `recorded` new rows of `handled` messages (the rest were redeliveries). */
+/** A batch committed: `recorded` new rows of `handled` calls (the rest were redeliveries). */
 export function countRecorded(recorded: number, handled: number): void {
   if (recorded > 0) records.add(recorded, RECORDED);
   if (handled > recorded) records.add(handled - recorded, DUPLICATE);
