@@ -340,9 +340,10 @@ describe('observability, end to end (five service processes, Prometheus scrapes,
     const first = await waitFor(
       async () => {
         const lag = await lagOf();
-        return lag.messages === 3 && lag.seconds! > 0 && lag;
+        // Three calls' usage: one to three messages (a gateway batches the calls that end close together).
+        return lag.messages! >= 1 && lag.messages! <= 3 && lag.seconds! > 0 && lag;
       },
-      { timeoutMs: 10_000, description: 'three usage messages waiting' },
+      { timeoutMs: 10_000, description: 'the three calls’ usage waiting' },
     );
     const later = await waitFor(
       async () => {
@@ -351,7 +352,9 @@ describe('observability, end to end (five service processes, Prometheus scrapes,
       },
       { timeoutMs: 10_000, description: 'the lag to grow' },
     );
-    expect(later.messages).toBe(3);
+    // The last batch may have landed after the first look; none is recorded while metering is stopped.
+    expect(later.messages).toBeGreaterThanOrEqual(first.messages!);
+    expect(later.messages).toBeLessThanOrEqual(3);
 
     await metering.restart();
     await waitFor(
