@@ -106,7 +106,14 @@ export function configFromEnv(): GatewayConfig {
     trustedProxies: parseTrustedProxies(process.env.SLUICE_TRUSTED_PROXIES),
     upstreamAllow: UpstreamAllowList.parse(process.env.SLUICE_UPSTREAM_ALLOW),
     spoolDir: env('SLUICE_GATEWAY_SPOOL_DIR', DEFAULT_CONFIG.spoolDir),
-    usageBatchMs: envInt('SLUICE_GATEWAY_USAGE_BATCH_MS', DEFAULT_CONFIG.usageBatchMs),
+    usageBatchMs: usageBatchMsFromEnv(),
     metricsPort: envInt('SLUICE_METRICS_PORT', DEFAULT_METRICS_PORT),
   };
+}
+
+/** Up to a second: longer would hold back metering's records and the stream's settlement of leased calls. */
+function usageBatchMsFromEnv(): number {
+  const ms = envInt('SLUICE_GATEWAY_USAGE_BATCH_MS', DEFAULT_CONFIG.usageBatchMs);
+  if (ms < 0 || ms > 1000) throw new Error('SLUICE_GATEWAY_USAGE_BATCH_MS must be between 0 and 1000');
+  return ms;
 }

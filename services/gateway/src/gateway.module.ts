@@ -50,7 +50,11 @@ const messaging = [
     [NATS, LOGGER, UsageSpool, GATEWAY_CONFIG],
     (nc, logger, spool, config) => new UsagePublisher(nc, logger, (callId) => spool.acked(callId), config.usageBatchMs),
   ),
-  provide(Authorizer, [NATS, GATEWAY_CONFIG], (nc, config) => new Authorizer(nc, config.authorizeTimeoutMs)),
+  provide(
+    Authorizer,
+    [NATS, GATEWAY_CONFIG, UsagePublisher],
+    (nc, config, publisher) => new Authorizer(nc, config.authorizeTimeoutMs, () => publisher.sendNow()),
+  ),
 ];
 
 // Dead gateways' spool files are claimed before this process starts its own, and republished before it serves.

@@ -42,9 +42,12 @@ export class Authorizer {
   constructor(
     private readonly nc: NatsConnection,
     private readonly timeoutMs = AUTHORIZE_TIMEOUT_MS,
+    /** Sends the usage waiting for its batch: a lease's return must not overtake its calls' durable copies. */
+    sendUsageNow: () => void = () => {},
   ) {
     this.leases = new LeasePool((returned) => {
       try {
+        if (returned.usages.length > 0) sendUsageNow();
         if (!nc.isClosed()) nc.publish(Subjects.rpc.policyLeaseReturn, JSON.stringify(returned));
       } catch {
         // Draining, or past max_payload: policy sweeps the lease; its calls' usage is on the stream.

@@ -30,7 +30,8 @@ describe('calls admitted under a lease (real NATS)', () => {
   const returns: LeaseReturn[] = [];
   const started: LeasedCall[] = [];
   beforeAll(async () => {
-    h = await startHarness({ reservations: true, lease: LEASE });
+    // Usage batches wait a minute: the lease's return must still not overtake its calls' durable copies.
+    h = await startHarness({ reservations: true, lease: LEASE, gateway: { usageBatchMs: 60_000 } });
     h.nc.subscribe(Subjects.rpc.policyLeaseCall, {
       callback: (_e, msg) => {
         started.push(msg.json<LeasedCall>());
@@ -81,7 +82,8 @@ describe('calls admitted under a lease (real NATS)', () => {
     expect((back.usages as UsageMessage[]).map((u) => u.leaseId)).toEqual([leaseId, leaseId, leaseId]);
     // Without the callers' tags (the stream's copies keep them): a return of many calls fits one message.
     expect((back.usages as UsageMessage[]).some((u) => 'metadata' in u)).toBe(false);
-    // The stream's copies name the lease too: policy charges them to it.
+    // The stream's copies name the lease too: policy charges them to it. Sent with the return, not a
+    // minute later with their batch's window.
     const stored = await waitFor(
       async () => {
         const usages = (await h.usageMessages()).filter((u) => u.leaseId === leaseId);
@@ -105,7 +107,15 @@ describe('calls admitted under a lease (real NATS)', () => {
     const live = `${h.authorizeRequests.filter((r) => r.model === 'gpt-priced').at(-1)!.callId}.lease`;
     h.nc.publish(Subjects.gatewayLeaseRevoke, JSON.stringify({ keyId: KEY_ID }));
     // The gateway applied the revocation once it hands the lease back (at once, on revocation).
-    await waitFor(() => returns.some((r) => r.leaseId === live), { description: 'the revoked lease back' });
+    const back = await waitFor(() => returns.find((r) => r.leaseId === live), {
+      description: 'the revoked lease back',
+    });
+    // Its calls' durable copies went with it, not a minute later with their batch's window.
+    const leasedCalls = back.usages.length;
+    expect(leasedCalls).toBeGreaterThan(0);
+    await waitFor(async () => (await h.usageMessages()).filter((u) => u.leaseId === live).length === leasedCalls, {
+      description: "the revoked lease's calls on the usage stream",
+    });
     await call();
     expect(asked()).toBe(withLease + 1);
     expect(asked()).toBeGreaterThan(before);

@@ -66,6 +66,21 @@ describe('UsagePublisher (real NATS JetStream)', () => {
     expect(await stored()).toBe(before + 3);
   });
 
+  it('sends the waiting batch at once with an early settlement: its durable copy leaves with it', async () => {
+    const before = await stored();
+    const publisher = new UsagePublisher(nc, pino({ level: 'silent' }), undefined, 60_000);
+    publisher.publish(message('req-waiting'));
+    await publisher.settleNow(message('req-settled-early'));
+    // No flush: a window of a minute, and both are stored.
+    await waitFor(async () => (await stored()) === before + 1, {
+      description: 'the batch, without waiting its window',
+    });
+    const last = await (await jetstreamManager(nc)).streams.getMessage(Streams.usage.name, {
+      last_by_subj: Subjects.usage,
+    });
+    expect(last!.json<UsageMessage[]>().map((u) => u.requestId)).toEqual(['req-waiting', 'req-settled-early']);
+  });
+
   it('keeps retrying while NATS is down and lands the message once it is back', async () => {
     const before = await stored();
     const publisher = new UsagePublisher(nc, pino({ level: 'silent' }));

@@ -17,7 +17,7 @@ const SETTLE_CONFIRM_MS = 200;
 
 /** How long the usage of a call that ended waits for others to share its JetStream message. */
 export const DEFAULT_USAGE_BATCH_MS = 50;
-/** The most calls one message carries (metering records up to 256 messages in one transaction). */
+/** The most calls one message carries (metering keeps a message of more than 1,024 whole, unread). */
 const MAX_BATCH_CALLS = 128;
 /** Room in a message for its headers; a character of JSON is at most 3 bytes of UTF-8. */
 const HEADROOM_BYTES = 4096;
@@ -76,6 +76,10 @@ export class UsagePublisher {
       this.nc.publish(Subjects.rpc.policySettle, json);
       this.sentEarly.add(message);
       this.enqueue(message, json);
+      // With no wait: its durable copy leaves in the same socket write as the settlement, as policy
+      // forgets a settled call after a few minutes — a copy only a late successor's spool could
+      // bring (a gateway killed while the batch waited) would be counted again.
+      this.sendNow();
       if (confirm) await Promise.race([this.nc.flush(), sleep(SETTLE_CONFIRM_MS, undefined, { ref: false })]);
       else await null;
     } catch {
@@ -99,6 +103,14 @@ export class UsagePublisher {
       this.timer = setTimeout(this.sendPending, this.batchMs);
       this.timer.unref();
     }
+  }
+
+  /**
+   * Sends what waits now: before anything that tells policy a call's usage ahead of its durable copy
+   * (an early settlement, a lease handed back with its calls' usage).
+   */
+  sendNow(): void {
+    this.sendPending();
   }
 
   private readonly sendPending = (): void => {

@@ -27,6 +27,10 @@ interface Entry extends Call {
  * and batch messages of a backlog can make it tens of thousands, one jsonb parameter of tens of MB.
  */
 const MAX_CALLS_PER_STATEMENT = 1024;
+/** A gateway's batch holds at most 128 calls; a message with more than this is kept whole, unread. */
+const MAX_CALLS_PER_MESSAGE = 1024;
+/** Past this many malformed calls in one batch message, the message is kept once, whole, not call by call. */
+const MAX_MALFORMED_PARTS = 16;
 
 interface DeadLetter extends Call {
   reason: string;
@@ -67,12 +71,25 @@ export function usageBatchHandler(
       // An empty batch holds no call: nothing to record or keep, and it is acked.
       if (batch && raw.length === 0) logger.warn({ seq: msg.seq }, 'usage message without a call: acked');
       const calls = usagesIn(raw);
+      if (calls.length > MAX_CALLS_PER_MESSAGE) {
+        dead.push({
+          msg,
+          reason: `a batch of ${calls.length} calls: more than ${MAX_CALLS_PER_MESSAGE} in one message`,
+        });
+        continue;
+      }
+      const checked = calls.map((call) => UsageMessage.safeParse(call));
+      const malformed = checked.filter((c) => !c.success).length;
+      // A gateway never sends a malformed call: many in one message are kept once, whole, so one
+      // message cannot make thousands of dead letters and log lines.
+      const keptWhole = batch && malformed > MAX_MALFORMED_PARTS;
+      if (keptWhole) dead.push({ msg, reason: `malformed: ${malformed} of its ${calls.length} calls` });
       for (let i = 0; i < calls.length; i++) {
         const part = batch ? i : undefined;
-        const parsed = UsageMessage.safeParse(calls[i]);
+        const parsed = checked[i];
         if (!parsed.success) {
           const at = parsed.error.issues[0]?.path.join('.');
-          dead.push({ msg, part, reason: `malformed: ${at || 'not a usage message'}` });
+          if (!keptWhole) dead.push({ msg, part, reason: `malformed: ${at || 'not a usage message'}` });
           continue;
         }
         if (parsed.data.costNanos === undefined && parsed.data.costUsd === undefined) {

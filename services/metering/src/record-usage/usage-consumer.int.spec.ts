@@ -411,6 +411,27 @@ describe("metering's usage consumer: no message can hold back another (real NATS
       await consumer.stop();
     }
   });
+  it('keeps a message of many malformed calls, or of more calls than a gateway sends, once and whole: one dead letter and one log line each', async () => {
+    const good = Array.from({ length: 3 }, () => usage('key-amplify', { costNanos: 100 }));
+    const manyBad = `[${[...good.map((c) => JSON.stringify(c)), ...Array.from({ length: 500 }, () => '{}')].join(',')}]`;
+    const tooMany = `[${Array.from({ length: 1025 }, () => '{}').join(',')}]`;
+    const consumer = await consumeUsage(nc, t.db, logger, OPTIONS);
+    try {
+      const seqs = [await publishBatch(manyBad), await publishBatch(tooMany)];
+      await waitFor(allAcked, { description: 'both messages acked' });
+      // The well-formed calls of the first are recorded all the same.
+      expect(await spendTotals('key-amplify')).toEqual(totals(good));
+      const dead = (await deadLetters()).filter((d) => seqs.map(String).includes(d.seq!));
+      expect(dead.map((d) => [d.seq, d.part, d.reason, d.body.length])).toEqual([
+        [String(seqs[0]), undefined, 'malformed: 500 of its 503 calls', manyBad.length],
+        [String(seqs[1]), undefined, 'a batch of 1025 calls: more than 1024 in one message', tooMany.length],
+      ]);
+      expect(seqs.map((seq) => deadLogs(seq).length)).toEqual([1, 1]);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
   it('records the calls of batch messages in statements of a bounded size', async () => {
     await sql`create table usage_statements (n int)`.execute(t.db);
     await sql`create function count_usage_statement() returns trigger language plpgsql as $$

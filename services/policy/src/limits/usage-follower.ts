@@ -150,31 +150,51 @@ export class UsageFollower {
     if (u) return this.#settle(u, publishedAt);
   }
 
-  /** A batch's calls in order: one that waits for a lookup holds back the ones after it. */
+  /**
+   * A batch's calls in order: one that waits for a lookup holds back the ones after it. Each call
+   * stands alone, as a message of its own would (one that fails is logged and the rest settle), and
+   * the calls it ignores are logged in one line, so a forged batch cannot flood the log.
+   */
   async #settleAll(calls: unknown[], publishedAt: number): Promise<void> {
-    for (const raw of calls) await this.#settleRaw(raw, publishedAt);
+    const ignored = new Map<string, { count: number; first: unknown }>();
+    for (const raw of calls) {
+      try {
+        const intake = intakeUsage(raw, this.#intakeState, false);
+        if ('usage' in intake) await this.#settle(intake.usage, publishedAt);
+        else if (intake.ignored !== null) {
+          const seen = ignored.get(intake.ignored) ?? { count: 0, first: raw };
+          seen.count++;
+          ignored.set(intake.ignored, seen);
+        }
+      } catch (err) {
+        this.o.logger.error({ err: (err as Error).message }, 'a usage message of a batch could not be settled');
+      }
+    }
+    for (const [why, { count, first }] of ignored)
+      this.#logIgnored(why as 'malformed' | 'another-key', first, false, count);
   }
 
   /** The usage message to count, checked (usage-intake.ts); one that is refused is logged, never its body. */
   #intake(raw: unknown, early: boolean): UsageMessage | null {
     const intake = intakeUsage(raw, this.#intakeState, early);
     if ('usage' in intake) return intake.usage;
-    if (intake.ignored !== null) {
-      const { requestId, keyId } = raw as { requestId: string; keyId: string };
-      const why =
-        intake.ignored === 'malformed'
-          ? 'does not match its schema'
-          : 'names another key than its call was admitted for';
-      this.o.logger.warn(
-        {
-          requestId: requestId.slice(0, 200),
-          keyId: keyId.slice(0, 200),
-          via: early ? Subjects.rpc.policySettle : Subjects.usage,
-        },
-        `ignored a usage message that ${why}`,
-      );
-    }
+    if (intake.ignored !== null) this.#logIgnored(intake.ignored, raw, early, 1);
     return null;
+  }
+
+  #logIgnored(ignored: 'malformed' | 'another-key', raw: unknown, early: boolean, count: number): void {
+    const { requestId, keyId } = raw as { requestId: string; keyId: string };
+    const why =
+      ignored === 'malformed' ? 'does not match its schema' : 'names another key than its call was admitted for';
+    this.o.logger.warn(
+      {
+        requestId: requestId.slice(0, 200),
+        keyId: keyId.slice(0, 200),
+        via: early ? Subjects.rpc.policySettle : Subjects.usage,
+        ...(count > 1 ? { messages: count } : {}),
+      },
+      `ignored a usage message that ${why}`,
+    );
   }
 
   /**

@@ -92,9 +92,10 @@ export class UsageSpool {
   }
 
   /**
-   * Acknowledgements arrive in bursts (one per message of a published batch) and are written
+   * Acknowledgements arrive in bursts (one per call of a published batch) and are written
    * together at the end of the event-loop turn: losing one to a kill only means republishing a
-   * message JetStream and metering already have, which they drop.
+   * call JetStream already stored (in a batch, under another msgID): metering's unique request id
+   * records it once, and policy, finding it `recovered`, looks it up before counting it.
    */
   acked(callId: string): void {
     const segment = this.calls.get(callId);
