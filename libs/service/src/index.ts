@@ -2,5 +2,6 @@ export * from './logger';
 export * from './config';
 export * from './bootstrap';
 export * from './json-depth';
+export * from './json-bytes';
 export * from './request-body';
 export * from './provide';

@@ -1,3 +1,5 @@
+import { JsonByte } from './json-bytes';
+
 /**
  * How deeply a body's arrays and objects may nest. V8's JSON.parse takes any depth, but
  * JSON.stringify and every recursive walk of the parsed value overflow the stack near 10,000
@@ -6,12 +8,7 @@
  */
 export const MAX_JSON_DEPTH = 128;
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_OBJECT = 0x7b;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_OBJECT = 0x7d;
-const CLOSE_ARRAY = 0x5d;
+const { QUOTE, BACKSLASH, OPEN_OBJECT, OPEN_ARRAY, CLOSE_OBJECT, CLOSE_ARRAY } = JsonByte;
 
 /**
  * Whether JSON text nests arrays and objects more than `max` levels deep, read before it is

@@ -1,12 +1,6 @@
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
+import { isJsonBlank, JsonByte } from '@sluice/service';
 
-const isBlank = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+const { QUOTE, BACKSLASH, COMMA, OPEN_ARRAY, CLOSE_ARRAY, OPEN_OBJECT, CLOSE_OBJECT } = JsonByte;
 
 /**
  * The bytes of each element of a JSON array as they were written (blanks around each dropped): one
@@ -18,8 +12,8 @@ const isBlank = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0
 export function arrayElements(json: Uint8Array): Uint8Array[] {
   const elements: Uint8Array[] = [];
   const take = (from: number, to: number) => {
-    while (from < to && isBlank(json[from])) from++;
-    while (to > from && isBlank(json[to - 1])) to--;
+    while (from < to && isJsonBlank(json[from])) from++;
+    while (to > from && isJsonBlank(json[to - 1])) to--;
     if (to > from) elements.push(json.subarray(from, to));
   };
   let depth = 0;

@@ -1,11 +1,6 @@
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-const COLON = 0x3a;
-const COMMA = 0x2c;
+import { isJsonBlank, JsonByte } from '@sluice/service';
+
+const { QUOTE, BACKSLASH, OPEN_OBJECT, CLOSE_OBJECT, OPEN_ARRAY, CLOSE_ARRAY, COLON, COMMA } = JsonByte;
 const MODEL = Buffer.from('"model"');
 
 /**
@@ -52,7 +47,7 @@ function isModelKey(raw: Buffer, start: number, end: number): boolean {
 }
 
 function skipSpace(buf: Buffer, i: number): number {
-  while (i < buf.length && (buf[i] === 0x20 || buf[i] === 0x0a || buf[i] === 0x0d || buf[i] === 0x09)) i++;
+  while (i < buf.length && isJsonBlank(buf[i])) i++;
   return i;
 }
 
@@ -80,10 +75,7 @@ function valueEndOf(buf: Buffer, start: number): number {
       buf[i] !== COMMA &&
       buf[i] !== CLOSE_OBJECT &&
       buf[i] !== CLOSE_ARRAY &&
-      buf[i] !== 0x20 &&
-      buf[i] !== 0x0a &&
-      buf[i] !== 0x0d &&
-      buf[i] !== 0x09
+      !isJsonBlank(buf[i])
     )
       i++;
     return i;
