@@ -12,22 +12,17 @@ const {
   usage: USAGE,
   responses: RESPONSES,
   deadLetters: DEAD_LETTERS,
-  leaseCalls: LEASE_CALLS,
 } = {
   events: Streams.events.name,
   usage: Streams.usage.name,
   responses: Streams.responses.name,
   deadLetters: Streams.deadLetters.name,
-  leaseCalls: Streams.leaseCalls.name,
 };
 
 /** ensureStreams: look each stream up, create it when missing. */
 const ENSURE_STREAMS = [
   `${API}.INFO`,
-  ...[EVENTS, USAGE, RESPONSES, DEAD_LETTERS, LEASE_CALLS].flatMap((s) => [
-    `${API}.STREAM.INFO.${s}`,
-    `${API}.STREAM.CREATE.${s}`,
-  ]),
+  ...[EVENTS, USAGE, RESPONSES, DEAD_LETTERS].flatMap((s) => [`${API}.STREAM.INFO.${s}`, `${API}.STREAM.CREATE.${s}`]),
 ];
 
 /**
@@ -65,8 +60,8 @@ export const NATS_PERMISSIONS: Record<ServiceName, NatsPermissions> = {
         Subjects.rpc.listModels,
         Subjects.rpc.policyCancel,
         Subjects.rpc.policySettle,
-        // Quota leases: a leased call started (stored in SLUICE_LEASE_CALLS), a lease handed back.
-        Subjects.leaseCalls,
+        // Quota leases: a leased call started, a lease handed back.
+        Subjects.rpc.policyLeaseCall,
         Subjects.rpc.policyLeaseReturn,
         Subjects.rpc.credentials,
         Subjects.usage,
@@ -95,7 +90,6 @@ export const NATS_PERMISSIONS: Record<ServiceName, NatsPermissions> = {
         ...ENSURE_STREAMS,
         ...readStream(EVENTS),
         ...readStream(USAGE),
-        ...readStream(LEASE_CALLS),
       ]),
     },
     // Policy reads every event through JetStream; a plain subscription to them shows it nothing more.

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { Streams, Subjects } from '@sluice/contracts';
+import { Subjects } from '@sluice/contracts';
 import { natsAuthConf, natsHelmValues } from '../src/nats-deploy';
 import { NATS_PERMISSIONS, natsPasswordVariable } from '../src/nats-users';
 import { SERVICE_NAMES, type ServiceName } from '../src/service-names';
@@ -60,11 +60,10 @@ describe('each service its own NATS user', () => {
   });
 
   it('lets only gateways hand leases back and say a leased call started, and only policy revoke leases', () => {
-    expect(publishers(Subjects.rpc.policyLeaseReturn)).toEqual(['gateway']);
-    expect(subscribers(Subjects.rpc.policyLeaseReturn)).toEqual(['policy']);
-    // A leased call's notice is stored in SLUICE_LEASE_CALLS, which policy alone reads.
-    expect(publishers(Subjects.leaseCalls)).toEqual(['gateway']);
-    expect(publishers(`$JS.API.CONSUMER.CREATE.${Streams.leaseCalls.name}`)).toEqual(['policy']);
+    for (const subject of [Subjects.rpc.policyLeaseReturn, Subjects.rpc.policyLeaseCall]) {
+      expect([subject, publishers(subject)]).toEqual([subject, ['gateway']]);
+      expect([subject, subscribers(subject)]).toEqual([subject, ['policy']]);
+    }
     expect(publishers(Subjects.gatewayLeaseRevoke)).toEqual(['policy']);
     expect(subscribers(Subjects.gatewayLeaseRevoke)).toEqual(['gateway']);
   });

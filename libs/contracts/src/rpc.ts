@@ -159,18 +159,16 @@ export interface LeaseGrant {
 }
 
 /**
- * Gateway → every policy process (the owner acts): a lease the gateway no longer spends, with the
- * usage messages of its calls that ended (a batch settlement) and the reservation tickets of those
- * still running, which policy holds on their own. Policy gives back the unused rest.
+ * Gateway → every policy process (the owner acts): a lease the gateway no longer spends, once its
+ * calls ended, with their usage messages (a batch settlement). Policy gives back the unused rest.
  */
 export interface LeaseReturn {
   leaseId: string;
   keyId: string;
   usages: unknown[];
-  running?: unknown[];
 }
 
-/** Gateway → policy (through the stream SLUICE_LEASE_CALLS): a call admitted under a lease has started. */
+/** Gateway → policy: a call admitted under a lease has started. */
 export interface LeasedCall {
   leaseId: string;
   ticket: ReservationTicket;

@@ -8,13 +8,6 @@ export const Subjects = {
   modelEvents: 'sluice.evt.models.>',
   /** One message per served call, published by the gateway with msgID = requestId. */
   usage: 'sluice.usage.recorded',
-  /**
-   * Gateway → stream SLUICE_LEASE_CALLS, no reply awaited: a call admitted under a lease has started
-   * (`LeasedCall`: the lease and the call's reservation ticket), stored before the upstream is asked,
-   * so policy can sweep it if its gateway dies and never hands the lease back. Policy reads the
-   * stream in bursts: it needs a notice only for a lease never returned.
-   */
-  leaseCalls: 'sluice.lease.calls',
   usageAll: 'sluice.usage.>',
   /** A usage message metering cannot record at all, kept as it arrived (reason in the `sluice-reason` header). */
   usageDeadLetter: 'sluice.dead.usage',
@@ -52,6 +45,12 @@ export const Subjects = {
     policySettle: 'sluice.rpc.policy.settle',
     /** Gateway → every policy process, no reply: a lease handed back with its calls' usage (`LeaseReturn`). */
     policyLeaseReturn: 'sluice.rpc.policy.lease-return',
+    /**
+     * Gateway → every policy process, no reply: a call admitted under a lease has started
+     * (`LeasedCall`: the lease and the call's reservation ticket), so policy can sweep it if its
+     * gateway dies without ever reporting it.
+     */
+    policyLeaseCall: 'sluice.rpc.policy.lease-call',
     /** Live rate-limit and budget state of keys. */
     policyKeyState: 'sluice.rpc.policy.key-state',
     /** Every rule that applies to a key, with its state. */
@@ -80,7 +79,6 @@ export const Streams = {
   usage: { name: 'SLUICE_USAGE', subjects: ['sluice.usage.>'] },
   deadLetters: { name: 'SLUICE_DEAD_LETTERS', subjects: ['sluice.dead.>'] },
   responses: { name: 'SLUICE_RESPONSES', subjects: ['sluice.responses.>'] },
-  leaseCalls: { name: 'SLUICE_LEASE_CALLS', subjects: ['sluice.lease.calls'] },
 } as const;
 
 export const Consumers = {

@@ -67,7 +67,6 @@ export function securityOf(env: NodeJS.ProcessEnv): Partial<NodeConnectionOption
 
 const TWO_MINUTES_NS = 120_000_000_000;
 const SEVEN_DAYS_NS = 7 * 24 * 3600 * 1_000_000_000;
-const TEN_MINUTES_NS = 10 * 60 * 1_000_000_000;
 
 /**
  * Creates the JetStream streams if they are missing. All are file-backed; settings for a
@@ -88,13 +87,6 @@ export async function ensureStreams(nc: NatsConnection): Promise<void> {
       subjects: [...Streams.responses.subjects],
       duplicate_window: TWO_MINUTES_NS,
       max_age: SEVEN_DAYS_NS,
-    },
-    // Read by policy within a second or two; kept long enough for a policy process that was away.
-    {
-      name: Streams.leaseCalls.name,
-      subjects: [...Streams.leaseCalls.subjects],
-      max_age: TEN_MINUTES_NS,
-      max_bytes: 256 * 1024 * 1024,
     },
     // No max age: a dead letter waits for a person.
     { name: Streams.deadLetters.name, subjects: [...Streams.deadLetters.subjects], duplicate_window: TWO_MINUTES_NS },

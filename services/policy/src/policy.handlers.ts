@@ -82,12 +82,18 @@ export function servePolicy(nc: NatsConnection, p: PolicyState, logger: RpcLogge
       }
     },
   });
+  // Every process: only the one that granted the lease knows it.
+  nc.subscribe(Subjects.rpc.policyLeaseCall, {
+    callback: (_err, msg) => {
+      const notice = leasedCallOf(msg.data);
+      if (notice) p.limiter.leasedCallStarted(notice.leaseId, notice.ticket);
+    },
+  });
   // Every process: only the one that granted the lease holds it.
   nc.subscribe(Subjects.rpc.policyLeaseReturn, {
     callback: (_err, msg) => {
       const returned = leaseReturnOf(msg.data);
-      if (returned)
-        p.limiter.returnLease(returned.leaseId, returned.keyId, returned.usages, Date.now(), returned.running);
+      if (returned) p.limiter.returnLease(returned.leaseId, returned.keyId, returned.usages, Date.now());
     },
   });
   // Every process holds every key, and nothing is counted: any process answers.
@@ -182,16 +188,11 @@ export function servePolicy(nc: NatsConnection, p: PolicyState, logger: RpcLogge
   }
 }
 
-/** More than a lease admits calls (SLUICE_LEASE_MAX_REQUESTS is at most this): the rest is not read. */
-const MAX_RUNNING_PER_RETURN = 1000;
-
 /**
  * A lease return as it arrived, checked: ids as strings, and only the usages that match the usage
  * schema and name the lease (anyone may publish here; the lease's own key is checked by the limiter).
  */
-export function leaseReturnOf(
-  data: Uint8Array,
-): { leaseId: string; keyId: string; usages: UsageMessage[]; running: ReservationTicket[] } | null {
+export function leaseReturnOf(data: Uint8Array): { leaseId: string; keyId: string; usages: UsageMessage[] } | null {
   let raw: Partial<LeaseReturn>;
   try {
     raw = JSON.parse(new TextDecoder().decode(data));
@@ -204,13 +205,7 @@ export function leaseReturnOf(
     const parsed = UsageMessage.safeParse(item);
     if (parsed.success && parsed.data.leaseId === raw.leaseId) usages.push(parsed.data);
   }
-  // Tickets of its calls still running, well-formed only (each becomes a reservation to sweep).
-  const running: ReservationTicket[] = [];
-  for (const item of Array.isArray(raw.running) ? raw.running.slice(0, MAX_RUNNING_PER_RETURN) : []) {
-    const parsed = InFlightTicket.safeParse(item);
-    if (parsed.success) running.push(parsed.data);
-  }
-  return { leaseId: raw.leaseId, keyId: raw.keyId, usages, running };
+  return { leaseId: raw.leaseId, keyId: raw.keyId, usages };
 }
 
 /** The partition that answers for a call: the key's owner, or this one for a secret no key has. */
@@ -253,4 +248,20 @@ function keyOrThrow(keys: KeyTable, keyId: string): KeyPolicy {
   const key = keys.byId(keyId);
   if (!key) throw new DomainError(ErrorCodes.keyNotFound, `key ${keyId} does not exist`);
   return key;
+}
+
+/**
+ * A call started under a lease, as it arrived, checked: a lease id and a well-formed reservation
+ * ticket (anyone allowed to publish here could otherwise have policy sweep a call that never was).
+ */
+export function leasedCallOf(data: Uint8Array): { leaseId: string; ticket: ReservationTicket } | null {
+  let raw: { leaseId?: unknown; ticket?: unknown };
+  try {
+    raw = JSON.parse(new TextDecoder().decode(data));
+  } catch {
+    return null;
+  }
+  if (typeof raw?.leaseId !== 'string') return null;
+  const parsed = InFlightTicket.safeParse(raw.ticket);
+  return parsed.success ? { leaseId: raw.leaseId, ticket: parsed.data } : null;
 }

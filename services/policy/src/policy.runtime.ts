@@ -16,7 +16,6 @@ import { ThresholdReporter } from './budgets/threshold-reporter';
 import { Catalog } from './catalog/catalog';
 import { KeyTable } from './keys/key-table';
 import { DEFAULT_LEASES } from './limits/lease-size';
-import { followLeaseCalls } from './limits/lease-calls';
 import { revocationOf } from './limits/lease-revocation';
 import { Limiter, SETTLED_MEMORY_MS } from './limits/limiter';
 import { sweepReservations, sweptMessageId } from './limits/sweeper';
@@ -54,7 +53,6 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
   #logDb?: Kysely<Database>;
   #log?: LogFollower;
   #events?: { stop(): Promise<void> };
-  #leaseCalls?: { stop(): Promise<void> };
   #sweeper?: NodeJS.Timeout;
   #ready = false;
   #eventsLive = false;
@@ -124,7 +122,6 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
       databaseUrl: process.env.DATABASE_URL,
     });
     await this.#usage.start(nc);
-    this.#leaseCalls = await followLeaseCalls(nc, this.limiter, envInt('SLUICE_POLICY_USAGE_BURST_MS', 1000), logger);
     servePolicy(nc, this, logger);
     const ttlMs = this.#ttlMs;
     this.#sweeper = setInterval(
@@ -216,7 +213,6 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
     await this.#log?.stop().catch(() => {});
     await this.#events?.stop().catch(() => {});
     await this.#usage?.stop();
-    await this.#leaseCalls?.stop().catch(() => {});
     await this.#nc?.drain().catch(() => {});
     await this.#usage?.close();
     await this.#logDb?.destroy().catch(() => {});

@@ -76,11 +76,10 @@ export class Authorizer {
     if (leased) {
       if (leased.ticket) {
         this.inFlight.hold(leased.ticket);
-        // Stored by JetStream, no reply waited for; it leaves before the upstream is asked, so a
-        // gateway that dies with the call running leaves policy a call to sweep, as an authorized
-        // one would. Policy reads the stream in bursts: no wake-up per call.
+        // No reply is waited for; it leaves before the upstream is asked, so a gateway that dies
+        // with the call running leaves policy a call to sweep, as an authorized one would.
         const notice: LeasedCall = { leaseId: leased.leaseId, ticket: leased.ticket };
-        if (!this.nc.isClosed()) this.nc.publish(Subjects.leaseCalls, JSON.stringify(notice));
+        if (!this.nc.isClosed()) this.nc.publish(Subjects.rpc.policyLeaseCall, JSON.stringify(notice));
       }
       return leased.reply;
     }

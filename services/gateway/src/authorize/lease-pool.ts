@@ -46,8 +46,6 @@ interface LeasedCall {
   lease: Lease;
   tokens: number;
   nanos: number;
-  /** What policy holds for it once the lease is handed back while it runs. */
-  ticket?: ReservationTicket;
 }
 
 /** What the call that brought a lease held, so the lease's headers follow its settlement too. */
@@ -132,8 +130,7 @@ export class LeasePool {
     lease.tokensUsed += tokens;
     lease.nanosUsed += nanos;
     lease.running++;
-    const leased: LeasedCall = { lease, tokens, nanos };
-    this.#calls.set(req.callId, leased);
+    this.#calls.set(req.callId, { lease, tokens, nanos });
     const readings = grant.readings;
     const headers = rateLimitHeaders(
       readings.requests && { ...readings.requests, remaining: readings.requests.remaining - lease.admitted },
@@ -172,7 +169,6 @@ export class LeasePool {
         clientIp: req.clientIp,
       },
     };
-    leased.ticket = ticket;
     return { reply, leaseId: grant.leaseId, ticket };
   }
 
@@ -298,16 +294,7 @@ export class LeasePool {
     if (lease.returned) return;
     lease.returned = true;
     if (!lease.grant.counted) return;
-    // Its calls still running go back as the tickets policy holds them by until their usage comes.
-    const running: ReservationTicket[] = [];
-    if (lease.running > 0)
-      for (const call of this.#calls.values()) if (call.lease === lease && call.ticket) running.push(call.ticket);
-    this.handBack({
-      leaseId: lease.grant.leaseId,
-      keyId: lease.keyId,
-      usages: lease.usages,
-      ...(running.length > 0 ? { running } : {}),
-    });
+    this.handBack({ leaseId: lease.grant.leaseId, keyId: lease.keyId, usages: lease.usages });
     lease.usages = [];
   }
 }

@@ -32,7 +32,7 @@ describe('calls admitted under a lease (real NATS)', () => {
   beforeAll(async () => {
     // Usage batches wait a minute: the lease's return must still not overtake its calls' durable copies.
     h = await startHarness({ reservations: true, lease: LEASE, gateway: { usageBatchMs: 60_000 } });
-    h.nc.subscribe(Subjects.leaseCalls, {
+    h.nc.subscribe(Subjects.rpc.policyLeaseCall, {
       callback: (_e, msg) => {
         started.push(msg.json<LeasedCall>());
       },
@@ -92,8 +92,7 @@ describe('calls admitted under a lease (real NATS)', () => {
       { description: 'the leased calls on the usage stream' },
     );
     expect(stored.every((u) => u.keyId === KEY_ID && (u.costNanos ?? 0) > 0 && u.metadata?.team)).toBe(true);
-    // Each leased call stored a notice that it started (SLUICE_LEASE_CALLS), with the ticket policy
-    // sweeps it by if it is never reported.
+    // Each leased call told policy it started, with the ticket policy sweeps it by if it is never reported.
     const told = started.filter((n) => n.leaseId === leaseId);
     expect(told.map((n) => n.ticket.callId).sort()).toEqual(stored.map((u) => u.requestId).sort());
     expect(told.every((n) => n.ticket.keyId === KEY_ID && n.ticket.reservedNanos > 0)).toBe(true);

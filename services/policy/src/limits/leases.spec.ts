@@ -222,28 +222,6 @@ describe('quota leases (policy)', () => {
       expect(g.limiter.expired(sweptAt, ttl)).toEqual([]);
     });
 
-    it('holds a call its lease comes back with as running, even when its notice was never read, until its usage', () => {
-      const g = leasing({ rateLimits: LIMITS, budget: budget(100) });
-      const lease = leaseOf(g.call())!;
-      g.limiter.settle(usage('c1', undefined, 10), NOW + 5);
-      // The notice of l1 is still in the stream; the return carries its ticket (and l2's, whose
-      // notice did arrive: held once).
-      g.limiter.leasedCallStarted(lease.leaseId, started('l2'));
-      expect(
-        g.limiter.returnLease(lease.leaseId, 'key_1', [], NOW + 1_100, [started('l1'), started('l2'), started('l2')]),
-      ).toBe(true);
-      const c = g.c();
-      expect(c.budget!.reserved).toBe(2 * WORST);
-      expect(c.inFlight).toBe(2);
-      // The stream's notice arriving after the return changes nothing.
-      g.limiter.leasedCallStarted(lease.leaseId, started('l1'));
-      expect(c.budget!.reserved).toBe(2 * WORST);
-      g.limiter.settle(usage('l2', lease.leaseId, 40, NOW + 10), NOW + 2_000);
-      expect(c.budget).toMatchObject({ reserved: WORST, spent: 50_000_000 });
-      // l1 never reports: swept at its worst case.
-      expect(g.limiter.expired(sweptAt, ttl).map((r) => r.callId)).toEqual(['l1']);
-    });
-
     it('charges nothing for a lease whose gateway died with no call running', () => {
       const g = leasing({ rateLimits: LIMITS, budget: budget(100) });
       leaseOf(g.call());

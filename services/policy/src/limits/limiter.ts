@@ -163,20 +163,11 @@ export class Limiter {
    * settlement: those not settled yet are settled now). What the lease still holds is given back,
    * and the requests it never made are uncounted at its grant. A lease of another key, or one this
    * process does not hold (a restart lost it: its calls' usage travels the stream), changes nothing.
-   * Its calls still running (`running`, their tickets) are held on their own until their usage
-   * arrives, like the calls the lease-call stream told of (whichever came first, once).
    */
-  returnLease(
-    leaseId: string,
-    keyId: string,
-    usages: UsageMessage[],
-    now: number,
-    running: readonly ReservationTicket[] = [],
-  ): boolean {
+  returnLease(leaseId: string, keyId: string, usages: UsageMessage[], now: number): boolean {
     const lease = this.leases.get(leaseId);
     if (!lease || lease.keyId !== keyId) return false;
     for (const usage of usages) if (usage.leaseId === leaseId && usage.keyId === keyId) this.settle(usage, now);
-    for (const ticket of running) this.leasedCallStarted(leaseId, ticket);
     this.#endLease(lease, lease.requests - lease.settled, now);
     return true;
   }
