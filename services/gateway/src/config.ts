@@ -38,7 +38,8 @@ export interface GatewayConfig {
   shutdownFlushMs: number;
   /**
    * How long a finished call's usage waits for others to share its JetStream message
-   * (SLUICE_GATEWAY_USAGE_BATCH_MS; 0: only calls that end in the same event-loop turn).
+   * (SLUICE_GATEWAY_USAGE_BATCH_MS; 0: only calls that end in the same event-loop turn; -1: one
+   * message per call).
    */
   usageBatchMs: number;
   /** Addresses and CIDR ranges whose `X-Forwarded-For` is believed (SLUICE_TRUSTED_PROXIES). */
@@ -111,9 +112,12 @@ export function configFromEnv(): GatewayConfig {
   };
 }
 
-/** Up to a second: longer would hold back metering's records and the stream's settlement of leased calls. */
+/**
+ * Up to a second: longer would hold back metering's records and the stream's settlement of leased
+ * calls. -1: no batches at all (a rolling upgrade from a release whose metering cannot read them).
+ */
 function usageBatchMsFromEnv(): number {
   const ms = envInt('SLUICE_GATEWAY_USAGE_BATCH_MS', DEFAULT_CONFIG.usageBatchMs);
-  if (ms < 0 || ms > 1000) throw new Error('SLUICE_GATEWAY_USAGE_BATCH_MS must be between 0 and 1000');
+  if (ms < -1 || ms > 1000) throw new Error('SLUICE_GATEWAY_USAGE_BATCH_MS must be -1 (no batches) or 0 to 1000');
   return ms;
 }

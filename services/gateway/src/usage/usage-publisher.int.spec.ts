@@ -56,6 +56,18 @@ describe('UsagePublisher (real NATS JetStream)', () => {
     expect(last!.json<UsageMessage>().requestId).toBe('req-alone');
   });
 
+  it('publishes one message per call, under its request id, when batches are off (-1, for a rolling upgrade)', async () => {
+    const before = await stored();
+    const publisher = new UsagePublisher(nc, pino({ level: 'silent' }), undefined, -1);
+    for (const id of ['req-one-1', 'req-one-2', 'req-one-3']) publisher.publish(message(id));
+    await publisher.flush(5000);
+    expect(await stored()).toBe(before + 3);
+    const last = await (await jetstreamManager(nc)).streams.getMessage(Streams.usage.name, {
+      last_by_subj: Subjects.usage,
+    });
+    expect(last!.json<UsageMessage>().requestId).toBe('req-one-3');
+  });
+
   it('closes a batch before it outgrows a NATS message', async () => {
     const before = await stored();
     const publisher = new UsagePublisher(nc, pino({ level: 'silent' }), undefined, 60_000);

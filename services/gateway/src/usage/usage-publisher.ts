@@ -52,7 +52,10 @@ export class UsagePublisher {
     private readonly logger: Logger,
     /** JetStream stored the call's usage (the spool records it, so a restart does not send it again). */
     private readonly onAcked: (callId: string) => void = () => {},
-    /** 0: the calls that end in the same event-loop turn only. */
+    /**
+     * 0: the calls that end in the same event-loop turn only; negative: no batches, one message per
+     * call (for a rolling upgrade while an older metering or policy still runs).
+     */
     private readonly batchMs = DEFAULT_USAGE_BATCH_MS,
   ) {}
 
@@ -98,7 +101,7 @@ export class UsagePublisher {
     this.pending.push({ message, json });
     this.pendingChars += json.length + 1;
     if (this.pending.length >= MAX_BATCH_CALLS) this.sendPending();
-    else if (this.batchMs === 0) this.immediate ??= setImmediate(this.sendPending);
+    else if (this.batchMs <= 0) this.immediate ??= setImmediate(this.sendPending);
     else if (!this.timer) {
       this.timer = setTimeout(this.sendPending, this.batchMs);
       this.timer.unref();
@@ -122,7 +125,8 @@ export class UsagePublisher {
     if (batch.length === 0) return;
     this.pending = [];
     this.pendingChars = 0;
-    this.track(batch.length === 1 ? this.send(batch[0].message, true, batch[0].json) : this.sendBatch(batch));
+    if (batch.length === 1 || this.batchMs < 0) for (const p of batch) this.track(this.send(p.message, true, p.json));
+    else this.track(this.sendBatch(batch));
   };
 
   /**
