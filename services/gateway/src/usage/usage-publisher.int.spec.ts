@@ -24,6 +24,8 @@ describe('UsagePublisher (real NATS JetStream)', () => {
   });
 
   const stored = async () => (await (await jetstreamManager(nc)).streams.info(Streams.usage.name)).state.messages;
+  const lastStored = async () =>
+    (await jetstreamManager(nc)).streams.getMessage(Streams.usage.name, { last_by_subj: Subjects.usage });
 
   it('publishes the calls that end within the window as one stored message, and acknowledges each only once it is stored', async () => {
     const before = await stored();
@@ -36,9 +38,7 @@ describe('UsagePublisher (real NATS JetStream)', () => {
     expect(acked).toEqual([]); // still waiting for its window
     await publisher.flush(5000);
     expect(await stored()).toBe(before + 1);
-    const last = await (await jetstreamManager(nc)).streams.getMessage(Streams.usage.name, {
-      last_by_subj: Subjects.usage,
-    });
+    const last = await lastStored();
     expect(last!.json<UsageMessage[]>().map((u) => u.requestId)).toEqual(['req-a', 'req-b', 'req-c']);
     expect(acked).toEqual(['req-a', 'req-b', 'req-c']);
   });
@@ -50,9 +50,7 @@ describe('UsagePublisher (real NATS JetStream)', () => {
     await waitFor(async () => (await stored()) === before + 1, { description: 'the call, without a flush' });
     expect(await publisher.deliver(message('req-alone'))).toBe(true);
     expect(await stored()).toBe(before + 1);
-    const last = await (await jetstreamManager(nc)).streams.getMessage(Streams.usage.name, {
-      last_by_subj: Subjects.usage,
-    });
+    const last = await lastStored();
     expect(last!.json<UsageMessage>().requestId).toBe('req-alone');
   });
 
@@ -62,9 +60,7 @@ describe('UsagePublisher (real NATS JetStream)', () => {
     for (const id of ['req-one-1', 'req-one-2', 'req-one-3']) publisher.publish(message(id));
     await publisher.flush(5000);
     expect(await stored()).toBe(before + 3);
-    const last = await (await jetstreamManager(nc)).streams.getMessage(Streams.usage.name, {
-      last_by_subj: Subjects.usage,
-    });
+    const last = await lastStored();
     expect(last!.json<UsageMessage>().requestId).toBe('req-one-3');
   });
 
@@ -87,9 +83,7 @@ describe('UsagePublisher (real NATS JetStream)', () => {
     await waitFor(async () => (await stored()) === before + 1, {
       description: 'the batch, without waiting its window',
     });
-    const last = await (await jetstreamManager(nc)).streams.getMessage(Streams.usage.name, {
-      last_by_subj: Subjects.usage,
-    });
+    const last = await lastStored();
     expect(last!.json<UsageMessage[]>().map((u) => u.requestId)).toEqual(['req-waiting', 'req-settled-early']);
   });
 
