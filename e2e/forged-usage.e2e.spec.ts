@@ -107,12 +107,17 @@ describe('policy counts only usage it can check (real NATS, Postgres, supervised
       description: 'the call to be in flight',
     });
     // Anyone who may ask the gateways what is in flight learns the call's id.
-    const { items } = await requestAllParts<ReservationTicket>(nc, Subjects.gatewayInFlight, {
-      maxWaitMs: 300,
-      completeWithinMs: 3000,
-    });
-    const ticket = items.find((t) => t.keyId === id)!;
-    expect(ticket).toBeDefined();
+    // Asked until the gateway's answer comes within the wait (a loaded machine may answer late).
+    const ticket = await waitFor(
+      async () => {
+        const { items } = await requestAllParts<ReservationTicket>(nc, Subjects.gatewayInFlight, {
+          maxWaitMs: 300,
+          completeWithinMs: 3000,
+        });
+        return items.find((t) => t.keyId === id);
+      },
+      { description: "the call's ticket from the gateway" },
+    );
     settleEarly(
       usageFixture(ticket.callId, { keyId: id, startedAt: new Date().toISOString(), costNanos: -5_000_000_000 }),
     );
