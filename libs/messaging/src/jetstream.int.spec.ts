@@ -2,7 +2,8 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { startTestNats, waitFor, type TestNats } from '@sluice/testing';
 import { connectNats, type NatsConnection } from './connection';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { consumeDurableBatches, durableCaughtUp, publishDurable, type DeadLetterSource } from './jetstream';
+import { consumeDurableBatches } from './durable-batches';
+import { durableCaughtUp, publishDurable, type DeadLetterSource } from './jetstream';
 
 describe('consuming a durable stream in batches (real NATS)', () => {
   let nats: TestNats;
