@@ -1,7 +1,16 @@
-import { Subjects, type LeasedCall, type LeaseGrant, type LeaseReturn, type UsageMessage } from '@sluice/contracts';
-import { requestAllParts } from '@sluice/messaging';
+import {
+  Subjects,
+  type AuthorizeReply,
+  type AuthorizeRequest,
+  type LeasedCall,
+  type LeaseGrant,
+  type LeaseReturn,
+  type UsageMessage,
+} from '@sluice/contracts';
+import { connectNats, requestAllParts } from '@sluice/messaging';
 import { waitFor } from '@sluice/testing';
 import { KEY_ID, startHarness, type Harness } from '../../test/harness';
+import { Authorizer } from './authorizer';
 
 jest.setTimeout(60_000);
 
@@ -29,17 +38,23 @@ describe('calls admitted under a lease (real NATS)', () => {
   let h: Harness;
   const returns: LeaseReturn[] = [];
   const started: LeasedCall[] = [];
+  /** Both subjects as they arrived, one connection's messages in the order it published them. */
+  const arrived: string[] = [];
   beforeAll(async () => {
     // Usage batches wait a minute: the lease's return must still not overtake its calls' durable copies.
     h = await startHarness({ reservations: true, lease: LEASE, gateway: { usageBatchMs: 60_000 } });
     h.nc.subscribe(Subjects.rpc.policyLeaseCall, {
       callback: (_e, msg) => {
-        started.push(msg.json<LeasedCall>());
+        const notice = msg.json<LeasedCall>();
+        started.push(notice);
+        arrived.push(`started ${notice.ticket.callId}`);
       },
     });
     h.nc.subscribe(Subjects.rpc.policyLeaseReturn, {
       callback: (_e, msg) => {
-        returns.push(msg.json<LeaseReturn>());
+        const returned = msg.json<LeaseReturn>();
+        returns.push(returned);
+        arrived.push(`returned ${returned.leaseId}`);
       },
     });
     await h.nc.flush();
@@ -129,5 +144,43 @@ describe('calls admitted under a lease (real NATS)', () => {
     await requestAllParts(h.nc, Subjects.gatewayInFlight, { maxWaitMs: 300, completeWithinMs: 3000 });
     await call();
     expect(asked()).toBe(n + 1);
+  });
+
+  it('tells policy a leased call started before it hands the lease back, even when both happen in one turn', async () => {
+    // A second gateway's authorizer on its own connection: what it publishes arrives in its order.
+    const nc = await connectNats(h.nats.url, 'second-gateway');
+    try {
+      const authorizer = new Authorizer(nc);
+      const req: AuthorizeRequest = {
+        keyHash: 'a'.repeat(64),
+        model: 'gpt-priced',
+        operation: 'chat',
+        clientIp: '127.0.0.1',
+        requestId: 'order-granting',
+        callId: 'order-granting',
+        estimate: { inputTokens: 10, maxOutputTokens: 10 },
+      };
+      const granted: AuthorizeReply = {
+        allow: true,
+        keyId: KEY_ID,
+        route: h.routes.get('gpt-priced')!,
+        limits: {
+          headers: {},
+          reservedNanos: 0,
+          budgetRemainingNanos: null,
+          lease: { ...LEASE, leaseId: 'order.lease' },
+        },
+      };
+      authorizer.leases.take(req, granted);
+      const admitted = await authorizer.authorize({ ...req, requestId: 'order-leased', callId: 'order-leased' });
+      expect(admitted.allow && admitted.limits?.leaseId).toBe('order.lease');
+      // Revoked in the very turn the call was admitted: its notice may not have left yet.
+      authorizer.leases.revoke({ keyId: KEY_ID });
+      await waitFor(() => returns.some((r) => r.leaseId === 'order.lease'), { description: 'the lease back' });
+      // Policy ignores a notice for a lease it took back: the call would run unseen.
+      expect(arrived.filter((m) => m.includes('order'))).toEqual(['started order-leased', 'returned order.lease']);
+    } finally {
+      await nc.drain();
+    }
   });
 });
