@@ -38,8 +38,6 @@ export class Authorizer {
   readonly #partitions = new Map<string, number>();
   /** Names this process's in-flight report, so an asker can tell the parts of two gateways apart. */
   readonly #id = randomUUID();
-  /** Leased calls' notices waiting for the end of the turn they were admitted in. */
-  #notices: string[] = [];
 
   constructor(
     private readonly nc: NatsConnection,
@@ -49,7 +47,6 @@ export class Authorizer {
   ) {
     this.leases = new LeasePool((returned) => {
       try {
-        this.#sendNotices();
         if (returned.usages.length > 0) sendUsageNow();
         if (!nc.isClosed()) nc.publish(Subjects.rpc.policyLeaseReturn, JSON.stringify(returned));
       } catch {
@@ -79,7 +76,10 @@ export class Authorizer {
     if (leased) {
       if (leased.ticket) {
         this.inFlight.hold(leased.ticket);
-        this.#tellStarted({ leaseId: leased.leaseId, ticket: leased.ticket });
+        // No reply is waited for; it leaves before the upstream is asked, so a gateway that dies
+        // with the call running leaves policy a call to sweep, as an authorized one would.
+        const notice: LeasedCall = { leaseId: leased.leaseId, ticket: leased.ticket };
+        if (!this.nc.isClosed()) this.nc.publish(Subjects.rpc.policyLeaseCall, JSON.stringify(notice));
       }
       return leased.reply;
     }
@@ -106,29 +106,6 @@ export class Authorizer {
       return { allow: false, error: rpcFailure(err) };
     }
   }
-
-  /**
-   * A leased call's notice, so a gateway that dies with the call running and is never succeeded
-   * leaves policy a call to sweep, as an authorized one would. No reply is waited for, and it leaves
-   * once this turn is over — after the upstream was asked (the spool's begin record, written before,
-   * is what a successor reports) — so its socket write is not on the call's way out.
-   */
-  #tellStarted(notice: LeasedCall): void {
-    this.#notices.push(JSON.stringify(notice));
-    if (this.#notices.length === 1) setImmediate(this.#sendNotices);
-  }
-
-  /** Sends the notices waiting; a lease's return calls it first, as policy ignores a notice for a lease it took back. */
-  readonly #sendNotices = (): void => {
-    const notices = this.#notices;
-    if (notices.length === 0) return;
-    this.#notices = [];
-    try {
-      for (const notice of notices) if (!this.nc.isClosed()) this.nc.publish(Subjects.rpc.policyLeaseCall, notice);
-    } catch {
-      // Draining: the calls' begin records are in the spool, for this process's successor.
-    }
-  };
 
   #learn(keyHash: string, partition: number): void {
     if (this.#partitions.size >= MAX_KNOWN_PARTITIONS) this.#partitions.clear();
