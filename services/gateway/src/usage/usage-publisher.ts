@@ -97,26 +97,22 @@ export class UsagePublisher {
 
   private enqueue(message: UsageMessage, json: string): void {
     if ((this.pendingChars + json.length + 1) * MAX_UTF8_PER_CHAR > maxPayloadOf(this.nc) - HEADROOM_BYTES)
-      this.sendPending();
+      this.sendNow();
     this.pending.push({ message, json });
     this.pendingChars += json.length + 1;
-    if (this.pending.length >= MAX_BATCH_CALLS) this.sendPending();
-    else if (this.batchMs <= 0) this.immediate ??= setImmediate(this.sendPending);
+    if (this.pending.length >= MAX_BATCH_CALLS) this.sendNow();
+    else if (this.batchMs <= 0) this.immediate ??= setImmediate(this.sendNow);
     else if (!this.timer) {
-      this.timer = setTimeout(this.sendPending, this.batchMs);
+      this.timer = setTimeout(this.sendNow, this.batchMs);
       this.timer.unref();
     }
   }
 
   /**
-   * Sends what waits now: before anything that tells policy a call's usage ahead of its durable copy
-   * (an early settlement, a lease handed back with its calls' usage).
+   * Sends what waits: when its window closes, and at once before anything that tells policy a call's
+   * usage ahead of its durable copy (an early settlement, a lease handed back with its calls' usage).
    */
-  sendNow(): void {
-    this.sendPending();
-  }
-
-  private readonly sendPending = (): void => {
+  readonly sendNow = (): void => {
     clearTimeout(this.timer);
     clearImmediate(this.immediate);
     this.timer = undefined;
@@ -143,7 +139,7 @@ export class UsagePublisher {
   }
 
   async flush(timeoutMs: number): Promise<void> {
-    this.sendPending();
+    this.sendNow();
     if (this.inFlight.size === 0) return;
     await Promise.race([Promise.allSettled([...this.inFlight]), sleep(timeoutMs, undefined, { ref: false })]);
     if (this.inFlight.size > 0)

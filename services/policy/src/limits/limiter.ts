@@ -12,12 +12,12 @@ import type { KeyPolicy } from '../keys/key-table';
 import { countedTokens, KeyCounters, tokenKindsOf } from './key-counters';
 import { checkLimits, limitHeadersOf } from './limit-checks';
 import { LimitRefusals } from './limit-refusals';
-import { cutLease, leasable, leaseIdOf, MAX_LEASES_PER_KEY, rulesLease } from './lease-grant';
-import { holdLease, releaseLease, shownRemaining, takeFromLease, toReservations, type HeldLease } from './leases';
+import { LeaseBook } from './lease-book';
+import { leasable, leaseIdOf } from './lease-grant';
+import { shownRemaining, type HeldLease } from './leases';
 import type { LeaseSettings } from './lease-size';
 import { nearLimit } from './near-limit';
 import type { RecordedCall } from './recorded-calls';
-import type { BudgetLedger } from './budget-ledger';
 import { SweptCalls, type SweptCharge } from './swept-calls';
 
 /** An admitted call that has not reported usage yet. */
@@ -56,11 +56,7 @@ export class Limiter {
   /** Calls their gateway gave up on before the reply arrived (call id → when). */
   readonly #cancelled = new Map<string, number>();
   readonly #swept = new SweptCalls();
-  /** Leases granted and not yet returned or swept (lease id → what they hold). */
-  readonly leases = new Map<string, HeldLease>();
-  /** Leases returned or swept (lease id → key, when): a late usage of one of their calls is still theirs. */
-  readonly #endedLeases = new Map<string, { keyId: string; at: number }>();
-  #leaseSeq = 0;
+  readonly #leases = new LeaseBook();
   /** Null: no leases are granted (SLUICE_LEASES unset). */
   leasing: LeaseSettings | null = null;
 
@@ -73,6 +69,11 @@ export class Limiter {
      */
     private readonly settledMemoryMs = SETTLED_MEMORY_MS,
   ) {}
+
+  /** Leases granted and not yet returned or swept (lease id → what they hold). */
+  get leases(): ReadonlyMap<string, HeldLease> {
+    return this.#leases.live;
+  }
 
   counters(keyId: string): KeyCounters {
     let counters = this.#counters.get(keyId);
@@ -88,7 +89,7 @@ export class Limiter {
         ok: true,
         limits:
           this.leasing && !dryRun && leasable(key, this.leasing, now)
-            ? { ...NO_LIMITS, lease: rulesLease(this.leasing, `l${++this.#leaseSeq}`) }
+            ? { ...NO_LIMITS, lease: this.#leases.rulesOnly(this.leasing) }
             : NO_LIMITS,
       };
     // Its gateway gave up and cancelled it before this (forwarded, late) admission arrived: holding
@@ -134,28 +135,8 @@ export class Limiter {
     if (reservation && nearLimit(limits, c, key.budget ? ledger : null, reservation, now))
       allowed.confirmSettlement = true;
     else if (reservation && this.leasing && leasable(key, this.leasing, now))
-      this.#grant(key, c, key.budget ? ledger : null, reservation, allowed, now);
+      this.#leases.grant(key, c, key.budget ? ledger : null, reservation, allowed, this.leasing, now);
     return { ok: true, limits: allowed };
-  }
-
-  /**
-   * Far from every limit, the reply also carries a lease for further calls like this one, counted
-   * and reserved here and now (lease-grant.ts); near one, every call is decided here, one by one.
-   */
-  #grant(
-    key: KeyPolicy,
-    c: KeyCounters,
-    ledger: BudgetLedger | null,
-    call: ReservationTicket,
-    allowed: AllowedLimits,
-    now: number,
-  ): void {
-    if (c.leases.size >= MAX_LEASES_PER_KEY || this.leases.has(leaseIdOf(call.callId))) return;
-    const cut = cutLease(key, c, ledger, call, allowed.budgetRemainingNanos, this.leasing!, now);
-    if (!cut) return;
-    holdLease(c, cut.held);
-    this.leases.set(cut.held.leaseId, cut.held);
-    allowed.lease = cut.grant;
   }
 
   /**
@@ -165,20 +146,17 @@ export class Limiter {
    * process does not hold (a restart lost it: its calls' usage travels the stream), changes nothing.
    */
   returnLease(leaseId: string, keyId: string, usages: UsageMessage[], now: number): boolean {
-    const lease = this.leases.get(leaseId);
+    const lease = this.#leases.live.get(leaseId);
     if (!lease || lease.keyId !== keyId) return false;
     for (const usage of usages) if (usage.leaseId === leaseId && usage.keyId === keyId) this.settle(usage, now);
     this.#endLease(lease, lease.requests - lease.settled, now);
     return true;
   }
 
+  /** Its calls still running keep their share as reservations of their own, settled or swept like any. */
   #endLease(lease: HeldLease, requestsUnused: number, now: number): void {
-    this.leases.delete(lease.leaseId);
-    this.#endedLeases.set(lease.leaseId, { keyId: lease.keyId, at: now });
-    const c = this.counters(lease.keyId);
-    const running = lease.running.size;
-    for (const ticket of toReservations(c, lease)) this.reservations.set(ticket.callId, ticket);
-    releaseLease(c, lease, Math.max(0, requestsUnused - running));
+    const tickets = this.#leases.end(lease, this.counters(lease.keyId), requestsUnused, now);
+    for (const ticket of tickets) this.reservations.set(ticket.callId, ticket);
   }
 
   /**
@@ -204,19 +182,9 @@ export class Limiter {
     this.reservations.set(r.callId, r);
   }
 
-  /**
-   * A gateway started a call under a lease this process granted (its ticket, as it would report it
-   * after a restart): remembered with the lease until its usage arrives, so the call is swept if it
-   * never does. A notice for another key's lease, an unknown lease, or a call already settled is
-   * ignored; a lease remembers at most as many calls as it admits.
-   */
+  /** A gateway started a call under a lease this process granted (lease-book.ts); a call already settled is not. */
   leasedCallStarted(leaseId: string, ticket: ReservationTicket): void {
-    const lease = this.leases.get(leaseId);
-    if (!lease || lease.keyId !== ticket.keyId || this.#settled.has(ticket.callId)) return;
-    if (lease.running.size >= lease.requests || lease.running.has(ticket.callId)) return;
-    lease.running.set(ticket.callId, ticket);
-    lease.runningTokens += ticket.tokens;
-    lease.runningNanos += ticket.reservedNanos;
+    if (!this.#settled.has(ticket.callId)) this.#leases.started(leaseId, ticket);
   }
 
   /**
@@ -274,29 +242,21 @@ export class Limiter {
    */
   #settleLeased(usage: UsageMessage, now: number): boolean {
     const leaseId = usage.leaseId!;
-    const lease = this.leases.get(leaseId);
-    const keyId = lease?.keyId ?? this.#endedLeases.get(leaseId)?.keyId;
+    const keyId = this.#leases.keyOf(leaseId);
     if (keyId === undefined) return false;
     if (keyId !== usage.keyId || this.#settled.has(usage.requestId)) return true;
     const key = this.keyById(keyId);
     if (!key) return true;
     this.#settled.set(usage.requestId, now);
     const c = this.counters(keyId);
+    const lease = this.#leases.live.get(leaseId);
     const reported = Date.parse(usage.startedAt);
     const startedAt = Math.min(now, Math.max(lease?.grantedAt ?? 0, reported));
     const endedAt = Math.min(now, reported + usage.latencyMs);
     const limits = key.rateLimits;
     const tokens = countedTokens(tokenKindsOf(limits), usage.inputTokens, usage.outputTokens);
     const costNanos = costNanosOfUsage(usage);
-    if (lease) {
-      const started = lease.running.get(usage.requestId);
-      if (started) {
-        lease.running.delete(usage.requestId);
-        lease.runningTokens -= started.tokens;
-        lease.runningNanos -= started.reservedNanos;
-      }
-      takeFromLease(c, lease, startedAt, tokens, costNanos);
-    }
+    if (lease) this.#leases.settled(lease, c, usage.requestId, startedAt, tokens, costNanos);
     c.addTokens(limits, endedAt, tokens);
     this.#charge(key, costNanos, startedAt, now);
     return true;
@@ -357,7 +317,7 @@ export class Limiter {
     const reservation = this.reservations.get(callId);
     if (reservation) this.#release(reservation);
     // A lease granted with it never reached the gateway: nothing was spent of it.
-    const lease = this.leases.get(leaseIdOf(callId));
+    const lease = this.#leases.live.get(leaseIdOf(callId));
     if (lease) this.#endLease(lease, lease.requests, now);
   }
 
@@ -377,17 +337,14 @@ export class Limiter {
     // holds is given back, its calls the gateway said it started become reservations (swept below,
     // at their worst case), its requests stay counted (how many it spent is unknown), and its
     // calls' usage, recovered from the gateway's spool, is still charged once.
-    for (const lease of this.leases.values()) if (now - lease.expiresAt >= ttlMs) this.#endLease(lease, 0, now);
+    for (const lease of this.#leases.overdue(now, ttlMs)) this.#endLease(lease, 0, now);
     for (const r of this.reservations.values()) {
       if (!r.sweeping && now - r.admittedAt >= ttlMs) {
         r.sweeping = true;
         due.push(r);
       }
     }
-    for (const [leaseId, ended] of this.#endedLeases) {
-      if (now - ended.at <= this.settledMemoryMs) break;
-      this.#endedLeases.delete(leaseId);
-    }
+    this.#leases.forget(now, this.settledMemoryMs);
     for (const memory of [this.#settled, this.#cancelled]) {
       // Insertion order is time order: stop at the first entry still worth remembering.
       for (const [callId, at] of memory) {

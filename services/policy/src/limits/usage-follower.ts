@@ -16,7 +16,7 @@ import { lateUsageAction } from './late-usage';
 import type { Limiter } from './limiter';
 import { rebuildFromRecords } from './rebuild';
 import { endsBefore, lookUpRecords, type RecordedCall, type RecordsCut } from './recorded-calls';
-import { intakeUsage, type IntakeState } from './usage-intake';
+import { intakeUsage, type Ignored, type IntakeState } from './usage-intake';
 
 const MINUTE = 60_000;
 
@@ -156,7 +156,7 @@ export class UsageFollower {
    * the calls it ignores are logged in one line, so a forged batch cannot flood the log.
    */
   async #settleAll(calls: unknown[], publishedAt: number): Promise<void> {
-    const ignored = new Map<string, { count: number; first: unknown }>();
+    const ignored = new Map<Ignored, { count: number; first: unknown }>();
     for (const raw of calls) {
       try {
         const intake = intakeUsage(raw, this.#intakeState, false);
@@ -170,8 +170,7 @@ export class UsageFollower {
         this.o.logger.error({ err: (err as Error).message }, 'a usage message of a batch could not be settled');
       }
     }
-    for (const [why, { count, first }] of ignored)
-      this.#logIgnored(why as 'malformed' | 'another-key', first, false, count);
+    for (const [why, { count, first }] of ignored) this.#logIgnored(why, first, false, count);
   }
 
   /** The usage message to count, checked (usage-intake.ts); one that is refused is logged, never its body. */
@@ -182,7 +181,7 @@ export class UsageFollower {
     return null;
   }
 
-  #logIgnored(ignored: 'malformed' | 'another-key', raw: unknown, early: boolean, count: number): void {
+  #logIgnored(ignored: Ignored, raw: unknown, early: boolean, count: number): void {
     const { requestId, keyId } = raw as { requestId: string; keyId: string };
     const why =
       ignored === 'malformed' ? 'does not match its schema' : 'names another key than its call was admitted for';

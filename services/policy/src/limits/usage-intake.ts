@@ -10,7 +10,9 @@ export interface IntakeState {
 }
 
 /** A usage message to count, or why not: `null` when it concerns nothing here (the usual case). */
-export type Intake = { usage: UsageMessage } | { ignored: null | 'malformed' | 'another-key' };
+export type Intake = { usage: UsageMessage } | { ignored: null | Ignored };
+/** Why a usage message that concerns this process is not counted. */
+export type Ignored = 'malformed' | 'another-key';
 
 const NOTHING: Intake = { ignored: null };
 
