@@ -9,11 +9,14 @@
 //      memory of the target's whole process tree;
 //   3. a summary against Portkey (the issue #15 table) and Sluice's CPU per call by process.
 //
+// Beside them, "bare Node proxy" (bench/floor-proxy.mjs): node:http in and out, a key swapped,
+// nothing else — the latency and CPU any Node gateway pays on this machine before it does anything.
+//
 // One target at a time, after waiting for a quiet machine; the CPU used by anything else during a
 // phase is reported ("other CPU"). Results: a table here and .bench/results.json.
 // Knobs (environment): BENCH_SECONDS (10), BENCH_RATES (100,500; BENCH_RATE=n for one rate), BENCH_CONNECTIONS (64),
 // BENCH_WARMUP (3 s), BENCH_QUIET_SECONDS (60: the longest wait for a quiet machine before a phase), BENCH_TARGETS
-// (direct,sluice,portkey), BENCH_STREAM (1), BENCH_THROUGHPUT (1),
+// (direct,floor,sluice,portkey), BENCH_STREAM (1), BENCH_THROUGHPUT (1),
 // BENCH_API (chat: OpenAI's /v1/chat/completions; messages: Anthropic's /v1/messages, natively to an
 // anthropic provider on the mock — Portkey is not measured there),
 // BENCH_RESPONSES (1: the /v1/responses scenario, see bench/responses.mjs; needs direct and sluice),
@@ -59,7 +62,7 @@ const quietMs = num('BENCH_QUIET_SECONDS', 60) * 1000;
 const withStream = process.env.BENCH_STREAM !== '0';
 const withThroughput = process.env.BENCH_THROUGHPUT !== '0';
 const withResponses = process.env.BENCH_RESPONSES !== '0';
-const targetNames = (process.env.BENCH_TARGETS ?? 'direct,sluice,portkey')
+const targetNames = (process.env.BENCH_TARGETS ?? 'direct,floor,sluice,portkey')
   .split(',')
   .map((s) => s.trim())
   .filter(Boolean);
@@ -69,14 +72,22 @@ const services = process.env.BENCH_SERVICES
   ? process.env.BENCH_SERVICES.split(',').map((s) => s.trim())
   : [...SERVICE_NAMES];
 for (const name of targetNames)
-  if (!['direct', 'sluice', 'portkey'].includes(name)) throw new Error(`unknown BENCH_TARGETS entry ${name}`);
+  if (!['direct', 'floor', 'sluice', 'portkey'].includes(name)) throw new Error(`unknown BENCH_TARGETS entry ${name}`);
 
 const outDir = join(root, '.bench');
 mkdirSync(outDir, { recursive: true });
 const UPSTREAM_KEY = 'sk-bench-upstream-key';
+const FLOOR_KEY = 'sk-bench-floor-virtual-key';
 /** Every process `npm start` runs: the five services, NATS, Postgres (all its processes). */
 const SLUICE_PROCESSES = ['gateway', 'metering', 'nats-server', 'postgres', 'policy', 'key-registry', 'admin-api'];
-const LABELS = { direct: 'direct to mock', sluice: 'Sluice gateway', portkey: 'Portkey gateway' };
+const LABELS = {
+  direct: 'direct to mock',
+  floor: 'bare Node proxy',
+  sluice: 'Sluice gateway',
+  portkey: 'Portkey gateway',
+};
+/** The targets measured as a gateway in front of the mock: their latency is "added" over direct. */
+const GATEWAYS = ['floor', 'sluice', 'portkey'];
 const log = (line) => console.log(`bench: ${line}`);
 
 // Everything we start is stopped here, whatever happens.
@@ -293,6 +304,27 @@ try {
       console.error(`bench: Portkey could not be started: ${err.message}`);
     }
   }
+  if (targetNames.includes('floor')) {
+    const floor = fork(join(root, 'scripts/bench/floor-proxy.mjs'), [upstreamUrl, FLOOR_KEY, UPSTREAM_KEY], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const floorExited = new Promise((resolve) => floor.once('exit', resolve));
+    cleanups.push(async () => {
+      if (floor.connected) floor.disconnect();
+      await floorExited;
+    });
+    const url = await new Promise((resolve, reject) => {
+      floor.once('message', (m) => resolve(m.url));
+      floor.once('exit', (code) => reject(new Error(`bare Node proxy exited (${code})`)));
+    });
+    watch.floor = floor.pid;
+    targets.floor = {
+      origin: url,
+      headers: messagesApi ? { 'x-api-key': FLOOR_KEY } : { authorization: `Bearer ${FLOOR_KEY}` },
+      gatewayPid: floor.pid,
+    };
+    results.targets.floor = { url: `${url}/v1`, source: 'scripts/bench/floor-proxy.mjs' };
+  }
   if (targetNames.includes('direct')) {
     targets.direct = {
       origin: new URL(upstreamUrl).origin,
@@ -428,7 +460,7 @@ try {
           timeouts: r.timeouts,
           non2xx: r.non2xx,
           cpu,
-          gatewayCpu: name === 'sluice' ? cpu.byName.gateway : name === 'portkey' ? cpu.byName.portkey : null,
+          gatewayCpu: name === 'sluice' ? cpu.byName.gateway : name === 'direct' ? null : cpu.byName[name],
           quietBefore: { waitedMs: q.waitedMs, quiet: q.quiet },
         };
       };
@@ -474,7 +506,7 @@ try {
   for (const rate of rates) {
     for (const kind of ['nonStreaming', 'streaming']) {
       const direct = results.steady[rate][kind].direct;
-      for (const name of ['sluice', 'portkey']) {
+      for (const name of GATEWAYS) {
         const via = results.steady[rate][kind][name];
         if (direct?.latency.n && via?.latency.n) {
           results.added[rate][kind][name] = {

@@ -106,7 +106,10 @@ const sumMemory = (byName, names, field) => {
   return values.length && values.every(Number.isFinite) ? values.reduce((a, b) => a + b, 0) : null;
 };
 
-/** The issue #15 table: Portkey and Sluice side by side, and Sluice / Portkey. */
+/**
+ * The issue #15 table: Portkey and Sluice side by side, Sluice / Portkey, and the bare Node proxy
+ * (the floor any Node gateway pays here) for reference.
+ */
 export function summaryTable(results, { rates, connections, withStream, processes }) {
   const rows = [];
   const ratio = (s, p, digits = 2) => (s === null || s === undefined || !p ? '—' : `${(s / p).toFixed(digits)}×`);
@@ -117,21 +120,24 @@ export function summaryTable(results, { rates, connections, withStream, processe
     num(sat('portkey')),
     num(sat('sluice')),
     ratio(sat('sluice'), sat('portkey')),
+    num(sat('floor')),
   ]);
+  const added = (a) => (a ? `${signed(a.p50, 2)} / ${signed(a.p99, 2)}` : '—');
   for (const rate of rates) {
     const a = results.added[rate].nonStreaming;
-    rows.push([
-      `added p50 / p99 ms @ ${rate} req/s`,
-      a.portkey ? `${signed(a.portkey.p50, 2)} / ${signed(a.portkey.p99, 2)}` : '—',
-      a.sluice ? `${signed(a.sluice.p50, 2)} / ${signed(a.sluice.p99, 2)}` : '—',
-      '',
-    ]);
+    rows.push([`added p50 / p99 ms @ ${rate} req/s`, added(a.portkey), added(a.sluice), '', added(a.floor)]);
   }
   for (const rate of rates) {
     const c = results.cpuPerCall[rate];
     const p = c.portkey?.portkey ?? null;
     const s = c.sluice?.sluiceTotal ?? null;
-    rows.push([`CPU per call µs @ ${rate} req/s (all processes)`, num(p), num(s), ratio(s, p)]);
+    rows.push([
+      `CPU per call µs @ ${rate} req/s (all processes)`,
+      num(p),
+      num(s),
+      ratio(s, p),
+      num(c.floor?.floor ?? null),
+    ]);
   }
   if (withStream) {
     for (const rate of rates) {
@@ -141,6 +147,7 @@ export function summaryTable(results, { rates, connections, withStream, processe
         a.portkey ? signed(a.portkey.ttfbP50, 2) : '—',
         a.sluice ? signed(a.sluice.ttfbP50, 2) : '—',
         '',
+        a.floor ? signed(a.floor.ttfbP50, 2) : '—',
       ]);
     }
   }
@@ -150,12 +157,14 @@ export function summaryTable(results, { rates, connections, withStream, processe
     num(mem('portkey', ['portkey'], 'rss')),
     num(mem('sluice', processes, 'rss')),
     ratio(mem('sluice', processes, 'rss'), mem('portkey', ['portkey'], 'rss')),
+    num(mem('floor', ['floor'], 'rss')),
   ]);
   rows.push([
     '  proportional (PSS sum: shared pages once)',
     num(mem('portkey', ['portkey'], 'pss')),
     num(mem('sluice', processes, 'pss')),
     ratio(mem('sluice', processes, 'pss'), mem('portkey', ['portkey'], 'pss')),
+    num(mem('floor', ['floor'], 'pss')),
   ]);
-  return table(['', 'Portkey', 'Sluice', 'Sluice / Portkey'], rows);
+  return table(['', 'Portkey', 'Sluice', 'Sluice / Portkey', 'bare Node proxy'], rows);
 }
