@@ -74,7 +74,6 @@ export class PolicyRuntime implements OnApplicationBootstrap, OnApplicationShutd
       this.limiter.leasing = {
         validMs: envInt('SLUICE_LEASE_MS', DEFAULT_LEASES.validMs),
         maxRequests: envInt('SLUICE_LEASE_MAX_REQUESTS', DEFAULT_LEASES.maxRequests),
-        maxSlots: DEFAULT_LEASES.maxSlots,
       };
   }
 

@@ -79,4 +79,21 @@ describe('the leases a gateway spends', () => {
     pool.ended(usage('long')); // after the return: nothing more is handed back
     expect(returned).toHaveLength(1);
   });
+
+  it('sends one call to policy for the next lease when a quarter of this one is left, and the others keep spending it', () => {
+    const eight = { ...granted, limits: { ...granted.limits!, lease: { ...GRANT, requests: 8, slots: 8 } } };
+    pool.take(req('c0'), eight, 100);
+    const admitted = (from: number, to: number) =>
+      Array.from({ length: to - from + 1 }, (_, i) => pool.admit(req(`c${from + i}`), 110)?.leaseId);
+    expect(admitted(1, 6)).toEqual(Array(6).fill('c0.lease'));
+    // Two left: this call asks policy, and its reply will bring the next lease.
+    expect(pool.admit(req('c7'), 110)).toBeUndefined();
+    // Not every call after it: the rest of the lease is spent meanwhile.
+    expect(admitted(8, 9)).toEqual(['c0.lease', 'c0.lease']);
+    expect(pool.admit(req('c10'), 110)).toBeUndefined();
+    // The next lease arrives: the old one goes back with what it did not spend.
+    pool.take(req('c7'), { ...granted, limits: { ...granted.limits!, lease: { ...GRANT, leaseId: 'c7.lease' } } }, 105);
+    expect(returned.map((r) => r.leaseId)).toEqual(['c0.lease']);
+    expect(pool.admit(req('c11'), 120)?.leaseId).toBe('c7.lease');
+  });
 });

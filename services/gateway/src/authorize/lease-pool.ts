@@ -37,6 +37,8 @@ interface Lease {
   /** The usage of its calls that ended, handed back with the lease (a batch settlement). */
   usages: UsageMessage[];
   open: boolean;
+  /** One of its calls went to policy for the next lease: no other does until it is spent. */
+  renewing: boolean;
   /** Handed back (at its close): its calls still running settle from the usage stream. */
   returned: boolean;
   timer?: NodeJS.Timeout;
@@ -105,6 +107,12 @@ export class LeasePool {
       return undefined;
     }
     if (lease.slotsFree < 1) return undefined;
+    if (!lease.renewing && lease.requestsLeft <= lease.grant.requests / 4) {
+      // Nearly spent: this call asks policy, and its reply brings the next lease while the other
+      // calls spend what is left — not every call at once when this one runs out.
+      lease.renewing = true;
+      return undefined;
+    }
     const { grant, route } = lease;
     const estimate = req.estimate ?? { inputTokens: 0, maxOutputTokens: null };
     const cap = route.maxOutputTokens ?? null;
@@ -206,6 +214,7 @@ export class LeasePool {
       running: 0,
       usages: [],
       open: true,
+      renewing: false,
       returned: false,
     };
     this.#byShape.set(shape, lease);

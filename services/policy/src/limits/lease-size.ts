@@ -8,13 +8,11 @@ import { REQUEST_WINDOWS } from './key-counters';
 export interface LeaseSettings {
   /** How long a gateway may spend a lease. */
   validMs: number;
-  /** The most calls one lease admits. */
+  /** The most calls one lease admits (all of them may run at once). */
   maxRequests: number;
-  /** The most of them at once. */
-  maxSlots: number;
 }
 
-export const DEFAULT_LEASES: LeaseSettings = { validMs: 1000, maxRequests: 100, maxSlots: 32 };
+export const DEFAULT_LEASES: LeaseSettings = { validMs: 1000, maxRequests: 100 };
 
 /**
  * A lease takes at most this share of what is left of each limit, so other gateways and the key's
@@ -56,7 +54,8 @@ export function leaseSize(
   if (requests < MIN_CALLS) return null;
   let slots: number | null = null;
   if (limits?.maxParallelRequests) {
-    slots = Math.min(settings.maxSlots, Math.floor((limits.maxParallelRequests - counters.inFlight) / SHARE));
+    // As many as its calls, so a busy client's lease is not spent by its concurrency alone.
+    slots = Math.min(requests, Math.floor((limits.maxParallelRequests - counters.inFlight) / SHARE));
     if (slots < 1) return null;
   }
   let tokens: number | null = null;

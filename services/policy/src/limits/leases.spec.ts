@@ -49,15 +49,23 @@ describe('quota leases (policy)', () => {
   it('far from every limit, counts and reserves the whole lease at its grant', () => {
     const g = leasing({ rateLimits: LIMITS, budget: budget(100) });
     const lease = leaseOf(g.call())!;
-    // A 16th of what is left, capped: 100 requests (cap), 62 slots → 32 (cap), 100 calls' tokens and worst cases.
-    expect(lease).toMatchObject({ requests: 100, slots: 32, tokens: 100 * 50, nanos: 100 * WORST, counted: true });
+    // A 16th of what is left, capped: 100 requests (cap), 62 slots, 100 calls' tokens and worst cases.
+    expect(lease).toMatchObject({ requests: 100, slots: 62, tokens: 100 * 50, nanos: 100 * WORST, counted: true });
     expect(lease.readings.requests).toMatchObject({ limit: 10_000, remaining: 9_999 });
     expect(lease.readings.budgetRemainingNanos).toBe(100e9 - WORST);
     const c = g.c();
     expect(c.window('requestsPerMinute').used(NOW)).toBe(1 + 100);
-    expect(c.inFlight).toBe(1 + 32);
+    expect(c.inFlight).toBe(1 + 62);
     expect(c.window('tokensPerMinute').used(NOW)).toBe(50 + 5_000);
     expect(c.budget!.reserved).toBe(WORST + 100 * WORST);
+  });
+
+  it('lets every call of a lease run at once where the parallel limit has room for it', () => {
+    // A 16th of 100,000 slots is 6,250: the lease holds as many as it admits calls, no more — so a
+    // client with 64 calls in flight does not spend it on slots while it still has calls left.
+    const g = leasing({ rateLimits: { requestsPerMinute: 1_000_000, maxParallelRequests: 100_000 } });
+    expect(leaseOf(g.call())).toMatchObject({ requests: 100, slots: 100 });
+    expect(g.c().inFlight).toBe(1 + 100);
   });
 
   it.each([
