@@ -46,9 +46,10 @@ export const Subjects = {
     /** Gateway → every policy process, no reply: a lease handed back with its calls' usage (`LeaseReturn`). */
     policyLeaseReturn: 'sluice.rpc.policy.lease-return',
     /**
-     * Gateway → every policy process, no reply: a call admitted under a lease has started
-     * (`LeasedCall`: the lease and the call's reservation ticket), so policy can sweep it if its
-     * gateway dies without ever reporting it.
+     * Gateway → every policy process, no reply: calls admitted under a lease have started
+     * (`LeasedCall`, the lease and the call's reservation ticket, or an array of them: the calls
+     * one event-loop turn admitted), so policy can sweep them if their gateway dies without ever
+     * reporting them.
      */
     policyLeaseCall: 'sluice.rpc.policy.lease-call',
     /** Live rate-limit and budget state of keys. */

@@ -43,6 +43,8 @@ export interface PolicyState {
 }
 
 const FORWARD_TIMEOUT_MS = 1500;
+/** More leased calls than one turn of a gateway admits: the rest of a larger (forged) array is ignored. */
+const MAX_NOTICES = 1024;
 
 /**
  * Every subject policy answers. The shared subjects (queue group `policy`) reach any process; one
@@ -85,8 +87,7 @@ export function servePolicy(nc: NatsConnection, p: PolicyState, logger: RpcLogge
   // Every process: only the one that granted the lease knows it.
   nc.subscribe(Subjects.rpc.policyLeaseCall, {
     callback: (_err, msg) => {
-      const notice = leasedCallOf(msg.data);
-      if (notice) p.limiter.leasedCallStarted(notice.leaseId, notice.ticket);
+      for (const notice of leasedCallsOf(msg.data)) p.limiter.leasedCallStarted(notice.leaseId, notice.ticket);
     },
   });
   // Every process: only the one that granted the lease holds it.
@@ -254,14 +255,20 @@ function keyOrThrow(keys: KeyTable, keyId: string): KeyPolicy {
  * A call started under a lease, as it arrived, checked: a lease id and a well-formed reservation
  * ticket (anyone allowed to publish here could otherwise have policy sweep a call that never was).
  */
-export function leasedCallOf(data: Uint8Array): { leaseId: string; ticket: ReservationTicket } | null {
-  let raw: { leaseId?: unknown; ticket?: unknown };
+/** One leased call's notice, or a turn's in an array; what is not a well-formed notice is skipped. */
+export function leasedCallsOf(data: Uint8Array): { leaseId: string; ticket: ReservationTicket }[] {
+  let raw: unknown;
   try {
     raw = JSON.parse(new TextDecoder().decode(data));
   } catch {
-    return null;
+    return [];
   }
-  if (typeof raw?.leaseId !== 'string') return null;
-  const parsed = InFlightTicket.safeParse(raw.ticket);
-  return parsed.success ? { leaseId: raw.leaseId, ticket: parsed.data } : null;
+  const notices: { leaseId: string; ticket: ReservationTicket }[] = [];
+  for (const item of Array.isArray(raw) ? raw.slice(0, MAX_NOTICES) : [raw]) {
+    const { leaseId, ticket } = (item ?? {}) as { leaseId?: unknown; ticket?: unknown };
+    if (typeof leaseId !== 'string') continue;
+    const parsed = InFlightTicket.safeParse(ticket);
+    if (parsed.success) notices.push({ leaseId, ticket: parsed.data });
+  }
+  return notices;
 }

@@ -40,14 +40,20 @@ describe('calls admitted under a lease (real NATS)', () => {
   const started: LeasedCall[] = [];
   /** Both subjects as they arrived, one connection's messages in the order it published them. */
   const arrived: string[] = [];
+  /** The notices each lease-call message carried: one call, or a turn's in an array. */
+  const noticeMessages: string[][] = [];
   beforeAll(async () => {
     // Usage batches wait a minute: the lease's return must still not overtake its calls' durable copies.
     h = await startHarness({ reservations: true, lease: LEASE, gateway: { usageBatchMs: 60_000 } });
     h.nc.subscribe(Subjects.rpc.policyLeaseCall, {
       callback: (_e, msg) => {
-        const notice = msg.json<LeasedCall>();
-        started.push(notice);
-        arrived.push(`started ${notice.ticket.callId}`);
+        const body = msg.json<LeasedCall | LeasedCall[]>();
+        const notices = Array.isArray(body) ? body : [body];
+        noticeMessages.push(notices.map((n) => n.ticket.callId));
+        for (const notice of notices) {
+          started.push(notice);
+          arrived.push(`started ${notice.ticket.callId}`);
+        }
       },
     });
     h.nc.subscribe(Subjects.rpc.policyLeaseReturn, {
@@ -179,6 +185,53 @@ describe('calls admitted under a lease (real NATS)', () => {
       await waitFor(() => returns.some((r) => r.leaseId === 'order.lease'), { description: 'the lease back' });
       // Policy ignores a notice for a lease it took back: the call would run unseen.
       expect(arrived.filter((m) => m.includes('order'))).toEqual(['started order-leased', 'returned order.lease']);
+    } finally {
+      await nc.drain();
+    }
+  });
+
+  it('tells policy of the calls one turn admits in one message after the first, and before the lease goes back', async () => {
+    const nc = await connectNats(h.nats.url, 'third-gateway');
+    try {
+      const authorizer = new Authorizer(nc);
+      const req = (id: string): AuthorizeRequest => ({
+        keyHash: 'b'.repeat(64),
+        model: 'gpt-priced',
+        operation: 'chat',
+        clientIp: '127.0.0.1',
+        requestId: id,
+        callId: id,
+        estimate: { inputTokens: 10, maxOutputTokens: 10 },
+      });
+      const granted: AuthorizeReply = {
+        allow: true,
+        keyId: KEY_ID,
+        route: h.routes.get('gpt-priced')!,
+        limits: {
+          headers: {},
+          reservedNanos: 0,
+          budgetRemainingNanos: null,
+          lease: { ...LEASE, requests: 10, slots: 10, leaseId: 'turn.lease' },
+        },
+      };
+      authorizer.leases.take(req('turn-granting'), granted);
+      // Three calls admitted in one turn, as a busy gateway admits them.
+      const replies = await Promise.all(['turn-1', 'turn-2', 'turn-3'].map((id) => authorizer.authorize(req(id))));
+      expect(replies.map((r) => r.allow && r.limits?.leaseId)).toEqual(['turn.lease', 'turn.lease', 'turn.lease']);
+      // A call admitted in a later turn, and the lease revoked in that same turn.
+      await new Promise((resolve) => setImmediate(resolve));
+      await authorizer.authorize(req('turn-4'));
+      await authorizer.authorize(req('turn-5'));
+      authorizer.leases.revoke({ keyId: KEY_ID });
+      await waitFor(() => returns.some((r) => r.leaseId === 'turn.lease'), { description: 'the lease back' });
+      // The first at once (before its upstream is asked), the rest of its turn together as the turn ends.
+      expect(noticeMessages.filter((m) => m[0].startsWith('turn'))).toEqual([
+        ['turn-1'],
+        ['turn-2', 'turn-3'],
+        ['turn-4'],
+        ['turn-5'],
+      ]);
+      expect(arrived.filter((m) => m.includes('turn')).at(-1)).toBe('returned turn.lease');
     } finally {
       await nc.drain();
     }
