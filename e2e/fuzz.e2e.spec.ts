@@ -413,7 +413,7 @@ describe('fuzzing the running system (seeded, time-bounded)', () => {
         },
       )
       .catch((err) => {
-        throw new Error(`${failures.slice(0, 3).join('\n')}\n${(err as Error).message.slice(0, 2000)}`);
+        throw fuzzFailure(failures, err);
       });
     expect(failures).toEqual([]);
   });
@@ -515,7 +515,7 @@ describe('fuzzing the running system (seeded, time-bounded)', () => {
         },
       )
       .catch((err) => {
-        throw new Error(`${failures.slice(0, 3).join('\n')}\n${(err as Error).message.slice(0, 2000)}`);
+        throw fuzzFailure(failures, err);
       });
     expect(failures).toEqual([]);
   });
@@ -719,4 +719,22 @@ function errorShaped(r: RawResponse, surface: Surface): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * What a failed run reports: the first answers that broke the rule, or why the property threw (an
+ * answer that never came) — before fast-check's report, whose counterexample may be a body of
+ * megabytes.
+ */
+function fuzzFailure(failures: string[], err: unknown): Error {
+  const cause = (err as Error).cause;
+  return new Error(
+    [
+      ...failures.slice(0, 3),
+      cause instanceof Error ? `the property threw: ${cause.message}` : '',
+      (err as Error).message.slice(0, 2000),
+    ]
+      .filter(Boolean)
+      .join('\n'),
+  );
 }

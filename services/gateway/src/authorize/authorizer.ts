@@ -116,12 +116,11 @@ export class Authorizer {
    * load) go together in one message as it ends, a few hundred µs later.
    */
   #tellStarted(notice: LeasedCall): void {
-    if (this.nc.isClosed()) return;
     if (this.#turnEnd) {
       this.#notices.push(notice);
       return;
     }
-    this.nc.publish(Subjects.rpc.policyLeaseCall, JSON.stringify(notice));
+    this.#publishNotices(notice);
     this.#turnEnd = setImmediate(() => this.#sendNotices());
   }
 
@@ -131,7 +130,15 @@ export class Authorizer {
     if (this.#notices.length === 0) return;
     const notices = this.#notices;
     this.#notices = [];
-    if (!this.nc.isClosed()) this.nc.publish(Subjects.rpc.policyLeaseCall, JSON.stringify(notices));
+    this.#publishNotices(notices);
+  }
+
+  #publishNotices(notices: LeasedCall | LeasedCall[]): void {
+    try {
+      if (!this.nc.isClosed()) this.nc.publish(Subjects.rpc.policyLeaseCall, JSON.stringify(notices));
+    } catch {
+      // Draining: the gateway is stopping, and its calls' usage is in the spool for its successor.
+    }
   }
 
   #learn(keyHash: string, partition: number): void {
