@@ -40,7 +40,9 @@ export async function correctSweeps(
     .values(
       swept.map((row) => {
         const report = first.get(row.request_id)!;
-        return reportColumns(report, costNanosOfUsage(report));
+        return Object.assign(reportColumns(report, costNanosOfUsage(report)), {
+          caller_metadata: report.metadata ? JSON.stringify(report.metadata) : null,
+        });
       }),
     )
     .onConflict((oc) => oc.column('request_id').doNothing())

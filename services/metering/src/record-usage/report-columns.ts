@@ -3,8 +3,14 @@ import type { UsageCorrectionsTable } from '@sluice/db';
 import { decimalOfNanos } from '@sluice/contracts';
 import type { RecordableUsage } from './clean-usage';
 
-/** What a call's report says, stored alike on its usage record and on the correction of a swept one. */
-export function reportColumns(usage: RecordableUsage, costNanos: number): Insertable<UsageCorrectionsTable> {
+/**
+ * What a call's report says, stored alike on its usage record and on the correction of a swept one
+ * (each adds the caller's metadata as its statement takes it).
+ */
+export function reportColumns(
+  usage: RecordableUsage,
+  costNanos: number,
+): Omit<Insertable<UsageCorrectionsTable>, 'caller_metadata'> {
   return {
     request_id: usage.requestId,
     key_id: usage.keyId,
@@ -22,7 +28,6 @@ export function reportColumns(usage: RecordableUsage, costNanos: number): Insert
     started_at: usage.startedAt,
     client_request_id: usage.clientRequestId ?? null,
     caller_user: usage.user ?? null,
-    caller_metadata: usage.metadata ? JSON.stringify(usage.metadata) : null,
     cleaned_fields: usage.cleanedFields ?? [],
     session_id: usage.sessionId ?? null,
   };
