@@ -84,6 +84,23 @@ describe('calls admitted under a lease (real NATS)', () => {
     };
   };
   const asked = () => h.authorizeRequests.filter((r) => r.model === 'gpt-priced').length;
+  /** A call of a second gateway's own (its key's hash), with `id` as its request and call id. */
+  const callOf = (keyHash: string, id: string): AuthorizeRequest => ({
+    keyHash,
+    model: 'gpt-priced',
+    operation: 'chat',
+    clientIp: '127.0.0.1',
+    requestId: id,
+    callId: id,
+    estimate: { inputTokens: 10, maxOutputTokens: 10 },
+  });
+  /** Policy's allow reply carrying `lease`. */
+  const granting = (lease: LeaseGrant): AuthorizeReply => ({
+    allow: true,
+    keyId: KEY_ID,
+    route: h.routes.get('gpt-priced')!,
+    limits: { headers: {}, reservedNanos: 0, budgetRemainingNanos: null, lease },
+  });
 
   it('admits the leased calls without asking policy, with the headers counting down, and hands the lease back', async () => {
     const first = await call();
@@ -157,28 +174,9 @@ describe('calls admitted under a lease (real NATS)', () => {
     const nc = await connectNats(h.nats.url, 'second-gateway');
     try {
       const authorizer = new Authorizer(nc);
-      const req: AuthorizeRequest = {
-        keyHash: 'a'.repeat(64),
-        model: 'gpt-priced',
-        operation: 'chat',
-        clientIp: '127.0.0.1',
-        requestId: 'order-granting',
-        callId: 'order-granting',
-        estimate: { inputTokens: 10, maxOutputTokens: 10 },
-      };
-      const granted: AuthorizeReply = {
-        allow: true,
-        keyId: KEY_ID,
-        route: h.routes.get('gpt-priced')!,
-        limits: {
-          headers: {},
-          reservedNanos: 0,
-          budgetRemainingNanos: null,
-          lease: { ...LEASE, leaseId: 'order.lease' },
-        },
-      };
-      authorizer.leases.take(req, granted);
-      const admitted = await authorizer.authorize({ ...req, requestId: 'order-leased', callId: 'order-leased' });
+      const req = (id: string) => callOf('a'.repeat(64), id);
+      authorizer.leases.take(req('order-granting'), granting({ ...LEASE, leaseId: 'order.lease' }));
+      const admitted = await authorizer.authorize(req('order-leased'));
       expect(admitted.allow && admitted.limits?.leaseId).toBe('order.lease');
       // Revoked in the very turn the call was admitted: its notice may not have left yet.
       authorizer.leases.revoke({ keyId: KEY_ID });
@@ -194,27 +192,11 @@ describe('calls admitted under a lease (real NATS)', () => {
     const nc = await connectNats(h.nats.url, 'third-gateway');
     try {
       const authorizer = new Authorizer(nc);
-      const req = (id: string): AuthorizeRequest => ({
-        keyHash: 'b'.repeat(64),
-        model: 'gpt-priced',
-        operation: 'chat',
-        clientIp: '127.0.0.1',
-        requestId: id,
-        callId: id,
-        estimate: { inputTokens: 10, maxOutputTokens: 10 },
-      });
-      const granted: AuthorizeReply = {
-        allow: true,
-        keyId: KEY_ID,
-        route: h.routes.get('gpt-priced')!,
-        limits: {
-          headers: {},
-          reservedNanos: 0,
-          budgetRemainingNanos: null,
-          lease: { ...LEASE, requests: 10, slots: 10, leaseId: 'turn.lease' },
-        },
-      };
-      authorizer.leases.take(req('turn-granting'), granted);
+      const req = (id: string) => callOf('b'.repeat(64), id);
+      authorizer.leases.take(
+        req('turn-granting'),
+        granting({ ...LEASE, requests: 10, slots: 10, leaseId: 'turn.lease' }),
+      );
       // Three calls admitted in one turn, as a busy gateway admits them.
       const replies = await Promise.all(['turn-1', 'turn-2', 'turn-3'].map((id) => authorizer.authorize(req(id))));
       expect(replies.map((r) => r.allow && r.limits?.leaseId)).toEqual(['turn.lease', 'turn.lease', 'turn.lease']);
