@@ -53,7 +53,8 @@ const messaging = [
   provide(
     Authorizer,
     [NATS, GATEWAY_CONFIG, UsagePublisher],
-    (nc, config, publisher) => new Authorizer(nc, config.authorizeTimeoutMs, () => publisher.sendNow()),
+    (nc, config, publisher) =>
+      new Authorizer(nc, config.authorizeTimeoutMs, () => publisher.sendNow(), config.usageBatchMs >= 0),
   ),
 ];
 

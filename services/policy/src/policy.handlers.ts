@@ -252,10 +252,10 @@ function keyOrThrow(keys: KeyTable, keyId: string): KeyPolicy {
 }
 
 /**
- * A call started under a lease, as it arrived, checked: a lease id and a well-formed reservation
- * ticket (anyone allowed to publish here could otherwise have policy sweep a call that never was).
+ * Calls started under a lease, as they arrived (one notice, or a gateway turn's in an array),
+ * checked: a lease id and a well-formed reservation ticket each (anyone allowed to publish here
+ * could otherwise have policy sweep a call that never was); what is not one is skipped.
  */
-/** One leased call's notice, or a turn's in an array; what is not a well-formed notice is skipped. */
 export function leasedCallsOf(data: Uint8Array): { leaseId: string; ticket: ReservationTicket }[] {
   let raw: unknown;
   try {

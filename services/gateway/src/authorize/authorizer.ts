@@ -23,6 +23,8 @@ import { InFlightCalls } from './in-flight-calls';
 import { LeasePool } from './lease-pool';
 
 export const AUTHORIZE_TIMEOUT_MS = 2000;
+/** The most lease-call notices in one message: far under max_payload, and under what policy reads of one. */
+export const NOTICES_PER_MESSAGE = 256;
 /** Keys whose partition a gateway remembers; past that it starts over (one forwarded call per key). */
 const MAX_KNOWN_PARTITIONS = 100_000;
 
@@ -48,6 +50,8 @@ export class Authorizer {
     private readonly timeoutMs = AUTHORIZE_TIMEOUT_MS,
     /** Sends the usage waiting for its batch: a lease's return must not overtake its calls' durable copies. */
     sendUsageNow: () => void = () => {},
+    /** False: every notice in a message of its own (a rolling upgrade from a policy that reads no arrays). */
+    private readonly batchNotices = true,
   ) {
     this.leases = new LeasePool((returned) => {
       try {
@@ -116,8 +120,9 @@ export class Authorizer {
    * load) go together in one message as it ends, a few hundred µs later.
    */
   #tellStarted(notice: LeasedCall): void {
-    if (this.#turnEnd) {
-      this.#notices.push(notice);
+    if (this.#turnEnd && this.batchNotices) {
+      // However many calls one turn admits (a client pipelining hundreds), no message outgrows what policy reads.
+      if (this.#notices.push(notice) >= NOTICES_PER_MESSAGE) this.#publishNotices(this.#notices.splice(0));
       return;
     }
     this.#publishNotices(notice);
@@ -137,7 +142,8 @@ export class Authorizer {
     try {
       if (!this.nc.isClosed()) this.nc.publish(Subjects.rpc.policyLeaseCall, JSON.stringify(notices));
     } catch {
-      // Draining: the gateway is stopping, and its calls' usage is in the spool for its successor.
+      // Draining (the gateway is stopping; its calls' usage is in the spool for its successor), or
+      // past an operator's max_payload: policy sweeps the lease whole, the calls' usage is on the stream.
     }
   }
 

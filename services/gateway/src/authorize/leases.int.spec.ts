@@ -218,4 +218,33 @@ describe('calls admitted under a lease (real NATS)', () => {
       await nc.drain();
     }
   });
+
+  it('sends a turn of more leased calls than one message holds in messages of 256, and one by one when told to', async () => {
+    const nc = await connectNats(h.nats.url, 'fourth-gateway');
+    try {
+      const req = (id: string) => callOf('c'.repeat(64), id);
+      const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+      const sizes = (prefix: string) => noticeMessages.filter((m) => m[0].startsWith(prefix)).map((m) => m.length);
+      // A client pipelining hundreds of calls: one turn admits them all.
+      const batching = new Authorizer(nc);
+      batching.leases.take(
+        req('many-granting'),
+        granting({ ...LEASE, requests: 2000, slots: 2000, leaseId: 'many.lease' }),
+      );
+      const replies = await Promise.all(ids('many', 600).map((id) => batching.authorize(req(id))));
+      expect(replies.every((r) => r.allow && r.limits?.leaseId === 'many.lease')).toBe(true);
+      await waitFor(() => sizes('many').reduce((a, b) => a + b, 0) === 600, { description: "the 600 calls' notices" });
+      expect(sizes('many')).toEqual([1, 256, 256, 87]);
+      // SLUICE_GATEWAY_USAGE_BATCH_MS=-1 (a rolling upgrade): a message per call, as a policy before arrays reads them.
+      const single = new Authorizer(nc, undefined, undefined, false);
+      single.leases.take(req('one-granting'), granting({ ...LEASE, requests: 10, slots: 10, leaseId: 'one.lease' }));
+      await Promise.all(ids('one', 3).map((id) => single.authorize(req(id))));
+      await waitFor(() => sizes('one').length === 3, { description: 'three notices' });
+      expect(sizes('one')).toEqual([1, 1, 1]);
+      batching.leases.closeAll();
+      single.leases.closeAll();
+    } finally {
+      await nc.drain();
+    }
+  });
 });
