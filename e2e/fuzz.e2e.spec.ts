@@ -390,7 +390,10 @@ describe('fuzzing the running system (seeded, time-bounded)', () => {
             ],
             body,
           };
-          const res = await rawExchange(gatewayPort, req, ANSWER_WITHIN_MS);
+          const res = await rawExchange(gatewayPort, req, ANSWER_WITHIN_MS).catch((err: Error) => {
+            failures.push(`${err.message}: ${describeRequest(req)}`);
+            throw err;
+          });
           const surface = ingressSurface(path, req.headers);
           count(surface, res);
           // A HEAD answer has no body to check the shape of.
@@ -497,7 +500,10 @@ describe('fuzzing the running system (seeded, time-bounded)', () => {
             ],
             body: r.body,
           };
-          const res = await rawExchange(adminPort, req, ANSWER_WITHIN_MS);
+          const res = await rawExchange(adminPort, req, ANSWER_WITHIN_MS).catch((err: Error) => {
+            failures.push(`${err.message}: ${describeRequest(req)}`);
+            throw err;
+          });
           count('admin', res);
           const problems = problemsWith(res, 'admin');
           if (problems.length > 0)
@@ -737,4 +743,10 @@ function fuzzFailure(failures: string[], err: unknown): Error {
       .filter(Boolean)
       .join('\n'),
   );
+}
+
+/** A request as a failure names it: its method, path and headers, and its body's size and start. */
+function describeRequest(req: RawRequest): string {
+  const body = req.body.toString('latin1');
+  return `${req.method} ${JSON.stringify(req.path)} headers ${JSON.stringify(req.headers).slice(0, 1500)}, a body of ${req.body.length} bytes: ${JSON.stringify(body.slice(0, 80))}`;
 }

@@ -82,13 +82,7 @@ export class Authorizer {
 
   async authorize(req: AuthorizeRequest, traceparent?: string): Promise<AuthorizeReply> {
     const leased = this.leases.admit(req);
-    if (leased) {
-      if (leased.ticket) {
-        this.inFlight.hold(leased.ticket);
-        this.#tellStarted({ leaseId: leased.leaseId, ticket: leased.ticket });
-      }
-      return leased.reply;
-    }
+    if (leased) return this.#startLeased(leased);
     // Straight to the owner once known; otherwise any policy process, which forwards to the owner.
     const partition = this.#partitions.get(req.keyHash);
     const subject = partition === undefined ? Subjects.rpc.authorize : Subjects.rpc.authorizeIn(partition);
@@ -101,8 +95,10 @@ export class Authorizer {
       if (reply.partition !== undefined && reply.partition !== partition) this.#learn(req.keyHash, reply.partition);
       if (reply.allow && reply.limits?.reservation) this.inFlight.hold(reply.limits.reservation);
       if (reply.allow && reply.limits?.lease) this.leases.take(req, reply, sentAt);
-      return reply;
+      const underLease = this.leases.renewalAnswered(req, !reply.allow);
+      return underLease ? this.#startLeased(underLease) : reply;
     } catch (err) {
+      this.leases.renewalAnswered(req, false);
       // The owner may be gone or the partitions re-cut: ask any process again next time.
       if (partition !== undefined) this.#partitions.delete(req.keyHash);
       // Policy may have admitted the call and replied too late: it must not hold the slot and the
@@ -111,6 +107,14 @@ export class Authorizer {
         this.nc.publish(Subjects.rpc.policyCancel, JSON.stringify({ callId: req.callId }));
       return { allow: false, error: rpcFailure(err) };
     }
+  }
+
+  #startLeased(leased: NonNullable<ReturnType<LeasePool['admit']>>): AuthorizeReply {
+    if (leased.ticket) {
+      this.inFlight.hold(leased.ticket);
+      this.#tellStarted({ leaseId: leased.leaseId, ticket: leased.ticket });
+    }
+    return leased.reply;
   }
 
   /**

@@ -96,4 +96,15 @@ describe('the leases a gateway spends', () => {
     expect(returned.map((r) => r.leaseId)).toEqual(['c0.lease']);
     expect(pool.admit(req('c11'), 120)?.leaseId).toBe('c7.lease');
   });
+
+  it('admits a renewing call policy refused under the lease it was renewing, and a granted one under the new lease', () => {
+    const eight = { ...granted, limits: { ...granted.limits!, lease: { ...GRANT, requests: 8, slots: 8 } } };
+    pool.take(req('c0'), eight, 100);
+    for (let i = 1; i <= 6; i++) expect(pool.admit(req(`c${i}`), 110)).toBeDefined();
+    expect(pool.admit(req('c7'), 110)).toBeUndefined(); // sent to policy for the next lease
+    // Near a limit, policy counts the lease's rest as taken and refuses the renewal: the lease kept room for it.
+    expect(pool.renewalAnswered(req('c7'), true, 111)?.leaseId).toBe('c0.lease');
+    // Any other call policy refused is not taken from a lease.
+    expect(pool.renewalAnswered(req('c8'), true, 111)).toBeUndefined();
+  });
 });
