@@ -107,4 +107,13 @@ describe('the leases a gateway spends', () => {
     // Any other call policy refused is not taken from a lease.
     expect(pool.renewalAnswered(req('c8'), true, 111)).toBeUndefined();
   });
+
+  it('hands back unspent a lease brought by a reply to a request sent before every lease was closed', () => {
+    pool.closeAll(105); // NATS lost, or a policy restarting asked for the calls in flight
+    pool.take(req('c0'), granted, 100);
+    expect(pool.admit(req('c1'), 110)).toBeUndefined();
+    expect(returned).toEqual([{ leaseId: 'c0.lease', keyId: 'key_1', usages: [] }]);
+    pool.take(req('c2'), { ...granted, limits: { ...granted.limits!, lease: { ...GRANT, leaseId: 'c2.lease' } } }, 106);
+    expect(pool.admit(req('c3'), 110)?.leaseId).toBe('c2.lease');
+  });
 });

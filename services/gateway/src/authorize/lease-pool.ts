@@ -294,9 +294,13 @@ export class LeasePool {
     }
   }
 
-  /** NATS lost, or a policy restarting: nothing more is admitted under any lease. */
-  closeAll(): void {
-    for (const lease of this.#byShape.values()) this.#close(lease);
+  /**
+   * NATS lost, a policy restarting, or the gateway stopping: nothing more is admitted under any
+   * lease, nor under one that a reply to a request sent before now still brings (the policy that
+   * granted it may be gone, or may not know of it).
+   */
+  closeAll(now = performance.now()): void {
+    this.revoke({ all: true }, now);
   }
 
   get size(): number {
