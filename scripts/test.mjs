@@ -109,10 +109,13 @@ const jestArgs = [
   `--outputFile=${results}`,
   ...jestPassThrough,
 ];
+// On CI every e2e system's service output is kept in the checkout, for the run that failed.
+const e2eLogs =
+  process.env.CI && !process.env.SLUICE_E2E_LOG_DIR ? { SLUICE_E2E_LOG_DIR: join(root, '.e2e-logs') } : {};
 const jest = spawn(process.execPath, jestArgs, {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, ...containerEnv, SLUICE_TEST_TIER: tier },
+  env: { ...process.env, ...containerEnv, ...e2eLogs, SLUICE_TEST_TIER: tier },
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => jest.kill(signal));
 jest.on('exit', async (code, signal) => {
