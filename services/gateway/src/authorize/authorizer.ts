@@ -95,10 +95,10 @@ export class Authorizer {
       if (reply.partition !== undefined && reply.partition !== partition) this.#learn(req.keyHash, reply.partition);
       if (reply.allow && reply.limits?.reservation) this.inFlight.hold(reply.limits.reservation);
       if (reply.allow && reply.limits?.lease) this.leases.take(req, reply, sentAt);
-      const underLease = this.leases.renewalAnswered(req, !reply.allow);
+      const underLease = this.leases.renewalAnswered(req, reply);
       return underLease ? this.#startLeased(underLease) : reply;
     } catch (err) {
-      this.leases.renewalAnswered(req, false);
+      this.leases.renewalAnswered(req);
       // The owner may be gone or the partitions re-cut: ask any process again next time.
       if (partition !== undefined) this.#partitions.delete(req.keyHash);
       // Policy may have admitted the call and replied too late: it must not hold the slot and the

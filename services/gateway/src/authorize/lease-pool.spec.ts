@@ -41,6 +41,21 @@ const granted: AuthorizeReply = {
   },
   limits: { headers: {}, reservedNanos: 30, budgetRemainingNanos: 10_000_000_000, lease: GRANT },
 };
+const limitRefusal: AuthorizeReply = {
+  allow: false,
+  error: {
+    status: 429,
+    type: 'requests',
+    code: 'rate_limit_exceeded',
+    param: null,
+    message: 'limit',
+    rule: 'requestsPerMinute',
+  },
+};
+const keyRefusal: AuthorizeReply = {
+  allow: false,
+  error: { status: 403, type: 'permission_error', code: 'key_disabled', param: null, message: 'disabled' },
+};
 const usage = (callId: string): UsageMessage =>
   ({ requestId: callId, keyId: 'key_1', inputTokens: 10, outputTokens: 5, costNanos: 20 }) as UsageMessage;
 
@@ -103,9 +118,19 @@ describe('the leases a gateway spends', () => {
     for (let i = 1; i <= 6; i++) expect(pool.admit(req(`c${i}`), 110)).toBeDefined();
     expect(pool.admit(req('c7'), 110)).toBeUndefined(); // sent to policy for the next lease
     // Near a limit, policy counts the lease's rest as taken and refuses the renewal: the lease kept room for it.
-    expect(pool.renewalAnswered(req('c7'), true, 111)?.leaseId).toBe('c0.lease');
+    expect(pool.renewalAnswered(req('c7'), limitRefusal, 111)?.leaseId).toBe('c0.lease');
     // Any other call policy refused is not taken from a lease.
-    expect(pool.renewalAnswered(req('c8'), true, 111)).toBeUndefined();
+    expect(pool.renewalAnswered(req('c8'), limitRefusal, 111)).toBeUndefined();
+    // A renewal refused on the key's own rules stands.
+    expect(pool.admit(req('c9'), 110)?.leaseId).toBe('c0.lease');
+    pool.take(
+      req('c9b'),
+      { ...granted, limits: { ...granted.limits!, lease: { ...GRANT, requests: 4, slots: 4, leaseId: 'c9b.lease' } } },
+      112,
+    );
+    for (let i = 10; i <= 12; i++) expect(pool.admit(req(`c${i}`), 113)).toBeDefined();
+    expect(pool.admit(req('c13'), 113)).toBeUndefined(); // one left of four: sent for the next lease
+    expect(pool.renewalAnswered(req('c13'), keyRefusal, 114)).toBeUndefined();
   });
 
   it('hands back unspent a lease brought by a reply to a request sent before every lease was closed', () => {

@@ -88,8 +88,8 @@ export class LeasePool {
   readonly #byShape = new Map<string, Lease>();
   readonly #calls = new Map<string, LeasedCall>();
   readonly #granting = new Map<string, GrantingCall>();
-  /** Calls sent to policy for their lease's successor (call id → the lease's shape). */
-  readonly #renewals = new Map<string, string>();
+  /** Calls sent to policy for their lease's successor. */
+  readonly #renewals = new Set<string>();
   /** When a key's leases (or all, `#allRevokedAt`) were last revoked (performance.now()). */
   readonly #revokedAt = new Map<string, number>();
   #allRevokedAt = Number.NEGATIVE_INFINITY;
@@ -113,7 +113,7 @@ export class LeasePool {
       // Nearly spent: this call asks policy, and its reply brings the next lease while the other
       // calls spend what is left — not every call at once when this one runs out.
       lease.renewing = true;
-      this.#renewals.set(req.callId, lease.shape);
+      this.#renewals.add(req.callId);
       return undefined;
     }
     const { grant, route } = lease;
@@ -184,14 +184,19 @@ export class LeasePool {
   }
 
   /**
-   * Policy's answer to a call sent for its lease's successor came (`refused`: policy said no). A
-   * refused one is admitted under the lease it was renewing if that lease still has room for it,
-   * as it would have been had it not asked: policy counts what the lease holds as taken, so near a
-   * limit the renewal alone could be refused a call the lease had kept for it.
+   * Policy answered a call (`reply`; none: it could not be asked). One sent for its lease's
+   * successor and refused on a limit is admitted under the lease it was renewing if that lease
+   * still has room for it, as it would have been had it not asked: policy counts what the lease
+   * holds as taken, so near a limit the renewal alone could be refused a call the lease had kept for
+   * it. A refusal on the key's own rules (disabled, a model it may not use) stands.
    */
-  renewalAnswered(req: AuthorizeRequest, refused: boolean, now = performance.now()): ReturnType<LeasePool['admit']> {
-    if (!req.callId || !this.#renewals.delete(req.callId) || !refused) return undefined;
-    return this.admit(req, now);
+  renewalAnswered(
+    req: AuthorizeRequest,
+    reply?: AuthorizeReply,
+    now = performance.now(),
+  ): ReturnType<LeasePool['admit']> {
+    if (!req.callId || !this.#renewals.delete(req.callId)) return undefined;
+    return reply && !reply.allow && reply.error.rule !== undefined ? this.admit(req, now) : undefined;
   }
 
   /**

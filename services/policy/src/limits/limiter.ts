@@ -218,14 +218,11 @@ export class Limiter {
     // Policy's own clock at admission when it admitted the call: the reservation was made in that
     // period, so the charge goes there too (the gateway's clock may differ by a little). A start
     // the message puts after now would move the windows past now and empty them.
-    const reported = Date.parse(usage.startedAt);
-    const startedAt = reservation?.admittedAt ?? Math.min(now, reported);
-    const endedAt = Math.min(now, reported + usage.latencyMs);
     const limits = key.rateLimits;
+    const { reported, endedAt, tokens, costNanos } = usageCounts(usage, limits, now);
+    const startedAt = reservation?.admittedAt ?? Math.min(now, reported);
     if (!reservation) c.countRequest(limits, startedAt);
-    const tokens = countedTokens(tokenKindsOf(limits), usage.inputTokens, usage.outputTokens);
     c.addTokens(limits, endedAt, tokens);
-    const costNanos = costNanosOfUsage(usage);
     if (usage.swept === true)
       this.#swept.remember(
         usage.requestId,
@@ -250,12 +247,9 @@ export class Limiter {
     this.#settled.set(usage.requestId, now);
     const c = this.counters(keyId);
     const lease = this.#leases.live.get(leaseId);
-    const reported = Date.parse(usage.startedAt);
-    const startedAt = Math.min(now, Math.max(lease?.grantedAt ?? 0, reported));
-    const endedAt = Math.min(now, reported + usage.latencyMs);
     const limits = key.rateLimits;
-    const tokens = countedTokens(tokenKindsOf(limits), usage.inputTokens, usage.outputTokens);
-    const costNanos = costNanosOfUsage(usage);
+    const { reported, endedAt, tokens, costNanos } = usageCounts(usage, limits, now);
+    const startedAt = Math.min(now, Math.max(lease?.grantedAt ?? 0, reported));
     if (lease) this.#leases.settled(lease, c, usage.requestId, startedAt, tokens, costNanos);
     c.addTokens(limits, endedAt, tokens);
     this.#charge(key, costNanos, startedAt, now);
@@ -290,14 +284,9 @@ export class Limiter {
   #correct(swept: SweptCharge, usage: UsageMessage, now: number): void {
     const key = this.keyById(swept.keyId);
     if (!key) return;
-    const limits = key.rateLimits;
-    if (swept.tokens > 0)
-      this.counters(key.keyId).addTokens(
-        limits,
-        swept.endedAt,
-        countedTokens(tokenKindsOf(limits), usage.inputTokens, usage.outputTokens) - swept.tokens,
-      );
-    this.#charge(key, costNanosOfUsage(usage) - swept.costNanos, swept.startedAt, now);
+    const { tokens, costNanos } = usageCounts(usage, key.rateLimits, now);
+    if (swept.tokens > 0) this.counters(key.keyId).addTokens(key.rateLimits, swept.endedAt, tokens - swept.tokens);
+    this.#charge(key, costNanos - swept.costNanos, swept.startedAt, now);
   }
 
   /** Charges (or, negative, refunds) the budget in the period the call started in; reports thresholds crossed. */
@@ -363,6 +352,20 @@ export class Limiter {
     const ledger = this.counters(keyId).ledger(key, now);
     if (ledger && ledger.periodStart === periodStart) ledger.reached.add(percent);
   }
+}
+
+/**
+ * What a call's usage counts: when it started by its report, when it ended (never after now), its
+ * tokens of the kinds the key's limits count, its cost.
+ */
+function usageCounts(usage: UsageMessage, limits: KeyPolicy['rateLimits'], now: number) {
+  const reported = Date.parse(usage.startedAt);
+  return {
+    reported,
+    endedAt: Math.min(now, reported + usage.latencyMs),
+    tokens: countedTokens(tokenKindsOf(limits), usage.inputTokens, usage.outputTokens),
+    costNanos: costNanosOfUsage(usage),
+  };
 }
 
 /**
