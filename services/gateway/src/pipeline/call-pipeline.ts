@@ -89,7 +89,7 @@ export class CallPipeline {
       traceparent,
     };
     // Written down before the upstream can bill anything, so a killed gateway's successor reports it.
-    this.spool.begin(beginRecord(call));
+    await this.spool.begin(beginRecord(call));
     let finished: Promise<UsageMessage> | undefined;
     // Once per call (a failure after the call was finished does not price it again), before the
     // response's last bytes: policy settles a call holding a reservation before its client can call again.
@@ -118,7 +118,7 @@ export class CallPipeline {
    */
   private async finish(call: CallFacts, result: CallResult): Promise<UsageMessage> {
     const usage = usageMessage(call, result);
-    this.spool.end(usage);
+    await this.spool.end(usage);
     if (call.limits?.reservation) await this.publisher.settleNow(usage, call.limits.confirmSettlement === true);
     return usage;
   }

@@ -22,7 +22,7 @@ import type { CallFacts } from '../usage-message';
 import { usageMessage } from '../usage-message';
 import { UsagePublisher } from '../usage-publisher';
 import { claimDeadSpools, strandedSpools } from './spool-files';
-import { beginRecord, encodeRecord } from './spool-records';
+import { beginRecord, encodeRecord, unreportedUsage } from './spool-records';
 import { SpoolRecovery } from './spool-recovery';
 import { UsageSpool } from './usage-spool';
 
@@ -94,12 +94,12 @@ describe('the usage spool (real NATS JetStream)', () => {
   it('republishes a killed gateway’s unacknowledged usage once, estimates the calls it never finished, then deletes the file', async () => {
     const first = UsageSpool.open(dir, logger);
     const publisher = new UsagePublisher(nc, logger, (id) => first.spool.acked(id));
-    for (const id of ['k1-acked', 'k1-ended', 'k1-begun']) begin(first.spool, id);
-    first.spool.end(served('k1-acked'));
+    for (const id of ['k1-acked', 'k1-ended', 'k1-begun']) void begin(first.spool, id);
+    await first.spool.end(served('k1-acked'));
     publisher.publish(served('k1-acked'));
     await publisher.flush(5000);
     await endOfTurn();
-    first.spool.end(served('k1-ended'));
+    await first.spool.end(served('k1-ended'));
     abandon(first.spool);
 
     const second = UsageSpool.open(dir, logger);
@@ -128,8 +128,8 @@ describe('the usage spool (real NATS JetStream)', () => {
 
   it('does not count twice a message that landed although its acknowledgement never reached the spool', async () => {
     const first = UsageSpool.open(dir, logger);
-    begin(first.spool, 'k2-lost-ack');
-    first.spool.end(served('k2-lost-ack'));
+    void begin(first.spool, 'k2-lost-ack');
+    await first.spool.end(served('k2-lost-ack'));
     await publishDurable(nc, Subjects.usage, served('k2-lost-ack'), 'k2-lost-ack');
     abandon(first.spool);
 
@@ -168,19 +168,38 @@ describe('the usage spool (real NATS JetStream)', () => {
     expect(strandedSpools(dir, 10 * 60_000)).toEqual(['gone-pod~7-aaaa.spool']);
   });
 
+  it('writes the records of the calls a turn begins and ends at once, and lets none of them go on before its record is in the file', async () => {
+    const { spool } = UsageSpool.open(dir, logger);
+    // The node:fs every module shares (a namespace import would be a copy).
+    const writes = jest.spyOn(jest.requireActual<typeof import('node:fs')>('node:fs'), 'writeSync');
+    const inFile = (callId: string) => readFileSync(spool.paths[0], 'utf8').includes(`"${callId}"`);
+    const begun = Array.from({ length: 50 }, (_, i) => begin(spool, `k6-${i}`).then(() => inFile(`k6-${i}`)));
+    expect(await Promise.all(begun)).toEqual(Array(50).fill(true));
+    const ended = Array.from({ length: 50 }, (_, i) =>
+      spool.end(served(`k6-${i}`)).then(() => unreportedUsage(readFileSync(spool.paths[0], 'utf8'))),
+    );
+    for (const unreported of await Promise.all(ended))
+      expect(unreported.filter((u) => u.requestId.startsWith('k6-')).map((u) => u.estimated)).toEqual(
+        Array(50).fill(false),
+      );
+    expect(writes).toHaveBeenCalledTimes(2);
+    writes.mockRestore();
+    spool.close();
+  });
+
   it('starts a new file once one grows past its size and deletes the old one when all its calls are acknowledged', async () => {
     const { spool } = UsageSpool.open(dir, logger, 2000);
-    begin(spool, 'k4-long');
+    await begin(spool, 'k4-long');
     for (let i = 0; i < 20; i++) {
-      begin(spool, `k4-${i}`);
-      spool.end(served(`k4-${i}`));
+      void begin(spool, `k4-${i}`);
+      await spool.end(served(`k4-${i}`));
       spool.acked(`k4-${i}`);
       await endOfTurn();
     }
     // The first file still holds the long call: it stays until that call is acknowledged.
     expect(readdirSync(dir)).toHaveLength(2);
     expect(spool.paths.map((path) => readFileSync(path, 'utf8').includes('"k4-long"'))).toEqual([false, true]);
-    spool.end(served('k4-long'));
+    await spool.end(served('k4-long'));
     spool.acked('k4-long');
     await endOfTurn();
     expect(readdirSync(dir)).toEqual([basename(spool.paths[0])]);
