@@ -28,7 +28,7 @@ import { ResponseResources } from './dialects/responses/responses-resources';
 import { ResponseStoreClient } from './dialects/responses/store/response-store-client';
 import { clientIpResolver } from './edge/client-ip';
 import { KeyCheck } from './edge/key-check';
-import type { IngressRoutes } from './edge/routes';
+import type { IngressRoutes } from './edge/ingress-routes';
 import { CallPipeline } from './pipeline/call-pipeline';
 import { GatewayReadiness } from './nats/readiness';
 import { OpenAiCompatibleProvider } from './providers/openai-compatible/openai-compatible';

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CallReply, CallRequest } from '../edge/exchange';
 import { hashVirtualKey, type Operation, type UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import type { Authorizer } from '../authorize/authorizer';
@@ -36,8 +36,8 @@ export class CallPipeline {
   async handle<R extends DialectRequest>(
     dialect: Dialect<R>,
     op: Operation,
-    req: FastifyRequest,
-    reply: FastifyReply,
+    req: CallRequest,
+    reply: CallReply,
   ): Promise<void> {
     const ctx = req.sluice;
     let parsed = dialect.parse(op, req.body as Buffer | undefined, req);
@@ -124,7 +124,7 @@ export class CallPipeline {
   }
 }
 
-function headerOf(req: FastifyRequest, name: string): string | undefined {
+function headerOf(req: CallRequest, name: string): string | undefined {
   const value = req.headers[name];
   return typeof value === 'string' ? value : undefined;
 }

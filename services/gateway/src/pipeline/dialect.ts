@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CallReply, CallRequest } from '../edge/exchange';
 import type { CallEstimate, OpenAiError, Operation, UsageMessage } from '@sluice/contracts';
 import type { CallFacts, FinishCall } from '../usage/usage-message';
 import type { CallDeadline } from './call-deadline';
@@ -22,7 +22,7 @@ export type Parsed<R extends DialectRequest> = { ok: true; request: R } | { ok: 
  * OpenAI's status/type/code; each dialect renders them in its own wire format, in one place.
  */
 export interface ErrorShape {
-  sendError(reply: FastifyReply, requestId: string, error: OpenAiError): void;
+  sendError(reply: CallReply, requestId: string, error: OpenAiError): void;
   /** A key's rate-limit headers, as policy computed them (OpenAI's names), in this dialect's names. */
   limitHeaders(headers: Record<string, string>): Record<string, string>;
 }
@@ -33,12 +33,12 @@ export interface ErrorShape {
  * speaks the dialect, through a bridge where it does not — answering the client in its own format.
  */
 export interface Dialect<R extends DialectRequest = DialectRequest> extends ErrorShape {
-  parse(op: Operation, raw: Buffer | undefined, req: FastifyRequest): Parsed<R>;
+  parse(op: Operation, raw: Buffer | undefined, req: CallRequest): Parsed<R>;
   /**
    * Resolves what the request refers to before it is authorized (a stored conversation it
    * continues, which its estimate must count); most requests need nothing and resolve at once.
    */
-  prepare?(request: R, req: FastifyRequest): Promise<Parsed<R>>;
+  prepare?(request: R, req: CallRequest): Promise<Parsed<R>>;
   /**
    * Opens the call on the route's provider, answers the client, and finishes the call through
    * `finish` exactly once, before the response's last bytes; returns the finished call's usage.
@@ -47,7 +47,7 @@ export interface Dialect<R extends DialectRequest = DialectRequest> extends Erro
   serve(
     call: CallFacts,
     request: R,
-    reply: FastifyReply,
+    reply: CallReply,
     finish: FinishCall,
     deadline: CallDeadline,
   ): Promise<UsageMessage>;

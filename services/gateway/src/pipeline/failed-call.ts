@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify';
+import type { CallReply } from '../edge/exchange';
 import type { OpenAiError, UsageMessage } from '@sluice/contracts';
 import type { UpstreamOutcome, UpstreamResponse } from '../providers/upstream';
 import type { CallFacts, FinishCall } from '../usage/usage-message';
@@ -11,7 +11,7 @@ import type { ErrorShape } from './dialect';
  * unless it served or held the call), then the error sent in the dialect's shape.
  */
 export async function failCall(
-  reply: FastifyReply,
+  reply: CallReply,
   call: CallFacts,
   error: OpenAiError,
   finish: FinishCall,

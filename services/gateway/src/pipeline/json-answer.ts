@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify';
+import type { CallReply } from '../edge/exchange';
 import type { OpenAiError, UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import { armClientIdle } from '../edge/client-idle';
@@ -51,7 +51,7 @@ export interface JsonAnswering {
  * header is its usage's cost.
  */
 export async function answerJson(
-  reply: FastifyReply,
+  reply: CallReply,
   upstream: UpstreamResponse,
   call: CallFacts,
   finish: FinishCall,
@@ -86,7 +86,7 @@ export async function answerJson(
   return usage;
 }
 
-function idHeaders(reply: FastifyReply, answering: JsonAnswering, requestId: string): FastifyReply {
+function idHeaders(reply: CallReply, answering: JsonAnswering, requestId: string): CallReply {
   for (const name of answering.idHeaders) reply.header(name, requestId);
   return reply;
 }

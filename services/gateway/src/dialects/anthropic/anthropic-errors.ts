@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify';
+import type { CallReply } from '../../edge/exchange';
 import type { OpenAiError, UsageMessage } from '@sluice/contracts';
 import { shouldNotRetry } from '../../errors/gateway-errors';
 import { failCall } from '../../pipeline/failed-call';
@@ -54,7 +54,7 @@ export const ANTHROPIC_ANSWERS: Pick<JsonAnswering, 'sendError' | 'idHeaders'> =
   idHeaders: ['request-id', 'x-request-id'],
 };
 
-export function sendAnthropicError(reply: FastifyReply, requestId: string, error: OpenAiError): void {
+export function sendAnthropicError(reply: CallReply, requestId: string, error: OpenAiError): void {
   reply
     .code(error.status)
     .header('content-type', 'application/json')
@@ -69,7 +69,7 @@ export function sendAnthropicError(reply: FastifyReply, requestId: string, error
  * refused in Anthropic's shape.
  */
 export const refuseCall = (
-  reply: FastifyReply,
+  reply: CallReply,
   call: CallFacts,
   error: OpenAiError,
   finish: FinishCall,

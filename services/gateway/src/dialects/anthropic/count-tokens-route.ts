@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CallReply, CallRequest } from '../../edge/exchange';
 import { hashVirtualKey, imageTokens, promptTokens, type Route } from '@sluice/contracts';
 import type { Authorizer } from '../../authorize/authorizer';
 import { GatewayErrors } from '../../errors/gateway-errors';
@@ -31,7 +31,7 @@ export class CountTokensRoute {
     private readonly maxCallMs: number,
   ) {}
 
-  async handle(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  async handle(req: CallRequest, reply: CallReply): Promise<void> {
     const ctx = req.sluice;
     const parsed = parseMessagesRequest(req.body as Buffer | undefined, req, true);
     if (!parsed.ok) return sendAnthropicError(reply, ctx.requestId, parsed.error);
@@ -61,12 +61,12 @@ export class CountTokensRoute {
       .send(JSON.stringify({ input_tokens: inputTokens }));
   }
 
-  private forward(reply: FastifyReply, requestId: string, route: Route, request: MessagesRequest): Promise<void> {
+  private forward(reply: CallReply, requestId: string, route: Route, request: MessagesRequest): Promise<void> {
     return withinDeadline(this.maxCallMs, (deadline) => this.forwardWithin(reply, requestId, route, request, deadline));
   }
 
   private async forwardWithin(
-    reply: FastifyReply,
+    reply: CallReply,
     requestId: string,
     route: Route,
     request: MessagesRequest,

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CallReply, CallRequest } from '../../edge/exchange';
 import type { OpenAiError, Operation, UsageMessage } from '@sluice/contracts';
 import type { CallDeadline } from '../../pipeline/call-deadline';
 import type { Dialect } from '../../pipeline/dialect';
@@ -21,11 +21,11 @@ export class MessagesDialect implements Dialect<MessagesRequest> {
     private readonly now: () => number = Date.now,
   ) {}
 
-  parse(_op: Operation, raw: Buffer | undefined, req: FastifyRequest) {
+  parse(_op: Operation, raw: Buffer | undefined, req: CallRequest) {
     return parseMessagesRequest(raw, req);
   }
 
-  sendError(reply: FastifyReply, requestId: string, error: OpenAiError): void {
+  sendError(reply: CallReply, requestId: string, error: OpenAiError): void {
     sendAnthropicError(reply, requestId, error);
   }
 
@@ -36,7 +36,7 @@ export class MessagesDialect implements Dialect<MessagesRequest> {
   serve(
     call: CallFacts,
     request: MessagesRequest,
-    reply: FastifyReply,
+    reply: CallReply,
     finish: FinishCall,
     deadline: CallDeadline,
   ): Promise<UsageMessage> {

@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify';
+import type { CallReply } from '../../edge/exchange';
 import type { UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import { GatewayErrors } from '../../errors/gateway-errors';
@@ -31,7 +31,7 @@ export interface MessagesStream {
  * breaks before its first event is a JSON 502, after it an `error` event.
  */
 export async function relayMessages(
-  reply: FastifyReply,
+  reply: CallReply,
   upstream: UpstreamResponse,
   call: CallFacts,
   limits: InferenceLimits,

@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { CallRequest } from '../../edge/exchange';
 import { MAX_MODEL_NAME_CHARS, type OpenAiError } from '@sluice/contracts';
 import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '@sluice/service';
 import type { DialectRequest, Parsed } from '../../pipeline/dialect';
@@ -36,7 +36,7 @@ const invalid = (message: string, param: string | null = null): { ok: false; err
 });
 
 const kind = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
-const headerOf = (req: FastifyRequest, name: string): string | undefined => {
+const headerOf = (req: CallRequest, name: string): string | undefined => {
   const v = req.headers[name];
   return typeof v === 'string' ? v : Array.isArray(v) ? v.join(',') : undefined;
 };
@@ -49,7 +49,7 @@ const headerOf = (req: FastifyRequest, name: string): string | undefined => {
  */
 export function parseMessagesRequest(
   raw: Buffer | undefined,
-  req: FastifyRequest,
+  req: CallRequest,
   countOnly = false,
 ): Parsed<MessagesRequest> {
   // Measured before parsing: the estimator and the translation walk the body.

@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify';
+import type { CallReply } from '../../edge/exchange';
 import type { OpenAiError, Operation, UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import type { Dialect } from '../../pipeline/dialect';
@@ -40,7 +40,7 @@ export class OpenAiDialect implements Dialect<OpenAiRequest> {
     return parseOpenAiRequest(op as OpenAiOperation, raw);
   }
 
-  sendError(reply: FastifyReply, requestId: string, error: OpenAiError): void {
+  sendError(reply: CallReply, requestId: string, error: OpenAiError): void {
     sendError(reply, requestId, error);
   }
 
@@ -52,7 +52,7 @@ export class OpenAiDialect implements Dialect<OpenAiRequest> {
   async serve(
     call: CallFacts,
     request: OpenAiRequest,
-    reply: FastifyReply,
+    reply: CallReply,
     finish: FinishCall,
     deadline: CallDeadline,
   ): Promise<UsageMessage> {

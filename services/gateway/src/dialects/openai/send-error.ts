@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify';
+import type { CallReply } from '../../edge/exchange';
 import type { OpenAiError } from '@sluice/contracts';
 import { shouldNotRetry } from '../../errors/gateway-errors';
 import type { JsonAnswering } from '../../pipeline/json-answer';
@@ -7,7 +7,7 @@ import { errorBody } from './error-body';
 // Error objects are mostly constants (GatewayErrors); serialise each one once.
 const bodies = new WeakMap<OpenAiError, string>();
 
-export function sendError(reply: FastifyReply, requestId: string, error: OpenAiError): void {
+export function sendError(reply: CallReply, requestId: string, error: OpenAiError): void {
   let body = bodies.get(error);
   if (body === undefined) {
     body = errorBody(error);

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CallReply, CallRequest } from '../../edge/exchange';
 import { hashVirtualKey, type OpenAiError, type UsageMessage } from '@sluice/contracts';
 import type { Authorizer } from '../../authorize/authorizer';
 import type { CallDeadline } from '../../pipeline/call-deadline';
@@ -32,7 +32,7 @@ export class ResponsesDialect implements Dialect<ResponsesRequest> {
     return parseResponsesRequest(raw);
   }
 
-  async prepare(request: ResponsesRequest, req: FastifyRequest): Promise<Parsed> {
+  async prepare(request: ResponsesRequest, req: CallRequest): Promise<Parsed> {
     const previousId = request.previousId;
     if (previousId === null) return { ok: true, request };
     const ctx = req.sluice;
@@ -55,7 +55,7 @@ export class ResponsesDialect implements Dialect<ResponsesRequest> {
     return { ok: true, request };
   }
 
-  sendError(reply: FastifyReply, requestId: string, error: OpenAiError): void {
+  sendError(reply: CallReply, requestId: string, error: OpenAiError): void {
     sendError(reply, requestId, error);
   }
 
@@ -66,7 +66,7 @@ export class ResponsesDialect implements Dialect<ResponsesRequest> {
   async serve(
     call: CallFacts,
     request: ResponsesRequest,
-    reply: FastifyReply,
+    reply: CallReply,
     finish: FinishCall,
     deadline: CallDeadline,
   ): Promise<UsageMessage> {

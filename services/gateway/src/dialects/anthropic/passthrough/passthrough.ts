@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify';
+import type { CallReply } from '../../../edge/exchange';
 import type { OpenAiError, Route, UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import { GatewayErrors, upstreamStatusError } from '../../../errors/gateway-errors';
@@ -60,7 +60,7 @@ export class AnthropicPassthrough {
   async serve(
     call: CallFacts,
     request: MessagesRequest,
-    reply: FastifyReply,
+    reply: CallReply,
     finish: FinishCall,
     deadline: CallDeadline,
   ): Promise<UsageMessage> {

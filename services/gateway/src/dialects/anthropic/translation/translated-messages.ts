@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify';
+import type { CallReply } from '../../../edge/exchange';
 import type { UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import { GatewayErrors } from '../../../errors/gateway-errors';
@@ -40,7 +40,7 @@ export class MessagesTranslation {
   async serve(
     call: CallFacts,
     request: MessagesRequest,
-    reply: FastifyReply,
+    reply: CallReply,
     finish: FinishCall,
     deadline: CallDeadline,
   ): Promise<UsageMessage> {

@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify';
+import type { CallReply } from '../../../edge/exchange';
 import type { StoredResponse, UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import { GatewayErrors } from '../../../errors/gateway-errors';
@@ -50,7 +50,7 @@ export class BridgedResponses {
   async serve(
     call: CallFacts,
     request: ResponsesRequest,
-    reply: FastifyReply,
+    reply: CallReply,
     finish: FinishCall,
     deadline: CallDeadline,
   ): Promise<UsageMessage> {
@@ -93,7 +93,7 @@ export class BridgedResponses {
 
   private json(
     turn: Turn,
-    reply: FastifyReply,
+    reply: CallReply,
     upstream: UpstreamResponse,
     finish: FinishCall,
     deadline: CallDeadline,
@@ -136,7 +136,7 @@ export class BridgedResponses {
 
   private async stream(
     turn: Turn,
-    reply: FastifyReply,
+    reply: CallReply,
     upstream: UpstreamResponse,
     finish: FinishCall,
   ): Promise<UsageMessage> {

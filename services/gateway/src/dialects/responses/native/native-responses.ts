@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify';
+import type { CallReply } from '../../../edge/exchange';
 import type { StoredResponse, UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import { GatewayErrors } from '../../../errors/gateway-errors';
@@ -39,7 +39,7 @@ export class NativeResponses {
   async serve(
     call: CallFacts,
     request: ResponsesRequest,
-    reply: FastifyReply,
+    reply: CallReply,
     finish: FinishCall,
     deadline: CallDeadline,
   ): Promise<UsageMessage> {
@@ -65,7 +65,7 @@ export class NativeResponses {
   private json(
     call: CallFacts,
     request: ResponsesRequest,
-    reply: FastifyReply,
+    reply: CallReply,
     upstream: UpstreamResponse,
     finish: FinishCall,
     deadline: CallDeadline,
@@ -103,7 +103,7 @@ export class NativeResponses {
   private async stream(
     call: CallFacts,
     request: ResponsesRequest,
-    reply: FastifyReply,
+    reply: CallReply,
     upstream: UpstreamResponse,
     finish: FinishCall,
   ): Promise<UsageMessage> {
