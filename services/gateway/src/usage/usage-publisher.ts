@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Subjects, type UsageMessage } from '@sluice/contracts';
 import { maxPayloadOf, publishDurableJson } from '@sluice/messaging';
 import type { Logger } from '@sluice/service';
+import { usageJson } from './usage-json';
 
 // The first retries stay well inside JetStream's two-minute duplicate window, so a publish that did
 // land but whose ack was lost is deduplicated by its msgID (the request id, or the batch's id). After them the message
@@ -75,7 +76,7 @@ export class UsagePublisher {
   async settleNow(message: UsageMessage, confirm = false): Promise<void> {
     try {
       if (this.nc.isClosed() || this.nc.isDraining()) return;
-      const json = JSON.stringify(message);
+      const json = usageJson(message);
       this.nc.publish(Subjects.rpc.policySettle, json);
       this.sentEarly.add(message);
       this.enqueue(message, json);
@@ -92,7 +93,7 @@ export class UsagePublisher {
 
   publish(message: UsageMessage): void {
     if (this.sentEarly.delete(message)) return; // queued by settleNow
-    this.enqueue(message, JSON.stringify(message));
+    this.enqueue(message, usageJson(message));
   }
 
   private enqueue(message: UsageMessage, json: string): void {

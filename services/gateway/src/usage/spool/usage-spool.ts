@@ -2,6 +2,7 @@ import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
+import { usageJson } from '../usage-json';
 import { encodeRecord, type BeginRecord } from './spool-records';
 import { claimDeadSpools, ensurePrivateDir, hold, isAlive, ownFileName, release, strandedSpools } from './spool-files';
 
@@ -97,7 +98,8 @@ export class UsageSpool {
    */
   end(usage: UsageMessage): Promise<void> {
     if (this.closed) return WRITTEN;
-    return this.append(this.segmentOf(usage.requestId), encodeRecord({ t: 'e', usage }));
+    // encodeRecord's line for { t: 'e', usage }, with the usage's JSON made once.
+    return this.append(this.segmentOf(usage.requestId), `{"t":"e","usage":${usageJson(usage)}}\n`);
   }
 
   /**
