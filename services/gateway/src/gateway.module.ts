@@ -50,12 +50,17 @@ const messaging = [
     [NATS, LOGGER, UsageSpool, GATEWAY_CONFIG],
     (nc, logger, spool, config) => new UsagePublisher(nc, logger, (callId) => spool.acked(callId), config.usageBatchMs),
   ),
-  provide(
-    Authorizer,
-    [NATS, GATEWAY_CONFIG, UsagePublisher],
-    (nc, config, publisher) =>
-      new Authorizer(nc, config.authorizeTimeoutMs, () => publisher.sendNow(), config.usageBatchMs >= 0),
-  ),
+  provide(Authorizer, [NATS, GATEWAY_CONFIG, UsagePublisher, UsageSpool], (nc, config, publisher, spool) => {
+    const authorizer = new Authorizer(
+      nc,
+      config.authorizeTimeoutMs,
+      () => publisher.sendNow(),
+      config.usageBatchMs >= 0,
+    );
+    // A turn's leased calls are told to policy before any of them asks its upstream.
+    spool.sendFirst(() => authorizer.sendNotices());
+    return authorizer;
+  }),
 ];
 
 // Dead gateways' spool files are claimed before this process starts its own, and republished before it serves.

@@ -40,9 +40,8 @@ export class Authorizer {
   readonly #partitions = new Map<string, number>();
   /** Names this process's in-flight report, so an asker can tell the parts of two gateways apart. */
   readonly #id = randomUUID();
-  /** The lease-call notices of this event-loop turn after its first, sent together at its end. */
+  /** The lease-call notices of this event-loop turn, sent together at its end. */
   #notices: LeasedCall[] = [];
-  /** Set while a turn's first notice has gone out: until the turn ends, the others wait for it. */
   #turnEnd: NodeJS.Immediate | undefined;
 
   constructor(
@@ -55,7 +54,7 @@ export class Authorizer {
   ) {
     this.leases = new LeasePool((returned) => {
       try {
-        this.#sendNotices(); // policy learns of a lease's calls before it has the lease back
+        this.sendNotices(); // policy learns of a lease's calls before it has the lease back
         if (returned.usages.length > 0) sendUsageNow();
         if (!nc.isClosed()) nc.publish(Subjects.rpc.policyLeaseReturn, JSON.stringify(returned));
       } catch {
@@ -119,21 +118,23 @@ export class Authorizer {
 
   /**
    * Tells policy a leased call started, no reply waited for, so a gateway that dies with the call
-   * running leaves policy a call to sweep, as an authorized one would. A turn's first notice leaves
-   * at once, before the upstream is asked; the calls admitted later in the same turn (many, under
-   * load) go together in one message as it ends, a few hundred µs later.
+   * running leaves policy a call to sweep, as an authorized one would. The calls admitted in one
+   * event-loop turn (many, under load) go together in one message as it ends — before any of them
+   * asks its upstream: the usage spool sends them first (`sendNotices`) when it writes the turn's
+   * begin records, which every call waits for before it goes on.
    */
   #tellStarted(notice: LeasedCall): void {
-    if (this.#turnEnd && this.batchNotices) {
-      // However many calls one turn admits (a client pipelining hundreds), no message outgrows what policy reads.
-      if (this.#notices.push(notice) >= NOTICES_PER_MESSAGE) this.#publishNotices(this.#notices.splice(0));
+    if (!this.batchNotices) {
+      this.#publishNotices(notice);
       return;
     }
-    this.#publishNotices(notice);
-    this.#turnEnd = setImmediate(() => this.#sendNotices());
+    // However many calls one turn admits (a client pipelining hundreds), no message outgrows what policy reads.
+    if (this.#notices.push(notice) >= NOTICES_PER_MESSAGE) this.#publishNotices(this.#notices.splice(0));
+    this.#turnEnd ??= setImmediate(() => this.sendNotices());
   }
 
-  #sendNotices(): void {
+  /** Sends the notices of this turn's leased calls now. */
+  sendNotices(): void {
     clearImmediate(this.#turnEnd);
     this.#turnEnd = undefined;
     if (this.#notices.length === 0) return;

@@ -9,7 +9,10 @@ import {
 } from '@sluice/contracts';
 import { connectNats, requestAllParts } from '@sluice/messaging';
 import { waitFor } from '@sluice/testing';
+import type { NatsConnection } from '@sluice/messaging';
 import { KEY_ID, startHarness, type Harness } from '../../test/harness';
+import { NATS } from '../gateway.module';
+import { UsageSpool } from '../usage/spool/usage-spool';
 import { Authorizer } from './authorizer';
 
 jest.setTimeout(60_000);
@@ -188,7 +191,41 @@ describe('calls admitted under a lease (real NATS)', () => {
     }
   });
 
-  it('tells policy of the calls one turn admits in one message after the first, and before the lease goes back', async () => {
+  it('tells policy of every leased call before the call may ask its upstream, however many arrive together', async () => {
+    const told = new Set<string>();
+    const gatewayNats = h.gateway.app.get<NatsConnection>(NATS);
+    const publish = gatewayNats.publish.bind(gatewayNats);
+    jest.spyOn(gatewayNats, 'publish').mockImplementation((subject, payload, options) => {
+      if (subject === Subjects.rpc.policyLeaseCall) {
+        const body = JSON.parse(String(payload)) as LeasedCall | LeasedCall[];
+        for (const notice of Array.isArray(body) ? body : [body]) told.add(notice.ticket.callId);
+      }
+      return publish(subject, payload, options);
+    });
+    // A call goes on to its upstream once its begin record is written (the pipeline awaits it).
+    const spool = h.gateway.app.get(UsageSpool);
+    const begin = spool.begin.bind(spool);
+    const untoldWhenWritten: string[] = [];
+    let leased = 0;
+    jest.spyOn(spool, 'begin').mockImplementation((record) =>
+      begin(record).then(() => {
+        if (!record.leaseId) return;
+        leased++;
+        if (!told.has(record.callId)) untoldWhenWritten.push(record.callId);
+      }),
+    );
+    try {
+      await call(); // brings a lease, or spends the one there is
+      const results = await Promise.all(Array.from({ length: 40 }, () => call()));
+      expect(results.every((r) => r.status === 200)).toBe(true);
+      expect(leased).toBeGreaterThan(20);
+      expect(untoldWhenWritten).toEqual([]);
+    } finally {
+      jest.restoreAllMocks();
+    }
+  });
+
+  it('tells policy of the calls one turn admits in one message, and before the lease goes back', async () => {
     const nc = await connectNats(h.nats.url, 'third-gateway');
     try {
       const authorizer = new Authorizer(nc);
@@ -206,12 +243,10 @@ describe('calls admitted under a lease (real NATS)', () => {
       await authorizer.authorize(req('turn-5'));
       authorizer.leases.revoke({ keyId: KEY_ID });
       await waitFor(() => returns.some((r) => r.leaseId === 'turn.lease'), { description: 'the lease back' });
-      // The first at once (before its upstream is asked), the rest of its turn together as the turn ends.
+      // A turn's together as it ends; the lease's return sends its turn's first.
       expect(noticeMessages.filter((m) => m[0].startsWith('turn'))).toEqual([
-        ['turn-1'],
-        ['turn-2', 'turn-3'],
-        ['turn-4'],
-        ['turn-5'],
+        ['turn-1', 'turn-2', 'turn-3'],
+        ['turn-4', 'turn-5'],
       ]);
       expect(arrived.filter((m) => m.includes('turn')).at(-1)).toBe('returned turn.lease');
     } finally {
@@ -234,7 +269,7 @@ describe('calls admitted under a lease (real NATS)', () => {
       const replies = await Promise.all(ids('many', 600).map((id) => batching.authorize(req(id))));
       expect(replies.every((r) => r.allow && r.limits?.leaseId === 'many.lease')).toBe(true);
       await waitFor(() => sizes('many').reduce((a, b) => a + b, 0) === 600, { description: "the 600 calls' notices" });
-      expect(sizes('many')).toEqual([1, 256, 256, 87]);
+      expect(sizes('many')).toEqual([256, 256, 88]);
       // SLUICE_GATEWAY_USAGE_BATCH_MS=-1 (a rolling upgrade): a message per call, as a policy before arrays reads them.
       const single = new Authorizer(nc, undefined, undefined, false);
       single.leases.take(req('one-granting'), granting({ ...LEASE, requests: 10, slots: 10, leaseId: 'one.lease' }));

@@ -46,6 +46,7 @@ export class UsageSpool {
   /** Settles when this turn's records are written; undefined while none waits. */
   private written: Promise<void> | undefined;
   private settleWritten: () => void = () => {};
+  private beforeWrite: () => void = () => {};
   private failing = false;
   private closed = false;
 
@@ -78,6 +79,14 @@ export class UsageSpool {
     private readonly segmentBytes: number,
   ) {
     this.current = this.openSegment();
+  }
+
+  /**
+   * `send` runs as a turn's records are written, before the calls waiting for them go on: what must
+   * leave ahead of their upstream requests (the turn's lease-call notices) leaves then.
+   */
+  sendFirst(send: () => void): void {
+    this.beforeWrite = send;
   }
 
   /** Resolves once the call's begin record is written, before which its upstream must not be asked. */
@@ -130,6 +139,11 @@ export class UsageSpool {
   private readonly flush = (): void => {
     const settle = this.settleWritten;
     this.written = undefined;
+    try {
+      this.beforeWrite();
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message }, 'sending ahead of the usage spool write failed');
+    }
     for (const segment of this.unflushed) {
       this.write(segment, segment.pending);
       segment.open -= segment.ackCount;
