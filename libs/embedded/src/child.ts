@@ -12,6 +12,8 @@ export interface ChildSpec {
   /** Signal that asks for a clean shutdown (SIGINT = fast shutdown for Postgres). */
   stopSignal: NodeJS.Signals;
   stopTimeoutMs?: number;
+  /** Environment variables on top of this process's. */
+  env?: Record<string, string>;
   /** Send stopSignal when the parent process exits. */
   stopWithParent: boolean;
   /** Stop this child (and wait for it) when the parent gets SIGINT/SIGTERM, then let the signal proceed. */
@@ -45,7 +47,7 @@ export function spawnChild(spec: ChildSpec): RunningChild {
     uid: spec.uid,
     gid: spec.gid,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LC_ALL: 'C' },
+    env: { ...process.env, ...spec.env, LC_ALL: 'C' },
   });
   const tail: string[] = [];
   const log = spec.logFile ? createWriteStream(spec.logFile, { flags: 'a', mode: 0o600 }) : undefined;

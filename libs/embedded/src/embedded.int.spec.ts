@@ -1,9 +1,16 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { connect } from '@nats-io/transport-node';
-import { BinaryNotFoundError, ensureDatabase, findBinary, startNatsServer, startPostgres } from '@sluice/embedded';
+import {
+  BinaryNotFoundError,
+  EMBEDDED_GO_MEMORY_LIMIT,
+  ensureDatabase,
+  findBinary,
+  startNatsServer,
+  startPostgres,
+} from '@sluice/embedded';
 
 const query = async (url: string, sql: string) => {
   const client = new Client({ connectionString: url });
@@ -55,6 +62,27 @@ describe('embedded servers', () => {
       await nats.stop();
     }
     expect(nats.process.exitCode).not.toBeNull();
+  });
+
+  it('runs NATS under a Go memory limit, the environment’s own when it sets one', async () => {
+    const limitOf = (pid: number | undefined) =>
+      readFileSync(`/proc/${pid}/environ`, 'utf8')
+        .split('\0')
+        .find((v) => v.startsWith('GOMEMLIMIT='));
+    const nats = await startNatsServer({ dataDir });
+    try {
+      expect(limitOf(nats.process.pid)).toBe(`GOMEMLIMIT=${EMBEDDED_GO_MEMORY_LIMIT}`);
+    } finally {
+      await nats.stop();
+    }
+    process.env.GOMEMLIMIT = '100MiB';
+    const own = await startNatsServer({ dataDir });
+    try {
+      expect(limitOf(own.process.pid)).toBe('GOMEMLIMIT=100MiB');
+    } finally {
+      delete process.env.GOMEMLIMIT;
+      await own.stop();
+    }
   });
 
   it('names the Debian package when a binary is missing', () => {

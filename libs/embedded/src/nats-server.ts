@@ -42,6 +42,9 @@ export interface EmbeddedNats {
   restart(): Promise<void>;
 }
 
+/** The embedded nats-server's Go memory limit (GOMEMLIMIT), unless the environment sets one. */
+export const EMBEDDED_GO_MEMORY_LIMIT = '32MiB';
+
 export async function startNatsServer(options: NatsServerOptions): Promise<EmbeddedNats> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port || (await freePort(host));
@@ -65,6 +68,10 @@ export async function startNatsServer(options: NatsServerOptions): Promise<Embed
       command: binary,
       args,
       logFile: join(options.dataDir, 'nats-server.log'),
+      // Go's soft memory limit: past it the collector runs sooner rather than the heap doubling.
+      // A saturation run left the embedded server at ~63 MB resident without it; GOMEMLIMIT set
+      // in the environment wins.
+      env: { GOMEMLIMIT: process.env.GOMEMLIMIT || EMBEDDED_GO_MEMORY_LIMIT },
       stopSignal: 'SIGTERM',
       stopWithParent: options.stopWithParent ?? true,
       handleSignals: options.handleSignals ?? false,
