@@ -60,15 +60,18 @@ export function admit(
     proceed();
     return;
   }
-  routes.keyCheck.refusal(req.sluice).then((refusal) => {
-    if (refusal === null) {
-      proceed();
-      return;
-    }
-    // The body is never read: the connection goes with the answer.
-    reply.header('connection', 'close');
-    errorsFor(routes, req.url, req.headers).sendError(reply, requestId, refusal);
-  }, proceed);
+  routes.keyCheck
+    .refusal(req.sluice)
+    .then((refusal) => {
+      if (refusal === null) {
+        proceed();
+        return;
+      }
+      // The body is never read: the connection goes with the answer.
+      reply.header('connection', 'close');
+      errorsFor(routes, req.url, req.headers).sendError(reply, requestId, refusal);
+    }, proceed)
+    .catch(() => req.raw.socket.destroy());
 }
 
 /** Fastify's code for a body over its limit; the fast lane's reader says it the same way. */

@@ -51,7 +51,14 @@ export class FastLane {
     if (type !== undefined && !JSON_TYPES.has(type.toLowerCase())) return false;
     const request = new LaneRequest(req);
     const reply = new LaneReply(res);
-    const fail = (err: Error): void => answerFailure(this.routes, request, reply, err);
+    // Answering the failure may itself fail (a header Node refuses): the connection goes, the process stays.
+    const fail = (err: Error): void => {
+      try {
+        answerFailure(this.routes, request, reply, err);
+      } catch {
+        res.destroy();
+      }
+    };
     admit(this.routes, request, reply, (err) => {
       if (err) return fail(err);
       // As Fastify: no body and no type, no body; a type, the bytes that came (perhaps none).

@@ -33,7 +33,9 @@ export class LaneReply implements CallReply {
     return this.#hijacked || this.raw.writableEnded;
   }
 
+  /** As Fastify's: a status HTTP does not have (an upstream's 600–999) is the gateway's error. */
   code(status: number): this {
+    if (!Number.isInteger(status) || status < 100 || status > 599) throw new Error(`bad status code ${status}`);
     this.#status = status;
     return this;
   }

@@ -15,6 +15,8 @@ const unreadable = (why: string): BodyError => Object.assign(new Error(why), { s
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (declared > limit) return Promise.reject(tooLarge());
+  // Gone while its key was checked with policy: its error and close were before anyone listened.
+  if (req.destroyed) return Promise.reject(unreadable('request body cut off'));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
@@ -41,7 +43,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       stop();
       reject(Object.assign(err, { statusCode: 400 }));
     };
-    // A client gone before its body ended (Node also reports it as an error; this one cannot hang).
+    // A client gone before its body ended (Node also reports it as an error).
     const onClose = (): void => {
       stop();
       reject(unreadable('request body cut off'));

@@ -144,15 +144,19 @@ export class UsageSpool {
     } catch (err) {
       this.logger.error({ err: (err as Error).message }, 'sending ahead of the usage spool write failed');
     }
-    for (const segment of this.unflushed) {
-      this.write(segment, segment.pending);
-      segment.open -= segment.ackCount;
-      segment.pending = '';
-      segment.ackCount = 0;
-      if (segment.open === 0 && segment.retired) this.remove(segment);
+    try {
+      for (const segment of this.unflushed) {
+        this.write(segment, segment.pending);
+        segment.open -= segment.ackCount;
+        segment.pending = '';
+        segment.ackCount = 0;
+        if (segment.open === 0 && segment.retired) this.remove(segment);
+      }
+    } finally {
+      // Whatever failed, the calls waiting for this write go on (as after a failed write).
+      this.unflushed.clear();
+      settle();
     }
-    this.unflushed.clear();
-    settle();
   };
 
   /** The files in use, for tests and logs. */
@@ -201,10 +205,19 @@ export class UsageSpool {
     return { path, fd: openSync(path, 'a', 0o600), bytes: 0, open: 0, retired: false, pending: '', ackCount: 0 };
   }
 
-  private write(segment: Segment, line: string): void {
+  private write(segment: Segment, lines: string): void {
     if (this.closed) return;
     try {
-      segment.bytes += writeSync(segment.fd, line);
+      // A write may take less than it was given (a file-size limit): the rest follows, or the
+      // records that do not fit are lost whole — never half a line with the next record after it.
+      const bytes = Buffer.from(lines);
+      let written = 0;
+      while (written < bytes.length) {
+        const took = writeSync(segment.fd, bytes, written);
+        if (took <= 0) throw new Error(`wrote ${written} of ${bytes.length} bytes`);
+        written += took;
+      }
+      segment.bytes += written;
       this.failing = false;
     } catch (err) {
       // The call goes on: the spool protects metering against a crash, it is not worth refusing calls over.
@@ -215,11 +228,11 @@ export class UsageSpool {
   }
 
   private remove(segment: Segment): void {
-    closeSync(segment.fd);
     try {
+      closeSync(segment.fd);
       unlinkSync(segment.path);
     } catch {
-      // already gone
+      // already closed or gone
     }
     release(segment.path);
   }
