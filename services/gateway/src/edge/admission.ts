@@ -4,7 +4,7 @@ import { GatewayErrors, requestTooLarge } from '../errors/gateway-errors';
 import type { ErrorShape } from '../pipeline/dialect';
 import { armClientIdle } from './client-idle';
 import { anthropicShaped } from './error-shape';
-import type { CallReply } from './exchange';
+import type { CallReply } from '../pipeline/exchange';
 import type { IngressRoutes } from './ingress-routes';
 import { requestIdOf, requestIdsOf } from './request-id';
 import type { RequestContext } from './request-context';

@@ -8,7 +8,7 @@ import type { ResponsesDialect } from '../dialects/responses/responses-dialect';
 import type { ResponseResources } from '../dialects/responses/responses-resources';
 import type { CallPipeline } from '../pipeline/call-pipeline';
 import type { ClientIpOf } from './client-ip';
-import type { CallReply, CallRequest } from './exchange';
+import type { CallReply, CallRequest } from '../pipeline/exchange';
 import type { KeyCheck } from './key-check';
 
 /** What the gateway's HTTP surface is made of. */

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { ArrivingRequest } from './admission';
-import type { CallReply, CallRequest, HeaderValue } from './exchange';
+import type { CallReply, CallRequest, HeaderValue } from '../pipeline/exchange';
 import type { RequestContext } from './request-context';
 
 /** A request the fast lane serves, as the pipeline reads it. */

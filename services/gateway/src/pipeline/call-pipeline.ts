@@ -1,4 +1,4 @@
-import type { CallReply, CallRequest } from '../edge/exchange';
+import type { CallReply, CallRequest } from './exchange';
 import { hashVirtualKey, type Operation, type UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import type { Authorizer } from '../authorize/authorizer';

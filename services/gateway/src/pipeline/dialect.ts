@@ -1,4 +1,4 @@
-import type { CallReply, CallRequest } from '../edge/exchange';
+import type { CallReply, CallRequest } from './exchange';
 import type { CallEstimate, OpenAiError, Operation, UsageMessage } from '@sluice/contracts';
 import type { CallFacts, FinishCall } from '../usage/usage-message';
 import type { CallDeadline } from './call-deadline';

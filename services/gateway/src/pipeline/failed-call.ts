@@ -1,4 +1,4 @@
-import type { CallReply } from '../edge/exchange';
+import type { CallReply } from './exchange';
 import type { OpenAiError, UsageMessage } from '@sluice/contracts';
 import type { UpstreamOutcome, UpstreamResponse } from '../providers/upstream';
 import type { CallFacts, FinishCall } from '../usage/usage-message';

@@ -1,4 +1,4 @@
-import type { CallReply } from '../edge/exchange';
+import type { CallReply } from './exchange';
 import type { OpenAiError, UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import { armClientIdle } from '../edge/client-idle';

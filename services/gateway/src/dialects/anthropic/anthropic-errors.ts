@@ -1,4 +1,4 @@
-import type { CallReply } from '../../edge/exchange';
+import type { CallReply } from '../../pipeline/exchange';
 import type { OpenAiError, UsageMessage } from '@sluice/contracts';
 import { shouldNotRetry } from '../../errors/gateway-errors';
 import { failCall } from '../../pipeline/failed-call';

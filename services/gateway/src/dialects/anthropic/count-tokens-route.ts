@@ -1,4 +1,4 @@
-import type { CallReply, CallRequest } from '../../edge/exchange';
+import type { CallReply, CallRequest } from '../../pipeline/exchange';
 import { hashVirtualKey, imageTokens, promptTokens, type Route } from '@sluice/contracts';
 import type { Authorizer } from '../../authorize/authorizer';
 import { GatewayErrors } from '../../errors/gateway-errors';

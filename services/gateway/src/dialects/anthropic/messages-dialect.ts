@@ -1,4 +1,4 @@
-import type { CallReply, CallRequest } from '../../edge/exchange';
+import type { CallReply, CallRequest } from '../../pipeline/exchange';
 import type { OpenAiError, Operation, UsageMessage } from '@sluice/contracts';
 import type { CallDeadline } from '../../pipeline/call-deadline';
 import type { Dialect } from '../../pipeline/dialect';

@@ -1,4 +1,4 @@
-import type { CallRequest } from '../../edge/exchange';
+import type { CallRequest } from '../../pipeline/exchange';
 import { MAX_MODEL_NAME_CHARS, type OpenAiError } from '@sluice/contracts';
 import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '@sluice/service';
 import type { DialectRequest, Parsed } from '../../pipeline/dialect';

@@ -1,4 +1,4 @@
-import type { CallReply } from '../../edge/exchange';
+import type { CallReply } from '../../pipeline/exchange';
 import type { OpenAiError } from '@sluice/contracts';
 import { shouldNotRetry } from '../../errors/gateway-errors';
 import type { JsonAnswering } from '../../pipeline/json-answer';

@@ -1,4 +1,4 @@
-import type { CallReply, CallRequest } from '../../edge/exchange';
+import type { CallReply, CallRequest } from '../../pipeline/exchange';
 import { hashVirtualKey, type OpenAiError, type UsageMessage } from '@sluice/contracts';
 import type { Authorizer } from '../../authorize/authorizer';
 import type { CallDeadline } from '../../pipeline/call-deadline';

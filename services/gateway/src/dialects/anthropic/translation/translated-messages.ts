@@ -1,4 +1,4 @@
-import type { CallReply } from '../../../edge/exchange';
+import type { CallReply } from '../../../pipeline/exchange';
 import type { UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import { GatewayErrors } from '../../../errors/gateway-errors';

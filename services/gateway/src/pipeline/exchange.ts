@@ -1,11 +1,11 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { RequestContext } from './request-context';
+import type { RequestContext } from '../edge/request-context';
 
 export type HeaderValue = string | number | string[];
 
 /**
  * A request on the gateway's port as the call pipeline and the dialects read it: Fastify's, or the
- * fast lane's (fast-lane.ts) on the inference paths.
+ * fast lane's (edge/fast-lane.ts) on the inference paths.
  */
 export interface CallRequest {
   readonly raw: IncomingMessage;
