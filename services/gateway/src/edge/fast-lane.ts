@@ -59,6 +59,23 @@ export class FastLane {
         res.destroy();
       }
     };
+    try {
+      this.#admit(request, reply, type, handle, fail);
+    } catch (err) {
+      // Thrown inside the server's request event it would end the process; Fastify's hook runner catches it too.
+      fail(err as Error);
+    }
+    return true;
+  }
+
+  #admit(
+    request: LaneRequest,
+    reply: LaneReply,
+    type: string | undefined,
+    handle: CallHandler,
+    fail: (err: Error) => void,
+  ): void {
+    const req = request.raw;
     admit(this.routes, request, reply, (err) => {
       if (err) return fail(err);
       // As Fastify: no body and no type, no body; a type, the bytes that came (perhaps none).
@@ -78,6 +95,5 @@ export class FastLane {
         )
         .catch(fail);
     });
-    return true;
   }
 }
