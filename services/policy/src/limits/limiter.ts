@@ -9,7 +9,7 @@ import {
 } from '@sluice/contracts';
 import type { CatalogModel } from '../catalog/catalog';
 import type { KeyPolicy } from '../keys/key-table';
-import { countedTokens, KeyCounters, tokenKindsOf } from './key-counters';
+import { KeyCounters } from './key-counters';
 import { checkLimits, limitHeadersOf } from './limit-checks';
 import { LimitRefusals } from './limit-refusals';
 import { LeaseBook } from './lease-book';
@@ -18,7 +18,9 @@ import { shownRemaining, type HeldLease } from './leases';
 import type { LeaseSettings } from './lease-size';
 import { nearLimit } from './near-limit';
 import type { RecordedCall } from './recorded-calls';
+import { RememberedCalls, SETTLED_MEMORY_MS } from './remembered-calls';
 import { SweptCalls, type SweptCharge } from './swept-calls';
+import { usageCounts } from './usage-counts';
 
 /** An admitted call that has not reported usage yet. */
 export interface Reservation extends ReservationTicket {
@@ -52,9 +54,9 @@ export class Limiter {
   readonly #counters = new Map<string, KeyCounters>();
   readonly reservations = new Map<string, Reservation>();
   /** Calls already settled (call id → when), so a redelivered usage message is not counted twice. */
-  readonly #settled = new Map<string, number>();
+  readonly #settled = new RememberedCalls();
   /** Calls their gateway gave up on before the reply arrived (call id → when). */
-  readonly #cancelled = new Map<string, number>();
+  readonly #cancelled = new RememberedCalls();
   readonly #swept = new SweptCalls();
   readonly #leases = new LeaseBook();
   /** Null: no leases are granted (SLUICE_LEASES unset). */
@@ -213,7 +215,7 @@ export class Limiter {
     const key = this.keyById(reservation?.keyId ?? usage.keyId);
     if (!key || (!key.rateLimits && !key.budget && !reservation)) return;
     if (this.#settled.has(usage.requestId)) return;
-    this.#settled.set(usage.requestId, now);
+    this.#settled.add(usage.requestId, now);
     const c = this.counters(key.keyId);
     // Policy's own clock at admission when it admitted the call: the reservation was made in that
     // period, so the charge goes there too (the gateway's clock may differ by a little). A start
@@ -244,7 +246,7 @@ export class Limiter {
     if (keyId !== usage.keyId || this.#settled.has(usage.requestId)) return true;
     const key = this.keyById(keyId);
     if (!key) return true;
-    this.#settled.set(usage.requestId, now);
+    this.#settled.add(usage.requestId, now);
     const c = this.counters(keyId);
     const lease = this.#leases.live.get(leaseId);
     const limits = key.rateLimits;
@@ -302,7 +304,7 @@ export class Limiter {
    * and the reservation is released uncharged (the request stays counted: it was admitted).
    */
   cancel(callId: string, now: number): void {
-    this.#cancelled.set(callId, now);
+    this.#cancelled.add(callId, now);
     const reservation = this.reservations.get(callId);
     if (reservation) this.#release(reservation);
     // A lease granted with it never reached the gateway: nothing was spent of it.
@@ -334,13 +336,8 @@ export class Limiter {
       }
     }
     this.#leases.forget(now, this.settledMemoryMs);
-    for (const memory of [this.#settled, this.#cancelled]) {
-      // Insertion order is time order: stop at the first entry still worth remembering.
-      for (const [callId, at] of memory) {
-        if (now - at <= this.settledMemoryMs) break;
-        memory.delete(callId);
-      }
-    }
+    this.#settled.forget(now, this.settledMemoryMs);
+    this.#cancelled.forget(now, this.settledMemoryMs);
     this.#swept.forget(now);
     return due;
   }
@@ -353,23 +350,3 @@ export class Limiter {
     if (ledger && ledger.periodStart === periodStart) ledger.reached.add(percent);
   }
 }
-
-/**
- * What a call's usage counts: when it started by its report, when it ended (never after now), its
- * tokens of the kinds the key's limits count, its cost.
- */
-function usageCounts(usage: UsageMessage, limits: KeyPolicy['rateLimits'], now: number) {
-  const reported = Date.parse(usage.startedAt);
-  return {
-    reported,
-    endedAt: Math.min(now, reported + usage.latencyMs),
-    tokens: countedTokens(tokenKindsOf(limits), usage.inputTokens, usage.outputTokens),
-    costNanos: costNanosOfUsage(usage),
-  };
-}
-
-/**
- * JetStream drops a repeated usage message (same call id) within its two-minute window; this
- * covers a repeat that arrives a little later than that (the least a process remembers).
- */
-export const SETTLED_MEMORY_MS = 5 * 60_000;
