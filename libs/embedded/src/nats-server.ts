@@ -43,7 +43,7 @@ export interface EmbeddedNats {
 }
 
 /** The embedded nats-server's Go memory limit (GOMEMLIMIT), unless the environment sets one. */
-export const EMBEDDED_GO_MEMORY_LIMIT = '32MiB';
+export const EMBEDDED_GO_MEMORY_LIMIT = '48MiB';
 
 export async function startNatsServer(options: NatsServerOptions): Promise<EmbeddedNats> {
   const host = options.host ?? '127.0.0.1';
@@ -69,8 +69,9 @@ export async function startNatsServer(options: NatsServerOptions): Promise<Embed
       args,
       logFile: join(options.dataDir, 'nats-server.log'),
       // Go's soft memory limit: past it the collector runs sooner rather than the heap doubling.
-      // A saturation run left the embedded server at ~63 MB resident without it; GOMEMLIMIT set
-      // in the environment wins.
+      // A saturation run left the embedded server at ~63 MB resident without it, ~46 MB with it. At
+      // 32MiB its collector ran all through a saturation run: twice its CPU per call (~120 against
+      // ~55 µs, docs/benchmarks.md). GOMEMLIMIT set in the environment wins.
       env: { GOMEMLIMIT: process.env.GOMEMLIMIT || EMBEDDED_GO_MEMORY_LIMIT },
       stopSignal: 'SIGTERM',
       stopWithParent: options.stopWithParent ?? true,
