@@ -3,14 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { connect } from '@nats-io/transport-node';
-import {
-  BinaryNotFoundError,
-  EMBEDDED_GO_MEMORY_LIMIT,
-  ensureDatabase,
-  findBinary,
-  startNatsServer,
-  startPostgres,
-} from '@sluice/embedded';
+import { BinaryNotFoundError, ensureDatabase, findBinary, startNatsServer, startPostgres } from '@sluice/embedded';
 
 const query = async (url: string, sql: string) => {
   const client = new Client({ connectionString: url });
@@ -64,23 +57,28 @@ describe('embedded servers', () => {
     expect(nats.process.exitCode).not.toBeNull();
   });
 
-  it('runs NATS under a Go memory limit, the environment’s own when it sets one', async () => {
-    const limitOf = (pid: number | undefined) =>
-      readFileSync(`/proc/${pid}/environ`, 'utf8')
-        .split('\0')
-        .find((v) => v.startsWith('GOMEMLIMIT='));
+  it('runs NATS under the Go settings for a local system, the environment’s own where it sets them', async () => {
+    const settingsOf = (pid: number | undefined) =>
+      Object.fromEntries(
+        readFileSync(`/proc/${pid}/environ`, 'utf8')
+          .split('\0')
+          .filter((v) => /^GO(MEMLIMIT|MAXPROCS)=/.test(v))
+          .map((v) => v.split('=')),
+      );
     const nats = await startNatsServer({ dataDir });
     try {
-      expect(limitOf(nats.process.pid)).toBe(`GOMEMLIMIT=${EMBEDDED_GO_MEMORY_LIMIT}`);
+      expect(settingsOf(nats.process.pid)).toEqual({ GOMEMLIMIT: '48MiB', GOMAXPROCS: '1' });
     } finally {
       await nats.stop();
     }
     process.env.GOMEMLIMIT = '100MiB';
+    process.env.GOMAXPROCS = '4';
     const own = await startNatsServer({ dataDir });
     try {
-      expect(limitOf(own.process.pid)).toBe('GOMEMLIMIT=100MiB');
+      expect(settingsOf(own.process.pid)).toEqual({ GOMEMLIMIT: '100MiB', GOMAXPROCS: '4' });
     } finally {
       delete process.env.GOMEMLIMIT;
+      delete process.env.GOMAXPROCS;
       await own.stop();
     }
   });

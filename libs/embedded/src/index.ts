@@ -1,6 +1,6 @@
 export { findBinary, BinaryNotFoundError } from './find-binary';
 export { freePort } from './net';
-export { EMBEDDED_GO_MEMORY_LIMIT, startNatsServer, type NatsServerOptions, type EmbeddedNats } from './nats-server';
+export { EMBEDDED_GO_SETTINGS, startNatsServer, type NatsServerOptions, type EmbeddedNats } from './nats-server';
 export { natsUserConfig, renderNatsConfig, type NatsUser, type NatsPermissions } from './nats-config';
 export {
   startPostgres,

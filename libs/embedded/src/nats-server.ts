@@ -42,8 +42,20 @@ export interface EmbeddedNats {
   restart(): Promise<void>;
 }
 
-/** The embedded nats-server's Go memory limit (GOMEMLIMIT), unless the environment sets one. */
-export const EMBEDDED_GO_MEMORY_LIMIT = '48MiB';
+/**
+ * The Go runtime settings of the embedded nats-server, each unless the environment sets its own:
+ * - GOMEMLIMIT, Go's soft memory limit: past it the collector runs sooner rather than the heap
+ *   doubling. A saturation run left the server at ~63 MB resident without one, ~46 MB with it; at
+ *   32MiB its collector ran all through a saturation run, doubling its CPU per call (~120 against ~55 µs).
+ * - GOMAXPROCS 1: one thread runs its Go code. A local system routes a few thousand messages a
+ *   second, a fraction of a core; over two threads each message also woke the other (CPU per call
+ *   at 100–500 req/s −15–30 %). Production settings: deploy/README.md.
+ * (docs/benchmarks.md, docs/configuration.md#memory-of-npm-start)
+ */
+export const EMBEDDED_GO_SETTINGS: Readonly<Record<'GOMEMLIMIT' | 'GOMAXPROCS', string>> = {
+  GOMEMLIMIT: '48MiB',
+  GOMAXPROCS: '1',
+};
 
 export async function startNatsServer(options: NatsServerOptions): Promise<EmbeddedNats> {
   const host = options.host ?? '127.0.0.1';
@@ -68,11 +80,10 @@ export async function startNatsServer(options: NatsServerOptions): Promise<Embed
       command: binary,
       args,
       logFile: join(options.dataDir, 'nats-server.log'),
-      // Go's soft memory limit: past it the collector runs sooner rather than the heap doubling.
-      // A saturation run left the embedded server at ~63 MB resident without it, ~46 MB with it. At
-      // 32MiB its collector ran all through a saturation run: twice its CPU per call (~120 against
-      // ~55 µs, docs/benchmarks.md). GOMEMLIMIT set in the environment wins.
-      env: { GOMEMLIMIT: process.env.GOMEMLIMIT || EMBEDDED_GO_MEMORY_LIMIT },
+      env: {
+        GOMEMLIMIT: process.env.GOMEMLIMIT || EMBEDDED_GO_SETTINGS.GOMEMLIMIT,
+        GOMAXPROCS: process.env.GOMAXPROCS || EMBEDDED_GO_SETTINGS.GOMAXPROCS,
+      },
       stopSignal: 'SIGTERM',
       stopWithParent: options.stopWithParent ?? true,
       handleSignals: options.handleSignals ?? false,
