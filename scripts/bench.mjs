@@ -5,15 +5,18 @@
 //      latency in µs from process.hrtime): p50/p90/p99/p99.9/max, non-streaming and streaming
 //      (TTFB and time to last byte); "added latency" = gateway minus direct; the CPU each process
 //      spent per call (Sluice: the five services, NATS and Postgres; Portkey: its one process);
-//   2. maximum throughput: autocannon with BENCH_CONNECTIONS for BENCH_SECONDS, then the resident
-//      memory of the target's whole process tree;
+//   2. maximum throughput: autocannon with BENCH_CONNECTIONS for BENCH_SECONDS, in two passes (every
+//      target in one order, then in the other), each target's result the mean of its two; then the
+//      resident memory of every process tree;
 //   3. a summary against Portkey (the issue #15 table) and Sluice's CPU per call by process.
 //
 // Beside them, "bare Node proxy" (bench/floor-proxy.mjs): node:http in and out, a key swapped,
 // nothing else — the latency and CPU any Node gateway pays on this machine before it does anything.
 //
-// One target at a time, after waiting for a quiet machine; the CPU used by anything else during a
-// phase is reported ("other CPU"). Results: a table here and .bench/results.json.
+// Phase by phase, each phase run for every target back to back after waiting for a quiet machine
+// (this host's speed drifts over minutes: targets compared within a phase see the same machine); the
+// CPU used by anything else during a phase is reported ("other CPU"). Results: a table here and
+// .bench/results.json.
 // Knobs (environment): BENCH_SECONDS (10), BENCH_RATES (100,500; BENCH_RATE=n for one rate), BENCH_CONNECTIONS (64),
 // BENCH_WARMUP (3 s), BENCH_QUIET_SECONDS (60: the longest wait for a quiet machine before a phase), BENCH_TARGETS
 // (direct,floor,sluice,portkey), BENCH_STREAM (1), BENCH_THROUGHPUT (1),
@@ -371,17 +374,22 @@ try {
     return q;
   };
 
-  // --- one target at a time -----------------------------------------------------------------------
+  // --- phase by phase, every target in turn ------------------------------------------------------
+  // This host's speed drifts by tens of percent over minutes: each phase runs for every target back
+  // to back, so a comparison within a phase sees one machine, and the saturation phase runs twice,
+  // in one order then the other (ABBA), each target's result the mean of its two passes.
+  const live = [];
   for (const name of targetNames) {
     const target = targets[name];
     if (!target) continue;
     const label = LABELS[name];
-    const pool = connect(target.origin, Math.max(16, connections));
+    const run = { name, target, label, pool: connect(target.origin, Math.max(16, connections)), clientRequests: 2 };
+    cleanups.push(() => run.pool.close());
     try {
       // The target really reaches the mock, with the upstream key, for JSON and for streams.
       const before = await invoice();
-      const json = await probe(pool, request(target, false));
-      const sse = await probe(pool, request(target, true));
+      const json = await probe(run.pool, request(target, false));
+      const sse = await probe(run.pool, request(target, true));
       const after = await invoice();
       const content = json.status === 200 ? replyText(json.text) : undefined;
       const problems = [];
@@ -397,96 +405,154 @@ try {
       if (problems.length > 0)
         throw new Error(`${label} does not reach the mock upstream properly: ${problems.join('; ')}`);
       log(`${label}: verified (JSON and SSE replies from the mock, upstream key received)`);
-
-      let clientRequests = 2;
-      const start = await invoice();
-      log(`${label}: warm-up ${warmupSeconds} s`);
-      const warm = await closedLoop(pool, request(target, false), { concurrency: 8, seconds: warmupSeconds });
-      const warmStream = withStream
-        ? await closedLoop(pool, request(target, true), { concurrency: 8, seconds: Math.min(warmupSeconds, 2) })
-        : { ok: 0, failed: 0 };
-      clientRequests += warm.ok + warm.failed + warmStream.ok + warmStream.failed;
-
-      const steady = async (stream, rate) => {
-        const q = await quiet(`${label} steady`);
-        const meter = cpuMeter(process.pid, watch);
-        const run = await paced(pool, request(target, stream), { rate, seconds });
-        const cpu = meter.end();
-        clientRequests += run.sent;
-        return {
-          sent: run.sent,
-          ok: run.ok,
-          failed: run.failed,
-          skipped: run.skipped,
-          errors: run.errors,
-          achievedRate: round(run.sent / run.elapsedSec, 1),
-          latency: rounded(summarize(run.latency)),
-          ttfb: rounded(summarize(run.ttfb)),
-          lag: rounded(summarize(run.lag)),
-          cpu,
-          quietBefore: { waitedMs: q.waitedMs, quiet: q.quiet },
-        };
-      };
-      for (const rate of rates) {
-        log(`${label}: steady ${rate} req/s for ${seconds} s, non-streaming`);
-        results.steady[rate].nonStreaming[name] = await steady(false, rate);
-        if (withStream) {
-          log(`${label}: steady ${rate} req/s for ${seconds} s, streaming`);
-          results.steady[rate].streaming[name] = await steady(true, rate);
-        }
-      }
-
-      const maxOut = async (stream) => {
-        const q = await quiet(`${label} throughput`);
-        const req = request(target, stream);
-        const meter = cpuMeter(process.pid, watch);
-        const r = await autocannon({
-          url: `${target.origin}${req.path}`,
-          method: 'POST',
-          headers: req.headers,
-          body: req.body,
-          connections,
-          duration: seconds,
-        });
-        const cpu = meter.end();
-        clientRequests += r.requests.total + r.errors;
-        return {
-          rps: r.requests.average,
-          requests: r.requests.total,
-          p50: r.latency.p50,
-          p99: r.latency.p99,
-          mean: r.latency.mean,
-          errors: r.errors,
-          timeouts: r.timeouts,
-          non2xx: r.non2xx,
-          cpu,
-          gatewayCpu: name === 'sluice' ? cpu.byName.gateway : name === 'direct' ? null : cpu.byName[name],
-          quietBefore: { waitedMs: q.waitedMs, quiet: q.quiet },
-        };
-      };
-      if (withThroughput) {
-        log(`${label}: maximum throughput, ${connections} connections for ${seconds} s, non-streaming`);
-        results.throughput.nonStreaming[name] = await maxOut(false);
-        if (withStream) {
-          log(`${label}: maximum throughput, ${connections} connections for ${seconds} s, streaming`);
-          results.throughput.streaming[name] = await maxOut(true);
-        }
-      }
-      results.memory[name] = memory(process.pid, watch).byName; // after the load, as a user would see it
-      const end = await invoice();
-      results.upstream[name] = { clientRequests, upstreamCalls: end.calls - start.calls + 2 };
-      if (name === 'sluice') {
-        // Metering catches up after the load: how long until the machine is quiet again.
-        results.targets.sluice.quietAfterMs = (await waitQuiet({ maxMs: 60_000 })).waitedMs;
-      }
+      run.upstreamCalls = 2;
+      live.push(run);
     } catch (err) {
-      console.error(`bench: ${label}: ${err.message}`);
-      results.targets[name] = { ...results.targets[name], error: err.message };
-      exitCode = 1;
-    } finally {
-      await pool.close();
+      failTarget(run, err);
     }
   }
+
+  /** A target that fails a phase is reported and measured no further. */
+  function failTarget(run, err) {
+    console.error(`bench: ${run.label}: ${err.message}`);
+    results.targets[run.name] = { ...results.targets[run.name], error: err.message };
+    run.failed = true;
+    exitCode = 1;
+  }
+
+  /** Runs `measure` for every live target in `order`, counting the calls it sent and the mock billed. */
+  const eachTarget = async (order, what, measure) => {
+    for (const run of order) {
+      if (run.failed) continue;
+      try {
+        const before = await invoice();
+        const { result, sent } = await measure(run);
+        run.clientRequests += sent;
+        run.upstreamCalls += (await invoice()).calls - before.calls;
+        await what(run, result);
+      } catch (err) {
+        failTarget(run, err);
+      }
+    }
+  };
+
+  await eachTarget(
+    live,
+    () => {},
+    async (run) => {
+      log(`${run.label}: warm-up ${warmupSeconds} s`);
+      const warm = await closedLoop(run.pool, request(run.target, false), { concurrency: 8, seconds: warmupSeconds });
+      const warmStream = withStream
+        ? await closedLoop(run.pool, request(run.target, true), { concurrency: 8, seconds: Math.min(warmupSeconds, 2) })
+        : { ok: 0, failed: 0 };
+      return { sent: warm.ok + warm.failed + warmStream.ok + warmStream.failed };
+    },
+  );
+
+  const steady = async (run, stream, rate) => {
+    const q = await quiet(`${run.label} steady`);
+    const meter = cpuMeter(process.pid, watch);
+    const load = await paced(run.pool, request(run.target, stream), { rate, seconds });
+    const cpu = meter.end();
+    return {
+      sent: load.sent,
+      result: {
+        sent: load.sent,
+        ok: load.ok,
+        failed: load.failed,
+        skipped: load.skipped,
+        errors: load.errors,
+        achievedRate: round(load.sent / load.elapsedSec, 1),
+        latency: rounded(summarize(load.latency)),
+        ttfb: rounded(summarize(load.ttfb)),
+        lag: rounded(summarize(load.lag)),
+        cpu,
+        quietBefore: { waitedMs: q.waitedMs, quiet: q.quiet },
+      },
+    };
+  };
+  /**
+   * Right after a target's last phase of load: its memory, as a user would see it, and for Sluice how
+   * long until the machine is quiet again (metering catches up after the load).
+   */
+  const lastStream = withStream;
+  const afterLastLoad = async (run) => {
+    results.memory[run.name] = memory(process.pid, watch).byName;
+    if (run.name === 'sluice') results.targets.sluice.quietAfterMs = (await waitQuiet({ maxMs: 60_000 })).waitedMs;
+  };
+  for (const rate of rates) {
+    for (const stream of withStream ? [false, true] : [false]) {
+      const kind = stream ? 'streaming' : 'nonStreaming';
+      const last = !withThroughput && rate === rates.at(-1) && stream === lastStream;
+      await eachTarget(
+        live,
+        async (run, result) => {
+          results.steady[rate][kind][run.name] = result;
+          if (last) await afterLastLoad(run);
+        },
+        (run) => {
+          log(`${run.label}: steady ${rate} req/s for ${seconds} s, ${stream ? 'streaming' : 'non-streaming'}`);
+          return steady(run, stream, rate);
+        },
+      );
+    }
+  }
+
+  const maxOut = async (run, stream) => {
+    const q = await quiet(`${run.label} throughput`);
+    const req = request(run.target, stream);
+    const meter = cpuMeter(process.pid, watch);
+    const r = await autocannon({
+      url: `${run.target.origin}${req.path}`,
+      method: 'POST',
+      headers: req.headers,
+      body: req.body,
+      connections,
+      duration: seconds,
+    });
+    const cpu = meter.end();
+    return {
+      sent: r.requests.total + r.errors,
+      result: {
+        rps: r.requests.average,
+        requests: r.requests.total,
+        p50: r.latency.p50,
+        p99: r.latency.p99,
+        mean: r.latency.mean,
+        errors: r.errors,
+        timeouts: r.timeouts,
+        non2xx: r.non2xx,
+        cpu,
+        gatewayCpu: run.name === 'sluice' ? cpu.byName.gateway : run.name === 'direct' ? null : cpu.byName[run.name],
+        quietBefore: { waitedMs: q.waitedMs, quiet: q.quiet },
+      },
+    };
+  };
+  if (withThroughput) {
+    for (const stream of withStream ? [false, true] : [false]) {
+      const kind = stream ? 'streaming' : 'nonStreaming';
+      const passes = {};
+      for (const [pass, order] of [live, [...live].reverse()].entries())
+        await eachTarget(
+          order,
+          async (run, result) => {
+            (passes[run.name] ??= []).push(result);
+            if (pass === 1 && stream === lastStream) await afterLastLoad(run);
+          },
+          (run) => {
+            log(
+              `${run.label}: maximum throughput, ${connections} connections for ${seconds} s, ${stream ? 'streaming' : 'non-streaming'} (pass ${pass + 1} of 2)`,
+            );
+            return maxOut(run, stream);
+          },
+        );
+      for (const [name, runs] of Object.entries(passes))
+        if (!live.find((r) => r.name === name).failed) results.throughput[kind][name] = meanOfPasses(runs);
+    }
+  }
+  for (const run of live)
+    if (!run.failed)
+      results.upstream[run.name] = { clientRequests: run.clientRequests, upstreamCalls: run.upstreamCalls };
 
   if (withResponses && responsesModels && targets.direct && targets.sluice) {
     results.responses = await benchResponses({
@@ -627,6 +693,76 @@ try {
   await cleanup();
 }
 process.exit(exitCode);
+
+/** One target's saturation result from its two passes: rates, latencies and CPU averaged, counts summed. */
+function meanOfPasses(runs) {
+  const mean = (pick) => {
+    const values = runs.map(pick);
+    return values.some((v) => v === null || v === undefined) ? null : values.reduce((a, b) => a + b, 0) / values.length;
+  };
+  const sum = (pick) => runs.reduce((total, r) => total + pick(r), 0);
+  const names = Object.keys(runs[0].cpu.byName);
+  return {
+    rps: round(
+      mean((r) => r.rps),
+      1,
+    ),
+    requests: sum((r) => r.requests),
+    p50: round(
+      mean((r) => r.p50),
+      1,
+    ),
+    p99: round(
+      mean((r) => r.p99),
+      1,
+    ),
+    mean: round(
+      mean((r) => r.mean),
+      2,
+    ),
+    errors: sum((r) => r.errors),
+    timeouts: sum((r) => r.timeouts),
+    non2xx: sum((r) => r.non2xx),
+    cpu: {
+      seconds: round(
+        sum((r) => r.cpu.seconds),
+        3,
+      ),
+      machine: round(
+        mean((r) => r.cpu.machine),
+        3,
+      ),
+      ours: round(
+        mean((r) => r.cpu.ours),
+        3,
+      ),
+      other:
+        mean((r) => r.cpu.other) === null
+          ? null
+          : round(
+              mean((r) => r.cpu.other),
+              3,
+            ),
+      byName: Object.fromEntries(
+        names.map((n) => [
+          n,
+          round(
+            mean((r) => r.cpu.byName[n] ?? 0),
+            3,
+          ),
+        ]),
+      ),
+    },
+    gatewayCpu:
+      mean((r) => r.gatewayCpu) === null
+        ? null
+        : round(
+            mean((r) => r.gatewayCpu),
+            3,
+          ),
+    passes: runs.map((r) => ({ rps: r.rps, p50: r.p50, p99: r.p99, quietBefore: r.quietBefore })),
+  };
+}
 
 function round(x, digits = 4) {
   const f = 10 ** digits;

@@ -116,7 +116,7 @@ export function summaryTable(results, { rates, connections, withStream, processe
   const num = (x, digits = 0) => (x === null || x === undefined ? '—' : x.toFixed(digits));
   const sat = (n) => results.throughput.nonStreaming[n]?.rps ?? null;
   rows.push([
-    `saturation req/s (${connections} connections)`,
+    `saturation req/s (${connections} connections, mean of 2 passes)`,
     num(sat('portkey')),
     num(sat('sluice')),
     ratio(sat('sluice'), sat('portkey')),
