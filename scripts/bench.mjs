@@ -378,6 +378,8 @@ try {
   // This host's speed drifts by tens of percent over minutes: each phase runs for every target back
   // to back, so a comparison within a phase sees one machine, and the saturation phase runs twice,
   // in one order then the other (ABBA), each target's result the mean of its two passes.
+  const streamModes = withStream ? [false, true] : [false];
+  const modeName = (stream) => (stream ? 'streaming' : 'non-streaming');
   const live = [];
   for (const name of targetNames) {
     const target = targets[name];
@@ -420,8 +422,11 @@ try {
     exitCode = 1;
   }
 
-  /** Runs `measure` for every live target in `order`, counting the calls it sent and the mock billed. */
-  const eachTarget = async (order, what, measure) => {
+  /**
+   * Runs `measure` for every live target in `order`, counting the calls it sent and the mock billed,
+   * and hands its result to `record`.
+   */
+  const eachTarget = async (order, record, measure) => {
     for (const run of order) {
       if (run.failed) continue;
       try {
@@ -429,7 +434,7 @@ try {
         const { result, sent } = await measure(run);
         run.clientRequests += sent;
         run.upstreamCalls += (await invoice()).calls - before.calls;
-        await what(run, result);
+        await record(run, result);
       } catch (err) {
         failTarget(run, err);
       }
@@ -475,15 +480,14 @@ try {
    * Right after a target's last phase of load: its memory, as a user would see it, and for Sluice how
    * long until the machine is quiet again (metering catches up after the load).
    */
-  const lastStream = withStream;
   const afterLastLoad = async (run) => {
     results.memory[run.name] = memory(process.pid, watch).byName;
     if (run.name === 'sluice') results.targets.sluice.quietAfterMs = (await waitQuiet({ maxMs: 60_000 })).waitedMs;
   };
   for (const rate of rates) {
-    for (const stream of withStream ? [false, true] : [false]) {
+    for (const stream of streamModes) {
       const kind = stream ? 'streaming' : 'nonStreaming';
-      const last = !withThroughput && rate === rates.at(-1) && stream === lastStream;
+      const last = !withThroughput && rate === rates.at(-1) && stream === withStream;
       await eachTarget(
         live,
         async (run, result) => {
@@ -491,7 +495,7 @@ try {
           if (last) await afterLastLoad(run);
         },
         (run) => {
-          log(`${run.label}: steady ${rate} req/s for ${seconds} s, ${stream ? 'streaming' : 'non-streaming'}`);
+          log(`${run.label}: steady ${rate} req/s for ${seconds} s, ${modeName(stream)}`);
           return steady(run, stream, rate);
         },
       );
@@ -529,7 +533,7 @@ try {
     };
   };
   if (withThroughput) {
-    for (const stream of withStream ? [false, true] : [false]) {
+    for (const stream of streamModes) {
       const kind = stream ? 'streaming' : 'nonStreaming';
       const passes = {};
       for (const [pass, order] of [live, [...live].reverse()].entries())
@@ -537,11 +541,11 @@ try {
           order,
           async (run, result) => {
             (passes[run.name] ??= []).push(result);
-            if (pass === 1 && stream === lastStream) await afterLastLoad(run);
+            if (pass === 1 && stream === withStream) await afterLastLoad(run);
           },
           (run) => {
             log(
-              `${run.label}: maximum throughput, ${connections} connections for ${seconds} s, ${stream ? 'streaming' : 'non-streaming'} (pass ${pass + 1} of 2)`,
+              `${run.label}: maximum throughput, ${connections} connections for ${seconds} s, ${modeName(stream)} (pass ${pass + 1} of 2)`,
             );
             return maxOut(run, stream);
           },

@@ -80,10 +80,9 @@ export async function startNatsServer(options: NatsServerOptions): Promise<Embed
       command: binary,
       args,
       logFile: join(options.dataDir, 'nats-server.log'),
-      env: {
-        GOMEMLIMIT: process.env.GOMEMLIMIT || EMBEDDED_GO_SETTINGS.GOMEMLIMIT,
-        GOMAXPROCS: process.env.GOMAXPROCS || EMBEDDED_GO_SETTINGS.GOMAXPROCS,
-      },
+      env: Object.fromEntries(
+        Object.entries(EMBEDDED_GO_SETTINGS).map(([name, value]) => [name, process.env[name] || value]),
+      ),
       stopSignal: 'SIGTERM',
       stopWithParent: options.stopWithParent ?? true,
       handleSignals: options.handleSignals ?? false,
