@@ -6,6 +6,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { serveMetrics, shutdownMetrics, type MetricsEndpoint } from '@sluice/telemetry';
+import { closeLingering, lingerOnClose, lingering } from './lingering-close';
 
 export interface Readiness {
   /** Resolves true when the service can do its job (connected, caught up). */
@@ -110,6 +111,7 @@ export async function bootstrapService(opts: BootstrapOptions): Promise<NestFast
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'starting', service: opts.name });
   });
   await opts.configure?.(app);
+  lingerOnClose(app.getHttpServer());
   let metrics: MetricsEndpoint | undefined;
   fastify.addHook('onClose', async () => {
     if (!metrics) return;
@@ -163,13 +165,13 @@ function requestBeingRead(socket: Socket): UnreadRequest | null {
 }
 
 /**
- * Fastify's clientError handling (answer if the socket can still take it, then close), with the
- * service's body. A socket that already carried response bytes (a stream in progress, with a request
+ * Fastify's clientError handling (answer if the socket can still take it, then close, lingering),
+ * with the service's body. A socket that already carried response bytes (a stream in progress, with a request
  * pipelined behind it) is only closed, as Node's own handler does: an answer would land inside it.
  */
 function answerClientError(body: ClientErrorBody) {
   return (err: Error & { code?: string }, socket: Socket): void => {
-    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    if (err.code === 'ECONNRESET' || socket.destroyed || lingering(socket)) return;
     const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
     const raw = (err as { rawPacket?: Buffer }).rawPacket;
     const json = body(status, raw ? unreadRequestOf(raw) : (requestBeingRead(socket) ?? unreadRequestOf(undefined)));
@@ -177,7 +179,7 @@ function answerClientError(body: ClientErrorBody) {
       socket.write(
         `HTTP/1.1 ${STATUS_LINES[status]}\r\nContent-Length: ${Buffer.byteLength(json)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${json}`,
       );
-    socket.destroy();
+    closeLingering(socket);
   };
 }
 

@@ -38,6 +38,7 @@ export function admit(
   const found = virtualKeyOf(req.headers);
   if (found.kind !== 'found') {
     const error = found.kind === 'missing' ? GatewayErrors.missingKey : GatewayErrors.malformedKey;
+    if (carriesBody(req.headers)) closeAfterAnswer(reply);
     errorsFor(routes, req.url, req.headers).sendError(reply, requestId, error);
     return;
   }
@@ -67,11 +68,19 @@ export function admit(
         proceed();
         return;
       }
-      // The body is never read: the connection goes with the answer.
-      reply.header('connection', 'close');
+      closeAfterAnswer(reply);
       errorsFor(routes, req.url, req.headers).sendError(reply, requestId, refusal);
     }, proceed)
     .catch(() => req.raw.socket.destroy());
+}
+
+/**
+ * For an answer given before the request's body is read: the body is never read, and the connection
+ * goes with the answer, lingering only until the client has sent what it was sending (libs/service's
+ * lingering close), so a stranger's body costs at most a few seconds of dropped bytes.
+ */
+export function closeAfterAnswer(reply: CallReply): void {
+  reply.header('connection', 'close');
 }
 
 /** Fastify's code for a body over its limit; the fast lane's reader says it the same way. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { OpenAiError } from '@sluice/contracts';
-import { unreadRequestOf } from '@sluice/service';
+import { closeLingering, unreadRequestOf } from '@sluice/service';
 import { anthropicErrorBody } from '../dialects/anthropic/anthropic-errors';
 import { errorBody } from '../dialects/openai/error-body';
 import { anthropicShaped } from './error-shape';
@@ -61,9 +61,10 @@ export function answerUnreadableHeaders(server: Server): void {
     const body = anthropicShaped(unreadRequestOf(err.rawPacket))
       ? anthropicErrorBody(error, requestId)
       : errorBody(error);
-    socket.end(
+    socket.write(
       'HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n' +
         `x-request-id: ${requestId}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
+    closeLingering(socket);
   });
 }
