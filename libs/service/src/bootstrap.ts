@@ -1,12 +1,12 @@
 import 'reflect-metadata';
-import type { IncomingMessage } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { serveMetrics, shutdownMetrics, type MetricsEndpoint } from '@sluice/telemetry';
-import { closeLingering, lingerOnClose, lingering } from './lingering-close';
+import { closeAfterAnswer, closeLingering, lingerOnClose, lingering } from './lingering-close';
 
 export interface Readiness {
   /** Resolves true when the service can do its job (connected, caught up). */
@@ -111,7 +111,11 @@ export async function bootstrapService(opts: BootstrapOptions): Promise<NestFast
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'starting', service: opts.name });
   });
   await opts.configure?.(app);
-  lingerOnClose(app.getHttpServer());
+  const lingers = lingerOnClose(app.getHttpServer());
+  fastify.addHook('preClose', (done) => {
+    lingers.stop();
+    done();
+  });
   let metrics: MetricsEndpoint | undefined;
   fastify.addHook('onClose', async () => {
     if (!metrics) return;
@@ -152,13 +156,18 @@ function answerUnroutable(body: ClientErrorBody) {
   };
 }
 
+/** The response the socket is writing or will write next: an answer still to come for a request already read. */
+export function pendingResponse(socket: Socket): ServerResponse | null {
+  return (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage ?? null;
+}
+
 /**
  * The request whose headers were read and whose body is still arriving (too slowly): Node keeps it
  * as the request of the socket's current response. None while the headers are still arriving, nor
  * when that response has started: then it is an earlier request's on a pipelined connection.
  */
 function requestBeingRead(socket: Socket): UnreadRequest | null {
-  const res = (socket as Socket & { _httpMessage?: { req?: IncomingMessage; headersSent: boolean } })._httpMessage;
+  const res = pendingResponse(socket);
   const req = res && !res.headersSent ? res.req : undefined;
   if (!req) return null;
   return { path: req.url ?? '', has: (header) => req.headers[header] !== undefined };
@@ -166,16 +175,24 @@ function requestBeingRead(socket: Socket): UnreadRequest | null {
 
 /**
  * Fastify's clientError handling (answer if the socket can still take it, then close, lingering),
- * with the service's body. A socket that already carried response bytes (a stream in progress, with a request
- * pipelined behind it) is only closed, as Node's own handler does: an answer would land inside it.
+ * with the service's body. A socket whose response has started (a stream in progress, with a
+ * request pipelined behind it) is only closed, as Node's own handler does: an answer would land
+ * inside it. Bytes that cannot be read behind a request read whole, whose answer is still to come,
+ * are a later request's: that answer is given, as the connection's last, and the later request
+ * none (a 400 now would be read as the earlier request's answer).
  */
 function answerClientError(body: ClientErrorBody) {
   return (err: Error & { code?: string }, socket: Socket): void => {
     if (err.code === 'ECONNRESET' || socket.destroyed || lingering(socket)) return;
+    const pending = pendingResponse(socket);
+    if (pending && !pending.headersSent && pending.req.complete) {
+      closeAfterAnswer(pending);
+      return;
+    }
     const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
     const raw = (err as { rawPacket?: Buffer }).rawPacket;
     const json = body(status, raw ? unreadRequestOf(raw) : (requestBeingRead(socket) ?? unreadRequestOf(undefined)));
-    if (socket.writable && socket.bytesWritten === 0)
+    if (socket.writable && !pending?.headersSent)
       socket.write(
         `HTTP/1.1 ${STATUS_LINES[status]}\r\nContent-Length: ${Buffer.byteLength(json)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${json}`,
       );

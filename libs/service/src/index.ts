@@ -1,7 +1,7 @@
 export * from './logger';
 export * from './config';
 export * from './bootstrap';
-export { closeLingering } from './lingering-close';
+export { closeAfterAnswer, closeLingering } from './lingering-close';
 export * from './json-depth';
 export * from './json-bytes';
 export * from './request-body';

@@ -1,66 +1,140 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import { lingerOnClose } from './lingering-close';
+import { closeAfterAnswer, lingerOnClose, type Linger } from './lingering-close';
 
-/** A server that answers every request at once, unread, and closes the connection after it. */
-async function refusingServer(
-  lingerMs?: number,
-): Promise<{ server: Server; served: string[]; closed: Promise<number> }> {
+interface Refusing {
+  server: Server;
+  served: string[];
+  /** When the server's side of the (first) connection closed: only once it read all the client sent, or cut it. */
+  closed: Promise<number>;
+  stop(): void;
+}
+
+/**
+ * A server that refuses every request unread, closing the connection after the answer — at once, or
+ * (`answerAfterMs`) deciding at once and answering later, as the gateway does after asking policy.
+ */
+async function refusingServer(linger?: Linger, answerAfterMs?: number): Promise<Refusing> {
   const served: string[] = [];
   let closedAt: (at: number) => void = () => undefined;
   const closed = new Promise<number>((resolve) => (closedAt = resolve));
-  const server = createServer((req, res) => {
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     served.push(req.url ?? '');
-    res.writeHead(401, { connection: 'close', 'content-length': 0 }).end();
+    const answer = () => res.writeHead(401, { 'content-length': 0 }).end();
+    closeAfterAnswer(res);
+    if (answerAfterMs === undefined) answer();
+    else setTimeout(answer, answerAfterMs);
   });
-  lingerOnClose(server, lingerMs);
-  server.on('connection', (socket: Socket) => socket.on('close', () => closedAt(performance.now())));
+  const lingers = lingerOnClose(server, linger);
+  server.once('connection', (socket: Socket) => socket.on('close', () => closedAt(performance.now())));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, served, closed };
+  return { server, served, closed, stop: () => lingers.stop() };
 }
 
-const portOf = (server: Server) => (server.address() as AddressInfo).port;
+/** A client that keeps its side open when the server ends its own (Node's default would end it too). */
+function client(
+  server: Server,
+  onConnect: (c: Socket) => void,
+): { socket: Socket; answeredAt: () => number; got: () => string } {
+  const received: Buffer[] = [];
+  let answeredAt = 0;
+  const socket = connect({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', allowHalfOpen: true }, () =>
+    onConnect(socket),
+  );
+  socket.on('data', (chunk: Buffer) => {
+    answeredAt ||= performance.now();
+    received.push(chunk);
+  });
+  socket.on('error', () => undefined);
+  return { socket, answeredAt: () => answeredAt, got: () => Buffer.concat(received).toString('latin1') };
+}
+
+/** Sends a chunked body a byte at a time, every `everyMs`, until stopped: then says when it last sent. */
+function trickle(socket: Socket, everyMs: number): () => number {
+  socket.write('POST /slow HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n');
+  let sentAt = performance.now();
+  const timer = setInterval(() => {
+    socket.write('1\r\na\r\n');
+    sentAt = performance.now();
+  }, everyMs);
+  return () => {
+    clearInterval(timer);
+    return sentAt;
+  };
+}
 
 describe('a connection closed after an answer, lingering', () => {
-  let server: Server | undefined;
-  afterEach(() => new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined))));
+  let s: Refusing | undefined;
+  afterEach(() => new Promise((resolve) => (s ? s.server.close(resolve) : resolve(undefined))));
 
   it('does not serve a request pipelined behind the answer that closed it', async () => {
-    const s = await refusingServer();
-    server = s.server;
+    s = await refusingServer();
     const body = Buffer.alloc(1024 * 1024, 'a');
-    const client = connect(portOf(s.server), '127.0.0.1', () => {
-      client.write(`POST /first HTTP/1.1\r\nhost: x\r\ncontent-length: ${body.length}\r\n\r\n`);
-      client.write(body);
-      client.write('GET /second HTTP/1.1\r\nhost: x\r\n\r\n');
+    const c = client(s.server, (socket) => {
+      socket.write(`POST /first HTTP/1.1\r\nhost: x\r\ncontent-length: ${body.length}\r\n\r\n`);
+      socket.write(body);
+      socket.write('GET /second HTTP/1.1\r\nhost: x\r\n\r\n');
+      socket.end();
     });
-    const received: Buffer[] = [];
-    client.on('data', (chunk) => received.push(chunk));
-    client.on('error', () => undefined);
-    // The server's socket closes only once it has read to the end of what the client sent.
     await s.closed;
     expect(s.served).toEqual(['/first']);
-    expect(Buffer.concat(received).toString('latin1')).toMatch(/^HTTP\/1\.1 401/);
+    expect(c.got()).toMatch(/^HTTP\/1\.1 401/);
   });
 
-  it('is cut when its client neither closes nor stops sending, once the linger is over', async () => {
-    const lingerMs = 300;
-    const s = await refusingServer(lingerMs);
-    server = s.server;
-    let sending: NodeJS.Timeout | undefined;
-    let answeredAt = 0;
-    const client = connect(portOf(s.server), '127.0.0.1', () => {
-      client.write('POST /slow HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n');
-      sending = setInterval(() => client.write('1\r\na\r\n'), 20);
+  it('nor one read while the answer that will close it is still being made', async () => {
+    s = await refusingServer({ idleMs: 100, maxMs: 60_000 }, 50);
+    const c = client(s.server, (socket) =>
+      socket.write(
+        'POST /first HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\n{}' +
+          'POST /second HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\n{}',
+      ),
+    );
+    await s.closed;
+    expect(s.served).toEqual(['/first']);
+    expect(c.got()).toMatch(/^HTTP\/1\.1 401/);
+  });
+
+  it('waits for a client still sending past its idle time, and cuts one silent for that long', async () => {
+    s = await refusingServer({ idleMs: 200, maxMs: 60_000 });
+    let stopSending: () => number = () => 0;
+    const c = client(s.server, (socket) => {
+      stopSending = trickle(socket, 20);
     });
-    client.on('data', () => (answeredAt ||= performance.now()));
-    client.on('error', () => undefined);
-    // A client that does not close when the server's side ends (Node's default would end it).
-    client.allowHalfOpen = true;
+    // Sending for three idle times, then silent: the connection stays until one idle time after.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const lastSentAt = stopSending();
     const closedAt = await s.closed;
-    clearInterval(sending);
-    client.destroy();
-    expect(answeredAt).toBeGreaterThan(0);
-    expect(closedAt - answeredAt).toBeGreaterThanOrEqual(lingerMs - 5);
+    c.socket.destroy();
+    expect(c.got()).toMatch(/^HTTP\/1\.1 401/);
+    expect(closedAt - c.answeredAt()).toBeGreaterThanOrEqual(600 - 5);
+    expect(closedAt - lastSentAt).toBeGreaterThanOrEqual(200 - 5);
+  });
+
+  it('cuts a client that never stops sending once the longest linger is over', async () => {
+    s = await refusingServer({ idleMs: 60_000, maxMs: 300 });
+    let stopSending: () => number = () => 0;
+    const c = client(s.server, (socket) => {
+      stopSending = trickle(socket, 20);
+    });
+    const closedAt = await s.closed;
+    stopSending();
+    c.socket.destroy();
+    expect(c.got()).toMatch(/^HTTP\/1\.1 401/);
+    expect(closedAt - c.answeredAt()).toBeGreaterThanOrEqual(300 - 5);
+  });
+
+  it('is cut at once when the server stops (a shutdown does not wait for it)', async () => {
+    s = await refusingServer({ idleMs: 60_000, maxMs: 60_000 });
+    const refusing = s;
+    let stopSending: () => number = () => 0;
+    const c = client(s.server, (socket) => {
+      stopSending = trickle(socket, 20);
+    });
+    // Stopped once the answer is in: the connection is lingering by then.
+    await new Promise<void>((resolve) => c.socket.once('data', () => resolve()));
+    refusing.stop();
+    await refusing.closed;
+    stopSending();
+    c.socket.destroy();
   });
 });

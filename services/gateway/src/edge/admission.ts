@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { carriesBody } from '@sluice/service';
+import { carriesBody, closeAfterAnswer } from '@sluice/service';
 import { GatewayErrors, requestTooLarge } from '../errors/gateway-errors';
 import type { ErrorShape } from '../pipeline/dialect';
 import { armClientIdle } from './client-idle';
@@ -38,7 +38,7 @@ export function admit(
   const found = virtualKeyOf(req.headers);
   if (found.kind !== 'found') {
     const error = found.kind === 'missing' ? GatewayErrors.missingKey : GatewayErrors.malformedKey;
-    if (carriesBody(req.headers)) closeAfterAnswer(reply);
+    if (carriesBody(req.headers)) closeAfterAnswer(reply.raw);
     errorsFor(routes, req.url, req.headers).sendError(reply, requestId, error);
     return;
   }
@@ -68,19 +68,10 @@ export function admit(
         proceed();
         return;
       }
-      closeAfterAnswer(reply);
+      closeAfterAnswer(reply.raw);
       errorsFor(routes, req.url, req.headers).sendError(reply, requestId, refusal);
     }, proceed)
     .catch(() => req.raw.socket.destroy());
-}
-
-/**
- * For an answer given before the request's body is read: the body is never read, and the connection
- * goes with the answer, lingering only until the client has sent what it was sending (libs/service's
- * lingering close), so a stranger's body costs at most a few seconds of dropped bytes.
- */
-export function closeAfterAnswer(reply: CallReply): void {
-  reply.header('connection', 'close');
 }
 
 /** Fastify's code for a body over its limit; the fast lane's reader says it the same way. */

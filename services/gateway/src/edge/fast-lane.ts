@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { carriesBody } from '@sluice/service';
-import { admit, answerFailure, closeAfterAnswer } from './admission';
+import { carriesBody, closeAfterAnswer } from '@sluice/service';
+import { admit, answerFailure } from './admission';
 import { disarmClientIdle } from './client-idle';
 import type { CallHandler, IngressRoutes } from './ingress-routes';
 import { LaneReply, LaneRequest } from './lane-exchange';
@@ -88,7 +88,7 @@ export class FastLane {
             return handle(request, reply);
           },
           (bodyErr: Error) => {
-            closeAfterAnswer(reply);
+            closeAfterAnswer(reply.raw);
             fail(bodyErr);
           },
         )

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { OpenAiError } from '@sluice/contracts';
-import { closeLingering, unreadRequestOf } from '@sluice/service';
+import { closeLingering, pendingResponse, unreadRequestOf } from '@sluice/service';
 import { anthropicErrorBody } from '../dialects/anthropic/anthropic-errors';
 import { errorBody } from '../dialects/openai/error-body';
 import { anthropicShaped } from './error-shape';
@@ -52,7 +52,8 @@ export function answerUnreadableHeaders(server: Server): void {
   const previous = server.listeners('clientError') as ((err: Error, socket: Socket) => void)[];
   server.removeAllListeners('clientError');
   server.on('clientError', (err: Error & { code?: string; rawPacket?: Buffer }, socket: Socket) => {
-    if (err.code !== 'HPE_INVALID_HEADER_TOKEN' || !socket.writable) {
+    // Behind a request still to be answered, the bytes are a later request's: the generic handler knows what to do.
+    if (err.code !== 'HPE_INVALID_HEADER_TOKEN' || !socket.writable || pendingResponse(socket)) {
       for (const listener of previous) listener.call(server, err, socket);
       return;
     }
