@@ -42,6 +42,13 @@ export interface GatewayConfig {
    * message per call).
    */
   usageBatchMs: number;
+  /**
+   * 0: each leased call is told to policy before it asks its upstream, so policy can charge it even
+   * if the gateway dies and its spool is lost. Above: only the calls still running this long after
+   * they started are told (the live view's lag), for a gateway whose spool outlives it — `npm start`,
+   * docker compose (SLUICE_GATEWAY_LEASE_NOTICE_MS).
+   */
+  leaseNoticeDelayMs: number;
   /** Addresses and CIDR ranges whose `X-Forwarded-For` is believed (SLUICE_TRUSTED_PROXIES). */
   trustedProxies: string[];
   /** Non-public upstream targets an operator allowed (SLUICE_UPSTREAM_ALLOW); public ones need no entry. */
@@ -73,6 +80,7 @@ export const DEFAULT_CONFIG: Omit<GatewayConfig, 'port' | 'natsUrl'> = {
   maxStreamMs: 30 * 60_000,
   shutdownFlushMs: 10_000,
   usageBatchMs: DEFAULT_USAGE_BATCH_MS,
+  leaseNoticeDelayMs: 0,
   trustedProxies: [],
   upstreamAllow: UpstreamAllowList.none,
   // Never the shared temp directory: another local user could plant spool files there.
@@ -108,6 +116,7 @@ export function configFromEnv(): GatewayConfig {
     upstreamAllow: UpstreamAllowList.parse(process.env.SLUICE_UPSTREAM_ALLOW),
     spoolDir: env('SLUICE_GATEWAY_SPOOL_DIR', DEFAULT_CONFIG.spoolDir),
     usageBatchMs: usageBatchMsFromEnv(),
+    leaseNoticeDelayMs: leaseNoticeDelayMsFromEnv(),
     metricsPort: envInt('SLUICE_METRICS_PORT', DEFAULT_METRICS_PORT),
   };
 }
@@ -119,5 +128,12 @@ export function configFromEnv(): GatewayConfig {
 function usageBatchMsFromEnv(): number {
   const ms = envInt('SLUICE_GATEWAY_USAGE_BATCH_MS', DEFAULT_CONFIG.usageBatchMs);
   if (ms < -1 || ms > 1000) throw new Error('SLUICE_GATEWAY_USAGE_BATCH_MS must be -1 (no batches) or 0 to 1000');
+  return ms;
+}
+
+/** Up to a second: a lease lives a second, and handing it back sends its calls' notices anyway. */
+function leaseNoticeDelayMsFromEnv(): number {
+  const ms = envInt('SLUICE_GATEWAY_LEASE_NOTICE_MS', DEFAULT_CONFIG.leaseNoticeDelayMs);
+  if (ms < 0 || ms > 1000) throw new Error('SLUICE_GATEWAY_LEASE_NOTICE_MS must be 0 to 1000');
   return ms;
 }

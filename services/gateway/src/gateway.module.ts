@@ -56,9 +56,10 @@ const messaging = [
       config.authorizeTimeoutMs,
       () => publisher.sendNow(),
       config.usageBatchMs >= 0,
+      config.leaseNoticeDelayMs,
     );
-    // A turn's leased calls are told to policy before any of them asks its upstream.
-    spool.sendFirst(() => authorizer.sendNotices());
+    // A turn's leased calls are told to policy before any of them asks its upstream (without a notice delay).
+    spool.sendFirst(() => authorizer.sendTurnNotices());
     return authorizer;
   }),
 ];

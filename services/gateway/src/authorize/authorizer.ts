@@ -43,6 +43,9 @@ export class Authorizer {
   /** The lease-call notices of this event-loop turn, sent together at its end. */
   #notices: LeasedCall[] = [];
   #turnEnd: NodeJS.Immediate | undefined;
+  /** With a notice delay: the leased calls started since the last notices were sent, by call id. */
+  readonly #delayed = new Map<string, LeasedCall>();
+  #delayEnd: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -51,6 +54,11 @@ export class Authorizer {
     sendUsageNow: () => void = () => {},
     /** False: every notice in a message of its own (a rolling upgrade from a policy that reads no arrays). */
     private readonly batchNotices = true,
+    /**
+     * 0: a leased call is told to policy before it asks its upstream. Above: only the calls still
+     * running this long after they started are told, together (SLUICE_GATEWAY_LEASE_NOTICE_MS).
+     */
+    private readonly noticeDelayMs = 0,
   ) {
     this.leases = new LeasePool((returned) => {
       try {
@@ -118,29 +126,54 @@ export class Authorizer {
 
   /**
    * Tells policy a leased call started, no reply waited for, so a gateway that dies with the call
-   * running leaves policy a call to sweep, as an authorized one would. The calls admitted in one
+   * running — and whose spool dies with it — leaves policy a call to sweep, as an authorized one
+   * would; and so the key's live view counts the call in flight. The calls admitted in one
    * event-loop turn (many, under load) go together in one message as it ends — before any of them
-   * asks its upstream: the usage spool sends them first (`sendNotices`) when it writes the turn's
-   * begin records, which every call waits for before it goes on.
+   * asks its upstream: the usage spool sends them first (`sendTurnNotices`) when it writes the
+   * turn's begin records, which every call waits for before it goes on.
+   *
+   * With a notice delay (a gateway whose spool outlives it: its successor reports what it left), a
+   * call is told only if it is still running `noticeDelayMs` after the first call not yet told
+   * started: most calls end before, and cost policy and NATS nothing. A lease handed back sends its
+   * calls' notices first, so policy holds the calls still running as reservations of their own.
    */
   #tellStarted(notice: LeasedCall): void {
+    if (this.noticeDelayMs > 0) {
+      this.#delayed.set(notice.ticket.callId, notice);
+      this.#delayEnd ??= setTimeout(() => this.sendNotices(), this.noticeDelayMs);
+      return;
+    }
     if (!this.batchNotices) {
       this.#publishNotices(notice);
       return;
     }
     // However many calls one turn admits (a client pipelining hundreds), no message outgrows what policy reads.
     if (this.#notices.push(notice) >= NOTICES_PER_MESSAGE) this.#publishNotices(this.#notices.splice(0));
-    this.#turnEnd ??= setImmediate(() => this.sendNotices());
+    this.#turnEnd ??= setImmediate(() => this.sendTurnNotices());
   }
 
-  /** Sends the notices of this turn's leased calls now. */
-  sendNotices(): void {
+  /** Sends the notices of this turn's leased calls now (none are kept for a turn with a notice delay). */
+  sendTurnNotices(): void {
     clearImmediate(this.#turnEnd);
     this.#turnEnd = undefined;
     if (this.#notices.length === 0) return;
     const notices = this.#notices;
     this.#notices = [];
     this.#publishNotices(notices);
+  }
+
+  /** Sends every notice not sent yet: this turn's, and the delayed ones of calls still running. */
+  sendNotices(): void {
+    this.sendTurnNotices();
+    clearTimeout(this.#delayEnd);
+    this.#delayEnd = undefined;
+    if (this.#delayed.size === 0) return;
+    const notices = [...this.#delayed.values()];
+    this.#delayed.clear();
+    if (!this.batchNotices) for (const notice of notices) this.#publishNotices(notice);
+    else
+      for (let i = 0; i < notices.length; i += NOTICES_PER_MESSAGE)
+        this.#publishNotices(notices.slice(i, i + NOTICES_PER_MESSAGE));
   }
 
   #publishNotices(notices: LeasedCall | LeasedCall[]): void {
@@ -191,13 +224,17 @@ export class Authorizer {
     return this.#ask(Subjects.rpc.listModels, req);
   }
 
-  /** A question any policy process answers (nothing is counted); no answer is a refusal, never an allow. */
-  /** A call's usage is final: policy learns of it from the stream now, and a lease gets back what it did not use. */
+  /**
+   * A call's usage is final: policy learns of it from the stream now (a notice not sent yet never
+   * is), and a lease gets back what it did not use.
+   */
   callEnded(usage: UsageMessage): void {
+    this.#delayed.delete(usage.requestId);
     this.inFlight.release(usage.requestId);
     this.leases.ended(usage);
   }
 
+  /** A question any policy process answers (nothing is counted); no answer is a refusal, never an allow. */
   async #ask<R>(subject: string, req: { requestId: string }): Promise<R | { allow: false; error: OpenAiError }> {
     try {
       return await request<R>(this.nc, subject, req, {

@@ -256,6 +256,44 @@ describe('calls admitted under a lease (real NATS)', () => {
     }
   });
 
+  it('with a notice delay, tells policy only of the calls still running after it, and of those before the lease goes back', async () => {
+    const nc = await connectNats(h.nats.url, 'fifth-gateway');
+    try {
+      // SLUICE_GATEWAY_LEASE_NOTICE_MS=200: a gateway whose spool outlives it.
+      const authorizer = new Authorizer(nc, undefined, undefined, true, 200);
+      const req = (id: string) => callOf('d'.repeat(64), id);
+      const ended = (id: string) =>
+        ({ requestId: id, keyId: KEY_ID, inputTokens: 1, outputTokens: 1, costNanos: 1 }) as UsageMessage;
+      authorizer.leases.take(
+        req('late-granting'),
+        granting({ ...LEASE, requests: 10, slots: 10, leaseId: 'late.lease' }),
+      );
+      const quick = await authorizer.authorize(req('late-quick'));
+      const long = await authorizer.authorize(req('late-long'));
+      expect([quick, long].map((r) => r.allow && r.limits?.leaseId)).toEqual(['late.lease', 'late.lease']);
+      authorizer.callEnded(ended('late-quick'));
+      // The delay runs from the first call not yet told: the call that ended by then is never told.
+      await waitFor(() => noticeMessages.some((m) => m.includes('late-long')), {
+        description: "the long call's notice",
+      });
+      expect(noticeMessages.filter((m) => m[0].startsWith('late'))).toEqual([['late-long']]);
+      // A call still within the delay when its lease goes back is told first.
+      await authorizer.authorize(req('late-last'));
+      authorizer.leases.revoke({ keyId: KEY_ID });
+      await waitFor(() => returns.some((r) => r.leaseId === 'late.lease'), { description: 'the lease back' });
+      expect(arrived.filter((m) => m.includes('late'))).toEqual([
+        'started late-long',
+        'started late-last',
+        'returned late.lease',
+      ]);
+      expect(returns.find((r) => r.leaseId === 'late.lease')?.usages.map((u) => (u as UsageMessage).requestId)).toEqual(
+        ['late-quick'],
+      );
+    } finally {
+      await nc.drain();
+    }
+  });
+
   it('sends a turn of more leased calls than one message holds in messages of 256, and one by one when told to', async () => {
     const nc = await connectNats(h.nats.url, 'fourth-gateway');
     try {
