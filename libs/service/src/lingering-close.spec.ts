@@ -63,6 +63,8 @@ function trickle(socket: Socket, everyMs: number): () => number {
   };
 }
 
+jest.setTimeout(20_000);
+
 describe('a connection closed after an answer, lingering', () => {
   let s: Refusing | undefined;
   afterEach(() => new Promise((resolve) => (s ? s.server.close(resolve) : resolve(undefined))));
@@ -95,19 +97,20 @@ describe('a connection closed after an answer, lingering', () => {
   });
 
   it('waits for a client still sending past its idle time, and cuts one silent for that long', async () => {
-    s = await refusingServer({ idleMs: 200, maxMs: 60_000 });
+    // An idle time long enough that no pause of a busy machine's timers between two sends reaches it.
+    s = await refusingServer({ idleMs: 1000, maxMs: 60_000 });
     let stopSending: () => number = () => 0;
     const c = client(s.server, (socket) => {
       stopSending = trickle(socket, 20);
     });
-    // Sending for three idle times, then silent: the connection stays until one idle time after.
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    // Sending for more than two idle times, then silent: the connection stays until one idle time after.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
     const lastSentAt = stopSending();
     const closedAt = await s.closed;
     c.socket.destroy();
     expect(c.got()).toMatch(/^HTTP\/1\.1 401/);
-    expect(closedAt - c.answeredAt()).toBeGreaterThanOrEqual(600 - 5);
-    expect(closedAt - lastSentAt).toBeGreaterThanOrEqual(200 - 5);
+    expect(closedAt - c.answeredAt()).toBeGreaterThanOrEqual(2000);
+    expect(closedAt - lastSentAt).toBeGreaterThanOrEqual(1000 - 5);
   });
 
   it('cuts a client that never stops sending once the longest linger is over', async () => {
