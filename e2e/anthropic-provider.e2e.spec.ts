@@ -3,6 +3,7 @@ import { formatNanoUsd } from '@sluice/contracts';
 import { mockChatCompletion, type InvoiceEntry } from '@sluice/mock-llm';
 import { waitFor } from '@sluice/testing';
 import { startE2eSystem, type E2eSystem } from './support/e2e-system';
+import { spendSettled } from './support/settled';
 
 jest.setTimeout(180_000);
 
@@ -173,14 +174,7 @@ describe('an anthropic provider, end to end (real NATS, Postgres, five service p
     }
     const usage = (await e2e.admin('GET', `/keys/${key.body.id}/usage?${new URLSearchParams({ from })}`)).body;
     expect(Math.round(usage.totals.spendUsd * 1e9)).toBe(total);
-    const budget = await waitFor(
-      async () => {
-        const b = (await e2e.admin('GET', `/keys/${key.body.id}`)).body?.budget;
-        return b?.reservedUsd === 0 ? b : null;
-      },
-      { timeoutMs: 20_000, description: 'every call settled on the budget' },
-    );
-    expect(Math.round(budget.spentUsd * 1e9)).toBe(total);
+    await spendSettled(async () => (await e2e.admin('GET', `/keys/${key.body.id}`)).body?.budget, total, 20_000);
   });
 
   it('answers legacy completions on an Anthropic model with a 400', async () => {

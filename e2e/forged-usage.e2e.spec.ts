@@ -10,6 +10,7 @@ import {
 import { connectNats, publishDurable, request, requestAllParts, type NatsConnection } from '@sluice/messaging';
 import { usageFixture, waitFor } from '@sluice/testing';
 import { startE2eSystem, type E2eSystem } from './support/e2e-system';
+import { spendSettled } from './support/settled';
 
 jest.setTimeout(300_000);
 
@@ -131,8 +132,7 @@ describe('policy counts only usage it can check (real NATS, Postgres, supervised
     expect(res.status).toBe(200);
     const cost = Math.round(Number(res.headers.get('x-sluice-cost-usd')) * 1e9);
     expect(cost).toBeGreaterThan(0);
-    await waitFor(async () => (await stateOf(id)).budget?.reservedUsd === 0, { description: 'the call to settle' });
-    expect(await spentNanos(id)).toBe(cost);
+    await spendSettled(async () => (await stateOf(id)).budget, cost);
   });
 
   it('restores at a restart only the well-formed reservation tickets a gateway reports', async () => {

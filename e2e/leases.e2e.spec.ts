@@ -1,6 +1,8 @@
+import { Subjects, type LeasedCall } from '@sluice/contracts';
 import { connectNats, type NatsConnection } from '@sluice/messaging';
 import { waitFor } from '@sluice/testing';
 import { startE2eSystem, type E2eSystem } from './support/e2e-system';
+import { spendSettled } from './support/settled';
 
 jest.setTimeout(300_000);
 
@@ -31,7 +33,7 @@ describe('quota leases (real NATS, Postgres, supervised processes, two gateways)
   beforeAll(async () => {
     e2e = await startE2eSystem({ env: { SLUICE_LEASES: '1' } });
     gateways = [e2e.system.gatewayUrl.replace('localhost', '127.0.0.1'), (await e2e.startGateway()).url];
-    await e2e.addCatalog('lease-upstream', ['lease-budget', 'lease-rules']);
+    await e2e.addCatalog('lease-upstream', ['lease-budget', 'lease-rules', 'hold-notice']);
     nc = await connectNats(e2e.nats.url, 'lease-e2e');
     // Every authorize request on the bus, from either gateway, to any policy subject.
     nc.subscribe('sluice.rpc.policy.>', {
@@ -44,6 +46,45 @@ describe('quota leases (real NATS, Postgres, supervised processes, two gateways)
   afterAll(async () => {
     await nc?.drain();
     await e2e?.stop();
+  });
+
+  // First in this file: no leased call has run on the first gateway yet, so the call below is the
+  // one that starts its notice timer.
+  it('tells policy of a leased call only once it has run 250 ms (npm start: the spool outlives the gateway)', async () => {
+    const created = await e2e.admin('POST', '/keys', { name: 'lease-notices', budget: { maxUsd: 10 } });
+    expect(created.status).toBe(201);
+    const { id, key } = created.body as { id: string; key: string };
+    const told: { callId: string; at: number }[] = [];
+    const notices = nc.subscribe(Subjects.rpc.policyLeaseCall, {
+      callback: (_err, msg) => {
+        for (const notice of [msg.json<LeasedCall | LeasedCall[]>()].flat())
+          if (notice.ticket.keyId === id) told.push({ callId: notice.ticket.callId, at: performance.now() });
+      },
+    });
+    await nc.flush();
+    try {
+      // Both held at the upstream until released: the first is authorized by policy and brings a
+      // lease back; the second, sent once the first is at the upstream, is admitted under it.
+      const first = call(gateways[0], key, 'hold-notice', 'notice-authorized');
+      await waitFor(() => e2e.upstream.invoice.inFlight === 1, { description: 'the first call at the upstream' });
+      const sentAt = performance.now();
+      const leased = call(gateways[0], key, 'hold-notice', 'notice-leased');
+      await waitFor(() => e2e.upstream.invoice.inFlight === 2, { description: 'the leased call at the upstream' });
+      await waitFor(() => told.length > 0, { description: 'the leased call told to policy' });
+      // Not as it started (SLUICE_GATEWAY_LEASE_NOTICE_MS=0 tells it before it asks its upstream),
+      // but once it had run the delay: this call started the gateway's notice timer.
+      expect(told[0].at - sentAt).toBeGreaterThanOrEqual(200);
+      expect(told).toHaveLength(1);
+      e2e.upstream.release('notice');
+      expect((await Promise.all([first, leased])).map((r) => r.status)).toEqual([200, 200]);
+      // Told once, and settled once: the key's spend is what the upstream invoiced for the two.
+      const invoiced = [...e2e.upstream.invoice.byRequest.values()]
+        .filter((e) => e.model === 'hold-notice')
+        .reduce((sum, e) => sum + invoicedNanos(e.promptTokens, e.completionTokens), 0);
+      await spendSettled(async () => (await e2e.admin('GET', `/keys/${id}`)).body.budget, invoiced);
+    } finally {
+      notices.unsubscribe();
+    }
   });
 
   it('spends leases on both gateways, sequentially and concurrently, and never overspends: the ledger is the invoice', async () => {

@@ -8,6 +8,7 @@ import { connectNats, request, type NatsConnection } from '@sluice/messaging';
 import { startMockUpstream } from '@sluice/mock-llm';
 import { waitFor } from '@sluice/testing';
 import { startE2eSystem, type E2eSystem } from './support/e2e-system';
+import { spendSettled } from './support/settled';
 
 jest.setTimeout(300_000);
 
@@ -168,7 +169,7 @@ describe('the ledger: exact money, one price per call (real NATS, Postgres, supe
         expect(r.headers.get('x-sluice-cost-usd')).toBe(usd(invoiced(r.requestId, CHEAP)));
       }
       const spent = perCall * 5;
-      await waitFor(async () => (await stateOf(id)).budget?.reservedUsd === 0, { timeoutMs: 5000, intervalMs: 20 });
+      await spendSettled(async () => (await stateOf(id)).budget, spent);
       const shown = await e2e.admin('GET', `/keys/${id}`);
       expect(shown.body.budget).toMatchObject({
         spentUsd: Number(usd(spent)),
@@ -222,7 +223,10 @@ describe('the ledger: exact money, one price per call (real NATS, Postgres, supe
     const { id, key } = await createKey({ name: 'one-price', budget: { maxUsd: 100 } });
     const spentNanos = async () => Math.round((await stateOf(id)).budget!.spentUsd * 1e9);
     const settled = () =>
-      waitFor(async () => (await stateOf(id)).budget?.reservedUsd === 0, { timeoutMs: 5000, intervalMs: 10 });
+      spendSettled(
+        async () => (await stateOf(id)).budget,
+        served.reduce((sum, s) => sum + nanosOf(s.call.cost!), 0),
+      );
     // Nothing reserved and the call's charge in: "nothing reserved" alone can come first, as a leased
     // call's start reaches policy through its gateway's NATS connection and this question through the
     // admin API's, which a loaded machine may deliver in either order (every call here costs > 0).
@@ -331,9 +335,8 @@ describe('the ledger: exact money, one price per call (real NATS, Postgres, supe
       expect(r.status).toBe(200);
       after.push(nanosOf(r.headers.get('x-sluice-cost-usd')!));
     }
-    await waitFor(async () => (await stateOf(id)).budget?.reservedUsd === 0, { timeoutMs: 5000, intervalMs: 20 });
+    await spendSettled(async () => (await stateOf(id)).budget, after[0] + after[1]);
     const spent = Number(usd(after[0] + after[1]));
-    expect((await stateOf(id)).budget?.spentUsd).toBe(spent);
 
     const policy = e2e.system.services.get('policy')!;
     await waitFor(
@@ -501,8 +504,7 @@ describe('the ledger: exact money, one price per call (real NATS, Postgres, supe
         if (r.status === 200) expect(nanosOf(r.cost!)).toBe(perCall);
       }
       expect({ round, statuses }).toEqual({ round, statuses: [...Array(N).fill(200), 429] });
-      await waitFor(async () => (await stateOf(id)).budget?.reservedUsd === 0, { timeoutMs: 5000, intervalMs: 20 });
-      expect(Math.round((await stateOf(id)).budget!.spentUsd * 1e9)).toBe(N * perCall);
+      await spendSettled(async () => (await stateOf(id)).budget, N * perCall);
     }
     await second.stop();
   });

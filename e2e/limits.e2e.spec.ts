@@ -7,6 +7,7 @@ import { Subjects, type KeyLimitState, type KeyStateReply } from '@sluice/contra
 import { connectNats, request, type NatsConnection } from '@sluice/messaging';
 import { waitFor } from '@sluice/testing';
 import { startE2eSystem, type E2eSystem } from './support/e2e-system';
+import { spendSettled } from './support/settled';
 
 jest.setTimeout(300_000);
 
@@ -223,8 +224,7 @@ describe('limits that hold across two gateways (real NATS, Postgres, supervised 
     expect(denied.headers.get('x-should-retry')).toBe('false');
     expect(Number(admitted[0].headers.get('x-sluice-cost-usd'))).toBeCloseTo(0.03, 9);
 
-    await waitFor(async () => (await stateOf(id)).budget?.reservedUsd === 0, { timeoutMs: 5000, intervalMs: 20 });
-    expect((await stateOf(id)).budget?.spentUsd).toBeCloseTo(admitted.length * 0.03, 9);
+    await spendSettled(async () => (await stateOf(id)).budget, admitted.length * 30_000_000);
 
     let later = 0;
     for (;;) {
@@ -241,9 +241,8 @@ describe('limits that hold across two gateways (real NATS, Postgres, supervised 
     const recorded = await recordedSpend(id);
     expect(recorded.costUsd).toBeLessThanOrEqual(1.0);
     expect(recorded.costUsd).toBeCloseTo(0.96, 9);
-    const state = await stateOf(id);
-    expect(state.budget).toMatchObject({ reservedUsd: 0, maxUsd: 1 });
-    expect(state.budget?.spentUsd).toBeCloseTo(recorded.costUsd, 9);
+    const budget = await spendSettled(async () => (await stateOf(id)).budget, Math.round(recorded.costUsd * 1e9));
+    expect(budget.maxUsd).toBe(1);
   });
 
   it('counts streamed calls against token limits and budgets exactly like non-streamed ones', async () => {
@@ -276,14 +275,12 @@ describe('limits that hold across two gateways (real NATS, Postgres, supervised 
       streamEntry!.completionTokens +
       plain.body.usage.prompt_tokens +
       plain.body.usage.completion_tokens;
-    const expectedUsd =
-      ((streamEntry!.promptTokens + plain.body.usage.prompt_tokens) * 1 +
-        (streamEntry!.completionTokens + plain.body.usage.completion_tokens) * 2) /
-      1e6;
-    await waitFor(async () => (await stateOf(id)).budget?.reservedUsd === 0, { timeoutMs: 5000, intervalMs: 20 });
-    const state = await stateOf(id);
-    expect(state.rateLimits.tokensPerMinute?.used).toBe(expectedTokens);
-    expect(state.budget?.spentUsd).toBeCloseTo(expectedUsd, 12);
+    // $1 / $2 per million tokens: 1,000 / 2,000 nano-dollars a token.
+    const expectedNanos =
+      (streamEntry!.promptTokens + plain.body.usage.prompt_tokens) * 1000 +
+      (streamEntry!.completionTokens + plain.body.usage.completion_tokens) * 2000;
+    await spendSettled(async () => (await stateOf(id)).budget, expectedNanos);
+    expect((await stateOf(id)).rateLimits.tokensPerMinute?.used).toBe(expectedTokens);
   });
 
   it('keeps spend and the minute’s counters when policy is killed and restarted mid-run, and refuses calls meanwhile', async () => {
@@ -293,9 +290,12 @@ describe('limits that hold across two gateways (real NATS, Postgres, supervised 
       budget: { maxUsd: 100 },
     });
     for (let i = 0; i < 40; i++) expect((await call(gateways[i % 2], key, { model: 'fast' })).status).toBe(200);
-    await waitFor(async () => (await recordedSpend(id)).calls === 40, { timeoutMs: 5000, intervalMs: 50 });
-    const before = await stateOf(id);
-    expect(before.rateLimits.requestsPerMinute?.used).toBe(40);
+    // Every call counted: a leased call's request shows as used once it was told or its usage arrived.
+    await waitFor(async () => (await stateOf(id)).rateLimits.requestsPerMinute?.used === 40, {
+      timeoutMs: 5000,
+      intervalMs: 20,
+      description: '40 requests used',
+    });
 
     const policy = e2e.system.services.get('policy')!;
     const restartsBefore = policy.restarts;
@@ -312,13 +312,18 @@ describe('limits that hold across two gateways (real NATS, Postgres, supervised 
       timeoutMs: 20_000,
       intervalMs: 100,
     });
-    const after = await stateOf(id);
     const served = 40 + duringOutage.filter((s) => s === 200).length + 1;
-    expect(after.rateLimits.requestsPerMinute?.used).toBe(served);
-    expect(after.rateLimits.requestsPerDay?.used).toBe(served);
     await waitFor(async () => (await recordedSpend(id)).calls === served, { timeoutMs: 5000, intervalMs: 50 });
-    await waitFor(async () => (await stateOf(id)).budget?.reservedUsd === 0, { timeoutMs: 5000, intervalMs: 20 });
-    expect((await stateOf(id)).budget?.spentUsd).toBeCloseTo((await recordedSpend(id)).costUsd, 9);
+    // Once every call's usage is in, the minute and the day count each call once, whichever policy admitted it.
+    await waitFor(
+      async () => {
+        const { requestsPerMinute, requestsPerDay } = (await stateOf(id)).rateLimits;
+        expect({ minute: requestsPerMinute?.used, day: requestsPerDay?.used }).toEqual({ minute: served, day: served });
+        return true;
+      },
+      { timeoutMs: 5000, intervalMs: 20, description: `${served} requests used` },
+    );
+    await spendSettled(async () => (await stateOf(id)).budget, Math.round((await recordedSpend(id)).costUsd * 1e9));
   });
 
   it('keeps the parallel slots and budget reservations of calls in flight across a policy restart', async () => {
@@ -367,8 +372,7 @@ describe('limits that hold across two gateways (real NATS, Postgres, supervised 
     await waitFor(async () => (await stateOf(id)).budget?.reservedUsd === 0, { timeoutMs: 5000, intervalMs: 20 });
     expect((await call(gateways[1], key, { model: 'fast' })).status).toBe(200);
     await waitFor(async () => (await recordedSpend(id)).calls === 3, { timeoutMs: 5000, intervalMs: 50 });
-    await waitFor(async () => (await stateOf(id)).budget?.reservedUsd === 0, { timeoutMs: 5000, intervalMs: 20 });
-    expect((await stateOf(id)).budget?.spentUsd).toBeCloseTo((await recordedSpend(id)).costUsd, 12);
+    await spendSettled(async () => (await stateOf(id)).budget, Math.round((await recordedSpend(id)).costUsd * 1e9));
   });
 
   it('records each budget threshold once and POSTs it, signed, to the key’s webhook', async () => {

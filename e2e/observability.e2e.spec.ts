@@ -222,10 +222,13 @@ describe('observability, end to end (five service processes, Prometheus scrapes,
 
   it("shows the budget gauge equal to the key object's remainingUsd", async () => {
     // Once every call has settled, nothing moves the budget: the key object and a scrape read the same state.
+    const invoiced = invoiceOf(['obs-b-0', 'obs-b-1', 'obs-b-2']);
     const settled = await waitFor(
       async () => {
         const { body } = await e2e.admin('GET', `/keys/${budgetKey.id}`);
-        return body.budget.reservedUsd === 0 && body.budget.spentUsd > 0 && body;
+        expect(body.budget.reservedUsd).toBe(0);
+        expect(body.budget.spentUsd).toBeCloseTo(usdOf(invoiced.input, invoiced.output), 12);
+        return body;
       },
       { timeoutMs: 10_000, description: 'the budget key to settle' },
     );
@@ -240,11 +243,7 @@ describe('observability, end to end (five service processes, Prometheus scrapes,
       }),
     ).toBe(settled.budget.remainingUsd);
     expect(sampleValue(text, 'sluice_policy_budget_max_usd', { key_id: budgetKey.id })).toBe(1);
-    expect(settled.budget.remainingUsd).toBeCloseTo(
-      1 -
-        usdOf(invoiceOf(['obs-b-0', 'obs-b-1', 'obs-b-2']).input, invoiceOf(['obs-b-0', 'obs-b-1', 'obs-b-2']).output),
-      9,
-    );
+    expect(settled.budget.remainingUsd).toBeCloseTo(1 - usdOf(invoiced.input, invoiced.output), 9);
   });
 
   it('exports one call as one trace, gateway → policy → metering, with the GenAI attributes, and names it in the request log', async () => {

@@ -12,6 +12,7 @@ import { appendToStream } from '@sluice/event-store';
 import { connectNats, publishDurable, request, type NatsConnection } from '@sluice/messaging';
 import { usageFixture, waitFor } from '@sluice/testing';
 import { startE2eSystem, type E2eSystem } from './support/e2e-system';
+import { spendSettled } from './support/settled';
 
 jest.setTimeout(300_000);
 
@@ -36,6 +37,11 @@ describe('a policy restart keeps every charge (real NATS, Postgres, supervised p
   const recorded = async (keyId: string) =>
     (await e2e.database.db.selectFrom('usage_records').select('request_id').where('key_id', '=', keyId).execute())
       .length;
+  const recordedNanos = async (keyId: string) =>
+    (await e2e.database.db.selectFrom('usage_records').select('cost_usd').where('key_id', '=', keyId).execute()).reduce(
+      (sum, r) => sum + Math.round(Number(r.cost_usd) * 1e9),
+      0,
+    );
   const budgetedKey = async (name: string): Promise<{ id: string; key: string }> => {
     const created = await e2e.admin('POST', '/keys', { name, budget: { maxUsd: 1 } });
     expect(created.status).toBe(201);
@@ -122,10 +128,11 @@ describe('a policy restart keeps every charge (real NATS, Postgres, supervised p
       });
       expect(res.status).toBe(200);
     }
-    await waitFor(async () => (await stateOf(id)).budget?.reservedUsd === 0, { timeoutMs: 5000, intervalMs: 20 });
-    const before = await spentNanos(id);
-    expect(before).toBeGreaterThan(0);
     await waitFor(async () => (await recorded(id)) === 3, { timeoutMs: 5000, intervalMs: 25 });
+    // What the three calls cost as metering recorded them, and policy's live spend once it has them all.
+    const before = await recordedNanos(id);
+    expect(before).toBeGreaterThan(0);
+    await spendSettled(async () => (await stateOf(id)).budget, before);
     // Until the calls are older than the TTL (a fact of the clock, not a race): the replay then
     // looks them up in metering's records, which hold them although its sum does not.
     await sleep(Math.max(0, firstStarted + TTL_MS + 500 - Date.now()));

@@ -155,6 +155,9 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       SLUICE_KEY_REGISTRY_PORT: String(ports['key-registry']),
       SLUICE_POLICY_PORT: String(ports.policy),
       SLUICE_METERING_PORT: String(ports.metering),
+      // This supervisor restarts a gateway on its own spool, whose successor reports the calls it
+      // left: a leased call need not be told to policy as it starts (docs/limits.md#leases).
+      SLUICE_GATEWAY_LEASE_NOTICE_MS: process.env.SLUICE_GATEWAY_LEASE_NOTICE_MS ?? '250',
       ...opts.env,
     };
 
