@@ -29,6 +29,13 @@ export interface AuthorizeRequest {
    * nothing is counted or reserved, and no usage follows.
    */
   checkOnly?: boolean;
+  /**
+   * A lease's successor, asked for in the background by a call its gateway admitted under that lease
+   * (`renews`: its id) when it was nearly spent or old: the call is counted in that lease, so policy
+   * counts and reserves nothing for it, and answers with a new lease if it would grant one with a
+   * call like it (`callId` names the request, not a call: the new lease's id is made from it).
+   */
+  renews?: string;
 }
 
 export interface CallEstimate {

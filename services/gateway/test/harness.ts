@@ -201,7 +201,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
             headers: {},
             reservedNanos: 10_000_000,
             budgetRemainingNanos: null,
-            reservation: ticketFor(req, r),
+            // A lease's renewal is no call: nothing is reserved for it.
+            ...(req.renews === undefined ? { reservation: ticketFor(req, r) } : {}),
             ...(lease ? { lease } : {}),
           },
         };

@@ -68,7 +68,7 @@ export function servePolicy(nc: NatsConnection, p: PolicyState, logger: RpcLogge
     const span = startAuthorizeSpan(trace.traceparent);
     const reply = authorize(req, p.keys, p.catalog, p.limiter, now);
     if (reply.keyId) reply.keyName = p.keys.byId(reply.keyId)?.name;
-    p.metrics.decided(reply);
+    if (req.renews === undefined) p.metrics.decided(reply); // a lease's successor is no call's decision
     endAuthorizeSpan(span, reply);
     return p.partitioning.partitions > 1 ? { ...reply, partition: mine } : reply;
   };

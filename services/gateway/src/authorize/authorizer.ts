@@ -89,7 +89,10 @@ export class Authorizer {
 
   async authorize(req: AuthorizeRequest, traceparent?: string): Promise<AuthorizeReply> {
     const leased = this.leases.admit(req);
-    if (leased) return this.#startLeased(leased);
+    if (leased) {
+      if (leased.renew) this.#renew(req, leased.leaseId, traceparent);
+      return this.#startLeased(leased);
+    }
     // Straight to the owner once known; otherwise any policy process, which forwards to the owner.
     const partition = this.#partitions.get(req.keyHash);
     const subject = partition === undefined ? Subjects.rpc.authorize : Subjects.rpc.authorizeIn(partition);
@@ -102,10 +105,8 @@ export class Authorizer {
       if (reply.partition !== undefined && reply.partition !== partition) this.#learn(req.keyHash, reply.partition);
       if (reply.allow && reply.limits?.reservation) this.inFlight.hold(reply.limits.reservation);
       if (reply.allow && reply.limits?.lease) this.leases.take(req, reply, sentAt);
-      const underLease = this.leases.renewalAnswered(req, reply);
-      return underLease ? this.#startLeased(underLease) : reply;
+      return reply;
     } catch (err) {
-      this.leases.renewalAnswered(req);
       // The owner may be gone or the partitions re-cut: ask any process again next time.
       if (partition !== undefined) this.#partitions.delete(req.keyHash);
       // Policy may have admitted the call and replied too late: it must not hold the slot and the
@@ -114,6 +115,41 @@ export class Authorizer {
         this.nc.publish(Subjects.rpc.policyCancel, JSON.stringify({ callId: req.callId }));
       return { allow: false, error: rpcFailure(err) };
     }
+  }
+
+  /**
+   * Asks policy for the successor of lease `leaseId`, nearly spent or old, for a call admitted under
+   * it: in the background, so no call waits for the round trip a lease is there to save. Policy
+   * counts nothing for it (the call is counted in the lease); the request has an id of its own,
+   * which names the new lease. A policy too old to know `renews` counts it as a call: that is
+   * cancelled at once (released uncharged) and its lease not taken.
+   */
+  #renew(req: AuthorizeRequest, leaseId: string, traceparent?: string): void {
+    const ask: AuthorizeRequest = { ...req, callId: `${req.callId}.renew`, renews: leaseId };
+    const partition = this.#partitions.get(req.keyHash);
+    const subject = partition === undefined ? Subjects.rpc.authorize : Subjects.rpc.authorizeIn(partition);
+    const sentAt = performance.now();
+    const cancel = () => {
+      try {
+        if (!this.nc.isClosed()) this.nc.publish(Subjects.rpc.policyCancel, JSON.stringify({ callId: ask.callId }));
+      } catch {
+        // Draining: policy frees what it granted when the lease's life ends.
+      }
+    };
+    void (async () => {
+      try {
+        const reply = await request<AuthorizeReply>(this.nc, subject, ask, {
+          timeoutMs: this.timeoutMs,
+          trace: { requestId: req.requestId, traceparent },
+        });
+        if (reply.partition !== undefined && reply.partition !== partition) this.#learn(req.keyHash, reply.partition);
+        if (reply.allow && reply.limits?.reservation) cancel();
+        else this.leases.renewed(ask, leaseId, reply, sentAt);
+      } catch {
+        if (partition !== undefined) this.#partitions.delete(req.keyHash);
+        cancel(); // a successor granted after we stopped waiting would hold what no gateway spends
+      }
+    })();
   }
 
   #startLeased(leased: NonNullable<ReturnType<LeasePool['admit']>>): AuthorizeReply {

@@ -95,42 +95,52 @@ describe('the leases a gateway spends', () => {
     expect(returned).toHaveLength(1);
   });
 
-  it('sends one call to policy for the next lease when a quarter of this one is left, and the others keep spending it', () => {
+  it('has the call that leaves a quarter of a lease ask for its successor, admitted all the same, and the others keep spending it', () => {
     const eight = { ...granted, limits: { ...granted.limits!, lease: { ...GRANT, requests: 8, slots: 8 } } };
     pool.take(req('c0'), eight, 100);
-    const admitted = (from: number, to: number) =>
-      Array.from({ length: to - from + 1 }, (_, i) => pool.admit(req(`c${from + i}`), 110)?.leaseId);
-    expect(admitted(1, 6)).toEqual(Array(6).fill('c0.lease'));
-    // Two left: this call asks policy, and its reply will bring the next lease.
-    expect(pool.admit(req('c7'), 110)).toBeUndefined();
+    const admit = (from: number, to: number) =>
+      Array.from({ length: to - from + 1 }, (_, i) => pool.admit(req(`c${from + i}`), 110));
+    expect(admit(1, 5).map((a) => [a?.leaseId, a?.renew])).toEqual(Array(5).fill(['c0.lease', undefined]));
+    // Two left after it: this call asks for the next lease, and is admitted under this one meanwhile.
+    expect(pool.admit(req('c6'), 110)).toMatchObject({ leaseId: 'c0.lease', renew: true });
     // Not every call after it: the rest of the lease is spent meanwhile.
-    expect(admitted(8, 9)).toEqual(['c0.lease', 'c0.lease']);
-    expect(pool.admit(req('c10'), 110)).toBeUndefined();
+    expect(admit(7, 8).map((a) => [a?.leaseId, a?.renew])).toEqual(Array(2).fill(['c0.lease', undefined]));
+    expect(pool.admit(req('c9'), 110)).toBeUndefined();
     // The next lease arrives: the old one goes back with what it did not spend.
-    pool.take(req('c7'), { ...granted, limits: { ...granted.limits!, lease: { ...GRANT, leaseId: 'c7.lease' } } }, 105);
+    const next = { ...granted, limits: { ...granted.limits!, lease: { ...GRANT, leaseId: 'c6.renew.lease' } } };
+    pool.renewed(req('c6.renew'), 'c0.lease', next, 105);
     expect(returned.map((r) => r.leaseId)).toEqual(['c0.lease']);
-    expect(pool.admit(req('c11'), 120)?.leaseId).toBe('c7.lease');
+    expect(pool.admit(req('c10'), 120)?.leaseId).toBe('c6.renew.lease');
   });
 
-  it('admits a renewing call policy refused under the lease it was renewing, and a granted one under the new lease', () => {
+  it('asks for a lease’s successor once three quarters of its life are gone, however much of it is left', () => {
+    pool.take(req('c0'), granted, 100);
+    expect(pool.admit(req('c1'), 849)?.renew).toBeUndefined();
+    expect(pool.admit(req('c2'), 850)).toMatchObject({ leaseId: 'c0.lease', renew: true });
+    expect(pool.admit(req('c3'), 900)?.renew).toBeUndefined();
+  });
+
+  it('spends a lease to its end when its renewal is refused on a limit, and closes it when refused on the key’s own rules', () => {
     const eight = { ...granted, limits: { ...granted.limits!, lease: { ...GRANT, requests: 8, slots: 8 } } };
     pool.take(req('c0'), eight, 100);
-    for (let i = 1; i <= 6; i++) expect(pool.admit(req(`c${i}`), 110)).toBeDefined();
-    expect(pool.admit(req('c7'), 110)).toBeUndefined(); // sent to policy for the next lease
-    // Near a limit, policy counts the lease's rest as taken and refuses the renewal: the lease kept room for it.
-    expect(pool.renewalAnswered(req('c7'), limitRefusal, 111)?.leaseId).toBe('c0.lease');
-    // Any other call policy refused is not taken from a lease.
-    expect(pool.renewalAnswered(req('c8'), limitRefusal, 111)).toBeUndefined();
-    // A renewal refused on the key's own rules stands.
-    expect(pool.admit(req('c9'), 110)?.leaseId).toBe('c0.lease');
-    pool.take(
-      req('c9b'),
-      { ...granted, limits: { ...granted.limits!, lease: { ...GRANT, requests: 4, slots: 4, leaseId: 'c9b.lease' } } },
-      112,
-    );
-    for (let i = 10; i <= 12; i++) expect(pool.admit(req(`c${i}`), 113)).toBeDefined();
-    expect(pool.admit(req('c13'), 113)).toBeUndefined(); // one left of four: sent for the next lease
-    expect(pool.renewalAnswered(req('c13'), keyRefusal, 114)).toBeUndefined();
+    for (let i = 1; i <= 5; i++) expect(pool.admit(req(`c${i}`), 110)?.renew).toBeUndefined();
+    expect(pool.admit(req('c6'), 110)?.renew).toBe(true);
+    // Near a limit policy grants no successor: what the lease holds is still the key's.
+    pool.renewed(req('c6.renew'), 'c0.lease', limitRefusal, 105);
+    pool.renewed(req('c6.renew'), 'c0.lease', { ...granted, limits: { ...granted.limits!, lease: undefined } }, 105);
+    expect(pool.admit(req('c7'), 111)?.leaseId).toBe('c0.lease');
+    expect(returned).toEqual([]);
+    // The key was disabled: no call is admitted under its lease any more.
+    pool.renewed(req('c6.renew'), 'c0.lease', keyRefusal, 112);
+    expect(pool.admit(req('c8'), 113)).toBeUndefined();
+    expect(returned.map((r) => r.leaseId)).toEqual(['c0.lease']);
+  });
+
+  it('leaves a newer lease alone when an older one’s renewal is refused on the key’s rules', () => {
+    pool.take(req('c0'), granted, 100);
+    pool.take(req('c1'), { ...granted, limits: { ...granted.limits!, lease: { ...GRANT, leaseId: 'c1.lease' } } }, 101);
+    pool.renewed(req('c0.renew'), 'c0.lease', keyRefusal, 102);
+    expect(pool.admit(req('c2'), 110)?.leaseId).toBe('c1.lease');
   });
 
   it('hands back unspent a lease brought by a reply to a request sent before every lease was closed', () => {

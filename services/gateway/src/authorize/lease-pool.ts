@@ -37,7 +37,9 @@ interface Lease {
   /** The usage of its calls that ended, handed back with the lease (a batch settlement). */
   usages: UsageMessage[];
   open: boolean;
-  /** One of its calls went to policy for the next lease: no other does until it is spent. */
+  /** performance.now() from which a call admitted under it also asks for its successor. */
+  renewAt: number;
+  /** One of its calls asked policy for the next lease: no other does. */
   renewing: boolean;
   /** Handed back (at its close): its calls still running settle from the usage stream. */
   returned: boolean;
@@ -88,19 +90,22 @@ export class LeasePool {
   readonly #byShape = new Map<string, Lease>();
   readonly #calls = new Map<string, LeasedCall>();
   readonly #granting = new Map<string, GrantingCall>();
-  /** Calls sent to policy for their lease's successor. */
-  readonly #renewals = new Set<string>();
   /** When a key's leases (or all, `#allRevokedAt`) were last revoked (performance.now()). */
   readonly #revokedAt = new Map<string, number>();
   #allRevokedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly handBack: (ret: LeaseReturn) => void) {}
 
-  /** The reply for a call admitted under a lease, with its reservation ticket; undefined: ask policy. */
+  /**
+   * The reply for a call admitted under a lease, with its reservation ticket; undefined: ask policy.
+   * `renew`: the lease is nearly spent (a quarter left) or three quarters through its life, and this
+   * call is the one to ask policy for its successor — in the background, while the calls go on
+   * spending what is left, so none waits for the round trip a lease is there to save.
+   */
   admit(
     req: AuthorizeRequest,
     now = performance.now(),
-  ): { reply: AuthorizeReply; leaseId: string; ticket?: ReservationTicket } | undefined {
+  ): { reply: AuthorizeReply; leaseId: string; ticket?: ReservationTicket; renew?: true } | undefined {
     if (req.checkOnly || !req.callId || this.#byShape.size === 0) return undefined;
     const lease = this.#byShape.get(shapeOf(req));
     if (!lease) return undefined;
@@ -109,13 +114,6 @@ export class LeasePool {
       return undefined;
     }
     if (lease.slotsFree < 1) return undefined;
-    if (!lease.renewing && lease.requestsLeft <= lease.grant.requests / 4) {
-      // Nearly spent: this call asks policy, and its reply brings the next lease while the other
-      // calls spend what is left — not every call at once when this one runs out.
-      lease.renewing = true;
-      this.#renewals.add(req.callId);
-      return undefined;
-    }
     const { grant, route } = lease;
     const estimate = req.estimate ?? { inputTokens: 0, maxOutputTokens: null };
     const cap = route.maxOutputTokens ?? null;
@@ -142,6 +140,8 @@ export class LeasePool {
     lease.nanosUsed += nanos;
     lease.running++;
     this.#calls.set(req.callId, { lease, tokens, nanos });
+    const renew = !lease.renewing && (lease.requestsLeft <= grant.requests / 4 || now >= lease.renewAt);
+    if (renew) lease.renewing = true;
     const readings = grant.readings;
     const headers = rateLimitHeaders(
       readings.requests && { ...readings.requests, remaining: readings.requests.remaining - lease.admitted },
@@ -162,7 +162,7 @@ export class LeasePool {
         leaseId: grant.leaseId,
       },
     };
-    if (!grant.counted) return { reply, leaseId: grant.leaseId };
+    if (!grant.counted) return { reply, leaseId: grant.leaseId, ...(renew && { renew }) };
     // What policy would hold for the call had it admitted it: reported if policy restarts meanwhile.
     const ticket: ReservationTicket = {
       callId: req.callId,
@@ -180,23 +180,22 @@ export class LeasePool {
         clientIp: req.clientIp,
       },
     };
-    return { reply, leaseId: grant.leaseId, ticket };
+    return { reply, leaseId: grant.leaseId, ticket, ...(renew && { renew }) };
   }
 
   /**
-   * Policy answered a call (`reply`; none: it could not be asked). One sent for its lease's
-   * successor and refused on a limit is admitted under the lease it was renewing if that lease
-   * still has room for it, as it would have been had it not asked: policy counts what the lease
-   * holds as taken, so near a limit the renewal alone could be refused a call the lease had kept for
-   * it. A refusal on the key's own rules (disabled, a model it may not use) stands.
+   * Policy answered the renewal of lease `renewing` (a request of its own, `req`, sent at `sentAt`):
+   * a lease in it replaces that lease (take). A refusal on the key's own rules (disabled, expired, a
+   * model it may no longer use) closes that lease; near a limit (refused, or allowed without a
+   * lease) it is spent to its end, and its calls then go to policy one by one.
    */
-  renewalAnswered(
-    req: AuthorizeRequest,
-    reply?: AuthorizeReply,
-    now = performance.now(),
-  ): ReturnType<LeasePool['admit']> {
-    if (!req.callId || !this.#renewals.delete(req.callId)) return undefined;
-    return reply && !reply.allow && reply.error.rule !== undefined ? this.admit(req, now) : undefined;
+  renewed(req: AuthorizeRequest, renewing: string, reply: AuthorizeReply, sentAt: number): void {
+    if (reply.allow) {
+      this.take(req, reply, sentAt);
+      return;
+    }
+    const lease = this.#byShape.get(shapeOf(req));
+    if (reply.error.rule === undefined && lease?.grant.leaseId === renewing) this.#close(lease);
   }
 
   /**
@@ -223,6 +222,7 @@ export class LeasePool {
       route: reply.route,
       partition: reply.partition,
       until: sentAt + grant.validMs,
+      renewAt: sentAt + (grant.validMs * 3) / 4,
       requestsLeft: grant.requests,
       slotsFree: grant.slots ?? Number.POSITIVE_INFINITY,
       tokensLeft: grant.tokens ?? Number.POSITIVE_INFINITY,

@@ -165,6 +165,49 @@ describe('quota leases (policy)', () => {
     expect(shown().budget?.spentUsd).toBe(0.02);
   });
 
+  it("answers a lease's renewal with its successor, counting the successor and nothing for the call that asked", () => {
+    const g = leasing({ rateLimits: LIMITS, budget: budget(100) });
+    const first = leaseOf(g.call())!;
+    const c = g.c();
+    const before = {
+      requests: c.window('requestsPerMinute').used(NOW),
+      inFlight: c.inFlight,
+      reserved: c.budget!.reserved,
+    };
+    const reply = g.when({
+      model: 'priced',
+      callId: 'c77.renew',
+      renews: first.leaseId,
+      estimate: { inputTokens: 0, maxOutputTokens: 50 },
+    });
+    const next = leaseOf(reply)!;
+    expect(next).toMatchObject({ leaseId: 'c77.renew.lease', counted: true });
+    // No reservation travels back: no call of the gateway's holds one.
+    expect(reply.allow && reply.limits?.reservation).toBeUndefined();
+    // Only the successor is counted and reserved; the call that asked is counted in the first lease.
+    expect(c.window('requestsPerMinute').used(NOW)).toBe(before.requests + next.requests);
+    expect(c.inFlight).toBe(before.inFlight + next.slots!);
+    expect(c.budget!.reserved).toBe(before.reserved + next.nanos!);
+    expect(g.limiter.reservations.has('c77.renew')).toBe(false);
+  });
+
+  it('grants no successor where what is left is too little for a lease, and counts nothing for asking', () => {
+    // Room for 34 worst cases: the first call holds one and its lease a 16th of the rest; a 16th of
+    // what is left then is under two calls' worth.
+    const g = leasing({ budget: budget((34 * WORST) / 1e9) });
+    const first = leaseOf(g.call())!;
+    expect(first.nanos).toBe((33 * WORST) / 16);
+    const reply = g.when({
+      model: 'priced',
+      callId: 'c9.renew',
+      renews: first.leaseId,
+      estimate: { inputTokens: 0, maxOutputTokens: 50 },
+    });
+    expect(reply.allow).toBe(true);
+    expect(leaseOf(reply)).toBeUndefined();
+    expect(g.c().budget!.reserved).toBe(WORST + first.nanos!);
+  });
+
   it('ends, unspent, the lease granted with a call its gateway gave up waiting for', () => {
     const g = leasing({ rateLimits: LIMITS, budget: budget(100) });
     const lease = leaseOf(g.call())!;

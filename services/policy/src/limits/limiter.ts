@@ -9,6 +9,7 @@ import {
 } from '@sluice/contracts';
 import type { CatalogModel } from '../catalog/catalog';
 import type { KeyPolicy } from '../keys/key-table';
+import type { BudgetLedger } from './budget-ledger';
 import { KeyCounters } from './key-counters';
 import { checkLimits, limitHeadersOf } from './limit-checks';
 import { LimitRefusals } from './limit-refusals';
@@ -83,8 +84,12 @@ export class Limiter {
     return counters;
   }
 
-  /** Checks every limit of the key and, unless `dryRun`, counts the call and reserves its worst case. */
-  admit(key: KeyPolicy, ask: Ask, now: number, dryRun = false): Admission {
+  /**
+   * Checks every limit of the key and, unless `dryRun`, counts the call and reserves its worst case.
+   * A `renewal` asks for a lease's successor for a call already counted in that lease: nothing is
+   * counted or reserved, and the reply carries a lease if a call like it would bring one.
+   */
+  admit(key: KeyPolicy, ask: Ask, now: number, dryRun = false, renewal = false): Admission {
     const limits = key.rateLimits;
     if (!limits && !key.budget)
       return {
@@ -122,12 +127,13 @@ export class Limiter {
           clientIp: ask.clientIp,
         },
       };
-      this.#hold(key, c, reservation);
+      if (!renewal) this.#hold(key, c, reservation);
     }
     const headers = headersNow();
     const remaining =
       ledger && key.budget ? Math.max(0, shownRemaining(c, ledger) - (dryRun ? reservedNanos : 0)) : null;
     if (remaining !== null) headers['x-sluice-budget-remaining-usd'] = formatNanoUsd(remaining);
+    if (renewal) return { ok: true, limits: this.#renewal(key, c, ledger, reservation, headers, remaining, now) };
     const allowed: AllowedLimits = {
       headers,
       reservedNanos: ledger ? reservedNanos : null,
@@ -139,6 +145,23 @@ export class Limiter {
     else if (reservation && this.leasing && leasable(key, this.leasing, now))
       this.#leases.grant(key, c, key.budget ? ledger : null, reservation, allowed, this.leasing, now);
     return { ok: true, limits: allowed };
+  }
+
+  /** A lease's successor, unless the key is near a limit (its calls are then decided one by one). */
+  #renewal(
+    key: KeyPolicy,
+    c: KeyCounters,
+    ledger: BudgetLedger | null,
+    like: ReservationTicket | undefined,
+    headers: Record<string, string>,
+    remaining: number | null,
+    now: number,
+  ): AllowedLimits {
+    const renewed: AllowedLimits = { headers, reservedNanos: null, budgetRemainingNanos: remaining };
+    const budgeted = key.budget ? ledger : null;
+    if (like && this.leasing && leasable(key, this.leasing, now) && !nearLimit(key.rateLimits, c, budgeted, like, now))
+      this.#leases.grant(key, c, budgeted, like, renewed, this.leasing, now);
+    return renewed;
   }
 
   /**
