@@ -90,8 +90,9 @@ export class Authorizer {
   async authorize(req: AuthorizeRequest, traceparent?: string): Promise<AuthorizeReply> {
     const leased = this.leases.admit(req);
     if (leased) {
+      const reply = this.#startLeased(leased);
       if (leased.renew) this.#renew(req, leased.leaseId, traceparent);
-      return this.#startLeased(leased);
+      return reply;
     }
     // Straight to the owner once known; otherwise any policy process, which forwards to the owner.
     const partition = this.#partitions.get(req.keyHash);
@@ -133,23 +134,26 @@ export class Authorizer {
       try {
         if (!this.nc.isClosed()) this.nc.publish(Subjects.rpc.policyCancel, JSON.stringify({ callId: ask.callId }));
       } catch {
-        // Draining: policy frees what it granted when the lease's life ends.
+        // Draining: policy sweeps what it granted (its life plus the reservation TTL later).
       }
     };
-    void (async () => {
-      try {
-        const reply = await request<AuthorizeReply>(this.nc, subject, ask, {
-          timeoutMs: this.timeoutMs,
-          trace: { requestId: req.requestId, traceparent },
-        });
-        if (reply.partition !== undefined && reply.partition !== partition) this.#learn(req.keyHash, reply.partition);
-        if (reply.allow && reply.limits?.reservation) cancel();
-        else this.leases.renewed(ask, leaseId, reply, sentAt);
-      } catch {
-        if (partition !== undefined) this.#partitions.delete(req.keyHash);
-        cancel(); // a successor granted after we stopped waiting would hold what no gateway spends
-      }
-    })();
+    void request<AuthorizeReply>(this.nc, subject, ask, {
+      timeoutMs: this.timeoutMs,
+      trace: { requestId: req.requestId, traceparent },
+    })
+      .then(
+        (reply) => {
+          if (reply.partition !== undefined && reply.partition !== partition) this.#learn(req.keyHash, reply.partition);
+          if (reply.allow && reply.limits?.reservation) cancel();
+          else this.leases.renewed(ask, leaseId, reply, sentAt);
+        },
+        () => {
+          if (partition !== undefined) this.#partitions.delete(req.keyHash);
+          cancel(); // a successor granted after we stopped waiting would hold what no gateway spends
+        },
+      )
+      // Nothing above throws; were it to, the lease would only go unrenewed, never the gateway down.
+      .catch(() => undefined);
   }
 
   #startLeased(leased: NonNullable<ReturnType<LeasePool['admit']>>): AuthorizeReply {

@@ -108,7 +108,7 @@ describe('the leases a gateway spends', () => {
     expect(pool.admit(req('c9'), 110)).toBeUndefined();
     // The next lease arrives: the old one goes back with what it did not spend.
     const next = { ...granted, limits: { ...granted.limits!, lease: { ...GRANT, leaseId: 'c6.renew.lease' } } };
-    pool.renewed(req('c6.renew'), 'c0.lease', next, 105);
+    pool.renewed(req('c6.renew'), 'c0.lease', next, 105, 106);
     expect(returned.map((r) => r.leaseId)).toEqual(['c0.lease']);
     expect(pool.admit(req('c10'), 120)?.leaseId).toBe('c6.renew.lease');
   });
@@ -136,10 +136,26 @@ describe('the leases a gateway spends', () => {
     expect(returned.map((r) => r.leaseId)).toEqual(['c0.lease']);
   });
 
+  it('hands back unspent a successor that arrives three quarters into its life, or after its key was revoked', () => {
+    pool.take(req('c0'), granted, 100);
+    const late = { ...granted, limits: { ...granted.limits!, lease: { ...GRANT, leaseId: 'c1.renew.lease' } } };
+    pool.renewed(req('c1.renew'), 'c0.lease', late, 200, 950);
+    expect(returned.map((r) => r.leaseId)).toEqual(['c1.renew.lease']);
+    expect(pool.admit(req('c2'), 951)?.leaseId).toBe('c0.lease');
+    pool.revoke({ keyId: 'key_1' }, 960);
+    const afterRevocation = {
+      ...granted,
+      limits: { ...granted.limits!, lease: { ...GRANT, leaseId: 'c3.renew.lease' } },
+    };
+    pool.renewed(req('c3.renew'), 'c0.lease', afterRevocation, 955, 970);
+    expect(returned.map((r) => r.leaseId)).toEqual(['c1.renew.lease', 'c0.lease', 'c3.renew.lease']);
+    expect(pool.admit(req('c4'), 971)).toBeUndefined();
+  });
+
   it('leaves a newer lease alone when an older one’s renewal is refused on the key’s rules', () => {
     pool.take(req('c0'), granted, 100);
     pool.take(req('c1'), { ...granted, limits: { ...granted.limits!, lease: { ...GRANT, leaseId: 'c1.lease' } } }, 101);
-    pool.renewed(req('c0.renew'), 'c0.lease', keyRefusal, 102);
+    pool.renewed(req('c0.renew'), 'c0.lease', keyRefusal, 102, 103);
     expect(pool.admit(req('c2'), 110)?.leaseId).toBe('c1.lease');
   });
 

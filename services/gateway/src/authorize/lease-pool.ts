@@ -185,12 +185,24 @@ export class LeasePool {
 
   /**
    * Policy answered the renewal of lease `renewing` (a request of its own, `req`, sent at `sentAt`):
-   * a lease in it replaces that lease (take). A refusal on the key's own rules (disabled, expired, a
-   * model it may no longer use) closes that lease; near a limit (refused, or allowed without a
-   * lease) it is spent to its end, and its calls then go to policy one by one.
+   * a lease in it replaces that lease (take) — unless three quarters of its life went by on the way
+   * (its first call would ask again): it goes back unspent. A refusal on the key's own rules
+   * (disabled, expired, a model it may no longer use) closes that lease; near a limit (refused, or
+   * allowed without a lease) it is spent to its end, and its calls then go to policy one by one.
    */
-  renewed(req: AuthorizeRequest, renewing: string, reply: AuthorizeReply, sentAt: number): void {
+  renewed(
+    req: AuthorizeRequest,
+    renewing: string,
+    reply: AuthorizeReply,
+    sentAt: number,
+    now = performance.now(),
+  ): void {
     if (reply.allow) {
+      const grant = reply.limits?.lease;
+      if (grant && now - sentAt >= (grant.validMs * 3) / 4) {
+        if (grant.counted) this.handBack({ leaseId: grant.leaseId, keyId: reply.keyId, usages: [] });
+        return;
+      }
       this.take(req, reply, sentAt);
       return;
     }

@@ -71,7 +71,7 @@ export function authorize(
     { callId: req.callId ?? req.requestId, model: asked, operation: req.operation, clientIp: req.clientIp, estimate },
     now,
     options.dryRun,
-    req.renews !== undefined,
+    req.renews,
   );
   if (!admission.ok) return { allow: false, keyId: key.keyId, error: admission.error, headers: admission.headers };
   return {

@@ -26,6 +26,8 @@ export class LeaseBook {
   /**
    * Far from every limit, the reply to an admitted call also carries a lease for further calls like
    * it, counted and reserved here and now (lease-grant.ts); near one, every call is decided one by one.
+   * A successor (`replacing` a live lease of the key, which its gateway hands back once it has the
+   * new one) does not count against the key's cap on leases.
    */
   grant(
     key: KeyPolicy,
@@ -35,8 +37,10 @@ export class LeaseBook {
     allowed: AllowedLimits,
     settings: LeaseSettings,
     now: number,
+    replacing?: string,
   ): void {
-    if (c.leases.size >= MAX_LEASES_PER_KEY || this.live.has(leaseIdOf(call.callId))) return;
+    const replaced = replacing !== undefined && this.live.get(replacing)?.keyId === key.keyId ? 1 : 0;
+    if (c.leases.size - replaced >= MAX_LEASES_PER_KEY || this.live.has(leaseIdOf(call.callId))) return;
     const cut = cutLease(key, c, ledger, call, allowed.budgetRemainingNanos, settings, now);
     if (!cut) return;
     holdLease(c, cut.held);

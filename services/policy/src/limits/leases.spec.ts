@@ -230,6 +230,18 @@ describe('quota leases (policy)', () => {
       }),
     ).filter((r) => leaseOf(r) !== undefined);
     expect(leased).toHaveLength(MAX_LEASES_PER_KEY);
+    // At the cap, a lease's successor is still granted (its gateway hands the old one back); a
+    // renewal naming no live lease of the key is not.
+    const renew = (renews: string, callId: string) =>
+      g.when({
+        model: 'priced',
+        callId,
+        renews,
+        clientIp: '10.0.0.0',
+        estimate: { inputTokens: 0, maxOutputTokens: 50 },
+      });
+    expect(leaseOf(renew('s0.lease', 's0.renew'))?.leaseId).toBe('s0.renew.lease');
+    expect(leaseOf(renew('unknown.lease', 's1.renew'))).toBeUndefined();
   });
 
   describe('a leased call its gateway never reports (the gateway died, its spool gone)', () => {

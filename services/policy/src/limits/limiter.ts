@@ -86,10 +86,10 @@ export class Limiter {
 
   /**
    * Checks every limit of the key and, unless `dryRun`, counts the call and reserves its worst case.
-   * A `renewal` asks for a lease's successor for a call already counted in that lease: nothing is
-   * counted or reserved, and the reply carries a lease if a call like it would bring one.
+   * `renews` (a lease's id) asks for that lease's successor for a call already counted in it: nothing
+   * is counted or reserved, and the reply carries a lease if a call like it would bring one.
    */
-  admit(key: KeyPolicy, ask: Ask, now: number, dryRun = false, renewal = false): Admission {
+  admit(key: KeyPolicy, ask: Ask, now: number, dryRun = false, renews?: string): Admission {
     const limits = key.rateLimits;
     if (!limits && !key.budget)
       return {
@@ -127,13 +127,14 @@ export class Limiter {
           clientIp: ask.clientIp,
         },
       };
-      if (!renewal) this.#hold(key, c, reservation);
+      if (renews === undefined) this.#hold(key, c, reservation);
     }
     const headers = headersNow();
     const remaining =
       ledger && key.budget ? Math.max(0, shownRemaining(c, ledger) - (dryRun ? reservedNanos : 0)) : null;
     if (remaining !== null) headers['x-sluice-budget-remaining-usd'] = formatNanoUsd(remaining);
-    if (renewal) return { ok: true, limits: this.#renewal(key, c, ledger, reservation, headers, remaining, now) };
+    if (renews !== undefined)
+      return { ok: true, limits: this.#renewal(key, c, ledger, reservation, renews, headers, remaining, now) };
     const allowed: AllowedLimits = {
       headers,
       reservedNanos: ledger ? reservedNanos : null,
@@ -153,6 +154,7 @@ export class Limiter {
     c: KeyCounters,
     ledger: BudgetLedger | null,
     like: ReservationTicket | undefined,
+    renews: string,
     headers: Record<string, string>,
     remaining: number | null,
     now: number,
@@ -160,7 +162,7 @@ export class Limiter {
     const renewed: AllowedLimits = { headers, reservedNanos: null, budgetRemainingNanos: remaining };
     const budgeted = key.budget ? ledger : null;
     if (like && this.leasing && leasable(key, this.leasing, now) && !nearLimit(key.rateLimits, c, budgeted, like, now))
-      this.#leases.grant(key, c, budgeted, like, renewed, this.leasing, now);
+      this.#leases.grant(key, c, budgeted, like, renewed, this.leasing, now, renews);
     return renewed;
   }
 
