@@ -94,26 +94,13 @@ export class Authorizer {
       if (leased.renew) this.#renew(req, leased.leaseId, traceparent);
       return reply;
     }
-    // Straight to the owner once known; otherwise any policy process, which forwards to the owner.
-    const partition = this.#partitions.get(req.keyHash);
-    const subject = partition === undefined ? Subjects.rpc.authorize : Subjects.rpc.authorizeIn(partition);
     const sentAt = performance.now();
     try {
-      const reply = await request<AuthorizeReply>(this.nc, subject, req, {
-        timeoutMs: this.timeoutMs,
-        trace: { requestId: req.requestId, traceparent },
-      });
-      if (reply.partition !== undefined && reply.partition !== partition) this.#learn(req.keyHash, reply.partition);
+      const reply = await this.#askPolicy(req, traceparent);
       if (reply.allow && reply.limits?.reservation) this.inFlight.hold(reply.limits.reservation);
       if (reply.allow && reply.limits?.lease) this.leases.take(req, reply, sentAt);
       return reply;
     } catch (err) {
-      // The owner may be gone or the partitions re-cut: ask any process again next time.
-      if (partition !== undefined) this.#partitions.delete(req.keyHash);
-      // Policy may have admitted the call and replied too late: it must not hold the slot and the
-      // reservation of a call the client was refused.
-      if (req.callId && !this.nc.isClosed())
-        this.nc.publish(Subjects.rpc.policyCancel, JSON.stringify({ callId: req.callId }));
       return { allow: false, error: rpcFailure(err) };
     }
   }
@@ -127,33 +114,46 @@ export class Authorizer {
    */
   #renew(req: AuthorizeRequest, leaseId: string, traceparent?: string): void {
     const ask: AuthorizeRequest = { ...req, callId: `${req.callId}.renew`, renews: leaseId };
+    const sentAt = performance.now();
+    void this.#askPolicy(ask, traceparent)
+      .then((reply) => {
+        if (reply.allow && reply.limits?.reservation) this.#cancel(ask.callId!);
+        else this.leases.renewed(ask, leaseId, reply, sentAt);
+      })
+      // Unanswered: #askPolicy cancelled it. Nothing else throws; were it to, the lease would only
+      // go unrenewed, never the gateway down.
+      .catch(() => undefined);
+  }
+
+  /**
+   * An authorize request, straight to the owner of the key's partition once known (otherwise any
+   * policy process, which forwards to the owner). Unanswered, the partition is forgotten (the owner
+   * may be gone or the partitions re-cut) and the request cancelled: policy may have admitted it and
+   * replied too late, and must not hold what no call of ours uses.
+   */
+  async #askPolicy(req: AuthorizeRequest, traceparent?: string): Promise<AuthorizeReply> {
     const partition = this.#partitions.get(req.keyHash);
     const subject = partition === undefined ? Subjects.rpc.authorize : Subjects.rpc.authorizeIn(partition);
-    const sentAt = performance.now();
-    const cancel = () => {
-      try {
-        if (!this.nc.isClosed()) this.nc.publish(Subjects.rpc.policyCancel, JSON.stringify({ callId: ask.callId }));
-      } catch {
-        // Draining: policy sweeps what it granted (its life plus the reservation TTL later).
-      }
-    };
-    void request<AuthorizeReply>(this.nc, subject, ask, {
-      timeoutMs: this.timeoutMs,
-      trace: { requestId: req.requestId, traceparent },
-    })
-      .then(
-        (reply) => {
-          if (reply.partition !== undefined && reply.partition !== partition) this.#learn(req.keyHash, reply.partition);
-          if (reply.allow && reply.limits?.reservation) cancel();
-          else this.leases.renewed(ask, leaseId, reply, sentAt);
-        },
-        () => {
-          if (partition !== undefined) this.#partitions.delete(req.keyHash);
-          cancel(); // a successor granted after we stopped waiting would hold what no gateway spends
-        },
-      )
-      // Nothing above throws; were it to, the lease would only go unrenewed, never the gateway down.
-      .catch(() => undefined);
+    try {
+      const reply = await request<AuthorizeReply>(this.nc, subject, req, {
+        timeoutMs: this.timeoutMs,
+        trace: { requestId: req.requestId, traceparent },
+      });
+      if (reply.partition !== undefined && reply.partition !== partition) this.#learn(req.keyHash, reply.partition);
+      return reply;
+    } catch (err) {
+      if (partition !== undefined) this.#partitions.delete(req.keyHash);
+      if (req.callId) this.#cancel(req.callId);
+      throw err;
+    }
+  }
+
+  #cancel(callId: string): void {
+    try {
+      if (!this.nc.isClosed()) this.nc.publish(Subjects.rpc.policyCancel, JSON.stringify({ callId }));
+    } catch {
+      // Draining: policy sweeps what it holds for it (a lease: its life plus the reservation TTL later).
+    }
   }
 
   #startLeased(leased: NonNullable<ReturnType<LeasePool['admit']>>): AuthorizeReply {

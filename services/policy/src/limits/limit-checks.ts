@@ -4,7 +4,7 @@ import type { BudgetLedger } from './budget-ledger';
 import { countedTokens, REQUEST_WINDOWS, tokenKindsOf, type KeyCounters } from './key-counters';
 import { LimitRefusals } from './limit-refusals';
 import { shownRemaining } from './leases';
-import type { Ask } from './limiter';
+import type { Ask } from './admission';
 import { rateLimitHeaders, retryAfterHeaders } from './rate-limit-headers';
 
 /** What a call that fits every limit holds once admitted, or the refusal of the first limit it does not fit. */

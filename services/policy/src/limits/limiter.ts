@@ -2,14 +2,11 @@ import {
   costNanosOfUsage,
   formatNanoUsd,
   type AllowedLimits,
-  type CallEstimate,
-  type OpenAiError,
   type ReservationTicket,
   type UsageMessage,
 } from '@sluice/contracts';
-import type { CatalogModel } from '../catalog/catalog';
 import type { KeyPolicy } from '../keys/key-table';
-import type { BudgetLedger } from './budget-ledger';
+import type { Admission, Ask, Reservation } from './admission';
 import { KeyCounters } from './key-counters';
 import { checkLimits, limitHeadersOf } from './limit-checks';
 import { LimitRefusals } from './limit-refusals';
@@ -22,23 +19,6 @@ import type { RecordedCall } from './recorded-calls';
 import { RememberedCalls, SETTLED_MEMORY_MS } from './remembered-calls';
 import { SweptCalls, type SweptCharge } from './swept-calls';
 import { usageCounts } from './usage-counts';
-
-/** An admitted call that has not reported usage yet. */
-export interface Reservation extends ReservationTicket {
-  sweeping?: boolean;
-}
-
-export interface Ask {
-  callId: string;
-  model: CatalogModel;
-  operation: string;
-  clientIp: string;
-  estimate: CallEstimate;
-}
-
-export type Admission =
-  | { ok: true; limits: AllowedLimits }
-  | { ok: false; error: OpenAiError; headers: Record<string, string> };
 
 /** Thresholds crossed by a settlement: the caller records them (an event) and notifies. */
 export type ThresholdListener = (key: KeyPolicy, percent: number, periodStart: number, spentNanos: number) => void;
@@ -133,37 +113,18 @@ export class Limiter {
     const remaining =
       ledger && key.budget ? Math.max(0, shownRemaining(c, ledger) - (dryRun ? reservedNanos : 0)) : null;
     if (remaining !== null) headers['x-sluice-budget-remaining-usd'] = formatNanoUsd(remaining);
-    if (renews !== undefined)
-      return { ok: true, limits: this.#renewal(key, c, ledger, reservation, renews, headers, remaining, now) };
-    const allowed: AllowedLimits = {
-      headers,
-      reservedNanos: ledger ? reservedNanos : null,
-      budgetRemainingNanos: remaining,
-      reservation,
-    };
-    if (reservation && nearLimit(limits, c, key.budget ? ledger : null, reservation, now))
-      allowed.confirmSettlement = true;
-    else if (reservation && this.leasing && leasable(key, this.leasing, now))
-      this.#leases.grant(key, c, key.budget ? ledger : null, reservation, allowed, this.leasing, now);
-    return { ok: true, limits: allowed };
-  }
-
-  /** A lease's successor, unless the key is near a limit (its calls are then decided one by one). */
-  #renewal(
-    key: KeyPolicy,
-    c: KeyCounters,
-    ledger: BudgetLedger | null,
-    like: ReservationTicket | undefined,
-    renews: string,
-    headers: Record<string, string>,
-    remaining: number | null,
-    now: number,
-  ): AllowedLimits {
-    const renewed: AllowedLimits = { headers, reservedNanos: null, budgetRemainingNanos: remaining };
     const budgeted = key.budget ? ledger : null;
-    if (like && this.leasing && leasable(key, this.leasing, now) && !nearLimit(key.rateLimits, c, budgeted, like, now))
-      this.#leases.grant(key, c, budgeted, like, renewed, this.leasing, now, renews);
-    return renewed;
+    const near = reservation !== undefined && nearLimit(limits, c, budgeted, reservation, now);
+    // A renewal holds nothing: its reply carries no reservation, only the successor if there is one.
+    const allowed: AllowedLimits =
+      renews === undefined
+        ? { headers, reservedNanos: ledger ? reservedNanos : null, budgetRemainingNanos: remaining, reservation }
+        : { headers, reservedNanos: null, budgetRemainingNanos: remaining };
+    if (near && renews === undefined) allowed.confirmSettlement = true;
+    // Near a limit no lease (nor successor): the key's calls are decided one by one.
+    if (reservation && !near && this.leasing && leasable(key, this.leasing, now))
+      this.#leases.grant(key, c, budgeted, reservation, allowed, this.leasing, now, renews);
+    return { ok: true, limits: allowed };
   }
 
   /**

@@ -1,5 +1,6 @@
 import { costNanosOf, usageTokenFields, worstCaseTokens, type UsageMessage } from '@sluice/contracts';
-import type { Limiter, Reservation } from './limiter';
+import type { Reservation } from './admission';
+import type { Limiter } from './limiter';
 
 /**
  * The usage message for a call that was admitted but never reported back within the reservation
