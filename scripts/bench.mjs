@@ -2,6 +2,7 @@
 // mock upstream directly and through the Portkey open-source gateway, side by side on this machine.
 //
 //   1. steady rates (each of BENCH_RATES req/s for BENCH_SECONDS, open loop, undici keep-alive,
+//      in two passes of half that, every target in one order then in the other, the samples pooled;
 //      latency in µs from process.hrtime): p50/p90/p99/p99.9/max, non-streaming and streaming
 //      (TTFB and time to last byte); "added latency" = gateway minus direct; the CPU each process
 //      spent per call (Sluice: the five services, NATS and Postgres; Portkey: its one process);
@@ -42,12 +43,13 @@ await build();
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon');
 const { startSystem, SERVICE_NAMES } = require(join(root, 'apps/supervisor/dist/index.js'));
-const { connect, paced, closedLoop, probe, summarize } = await import('./bench/loadgen.mjs');
+const { connect, paced, closedLoop, probe } = await import('./bench/loadgen.mjs');
 const { cpuMeter, memory, waitQuiet } = await import('./bench/cpu.mjs');
 const { startPortkey, portkeyHeaders } = await import('./bench/portkey.mjs');
 const { steadyTable, throughputTable, addedLine, cpuPerCall, cpuPerCallTable, memoryTable, summaryTable } =
   await import('./bench/report.mjs');
 const { seedResponses, benchResponses } = await import('./bench/responses.mjs');
+const { round, steadyOfPasses, saturationOfPasses } = await import('./bench/passes.mjs');
 
 const num = (name, fallback) => {
   const value = Number(process.env[name] ?? fallback);
@@ -376,8 +378,9 @@ try {
 
   // --- phase by phase, every target in turn ------------------------------------------------------
   // This host's speed drifts by tens of percent over minutes: each phase runs for every target back
-  // to back, so a comparison within a phase sees one machine, and the saturation phase runs twice,
-  // in one order then the other (ABBA), each target's result the mean of its two passes.
+  // to back, so a comparison within a phase sees one machine, and every phase runs twice, in one
+  // order then the other (ABBA; see bench/passes.mjs): a steady phase's two halves pooled, a
+  // saturation phase's two passes averaged.
   const streamModes = withStream ? [false, true] : [false];
   const modeName = (stream) => (stream ? 'streaming' : 'non-streaming');
   const live = [];
@@ -454,27 +457,13 @@ try {
     },
   );
 
+  /** One pass of a steady phase: the raw samples, joined with the other pass's by steadyOfPasses. */
   const steady = async (run, stream, rate) => {
     const q = await quiet(`${run.label} steady`);
     const meter = cpuMeter(process.pid, watch);
-    const load = await paced(run.pool, request(run.target, stream), { rate, seconds });
+    const load = await paced(run.pool, request(run.target, stream), { rate, seconds: seconds / 2 });
     const cpu = meter.end();
-    return {
-      sent: load.sent,
-      result: {
-        sent: load.sent,
-        ok: load.ok,
-        failed: load.failed,
-        skipped: load.skipped,
-        errors: load.errors,
-        achievedRate: round(load.sent / load.elapsedSec, 1),
-        latency: rounded(summarize(load.latency)),
-        ttfb: rounded(summarize(load.ttfb)),
-        lag: rounded(summarize(load.lag)),
-        cpu,
-        quietBefore: { waitedMs: q.waitedMs, quiet: q.quiet },
-      },
-    };
+    return { sent: load.sent, result: { load, cpu, quietBefore: { waitedMs: q.waitedMs, quiet: q.quiet } } };
   };
   /**
    * Right after a target's last phase of load: its memory, as a user would see it, and for Sluice how
@@ -484,21 +473,26 @@ try {
     results.memory[run.name] = memory(process.pid, watch).byName;
     if (run.name === 'sluice') results.targets.sluice.quietAfterMs = (await waitQuiet({ maxMs: 60_000 })).waitedMs;
   };
+  const abba = [live, [...live].reverse()];
   for (const rate of rates) {
     for (const stream of streamModes) {
       const kind = stream ? 'streaming' : 'nonStreaming';
       const last = !withThroughput && rate === rates.at(-1) && stream === withStream;
-      await eachTarget(
-        live,
-        async (run, result) => {
-          results.steady[rate][kind][run.name] = result;
-          if (last) await afterLastLoad(run);
-        },
-        (run) => {
-          log(`${run.label}: steady ${rate} req/s for ${seconds} s, ${modeName(stream)}`);
-          return steady(run, stream, rate);
-        },
-      );
+      const passes = {};
+      for (const [pass, order] of abba.entries())
+        await eachTarget(
+          order,
+          async (run, result) => {
+            (passes[run.name] ??= []).push(result);
+            if (last && pass === 1) await afterLastLoad(run);
+          },
+          (run) => {
+            log(`${run.label}: steady ${rate} req/s for ${seconds / 2} s, ${modeName(stream)} (pass ${pass + 1} of 2)`);
+            return steady(run, stream, rate);
+          },
+        );
+      for (const [name, runs] of Object.entries(passes))
+        if (!live.find((r) => r.name === name).failed) results.steady[rate][kind][name] = steadyOfPasses(runs);
     }
   }
 
@@ -551,7 +545,7 @@ try {
           },
         );
       for (const [name, runs] of Object.entries(passes))
-        if (!live.find((r) => r.name === name).failed) results.throughput[kind][name] = meanOfPasses(runs);
+        if (!live.find((r) => r.name === name).failed) results.throughput[kind][name] = saturationOfPasses(runs);
     }
   }
   for (const run of live)
@@ -697,87 +691,6 @@ try {
   await cleanup();
 }
 process.exit(exitCode);
-
-/** One target's saturation result from its two passes: rates, latencies and CPU averaged, counts summed. */
-function meanOfPasses(runs) {
-  const mean = (pick) => {
-    const values = runs.map(pick);
-    return values.some((v) => v === null || v === undefined) ? null : values.reduce((a, b) => a + b, 0) / values.length;
-  };
-  const sum = (pick) => runs.reduce((total, r) => total + pick(r), 0);
-  const names = Object.keys(runs[0].cpu.byName);
-  return {
-    rps: round(
-      mean((r) => r.rps),
-      1,
-    ),
-    requests: sum((r) => r.requests),
-    p50: round(
-      mean((r) => r.p50),
-      1,
-    ),
-    p99: round(
-      mean((r) => r.p99),
-      1,
-    ),
-    mean: round(
-      mean((r) => r.mean),
-      2,
-    ),
-    errors: sum((r) => r.errors),
-    timeouts: sum((r) => r.timeouts),
-    non2xx: sum((r) => r.non2xx),
-    cpu: {
-      seconds: round(
-        sum((r) => r.cpu.seconds),
-        3,
-      ),
-      machine: round(
-        mean((r) => r.cpu.machine),
-        3,
-      ),
-      ours: round(
-        mean((r) => r.cpu.ours),
-        3,
-      ),
-      other:
-        mean((r) => r.cpu.other) === null
-          ? null
-          : round(
-              mean((r) => r.cpu.other),
-              3,
-            ),
-      byName: Object.fromEntries(
-        names.map((n) => [
-          n,
-          round(
-            mean((r) => r.cpu.byName[n] ?? 0),
-            3,
-          ),
-        ]),
-      ),
-    },
-    gatewayCpu:
-      mean((r) => r.gatewayCpu) === null
-        ? null
-        : round(
-            mean((r) => r.gatewayCpu),
-            3,
-          ),
-    passes: runs.map((r) => ({ rps: r.rps, p50: r.p50, p99: r.p99, quietBefore: r.quietBefore })),
-  };
-}
-
-function round(x, digits = 4) {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-
-function rounded(summary) {
-  return Object.fromEntries(
-    Object.entries(summary).map(([k, v]) => [k, typeof v === 'number' && k !== 'n' ? round(v) : v]),
-  );
-}
 
 function gitCommit() {
   try {
