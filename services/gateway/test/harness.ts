@@ -56,6 +56,11 @@ export interface Harness {
   /** Mutable: model name → route (policy allows) ; absent → 404 model_not_found. */
   routes: Map<string, Route>;
   authorizeRequests: AuthorizeRequest[];
+  /**
+   * Mutable: key hashes policy answers as an unreachable or an older policy would. `silent`: asked,
+   * never answered. `olderPolicy`: a lease's renewal counted as a call, with a reservation.
+   */
+  policyQuirks: Map<string, 'silent' | 'olderPolicy'>;
   /** Mutable: the responses metering's store answers the gateway with (another key's are not found). */
   storedResponses: Map<string, StoredResponse>;
   /** Key checks the gateway asked for before reading a large body. */
@@ -157,6 +162,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     routes.set(`fault-${fault}`, route('prov-main', 'openai-compatible', fault));
 
   const authorizeRequests: AuthorizeRequest[] = [];
+  const policyQuirks = new Map<string, 'silent' | 'olderPolicy'>();
   const storedResponses = new Map<string, StoredResponse>();
   const checkKeyRequests: CheckKeyRequest[] = [];
   let credentialRequests = 0;
@@ -177,7 +183,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       async (payload): Promise<AuthorizeReply> => {
         const req = payload as AuthorizeRequest;
         authorizeRequests.push(req);
-        if (req.keyHash !== hashVirtualKey(key)) return denyKey;
+        const quirk = policyQuirks.get(req.keyHash);
+        if (quirk === 'silent') return new Promise<never>(() => {});
+        if (req.keyHash !== hashVirtualKey(key) && !quirk) return denyKey;
         const r = routes.get(req.model);
         if (!r)
           return {
@@ -201,8 +209,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
             headers: {},
             reservedNanos: 10_000_000,
             budgetRemainingNanos: null,
-            // A lease's renewal is no call: nothing is reserved for it.
-            ...(req.renews === undefined ? { reservation: ticketFor(req, r) } : {}),
+            // A lease's renewal is no call: nothing is reserved for it (an older policy counts it as one).
+            ...(req.renews === undefined || quirk === 'olderPolicy' ? { reservation: ticketFor(req, r) } : {}),
             ...(lease ? { lease } : {}),
           },
         };
@@ -304,6 +312,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     credentials,
     routes,
     authorizeRequests,
+    policyQuirks,
     storedResponses,
     checkKeyRequests,
     credentialRequests: () => credentialRequests,

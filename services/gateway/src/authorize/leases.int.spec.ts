@@ -45,6 +45,8 @@ describe('calls admitted under a lease (real NATS)', () => {
   const arrived: string[] = [];
   /** The notices each lease-call message carried: one call, or a turn's in an array. */
   const noticeMessages: string[][] = [];
+  /** The calls the gateway told policy to cancel (asked, and no answer used). */
+  const cancelled: string[] = [];
   beforeAll(async () => {
     // Usage batches wait a minute: the lease's return must still not overtake its calls' durable copies.
     h = await startHarness({ reservations: true, lease: LEASE, gateway: { usageBatchMs: 60_000 } });
@@ -58,6 +60,9 @@ describe('calls admitted under a lease (real NATS)', () => {
           arrived.push(`started ${notice.ticket.callId}`);
         }
       },
+    });
+    h.nc.subscribe(Subjects.rpc.policyCancel, {
+      callback: (_e, msg) => cancelled.push(msg.json<{ callId: string }>().callId),
     });
     h.nc.subscribe(Subjects.rpc.policyLeaseReturn, {
       callback: (_e, msg) => {
@@ -302,6 +307,64 @@ describe('calls admitted under a lease (real NATS)', () => {
         ['late-quick'],
       );
     } finally {
+      await nc.drain();
+    }
+  });
+
+  /** Three calls under a lease of four: the third leaves a quarter and asks for the successor. */
+  const spendToRenewal = async (authorizer: Authorizer, keyHash: string, prefix: string) => {
+    const req = (id: string) => callOf(keyHash, id);
+    authorizer.leases.take(
+      req(`${prefix}-granting`),
+      granting({ ...LEASE, requests: 4, slots: 4, leaseId: `${prefix}.lease` }),
+    );
+    for (const n of [1, 2, 3]) {
+      const admitted = await authorizer.authorize(req(`${prefix}-${n}`));
+      expect(admitted.allow && admitted.limits?.leaseId).toBe(`${prefix}.lease`);
+    }
+    return req;
+  };
+  const askedBy = (keyHash: string) =>
+    h.authorizeRequests.filter((r) => r.keyHash === keyHash).map((r) => `${r.callId}${r.renews ? ' renews' : ''}`);
+
+  it('cancels a renewal policy leaves unanswered, and spends the lease to its end without asking again', async () => {
+    const nc = await connectNats(h.nats.url, 'sixth-gateway');
+    const keyHash = 'e'.repeat(64);
+    h.policyQuirks.set(keyHash, 'silent');
+    try {
+      const authorizer = new Authorizer(nc, 300);
+      const req = await spendToRenewal(authorizer, keyHash, 'silent');
+      // Unanswered: policy may have granted the successor and replied too late; it must not hold it.
+      await waitFor(() => cancelled.includes('silent-3.renew'), { description: 'the renewal cancelled' });
+      // The lease's last call is admitted under it, with no second renewal and no call to policy.
+      const last = await authorizer.authorize(req('silent-4'));
+      expect(last.allow && last.limits?.leaseId).toBe('silent.lease');
+      expect(askedBy(keyHash)).toEqual(['silent-3.renew renews']);
+      authorizer.leases.closeAll();
+    } finally {
+      h.policyQuirks.delete(keyHash);
+      await nc.drain();
+    }
+  });
+
+  it('cancels a renewal an older policy counted as a call, and does not spend the lease it sent', async () => {
+    const nc = await connectNats(h.nats.url, 'seventh-gateway');
+    const keyHash = 'f'.repeat(64);
+    h.policyQuirks.set(keyHash, 'olderPolicy');
+    try {
+      const authorizer = new Authorizer(nc);
+      const req = await spendToRenewal(authorizer, keyHash, 'older');
+      // Counted as a call with a reservation: released at once, uncharged.
+      await waitFor(() => cancelled.includes('older-3.renew'), { description: 'the renewal cancelled' });
+      const last = await authorizer.authorize(req('older-4'));
+      expect(last.allow && last.limits?.leaseId).toBe('older.lease');
+      // The successor it sent was not taken: once the lease is spent, the next call asks policy.
+      const next = await authorizer.authorize(req('older-5'));
+      expect(next.allow).toBe(true);
+      expect(askedBy(keyHash)).toEqual(['older-3.renew renews', 'older-5']);
+      authorizer.leases.closeAll();
+    } finally {
+      h.policyQuirks.delete(keyHash);
       await nc.drain();
     }
   });
