@@ -62,7 +62,9 @@ describe('calls admitted under a lease (real NATS)', () => {
       },
     });
     h.nc.subscribe(Subjects.rpc.policyCancel, {
-      callback: (_e, msg) => cancelled.push(msg.json<{ callId: string }>().callId),
+      callback: (_e, msg) => {
+        cancelled.push(msg.json<{ callId: string }>().callId);
+      },
     });
     h.nc.subscribe(Subjects.rpc.policyLeaseReturn, {
       callback: (_e, msg) => {
