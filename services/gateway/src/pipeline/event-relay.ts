@@ -29,6 +29,10 @@ export interface EventRelayOptions {
   /** How long the client may leave what it was sent unread before it is cut. */
   clientStallMs: number;
   trailerNames?: string[];
+  /** Headers of the dialect's own on the stream and on its 502 (Anthropic's `request-id`). */
+  headers?: Record<string, string>;
+  /** The JSON error answered (502) when the upstream fails before its first event; default: OpenAI's. */
+  brokenJson?: string;
   /**
    * Called once, when the upstream has ended (also when the client is gone): the call is finished
    * there (and a response stored). Returns the stream's last event (`response.completed`, or what
@@ -64,8 +68,8 @@ export function streamOf(
 }
 
 /**
- * Streams an answer as the upstream produces it (the same contract as the chat relay, sse-relay.ts,
- * which can be written over this one). Status and headers go out with the first
+ * Streams an answer as the upstream produces it, in every dialect (the chat and Messages relay,
+ * sse-relay.ts, is this one with a chat SSE scanner). Status and headers go out with the first
  * event, so an upstream that fails before one still gets a JSON 502; a client that leaves has the
  * upstream drained (bounded) so what it generated is billed; a client that leaves what it was sent
  * unread for clientStallMs is cut; at the stream's deadline the upstream is cut, and so is a client
@@ -98,6 +102,7 @@ export async function relayEvents(
       'x-accel-buffering': 'no',
       'x-request-id': opts.requestId,
       'x-sluice-provider': opts.providerId,
+      ...opts.headers,
       ...(opts.trailerNames ? { trailer: opts.trailerNames.join(', ') } : {}),
     });
     outcome.ttfbMs = performance.now() - opts.t0;
@@ -127,7 +132,9 @@ export async function relayEvents(
   const { last, trailers } = await opts.end(outcome);
   if (outcome.clientGone || res.destroyed) return outcome;
   if (!started && outcome.upstreamFailed && tail === null) {
-    res.writeHead(502, { 'content-type': 'application/json', 'x-request-id': opts.requestId }).end(BROKEN_JSON);
+    res
+      .writeHead(502, { 'content-type': 'application/json', 'x-request-id': opts.requestId, ...opts.headers })
+      .end(opts.brokenJson ?? BROKEN_JSON);
     return outcome;
   }
   if (outcome.ttfbMs === null) startStream();

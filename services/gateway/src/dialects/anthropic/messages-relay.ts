@@ -2,7 +2,8 @@ import type { CallReply } from '../../pipeline/exchange';
 import type { UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import { GatewayErrors } from '../../errors/gateway-errors';
-import { costHeaderNames, costHeaders } from '../../pipeline/cost-headers';
+import { costHeaders } from '../../pipeline/cost-headers';
+import { streamOf } from '../../pipeline/event-relay';
 import { eventTooLargeLog } from '../../providers/sse-event-bound';
 import type { UpstreamResponse } from '../../providers/upstream';
 import type { TokenCounts } from '../../usage/token-counts';
@@ -44,15 +45,9 @@ export async function relayMessages(
   const broken = `event: error\ndata: ${brokenJson}\n\n`;
   let usage: UsageMessage | undefined;
   await relaySse(reply.raw, upstream, {
-    requestId: call.requestId,
-    providerId: call.route.providerId,
+    ...streamOf(call, limits),
     clientWantsUsage: true,
-    t0: call.t0,
-    drainAfterDisconnectMs: limits.drainAfterDisconnectMs,
-    maxDurationMs: limits.maxStreamMs,
     maxEventBytes: limits.maxSseEventBytes,
-    clientStallMs: limits.clientStallMs,
-    trailerNames: call.route.price && costHeaderNames(call),
     dialect: {
       scanner: stream.scanner,
       headers: { 'request-id': call.requestId },

@@ -3,7 +3,8 @@ import type { OpenAiError, Operation, UsageMessage } from '@sluice/contracts';
 import type { Logger } from '@sluice/service';
 import type { Dialect } from '../../pipeline/dialect';
 import type { CallDeadline } from '../../pipeline/call-deadline';
-import { costHeaderNames, costHeaders } from '../../pipeline/cost-headers';
+import { costHeaders } from '../../pipeline/cost-headers';
+import { streamOf } from '../../pipeline/event-relay';
 import { answered, failCall } from '../../pipeline/failed-call';
 import { answerJson } from '../../pipeline/json-answer';
 import { isEventStream } from '../../providers/upstream';
@@ -84,15 +85,9 @@ export class OpenAiDialect implements Dialect<OpenAiRequest> {
     reply.hijack();
     let usage: UsageMessage | undefined;
     await relaySse(reply.raw, upstream, {
-      requestId: call.requestId,
-      providerId: call.route.providerId,
+      ...streamOf(call, this.limits),
       clientWantsUsage: request.includeUsage,
-      t0: call.t0,
-      drainAfterDisconnectMs: this.limits.drainAfterDisconnectMs,
-      maxDurationMs: this.limits.maxStreamMs,
       maxEventBytes: this.limits.maxSseEventBytes,
-      clientStallMs: this.limits.clientStallMs,
-      trailerNames: call.route.price && costHeaderNames(call),
       end: async (relayed) => {
         if (relayed.upstreamFailed) {
           const why = relayed.eventTooLarge
