@@ -313,63 +313,59 @@ describe('calls admitted under a lease (real NATS)', () => {
     }
   });
 
-  /** Three calls under a lease of four: the third leaves a quarter and asks for the successor. */
-  const spendToRenewal = async (authorizer: Authorizer, keyHash: string, prefix: string) => {
-    const req = (id: string) => callOf(keyHash, id);
-    authorizer.leases.take(
-      req(`${prefix}-granting`),
-      granting({ ...LEASE, requests: 4, slots: 4, leaseId: `${prefix}.lease` }),
-    );
-    for (const n of [1, 2, 3]) {
-      const admitted = await authorizer.authorize(req(`${prefix}-${n}`));
-      expect(admitted.allow && admitted.limits?.leaseId).toBe(`${prefix}.lease`);
-    }
-    return req;
-  };
-  const askedBy = (keyHash: string) =>
-    h.authorizeRequests.filter((r) => r.keyHash === keyHash).map((r) => `${r.callId}${r.renews ? ' renews' : ''}`);
-
-  it('cancels a renewal policy leaves unanswered, and spends the lease to its end without asking again', async () => {
-    const nc = await connectNats(h.nats.url, 'sixth-gateway');
-    const keyHash = 'e'.repeat(64);
-    h.policyQuirks.set(keyHash, 'silent');
+  /**
+   * A second gateway's authorizer, on a key policy answers with `quirk`, spends three calls of a
+   * lease of four: the third leaves a quarter and asks for the successor. `then` goes on from there.
+   */
+  const renewingWith = async (
+    quirk: 'silent' | 'olderPolicy',
+    then: (authorizer: Authorizer, req: (id: string) => AuthorizeRequest, asked: () => string[]) => Promise<void>,
+  ) => {
+    const nc = await connectNats(h.nats.url, `${quirk}-gateway`);
+    const keyHash = (quirk === 'silent' ? 'e' : 'f').repeat(64);
+    h.policyQuirks.set(keyHash, quirk);
     try {
       const authorizer = new Authorizer(nc, 300);
-      const req = await spendToRenewal(authorizer, keyHash, 'silent');
+      const req = (id: string) => callOf(keyHash, id);
+      authorizer.leases.take(
+        req(`${quirk}-granting`),
+        granting({ ...LEASE, requests: 4, slots: 4, leaseId: `${quirk}.lease` }),
+      );
+      for (const n of [1, 2, 3]) {
+        const admitted = await authorizer.authorize(req(`${quirk}-${n}`));
+        expect(admitted.allow && admitted.limits?.leaseId).toBe(`${quirk}.lease`);
+      }
+      const asked = () =>
+        h.authorizeRequests.filter((r) => r.keyHash === keyHash).map((r) => `${r.callId}${r.renews ? ' renews' : ''}`);
+      await then(authorizer, req, asked);
+      authorizer.leases.closeAll();
+    } finally {
+      h.policyQuirks.delete(keyHash);
+      await nc.drain();
+    }
+  };
+
+  it('cancels a renewal policy leaves unanswered, and spends the lease to its end without asking again', () =>
+    renewingWith('silent', async (authorizer, req, asked) => {
       // Unanswered: policy may have granted the successor and replied too late; it must not hold it.
       await waitFor(() => cancelled.includes('silent-3.renew'), { description: 'the renewal cancelled' });
       // The lease's last call is admitted under it, with no second renewal and no call to policy.
       const last = await authorizer.authorize(req('silent-4'));
       expect(last.allow && last.limits?.leaseId).toBe('silent.lease');
-      expect(askedBy(keyHash)).toEqual(['silent-3.renew renews']);
-      authorizer.leases.closeAll();
-    } finally {
-      h.policyQuirks.delete(keyHash);
-      await nc.drain();
-    }
-  });
+      expect(asked()).toEqual(['silent-3.renew renews']);
+    }));
 
-  it('cancels a renewal an older policy counted as a call, and does not spend the lease it sent', async () => {
-    const nc = await connectNats(h.nats.url, 'seventh-gateway');
-    const keyHash = 'f'.repeat(64);
-    h.policyQuirks.set(keyHash, 'olderPolicy');
-    try {
-      const authorizer = new Authorizer(nc);
-      const req = await spendToRenewal(authorizer, keyHash, 'older');
+  it('cancels a renewal an older policy counted as a call, and does not spend the lease it sent', () =>
+    renewingWith('olderPolicy', async (authorizer, req, asked) => {
       // Counted as a call with a reservation: released at once, uncharged.
-      await waitFor(() => cancelled.includes('older-3.renew'), { description: 'the renewal cancelled' });
-      const last = await authorizer.authorize(req('older-4'));
-      expect(last.allow && last.limits?.leaseId).toBe('older.lease');
+      await waitFor(() => cancelled.includes('olderPolicy-3.renew'), { description: 'the renewal cancelled' });
+      const last = await authorizer.authorize(req('olderPolicy-4'));
+      expect(last.allow && last.limits?.leaseId).toBe('olderPolicy.lease');
       // The successor it sent was not taken: once the lease is spent, the next call asks policy.
-      const next = await authorizer.authorize(req('older-5'));
+      const next = await authorizer.authorize(req('olderPolicy-5'));
       expect(next.allow).toBe(true);
-      expect(askedBy(keyHash)).toEqual(['older-3.renew renews', 'older-5']);
-      authorizer.leases.closeAll();
-    } finally {
-      h.policyQuirks.delete(keyHash);
-      await nc.drain();
-    }
-  });
+      expect(asked()).toEqual(['olderPolicy-3.renew renews', 'olderPolicy-5']);
+    }));
 
   it('sends a turn of more leased calls than one message holds in messages of 256, and one by one when told to', async () => {
     const nc = await connectNats(h.nats.url, 'fourth-gateway');
