@@ -120,9 +120,9 @@ export class Authorizer {
         if (reply.allow && reply.limits?.reservation) this.#cancel(ask.callId!);
         else this.leases.renewed(ask, leaseId, reply, sentAt);
       })
-      // Unanswered: #askPolicy cancelled it. Nothing else throws; were it to, the lease would only
-      // go unrenewed, never the gateway down.
-      .catch(() => undefined);
+      // Unanswered: #askPolicy cancelled it, and policy is given a rest from renewals. Nothing else
+      // throws; were it to, the lease would only go unrenewed, never the gateway down.
+      .catch(() => this.leases.renewalUnanswered());
   }
 
   /**

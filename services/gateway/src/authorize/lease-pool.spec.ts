@@ -6,7 +6,7 @@ import {
   type LeaseReturn,
   type UsageMessage,
 } from '@sluice/contracts';
-import { LeasePool } from './lease-pool';
+import { LeasePool, RENEWAL_BACKOFF_MS } from './lease-pool';
 
 const GRANT: LeaseGrant = {
   leaseId: 'c0.lease',
@@ -150,6 +150,29 @@ describe('the leases a gateway spends', () => {
     pool.renewed(req('c3.renew'), 'c0.lease', afterRevocation, 955, 970);
     expect(returned.map((r) => r.leaseId)).toEqual(['c1.renew.lease', 'c0.lease', 'c3.renew.lease']);
     expect(pool.admit(req('c4'), 971)).toBeUndefined();
+  });
+
+  it('renews no lease on the side for a while once a renewal went unanswered or came too late: policy is slow', () => {
+    const lease = (leaseId: string) => ({
+      ...granted,
+      limits: { ...granted.limits!, lease: { ...GRANT, leaseId, requests: 8, slots: 8, validMs: 60_000 } },
+    });
+    const renews = (from: number, to: number, at: number) =>
+      Array.from({ length: to - from + 1 }, (_, i) => pool.admit(req(`c${from + i}`), at)?.renew ?? false);
+    pool.take(req('c0'), lease('c0.lease'), 100);
+    expect(renews(1, 6, 110)).toEqual([false, false, false, false, false, true]);
+    pool.renewalUnanswered(111);
+    // The lease is spent to its end, and the call that finds it spent asks policy itself.
+    expect(renews(7, 8, 112)).toEqual([false, false]);
+    expect(pool.admit(req('c9'), 112)).toBeUndefined();
+    // Its reply's lease is not renewed on the side either until the pause is over.
+    pool.take(req('c9'), lease('c9.lease'), 120);
+    expect(renews(10, 15, 130)).toEqual([false, false, false, false, false, false]);
+    expect(pool.admit(req('c16'), 111 + RENEWAL_BACKOFF_MS)).toMatchObject({ leaseId: 'c9.lease', renew: true });
+    // A successor that came too late pauses renewals too.
+    pool.renewed(req('c16.renew'), 'c9.lease', lease('c16.renew.lease'), 200, 200 + 45_000);
+    pool.take(req('c17'), lease('c17.lease'), 45_300);
+    expect(renews(18, 23, 45_310)).toEqual([false, false, false, false, false, false]);
   });
 
   it('leaves a newer lease alone when an older one’s renewal is refused on the key’s rules', () => {

@@ -73,6 +73,12 @@ const settlementOf = ({
 }: UsageMessage): UsageMessage => settlement;
 /** Longer than any authorize request waits for its reply. */
 const REVOCATION_MEMORY_MS = 10_000;
+/**
+ * How long no lease is renewed on the side after a renewal went unanswered or came too late: policy
+ * is slow, and a renewal is a request more for it. Meanwhile a lease is spent to its end and the call
+ * that finds it spent asks policy itself (which brings the next lease), as before renewals.
+ */
+export const RENEWAL_BACKOFF_MS = 5_000;
 
 const shapeOf = (req: AuthorizeRequest): string => `${req.keyHash}\n${req.model}\n${req.operation}\n${req.clientIp}`;
 const counted = (kinds: TokenKind[], input: number, output: number): number =>
@@ -93,6 +99,8 @@ export class LeasePool {
   /** When a key's leases (or all, `#allRevokedAt`) were last revoked (performance.now()). */
   readonly #revokedAt = new Map<string, number>();
   #allRevokedAt = Number.NEGATIVE_INFINITY;
+  /** No renewal on the side before this (performance.now()): see RENEWAL_BACKOFF_MS. */
+  #renewalsFrom = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly handBack: (ret: LeaseReturn) => void) {}
 
@@ -140,7 +148,10 @@ export class LeasePool {
     lease.nanosUsed += nanos;
     lease.running++;
     this.#calls.set(req.callId, { lease, tokens, nanos });
-    const renew = !lease.renewing && (lease.requestsLeft <= grant.requests / 4 || now >= lease.renewAt);
+    const renew =
+      !lease.renewing &&
+      now >= this.#renewalsFrom &&
+      (lease.requestsLeft <= grant.requests / 4 || now >= lease.renewAt);
     if (renew) lease.renewing = true;
     const readings = grant.readings;
     const headers = rateLimitHeaders(
@@ -201,6 +212,7 @@ export class LeasePool {
       const grant = reply.limits?.lease;
       if (grant && now - sentAt >= (grant.validMs * 3) / 4) {
         if (grant.counted) this.handBack({ leaseId: grant.leaseId, keyId: reply.keyId, usages: [] });
+        this.renewalUnanswered(now);
         return;
       }
       this.take(req, reply, sentAt);
@@ -208,6 +220,11 @@ export class LeasePool {
     }
     const lease = this.#byShape.get(shapeOf(req));
     if (reply.error.rule === undefined && lease?.grant.leaseId === renewing) this.#close(lease);
+  }
+
+  /** A renewal went unanswered (or its successor came too late): none for RENEWAL_BACKOFF_MS. */
+  renewalUnanswered(now = performance.now()): void {
+    this.#renewalsFrom = now + RENEWAL_BACKOFF_MS;
   }
 
   /**

@@ -319,7 +319,13 @@ describe('calls admitted under a lease (real NATS)', () => {
    */
   const renewingWith = async (
     quirk: 'silent' | 'olderPolicy',
-    then: (authorizer: Authorizer, req: (id: string) => AuthorizeRequest, asked: () => string[]) => Promise<void>,
+    then: (
+      authorizer: Authorizer,
+      req: (id: string) => AuthorizeRequest,
+      asked: () => string[],
+      /** Resolves once policy has whatever this gateway sent so far. */
+      delivered: () => Promise<void>,
+    ) => Promise<void>,
   ) => {
     const nc = await connectNats(h.nats.url, `${quirk}-gateway`);
     const keyHash = (quirk === 'silent' ? 'e' : 'f').repeat(64);
@@ -337,7 +343,11 @@ describe('calls admitted under a lease (real NATS)', () => {
       }
       const asked = () =>
         h.authorizeRequests.filter((r) => r.keyHash === keyHash).map((r) => `${r.callId}${r.renews ? ' renews' : ''}`);
-      await then(authorizer, req, asked);
+      await then(authorizer, req, asked, async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        await nc.flush();
+        await h.nc.flush();
+      });
       authorizer.leases.closeAll();
     } finally {
       h.policyQuirks.delete(keyHash);
@@ -345,13 +355,21 @@ describe('calls admitted under a lease (real NATS)', () => {
     }
   };
 
-  it('cancels a renewal policy leaves unanswered, and spends the lease to its end without asking again', () =>
-    renewingWith('silent', async (authorizer, req, asked) => {
+  it('cancels a renewal policy leaves unanswered, spends the lease to its end without asking again, and renews none for a while', () =>
+    renewingWith('silent', async (authorizer, req, asked, delivered) => {
       // Unanswered: policy may have granted the successor and replied too late; it must not hold it.
       await waitFor(() => cancelled.includes('silent-3.renew'), { description: 'the renewal cancelled' });
       // The lease's last call is admitted under it, with no second renewal and no call to policy.
       const last = await authorizer.authorize(req('silent-4'));
       expect(last.allow && last.limits?.leaseId).toBe('silent.lease');
+      expect(asked()).toEqual(['silent-3.renew renews']);
+      // Policy is slow: for a while the next lease is not renewed on the side either (a request less for it).
+      authorizer.leases.take(req('again'), granting({ ...LEASE, requests: 4, slots: 4, leaseId: 'again.lease' }));
+      for (const n of [5, 6, 7]) {
+        const admitted = await authorizer.authorize(req(`silent-${n}`));
+        expect(admitted.allow && admitted.limits?.leaseId).toBe('again.lease');
+      }
+      await delivered();
       expect(asked()).toEqual(['silent-3.renew renews']);
     }));
 
