@@ -19,9 +19,9 @@ const GRANT: LeaseGrant = {
   counted: true,
   readings: { requests: null, tokens: null, budgetRemainingNanos: 10_000_000_000 },
 };
-const req = (callId: string): AuthorizeRequest => ({
+const req = (callId: string, model = 'm'): AuthorizeRequest => ({
   keyHash: 'hash',
-  model: 'm',
+  model,
   operation: 'chat',
   clientIp: '127.0.0.1',
   requestId: callId,
@@ -157,22 +157,27 @@ describe('the leases a gateway spends', () => {
       ...granted,
       limits: { ...granted.limits!, lease: { ...GRANT, leaseId, requests: 8, slots: 8, validMs: 60_000 } },
     });
-    const renews = (from: number, to: number, at: number) =>
-      Array.from({ length: to - from + 1 }, (_, i) => pool.admit(req(`c${from + i}`), at)?.renew ?? false);
+    /** The lease each call was admitted under, and whether it asked for the successor. */
+    const admit = (from: number, to: number, at: number, model = 'm') =>
+      Array.from({ length: to - from + 1 }, (_, i) => {
+        const a = pool.admit(req(`${model}-c${from + i}`, model), at);
+        return a && `${a.leaseId}${a.renew ? ' renews' : ''}`;
+      });
     pool.take(req('c0'), lease('c0.lease'), 100);
-    expect(renews(1, 6, 110)).toEqual([false, false, false, false, false, true]);
+    expect(admit(1, 6, 110)).toEqual([...Array(5).fill('c0.lease'), 'c0.lease renews']);
     pool.renewalUnanswered(111);
     // The lease is spent to its end, and the call that finds it spent asks policy itself.
-    expect(renews(7, 8, 112)).toEqual([false, false]);
-    expect(pool.admit(req('c9'), 112)).toBeUndefined();
-    // Its reply's lease is not renewed on the side either until the pause is over.
+    expect(admit(7, 9, 112)).toEqual(['c0.lease', 'c0.lease', undefined]);
+    // Its reply's lease (another shape's too) is not renewed on the side until the pause is over.
     pool.take(req('c9'), lease('c9.lease'), 120);
-    expect(renews(10, 15, 130)).toEqual([false, false, false, false, false, false]);
-    expect(pool.admit(req('c16'), 111 + RENEWAL_BACKOFF_MS)).toMatchObject({ leaseId: 'c9.lease', renew: true });
+    pool.take(req('o0', 'other-model'), lease('o0.lease'), 120);
+    expect(admit(10, 15, 130)).toEqual(Array(6).fill('c9.lease'));
+    expect(admit(1, 6, 5110, 'other-model')).toEqual(Array(6).fill('o0.lease'));
+    expect(admit(16, 16, 111 + RENEWAL_BACKOFF_MS)).toEqual(['c9.lease renews']);
     // A successor that came too late pauses renewals too.
     pool.renewed(req('c16.renew'), 'c9.lease', lease('c16.renew.lease'), 200, 200 + 45_000);
     pool.take(req('c17'), lease('c17.lease'), 45_300);
-    expect(renews(18, 23, 45_310)).toEqual([false, false, false, false, false, false]);
+    expect(admit(18, 23, 45_310)).toEqual(Array(6).fill('c17.lease'));
   });
 
   it('leaves a newer lease alone when an older one’s renewal is refused on the key’s rules', () => {
