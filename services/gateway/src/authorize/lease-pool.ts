@@ -14,6 +14,7 @@ import {
   type TokenKind,
   type UsageMessage,
 } from '@sluice/contracts';
+import { Revocations } from './revocations';
 
 /** A lease this gateway spends: what policy granted, less what its calls hold or used. */
 interface Lease {
@@ -71,8 +72,6 @@ const settlementOf = ({
   sessionId: _session,
   ...settlement
 }: UsageMessage): UsageMessage => settlement;
-/** Longer than any authorize request waits for its reply. */
-const REVOCATION_MEMORY_MS = 10_000;
 /**
  * How long no lease is renewed on the side after a renewal went unanswered or came too late: policy
  * is slow, and a renewal is a request more for it. Meanwhile a lease is spent to its end and the call
@@ -96,9 +95,7 @@ export class LeasePool {
   readonly #byShape = new Map<string, Lease>();
   readonly #calls = new Map<string, LeasedCall>();
   readonly #granting = new Map<string, GrantingCall>();
-  /** When a key's leases (or all, `#allRevokedAt`) were last revoked (performance.now()). */
-  readonly #revokedAt = new Map<string, number>();
-  #allRevokedAt = Number.NEGATIVE_INFINITY;
+  readonly #revocations = new Revocations();
   /** No renewal on the side before this (performance.now()): see RENEWAL_BACKOFF_MS. */
   #renewalsFrom = Number.NEGATIVE_INFINITY;
 
@@ -236,7 +233,7 @@ export class LeasePool {
   take(req: AuthorizeRequest, reply: AuthorizeReply, sentAt = performance.now()): void {
     if (!reply.allow || !reply.limits?.lease) return;
     const grant = reply.limits.lease;
-    if (this.#revokedSince(reply.keyId, sentAt)) {
+    if (this.#revocations.since(reply.keyId, sentAt)) {
       if (grant.counted) this.handBack({ leaseId: grant.leaseId, keyId: reply.keyId, usages: [] });
       return;
     }
@@ -307,25 +304,9 @@ export class LeasePool {
 
   /** Policy ended a key's leases (a change to it), or every lease (a change to what keys route to). */
   revoke(r: LeaseRevoke, now = performance.now()): void {
-    this.#forgetRevocations(now);
-    if (r.all === true) this.#allRevokedAt = now;
-    else if (typeof r.keyId === 'string') {
-      this.#revokedAt.delete(r.keyId); // re-inserted last: the map stays in time order
-      this.#revokedAt.set(r.keyId, now);
-    }
+    const keyId = typeof r.keyId === 'string' ? r.keyId : undefined;
+    this.#revocations.record(keyId, r.all === true, now);
     for (const lease of this.#byShape.values()) if (r.all === true || lease.keyId === r.keyId) this.#close(lease);
-  }
-
-  #revokedSince(keyId: string, sentAt: number): boolean {
-    return this.#allRevokedAt >= sentAt || (this.#revokedAt.get(keyId) ?? Number.NEGATIVE_INFINITY) >= sentAt;
-  }
-
-  /** A revocation matters to replies still on their way: kept for longer than any request waits. */
-  #forgetRevocations(now: number): void {
-    for (const [keyId, at] of this.#revokedAt) {
-      if (now - at < REVOCATION_MEMORY_MS) break; // insertion order is time order
-      this.#revokedAt.delete(keyId);
-    }
   }
 
   /**
