@@ -45,9 +45,10 @@ export class ServiceProcess {
 
   start(): void {
     const startedAt = Date.now();
-    // Flags Node refuses in NODE_OPTIONS (e.g. --cpu-prof for the benchmark's profiles).
+    // Flags Node refuses in NODE_OPTIONS (e.g. --cpu-prof for the benchmark's profiles). No
+    // --enable-source-maps: a service maps its stack traces itself, when it formats one (mapStackTraces).
     const nodeArgs = (this.spec.env.SLUICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const child = spawn(process.execPath, ['--enable-source-maps', ...nodeArgs, this.spec.entry], {
+    const child = spawn(process.execPath, [...nodeArgs, this.spec.entry], {
       env: { ...this.spec.env, ...this.#envChanges },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

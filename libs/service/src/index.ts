@@ -6,3 +6,4 @@ export * from './json-depth';
 export * from './json-bytes';
 export * from './request-body';
 export * from './provide';
+export { mapStackTraces } from './stack-traces';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { bootstrapService, DEFAULT_METRICS_PORT, envInt } from '@sluice/service';
+import { bootstrapService, DEFAULT_METRICS_PORT, envInt, mapStackTraces } from '@sluice/service';
 import { AdminModule } from './app.module';
 import { checkTokenBeforeBody } from './auth/token-before-body';
 import { serveConsole } from './console/serve-console';
@@ -7,6 +7,8 @@ import { acceptEmptyJsonBodies } from './shared/json-body';
 import { refuseUnstorableInput } from './shared/storable-input';
 import { unreadableRequestBody } from './shared/unreadable-request';
 import { logger } from './shared/logger';
+
+mapStackTraces();
 
 /** An admin body is a key, a provider or a model: 1 MB holds the largest with room to spare. */
 const ADMIN_BODY_LIMIT = 1024 * 1024;

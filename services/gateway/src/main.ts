@@ -1,6 +1,8 @@
-import { createLogger } from '@sluice/service';
+import { createLogger, mapStackTraces } from '@sluice/service';
 import { configFromEnv } from './config';
 import { startGateway } from './gateway';
+
+mapStackTraces();
 
 const logger = createLogger('gateway');
 

@@ -1,6 +1,8 @@
-import { bootstrapService, DEFAULT_METRICS_PORT, envInt } from '@sluice/service';
+import { bootstrapService, DEFAULT_METRICS_PORT, envInt, mapStackTraces } from '@sluice/service';
 import { KeyRegistryModule } from './app.module';
 import { logger } from './key-registry.runtime';
+
+mapStackTraces();
 
 bootstrapService({
   name: 'key-registry',

@@ -1,6 +1,8 @@
-import { bootstrapService, DEFAULT_METRICS_PORT, envInt } from '@sluice/service';
+import { bootstrapService, DEFAULT_METRICS_PORT, envInt, mapStackTraces } from '@sluice/service';
 import { MeteringModule } from './app.module';
 import { logger } from './metering.runtime';
+
+mapStackTraces();
 
 bootstrapService({
   name: 'metering',
