@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -66,6 +66,41 @@ const refuses = (port: number) =>
     });
     socket.once('error', () => done(true));
   });
+
+/** Every process below `pid` now, children first found by their parent's pid in /proc. */
+function descendantsOf(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The command name is in parentheses and may hold spaces: the parent pid is the second field after it.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const found: number[] = [];
+  const walk = (parent: number) => {
+    for (const [child, ppid] of parentOf)
+      if (ppid === parent) {
+        found.push(child);
+        walk(child);
+      }
+  };
+  walk(pid);
+  return found;
+}
+
+/** Whether `pid` still runs (a zombie no one has reaped yet has stopped running). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
 
 describe('npm start as a newcomer meets it: the README walk-through, a second gateway, Ctrl-C', () => {
   let dataDir: string;
@@ -205,5 +240,36 @@ describe('npm start as a newcomer meets it: the README walk-through, a second ga
     expect(after).not.toMatch(/restarting/);
     await stoppedLine;
     expect(portsClosedWhenPrinted).toEqual(Object.values(ports).map(() => true));
+  });
+
+  it('a runner killed outright (SIGKILL, the OOM killer) takes every process it started with it, and npm start starts again', async () => {
+    const env = {
+      SLUICE_DATA_DIR: dataDir,
+      SLUICE_GATEWAY_PORT: String(ports.gateway),
+      SLUICE_ADMIN_PORT: String(ports.admin),
+      SLUICE_KEY_REGISTRY_PORT: String(ports.kr),
+      SLUICE_POLICY_PORT: String(ports.policy),
+      SLUICE_METERING_PORT: String(ports.metering),
+    };
+    await first.interrupt();
+    const killed = new Runner(env);
+    await killed.ready();
+    // The five services, nats-server, Postgres and its backends.
+    const started = descendantsOf(killed.child.pid!);
+    expect(started.length).toBeGreaterThanOrEqual(7);
+    const exited = new Promise((r) => killed.child.once('exit', r));
+    process.kill(killed.child.pid!, 'SIGKILL');
+    await exited;
+    await waitFor(() => started.every((pid) => !running(pid)), { timeoutMs: 60_000 });
+    expect(await Promise.all(Object.values(ports).map(refuses))).toEqual(Object.values(ports).map(() => true));
+
+    const again = new Runner(env);
+    try {
+      await again.ready();
+      const endpoints = JSON.parse(readFileSync(join(dataDir, 'endpoints.json'), 'utf8'));
+      expect((await fetch(`${endpoints.gatewayUrl}/models`)).status).toBe(401);
+    } finally {
+      await again.interrupt();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { diesWithParent } from '@sluice/embedded';
 
 export interface ServiceSpec {
   name: string;
@@ -48,7 +49,9 @@ export class ServiceProcess {
     // Flags Node refuses in NODE_OPTIONS (e.g. --cpu-prof for the benchmark's profiles). No
     // --enable-source-maps: a service maps its stack traces itself, when it formats one (mapStackTraces).
     const nodeArgs = (this.spec.env.SLUICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const child = spawn(process.execPath, [...nodeArgs, this.spec.entry], {
+    // A supervisor killed outright takes its services with it: each gets the SIGTERM Ctrl-C would send.
+    const { command, args } = diesWithParent(process.execPath, [...nodeArgs, this.spec.entry], 'SIGTERM');
+    const child = spawn(command, args, {
       env: { ...this.spec.env, ...this.#envChanges },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

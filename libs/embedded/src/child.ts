@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
+import { diesWithParent } from './parent-death';
 
 export interface ChildSpec {
   name: string;
@@ -14,7 +15,7 @@ export interface ChildSpec {
   stopTimeoutMs?: number;
   /** Environment variables on top of this process's. */
   env?: Record<string, string>;
-  /** Send stopSignal when the parent process exits. */
+  /** Send stopSignal when the parent process exits, or is killed (diesWithParent). */
   stopWithParent: boolean;
   /** Stop this child (and wait for it) when the parent gets SIGINT/SIGTERM, then let the signal proceed. */
   handleSignals: boolean;
@@ -42,7 +43,10 @@ let exitHookInstalled = false;
 let signalHooksInstalled = false;
 
 export function spawnChild(spec: ChildSpec): RunningChild {
-  const proc = spawn(spec.command, spec.args, {
+  const { command, args } = spec.stopWithParent
+    ? diesWithParent(spec.command, spec.args, spec.stopSignal)
+    : { command: spec.command, args: spec.args };
+  const proc = spawn(command, args, {
     cwd: spec.cwd ?? '/',
     uid: spec.uid,
     gid: spec.gid,

@@ -1,5 +1,6 @@
 export { findBinary, BinaryNotFoundError } from './find-binary';
 export { freePort } from './net';
+export { diesWithParent } from './parent-death';
 export { EMBEDDED_GO_SETTINGS, startNatsServer, type NatsServerOptions, type EmbeddedNats } from './nats-server';
 export { natsUserConfig, renderNatsConfig, type NatsUser, type NatsPermissions } from './nats-config';
 export {
