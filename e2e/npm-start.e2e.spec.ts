@@ -260,7 +260,12 @@ describe('npm start as a newcomer meets it: the README walk-through, a second ga
     const exited = new Promise((r) => killed.child.once('exit', r));
     process.kill(killed.child.pid!, 'SIGKILL');
     await exited;
-    await waitFor(() => started.every((pid) => !running(pid)), { timeoutMs: 60_000 });
+    try {
+      await waitFor(() => started.every((pid) => !running(pid)), { timeoutMs: 60_000 });
+    } finally {
+      // What outlived it would hold this machine's ports for every later test.
+      for (const pid of started.filter(running)) process.kill(pid, 'SIGKILL');
+    }
     expect(await Promise.all(Object.values(ports).map(refuses))).toEqual(Object.values(ports).map(() => true));
 
     const again = new Runner(env);
