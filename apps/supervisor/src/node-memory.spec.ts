@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { withMemoryOptions } from './node-memory';
+import { memoryArgs, withMemoryOptions } from './node-memory';
 
 /** The heap of a Node process started with `nodeOptions` after it made 200 MB of short-lived garbage, MB. */
 function heapOf(nodeOptions: string): { newSpace: number; limit: number } {
@@ -16,6 +16,19 @@ function heapOf(nodeOptions: string): { newSpace: number; limit: number } {
   });
   if (run.status !== 0) throw new Error(run.stderr);
   return JSON.parse(run.stdout);
+}
+
+/** The young generation's size as a Node process started with `args` begins, before it has allocated much, MB. */
+function startingNewSpace(args: string[]): number {
+  const script = `
+    const space = require('node:v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+    console.log(Math.round(space.space_size / 1048576));`;
+  const run = spawnSync(process.execPath, [...args, '-e', script], {
+    env: { PATH: process.env.PATH },
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) throw new Error(run.stderr);
+  return Number(run.stdout);
 }
 
 describe('the V8 memory settings npm start gives each service', () => {
@@ -46,6 +59,19 @@ describe('the V8 memory settings npm start gives each service', () => {
     expect(withMemoryOptions('gateway', { SLUICE_GATEWAY_SEMI_SPACE_MB: '0', SLUICE_GATEWAY_MAX_HEAP_MB: '0' })).toBe(
       '',
     );
+  });
+
+  it('keeps each young generation at its full size, so a quiet spell does not shrink it to 1 MB', () => {
+    // V8's own minimum: what a quiet spell shrinks the young generation back to.
+    expect(startingNewSpace([])).toBe(1);
+    expect(startingNewSpace(memoryArgs('gateway', {}))).toBe(16);
+    expect(startingNewSpace(memoryArgs('metering', {}))).toBe(4);
+    expect(startingNewSpace(memoryArgs('admin-api', {}))).toBe(2);
+    // Below the maximum when asked; never above it (V8 would raise the maximum); 0: V8's own.
+    expect(memoryArgs('gateway', { SLUICE_GATEWAY_MIN_SEMI_SPACE_MB: '4' })).toEqual(['--min-semi-space-size=4']);
+    expect(memoryArgs('policy', { SLUICE_POLICY_MIN_SEMI_SPACE_MB: '64' })).toEqual(['--min-semi-space-size=4']);
+    expect(memoryArgs('policy', { SLUICE_POLICY_MIN_SEMI_SPACE_MB: '0' })).toEqual([]);
+    expect(memoryArgs('gateway', { SLUICE_GATEWAY_SEMI_SPACE_MB: '0' })).toEqual([]);
   });
 
   it('refuses a setting that is not a whole number of MB', () => {

@@ -33,3 +33,40 @@ describe('a supervised service that never becomes ready', () => {
     }
   });
 });
+
+describe('the node flags a supervised service is started with', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sluice-service-args-'));
+    writeFileSync(
+      join(dir, 'main.js'),
+      'console.log(JSON.stringify(process.execArgv)); setInterval(() => {}, 1000);\n',
+    );
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('are its own memory flags, then the operator’s SLUICE_NODE_ARGS, which win', async () => {
+    const lines: string[] = [];
+    const service = new ServiceProcess(
+      {
+        name: 'gateway',
+        entry: join(dir, 'main.js'),
+        env: { SLUICE_NODE_ARGS: '--min-semi-space-size=2 --stack-size=2000' },
+        url: 'http://127.0.0.1:1',
+        nodeArgs: ['--min-semi-space-size=16'],
+      },
+      (_name, line) => lines.push(line),
+    );
+    service.start();
+    try {
+      await waitFor(() => lines.length > 0);
+      expect(JSON.parse(lines[0]!)).toEqual([
+        '--min-semi-space-size=16',
+        '--min-semi-space-size=2',
+        '--stack-size=2000',
+      ]);
+    } finally {
+      await service.stop();
+    }
+  });
+});

@@ -10,6 +10,8 @@ export interface ServiceSpec {
   env: Record<string, string>;
   /** Base URL of the service's HTTP port, for `GET /ready`. */
   url: string;
+  /** Node flags before the entry point (ones NODE_OPTIONS refuses); SLUICE_NODE_ARGS come after them. */
+  nodeArgs?: string[];
 }
 
 export type Output = (service: string, line: string) => void;
@@ -50,7 +52,11 @@ export class ServiceProcess {
     // --enable-source-maps: a service maps its stack traces itself, when it formats one (mapStackTraces).
     const nodeArgs = (this.spec.env.SLUICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
     // A supervisor killed outright takes its services with it: each gets the SIGTERM Ctrl-C would send.
-    const { command, args } = diesWithParent(process.execPath, [...nodeArgs, this.spec.entry], 'SIGTERM');
+    const { command, args } = diesWithParent(
+      process.execPath,
+      [...(this.spec.nodeArgs ?? []), ...nodeArgs, this.spec.entry],
+      'SIGTERM',
+    );
     const child = spawn(command, args, {
       env: { ...this.spec.env, ...this.#envChanges },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ensureDatabase, makeDataDirPrivate, startNatsServer, startPostgres, writePrivateFile } from '@sluice/embedded';
 import { loadNatsPasswords, natsUsers, readNatsUsers, saveNatsUsers } from './nats-users';
-import { withMemoryOptions } from './node-memory';
+import { memoryArgs, withMemoryOptions } from './node-memory';
 import { pickPort } from './ports';
 import { postgresSettings } from './postgres-settings';
 import { newAdminToken, newMasterKey, newWebhookSecret, persistentSecret } from './secrets';
@@ -181,6 +181,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
           entry: join(opts.rootDir, 'services', name, 'dist', 'main.js'),
           env: ownEnv,
           url: `http://127.0.0.1:${ports[name]}`,
+          nodeArgs: memoryArgs(name, ownEnv),
         },
         opts.output,
       );
