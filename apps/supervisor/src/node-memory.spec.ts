@@ -67,7 +67,7 @@ describe('the V8 memory settings npm start gives each service', () => {
     expect(startingNewSpace(memoryArgs('gateway', {}))).toBe(16);
     expect(startingNewSpace(memoryArgs('metering', {}))).toBe(4);
     expect(startingNewSpace(memoryArgs('admin-api', {}))).toBe(2);
-    // Below the maximum when asked; never above it (V8 would raise the maximum); 0: V8's own.
+    // Below the maximum when asked, never above it; 0: V8's own.
     expect(memoryArgs('gateway', { SLUICE_GATEWAY_MIN_SEMI_SPACE_MB: '4' })).toEqual(['--min-semi-space-size=4']);
     expect(memoryArgs('policy', { SLUICE_POLICY_MIN_SEMI_SPACE_MB: '64' })).toEqual(['--min-semi-space-size=4']);
     expect(memoryArgs('policy', { SLUICE_POLICY_MIN_SEMI_SPACE_MB: '0' })).toEqual([]);

@@ -57,7 +57,7 @@ export function memoryArgs(service: ServiceName, env: Readonly<Record<string, st
   const prefix = envPrefix(service);
   const ceiling = megabytes(env, `${prefix}_SEMI_SPACE_MB`, SEMI_SPACE_MB[service]);
   const floor = megabytes(env, `${prefix}_MIN_SEMI_SPACE_MB`, ceiling);
-  // Never above the maximum, which V8 would otherwise raise to it.
+  // Never above the maximum (V8 would hold it to the maximum anyway; the flag says what holds).
   const min = ceiling > 0 ? Math.min(floor, ceiling) : floor;
   return min > 0 ? [`--min-semi-space-size=${min}`] : [];
 }
