@@ -87,7 +87,7 @@ export class LeaseBook {
     this.live.delete(lease.leaseId);
     this.#ended.set(lease.leaseId, { keyId: lease.keyId, at: now });
     const running = lease.running.size;
-    const tickets = toReservations(c, lease);
+    const tickets = toReservations(c, lease, now);
     releaseLease(c, lease, Math.max(0, requestsUnused - running));
     return tickets;
   }

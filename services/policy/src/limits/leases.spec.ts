@@ -285,6 +285,48 @@ describe('quota leases (policy)', () => {
       expect(g.limiter.expired(sweptAt, ttl)).toEqual([]);
     });
 
+    it('counts a call still running when its lease comes back at its own start, not the grant, until a minute after it', () => {
+      const g = leasing({ rateLimits: LIMITS, budget: budget(100) });
+      const lease = leaseOf(g.call())!;
+      g.limiter.settle(usage('c1', undefined, 10), NOW + 5);
+      // Started 900 ms after the grant, still running when its gateway hands the lease back.
+      g.limiter.leasedCallStarted(lease.leaseId, started('l1', NOW + 900));
+      expect(g.limiter.returnLease(lease.leaseId, 'key_1', [], NOW + 1_000)).toBe(true);
+      const c = g.c();
+      const tokensAtStart = c.window('tokensPerMinute').used(NOW + 60_500);
+      // Half a second after the grant's minute: the call that asked has left the window, this one has not.
+      expect(c.window('requestsPerMinute').used(NOW + 60_500)).toBe(1);
+      expect(tokensAtStart).toBe(50);
+      g.limiter.settle(usage('l1', lease.leaseId, 40, NOW + 900), NOW + 1_200);
+      expect(c.window('requestsPerMinute').used(NOW + 60_500)).toBe(1);
+      expect(c.window('tokensPerMinute').used(NOW + 60_500)).toBe(40);
+      expect(c.window('requestsPerMinute').used(NOW + 61_000)).toBe(0);
+      // A start the gateway's clock puts before the grant or after the return is held to them.
+      const h = leasing({ rateLimits: LIMITS, budget: budget(100) });
+      const early = leaseOf(h.call())!;
+      h.limiter.leasedCallStarted(early.leaseId, started('e1', NOW - 5_000));
+      h.limiter.leasedCallStarted(early.leaseId, started('e2', NOW + 90_000));
+      h.limiter.returnLease(early.leaseId, 'key_1', [], NOW + 1_000);
+      expect(
+        h
+          .c()
+          .window('requestsPerMinute')
+          .used(NOW + 59_999),
+      ).toBe(1 + 2);
+      expect(
+        h
+          .c()
+          .window('requestsPerMinute')
+          .used(NOW + 60_500),
+      ).toBe(1);
+      expect(
+        h
+          .c()
+          .window('requestsPerMinute')
+          .used(NOW + 61_000),
+      ).toBe(0);
+    });
+
     it('charges nothing for a lease whose gateway died with no call running', () => {
       const g = leasing({ rateLimits: LIMITS, budget: budget(100) });
       leaseOf(g.call());

@@ -96,11 +96,14 @@ export function takeFromLease(
 
 /**
  * The lease's calls still running when it ends, as reservations of their own: each takes its
- * share of what the lease holds (its slot, its tokens, its worst case, as held at the grant), so
- * releasing the lease gives back only the rest and releasing each reservation gives back its own.
- * Their requests stay counted at the grant.
+ * share of what the lease holds (its slot, its tokens, its worst case), so releasing the lease
+ * gives back only the rest and releasing each reservation gives back its own. Its request and
+ * tokens move from the grant to the call's start, as a settled call's do (takeFromLease): left at
+ * the grant they would leave the window up to the lease's life before the call does, and the
+ * key's next minute would admit that many more than its limit. The start is the gateway's clock,
+ * held between the grant and now.
  */
-export function toReservations(c: KeyCounters, lease: HeldLease): ReservationTicket[] {
+export function toReservations(c: KeyCounters, lease: HeldLease, now: number): ReservationTicket[] {
   const held: ReservationTicket[] = [];
   for (const ticket of lease.running.values()) {
     const tokens = Math.min(Math.max(0, ticket.tokens), lease.tokensHeld);
@@ -109,7 +112,16 @@ export function toReservations(c: KeyCounters, lease: HeldLease): ReservationTic
     lease.nanosHeld -= reservedNanos;
     if (lease.slots !== null && lease.slots > 0) lease.slots--;
     else c.inFlight++; // a slot the lease did not hold: the reservation's release gives it back
-    held.push({ ...ticket, admittedAt: lease.grantedAt, tokens, reservedNanos });
+    const admittedAt = Math.min(now, Math.max(lease.grantedAt, ticket.admittedAt));
+    for (const rule of lease.requestRules) {
+      c.window(rule).add(lease.grantedAt, -1);
+      c.window(rule).add(admittedAt, 1);
+    }
+    if (tokens > 0) {
+      c.window('tokensPerMinute').add(lease.grantedAt, -tokens);
+      c.window('tokensPerMinute').add(admittedAt, tokens);
+    }
+    held.push({ ...ticket, admittedAt, tokens, reservedNanos });
   }
   lease.running.clear();
   lease.runningTokens = 0;
