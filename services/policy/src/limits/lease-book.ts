@@ -52,12 +52,12 @@ export class LeaseBook {
    * A gateway started a call under a live lease (its ticket, as it would report it after a restart):
    * remembered with the lease until its usage arrives, so the call is swept if it never does. A
    * notice for another key's lease or an unknown one is ignored; a lease remembers at most as many
-   * calls as it admits.
+   * calls as it admits, counting those already settled.
    */
   started(leaseId: string, ticket: ReservationTicket): void {
     const lease = this.live.get(leaseId);
     if (!lease || lease.keyId !== ticket.keyId) return;
-    if (lease.running.size >= lease.requests || lease.running.has(ticket.callId)) return;
+    if (lease.running.size + lease.settled >= lease.requests || lease.running.has(ticket.callId)) return;
     lease.running.set(ticket.callId, ticket);
     lease.runningTokens += ticket.tokens;
     lease.runningNanos += ticket.reservedNanos;

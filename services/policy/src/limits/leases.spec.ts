@@ -327,6 +327,20 @@ describe('quota leases (policy)', () => {
       ).toBe(0);
     });
 
+    it('dates the calls of a lease swept long after it expired within the lease, however their gateway dated them', () => {
+      const g = leasing({ rateLimits: LIMITS, budget: budget(100) });
+      const lease = leaseOf(g.call())!;
+      g.limiter.settle(usage('c1', undefined, 10), NOW + 5);
+      g.limiter.leasedCallStarted(lease.leaseId, started('l1', NOW + 500));
+      g.limiter.leasedCallStarted(lease.leaseId, started('l2', NOW + 10 * 3_600_000)); // a clock hours ahead
+      const due = g.limiter.expired(sweptAt, ttl);
+      expect(due.map((r) => r.callId).sort()).toEqual(['l1', 'l2']);
+      expect(due.map((r) => r.admittedAt).sort()).toEqual([NOW + 500, NOW + DEFAULT_LEASES.validMs]);
+      // Nothing of the lease's minute is counted again at the sweep.
+      expect(g.c().window('requestsPerMinute').used(sweptAt)).toBe(0);
+      expect(g.c().window('tokensPerMinute').used(sweptAt)).toBe(0);
+    });
+
     it('charges nothing for a lease whose gateway died with no call running', () => {
       const g = leasing({ rateLimits: LIMITS, budget: budget(100) });
       leaseOf(g.call());

@@ -101,7 +101,8 @@ export function takeFromLease(
  * tokens move from the grant to the call's start, as a settled call's do (takeFromLease): left at
  * the grant they would leave the window up to the lease's life before the call does, and the
  * key's next minute would admit that many more than its limit. The start is the gateway's clock,
- * held between the grant and now.
+ * held between the grant and the lease's expiry (no call starts under it later; a lease swept long
+ * after it expired must not date its calls at the sweep).
  */
 export function toReservations(c: KeyCounters, lease: HeldLease, now: number): ReservationTicket[] {
   const held: ReservationTicket[] = [];
@@ -112,7 +113,7 @@ export function toReservations(c: KeyCounters, lease: HeldLease, now: number): R
     lease.nanosHeld -= reservedNanos;
     if (lease.slots !== null && lease.slots > 0) lease.slots--;
     else c.inFlight++; // a slot the lease did not hold: the reservation's release gives it back
-    const admittedAt = Math.min(now, Math.max(lease.grantedAt, ticket.admittedAt));
+    const admittedAt = Math.min(now, lease.expiresAt, Math.max(lease.grantedAt, ticket.admittedAt));
     for (const rule of lease.requestRules) {
       c.window(rule).add(lease.grantedAt, -1);
       c.window(rule).add(admittedAt, 1);
