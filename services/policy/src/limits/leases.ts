@@ -2,6 +2,7 @@ import type { ReservationTicket } from '@sluice/contracts';
 import type { BudgetLedger } from './budget-ledger';
 import type { KeyCounters } from './key-counters';
 import type { LeaseSize } from './lease-size';
+import type { WindowRule } from './limit-refusals';
 
 /**
  * What policy holds for a lease it granted: counted and reserved at grant, as if its calls had all
@@ -63,6 +64,13 @@ export function holdLease(c: KeyCounters, lease: HeldLease): void {
   if (c.budget) c.budget.reserved += lease.nanosHeld;
 }
 
+/** Moves `amount` of what the lease counted in `rule`'s window at its grant to a call's start. */
+function moveFromGrant(c: KeyCounters, rule: WindowRule, lease: HeldLease, to: number, amount: number): void {
+  const window = c.window(rule);
+  window.add(lease.grantedAt, -amount);
+  window.add(to, amount);
+}
+
 /**
  * Takes one of the lease's calls out of it: its request moves from the grant to the call's start,
  * and its real tokens and cost leave the lease's holding (the caller counts them as used). A call's
@@ -78,11 +86,7 @@ export function takeFromLease(
 ): void {
   if (lease.settled < lease.requests) {
     lease.settled++;
-    for (const rule of lease.requestRules) {
-      const window = c.window(rule);
-      window.add(lease.grantedAt, -1);
-      window.add(startedAt, 1);
-    }
+    for (const rule of lease.requestRules) moveFromGrant(c, rule, lease, startedAt, 1);
   }
   const tokensTaken = Math.min(Math.max(0, tokens), lease.tokensHeld);
   if (tokensTaken > 0) {
@@ -114,14 +118,8 @@ export function toReservations(c: KeyCounters, lease: HeldLease, now: number): R
     if (lease.slots !== null && lease.slots > 0) lease.slots--;
     else c.inFlight++; // a slot the lease did not hold: the reservation's release gives it back
     const admittedAt = Math.min(now, lease.expiresAt, Math.max(lease.grantedAt, ticket.admittedAt));
-    for (const rule of lease.requestRules) {
-      c.window(rule).add(lease.grantedAt, -1);
-      c.window(rule).add(admittedAt, 1);
-    }
-    if (tokens > 0) {
-      c.window('tokensPerMinute').add(lease.grantedAt, -tokens);
-      c.window('tokensPerMinute').add(admittedAt, tokens);
-    }
+    for (const rule of lease.requestRules) moveFromGrant(c, rule, lease, admittedAt, 1);
+    if (tokens > 0) moveFromGrant(c, 'tokensPerMinute', lease, admittedAt, tokens);
     held.push({ ...ticket, admittedAt, tokens, reservedNanos });
   }
   lease.running.clear();
